@@ -1,0 +1,28 @@
+/* Hashing for the chain adapters: SHA-256, SHA-256d, HASH160, on OpenSSL's low-level
+ * interface (a stack context, no allocation per call; OpenSSL 3's one-shot SHA256() costs
+ * about 5x more per small message, see docs/design.md). */
+#ifndef CT_HASH_H
+#define CT_HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* An incremental SHA-256 context on the stack; the size is checked in hash.c. */
+typedef struct ct_sha256_ctx {
+    _Alignas(16) uint8_t opaque[128];
+} ct_sha256_ctx;
+
+void ct_sha256_init(ct_sha256_ctx *c);
+void ct_sha256_update(ct_sha256_ctx *c, const void *p, size_t n);
+void ct_sha256_final(ct_sha256_ctx *c, uint8_t out[32]);
+/* Finishes a SHA-256d: out = SHA256(SHA256(everything fed)). */
+void ct_sha256d_final(ct_sha256_ctx *c, uint8_t out[32]);
+
+void ct_sha256(uint8_t out[32], const void *p, size_t n);
+void ct_sha256d(uint8_t out[32], const void *p, size_t n);
+/* SHA-256d of the 64-byte concatenation a||b (merkle nodes). */
+void ct_sha256d_pair(uint8_t out[32], const uint8_t a[32], const uint8_t b[32]);
+/* RIPEMD-160(SHA-256(p)). */
+void ct_hash160(uint8_t out[20], const void *p, size_t n);
+
+#endif

@@ -1,0 +1,42 @@
+/* Helpers shared by the Criterion tests: fixture paths, whole-file reads, hex files, and
+ * running the built chaintrail binary with its output captured. */
+#ifndef CT_TESTUTIL_H
+#define CT_TESTUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Returns a malloc'd path CT_FIXTURES "/" rel. */
+char *tu_fixture(const char *rel);
+
+/* Reads a whole file; returns malloc'd bytes (NUL-terminated, not counted in *len) or NULL. */
+uint8_t *tu_read_file(const char *path, size_t *len);
+
+/* Reads a fixture file (path relative to fixtures/); aborts the test when missing. */
+uint8_t *tu_read_fixture(const char *rel, size_t *len);
+
+/* Result of running the chaintrail binary. */
+typedef struct tu_run {
+    int status;   /* exit code, or 128+signal */
+    char *out;    /* stdout, NUL-terminated, malloc'd */
+    size_t out_len;
+    char *err;    /* stderr, NUL-terminated, malloc'd */
+    size_t err_len;
+} tu_run;
+
+/* Runs CT_BIN with argv (NULL-terminated, argv[0] not included), stdin from /dev/null,
+ * environment LC_ALL=C plus `env` entries (NULL-terminated "K=V" list, may be NULL). */
+void tu_exec(tu_run *r, const char *const *args, const char *const *env);
+void tu_run_free(tu_run *r);
+
+/* Counts lines (newline characters) in s. */
+size_t tu_count_lines(const char *s);
+
+/* Makes a fresh empty temporary directory; returns a malloc'd path. */
+char *tu_tmpdir(void);
+/* Removes a directory tree (rm -rf). */
+void tu_rmtree(const char *path);
+/* Writes bytes to a file; returns 0 or -1. */
+int tu_write_file(const char *path, const void *data, size_t len);
+
+#endif
