@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chaintrail/bitcoin.h"
+#include "chaintrail/chaintrail.h"
 #include "util.h"
 
 const char *ct_strerror(int code)
@@ -333,4 +333,9 @@ int ct_parse_u64(uint64_t *out, const char *s)
     }
     *out = v;
     return CT_OK;
+}
+
+const char *ct_version(void)
+{
+    return CT_VERSION;
 }

@@ -73,8 +73,6 @@ static inline bool ct_mul_ok(size_t a, size_t b, size_t *out)
  * err may be NULL. */
 int ct_fail(ct_error *err, int code, const char *reason, const char *fmt, ...) CT_PRINTF(4, 5);
 
-/* Sets err->file (truncated to fit). */
-void ct_error_set_file(ct_error *err, const char *file);
 
 /* ---- a growable byte buffer with a hard maximum (curl's dynbuf) ----
  * Always NUL-terminated after len bytes, so text can be read from it directly. */

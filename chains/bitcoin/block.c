@@ -684,3 +684,19 @@ int ct_btc_tx_decode(ct_btc_block *blk, const uint8_t *data, size_t len, unsigne
     blk->weight = blk->stripped_size * (WITNESS_SCALE - 1) + blk->size;
     return CT_OK;
 }
+
+bool ct_btc_error_is_parse(const ct_error *err)
+{
+    static const char *const parse_reasons[] = {
+        "truncated-data",
+        "trailing-data",
+        "non-canonical-compact-size",
+        "compact-size-too-large",
+        "superfluous-witness-record",
+        "unknown-optional-data",
+    };
+    for (size_t i = 0; i < sizeof(parse_reasons) / sizeof(parse_reasons[0]); i++)
+        if (strcmp(err->reason, parse_reasons[i]) == 0)
+            return true;
+    return false;
+}

@@ -1,5 +1,97 @@
-/* placeholder replaced by the command table */
-int main(void)
+/* chaintrail's main: global options, then dispatch through the command table (git style:
+ * one cmd_<name>.c per command). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+const cli_command cli_commands[] = {
+    {"decode", cmd_decode, "decode blocks and print their transactions (no database)",
+     "usage: chaintrail decode bitcoin [--network N] [--format json|text] [--tx] [--scripts]\n"
+     "                                 [--wtxid] [--quiet] PATH...\n"
+     "\n"
+     "Decodes Bitcoin blocks and prints one line per transaction (JSON), or a readable\n"
+     "listing (--format text). No database is read or written.\n"
+     "\n"
+     "PATH is a Bitcoin Core blocks/ directory (blk*.dat in order, xor.dat honoured), a blk\n"
+     "file, a raw block, a file of hex, or - for standard input. Several PATHs are read as\n"
+     "one run, in the order given.\n"
+     "\n"
+     "  --network N     mainnet (default), testnet, testnet4, signet, regtest\n"
+     "  --format F      json (default): one JSON object per transaction; text: a listing\n"
+     "  --tx            each PATH is one raw transaction (binary or hex), not blocks\n"
+     "  --scripts       also print scriptSig, witness and scriptPubKey hex\n"
+     "  --wtxid         also compute and print each transaction's wtxid\n"
+     "  --xor-plain     the blk files are not obfuscated: a non-zero xor.dat is an error\n"
+     "  --quiet         no summary line on stderr\n"
+     "\n"
+     "Exit status: 0 all input decoded; 3 some input was rejected, truncated or of another\n"
+     "network (each reported on stderr with file and offset); 5 a path could not be read.\n"
+     "See docs/decode.md.\n"},
+    {"help", cmd_help, "show help for chaintrail or one command",
+     "usage: chaintrail help [COMMAND]\n"},
+    {"version", cmd_version, "print the version", "usage: chaintrail version\n"},
+    {NULL, NULL, NULL, NULL},
+};
+
+const cli_command *cli_find(const char *name)
 {
-    return 0;
+    for (const cli_command *c = cli_commands; c->name; c++)
+        if (strcmp(c->name, name) == 0)
+            return c;
+    return NULL;
+}
+
+static void usage(FILE *f)
+{
+    fputs("usage: chaintrail [--db PATH] COMMAND [ARGS]\n\ncommands:\n", f);
+    for (const cli_command *c = cli_commands; c->name; c++)
+        fprintf(f, "  %-10s %s\n", c->name, c->summary);
+    fputs("\n'chaintrail help COMMAND' shows the options of a command.\n", f);
+}
+
+int main(int argc, char **argv)
+{
+    cli_global g = {NULL};
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--db") == 0) {
+            if (i + 1 >= argc || argv[i + 1][0] == '\0') {
+                cli_error(NULL, "option '--db' needs a path");
+                return CT_EXIT_USAGE;
+            }
+            g.db_path = argv[++i];
+        } else if (strncmp(a, "--db=", 5) == 0 && a[5]) {
+            g.db_path = a + 5;
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return CT_EXIT_OK;
+        } else if (strcmp(a, "--version") == 0) {
+            printf("chaintrail %s\n", ct_version());
+            return CT_EXIT_OK;
+        } else {
+            cli_error(NULL, "unknown option '%s'", a);
+            return CT_EXIT_USAGE;
+        }
+    }
+    if (!g.db_path) {
+        const char *env = getenv("CHAINTRAIL_DB");
+        g.db_path = env && *env ? env : "./chaintrail.db";
+    }
+    if (i >= argc) {
+        usage(stderr);
+        return CT_EXIT_USAGE;
+    }
+    const cli_command *cmd = cli_find(argv[i]);
+    if (!cmd) {
+        cli_error(NULL, "'%s' is not a command; see 'chaintrail help'", argv[i]);
+        return CT_EXIT_USAGE;
+    }
+    int rc = cmd->run(argc - i, argv + i, &g);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        cli_error(cmd->name, "cannot write the output");
+        return CT_EXIT_IO;
+    }
+    return rc;
 }

@@ -135,6 +135,12 @@ CT_WARN_UNUSED int ct_btc_block_decode(ct_btc_block *blk, const uint8_t *data, s
 CT_WARN_UNUSED int ct_btc_tx_decode(ct_btc_block *blk, const uint8_t *data, size_t len,
                                     unsigned flags, ct_error *err);
 
+/* True when a decode error means the bytes did not parse (truncated, trailing or
+ * non-canonical data) rather than a well-formed block that broke a rule. A blk-file reader
+ * resyncs inside a record that did not parse (ct_btc_reader_reject) and skips whole a
+ * record that parsed but was rejected. */
+bool ct_btc_error_is_parse(const ct_error *err);
+
 /* Proof-of-work check of a header hash against its compact target and the network limit.
  * Returns CT_OK or CT_ECORRUPT ("bad-diffbits" or "high-hash"). */
 CT_WARN_UNUSED int ct_btc_check_pow(const uint8_t hash[32], uint32_t bits, const ct_btc_params *net,

@@ -61,6 +61,9 @@ typedef struct ct_error {
 /* Resets every field to "unset" (code CT_OK). */
 void ct_error_clear(ct_error *err);
 
+/* Sets err->file to `file` (truncated to fit). err may be NULL. */
+void ct_error_set_file(ct_error *err, const char *file);
+
 /* Formats the error as one line: "FILE: offset N: block H: tx I: REASON: DETAIL"
  * (parts that are unset are left out) into buf (always NUL-terminated).
  * Returns the length that the full line needs, as snprintf does. */

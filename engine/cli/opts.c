@@ -1,0 +1,200 @@
+/* Option parsing for the commands, errors to stderr, and the mapping of library error
+ * codes to exit codes. Numbers are parsed by hand, without locale (bad-inputs.md C1, C2). */
+#include <stdarg.h>
+#include <string.h>
+
+#include "cli.h"
+
+void cli_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("chaintrail: ", stderr);
+    if (cmd)
+        fprintf(stderr, "%s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int cli_exit_code(int ct_code)
+{
+    switch (ct_code) {
+    case CT_OK:
+    case CT_EEOF:
+        return CT_EXIT_OK;
+    case CT_EINVAL:
+        return CT_EXIT_USAGE;
+    case CT_ECORRUPT:
+    case CT_ETRUNCATED:
+    case CT_ENETWORK:
+        return CT_EXIT_DATA;
+    case CT_EIO:
+        return CT_EXIT_IO;
+    case CT_ELOCKED:
+        return CT_EXIT_LOCKED;
+    case CT_EVERSION:
+        return CT_EXIT_VERSION;
+    default:
+        return CT_EXIT_FAILURE;
+    }
+}
+
+static bool parse_u64(const char *s, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (!*s)
+        return false;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return false;
+        if (__builtin_mul_overflow(v, 10, &v) ||
+            __builtin_add_overflow(v, (uint64_t)(*s - '0'), &v))
+            return false;
+    }
+    *out = v;
+    return true;
+}
+
+static const cli_opt *find_opt(const cli_opt *opts, const char *name, size_t len)
+{
+    for (const cli_opt *o = opts; o && o->name; o++)
+        if (strlen(o->name) == len && strncmp(o->name, name, len) == 0)
+            return o;
+    return NULL;
+}
+
+int cli_parse(const cli_command *cmd, const cli_opt *opts, int argc, char **argv, int *first)
+{
+    int i = 1;
+    int npos = 0;
+    /* Positional arguments are moved to the front of argv[1..] as we go. */
+    for (; i < argc; i++) {
+        char *a = argv[i];
+        if (strcmp(a, "--") == 0) {
+            for (i++; i < argc; i++)
+                argv[1 + npos++] = argv[i];
+            break;
+        }
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(cmd->usage, stdout);
+            return -1;
+        }
+        if (a[0] != '-' || a[1] == '\0') { /* "-" alone is a path: standard input */
+            argv[1 + npos++] = a;
+            continue;
+        }
+        if (a[1] != '-') {
+            cli_error(cmd->name, "unknown option '%s'", a);
+            return CT_EXIT_USAGE;
+        }
+        const char *name = a + 2;
+        const char *eq = strchr(name, '=');
+        size_t len = eq ? (size_t)(eq - name) : strlen(name);
+        const cli_opt *o = find_opt(opts, name, len);
+        if (!o) {
+            cli_error(cmd->name, "unknown option '--%.*s'", (int)len, name);
+            return CT_EXIT_USAGE;
+        }
+        if (o->kind == CLI_FLAG) {
+            if (eq) {
+                cli_error(cmd->name, "option '--%s' takes no value", o->name);
+                return CT_EXIT_USAGE;
+            }
+            *(bool *)o->value = true;
+            continue;
+        }
+        const char *val = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+        if (!val || !*val) {
+            cli_error(cmd->name, "option '--%s' needs a value", o->name);
+            return CT_EXIT_USAGE;
+        }
+        if (o->kind == CLI_STRING) {
+            *(const char **)o->value = val;
+        } else if (!parse_u64(val, (uint64_t *)o->value)) {
+            cli_error(cmd->name, "option '--%s': '%s' is not a whole number from 0 to %llu",
+                      o->name, val, (unsigned long long)UINT64_MAX);
+            return CT_EXIT_USAGE;
+        }
+    }
+    *first = 1;
+    argv[1 + npos] = NULL;
+    return CT_EXIT_OK;
+}
+
+/* ---- output helpers ---- */
+static size_t utf8_len(const unsigned char *s)
+{
+    /* Length of a valid UTF-8 sequence at s (no overlongs, no surrogates), or 0. */
+    unsigned char c = s[0];
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf)
+        return (s[1] & 0xc0) == 0x80 ? 2 : 0;
+    if (c >= 0xe0 && c <= 0xef) {
+        if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
+            return 0;
+        if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] >= 0xa0))
+            return 0;
+        return 3;
+    }
+    if (c >= 0xf0 && c <= 0xf4) {
+        if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80)
+            return 0;
+        if ((c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] >= 0x90))
+            return 0;
+        return 4;
+    }
+    return 0;
+}
+
+void cli_json_string(FILE *f, const char *str)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    fputc('"', f);
+    while (*s) {
+        unsigned char c = *s;
+        if (c == '"' || c == '\\') {
+            fputc('\\', f);
+            fputc(c, f);
+            s++;
+        } else if (c == '\n') {
+            fputs("\\n", f);
+            s++;
+        } else if (c == '\t') {
+            fputs("\\t", f);
+            s++;
+        } else if (c == '\r') {
+            fputs("\\r", f);
+            s++;
+        } else if (c < 0x20 || c == 0x7f) {
+            fprintf(f, "\\u%04x", c);
+            s++;
+        } else {
+            size_t n = utf8_len(s);
+            if (n == 0) {
+                fprintf(f, "\\u%04x", c); /* not UTF-8: the byte, deterministically */
+                s++;
+            } else {
+                fwrite(s, 1, n, f);
+                s += n;
+            }
+        }
+    }
+    fputc('"', f);
+}
+
+void cli_print_coin(FILE *f, uint64_t sat)
+{
+    fprintf(f, "%llu.%08llu", (unsigned long long)(sat / 100000000u),
+            (unsigned long long)(sat % 100000000u));
+}
+
+void cli_print_hex(FILE *f, const uint8_t *p, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        fputc(digits[p[i] >> 4], f);
+        fputc(digits[p[i] & 15], f);
+    }
+}

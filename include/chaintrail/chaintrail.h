@@ -1,0 +1,29 @@
+/* chaintrail: theft tracing for Bitcoin and Ethereum. Umbrella header of the public API.
+ *
+ * Conventions of the whole API:
+ * - Everything exported is ct_* / CT_*. Fallible functions return int: CT_OK (0) or a
+ *   negative CT_E* code, and are marked warn_unused_result.
+ * - Argument order: the handle or object written, then outputs, then inputs, then options,
+ *   then a caller-owned ct_error* (may be NULL) that receives reason and position.
+ * - Ownership: *out objects belong to the caller and are freed with the matching ct_*_free;
+ *   returned const pointers are borrowed until the event their comment names.
+ * - Lifecycle words: _init/_release for structs the caller owns, _new/_free (or _open/_free)
+ *   for heap objects.
+ */
+#ifndef CHAINTRAIL_H
+#define CHAINTRAIL_H
+
+#include "chaintrail/error.h"
+#include "chaintrail/bitcoin.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Returns the version string of the library, e.g. "0.1.0". */
+const char *ct_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
