@@ -1,0 +1,259 @@
+/* Row codecs of the graph database; the layouts are documented in docs/storage.md. */
+#include <string.h>
+
+#include "schema.h"
+
+size_t ct_key_meta(uint8_t *k, const char *name)
+{
+    size_t n = strlen(name);
+    k[0] = CT_T_META;
+    memcpy(k + 1, name, n);
+    return n + 1;
+}
+
+static int bad_row(ct_error *err, const char *what, size_t got, size_t want)
+{
+    return ct_fail(err, CT_ECORRUPT, "bad-row", "%s row of %zu bytes, expected %zu", what, got,
+                   want);
+}
+
+size_t ct_row_header_encode(uint8_t *b, const ct_row_header *r)
+{
+    memcpy(b, r->header, 80);
+    ct_put_be32(b + 80, r->height);
+    b[84] = r->status;
+    memcpy(b + 85, r->chainwork, 32);
+    ct_put_be32(b + 117, r->file_id);
+    ct_put_be64(b + 121, r->offset);
+    ct_put_be32(b + 129, r->size);
+    return CT_ROW_HEADER_SIZE;
+}
+
+int ct_row_header_decode(ct_row_header *r, const uint8_t *v, size_t n, ct_error *err)
+{
+    if (n != CT_ROW_HEADER_SIZE)
+        return bad_row(err, "header", n, CT_ROW_HEADER_SIZE);
+    memcpy(r->header, v, 80);
+    r->height = ct_be32(v + 80);
+    r->status = v[84];
+    memcpy(r->chainwork, v + 85, 32);
+    r->file_id = ct_be32(v + 117);
+    r->offset = ct_be64(v + 121);
+    r->size = ct_be32(v + 129);
+    return CT_OK;
+}
+
+size_t ct_row_block_encode(uint8_t *b, const ct_row_block *r)
+{
+    memcpy(b, r->hash, 32);
+    ct_put_be64(b + 32, r->first_txnum);
+    ct_put_be32(b + 40, r->n_tx);
+    ct_put_be32(b + 44, r->time);
+    return CT_ROW_BLOCK_SIZE;
+}
+
+int ct_row_block_decode(ct_row_block *r, const uint8_t *v, size_t n, ct_error *err)
+{
+    if (n != CT_ROW_BLOCK_SIZE)
+        return bad_row(err, "block", n, CT_ROW_BLOCK_SIZE);
+    memcpy(r->hash, v, 32);
+    r->first_txnum = ct_be64(v + 32);
+    r->n_tx = ct_be32(v + 40);
+    r->time = ct_be32(v + 44);
+    return CT_OK;
+}
+
+size_t ct_row_tx_encode(uint8_t *b, const ct_row_tx *r)
+{
+    memcpy(b, r->txid, 32);
+    ct_put_be32(b + 32, r->height);
+    ct_put_be32(b + 36, r->index);
+    ct_put_be32(b + 40, r->n_in);
+    ct_put_be32(b + 44, r->n_out);
+    b[48] = r->flags;
+    ct_put_be64(b + 49, r->fee);
+    ct_put_be32(b + 57, r->size);
+    ct_put_be32(b + 61, r->weight);
+    return CT_ROW_TX_SIZE;
+}
+
+int ct_row_tx_decode(ct_row_tx *r, const uint8_t *v, size_t n, ct_error *err)
+{
+    if (n != CT_ROW_TX_SIZE)
+        return bad_row(err, "transaction", n, CT_ROW_TX_SIZE);
+    memcpy(r->txid, v, 32);
+    r->height = ct_be32(v + 32);
+    r->index = ct_be32(v + 36);
+    r->n_in = ct_be32(v + 40);
+    r->n_out = ct_be32(v + 44);
+    r->flags = v[48];
+    r->fee = ct_be64(v + 49);
+    r->size = ct_be32(v + 57);
+    r->weight = ct_be32(v + 61);
+    return CT_OK;
+}
+
+size_t ct_row_input_encode(uint8_t *b, const ct_row_input *r)
+{
+    ct_put_be64(b, r->prev_txnum);
+    ct_put_be32(b + 8, r->prev_vout);
+    ct_put_be64(b + 12, r->value);
+    ct_put_be64(b + 20, r->addrid);
+    if (r->prev_txnum != CT_TXNUM_NONE)
+        return CT_ROW_INPUT_SIZE;
+    memcpy(b + CT_ROW_INPUT_SIZE, r->prev_txid, 32);
+    return CT_ROW_INPUT_SIZE + 32;
+}
+
+int ct_row_input_decode(ct_row_input *r, const uint8_t *v, size_t n, ct_error *err)
+{
+    if (n != CT_ROW_INPUT_SIZE && n != CT_ROW_INPUT_SIZE + 32)
+        return bad_row(err, "input", n, CT_ROW_INPUT_SIZE);
+    r->prev_txnum = ct_be64(v);
+    r->prev_vout = ct_be32(v + 8);
+    r->value = ct_be64(v + 12);
+    r->addrid = ct_be64(v + 20);
+    if ((r->prev_txnum == CT_TXNUM_NONE) != (n == CT_ROW_INPUT_SIZE + 32))
+        return bad_row(err, "input", n, CT_ROW_INPUT_SIZE + 32);
+    if (n == CT_ROW_INPUT_SIZE + 32)
+        memcpy(r->prev_txid, v + CT_ROW_INPUT_SIZE, 32);
+    else
+        memset(r->prev_txid, 0, 32);
+    return CT_OK;
+}
+
+size_t ct_row_output_encode(uint8_t *b, const ct_row_output *r)
+{
+    ct_put_be64(b, r->value);
+    b[8] = r->type;
+    ct_put_be64(b + 9, r->addrid);
+    if (r->data_len)
+        memcpy(b + CT_ROW_OUTPUT_SIZE, r->data, r->data_len);
+    return CT_ROW_OUTPUT_SIZE + r->data_len;
+}
+
+int ct_row_output_decode(ct_row_output *r, const uint8_t *v, size_t n, ct_error *err)
+{
+    if (n < CT_ROW_OUTPUT_SIZE)
+        return bad_row(err, "output", n, CT_ROW_OUTPUT_SIZE);
+    r->value = ct_be64(v);
+    r->type = v[8];
+    r->addrid = ct_be64(v + 9);
+    r->data = v + CT_ROW_OUTPUT_SIZE;
+    r->data_len = n - CT_ROW_OUTPUT_SIZE;
+    return CT_OK;
+}
+
+size_t ct_row_spend_encode(uint8_t *b, const ct_row_spend *r)
+{
+    ct_put_be64(b, r->txnum);
+    ct_put_be32(b + 8, r->vin);
+    return CT_ROW_SPEND_SIZE;
+}
+
+int ct_row_spend_decode(ct_row_spend *r, const uint8_t *v, size_t n, ct_error *err)
+{
+    if (n != CT_ROW_SPEND_SIZE)
+        return bad_row(err, "spend", n, CT_ROW_SPEND_SIZE);
+    r->txnum = ct_be64(v);
+    r->vin = ct_be32(v + 8);
+    return CT_OK;
+}
+
+static void put_u64s(uint8_t *b, const uint64_t *f, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        ct_put_be64(b + 8 * i, f[i]);
+}
+
+static void get_u64s(uint64_t *f, const uint8_t *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        f[i] = ct_be64(b + 8 * i);
+}
+
+size_t ct_row_totals_encode(uint8_t *b, const ct_row_totals *r)
+{
+    const uint64_t f[7] = {r->received,   r->sent,    r->tx_count,       r->first_txnum,
+                           r->last_txnum, r->outputs, r->unspent_outputs};
+    put_u64s(b, f, 7);
+    return CT_ROW_TOTALS_SIZE;
+}
+
+int ct_row_totals_decode(ct_row_totals *r, const uint8_t *v, size_t n, ct_error *err)
+{
+    uint64_t f[7];
+    if (n != CT_ROW_TOTALS_SIZE)
+        return bad_row(err, "address totals", n, CT_ROW_TOTALS_SIZE);
+    get_u64s(f, v, 7);
+    r->received = f[0];
+    r->sent = f[1];
+    r->tx_count = f[2];
+    r->first_txnum = f[3];
+    r->last_txnum = f[4];
+    r->outputs = f[5];
+    r->unspent_outputs = f[6];
+    return CT_OK;
+}
+
+size_t ct_counters_encode(uint8_t *b, const ct_counters *r)
+{
+    const uint64_t f[CT_COUNTERS_FIELDS] = {
+        r->blocks,          r->txs,           r->inputs,           r->outputs,
+        r->unspent_outputs, r->unspent_value, r->unknown_prevouts, r->addresses,
+        r->overwritten};
+    put_u64s(b, f, CT_COUNTERS_FIELDS);
+    return CT_COUNTERS_SIZE;
+}
+
+int ct_counters_decode(ct_counters *r, const uint8_t *v, size_t n, ct_error *err)
+{
+    uint64_t f[CT_COUNTERS_FIELDS];
+    if (n != CT_COUNTERS_SIZE)
+        return bad_row(err, "counters", n, CT_COUNTERS_SIZE);
+    get_u64s(f, v, CT_COUNTERS_FIELDS);
+    r->blocks = f[0];
+    r->txs = f[1];
+    r->inputs = f[2];
+    r->outputs = f[3];
+    r->unspent_outputs = f[4];
+    r->unspent_value = f[5];
+    r->unknown_prevouts = f[6];
+    r->addresses = f[7];
+    r->overwritten = f[8];
+    return CT_OK;
+}
+
+size_t ct_row_next_encode(uint8_t *b, const ct_row_next *r)
+{
+    ct_put_be64(b, r->txnum);
+    ct_put_be64(b + 8, r->addrid);
+    ct_put_be32(b + 16, r->file_id);
+    return CT_ROW_NEXT_SIZE;
+}
+
+int ct_row_next_decode(ct_row_next *r, const uint8_t *v, size_t n, ct_error *err)
+{
+    if (n != CT_ROW_NEXT_SIZE)
+        return bad_row(err, "next ids", n, CT_ROW_NEXT_SIZE);
+    r->txnum = ct_be64(v);
+    r->addrid = ct_be64(v + 8);
+    r->file_id = ct_be32(v + 16);
+    return CT_OK;
+}
+
+size_t ct_row_tip_encode(uint8_t *b, const ct_row_tip *r)
+{
+    ct_put_be32(b, r->height);
+    memcpy(b + 4, r->hash, 32);
+    return CT_ROW_TIP_SIZE;
+}
+
+int ct_row_tip_decode(ct_row_tip *r, const uint8_t *v, size_t n, ct_error *err)
+{
+    if (n != CT_ROW_TIP_SIZE)
+        return bad_row(err, "tip", n, CT_ROW_TIP_SIZE);
+    r->height = ct_be32(v);
+    memcpy(r->hash, v + 4, 32);
+    return CT_OK;
+}

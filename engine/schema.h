@@ -1,0 +1,210 @@
+/* Row formats of the graph database (docs/storage.md): key builders and value codecs shared
+ * by the writer (ingest.c) and the readers (graph.c). Keys: a one-byte table prefix, then
+ * big-endian fixed-width integers. Decoders check sizes and return CT_ECORRUPT for a value
+ * of the wrong shape. */
+#ifndef CT_SCHEMA_H
+#define CT_SCHEMA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chaintrail/error.h"
+#include "util.h"
+
+enum {
+    CT_T_META = 'm',
+    CT_T_HEADER = 'h',
+    CT_T_CHILD = 'c',
+    CT_T_RAW = 'r',
+    CT_T_HEIGHT = 'n',
+    CT_T_TXID = 't',
+    CT_T_TX = 'x',
+    CT_T_INPUT = 'i',
+    CT_T_OUTPUT = 'o',
+    CT_T_SPEND = 's',
+    CT_T_ADDR = 'a',
+    CT_T_ADDRID = 'd',
+    CT_T_LINK = 'l',
+    CT_T_TOTALS = 'w',
+    CT_T_HISTORY = 'y',
+    CT_T_UNDO = 'u',
+    CT_T_FILE = 'f',
+    CT_T_FILEPATH = 'F',
+};
+
+#define CT_TXNUM_NONE        0u         /* prevout unknown / no tx */
+#define CT_TXNUM_OVERWRITTEN UINT64_MAX /* spend link of a BIP30-overwritten output */
+#define CT_ADDRID_NONE       0u         /* output without an address (OP_RETURN) */
+
+/* ---- keys (each builder returns the key length) ---- */
+static inline size_t ct_key_u32(uint8_t *k, uint8_t t, uint32_t a)
+{
+    k[0] = t;
+    ct_put_be32(k + 1, a);
+    return 5;
+}
+static inline size_t ct_key_u64(uint8_t *k, uint8_t t, uint64_t a)
+{
+    k[0] = t;
+    ct_put_be64(k + 1, a);
+    return 9;
+}
+static inline size_t ct_key_u64_u32(uint8_t *k, uint8_t t, uint64_t a, uint32_t b)
+{
+    k[0] = t;
+    ct_put_be64(k + 1, a);
+    ct_put_be32(k + 9, b);
+    return 13;
+}
+static inline size_t ct_key_hash(uint8_t *k, uint8_t t, const uint8_t h[32])
+{
+    k[0] = t;
+    for (int i = 0; i < 32; i++)
+        k[1 + i] = h[i];
+    return 33;
+}
+/* y + addrid + txnum + dir + index */
+static inline size_t ct_key_history(uint8_t *k, uint64_t addrid, uint64_t txnum, uint8_t dir,
+                                    uint32_t index)
+{
+    k[0] = CT_T_HISTORY;
+    ct_put_be64(k + 1, addrid);
+    ct_put_be64(k + 9, txnum);
+    k[17] = dir;
+    ct_put_be32(k + 18, index);
+    return 22;
+}
+/* m + name */
+size_t ct_key_meta(uint8_t *k, const char *name);
+
+/* ---- values ---- */
+enum ct_block_status {
+    CT_BLOCK_MAIN = 1,
+    CT_BLOCK_SIDE = 2,
+    CT_BLOCK_ORPHAN = 3,
+    CT_BLOCK_INVALID = 4,
+    CT_BLOCK_SIDE_NODATA = 5,
+};
+
+typedef struct ct_row_header {
+    uint8_t header[80];
+    uint32_t height;
+    uint8_t status;
+    uint8_t chainwork[32]; /* big-endian */
+    uint32_t file_id;      /* 0: no source file */
+    uint64_t offset;       /* of the block bytes in that file */
+    uint32_t size;
+} ct_row_header;
+#define CT_ROW_HEADER_SIZE (80 + 4 + 1 + 32 + 4 + 8 + 4)
+
+typedef struct ct_row_block {
+    uint8_t hash[32];
+    uint64_t first_txnum;
+    uint32_t n_tx;
+    uint32_t time;
+} ct_row_block;
+#define CT_ROW_BLOCK_SIZE (32 + 8 + 4 + 4)
+
+#define CT_TXF_COINBASE        1u
+#define CT_TXF_UNKNOWN_PREVOUT 2u
+
+typedef struct ct_row_tx {
+    uint8_t txid[32];
+    uint32_t height;
+    uint32_t index;
+    uint32_t n_in;
+    uint32_t n_out;
+    uint8_t flags;
+    uint64_t fee;
+    uint32_t size;
+    uint32_t weight;
+} ct_row_tx;
+#define CT_ROW_TX_SIZE (32 + 4 * 4 + 1 + 8 + 4 + 4)
+
+typedef struct ct_row_input {
+    uint64_t prev_txnum; /* CT_TXNUM_NONE: unknown prevout */
+    uint32_t prev_vout;
+    uint64_t value;        /* 0 when unknown */
+    uint64_t addrid;       /* CT_ADDRID_NONE when unknown */
+    uint8_t prev_txid[32]; /* kept only for unknown prevouts */
+} ct_row_input;
+#define CT_ROW_INPUT_SIZE (8 + 4 + 8 + 8)
+
+typedef struct ct_row_output {
+    uint64_t value;
+    uint8_t type; /* ct_btc_script_type */
+    uint64_t addrid;
+    const uint8_t *data; /* OP_RETURN payload (borrowed from the value) */
+    size_t data_len;
+} ct_row_output;
+#define CT_ROW_OUTPUT_SIZE (8 + 1 + 8)
+
+typedef struct ct_row_spend {
+    uint64_t txnum;
+    uint32_t vin;
+} ct_row_spend;
+#define CT_ROW_SPEND_SIZE 12
+
+typedef struct ct_row_totals {
+    uint64_t received;
+    uint64_t sent;
+    uint64_t tx_count;
+    uint64_t first_txnum;
+    uint64_t last_txnum;
+    uint64_t outputs;
+    uint64_t unspent_outputs;
+} ct_row_totals;
+#define CT_ROW_TOTALS_SIZE (7 * 8)
+
+typedef struct ct_counters {
+    uint64_t blocks;
+    uint64_t txs;
+    uint64_t inputs;
+    uint64_t outputs;
+    uint64_t unspent_outputs;
+    uint64_t unspent_value;
+    uint64_t unknown_prevouts;
+    uint64_t addresses;
+    uint64_t overwritten;
+} ct_counters;
+#define CT_COUNTERS_FIELDS 9
+#define CT_COUNTERS_SIZE   (CT_COUNTERS_FIELDS * 8)
+
+typedef struct ct_row_next {
+    uint64_t txnum;
+    uint64_t addrid;
+    uint32_t file_id;
+} ct_row_next;
+#define CT_ROW_NEXT_SIZE (8 + 8 + 4)
+
+typedef struct ct_row_tip {
+    uint32_t height;
+    uint8_t hash[32];
+} ct_row_tip;
+#define CT_ROW_TIP_SIZE 36
+
+/* Encoders write into buf (large enough: the _SIZE constants, plus data for outputs) and
+ * return the length; decoders return CT_OK or CT_ECORRUPT (reason "bad-row"). */
+size_t ct_row_header_encode(uint8_t *buf, const ct_row_header *r);
+int ct_row_header_decode(ct_row_header *r, const uint8_t *v, size_t n, ct_error *err);
+size_t ct_row_block_encode(uint8_t *buf, const ct_row_block *r);
+int ct_row_block_decode(ct_row_block *r, const uint8_t *v, size_t n, ct_error *err);
+size_t ct_row_tx_encode(uint8_t *buf, const ct_row_tx *r);
+int ct_row_tx_decode(ct_row_tx *r, const uint8_t *v, size_t n, ct_error *err);
+size_t ct_row_input_encode(uint8_t *buf, const ct_row_input *r); /* +32 when unknown */
+int ct_row_input_decode(ct_row_input *r, const uint8_t *v, size_t n, ct_error *err);
+size_t ct_row_output_encode(uint8_t *buf, const ct_row_output *r);
+int ct_row_output_decode(ct_row_output *r, const uint8_t *v, size_t n, ct_error *err);
+size_t ct_row_spend_encode(uint8_t *buf, const ct_row_spend *r);
+int ct_row_spend_decode(ct_row_spend *r, const uint8_t *v, size_t n, ct_error *err);
+size_t ct_row_totals_encode(uint8_t *buf, const ct_row_totals *r);
+int ct_row_totals_decode(ct_row_totals *r, const uint8_t *v, size_t n, ct_error *err);
+size_t ct_counters_encode(uint8_t *buf, const ct_counters *r);
+int ct_counters_decode(ct_counters *r, const uint8_t *v, size_t n, ct_error *err);
+size_t ct_row_next_encode(uint8_t *buf, const ct_row_next *r);
+int ct_row_next_decode(ct_row_next *r, const uint8_t *v, size_t n, ct_error *err);
+size_t ct_row_tip_encode(uint8_t *buf, const ct_row_tip *r);
+int ct_row_tip_decode(ct_row_tip *r, const uint8_t *v, size_t n, ct_error *err);
+
+#endif

@@ -1,0 +1,395 @@
+/* The store: the only file that calls LevelDB. See store.h.
+ *
+ * LevelDB's C API rules kept here once: leveldb_get returns a malloc'd copy that is not
+ * NUL-terminated, and NULL without error for "not found"; it must be freed with
+ * leveldb_free. Iterator key/value pointers die when the iterator moves. An errptr must be
+ * freed and reset before it is passed again. */
+#include <leveldb/c.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store.h"
+
+struct ct_store {
+    leveldb_t *db;
+    leveldb_options_t *opts;
+    leveldb_cache_t *cache;
+    leveldb_filterpolicy_t *filter;
+    leveldb_readoptions_t *ropts;
+    leveldb_writeoptions_t *wsync;
+    leveldb_writeoptions_t *wnosync;
+    char *path;
+    /* test hook: SIGKILL before/after the kill_at-th write (0 = off) */
+    uint64_t writes;
+    uint64_t kill_at;
+    bool kill_after;
+};
+
+struct ct_store_batch {
+    leveldb_writebatch_t *wb;
+    size_t bytes;
+};
+
+struct ct_store_iter {
+    leveldb_iterator_t *it;
+    leveldb_readoptions_t *ropts;
+};
+
+struct ct_store_snapshot {
+    const leveldb_snapshot_t *snap;
+};
+
+static const uint8_t schema_key[] = {'m', 's', 'c', 'h', 'e', 'm', 'a'};
+static const uint8_t engine_key[] = {'m', 'e', 'n', 'g', 'i', 'n', 'e'};
+static const char engine_name[] = "chaintrail";
+
+/* Maps a LevelDB error string to a code and fills err; frees *msg. */
+static int leveldb_fail(ct_error *err, char **msg, const char *what, const char *path)
+{
+    const char *m = *msg ? *msg : "unknown error";
+    int code = CT_EIO;
+    const char *reason = "io-error";
+    if (strstr(m, "lock ") && (strstr(m, "temporarily unavailable") || strstr(m, "already held"))) {
+        code = CT_ELOCKED;
+        reason = "database-locked";
+    } else if (strncmp(m, "Corruption", 10) == 0) {
+        code = CT_ECORRUPT;
+        reason = "database-corrupt";
+    } else if (strstr(m, "does not exist")) {
+        code = CT_ENOTFOUND;
+        reason = "no-database";
+    }
+    if (code == CT_ELOCKED)
+        ct_fail(err, code, reason, "database '%s' is locked by another process", path);
+    else
+        ct_fail(err, code, reason, "%s '%s': %s", what, path, m);
+    leveldb_free(*msg);
+    *msg = NULL;
+    return code;
+}
+
+static void store_free(ct_store *s)
+{
+    if (s->db)
+        leveldb_close(s->db);
+    if (s->opts)
+        leveldb_options_destroy(s->opts);
+    if (s->cache)
+        leveldb_cache_destroy(s->cache);
+    if (s->filter)
+        leveldb_filterpolicy_destroy(s->filter);
+    if (s->ropts)
+        leveldb_readoptions_destroy(s->ropts);
+    if (s->wsync)
+        leveldb_writeoptions_destroy(s->wsync);
+    if (s->wnosync)
+        leveldb_writeoptions_destroy(s->wnosync);
+    free(s->path);
+    free(s);
+}
+
+static void read_kill_hook(ct_store *s)
+{
+    const char *v = getenv("CHAINTRAIL_TEST_KILL");
+    uint64_t n;
+    if (!v)
+        return;
+    if (strncmp(v, "before:", 7) == 0 && ct_parse_u64(&n, v + 7) == CT_OK) {
+        s->kill_at = n;
+        s->kill_after = false;
+    } else if (strncmp(v, "after:", 6) == 0 && ct_parse_u64(&n, v + 6) == CT_OK) {
+        s->kill_at = n;
+        s->kill_after = true;
+    }
+}
+
+/* A new database gets the engine name and schema version; an existing one must carry ours. */
+static int check_schema(ct_store *s, bool created, ct_error *err)
+{
+    ct_buf v;
+    int rc;
+    ct_buf_init(&v, 64);
+    rc = ct_store_get(s, NULL, schema_key, sizeof(schema_key), &v, err);
+    if (rc == CT_ENOTFOUND) {
+        /* Empty (just created) database: stamp it. Anything else is not ours. */
+        ct_store_iter *it = ct_store_iter_new(s, NULL);
+        bool empty;
+        ct_store_iter_seek(it, (const uint8_t *)"", 0);
+        empty = !ct_store_iter_valid(it);
+        ct_store_iter_free(it);
+        if (!empty || !created) {
+            ct_buf_release(&v);
+            return ct_fail(err, CT_EVERSION, "not-chaintrail",
+                           "'%s' is a LevelDB database but not a chaintrail one", s->path);
+        }
+        uint8_t ver[4];
+        ct_put_be32(ver, CT_SCHEMA_VERSION);
+        ct_store_batch *b = ct_store_batch_new();
+        if (!b) {
+            ct_buf_release(&v);
+            return ct_fail(err, CT_ENOMEM, "out-of-memory", "allocating a write batch");
+        }
+        ct_store_batch_put(b, engine_key, sizeof(engine_key), (const uint8_t *)engine_name,
+                           strlen(engine_name));
+        ct_store_batch_put(b, schema_key, sizeof(schema_key), ver, 4);
+        rc = ct_store_write(s, b, true, err);
+        ct_store_batch_free(b);
+        ct_buf_release(&v);
+        return rc;
+    }
+    if (rc != CT_OK) {
+        ct_buf_release(&v);
+        return rc;
+    }
+    uint32_t have = v.len == 4 ? ct_be32(v.data) : 0;
+    ct_buf_release(&v);
+    if (have != CT_SCHEMA_VERSION)
+        return ct_fail(err, CT_EVERSION, "schema-version",
+                       "database '%s' has schema version %u; this chaintrail reads version %u",
+                       s->path, have, CT_SCHEMA_VERSION);
+    return CT_OK;
+}
+
+int ct_store_open(ct_store **out, const char *path, const ct_store_options *o, ct_error *err)
+{
+    ct_store_options defaults = CT_STORE_OPTIONS_INIT;
+    char *msg = NULL;
+    struct stat st;
+    bool created = false;
+    int rc;
+
+    *out = NULL;
+    if (!o)
+        o = &defaults;
+    ct_error_set_file(err, path);
+    /* Decide "missing" ourselves so the message is clear and nothing is created by mistake. */
+    size_t plen = strlen(path);
+    char *current = malloc(plen + 9);
+    if (!current)
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "opening '%s'", path);
+    snprintf(current, plen + 9, "%s/CURRENT", path);
+    bool exists = stat(current, &st) == 0;
+    free(current);
+    if (!exists) {
+        if (!o->create)
+            return ct_fail(err, CT_ENOTFOUND, "no-database",
+                           "no database at '%s' (run 'chaintrail ingest' first, or pass --db)",
+                           path);
+        if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode))
+            return ct_fail(err, CT_EIO, "not-a-directory", "'%s' exists and is not a directory",
+                           path);
+        created = true;
+    }
+
+    ct_store *s = calloc(1, sizeof(*s));
+    if (!s || !(s->path = strdup(path))) {
+        free(s);
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "opening '%s'", path);
+    }
+    s->opts = leveldb_options_create();
+    s->cache = leveldb_cache_create_lru(o->cache_bytes);
+    s->filter = leveldb_filterpolicy_create_bloom(10);
+    s->ropts = leveldb_readoptions_create();
+    s->wsync = leveldb_writeoptions_create();
+    s->wnosync = leveldb_writeoptions_create();
+    leveldb_options_set_create_if_missing(s->opts, created);
+    leveldb_options_set_paranoid_checks(s->opts, 1);
+    leveldb_options_set_cache(s->opts, s->cache);
+    leveldb_options_set_filter_policy(s->opts, s->filter);
+    leveldb_options_set_write_buffer_size(s->opts, o->write_buffer);
+    leveldb_options_set_max_file_size(s->opts, 32u << 20);
+    leveldb_options_set_compression(s->opts, leveldb_snappy_compression);
+    leveldb_readoptions_set_verify_checksums(s->ropts, 1);
+    leveldb_writeoptions_set_sync(s->wsync, 1);
+    leveldb_writeoptions_set_sync(s->wnosync, 0);
+    read_kill_hook(s);
+
+    if (created && mkdir(path, 0755) != 0 && stat(path, &st) != 0) {
+        store_free(s);
+        return ct_fail(err, CT_EIO, "io-error", "cannot create database directory '%s'", path);
+    }
+    s->db = leveldb_open(s->opts, path, &msg);
+    if (msg) {
+        rc = leveldb_fail(err, &msg, "cannot open database", path);
+        s->db = NULL;
+        store_free(s);
+        return rc;
+    }
+    rc = check_schema(s, created, err);
+    if (rc != CT_OK) {
+        store_free(s);
+        return rc;
+    }
+    *out = s;
+    return CT_OK;
+}
+
+void ct_store_close(ct_store *s)
+{
+    if (s)
+        store_free(s);
+}
+
+const char *ct_store_path(const ct_store *s)
+{
+    return s->path;
+}
+
+int ct_store_get(ct_store *s, const ct_store_snapshot *snap, const uint8_t *key, size_t klen,
+                 ct_buf *val, ct_error *err)
+{
+    char *msg = NULL;
+    size_t vlen = 0;
+    leveldb_readoptions_t *ro = s->ropts;
+    leveldb_readoptions_t *own = NULL;
+    if (snap) {
+        own = leveldb_readoptions_create();
+        leveldb_readoptions_set_verify_checksums(own, 1);
+        leveldb_readoptions_set_snapshot(own, snap->snap);
+        ro = own;
+    }
+    char *v = leveldb_get(s->db, ro, (const char *)key, klen, &vlen, &msg);
+    if (own)
+        leveldb_readoptions_destroy(own);
+    if (msg)
+        return leveldb_fail(err, &msg, "cannot read database", s->path);
+    if (!v)
+        return CT_ENOTFOUND;
+    ct_buf_reset(val);
+    int rc = ct_buf_append(val, v, vlen);
+    leveldb_free(v);
+    if (rc != CT_OK)
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "reading a value of %zu bytes", vlen);
+    return CT_OK;
+}
+
+ct_store_batch *ct_store_batch_new(void)
+{
+    ct_store_batch *b = calloc(1, sizeof(*b));
+    if (b)
+        b->wb = leveldb_writebatch_create();
+    return b;
+}
+
+void ct_store_batch_free(ct_store_batch *b)
+{
+    if (!b)
+        return;
+    leveldb_writebatch_destroy(b->wb);
+    free(b);
+}
+
+void ct_store_batch_clear(ct_store_batch *b)
+{
+    leveldb_writebatch_clear(b->wb);
+    b->bytes = 0;
+}
+
+void ct_store_batch_put(ct_store_batch *b, const uint8_t *key, size_t klen, const uint8_t *val,
+                        size_t vlen)
+{
+    leveldb_writebatch_put(b->wb, (const char *)key, klen, (const char *)val, vlen);
+    b->bytes += klen + vlen + 8;
+}
+
+void ct_store_batch_del(ct_store_batch *b, const uint8_t *key, size_t klen)
+{
+    leveldb_writebatch_delete(b->wb, (const char *)key, klen);
+    b->bytes += klen + 8;
+}
+
+size_t ct_store_batch_bytes(const ct_store_batch *b)
+{
+    return b->bytes;
+}
+
+int ct_store_write(ct_store *s, ct_store_batch *b, bool sync, ct_error *err)
+{
+    char *msg = NULL;
+    s->writes++;
+    if (s->kill_at && s->writes == s->kill_at && !s->kill_after)
+        raise(SIGKILL);
+    leveldb_write(s->db, sync ? s->wsync : s->wnosync, b->wb, &msg);
+    if (msg)
+        return leveldb_fail(err, &msg, "cannot write database", s->path);
+    if (s->kill_at && s->writes == s->kill_at && s->kill_after)
+        raise(SIGKILL);
+    return CT_OK;
+}
+
+ct_store_snapshot *ct_store_snapshot_new(ct_store *s)
+{
+    ct_store_snapshot *snap = malloc(sizeof(*snap));
+    if (snap)
+        snap->snap = leveldb_create_snapshot(s->db);
+    return snap;
+}
+
+void ct_store_snapshot_free(ct_store *s, ct_store_snapshot *snap)
+{
+    if (!snap)
+        return;
+    leveldb_release_snapshot(s->db, snap->snap);
+    free(snap);
+}
+
+ct_store_iter *ct_store_iter_new(ct_store *s, const ct_store_snapshot *snap)
+{
+    ct_store_iter *it = calloc(1, sizeof(*it));
+    if (!it)
+        return NULL;
+    it->ropts = leveldb_readoptions_create();
+    leveldb_readoptions_set_verify_checksums(it->ropts, 1);
+    leveldb_readoptions_set_fill_cache(it->ropts, 0);
+    if (snap)
+        leveldb_readoptions_set_snapshot(it->ropts, snap->snap);
+    it->it = leveldb_create_iterator(s->db, it->ropts);
+    return it;
+}
+
+void ct_store_iter_free(ct_store_iter *it)
+{
+    if (!it)
+        return;
+    leveldb_iter_destroy(it->it);
+    leveldb_readoptions_destroy(it->ropts);
+    free(it);
+}
+
+void ct_store_iter_seek(ct_store_iter *it, const uint8_t *key, size_t klen)
+{
+    leveldb_iter_seek(it->it, (const char *)key, klen);
+}
+
+bool ct_store_iter_valid(const ct_store_iter *it)
+{
+    return leveldb_iter_valid(it->it) != 0;
+}
+
+void ct_store_iter_next(ct_store_iter *it)
+{
+    leveldb_iter_next(it->it);
+}
+
+const uint8_t *ct_store_iter_key(const ct_store_iter *it, size_t *klen)
+{
+    return (const uint8_t *)leveldb_iter_key(it->it, klen);
+}
+
+const uint8_t *ct_store_iter_value(const ct_store_iter *it, size_t *vlen)
+{
+    return (const uint8_t *)leveldb_iter_value(it->it, vlen);
+}
+
+int ct_store_iter_status(const ct_store_iter *it, ct_error *err)
+{
+    char *msg = NULL;
+    leveldb_iter_get_error(it->it, &msg);
+    if (msg)
+        return leveldb_fail(err, &msg, "cannot read database", "(iterator)");
+    return CT_OK;
+}
