@@ -107,7 +107,7 @@ static void expect_round_trip(const char *addr, const ct_btc_params *p, ct_btc_s
 
 Test(address, graphsense_round_trip)
 {
-    const ct_btc_params *main = net("mainnet");
+    const ct_btc_params *mainnet = net("mainnet");
     size_t len;
     char *text = (char *)tu_read_fixture("btc/addresses/graphsense_btc_addresses_100k.txt", &len);
     size_t count[CT_BTC_WITNESS_UNKNOWN + 1] = {0}, total = 0, failures = 0;
@@ -122,7 +122,7 @@ Test(address, graphsense_round_trip)
         ct_btc_dest d;
         ct_error_clear(&err);
         total++;
-        if (ct_btc_addr_decode(&a, line, main, &err) != CT_OK) {
+        if (ct_btc_addr_decode(&a, line, mainnet, &err) != CT_OK) {
             cr_expect_fail("%s: %s: %s", line, err.reason, err.detail);
             failures++;
             continue;
@@ -130,7 +130,7 @@ Test(address, graphsense_round_trip)
         count[a.type]++;
         /* the same with every network tried: mainnet is found first */
         cr_assert_eq(ct_btc_addr_decode(&b, line, NULL, NULL), CT_OK);
-        cr_assert_eq(b.net, main);
+        cr_assert_eq(b.net, mainnet);
         cr_assert_eq(ct_btc_addr_encode(buf, sizeof(buf), &a), CT_OK);
         if (strcmp(buf, line) != 0) {
             cr_expect_fail("%s re-encoded as %s", line, buf);
@@ -138,7 +138,7 @@ Test(address, graphsense_round_trip)
         }
         /* and its scriptPubKey classifies back to the same address */
         addr_script_hex(hex, &a);
-        dest_hex(&d, hex, main);
+        dest_hex(&d, hex, mainnet);
         if (d.type != a.type || d.n_addr != 1 || strcmp(d.addr[0], line) != 0) {
             cr_expect_fail("%s: script %s gives %s %s", line, hex, ct_btc_script_type_name(d.type),
                            d.addr[0]);
@@ -325,37 +325,37 @@ Test(address, bech32_encode_limits)
 
 Test(address, base58check)
 {
-    const ct_btc_params *main = net("mainnet"), *test = net("testnet");
+    const ct_btc_params *mainnet = net("mainnet"), *test = net("testnet");
     ct_btc_addr a;
     char hex[41];
 
-    expect_round_trip(GENESIS_P2PKH, main, CT_BTC_P2PKH, main);
-    cr_assert_eq(ct_btc_addr_decode(&a, GENESIS_P2PKH, main, NULL), CT_OK);
+    expect_round_trip(GENESIS_P2PKH, mainnet, CT_BTC_P2PKH, mainnet);
+    cr_assert_eq(ct_btc_addr_decode(&a, GENESIS_P2PKH, mainnet, NULL), CT_OK);
     cr_expect_eq(a.program_len, 20);
     ct_hex_encode(hex, a.program, 20);
     cr_expect_str_eq(hex, GENESIS_HASH160);
-    expect_round_trip(GENESIS_MAIN_P2SH, main, CT_BTC_P2SH, main);
+    expect_round_trip(GENESIS_MAIN_P2SH, mainnet, CT_BTC_P2SH, mainnet);
     /* hash160 of all zeros: 21 leading zero bytes become 21 '1's */
-    expect_round_trip("1111111111111111111114oLvT2", main, CT_BTC_P2PKH, main);
+    expect_round_trip("1111111111111111111114oLvT2", mainnet, CT_BTC_P2PKH, mainnet);
 
     /* last character changed */
-    expect_reason("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb", main, "bad-checksum");
+    expect_reason("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb", mainnet, "bad-checksum");
     expect_reason("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb", NULL, "bad-checksum");
     /* two characters swapped */
-    expect_reason("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivNfa", main, "bad-checksum");
+    expect_reason("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivNfa", mainnet, "bad-checksum");
     /* the four characters Base58 leaves out */
-    expect_reason("1A1zP1eP5QGefi2DMPTfTL5SLmv7Div0Na", main, "bad-char");
-    expect_reason("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivONa", main, "bad-char");
-    expect_reason("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivINa", main, "bad-char");
-    expect_reason("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivlNa", main, "bad-char");
-    expect_reason(" 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", main, "bad-char");
-    expect_reason("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa\n", main, "bad-char");
+    expect_reason("1A1zP1eP5QGefi2DMPTfTL5SLmv7Div0Na", mainnet, "bad-char");
+    expect_reason("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivONa", mainnet, "bad-char");
+    expect_reason("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivINa", mainnet, "bad-char");
+    expect_reason("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivlNa", mainnet, "bad-char");
+    expect_reason(" 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", mainnet, "bad-char");
+    expect_reason("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa\n", mainnet, "bad-char");
     /* a version byte no network uses */
-    expect_reason(GENESIS_LTC_P2PKH, main, "bad-prefix");
+    expect_reason(GENESIS_LTC_P2PKH, mainnet, "bad-prefix");
     expect_reason(GENESIS_LTC_P2PKH, NULL, "bad-prefix");
     /* another network's version bytes */
-    expect_reason(GENESIS_TEST_P2PKH, main, "wrong-network");
-    expect_reason(GENESIS_TEST_P2SH, main, "wrong-network");
+    expect_reason(GENESIS_TEST_P2PKH, mainnet, "wrong-network");
+    expect_reason(GENESIS_TEST_P2SH, mainnet, "wrong-network");
     expect_reason(GENESIS_P2PKH, test, "wrong-network");
     expect_reason(GENESIS_MAIN_P2SH, net("regtest"), "wrong-network");
 
@@ -363,42 +363,42 @@ Test(address, base58check)
     char buf[CT_BTC_ADDR_MAX];
     uint8_t payload[CT_BASE58_MAX_DATA] = {0};
     cr_assert_eq(ct_base58check_encode(buf, sizeof(buf), payload, 22), CT_OK);
-    expect_reason(buf, main, "bad-length");
+    expect_reason(buf, mainnet, "bad-length");
     cr_assert_eq(ct_base58check_encode(buf, sizeof(buf), payload, 20), CT_OK);
-    expect_reason(buf, main, "bad-length");
+    expect_reason(buf, mainnet, "bad-length");
     cr_assert_eq(ct_base58check_encode(buf, sizeof(buf), payload, 0), CT_OK);
-    expect_reason(buf, main, "bad-length");
+    expect_reason(buf, mainnet, "bad-length");
     cr_expect_eq(ct_base58check_encode(buf, sizeof(buf), payload, CT_BASE58_MAX_DATA + 1),
                  CT_EINVAL);
     cr_expect_eq(ct_base58check_encode(buf, 5, payload, 21), CT_EINVAL, "buffer too small");
 
     /* bounds: "", 3 bytes, 100 characters are decoded (and fail on the checksum), 101 are
      * refused before any big-number work */
-    expect_reason("", main, "bad-length");
-    expect_reason("111", main, "bad-length");
+    expect_reason("", mainnet, "bad-length");
+    expect_reason("111", mainnet, "bad-length");
     char s[128];
     memset(s, 'z', 100);
     s[100] = '\0';
-    expect_reason(s, main, "bad-checksum");
+    expect_reason(s, mainnet, "bad-checksum");
     memset(s, '1', 100);
-    expect_reason(s, main, "bad-checksum");
+    expect_reason(s, mainnet, "bad-checksum");
     s[100] = '1';
     s[101] = '\0';
-    expect_reason(s, main, "bad-length");
+    expect_reason(s, mainnet, "bad-length");
     expect_reason(s, NULL, "bad-length");
 
     /* the error names the address */
     ct_error err;
     ct_error_clear(&err);
-    cr_assert_eq(ct_btc_addr_decode(&a, "1A1zP1eP5QGefi2DMPTfTL5SLmv7Div0Na", main, &err),
+    cr_assert_eq(ct_btc_addr_decode(&a, "1A1zP1eP5QGefi2DMPTfTL5SLmv7Div0Na", mainnet, &err),
                  CT_EINVAL);
     cr_expect_str_eq(err.detail, "address '1A1zP1eP5QGefi2DMPTfTL5SLmv7Div0Na': '0' at position "
                                  "31 is not a Base58 character");
     ct_error_clear(&err);
-    cr_assert_eq(ct_btc_addr_decode(&a, GENESIS_TEST_P2PKH, main, &err), CT_EINVAL);
+    cr_assert_eq(ct_btc_addr_decode(&a, GENESIS_TEST_P2PKH, mainnet, &err), CT_EINVAL);
     cr_expect_str_eq(err.detail,
                      "address '" GENESIS_TEST_P2PKH "': an address of testnet, not of mainnet");
-    cr_expect_eq(ct_btc_addr_decode(&a, NULL, main, &err), CT_EINVAL);
+    cr_expect_eq(ct_btc_addr_decode(&a, NULL, mainnet, &err), CT_EINVAL);
 }
 
 /* ---- other networks ---- */
@@ -411,7 +411,7 @@ Test(address, base58check)
 
 Test(address, other_networks)
 {
-    const ct_btc_params *main = net("mainnet"), *test = net("testnet"), *t4 = net("testnet4"),
+    const ct_btc_params *mainnet = net("mainnet"), *test = net("testnet"), *t4 = net("testnet4"),
                         *sig = net("signet"), *reg = net("regtest");
     ct_btc_addr a;
     char buf[CT_BTC_ADDR_MAX];
@@ -422,19 +422,19 @@ Test(address, other_networks)
     expect_round_trip(GENESIS_TEST_P2SH, NULL, CT_BTC_P2SH, test);
     expect_round_trip(GENESIS_TB_P2WPKH, NULL, CT_BTC_P2WPKH, test);
     expect_round_trip(GENESIS_BCRT_P2WPKH, NULL, CT_BTC_P2WPKH, reg);
-    expect_round_trip(GENESIS_BC_P2WPKH, NULL, CT_BTC_P2WPKH, main);
+    expect_round_trip(GENESIS_BC_P2WPKH, NULL, CT_BTC_P2WPKH, mainnet);
     /* with a network given, that network */
     expect_round_trip(GENESIS_TEST_P2PKH, t4, CT_BTC_P2PKH, t4);
     expect_round_trip(GENESIS_TB_P2WPKH, sig, CT_BTC_P2WPKH, sig);
     expect_round_trip(GENESIS_TEST_P2PKH, reg, CT_BTC_P2PKH, reg);
     expect_round_trip(GENESIS_BCRT_P2WPKH, reg, CT_BTC_P2WPKH, reg);
-    expect_reason(GENESIS_TB_P2WPKH, main, "wrong-network");
+    expect_reason(GENESIS_TB_P2WPKH, mainnet, "wrong-network");
     expect_reason(GENESIS_TB_P2WPKH, reg, "wrong-network");
     expect_reason(GENESIS_BCRT_P2WPKH, test, "wrong-network");
     expect_reason(GENESIS_BC_P2WPKH, test, "wrong-network");
 
     /* one hash, encoded for each network */
-    cr_assert_eq(ct_btc_addr_decode(&a, GENESIS_P2PKH, main, NULL), CT_OK);
+    cr_assert_eq(ct_btc_addr_decode(&a, GENESIS_P2PKH, mainnet, NULL), CT_OK);
     a.net = sig;
     cr_assert_eq(ct_btc_addr_encode(buf, sizeof(buf), &a), CT_OK);
     cr_expect_str_eq(buf, GENESIS_TEST_P2PKH);
@@ -457,33 +457,33 @@ Test(address, other_networks)
 
 Test(address, segwit_edge_cases)
 {
-    const ct_btc_params *main = net("mainnet");
+    const ct_btc_params *mainnet = net("mainnet");
     /* a '1' inside the data part */
-    expect_reason("bc1qvt5s0v2uhuna2sjnn84ldu8m2r4m3rc14048ry", main, "bad-char");
+    expect_reason("bc1qvt5s0v2uhuna2sjnn84ldu8m2r4m3rc14048ry", mainnet, "bad-char");
     /* over 90 characters, and over 100 */
     char s[128] = "bc1q";
     memset(s + 4, 'q', 87);
     s[91] = '\0';
-    expect_reason(s, main, "bad-length");
+    expect_reason(s, mainnet, "bad-length");
     memset(s + 4, 'q', 100);
     s[104] = '\0';
-    expect_reason(s, main, "bad-length");
+    expect_reason(s, mainnet, "bad-length");
     /* a bad checksum */
-    expect_reason("bc1qvt5s0v2uhuna2sjnn84ldu8m2r4m3rcc4048rz", main, "bad-checksum");
+    expect_reason("bc1qvt5s0v2uhuna2sjnn84ldu8m2r4m3rcc4048rz", mainnet, "bad-checksum");
     expect_reason("bc1qvt5s0v2uhuna2sjnn84ldu8m2r4m3rcc4048rz", NULL, "bad-checksum");
     /* too short for a checksum */
-    expect_reason("bc1qqqqq", main, "bad-length");
+    expect_reason("bc1qqqqq", mainnet, "bad-length");
     /* the detail names the address */
     ct_btc_addr a;
     ct_error err;
     ct_error_clear(&err);
-    cr_assert_eq(ct_btc_addr_decode(&a, "bc1pw5dgrnzv", main, &err), CT_EINVAL);
+    cr_assert_eq(ct_btc_addr_decode(&a, "bc1pw5dgrnzv", mainnet, &err), CT_EINVAL);
     cr_expect_str_eq(err.detail, "address 'bc1pw5dgrnzv': witness program of 1 bytes, not 2 to 40");
 }
 
 Test(address, encode_rejects)
 {
-    const ct_btc_params *main = net("mainnet");
+    const ct_btc_params *mainnet = net("mainnet");
     ct_btc_addr a;
     char buf[CT_BTC_ADDR_MAX];
     cr_assert_eq(
@@ -515,14 +515,14 @@ Test(address, encode_rejects)
     b = a;
     cr_expect_eq(ct_btc_addr_encode(buf, 62, &b), CT_EINVAL, "62 characters need 63 bytes");
     cr_expect_eq(ct_btc_addr_encode(buf, 63, &b), CT_OK);
-    ct_btc_params nosegwit = *main;
+    ct_btc_params nosegwit = *mainnet;
     nosegwit.hrp = NULL;
     b.net = &nosegwit;
     cr_expect_eq(ct_btc_addr_encode(buf, sizeof(buf), &b), CT_EINVAL);
     b.net = NULL;
     cr_expect_eq(ct_btc_addr_encode(buf, sizeof(buf), &b), CT_EINVAL);
     uint8_t key[33] = {2};
-    cr_expect_eq(ct_btc_pubkey_address(buf, sizeof(buf), key, 32, main), CT_EINVAL);
+    cr_expect_eq(ct_btc_pubkey_address(buf, sizeof(buf), key, 32, mainnet), CT_EINVAL);
     cr_expect_eq(ct_btc_pubkey_address(buf, sizeof(buf), key, 33, NULL), CT_EINVAL);
 }
 
@@ -584,10 +584,10 @@ Test(script, p2pk_real_compressed)
 Test(script, p2pk_invalid_key)
 {
     ct_btc_dest d;
-    const ct_btc_params *main = net("mainnet");
+    const ct_btc_params *mainnet = net("mainnet");
     /* x = 2^256 - 1 is not a field element: the size is right, the point is not (address
      * from the python3 helper) */
-    dest_hex(&d, "2102ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffac", main);
+    dest_hex(&d, "2102ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffac", mainnet);
     cr_expect_eq(d.type, CT_BTC_P2PK);
     cr_expect_eq(d.n_addr, 1);
     cr_expect_str_eq(d.addr[0], "14kDNktHa2gEVxhtS2upv9tpZQGhUnyHHd");
@@ -596,16 +596,16 @@ Test(script, p2pk_invalid_key)
     char hex[2 * 67 + 1] = "4104";
     memset(hex + 4, '0', 128);
     memcpy(hex + 132, "ac", 3);
-    dest_hex(&d, hex, main);
+    dest_hex(&d, hex, mainnet);
     cr_expect_eq(d.type, CT_BTC_P2PK);
     cr_expect_str_eq(d.linked[0], "");
     /* wrong first byte for the size: not P2PK (Core's CPubKey::ValidSize) */
-    dest_hex(&d, "2104678afdb0fe5548271967f1a67130b7105cd6a828e03909a67962e0ea1f61deb6ac", main);
+    dest_hex(&d, "2104678afdb0fe5548271967f1a67130b7105cd6a828e03909a67962e0ea1f61deb6ac", mainnet);
     cr_expect_eq(d.type, CT_BTC_NONSTANDARD);
-    dest_hex(&d, "4105" GENESIS_XY "ac", main);
+    dest_hex(&d, "4105" GENESIS_XY "ac", mainnet);
     cr_expect_eq(d.type, CT_BTC_NONSTANDARD);
     /* OP_CHECKSIGVERIFY instead of OP_CHECKSIG */
-    dest_hex(&d, "41" GENESIS_KEY "ad", main);
+    dest_hex(&d, "41" GENESIS_KEY "ad", mainnet);
     cr_expect_eq(d.type, CT_BTC_NONSTANDARD);
     cr_expect_eq(d.n_addr, 0);
 }
@@ -614,23 +614,23 @@ Test(script, p2pk_invalid_key)
  * Base58/bech32 conversions written for the purpose, not chaintrail's). */
 Test(script, real_outputs)
 {
-    const ct_btc_params *main = net("mainnet");
+    const ct_btc_params *mainnet = net("mainnet");
     ct_btc_dest d;
 
     /* bcoin block482683.raw (block 482,683), coinbase a08b40a5...b395 output 0 */
-    dest_hex(&d, "76a9143abf61fe3281230780ed82676f9fa971e95f7ac188ac", main);
+    dest_hex(&d, "76a9143abf61fe3281230780ed82676f9fa971e95f7ac188ac", mainnet);
     cr_expect_eq(d.type, CT_BTC_P2PKH);
     cr_expect_eq(d.n_addr, 1);
     cr_expect_str_eq(d.addr[0], "16MdTdqmXusauybtXTmFEW4GNFPPgGxQYE");
     cr_expect_str_eq(d.linked[0], "");
 
     /* same block, tx 1da503ed...82da output 1 */
-    dest_hex(&d, "a914ad3ea1811508540851ff10ba4c53351acb3e82ab87", main);
+    dest_hex(&d, "a914ad3ea1811508540851ff10ba4c53351acb3e82ab87", mainnet);
     cr_expect_eq(d.type, CT_BTC_P2SH);
     cr_expect_str_eq(d.addr[0], "3HV3rQ9jEHsfnmn91wzU4MQx8sVQPNW7Sr");
 
     /* btcd block540107 (block 540,107), coinbase 5301a783...63ed output 0 */
-    dest_hex(&d, "001497cfc76442fe717f2a3f0cc9c175f7561b661997", main);
+    dest_hex(&d, "001497cfc76442fe717f2a3f0cc9c175f7561b661997", mainnet);
     cr_expect_eq(d.type, CT_BTC_P2WPKH);
     cr_expect_str_eq(ct_btc_script_type_name(d.type), "p2wpkh");
     cr_expect_str_eq(d.addr[0], "bc1qjl8uwezzlech723lpnyuza0h2cdkvxvh54v3dn");
@@ -638,10 +638,10 @@ Test(script, real_outputs)
     /* No fixture block holds P2WSH or P2TR outputs: these two are addresses of the
      * graphsense list (lines 10,020 and 40,327), which were paid on mainnet; the scripts
      * were derived from them with the python3 helper. */
-    dest_hex(&d, "00204b12d7d50e32a64cb25551c9593741bc8c2212003eb44cfe6063deff3a609a5d", main);
+    dest_hex(&d, "00204b12d7d50e32a64cb25551c9593741bc8c2212003eb44cfe6063deff3a609a5d", mainnet);
     cr_expect_eq(d.type, CT_BTC_P2WSH);
     cr_expect_str_eq(d.addr[0], "bc1qfvfd04gwx2nyevj428y4jd6phjxzyysq866yelnqv0007wnqnfwsv77ygu");
-    dest_hex(&d, "512076698d69fc2dc0acfb45a871abe5e803b1a53d84936963af3b9ecec06b019a61", main);
+    dest_hex(&d, "512076698d69fc2dc0acfb45a871abe5e803b1a53d84936963af3b9ecec06b019a61", mainnet);
     cr_expect_eq(d.type, CT_BTC_P2TR);
     cr_expect_str_eq(ct_btc_script_type_name(d.type), "p2tr");
     cr_expect_str_eq(d.addr[0], "bc1pwe5c660u9hq2e7694pc6he0gqwc620vyjd5k8temnm8vq6cpnfssqnklx4");
@@ -650,7 +650,7 @@ Test(script, real_outputs)
     size_t len;
     uint8_t *script =
         unhex("6a24aa21a9ed7c6e421f55cf406e383b46d829600dee545f127de76bb3ec4dc8fea7ea96d709", &len);
-    cr_assert_eq(ct_btc_script_dest(&d, script, len, main), CT_OK);
+    cr_assert_eq(ct_btc_script_dest(&d, script, len, mainnet), CT_OK);
     cr_expect_eq(d.type, CT_BTC_NULLDATA);
     cr_expect_eq(d.n_addr, 0);
     cr_expect(d.data == script + 1, "data points into the script");
@@ -665,14 +665,14 @@ Test(script, real_outputs)
      * 75-byte push running past the end */
     dest_hex(&d,
              "52534b424c4f434b3ae3fc068128effed4a212959a1f8fde5d7caa01226071d40c530b99f90e099ed5",
-             main);
+             mainnet);
     cr_expect_eq(d.type, CT_BTC_NONSTANDARD);
     cr_expect_eq(d.n_addr, 0);
 }
 
 Test(script, bare_multisig)
 {
-    const ct_btc_params *main = net("mainnet");
+    const ct_btc_params *mainnet = net("mainnet");
     ct_btc_dest d;
 
     /* 1-of-2 from bitcoinj block370661.dat (block 370,661), tx 848a3cbb...f0f8 output 0;
@@ -680,7 +680,7 @@ Test(script, bare_multisig)
     dest_hex(&d,
              "5121030a51f66659f279973f9e338747ee00ce7b45587d1bfaa71720bd3b180a14859f210229cb4d524e1"
              "bd88e8b3ff5feb4900616aaaad752830a7844e0d3ef48d0b42f0d52ae",
-             main);
+             mainnet);
     cr_expect_eq(d.type, CT_BTC_MULTISIG);
     cr_expect_str_eq(ct_btc_script_type_name(d.type), "multisig");
     cr_expect_eq(d.m, 1);
@@ -698,7 +698,7 @@ Test(script, bare_multisig)
              "b95ff771fb677285b46374b4d83097ea6d6509d5a3b3993912c5a071e658d18bb38e0a1a31dee45a84"
              "b5c10cdf1f3cb92415002102f884647516015a0f5861633406a0c8b2ef2d8967aa61a97a5fc2b14bf0"
              "ce23ba53ae",
-             main);
+             mainnet);
     cr_expect_eq(d.type, CT_BTC_MULTISIG);
     cr_expect_eq(d.m, 1);
     cr_expect_eq(d.n_addr, 3);
@@ -714,7 +714,7 @@ Test(script, bare_multisig)
     dest_hex(&d,
              "51210264af1414a01efb0c0381767acc16cf5f271ba49d3a3272b60520da7c95a85c2b211c434e5452505"
              "2545900000000000000000000000100000002fe293fb30000000052ae",
-             main);
+             mainnet);
     cr_expect_eq(d.type, CT_BTC_NONSTANDARD);
     cr_expect_eq(d.n_addr, 0);
 }
@@ -747,86 +747,86 @@ static void multisig_hex(char *out, const char *m_op, unsigned n, const char *ke
 
 Test(script, multisig_numbers)
 {
-    const ct_btc_params *main = net("mainnet");
+    const ct_btc_params *mainnet = net("mainnet");
     ct_btc_dest d;
     static char hex[MULTISIG_HEX_MAX];
 
     /* 20 keys: n = 20 is pushed as 01 14 (OP_16 is the last small integer) */
     multisig_hex(hex, "51", 20, "21", "0114");
-    dest_hex(&d, hex, main);
+    dest_hex(&d, hex, mainnet);
     cr_expect_eq(d.type, CT_BTC_MULTISIG);
     cr_expect_eq(d.n_addr, 20);
     cr_expect_str_eq(d.addr[19], GENESIS_COMPRESSED_P2PKH);
     cr_expect_str_eq(d.linked[19], GENESIS_P2PKH);
     /* m = 17 of 20 */
     multisig_hex(hex, "0111", 20, "21", "0114");
-    dest_hex(&d, hex, main);
+    dest_hex(&d, hex, mainnet);
     cr_expect_eq(d.type, CT_BTC_MULTISIG);
     cr_expect_eq(d.m, 17);
     /* 21 keys: over the limit */
     multisig_hex(hex, "51", 21, "21", "0115");
-    dest_hex(&d, hex, main);
+    dest_hex(&d, hex, mainnet);
     cr_expect_eq(d.type, CT_BTC_NONSTANDARD);
     /* m > n */
     multisig_hex(hex, "53", 2, "21", "52");
-    dest_hex(&d, hex, main);
+    dest_hex(&d, hex, mainnet);
     cr_expect_eq(d.type, CT_BTC_NONSTANDARD);
     /* n does not match the keys */
     multisig_hex(hex, "51", 2, "21", "53");
-    dest_hex(&d, hex, main);
+    dest_hex(&d, hex, mainnet);
     cr_expect_eq(d.type, CT_BTC_NONSTANDARD);
     /* m = 0 */
     multisig_hex(hex, "00", 1, "21", "51");
-    dest_hex(&d, hex, main);
+    dest_hex(&d, hex, mainnet);
     cr_expect_eq(d.type, CT_BTC_NONSTANDARD);
     /* 2 pushed as 01 02 is not minimal: Core wants OP_2 */
     multisig_hex(hex, "51", 2, "21", "0102");
-    dest_hex(&d, hex, main);
+    dest_hex(&d, hex, mainnet);
     cr_expect_eq(d.type, CT_BTC_NONSTANDARD);
     /* keys pushed with OP_PUSHDATA1 are keys all the same for Solver */
     multisig_hex(hex, "51", 2, "4c21", "52");
-    dest_hex(&d, hex, main);
+    dest_hex(&d, hex, mainnet);
     cr_expect_eq(d.type, CT_BTC_MULTISIG);
     cr_expect_eq(d.n_addr, 2);
     /* anything after OP_CHECKMULTISIG */
     multisig_hex(hex, "51", 1, "21", "51");
     append(hex, sizeof(hex), "ae");
-    dest_hex(&d, hex, main);
+    dest_hex(&d, hex, mainnet);
     cr_expect_eq(d.type, CT_BTC_NONSTANDARD);
 }
 
 Test(script, witness_and_nonstandard)
 {
-    const ct_btc_params *main = net("mainnet");
+    const ct_btc_params *mainnet = net("mainnet");
     ct_btc_dest d;
     char hex[65];
 
     /* witness v0 with a 25-byte program */
-    dest_hex(&d, "0019000102030405060708090a0b0c0d0e0f101112131415161718", main);
+    dest_hex(&d, "0019000102030405060708090a0b0c0d0e0f101112131415161718", mainnet);
     cr_expect_eq(d.type, CT_BTC_NONSTANDARD);
     cr_expect_eq(d.n_addr, 0);
     /* v1 with 2 bytes (the pay-to-anchor output), v16 with 40 bytes: bech32m */
-    dest_hex(&d, "51024e73", main);
+    dest_hex(&d, "51024e73", mainnet);
     cr_expect_eq(d.type, CT_BTC_WITNESS_UNKNOWN);
     cr_expect_str_eq(ct_btc_script_type_name(d.type), "witness_unknown");
     cr_expect_str_eq(d.addr[0], "bc1pfeessrawgf");
-    dest_hex(&d, "6002751e", main);
+    dest_hex(&d, "6002751e", mainnet);
     cr_expect_eq(d.type, CT_BTC_WITNESS_UNKNOWN);
     cr_expect_str_eq(d.addr[0], "bc1sw50qgdz25j"); /* BIP350 vector */
     /* 1-byte and 41-byte programs are not witness programs */
-    dest_hex(&d, "5101ff", main);
+    dest_hex(&d, "5101ff", mainnet);
     cr_expect_eq(d.type, CT_BTC_NONSTANDARD);
     dest_hex(
         &d,
         "5129000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728",
-        main);
+        mainnet);
     cr_expect_eq(d.type, CT_BTC_NONSTANDARD);
     /* OP_PUSHDATA1 of 20 bytes after OP_0 is not a witness program */
-    dest_hex(&d, "004c14751e76e8199196d454941c45d1b3a323f1433bd6", main);
+    dest_hex(&d, "004c14751e76e8199196d454941c45d1b3a323f1433bd6", mainnet);
     cr_expect_eq(d.type, CT_BTC_NONSTANDARD);
 
     /* empty script: nonstandard, identity = SHA-256("") */
-    cr_assert_eq(ct_btc_script_dest(&d, NULL, 0, main), CT_OK);
+    cr_assert_eq(ct_btc_script_dest(&d, NULL, 0, mainnet), CT_OK);
     cr_expect_eq(d.type, CT_BTC_NONSTANDARD);
     cr_expect_eq(d.n_addr, 0);
     ct_hex_encode(hex, d.script_hash, 32);
@@ -834,7 +834,7 @@ Test(script, witness_and_nonstandard)
     cr_expect_str_eq(ct_btc_script_type_name(d.type), "nonstandard");
 
     /* the hash is of the script for every type */
-    dest_hex(&d, "6a", main);
+    dest_hex(&d, "6a", mainnet);
     cr_expect_eq(d.type, CT_BTC_NULLDATA);
     cr_expect_eq(d.data_len, 0);
     uint8_t want[32], op_return = 0x6a;
@@ -842,13 +842,13 @@ Test(script, witness_and_nonstandard)
     cr_expect_arr_eq(d.script_hash, want, 32);
     /* OP_RETURN followed by a non-push: still NULLDATA here (Core's Solver: nonstandard) */
     uint8_t ret_checksig[2] = {0x6a, 0xac};
-    cr_assert_eq(ct_btc_script_dest(&d, ret_checksig, 2, main), CT_OK);
+    cr_assert_eq(ct_btc_script_dest(&d, ret_checksig, 2, mainnet), CT_OK);
     cr_expect_eq(d.type, CT_BTC_NULLDATA);
     cr_expect_eq(d.data_len, 1);
     cr_expect(d.data == ret_checksig + 1);
 
     /* a network without segwit addresses */
-    ct_btc_params nosegwit = *main;
+    ct_btc_params nosegwit = *mainnet;
     nosegwit.hrp = NULL;
     dest_hex(&d, "001497cfc76442fe717f2a3f0cc9c175f7561b661997", &nosegwit);
     cr_expect_eq(d.type, CT_BTC_NONSTANDARD);
@@ -859,8 +859,8 @@ Test(script, witness_and_nonstandard)
     uint8_t s[1] = {0x6a};
     cr_expect_eq(ct_btc_script_dest(&d, s, 1, NULL), CT_EINVAL);
     cr_expect_eq(d.type, CT_BTC_NONSTANDARD);
-    cr_expect_eq(ct_btc_script_dest(&d, NULL, 1, main), CT_EINVAL);
-    cr_expect_eq(ct_btc_script_dest(NULL, s, 1, main), CT_EINVAL);
+    cr_expect_eq(ct_btc_script_dest(&d, NULL, 1, mainnet), CT_EINVAL);
+    cr_expect_eq(ct_btc_script_dest(NULL, s, 1, mainnet), CT_EINVAL);
 
     cr_expect_str_eq(ct_btc_script_type_name(CT_BTC_P2PKH), "p2pkh");
     cr_expect_str_eq(ct_btc_script_type_name(CT_BTC_P2SH), "p2sh");
@@ -872,7 +872,7 @@ Test(script, witness_and_nonstandard)
  * end (the sanitizer build watches), and each prefix hashed as itself. */
 Test(script, any_bytes)
 {
-    const ct_btc_params *main = net("mainnet");
+    const ct_btc_params *mainnet = net("mainnet");
     static const char *const scripts[] = {
         "41" GENESIS_KEY "ac",
         ("5121030a51f66659f279973f9e338747ee00ce7b45587d1bfaa71720bd3b180a14859f210229cb4d524e1bd88"
@@ -895,7 +895,7 @@ Test(script, any_bytes)
             uint8_t *s = n ? malloc(n) : NULL;
             if (n)
                 memcpy(s, full, n);
-            cr_assert_eq(ct_btc_script_dest(&d, s, n, main), CT_OK);
+            cr_assert_eq(ct_btc_script_dest(&d, s, n, mainnet), CT_OK);
             ct_sha256(want, s ? s : (const uint8_t *)"", n);
             cr_assert_arr_eq(d.script_hash, want, 32);
             free(s);
@@ -927,7 +927,7 @@ Test(script, any_bytes)
             buf[0] = (uint8_t)(0x50 + x % 17);
         if (n > 0 && round % 3 == 0)
             buf[n - 1] = 0xae;
-        cr_assert_eq(ct_btc_script_dest(&d, buf, n, main), CT_OK);
+        cr_assert_eq(ct_btc_script_dest(&d, buf, n, mainnet), CT_OK);
         cr_assert(d.n_addr <= CT_BTC_MULTISIG_KEYS);
     }
 }
