@@ -498,6 +498,18 @@ static int all_zero(ct_btc_reader *r, uint64_t from, bool *yes, ct_error *err)
     return CT_OK;
 }
 
+/* After reporting skipped bytes: go on at the magic `next`, or with the next file when the
+ * search found none (UINT64_MAX). */
+static void resume_at(ct_btc_reader *r, uint64_t next)
+{
+    if (next == UINT64_MAX) {
+        file_end(r);
+    } else {
+        r->pos = next;
+        r->quiet_until = next;
+    }
+}
+
 /* The bytes at pos are not a record: find the next magic. Bytes from quiet_until on that
  * are passed over are reported as "junk-skipped", unless they run zero to the end. */
 static int resync(ct_btc_reader *r, ct_error *err)
@@ -521,8 +533,8 @@ static int resync(ct_btc_reader *r, ct_error *err)
             return STEP_FILE_DONE;
         if (start == 0 && !r->seen_magic) {
             rc = fail_at(err, CT_ECORRUPT, cur_path(r), 0, "no-magic",
-                         "no %s magic in %llu bytes: not blk records, a raw block or hex%s",
-                         r->net->name, (unsigned long long)r->size,
+                         "no %s magic in %llu bytes%s%s", r->net->name, (unsigned long long)r->size,
+                         r->files[r->cur].from_dir ? "" : ": not blk records, a raw block or hex",
                          r->key ? " (de-obfuscated with xor.dat)" : "");
             file_end(r);
             return rc;
@@ -531,12 +543,7 @@ static int resync(ct_btc_reader *r, ct_error *err)
     rc = fail_at(err, CT_ECORRUPT, cur_path(r), start, "junk-skipped",
                  "skipped %llu bytes (%llu..%llu)", (unsigned long long)(end - start),
                  (unsigned long long)start, (unsigned long long)end);
-    if (next == UINT64_MAX) {
-        file_end(r);
-    } else {
-        r->pos = next;
-        r->quiet_until = next;
-    }
+    resume_at(r, next);
     return rc;
 }
 
@@ -563,12 +570,7 @@ static int bad_size(ct_btc_reader *r, uint32_t len, ct_error *err)
                  (unsigned long long)(end - r->pos), (unsigned long long)r->pos,
                  (unsigned long long)end);
     r->seen_magic = true;
-    if (next == UINT64_MAX) {
-        file_end(r);
-    } else {
-        r->pos = next;
-        r->quiet_until = next;
-    }
+    resume_at(r, next);
     return rc;
 }
 
