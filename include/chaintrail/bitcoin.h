@@ -252,9 +252,10 @@ typedef struct ct_btc_reader ct_btc_reader;
 /* Opens a reader over `paths`, read in the order given. Each path is a Bitcoin Core blocks/
  * directory (blk?????.dat in numeric order, xor.dat honoured), a blk file, a raw block file,
  * or a file holding a block (or blk records) as hex text.
+ * "-" is standard input, read whole (at most 64 MiB) and shown as "<stdin>".
  * Returns CT_OK with *out owned by the caller (free with ct_btc_reader_free), CT_EIO for a
- * missing or unreadable path, CT_ECORRUPT for a bad xor.dat, CT_EINVAL for an xor.dat that
- * contradicts CT_BTC_XOR_PLAIN, CT_ENOMEM. */
+ * missing or unreadable path or a directory without blk files, CT_ECORRUPT for a bad
+ * xor.dat, CT_EINVAL for an xor.dat that contradicts CT_BTC_XOR_PLAIN, CT_ENOMEM. */
 CT_WARN_UNUSED int ct_btc_reader_open(ct_btc_reader **out, const char *const *paths, size_t npaths,
                                       const ct_btc_reader_options *opts, ct_error *err);
 
@@ -263,10 +264,14 @@ CT_WARN_UNUSED int ct_btc_reader_open(ct_btc_reader **out, const char *const *pa
  *   CT_EEOF when every file is read;
  *   CT_ECORRUPT for skipped bytes or a rejected record (err says what and where; call again
  *     to go on): "junk-skipped" (bytes between records, resynced on the magic),
- *     "bad-record-size" (size < 80 or > max_record);
+ *     "bad-record-size" (size < 80 or > max_record), "no-magic" (not one magic of the
+ *     network in a file that is not a raw block or hex either: never an empty success),
+ *     "bad-hex" (a hex text file with a bad digit);
  *   CT_ETRUNCATED when a file ends inside a record ("truncated-record"; err->offset is the
  *     offset of that record: everything before it was complete); call again to go on with
  *     the next file;
+ *   CT_ENOMEM when stdin, a pipe or decoded hex exceeds 64 MiB ("input-too-large"); call
+ *     again to go on with the next file;
  *   CT_ENETWORK (fatal) when a file holds another network's magic ("network-mismatch");
  *   CT_EIO (fatal) on a read error. */
 CT_WARN_UNUSED int ct_btc_reader_next(ct_btc_reader *r, ct_btc_record *rec, ct_error *err);
