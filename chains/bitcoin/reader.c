@@ -45,6 +45,7 @@ typedef struct rd_file {
     bool obfuscated; /* key present and not all zero */
     bool from_dir;   /* listed from a blocks/ directory: blk records, no sniffing */
     bool is_stdin;
+    uint64_t start;  /* where reading of blk records starts (resume), 0 by default */
 } rd_file;
 
 typedef enum { MODE_BLK, MODE_RAW } rd_mode;
@@ -443,7 +444,14 @@ static int file_begin(ct_btc_reader *r, ct_error *err)
                 xor_bytes(r->membuf.data, r->membuf.len, 0, r->key);
         }
     }
-    return f->from_dir ? CT_OK : classify(r, err);
+    if (!f->from_dir && (rc = classify(r, err)) != CT_OK)
+        return rc;
+    if (r->mode == MODE_BLK && f->start > 0 && f->start < r->size) {
+        r->pos = f->start;
+        r->quiet_until = f->start;
+        r->seen_magic = true; /* the part before the resume point had records */
+    }
+    return CT_OK;
 }
 
 /* ---- blk framing ---- */
@@ -699,6 +707,21 @@ void ct_btc_reader_reject(ct_btc_reader *r)
     if (!r || !r->last_ok)
         return;
     r->pos = r->last_off + 1; /* quiet_until stays at the record's end */
+    r->last_ok = false;
+}
+
+void ct_btc_reader_set_start(ct_btc_reader *r, size_t i, uint64_t offset)
+{
+    if (r && i < r->nfiles)
+        r->files[i].start = offset;
+}
+
+void ct_btc_reader_restart_file(ct_btc_reader *r)
+{
+    if (!r || !r->open || r->mode != MODE_BLK)
+        return;
+    r->pos = r->files[r->cur].start;
+    r->quiet_until = r->pos;
     r->last_ok = false;
 }
 

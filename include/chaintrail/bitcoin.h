@@ -281,6 +281,13 @@ CT_WARN_UNUSED int ct_btc_reader_next(ct_btc_reader *r, ct_btc_record *rec, ct_e
  * LoadExternalBlockFile does the same). */
 void ct_btc_reader_reject(ct_btc_reader *r);
 
+/* Resume support for the ingest. set_start: blk records of file i are read from `offset`
+ * (a record boundary recorded earlier) instead of 0; raw and hex files ignore it.
+ * restart_file: the file being read goes back to its start offset (after set_start was
+ * changed, e.g. to 0 when the file turned out to have changed). */
+void ct_btc_reader_set_start(ct_btc_reader *r, size_t i, uint64_t offset);
+void ct_btc_reader_restart_file(ct_btc_reader *r);
+
 /* Number of files the reader will read, and the path of file i (borrowed). */
 size_t ct_btc_reader_file_count(const ct_btc_reader *r);
 const char *ct_btc_reader_file_path(const ct_btc_reader *r, size_t i);
