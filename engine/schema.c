@@ -257,3 +257,21 @@ int ct_row_tip_decode(ct_row_tip *r, const uint8_t *v, size_t n, ct_error *err)
     memcpy(r->hash, v + 4, 32);
     return CT_OK;
 }
+
+size_t ct_row_file_encode(uint8_t *b, const ct_row_file *r)
+{
+    ct_put_be64(b, r->end);
+    ct_put_be64(b + 8, r->last_offset);
+    memcpy(b + 16, r->last_hash, 32);
+    return CT_ROW_FILE_SIZE;
+}
+
+int ct_row_file_decode(ct_row_file *r, const uint8_t *v, size_t n, ct_error *err)
+{
+    if (n != CT_ROW_FILE_SIZE)
+        return bad_row(err, "file", n, CT_ROW_FILE_SIZE);
+    r->end = ct_be64(v);
+    r->last_offset = ct_be64(v + 8);
+    memcpy(r->last_hash, v + 16, 32);
+    return CT_OK;
+}

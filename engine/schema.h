@@ -184,6 +184,14 @@ typedef struct ct_row_tip {
 } ct_row_tip;
 #define CT_ROW_TIP_SIZE 36
 
+/* Resume record of an input file (f + file id). */
+typedef struct ct_row_file {
+    uint64_t end;          /* offset just past the last record processed */
+    uint64_t last_offset;  /* offset of that record (of its magic) */
+    uint8_t last_hash[32]; /* its block hash */
+} ct_row_file;
+#define CT_ROW_FILE_SIZE (8 + 8 + 32)
+
 /* Encoders write into buf (large enough: the _SIZE constants, plus data for outputs) and
  * return the length; decoders return CT_OK or CT_ECORRUPT (reason "bad-row"). */
 size_t ct_row_header_encode(uint8_t *buf, const ct_row_header *r);
@@ -206,5 +214,7 @@ size_t ct_row_next_encode(uint8_t *buf, const ct_row_next *r);
 int ct_row_next_decode(ct_row_next *r, const uint8_t *v, size_t n, ct_error *err);
 size_t ct_row_tip_encode(uint8_t *buf, const ct_row_tip *r);
 int ct_row_tip_decode(ct_row_tip *r, const uint8_t *v, size_t n, ct_error *err);
+size_t ct_row_file_encode(uint8_t *buf, const ct_row_file *r);
+int ct_row_file_decode(ct_row_file *r, const uint8_t *v, size_t n, ct_error *err);
 
 #endif

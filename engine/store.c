@@ -302,6 +302,12 @@ void ct_store_batch_del(ct_store_batch *b, const uint8_t *key, size_t klen)
     b->bytes += klen + 8;
 }
 
+void ct_store_batch_append(ct_store_batch *dst, const ct_store_batch *src)
+{
+    leveldb_writebatch_append(dst->wb, src->wb);
+    dst->bytes += src->bytes;
+}
+
 size_t ct_store_batch_bytes(const ct_store_batch *b)
 {
     return b->bytes;

@@ -55,6 +55,8 @@ void ct_store_batch_put(ct_store_batch *b, const uint8_t *key, size_t klen, cons
                         size_t vlen);
 void ct_store_batch_del(ct_store_batch *b, const uint8_t *key, size_t klen);
 size_t ct_store_batch_bytes(const ct_store_batch *b); /* approximate size of the batch */
+/* Appends the operations of src to dst (src is unchanged). */
+void ct_store_batch_append(ct_store_batch *dst, const ct_store_batch *src);
 
 /* Applies a batch atomically; with sync, waits until it is on disk (fsync).
  * Returns CT_OK, CT_EIO (disk full, I/O error: LevelDB then refuses further writes) or

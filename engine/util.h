@@ -73,7 +73,6 @@ static inline bool ct_mul_ok(size_t a, size_t b, size_t *out)
  * err may be NULL. */
 int ct_fail(ct_error *err, int code, const char *reason, const char *fmt, ...) CT_PRINTF(4, 5);
 
-
 /* ---- a growable byte buffer with a hard maximum (curl's dynbuf) ----
  * Always NUL-terminated after len bytes, so text can be read from it directly. */
 typedef struct ct_buf {

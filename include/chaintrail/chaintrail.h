@@ -15,6 +15,7 @@
 
 #include "chaintrail/error.h"
 #include "chaintrail/bitcoin.h"
+#include "chaintrail/db.h"
 
 #ifdef __cplusplus
 extern "C" {

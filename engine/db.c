@@ -1,0 +1,134 @@
+/* The database handle: open and close, the meta rows (counters, next ids, tip, network)
+ * kept in memory between batches, and resume markers. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_internal.h"
+
+int ct_db_load_meta(ct_db *db, ct_error *err)
+{
+    uint8_t k[16];
+    ct_buf v;
+    int rc;
+    ct_buf_init(&v, 1u << 20);
+    memset(&db->ctr, 0, sizeof(db->ctr));
+    db->next.txnum = 1;
+    db->next.addrid = 1;
+    db->next.file_id = 1;
+    db->has_tip = false;
+    memset(db->tip_work, 0, 32);
+    db->network[0] = '\0';
+
+    rc = ct_store_get(db->st, NULL, k, ct_key_meta(k, "counters"), &v, err);
+    if (rc == CT_OK)
+        rc = ct_counters_decode(&db->ctr, v.data, v.len, err);
+    if (rc != CT_OK && rc != CT_ENOTFOUND)
+        goto out;
+    rc = ct_store_get(db->st, NULL, k, ct_key_meta(k, "next"), &v, err);
+    if (rc == CT_OK)
+        rc = ct_row_next_decode(&db->next, v.data, v.len, err);
+    if (rc != CT_OK && rc != CT_ENOTFOUND)
+        goto out;
+    rc = ct_store_get(db->st, NULL, k, ct_key_meta(k, "network"), &v, err);
+    if (rc == CT_OK)
+        snprintf(db->network, sizeof(db->network), "%.*s", (int)v.len, (const char *)v.data);
+    else if (rc != CT_ENOTFOUND)
+        goto out;
+    rc = ct_store_get(db->st, NULL, k, ct_key_meta(k, "tip"), &v, err);
+    if (rc == CT_OK) {
+        if ((rc = ct_row_tip_decode(&db->tip, v.data, v.len, err)))
+            goto out;
+        uint8_t hk[33];
+        ct_row_header h;
+        rc = ct_store_get(db->st, NULL, hk, ct_key_hash(hk, CT_T_HEADER, db->tip.hash), &v, err);
+        if (rc == CT_OK)
+            rc = ct_row_header_decode(&h, v.data, v.len, err);
+        if (rc == CT_ENOTFOUND)
+            rc = ct_fail(err, CT_ECORRUPT, "missing-row", "the tip's header row is missing");
+        if (rc)
+            goto out;
+        memcpy(db->tip_work, h.chainwork, 32);
+        db->has_tip = true;
+    }
+    rc = rc == CT_ENOTFOUND ? CT_OK : rc;
+out:
+    ct_buf_release(&v);
+    return rc;
+}
+
+int ct_db_put_meta(ct_db *db, ct_store_batch *b)
+{
+    uint8_t k[16], v[CT_COUNTERS_SIZE];
+    ct_store_batch_put(b, k, ct_key_meta(k, "counters"), v, ct_counters_encode(v, &db->ctr));
+    ct_store_batch_put(b, k, ct_key_meta(k, "next"), v, ct_row_next_encode(v, &db->next));
+    if (db->has_tip)
+        ct_store_batch_put(b, k, ct_key_meta(k, "tip"), v, ct_row_tip_encode(v, &db->tip));
+    else
+        ct_store_batch_del(b, k, ct_key_meta(k, "tip"));
+    return CT_OK;
+}
+
+int ct_db_check_network(ct_db *db, const ct_btc_params *net, ct_error *err)
+{
+    if (db->network[0]) {
+        if (strcmp(db->network, net->name) != 0)
+            return ct_fail(err, CT_ENETWORK, "network-mismatch",
+                           "the database holds %s; these blocks were read as %s", db->network,
+                           net->name);
+        return CT_OK;
+    }
+    uint8_t k[16];
+    ct_store_batch *b = ct_store_batch_new();
+    if (!b)
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "allocating a batch");
+    ct_store_batch_put(b, k, ct_key_meta(k, "network"), (const uint8_t *)net->name,
+                       strlen(net->name));
+    int rc = ct_store_write(db->st, b, true, err);
+    ct_store_batch_free(b);
+    if (rc == CT_OK)
+        snprintf(db->network, sizeof(db->network), "%s", net->name);
+    return rc;
+}
+
+void ct_db_marker_put(ct_store_batch *b, uint32_t file_id, const ct_row_file *fr)
+{
+    uint8_t k[5], v[CT_ROW_FILE_SIZE];
+    ct_store_batch_put(b, k, ct_key_u32(k, CT_T_FILE, file_id), v, ct_row_file_encode(v, fr));
+}
+
+void ct_db_batch_append_marker(ct_store_batch *dst, const ct_store_batch *marker)
+{
+    if (marker)
+        ct_store_batch_append(dst, marker);
+}
+
+int ct_db_open(ct_db **out, const char *path, const ct_db_options *opts, ct_error *err)
+{
+    ct_db_options defaults = CT_DB_OPTIONS_INIT;
+    ct_store_options so = CT_STORE_OPTIONS_INIT;
+    int rc;
+    *out = NULL;
+    if (!opts)
+        opts = &defaults;
+    so.create = opts->create;
+    if (opts->cache_bytes)
+        so.cache_bytes = opts->cache_bytes;
+    ct_db *db = calloc(1, sizeof(*db));
+    if (!db)
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "opening '%s'", path);
+    if ((rc = ct_store_open(&db->st, path, &so, err)) || (rc = ct_db_load_meta(db, err))) {
+        ct_db_close(db);
+        return rc;
+    }
+    *out = db;
+    return CT_OK;
+}
+
+void ct_db_close(ct_db *db)
+{
+    if (!db)
+        return;
+    ct_store_close(db->st);
+    free(db);
+}

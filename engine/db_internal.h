@@ -1,0 +1,30 @@
+/* The database handle shared by the engine modules (ingest, graph queries, verify): the
+ * store and the meta rows kept in memory between batches. Not public. */
+#ifndef CT_DB_INTERNAL_H
+#define CT_DB_INTERNAL_H
+
+#include "chaintrail/db.h"
+#include "schema.h"
+#include "store.h"
+
+struct ct_db {
+    ct_store *st;
+    ct_counters ctr;
+    ct_row_next next;
+    bool has_tip;
+    ct_row_tip tip;
+    uint8_t tip_work[32];
+    char network[32]; /* "" until the first ingest */
+};
+
+/* Reloads counters, next ids, tip and its chainwork from the database. */
+int ct_db_load_meta(ct_db *db, ct_error *err);
+/* Adds the in-memory counters, next ids and tip to a batch. */
+int ct_db_put_meta(ct_db *db, ct_store_batch *b);
+/* The database's network must be `net`; a database without one takes it (written now). */
+int ct_db_check_network(ct_db *db, const ct_btc_params *net, ct_error *err);
+/* Resume marker rows. */
+void ct_db_marker_put(ct_store_batch *b, uint32_t file_id, const ct_row_file *fr);
+void ct_db_batch_append_marker(ct_store_batch *dst, const ct_store_batch *marker);
+
+#endif

@@ -1,0 +1,97 @@
+/* chaintrail graph database: open, ingest, roll back, query, verify.
+ *
+ * One database holds the transaction graph (docs/storage.md). One process at a time may open
+ * it. Every ingested block is committed with its undo record and the resume marker in one
+ * synchronous LevelDB batch, so an interrupted ingest resumes exactly where it stopped.
+ */
+#ifndef CHAINTRAIL_DB_H
+#define CHAINTRAIL_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chaintrail/bitcoin.h"
+#include "chaintrail/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ct_db ct_db;
+
+typedef struct ct_db_options {
+    unsigned version;   /* CT_DB_OPTIONS_VERSION */
+    bool create;        /* create the database when missing */
+    size_t cache_bytes; /* LevelDB block cache; 0 = default (64 MiB) */
+} ct_db_options;
+
+#define CT_DB_OPTIONS_VERSION 1
+#define CT_DB_OPTIONS_INIT                                                                         \
+    {                                                                                              \
+        CT_DB_OPTIONS_VERSION, false, 0                                                            \
+    }
+
+/* Opens the database at `path`. Returns CT_OK; CT_ENOTFOUND when missing (and !create);
+ * CT_ELOCKED ("database is locked by another process"); CT_EVERSION (schema version or
+ * not a chaintrail database, both versions named); CT_ECORRUPT; CT_EIO (permission,
+ * read-only file system, not a directory). *out is freed with ct_db_close. */
+CT_WARN_UNUSED int ct_db_open(ct_db **out, const char *path, const ct_db_options *opts,
+                              ct_error *err);
+void ct_db_close(ct_db *db);
+
+/* ---- ingest ---- */
+typedef struct ct_ingest_stats {
+    uint64_t blocks_read;         /* records decoded */
+    uint64_t blocks_connected;    /* appended to the main chain (including after reorgs) */
+    uint64_t blocks_known;        /* already in the database: skipped */
+    uint64_t blocks_side;         /* kept on a side branch */
+    uint64_t blocks_orphan;       /* waiting for their parent */
+    uint64_t blocks_rejected;     /* did not decode, or invalid when connected */
+    uint64_t blocks_disconnected; /* rolled back by reorgs */
+    uint64_t reorgs;
+    uint64_t txs;       /* transactions connected */
+    uint64_t bytes;     /* block bytes read */
+    uint64_t junk;      /* junk ranges and bad record sizes skipped */
+    uint64_t truncated; /* files that ended inside a record */
+    int64_t height;     /* main-chain tip after the last block, -1 when empty */
+} ct_ingest_stats;
+
+typedef struct ct_ingest_options {
+    unsigned version;         /* CT_INGEST_OPTIONS_VERSION */
+    const ct_btc_params *net; /* required; must match the database's network */
+    ct_btc_xor_mode xor_mode;
+    /* Called after each block (may be NULL): progress display. */
+    void (*progress)(void *ctx, const ct_ingest_stats *st);
+    /* Called for each non-fatal problem: rejected record, junk, truncation (may be NULL). */
+    void (*report)(void *ctx, const ct_error *err);
+    void *ctx;
+    /* Stop cleanly before the next block when *stop becomes non-zero (signal handlers). */
+    volatile int *stop;
+} ct_ingest_options;
+
+#define CT_INGEST_OPTIONS_VERSION 1
+#define CT_INGEST_OPTIONS_INIT                                                                     \
+    {                                                                                              \
+        CT_INGEST_OPTIONS_VERSION, NULL, CT_BTC_XOR_AUTO, NULL, NULL, NULL, NULL                   \
+    }
+
+/* Ingests Bitcoin blocks from `paths` (as ct_btc_reader_open takes them). Files already
+ * read are resumed at their marker; blocks already stored are skipped; blocks out of order
+ * wait for their parent; the chain with the most work wins, with rollbacks through the undo
+ * records when a branch overtakes the tip.
+ * Returns CT_OK (non-fatal problems were passed to opts->report and counted in *stats);
+ * CT_ENETWORK (database or files of another network); CT_EIO (disk full, unreadable path:
+ * the last block is not applied, nothing committed is lost); CT_ECORRUPT (database). */
+CT_WARN_UNUSED int ct_ingest_bitcoin(ct_db *db, ct_ingest_stats *stats, const char *const *paths,
+                                     size_t npaths, const ct_ingest_options *opts, ct_error *err);
+
+/* Rolls the main chain back until its tip is at `height` (blocks above are disconnected
+ * through their undo records; they stay known as a side branch). Returns CT_OK, CT_EINVAL
+ * (height above the tip), or a store error. */
+CT_WARN_UNUSED int ct_db_rollback(ct_db *db, uint32_t height, ct_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
