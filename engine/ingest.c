@@ -563,6 +563,11 @@ static int connect_block(ing *g, const ct_btc_block *blk, const uint8_t *raw, si
     h.status = CT_BLOCK_MAIN;
     h.height = height;
     put(g, k, ct_key_hash(k, CT_T_HEADER, blk->hash), v, ct_row_header_encode(v, &h));
+    uint8_t ck[65]; /* every block is found from its parent, whatever its status */
+    ck[0] = CT_T_CHILD;
+    memcpy(ck + 1, blk->header.prev_hash, 32);
+    memcpy(ck + 33, blk->hash, 32);
+    put(g, ck, 65, (const uint8_t *)"", 0);
 
     /* Keep the raw bytes of the last CT_RAW_WINDOW main blocks for reorgs. */
     put(g, k, ct_key_hash(k, CT_T_RAW, blk->hash), raw, rawlen);
@@ -730,6 +735,11 @@ static int disconnect_tip(ing *g)
         goto out;
     h.status = rc == CT_OK ? CT_BLOCK_SIDE : CT_BLOCK_SIDE_NODATA;
     put(g, k, ct_key_hash(k, CT_T_HEADER, hash), hv, ct_row_header_encode(hv, &h));
+    if (h.status == CT_BLOCK_SIDE_NODATA) {
+        /* Its bytes are only in the source files now: the next ingest reads every file
+         * from the start (blocks already stored are skipped by hash). */
+        put(g, k, ct_key_meta(k, "rescan"), (const uint8_t *)"1", 1);
+    }
     del(g, k, ct_key_u32(k, CT_T_UNDO, height));
     del(g, k, ct_key_u32(k, CT_T_HEIGHT, height));
 
@@ -910,6 +920,10 @@ static int activate(ing *g, const uint8_t target[32])
             goto out;
         if (h.status == CT_BLOCK_MAIN)
             break;
+        if (h.status != CT_BLOCK_SIDE) { /* no data yet, orphan or invalid: cannot switch */
+            rc = CT_OK;
+            goto out;
+        }
         if (n == cap) {
             cap = cap ? cap * 2 : 16;
             void *nb = realloc(branch, cap * 32);
@@ -926,7 +940,6 @@ static int activate(ing *g, const uint8_t target[32])
     }
     uint32_t fork_height = h.status == CT_BLOCK_MAIN ? h.height : UINT32_MAX;
     bool from_empty = h.status != CT_BLOCK_MAIN;
-    g->stats->reorgs++;
     /* Remember the blocks we disconnect, to restore them if the branch fails. */
     uint8_t(*old)[32] = NULL;
     size_t n_old = 0;
@@ -941,6 +954,8 @@ static int activate(ing *g, const uint8_t target[32])
         if ((rc = disconnect_tip(g)))
             goto out_old;
     }
+    if (n_old > 0)
+        g->stats->reorgs++;
     for (size_t i = n; i-- > 0;) {
         uint8_t *raw = NULL;
         size_t len = 0;
@@ -1028,32 +1043,39 @@ static int adopt_children(ing *g, const uint8_t parent[32])
             ct_row_header ch;
             if ((rc = load_header(g, kids[i], &ch)))
                 break;
-            if (ch.status != CT_BLOCK_ORPHAN)
+            if (ch.status == CT_BLOCK_SIDE) {
+                /* A stored side block below which the chain just grew (after a rollback or
+                 * a reorg): it becomes the tip if it has more work. */
+                if (!g->db->has_tip || work_cmp(ch.chainwork, g->db->tip_work) > 0)
+                    if ((rc = activate(g, kids[i])))
+                        break;
+            } else if (ch.status != CT_BLOCK_ORPHAN) {
                 continue;
-            if (ph.status == CT_BLOCK_INVALID) {
+            } else if (ph.status == CT_BLOCK_INVALID) {
                 rc = mark_invalid(g, kids[i], &ch);
                 continue;
-            }
-            uint32_t bits = ct_le32(ch.header + 72);
-            memcpy(ch.chainwork, ph.chainwork, 32);
-            if (ct_btc_work_add(ch.chainwork, bits)) {
-                rc = mark_invalid(g, kids[i], &ch);
-                continue;
-            }
-            ch.height = ph.height + 1;
-            ch.status = CT_BLOCK_SIDE;
-            uint8_t k[33], v[CT_ROW_HEADER_SIZE];
-            ct_store_batch_clear(g->b);
-            put(g, k, ct_key_hash(k, CT_T_HEADER, kids[i]), v, ct_row_header_encode(v, &ch));
-            if ((rc = ct_store_write(g->st, g->b, true, g->err)))
-                break;
-            ct_store_batch_clear(g->b);
-            g->stats->blocks_orphan--;
-            g->stats->blocks_side++;
-            if (!g->db->has_tip || work_cmp(ch.chainwork, g->db->tip_work) > 0) {
-                g->stats->blocks_side--;
-                if ((rc = activate(g, kids[i])))
+            } else {
+                uint32_t bits = ct_le32(ch.header + 72);
+                memcpy(ch.chainwork, ph.chainwork, 32);
+                if (ct_btc_work_add(ch.chainwork, bits)) {
+                    rc = mark_invalid(g, kids[i], &ch);
+                    continue;
+                }
+                ch.height = ph.height + 1;
+                ch.status = CT_BLOCK_SIDE;
+                uint8_t k[33], v[CT_ROW_HEADER_SIZE];
+                ct_store_batch_clear(g->b);
+                put(g, k, ct_key_hash(k, CT_T_HEADER, kids[i]), v, ct_row_header_encode(v, &ch));
+                if ((rc = ct_store_write(g->st, g->b, true, g->err)))
                     break;
+                ct_store_batch_clear(g->b);
+                g->stats->blocks_orphan--;
+                if (!g->db->has_tip || work_cmp(ch.chainwork, g->db->tip_work) > 0) {
+                    if ((rc = activate(g, kids[i])))
+                        break;
+                } else {
+                    g->stats->blocks_side++;
+                }
             }
             if (n == cap) {
                 cap *= 2;
@@ -1152,12 +1174,11 @@ static int process_block(ing *g, const uint8_t *raw, size_t len, uint32_t file_i
         ct_store_batch_clear(g->b);
         if (rc)
             return rc;
-        if (!had_nodata)
-            g->stats->blocks_side++;
         if (!db->has_tip || work_cmp(h.chainwork, db->tip_work) > 0) {
-            g->stats->blocks_side--;
             if ((rc = activate(g, blk->hash)))
                 return rc;
+        } else if (!had_nodata) {
+            g->stats->blocks_side++;
         }
     }
     return adopt_children(g, blk->hash);
@@ -1237,7 +1258,10 @@ int ct_ingest_bitcoin(ct_db *db, ct_ingest_stats *stats, const char *const *path
     if ((rc = ct_btc_reader_open(&r, paths, npaths, &ro, err)))
         goto done;
 
-    /* Resume: each known file starts at its last record (checked against its hash). */
+    /* Resume: each known file starts at its last record (checked against its hash), unless
+     * a rollback left blocks whose bytes must be read from the files again. */
+    uint8_t rk[16];
+    bool rescan = get(&g, rk, ct_key_meta(rk, "rescan")) == CT_OK;
     size_t nfiles = ct_btc_reader_file_count(r);
     uint32_t *ids = calloc(nfiles ? nfiles : 1, sizeof(*ids));
     ct_row_file *frs = calloc(nfiles ? nfiles : 1, sizeof(*frs));
@@ -1250,6 +1274,8 @@ int ct_ingest_bitcoin(ct_db *db, ct_ingest_stats *stats, const char *const *path
     for (size_t i = 0; i < nfiles; i++) {
         if ((rc = file_id_of(&g, ct_btc_reader_file_path(r, i), &ids[i], &frs[i])))
             break;
+        if (rescan)
+            memset(&frs[i], 0, sizeof(frs[i]));
         if (frs[i].end > 0)
             ct_btc_reader_set_start(r, i, frs[i].last_offset);
     }
@@ -1333,6 +1359,12 @@ int ct_ingest_bitcoin(ct_db *db, ct_ingest_stats *stats, const char *const *path
         rc = process_block(&g, rec.data, rec.len, ids[fi], rec.data_offset, marker);
         if (rc == CT_OK && o->progress)
             o->progress(o->ctx, stats);
+    }
+    if (rc == CT_OK && rescan && !(o->stop && *o->stop)) {
+        ct_store_batch_clear(g.b);
+        del(&g, rk, ct_key_meta(rk, "rescan"));
+        rc = ct_store_write(g.st, g.b, true, err);
+        ct_store_batch_clear(g.b);
     }
     free(ids);
     free(frs);

@@ -843,6 +843,7 @@ static int add_file(ct_btc_reader *r, size_t *cap, char *path, const uint8_t key
         *cap = ncap;
     }
     rd_file *f = &r->files[r->nfiles++];
+    memset(f, 0, sizeof(*f));
     f->path = path;
     memcpy(f->key, key, 8);
     f->obfuscated = obfuscated;

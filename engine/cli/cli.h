@@ -36,6 +36,8 @@ typedef struct cli_command {
 /* The commands, one cmd_<name>.c each. */
 int cmd_decode(int argc, char **argv, const cli_global *g);
 int cmd_help(int argc, char **argv, const cli_global *g);
+int cmd_ingest(int argc, char **argv, const cli_global *g);
+int cmd_rollback(int argc, char **argv, const cli_global *g);
 int cmd_version(int argc, char **argv, const cli_global *g);
 
 /* The command table (main.c). */

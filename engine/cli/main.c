@@ -28,6 +28,34 @@ const cli_command cli_commands[] = {
      "Exit status: 0 all input decoded; 3 some input was rejected, truncated or of another\n"
      "network (each reported on stderr with file and offset); 5 a path could not be read.\n"
      "See docs/decode.md.\n"},
+    {"ingest", cmd_ingest, "read blocks into the graph database (resumable, idempotent)",
+     "usage: chaintrail [--db PATH] ingest bitcoin [--network N] [--xor-plain] [--cache-mb N]\n"
+     "                                   [--quiet] PATH...\n"
+     "\n"
+     "Reads Bitcoin blocks (a Core blocks/ directory, blk files, raw or hex blocks) into the\n"
+     "database (--db, default $CHAINTRAIL_DB, else ./chaintrail.db; created if missing).\n"
+     "Each block is committed with its undo record and the resume marker in one synchronous\n"
+     "batch: an interrupted run continues where it stopped, a run over the same files adds\n"
+     "nothing, a grown directory adds only the new blocks. The chain with the most work wins;\n"
+     "blocks out of order wait for their parent; a reorg rolls back and applies the branch.\n"
+     "\n"
+     "  --network N    mainnet (default), testnet, testnet4, signet, regtest; must match the\n"
+     "                 database's network\n"
+     "  --xor-plain    the blk files are not obfuscated (a non-zero xor.dat is an error)\n"
+     "  --cache-mb N   LevelDB block cache in MiB (default 64)\n"
+     "  --quiet        no progress and no summary on stderr\n"
+     "\n"
+     "Progress goes to stderr when it is a terminal; a summary line at the end. SIGINT or\n"
+     "SIGTERM stop cleanly after the current block (exit 130). Exit status: 0 done; 3 some\n"
+     "blocks were rejected or junk was skipped (each reported); 5 I/O error (disk full:\n"
+     "nothing committed is lost, run again after freeing space); 6 database locked.\n"
+     "See docs/ingest.md.\n"},
+    {"rollback", cmd_rollback, "roll the main chain back to a height",
+     "usage: chaintrail [--db PATH] rollback --to HEIGHT\n"
+     "\n"
+     "Disconnects the main-chain blocks above HEIGHT through their undo records, one\n"
+     "synchronous batch per block. The blocks stay known (as a side branch); the next ingest\n"
+     "will not re-apply them unless a longer chain through them arrives. See docs/ingest.md.\n"},
     {"help", cmd_help, "show help for chaintrail or one command",
      "usage: chaintrail help [COMMAND]\n"},
     {"version", cmd_version, "print the version", "usage: chaintrail version\n"},

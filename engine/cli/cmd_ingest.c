@@ -1,0 +1,161 @@
+/* `chaintrail ingest bitcoin`: reads blocks into the graph database, resumable and
+ * idempotent (the nightly cron job), with progress on stderr when it is a terminal. */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+typedef struct progress {
+    bool tty;
+    bool quiet;
+    double start;
+    double last;
+} progress;
+
+static volatile int stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void show_progress(void *ctx, const ct_ingest_stats *st)
+{
+    progress *p = ctx;
+    double t = now();
+    if (!p->tty || p->quiet || t - p->last < 0.25)
+        return;
+    p->last = t;
+    double secs = t - p->start > 0 ? t - p->start : 1e-9;
+    fprintf(stderr, "\rheight %lld  %.0f blocks/s  %.0f tx/s  %.1f MB/s   ", (long long)st->height,
+            (double)st->blocks_read / secs, (double)st->txs / secs, (double)st->bytes / secs / 1e6);
+}
+
+static void report(void *ctx, const ct_error *err)
+{
+    progress *p = ctx;
+    char line[1024];
+    ct_error_format(err, line, sizeof(line));
+    if (p->tty && !p->quiet)
+        fputc('\n', stderr);
+    cli_error("ingest", "%s", line);
+}
+
+int cmd_ingest(int argc, char **argv, const cli_global *g)
+{
+    const cli_command *self = cli_find("ingest");
+    const char *network = "mainnet";
+    bool quiet = false, xor_plain = false;
+    uint64_t cache_mb = 64;
+    const cli_opt opts[] = {
+        {"network", CLI_STRING, &network},
+        {"quiet", CLI_FLAG, &quiet},
+        {"xor-plain", CLI_FLAG, &xor_plain},
+        {"cache-mb", CLI_U64, &cache_mb},
+        {NULL, CLI_FLAG, NULL},
+    };
+    int first;
+    int rc = cli_parse(self, opts, argc, argv, &first);
+    if (rc < 0)
+        return CT_EXIT_OK;
+    if (rc != CT_EXIT_OK)
+        return rc;
+    if (!argv[first] || strcmp(argv[first], "bitcoin") != 0) {
+        cli_error("ingest",
+                  argv[first] ? "unknown chain '%s' (this version ingests: bitcoin)"
+                              : "which chain? usage: chaintrail ingest bitcoin PATH...",
+                  argv[first]);
+        return CT_EXIT_USAGE;
+    }
+    char **paths = argv + first + 1;
+    size_t npaths = 0;
+    while (paths[npaths])
+        npaths++;
+    if (npaths == 0) {
+        cli_error("ingest", "no PATH given; usage: chaintrail ingest bitcoin PATH...");
+        return CT_EXIT_USAGE;
+    }
+    const ct_btc_params *net = ct_btc_params_get(network);
+    if (!net) {
+        cli_error("ingest",
+                  "option '--network': unknown network '%s' (mainnet, testnet, "
+                  "testnet4, signet, regtest)",
+                  network);
+        return CT_EXIT_USAGE;
+    }
+    if (cache_mb == 0 || cache_mb > 65536) {
+        cli_error("ingest", "option '--cache-mb': %llu is not between 1 and 65536",
+                  (unsigned long long)cache_mb);
+        return CT_EXIT_USAGE;
+    }
+
+    ct_db *db = NULL;
+    ct_error err;
+    ct_db_options dbo = CT_DB_OPTIONS_INIT;
+    dbo.create = true;
+    dbo.cache_bytes = (size_t)cache_mb << 20;
+    ct_error_clear(&err);
+    rc = ct_db_open(&db, g->db_path, &dbo, &err);
+    if (rc != CT_OK) {
+        char line[1024];
+        ct_error_format(&err, line, sizeof(line));
+        cli_error("ingest", "%s", line);
+        return cli_exit_code(rc);
+    }
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    progress p = {isatty(STDERR_FILENO) != 0, quiet, now(), 0};
+    ct_ingest_options io = CT_INGEST_OPTIONS_INIT;
+    ct_ingest_stats st;
+    io.net = net;
+    io.xor_mode = xor_plain ? CT_BTC_XOR_PLAIN : CT_BTC_XOR_AUTO;
+    io.progress = show_progress;
+    io.report = report;
+    io.ctx = &p;
+    io.stop = &stop_requested;
+    ct_error_clear(&err);
+    rc = ct_ingest_bitcoin(db, &st, (const char *const *)paths, npaths, &io, &err);
+    if (p.tty && !quiet)
+        fputc('\n', stderr);
+    int exit_code = CT_EXIT_OK;
+    if (rc != CT_OK) {
+        char line[1024];
+        ct_error_format(&err, line, sizeof(line));
+        cli_error("ingest", "%s", line);
+        exit_code = cli_exit_code(rc);
+    } else if (st.blocks_rejected || st.junk) {
+        exit_code = CT_EXIT_DATA;
+    }
+    double secs = now() - p.start;
+    if (!quiet)
+        fprintf(stderr,
+                "chaintrail: ingest: height %lld; %llu blocks read, %llu connected, %llu "
+                "already stored, %llu side, %llu waiting for parent, %llu rejected, %llu "
+                "rolled back in %llu reorgs; %llu transactions; %.1f MB in %.1f s%s\n",
+                (long long)st.height, (unsigned long long)st.blocks_read,
+                (unsigned long long)st.blocks_connected, (unsigned long long)st.blocks_known,
+                (unsigned long long)st.blocks_side, (unsigned long long)st.blocks_orphan,
+                (unsigned long long)st.blocks_rejected, (unsigned long long)st.blocks_disconnected,
+                (unsigned long long)st.reorgs, (unsigned long long)st.txs, (double)st.bytes / 1e6,
+                secs, stop_requested ? " (interrupted; run again to continue)" : "");
+    ct_db_close(db);
+    if (stop_requested && exit_code == CT_EXIT_OK)
+        exit_code = 130;
+    return exit_code;
+}
