@@ -8,7 +8,7 @@
 #include "testutil.h"
 
 #define BLK_4313 "btc/blk_consecutive/jeffchan/blk00000_first1MB.dat"
-#define TX170 "f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16"
+#define TX170    "f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16"
 
 /* Returns the line of `out` that contains `needle` (malloc'd), or NULL. */
 static char *line_with(const char *out, const char *needle)
@@ -128,8 +128,9 @@ Test(cli_decode, raw_block_with_bip34_height_and_segwit)
 
 Test(cli_decode, lone_megatx)
 {
-    char *p = tu_fixture("btc/raw_tx/btcd/"
-                         "megatx-bb41a757f405890fb0f5856228e23b715702d714d59bf2b1feb70d8b2b4e3e08.bin");
+    char *p =
+        tu_fixture("btc/raw_tx/btcd/"
+                   "megatx-bb41a757f405890fb0f5856228e23b715702d714d59bf2b1feb70d8b2b4e3e08.bin");
     tu_run r;
     tu_exec(&r, (const char *[]){"decode", "bitcoin", "--tx", p, NULL}, NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);

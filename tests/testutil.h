@@ -17,10 +17,10 @@ uint8_t *tu_read_fixture(const char *rel, size_t *len);
 
 /* Result of running the chaintrail binary. */
 typedef struct tu_run {
-    int status;   /* exit code, or 128+signal */
-    char *out;    /* stdout, NUL-terminated, malloc'd */
+    int status; /* exit code, or 128+signal */
+    char *out;  /* stdout, NUL-terminated, malloc'd */
     size_t out_len;
-    char *err;    /* stderr, NUL-terminated, malloc'd */
+    char *err; /* stderr, NUL-terminated, malloc'd */
     size_t err_len;
 } tu_run;
 

@@ -1,0 +1,446 @@
+#define _XOPEN_SOURCE 700 /* putenv */
+/* Tests of the ingest on real mainnet blocks: exact figures, idempotence, crash safety
+ * (kill -9 at write boundaries and at random instants, crashes during recovery), a locked
+ * database, schema versions, unwritable locations and a full disk. */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "chaintrail/chaintrail.h"
+#include "db_internal.h"
+#include "hash.h"
+#include "schema.h"
+#include "store.h"
+#include "testutil.h"
+
+#define BLK_4313 "btc/blk_consecutive/jeffchan/blk00000_first1MB.dat"
+#define NB0      "btc/blk_consecutive/nbitcoin/blk00000.dat"
+#define NB1      "btc/blk_consecutive/nbitcoin/blk00001.dat"
+
+static ct_db *open_db(const char *dir, bool create)
+{
+    ct_db *db = NULL;
+    ct_error err;
+    ct_db_options o = CT_DB_OPTIONS_INIT;
+    o.create = create;
+    ct_error_clear(&err);
+    int rc = ct_db_open(&db, dir, &o, &err);
+    cr_assert_eq(rc, CT_OK, "open %s: %s %s", dir, err.reason, err.detail);
+    return db;
+}
+
+static void ingest(ct_db *db, const char *const *paths, size_t n, ct_ingest_stats *st)
+{
+    ct_ingest_options o = CT_INGEST_OPTIONS_INIT;
+    ct_error err;
+    o.net = ct_btc_params_get("mainnet");
+    ct_error_clear(&err);
+    int rc = ct_ingest_bitcoin(db, st, paths, n, &o, &err);
+    cr_assert_eq(rc, CT_OK, "ingest: %s %s", err.reason, err.detail);
+}
+
+/* SHA-256 of every row of the database, in key order: two databases with equal digests
+ * hold exactly the same rows. */
+static void raw_digest(const char *dir, char out[65])
+{
+    ct_store *st;
+    ct_store_options so = CT_STORE_OPTIONS_INIT;
+    cr_assert_eq(ct_store_open(&st, dir, &so, NULL), CT_OK);
+    ct_store_iter *it = ct_store_iter_new(st, NULL);
+    ct_sha256_ctx c;
+    ct_sha256_init(&c);
+    for (ct_store_iter_seek(it, (const uint8_t *)"", 0); ct_store_iter_valid(it);
+         ct_store_iter_next(it)) {
+        size_t kl, vl;
+        const uint8_t *k = ct_store_iter_key(it, &kl);
+        const uint8_t *v = ct_store_iter_value(it, &vl);
+        uint8_t len[8];
+        len[0] = (uint8_t)(kl >> 24), len[1] = (uint8_t)(kl >> 16), len[2] = (uint8_t)(kl >> 8),
+        len[3] = (uint8_t)kl;
+        len[4] = (uint8_t)(vl >> 24), len[5] = (uint8_t)(vl >> 16), len[6] = (uint8_t)(vl >> 8),
+        len[7] = (uint8_t)vl;
+        ct_sha256_update(&c, len, 4);
+        ct_sha256_update(&c, k, kl);
+        ct_sha256_update(&c, len + 4, 4);
+        ct_sha256_update(&c, v, vl);
+    }
+    cr_assert_eq(ct_store_iter_status(it, NULL), CT_OK);
+    ct_store_iter_free(it);
+    ct_store_close(st);
+    uint8_t h[32];
+    ct_sha256_final(&c, h);
+    for (int i = 0; i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", h[i]);
+}
+
+static uint64_t get_u64_row(ct_store *st, const uint8_t *k, size_t kl)
+{
+    ct_buf v;
+    ct_buf_init(&v, 1 << 20);
+    cr_assert_eq(ct_store_get(st, NULL, k, kl, &v, NULL), CT_OK);
+    cr_assert_eq(v.len, 8);
+    uint64_t x = ct_be64(v.data);
+    ct_buf_release(&v);
+    return x;
+}
+
+static ct_row_totals address_totals(ct_db *db, const char *addr)
+{
+    uint8_t k[128];
+    k[0] = CT_T_ADDR;
+    memcpy(k + 1, addr, strlen(addr));
+    uint64_t id = get_u64_row(db->st, k, 1 + strlen(addr));
+    ct_buf v;
+    ct_row_totals t;
+    ct_buf_init(&v, 1 << 20);
+    cr_assert_eq(ct_store_get(db->st, NULL, k, ct_key_u64(k, CT_T_TOTALS, id), &v, NULL), CT_OK);
+    cr_assert_eq(ct_row_totals_decode(&t, v.data, v.len, NULL), CT_OK);
+    ct_buf_release(&v);
+    return t;
+}
+
+Test(ingest, first_4313_mainnet_blocks)
+{
+    char *dir = tu_tmpdir(), *blk = tu_fixture(BLK_4313);
+    ct_db *db = open_db(dir, true);
+    ct_ingest_stats st;
+    ingest(db, (const char *[]){blk}, 1, &st);
+    cr_assert_eq(st.blocks_read, 4313);
+    cr_assert_eq(st.blocks_connected, 4313);
+    cr_assert_eq(st.txs, 4371);
+    cr_assert_eq(st.height, 4312);
+
+    cr_assert_eq(db->ctr.blocks, 4313);
+    cr_assert_eq(db->ctr.txs, 4371);
+    cr_assert_eq(db->ctr.unspent_outputs, 4150);
+    cr_assert_eq(db->ctr.unspent_value, 21565000000000ULL);
+    cr_assert_eq(db->ctr.unknown_prevouts, 0);
+    cr_assert(db->has_tip);
+    cr_assert_eq(db->tip.height, 4312);
+
+    ct_row_totals t = address_totals(db, "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S");
+    cr_assert_eq(t.received - t.sent, 1800000000ULL);
+    t = address_totals(db, "1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3");
+    cr_assert_eq(t.received - t.sent, 1000000000ULL);
+    cr_assert_eq(t.received, 1000000000ULL);
+
+    /* The spend link of the block-9 coinbase output points at f4184fc5...9e16 input 0. */
+    uint8_t k[40], txid[32];
+    cr_assert_eq(ct_hash_from_hex(txid, "0437cd7f8525ceed2324359c2d0ba26006d92d856a9c20fa0241106"
+                                        "ee5a597c9"),
+                 CT_OK);
+    uint64_t cb9 = get_u64_row(db->st, k, ct_key_hash(k, CT_T_TXID, txid));
+    ct_buf v;
+    ct_row_spend sp;
+    ct_row_tx tx;
+    ct_buf_init(&v, 1 << 20);
+    cr_assert_eq(ct_store_get(db->st, NULL, k, ct_key_u64_u32(k, CT_T_SPEND, cb9, 0), &v, NULL),
+                 CT_OK);
+    cr_assert_eq(ct_row_spend_decode(&sp, v.data, v.len, NULL), CT_OK);
+    cr_assert_eq(sp.vin, 0);
+    cr_assert_eq(ct_store_get(db->st, NULL, k, ct_key_u64(k, CT_T_TX, sp.txnum), &v, NULL), CT_OK);
+    cr_assert_eq(ct_row_tx_decode(&tx, v.data, v.len, NULL), CT_OK);
+    char hex[65];
+    ct_hash_to_hex(hex, tx.txid);
+    cr_assert_str_eq(hex, "f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16");
+    cr_assert_eq(tx.height, 170);
+    cr_assert_eq(tx.fee, 0);
+    ct_buf_release(&v);
+
+    ct_db_close(db);
+    tu_rmtree(dir);
+    free(dir);
+    free(blk);
+}
+
+Test(ingest, rerun_over_the_same_files_changes_nothing)
+{
+    char *dir = tu_tmpdir(), *a = tu_fixture(NB0), *b = tu_fixture(NB1);
+    char before[65], after[65];
+    ct_ingest_stats st;
+    ct_db *db = open_db(dir, true);
+    ingest(db, (const char *[]){a, b}, 2, &st);
+    cr_assert_eq(st.blocks_connected, 600);
+    ct_db_close(db);
+    raw_digest(dir, before);
+
+    db = open_db(dir, false);
+    ingest(db, (const char *[]){a, b}, 2, &st);
+    /* Each file resumes at its last record, which is already stored. */
+    cr_assert_eq(st.blocks_read, 2);
+    cr_assert_eq(st.blocks_known, 2);
+    cr_assert_eq(st.blocks_connected, 0);
+    ct_db_close(db);
+    raw_digest(dir, after);
+    cr_assert_str_eq(before, after);
+    tu_rmtree(dir);
+    free(dir);
+    free(a);
+    free(b);
+}
+
+Test(ingest, blk00000_then_blk00001_equals_both_at_once)
+{
+    char *d1 = tu_tmpdir(), *d2 = tu_tmpdir(), *a = tu_fixture(NB0), *b = tu_fixture(NB1);
+    ct_ingest_stats st;
+    ct_db *db = open_db(d1, true);
+    ingest(db, (const char *[]){a}, 1, &st);
+    cr_assert_eq(st.height, 299);
+    ingest(db, (const char *[]){a, b}, 2, &st);
+    cr_assert_eq(st.blocks_connected, 300);
+    cr_assert_eq(st.height, 599);
+    ct_db_close(db);
+    db = open_db(d2, true);
+    ingest(db, (const char *[]){a, b}, 2, &st);
+    ct_db_close(db);
+    char x[65], y[65];
+    raw_digest(d1, x);
+    raw_digest(d2, y);
+    cr_assert_str_eq(x, y);
+    tu_rmtree(d1);
+    tu_rmtree(d2);
+    free(d1);
+    free(d2);
+    free(a);
+    free(b);
+}
+
+/* Runs `chaintrail --db dir ingest bitcoin paths` with an extra environment entry, or
+ * killed with SIGKILL after `kill_after_us` microseconds (0: not killed), or with a file
+ * size limit (0: none). Returns the exit status (128 + signal when killed). */
+static int run_ingest(const char *dir, const char *const *paths, const char *env,
+                      long kill_after_us, rlim_t fsize_limit, char **err_out)
+{
+    int pe[2];
+    cr_assert_eq(pipe(pe), 0);
+    pid_t pid = fork();
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        const char *argv[16] = {CT_BIN, "--db", dir, "ingest", "bitcoin", "--quiet"};
+        size_t n = 6;
+        for (size_t i = 0; paths[i]; i++)
+            argv[n++] = paths[i];
+        argv[n] = NULL;
+        dup2(pe[1], 2);
+        close(pe[0]);
+        if (env)
+            putenv((char *)env);
+        if (fsize_limit) {
+            struct rlimit rl = {fsize_limit, fsize_limit};
+            signal(SIGXFSZ, SIG_IGN);
+            setrlimit(RLIMIT_FSIZE, &rl);
+        }
+        execv(CT_BIN, (char *const *)argv);
+        _exit(127);
+    }
+    close(pe[1]);
+    if (kill_after_us > 0) {
+        struct timespec ts = {kill_after_us / 1000000, (kill_after_us % 1000000) * 1000};
+        nanosleep(&ts, NULL);
+        kill(pid, SIGKILL);
+    }
+    char buf[4096];
+    size_t len = 0;
+    ssize_t got;
+    while ((got = read(pe[0], buf + len, sizeof(buf) - 1 - len)) > 0)
+        len += (size_t)got;
+    buf[len] = 0;
+    close(pe[0]);
+    int st;
+    waitpid(pid, &st, 0);
+    if (err_out)
+        *err_out = strdup(buf);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+Test(ingest, kill_at_write_boundaries_then_resume_equals_control, .timeout = 600)
+{
+    char *control = tu_tmpdir(), *dir = tu_tmpdir(), *a = tu_fixture(NB0), *b = tu_fixture(NB1);
+    const char *paths[] = {a, b, NULL};
+    cr_assert_eq(run_ingest(control, paths, NULL, 0, 0, NULL), 0);
+    char want[65], got[65];
+    raw_digest(control, want);
+
+    /* Each run is killed at its k-th store write, just before or just after the write
+     * reaches LevelDB; k starts at 1, so some kills hit the start of a recovery run
+     * (registering the files, resuming at the marker) before any block is written. */
+    unsigned kills = 0, seed = 12345;
+    for (int round = 0; round < 500; round++) {
+        char env[64];
+        seed = seed * 1103515245u + 12345u;
+        unsigned k = 1 + (seed >> 16) % 24;
+        snprintf(env, sizeof(env), "CHAINTRAIL_TEST_KILL=%s:%u", round % 2 ? "after" : "before", k);
+        int status = run_ingest(dir, paths, env, 0, 0, NULL);
+        if (status == 0)
+            break;
+        cr_assert_eq(status, 128 + SIGKILL, "round %d: exit %d", round, status);
+        kills++;
+    }
+    cr_assert_geq(kills, 50, "only %u kills", kills);
+    cr_assert_eq(run_ingest(dir, paths, NULL, 0, 0, NULL), 0);
+    raw_digest(dir, got);
+    cr_assert_str_eq(got, want, "after %u kills the database differs from the control run", kills);
+    tu_rmtree(control);
+    tu_rmtree(dir);
+    free(control);
+    free(dir);
+    free(a);
+    free(b);
+}
+
+Test(ingest, kill_at_random_instants_then_resume_equals_control, .timeout = 600)
+{
+    char *control = tu_tmpdir(), *dir = tu_tmpdir(), *blk = tu_fixture(BLK_4313);
+    const char *paths[] = {blk, NULL};
+    cr_assert_eq(run_ingest(control, paths, NULL, 0, 0, NULL), 0);
+    char want[65], got[65];
+    raw_digest(control, want);
+    unsigned kills = 0, seed = 777;
+    for (int round = 0; round < 12; round++) {
+        seed = seed * 1103515245u + 12345u;
+        long us = 20000 + (long)((seed >> 8) % 400000);
+        int status = run_ingest(dir, paths, NULL, us, 0, NULL);
+        if (status == 128 + SIGKILL)
+            kills++;
+        else
+            cr_assert_eq(status, 0);
+    }
+    cr_assert_gt(kills, 0);
+    cr_assert_eq(run_ingest(dir, paths, NULL, 0, 0, NULL), 0);
+    raw_digest(dir, got);
+    cr_assert_str_eq(got, want);
+    tu_rmtree(control);
+    tu_rmtree(dir);
+    free(control);
+    free(dir);
+    free(blk);
+}
+
+Test(ingest, disk_full_stops_with_io_error_and_resumes)
+{
+    char *control = tu_tmpdir(), *dir = tu_tmpdir(), *a = tu_fixture(NB0), *b = tu_fixture(NB1);
+    const char *paths[] = {a, b, NULL};
+    cr_assert_eq(run_ingest(control, paths, NULL, 0, 0, NULL), 0);
+    /* No file of the database may grow past 40 kB: LevelDB's log hits the limit (EFBIG,
+     * as ENOSPC would) part way through. */
+    char *err = NULL;
+    int status = run_ingest(dir, paths, NULL, 0, 40000, &err);
+    cr_assert_eq(status, 5, "exit %d: %s", status, err);
+    cr_assert(strstr(err, "cannot write database"), "%s", err);
+    free(err);
+    /* Space freed: the next run resumes and ends equal to the control. */
+    cr_assert_eq(run_ingest(dir, paths, NULL, 0, 0, NULL), 0);
+    char want[65], got[65];
+    raw_digest(control, want);
+    raw_digest(dir, got);
+    cr_assert_str_eq(got, want);
+    tu_rmtree(control);
+    tu_rmtree(dir);
+    free(control);
+    free(dir);
+    free(a);
+    free(b);
+}
+
+Test(ingest, locked_database)
+{
+    char *dir = tu_tmpdir(), *a = tu_fixture(NB0);
+    ct_db *db = open_db(dir, true);
+    /* A second process while this one holds the database. */
+    pid_t pid = fork();
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        ct_db *other = NULL;
+        ct_error err;
+        ct_error_clear(&err);
+        int rc = ct_db_open(&other, dir, NULL, &err);
+        _exit(rc == CT_ELOCKED && strstr(err.detail, "is locked by another process") ? 0 : 1);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    tu_run r;
+    tu_exec(&r, (const char *[]){"--db", dir, "ingest", "bitcoin", a, NULL}, NULL);
+    cr_assert_eq(r.status, 6);
+    cr_assert(strstr(r.err, "database '"), "%s", r.err);
+    cr_assert(strstr(r.err, "' is locked by another process"), "%s", r.err);
+    tu_run_free(&r);
+    ct_db_close(db);
+    tu_rmtree(dir);
+    free(dir);
+    free(a);
+}
+
+Test(ingest, other_schema_version_is_refused_intact)
+{
+    char *dir = tu_tmpdir(), *a = tu_fixture(NB0);
+    ct_ingest_stats st;
+    ct_db *db = open_db(dir, true);
+    ingest(db, (const char *[]){a}, 1, &st);
+    ct_db_close(db);
+    /* Pretend a future chaintrail wrote it. */
+    ct_store *s;
+    ct_store_options so = CT_STORE_OPTIONS_INIT;
+    cr_assert_eq(ct_store_open(&s, dir, &so, NULL), CT_OK);
+    ct_store_batch *b = ct_store_batch_new();
+    uint8_t k[16], v[4] = {0, 0, 0, 99};
+    ct_store_batch_put(b, k, ct_key_meta(k, "schema"), v, 4);
+    cr_assert_eq(ct_store_write(s, b, true, NULL), CT_OK);
+    ct_store_batch_free(b);
+    ct_store_close(s);
+
+    ct_error err;
+    ct_db *x = NULL;
+    ct_error_clear(&err);
+    cr_assert_eq(ct_db_open(&x, dir, NULL, &err), CT_EVERSION);
+    cr_assert(strstr(err.detail, "has schema version 99; this chaintrail reads version 1"), "%s",
+              err.detail);
+    tu_run r;
+    tu_exec(&r, (const char *[]){"--db", dir, "ingest", "bitcoin", a, NULL}, NULL);
+    cr_assert_eq(r.status, 7);
+    tu_run_free(&r);
+    tu_rmtree(dir);
+    free(dir);
+    free(a);
+}
+
+Test(ingest, unwritable_locations_fail_before_any_work)
+{
+    char *a = tu_fixture(NB0);
+    tu_run r;
+    /* /proc accepts no new directories, even for root. */
+    tu_exec(&r, (const char *[]){"--db", "/proc/chaintrail-test.db", "ingest", "bitcoin", a, NULL},
+            NULL);
+    cr_assert_eq(r.status, 5, "%s", r.err);
+    cr_assert(strstr(r.err, "/proc/chaintrail-test.db"), "%s", r.err);
+    tu_run_free(&r);
+    /* A path whose parent is a regular file. */
+    tu_exec(&r, (const char *[]){"--db", "/etc/hostname/x.db", "ingest", "bitcoin", a, NULL}, NULL);
+    cr_assert_eq(r.status, 5, "%s", r.err);
+    tu_run_free(&r);
+    free(a);
+}
+
+Test(ingest, network_of_the_database_is_kept)
+{
+    char *dir = tu_tmpdir(), *a = tu_fixture(NB0);
+    tu_run r;
+    tu_exec(&r, (const char *[]){"--db", dir, "ingest", "bitcoin", "--quiet", a, NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", dir, "ingest", "bitcoin", "--network", "regtest", a, NULL},
+            NULL);
+    cr_assert_eq(r.status, 3);
+    cr_assert(strstr(r.err, "the database holds mainnet; these blocks were read as regtest"), "%s",
+              r.err);
+    tu_run_free(&r);
+    tu_rmtree(dir);
+    free(dir);
+    free(a);
+}
