@@ -1588,3 +1588,105 @@ Test(b16_duplicate_coinbase, two_blocks_one_coinbase_txid)
     ct_buf_release(&y);
     bb_release(&b);
 }
+
+/* ---- the error record ---- */
+
+/* A ct_error reused across decodes (as a reader loop does) must describe the last failure
+ * only: no transaction index or block hash left over from an earlier one. */
+Test(errors, fields_of_an_earlier_failure_do_not_leak)
+{
+    builder b;
+    spec_tx t;
+    ct_buf two_cb, good;
+    ct_btc_block d;
+    ct_error err;
+    char hex[65];
+    bb_init(&b);
+    spec_coinbase(&t, 2);
+    bb_add(&b, &t);
+    bb_block(&b, &good);
+    spec_spend(&t, 1, 1, 1);
+    bb_add(&b, &t);
+    spec_coinbase(&t, 3);
+    bb_add(&b, &t);
+    bb_block(&b, &two_cb);
+    ct_btc_block_init(&d);
+    ct_error_clear(&err);
+
+    cr_assert_eq(ct_btc_block_decode(&d, two_cb.data, two_cb.len, regtest(), 0, &err), CT_ECORRUPT);
+    cr_assert_str_eq(err.reason, "bad-cb-multiple");
+    cr_assert_eq(err.tx_index, 2);
+
+    /* 79 bytes: no header, so no hash, and no transaction. */
+    cr_expect_eq(ct_btc_block_decode(&d, good.data, 79, regtest(), 0, &err), CT_ECORRUPT);
+    cr_expect_str_eq(err.reason, "truncated-data");
+    cr_expect_eq(err.tx_index, -1);
+    cr_expect_str_eq(err.block_hash, "");
+
+    /* Proof of work fails before any transaction is read. */
+    cr_assert_eq(ct_btc_block_decode(&d, two_cb.data, two_cb.len, regtest(), 0, &err), CT_ECORRUPT);
+    cr_expect_eq(ct_btc_block_decode(&d, good.data, good.len, mainnet(), 0, &err), CT_ECORRUPT);
+    cr_expect_str_eq(err.reason, "bad-diffbits");
+    cr_expect_eq(err.tx_index, -1);
+    header_hash_hex(hex, good.data);
+    cr_expect_str_eq(err.block_hash, hex);
+
+    /* A lone transaction belongs to no block. */
+    cr_assert_eq(ct_btc_block_decode(&d, two_cb.data, two_cb.len, regtest(), 0, &err), CT_ECORRUPT);
+    static const uint8_t empty_vin[10] = {1, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    cr_expect_eq(ct_btc_tx_decode(&d, empty_vin, sizeof(empty_vin), 0, &err), CT_ECORRUPT);
+    cr_expect_str_eq(err.reason, "bad-txns-vin-empty");
+    cr_expect_eq(err.tx_index, 0);
+    cr_expect_str_eq(err.block_hash, "");
+
+    /* The fields the caller owns (file, offset, height) are kept. */
+    ct_error_set_file(&err, "blk00000.dat");
+    err.offset = 1234;
+    err.height = 99;
+    cr_expect_eq(ct_btc_block_decode(&d, good.data, good.len, mainnet(), 0, &err), CT_ECORRUPT);
+    cr_expect_str_eq(err.file, "blk00000.dat");
+    cr_expect_eq(err.offset, 1234);
+    cr_expect_eq(err.height, 99);
+
+    ct_btc_block_release(&d);
+    ct_buf_release(&good);
+    ct_buf_release(&two_cb);
+    bb_release(&b);
+}
+
+/* A record over 4,000,000 bytes is refused before it is parsed, but its header is there:
+ * the error names the block. */
+Test(errors, oversized_block_is_named)
+{
+    builder b;
+    spec_tx t;
+    ct_buf blk;
+    bb_init(&b);
+    spec_coinbase(&t, 2);
+    bb_add(&b, &t);
+    bb_block(&b, &blk);
+    put_fill(&blk, 0, CT_BTC_MAX_BLOCK_SERIALIZED + 1 - blk.len);
+    cr_assert_eq(blk.len, 4000001);
+    expect_reject(&blk, "bad-blk-length", -1);
+    ct_buf_release(&blk);
+    bb_release(&b);
+}
+
+Test(errors, null_error_record_accepted)
+{
+    builder b;
+    spec_tx t;
+    ct_buf blk;
+    ct_btc_block d;
+    bb_init(&b);
+    spec_coinbase(&t, 1);
+    bb_add(&b, &t);
+    bb_block(&b, &blk);
+    ct_btc_block_init(&d);
+    cr_expect_eq(ct_btc_block_decode(&d, blk.data, blk.len, regtest(), 0, NULL), CT_ECORRUPT);
+    cr_expect_eq(ct_btc_block_decode(&d, blk.data, 10, regtest(), 0, NULL), CT_ECORRUPT);
+    cr_expect_eq(ct_btc_tx_decode(&d, blk.data, 10, 0, NULL), CT_ECORRUPT);
+    ct_btc_block_release(&d);
+    ct_buf_release(&blk);
+    bb_release(&b);
+}

@@ -570,12 +570,15 @@ int ct_btc_block_decode(ct_btc_block *blk, const uint8_t *data, size_t len,
     uint64_t n_tx;
     int rc;
 
+    if (err) {
+        /* The position fields this decoder owns describe this block only; a ct_error
+         * reused across calls must not keep those of an earlier failure. */
+        err->tx_index = -1;
+        err->block_hash[0] = '\0';
+    }
     if (!a)
         return ct_fail(err, CT_ENOMEM, "out-of-memory", "allocating the block arena");
     reset_block(blk, a);
-    if (len > CT_BTC_MAX_BLOCK_SERIALIZED)
-        return ct_fail(err, CT_ECORRUPT, "bad-blk-length", "block of %zu bytes exceeds %u", len,
-                       CT_BTC_MAX_BLOCK_SERIALIZED);
     if (len < CT_BTC_HEADER_SIZE)
         return eof_fail(&c, CT_BTC_HEADER_SIZE, "block header");
 
@@ -589,6 +592,9 @@ int ct_btc_block_decode(ct_btc_block *blk, const uint8_t *data, size_t len,
     ct_sha256d(blk->hash, data, CT_BTC_HEADER_SIZE);
     if (err)
         ct_hash_to_hex(err->block_hash, blk->hash);
+    if (len > CT_BTC_MAX_BLOCK_SERIALIZED)
+        return ct_fail(err, CT_ECORRUPT, "bad-blk-length", "block of %zu bytes exceeds %u", len,
+                       CT_BTC_MAX_BLOCK_SERIALIZED);
     c.p += CT_BTC_HEADER_SIZE;
 
     if (!(flags & CT_BTC_NO_POW) && (rc = ct_btc_check_pow(blk->hash, h->bits, net, err)) != 0)
@@ -665,14 +671,16 @@ int ct_btc_tx_decode(ct_btc_block *blk, const uint8_t *data, size_t len, unsigne
     ct_arena *a = block_arena(blk);
     cursor c = {data, data + len, data, err};
     int rc;
+    if (err) {
+        err->tx_index = 0;
+        err->block_hash[0] = '\0'; /* a lone transaction belongs to no block */
+    }
     if (!a)
         return ct_fail(err, CT_ENOMEM, "out-of-memory", "allocating the block arena");
     reset_block(blk, a);
     blk->tx = ct_arena_alloc(a, 1, sizeof(ct_btc_tx));
     if (!blk->tx)
         return nomem(&c, "transaction");
-    if (err)
-        err->tx_index = 0;
     if ((rc = parse_tx(&c, a, blk->tx, flags)) != CT_OK)
         return rc;
     if (c.p != c.end)
