@@ -1204,6 +1204,24 @@ Test(b12_coinbase, null_prevout_in_a_normal_tx)
     ct_buf_release(&blk);
 }
 
+/* Where a block has two faults the first met in byte order is reported: here the first
+ * transaction is no coinbase (Core: bad-cb-missing) and has a null input (found first). */
+Test(b12_coinbase, first_tx_with_a_null_input_among_two)
+{
+    builder b;
+    spec_tx t;
+    ct_buf blk;
+    bb_init(&b);
+    spec_spend(&t, 1, 2, 1);
+    memset(t.in[0].txid, 0, 32);
+    t.in[0].vout = 0xffffffffu;
+    bb_add(&b, &t);
+    bb_block(&b, &blk);
+    expect_reject(&blk, "bad-txns-prevout-null", 0);
+    ct_buf_release(&blk);
+    bb_release(&b);
+}
+
 /* A null prevout alone makes a coinbase; half of one (zero txid or index 0xffffffff) is an
  * ordinary outpoint. */
 Test(b12_coinbase, half_null_prevouts_accepted)
