@@ -1318,6 +1318,12 @@ Test(b13_segwit, unknown_flag_bits)
     ct_buf_release(&blk);
 }
 
+/* Marker, flag 1, then an empty input list again: no input can carry a witness. */
+Test(b13_segwit, flag_with_no_inputs)
+{
+    expect_tx_reject("01000000 0001 00 01 " HEX_OUTPUT " 00000000", "superfluous-witness-record");
+}
+
 Test(b13_segwit, fewer_witness_stacks_than_inputs)
 {
     /* Two inputs, one witness stack: the locktime is read as the second stack (count 0)
