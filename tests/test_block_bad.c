@@ -1696,6 +1696,23 @@ Test(errors, oversized_block_is_named)
     bb_release(&b);
 }
 
+/* An empty input may come as a NULL pointer (an empty read): no pointer arithmetic on it.
+ * Caught by clang's UBSan ("applying zero offset to null pointer"). */
+Test(errors, null_empty_input)
+{
+    ct_btc_block d;
+    ct_error err;
+    ct_btc_block_init(&d);
+    ct_error_clear(&err);
+    cr_expect_eq(ct_btc_block_decode(&d, NULL, 0, regtest(), 0, &err), CT_ECORRUPT);
+    cr_expect_str_eq(err.reason, "truncated-data");
+    cr_expect_str_eq(err.block_hash, "");
+    ct_error_clear(&err);
+    cr_expect_eq(ct_btc_tx_decode(&d, NULL, 0, 0, &err), CT_ECORRUPT);
+    cr_expect_str_eq(err.reason, "truncated-data");
+    ct_btc_block_release(&d);
+}
+
 Test(errors, null_error_record_accepted)
 {
     builder b;

@@ -40,6 +40,17 @@ static size_t position(const cursor *c)
     return (size_t)(c->p - c->base);
 }
 
+/* A cursor over data[0..len). An empty input may come as a NULL pointer; it is replaced by
+ * a static empty array, since even NULL + 0 is undefined in C. */
+static cursor cursor_over(const uint8_t *data, size_t len, ct_error *err)
+{
+    static const uint8_t no_bytes[1];
+    if (!data && len == 0)
+        data = no_bytes;
+    cursor c = {data, data + len, data, err};
+    return c;
+}
+
 static int eof_fail(cursor *c, size_t need, const char *what)
 {
     return ct_fail(c->err, CT_ECORRUPT, "truncated-data",
@@ -566,7 +577,7 @@ int ct_btc_block_decode(ct_btc_block *blk, const uint8_t *data, size_t len,
                         const ct_btc_params *net, unsigned flags, ct_error *err)
 {
     ct_arena *a = block_arena(blk);
-    cursor c = {data, data + len, data, err};
+    cursor c = cursor_over(data, len, err);
     uint64_t n_tx;
     int rc;
 
@@ -669,7 +680,7 @@ int ct_btc_tx_decode(ct_btc_block *blk, const uint8_t *data, size_t len, unsigne
                      ct_error *err)
 {
     ct_arena *a = block_arena(blk);
-    cursor c = {data, data + len, data, err};
+    cursor c = cursor_over(data, len, err);
     int rc;
     if (err) {
         err->tx_index = 0;
