@@ -40,6 +40,17 @@ static size_t position(const cursor *c)
     return (size_t)(c->p - c->base);
 }
 
+/* A cursor over data[0..len). An empty input may come as a NULL pointer; it is replaced by
+ * a static empty array, since even NULL + 0 is undefined in C. */
+static cursor cursor_over(const uint8_t *data, size_t len, ct_error *err)
+{
+    static const uint8_t no_bytes[1];
+    if (!data && len == 0)
+        data = no_bytes;
+    cursor c = {data, data + len, data, err};
+    return c;
+}
+
 static int eof_fail(cursor *c, size_t need, const char *what)
 {
     return ct_fail(c->err, CT_ECORRUPT, "truncated-data",
@@ -566,16 +577,19 @@ int ct_btc_block_decode(ct_btc_block *blk, const uint8_t *data, size_t len,
                         const ct_btc_params *net, unsigned flags, ct_error *err)
 {
     ct_arena *a = block_arena(blk);
-    cursor c = {data, data + len, data, err};
+    cursor c = cursor_over(data, len, err);
     uint64_t n_tx;
     int rc;
 
+    if (err) {
+        /* The position fields this decoder owns describe this block only; a ct_error
+         * reused across calls must not keep those of an earlier failure. */
+        err->tx_index = -1;
+        err->block_hash[0] = '\0';
+    }
     if (!a)
         return ct_fail(err, CT_ENOMEM, "out-of-memory", "allocating the block arena");
     reset_block(blk, a);
-    if (len > CT_BTC_MAX_BLOCK_SERIALIZED)
-        return ct_fail(err, CT_ECORRUPT, "bad-blk-length", "block of %zu bytes exceeds %u", len,
-                       CT_BTC_MAX_BLOCK_SERIALIZED);
     if (len < CT_BTC_HEADER_SIZE)
         return eof_fail(&c, CT_BTC_HEADER_SIZE, "block header");
 
@@ -589,6 +603,9 @@ int ct_btc_block_decode(ct_btc_block *blk, const uint8_t *data, size_t len,
     ct_sha256d(blk->hash, data, CT_BTC_HEADER_SIZE);
     if (err)
         ct_hash_to_hex(err->block_hash, blk->hash);
+    if (len > CT_BTC_MAX_BLOCK_SERIALIZED)
+        return ct_fail(err, CT_ECORRUPT, "bad-blk-length", "block of %zu bytes exceeds %u", len,
+                       CT_BTC_MAX_BLOCK_SERIALIZED);
     c.p += CT_BTC_HEADER_SIZE;
 
     if (!(flags & CT_BTC_NO_POW) && (rc = ct_btc_check_pow(blk->hash, h->bits, net, err)) != 0)
@@ -663,16 +680,18 @@ int ct_btc_tx_decode(ct_btc_block *blk, const uint8_t *data, size_t len, unsigne
                      ct_error *err)
 {
     ct_arena *a = block_arena(blk);
-    cursor c = {data, data + len, data, err};
+    cursor c = cursor_over(data, len, err);
     int rc;
+    if (err) {
+        err->tx_index = 0;
+        err->block_hash[0] = '\0'; /* a lone transaction belongs to no block */
+    }
     if (!a)
         return ct_fail(err, CT_ENOMEM, "out-of-memory", "allocating the block arena");
     reset_block(blk, a);
     blk->tx = ct_arena_alloc(a, 1, sizeof(ct_btc_tx));
     if (!blk->tx)
         return nomem(&c, "transaction");
-    if (err)
-        err->tx_index = 0;
     if ((rc = parse_tx(&c, a, blk->tx, flags)) != CT_OK)
         return rc;
     if (c.p != c.end)
