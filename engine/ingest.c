@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "chaintrail/db.h"
 #include "db_internal.h"
@@ -1111,6 +1112,10 @@ static int process_block(ing *g, const uint8_t *raw, size_t len, uint32_t file_i
         ct_db_batch_append_marker(g->b, marker);
         rc = ct_store_write(g->st, g->b, true, g->err);
         ct_store_batch_clear(g->b);
+        /* A stored side block with more work than the tip (after a rollback): switch. */
+        if (rc == CT_OK && h.status == CT_BLOCK_SIDE &&
+            (!db->has_tip || work_cmp(h.chainwork, db->tip_work) > 0))
+            rc = activate(g, blk->hash);
         return rc;
     }
     if (rc != CT_OK && rc != CT_ENOTFOUND)
@@ -1278,6 +1283,11 @@ int ct_ingest_bitcoin(ct_db *db, ct_ingest_stats *stats, const char *const *path
             memset(&frs[i], 0, sizeof(frs[i]));
         if (frs[i].end > 0)
             ct_btc_reader_set_start(r, i, frs[i].last_offset);
+        struct stat fst;
+        const char *fp = ct_btc_reader_file_path(r, i);
+        if (strcmp(fp, "-") != 0 && stat(fp, &fst) == 0 && S_ISREG(fst.st_mode) &&
+            (uint64_t)fst.st_size > frs[i].last_offset)
+            stats->bytes_total += (uint64_t)fst.st_size - frs[i].last_offset;
     }
     bool *check_first = calloc(nfiles ? nfiles : 1, sizeof(*check_first));
     if (!check_first)

@@ -17,6 +17,7 @@
 #include "hash.h"
 #include "schema.h"
 #include "store.h"
+#include "blockbuild.h"
 #include "testutil.h"
 
 #define BLK_4313 "btc/blk_consecutive/jeffchan/blk00000_first1MB.dat"
@@ -443,4 +444,234 @@ Test(ingest, network_of_the_database_is_kept)
     tu_rmtree(dir);
     free(dir);
     free(a);
+}
+
+/* ---- reorgs on made-up regtest chains ---- */
+
+/* The logical digest of docs/storage.md, computed here independently of engine/graph.c:
+ * SHA-256 over the rows of tables n t x i o s a d l w y and the counters row, in key order,
+ * each as BE32 key length, key, BE32 value length, value. */
+static int logical_digest(const char *dir, char out[65])
+{
+    static const char tables[] = "adilnostwxy"; /* byte order of the prefixes */
+    ct_store *st;
+    ct_store_options so = CT_STORE_OPTIONS_INIT;
+    if (ct_store_open(&st, dir, &so, NULL) != CT_OK)
+        return CT_EIO;
+    ct_store_iter *it = ct_store_iter_new(st, NULL);
+    ct_sha256_ctx c;
+    ct_sha256_init(&c);
+    uint8_t ck[16];
+    size_t ckl = ct_key_meta(ck, "counters");
+    for (ct_store_iter_seek(it, (const uint8_t *)"", 0); ct_store_iter_valid(it);
+         ct_store_iter_next(it)) {
+        size_t kl, vl;
+        const uint8_t *k = ct_store_iter_key(it, &kl);
+        const uint8_t *v = ct_store_iter_value(it, &vl);
+        bool counters = kl == ckl && memcmp(k, ck, kl) == 0;
+        if (!counters && !strchr(tables, k[0]))
+            continue;
+        uint8_t len[4];
+        ct_put_be32(len, (uint32_t)kl);
+        ct_sha256_update(&c, len, 4);
+        ct_sha256_update(&c, k, kl);
+        ct_put_be32(len, (uint32_t)vl);
+        ct_sha256_update(&c, len, 4);
+        ct_sha256_update(&c, v, vl);
+    }
+    int rc = ct_store_iter_status(it, NULL);
+    ct_store_iter_free(it);
+    ct_store_close(st);
+    uint8_t h[32];
+    ct_sha256_final(&c, h);
+    ct_hex_encode(out, h, 32);
+    return rc;
+}
+
+typedef struct chainbuf {
+    bb_buf file;
+    uint8_t tip[32];
+    uint32_t time;
+} chainbuf;
+
+/* Appends to `file` a block on `prev` with a coinbase paying 50 BTC to `owner`, plus one
+ * transaction spending `spend` (if not NULL) to `to`; writes the hash and coinbase txid. */
+static void add_block(bb_buf *file, uint8_t hash[32], uint8_t cb_txid[32], const uint8_t prev[32],
+                      uint32_t height, uint32_t time, uint8_t owner, const bb_in *spend,
+                      uint64_t spend_value, uint8_t to)
+{
+    bb_buf txs, blk;
+    uint8_t txids[2][32];
+    bb_init(&txs);
+    bb_init(&blk);
+    bb_out cb = {5000000000ULL, owner};
+    bb_tx(&txs, txids[0], NULL, 0, &cb, 1, height);
+    size_t n = 1;
+    if (spend) {
+        bb_out o = {spend_value, to};
+        bb_tx(&txs, txids[1], spend, 1, &o, 1, 0);
+        n = 2;
+    }
+    bb_block(&blk, hash, prev, time, &txs, (const uint8_t(*)[32])txids, n);
+    bb_record(file, &blk);
+    if (cb_txid)
+        memcpy(cb_txid, txids[0], 32);
+    bb_free(&txs);
+    bb_free(&blk);
+}
+
+static ct_db *ingest_regtest(const char *dir, const char *path, ct_ingest_stats *st)
+{
+    ct_db *db = open_db(dir, true);
+    ct_ingest_options o = CT_INGEST_OPTIONS_INIT;
+    ct_error err;
+    o.net = ct_btc_params_get("regtest");
+    ct_error_clear(&err);
+    int rc = ct_ingest_bitcoin(db, st, (const char *[]){path}, 1, &o, &err);
+    cr_assert_eq(rc, CT_OK, "%s %s", err.reason, err.detail);
+    return db;
+}
+
+static bool has_tx(ct_db *db, const uint8_t txid[32])
+{
+    uint8_t k[33];
+    ct_buf v;
+    ct_buf_init(&v, 64);
+    int rc = ct_store_get(db->st, NULL, k, ct_key_hash(k, CT_T_TXID, txid), &v, NULL);
+    ct_buf_release(&v);
+    return rc == CT_OK;
+}
+
+Test(ingest, reorg_to_a_longer_branch_equals_the_winner_alone)
+{
+    /* genesis - a1 - a2            (a2 spends a1's coinbase to owner 0x22)
+     *         \ b1 - b2 - b3       (b3 spends b1's coinbase to owner 0x33)
+     * Files: one holds genesis a1 a2 b1 b2 b3 in that order (the branch overtakes the tip
+     * at b3); the control holds genesis b1 b2 b3 only. */
+    bb_buf gen, both, winner;
+    uint8_t g[32], a1[32], a2[32], b1[32], b2[32], b3[32], a1cb[32], b1cb[32], a2cb[32];
+    bb_init(&gen);
+    bb_init(&both);
+    bb_init(&winner);
+    bb_regtest_genesis(&gen, g);
+    char hex[65];
+    ct_hash_to_hex(hex, g);
+    cr_assert_str_eq(hex, "0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206");
+    bb_record(&both, &gen);
+    bb_record(&winner, &gen);
+    add_block(&both, a1, a1cb, g, 1, 1700000000, 0x11, NULL, 0, 0);
+    bb_in sa = {{0}, 0};
+    memcpy(sa.txid, a1cb, 32);
+    add_block(&both, a2, a2cb, a1, 2, 1700000600, 0x11, &sa, 4999990000ULL, 0x22);
+    bb_buf tmp;
+    bb_init(&tmp);
+    add_block(&tmp, b1, b1cb, g, 1, 1700000001, 0x44, NULL, 0, 0);
+    bb_in sb = {{0}, 0};
+    memcpy(sb.txid, b1cb, 32);
+    add_block(&tmp, b2, NULL, b1, 2, 1700000601, 0x44, NULL, 0, 0);
+    add_block(&tmp, b3, NULL, b2, 3, 1700001201, 0x44, &sb, 4999980000ULL, 0x33);
+    bb_bytes(&both, tmp.data, tmp.len);
+    bb_bytes(&winner, tmp.data, tmp.len);
+
+    char *d1 = tu_tmpdir(), *d2 = tu_tmpdir(), *files = tu_tmpdir();
+    char p1[512], p2[512];
+    snprintf(p1, sizeof(p1), "%s/both.blk", files);
+    snprintf(p2, sizeof(p2), "%s/winner.blk", files);
+    cr_assert_eq(tu_write_file(p1, both.data, both.len), 0);
+    cr_assert_eq(tu_write_file(p2, winner.data, winner.len), 0);
+
+    ct_ingest_stats st;
+    ct_db *db = ingest_regtest(d1, p1, &st);
+    cr_assert_eq(st.blocks_read, 6);
+    cr_assert_eq(st.reorgs, 1);
+    cr_assert_eq(st.blocks_disconnected, 2);
+    cr_assert_eq(st.height, 3);
+    cr_assert_eq(db->tip.height, 3);
+    cr_assert(memcmp(db->tip.hash, b3, 32) == 0);
+    /* The losing branch's transactions are gone from the graph. */
+    cr_assert(!has_tx(db, a1cb));
+    cr_assert(!has_tx(db, a2cb));
+    cr_assert(has_tx(db, b1cb));
+    cr_assert_eq(db->ctr.blocks, 4);
+    cr_assert_eq(db->ctr.txs, 5);
+    /* genesis 50 + b1 50 (spent: 49.9998 to 0x33, 0.0002 fee) + b2 50 + b3 50 */
+    cr_assert_eq(db->ctr.unspent_value, 5000000000ULL * 3 + 4999980000ULL);
+    ct_db_close(db);
+
+    db = ingest_regtest(d2, p2, &st);
+    cr_assert_eq(st.reorgs, 0);
+    ct_db_close(db);
+    /* The same main chain: every table of the logical content is equal. */
+    char x[65], y[65];
+    cr_assert_eq(logical_digest(d1, x), CT_OK);
+    cr_assert_eq(logical_digest(d2, y), CT_OK);
+    cr_assert_str_eq(x, y);
+
+    /* Idempotent: ingesting the file again changes nothing. */
+    db = ingest_regtest(d1, p1, &st);
+    cr_assert_eq(st.blocks_connected, 0);
+    ct_db_close(db);
+    cr_assert_eq(logical_digest(d1, y), CT_OK);
+    cr_assert_str_eq(x, y);
+
+    /* And rolling back by hand to the fork, then re-ingesting, comes back to b3. */
+    db = open_db(d1, false);
+    cr_assert_eq(ct_db_rollback(db, 0, NULL), CT_OK);
+    cr_assert_eq(db->tip.height, 0);
+    cr_assert_eq(db->ctr.txs, 1);
+    ct_db_close(db);
+    db = ingest_regtest(d1, p1, &st);
+    cr_assert_eq(db->tip.height, 3);
+    cr_assert(memcmp(db->tip.hash, b3, 32) == 0);
+    ct_db_close(db);
+    cr_assert_eq(logical_digest(d1, y), CT_OK);
+    cr_assert_str_eq(x, y);
+
+    bb_free(&gen);
+    bb_free(&both);
+    bb_free(&winner);
+    bb_free(&tmp);
+    tu_rmtree(d1);
+    tu_rmtree(d2);
+    tu_rmtree(files);
+    free(d1);
+    free(d2);
+    free(files);
+}
+
+Test(ingest, orphans_wait_for_their_parent)
+{
+    /* genesis, then b2 and b3 before b1 (out of order as in Core's files). */
+    bb_buf gen, file, b1f, rest;
+    uint8_t g[32], b1[32], b2[32], b3[32];
+    bb_init(&gen);
+    bb_init(&file);
+    bb_init(&b1f);
+    bb_init(&rest);
+    bb_regtest_genesis(&gen, g);
+    bb_record(&file, &gen);
+    add_block(&b1f, b1, NULL, g, 1, 1700000001, 0x44, NULL, 0, 0);
+    add_block(&rest, b2, NULL, b1, 2, 1700000601, 0x44, NULL, 0, 0);
+    add_block(&rest, b3, NULL, b2, 3, 1700001201, 0x44, NULL, 0, 0);
+    bb_bytes(&file, rest.data, rest.len);
+    bb_bytes(&file, b1f.data, b1f.len);
+    char *d = tu_tmpdir(), *files = tu_tmpdir(), p[512];
+    snprintf(p, sizeof(p), "%s/ooo.blk", files);
+    cr_assert_eq(tu_write_file(p, file.data, file.len), 0);
+    ct_ingest_stats st;
+    ct_db *db = ingest_regtest(d, p, &st);
+    cr_assert_eq(st.blocks_read, 4);
+    cr_assert_eq(st.blocks_orphan, 0); /* both adopted in the end */
+    cr_assert_eq(db->tip.height, 3);
+    cr_assert(memcmp(db->tip.hash, b3, 32) == 0);
+    cr_assert_eq(db->ctr.blocks, 4);
+    ct_db_close(db);
+    bb_free(&gen);
+    bb_free(&file);
+    bb_free(&b1f);
+    bb_free(&rest);
+    tu_rmtree(d);
+    tu_rmtree(files);
+    free(d);
+    free(files);
 }

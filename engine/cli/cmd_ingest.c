@@ -38,8 +38,15 @@ static void show_progress(void *ctx, const ct_ingest_stats *st)
         return;
     p->last = t;
     double secs = t - p->start > 0 ? t - p->start : 1e-9;
-    fprintf(stderr, "\rheight %lld  %.0f blocks/s  %.0f tx/s  %.1f MB/s   ", (long long)st->height,
-            (double)st->blocks_read / secs, (double)st->txs / secs, (double)st->bytes / secs / 1e6);
+    double rate = (double)st->bytes / secs;
+    fprintf(stderr, "\rheight %lld  %.0f blocks/s  %.0f tx/s  %.1f MB/s", (long long)st->height,
+            (double)st->blocks_read / secs, (double)st->txs / secs, rate / 1e6);
+    if (st->bytes_total > st->bytes && rate > 0) {
+        double eta = (double)(st->bytes_total - st->bytes) / rate;
+        fprintf(stderr, "  ETA %02u:%02u:%02u", (unsigned)(eta / 3600), (unsigned)(eta / 60) % 60,
+                (unsigned)eta % 60);
+    }
+    fputs("   ", stderr);
 }
 
 static void report(void *ctx, const ct_error *err)

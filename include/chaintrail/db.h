@@ -50,11 +50,12 @@ typedef struct ct_ingest_stats {
     uint64_t blocks_rejected;     /* did not decode, or invalid when connected */
     uint64_t blocks_disconnected; /* rolled back by reorgs */
     uint64_t reorgs;
-    uint64_t txs;       /* transactions connected */
-    uint64_t bytes;     /* block bytes read */
-    uint64_t junk;      /* junk ranges and bad record sizes skipped */
-    uint64_t truncated; /* files that ended inside a record */
-    int64_t height;     /* main-chain tip after the last block, -1 when empty */
+    uint64_t txs;         /* transactions connected */
+    uint64_t bytes;       /* block bytes read */
+    uint64_t bytes_total; /* bytes of the input files left to read at the start (0: unknown) */
+    uint64_t junk;        /* junk ranges and bad record sizes skipped */
+    uint64_t truncated;   /* files that ended inside a record */
+    int64_t height;       /* main-chain tip after the last block, -1 when empty */
 } ct_ingest_stats;
 
 typedef struct ct_ingest_options {
