@@ -1,0 +1,113 @@
+/* Ingest benchmark: decode-only throughput and ingest throughput on the same input, in one
+ * run, so that the cost of storing shows as a ratio; peak RSS of each phase.
+ * Usage: bench_ingest [--network N] DBDIR PATH...   (DBDIR must not exist) */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "chaintrail/chaintrail.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static long peak_rss_kb(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+static int decode_all(const char *const *paths, size_t n, const ct_btc_params *net,
+                      uint64_t *blocks, uint64_t *txs, uint64_t *bytes)
+{
+    ct_btc_reader *r;
+    ct_btc_reader_options ro = CT_BTC_READER_OPTIONS_INIT;
+    ct_btc_block blk;
+    ro.net = net;
+    if (ct_btc_reader_open(&r, paths, n, &ro, NULL) != CT_OK)
+        return -1;
+    ct_btc_block_init(&blk);
+    for (;;) {
+        ct_btc_record rec;
+        int rc = ct_btc_reader_next(r, &rec, NULL);
+        if (rc == CT_EEOF)
+            break;
+        if (rc != CT_OK)
+            continue;
+        if (ct_btc_block_decode(&blk, rec.data, rec.len, net, 0, NULL) == CT_OK) {
+            (*blocks)++;
+            *txs += blk.n_tx;
+            *bytes += rec.len;
+        }
+    }
+    ct_btc_block_release(&blk);
+    ct_btc_reader_free(r);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *network = "mainnet";
+    int i = 1;
+    if (argc > 2 && strcmp(argv[1], "--network") == 0) {
+        network = argv[2];
+        i = 3;
+    }
+    if (argc - i < 2) {
+        fprintf(stderr, "usage: bench_ingest [--network N] DBDIR PATH...\n");
+        return 2;
+    }
+    const char *dbdir = argv[i];
+    const char *const *paths = (const char *const *)argv + i + 1;
+    size_t n = (size_t)(argc - i - 1);
+    const ct_btc_params *net = ct_btc_params_get(network);
+    if (!net)
+        return 2;
+
+    uint64_t blocks = 0, txs = 0, bytes = 0;
+    double t0 = now();
+    if (decode_all(paths, n, net, &blocks, &txs, &bytes) != 0)
+        return 1;
+    double td = now() - t0;
+    long rss_decode = peak_rss_kb();
+
+    ct_db *db;
+    ct_error err;
+    ct_db_options o = CT_DB_OPTIONS_INIT;
+    o.create = true;
+    ct_error_clear(&err);
+    if (ct_db_open(&db, dbdir, &o, &err) != CT_OK) {
+        fprintf(stderr, "cannot open %s: %s\n", dbdir, err.detail);
+        return 1;
+    }
+    ct_ingest_options io = CT_INGEST_OPTIONS_INIT;
+    ct_ingest_stats st;
+    io.net = net;
+    t0 = now();
+    int rc = ct_ingest_bitcoin(db, &st, paths, n, &io, &err);
+    double ti = now() - t0;
+    ct_db_close(db);
+    if (rc != CT_OK) {
+        fprintf(stderr, "ingest failed: %s %s\n", err.reason, err.detail);
+        return 1;
+    }
+    long rss_ingest = peak_rss_kb();
+
+    printf("%-8s %10s %12s %12s %10s %12s\n", "phase", "blocks", "blocks/s", "tx/s", "MB/s",
+           "peak RSS MB");
+    printf("%-8s %10llu %12.0f %12.0f %10.1f %12.1f\n", "decode", (unsigned long long)blocks,
+           (double)blocks / td, (double)txs / td, (double)bytes / td / 1e6,
+           (double)rss_decode / 1024);
+    printf("%-8s %10llu %12.0f %12.0f %10.1f %12.1f\n", "ingest",
+           (unsigned long long)st.blocks_connected, (double)st.blocks_connected / ti,
+           (double)st.txs / ti, (double)st.bytes / ti / 1e6, (double)rss_ingest / 1024);
+    printf("ingest takes %.1fx the time of decoding (%llu transactions, %.1f MB)\n", ti / td,
+           (unsigned long long)txs, (double)bytes / 1e6);
+    return 0;
+}
