@@ -753,8 +753,13 @@ static int disconnect_tip(ing *g)
     } else {
         ct_row_block pb;
         ct_row_header ph;
-        if ((rc = get(g, k, ct_key_u32(k, CT_T_HEIGHT, height - 1))) ||
-            (rc = ct_row_block_decode(&pb, g->v.data, g->v.len, g->err)) ||
+        rc = get(g, k, ct_key_u32(k, CT_T_HEIGHT, height - 1));
+        if (rc == CT_ENOTFOUND) { /* the root of a chain started mid-way */
+            db->has_tip = false;
+            memset(db->tip_work, 0, 32);
+            goto tip_done;
+        }
+        if (rc || (rc = ct_row_block_decode(&pb, g->v.data, g->v.len, g->err)) ||
             (rc = get(g, k, ct_key_hash(k, CT_T_HEADER, pb.hash))) ||
             (rc = ct_row_header_decode(&ph, g->v.data, g->v.len, g->err)))
             goto out;
@@ -762,6 +767,7 @@ static int disconnect_tip(ing *g)
         memcpy(db->tip.hash, pb.hash, 32);
         memcpy(db->tip_work, ph.chainwork, 32);
     }
+tip_done:
     if ((rc = ct_db_put_meta(db, g->b)))
         goto out;
     rc = ct_store_write(g->st, g->b, true, g->err);
@@ -834,7 +840,7 @@ static int connect_and_commit(ing *g, const ct_btc_block *blk, const uint8_t *ra
     bool has_tip = db->has_tip;
     uint8_t tip_work[32];
     memcpy(tip_work, db->tip_work, 32);
-    uint32_t height = has_tip ? db->tip.height + 1 : 0;
+    uint32_t height = has_tip ? db->tip.height + 1 : h->height; /* genesis or a root */
 
     ct_store_batch_clear(g->b);
     int rc = connect_block(g, blk, raw, rawlen, height, h);
@@ -1124,9 +1130,16 @@ static int process_block(ing *g, const uint8_t *raw, size_t len, uint32_t file_i
 
     bool genesis = memcmp(blk->hash, g->net->genesis, 32) == 0;
     header_from_block(&h, raw, CT_BLOCK_SIDE, file_id, offset, (uint32_t)len);
+    bool root = false;
     if (!genesis) {
         rc = load_header(g, blk->header.prev_hash, &ph);
-        if (rc == CT_ENOTFOUND || (rc == CT_OK && ph.status == CT_BLOCK_ORPHAN)) {
+        if (rc == CT_ENOTFOUND && !db->has_tip && g->o->start_height >= 0 &&
+            g->o->start_height <= UINT32_MAX) {
+            /* Starting mid-chain: this block is the root of the main chain. */
+            root = true;
+            h.height = (uint32_t)g->o->start_height;
+            rc = CT_OK;
+        } else if (rc == CT_ENOTFOUND || (rc == CT_OK && ph.status == CT_BLOCK_ORPHAN)) {
             h.status = CT_BLOCK_ORPHAN;
             ct_store_batch_clear(g->b);
             ct_db_batch_append_marker(g->b, marker);
@@ -1138,7 +1151,7 @@ static int process_block(ing *g, const uint8_t *raw, size_t len, uint32_t file_i
         }
         if (rc)
             return rc;
-        if (ph.status == CT_BLOCK_INVALID) {
+        if (!root && ph.status == CT_BLOCK_INVALID) {
             h.status = CT_BLOCK_INVALID;
             ct_store_batch_clear(g->b);
             ct_db_batch_append_marker(g->b, marker);
@@ -1147,14 +1160,17 @@ static int process_block(ing *g, const uint8_t *raw, size_t len, uint32_t file_i
             g->stats->blocks_rejected++;
             return rc;
         }
-        h.height = ph.height + 1;
-        memcpy(h.chainwork, ph.chainwork, 32);
+        if (!root) {
+            h.height = ph.height + 1;
+            memcpy(h.chainwork, ph.chainwork, 32);
+        }
     }
     if (ct_btc_work_add(h.chainwork, blk->header.bits))
         return ct_fail(g->err, CT_ECORRUPT, "bad-diffbits", "invalid target");
 
-    bool extends = genesis ? !db->has_tip
-                           : (db->has_tip && memcmp(blk->header.prev_hash, db->tip.hash, 32) == 0);
+    bool extends = (genesis || root)
+                       ? !db->has_tip
+                       : (db->has_tip && memcmp(blk->header.prev_hash, db->tip.hash, 32) == 0);
     if (extends) {
         rc = connect_and_commit(g, blk, raw, len, &h, marker);
         if (rc == CT_ECORRUPT) { /* invalid block: keep its header as such, move on */

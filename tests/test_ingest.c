@@ -675,3 +675,41 @@ Test(ingest, orphans_wait_for_their_parent)
     free(d);
     free(files);
 }
+
+Test(ingest, starting_mid_chain_stores_unknown_prevouts)
+{
+    /* blk00001.dat holds heights 300-599; 4 of its 18 non-coinbase inputs spend outputs of
+     * earlier blocks (tests/tools/count_unknown_prevouts.py counts them independently). */
+    char *dir = tu_tmpdir(), *b = tu_fixture(NB1);
+    ct_db *db = open_db(dir, true);
+    ct_ingest_options o = CT_INGEST_OPTIONS_INIT;
+    ct_ingest_stats st;
+    ct_error err;
+    o.net = ct_btc_params_get("mainnet");
+    o.start_height = 300;
+    ct_error_clear(&err);
+    cr_assert_eq(ct_ingest_bitcoin(db, &st, (const char *[]){b}, 1, &o, &err), CT_OK);
+    cr_assert_eq(st.blocks_connected, 300);
+    cr_assert_eq(db->tip.height, 599);
+    cr_assert_eq(db->ctr.txs, 309);
+    cr_assert_eq(db->ctr.inputs, 18);
+    cr_assert_eq(db->ctr.unknown_prevouts, 4);
+    /* Rolling back to the root height keeps the root; below it the chain is empty. */
+    cr_assert_eq(ct_db_rollback(db, 300, NULL), CT_OK);
+    cr_assert_eq(db->ctr.blocks, 1);
+    ct_db_close(db);
+    /* Without --start-height, the same file only waits for its parent. */
+    char *dir2 = tu_tmpdir();
+    db = open_db(dir2, true);
+    o.start_height = -1;
+    cr_assert_eq(ct_ingest_bitcoin(db, &st, (const char *[]){b}, 1, &o, &err), CT_OK);
+    cr_assert_eq(st.blocks_connected, 0);
+    cr_assert_eq(st.blocks_orphan, 300);
+    cr_assert(!db->has_tip);
+    ct_db_close(db);
+    tu_rmtree(dir);
+    tu_rmtree(dir2);
+    free(dir);
+    free(dir2);
+    free(b);
+}

@@ -64,13 +64,11 @@ int cmd_ingest(int argc, char **argv, const cli_global *g)
     const cli_command *self = cli_find("ingest");
     const char *network = "mainnet";
     bool quiet = false, xor_plain = false;
-    uint64_t cache_mb = 64;
+    uint64_t cache_mb = 64, start_height = UINT64_MAX;
     const cli_opt opts[] = {
-        {"network", CLI_STRING, &network},
-        {"quiet", CLI_FLAG, &quiet},
-        {"xor-plain", CLI_FLAG, &xor_plain},
-        {"cache-mb", CLI_U64, &cache_mb},
-        {NULL, CLI_FLAG, NULL},
+        {"network", CLI_STRING, &network},        {"quiet", CLI_FLAG, &quiet},
+        {"xor-plain", CLI_FLAG, &xor_plain},      {"cache-mb", CLI_U64, &cache_mb},
+        {"start-height", CLI_U64, &start_height}, {NULL, CLI_FLAG, NULL},
     };
     int first;
     int rc = cli_parse(self, opts, argc, argv, &first);
@@ -136,6 +134,24 @@ int cmd_ingest(int argc, char **argv, const cli_global *g)
     io.report = report;
     io.ctx = &p;
     io.stop = &stop_requested;
+    if (start_height != UINT64_MAX) {
+        if (start_height > UINT32_MAX) {
+            cli_error("ingest", "option '--start-height': %llu is above 4294967295",
+                      (unsigned long long)start_height);
+            ct_db_close(db);
+            return CT_EXIT_USAGE;
+        }
+        io.start_height = (int64_t)start_height;
+    }
+    if (start_height != UINT64_MAX) {
+        if (start_height > UINT32_MAX) {
+            cli_error("ingest", "option '--start-height': %llu is above 4294967295",
+                      (unsigned long long)start_height);
+            ct_db_close(db);
+            return CT_EXIT_USAGE;
+        }
+        io.start_height = (int64_t)start_height;
+    }
     ct_error_clear(&err);
     rc = ct_ingest_bitcoin(db, &st, (const char *const *)paths, npaths, &io, &err);
     if (p.tty && !quiet)

@@ -30,7 +30,7 @@ const cli_command cli_commands[] = {
      "See docs/decode.md.\n"},
     {"ingest", cmd_ingest, "read blocks into the graph database (resumable, idempotent)",
      "usage: chaintrail [--db PATH] ingest bitcoin [--network N] [--xor-plain] [--cache-mb N]\n"
-     "                                   [--quiet] PATH...\n"
+     "                                   [--start-height H] [--quiet] PATH...\n"
      "\n"
      "Reads Bitcoin blocks (a Core blocks/ directory, blk files, raw or hex blocks) into the\n"
      "database (--db, default $CHAINTRAIL_DB, else ./chaintrail.db; created if missing).\n"
@@ -43,6 +43,9 @@ const cli_command cli_commands[] = {
      "                 database's network\n"
      "  --xor-plain    the blk files are not obfuscated (a non-zero xor.dat is an error)\n"
      "  --cache-mb N   LevelDB block cache in MiB (default 64)\n"
+     "  --start-height H  start mid-chain: with an empty database, the first block whose\n"
+     "                 parent is unknown is the root of the chain at height H; inputs\n"
+     "                 spending older outputs are stored as \"prevout unknown\"\n"
      "  --quiet        no progress and no summary on stderr\n"
      "\n"
      "Progress goes to stderr when it is a terminal; a summary line at the end. SIGINT or\n"

@@ -69,12 +69,16 @@ typedef struct ct_ingest_options {
     void *ctx;
     /* Stop cleanly before the next block when *stop becomes non-zero (signal handlers). */
     volatile int *stop;
+    /* Starting mid-chain: with an empty database, the first block whose parent is unknown
+     * becomes the root of the main chain at this height (-1: wait for the parent). Its
+     * inputs then refer to outputs not in the database: "prevout unknown". */
+    int64_t start_height;
 } ct_ingest_options;
 
 #define CT_INGEST_OPTIONS_VERSION 1
 #define CT_INGEST_OPTIONS_INIT                                                                     \
     {                                                                                              \
-        CT_INGEST_OPTIONS_VERSION, NULL, CT_BTC_XOR_AUTO, NULL, NULL, NULL, NULL                   \
+        CT_INGEST_OPTIONS_VERSION, NULL, CT_BTC_XOR_AUTO, NULL, NULL, NULL, NULL, -1               \
     }
 
 /* Ingests Bitcoin blocks from `paths` (as ct_btc_reader_open takes them). Files already
