@@ -45,7 +45,7 @@ int ct_db_load_meta(ct_db *db, ct_error *err)
         if (rc == CT_OK)
             rc = ct_row_header_decode(&h, v.data, v.len, err);
         if (rc == CT_ENOTFOUND)
-            rc = ct_fail(err, CT_ECORRUPT, "missing-row", "the tip's header row is missing");
+            rc = ct_fail(err, CT_EDBCORRUPT, "missing-row", "the tip's header row is missing");
         if (rc)
             goto out;
         memcpy(db->tip_work, h.chainwork, 32);

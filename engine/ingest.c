@@ -160,7 +160,7 @@ static int addrid_of(ing *g, const char *addr, uint8_t type, uint64_t *id, bool 
     int rc = get(g, key, n + 1);
     if (rc == CT_OK) {
         if (g->v.len != 8)
-            return ct_fail(g->err, CT_ECORRUPT, "bad-row", "address row of %zu bytes", g->v.len);
+            return ct_fail(g->err, CT_EDBCORRUPT, "bad-row", "address row of %zu bytes", g->v.len);
         *id = ct_be64(g->v.data);
         return CT_OK;
     }
@@ -224,7 +224,7 @@ static int overwrite_old(ing *g, uint64_t old_txnum, uint64_t txnum)
     int rc;
     ct_key_u64(k, CT_T_TX, old_txnum);
     if ((rc = get(g, k, 9)) || (rc = ct_row_tx_decode(&tx, g->v.data, g->v.len, g->err)))
-        return rc == CT_ENOTFOUND ? ct_fail(g->err, CT_ECORRUPT, "missing-row", "tx %llu",
+        return rc == CT_ENOTFOUND ? ct_fail(g->err, CT_EDBCORRUPT, "missing-row", "tx %llu",
                                             (unsigned long long)old_txnum)
                                   : rc;
     for (uint32_t vout = 0; vout < tx.n_out; vout++) {
@@ -336,7 +336,7 @@ static int connect_input(ing *g, const ct_btc_block *blk, uint32_t ti, uint32_t 
             memcpy(row.prev_txid, in->prev_txid, 32);
             g->db->ctr.unknown_prevouts++;
         } else {
-            return rc == CT_OK ? ct_fail(g->err, CT_ECORRUPT, "bad-row", "txid row") : rc;
+            return rc == CT_OK ? ct_fail(g->err, CT_EDBCORRUPT, "bad-row", "txid row") : rc;
         }
     }
     if (row.prev_txnum != CT_TXNUM_NONE) {
@@ -602,7 +602,7 @@ static int disconnect_tip(ing *g)
         rc = ct_buf_append(&u, g->v.data, g->v.len) ? oom(g) : CT_OK;
     if (rc != CT_OK) {
         ct_buf_release(&u);
-        return rc == CT_ENOTFOUND ? ct_fail(g->err, CT_ECORRUPT, "missing-undo",
+        return rc == CT_ENOTFOUND ? ct_fail(g->err, CT_EDBCORRUPT, "missing-undo",
                                             "no undo record for height %u", height)
                                   : rc;
     }
@@ -656,7 +656,7 @@ static int disconnect_tip(ing *g)
         if ((rc = get(g, k, ct_key_u64(k, CT_T_ADDRID, id))))
             goto out;
         if (g->v.len < 2 || g->v.len > CT_BTC_ADDR_MAX) {
-            rc = ct_fail(g->err, CT_ECORRUPT, "bad-row", "address row of %zu bytes", g->v.len);
+            rc = ct_fail(g->err, CT_EDBCORRUPT, "bad-row", "address row of %zu bytes", g->v.len);
             goto out;
         }
         ak[0] = CT_T_ADDR;
@@ -777,7 +777,7 @@ tip_done:
     }
     goto out;
 bad:
-    rc = ct_fail(g->err, CT_ECORRUPT, "bad-undo", "undo record of height %u is malformed", height);
+    rc = ct_fail(g->err, CT_EDBCORRUPT, "bad-undo", "undo record of height %u is malformed", height);
 out:
     ct_buf_release(&u);
     ct_store_batch_clear(g->b);
@@ -903,7 +903,7 @@ static int load_raw(ing *g, const uint8_t hash[32], uint8_t **raw, size_t *len)
         *raw = NULL;
         if (g->err)
             *g->err = e;
-        return ct_fail(g->err, CT_ECORRUPT, "stored-block-corrupt",
+        return ct_fail(g->err, CT_EDBCORRUPT, "stored-block-corrupt",
                        "a stored block no longer decodes");
     }
     return CT_OK;

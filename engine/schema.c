@@ -13,7 +13,7 @@ size_t ct_key_meta(uint8_t *k, const char *name)
 
 static int bad_row(ct_error *err, const char *what, size_t got, size_t want)
 {
-    return ct_fail(err, CT_ECORRUPT, "bad-row", "%s row of %zu bytes, expected %zu", what, got,
+    return ct_fail(err, CT_EDBCORRUPT, "bad-row", "%s row of %zu bytes, expected %zu", what, got,
                    want);
 }
 

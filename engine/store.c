@@ -57,7 +57,7 @@ static int leveldb_fail(ct_error *err, char **msg, const char *what, const char 
         code = CT_ELOCKED;
         reason = "database-locked";
     } else if (strncmp(m, "Corruption", 10) == 0) {
-        code = CT_ECORRUPT;
+        code = CT_EDBCORRUPT;
         reason = "database-corrupt";
     } else if (strstr(m, "does not exist")) {
         code = CT_ENOTFOUND;

@@ -32,6 +32,8 @@ const char *ct_strerror(int code)
         return "database is locked by another process";
     case CT_EVERSION:
         return "unsupported version";
+    case CT_EDBCORRUPT:
+        return "database is corrupt";
     default:
         return "unknown error";
     }

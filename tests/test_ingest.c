@@ -713,3 +713,31 @@ Test(ingest, starting_mid_chain_stores_unknown_prevouts)
     free(dir2);
     free(b);
 }
+
+Test(ingest, bit_flip_in_the_database_is_reported_as_corruption)
+{
+    /* paranoid_checks and checksum verification: a flipped bit in LevelDB's log is found
+     * at open, and the run stops with exit 4 instead of reading wrong totals. */
+    char *dir = tu_tmpdir(), *a = tu_fixture(NB0);
+    tu_run r;
+    tu_exec(&r, (const char *[]){"--db", dir, "ingest", "bitcoin", "--quiet", a, NULL}, NULL);
+    cr_assert_eq(r.status, 0);
+    tu_run_free(&r);
+    char log[600];
+    snprintf(log, sizeof(log), "%s/000003.log", dir);
+    size_t len;
+    uint8_t *data = tu_read_file(log, &len);
+    cr_assert_not_null(data, "LevelDB's first log file is expected at %s", log);
+    cr_assert_gt(len, 100000);
+    data[len / 2] ^= 0x01;
+    cr_assert_eq(tu_write_file(log, data, len), 0);
+    free(data);
+    tu_exec(&r, (const char *[]){"--db", dir, "ingest", "bitcoin", a, NULL}, NULL);
+    cr_assert_eq(r.status, 4, "exit %d: %s", r.status, r.err);
+    cr_assert(strstr(r.err, "database-corrupt: cannot open database '"), "%s", r.err);
+    cr_assert(strstr(r.err, "Corruption: checksum mismatch"), "%s", r.err);
+    tu_run_free(&r);
+    tu_rmtree(dir);
+    free(dir);
+    free(a);
+}

@@ -35,6 +35,8 @@ int cli_exit_code(int ct_code)
         return CT_EXIT_LOCKED;
     case CT_EVERSION:
         return CT_EXIT_VERSION;
+    case CT_EDBCORRUPT:
+        return CT_EXIT_CORRUPT;
     default:
         return CT_EXIT_FAILURE;
     }

@@ -26,16 +26,17 @@ extern "C" {
 
 enum {
     CT_OK = 0,
-    CT_EINVAL = -1,     /* bad argument or option from the caller */
-    CT_ENOMEM = -2,     /* allocation failed or a size limit was hit */
-    CT_ECORRUPT = -3,   /* bad chain data: the unit is rejected */
-    CT_EIO = -4,        /* read/write/open failed */
-    CT_ENOTFOUND = -5,  /* lookup found nothing */
-    CT_ETRUNCATED = -6, /* input ends in the middle of a record */
-    CT_ENETWORK = -7,   /* data of another network than the one configured */
-    CT_EEOF = -8,       /* no more records (not an error for iterators) */
-    CT_ELOCKED = -9,    /* database held by another process */
-    CT_EVERSION = -10,  /* database or file of an unsupported version */
+    CT_EINVAL = -1,      /* bad argument or option from the caller */
+    CT_ENOMEM = -2,      /* allocation failed or a size limit was hit */
+    CT_ECORRUPT = -3,    /* bad chain data: the unit is rejected */
+    CT_EIO = -4,         /* read/write/open failed */
+    CT_ENOTFOUND = -5,   /* lookup found nothing */
+    CT_ETRUNCATED = -6,  /* input ends in the middle of a record */
+    CT_ENETWORK = -7,    /* data of another network than the one configured */
+    CT_EEOF = -8,        /* no more records (not an error for iterators) */
+    CT_ELOCKED = -9,     /* database held by another process */
+    CT_EVERSION = -10,   /* database or file of an unsupported version */
+    CT_EDBCORRUPT = -11, /* the database failed a checksum or holds a malformed row */
 };
 
 /* Returns a static, lowercase description of a CT_E* code. */
