@@ -1205,8 +1205,11 @@ int ct_ingest_bitcoin(ct_db *db, ct_ingest_stats *stats, const char *const *path
     ing g;
     ct_btc_reader *r = NULL;
     ct_btc_reader_options ro = CT_BTC_READER_OPTIONS_INIT;
+    ct_error local_err;
     int rc;
 
+    if (!err) /* the API allows NULL; the loop below writes positions into it */
+        err = &local_err;
     memset(stats, 0, sizeof(*stats));
     stats->height = db->has_tip ? (int64_t)db->tip.height : -1;
     if ((rc = ct_db_check_network(db, o->net, err)))
