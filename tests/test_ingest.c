@@ -176,6 +176,48 @@ static ingest_result ingest_regtest(const char *dir, const bbuf *file)
     return res;
 }
 
+/* Two transactions of one block spend the same output of an earlier block: the block is
+ * invalid (Core: bad-txns-inputs-missingorspent) and must leave the database untouched. */
+Test(ingest, double_spend_across_transactions_of_one_block_is_rejected)
+{
+    bbuf file = {{0}, 0};
+    uint8_t g[32], h1[32], h2[32];
+    const uint8_t sig1[] = {0x01, 0x01}, sig2[] = {0x01, 0x02};
+    add_genesis(&file, g);
+    ttx b1[1], b2[3];
+    make_tx(&b1[0], NULL, 0xffffffffu, sig1, sizeof(sig1), 5000000000ull, 0x11);
+    add_block(&file, h1, g, 1296688700u, b1, 1);
+    make_tx(&b2[0], NULL, 0xffffffffu, sig2, sizeof(sig2), 5000000000ull, 0x22);
+    make_tx(&b2[1], b1[0].txid, 0, NULL, 0, 1000000000ull, 0x33);
+    make_tx(&b2[2], b1[0].txid, 0, NULL, 0, 2000000000ull, 0x44);
+    add_block(&file, h2, h1, 1296688800u, b2, 3);
+
+    char *tmp = tu_tmpdir();
+    char dir[600];
+    snprintf(dir, sizeof(dir), "%s/db", tmp);
+    ingest_result r = ingest_regtest(dir, &file);
+    cr_assert_eq(r.rc, CT_OK);
+    cr_assert_eq(r.st.blocks_read, 3);
+    cr_assert_eq(r.st.blocks_connected, 2);
+    cr_assert_eq(r.st.blocks_rejected, 1);
+    cr_assert_eq(r.st.height, 1);
+    cr_assert_str_eq(r.last_reason, "bad-txns-inputs-missingorspent");
+
+    ct_db *db;
+    ct_graph_chain_stats s;
+    cr_assert_eq(ct_db_open(&db, dir, NULL, NULL), CT_OK);
+    cr_assert_eq(ct_graph_stats(db, &s, NULL), CT_OK);
+    cr_assert_eq(s.txs, 2);
+    cr_assert_eq(s.unspent_outputs, 2);
+    cr_assert_eq(s.unspent_value, 10000000000ull);
+    ct_graph_block b;
+    cr_assert_eq(ct_graph_block_by_hash(db, &b, h2, NULL), CT_OK);
+    cr_assert_eq(b.status, CT_GRAPH_BLOCK_INVALID);
+    ct_db_close(db);
+    tu_rmtree(tmp);
+    free(tmp);
+}
+
 /* The same spends in two blocks: the first is accepted, the second block is invalid. */
 Test(ingest, double_spend_across_blocks_is_rejected)
 {
