@@ -763,11 +763,19 @@ static void final_checks(vf *f)
     COUNTER(outputs, f->o_rows, "outputs");
     COUNTER(unspent_outputs, f->unspent, "unspent_outputs");
     checked(f, CT_CHECK_COUNTERS);
-    if (!u128_is(&f->unspent_value, f->ctr.unspent_value))
-        violation(f, CT_CHECK_COUNTERS, counters_key, sizeof(counters_key),
-                  "counter unspent_value is %llu; the rows say %llu (+%llu * 2^64)",
-                  (unsigned long long)f->ctr.unspent_value, (unsigned long long)f->unspent_value.lo,
-                  (unsigned long long)f->unspent_value.hi);
+    if (!u128_is(&f->unspent_value, f->ctr.unspent_value)) {
+        if (f->unspent_value.hi)
+            violation(f, CT_CHECK_COUNTERS, counters_key, sizeof(counters_key),
+                      "counter unspent_value is %llu; the rows say %llu + %llu * 2^64",
+                      (unsigned long long)f->ctr.unspent_value,
+                      (unsigned long long)f->unspent_value.lo,
+                      (unsigned long long)f->unspent_value.hi);
+        else
+            violation(f, CT_CHECK_COUNTERS, counters_key, sizeof(counters_key),
+                      "counter unspent_value is %llu; the rows say %llu",
+                      (unsigned long long)f->ctr.unspent_value,
+                      (unsigned long long)f->unspent_value.lo);
+    }
     COUNTER(unknown_prevouts, f->i_unknown, "unknown_prevouts");
     COUNTER(addresses, f->d_rows, "addresses");
     COUNTER(overwritten, f->overwritten, "overwritten");
