@@ -247,3 +247,55 @@ Test(ingest, double_spend_across_blocks_is_rejected)
     tu_rmtree(tmp);
     free(tmp);
 }
+
+/* Blocks of the header tree other than the main chain, as ct_graph_block_by_hash shows
+ * them: a side branch with less work, and an orphan whose parent was never seen. */
+Test(ingest, side_and_orphan_blocks_in_the_graph_api)
+{
+    bbuf file = {{0}, 0};
+    uint8_t g[32], a1[32], a2[32], b1[32], o1[32], nowhere[32];
+    const uint8_t s1[] = {0x01, 0x01}, s2[] = {0x01, 0x02}, s3[] = {0x01, 0x03},
+                  s4[] = {0x01, 0x04};
+    ttx t1[1], t2[1], t3[1], t4[1];
+    add_genesis(&file, g);
+    make_tx(&t1[0], NULL, 0xffffffffu, s1, sizeof(s1), 5000000000ull, 0x11);
+    add_block(&file, a1, g, 1296688700u, t1, 1);
+    make_tx(&t2[0], NULL, 0xffffffffu, s2, sizeof(s2), 5000000000ull, 0x11);
+    add_block(&file, a2, a1, 1296688800u, t2, 1);
+    make_tx(&t3[0], NULL, 0xffffffffu, s3, sizeof(s3), 5000000000ull, 0x22);
+    add_block(&file, b1, g, 1296688750u, t3, 1);
+    memset(nowhere, 0x5a, 32);
+    make_tx(&t4[0], NULL, 0xffffffffu, s4, sizeof(s4), 5000000000ull, 0x22);
+    add_block(&file, o1, nowhere, 1296688900u, t4, 1);
+
+    char *tmp = tu_tmpdir();
+    char dir[600];
+    snprintf(dir, sizeof(dir), "%s/db", tmp);
+    ingest_result r = ingest_regtest(dir, &file);
+    cr_assert_eq(r.rc, CT_OK);
+    cr_assert_eq(r.st.height, 2);
+
+    ct_db *db;
+    ct_graph_block b;
+    cr_assert_eq(ct_db_open(&db, dir, NULL, NULL), CT_OK);
+    cr_assert_eq(ct_graph_block_by_hash(db, &b, a2, NULL), CT_OK);
+    cr_assert_eq(b.status, CT_GRAPH_BLOCK_MAIN);
+    cr_assert_eq(b.height, 2);
+    cr_assert(b.has_txs);
+    cr_assert_eq(ct_graph_block_by_hash(db, &b, b1, NULL), CT_OK);
+    cr_assert_eq(b.status, CT_GRAPH_BLOCK_SIDE);
+    cr_assert_str_eq(ct_graph_block_status_name(b.status), "side");
+    cr_assert(b.has_height);
+    cr_assert_eq(b.height, 1);
+    cr_assert_not(b.has_txs);
+    cr_assert_eq(memcmp(b.prev_hash, g, 32), 0);
+    cr_assert_eq(ct_graph_block_by_hash(db, &b, o1, NULL), CT_OK);
+    cr_assert_eq(b.status, CT_GRAPH_BLOCK_ORPHAN);
+    cr_assert_not(b.has_height);
+    cr_assert_not(b.has_txs);
+    cr_assert_eq(ct_graph_block_by_height(db, &b, 1, NULL), CT_OK);
+    cr_assert_eq(memcmp(b.hash, a1, 32), 0);
+    ct_db_close(db);
+    tu_rmtree(tmp);
+    free(tmp);
+}
