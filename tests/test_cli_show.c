@@ -282,6 +282,11 @@ Test(cli_show, not_found_exits_8)
     cr_assert_eq(r.status, 8);
     cr_assert_str_eq(r.err, "chaintrail: show: no main-chain block at height 4313\n");
     tu_run_free(&r);
+    run(&r, dir, (const char *[]){"show", "block", "170", "--after", TX9, NULL});
+    cr_assert_eq(r.status, 8);
+    cr_assert_str_eq(r.out, "");
+    cr_assert_str_eq(r.err, "chaintrail: show: transaction " TX9 " is not in this block\n");
+    tu_run_free(&r);
     run(&r, dir,
         (const char *[]){"show", "address", ADDR_12CB, "--after",
                          "1111111111111111111111111111111111111111111111111111111111111111", NULL});

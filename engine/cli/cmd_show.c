@@ -378,40 +378,68 @@ static void print_block_text(FILE *f, const ct_graph_block *b)
 
 #define TXID_CHUNK 1024u
 
-/* Streams the txids of a main-chain block in chunks, after `after` (a txid of the block). */
-static int print_block_txids(FILE *f, ct_db *db, const ct_graph_block *b, const show_opts *o)
+/* Finds the position of txid `hex` in a main-chain block: *pos is set past it. */
+static int block_position_after(ct_db *db, const ct_graph_block *b, const char *hex, uint32_t *pos)
 {
-    uint8_t(*ids)[32] = malloc(TXID_CHUNK * 32);
-    uint8_t after[32];
-    bool skipping = o->after != NULL;
-    uint64_t n = 0;
-    bool more = false;
-    uint8_t last[32];
+    uint8_t want[32];
     ct_error err;
-    int rc = CT_EXIT_OK;
+    if (strlen(hex) != 64 || ct_hash_from_hex(want, hex) != CT_OK) {
+        cli_error("show", "option '--after': '%s' is not a txid (64 hex digits)", hex);
+        return CT_EXIT_USAGE;
+    }
+    uint8_t(*ids)[32] = malloc(TXID_CHUNK * 32);
     if (!ids) {
         cli_error("show", "out of memory");
         return CT_EXIT_FAILURE;
     }
-    if (skipping && (strlen(o->after) != 64 || ct_hash_from_hex(after, o->after) != CT_OK)) {
-        cli_error("show", "option '--after': '%s' is not a txid of the block", o->after);
-        free(ids);
-        return CT_EXIT_USAGE;
-    }
-    fputs(o->json ? ",\"txids\":[" : "txids\n", f);
-    for (uint32_t start = 0; start < b->tx_count && !more;) {
+    for (uint32_t start = 0; start < b->tx_count;) {
         size_t got;
         ct_error_clear(&err);
         int qrc = ct_graph_block_txids(db, ids, &got, b, start, TXID_CHUNK, &err);
         if (qrc) {
-            rc = cli_db_fail("show", qrc, &err);
+            free(ids);
+            return cli_db_fail("show", qrc, &err);
+        }
+        for (size_t i = 0; i < got; i++)
+            if (memcmp(ids[i], want, 32) == 0) {
+                *pos = start + (uint32_t)i + 1;
+                free(ids);
+                return CT_EXIT_OK;
+            }
+        if (got == 0)
             break;
+        start += (uint32_t)got;
+    }
+    free(ids);
+    cli_error("show", "transaction %s is not in this block", hex);
+    return CT_EXIT_NOTFOUND;
+}
+
+/* Streams the txids of a main-chain block from position `from`, in chunks. */
+static int print_block_txids(FILE *f, ct_db *db, const ct_graph_block *b, uint32_t from,
+                             const show_opts *o)
+{
+    uint8_t(*ids)[32] = malloc(TXID_CHUNK * 32);
+    uint64_t n = 0;
+    bool more = false;
+    uint8_t last[32];
+    ct_error err;
+    if (!ids) {
+        cli_error("show", "out of memory");
+        return CT_EXIT_FAILURE;
+    }
+    fputs(o->json ? ",\"txids\":[" : "txids\n", f);
+    for (uint32_t start = from; start < b->tx_count && !more;) {
+        size_t got;
+        ct_error_clear(&err);
+        int qrc = ct_graph_block_txids(db, ids, &got, b, start, TXID_CHUNK, &err);
+        if (qrc) {
+            free(ids);
+            if (o->json)
+                fputs("]}\n", f);
+            return cli_db_fail("show", qrc, &err);
         }
         for (size_t i = 0; i < got; i++) {
-            if (skipping) {
-                skipping = memcmp(ids[i], after, 32) != 0;
-                continue;
-            }
             if (o->limit && n == o->limit) {
                 more = true;
                 break;
@@ -428,20 +456,13 @@ static int print_block_txids(FILE *f, ct_db *db, const ct_graph_block *b, const 
             memcpy(last, ids[i], 32);
             n++;
         }
-        start += (uint32_t)got;
         if (got == 0)
             break;
+        start += (uint32_t)got;
     }
     free(ids);
-    if (o->json)
-        fputs("],\"next\":", f);
-    if (rc == CT_EXIT_OK && skipping) {
-        if (o->json)
-            fputs("null}\n", f);
-        cli_error("show", "transaction %s is not in this block", o->after);
-        return CT_EXIT_NOTFOUND;
-    }
     if (o->json) {
+        fputs("],\"next\":", f);
         if (more) {
             fputc('"', f);
             cli_print_hash(f, last);
@@ -454,7 +475,7 @@ static int print_block_txids(FILE *f, ct_db *db, const ct_graph_block *b, const 
         cli_print_hash(f, last);
         fputc('\n', f);
     }
-    return rc;
+    return CT_EXIT_OK;
 }
 
 static int show_block(ct_db *db, const char *arg, const show_opts *o)
@@ -475,12 +496,19 @@ static int show_block(ct_db *db, const char *arg, const show_opts *o)
     }
     if (rc)
         return cli_db_fail("show", rc, &err);
+    uint32_t from = 0;
+    if (o->after && !b.has_txs) {
+        cli_error("show", "option '--after': block %s is not on the main chain: no txids", arg);
+        return CT_EXIT_USAGE;
+    }
+    if (o->after && (rc = block_position_after(db, &b, o->after, &from)))
+        return rc;
     if (o->json)
         print_block_json(stdout, &b);
     else
         print_block_text(stdout, &b);
     if (b.has_txs) {
-        if ((rc = print_block_txids(stdout, db, &b, o)))
+        if ((rc = print_block_txids(stdout, db, &b, from, o)))
             return rc;
     } else if (o->json) {
         fputs(",\"txids\":null,\"next\":null", stdout);
