@@ -299,3 +299,74 @@ Test(ingest, side_and_orphan_blocks_in_the_graph_api)
     tu_rmtree(tmp);
     free(tmp);
 }
+
+static void digest_of(const char *dir, uint8_t out[32], uint64_t *rows)
+{
+    ct_db *db;
+    ct_graph_verify_report rep;
+    cr_assert_eq(ct_db_open(&db, dir, NULL, NULL), CT_OK);
+    cr_assert_eq(ct_graph_verify(db, &rep, NULL), CT_OK);
+    memcpy(out, rep.digest, 32);
+    *rows = rep.digest_rows;
+    ct_db_close(db);
+}
+
+/* A reorganisation: the chain g-a1-a2 (a2 spends a1's coinbase, to an address a1 also
+ * paid) is overtaken by g-b1-b2-b3, which pays the same keys. After the switch the
+ * database must verify and hold exactly what a database that only ever saw g-b1-b2-b3
+ * holds: same digest. */
+Test(ingest, reorg_leaves_the_content_of_the_winning_chain)
+{
+    bbuf both = {{0}, 0}, only_b = {{0}, 0};
+    uint8_t g[32], a1[32], a2[32], b1[32], b2[32], b3[32];
+    const uint8_t s1[] = {0x01, 0x01}, s2[] = {0x01, 0x02}, s3[] = {0x01, 0x03},
+                  s4[] = {0x01, 0x04}, s5[] = {0x01, 0x05};
+    ttx ta1[1], ta2[2], tb1[1], tb2[2], tb3[1];
+    make_tx(&ta1[0], NULL, 0xffffffffu, s1, sizeof(s1), 5000000000ull, 0x11);
+    make_tx(&ta2[0], NULL, 0xffffffffu, s2, sizeof(s2), 5000000000ull, 0x22);
+    make_tx(&ta2[1], ta1[0].txid, 0, NULL, 0, 4000000000ull, 0x11);
+    make_tx(&tb1[0], NULL, 0xffffffffu, s3, sizeof(s3), 5000000000ull, 0x22);
+    make_tx(&tb2[0], NULL, 0xffffffffu, s4, sizeof(s4), 5000000000ull, 0x11);
+    make_tx(&tb2[1], tb1[0].txid, 0, NULL, 0, 4500000000ull, 0x33);
+    make_tx(&tb3[0], NULL, 0xffffffffu, s5, sizeof(s5), 5000000000ull, 0x33);
+
+    add_genesis(&both, g);
+    add_block(&both, a1, g, 1296688700u, ta1, 1);
+    add_block(&both, a2, a1, 1296688800u, ta2, 2);
+    add_block(&both, b1, g, 1296688710u, tb1, 1);
+    add_block(&both, b2, b1, 1296688810u, tb2, 2);
+    add_block(&both, b3, b2, 1296688910u, tb3, 1);
+    add_genesis(&only_b, g);
+    add_block(&only_b, b1, g, 1296688710u, tb1, 1);
+    add_block(&only_b, b2, b1, 1296688810u, tb2, 2);
+    add_block(&only_b, b3, b2, 1296688910u, tb3, 1);
+
+    char *tmp = tu_tmpdir();
+    char d1[600], d2[600];
+    snprintf(d1, sizeof(d1), "%s/reorged", tmp);
+    snprintf(d2, sizeof(d2), "%s/straight", tmp);
+    ingest_result r1 = ingest_regtest(d1, &both);
+    ingest_result r2 = ingest_regtest(d2, &only_b);
+    cr_assert_eq(r1.rc, CT_OK);
+    cr_assert_eq(r1.st.reorgs, 1);
+    cr_assert_eq(r1.st.blocks_disconnected, 2);
+    cr_assert_eq(r1.st.height, 3);
+    cr_assert_eq(r2.st.height, 3);
+    uint8_t x1[32], x2[32];
+    uint64_t n1, n2;
+    digest_of(d1, x1, &n1);
+    digest_of(d2, x2, &n2);
+    cr_assert_eq(n1, n2);
+    cr_assert_eq(memcmp(x1, x2, 32), 0);
+
+    ct_db *db;
+    ct_graph_block b;
+    cr_assert_eq(ct_db_open(&db, d1, NULL, NULL), CT_OK);
+    cr_assert_eq(ct_graph_block_by_hash(db, &b, a2, NULL), CT_OK);
+    cr_assert_eq(b.status, CT_GRAPH_BLOCK_SIDE);
+    cr_assert_eq(ct_graph_block_by_height(db, &b, 2, NULL), CT_OK);
+    cr_assert_eq(memcmp(b.hash, b2, 32), 0);
+    ct_db_close(db);
+    tu_rmtree(tmp);
+    free(tmp);
+}
