@@ -370,3 +370,54 @@ Test(ingest, reorg_leaves_the_content_of_the_winning_chain)
     tu_rmtree(tmp);
     free(tmp);
 }
+
+/* BIP30: a coinbase repeated byte for byte in a later block (as at mainnet heights 91842
+ * and 91880). The older transaction's unspent output is overwritten: it leaves the unspent
+ * set and its address's balance, and verify still finds every total consistent. */
+Test(ingest, duplicate_coinbase_overwrites_the_older_output)
+{
+    bbuf file = {{0}, 0};
+    uint8_t g[32], h1[32], h2[32];
+    const uint8_t s1[] = {0x01, 0x01};
+    ttx t1[1], t2[1];
+    add_genesis(&file, g);
+    make_tx(&t1[0], NULL, 0xffffffffu, s1, sizeof(s1), 5000000000ull, 0x11);
+    add_block(&file, h1, g, 1296688700u, t1, 1);
+    t2[0] = t1[0];
+    add_block(&file, h2, h1, 1296688800u, t2, 1);
+
+    char *tmp = tu_tmpdir();
+    char dir[600];
+    snprintf(dir, sizeof(dir), "%s/db", tmp);
+    ingest_result r = ingest_regtest(dir, &file); /* verifies */
+    cr_assert_eq(r.rc, CT_OK);
+    cr_assert_eq(r.st.height, 2);
+
+    ct_db *db;
+    ct_graph_chain_stats s;
+    cr_assert_eq(ct_db_open(&db, dir, NULL, NULL), CT_OK);
+    cr_assert_eq(ct_graph_stats(db, &s, NULL), CT_OK);
+    cr_assert_eq(s.txs, 3);
+    cr_assert_eq(s.overwritten, 1);
+    cr_assert_eq(s.unspent_outputs, 2); /* genesis and the newer copy */
+    cr_assert_eq(s.unspent_value, 10000000000ull);
+    /* The txid names the newer transaction, whose output is unspent. */
+    ct_graph_tx tx;
+    cr_assert_eq(ct_graph_tx_get(db, &tx, t1[0].txid, NULL), CT_OK);
+    cr_assert_eq(tx.height, 2);
+    cr_assert_not(tx.out[0].spent);
+    char addr[CT_BTC_ADDR_MAX];
+    snprintf(addr, sizeof(addr), "%s", tx.out[0].address);
+    ct_graph_tx_release(&tx);
+    ct_graph_address a;
+    cr_assert_eq(ct_graph_address_get(db, &a, addr, NULL), CT_OK);
+    cr_assert_eq(a.received_sat, 10000000000ull);
+    cr_assert_eq(a.sent_sat, 5000000000ull);
+    cr_assert_eq(a.balance_sat, 5000000000ull);
+    cr_assert_eq(a.outputs, 2);
+    cr_assert_eq(a.unspent_outputs, 1);
+    cr_assert_eq(a.tx_count, 2);
+    ct_db_close(db);
+    tu_rmtree(tmp);
+    free(tmp);
+}
