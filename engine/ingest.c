@@ -46,6 +46,7 @@ typedef struct ing {
     ct_hmap txids;   /* txid -> index in block, for spends inside the block */
     ct_hmap addrs;   /* address string -> addrid, for addresses new in this block */
     ct_hmap touched; /* addrid -> index in deltas */
+    ct_hmap spent;   /* stored outputs (txnum, vout) spent by this block: links not written yet */
     delta *deltas;
     size_t n_deltas, cap_deltas;
     uint64_t *out_addr; /* addrid of every output of the block, tx by tx */
@@ -321,6 +322,13 @@ static int connect_input(ing *g, const ct_btc_block *blk, uint32_t ti, uint32_t 
                                "output already spent, at input", vin);
             if (rc != CT_ENOTFOUND)
                 return rc;
+            /* An earlier transaction of this block may have spent it: its link is only in
+             * the batch, which get() does not see. */
+            if (ct_hmap_get(&g->spent, k + 1, 12, &idx))
+                return invalid(g, ti, "bad-txns-inputs-missingorspent",
+                               "output already spent in this block, at input", vin);
+            if (ct_hmap_put(&g->spent, k + 1, 12, 1))
+                return oom(g);
             ct_row_output out;
             ct_key_u64_u32(k, CT_T_OUTPUT, row.prev_txnum, in->prev_vout);
             rc = get(g, k, 13);
@@ -509,6 +517,7 @@ static void reset_block_scratch(ing *g)
     ct_hmap_clear(&g->txids);
     ct_hmap_clear(&g->addrs);
     ct_hmap_clear(&g->touched);
+    ct_hmap_clear(&g->spent);
     g->n_deltas = 0;
     ct_buf_reset(&g->kv);
     ct_buf_reset(&g->undo);
@@ -1247,8 +1256,11 @@ int ct_ingest_bitcoin(ct_db *db, ct_ingest_stats *stats, const char *const *path
     ing g;
     ct_btc_reader *r = NULL;
     ct_btc_reader_options ro = CT_BTC_READER_OPTIONS_INIT;
+    ct_error local_err;
     int rc;
 
+    if (!err) /* the API allows NULL; the loop below writes positions into it */
+        err = &local_err;
     memset(stats, 0, sizeof(*stats));
     stats->height = db->has_tip ? (int64_t)db->tip.height : -1;
     if ((rc = ct_db_check_network(db, o->net, err)))
@@ -1269,6 +1281,7 @@ int ct_ingest_bitcoin(ct_db *db, ct_ingest_stats *stats, const char *const *path
     ct_hmap_init(&g.txids);
     ct_hmap_init(&g.addrs);
     ct_hmap_init(&g.touched);
+    ct_hmap_init(&g.spent);
     ct_btc_block_init(&g.blk);
     if (!g.b || !g.dest || !marker) {
         rc = oom(&g);
@@ -1407,6 +1420,7 @@ done:
     ct_hmap_release(&g.txids);
     ct_hmap_release(&g.addrs);
     ct_hmap_release(&g.touched);
+    ct_hmap_release(&g.spent);
     free(g.deltas);
     free(g.out_addr);
     free(g.out_spent);

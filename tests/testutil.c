@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "chaintrail/chaintrail.h"
+#include "store.h"
 #include "testutil.h"
 
 char *tu_fixture(const char *rel)
@@ -174,4 +176,81 @@ int tu_write_file(const char *path, const void *data, size_t len)
         return -1;
     int ok = fwrite(data, 1, len, f) == len;
     return (fclose(f) == 0 && ok) ? 0 : -1;
+}
+
+int64_t tu_ingest(const char *dir, const char *const *rel)
+{
+    ct_db *db;
+    ct_error err;
+    ct_ingest_stats st;
+    ct_ingest_options o = CT_INGEST_OPTIONS_INIT;
+    const char *paths[16];
+    size_t n = 0;
+    ct_error_clear(&err);
+    for (; rel[n]; n++) {
+        cr_assert_lt(n, 16);
+        paths[n] = tu_fixture(rel[n]);
+    }
+    int rc = ct_db_open(&db, dir, &(ct_db_options){CT_DB_OPTIONS_VERSION, true, 0}, &err);
+    cr_assert_eq(rc, CT_OK, "open %s: %s", dir, err.detail);
+    o.net = ct_btc_params_get("mainnet");
+    rc = ct_ingest_bitcoin(db, &st, paths, n, &o, &err);
+    cr_assert_eq(rc, CT_OK, "ingest: %s: %s", err.reason, err.detail);
+    cr_assert_eq(st.blocks_rejected, 0);
+    ct_db_close(db);
+    for (size_t i = 0; i < n; i++)
+        free((char *)paths[i]);
+    return st.height;
+}
+
+char *tu_db_first_4313(void)
+{
+    char *tmp = tu_tmpdir();
+    size_t n = strlen(tmp) + 8;
+    char *dir = malloc(n);
+    snprintf(dir, n, "%s/db", tmp);
+    free(tmp);
+    int64_t h = tu_ingest(
+        dir, (const char *[]){"btc/blk_consecutive/jeffchan/blk00000_first1MB.dat", NULL});
+    cr_assert_eq(h, 4312);
+    return dir;
+}
+
+static ct_store *poke_open(const char *dir)
+{
+    ct_store *st;
+    ct_error err;
+    ct_error_clear(&err);
+    cr_assert_eq(ct_store_open(&st, dir, NULL, &err), CT_OK, "%s", err.detail);
+    return st;
+}
+
+void tu_db_poke(const char *dir, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    ct_store *st = poke_open(dir);
+    ct_store_batch *b = ct_store_batch_new();
+    if (val)
+        ct_store_batch_put(b, key, klen, val, vlen);
+    else
+        ct_store_batch_del(b, key, klen);
+    cr_assert_eq(ct_store_write(st, b, true, NULL), CT_OK);
+    ct_store_batch_free(b);
+    ct_store_close(st);
+}
+
+long tu_db_peek(const char *dir, const void *key, size_t klen, void *buf, size_t cap)
+{
+    ct_store *st = poke_open(dir);
+    ct_buf v;
+    ct_buf_init(&v, 1u << 20);
+    int rc = ct_store_get(st, NULL, key, klen, &v, NULL);
+    long n = -1;
+    if (rc == CT_OK) {
+        cr_assert_leq(v.len, cap);
+        memcpy(buf, v.data, v.len);
+        n = (long)v.len;
+    }
+    ct_buf_release(&v);
+    ct_store_close(st);
+    return n;
 }

@@ -39,4 +39,17 @@ void tu_rmtree(const char *path);
 /* Writes bytes to a file; returns 0 or -1. */
 int tu_write_file(const char *path, const void *data, size_t len);
 
+/* ---- graph databases (through the library, not the binary) ---- */
+/* Ingests the fixtures `rel` (paths relative to fixtures/, NULL-terminated) as mainnet
+ * blocks into the database at `dir` (created when missing), in one ct_ingest_bitcoin call;
+ * asserts success and no rejected block. Returns the main-chain height reached. */
+int64_t tu_ingest(const char *dir, const char *const *rel);
+/* A fresh temporary database holding the first 4,313 mainnet blocks (malloc'd path). */
+char *tu_db_first_4313(void);
+/* Test-only writes that bypass the engine, to make a database inconsistent on purpose:
+ * puts (val != NULL) or deletes (val == NULL) one row. */
+void tu_db_poke(const char *dir, const void *key, size_t klen, const void *val, size_t vlen);
+/* Reads one row into buf (at most cap bytes); returns its length, or -1 when absent. */
+long tu_db_peek(const char *dir, const void *key, size_t klen, void *buf, size_t cap);
+
 #endif

@@ -61,6 +61,55 @@ const cli_command cli_commands[] = {
      "will not re-apply them unless a longer chain through them arrives. See docs/ingest.md.\n"},
     {"help", cmd_help, "show help for chaintrail or one command",
      "usage: chaintrail help [COMMAND]\n"},
+    {"show", cmd_show, "show an address, a transaction or a block of the database",
+     "usage: chaintrail [--db PATH] show address ADDRESS [--txs] [--limit N] [--after CURSOR]\n"
+     "                                   [--format json|text]\n"
+     "       chaintrail [--db PATH] show tx TXID [--format json|text]\n"
+     "       chaintrail [--db PATH] show block HEIGHT|HASH [--limit N] [--after TXID]\n"
+     "                                   [--format json|text]\n"
+     "\n"
+     "Reads the graph database (one snapshot) and prints one object, as one line of JSON\n"
+     "(default) or a readable listing (--format text).\n"
+     "\n"
+     "  address   totals (received, sent, balance in satoshi), transactions, first and last\n"
+     "            seen, the linked address of the same key; ADDRESS is an address of the\n"
+     "            database's network or a script-<sha256 hex> identity\n"
+     "  tx        inputs with the address and value of the output each spends, the fee,\n"
+     "            outputs with the transaction and input that spend them\n"
+     "  block     header, status in the header tree (main, side, orphan, invalid), txids\n"
+     "\n"
+     "  --txs         address: also list its history (outputs received, inputs sent) in\n"
+     "                chain order\n"
+     "  --limit N     at most N history entries or txids (default: all), then 'next'\n"
+     "  --after C     continue after C: the 'next' (or any entry's 'cursor') of a previous\n"
+     "                page, TXID:out:N, TXID:in:N or a TXID; for a block, a txid of it\n"
+     "  --format F    json (default) or text\n"
+     "\n"
+     "Exit status: 0 shown; 2 bad argument (an address with a bad checksum, a malformed\n"
+     "txid or cursor); 4 the database is corrupt; 5 no database at PATH; 6 locked;\n"
+     "8 not in the database. See docs/show.md.\n"},
+    {"stats", cmd_stats, "print what the database holds (JSON)",
+     "usage: chaintrail [--db PATH] stats [--format json|text]\n"
+     "\n"
+     "Prints the network, tip, and the number of blocks, transactions, inputs, outputs,\n"
+     "unspent outputs and their value, addresses and unknown prevouts, from the counters\n"
+     "the ingest keeps. JSON (default): {\"bitcoin\":{...}} on one line.\n"
+     "\n"
+     "Exit status: 0; 4 corrupt; 5 no database at PATH; 6 locked. See docs/stats.md.\n"},
+    {"verify", cmd_verify, "check the database's invariants and print its content digest",
+     "usage: chaintrail [--db PATH] verify [--format text|json]\n"
+     "\n"
+     "Walks the graph tables of one snapshot in key order and checks that they agree with\n"
+     "each other: spend links and inputs point at each other, address totals equal their\n"
+     "history, the counters equal the row counts, the tip is the highest block. Prints one\n"
+     "line per check, the first violations with the key of the row at fault, and\n"
+     "'digest HEX': SHA-256 of the main chain's rows (docs/storage.md), equal for two\n"
+     "databases that hold the same chain however they were filled.\n"
+     "\n"
+     "  --format F    text (default) or json\n"
+     "\n"
+     "Exit status: 0 every invariant holds; 4 some do not (the database is corrupt);\n"
+     "5 no database at PATH; 6 locked. See docs/verify.md.\n"},
     {"version", cmd_version, "print the version", "usage: chaintrail version\n"},
     {NULL, NULL, NULL, NULL},
 };

@@ -42,7 +42,7 @@ int cli_exit_code(int ct_code)
     }
 }
 
-static bool parse_u64(const char *s, uint64_t *out)
+bool cli_parse_u64(const char *s, uint64_t *out)
 {
     uint64_t v = 0;
     if (!*s)
@@ -113,7 +113,7 @@ int cli_parse(const cli_command *cmd, const cli_opt *opts, int argc, char **argv
         }
         if (o->kind == CLI_STRING) {
             *(const char **)o->value = val;
-        } else if (!parse_u64(val, (uint64_t *)o->value)) {
+        } else if (!cli_parse_u64(val, (uint64_t *)o->value)) {
             cli_error(cmd->name, "option '--%s': '%s' is not a whole number from 0 to %llu",
                       o->name, val, (unsigned long long)UINT64_MAX);
             return CT_EXIT_USAGE;

@@ -16,6 +16,7 @@
 #include "chaintrail/error.h"
 #include "chaintrail/bitcoin.h"
 #include "chaintrail/db.h"
+#include "chaintrail/graph.h"
 
 #ifdef __cplusplus
 extern "C" {

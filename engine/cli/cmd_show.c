@@ -1,0 +1,586 @@
+/* `chaintrail show address|tx|block`: one object of the graph, as JSON (default) or text.
+ *
+ * show address A [--txs] [--limit N] [--after CURSOR]: totals, first and last seen, the
+ * linked key form, and with --txs the history in chain order (streamed: memory does not
+ * grow with the history). show tx TXID: inputs with their previous outputs, fee, outputs
+ * with their spending transactions. show block HEIGHT|HASH: header, status, txids. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+typedef struct show_opts {
+    const char *format;
+    bool json;
+    bool txs;
+    uint64_t limit; /* 0: no limit */
+    const char *after;
+    const char *coin;
+} show_opts;
+
+static void json_str_or_null(FILE *f, const char *s)
+{
+    if (s && s[0])
+        cli_json_string(f, s);
+    else
+        fputs("null", f);
+}
+
+/* ---- show address ---- */
+static bool is_script_id(const char *s)
+{
+    if (strncmp(s, "script-", 7) != 0 || strlen(s) != 7 + 64)
+        return false;
+    for (s += 7; *s; s++)
+        if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
+            return false;
+    return true;
+}
+
+/* Address syntax: an address of `net` (NULL: any network) or a script-<hex> identity. */
+static int check_address(const char *a, const ct_btc_params *net)
+{
+    ct_btc_addr addr;
+    ct_error err;
+    if (strncmp(a, "script-", 7) == 0) {
+        if (is_script_id(a))
+            return CT_EXIT_OK;
+        cli_error("show", "'%s' is not a script identity (script- and 64 lowercase hex digits)", a);
+        return CT_EXIT_USAGE;
+    }
+    ct_error_clear(&err);
+    if (ct_btc_addr_decode(&addr, a, net, &err) == CT_OK)
+        return CT_EXIT_OK;
+    cli_error("show", "'%s' is not a valid address: %s (%s)", a, err.reason, err.detail);
+    return CT_EXIT_USAGE;
+}
+
+static void print_seen_json(FILE *f, const char *name, const ct_graph_address *a,
+                            const ct_graph_seen *s)
+{
+    fprintf(f, ",\"%s\":", name);
+    if (!a->has_seen) {
+        fputs("null", f);
+        return;
+    }
+    fprintf(f, "{\"height\":%u,\"time\":%u,\"txid\":\"", s->height, s->time);
+    cli_print_hash(f, s->txid);
+    fputs("\"}", f);
+}
+
+static void print_address_json(FILE *f, const ct_graph_address *a)
+{
+    fputs("{\"address\":", f);
+    cli_json_string(f, a->address);
+    fprintf(f,
+            ",\"type\":\"%s\",\"received_sat\":%llu,\"sent_sat\":%llu,\"balance_sat\":%llu,"
+            "\"tx_count\":%llu,\"outputs\":%llu,\"unspent_outputs\":%llu",
+            ct_btc_script_type_name(a->type), (unsigned long long)a->received_sat,
+            (unsigned long long)a->sent_sat, (unsigned long long)a->balance_sat,
+            (unsigned long long)a->tx_count, (unsigned long long)a->outputs,
+            (unsigned long long)a->unspent_outputs);
+    print_seen_json(f, "first_seen", a, &a->first);
+    print_seen_json(f, "last_seen", a, &a->last);
+    fputs(",\"linked_address\":", f);
+    json_str_or_null(f, a->linked);
+}
+
+static void print_seen_text(FILE *f, const char *label, const ct_graph_seen *s)
+{
+    fprintf(f, "%-15sheight %u, ", label, s->height);
+    cli_print_time(f, s->time);
+    fputs(", tx ", f);
+    cli_print_hash(f, s->txid);
+    fputc('\n', f);
+}
+
+static void print_address_text(FILE *f, const ct_graph_address *a, const char *coin)
+{
+    fprintf(f, "address        %s\ntype           %s\n", a->address,
+            ct_btc_script_type_name(a->type));
+    if (a->linked[0])
+        fprintf(f, "linked         %s (the same key)\n", a->linked);
+    fputs("received       ", f);
+    cli_print_coin(f, a->received_sat);
+    fprintf(f, " %s in %llu outputs\nsent           ", coin, (unsigned long long)a->outputs);
+    cli_print_coin(f, a->sent_sat);
+    fprintf(f, " %s\nbalance        ", coin);
+    cli_print_coin(f, a->balance_sat);
+    fprintf(f, " %s in %llu unspent outputs\ntransactions   %llu\n", coin,
+            (unsigned long long)a->unspent_outputs, (unsigned long long)a->tx_count);
+    if (a->has_seen) {
+        print_seen_text(f, "first seen", &a->first);
+        print_seen_text(f, "last seen", &a->last);
+    }
+}
+
+static void print_entry_json(FILE *f, const ct_graph_entry *e, bool comma)
+{
+    fputs(comma ? ",{\"txid\":\"" : "{\"txid\":\"", f);
+    cli_print_hash(f, e->txid);
+    fprintf(f,
+            "\",\"height\":%u,\"time\":%u,\"direction\":\"%s\",\"index\":%u,\"value_sat\":%llu,"
+            "\"cursor\":\"%s\"}",
+            e->height, e->time, e->direction == CT_GRAPH_RECEIVED ? "received" : "sent", e->index,
+            (unsigned long long)e->value, e->cursor);
+}
+
+static void print_entry_text(FILE *f, const ct_graph_entry *e, const char *coin)
+{
+    fputs("  ", f);
+    cli_print_time(f, e->time);
+    fprintf(f, "  %7u  ", e->height);
+    cli_print_hash(f, e->txid);
+    fprintf(f, "  %-3s %-5u %c", e->direction == CT_GRAPH_RECEIVED ? "out" : "in", e->index,
+            e->direction == CT_GRAPH_RECEIVED ? '+' : '-');
+    cli_print_coin(f, e->value);
+    fprintf(f, " %s\n", coin);
+}
+
+/* Streams the history: at most o->limit entries (0: all), then the cursor to go on with. */
+static int print_history(FILE *f, ct_graph_history *h, const show_opts *o)
+{
+    ct_graph_entry e;
+    ct_error err;
+    char last[CT_GRAPH_CURSOR_MAX] = "";
+    uint64_t n = 0;
+    bool more = false;
+    int rc;
+    ct_error_clear(&err);
+    fputs(o->json ? ",\"history\":[" : "history\n", f);
+    while ((rc = ct_graph_history_next(h, &e, &err)) == CT_OK) {
+        if (o->limit && n == o->limit) {
+            more = true;
+            break;
+        }
+        if (o->json)
+            print_entry_json(f, &e, n > 0);
+        else
+            print_entry_text(f, &e, o->coin);
+        memcpy(last, e.cursor, sizeof(last));
+        n++;
+    }
+    if (rc != CT_OK && rc != CT_EEOF) {
+        if (o->json)
+            fputs("]}\n", f);
+        return cli_db_fail("show", rc, &err);
+    }
+    if (o->json) {
+        fputs("],\"next\":", f);
+        json_str_or_null(f, more ? last : NULL);
+    } else if (more) {
+        fprintf(f, "next           %s\n", last);
+    }
+    return CT_EXIT_OK;
+}
+
+static int show_address(ct_db *db, const char *address, const show_opts *o)
+{
+    ct_graph_history *h = NULL;
+    ct_graph_address a;
+    ct_error err;
+    int rc;
+    if ((rc = check_address(address, cli_db_params(db))))
+        return rc;
+    ct_error_clear(&err);
+    if ((rc = ct_graph_address_get(db, &a, address, &err)))
+        return cli_db_fail("show", rc, &err);
+    /* Open the history (and check the cursor) before anything is printed. */
+    if (o->txs && (rc = ct_graph_history_new(&h, db, address, o->after, &err))) {
+        if (rc == CT_EINVAL) {
+            cli_error("show", "option '--after': %s", err.detail);
+            return CT_EXIT_USAGE;
+        }
+        return cli_db_fail("show", rc, &err);
+    }
+    if (o->json)
+        print_address_json(stdout, &a);
+    else
+        print_address_text(stdout, &a, o->coin);
+    rc = h ? print_history(stdout, h, o) : CT_EXIT_OK;
+    ct_graph_history_free(h);
+    if (rc == CT_EXIT_OK && o->json)
+        fputs("}\n", stdout);
+    return rc;
+}
+
+/* ---- show tx ---- */
+static void print_tx_json(FILE *f, const ct_graph_tx *tx)
+{
+    fputs("{\"txid\":\"", f);
+    cli_print_hash(f, tx->txid);
+    fprintf(f, "\",\"height\":%u,\"block_hash\":\"", tx->height);
+    cli_print_hash(f, tx->block_hash);
+    fprintf(f, "\",\"block_time\":%u,\"index\":%u,\"coinbase\":%s,\"size\":%u,\"weight\":%u",
+            tx->block_time, tx->index, tx->coinbase ? "true" : "false", tx->size, tx->weight);
+    if (tx->fee_known)
+        fprintf(f, ",\"fee_sat\":%llu", (unsigned long long)tx->fee);
+    else
+        fputs(",\"fee_sat\":null", f);
+    fputs(",\"inputs\":[", f);
+    for (uint32_t i = 0; i < tx->n_in; i++) {
+        const ct_graph_input *in = &tx->in[i];
+        fprintf(f, "%s{\"vin\":%u", i ? "," : "", i);
+        if (in->coinbase) {
+            fputs(",\"coinbase\":true}", f);
+            continue;
+        }
+        fputs(",\"prev_txid\":\"", f);
+        cli_print_hash(f, in->prev_txid);
+        fprintf(f, "\",\"prev_vout\":%u,\"prevout_unknown\":%s", in->prev_vout,
+                in->known ? "false" : "true");
+        if (in->known)
+            fprintf(f, ",\"value_sat\":%llu,\"address\":", (unsigned long long)in->value);
+        else
+            fputs(",\"value_sat\":null,\"address\":", f);
+        json_str_or_null(f, in->address);
+        fputc('}', f);
+    }
+    fputs("],\"outputs\":[", f);
+    for (uint32_t j = 0; j < tx->n_out; j++) {
+        const ct_graph_output *o = &tx->out[j];
+        fprintf(f, "%s{\"n\":%u,\"value_sat\":%llu,\"type\":\"%s\",\"address\":", j ? "," : "", j,
+                (unsigned long long)o->value, ct_btc_script_type_name(o->type));
+        json_str_or_null(f, o->address);
+        if (o->type == CT_BTC_NULLDATA) {
+            fputs(",\"data\":\"", f);
+            cli_print_hex(f, o->data, o->data_len);
+            fputc('"', f);
+        }
+        fputs(",\"spent_by\":", f);
+        if (o->spent && !o->overwritten) {
+            fputs("{\"txid\":\"", f);
+            cli_print_hash(f, o->spent_by_txid);
+            fprintf(f, "\",\"vin\":%u}", o->spent_by_vin);
+        } else {
+            fputs("null", f);
+        }
+        fprintf(f, ",\"overwritten\":%s}", o->overwritten ? "true" : "false");
+    }
+    fputs("]}\n", f);
+}
+
+static void print_tx_text(FILE *f, const ct_graph_tx *tx, const char *coin)
+{
+    fputs("tx ", f);
+    cli_print_hash(f, tx->txid);
+    fprintf(f, "\n  block %u index %u, ", tx->height, tx->index);
+    cli_print_hash(f, tx->block_hash);
+    fputs(", ", f);
+    cli_print_time(f, tx->block_time);
+    fprintf(f, "\n  %u bytes, weight %u%s, fee ", tx->size, tx->weight,
+            tx->coinbase ? ", coinbase" : "");
+    if (tx->fee_known) {
+        cli_print_coin(f, tx->fee);
+        fprintf(f, " %s\n", coin);
+    } else {
+        fputs(tx->coinbase ? "none\n" : "unknown (prevout unknown)\n", f);
+    }
+    for (uint32_t i = 0; i < tx->n_in && !tx->coinbase; i++) {
+        const ct_graph_input *in = &tx->in[i];
+        fprintf(f, "  in  %-4u ", i);
+        cli_print_hash(f, in->prev_txid);
+        fprintf(f, ":%u  ", in->prev_vout);
+        if (!in->known) {
+            fputs("prevout unknown\n", f);
+            continue;
+        }
+        cli_print_coin(f, in->value);
+        fprintf(f, " %s  %s\n", coin, in->address[0] ? in->address : "(no address)");
+    }
+    for (uint32_t j = 0; j < tx->n_out; j++) {
+        const ct_graph_output *o = &tx->out[j];
+        fprintf(f, "  out %-4u ", j);
+        cli_print_coin(f, o->value);
+        fprintf(f, " %s  %s  ", coin, ct_btc_script_type_name(o->type));
+        if (o->type == CT_BTC_NULLDATA) {
+            fputs("data ", f);
+            cli_print_hex(f, o->data, o->data_len);
+        } else {
+            fputs(o->address, f);
+        }
+        if (o->overwritten) {
+            fputs("  overwritten (duplicate txid)", f);
+        } else if (o->spent) {
+            fputs("  spent by ", f);
+            cli_print_hash(f, o->spent_by_txid);
+            fprintf(f, ":%u", o->spent_by_vin);
+        } else {
+            fputs("  unspent", f);
+        }
+        fputc('\n', f);
+    }
+}
+
+static int show_tx(ct_db *db, const char *arg, const show_opts *o)
+{
+    uint8_t txid[32];
+    if (strlen(arg) != 64 || ct_hash_from_hex(txid, arg) != CT_OK) {
+        cli_error("show", "'%s' is not a txid (64 hex digits)", arg);
+        return CT_EXIT_USAGE;
+    }
+    ct_graph_tx tx;
+    ct_error err;
+    ct_error_clear(&err);
+    int rc = ct_graph_tx_get(db, &tx, txid, &err);
+    if (rc)
+        return cli_db_fail("show", rc, &err);
+    if (o->json)
+        print_tx_json(stdout, &tx);
+    else
+        print_tx_text(stdout, &tx, o->coin);
+    ct_graph_tx_release(&tx);
+    return CT_EXIT_OK;
+}
+
+/* ---- show block ---- */
+static void print_block_json(FILE *f, const ct_graph_block *b)
+{
+    fputs("{\"hash\":\"", f);
+    cli_print_hash(f, b->hash);
+    fputs("\",\"height\":", f);
+    if (b->has_height)
+        fprintf(f, "%u", b->height);
+    else
+        fputs("null", f);
+    fprintf(f, ",\"status\":\"%s\",\"version\":%d,\"prev_hash\":\"",
+            ct_graph_block_status_name(b->status), b->version);
+    cli_print_hash(f, b->prev_hash);
+    fputs("\",\"merkle_root\":\"", f);
+    cli_print_hash(f, b->merkle_root);
+    fprintf(f, "\",\"time\":%u,\"bits\":\"%08x\",\"nonce\":%u,\"tx_count\":", b->time, b->bits,
+            b->nonce);
+    if (b->has_txs)
+        fprintf(f, "%u", b->tx_count);
+    else
+        fputs("null", f);
+}
+
+static void print_block_text(FILE *f, const ct_graph_block *b)
+{
+    fputs("block          ", f);
+    cli_print_hash(f, b->hash);
+    if (b->has_height)
+        fprintf(f, "\nheight         %u", b->height);
+    else
+        fputs("\nheight         unknown", f);
+    fprintf(f, "\nstatus         %s\nprevious       ", ct_graph_block_status_name(b->status));
+    cli_print_hash(f, b->prev_hash);
+    fputs("\nmerkle root    ", f);
+    cli_print_hash(f, b->merkle_root);
+    fputs("\ntime           ", f);
+    cli_print_time(f, b->time);
+    fprintf(f, " (%u)\nbits           %08x\nnonce          %u\nversion        %d\n", b->time,
+            b->bits, b->nonce, b->version);
+    if (b->has_txs)
+        fprintf(f, "transactions   %u\n", b->tx_count);
+}
+
+#define TXID_CHUNK 1024u
+
+/* Finds the position of txid `hex` in a main-chain block: *pos is set past it. */
+static int block_position_after(ct_db *db, const ct_graph_block *b, const char *hex, uint32_t *pos)
+{
+    uint8_t want[32];
+    ct_error err;
+    if (strlen(hex) != 64 || ct_hash_from_hex(want, hex) != CT_OK) {
+        cli_error("show", "option '--after': '%s' is not a txid (64 hex digits)", hex);
+        return CT_EXIT_USAGE;
+    }
+    uint8_t(*ids)[32] = malloc(TXID_CHUNK * 32);
+    if (!ids) {
+        cli_error("show", "out of memory");
+        return CT_EXIT_FAILURE;
+    }
+    for (uint32_t start = 0; start < b->tx_count;) {
+        size_t got;
+        ct_error_clear(&err);
+        int qrc = ct_graph_block_txids(db, ids, &got, b, start, TXID_CHUNK, &err);
+        if (qrc) {
+            free(ids);
+            return cli_db_fail("show", qrc, &err);
+        }
+        for (size_t i = 0; i < got; i++)
+            if (memcmp(ids[i], want, 32) == 0) {
+                *pos = start + (uint32_t)i + 1;
+                free(ids);
+                return CT_EXIT_OK;
+            }
+        if (got == 0)
+            break;
+        start += (uint32_t)got;
+    }
+    free(ids);
+    cli_error("show", "transaction %s is not in this block", hex);
+    return CT_EXIT_NOTFOUND;
+}
+
+/* Streams the txids of a main-chain block from position `from`, in chunks. */
+static int print_block_txids(FILE *f, ct_db *db, const ct_graph_block *b, uint32_t from,
+                             const show_opts *o)
+{
+    uint8_t(*ids)[32] = malloc(TXID_CHUNK * 32);
+    uint64_t n = 0;
+    bool more = false;
+    uint8_t last[32];
+    ct_error err;
+    if (!ids) {
+        cli_error("show", "out of memory");
+        return CT_EXIT_FAILURE;
+    }
+    fputs(o->json ? ",\"txids\":[" : "txids\n", f);
+    for (uint32_t start = from; start < b->tx_count && !more;) {
+        size_t got;
+        ct_error_clear(&err);
+        int qrc = ct_graph_block_txids(db, ids, &got, b, start, TXID_CHUNK, &err);
+        if (qrc) {
+            free(ids);
+            if (o->json)
+                fputs("]}\n", f);
+            return cli_db_fail("show", qrc, &err);
+        }
+        for (size_t i = 0; i < got; i++) {
+            if (o->limit && n == o->limit) {
+                more = true;
+                break;
+            }
+            if (o->json) {
+                fputs(n ? ",\"" : "\"", f);
+                cli_print_hash(f, ids[i]);
+                fputc('"', f);
+            } else {
+                fputs("  ", f);
+                cli_print_hash(f, ids[i]);
+                fputc('\n', f);
+            }
+            memcpy(last, ids[i], 32);
+            n++;
+        }
+        if (got == 0)
+            break;
+        start += (uint32_t)got;
+    }
+    free(ids);
+    if (o->json) {
+        fputs("],\"next\":", f);
+        if (more) {
+            fputc('"', f);
+            cli_print_hash(f, last);
+            fputc('"', f);
+        } else {
+            fputs("null", f);
+        }
+    } else if (more) {
+        fputs("next           ", f);
+        cli_print_hash(f, last);
+        fputc('\n', f);
+    }
+    return CT_EXIT_OK;
+}
+
+static int show_block(ct_db *db, const char *arg, const show_opts *o)
+{
+    ct_graph_block b;
+    ct_error err;
+    uint64_t height;
+    uint8_t hash[32];
+    int rc;
+    ct_error_clear(&err);
+    if (strlen(arg) == 64 && ct_hash_from_hex(hash, arg) == CT_OK) {
+        rc = ct_graph_block_by_hash(db, &b, hash, &err);
+    } else if (cli_parse_u64(arg, &height) && height <= UINT32_MAX) {
+        rc = ct_graph_block_by_height(db, &b, (uint32_t)height, &err);
+    } else {
+        cli_error("show", "'%s' is not a block height or hash", arg);
+        return CT_EXIT_USAGE;
+    }
+    if (rc)
+        return cli_db_fail("show", rc, &err);
+    uint32_t from = 0;
+    if (o->after && !b.has_txs) {
+        cli_error("show", "option '--after': block %s is not on the main chain: no txids", arg);
+        return CT_EXIT_USAGE;
+    }
+    if (o->after && (rc = block_position_after(db, &b, o->after, &from)))
+        return rc;
+    if (o->json)
+        print_block_json(stdout, &b);
+    else
+        print_block_text(stdout, &b);
+    if (b.has_txs) {
+        if ((rc = print_block_txids(stdout, db, &b, from, o)))
+            return rc;
+    } else if (o->json) {
+        fputs(",\"txids\":null,\"next\":null", stdout);
+    }
+    if (o->json)
+        fputs("}\n", stdout);
+    return CT_EXIT_OK;
+}
+
+int cmd_show(int argc, char **argv, const cli_global *g)
+{
+    show_opts o = {"json", true, false, 0, NULL, "BTC"};
+    bool limit_set = false;
+    const char *limit_arg = NULL;
+    int first, rc;
+    const cli_opt opts[] = {
+        {"format", CLI_STRING, &o.format},
+        {"txs", CLI_FLAG, &o.txs},
+        {"limit", CLI_STRING, &limit_arg},
+        {"after", CLI_STRING, &o.after},
+        {NULL, CLI_FLAG, NULL},
+    };
+    if ((rc = cli_parse(cli_find("show"), opts, argc, argv, &first)))
+        return rc < 0 ? CT_EXIT_OK : rc;
+    if ((rc = cli_format("show", o.format, &o.json)))
+        return rc;
+    if (limit_arg) {
+        limit_set = true;
+        if (!cli_parse_u64(limit_arg, &o.limit) || o.limit == 0) {
+            cli_error("show", "option '--limit': '%s' is not a whole number from 1 to %llu",
+                      limit_arg, (unsigned long long)UINT64_MAX);
+            return CT_EXIT_USAGE;
+        }
+    }
+    const char *what = argv[first], *arg = what ? argv[first + 1] : NULL;
+    if (!what || !arg || argv[first + 2]) {
+        cli_error("show", "%s; usage: chaintrail show address|tx|block ARG",
+                  !what  ? "show what?"
+                  : !arg ? "missing argument"
+                         : "too many arguments");
+        return CT_EXIT_USAGE;
+    }
+    bool is_addr = strcmp(what, "address") == 0, is_tx = strcmp(what, "tx") == 0,
+         is_block = strcmp(what, "block") == 0;
+    if (!is_addr && !is_tx && !is_block) {
+        cli_error("show", "cannot show '%s' (address, tx or block)", what);
+        return CT_EXIT_USAGE;
+    }
+    if (o.txs && !is_addr) {
+        cli_error("show", "option '--txs' applies to 'show address' only");
+        return CT_EXIT_USAGE;
+    }
+    if ((limit_set || o.after) && is_tx) {
+        cli_error("show", "options '--limit' and '--after' do not apply to 'show tx'");
+        return CT_EXIT_USAGE;
+    }
+    if (is_addr) {
+        if (limit_set || o.after)
+            o.txs = true; /* paging options ask for the history */
+        if ((rc = check_address(arg, NULL)))
+            return rc;
+    }
+    ct_db *db;
+    if ((rc = cli_open_db("show", g, &db)))
+        return rc;
+    o.coin = cli_db_params(db)->coin;
+    if (is_addr)
+        rc = show_address(db, arg, &o);
+    else if (is_tx)
+        rc = show_tx(db, arg, &o);
+    else
+        rc = show_block(db, arg, &o);
+    ct_db_close(db);
+    return rc;
+}

@@ -1,0 +1,83 @@
+/* `chaintrail stats`: what the database holds, from its counters row and tip: one JSON
+ * object per chain family ({"bitcoin":{...}}), or a text listing. */
+#include "cli.h"
+
+static void print_json(FILE *f, const ct_graph_chain_stats *s)
+{
+    fputs("{\"bitcoin\":{\"network\":", f);
+    if (s->network[0])
+        cli_json_string(f, s->network);
+    else
+        fputs("null", f);
+    if (s->has_tip) {
+        fprintf(f, ",\"height\":%u,\"tip\":\"", s->height);
+        cli_print_hash(f, s->tip);
+        fprintf(f, "\",\"tip_time\":%u", s->tip_time);
+    } else {
+        fputs(",\"height\":null,\"tip\":null,\"tip_time\":null", f);
+    }
+    fprintf(f,
+            ",\"blocks\":%llu,\"txs\":%llu,\"inputs\":%llu,\"outputs\":%llu,"
+            "\"unspent_outputs\":%llu,\"unspent_sat\":%llu,\"addresses\":%llu,"
+            "\"unknown_prevouts\":%llu,\"overwritten_outputs\":%llu}}\n",
+            (unsigned long long)s->blocks, (unsigned long long)s->txs,
+            (unsigned long long)s->inputs, (unsigned long long)s->outputs,
+            (unsigned long long)s->unspent_outputs, (unsigned long long)s->unspent_value,
+            (unsigned long long)s->addresses, (unsigned long long)s->unknown_prevouts,
+            (unsigned long long)s->overwritten);
+}
+
+static void print_text(FILE *f, const ct_graph_chain_stats *s, const char *coin)
+{
+    fprintf(f, "network            %s\n", s->network[0] ? s->network : "(none yet)");
+    if (s->has_tip) {
+        fprintf(f, "height             %u\ntip                ", s->height);
+        cli_print_hash(f, s->tip);
+        fputs("\ntip time           ", f);
+        cli_print_time(f, s->tip_time);
+        fputc('\n', f);
+    } else {
+        fputs("height             (empty)\n", f);
+    }
+    fprintf(f,
+            "blocks             %llu\ntransactions       %llu\ninputs             %llu\n"
+            "outputs            %llu\nunspent outputs    %llu\nunspent value      ",
+            (unsigned long long)s->blocks, (unsigned long long)s->txs,
+            (unsigned long long)s->inputs, (unsigned long long)s->outputs,
+            (unsigned long long)s->unspent_outputs);
+    cli_print_coin(f, s->unspent_value);
+    fprintf(f, " %s\naddresses          %llu\nunknown prevouts   %llu\noverwritten        %llu\n",
+            coin, (unsigned long long)s->addresses, (unsigned long long)s->unknown_prevouts,
+            (unsigned long long)s->overwritten);
+}
+
+int cmd_stats(int argc, char **argv, const cli_global *g)
+{
+    const char *format = "json";
+    bool json = true;
+    int first, rc;
+    const cli_opt opts[] = {{"format", CLI_STRING, &format}, {NULL, CLI_FLAG, NULL}};
+    if ((rc = cli_parse(cli_find("stats"), opts, argc, argv, &first)))
+        return rc < 0 ? CT_EXIT_OK : rc;
+    if ((rc = cli_format("stats", format, &json)))
+        return rc;
+    if (argv[first]) {
+        cli_error("stats", "unexpected argument '%s'", argv[first]);
+        return CT_EXIT_USAGE;
+    }
+    ct_db *db;
+    if ((rc = cli_open_db("stats", g, &db)))
+        return rc;
+    ct_graph_chain_stats s;
+    ct_error err;
+    ct_error_clear(&err);
+    int qrc = ct_graph_stats(db, &s, &err);
+    if (qrc == CT_OK) {
+        if (json)
+            print_json(stdout, &s);
+        else
+            print_text(stdout, &s, cli_db_params(db)->coin);
+    }
+    ct_db_close(db);
+    return qrc ? cli_db_fail("stats", qrc, &err) : CT_EXIT_OK;
+}

@@ -1,0 +1,102 @@
+/* `chaintrail verify`: checks the invariants of the graph tables over one snapshot and prints
+ * each check's result, the first violations with their keys, and the content digest. Exit 0
+ * when every invariant holds, 4 (corrupt) otherwise. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void print_text(FILE *f, const ct_graph_verify_report *rep)
+{
+    for (int i = 0; i < CT_CHECK_COUNT; i++) {
+        const ct_graph_check_result *c = &rep->checks[i];
+        fprintf(f, "%-6s  %-10s %10llu checked", c->failed ? "FAILED" : "ok", c->name,
+                (unsigned long long)c->checked);
+        if (c->failed)
+            fprintf(f, ", %llu failed", (unsigned long long)c->failed);
+        fprintf(f, "  (%s)\n", c->what);
+    }
+    for (size_t i = 0; i < rep->n_listed; i++) {
+        const ct_graph_violation *v = &rep->listed[i];
+        fprintf(f, "violation %s %s: %s\n", rep->checks[v->check].name, v->key[0] ? v->key : "-",
+                v->detail);
+    }
+    if (rep->violations > rep->n_listed)
+        fprintf(f, "... %llu more violations\n",
+                (unsigned long long)(rep->violations - rep->n_listed));
+    fprintf(f, "rows %llu\ndigest ", (unsigned long long)rep->digest_rows);
+    cli_print_hex(f, rep->digest, 32);
+    fputc('\n', f);
+}
+
+static void print_json(FILE *f, const ct_graph_verify_report *rep)
+{
+    fprintf(f, "{\"ok\":%s,\"violations\":%llu,\"checks\":[", rep->violations ? "false" : "true",
+            (unsigned long long)rep->violations);
+    for (int i = 0; i < CT_CHECK_COUNT; i++) {
+        const ct_graph_check_result *c = &rep->checks[i];
+        fprintf(f, "%s{\"name\":\"%s\",\"checked\":%llu,\"failed\":%llu}", i ? "," : "", c->name,
+                (unsigned long long)c->checked, (unsigned long long)c->failed);
+    }
+    fputs("],\"listed\":[", f);
+    for (size_t i = 0; i < rep->n_listed; i++) {
+        const ct_graph_violation *v = &rep->listed[i];
+        fprintf(f, "%s{\"check\":\"%s\",\"key\":", i ? "," : "", rep->checks[v->check].name);
+        if (v->key[0])
+            cli_json_string(f, v->key);
+        else
+            fputs("null", f);
+        fputs(",\"detail\":", f);
+        cli_json_string(f, v->detail);
+        fputc('}', f);
+    }
+    fprintf(f, "],\"rows\":%llu,\"digest\":\"", (unsigned long long)rep->digest_rows);
+    cli_print_hex(f, rep->digest, 32);
+    fputs("\"}\n", f);
+}
+
+int cmd_verify(int argc, char **argv, const cli_global *g)
+{
+    const char *format = "text";
+    bool json = false;
+    int first, rc;
+    const cli_opt opts[] = {{"format", CLI_STRING, &format}, {NULL, CLI_FLAG, NULL}};
+    if ((rc = cli_parse(cli_find("verify"), opts, argc, argv, &first)))
+        return rc < 0 ? CT_EXIT_OK : rc;
+    if ((rc = cli_format("verify", format, &json)))
+        return rc;
+    if (argv[first]) {
+        cli_error("verify", "unexpected argument '%s'", argv[first]);
+        return CT_EXIT_USAGE;
+    }
+    ct_db *db;
+    if ((rc = cli_open_db("verify", g, &db)))
+        return rc;
+    ct_graph_verify_report *rep = malloc(sizeof(*rep));
+    if (!rep) {
+        ct_db_close(db);
+        cli_error("verify", "out of memory");
+        return CT_EXIT_FAILURE;
+    }
+    ct_error err;
+    ct_error_clear(&err);
+    int vrc = ct_graph_verify(db, rep, &err);
+    ct_db_close(db);
+    bool violated = vrc == CT_ECORRUPT && strcmp(err.reason, "invariant-violated") == 0;
+    if (vrc == CT_OK || violated) {
+        if (json)
+            print_json(stdout, rep);
+        else
+            print_text(stdout, rep);
+    }
+    if (vrc == CT_OK)
+        rc = CT_EXIT_OK;
+    else if (violated) {
+        cli_error("verify", "%s: the database is corrupt", err.detail);
+        rc = CT_EXIT_CORRUPT;
+    } else {
+        rc = cli_db_fail("verify", vrc, &err);
+    }
+    free(rep);
+    return rc;
+}
