@@ -37,7 +37,7 @@ int ct_graph_get(ct_graph_reader *r, const uint8_t *key, size_t klen)
 
 static int missing(ct_graph_reader *r, const char *what, unsigned long long id)
 {
-    return ct_fail(r->err, CT_ECORRUPT, "missing-row", "the %s row of %llu is missing", what, id);
+    return ct_fail(r->err, CT_EDBCORRUPT, "missing-row", "the %s row of %llu is missing", what, id);
 }
 
 int ct_graph_load_tx(ct_graph_reader *r, uint64_t txnum, ct_row_tx *tx)
@@ -67,7 +67,7 @@ int ct_graph_load_addr(ct_graph_reader *r, uint64_t addrid, char *buf, uint8_t *
     if (rc)
         return rc;
     if (r->v.len < 2 || r->v.len > CT_BTC_ADDR_MAX)
-        return ct_fail(r->err, CT_ECORRUPT, "bad-row", "address row of %zu bytes", r->v.len);
+        return ct_fail(r->err, CT_EDBCORRUPT, "bad-row", "address row of %zu bytes", r->v.len);
     if (type)
         *type = r->v.data[0];
     memcpy(buf, r->v.data + 1, r->v.len - 1);
@@ -94,7 +94,7 @@ static int find_addrid(ct_graph_reader *r, const char *address, uint64_t *id)
     if (rc)
         return rc;
     if (r->v.len != 8)
-        return ct_fail(r->err, CT_ECORRUPT, "bad-row", "address row of %zu bytes", r->v.len);
+        return ct_fail(r->err, CT_EDBCORRUPT, "bad-row", "address row of %zu bytes", r->v.len);
     *id = ct_be64(r->v.data);
     return CT_OK;
 }
@@ -113,7 +113,7 @@ static int find_txnum(ct_graph_reader *r, const uint8_t txid[32], uint64_t *txnu
     if (rc)
         return rc;
     if (r->v.len != 8)
-        return ct_fail(r->err, CT_ECORRUPT, "bad-row", "txid row of %zu bytes", r->v.len);
+        return ct_fail(r->err, CT_EDBCORRUPT, "bad-row", "txid row of %zu bytes", r->v.len);
     *txnum = ct_be64(r->v.data);
     return CT_OK;
 }
@@ -199,7 +199,7 @@ int ct_graph_address_get(ct_db *db, ct_graph_address *out, const char *address, 
         if ((rc = ct_row_totals_decode(&t, r.v.data, r.v.len, err)))
             goto out;
         if (t.sent > t.received) {
-            rc = ct_fail(err, CT_ECORRUPT, "bad-totals", "address %s: sent exceeds received",
+            rc = ct_fail(err, CT_EDBCORRUPT, "bad-totals", "address %s: sent exceeds received",
                          address);
             goto out;
         }
@@ -221,7 +221,7 @@ int ct_graph_address_get(ct_db *db, ct_graph_address *out, const char *address, 
     rc = ct_graph_get(&r, k, ct_key_u64(k, CT_T_LINK, out->addrid));
     if (rc == CT_OK) {
         if (r.v.len != 8) {
-            rc = ct_fail(err, CT_ECORRUPT, "bad-row", "link row of %zu bytes", r.v.len);
+            rc = ct_fail(err, CT_EDBCORRUPT, "bad-row", "link row of %zu bytes", r.v.len);
             goto out;
         }
         rc = ct_graph_load_addr(&r, ct_be64(r.v.data), out->linked, NULL);
@@ -340,7 +340,7 @@ int ct_graph_history_next(ct_graph_history *h, ct_graph_entry *e, ct_error *err)
         return CT_EEOF;
     }
     if (kl != 22 || vl != 8 || k[17] > 1)
-        return ct_fail(err, CT_ECORRUPT, "bad-row", "history row of %zu+%zu bytes", kl, vl);
+        return ct_fail(err, CT_EDBCORRUPT, "bad-row", "history row of %zu+%zu bytes", kl, vl);
     uint64_t txnum = ct_be64(k + 9);
     memset(e, 0, sizeof(*e));
     e->direction = (ct_graph_direction)k[17];
@@ -564,7 +564,7 @@ static int block_from_header(ct_graph_reader *r, ct_graph_block *out, const uint
     if ((rc = ct_graph_load_block(r, h.height, &b)))
         return rc;
     if (memcmp(b.hash, hash, 32) != 0)
-        return ct_fail(r->err, CT_ECORRUPT, "bad-header-status",
+        return ct_fail(r->err, CT_EDBCORRUPT, "bad-header-status",
                        "a main-chain header is not the block at its height %u", h.height);
     out->has_txs = true;
     out->tx_count = b.n_tx;
@@ -602,7 +602,7 @@ int ct_graph_block_by_height(ct_db *db, ct_graph_block *out, uint32_t height, ct
         goto out;
     rc = block_from_header(&r, out, b.hash);
     if (rc == CT_ENOTFOUND)
-        rc = ct_fail(err, CT_ECORRUPT, "missing-row",
+        rc = ct_fail(err, CT_EDBCORRUPT, "missing-row",
                      "the header of the block at height %u is "
                      "missing",
                      height);

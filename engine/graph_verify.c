@@ -915,7 +915,7 @@ int ct_graph_verify(ct_db *db, ct_graph_verify_report *rep, ct_error *err)
         final_checks(f);
         ct_sha256_final(&f->sha, rep->digest);
         if (rep->violations)
-            rc = ct_fail(err, CT_ECORRUPT, "invariant-violated",
+            rc = ct_fail(err, CT_EDBCORRUPT, "invariant-violated",
                          "%llu invariant violation%s in the graph tables",
                          (unsigned long long)rep->violations, rep->violations == 1 ? "" : "s");
     }

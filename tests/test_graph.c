@@ -454,7 +454,7 @@ Test(graph, verify_reports_a_deleted_spend_link)
     tu_db_poke(dir, k, 13, NULL, 0);
 
     ct_graph_verify_report rep;
-    cr_assert_eq(verify(dir, &rep), CT_ECORRUPT);
+    cr_assert_eq(verify(dir, &rep), CT_EDBCORRUPT);
     cr_assert_gt(rep.violations, 0);
     /* The input of tx 170 spends an output that no longer has its link, ... */
     cr_assert_eq(rep.checks[CT_CHECK_INPUTS].failed, 1);
@@ -498,7 +498,7 @@ Test(graph, verify_reports_changed_address_totals)
     tu_db_poke(dir, k, 9, v, sizeof(v));
 
     ct_graph_verify_report rep;
-    cr_assert_eq(verify(dir, &rep), CT_ECORRUPT);
+    cr_assert_eq(verify(dir, &rep), CT_EDBCORRUPT);
     cr_assert_eq(rep.violations, 1);
     cr_assert_eq(rep.checks[CT_CHECK_TOTALS].failed, 1);
     cr_assert_eq(rep.listed[0].check, CT_CHECK_TOTALS);
@@ -522,7 +522,7 @@ Test(graph, verify_reports_a_spend_link_naming_the_wrong_input)
     tu_db_poke(dir, k, 13, v, sizeof(v));
 
     ct_graph_verify_report rep;
-    cr_assert_eq(verify(dir, &rep), CT_ECORRUPT);
+    cr_assert_eq(verify(dir, &rep), CT_EDBCORRUPT);
     cr_assert_eq(rep.checks[CT_CHECK_SPENDS].failed, 1);
     cr_assert(listed(&rep, CT_CHECK_SPENDS, "which does not exist"));
     cr_assert_eq(rep.checks[CT_CHECK_INPUTS].failed, 1);
@@ -548,7 +548,7 @@ Test(graph, verify_reports_a_missing_history_row_and_a_counter)
     tu_db_poke(dir, ck, ckl, cv, sizeof(cv));
 
     ct_graph_verify_report rep;
-    cr_assert_eq(verify(dir, &rep), CT_ECORRUPT);
+    cr_assert_eq(verify(dir, &rep), CT_EDBCORRUPT);
     cr_assert(listed(&rep, CT_CHECK_HISTORY,
                      "4397 outputs pay an address, but 4396 history rows say received"));
     cr_assert(listed(&rep, CT_CHECK_TOTALS, "has no history"));

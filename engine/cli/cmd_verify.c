@@ -82,7 +82,7 @@ int cmd_verify(int argc, char **argv, const cli_global *g)
     ct_error_clear(&err);
     int vrc = ct_graph_verify(db, rep, &err);
     ct_db_close(db);
-    bool violated = vrc == CT_ECORRUPT && strcmp(err.reason, "invariant-violated") == 0;
+    bool violated = vrc == CT_EDBCORRUPT && strcmp(err.reason, "invariant-violated") == 0;
     if (vrc == CT_OK || violated) {
         if (json)
             print_json(stdout, rep);

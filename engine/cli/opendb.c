@@ -23,6 +23,7 @@ int cli_open_db(const char *cmd, const cli_global *g, ct_db **db)
     case CT_EVERSION:
         return CT_EXIT_VERSION;
     case CT_ECORRUPT:
+    case CT_EDBCORRUPT:
         return CT_EXIT_CORRUPT;
     default:
         return CT_EXIT_FAILURE;
@@ -37,6 +38,7 @@ int cli_db_exit_code(int ct_code)
     case CT_ENOTFOUND:
         return CT_EXIT_NOTFOUND;
     case CT_ECORRUPT:
+    case CT_EDBCORRUPT:
         return CT_EXIT_CORRUPT;
     case CT_EIO:
         return CT_EXIT_IO;
@@ -49,7 +51,7 @@ int cli_db_exit_code(int ct_code)
 
 int cli_db_fail(const char *cmd, int rc, const ct_error *err)
 {
-    if (rc == CT_ECORRUPT)
+    if (rc == CT_ECORRUPT || rc == CT_EDBCORRUPT)
         cli_error(cmd, "the database is corrupt: %s: %s", err->reason, err->detail);
     else
         cli_error(cmd, "%s", err->detail[0] ? err->detail : ct_strerror(rc));
