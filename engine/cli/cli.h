@@ -67,6 +67,11 @@ int cli_parse(const cli_command *cmd, const cli_opt *opts, int argc, char **argv
 /* Parses a whole decimal number (no sign, no spaces, no locale, no overflow). */
 bool cli_parse_u64(const char *s, uint64_t *out);
 
+/* The positional arguments of decode and ingest: "bitcoin" then PATH...; also resolves
+ * --network. Returns CT_EXIT_OK or CT_EXIT_USAGE after printing what is wrong. */
+int cli_chain_paths(const char *cmd, char **argv, int first, const char *network,
+                    const ct_btc_params **net, char ***paths, size_t *npaths);
+
 /* Prints "chaintrail: CMD: message" to stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) CT_PRINTF(2, 3);
 

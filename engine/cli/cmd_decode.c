@@ -463,29 +463,12 @@ int cmd_decode(int argc, char **argv, const cli_global *g)
         return CT_EXIT_OK;
     if (rc != CT_EXIT_OK)
         return rc;
-    if (!argv[first] || strcmp(argv[first], "bitcoin") != 0) {
-        cli_error("decode",
-                  argv[first] ? "unknown chain '%s' (this version decodes: bitcoin)"
-                              : "which chain? usage: chaintrail decode bitcoin PATH...",
-                  argv[first]);
-        return CT_EXIT_USAGE;
-    }
-    char **paths = argv + first + 1;
-    size_t npaths = 0;
-    while (paths[npaths])
-        npaths++;
-    if (npaths == 0) {
-        cli_error("decode", "no PATH given; usage: chaintrail decode bitcoin PATH...");
-        return CT_EXIT_USAGE;
-    }
-    const ct_btc_params *net = ct_btc_params_get(o.network);
-    if (!net) {
-        cli_error("decode",
-                  "option '--network': unknown network '%s' (mainnet, testnet, "
-                  "testnet4, signet, regtest)",
-                  o.network);
-        return CT_EXIT_USAGE;
-    }
+    const ct_btc_params *net;
+    char **paths;
+    size_t npaths;
+    if ((rc = cli_chain_paths("decode", argv, first, o.network, &net, &paths, &npaths)) !=
+        CT_EXIT_OK)
+        return rc;
     if (strcmp(o.format, "json") != 0 && strcmp(o.format, "text") != 0) {
         cli_error("decode", "option '--format': '%s' is not json or text", o.format);
         return CT_EXIT_USAGE;

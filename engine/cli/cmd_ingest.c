@@ -76,29 +76,11 @@ int cmd_ingest(int argc, char **argv, const cli_global *g)
         return CT_EXIT_OK;
     if (rc != CT_EXIT_OK)
         return rc;
-    if (!argv[first] || strcmp(argv[first], "bitcoin") != 0) {
-        cli_error("ingest",
-                  argv[first] ? "unknown chain '%s' (this version ingests: bitcoin)"
-                              : "which chain? usage: chaintrail ingest bitcoin PATH...",
-                  argv[first]);
-        return CT_EXIT_USAGE;
-    }
-    char **paths = argv + first + 1;
-    size_t npaths = 0;
-    while (paths[npaths])
-        npaths++;
-    if (npaths == 0) {
-        cli_error("ingest", "no PATH given; usage: chaintrail ingest bitcoin PATH...");
-        return CT_EXIT_USAGE;
-    }
-    const ct_btc_params *net = ct_btc_params_get(network);
-    if (!net) {
-        cli_error("ingest",
-                  "option '--network': unknown network '%s' (mainnet, testnet, "
-                  "testnet4, signet, regtest)",
-                  network);
-        return CT_EXIT_USAGE;
-    }
+    const ct_btc_params *net;
+    char **paths;
+    size_t npaths;
+    if ((rc = cli_chain_paths("ingest", argv, first, network, &net, &paths, &npaths)) != CT_EXIT_OK)
+        return rc;
     if (cache_mb == 0 || cache_mb > 65536) {
         cli_error("ingest", "option '--cache-mb': %llu is not between 1 and 65536",
                   (unsigned long long)cache_mb);

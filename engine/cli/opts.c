@@ -200,3 +200,31 @@ void cli_print_hex(FILE *f, const uint8_t *p, size_t n)
         fputc(digits[p[i] & 15], f);
     }
 }
+
+int cli_chain_paths(const char *cmd, char **argv, int first, const char *network,
+                    const ct_btc_params **net, char ***paths, size_t *npaths)
+{
+    if (!argv[first] || strcmp(argv[first], "bitcoin") != 0) {
+        if (argv[first])
+            cli_error(cmd, "unknown chain '%s' (this version reads: bitcoin)", argv[first]);
+        else
+            cli_error(cmd, "which chain? usage: chaintrail %s bitcoin PATH...", cmd);
+        return CT_EXIT_USAGE;
+    }
+    *paths = argv + first + 1;
+    for (*npaths = 0; (*paths)[*npaths];)
+        (*npaths)++;
+    if (*npaths == 0) {
+        cli_error(cmd, "no PATH given; usage: chaintrail %s bitcoin PATH...", cmd);
+        return CT_EXIT_USAGE;
+    }
+    *net = ct_btc_params_get(network);
+    if (!*net) {
+        cli_error(cmd,
+                  "option '--network': unknown network '%s' (mainnet, testnet, testnet4, "
+                  "signet, regtest)",
+                  network);
+        return CT_EXIT_USAGE;
+    }
+    return CT_EXIT_OK;
+}
