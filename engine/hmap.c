@@ -89,3 +89,28 @@ int ct_hmap_put(ct_hmap *m, const void *key, size_t klen, uint64_t value)
     e->value = value;
     return CT_OK;
 }
+
+bool ct_hmap_del(ct_hmap *m, const void *key, size_t klen)
+{
+    if (!m->size || klen > CT_HMAP_KEY_MAX)
+        return false;
+    ct_hmap_entry *e = find(m, key, klen, hash_bytes(key, klen));
+    if (e->hash == 0)
+        return false;
+    size_t mask = m->size - 1, i = (size_t)(e - m->slots), j = i;
+    for (;;) {
+        j = (j + 1) & mask;
+        if (m->slots[j].hash == 0)
+            break;
+        size_t home = m->slots[j].hash & mask;
+        /* Move slot j back to i unless its home lies cyclically in (i, j]. */
+        bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+        if (!stays) {
+            m->slots[i] = m->slots[j];
+            i = j;
+        }
+    }
+    m->slots[i].hash = 0;
+    m->used--;
+    return true;
+}

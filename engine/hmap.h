@@ -30,5 +30,7 @@ void ct_hmap_clear(ct_hmap *m);
 bool ct_hmap_get(const ct_hmap *m, const void *key, size_t klen, uint64_t *value);
 /* Inserts or replaces. Returns 0, or CT_ENOMEM / CT_EINVAL (key too long). */
 int ct_hmap_put(ct_hmap *m, const void *key, size_t klen, uint64_t value);
+/* Removes key if present (backward-shift deletion: no tombstones). Returns true if it was. */
+bool ct_hmap_del(ct_hmap *m, const void *key, size_t klen);
 
 #endif

@@ -17,6 +17,7 @@
 #include "chaintrail/bitcoin.h"
 #include "chaintrail/db.h"
 #include "chaintrail/graph.h"
+#include "chaintrail/trace.h"
 
 #ifdef __cplusplus
 extern "C" {

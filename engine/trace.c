@@ -1,0 +1,967 @@
+/* The tracer: follows taint from source outputs through the graph under the five models of
+ * docs/taint-models.md, all at once, transaction by transaction in chain order.
+ *
+ * Each tainted output that is still followed ("live") waits, with one state per model, in
+ * the record of the transaction that spends it; a min-heap of those transactions' txnums
+ * (dense, in chain order) gives the next one to process, so a transaction spending several
+ * tainted outputs reached along different paths is computed once with all of them. Memory
+ * holds the frontier only: a pending transaction's record is freed once it is processed.
+ *
+ * The tracer sees the graph through ct_trace_graph (no LevelDB here).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "chaintrail/trace.h"
+#include "hmap.h"
+#include "util.h"
+
+typedef unsigned __int128 u128;
+
+/* ---- interval sets: sorted, disjoint, non-adjacent [a,b) pairs ---- */
+typedef struct ivals {
+    uint64_t *v; /* 2n values */
+    uint32_t n;
+    uint32_t cap;
+} ivals;
+
+static void iv_free(ivals *s)
+{
+    free(s->v);
+    s->v = NULL;
+    s->n = s->cap = 0;
+}
+
+static int iv_push(ivals *s, uint64_t a, uint64_t b)
+{
+    if (a >= b)
+        return CT_OK;
+    if (s->n > 0 && s->v[2 * s->n - 1] == a) { /* merge with the previous interval */
+        s->v[2 * s->n - 1] = b;
+        return CT_OK;
+    }
+    if (s->n == s->cap) {
+        uint32_t ncap = s->cap ? s->cap * 2 : 2;
+        uint64_t *nv = realloc(s->v, (size_t)ncap * 2 * sizeof(*nv));
+        if (!nv)
+            return CT_ENOMEM;
+        s->v = nv;
+        s->cap = ncap;
+    }
+    s->v[2 * s->n] = a;
+    s->v[2 * s->n + 1] = b;
+    s->n++;
+    return CT_OK;
+}
+
+/* ---- per-model state of a tainted output ---- */
+typedef struct mstate {
+    uint64_t taint;
+    uint32_t hop;
+    ivals iv; /* FIFO and LIFO: where the taint sits inside the output's value */
+} mstate;
+
+/* A live output waiting in the record of the transaction that spends it. */
+typedef struct pending_in {
+    uint32_t vin;
+    uint8_t live; /* bit per model */
+    uint64_t addrid;
+    uint32_t time, height;
+    mstate m[CT_MODEL_COUNT];
+} pending_in;
+
+typedef struct pending_tx {
+    uint64_t txnum;
+    size_t n, cap;
+    pending_in *ins;
+} pending_tx;
+
+/* ---- results being built ---- */
+typedef struct ep_acc {
+    uint64_t addrid;
+    char category[24];
+    u128 taint;
+    uint32_t first_time, last_time, first_height, last_height, hops;
+    uint64_t n_outputs;
+} ep_acc;
+
+typedef struct model_acc {
+    u128 source_sat;
+    ct_hmap cats; /* name -> index */
+    ct_trace_category *cat;
+    size_t n_cat, cap_cat;
+    ct_hmap eps; /* addrid + category -> index */
+    ep_acc *ep;
+    size_t n_ep, cap_ep;
+} model_acc;
+
+typedef struct tracer {
+    const ct_trace_graph *g;
+    const ct_trace_options *o;
+    ct_error *err;
+    unsigned models;
+    model_acc acc[CT_MODEL_COUNT];
+    ct_hmap pending; /* txnum -> pending_tx* */
+    uint64_t *heap;
+    size_t heap_n, heap_cap;
+    ct_hmap sources; /* txnum+vout -> 1 */
+    ct_hmap labels;  /* addrid -> index into labcat (category of the address) */
+    char (*labcat)[24];
+    size_t n_labcat, cap_labcat;
+    uint64_t processed;
+    bool out_of_budget;
+    char budget_reason[64];
+    double deadline;
+    /* scratch for one transaction */
+    uint64_t *out_taint;
+    ivals *out_iv;
+    size_t cap_out;
+    uint32_t *order, *tmp;
+    u128 *rem;
+} tracer;
+
+static const char *const model_names[CT_MODEL_COUNT] = {"poison", "haircut", "fifo", "lifo",
+                                                        "tiho"};
+
+const char *ct_model_name(ct_model m)
+{
+    return (unsigned)m < CT_MODEL_COUNT ? model_names[m] : "?";
+}
+
+int ct_model_parse(ct_model *out, const char *name)
+{
+    for (int i = 0; i < CT_MODEL_COUNT; i++)
+        if (strcmp(name, model_names[i]) == 0) {
+            *out = (ct_model)i;
+            return CT_OK;
+        }
+    return CT_EINVAL;
+}
+
+void ct_trace_options_init(ct_trace_options *o)
+{
+    static const char *const stops[] = {"exchange", "mixer", "bridge", "gambling", "sanctioned"};
+    memset(o, 0, sizeof(*o));
+    o->version = CT_TRACE_OPTIONS_VERSION;
+    o->models = CT_MODELS_ALL;
+    o->hops = 10;
+    for (size_t i = 0; i < 5; i++)
+        snprintf(o->stops[i], sizeof(o->stops[i]), "%s", stops[i]);
+    o->n_stops = 5;
+    for (size_t i = 0; i < 4; i++)
+        snprintf(o->cashout[i], sizeof(o->cashout[i]), "%s", stops[i]);
+    o->n_cashout = 4;
+}
+
+static int oom(tracer *t)
+{
+    return ct_fail(t->err, CT_ENOMEM, "out-of-memory", "during the trace");
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- heap of pending txnums ---- */
+static int heap_push(tracer *t, uint64_t x)
+{
+    if (t->heap_n == t->heap_cap) {
+        size_t ncap = t->heap_cap ? t->heap_cap * 2 : 256;
+        uint64_t *nh = realloc(t->heap, ncap * sizeof(*nh));
+        if (!nh)
+            return oom(t);
+        t->heap = nh;
+        t->heap_cap = ncap;
+    }
+    size_t i = t->heap_n++;
+    while (i > 0 && t->heap[(i - 1) / 2] > x) {
+        t->heap[i] = t->heap[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    t->heap[i] = x;
+    return CT_OK;
+}
+
+static uint64_t heap_pop(tracer *t)
+{
+    uint64_t top = t->heap[0], x = t->heap[--t->heap_n];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= t->heap_n)
+            break;
+        if (c + 1 < t->heap_n && t->heap[c + 1] < t->heap[c])
+            c++;
+        if (t->heap[c] >= x)
+            break;
+        t->heap[i] = t->heap[c];
+        i = c;
+    }
+    if (t->heap_n)
+        t->heap[i] = x;
+    return top;
+}
+
+/* ---- results ---- */
+static int add_category(tracer *t, int m, const char *name, u128 sat)
+{
+    model_acc *a = &t->acc[m];
+    uint64_t idx;
+    if (sat == 0)
+        return CT_OK;
+    if (!ct_hmap_get(&a->cats, name, strlen(name), &idx)) {
+        if (a->n_cat == a->cap_cat) {
+            size_t ncap = a->cap_cat ? a->cap_cat * 2 : 16;
+            ct_trace_category *nc = realloc(a->cat, ncap * sizeof(*nc));
+            if (!nc)
+                return oom(t);
+            a->cat = nc;
+            a->cap_cat = ncap;
+        }
+        idx = a->n_cat++;
+        snprintf(a->cat[idx].name, sizeof(a->cat[idx].name), "%s", name);
+        a->cat[idx].sat = 0;
+        if (ct_hmap_put(&a->cats, name, strlen(name), idx))
+            return oom(t);
+    }
+    a->cat[idx].sat += sat;
+    return CT_OK;
+}
+
+static int add_endpoint(tracer *t, int m, uint64_t addrid, const char *category, uint64_t taint,
+                        uint32_t time, uint32_t height, uint32_t hop)
+{
+    model_acc *a = &t->acc[m];
+    uint8_t key[8 + 24];
+    size_t cl = strlen(category);
+    uint64_t idx;
+    int rc;
+    if (taint == 0)
+        return CT_OK;
+    if ((rc = add_category(t, m, category, taint)))
+        return rc;
+    ct_put_be64(key, addrid);
+    memcpy(key + 8, category, cl);
+    if (!ct_hmap_get(&a->eps, key, 8 + cl, &idx)) {
+        if (a->n_ep == a->cap_ep) {
+            size_t ncap = a->cap_ep ? a->cap_ep * 2 : 64;
+            ep_acc *ne = realloc(a->ep, ncap * sizeof(*ne));
+            if (!ne)
+                return oom(t);
+            a->ep = ne;
+            a->cap_ep = ncap;
+        }
+        idx = a->n_ep++;
+        ep_acc *e = &a->ep[idx];
+        memset(e, 0, sizeof(*e));
+        e->addrid = addrid;
+        snprintf(e->category, sizeof(e->category), "%s", category);
+        e->first_time = e->last_time = time;
+        e->first_height = e->last_height = height;
+        e->hops = hop;
+        if (ct_hmap_put(&a->eps, key, 8 + cl, idx))
+            return oom(t);
+    }
+    ep_acc *e = &a->ep[idx];
+    e->taint += taint;
+    e->n_outputs++;
+    if (height < e->first_height || (height == e->first_height && time < e->first_time)) {
+        e->first_height = height;
+        e->first_time = time;
+    }
+    if (height > e->last_height || (height == e->last_height && time > e->last_time)) {
+        e->last_height = height;
+        e->last_time = time;
+    }
+    if (hop < e->hops)
+        e->hops = hop;
+    return CT_OK;
+}
+
+/* The label category of an address (cached), "" when it has none. */
+static int category_of(tracer *t, uint64_t addrid, const char **out)
+{
+    uint8_t key[8];
+    uint64_t idx;
+    ct_put_be64(key, addrid);
+    if (ct_hmap_get(&t->labels, key, 8, &idx)) {
+        *out = t->labcat[idx];
+        return CT_OK;
+    }
+    char cat[24] = "", label[128];
+    if (addrid != 0 && t->g->label_of) {
+        int rc = t->g->label_of(t->g->ctx, addrid, cat, sizeof(cat), label, sizeof(label), t->err);
+        if (rc != CT_OK && rc != CT_ENOTFOUND)
+            return rc;
+        if (rc == CT_ENOTFOUND)
+            cat[0] = '\0';
+    }
+    if (t->n_labcat == t->cap_labcat) {
+        size_t ncap = t->cap_labcat ? t->cap_labcat * 2 : 256;
+        char(*nl)[24] = realloc(t->labcat, ncap * sizeof(*nl));
+        if (!nl)
+            return oom(t);
+        t->labcat = nl;
+        t->cap_labcat = ncap;
+    }
+    idx = t->n_labcat++;
+    snprintf(t->labcat[idx], sizeof(t->labcat[idx]), "%s", cat);
+    if (ct_hmap_put(&t->labels, key, 8, idx))
+        return oom(t);
+    *out = t->labcat[idx];
+    return CT_OK;
+}
+
+static bool is_stop(const ct_trace_options *o, const char *cat)
+{
+    for (size_t i = 0; cat[0] && i < o->n_stops; i++)
+        if (strcmp(o->stops[i], cat) == 0)
+            return true;
+    return false;
+}
+
+static pending_tx *pending_get(tracer *t, uint64_t txnum, bool create, int *rc)
+{
+    uint8_t key[8];
+    uint64_t v;
+    *rc = CT_OK;
+    ct_put_be64(key, txnum);
+    if (ct_hmap_get(&t->pending, key, 8, &v))
+        return (pending_tx *)(uintptr_t)v;
+    if (!create)
+        return NULL;
+    pending_tx *p = calloc(1, sizeof(*p));
+    if (!p || ct_hmap_put(&t->pending, key, 8, (uint64_t)(uintptr_t)p) ||
+        heap_push(t, txnum) != CT_OK) {
+        free(p);
+        *rc = oom(t);
+        return NULL;
+    }
+    p->txnum = txnum;
+    return p;
+}
+
+/* Where a newly tainted output goes, in model m: an endpoint (by the stop rules, in their
+ * order: label, unspent, hop limit, dust), or the record of its spending transaction. */
+static int place_output(tracer *t, int m, const ct_trace_tx *tx, uint32_t vout, mstate *st)
+{
+    const ct_trace_output *out = &tx->out[vout];
+    const char *cat = "";
+    int rc;
+    if (st->taint == 0) {
+        iv_free(&st->iv);
+        return CT_OK;
+    }
+    if ((rc = category_of(t, out->addrid, &cat)))
+        return rc;
+    const char *stop = NULL;
+    if (is_stop(t->o, cat))
+        stop = cat;
+    else if (out->spent_txnum == 0)
+        stop = "unspent";
+    else if (out->spent_txnum == UINT64_MAX)
+        stop = "overwritten";
+    else if (st->hop >= t->o->hops)
+        stop = "hop_limit";
+    else if (st->taint < t->o->dust)
+        stop = "dust";
+    if (stop) {
+        rc = add_endpoint(t, m, out->addrid, stop, st->taint, tx->time, tx->height, st->hop);
+        iv_free(&st->iv);
+        return rc;
+    }
+    pending_tx *p = pending_get(t, out->spent_txnum, true, &rc);
+    if (!p)
+        return rc;
+    pending_in *pi = NULL;
+    for (size_t i = 0; i < p->n; i++)
+        if (p->ins[i].vin == out->spent_vin)
+            pi = &p->ins[i];
+    if (!pi) {
+        if (p->n == p->cap) {
+            size_t ncap = p->cap ? p->cap * 2 : 2;
+            pending_in *ni = realloc(p->ins, ncap * sizeof(*ni));
+            if (!ni)
+                return oom(t);
+            p->ins = ni;
+            p->cap = ncap;
+        }
+        pi = &p->ins[p->n++];
+        memset(pi, 0, sizeof(*pi));
+        pi->vin = out->spent_vin;
+        pi->addrid = out->addrid;
+        pi->time = tx->time;
+        pi->height = tx->height;
+    }
+    pi->m[m] = *st; /* moves the intervals */
+    st->iv.v = NULL;
+    st->iv.n = st->iv.cap = 0;
+    pi->live |= (uint8_t)(1u << m);
+    return CT_OK;
+}
+
+/* ---- the five rules for one transaction ---- */
+static int grow_scratch(tracer *t, const ct_trace_tx *tx)
+{
+    size_t no = (size_t)tx->n_out + 1; /* + the fee slot */
+    if (no > t->cap_out) {
+        uint64_t *a = realloc(t->out_taint, no * sizeof(*a));
+        if (a)
+            t->out_taint = a;
+        ivals *v = realloc(t->out_iv, no * sizeof(*v));
+        if (v)
+            t->out_iv = v;
+        uint32_t *o = realloc(t->order, no * sizeof(*o));
+        if (o)
+            t->order = o;
+        u128 *r = realloc(t->rem, no * sizeof(*r));
+        if (r)
+            t->rem = r;
+        uint32_t *tm = realloc(t->tmp, no * sizeof(*tm));
+        if (tm)
+            t->tmp = tm;
+        if (!a || !v || !o || !r || !tm)
+            return oom(t);
+        t->cap_out = no;
+    }
+    memset(t->out_iv, 0, no * sizeof(*t->out_iv));
+    return CT_OK;
+}
+
+/* Stable merge sort of slot indexes by a key, without global state (qsort has no context
+ * argument in C11): descending key, ties kept in index order. */
+static void sort_desc(uint32_t *idx, uint32_t *tmp, size_t n, const u128 *key128,
+                      const uint64_t *key64)
+{
+    for (size_t w = 1; w < n; w *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * w) {
+            size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi) {
+                u128 x = key128 ? key128[idx[i]] : key64[idx[i]];
+                u128 y = key128 ? key128[idx[j]] : key64[idx[j]];
+                tmp[k++] = y > x ? idx[j++] : idx[i++];
+            }
+            while (i < mid)
+                tmp[k++] = idx[i++];
+            while (j < hi)
+                tmp[k++] = idx[j++];
+        }
+        memcpy(idx, tmp, n * sizeof(*idx));
+    }
+}
+
+/* Haircut: T over the slots in proportion to value, remainder one satoshi at a time to the
+ * largest T*v mod V, ties to the lower slot (the fee slot is last). */
+static void haircut(tracer *t, uint64_t T, const uint64_t *val, size_t n, uint64_t V)
+{
+    u128 given = 0;
+    for (size_t j = 0; j < n; j++) {
+        u128 p = (u128)T * val[j];
+        t->out_taint[j] = (uint64_t)(p / V);
+        t->rem[j] = p % V;
+        given += t->out_taint[j];
+        t->order[j] = (uint32_t)j;
+    }
+    uint64_t r = T - (uint64_t)given;
+    if (r == 0)
+        return;
+    sort_desc(t->order, t->tmp, n, t->rem, NULL);
+    for (size_t i = 0; i < r; i++)
+        t->out_taint[t->order[i]]++;
+}
+
+/* TIHO: T fills the outputs in descending order of value (ties to the lower index); what is
+ * left goes to the fee slot (index n). */
+static void tiho(tracer *t, uint64_t T, const uint64_t *val, size_t n)
+{
+    for (size_t j = 0; j < n; j++)
+        t->order[j] = (uint32_t)j;
+    sort_desc(t->order, t->tmp, n, NULL, val);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t j = t->order[i];
+        uint64_t take = T < val[j] ? T : val[j];
+        t->out_taint[j] = take;
+        T -= take;
+    }
+    t->out_taint[n] = T;
+}
+
+/* FIFO / LIFO: the inputs' tainted intervals laid on one line (mirrored for LIFO), cut by
+ * the outputs' spans (fee slot last). */
+static int line(tracer *t, pending_tx *p, const ct_trace_tx *tx, int m, const uint64_t *val,
+                size_t n_slots, uint64_t V)
+{
+    ivals lineiv = {NULL, 0, 0};
+    int rc = CT_OK;
+    uint64_t S = 0;
+    for (uint32_t k = 0; k < tx->n_in; k++) {
+        const pending_in *pi = NULL;
+        for (size_t i = 0; p && i < p->n; i++)
+            if (p->ins[i].vin == k && (p->ins[i].live & (1u << m)))
+                pi = &p->ins[i];
+        for (uint32_t q = 0; pi && q < pi->m[m].iv.n; q++)
+            if ((rc = iv_push(&lineiv, S + pi->m[m].iv.v[2 * q], S + pi->m[m].iv.v[2 * q + 1])))
+                goto out;
+        S += tx->in[k].value;
+    }
+    if (m == CT_MODEL_LIFO) { /* [a,b) on a line of length V becomes [V-b, V-a) */
+        ivals mir = {NULL, 0, 0};
+        for (uint32_t q = lineiv.n; q-- > 0;)
+            if ((rc = iv_push(&mir, V - lineiv.v[2 * q + 1], V - lineiv.v[2 * q]))) {
+                iv_free(&mir);
+                goto out;
+            }
+        iv_free(&lineiv);
+        lineiv = mir;
+    }
+    uint64_t P = 0;
+    uint32_t q = 0;
+    for (size_t j = 0; j < n_slots; j++) {
+        uint64_t lo = P, hi = P + val[j];
+        uint64_t sum = 0;
+        while (q < lineiv.n && lineiv.v[2 * q + 1] <= lo)
+            q++;
+        for (uint32_t r = q; r < lineiv.n && lineiv.v[2 * r] < hi; r++) {
+            uint64_t a = lineiv.v[2 * r] > lo ? lineiv.v[2 * r] : lo;
+            uint64_t b = lineiv.v[2 * r + 1] < hi ? lineiv.v[2 * r + 1] : hi;
+            if (a < b) {
+                if ((rc = iv_push(&t->out_iv[j], a - lo, b - lo)))
+                    goto out;
+                sum += b - a;
+            }
+        }
+        t->out_taint[j] = sum;
+        P = hi;
+    }
+out:
+    iv_free(&lineiv);
+    return rc == CT_OK ? CT_OK : oom(t);
+}
+
+static bool is_source(tracer *t, uint64_t txnum, uint32_t vout)
+{
+    uint8_t key[12];
+    uint64_t v;
+    ct_put_be64(key, txnum);
+    ct_put_be32(key + 8, vout);
+    return ct_hmap_get(&t->sources, key, 12, &v);
+}
+
+static int process_tx(tracer *t, pending_tx *p, const ct_trace_tx *tx)
+{
+    int rc;
+    if ((rc = grow_scratch(t, tx)))
+        return rc;
+    /* Values: inputs line V, output slots plus fee. Unknown previous outputs count as clean
+     * value filling the gap, so that the slots always cover the line. */
+    uint64_t V = 0, sum_out = 0;
+    for (uint32_t k = 0; k < tx->n_in; k++)
+        V += tx->in[k].value;
+    for (uint32_t j = 0; j < tx->n_out; j++)
+        sum_out += tx->out[j].value;
+    uint64_t *val = malloc(((size_t)tx->n_out + 1) * sizeof(*val));
+    if (!val)
+        return oom(t);
+    for (uint32_t j = 0; j < tx->n_out; j++)
+        val[j] = tx->out[j].value;
+    uint64_t fee = V > sum_out ? V - sum_out : 0;
+    val[tx->n_out] = fee;
+    uint64_t Vline = V > sum_out ? V : sum_out;
+    size_t n_slots = (size_t)tx->n_out + 1;
+
+    for (int m = 0; m < CT_MODEL_COUNT && rc == CT_OK; m++) {
+        if (!(t->models & (1u << m)))
+            continue;
+        uint64_t T = 0;
+        uint32_t hop = UINT32_MAX;
+        for (size_t i = 0; p && i < p->n; i++)
+            if (p->ins[i].live & (1u << m)) {
+                T += p->ins[i].m[m].taint;
+                if (p->ins[i].m[m].hop < hop)
+                    hop = p->ins[i].m[m].hop;
+            }
+        if (T == 0)
+            continue;
+        memset(t->out_taint, 0, n_slots * sizeof(*t->out_taint));
+        switch (m) {
+        case CT_MODEL_POISON:
+            for (size_t j = 0; j < n_slots; j++)
+                t->out_taint[j] = val[j];
+            break;
+        case CT_MODEL_HAIRCUT:
+            haircut(t, T, val, n_slots, Vline);
+            break;
+        case CT_MODEL_TIHO:
+            tiho(t, T, val, tx->n_out);
+            break;
+        default:
+            rc = line(t, p, tx, m, val, n_slots, Vline);
+            break;
+        }
+        if (rc)
+            break;
+        rc = add_category(t, m, "fee", t->out_taint[tx->n_out]);
+        iv_free(&t->out_iv[tx->n_out]);
+        for (uint32_t j = 0; j < tx->n_out && rc == CT_OK; j++) {
+            if (is_source(t, tx->txnum, j)) {
+                /* Already at hop 0 with t = v: only what it would not have received counts. */
+                t->acc[m].source_sat -= t->out_taint[j];
+                iv_free(&t->out_iv[j]);
+                continue;
+            }
+            mstate st = {t->out_taint[j], hop + 1, t->out_iv[j]};
+            t->out_iv[j].v = NULL;
+            t->out_iv[j].n = t->out_iv[j].cap = 0;
+            if (m == CT_MODEL_HAIRCUT || m == CT_MODEL_TIHO || m == CT_MODEL_POISON)
+                iv_free(&st.iv);
+            rc = place_output(t, m, tx, j, &st);
+        }
+        for (size_t j = 0; j < n_slots; j++)
+            iv_free(&t->out_iv[j]);
+    }
+    free(val);
+    return rc;
+}
+
+/* ---- sources ---- */
+typedef struct srcref {
+    uint64_t txnum;
+    uint32_t vout; /* UINT32_MAX: every output */
+    int64_t from, to;
+} srcref;
+
+typedef struct srclist {
+    srcref *v;
+    size_t n, cap;
+    tracer *t;
+    int64_t from, to;
+} srclist;
+
+static int src_add(srclist *l, uint64_t txnum, uint32_t vout)
+{
+    if (l->n == l->cap) {
+        size_t ncap = l->cap ? l->cap * 2 : 64;
+        srcref *nv = realloc(l->v, ncap * sizeof(*nv));
+        if (!nv)
+            return CT_ENOMEM;
+        l->v = nv;
+        l->cap = ncap;
+    }
+    l->v[l->n++] = (srcref){txnum, vout, l->from, l->to};
+    return CT_OK;
+}
+
+static int src_cb(void *arg, uint64_t txnum, uint32_t vout)
+{
+    return src_add(arg, txnum, vout);
+}
+
+static int cmp_src(const void *a, const void *b)
+{
+    const srcref *x = a, *y = b;
+    if (x->txnum != y->txnum)
+        return x->txnum < y->txnum ? -1 : 1;
+    return x->vout < y->vout ? -1 : x->vout > y->vout;
+}
+
+static int resolve_sources(tracer *t, const ct_trace_source *src, size_t n, srclist *l)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *s = src[i].spec;
+        size_t len = strlen(s);
+        uint8_t txid[32];
+        int rc;
+        l->from = src[i].from_time;
+        l->to = src[i].to_time;
+        if (len >= 64 && ct_hex_digit((unsigned char)s[0]) >= 0 && (len == 64 || s[64] == ':')) {
+            char hex[65];
+            uint64_t txnum, vout = UINT32_MAX;
+            memcpy(hex, s, 64);
+            hex[64] = '\0';
+            if (ct_hash_from_hex(txid, hex) != CT_OK ||
+                (len > 64 && (ct_parse_u64(&vout, s + 65) != CT_OK || vout >= UINT32_MAX)))
+                return ct_fail(t->err, CT_EINVAL, "bad-source",
+                               "'%s' is not TXID or TXID:VOUT (64 hex digits, vout a number)", s);
+            rc = t->g->txnum_of(t->g->ctx, txid, &txnum, t->err);
+            if (rc == CT_ENOTFOUND)
+                return ct_fail(t->err, CT_ENOTFOUND, "source-not-found",
+                               "transaction %s is not in the database", hex);
+            if (rc)
+                return rc;
+            if ((rc = src_add(l, txnum, (uint32_t)vout)))
+                return oom(t);
+        } else {
+            size_t before = l->n;
+            rc = t->g->address_outputs(t->g->ctx, s, src_cb, l, t->err);
+            if (rc == CT_ENOTFOUND || (rc == CT_OK && l->n == before))
+                return ct_fail(t->err, CT_ENOTFOUND, "source-not-found",
+                               "address %s received nothing in the database", s);
+            if (rc)
+                return rc;
+        }
+    }
+    qsort(l->v, l->n, sizeof(*l->v), cmp_src);
+    return CT_OK;
+}
+
+static int init_sources(tracer *t, srclist *l, ct_trace_result *res)
+{
+    ct_trace_tx tx;
+    int rc = CT_OK;
+    for (size_t i = 0; i < l->n && rc == CT_OK;) {
+        uint64_t txnum = l->v[i].txnum;
+        if ((rc = t->g->load_tx(t->g->ctx, txnum, &tx, t->err)))
+            return rc;
+        /* Copy the outputs we need: place_output may not call load_tx, but be safe. */
+        for (; i < l->n && l->v[i].txnum == txnum && rc == CT_OK; i++) {
+            const srcref *r = &l->v[i];
+            if ((r->from >= 0 && tx.time < r->from) || (r->to >= 0 && tx.time > r->to))
+                continue;
+            uint32_t a = r->vout == UINT32_MAX ? 0 : r->vout;
+            uint32_t b = r->vout == UINT32_MAX ? tx.n_out : r->vout + 1;
+            if (r->vout != UINT32_MAX && r->vout >= tx.n_out)
+                return ct_fail(t->err, CT_ENOTFOUND, "source-not-found",
+                               "the transaction has %u outputs, not %u", tx.n_out, r->vout + 1);
+            for (uint32_t v = a; v < b && rc == CT_OK; v++) {
+                uint8_t key[12];
+                uint64_t dummy;
+                ct_put_be64(key, txnum);
+                ct_put_be32(key + 8, v);
+                if (tx.out[v].value == 0 || ct_hmap_get(&t->sources, key, 12, &dummy))
+                    continue;
+                if (ct_hmap_put(&t->sources, key, 12, 1))
+                    return oom(t);
+                res->n_sources++;
+                for (int m = 0; m < CT_MODEL_COUNT && rc == CT_OK; m++) {
+                    if (!(t->models & (1u << m)))
+                        continue;
+                    mstate st = {tx.out[v].value, 0, {NULL, 0, 0}};
+                    if (m == CT_MODEL_FIFO || m == CT_MODEL_LIFO)
+                        if (iv_push(&st.iv, 0, tx.out[v].value))
+                            return oom(t);
+                    t->acc[m].source_sat += tx.out[v].value;
+                    rc = place_output(t, m, &tx, v, &st);
+                }
+            }
+        }
+    }
+    if (rc == CT_OK && res->n_sources == 0)
+        return ct_fail(t->err, CT_ENOTFOUND, "source-not-found",
+                       "the sources hold no value in the given window");
+    return rc;
+}
+
+/* When a budget runs out, every live output becomes a "budget" endpoint. */
+static int drain_budget(tracer *t)
+{
+    while (t->heap_n > 0) {
+        int rc;
+        uint64_t txnum = heap_pop(t);
+        pending_tx *p = pending_get(t, txnum, false, &rc);
+        if (!p)
+            continue;
+        for (size_t i = 0; i < p->n; i++)
+            for (int m = 0; m < CT_MODEL_COUNT; m++)
+                if (p->ins[i].live & (1u << m)) {
+                    rc = add_endpoint(t, m, p->ins[i].addrid, "budget", p->ins[i].m[m].taint,
+                                      p->ins[i].time, p->ins[i].height, p->ins[i].m[m].hop);
+                    iv_free(&p->ins[i].m[m].iv);
+                    if (rc)
+                        return rc;
+                }
+        uint8_t key[8];
+        ct_put_be64(key, txnum);
+        ct_hmap_del(&t->pending, key, 8);
+        free(p->ins);
+        free(p);
+    }
+    return CT_OK;
+}
+
+static void free_pending(pending_tx *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        for (int m = 0; m < CT_MODEL_COUNT; m++)
+            iv_free(&p->ins[i].m[m].iv);
+    free(p->ins);
+    free(p);
+}
+
+static int run_loop(tracer *t)
+{
+    ct_trace_tx tx;
+    int rc;
+    while (t->heap_n > 0) {
+        if ((t->o->max_nodes && t->processed >= t->o->max_nodes) ||
+            (t->deadline > 0 && (t->processed & 63) == 0 && now_s() > t->deadline)) {
+            t->out_of_budget = true;
+            snprintf(t->budget_reason, sizeof(t->budget_reason), "%s",
+                     t->o->max_nodes && t->processed >= t->o->max_nodes ? "max-nodes reached"
+                                                                        : "timeout reached");
+            return drain_budget(t);
+        }
+        uint64_t txnum = heap_pop(t);
+        pending_tx *p = pending_get(t, txnum, false, &rc);
+        if (!p)
+            continue;
+        uint8_t key[8];
+        ct_put_be64(key, txnum);
+        ct_hmap_del(&t->pending, key, 8);
+        rc = t->g->load_tx(t->g->ctx, txnum, &tx, t->err);
+        if (rc == CT_OK)
+            rc = process_tx(t, p, &tx);
+        free_pending(p);
+        if (rc)
+            return rc;
+        t->processed++;
+    }
+    return CT_OK;
+}
+
+/* ---- result assembly ---- */
+static int cmp_cat(const void *a, const void *b)
+{
+    return strcmp(((const ct_trace_category *)a)->name, ((const ct_trace_category *)b)->name);
+}
+
+static int cmp_ep(const void *a, const void *b)
+{
+    const ct_trace_endpoint *x = a, *y = b;
+    if (x->taint != y->taint)
+        return x->taint > y->taint ? -1 : 1;
+    int r = strcmp(x->address, y->address);
+    return r ? r : strcmp(x->category, y->category);
+}
+
+static int finish(tracer *t, ct_trace_result *res)
+{
+    for (int m = 0; m < CT_MODEL_COUNT; m++) {
+        model_acc *a = &t->acc[m];
+        ct_trace_model_result *r = &res->model[m];
+        if (!(t->models & (1u << m)))
+            continue;
+        r->enabled = true;
+        r->source_sat = a->source_sat;
+        r->n_categories = a->n_cat;
+        r->categories = a->cat;
+        a->cat = NULL;
+        qsort(r->categories, r->n_categories, sizeof(*r->categories), cmp_cat);
+        for (size_t i = 0; i < r->n_categories; i++)
+            for (size_t k = 0; k < t->o->n_cashout; k++)
+                if (strcmp(r->categories[i].name, t->o->cashout[k]) == 0)
+                    r->laundered_sat += r->categories[i].sat;
+        r->endpoints = calloc(a->n_ep ? a->n_ep : 1, sizeof(*r->endpoints));
+        if (!r->endpoints)
+            return oom(t);
+        r->n_endpoints = a->n_ep;
+        for (size_t i = 0; i < a->n_ep; i++) {
+            ct_trace_endpoint *e = &r->endpoints[i];
+            const ep_acc *s = &a->ep[i];
+            snprintf(e->category, sizeof(e->category), "%s", s->category);
+            e->taint = s->taint;
+            e->first_time = s->first_time;
+            e->last_time = s->last_time;
+            e->first_height = s->first_height;
+            e->last_height = s->last_height;
+            e->hops = s->hops;
+            e->n_outputs = s->n_outputs;
+            if (s->addrid) {
+                int rc =
+                    t->g->address_of(t->g->ctx, s->addrid, e->address, sizeof(e->address), t->err);
+                if (rc)
+                    return rc;
+                if (t->g->label_of) {
+                    char cat[24];
+                    rc = t->g->label_of(t->g->ctx, s->addrid, cat, sizeof(cat), e->label,
+                                        sizeof(e->label), t->err);
+                    if (rc != CT_OK && rc != CT_ENOTFOUND)
+                        return rc;
+                }
+            }
+        }
+        qsort(r->endpoints, r->n_endpoints, sizeof(*r->endpoints), cmp_ep);
+    }
+    res->complete = !t->out_of_budget;
+    snprintf(res->incomplete_reason, sizeof(res->incomplete_reason), "%s", t->budget_reason);
+    res->txs_processed = t->processed;
+    return CT_OK;
+}
+
+static void tracer_release(tracer *t)
+{
+    for (int m = 0; m < CT_MODEL_COUNT; m++) {
+        ct_hmap_release(&t->acc[m].cats);
+        ct_hmap_release(&t->acc[m].eps);
+        free(t->acc[m].cat);
+        free(t->acc[m].ep);
+    }
+    while (t->heap_n > 0) {
+        int rc;
+        pending_tx *p = pending_get(t, heap_pop(t), false, &rc);
+        if (p)
+            free_pending(p);
+    }
+    ct_hmap_release(&t->pending);
+    ct_hmap_release(&t->sources);
+    ct_hmap_release(&t->labels);
+    free(t->heap);
+    free(t->labcat);
+    free(t->out_taint);
+    free(t->out_iv);
+    free(t->order);
+    free(t->tmp);
+    free(t->rem);
+}
+
+int ct_trace_run(ct_trace_result *res, const ct_trace_graph *g, const ct_trace_source *sources,
+                 size_t n_sources, const ct_trace_options *opts, ct_error *err)
+{
+    tracer t;
+    srclist l = {NULL, 0, 0, NULL, -1, -1};
+    int rc;
+    memset(res, 0, sizeof(*res));
+    memset(&t, 0, sizeof(t));
+    t.g = g;
+    t.o = opts;
+    t.err = err;
+    t.models = opts->models & CT_MODELS_ALL;
+    if (!t.models || n_sources == 0)
+        return ct_fail(err, CT_EINVAL, "bad-options", "no model or no source given");
+    if (opts->timeout_s > 0)
+        t.deadline = now_s() + opts->timeout_s;
+    for (int m = 0; m < CT_MODEL_COUNT; m++) {
+        ct_hmap_init(&t.acc[m].cats);
+        ct_hmap_init(&t.acc[m].eps);
+    }
+    ct_hmap_init(&t.pending);
+    ct_hmap_init(&t.sources);
+    ct_hmap_init(&t.labels);
+    l.t = &t;
+    rc = resolve_sources(&t, sources, n_sources, &l);
+    if (rc == CT_OK)
+        rc = init_sources(&t, &l, res);
+    if (rc == CT_OK)
+        rc = run_loop(&t);
+    if (rc == CT_OK)
+        rc = finish(&t, res);
+    free(l.v);
+    tracer_release(&t);
+    return rc;
+}
+
+void ct_trace_result_release(ct_trace_result *res)
+{
+    for (int m = 0; m < CT_MODEL_COUNT; m++) {
+        free(res->model[m].categories);
+        for (size_t i = 0; i < res->model[m].n_endpoints; i++)
+            free(res->model[m].endpoints[i].path_txnums);
+        free(res->model[m].endpoints);
+    }
+    memset(res, 0, sizeof(*res));
+}

@@ -1,0 +1,248 @@
+/* The tracer's view of a database (ct_trace_graph over one snapshot): a transaction is its
+ * x row plus three short range scans (its inputs, outputs and spend links, all keyed by its
+ * txnum), so following a spend is a point lookup, not a scan of the chain. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chaintrail/trace.h"
+#include "graph_internal.h"
+
+typedef struct dbgraph {
+    ct_trace_graph g;
+    ct_graph_reader r;
+    ct_store_iter *it;
+    ct_trace_input *in;
+    ct_trace_output *out;
+    size_t cap_in, cap_out;
+    uint32_t time_height; /* cache of the last block time looked up */
+    uint32_t time_value;
+    bool time_valid;
+} dbgraph;
+
+static int block_time(dbgraph *d, uint32_t height, uint32_t *time)
+{
+    if (d->time_valid && d->time_height == height) {
+        *time = d->time_value;
+        return CT_OK;
+    }
+    ct_row_block b;
+    int rc = ct_graph_load_block(&d->r, height, &b);
+    if (rc)
+        return rc;
+    d->time_height = height;
+    d->time_value = b.time;
+    d->time_valid = true;
+    *time = b.time;
+    return CT_OK;
+}
+
+/* Positions the iterator at prefix t + txnum and returns rows while they match. */
+static const uint8_t *scan_first(dbgraph *d, uint8_t table, uint64_t txnum, size_t *kl,
+                                 const uint8_t **v, size_t *vl)
+{
+    uint8_t k[9];
+    ct_store_iter_seek(d->it, k, ct_key_u64(k, table, txnum));
+    if (!ct_store_iter_valid(d->it))
+        return NULL;
+    const uint8_t *key = ct_store_iter_key(d->it, kl);
+    if (*kl != 13 || memcmp(key, k, 9) != 0)
+        return NULL;
+    *v = ct_store_iter_value(d->it, vl);
+    return key;
+}
+
+static const uint8_t *scan_next(dbgraph *d, uint64_t txnum, uint8_t table, size_t *kl,
+                                const uint8_t **v, size_t *vl)
+{
+    uint8_t k[9];
+    ct_key_u64(k, table, txnum);
+    ct_store_iter_next(d->it);
+    if (!ct_store_iter_valid(d->it))
+        return NULL;
+    const uint8_t *key = ct_store_iter_key(d->it, kl);
+    if (*kl != 13 || memcmp(key, k, 9) != 0)
+        return NULL;
+    *v = ct_store_iter_value(d->it, vl);
+    return key;
+}
+
+static int bad(dbgraph *d, const char *what, uint64_t txnum)
+{
+    return ct_fail(d->r.err, CT_EDBCORRUPT, "bad-row", "%s rows of tx %llu do not match its record",
+                   what, (unsigned long long)txnum);
+}
+
+static int load_tx(void *ctx, uint64_t txnum, ct_trace_tx *tx, ct_error *err)
+{
+    dbgraph *d = ctx;
+    ct_row_tx row;
+    int rc;
+    d->r.err = err;
+    if ((rc = ct_graph_load_tx(&d->r, txnum, &row)))
+        return rc;
+    if (row.n_in > d->cap_in) {
+        ct_trace_input *n = realloc(d->in, row.n_in * sizeof(*n));
+        if (!n)
+            return ct_fail(err, CT_ENOMEM, "out-of-memory", "loading a transaction");
+        d->in = n;
+        d->cap_in = row.n_in;
+    }
+    if (row.n_out > d->cap_out) {
+        ct_trace_output *n = realloc(d->out, row.n_out * sizeof(*n));
+        if (!n)
+            return ct_fail(err, CT_ENOMEM, "out-of-memory", "loading a transaction");
+        d->out = n;
+        d->cap_out = row.n_out;
+    }
+    memset(tx, 0, sizeof(*tx));
+    tx->txnum = txnum;
+    memcpy(tx->txid, row.txid, 32);
+    tx->height = row.height;
+    tx->coinbase = (row.flags & CT_TXF_COINBASE) != 0;
+    tx->n_in = tx->coinbase ? 0 : row.n_in;
+    tx->n_out = row.n_out;
+    tx->in = d->in;
+    tx->out = d->out;
+    if ((rc = block_time(d, row.height, &tx->time)))
+        return rc;
+
+    size_t kl, vl, n = 0;
+    const uint8_t *v;
+    if (!tx->coinbase) {
+        for (const uint8_t *k = scan_first(d, CT_T_INPUT, txnum, &kl, &v, &vl); k;
+             k = scan_next(d, txnum, CT_T_INPUT, &kl, &v, &vl), n++) {
+            ct_row_input in;
+            if (n >= row.n_in || ct_be32(k + 9) != n || (rc = ct_row_input_decode(&in, v, vl, err)))
+                return n >= row.n_in || ct_be32(k + 9) != n ? bad(d, "input", txnum) : rc;
+            d->in[n].prev_txnum = in.prev_txnum;
+            d->in[n].prev_vout = in.prev_vout;
+            d->in[n].value = in.value;
+        }
+        if (n != row.n_in)
+            return bad(d, "input", txnum);
+    }
+    n = 0;
+    for (const uint8_t *k = scan_first(d, CT_T_OUTPUT, txnum, &kl, &v, &vl); k;
+         k = scan_next(d, txnum, CT_T_OUTPUT, &kl, &v, &vl), n++) {
+        ct_row_output out;
+        if (n >= row.n_out || ct_be32(k + 9) != n || (rc = ct_row_output_decode(&out, v, vl, err)))
+            return n >= row.n_out || ct_be32(k + 9) != n ? bad(d, "output", txnum) : rc;
+        d->out[n].value = out.value;
+        d->out[n].addrid = out.addrid;
+        d->out[n].spent_txnum = 0;
+        d->out[n].spent_vin = 0;
+    }
+    if (n != row.n_out)
+        return bad(d, "output", txnum);
+    for (const uint8_t *k = scan_first(d, CT_T_SPEND, txnum, &kl, &v, &vl); k;
+         k = scan_next(d, txnum, CT_T_SPEND, &kl, &v, &vl)) {
+        ct_row_spend sp;
+        uint32_t vout = ct_be32(k + 9);
+        if (vout >= row.n_out || (rc = ct_row_spend_decode(&sp, v, vl, err)))
+            return vout >= row.n_out ? bad(d, "spend", txnum) : rc;
+        d->out[vout].spent_txnum = sp.txnum;
+        d->out[vout].spent_vin = sp.vin;
+    }
+    return ct_store_iter_status(d->it, err);
+}
+
+static int txnum_of(void *ctx, const uint8_t txid[32], uint64_t *txnum, ct_error *err)
+{
+    dbgraph *d = ctx;
+    uint8_t k[33];
+    d->r.err = err;
+    int rc = ct_graph_get(&d->r, k, ct_key_hash(k, CT_T_TXID, txid));
+    if (rc)
+        return rc;
+    if (d->r.v.len != 8)
+        return ct_fail(err, CT_EDBCORRUPT, "bad-row", "txid row of %zu bytes", d->r.v.len);
+    *txnum = ct_be64(d->r.v.data);
+    return CT_OK;
+}
+
+static int address_outputs(void *ctx, const char *address,
+                           int (*fn)(void *arg, uint64_t txnum, uint32_t vout), void *arg,
+                           ct_error *err)
+{
+    dbgraph *d = ctx;
+    size_t n = strlen(address);
+    uint8_t k[1 + CT_BTC_ADDR_MAX];
+    d->r.err = err;
+    if (n >= CT_BTC_ADDR_MAX)
+        return CT_ENOTFOUND;
+    k[0] = CT_T_ADDR;
+    memcpy(k + 1, address, n);
+    int rc = ct_graph_get(&d->r, k, n + 1);
+    if (rc)
+        return rc;
+    if (d->r.v.len != 8)
+        return ct_fail(err, CT_EDBCORRUPT, "bad-row", "address row of %zu bytes", d->r.v.len);
+    uint64_t addrid = ct_be64(d->r.v.data);
+    uint8_t prefix[9];
+    ct_key_u64(prefix, CT_T_HISTORY, addrid);
+    for (ct_store_iter_seek(d->it, prefix, 9); ct_store_iter_valid(d->it);
+         ct_store_iter_next(d->it)) {
+        size_t kl;
+        const uint8_t *key = ct_store_iter_key(d->it, &kl);
+        if (kl != 22 || memcmp(key, prefix, 9) != 0)
+            break;
+        if (key[17] != 0) /* received outputs only */
+            continue;
+        if ((rc = fn(arg, ct_be64(key + 9), ct_be32(key + 18))))
+            return ct_fail(err, rc, "out-of-memory", "collecting the outputs of %s", address);
+    }
+    return ct_store_iter_status(d->it, err);
+}
+
+static int address_of(void *ctx, uint64_t addrid, char *buf, size_t size, ct_error *err)
+{
+    dbgraph *d = ctx;
+    char tmp[CT_BTC_ADDR_MAX];
+    uint8_t type;
+    d->r.err = err;
+    int rc = ct_graph_load_addr(&d->r, addrid, tmp, &type);
+    if (rc)
+        return rc;
+    snprintf(buf, size, "%s", tmp);
+    return CT_OK;
+}
+
+int ct_trace_graph_db(ct_trace_graph **out, ct_db *db, ct_error *err)
+{
+    dbgraph *d = calloc(1, sizeof(*d));
+    int rc;
+    *out = NULL;
+    if (!d)
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "opening the graph");
+    if ((rc = ct_graph_reader_open(&d->r, db, err))) {
+        free(d);
+        return rc;
+    }
+    d->it = ct_store_iter_new(d->r.st, d->r.snap);
+    if (!d->it) {
+        ct_graph_reader_close(&d->r);
+        free(d);
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "opening the graph");
+    }
+    d->g.ctx = d;
+    d->g.load_tx = load_tx;
+    d->g.txnum_of = txnum_of;
+    d->g.address_outputs = address_outputs;
+    d->g.address_of = address_of;
+    d->g.label_of = NULL; /* labels are attached once the labels module is in */
+    *out = &d->g;
+    return CT_OK;
+}
+
+void ct_trace_graph_db_free(ct_trace_graph *g)
+{
+    if (!g)
+        return;
+    dbgraph *d = g->ctx;
+    ct_store_iter_free(d->it);
+    ct_graph_reader_close(&d->r);
+    free(d->in);
+    free(d->out);
+    free(d);
+}

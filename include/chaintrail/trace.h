@@ -1,0 +1,165 @@
+/* chaintrail tracer: follows value from flagged outputs through the transaction graph under
+ * five taint models (docs/taint-models.md, exactly as ../shared/design/taint-models.md
+ * defines them) and reports where it went.
+ *
+ * The tracer walks the graph through a small read interface (ct_trace_graph), not LevelDB:
+ * ct_trace_graph_db() gives the implementation over a database snapshot, and tests may
+ * provide their own.
+ */
+#ifndef CHAINTRAIL_TRACE_H
+#define CHAINTRAIL_TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chaintrail/db.h"
+#include "chaintrail/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum ct_model {
+    CT_MODEL_POISON = 0,
+    CT_MODEL_HAIRCUT,
+    CT_MODEL_FIFO,
+    CT_MODEL_LIFO,
+    CT_MODEL_TIHO,
+    CT_MODEL_COUNT
+} ct_model;
+
+#define CT_MODELS_ALL 0x1fu
+
+/* "poison", "haircut", "fifo", "lifo", "tiho". */
+const char *ct_model_name(ct_model m);
+/* Parses a model name; returns CT_OK or CT_EINVAL. */
+CT_WARN_UNUSED int ct_model_parse(ct_model *out, const char *name);
+
+/* ---- the graph as the tracer sees it ---- */
+typedef struct ct_trace_input {
+    uint64_t prev_txnum; /* 0: previous output unknown */
+    uint32_t prev_vout;
+    uint64_t value;
+} ct_trace_input;
+
+typedef struct ct_trace_output {
+    uint64_t value;
+    uint64_t addrid;      /* 0: no address (OP_RETURN) */
+    uint64_t spent_txnum; /* 0: unspent at the tip; UINT64_MAX: overwritten (BIP30) */
+    uint32_t spent_vin;
+} ct_trace_output;
+
+typedef struct ct_trace_tx {
+    uint64_t txnum; /* dense, in chain order */
+    uint8_t txid[32];
+    uint32_t height;
+    uint32_t time;
+    bool coinbase;
+    uint32_t n_in;
+    uint32_t n_out;
+    const ct_trace_input *in; /* owned by the graph until its next load_tx call */
+    const ct_trace_output *out;
+} ct_trace_tx;
+
+typedef struct ct_trace_graph {
+    void *ctx;
+    /* Loads a transaction by txnum. Returns CT_OK or CT_ENOTFOUND / an error. */
+    int (*load_tx)(void *ctx, uint64_t txnum, ct_trace_tx *tx, ct_error *err);
+    /* Finds the txnum of a txid. */
+    int (*txnum_of)(void *ctx, const uint8_t txid[32], uint64_t *txnum, ct_error *err);
+    /* Calls fn for each output received by `address` (chain order). */
+    int (*address_outputs)(void *ctx, const char *address,
+                           int (*fn)(void *arg, uint64_t txnum, uint32_t vout), void *arg,
+                           ct_error *err);
+    /* The identity string of an addrid (an address, or "script-<hex>"). */
+    int (*address_of)(void *ctx, uint64_t addrid, char *buf, size_t size, ct_error *err);
+    /* The attribution of an address: category ("" when unlabelled) and label text. */
+    int (*label_of)(void *ctx, uint64_t addrid, char *category, size_t csize, char *label,
+                    size_t lsize, ct_error *err);
+} ct_trace_graph;
+
+/* ---- parameters ---- */
+#define CT_TRACE_MAX_SOURCES 64
+#define CT_TRACE_MAX_STOPS   16
+
+typedef struct ct_trace_source {
+    char spec[128];    /* "ADDR", "TXID" or "TXID:VOUT" as given */
+    int64_t from_time; /* address sources: window, Unix seconds, both ends included; */
+    int64_t to_time;   /* -1 = open */
+} ct_trace_source;
+
+typedef struct ct_trace_options {
+    unsigned version;   /* CT_TRACE_OPTIONS_VERSION */
+    unsigned models;    /* bit (1 << ct_model) per model; CT_MODELS_ALL */
+    uint32_t hops;      /* outputs at this hop are not followed (default 10) */
+    uint64_t dust;      /* taint strictly below this is dust (default 0: none) */
+    uint64_t max_nodes; /* transactions processed at most (0: no limit) */
+    double timeout_s;   /* seconds (0: none) */
+    size_t n_stops;     /* categories that stop the trace */
+    char stops[CT_TRACE_MAX_STOPS][24];
+    size_t n_cashout; /* categories that count as laundered */
+    char cashout[CT_TRACE_MAX_STOPS][24];
+    bool paths; /* keep, for each endpoint, the transactions that carried taint */
+} ct_trace_options;
+
+#define CT_TRACE_OPTIONS_VERSION 1
+/* Fills defaults: all models, 10 hops, no dust, no budget, stops exchange, mixer, bridge,
+ * gambling, sanctioned; cash-out exchange, mixer, bridge, gambling. */
+void ct_trace_options_init(ct_trace_options *o);
+
+/* ---- results ---- */
+typedef struct ct_trace_endpoint {
+    char address[96];  /* identity; "" for outputs without one */
+    char category[24]; /* label category, or unspent / hop_limit / dust / budget / overwritten */
+    char label[128];
+    unsigned __int128 taint; /* satoshi */
+    uint32_t first_time, last_time;
+    uint32_t first_height, last_height; /* blocks where the taint reached it */
+    uint32_t hops;                      /* fewest */
+    uint64_t n_outputs;
+    /* with paths: the transactions that carried taint to this endpoint (txnums, sorted) */
+    uint64_t *path_txnums;
+    size_t n_path;
+} ct_trace_endpoint;
+
+typedef struct ct_trace_category {
+    char name[24];
+    unsigned __int128 sat;
+} ct_trace_category;
+
+typedef struct ct_trace_model_result {
+    bool enabled;
+    unsigned __int128 source_sat;
+    unsigned __int128 laundered_sat;
+    size_t n_categories;
+    ct_trace_category *categories; /* sorted by name */
+    size_t n_endpoints;
+    ct_trace_endpoint *endpoints; /* sorted by taint desc, then address */
+} ct_trace_model_result;
+
+typedef struct ct_trace_result {
+    ct_trace_model_result model[CT_MODEL_COUNT];
+    bool complete; /* false when a budget ran out */
+    char incomplete_reason[64];
+    uint64_t txs_processed;
+    size_t n_sources; /* source outputs */
+} ct_trace_result;
+
+/* Runs a trace. *res is filled and must be released with ct_trace_result_release (also
+ * after an error). Returns CT_OK, CT_EINVAL (bad source syntax), CT_ENOTFOUND (a source not
+ * in the graph), CT_ENOMEM, or a graph error. */
+CT_WARN_UNUSED int ct_trace_run(ct_trace_result *res, const ct_trace_graph *g,
+                                const ct_trace_source *sources, size_t n_sources,
+                                const ct_trace_options *opts, ct_error *err);
+void ct_trace_result_release(ct_trace_result *res);
+
+/* The graph over a database: reads through one snapshot taken here.
+ * Free with ct_trace_graph_db_free. */
+CT_WARN_UNUSED int ct_trace_graph_db(ct_trace_graph **out, ct_db *db, ct_error *err);
+void ct_trace_graph_db_free(ct_trace_graph *g);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
