@@ -391,3 +391,67 @@ Test(trace, source_errors)
     ct_db_close(db);
     free_chain(&c);
 }
+
+Test(trace, real_blocks_from_12cbQ)
+{
+    /* Every output received by 12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S in the first 4,313
+     * mainnet blocks. It received 195 BTC in 6 outputs, but 5 of them are change of its own
+     * traced spends: only the height-9 coinbase (50 BTC) entered the trace. Figures from
+     * python3 tests/tools/taint_reference.py BLK 12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S. */
+    char *dir = tu_tmpdir(),
+         *blk = tu_fixture("btc/blk_consecutive/jeffchan/blk00000_first1MB.dat");
+    ct_db *db;
+    ct_db_options o = CT_DB_OPTIONS_INIT;
+    o.create = true;
+    cr_assert_eq(ct_db_open(&db, dir, &o, NULL), CT_OK);
+    ct_ingest_options io = CT_INGEST_OPTIONS_INIT;
+    ct_ingest_stats st;
+    io.net = ct_btc_params_get("mainnet");
+    cr_assert_eq(ct_ingest_bitcoin(db, &st, (const char *[]){blk}, 1, &io, NULL), CT_OK);
+    ct_trace_graph *g;
+    cr_assert_eq(ct_trace_graph_db(&g, db, NULL), CT_OK);
+    ct_trace_options to;
+    ct_trace_options_init(&to);
+    ct_trace_source s = {"12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S", -1, -1};
+    ct_trace_result r;
+    ct_error err;
+    ct_error_clear(&err);
+    cr_assert_eq(ct_trace_run(&r, g, &s, 1, &to, &err), CT_OK, "%s", err.detail);
+    cr_assert(r.complete);
+    cr_assert_eq(r.n_sources, 6);
+    static const struct {
+        const char *addr;
+        uint64_t poison, other;
+    } want[] = {
+        {"1BBz9Z15YpELQ4QP5sEKb1SwxkcmPb5TMs", 6100000000ULL, 1100000000ULL},
+        {"12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S", 1800000000ULL, 1800000000ULL},
+        {"1DUDsfc23Dv9sPMEk5RsrtfzCw5ofi5sVW", 1000000000ULL, 1000000000ULL},
+        {"1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3", 1000000000ULL, 1000000000ULL},
+        {"1BDvQZjaAJH4ecZ8aL3fYgTi7rnn3o2thE", 100000000ULL, 100000000ULL},
+    };
+    for (int m = 0; m < CT_MODEL_COUNT; m++) {
+        const ct_trace_model_result *x = &r.model[m];
+        cr_assert(x->source_sat == 5000000000ULL, "%s", ct_model_name((ct_model)m));
+        cr_assert_eq(x->n_endpoints, 5, "%s", ct_model_name((ct_model)m));
+        cr_assert_eq(x->n_categories, 1);
+        cr_assert_str_eq(x->categories[0].name, "unspent");
+        cr_assert(x->categories[0].sat == (m == CT_MODEL_POISON ? 10000000000ULL : 5000000000ULL));
+        for (size_t i = 0; i < 5; i++) {
+            const ct_trace_endpoint *e = NULL;
+            for (size_t k = 0; k < x->n_endpoints; k++)
+                if (strcmp(x->endpoints[k].address, want[i].addr) == 0)
+                    e = &x->endpoints[k];
+            cr_assert_not_null(e, "%s: %s", ct_model_name((ct_model)m), want[i].addr);
+            cr_assert_str_eq(e->category, "unspent");
+            cr_assert(e->taint == (m == CT_MODEL_POISON ? want[i].poison : want[i].other),
+                      "%s %s: %llu", ct_model_name((ct_model)m), want[i].addr,
+                      (unsigned long long)e->taint);
+        }
+    }
+    ct_trace_result_release(&r);
+    ct_trace_graph_db_free(g);
+    ct_db_close(db);
+    tu_rmtree(dir);
+    free(dir);
+    free(blk);
+}

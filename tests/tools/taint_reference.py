@@ -43,13 +43,17 @@ def split(model, ins, outs, fee):
         pos += v
     return taints[:-1], ivs[:-1], taints[-1]
 
-def trace(txs, source, labels, hops=10):
-    """txs: list of (name, inputs, outputs, fee). source: (txname, vout)."""
+def trace(txs, sources, labels, hops=10):
+    """txs: list of (name, inputs, outputs, fee) in chain order. sources: list of (txname,
+    vout). Returns {model: (source_sat, categories, endpoints by owner)}."""
+    if isinstance(sources, tuple):
+        sources = [sources]
     spent = {}
     for name, ins, outs, fee in txs:
         for i, (pt, pv) in enumerate(ins):
             spent[(pt, pv)] = name
     out_of = {name: outs for name, _, outs, _ in txs}
+    srcset = set(s for s in sources if out_of[s[0]][s[1]][1] > 0)
     result = {}
     for model in ['poison', 'haircut', 'fifo', 'lifo', 'tiho']:
         live = {}  # (tx, vout) -> (taint, intervals, hop)
@@ -67,8 +71,11 @@ def trace(txs, source, labels, hops=10):
                 cats['hop_limit'] += taint; eps[owner] += taint
             else:
                 live[(tx, vout)] = (taint, iv, hop)
-        sv = out_of[source[0]][source[1]][1]
-        place(source[0], source[1], sv, [(0, sv)], 0)
+        source_sat = 0
+        for (tx, vout) in sorted(srcset, key=lambda s: (order[s[0]], s[1])):
+            v = out_of[tx][vout][1]
+            source_sat += v
+            place(tx, vout, v, [(0, v)], 0)
         for name, ins, outs, fee in txs:
             got = [live.pop((pt, pv), (0, [], None)) for pt, pv in ins]
             if not any(t for t, _, _ in got):
@@ -79,11 +86,77 @@ def trace(txs, source, labels, hops=10):
                              [v for _, v in outs], fee)
             cats['fee'] += f
             for j, t in enumerate(o):
+                if (name, j) in srcset:
+                    source_sat -= t  # already counted whole at hop 0
+                    continue
                 place(name, j, t, iv[j] if iv else None, hop)
-        result[model] = (dict(cats), dict(eps))
+        result[model] = (source_sat, dict(cats), dict(eps))
     return result
 
+order = {}
+
+def load_blk(path):
+    """The transactions of a blk file of consecutive blocks, in chain order, with P2PK and
+    P2PKH outputs named by their address (other scripts by their hex)."""
+    import hashlib, struct
+    B58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz'
+    def b58(payload):
+        data = payload + hashlib.sha256(hashlib.sha256(payload).digest()).digest()[:4]
+        n = int.from_bytes(data, 'big'); s = ''
+        while n: n, r = divmod(n, 58); s = B58[r] + s
+        return '1' * (len(data) - len(data.lstrip(b'\0'))) + s
+    def h160(b):
+        return hashlib.new('ripemd160', hashlib.sha256(b).digest()).digest()
+    def owner(script):
+        if len(script) in (35, 67) and script[-1] == 0xac and script[0] == len(script) - 2:
+            return b58(b'\0' + h160(script[1:-1]))
+        if len(script) == 25 and script[:3] == b'\x76\xa9\x14' and script[23:] == b'\x88\xac':
+            return b58(b'\0' + script[3:23])
+        return 'script:' + script.hex()
+    def vi(b, o):
+        x = b[o]
+        if x < 0xfd: return x, o + 1
+        if x == 0xfd: return struct.unpack_from('<H', b, o + 1)[0], o + 3
+        return struct.unpack_from('<I', b, o + 1)[0], o + 5
+    d = open(path, 'rb').read()
+    txs, values, o = [], {}, 0
+    while o < len(d):
+        size = struct.unpack_from('<I', d, o + 4)[0]
+        b = d[o + 8:o + 8 + size]; o += 8 + size
+        p = 80
+        n, p = vi(b, p)
+        for t in range(n):
+            start = p; p += 4
+            nin, p = vi(b, p); ins = []
+            for i in range(nin):
+                ins.append((b[p:p + 32][::-1].hex(), struct.unpack_from('<I', b, p + 32)[0]))
+                p += 36; l, p = vi(b, p); p += l + 4
+            nout, p = vi(b, p); outs = []
+            for j in range(nout):
+                v = struct.unpack_from('<Q', b, p)[0]; p += 8
+                l, p = vi(b, p); outs.append((owner(b[p:p + l]), v)); p += l
+            p += 4
+            txid = hashlib.sha256(hashlib.sha256(b[start:p]).digest()).digest()[::-1].hex()
+            for j, (_, v) in enumerate(outs):
+                values[(txid, j)] = v
+            if t == 0:
+                ins = []
+            fee = sum(values[i] for i in ins) - sum(v for _, v in outs) if ins else 0
+            order[txid] = len(txs)
+            txs.append((txid, ins, outs, fee))
+    return txs
+
 if __name__ == '__main__':
+    import sys
+    if len(sys.argv) == 3:
+        # Trace every output received by an address in a blk file (tests/test_trace.c).
+        txs = load_blk(sys.argv[1])
+        addr = sys.argv[2]
+        srcs = [(name, j) for name, _, outs, _ in txs for j, (o, v) in enumerate(outs)
+                if o == addr]
+        for model, (ssat, cats, eps) in trace(txs, srcs, {}).items():
+            print(model, ssat, sorted(cats.items()), sorted(eps.items(), key=lambda e: (-e[1], e[0])))
+        sys.exit(0)
     # Scenario B of tests/test_trace.c (owners named by their P2PKH tag).
     txs = [
         ('cbA', [], [('A', 5000000000)], 0),
@@ -94,5 +167,7 @@ if __name__ == '__main__':
         ('tx3', [('tx1', 1)], [('Z', 3333333333)], 0),
         ('tx4', [('tx2', 1), ('tx3', 0)], [('W', 5666666333)], 0),
     ]
-    for model, (cats, eps) in trace(txs, ('cbA', 0), {'X': 'exchange'}).items():
-        print(model, sorted(cats.items()), sorted(eps.items()))
+    for n, (name, _, _, _) in enumerate(txs):
+        order[name] = n
+    for model, (ssat, cats, eps) in trace(txs, ('cbA', 0), {'X': 'exchange'}).items():
+        print(model, ssat, sorted(cats.items()), sorted(eps.items()))
