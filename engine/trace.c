@@ -83,6 +83,7 @@ typedef struct ep_acc {
     uint64_t addrid;
     char category[24];
     u128 taint;
+    u128 usd_cents, unpriced_sat;
     uint32_t first_time, last_time, first_height, last_height, hops;
     uint64_t n_outputs;
 } ep_acc;
@@ -208,12 +209,31 @@ static uint64_t heap_pop(tracer *t)
 }
 
 /* ---- results ---- */
-static int add_category(tracer *t, int m, const char *name, u128 sat)
+/* The USD value of a flow of `sat` at `time`; *priced false when that day has no price. */
+static int value_of(tracer *t, uint64_t sat, uint32_t time, uint64_t *cents, bool *priced)
+{
+    *cents = 0;
+    *priced = false;
+    if (!t->o->pricing)
+        return CT_OK;
+    int rc = t->o->pricing->value(t->o->pricing->ctx, sat, time, cents, t->err);
+    if (rc == CT_ENOTFOUND)
+        return CT_OK;
+    if (rc == CT_OK)
+        *priced = true;
+    return rc;
+}
+
+static int add_category(tracer *t, int m, const char *name, uint64_t sat, uint32_t time)
 {
     model_acc *a = &t->acc[m];
-    uint64_t idx;
+    uint64_t idx, cents;
+    bool priced;
+    int rc;
     if (sat == 0)
         return CT_OK;
+    if ((rc = value_of(t, sat, time, &cents, &priced)))
+        return rc;
     if (!ct_hmap_get(&a->cats, name, strlen(name), &idx)) {
         if (a->n_cat == a->cap_cat) {
             size_t ncap = a->cap_cat ? a->cap_cat * 2 : 16;
@@ -224,12 +244,16 @@ static int add_category(tracer *t, int m, const char *name, u128 sat)
             a->cap_cat = ncap;
         }
         idx = a->n_cat++;
+        memset(&a->cat[idx], 0, sizeof(a->cat[idx]));
         snprintf(a->cat[idx].name, sizeof(a->cat[idx].name), "%s", name);
-        a->cat[idx].sat = 0;
         if (ct_hmap_put(&a->cats, name, strlen(name), idx))
             return oom(t);
     }
     a->cat[idx].sat += sat;
+    if (priced)
+        a->cat[idx].usd_cents += cents;
+    else if (t->o->pricing)
+        a->cat[idx].unpriced_sat += sat;
     return CT_OK;
 }
 
@@ -241,9 +265,12 @@ static int add_endpoint(tracer *t, int m, uint64_t addrid, const char *category,
     size_t cl = strlen(category);
     uint64_t idx;
     int rc;
+    uint64_t cents;
+    bool priced;
     if (taint == 0)
         return CT_OK;
-    if ((rc = add_category(t, m, category, taint)))
+    if ((rc = add_category(t, m, category, taint, time)) ||
+        (rc = value_of(t, taint, time, &cents, &priced)))
         return rc;
     ct_put_be64(key, addrid);
     memcpy(key + 8, category, cl);
@@ -269,6 +296,10 @@ static int add_endpoint(tracer *t, int m, uint64_t addrid, const char *category,
     }
     ep_acc *e = &a->ep[idx];
     e->taint += taint;
+    if (priced)
+        e->usd_cents += cents;
+    else if (t->o->pricing)
+        e->unpriced_sat += taint;
     e->n_outputs++;
     if (height < e->first_height || (height == e->first_height && time < e->first_time)) {
         e->first_height = height;
@@ -606,7 +637,7 @@ static int process_tx(tracer *t, pending_tx *p, const ct_trace_tx *tx)
         }
         if (rc)
             break;
-        rc = add_category(t, m, "fee", t->out_taint[tx->n_out]);
+        rc = add_category(t, m, "fee", t->out_taint[tx->n_out], tx->time);
         iv_free(&t->out_iv[tx->n_out]);
         for (uint32_t j = 0; j < tx->n_out && rc == CT_OK; j++) {
             if (is_source(t, tx->txnum, j)) {
@@ -854,8 +885,11 @@ static int finish(tracer *t, ct_trace_result *res)
         qsort(r->categories, r->n_categories, sizeof(*r->categories), cmp_cat);
         for (size_t i = 0; i < r->n_categories; i++)
             for (size_t k = 0; k < t->o->n_cashout; k++)
-                if (strcmp(r->categories[i].name, t->o->cashout[k]) == 0)
+                if (strcmp(r->categories[i].name, t->o->cashout[k]) == 0) {
                     r->laundered_sat += r->categories[i].sat;
+                    r->laundered_usd_cents += r->categories[i].usd_cents;
+                    r->laundered_unpriced_sat += r->categories[i].unpriced_sat;
+                }
         r->endpoints = calloc(a->n_ep ? a->n_ep : 1, sizeof(*r->endpoints));
         if (!r->endpoints)
             return oom(t);
@@ -871,6 +905,8 @@ static int finish(tracer *t, ct_trace_result *res)
             e->last_height = s->last_height;
             e->hops = s->hops;
             e->n_outputs = s->n_outputs;
+            e->usd_cents = s->usd_cents;
+            e->unpriced_sat = s->unpriced_sat;
             if (s->addrid) {
                 int rc =
                     t->g->address_of(t->g->ctx, s->addrid, e->address, sizeof(e->address), t->err);
@@ -959,8 +995,6 @@ void ct_trace_result_release(ct_trace_result *res)
 {
     for (int m = 0; m < CT_MODEL_COUNT; m++) {
         free(res->model[m].categories);
-        for (size_t i = 0; i < res->model[m].n_endpoints; i++)
-            free(res->model[m].endpoints[i].path_txnums);
         free(res->model[m].endpoints);
     }
     memset(res, 0, sizeof(*res));

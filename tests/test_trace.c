@@ -455,3 +455,50 @@ Test(trace, real_blocks_from_12cbQ)
     free(dir);
     free(blk);
 }
+
+/* $20,000.00 per coin every day except block 4's: cents = floor(sat * 2,000,000 / 1e8). */
+static int test_price(void *ctx, uint64_t sat, uint32_t time, uint64_t *cents, ct_error *err)
+{
+    (void)ctx;
+    (void)err;
+    if (time == 1700000000 + 4 * 600)
+        return CT_ENOTFOUND;
+    *cents = (uint64_t)((unsigned __int128)sat * 2000000u / 100000000u);
+    return CT_OK;
+}
+
+Test(trace, usd_per_flow_and_days_without_a_price)
+{
+    chain c;
+    build_chain(&c);
+    traced t;
+    ct_trace_pricing pricing = {NULL, test_price};
+    ct_trace_options o;
+    ct_trace_source src;
+    cr_assert_eq(ct_db_open(&t.db, c.dir, NULL, NULL), CT_OK);
+    cr_assert_eq(ct_trace_graph_db(&t.base, t.db, NULL), CT_OK);
+    t.lab.g = (ct_trace_graph){&t.lab, lab_load_tx, lab_txnum_of, lab_addr_outputs,
+                               lab_address_of, lab_label_of};
+    t.lab.base = t.base;
+    regtest_addr(t.lab.exchange, X);
+    ct_trace_options_init(&o);
+    o.pricing = &pricing;
+    memset(&src, 0, sizeof(src));
+    snprintf(src.spec, sizeof(src.spec), "%s", source_of(c.cbA, 0));
+    src.from_time = src.to_time = -1;
+    cr_assert_eq(ct_trace_run(&t.res, &t.lab.g, &src, 1, &o, NULL), CT_OK);
+    const ct_trace_model_result *f = &t.res.model[CT_MODEL_FIFO];
+    /* X was reached in block 4, a day without a price: no USD, explicitly unpriced. */
+    cr_assert(cat(f, "exchange") == 1000000000ULL);
+    cr_assert(f->laundered_usd_cents == 0);
+    cr_assert(f->laundered_unpriced_sat == 1000000000ULL);
+    /* W in block 6: 3,999,999,667 sat at $20,000 = 79,999,993.34 -> 79,999,993 cents. */
+    cr_assert(f->endpoints[0].usd_cents == 79999993u);
+    cr_assert(f->endpoints[0].unpriced_sat == 0);
+    /* The fee of tx2 (block 4) is unpriced too. */
+    for (size_t i = 0; i < f->n_categories; i++)
+        if (strcmp(f->categories[i].name, "fee") == 0)
+            cr_assert(f->categories[i].unpriced_sat == 333 && f->categories[i].usd_cents == 0);
+    end_trace(&t);
+    free_chain(&c);
+}

@@ -89,6 +89,15 @@ typedef struct ct_trace_source {
     int64_t to_time;   /* -1 = open */
 } ct_trace_source;
 
+/* USD valuation of flows (optional): each flow is valued at the daily price of its asset on
+ * the UTC date of the block in which the taint reached its endpoint. */
+typedef struct ct_trace_pricing {
+    void *ctx;
+    /* The value of `sat` at the date of Unix time `time`, in whole US cents.
+     * Returns CT_OK, CT_ENOTFOUND when that day has no price, or an error. */
+    int (*value)(void *ctx, uint64_t sat, uint32_t time, uint64_t *cents, ct_error *err);
+} ct_trace_pricing;
+
 typedef struct ct_trace_options {
     unsigned version;   /* CT_TRACE_OPTIONS_VERSION */
     unsigned models;    /* bit (1 << ct_model) per model; CT_MODELS_ALL */
@@ -100,7 +109,7 @@ typedef struct ct_trace_options {
     char stops[CT_TRACE_MAX_STOPS][24];
     size_t n_cashout; /* categories that count as laundered */
     char cashout[CT_TRACE_MAX_STOPS][24];
-    bool paths; /* keep, for each endpoint, the transactions that carried taint */
+    const ct_trace_pricing *pricing; /* NULL: no USD */
 } ct_trace_options;
 
 #define CT_TRACE_OPTIONS_VERSION 1
@@ -118,20 +127,23 @@ typedef struct ct_trace_endpoint {
     uint32_t first_height, last_height; /* blocks where the taint reached it */
     uint32_t hops;                      /* fewest */
     uint64_t n_outputs;
-    /* with paths: the transactions that carried taint to this endpoint (txnums, sorted) */
-    uint64_t *path_txnums;
-    size_t n_path;
+    unsigned __int128 usd_cents;    /* value of the priced flows */
+    unsigned __int128 unpriced_sat; /* taint that arrived on days without a price */
 } ct_trace_endpoint;
 
 typedef struct ct_trace_category {
     char name[24];
     unsigned __int128 sat;
+    unsigned __int128 usd_cents;
+    unsigned __int128 unpriced_sat;
 } ct_trace_category;
 
 typedef struct ct_trace_model_result {
     bool enabled;
     unsigned __int128 source_sat;
     unsigned __int128 laundered_sat;
+    unsigned __int128 laundered_usd_cents;
+    unsigned __int128 laundered_unpriced_sat;
     size_t n_categories;
     ct_trace_category *categories; /* sorted by name */
     size_t n_endpoints;
