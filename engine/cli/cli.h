@@ -52,12 +52,19 @@ const cli_command *cli_find(const char *name);
  * A command declares its options as a table; cli_parse fills the values and leaves the
  * positional arguments in argv[*first..argc). Numbers are parsed without locale, strictly:
  * "--hops=abc", "-1", "" or overflow are usage errors naming the option. */
-typedef enum cli_opt_kind { CLI_FLAG, CLI_STRING, CLI_U64 } cli_opt_kind;
+typedef enum cli_opt_kind { CLI_FLAG, CLI_STRING, CLI_U64, CLI_STRINGS } cli_opt_kind;
+
+/* The value of a repeatable option (CLI_STRINGS): every occurrence, in order. */
+#define CLI_STRINGS_MAX 64
+typedef struct cli_strings {
+    const char *v[CLI_STRINGS_MAX];
+    size_t n;
+} cli_strings;
 
 typedef struct cli_opt {
     const char *name; /* long name without "--" */
     cli_opt_kind kind;
-    void *value; /* bool*, const char**, uint64_t* */
+    void *value; /* bool*, const char**, uint64_t*, cli_strings* */
 } cli_opt;
 
 /* Returns CT_EXIT_OK, or CT_EXIT_USAGE after printing one line naming the problem.

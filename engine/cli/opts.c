@@ -111,7 +111,15 @@ int cli_parse(const cli_command *cmd, const cli_opt *opts, int argc, char **argv
             cli_error(cmd->name, "option '--%s' needs a value", o->name);
             return CT_EXIT_USAGE;
         }
-        if (o->kind == CLI_STRING) {
+        if (o->kind == CLI_STRINGS) {
+            cli_strings *l = o->value;
+            if (l->n == CLI_STRINGS_MAX) {
+                cli_error(cmd->name, "option '--%s' given more than %d times", o->name,
+                          CLI_STRINGS_MAX);
+                return CT_EXIT_USAGE;
+            }
+            l->v[l->n++] = val;
+        } else if (o->kind == CLI_STRING) {
             *(const char **)o->value = val;
         } else if (!cli_parse_u64(val, (uint64_t *)o->value)) {
             cli_error(cmd->name, "option '--%s': '%s' is not a whole number from 0 to %llu",
