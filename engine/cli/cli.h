@@ -42,6 +42,7 @@ int cmd_rollback(int argc, char **argv, const cli_global *g);
 int cmd_show(int argc, char **argv, const cli_global *g);
 int cmd_stats(int argc, char **argv, const cli_global *g);
 int cmd_verify(int argc, char **argv, const cli_global *g);
+int cmd_trace(int argc, char **argv, const cli_global *g);
 int cmd_version(int argc, char **argv, const cli_global *g);
 
 /* The command table (main.c). */

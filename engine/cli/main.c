@@ -110,6 +110,33 @@ const cli_command cli_commands[] = {
      "\n"
      "Exit status: 0 every invariant holds; 4 some do not (the database is corrupt);\n"
      "5 no database at PATH; 6 locked. See docs/verify.md.\n"},
+    {"trace", cmd_trace, "follow stolen funds from flagged addresses or outputs",
+     "usage: chaintrail [--db PATH] trace --from ADDR|TXID|TXID:VOUT [--from ...]\n"
+     "                  [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--model all|M[,M...]]\n"
+     "                  [--hops N] [--dust SAT] [--stop CATEGORIES] [--max-nodes N]\n"
+     "                  [--timeout S] [--format json|text|csv]\n"
+     "\n"
+     "Follows the value of the source outputs (every output of an address, a transaction,\n"
+     "or one output) through the graph under five taint models at once: poison, haircut,\n"
+     "fifo, lifo, tiho (docs/taint-models.md). Per model it reports the endpoints where the\n"
+     "taint stopped (a labelled exchange, mixer, bridge...; unspent; the hop limit; dust; a\n"
+     "budget), totals per category and the laundered amount; across models the range of\n"
+     "laundered value, with poison as the exposure upper bound.\n"
+     "\n"
+     "  --from S        a source: address (every output it received), txid (every output) or\n"
+     "                  txid:vout; repeatable\n"
+     "  --since/--until the window of an address source's outputs (UTC days, inclusive)\n"
+     "  --model M       all (default) or a comma-separated list of models\n"
+     "  --hops N        outputs at hop N are not followed (default 10)\n"
+     "  --dust SAT      taint below SAT stops as dust (default 0: none)\n"
+     "  --stop CATS     categories that stop the trace (default\n"
+     "                  exchange,mixer,bridge,gambling,sanctioned)\n"
+     "  --max-nodes N   process at most N transactions; then the result is marked incomplete\n"
+     "  --timeout S     stop after S seconds; the result is marked incomplete\n"
+     "  --format F      json (default), text or csv\n"
+     "\n"
+     "Exit status: 0 done (also when incomplete: see \"complete\"); 2 usage; 8 a source is not\n"
+     "in the database; 5/6/7/4 database problems. See docs/trace.md.\n"},
     {"version", cmd_version, "print the version", "usage: chaintrail version\n"},
     {NULL, NULL, NULL, NULL},
 };

@@ -1,0 +1,549 @@
+/* `chaintrail trace`: follows value from flagged addresses or outputs under the five taint
+ * models and prints where it went, per model and as a range (docs/trace.md). The output is
+ * deterministic: the same database, labels, prices and command give the same bytes. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+typedef unsigned __int128 u128;
+
+#define JSON_SAFE_MAX 9007199254740991ULL /* 2^53 - 1 */
+
+static void print_u128(FILE *f, u128 v)
+{
+    char buf[48];
+    size_t n = 0;
+    do {
+        buf[n++] = (char)('0' + (int)(v % 10));
+        v /= 10;
+    } while (v);
+    while (n)
+        fputc(buf[--n], f);
+}
+
+/* Amounts: JSON numbers while exact in a double, decimal strings beyond (RFC 8259). */
+static void json_amount(FILE *f, u128 v)
+{
+    if (v <= JSON_SAFE_MAX) {
+        print_u128(f, v);
+    } else {
+        fputc('"', f);
+        print_u128(f, v);
+        fputc('"', f);
+    }
+}
+
+static void print_cents(FILE *f, u128 cents)
+{
+    print_u128(f, cents / 100);
+    fprintf(f, ".%02u", (unsigned)(cents % 100));
+}
+
+static void print_coin128(FILE *f, u128 sat)
+{
+    print_u128(f, sat / 100000000u);
+    fprintf(f, ".%08llu", (unsigned long long)(sat % 100000000u));
+}
+
+/* USD of a total: a string with cents, or null when nothing of it was priced. */
+static void json_usd(FILE *f, u128 cents, u128 sat, u128 unpriced, bool pricing)
+{
+    if (!pricing || (unpriced == sat && sat > 0)) {
+        fputs("null", f);
+        return;
+    }
+    fputc('"', f);
+    print_cents(f, cents);
+    fputc('"', f);
+}
+
+typedef struct trace_args {
+    cli_strings from;
+    const char *since, *until, *model, *stop, *format;
+    uint64_t hops, dust, max_nodes, timeout;
+    bool hops_set, dust_set;
+} trace_args;
+
+typedef struct manifest {
+    ct_graph_chain_stats stats;
+    const ct_trace_options *o;
+    const trace_args *a;
+} manifest;
+
+static void print_list(FILE *f, const char (*items)[24], size_t n)
+{
+    fputc('[', f);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            fputc(',', f);
+        cli_json_string(f, items[i]);
+    }
+    fputc(']', f);
+}
+
+static void print_manifest_json(FILE *f, const manifest *mf)
+{
+    char tip[65];
+    ct_hash_to_hex(tip, mf->stats.tip);
+    fprintf(f, "\"manifest\":{\"chaintrail\":\"%s\",\"network\":", ct_version());
+    cli_json_string(f, mf->stats.network);
+    fprintf(f, ",\"tip\":{\"height\":%u,\"hash\":\"%s\"}", mf->stats.height, tip);
+    fputs(",\"parameters\":{\"sources\":[", f);
+    for (size_t i = 0; i < mf->a->from.n; i++) {
+        if (i)
+            fputc(',', f);
+        cli_json_string(f, mf->a->from.v[i]);
+    }
+    fputs("],\"since\":", f);
+    if (mf->a->since)
+        cli_json_string(f, mf->a->since);
+    else
+        fputs("null", f);
+    fputs(",\"until\":", f);
+    if (mf->a->until)
+        cli_json_string(f, mf->a->until);
+    else
+        fputs("null", f);
+    fputs(",\"models\":[", f);
+    bool first = true;
+    for (int m = 0; m < CT_MODEL_COUNT; m++)
+        if (mf->o->models & (1u << m)) {
+            fprintf(f, "%s\"%s\"", first ? "" : ",", ct_model_name((ct_model)m));
+            first = false;
+        }
+    fprintf(f, "],\"direction\":\"forward\",\"hops\":%u,\"dust_sat\":%llu,\"stop\":", mf->o->hops,
+            (unsigned long long)mf->o->dust);
+    print_list(f, (const char(*)[24])mf->o->stops, mf->o->n_stops);
+    fputs(",\"cashout\":", f);
+    print_list(f, (const char(*)[24])mf->o->cashout, mf->o->n_cashout);
+    fprintf(f, ",\"max_nodes\":%llu,\"timeout_s\":%llu}}", (unsigned long long)mf->o->max_nodes,
+            (unsigned long long)mf->a->timeout);
+}
+
+/* Range over haircut, FIFO, LIFO and TIHO; poison beside as the exposure upper bound. */
+static void range_of(const ct_trace_result *r, u128 *lo, u128 *hi, u128 *lo_usd, u128 *hi_usd,
+                     bool *any)
+{
+    *any = false;
+    *lo = *hi = *lo_usd = *hi_usd = 0;
+    for (int m = CT_MODEL_HAIRCUT; m < CT_MODEL_COUNT; m++) {
+        const ct_trace_model_result *x = &r->model[m];
+        if (!x->enabled)
+            continue;
+        if (!*any || x->laundered_sat < *lo)
+            *lo = x->laundered_sat;
+        if (!*any || x->laundered_sat > *hi)
+            *hi = x->laundered_sat;
+        if (!*any || x->laundered_usd_cents < *lo_usd)
+            *lo_usd = x->laundered_usd_cents;
+        if (!*any || x->laundered_usd_cents > *hi_usd)
+            *hi_usd = x->laundered_usd_cents;
+        *any = true;
+    }
+}
+
+static void print_json(FILE *f, const ct_trace_result *r, const manifest *mf, bool pricing)
+{
+    fputs("{\"complete\":", f);
+    fputs(r->complete ? "true" : "false", f);
+    if (!r->complete) {
+        fputs(",\"incomplete_reason\":", f);
+        cli_json_string(f, r->incomplete_reason);
+    }
+    fputc(',', f);
+    print_manifest_json(f, mf);
+    fputs(",\"models\":{", f);
+    bool first = true;
+    for (int m = 0; m < CT_MODEL_COUNT; m++) {
+        const ct_trace_model_result *x = &r->model[m];
+        if (!x->enabled)
+            continue;
+        fprintf(f, "%s\"%s\":{\"source_sat\":", first ? "" : ",", ct_model_name((ct_model)m));
+        first = false;
+        json_amount(f, x->source_sat);
+        fputs(",\"laundered_sat\":", f);
+        json_amount(f, x->laundered_sat);
+        fputs(",\"laundered_usd\":", f);
+        json_usd(f, x->laundered_usd_cents, x->laundered_sat, x->laundered_unpriced_sat, pricing);
+        fputs(",\"laundered_unpriced_sat\":", f);
+        json_amount(f, x->laundered_unpriced_sat);
+        fputs(",\"by_category\":{", f);
+        for (size_t i = 0; i < x->n_categories; i++) {
+            const ct_trace_category *c = &x->categories[i];
+            fprintf(f, "%s", i ? "," : "");
+            cli_json_string(f, c->name);
+            fputs(":{\"sat\":", f);
+            json_amount(f, c->sat);
+            fputs(",\"usd\":", f);
+            json_usd(f, c->usd_cents, c->sat, c->unpriced_sat, pricing);
+            fputs(",\"unpriced_sat\":", f);
+            json_amount(f, c->unpriced_sat);
+            fputc('}', f);
+        }
+        fputs("},\"endpoints\":[", f);
+        for (size_t i = 0; i < x->n_endpoints; i++) {
+            const ct_trace_endpoint *e = &x->endpoints[i];
+            fputs(i ? ",{\"address\":" : "{\"address\":", f);
+            if (e->address[0])
+                cli_json_string(f, e->address);
+            else
+                fputs("null", f);
+            fputs(",\"category\":", f);
+            cli_json_string(f, e->category);
+            fputs(",\"label\":", f);
+            if (e->label[0])
+                cli_json_string(f, e->label);
+            else
+                fputs("null", f);
+            fputs(",\"taint_sat\":", f);
+            json_amount(f, e->taint);
+            fputs(",\"usd\":", f);
+            json_usd(f, e->usd_cents, e->taint, e->unpriced_sat, pricing);
+            fputs(",\"unpriced_sat\":", f);
+            json_amount(f, e->unpriced_sat);
+            fprintf(f,
+                    ",\"hops\":%u,\"outputs\":%llu,\"first_height\":%u,\"first_time\":%u,"
+                    "\"last_height\":%u,\"last_time\":%u}",
+                    e->hops, (unsigned long long)e->n_outputs, e->first_height, e->first_time,
+                    e->last_height, e->last_time);
+        }
+        fputs("]}", f);
+    }
+    fputs("},\"range\":{", f);
+    u128 lo, hi, lo_usd, hi_usd;
+    bool any;
+    range_of(r, &lo, &hi, &lo_usd, &hi_usd, &any);
+    if (any) {
+        fputs("\"low_sat\":", f);
+        json_amount(f, lo);
+        fputs(",\"high_sat\":", f);
+        json_amount(f, hi);
+        fputs(",\"low_usd\":", f);
+        json_usd(f, lo_usd, 1, 0, pricing);
+        fputs(",\"high_usd\":", f);
+        json_usd(f, hi_usd, 1, 0, pricing);
+    } else {
+        fputs("\"low_sat\":null,\"high_sat\":null,\"low_usd\":null,\"high_usd\":null", f);
+    }
+    const ct_trace_model_result *p = &r->model[CT_MODEL_POISON];
+    fputs(",\"poison_sat\":", f);
+    if (p->enabled)
+        json_amount(f, p->laundered_sat);
+    else
+        fputs("null", f);
+    fputs(",\"poison_usd\":", f);
+    if (p->enabled)
+        json_usd(f, p->laundered_usd_cents, p->laundered_sat, p->laundered_unpriced_sat, pricing);
+    else
+        fputs("null", f);
+    fputs("}}\n", f);
+}
+
+static void print_text(FILE *f, const ct_trace_result *r, const manifest *mf, bool pricing)
+{
+    char tip[65];
+    ct_hash_to_hex(tip, mf->stats.tip);
+    fprintf(f, "trace from");
+    for (size_t i = 0; i < mf->a->from.n; i++)
+        fprintf(f, " %s", mf->a->from.v[i]);
+    fprintf(f, " (%zu source outputs)\n", r->n_sources);
+    fprintf(f, "database: %s, tip %u %s; chaintrail %s\n", mf->stats.network, mf->stats.height, tip,
+            ct_version());
+    fprintf(f, "hops %u, dust %llu sat, stop at", mf->o->hops, (unsigned long long)mf->o->dust);
+    for (size_t i = 0; i < mf->o->n_stops; i++)
+        fprintf(f, "%s%s", i ? "," : " ", mf->o->stops[i]);
+    fprintf(f, "\n%s\n\n", r->complete ? "complete" : "INCOMPLETE: the budget ran out");
+    fprintf(f, "%-8s %22s %22s\n", "model", "source BTC", "laundered BTC");
+    for (int m = 0; m < CT_MODEL_COUNT; m++) {
+        const ct_trace_model_result *x = &r->model[m];
+        if (!x->enabled)
+            continue;
+        fprintf(f, "%-8s ", ct_model_name((ct_model)m));
+        char a[64], b[64];
+        snprintf(a, sizeof(a), "%llu.%08llu", (unsigned long long)(x->source_sat / 100000000u),
+                 (unsigned long long)(x->source_sat % 100000000u));
+        snprintf(b, sizeof(b), "%llu.%08llu", (unsigned long long)(x->laundered_sat / 100000000u),
+                 (unsigned long long)(x->laundered_sat % 100000000u));
+        fprintf(f, "%22s %22s", a, b);
+        if (pricing && x->laundered_sat > x->laundered_unpriced_sat) {
+            fputs("  USD ", f);
+            print_cents(f, x->laundered_usd_cents);
+        }
+        fputc('\n', f);
+    }
+    u128 lo, hi, lo_usd, hi_usd;
+    bool any;
+    range_of(r, &lo, &hi, &lo_usd, &hi_usd, &any);
+    if (any) {
+        fputs("\nlaundered: between ", f);
+        print_coin128(f, lo);
+        fputs(" and ", f);
+        print_coin128(f, hi);
+        fputs(" BTC", f);
+        if (pricing) {
+            fputs(" (USD ", f);
+            print_cents(f, lo_usd);
+            fputs(" to ", f);
+            print_cents(f, hi_usd);
+            fputc(')', f);
+        }
+        fputc('\n', f);
+    }
+    if (r->model[CT_MODEL_POISON].enabled) {
+        fputs("exposure upper bound (poison): ", f);
+        print_coin128(f, r->model[CT_MODEL_POISON].laundered_sat);
+        fputs(" BTC\n", f);
+    }
+    for (int m = 0; m < CT_MODEL_COUNT; m++) {
+        const ct_trace_model_result *x = &r->model[m];
+        if (!x->enabled)
+            continue;
+        fprintf(f, "\n== %s\n  by category:", ct_model_name((ct_model)m));
+        for (size_t i = 0; i < x->n_categories; i++) {
+            fprintf(f, "%s %s ", i ? "," : "", x->categories[i].name);
+            print_coin128(f, x->categories[i].sat);
+        }
+        fprintf(f, "\n  %-20s %-12s %4s %8s  %s\n", "taint BTC", "category", "hops", "height",
+                "address  label");
+        for (size_t i = 0; i < x->n_endpoints; i++) {
+            const ct_trace_endpoint *e = &x->endpoints[i];
+            char amt[64];
+            snprintf(amt, sizeof(amt), "%llu.%08llu", (unsigned long long)(e->taint / 100000000u),
+                     (unsigned long long)(e->taint % 100000000u));
+            fprintf(f, "  %20s %-12s %4u %8u  %s", amt, e->category, e->hops, e->first_height,
+                    e->address[0] ? e->address : "(no address)");
+            if (e->label[0])
+                fprintf(f, "  %s", e->label);
+            fputc('\n', f);
+        }
+    }
+}
+
+/* CSV (RFC 4180) with formula-injection protection for text fields (bad-inputs.md X1). */
+static void csv_text(FILE *f, const char *s)
+{
+    bool risky =
+        s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r';
+    fputc('"', f);
+    if (risky)
+        fputc('\'', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static void print_csv(FILE *f, const ct_trace_result *r, bool pricing)
+{
+    fputs("model,address,category,label,taint_sat,usd,unpriced_sat,hops,outputs,first_height,"
+          "first_time,last_height,last_time\n",
+          f);
+    for (int m = 0; m < CT_MODEL_COUNT; m++) {
+        const ct_trace_model_result *x = &r->model[m];
+        if (!x->enabled)
+            continue;
+        for (size_t i = 0; i < x->n_endpoints; i++) {
+            const ct_trace_endpoint *e = &x->endpoints[i];
+            fprintf(f, "%s,", ct_model_name((ct_model)m));
+            csv_text(f, e->address);
+            fputc(',', f);
+            csv_text(f, e->category);
+            fputc(',', f);
+            csv_text(f, e->label);
+            fputc(',', f);
+            print_u128(f, e->taint);
+            fputc(',', f);
+            if (pricing && e->unpriced_sat < e->taint)
+                print_cents(f, e->usd_cents);
+            fputc(',', f);
+            print_u128(f, e->unpriced_sat);
+            fprintf(f, ",%u,%llu,%u,%u,%u,%u\n", e->hops, (unsigned long long)e->n_outputs,
+                    e->first_height, e->first_time, e->last_height, e->last_time);
+        }
+    }
+}
+
+/* "a,b,c" into items; returns false on an empty or too long item. */
+static bool split_list(const char *s, char (*items)[24], size_t max, size_t *n)
+{
+    *n = 0;
+    while (*s) {
+        const char *c = strchr(s, ',');
+        size_t len = c ? (size_t)(c - s) : strlen(s);
+        if (len == 0 || len >= 24 || *n == max)
+            return false;
+        memcpy(items[*n], s, len);
+        items[*n][len] = '\0';
+        (*n)++;
+        s += len + (c ? 1 : 0);
+        if (c && !*s)
+            return false;
+    }
+    return *n > 0;
+}
+
+/* YYYY-MM-DD to Unix seconds at 00:00 UTC (days from civil, Howard Hinnant's algorithm). */
+static bool parse_day(const char *s, int64_t *out)
+{
+    uint64_t y, mo, d;
+    char ys[5], ms[3], ds[3];
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return false;
+    memcpy(ys, s, 4);
+    ys[4] = 0;
+    memcpy(ms, s + 5, 2);
+    ms[2] = 0;
+    memcpy(ds, s + 8, 2);
+    ds[2] = 0;
+    if (!cli_parse_u64(ys, &y) || !cli_parse_u64(ms, &mo) || !cli_parse_u64(ds, &d))
+        return false;
+    static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || (int)d > mdays[mo - 1] + (mo == 2 && leap))
+        return false;
+    int64_t yy = (int64_t)y - (mo <= 2);
+    int64_t era = yy / 400;
+    int64_t yoe = yy - era * 400;
+    int64_t mp = ((int64_t)mo + 9) % 12;
+    int64_t doy = (153 * mp + 2) / 5 + (int64_t)d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    *out = (era * 146097 + doe - 719468) * 86400;
+    return true;
+}
+
+int cmd_trace(int argc, char **argv, const cli_global *g)
+{
+    const cli_command *self = cli_find("trace");
+    trace_args a;
+    memset(&a, 0, sizeof(a));
+    a.model = "all";
+    a.format = "json";
+    a.hops = 10;
+    const cli_opt opts[] = {
+        {"from", CLI_STRINGS, &a.from},   {"since", CLI_STRING, &a.since},
+        {"until", CLI_STRING, &a.until},  {"model", CLI_STRING, &a.model},
+        {"hops", CLI_U64, &a.hops},       {"dust", CLI_U64, &a.dust},
+        {"stop", CLI_STRING, &a.stop},    {"max-nodes", CLI_U64, &a.max_nodes},
+        {"timeout", CLI_U64, &a.timeout}, {"format", CLI_STRING, &a.format},
+        {NULL, CLI_FLAG, NULL},
+    };
+    int first;
+    int rc = cli_parse(self, opts, argc, argv, &first);
+    if (rc < 0)
+        return CT_EXIT_OK;
+    if (rc != CT_EXIT_OK)
+        return rc;
+    if (argv[first]) {
+        cli_error("trace", "unexpected argument '%s' (sources are given with --from)", argv[first]);
+        return CT_EXIT_USAGE;
+    }
+    if (a.from.n == 0) {
+        cli_error("trace", "no source: give --from ADDR|TXID|TXID:VOUT (repeatable)");
+        return CT_EXIT_USAGE;
+    }
+    ct_trace_options o;
+    ct_trace_options_init(&o);
+    if (strcmp(a.model, "all") != 0) {
+        char names[CT_MODEL_COUNT + 1][24];
+        size_t n;
+        o.models = 0;
+        if (!split_list(a.model, names, CT_MODEL_COUNT + 1, &n)) {
+            cli_error("trace", "option '--model': '%s' is not a list of models", a.model);
+            return CT_EXIT_USAGE;
+        }
+        for (size_t i = 0; i < n; i++) {
+            ct_model m;
+            if (ct_model_parse(&m, names[i]) != CT_OK) {
+                cli_error("trace",
+                          "option '--model': unknown model '%s' (all, poison, haircut, fifo, "
+                          "lifo, tiho)",
+                          names[i]);
+                return CT_EXIT_USAGE;
+            }
+            o.models |= 1u << m;
+        }
+    }
+    if (a.hops > UINT32_MAX) {
+        cli_error("trace", "option '--hops': %llu is too large", (unsigned long long)a.hops);
+        return CT_EXIT_USAGE;
+    }
+    o.hops = (uint32_t)a.hops;
+    o.dust = a.dust;
+    o.max_nodes = a.max_nodes;
+    o.timeout_s = (double)a.timeout;
+    if (a.stop && !split_list(a.stop, o.stops, CT_TRACE_MAX_STOPS, &o.n_stops)) {
+        cli_error("trace", "option '--stop': '%s' is not a comma-separated list of categories",
+                  a.stop);
+        return CT_EXIT_USAGE;
+    }
+    if (strcmp(a.format, "json") != 0 && strcmp(a.format, "text") != 0 &&
+        strcmp(a.format, "csv") != 0) {
+        cli_error("trace", "option '--format': '%s' is not json, text or csv", a.format);
+        return CT_EXIT_USAGE;
+    }
+    int64_t since = -1, until = -1;
+    if (a.since && !parse_day(a.since, &since)) {
+        cli_error("trace", "option '--since': '%s' is not a date YYYY-MM-DD", a.since);
+        return CT_EXIT_USAGE;
+    }
+    if (a.until) {
+        if (!parse_day(a.until, &until)) {
+            cli_error("trace", "option '--until': '%s' is not a date YYYY-MM-DD", a.until);
+            return CT_EXIT_USAGE;
+        }
+        until += 86399; /* the whole day, both ends included */
+    }
+    ct_trace_source src[CT_TRACE_MAX_SOURCES];
+    if (a.from.n > CT_TRACE_MAX_SOURCES) {
+        cli_error("trace", "at most %d sources", CT_TRACE_MAX_SOURCES);
+        return CT_EXIT_USAGE;
+    }
+    for (size_t i = 0; i < a.from.n; i++) {
+        if (strlen(a.from.v[i]) >= sizeof(src[i].spec)) {
+            cli_error("trace", "source '%s' is too long", a.from.v[i]);
+            return CT_EXIT_USAGE;
+        }
+        snprintf(src[i].spec, sizeof(src[i].spec), "%s", a.from.v[i]);
+        src[i].from_time = since;
+        src[i].to_time = until;
+    }
+
+    ct_db *db;
+    if ((rc = cli_open_db("trace", g, &db)) != CT_EXIT_OK)
+        return rc;
+    manifest mf;
+    memset(&mf.stats, 0, sizeof(mf.stats));
+    mf.o = &o;
+    mf.a = &a;
+    ct_error err;
+    ct_error_clear(&err);
+    ct_trace_graph *graph = NULL;
+    ct_trace_result res;
+    memset(&res, 0, sizeof(res));
+    int lrc = ct_graph_stats(db, &mf.stats, &err);
+    if (lrc == CT_OK)
+        lrc = ct_trace_graph_db(&graph, db, &err);
+    if (lrc == CT_OK)
+        lrc = ct_trace_run(&res, graph, src, a.from.n, &o, &err);
+    if (lrc == CT_OK) {
+        bool pricing = o.pricing != NULL;
+        if (strcmp(a.format, "json") == 0)
+            print_json(stdout, &res, &mf, pricing);
+        else if (strcmp(a.format, "text") == 0)
+            print_text(stdout, &res, &mf, pricing);
+        else
+            print_csv(stdout, &res, pricing);
+        rc = CT_EXIT_OK;
+    } else {
+        rc = lrc == CT_ENOTFOUND ? (cli_error("trace", "%s", err.detail), CT_EXIT_NOTFOUND)
+             : lrc == CT_EINVAL  ? (cli_error("trace", "%s", err.detail), CT_EXIT_USAGE)
+                                 : cli_db_fail("trace", lrc, &err);
+    }
+    ct_trace_result_release(&res);
+    ct_trace_graph_db_free(graph);
+    ct_db_close(db);
+    return rc;
+}

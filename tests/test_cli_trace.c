@@ -1,0 +1,151 @@
+/* End-to-end tests of `chaintrail trace` on the real first 4,313 mainnet blocks: the JSON
+ * contract, byte-identical repeated runs, text and CSV, usage errors. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+static char *db_dir;
+
+static void setup(void)
+{
+    db_dir = tu_tmpdir();
+    char *blk = tu_fixture("btc/blk_consecutive/jeffchan/blk00000_first1MB.dat");
+    tu_run r;
+    tu_exec(&r, (const char *[]){"--db", db_dir, "ingest", "bitcoin", "--quiet", blk, NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    free(blk);
+}
+
+static void teardown(void)
+{
+    tu_rmtree(db_dir);
+    free(db_dir);
+}
+
+TestSuite(cli_trace, .init = setup, .fini = teardown);
+
+#define SRC "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S"
+
+Test(cli_trace, json_contract_and_determinism)
+{
+    tu_run a, b;
+    tu_exec(&a, (const char *[]){"--db", db_dir, "trace", "--from", SRC, NULL}, NULL);
+    tu_exec(&b, (const char *[]){"--db", db_dir, "trace", "--from", SRC, NULL}, NULL);
+    cr_assert_eq(a.status, 0, "%s", a.err);
+    cr_assert_eq(a.out_len, b.out_len);
+    cr_assert(memcmp(a.out, b.out, a.out_len) == 0, "two runs differ");
+    cr_assert_eq(tu_count_lines(a.out), 1);
+    /* Top level, in this order: complete, manifest, models, range. */
+    cr_assert(strncmp(a.out,
+                      "{\"complete\":true,\"manifest\":{\"chaintrail\":\"0.1.0\","
+                      "\"network\":\"mainnet\",\"tip\":{\"height\":4312,\"hash\":"
+                      "\"00000000a9da635727dce622d78361b153ce3334e6a60d4377fad529abfc7863\"}",
+                      150) == 0,
+              "%.200s", a.out);
+    cr_assert(strstr(a.out, ",\"models\":{\"poison\":{\"source_sat\":5000000000,"
+                            "\"laundered_sat\":0,"));
+    cr_assert(strstr(a.out,
+                     "\"fifo\":{\"source_sat\":5000000000,\"laundered_sat\":0,\"laundered_usd\""
+                     ":null,\"laundered_unpriced_sat\":0,\"by_category\":{\"unspent\":{\"sat\":"
+                     "5000000000,\"usd\":null,\"unpriced_sat\":0}},\"endpoints\":[{\"address\":"
+                     "\"12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S\",\"category\":\"unspent\",\"label\""
+                     ":null,\"taint_sat\":1800000000,"),
+              "%s", a.out);
+    cr_assert(strstr(a.out, "},\"range\":{\"low_sat\":0,\"high_sat\":0,\"low_usd\":null,"
+                            "\"high_usd\":null,\"poison_sat\":0,\"poison_usd\":null}}\n"));
+    tu_run_free(&a);
+    tu_run_free(&b);
+}
+
+Test(cli_trace, text_and_csv)
+{
+    tu_run r;
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--model", "poison,fifo",
+                             "--format", "text", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0);
+    cr_assert(strstr(r.out, "trace from " SRC " (6 source outputs)\n"));
+    cr_assert(strstr(r.out, "poison              50.00000000             0.00000000\n"));
+    cr_assert(strstr(r.out, "           61.00000000 unspent         2      496  "
+                            "1BBz9Z15YpELQ4QP5sEKb1SwxkcmPb5TMs\n"),
+              "%s", r.out);
+    cr_assert(strstr(r.out, "exposure upper bound (poison): 0.00000000 BTC\n"));
+    tu_run_free(&r);
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--model", "tiho", "--format",
+                             "csv", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0);
+    cr_assert_eq(tu_count_lines(r.out), 6);
+    cr_assert(strncmp(r.out,
+                      "model,address,category,label,taint_sat,usd,unpriced_sat,hops,outputs,"
+                      "first_height,first_time,last_height,last_time\n"
+                      "tiho,\"12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S\",\"unspent\",\"\","
+                      "1800000000,,0,0,1,248,1231790660,248,1231790660\n",
+                      200) == 0,
+              "%s", r.out);
+    tu_run_free(&r);
+}
+
+Test(cli_trace, hop_limit_and_budget)
+{
+    tu_run r;
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--model", "fifo", "--hops",
+                             "1", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0);
+    cr_assert(strstr(r.out, "\"by_category\":{\"hop_limit\":{\"sat\":"), "%s", r.out);
+    tu_run_free(&r);
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--model", "fifo",
+                             "--max-nodes", "1", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0);
+    cr_assert(
+        strncmp(r.out, "{\"complete\":false,\"incomplete_reason\":\"max-nodes reached\",", 58) == 0,
+        "%.100s", r.out);
+    cr_assert(strstr(r.out, "\"budget\":{\"sat\":"));
+    tu_run_free(&r);
+}
+
+Test(cli_trace, errors)
+{
+    tu_run r;
+    tu_exec(&r, (const char *[]){"--db", db_dir, "trace", NULL}, NULL);
+    cr_assert_eq(r.status, 2);
+    cr_assert_str_eq(r.err, "chaintrail: trace: no source: give --from ADDR|TXID|TXID:VOUT "
+                            "(repeatable)\n");
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--model", "magic", NULL},
+            NULL);
+    cr_assert_eq(r.status, 2);
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--hops", "-1", NULL},
+            NULL);
+    cr_assert_eq(r.status, 2);
+    tu_run_free(&r);
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--since", "2009-02-30", NULL},
+            NULL);
+    cr_assert_eq(r.status, 2);
+    tu_run_free(&r);
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from",
+                             "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2", NULL},
+            NULL);
+    cr_assert_eq(r.status, 8);
+    cr_assert(strstr(r.err, "received nothing in the database"), "%s", r.err);
+    tu_run_free(&r);
+    /* A window in which the address received nothing. */
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--since", "2010-01-01", NULL},
+            NULL);
+    cr_assert_eq(r.status, 8);
+    tu_run_free(&r);
+}
