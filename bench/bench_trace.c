@@ -1,0 +1,83 @@
+/* Trace benchmark: time and peak RSS per model at hop limits 5, 10 and 20 over an existing
+ * database. Usage: bench_trace DBDIR SOURCE [SOURCE...] */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "chaintrail/chaintrail.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static long peak_rss_kb(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: bench_trace DBDIR SOURCE [SOURCE...]\n");
+        return 2;
+    }
+    ct_db *db;
+    ct_error err;
+    ct_error_clear(&err);
+    if (ct_db_open(&db, argv[1], NULL, &err) != CT_OK) {
+        fprintf(stderr, "cannot open %s: %s\n", argv[1], err.detail);
+        return 1;
+    }
+    size_t n = (size_t)(argc - 2);
+    ct_trace_source *src = calloc(n, sizeof(*src));
+    for (size_t i = 0; i < n; i++) {
+        snprintf(src[i].spec, sizeof(src[i].spec), "%s", argv[2 + i]);
+        src[i].from_time = src[i].to_time = -1;
+    }
+    static const uint32_t hops[] = {5, 10, 20};
+    printf("%-8s %5s %10s %10s %12s %12s\n", "model", "hops", "ms/trace", "txs", "endpoints",
+           "peak RSS MB");
+    for (int m = -1; m < CT_MODEL_COUNT; m++) {
+        for (size_t h = 0; h < 3; h++) {
+            ct_trace_options o;
+            ct_trace_options_init(&o);
+            o.models = m < 0 ? CT_MODELS_ALL : 1u << m;
+            o.hops = hops[h];
+            ct_trace_graph *g;
+            if (ct_trace_graph_db(&g, db, &err) != CT_OK)
+                return 1;
+            double t0 = now(), t;
+            int runs = 0;
+            ct_trace_result r;
+            size_t eps = 0;
+            uint64_t txs = 0;
+            do {
+                if (ct_trace_run(&r, g, src, n, &o, &err) != CT_OK) {
+                    fprintf(stderr, "trace failed: %s %s\n", err.reason, err.detail);
+                    return 1;
+                }
+                eps = 0;
+                for (int k = 0; k < CT_MODEL_COUNT; k++)
+                    eps += r.model[k].n_endpoints;
+                txs = r.txs_processed;
+                ct_trace_result_release(&r);
+                runs++;
+                t = now() - t0;
+            } while (t < 0.5);
+            ct_trace_graph_db_free(g);
+            printf("%-8s %5u %10.3f %10llu %12zu %12.1f\n",
+                   m < 0 ? "all" : ct_model_name((ct_model)m), hops[h], t * 1000 / runs,
+                   (unsigned long long)txs, eps, (double)peak_rss_kb() / 1024);
+        }
+    }
+    free(src);
+    ct_db_close(db);
+    return 0;
+}
