@@ -488,36 +488,28 @@ static int logical_digest(const char *dir, char out[65])
     return rc;
 }
 
-typedef struct chainbuf {
-    bb_buf file;
-    uint8_t tip[32];
-    uint32_t time;
-} chainbuf;
-
-/* Appends to `file` a block on `prev` with a coinbase paying 50 BTC to `owner`, plus one
- * transaction spending `spend` (if not NULL) to `to`; writes the hash and coinbase txid. */
+/* Appends to `file` a block on `prev` with a coinbase paying 50 BTC to `owner` (scriptSig:
+ * a push of `height`, then OP_TRUE), plus one transaction spending output 0 of `spend` (if
+ * not NULL) to `to`; writes the hash and coinbase txid. */
 static void add_block(bb_buf *file, uint8_t hash[32], uint8_t cb_txid[32], const uint8_t prev[32],
-                      uint32_t height, uint32_t time, uint8_t owner, const bb_in *spend,
+                      uint32_t height, uint32_t time, uint8_t owner, const uint8_t spend[32],
                       uint64_t spend_value, uint8_t to)
 {
-    bb_buf txs, blk;
-    uint8_t txids[2][32];
-    bb_init(&txs);
-    bb_init(&blk);
-    bb_out cb = {5000000000ULL, owner};
-    bb_tx(&txs, txids[0], NULL, 0, &cb, 1, height);
-    size_t n = 1;
-    if (spend) {
-        bb_out o = {spend_value, to};
-        bb_tx(&txs, txids[1], spend, 1, &o, 1, 0);
-        n = 2;
-    }
-    bb_block(&blk, hash, prev, time, &txs, (const uint8_t(*)[32])txids, n);
-    bb_record(file, &blk);
+    const uint8_t sig[6] = {0x04,
+                            (uint8_t)height,
+                            (uint8_t)(height >> 8),
+                            (uint8_t)(height >> 16),
+                            (uint8_t)(height >> 24),
+                            0x51};
+    bb_block b;
+    bb_block_init(&b, prev, time);
+    bb_coinbase(&b.txs, bb_block_next(&b), sig, sizeof(sig), 5000000000ULL, owner);
+    if (spend)
+        bb_spend(&b.txs, bb_block_next(&b), spend, 0, spend_value, to);
+    bb_block_record(file, hash, &b);
     if (cb_txid)
-        memcpy(cb_txid, txids[0], 32);
-    bb_free(&txs);
-    bb_free(&blk);
+        memcpy(cb_txid, b.txid[0], 32);
+    bb_block_free(&b);
 }
 
 static ct_db *ingest_regtest(const char *dir, const char *path, ct_ingest_stats *st)
@@ -548,28 +540,21 @@ Test(ingest, reorg_to_a_longer_branch_equals_the_winner_alone)
      *         \ b1 - b2 - b3       (b3 spends b1's coinbase to owner 0x33)
      * Files: one holds genesis a1 a2 b1 b2 b3 in that order (the branch overtakes the tip
      * at b3); the control holds genesis b1 b2 b3 only. */
-    bb_buf gen, both, winner;
+    bb_buf both, winner, tmp;
     uint8_t g[32], a1[32], a2[32], b1[32], b2[32], b3[32], a1cb[32], b1cb[32], a2cb[32];
-    bb_init(&gen);
     bb_init(&both);
     bb_init(&winner);
-    bb_regtest_genesis(&gen, g);
+    bb_init(&tmp);
+    bb_regtest_genesis(&both, g);
+    bb_regtest_genesis(&winner, NULL);
     char hex[65];
     ct_hash_to_hex(hex, g);
     cr_assert_str_eq(hex, "0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206");
-    bb_record(&both, &gen);
-    bb_record(&winner, &gen);
     add_block(&both, a1, a1cb, g, 1, 1700000000, 0x11, NULL, 0, 0);
-    bb_in sa = {{0}, 0};
-    memcpy(sa.txid, a1cb, 32);
-    add_block(&both, a2, a2cb, a1, 2, 1700000600, 0x11, &sa, 4999990000ULL, 0x22);
-    bb_buf tmp;
-    bb_init(&tmp);
+    add_block(&both, a2, a2cb, a1, 2, 1700000600, 0x11, a1cb, 4999990000ULL, 0x22);
     add_block(&tmp, b1, b1cb, g, 1, 1700000001, 0x44, NULL, 0, 0);
-    bb_in sb = {{0}, 0};
-    memcpy(sb.txid, b1cb, 32);
     add_block(&tmp, b2, NULL, b1, 2, 1700000601, 0x44, NULL, 0, 0);
-    add_block(&tmp, b3, NULL, b2, 3, 1700001201, 0x44, &sb, 4999980000ULL, 0x33);
+    add_block(&tmp, b3, NULL, b2, 3, 1700001201, 0x44, b1cb, 4999980000ULL, 0x33);
     bb_bytes(&both, tmp.data, tmp.len);
     bb_bytes(&winner, tmp.data, tmp.len);
 
@@ -635,7 +620,6 @@ Test(ingest, reorg_to_a_longer_branch_equals_the_winner_alone)
     cr_assert_eq(logical_digest(d1, y), CT_OK);
     cr_assert_str_eq(x, y);
 
-    bb_free(&gen);
     bb_free(&both);
     bb_free(&winner);
     bb_free(&tmp);
@@ -650,14 +634,12 @@ Test(ingest, reorg_to_a_longer_branch_equals_the_winner_alone)
 Test(ingest, orphans_wait_for_their_parent)
 {
     /* genesis, then b2 and b3 before b1 (out of order as in Core's files). */
-    bb_buf gen, file, b1f, rest;
+    bb_buf file, b1f, rest;
     uint8_t g[32], b1[32], b2[32], b3[32];
-    bb_init(&gen);
     bb_init(&file);
     bb_init(&b1f);
     bb_init(&rest);
-    bb_regtest_genesis(&gen, g);
-    bb_record(&file, &gen);
+    bb_regtest_genesis(&file, g);
     add_block(&b1f, b1, NULL, g, 1, 1700000001, 0x44, NULL, 0, 0);
     add_block(&rest, b2, NULL, b1, 2, 1700000601, 0x44, NULL, 0, 0);
     add_block(&rest, b3, NULL, b2, 3, 1700001201, 0x44, NULL, 0, 0);
@@ -674,7 +656,6 @@ Test(ingest, orphans_wait_for_their_parent)
     cr_assert(memcmp(db->tip.hash, b3, 32) == 0);
     cr_assert_eq(db->ctr.blocks, 4);
     ct_db_close(db);
-    bb_free(&gen);
     bb_free(&file);
     bb_free(&b1f);
     bb_free(&rest);
