@@ -166,31 +166,6 @@ void bb_p2pkh(uint8_t script[BB_P2PKH_LEN], uint8_t owner)
     script[24] = 0xac;
 }
 
-/* The one-input, one-output P2PKH transaction of bb_coinbase and bb_spend. */
-static void tx_1_1(bb_buf *out, uint8_t txid[32], const bb_txin *in, uint64_t value, uint8_t owner)
-{
-    uint8_t script[BB_P2PKH_LEN];
-    bb_p2pkh(script, owner);
-    bb_txout o = {value, script, sizeof(script)};
-    bb_tx_write(out, txid, &(bb_txspec){.version = 1, .in = in, .n_in = 1, .out = &o, .n_out = 1});
-}
-
-void bb_coinbase(bb_buf *out, uint8_t txid[32], const uint8_t *sig, size_t sig_len, uint64_t value,
-                 uint8_t owner)
-{
-    bb_txin in = {.vout = 0xffffffffu, .script = sig, .script_len = sig_len};
-    tx_1_1(out, txid, &in, value, owner);
-}
-
-void bb_spend(bb_buf *out, uint8_t txid[32], const uint8_t prev[32], uint32_t vout, uint64_t value,
-              uint8_t owner)
-{
-    static const uint8_t op_true = 0x51;
-    bb_txin in = {.vout = vout, .script = &op_true, .script_len = 1};
-    memcpy(in.txid, prev, 32);
-    tx_1_1(out, txid, &in, value, owner);
-}
-
 /* ---- blocks ---- */
 
 void bb_block_init(bb_block *b, const uint8_t prev[32], uint32_t time)
@@ -226,6 +201,33 @@ void bb_block_add(bb_block *b, const bb_txspec *t)
 {
     uint8_t *txid = bb_block_next(b);
     bb_tx_write(&b->txs, txid, t);
+}
+
+/* The one-input, one-output P2PKH transaction of bb_coinbase and bb_spend. */
+static void add_1_1(bb_block *b, uint8_t txid[32], const bb_txin *in, uint64_t value, uint8_t owner)
+{
+    uint8_t script[BB_P2PKH_LEN];
+    bb_p2pkh(script, owner);
+    bb_txout o = {value, script, sizeof(script)};
+    bb_block_add(b, &(bb_txspec){.version = 1, .in = in, .n_in = 1, .out = &o, .n_out = 1});
+    if (txid)
+        memcpy(txid, b->txid[b->n_tx - 1], 32);
+}
+
+void bb_coinbase(bb_block *b, uint8_t txid[32], const uint8_t *sig, size_t sig_len, uint64_t value,
+                 uint8_t owner)
+{
+    bb_txin in = {.vout = 0xffffffffu, .script = sig, .script_len = sig_len};
+    add_1_1(b, txid, &in, value, owner);
+}
+
+void bb_spend(bb_block *b, uint8_t txid[32], const uint8_t prev[32], uint32_t vout, uint64_t value,
+              uint8_t owner)
+{
+    static const uint8_t op_true = 0x51;
+    bb_txin in = {.vout = vout, .script = &op_true, .script_len = 1};
+    memcpy(in.txid, prev, 32);
+    add_1_1(b, txid, &in, value, owner);
 }
 
 void bb_merkle(uint8_t root[32], const uint8_t (*leaves)[32], size_t n)

@@ -3,9 +3,10 @@
  * which at regtest's limit 0x207fffff takes a few tries. Three layers:
  *   - bytes: a growable buffer and the little-endian, CompactSize and hex writers;
  *   - transactions: any shape (scripts, witnesses, version, flag, locktime) from a
- *     bb_txspec, or the two common ones, a coinbase and a spend paying P2PKH "owners";
- *   - blocks: a bb_block collects transactions and writes header, count and transactions,
- *     as a bare block or as a blk record.
+ *     bb_txspec, written to a caller's buffer;
+ *   - blocks: a bb_block collects transactions (any bb_txspec, hand-written bytes, or the
+ *     two common ones: a coinbase and a spend paying P2PKH "owners") and writes header,
+ *     count and transactions, as a bare block or as a blk record.
  * Every allocation failure aborts; the functions assert with Criterion where a test's
  * request cannot be met. */
 #ifndef CT_BLOCKBUILD_H
@@ -75,14 +76,6 @@ void bb_tx_write(bb_buf *out, uint8_t txid[32], const bb_txspec *t);
 #define BB_P2PKH_LEN 25
 void bb_p2pkh(uint8_t script[BB_P2PKH_LEN], uint8_t owner);
 
-/* Version 1, one output of `value` to P2PKH `owner`, locktime 0, and one input: for a
- * coinbase the null prevout with scriptSig `sig`, for a spend prev:vout with scriptSig
- * OP_TRUE. Appended to `out`, txid written. */
-void bb_coinbase(bb_buf *out, uint8_t txid[32], const uint8_t *sig, size_t sig_len, uint64_t value,
-                 uint8_t owner);
-void bb_spend(bb_buf *out, uint8_t txid[32], const uint8_t prev[32], uint32_t vout, uint64_t value,
-              uint8_t owner);
-
 /* ---- blocks ---- */
 
 /* How the header's nonce is chosen: from `nonce` up, the first one whose hash meets the
@@ -109,6 +102,14 @@ void bb_block_free(bb_block *b);
 uint8_t *bb_block_next(bb_block *b);
 /* Appends a transaction (bb_tx_write into b->txs) with its txid. */
 void bb_block_add(bb_block *b, const bb_txspec *t);
+/* The two common transactions, added to `b`: version 1, one output of `value` to P2PKH
+ * `owner`, locktime 0, and one input: for a coinbase the null prevout with scriptSig `sig`,
+ * for a spend prev:vout with scriptSig OP_TRUE. The txid is copied to `txid` when it is not
+ * NULL. The same coinbase added to two blocks is the same transaction (BIP30's case). */
+void bb_coinbase(bb_block *b, uint8_t txid[32], const uint8_t *sig, size_t sig_len, uint64_t value,
+                 uint8_t owner);
+void bb_spend(bb_block *b, uint8_t txid[32], const uint8_t prev[32], uint32_t vout, uint64_t value,
+              uint8_t owner);
 
 /* Appends the 80-byte header (merkle root of b's txids, zero when there are none; the
  * nonce as b->pow says) to `out`, and writes its hash when `hash` is not NULL. */

@@ -503,12 +503,10 @@ static void add_block(bb_buf *file, uint8_t hash[32], uint8_t cb_txid[32], const
                             0x51};
     bb_block b;
     bb_block_init(&b, prev, time);
-    bb_coinbase(&b.txs, bb_block_next(&b), sig, sizeof(sig), 5000000000ULL, owner);
+    bb_coinbase(&b, cb_txid, sig, sizeof(sig), 5000000000ULL, owner);
     if (spend)
-        bb_spend(&b.txs, bb_block_next(&b), spend, 0, spend_value, to);
+        bb_spend(&b, NULL, spend, 0, spend_value, to);
     bb_block_record(file, hash, &b);
-    if (cb_txid)
-        memcpy(cb_txid, b.txid[0], 32);
     bb_block_free(&b);
 }
 
