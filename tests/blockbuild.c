@@ -85,17 +85,6 @@ void bb_varint(bb_buf *b, uint64_t v)
     }
 }
 
-static int nibble(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 void bb_hex(bb_buf *b, const char *hex)
 {
     for (const char *s = hex; *s;) {
@@ -103,9 +92,8 @@ void bb_hex(bb_buf *b, const char *hex)
             s++;
             continue;
         }
-        int hi = nibble(s[0]), lo = hi < 0 ? -1 : nibble(s[1]);
-        cr_assert(hi >= 0 && lo >= 0, "bad hex at '%s'", s);
-        uint8_t byte = (uint8_t)(hi << 4 | lo);
+        uint8_t byte;
+        cr_assert_eq(ct_hex_decode(&byte, s, 1), CT_OK, "bad hex at '%s'", s);
         bb_bytes(b, &byte, 1);
         s += 2;
     }
