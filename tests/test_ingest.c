@@ -24,18 +24,6 @@
 #define NB0      "btc/blk_consecutive/nbitcoin/blk00000.dat"
 #define NB1      "btc/blk_consecutive/nbitcoin/blk00001.dat"
 
-static ct_db *open_db(const char *dir, bool create)
-{
-    ct_db *db = NULL;
-    ct_error err;
-    ct_db_options o = CT_DB_OPTIONS_INIT;
-    o.create = create;
-    ct_error_clear(&err);
-    int rc = ct_db_open(&db, dir, &o, &err);
-    cr_assert_eq(rc, CT_OK, "open %s: %s %s", dir, err.reason, err.detail);
-    return db;
-}
-
 static void ingest(ct_db *db, const char *const *paths, size_t n, ct_ingest_stats *st)
 {
     ct_ingest_options o = CT_INGEST_OPTIONS_INIT;
@@ -109,7 +97,7 @@ static ct_row_totals address_totals(ct_db *db, const char *addr)
 Test(ingest, first_4313_mainnet_blocks)
 {
     char *dir = tu_tmpdir(), *blk = tu_fixture(BLK_4313);
-    ct_db *db = open_db(dir, true);
+    ct_db *db = tu_db_open(dir, true);
     ct_ingest_stats st;
     ingest(db, (const char *[]){blk}, 1, &st);
     cr_assert_eq(st.blocks_read, 4313);
@@ -165,13 +153,13 @@ Test(ingest, rerun_over_the_same_files_changes_nothing)
     char *dir = tu_tmpdir(), *a = tu_fixture(NB0), *b = tu_fixture(NB1);
     char before[65], after[65];
     ct_ingest_stats st;
-    ct_db *db = open_db(dir, true);
+    ct_db *db = tu_db_open(dir, true);
     ingest(db, (const char *[]){a, b}, 2, &st);
     cr_assert_eq(st.blocks_connected, 600);
     ct_db_close(db);
     raw_digest(dir, before);
 
-    db = open_db(dir, false);
+    db = tu_db_open(dir, false);
     ingest(db, (const char *[]){a, b}, 2, &st);
     /* Each file resumes at its last record, which is already stored. */
     cr_assert_eq(st.blocks_read, 2);
@@ -190,14 +178,14 @@ Test(ingest, blk00000_then_blk00001_equals_both_at_once)
 {
     char *d1 = tu_tmpdir(), *d2 = tu_tmpdir(), *a = tu_fixture(NB0), *b = tu_fixture(NB1);
     ct_ingest_stats st;
-    ct_db *db = open_db(d1, true);
+    ct_db *db = tu_db_open(d1, true);
     ingest(db, (const char *[]){a}, 1, &st);
     cr_assert_eq(st.height, 299);
     ingest(db, (const char *[]){a, b}, 2, &st);
     cr_assert_eq(st.blocks_connected, 300);
     cr_assert_eq(st.height, 599);
     ct_db_close(db);
-    db = open_db(d2, true);
+    db = tu_db_open(d2, true);
     ingest(db, (const char *[]){a, b}, 2, &st);
     ct_db_close(db);
     char x[65], y[65];
@@ -352,7 +340,7 @@ Test(ingest, disk_full_stops_with_io_error_and_resumes)
 Test(ingest, locked_database)
 {
     char *dir = tu_tmpdir(), *a = tu_fixture(NB0);
-    ct_db *db = open_db(dir, true);
+    ct_db *db = tu_db_open(dir, true);
     /* A second process while this one holds the database. */
     pid_t pid = fork();
     cr_assert(pid >= 0);
@@ -382,7 +370,7 @@ Test(ingest, other_schema_version_is_refused_intact)
 {
     char *dir = tu_tmpdir(), *a = tu_fixture(NB0);
     ct_ingest_stats st;
-    ct_db *db = open_db(dir, true);
+    ct_db *db = tu_db_open(dir, true);
     ingest(db, (const char *[]){a}, 1, &st);
     ct_db_close(db);
     /* Pretend a future chaintrail wrote it. */
@@ -512,7 +500,7 @@ static void add_block(bb_buf *file, uint8_t hash[32], uint8_t cb_txid[32], const
 
 static ct_db *ingest_regtest(const char *dir, const char *path, ct_ingest_stats *st)
 {
-    ct_db *db = open_db(dir, true);
+    ct_db *db = tu_db_open(dir, true);
     ct_ingest_options o = CT_INGEST_OPTIONS_INIT;
     ct_error err;
     o.net = ct_btc_params_get("regtest");
@@ -592,7 +580,7 @@ Test(ingest, reorg_to_a_longer_branch_equals_the_winner_alone)
     /* verify computes the same digest, and finds every invariant holding. */
     ct_graph_verify_report rep;
     char vhex[65];
-    db = open_db(d1, false);
+    db = tu_db_open(d1, false);
     cr_assert_eq(ct_graph_verify(db, &rep, NULL), CT_OK);
     ct_db_close(db);
     ct_hex_encode(vhex, rep.digest, 32);
@@ -606,7 +594,7 @@ Test(ingest, reorg_to_a_longer_branch_equals_the_winner_alone)
     cr_assert_str_eq(x, y);
 
     /* And rolling back by hand to the fork, then re-ingesting, comes back to b3. */
-    db = open_db(d1, false);
+    db = tu_db_open(d1, false);
     cr_assert_eq(ct_db_rollback(db, 0, NULL), CT_OK);
     cr_assert_eq(db->tip.height, 0);
     cr_assert_eq(db->ctr.txs, 1);
@@ -668,7 +656,7 @@ Test(ingest, starting_mid_chain_stores_unknown_prevouts)
     /* blk00001.dat holds heights 300-599; 4 of its 18 non-coinbase inputs spend outputs of
      * earlier blocks (tests/tools/count_unknown_prevouts.py counts them independently). */
     char *dir = tu_tmpdir(), *b = tu_fixture(NB1);
-    ct_db *db = open_db(dir, true);
+    ct_db *db = tu_db_open(dir, true);
     ct_ingest_options o = CT_INGEST_OPTIONS_INIT;
     ct_ingest_stats st;
     ct_error err;
@@ -687,7 +675,7 @@ Test(ingest, starting_mid_chain_stores_unknown_prevouts)
     ct_db_close(db);
     /* Without --start-height, the same file only waits for its parent. */
     char *dir2 = tu_tmpdir();
-    db = open_db(dir2, true);
+    db = tu_db_open(dir2, true);
     o.start_height = -1;
     cr_assert_eq(ct_ingest_bitcoin(db, &st, (const char *[]){b}, 1, &o, &err), CT_OK);
     cr_assert_eq(st.blocks_connected, 0);

@@ -37,9 +37,7 @@ static ingest_result ingest_regtest(const char *dir, const bb_buf *file)
     int n = snprintf(path, sizeof(path), "%s.blk", dir);
     cr_assert(n > 0 && (size_t)n < sizeof(path));
     cr_assert_eq(tu_write_file(path, file->data, file->len), 0);
-    ct_db *db;
-    cr_assert_eq(ct_db_open(&db, dir, &(ct_db_options){CT_DB_OPTIONS_VERSION, true, 0}, NULL),
-                 CT_OK);
+    ct_db *db = tu_db_open(dir, true);
     ct_ingest_options o = CT_INGEST_OPTIONS_INIT;
     o.net = ct_btc_params_get("regtest");
     o.report = note;
@@ -84,9 +82,8 @@ Test(ingest_rules, double_spend_across_transactions_of_one_block_is_rejected)
     cr_assert_eq(r.st.height, 1);
     cr_assert_str_eq(r.last_reason, "bad-txns-inputs-missingorspent");
 
-    ct_db *db;
     ct_graph_chain_stats s;
-    cr_assert_eq(ct_db_open(&db, dir, NULL, NULL), CT_OK);
+    ct_db *db = tu_db_open(dir, false);
     cr_assert_eq(ct_graph_stats(db, &s, NULL), CT_OK);
     cr_assert_eq(s.txs, 2);
     cr_assert_eq(s.unspent_outputs, 2);
@@ -167,9 +164,8 @@ Test(ingest_rules, side_and_orphan_blocks_in_the_graph_api)
     cr_assert_eq(r.rc, CT_OK);
     cr_assert_eq(r.st.height, 2);
 
-    ct_db *db;
     ct_graph_block b;
-    cr_assert_eq(ct_db_open(&db, dir, NULL, NULL), CT_OK);
+    ct_db *db = tu_db_open(dir, false);
     cr_assert_eq(ct_graph_block_by_hash(db, &b, a2, NULL), CT_OK);
     cr_assert_eq(b.status, CT_GRAPH_BLOCK_MAIN);
     cr_assert_eq(b.height, 2);
@@ -195,9 +191,8 @@ Test(ingest_rules, side_and_orphan_blocks_in_the_graph_api)
 
 static void digest_of(const char *dir, uint8_t out[32], uint64_t *rows)
 {
-    ct_db *db;
     ct_graph_verify_report rep;
-    cr_assert_eq(ct_db_open(&db, dir, NULL, NULL), CT_OK);
+    ct_db *db = tu_db_open(dir, false);
     cr_assert_eq(ct_graph_verify(db, &rep, NULL), CT_OK);
     memcpy(out, rep.digest, 32);
     *rows = rep.digest_rows;
@@ -259,9 +254,8 @@ Test(ingest_rules, reorg_leaves_the_content_of_the_winning_chain)
     cr_assert_eq(n1, n2);
     cr_assert_eq(memcmp(x1, x2, 32), 0);
 
-    ct_db *db;
     ct_graph_block b;
-    cr_assert_eq(ct_db_open(&db, d1, NULL, NULL), CT_OK);
+    ct_db *db = tu_db_open(d1, false);
     cr_assert_eq(ct_graph_block_by_hash(db, &b, a2, NULL), CT_OK);
     cr_assert_eq(b.status, CT_GRAPH_BLOCK_SIDE);
     cr_assert_eq(ct_graph_block_by_height(db, &b, 2, NULL), CT_OK);
@@ -299,9 +293,8 @@ Test(ingest_rules, duplicate_coinbase_overwrites_the_older_output)
     cr_assert_eq(r.rc, CT_OK);
     cr_assert_eq(r.st.height, 2);
 
-    ct_db *db;
     ct_graph_chain_stats s;
-    cr_assert_eq(ct_db_open(&db, dir, NULL, NULL), CT_OK);
+    ct_db *db = tu_db_open(dir, false);
     cr_assert_eq(ct_graph_stats(db, &s, NULL), CT_OK);
     cr_assert_eq(s.txs, 3);
     cr_assert_eq(s.overwritten, 1);
