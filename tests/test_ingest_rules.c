@@ -17,6 +17,20 @@ static void add_block(bb_buf *file, uint8_t hash[32], bb_block *b)
     bb_block_free(b);
 }
 
+/* Starts `file` (initialized here) with the regtest genesis and block 1 on it, whose coinbase
+ * (scriptSig 01 01) pays 50 BTC to owner 0x11; writes both hashes and, when asked, the
+ * coinbase's txid. Every chain of this file begins so. */
+static void start_chain(bb_buf *file, uint8_t g[32], uint8_t h1[32], uint8_t cb1[32])
+{
+    static const uint8_t sig1[] = {0x01, 0x01};
+    bb_block k;
+    bb_init(file);
+    bb_regtest_genesis(file, g);
+    bb_block_init(&k, g, 1296688700u);
+    bb_coinbase(&k, cb1, sig1, sizeof(sig1), 5000000000ull, 0x11);
+    add_block(file, h1, &k);
+}
+
 typedef struct ingest_result {
     int rc;
     ct_ingest_stats st;
@@ -59,12 +73,8 @@ Test(ingest_rules, double_spend_across_transactions_of_one_block_is_rejected)
     bb_buf file;
     bb_block k;
     uint8_t g[32], h1[32], h2[32], cb1[32];
-    const uint8_t sig1[] = {0x01, 0x01}, sig2[] = {0x01, 0x02};
-    bb_init(&file);
-    bb_regtest_genesis(&file, g);
-    bb_block_init(&k, g, 1296688700u);
-    bb_coinbase(&k, cb1, sig1, sizeof(sig1), 5000000000ull, 0x11);
-    add_block(&file, h1, &k);
+    const uint8_t sig2[] = {0x01, 0x02};
+    start_chain(&file, g, h1, cb1);
     bb_block_init(&k, h1, 1296688800u);
     bb_coinbase(&k, NULL, sig2, sizeof(sig2), 5000000000ull, 0x22);
     bb_spend(&k, NULL, cb1, 0, 1000000000ull, 0x33);
@@ -103,12 +113,8 @@ Test(ingest_rules, double_spend_across_blocks_is_rejected)
     bb_buf file;
     bb_block k;
     uint8_t g[32], h1[32], h2[32], h3[32], cb1[32];
-    const uint8_t sig1[] = {0x01, 0x01}, sig2[] = {0x01, 0x02}, sig3[] = {0x01, 0x03};
-    bb_init(&file);
-    bb_regtest_genesis(&file, g);
-    bb_block_init(&k, g, 1296688700u);
-    bb_coinbase(&k, cb1, sig1, sizeof(sig1), 5000000000ull, 0x11);
-    add_block(&file, h1, &k);
+    const uint8_t sig2[] = {0x01, 0x02}, sig3[] = {0x01, 0x03};
+    start_chain(&file, g, h1, cb1);
     bb_block_init(&k, h1, 1296688800u);
     bb_coinbase(&k, NULL, sig2, sizeof(sig2), 5000000000ull, 0x22);
     bb_spend(&k, NULL, cb1, 0, 1000000000ull, 0x33);
@@ -139,13 +145,8 @@ Test(ingest_rules, side_and_orphan_blocks_in_the_graph_api)
     bb_buf file;
     bb_block k;
     uint8_t g[32], a1[32], a2[32], b1[32], o1[32], nowhere[32];
-    const uint8_t s1[] = {0x01, 0x01}, s2[] = {0x01, 0x02}, s3[] = {0x01, 0x03},
-                  s4[] = {0x01, 0x04};
-    bb_init(&file);
-    bb_regtest_genesis(&file, g);
-    bb_block_init(&k, g, 1296688700u);
-    bb_coinbase(&k, NULL, s1, sizeof(s1), 5000000000ull, 0x11);
-    add_block(&file, a1, &k);
+    const uint8_t s2[] = {0x01, 0x02}, s3[] = {0x01, 0x03}, s4[] = {0x01, 0x04};
+    start_chain(&file, g, a1, NULL);
     bb_block_init(&k, a1, 1296688800u);
     bb_coinbase(&k, NULL, s2, sizeof(s2), 5000000000ull, 0x11);
     add_block(&file, a2, &k);
@@ -208,16 +209,12 @@ Test(ingest_rules, reorg_leaves_the_content_of_the_winning_chain)
     bb_buf both, only_b, chain_b;
     bb_block k;
     uint8_t g[32], a1[32], a2[32], b1[32], b2[32], b3[32], ta1[32], tb1[32];
-    const uint8_t s1[] = {0x01, 0x01}, s2[] = {0x01, 0x02}, s3[] = {0x01, 0x03},
-                  s4[] = {0x01, 0x04}, s5[] = {0x01, 0x05};
-    bb_init(&both);
+    const uint8_t s2[] = {0x01, 0x02}, s3[] = {0x01, 0x03}, s4[] = {0x01, 0x04},
+                  s5[] = {0x01, 0x05};
+    start_chain(&both, g, a1, ta1);
     bb_init(&only_b);
     bb_init(&chain_b);
-    bb_regtest_genesis(&both, g);
     bb_regtest_genesis(&only_b, NULL);
-    bb_block_init(&k, g, 1296688700u);
-    bb_coinbase(&k, ta1, s1, sizeof(s1), 5000000000ull, 0x11);
-    add_block(&both, a1, &k);
     bb_block_init(&k, a1, 1296688800u);
     bb_coinbase(&k, NULL, s2, sizeof(s2), 5000000000ull, 0x22);
     bb_spend(&k, NULL, ta1, 0, 4000000000ull, 0x11);
@@ -277,13 +274,9 @@ Test(ingest_rules, duplicate_coinbase_overwrites_the_older_output)
     bb_block k;
     uint8_t g[32], h1[32], h2[32], cb[32];
     const uint8_t s1[] = {0x01, 0x01};
-    bb_init(&file);
-    bb_regtest_genesis(&file, g);
-    bb_block_init(&k, g, 1296688700u);
-    bb_coinbase(&k, cb, s1, sizeof(s1), 5000000000ull, 0x11);
-    add_block(&file, h1, &k);
+    start_chain(&file, g, h1, cb);
     bb_block_init(&k, h1, 1296688800u);
-    bb_coinbase(&k, NULL, s1, sizeof(s1), 5000000000ull, 0x11); /* the same transaction */
+    bb_coinbase(&k, NULL, s1, sizeof(s1), 5000000000ull, 0x11); /* block 1's coinbase again */
     add_block(&file, h2, &k);
 
     char *tmp = tu_tmpdir();
