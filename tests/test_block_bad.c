@@ -138,6 +138,19 @@ static void write_block_count(const bb_block *b, bb_buf *out, const char *count_
     bb_bytes(out, b->txs.data, b->txs.len);
 }
 
+/* A block of one coinbase (scriptSig of 2 bytes) whose transaction count is written as
+ * `count_hex`. */
+static void coinbase_block_count(bb_buf *out, const char *count_hex)
+{
+    bb_block b;
+    spec_tx t;
+    new_block(&b);
+    spec_coinbase(&t, 2);
+    add_spec(&b, &t);
+    write_block_count(&b, out, count_hex);
+    bb_block_free(&b);
+}
+
 /* ---- decoding and expectations ---- */
 
 static const ct_btc_params *regtest(void)
@@ -244,6 +257,15 @@ static void block_with_tx(bb_buf *out, const spec_tx *t)
     bb_block_free(&b);
 }
 
+/* Expects the block of a coinbase and `t` to be rejected with `reason` at transaction 1. */
+static void expect_tx1_reject(const spec_tx *t, const char *reason)
+{
+    bb_buf blk;
+    block_with_tx(&blk, t);
+    expect_reject(&blk, reason, 1);
+    bb_free(&blk);
+}
+
 /* Loads a real mainnet block (bare, no blk framing) into a buffer that may be edited. */
 static void load_real(bb_buf *out, const char *rel)
 {
@@ -308,16 +330,10 @@ Test(builder, makes_valid_regtest_blocks)
 
 Test(b6_compact, tx_count_fd_0100)
 {
-    bb_block b;
-    spec_tx t;
     bb_buf blk;
-    new_block(&b);
-    spec_coinbase(&t, 2);
-    add_spec(&b, &t);
-    write_block_count(&b, &blk, "fd 01 00");
+    coinbase_block_count(&blk, "fd 01 00");
     expect_reject(&blk, "non-canonical-compact-size", -1);
     bb_free(&blk);
-    bb_block_free(&b);
 }
 
 Test(b6_compact, output_script_length_fd_0000)
@@ -410,16 +426,10 @@ Test(b6_compact, ff_for_a_32_bit_value)
 
 Test(b6_compact, ff_for_one)
 {
-    bb_block b;
-    spec_tx t;
     bb_buf blk;
-    new_block(&b);
-    spec_coinbase(&t, 2);
-    add_spec(&b, &t);
-    write_block_count(&b, &blk, "ff 0100000000000000");
+    coinbase_block_count(&blk, "ff 0100000000000000");
     expect_reject(&blk, "non-canonical-compact-size", -1);
     bb_free(&blk);
-    bb_block_free(&b);
 }
 
 Test(b6_compact, witness_item_length_fd_2000)
@@ -438,62 +448,41 @@ Test(b6_compact, witness_item_length_fd_2000)
 
 Test(b7_counts, compact_size_above_0x02000000)
 {
-    bb_block b;
-    spec_tx t;
     bb_buf blk;
     ct_btc_block d;
-    new_block(&b);
-    spec_coinbase(&t, 2);
-    add_spec(&b, &t);
-    write_block_count(&b, &blk, "fe 01000002"); /* 0x02000001 */
+    coinbase_block_count(&blk, "fe 01000002"); /* 0x02000001 */
     expect_reject(&blk, "compact-size-too-large", -1);
     ct_btc_block_init(&d);
     cr_expect_eq(ct_btc_block_decode(&d, blk.data, blk.len, regtest(), 0, NULL), CT_ECORRUPT);
     cr_expect_eq(arena_peak(&d), 0, "nothing allocated for a rejected count");
     ct_btc_block_release(&d);
     bb_free(&blk);
-    bb_block_free(&b);
 }
 
 Test(b7_counts, tx_count_2_to_the_32)
 {
-    bb_block b;
-    spec_tx t;
     bb_buf blk;
-    new_block(&b);
-    spec_coinbase(&t, 2);
-    add_spec(&b, &t);
-    write_block_count(&b, &blk, "ff 0000000001000000");
+    coinbase_block_count(&blk, "ff 0000000001000000");
     expect_reject(&blk, "compact-size-too-large", -1);
     bb_free(&blk);
-    bb_block_free(&b);
     /* The largest 32-bit count, canonically written. */
-    new_block(&b);
-    add_spec(&b, &t);
-    write_block_count(&b, &blk, "fe ffffffff");
+    coinbase_block_count(&blk, "fe ffffffff");
     expect_reject(&blk, "compact-size-too-large", -1);
     bb_free(&blk);
-    bb_block_free(&b);
 }
 
 Test(b7_counts, tx_count_larger_than_the_bytes_left)
 {
-    bb_block b;
-    spec_tx t;
     bb_buf blk;
     ct_btc_block d;
-    new_block(&b);
-    spec_coinbase(&t, 2);
-    add_spec(&b, &t);
     /* 1,000,000 transactions pass the weight bound (x4 = 4,000,000) but cannot fit. */
-    write_block_count(&b, &blk, "fe 40420f00");
+    coinbase_block_count(&blk, "fe 40420f00");
     expect_reject(&blk, "truncated-data", -1);
     ct_btc_block_init(&d);
     cr_expect_eq(ct_btc_block_decode(&d, blk.data, blk.len, regtest(), 0, NULL), CT_ECORRUPT);
     cr_expect_eq(arena_peak(&d), 0, "nothing allocated for a count that cannot fit");
     ct_btc_block_release(&d);
     bb_free(&blk);
-    bb_block_free(&b);
 }
 
 Test(b7_counts, input_count_larger_than_the_bytes_left)
@@ -589,30 +578,18 @@ Test(b7_counts, witness_counts_larger_than_the_bytes_left)
 
 Test(b8_length, zero_transactions)
 {
-    bb_block b;
-    spec_tx t;
     bb_buf blk;
-    new_block(&b);
-    spec_coinbase(&t, 2);
-    add_spec(&b, &t);
-    write_block_count(&b, &blk, "00");
+    coinbase_block_count(&blk, "00");
     expect_reject(&blk, "bad-blk-length", -1);
     bb_free(&blk);
-    bb_block_free(&b);
 }
 
 Test(b8_length, tx_count_times_4_above_the_weight_limit)
 {
-    bb_block b;
-    spec_tx t;
     bb_buf blk;
-    new_block(&b);
-    spec_coinbase(&t, 2);
-    add_spec(&b, &t);
-    write_block_count(&b, &blk, "fe 41420f00"); /* 1,000,001 */
+    coinbase_block_count(&blk, "fe 41420f00"); /* 1,000,001 */
     expect_reject(&blk, "bad-blk-length", -1);
     bb_free(&blk);
-    bb_block_free(&b);
 }
 
 Test(b8_length, stripped_size_times_4_above_the_weight_limit)
@@ -676,12 +653,9 @@ Test(b8_length, transaction_over_1_mb_stripped)
 {
     /* Core's CheckTransaction: bad-txns-oversize, at the transaction. */
     spec_tx t;
-    bb_buf blk;
     spec_spend(&t, 1, 1, 1);
     t.out[0].script_len = 1000000;
-    block_with_tx(&blk, &t);
-    expect_reject(&blk, "bad-txns-oversize", 1);
-    bb_free(&blk);
+    expect_tx1_reject(&t, "bad-txns-oversize");
 }
 
 /* ---- B9: merkle root ---- */
@@ -789,46 +763,34 @@ Test(b9_merkle, cve_2012_2459_last_pair_repeated)
 Test(b10_dup_inputs, three_inputs)
 {
     spec_tx t;
-    bb_buf blk;
     spec_spend(&t, 1, 3, 1);
     t.in[2] = t.in[0];
-    block_with_tx(&blk, &t);
-    expect_reject(&blk, "bad-txns-inputs-duplicate", 1);
-    bb_free(&blk);
+    expect_tx1_reject(&t, "bad-txns-inputs-duplicate");
 }
 
 Test(b10_dup_inputs, eight_inputs_first_and_last)
 {
     spec_tx t;
-    bb_buf blk;
     spec_spend(&t, 1, 8, 1);
     t.in[7] = t.in[0];
-    block_with_tx(&blk, &t);
-    expect_reject(&blk, "bad-txns-inputs-duplicate", 1);
-    bb_free(&blk);
+    expect_tx1_reject(&t, "bad-txns-inputs-duplicate");
 }
 
 Test(b10_dup_inputs, twenty_inputs)
 {
     spec_tx t;
-    bb_buf blk;
     spec_spend(&t, 1, 20, 1);
     t.in[17] = t.in[5];
-    block_with_tx(&blk, &t);
-    expect_reject(&blk, "bad-txns-inputs-duplicate", 1);
-    bb_free(&blk);
+    expect_tx1_reject(&t, "bad-txns-inputs-duplicate");
 }
 
 /* Nine inputs: the smallest count that goes through the decoder's hash set. */
 Test(b10_dup_inputs, nine_inputs)
 {
     spec_tx t;
-    bb_buf blk;
     spec_spend(&t, 1, 9, 1);
     t.in[4] = t.in[3];
-    block_with_tx(&blk, &t);
-    expect_reject(&blk, "bad-txns-inputs-duplicate", 1);
-    bb_free(&blk);
+    expect_tx1_reject(&t, "bad-txns-inputs-duplicate");
 }
 
 /* 250 inputs that agree in the first 8 bytes of the txid and in vout, so that they all
@@ -851,9 +813,7 @@ Test(b10_dup_inputs, colliding_outpoints)
     bb_free(&blk);
 
     t.in[249] = t.in[100];
-    block_with_tx(&blk, &t);
-    expect_reject(&blk, "bad-txns-inputs-duplicate", 1);
-    bb_free(&blk);
+    expect_tx1_reject(&t, "bad-txns-inputs-duplicate");
 }
 
 /* Same txid with different vouts, and same vout with different txids, are different
@@ -884,16 +844,11 @@ Test(b10_dup_inputs, near_duplicates_accepted)
 Test(b11_values, negative_output)
 {
     spec_tx t;
-    bb_buf blk;
     spec_spend(&t, 1, 1, 2);
     t.out[1].value = UINT64_MAX; /* -1 */
-    block_with_tx(&blk, &t);
-    expect_reject(&blk, "bad-txns-vout-negative", 1);
-    bb_free(&blk);
+    expect_tx1_reject(&t, "bad-txns-vout-negative");
     t.out[1].value = 0x8000000000000000ULL; /* INT64_MIN */
-    block_with_tx(&blk, &t);
-    expect_reject(&blk, "bad-txns-vout-negative", 1);
-    bb_free(&blk);
+    expect_tx1_reject(&t, "bad-txns-vout-negative");
 }
 
 Test(b11_values, negative_coinbase_output)
@@ -914,12 +869,9 @@ Test(b11_values, negative_coinbase_output)
 Test(b11_values, output_above_max_money)
 {
     spec_tx t;
-    bb_buf blk;
     spec_spend(&t, 1, 1, 1);
     t.out[0].value = CT_BTC_MAX_MONEY + 1;
-    block_with_tx(&blk, &t);
-    expect_reject(&blk, "bad-txns-vout-toolarge", 1);
-    bb_free(&blk);
+    expect_tx1_reject(&t, "bad-txns-vout-toolarge");
 }
 
 Test(b11_values, output_of_exactly_max_money_accepted)
@@ -940,27 +892,20 @@ Test(b11_values, output_total_above_max_money)
 {
     /* CVE-2010-5139: each output is in range, the sum is not. */
     spec_tx t;
-    bb_buf blk;
     spec_spend(&t, 1, 1, 2);
     t.out[0].value = CT_BTC_MAX_MONEY;
     t.out[1].value = 1;
-    block_with_tx(&blk, &t);
-    expect_reject(&blk, "bad-txns-txouttotal-toolarge", 1);
-    bb_free(&blk);
+    expect_tx1_reject(&t, "bad-txns-txouttotal-toolarge");
     /* The historical case: two outputs of 92,233,720,368.54277039 BTC each were negative
      * as int64 sums; here each is already above MAX_MONEY. */
     t.out[0].value = 9223372036854277039ULL;
     t.out[1].value = 9223372036854277039ULL;
-    block_with_tx(&blk, &t);
-    expect_reject(&blk, "bad-txns-vout-toolarge", 1);
-    bb_free(&blk);
+    expect_tx1_reject(&t, "bad-txns-vout-toolarge");
     /* Four outputs of MAX_MONEY / 2 + 1: the total goes over at the second. */
     spec_spend(&t, 1, 1, 4);
     for (int i = 0; i < 4; i++)
         t.out[i].value = CT_BTC_MAX_MONEY / 2 + 1;
-    block_with_tx(&blk, &t);
-    expect_reject(&blk, "bad-txns-txouttotal-toolarge", 1);
-    bb_free(&blk);
+    expect_tx1_reject(&t, "bad-txns-txouttotal-toolarge");
 }
 
 /* ---- B12: coinbase rules, null prevouts, empty vin / vout ---- */
@@ -1030,20 +975,15 @@ Test(b12_coinbase, script_length_bounds)
 Test(b12_coinbase, null_prevout_in_a_normal_tx)
 {
     spec_tx t;
-    bb_buf blk;
     spec_spend(&t, 1, 2, 1);
     memset(t.in[1].txid, 0, 32);
     t.in[1].vout = 0xffffffffu;
-    block_with_tx(&blk, &t);
-    expect_reject(&blk, "bad-txns-prevout-null", 1);
-    bb_free(&blk);
+    expect_tx1_reject(&t, "bad-txns-prevout-null");
     /* A null first input does not make a coinbase when there are two inputs. */
     spec_spend(&t, 1, 2, 1);
     memset(t.in[0].txid, 0, 32);
     t.in[0].vout = 0xffffffffu;
-    block_with_tx(&blk, &t);
-    expect_reject(&blk, "bad-txns-prevout-null", 1);
-    bb_free(&blk);
+    expect_tx1_reject(&t, "bad-txns-prevout-null");
 }
 
 /* Where a block has two faults the first met in byte order is reported: here the first
@@ -1106,12 +1046,9 @@ Test(b12_coinbase, empty_vout)
 Test(b13_segwit, flag_with_all_witnesses_empty)
 {
     spec_tx t;
-    bb_buf blk;
     spec_spend(&t, 1, 3, 1);
     t.flag = 1; /* n_wit stays 0 for every input */
-    block_with_tx(&blk, &t);
-    expect_reject(&blk, "superfluous-witness-record", 1);
-    bb_free(&blk);
+    expect_tx1_reject(&t, "superfluous-witness-record");
 }
 
 Test(b13_segwit, one_non_empty_witness_is_enough)
@@ -1143,21 +1080,14 @@ Test(b13_segwit, one_non_empty_witness_is_enough)
 Test(b13_segwit, unknown_flag_bits)
 {
     spec_tx t;
-    bb_buf blk;
     spec_spend(&t, 1, 1, 1);
     t.flag = 2; /* no witness bit: nothing read after the outputs */
-    block_with_tx(&blk, &t);
-    expect_reject(&blk, "unknown-optional-data", 1);
-    bb_free(&blk);
+    expect_tx1_reject(&t, "unknown-optional-data");
     t.flag = 3; /* witness bit plus an unknown one, with a real witness */
     t.in[0].n_wit = 1;
-    block_with_tx(&blk, &t);
-    expect_reject(&blk, "unknown-optional-data", 1);
-    bb_free(&blk);
+    expect_tx1_reject(&t, "unknown-optional-data");
     t.flag = 0x80;
-    block_with_tx(&blk, &t);
-    expect_reject(&blk, "unknown-optional-data", 1);
-    bb_free(&blk);
+    expect_tx1_reject(&t, "unknown-optional-data");
 }
 
 /* Marker, flag 1, then an empty input list again: no input can carry a witness. */
