@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blockbuild.h"
 #include "chaintrail/bitcoin.h"
 #include "hash.h"
 #include "testutil.h"
@@ -59,26 +60,6 @@ static void hash_of(uint8_t out[32], const char *display_hex)
     cr_assert_eq(ct_hash_from_hex(out, display_hex), CT_OK, "bad hex %s", display_hex);
 }
 
-/* Merkle root as Bitcoin builds it: pairs hashed with SHA-256d, an odd last node paired
- * with itself. `h` (n >= 1 entries, room for n + 1) is overwritten. */
-static void merkle(uint8_t root[32], uint8_t (*h)[32], size_t n)
-{
-    while (n > 1) {
-        if (n & 1) {
-            memcpy(h[n], h[n - 1], 32);
-            n++;
-        }
-        for (size_t i = 0; i < n / 2; i++) {
-            uint8_t pair[64];
-            memcpy(pair, h[2 * i], 32);
-            memcpy(pair + 32, h[2 * i + 1], 32);
-            ct_sha256d(h[i], pair, 64);
-        }
-        n /= 2;
-    }
-    memcpy(root, h[0], 32);
-}
-
 /* BIP141 witness commitment: the last coinbase output whose script starts
  * 6a24aa21a9ed must hold SHA-256d(witness merkle root || witness reserved value), where the
  * witness merkle root is built over the wtxids with the coinbase's replaced by zeros and
@@ -102,13 +83,13 @@ static int check_witness_commitment(const ct_btc_block *blk)
     cr_assert_eq(in->witness_len, 33);
     cr_assert_eq(in->witness[0], 32);
 
-    uint8_t(*h)[32] = malloc(((size_t)blk->n_tx + 1) * 32);
+    uint8_t(*h)[32] = malloc((size_t)blk->n_tx * 32);
     cr_assert_not_null(h);
     memset(h[0], 0, 32);
     for (uint32_t i = 1; i < blk->n_tx; i++)
         memcpy(h[i], blk->tx[i].wtxid, 32);
     uint8_t root[32], buf[64], expect[32];
-    merkle(root, h, blk->n_tx);
+    bb_merkle(root, (const uint8_t(*)[32])h, blk->n_tx);
     free(h);
     memcpy(buf, root, 32);
     memcpy(buf + 32, in->witness + 1, 32);

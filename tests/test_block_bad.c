@@ -4,14 +4,15 @@
  * transaction index, and the block hash in the error.
  *
  * Bad blocks are made two ways: by mutating real mainnet blocks where the mutation keeps
- * the header valid (CVE-2012-2459, trailing and missing bytes, a changed nonce), and with a
- * small regtest block builder below (bits 0x207fffff, merkle root of the txids it wrote,
- * nonce ground until ct_btc_check_pow passes for regtest). */
+ * the header valid (CVE-2012-2459, trailing and missing bytes, a changed nonce), and with
+ * the regtest block builder of blockbuild.h (bits 0x207fffff, merkle root of the txids it
+ * wrote, nonce searched until ct_btc_check_pow passes for regtest). */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "blockbuild.h"
 #include "chaintrail/bitcoin.h"
 #include "hash.h"
 #include "testutil.h"
@@ -20,105 +21,50 @@
 #define SAT_PER_BTC   100000000ULL
 #define REGTEST_BITS  0x207fffffu
 #define MAX_SPEC_IN   300
-#define MAX_BLOCK_TXS 64
-
-/* ---- byte writers ---- */
-
-static void put(ct_buf *b, const void *p, size_t n)
-{
-    cr_assert_eq(ct_buf_append(b, p, n), CT_OK);
-}
-
-static void put_u32(ct_buf *b, uint32_t v)
-{
-    uint8_t x[4];
-    ct_put_le32(x, v);
-    put(b, x, 4);
-}
-
-static void put_u64(ct_buf *b, uint64_t v)
-{
-    uint8_t x[8];
-    ct_put_le64(x, v);
-    put(b, x, 8);
-}
-
-/* Canonical CompactSize. */
-static void put_compact(ct_buf *b, uint64_t v)
-{
-    uint8_t x[9];
-    if (v < 0xfd) {
-        x[0] = (uint8_t)v;
-        put(b, x, 1);
-    } else if (v <= 0xffff) {
-        x[0] = 0xfd;
-        x[1] = (uint8_t)v;
-        x[2] = (uint8_t)(v >> 8);
-        put(b, x, 3);
-    } else if (v <= 0xffffffffu) {
-        x[0] = 0xfe;
-        ct_put_le32(x + 1, (uint32_t)v);
-        put(b, x, 5);
-    } else {
-        x[0] = 0xff;
-        ct_put_le64(x + 1, v);
-        put(b, x, 9);
-    }
-}
-
-static void put_fill(ct_buf *b, uint8_t byte, size_t n)
-{
-    cr_assert_eq(ct_buf_reserve(b, n), CT_OK);
-    memset(b->data + b->len, byte, n);
-    b->len += n;
-    b->data[b->len] = 0;
-}
-
-/* Appends hex digits; spaces are ignored so that templates can show the fields. */
-static void put_hex(ct_buf *b, const char *hex)
-{
-    for (const char *s = hex; *s;) {
-        if (*s == ' ') {
-            s++;
-            continue;
-        }
-        uint8_t byte;
-        cr_assert_eq(ct_hex_decode(&byte, s, 1), CT_OK, "bad hex at '%s'", s);
-        put(b, &byte, 1);
-        s += 2;
-    }
-}
+#define MAX_SCRIPT    1000000 /* the longest output script a test asks for */
+#define MAX_SCRIPTSIG 128
 
 /* ---- transactions ---- */
 
-typedef struct spec_in {
-    uint8_t txid[32];
-    uint32_t vout;
-    uint32_t script_len; /* scriptSig: OP_1 then 0xab bytes */
-    uint32_t n_wit;      /* witness items of one byte each (segwit serialization only) */
-} spec_in;
-
-typedef struct spec_out {
-    uint64_t value;
-    uint32_t script_len; /* OP_1 then 0x6a bytes */
-} spec_out;
-
+/* A transaction under test, described by sizes: each scriptSig is OP_1 then 0xab bytes,
+ * each output script OP_1 then 0x6a bytes, witness item k is the one byte k + 1; a test
+ * sets script_len and n_wit, and the scripts and items are taken from the fills below. */
 typedef struct spec_tx {
     int32_t version;
     uint32_t n_in;
-    spec_in in[MAX_SPEC_IN];
+    bb_txin in[MAX_SPEC_IN];
     uint32_t n_out;
-    spec_out out[4];
-    int flag; /* 0: legacy serialization; else marker 00, this flag byte, the witnesses */
+    bb_txout out[4];
+    uint8_t flag; /* 0: legacy serialization; else marker 00, this flag byte, the witnesses */
     uint32_t locktime;
 } spec_tx;
+
+static uint8_t scriptsig_fill[MAX_SCRIPTSIG], script_fill[MAX_SCRIPT];
+static const bb_item wit_fill[] = {
+    {(const uint8_t *)"\x01", 1}, {(const uint8_t *)"\x02", 1}, {(const uint8_t *)"\x03", 1}};
+
+static void spec_init(spec_tx *t)
+{
+    memset(t, 0, sizeof(*t));
+    t->version = 1;
+    for (uint32_t i = 0; i < MAX_SPEC_IN; i++) {
+        t->in[i].script = scriptsig_fill;
+        t->in[i].wit = wit_fill;
+    }
+    for (uint32_t i = 0; i < 4; i++)
+        t->out[i].script = script_fill;
+    if (!script_fill[0]) {
+        scriptsig_fill[0] = script_fill[0] = 0x51;
+        memset(scriptsig_fill + 1, 0xab, sizeof(scriptsig_fill) - 1);
+        memset(script_fill + 1, 0x6a, sizeof(script_fill) - 1);
+    }
+}
 
 /* A coinbase: null prevout, scriptSig of `script_len` bytes starting with OP_1 (BIP34
  * height 1), one output of 50 BTC. */
 static void spec_coinbase(spec_tx *t, uint32_t script_len)
 {
-    memset(t, 0, sizeof(*t));
-    t->version = 1;
+    spec_init(t);
     t->n_in = 1;
     t->in[0].vout = 0xffffffffu;
     t->in[0].script_len = script_len;
@@ -133,8 +79,7 @@ static void spec_spend(spec_tx *t, uint8_t tag, uint32_t n_in, uint32_t n_out)
 {
     cr_assert_leq(n_in, MAX_SPEC_IN);
     cr_assert_leq(n_out, 4);
-    memset(t, 0, sizeof(*t));
-    t->version = 1;
+    spec_init(t);
     t->n_in = n_in;
     for (uint32_t i = 0; i < n_in; i++) {
         t->in[i].txid[0] = tag;
@@ -149,151 +94,61 @@ static void spec_spend(spec_tx *t, uint8_t tag, uint32_t n_in, uint32_t n_out)
     }
 }
 
-/* Writes a transaction to `out`, and its txid (SHA-256d of the serialization without
- * marker, flag and witnesses) to `txid`. */
-static void tx_write(ct_buf *out, uint8_t txid[32], const spec_tx *t)
-{
-    size_t start = out->len, body, body_end;
-    put_u32(out, (uint32_t)t->version);
-    if (t->flag) {
-        uint8_t mf[2] = {0x00, (uint8_t)t->flag};
-        put(out, mf, 2);
-    }
-    body = out->len;
-    put_compact(out, t->n_in);
-    for (uint32_t i = 0; i < t->n_in; i++) {
-        put(out, t->in[i].txid, 32);
-        put_u32(out, t->in[i].vout);
-        put_compact(out, t->in[i].script_len);
-        if (t->in[i].script_len) {
-            put_fill(out, 0x51, 1);
-            put_fill(out, 0xab, t->in[i].script_len - 1);
-        }
-        put_u32(out, 0xffffffffu);
-    }
-    put_compact(out, t->n_out);
-    for (uint32_t i = 0; i < t->n_out; i++) {
-        put_u64(out, t->out[i].value);
-        put_compact(out, t->out[i].script_len);
-        if (t->out[i].script_len) {
-            put_fill(out, 0x51, 1);
-            put_fill(out, 0x6a, t->out[i].script_len - 1);
-        }
-    }
-    body_end = out->len;
-    if (t->flag)
-        for (uint32_t i = 0; i < t->n_in; i++) {
-            put_compact(out, t->in[i].n_wit);
-            for (uint32_t k = 0; k < t->in[i].n_wit; k++) {
-                uint8_t item[2] = {1, (uint8_t)(k + 1)};
-                put(out, item, 2);
-            }
-        }
-    put_u32(out, t->locktime);
-
-    ct_sha256_ctx h;
-    ct_sha256_init(&h);
-    ct_sha256_update(&h, out->data + start, 4);
-    ct_sha256_update(&h, out->data + body, body_end - body);
-    ct_sha256_update(&h, out->data + out->len - 4, 4);
-    ct_sha256d_final(&h, txid);
-}
-
 /* ---- blocks ---- */
 
-typedef struct builder {
-    ct_buf txs; /* the transactions, back to back */
-    uint8_t txid[MAX_BLOCK_TXS][32];
-    size_t n;
-    int32_t version;
-    uint32_t bits;
-    uint32_t time;
-    uint8_t prev[32];
-} builder;
-
-static void bb_init(builder *b)
+/* An empty block on the regtest genesis, at its time. */
+static void new_block(bb_block *b)
 {
-    memset(b, 0, sizeof(*b));
-    ct_buf_init(&b->txs, 16u << 20);
-    b->version = 1;
-    b->bits = REGTEST_BITS;
-    b->time = 1296688602; /* regtest genesis */
-    memcpy(b->prev, ct_btc_params_get("regtest")->genesis, 32);
+    bb_block_init(b, ct_btc_params_get("regtest")->genesis, 1296688602);
 }
 
-static void bb_release(builder *b)
+static void add_spec(bb_block *b, const spec_tx *t)
 {
-    ct_buf_release(&b->txs);
-}
-
-static void bb_add(builder *b, const spec_tx *t)
-{
-    cr_assert_lt(b->n, MAX_BLOCK_TXS);
-    tx_write(&b->txs, b->txid[b->n++], t);
+    for (uint32_t i = 0; i < t->n_in; i++) {
+        cr_assert_leq(t->in[i].script_len, MAX_SCRIPTSIG);
+        cr_assert_leq(t->in[i].n_wit, sizeof(wit_fill) / sizeof(wit_fill[0]));
+    }
+    for (uint32_t i = 0; i < t->n_out; i++)
+        cr_assert_leq(t->out[i].script_len, MAX_SCRIPT);
+    bb_block_add(b,
+                 &(bb_txspec){t->version, t->flag, t->in, t->n_in, t->out, t->n_out, t->locktime});
 }
 
 /* Adds a hand-written legacy transaction; its txid is the SHA-256d of all its bytes. */
-static void bb_add_hex(builder *b, const char *hex)
+static void add_hex(bb_block *b, const char *hex)
 {
-    cr_assert_lt(b->n, MAX_BLOCK_TXS);
     size_t start = b->txs.len;
-    put_hex(&b->txs, hex);
-    ct_sha256d(b->txid[b->n++], b->txs.data + start, b->txs.len - start);
+    bb_hex(&b->txs, hex);
+    ct_sha256d(bb_block_next(b), b->txs.data + start, b->txs.len - start);
 }
 
-/* Bitcoin's merkle root; `h` (n >= 1 entries, room for n + 1) is overwritten. */
-static void merkle(uint8_t root[32], uint8_t (*h)[32], size_t n)
+/* The block's bytes in a new buffer. */
+static void write_block(const bb_block *b, bb_buf *out)
 {
-    while (n > 1) {
-        if (n & 1) {
-            memcpy(h[n], h[n - 1], 32);
-            n++;
-        }
-        for (size_t i = 0; i < n / 2; i++) {
-            uint8_t pair[64];
-            memcpy(pair, h[2 * i], 32);
-            memcpy(pair + 32, h[2 * i + 1], 32);
-            ct_sha256d(h[i], pair, 64);
-        }
-        n /= 2;
-    }
-    memcpy(root, h[0], 32);
+    bb_init(out);
+    bb_block_write(out, NULL, b);
 }
 
-/* Writes the header (merkle root of the transactions added), grinding the nonce until the
- * regtest proof of work passes (pow = true) or fails (pow = false); then the transaction
- * count (canonical, or `count_hex` when given) and the transactions. */
-static void bb_block_ex(builder *b, ct_buf *out, const char *count_hex, bool pow)
+/* The same with the transaction count written as `count_hex` instead. */
+static void write_block_count(const bb_block *b, bb_buf *out, const char *count_hex)
 {
-    const ct_btc_params *regtest = ct_btc_params_get("regtest");
-    uint8_t hashes[MAX_BLOCK_TXS + 1][32], root[32] = {0}, hdr[80], hash[32];
-    memcpy(hashes, b->txid, sizeof(b->txid));
-    if (b->n)
-        merkle(root, hashes, b->n);
-    ct_put_le32(hdr, (uint32_t)b->version);
-    memcpy(hdr + 4, b->prev, 32);
-    memcpy(hdr + 36, root, 32);
-    ct_put_le32(hdr + 68, b->time);
-    ct_put_le32(hdr + 72, b->bits);
-    for (uint32_t nonce = 0;; nonce++) {
-        cr_assert_lt(nonce, 1000, "no nonce found");
-        ct_put_le32(hdr + 76, nonce);
-        ct_sha256d(hash, hdr, 80);
-        if ((ct_btc_check_pow(hash, b->bits, regtest, NULL) == CT_OK) == pow)
-            break;
-    }
-    ct_buf_init(out, 16u << 20);
-    put(out, hdr, 80);
-    if (count_hex)
-        put_hex(out, count_hex);
-    else
-        put_compact(out, b->n);
-    put(out, b->txs.data, b->txs.len);
+    bb_init(out);
+    bb_block_header(out, NULL, b);
+    bb_hex(out, count_hex);
+    bb_bytes(out, b->txs.data, b->txs.len);
 }
 
-static void bb_block(builder *b, ct_buf *out)
+/* A block of one coinbase (scriptSig of 2 bytes) whose transaction count is written as
+ * `count_hex`. */
+static void coinbase_block_count(bb_buf *out, const char *count_hex)
 {
-    bb_block_ex(b, out, NULL, true);
+    bb_block b;
+    spec_tx t;
+    new_block(&b);
+    spec_coinbase(&t, 2);
+    add_spec(&b, &t);
+    write_block_count(&b, out, count_hex);
+    bb_block_free(&b);
 }
 
 /* ---- decoding and expectations ---- */
@@ -340,13 +195,13 @@ static void expect_reject_on(const uint8_t *data, size_t len, const ct_btc_param
     ct_btc_block_release(&blk);
 }
 
-static void expect_reject(const ct_buf *b, const char *reason, int64_t tx_index)
+static void expect_reject(const bb_buf *b, const char *reason, int64_t tx_index)
 {
     expect_reject_on(b->data, b->len, regtest(), 0, reason, tx_index);
 }
 
 /* Decodes a regtest block that must be accepted; the caller releases blk. */
-static void expect_accept(ct_btc_block *blk, const ct_buf *b)
+static void expect_accept(ct_btc_block *blk, const bb_buf *b)
 {
     ct_error err;
     ct_btc_block_init(blk);
@@ -358,11 +213,11 @@ static void expect_accept(ct_btc_block *blk, const ct_buf *b)
 
 static void expect_tx_reject(const char *hex, const char *reason)
 {
-    ct_buf b;
+    bb_buf b;
     ct_btc_block blk;
     ct_error err;
-    ct_buf_init(&b, 1u << 20);
-    put_hex(&b, hex);
+    bb_init(&b);
+    bb_hex(&b, hex);
     ct_btc_block_init(&blk);
     ct_error_clear(&err);
     int rc = ct_btc_tx_decode(&blk, b.data, b.len, 0, &err);
@@ -370,49 +225,58 @@ static void expect_tx_reject(const char *hex, const char *reason)
     cr_expect_str_eq(err.reason, reason, "detail: %s", err.detail);
     cr_expect_eq(err.tx_index, 0);
     ct_btc_block_release(&blk);
-    ct_buf_release(&b);
+    bb_free(&b);
 }
 
 /* A block of one coinbase and then `hex` as transaction 1. The coinbase's output script is
  * `pad` bytes long, so that short transactions still pass the "at least 60 bytes per
  * transaction" bound. */
-static void block_with_tx_hex(ct_buf *out, const char *hex, uint32_t pad)
+static void block_with_tx_hex(bb_buf *out, const char *hex, uint32_t pad)
 {
-    builder b;
+    bb_block b;
     spec_tx cb;
-    bb_init(&b);
+    new_block(&b);
     spec_coinbase(&cb, 2);
     cb.out[0].script_len = pad;
-    bb_add(&b, &cb);
-    bb_add_hex(&b, hex);
-    bb_block(&b, out);
-    bb_release(&b);
+    add_spec(&b, &cb);
+    add_hex(&b, hex);
+    write_block(&b, out);
+    bb_block_free(&b);
 }
 
 /* A block of one coinbase and then `t` as transaction 1. */
-static void block_with_tx(ct_buf *out, const spec_tx *t)
+static void block_with_tx(bb_buf *out, const spec_tx *t)
 {
-    builder b;
+    bb_block b;
     spec_tx cb;
-    bb_init(&b);
+    new_block(&b);
     spec_coinbase(&cb, 2);
-    bb_add(&b, &cb);
-    bb_add(&b, t);
-    bb_block(&b, out);
-    bb_release(&b);
+    add_spec(&b, &cb);
+    add_spec(&b, t);
+    write_block(&b, out);
+    bb_block_free(&b);
+}
+
+/* Expects the block of a coinbase and `t` to be rejected with `reason` at transaction 1. */
+static void expect_tx1_reject(const spec_tx *t, const char *reason)
+{
+    bb_buf blk;
+    block_with_tx(&blk, t);
+    expect_reject(&blk, reason, 1);
+    bb_free(&blk);
 }
 
 /* Loads a real mainnet block (bare, no blk framing) into a buffer that may be edited. */
-static void load_real(ct_buf *out, const char *rel)
+static void load_real(bb_buf *out, const char *rel)
 {
     size_t len;
     uint8_t *data = tu_read_fixture(rel, &len);
-    ct_buf_init(out, 16u << 20);
-    put(out, data, len);
+    bb_init(out);
+    bb_bytes(out, data, len);
     free(data);
 }
 
-static bool contains(const ct_buf *b, const uint8_t *needle, size_t n)
+static bool contains(const bb_buf *b, const uint8_t *needle, size_t n)
 {
     for (size_t i = 0; i + n <= b->len; i++)
         if (memcmp(b->data + i, needle, n) == 0)
@@ -434,20 +298,20 @@ static size_t arena_peak(const ct_btc_block *blk)
 
 Test(builder, makes_valid_regtest_blocks)
 {
-    builder b;
+    bb_block b;
     spec_tx t;
-    ct_buf blk_bytes;
+    bb_buf blk_bytes;
     ct_btc_block blk;
-    bb_init(&b);
+    new_block(&b);
     spec_coinbase(&t, 2);
-    bb_add(&b, &t);
+    add_spec(&b, &t);
     spec_spend(&t, 1, 2, 2);
-    bb_add(&b, &t);
+    add_spec(&b, &t);
     spec_spend(&t, 2, 1, 1);
     t.flag = 1;
     t.in[0].n_wit = 2;
-    bb_add(&b, &t);
-    bb_block(&b, &blk_bytes);
+    add_spec(&b, &t);
+    write_block(&b, &blk_bytes);
     expect_accept(&blk, &blk_bytes);
     cr_expect_eq(blk.n_tx, 3);
     for (uint32_t i = 0; i < 3; i++)
@@ -458,53 +322,47 @@ Test(builder, makes_valid_regtest_blocks)
     cr_expect_eq(ct_btc_block_decode(&blk, blk_bytes.data, blk_bytes.len, mainnet(), 0, NULL),
                  CT_ECORRUPT);
     ct_btc_block_release(&blk);
-    ct_buf_release(&blk_bytes);
-    bb_release(&b);
+    bb_free(&blk_bytes);
+    bb_block_free(&b);
 }
 
 /* ---- B6: non-canonical CompactSize ---- */
 
 Test(b6_compact, tx_count_fd_0100)
 {
-    builder b;
-    spec_tx t;
-    ct_buf blk;
-    bb_init(&b);
-    spec_coinbase(&t, 2);
-    bb_add(&b, &t);
-    bb_block_ex(&b, &blk, "fd 01 00", true);
+    bb_buf blk;
+    coinbase_block_count(&blk, "fd 01 00");
     expect_reject(&blk, "non-canonical-compact-size", -1);
-    ct_buf_release(&blk);
-    bb_release(&b);
+    bb_free(&blk);
 }
 
 Test(b6_compact, output_script_length_fd_0000)
 {
     /* An empty output script written as FD 00 00, in the coinbase. */
-    builder b;
-    ct_buf blk;
-    bb_init(&b);
-    bb_add_hex(&b, "01000000 01 " /* one input */
-                   "0000000000000000000000000000000000000000000000000000000000000000 ffffffff "
-                   "02 5101 ffffffff 01 00f2052a01000000 fd0000 00000000");
-    bb_block(&b, &blk);
+    bb_block b;
+    bb_buf blk;
+    new_block(&b);
+    add_hex(&b, "01000000 01 " /* one input */
+                "0000000000000000000000000000000000000000000000000000000000000000 ffffffff "
+                "02 5101 ffffffff 01 00f2052a01000000 fd0000 00000000");
+    write_block(&b, &blk);
     expect_reject(&blk, "non-canonical-compact-size", 0);
-    ct_buf_release(&blk);
-    bb_release(&b);
+    bb_free(&blk);
+    bb_block_free(&b);
 }
 
 Test(b6_compact, input_count_fd_0100_in_tx_1)
 {
-    ct_buf blk;
+    bb_buf blk;
     block_with_tx_hex(&blk, "01000000 fd0100 " HEX_INPUT_A " 01 " HEX_OUTPUT " 00000000", 1);
     expect_reject(&blk, "non-canonical-compact-size", 1);
-    ct_buf_release(&blk);
+    bb_free(&blk);
 }
 
 Test(b6_compact, fd_below_253_rejected_fd_253_accepted)
 {
     /* 252 (0xfc) must be one byte; 253 is the first value written FD fd 00. */
-    ct_buf bad, good;
+    bb_buf bad, good;
     char hex[1200];
     int n = snprintf(hex, sizeof(hex), "01000000 01 %s 01 e803000000000000 fdfc00 ", HEX_INPUT_A);
     for (int i = 0; i < 252; i++)
@@ -522,19 +380,19 @@ Test(b6_compact, fd_below_253_rejected_fd_253_accepted)
     expect_accept(&blk, &good);
     cr_expect_eq(blk.tx[1].out[0].script_len, 253);
     ct_btc_block_release(&blk);
-    ct_buf_release(&bad);
-    ct_buf_release(&good);
+    bb_free(&bad);
+    bb_free(&good);
 }
 
 Test(b6_compact, fe_for_a_16_bit_value)
 {
     /* 65,535 written FE ff ff 00 00: must have been FD ff ff. */
-    ct_buf blk;
+    bb_buf blk;
     block_with_tx_hex(
         &blk, "01000000 01 " HEX_TXID_A " 00000000 feffff0000 ffffffff 01 " HEX_OUTPUT " 00000000",
         1);
     expect_reject(&blk, "non-canonical-compact-size", 1);
-    ct_buf_release(&blk);
+    bb_free(&blk);
 }
 
 /* bad-inputs.md cites "FE 00 00 01 00" as non-canonical, but it is 0x00010000 = 65,536,
@@ -542,7 +400,7 @@ Test(b6_compact, fe_for_a_16_bit_value)
 Test(b6_compact, fe_00000100_is_canonical)
 {
     spec_tx t;
-    ct_buf bytes;
+    bb_buf bytes;
     ct_btc_block blk;
     spec_spend(&t, 7, 1, 1);
     t.out[0].script_len = 65536;
@@ -552,112 +410,85 @@ Test(b6_compact, fe_00000100_is_canonical)
     expect_accept(&blk, &bytes);
     cr_expect_eq(blk.tx[1].out[0].script_len, 65536);
     ct_btc_block_release(&blk);
-    ct_buf_release(&bytes);
+    bb_free(&bytes);
 }
 
 Test(b6_compact, ff_for_a_32_bit_value)
 {
-    ct_buf blk;
+    bb_buf blk;
     block_with_tx_hex(&blk,
                       "01000000 01 " HEX_TXID_A
                       " 00000000 ffffffffff00000000 ffffffff 01 " HEX_OUTPUT " 00000000",
                       1);
     expect_reject(&blk, "non-canonical-compact-size", 1);
-    ct_buf_release(&blk);
+    bb_free(&blk);
 }
 
 Test(b6_compact, ff_for_one)
 {
-    builder b;
-    spec_tx t;
-    ct_buf blk;
-    bb_init(&b);
-    spec_coinbase(&t, 2);
-    bb_add(&b, &t);
-    bb_block_ex(&b, &blk, "ff 0100000000000000", true);
+    bb_buf blk;
+    coinbase_block_count(&blk, "ff 0100000000000000");
     expect_reject(&blk, "non-canonical-compact-size", -1);
-    ct_buf_release(&blk);
-    bb_release(&b);
+    bb_free(&blk);
 }
 
 Test(b6_compact, witness_item_length_fd_2000)
 {
     /* A segwit spend whose one witness item (32 bytes) has its length written FD 20 00. */
-    ct_buf blk;
+    bb_buf blk;
     block_with_tx_hex(&blk,
                       "01000000 0001 01 " HEX_INPUT_A " 01 " HEX_OUTPUT " 01 fd2000 "
                       "2222222222222222222222222222222222222222222222222222222222222222 00000000",
                       1);
     expect_reject(&blk, "non-canonical-compact-size", 1);
-    ct_buf_release(&blk);
+    bb_free(&blk);
 }
 
 /* ---- B7: oversized CompactSize and counts larger than the data ---- */
 
 Test(b7_counts, compact_size_above_0x02000000)
 {
-    builder b;
-    spec_tx t;
-    ct_buf blk;
+    bb_buf blk;
     ct_btc_block d;
-    bb_init(&b);
-    spec_coinbase(&t, 2);
-    bb_add(&b, &t);
-    bb_block_ex(&b, &blk, "fe 01000002", true); /* 0x02000001 */
+    coinbase_block_count(&blk, "fe 01000002"); /* 0x02000001 */
     expect_reject(&blk, "compact-size-too-large", -1);
     ct_btc_block_init(&d);
     cr_expect_eq(ct_btc_block_decode(&d, blk.data, blk.len, regtest(), 0, NULL), CT_ECORRUPT);
     cr_expect_eq(arena_peak(&d), 0, "nothing allocated for a rejected count");
     ct_btc_block_release(&d);
-    ct_buf_release(&blk);
-    bb_release(&b);
+    bb_free(&blk);
 }
 
 Test(b7_counts, tx_count_2_to_the_32)
 {
-    builder b;
-    spec_tx t;
-    ct_buf blk;
-    bb_init(&b);
-    spec_coinbase(&t, 2);
-    bb_add(&b, &t);
-    bb_block_ex(&b, &blk, "ff 0000000001000000", true);
+    bb_buf blk;
+    coinbase_block_count(&blk, "ff 0000000001000000");
     expect_reject(&blk, "compact-size-too-large", -1);
-    ct_buf_release(&blk);
-    bb_release(&b);
+    bb_free(&blk);
     /* The largest 32-bit count, canonically written. */
-    bb_init(&b);
-    bb_add(&b, &t);
-    bb_block_ex(&b, &blk, "fe ffffffff", true);
+    coinbase_block_count(&blk, "fe ffffffff");
     expect_reject(&blk, "compact-size-too-large", -1);
-    ct_buf_release(&blk);
-    bb_release(&b);
+    bb_free(&blk);
 }
 
 Test(b7_counts, tx_count_larger_than_the_bytes_left)
 {
-    builder b;
-    spec_tx t;
-    ct_buf blk;
+    bb_buf blk;
     ct_btc_block d;
-    bb_init(&b);
-    spec_coinbase(&t, 2);
-    bb_add(&b, &t);
     /* 1,000,000 transactions pass the weight bound (x4 = 4,000,000) but cannot fit. */
-    bb_block_ex(&b, &blk, "fe 40420f00", true);
+    coinbase_block_count(&blk, "fe 40420f00");
     expect_reject(&blk, "truncated-data", -1);
     ct_btc_block_init(&d);
     cr_expect_eq(ct_btc_block_decode(&d, blk.data, blk.len, regtest(), 0, NULL), CT_ECORRUPT);
     cr_expect_eq(arena_peak(&d), 0, "nothing allocated for a count that cannot fit");
     ct_btc_block_release(&d);
-    ct_buf_release(&blk);
-    bb_release(&b);
+    bb_free(&blk);
 }
 
 Test(b7_counts, input_count_larger_than_the_bytes_left)
 {
     /* Transaction 1 claims 0x02000000 inputs (the largest CompactSize allowed). */
-    ct_buf blk;
+    bb_buf blk;
     ct_btc_block d;
     block_with_tx_hex(&blk, "01000000 fe00000002 " HEX_INPUT_A " 01 " HEX_OUTPUT " 00000000", 1);
     expect_reject(&blk, "truncated-data", 1);
@@ -666,180 +497,165 @@ Test(b7_counts, input_count_larger_than_the_bytes_left)
     /* One 64 KiB arena chunk for the transaction array, not 2^25 inputs of 48 bytes. */
     cr_expect_leq(arena_peak(&d), 65536, "peak %zu", arena_peak(&d));
     ct_btc_block_release(&d);
-    ct_buf_release(&blk);
+    bb_free(&blk);
 }
 
 /* The same claim followed by 2,000 real inputs: the count is refused before any input is
  * read, so nothing beyond the first arena chunk is allocated. */
 Test(b7_counts, input_count_refused_before_reading_inputs)
 {
-    builder b;
+    bb_block b;
     spec_tx t;
-    ct_buf blk;
+    bb_buf blk;
     ct_btc_block d;
-    bb_init(&b);
+    new_block(&b);
     spec_coinbase(&t, 2);
-    bb_add(&b, &t);
-    put_hex(&b.txs, "01000000 fe00000002");
+    add_spec(&b, &t);
+    bb_hex(&b.txs, "01000000 fe00000002");
     for (int i = 0; i < 2000; i++)
-        put_hex(&b.txs, HEX_INPUT_A);
-    b.n++; /* its txid does not matter: the block fails before the merkle root */
-    bb_block(&b, &blk);
+        bb_hex(&b.txs, HEX_INPUT_A);
+    bb_block_next(&b); /* its txid does not matter: the block fails before the merkle root */
+    write_block(&b, &blk);
     expect_reject(&blk, "truncated-data", 1);
     ct_btc_block_init(&d);
     cr_expect_eq(ct_btc_block_decode(&d, blk.data, blk.len, regtest(), 0, NULL), CT_ECORRUPT);
     cr_expect_leq(arena_peak(&d), 65536, "peak %zu", arena_peak(&d));
     ct_btc_block_release(&d);
-    ct_buf_release(&blk);
-    bb_release(&b);
+    bb_free(&blk);
+    bb_block_free(&b);
 }
 
 /* A count that the bytes could hold (65,000 x 60 bytes < 3.9 MB) is not allocated up front:
  * the transaction array grows with the transactions parsed, and the first is broken. */
 Test(b7_counts, plausible_tx_count_allocated_as_parsed)
 {
-    builder b;
-    ct_buf blk;
+    bb_block b;
+    bb_buf blk;
     ct_btc_block d;
-    bb_init(&b);
-    bb_add_hex(&b, "01000000 01 "
-                   "0000000000000000000000000000000000000000000000000000000000000000 ffffffff "
-                   "fd0200 5101 ffffffff 01 00f2052a01000000 01 51 00000000");
-    put_fill(&b.txs, 0, 3900000);
-    bb_block_ex(&b, &blk, "fde8fd", true);
+    new_block(&b);
+    add_hex(&b, "01000000 01 "
+                "0000000000000000000000000000000000000000000000000000000000000000 ffffffff "
+                "fd0200 5101 ffffffff 01 00f2052a01000000 01 51 00000000");
+    bb_fill(&b.txs, 0, 3900000);
+    write_block_count(&b, &blk, "fde8fd");
     expect_reject(&blk, "non-canonical-compact-size", 0);
     ct_btc_block_init(&d);
     cr_expect_eq(ct_btc_block_decode(&d, blk.data, blk.len, regtest(), 0, NULL), CT_ECORRUPT);
     cr_expect_leq(arena_peak(&d), 1u << 20, "peak %zu", arena_peak(&d));
     ct_btc_block_release(&d);
-    ct_buf_release(&blk);
-    bb_release(&b);
+    bb_free(&blk);
+    bb_block_free(&b);
 }
 
 Test(b7_counts, output_count_and_script_length_larger_than_the_bytes_left)
 {
-    ct_buf blk;
+    bb_buf blk;
     block_with_tx_hex(&blk, "01000000 01 " HEX_INPUT_A " fe00000002 " HEX_OUTPUT " 00000000", 1);
     expect_reject(&blk, "truncated-data", 1);
-    ct_buf_release(&blk);
+    bb_free(&blk);
     block_with_tx_hex(&blk,
                       "01000000 01 " HEX_INPUT_A " 01 e803000000000000 fe00000002 51 00000000", 1);
     expect_reject(&blk, "truncated-data", 1);
-    ct_buf_release(&blk);
+    bb_free(&blk);
 }
 
 Test(b7_counts, witness_counts_larger_than_the_bytes_left)
 {
-    ct_buf blk;
+    bb_buf blk;
     /* Item count 0x01000000. */
     block_with_tx_hex(
         &blk, "01000000 0001 01 " HEX_INPUT_A " 01 " HEX_OUTPUT " fe00000001 0101 00000000", 1);
     expect_reject(&blk, "truncated-data", 1);
-    ct_buf_release(&blk);
+    bb_free(&blk);
     /* Item length 0x01000000. */
     block_with_tx_hex(
         &blk, "01000000 0001 01 " HEX_INPUT_A " 01 " HEX_OUTPUT " 01 fe00000001 01 00000000", 1);
     expect_reject(&blk, "truncated-data", 1);
-    ct_buf_release(&blk);
+    bb_free(&blk);
 }
 
 /* ---- B8: bad-blk-length ---- */
 
 Test(b8_length, zero_transactions)
 {
-    builder b;
-    spec_tx t;
-    ct_buf blk;
-    bb_init(&b);
-    spec_coinbase(&t, 2);
-    bb_add(&b, &t);
-    bb_block_ex(&b, &blk, "00", true);
+    bb_buf blk;
+    coinbase_block_count(&blk, "00");
     expect_reject(&blk, "bad-blk-length", -1);
-    ct_buf_release(&blk);
-    bb_release(&b);
+    bb_free(&blk);
 }
 
 Test(b8_length, tx_count_times_4_above_the_weight_limit)
 {
-    builder b;
-    spec_tx t;
-    ct_buf blk;
-    bb_init(&b);
-    spec_coinbase(&t, 2);
-    bb_add(&b, &t);
-    bb_block_ex(&b, &blk, "fe 41420f00", true); /* 1,000,001 */
+    bb_buf blk;
+    coinbase_block_count(&blk, "fe 41420f00"); /* 1,000,001 */
     expect_reject(&blk, "bad-blk-length", -1);
-    ct_buf_release(&blk);
-    bb_release(&b);
+    bb_free(&blk);
 }
 
 Test(b8_length, stripped_size_times_4_above_the_weight_limit)
 {
     /* Two transactions of ~600 kB each: each is fine alone, the block is not. */
-    builder b;
+    bb_block b;
     spec_tx t;
-    ct_buf blk;
-    bb_init(&b);
+    bb_buf blk;
+    new_block(&b);
     spec_coinbase(&t, 2);
-    bb_add(&b, &t);
+    add_spec(&b, &t);
     spec_spend(&t, 1, 1, 1);
     t.out[0].script_len = 600000;
-    bb_add(&b, &t);
+    add_spec(&b, &t);
     spec_spend(&t, 2, 1, 1);
     t.out[0].script_len = 600000;
-    bb_add(&b, &t);
-    bb_block(&b, &blk);
+    add_spec(&b, &t);
+    write_block(&b, &blk);
     expect_reject(&blk, "bad-blk-length", -1);
-    ct_buf_release(&blk);
-    bb_release(&b);
+    bb_free(&blk);
+    bb_block_free(&b);
 }
 
 Test(b8_length, witness_does_not_count_in_the_stripped_size)
 {
     /* 1.2 MB of witness: stripped size stays small, the block is accepted. */
-    builder b;
+    bb_block b;
     spec_tx t;
-    ct_buf bytes;
+    bb_buf bytes;
     ct_btc_block blk;
-    bb_init(&b);
+    new_block(&b);
     spec_coinbase(&t, 2);
-    bb_add(&b, &t);
+    add_spec(&b, &t);
     {
         /* Transaction 1 by hand: marker and flag, one input, one output, one witness item
          * of 1,200,000 bytes (length FE 80 4f 12 00). */
         size_t start = b.txs.len;
-        put_hex(&b.txs, "01000000 0001 01 " HEX_INPUT_A " 01 " HEX_OUTPUT " 01 fe804f1200");
-        put_fill(&b.txs, 0x33, 1200000);
-        put_hex(&b.txs, "00000000");
+        bb_hex(&b.txs, "01000000 0001 01 " HEX_INPUT_A " 01 " HEX_OUTPUT " 01 fe804f1200");
+        bb_fill(&b.txs, 0x33, 1200000);
+        bb_hex(&b.txs, "00000000");
         /* txid: version, body, locktime. */
         ct_sha256_ctx h;
         ct_sha256_init(&h);
         ct_sha256_update(&h, b.txs.data + start, 4);
         ct_sha256_update(&h, b.txs.data + start + 6, 1 + 41 + 1 + 10);
         ct_sha256_update(&h, b.txs.data + b.txs.len - 4, 4);
-        ct_sha256d_final(&h, b.txid[b.n++]);
+        ct_sha256d_final(&h, bb_block_next(&b));
     }
-    bb_block(&b, &bytes);
+    write_block(&b, &bytes);
     expect_accept(&blk, &bytes);
     cr_expect_eq(blk.size, bytes.len);
     cr_expect_eq(blk.tx[1].stripped_size, 4 + 1 + 41 + 1 + 10 + 4);
     cr_expect_eq(blk.tx[1].size, blk.tx[1].stripped_size + 2 + 1 + 5 + 1200000);
     cr_expect_eq(blk.weight, blk.stripped_size * 3 + blk.size);
     ct_btc_block_release(&blk);
-    ct_buf_release(&bytes);
-    bb_release(&b);
+    bb_free(&bytes);
+    bb_block_free(&b);
 }
 
 Test(b8_length, transaction_over_1_mb_stripped)
 {
     /* Core's CheckTransaction: bad-txns-oversize, at the transaction. */
     spec_tx t;
-    ct_buf blk;
     spec_spend(&t, 1, 1, 1);
     t.out[0].script_len = 1000000;
-    block_with_tx(&blk, &t);
-    expect_reject(&blk, "bad-txns-oversize", 1);
-    ct_buf_release(&blk);
+    expect_tx1_reject(&t, "bad-txns-oversize");
 }
 
 /* ---- B9: merkle root ---- */
@@ -847,26 +663,26 @@ Test(b8_length, transaction_over_1_mb_stripped)
 Test(b9_merkle, mismatch_in_a_real_block)
 {
     /* The last byte of block 300025 is the locktime of its last transaction. */
-    ct_buf blk;
+    bb_buf blk;
     load_real(&blk, "btc/raw_blocks/bcoin/block300025.raw");
     blk.data[blk.len - 1] ^= 0x01;
     expect_reject_on(blk.data, blk.len, mainnet(), 0, "bad-txnmrklroot", -1);
-    ct_buf_release(&blk);
+    bb_free(&blk);
 }
 
 Test(b9_merkle, transactions_out_of_order)
 {
-    builder b;
+    bb_block b;
     spec_tx t;
-    ct_buf blk;
-    bb_init(&b);
+    bb_buf blk;
+    new_block(&b);
     spec_coinbase(&t, 2);
-    bb_add(&b, &t);
+    add_spec(&b, &t);
     spec_spend(&t, 1, 1, 1);
-    bb_add(&b, &t);
+    add_spec(&b, &t);
     spec_spend(&t, 2, 1, 1);
-    bb_add(&b, &t);
-    bb_block(&b, &blk);
+    add_spec(&b, &t);
+    write_block(&b, &blk);
     /* Swap transactions 1 and 2 (same size) behind the header's back. */
     ct_btc_block d;
     expect_accept(&d, &blk);
@@ -879,15 +695,15 @@ Test(b9_merkle, transactions_out_of_order)
     free(tmp);
     ct_btc_block_release(&d);
     expect_reject(&blk, "bad-txnmrklroot", -1);
-    ct_buf_release(&blk);
-    bb_release(&b);
+    bb_free(&blk);
+    bb_block_free(&b);
 }
 
 /* CVE-2012-2459: with an odd count, repeating the last transaction keeps the merkle root.
  * Block 300025 has 461 transactions; the mutated twin has 462 and the same header. */
 Test(b9_merkle, cve_2012_2459_last_tx_repeated)
 {
-    ct_buf real, mutated;
+    bb_buf real, mutated;
     ct_btc_block blk;
     ct_error err;
     load_real(&real, "btc/raw_blocks/bcoin/block300025.raw");
@@ -896,11 +712,11 @@ Test(b9_merkle, cve_2012_2459_last_tx_repeated)
     cr_assert_eq(blk.n_tx, 461);
     cr_assert_eq(memcmp(real.data + 80, "\xfd\xcd\x01", 3), 0);
     const ct_btc_tx *last = &blk.tx[460];
-    ct_buf_init(&mutated, 16u << 20);
-    put(&mutated, real.data, 80);
-    put_hex(&mutated, "fd ce01");
-    put(&mutated, real.data + 83, real.len - 83);
-    put(&mutated, last->raw, last->size);
+    bb_init(&mutated);
+    bb_bytes(&mutated, real.data, 80);
+    bb_hex(&mutated, "fd ce01");
+    bb_bytes(&mutated, real.data + 83, real.len - 83);
+    bb_bytes(&mutated, last->raw, last->size);
     expect_reject_on(mutated.data, mutated.len, mainnet(), 0, "bad-txns-duplicate", -1);
 
     /* B9: the hash is not to be blacklisted; its valid twin still decodes, same hash. */
@@ -913,8 +729,8 @@ Test(b9_merkle, cve_2012_2459_last_tx_repeated)
     cr_expect_str_eq(hex, err.block_hash);
     cr_expect_str_eq(hex, "0000000000000000821c4e0acc40f88bedbce3b73ba2358b5ade58a9022cc78c");
     ct_btc_block_release(&blk);
-    ct_buf_release(&real);
-    ct_buf_release(&mutated);
+    bb_free(&real);
+    bb_free(&mutated);
 }
 
 /* The mutation one level up: block 169482 has 14 transactions, so the second level has 7
@@ -922,7 +738,7 @@ Test(b9_merkle, cve_2012_2459_last_tx_repeated)
  * transactions and the same root. */
 Test(b9_merkle, cve_2012_2459_last_pair_repeated)
 {
-    ct_buf real, mutated;
+    bb_buf real, mutated;
     ct_btc_block blk;
     load_real(&real, "btc/raw_blocks/bitcoinj/block169482.dat");
     ct_btc_block_init(&blk);
@@ -931,15 +747,15 @@ Test(b9_merkle, cve_2012_2459_last_pair_repeated)
     cr_assert_eq(real.data[80], 14);
     const uint8_t *pair = blk.tx[12].raw;
     size_t pair_len = blk.tx[12].size + blk.tx[13].size;
-    ct_buf_init(&mutated, 16u << 20);
-    put(&mutated, real.data, 80);
-    put_hex(&mutated, "10");
-    put(&mutated, real.data + 81, real.len - 81);
-    put(&mutated, pair, pair_len);
+    bb_init(&mutated);
+    bb_bytes(&mutated, real.data, 80);
+    bb_hex(&mutated, "10");
+    bb_bytes(&mutated, real.data + 81, real.len - 81);
+    bb_bytes(&mutated, pair, pair_len);
     expect_reject_on(mutated.data, mutated.len, mainnet(), 0, "bad-txns-duplicate", -1);
     ct_btc_block_release(&blk);
-    ct_buf_release(&real);
-    ct_buf_release(&mutated);
+    bb_free(&real);
+    bb_free(&mutated);
 }
 
 /* ---- B10: duplicate inputs (CVE-2018-17144) ---- */
@@ -947,46 +763,34 @@ Test(b9_merkle, cve_2012_2459_last_pair_repeated)
 Test(b10_dup_inputs, three_inputs)
 {
     spec_tx t;
-    ct_buf blk;
     spec_spend(&t, 1, 3, 1);
     t.in[2] = t.in[0];
-    block_with_tx(&blk, &t);
-    expect_reject(&blk, "bad-txns-inputs-duplicate", 1);
-    ct_buf_release(&blk);
+    expect_tx1_reject(&t, "bad-txns-inputs-duplicate");
 }
 
 Test(b10_dup_inputs, eight_inputs_first_and_last)
 {
     spec_tx t;
-    ct_buf blk;
     spec_spend(&t, 1, 8, 1);
     t.in[7] = t.in[0];
-    block_with_tx(&blk, &t);
-    expect_reject(&blk, "bad-txns-inputs-duplicate", 1);
-    ct_buf_release(&blk);
+    expect_tx1_reject(&t, "bad-txns-inputs-duplicate");
 }
 
 Test(b10_dup_inputs, twenty_inputs)
 {
     spec_tx t;
-    ct_buf blk;
     spec_spend(&t, 1, 20, 1);
     t.in[17] = t.in[5];
-    block_with_tx(&blk, &t);
-    expect_reject(&blk, "bad-txns-inputs-duplicate", 1);
-    ct_buf_release(&blk);
+    expect_tx1_reject(&t, "bad-txns-inputs-duplicate");
 }
 
 /* Nine inputs: the smallest count that goes through the decoder's hash set. */
 Test(b10_dup_inputs, nine_inputs)
 {
     spec_tx t;
-    ct_buf blk;
     spec_spend(&t, 1, 9, 1);
     t.in[4] = t.in[3];
-    block_with_tx(&blk, &t);
-    expect_reject(&blk, "bad-txns-inputs-duplicate", 1);
-    ct_buf_release(&blk);
+    expect_tx1_reject(&t, "bad-txns-inputs-duplicate");
 }
 
 /* 250 inputs that agree in the first 8 bytes of the txid and in vout, so that they all
@@ -994,7 +798,7 @@ Test(b10_dup_inputs, nine_inputs)
 Test(b10_dup_inputs, colliding_outpoints)
 {
     spec_tx t;
-    ct_buf blk;
+    bb_buf blk;
     spec_spend(&t, 1, 250, 1);
     for (uint32_t i = 0; i < 250; i++) {
         memset(t.in[i].txid, 0x5a, 32);
@@ -1006,12 +810,10 @@ Test(b10_dup_inputs, colliding_outpoints)
     expect_accept(&d, &blk);
     cr_expect_eq(d.tx[1].n_in, 250);
     ct_btc_block_release(&d);
-    ct_buf_release(&blk);
+    bb_free(&blk);
 
     t.in[249] = t.in[100];
-    block_with_tx(&blk, &t);
-    expect_reject(&blk, "bad-txns-inputs-duplicate", 1);
-    ct_buf_release(&blk);
+    expect_tx1_reject(&t, "bad-txns-inputs-duplicate");
 }
 
 /* Same txid with different vouts, and same vout with different txids, are different
@@ -1020,7 +822,7 @@ Test(b10_dup_inputs, near_duplicates_accepted)
 {
     for (uint32_t n = 3; n <= 30; n += 27) {
         spec_tx t;
-        ct_buf blk;
+        bb_buf blk;
         ct_btc_block d;
         spec_spend(&t, 1, n, 1);
         for (uint32_t i = 0; i < n; i++) {
@@ -1033,7 +835,7 @@ Test(b10_dup_inputs, near_duplicates_accepted)
         expect_accept(&d, &blk);
         cr_expect_eq(d.tx[1].n_in, n);
         ct_btc_block_release(&d);
-        ct_buf_release(&blk);
+        bb_free(&blk);
     }
 }
 
@@ -1042,48 +844,40 @@ Test(b10_dup_inputs, near_duplicates_accepted)
 Test(b11_values, negative_output)
 {
     spec_tx t;
-    ct_buf blk;
     spec_spend(&t, 1, 1, 2);
     t.out[1].value = UINT64_MAX; /* -1 */
-    block_with_tx(&blk, &t);
-    expect_reject(&blk, "bad-txns-vout-negative", 1);
-    ct_buf_release(&blk);
+    expect_tx1_reject(&t, "bad-txns-vout-negative");
     t.out[1].value = 0x8000000000000000ULL; /* INT64_MIN */
-    block_with_tx(&blk, &t);
-    expect_reject(&blk, "bad-txns-vout-negative", 1);
-    ct_buf_release(&blk);
+    expect_tx1_reject(&t, "bad-txns-vout-negative");
 }
 
 Test(b11_values, negative_coinbase_output)
 {
-    builder b;
+    bb_block b;
     spec_tx t;
-    ct_buf blk;
-    bb_init(&b);
+    bb_buf blk;
+    new_block(&b);
     spec_coinbase(&t, 2);
     t.out[0].value = (uint64_t)-5000000000LL;
-    bb_add(&b, &t);
-    bb_block(&b, &blk);
+    add_spec(&b, &t);
+    write_block(&b, &blk);
     expect_reject(&blk, "bad-txns-vout-negative", 0);
-    ct_buf_release(&blk);
-    bb_release(&b);
+    bb_free(&blk);
+    bb_block_free(&b);
 }
 
 Test(b11_values, output_above_max_money)
 {
     spec_tx t;
-    ct_buf blk;
     spec_spend(&t, 1, 1, 1);
     t.out[0].value = CT_BTC_MAX_MONEY + 1;
-    block_with_tx(&blk, &t);
-    expect_reject(&blk, "bad-txns-vout-toolarge", 1);
-    ct_buf_release(&blk);
+    expect_tx1_reject(&t, "bad-txns-vout-toolarge");
 }
 
 Test(b11_values, output_of_exactly_max_money_accepted)
 {
     spec_tx t;
-    ct_buf blk;
+    bb_buf blk;
     ct_btc_block d;
     spec_spend(&t, 1, 1, 1);
     t.out[0].value = CT_BTC_MAX_MONEY;
@@ -1091,79 +885,72 @@ Test(b11_values, output_of_exactly_max_money_accepted)
     expect_accept(&d, &blk);
     cr_expect_eq(d.tx[1].out_total, 2100000000000000ULL);
     ct_btc_block_release(&d);
-    ct_buf_release(&blk);
+    bb_free(&blk);
 }
 
 Test(b11_values, output_total_above_max_money)
 {
     /* CVE-2010-5139: each output is in range, the sum is not. */
     spec_tx t;
-    ct_buf blk;
     spec_spend(&t, 1, 1, 2);
     t.out[0].value = CT_BTC_MAX_MONEY;
     t.out[1].value = 1;
-    block_with_tx(&blk, &t);
-    expect_reject(&blk, "bad-txns-txouttotal-toolarge", 1);
-    ct_buf_release(&blk);
+    expect_tx1_reject(&t, "bad-txns-txouttotal-toolarge");
     /* The historical case: two outputs of 92,233,720,368.54277039 BTC each were negative
      * as int64 sums; here each is already above MAX_MONEY. */
     t.out[0].value = 9223372036854277039ULL;
     t.out[1].value = 9223372036854277039ULL;
-    block_with_tx(&blk, &t);
-    expect_reject(&blk, "bad-txns-vout-toolarge", 1);
-    ct_buf_release(&blk);
+    expect_tx1_reject(&t, "bad-txns-vout-toolarge");
     /* Four outputs of MAX_MONEY / 2 + 1: the total goes over at the second. */
     spec_spend(&t, 1, 1, 4);
     for (int i = 0; i < 4; i++)
         t.out[i].value = CT_BTC_MAX_MONEY / 2 + 1;
-    block_with_tx(&blk, &t);
-    expect_reject(&blk, "bad-txns-txouttotal-toolarge", 1);
-    ct_buf_release(&blk);
+    expect_tx1_reject(&t, "bad-txns-txouttotal-toolarge");
 }
 
 /* ---- B12: coinbase rules, null prevouts, empty vin / vout ---- */
 
 Test(b12_coinbase, first_tx_not_coinbase)
 {
-    builder b;
+    bb_block b;
     spec_tx t;
-    ct_buf blk;
-    bb_init(&b);
+    bb_buf blk;
+    new_block(&b);
     spec_spend(&t, 1, 1, 1);
-    bb_add(&b, &t);
-    bb_block(&b, &blk);
+    add_spec(&b, &t);
+    write_block(&b, &blk);
     expect_reject(&blk, "bad-cb-missing", 0);
-    ct_buf_release(&blk);
-    bb_release(&b);
+    bb_free(&blk);
+    bb_block_free(&b);
 }
 
 Test(b12_coinbase, two_coinbases)
 {
-    builder b;
+    bb_block b;
     spec_tx t;
-    ct_buf blk;
-    bb_init(&b);
+    bb_buf blk;
+    new_block(&b);
     spec_coinbase(&t, 2);
-    bb_add(&b, &t);
+    add_spec(&b, &t);
     spec_spend(&t, 1, 1, 1);
-    bb_add(&b, &t);
+    add_spec(&b, &t);
     spec_coinbase(&t, 3);
-    bb_add(&b, &t);
-    bb_block(&b, &blk);
+    add_spec(&b, &t);
+    write_block(&b, &blk);
     expect_reject(&blk, "bad-cb-multiple", 2);
-    ct_buf_release(&blk);
-    bb_release(&b);
+    bb_free(&blk);
+    bb_block_free(&b);
 }
 
 static void coinbase_script_case(uint32_t script_len, bool ok)
 {
-    builder b;
+    bb_block b;
     spec_tx t;
-    ct_buf blk;
-    bb_init(&b);
+    bb_buf blk;
+    new_block(&b);
     spec_coinbase(&t, script_len);
-    bb_add(&b, &t);
-    bb_block(&b, &blk);
+    add_spec(&b, &t);
+    write_block(&b, &blk);
     if (ok) {
         ct_btc_block d;
         expect_accept(&d, &blk);
@@ -1172,8 +959,8 @@ static void coinbase_script_case(uint32_t script_len, bool ok)
     } else {
         expect_reject(&blk, "bad-cb-length", 0);
     }
-    ct_buf_release(&blk);
-    bb_release(&b);
+    bb_free(&blk);
+    bb_block_free(&b);
 }
 
 Test(b12_coinbase, script_length_bounds)
@@ -1188,38 +975,33 @@ Test(b12_coinbase, script_length_bounds)
 Test(b12_coinbase, null_prevout_in_a_normal_tx)
 {
     spec_tx t;
-    ct_buf blk;
     spec_spend(&t, 1, 2, 1);
     memset(t.in[1].txid, 0, 32);
     t.in[1].vout = 0xffffffffu;
-    block_with_tx(&blk, &t);
-    expect_reject(&blk, "bad-txns-prevout-null", 1);
-    ct_buf_release(&blk);
+    expect_tx1_reject(&t, "bad-txns-prevout-null");
     /* A null first input does not make a coinbase when there are two inputs. */
     spec_spend(&t, 1, 2, 1);
     memset(t.in[0].txid, 0, 32);
     t.in[0].vout = 0xffffffffu;
-    block_with_tx(&blk, &t);
-    expect_reject(&blk, "bad-txns-prevout-null", 1);
-    ct_buf_release(&blk);
+    expect_tx1_reject(&t, "bad-txns-prevout-null");
 }
 
 /* Where a block has two faults the first met in byte order is reported: here the first
  * transaction is no coinbase (Core: bad-cb-missing) and has a null input (found first). */
 Test(b12_coinbase, first_tx_with_a_null_input_among_two)
 {
-    builder b;
+    bb_block b;
     spec_tx t;
-    ct_buf blk;
-    bb_init(&b);
+    bb_buf blk;
+    new_block(&b);
     spec_spend(&t, 1, 2, 1);
     memset(t.in[0].txid, 0, 32);
     t.in[0].vout = 0xffffffffu;
-    bb_add(&b, &t);
-    bb_block(&b, &blk);
+    add_spec(&b, &t);
+    write_block(&b, &blk);
     expect_reject(&blk, "bad-txns-prevout-null", 0);
-    ct_buf_release(&blk);
-    bb_release(&b);
+    bb_free(&blk);
+    bb_block_free(&b);
 }
 
 /* A null prevout alone makes a coinbase; half of one (zero txid or index 0xffffffff) is an
@@ -1227,7 +1009,7 @@ Test(b12_coinbase, first_tx_with_a_null_input_among_two)
 Test(b12_coinbase, half_null_prevouts_accepted)
 {
     spec_tx t;
-    ct_buf blk;
+    bb_buf blk;
     ct_btc_block d;
     spec_spend(&t, 1, 2, 1);
     memset(t.in[0].txid, 0, 32);
@@ -1237,25 +1019,25 @@ Test(b12_coinbase, half_null_prevouts_accepted)
     expect_accept(&d, &blk);
     cr_expect_not(d.tx[1].coinbase);
     ct_btc_block_release(&d);
-    ct_buf_release(&blk);
+    bb_free(&blk);
 }
 
 Test(b12_coinbase, empty_vin)
 {
     /* Core reads 00 as an empty input list, then a flag byte 00: no outputs follow. */
-    ct_buf blk;
+    bb_buf blk;
     block_with_tx_hex(&blk, "01000000 00 00 00000000", 120);
     expect_reject(&blk, "bad-txns-vin-empty", 1);
-    ct_buf_release(&blk);
+    bb_free(&blk);
     expect_tx_reject("01000000 00 00 00000000", "bad-txns-vin-empty");
 }
 
 Test(b12_coinbase, empty_vout)
 {
-    ct_buf blk;
+    bb_buf blk;
     block_with_tx_hex(&blk, "01000000 01 " HEX_INPUT_A " 00 00000000", 120);
     expect_reject(&blk, "bad-txns-vout-empty", 1);
-    ct_buf_release(&blk);
+    bb_free(&blk);
     expect_tx_reject("01000000 01 " HEX_INPUT_A " 00 00000000", "bad-txns-vout-empty");
 }
 
@@ -1264,18 +1046,15 @@ Test(b12_coinbase, empty_vout)
 Test(b13_segwit, flag_with_all_witnesses_empty)
 {
     spec_tx t;
-    ct_buf blk;
     spec_spend(&t, 1, 3, 1);
     t.flag = 1; /* n_wit stays 0 for every input */
-    block_with_tx(&blk, &t);
-    expect_reject(&blk, "superfluous-witness-record", 1);
-    ct_buf_release(&blk);
+    expect_tx1_reject(&t, "superfluous-witness-record");
 }
 
 Test(b13_segwit, one_non_empty_witness_is_enough)
 {
     spec_tx t;
-    ct_buf blk;
+    bb_buf blk;
     ct_btc_block d;
     spec_spend(&t, 1, 3, 1);
     t.flag = 1;
@@ -1295,27 +1074,20 @@ Test(b13_segwit, one_non_empty_witness_is_enough)
     cr_expect_neq(memcmp(tx->txid, w, 32), 0);
     cr_expect_eq(tx->size, tx->stripped_size + 2 + 1 + 1 + 5);
     ct_btc_block_release(&d);
-    ct_buf_release(&blk);
+    bb_free(&blk);
 }
 
 Test(b13_segwit, unknown_flag_bits)
 {
     spec_tx t;
-    ct_buf blk;
     spec_spend(&t, 1, 1, 1);
     t.flag = 2; /* no witness bit: nothing read after the outputs */
-    block_with_tx(&blk, &t);
-    expect_reject(&blk, "unknown-optional-data", 1);
-    ct_buf_release(&blk);
+    expect_tx1_reject(&t, "unknown-optional-data");
     t.flag = 3; /* witness bit plus an unknown one, with a real witness */
     t.in[0].n_wit = 1;
-    block_with_tx(&blk, &t);
-    expect_reject(&blk, "unknown-optional-data", 1);
-    ct_buf_release(&blk);
+    expect_tx1_reject(&t, "unknown-optional-data");
     t.flag = 0x80;
-    block_with_tx(&blk, &t);
-    expect_reject(&blk, "unknown-optional-data", 1);
-    ct_buf_release(&blk);
+    expect_tx1_reject(&t, "unknown-optional-data");
 }
 
 /* Marker, flag 1, then an empty input list again: no input can carry a witness. */
@@ -1337,27 +1109,27 @@ Test(b13_segwit, fewer_witness_stacks_than_inputs)
 
 Test(b14_length, trailing_byte_after_a_real_block)
 {
-    ct_buf blk;
+    bb_buf blk;
     load_real(&blk, "btc/raw_blocks/bcoin/block300025.raw");
-    put_hex(&blk, "00");
+    bb_hex(&blk, "00");
     expect_reject_on(blk.data, blk.len, mainnet(), 0, "trailing-data", -1);
-    ct_buf_release(&blk);
+    bb_free(&blk);
 }
 
 Test(b14_length, real_block_one_byte_short)
 {
-    ct_buf blk;
+    bb_buf blk;
     load_real(&blk, "btc/raw_blocks/bcoin/block300025.raw");
     expect_reject_on(blk.data, blk.len - 1, mainnet(), 0, "truncated-data", 460);
-    ct_buf_release(&blk);
+    bb_free(&blk);
 }
 
 Test(b14_length, header_only)
 {
-    ct_buf blk;
+    bb_buf blk;
     load_real(&blk, "btc/raw_blocks/bcoin/block300025.raw");
     expect_reject_on(blk.data, 80, mainnet(), 0, "truncated-data", -1);
-    ct_buf_release(&blk);
+    bb_free(&blk);
 }
 
 Test(b14_length, lone_transaction)
@@ -1371,7 +1143,7 @@ Test(b14_length, lone_transaction)
 
 Test(pow, real_block_with_another_nonce)
 {
-    ct_buf blk;
+    bb_buf blk;
     load_real(&blk, "btc/raw_blocks/bitcoinj/block169482.dat");
     blk.data[76] ^= 0x01;
     expect_reject_on(blk.data, blk.len, mainnet(), 0, "high-hash", -1);
@@ -1381,35 +1153,36 @@ Test(pow, real_block_with_another_nonce)
     cr_expect_eq(ct_btc_block_decode(&d, blk.data, blk.len, mainnet(), CT_BTC_NO_POW, NULL), CT_OK);
     cr_expect_eq(d.n_tx, 14);
     ct_btc_block_release(&d);
-    ct_buf_release(&blk);
+    bb_free(&blk);
 }
 
 Test(pow, regtest_block_above_its_target)
 {
-    builder b;
+    bb_block b;
     spec_tx t;
-    ct_buf blk;
-    bb_init(&b);
+    bb_buf blk;
+    new_block(&b);
     spec_coinbase(&t, 2);
-    bb_add(&b, &t);
-    bb_block_ex(&b, &blk, NULL, false);
+    add_spec(&b, &t);
+    b.pow = BB_POW_MISS;
+    write_block(&b, &blk);
     expect_reject(&blk, "high-hash", -1);
-    ct_buf_release(&blk);
-    bb_release(&b);
+    bb_free(&blk);
+    bb_block_free(&b);
 }
 
 Test(pow, regtest_block_on_mainnet)
 {
-    builder b;
+    bb_block b;
     spec_tx t;
-    ct_buf blk;
-    bb_init(&b);
+    bb_buf blk;
+    new_block(&b);
     spec_coinbase(&t, 2);
-    bb_add(&b, &t);
-    bb_block(&b, &blk);
+    add_spec(&b, &t);
+    write_block(&b, &blk);
     expect_reject_on(blk.data, blk.len, mainnet(), 0, "bad-diffbits", -1);
-    ct_buf_release(&blk);
-    bb_release(&b);
+    bb_free(&blk);
+    bb_block_free(&b);
 }
 
 Test(pow, invalid_compact_targets)
@@ -1446,7 +1219,7 @@ Test(b15_oddities, negative_transaction_versions)
     static const int32_t versions[] = {-1, INT32_MIN, 0, INT32_MAX};
     for (size_t i = 0; i < 4; i++) {
         spec_tx t;
-        ct_buf blk;
+        bb_buf blk;
         ct_btc_block d;
         spec_spend(&t, 1, 1, 1);
         t.version = versions[i];
@@ -1454,46 +1227,46 @@ Test(b15_oddities, negative_transaction_versions)
         expect_accept(&d, &blk);
         cr_expect_eq(d.tx[1].version, versions[i]);
         ct_btc_block_release(&d);
-        ct_buf_release(&blk);
+        bb_free(&blk);
     }
     /* The bytes ff ff ff ff read as -1. */
-    ct_buf blk;
+    bb_buf blk;
     ct_btc_block d;
     block_with_tx_hex(&blk, "ffffffff 01 " HEX_INPUT_A " 01 " HEX_OUTPUT " 00000000", 1);
     expect_accept(&d, &blk);
     cr_expect_eq(d.tx[1].version, -1);
     ct_btc_block_release(&d);
-    ct_buf_release(&blk);
+    bb_free(&blk);
 }
 
 Test(b15_oddities, zero_value_outputs)
 {
-    builder b;
+    bb_block b;
     spec_tx t;
-    ct_buf blk;
+    bb_buf blk;
     ct_btc_block d;
-    bb_init(&b);
+    new_block(&b);
     spec_coinbase(&t, 2);
     t.out[0].value = 0;
-    bb_add(&b, &t);
+    add_spec(&b, &t);
     spec_spend(&t, 1, 1, 3);
     t.out[0].value = t.out[1].value = t.out[2].value = 0;
-    bb_add(&b, &t);
-    bb_block(&b, &blk);
+    add_spec(&b, &t);
+    write_block(&b, &blk);
     expect_accept(&d, &blk);
     cr_expect_eq(d.tx[0].out_total, 0);
     cr_expect_eq(d.tx[1].n_out, 3);
     cr_expect_eq(d.tx[1].out_total, 0);
     ct_btc_block_release(&d);
-    ct_buf_release(&blk);
-    bb_release(&b);
+    bb_free(&blk);
+    bb_block_free(&b);
 }
 
 Test(b15_oddities, sixty_four_byte_transaction)
 {
     /* 4-byte scriptSig, empty output script: 64 bytes, as long as a merkle node. */
     spec_tx t;
-    ct_buf blk;
+    bb_buf blk;
     ct_btc_block d;
     spec_spend(&t, 1, 1, 1);
     t.in[0].script_len = 4;
@@ -1506,14 +1279,14 @@ Test(b15_oddities, sixty_four_byte_transaction)
     ct_sha256d(id, d.tx[1].raw, 64);
     cr_expect_eq(memcmp(id, d.tx[1].txid, 32), 0);
     ct_btc_block_release(&d);
-    ct_buf_release(&blk);
+    bb_free(&blk);
 }
 
 Test(b15_oddities, scripts_are_not_validated)
 {
     /* A scriptSig of bytes that are not even opcodes' valid pushes, an output script of
      * OP_RETURN garbage, and an empty scriptSig. */
-    ct_buf blk;
+    bb_buf blk;
     ct_btc_block d;
     block_with_tx_hex(&blk,
                       "01000000 02 " HEX_TXID_A " 00000000 03 4cffff ffffffff " HEX_TXID_A
@@ -1524,26 +1297,26 @@ Test(b15_oddities, scripts_are_not_validated)
     cr_expect_eq(d.tx[1].in[1].script_sig_len, 0);
     cr_expect_eq(d.tx[1].in[1].sequence, 0);
     ct_btc_block_release(&d);
-    ct_buf_release(&blk);
+    bb_free(&blk);
 }
 
 Test(b15_oddities, version_2_block_without_a_height_in_its_coinbase)
 {
     /* BIP34 is a contextual rule: the decoder reports -1 and does not reject. */
-    builder b;
-    ct_buf blk;
+    bb_block b;
+    bb_buf blk;
     ct_btc_block d;
-    bb_init(&b);
+    new_block(&b);
     b.version = 2;
-    bb_add_hex(&b, "01000000 01 "
-                   "0000000000000000000000000000000000000000000000000000000000000000 ffffffff "
-                   "02 ab01 ffffffff 01 00f2052a01000000 01 51 00000000");
-    bb_block(&b, &blk);
+    add_hex(&b, "01000000 01 "
+                "0000000000000000000000000000000000000000000000000000000000000000 ffffffff "
+                "02 ab01 ffffffff 01 00f2052a01000000 01 51 00000000");
+    write_block(&b, &blk);
     expect_accept(&d, &blk);
     cr_expect_eq(d.bip34_height, -1);
     ct_btc_block_release(&d);
-    ct_buf_release(&blk);
-    bb_release(&b);
+    bb_free(&blk);
+    bb_block_free(&b);
 }
 
 Test(b15_oddities, bip34_height_encodings)
@@ -1561,11 +1334,11 @@ Test(b15_oddities, bip34_height_encodings)
         {"03fc79", -1},                     /* push runs past the script */
     };
     for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-        builder b;
-        ct_buf blk;
+        bb_block b;
+        bb_buf blk;
         ct_btc_block d;
         char hex[300];
-        bb_init(&b);
+        new_block(&b);
         b.version = 2;
         size_t slen = strlen(v[i].script) / 2;
         const char *script = v[i].script;
@@ -1573,13 +1346,13 @@ Test(b15_oddities, bip34_height_encodings)
                  "01000000 01 0000000000000000000000000000000000000000000000000000000000000000 "
                  "ffffffff %02zx %s ffffffff 01 00f2052a01000000 01 51 00000000",
                  slen, script);
-        bb_add_hex(&b, hex);
-        bb_block(&b, &blk);
+        add_hex(&b, hex);
+        write_block(&b, &blk);
         expect_accept(&d, &blk);
         cr_expect_eq(d.bip34_height, v[i].height, "script %s", script);
         ct_btc_block_release(&d);
-        ct_buf_release(&blk);
-        bb_release(&b);
+        bb_free(&blk);
+        bb_block_free(&b);
     }
 }
 
@@ -1589,17 +1362,17 @@ Test(b16_duplicate_coinbase, two_blocks_one_coinbase_txid)
 {
     /* Heights 91842 / 91880 on mainnet (BIP30). The decoder has no state across blocks:
      * both decode; what to do with the repeated txid is the store's business. */
-    builder b;
+    bb_block b;
     spec_tx t;
-    ct_buf x, y;
+    bb_buf x, y;
     ct_btc_block dx, dy;
-    bb_init(&b);
+    new_block(&b);
     spec_coinbase(&t, 2);
-    bb_add(&b, &t);
-    bb_block(&b, &x);
+    add_spec(&b, &t);
+    write_block(&b, &x);
     b.time += 600;
     memset(b.prev, 0x42, 32);
-    bb_block(&b, &y);
+    write_block(&b, &y);
     expect_accept(&dx, &x);
     expect_accept(&dy, &y);
     cr_expect_neq(memcmp(dx.hash, dy.hash, 32), 0);
@@ -1608,9 +1381,9 @@ Test(b16_duplicate_coinbase, two_blocks_one_coinbase_txid)
     cr_expect_eq(dy.tx[0].out_total, 50 * SAT_PER_BTC);
     ct_btc_block_release(&dx);
     ct_btc_block_release(&dy);
-    ct_buf_release(&x);
-    ct_buf_release(&y);
-    bb_release(&b);
+    bb_free(&x);
+    bb_free(&y);
+    bb_block_free(&b);
 }
 
 /* ---- the error record ---- */
@@ -1619,21 +1392,21 @@ Test(b16_duplicate_coinbase, two_blocks_one_coinbase_txid)
  * only: no transaction index or block hash left over from an earlier one. */
 Test(errors, fields_of_an_earlier_failure_do_not_leak)
 {
-    builder b;
+    bb_block b;
     spec_tx t;
-    ct_buf two_cb, good;
+    bb_buf two_cb, good;
     ct_btc_block d;
     ct_error err;
     char hex[65];
-    bb_init(&b);
+    new_block(&b);
     spec_coinbase(&t, 2);
-    bb_add(&b, &t);
-    bb_block(&b, &good);
+    add_spec(&b, &t);
+    write_block(&b, &good);
     spec_spend(&t, 1, 1, 1);
-    bb_add(&b, &t);
+    add_spec(&b, &t);
     spec_coinbase(&t, 3);
-    bb_add(&b, &t);
-    bb_block(&b, &two_cb);
+    add_spec(&b, &t);
+    write_block(&b, &two_cb);
     ct_btc_block_init(&d);
     ct_error_clear(&err);
 
@@ -1673,27 +1446,27 @@ Test(errors, fields_of_an_earlier_failure_do_not_leak)
     cr_expect_eq(err.height, 99);
 
     ct_btc_block_release(&d);
-    ct_buf_release(&good);
-    ct_buf_release(&two_cb);
-    bb_release(&b);
+    bb_free(&good);
+    bb_free(&two_cb);
+    bb_block_free(&b);
 }
 
 /* A record over 4,000,000 bytes is refused before it is parsed, but its header is there:
  * the error names the block. */
 Test(errors, oversized_block_is_named)
 {
-    builder b;
+    bb_block b;
     spec_tx t;
-    ct_buf blk;
-    bb_init(&b);
+    bb_buf blk;
+    new_block(&b);
     spec_coinbase(&t, 2);
-    bb_add(&b, &t);
-    bb_block(&b, &blk);
-    put_fill(&blk, 0, CT_BTC_MAX_BLOCK_SERIALIZED + 1 - blk.len);
+    add_spec(&b, &t);
+    write_block(&b, &blk);
+    bb_fill(&blk, 0, CT_BTC_MAX_BLOCK_SERIALIZED + 1 - blk.len);
     cr_assert_eq(blk.len, 4000001);
     expect_reject(&blk, "bad-blk-length", -1);
-    ct_buf_release(&blk);
-    bb_release(&b);
+    bb_free(&blk);
+    bb_block_free(&b);
 }
 
 /* An empty input may come as a NULL pointer (an empty read): no pointer arithmetic on it.
@@ -1715,19 +1488,19 @@ Test(errors, null_empty_input)
 
 Test(errors, null_error_record_accepted)
 {
-    builder b;
+    bb_block b;
     spec_tx t;
-    ct_buf blk;
+    bb_buf blk;
     ct_btc_block d;
-    bb_init(&b);
+    new_block(&b);
     spec_coinbase(&t, 1);
-    bb_add(&b, &t);
-    bb_block(&b, &blk);
+    add_spec(&b, &t);
+    write_block(&b, &blk);
     ct_btc_block_init(&d);
     cr_expect_eq(ct_btc_block_decode(&d, blk.data, blk.len, regtest(), 0, NULL), CT_ECORRUPT);
     cr_expect_eq(ct_btc_block_decode(&d, blk.data, 10, regtest(), 0, NULL), CT_ECORRUPT);
     cr_expect_eq(ct_btc_tx_decode(&d, blk.data, 10, 0, NULL), CT_ECORRUPT);
     ct_btc_block_release(&d);
-    ct_buf_release(&blk);
-    bb_release(&b);
+    bb_free(&blk);
+    bb_block_free(&b);
 }

@@ -363,9 +363,7 @@ Test(cli_show, missing_and_locked_databases)
     cr_assert_null(f);
 
     /* Held by this process: the binary gets exit 6. */
-    ct_db *db;
-    cr_assert_eq(ct_db_open(&db, tmp, &(ct_db_options){CT_DB_OPTIONS_VERSION, true, 0}, NULL),
-                 CT_OK);
+    ct_db *db = tu_db_open(tmp, true);
     run(&r, tmp, (const char *[]){"stats", NULL});
     cr_assert_eq(r.status, 6, "%s", r.err);
     cr_assert(strstr(r.err, "locked"), "%s", r.err);

@@ -24,15 +24,6 @@
 /* Content digest of the first 4,313 blocks (docs/storage.md, docs/verify.md). */
 #define DIGEST_4313 "10935221a1cc08c29842fad019d9118da7fea381eeec1fe42b39357ee79442ac"
 
-static ct_db *open_db(const char *dir)
-{
-    ct_db *db;
-    ct_error err;
-    ct_error_clear(&err);
-    cr_assert_eq(ct_db_open(&db, dir, NULL, &err), CT_OK, "%s", err.detail);
-    return db;
-}
-
 static void hex_of(char out[65], const uint8_t h[32])
 {
     ct_hash_to_hex(out, h);
@@ -53,7 +44,7 @@ static void digest_hex(char out[65], const uint8_t d[32])
 
 static int verify(const char *dir, ct_graph_verify_report *rep)
 {
-    ct_db *db = open_db(dir);
+    ct_db *db = tu_db_open(dir, false);
     ct_error err;
     ct_error_clear(&err);
     int rc = ct_graph_verify(db, rep, &err);
@@ -91,7 +82,7 @@ static bool listed(const ct_graph_verify_report *rep, int check, const char *nee
 Test(graph, stats_first_4313_blocks)
 {
     char *dir = tu_db_first_4313();
-    ct_db *db = open_db(dir);
+    ct_db *db = tu_db_open(dir, false);
     ct_graph_chain_stats s;
     cr_assert_eq(ct_graph_stats(db, &s, NULL), CT_OK);
     cr_assert_str_eq(s.network, "mainnet");
@@ -116,9 +107,7 @@ Test(graph, stats_first_4313_blocks)
 Test(graph, stats_of_an_empty_database)
 {
     char *tmp = tu_tmpdir();
-    ct_db *db;
-    cr_assert_eq(ct_db_open(&db, tmp, &(ct_db_options){CT_DB_OPTIONS_VERSION, true, 0}, NULL),
-                 CT_OK);
+    ct_db *db = tu_db_open(tmp, true);
     ct_graph_chain_stats s;
     cr_assert_eq(ct_graph_stats(db, &s, NULL), CT_OK);
     cr_assert_not(s.has_tip);
@@ -139,7 +128,7 @@ Test(graph, stats_of_an_empty_database)
 Test(graph, address_balances_at_4312)
 {
     char *dir = tu_db_first_4313();
-    ct_db *db = open_db(dir);
+    ct_db *db = tu_db_open(dir, false);
     ct_graph_address a;
     ct_error err;
 
@@ -189,7 +178,7 @@ Test(graph, address_balances_at_4312)
 Test(graph, spend_link_of_the_block9_coinbase)
 {
     char *dir = tu_db_first_4313();
-    ct_db *db = open_db(dir);
+    ct_db *db = tu_db_open(dir, false);
     uint8_t txid[32];
     ct_graph_tx tx;
     cr_assert_eq(ct_hash_from_hex(txid, TX9), CT_OK);
@@ -215,7 +204,7 @@ Test(graph, spend_link_of_the_block9_coinbase)
 Test(graph, tx_170_inputs_outputs_fee)
 {
     char *dir = tu_db_first_4313();
-    ct_db *db = open_db(dir);
+    ct_db *db = tu_db_open(dir, false);
     uint8_t txid[32];
     ct_graph_tx tx;
     ct_error err;
@@ -261,7 +250,7 @@ Test(graph, tx_170_inputs_outputs_fee)
 Test(graph, block_170_by_height_and_by_hash)
 {
     char *dir = tu_db_first_4313();
-    ct_db *db = open_db(dir);
+    ct_db *db = tu_db_open(dir, false);
     ct_graph_block a, b;
     uint8_t hash[32];
     cr_assert_eq(ct_graph_block_by_height(db, &a, 170, NULL), CT_OK);
@@ -336,7 +325,7 @@ static void assert_entry(const ct_graph_entry *e, const char *txid, uint32_t hei
 Test(graph, history_in_chain_order_and_paging)
 {
     char *dir = tu_db_first_4313();
-    ct_db *db = open_db(dir);
+    ct_db *db = tu_db_open(dir, false);
     ct_graph_entry e[16];
 
     cr_assert_eq(read_entries(db, ADDR_12CB, NULL, e, 16), 11);

@@ -24,18 +24,6 @@
 #define NB0      "btc/blk_consecutive/nbitcoin/blk00000.dat"
 #define NB1      "btc/blk_consecutive/nbitcoin/blk00001.dat"
 
-static ct_db *open_db(const char *dir, bool create)
-{
-    ct_db *db = NULL;
-    ct_error err;
-    ct_db_options o = CT_DB_OPTIONS_INIT;
-    o.create = create;
-    ct_error_clear(&err);
-    int rc = ct_db_open(&db, dir, &o, &err);
-    cr_assert_eq(rc, CT_OK, "open %s: %s %s", dir, err.reason, err.detail);
-    return db;
-}
-
 static void ingest(ct_db *db, const char *const *paths, size_t n, ct_ingest_stats *st)
 {
     ct_ingest_options o = CT_INGEST_OPTIONS_INIT;
@@ -109,7 +97,7 @@ static ct_row_totals address_totals(ct_db *db, const char *addr)
 Test(ingest, first_4313_mainnet_blocks)
 {
     char *dir = tu_tmpdir(), *blk = tu_fixture(BLK_4313);
-    ct_db *db = open_db(dir, true);
+    ct_db *db = tu_db_open(dir, true);
     ct_ingest_stats st;
     ingest(db, (const char *[]){blk}, 1, &st);
     cr_assert_eq(st.blocks_read, 4313);
@@ -165,13 +153,13 @@ Test(ingest, rerun_over_the_same_files_changes_nothing)
     char *dir = tu_tmpdir(), *a = tu_fixture(NB0), *b = tu_fixture(NB1);
     char before[65], after[65];
     ct_ingest_stats st;
-    ct_db *db = open_db(dir, true);
+    ct_db *db = tu_db_open(dir, true);
     ingest(db, (const char *[]){a, b}, 2, &st);
     cr_assert_eq(st.blocks_connected, 600);
     ct_db_close(db);
     raw_digest(dir, before);
 
-    db = open_db(dir, false);
+    db = tu_db_open(dir, false);
     ingest(db, (const char *[]){a, b}, 2, &st);
     /* Each file resumes at its last record, which is already stored. */
     cr_assert_eq(st.blocks_read, 2);
@@ -190,14 +178,14 @@ Test(ingest, blk00000_then_blk00001_equals_both_at_once)
 {
     char *d1 = tu_tmpdir(), *d2 = tu_tmpdir(), *a = tu_fixture(NB0), *b = tu_fixture(NB1);
     ct_ingest_stats st;
-    ct_db *db = open_db(d1, true);
+    ct_db *db = tu_db_open(d1, true);
     ingest(db, (const char *[]){a}, 1, &st);
     cr_assert_eq(st.height, 299);
     ingest(db, (const char *[]){a, b}, 2, &st);
     cr_assert_eq(st.blocks_connected, 300);
     cr_assert_eq(st.height, 599);
     ct_db_close(db);
-    db = open_db(d2, true);
+    db = tu_db_open(d2, true);
     ingest(db, (const char *[]){a, b}, 2, &st);
     ct_db_close(db);
     char x[65], y[65];
@@ -352,7 +340,7 @@ Test(ingest, disk_full_stops_with_io_error_and_resumes)
 Test(ingest, locked_database)
 {
     char *dir = tu_tmpdir(), *a = tu_fixture(NB0);
-    ct_db *db = open_db(dir, true);
+    ct_db *db = tu_db_open(dir, true);
     /* A second process while this one holds the database. */
     pid_t pid = fork();
     cr_assert(pid >= 0);
@@ -382,7 +370,7 @@ Test(ingest, other_schema_version_is_refused_intact)
 {
     char *dir = tu_tmpdir(), *a = tu_fixture(NB0);
     ct_ingest_stats st;
-    ct_db *db = open_db(dir, true);
+    ct_db *db = tu_db_open(dir, true);
     ingest(db, (const char *[]){a}, 1, &st);
     ct_db_close(db);
     /* Pretend a future chaintrail wrote it. */
@@ -488,41 +476,31 @@ static int logical_digest(const char *dir, char out[65])
     return rc;
 }
 
-typedef struct chainbuf {
-    bb_buf file;
-    uint8_t tip[32];
-    uint32_t time;
-} chainbuf;
-
-/* Appends to `file` a block on `prev` with a coinbase paying 50 BTC to `owner`, plus one
- * transaction spending `spend` (if not NULL) to `to`; writes the hash and coinbase txid. */
+/* Appends to `file` a block on `prev` with a coinbase paying 50 BTC to `owner` (scriptSig:
+ * a push of `height`, then OP_TRUE), plus one transaction spending output 0 of `spend` (if
+ * not NULL) to `to`; writes the hash and coinbase txid. */
 static void add_block(bb_buf *file, uint8_t hash[32], uint8_t cb_txid[32], const uint8_t prev[32],
-                      uint32_t height, uint32_t time, uint8_t owner, const bb_in *spend,
+                      uint32_t height, uint32_t time, uint8_t owner, const uint8_t spend[32],
                       uint64_t spend_value, uint8_t to)
 {
-    bb_buf txs, blk;
-    uint8_t txids[2][32];
-    bb_init(&txs);
-    bb_init(&blk);
-    bb_out cb = {5000000000ULL, owner};
-    bb_tx(&txs, txids[0], NULL, 0, &cb, 1, height);
-    size_t n = 1;
-    if (spend) {
-        bb_out o = {spend_value, to};
-        bb_tx(&txs, txids[1], spend, 1, &o, 1, 0);
-        n = 2;
-    }
-    bb_block(&blk, hash, prev, time, &txs, (const uint8_t(*)[32])txids, n);
-    bb_record(file, &blk);
-    if (cb_txid)
-        memcpy(cb_txid, txids[0], 32);
-    bb_free(&txs);
-    bb_free(&blk);
+    const uint8_t sig[6] = {0x04,
+                            (uint8_t)height,
+                            (uint8_t)(height >> 8),
+                            (uint8_t)(height >> 16),
+                            (uint8_t)(height >> 24),
+                            0x51};
+    bb_block b;
+    bb_block_init(&b, prev, time);
+    bb_coinbase(&b, cb_txid, sig, sizeof(sig), 5000000000ULL, owner);
+    if (spend)
+        bb_spend(&b, NULL, spend, 0, spend_value, to);
+    bb_block_record(file, hash, &b);
+    bb_block_free(&b);
 }
 
 static ct_db *ingest_regtest(const char *dir, const char *path, ct_ingest_stats *st)
 {
-    ct_db *db = open_db(dir, true);
+    ct_db *db = tu_db_open(dir, true);
     ct_ingest_options o = CT_INGEST_OPTIONS_INIT;
     ct_error err;
     o.net = ct_btc_params_get("regtest");
@@ -548,28 +526,21 @@ Test(ingest, reorg_to_a_longer_branch_equals_the_winner_alone)
      *         \ b1 - b2 - b3       (b3 spends b1's coinbase to owner 0x33)
      * Files: one holds genesis a1 a2 b1 b2 b3 in that order (the branch overtakes the tip
      * at b3); the control holds genesis b1 b2 b3 only. */
-    bb_buf gen, both, winner;
+    bb_buf both, winner, tmp;
     uint8_t g[32], a1[32], a2[32], b1[32], b2[32], b3[32], a1cb[32], b1cb[32], a2cb[32];
-    bb_init(&gen);
     bb_init(&both);
     bb_init(&winner);
-    bb_regtest_genesis(&gen, g);
+    bb_init(&tmp);
+    bb_regtest_genesis(&both, g);
+    bb_regtest_genesis(&winner, NULL);
     char hex[65];
     ct_hash_to_hex(hex, g);
     cr_assert_str_eq(hex, "0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206");
-    bb_record(&both, &gen);
-    bb_record(&winner, &gen);
     add_block(&both, a1, a1cb, g, 1, 1700000000, 0x11, NULL, 0, 0);
-    bb_in sa = {{0}, 0};
-    memcpy(sa.txid, a1cb, 32);
-    add_block(&both, a2, a2cb, a1, 2, 1700000600, 0x11, &sa, 4999990000ULL, 0x22);
-    bb_buf tmp;
-    bb_init(&tmp);
+    add_block(&both, a2, a2cb, a1, 2, 1700000600, 0x11, a1cb, 4999990000ULL, 0x22);
     add_block(&tmp, b1, b1cb, g, 1, 1700000001, 0x44, NULL, 0, 0);
-    bb_in sb = {{0}, 0};
-    memcpy(sb.txid, b1cb, 32);
     add_block(&tmp, b2, NULL, b1, 2, 1700000601, 0x44, NULL, 0, 0);
-    add_block(&tmp, b3, NULL, b2, 3, 1700001201, 0x44, &sb, 4999980000ULL, 0x33);
+    add_block(&tmp, b3, NULL, b2, 3, 1700001201, 0x44, b1cb, 4999980000ULL, 0x33);
     bb_bytes(&both, tmp.data, tmp.len);
     bb_bytes(&winner, tmp.data, tmp.len);
 
@@ -609,7 +580,7 @@ Test(ingest, reorg_to_a_longer_branch_equals_the_winner_alone)
     /* verify computes the same digest, and finds every invariant holding. */
     ct_graph_verify_report rep;
     char vhex[65];
-    db = open_db(d1, false);
+    db = tu_db_open(d1, false);
     cr_assert_eq(ct_graph_verify(db, &rep, NULL), CT_OK);
     ct_db_close(db);
     ct_hex_encode(vhex, rep.digest, 32);
@@ -623,7 +594,7 @@ Test(ingest, reorg_to_a_longer_branch_equals_the_winner_alone)
     cr_assert_str_eq(x, y);
 
     /* And rolling back by hand to the fork, then re-ingesting, comes back to b3. */
-    db = open_db(d1, false);
+    db = tu_db_open(d1, false);
     cr_assert_eq(ct_db_rollback(db, 0, NULL), CT_OK);
     cr_assert_eq(db->tip.height, 0);
     cr_assert_eq(db->ctr.txs, 1);
@@ -635,7 +606,6 @@ Test(ingest, reorg_to_a_longer_branch_equals_the_winner_alone)
     cr_assert_eq(logical_digest(d1, y), CT_OK);
     cr_assert_str_eq(x, y);
 
-    bb_free(&gen);
     bb_free(&both);
     bb_free(&winner);
     bb_free(&tmp);
@@ -650,14 +620,12 @@ Test(ingest, reorg_to_a_longer_branch_equals_the_winner_alone)
 Test(ingest, orphans_wait_for_their_parent)
 {
     /* genesis, then b2 and b3 before b1 (out of order as in Core's files). */
-    bb_buf gen, file, b1f, rest;
+    bb_buf file, b1f, rest;
     uint8_t g[32], b1[32], b2[32], b3[32];
-    bb_init(&gen);
     bb_init(&file);
     bb_init(&b1f);
     bb_init(&rest);
-    bb_regtest_genesis(&gen, g);
-    bb_record(&file, &gen);
+    bb_regtest_genesis(&file, g);
     add_block(&b1f, b1, NULL, g, 1, 1700000001, 0x44, NULL, 0, 0);
     add_block(&rest, b2, NULL, b1, 2, 1700000601, 0x44, NULL, 0, 0);
     add_block(&rest, b3, NULL, b2, 3, 1700001201, 0x44, NULL, 0, 0);
@@ -674,7 +642,6 @@ Test(ingest, orphans_wait_for_their_parent)
     cr_assert(memcmp(db->tip.hash, b3, 32) == 0);
     cr_assert_eq(db->ctr.blocks, 4);
     ct_db_close(db);
-    bb_free(&gen);
     bb_free(&file);
     bb_free(&b1f);
     bb_free(&rest);
@@ -689,7 +656,7 @@ Test(ingest, starting_mid_chain_stores_unknown_prevouts)
     /* blk00001.dat holds heights 300-599; 4 of its 18 non-coinbase inputs spend outputs of
      * earlier blocks (tests/tools/count_unknown_prevouts.py counts them independently). */
     char *dir = tu_tmpdir(), *b = tu_fixture(NB1);
-    ct_db *db = open_db(dir, true);
+    ct_db *db = tu_db_open(dir, true);
     ct_ingest_options o = CT_INGEST_OPTIONS_INIT;
     ct_ingest_stats st;
     ct_error err;
@@ -708,7 +675,7 @@ Test(ingest, starting_mid_chain_stores_unknown_prevouts)
     ct_db_close(db);
     /* Without --start-height, the same file only waits for its parent. */
     char *dir2 = tu_tmpdir();
-    db = open_db(dir2, true);
+    db = tu_db_open(dir2, true);
     o.start_height = -1;
     cr_assert_eq(ct_ingest_bitcoin(db, &st, (const char *[]){b}, 1, &o, &err), CT_OK);
     cr_assert_eq(st.blocks_connected, 0);

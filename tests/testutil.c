@@ -178,9 +178,20 @@ int tu_write_file(const char *path, const void *data, size_t len)
     return (fclose(f) == 0 && ok) ? 0 : -1;
 }
 
+ct_db *tu_db_open(const char *dir, bool create)
+{
+    ct_db *db = NULL;
+    ct_error err;
+    ct_db_options o = CT_DB_OPTIONS_INIT;
+    o.create = create;
+    ct_error_clear(&err);
+    int rc = ct_db_open(&db, dir, &o, &err);
+    cr_assert_eq(rc, CT_OK, "open %s: %s %s", dir, err.reason, err.detail);
+    return db;
+}
+
 int64_t tu_ingest(const char *dir, const char *const *rel)
 {
-    ct_db *db;
     ct_error err;
     ct_ingest_stats st;
     ct_ingest_options o = CT_INGEST_OPTIONS_INIT;
@@ -191,10 +202,9 @@ int64_t tu_ingest(const char *dir, const char *const *rel)
         cr_assert_lt(n, 16);
         paths[n] = tu_fixture(rel[n]);
     }
-    int rc = ct_db_open(&db, dir, &(ct_db_options){CT_DB_OPTIONS_VERSION, true, 0}, &err);
-    cr_assert_eq(rc, CT_OK, "open %s: %s", dir, err.detail);
+    ct_db *db = tu_db_open(dir, true);
     o.net = ct_btc_params_get("mainnet");
-    rc = ct_ingest_bitcoin(db, &st, paths, n, &o, &err);
+    int rc = ct_ingest_bitcoin(db, &st, paths, n, &o, &err);
     cr_assert_eq(rc, CT_OK, "ingest: %s: %s", err.reason, err.detail);
     cr_assert_eq(st.blocks_rejected, 0);
     ct_db_close(db);

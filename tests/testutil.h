@@ -3,6 +3,7 @@
 #ifndef CT_TESTUTIL_H
 #define CT_TESTUTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,6 +41,8 @@ void tu_rmtree(const char *path);
 int tu_write_file(const char *path, const void *data, size_t len);
 
 /* ---- graph databases (through the library, not the binary) ---- */
+/* Opens the database at `dir` (created when missing if `create`); asserts success. */
+struct ct_db *tu_db_open(const char *dir, bool create);
 /* Ingests the fixtures `rel` (paths relative to fixtures/, NULL-terminated) as mainnet
  * blocks into the database at `dir` (created when missing), in one ct_ingest_bitcoin call;
  * asserts success and no rejected block. Returns the main-chain height reached. */
