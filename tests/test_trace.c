@@ -30,29 +30,48 @@ static void regtest_addr(char *buf, uint8_t tag)
     cr_assert_eq(ct_btc_addr_encode(buf, CT_BTC_ADDR_MAX, &a), CT_OK);
 }
 
-/* A block: coinbase to MINER, plus optionally one transaction. */
+typedef struct spend_in {
+    uint8_t txid[32];
+    uint32_t vout;
+} spend_in;
+
+typedef struct pay {
+    uint64_t value;
+    uint8_t owner;
+} pay;
+
+/* A block: coinbase to cb_owner, plus optionally one transaction spending `ins` to `outs`. */
 static void block(bb_buf *file, uint8_t hash[32], const uint8_t prev[32], uint32_t height,
-                  uint8_t cb_owner, uint8_t cb_txid[32], const bb_in *ins, size_t n_in,
-                  const bb_out *outs, size_t n_out, uint8_t txid[32])
+                  uint8_t cb_owner, uint8_t cb_txid[32], const spend_in *ins, size_t n_in,
+                  const pay *outs, size_t n_out, uint8_t txid[32])
 {
-    bb_buf txs, blk;
-    uint8_t ids[2][32];
-    bb_init(&txs);
-    bb_init(&blk);
-    bb_out cb = {5000000000ULL, cb_owner};
-    bb_tx(&txs, ids[0], NULL, 0, &cb, 1, height);
-    if (cb_txid)
-        memcpy(cb_txid, ids[0], 32);
-    size_t n = 1;
+    static const uint8_t op_true = 0x51;
+    uint8_t sig[6] = {0x04, (uint8_t)height, (uint8_t)(height >> 8), 0, 0, 0x51};
+    uint8_t scripts[8][BB_P2PKH_LEN];
+    bb_txin in[8];
+    bb_txout out[8];
+    bb_block b;
+    cr_assert(n_in <= 8 && n_out <= 8);
+    bb_block_init(&b, prev, 1700000000 + height * 600);
+    bb_coinbase(&b, cb_txid, sig, sizeof(sig), 5000000000ULL, cb_owner);
     if (n_in) {
-        bb_tx(&txs, ids[1], ins, n_in, outs, n_out, 0);
-        memcpy(txid, ids[1], 32);
-        n = 2;
+        memset(in, 0, sizeof(in));
+        for (size_t i = 0; i < n_in; i++) {
+            memcpy(in[i].txid, ins[i].txid, 32);
+            in[i].vout = ins[i].vout;
+            in[i].script = &op_true;
+            in[i].script_len = 1;
+        }
+        for (size_t j = 0; j < n_out; j++) {
+            bb_p2pkh(scripts[j], outs[j].owner);
+            out[j] = (bb_txout){outs[j].value, scripts[j], BB_P2PKH_LEN};
+        }
+        bb_txspec t = {1, 0, in, n_in, out, n_out, 0};
+        bb_block_add(&b, &t);
+        memcpy(txid, b.txid[b.n_tx - 1], 32);
     }
-    bb_block(&blk, hash, prev, 1700000000 + height * 600, &txs, (const uint8_t(*)[32])ids, n);
-    bb_record(file, &blk);
-    bb_free(&txs);
-    bb_free(&blk);
+    bb_block_record(file, hash, &b);
+    bb_block_free(&b);
 }
 
 typedef struct chain {
@@ -66,31 +85,29 @@ typedef struct chain {
  * b5: tx3 [D] -> Z 3,333,333,333; b6: tx4 [Y, Z] -> W 5,666,666,333. */
 static void build_chain(chain *c)
 {
-    bb_buf file, gen;
+    bb_buf file;
     uint8_t g[32], h1[32], h2[32], h3[32], h4[32], h5[32], h6[32], cbB[32];
     bb_init(&file);
-    bb_init(&gen);
-    bb_regtest_genesis(&gen, g);
-    bb_record(&file, &gen);
+    bb_regtest_genesis(&file, g);
     block(&file, h1, g, 1, A, c->cbA, NULL, 0, NULL, 0, NULL);
     block(&file, h2, h1, 2, B, cbB, NULL, 0, NULL, 0, NULL);
-    bb_in in1[2] = {{{0}, 0}, {{0}, 0}};
+    spend_in in1[2] = {{{0}, 0}, {{0}, 0}};
     memcpy(in1[0].txid, c->cbA, 32);
     memcpy(in1[1].txid, cbB, 32);
-    bb_out out1[3] = {{3333333333ULL, C}, {3333333333ULL, D}, {3333333331ULL, E}};
+    pay out1[3] = {{3333333333ULL, C}, {3333333333ULL, D}, {3333333331ULL, E}};
     block(&file, h3, h2, 3, MINER, NULL, in1, 2, out1, 3, c->tx1);
-    bb_in in2 = {{0}, 0};
+    spend_in in2 = {{0}, 0};
     memcpy(in2.txid, c->tx1, 32);
-    bb_out out2[2] = {{1000000000ULL, X}, {2333333000ULL, Y}};
+    pay out2[2] = {{1000000000ULL, X}, {2333333000ULL, Y}};
     block(&file, h4, h3, 4, MINER, NULL, &in2, 1, out2, 2, c->tx2);
-    bb_in in3 = {{0}, 1};
+    spend_in in3 = {{0}, 1};
     memcpy(in3.txid, c->tx1, 32);
-    bb_out out3 = {3333333333ULL, Z};
+    pay out3 = {3333333333ULL, Z};
     block(&file, h5, h4, 5, MINER, NULL, &in3, 1, &out3, 1, c->tx3);
-    bb_in in4[2] = {{{0}, 1}, {{0}, 0}};
+    spend_in in4[2] = {{{0}, 1}, {{0}, 0}};
     memcpy(in4[0].txid, c->tx2, 32);
     memcpy(in4[1].txid, c->tx3, 32);
-    bb_out out4 = {5666666333ULL, W};
+    pay out4 = {5666666333ULL, W};
     block(&file, h6, h5, 6, MINER, NULL, in4, 2, &out4, 1, c->tx4);
 
     c->dir = tu_tmpdir();
@@ -112,7 +129,6 @@ static void build_chain(chain *c)
     cr_assert_eq(st.blocks_connected, 7);
     ct_db_close(db);
     bb_free(&file);
-    bb_free(&gen);
 }
 
 static void free_chain(chain *c)
@@ -477,8 +493,8 @@ Test(trace, usd_per_flow_and_days_without_a_price)
     ct_trace_source src;
     cr_assert_eq(ct_db_open(&t.db, c.dir, NULL, NULL), CT_OK);
     cr_assert_eq(ct_trace_graph_db(&t.base, t.db, NULL), CT_OK);
-    t.lab.g = (ct_trace_graph){&t.lab, lab_load_tx, lab_txnum_of, lab_addr_outputs,
-                               lab_address_of, lab_label_of};
+    t.lab.g = (ct_trace_graph){&t.lab,           lab_load_tx,    lab_txnum_of,
+                               lab_addr_outputs, lab_address_of, lab_label_of};
     t.lab.base = t.base;
     regtest_addr(t.lab.exchange, X);
     ct_trace_options_init(&o);
