@@ -17,6 +17,8 @@
 #include "chaintrail/bitcoin.h"
 #include "chaintrail/db.h"
 #include "chaintrail/graph.h"
+#include "chaintrail/prices.h"
+#include "chaintrail/cases.h"
 
 #ifdef __cplusplus
 extern "C" {
