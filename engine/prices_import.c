@@ -173,7 +173,7 @@ static int header(imp *m, const char *asset, const char *column)
                              i + 1);
     m->date_col = find_col(m, "Date");
     if (m->date_col >= SIZE_MAX - 1)
-        return file_fail(m, CT_ECORRUPT, "no-column", 1, NULL,
+        return file_fail(m, CT_ECORRUPT, "bad-header", 1, NULL,
                          m->date_col == SIZE_MAX ? "no 'Date' column in the header"
                                                  : "two 'Date' columns in the header");
     snprintf(m->date_name, sizeof(m->date_name), "%s", m->fields[m->date_col]);
