@@ -132,3 +132,33 @@ void ct_db_close(ct_db *db)
     ct_store_close(db->st);
     free(db);
 }
+
+struct ct_db_snapshot {
+    ct_store_snapshot *snap;
+};
+
+ct_db_snapshot *ct_db_snapshot_new(ct_db *db)
+{
+    ct_db_snapshot *s = malloc(sizeof(*s));
+    if (!s)
+        return NULL;
+    s->snap = ct_store_snapshot_new(db->st);
+    if (!s->snap) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void ct_db_snapshot_free(ct_db *db, ct_db_snapshot *snap)
+{
+    if (!snap)
+        return;
+    ct_store_snapshot_free(db->st, snap->snap);
+    free(snap);
+}
+
+const ct_store_snapshot *ct_db_snapshot_store(const ct_db_snapshot *snap)
+{
+    return snap ? snap->snap : NULL;
+}

@@ -26,5 +26,7 @@ int ct_db_check_network(ct_db *db, const ct_btc_params *net, ct_error *err);
 /* Resume marker rows. */
 void ct_db_marker_put(ct_store_batch *b, uint32_t file_id, const ct_row_file *fr);
 void ct_db_batch_append_marker(ct_store_batch *dst, const ct_store_batch *marker);
+/* The store snapshot behind a public snapshot (NULL for NULL: the latest state). */
+const ct_store_snapshot *ct_db_snapshot_store(const ct_db_snapshot *snap);
 
 #endif

@@ -31,6 +31,8 @@ enum {
     CT_T_UNDO = 'u',
     CT_T_FILE = 'f',
     CT_T_FILEPATH = 'F',
+    CT_T_PRICE = 'P', /* prices: sources, daily prices, per-asset summaries (prices.c) */
+    CT_T_CASE = 'K',  /* investigation cases (cases.c) */
 };
 
 #define CT_TXNUM_NONE        0u         /* prevout unknown / no tx */

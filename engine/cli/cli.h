@@ -19,7 +19,7 @@ enum {
     CT_EXIT_IO = 5,       /* a file or directory could not be read or written */
     CT_EXIT_LOCKED = 6,   /* the database is locked by another process */
     CT_EXIT_VERSION = 7,  /* database of another schema version */
-    CT_EXIT_NOTFOUND = 8, /* the address, transaction or block asked for is not in the database */
+    CT_EXIT_NOTFOUND = 8, /* what was asked for (address, tx, block, price, case) is not there */
 };
 
 /* Options that come before the command name. */
@@ -35,9 +35,11 @@ typedef struct cli_command {
 } cli_command;
 
 /* The commands, one cmd_<name>.c each. */
+int cmd_case(int argc, char **argv, const cli_global *g);
 int cmd_decode(int argc, char **argv, const cli_global *g);
 int cmd_help(int argc, char **argv, const cli_global *g);
 int cmd_ingest(int argc, char **argv, const cli_global *g);
+int cmd_prices(int argc, char **argv, const cli_global *g);
 int cmd_rollback(int argc, char **argv, const cli_global *g);
 int cmd_show(int argc, char **argv, const cli_global *g);
 int cmd_stats(int argc, char **argv, const cli_global *g);
@@ -53,14 +55,12 @@ const cli_command *cli_find(const char *name);
  * A command declares its options as a table; cli_parse fills the values and leaves the
  * positional arguments in argv[*first..argc). Numbers are parsed without locale, strictly:
  * "--hops=abc", "-1", "" or overflow are usage errors naming the option. */
-typedef enum cli_opt_kind { CLI_FLAG, CLI_STRING, CLI_U64, CLI_STRINGS } cli_opt_kind;
-
-/* The value of a repeatable option (CLI_STRINGS): every occurrence, in order. */
-#define CLI_STRINGS_MAX 64
-typedef struct cli_strings {
-    const char *v[CLI_STRINGS_MAX];
-    size_t n;
-} cli_strings;
+typedef enum cli_opt_kind {
+    CLI_FLAG,    /* bool: present or not */
+    CLI_STRING,  /* const char *: one value (given again, the last one counts) */
+    CLI_U64,     /* uint64_t */
+    CLI_STRINGS, /* cli_strings: every value of a repeatable option, in order */
+} cli_opt_kind;
 
 typedef struct cli_opt {
     const char *name; /* long name without "--" */
@@ -68,8 +68,21 @@ typedef struct cli_opt {
     void *value; /* bool*, const char**, uint64_t*, cli_strings* */
 } cli_opt;
 
-/* Returns CT_EXIT_OK, or CT_EXIT_USAGE after printing one line naming the problem.
- * `-h`/`--help` print the command's usage and return -1 (the caller exits 0). */
+/* The values of a CLI_STRINGS option: v[0..n) point into argv. Start with
+ * CLI_STRINGS_INIT; free with cli_strings_release (also after cli_parse failed). */
+typedef struct cli_strings {
+    const char **v;
+    size_t n;
+} cli_strings;
+#define CLI_STRINGS_INIT                                                                           \
+    {                                                                                              \
+        NULL, 0                                                                                    \
+    }
+void cli_strings_release(cli_strings *s);
+
+/* Returns CT_EXIT_OK, or CT_EXIT_USAGE after printing one line naming the problem
+ * (CT_EXIT_FAILURE when out of memory). `-h`/`--help` print the command's usage and return
+ * -1 (the caller exits 0). */
 int cli_parse(const cli_command *cmd, const cli_opt *opts, int argc, char **argv, int *first);
 
 /* Parses a whole decimal number (no sign, no spaces, no locale, no overflow). */
@@ -91,6 +104,9 @@ int cli_exit_code(int ct_code);
  * and returns the exit code: 5 no database there ("no database at PATH") or unreadable,
  * 6 locked, 7 other schema version, 4 corrupt; else CT_EXIT_OK with *db to ct_db_close. */
 int cli_open_db(const char *cmd, const cli_global *g, ct_db **db);
+/* The same for the commands that write (prices import, case add): creates the database
+ * when missing, as ingest does. */
+int cli_open_db_create(const char *cmd, const cli_global *g, ct_db **db);
 /* Maps the error of a query on an open database to an exit code: 8 not found, 4 corrupt,
  * 5 I/O, 2 bad argument, 1 otherwise. */
 int cli_db_exit_code(int ct_code);

@@ -414,20 +414,23 @@ static bool parse_day(const char *s, int64_t *out)
     return true;
 }
 
-int cmd_trace(int argc, char **argv, const cli_global *g)
+static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap)
 {
     const cli_command *self = cli_find("trace");
-    trace_args a;
-    memset(&a, 0, sizeof(a));
-    a.model = "all";
-    a.format = "json";
-    a.hops = 10;
+    ap->model = "all";
+    ap->format = "json";
+    ap->hops = 10;
     const cli_opt opts[] = {
-        {"from", CLI_STRINGS, &a.from},   {"since", CLI_STRING, &a.since},
-        {"until", CLI_STRING, &a.until},  {"model", CLI_STRING, &a.model},
-        {"hops", CLI_U64, &a.hops},       {"dust", CLI_U64, &a.dust},
-        {"stop", CLI_STRING, &a.stop},    {"max-nodes", CLI_U64, &a.max_nodes},
-        {"timeout", CLI_U64, &a.timeout}, {"format", CLI_STRING, &a.format},
+        {"from", CLI_STRINGS, &ap->from},
+        {"since", CLI_STRING, &ap->since},
+        {"until", CLI_STRING, &ap->until},
+        {"model", CLI_STRING, &ap->model},
+        {"hops", CLI_U64, &ap->hops},
+        {"dust", CLI_U64, &ap->dust},
+        {"stop", CLI_STRING, &ap->stop},
+        {"max-nodes", CLI_U64, &ap->max_nodes},
+        {"timeout", CLI_U64, &ap->timeout},
+        {"format", CLI_STRING, &ap->format},
         {NULL, CLI_FLAG, NULL},
     };
     int first;
@@ -440,18 +443,18 @@ int cmd_trace(int argc, char **argv, const cli_global *g)
         cli_error("trace", "unexpected argument '%s' (sources are given with --from)", argv[first]);
         return CT_EXIT_USAGE;
     }
-    if (a.from.n == 0) {
+    if (ap->from.n == 0) {
         cli_error("trace", "no source: give --from ADDR|TXID|TXID:VOUT (repeatable)");
         return CT_EXIT_USAGE;
     }
     ct_trace_options o;
     ct_trace_options_init(&o);
-    if (strcmp(a.model, "all") != 0) {
+    if (strcmp(ap->model, "all") != 0) {
         char names[CT_MODEL_COUNT + 1][24];
         size_t n;
         o.models = 0;
-        if (!split_list(a.model, names, CT_MODEL_COUNT + 1, &n)) {
-            cli_error("trace", "option '--model': '%s' is not a list of models", a.model);
+        if (!split_list(ap->model, names, CT_MODEL_COUNT + 1, &n)) {
+            cli_error("trace", "option '--model': '%s' is not a list of models", ap->model);
             return CT_EXIT_USAGE;
         }
         for (size_t i = 0; i < n; i++) {
@@ -466,47 +469,47 @@ int cmd_trace(int argc, char **argv, const cli_global *g)
             o.models |= 1u << m;
         }
     }
-    if (a.hops > UINT32_MAX) {
-        cli_error("trace", "option '--hops': %llu is too large", (unsigned long long)a.hops);
+    if (ap->hops > UINT32_MAX) {
+        cli_error("trace", "option '--hops': %llu is too large", (unsigned long long)ap->hops);
         return CT_EXIT_USAGE;
     }
-    o.hops = (uint32_t)a.hops;
-    o.dust = a.dust;
-    o.max_nodes = a.max_nodes;
-    o.timeout_s = (double)a.timeout;
-    if (a.stop && !split_list(a.stop, o.stops, CT_TRACE_MAX_STOPS, &o.n_stops)) {
+    o.hops = (uint32_t)ap->hops;
+    o.dust = ap->dust;
+    o.max_nodes = ap->max_nodes;
+    o.timeout_s = (double)ap->timeout;
+    if (ap->stop && !split_list(ap->stop, o.stops, CT_TRACE_MAX_STOPS, &o.n_stops)) {
         cli_error("trace", "option '--stop': '%s' is not a comma-separated list of categories",
-                  a.stop);
+                  ap->stop);
         return CT_EXIT_USAGE;
     }
-    if (strcmp(a.format, "json") != 0 && strcmp(a.format, "text") != 0 &&
-        strcmp(a.format, "csv") != 0) {
-        cli_error("trace", "option '--format': '%s' is not json, text or csv", a.format);
+    if (strcmp(ap->format, "json") != 0 && strcmp(ap->format, "text") != 0 &&
+        strcmp(ap->format, "csv") != 0) {
+        cli_error("trace", "option '--format': '%s' is not json, text or csv", ap->format);
         return CT_EXIT_USAGE;
     }
     int64_t since = -1, until = -1;
-    if (a.since && !parse_day(a.since, &since)) {
-        cli_error("trace", "option '--since': '%s' is not a date YYYY-MM-DD", a.since);
+    if (ap->since && !parse_day(ap->since, &since)) {
+        cli_error("trace", "option '--since': '%s' is not a date YYYY-MM-DD", ap->since);
         return CT_EXIT_USAGE;
     }
-    if (a.until) {
-        if (!parse_day(a.until, &until)) {
-            cli_error("trace", "option '--until': '%s' is not a date YYYY-MM-DD", a.until);
+    if (ap->until) {
+        if (!parse_day(ap->until, &until)) {
+            cli_error("trace", "option '--until': '%s' is not a date YYYY-MM-DD", ap->until);
             return CT_EXIT_USAGE;
         }
         until += 86399; /* the whole day, both ends included */
     }
     ct_trace_source src[CT_TRACE_MAX_SOURCES];
-    if (a.from.n > CT_TRACE_MAX_SOURCES) {
+    if (ap->from.n > CT_TRACE_MAX_SOURCES) {
         cli_error("trace", "at most %d sources", CT_TRACE_MAX_SOURCES);
         return CT_EXIT_USAGE;
     }
-    for (size_t i = 0; i < a.from.n; i++) {
-        if (strlen(a.from.v[i]) >= sizeof(src[i].spec)) {
-            cli_error("trace", "source '%s' is too long", a.from.v[i]);
+    for (size_t i = 0; i < ap->from.n; i++) {
+        if (strlen(ap->from.v[i]) >= sizeof(src[i].spec)) {
+            cli_error("trace", "source '%s' is too long", ap->from.v[i]);
             return CT_EXIT_USAGE;
         }
-        snprintf(src[i].spec, sizeof(src[i].spec), "%s", a.from.v[i]);
+        snprintf(src[i].spec, sizeof(src[i].spec), "%s", ap->from.v[i]);
         src[i].from_time = since;
         src[i].to_time = until;
     }
@@ -517,7 +520,7 @@ int cmd_trace(int argc, char **argv, const cli_global *g)
     manifest mf;
     memset(&mf.stats, 0, sizeof(mf.stats));
     mf.o = &o;
-    mf.a = &a;
+    mf.a = ap;
     ct_error err;
     ct_error_clear(&err);
     ct_trace_graph *graph = NULL;
@@ -527,12 +530,12 @@ int cmd_trace(int argc, char **argv, const cli_global *g)
     if (lrc == CT_OK)
         lrc = ct_trace_graph_db(&graph, db, &err);
     if (lrc == CT_OK)
-        lrc = ct_trace_run(&res, graph, src, a.from.n, &o, &err);
+        lrc = ct_trace_run(&res, graph, src, ap->from.n, &o, &err);
     if (lrc == CT_OK) {
         bool pricing = o.pricing != NULL;
-        if (strcmp(a.format, "json") == 0)
+        if (strcmp(ap->format, "json") == 0)
             print_json(stdout, &res, &mf, pricing);
-        else if (strcmp(a.format, "text") == 0)
+        else if (strcmp(ap->format, "text") == 0)
             print_text(stdout, &res, &mf, pricing);
         else
             print_csv(stdout, &res, pricing);
@@ -545,5 +548,14 @@ int cmd_trace(int argc, char **argv, const cli_global *g)
     ct_trace_result_release(&res);
     ct_trace_graph_db_free(graph);
     ct_db_close(db);
+    return rc;
+}
+
+int cmd_trace(int argc, char **argv, const cli_global *g)
+{
+    trace_args a;
+    memset(&a, 0, sizeof(a));
+    int rc = trace_main(argc, argv, g, &a);
+    cli_strings_release(&a.from);
     return rc;
 }

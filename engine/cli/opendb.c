@@ -5,10 +5,11 @@
 
 #include "cli.h"
 
-int cli_open_db(const char *cmd, const cli_global *g, ct_db **db)
+static int open_db(const char *cmd, const cli_global *g, ct_db **db, bool create)
 {
     ct_error err;
     ct_db_options o = CT_DB_OPTIONS_INIT;
+    o.create = create;
     ct_error_clear(&err);
     int rc = ct_db_open(db, g->db_path, &o, &err);
     if (rc == CT_OK)
@@ -28,6 +29,16 @@ int cli_open_db(const char *cmd, const cli_global *g, ct_db **db)
     default:
         return CT_EXIT_FAILURE;
     }
+}
+
+int cli_open_db(const char *cmd, const cli_global *g, ct_db **db)
+{
+    return open_db(cmd, g, db, false);
+}
+
+int cli_open_db_create(const char *cmd, const cli_global *g, ct_db **db)
+{
+    return open_db(cmd, g, db, true);
 }
 
 int cli_db_exit_code(int ct_code)

@@ -1,6 +1,7 @@
 /* Option parsing for the commands, errors to stderr, and the mapping of library error
  * codes to exit codes. Numbers are parsed by hand, without locale (bad-inputs.md C1, C2). */
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -58,6 +59,13 @@ bool cli_parse_u64(const char *s, uint64_t *out)
     return true;
 }
 
+void cli_strings_release(cli_strings *s)
+{
+    free(s->v);
+    s->v = NULL;
+    s->n = 0;
+}
+
 static const cli_opt *find_opt(const cli_opt *opts, const char *name, size_t len)
 {
     for (const cli_opt *o = opts; o && o->name; o++)
@@ -111,16 +119,17 @@ int cli_parse(const cli_command *cmd, const cli_opt *opts, int argc, char **argv
             cli_error(cmd->name, "option '--%s' needs a value", o->name);
             return CT_EXIT_USAGE;
         }
-        if (o->kind == CLI_STRINGS) {
-            cli_strings *l = o->value;
-            if (l->n == CLI_STRINGS_MAX) {
-                cli_error(cmd->name, "option '--%s' given more than %d times", o->name,
-                          CLI_STRINGS_MAX);
-                return CT_EXIT_USAGE;
-            }
-            l->v[l->n++] = val;
-        } else if (o->kind == CLI_STRING) {
+        if (o->kind == CLI_STRING) {
             *(const char **)o->value = val;
+        } else if (o->kind == CLI_STRINGS) {
+            cli_strings *l = o->value;
+            const char **nv = realloc(l->v, (l->n + 1) * sizeof(*nv));
+            if (!nv) {
+                cli_error(cmd->name, "out of memory");
+                return CT_EXIT_FAILURE;
+            }
+            l->v = nv;
+            l->v[l->n++] = val;
         } else if (!cli_parse_u64(val, (uint64_t *)o->value)) {
             cli_error(cmd->name, "option '--%s': '%s' is not a whole number from 0 to %llu",
                       o->name, val, (unsigned long long)UINT64_MAX);

@@ -18,6 +18,8 @@
 #include "chaintrail/db.h"
 #include "chaintrail/graph.h"
 #include "chaintrail/trace.h"
+#include "chaintrail/prices.h"
+#include "chaintrail/cases.h"
 
 #ifdef __cplusplus
 extern "C" {

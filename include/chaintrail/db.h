@@ -40,6 +40,13 @@ CT_WARN_UNUSED int ct_db_open(ct_db **out, const char *path, const ct_db_options
                               ct_error *err);
 void ct_db_close(ct_db *db);
 
+/* A consistent read view of the database: readers that take one (ct_price_get, the tracer)
+ * see the state of the moment it was made, whatever is written later. Returns NULL when
+ * out of memory. Free it with ct_db_snapshot_free before closing the database. */
+typedef struct ct_db_snapshot ct_db_snapshot;
+ct_db_snapshot *ct_db_snapshot_new(ct_db *db);
+void ct_db_snapshot_free(ct_db *db, ct_db_snapshot *snap);
+
 /* ---- ingest ---- */
 typedef struct ct_ingest_stats {
     uint64_t blocks_read;         /* records decoded */
