@@ -48,15 +48,18 @@ Test(cli_trace, json_contract_and_determinism)
               "%.200s", a.out);
     cr_assert(strstr(a.out, ",\"models\":{\"poison\":{\"source_sat\":5000000000,"
                             "\"laundered_sat\":0,"));
-    cr_assert(strstr(a.out,
-                     "\"fifo\":{\"source_sat\":5000000000,\"laundered_sat\":0,\"laundered_usd\""
-                     ":null,\"laundered_unpriced_sat\":0,\"by_category\":{\"unspent\":{\"sat\":"
-                     "5000000000,\"usd\":null,\"unpriced_sat\":0}},\"endpoints\":[{\"address\":"
-                     "\"12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S\",\"category\":\"unspent\",\"label\""
-                     ":null,\"taint_sat\":1800000000,"),
+    cr_assert(strstr(a.out, "\"fifo\":{\"source_sat\":5000000000,\"laundered_sat\":0,"
+                            "\"laundered_usd\":\"0.00\",\"laundered_unpriced_sat\":0,"
+                            "\"by_category\":{\"unspent\":{\"sat\":5000000000,\"usd\":null,"
+                            "\"unpriced_sat\":5000000000}},\"endpoints\":[{\"address\":"
+                            "\"12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S\",\"category\":\"unspent\","
+                            "\"label\":null,\"taint_sat\":1800000000,\"usd\":null,"
+                            "\"unpriced_sat\":1800000000,\"hops\":0,"),
               "%s", a.out);
-    cr_assert(strstr(a.out, "},\"range\":{\"low_sat\":0,\"high_sat\":0,\"low_usd\":null,"
-                            "\"high_usd\":null,\"poison_sat\":0,\"poison_usd\":null}}\n"));
+    /* No flow of 2009 has a price (none loaded): every endpoint is explicitly unpriced, and
+     * nothing was laundered, which is worth $0.00. */
+    cr_assert(strstr(a.out, "},\"range\":{\"low_sat\":0,\"high_sat\":0,\"low_usd\":\"0.00\","
+                            "\"high_usd\":\"0.00\",\"poison_sat\":0,\"poison_usd\":\"0.00\"}}\n"));
     tu_run_free(&a);
     tu_run_free(&b);
 }
@@ -86,7 +89,7 @@ Test(cli_trace, text_and_csv)
                       "model,address,category,label,taint_sat,usd,unpriced_sat,hops,outputs,"
                       "first_height,first_time,last_height,last_time\n"
                       "tiho,\"12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S\",\"unspent\",\"\","
-                      "1800000000,,0,0,1,248,1231790660,248,1231790660\n",
+                      "1800000000,,1800000000,0,1,248,1231790660,248,1231790660\n",
                       200) == 0,
               "%s", r.out);
     tu_run_free(&r);
@@ -148,4 +151,34 @@ Test(cli_trace, errors)
             NULL);
     cr_assert_eq(r.status, 8);
     tu_run_free(&r);
+}
+
+Test(cli_trace, usd_at_the_price_of_the_day)
+{
+    /* A price table with one day: 2009-01-12 at $1.00. Hal Finney's 10 BTC arrived that day
+     * (block 170) and are worth $10.00; 1BBz9Z15... got its taint on 2009-01-14 (block 496):
+     * no price, so its value is unpriced, not zero. */
+    char *dir = tu_tmpdir(), csv[600];
+    snprintf(csv, sizeof(csv), "%s/prices.csv", dir);
+    const char *body = "Date,BTC_USD\n2009-01-12,1.00\n";
+    cr_assert_eq(tu_write_file(csv, body, strlen(body)), 0);
+    tu_run r;
+    tu_exec(&r, (const char *[]){"--db", db_dir, "prices", "import", csv, "--asset", "BTC", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--model", "fifo", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "{\"address\":\"1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3\",\"category\":"
+                            "\"unspent\",\"label\":null,\"taint_sat\":1000000000,\"usd\":\"10.00\","
+                            "\"unpriced_sat\":0,"),
+              "%s", r.out);
+    cr_assert(strstr(r.out, "{\"address\":\"1BBz9Z15YpELQ4QP5sEKb1SwxkcmPb5TMs\",\"category\":"
+                            "\"unspent\",\"label\":null,\"taint_sat\":1100000000,\"usd\":null,"
+                            "\"unpriced_sat\":1100000000,"),
+              "%s", r.out);
+    tu_run_free(&r);
+    tu_rmtree(dir);
+    free(dir);
 }

@@ -67,6 +67,8 @@ typedef struct trace_args {
 
 typedef struct manifest {
     ct_graph_chain_stats stats;
+    const char *asset;
+    uint8_t prices_digest[32];
     const ct_trace_options *o;
     const trace_args *a;
 } manifest;
@@ -89,6 +91,9 @@ static void print_manifest_json(FILE *f, const manifest *mf)
     fprintf(f, "\"manifest\":{\"chaintrail\":\"%s\",\"network\":", ct_version());
     cli_json_string(f, mf->stats.network);
     fprintf(f, ",\"tip\":{\"height\":%u,\"hash\":\"%s\"}", mf->stats.height, tip);
+    char pd[65];
+    ct_hash_to_hex(pd, mf->prices_digest);
+    fprintf(f, ",\"asset\":\"%s\",\"prices_digest\":\"%s\"", mf->asset, pd);
     fputs(",\"parameters\":{\"sources\":[", f);
     for (size_t i = 0; i < mf->a->from.n; i++) {
         if (i)
@@ -526,19 +531,26 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
     ct_trace_graph *graph = NULL;
     ct_trace_result res;
     memset(&res, 0, sizeof(res));
+    ct_trace_pricing *pricing = NULL;
     int lrc = ct_graph_stats(db, &mf.stats, &err);
+    mf.asset = cli_db_params(db)->coin;
+    if (lrc == CT_OK)
+        lrc = ct_prices_digest(db, mf.prices_digest, &err);
+    if (lrc == CT_OK)
+        lrc = ct_trace_pricing_db(&pricing, db, mf.asset, &err);
+    o.pricing = pricing;
     if (lrc == CT_OK)
         lrc = ct_trace_graph_db(&graph, db, &err);
     if (lrc == CT_OK)
         lrc = ct_trace_run(&res, graph, src, ap->from.n, &o, &err);
     if (lrc == CT_OK) {
-        bool pricing = o.pricing != NULL;
+        bool priced = o.pricing != NULL;
         if (strcmp(ap->format, "json") == 0)
-            print_json(stdout, &res, &mf, pricing);
+            print_json(stdout, &res, &mf, priced);
         else if (strcmp(ap->format, "text") == 0)
-            print_text(stdout, &res, &mf, pricing);
+            print_text(stdout, &res, &mf, priced);
         else
-            print_csv(stdout, &res, pricing);
+            print_csv(stdout, &res, priced);
         rc = CT_EXIT_OK;
     } else {
         rc = lrc == CT_ENOTFOUND ? (cli_error("trace", "%s", err.detail), CT_EXIT_NOTFOUND)
@@ -547,6 +559,7 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
     }
     ct_trace_result_release(&res);
     ct_trace_graph_db_free(graph);
+    ct_trace_pricing_db_free(pricing);
     ct_db_close(db);
     return rc;
 }

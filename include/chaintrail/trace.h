@@ -171,6 +171,13 @@ void ct_trace_result_release(ct_trace_result *res);
 CT_WARN_UNUSED int ct_trace_graph_db(ct_trace_graph **out, ct_db *db, ct_error *err);
 void ct_trace_graph_db_free(ct_trace_graph *g);
 
+/* Pricing over the database's daily price table of `asset` (e.g. "BTC"), through one
+ * snapshot taken here; each flow's value is rounded half up to the cent (prices.md).
+ * Free with ct_trace_pricing_db_free. */
+CT_WARN_UNUSED int ct_trace_pricing_db(ct_trace_pricing **out, ct_db *db, const char *asset,
+                                       ct_error *err);
+void ct_trace_pricing_db_free(ct_trace_pricing *p);
+
 #ifdef __cplusplus
 }
 #endif
