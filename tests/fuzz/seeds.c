@@ -43,8 +43,8 @@ static int write_named(const char *dir, const char *prefix, const uint8_t *head,
     ct_sha256_update(&c, p, len);
     ct_sha256_final(&c, h);
     ct_hex_encode(hex, h, 16);
-    snprintf(path, sizeof(path), "%s/%s-%s", dir, prefix, hex);
-    FILE *f = fopen(path, "wb");
+    int n = snprintf(path, sizeof(path), "%s/%s-%s", dir, prefix, hex);
+    FILE *f = n > 0 && (size_t)n < sizeof(path) ? fopen(path, "wb") : NULL;
     if (!f || (head_len && fwrite(head, 1, head_len, f) != head_len) ||
         fwrite(p, 1, len, f) != len) {
         fprintf(stderr, "fuzz_seeds: cannot write '%s'\n", path);
@@ -53,6 +53,17 @@ static int write_named(const char *dir, const char *prefix, const uint8_t *head,
         return -1;
     }
     return fclose(f) == 0 ? 0 : -1;
+}
+
+/* out = a "/" b; false (with a message) when it does not fit. */
+static bool join_path(char *out, size_t size, const char *a, const char *b)
+{
+    int n = snprintf(out, size, "%s/%s", a, b);
+    if (n < 0 || (size_t)n >= size) {
+        fprintf(stderr, "fuzz_seeds: path too long: '%s/%s'\n", a, b);
+        return false;
+    }
+    return true;
 }
 
 static uint8_t *read_file(const char *path, size_t *len)
@@ -163,9 +174,10 @@ static int add_dir(seeds *s, const char *dir)
     struct dirent *e;
     while ((e = readdir(d)) && n < 256) {
         const char *nm = e->d_name;
-        if (ends_with(nm, ".blk") ||
-            ((ends_with(nm, ".dat") || ends_with(nm, ".raw")) && !strstr(nm, "-undo")))
-            names[n++] = strdup(nm);
+        bool block = ends_with(nm, ".blk") ||
+                     ((ends_with(nm, ".dat") || ends_with(nm, ".raw")) && !strstr(nm, "-undo"));
+        if (block && (names[n] = strdup(nm)) != NULL)
+            n++;
     }
     closedir(d);
     qsort(names, n, sizeof(names[0]), cmp_names);
@@ -173,15 +185,16 @@ static int add_dir(seeds *s, const char *dir)
     for (size_t i = 0; i < n; i++) {
         char path[4096];
         size_t len;
-        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-        uint8_t *p = rc == 0 ? read_file(path, &len) : NULL;
-        if (rc == 0 && !p) {
+        uint8_t *p = NULL;
+        if (rc == 0 && !join_path(path, sizeof(path), dir, names[i]))
+            rc = -1;
+        if (rc == 0 && !(p = read_file(path, &len))) {
             fprintf(stderr, "fuzz_seeds: cannot read '%s'\n", path);
             rc = -1;
-        } else if (rc == 0) {
+        }
+        if (rc == 0)
             rc = is_blk(p, len) ? add_blk_records(s, p, len, path, false)
                                 : add_block(s, p, len, path, false);
-        }
         free(p);
         free(names[i]);
     }
@@ -200,27 +213,31 @@ int main(int argc, char **argv)
     char path[4096];
     int rc = 0;
     ct_btc_block_init(&s.blk);
-    for (size_t i = 0; rc == 0 && i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-        snprintf(path, sizeof(path), "%s/%s", argv[1], dirs[i]);
-        rc = add_dir(&s, path);
-    }
+    for (size_t i = 0; rc == 0 && i < sizeof(dirs) / sizeof(dirs[0]); i++)
+        rc = join_path(path, sizeof(path), argv[1], dirs[i]) ? add_dir(&s, path) : -1;
 
     /* The early blocks: small, so per-block paths get mutated fast. */
     size_t len;
     uint8_t *p = NULL;
+    if (rc == 0)
+        rc = join_path(path, sizeof(path), argv[1],
+                       "btc/blk_consecutive/jeffchan/blk00000_first1MB.dat")
+                 ? 0
+                 : -1;
     if (rc == 0) {
-        snprintf(path, sizeof(path), "%s/btc/blk_consecutive/jeffchan/blk00000_first1MB.dat",
-                 argv[1]);
         p = read_file(path, &len);
         rc = p ? add_blk_records(&s, p, len, path, true) : -1;
         free(p);
     }
     /* The megatx: one transaction of 1 MB. */
+    if (rc == 0)
+        rc =
+            join_path(path, sizeof(path), argv[1],
+                      "btc/raw_tx/btcd/"
+                      "megatx-bb41a757f405890fb0f5856228e23b715702d714d59bf2b1feb70d8b2b4e3e08.bin")
+                ? 0
+                : -1;
     if (rc == 0) {
-        snprintf(path, sizeof(path),
-                 "%s/btc/raw_tx/btcd/"
-                 "megatx-bb41a757f405890fb0f5856228e23b715702d714d59bf2b1feb70d8b2b4e3e08.bin",
-                 argv[1]);
         p = read_file(path, &len);
         rc = p ? write_named(s.tx_dir, "tx", NULL, 0, p, len) : -1;
         s.n_tx += rc == 0;
