@@ -5,7 +5,9 @@
  * Loads every real block of fixtures/btc/raw_blocks into memory once (blk-file framing
  * stripped), checks that each one decodes, then decodes them over and over on one thread for
  * about S seconds (default 3) per mode and prints one line per mode: MB/s of block bytes,
- * blocks/s, transactions/s, and the process's peak RSS so far. Modes:
+ * blocks/s, transactions/s (all per wall-clock second), the process's peak RSS so far, and
+ * cpu% = the thread's CPU time over the wall time (below ~99 the core was shared with other
+ * work and the figures are low). Modes:
  *
  *   decode+txid        ct_btc_block_decode, flags 0 (what an ingest does)
  *   decode+txid+wtxid  the same with CT_BTC_WTXID
@@ -49,6 +51,7 @@ typedef struct corpus {
 typedef struct result {
     const char *mode;
     double seconds;
+    double cpu_pct; /* CPU time of the thread / wall time: below ~99, the core was shared */
     double mb_s;
     double blocks_s;
     double tx_s;
@@ -59,10 +62,10 @@ static volatile uint64_t bench_sink;
 
 static const uint8_t blk_magic[4] = {0xf9, 0xbe, 0xb4, 0xd9};
 
-static double now(void)
+static double clock_s(clockid_t id)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(id, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
@@ -243,21 +246,23 @@ static int run_mode(result *r, const char *name, const corpus *c, ct_btc_block *
     uint64_t sink = 0, passes = 0;
     if (!pass(c, blk, mode, flags, &sink)) /* warm-up: caches, arena, page faults */
         return -1;
-    double t0 = now(), t;
+    double t0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_THREAD_CPUTIME_ID), t;
     do {
         if (!pass(c, blk, mode, flags, &sink))
             return -1;
         passes++;
-        t = now() - t0;
+        t = clock_s(CLOCK_MONOTONIC) - t0;
     } while (t < seconds);
     r->mode = name;
     r->seconds = t;
+    r->cpu_pct = 100.0 * (clock_s(CLOCK_THREAD_CPUTIME_ID) - c0) / t;
     r->mb_s = (double)(c->bytes * passes) / 1e6 / t;
     r->blocks_s = (double)(c->n * passes) / t;
     r->tx_s = (double)(c->tx * passes) / t;
     r->peak_rss_kb = peak_rss_kb();
-    printf("%-20s %9.1f %11.0f %12.0f %10.1f   (%llu passes, %.2f s)\n", name, r->mb_s, r->blocks_s,
-           r->tx_s, (double)r->peak_rss_kb / 1024.0, (unsigned long long)passes, t);
+    printf("%-20s %9.1f %11.0f %12.0f %10.1f %6.1f   (%llu passes, %.2f s)\n", name, r->mb_s,
+           r->blocks_s, r->tx_s, (double)r->peak_rss_kb / 1024.0, r->cpu_pct,
+           (unsigned long long)passes, t);
     fflush(stdout);
     bench_sink += sink; /* keeps the work observable */
     return 0;
@@ -368,7 +373,8 @@ int main(int argc, char **argv)
            blocks.n, (double)blocks.bytes / 1e6, (unsigned long long)blocks.tx, early.n,
            (double)early.bytes / 1e6, (unsigned long long)early.tx);
     printf("%.1f s per mode, one thread\n\n", seconds);
-    printf("%-20s %9s %11s %12s %10s\n", "mode", "MB/s", "blocks/s", "tx/s", "peakRSS MB");
+    printf("%-20s %9s %11s %12s %10s %6s\n", "mode", "MB/s", "blocks/s", "tx/s", "peakRSS MB",
+           "cpu%");
 
     static const struct {
         const char *name;
@@ -432,9 +438,9 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < nres; i++)
             fprintf(f,
                     "%s{\"mode\":\"%s\",\"mb_s\":%.1f,\"blocks_s\":%.0f,\"tx_s\":%.0f,"
-                    "\"peak_rss_kb\":%ld}",
+                    "\"peak_rss_kb\":%ld,\"cpu_pct\":%.1f}",
                     i ? "," : "", res[i].mode, res[i].mb_s, res[i].blocks_s, res[i].tx_s,
-                    res[i].peak_rss_kb);
+                    res[i].peak_rss_kb, res[i].cpu_pct);
         fprintf(f, "]}\n");
         if (fclose(f) != 0) {
             fprintf(stderr, "bench_decode: cannot write '%s'\n", json);
