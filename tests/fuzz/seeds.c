@@ -106,7 +106,7 @@ static int add_block(seeds *s, const uint8_t *p, size_t len, const char *where, 
         fprintf(stderr, "fuzz_seeds: %s does not decode: %s\n", where, line);
         return -1;
     }
-    uint8_t mode = (uint8_t)(s->mode++ & 3);
+    uint8_t mode = (uint8_t)(s->mode++ & 7);
     if (write_named(s->block_dir, "block", &mode, 1, p, len) != 0)
         return -1;
     s->n_block++;
