@@ -19,7 +19,7 @@ esac
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
-build=build-fuzz
+build="build-fuzz"
 harnesses="fuzz_block fuzz_tx"
 
 CC=clang cmake -S . -B "$build" -DCT_FUZZ=ON -DCT_BUILD_TESTS=OFF -DCT_BUILD_BENCH=OFF >/dev/null
@@ -44,8 +44,10 @@ for h in $harnesses; do
     files=$(find "$dir" -type f ! -name '*.md' | sort)
     [ -n "$files" ] || continue
     n=$(echo "$files" | wc -l)
+    mkdir -p "$build/artifacts/$h"
     # shellcheck disable=SC2086 # file names are ours, without spaces
-    if "$bin/$h" -rss_limit_mb=2048 $files >"$build/$h-regressions.log" 2>&1; then
+    if "$bin/$h" -rss_limit_mb=2048 -artifact_prefix="$build/artifacts/$h/" $files \
+        >"$build/$h-regressions.log" 2>&1; then
         echo "$h: $n regression input(s) pass"
     else
         echo "$h: a regression input fails, see $build/$h-regressions.log" >&2
