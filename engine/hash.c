@@ -7,9 +7,36 @@
 #include <openssl/ripemd.h>
 #include <openssl/sha.h>
 
+#include <string.h>
+
 #include "hash.h"
+#include "util.h"
 
 _Static_assert(sizeof(SHA256_CTX) <= sizeof(ct_sha256_ctx), "ct_sha256_ctx too small");
+
+/* The SHA-256 state words as the big-endian digest (whole-word stores: byte stores here
+ * stall the 16-byte loads of the next compression that reads the digest). */
+static void digest_out(uint8_t out[32], const SHA256_CTX *s)
+{
+    for (int i = 0; i < 8; i++) {
+        uint32_t w = __builtin_bswap32(s->h[i]);
+        memcpy(out + 4 * i, &w, 4);
+    }
+}
+
+/* SHA-256 of a 32-byte message (the second half of every SHA-256d): message and padding
+ * fill exactly one block, so it is one compression and no SHA256_Final. */
+static void sha256_32(uint8_t out[32], const uint8_t in[32])
+{
+    static const uint8_t pad32[64] = {[32] = 0x80, [62] = 0x01}; /* length: 256 bits */
+    _Alignas(16) uint8_t block[64];
+    SHA256_CTX s;
+    memcpy(block, pad32, 64);
+    memcpy(block, in, 32);
+    SHA256_Init(&s);
+    SHA256_Transform(&s, block);
+    digest_out(out, &s);
+}
 
 void ct_sha256_init(ct_sha256_ctx *c)
 {
@@ -29,11 +56,8 @@ void ct_sha256_final(ct_sha256_ctx *c, uint8_t out[32])
 void ct_sha256d_final(ct_sha256_ctx *c, uint8_t out[32])
 {
     uint8_t first[32];
-    SHA256_CTX *s = (SHA256_CTX *)(void *)c->opaque;
-    SHA256_Final(first, s);
-    SHA256_Init(s);
-    SHA256_Update(s, first, 32);
-    SHA256_Final(out, s);
+    SHA256_Final(first, (SHA256_CTX *)(void *)c->opaque);
+    sha256_32(out, first);
 }
 
 void ct_sha256(uint8_t out[32], const void *p, size_t n)
@@ -54,11 +78,17 @@ void ct_sha256d(uint8_t out[32], const void *p, size_t n)
 
 void ct_sha256d_pair(uint8_t out[32], const uint8_t a[32], const uint8_t b[32])
 {
-    ct_sha256_ctx c;
-    ct_sha256_init(&c);
-    ct_sha256_update(&c, a, 32);
-    ct_sha256_update(&c, b, 32);
-    ct_sha256d_final(&c, out);
+    /* A 64-byte message is one block of data and one block of fixed padding. */
+    static const uint8_t pad64[64] = {[0] = 0x80, [62] = 0x02}; /* length: 512 bits */
+    SHA256_CTX s;
+    _Alignas(16) uint8_t block[64], first[32];
+    memcpy(block, a, 32);
+    memcpy(block + 32, b, 32);
+    SHA256_Init(&s);
+    SHA256_Transform(&s, block);
+    SHA256_Transform(&s, pad64);
+    digest_out(first, &s);
+    sha256_32(out, first);
 }
 
 void ct_hash160(uint8_t out[20], const void *p, size_t n)

@@ -1,0 +1,82 @@
+#!/bin/sh
+# Builds the libFuzzer harnesses with clang, replays the saved regressions, then fuzzes each
+# harness for a bounded time from a seed corpus cut out of the real blocks in fixtures/.
+#
+#   tests/fuzz/run.sh [SECONDS]     # seconds per harness, default 60 (CI: 45)
+#
+# Exits non-zero on any crash, leak, sanitizer report or oracle failure, in the replay or the
+# fuzzing. A failing input is saved under build-fuzz/artifacts/<harness>/; add it under
+# tests/fuzz/regressions/<harness>/ with the fix so every later run replays it first.
+set -eu
+
+seconds=${1:-60}
+case $seconds in
+'' | *[!0-9]*)
+    echo "usage: $0 [SECONDS]" >&2
+    exit 2
+    ;;
+esac
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+build="build-fuzz"
+harnesses="fuzz_block fuzz_tx"
+
+CC=clang cmake -S . -B "$build" -DCT_FUZZ=ON -DCT_BUILD_TESTS=OFF -DCT_BUILD_BENCH=OFF >/dev/null
+cmake --build "$build" -j "$(getconf _NPROCESSORS_ONLN)" >/dev/null
+bin=$build/tests/fuzz
+
+# UBSan only warns by default: make every report fatal so that libFuzzer saves the input.
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+export ASAN_OPTIONS=detect_leaks=1
+
+# Seeds are rebuilt each run; the working corpus is kept between local runs.
+rm -rf "$build/seeds"
+mkdir -p "$build/seeds/fuzz_block" "$build/seeds/fuzz_tx"
+"$bin/fuzz_seeds" fixtures "$build/seeds/fuzz_block" "$build/seeds/fuzz_tx"
+
+status=0
+
+# 1. Regressions: every saved input, once, before any fuzzing.
+for h in $harnesses; do
+    dir=tests/fuzz/regressions/$h
+    [ -d "$dir" ] || continue
+    files=$(find "$dir" -type f ! -name '*.md' | sort)
+    [ -n "$files" ] || continue
+    n=$(echo "$files" | wc -l)
+    mkdir -p "$build/artifacts/$h"
+    # shellcheck disable=SC2086 # file names are ours, without spaces
+    if "$bin/$h" -rss_limit_mb=2048 -artifact_prefix="$build/artifacts/$h/" $files \
+        >"$build/$h-regressions.log" 2>&1; then
+        echo "$h: $n regression input(s) pass"
+    else
+        echo "$h: a regression input fails, see $build/$h-regressions.log" >&2
+        tail -n 30 "$build/$h-regressions.log" >&2
+        status=1
+    fi
+done
+[ "$status" -eq 0 ] || exit "$status"
+
+# 2. Fuzzing, one harness after the other.
+for h in $harnesses; do
+    case $h in
+    fuzz_block) max_len=4000000 ;;   # the largest block: MAX_BLOCK_SERIALIZED
+    fuzz_tx) max_len=1000000 ;;      # the 1 MB megatx seed fits
+    esac
+    mkdir -p "$build/corpus/$h" "$build/artifacts/$h"
+    log=$build/$h.log
+    echo "$h: fuzzing for ${seconds}s (log: $log)"
+    if "$bin/$h" -max_total_time="$seconds" -max_len="$max_len" -rss_limit_mb=2048 \
+        -timeout=60 -print_final_stats=1 -artifact_prefix="$build/artifacts/$h/" \
+        "$build/corpus/$h" "$build/seeds/$h" >"$log" 2>&1; then
+        runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+        cov=$(grep -E '^#[0-9]+' "$log" | tail -n 1 | sed -n 's/.*\(cov: [0-9]*\).*/\1/p')
+        echo "$h: ok, ${runs:-?} executions, $cov"
+    else
+        echo "$h: FAILED, input saved in $build/artifacts/$h/" >&2
+        grep -E 'ERROR|runtime error|invariant failed|SUMMARY|Test unit written' "$log" >&2 ||
+            tail -n 30 "$log" >&2
+        status=1
+    fi
+done
+exit "$status"
