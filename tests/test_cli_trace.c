@@ -123,7 +123,7 @@ Test(cli_trace, errors)
     tu_exec(&r, (const char *[]){"--db", db_dir, "trace", NULL}, NULL);
     cr_assert_eq(r.status, 2);
     cr_assert_str_eq(r.err, "chaintrail: trace: no source: give --from ADDR|TXID|TXID:VOUT "
-                            "(repeatable)\n");
+                            "(repeatable) or --case NAME\n");
     tu_run_free(&r);
     tu_exec(&r, (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--model", "magic", NULL},
             NULL);
@@ -181,4 +181,37 @@ Test(cli_trace, usd_at_the_price_of_the_day)
     tu_run_free(&r);
     tu_rmtree(dir);
     free(dir);
+}
+
+Test(cli_trace, case_sources_and_date)
+{
+    /* A case holds the sources and the theft date: address sources count from that day. */
+    tu_run r;
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "case", "add", "early-coins", "--date", "2009-01-12",
+                             "--from", SRC, NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    tu_exec(
+        &r,
+        (const char *[]){"--db", db_dir, "trace", "--case", "early-coins", "--model", "fifo", NULL},
+        NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    /* From 2009-01-12 on, 12cbQLTF... received five outputs of its own change (40 + 30 + 29
+     * + 28 + 18 BTC), all from traced spends of each other: only the first, 40 BTC from tx
+     * 170 (whose 50 BTC input is outside the window), entered the trace. */
+    cr_assert(strstr(r.out, "\"parameters\":{\"case\":\"early-coins\",\"sources\":[\"" SRC
+                            "\"],\"since_time\":1231718400,\"until_time\":-1,"),
+              "%.600s", r.out);
+    cr_assert(strstr(r.out, "\"fifo\":{\"source_sat\":4000000000,"), "%.900s", r.out);
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", db_dir, "trace", "--case", "nope", NULL}, NULL);
+    cr_assert_eq(r.status, 8);
+    tu_run_free(&r);
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--case", "early-coins", "--from", SRC, NULL},
+            NULL);
+    cr_assert_eq(r.status, 2);
+    tu_run_free(&r);
 }

@@ -130,4 +130,27 @@ void cli_print_time(FILE *f, uint32_t t);
 /* Checks that --format is "json" or "text" (exit 2 otherwise); sets *json. */
 int cli_format(const char *cmd, const char *format, bool *json);
 
+/* ---- traces (trace_common.c) ---- */
+typedef unsigned __int128 u128;
+void cli_print_u128(FILE *f, u128 v);
+/* Amounts: JSON numbers while exact in a double, decimal strings beyond. */
+void cli_json_amount(FILE *f, u128 v);
+void cli_print_cents(FILE *f, u128 cents);
+void cli_print_coin128(FILE *f, u128 sat);
+/* USD as a string with cents, or null when nothing of `sat` was priced. */
+void cli_json_usd(FILE *f, u128 cents, u128 sat, u128 unpriced, bool pricing);
+/* Range of laundered value over haircut, FIFO, LIFO and TIHO (the enabled ones). */
+void cli_trace_range(const ct_trace_result *r, u128 *lo, u128 *hi, u128 *lo_usd, u128 *hi_usd,
+                     bool *any);
+
+typedef struct cli_trace_env {
+    ct_graph_chain_stats stats;
+    const char *asset;
+    uint8_t prices_digest[32];
+    ct_trace_pricing *pricing;
+    ct_trace_graph *graph;
+} cli_trace_env;
+int cli_trace_env_open(cli_trace_env *env, ct_db *db, ct_error *err);
+void cli_trace_env_close(cli_trace_env *env);
+
 #endif

@@ -6,71 +6,21 @@
 
 #include "cli.h"
 
-typedef unsigned __int128 u128;
-
-#define JSON_SAFE_MAX 9007199254740991ULL /* 2^53 - 1 */
-
-static void print_u128(FILE *f, u128 v)
-{
-    char buf[48];
-    size_t n = 0;
-    do {
-        buf[n++] = (char)('0' + (int)(v % 10));
-        v /= 10;
-    } while (v);
-    while (n)
-        fputc(buf[--n], f);
-}
-
-/* Amounts: JSON numbers while exact in a double, decimal strings beyond (RFC 8259). */
-static void json_amount(FILE *f, u128 v)
-{
-    if (v <= JSON_SAFE_MAX) {
-        print_u128(f, v);
-    } else {
-        fputc('"', f);
-        print_u128(f, v);
-        fputc('"', f);
-    }
-}
-
-static void print_cents(FILE *f, u128 cents)
-{
-    print_u128(f, cents / 100);
-    fprintf(f, ".%02u", (unsigned)(cents % 100));
-}
-
-static void print_coin128(FILE *f, u128 sat)
-{
-    print_u128(f, sat / 100000000u);
-    fprintf(f, ".%08llu", (unsigned long long)(sat % 100000000u));
-}
-
-/* USD of a total: a string with cents, or null when nothing of it was priced. */
-static void json_usd(FILE *f, u128 cents, u128 sat, u128 unpriced, bool pricing)
-{
-    if (!pricing || (unpriced == sat && sat > 0)) {
-        fputs("null", f);
-        return;
-    }
-    fputc('"', f);
-    print_cents(f, cents);
-    fputc('"', f);
-}
-
 typedef struct trace_args {
     cli_strings from;
+    const char *case_name;
     const char *since, *until, *model, *stop, *format;
     uint64_t hops, dust, max_nodes, timeout;
     bool hops_set, dust_set;
 } trace_args;
 
 typedef struct manifest {
-    ct_graph_chain_stats stats;
-    const char *asset;
-    uint8_t prices_digest[32];
+    const cli_trace_env *env;
     const ct_trace_options *o;
     const trace_args *a;
+    const ct_trace_source *src; /* the sources traced (from --from or the case) */
+    size_t n_src;
+    const char *case_name; /* NULL without --case */
 } manifest;
 
 static void print_list(FILE *f, const char (*items)[24], size_t n)
@@ -87,29 +37,26 @@ static void print_list(FILE *f, const char (*items)[24], size_t n)
 static void print_manifest_json(FILE *f, const manifest *mf)
 {
     char tip[65];
-    ct_hash_to_hex(tip, mf->stats.tip);
+    ct_hash_to_hex(tip, mf->env->stats.tip);
     fprintf(f, "\"manifest\":{\"chaintrail\":\"%s\",\"network\":", ct_version());
-    cli_json_string(f, mf->stats.network);
-    fprintf(f, ",\"tip\":{\"height\":%u,\"hash\":\"%s\"}", mf->stats.height, tip);
+    cli_json_string(f, mf->env->stats.network);
+    fprintf(f, ",\"tip\":{\"height\":%u,\"hash\":\"%s\"}", mf->env->stats.height, tip);
     char pd[65];
-    ct_hash_to_hex(pd, mf->prices_digest);
-    fprintf(f, ",\"asset\":\"%s\",\"prices_digest\":\"%s\"", mf->asset, pd);
-    fputs(",\"parameters\":{\"sources\":[", f);
-    for (size_t i = 0; i < mf->a->from.n; i++) {
+    ct_hash_to_hex(pd, mf->env->prices_digest);
+    fprintf(f, ",\"asset\":\"%s\",\"prices_digest\":\"%s\"", mf->env->asset, pd);
+    fputs(",\"parameters\":{\"case\":", f);
+    if (mf->case_name)
+        cli_json_string(f, mf->case_name);
+    else
+        fputs("null", f);
+    fputs(",\"sources\":[", f);
+    for (size_t i = 0; i < mf->n_src; i++) {
         if (i)
             fputc(',', f);
-        cli_json_string(f, mf->a->from.v[i]);
+        cli_json_string(f, mf->src[i].spec);
     }
-    fputs("],\"since\":", f);
-    if (mf->a->since)
-        cli_json_string(f, mf->a->since);
-    else
-        fputs("null", f);
-    fputs(",\"until\":", f);
-    if (mf->a->until)
-        cli_json_string(f, mf->a->until);
-    else
-        fputs("null", f);
+    fprintf(f, "],\"since_time\":%lld,\"until_time\":%lld", (long long)mf->src[0].from_time,
+            (long long)mf->src[0].to_time);
     fputs(",\"models\":[", f);
     bool first = true;
     for (int m = 0; m < CT_MODEL_COUNT; m++)
@@ -124,28 +71,6 @@ static void print_manifest_json(FILE *f, const manifest *mf)
     print_list(f, (const char(*)[24])mf->o->cashout, mf->o->n_cashout);
     fprintf(f, ",\"max_nodes\":%llu,\"timeout_s\":%llu}}", (unsigned long long)mf->o->max_nodes,
             (unsigned long long)mf->a->timeout);
-}
-
-/* Range over haircut, FIFO, LIFO and TIHO; poison beside as the exposure upper bound. */
-static void range_of(const ct_trace_result *r, u128 *lo, u128 *hi, u128 *lo_usd, u128 *hi_usd,
-                     bool *any)
-{
-    *any = false;
-    *lo = *hi = *lo_usd = *hi_usd = 0;
-    for (int m = CT_MODEL_HAIRCUT; m < CT_MODEL_COUNT; m++) {
-        const ct_trace_model_result *x = &r->model[m];
-        if (!x->enabled)
-            continue;
-        if (!*any || x->laundered_sat < *lo)
-            *lo = x->laundered_sat;
-        if (!*any || x->laundered_sat > *hi)
-            *hi = x->laundered_sat;
-        if (!*any || x->laundered_usd_cents < *lo_usd)
-            *lo_usd = x->laundered_usd_cents;
-        if (!*any || x->laundered_usd_cents > *hi_usd)
-            *hi_usd = x->laundered_usd_cents;
-        *any = true;
-    }
 }
 
 static void print_json(FILE *f, const ct_trace_result *r, const manifest *mf, bool pricing)
@@ -166,24 +91,25 @@ static void print_json(FILE *f, const ct_trace_result *r, const manifest *mf, bo
             continue;
         fprintf(f, "%s\"%s\":{\"source_sat\":", first ? "" : ",", ct_model_name((ct_model)m));
         first = false;
-        json_amount(f, x->source_sat);
+        cli_json_amount(f, x->source_sat);
         fputs(",\"laundered_sat\":", f);
-        json_amount(f, x->laundered_sat);
+        cli_json_amount(f, x->laundered_sat);
         fputs(",\"laundered_usd\":", f);
-        json_usd(f, x->laundered_usd_cents, x->laundered_sat, x->laundered_unpriced_sat, pricing);
+        cli_json_usd(f, x->laundered_usd_cents, x->laundered_sat, x->laundered_unpriced_sat,
+                     pricing);
         fputs(",\"laundered_unpriced_sat\":", f);
-        json_amount(f, x->laundered_unpriced_sat);
+        cli_json_amount(f, x->laundered_unpriced_sat);
         fputs(",\"by_category\":{", f);
         for (size_t i = 0; i < x->n_categories; i++) {
             const ct_trace_category *c = &x->categories[i];
             fprintf(f, "%s", i ? "," : "");
             cli_json_string(f, c->name);
             fputs(":{\"sat\":", f);
-            json_amount(f, c->sat);
+            cli_json_amount(f, c->sat);
             fputs(",\"usd\":", f);
-            json_usd(f, c->usd_cents, c->sat, c->unpriced_sat, pricing);
+            cli_json_usd(f, c->usd_cents, c->sat, c->unpriced_sat, pricing);
             fputs(",\"unpriced_sat\":", f);
-            json_amount(f, c->unpriced_sat);
+            cli_json_amount(f, c->unpriced_sat);
             fputc('}', f);
         }
         fputs("},\"endpoints\":[", f);
@@ -202,11 +128,11 @@ static void print_json(FILE *f, const ct_trace_result *r, const manifest *mf, bo
             else
                 fputs("null", f);
             fputs(",\"taint_sat\":", f);
-            json_amount(f, e->taint);
+            cli_json_amount(f, e->taint);
             fputs(",\"usd\":", f);
-            json_usd(f, e->usd_cents, e->taint, e->unpriced_sat, pricing);
+            cli_json_usd(f, e->usd_cents, e->taint, e->unpriced_sat, pricing);
             fputs(",\"unpriced_sat\":", f);
-            json_amount(f, e->unpriced_sat);
+            cli_json_amount(f, e->unpriced_sat);
             fprintf(f,
                     ",\"hops\":%u,\"outputs\":%llu,\"first_height\":%u,\"first_time\":%u,"
                     "\"last_height\":%u,\"last_time\":%u}",
@@ -218,28 +144,29 @@ static void print_json(FILE *f, const ct_trace_result *r, const manifest *mf, bo
     fputs("},\"range\":{", f);
     u128 lo, hi, lo_usd, hi_usd;
     bool any;
-    range_of(r, &lo, &hi, &lo_usd, &hi_usd, &any);
+    cli_trace_range(r, &lo, &hi, &lo_usd, &hi_usd, &any);
     if (any) {
         fputs("\"low_sat\":", f);
-        json_amount(f, lo);
+        cli_json_amount(f, lo);
         fputs(",\"high_sat\":", f);
-        json_amount(f, hi);
+        cli_json_amount(f, hi);
         fputs(",\"low_usd\":", f);
-        json_usd(f, lo_usd, 1, 0, pricing);
+        cli_json_usd(f, lo_usd, 1, 0, pricing);
         fputs(",\"high_usd\":", f);
-        json_usd(f, hi_usd, 1, 0, pricing);
+        cli_json_usd(f, hi_usd, 1, 0, pricing);
     } else {
         fputs("\"low_sat\":null,\"high_sat\":null,\"low_usd\":null,\"high_usd\":null", f);
     }
     const ct_trace_model_result *p = &r->model[CT_MODEL_POISON];
     fputs(",\"poison_sat\":", f);
     if (p->enabled)
-        json_amount(f, p->laundered_sat);
+        cli_json_amount(f, p->laundered_sat);
     else
         fputs("null", f);
     fputs(",\"poison_usd\":", f);
     if (p->enabled)
-        json_usd(f, p->laundered_usd_cents, p->laundered_sat, p->laundered_unpriced_sat, pricing);
+        cli_json_usd(f, p->laundered_usd_cents, p->laundered_sat, p->laundered_unpriced_sat,
+                     pricing);
     else
         fputs("null", f);
     fputs("}}\n", f);
@@ -248,13 +175,15 @@ static void print_json(FILE *f, const ct_trace_result *r, const manifest *mf, bo
 static void print_text(FILE *f, const ct_trace_result *r, const manifest *mf, bool pricing)
 {
     char tip[65];
-    ct_hash_to_hex(tip, mf->stats.tip);
+    ct_hash_to_hex(tip, mf->env->stats.tip);
     fprintf(f, "trace from");
-    for (size_t i = 0; i < mf->a->from.n; i++)
-        fprintf(f, " %s", mf->a->from.v[i]);
+    if (mf->case_name)
+        fprintf(f, " case %s:", mf->case_name);
+    for (size_t i = 0; i < mf->n_src; i++)
+        fprintf(f, " %s", mf->src[i].spec);
     fprintf(f, " (%zu source outputs)\n", r->n_sources);
-    fprintf(f, "database: %s, tip %u %s; chaintrail %s\n", mf->stats.network, mf->stats.height, tip,
-            ct_version());
+    fprintf(f, "database: %s, tip %u %s; chaintrail %s\n", mf->env->stats.network,
+            mf->env->stats.height, tip, ct_version());
     fprintf(f, "hops %u, dust %llu sat, stop at", mf->o->hops, (unsigned long long)mf->o->dust);
     for (size_t i = 0; i < mf->o->n_stops; i++)
         fprintf(f, "%s%s", i ? "," : " ", mf->o->stops[i]);
@@ -273,31 +202,31 @@ static void print_text(FILE *f, const ct_trace_result *r, const manifest *mf, bo
         fprintf(f, "%22s %22s", a, b);
         if (pricing && x->laundered_sat > x->laundered_unpriced_sat) {
             fputs("  USD ", f);
-            print_cents(f, x->laundered_usd_cents);
+            cli_print_cents(f, x->laundered_usd_cents);
         }
         fputc('\n', f);
     }
     u128 lo, hi, lo_usd, hi_usd;
     bool any;
-    range_of(r, &lo, &hi, &lo_usd, &hi_usd, &any);
+    cli_trace_range(r, &lo, &hi, &lo_usd, &hi_usd, &any);
     if (any) {
         fputs("\nlaundered: between ", f);
-        print_coin128(f, lo);
+        cli_print_coin128(f, lo);
         fputs(" and ", f);
-        print_coin128(f, hi);
+        cli_print_coin128(f, hi);
         fputs(" BTC", f);
         if (pricing) {
             fputs(" (USD ", f);
-            print_cents(f, lo_usd);
+            cli_print_cents(f, lo_usd);
             fputs(" to ", f);
-            print_cents(f, hi_usd);
+            cli_print_cents(f, hi_usd);
             fputc(')', f);
         }
         fputc('\n', f);
     }
     if (r->model[CT_MODEL_POISON].enabled) {
         fputs("exposure upper bound (poison): ", f);
-        print_coin128(f, r->model[CT_MODEL_POISON].laundered_sat);
+        cli_print_coin128(f, r->model[CT_MODEL_POISON].laundered_sat);
         fputs(" BTC\n", f);
     }
     for (int m = 0; m < CT_MODEL_COUNT; m++) {
@@ -307,7 +236,7 @@ static void print_text(FILE *f, const ct_trace_result *r, const manifest *mf, bo
         fprintf(f, "\n== %s\n  by category:", ct_model_name((ct_model)m));
         for (size_t i = 0; i < x->n_categories; i++) {
             fprintf(f, "%s %s ", i ? "," : "", x->categories[i].name);
-            print_coin128(f, x->categories[i].sat);
+            cli_print_coin128(f, x->categories[i].sat);
         }
         fprintf(f, "\n  %-20s %-12s %4s %8s  %s\n", "taint BTC", "category", "hops", "height",
                 "address  label");
@@ -359,12 +288,12 @@ static void print_csv(FILE *f, const ct_trace_result *r, bool pricing)
             fputc(',', f);
             csv_text(f, e->label);
             fputc(',', f);
-            print_u128(f, e->taint);
+            cli_print_u128(f, e->taint);
             fputc(',', f);
             if (pricing && e->unpriced_sat < e->taint)
-                print_cents(f, e->usd_cents);
+                cli_print_cents(f, e->usd_cents);
             fputc(',', f);
-            print_u128(f, e->unpriced_sat);
+            cli_print_u128(f, e->unpriced_sat);
             fprintf(f, ",%u,%llu,%u,%u,%u,%u\n", e->hops, (unsigned long long)e->n_outputs,
                     e->first_height, e->first_time, e->last_height, e->last_time);
         }
@@ -426,17 +355,12 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
     ap->format = "json";
     ap->hops = 10;
     const cli_opt opts[] = {
-        {"from", CLI_STRINGS, &ap->from},
-        {"since", CLI_STRING, &ap->since},
-        {"until", CLI_STRING, &ap->until},
-        {"model", CLI_STRING, &ap->model},
-        {"hops", CLI_U64, &ap->hops},
-        {"dust", CLI_U64, &ap->dust},
-        {"stop", CLI_STRING, &ap->stop},
-        {"max-nodes", CLI_U64, &ap->max_nodes},
-        {"timeout", CLI_U64, &ap->timeout},
-        {"format", CLI_STRING, &ap->format},
-        {NULL, CLI_FLAG, NULL},
+        {"from", CLI_STRINGS, &ap->from},    {"since", CLI_STRING, &ap->since},
+        {"until", CLI_STRING, &ap->until},   {"model", CLI_STRING, &ap->model},
+        {"hops", CLI_U64, &ap->hops},        {"dust", CLI_U64, &ap->dust},
+        {"stop", CLI_STRING, &ap->stop},     {"max-nodes", CLI_U64, &ap->max_nodes},
+        {"timeout", CLI_U64, &ap->timeout},  {"case", CLI_STRING, &ap->case_name},
+        {"format", CLI_STRING, &ap->format}, {NULL, CLI_FLAG, NULL},
     };
     int first;
     int rc = cli_parse(self, opts, argc, argv, &first);
@@ -448,8 +372,13 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
         cli_error("trace", "unexpected argument '%s' (sources are given with --from)", argv[first]);
         return CT_EXIT_USAGE;
     }
-    if (ap->from.n == 0) {
-        cli_error("trace", "no source: give --from ADDR|TXID|TXID:VOUT (repeatable)");
+    if (ap->from.n == 0 && !ap->case_name) {
+        cli_error("trace",
+                  "no source: give --from ADDR|TXID|TXID:VOUT (repeatable) or --case NAME");
+        return CT_EXIT_USAGE;
+    }
+    if (ap->from.n > 0 && ap->case_name) {
+        cli_error("trace", "give either --from or --case, not both");
         return CT_EXIT_USAGE;
     }
     ct_trace_options o;
@@ -504,45 +433,61 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
         }
         until += 86399; /* the whole day, both ends included */
     }
-    ct_trace_source src[CT_TRACE_MAX_SOURCES];
-    if (ap->from.n > CT_TRACE_MAX_SOURCES) {
-        cli_error("trace", "at most %d sources", CT_TRACE_MAX_SOURCES);
-        return CT_EXIT_USAGE;
+    ct_db *db;
+    if ((rc = cli_open_db("trace", g, &db)) != CT_EXIT_OK)
+        return rc;
+    ct_error err;
+    ct_error_clear(&err);
+    ct_case kase;
+    memset(&kase, 0, sizeof(kase));
+    const char **specs = ap->from.v;
+    size_t n_src = ap->from.n;
+    if (ap->case_name) {
+        int crc = ct_case_get(db, &kase, ap->case_name, &err);
+        if (crc != CT_OK) {
+            ct_db_close(db);
+            if (crc == CT_ENOTFOUND) {
+                cli_error("trace", "no case named '%s' (see 'chaintrail case list')",
+                          ap->case_name);
+                return CT_EXIT_NOTFOUND;
+            }
+            return cli_db_fail("trace", crc, &err);
+        }
+        n_src = kase.n_sources;
+        /* Address sources of a case count from the day of the theft on. */
+        if (!ap->since)
+            since = (int64_t)kase.date * 86400;
     }
-    for (size_t i = 0; i < ap->from.n; i++) {
-        if (strlen(ap->from.v[i]) >= sizeof(src[i].spec)) {
-            cli_error("trace", "source '%s' is too long", ap->from.v[i]);
+    ct_trace_source *src = calloc(n_src ? n_src : 1, sizeof(*src));
+    if (!src || n_src > CT_TRACE_MAX_SOURCES) {
+        cli_error("trace", src ? "at most %d sources" : "out of memory", CT_TRACE_MAX_SOURCES);
+        free(src);
+        ct_case_release(&kase);
+        ct_db_close(db);
+        return src ? CT_EXIT_USAGE : CT_EXIT_FAILURE;
+    }
+    for (size_t i = 0; i < n_src; i++) {
+        const char *spec = ap->case_name ? kase.sources[i].text : specs[i];
+        if (strlen(spec) >= sizeof(src[i].spec)) {
+            cli_error("trace", "source '%s' is too long", spec);
+            free(src);
+            ct_case_release(&kase);
+            ct_db_close(db);
             return CT_EXIT_USAGE;
         }
-        snprintf(src[i].spec, sizeof(src[i].spec), "%s", ap->from.v[i]);
+        snprintf(src[i].spec, sizeof(src[i].spec), "%s", spec);
         src[i].from_time = since;
         src[i].to_time = until;
     }
 
-    ct_db *db;
-    if ((rc = cli_open_db("trace", g, &db)) != CT_EXIT_OK)
-        return rc;
-    manifest mf;
-    memset(&mf.stats, 0, sizeof(mf.stats));
-    mf.o = &o;
-    mf.a = ap;
-    ct_error err;
-    ct_error_clear(&err);
-    ct_trace_graph *graph = NULL;
+    cli_trace_env env;
+    manifest mf = {&env, &o, ap, src, n_src, ap->case_name};
     ct_trace_result res;
     memset(&res, 0, sizeof(res));
-    ct_trace_pricing *pricing = NULL;
-    int lrc = ct_graph_stats(db, &mf.stats, &err);
-    mf.asset = cli_db_params(db)->coin;
+    int lrc = cli_trace_env_open(&env, db, &err);
+    o.pricing = env.pricing;
     if (lrc == CT_OK)
-        lrc = ct_prices_digest(db, mf.prices_digest, &err);
-    if (lrc == CT_OK)
-        lrc = ct_trace_pricing_db(&pricing, db, mf.asset, &err);
-    o.pricing = pricing;
-    if (lrc == CT_OK)
-        lrc = ct_trace_graph_db(&graph, db, &err);
-    if (lrc == CT_OK)
-        lrc = ct_trace_run(&res, graph, src, ap->from.n, &o, &err);
+        lrc = ct_trace_run(&res, env.graph, src, n_src, &o, &err);
     if (lrc == CT_OK) {
         bool priced = o.pricing != NULL;
         if (strcmp(ap->format, "json") == 0)
@@ -558,8 +503,9 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
                                  : cli_db_fail("trace", lrc, &err);
     }
     ct_trace_result_release(&res);
-    ct_trace_graph_db_free(graph);
-    ct_trace_pricing_db_free(pricing);
+    cli_trace_env_close(&env);
+    free(src);
+    ct_case_release(&kase);
     ct_db_close(db);
     return rc;
 }

@@ -1,0 +1,101 @@
+/* Shared by `trace` and `report`: printing of amounts (exact, from integers), the range
+ * across models, and the setup of a trace over the database (graph, price table). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define JSON_SAFE_MAX 9007199254740991ULL /* 2^53 - 1 */
+
+void cli_print_u128(FILE *f, u128 v)
+{
+    char buf[48];
+    size_t n = 0;
+    do {
+        buf[n++] = (char)('0' + (int)(v % 10));
+        v /= 10;
+    } while (v);
+    while (n)
+        fputc(buf[--n], f);
+}
+
+/* Amounts: JSON numbers while exact in a double, decimal strings beyond (RFC 8259). */
+void cli_json_amount(FILE *f, u128 v)
+{
+    if (v <= JSON_SAFE_MAX) {
+        cli_print_u128(f, v);
+    } else {
+        fputc('"', f);
+        cli_print_u128(f, v);
+        fputc('"', f);
+    }
+}
+
+void cli_print_cents(FILE *f, u128 cents)
+{
+    cli_print_u128(f, cents / 100);
+    fprintf(f, ".%02u", (unsigned)(cents % 100));
+}
+
+void cli_print_coin128(FILE *f, u128 sat)
+{
+    cli_print_u128(f, sat / 100000000u);
+    fprintf(f, ".%08llu", (unsigned long long)(sat % 100000000u));
+}
+
+/* USD of a total: a string with cents, or null when nothing of it was priced. */
+void cli_json_usd(FILE *f, u128 cents, u128 sat, u128 unpriced, bool pricing)
+{
+    if (!pricing || (unpriced == sat && sat > 0)) {
+        fputs("null", f);
+        return;
+    }
+    fputc('"', f);
+    cli_print_cents(f, cents);
+    fputc('"', f);
+}
+
+/* Range over haircut, FIFO, LIFO and TIHO; poison beside as the exposure upper bound. */
+void cli_trace_range(const ct_trace_result *r, u128 *lo, u128 *hi, u128 *lo_usd, u128 *hi_usd,
+                     bool *any)
+{
+    *any = false;
+    *lo = *hi = *lo_usd = *hi_usd = 0;
+    for (int m = CT_MODEL_HAIRCUT; m < CT_MODEL_COUNT; m++) {
+        const ct_trace_model_result *x = &r->model[m];
+        if (!x->enabled)
+            continue;
+        if (!*any || x->laundered_sat < *lo)
+            *lo = x->laundered_sat;
+        if (!*any || x->laundered_sat > *hi)
+            *hi = x->laundered_sat;
+        if (!*any || x->laundered_usd_cents < *lo_usd)
+            *lo_usd = x->laundered_usd_cents;
+        if (!*any || x->laundered_usd_cents > *hi_usd)
+            *hi_usd = x->laundered_usd_cents;
+        *any = true;
+    }
+}
+
+int cli_trace_env_open(cli_trace_env *env, ct_db *db, ct_error *err)
+{
+    int rc;
+    memset(env, 0, sizeof(*env));
+    env->asset = cli_db_params(db)->coin;
+    if ((rc = ct_graph_stats(db, &env->stats, err)) ||
+        (rc = ct_prices_digest(db, env->prices_digest, err)) ||
+        (rc = ct_trace_pricing_db(&env->pricing, db, env->asset, err)) ||
+        (rc = ct_trace_graph_db(&env->graph, db, err))) {
+        cli_trace_env_close(env);
+        return rc;
+    }
+    return CT_OK;
+}
+
+void cli_trace_env_close(cli_trace_env *env)
+{
+    ct_trace_graph_db_free(env->graph);
+    ct_trace_pricing_db_free(env->pricing);
+    env->graph = NULL;
+    env->pricing = NULL;
+}
