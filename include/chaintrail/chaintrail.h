@@ -17,6 +17,7 @@
 #include "chaintrail/bitcoin.h"
 #include "chaintrail/db.h"
 #include "chaintrail/graph.h"
+#include "chaintrail/labels.h"
 
 #ifdef __cplusplus
 extern "C" {
