@@ -38,6 +38,7 @@ typedef struct cli_command {
 int cmd_decode(int argc, char **argv, const cli_global *g);
 int cmd_help(int argc, char **argv, const cli_global *g);
 int cmd_ingest(int argc, char **argv, const cli_global *g);
+int cmd_labels(int argc, char **argv, const cli_global *g);
 int cmd_rollback(int argc, char **argv, const cli_global *g);
 int cmd_show(int argc, char **argv, const cli_global *g);
 int cmd_stats(int argc, char **argv, const cli_global *g);
