@@ -386,6 +386,19 @@ static int btc_canonical(char out[CT_LABEL_ADDRESS_MAX + 1], const char *addr, c
     return CT_OK;
 }
 
+/* Starts like a Bitcoin address of some network: a mistyped one is reported as such. */
+static bool looks_bitcoin(const char *a)
+{
+    if (a[0] && strchr("13mn2", a[0]))
+        return true;
+    char p[6];
+    size_t i;
+    for (i = 0; i < 5 && a[i]; i++)
+        p[i] = lower_ascii(a[i]);
+    p[i] = '\0';
+    return strncmp(p, "bc1", 3) == 0 || strncmp(p, "tb1", 3) == 0 || strncmp(p, "bcrt1", 5) == 0;
+}
+
 /* The import rules of docs/labels.md. asset is normalized ("" when unknown) and is set to
  * BTC or ETH when the address tells. Returns CT_OK or CT_EINVAL with a reason in e. */
 static int norm_address(char out[CT_LABEL_ADDRESS_MAX + 1], char asset[CT_LABEL_ASSET_MAX + 1],
@@ -429,7 +442,7 @@ static int norm_address(char out[CT_LABEL_ADDRESS_MAX + 1], char asset[CT_LABEL_
             memcpy(asset, "BTC", 4);
             return CT_OK;
         }
-        if (strcmp(e2.reason, "bad-checksum") == 0)
+        if (strcmp(e2.reason, "bad-checksum") == 0 && looks_bitcoin(addr))
             return ct_fail(e, CT_EINVAL, "bad-checksum", "%s", e2.detail);
         return ct_fail(e, CT_EINVAL, "unknown-address-format",
                        "'%s' is neither a Bitcoin nor an 0x address; give its asset", addr);
@@ -612,6 +625,7 @@ int ct_labels_sink_reject(ct_labels_sink *s, uint64_t line, uint64_t offset, con
     va_start(ap, fmt);
     vsnprintf(e.detail, sizeof(e.detail), fmt, ap);
     va_end(ap);
+    s->stats->rows++; /* a row the reader could not hand over */
     reject_err(s, line, offset, &e);
     return CT_OK;
 }
