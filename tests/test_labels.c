@@ -382,9 +382,9 @@ Test(labels, every_fixture_imports_and_a_reimport_changes_nothing, .timeout = 30
     ct_db *db = open_db(dir);
     uint64_t added;
     uint64_t rejected = import_all(db, &added);
-    /* 1 OFAC XBT (TRON address), 1 ofac.yaml (the same), 1 etherscamdb and 2 plustoken
-     * (Bitcoin checksums), 2 bitfinex (an address with a space, an AVAX bech32 form under
-     * AVAX is fine: see below), 1 Etherscan conflicting duplicate. */
+    /* 1 OFAC XBT and 1 ofac.yaml (the same TRON address), 1 etherscamdb and 2 plustoken
+     * (Bitcoin checksum, Base58 character), 1 bitfinex (an address with a space), 1
+     * Etherscan conflicting duplicate. */
     cr_expect_eq(rejected, 7);
     ct_labels_counts c1 = counts(db);
     cr_expect_eq(c1.labels, added);
