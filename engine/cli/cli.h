@@ -40,6 +40,7 @@ int cmd_decode(int argc, char **argv, const cli_global *g);
 int cmd_help(int argc, char **argv, const cli_global *g);
 int cmd_ingest(int argc, char **argv, const cli_global *g);
 int cmd_prices(int argc, char **argv, const cli_global *g);
+int cmd_labels(int argc, char **argv, const cli_global *g);
 int cmd_rollback(int argc, char **argv, const cli_global *g);
 int cmd_show(int argc, char **argv, const cli_global *g);
 int cmd_stats(int argc, char **argv, const cli_global *g);

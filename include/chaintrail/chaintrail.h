@@ -20,6 +20,7 @@
 #include "chaintrail/trace.h"
 #include "chaintrail/prices.h"
 #include "chaintrail/cases.h"
+#include "chaintrail/labels.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -1,0 +1,1381 @@
+/* Labels: the category set and its keyword table, address normalization, the label rows
+ * of the database (tables B and b, meta row "labels": docs/storage.md), the import driver
+ * with its sink (validation, batches, exact counters), lookups, stats and the digest.
+ * The format readers live in labels_csv.c, labels_json.c and tagpack.c. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "chaintrail/bitcoin.h"
+#include "db_internal.h"
+#include "hash.h"
+#include "hmap.h"
+#include "labels_internal.h"
+
+enum { T_LABEL = 'B', T_LABEL_SOURCE = 'b' };
+
+/* ---- categories ---- */
+static const char *const cat_names[CT_LABEL_CATEGORIES] = {
+    "other",      "exchange", "mixer", "bridge",  "gambling", "sanctioned", "darknet",
+    "ransomware", "scam",     "hack",  "blocked", "defi",     "miner",      "service",
+};
+
+/* Attribution rank of each category (higher wins). */
+static const unsigned cat_rank[CT_LABEL_CATEGORIES] = {
+    [CT_LABEL_OTHER] = 0,    [CT_LABEL_SERVICE] = 1,     [CT_LABEL_MINER] = 2,
+    [CT_LABEL_DEFI] = 3,     [CT_LABEL_BLOCKED] = 4,     [CT_LABEL_HACK] = 5,
+    [CT_LABEL_SCAM] = 6,     [CT_LABEL_RANSOMWARE] = 7,  [CT_LABEL_DARKNET] = 8,
+    [CT_LABEL_GAMBLING] = 9, [CT_LABEL_EXCHANGE] = 10,   [CT_LABEL_BRIDGE] = 11,
+    [CT_LABEL_MIXER] = 12,   [CT_LABEL_SANCTIONED] = 13,
+};
+
+const char *ct_label_category_name(ct_label_category c)
+{
+    return (unsigned)c < CT_LABEL_CATEGORIES ? cat_names[c] : NULL;
+}
+
+int ct_label_category_from_name(ct_label_category *out, const char *name)
+{
+    for (unsigned i = 0; i < CT_LABEL_CATEGORIES; i++)
+        if (strcmp(cat_names[i], name) == 0) {
+            *out = (ct_label_category)i;
+            return CT_OK;
+        }
+    return CT_EINVAL;
+}
+
+unsigned ct_label_category_rank(ct_label_category c)
+{
+    return (unsigned)c < CT_LABEL_CATEGORIES ? cat_rank[c] : 0;
+}
+
+bool ct_label_category_stops(ct_label_category c)
+{
+    return c == CT_LABEL_EXCHANGE || c == CT_LABEL_MIXER || c == CT_LABEL_BRIDGE ||
+           c == CT_LABEL_GAMBLING || c == CT_LABEL_SANCTIONED;
+}
+
+ct_label_category ct_label_category_max(ct_label_category a, ct_label_category b)
+{
+    return ct_label_category_rank(b) > ct_label_category_rank(a) ? b : a;
+}
+
+/* The keyword table of docs/labels.md. Whole words first (the lowercased word as given),
+ * then each alphabetic token of the word ("exchange_wallet" -> exchange, wallet); of all
+ * matches, the highest ranked category wins. */
+typedef struct keyword {
+    const char *word;
+    ct_label_category cat;
+} keyword;
+
+static const keyword whole_words[] = {
+    {"market", CT_LABEL_DARKNET}, /* GraphSense's category for darknet markets */
+    {"cross-chain", CT_LABEL_BRIDGE},  {"gate-io", CT_LABEL_EXCHANGE},
+    {"crypto-com", CT_LABEL_EXCHANGE}, {"black_list", CT_LABEL_BLOCKED},
+    {"black-list", CT_LABEL_BLOCKED},  {"curve-fi", CT_LABEL_DEFI},
+    {"yearn-finance", CT_LABEL_DEFI},  {"0x-protocol", CT_LABEL_DEFI},
+    {"1inch", CT_LABEL_DEFI},          {"yield-farming", CT_LABEL_DEFI},
+    {"mining_pool", CT_LABEL_MINER},
+};
+
+static const keyword tokens[] = {
+    /* sanctioned */
+    {"sanction", CT_LABEL_SANCTIONED},
+    {"sanctions", CT_LABEL_SANCTIONED},
+    {"sanctioned", CT_LABEL_SANCTIONED},
+    {"ofac", CT_LABEL_SANCTIONED},
+    {"sdn", CT_LABEL_SANCTIONED},
+    /* mixer */
+    {"mixer", CT_LABEL_MIXER},
+    {"mixers", CT_LABEL_MIXER},
+    {"mixing", CT_LABEL_MIXER},
+    {"mix", CT_LABEL_MIXER},
+    {"tumbler", CT_LABEL_MIXER},
+    {"coinjoin", CT_LABEL_MIXER},
+    {"tornado", CT_LABEL_MIXER},
+    {"typhoon", CT_LABEL_MIXER},
+    /* bridge */
+    {"bridge", CT_LABEL_BRIDGE},
+    {"bridges", CT_LABEL_BRIDGE},
+    {"wormhole", CT_LABEL_BRIDGE},
+    {"multichain", CT_LABEL_BRIDGE},
+    /* exchange, and exchanges named by Etherscan's label words */
+    {"exchange", CT_LABEL_EXCHANGE},
+    {"exchanges", CT_LABEL_EXCHANGE},
+    {"cex", CT_LABEL_EXCHANGE},
+    {"binance", CT_LABEL_EXCHANGE},
+    {"coinbase", CT_LABEL_EXCHANGE},
+    {"kraken", CT_LABEL_EXCHANGE},
+    {"kucoin", CT_LABEL_EXCHANGE},
+    {"huobi", CT_LABEL_EXCHANGE},
+    {"okx", CT_LABEL_EXCHANGE},
+    {"okex", CT_LABEL_EXCHANGE},
+    {"bitfinex", CT_LABEL_EXCHANGE},
+    {"bitstamp", CT_LABEL_EXCHANGE},
+    {"bittrex", CT_LABEL_EXCHANGE},
+    {"poloniex", CT_LABEL_EXCHANGE},
+    {"gemini", CT_LABEL_EXCHANGE},
+    {"bithumb", CT_LABEL_EXCHANGE},
+    {"upbit", CT_LABEL_EXCHANGE},
+    {"ftx", CT_LABEL_EXCHANGE},
+    {"bitmex", CT_LABEL_EXCHANGE},
+    {"deribit", CT_LABEL_EXCHANGE},
+    {"hitbtc", CT_LABEL_EXCHANGE},
+    {"bybit", CT_LABEL_EXCHANGE},
+    {"bitmart", CT_LABEL_EXCHANGE},
+    {"hotbit", CT_LABEL_EXCHANGE},
+    {"korbit", CT_LABEL_EXCHANGE},
+    {"coinone", CT_LABEL_EXCHANGE},
+    /* gambling */
+    {"gambling", CT_LABEL_GAMBLING},
+    {"gamble", CT_LABEL_GAMBLING},
+    {"casino", CT_LABEL_GAMBLING},
+    {"casinos", CT_LABEL_GAMBLING},
+    {"betting", CT_LABEL_GAMBLING},
+    /* darknet */
+    {"darknet", CT_LABEL_DARKNET},
+    {"darkweb", CT_LABEL_DARKNET},
+    {"darkmarket", CT_LABEL_DARKNET},
+    /* ransomware */
+    {"ransomware", CT_LABEL_RANSOMWARE},
+    {"ransom", CT_LABEL_RANSOMWARE},
+    /* scam */
+    {"scam", CT_LABEL_SCAM},
+    {"scams", CT_LABEL_SCAM},
+    {"scammer", CT_LABEL_SCAM},
+    {"phish", CT_LABEL_SCAM},
+    {"phishing", CT_LABEL_SCAM},
+    {"ponzi", CT_LABEL_SCAM},
+    {"fraud", CT_LABEL_SCAM},
+    {"sextortion", CT_LABEL_SCAM},
+    /* hack */
+    {"hack", CT_LABEL_HACK},
+    {"hacks", CT_LABEL_HACK},
+    {"hacked", CT_LABEL_HACK},
+    {"hacker", CT_LABEL_HACK},
+    {"heist", CT_LABEL_HACK},
+    {"exploit", CT_LABEL_HACK},
+    {"exploiter", CT_LABEL_HACK},
+    {"theft", CT_LABEL_HACK},
+    {"stolen", CT_LABEL_HACK},
+    /* blocked */
+    {"blocked", CT_LABEL_BLOCKED},
+    {"blacklist", CT_LABEL_BLOCKED},
+    {"blacklisted", CT_LABEL_BLOCKED},
+    {"frozen", CT_LABEL_BLOCKED},
+    /* defi */
+    {"defi", CT_LABEL_DEFI},
+    {"dex", CT_LABEL_DEFI},
+    {"amm", CT_LABEL_DEFI},
+    {"lending", CT_LABEL_DEFI},
+    {"uniswap", CT_LABEL_DEFI},
+    {"sushiswap", CT_LABEL_DEFI},
+    {"balancer", CT_LABEL_DEFI},
+    {"aave", CT_LABEL_DEFI},
+    {"compound", CT_LABEL_DEFI},
+    {"kyberswap", CT_LABEL_DEFI},
+    {"bancor", CT_LABEL_DEFI},
+    {"dydx", CT_LABEL_DEFI},
+    /* miner */
+    {"miner", CT_LABEL_MINER},
+    {"miners", CT_LABEL_MINER},
+    {"mining", CT_LABEL_MINER},
+    /* service */
+    {"service", CT_LABEL_SERVICE},
+    {"services", CT_LABEL_SERVICE},
+    {"wallet", CT_LABEL_SERVICE},
+    {"wallets", CT_LABEL_SERVICE},
+    {"payment", CT_LABEL_SERVICE},
+    {"payments", CT_LABEL_SERVICE},
+    {"custodian", CT_LABEL_SERVICE},
+    {"custodial", CT_LABEL_SERVICE},
+    {"otc", CT_LABEL_SERVICE},
+    {"atm", CT_LABEL_SERVICE},
+};
+
+static char lower_ascii(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+ct_label_category ct_label_category_normalize(const char *word)
+{
+    char w[128];
+    size_t n = 0;
+    ct_label_category best = CT_LABEL_OTHER;
+    if (!word)
+        return best;
+    while (*word == ' ' || *word == '\t')
+        word++;
+    for (; word[n] && n < sizeof(w) - 1; n++)
+        w[n] = lower_ascii(word[n]);
+    while (n && (w[n - 1] == ' ' || w[n - 1] == '\t'))
+        n--;
+    w[n] = '\0';
+    for (size_t i = 0; i < sizeof(whole_words) / sizeof(whole_words[0]); i++)
+        if (strcmp(w, whole_words[i].word) == 0)
+            best = ct_label_category_max(best, whole_words[i].cat);
+    for (size_t i = 0; i < n;) {
+        while (i < n && !(w[i] >= 'a' && w[i] <= 'z'))
+            i++;
+        size_t j = i;
+        while (j < n && w[j] >= 'a' && w[j] <= 'z')
+            j++;
+        if (j > i)
+            for (size_t k = 0; k < sizeof(tokens) / sizeof(tokens[0]); k++)
+                if (strlen(tokens[k].word) == j - i && memcmp(tokens[k].word, w + i, j - i) == 0)
+                    best = ct_label_category_max(best, tokens[k].cat);
+        i = j;
+    }
+    return best;
+}
+
+/* ---- confidence ---- */
+static const struct {
+    const char *word;
+    int value;
+} conf_words[] = {
+    {"ownership", 100},
+    {"ledger_immanent", 100},
+    {"authority_data", 90},
+    {"service_data", 80},
+    {"forensic", 70},
+    {"manual", 60},
+    {"web_crawl", 40},
+    {"untrusted_transaction", 20},
+    {"high", 80},
+    {"medium", 50},
+    {"low", 20},
+};
+
+int ct_labels_parse_confidence(const char *s, int *out)
+{
+    uint64_t v;
+    if (ct_parse_u64(&v, s) == CT_OK) {
+        if (v > 100)
+            return CT_EINVAL;
+        *out = (int)v;
+        return CT_OK;
+    }
+    for (size_t i = 0; i < sizeof(conf_words) / sizeof(conf_words[0]); i++)
+        if (strcmp(conf_words[i].word, s) == 0) {
+            *out = conf_words[i].value;
+            return CT_OK;
+        }
+    return CT_EINVAL;
+}
+
+/* ---- formats ---- */
+static const char *const format_names[] = {"auto", "csv", "json", "tagpack", "ofac"};
+
+const char *ct_labels_format_name(ct_labels_format f)
+{
+    return (unsigned)f < 5 ? format_names[f] : NULL;
+}
+
+int ct_labels_format_from_name(ct_labels_format *out, const char *name)
+{
+    for (unsigned i = 0; i < 5; i++)
+        if (strcmp(format_names[i], name) == 0) {
+            *out = (ct_labels_format)i;
+            return CT_OK;
+        }
+    return CT_EINVAL;
+}
+
+/* ---- text checks ---- */
+bool ct_labels_utf8_ok(const char *str, size_t n)
+{
+    const uint8_t *s = (const uint8_t *)str;
+    size_t i = 0;
+    while (i < n) {
+        uint8_t c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t k;
+        if (c >= 0xc2 && c <= 0xdf)
+            k = 2;
+        else if (c >= 0xe0 && c <= 0xef)
+            k = 3;
+        else if (c >= 0xf0 && c <= 0xf4)
+            k = 4;
+        else
+            return false;
+        if (n - i < k)
+            return false;
+        for (size_t j = 1; j < k; j++)
+            if ((s[i + j] & 0xc0) != 0x80)
+                return false;
+        if ((c == 0xe0 && s[i + 1] < 0xa0) || (c == 0xed && s[i + 1] >= 0xa0) ||
+            (c == 0xf0 && s[i + 1] < 0x90) || (c == 0xf4 && s[i + 1] >= 0x90))
+            return false;
+        i += k;
+    }
+    return true;
+}
+
+/* ---- addresses and assets ---- */
+/* Assets whose addresses are always 0x + 40 hex digits (Avalanche is not: its X and P chains
+ * use bech32). */
+static const char *const evm_assets[] = {"ETH",   "ETC", "BSC", "ARB", "OP",
+                                         "MATIC", "POL", "FTM", "BASE"};
+
+static bool is_evm_asset(const char *a)
+{
+    for (size_t i = 0; i < sizeof(evm_assets) / sizeof(evm_assets[0]); i++)
+        if (strcmp(a, evm_assets[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Normalizes an asset name: trimmed, uppercase, [A-Z0-9._-]{1,16}; XBT is BTC. "" stays "".
+ * Returns false for anything else. */
+static bool norm_asset(char out[CT_LABEL_ASSET_MAX + 1], const char *in)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    if (!in)
+        return true;
+    while (*in == ' ' || *in == '\t')
+        in++;
+    size_t len = strlen(in);
+    while (len && (in[len - 1] == ' ' || in[len - 1] == '\t'))
+        len--;
+    if (len > CT_LABEL_ASSET_MAX)
+        return false;
+    for (; n < len; n++) {
+        char c = in[n];
+        if (c >= 'a' && c <= 'z')
+            c = (char)(c - 'a' + 'A');
+        if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+            return false;
+        out[n] = c;
+    }
+    out[n] = '\0';
+    if (strcmp(out, "XBT") == 0)
+        memcpy(out, "BTC", 4);
+    return true;
+}
+
+static bool is_hex40(const char *s)
+{
+    for (int i = 0; i < 40; i++)
+        if (ct_hex_digit((unsigned char)s[i]) < 0)
+            return false;
+    return s[40] == '\0';
+}
+
+/* A valid Bitcoin address of any network, in canonical form. */
+static int btc_canonical(char out[CT_LABEL_ADDRESS_MAX + 1], const char *addr, ct_error *e)
+{
+    ct_btc_addr a;
+    char buf[CT_BTC_ADDR_MAX];
+    int rc = ct_btc_addr_decode(&a, addr, NULL, e);
+    if (rc)
+        return rc;
+    if (ct_btc_addr_encode(buf, sizeof(buf), &a) != CT_OK || strlen(buf) > CT_LABEL_ADDRESS_MAX)
+        return ct_fail(e, CT_EINVAL, "bad-address", "cannot re-encode '%s'", addr);
+    memcpy(out, buf, strlen(buf) + 1);
+    return CT_OK;
+}
+
+/* Starts like a Bitcoin address of some network: a mistyped one is reported as such. */
+static bool looks_bitcoin(const char *a)
+{
+    if (a[0] && strchr("13mn2", a[0]))
+        return true;
+    char p[6];
+    size_t i;
+    for (i = 0; i < 5 && a[i]; i++)
+        p[i] = lower_ascii(a[i]);
+    p[i] = '\0';
+    return strncmp(p, "bc1", 3) == 0 || strncmp(p, "tb1", 3) == 0 || strncmp(p, "bcrt1", 5) == 0;
+}
+
+/* The import rules of docs/labels.md. asset is normalized ("" when unknown) and is set to
+ * BTC or ETH when the address tells. Returns CT_OK or CT_EINVAL with a reason in e. */
+static int norm_address(char out[CT_LABEL_ADDRESS_MAX + 1], char asset[CT_LABEL_ASSET_MAX + 1],
+                        const char *addr, ct_error *e)
+{
+    size_t n = strlen(addr);
+    if (n == 0)
+        return ct_fail(e, CT_EINVAL, "empty-address", "no address");
+    if (n > CT_LABEL_ADDRESS_MAX)
+        return ct_fail(e, CT_EINVAL, "bad-address", "address of %zu bytes (%d at most)", n,
+                       CT_LABEL_ADDRESS_MAX);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)addr[i];
+        if (c <= 0x20 || c >= 0x7f)
+            return ct_fail(e, CT_EINVAL, "bad-address",
+                           "address '%.*s' holds a space, control or non-ASCII byte",
+                           (int)(n > 64 ? 64 : n), addr);
+    }
+    if (strcmp(asset, "BTC") == 0)
+        return btc_canonical(out, addr, e);
+    if (addr[0] == '0' && (addr[1] == 'x' || addr[1] == 'X') && is_hex40(addr + 2)) {
+        out[0] = '0';
+        out[1] = 'x';
+        for (int i = 2; i < 42; i++)
+            out[i] = lower_ascii(addr[i]);
+        out[42] = '\0';
+        if (!asset[0])
+            memcpy(asset, "ETH", 4);
+        return CT_OK;
+    }
+    if (is_evm_asset(asset))
+        return ct_fail(e, CT_EINVAL, "bad-evm-address",
+                       "'%s' is not 0x followed by 40 hex digits (asset %s)", addr, asset);
+    if (!asset[0] && addr[0] == '0' && (addr[1] == 'x' || addr[1] == 'X'))
+        return ct_fail(e, CT_EINVAL, "bad-evm-address", "'%s' is not 0x followed by 40 hex digits",
+                       addr);
+    if (!asset[0]) {
+        ct_error e2;
+        ct_error_clear(&e2);
+        if (btc_canonical(out, addr, &e2) == CT_OK) {
+            memcpy(asset, "BTC", 4);
+            return CT_OK;
+        }
+        if (strcmp(e2.reason, "bad-checksum") == 0 && looks_bitcoin(addr))
+            return ct_fail(e, CT_EINVAL, "bad-checksum", "%s", e2.detail);
+        return ct_fail(e, CT_EINVAL, "unknown-address-format",
+                       "'%s' is neither a Bitcoin nor an 0x address; give its asset", addr);
+    }
+    memcpy(out, addr, n + 1);
+    return CT_OK;
+}
+
+/* For lookups: the same forms, without rejecting anything. */
+static void norm_query(char out[CT_LABEL_ADDRESS_MAX + 1], const char *addr)
+{
+    char asset[CT_LABEL_ASSET_MAX + 1] = "";
+    ct_error e;
+    ct_error_clear(&e);
+    if (norm_address(out, asset, addr, &e) != CT_OK) {
+        size_t n = strlen(addr);
+        if (n > CT_LABEL_ADDRESS_MAX)
+            n = CT_LABEL_ADDRESS_MAX;
+        memcpy(out, addr, n);
+        out[n] = '\0';
+    }
+}
+
+/* ---- rows ---- */
+typedef struct label_meta {
+    uint64_t labels, addresses, sources;
+    uint64_t by_cat[CT_LABEL_CATEGORIES];
+} label_meta;
+
+#define META_SIZE (3 * 8 + 1 + CT_LABEL_CATEGORIES * 8)
+
+static size_t meta_encode(uint8_t *v, const label_meta *m)
+{
+    ct_put_be64(v, m->labels);
+    ct_put_be64(v + 8, m->addresses);
+    ct_put_be64(v + 16, m->sources);
+    v[24] = CT_LABEL_CATEGORIES;
+    for (unsigned i = 0; i < CT_LABEL_CATEGORIES; i++)
+        ct_put_be64(v + 25 + 8 * i, m->by_cat[i]);
+    return META_SIZE;
+}
+
+static int meta_decode(label_meta *m, const uint8_t *v, size_t n, ct_error *err)
+{
+    memset(m, 0, sizeof(*m));
+    if (n < 25 || v[24] > CT_LABEL_CATEGORIES || n != 25 + 8 * (size_t)v[24])
+        return ct_fail(err, CT_EDBCORRUPT, "bad-row", "labels meta row of %zu bytes", n);
+    m->labels = ct_be64(v);
+    m->addresses = ct_be64(v + 8);
+    m->sources = ct_be64(v + 16);
+    for (unsigned i = 0; i < v[24]; i++)
+        m->by_cat[i] = ct_be64(v + 25 + 8 * i);
+    return CT_OK;
+}
+
+static int meta_load(ct_db *db, const ct_store_snapshot *snap, label_meta *m, ct_error *err)
+{
+    uint8_t k[16];
+    ct_buf v;
+    ct_buf_init(&v, 1u << 16);
+    int rc = ct_store_get(db->st, snap, k, ct_key_meta(k, "labels"), &v, err);
+    if (rc == CT_OK)
+        rc = meta_decode(m, v.data, v.len, err);
+    else if (rc == CT_ENOTFOUND) {
+        memset(m, 0, sizeof(*m));
+        rc = CT_OK;
+    }
+    ct_buf_release(&v);
+    return rc;
+}
+
+/* Value of a B row: category u8, confidence u8, reference (the rest). */
+typedef struct label_value {
+    uint8_t category, confidence;
+    const char *ref;
+    size_t ref_len;
+} label_value;
+
+static int value_decode(label_value *lv, const uint8_t *v, size_t n, ct_error *err)
+{
+    if (n < 2 || v[0] >= CT_LABEL_CATEGORIES || v[1] > 100 || n - 2 > CT_LABEL_REFERENCE_MAX)
+        return ct_fail(err, CT_EDBCORRUPT, "bad-row", "label row value of %zu bytes", n);
+    lv->category = v[0];
+    lv->confidence = v[1];
+    lv->ref = (const char *)v + 2;
+    lv->ref_len = n - 2;
+    return CT_OK;
+}
+
+/* ---- the sink ---- */
+#define BATCH_ROWS 5000
+
+typedef struct pending_source {
+    char name[CT_LABEL_SOURCE_MAX + 1];
+    uint64_t count; /* labels of this source after the batch */
+} pending_source;
+
+struct ct_labels_sink {
+    ct_db *db;
+    const ct_labels_import_options *opts;
+    ct_labels_import_stats *stats;
+    const ct_labels_file *file;
+    char source[CT_LABEL_SOURCE_MAX + 1];
+    char asset[CT_LABEL_ASSET_MAX + 1];
+    uint8_t confidence;
+    label_meta meta;
+    ct_store_batch *batch;
+    size_t batch_rows;
+    ct_store_iter *it;
+    ct_hmap seen; /* every label key of the file so far (SHA-256) -> value tag */
+    ct_hmap pend; /* of the batch: new addresses, sources */
+    pending_source *srcs;
+    size_t n_srcs, cap_srcs;
+    ct_buf key, val, tmp;
+    ct_buf skey; /* keys of b rows (key holds the row being written) */
+    ct_error *err;
+};
+
+void ct_labels_sink_set_source(ct_labels_sink *s, const char *source)
+{
+    snprintf(s->source, sizeof(s->source), "%s", source);
+}
+
+void ct_labels_sink_set_confidence(ct_labels_sink *s, uint8_t confidence)
+{
+    s->confidence = confidence > 100 ? 100 : confidence;
+}
+
+void ct_labels_sink_set_asset(ct_labels_sink *s, const char *asset)
+{
+    if (!norm_asset(s->asset, asset))
+        s->asset[0] = '\0';
+}
+
+const char *ct_labels_sink_forced_asset(const ct_labels_sink *s)
+{
+    return s->opts->asset;
+}
+
+static void count_reason(ct_labels_import_stats *st, const char *reason)
+{
+    size_t i;
+    for (i = 0; i < st->n_reasons; i++)
+        if (strcmp(st->reasons[i].reason, reason) == 0)
+            break;
+    if (i == st->n_reasons) {
+        if (st->n_reasons == CT_LABELS_REASONS - 1) {
+            reason = "other";
+            for (i = 0; i < st->n_reasons; i++)
+                if (strcmp(st->reasons[i].reason, reason) == 0)
+                    break;
+        }
+        if (i == st->n_reasons) {
+            snprintf(st->reasons[i].reason, CT_LABELS_REASON_MAX, "%s", reason);
+            st->reasons[i].count = 0;
+            st->n_reasons++;
+        }
+    }
+    st->reasons[i].count++;
+}
+
+static void reject_err(ct_labels_sink *s, uint64_t line, uint64_t offset, ct_error *e)
+{
+    s->stats->rejected++;
+    count_reason(s->stats, e->reason);
+    e->offset = offset;
+    ct_error_set_file(e, s->file->path);
+    if (s->opts->report)
+        s->opts->report(s->opts->ctx, s->file->path, line, e);
+}
+
+int ct_labels_sink_reject(ct_labels_sink *s, uint64_t line, uint64_t offset, const char *reason,
+                          const char *fmt, ...)
+{
+    ct_error e;
+    va_list ap;
+    ct_error_clear(&e);
+    e.code = CT_ECORRUPT;
+    snprintf(e.reason, sizeof(e.reason), "%s", reason);
+    va_start(ap, fmt);
+    vsnprintf(e.detail, sizeof(e.detail), fmt, ap);
+    va_end(ap);
+    s->stats->rows++; /* a row the reader could not hand over */
+    reject_err(s, line, offset, &e);
+    return CT_OK;
+}
+
+static void hkey(uint8_t out[33], char kind, const void *p, size_t n)
+{
+    out[0] = (uint8_t)kind;
+    ct_sha256(out + 1, p, n);
+}
+
+static int sink_flush(ct_labels_sink *s)
+{
+    int rc;
+    if (s->batch_rows == 0)
+        return CT_OK;
+    for (size_t i = 0; i < s->n_srcs; i++) {
+        uint8_t v[8];
+        ct_buf_reset(&s->skey);
+        if ((rc = ct_buf_putc(&s->skey, T_LABEL_SOURCE)) ||
+            (rc = ct_buf_puts(&s->skey, s->srcs[i].name)))
+            return ct_fail(s->err, rc, "out-of-memory", "label batch");
+        ct_put_be64(v, s->srcs[i].count);
+        ct_store_batch_put(s->batch, s->skey.data, s->skey.len, v, 8);
+    }
+    uint8_t mk[16], mv[META_SIZE];
+    ct_store_batch_put(s->batch, mk, ct_key_meta(mk, "labels"), mv, meta_encode(mv, &s->meta));
+    if ((rc = ct_store_write(s->db->st, s->batch, true, s->err)))
+        return rc;
+    ct_store_batch_clear(s->batch);
+    ct_hmap_clear(&s->pend);
+    s->n_srcs = 0;
+    s->batch_rows = 0;
+    ct_store_iter_free(s->it);
+    s->it = ct_store_iter_new(s->db->st, NULL);
+    if (!s->it)
+        return ct_fail(s->err, CT_ENOMEM, "out-of-memory", "label iterator");
+    return CT_OK;
+}
+
+/* Does any committed row of this address exist? (key = 'B' + address + 0x00 + ...) */
+static int address_known(ct_labels_sink *s, const uint8_t *prefix, size_t plen, bool *known)
+{
+    ct_store_iter_seek(s->it, prefix, plen);
+    *known = false;
+    if (ct_store_iter_valid(s->it)) {
+        size_t kl;
+        const uint8_t *k = ct_store_iter_key(s->it, &kl);
+        *known = kl >= plen && memcmp(k, prefix, plen) == 0;
+        return CT_OK;
+    }
+    return ct_store_iter_status(s->it, s->err);
+}
+
+/* Counts a new label of source `name`, reading its committed count once per batch. */
+static int source_add(ct_labels_sink *s, const char *name)
+{
+    uint8_t h[33];
+    uint64_t idx;
+    int rc;
+    hkey(h, 'S', name, strlen(name));
+    if (ct_hmap_get(&s->pend, h, sizeof(h), &idx)) {
+        s->srcs[idx].count++;
+        return CT_OK;
+    }
+    if (s->n_srcs == s->cap_srcs) {
+        size_t cap = s->cap_srcs ? s->cap_srcs * 2 : 16;
+        pending_source *ns = realloc(s->srcs, cap * sizeof(*ns));
+        if (!ns)
+            return ct_fail(s->err, CT_ENOMEM, "out-of-memory", "label sources");
+        s->srcs = ns;
+        s->cap_srcs = cap;
+    }
+    pending_source *ps = &s->srcs[s->n_srcs];
+    snprintf(ps->name, sizeof(ps->name), "%s", name);
+    ct_buf_reset(&s->skey);
+    if ((rc = ct_buf_putc(&s->skey, T_LABEL_SOURCE)) || (rc = ct_buf_puts(&s->skey, name)))
+        return ct_fail(s->err, rc, "out-of-memory", "label sources");
+    rc = ct_store_get(s->db->st, NULL, s->skey.data, s->skey.len, &s->tmp, s->err);
+    if (rc == CT_OK) {
+        if (s->tmp.len != 8)
+            return ct_fail(s->err, CT_EDBCORRUPT, "bad-row", "label source row of %zu bytes",
+                           s->tmp.len);
+        ps->count = ct_be64(s->tmp.data) + 1;
+    } else if (rc == CT_ENOTFOUND) {
+        ps->count = 1;
+        s->meta.sources++;
+    } else {
+        return rc;
+    }
+    if ((rc = ct_hmap_put(&s->pend, h, sizeof(h), s->n_srcs)))
+        return ct_fail(s->err, rc, "out-of-memory", "label sources");
+    s->n_srcs++;
+    return CT_OK;
+}
+
+static void trim_copy(char *out, size_t cap, const char *in, size_t *len_out, bool *too_long)
+{
+    size_t n;
+    *too_long = false;
+    if (!in)
+        in = "";
+    while (*in == ' ' || *in == '\t' || *in == '\r' || *in == '\n')
+        in++;
+    n = strlen(in);
+    while (n && (in[n - 1] == ' ' || in[n - 1] == '\t' || in[n - 1] == '\r' || in[n - 1] == '\n'))
+        n--;
+    if (n >= cap) {
+        *too_long = true;
+        n = cap - 1;
+    }
+    memcpy(out, in, n);
+    out[n] = '\0';
+    *len_out = n;
+}
+
+int ct_labels_sink_row(ct_labels_sink *s, const ct_label_row *r)
+{
+    char addr_in[CT_LABEL_ADDRESS_MAX + 2], addr[CT_LABEL_ADDRESS_MAX + 1];
+    char asset[CT_LABEL_ASSET_MAX + 1];
+    ct_error e;
+    size_t n;
+    bool too_long;
+    int rc;
+    ct_error_clear(&e);
+    s->stats->rows++;
+
+    const char *asset_src = s->opts->asset              ? s->opts->asset
+                            : (r->asset && r->asset[0]) ? r->asset
+                                                        : s->asset;
+    if (!norm_asset(asset, asset_src)) {
+        ct_fail(&e, CT_ECORRUPT, "bad-asset", "asset '%.40s' is not 1-16 letters or digits",
+                asset_src);
+        reject_err(s, r->line, r->offset, &e);
+        return CT_OK;
+    }
+    trim_copy(addr_in, sizeof(addr_in), r->address, &n, &too_long);
+    if (too_long) {
+        ct_fail(&e, CT_ECORRUPT, "bad-address", "address longer than %d bytes",
+                CT_LABEL_ADDRESS_MAX);
+        reject_err(s, r->line, r->offset, &e);
+        return CT_OK;
+    }
+    if (norm_address(addr, asset, addr_in, &e) != CT_OK) {
+        e.code = CT_ECORRUPT;
+        reject_err(s, r->line, r->offset, &e);
+        return CT_OK;
+    }
+
+    const char *source = s->opts->source               ? s->opts->source
+                         : (r->source && r->source[0]) ? r->source
+                                                       : s->source;
+    size_t slen = strlen(source);
+    const char *label = r->label ? r->label : "";
+    size_t llen = r->label_len ? r->label_len : strlen(label);
+    const char *ref = r->reference ? r->reference : "";
+    size_t rlen = strlen(ref);
+    const char *why = NULL, *reason = NULL;
+    if (slen == 0)
+        reason = "empty-source", why = "no source";
+    else if (slen > CT_LABEL_SOURCE_MAX)
+        reason = "bad-source", why = "source longer than 200 bytes";
+    else if (!ct_labels_utf8_ok(source, slen))
+        reason = "bad-utf8", why = "source is not valid UTF-8";
+    else if (llen == 0)
+        reason = "empty-label", why = "no label text";
+    else if (llen > CT_LABEL_TEXT_MAX)
+        reason = "label-too-long", why = "label longer than 1000 bytes";
+    else if (memchr(label, '\0', llen))
+        reason = "bad-label", why = "label holds a NUL character";
+    else if (!ct_labels_utf8_ok(label, llen))
+        reason = "bad-utf8", why = "label is not valid UTF-8";
+    else if (rlen > CT_LABEL_REFERENCE_MAX)
+        reason = "bad-reference", why = "reference longer than 1000 bytes";
+    else if (!ct_labels_utf8_ok(ref, rlen))
+        reason = "bad-utf8", why = "reference is not valid UTF-8";
+    if (reason) {
+        ct_fail(&e, CT_ECORRUPT, reason, "%s: %s", addr, why);
+        reject_err(s, r->line, r->offset, &e);
+        return CT_OK;
+    }
+    ct_label_category cat =
+        s->opts->category >= 0 && s->opts->category < CT_LABEL_CATEGORIES
+            ? (ct_label_category)s->opts->category
+            : ((unsigned)r->category < CT_LABEL_CATEGORIES ? r->category : CT_LABEL_OTHER);
+    uint8_t conf =
+        r->confidence >= 0 && r->confidence <= 100 ? (uint8_t)r->confidence : s->confidence;
+
+    /* key and value */
+    size_t alen = strlen(addr), aslen = strlen(asset);
+    ct_buf_reset(&s->key);
+    ct_buf_reset(&s->val);
+    uint8_t head[2] = {(uint8_t)cat, conf};
+    if ((rc = ct_buf_putc(&s->key, T_LABEL)) || (rc = ct_buf_append(&s->key, addr, alen + 1)) ||
+        (rc = ct_buf_append(&s->key, source, slen + 1)) ||
+        (rc = ct_buf_append(&s->key, label, llen)) || (rc = ct_buf_putc(&s->key, '\0')) ||
+        (rc = ct_buf_append(&s->key, asset, aslen)) || (rc = ct_buf_append(&s->val, head, 2)) ||
+        (rc = ct_buf_append(&s->val, ref, rlen)))
+        return ct_fail(s->err, rc, "out-of-memory", "label row");
+
+    uint8_t hk[33], hv[32];
+    uint64_t pv;
+    hkey(hk, 'K', s->key.data, s->key.len);
+    ct_sha256(hv, s->val.data, s->val.len);
+    uint64_t vtag = (ct_be64(hv) & ~(uint64_t)0xff) | (uint64_t)cat;
+    int old_cat = -1; /* category of the existing row when it differs */
+    if (ct_hmap_get(&s->seen, hk, sizeof(hk), &pv)) {
+        /* The same address, source, label and asset earlier in this file: the first one
+         * wins, so that a second import finds everything as the first left it. */
+        if (pv == vtag) {
+            s->stats->present++;
+            return CT_OK;
+        }
+        ct_fail(&e, CT_ECORRUPT, "duplicate-conflict",
+                "%s: the same label of the same source earlier in the file says otherwise "
+                "(category, confidence or reference); the first one is kept",
+                addr);
+        reject_err(s, r->line, r->offset, &e);
+        return CT_OK;
+    }
+    if ((rc = ct_hmap_put(&s->seen, hk, sizeof(hk), vtag)))
+        return ct_fail(s->err, rc, "out-of-memory", "label import");
+    rc = ct_store_get(s->db->st, NULL, s->key.data, s->key.len, &s->tmp, s->err);
+    if (rc == CT_OK) {
+        label_value lv;
+        if ((rc = value_decode(&lv, s->tmp.data, s->tmp.len, s->err)))
+            return rc;
+        if (s->tmp.len == s->val.len && memcmp(s->tmp.data, s->val.data, s->val.len) == 0) {
+            s->stats->present++;
+            return CT_OK;
+        }
+        old_cat = lv.category;
+    } else if (rc != CT_ENOTFOUND) {
+        return rc;
+    }
+    if (old_cat >= 0) {
+        s->stats->updated++;
+        s->meta.by_cat[old_cat]--;
+        s->meta.by_cat[cat]++;
+    } else {
+        /* A new label: is its address new, and its source? */
+        uint8_t ha[33];
+        hkey(ha, 'A', addr, alen);
+        if (!ct_hmap_get(&s->pend, ha, sizeof(ha), &pv)) {
+            bool known;
+            if ((rc = address_known(s, s->key.data, 1 + alen + 1, &known)))
+                return rc;
+            if (!known)
+                s->meta.addresses++;
+            if ((rc = ct_hmap_put(&s->pend, ha, sizeof(ha), 1)))
+                return ct_fail(s->err, rc, "out-of-memory", "label batch");
+        }
+        if ((rc = source_add(s, source)))
+            return rc;
+        s->stats->added++;
+        s->meta.labels++;
+        s->meta.by_cat[cat]++;
+    }
+    ct_store_batch_put(s->batch, s->key.data, s->key.len, s->val.data, s->val.len);
+    if (++s->batch_rows >= BATCH_ROWS)
+        return sink_flush(s);
+    return CT_OK;
+}
+
+/* ---- the import driver ---- */
+#define FILE_MAX ((size_t)1 << 30)
+
+static int read_whole(const char *path, char **out, size_t *len, ct_error *err)
+{
+    int fd = open(path, O_RDONLY);
+    struct stat stt;
+    if (fd < 0)
+        return ct_fail(err, CT_EIO, "cannot-open", "cannot open '%s': %s", path, strerror(errno));
+    if (fstat(fd, &stt) != 0 || !S_ISREG(stt.st_mode)) {
+        close(fd);
+        return ct_fail(err, CT_EIO, "cannot-read", "'%s' is not a regular file", path);
+    }
+    if ((uint64_t)stt.st_size > FILE_MAX) {
+        close(fd);
+        return ct_fail(err, CT_ENOMEM, "file-too-large", "'%s' is larger than 1 GiB", path);
+    }
+    size_t cap = (size_t)stt.st_size, n = 0;
+    char *buf = malloc(cap + 1);
+    if (!buf) {
+        close(fd);
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "reading '%s'", path);
+    }
+    while (n < cap) {
+        ssize_t k = read(fd, buf + n, cap - n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0) {
+            int e = errno;
+            free(buf);
+            close(fd);
+            return ct_fail(err, CT_EIO, "cannot-read", "cannot read '%s': %s", path, strerror(e));
+        }
+        if (k == 0)
+            break;
+        n += (size_t)k;
+    }
+    close(fd);
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return CT_OK;
+}
+
+static void file_names(ct_labels_file *f, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    f->base = slash ? slash + 1 : path;
+    snprintf(f->stem, sizeof(f->stem), "%s", f->base);
+    char *dot = strrchr(f->stem, '.');
+    if (dot && dot != f->stem)
+        *dot = '\0';
+    f->ofac_asset[0] = '\0';
+    static const char pre[] = "sanctioned_addresses_";
+    if (strncmp(f->stem, pre, sizeof(pre) - 1) == 0) {
+        char a[CT_LABEL_ASSET_MAX + 1];
+        if (norm_asset(a, f->stem + sizeof(pre) - 1) && a[0])
+            snprintf(f->ofac_asset, sizeof(f->ofac_asset), "%s", f->stem + sizeof(pre) - 1);
+    }
+}
+
+static bool ext_is(const char *base, const char *ext)
+{
+    const char *dot = strrchr(base, '.');
+    if (!dot)
+        return false;
+    dot++;
+    size_t n = strlen(ext);
+    if (strlen(dot) != n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (lower_ascii(dot[i]) != ext[i])
+            return false;
+    return true;
+}
+
+static ct_labels_format sniff(const ct_labels_file *f, const ct_labels_import_options *o)
+{
+    if (ext_is(f->base, "json"))
+        return CT_LABELS_JSON;
+    if (ext_is(f->base, "yaml") || ext_is(f->base, "yml"))
+        return CT_LABELS_TAGPACK;
+    if (ext_is(f->base, "csv"))
+        return CT_LABELS_CSV;
+    if (f->ofac_asset[0])
+        return CT_LABELS_OFAC;
+    size_t i = 0;
+    const char *t = f->text;
+    if (f->len >= 3 && memcmp(t, "\xef\xbb\xbf", 3) == 0)
+        i = 3;
+    while (i < f->len && (t[i] == ' ' || t[i] == '\t' || t[i] == '\r' || t[i] == '\n'))
+        i++;
+    if (i < f->len && (t[i] == '{' || t[i] == '['))
+        return CT_LABELS_JSON;
+    size_t e = i;
+    while (e < f->len && t[e] != '\n')
+        e++;
+    if (memchr(t + i, ',', e - i))
+        return CT_LABELS_CSV;
+    size_t k = i;
+    while (k < e && ((t[k] >= 'a' && t[k] <= 'z') || t[k] == '_'))
+        k++;
+    if (k > i && k < e && t[k] == ':')
+        return CT_LABELS_TAGPACK;
+    if (o->asset)
+        return CT_LABELS_OFAC;
+    return CT_LABELS_AUTO;
+}
+
+int ct_labels_import(ct_db *db, ct_labels_import_stats *stats, const char *path,
+                     const ct_labels_import_options *opts, ct_error *err)
+{
+    ct_labels_import_options defaults = CT_LABELS_IMPORT_OPTIONS_INIT;
+    ct_labels_file f;
+    ct_labels_sink s;
+    int rc;
+    memset(stats, 0, sizeof(*stats));
+    if (!opts)
+        opts = &defaults;
+    if (opts->version != CT_LABELS_IMPORT_OPTIONS_VERSION)
+        return ct_fail(err, CT_EINVAL, "bad-options", "labels import options version %u",
+                       opts->version);
+    if (opts->category >= CT_LABEL_CATEGORIES)
+        return ct_fail(err, CT_EINVAL, "bad-options", "category %d", opts->category);
+    char forced[CT_LABEL_ASSET_MAX + 1];
+    if (opts->asset && (!norm_asset(forced, opts->asset) || !forced[0]))
+        return ct_fail(err, CT_EINVAL, "bad-asset", "asset '%s' is not 1-16 letters or digits",
+                       opts->asset);
+    if (opts->source && (!opts->source[0] || strlen(opts->source) > CT_LABEL_SOURCE_MAX ||
+                         !ct_labels_utf8_ok(opts->source, strlen(opts->source))))
+        return ct_fail(err, CT_EINVAL, "bad-source", "a source is 1 to 200 bytes of UTF-8");
+
+    memset(&f, 0, sizeof(f));
+    f.path = path;
+    file_names(&f, path);
+    char *text = NULL;
+    if ((rc = read_whole(path, &text, &f.len, err)))
+        return rc;
+    f.text = text;
+    ct_labels_format fmt = opts->format != CT_LABELS_AUTO ? opts->format : sniff(&f, opts);
+    if (fmt == CT_LABELS_AUTO) {
+        free(text);
+        return ct_fail(err, CT_EINVAL, "unknown-format",
+                       "cannot tell the format of '%s'; use --format csv|json|tagpack|ofac", path);
+    }
+    stats->format = fmt;
+
+    memset(&s, 0, sizeof(s));
+    s.db = db;
+    s.opts = opts;
+    s.stats = stats;
+    s.file = &f;
+    s.err = err;
+    s.confidence = 50;
+    ct_labels_sink_set_source(&s, f.base);
+    ct_hmap_init(&s.pend);
+    ct_hmap_init(&s.seen);
+    ct_buf_init(&s.key, 1u << 16);
+    ct_buf_init(&s.val, 1u << 16);
+    ct_buf_init(&s.tmp, 1u << 20);
+    ct_buf_init(&s.skey, 1u << 12);
+    s.batch = ct_store_batch_new();
+    s.it = ct_store_iter_new(db->st, NULL);
+    if (!s.batch || !s.it) {
+        rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "label import");
+        goto out;
+    }
+    if ((rc = meta_load(db, NULL, &s.meta, err)))
+        goto out;
+    switch (fmt) {
+    case CT_LABELS_CSV:
+        rc = ct_labels_read_csv(&s, &f, err);
+        break;
+    case CT_LABELS_JSON:
+        rc = ct_labels_read_json(&s, &f, err);
+        break;
+    case CT_LABELS_TAGPACK:
+        rc = ct_labels_read_tagpack(&s, &f, err);
+        break;
+    default:
+        rc = ct_labels_read_ofac(&s, &f, err);
+        break;
+    }
+    if (rc == CT_ECORRUPT)
+        ct_error_set_file(err, path);
+    if (rc == CT_OK)
+        rc = sink_flush(&s);
+    snprintf(stats->source, sizeof(stats->source), "%s", opts->source ? opts->source : s.source);
+out:
+    ct_store_iter_free(s.it);
+    ct_store_batch_free(s.batch);
+    ct_hmap_release(&s.pend);
+    ct_hmap_release(&s.seen);
+    ct_buf_release(&s.key);
+    ct_buf_release(&s.val);
+    ct_buf_release(&s.tmp);
+    ct_buf_release(&s.skey);
+    free(s.srcs);
+    free(text);
+    return rc;
+}
+
+/* ---- lists and lookups ---- */
+void ct_label_list_init(ct_label_list *l)
+{
+    memset(l, 0, sizeof(*l));
+}
+
+void ct_label_list_release(ct_label_list *l)
+{
+    free(l->items);
+    free(l->text);
+    memset(l, 0, sizeof(*l));
+}
+
+static int list_text(ct_label_list *l, const void *p, size_t n, size_t *off)
+{
+    size_t need;
+    if (!ct_add_ok(l->text_len, n + 1, &need))
+        return CT_ENOMEM;
+    if (need > l->text_cap) {
+        size_t cap = l->text_cap ? l->text_cap : 256;
+        while (cap < need)
+            cap *= 2;
+        char *nt = realloc(l->text, cap);
+        if (!nt)
+            return CT_ENOMEM;
+        l->text = nt;
+        l->text_cap = cap;
+    }
+    *off = l->text_len;
+    memcpy(l->text + l->text_len, p, n);
+    l->text[l->text_len + n] = '\0';
+    l->text_len = need;
+    return CT_OK;
+}
+
+/* While a list fills, the string fields hold offsets into l->text (the text may move);
+ * list_finish turns them into pointers. */
+static int list_add(ct_label_list *l, const uint8_t *k, size_t kl, size_t plen,
+                    const label_value *lv, ct_error *err)
+{
+    /* key: prefix (B + address + 0), source, 0, label, 0, asset */
+    const uint8_t *src = k + plen, *end = k + kl;
+    const uint8_t *z1 = memchr(src, 0, (size_t)(end - src));
+    const uint8_t *z2 = z1 ? memchr(z1 + 1, 0, (size_t)(end - z1 - 1)) : NULL;
+    if (!z2 || (size_t)(end - z2 - 1) > CT_LABEL_ASSET_MAX)
+        return ct_fail(err, CT_EDBCORRUPT, "bad-row", "label row key of %zu bytes", kl);
+    if (l->count == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 8;
+        ct_label *ni = realloc(l->items, cap * sizeof(*ni));
+        if (!ni)
+            return ct_fail(err, CT_ENOMEM, "out-of-memory", "label list");
+        l->items = ni;
+        l->cap = cap;
+    }
+    size_t o_src, o_lab, o_asset, o_ref;
+    if (list_text(l, src, (size_t)(z1 - src), &o_src) ||
+        list_text(l, z1 + 1, (size_t)(z2 - z1 - 1), &o_lab) ||
+        list_text(l, z2 + 1, (size_t)(end - z2 - 1), &o_asset) ||
+        list_text(l, lv->ref, lv->ref_len, &o_ref))
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "label list");
+    ct_label *it = &l->items[l->count++];
+    it->source = (const char *)(uintptr_t)o_src;
+    it->label = (const char *)(uintptr_t)o_lab;
+    it->asset = (const char *)(uintptr_t)o_asset;
+    it->reference = (const char *)(uintptr_t)o_ref;
+    it->category = (ct_label_category)lv->category;
+    it->confidence = lv->confidence;
+    return CT_OK;
+}
+
+static void list_finish(ct_label_list *l)
+{
+    for (size_t i = 0; i < l->count; i++) {
+        ct_label *it = &l->items[i];
+        it->source = l->text + (uintptr_t)it->source;
+        it->label = l->text + (uintptr_t)it->label;
+        it->asset = l->text + (uintptr_t)it->asset;
+        it->reference = l->text + (uintptr_t)it->reference;
+    }
+}
+
+struct ct_labels_reader {
+    ct_db *db;
+    ct_store_snapshot *own;
+    ct_store_iter *it;
+};
+
+int ct_labels_reader_new_at(ct_labels_reader **out, ct_db *db, const ct_store_snapshot *snap,
+                            ct_error *err)
+{
+    ct_labels_reader *r = calloc(1, sizeof(*r));
+    *out = NULL;
+    if (!r)
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "label reader");
+    r->db = db;
+    if (!snap) {
+        r->own = ct_store_snapshot_new(db->st);
+        snap = r->own;
+    }
+    r->it = snap ? ct_store_iter_new(db->st, snap) : NULL;
+    if (!r->it) {
+        ct_labels_reader_free(r);
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "label reader");
+    }
+    *out = r;
+    return CT_OK;
+}
+
+int ct_labels_reader_new(ct_labels_reader **out, ct_db *db, ct_error *err)
+{
+    return ct_labels_reader_new_at(out, db, NULL, err);
+}
+
+void ct_labels_reader_free(ct_labels_reader *r)
+{
+    if (!r)
+        return;
+    ct_store_iter_free(r->it);
+    if (r->own)
+        ct_store_snapshot_free(r->db->st, r->own);
+    free(r);
+}
+
+int ct_labels_reader_get(ct_labels_reader *r, ct_label_list *out, const char *address,
+                         ct_error *err)
+{
+    uint8_t prefix[CT_LABEL_ADDRESS_MAX + 2];
+    int rc = CT_OK;
+    norm_query(out->address, address);
+    size_t alen = strlen(out->address);
+    prefix[0] = T_LABEL;
+    memcpy(prefix + 1, out->address, alen + 1);
+    size_t plen = alen + 2;
+    out->count = 0;
+    out->text_len = 0;
+    for (ct_store_iter_seek(r->it, prefix, plen); ct_store_iter_valid(r->it);
+         ct_store_iter_next(r->it)) {
+        size_t kl, vl;
+        const uint8_t *k = ct_store_iter_key(r->it, &kl);
+        if (kl < plen || memcmp(k, prefix, plen) != 0)
+            break;
+        const uint8_t *v = ct_store_iter_value(r->it, &vl);
+        label_value lv;
+        if ((rc = value_decode(&lv, v, vl, err)) || (rc = list_add(out, k, kl, plen, &lv, err)))
+            break;
+    }
+    if (rc == CT_OK)
+        rc = ct_store_iter_status(r->it, err);
+    list_finish(out);
+    if (rc)
+        out->count = 0;
+    return rc;
+}
+
+int ct_labels_get(ct_db *db, ct_label_list *out, const char *address, ct_error *err)
+{
+    ct_labels_reader *r;
+    int rc = ct_labels_reader_new(&r, db, err);
+    if (rc)
+        return rc;
+    rc = ct_labels_reader_get(r, out, address, err);
+    ct_labels_reader_free(r);
+    return rc;
+}
+
+ct_label_category ct_labels_attribution(const ct_label_list *l, unsigned min_confidence,
+                                        size_t *index)
+{
+    size_t best = SIZE_MAX;
+    for (size_t i = 0; i < l->count; i++) {
+        const ct_label *it = &l->items[i];
+        if (it->confidence < min_confidence)
+            continue;
+        if (best == SIZE_MAX) {
+            best = i;
+            continue;
+        }
+        unsigned ri = ct_label_category_rank(it->category);
+        unsigned rb = ct_label_category_rank(l->items[best].category);
+        if (ri > rb || (ri == rb && it->confidence > l->items[best].confidence))
+            best = i;
+    }
+    if (index)
+        *index = best;
+    return best == SIZE_MAX ? CT_LABEL_OTHER : l->items[best].category;
+}
+
+/* ---- stats and digest ---- */
+void ct_labels_counts_release(ct_labels_counts *c)
+{
+    for (size_t i = 0; i < c->n_sources; i++)
+        free(c->per_source[i].name);
+    free(c->per_source);
+    memset(c, 0, sizeof(*c));
+}
+
+int ct_labels_stats(ct_db *db, ct_labels_counts *out, ct_error *err)
+{
+    label_meta m;
+    int rc;
+    memset(out, 0, sizeof(*out));
+    ct_store_snapshot *snap = ct_store_snapshot_new(db->st);
+    ct_store_iter *it = snap ? ct_store_iter_new(db->st, snap) : NULL;
+    if (!it) {
+        rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "label stats");
+        goto out;
+    }
+    if ((rc = meta_load(db, snap, &m, err)))
+        goto out;
+    out->labels = m.labels;
+    out->addresses = m.addresses;
+    out->sources = m.sources;
+    memcpy(out->by_category, m.by_cat, sizeof(m.by_cat));
+    const uint8_t first = T_LABEL_SOURCE;
+    size_t cap = 0;
+    for (ct_store_iter_seek(it, &first, 1); ct_store_iter_valid(it); ct_store_iter_next(it)) {
+        size_t kl, vl;
+        const uint8_t *k = ct_store_iter_key(it, &kl);
+        if (kl == 0 || k[0] != T_LABEL_SOURCE)
+            break;
+        const uint8_t *v = ct_store_iter_value(it, &vl);
+        if (vl != 8) {
+            rc = ct_fail(err, CT_EDBCORRUPT, "bad-row", "label source row of %zu bytes", vl);
+            break;
+        }
+        if (out->n_sources == cap) {
+            cap = cap ? cap * 2 : 16;
+            ct_labels_source_count *np = realloc(out->per_source, cap * sizeof(*np));
+            if (!np) {
+                rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "label stats");
+                break;
+            }
+            out->per_source = np;
+        }
+        char *name = malloc(kl);
+        if (!name) {
+            rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "label stats");
+            break;
+        }
+        memcpy(name, k + 1, kl - 1);
+        name[kl - 1] = '\0';
+        out->per_source[out->n_sources].name = name;
+        out->per_source[out->n_sources++].labels = ct_be64(v);
+    }
+    if (rc == CT_OK)
+        rc = ct_store_iter_status(it, err);
+out:
+    ct_store_iter_free(it);
+    if (snap)
+        ct_store_snapshot_free(db->st, snap);
+    if (rc)
+        ct_labels_counts_release(out);
+    return rc;
+}
+
+int ct_labels_digest(ct_db *db, uint8_t out[32], ct_error *err)
+{
+    ct_sha256_ctx c;
+    int rc;
+    ct_sha256_init(&c);
+    ct_store_snapshot *snap = ct_store_snapshot_new(db->st);
+    ct_store_iter *it = snap ? ct_store_iter_new(db->st, snap) : NULL;
+    if (!it) {
+        if (snap)
+            ct_store_snapshot_free(db->st, snap);
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "label digest");
+    }
+    const uint8_t first = T_LABEL;
+    for (ct_store_iter_seek(it, &first, 1); ct_store_iter_valid(it); ct_store_iter_next(it)) {
+        size_t kl, vl;
+        const uint8_t *k = ct_store_iter_key(it, &kl);
+        if (kl == 0 || k[0] != T_LABEL)
+            break;
+        const uint8_t *v = ct_store_iter_value(it, &vl);
+        uint8_t len[4];
+        ct_put_be32(len, (uint32_t)kl);
+        ct_sha256_update(&c, len, 4);
+        ct_sha256_update(&c, k, kl);
+        ct_put_be32(len, (uint32_t)vl);
+        ct_sha256_update(&c, len, 4);
+        ct_sha256_update(&c, v, vl);
+    }
+    rc = ct_store_iter_status(it, err);
+    ct_store_iter_free(it);
+    ct_store_snapshot_free(db->st, snap);
+    ct_sha256_final(&c, out);
+    return rc;
+}
