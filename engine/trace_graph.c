@@ -9,6 +9,7 @@
 #include "chaintrail/prices.h"
 #include "graph_internal.h"
 #include "hmap.h"
+#include "labels_internal.h"
 
 typedef struct dbgraph {
     ct_trace_graph g;
@@ -20,6 +21,8 @@ typedef struct dbgraph {
     uint32_t time_height; /* cache of the last block time looked up */
     uint32_t time_value;
     bool time_valid;
+    ct_labels_reader *labels; /* through the same snapshot */
+    ct_label_list list;
 } dbgraph;
 
 static int block_time(dbgraph *d, uint32_t height, uint32_t *time)
@@ -210,6 +213,28 @@ static int address_of(void *ctx, uint64_t addrid, char *buf, size_t size, ct_err
     return CT_OK;
 }
 
+/* The attribution of an address: the category of its highest-ranked label (labels.md), and
+ * that label's text with its source. */
+static int label_of(void *ctx, uint64_t addrid, char *category, size_t csize, char *label,
+                    size_t lsize, ct_error *err)
+{
+    dbgraph *d = ctx;
+    char addr[CT_BTC_ADDR_MAX];
+    int rc = address_of(ctx, addrid, addr, sizeof(addr), err);
+    if (rc)
+        return rc;
+    if ((rc = ct_labels_reader_get(d->labels, &d->list, addr, err)))
+        return rc;
+    if (d->list.count == 0)
+        return CT_ENOTFOUND;
+    size_t idx = 0;
+    ct_label_category c = ct_labels_attribution(&d->list, 0, &idx);
+    const ct_label *l = &d->list.items[idx];
+    snprintf(category, csize, "%s", ct_label_category_name(c));
+    snprintf(label, lsize, "%s (%s)", l->label, l->source);
+    return CT_OK;
+}
+
 int ct_trace_graph_db(ct_trace_graph **out, ct_db *db, ct_error *err)
 {
     dbgraph *d = calloc(1, sizeof(*d));
@@ -232,7 +257,14 @@ int ct_trace_graph_db(ct_trace_graph **out, ct_db *db, ct_error *err)
     d->g.txnum_of = txnum_of;
     d->g.address_outputs = address_outputs;
     d->g.address_of = address_of;
-    d->g.label_of = NULL; /* labels are attached once the labels module is in */
+    if ((rc = ct_labels_reader_new_at(&d->labels, db, d->r.snap, err))) {
+        ct_store_iter_free(d->it);
+        ct_graph_reader_close(&d->r);
+        free(d);
+        return rc;
+    }
+    ct_label_list_init(&d->list);
+    d->g.label_of = label_of;
     *out = &d->g;
     return CT_OK;
 }
@@ -242,6 +274,8 @@ void ct_trace_graph_db_free(ct_trace_graph *g)
     if (!g)
         return;
     dbgraph *d = g->ctx;
+    ct_label_list_release(&d->list);
+    ct_labels_reader_free(d->labels);
     ct_store_iter_free(d->it);
     ct_graph_reader_close(&d->r);
     free(d->in);

@@ -215,3 +215,31 @@ Test(cli_trace, case_sources_and_date)
     cr_assert_eq(r.status, 2);
     tu_run_free(&r);
 }
+
+Test(cli_trace, a_labelled_exchange_stops_the_trace_and_counts_as_laundered)
+{
+    /* Label 1DUDsfc23Dv9sPMEk5RsrtfzCw5ofi5sVW (10 BTC from 12cbQLTF... at block 181) as an
+     * exchange deposit: every model's trace stops there, and 10 BTC are laundered. */
+    char *dir = tu_tmpdir(), csv[600];
+    snprintf(csv, sizeof(csv), "%s/labels.csv", dir);
+    const char *body = "address,label,category,source\n"
+                       "1DUDsfc23Dv9sPMEk5RsrtfzCw5ofi5sVW,Test Exchange deposit,exchange,test\n";
+    cr_assert_eq(tu_write_file(csv, body, strlen(body)), 0);
+    tu_run r;
+    tu_exec(&r, (const char *[]){"--db", db_dir, "labels", "import", csv, NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", db_dir, "trace", "--from", SRC, NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "{\"address\":\"1DUDsfc23Dv9sPMEk5RsrtfzCw5ofi5sVW\",\"category\":"
+                            "\"exchange\",\"label\":\"Test Exchange deposit (test)\",\"taint_sat\":"
+                            "1000000000,"),
+              "%s", r.out);
+    cr_assert(strstr(r.out, "\"fifo\":{\"source_sat\":5000000000,\"laundered_sat\":1000000000,"));
+    cr_assert(strstr(r.out, "\"range\":{\"low_sat\":1000000000,\"high_sat\":1000000000,"));
+    /* The manifest names the label set it used. */
+    cr_assert_null(strstr(r.out, "\"labels_digest\":\"e3b0c44298fc1c149afbf4c8996fb92427ae41e46"));
+    tu_run_free(&r);
+    tu_rmtree(dir);
+    free(dir);
+}

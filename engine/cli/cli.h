@@ -148,6 +148,7 @@ typedef struct cli_trace_env {
     ct_graph_chain_stats stats;
     const char *asset;
     uint8_t prices_digest[32];
+    uint8_t labels_digest[32];
     ct_trace_pricing *pricing;
     ct_trace_graph *graph;
 } cli_trace_env;

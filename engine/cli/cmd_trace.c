@@ -23,6 +23,17 @@ typedef struct manifest {
     const char *case_name; /* NULL without --case */
 } manifest;
 
+/* Digests in the byte order they were computed (not reversed like block hashes). */
+static void digest_hex(char out[65], const uint8_t d[32])
+{
+    static const char digits[] = "0123456789abcdef";
+    for (int i = 0; i < 32; i++) {
+        out[2 * i] = digits[d[i] >> 4];
+        out[2 * i + 1] = digits[d[i] & 15];
+    }
+    out[64] = '\0';
+}
+
 static void print_list(FILE *f, const char (*items)[24], size_t n)
 {
     fputc('[', f);
@@ -41,9 +52,11 @@ static void print_manifest_json(FILE *f, const manifest *mf)
     fprintf(f, "\"manifest\":{\"chaintrail\":\"%s\",\"network\":", ct_version());
     cli_json_string(f, mf->env->stats.network);
     fprintf(f, ",\"tip\":{\"height\":%u,\"hash\":\"%s\"}", mf->env->stats.height, tip);
-    char pd[65];
-    ct_hash_to_hex(pd, mf->env->prices_digest);
-    fprintf(f, ",\"asset\":\"%s\",\"prices_digest\":\"%s\"", mf->env->asset, pd);
+    char pd[65], ld[65];
+    digest_hex(pd, mf->env->prices_digest);
+    digest_hex(ld, mf->env->labels_digest);
+    fprintf(f, ",\"asset\":\"%s\",\"prices_digest\":\"%s\",\"labels_digest\":\"%s\"",
+            mf->env->asset, pd, ld);
     fputs(",\"parameters\":{\"case\":", f);
     if (mf->case_name)
         cli_json_string(f, mf->case_name);

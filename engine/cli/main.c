@@ -214,6 +214,7 @@ const cli_command cli_commands[] = {
      "\n"
      "  --from S        a source: address (every output it received), txid (every output) or\n"
      "                  txid:vout; repeatable\n"
+     "  --case NAME     trace the sources of a stored case (address sources from its date)\n"
      "  --since/--until the window of an address source's outputs (UTC days, inclusive)\n"
      "  --model M       all (default) or a comma-separated list of models\n"
      "  --hops N        outputs at hop N are not followed (default 10)\n"

@@ -84,6 +84,7 @@ int cli_trace_env_open(cli_trace_env *env, ct_db *db, ct_error *err)
     env->asset = cli_db_params(db)->coin;
     if ((rc = ct_graph_stats(db, &env->stats, err)) ||
         (rc = ct_prices_digest(db, env->prices_digest, err)) ||
+        (rc = ct_labels_digest(db, env->labels_digest, err)) ||
         (rc = ct_trace_pricing_db(&env->pricing, db, env->asset, err)) ||
         (rc = ct_trace_graph_db(&env->graph, db, err))) {
         cli_trace_env_close(env);
