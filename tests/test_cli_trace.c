@@ -59,7 +59,8 @@ Test(cli_trace, json_contract_and_determinism)
     /* No flow of 2009 has a price (none loaded): every endpoint is explicitly unpriced, and
      * nothing was laundered, which is worth $0.00. */
     cr_assert(strstr(a.out, "},\"range\":{\"low_sat\":0,\"high_sat\":0,\"low_usd\":\"0.00\","
-                            "\"high_usd\":\"0.00\",\"poison_sat\":0,\"poison_usd\":\"0.00\"}}\n"));
+                            "\"high_usd\":\"0.00\",\"unpriced_sat\":0,\"poison_sat\":0,"
+                            "\"poison_usd\":\"0.00\"}}\n"));
     tu_run_free(&a);
     tu_run_free(&b);
 }
@@ -239,6 +240,66 @@ Test(cli_trace, a_labelled_exchange_stops_the_trace_and_counts_as_laundered)
     cr_assert(strstr(r.out, "\"range\":{\"low_sat\":1000000000,\"high_sat\":1000000000,"));
     /* The manifest names the label set it used. */
     cr_assert_null(strstr(r.out, "\"labels_digest\":\"e3b0c44298fc1c149afbf4c8996fb92427ae41e46"));
+    tu_run_free(&r);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+Test(cli_trace, report_over_cases)
+{
+    /* Two cases on the real blocks and one label: Satoshi's coins of height 9 (50 BTC, of
+     * which 10 BTC reach the labelled exchange) and Hal Finney's 10 BTC (still unspent). A
+     * price of $1.00 on 2009-01-12 prices the second case's theft date only. */
+    char *dir = tu_tmpdir(), csv[600], prices[600];
+    snprintf(csv, sizeof(csv), "%s/labels.csv", dir);
+    snprintf(prices, sizeof(prices), "%s/prices.csv", dir);
+    const char *lab = "address,label,category,source\n"
+                      "1DUDsfc23Dv9sPMEk5RsrtfzCw5ofi5sVW,Test Exchange deposit,exchange,test\n";
+    const char *pr = "Date,BTC_USD\n2009-01-12,1.00\n";
+    cr_assert_eq(tu_write_file(csv, lab, strlen(lab)), 0);
+    cr_assert_eq(tu_write_file(prices, pr, strlen(pr)), 0);
+    const char *const *cmds[] = {
+        (const char *[]){"--db", db_dir, "labels", "import", csv, NULL},
+        (const char *[]){"--db", db_dir, "prices", "import", prices, "--asset", "BTC", NULL},
+        (const char *[]){"--db", db_dir, "case", "add", "satoshi", "--date", "2009-01-09",
+                         "--from", SRC, NULL},
+        (const char *[]){"--db", db_dir, "case", "add", "hal", "--date", "2009-01-12", "--from",
+                         "f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16:0",
+                         "--victim", "Hal Finney", NULL},
+        (const char *[]){"--db", db_dir, "case", "add", "later", "--date", "2010-05-22", "--from",
+                         "1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3", NULL},
+    };
+    tu_run r;
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+        tu_exec(&r, cmds[i], NULL);
+        cr_assert_eq(r.status, 0, "%s", r.err);
+        tu_run_free(&r);
+    }
+    tu_exec(&r, (const char *[]){"--db", db_dir, "report", "--year", "2009", "--format", "json",
+                                 NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "\"cases\":[{\"case\":\"hal\",\"date\":\"2009-01-12\",\"victim\":"
+                            "\"Hal Finney\",\"complete\":true,\"stolen_sat\":1000000000,"
+                            "\"stolen_usd\":\"10.00\",\"laundered\":{\"low_sat\":0,\"high_sat\":0},"),
+              "%s", r.out);
+    cr_assert(strstr(r.out, "{\"case\":\"satoshi\",\"date\":\"2009-01-09\",\"victim\":\"\","
+                            "\"complete\":true,\"stolen_sat\":5000000000,\"stolen_usd\":null,"
+                            "\"laundered\":{\"low_sat\":1000000000,\"high_sat\":1000000000},"),
+              "%s", r.out);
+    /* The 2010 case is not in the 2009 report; totals add the two others. */
+    cr_assert_null(strstr(r.out, "\"later\""));
+    cr_assert(strstr(r.out, "\"totals\":{\"stolen_sat\":6000000000,\"stolen_usd\":\"10.00\","
+                            "\"stolen_unpriced_sat\":5000000000,\"laundered\":{\"low_sat\":"
+                            "1000000000,\"high_sat\":1000000000},"),
+              "%s", r.out);
+    cr_assert(strstr(r.out, "\"unspent\":{\"low_sat\":5000000000,\"high_sat\":5000000000}}}\n"),
+              "%s", r.out);
+    tu_run_free(&r);
+    /* The 2010 case's source received nothing from its theft date on: listed, not traced. */
+    tu_exec(&r, (const char *[]){"--db", db_dir, "report", "--year", "2010", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "later  2010-05-22\n  not traced: "), "%s", r.out);
     tu_run_free(&r);
     tu_rmtree(dir);
     free(dir);

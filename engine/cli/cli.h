@@ -41,6 +41,7 @@ int cmd_help(int argc, char **argv, const cli_global *g);
 int cmd_ingest(int argc, char **argv, const cli_global *g);
 int cmd_prices(int argc, char **argv, const cli_global *g);
 int cmd_labels(int argc, char **argv, const cli_global *g);
+int cmd_report(int argc, char **argv, const cli_global *g);
 int cmd_rollback(int argc, char **argv, const cli_global *g);
 int cmd_show(int argc, char **argv, const cli_global *g);
 int cmd_stats(int argc, char **argv, const cli_global *g);
@@ -140,9 +141,13 @@ void cli_print_cents(FILE *f, u128 cents);
 void cli_print_coin128(FILE *f, u128 sat);
 /* USD as a string with cents, or null when nothing of `sat` was priced. */
 void cli_json_usd(FILE *f, u128 cents, u128 sat, u128 unpriced, bool pricing);
-/* Range of laundered value over haircut, FIFO, LIFO and TIHO (the enabled ones). */
-void cli_trace_range(const ct_trace_result *r, u128 *lo, u128 *hi, u128 *lo_usd, u128 *hi_usd,
-                     bool *any);
+/* Range of laundered value over haircut, FIFO, LIFO and TIHO (the enabled ones): satoshi,
+ * USD of the priced flows, and the most laundered value any of them has on unpriced days. */
+typedef struct cli_range {
+    bool any;
+    u128 lo, hi, lo_usd, hi_usd, unpriced;
+} cli_range;
+void cli_trace_range(const ct_trace_result *r, cli_range *out);
 
 typedef struct cli_trace_env {
     ct_graph_chain_stats stats;

@@ -155,20 +155,23 @@ static void print_json(FILE *f, const ct_trace_result *r, const manifest *mf, bo
         fputs("]}", f);
     }
     fputs("},\"range\":{", f);
-    u128 lo, hi, lo_usd, hi_usd;
-    bool any;
-    cli_trace_range(r, &lo, &hi, &lo_usd, &hi_usd, &any);
-    if (any) {
+    cli_range rg;
+    cli_trace_range(r, &rg);
+    if (rg.any) {
         fputs("\"low_sat\":", f);
-        cli_json_amount(f, lo);
+        cli_json_amount(f, rg.lo);
         fputs(",\"high_sat\":", f);
-        cli_json_amount(f, hi);
+        cli_json_amount(f, rg.hi);
         fputs(",\"low_usd\":", f);
-        cli_json_usd(f, lo_usd, 1, 0, pricing);
+        cli_json_usd(f, rg.lo_usd, 1, 0, pricing);
         fputs(",\"high_usd\":", f);
-        cli_json_usd(f, hi_usd, 1, 0, pricing);
+        cli_json_usd(f, rg.hi_usd, 1, 0, pricing);
+        fputs(",\"unpriced_sat\":", f);
+        cli_json_amount(f, rg.unpriced);
     } else {
-        fputs("\"low_sat\":null,\"high_sat\":null,\"low_usd\":null,\"high_usd\":null", f);
+        fputs("\"low_sat\":null,\"high_sat\":null,\"low_usd\":null,\"high_usd\":null,"
+              "\"unpriced_sat\":null",
+              f);
     }
     const ct_trace_model_result *p = &r->model[CT_MODEL_POISON];
     fputs(",\"poison_sat\":", f);
@@ -219,20 +222,24 @@ static void print_text(FILE *f, const ct_trace_result *r, const manifest *mf, bo
         }
         fputc('\n', f);
     }
-    u128 lo, hi, lo_usd, hi_usd;
-    bool any;
-    cli_trace_range(r, &lo, &hi, &lo_usd, &hi_usd, &any);
-    if (any) {
+    cli_range rg;
+    cli_trace_range(r, &rg);
+    if (rg.any) {
         fputs("\nlaundered: between ", f);
-        cli_print_coin128(f, lo);
+        cli_print_coin128(f, rg.lo);
         fputs(" and ", f);
-        cli_print_coin128(f, hi);
+        cli_print_coin128(f, rg.hi);
         fputs(" BTC", f);
         if (pricing) {
             fputs(" (USD ", f);
-            cli_print_cents(f, lo_usd);
+            cli_print_cents(f, rg.lo_usd);
             fputs(" to ", f);
-            cli_print_cents(f, hi_usd);
+            cli_print_cents(f, rg.hi_usd);
+            if (rg.unpriced) {
+                fputs("; up to ", f);
+                cli_print_coin128(f, rg.unpriced);
+                fputs(" BTC on days without a price", f);
+            }
             fputc(')', f);
         }
         fputc('\n', f);

@@ -87,6 +87,16 @@ const cli_command cli_commands[] = {
      "2 usage, or a file whose format or asset cannot be told; 5 a file could not be read\n"
      "(the others are still imported); 4 corrupt database; 6 locked; 8 show: no label for\n"
      "ADDRESS. See docs/labels.md.\n"},
+    {"report", cmd_report, "totals over cases: stolen, laundered range, cashed out, unspent",
+     "usage: chaintrail [--db PATH] report [--year Y] [--format text|json]\n"
+     "\n"
+     "Traces every stored case (chaintrail case add) with all five models and the default\n"
+     "stops, and prints per case and in total: the value stolen (with its USD at the theft\n"
+     "date), the laundered range low-high across haircut, FIFO, LIFO and TIHO (with USD),\n"
+     "poison's exposure upper bound, what reached each cash-out category (low-high), and\n"
+     "what is still unspent (low-high). --year keeps the cases whose theft date falls in Y.\n"
+     "A case whose sources are not in the database is listed as not traced. See\n"
+     "docs/report.md.\n"},
     {"rollback", cmd_rollback, "roll the main chain back to a height",
      "usage: chaintrail [--db PATH] rollback --to HEIGHT\n"
      "\n"

@@ -56,24 +56,25 @@ void cli_json_usd(FILE *f, u128 cents, u128 sat, u128 unpriced, bool pricing)
 }
 
 /* Range over haircut, FIFO, LIFO and TIHO; poison beside as the exposure upper bound. */
-void cli_trace_range(const ct_trace_result *r, u128 *lo, u128 *hi, u128 *lo_usd, u128 *hi_usd,
-                     bool *any)
+void cli_trace_range(const ct_trace_result *r, cli_range *out)
 {
-    *any = false;
-    *lo = *hi = *lo_usd = *hi_usd = 0;
+    memset(out, 0, sizeof(*out));
     for (int m = CT_MODEL_HAIRCUT; m < CT_MODEL_COUNT; m++) {
         const ct_trace_model_result *x = &r->model[m];
         if (!x->enabled)
             continue;
-        if (!*any || x->laundered_sat < *lo)
-            *lo = x->laundered_sat;
-        if (!*any || x->laundered_sat > *hi)
-            *hi = x->laundered_sat;
-        if (!*any || x->laundered_usd_cents < *lo_usd)
-            *lo_usd = x->laundered_usd_cents;
-        if (!*any || x->laundered_usd_cents > *hi_usd)
-            *hi_usd = x->laundered_usd_cents;
-        *any = true;
+        bool first = !out->any;
+        if (first || x->laundered_sat < out->lo)
+            out->lo = x->laundered_sat;
+        if (first || x->laundered_sat > out->hi)
+            out->hi = x->laundered_sat;
+        if (first || x->laundered_usd_cents < out->lo_usd)
+            out->lo_usd = x->laundered_usd_cents;
+        if (first || x->laundered_usd_cents > out->hi_usd)
+            out->hi_usd = x->laundered_usd_cents;
+        if (x->laundered_unpriced_sat > out->unpriced)
+            out->unpriced = x->laundered_unpriced_sat;
+        out->any = true;
     }
 }
 
