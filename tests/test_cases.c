@@ -17,34 +17,6 @@
 #define P2WSH  "bc1qfvfd04gwx2nyevj428y4jd6phjxzyysq866yelnqv0007wnqnfwsv77ygu"
 #define TEST_A "mpXwg4jMtRhuSpVq4xS3HFHmCmWp9NyGKt"
 
-static char *fresh_db(void)
-{
-    char *tmp = tu_tmpdir();
-    size_t n = strlen(tmp) + 8;
-    char *dir = malloc(n);
-    snprintf(dir, n, "%s/db", tmp);
-    free(tmp);
-    return dir;
-}
-
-static void done(char *dir)
-{
-    char *slash = strrchr(dir, '/');
-    *slash = '\0';
-    tu_rmtree(dir);
-    free(dir);
-}
-
-static ct_db *open_db(const char *dir)
-{
-    ct_db *db;
-    ct_error err;
-    ct_error_clear(&err);
-    int rc = ct_db_open(&db, dir, &(ct_db_options){CT_DB_OPTIONS_VERSION, true, 0}, &err);
-    cr_assert_eq(rc, CT_OK, "open %s: %s", dir, err.detail);
-    return db;
-}
-
 static uint32_t day(const char *text)
 {
     uint32_t d;
@@ -140,8 +112,8 @@ static void make(ct_case *c, const char *name, const char *date, const char *vic
 
 Test(cases, put_get_list_del_round_trip)
 {
-    char *dir = fresh_db();
-    ct_db *db = open_db(dir);
+    char *dir = tu_fresh_db();
+    ct_db *db = tu_db_open(dir, true);
     ct_case c, got;
     ct_error err;
     ct_error_clear(&err);
@@ -215,20 +187,20 @@ Test(cases, put_get_list_del_round_trip)
     ct_db_close(db);
 
     /* an empty database lists nothing */
-    char *dir2 = fresh_db();
-    db = open_db(dir2);
+    char *dir2 = tu_fresh_db();
+    db = tu_db_open(dir2, true);
     cr_assert_eq(ct_case_list(db, &list, &n, &err), CT_OK);
     cr_assert_eq(n, 0);
     cr_assert_null(list);
     ct_db_close(db);
-    done(dir);
-    done(dir2);
+    tu_fresh_db_done(dir);
+    tu_fresh_db_done(dir2);
 }
 
 Test(cases, put_validation)
 {
-    char *dir = fresh_db();
-    ct_db *db = open_db(dir);
+    char *dir = tu_fresh_db();
+    ct_db *db = tu_db_open(dir, true);
     ct_case c;
     ct_error err;
     typedef struct bad {
@@ -281,7 +253,7 @@ Test(cases, put_validation)
     cr_assert_eq(n, 1); /* nothing of the rejected ones was written */
     ct_case_list_free(list, n);
     ct_db_close(db);
-    done(dir);
+    tu_fresh_db_done(dir);
 }
 
 /* ---- the CLI ---- */
@@ -305,7 +277,7 @@ static void run(tu_run *r, const char *dir, const char *const *args, const char 
 
 Test(cases, cli_round_trip)
 {
-    char *dir = fresh_db();
+    char *dir = tu_fresh_db();
     tu_run r;
     run(&r, dir, (const char *[]){"case", "list", NULL}, NULL);
     cr_assert_eq(r.status, 5); /* list never creates a database */
@@ -400,7 +372,7 @@ Test(cases, cli_round_trip)
     cr_assert_str_eq(r.out, "NAME           DATE        SOURCES  VICTIM\n"
                             "bitfinex-2016  2016-08-02        2  Bitfinex Ltd\n");
     tu_run_free(&r);
-    done(dir);
+    tu_fresh_db_done(dir);
 }
 
 Test(cases, cli_validation_messages)
@@ -465,7 +437,7 @@ Test(cases, cli_validation_messages)
          2,
          "chaintrail: case: option '--format': 'csv' is not json or text\n"},
     };
-    char *dir = fresh_db();
+    char *dir = tu_fresh_db();
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         tu_run r;
         run(&r, dir, cases[i].args, "1");
@@ -479,5 +451,5 @@ Test(cases, cli_validation_messages)
     run(&r, dir, (const char *[]){"case", "list", NULL}, NULL);
     cr_assert_str_eq(r.out, "");
     tu_run_free(&r);
-    done(dir);
+    tu_fresh_db_done(dir);
 }

@@ -228,33 +228,6 @@ Test(prices, usd_cents_by_hand)
 }
 
 /* ---- import through the library ---- */
-static char *fresh_db(void)
-{
-    char *tmp = tu_tmpdir();
-    size_t n = strlen(tmp) + 8;
-    char *dir = malloc(n);
-    snprintf(dir, n, "%s/db", tmp);
-    free(tmp);
-    return dir;
-}
-
-static void done(char *dir)
-{
-    char *slash = strrchr(dir, '/');
-    *slash = '\0';
-    tu_rmtree(dir);
-    free(dir);
-}
-
-static ct_db *open_db(const char *dir)
-{
-    ct_db *db;
-    ct_error err;
-    ct_error_clear(&err);
-    int rc = ct_db_open(&db, dir, &(ct_db_options){CT_DB_OPTIONS_VERSION, true, 0}, &err);
-    cr_assert_eq(rc, CT_OK, "open %s: %s", dir, err.detail);
-    return db;
-}
 
 typedef struct conflicts {
     uint64_t n;
@@ -298,8 +271,8 @@ static void digest(ct_db *db, uint8_t out[32])
 
 Test(prices, import_typedcypher)
 {
-    char *dir = fresh_db(), *path = shared(TYPEDCYPHER);
-    ct_db *db = open_db(dir);
+    char *dir = tu_fresh_db(), *path = shared(TYPEDCYPHER);
+    ct_db *db = tu_db_open(dir, true);
     ct_price_import_stats st;
     ct_error err;
     uint8_t d0[32], d1[32], d2[32];
@@ -376,13 +349,13 @@ Test(prices, import_typedcypher)
     static const uint8_t want[12] = {0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0x14, 0xe4};
     cr_assert_eq(memcmp(v, want, 12), 0);
     free(path);
-    done(dir);
+    tu_fresh_db_done(dir);
 }
 
 Test(prices, import_yahoo_btc_and_eth)
 {
-    char *dir = fresh_db(), *btc = shared(YAHOO_BTC), *eth = shared(YAHOO_ETH);
-    ct_db *db = open_db(dir);
+    char *dir = tu_fresh_db(), *btc = shared(YAHOO_BTC), *eth = shared(YAHOO_ETH);
+    ct_db *db = tu_db_open(dir, true);
     ct_price_import_stats st;
     ct_error err;
     cr_assert_eq(import(db, &st, btc, "BTC", NULL, NULL, &err), CT_OK, "%s", err.detail);
@@ -425,13 +398,13 @@ Test(prices, import_yahoo_btc_and_eth)
     ct_db_close(db);
     free(btc);
     free(eth);
-    done(dir);
+    tu_fresh_db_done(dir);
 }
 
 Test(prices, a_second_source_keeps_the_first_prices)
 {
-    char *dir = fresh_db(), *tc = shared(TYPEDCYPHER), *yahoo = shared(YAHOO_BTC);
-    ct_db *db = open_db(dir);
+    char *dir = tu_fresh_db(), *tc = shared(TYPEDCYPHER), *yahoo = shared(YAHOO_BTC);
+    ct_db *db = tu_db_open(dir, true);
     ct_price_import_stats st;
     ct_error err;
     conflicts cf = {0};
@@ -475,7 +448,7 @@ Test(prices, a_second_source_keeps_the_first_prices)
     ct_db_close(db);
     free(tc);
     free(yahoo);
-    done(dir);
+    tu_fresh_db_done(dir);
 }
 
 /* Writes a file beside the database directory (in its temporary parent). */
@@ -492,8 +465,8 @@ static char *write_tmp(const char *dir, const char *name, const char *text)
 
 Test(prices, partial_overlap_adds_new_days_only)
 {
-    char *dir = fresh_db(), *tc = shared(TYPEDCYPHER);
-    ct_db *db = open_db(dir);
+    char *dir = tu_fresh_db(), *tc = shared(TYPEDCYPHER);
+    ct_db *db = tu_db_open(dir, true);
     ct_price_import_stats st;
     ct_error err;
     conflicts cf = {0};
@@ -537,13 +510,13 @@ Test(prices, partial_overlap_adds_new_days_only)
     ct_db_close(db);
     free(csv);
     free(tc);
-    done(dir);
+    tu_fresh_db_done(dir);
 }
 
 Test(prices, column_override_and_missing_columns)
 {
-    char *dir = fresh_db(), *tc = shared(TYPEDCYPHER), *eth = shared(YAHOO_ETH);
-    ct_db *db = open_db(dir);
+    char *dir = tu_fresh_db(), *tc = shared(TYPEDCYPHER), *eth = shared(YAHOO_ETH);
+    ct_db *db = tu_db_open(dir, true);
     ct_price_import_stats st;
     ct_error err;
     /* --column picks another column (here the euro one, to see that it is read) */
@@ -566,7 +539,7 @@ Test(prices, column_override_and_missing_columns)
     ct_db_close(db);
     free(tc);
     free(eth);
-    done(dir);
+    tu_fresh_db_done(dir);
 }
 
 /* ---- malformed files, end to end: exact messages, exit 3, nothing written ---- */
@@ -620,7 +593,7 @@ Test(prices, malformed_files_are_rejected_with_file_and_line)
         {"", "1: empty file: no header"},
         {"Date,Close\n", "1: no price rows after the header"},
     };
-    char *dir = fresh_db();
+    char *dir = tu_fresh_db();
     char *csv = write_tmp(dir, "bad.csv", "");
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         cr_assert_eq(tu_write_file(csv, cases[i].text, strlen(cases[i].text)), 0);
@@ -646,13 +619,13 @@ Test(prices, malformed_files_are_rejected_with_file_and_line)
                             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n");
     tu_run_free(&r);
     free(csv);
-    done(dir);
+    tu_fresh_db_done(dir);
 }
 
 /* ---- the CLI ---- */
 Test(prices, cli_import_and_show)
 {
-    char *dir = fresh_db(), *tc = shared(TYPEDCYPHER), *eth = shared(YAHOO_ETH);
+    char *dir = tu_fresh_db(), *tc = shared(TYPEDCYPHER), *eth = shared(YAHOO_ETH);
     tu_run r;
     run(&r, dir, (const char *[]){"prices", "show", NULL}, NULL);
     cr_assert_eq(r.status, 5); /* no database yet: show never creates one */
@@ -763,12 +736,12 @@ Test(prices, cli_import_and_show)
     tu_run_free(&r);
     free(tc);
     free(eth);
-    done(dir);
+    tu_fresh_db_done(dir);
 }
 
 Test(prices, cli_conflicts_are_listed_and_exit_3)
 {
-    char *dir = fresh_db(), *tc = shared(TYPEDCYPHER), *yahoo = shared(YAHOO_BTC);
+    char *dir = tu_fresh_db(), *tc = shared(TYPEDCYPHER), *yahoo = shared(YAHOO_BTC);
     tu_run r;
     run(&r, dir, (const char *[]){"prices", "import", tc, "--asset", "BTC", NULL}, NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
@@ -792,12 +765,12 @@ Test(prices, cli_conflicts_are_listed_and_exit_3)
     tu_run_free(&r);
     free(tc);
     free(yahoo);
-    done(dir);
+    tu_fresh_db_done(dir);
 }
 
 Test(prices, cli_output_does_not_depend_on_the_locale)
 {
-    char *dir = fresh_db(), *eth = shared(YAHOO_ETH);
+    char *dir = tu_fresh_db(), *eth = shared(YAHOO_ETH);
     tu_run r;
     run(&r, dir, (const char *[]){"prices", "import", eth, "--asset", "ETH", NULL}, NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
@@ -825,7 +798,7 @@ Test(prices, cli_output_does_not_depend_on_the_locale)
         tu_run_free(&g);
     }
     /* and an import under that locale reads the same cents (the digest is equal) */
-    char *dir2 = fresh_db();
+    char *dir2 = tu_fresh_db();
     run(&r, dir2, (const char *[]){"prices", "import", eth, "--asset", "ETH", NULL}, de);
     cr_assert_eq(r.status, 0, "%s", r.err);
     tu_run_free(&r);
@@ -836,6 +809,6 @@ Test(prices, cli_output_does_not_depend_on_the_locale)
     tu_run_free(&a);
     tu_run_free(&b);
     free(eth);
-    done(dir);
-    done(dir2);
+    tu_fresh_db_done(dir);
+    tu_fresh_db_done(dir2);
 }

@@ -264,3 +264,22 @@ long tu_db_peek(const char *dir, const void *key, size_t klen, void *buf, size_t
     ct_store_close(st);
     return n;
 }
+
+char *tu_fresh_db(void)
+{
+    char *tmp = tu_tmpdir();
+    size_t n = strlen(tmp) + 8;
+    char *dir = malloc(n);
+    cr_assert_not_null(dir);
+    snprintf(dir, n, "%s/db", tmp);
+    free(tmp);
+    return dir;
+}
+
+void tu_fresh_db_done(char *path)
+{
+    char *slash = strrchr(path, '/');
+    *slash = '\0';
+    tu_rmtree(path);
+    free(path);
+}

@@ -43,6 +43,10 @@ int tu_write_file(const char *path, const void *data, size_t len);
 /* ---- graph databases (through the library, not the binary) ---- */
 /* Opens the database at `dir` (created when missing if `create`); asserts success. */
 struct ct_db *tu_db_open(const char *dir, bool create);
+/* A path "<fresh temporary directory>/db" where no database exists yet (malloc'd), and its
+ * removal with the directory. */
+char *tu_fresh_db(void);
+void tu_fresh_db_done(char *path);
 /* Ingests the fixtures `rel` (paths relative to fixtures/, NULL-terminated) as mainnet
  * blocks into the database at `dir` (created when missing), in one ct_ingest_bitcoin call;
  * asserts success and no rejected block. Returns the main-chain height reached. */
