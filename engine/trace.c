@@ -710,7 +710,10 @@ static int resolve_sources(tracer *t, const ct_trace_source *src, size_t n, srcl
         int rc;
         l->from = src[i].from_time;
         l->to = src[i].to_time;
-        if (len >= 64 && ct_hex_digit((unsigned char)s[0]) >= 0 && (len == 64 || s[64] == ':')) {
+        bool hex64 = len >= 64 && (len == 64 || s[64] == ':');
+        for (size_t k = 0; hex64 && k < 64; k++)
+            hex64 = ct_hex_digit((unsigned char)s[k]) >= 0;
+        if (hex64) { /* TXID or TXID:VOUT; anything else is an address (bcrt1q... can be 64) */
             char hex[65];
             uint64_t txnum, vout = UINT32_MAX;
             memcpy(hex, s, 64);

@@ -518,3 +518,30 @@ Test(trace, usd_per_flow_and_days_without_a_price)
     end_trace(&t);
     free_chain(&c);
 }
+
+Test(trace, a_64_character_address_is_not_taken_for_a_txid)
+{
+    /* A regtest P2WSH address is 64 characters and starts with 'b', a hex digit. */
+    chain c;
+    build_chain(&c);
+    ct_db *db;
+    ct_trace_graph *g;
+    cr_assert_eq(ct_db_open(&db, c.dir, NULL, NULL), CT_OK);
+    cr_assert_eq(ct_trace_graph_db(&g, db, NULL), CT_OK);
+    ct_btc_addr a = {CT_BTC_P2WSH, ct_btc_params_get("regtest"), 0, {0}, 32};
+    ct_trace_source s = {"", -1, -1};
+    cr_assert_eq(ct_btc_addr_encode(s.spec, sizeof(s.spec), &a), CT_OK);
+    cr_assert_eq(strlen(s.spec), 64);
+    ct_trace_options o;
+    ct_trace_options_init(&o);
+    ct_trace_result r;
+    ct_error err;
+    ct_error_clear(&err);
+    /* Not found as an address (it received nothing), rather than rejected as a bad txid. */
+    cr_assert_eq(ct_trace_run(&r, g, &s, 1, &o, &err), CT_ENOTFOUND);
+    cr_assert_str_eq(err.reason, "source-not-found");
+    ct_trace_result_release(&r);
+    ct_trace_graph_db_free(g);
+    ct_db_close(db);
+    free_chain(&c);
+}
