@@ -186,10 +186,10 @@ typedef struct ct_btc_dest {
     size_t data_len;
 } ct_btc_dest;
 
-/* Classifies an output script and derives its address(es) for network `net`.
- * Always succeeds for any bytes (unknown scripts are NONSTANDARD); returns CT_OK, or
- * CT_EINVAL if net lacks what the type needs (no bech32 HRP for a witness output: the
- * output is then NONSTANDARD and CT_OK is returned instead). */
+/* Classifies an output script and derives its address(es) for network `net`, for any bytes
+ * (unknown scripts are NONSTANDARD; witness programs on a network without a bech32 HRP are
+ * NONSTANDARD too). Returns CT_OK, or CT_EINVAL only for a NULL `out` or `net`, or a NULL
+ * `script` with a non-zero length. */
 CT_WARN_UNUSED int ct_btc_script_dest(ct_btc_dest *out, const uint8_t *script, size_t len,
                                       const ct_btc_params *net);
 
