@@ -86,7 +86,26 @@ typedef struct ep_acc {
     u128 usd_cents, unpriced_sat;
     uint32_t first_time, last_time, first_height, last_height, hops;
     uint64_t n_outputs;
+    uint64_t *via; /* paths only: the processed transactions that handed it taint */
+    size_t n_via, cap_via;
 } ep_acc;
+
+/* ---- paths: the DAG of processed transactions, kept only with opts->paths ---- */
+#define NO_VIA UINT64_MAX /* taint that did not come through a processed transaction */
+
+typedef struct pnode {
+    uint64_t txnum;
+    uint8_t txid[32];
+    uint32_t height;
+    uint32_t hop[CT_MODEL_COUNT]; /* UINT32_MAX: no taint in that model */
+    size_t edge0, n_edge;         /* its parents, in tracer.edge */
+    size_t stamp;                 /* last endpoint walk that reached it */
+} pnode;
+
+typedef struct pedge {
+    size_t parent; /* index in tracer.node */
+    uint8_t models;
+} pedge;
 
 typedef struct model_acc {
     u128 source_sat;
@@ -107,6 +126,13 @@ typedef struct tracer {
     ct_hmap pending; /* txnum -> pending_tx* */
     uint64_t *heap;
     size_t heap_n, heap_cap;
+    bool backward;
+    bool paths;
+    ct_hmap nodes; /* paths: txnum -> index in node */
+    pnode *node;
+    size_t n_node, cap_node;
+    pedge *edge;
+    size_t n_edge, cap_edge;
     ct_hmap sources; /* txnum+vout -> 1 */
     ct_hmap labels;  /* addrid -> index into labcat (category of the address) */
     char (*labcat)[24];
@@ -169,6 +195,13 @@ static double now_s(void)
 }
 
 /* ---- heap of pending txnums ---- */
+/* The heap is a min-heap of keys; backward, the key of a txnum is its complement, so that
+ * transactions come out in descending chain order. The mapping is its own inverse. */
+static uint64_t heap_key(const tracer *t, uint64_t txnum)
+{
+    return t->backward ? UINT64_MAX - txnum : txnum;
+}
+
 static int heap_push(tracer *t, uint64_t x)
 {
     if (t->heap_n == t->heap_cap) {
@@ -257,8 +290,10 @@ static int add_category(tracer *t, int m, const char *name, uint64_t sat, uint32
     return CT_OK;
 }
 
+/* Adds taint to the endpoint (addrid, category) of model m. `via` is the processed
+ * transaction that handed it the taint (NO_VIA for a source), remembered for paths. */
 static int add_endpoint(tracer *t, int m, uint64_t addrid, const char *category, uint64_t taint,
-                        uint32_t time, uint32_t height, uint32_t hop)
+                        uint32_t time, uint32_t height, uint32_t hop, uint64_t via)
 {
     model_acc *a = &t->acc[m];
     uint8_t key[8 + 24];
@@ -311,6 +346,17 @@ static int add_endpoint(tracer *t, int m, uint64_t addrid, const char *category,
     }
     if (hop < e->hops)
         e->hops = hop;
+    if (t->paths && via != NO_VIA && (e->n_via == 0 || e->via[e->n_via - 1] != via)) {
+        if (e->n_via == e->cap_via) {
+            size_t ncap = e->cap_via ? e->cap_via * 2 : 4;
+            uint64_t *nv = realloc(e->via, ncap * sizeof(*nv));
+            if (!nv)
+                return oom(t);
+            e->via = nv;
+            e->cap_via = ncap;
+        }
+        e->via[e->n_via++] = via;
+    }
     return CT_OK;
 }
 
@@ -368,7 +414,7 @@ static pending_tx *pending_get(tracer *t, uint64_t txnum, bool create, int *rc)
         return NULL;
     pending_tx *p = calloc(1, sizeof(*p));
     if (!p || ct_hmap_put(&t->pending, key, 8, (uint64_t)(uintptr_t)p) ||
-        heap_push(t, txnum) != CT_OK) {
+        heap_push(t, heap_key(t, txnum)) != CT_OK) {
         free(p);
         *rc = oom(t);
         return NULL;
@@ -377,9 +423,44 @@ static pending_tx *pending_get(tracer *t, uint64_t txnum, bool create, int *rc)
     return p;
 }
 
+/* Moves st into the record of transaction txnum, as its input (forward) or output
+ * (backward) `slot`; *out is that entry. */
+static int wait_in(tracer *t, int m, uint64_t txnum, uint32_t slot, mstate *st, pending_in **out)
+{
+    int rc;
+    pending_tx *p = pending_get(t, txnum, true, &rc);
+    if (!p)
+        return rc;
+    pending_in *pi = NULL;
+    for (size_t i = 0; i < p->n; i++)
+        if (p->ins[i].vin == slot)
+            pi = &p->ins[i];
+    if (!pi) {
+        if (p->n == p->cap) {
+            size_t ncap = p->cap ? p->cap * 2 : 2;
+            pending_in *ni = realloc(p->ins, ncap * sizeof(*ni));
+            if (!ni)
+                return oom(t);
+            p->ins = ni;
+            p->cap = ncap;
+        }
+        pi = &p->ins[p->n++];
+        memset(pi, 0, sizeof(*pi));
+        pi->vin = slot;
+    }
+    pi->m[m] = *st; /* moves the intervals */
+    st->iv.v = NULL;
+    st->iv.n = st->iv.cap = 0;
+    pi->live |= (uint8_t)(1u << m);
+    *out = pi;
+    return CT_OK;
+}
+
 /* Where a newly tainted output goes, in model m: an endpoint (by the stop rules, in their
- * order: label, unspent, hop limit, dust), or the record of its spending transaction. */
-static int place_output(tracer *t, int m, const ct_trace_tx *tx, uint32_t vout, mstate *st)
+ * order: label, unspent, hop limit, dust), or the record of its spending transaction.
+ * `via`: tx->txnum when tx was processed, NO_VIA for a source. */
+static int place_output(tracer *t, int m, const ct_trace_tx *tx, uint32_t vout, mstate *st,
+                        uint64_t via)
 {
     const ct_trace_output *out = &tx->out[vout];
     const char *cat = "";
@@ -402,44 +483,44 @@ static int place_output(tracer *t, int m, const ct_trace_tx *tx, uint32_t vout, 
     else if (st->taint < t->o->dust)
         stop = "dust";
     if (stop) {
-        rc = add_endpoint(t, m, out->addrid, stop, st->taint, tx->time, tx->height, st->hop);
+        rc = add_endpoint(t, m, out->addrid, stop, st->taint, tx->time, tx->height, st->hop, via);
         iv_free(&st->iv);
         return rc;
     }
-    pending_tx *p = pending_get(t, out->spent_txnum, true, &rc);
-    if (!p)
+    pending_in *pi;
+    if ((rc = wait_in(t, m, out->spent_txnum, out->spent_vin, st, &pi)))
         return rc;
-    pending_in *pi = NULL;
-    for (size_t i = 0; i < p->n; i++)
-        if (p->ins[i].vin == out->spent_vin)
-            pi = &p->ins[i];
-    if (!pi) {
-        if (p->n == p->cap) {
-            size_t ncap = p->cap ? p->cap * 2 : 2;
-            pending_in *ni = realloc(p->ins, ncap * sizeof(*ni));
-            if (!ni)
-                return oom(t);
-            p->ins = ni;
-            p->cap = ncap;
-        }
-        pi = &p->ins[p->n++];
-        memset(pi, 0, sizeof(*pi));
-        pi->vin = out->spent_vin;
-        pi->addrid = out->addrid;
-        pi->time = tx->time;
-        pi->height = tx->height;
-    }
-    pi->m[m] = *st; /* moves the intervals */
-    st->iv.v = NULL;
-    st->iv.n = st->iv.cap = 0;
-    pi->live |= (uint8_t)(1u << m);
+    pi->addrid = out->addrid;
+    pi->time = tx->time;
+    pi->height = tx->height;
     return CT_OK;
 }
 
-/* ---- the five rules for one transaction ---- */
-static int grow_scratch(tracer *t, const ct_trace_tx *tx)
+/* Backward: where a newly tainted previous output (of input `vin` of tx) goes, in model m.
+ * An unknown previous output is an endpoint at once; any other waits in the record of the
+ * transaction that created it, and the stop rules are applied when that transaction comes
+ * out of the heap (settle), where its outputs are at hand. */
+static int place_prev(tracer *t, int m, const ct_trace_tx *tx, uint32_t vin, mstate *st)
 {
-    size_t no = (size_t)tx->n_out + 1; /* + the fee slot */
+    const ct_trace_input *in = &tx->in[vin];
+    pending_in *pi;
+    int rc;
+    if (st->taint == 0) {
+        iv_free(&st->iv);
+        return CT_OK;
+    }
+    if (in->prev_txnum == 0) {
+        rc = add_endpoint(t, m, 0, "unknown", st->taint, tx->time, tx->height, st->hop, tx->txnum);
+        iv_free(&st->iv);
+        return rc;
+    }
+    return wait_in(t, m, in->prev_txnum, in->prev_vout, st, &pi);
+}
+
+/* ---- the five rules for one transaction ---- */
+/* Scratch for `no` outgoing slots. */
+static int grow_scratch(tracer *t, size_t no)
+{
     if (no > t->cap_out) {
         uint64_t *a = realloc(t->out_taint, no * sizeof(*a));
         if (a)
@@ -523,15 +604,18 @@ static void tiho(tracer *t, uint64_t T, const uint64_t *val, size_t n)
     t->out_taint[n] = T;
 }
 
-/* FIFO / LIFO: the inputs' tainted intervals laid on one line (mirrored for LIFO), cut by
- * the outputs' spans (fee slot last). */
+/* FIFO / LIFO: the incoming side's tainted intervals laid on one line (mirrored for LIFO),
+ * cut by the outgoing slots' spans. Forward the incoming side is the inputs and the slots
+ * the outputs, fee last; backward the incoming side is the outputs and the slots the
+ * inputs (then the part missing from the inputs, if any). */
 static int line(tracer *t, pending_tx *p, const ct_trace_tx *tx, int m, const uint64_t *val,
                 size_t n_slots, uint64_t V)
 {
     ivals lineiv = {NULL, 0, 0};
     int rc = CT_OK;
     uint64_t S = 0;
-    for (uint32_t k = 0; k < tx->n_in; k++) {
+    uint32_t n_inc = t->backward ? tx->n_out : tx->n_in;
+    for (uint32_t k = 0; k < n_inc; k++) {
         const pending_in *pi = NULL;
         for (size_t i = 0; p && i < p->n; i++)
             if (p->ins[i].vin == k && (p->ins[i].live & (1u << m)))
@@ -539,7 +623,7 @@ static int line(tracer *t, pending_tx *p, const ct_trace_tx *tx, int m, const ui
         for (uint32_t q = 0; pi && q < pi->m[m].iv.n; q++)
             if ((rc = iv_push(&lineiv, S + pi->m[m].iv.v[2 * q], S + pi->m[m].iv.v[2 * q + 1])))
                 goto out;
-        S += tx->in[k].value;
+        S += t->backward ? tx->out[k].value : tx->in[k].value;
     }
     if (m == CT_MODEL_LIFO) { /* [a,b) on a line of length V becomes [V-b, V-a) */
         ivals mir = {NULL, 0, 0};
@@ -584,10 +668,79 @@ static bool is_source(tracer *t, uint64_t txnum, uint32_t vout)
     return ct_hmap_get(&t->sources, key, 12, &v);
 }
 
+/* The processed transaction that handed a live entry of tx its taint in model m: forward,
+ * the one that created the spent output; backward, the one that spent the output. NO_VIA for
+ * a source (hop 0). */
+static uint64_t entry_via(const tracer *t, const ct_trace_tx *tx, const pending_in *pi, int m)
+{
+    if (pi->m[m].hop == 0)
+        return NO_VIA;
+    return t->backward ? tx->out[pi->vin].spent_txnum : tx->in[pi->vin].prev_txnum;
+}
+
+/* Paths: tx becomes a node of the DAG, with an edge to each processed transaction that
+ * handed it taint (per model), and per model the hop of its outgoing side. */
+static int record_node(tracer *t, const pending_tx *p, const ct_trace_tx *tx)
+{
+    uint8_t key[8];
+    if (t->n_node == t->cap_node) {
+        size_t ncap = t->cap_node ? t->cap_node * 2 : 256;
+        pnode *nn = realloc(t->node, ncap * sizeof(*nn));
+        if (!nn)
+            return oom(t);
+        t->node = nn;
+        t->cap_node = ncap;
+    }
+    pnode *n = &t->node[t->n_node];
+    memset(n, 0, sizeof(*n));
+    n->txnum = tx->txnum;
+    memcpy(n->txid, tx->txid, 32);
+    n->height = tx->height;
+    n->edge0 = t->n_edge;
+    for (int m = 0; m < CT_MODEL_COUNT; m++) {
+        n->hop[m] = UINT32_MAX;
+        for (size_t i = 0; i < p->n; i++)
+            if ((p->ins[i].live & (1u << m)) && p->ins[i].m[m].hop < n->hop[m])
+                n->hop[m] = p->ins[i].m[m].hop + 1;
+    }
+    for (size_t i = 0; i < p->n; i++)
+        for (int m = 0; m < CT_MODEL_COUNT; m++) {
+            uint64_t via, parent;
+            if (!(p->ins[i].live & (1u << m)) || (via = entry_via(t, tx, &p->ins[i], m)) == NO_VIA)
+                continue;
+            ct_put_be64(key, via);
+            if (!ct_hmap_get(&t->nodes, key, 8, &parent))
+                continue; /* cannot happen: every hop > 0 came through a processed tx */
+            size_t e = n->edge0;
+            while (e < t->n_edge && t->edge[e].parent != parent)
+                e++;
+            if (e == t->n_edge) {
+                if (t->n_edge == t->cap_edge) {
+                    size_t ncap = t->cap_edge ? t->cap_edge * 2 : 256;
+                    pedge *ne = realloc(t->edge, ncap * sizeof(*ne));
+                    if (!ne)
+                        return oom(t);
+                    t->edge = ne;
+                    t->cap_edge = ncap;
+                }
+                t->edge[t->n_edge++] = (pedge){(size_t)parent, 0};
+            }
+            t->edge[e].models |= (uint8_t)(1u << m);
+        }
+    n->n_edge = t->n_edge - n->edge0;
+    ct_put_be64(key, tx->txnum);
+    if (ct_hmap_put(&t->nodes, key, 8, t->n_node))
+        return oom(t);
+    t->n_node++;
+    return CT_OK;
+}
+
 static int process_tx(tracer *t, pending_tx *p, const ct_trace_tx *tx)
 {
     int rc;
-    if ((rc = grow_scratch(t, tx)))
+    if ((rc = grow_scratch(t, (size_t)tx->n_out + 1))) /* + the fee slot */
+        return rc;
+    if (t->paths && (rc = record_node(t, p, tx)))
         return rc;
     /* Values: inputs line V, output slots plus fee. Unknown previous outputs count as clean
      * value filling the gap, so that the slots always cover the line. */
@@ -651,10 +804,134 @@ static int process_tx(tracer *t, pending_tx *p, const ct_trace_tx *tx)
             t->out_iv[j].n = t->out_iv[j].cap = 0;
             if (m == CT_MODEL_HAIRCUT || m == CT_MODEL_TIHO || m == CT_MODEL_POISON)
                 iv_free(&st.iv);
-            rc = place_output(t, m, tx, j, &st);
+            rc = place_output(t, m, tx, j, &st, tx->txnum);
         }
         for (size_t j = 0; j < n_slots; j++)
             iv_free(&t->out_iv[j]);
+    }
+    free(val);
+    return rc;
+}
+
+/* ---- backward ---- */
+/* Backward: applies the stop rules to the outputs of tx waiting in its record, in their
+ * order: label, coinbase, hop limit, dust. *any tells whether one is still followed. */
+static int settle(tracer *t, pending_tx *p, const ct_trace_tx *tx, bool *any)
+{
+    int rc;
+    *any = false;
+    for (size_t i = 0; i < p->n; i++) {
+        pending_in *pi = &p->ins[i];
+        const char *cat = "";
+        if (pi->vin >= tx->n_out)
+            return ct_fail(t->err, CT_ECORRUPT, "bad-graph",
+                           "transaction at height %u has no output %u", tx->height, pi->vin);
+        const ct_trace_output *out = &tx->out[pi->vin];
+        pi->addrid = out->addrid;
+        pi->time = tx->time;
+        pi->height = tx->height;
+        if ((rc = category_of(t, out->addrid, &cat)))
+            return rc;
+        for (int m = 0; m < CT_MODEL_COUNT; m++) {
+            mstate *st = &pi->m[m];
+            if (!(pi->live & (1u << m)))
+                continue;
+            const char *stop = NULL;
+            if (is_stop(t->o, cat))
+                stop = cat;
+            else if (tx->coinbase)
+                stop = "coinbase";
+            else if (st->hop >= t->o->hops)
+                stop = "hop_limit";
+            else if (st->taint < t->o->dust)
+                stop = "dust";
+            if (!stop)
+                continue;
+            rc = add_endpoint(t, m, out->addrid, stop, st->taint, tx->time, tx->height, st->hop,
+                              entry_via(t, tx, pi, m));
+            iv_free(&st->iv);
+            pi->live &= (uint8_t) ~(1u << m);
+            if (rc)
+                return rc;
+        }
+        if (pi->live)
+            *any = true;
+    }
+    return CT_OK;
+}
+
+/* Backward: the taint of tx's tainted outputs (the incoming line) goes to its inputs (the
+ * outgoing slots). No fee slot: the fee is the untainted end of the input line. When the
+ * known inputs are worth less than the outputs (previous outputs before the first ingested
+ * block), the missing value is one more slot after the last input, of category unknown. */
+static int process_back(tracer *t, pending_tx *p, const ct_trace_tx *tx)
+{
+    int rc;
+    size_t n_slots = (size_t)tx->n_in + 1;
+    if ((rc = grow_scratch(t, n_slots)))
+        return rc;
+    if (t->paths && (rc = record_node(t, p, tx)))
+        return rc;
+    uint64_t Vin = 0, Vout = 0;
+    uint64_t *val = malloc(n_slots * sizeof(*val));
+    if (!val)
+        return oom(t);
+    for (uint32_t k = 0; k < tx->n_in; k++) {
+        val[k] = tx->in[k].value;
+        Vin += val[k];
+    }
+    for (uint32_t j = 0; j < tx->n_out; j++)
+        Vout += tx->out[j].value;
+    val[tx->n_in] = Vout > Vin ? Vout - Vin : 0;
+    uint64_t L = Vin > Vout ? Vin : Vout;
+
+    for (int m = 0; m < CT_MODEL_COUNT && rc == CT_OK; m++) {
+        if (!(t->models & (1u << m)))
+            continue;
+        uint64_t T = 0;
+        uint32_t hop = UINT32_MAX;
+        for (size_t i = 0; i < p->n; i++)
+            if (p->ins[i].live & (1u << m)) {
+                T += p->ins[i].m[m].taint;
+                if (p->ins[i].m[m].hop < hop)
+                    hop = p->ins[i].m[m].hop;
+            }
+        if (T == 0)
+            continue;
+        memset(t->out_taint, 0, n_slots * sizeof(*t->out_taint));
+        switch (m) {
+        case CT_MODEL_POISON:
+            for (size_t k = 0; k < n_slots; k++)
+                t->out_taint[k] = val[k];
+            break;
+        case CT_MODEL_HAIRCUT:
+            haircut(t, T, val, n_slots, L);
+            break;
+        case CT_MODEL_TIHO:
+            tiho(t, T, val, tx->n_in);
+            break;
+        default:
+            rc = line(t, p, tx, m, val, n_slots, L);
+            break;
+        }
+        if (rc)
+            break;
+        rc = add_endpoint(t, m, 0, "unknown", t->out_taint[tx->n_in], tx->time, tx->height, hop + 1,
+                          tx->txnum);
+        for (uint32_t k = 0; k < tx->n_in && rc == CT_OK; k++) {
+            const ct_trace_input *in = &tx->in[k];
+            if (in->prev_txnum != 0 && is_source(t, in->prev_txnum, in->prev_vout)) {
+                /* Already at hop 0 with t = v: only what it would not have received counts. */
+                t->acc[m].source_sat -= t->out_taint[k];
+                continue;
+            }
+            mstate st = {t->out_taint[k], hop + 1, t->out_iv[k]};
+            t->out_iv[k].v = NULL;
+            t->out_iv[k].n = t->out_iv[k].cap = 0;
+            rc = place_prev(t, m, tx, k, &st);
+        }
+        for (size_t k = 0; k < n_slots; k++)
+            iv_free(&t->out_iv[k]);
     }
     free(val);
     return rc;
@@ -780,7 +1057,12 @@ static int init_sources(tracer *t, srclist *l, ct_trace_result *res)
                         if (iv_push(&st.iv, 0, tx.out[v].value))
                             return oom(t);
                     t->acc[m].source_sat += tx.out[v].value;
-                    rc = place_output(t, m, &tx, v, &st);
+                    if (t->backward) {
+                        pending_in *pi;
+                        rc = wait_in(t, m, txnum, v, &st, &pi);
+                    } else {
+                        rc = place_output(t, m, &tx, v, &st, NO_VIA);
+                    }
                 }
             }
         }
@@ -791,33 +1073,6 @@ static int init_sources(tracer *t, srclist *l, ct_trace_result *res)
     return rc;
 }
 
-/* When a budget runs out, every live output becomes a "budget" endpoint. */
-static int drain_budget(tracer *t)
-{
-    while (t->heap_n > 0) {
-        int rc;
-        uint64_t txnum = heap_pop(t);
-        pending_tx *p = pending_get(t, txnum, false, &rc);
-        if (!p)
-            continue;
-        for (size_t i = 0; i < p->n; i++)
-            for (int m = 0; m < CT_MODEL_COUNT; m++)
-                if (p->ins[i].live & (1u << m)) {
-                    rc = add_endpoint(t, m, p->ins[i].addrid, "budget", p->ins[i].m[m].taint,
-                                      p->ins[i].time, p->ins[i].height, p->ins[i].m[m].hop);
-                    iv_free(&p->ins[i].m[m].iv);
-                    if (rc)
-                        return rc;
-                }
-        uint8_t key[8];
-        ct_put_be64(key, txnum);
-        ct_hmap_del(&t->pending, key, 8);
-        free(p->ins);
-        free(p);
-    }
-    return CT_OK;
-}
-
 static void free_pending(pending_tx *p)
 {
     for (size_t i = 0; i < p->n; i++)
@@ -825,6 +1080,39 @@ static void free_pending(pending_tx *p)
             iv_free(&p->ins[i].m[m].iv);
     free(p->ins);
     free(p);
+}
+
+/* When a budget runs out, every live output becomes a "budget" endpoint. Backward, the
+ * stop rules are applied first (they wait for the transaction to be loaded); with paths the
+ * transaction is loaded to know where each entry's taint came from. */
+static int drain_budget(tracer *t)
+{
+    while (t->heap_n > 0) {
+        int rc = CT_OK;
+        uint64_t txnum = heap_key(t, heap_pop(t));
+        pending_tx *p = pending_get(t, txnum, false, &rc);
+        if (!p)
+            continue;
+        uint8_t key[8];
+        ct_put_be64(key, txnum);
+        ct_hmap_del(&t->pending, key, 8);
+        ct_trace_tx tx;
+        bool loaded = t->backward || t->paths, any;
+        if (loaded)
+            rc = t->g->load_tx(t->g->ctx, txnum, &tx, t->err);
+        if (rc == CT_OK && t->backward)
+            rc = settle(t, p, &tx, &any);
+        for (size_t i = 0; i < p->n && rc == CT_OK; i++)
+            for (int m = 0; m < CT_MODEL_COUNT && rc == CT_OK; m++)
+                if (p->ins[i].live & (1u << m))
+                    rc = add_endpoint(t, m, p->ins[i].addrid, "budget", p->ins[i].m[m].taint,
+                                      p->ins[i].time, p->ins[i].height, p->ins[i].m[m].hop,
+                                      loaded ? entry_via(t, &tx, &p->ins[i], m) : NO_VIA);
+        free_pending(p);
+        if (rc)
+            return rc;
+    }
+    return CT_OK;
 }
 
 static int run_loop(tracer *t)
@@ -840,25 +1128,83 @@ static int run_loop(tracer *t)
                                                                         : "timeout reached");
             return drain_budget(t);
         }
-        uint64_t txnum = heap_pop(t);
+        uint64_t txnum = heap_key(t, heap_pop(t));
         pending_tx *p = pending_get(t, txnum, false, &rc);
         if (!p)
             continue;
         uint8_t key[8];
         ct_put_be64(key, txnum);
         ct_hmap_del(&t->pending, key, 8);
+        bool any = true;
         rc = t->g->load_tx(t->g->ctx, txnum, &tx, t->err);
-        if (rc == CT_OK)
-            rc = process_tx(t, p, &tx);
+        if (rc == CT_OK && t->backward)
+            rc = settle(t, p, &tx, &any);
+        if (rc == CT_OK && any)
+            rc = t->backward ? process_back(t, p, &tx) : process_tx(t, p, &tx);
         free_pending(p);
         if (rc)
             return rc;
-        t->processed++;
+        if (any)
+            t->processed++;
     }
     return CT_OK;
 }
 
 /* ---- result assembly ---- */
+/* Path steps: by hop, then height, then txid as displayed (byte-reversed). */
+static int cmp_step(const void *a, const void *b)
+{
+    const ct_trace_path_step *x = a, *y = b;
+    if (x->hop != y->hop)
+        return x->hop < y->hop ? -1 : 1;
+    if (x->height != y->height)
+        return x->height < y->height ? -1 : 1;
+    for (int i = 31; i >= 0; i--)
+        if (x->txid[i] != y->txid[i])
+            return x->txid[i] < y->txid[i] ? -1 : 1;
+    return 0;
+}
+
+/* The transactions reachable backwards in the DAG of model m from the endpoint's vias. */
+static int build_path(tracer *t, int m, const ep_acc *s, ct_trace_endpoint *e, size_t *queue,
+                      size_t stamp)
+{
+    size_t qn = 0;
+    uint8_t key[8];
+    uint64_t idx;
+    for (size_t i = 0; i < s->n_via; i++) {
+        ct_put_be64(key, s->via[i]);
+        if (ct_hmap_get(&t->nodes, key, 8, &idx) && t->node[idx].stamp != stamp) {
+            t->node[idx].stamp = stamp;
+            queue[qn++] = (size_t)idx;
+        }
+    }
+    for (size_t q = 0; q < qn; q++) {
+        const pnode *n = &t->node[queue[q]];
+        for (size_t k = n->edge0; k < n->edge0 + n->n_edge; k++) {
+            pnode *pa = &t->node[t->edge[k].parent];
+            if ((t->edge[k].models & (1u << m)) && pa->stamp != stamp) {
+                pa->stamp = stamp;
+                queue[qn++] = t->edge[k].parent;
+            }
+        }
+    }
+    if (qn == 0)
+        return CT_OK;
+    e->path = malloc(qn * sizeof(*e->path));
+    if (!e->path)
+        return oom(t);
+    for (size_t q = 0; q < qn; q++) {
+        const pnode *n = &t->node[queue[q]];
+        memcpy(e->path[q].txid, n->txid, 32);
+        e->path[q].height = n->height;
+        e->path[q].hop = n->hop[m];
+    }
+    e->n_path = qn;
+    qsort(e->path, qn, sizeof(*e->path), cmp_step);
+    return CT_OK;
+}
+
 static int cmp_cat(const void *a, const void *b)
 {
     return strcmp(((const ct_trace_category *)a)->name, ((const ct_trace_category *)b)->name);
@@ -875,6 +1221,9 @@ static int cmp_ep(const void *a, const void *b)
 
 static int finish(tracer *t, ct_trace_result *res)
 {
+    size_t *queue = NULL, stamp = 0;
+    if (t->paths && t->n_node && !(queue = malloc(t->n_node * sizeof(*queue))))
+        return oom(t);
     for (int m = 0; m < CT_MODEL_COUNT; m++) {
         model_acc *a = &t->acc[m];
         ct_trace_model_result *r = &res->model[m];
@@ -894,8 +1243,10 @@ static int finish(tracer *t, ct_trace_result *res)
                     r->laundered_unpriced_sat += r->categories[i].unpriced_sat;
                 }
         r->endpoints = calloc(a->n_ep ? a->n_ep : 1, sizeof(*r->endpoints));
-        if (!r->endpoints)
+        if (!r->endpoints) {
+            free(queue);
             return oom(t);
+        }
         r->n_endpoints = a->n_ep;
         for (size_t i = 0; i < a->n_ep; i++) {
             ct_trace_endpoint *e = &r->endpoints[i];
@@ -910,22 +1261,27 @@ static int finish(tracer *t, ct_trace_result *res)
             e->n_outputs = s->n_outputs;
             e->usd_cents = s->usd_cents;
             e->unpriced_sat = s->unpriced_sat;
-            if (s->addrid) {
-                int rc =
-                    t->g->address_of(t->g->ctx, s->addrid, e->address, sizeof(e->address), t->err);
-                if (rc)
-                    return rc;
-                if (t->g->label_of) {
+            int rc = CT_OK;
+            if (queue)
+                rc = build_path(t, m, s, e, queue, ++stamp);
+            if (rc == CT_OK && s->addrid) {
+                rc = t->g->address_of(t->g->ctx, s->addrid, e->address, sizeof(e->address), t->err);
+                if (rc == CT_OK && t->g->label_of) {
                     char cat[24];
                     rc = t->g->label_of(t->g->ctx, s->addrid, cat, sizeof(cat), e->label,
                                         sizeof(e->label), t->err);
-                    if (rc != CT_OK && rc != CT_ENOTFOUND)
-                        return rc;
+                    if (rc == CT_ENOTFOUND)
+                        rc = CT_OK;
                 }
+            }
+            if (rc) {
+                free(queue);
+                return rc;
             }
         }
         qsort(r->endpoints, r->n_endpoints, sizeof(*r->endpoints), cmp_ep);
     }
+    free(queue);
     res->complete = !t->out_of_budget;
     snprintf(res->incomplete_reason, sizeof(res->incomplete_reason), "%s", t->budget_reason);
     res->txs_processed = t->processed;
@@ -937,16 +1293,21 @@ static void tracer_release(tracer *t)
     for (int m = 0; m < CT_MODEL_COUNT; m++) {
         ct_hmap_release(&t->acc[m].cats);
         ct_hmap_release(&t->acc[m].eps);
+        for (size_t i = 0; i < t->acc[m].n_ep; i++)
+            free(t->acc[m].ep[i].via);
         free(t->acc[m].cat);
         free(t->acc[m].ep);
     }
     while (t->heap_n > 0) {
         int rc;
-        pending_tx *p = pending_get(t, heap_pop(t), false, &rc);
+        pending_tx *p = pending_get(t, heap_key(t, heap_pop(t)), false, &rc);
         if (p)
             free_pending(p);
     }
     ct_hmap_release(&t->pending);
+    ct_hmap_release(&t->nodes);
+    free(t->node);
+    free(t->edge);
     ct_hmap_release(&t->sources);
     ct_hmap_release(&t->labels);
     free(t->heap);
@@ -970,6 +1331,8 @@ int ct_trace_run(ct_trace_result *res, const ct_trace_graph *g, const ct_trace_s
     t.o = opts;
     t.err = err;
     t.models = opts->models & CT_MODELS_ALL;
+    t.backward = opts->backward;
+    t.paths = opts->paths;
     if (!t.models || n_sources == 0)
         return ct_fail(err, CT_EINVAL, "bad-options", "no model or no source given");
     if (opts->timeout_s > 0)
@@ -979,6 +1342,7 @@ int ct_trace_run(ct_trace_result *res, const ct_trace_graph *g, const ct_trace_s
         ct_hmap_init(&t.acc[m].eps);
     }
     ct_hmap_init(&t.pending);
+    ct_hmap_init(&t.nodes);
     ct_hmap_init(&t.sources);
     ct_hmap_init(&t.labels);
     l.t = &t;
@@ -997,6 +1361,8 @@ int ct_trace_run(ct_trace_result *res, const ct_trace_graph *g, const ct_trace_s
 void ct_trace_result_release(ct_trace_result *res)
 {
     for (int m = 0; m < CT_MODEL_COUNT; m++) {
+        for (size_t i = 0; i < res->model[m].n_endpoints; i++)
+            free(res->model[m].endpoints[i].path);
         free(res->model[m].categories);
         free(res->model[m].endpoints);
     }

@@ -261,8 +261,8 @@ Test(cli_trace, report_over_cases)
     const char *const *cmds[] = {
         (const char *[]){"--db", db_dir, "labels", "import", csv, NULL},
         (const char *[]){"--db", db_dir, "prices", "import", prices, "--asset", "BTC", NULL},
-        (const char *[]){"--db", db_dir, "case", "add", "satoshi", "--date", "2009-01-09",
-                         "--from", SRC, NULL},
+        (const char *[]){"--db", db_dir, "case", "add", "satoshi", "--date", "2009-01-09", "--from",
+                         SRC, NULL},
         (const char *[]){"--db", db_dir, "case", "add", "hal", "--date", "2009-01-12", "--from",
                          "f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16:0",
                          "--victim", "Hal Finney", NULL},
@@ -275,13 +275,14 @@ Test(cli_trace, report_over_cases)
         cr_assert_eq(r.status, 0, "%s", r.err);
         tu_run_free(&r);
     }
-    tu_exec(&r, (const char *[]){"--db", db_dir, "report", "--year", "2009", "--format", "json",
-                                 NULL},
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "report", "--year", "2009", "--format", "json", NULL},
             NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
-    cr_assert(strstr(r.out, "\"cases\":[{\"case\":\"hal\",\"date\":\"2009-01-12\",\"victim\":"
-                            "\"Hal Finney\",\"complete\":true,\"stolen_sat\":1000000000,"
-                            "\"stolen_usd\":\"10.00\",\"laundered\":{\"low_sat\":0,\"high_sat\":0},"),
+    cr_assert(strstr(r.out,
+                     "\"cases\":[{\"case\":\"hal\",\"date\":\"2009-01-12\",\"victim\":"
+                     "\"Hal Finney\",\"complete\":true,\"stolen_sat\":1000000000,"
+                     "\"stolen_usd\":\"10.00\",\"laundered\":{\"low_sat\":0,\"high_sat\":0},"),
               "%s", r.out);
     cr_assert(strstr(r.out, "{\"case\":\"satoshi\",\"date\":\"2009-01-09\",\"victim\":\"\","
                             "\"complete\":true,\"stolen_sat\":5000000000,\"stolen_usd\":null,"
@@ -303,4 +304,81 @@ Test(cli_trace, report_over_cases)
     tu_run_free(&r);
     tu_rmtree(dir);
     free(dir);
+}
+
+Test(cli_trace, paths_and_backward)
+{
+    tu_run r;
+    /* --paths: each endpoint gets its path; the manifest says so. */
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--model", "fifo", "--paths",
+                             NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "\"direction\":\"forward\",\"paths\":true,\"hops\":10,"), "%s", r.out);
+    cr_assert(strstr(r.out, "\"address\":\"1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3\",\"category\":"
+                            "\"unspent\",\"label\":null,\"taint_sat\":1000000000,\"usd\":null,"
+                            "\"unpriced_sat\":1000000000,\"hops\":1,\"outputs\":1,"
+                            "\"first_height\":170,\"first_time\":1231731025,\"last_height\":170,"
+                            "\"last_time\":1231731025,\"path\":[{\"txid\":\"f4184fc596403b9d6387"
+                            "83cf57adfe4c75c605f6356fbc91338530e9831e9e16\",\"height\":170,"
+                            "\"hop\":1}]}"),
+              "%s", r.out);
+    /* A source output that stopped at once has an empty path. */
+    cr_assert(strstr(r.out, "\"last_time\":1231790660,\"path\":[]}"), "%s", r.out);
+    tu_run_free(&r);
+    /* Without --paths there is no path at all. */
+    tu_exec(&r, (const char *[]){"--db", db_dir, "trace", "--from", SRC, NULL}, NULL);
+    cr_assert_eq(r.status, 0);
+    cr_assert_null(strstr(r.out, "path"));
+    tu_run_free(&r);
+
+    /* CSV: a last `path` column, txids joined by ';'. */
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--model", "tiho", "--paths",
+                             "--format", "csv", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0);
+    cr_assert(strncmp(r.out,
+                      "model,address,category,label,taint_sat,usd,unpriced_sat,hops,outputs,"
+                      "first_height,first_time,last_height,last_time,path\n"
+                      "tiho,\"12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S\",\"unspent\",\"\","
+                      "1800000000,,1800000000,0,1,248,1231790660,248,1231790660,\n",
+                      200) == 0,
+              "%s", r.out);
+    cr_assert(strstr(r.out, ",496,1231965655,"
+                            "12b5633bad1f9c167d523ad1aa1947b2732a865bf5414eab2f9e5ae5d5c191ba;"
+                            "828ef3b079f9c23829c56fe86e85b4a69d9e06e5b54ea597eef5fb3ffef509fe;"
+                            "4385fcf8b14497d0659adccfe06ae7e38e0b5dc95ff8a13d7c62035994a0cd79;"
+                            "a3b0e9e7cddbbe78270fa4182a7675ff00b92872d8df7d14265a2b1e379a9d33\n"),
+              "%s", r.out);
+    tu_run_free(&r);
+
+    /* --backward from Hal Finney: every model says coinbase. */
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from",
+                             "1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3", "--backward", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "\"direction\":\"backward\",\"hops\":10,"), "%s", r.out);
+    cr_assert(strstr(r.out, "\"haircut\":{\"source_sat\":1000000000,\"laundered_sat\":0,"
+                            "\"laundered_usd\":\"0.00\",\"laundered_unpriced_sat\":0,"
+                            "\"by_category\":{\"coinbase\":{\"sat\":1000000000,\"usd\":null,"
+                            "\"unpriced_sat\":1000000000}},\"endpoints\":[{\"address\":"
+                            "\"12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S\",\"category\":\"coinbase\","),
+              "%s", r.out);
+    tu_run_free(&r);
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from",
+                             "1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3", "--backward", "--paths",
+                             "--model", "lifo", "--format", "text", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0);
+    cr_assert(strstr(r.out, "direction: backward (where the value came from)\n"), "%s", r.out);
+    cr_assert(strstr(r.out, "           10.00000000 coinbase        1        9  "
+                            "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S\n"
+                            "      hop 1  height 170  f4184fc596403b9d638783cf57adfe4c75c605f6356"
+                            "fbc91338530e9831e9e16\n"),
+              "%s", r.out);
+    tu_run_free(&r);
 }

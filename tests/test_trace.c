@@ -189,6 +189,29 @@ typedef struct traced {
     ct_trace_result res;
 } traced;
 
+/* Traces `n` sources (TXID:VOUT) with options `o` (hops etc. already set). */
+static void run_sources(traced *t, const chain *c, const char *const *sources, size_t n,
+                        const ct_trace_options *o)
+{
+    ct_trace_source src[4];
+    ct_error err;
+    cr_assert(n <= 4);
+    cr_assert_eq(ct_db_open(&t->db, c->dir, NULL, NULL), CT_OK);
+    cr_assert_eq(ct_trace_graph_db(&t->base, t->db, NULL), CT_OK);
+    t->lab.g = (ct_trace_graph){&t->lab,          lab_load_tx,    lab_txnum_of,
+                                lab_addr_outputs, lab_address_of, lab_label_of};
+    t->lab.base = t->base;
+    regtest_addr(t->lab.exchange, X);
+    memset(src, 0, sizeof(src));
+    for (size_t i = 0; i < n; i++) {
+        snprintf(src[i].spec, sizeof(src[i].spec), "%s", sources[i]);
+        src[i].from_time = src[i].to_time = -1;
+    }
+    ct_error_clear(&err);
+    cr_assert_eq(ct_trace_run(&t->res, &t->lab.g, src, n, o, &err), CT_OK, "%s: %s", err.reason,
+                 err.detail);
+}
+
 static void run_trace(traced *t, const chain *c, const char *source, uint32_t hops)
 {
     ct_trace_options o;
@@ -544,4 +567,325 @@ Test(trace, a_64_character_address_is_not_taken_for_a_txid)
     ct_trace_graph_db_free(g);
     ct_db_close(db);
     free_chain(&c);
+}
+
+/* ---- paths ---- */
+static const ct_trace_endpoint *find_ep(const ct_trace_model_result *m, uint8_t tag,
+                                        const char *category)
+{
+    char a[CT_BTC_ADDR_MAX];
+    regtest_addr(a, tag);
+    for (size_t i = 0; i < m->n_endpoints; i++)
+        if (strcmp(m->endpoints[i].address, a) == 0 &&
+            strcmp(m->endpoints[i].category, category) == 0)
+            return &m->endpoints[i];
+    cr_assert_fail("no endpoint %s/%s", a, category);
+    return NULL;
+}
+
+typedef struct step {
+    const uint8_t *txid;
+    uint32_t hop, height;
+} step;
+
+static void assert_path(const ct_trace_endpoint *e, const step *want, size_t n, const char *what)
+{
+    cr_assert_eq(e->n_path, n, "%s: %zu steps", what, e->n_path);
+    for (size_t i = 0; i < n; i++) {
+        cr_assert(memcmp(e->path[i].txid, want[i].txid, 32) == 0, "%s: step %zu", what, i);
+        cr_assert_eq(e->path[i].hop, want[i].hop, "%s: step %zu hop", what, i);
+        cr_assert_eq(e->path[i].height, want[i].height, "%s: step %zu height", what, i);
+    }
+}
+
+static char *source_copy(const uint8_t txid[32], uint32_t vout)
+{
+    char *s = malloc(80);
+    cr_assert_not_null(s);
+    snprintf(s, 80, "%s", source_of(txid, vout));
+    return s;
+}
+
+Test(trace, paths_forward_scenario_B)
+{
+    /* Paths from python3 tests/tools/taint_reference.py --paths: W's taint came through tx1
+     * (hop 1, height 3), tx2 (2, 4), tx3 (2, 5) and tx4 (3, 6) in FIFO; X's through tx1 and
+     * tx2; in LIFO nothing went to Y, so W's path skips tx2; E, reached by tx1 alone. */
+    chain c;
+    build_chain(&c);
+    traced t;
+    ct_trace_options o;
+    ct_trace_options_init(&o);
+    o.paths = true;
+    char *src = source_copy(c.cbA, 0);
+    run_sources(&t, &c, (const char *const[]){src}, 1, &o);
+    const ct_trace_result *r = &t.res;
+    const step w[] = {{c.tx1, 1, 3}, {c.tx2, 2, 4}, {c.tx3, 2, 5}, {c.tx4, 3, 6}};
+    const step x[] = {{c.tx1, 1, 3}, {c.tx2, 2, 4}};
+    const step wl[] = {{c.tx1, 1, 3}, {c.tx3, 2, 5}, {c.tx4, 3, 6}};
+    assert_path(find_ep(&r->model[CT_MODEL_FIFO], W, "unspent"), w, 4, "fifo W");
+    assert_path(find_ep(&r->model[CT_MODEL_FIFO], X, "exchange"), x, 2, "fifo X");
+    assert_path(find_ep(&r->model[CT_MODEL_TIHO], W, "unspent"), w, 4, "tiho W");
+    assert_path(find_ep(&r->model[CT_MODEL_HAIRCUT], X, "exchange"), x, 2, "haircut X");
+    assert_path(find_ep(&r->model[CT_MODEL_POISON], E, "unspent"), w, 1, "poison E");
+    assert_path(find_ep(&r->model[CT_MODEL_LIFO], W, "unspent"), wl, 3, "lifo W");
+    assert_path(find_ep(&r->model[CT_MODEL_LIFO], E, "unspent"), w, 1, "lifo E");
+    /* The figures do not change with paths. */
+    cr_assert_eq(ep(&r->model[CT_MODEL_FIFO], W, "unspent"), 3999999667ULL);
+    cr_assert_eq(r->txs_processed, 4);
+    assert_conservation(r);
+    end_trace(&t);
+
+    /* Without --paths nothing is collected. */
+    run_trace(&t, &c, src, 10);
+    for (int m = 0; m < CT_MODEL_COUNT; m++)
+        for (size_t i = 0; i < t.res.model[m].n_endpoints; i++)
+            cr_assert(t.res.model[m].endpoints[i].n_path == 0 &&
+                      t.res.model[m].endpoints[i].path == NULL);
+    end_trace(&t);
+    free(src);
+    free_chain(&c);
+}
+
+/* ---- backward ---- */
+Test(trace, backward_from_W_scenario_B)
+{
+    /* Where did W's 5,666,666,333 come from? Figures from python3
+     * tests/tools/taint_reference.py --backward --paths (source tx4:0). tx4 spends Y (tx2:1,
+     * 2,333,333,000) and Z (tx3:0, 3,333,333,333), worth exactly W: every model gives each
+     * its whole value. Z comes from D whole; Y from C (fee 333 untainted). At tx1 the taint
+     * of C and D goes to A's and B's coinbase outputs:
+     * haircut: 5,666,666,333 * 5e9 / 1e10 = 2,833,333,166.5 each, the remainder to A;
+     * FIFO: C's [1e9, 3,333,333,000) and D whole on the line [0, 1e10): A 3,999,999,667;
+     * LIFO: mirrored: A 1,666,666,666, B 3,999,999,667;
+     * TIHO: A (equal values, lower index) takes 5e9 first, B the 666,666,333 left. */
+    chain c;
+    build_chain(&c);
+    traced t;
+    ct_trace_options o;
+    ct_trace_options_init(&o);
+    o.backward = true;
+    o.paths = true;
+    char *src = source_copy(c.tx4, 0);
+    run_sources(&t, &c, (const char *const[]){src}, 1, &o);
+    const ct_trace_result *r = &t.res;
+    cr_assert(r->complete);
+    cr_assert_eq(r->txs_processed, 4); /* tx4, tx3, tx2, tx1; the coinbases end the walk */
+    static const struct {
+        uint64_t a, b;
+    } want[CT_MODEL_COUNT] = {{5000000000ULL, 5000000000ULL},
+                              {2833333167ULL, 2833333166ULL},
+                              {3999999667ULL, 1666666666ULL},
+                              {1666666666ULL, 3999999667ULL},
+                              {5000000000ULL, 666666333ULL}};
+    const step path[] = {{c.tx4, 1, 6}, {c.tx2, 2, 4}, {c.tx3, 2, 5}, {c.tx1, 3, 3}};
+    for (int m = 0; m < CT_MODEL_COUNT; m++) {
+        const ct_trace_model_result *x = &r->model[m];
+        const char *name = ct_model_name((ct_model)m);
+        cr_assert(x->source_sat == 5666666333ULL, "%s", name);
+        cr_assert_eq(x->n_categories, 1, "%s", name);
+        cr_assert_str_eq(x->categories[0].name, "coinbase");
+        cr_assert_eq(x->n_endpoints, 2, "%s", name);
+        const ct_trace_endpoint *a = find_ep(x, A, "coinbase"), *b = find_ep(x, B, "coinbase");
+        cr_assert(a->taint == want[m].a, "%s A: %llu", name, (unsigned long long)a->taint);
+        cr_assert(b->taint == want[m].b, "%s B: %llu", name, (unsigned long long)b->taint);
+        cr_assert_eq(a->hops, 3);
+        cr_assert_eq(a->first_height, 1); /* the block of the output reached */
+        cr_assert_eq(b->first_height, 2);
+        assert_path(a, path, 4, name);
+        assert_path(b, path, 4, name);
+        cr_assert(x->laundered_sat == 0);
+    }
+    assert_conservation(r);
+    end_trace(&t);
+    free(src);
+    free_chain(&c);
+}
+
+Test(trace, backward_source_reached_again_hop_limit_and_budget)
+{
+    chain c;
+    build_chain(&c);
+    traced t;
+    ct_trace_options o;
+    char *w = source_copy(c.tx4, 0), *y = source_copy(c.tx2, 1);
+
+    /* W and Y: Y is reached again from tx4 and counts once (source_sat as W alone);
+     * figures as backward_from_W_scenario_B (taint_reference.py, both sources). */
+    ct_trace_options_init(&o);
+    o.backward = true;
+    run_sources(&t, &c, (const char *const[]){w, y}, 2, &o);
+    cr_assert_eq(t.res.n_sources, 2);
+    for (int m = 0; m < CT_MODEL_COUNT; m++)
+        cr_assert(t.res.model[m].source_sat == 5666666333ULL, "%s", ct_model_name((ct_model)m));
+    cr_assert_eq(ep(&t.res.model[CT_MODEL_FIFO], A, "coinbase"), 3999999667ULL);
+    cr_assert_eq(ep(&t.res.model[CT_MODEL_FIFO], B, "coinbase"), 1666666666ULL);
+    cr_assert_eq(cat(&t.res.model[CT_MODEL_POISON], "coinbase"), 10000000000ULL);
+    assert_conservation(&t.res);
+    end_trace(&t);
+
+    /* Hop limit 2: C (hop 2, 2,333,333,000 of its 3,333,333,333) and D (whole) are not
+     * followed; C's path is tx4, tx2 (taint_reference.py --backward, hops=2). */
+    ct_trace_options_init(&o);
+    o.backward = true;
+    o.paths = true;
+    o.hops = 2;
+    run_sources(&t, &c, (const char *const[]){w}, 1, &o);
+    for (int m = CT_MODEL_HAIRCUT; m < CT_MODEL_COUNT; m++) {
+        cr_assert_eq(ep(&t.res.model[m], C, "hop_limit"), 2333333000ULL);
+        cr_assert_eq(ep(&t.res.model[m], D, "hop_limit"), 3333333333ULL);
+    }
+    cr_assert_eq(ep(&t.res.model[CT_MODEL_POISON], C, "hop_limit"), 3333333333ULL);
+    const step cpath[] = {{c.tx4, 1, 6}, {c.tx2, 2, 4}};
+    assert_path(find_ep(&t.res.model[CT_MODEL_FIFO], C, "hop_limit"), cpath, 2, "fifo C");
+    assert_conservation(&t.res);
+    end_trace(&t);
+
+    /* A budget of one transaction: tx4 is processed; Y and Z, waiting, become budget
+     * endpoints with their whole value. */
+    ct_trace_options_init(&o);
+    o.backward = true;
+    o.max_nodes = 1;
+    run_sources(&t, &c, (const char *const[]){w}, 1, &o);
+    cr_assert(!t.res.complete);
+    cr_assert_eq(t.res.txs_processed, 1);
+    cr_assert_eq(ep(&t.res.model[CT_MODEL_LIFO], Y, "budget"), 2333333000ULL);
+    cr_assert_eq(ep(&t.res.model[CT_MODEL_LIFO], Z, "budget"), 3333333333ULL);
+    assert_conservation(&t.res);
+    end_trace(&t);
+    free(w);
+    free(y);
+    free_chain(&c);
+}
+
+/* The path of an endpoint as "hop:height:txid" lines, for comparison with the reference. */
+static void path_text(char *buf, size_t size, const ct_trace_endpoint *e)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < e->n_path && n < size; i++) {
+        char hex[65];
+        ct_hash_to_hex(hex, e->path[i].txid);
+        n += (size_t)snprintf(buf + n, size - n, "%u:%u:%s\n", e->path[i].hop, e->path[i].height,
+                              hex);
+    }
+}
+
+static const ct_trace_endpoint *find_addr(const ct_trace_model_result *m, const char *addr)
+{
+    for (size_t i = 0; i < m->n_endpoints; i++)
+        if (strcmp(m->endpoints[i].address, addr) == 0)
+            return &m->endpoints[i];
+    cr_assert_fail("no endpoint %s", addr);
+    return NULL;
+}
+
+#define F4184 "f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16"
+#define PATH_12CBQ_TO_1BBZ                                                                         \
+    "1:183:12b5633bad1f9c167d523ad1aa1947b2732a865bf5414eab2f9e5ae5d5c191ba\n"                     \
+    "1:248:828ef3b079f9c23829c56fe86e85b4a69d9e06e5b54ea597eef5fb3ffef509fe\n"                     \
+    "2:187:4385fcf8b14497d0659adccfe06ae7e38e0b5dc95ff8a13d7c62035994a0cd79\n"                     \
+    "2:496:a3b0e9e7cddbbe78270fa4182a7675ff00b92872d8df7d14265a2b1e379a9d33\n"
+#define PATH_1BBZ_BACK_TO_12CBQ                                                                    \
+    "1:496:a3b0e9e7cddbbe78270fa4182a7675ff00b92872d8df7d14265a2b1e379a9d33\n"                     \
+    "2:187:4385fcf8b14497d0659adccfe06ae7e38e0b5dc95ff8a13d7c62035994a0cd79\n"                     \
+    "2:248:828ef3b079f9c23829c56fe86e85b4a69d9e06e5b54ea597eef5fb3ffef509fe\n"                     \
+    "3:183:12b5633bad1f9c167d523ad1aa1947b2732a865bf5414eab2f9e5ae5d5c191ba\n"                     \
+    "4:182:591e91f809d716912ca1d4a9295e70c3e78bab077683f79350f101da64588073\n"                     \
+    "5:181:a16f3ce4dd5deb92d98ef5cf8afeaf0775ebca408f708b2146c4fb42b41e14be\n"                     \
+    "6:170:" F4184 "\n"
+
+Test(trace, real_blocks_paths_and_backward)
+{
+    /* Figures and paths from python3 tests/tools/taint_reference.py [--backward] --paths BLK
+     * ADDR on the first 4,313 mainnet blocks. */
+    char *dir = tu_tmpdir(),
+         *blk = tu_fixture("btc/blk_consecutive/jeffchan/blk00000_first1MB.dat");
+    ct_db *db;
+    ct_db_options dbo = CT_DB_OPTIONS_INIT;
+    dbo.create = true;
+    cr_assert_eq(ct_db_open(&db, dir, &dbo, NULL), CT_OK);
+    ct_ingest_options io = CT_INGEST_OPTIONS_INIT;
+    ct_ingest_stats st;
+    io.net = ct_btc_params_get("mainnet");
+    cr_assert_eq(ct_ingest_bitcoin(db, &st, (const char *[]){blk}, 1, &io, NULL), CT_OK);
+    ct_trace_graph *g;
+    cr_assert_eq(ct_trace_graph_db(&g, db, NULL), CT_OK);
+    ct_trace_options o;
+    ct_trace_result r;
+    ct_error err;
+    char buf[2048];
+
+    /* Forward from 12cbQ with paths: Hal Finney's 10 BTC came through f4184fc5... alone. */
+    ct_trace_options_init(&o);
+    o.paths = true;
+    ct_trace_source s = {"12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S", -1, -1};
+    cr_assert_eq(ct_trace_run(&r, g, &s, 1, &o, &err), CT_OK, "%s", err.detail);
+    for (int m = 0; m < CT_MODEL_COUNT; m++) {
+        path_text(buf, sizeof(buf), find_addr(&r.model[m], "1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3"));
+        cr_assert_str_eq(buf, "1:170:" F4184 "\n");
+        path_text(buf, sizeof(buf), find_addr(&r.model[m], "1BBz9Z15YpELQ4QP5sEKb1SwxkcmPb5TMs"));
+        cr_assert_str_eq(buf, PATH_12CBQ_TO_1BBZ);
+        /* 12cbQ's own change is a source output: no path. */
+        cr_assert_eq(find_addr(&r.model[m], "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S")->n_path, 0);
+    }
+    ct_trace_result_release(&r);
+
+    /* Backward from Hal Finney: his 10 BTC (f4184fc5...:0, his only output here) come from
+     * the height-9 coinbase of 12cbQ, category coinbase, in every model; poison taints that
+     * whole 50 BTC input. */
+    ct_trace_options_init(&o);
+    o.backward = true;
+    o.paths = true;
+    snprintf(s.spec, sizeof(s.spec), "1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3");
+    cr_assert_eq(ct_trace_run(&r, g, &s, 1, &o, &err), CT_OK, "%s", err.detail);
+    cr_assert(r.complete);
+    cr_assert_eq(r.n_sources, 1);
+    cr_assert_eq(r.txs_processed, 1);
+    for (int m = 0; m < CT_MODEL_COUNT; m++) {
+        const ct_trace_model_result *x = &r.model[m];
+        cr_assert(x->source_sat == 1000000000ULL);
+        cr_assert_eq(x->n_endpoints, 1);
+        cr_assert_eq(x->n_categories, 1);
+        cr_assert_str_eq(x->categories[0].name, "coinbase");
+        const ct_trace_endpoint *e = &x->endpoints[0];
+        cr_assert_str_eq(e->address, "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S");
+        cr_assert_str_eq(e->category, "coinbase");
+        cr_assert(e->taint == (m == CT_MODEL_POISON ? 5000000000ULL : 1000000000ULL));
+        cr_assert_eq(e->first_height, 9);
+        cr_assert_eq(e->hops, 1);
+        path_text(buf, sizeof(buf), e);
+        cr_assert_str_eq(buf, "1:170:" F4184 "\n");
+    }
+    ct_trace_result_release(&r);
+
+    /* Backward from 1BBz9Z15 (61 BTC): 50 BTC from the height-360 coinbase of 18SH9vwx at
+     * one hop, 11 BTC from 12cbQ's height-9 coinbase six hops back, in every model but
+     * poison (which taints both 50 BTC coinbase outputs whole). */
+    snprintf(s.spec, sizeof(s.spec), "1BBz9Z15YpELQ4QP5sEKb1SwxkcmPb5TMs");
+    cr_assert_eq(ct_trace_run(&r, g, &s, 1, &o, &err), CT_OK, "%s", err.detail);
+    cr_assert(r.complete);
+    for (int m = 0; m < CT_MODEL_COUNT; m++) {
+        const ct_trace_model_result *x = &r.model[m];
+        bool p = m == CT_MODEL_POISON;
+        cr_assert(x->source_sat == 6100000000ULL);
+        cr_assert(x->categories[0].sat == (p ? 10000000000ULL : 6100000000ULL));
+        const ct_trace_endpoint *a = find_addr(x, "18SH9vwx24L5cTabfkgtGMjF8A56pD9AUJ"),
+                                *b = find_addr(x, "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S");
+        cr_assert(a->taint == 5000000000ULL && a->hops == 1 && a->first_height == 360);
+        cr_assert(b->taint == (p ? 5000000000ULL : 1100000000ULL) && b->hops == 6 &&
+                  b->first_height == 9);
+        path_text(buf, sizeof(buf), a);
+        cr_assert_str_eq(
+            buf, "1:496:a3b0e9e7cddbbe78270fa4182a7675ff00b92872d8df7d14265a2b1e379a9d33\n");
+        path_text(buf, sizeof(buf), b);
+        cr_assert_str_eq(buf, PATH_1BBZ_BACK_TO_12CBQ);
+    }
+    assert_conservation(&r);
+    ct_trace_result_release(&r);
+    ct_trace_graph_db_free(g);
+    ct_db_close(db);
+    tu_rmtree(dir);
+    free(dir);
+    free(blk);
 }

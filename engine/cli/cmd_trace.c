@@ -12,6 +12,7 @@ typedef struct trace_args {
     const char *since, *until, *model, *stop, *format;
     uint64_t hops, dust, max_nodes, timeout;
     bool hops_set, dust_set;
+    bool backward, paths;
 } trace_args;
 
 typedef struct manifest {
@@ -77,13 +78,27 @@ static void print_manifest_json(FILE *f, const manifest *mf)
             fprintf(f, "%s\"%s\"", first ? "" : ",", ct_model_name((ct_model)m));
             first = false;
         }
-    fprintf(f, "],\"direction\":\"forward\",\"hops\":%u,\"dust_sat\":%llu,\"stop\":", mf->o->hops,
-            (unsigned long long)mf->o->dust);
+    /* "paths" appears only when asked, so that the JSON without --paths is unchanged. */
+    fprintf(f, "],\"direction\":\"%s\",%s\"hops\":%u,\"dust_sat\":%llu,\"stop\":",
+            mf->o->backward ? "backward" : "forward", mf->o->paths ? "\"paths\":true," : "",
+            mf->o->hops, (unsigned long long)mf->o->dust);
     print_list(f, (const char(*)[24])mf->o->stops, mf->o->n_stops);
     fputs(",\"cashout\":", f);
     print_list(f, (const char(*)[24])mf->o->cashout, mf->o->n_cashout);
     fprintf(f, ",\"max_nodes\":%llu,\"timeout_s\":%llu}}", (unsigned long long)mf->o->max_nodes,
             (unsigned long long)mf->a->timeout);
+}
+
+static void print_path_json(FILE *f, const ct_trace_endpoint *e)
+{
+    fputs(",\"path\":[", f);
+    for (size_t k = 0; k < e->n_path; k++) {
+        char hex[65];
+        ct_hash_to_hex(hex, e->path[k].txid);
+        fprintf(f, "%s{\"txid\":\"%s\",\"height\":%u,\"hop\":%u}", k ? "," : "", hex,
+                e->path[k].height, e->path[k].hop);
+    }
+    fputc(']', f);
 }
 
 static void print_json(FILE *f, const ct_trace_result *r, const manifest *mf, bool pricing)
@@ -148,9 +163,12 @@ static void print_json(FILE *f, const ct_trace_result *r, const manifest *mf, bo
             cli_json_amount(f, e->unpriced_sat);
             fprintf(f,
                     ",\"hops\":%u,\"outputs\":%llu,\"first_height\":%u,\"first_time\":%u,"
-                    "\"last_height\":%u,\"last_time\":%u}",
+                    "\"last_height\":%u,\"last_time\":%u",
                     e->hops, (unsigned long long)e->n_outputs, e->first_height, e->first_time,
                     e->last_height, e->last_time);
+            if (mf->o->paths)
+                print_path_json(f, e);
+            fputc('}', f);
         }
         fputs("]}", f);
     }
@@ -198,6 +216,8 @@ static void print_text(FILE *f, const ct_trace_result *r, const manifest *mf, bo
     for (size_t i = 0; i < mf->n_src; i++)
         fprintf(f, " %s", mf->src[i].spec);
     fprintf(f, " (%zu source outputs)\n", r->n_sources);
+    if (mf->o->backward)
+        fputs("direction: backward (where the value came from)\n", f);
     fprintf(f, "database: %s, tip %u %s; chaintrail %s\n", mf->env->stats.network,
             mf->env->stats.height, tip, ct_version());
     fprintf(f, "hops %u, dust %llu sat, stop at", mf->o->hops, (unsigned long long)mf->o->dust);
@@ -270,6 +290,11 @@ static void print_text(FILE *f, const ct_trace_result *r, const manifest *mf, bo
             if (e->label[0])
                 fprintf(f, "  %s", e->label);
             fputc('\n', f);
+            for (size_t k = 0; mf->o->paths && k < e->n_path; k++) {
+                char hex[65];
+                ct_hash_to_hex(hex, e->path[k].txid);
+                fprintf(f, "      hop %u  height %u  %s\n", e->path[k].hop, e->path[k].height, hex);
+            }
         }
     }
 }
@@ -290,11 +315,12 @@ static void csv_text(FILE *f, const char *s)
     fputc('"', f);
 }
 
-static void print_csv(FILE *f, const ct_trace_result *r, bool pricing)
+static void print_csv(FILE *f, const ct_trace_result *r, bool pricing, bool paths)
 {
     fputs("model,address,category,label,taint_sat,usd,unpriced_sat,hops,outputs,first_height,"
-          "first_time,last_height,last_time\n",
+          "first_time,last_height,last_time",
           f);
+    fputs(paths ? ",path\n" : "\n", f);
     for (int m = 0; m < CT_MODEL_COUNT; m++) {
         const ct_trace_model_result *x = &r->model[m];
         if (!x->enabled)
@@ -314,8 +340,17 @@ static void print_csv(FILE *f, const ct_trace_result *r, bool pricing)
                 cli_print_cents(f, e->usd_cents);
             fputc(',', f);
             cli_print_u128(f, e->unpriced_sat);
-            fprintf(f, ",%u,%llu,%u,%u,%u,%u\n", e->hops, (unsigned long long)e->n_outputs,
+            fprintf(f, ",%u,%llu,%u,%u,%u,%u", e->hops, (unsigned long long)e->n_outputs,
                     e->first_height, e->first_time, e->last_height, e->last_time);
+            /* The path's txids in its order (hop, height, txid), joined by ';'. */
+            for (size_t k = 0; paths && k < e->n_path; k++) {
+                char hex[65];
+                ct_hash_to_hex(hex, e->path[k].txid);
+                fprintf(f, "%c%s", k ? ';' : ',', hex);
+            }
+            if (paths && e->n_path == 0)
+                fputc(',', f);
+            fputc('\n', f);
         }
     }
 }
@@ -380,7 +415,8 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
         {"hops", CLI_U64, &ap->hops},        {"dust", CLI_U64, &ap->dust},
         {"stop", CLI_STRING, &ap->stop},     {"max-nodes", CLI_U64, &ap->max_nodes},
         {"timeout", CLI_U64, &ap->timeout},  {"case", CLI_STRING, &ap->case_name},
-        {"format", CLI_STRING, &ap->format}, {NULL, CLI_FLAG, NULL},
+        {"format", CLI_STRING, &ap->format}, {"backward", CLI_FLAG, &ap->backward},
+        {"paths", CLI_FLAG, &ap->paths},     {NULL, CLI_FLAG, NULL},
     };
     int first;
     int rc = cli_parse(self, opts, argc, argv, &first);
@@ -428,6 +464,8 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
         return CT_EXIT_USAGE;
     }
     o.hops = (uint32_t)ap->hops;
+    o.backward = ap->backward;
+    o.paths = ap->paths;
     o.dust = ap->dust;
     o.max_nodes = ap->max_nodes;
     o.timeout_s = (double)ap->timeout;
@@ -515,7 +553,7 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
         else if (strcmp(ap->format, "text") == 0)
             print_text(stdout, &res, &mf, priced);
         else
-            print_csv(stdout, &res, priced);
+            print_csv(stdout, &res, priced, o.paths);
         rc = CT_EXIT_OK;
     } else {
         rc = lrc == CT_ENOTFOUND ? (cli_error("trace", "%s", err.detail), CT_EXIT_NOTFOUND)

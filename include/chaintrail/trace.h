@@ -110,17 +110,33 @@ typedef struct ct_trace_options {
     size_t n_cashout; /* categories that count as laundered */
     char cashout[CT_TRACE_MAX_STOPS][24];
     const ct_trace_pricing *pricing; /* NULL: no USD */
+    /* Per endpoint, the transactions that carried its taint (ct_trace_endpoint.path). Costs
+     * memory in proportion to the transactions visited; without it only the frontier is
+     * kept. */
+    bool paths;
+    /* Walk spends in reverse: where did the value of the sources come from? The same five
+     * models with the roles of inputs and outputs swapped (docs/taint-models.md,
+     * "Backward"). */
+    bool backward;
 } ct_trace_options;
 
 #define CT_TRACE_OPTIONS_VERSION 1
-/* Fills defaults: all models, 10 hops, no dust, no budget, stops exchange, mixer, bridge,
- * gambling, sanctioned; cash-out exchange, mixer, bridge, gambling. */
+/* Fills defaults: all models, forward, no paths, 10 hops, no dust, no budget, stops exchange,
+ * mixer, bridge, gambling, sanctioned; cash-out exchange, mixer, bridge, gambling. */
 void ct_trace_options_init(ct_trace_options *o);
 
 /* ---- results ---- */
+/* One transaction that carried taint to an endpoint. */
+typedef struct ct_trace_path_step {
+    uint8_t txid[32]; /* internal byte order (ct_hash_to_hex displays it) */
+    uint32_t height;
+    uint32_t hop; /* fewest hops from a source to the transaction's tainted side */
+} ct_trace_path_step;
+
 typedef struct ct_trace_endpoint {
     char address[96];  /* identity; "" for outputs without one */
-    char category[24]; /* label category, or unspent / hop_limit / dust / budget / overwritten */
+    char category[24]; /* label category, or unspent / hop_limit / dust / budget / overwritten;
+                        * backward also coinbase / unknown */
     char label[128];
     unsigned __int128 taint; /* satoshi */
     uint32_t first_time, last_time;
@@ -129,6 +145,11 @@ typedef struct ct_trace_endpoint {
     uint64_t n_outputs;
     unsigned __int128 usd_cents;    /* value of the priced flows */
     unsigned __int128 unpriced_sat; /* taint that arrived on days without a price */
+    /* With opts->paths: the transactions through which taint reached this endpoint, sorted
+     * by (hop, height, txid as displayed); empty for a source output that stopped at once.
+     * Owned by the result. */
+    size_t n_path;
+    ct_trace_path_step *path;
 } ct_trace_endpoint;
 
 typedef struct ct_trace_category {

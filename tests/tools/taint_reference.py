@@ -2,6 +2,9 @@
 # independently of engine/trace.c, to compute the expected figures of tests/test_trace.c.
 # Transactions are given in chain order; outputs are (owner, value); inputs are (txname, vout).
 # Stops: an owner in `labels` (category), unspent, hop limit; no dust threshold.
+# Backward (--backward): the same models over spends in reverse (docs/taint-models.md,
+# "Backward"); stops: label, coinbase, unknown previous output, hop limit.
+# Paths (--paths): per endpoint, the transactions through which taint reached it.
 from collections import defaultdict
 
 def split(model, ins, outs, fee):
@@ -43,9 +46,121 @@ def split(model, ins, outs, fee):
         pos += v
     return taints[:-1], ivs[:-1], taints[-1]
 
+def split_back(model, outs, ins):
+    """Backward: outs: list of (value, taint, intervals) of a transaction's outputs; ins: the
+    values of its inputs. The input line is the inputs, then, if they are worth less than the
+    outputs, a slot for the missing value. Returns (input taints, input intervals, taint of
+    the missing slot)."""
+    Vout = sum(v for v, _, _ in outs)
+    T = sum(t for _, t, _ in outs)
+    slots = list(ins) + [max(0, Vout - sum(ins))]
+    L = sum(slots)
+    if model == 'poison':
+        return slots[:-1], None, slots[-1]
+    if model == 'haircut':
+        share = [T * v // L for v in slots]
+        left = T - sum(share)
+        for j in sorted(range(len(slots)), key=lambda j: (-(T * slots[j] % L), j))[:left]:
+            share[j] += 1
+        return share[:-1], None, share[-1]
+    if model == 'tiho':
+        got, left = [0] * len(ins), T
+        for k in sorted(range(len(ins)), key=lambda k: (-ins[k], k)):
+            got[k] = min(ins[k], left)
+            left -= got[k]
+        return got, None, left
+    # fifo: the outputs' intervals at the same positions of the input line; lifo: mirrored
+    marks, pos = [], 0
+    for v, _, iv in outs:
+        marks += [(pos + a, pos + b) for a, b in iv]
+        pos += v
+    if model == 'lifo':
+        marks = [(L - b, L - a) for a, b in marks]
+    taints, ivs, pos = [], [], 0
+    for v in slots:
+        part = sorted((max(a, pos) - pos, min(b, pos + v) - pos) for a, b in marks
+                      if max(a, pos) < min(b, pos + v))
+        taints.append(sum(b - a for a, b in part))
+        ivs.append(part)
+        pos += v
+    return taints[:-1], ivs[:-1], taints[-1]
+
+def closure(starts, parents):
+    seen, todo = set(), list(starts)
+    while todo:
+        x = todo.pop()
+        if x not in seen:
+            seen.add(x)
+            todo += parents[x]
+    return seen
+
+def trace_back(txs, sources, labels, hops=10):
+    """Backward: from the source outputs to where their value came from, transactions in
+    reverse chain order. Returns {model: (source_sat, categories, endpoints by owner, path
+    txs by owner)}."""
+    if isinstance(sources, tuple):
+        sources = [sources]
+    out_of = {name: outs for name, _, outs, _ in txs}
+    coinbase = set(name for name, ins, _, _ in txs if not ins)
+    srcset = set(s for s in sources if out_of[s[0]][s[1]][1] > 0)
+    result = {}
+    for model in ['poison', 'haircut', 'fifo', 'lifo', 'tiho']:
+        live = {}  # (tx, vout) -> (taint, intervals, hop, via)
+        cats = defaultdict(int)
+        eps = defaultdict(int)
+        via_of = defaultdict(set)  # owner -> transactions that handed it taint
+        parents, hop_of = {}, {}
+        def stop(owner, category, taint, via):
+            cats[category] += taint
+            eps[owner] += taint
+            if via:
+                via_of[owner].add(via)
+        def place(tx, vout, taint, iv, hop, via):
+            if taint == 0:
+                return
+            owner, value = out_of[tx][vout]
+            if owner in labels:
+                stop(owner, labels[owner], taint, via)
+            elif tx in coinbase:
+                stop(owner, 'coinbase', taint, via)
+            elif hop >= hops:
+                stop(owner, 'hop_limit', taint, via)
+            else:
+                live[(tx, vout)] = (taint, iv, hop, via)
+        source_sat = 0
+        for (tx, vout) in sorted(srcset, key=lambda s: (order[s[0]], s[1])):
+            v = out_of[tx][vout][1]
+            source_sat += v
+            place(tx, vout, v, [(0, v)], 0, None)
+        for name, ins, outs, fee in reversed(txs):
+            got = [live.pop((name, j), (0, [], None, None)) for j in range(len(outs))]
+            if not any(g[0] for g in got):
+                continue
+            hop = 1 + min(g[2] for g in got if g[0])
+            parents[name] = [g[3] for g in got if g[0] and g[3]]
+            hop_of[name] = hop
+            vals = [out_of[pt][pv][1] if pt in out_of else 0 for pt, pv in ins]
+            t, iv, missing = split_back(model, [(v, g[0], g[1]) for (_, v), g in zip(outs, got)],
+                                        vals)
+            if missing:
+                stop(None, 'unknown', missing, name)
+            for k, (pt, pv) in enumerate(ins):
+                if pt not in out_of:
+                    if t[k]:
+                        stop(None, 'unknown', t[k], name)
+                elif (pt, pv) in srcset:
+                    source_sat -= t[k]  # already counted whole at hop 0
+                else:
+                    place(pt, pv, t[k], iv[k] if iv else None, hop, name)
+        paths = {o: sorted(((hop_of[x], height[x], x) for x in closure(v, parents)))
+                 for o, v in via_of.items()}
+        result[model] = (source_sat, dict(cats), dict(eps), paths)
+    return result
+
 def trace(txs, sources, labels, hops=10):
     """txs: list of (name, inputs, outputs, fee) in chain order. sources: list of (txname,
-    vout). Returns {model: (source_sat, categories, endpoints by owner)}."""
+    vout). Returns {model: (source_sat, categories, endpoints by owner, path txs by
+    owner)}."""
     if isinstance(sources, tuple):
         sources = [sources]
     spent = {}
@@ -56,10 +171,12 @@ def trace(txs, sources, labels, hops=10):
     srcset = set(s for s in sources if out_of[s[0]][s[1]][1] > 0)
     result = {}
     for model in ['poison', 'haircut', 'fifo', 'lifo', 'tiho']:
-        live = {}  # (tx, vout) -> (taint, intervals, hop)
+        live = {}  # (tx, vout) -> (taint, intervals, hop, via)
         cats = defaultdict(int)
         eps = defaultdict(int)
-        def place(tx, vout, taint, iv, hop):
+        via_of = defaultdict(set)  # owner -> transactions that handed it taint
+        parents, hop_of = {}, {}
+        def place(tx, vout, taint, iv, hop, via):
             if taint == 0:
                 return
             owner, value = out_of[tx][vout]
@@ -70,30 +187,38 @@ def trace(txs, sources, labels, hops=10):
             elif hop >= hops:
                 cats['hop_limit'] += taint; eps[owner] += taint
             else:
-                live[(tx, vout)] = (taint, iv, hop)
+                live[(tx, vout)] = (taint, iv, hop, via)
+                return
+            if via:
+                via_of[owner].add(via)
         source_sat = 0
         for (tx, vout) in sorted(srcset, key=lambda s: (order[s[0]], s[1])):
             v = out_of[tx][vout][1]
             source_sat += v
-            place(tx, vout, v, [(0, v)], 0)
+            place(tx, vout, v, [(0, v)], 0, None)
         for name, ins, outs, fee in txs:
-            got = [live.pop((pt, pv), (0, [], None)) for pt, pv in ins]
-            if not any(t for t, _, _ in got):
+            got = [live.pop((pt, pv), (0, [], None, None)) for pt, pv in ins]
+            if not any(g[0] for g in got):
                 continue
-            hop = 1 + min(h for t, _, h in got if t)
+            hop = 1 + min(g[2] for g in got if g[0])
+            parents[name] = [g[3] for g in got if g[0] and g[3]]
+            hop_of[name] = hop
             vals = [out_of[pt][pv][1] for pt, pv in ins]
-            o, iv, f = split(model, [(v, t, i) for v, (t, i, _) in zip(vals, got)],
+            o, iv, f = split(model, [(v, g[0], g[1]) for v, g in zip(vals, got)],
                              [v for _, v in outs], fee)
             cats['fee'] += f
             for j, t in enumerate(o):
                 if (name, j) in srcset:
                     source_sat -= t  # already counted whole at hop 0
                     continue
-                place(name, j, t, iv[j] if iv else None, hop)
-        result[model] = (source_sat, dict(cats), dict(eps))
+                place(name, j, t, iv[j] if iv else None, hop, name)
+        paths = {o: sorted(((hop_of[x], height[x], x) for x in closure(v, parents)))
+                 for o, v in via_of.items()}
+        result[model] = (source_sat, dict(cats), dict(eps), paths)
     return result
 
 order = {}
+height = {}
 
 def load_blk(path):
     """The transactions of a blk file of consecutive blocks, in chain order, with P2PK and
@@ -119,8 +244,9 @@ def load_blk(path):
         if x == 0xfd: return struct.unpack_from('<H', b, o + 1)[0], o + 3
         return struct.unpack_from('<I', b, o + 1)[0], o + 5
     d = open(path, 'rb').read()
-    txs, values, o = [], {}, 0
+    txs, values, o, h = [], {}, 0, -1
     while o < len(d):
+        h += 1
         size = struct.unpack_from('<I', d, o + 4)[0]
         b = d[o + 8:o + 8 + size]; o += 8 + size
         p = 80
@@ -143,19 +269,29 @@ def load_blk(path):
                 ins = []
             fee = sum(values[i] for i in ins) - sum(v for _, v in outs) if ins else 0
             order[txid] = len(txs)
+            height[txid] = h
             txs.append((txid, ins, outs, fee))
     return txs
 
+def show(result, with_paths, key=None):
+    for model, (ssat, cats, eps, paths) in result.items():
+        print(model, ssat, sorted(cats.items()),
+              sorted(eps.items(), key=key or (lambda e: (e[0] is None, e[0] or ''))))
+        for owner in sorted(paths, key=lambda o: o or '') if with_paths else []:
+            print('   ', owner, [(hop, h, x) for hop, h, x in paths[owner]])
+
 if __name__ == '__main__':
     import sys
-    if len(sys.argv) == 3:
+    flags = [a for a in sys.argv[1:] if a.startswith('--')]
+    args = [a for a in sys.argv[1:] if not a.startswith('--')]
+    run = trace_back if '--backward' in flags else trace
+    if len(args) == 2:
         # Trace every output received by an address in a blk file (tests/test_trace.c).
-        txs = load_blk(sys.argv[1])
-        addr = sys.argv[2]
+        txs = load_blk(args[0])
+        addr = args[1]
         srcs = [(name, j) for name, _, outs, _ in txs for j, (o, v) in enumerate(outs)
                 if o == addr]
-        for model, (ssat, cats, eps) in trace(txs, srcs, {}).items():
-            print(model, ssat, sorted(cats.items()), sorted(eps.items(), key=lambda e: (-e[1], e[0])))
+        show(run(txs, srcs, {}), '--paths' in flags, key=lambda e: (-e[1], e[0] or ''))
         sys.exit(0)
     # Scenario B of tests/test_trace.c (owners named by their P2PKH tag).
     txs = [
@@ -169,5 +305,7 @@ if __name__ == '__main__':
     ]
     for n, (name, _, _, _) in enumerate(txs):
         order[name] = n
-    for model, (ssat, cats, eps) in trace(txs, ('cbA', 0), {'X': 'exchange'}).items():
-        print(model, ssat, sorted(cats.items()), sorted(eps.items()))
+        height[name] = n + 1
+    # Forward from A's coinbase output; backward from W (tx4:0).
+    source = ('tx4', 0) if '--backward' in flags else ('cbA', 0)
+    show(run(txs, source, {'X': 'exchange'}), '--paths' in flags)
