@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "graph_internal.h"
+#include "hash.h"
 
 /* ---- the snapshot reader ---- */
 int ct_graph_reader_open(ct_graph_reader *r, ct_db *db, ct_error *err)
@@ -61,36 +62,91 @@ int ct_graph_load_block(ct_graph_reader *r, uint32_t height, ct_row_block *b)
 int ct_graph_load_addr(ct_graph_reader *r, uint64_t addrid, char *buf, uint8_t *type)
 {
     uint8_t k[9];
+    ct_row_addr a;
     int rc = ct_graph_get(r, k, ct_key_u64(k, CT_T_ADDRID, addrid));
     if (rc == CT_ENOTFOUND)
         return missing(r, "address", (unsigned long long)addrid);
-    if (rc)
+    if (rc || (rc = ct_row_addr_decode(&a, r->v.data, r->v.len, r->err)))
         return rc;
-    if (r->v.len < 2 || r->v.len > CT_BTC_ADDR_MAX)
-        return ct_fail(r->err, CT_EDBCORRUPT, "bad-row", "address row of %zu bytes", r->v.len);
     if (type)
-        *type = r->v.data[0];
-    memcpy(buf, r->v.data + 1, r->v.len - 1);
-    buf[r->v.len - 1] = '\0';
+        *type = a.type;
+    memcpy(buf, a.ident, a.ident_len);
+    buf[a.ident_len] = '\0';
+    return CT_OK;
+}
+
+int ct_graph_load_shown(ct_graph_reader *r, uint64_t addrid, char **out, uint8_t *type)
+{
+    uint8_t k[9];
+    ct_row_addr a;
+    *out = NULL;
+    int rc = ct_graph_get(r, k, ct_key_u64(k, CT_T_ADDRID, addrid));
+    if (rc == CT_ENOTFOUND)
+        return missing(r, "address", (unsigned long long)addrid);
+    if (rc || (rc = ct_row_addr_decode(&a, r->v.data, r->v.len, r->err)))
+        return rc;
+    if (type)
+        *type = a.type;
+    size_t n = a.has_script ? 7 + 2 * a.script_len : a.ident_len;
+    char *s = malloc(n + 1);
+    if (!s)
+        return ct_fail(r->err, CT_ENOMEM, "out-of-memory", "an identity of %zu bytes", n);
+    if (a.has_script) {
+        memcpy(s, CT_SCRIPT_SHOW, 7);
+        ct_hex_encode(s + 7, a.script, a.script_len);
+    } else {
+        memcpy(s, a.ident, a.ident_len);
+        s[n] = '\0';
+    }
+    *out = s;
+    return CT_OK;
+}
+
+int ct_graph_identity_key(char key[CT_BTC_ADDR_MAX], const char *identity)
+{
+    size_t n = strlen(identity);
+    if (strncmp(identity, CT_SCRIPT_SHOW, 7) != 0) {
+        if (n == 0 || n >= CT_BTC_ADDR_MAX)
+            return CT_EINVAL;
+        memcpy(key, identity, n + 1);
+        return CT_OK;
+    }
+    const char *hex = identity + 7;
+    size_t hl = n - 7;
+    if (hl % 2)
+        return CT_EINVAL;
+    ct_sha256_ctx c;
+    ct_sha256_init(&c);
+    for (size_t i = 0; i < hl; i += 2) {
+        int hi = hex[i], lo = hex[i + 1];
+        bool lower = (hi < 'A' || hi > 'F') && (lo < 'A' || lo > 'F');
+        if (!lower || ct_hex_digit(hi) < 0 || ct_hex_digit(lo) < 0)
+            return CT_EINVAL;
+        uint8_t b = (uint8_t)(ct_hex_digit(hi) << 4 | ct_hex_digit(lo));
+        ct_sha256_update(&c, &b, 1);
+    }
+    uint8_t h[32];
+    ct_sha256_final(&c, h);
+    memcpy(key, CT_SCRIPT_ID_PREFIX, 7);
+    ct_hex_encode(key + 7, h, 32);
     return CT_OK;
 }
 
 /* The addrid of an address string (a row). */
 static int find_addrid(ct_graph_reader *r, const char *address, uint64_t *id)
 {
-    size_t n = strlen(address);
+    char key[CT_BTC_ADDR_MAX];
     uint8_t k[1 + CT_BTC_ADDR_MAX];
-    if (n == 0 || n >= CT_BTC_ADDR_MAX)
+    if (ct_graph_identity_key(key, address) != CT_OK)
         return ct_fail(r->err, CT_ENOTFOUND, "unknown-address",
-                       "address '%s' is not in the "
-                       "database",
-                       address);
+                       "address '%.200s' is not in the database", address);
+    size_t n = strlen(key);
     k[0] = CT_T_ADDR;
-    memcpy(k + 1, address, n);
+    memcpy(k + 1, key, n);
     int rc = ct_graph_get(r, k, n + 1);
     if (rc == CT_ENOTFOUND)
         return ct_fail(r->err, CT_ENOTFOUND, "unknown-address",
-                       "address '%s' is not in the database", address);
+                       "address '%.200s' is not in the database", address);
     if (rc)
         return rc;
     if (r->v.len != 8)
@@ -190,7 +246,7 @@ int ct_graph_address_get(ct_db *db, ct_graph_address *out, const char *address, 
     if ((rc = ct_graph_reader_open(&r, db, err)))
         return rc;
     if ((rc = find_addrid(&r, address, &out->addrid)) ||
-        (rc = ct_graph_load_addr(&r, out->addrid, out->address, &type)))
+        (rc = ct_graph_load_shown(&r, out->addrid, &out->address, &type)))
         goto out;
     out->type = (ct_btc_script_type)type;
     rc = ct_graph_get(&r, k, ct_key_u64(k, CT_T_TOTALS, out->addrid));
@@ -199,7 +255,7 @@ int ct_graph_address_get(ct_db *db, ct_graph_address *out, const char *address, 
         if ((rc = ct_row_totals_decode(&t, r.v.data, r.v.len, err)))
             goto out;
         if (t.sent > t.received) {
-            rc = ct_fail(err, CT_EDBCORRUPT, "bad-totals", "address %s: sent exceeds received",
+            rc = ct_fail(err, CT_EDBCORRUPT, "bad-totals", "address %.200s: sent exceeds received",
                          address);
             goto out;
         }
@@ -229,7 +285,17 @@ int ct_graph_address_get(ct_db *db, ct_graph_address *out, const char *address, 
     rc = rc == CT_ENOTFOUND ? CT_OK : rc;
 out:
     ct_graph_reader_close(&r);
+    if (rc != CT_OK)
+        ct_graph_address_release(out);
     return rc;
+}
+
+void ct_graph_address_release(ct_graph_address *a)
+{
+    if (!a)
+        return;
+    free(a->address);
+    a->address = NULL;
 }
 
 /* ---- address history ---- */
@@ -389,7 +455,25 @@ void ct_graph_tx_release(ct_graph_tx *tx)
     memset(tx, 0, sizeof(*tx));
 }
 
-static int load_input(ct_graph_reader *r, ct_graph_input *in, uint64_t txnum, uint32_t vin)
+/* Appends the shown identity of addrid, NUL-terminated, to the transaction's storage and
+ * sets *off to where it starts (SIZE_MAX: none). */
+static int append_shown(ct_graph_reader *r, ct_buf *data, uint64_t addrid, size_t *off)
+{
+    char *s;
+    *off = SIZE_MAX;
+    if (addrid == CT_ADDRID_NONE)
+        return CT_OK;
+    int rc = ct_graph_load_shown(r, addrid, &s, NULL);
+    if (rc)
+        return rc;
+    *off = data->len;
+    rc = ct_buf_append(data, s, strlen(s) + 1);
+    free(s);
+    return rc ? ct_fail(r->err, CT_ENOMEM, "out-of-memory", "an identity") : CT_OK;
+}
+
+static int load_input(ct_graph_reader *r, ct_graph_input *in, ct_buf *data, size_t *addr_off,
+                      uint64_t txnum, uint32_t vin)
 {
     uint8_t k[13];
     ct_row_input row;
@@ -409,13 +493,11 @@ static int load_input(ct_graph_reader *r, ct_graph_input *in, uint64_t txnum, ui
     in->known = true;
     memcpy(in->prev_txid, prev.txid, 32);
     in->value = row.value;
-    if (row.addrid != CT_ADDRID_NONE)
-        return ct_graph_load_addr(r, row.addrid, in->address, NULL);
-    return CT_OK;
+    return append_shown(r, data, row.addrid, addr_off);
 }
 
 static int load_output(ct_graph_reader *r, ct_graph_output *o, ct_buf *data, size_t *data_off,
-                       uint64_t txnum, uint32_t vout)
+                       size_t *addr_off, uint64_t txnum, uint32_t vout)
 {
     uint8_t k[13];
     ct_row_output row;
@@ -430,7 +512,7 @@ static int load_output(ct_graph_reader *r, ct_graph_output *o, ct_buf *data, siz
     *data_off = data->len;
     if (row.data_len && ct_buf_append(data, row.data, row.data_len))
         return ct_fail(r->err, CT_ENOMEM, "out-of-memory", "output data");
-    if (row.addrid != CT_ADDRID_NONE && (rc = ct_graph_load_addr(r, row.addrid, o->address, NULL)))
+    if ((rc = append_shown(r, data, row.addrid, addr_off)))
         return rc;
     rc = ct_graph_get(r, k, ct_key_u64_u32(k, CT_T_SPEND, txnum, vout));
     if (rc == CT_ENOTFOUND)
@@ -458,7 +540,7 @@ int ct_graph_tx_get(ct_db *db, ct_graph_tx *out, const uint8_t txid[32], ct_erro
     ct_row_tx tx;
     ct_row_block b;
     ct_buf data;
-    size_t *offs = NULL;
+    size_t *offs = NULL, *in_addr = NULL, *out_addr = NULL;
     int rc;
     memset(out, 0, sizeof(*out));
     ct_buf_init(&data, 1u << 30);
@@ -482,27 +564,36 @@ int ct_graph_tx_get(ct_db *db, ct_graph_tx *out, const uint8_t txid[32], ct_erro
     out->in = calloc(tx.n_in ? tx.n_in : 1, sizeof(*out->in));
     out->out = calloc(tx.n_out ? tx.n_out : 1, sizeof(*out->out));
     offs = calloc(tx.n_out ? tx.n_out : 1, sizeof(*offs));
-    if (!out->in || !out->out || !offs) {
+    in_addr = malloc((tx.n_in ? tx.n_in : 1) * sizeof(*in_addr));
+    out_addr = malloc((tx.n_out ? tx.n_out : 1) * sizeof(*out_addr));
+    if (!out->in || !out->out || !offs || !in_addr || !out_addr) {
         rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "a transaction of %u inputs, %u outputs",
                      tx.n_in, tx.n_out);
         goto out;
     }
     for (uint32_t i = 0; i < tx.n_in; i++) {
+        in_addr[i] = SIZE_MAX;
         if (out->coinbase)
             out->in[i].coinbase = true;
-        else if ((rc = load_input(&r, &out->in[i], txnum, i)))
+        else if ((rc = load_input(&r, &out->in[i], &data, &in_addr[i], txnum, i)))
             goto out;
     }
     for (uint32_t j = 0; j < tx.n_out; j++)
-        if ((rc = load_output(&r, &out->out[j], &data, &offs[j], txnum, j)))
+        if ((rc = load_output(&r, &out->out[j], &data, &offs[j], &out_addr[j], txnum, j)))
             goto out;
-    /* The data buffer is final now: point the outputs into it. */
-    for (uint32_t j = 0; j < tx.n_out; j++)
+    /* The data buffer is final now: point the inputs and outputs into it. */
+    for (uint32_t i = 0; i < tx.n_in; i++)
+        out->in[i].address = in_addr[i] == SIZE_MAX ? "" : (const char *)data.data + in_addr[i];
+    for (uint32_t j = 0; j < tx.n_out; j++) {
         out->out[j].data = out->out[j].data_len ? data.data + offs[j] : NULL;
+        out->out[j].address = out_addr[j] == SIZE_MAX ? "" : (const char *)data.data + out_addr[j];
+    }
     out->priv_ = data.data;
     data.data = NULL;
 out:
     free(offs);
+    free(in_addr);
+    free(out_addr);
     ct_buf_release(&data);
     ct_graph_reader_close(&r);
     if (rc != CT_OK)

@@ -27,7 +27,11 @@ int ct_graph_get(ct_graph_reader *r, const uint8_t *key, size_t klen);
  * since the referring row says it exists. */
 int ct_graph_load_tx(ct_graph_reader *r, uint64_t txnum, ct_row_tx *tx);
 int ct_graph_load_block(ct_graph_reader *r, uint32_t height, ct_row_block *b);
-/* The d row of addrid: its string (NUL-terminated, into buf of CT_BTC_ADDR_MAX) and type. */
+/* The d row of addrid: its stored identity (NUL-terminated, into buf of CT_BTC_ADDR_MAX; the
+ * key of its a row and of labels) and type. */
 int ct_graph_load_addr(ct_graph_reader *r, uint64_t addrid, char *buf, uint8_t *type);
+/* The identity of addrid as users see it: the address, or "script:" + hex of the script
+ * (docs/addresses.md). *out is malloc'd, NUL-terminated. */
+int ct_graph_load_shown(ct_graph_reader *r, uint64_t addrid, char **out, uint8_t *type);
 
 #endif

@@ -214,15 +214,20 @@ static int on_addr(vf *f, const uint8_t *k, size_t kl, const uint8_t *v, size_t 
     if (rc == CT_ENOTFOUND)
         violation(f, CT_CHECK_ADDRESSES, k, kl, "address id %llu has no id row",
                   (unsigned long long)id);
-    else if (f->r.v.len != kl || memcmp(f->r.v.data + 1, k + 1, kl - 1) != 0)
-        violation(f, CT_CHECK_ADDRESSES, k, kl, "the id row of %llu names another address",
-                  (unsigned long long)id);
+    else {
+        ct_row_addr ar;
+        if (ct_row_addr_decode(&ar, f->r.v.data, f->r.v.len, NULL) != CT_OK ||
+            ar.ident_len != kl - 1 || memcmp(ar.ident, k + 1, kl - 1) != 0)
+            violation(f, CT_CHECK_ADDRESSES, k, kl, "the id row of %llu names another address",
+                      (unsigned long long)id);
+    }
     return CT_OK;
 }
 
 static int on_addrid(vf *f, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
 {
-    if (kl != 9 || vl < 2 || vl > CT_BTC_ADDR_MAX) {
+    ct_row_addr ar;
+    if (kl != 9 || ct_row_addr_decode(&ar, v, vl, NULL) != CT_OK) {
         violation(f, CT_CHECK_ROWS, k, kl, "address id row of %zu bytes", vl);
         return CT_OK;
     }
@@ -234,18 +239,27 @@ static int on_addrid(vf *f, const uint8_t *k, size_t kl, const uint8_t *v, size_
     if (id != f->d_rows)
         violation(f, CT_CHECK_ADDRESSES, k, kl, "address id %llu where %llu was expected",
                   (unsigned long long)id, (unsigned long long)f->d_rows);
+    if (ar.has_script) { /* a script identity names the SHA-256 of the script it holds */
+        uint8_t h[32];
+        char hex[65];
+        ct_sha256(h, ar.script, ar.script_len);
+        ct_hex_encode(hex, h, 32);
+        if (memcmp(ar.ident + 7, hex, 64) != 0)
+            violation(f, CT_CHECK_ADDRESSES, k, kl, "%.*s holds a script of another hash",
+                      (int)ar.ident_len, ar.ident);
+    }
     uint8_t ak[1 + CT_BTC_ADDR_MAX];
     ak[0] = CT_T_ADDR;
-    memcpy(ak + 1, v + 1, vl - 1);
-    int rc = lk(f, ak, vl);
+    memcpy(ak + 1, ar.ident, ar.ident_len);
+    int rc = lk(f, ak, 1 + ar.ident_len);
     if (FATAL(rc))
         return rc;
     if (rc == CT_ENOTFOUND)
-        violation(f, CT_CHECK_ADDRESSES, k, kl, "address %.*s has no address row", (int)(vl - 1),
-                  (const char *)v + 1);
+        violation(f, CT_CHECK_ADDRESSES, k, kl, "address %.*s has no address row",
+                  (int)ar.ident_len, ar.ident);
     else if (f->r.v.len != 8 || ct_be64(f->r.v.data) != id)
-        violation(f, CT_CHECK_ADDRESSES, k, kl, "address %.*s points at another id", (int)(vl - 1),
-                  (const char *)v + 1);
+        violation(f, CT_CHECK_ADDRESSES, k, kl, "address %.*s points at another id",
+                  (int)ar.ident_len, ar.ident);
     return CT_OK;
 }
 

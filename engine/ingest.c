@@ -127,8 +127,9 @@ static int touch(ing *g, uint64_t addrid, uint64_t txnum, delta **out)
     return CT_OK;
 }
 
-/* The graph identity of an output: its address, or "script-<sha256>" for scripts without
- * one (bare multisig and nonstandard), or none for OP_RETURN. */
+/* The stored identity of an output: its address, or "script-<sha256>" for scripts without
+ * one (bare multisig and nonstandard; shown as "script:<hex of the script>" from the script
+ * kept in the d row), or none for OP_RETURN. */
 static void output_identity(const ct_btc_dest *d, char *buf, size_t size)
 {
     buf[0] = '\0';
@@ -148,8 +149,10 @@ static void output_identity(const ct_btc_dest *d, char *buf, size_t size)
     }
 }
 
-/* Finds or creates the addrid of an address string. *created tells whether it is new. */
-static int addrid_of(ing *g, const char *addr, uint8_t type, uint64_t *id, bool *created)
+/* Finds or creates the addrid of an address string. *created tells whether it is new. A
+ * script identity's d row also holds the script (script, n bytes; NULL for an address). */
+static int addrid_of(ing *g, const char *addr, uint8_t type, const uint8_t *script,
+                     size_t script_len, uint64_t *id, bool *created)
 {
     size_t n = strlen(addr);
     uint8_t key[1 + CT_BTC_ADDR_MAX];
@@ -169,13 +172,22 @@ static int addrid_of(ing *g, const char *addr, uint8_t type, uint64_t *id, bool 
         return rc;
     *id = g->db->next.addrid++;
     *created = true;
-    uint8_t val[8], dkey[9], dval[1 + CT_BTC_ADDR_MAX];
+    uint8_t val[8], dkey[9];
     ct_put_be64(val, *id);
     put(g, key, n + 1, val, 8);
     ct_key_u64(dkey, CT_T_ADDRID, *id);
-    dval[0] = type;
-    memcpy(dval + 1, addr, n);
-    put(g, dkey, 9, dval, n + 1);
+    size_t dl = 1 + n + (script ? 1 + script_len : 0);
+    ct_buf_reset(&g->v);
+    if (ct_buf_reserve(&g->v, dl))
+        return oom(g);
+    g->v.data[0] = type;
+    memcpy(g->v.data + 1, addr, n);
+    if (script) {
+        g->v.data[1 + n] = 0;
+        if (script_len)
+            memcpy(g->v.data + 2 + n, script, script_len);
+    }
+    put(g, dkey, 9, g->v.data, dl);
     g->db->ctr.addresses++;
     if (ct_hmap_put(&g->addrs, addr, n, *id))
         return oom(g);
@@ -188,7 +200,7 @@ static int link_keys(ing *g, uint64_t a, const char *other)
     uint64_t b;
     bool created;
     uint8_t k[9], v[8];
-    int rc = addrid_of(g, other, CT_BTC_P2PKH, &b, &created);
+    int rc = addrid_of(g, other, CT_BTC_P2PKH, NULL, 0, &b, &created);
     if (rc)
         return rc;
     ct_key_u64(k, CT_T_LINK, a);
@@ -385,7 +397,9 @@ static int connect_output(ing *g, const ct_btc_block *blk, uint32_t ti, uint32_t
         return ct_fail(g->err, rc, "script", "classifying output %u", vout);
     output_identity(g->dest, ident, sizeof(ident));
     if (ident[0]) {
-        if ((rc = addrid_of(g, ident, (uint8_t)g->dest->type, &addrid, &created)))
+        bool script_id = g->dest->type == CT_BTC_MULTISIG || g->dest->type == CT_BTC_NONSTANDARD;
+        if ((rc = addrid_of(g, ident, (uint8_t)g->dest->type, script_id ? out->script : NULL,
+                            out->script_len, &addrid, &created)))
             return rc;
         if (g->dest->type == CT_BTC_P2PK && g->dest->linked[0][0] &&
             (rc = link_keys(g, addrid, g->dest->linked[0])))
@@ -662,15 +676,13 @@ static int disconnect_tip(ing *g)
     /* Addresses first seen in this block. */
     for (uint64_t id = first_addrid; id < first_addrid + n_new; id++) {
         uint8_t ak[1 + CT_BTC_ADDR_MAX];
-        if ((rc = get(g, k, ct_key_u64(k, CT_T_ADDRID, id))))
+        ct_row_addr ar;
+        if ((rc = get(g, k, ct_key_u64(k, CT_T_ADDRID, id))) ||
+            (rc = ct_row_addr_decode(&ar, g->v.data, g->v.len, g->err)))
             goto out;
-        if (g->v.len < 2 || g->v.len > CT_BTC_ADDR_MAX) {
-            rc = ct_fail(g->err, CT_EDBCORRUPT, "bad-row", "address row of %zu bytes", g->v.len);
-            goto out;
-        }
         ak[0] = CT_T_ADDR;
-        memcpy(ak + 1, g->v.data + 1, g->v.len - 1);
-        del(g, ak, g->v.len);
+        memcpy(ak + 1, ar.ident, ar.ident_len);
+        del(g, ak, 1 + ar.ident_len);
         del(g, k, 9);
         del(g, k, ct_key_u64(k, CT_T_LINK, id));
         del(g, k, ct_key_u64(k, CT_T_TOTALS, id));
@@ -786,7 +798,8 @@ tip_done:
     }
     goto out;
 bad:
-    rc = ct_fail(g->err, CT_EDBCORRUPT, "bad-undo", "undo record of height %u is malformed", height);
+    rc =
+        ct_fail(g->err, CT_EDBCORRUPT, "bad-undo", "undo record of height %u is malformed", height);
 out:
     ct_buf_release(&u);
     ct_store_batch_clear(g->b);

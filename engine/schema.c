@@ -144,6 +144,25 @@ int ct_row_output_decode(ct_row_output *r, const uint8_t *v, size_t n, ct_error 
     return CT_OK;
 }
 
+int ct_row_addr_decode(ct_row_addr *r, const uint8_t *v, size_t n, ct_error *err)
+{
+    const uint8_t *nul = n > 1 ? memchr(v + 1, 0, n - 1) : NULL;
+    size_t il = nul ? (size_t)(nul - (v + 1)) : (n ? n - 1 : 0);
+    if (n < 2 || il == 0 || il >= CT_BTC_ADDR_MAX)
+        return ct_fail(err, CT_EDBCORRUPT, "bad-row", "address row of %zu bytes", n);
+    r->type = v[0];
+    r->ident = (const char *)v + 1;
+    r->ident_len = il;
+    r->has_script = nul != NULL;
+    r->script = nul ? nul + 1 : NULL;
+    r->script_len = nul ? n - 2 - il : 0;
+    bool script_id = il == CT_SCRIPT_ID_LEN && memcmp(r->ident, CT_SCRIPT_ID_PREFIX, 7) == 0;
+    if (script_id != r->has_script)
+        return ct_fail(err, CT_EDBCORRUPT, "bad-row", "address row of %.*s %s its script", (int)il,
+                       r->ident, script_id ? "without" : "with");
+    return CT_OK;
+}
+
 size_t ct_row_spend_encode(uint8_t *b, const ct_row_spend *r)
 {
     ct_put_be64(b, r->txnum);

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chaintrail/bitcoin.h"
 #include "chaintrail/error.h"
 #include "util.h"
 
@@ -208,6 +209,21 @@ size_t ct_row_output_encode(uint8_t *buf, const ct_row_output *r);
 int ct_row_output_decode(ct_row_output *r, const uint8_t *v, size_t n, ct_error *err);
 size_t ct_row_spend_encode(uint8_t *buf, const ct_row_spend *r);
 int ct_row_spend_decode(ct_row_spend *r, const uint8_t *v, size_t n, ct_error *err);
+/* d row: type u8, the stored identity (1..CT_BTC_ADDR_MAX-1 bytes, no 0x00), and for a
+ * script identity ("script-<sha256 hex>", outputs without an address) 0x00 and the script
+ * bytes, from which readers print "script:<hex>" (docs/addresses.md). */
+typedef struct ct_row_addr {
+    uint8_t type;
+    const char *ident; /* not NUL-terminated: ident_len bytes */
+    size_t ident_len;
+    bool has_script;
+    const uint8_t *script;
+    size_t script_len;
+} ct_row_addr;
+#define CT_SCRIPT_ID_PREFIX "script-" /* stored identity: + 64 hex digits of the SHA-256 */
+#define CT_SCRIPT_ID_LEN    (7 + 64)
+#define CT_SCRIPT_SHOW      "script:" /* shown identity: + hex of the script */
+int ct_row_addr_decode(ct_row_addr *r, const uint8_t *v, size_t n, ct_error *err);
 size_t ct_row_totals_encode(uint8_t *buf, const ct_row_totals *r);
 int ct_row_totals_decode(ct_row_totals *r, const uint8_t *v, size_t n, ct_error *err);
 size_t ct_counters_encode(uint8_t *buf, const ct_counters *r);

@@ -14,7 +14,7 @@
 #include "util.h"
 
 /* Version of the on-disk layout; a database of another version is refused (CT_EVERSION). */
-#define CT_SCHEMA_VERSION 1u
+#define CT_SCHEMA_VERSION 2u /* 2: d rows of script identities hold the script */
 
 typedef struct ct_store ct_store;
 typedef struct ct_store_batch ct_store_batch;

@@ -1264,15 +1264,16 @@ static int finish(tracer *t, ct_trace_result *res)
             int rc = CT_OK;
             if (queue)
                 rc = build_path(t, m, s, e, queue, ++stamp);
-            if (rc == CT_OK && s->addrid) {
-                rc = t->g->address_of(t->g->ctx, s->addrid, e->address, sizeof(e->address), t->err);
-                if (rc == CT_OK && t->g->label_of) {
-                    char cat[24];
-                    rc = t->g->label_of(t->g->ctx, s->addrid, cat, sizeof(cat), e->label,
-                                        sizeof(e->label), t->err);
-                    if (rc == CT_ENOTFOUND)
-                        rc = CT_OK;
-                }
+            if (rc == CT_OK && s->addrid)
+                rc = t->g->address_of(t->g->ctx, s->addrid, &e->address, t->err);
+            if (rc == CT_OK && !e->address && !(e->address = calloc(1, 1)))
+                rc = oom(t);
+            if (rc == CT_OK && s->addrid && t->g->label_of) {
+                char cat[24];
+                rc = t->g->label_of(t->g->ctx, s->addrid, cat, sizeof(cat), e->label,
+                                    sizeof(e->label), t->err);
+                if (rc == CT_ENOTFOUND)
+                    rc = CT_OK;
             }
             if (rc) {
                 free(queue);
@@ -1361,8 +1362,10 @@ int ct_trace_run(ct_trace_result *res, const ct_trace_graph *g, const ct_trace_s
 void ct_trace_result_release(ct_trace_result *res)
 {
     for (int m = 0; m < CT_MODEL_COUNT; m++) {
-        for (size_t i = 0; i < res->model[m].n_endpoints; i++)
+        for (size_t i = 0; i < res->model[m].n_endpoints; i++) {
             free(res->model[m].endpoints[i].path);
+            free(res->model[m].endpoints[i].address);
+        }
         free(res->model[m].categories);
         free(res->model[m].endpoints);
     }

@@ -171,13 +171,14 @@ static int address_outputs(void *ctx, const char *address,
                            ct_error *err)
 {
     dbgraph *d = ctx;
-    size_t n = strlen(address);
+    char ident[CT_BTC_ADDR_MAX];
     uint8_t k[1 + CT_BTC_ADDR_MAX];
     d->r.err = err;
-    if (n >= CT_BTC_ADDR_MAX)
+    if (ct_graph_identity_key(ident, address) != CT_OK)
         return CT_ENOTFOUND;
+    size_t n = strlen(ident);
     k[0] = CT_T_ADDR;
-    memcpy(k + 1, address, n);
+    memcpy(k + 1, ident, n);
     int rc = ct_graph_get(&d->r, k, n + 1);
     if (rc)
         return rc;
@@ -195,32 +196,27 @@ static int address_outputs(void *ctx, const char *address,
         if (key[17] != 0) /* received outputs only */
             continue;
         if ((rc = fn(arg, ct_be64(key + 9), ct_be32(key + 18))))
-            return ct_fail(err, rc, "out-of-memory", "collecting the outputs of %s", address);
+            return ct_fail(err, rc, "out-of-memory", "collecting the outputs of %.200s", address);
     }
     return ct_store_iter_status(d->it, err);
 }
 
-static int address_of(void *ctx, uint64_t addrid, char *buf, size_t size, ct_error *err)
+static int address_of(void *ctx, uint64_t addrid, char **out, ct_error *err)
 {
     dbgraph *d = ctx;
-    char tmp[CT_BTC_ADDR_MAX];
-    uint8_t type;
     d->r.err = err;
-    int rc = ct_graph_load_addr(&d->r, addrid, tmp, &type);
-    if (rc)
-        return rc;
-    snprintf(buf, size, "%s", tmp);
-    return CT_OK;
+    return ct_graph_load_shown(&d->r, addrid, out, NULL);
 }
 
 /* The attribution of an address: the category of its highest-ranked label (labels.md), and
- * that label's text with its source. */
+ * that label's text with its source. Labels are keyed by the stored identity. */
 static int label_of(void *ctx, uint64_t addrid, char *category, size_t csize, char *label,
                     size_t lsize, ct_error *err)
 {
     dbgraph *d = ctx;
     char addr[CT_BTC_ADDR_MAX];
-    int rc = address_of(ctx, addrid, addr, sizeof(addr), err);
+    d->r.err = err;
+    int rc = ct_graph_load_addr(&d->r, addrid, addr, NULL);
     if (rc)
         return rc;
     if ((rc = ct_labels_reader_get(d->labels, &d->list, addr, err)))

@@ -148,6 +148,7 @@ Test(graph, address_balances_at_4312)
     cr_assert_eq(a.last.height, 248);
     cr_assert_hash(a.last.txid, TX248);
     cr_assert_str_eq(a.linked, "13KiMqUJ7xD6MhUD2k7mKEoZMHDP9HdWwW");
+    ct_graph_address_release(&a);
 
     cr_assert_eq(ct_graph_address_get(db, &a, ADDR_1Q2T, NULL), CT_OK);
     cr_assert_eq(a.balance_sat, 1000000000ull);
@@ -158,6 +159,7 @@ Test(graph, address_balances_at_4312)
     cr_assert_eq(a.first.height, 170);
     cr_assert_eq(a.last.height, 170);
     cr_assert_str_eq(a.linked, "12Pg8yQNFrCoXU4hvcFUCsre9SqX9vbP9d");
+    ct_graph_address_release(&a);
 
     /* Known only as the other form of a key: no history, linked back. */
     cr_assert_eq(ct_graph_address_get(db, &a, "13KiMqUJ7xD6MhUD2k7mKEoZMHDP9HdWwW", NULL), CT_OK);
@@ -165,6 +167,7 @@ Test(graph, address_balances_at_4312)
     cr_assert_eq(a.tx_count, 0);
     cr_assert_eq(a.balance_sat, 0);
     cr_assert_str_eq(a.linked, ADDR_12CB);
+    ct_graph_address_release(&a);
 
     ct_error_clear(&err);
     cr_assert_eq(ct_graph_address_get(db, &a, "3HV3rQ9jEHsfnmn91wzU4MQx8sVQPNW7Sr", &err),

@@ -388,7 +388,7 @@ Test(ingest, other_schema_version_is_refused_intact)
     ct_db *x = NULL;
     ct_error_clear(&err);
     cr_assert_eq(ct_db_open(&x, dir, NULL, &err), CT_EVERSION);
-    cr_assert(strstr(err.detail, "has schema version 99; this chaintrail reads version 1"), "%s",
+    cr_assert(strstr(err.detail, "has schema version 99; this chaintrail reads version 2"), "%s",
               err.detail);
     tu_run r;
     tu_exec(&r, (const char *[]){"--db", dir, "ingest", "bitcoin", a, NULL}, NULL);

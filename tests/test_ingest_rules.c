@@ -309,6 +309,7 @@ Test(ingest_rules, duplicate_coinbase_overwrites_the_older_output)
     cr_assert_eq(a.outputs, 2);
     cr_assert_eq(a.unspent_outputs, 1);
     cr_assert_eq(a.tx_count, 2);
+    ct_graph_address_release(&a);
     ct_db_close(db);
     bb_free(&file);
     tu_rmtree(tmp);

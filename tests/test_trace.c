@@ -162,20 +162,22 @@ static int lab_addr_outputs(void *ctx, const char *a, int (*fn)(void *, uint64_t
     labelled *l = ctx;
     return l->base->address_outputs(l->base->ctx, a, fn, arg, err);
 }
-static int lab_address_of(void *ctx, uint64_t id, char *buf, size_t size, ct_error *err)
+static int lab_address_of(void *ctx, uint64_t id, char **out, ct_error *err)
 {
     labelled *l = ctx;
-    return l->base->address_of(l->base->ctx, id, buf, size, err);
+    return l->base->address_of(l->base->ctx, id, out, err);
 }
 static int lab_label_of(void *ctx, uint64_t id, char *cat, size_t cs, char *label, size_t ls,
                         ct_error *err)
 {
     labelled *l = ctx;
-    char a[CT_BTC_ADDR_MAX];
-    int rc = l->base->address_of(l->base->ctx, id, a, sizeof(a), err);
+    char *a;
+    int rc = l->base->address_of(l->base->ctx, id, &a, err);
     if (rc)
         return rc;
-    if (strcmp(a, l->exchange) != 0)
+    bool match = strcmp(a, l->exchange) == 0;
+    free(a);
+    if (!match)
         return CT_ENOTFOUND;
     snprintf(cat, cs, "exchange");
     snprintf(label, ls, "Test Exchange deposit");

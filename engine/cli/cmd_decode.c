@@ -116,7 +116,13 @@ static void print_witness_json(FILE *f, const ct_btc_txin *in)
     fputc(']', f);
 }
 
-static void print_dest_json(FILE *f, const ct_btc_dest *d)
+/* The graph identity of an output without an address (docs/addresses.md). */
+static bool has_script_id(const ct_btc_dest *d)
+{
+    return d->type == CT_BTC_MULTISIG || d->type == CT_BTC_NONSTANDARD;
+}
+
+static void print_dest_json(FILE *f, const ct_btc_dest *d, const ct_btc_txout *out)
 {
     fprintf(f, ",\"type\":\"%s\",\"address\":", ct_btc_script_type_name(d->type));
     if (d->type == CT_BTC_MULTISIG || d->n_addr != 1)
@@ -150,9 +156,10 @@ static void print_dest_json(FILE *f, const ct_btc_dest *d)
         fputs(",\"data\":\"", f);
         cli_print_hex(f, d->data, d->data_len);
         fputc('"', f);
-    } else if (d->type == CT_BTC_NONSTANDARD) {
-        fputs(",\"script_id\":\"script-", f);
-        cli_print_hex(f, d->script_hash, 32);
+    }
+    if (has_script_id(d)) {
+        fputs(",\"script_id\":\"script:", f);
+        cli_print_hex(f, out->script, out->script_len);
         fputc('"', f);
     }
 }
@@ -217,7 +224,7 @@ static int print_tx_json(FILE *f, const ct_btc_block *blk, uint32_t idx, int64_t
             return CT_EINVAL;
         fprintf(f, "%s{\"n\":%u,\"value_sat\":%llu", j ? "," : "", j,
                 (unsigned long long)out->value);
-        print_dest_json(f, dest);
+        print_dest_json(f, dest, out);
         if (o->scripts) {
             fputs(",\"script_pubkey\":\"", f);
             cli_print_hex(f, out->script, out->script_len);
@@ -260,9 +267,9 @@ static int print_tx_text(FILE *f, const ct_btc_block *blk, uint32_t idx, int64_t
             fprintf(f, "  %s", dest->addr[k]);
         if (dest->type == CT_BTC_P2PK && dest->linked[0][0])
             fprintf(f, "  (same key: %s)", dest->linked[0]);
-        if (dest->type == CT_BTC_NONSTANDARD) {
-            fputs("  script-", f);
-            cli_print_hex(f, dest->script_hash, 32);
+        if (has_script_id(dest)) {
+            fputs("  script:", f);
+            cli_print_hex(f, out->script, out->script_len);
         }
         fputc('\n', f);
     }

@@ -27,25 +27,30 @@ static void json_str_or_null(FILE *f, const char *s)
 }
 
 /* ---- show address ---- */
-static bool is_script_id(const char *s)
-{
-    if (strncmp(s, "script-", 7) != 0 || strlen(s) != 7 + 64)
-        return false;
-    for (s += 7; *s; s++)
-        if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
-            return false;
-    return true;
-}
-
-/* Address syntax: an address of `net` (NULL: any network) or a script-<hex> identity. */
+/* Address syntax: an address of `net` (NULL: any network), or the identity of an output
+ * without one: script:<lowercase hex of the script>, or its stored key script-<sha256 hex>. */
 static int check_address(const char *a, const ct_btc_params *net)
 {
     ct_btc_addr addr;
     ct_error err;
-    if (strncmp(a, "script-", 7) == 0) {
-        if (is_script_id(a))
+    char key[CT_BTC_ADDR_MAX];
+    if (strncmp(a, "script:", 7) == 0) {
+        if (ct_graph_identity_key(key, a) == CT_OK)
             return CT_EXIT_OK;
-        cli_error("show", "'%s' is not a script identity (script- and 64 lowercase hex digits)", a);
+        cli_error("show",
+                  "'%.200s' is not a script identity (script: and the script in "
+                  "lowercase hex, two digits a byte)",
+                  a);
+        return CT_EXIT_USAGE;
+    }
+    if (strncmp(a, "script-", 7) == 0) {
+        bool ok = strlen(a) == 7 + 64;
+        for (const char *p = a + 7; ok && *p; p++)
+            ok = (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f');
+        if (ok)
+            return CT_EXIT_OK;
+        cli_error("show", "'%s' is not a script identity key (script- and 64 lowercase hex digits)",
+                  a);
         return CT_EXIT_USAGE;
     }
     ct_error_clear(&err);
@@ -187,6 +192,7 @@ static int show_address(ct_db *db, const char *address, const show_opts *o)
         return cli_db_fail("show", rc, &err);
     /* Open the history (and check the cursor) before anything is printed. */
     if (o->txs && (rc = ct_graph_history_new(&h, db, address, o->after, &err))) {
+        ct_graph_address_release(&a);
         if (rc == CT_EINVAL) {
             cli_error("show", "option '--after': %s", err.detail);
             return CT_EXIT_USAGE;
@@ -197,6 +203,7 @@ static int show_address(ct_db *db, const char *address, const show_opts *o)
         print_address_json(stdout, &a);
     else
         print_address_text(stdout, &a, o->coin);
+    ct_graph_address_release(&a);
     rc = h ? print_history(stdout, h, o) : CT_EXIT_OK;
     ct_graph_history_free(h);
     if (rc == CT_EXIT_OK && o->json)

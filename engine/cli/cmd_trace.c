@@ -20,6 +20,7 @@ typedef struct manifest {
     const ct_trace_options *o;
     const trace_args *a;
     const ct_trace_source *src; /* the sources traced (from --from or the case) */
+    const char *const *given;   /* each source as written (src[i].spec may be its key) */
     size_t n_src;
     const char *case_name; /* NULL without --case */
 } manifest;
@@ -67,7 +68,7 @@ static void print_manifest_json(FILE *f, const manifest *mf)
     for (size_t i = 0; i < mf->n_src; i++) {
         if (i)
             fputc(',', f);
-        cli_json_string(f, mf->src[i].spec);
+        cli_json_string(f, mf->given[i]);
     }
     fprintf(f, "],\"since_time\":%lld,\"until_time\":%lld", (long long)mf->src[0].from_time,
             (long long)mf->src[0].to_time);
@@ -214,7 +215,7 @@ static void print_text(FILE *f, const ct_trace_result *r, const manifest *mf, bo
     if (mf->case_name)
         fprintf(f, " case %s:", mf->case_name);
     for (size_t i = 0; i < mf->n_src; i++)
-        fprintf(f, " %s", mf->src[i].spec);
+        fprintf(f, " %s", mf->given[i]);
     fprintf(f, " (%zu source outputs)\n", r->n_sources);
     if (mf->o->backward)
         fputs("direction: backward (where the value came from)\n", f);
@@ -517,18 +518,28 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
             since = (int64_t)kase.date * 86400;
     }
     ct_trace_source *src = calloc(n_src ? n_src : 1, sizeof(*src));
-    if (!src || n_src > CT_TRACE_MAX_SOURCES) {
-        cli_error("trace", src ? "at most %d sources" : "out of memory", CT_TRACE_MAX_SOURCES);
+    const char **given = calloc(n_src ? n_src : 1, sizeof(*given));
+    if (!src || !given || n_src > CT_TRACE_MAX_SOURCES) {
+        cli_error("trace", src && given ? "at most %d sources" : "out of memory",
+                  CT_TRACE_MAX_SOURCES);
         free(src);
+        free(given);
         ct_case_release(&kase);
         ct_db_close(db);
         return src ? CT_EXIT_USAGE : CT_EXIT_FAILURE;
     }
     for (size_t i = 0; i < n_src; i++) {
         const char *spec = ap->case_name ? kase.sources[i].text : specs[i];
+        char key[CT_BTC_ADDR_MAX];
+        given[i] = spec;
+        /* A long script:<hex> identity is traced by its stored key (docs/addresses.md). */
+        if (strlen(spec) >= sizeof(src[i].spec) && strncmp(spec, "script:", 7) == 0 &&
+            ct_graph_identity_key(key, spec) == CT_OK)
+            spec = key;
         if (strlen(spec) >= sizeof(src[i].spec)) {
-            cli_error("trace", "source '%s' is too long", spec);
+            cli_error("trace", "source '%.200s' is too long", spec);
             free(src);
+            free(given);
             ct_case_release(&kase);
             ct_db_close(db);
             return CT_EXIT_USAGE;
@@ -539,7 +550,7 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
     }
 
     cli_trace_env env;
-    manifest mf = {&env, &o, ap, src, n_src, ap->case_name};
+    manifest mf = {&env, &o, ap, src, given, n_src, ap->case_name};
     ct_trace_result res;
     memset(&res, 0, sizeof(res));
     int lrc = cli_trace_env_open(&env, db, &err);
@@ -563,6 +574,7 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
     ct_trace_result_release(&res);
     cli_trace_env_close(&env);
     free(src);
+    free(given);
     ct_case_release(&kase);
     ct_db_close(db);
     return rc;

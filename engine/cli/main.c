@@ -172,7 +172,7 @@ const cli_command cli_commands[] = {
      "\n"
      "  address   totals (received, sent, balance in satoshi), transactions, first and last\n"
      "            seen, the linked address of the same key; ADDRESS is an address of the\n"
-     "            database's network or a script-<sha256 hex> identity\n"
+     "            database's network or script:<hex of the script> (outputs without one)\n"
      "  tx        inputs with the address and value of the output each spends, the fee,\n"
      "            outputs with the transaction and input that spend them\n"
      "  block     header, status in the header tree (main, side, orphan, invalid), txids\n"

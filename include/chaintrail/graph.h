@@ -40,7 +40,7 @@ typedef struct ct_graph_chain_stats {
     uint64_t unspent_outputs;
     uint64_t unspent_value; /* satoshi */
     uint64_t unknown_prevouts;
-    uint64_t addresses;   /* address identities (addresses and script-<hash> ids) */
+    uint64_t addresses;   /* address identities (addresses and script identities) */
     uint64_t overwritten; /* outputs overwritten by a duplicate txid (BIP30) */
 } ct_graph_chain_stats;
 
@@ -56,24 +56,32 @@ typedef struct ct_graph_seen {
 } ct_graph_seen;
 
 typedef struct ct_graph_address {
-    char address[CT_BTC_ADDR_MAX]; /* as stored: an address, or "script-<sha256 hex>" */
-    uint64_t addrid;               /* dense id in chain order (internal, for display only) */
-    ct_btc_script_type type;       /* script type of the output that first paid it */
-    uint64_t received_sat;         /* sum of the outputs paying it */
-    uint64_t sent_sat;             /* sum of those outputs spent (or overwritten, BIP30) */
-    uint64_t balance_sat;          /* received - sent: the sum of its unspent outputs */
-    uint64_t tx_count;             /* transactions that pay or spend it */
-    uint64_t outputs;              /* outputs paying it */
+    char *address;           /* the address, or "script:<hex of the script>" (owned) */
+    uint64_t addrid;         /* dense id in chain order (internal, for display only) */
+    ct_btc_script_type type; /* script type of the output that first paid it */
+    uint64_t received_sat;   /* sum of the outputs paying it */
+    uint64_t sent_sat;       /* sum of those outputs spent (or overwritten, BIP30) */
+    uint64_t balance_sat;    /* received - sent: the sum of its unspent outputs */
+    uint64_t tx_count;       /* transactions that pay or spend it */
+    uint64_t outputs;        /* outputs paying it */
     uint64_t unspent_outputs;
     bool has_seen; /* false for an address known only as a linked key form */
     ct_graph_seen first, last;
     char linked[CT_BTC_ADDR_MAX]; /* the same key's other serialization (P2PK), or "" */
 } ct_graph_address;
 
-/* Looks an address (or "script-<hex>" identity) up by its exact string.
- * Returns CT_OK; CT_ENOTFOUND when the database never saw it; CT_ECORRUPT; CT_EIO. */
+/* Looks an address up by its exact string: an address, or the identity of an output without
+ * one, "script:" + lowercase hex of its script (or its stored key "script-" + SHA-256 hex of
+ * the script; docs/addresses.md). Returns CT_OK (release *out with ct_graph_address_release);
+ * CT_ENOTFOUND when the database never saw it; CT_ECORRUPT; CT_EIO; CT_ENOMEM. */
 CT_WARN_UNUSED int ct_graph_address_get(ct_db *db, ct_graph_address *out, const char *address,
                                         ct_error *err);
+void ct_graph_address_release(ct_graph_address *a);
+
+/* The stored key of an identity (docs/storage.md): "script:<hex>" becomes "script-" + the
+ * SHA-256 hex of the script; an address is copied. Returns CT_OK, or CT_EINVAL when the hex
+ * is not lowercase, of even length, or the address does not fit. */
+CT_WARN_UNUSED int ct_graph_identity_key(char key[CT_BTC_ADDR_MAX], const char *identity);
 
 /* One entry of an address history: an output paying it or an input spending from it. */
 typedef enum ct_graph_direction {
@@ -114,15 +122,15 @@ typedef struct ct_graph_input {
     bool known;    /* the previous output is in the database */
     uint8_t prev_txid[32];
     uint32_t prev_vout;
-    uint64_t value;                /* satoshi; 0 when !known */
-    char address[CT_BTC_ADDR_MAX]; /* of the previous output; "" when none or !known */
+    uint64_t value;      /* satoshi; 0 when !known */
+    const char *address; /* of the previous output (as ct_graph_output); "" when none or !known */
 } ct_graph_input;
 
 typedef struct ct_graph_output {
     uint64_t value;
     ct_btc_script_type type;
-    char address[CT_BTC_ADDR_MAX]; /* address or "script-<hex>" identity; "" for OP_RETURN */
-    const uint8_t *data;           /* OP_RETURN: the bytes after the opcode (owned by the tx) */
+    const char *address; /* address or "script:<hex>" identity; "" for OP_RETURN (owned by tx) */
+    const uint8_t *data; /* OP_RETURN: the bytes after the opcode (owned by the tx) */
     size_t data_len;
     bool spent;                /* a spend link exists */
     bool overwritten;          /* the link says: overwritten by a duplicate txid (BIP30) */
@@ -143,7 +151,7 @@ typedef struct ct_graph_tx {
     uint32_t n_in, n_out;
     ct_graph_input *in; /* n_in entries, owned by the struct */
     ct_graph_output *out;
-    void *priv_; /* OP_RETURN data storage */
+    void *priv_; /* OP_RETURN data and identity storage */
 } ct_graph_tx;
 
 /* Reads a transaction with its inputs' previous outputs and its outputs' spend links.

@@ -68,12 +68,14 @@ typedef struct ct_trace_graph {
     int (*load_tx)(void *ctx, uint64_t txnum, ct_trace_tx *tx, ct_error *err);
     /* Finds the txnum of a txid. */
     int (*txnum_of)(void *ctx, const uint8_t txid[32], uint64_t *txnum, ct_error *err);
-    /* Calls fn for each output received by `address` (chain order). */
+    /* Calls fn for each output received by `address` (chain order): an address or
+     * "script:<hex>" (ct_graph_address_get). */
     int (*address_outputs)(void *ctx, const char *address,
                            int (*fn)(void *arg, uint64_t txnum, uint32_t vout), void *arg,
                            ct_error *err);
-    /* The identity string of an addrid (an address, or "script-<hex>"). */
-    int (*address_of)(void *ctx, uint64_t addrid, char *buf, size_t size, ct_error *err);
+    /* The identity string of an addrid (an address, or "script:<hex of the script>"), of any
+     * length: *out is malloc'd, NUL-terminated, and owned by the caller. */
+    int (*address_of)(void *ctx, uint64_t addrid, char **out, ct_error *err);
     /* The attribution of an address: category ("" when unlabelled) and label text. */
     int (*label_of)(void *ctx, uint64_t addrid, char *category, size_t csize, char *label,
                     size_t lsize, ct_error *err);
@@ -84,7 +86,8 @@ typedef struct ct_trace_graph {
 #define CT_TRACE_MAX_STOPS   16
 
 typedef struct ct_trace_source {
-    char spec[128];    /* "ADDR", "TXID" or "TXID:VOUT" as given */
+    char spec[128];    /* "ADDR", "TXID" or "TXID:VOUT" as given; ADDR may be "script:<hex>",
+                        * or its stored key "script-<sha256 hex>" when that does not fit */
     int64_t from_time; /* address sources: window, Unix seconds, both ends included; */
     int64_t to_time;   /* -1 = open */
 } ct_trace_source;
@@ -134,7 +137,8 @@ typedef struct ct_trace_path_step {
 } ct_trace_path_step;
 
 typedef struct ct_trace_endpoint {
-    char address[96];  /* identity; "" for outputs without one */
+    char *address;     /* identity (address or "script:<hex>"); "" for outputs without one;
+                        * never NULL in a result, owned by it */
     char category[24]; /* label category, or unspent / hop_limit / dust / budget / overwritten;
                         * backward also coinbase / unknown */
     char label[128];
