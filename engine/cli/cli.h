@@ -158,6 +158,9 @@ typedef struct cli_trace_env {
     ct_trace_graph *graph;
 } cli_trace_env;
 int cli_trace_env_open(cli_trace_env *env, ct_db *db, ct_error *err);
+/* Sets a trace source from what the user gave (a long script:<hex> becomes its stored key);
+ * false when it does not fit. */
+bool cli_trace_source_set(ct_trace_source *dst, const char *spec);
 void cli_trace_env_close(cli_trace_env *env);
 
 #endif

@@ -58,7 +58,13 @@ static int trace_case(ct_db *db, cli_trace_env *env, const ct_trace_options *o, 
         return CT_ENOMEM;
     }
     for (size_t i = 0; i < c->n_sources; i++) {
-        snprintf(src[i].spec, sizeof(src[i].spec), "%s", c->sources[i].text);
+        if (!cli_trace_source_set(&src[i], c->sources[i].text)) {
+            free(src);
+            err->code = CT_EINVAL;
+            snprintf(err->detail, sizeof(err->detail), "source '%.100s...' is too long",
+                     c->sources[i].text);
+            return CT_EINVAL;
+        }
         src[i].from_time = (int64_t)c->date * 86400;
         src[i].to_time = -1;
     }

@@ -530,13 +530,8 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
     }
     for (size_t i = 0; i < n_src; i++) {
         const char *spec = ap->case_name ? kase.sources[i].text : specs[i];
-        char key[CT_BTC_ADDR_MAX];
         given[i] = spec;
-        /* A long script:<hex> identity is traced by its stored key (docs/addresses.md). */
-        if (strlen(spec) >= sizeof(src[i].spec) && strncmp(spec, "script:", 7) == 0 &&
-            ct_graph_identity_key(key, spec) == CT_OK)
-            spec = key;
-        if (strlen(spec) >= sizeof(src[i].spec)) {
+        if (!cli_trace_source_set(&src[i], spec)) {
             cli_error("trace", "source '%.200s' is too long", spec);
             free(src);
             free(given);
@@ -544,7 +539,6 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
             ct_db_close(db);
             return CT_EXIT_USAGE;
         }
-        snprintf(src[i].spec, sizeof(src[i].spec), "%s", spec);
         src[i].from_time = since;
         src[i].to_time = until;
     }

@@ -101,3 +101,16 @@ void cli_trace_env_close(cli_trace_env *env)
     env->graph = NULL;
     env->pricing = NULL;
 }
+
+bool cli_trace_source_set(ct_trace_source *dst, const char *spec)
+{
+    char key[CT_BTC_ADDR_MAX];
+    /* A long script:<hex> identity is traced by its stored key (docs/addresses.md). */
+    if (strlen(spec) >= sizeof(dst->spec) && strncmp(spec, "script:", 7) == 0 &&
+        ct_graph_identity_key(key, spec) == CT_OK)
+        spec = key;
+    if (strlen(spec) >= sizeof(dst->spec))
+        return false;
+    snprintf(dst->spec, sizeof(dst->spec), "%s", spec);
+    return true;
+}
