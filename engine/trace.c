@@ -735,6 +735,44 @@ static int record_node(tracer *t, const pending_tx *p, const ct_trace_tx *tx)
     return CT_OK;
 }
 
+/* One model's split at a transaction, in the direction of the trace: T, the taint coming in
+ * (from the pending units of p), and the smallest hop among them; then out_taint (and, for
+ * FIFO and LIFO, out_iv) over the n_slots outgoing slots of values `val` on a line of length
+ * `len`, the last slot being the fee (forward) or the unknown gap (backward). TIHO fills
+ * only the first n_fill slots. Leaves *T = 0 (and touches nothing) when no taint comes in. */
+static int split_taint(tracer *t, pending_tx *p, const ct_trace_tx *tx, int m, const uint64_t *val,
+                       size_t n_slots, size_t n_fill, uint64_t len, uint64_t *T_out,
+                       uint32_t *hop_out)
+{
+    uint64_t T = 0;
+    uint32_t hop = UINT32_MAX;
+    for (size_t i = 0; p && i < p->n; i++)
+        if (p->ins[i].live & (1u << m)) {
+            T += p->ins[i].m[m].taint;
+            if (p->ins[i].m[m].hop < hop)
+                hop = p->ins[i].m[m].hop;
+        }
+    *T_out = T;
+    *hop_out = hop;
+    if (T == 0)
+        return CT_OK;
+    memset(t->out_taint, 0, n_slots * sizeof(*t->out_taint));
+    switch (m) {
+    case CT_MODEL_POISON:
+        for (size_t j = 0; j < n_slots; j++)
+            t->out_taint[j] = val[j];
+        return CT_OK;
+    case CT_MODEL_HAIRCUT:
+        haircut(t, T, val, n_slots, len);
+        return CT_OK;
+    case CT_MODEL_TIHO:
+        tiho(t, T, val, n_fill);
+        return CT_OK;
+    default:
+        return line(t, p, tx, m, val, n_slots, len);
+    }
+}
+
 static int process_tx(tracer *t, pending_tx *p, const ct_trace_tx *tx)
 {
     int rc;
@@ -762,34 +800,12 @@ static int process_tx(tracer *t, pending_tx *p, const ct_trace_tx *tx)
     for (int m = 0; m < CT_MODEL_COUNT && rc == CT_OK; m++) {
         if (!(t->models & (1u << m)))
             continue;
-        uint64_t T = 0;
-        uint32_t hop = UINT32_MAX;
-        for (size_t i = 0; p && i < p->n; i++)
-            if (p->ins[i].live & (1u << m)) {
-                T += p->ins[i].m[m].taint;
-                if (p->ins[i].m[m].hop < hop)
-                    hop = p->ins[i].m[m].hop;
-            }
+        uint64_t T;
+        uint32_t hop;
+        if ((rc = split_taint(t, p, tx, m, val, n_slots, tx->n_out, Vline, &T, &hop)))
+            break;
         if (T == 0)
             continue;
-        memset(t->out_taint, 0, n_slots * sizeof(*t->out_taint));
-        switch (m) {
-        case CT_MODEL_POISON:
-            for (size_t j = 0; j < n_slots; j++)
-                t->out_taint[j] = val[j];
-            break;
-        case CT_MODEL_HAIRCUT:
-            haircut(t, T, val, n_slots, Vline);
-            break;
-        case CT_MODEL_TIHO:
-            tiho(t, T, val, tx->n_out);
-            break;
-        default:
-            rc = line(t, p, tx, m, val, n_slots, Vline);
-            break;
-        }
-        if (rc)
-            break;
         rc = add_category(t, m, "fee", t->out_taint[tx->n_out], tx->time);
         iv_free(&t->out_iv[tx->n_out]);
         for (uint32_t j = 0; j < tx->n_out && rc == CT_OK; j++) {
@@ -888,34 +904,12 @@ static int process_back(tracer *t, pending_tx *p, const ct_trace_tx *tx)
     for (int m = 0; m < CT_MODEL_COUNT && rc == CT_OK; m++) {
         if (!(t->models & (1u << m)))
             continue;
-        uint64_t T = 0;
-        uint32_t hop = UINT32_MAX;
-        for (size_t i = 0; i < p->n; i++)
-            if (p->ins[i].live & (1u << m)) {
-                T += p->ins[i].m[m].taint;
-                if (p->ins[i].m[m].hop < hop)
-                    hop = p->ins[i].m[m].hop;
-            }
+        uint64_t T;
+        uint32_t hop;
+        if ((rc = split_taint(t, p, tx, m, val, n_slots, tx->n_in, L, &T, &hop)))
+            break;
         if (T == 0)
             continue;
-        memset(t->out_taint, 0, n_slots * sizeof(*t->out_taint));
-        switch (m) {
-        case CT_MODEL_POISON:
-            for (size_t k = 0; k < n_slots; k++)
-                t->out_taint[k] = val[k];
-            break;
-        case CT_MODEL_HAIRCUT:
-            haircut(t, T, val, n_slots, L);
-            break;
-        case CT_MODEL_TIHO:
-            tiho(t, T, val, tx->n_in);
-            break;
-        default:
-            rc = line(t, p, tx, m, val, n_slots, L);
-            break;
-        }
-        if (rc)
-            break;
         rc = add_endpoint(t, m, 0, "unknown", t->out_taint[tx->n_in], tx->time, tx->height, hop + 1,
                           tx->txnum);
         for (uint32_t k = 0; k < tx->n_in && rc == CT_OK; k++) {
