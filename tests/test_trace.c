@@ -439,16 +439,8 @@ Test(trace, real_blocks_from_12cbQ)
      * mainnet blocks. It received 195 BTC in 6 outputs, but 5 of them are change of its own
      * traced spends: only the height-9 coinbase (50 BTC) entered the trace. Figures from
      * python3 tests/tools/taint_reference.py BLK 12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S. */
-    char *dir = tu_tmpdir(),
-         *blk = tu_fixture("btc/blk_consecutive/jeffchan/blk00000_first1MB.dat");
-    ct_db *db;
-    ct_db_options o = CT_DB_OPTIONS_INIT;
-    o.create = true;
-    cr_assert_eq(ct_db_open(&db, dir, &o, NULL), CT_OK);
-    ct_ingest_options io = CT_INGEST_OPTIONS_INIT;
-    ct_ingest_stats st;
-    io.net = ct_btc_params_get("mainnet");
-    cr_assert_eq(ct_ingest_bitcoin(db, &st, (const char *[]){blk}, 1, &io, NULL), CT_OK);
+    char *dir = tu_db_first_4313();
+    ct_db *db = tu_db_open(dir, false);
     ct_trace_graph *g;
     cr_assert_eq(ct_trace_graph_db(&g, db, NULL), CT_OK);
     ct_trace_options to;
@@ -494,7 +486,6 @@ Test(trace, real_blocks_from_12cbQ)
     ct_db_close(db);
     tu_rmtree(dir);
     free(dir);
-    free(blk);
 }
 
 /* $20,000.00 per coin every day except block 4's: cents = floor(sat * 2,000,000 / 1e8). */
@@ -801,16 +792,8 @@ Test(trace, real_blocks_paths_and_backward)
 {
     /* Figures and paths from python3 tests/tools/taint_reference.py [--backward] --paths BLK
      * ADDR on the first 4,313 mainnet blocks. */
-    char *dir = tu_tmpdir(),
-         *blk = tu_fixture("btc/blk_consecutive/jeffchan/blk00000_first1MB.dat");
-    ct_db *db;
-    ct_db_options dbo = CT_DB_OPTIONS_INIT;
-    dbo.create = true;
-    cr_assert_eq(ct_db_open(&db, dir, &dbo, NULL), CT_OK);
-    ct_ingest_options io = CT_INGEST_OPTIONS_INIT;
-    ct_ingest_stats st;
-    io.net = ct_btc_params_get("mainnet");
-    cr_assert_eq(ct_ingest_bitcoin(db, &st, (const char *[]){blk}, 1, &io, NULL), CT_OK);
+    char *dir = tu_db_first_4313();
+    ct_db *db = tu_db_open(dir, false);
     ct_trace_graph *g;
     cr_assert_eq(ct_trace_graph_db(&g, db, NULL), CT_OK);
     ct_trace_options o;
@@ -889,5 +872,4 @@ Test(trace, real_blocks_paths_and_backward)
     ct_db_close(db);
     tu_rmtree(dir);
     free(dir);
-    free(blk);
 }
