@@ -390,6 +390,69 @@ Test(sim, blocks_decode_and_verify)
     done_sim(dir);
 }
 
+/* Three independent computations on one small chain: the simulator's truth, the older
+ * Python reference (tests/tools/taint_reference.py --sim) and `chaintrail trace` agree on
+ * every model's source_sat and categories. */
+Test(sim, python_reference_agrees)
+{
+    sim_summary sum;
+    char *dir = run_sim("9", "3000", NULL, &sum);
+    char *out = path_join(dir, "sim");
+    size_t tlen;
+    char *truth = (char *)read_sim_file(dir, "truth.json", &tlen);
+    ct_json_doc tr, py, tc;
+    jparse(&tr, truth, tlen);
+    char source[80];
+    jtext(&tr, ct_json_first(&tr, jget(&tr, 0, "sources")), source, sizeof(source));
+    tu_run p;
+    tu_exec_bin(&p, CT_PYTHON3,
+                (const char *[]){CT_TOOLS "/taint_reference.py", "--sim", out, source, NULL}, NULL);
+    cr_assert_eq(p.status, 0, "%s", p.err);
+    jparse(&py, p.out, p.out_len);
+
+    char *blocks = path_join(out, "blocks"), *labels = path_join(out, "labels.csv");
+    char *db = path_join(dir, "db");
+    tu_run r;
+    tu_exec(&r, (const char *[]){"--db", db, "ingest", "bitcoin", "--network", "regtest", "--quiet",
+                                 blocks, NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", db, "labels", "import", labels, NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", db, "trace", "--from", source, NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    jparse(&tc, r.out, r.out_len);
+
+    uint32_t tm = jget(&tr, 0, "models"), cm = jget(&tc, 0, "models");
+    for (size_t m = 0; m < 5; m++) {
+        uint32_t a = jget(&tr, tm, models[m]), b = jget(&py, 0, models[m]);
+        uint32_t c = jget(&tc, cm, models[m]);
+        cr_assert_eq(jnum(&tr, a, "source_sat"), jnum(&py, b, "source_sat"), "%s", models[m]);
+        cr_assert_eq(jnum(&tc, c, "source_sat"), jnum(&py, b, "source_sat"), "%s", models[m]);
+        uint32_t ta = jget(&tr, a, "by_category"), pa = jget(&py, b, "by_category");
+        uint32_t ca = jget(&tc, c, "by_category");
+        cr_assert_eq(ct_json_count(&tr, ta), ct_json_count(&py, pa), "%s", models[m]);
+        cr_assert_eq(ct_json_count(&tc, ca), ct_json_count(&py, pa), "%s", models[m]);
+        for (uint32_t k = ct_json_first(&py, pa); k; k = ct_json_next(&py, pa, k + 1)) {
+            char cat[32];
+            jtext(&py, k, cat, sizeof(cat));
+            uint64_t want = jsat(&py, k + 1);
+            cr_assert_eq(jnum(&tr, ta, cat), want, "%s %s", models[m], cat);
+            cr_assert_eq(jnum(&tc, jget(&tc, ca, cat), "sat"), want, "%s %s", models[m], cat);
+        }
+    }
+    cr_assert_neq(ct_json_get(&py, jget(&py, 0, "fifo"), "by_category"), 0);
+    ct_json_release(&tr);
+    ct_json_release(&py);
+    ct_json_release(&tc);
+    tu_run_free(&p);
+    tu_run_free(&r);
+    free(truth), free(out), free(blocks), free(labels), free(db);
+    done_sim(dir);
+}
+
 static void assert_same_file(const char *a, const char *b, const char *rel, bool same)
 {
     size_t la, lb;
