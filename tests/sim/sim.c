@@ -868,7 +868,7 @@ static int act_payout(sim *s)
 
 static int consolidate(sim *s, pool *from, size_t max, uint32_t to_addr, pool *to)
 {
-    if (from->n < 2)
+    if (from->n == 0)
         return 1;
     txb t;
     tx_reset(&t);
@@ -1033,9 +1033,18 @@ static int act_coinjoin(sim *s, const utxo *thief_in)
 /* ---- the heist and its laundering ---- */
 static int heist(sim *s)
 {
-    pool *hp = &s->hot[0];
-    if (hp->n == 0)
+    /* The victim: the first exchange, in order A..D, with coins in its hot wallet, after
+     * sweeping its deposits there if the hot wallet is empty. */
+    unsigned e = 0;
+    for (; e < N_EXCH; e++) {
+        if (s->hot[e].n == 0 && s->deposits[e].n > 0 && exchange_consolidate(s, e) < 0)
+            return -1;
+        if (s->hot[e].n > 0)
+            break;
+    }
+    if (e == N_EXCH)
         return 1;
+    pool *hp = &s->hot[e];
     txb t;
     tx_reset(&t);
     while (hp->n > 0 && t.n_in < 8) {
@@ -1057,7 +1066,7 @@ static int heist(sim *s)
         left -= part;
     }
     tx_out(&t, left, thief_addr(s), &s->thief);
-    s->victim_addr = addr_of(K_HOT, hot_type[0]);
+    s->victim_addr = addr_of(K_HOT + e, hot_type[e]);
     if (tx_commit(s, &t, true) != 0)
         return -1;
     memcpy(s->theft_txid, s->txid[s->n_tx - 1], 32);
@@ -1175,45 +1184,24 @@ static int build_block(sim *s, uint64_t want)
     s->txs.len = 0;
     s->n_tx = 1; /* slot 0: the coinbase, written last */
     s->fees = 0;
+    uint64_t base = s->txcount;
     s->txcount++;
     if (grow_txids(s) != 0)
         return -1;
-    uint64_t made = 1;
-    if (s->height > MATURITY && made < want) {
-        int rc = act_payout(s);
-        if (rc < 0)
-            return -1;
-        made += rc == 0;
-    }
-    if (!s->heist_done && s->height >= s->heist_height && made < want) {
-        int rc = heist(s);
-        if (rc < 0)
-            return -1;
-        made += rc == 0;
-    }
+    if (s->height > MATURITY && s->txcount - base < want && act_payout(s) < 0)
+        return -1;
+    if (!s->heist_done && s->height >= s->heist_height && s->txcount - base + 1 < want &&
+        heist(s) < 0)
+        return -1;
     unsigned per_block = 1 + s->tpb / 100;
     unsigned fails = 0;
-    while (made < want && s->txs.len < BLOCK_MAX && fails < 8) {
-        int rc;
-        if (s->heist_done && s->thief.n > 0 && rnd(&s->r, s->tpb) < per_block) {
-            uint64_t before = s->txcount;
-            rc = act_thief(s);
-            if (rc < 0)
-                return -1;
-            if (s->txcount > before)
-                made += s->txcount - before, fails = 0;
-            else
-                fails++;
-            continue;
-        }
+    while (s->txcount - base < want && s->txs.len < BLOCK_MAX && fails < 8) {
         uint64_t before = s->txcount;
-        rc = act_background(s);
+        bool thief = s->heist_done && s->thief.n > 0 && rnd(&s->r, s->tpb) < per_block;
+        int rc = thief ? act_thief(s) : act_background(s);
         if (rc < 0)
             return -1;
-        if (s->txcount > before)
-            made += s->txcount - before, fails = 0;
-        else
-            fails++;
+        fails = s->txcount > before ? 0 : fails + 1;
     }
     return finish_block(s);
 }
