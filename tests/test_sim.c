@@ -183,7 +183,7 @@ static size_t compare(const ct_json_doc *tr, const ct_json_doc *tc)
             jtext(tr, jget(tr, e, "label"), l1, sizeof(l1));
             jtext(tc, jget(tc, f, "label"), l2, sizeof(l2));
             cr_assert_str_eq(l1, l2, "%s %s", models[m], addr);
-            static const char *const fields[] = {"taint_sat",  "hops",        "outputs",
+            static const char *const fields[] = {"taint_sat",    "hops",       "outputs",
                                                  "first_height", "first_time", "last_height",
                                                  "last_time"};
             for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
@@ -227,7 +227,8 @@ ParameterizedTest(sim_case *c, sim, truth_equals_trace)
     char *blocks = path_join(out, "blocks"), *labels = path_join(out, "labels.csv");
     char *db = path_join(dir, "db");
     tu_run r;
-    tu_exec(&r, (const char *[]){"--db", db, "ingest", "bitcoin", "--network", "regtest", blocks, NULL},
+    tu_exec(&r,
+            (const char *[]){"--db", db, "ingest", "bitcoin", "--network", "regtest", blocks, NULL},
             NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     char want[128];
@@ -245,8 +246,9 @@ ParameterizedTest(sim_case *c, sim, truth_equals_trace)
     free(csv);
     tu_exec(&r, (const char *[]){"--db", db, "labels", "import", labels, NULL}, NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
-    snprintf(want, sizeof(want), "%d labels read: %d added, 0 already present, 0 updated, 0 rejected",
-             SIM_LABELS, SIM_LABELS);
+    snprintf(want, sizeof(want),
+             "%d labels read: %d added, 0 already present, 0 updated, 0 rejected", SIM_LABELS,
+             SIM_LABELS);
     cr_assert(strstr(r.err, want), "%s", r.err);
     tu_run_free(&r);
 
@@ -277,8 +279,9 @@ ParameterizedTest(sim_case *c, sim, truth_equals_trace)
         stolen_sat += jnum(&tr, o, "value_sat");
     }
 
-    tu_exec(&r, (const char *[]){"--db", db, "trace", "--from", source, "--hops", hops, "--dust",
-                                 dust, "--format", "json", NULL},
+    tu_exec(&r,
+            (const char *[]){"--db", db, "trace", "--from", source, "--hops", hops, "--dust", dust,
+                             "--format", "json", NULL},
             NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     jparse(&tc, r.out, r.out_len);
@@ -413,8 +416,9 @@ Test(sim, python_reference_agrees)
     char *blocks = path_join(out, "blocks"), *labels = path_join(out, "labels.csv");
     char *db = path_join(dir, "db");
     tu_run r;
-    tu_exec(&r, (const char *[]){"--db", db, "ingest", "bitcoin", "--network", "regtest", "--quiet",
-                                 blocks, NULL},
+    tu_exec(&r,
+            (const char *[]){"--db", db, "ingest", "bitcoin", "--network", "regtest", "--quiet",
+                             blocks, NULL},
             NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     tu_run_free(&r);
@@ -490,18 +494,19 @@ Test(sim, usage_errors)
     cr_assert_eq(r.status, 2);
     cr_assert(strstr(r.err, "usage: chaintrail-sim"), "%s", r.err);
     tu_run_free(&r);
-    tu_exec_bin(&r, CT_SIM_BIN, (const char *[]){"--seed", "x1", "--txs", "3000", "--out", "/tmp", NULL},
-                NULL);
+    tu_exec_bin(&r, CT_SIM_BIN,
+                (const char *[]){"--seed", "x1", "--txs", "3000", "--out", "/tmp", NULL}, NULL);
     cr_assert_eq(r.status, 2);
     cr_assert(strstr(r.err, "bad value for --seed: 'x1'"), "%s", r.err);
     tu_run_free(&r);
-    tu_exec_bin(&r, CT_SIM_BIN, (const char *[]){"--seed", "1", "--txs", "999", "--out", "/tmp", NULL},
-                NULL);
+    tu_exec_bin(&r, CT_SIM_BIN,
+                (const char *[]){"--seed", "1", "--txs", "999", "--out", "/tmp", NULL}, NULL);
     cr_assert_eq(r.status, 2);
     cr_assert(strstr(r.err, "--txs must be between 1000"), "%s", r.err);
     tu_run_free(&r);
     tu_exec_bin(&r, CT_SIM_BIN,
-                (const char *[]){"--seed", "1", "--txs", "1000", "--out", "/proc/nope", NULL}, NULL);
+                (const char *[]){"--seed", "1", "--txs", "1000", "--out", "/proc/nope", NULL},
+                NULL);
     cr_assert_eq(r.status, 1);
     cr_assert(strstr(r.err, "cannot create '/proc/nope'"), "%s", r.err);
     tu_run_free(&r);

@@ -99,8 +99,8 @@ static const char *const model_name[N_MODELS] = {"poison", "haircut", "fifo", "l
 
 /* Categories of endpoints and fees, in the order truth.json lists them. */
 enum { C_EXCHANGE, C_MIXER, C_BRIDGE, C_UNSPENT, C_HOP_LIMIT, C_DUST, C_FEE, N_CATS };
-static const char *const cat_name[N_CATS] = {"exchange", "mixer",     "bridge", "unspent",
-                                             "hop_limit", "dust", "fee"};
+static const char *const cat_name[N_CATS] = {"exchange",  "mixer", "bridge", "unspent",
+                                             "hop_limit", "dust",  "fee"};
 
 typedef struct run {
     uint64_t len;
@@ -189,7 +189,8 @@ static int ep_grow(ref_ctx *c)
     for (size_t i = 0; i < c->eps_cap; i++) {
         if (!c->eps[i].used)
             continue;
-        uint64_t k = (uint64_t)c->eps[i].addr << 16 | (uint64_t)c->eps[i].model << 8 | c->eps[i].cat;
+        uint64_t k =
+            (uint64_t)c->eps[i].addr << 16 | (uint64_t)c->eps[i].model << 8 | c->eps[i].cat;
         size_t j = (size_t)mix_hash(k) & (cap - 1);
         while (n[j].used)
             j = (j + 1) & (cap - 1);
@@ -509,7 +510,8 @@ static void write_model(FILE *out, ref_ctx *c, int m)
     qsort(list, k, sizeof(*list), cmp_addr_cat);
     size_t u = 0;
     for (size_t i = 0; i < k; i++) {
-        if (u > 0 && strcmp(list[u - 1].addr, list[i].addr) == 0 && list[u - 1].cat == list[i].cat) {
+        if (u > 0 && strcmp(list[u - 1].addr, list[i].addr) == 0 &&
+            list[u - 1].cat == list[i].cat) {
             ep_out *p = &list[u - 1];
             p->taint += list[i].taint;
             p->outputs += list[i].outputs;
@@ -524,9 +526,11 @@ static void write_model(FILE *out, ref_ctx *c, int m)
         }
     }
     qsort(list, u, sizeof(*list), cmp_taint_addr);
-    uint64_t laundered = c->cat_sat[m][C_EXCHANGE] + c->cat_sat[m][C_MIXER] + c->cat_sat[m][C_BRIDGE];
-    fprintf(out, "  \"%s\": {\"source_sat\": %" PRIu64 ", \"laundered_sat\": %" PRIu64
-                 ",\n    \"by_category\": {",
+    uint64_t laundered =
+        c->cat_sat[m][C_EXCHANGE] + c->cat_sat[m][C_MIXER] + c->cat_sat[m][C_BRIDGE];
+    fprintf(out,
+            "  \"%s\": {\"source_sat\": %" PRIu64 ", \"laundered_sat\": %" PRIu64
+            ",\n    \"by_category\": {",
             model_name[m], c->source_sat, laundered);
     bool first = true;
     for (int cat = 0; cat < N_CATS; cat++) {
@@ -540,15 +544,17 @@ static void write_model(FILE *out, ref_ctx *c, int m)
         const ep_out *o = &list[i];
         const char *lbl = NULL;
         w->addr_label(w->ctx, o->e->addr, &lbl);
-        fprintf(out, "%s\n      {\"address\": \"%s\", \"category\": \"%s\", \"label\": ", i ? "," : "",
+        fprintf(out,
+                "%s\n      {\"address\": \"%s\", \"category\": \"%s\", \"label\": ", i ? "," : "",
                 o->addr, cat_name[o->cat]);
         if (o->cat <= C_BRIDGE && lbl)
             fprintf(out, "\"%s (" SIM_LABEL_SOURCE ")\"", lbl);
         else
             fprintf(out, "null");
-        fprintf(out, ", \"taint_sat\": %" PRIu64 ", \"hops\": %u, \"outputs\": %" PRIu64
-                     ", \"first_height\": %" PRIu32 ", \"first_time\": %" PRIu32
-                     ", \"last_height\": %" PRIu32 ", \"last_time\": %" PRIu32 "}",
+        fprintf(out,
+                ", \"taint_sat\": %" PRIu64 ", \"hops\": %u, \"outputs\": %" PRIu64
+                ", \"first_height\": %" PRIu32 ", \"first_time\": %" PRIu32
+                ", \"last_height\": %" PRIu32 ", \"last_time\": %" PRIu32 "}",
                 o->taint, o->hops, o->outputs, o->first_h, o->first_t, o->last_h, o->last_t);
     }
     fprintf(out, "]}");
@@ -595,8 +601,9 @@ int sim_reference_run(FILE *rec, FILE *out, const sim_world_info *w)
         goto done;
     rewind(rec);
     /* pass 3, in chain order */
-    fprintf(out, "{\"simulator\": \"chaintrail-sim\", \"format\": 1, \"seed\": %" PRIu64
-                 ", \"txs\": %" PRIu64 ", \"blocks\": %" PRIu64 ", \"network\": \"regtest\",\n",
+    fprintf(out,
+            "{\"simulator\": \"chaintrail-sim\", \"format\": 1, \"seed\": %" PRIu64
+            ", \"txs\": %" PRIu64 ", \"blocks\": %" PRIu64 ", \"network\": \"regtest\",\n",
             w->seed, w->txs, w->blocks);
     char hex[65], vict[CT_BTC_ADDR_MAX];
     ct_hash_to_hex(hex, w->theft_txid);
@@ -604,21 +611,25 @@ int sim_reference_run(FILE *rec, FILE *out, const sim_world_info *w)
     const char *vlabel = NULL;
     w->addr_label(w->ctx, w->victim_addr, &vlabel);
     fprintf(out, " \"sources\": [\"%s\"],\n", hex);
-    fprintf(out, " \"parameters\": {\"hops\": %u, \"dust_sat\": %" PRIu64
-                 ", \"stop\": [\"exchange\", \"mixer\", \"bridge\", \"gambling\", \"sanctioned\"], "
-                 "\"cashout\": [\"exchange\", \"mixer\", \"bridge\", \"gambling\"], "
-                 "\"models\": [\"poison\", \"haircut\", \"fifo\", \"lifo\", \"tiho\"]},\n",
+    fprintf(out,
+            " \"parameters\": {\"hops\": %u, \"dust_sat\": %" PRIu64
+            ", \"stop\": [\"exchange\", \"mixer\", \"bridge\", \"gambling\", \"sanctioned\"], "
+            "\"cashout\": [\"exchange\", \"mixer\", \"bridge\", \"gambling\"], "
+            "\"models\": [\"poison\", \"haircut\", \"fifo\", \"lifo\", \"tiho\"]},\n",
             w->hops, w->dust);
     bool stolen_written = false;
     while ((r = sim_rec_read(rec, &t)) == 1) {
         if (t.source) {
-            fprintf(out, " \"heist\": {\"txid\": \"%s\", \"height\": %" PRIu32 ", \"time\": %" PRIu32
-                         ", \"victim\": \"%s\", \"victim_label\": \"%s\"},\n \"stolen_outputs\": [",
+            fprintf(out,
+                    " \"heist\": {\"txid\": \"%s\", \"height\": %" PRIu32 ", \"time\": %" PRIu32
+                    ", \"victim\": \"%s\", \"victim_label\": \"%s\"},\n \"stolen_outputs\": [",
                     hex, t.height, t.time, vict, vlabel ? vlabel : "");
             for (unsigned j = 0; j < t.n_out; j++) {
                 char a[CT_BTC_ADDR_MAX];
                 w->addr_text(w->ctx, t.out[j].addr, a);
-                fprintf(out, "%s\n  {\"txid\": \"%s\", \"vout\": %u, \"address\": \"%s\", \"value_sat\": %" PRIu64 "}",
+                fprintf(out,
+                        "%s\n  {\"txid\": \"%s\", \"vout\": %u, \"address\": \"%s\", "
+                        "\"value_sat\": %" PRIu64 "}",
                         j ? "," : "", hex, j, a, t.out[j].value);
                 c.source_sat += t.out[j].value;
             }
@@ -640,7 +651,8 @@ int sim_reference_run(FILE *rec, FILE *out, const sim_world_info *w)
         for (int cat = 0; cat < N_CATS; cat++)
             sum += c.cat_sat[m][cat];
         if (sum != c.source_sat) {
-            fprintf(stderr, "chaintrail-sim: reference %s does not conserve: %" PRIu64 " != %" PRIu64 "\n",
+            fprintf(stderr,
+                    "chaintrail-sim: reference %s does not conserve: %" PRIu64 " != %" PRIu64 "\n",
                     model_name[m], sum, c.source_sat);
             goto done;
         }

@@ -551,12 +551,18 @@ static int tx_commit(sim *s, txb *t, bool source)
             const char *lbl;
             rout[j].value = t->out[j].value;
             rout[j].addr = t->out[j].addr;
-            rout[j].follow = tainted && t->out[j].value > 0 && label_of(s, t->out[j].addr, &lbl) == SIM_LBL_NONE &&
+            rout[j].follow = tainted && t->out[j].value > 0 &&
+                             label_of(s, t->out[j].addr, &lbl) == SIM_LBL_NONE &&
                              out_hop < s->hops && t->out[j].value >= s->dust;
         }
-        sim_rec_tx rt = {.height = s->height, .time = GENESIS_TIME + s->height * 600u,
-                         .source = source, .n_in = (uint16_t)t->n_in, .n_out = (uint16_t)t->n_out,
-                         .first_ref = first_ref, .in = rin, .out = rout};
+        sim_rec_tx rt = {.height = s->height,
+                         .time = GENESIS_TIME + s->height * 600u,
+                         .source = source,
+                         .n_in = (uint16_t)t->n_in,
+                         .n_out = (uint16_t)t->n_out,
+                         .first_ref = first_ref,
+                         .in = rin,
+                         .out = rout};
         memcpy(rt.txid, txid, 32);
         if (sim_rec_write(s->rec, &rt) != 0)
             return -1;
@@ -711,7 +717,8 @@ static int finish_block(sim *s)
     uint8_t cb[200];
     size_t n = 0;
     uint32_t h = s->height;
-    uint32_t miner = addr_of(K_MINER + (uint32_t)rnd(&s->r, N_MINER), rnd(&s->r, 2) ? SIM_P2WPKH : SIM_P2PKH);
+    uint32_t miner =
+        addr_of(K_MINER + (uint32_t)rnd(&s->r, N_MINER), rnd(&s->r, 2) ? SIM_P2WPKH : SIM_P2PKH);
     ct_put_le32(cb, 2);
     cb[4] = 0x00, cb[5] = 0x01; /* segwit: the witness reserved value */
     cb[6] = 1;
@@ -1233,7 +1240,9 @@ static int write_labels(sim *s)
         char text[CT_BTC_ADDR_MAX];
         addr_text(s, a, text);
         fprintf(f, "%s,%s,%s," SIM_LABEL_SOURCE "\n", text, lbl,
-                cat == SIM_LBL_EXCHANGE ? "exchange" : cat == SIM_LBL_MIXER ? "mixer" : "bridge");
+                cat == SIM_LBL_EXCHANGE ? "exchange"
+                : cat == SIM_LBL_MIXER  ? "mixer"
+                                        : "bridge");
     }
     if (fclose(f) != 0) {
         fprintf(stderr, "chaintrail-sim: cannot write '%s'\n", path);
@@ -1369,10 +1378,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "chaintrail-sim: cannot create '%s': %s\n", path, strerror(errno));
         goto out;
     }
-    sim_world_info w = {.seed = s.seed, .txs = s.txcount, .blocks = s.blocks, .hops = s.hops,
-                        .dust = s.dust, .theft_height = s.theft_height,
-                        .victim_addr = s.victim_addr, .addr_text = cb_addr_text,
-                        .addr_label = cb_addr_label, .ctx = &s};
+    sim_world_info w = {.seed = s.seed,
+                        .txs = s.txcount,
+                        .blocks = s.blocks,
+                        .hops = s.hops,
+                        .dust = s.dust,
+                        .theft_height = s.theft_height,
+                        .victim_addr = s.victim_addr,
+                        .addr_text = cb_addr_text,
+                        .addr_label = cb_addr_label,
+                        .ctx = &s};
     memcpy(w.theft_txid, s.theft_txid, 32);
     rewind(s.rec);
     int rr = sim_reference_run(s.rec, tj, &w);
