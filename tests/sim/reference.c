@@ -313,14 +313,12 @@ static void tiho(uint64_t *slot_taint, const uint64_t *v, size_t n_out, uint64_t
 static int cut_line(runs *out_lines, const runs *line, const uint64_t *v, size_t n, bool mirror)
 {
     runs laid = {0};
-    if (mirror) {
-        for (size_t i = line->n; i-- > 0;)
-            if (runs_push(&laid, line->r[i].len, line->r[i].tainted) != 0)
-                return -1;
-    } else {
-        for (size_t i = 0; i < line->n; i++)
-            if (runs_push(&laid, line->r[i].len, line->r[i].tainted) != 0)
-                return -1;
+    for (size_t k = 0; k < line->n; k++) {
+        const run *x = &line->r[mirror ? line->n - 1 - k : k];
+        if (runs_push(&laid, x->len, x->tainted) != 0) {
+            free(laid.r);
+            return -1;
+        }
     }
     size_t ri = 0;
     uint64_t used = 0; /* of laid.r[ri] */
@@ -330,8 +328,10 @@ static int cut_line(runs *out_lines, const runs *line, const uint64_t *v, size_t
             if (ri >= laid.n)
                 break; /* cannot happen: the line covers the slots */
             uint64_t avail = laid.r[ri].len - used, take = avail < need ? avail : need;
-            if (runs_push(&out_lines[j], take, laid.r[ri].tainted) != 0)
+            if (runs_push(&out_lines[j], take, laid.r[ri].tainted) != 0) {
+                free(laid.r);
                 return -1;
+            }
             need -= take;
             used += take;
             if (used == laid.r[ri].len)
@@ -350,10 +350,11 @@ static int process_tx(ref_ctx *c, const sim_rec_tx *t)
     uint64_t V = 0, vout = 0;
     for (unsigned i = 0; i < t->n_in; i++)
         V += t->in[i].value;
+    int rc = -1;
     uint64_t *v = calloc(n_slot, sizeof(*v)), *st = calloc(n_slot, sizeof(*st));
-    runs *lines = calloc(n_slot, sizeof(*lines));
+    runs *lines = calloc(n_slot, sizeof(*lines)), line = {0};
     if (!v || !st || !lines)
-        return -1;
+        goto out;
     for (size_t j = 0; j < n_out; j++)
         v[j] = t->out[j].value, vout += v[j];
     v[n_out] = V - vout;
@@ -362,7 +363,7 @@ static int process_tx(ref_ctx *c, const sim_rec_tx *t)
     for (int m = 0; m < N_MODELS; m++) {
         uint64_t T = 0;
         unsigned hop = 0xffffffffu;
-        runs line = {0};
+        line.n = 0;
         for (unsigned i = 0; i < t->n_in; i++) {
             uint64_t r = t->in[i].ref;
             state *s = r ? &c->st[m][r] : NULL;
@@ -373,13 +374,13 @@ static int process_tx(ref_ctx *c, const sim_rec_tx *t)
                 if (m == M_FIFO || m == M_LIFO)
                     for (size_t k = 0; k < s->line.n; k++)
                         if (runs_push(&line, s->line.r[k].len, s->line.r[k].tainted) != 0)
-                            return -1;
+                            goto out;
                 s->live = 0;
                 free(s->line.r);
                 memset(&s->line, 0, sizeof(s->line));
             } else if (m == M_FIFO || m == M_LIFO) {
                 if (runs_push(&line, t->in[i].value, 0) != 0)
-                    return -1;
+                    goto out;
             }
         }
         unsigned out_hop;
@@ -391,14 +392,12 @@ static int process_tx(ref_ctx *c, const sim_rec_tx *t)
                 st[j] = v[j];
                 lines[j].n = 0;
                 if (runs_push(&lines[j], v[j], 1) != 0)
-                    return -1;
+                    goto out;
             }
             out_hop = 0;
         } else {
-            if (T == 0) {
-                free(line.r);
+            if (T == 0)
                 continue;
-            }
             out_hop = hop + 1;
             switch (m) {
             case M_POISON:
@@ -407,20 +406,19 @@ static int process_tx(ref_ctx *c, const sim_rec_tx *t)
                 break;
             case M_HAIRCUT:
                 if (haircut(st, v, n_slot, T, V) != 0)
-                    return -1;
+                    goto out;
                 break;
             case M_TIHO:
                 tiho(st, v, n_out, T);
                 break;
             default:
                 if (cut_line(lines, &line, v, n_slot, m == M_LIFO) != 0)
-                    return -1;
+                    goto out;
                 for (size_t j = 0; j < n_slot; j++)
                     st[j] = runs_taint(&lines[j]);
                 break;
             }
         }
-        free(line.r);
         c->cat_sat[m][C_FEE] += st[n_out];
         for (size_t j = 0; j < n_out; j++) {
             if (st[j] == 0)
@@ -429,7 +427,7 @@ static int process_tx(ref_ctx *c, const sim_rec_tx *t)
             int cat = stop_of(c, t->out[j].addr, ref, st[j], out_hop);
             if (cat >= 0) {
                 if (add_endpoint(c, m, cat, t->out[j].addr, st[j], out_hop, t) != 0)
-                    return -1;
+                    goto out;
                 continue;
             }
             state *s = &c->st[m][ref];
@@ -451,15 +449,18 @@ static int process_tx(ref_ctx *c, const sim_rec_tx *t)
             char hex[65];
             ct_hash_to_hex(hex, t->txid);
             fprintf(stderr, "chaintrail-sim: reference and simulator disagree on %s:%zu\n", hex, j);
-            return -1;
+            goto out;
         }
     }
-    for (size_t j = 0; j < n_slot; j++)
+    rc = 0;
+out:
+    for (size_t j = 0; lines && j < n_slot; j++)
         free(lines[j].r);
     free(lines);
+    free(line.r);
     free(v);
     free(st);
-    return 0;
+    return rc;
 }
 
 /* ---- truth.json ---- */
