@@ -283,6 +283,7 @@ Test(cli_decode, help_and_version)
 
 Test(cli_decode, output_is_the_same_in_any_locale)
 {
+    tu_require_locale("de_DE.UTF-8");
     char *p = tu_fixture("btc/blk_consecutive/nbitcoin/blk00000.dat");
     tu_run c, de;
     tu_exec(&c, (const char *[]){"decode", "bitcoin", "--format", "text", p, NULL}, NULL);

@@ -781,6 +781,7 @@ Test(prices, cli_output_does_not_depend_on_the_locale)
         {"prices", "show", "--asset", "ETH", "--date", "2020-02-29", NULL},
         {"prices", "show", "--asset", "ETH", "--date", "2020-02-29", "--format", "json"},
     };
+    tu_require_locale("de_DE.UTF-8");
     static const char *const de[] = {"LC_ALL=de_DE.UTF-8", "LANG=de_DE.UTF-8", NULL};
     for (size_t i = 0; i < 4; i++) {
         const char *args[9] = {0};

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <locale.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -287,4 +288,16 @@ void tu_fresh_db_done(char *path)
     *slash = '\0';
     tu_rmtree(path);
     free(path);
+}
+
+void tu_require_locale(const char *name)
+{
+    const char *old = setlocale(LC_ALL, NULL);
+    char saved[256];
+    snprintf(saved, sizeof saved, "%s", old ? old : "C");
+    const char *got = setlocale(LC_ALL, name);
+    cr_assert_not_null(got, "locale %s is not installed (bash .ci/deps generates it)", name);
+    /* a comma as the decimal point is what the locale tests guard against */
+    cr_assert_str_eq(localeconv()->decimal_point, ",", "locale %s", name);
+    setlocale(LC_ALL, saved);
 }

@@ -37,6 +37,9 @@ size_t tu_count_lines(const char *s);
 
 /* Makes a fresh empty temporary directory; returns a malloc'd path. */
 char *tu_tmpdir(void);
+/* Asserts that the C library knows the locale `name` (e.g. "de_DE.UTF-8"; .ci/deps
+ * generates it), so a test that runs the program under it checks something. */
+void tu_require_locale(const char *name);
 /* Removes a directory tree (rm -rf). */
 void tu_rmtree(const char *path);
 /* Writes bytes to a file; returns 0 or -1. */

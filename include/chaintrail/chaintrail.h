@@ -21,6 +21,8 @@
 #include "chaintrail/prices.h"
 #include "chaintrail/cases.h"
 #include "chaintrail/labels.h"
+#include "chaintrail/u256.h"
+#include "chaintrail/account.h"
 
 #ifdef __cplusplus
 extern "C" {
