@@ -313,7 +313,7 @@ ParameterizedTest(sim_case *c, sim, truth_equals_trace)
 Test(sim, blocks_decode_and_verify)
 {
     sim_summary sum;
-    char *dir = run_sim("5", "6000", NULL, &sum);
+    char *dir = run_sim("5", "4000", NULL, &sum);
     const ct_btc_params *net = ct_btc_params_get("regtest");
     uint64_t blocks = 0, txs = 0, bytes = 0;
     uint64_t types[16] = {0};
@@ -382,7 +382,7 @@ Test(sim, blocks_decode_and_verify)
     ct_btc_block_release(&blk);
     cr_assert_eq(blocks, sum.blocks);
     cr_assert_eq(txs, sum.txs);
-    cr_assert_eq(txs, 6000);
+    cr_assert_eq(txs, 4000);
     cr_assert_eq(bytes, sum.bytes);
     /* the script types seen on mainnet */
     ct_btc_script_type want[] = {CT_BTC_P2PKH, CT_BTC_P2SH, CT_BTC_P2WPKH,
@@ -472,9 +472,9 @@ static void assert_same_file(const char *a, const char *b, const char *rel, bool
 Test(sim, deterministic)
 {
     sim_summary s1, s2, s3;
-    char *a = run_sim("42", "2500", NULL, &s1);
-    char *b = run_sim("42", "2500", NULL, &s2);
-    char *c = run_sim("43", "2500", NULL, &s3);
+    char *a = run_sim("42", "1500", NULL, &s1);
+    char *b = run_sim("42", "1500", NULL, &s2);
+    char *c = run_sim("43", "1500", NULL, &s3);
     assert_same_file(a, b, "blocks/blk00000.dat", true);
     assert_same_file(a, b, "labels.csv", true);
     assert_same_file(a, b, "truth.json", true);
