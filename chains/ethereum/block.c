@@ -267,3 +267,49 @@ int ct_eth_block_recover(ct_eth_block *blk, uint64_t chain_id_configured, ct_err
     }
     return CT_OK;
 }
+
+int ct_eth_unit_next(ct_eth_unit_kind *kind, size_t *size, const uint8_t *data, size_t len,
+                     ct_error *err)
+{
+    ct_rlp r, inner;
+    ct_rlp_item it, first;
+    int rc;
+    if (len == 0) {
+        if (err)
+            err->offset = 0;
+        return ct_fail(err, CT_ECORRUPT, "too short", "no bytes left");
+    }
+    uint8_t b = data[0];
+    if (b >= 0x01 && b <= CT_ETH_TX_SET_CODE) {
+        if (len == 1) {
+            if (err)
+                err->offset = 0;
+            return ct_fail(err, CT_ECORRUPT, "too short",
+                           "a typed transaction of type 0x%02x without payload", b);
+        }
+        ct_rlp_init(&r, data, len, 0);
+        r.pos = data + 1;
+        if ((rc = ct_rlp_next(&r, &it, err)))
+            return rc;
+        *kind = CT_ETH_UNIT_TX;
+        *size = 1 + it.size;
+        return CT_OK;
+    }
+    if (b < 0xc0) {
+        if (err)
+            err->offset = 0;
+        if (b >= 0x80)
+            return ct_fail(err, CT_ECORRUPT, "type not supported",
+                           "first byte 0x%02x is neither a list nor a transaction type", b);
+        return ct_fail(err, CT_ECORRUPT, "type not supported", "transaction type 0x%02x", b);
+    }
+    ct_rlp_init(&r, data, len, 0);
+    if ((rc = ct_rlp_next(&r, &it, err)))
+        return rc;
+    ct_rlp_enter(&inner, &r, &it);
+    *kind = CT_ETH_UNIT_TX;
+    if (!ct_rlp_done(&inner) && ct_rlp_next(&inner, &first, NULL) == CT_OK && first.is_list)
+        *kind = CT_ETH_UNIT_BLOCK;
+    *size = it.size;
+    return CT_OK;
+}
