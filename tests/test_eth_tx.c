@@ -1,0 +1,417 @@
+/* Signed Ethereum transactions (chains/ethereum/tx.c): decoding of every envelope, the
+ * canonical re-encoding and hash of transactions built from a node's JSON fields, sender
+ * recovery checked against independent ground truth, and the signature rules of
+ * bad-inputs.md E6-E10 with their exact reasons.
+ *
+ * Ground truth for senders:
+ *  - the 22 go-ethereum tracer fixtures (mainnet transactions; LGPL-3.0, read in place
+ *    from ../shared via CT_SHARED_FIXTURES): callTracer's `from`, or for the prestate
+ *    tracers the account whose pre-state nonce is the transaction's nonce;
+ *  - 852 transactions of types 0, 1 and 2 of five mainnet blocks as nodes returned them
+ *    (trin test assets, MIT, read in place): the node's `hash` must equal Keccak-256 of our
+ *    encoding and its `from` our recovered sender (E13);
+ *  - the EIP-155 example transaction (its signing hash and sender are in the EIP). */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <secp256k1.h>
+#include <secp256k1_recovery.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chaintrail/ethereum.h"
+#include "ethereum/eth_internal.h"
+#include "testutil.h"
+#include "util.h"
+
+#define TRACER_DIR CT_SHARED_FIXTURES "/eth/geth/tracer_fixtures_mainnet"
+#define TRIN_DIR   CT_SHARED_FIXTURES "/eth/jsonrpc/trin"
+
+/* Hex (optional 0x) to a malloc'd buffer. */
+static uint8_t *unhex_alloc(const char *s, size_t *len)
+{
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+        s += 2;
+    size_t n = strlen(s);
+    cr_assert_eq(n % 2, 0, "odd hex");
+    uint8_t *p = malloc(n / 2 + 1);
+    cr_assert(p);
+    cr_assert_eq(ct_hex_decode(p, s, n / 2), CT_OK, "bad hex");
+    *len = n / 2;
+    return p;
+}
+
+static void addr_hex(char out[41], const uint8_t a[20])
+{
+    ct_hex_encode(out, a, 20);
+}
+
+static uint64_t parse_num(const char *s)
+{
+    uint64_t v = 0;
+    if (s[0] == '0' && s[1] == 'x') {
+        for (s += 2; *s; s++)
+            v = v * 16 + (uint64_t)ct_hex_digit(*s);
+    } else {
+        for (; *s; s++)
+            v = v * 10 + (uint64_t)(*s - '0');
+    }
+    return v;
+}
+
+static void decode_hex_tx(ct_eth_tx *tx, uint8_t **buf, const char *hex)
+{
+    size_t len;
+    ct_error err;
+    ct_error_clear(&err);
+    *buf = unhex_alloc(hex, &len);
+    cr_assert_eq(ct_eth_tx_decode(tx, *buf, len, &err), CT_OK, "%s: %s", err.reason, err.detail);
+}
+
+/* ---- EIP-155's own example ---- */
+#define EIP155_RAW                                                                                 \
+    "f86c098504a817c800825208943535353535353535353535353535353535353535880de0b6b3a76400008025a0"   \
+    "28ef61340bd939bc2195fe537567866003e1a15d3c71ff63e1590620aa636276a067cbe9d8997f761aecb70330"   \
+    "4b3800ccf555c9f3dc64214b297fb1966a3b6d83"
+
+Test(eth_tx, eip155_example)
+{
+    ct_eth_tx tx;
+    uint8_t *buf, h[32];
+    char hex[65], a[41];
+    ct_error err;
+    decode_hex_tx(&tx, &buf, EIP155_RAW);
+    cr_assert_eq(tx.type, CT_ETH_TX_LEGACY);
+    cr_assert(tx.has_chain_id);
+    cr_assert_eq(tx.chain_id, 1);
+    cr_assert_eq(tx.nonce, 9);
+    cr_assert_eq(tx.gas_limit, 21000);
+    cr_assert_eq(tx.gas_price.w[0], 20000000000ull);
+    cr_assert_eq(tx.value.w[0], 1000000000000000000ull);
+    cr_assert_eq(tx.input_len, 0);
+    cr_assert_eq(ct_eth_tx_signing_hash(h, &tx, &err), CT_OK);
+    ct_hex_encode(hex, h, 32);
+    cr_assert_str_eq(hex, "daf5a779ae972f972197303d7b574746c7ef83eadac0f2791ad23db92e4c8e53");
+    cr_assert_eq(ct_eth_tx_recover(&tx, -1, 1, &err), CT_OK, "%s", err.reason);
+    addr_hex(a, tx.from);
+    cr_assert_str_eq(a, "9d8a62f656a8d1615c1294fd71e9cfb3e4855a4f");
+    /* Re-encoding gives the same bytes. */
+    uint8_t *enc;
+    size_t n;
+    cr_assert_eq(ct_eth_tx_encode(&enc, &n, &tx, &err), CT_OK);
+    cr_assert_eq(n, tx.raw_len);
+    cr_assert_arr_eq(enc, tx.raw, n);
+    free(enc);
+    /* E10: the same transaction on a node configured for another chain. */
+    ct_error_clear(&err);
+    cr_assert_eq(ct_eth_tx_recover(&tx, -1, 5, &err), CT_ECORRUPT);
+    cr_assert_str_eq(err.reason, "invalid chain id");
+    cr_assert(!tx.has_from);
+    /* Before EIP-155 (block 2,675,000) such a v is not allowed. */
+    ct_error_clear(&err);
+    cr_assert_eq(ct_eth_tx_recover(&tx, 2674999, 1, &err), CT_ECORRUPT);
+    cr_assert_str_eq(err.reason, "invalid signature");
+    cr_assert_eq(ct_eth_tx_recover(&tx, 2675000, 1, &err), CT_OK);
+    free(buf);
+}
+
+/* ---- the go-ethereum tracer fixtures ---- */
+static const char *const tracer_files[] = {
+    "call_tracer_flat/big_slow.json",
+    "call_tracer_withLog/calldata.json",
+    "call_tracer_withLog/delegatecall.json",
+    "call_tracer_withLog/frontier_create_outofstorage.json",
+    "call_tracer_withLog/multi_contracts.json",
+    "call_tracer_withLog/multilogs.json",
+    "call_tracer_withLog/notopic.json",
+    "call_tracer_withLog/simple.json",
+    "call_tracer_withLog/tx_failed.json",
+    "call_tracer_withLog/tx_partial_failed.json",
+    "call_tracer_withLog/with_onlyTopCall.json",
+    "prestate_tracer/7702_delegate.json",
+    "prestate_tracer/create_existing_contract.json",
+    "prestate_tracer_with_diff_mode/create.json",
+    "prestate_tracer_with_diff_mode/create_disable_code.json",
+    "prestate_tracer_with_diff_mode/create_disable_storage.json",
+    "prestate_tracer_with_diff_mode/create_failed.json",
+    "prestate_tracer_with_diff_mode/create_suicide.json",
+    "prestate_tracer_with_diff_mode/inner_create.json",
+    "prestate_tracer_with_diff_mode/inner_create_disable_code_and_storage.json",
+    "prestate_tracer_with_diff_mode/suicide.json",
+    "prestate_tracer_with_diff_mode/suicide_cancun.json",
+};
+
+Test(eth_tx, geth_tracer_fixtures_senders)
+{
+    unsigned types[5] = {0};
+    for (size_t i = 0; i < sizeof tracer_files / sizeof tracer_files[0]; i++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", TRACER_DIR, tracer_files[i]);
+        json_error_t jerr;
+        json_t *root = json_load_file(path, 0, &jerr);
+        cr_assert(root, "%s: %s", path, jerr.text);
+        ct_eth_tx tx;
+        uint8_t *buf;
+        ct_error err;
+        ct_error_clear(&err);
+        decode_hex_tx(&tx, &buf, json_string_value(json_object_get(root, "input")));
+        types[tx.type]++;
+        json_t *num = json_object_get(json_object_get(root, "context"), "number");
+        int64_t height = (int64_t)parse_num(json_string_value(num));
+        cr_assert_eq(ct_eth_tx_recover(&tx, height, 1, &err), CT_OK, "%s: %s: %s", path,
+                     err.reason, err.detail);
+        char got[43];
+        got[0] = '0';
+        got[1] = 'x';
+        addr_hex(got + 2, tx.from);
+        json_t *res = json_object_get(root, "result");
+        const char *want = NULL;
+        if (json_is_array(res)) /* flat (Parity-style) call list */
+            want = json_string_value(
+                json_object_get(json_object_get(json_array_get(res, 0), "action"), "from"));
+        else if (json_object_get(res, "from"))
+            want = json_string_value(json_object_get(res, "from"));
+        if (want) {
+            cr_assert_str_eq(got, want, "%s", path);
+        } else {
+            /* prestate: the sender's pre-state nonce is the tx's nonce (absent = 0) */
+            json_t *pre = json_object_get(res, "pre") ? json_object_get(res, "pre") : res;
+            json_t *acct = json_object_get(pre, got);
+            cr_assert(acct, "%s: sender %s not in the pre-state", path, got);
+            json_t *nonce = json_object_get(acct, "nonce");
+            uint64_t n = nonce ? (uint64_t)json_integer_value(nonce) : 0;
+            cr_assert_eq(n, tx.nonce, "%s: pre nonce %llu, tx nonce %llu", path,
+                         (unsigned long long)n, (unsigned long long)tx.nonce);
+        }
+        free(buf);
+        json_decref(root);
+    }
+    /* legacy, one EIP-1559 (create_failed) and one EIP-7702 (7702_delegate) */
+    cr_assert_eq(types[0], 20);
+    cr_assert_eq(types[2], 1);
+    cr_assert_eq(types[4], 1);
+}
+
+Test(eth_tx, eip7702_fixture_fields)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/prestate_tracer/7702_delegate.json", TRACER_DIR);
+    json_t *root = json_load_file(path, 0, NULL);
+    cr_assert(root);
+    ct_eth_tx tx;
+    uint8_t *buf;
+    decode_hex_tx(&tx, &buf, json_string_value(json_object_get(root, "input")));
+    cr_assert_eq(tx.type, CT_ETH_TX_SET_CODE);
+    cr_assert_eq(tx.chain_id, 1);
+    cr_assert_eq(tx.nonce, 0x75f);
+    cr_assert_eq(tx.n_authorizations, 1);
+    cr_assert_eq(tx.n_access_list, 0);
+    cr_assert(tx.has_to);
+    char to[41];
+    addr_hex(to, tx.to);
+    cr_assert_str_eq(to, "17816e9a858b161c3e37016d139cf618056cacd4");
+    cr_assert_eq(tx.input_len, 32);
+    /* re-encoding from the fields gives the raw bytes back */
+    uint8_t *enc;
+    size_t n;
+    ct_error err;
+    cr_assert_eq(ct_eth_tx_encode(&enc, &n, &tx, &err), CT_OK);
+    cr_assert_eq(n, tx.raw_len);
+    cr_assert_arr_eq(enc, tx.raw, n);
+    /* the authorization list rebuilt from its fields (as from a node's JSON) */
+    ct_eth_authorization au;
+    memset(&au, 0, sizeof au);
+    au.chain_id = ct_u256_from_u64(1);
+    size_t alen;
+    uint8_t *a = unhex_alloc("b684710e6d5914ad6e64493de2a3c424cc43e970", &alen);
+    memcpy(au.address, a, 20);
+    free(a);
+    au.nonce = 0x3dc1;
+    au.y_parity = ct_u256_from_u64(1);
+    a = unhex_alloc("2f15ba55009fcd3682cd0f9c9645dd94e616f9a969ba3f1a5a2d871f9fe0f2b4", &alen);
+    cr_assert_eq(ct_u256_from_be(&au.r, a, 32, NULL), CT_OK);
+    free(a);
+    a = unhex_alloc("53c332a83312d0b17dd4c16eeb15b1ff5223398b14e0a55c70762e8f3972b7a5", &alen);
+    cr_assert_eq(ct_u256_from_be(&au.s, a, 32, NULL), CT_OK);
+    free(a);
+    uint8_t *list;
+    size_t list_len;
+    cr_assert_eq(ct_eth_auth_list_rlp(&list, &list_len, &au, 1, &err), CT_OK);
+    cr_assert_eq(list_len, tx.auth_list_rlp_len);
+    cr_assert_arr_eq(list, tx.auth_list_rlp, list_len);
+    free(list);
+    free(enc);
+    free(buf);
+    json_decref(root);
+}
+
+/* ---- transactions built from a node's JSON fields ---- */
+static ct_u256 q256(json_t *o, const char *field)
+{
+    json_t *v = json_object_get(o, field);
+    cr_assert(json_is_string(v), "field %s missing", field);
+    const char *s = json_string_value(v);
+    ct_u256 r;
+    ct_error err;
+    cr_assert_eq(ct_u256_parse_quantity(&r, s, strlen(s), &err), CT_OK, "%s=%s: %s", field, s,
+                 err.reason);
+    return r;
+}
+
+static uint64_t q64(json_t *o, const char *field)
+{
+    ct_u256 v = q256(o, field);
+    uint64_t r;
+    cr_assert(ct_u256_to_u64(&r, &v), "%s wider than 64 bits", field);
+    return r;
+}
+
+static void hex_field(uint8_t *out, json_t *o, const char *field, size_t n)
+{
+    const char *s = json_string_value(json_object_get(o, field));
+    cr_assert(s && strlen(s) == 2 + 2 * n, "field %s", field);
+    cr_assert_eq(ct_hex_decode(out, s + 2, n), CT_OK);
+}
+
+/* Fills tx from an eth_getBlockByNumber transaction object; *bufs collects what must
+ * outlive tx (input, access list). */
+static void tx_from_json(ct_eth_tx *tx, json_t *o, uint8_t *bufs[2])
+{
+    memset(tx, 0, sizeof *tx);
+    tx->type = (uint8_t)q64(o, "type");
+    tx->nonce = q64(o, "nonce");
+    tx->gas_limit = q64(o, "gas");
+    tx->value = q256(o, "value");
+    tx->v = q256(o, "v");
+    tx->r = q256(o, "r");
+    tx->s = q256(o, "s");
+    if (tx->type >= CT_ETH_TX_DYNAMIC_FEE) {
+        tx->gas_price = q256(o, "maxFeePerGas");
+        tx->max_priority_fee = q256(o, "maxPriorityFeePerGas");
+    } else {
+        tx->gas_price = q256(o, "gasPrice");
+    }
+    if (tx->type != CT_ETH_TX_LEGACY) {
+        tx->has_chain_id = true;
+        tx->chain_id = q64(o, "chainId");
+    } else {
+        uint64_t v = q64(o, "v");
+        tx->has_chain_id = v >= 35;
+        tx->chain_id = v >= 35 ? (v - 35) / 2 : 0;
+    }
+    json_t *to = json_object_get(o, "to");
+    if (json_is_string(to)) {
+        hex_field(tx->to, o, "to", 20);
+        tx->has_to = true;
+    }
+    size_t n;
+    bufs[0] = unhex_alloc(json_string_value(json_object_get(o, "input")), &n);
+    tx->input = bufs[0];
+    tx->input_len = n;
+    bufs[1] = NULL;
+    json_t *al = json_object_get(o, "accessList");
+    if (tx->type != CT_ETH_TX_LEGACY) {
+        cr_assert(json_is_array(al));
+        size_t ne = json_array_size(al);
+        ct_eth_access_entry *e = calloc(ne ? ne : 1, sizeof *e);
+        uint8_t **keys = calloc(ne ? ne : 1, sizeof *keys);
+        for (size_t i = 0; i < ne; i++) {
+            json_t *ent = json_array_get(al, i);
+            hex_field(e[i].address, ent, "address", 20);
+            json_t *sk = json_object_get(ent, "storageKeys");
+            e[i].n_storage_keys = json_array_size(sk);
+            keys[i] = malloc(32 * e[i].n_storage_keys + 1);
+            for (size_t k = 0; k < e[i].n_storage_keys; k++) {
+                const char *s = json_string_value(json_array_get(sk, k));
+                cr_assert_eq(ct_hex_decode(keys[i] + 32 * k, s + 2, 32), CT_OK);
+            }
+            e[i].storage_keys = keys[i];
+        }
+        ct_error err;
+        cr_assert_eq(ct_eth_access_list_rlp(&bufs[1], &n, e, ne, &err), CT_OK);
+        tx->access_list_rlp = bufs[1];
+        tx->access_list_rlp_len = n;
+        for (size_t i = 0; i < ne; i++)
+            free(keys[i]);
+        free(keys);
+        free(e);
+    }
+}
+
+typedef struct json_block {
+    const char *file;
+    size_t n_tx;
+    unsigned n_type[3];
+} json_block;
+
+Test(eth_tx, node_json_hash_and_sender)
+{
+    static const json_block blocks[] = {
+        {"eth_getBlockByNumber_14764013_full.json", 19, {3, 0, 16}},
+        {"eth_getBlockByNumber_15573637_batch.json", 239, {37, 2, 200}},
+        {"eth_getBlockByNumber_17034871_full.json", 267, {9, 0, 258}},
+        {"eth_getBlockByNumber_17034873_full.json", 156, {9, 0, 147}},
+        {"eth_getBlockByNumber_19433902_full.json", 171, {18, 10, 143}},
+    };
+    size_t total = 0, with_keys = 0;
+    for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", TRIN_DIR, blocks[b].file);
+        json_t *root = json_load_file(path, 0, NULL);
+        cr_assert(root, "%s", path);
+        json_t *res = NULL;
+        if (json_is_array(root)) { /* a batch: the block is the response with transactions */
+            for (size_t i = 0; i < json_array_size(root) && !res; i++) {
+                json_t *r = json_object_get(json_array_get(root, i), "result");
+                if (json_object_get(r, "transactions"))
+                    res = r;
+            }
+        } else {
+            res = json_object_get(root, "result");
+        }
+        cr_assert(res, "%s", path);
+        uint64_t height = q64(res, "number");
+        json_t *txs = json_object_get(res, "transactions");
+        cr_assert_eq(json_array_size(txs), blocks[b].n_tx, "%s", path);
+        unsigned n_type[3] = {0};
+        for (size_t i = 0; i < json_array_size(txs); i++) {
+            json_t *o = json_array_get(txs, i);
+            ct_eth_tx tx;
+            uint8_t *bufs[2];
+            ct_error err;
+            ct_error_clear(&err);
+            tx_from_json(&tx, o, bufs);
+            cr_assert_lt(tx.type, 3);
+            n_type[tx.type]++;
+            if (tx.n_storage_keys || (tx.access_list_rlp && tx.access_list_rlp_len > 1))
+                with_keys++;
+            cr_assert_eq(ct_eth_tx_compute_hash(&tx, &err), CT_OK);
+            uint8_t want[32];
+            hex_field(want, o, "hash", 32);
+            cr_assert_arr_eq(tx.hash, want, 32, "%s tx %zu: hash", path, i);
+            cr_assert_eq(ct_eth_tx_recover(&tx, (int64_t)height, 1, &err), CT_OK,
+                         "%s tx %zu: %s: %s", path, i, err.reason, err.detail);
+            uint8_t from[20];
+            hex_field(from, o, "from", 20);
+            cr_assert_arr_eq(tx.from, from, 20, "%s tx %zu: from", path, i);
+            /* The canonical encoding decodes back to the same hash and fields. */
+            uint8_t *enc;
+            size_t n;
+            ct_eth_tx back;
+            cr_assert_eq(ct_eth_tx_encode(&enc, &n, &tx, &err), CT_OK);
+            cr_assert_eq(ct_eth_tx_decode(&back, enc, n, &err), CT_OK, "%s", err.reason);
+            cr_assert_arr_eq(back.hash, want, 32);
+            cr_assert_eq(back.nonce, tx.nonce);
+            cr_assert_eq(ct_u256_cmp(&back.value, &tx.value), 0);
+            free(enc);
+            free(bufs[0]);
+            free(bufs[1]);
+            total++;
+        }
+        for (int t = 0; t < 3; t++)
+            cr_assert_eq(n_type[t], blocks[b].n_type[t], "%s type %d", path, t);
+        json_decref(root);
+    }
+    cr_assert_eq(total, 852);
+    cr_assert_gt(with_keys, 0, "no access list with entries was exercised");
+}
