@@ -413,5 +413,429 @@ Test(eth_tx, node_json_hash_and_sender)
         json_decref(root);
     }
     cr_assert_eq(total, 852);
-    cr_assert_gt(with_keys, 0, "no access list with entries was exercised");
+    cr_assert_eq(with_keys, 14); /* transactions with a non-empty access list */
+}
+
+/* ---- signing with a known key (EIP-155's example key 0x46..46) ---- */
+static const char KEY_ADDR[] = "9d8a62f656a8d1615c1294fd71e9cfb3e4855a4f";
+
+static void sign(ct_eth_tx *tx)
+{
+    uint8_t key[32], msg[32], rs[64];
+    int recid;
+    ct_error err;
+    memset(key, 0x46, sizeof key);
+    cr_assert_eq(ct_eth_tx_signing_hash(msg, tx, &err), CT_OK);
+    secp256k1_context *ctx = ct_eth_secp_context();
+    secp256k1_ecdsa_recoverable_signature sig;
+    cr_assert(secp256k1_ecdsa_sign_recoverable(ctx, &sig, msg, key, NULL, NULL));
+    secp256k1_ecdsa_recoverable_signature_serialize_compact(ctx, rs, &recid, &sig);
+    cr_assert_eq(ct_u256_from_be(&tx->r, rs, 32, NULL), CT_OK);
+    cr_assert_eq(ct_u256_from_be(&tx->s, rs + 32, 32, NULL), CT_OK);
+    if (tx->type != CT_ETH_TX_LEGACY)
+        tx->v = ct_u256_from_u64((uint64_t)recid);
+    else if (tx->has_chain_id)
+        tx->v = ct_u256_from_u64(tx->chain_id * 2 + 35 + (uint64_t)recid);
+    else
+        tx->v = ct_u256_from_u64(27 + (uint64_t)recid);
+}
+
+static void base_tx(ct_eth_tx *tx, uint8_t type)
+{
+    memset(tx, 0, sizeof *tx);
+    tx->type = type;
+    tx->has_chain_id = type != CT_ETH_TX_LEGACY;
+    tx->chain_id = type != CT_ETH_TX_LEGACY ? 1 : 0;
+    tx->nonce = 7;
+    tx->gas_price = ct_u256_from_u64(30000000000ull);
+    tx->max_priority_fee = ct_u256_from_u64(type >= 2 ? 1000000000ull : 0);
+    tx->gas_limit = 21000;
+    memset(tx->to, 0x35, 20);
+    tx->has_to = true;
+    tx->value = ct_u256_from_u64(123456789);
+}
+
+/* Encodes tx, decodes the bytes into *out (buffer returned in *buf), recovers at height. */
+static int roundtrip(ct_eth_tx *out, uint8_t **buf, const ct_eth_tx *tx, int64_t height,
+                     uint64_t chain, ct_error *err)
+{
+    size_t n;
+    ct_error_clear(err);
+    cr_assert_eq(ct_eth_tx_encode(buf, &n, tx, err), CT_OK, "%s", err->reason);
+    cr_assert_eq(ct_eth_tx_decode(out, *buf, n, err), CT_OK, "%s: %s", err->reason,
+                 err->detail);
+    return ct_eth_tx_recover(out, height, chain, err);
+}
+
+static void assert_sender(const ct_eth_tx *tx)
+{
+    char a[41];
+    cr_assert(tx->has_from);
+    addr_hex(a, tx->from);
+    cr_assert_str_eq(a, KEY_ADDR);
+}
+
+Test(eth_tx, every_type_signed_and_recovered)
+{
+    static const uint8_t blob_hashes[64] = {0x01, [32] = 0x01, [33] = 0xaa};
+    for (uint8_t type = 0; type <= 4; type++) {
+        ct_eth_tx tx, back;
+        uint8_t *buf, *bl = NULL, *al = NULL, *au = NULL;
+        size_t bl_len, al_len, au_len;
+        ct_error err;
+        base_tx(&tx, type);
+        if (type >= 1) {
+            ct_eth_access_entry e;
+            memset(&e, 0, sizeof e);
+            memset(e.address, 0x11, 20);
+            e.storage_keys = blob_hashes;
+            e.n_storage_keys = 2;
+            cr_assert_eq(ct_eth_access_list_rlp(&al, &al_len, &e, 1, &err), CT_OK);
+            tx.access_list_rlp = al;
+            tx.access_list_rlp_len = al_len;
+        }
+        if (type == CT_ETH_TX_BLOB) {
+            cr_assert_eq(ct_eth_blob_hashes_rlp(&bl, &bl_len, blob_hashes, 2, &err), CT_OK);
+            tx.blob_hashes_rlp = bl;
+            tx.blob_hashes_rlp_len = bl_len;
+            tx.max_fee_per_blob_gas = ct_u256_from_u64(5);
+        }
+        if (type == CT_ETH_TX_SET_CODE) {
+            ct_eth_authorization a;
+            memset(&a, 0, sizeof a);
+            a.chain_id = ct_u256_from_u64(1);
+            memset(a.address, 0x22, 20);
+            a.nonce = 3;
+            a.r = ct_u256_from_u64(9);
+            a.s = ct_u256_from_u64(10);
+            cr_assert_eq(ct_eth_auth_list_rlp(&au, &au_len, &a, 1, &err), CT_OK);
+            tx.auth_list_rlp = au;
+            tx.auth_list_rlp_len = au_len;
+        }
+        if (type == CT_ETH_TX_LEGACY) {
+            tx.has_chain_id = true;
+            tx.chain_id = 1;
+        }
+        sign(&tx);
+        cr_assert_eq(roundtrip(&back, &buf, &tx, -1, 1, &err), CT_OK, "type %u: %s: %s", type,
+                     err.reason, err.detail);
+        cr_assert_eq(back.type, type);
+        assert_sender(&back);
+        cr_assert_eq(back.n_access_list, type >= 1 ? 1 : 0);
+        cr_assert_eq(back.n_storage_keys, type >= 1 ? 2 : 0);
+        cr_assert_eq(back.n_blob_hashes, type == 3 ? 2 : 0);
+        cr_assert_eq(back.n_authorizations, type == 4 ? 1 : 0);
+        cr_assert_eq(ct_u256_cmp(&back.value, &tx.value), 0);
+        if (type == CT_ETH_TX_BLOB || type == CT_ETH_TX_SET_CODE) {
+            /* these types cannot create contracts */
+            tx.has_to = false;
+            uint8_t *enc;
+            size_t n;
+            ct_error_clear(&err);
+            cr_assert_eq(ct_eth_tx_encode(&enc, &n, &tx, &err), CT_EINVAL);
+            cr_assert_str_eq(err.reason, "missing to");
+        }
+        free(buf);
+        free(al);
+        free(bl);
+        free(au);
+    }
+}
+
+/* E8: r and s in [1, n-1]; low s from Homestead; the v/yParity rules. */
+Test(eth_tx, signature_rules)
+{
+    static const uint8_t n_be[32] = {
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xfe, 0xba, 0xae, 0xdc, 0xe6, 0xaf, 0x48,
+        0xa0, 0x3b, 0xbf, 0xd2, 0x5e, 0x8c, 0xd0, 0x36, 0x41, 0x41,
+    };
+    ct_u256 n;
+    cr_assert_eq(ct_u256_from_be(&n, n_be, 32, NULL), CT_OK);
+    ct_eth_tx good, tx, back;
+    uint8_t *buf;
+    ct_error err;
+
+    /* An unprotected (Frontier-style) legacy tx. */
+    base_tx(&good, CT_ETH_TX_LEGACY);
+    sign(&good);
+    cr_assert_eq(roundtrip(&back, &buf, &good, 1000000, 1, &err), CT_OK);
+    cr_assert(!back.has_chain_id);
+    assert_sender(&back);
+    free(buf);
+
+    /* r = 0, s = 0, r = n, s = n */
+    tx = good;
+    tx.r = ct_u256_from_u64(0);
+    cr_assert_eq(roundtrip(&back, &buf, &tx, -1, 1, &err), CT_ECORRUPT);
+    cr_assert_str_eq(err.reason, "invalid signature");
+    free(buf);
+    tx = good;
+    tx.s = ct_u256_from_u64(0);
+    cr_assert_eq(roundtrip(&back, &buf, &tx, -1, 1, &err), CT_ECORRUPT);
+    cr_assert_str_eq(err.reason, "invalid signature");
+    free(buf);
+    tx = good;
+    tx.r = n;
+    cr_assert_eq(roundtrip(&back, &buf, &tx, -1, 1, &err), CT_ECORRUPT);
+    cr_assert_str_eq(err.reason, "invalid signature");
+    free(buf);
+    tx = good;
+    tx.s = n;
+    cr_assert_eq(roundtrip(&back, &buf, &tx, 1000, 1, &err), CT_ECORRUPT);
+    cr_assert_str_eq(err.reason, "invalid signature");
+    free(buf);
+
+    /* High s: s' = n - s with the other recovery id is the same signer. Accepted in
+     * Frontier (below 1,150,000), rejected from Homestead. */
+    tx = good;
+    cr_assert(!ct_u256_sub(&tx.s, &n, &good.s));
+    tx.v = ct_u256_from_u64(good.v.w[0] == 27 ? 28 : 27);
+    cr_assert_eq(roundtrip(&back, &buf, &tx, 1149999, 1, &err), CT_OK, "%s", err.detail);
+    assert_sender(&back);
+    cr_assert_eq(ct_eth_tx_recover(&back, 1150000, 1, &err), CT_ECORRUPT);
+    cr_assert_str_eq(err.reason, "invalid signature");
+    cr_assert(!back.has_from);
+    cr_assert_eq(ct_eth_tx_recover(&back, -1, 1, &err), CT_ECORRUPT);
+    free(buf);
+
+    /* legacy v outside {27, 28, 2*chainId + 35/36} */
+    const uint64_t bad_v[] = {0, 1, 26, 29, 34};
+    for (size_t i = 0; i < sizeof bad_v / sizeof bad_v[0]; i++) {
+        tx = good;
+        tx.v = ct_u256_from_u64(bad_v[i]);
+        cr_assert_eq(roundtrip(&back, &buf, &tx, -1, 0, &err), CT_ECORRUPT, "v=%llu",
+                     (unsigned long long)bad_v[i]);
+        cr_assert_str_eq(err.reason, "invalid signature");
+        free(buf);
+    }
+    /* v = 39 is chain id 2: another chain than mainnet */
+    tx = good;
+    tx.v = ct_u256_from_u64(39);
+    cr_assert_eq(roundtrip(&back, &buf, &tx, -1, 1, &err), CT_ECORRUPT);
+    cr_assert_str_eq(err.reason, "invalid chain id");
+    free(buf);
+    /* a v of 2^64 + 27 must not wrap to 27 */
+    tx = good;
+    tx.v.w[1] = 1;
+    cr_assert_eq(roundtrip(&back, &buf, &tx, -1, 0, &err), CT_ECORRUPT);
+    cr_assert_str_eq(err.reason, "invalid signature");
+    free(buf);
+
+    /* typed: yParity in {0, 1}; 2 and 256 (wider than 8 bits) rejected */
+    base_tx(&good, CT_ETH_TX_DYNAMIC_FEE);
+    sign(&good);
+    const uint64_t bad_y[] = {2, 27, 256};
+    for (size_t i = 0; i < sizeof bad_y / sizeof bad_y[0]; i++) {
+        tx = good;
+        tx.v = ct_u256_from_u64(bad_y[i]);
+        cr_assert_eq(roundtrip(&back, &buf, &tx, -1, 1, &err), CT_ECORRUPT);
+        cr_assert_str_eq(err.reason, "invalid signature");
+        free(buf);
+    }
+    /* E10: typed chainId other than the configured chain; 0 accepts any */
+    cr_assert_eq(roundtrip(&back, &buf, &good, -1, 137, &err), CT_ECORRUPT);
+    cr_assert_str_eq(err.reason, "invalid chain id");
+    cr_assert_eq(ct_eth_tx_recover(&back, -1, 0, &err), CT_OK);
+    assert_sender(&back);
+    free(buf);
+    /* A changed field changes the signer: the recovered sender is not the key's. */
+    tx = good;
+    tx.nonce++;
+    cr_assert_eq(roundtrip(&back, &buf, &tx, -1, 1, &err), CT_OK);
+    char a[41];
+    addr_hex(a, back.from);
+    cr_assert_str_neq(a, KEY_ADDR);
+    free(buf);
+}
+
+/* E9: a recovery id outside 0..3 never reaches libsecp256k1; and libsecp256k1's
+ * illegal-argument callback, when it fires, does not abort the process. */
+Test(eth_tx, recovery_id_and_illegal_callback)
+{
+    uint8_t msg[32] = {1}, r[32] = {0}, s[32] = {0};
+    uint8_t addr[20];
+    ct_error err;
+    r[31] = 1;
+    s[31] = 1;
+    unsigned long before = ct_eth_secp_illegal_count();
+    const int bad[] = {-1, 4, 27, 255};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ct_error_clear(&err);
+        cr_assert_eq(ct_eth_ecrecover(addr, msg, r, s, bad[i], &err), CT_ECORRUPT);
+        cr_assert_str_eq(err.reason, "invalid signature");
+    }
+    cr_assert_eq(ct_eth_secp_illegal_count(), before, "a bad recid reached libsecp256k1");
+    /* Straight to libsecp256k1 with recid 4: the callback counts, the call fails, we
+     * are still running. */
+    secp256k1_context *ctx = ct_eth_secp_context();
+    secp256k1_ecdsa_recoverable_signature sig;
+    uint8_t rs[64] = {0};
+    rs[31] = 1;
+    rs[63] = 1;
+    cr_assert_eq(secp256k1_ecdsa_recoverable_signature_parse_compact(ctx, &sig, rs, 4), 0);
+    cr_assert_eq(ct_eth_secp_illegal_count(), before + 1);
+}
+
+/* E4-E7 on whole transactions: hand-made encodings of the EIP-155 example's fields. */
+#include "ethereum/rlp.h"
+
+static void put_fields(ct_buf *b, const char *const *hex_fields, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint8_t tmp[80];
+        size_t len = strlen(hex_fields[i]) / 2;
+        cr_assert_eq(ct_hex_decode(tmp, hex_fields[i], len), CT_OK);
+        cr_assert_eq(ct_rlp_put_raw(b, tmp, len), CT_OK); /* already RLP items */
+    }
+}
+
+static void expect_bad(const uint8_t *p, size_t n, const char *reason, uint64_t offset)
+{
+    ct_eth_tx tx;
+    ct_error err;
+    ct_error_clear(&err);
+    cr_assert_eq(ct_eth_tx_decode(&tx, p, n, &err), CT_ECORRUPT, "accepted (want %s)", reason);
+    cr_assert_str_eq(err.reason, reason, "%s (%s)", err.reason, err.detail);
+    if (offset != UINT64_MAX)
+        cr_assert_eq(err.offset, offset, "%s at %llu", reason, (unsigned long long)err.offset);
+}
+
+Test(eth_tx, malformed_transactions)
+{
+    /* The EIP-155 example as RLP items. */
+    const char *f[] = {"09", "8504a817c800", "825208", "943535353535353535353535353535353535353535",
+                       "880de0b6b3a7640000", "80", "25",
+                       "a028ef61340bd939bc2195fe537567866003e1a15d3c71ff63e1590620aa636276",
+                       "a067cbe9d8997f761aecb703304b3800ccf555c9f3dc64214b297fb1966a3b6d83"};
+    ct_buf b;
+    ct_buf_init(&b, 1 << 16);
+
+    /* sanity: the 9 items as a list are the accepted example */
+    put_fields(&b, f, 9);
+    cr_assert_eq(ct_rlp_list_end(&b, 0), CT_OK);
+    ct_eth_tx tx;
+    ct_error err;
+    cr_assert_eq(ct_eth_tx_decode(&tx, b.data, b.len, &err), CT_OK);
+
+    /* E6: trailing byte; 8 and 10 fields */
+    cr_assert_eq(ct_buf_putc(&b, 0), CT_OK);
+    expect_bad(b.data, b.len, "trailing bytes", b.len - 1);
+    ct_buf_reset(&b);
+    put_fields(&b, f, 8);
+    cr_assert_eq(ct_rlp_list_end(&b, 0), CT_OK);
+    expect_bad(b.data, b.len, "too few fields", b.len);
+    ct_buf_reset(&b);
+    put_fields(&b, f, 9);
+    put_fields(&b, f, 1);
+    cr_assert_eq(ct_rlp_list_end(&b, 0), CT_OK);
+    expect_bad(b.data, b.len, "too many fields", b.len - 1);
+
+    /* E4: r with a leading zero byte (33 bytes); nonce written 0x8109 (E1 inside a tx) */
+    const char *g[9];
+    memcpy(g, f, sizeof g);
+    g[7] = "a10028ef61340bd939bc2195fe537567866003e1a15d3c71ff63e1590620aa636276";
+    ct_buf_reset(&b);
+    put_fields(&b, g, 9);
+    cr_assert_eq(ct_rlp_list_end(&b, 0), CT_OK);
+    expect_bad(b.data, b.len, "non-canonical integer", UINT64_MAX);
+    memcpy(g, f, sizeof g);
+    g[0] = "8109";
+    ct_buf_reset(&b);
+    put_fields(&b, g, 9);
+    cr_assert_eq(ct_rlp_list_end(&b, 0), CT_OK);
+    expect_bad(b.data, b.len, "non-canonical size", 2);
+    /* E5: a value of 33 bytes, a nonce of 9 */
+    memcpy(g, f, sizeof g);
+    g[4] = "a1010000000000000000000000000000000000000000000000000000000000000000";
+    ct_buf_reset(&b);
+    put_fields(&b, g, 9);
+    cr_assert_eq(ct_rlp_list_end(&b, 0), CT_OK);
+    expect_bad(b.data, b.len, "integer too wide", UINT64_MAX);
+    memcpy(g, f, sizeof g);
+    g[0] = "89010000000000000000";
+    ct_buf_reset(&b);
+    put_fields(&b, g, 9);
+    cr_assert_eq(ct_rlp_list_end(&b, 0), CT_OK);
+    expect_bad(b.data, b.len, "integer too wide", 2);
+    /* `to` of 19 bytes */
+    memcpy(g, f, sizeof g);
+    g[3] = "9335353535353535353535353535353535353535";
+    ct_buf_reset(&b);
+    put_fields(&b, g, 9);
+    cr_assert_eq(ct_rlp_list_end(&b, 0), CT_OK);
+    expect_bad(b.data, b.len, "bad length", UINT64_MAX);
+    ct_buf_release(&b);
+
+    /* E7: typed envelopes */
+    static const uint8_t empty[1] = {0};
+    expect_bad(empty, 0, "too short", 0);
+    const uint8_t one[] = {0x02};
+    expect_bad(one, 1, "too short", 0);
+    const uint8_t types[] = {0x00, 0x05, 0x10, 0x7e, 0x7f};
+    for (size_t i = 0; i < sizeof types; i++) {
+        uint8_t env[2] = {types[i], 0xc0};
+        expect_bad(env, 2, "type not supported", 0);
+        ct_error_clear(&err);
+        cr_assert_eq(ct_eth_tx_decode(&tx, env, 2, &err), CT_ECORRUPT);
+        char want[32];
+        snprintf(want, sizeof want, "transaction type 0x%02x", types[i]);
+        cr_assert_str_eq(err.detail, want);
+    }
+    const uint8_t strs[] = {0x80, 0x83, 0xb8, 0xbf};
+    for (size_t i = 0; i < sizeof strs; i++) {
+        uint8_t env[2] = {strs[i], 0x00};
+        expect_bad(env, 2, "type not supported", 0);
+    }
+    /* a type-2 payload with 11 fields; a type-2 payload that is a string */
+    const uint8_t t2_short[] = {0x02, 0xcb, 0x01, 0x80, 0x80, 0x80, 0x80, 0x80,
+                                0x80, 0x80, 0xc0, 0x80, 0x80};
+    expect_bad(t2_short, sizeof t2_short, "too few fields", UINT64_MAX);
+    const uint8_t t2_str[] = {0x02, 0x81, 0x90};
+    expect_bad(t2_str, sizeof t2_str, "expected list", 1);
+}
+
+/* ---- EIP-55 (the vectors of the EIP) ---- */
+Test(eth_tx, eip55_addresses)
+{
+    const char *vec[] = {
+        "0x52908400098527886E0F7030069857D2E4169EE7", "0x8617E340B3D01FA5F11F306F4090FD50E238070D",
+        "0xde709f2102306220921060314715629080e2fb77", "0x27b1fdb04752bbc536007a920d24acb045561c26",
+        "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359",
+        "0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB", "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb",
+    };
+    for (size_t i = 0; i < sizeof vec / sizeof vec[0]; i++) {
+        uint8_t a[20];
+        char out[CT_ETH_ADDR_STR_MAX];
+        ct_error err;
+        cr_assert_eq(ct_eth_address_parse(a, vec[i], strlen(vec[i]), &err), CT_OK, "%s: %s",
+                     vec[i], err.reason);
+        ct_eth_address_format(out, a);
+        if (i >= 4) /* the mixed-case ones are their own checksum form */
+            cr_assert_str_eq(out, vec[i]);
+        /* any case is accepted: all-lower and all-upper of every vector */
+        char lower[43], upper[43];
+        for (size_t k = 0; k < 43; k++) {
+            char c = vec[i][k];
+            lower[k] = (c >= 'A' && c <= 'F') ? (char)(c + 32) : c;
+            upper[k] = (c >= 'a' && c <= 'f') ? (char)(c - 32) : c;
+        }
+        uint8_t b[20];
+        cr_assert_eq(ct_eth_address_parse(b, lower, 42, &err), CT_OK);
+        cr_assert_arr_eq(a, b, 20);
+        cr_assert_eq(ct_eth_address_parse(b, upper + 2, 40, &err), CT_OK); /* no 0x */
+        cr_assert_arr_eq(a, b, 20);
+    }
+    uint8_t a[20];
+    ct_error err;
+    /* one letter's case flipped: a mistyped checksum */
+    const char *bad = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD";
+    ct_error_clear(&err);
+    cr_assert_eq(ct_eth_address_parse(a, bad, strlen(bad), &err), CT_EINVAL);
+    cr_assert_str_eq(err.reason, "bad-checksum");
+    cr_assert_eq(ct_eth_address_parse(a, "0x5aAeb6053F", 12, &err), CT_EINVAL);
+    cr_assert_str_eq(err.reason, "bad-length");
+    const char *nothex = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeg";
+    cr_assert_eq(ct_eth_address_parse(a, nothex, strlen(nothex), &err), CT_EINVAL);
+    cr_assert_str_eq(err.reason, "not-hex");
 }
