@@ -71,7 +71,7 @@ static int header_from(ct_eth_header *h, ct_rlp *r, ct_error *err)
     if (n != 15 && n != 16 && n != 17 && n != 20 && n != 21) {
         if (err)
             err->offset = ct_rlp_off(r, it.start);
-        return ct_fail(err, CT_ECORRUPT, n < 15 ? "too few fields" : "too many fields",
+        return ct_fail(err, CT_ECORRUPT, n > 21 ? "too many fields" : "too few fields",
                        "a header of %zu fields (15, 16, 17, 20 or 21 belong)", n);
     }
     h->n_fields = (unsigned)n;
