@@ -215,6 +215,7 @@ Test(eth_block, bad_blocks)
     cr_assert_str_eq(err.reason, "invalid signature");
     cr_assert_eq(err.tx_index, 3);
     cr_assert_eq(err.height, 1346406);
+    cr_assert_eq(err.offset, (uint64_t)(blk.tx[3].raw - data));
 
     ct_eth_block_release(&blk);
     free(data);

@@ -261,6 +261,8 @@ int ct_eth_block_recover(ct_eth_block *blk, uint64_t chain_id_configured, ct_err
             if (err) {
                 err->tx_index = i;
                 err->height = (int64_t)blk->header.number;
+                if (blk->raw && blk->tx[i].raw)
+                    err->offset = (uint64_t)(blk->tx[i].raw - blk->raw);
             }
             return rc;
         }

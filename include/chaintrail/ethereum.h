@@ -251,7 +251,8 @@ CT_WARN_UNUSED int ct_eth_block_decode(ct_eth_block *blk, const uint8_t *data, s
                                        size_t *used, ct_error *err);
 
 /* ct_eth_tx_recover() for every transaction of blk at its height; stops at the first
- * failure (err->tx_index, err->height set). */
+ * failure (err->tx_index, err->height, and err->offset = the transaction's offset from the
+ * start of the block). */
 CT_WARN_UNUSED int ct_eth_block_recover(ct_eth_block *blk, uint64_t chain_id_configured,
                                         ct_error *err);
 
