@@ -1,8 +1,8 @@
 /* RLP (chains/ethereum/rlp.c) and the envelope rules of ct_eth_tx_decode: every
  * bad-inputs.md case E1-E7 with its exact reason and offset, the canonical forms that must
- * be accepted, ethereum/tests RLPTests/invalidRLPTest.json-style vectors, and the encoder
- * round trip. Vectors are written here as hex; the invalid ones follow the ideas of
- * ethereum/tests (CC0-1.0). */
+ * be accepted, and the encoder round trip. The vectors are written here as hex; the
+ * invalid ones cover the kinds of case of ethereum/tests RLPTests/invalidRLPTest.json
+ * (none copied from it). */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <string.h>
