@@ -5,6 +5,7 @@
  * (none copied from it). */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
+#include <jansson.h>
 #include <string.h>
 
 #include "chaintrail/ethereum.h"
@@ -205,4 +206,38 @@ Test(eth_rlp, encoder_round_trip)
     cr_assert_eq(it.size, 62);
     cr_assert_eq(ct_rlp_end(&f, &err), CT_OK);
     ct_buf_release(&b);
+}
+
+/* ethereum/tests RLPTests/invalidRLPTest.json (MIT, fixtures/eth/rlp_tests/): all 17 are
+ * rejected, the two int32Overflow cases for their size, the rest as non-canonical. */
+Test(eth_rlp, ethereum_tests_invalid)
+{
+    char *path = tu_fixture("eth/rlp_tests/invalidRLPTest.json");
+    json_error_t jerr;
+    json_t *root = json_load_file(path, 0, &jerr);
+    cr_assert(root, "%s: %s", path, jerr.text);
+    const char *name;
+    json_t *c;
+    size_t n = 0;
+    json_object_foreach(root, name, c) {
+        const char *out = json_string_value(json_object_get(c, "out"));
+        cr_assert(out);
+        if (out[0] == '0' && out[1] == 'x')
+            out += 2;
+        char lower[512];
+        size_t len = strlen(out);
+        cr_assert_lt(len, sizeof lower);
+        for (size_t i = 0; i <= len; i++)
+            lower[i] = (char)(out[i] >= 'A' && out[i] <= 'F' ? out[i] + 32 : out[i]);
+        ct_error err;
+        cr_assert_eq(walk_hex(lower, &err), CT_ECORRUPT, "%s accepted", name);
+        const char *want = strncmp(name, "int32Overflow", 13) == 0
+                               ? "value size exceeds available input"
+                               : "non-canonical size";
+        cr_assert_str_eq(err.reason, want, "%s: %s", name, err.reason);
+        n++;
+    }
+    cr_assert_eq(n, 17);
+    json_decref(root);
+    free(path);
 }
