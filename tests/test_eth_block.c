@@ -283,3 +283,99 @@ Test(eth_block, header_field_counts)
     }
     free(data);
 }
+
+/* A post-Shanghai block: the genesis header extended to 17 fields, no transactions or
+ * uncles, and two withdrawals. No such mainnet block is among the RLP fixtures, so it is
+ * built here with the encoder. */
+#include "ethereum/rlp.h"
+
+static void put_withdrawal(ct_buf *b, uint64_t index, uint64_t validator, uint8_t addr_byte,
+                           size_t addr_len, uint64_t gwei)
+{
+    uint8_t addr[21];
+    memset(addr, addr_byte, sizeof addr);
+    size_t mark = ct_rlp_list_begin(b);
+    cr_assert_eq(ct_rlp_put_u64(b, index), CT_OK);
+    cr_assert_eq(ct_rlp_put_u64(b, validator), CT_OK);
+    cr_assert_eq(ct_rlp_put_string(b, addr, addr_len), CT_OK);
+    cr_assert_eq(ct_rlp_put_u64(b, gwei), CT_OK);
+    cr_assert_eq(ct_rlp_list_end(b, mark), CT_OK);
+}
+
+/* n_items: the header and n_items - 1 lists (transactions, uncles, withdrawals, ...) */
+static void build_shanghai_block(ct_buf *b, const uint8_t *genesis, size_t addr_len,
+                                 unsigned n_items)
+{
+    size_t payload = (size_t)genesis[4] << 8 | genesis[5];
+    uint8_t root[32];
+    memset(root, 0x77, sizeof root);
+    ct_buf_reset(b);
+    size_t blk = ct_rlp_list_begin(b);
+    size_t hdr = ct_rlp_list_begin(b);
+    cr_assert_eq(ct_rlp_put_raw(b, genesis + 6, payload), CT_OK); /* the 15 fields */
+    cr_assert_eq(ct_rlp_put_u64(b, 1000000000), CT_OK);            /* base fee */
+    cr_assert_eq(ct_rlp_put_string(b, root, 32), CT_OK);            /* withdrawals root */
+    cr_assert_eq(ct_rlp_list_end(b, hdr), CT_OK);
+    for (unsigned l = 0; l < n_items - 1; l++) {
+        size_t m = ct_rlp_list_begin(b);
+        if (l == 2) {
+            put_withdrawal(b, 17, 4242, 0xab, addr_len, 32000000000ull);
+            put_withdrawal(b, 18, 4243, 0xcd, 20, 1);
+        }
+        cr_assert_eq(ct_rlp_list_end(b, m), CT_OK);
+    }
+    cr_assert_eq(ct_rlp_list_end(b, blk), CT_OK);
+}
+
+Test(eth_block, withdrawals)
+{
+    size_t len;
+    uint8_t *genesis = tu_read_fixture("eth/rlp_blocks/ethgenesis.bin", &len);
+    ct_buf b;
+    ct_buf_init(&b, 1 << 20);
+    ct_eth_block blk;
+    ct_error err;
+    ct_eth_block_init(&blk);
+
+    build_shanghai_block(&b, genesis, 20, 4);
+    cr_assert_eq(ct_eth_block_decode(&blk, b.data, b.len, NULL, &err), CT_OK, "%s: %s",
+                 err.reason, err.detail);
+    cr_assert_eq(blk.header.n_fields, 17);
+    cr_assert(blk.header.has_withdrawals_root && !blk.header.has_blob_gas);
+    cr_assert_eq(blk.header.base_fee.w[0], 1000000000);
+    cr_assert(blk.has_withdrawals);
+    cr_assert_eq(blk.n_tx, 0);
+    cr_assert_eq(blk.n_uncles, 0);
+    cr_assert_eq(blk.n_withdrawals, 2);
+    cr_assert_eq(blk.withdrawals[0].index, 17);
+    cr_assert_eq(blk.withdrawals[0].validator, 4242);
+    cr_assert_eq(blk.withdrawals[0].address[19], 0xab);
+    cr_assert_eq(blk.withdrawals[0].amount_gwei, 32000000000ull);
+    cr_assert_eq(blk.withdrawals[1].index, 18);
+    cr_assert_eq(blk.withdrawals[1].amount_gwei, 1);
+    uint8_t h[32];
+    /* the header hash is Keccak-256 of the header item (the block's first item) */
+    size_t hlen = 3 + ((size_t)b.data[4] << 8 | b.data[5]);
+    ct_keccak256(h, b.data + 3, hlen);
+    cr_assert_arr_eq(h, blk.header.hash, 32);
+
+    /* a withdrawal address of 21 bytes */
+    build_shanghai_block(&b, genesis, 21, 4);
+    ct_error_clear(&err);
+    cr_assert_eq(ct_eth_block_decode(&blk, b.data, b.len, NULL, &err), CT_ECORRUPT);
+    cr_assert_str_eq(err.reason, "bad length");
+    /* header + four lists */
+    build_shanghai_block(&b, genesis, 20, 5);
+    ct_error_clear(&err);
+    cr_assert_eq(ct_eth_block_decode(&blk, b.data, b.len, NULL, &err), CT_ECORRUPT);
+    cr_assert_str_eq(err.reason, "too many fields");
+    /* header + one list */
+    build_shanghai_block(&b, genesis, 20, 2);
+    ct_error_clear(&err);
+    cr_assert_eq(ct_eth_block_decode(&blk, b.data, b.len, NULL, &err), CT_ECORRUPT);
+    cr_assert_str_eq(err.reason, "too few fields");
+
+    ct_eth_block_release(&blk);
+    ct_buf_release(&b);
+    free(genesis);
+}
