@@ -379,3 +379,51 @@ Test(eth_block, withdrawals)
     ct_buf_release(&b);
     free(genesis);
 }
+
+/* Typed transactions sit in a block's list as strings; a legacy list wrapped the same way is
+ * rejected (as go-ethereum does), with the transaction's index. */
+Test(eth_block, legacy_tx_wrapped_in_a_string)
+{
+    size_t len, tlen;
+    uint8_t *genesis = tu_read_fixture("eth/rlp_blocks/ethgenesis.bin", &len);
+    uint8_t *one = tu_read_fixture("eth/rlp_blocks/eth1346406.bin", &tlen);
+    ct_eth_block src, blk;
+    ct_error err;
+    ct_eth_block_init(&src);
+    ct_eth_block_init(&blk);
+    cr_assert_eq(ct_eth_block_decode(&src, one, tlen, NULL, &err), CT_OK);
+    for (int wrap = 0; wrap <= 1; wrap++) {
+        ct_buf b;
+        ct_buf_init(&b, 1 << 20);
+        size_t payload = (size_t)genesis[4] << 8 | genesis[5];
+        size_t m = ct_rlp_list_begin(&b);
+        cr_assert_eq(ct_rlp_put_raw(&b, genesis + 3, 3 + payload), CT_OK); /* header item */
+        size_t txs = ct_rlp_list_begin(&b);
+        cr_assert_eq(ct_rlp_put_raw(&b, src.tx[0].raw, src.tx[0].raw_len), CT_OK);
+        if (wrap)
+            cr_assert_eq(ct_rlp_put_string(&b, src.tx[1].raw, src.tx[1].raw_len), CT_OK);
+        else
+            cr_assert_eq(ct_rlp_put_raw(&b, src.tx[1].raw, src.tx[1].raw_len), CT_OK);
+        cr_assert_eq(ct_rlp_list_end(&b, txs), CT_OK);
+        size_t un = ct_rlp_list_begin(&b);
+        cr_assert_eq(ct_rlp_list_end(&b, un), CT_OK);
+        cr_assert_eq(ct_rlp_list_end(&b, m), CT_OK);
+        ct_error_clear(&err);
+        int rc = ct_eth_block_decode(&blk, b.data, b.len, NULL, &err);
+        if (!wrap) {
+            cr_assert_eq(rc, CT_OK, "%s", err.reason);
+            cr_assert_eq(blk.n_tx, 2);
+            cr_assert_arr_eq(blk.tx[1].hash, src.tx[1].hash, 32);
+        } else {
+            cr_assert_eq(rc, CT_ECORRUPT);
+            cr_assert_str_eq(err.reason, "type not supported");
+            cr_assert_eq(err.tx_index, 1);
+            cr_assert_eq(err.height, 0);
+        }
+        ct_buf_release(&b);
+    }
+    ct_eth_block_release(&src);
+    ct_eth_block_release(&blk);
+    free(genesis);
+    free(one);
+}
