@@ -158,8 +158,8 @@ Test(eth_tx, geth_tracer_fixtures_senders)
         types[tx.type]++;
         json_t *num = json_object_get(json_object_get(root, "context"), "number");
         int64_t height = (int64_t)parse_num(json_string_value(num));
-        cr_assert_eq(ct_eth_tx_recover(&tx, height, 1, &err), CT_OK, "%s: %s: %s", path,
-                     err.reason, err.detail);
+        cr_assert_eq(ct_eth_tx_recover(&tx, height, 1, &err), CT_OK, "%s: %s: %s", path, err.reason,
+                     err.detail);
         char got[43];
         got[0] = '0';
         got[1] = 'x';
@@ -462,8 +462,7 @@ static int roundtrip(ct_eth_tx *out, uint8_t **buf, const ct_eth_tx *tx, int64_t
     size_t n;
     ct_error_clear(err);
     cr_assert_eq(ct_eth_tx_encode(buf, &n, tx, err), CT_OK, "%s", err->reason);
-    cr_assert_eq(ct_eth_tx_decode(out, *buf, n, err), CT_OK, "%s: %s", err->reason,
-                 err->detail);
+    cr_assert_eq(ct_eth_tx_decode(out, *buf, n, err), CT_OK, "%s: %s", err->reason, err->detail);
     return ct_eth_tx_recover(out, height, chain, err);
 }
 
@@ -704,8 +703,13 @@ static void expect_bad(const uint8_t *p, size_t n, const char *reason, uint64_t 
 Test(eth_tx, malformed_transactions)
 {
     /* The EIP-155 example as RLP items. */
-    const char *f[] = {"09", "8504a817c800", "825208", "943535353535353535353535353535353535353535",
-                       "880de0b6b3a7640000", "80", "25",
+    const char *f[] = {"09",
+                       "8504a817c800",
+                       "825208",
+                       "943535353535353535353535353535353535353535",
+                       "880de0b6b3a7640000",
+                       "80",
+                       "25",
                        "a028ef61340bd939bc2195fe537567866003e1a15d3c71ff63e1590620aa636276",
                        "a067cbe9d8997f761aecb703304b3800ccf555c9f3dc64214b297fb1966a3b6d83"};
     ct_buf b;
@@ -788,8 +792,8 @@ Test(eth_tx, malformed_transactions)
         expect_bad(env, 2, "type not supported", 0);
     }
     /* a type-2 payload with 11 fields; a type-2 payload that is a string */
-    const uint8_t t2_short[] = {0x02, 0xcb, 0x01, 0x80, 0x80, 0x80, 0x80, 0x80,
-                                0x80, 0x80, 0xc0, 0x80, 0x80};
+    const uint8_t t2_short[] = {0x02, 0xcb, 0x01, 0x80, 0x80, 0x80, 0x80,
+                                0x80, 0x80, 0x80, 0xc0, 0x80, 0x80};
     expect_bad(t2_short, sizeof t2_short, "too few fields", UINT64_MAX);
     const uint8_t t2_str[] = {0x02, 0x81, 0x90};
     expect_bad(t2_str, sizeof t2_str, "expected list", 1);
@@ -808,8 +812,8 @@ Test(eth_tx, eip55_addresses)
         uint8_t a[20];
         char out[CT_ETH_ADDR_STR_MAX];
         ct_error err;
-        cr_assert_eq(ct_eth_address_parse(a, vec[i], strlen(vec[i]), &err), CT_OK, "%s: %s",
-                     vec[i], err.reason);
+        cr_assert_eq(ct_eth_address_parse(a, vec[i], strlen(vec[i]), &err), CT_OK, "%s: %s", vec[i],
+                     err.reason);
         ct_eth_address_format(out, a);
         if (i >= 4) /* the mixed-case ones are their own checksum form */
             cr_assert_str_eq(out, vec[i]);
