@@ -111,6 +111,8 @@ Test(eth_tx, eip155_example)
     ct_error_clear(&err);
     cr_assert_eq(ct_eth_tx_recover(&tx, 2674999, 1, &err), CT_ECORRUPT);
     cr_assert_str_eq(err.reason, "invalid signature");
+    cr_assert_str_eq(err.detail,
+                     "legacy v = 37 is an EIP-155 v, not allowed before block 2,675,000");
     cr_assert_eq(ct_eth_tx_recover(&tx, 2675000, 1, &err), CT_OK);
     free(buf);
 }

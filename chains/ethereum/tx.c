@@ -544,11 +544,14 @@ int ct_eth_tx_recover(ct_eth_tx *tx, int64_t height, uint64_t chain_id_configure
             t.chain_id = (v - 35) / 2;
             recid = (int)((v - 35) % 2);
         } else {
-            if (err)
+            if (err && v >= 35)
                 ct_fail(err, CT_ECORRUPT, "invalid signature",
-                        "legacy v = %llu is neither 27/28 nor %s", (unsigned long long)v,
-                        v >= 35 ? "allowed before EIP-155 (block 2,675,000)"
-                                : "2 * chainId + 35/36");
+                        "legacy v = %llu is an EIP-155 v, not allowed before block 2,675,000",
+                        (unsigned long long)v);
+            else if (err)
+                ct_fail(err, CT_ECORRUPT, "invalid signature",
+                        "legacy v = %llu is neither 27/28 nor 2 * chainId + 35/36",
+                        (unsigned long long)v);
             return CT_ECORRUPT;
         }
     } else {
