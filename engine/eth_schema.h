@@ -149,4 +149,21 @@ int ct_e_asset_decode(ct_e_asset *r, const uint8_t *v, size_t n, ct_error *err);
 size_t ct_e_counters_encode(uint8_t *buf, const ct_e_counters *c);
 int ct_e_counters_decode(ct_e_counters *c, const uint8_t *v, size_t n, ct_error *err);
 
+/* The Ethereum meta rows as read from the store (snap may be NULL). */
+typedef struct ct_e_meta {
+    bool has_tip;
+    uint32_t tip_height;
+    uint8_t tip_hash[32];
+    bool has_chain;
+    uint64_t chain_id;
+    uint32_t first_height;
+    uint64_t next_txid, next_addrid;
+    uint32_t next_asset;
+    ct_e_counters c;
+} ct_e_meta;
+struct ct_store;
+struct ct_store_snapshot;
+int ct_e_load_meta(struct ct_store *st, const struct ct_store_snapshot *snap, ct_e_meta *m,
+                   ct_error *err);
+
 #endif

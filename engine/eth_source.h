@@ -25,6 +25,7 @@
 
 #include "chaintrail/error.h"
 #include "chaintrail/ethereum.h"
+#include "chaintrail/ethdb.h"
 #include "chaintrail/u256.h"
 #include "json.h"
 #include "util.h"
@@ -177,5 +178,11 @@ CT_WARN_UNUSED int ct_eth_source_json(ct_eth_source *src, const char *const *pat
                                       size_t npaths, ct_error *err);
 /* An ethereum-etl export directory (docs/ethereum-etl.md). */
 CT_WARN_UNUSED int ct_eth_source_etl(ct_eth_source *src, const char *dir, ct_error *err);
+
+/* The ingest over any source (eth_ingest.c): what ct_eth_ingest_json/_etl do after opening
+ * theirs, and what the RPC client calls with its own. Does not close the source. */
+CT_WARN_UNUSED int ct_eth_ingest_source(ct_db *db, ct_eth_ingest_stats *stats,
+                                        ct_eth_source *src, const ct_eth_ingest_options *opts,
+                                        ct_error *err);
 
 #endif
