@@ -769,10 +769,8 @@ int ct_eth_ingest_source(ct_db *db, ct_eth_ingest_stats *stats, ct_eth_source *s
     g.chain_id = opts->chain_id;
     uint64_t lo, hi;
     rc = src->ops->range(src->ctx, &lo, &hi, err);
-    if (rc == CT_ENOTFOUND) {
-        rc = CT_OK;
-        goto out;
-    }
+    if (rc == CT_ENOTFOUND)
+        rc = CT_ECORRUPT; /* a source without any block: the input is not what was meant */
     if (rc != CT_OK)
         goto out;
     if ((rc = find_fork(&g, src, st, err)) != CT_OK)

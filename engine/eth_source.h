@@ -176,8 +176,6 @@ typedef struct ct_eth_source {
  * may also be raw `result` values. */
 CT_WARN_UNUSED int ct_eth_source_json(ct_eth_source *src, const char *const *paths,
                                       size_t npaths, ct_error *err);
-/* An ethereum-etl export directory (docs/ethereum-etl.md). */
-CT_WARN_UNUSED int ct_eth_source_etl(ct_eth_source *src, const char *dir, ct_error *err);
 
 /* The ingest over any source (eth_ingest.c): what ct_eth_ingest_json/_etl do after opening
  * theirs, and what the RPC client calls with its own. Does not close the source. */

@@ -104,16 +104,7 @@ static int classify(jsrc *s, uint32_t doc, uint32_t node, ct_error *err)
         return CT_OK; /* empty: receipts or traces of a block without transactions */
     if (ct_json_type_of(d, first) != CT_JSON_OBJECT)
         return ct_fail(err, CT_ECORRUPT, "unknown-result", "an array of non-objects");
-    if (ct_json_get(d, first, "transactionHash") && ct_json_get(d, first, "logs")) {
-        it.kind = IT_RECEIPTS;
-        it.has_hash = hex_field(d, first, "blockHash", it.hash, 32);
-    } else if (ct_json_get(d, first, "action") && ct_json_get(d, first, "traceAddress")) {
-        it.kind = IT_PARITY;
-        it.has_hash = hex_field(d, first, "blockHash", it.hash, 32);
-    } else if (ct_json_get(d, first, "result") || ct_json_get(d, first, "calls") ||
-               (ct_json_get(d, first, "type") && ct_json_get(d, first, "from"))) {
-        it.kind = IT_CALLS;
-    } else if (ct_json_get(d, first, "jsonrpc") || ct_json_get(d, first, "id")) {
+    if (ct_json_get(d, first, "jsonrpc")) {
         /* a batch of responses */
         for (uint32_t r = first; r; r = ct_json_next(d, node, r)) {
             uint32_t res = ct_json_get(d, r, "result");
@@ -127,6 +118,16 @@ static int classify(jsrc *s, uint32_t doc, uint32_t node, ct_error *err)
                 return rc;
         }
         return CT_OK;
+    }
+    if (ct_json_get(d, first, "transactionHash") && ct_json_get(d, first, "logs")) {
+        it.kind = IT_RECEIPTS;
+        it.has_hash = hex_field(d, first, "blockHash", it.hash, 32);
+    } else if (ct_json_get(d, first, "action") && ct_json_get(d, first, "traceAddress")) {
+        it.kind = IT_PARITY;
+        it.has_hash = hex_field(d, first, "blockHash", it.hash, 32);
+    } else if (ct_json_get(d, first, "result") || ct_json_get(d, first, "calls") ||
+               (ct_json_get(d, first, "type") && ct_json_get(d, first, "from"))) {
+        it.kind = IT_CALLS;
     } else {
         return ct_fail(err, CT_ECORRUPT, "unknown-result", "an array of unknown objects");
     }

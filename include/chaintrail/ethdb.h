@@ -62,9 +62,6 @@ typedef struct ct_eth_ingest_options {
 CT_WARN_UNUSED int ct_eth_ingest_json(ct_db *db, ct_eth_ingest_stats *stats,
                                       const char *const *paths, size_t npaths,
                                       const ct_eth_ingest_options *opts, ct_error *err);
-/* The same from an ethereum-etl export directory (docs/ethereum-etl.md). */
-CT_WARN_UNUSED int ct_eth_ingest_etl(ct_db *db, ct_eth_ingest_stats *stats, const char *dir,
-                                     const ct_eth_ingest_options *opts, ct_error *err);
 
 /* Rolls the Ethereum chain back until its tip is at `height` (-1: empty). CT_EINVAL when
  * height is above the tip or the database has no Ethereum block. */
