@@ -1,6 +1,8 @@
 /* `chaintrail rollback --to HEIGHT [--chain bitcoin|ethereum]`: disconnects main-chain
  * blocks above HEIGHT through their undo records, by hand (the ingest does the same by
  * itself on a reorg). The chain is Bitcoin unless --chain ethereum. */
+#include <string.h>
+
 #include "cli.h"
 
 int cmd_rollback(int argc, char **argv, const cli_global *g)
