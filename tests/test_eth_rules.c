@@ -484,3 +484,71 @@ Test(eth_rules, kill_at_random_instants_then_resume_equals_control, .timeout = 3
     tu_fresh_db_done(control);
     tu_fresh_db_done(db);
 }
+
+/* Internal transfers through the whole ingest: block 1755635 with a callTracer result
+ * written here for its two transactions (the fixtures hold no block that has both receipts
+ * and traces): under tx 0's top-level call, a CALL of 16 wei to 0xaa..aa, then a reverted
+ * CALL of 32 wei to 0xbb..bb whose own sub-call moves 5 wei to 0xcc..cc. Only the first is
+ * an internal transfer; the reverted subtree leaves no trace in the database. */
+Test(eth_rules, internal_transfers_and_reverted_subtrees)
+{
+    char *tmp = tu_tmpdir(), *db = tu_fresh_db();
+    char *p634 = own(tu_fixture(B634)), *p635 = own(tu_fixture(B635)), *ra = own(tu_fixture(R635A)),
+         *rb = own(tu_fixture(R635B));
+    const char *trace =
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":["
+        "{\"result\":{\"type\":\"CALL\",\"from\":\"0xed059bc543141c8c93031d545079b3da0233b27f\","
+        "\"to\":\"0x8b3b3b624c3c0397d3da8fd861512393d51dcbac\",\"value\":\"0x0\",\"calls\":["
+        "{\"type\":\"CALL\",\"from\":\"0x8b3b3b624c3c0397d3da8fd861512393d51dcbac\","
+        "\"to\":\"0xaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"value\":\"0x10\"},"
+        "{\"type\":\"CALL\",\"from\":\"0x8b3b3b624c3c0397d3da8fd861512393d51dcbac\","
+        "\"to\":\"0xbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\",\"value\":\"0x20\","
+        "\"error\":\"execution reverted\",\"calls\":["
+        "{\"type\":\"CALL\",\"from\":\"0xbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\","
+        "\"to\":\"0xcccccccccccccccccccccccccccccccccccccccc\",\"value\":\"0x5\"}]}]}},"
+        "{\"result\":{\"type\":\"CALL\",\"from\":\"0x3763e6e1228bfeab94191c856412d1bb0a8e6996\","
+        "\"to\":\"0xec1ebac9da3430213281c80fa6d46378341a96ae\",\"value\":\"0x5a178a89b930e00\"}}"
+        "]}";
+    size_t pl = strlen(tmp) + 16;
+    char *tp = own(malloc(pl));
+    snprintf(tp, pl, "%s/trace.json", tmp);
+    cr_assert_eq(tu_write_file(tp, trace, strlen(trace)), 0);
+    tu_run r;
+    ingest_paths(&r, db, (const char *[]){p634, p635, ra, rb, tp, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", db, "stats", NULL}, NULL);
+    cr_assert(strstr(r.out, "\"transfers\":2,\"native_transfers\":1,\"internal_transfers\":1,"),
+              "%s", r.out);
+    tu_run_free(&r);
+    tu_exec(&r,
+            (const char *[]){"--db", db, "show", "address",
+                             "0xaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "--txs", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "\"kind\":\"internal\",\"asset\":0,\"symbol\":\"ETH\",\"from\":"
+                            "\"0x8B3B3b624c3c0397D3da8Fd861512393d51DCbac\",\"to\":"
+                            "\"0xaAaAaAaaAaAaAaaAaAAAAAAAAaaaAaAaAaaAaaAa\",\"amount\":\"16\""),
+              "%s", r.out);
+    /* position 0 of tx 0 is its own transfer only when it moves value: here it moves none,
+     * so the internal transfer is the first event of the transaction */
+    cr_assert(strstr(r.out, "\"height\":1755635,\"tx_index\":0,\"pos\":0,"), "%s", r.out);
+    tu_run_free(&r);
+    tu_exec(&r,
+            (const char *[]){"--db", db, "show", "address",
+                             "0xcccccccccccccccccccccccccccccccccccccccc", NULL},
+            NULL);
+    cr_assert_eq(r.status, 8, "%s", r.err);
+    tu_run_free(&r);
+    tu_exec(&r,
+            (const char *[]){"--db", db, "show", "address",
+                             "0xbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", NULL},
+            NULL);
+    cr_assert_eq(r.status, 8, "%s", r.err);
+    tu_run_free(&r);
+    verify_ok(db);
+    free_owned();
+    tu_rmtree(tmp);
+    free(tmp);
+    tu_fresh_db_done(db);
+}
