@@ -552,3 +552,47 @@ Test(eth_rules, internal_transfers_and_reverted_subtrees)
     free(tmp);
     tu_fresh_db_done(db);
 }
+
+/* E13 on a block's receipts (eth_getBlockReceipts of 19433902): a receipt that is not the
+ * transaction's at its position, and a transactionIndex that disagrees. */
+static void receipts_case(const char *from, const char *to, const char *want)
+{
+    char *tmp = tu_tmpdir(), *db = tu_fresh_db();
+    char *pb = own(tu_fixture(TRIN "eth_getBlockByNumber_19433902_full.json"));
+    char *pr =
+        own(edited(tmp, "receipts.json", TRIN "eth_getBlockReceipts_19433902.json", from, to));
+    tu_run r;
+    ingest_paths(&r, db, (const char *[]){pb, pr, NULL});
+    cr_assert_eq(r.status, 3, "%s", r.err);
+    const char *msg = strstr(r.err, "receipts.json: ");
+    cr_assert_not_null(msg, "%s", r.err);
+    cr_assert_str_eq(msg + 15, want);
+    tu_run_free(&r);
+    free_owned();
+    tu_rmtree(tmp);
+    free(tmp);
+    tu_fresh_db_done(db);
+}
+
+#define BLK19                                                                                      \
+    "height 19433902: block 8ec7bd37afa247fde16aa96317c77055b7a633aa8dc9ae27d0d5c776b58fef04: "
+
+Test(eth_rules, e13_receipt_of_another_transaction)
+{
+    receipts_case("0x8d6b84b11ace6e48c95ae7a229d9d467ead6f122a14fd86aa18c5b8c7665bea7",
+                  "0x8d6b84b11ace6e48c95ae7a229d9d467ead6f122a14fd86aa18c5b8c7665bea8",
+                  BLK19 "tx 0: mismatch: receipts[0] is for another transaction than "
+                        "transactions[0]\n");
+}
+
+Test(eth_rules, e13_receipt_transaction_index)
+{
+    /* the first receipt says it is transaction 5 */
+    receipts_case("\"transactionHash\":"
+                  "\"0x8d6b84b11ace6e48c95ae7a229d9d467ead6f122a14fd86aa18c5b8c7665bea7\","
+                  "\"transactionIndex\":\"0x0\"",
+                  "\"transactionHash\":"
+                  "\"0x8d6b84b11ace6e48c95ae7a229d9d467ead6f122a14fd86aa18c5b8c7665bea7\","
+                  "\"transactionIndex\":\"0x5\"",
+                  BLK19 "tx 0: mismatch: receipt transactionIndex 5 for tx 0\n");
+}
