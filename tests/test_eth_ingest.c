@@ -798,3 +798,40 @@ Test(eth_ingest, etl_export_token_transfers_agree)
     free(etl);
     tu_fresh_db_done(dir);
 }
+
+/* show in text form: tx 0 of block 19433902, its events one per line with their position */
+Test(eth_ingest, show_tx_text)
+{
+    char *dir = tu_fresh_db();
+    tu_run r;
+    ingest(&r, dir,
+           (const char *[]){TRIN "eth_getBlockByNumber_19433902_full.json",
+                            TRIN "eth_getBlockReceipts_19433902.json", NULL},
+           true);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    tu_exec(&r,
+            (const char *[]){"--db", dir, "show", "tx",
+                             "0x8D6B84B11ACE6E48C95AE7A229D9D467EAD6F122A14FD86AA18C5B8C7665BEA7",
+                             "--format", "text", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    /* value 0x16345785d8a0000, gasUsed 0x36c9a, nonce 0x4e, 8 logs; fee split by the base fee
+     * 0xfb41590cc: burnt 224410 x 67445821644, priority 224410 x (67480882890 - 67445821644) */
+    cr_assert(strstr(r.out, "status             success\n"), "%s", r.out);
+    cr_assert(strstr(r.out, "value              100000000000000000 wei\n"), "%s", r.out);
+    cr_assert(strstr(r.out, "nonce              78\n"), "%s", r.out);
+    cr_assert(strstr(r.out, "gas                263385 (used 224410)\n"), "%s", r.out);
+    cr_assert(strstr(r.out, "logs               8\n"), "%s", r.out);
+    cr_assert(strstr(r.out, "  19433902/0/4  fee_burnt    15135516835130040 ETH  "), "%s", r.out);
+    cr_assert(strstr(r.out, "  19433902/0/5  fee_priority 7868094214860 ETH  "), "%s", r.out);
+    cr_assert(strstr(r.out, "  19433902/0/6  reward       7868094214860 ETH  (new) -> "), "%s",
+              r.out);
+    cr_assert(strstr(r.out,
+                     "transaction        0x8d6b84b11ace6e48c95ae7a229d9d467ead6f122a14fd86aa18c5b"
+                     "8c7665bea7 (ethereum)\n"),
+              "%s", r.out);
+    cr_assert_eq(tu_count_lines(r.out), 12 + 7); /* 12 header lines, 7 events */
+    tu_run_free(&r);
+    tu_fresh_db_done(dir);
+}

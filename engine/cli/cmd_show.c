@@ -608,13 +608,15 @@ static int eth_print_event(eth_show *s, const ct_acct_event *e)
             fputs("\"}", f);
         }
     } else {
-        fprintf(f, "  %u/%s/%u  %-12s %s %s  %s -> %s\n", e->at.height, block_level ? "block" : "",
-                e->at.pos, eth_kind_name(e->kind), amount, sym[0] ? sym : "?",
+        char txi[16];
+        if (block_level)
+            snprintf(txi, sizeof(txi), "block");
+        else
+            snprintf(txi, sizeof(txi), "%u", e->at.tx_index);
+        fprintf(f, "  %u/%s/%u  %-12s %s %s  %s -> %s\n", e->at.height, txi, e->at.pos,
+                eth_kind_name(e->kind), amount, sym[0] ? sym : "?",
                 from[0] ? from : (e->kind == CT_ACCT_REWARD ? "(new)" : "?"),
                 to[0] ? to : "(fees)");
-        if (!block_level) {
-            /* the tx index is in the position; keep the line short */
-        }
     }
     s->first = false;
     s->printed++;
@@ -790,7 +792,10 @@ static int eth_show_tx(ct_db *db, const char *arg, const show_opts *o)
     int rc = ct_eth_tx_get(db, &t, hash, &err);
     if (rc)
         return cli_db_fail("show", rc, &err);
-    char value[CT_U256_DEC_MAX], price[CT_U256_DEC_MAX];
+    char value[CT_U256_DEC_MAX], price[CT_U256_DEC_MAX], hx[67] = "0x";
+    for (int i = 0; i < 32; i++)
+        snprintf(hx + 2 + 2 * i, 3, "%02x", t.hash[i]);
+    arg = hx; /* printed as stored: lowercase */
     ct_u256_to_dec(value, sizeof(value), &t.value);
     ct_u256_to_dec(price, sizeof(price), &t.gas_price);
     FILE *f = stdout;
