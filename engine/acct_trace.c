@@ -707,13 +707,18 @@ static int emit_remainder(tracer *t, ledger *l, const char *category)
         else if (m == CT_MODEL_HAIRCUT)
             rc = add_endpoint(t, m, l->aidx, l->addrid, category, &s->taint, s->first_height,
                               s->first_time, s->last_height, s->last_time, s->hop, 1);
-        else if (hop_model(m))
+        else if (hop_model(m)) {
+            /* each lot valued at its own block; the ledger counts as one flow */
+            uint64_t flows = 1;
             for (size_t i = 0; i < s->lots.n && rc == CT_OK; i++) {
                 const piece *p = dq_at(&s->lots, i);
-                if (p->tainted)
-                    rc = add_endpoint(t, m, l->aidx, l->addrid, category, &p->amount, p->height,
-                                      p->time, p->height, p->time, p->hop, 1);
+                if (!p->tainted)
+                    continue;
+                rc = add_endpoint(t, m, l->aidx, l->addrid, category, &p->amount, p->height,
+                                  p->time, p->height, p->time, p->hop, flows);
+                flows = 0;
             }
+        }
     }
     return rc;
 }
