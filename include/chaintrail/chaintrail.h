@@ -23,6 +23,8 @@
 #include "chaintrail/labels.h"
 #include "chaintrail/u256.h"
 #include "chaintrail/account.h"
+#include "chaintrail/ethereum.h"
+#include "chaintrail/ethdb.h"
 
 #ifdef __cplusplus
 extern "C" {
