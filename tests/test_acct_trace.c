@@ -749,6 +749,9 @@ static ct_u256 pick(rng *r, const ct_u256 *bal, uint32_t asset)
         return a;
     }
     a = ct_u256_from_u64(1 + rnd(r) % 1000);
+    ct_u256 scale = ct_u256_from_u64(asset == 0 ? 1000000000000000ULL : 10000);
+    if (asset < 2 && rnd(r) % 4) /* mostly 0.001 to 1 ETH, or 0.01 to 10 TKA */
+        cr_assert(!ct_u256_mul(&a, &a, &scale));
     if (asset == 2) {
         a.w[3] = 1 + rnd(r) % 255; /* about 2^192 to 2^200 */
         a.w[1] = rnd(r);
@@ -787,7 +790,7 @@ static void gen_random(memg *g, rng *r, uint32_t blocks)
             }
             for (uint8_t kind = CT_ACCT_FEE_BURNT; kind <= CT_ACCT_FEE_PRIORITY; kind++)
                 if (rnd(r) % 3) {
-                    ct_u256 fee = ct_u256_from_u64(1 + rnd(r) % 20);
+                    ct_u256 fee = ct_u256_from_u64((1 + rnd(r) % 20) * 100000000000000ULL);
                     mg_add(g, h, txi, pos++, kind, 0, s, 0, fee);
                     if (ct_u256_cmp(&fee, &bal[s][0]) >= 0)
                         bal[s][0] = ct_u256_from_u64(0);
@@ -797,7 +800,7 @@ static void gen_random(memg *g, rng *r, uint32_t blocks)
         }
         if (rnd(r) % 4 == 0) {
             uint64_t to = 1 + rnd(r) % R_ADDR;
-            ct_u256 x = ct_u256_from_u64(100 + rnd(r) % 2000);
+            ct_u256 x = ct_u256_from_u64((100 + rnd(r) % 2000) * 1000000000000000ULL);
             mg_add(g, h, CT_ACCT_BLOCK_LEVEL, 0, CT_ACCT_REWARD, 0, 0, to, x);
             cr_assert(!ct_u256_add(&bal[to][0], &bal[to][0], &x));
         }
@@ -1025,6 +1028,7 @@ Test(acct_trace, random_chains_agree_with_the_reference, .timeout = 600)
     snprintf(in, sizeof(in), "%s/case.json", dir);
     snprintf(out, sizeof(out), "%s/ref.json", dir);
     uint64_t total_endpoints = 0, compared = 0;
+    unsigned __int128 total_cents = 0;
     for (int seed = 1; seed <= 40; seed++) {
         rng r = {0x9e3779b97f4a7c15ULL * (uint64_t)seed};
         memg g;
@@ -1078,8 +1082,12 @@ Test(acct_trace, random_chains_agree_with_the_reference, .timeout = 600)
         cr_assert_not_null(json);
         compare(&res, json, len, seed);
         compared++;
-        for (size_t a = 0; a < res.n_assets; a++)
+        for (size_t a = 0; a < res.n_assets; a++) {
             total_endpoints += res.model[CT_MODEL_FIFO][a].n_endpoints;
+            total_cents += res.model[CT_MODEL_FIFO][a].laundered_usd_cents;
+            for (size_t k = 0; k < res.model[CT_MODEL_FIFO][a].n_categories; k++)
+                total_cents += res.model[CT_MODEL_FIFO][a].categories[k].usd_cents;
+        }
         free(json);
         ct_acct_trace_result_release(&res);
         mg_free(&g);
@@ -1088,6 +1096,7 @@ Test(acct_trace, random_chains_agree_with_the_reference, .timeout = 600)
                   (unsigned long long)compared);
     fprintf(stderr, "acct_trace: %llu random chains, %llu FIFO endpoints, all equal\n",
             (unsigned long long)compared, (unsigned long long)total_endpoints);
+    cr_assert_gt(total_cents, 100000, "the random chains hardly carried priced value");
     cr_assert_gt(total_endpoints, 100, "the random chains hardly carried taint: %llu endpoints",
                  (unsigned long long)total_endpoints);
     tu_rmtree(dir);
