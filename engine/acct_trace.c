@@ -1250,8 +1250,8 @@ static int on_tx_event(void *arg, const ct_acct_event *ev)
 {
     tx_walk *w = arg;
     tracer *t = w->t;
-    if (ev->to == 0)
-        return 0; /* fees are not transfers to anyone */
+    if (ev->to == 0 || ev->kind == CT_ACCT_REWARD)
+        return 0; /* fees go to no one; the fee recipient's credit is no transfer */
     uint8_t key[12];
     ct_put_be32(key, ev->at.height);
     ct_put_be32(key + 4, ev->at.tx_index);

@@ -380,7 +380,7 @@ enum { P = CT_MODEL_POISON, H = CT_MODEL_HAIRCUT, F = CT_MODEL_FIFO, L = CT_MODE
  * 7 miner, 9 X.
  *   h1  X -> M 100 ETH                                  M: [clean 100]
  *   h2  victim -> thief 310 ETH; 1000 USDC (token log)  thief: [tainted 310 hop 0]
- *   h3  thief -> M 300 ETH, 400 USDC; fees 5 burnt + 2 priority; reward 2 to the miner
+ *   h3  thief -> M 300 ETH, 400 USDC; fees 5 burnt + 2 priority, credited to the miner
  *                                                       M: [c100, t300 hop 1]
  *   h4  reward 200 to M (block level)                   M: [c100, t300, c200]
  *   h5  M -> E1 251 ETH and 100 USDC
@@ -404,7 +404,7 @@ static void scenario_a(memg *g)
     ev(g, 3, 0, 1, CT_ACCT_TOKEN, 1, 1, 3, 400);
     ev(g, 3, 0, 2, CT_ACCT_FEE_BURNT, 0, 1, 0, 5);
     ev(g, 3, 0, 3, CT_ACCT_FEE_PRIORITY, 0, 1, 0, 2);
-    ev(g, 3, CT_ACCT_BLOCK_LEVEL, 0, CT_ACCT_REWARD, 0, 0, 7, 2);
+    ev(g, 3, 0, 4, CT_ACCT_REWARD, 0, 0, 7, 2); /* the priority fee credited to the miner */
     ev(g, 4, CT_ACCT_BLOCK_LEVEL, 0, CT_ACCT_REWARD, 0, 0, 3, 200);
     ev(g, 5, 0, 0, CT_ACCT_NATIVE, 0, 3, 5, 251);
     ev(g, 5, 0, 1, CT_ACCT_TOKEN, 1, 3, 5, 100);
@@ -571,7 +571,7 @@ Test(acct_trace, a_transaction_as_source)
     ct_trace_options_init(&o);
     o.models = (1u << F) | (1u << L);
     /* the h3 transaction: its transfers to M (300 ETH, 400 USDC) are the sources at hop 0;
-     * its fees are no transfer to anyone */
+     * its fees and the miner's credit of the priority fee are no transfers */
     ct_trace_source s;
     memset(&s, 0, sizeof(s));
     uint8_t h3[32];
@@ -796,6 +796,11 @@ static void gen_random(memg *g, rng *r, uint32_t blocks)
                         bal[s][0] = ct_u256_from_u64(0);
                     else
                         cr_assert(!ct_u256_sub(&bal[s][0], &bal[s][0], &fee));
+                    if (kind == CT_ACCT_FEE_PRIORITY) { /* credited to the block's miner */
+                        uint64_t miner = 1 + h % R_ADDR;
+                        mg_add(g, h, txi, pos++, CT_ACCT_REWARD, 0, 0, miner, fee);
+                        cr_assert(!ct_u256_add(&bal[miner][0], &bal[miner][0], &fee));
+                    }
                 }
         }
         if (rnd(r) % 4 == 0) {
