@@ -13,12 +13,16 @@
 #include "eth_source.h"
 #include "testutil.h"
 
-#define TRIN    "eth/trin/"
-#define STREAM  "eth/ethereum-etl/test_stream/blocks_1755634_1755635/"
-#define B634    STREAM "web3_response.eth_getBlockByNumber_0x1ac9f2_true.json"
-#define B635    STREAM "web3_response.eth_getBlockByNumber_0x1ac9f3_true.json"
-#define R635A   STREAM "web3_response.eth_getTransactionReceipt_0x2e3dcd051a91d3a694f6b8de2ac4b5fe7acdba55f58bcf8471ff00d4a430074d.json"
-#define R635B   STREAM "web3_response.eth_getTransactionReceipt_0x9a5437ec71b74ecf5930b406908ac6999966d38a86d1534b7190ece7599095eb.json"
+#define TRIN   "eth/trin/"
+#define STREAM "eth/ethereum-etl/test_stream/blocks_1755634_1755635/"
+#define B634   STREAM "web3_response.eth_getBlockByNumber_0x1ac9f2_true.json"
+#define B635   STREAM "web3_response.eth_getBlockByNumber_0x1ac9f3_true.json"
+#define R635A                                                                                      \
+    STREAM "web3_response.eth_getTransactionReceipt_"                                              \
+           "0x2e3dcd051a91d3a694f6b8de2ac4b5fe7acdba55f58bcf8471ff00d4a430074d.json"
+#define R635B                                                                                      \
+    STREAM "web3_response.eth_getTransactionReceipt_"                                              \
+           "0x9a5437ec71b74ecf5930b406908ac6999966d38a86d1534b7190ece7599095eb.json"
 
 /* Runs `chaintrail --db dir ingest ethereum --quiet --json FILES...` (fixture-relative
  * when rel, else paths as given). */
@@ -124,8 +128,9 @@ Test(eth_ingest, block_19433902_every_count_and_withdrawals)
     cr_assert_eq(eth_stat(j, "rewards"), expected_count("19433902", "rewards") + 16);
     json_decref(j);
     /* the first withdrawal: 0x119b258 gwei to 0x8e609ac80f4324e499a6efd24f221a2caa868224 */
-    tu_exec(&r, (const char *[]){"--db", dir, "show", "address",
-                                 "0x8E609AC80F4324E499A6EFD24F221A2CAA868224", "--txs", NULL},
+    tu_exec(&r,
+            (const char *[]){"--db", dir, "show", "address",
+                             "0x8E609AC80F4324E499A6EFD24F221A2CAA868224", "--txs", NULL},
             NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert(strstr(r.out, "\"kind\":\"reward\",\"asset\":0,\"symbol\":\"ETH\",\"from\":null,"
@@ -347,7 +352,8 @@ Test(eth_ingest, etl_stream_transactions_and_token_transfers)
         cr_assert_not_null(tx, "%s", r.out);
         json_t *evs = json_object_get(tx, "events"), *tok = NULL;
         for (size_t i = 0; i < json_array_size(evs); i++)
-            if (!strcmp(json_string_value(json_object_get(json_array_get(evs, i), "kind")), "token"))
+            if (!strcmp(json_string_value(json_object_get(json_array_get(evs, i), "kind")),
+                        "token"))
                 tok = json_array_get(evs, i);
         cr_assert_not_null(tok);
         char a[43], b[43];
@@ -413,7 +419,8 @@ Test(eth_ingest, etl_stream_transactions_and_token_transfers)
 static void traces_case(const char *name, size_t want)
 {
     char rel[256], prefix[128];
-    snprintf(prefix, sizeof(prefix), "eth/ethereum-etl/test_export_traces_job/block_with_%s/", name);
+    snprintf(prefix, sizeof(prefix), "eth/ethereum-etl/test_export_traces_job/block_with_%s/",
+             name);
     /* the Parity file: its name holds the block number */
     const char *blocks[] = {"subtraces", "create", "error", "suicide"};
     const char *hexes[] = {"0xf4240", "0xf44f2", "0xf45bf", "0xf7105"};
@@ -480,8 +487,9 @@ static void traces_case(const char *name, size_t want)
     /* expected: from the CSV */
     size_t n = 0, got = 0;
     char *line = strtok(csv, "\n"); /* header */
-    cr_assert(strncmp(line, "block_number,transaction_hash,transaction_index,from_address,"
-                            "to_address,value,input,output,trace_type,call_type",
+    cr_assert(strncmp(line,
+                      "block_number,transaction_hash,transaction_index,from_address,"
+                      "to_address,value,input,output,trace_type,call_type",
                       100) == 0);
     for (uint32_t i = 0; i < ntx; i++) {
         got += pb.txs[i].n_itx;
@@ -530,10 +538,22 @@ static void traces_case(const char *name, size_t want)
     free(csv);
 }
 
-Test(eth_ingest, traces_subtraces_callcode_moves_nothing) { traces_case("subtraces", 0); }
-Test(eth_ingest, traces_create) { traces_case("create", 0); }
-Test(eth_ingest, traces_error_subtree_dropped) { traces_case("error", 0); }
-Test(eth_ingest, traces_suicide_is_one_internal_transfer) { traces_case("suicide", 1); }
+Test(eth_ingest, traces_subtraces_callcode_moves_nothing)
+{
+    traces_case("subtraces", 0);
+}
+Test(eth_ingest, traces_create)
+{
+    traces_case("create", 0);
+}
+Test(eth_ingest, traces_error_subtree_dropped)
+{
+    traces_case("error", 0);
+}
+Test(eth_ingest, traces_suicide_is_one_internal_transfer)
+{
+    traces_case("suicide", 1);
+}
 
 /* ---- geth's checkpoints (GPL-3.0: read in place) ---- */
 Test(eth_ingest, geth_checkpoint_block_0)
@@ -585,7 +605,8 @@ Test(eth_ingest, acct_graph_db_walks_a_ledger)
     /* the sender of tx 0, 0xf49d4e12...: its ETH ledger in the block is tx 0's value
      * (0x16345785d8a0000 = 0.1 ETH) and its fee (burnt, priority); any case is accepted */
     uint64_t id;
-    cr_assert_eq(g.addrid_of(g.ctx, "0xF49D4E1220D409E754955BA91062C2B0B67FDE4C", &id, NULL), CT_OK);
+    cr_assert_eq(g.addrid_of(g.ctx, "0xF49D4E1220D409E754955BA91062C2B0B67FDE4C", &id, NULL),
+                 CT_OK);
     char shown[43];
     cr_assert_eq(g.address_of(g.ctx, id, shown, NULL), CT_OK);
     /* shown in EIP-55: mixed case that ethereum.h's parser accepts only with a valid checksum */

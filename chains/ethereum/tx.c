@@ -212,6 +212,9 @@ int ct_eth_tx_decode_at(ct_eth_tx *tx, const uint8_t *data, size_t len, uint64_t
         if (first >= 0x80 || first == 0 || first > CT_ETH_TX_SET_CODE) {
             if (err)
                 err->offset = base_off;
+            if (first >= 0xc0)
+                return ct_fail(err, CT_ECORRUPT, "type not supported",
+                               "a legacy transaction wrapped in a string in the block's list");
             if (first >= 0x80)
                 return ct_fail(err, CT_ECORRUPT, "type not supported",
                                "first byte 0x%02x is neither a list nor a transaction type",

@@ -80,10 +80,10 @@ static int ingest_ethereum(int argc, char **argv, const cli_global *g)
     const char *etl = NULL;
     uint64_t from = UINT64_MAX, to = UINT64_MAX, chain_id = 1, cache_mb = 64;
     const cli_opt opts[] = {
-        {"json", CLI_FLAG, &json},         {"etl", CLI_STRING, &etl},
-        {"from", CLI_U64, &from},          {"to", CLI_U64, &to},
-        {"chain-id", CLI_U64, &chain_id},  {"quiet", CLI_FLAG, &quiet},
-        {"cache-mb", CLI_U64, &cache_mb},  {NULL, CLI_FLAG, NULL},
+        {"json", CLI_FLAG, &json},        {"etl", CLI_STRING, &etl},
+        {"from", CLI_U64, &from},         {"to", CLI_U64, &to},
+        {"chain-id", CLI_U64, &chain_id}, {"quiet", CLI_FLAG, &quiet},
+        {"cache-mb", CLI_U64, &cache_mb}, {NULL, CLI_FLAG, NULL},
     };
     int first;
     int rc = cli_parse(self, opts, argc, argv, &first);
@@ -112,9 +112,11 @@ static int ingest_ethereum(int argc, char **argv, const cli_global *g)
         cli_error("ingest", "option '--chain-id': 0 is not a chain id");
         return CT_EXIT_USAGE;
     }
-    if ((from != UINT64_MAX && from > UINT32_MAX - 1) || (to != UINT64_MAX && to > UINT32_MAX - 1) ||
+    if ((from != UINT64_MAX && from > UINT32_MAX - 1) ||
+        (to != UINT64_MAX && to > UINT32_MAX - 1) ||
         (from != UINT64_MAX && to != UINT64_MAX && to < from)) {
-        cli_error("ingest", "options '--from'/'--to': heights up to 4294967294, --to not below --from");
+        cli_error("ingest",
+                  "options '--from'/'--to': heights up to 4294967294, --to not below --from");
         return CT_EXIT_USAGE;
     }
     if (cache_mb == 0 || cache_mb > 65536) {
@@ -163,14 +165,14 @@ static int ingest_ethereum(int argc, char **argv, const cli_global *g)
     }
     double secs = now() - p.start;
     if (!quiet)
-        fprintf(stderr,
-                "chaintrail: ingest: ethereum height %lld; %llu blocks connected, %llu already "
-                "stored, %llu rolled back in %llu reorgs; %llu transactions, %llu logs in %.1f s%s\n",
-                (long long)st.height, (unsigned long long)st.blocks,
-                (unsigned long long)st.blocks_known, (unsigned long long)st.disconnected,
-                (unsigned long long)st.reorgs, (unsigned long long)st.txs,
-                (unsigned long long)st.logs, secs,
-                st.interrupted ? " (interrupted; run again to continue)" : "");
+        fprintf(
+            stderr,
+            "chaintrail: ingest: ethereum height %lld; %llu blocks connected, %llu already "
+            "stored, %llu rolled back in %llu reorgs; %llu transactions, %llu logs in %.1f s%s\n",
+            (long long)st.height, (unsigned long long)st.blocks,
+            (unsigned long long)st.blocks_known, (unsigned long long)st.disconnected,
+            (unsigned long long)st.reorgs, (unsigned long long)st.txs, (unsigned long long)st.logs,
+            secs, st.interrupted ? " (interrupted; run again to continue)" : "");
     ct_db_close(db);
     if (st.interrupted && exit_code == CT_EXIT_OK)
         exit_code = 130;
