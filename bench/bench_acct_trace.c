@@ -202,8 +202,8 @@ static int s_tip(void *ctx, uint32_t *height, uint32_t *time, ct_error *err)
 static void run_all(const ct_acct_graph *g, const ct_trace_source *src, size_t n_src)
 {
     static const uint32_t hops[] = {5, 10, 20};
-    printf("%-8s %5s %10s %12s %12s %10s %12s\n", "model", "hops", "ms/trace", "events",
-           "events/s", "endpoints", "peak RSS MB");
+    printf("%-8s %5s %10s %12s %12s %10s %12s\n", "model", "hops", "ms/trace", "events", "events/s",
+           "endpoints", "peak RSS MB");
     for (int m = -1; m < CT_MODEL_COUNT; m++)
         for (size_t h = 0; h < 3; h++) {
             ct_trace_options o;
@@ -242,8 +242,8 @@ int main(int argc, char **argv)
         printf("synthetic chain: %zu events, %llu addresses, %u assets (built in %.1f s, "
                "RSS %.1f MB)\n",
                s.n, (unsigned long long)na, N_ASSET, now() - t0, (double)peak_rss_kb() / 1024.0);
-        ct_acct_graph g = {&s, s_next, s_assets, s_tx, s_addrid, s_address, s_label,
-                           s_asset_info, s_tip};
+        ct_acct_graph g = {&s,        s_next,  s_assets,     s_tx, s_addrid,
+                           s_address, s_label, s_asset_info, s_tip};
         ct_trace_source src[8];
         for (int i = 0; i < 8; i++) {
             snprintf(src[i].spec, sizeof(src[i].spec), "0x%040llx",

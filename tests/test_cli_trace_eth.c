@@ -60,9 +60,9 @@ static char *make_db(char **tmp)
     snprintf(labels, sizeof(labels), "%s/labels.csv", *tmp);
     cr_assert_eq(tu_write_file(labels, LABELS, strlen(LABELS)), 0);
     must("labels", (const char *[]){"--db", db, "labels", "import", "--quiet", labels, NULL});
-    must("prices ETH", (const char *[]){"--db", db, "prices", "import", "--asset", "ETH",
-                                        CT_SHARED_FIXTURES "/prices/yahoo_ETH-USD_daily.csv",
-                                        NULL});
+    must("prices ETH",
+         (const char *[]){"--db", db, "prices", "import", "--asset", "ETH",
+                          CT_SHARED_FIXTURES "/prices/yahoo_ETH-USD_daily.csv", NULL});
     return db;
 }
 
@@ -168,19 +168,20 @@ static void write_reference_input(const char *db_dir, const char *path, const ch
                  (unsigned long long)st.events);
     FILE *f = fopen(path, "w");
     cr_assert_not_null(f);
-    fprintf(f, "{\"options\":{\"models\":[\"poison\",\"haircut\",\"fifo\",\"lifo\",\"tiho\"],"
-               "\"hops\":10,\"dust\":\"0\",\"stops\":[\"exchange\",\"mixer\",\"bridge\","
-               "\"gambling\",\"sanctioned\"],\"cashout\":[\"exchange\",\"mixer\",\"bridge\","
-               "\"gambling\"]},\"sources\":[{\"address\":\"%s\",\"from\":-1,\"to\":-1}],"
-               "\"labels\":{",
+    fprintf(f,
+            "{\"options\":{\"models\":[\"poison\",\"haircut\",\"fifo\",\"lifo\",\"tiho\"],"
+            "\"hops\":10,\"dust\":\"0\",\"stops\":[\"exchange\",\"mixer\",\"bridge\","
+            "\"gambling\",\"sanctioned\"],\"cashout\":[\"exchange\",\"mixer\",\"bridge\","
+            "\"gambling\"]},\"sources\":[{\"address\":\"%s\",\"from\":-1,\"to\":-1}],"
+            "\"labels\":{",
             source);
     const char *p = LABELS;
     bool first = true;
     while ((p = strchr(p, '\n')) && p[1]) { /* address,label,category,... of each row */
         p++;
         const char *c1 = strchr(p, ','), *c2 = strchr(c1 + 1, ','), *c3 = strchr(c2 + 1, ',');
-        fprintf(f, "%s\"%.*s\":\"%.*s\"", first ? "" : ",", (int)(c1 - p), p,
-                (int)(c3 - c2 - 1), c2 + 1);
+        fprintf(f, "%s\"%.*s\":\"%.*s\"", first ? "" : ",", (int)(c1 - p), p, (int)(c3 - c2 - 1),
+                c2 + 1);
         first = false;
     }
     fputs("},\"assets\":{", f);
@@ -194,8 +195,8 @@ static void write_reference_input(const char *db_dir, const char *path, const ch
         bool priced = known && ticker(a == 0 ? "ETH" : sym);
         json_t *js = json_string(sym);
         char *sj = json_dumps(js, JSON_ENCODE_ANY);
-        fprintf(f, "%s\"%u\":{\"symbol\":%s,\"decimals\":%u,\"priced\":%s}", a ? "," : "", a,
-                sj, dec, priced ? "true" : "false");
+        fprintf(f, "%s\"%u\":{\"symbol\":%s,\"decimals\":%u,\"priced\":%s}", a ? "," : "", a, sj,
+                dec, priced ? "true" : "false");
         free(sj);
         json_decref(js);
         char key[16];
@@ -206,14 +207,14 @@ static void write_reference_input(const char *db_dir, const char *path, const ch
     uint64_t eth;
     cr_assert_eq(ct_price_get(db, NULL, &eth, NULL, "ETH", 19796, NULL), CT_OK);
     cr_assert_eq(eth, 388314);
-    fprintf(f, "},\"prices\":{\"ETH\":{\"19796\":%llu}},\"events\":[",
-            (unsigned long long)eth);
+    fprintf(f, "},\"prices\":{\"ETH\":{\"19796\":%llu}},\"events\":[", (unsigned long long)eth);
     for (size_t i = 0; i < n; i++) {
         const ct_acct_event *e = &l.v[i];
         char amount[CT_U256_DEC_MAX];
         ct_u256_to_dec(amount, sizeof(amount), &e->amount);
-        fprintf(f, "%s{\"height\":%u,\"tx_index\":%u,\"pos\":%u,\"time\":%u,\"kind\":%u,"
-                   "\"asset\":%u,\"amount\":\"%s\",\"from\":",
+        fprintf(f,
+                "%s{\"height\":%u,\"tx_index\":%u,\"pos\":%u,\"time\":%u,\"kind\":%u,"
+                "\"asset\":%u,\"amount\":\"%s\",\"from\":",
                 i ? "," : "", e->at.height, e->at.tx_index, e->at.pos, e->time, e->kind, e->asset,
                 amount);
         put_addr(f, &g, e->from);
@@ -300,8 +301,8 @@ static size_t compare(json_t *out, json_t *ref, json_t *asset_ids)
                 lower(c);
             }
             const char *id = str(asset_ids, c);
-            json_t *ra = json_object_get(rmod, id), *x = json_object_get(
-                                                        json_object_get(as, "models"), models[m]);
+            json_t *ra = json_object_get(rmod, id),
+                   *x = json_object_get(json_object_get(as, "models"), models[m]);
             cr_assert_not_null(ra, "%s: asset %s not in the reference", models[m], c);
             cr_assert_str_eq(str(x, "source"), str(ra, "source"), "%s %s source", models[m], c);
             json_t *cats = json_object_get(x, "by_category"),
@@ -338,8 +339,8 @@ static size_t compare(json_t *out, json_t *ref, json_t *asset_ids)
                                    addr, str(e, "category"));
                 cr_assert_str_eq(str(e, "taint"), json_string_value(json_array_get(r, 2)),
                                  "%s %s %s taint", models[m], c, addr);
-                static const char *const nums[] = {"hops",        "flows",     "first_height",
-                                                   "first_time",  "last_height", "last_time"};
+                static const char *const nums[] = {"hops",       "flows",       "first_height",
+                                                   "first_time", "last_height", "last_time"};
                 for (size_t q = 0; q < 6; q++)
                     cr_assert_eq(num(e, nums[q]), json_integer_value(json_array_get(r, 3 + q)),
                                  "%s %s %s %s", models[m], c, addr, nums[q]);
@@ -402,8 +403,7 @@ Test(cli_trace_eth, block_19433902_agrees_with_the_reference, .timeout = 300)
     cr_assert_str_eq(str(u, "amount"), "3743360731816696267");
     cr_assert_str_eq(str(u, "usd"), "14535.99");
     cr_assert_str_eq(str(json_object_get(out, "manifest"), "chain"), "ethereum");
-    cr_assert_eq(num(json_object_get(json_object_get(out, "manifest"), "tip"), "height"),
-                 19433902);
+    cr_assert_eq(num(json_object_get(json_object_get(out, "manifest"), "tip"), "height"), 19433902);
     json_decref(out);
 
     /* A pool (0x048d3180...) trading WETH back and forth with 0x6b75d8af...: WETH comes
@@ -464,8 +464,9 @@ Test(cli_trace_eth, formats_sources_and_errors, .timeout = 300)
     tu_run_free(&r2);
 
     /* text: ETH in whole units with 18 decimals and USD at the day's price */
-    run_out(&r, (const char *[]){"--db", db, "trace", "--from", ROUTER, "--model", "fifo",
-                                 "--format", "text", NULL},
+    run_out(&r,
+            (const char *[]){"--db", db, "trace", "--from", ROUTER, "--model", "fifo", "--format",
+                             "text", NULL},
             0);
     cr_assert(strstr(r.out, "trace from " ROUTER " (ethereum, 13 source transfers)\n"), "%s",
               r.out);
@@ -478,8 +479,9 @@ Test(cli_trace_eth, formats_sources_and_errors, .timeout = 300)
     cr_assert(strstr(r.out, "  by category: unspent 3.743360731816696267\n"));
     tu_run_free(&r);
     /* text of tokens without metadata: base units, no price table, the label shown */
-    run_out(&r, (const char *[]){"--db", db, "trace", "--from", POOL, "--model", "tiho",
-                                 "--format", "text", NULL},
+    run_out(&r,
+            (const char *[]){"--db", db, "trace", "--from", POOL, "--model", "tiho", "--format",
+                             "text", NULL},
             0);
     cr_assert(strstr(r.out, "== 0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2 (decimals unknown: "
                             "base units)\n"),
@@ -492,8 +494,9 @@ Test(cli_trace_eth, formats_sources_and_errors, .timeout = 300)
               "%s", r.out);
     tu_run_free(&r);
     /* CSV: one row per (asset, model, endpoint) */
-    run_out(&r, (const char *[]){"--db", db, "trace", "--from", POOL, "--model", "tiho",
-                                 "--format", "csv", NULL},
+    run_out(&r,
+            (const char *[]){"--db", db, "trace", "--from", POOL, "--model", "tiho", "--format",
+                             "csv", NULL},
             0);
     cr_assert_eq(strncmp(r.out,
                          "model,symbol,contract,address,category,label,taint,usd,unpriced,hops,"
@@ -511,9 +514,10 @@ Test(cli_trace_eth, formats_sources_and_errors, .timeout = 300)
     /* a transaction: its transfers are the sources, not its fees nor the miner's credit of
      * the priority fee: 0.1 ETH to the swap router, 0.099125 WETH to the pool, two transfers
      * of the second token (the second one already tainted: 58663791380196893 once) */
-    run_out(&r, (const char *[]){"--db", db, "trace", "--from",
-                                 "0x8D6B84B11ACE6E48C95AE7A229D9D467EAD6F122A14FD86AA18C5B8C7665BEA7",
-                                 "--model", "fifo", NULL},
+    run_out(&r,
+            (const char *[]){"--db", db, "trace", "--from",
+                             "0x8D6B84B11ACE6E48C95AE7A229D9D467EAD6F122A14FD86AA18C5B8C7665BEA7",
+                             "--model", "fifo", NULL},
             0);
     json_error_t je;
     json_t *j = json_loads(r.out, 0, &je);
@@ -530,21 +534,24 @@ Test(cli_trace_eth, formats_sources_and_errors, .timeout = 300)
     tu_run_free(&r);
 
     /* errors */
-    run_out(&r, (const char *[]){"--db", db, "trace", "--from", POOL, "--from",
-                                 "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2", NULL},
+    run_out(&r,
+            (const char *[]){"--db", db, "trace", "--from", POOL, "--from",
+                             "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2", NULL},
             2);
     cr_assert_str_eq(r.err, "chaintrail: trace: give either Ethereum or Bitcoin sources, not "
                             "both\n");
     tu_run_free(&r);
-    run_out(&r, (const char *[]){"--db", db, "trace", "--from",
-                                 "0x00000000000000000000000000000000000000ff", NULL},
+    run_out(&r,
+            (const char *[]){"--db", db, "trace", "--from",
+                             "0x00000000000000000000000000000000000000ff", NULL},
             8);
     cr_assert_str_eq(r.err, "chaintrail: trace: address 0x00000000000000000000000000000000000000ff "
                             "is not in the database\n");
     tu_run_free(&r);
-    run_out(&r, (const char *[]){"--db", db, "trace", "--from",
-                                 "0x00000000000000000000000000000000000000000000000000000000000000ff",
-                                 NULL},
+    run_out(&r,
+            (const char *[]){"--db", db, "trace", "--from",
+                             "0x00000000000000000000000000000000000000000000000000000000000000ff",
+                             NULL},
             8);
     cr_assert_str_eq(r.err, "chaintrail: trace: transaction "
                             "0x00000000000000000000000000000000000000000000000000000000000000ff "
