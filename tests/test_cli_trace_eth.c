@@ -533,6 +533,33 @@ Test(cli_trace_eth, formats_sources_and_errors, .timeout = 300)
     json_decref(j);
     tu_run_free(&r);
 
+    /* a case with an Ethereum source: `trace --case` traces from the theft's day on, as
+     * --from with --since that day does; `case show` names the kind; the report says it
+     * covers Bitcoin cases only */
+    must("case add", (const char *[]){"--db", db, "case", "add", "pool-2024", "--date",
+                                      "2024-03-14", "--from", POOL, NULL});
+    run_out(&r, (const char *[]){"--db", db, "trace", "--case", "pool-2024", NULL}, 0);
+    run_out(&r2,
+            (const char *[]){"--db", db, "trace", "--from", POOL, "--since", "2024-03-14", NULL},
+            0);
+    const char *m1 = strstr(r.out, "\"assets\":"), *m2 = strstr(r2.out, "\"assets\":");
+    cr_assert(m1 && m2);
+    cr_assert_str_eq(m1, m2);
+    cr_assert(strstr(r.out, "\"case\":\"pool-2024\",\"sources\":[\"" POOL "\"],"
+                            "\"since_time\":1710374400,"),
+              "%s", r.out);
+    tu_run_free(&r);
+    tu_run_free(&r2);
+    run_out(&r, (const char *[]){"--db", db, "case", "show", "pool-2024", "--format", "json", NULL},
+            0);
+    cr_assert(strstr(r.out, "{\"source\":\"" POOL "\",\"kind\":\"eth-address\"}"), "%s", r.out);
+    tu_run_free(&r);
+    run_out(&r, (const char *[]){"--db", db, "report", "--format", "json", NULL}, 0);
+    cr_assert(strstr(r.out, "\"error\":\"an Ethereum case: the report covers Bitcoin cases only "
+                            "for now (trace it with 'trace --case pool-2024')\""),
+              "%s", r.out);
+    tu_run_free(&r);
+
     /* errors */
     run_out(&r,
             (const char *[]){"--db", db, "trace", "--from", POOL, "--from",
