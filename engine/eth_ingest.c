@@ -818,7 +818,8 @@ int ct_eth_ingest_source(ct_db *db, ct_eth_ingest_stats *stats, ct_eth_source *s
             goto out;
         }
         if ((rc = ct_eth_bundle_check(&b, err)) != CT_OK ||
-            (rc = ct_eth_bundle_verify_txs(&b, opts->chain_id, err)) != CT_OK)
+            (!opts->trust_senders &&
+             (rc = ct_eth_bundle_verify_txs(&b, opts->chain_id, err)) != CT_OK))
             goto out;
         if (g.has_tip && h == (uint64_t)g.tip_height + 1 && memcmp(b.parent, g.tip_hash, 32)) {
             /* reorg: the new block builds on another parent; roll back to the fork */

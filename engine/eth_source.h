@@ -177,6 +177,10 @@ typedef struct ct_eth_source {
 CT_WARN_UNUSED int ct_eth_source_json(ct_eth_source *src, const char *const *paths, size_t npaths,
                                       ct_error *err);
 
+/* An ethereum-etl export directory, JSON lines (docs/ethereum-etl.md); its transactions
+ * have no signatures (verified stays false). */
+CT_WARN_UNUSED int ct_eth_source_etl(ct_eth_source *src, const char *dir, ct_error *err);
+
 /* The ingest over any source (eth_ingest.c): what ct_eth_ingest_json/_etl do after opening
  * theirs, and what the RPC client calls with its own. Does not close the source. */
 CT_WARN_UNUSED int ct_eth_ingest_source(ct_db *db, ct_eth_ingest_stats *stats, ct_eth_source *src,

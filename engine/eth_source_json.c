@@ -238,8 +238,11 @@ static bool calls_match(const jsrc *s, const item *it, const ct_eth_bundle *b)
         uint8_t h[32], from[20];
         if (ct_json_type_of(d, e) != CT_JSON_OBJECT)
             return false;
-        if (hex_field(d, e, "txHash", h, 32))
-            return memcmp(h, b->txs[i].tx.hash, 32) == 0 || false;
+        if (hex_field(d, e, "txHash", h, 32)) {
+            if (memcmp(h, b->txs[i].tx.hash, 32) != 0)
+                return false;
+            continue;
+        }
         uint32_t f = ct_json_get(d, e, "result") ? ct_json_get(d, e, "result") : e;
         if (!hex_field(d, f, "from", from, 20) || memcmp(from, b->txs[i].tx.from, 20) != 0)
             return false;

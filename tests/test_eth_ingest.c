@@ -649,3 +649,152 @@ Test(eth_ingest, acct_graph_db_walks_a_ledger)
     ct_db_close(db);
     tu_fresh_db_done(dir);
 }
+
+/* ---- --etl: ethereum-etl's own export of blocks 17173049-17173050 (JSON lines) ---- */
+#define ETL2 "eth/ethereum-etl/test_stream/blocks_17173049_17173050/"
+
+static char *etl_dir(void)
+{
+    char *tmp = tu_tmpdir();
+    const char *names[][2] = {{"expected_blocks.json", "blocks.json"},
+                              {"expected_transactions.json", "transactions.json"},
+                              {"expected_logs.json", "logs.json"}};
+    for (int i = 0; i < 3; i++) {
+        char rel[256], path[512];
+        size_t len;
+        snprintf(rel, sizeof(rel), ETL2 "%s", names[i][0]);
+        uint8_t *data = tu_read_fixture(rel, &len);
+        snprintf(path, sizeof(path), "%s/%s", tmp, names[i][1]);
+        cr_assert_eq(tu_write_file(path, data, len), 0);
+        free(data);
+    }
+    return tmp;
+}
+
+Test(eth_ingest, etl_export_needs_trust_senders)
+{
+    char *dir = tu_fresh_db(), *etl = etl_dir();
+    tu_run r;
+    tu_exec(&r, (const char *[]){"--db", dir, "ingest", "ethereum", "--etl", etl, NULL}, NULL);
+    cr_assert_eq(r.status, 2);
+    cr_assert_str_eq(r.err, "chaintrail: ingest: ethereum: --etl: ethereum-etl exports carry no "
+                            "signatures, so the senders cannot be recovered; add --trust-senders "
+                            "to take them as exported (docs/ethereum-etl.md)\n");
+    tu_run_free(&r);
+    tu_rmtree(etl);
+    free(etl);
+    tu_fresh_db_done(dir);
+}
+
+/* Our token events are ethereum-etl's token transfers (value > 0) whose log is an ERC-20
+ * Transfer (3 topics, 32 bytes of data), one for one, in order; counts from python over the
+ * same files (tests/tools/eth_expected.py's rules): 127 native, 591 fee events, 293 priority
+ * rewards + 32 withdrawals, 279 ERC-20 transfers. */
+Test(eth_ingest, etl_export_token_transfers_agree)
+{
+    char *dir = tu_fresh_db(), *etl = etl_dir();
+    tu_run r;
+    tu_exec(&r,
+            (const char *[]){"--db", dir, "ingest", "ethereum", "--quiet", "--etl", etl,
+                             "--trust-senders", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    json_t *j = stats_json(dir);
+    cr_assert_eq(eth_stat(j, "blocks"), 2);
+    cr_assert_eq(eth_stat(j, "txs"), 298);
+    cr_assert_eq(eth_stat(j, "logs"), 681);
+    cr_assert_eq(eth_stat(j, "native_transfers"), 127);
+    cr_assert_eq(eth_stat(j, "fee_events"), 591);
+    cr_assert_eq(eth_stat(j, "rewards"), 293 + 32);
+    cr_assert_eq(eth_stat(j, "token_transfers"), 279);
+    json_decref(j);
+    tu_exec(&r, (const char *[]){"--db", dir, "verify", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.out);
+    tu_run_free(&r);
+    /* the shape of every log, from logs.json */
+    size_t len;
+    char *logs = (char *)tu_read_fixture(ETL2 "expected_logs.json", &len);
+    json_t *shape = json_object();
+    for (char *line = strtok(logs, "\n"); line; line = strtok(NULL, "\n")) {
+        json_t *l = json_loads(line, 0, NULL);
+        cr_assert_not_null(l);
+        char key[100];
+        snprintf(key, sizeof(key), "%s:%" JSON_INTEGER_FORMAT,
+                 json_string_value(json_object_get(l, "transaction_hash")),
+                 json_integer_value(json_object_get(l, "log_index")));
+        bool erc20 = json_array_size(json_object_get(l, "topics")) == 3 &&
+                     strlen(json_string_value(json_object_get(l, "data"))) == 66;
+        json_object_set_new(shape, key, json_boolean(erc20));
+        json_decref(l);
+    }
+    free(logs);
+    ct_db *db = tu_db_open(dir, false);
+    ct_db_snapshot *snap = ct_db_snapshot_new(db);
+    ct_acct_graph g;
+    cr_assert_eq(ct_acct_graph_db(&g, db, snap, NULL), CT_OK);
+    char *tt = (char *)tu_read_fixture(ETL2 "expected_token_transfers.json", &len);
+    size_t rows = 0, matched = 0, at = 0;
+    char prev[67] = "";
+    collect c = {.n = 0};
+    for (char *line = strtok(tt, "\n"); line; line = strtok(NULL, "\n")) {
+        /* values may exceed 2^63 (jansson's integers): the digits are read from the text */
+        json_t *t = json_loads(line, JSON_DECODE_INT_AS_REAL, NULL);
+        cr_assert_not_null(t);
+        rows++;
+        const char *hash = json_string_value(json_object_get(t, "transaction_hash"));
+        char key[100], want[96];
+        snprintf(key, sizeof(key), "%s:%.0f", hash,
+                 json_real_value(json_object_get(t, "log_index")));
+        const char *vp = strstr(line, "\"value\": ");
+        cr_assert_not_null(vp);
+        vp += 9;
+        size_t vl = strspn(vp, "0123456789");
+        cr_assert(vl > 0 && vl < sizeof(want));
+        memcpy(want, vp, vl);
+        want[vl] = 0;
+        bool erc20 = json_is_true(json_object_get(shape, key));
+        if (!erc20 || !strcmp(want, "0")) {
+            json_decref(t);
+            continue;
+        }
+        if (strcmp(hash, prev) != 0) {
+            uint8_t h[32];
+            cr_assert_eq(ct_hex_decode(h, hash + 2, 32), CT_OK);
+            c.n = 0;
+            at = 0;
+            cr_assert_eq(g.tx_events(g.ctx, h, collect_cb, &c, NULL), CT_OK);
+            snprintf(prev, sizeof(prev), "%s", hash);
+        }
+        cr_assert_lt(at, c.n, "%s", key);
+        const ct_acct_event *e = &c.ev[at++];
+        char from[43], to[43], sym[32], contract[43], amount[96];
+        uint8_t dec;
+        bool kd;
+        cr_assert_eq(g.address_of(g.ctx, e->from, from, NULL), CT_OK);
+        cr_assert_eq(g.address_of(g.ctx, e->to, to, NULL), CT_OK);
+        cr_assert_eq(g.asset_info(g.ctx, e->asset, sym, sizeof(sym), &dec, &kd, contract, NULL),
+                     CT_OK);
+        lower(from);
+        lower(to);
+        lower(contract);
+        cr_assert_str_eq(from, json_string_value(json_object_get(t, "from_address")), "%s", key);
+        cr_assert_str_eq(to, json_string_value(json_object_get(t, "to_address")), "%s", key);
+        cr_assert_str_eq(contract, json_string_value(json_object_get(t, "token_address")), "%s",
+                         key);
+        ct_u256_to_dec(amount, sizeof(amount), &e->amount);
+        cr_assert_str_eq(amount, want, "%s", key);
+        matched++;
+        json_decref(t);
+    }
+    cr_assert_eq(rows, 291);
+    cr_assert_eq(matched, 279);
+    free(tt);
+    json_decref(shape);
+    ct_acct_graph_db_free(&g);
+    ct_db_snapshot_free(db, snap);
+    ct_db_close(db);
+    tu_rmtree(etl);
+    free(etl);
+    tu_fresh_db_done(dir);
+}

@@ -484,3 +484,115 @@ Test(eth_rules, kill_at_random_instants_then_resume_equals_control, .timeout = 3
     tu_fresh_db_done(control);
     tu_fresh_db_done(db);
 }
+
+/* Internal transfers through the whole ingest: block 1755635 with a callTracer result
+ * written here for its two transactions (the fixtures hold no block that has both receipts
+ * and traces): under tx 0's top-level call, a CALL of 16 wei to 0xaa..aa, then a reverted
+ * CALL of 32 wei to 0xbb..bb whose own sub-call moves 5 wei to 0xcc..cc. Only the first is
+ * an internal transfer; the reverted subtree leaves no trace in the database. */
+Test(eth_rules, internal_transfers_and_reverted_subtrees)
+{
+    char *tmp = tu_tmpdir(), *db = tu_fresh_db();
+    char *p634 = own(tu_fixture(B634)), *p635 = own(tu_fixture(B635)), *ra = own(tu_fixture(R635A)),
+         *rb = own(tu_fixture(R635B));
+    const char *trace =
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":["
+        "{\"result\":{\"type\":\"CALL\",\"from\":\"0xed059bc543141c8c93031d545079b3da0233b27f\","
+        "\"to\":\"0x8b3b3b624c3c0397d3da8fd861512393d51dcbac\",\"value\":\"0x0\",\"calls\":["
+        "{\"type\":\"CALL\",\"from\":\"0x8b3b3b624c3c0397d3da8fd861512393d51dcbac\","
+        "\"to\":\"0xaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"value\":\"0x10\"},"
+        "{\"type\":\"CALL\",\"from\":\"0x8b3b3b624c3c0397d3da8fd861512393d51dcbac\","
+        "\"to\":\"0xbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\",\"value\":\"0x20\","
+        "\"error\":\"execution reverted\",\"calls\":["
+        "{\"type\":\"CALL\",\"from\":\"0xbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\","
+        "\"to\":\"0xcccccccccccccccccccccccccccccccccccccccc\",\"value\":\"0x5\"}]}]}},"
+        "{\"result\":{\"type\":\"CALL\",\"from\":\"0x3763e6e1228bfeab94191c856412d1bb0a8e6996\","
+        "\"to\":\"0xec1ebac9da3430213281c80fa6d46378341a96ae\",\"value\":\"0x5a178a89b930e00\"}}"
+        "]}";
+    size_t pl = strlen(tmp) + 16;
+    char *tp = own(malloc(pl));
+    snprintf(tp, pl, "%s/trace.json", tmp);
+    cr_assert_eq(tu_write_file(tp, trace, strlen(trace)), 0);
+    tu_run r;
+    ingest_paths(&r, db, (const char *[]){p634, p635, ra, rb, tp, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", db, "stats", NULL}, NULL);
+    cr_assert(strstr(r.out, "\"transfers\":2,\"native_transfers\":1,\"internal_transfers\":1,"),
+              "%s", r.out);
+    tu_run_free(&r);
+    tu_exec(&r,
+            (const char *[]){"--db", db, "show", "address",
+                             "0xaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "--txs", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "\"kind\":\"internal\",\"asset\":0,\"symbol\":\"ETH\",\"from\":"
+                            "\"0x8B3B3b624c3c0397D3da8Fd861512393d51DCbac\",\"to\":"
+                            "\"0xaAaAaAaaAaAaAaaAaAAAAAAAAaaaAaAaAaaAaaAa\",\"amount\":\"16\""),
+              "%s", r.out);
+    /* position 0 of tx 0 is its own transfer only when it moves value: here it moves none,
+     * so the internal transfer is the first event of the transaction */
+    cr_assert(strstr(r.out, "\"height\":1755635,\"tx_index\":0,\"pos\":0,"), "%s", r.out);
+    tu_run_free(&r);
+    tu_exec(&r,
+            (const char *[]){"--db", db, "show", "address",
+                             "0xcccccccccccccccccccccccccccccccccccccccc", NULL},
+            NULL);
+    cr_assert_eq(r.status, 8, "%s", r.err);
+    tu_run_free(&r);
+    tu_exec(&r,
+            (const char *[]){"--db", db, "show", "address",
+                             "0xbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", NULL},
+            NULL);
+    cr_assert_eq(r.status, 8, "%s", r.err);
+    tu_run_free(&r);
+    verify_ok(db);
+    free_owned();
+    tu_rmtree(tmp);
+    free(tmp);
+    tu_fresh_db_done(db);
+}
+
+/* E13 on a block's receipts (eth_getBlockReceipts of 19433902): a receipt that is not the
+ * transaction's at its position, and a transactionIndex that disagrees. */
+static void receipts_case(const char *from, const char *to, const char *want)
+{
+    char *tmp = tu_tmpdir(), *db = tu_fresh_db();
+    char *pb = own(tu_fixture(TRIN "eth_getBlockByNumber_19433902_full.json"));
+    char *pr =
+        own(edited(tmp, "receipts.json", TRIN "eth_getBlockReceipts_19433902.json", from, to));
+    tu_run r;
+    ingest_paths(&r, db, (const char *[]){pb, pr, NULL});
+    cr_assert_eq(r.status, 3, "%s", r.err);
+    const char *msg = strstr(r.err, "receipts.json: ");
+    cr_assert_not_null(msg, "%s", r.err);
+    cr_assert_str_eq(msg + 15, want);
+    tu_run_free(&r);
+    free_owned();
+    tu_rmtree(tmp);
+    free(tmp);
+    tu_fresh_db_done(db);
+}
+
+#define BLK19                                                                                      \
+    "height 19433902: block 8ec7bd37afa247fde16aa96317c77055b7a633aa8dc9ae27d0d5c776b58fef04: "
+
+Test(eth_rules, e13_receipt_of_another_transaction)
+{
+    receipts_case("0x8d6b84b11ace6e48c95ae7a229d9d467ead6f122a14fd86aa18c5b8c7665bea7",
+                  "0x8d6b84b11ace6e48c95ae7a229d9d467ead6f122a14fd86aa18c5b8c7665bea8",
+                  BLK19 "tx 0: mismatch: receipts[0] is for another transaction than "
+                        "transactions[0]\n");
+}
+
+Test(eth_rules, e13_receipt_transaction_index)
+{
+    /* the first receipt says it is transaction 5 */
+    receipts_case("\"transactionHash\":"
+                  "\"0x8d6b84b11ace6e48c95ae7a229d9d467ead6f122a14fd86aa18c5b8c7665bea7\","
+                  "\"transactionIndex\":\"0x0\"",
+                  "\"transactionHash\":"
+                  "\"0x8d6b84b11ace6e48c95ae7a229d9d467ead6f122a14fd86aa18c5b8c7665bea7\","
+                  "\"transactionIndex\":\"0x5\"",
+                  BLK19 "tx 0: mismatch: receipt transactionIndex 5 for tx 0\n");
+}

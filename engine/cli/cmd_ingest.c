@@ -71,19 +71,20 @@ static void eth_progress(void *ctx, const ct_eth_ingest_stats *st)
             (double)st->blocks / secs, (double)st->txs / secs);
 }
 
-/* `chaintrail ingest ethereum --json FILE... [--from N] [--to M]
+/* `chaintrail ingest ethereum (--json FILE... | --etl DIR --trust-senders) [--from N] [--to M]
  * [--chain-id N] [--quiet]` */
 static int ingest_ethereum(int argc, char **argv, const cli_global *g)
 {
     const cli_command *self = cli_find("ingest");
-    bool quiet = false, json = false;
+    bool quiet = false, json = false, trust = false;
     const char *etl = NULL;
     uint64_t from = UINT64_MAX, to = UINT64_MAX, chain_id = 1, cache_mb = 64;
     const cli_opt opts[] = {
         {"json", CLI_FLAG, &json},        {"etl", CLI_STRING, &etl},
         {"from", CLI_U64, &from},         {"to", CLI_U64, &to},
         {"chain-id", CLI_U64, &chain_id}, {"quiet", CLI_FLAG, &quiet},
-        {"cache-mb", CLI_U64, &cache_mb}, {NULL, CLI_FLAG, NULL},
+        {"cache-mb", CLI_U64, &cache_mb}, {"trust-senders", CLI_FLAG, &trust},
+        {NULL, CLI_FLAG, NULL},
     };
     int first;
     int rc = cli_parse(self, opts, argc, argv, &first);
@@ -96,12 +97,22 @@ static int ingest_ethereum(int argc, char **argv, const cli_global *g)
     size_t npaths = 0;
     while (paths[npaths])
         npaths++;
-    if (etl) {
-        cli_error("ingest", "ethereum: --etl is not implemented yet; use --json FILE...");
+    if (json == (etl != NULL)) {
+        cli_error("ingest", "ethereum: give one source: --json FILE... or --etl DIR");
         return CT_EXIT_USAGE;
     }
-    if (!json) {
-        cli_error("ingest", "ethereum: give the source: --json FILE...");
+    if (etl && !trust) {
+        cli_error("ingest", "ethereum: --etl: ethereum-etl exports carry no signatures, so the "
+                            "senders cannot be recovered; add --trust-senders to take them as "
+                            "exported (docs/ethereum-etl.md)");
+        return CT_EXIT_USAGE;
+    }
+    if (trust && !etl) {
+        cli_error("ingest", "ethereum: --trust-senders applies to --etl only");
+        return CT_EXIT_USAGE;
+    }
+    if (etl && npaths) {
+        cli_error("ingest", "ethereum: unexpected argument '%s' after --etl DIR", paths[0]);
         return CT_EXIT_USAGE;
     }
     if (json && npaths == 0) {
@@ -153,7 +164,11 @@ static int ingest_ethereum(int argc, char **argv, const cli_global *g)
     io.ctx = &p;
     io.stop = &stop_requested;
     ct_error_clear(&err);
-    rc = ct_eth_ingest_json(db, &st, (const char *const *)paths, npaths, &io, &err);
+    io.trust_senders = trust;
+    if (json)
+        rc = ct_eth_ingest_json(db, &st, (const char *const *)paths, npaths, &io, &err);
+    else
+        rc = ct_eth_ingest_etl(db, &st, etl, &io, &err);
     if (p.tty && !quiet)
         fputc('\n', stderr);
     int exit_code = CT_EXIT_OK;

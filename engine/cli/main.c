@@ -60,6 +60,19 @@ const cli_command cli_commands[] = {
      "SIGTERM stop cleanly after the current block (exit 130). Exit status: 0 done; 3 some\n"
      "blocks were rejected or junk was skipped (each reported); 5 I/O error (disk full:\n"
      "nothing committed is lost, run again after freeing space); 6 database locked.\n"
+     "\n"
+     "usage: chaintrail [--db PATH] ingest ethereum --json FILE... [--from N] [--to M]\n"
+     "                                   [--chain-id N] [--quiet]\n"
+     "       chaintrail [--db PATH] ingest ethereum --etl DIR --trust-senders [--from N] ...\n"
+     "\n"
+     "Reads Ethereum blocks: saved JSON-RPC responses (blocks with full transactions, their\n"
+     "receipts, optionally callTracer or trace_block results), or an ethereum-etl export in\n"
+     "JSON lines (no signatures: senders taken as exported, hence --trust-senders). Every\n"
+     "sender is recovered from its signature and must equal the node's from. One batch per\n"
+     "block with undo and resume marker; a block on another parent rolls back to the fork.\n"
+     "  --from N, --to M  first height (empty database), last height\n"
+     "  --chain-id N      the chain of the transactions (default 1, mainnet)\n"
+     "Exit status: 0 done; 2 usage; 3 bad input (field, block and tx named); 130 interrupted.\n"
      "See docs/ingest.md.\n"},
     {"labels", cmd_labels, "import address labels; show an address's labels; label stats",
      "usage: chaintrail [--db PATH] labels import [--format F] [--source S] [--category C]\n"
@@ -106,11 +119,13 @@ const cli_command cli_commands[] = {
      "A case whose sources are not in the database is listed as not traced. See\n"
      "docs/report.md.\n"},
     {"rollback", cmd_rollback, "roll the main chain back to a height",
-     "usage: chaintrail [--db PATH] rollback --to HEIGHT\n"
+     "usage: chaintrail [--db PATH] rollback --to HEIGHT [--chain bitcoin|ethereum]\n"
      "\n"
      "Disconnects the main-chain blocks above HEIGHT through their undo records, one\n"
      "synchronous batch per block. The blocks stay known (as a side branch); the next ingest\n"
-     "will not re-apply them unless a longer chain through them arrives. See docs/ingest.md.\n"},
+     "will not re-apply them unless a longer chain through them arrives. With --chain\n"
+     "ethereum, the Ethereum chain is rolled back (its blocks are forgotten; the next ingest\n"
+     "connects them again). See docs/ingest.md.\n"},
     {"prices", cmd_prices, "import daily USD prices; show a day's price or what is stored",
      "usage: chaintrail [--db PATH] prices import FILE --asset A [--column C]\n"
      "       chaintrail [--db PATH] prices show [--asset A [--date YYYY-MM-DD]]\n"
@@ -174,6 +189,8 @@ const cli_command cli_commands[] = {
      "       chaintrail [--db PATH] show tx TXID [--format json|text]\n"
      "       chaintrail [--db PATH] show block HEIGHT|HASH [--limit N] [--after TXID]\n"
      "                                   [--format json|text]\n"
+     "       chaintrail [--db PATH] show address|tx 0x... [--txs] [--limit N]  (Ethereum)\n"
+     "       chaintrail [--db PATH] show block HEIGHT --chain ethereum\n"
      "\n"
      "Reads the graph database (one snapshot) and prints one object, as one line of JSON\n"
      "(default) or a readable listing (--format text).\n"

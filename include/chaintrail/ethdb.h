@@ -44,12 +44,16 @@ typedef struct ct_eth_ingest_options {
     void (*progress)(void *ctx, const ct_eth_ingest_stats *st);
     void *ctx;
     volatile int *stop; /* stop cleanly before the next block when it becomes non-zero */
+    /* Take each transaction's `from` and hash as the source says, without recomputing the
+     * hash or recovering the sender: only for sources without signatures (ethereum-etl
+     * exports); false for nodes and saved JSON-RPC responses (E13 checks). */
+    bool trust_senders;
 } ct_eth_ingest_options;
 
 #define CT_ETH_INGEST_OPTIONS_VERSION 1
 #define CT_ETH_INGEST_OPTIONS_INIT                                                                 \
     {                                                                                              \
-        CT_ETH_INGEST_OPTIONS_VERSION, 1, -1, -1, NULL, NULL, NULL                                 \
+        CT_ETH_INGEST_OPTIONS_VERSION, 1, -1, -1, NULL, NULL, NULL, false                          \
     }
 
 /* Ingests the blocks of saved JSON-RPC responses (docs/ingest.md, "Ethereum"): each file
@@ -62,6 +66,12 @@ typedef struct ct_eth_ingest_options {
 CT_WARN_UNUSED int ct_eth_ingest_json(ct_db *db, ct_eth_ingest_stats *stats,
                                       const char *const *paths, size_t npaths,
                                       const ct_eth_ingest_options *opts, ct_error *err);
+
+/* The same from an ethereum-etl export directory in JSON lines (docs/ethereum-etl.md):
+ * blocks.json, transactions.json (with receipt fields), logs.json, optional tokens.json.
+ * The export has no signatures: opts->trust_senders must be true (else CT_EINVAL). */
+CT_WARN_UNUSED int ct_eth_ingest_etl(ct_db *db, ct_eth_ingest_stats *stats, const char *dir,
+                                     const ct_eth_ingest_options *opts, ct_error *err);
 
 /* Rolls the Ethereum chain back until its tip is at `height` (-1: empty). CT_EINVAL when
  * height is above the tip or the database has no Ethereum block. */
