@@ -25,7 +25,8 @@ typedef struct file_expect {
 static const file_expect files[] = {
     {"ethgenesis.bin", 1, 0, 0, 0,
      "d4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3"},
-    {"eth0to10.bin", 11, 0, 0, 3, "4ff4a38b278ab49f7739d3a4ed4e12714386a9fdf72192f2e8f7da7822f10b4d"},
+    {"eth0to10.bin", 11, 0, 0, 3,
+     "4ff4a38b278ab49f7739d3a4ed4e12714386a9fdf72192f2e8f7da7822f10b4d"},
     {"eth1346406.bin", 1, 1346406, 6, 0,
      "2e6be1a4d814b648070a9fa40b11b893fae041caff1657ddc405028bdc5cd2f5"},
     {"eth3346406.bin", 1, 3346406, 7, 0,
@@ -65,12 +66,10 @@ Test(eth_block, hadoopcryptoledger_files)
             cr_assert_eq(blk.header.n_fields, 15); /* pre-London headers */
             cr_assert(!blk.has_withdrawals);
             if (nb > 0)
-                cr_assert_arr_eq(blk.header.parent_hash, prev, 32, "%s: chain broken",
-                                 e->file);
+                cr_assert_arr_eq(blk.header.parent_hash, prev, 32, "%s: chain broken", e->file);
             memcpy(prev, blk.header.hash, 32);
             cr_assert_eq(ct_eth_block_recover(&blk, 1, &err), CT_OK, "%s block %llu: %s: %s",
-                         e->file, (unsigned long long)blk.header.number, err.reason,
-                         err.detail);
+                         e->file, (unsigned long long)blk.header.number, err.reason, err.detail);
             for (uint32_t i = 0; i < blk.n_tx; i++) {
                 cr_assert(blk.tx[i].has_from);
                 uint8_t h[32];
@@ -313,8 +312,8 @@ static void build_shanghai_block(ct_buf *b, const uint8_t *genesis, size_t addr_
     size_t blk = ct_rlp_list_begin(b);
     size_t hdr = ct_rlp_list_begin(b);
     cr_assert_eq(ct_rlp_put_raw(b, genesis + 6, payload), CT_OK); /* the 15 fields */
-    cr_assert_eq(ct_rlp_put_u64(b, 1000000000), CT_OK);            /* base fee */
-    cr_assert_eq(ct_rlp_put_string(b, root, 32), CT_OK);            /* withdrawals root */
+    cr_assert_eq(ct_rlp_put_u64(b, 1000000000), CT_OK);           /* base fee */
+    cr_assert_eq(ct_rlp_put_string(b, root, 32), CT_OK);          /* withdrawals root */
     cr_assert_eq(ct_rlp_list_end(b, hdr), CT_OK);
     for (unsigned l = 0; l < n_items - 1; l++) {
         size_t m = ct_rlp_list_begin(b);
@@ -338,8 +337,8 @@ Test(eth_block, withdrawals)
     ct_eth_block_init(&blk);
 
     build_shanghai_block(&b, genesis, 20, 4);
-    cr_assert_eq(ct_eth_block_decode(&blk, b.data, b.len, NULL, &err), CT_OK, "%s: %s",
-                 err.reason, err.detail);
+    cr_assert_eq(ct_eth_block_decode(&blk, b.data, b.len, NULL, &err), CT_OK, "%s: %s", err.reason,
+                 err.detail);
     cr_assert_eq(blk.header.n_fields, 17);
     cr_assert(blk.header.has_withdrawals_root && !blk.header.has_blob_gas);
     cr_assert_eq(blk.header.base_fee.w[0], 1000000000);

@@ -96,14 +96,20 @@ ParameterizedTest(bad_case *c, eth_rlp, invalid)
     ct_error err;
     cr_assert_eq(walk_hex(c->hex, &err), CT_ECORRUPT, "%s accepted", c->hex);
     cr_assert_str_eq(err.reason, c->reason, "%s: %s (%s)", c->hex, err.reason, err.detail);
-    cr_assert_eq(err.offset, c->offset, "%s: offset %llu", c->hex,
-                 (unsigned long long)err.offset);
+    cr_assert_eq(err.offset, c->offset, "%s: offset %llu", c->hex, (unsigned long long)err.offset);
 }
 
 Test(eth_rlp, canonical_forms_accepted)
 {
     const char *ok[] = {
-        "00", "7f", "80", "8180", "81ff", "c0", "c7c0c1c0c3c0c1c0", "83646f67",
+        "00",
+        "7f",
+        "80",
+        "8180",
+        "81ff",
+        "c0",
+        "c7c0c1c0c3c0c1c0",
+        "83646f67",
         "c88363617483646f67",
         /* 56 bytes: the first size that takes the long form */
         "b838000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425"
@@ -219,7 +225,8 @@ Test(eth_rlp, ethereum_tests_invalid)
     const char *name;
     json_t *c;
     size_t n = 0;
-    json_object_foreach(root, name, c) {
+    json_object_foreach(root, name, c)
+    {
         const char *out = json_string_value(json_object_get(c, "out"));
         cr_assert(out);
         if (out[0] == '0' && out[1] == 'x')

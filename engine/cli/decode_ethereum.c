@@ -186,8 +186,7 @@ static void report(const ct_error *err, uint64_t unit_off)
 }
 
 /* Decodes and prints the units of one file; returns an exit code. */
-static int decode_eth_file(const char *path, uint64_t chain_id, ct_eth_block *blk,
-                           eth_stats *st)
+static int decode_eth_file(const char *path, uint64_t chain_id, ct_eth_block *blk, eth_stats *st)
 {
     uint8_t *data;
     size_t len;
