@@ -142,6 +142,7 @@ typedef struct ledger {
     uint32_t asset;
     uint32_t aidx;   /* index in tracer.asset */
     uint64_t gen;    /* of its live heap entry */
+    uint64_t dorm;   /* 1 + its record in tracer.dorm when it was dormant before, else 0 */
     ct_u256 balance; /* the same in every model */
     bool has_next;
     ct_acct_event next; /* its next event, not processed yet */
@@ -589,12 +590,14 @@ static int activate(tracer *t, uint64_t addrid, uint32_t asset, const ct_acct_po
     int rc;
     ct_u256 bal = ct_u256_from_u64(0);
     ct_acct_pos after, *pafter = NULL;
+    uint64_t dorm = 0;
     if ((rc = asset_get(t, asset, &aidx)))
         return rc;
     lkey(key, addrid, asset);
     if (ct_hmap_get(&t->lmap, key, 12, &v)) { /* dormant */
-        after = t->dorm[v & ~DORMANT_BIT].last;
-        bal = t->dorm[v & ~DORMANT_BIT].balance;
+        dorm = (v & ~DORMANT_BIT) + 1;
+        after = t->dorm[dorm - 1].last;
+        bal = t->dorm[dorm - 1].balance;
         pafter = &after;
     }
     ct_acct_event ev;
@@ -639,6 +642,7 @@ static int activate(tracer *t, uint64_t addrid, uint32_t asset, const ct_acct_po
     l->addrid = addrid;
     l->asset = asset;
     l->aidx = aidx;
+    l->dorm = dorm;
     l->balance = bal;
     for (int m = 0; m < CT_MODEL_COUNT; m++) {
         if (!(t->models & (1u << m)))
@@ -779,6 +783,13 @@ static int retire(tracer *t, ledger *l, const ct_acct_pos *last, bool keep)
     t->free_slots[t->n_free++] = (uint32_t)(l - t->led);
     if (!keep) {
         ct_hmap_del(&t->lmap, key, 12);
+        return CT_OK;
+    }
+    if (l->dorm) { /* its record from an earlier rest is reused */
+        t->dorm[l->dorm - 1].last = *last;
+        t->dorm[l->dorm - 1].balance = l->balance;
+        if (ct_hmap_put(&t->lmap, key, 12, DORMANT_BIT | (l->dorm - 1)))
+            return oom(t);
         return CT_OK;
     }
     if (t->n_dorm == t->cap_dorm) {
