@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "chaintrail/cases.h"
+#include "chaintrail/ethereum.h"
 #include "chaintrail/prices.h"
 #include "db_internal.h"
 
@@ -83,6 +84,23 @@ int ct_case_source_parse(ct_case_source *out, const char *text, ct_error *err)
         return ct_fail(err, CT_EINVAL, "bad-source",
                        "'%.80s...' is not an address, TXID or TXID:VOUT (too long)", text);
     memcpy(out->text, text, n + 1);
+    if (text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) { /* Ethereum */
+        uint8_t a[20];
+        ct_error ae;
+        ct_error_clear(&ae);
+        if (n == 66 && is_txid(text + 2, 64)) {
+            out->kind = CT_CASE_ETH_TX;
+            return CT_OK;
+        }
+        if (ct_eth_address_parse(a, text, n, &ae) == CT_OK) {
+            out->kind = CT_CASE_ETH_ADDRESS;
+            return CT_OK;
+        }
+        return ct_fail(err, CT_EINVAL, "bad-source",
+                       "'%s' is not an Ethereum address (0x + 40 hex digits%s%s) or transaction "
+                       "hash (0x + 64 hex digits)",
+                       text, ae.reason[0] ? ": " : "", ae.reason);
+    }
     const char *colon = strchr(text, ':');
     size_t hexlen = colon ? (size_t)(colon - text) : n;
     if (is_txid(text, hexlen)) {

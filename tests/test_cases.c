@@ -52,8 +52,26 @@ Test(cases, sources_parse)
     cr_assert_eq(ct_case_source_parse(&s, TXID ":4294967295", &err), CT_OK);
     cr_assert_eq(s.vout, UINT32_MAX);
 
+    /* Ethereum: an address in lower case or EIP-55 form, a transaction hash in any case */
+    cr_assert_eq(ct_case_source_parse(&s, "0x3fc91a3afd70395cd496c647d5a6cc9d4b2b7fad", &err),
+                 CT_OK);
+    cr_assert_eq(s.kind, CT_CASE_ETH_ADDRESS);
+    cr_assert_eq(ct_case_source_parse(&s, "0x3fC91A3afd70395Cd496C647d5a6CC9D4B2b7FAD", &err),
+                 CT_OK);
+    cr_assert_eq(s.kind, CT_CASE_ETH_ADDRESS);
+    cr_assert_eq(ct_case_source_parse(
+                     &s, "0x8D6B84B11ACE6E48C95AE7A229D9D467EAD6F122A14FD86AA18C5B8C7665BEA7", &err),
+                 CT_OK);
+    cr_assert_eq(s.kind, CT_CASE_ETH_TX);
+
     static const char *const bad[][2] = {
         {"", "an empty source"},
+        /* one letter's case changed: the EIP-55 checksum fails */
+        {"0x3fC91A3afd70395Cd496C647d5a6CC9D4B2b7FAd",
+         "'0x3fC91A3afd70395Cd496C647d5a6CC9D4B2b7FAd' is not an Ethereum address (0x + 40 hex "
+         "digits: bad-checksum) or transaction hash (0x + 64 hex digits)"},
+        {"0x1234", "'0x1234' is not an Ethereum address (0x + 40 hex digits: bad-length) or "
+                   "transaction hash (0x + 64 hex digits)"},
         {"12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3T",
          "'12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3T' is not an address (bad-checksum), a TXID or "
          "TXID:VOUT"},

@@ -20,6 +20,10 @@ static const char *kind_name(ct_case_source_kind k)
         return "tx";
     case CT_CASE_OUTPUT:
         return "output";
+    case CT_CASE_ETH_ADDRESS:
+        return "eth-address";
+    case CT_CASE_ETH_TX:
+        return "eth-tx";
     }
     return "unknown";
 }

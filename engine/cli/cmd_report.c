@@ -49,6 +49,15 @@ static int trace_case(ct_db *db, cli_trace_env *env, const ct_trace_options *o, 
                       ct_error *err)
 {
     const ct_case *c = row->c;
+    for (size_t i = 0; i < c->n_sources; i++)
+        if (c->sources[i].kind == CT_CASE_ETH_ADDRESS || c->sources[i].kind == CT_CASE_ETH_TX) {
+            err->code = CT_EINVAL;
+            snprintf(err->detail, sizeof(err->detail),
+                     "an Ethereum case: the report covers Bitcoin cases only for now (trace it "
+                     "with 'trace --case %s')",
+                     c->name);
+            return CT_EINVAL;
+        }
     ct_trace_source *src = calloc(c->n_sources, sizeof(*src));
     ct_trace_result res;
     int rc;

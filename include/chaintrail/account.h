@@ -74,7 +74,9 @@ typedef struct ct_acct_graph {
     int (*ledger_next)(void *ctx, uint64_t addrid, uint32_t asset, const ct_acct_pos *after,
                        ct_acct_event *ev, ct_error *err);
     /* Calls fn for each asset (ascending) of which addrid has a ledger; fn returns nonzero to
-     * stop (that value is returned). */
+     * stop (that value is returned). fn must not call the graph's other operations (an
+     * implementation may share one cursor between them, as ct_acct_graph_db does): collect
+     * the assets, then walk them. */
     int (*ledger_assets)(void *ctx, uint64_t addrid, int (*fn)(void *arg, uint32_t asset),
                          void *arg, ct_error *err);
     /* Calls fn for each event of the transaction with this hash, in order. CT_ENOTFOUND for

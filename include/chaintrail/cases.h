@@ -27,9 +27,11 @@ extern "C" {
 #define CT_CASE_SOURCE_MAX  96    /* longest source text plus NUL (an address: 95) */
 
 typedef enum ct_case_source_kind {
-    CT_CASE_ADDRESS = 1, /* an address of any Bitcoin-family network */
-    CT_CASE_TX = 2,      /* TXID: every output of the transaction */
-    CT_CASE_OUTPUT = 3,  /* TXID:VOUT: one output */
+    CT_CASE_ADDRESS = 1,     /* an address of any Bitcoin-family network */
+    CT_CASE_TX = 2,          /* TXID: every output of the transaction */
+    CT_CASE_OUTPUT = 3,      /* TXID:VOUT: one output */
+    CT_CASE_ETH_ADDRESS = 4, /* Ethereum: "0x" + 40 hex digits (EIP-55 when mixed case) */
+    CT_CASE_ETH_TX = 5,      /* Ethereum: "0x" + 64 hex digits, a transaction hash */
 } ct_case_source_kind;
 
 /* One source of a case, as written ("text") and as understood. */
@@ -43,8 +45,10 @@ typedef struct ct_case_source {
 
 /* Parses a source: an address (ct_btc_addr_decode on every known network), a txid of 64
  * hex digits (either case), or TXID:VOUT with VOUT a decimal number from 0 to 4294967295
- * without leading zeros. Returns CT_OK or CT_EINVAL ("bad-source", with the address
- * decoder's reason in the detail). */
+ * without leading zeros; or, for Ethereum, "0x" + 40 hex digits (an address: all lower or
+ * all upper case, or the EIP-55 checksum) or "0x" + 64 hex digits (a transaction hash).
+ * Returns CT_OK or CT_EINVAL ("bad-source", with the address decoder's reason in the
+ * detail). */
 CT_WARN_UNUSED int ct_case_source_parse(ct_case_source *out, const char *text, ct_error *err);
 
 /* True when `name` is a valid case name: 1 to CT_CASE_NAME_MAX of A-Z a-z 0-9 . _ - */
