@@ -23,6 +23,7 @@
 #include "chaintrail/labels.h"
 #include "chaintrail/u256.h"
 #include "chaintrail/account.h"
+#include "chaintrail/ethereum.h"
 
 #ifdef __cplusplus
 extern "C" {
