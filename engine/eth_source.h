@@ -1,0 +1,187 @@
+/* Ethereum block sources: where `chaintrail ingest ethereum` gets its blocks from.
+ *
+ * A source hands the ingest one **bundle** per block: the block with its transactions,
+ * their receipts (status, gas used, effective gas price, logs), the internal ETH transfers
+ * of their execution (from geth's callTracer or Parity's trace_block, reverted subtrees
+ * already dropped), the withdrawals, and token metadata when the source knows it. The
+ * ingest (engine/eth_ingest.c) turns a bundle into account-model events (account.h) and
+ * rows; it never sees where the bundle came from.
+ *
+ * Sources: saved JSON-RPC responses (`--json FILE...`, eth_source_json.c), ethereum-etl
+ * exports (`--etl DIR`, eth_etl.c) and a live node (`--rpc URL`, wip-eth-node). All of them
+ * build bundles with the same JSON -> bundle functions below (eth_json.c), which take
+ * engine/json.h values: a block object with full transactions, a receipts array, a
+ * callTracer result array, a trace_block array.
+ *
+ * Ownership: a bundle and everything it points to belong to the source (allocated in its
+ * arena) and stay valid until the next call of ops->block or ops->close.
+ */
+#ifndef CT_ETH_SOURCE_H
+#define CT_ETH_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chaintrail/error.h"
+#include "chaintrail/u256.h"
+#include "json.h"
+#include "util.h"
+
+/* ---- the bundle ---- */
+
+typedef struct ct_eth_log {
+    uint32_t log_index; /* in the block */
+    uint8_t address[20];
+    uint32_t n_topics; /* 0..4 */
+    uint8_t topics[4][32];
+    const uint8_t *data; /* arena */
+    size_t data_len;
+} ct_eth_log;
+
+typedef struct ct_eth_receipt {
+    bool present;
+    bool has_status;         /* pre-Byzantium receipts carry a state root instead */
+    uint8_t status;          /* 1 success, 0 failure */
+    uint64_t gas_used;
+    bool has_effective_price; /* absent in old receipts: then the tx's gasPrice */
+    ct_u256 effective_gas_price;
+    bool has_contract;
+    uint8_t contract_address[20];
+    ct_eth_log *logs;
+    uint32_t n_logs;
+} ct_eth_receipt;
+
+enum ct_eth_itx_kind {
+    CT_ETH_ITX_CALL = 1,         /* CALL / CALLCODE with value */
+    CT_ETH_ITX_CREATE = 2,       /* CREATE / CREATE2 endowment */
+    CT_ETH_ITX_SELFDESTRUCT = 3, /* the destructed contract's balance to its beneficiary */
+};
+
+/* An internal transfer: an ETH move inside execution, value > 0, not the top-level call
+ * (that is the transaction's own transfer) and not inside a failed or reverted frame. */
+typedef struct ct_eth_itx {
+    uint8_t kind; /* ct_eth_itx_kind */
+    uint8_t from[20];
+    uint8_t to[20];
+    ct_u256 value;
+} ct_eth_itx;
+
+typedef struct ct_eth_btx {
+    uint32_t index; /* transactionIndex */
+    uint8_t hash[32];
+    uint8_t type; /* 0 legacy, 1 EIP-2930, 2 EIP-1559, 3 EIP-4844, 4 EIP-7702 */
+    uint8_t from[20];
+    bool has_to; /* false: contract creation */
+    uint8_t to[20];
+    ct_u256 value;
+    uint64_t nonce;
+    uint64_t gas;
+    ct_u256 gas_price; /* legacy/2930: gasPrice; 1559+: the node's effective gasPrice if given */
+    bool has_fee_caps;
+    ct_u256 max_fee, max_priority_fee;
+    size_t input_len;  /* bytes of calldata */
+    ct_eth_receipt rc; /* rc.present false when the source has no receipts */
+    ct_eth_itx *itx;   /* internal transfers in trace order (arena) */
+    uint32_t n_itx;
+} ct_eth_btx;
+
+typedef struct ct_eth_withdrawal {
+    uint64_t index;
+    uint64_t validator;
+    uint8_t address[20];
+    uint64_t amount_gwei;
+} ct_eth_withdrawal;
+
+typedef struct ct_eth_token_meta {
+    uint8_t contract[20];
+    char symbol[32]; /* "" when unknown */
+    bool has_decimals;
+    uint8_t decimals;
+} ct_eth_token_meta;
+
+typedef struct ct_eth_bundle {
+    uint64_t height;
+    uint8_t hash[32];
+    uint8_t parent[32];
+    uint64_t time;
+    uint8_t miner[20]; /* fee recipient */
+    bool has_base_fee; /* London and later */
+    ct_u256 base_fee;
+    uint64_t gas_used;
+    uint64_t gas_limit;
+    ct_eth_btx *txs;
+    uint32_t n_txs;
+    bool has_withdrawals;
+    ct_eth_withdrawal *wd;
+    uint32_t n_wd;
+    bool has_receipts; /* every tx has rc.present */
+    bool has_traces;   /* internal transfers were extracted (else none are known) */
+    ct_eth_token_meta *tokens;
+    uint32_t n_tokens;
+} ct_eth_bundle;
+
+/* ---- JSON -> bundle (eth_json.c) ----
+ * Each function reads one JSON-RPC result value at node `node` of `d` and fills or extends
+ * the bundle, allocating in `a`. Errors are CT_ECORRUPT with err->reason one of
+ * "missing-field" (E14), "bad-quantity" / "bad-data" (E11: the field is named in the
+ * detail), "mismatch" (E13: hashes, indexes, counts that disagree), "bad-trace", with
+ * err->height and err->tx_index set when known; CT_ENOMEM. */
+
+/* eth_getBlockByNumber(N, true) result. Resets *b first. */
+CT_WARN_UNUSED int ct_eth_json_block(ct_eth_bundle *b, ct_arena *a, const ct_json_doc *d,
+                                     uint32_t node, ct_error *err);
+/* eth_getBlockReceipts result (an array with one receipt per transaction, in order), or
+ * one eth_getTransactionReceipt result when `single` (matched to its tx by hash). */
+CT_WARN_UNUSED int ct_eth_json_receipts(ct_eth_bundle *b, ct_arena *a, const ct_json_doc *d,
+                                        uint32_t node, ct_error *err);
+CT_WARN_UNUSED int ct_eth_json_receipt(ct_eth_bundle *b, ct_arena *a, const ct_json_doc *d,
+                                       uint32_t node, ct_error *err);
+/* debug_traceBlockByNumber(N, {tracer: "callTracer"}) result: an array with one element per
+ * transaction, each {"result": frame} (or {"txHash", "result"}), or the frames themselves. */
+CT_WARN_UNUSED int ct_eth_json_calltraces(ct_eth_bundle *b, ct_arena *a, const ct_json_doc *d,
+                                          uint32_t node, ct_error *err);
+/* trace_block result: Parity flat traces with traceAddress, transactionPosition, error. */
+CT_WARN_UNUSED int ct_eth_json_parity_traces(ct_eth_bundle *b, ct_arena *a,
+                                             const ct_json_doc *d, uint32_t node, ct_error *err);
+/* Adds token metadata (symbol may be NULL/""; decimals < 0: unknown). */
+CT_WARN_UNUSED int ct_eth_bundle_add_token(ct_eth_bundle *b, ct_arena *a,
+                                           const uint8_t contract[20], const char *symbol,
+                                           int decimals, ct_error *err);
+/* Final checks before ingest: tx indexes 0..n-1, receipts for every tx or none, a
+ * callTracer/trace result for every tx or none. */
+CT_WARN_UNUSED int ct_eth_bundle_check(const ct_eth_bundle *b, ct_error *err);
+
+/* ---- sources ---- */
+
+#define CT_ETH_SOURCE_VERSION 1
+
+typedef struct ct_eth_source_ops {
+    unsigned version; /* CT_ETH_SOURCE_VERSION */
+    const char *name; /* "json", "etl", "rpc" */
+    /* The heights the source can deliver now: [*lo, *hi] (for a node: up to its head minus
+     * the confirmations, or its finalized block). CT_ENOTFOUND when it has no block. */
+    int (*range)(void *ctx, uint64_t *lo, uint64_t *hi, ct_error *err);
+    /* The hash of the block at `height` as the source sees it (used to find the fork point
+     * of a reorg). CT_ENOTFOUND when the source cannot tell. */
+    int (*hash_at)(void *ctx, uint64_t height, uint8_t hash[32], ct_error *err);
+    /* The block at `height` with everything the source has for it; *out is valid until the
+     * next call of block or close. CT_ENOTFOUND when the source has no such block. */
+    int (*block)(void *ctx, uint64_t height, ct_eth_bundle *out, ct_error *err);
+    void (*close)(void *ctx);
+} ct_eth_source_ops;
+
+typedef struct ct_eth_source {
+    const ct_eth_source_ops *ops;
+    void *ctx;
+} ct_eth_source;
+
+/* Saved JSON-RPC responses: each file holds one response or a batch (array) of them, or a
+ * bare result; blocks, receipts, traces are matched to their block by hash/number. Files
+ * may also be raw `result` values. */
+CT_WARN_UNUSED int ct_eth_source_json(ct_eth_source *src, const char *const *paths,
+                                      size_t npaths, ct_error *err);
+/* An ethereum-etl export directory (docs/ethereum-etl.md). */
+CT_WARN_UNUSED int ct_eth_source_etl(ct_eth_source *src, const char *dir, ct_error *err);
+
+#endif
