@@ -1,0 +1,303 @@
+/* The JSON-RPC client (engine/eth_rpc.c) against tests/tools/rpc_server.py, which ctest
+ * starts around this program (CT_TEST_RPC_URL) and which answers from the real mainnet
+ * responses of fixtures/eth/rpc_stream, with faults chosen by the URL's path. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eth_rpc.h"
+#include "json.h"
+
+static char url_buf[512];
+
+static const char *url_of(const char *path)
+{
+    const char *base = getenv("CT_TEST_RPC_URL");
+    cr_assert(base, "CT_TEST_RPC_URL is not set: run this test through ctest");
+    snprintf(url_buf, sizeof(url_buf), "%s/%s", base, path);
+    return url_buf;
+}
+
+static ct_eth_rpc *open_at(const char *path, unsigned retries, size_t max_response)
+{
+    ct_eth_rpc_options o = CT_ETH_RPC_OPTIONS_INIT;
+    o.url = url_of(path);
+    o.retries = retries;
+    o.backoff_ms = 10;
+    o.backoff_max_ms = 40;
+    o.timeout_ms = 1000;
+    o.connect_timeout_ms = 1000;
+    if (max_response)
+        o.max_response = max_response;
+    ct_eth_rpc *c = NULL;
+    ct_error err;
+    ct_error_clear(&err);
+    cr_assert_eq(ct_eth_rpc_open(&c, &o, &err), CT_OK, "%s", err.detail);
+    return c;
+}
+
+static bool string_is(const ct_json_doc *d, uint32_t obj, const char *key, const char *want)
+{
+    uint32_t n = ct_json_get(d, obj, key);
+    return n && ct_json_string_is(d, n, want);
+}
+
+Test(eth_rpc, single_call_and_quantity)
+{
+    ct_eth_rpc *c = open_at("ok1", 0, 0);
+    ct_error err;
+    ct_error_clear(&err);
+    uint32_t r;
+    cr_assert_eq(ct_eth_rpc_call1(c, "eth_blockNumber", NULL, &r, &err), CT_OK, "%s",
+                 err.detail);
+    uint64_t head;
+    cr_assert_eq(ct_eth_rpc_u64(c, r, "head", &head, &err), CT_OK);
+    cr_assert_eq(head, 0x71993a); /* the number of the saved `latest` block */
+    cr_assert_eq(ct_eth_rpc_call1(c, "eth_chainId", NULL, &r, &err), CT_OK);
+    uint64_t chain;
+    cr_assert_eq(ct_eth_rpc_u64(c, r, "chain id", &chain, &err), CT_OK);
+    cr_assert_eq(chain, 1);
+    ct_eth_rpc_stats st;
+    ct_eth_rpc_get_stats(c, &st);
+    cr_assert_eq(st.requests, 2);
+    cr_assert_eq(st.calls, 2);
+    cr_assert_eq(st.retries, 0);
+    ct_eth_rpc_close(c);
+}
+
+/* A batch answered in reverse order is matched by id; a missing method is a per-call error
+ * with the node's code and message, not a failure of the batch. */
+Test(eth_rpc, batch_matched_by_id)
+{
+    ct_eth_rpc *c = open_at("ok2", 0, 0);
+    ct_eth_rpc_call calls[4] = {
+        {"eth_getBlockByNumber", "[\"0x1ac9f2\",true]"},
+        {"eth_getBlockByNumber", "[\"0x1ac9f3\",true]"},
+        {"eth_getBlockReceipts", "[\"0x1ac9f3\"]"},
+        {"eth_getTransactionReceipt",
+         "[\"0x9a5437ec71b74ecf5930b406908ac6999966d38a86d1534b7190ece7599095eb\"]"},
+    };
+    ct_eth_rpc_answer a[4];
+    ct_error err;
+    ct_error_clear(&err);
+    cr_assert_eq(ct_eth_rpc_batch(c, calls, 4, a, &err), CT_OK, "%s", err.detail);
+    const ct_json_doc *d = ct_eth_rpc_doc(c);
+    cr_assert(!a[0].is_error && !a[1].is_error && !a[3].is_error);
+    cr_assert(string_is(d, a[0].result, "number", "0x1ac9f2"));
+    cr_assert(string_is(d, a[0].result, "hash",
+                        "0xa06fc36a7144c4bbb1f7ab13b541144414fa7808c119e8a4635e392ea544c178"));
+    cr_assert(string_is(d, a[1].result, "number", "0x1ac9f3"));
+    uint32_t txs = ct_json_get(d, a[1].result, "transactions");
+    cr_assert_eq(ct_json_count(d, txs), 2);
+    cr_assert(a[2].is_error);
+    cr_assert_eq(a[2].code, -32601);
+    cr_assert_str_eq(a[2].message,
+                     "the method eth_getBlockReceipts does not exist/is not available");
+    cr_assert(string_is(d, a[3].result, "transactionHash",
+                        "0x9a5437ec71b74ecf5930b406908ac6999966d38a86d1534b7190ece7599095eb"));
+    cr_assert(string_is(d, a[3].result, "blockNumber", "0x1ac9f3"));
+    ct_eth_rpc_close(c);
+}
+
+Test(eth_rpc, call1_reports_the_error_object)
+{
+    ct_eth_rpc *c = open_at("ok3", 0, 0);
+    ct_error err;
+    ct_error_clear(&err);
+    uint32_t r;
+    cr_assert_eq(ct_eth_rpc_call1(c, "trace_block", "[\"0x1\"]", &r, &err), CT_ENETWORK);
+    cr_assert_str_eq(err.reason, "rpc-error");
+    char want[1024];
+    snprintf(want, sizeof(want),
+             "the node at %s: trace_block: code -32601: the method trace_block does not "
+             "exist/is not available",
+             url_buf);
+    cr_assert_str_eq(err.detail, want);
+    ct_eth_rpc_close(c);
+}
+
+/* 500 twice, then an answer: two retries, the call succeeds. */
+Test(eth_rpc, retries_after_500)
+{
+    ct_eth_rpc *c = open_at("e500x2-a", 3, 0);
+    ct_error err;
+    ct_error_clear(&err);
+    uint32_t r;
+    cr_assert_eq(ct_eth_rpc_call1(c, "eth_chainId", NULL, &r, &err), CT_OK, "%s", err.detail);
+    ct_eth_rpc_stats st;
+    ct_eth_rpc_get_stats(c, &st);
+    cr_assert_eq(st.requests, 3);
+    cr_assert_eq(st.retries, 2);
+    ct_eth_rpc_close(c);
+}
+
+Test(eth_rpc, retries_after_429)
+{
+    ct_eth_rpc *c = open_at("e429x1-a", 3, 0);
+    ct_error err;
+    ct_error_clear(&err);
+    uint32_t r;
+    cr_assert_eq(ct_eth_rpc_call1(c, "eth_blockNumber", NULL, &r, &err), CT_OK, "%s",
+                 err.detail);
+    ct_eth_rpc_stats st;
+    ct_eth_rpc_get_stats(c, &st);
+    cr_assert_eq(st.requests, 2);
+    cr_assert_eq(st.retries, 1);
+    ct_eth_rpc_close(c);
+}
+
+Test(eth_rpc, retries_after_a_closed_connection)
+{
+    ct_eth_rpc *c = open_at("closex2-a", 2, 0);
+    ct_error err;
+    ct_error_clear(&err);
+    uint32_t r;
+    cr_assert_eq(ct_eth_rpc_call1(c, "eth_chainId", NULL, &r, &err), CT_OK, "%s", err.detail);
+    ct_eth_rpc_stats st;
+    ct_eth_rpc_get_stats(c, &st);
+    cr_assert_eq(st.requests, 3);
+    ct_eth_rpc_close(c);
+}
+
+/* The retries are bounded: 1 + 2 attempts, then the HTTP status is reported. */
+Test(eth_rpc, gives_up_after_the_retries)
+{
+    ct_eth_rpc *c = open_at("e503always", 2, 0);
+    ct_error err;
+    ct_error_clear(&err);
+    uint32_t r;
+    cr_assert_eq(ct_eth_rpc_call1(c, "eth_chainId", NULL, &r, &err), CT_ENETWORK);
+    cr_assert_str_eq(err.reason, "node-http");
+    char want[1024];
+    snprintf(want, sizeof(want), "the node at %s answered HTTP 503 (3 attempts)", url_buf);
+    cr_assert_str_eq(err.detail, want);
+    ct_eth_rpc_stats st;
+    ct_eth_rpc_get_stats(c, &st);
+    cr_assert_eq(st.requests, 3);
+    ct_eth_rpc_close(c);
+}
+
+/* 404 is not retried. */
+Test(eth_rpc, http_404_is_not_retried)
+{
+    ct_eth_rpc *c = open_at("e404", 4, 0);
+    ct_error err;
+    ct_error_clear(&err);
+    uint32_t r;
+    cr_assert_eq(ct_eth_rpc_call1(c, "eth_chainId", NULL, &r, &err), CT_ENETWORK);
+    cr_assert_str_eq(err.reason, "node-http");
+    ct_eth_rpc_stats st;
+    ct_eth_rpc_get_stats(c, &st);
+    cr_assert_eq(st.requests, 1);
+    ct_eth_rpc_close(c);
+}
+
+Test(eth_rpc, timeout_is_retried_then_reported)
+{
+    ct_eth_rpc *c = open_at("slow", 1, 0);
+    ct_error err;
+    ct_error_clear(&err);
+    uint32_t r;
+    cr_assert_eq(ct_eth_rpc_call1(c, "eth_chainId", NULL, &r, &err), CT_ENETWORK);
+    cr_assert_str_eq(err.reason, "node-unreachable");
+    cr_assert(strncmp(err.detail, "cannot reach the node at ", strlen("cannot reach the node at ")) == 0,
+              "%s", err.detail);
+    cr_assert(strstr(err.detail, "timed out") && strstr(err.detail, "(2 attempts)"), "%s",
+              err.detail);
+    ct_eth_rpc_close(c);
+}
+
+/* Nothing listens on port 1 of the loopback: connection refused, retried, then reported. */
+Test(eth_rpc, unreachable_node)
+{
+    ct_eth_rpc_options o = CT_ETH_RPC_OPTIONS_INIT;
+    o.url = "http://127.0.0.1:1/";
+    o.retries = 2;
+    o.backoff_ms = 5;
+    ct_eth_rpc *c = NULL;
+    ct_error err;
+    ct_error_clear(&err);
+    cr_assert_eq(ct_eth_rpc_open(&c, &o, &err), CT_OK);
+    uint32_t r;
+    cr_assert_eq(ct_eth_rpc_call1(c, "eth_chainId", NULL, &r, &err), CT_ENETWORK);
+    cr_assert_str_eq(err.reason, "node-unreachable");
+    const char *prefix = "cannot reach the node at http://127.0.0.1:1/: ";
+    cr_assert(strncmp(err.detail, prefix, strlen(prefix)) == 0,
+              "%s", err.detail);
+    cr_assert(strstr(err.detail, "(3 attempts)"), "%s", err.detail);
+    ct_eth_rpc_close(c);
+}
+
+Test(eth_rpc, answer_over_the_limit)
+{
+    ct_eth_rpc *c = open_at("big", 3, 1 << 20);
+    ct_error err;
+    ct_error_clear(&err);
+    uint32_t r;
+    cr_assert_eq(ct_eth_rpc_call1(c, "eth_chainId", NULL, &r, &err), CT_ENOMEM);
+    cr_assert_str_eq(err.reason, "rpc-answer-too-large");
+    ct_eth_rpc_stats st;
+    ct_eth_rpc_get_stats(c, &st);
+    cr_assert_eq(st.requests, 1); /* not retried */
+    cr_assert_leq(st.bytes, 1 << 20);
+    ct_eth_rpc_close(c);
+}
+
+Test(eth_rpc, answer_not_json)
+{
+    ct_eth_rpc *c = open_at("junk", 0, 0);
+    ct_error err;
+    ct_error_clear(&err);
+    uint32_t r;
+    cr_assert_eq(ct_eth_rpc_call1(c, "eth_chainId", NULL, &r, &err), CT_ECORRUPT);
+    cr_assert_str_eq(err.reason, "rpc-bad-answer");
+    cr_assert(strstr(err.detail, "is not JSON: json-syntax"), "%s", err.detail);
+    ct_eth_rpc_close(c);
+}
+
+Test(eth_rpc, batch_refused)
+{
+    ct_eth_rpc *c = open_at("single", 0, 0);
+    ct_eth_rpc_call calls[2] = {{"eth_chainId", NULL}, {"eth_blockNumber", NULL}};
+    ct_eth_rpc_answer a[2];
+    ct_error err;
+    ct_error_clear(&err);
+    cr_assert_eq(ct_eth_rpc_batch(c, calls, 2, a, &err), CT_ENETWORK);
+    cr_assert_str_eq(err.reason, "rpc-error");
+    cr_assert(strstr(err.detail, "refused a batch of 2 calls: code -32600: batch requests are "
+                                 "disabled"),
+              "%s", err.detail);
+    ct_eth_rpc_close(c);
+}
+
+Test(eth_rpc, batch_answer_missing_one)
+{
+    ct_eth_rpc *c = open_at("missing", 0, 0);
+    ct_eth_rpc_call calls[3] = {
+        {"eth_chainId", NULL}, {"eth_blockNumber", NULL}, {"eth_chainId", NULL}};
+    ct_eth_rpc_answer a[3];
+    ct_error err;
+    ct_error_clear(&err);
+    cr_assert_eq(ct_eth_rpc_batch(c, calls, 3, a, &err), CT_ECORRUPT);
+    cr_assert_str_eq(err.reason, "rpc-bad-answer");
+    /* the server drops the first element of its reversed answer: the one of id 3 */
+    cr_assert(strstr(err.detail, "no answer to call 3 of 3 (eth_chainId)"), "%s", err.detail);
+    ct_eth_rpc_close(c);
+}
+
+Test(eth_rpc, bad_urls)
+{
+    const char *bad[] = {"", "ftp://127.0.0.1/", "127.0.0.1:8545", "file:///etc/passwd",
+                         "http://a b/"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        ct_eth_rpc_options o = CT_ETH_RPC_OPTIONS_INIT;
+        o.url = bad[i];
+        ct_eth_rpc *c = NULL;
+        ct_error err;
+        ct_error_clear(&err);
+        cr_assert_eq(ct_eth_rpc_open(&c, &o, &err), CT_EINVAL, "%s", bad[i]);
+        cr_assert_str_eq(err.reason, "bad-url");
+        cr_assert_null(c);
+    }
+}
