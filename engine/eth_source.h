@@ -82,6 +82,8 @@ typedef struct ct_eth_btx {
     ct_u256 max_fee, max_priority_fee;
     size_t input_len;  /* bytes of calldata */
     ct_eth_receipt rc; /* rc.present false when the source has no receipts */
+    bool has_trace;    /* a callTracer/trace_block result was given for this tx */
+    bool trace_failed; /* ... and its top-level frame failed (the whole tx reverted) */
     ct_eth_itx *itx;   /* internal transfers in trace order (arena) */
     uint32_t n_itx;
 } ct_eth_btx;
