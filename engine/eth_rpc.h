@@ -89,4 +89,52 @@ void ct_eth_rpc_get_stats(const ct_eth_rpc *c, ct_eth_rpc_stats *out);
 CT_WARN_UNUSED int ct_eth_rpc_u64(const ct_eth_rpc *c, uint32_t node, const char *what,
                                   uint64_t *out, ct_error *err);
 
+
+/* ---- the block source of `ingest ethereum --rpc` (eth_source_rpc.c) ---- */
+
+struct ct_eth_source;
+
+typedef struct ct_eth_rpc_source_options {
+    ct_eth_rpc_options rpc;
+    uint64_t confirmations; /* the last block delivered is the head minus this many */
+    bool finalized;         /* true: the last block is the node's `finalized` block instead */
+    unsigned batch_blocks;  /* blocks fetched per batch (1..1000) */
+    uint64_t chain_id;      /* 0: any; else eth_chainId must equal it */
+    bool token_metadata;    /* eth_call symbol() and decimals() of each new token contract */
+} ct_eth_rpc_source_options;
+
+#define CT_ETH_RPC_SOURCE_OPTIONS_INIT                                                             \
+    {                                                                                              \
+        CT_ETH_RPC_OPTIONS_INIT, 64, false, 10, 0, true                                            \
+    }
+
+/* What the source found out about the node (after the first block). */
+typedef struct ct_eth_rpc_source_info {
+    uint64_t chain_id;
+    bool probed;                /* false until the first block was fetched */
+    const char *receipts;       /* "eth_getBlockReceipts" or "eth_getTransactionReceipt" */
+    const char *traces;         /* "debug_traceBlockByNumber", "trace_block" or NULL: none */
+    ct_eth_rpc_stats stats;
+    uint64_t tokens_queried;    /* token contracts whose metadata was asked for */
+} ct_eth_rpc_source_info;
+
+/* Opens the source: connects and asks eth_chainId (so an unreachable node is reported
+ * here, CT_ENETWORK "node-unreachable"); a chain id other than o->chain_id is CT_ENETWORK
+ * "network-mismatch". The node's methods are probed once, at the first block: receipts per
+ * block (eth_getBlockReceipts) or else per transaction; internal transfers from
+ * debug_traceBlockByNumber with callTracer, else trace_block, else none (the bundles then
+ * have has_traces false). */
+CT_WARN_UNUSED int ct_eth_source_rpc(struct ct_eth_source *src,
+                                     const ct_eth_rpc_source_options *o, ct_error *err);
+/* CT_OK, or CT_EINVAL when src is not an RPC source. */
+CT_WARN_UNUSED int ct_eth_source_rpc_info(const struct ct_eth_source *src,
+                                          ct_eth_rpc_source_info *out);
+
+/* Token metadata as ethereum-etl reads it from eth_call answers: symbol() as an ABI string
+ * or a bytes32 (NUL-padded) into out, NUL bytes dropped (printable ASCII; "" when the data
+ * is neither or holds other bytes);
+ * decimals() as a uint256 below 256, else -1. Exposed for the tests. */
+void ct_eth_abi_symbol(const uint8_t *data, size_t len, char *out, size_t size);
+int ct_eth_abi_decimals(const uint8_t *data, size_t len);
+
 #endif

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "eth_rpc.h"
+#include "eth_source.h"
+#include "util.h"
 #include "json.h"
 
 static char url_buf[512];
@@ -300,4 +302,184 @@ Test(eth_rpc, bad_urls)
         cr_assert_str_eq(err.reason, "bad-url");
         cr_assert_null(c);
     }
+}
+
+/* ---- token metadata from real eth_call answers (fixtures/eth/rpc_tokens) ---- */
+
+static void token_meta(ct_eth_rpc *c, const char *contract, char *symbol, size_t ssize,
+                       int *decimals)
+{
+    char params[2][160];
+    snprintf(params[0], sizeof(params[0]), "[{\"to\":\"%s\",\"data\":\"0x95d89b41\"},\"latest\"]",
+             contract);
+    snprintf(params[1], sizeof(params[1]), "[{\"to\":\"%s\",\"data\":\"0x313ce567\"},\"latest\"]",
+             contract);
+    ct_eth_rpc_call calls[2] = {{"eth_call", params[0]}, {"eth_call", params[1]}};
+    ct_eth_rpc_answer a[2];
+    ct_error err;
+    ct_error_clear(&err);
+    cr_assert_eq(ct_eth_rpc_batch(c, calls, 2, a, &err), CT_OK, "%s", err.detail);
+    cr_assert(!a[0].is_error && !a[1].is_error, "%s", contract);
+    const ct_json_doc *d = ct_eth_rpc_doc(c);
+    uint8_t buf[256];
+    size_t len;
+    const char *s = ct_json_raw(d, a[0].result, &len);
+    cr_assert_eq(ct_hex_decode(buf, s + 2, (len - 2) / 2), CT_OK);
+    ct_eth_abi_symbol(buf, (len - 2) / 2, symbol, ssize);
+    s = ct_json_raw(d, a[1].result, &len);
+    cr_assert_eq(ct_hex_decode(buf, s + 2, (len - 2) / 2), CT_OK);
+    *decimals = ct_eth_abi_decimals(buf, (len - 2) / 2);
+}
+
+/* ethereum-etl's expected_tokens of the same answers: ETH/18, EOS/18, ""/0. */
+Test(eth_rpc, token_metadata_like_ethereum_etl)
+{
+    ct_eth_rpc *c = open_at("ok-tokens", 0, 0);
+    char sym[32];
+    int dec;
+    token_meta(c, "0xf763be8b3263c268e9789abfb3934564a7b80054", sym, sizeof(sym), &dec);
+    cr_assert_str_eq(sym, "ETH");
+    cr_assert_eq(dec, 18);
+    token_meta(c, "0x86fa049857e0209aa7d9e616f7eb3b3b78ecfdb0", sym, sizeof(sym), &dec);
+    cr_assert_str_eq(sym, "EOS");
+    cr_assert_eq(dec, 18);
+    token_meta(c, "0xdbdacfc9eb9d42559ac1efbdb40460c728139e6a", sym, sizeof(sym), &dec);
+    cr_assert_str_eq(sym, "");
+    cr_assert_eq(dec, 0);
+    ct_eth_rpc_close(c);
+}
+
+Test(eth_rpc, token_metadata_bad_data)
+{
+    char sym[32] = "x";
+    uint8_t data[96] = {0};
+    /* an offset past the end */
+    data[31] = 0x80;
+    ct_eth_abi_symbol(data, 64, sym, sizeof(sym));
+    cr_assert_str_eq(sym, "");
+    /* a length past the end */
+    data[31] = 0x20;
+    data[63] = 0x40;
+    ct_eth_abi_symbol(data, 96, sym, sizeof(sym));
+    cr_assert_str_eq(sym, "");
+    /* a non-ASCII byte */
+    data[63] = 2;
+    data[64] = 'A';
+    data[65] = 0xff;
+    ct_eth_abi_symbol(data, 96, sym, sizeof(sym));
+    cr_assert_str_eq(sym, "");
+    data[65] = 'B';
+    ct_eth_abi_symbol(data, 96, sym, sizeof(sym));
+    cr_assert_str_eq(sym, "AB");
+    /* decimals: 256, short data, a big number */
+    uint8_t dec[32] = {0};
+    dec[30] = 1;
+    cr_assert_eq(ct_eth_abi_decimals(dec, 32), -1);
+    cr_assert_eq(ct_eth_abi_decimals(dec, 31), -1);
+    dec[30] = 0;
+    dec[31] = 6;
+    cr_assert_eq(ct_eth_abi_decimals(dec, 32), 6);
+    cr_assert_eq(ct_eth_abi_decimals(dec, 0), -1);
+}
+
+/* ---- the block source over the saved mainnet blocks 1755634-1755635 ---- */
+
+static ct_eth_source open_source(const char *path, uint64_t confirmations, ct_error *err)
+{
+    ct_eth_rpc_source_options o = CT_ETH_RPC_SOURCE_OPTIONS_INIT;
+    o.rpc.url = url_of(path);
+    o.rpc.retries = 0;
+    o.confirmations = confirmations;
+    ct_eth_source src = {NULL, NULL};
+    ct_error_clear(err);
+    cr_assert_eq(ct_eth_source_rpc(&src, &o, err), CT_OK, "%s", err->detail);
+    return src;
+}
+
+/* The node has no eth_getBlockReceipts and no tracer: receipts are fetched per
+ * transaction, there are no internal transfers, and every field arrives. */
+Test(eth_rpc, source_fallback_to_tx_receipts)
+{
+    ct_error err;
+    ct_eth_source src = open_source("ok-src", 0, &err);
+    uint64_t lo, hi;
+    cr_assert_eq(src.ops->range(src.ctx, &lo, &hi, &err), CT_OK, "%s", err.detail);
+    cr_assert_eq(lo, 0);
+    cr_assert_eq(hi, 0x71993a);
+    ct_eth_bundle b;
+    cr_assert_eq(src.ops->block(src.ctx, 1755634, &b, &err), CT_OK, "%s: %s", err.reason,
+                 err.detail);
+    cr_assert_eq(b.height, 1755634);
+    cr_assert_eq(b.n_txs, 0);
+    cr_assert_eq(b.time, 1466669557);
+    cr_assert_eq(src.ops->block(src.ctx, 1755635, &b, &err), CT_OK, "%s: %s", err.reason,
+                 err.detail);
+    cr_assert_eq(b.height, 1755635);
+    cr_assert_eq(b.time, 1466669562);
+    cr_assert_eq(b.n_txs, 2);
+    cr_assert(b.has_receipts);
+    cr_assert(!b.has_traces);
+    char hex[65];
+    ct_hex_encode(hex, b.txs[1].hash, 32);
+    cr_assert_str_eq(hex, "9a5437ec71b74ecf5930b406908ac6999966d38a86d1534b7190ece7599095eb");
+    char dec[CT_U256_DEC_MAX];
+    ct_u256_to_dec(dec, sizeof(dec), &b.txs[1].value);
+    cr_assert_str_eq(dec, "405738107000000000");
+    cr_assert(b.txs[0].rc.present && b.txs[1].rc.present);
+    cr_assert_eq(b.txs[0].rc.gas_used, 36418);
+    cr_assert_eq(b.txs[1].rc.gas_used, 21000);
+    cr_assert_eq(b.txs[0].rc.n_logs, 2);
+    cr_assert_eq(b.txs[1].rc.n_logs, 0);
+    /* the DAO token's Transfer log: its metadata was asked for and is unknown here */
+    cr_assert_eq(b.n_tokens, 1);
+    ct_hex_encode(hex, b.tokens[0].contract, 20);
+    cr_assert_str_eq(hex, "bb9bc244d798123fde783fcc1c72d3bb8c189413");
+    cr_assert_str_eq(b.tokens[0].symbol, "");
+    cr_assert(!b.tokens[0].has_decimals);
+
+    ct_eth_rpc_source_info info;
+    cr_assert_eq(ct_eth_source_rpc_info(&src, &info), CT_OK);
+    cr_assert_eq(info.chain_id, 1);
+    cr_assert(info.probed);
+    cr_assert_str_eq(info.receipts, "eth_getTransactionReceipt");
+    cr_assert_null(info.traces);
+    cr_assert_eq(info.tokens_queried, 1);
+    /* chainId, eth_blockNumber, the probe, one batch of 2 blocks, one of 2 receipts, one of
+     * the token's 2 calls: 6 requests for both blocks */
+    cr_assert_eq(info.stats.requests, 6);
+    uint8_t h[32];
+    cr_assert_eq(src.ops->hash_at(src.ctx, 1755635, h, &err), CT_OK);
+    cr_assert_eq(memcmp(h, b.hash, 32), 0);
+    src.ops->close(src.ctx);
+}
+
+/* A block past the node's head is CT_ENOTFOUND naming it. */
+Test(eth_rpc, source_block_not_on_node)
+{
+    ct_error err;
+    ct_eth_source src = open_source("ok-src2", 0, &err);
+    ct_eth_bundle b;
+    cr_assert_eq(src.ops->block(src.ctx, 1755636, &b, &err), CT_ENOTFOUND);
+    cr_assert_str_eq(err.reason, "no-block");
+    cr_assert_eq(err.height, 1755636);
+    src.ops->close(src.ctx);
+}
+
+Test(eth_rpc, source_confirmations_and_chain_id)
+{
+    ct_error err;
+    ct_eth_source src = open_source("ok-src3", 64, &err);
+    uint64_t lo, hi;
+    cr_assert_eq(src.ops->range(src.ctx, &lo, &hi, &err), CT_OK);
+    cr_assert_eq(hi, 0x71993a - 64);
+    src.ops->close(src.ctx);
+
+    ct_eth_rpc_source_options o = CT_ETH_RPC_SOURCE_OPTIONS_INIT;
+    o.rpc.url = url_of("ok-src4");
+    o.chain_id = 1337;
+    ct_error_clear(&err);
+    cr_assert_eq(ct_eth_source_rpc(&src, &o, &err), CT_ENETWORK);
+    cr_assert_str_eq(err.reason, "network-mismatch");
+    cr_assert(strstr(err.detail, "serves chain id 1, not 1337"), "%s", err.detail);
+    cr_assert_null(src.ops);
 }

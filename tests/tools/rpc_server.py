@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A local JSON-RPC server with canned answers and injected faults, for the RPC client tests.
 
-Usage: rpc_server.py --fixtures DIR -- CMD [ARGS...]
+Usage: rpc_server.py --fixtures DIR [--fixtures DIR...] -- CMD [ARGS...]
 
 Starts an HTTP server on 127.0.0.1 at a free port, runs CMD with CT_TEST_RPC_URL set to
 http://127.0.0.1:PORT, stops the server when CMD ends (pass, fail or signal) and exits with
@@ -9,8 +9,9 @@ CMD's exit code. Only the loopback address is used; every behaviour is bounded.
 
 Answers come from DIR, whose files are saved responses named as ethereum-etl names them:
 web3_response.METHOD_PARAM1_PARAM2.json (parameters lowercased; an object parameter gives
-its keys and values). eth_chainId answers "0x1" and eth_blockNumber the number of the
-`latest` file when no file says otherwise; any other request without a file answers the
+its keys, sorted, and values). Several --fixtures directories may be given. eth_chainId answers "0x1" and eth_blockNumber the number of the
+`latest` file when no file says otherwise; a block or receipt without a file is null (as a
+node answers for a block past its head); any other request without a file answers the
 JSON-RPC error -32601 "the method METHOD does not exist/is not available" (as ganache and
 geth do for a method they lack). Batches (arrays) are answered in reverse order, so that a
 client must match answers by id.
@@ -59,7 +60,7 @@ def load_fixtures(d):
 def param_parts(p):
     if isinstance(p, dict):
         parts = []
-        for k, v in p.items():
+        for k, v in sorted(p.items()):
             parts.append(str(k))
             parts.extend(param_parts(v))
         return parts
@@ -95,6 +96,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if method == "eth_blockNumber" and "eth_getblockbynumber_latest_false" in self.fixtures:
             return {"jsonrpc": "2.0", "id": rid,
                     "result": self.fixtures["eth_getblockbynumber_latest_false"]["number"]}
+        if method in ("eth_getBlockByNumber", "eth_getBlockByHash", "eth_getTransactionReceipt"):
+            return {"jsonrpc": "2.0", "id": rid, "result": None}  # unknown block: null, as nodes do
         return {"jsonrpc": "2.0", "id": rid,
                 "error": {"code": -32601,
                           "message": "the method %s does not exist/is not available" % method}}
@@ -173,13 +176,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--fixtures", required=True)
+    ap.add_argument("--fixtures", required=True, action="append")
     ap.add_argument("cmd", nargs=argparse.REMAINDER)
     a = ap.parse_args()
     cmd = a.cmd[1:] if a.cmd and a.cmd[0] == "--" else a.cmd
     if not cmd:
         ap.error("no command")
-    Handler.fixtures = load_fixtures(a.fixtures)
+    for d in a.fixtures:
+        Handler.fixtures.update(load_fixtures(d))
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     srv.daemon_threads = True
     t = threading.Thread(target=srv.serve_forever, daemon=True)
