@@ -2,7 +2,7 @@
 # Usage: with-ganache.sh NODE_DIR CMD [ARGS...]
 #
 # Starts a fresh ganache (installed under NODE_DIR by `npm ci`, see install.sh) on
-# 127.0.0.1 at a free port, with a fixed mnemonic, chain id 1337, a fixed genesis time,
+# 127.0.0.1 at a free port, with fixed accounts, chain id 1337, a fixed genesis time,
 # 12 s between block timestamps and instant mining (one block per transaction), waits
 # until it answers eth_chainId, then runs CMD with CT_ETH_RPC=http://127.0.0.1:PORT in its
 # environment. The node is always stopped when this script exits, whether CMD passed,
@@ -22,10 +22,20 @@ fi
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 log=$(mktemp "${TMPDIR:-/tmp}/ganache.XXXXXX")
 
+# Twelve accounts with fixed keys (SHA-256 of "chaintrail ethnode account N"), in the order
+# of theft.mjs's roles: the first three hold 100 ETH at genesis, the others nothing, so that
+# every wei the thief's side holds arrives by a transaction the test ingests.
+accounts=()
+for i in $(seq 0 11); do
+    key=$(printf 'chaintrail ethnode account %d' "$i" | sha256sum | cut -c1-64)
+    bal=0
+    [ "$i" -lt 3 ] && bal=100000000000000000000
+    accounts+=(--wallet.accounts "0x$key,$bal")
+done
+
 node "$cli" \
     --server.host 127.0.0.1 --server.port "$port" \
-    --wallet.mnemonic "test test test test test test test test test test test junk" \
-    --wallet.totalAccounts 20 --wallet.defaultBalance 1000 \
+    "${accounts[@]}" \
     --chain.chainId 1337 --chain.hardfork shanghai \
     --chain.time 2024-03-01T00:00:00Z --miner.timestampIncrement 12 \
     --miner.blockTime 0 --logging.quiet >"$log" 2>&1 &
