@@ -4,6 +4,7 @@
  * DATA of the right length, E11), required fields must be present (E14), and what the node
  * says twice must agree (tx index, block hash, receipt tx hash, counts: E13). Errors name
  * the field and carry the block height and tx index. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "eth_source.h"
@@ -159,12 +160,141 @@ static void set_pos(ct_error *err, const ct_eth_bundle *b, int64_t txi)
 
 /* ---- blocks and transactions ---- */
 
-static int parse_tx(ct_eth_bundle *b, ct_eth_btx *t, uint32_t i, const ct_json_doc *d, uint32_t o,
+/* Copies a malloc'd RLP item into the arena. */
+static int keep_rlp(ct_arena *a, uint8_t *m, size_t n, const uint8_t **out, size_t *out_len,
+                    ct_error *err)
+{
+    uint8_t *k = ct_arena_alloc(a, n ? n : 1, 1);
+    if (!k) {
+        free(m);
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "list of %zu bytes", n);
+    }
+    memcpy(k, m, n);
+    free(m);
+    *out = k;
+    *out_len = n;
+    return CT_OK;
+}
+
+static int parse_access_list(ct_eth_tx *t, const ct_json_doc *d, uint32_t o, ct_arena *a,
+                             ct_error *err)
+{
+    const char *w = "transaction";
+    uint32_t al = ct_json_get(d, o, "accessList");
+    if (!al)
+        return missing(err, w, "accessList");
+    if (ct_json_type_of(d, al) != CT_JSON_ARRAY)
+        return ct_fail(err, CT_ECORRUPT, "bad-data", "transaction: 'accessList' is not an array");
+    uint32_t n = ct_json_count(d, al);
+    ct_eth_access_entry *e = n ? ct_arena_alloc(a, n, sizeof(*e)) : NULL;
+    if (n && !e)
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "access list of %u", n);
+    uint32_t i = 0, keys = 0;
+    int rc;
+    for (uint32_t x = ct_json_first(d, al); x; x = ct_json_next(d, al, x), i++) {
+        if (ct_json_type_of(d, x) != CT_JSON_OBJECT)
+            return ct_fail(err, CT_ECORRUPT, "bad-data", "accessList[%u] is not an object", i);
+        if ((rc = data_fixed(d, x, "address", "access list entry", true, e[i].address, 20, NULL,
+                             err)) != CT_OK)
+            return rc;
+        uint32_t sk = ct_json_get(d, x, "storageKeys");
+        if (!sk || ct_json_type_of(d, sk) != CT_JSON_ARRAY)
+            return missing(err, "access list entry", "storageKeys");
+        uint32_t m = ct_json_count(d, sk);
+        uint8_t *buf = m ? ct_arena_alloc(a, m, 32) : NULL;
+        if (m && !buf)
+            return ct_fail(err, CT_ENOMEM, "out-of-memory", "storage keys");
+        uint32_t j = 0;
+        for (uint32_t y = ct_json_first(d, sk); y; y = ct_json_next(d, sk, y), j++) {
+            size_t len;
+            const char *s = ct_json_raw(d, y, &len);
+            if (ct_json_type_of(d, y) != CT_JSON_STRING || len != 66 || s[0] != '0' ||
+                s[1] != 'x' || ct_hex_decode(buf + 32 * j, s + 2, 32) != CT_OK)
+                return ct_fail(err, CT_ECORRUPT, "bad-data",
+                               "accessList[%u].storageKeys[%u] is not 32-byte DATA", i, j);
+        }
+        e[i].storage_keys = buf;
+        e[i].n_storage_keys = m;
+        keys += m;
+    }
+    uint8_t *m = NULL;
+    size_t ml = 0;
+    if ((rc = ct_eth_access_list_rlp(&m, &ml, e, n, err)) != CT_OK)
+        return rc == CT_EINVAL ? ct_fail(err, CT_ECORRUPT, "bad-data", "accessList") : rc;
+    t->n_access_list = n;
+    t->n_storage_keys = keys;
+    return keep_rlp(a, m, ml, &t->access_list_rlp, &t->access_list_rlp_len, err);
+}
+
+static int parse_blob_hashes(ct_eth_tx *t, const ct_json_doc *d, uint32_t o, ct_arena *a,
+                             ct_error *err)
+{
+    uint32_t bh = ct_json_get(d, o, "blobVersionedHashes");
+    if (!bh)
+        return missing(err, "transaction", "blobVersionedHashes");
+    if (ct_json_type_of(d, bh) != CT_JSON_ARRAY)
+        return ct_fail(err, CT_ECORRUPT, "bad-data", "'blobVersionedHashes' is not an array");
+    uint32_t n = ct_json_count(d, bh), j = 0;
+    uint8_t *buf = n ? ct_arena_alloc(a, n, 32) : NULL;
+    if (n && !buf)
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "blob hashes");
+    for (uint32_t y = ct_json_first(d, bh); y; y = ct_json_next(d, bh, y), j++) {
+        size_t len;
+        const char *s = ct_json_raw(d, y, &len);
+        if (ct_json_type_of(d, y) != CT_JSON_STRING || len != 66 || s[0] != '0' || s[1] != 'x' ||
+            ct_hex_decode(buf + 32 * j, s + 2, 32) != CT_OK)
+            return ct_fail(err, CT_ECORRUPT, "bad-data", "blobVersionedHashes[%u] is not 32-byte DATA",
+                           j);
+    }
+    uint8_t *m = NULL;
+    size_t ml = 0;
+    int rc = ct_eth_blob_hashes_rlp(&m, &ml, buf, n, err);
+    if (rc != CT_OK)
+        return rc;
+    t->n_blob_hashes = n;
+    return keep_rlp(a, m, ml, &t->blob_hashes_rlp, &t->blob_hashes_rlp_len, err);
+}
+
+static int parse_auth_list(ct_eth_tx *t, const ct_json_doc *d, uint32_t o, ct_arena *a,
+                           ct_error *err)
+{
+    uint32_t al = ct_json_get(d, o, "authorizationList");
+    if (!al)
+        return missing(err, "transaction", "authorizationList");
+    if (ct_json_type_of(d, al) != CT_JSON_ARRAY)
+        return ct_fail(err, CT_ECORRUPT, "bad-data", "'authorizationList' is not an array");
+    uint32_t n = ct_json_count(d, al), i = 0;
+    ct_eth_authorization *e = n ? ct_arena_alloc(a, n, sizeof(*e)) : NULL;
+    if (n && !e)
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "authorizations");
+    int rc;
+    const char *w = "authorization";
+    for (uint32_t x = ct_json_first(d, al); x; x = ct_json_next(d, al, x), i++) {
+        if (ct_json_type_of(d, x) != CT_JSON_OBJECT)
+            return ct_fail(err, CT_ECORRUPT, "bad-data", "authorizationList[%u] is not an object", i);
+        if ((rc = quantity(d, x, "chainId", w, true, &e[i].chain_id, NULL, err)) ||
+            (rc = data_fixed(d, x, "address", w, true, e[i].address, 20, NULL, err)) ||
+            (rc = quantity64(d, x, "nonce", w, true, &e[i].nonce, NULL, err)) ||
+            (rc = quantity(d, x, "yParity", w, true, &e[i].y_parity, NULL, err)) ||
+            (rc = quantity(d, x, "r", w, true, &e[i].r, NULL, err)) ||
+            (rc = quantity(d, x, "s", w, true, &e[i].s, NULL, err)))
+            return rc;
+    }
+    uint8_t *m = NULL;
+    size_t ml = 0;
+    if ((rc = ct_eth_auth_list_rlp(&m, &ml, e, n, err)) != CT_OK)
+        return rc;
+    t->n_authorizations = n;
+    return keep_rlp(a, m, ml, &t->auth_list_rlp, &t->auth_list_rlp_len, err);
+}
+
+static int parse_tx(ct_eth_bundle *b, ct_eth_btx *bt, uint32_t i, const ct_json_doc *d, uint32_t o,
                     ct_arena *a, ct_error *err)
 {
     const char *w = "transaction";
     int rc;
-    memset(t, 0, sizeof(*t));
+    memset(bt, 0, sizeof(*bt));
+    ct_eth_tx *t = &bt->tx;
     if (ct_json_type_of(d, o) != CT_JSON_OBJECT)
         return ct_fail(err, CT_ECORRUPT, "missing-field",
                        "transactions[%u] is not an object (a block with full transactions is "
@@ -180,7 +310,7 @@ static int parse_tx(ct_eth_bundle *b, ct_eth_btx *t, uint32_t i, const ct_json_d
         return ct_fail(err, CT_ECORRUPT, "mismatch",
                        "transactionIndex %llu of the transaction at position %u",
                        (unsigned long long)v64, i);
-    t->index = i;
+    bt->index = i;
     uint8_t h[32];
     if ((rc = data_fixed(d, o, "blockHash", w, false, h, 32, &p, err)) != CT_OK)
         return rc;
@@ -200,41 +330,108 @@ static int parse_tx(ct_eth_bundle *b, ct_eth_btx *t, uint32_t i, const ct_json_d
     t->type = (uint8_t)type;
     if ((rc = data_fixed(d, o, "from", w, true, t->from, 20, NULL, err)) != CT_OK)
         return rc;
+    t->has_from = true;
     if ((rc = data_fixed(d, o, "to", w, type >= 3, t->to, 20, &t->has_to, err)) != CT_OK)
         return rc;
     if ((rc = quantity(d, o, "value", w, true, &t->value, NULL, err)) != CT_OK)
         return rc;
     if ((rc = quantity64(d, o, "nonce", w, true, &t->nonce, NULL, err)) != CT_OK)
         return rc;
-    if ((rc = quantity64(d, o, "gas", w, true, &t->gas, NULL, err)) != CT_OK)
+    if ((rc = quantity64(d, o, "gas", w, true, &t->gas_limit, NULL, err)) != CT_OK)
         return rc;
-    if ((rc = quantity(d, o, "gasPrice", w, type < 2, &t->gas_price, NULL, err)) != CT_OK)
+    if ((rc = quantity(d, o, "gasPrice", w, type < 2, &bt->node_gas_price, NULL, err)) != CT_OK)
         return rc;
     if (type >= 2) {
-        if ((rc = quantity(d, o, "maxFeePerGas", w, true, &t->max_fee, NULL, err)) != CT_OK)
+        if ((rc = quantity(d, o, "maxFeePerGas", w, true, &t->gas_price, NULL, err)) != CT_OK)
             return rc;
         if ((rc = quantity(d, o, "maxPriorityFeePerGas", w, true, &t->max_priority_fee, NULL,
                            err)) != CT_OK)
             return rc;
-        t->has_fee_caps = true;
+    } else {
+        t->gas_price = bt->node_gas_price;
     }
-    const uint8_t *in;
-    if ((rc = data_var(d, o, "input", w, true, a, &in, &t->input_len, false, err)) != CT_OK)
+    if ((rc = data_var(d, o, "input", w, true, a, &t->input, &t->input_len, true, err)) != CT_OK)
         return rc;
-    ct_u256 sig;
-    if ((rc = quantity(d, o, "r", w, true, &sig, NULL, err)) != CT_OK)
+    if ((rc = quantity(d, o, "r", w, true, &t->r, NULL, err)) != CT_OK)
         return rc;
-    if ((rc = quantity(d, o, "s", w, true, &sig, NULL, err)) != CT_OK)
+    if ((rc = quantity(d, o, "s", w, true, &t->s, NULL, err)) != CT_OK)
         return rc;
     bool has_v = false, has_y = false;
-    if ((rc = quantity(d, o, "v", w, false, &sig, &has_v, err)) != CT_OK)
+    ct_u256 y;
+    if ((rc = quantity(d, o, "v", w, false, &t->v, &has_v, err)) != CT_OK)
         return rc;
-    if ((rc = quantity(d, o, "yParity", w, false, &sig, &has_y, err)) != CT_OK)
+    if ((rc = quantity(d, o, "yParity", w, false, &y, &has_y, err)) != CT_OK)
         return rc;
     if (!has_v && !has_y)
         return missing(err, w, "v");
-    if (type >= 1 && (rc = quantity(d, o, "chainId", w, true, &sig, NULL, err)) != CT_OK)
+    if (type >= 1 && has_y) {
+        if (has_v && ct_u256_cmp(&y, &t->v) != 0)
+            return ct_fail(err, CT_ECORRUPT, "mismatch", "transaction: 'v' and 'yParity' differ");
+        t->v = y;
+    }
+    ct_u256 cid;
+    bool has_cid = false;
+    if ((rc = quantity(d, o, "chainId", w, type >= 1, &cid, &has_cid, err)) != CT_OK)
         return rc;
+    if (type >= 1) {
+        if (!ct_u256_to_u64(&t->chain_id, &cid))
+            return ct_fail(err, CT_ECORRUPT, "bad-quantity", "transaction: 'chainId' above 2^64-1");
+        t->has_chain_id = true;
+        if ((rc = parse_access_list(t, d, o, a, err)) != CT_OK)
+            return rc;
+    } else {
+        /* legacy: the chain id is in v (EIP-155) */
+        uint64_t v;
+        if (!ct_u256_to_u64(&v, &t->v) || (v != 27 && v != 28 && v < 37))
+            return ct_fail(err, CT_ECORRUPT, "invalid signature", "legacy v is not 27, 28 or "
+                           "2*chainId+35/36");
+        if (v >= 35) {
+            t->has_chain_id = true;
+            t->chain_id = (v - 35) / 2;
+        }
+    }
+    if (type == 3) {
+        if ((rc = quantity(d, o, "maxFeePerBlobGas", w, true, &t->max_fee_per_blob_gas, NULL,
+                           err)) != CT_OK)
+            return rc;
+        if ((rc = parse_blob_hashes(t, d, o, a, err)) != CT_OK)
+            return rc;
+    }
+    if (type == 4 && (rc = parse_auth_list(t, d, o, a, err)) != CT_OK)
+        return rc;
+    return CT_OK;
+}
+
+int ct_eth_bundle_verify_txs(ct_eth_bundle *b, uint64_t chain_id, ct_error *err)
+{
+    for (uint32_t i = 0; i < b->n_txs; i++) {
+        ct_eth_btx *bt = &b->txs[i];
+        ct_eth_tx c = bt->tx;
+        int rc;
+        set_pos(err, b, i);
+        if ((rc = ct_eth_tx_compute_hash(&c, err)) != CT_OK)
+            return rc == CT_EINVAL ? ct_fail(err, CT_ECORRUPT, "bad-data", "transaction fields do "
+                                             "not encode")
+                                   : rc;
+        if (memcmp(c.hash, bt->tx.hash, 32) != 0) {
+            char hx[65];
+            ct_hex_encode(hx, c.hash, 32);
+            return ct_fail(err, CT_ECORRUPT, "mismatch",
+                           "the node's hash differs from keccak of the transaction (0x%s)", hx);
+        }
+        c.has_from = false;
+        if ((rc = ct_eth_tx_recover(&c, (int64_t)b->height, chain_id, err)) != CT_OK)
+            return rc;
+        if (memcmp(c.from, bt->tx.from, 20) != 0) {
+            char a1[CT_ETH_ADDR_STR_MAX], a2[CT_ETH_ADDR_STR_MAX];
+            ct_eth_address_format(a1, bt->tx.from);
+            ct_eth_address_format(a2, c.from);
+            return ct_fail(err, CT_ECORRUPT, "mismatch",
+                           "the node's from %s is not the recovered sender %s", a1, a2);
+        }
+        bt->verified = true;
+    }
+    set_pos(err, b, -1);
     return CT_OK;
 }
 
@@ -345,9 +542,9 @@ static int parse_receipt(ct_eth_bundle *b, ct_eth_btx *t, const ct_json_doc *d, 
     }
     if ((rc = quantity64(d, o, "gasUsed", w, true, &r->gas_used, NULL, err)) != CT_OK)
         return rc;
-    if (r->gas_used > t->gas)
+    if (r->gas_used > t->tx.gas_limit)
         return ct_fail(err, CT_ECORRUPT, "mismatch", "receipt gasUsed %llu above the tx's gas %llu",
-                       (unsigned long long)r->gas_used, (unsigned long long)t->gas);
+                       (unsigned long long)r->gas_used, (unsigned long long)t->tx.gas_limit);
     if ((rc = quantity(d, o, "effectiveGasPrice", w, false, &r->effective_gas_price,
                        &r->has_effective_price, err)) != CT_OK)
         return rc;
@@ -404,7 +601,7 @@ static int parse_receipt(ct_eth_bundle *b, ct_eth_btx *t, const ct_json_doc *d, 
 static ct_eth_btx *tx_by_hash(ct_eth_bundle *b, const uint8_t h[32])
 {
     for (uint32_t i = 0; i < b->n_txs; i++)
-        if (memcmp(b->txs[i].hash, h, 32) == 0)
+        if (memcmp(b->txs[i].tx.hash, h, 32) == 0)
             return &b->txs[i];
     return NULL;
 }
@@ -455,7 +652,7 @@ int ct_eth_json_receipts(ct_eth_bundle *b, ct_arena *a, const ct_json_doc *d, ui
             return ct_fail(err, CT_ECORRUPT, "missing-field", "receipts[%u] is not an object", i);
         if ((rc = data_fixed(d, r, "transactionHash", "receipt", true, h, 32, NULL, err)) != CT_OK)
             return rc;
-        if (memcmp(h, b->txs[i].hash, 32) != 0)
+        if (memcmp(h, b->txs[i].tx.hash, 32) != 0)
             return ct_fail(err, CT_ECORRUPT, "mismatch",
                            "receipts[%u] is for another transaction than transactions[%u]", i, i);
         if ((rc = parse_receipt(b, &b->txs[i], d, r, a, err)) != CT_OK)
@@ -611,7 +808,7 @@ int ct_eth_json_calltraces(ct_eth_bundle *b, ct_arena *a, const ct_json_doc *d, 
             int rc;
             if ((rc = data_fixed(d, e, "txHash", "trace", false, h, 32, &p, err)) != CT_OK)
                 return rc;
-            if (p && memcmp(h, t->hash, 32) != 0)
+            if (p && memcmp(h, t->tx.hash, 32) != 0)
                 return ct_fail(err, CT_ECORRUPT, "mismatch",
                                "trace %u is for another transaction than transactions[%u]", i, i);
             frame = ct_json_get(d, e, "result");
@@ -678,7 +875,7 @@ int ct_eth_json_parity_traces(ct_eth_bundle *b, ct_arena *a, const ct_json_doc *
         bool p;
         if ((rc = data_fixed(d, e, "transactionHash", "trace", false, h, 32, &p, err)) != CT_OK)
             return rc;
-        if (p && memcmp(h, t->hash, 32) != 0)
+        if (p && memcmp(h, t->tx.hash, 32) != 0)
             return ct_fail(err, CT_ECORRUPT, "mismatch", "trace transactionHash differs from "
                            "transactions[%llu]", (unsigned long long)txi);
         if ((int64_t)txi != cur_tx) {

@@ -24,6 +24,8 @@
 #include <stdint.h>
 
 #include "chaintrail/error.h"
+#include "chaintrail/ethereum.h"
+#include "chaintrail/ethdb.h"
 #include "chaintrail/u256.h"
 #include "json.h"
 #include "util.h"
@@ -67,33 +69,20 @@ typedef struct ct_eth_itx {
     ct_u256 value;
 } ct_eth_itx;
 
+/* One transaction of the block: the signed transaction as ethereum.h decodes it, built
+ * from the node's JSON fields (tx.from = the node's `from`, has_from true), then checked:
+ * hash recomputed and sender recovered (E13) by ct_eth_bundle_verify_txs. */
 typedef struct ct_eth_btx {
-    uint32_t index; /* transactionIndex */
-    uint8_t hash[32];
-    uint8_t type; /* 0 legacy, 1 EIP-2930, 2 EIP-1559, 3 EIP-4844, 4 EIP-7702 */
-    uint8_t from[20];
-    bool has_to; /* false: contract creation */
-    uint8_t to[20];
-    ct_u256 value;
-    uint64_t nonce;
-    uint64_t gas;
-    ct_u256 gas_price; /* legacy/2930: gasPrice; 1559+: the node's effective gasPrice if given */
-    bool has_fee_caps;
-    ct_u256 max_fee, max_priority_fee;
-    size_t input_len;  /* bytes of calldata */
+    uint32_t index;    /* transactionIndex */
+    ct_eth_tx tx;      /* lists and input point into the source's arena */
+    bool verified;     /* hash and sender were recomputed and agree */
+    ct_u256 node_gas_price; /* the node's gasPrice field (1559+: the effective price) */
     ct_eth_receipt rc; /* rc.present false when the source has no receipts */
     bool has_trace;    /* a callTracer/trace_block result was given for this tx */
     bool trace_failed; /* ... and its top-level frame failed (the whole tx reverted) */
     ct_eth_itx *itx;   /* internal transfers in trace order (arena) */
     uint32_t n_itx;
 } ct_eth_btx;
-
-typedef struct ct_eth_withdrawal {
-    uint64_t index;
-    uint64_t validator;
-    uint8_t address[20];
-    uint64_t amount_gwei;
-} ct_eth_withdrawal;
 
 typedef struct ct_eth_token_meta {
     uint8_t contract[20];
@@ -150,6 +139,10 @@ CT_WARN_UNUSED int ct_eth_json_parity_traces(ct_eth_bundle *b, ct_arena *a,
 CT_WARN_UNUSED int ct_eth_bundle_add_token(ct_eth_bundle *b, ct_arena *a,
                                            const uint8_t contract[20], const char *symbol,
                                            int decimals, ct_error *err);
+/* E13: recomputes every transaction's hash from its fields and recovers its sender
+ * (ethereum.h), both compared with what the node said; chain_id 0 accepts any. Sets
+ * verified. Reasons: "mismatch" (hash or from differ), the recovery's own reasons. */
+CT_WARN_UNUSED int ct_eth_bundle_verify_txs(ct_eth_bundle *b, uint64_t chain_id, ct_error *err);
 /* Final checks before ingest: tx indexes 0..n-1, receipts for every tx or none, a
  * callTracer/trace result for every tx or none. */
 CT_WARN_UNUSED int ct_eth_bundle_check(const ct_eth_bundle *b, ct_error *err);
@@ -183,7 +176,11 @@ typedef struct ct_eth_source {
  * may also be raw `result` values. */
 CT_WARN_UNUSED int ct_eth_source_json(ct_eth_source *src, const char *const *paths,
                                       size_t npaths, ct_error *err);
-/* An ethereum-etl export directory (docs/ethereum-etl.md). */
-CT_WARN_UNUSED int ct_eth_source_etl(ct_eth_source *src, const char *dir, ct_error *err);
+
+/* The ingest over any source (eth_ingest.c): what ct_eth_ingest_json/_etl do after opening
+ * theirs, and what the RPC client calls with its own. Does not close the source. */
+CT_WARN_UNUSED int ct_eth_ingest_source(ct_db *db, ct_eth_ingest_stats *stats,
+                                        ct_eth_source *src, const ct_eth_ingest_options *opts,
+                                        ct_error *err);
 
 #endif

@@ -59,8 +59,144 @@ static void report(void *ctx, const ct_error *err)
     cli_error("ingest", "%s", line);
 }
 
+static void eth_progress(void *ctx, const ct_eth_ingest_stats *st)
+{
+    progress *p = ctx;
+    double t = now();
+    if (!p->tty || p->quiet || t - p->last < 0.25)
+        return;
+    p->last = t;
+    double secs = t - p->start > 0 ? t - p->start : 1e-9;
+    fprintf(stderr, "\rethereum height %lld  %.0f blocks/s  %.0f tx/s   ", (long long)st->height,
+            (double)st->blocks / secs, (double)st->txs / secs);
+}
+
+/* `chaintrail ingest ethereum --json FILE... [--from N] [--to M]
+ * [--chain-id N] [--quiet]` */
+static int ingest_ethereum(int argc, char **argv, const cli_global *g)
+{
+    const cli_command *self = cli_find("ingest");
+    bool quiet = false, json = false;
+    const char *etl = NULL;
+    uint64_t from = UINT64_MAX, to = UINT64_MAX, chain_id = 1, cache_mb = 64;
+    const cli_opt opts[] = {
+        {"json", CLI_FLAG, &json},         {"etl", CLI_STRING, &etl},
+        {"from", CLI_U64, &from},          {"to", CLI_U64, &to},
+        {"chain-id", CLI_U64, &chain_id},  {"quiet", CLI_FLAG, &quiet},
+        {"cache-mb", CLI_U64, &cache_mb},  {NULL, CLI_FLAG, NULL},
+    };
+    int first;
+    int rc = cli_parse(self, opts, argc, argv, &first);
+    if (rc < 0)
+        return CT_EXIT_OK;
+    if (rc != CT_EXIT_OK)
+        return rc;
+    /* argv[first] is "ethereum" */
+    char **paths = argv + first + 1;
+    size_t npaths = 0;
+    while (paths[npaths])
+        npaths++;
+    if (etl) {
+        cli_error("ingest", "ethereum: --etl is not implemented yet; use --json FILE...");
+        return CT_EXIT_USAGE;
+    }
+    if (!json) {
+        cli_error("ingest", "ethereum: give the source: --json FILE...");
+        return CT_EXIT_USAGE;
+    }
+    if (json && npaths == 0) {
+        cli_error("ingest", "ethereum: --json needs at least one FILE");
+        return CT_EXIT_USAGE;
+    }
+    if (chain_id == 0) {
+        cli_error("ingest", "option '--chain-id': 0 is not a chain id");
+        return CT_EXIT_USAGE;
+    }
+    if ((from != UINT64_MAX && from > UINT32_MAX - 1) || (to != UINT64_MAX && to > UINT32_MAX - 1) ||
+        (from != UINT64_MAX && to != UINT64_MAX && to < from)) {
+        cli_error("ingest", "options '--from'/'--to': heights up to 4294967294, --to not below --from");
+        return CT_EXIT_USAGE;
+    }
+    if (cache_mb == 0 || cache_mb > 65536) {
+        cli_error("ingest", "option '--cache-mb': %llu is not between 1 and 65536",
+                  (unsigned long long)cache_mb);
+        return CT_EXIT_USAGE;
+    }
+    ct_db *db = NULL;
+    ct_error err;
+    ct_db_options dbo = CT_DB_OPTIONS_INIT;
+    dbo.create = true;
+    dbo.cache_bytes = (size_t)cache_mb << 20;
+    ct_error_clear(&err);
+    rc = ct_db_open(&db, g->db_path, &dbo, &err);
+    if (rc != CT_OK) {
+        char line[1024];
+        ct_error_format(&err, line, sizeof(line));
+        cli_error("ingest", "%s", line);
+        return cli_exit_code(rc);
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    progress p = {isatty(STDERR_FILENO) != 0, quiet, now(), 0};
+    ct_eth_ingest_options io = CT_ETH_INGEST_OPTIONS_INIT;
+    ct_eth_ingest_stats st;
+    io.chain_id = chain_id;
+    io.from = from == UINT64_MAX ? -1 : (int64_t)from;
+    io.to = to == UINT64_MAX ? -1 : (int64_t)to;
+    io.progress = eth_progress;
+    io.ctx = &p;
+    io.stop = &stop_requested;
+    ct_error_clear(&err);
+    rc = ct_eth_ingest_json(db, &st, (const char *const *)paths, npaths, &io, &err);
+    if (p.tty && !quiet)
+        fputc('\n', stderr);
+    int exit_code = CT_EXIT_OK;
+    if (rc != CT_OK) {
+        char line[1024];
+        ct_error_format(&err, line, sizeof(line));
+        cli_error("ingest", "%s", line);
+        exit_code = cli_exit_code(rc);
+    }
+    double secs = now() - p.start;
+    if (!quiet)
+        fprintf(stderr,
+                "chaintrail: ingest: ethereum height %lld; %llu blocks connected, %llu already "
+                "stored, %llu rolled back in %llu reorgs; %llu transactions, %llu logs in %.1f s%s\n",
+                (long long)st.height, (unsigned long long)st.blocks,
+                (unsigned long long)st.blocks_known, (unsigned long long)st.disconnected,
+                (unsigned long long)st.reorgs, (unsigned long long)st.txs,
+                (unsigned long long)st.logs, secs,
+                st.interrupted ? " (interrupted; run again to continue)" : "");
+    ct_db_close(db);
+    if (st.interrupted && exit_code == CT_EXIT_OK)
+        exit_code = 130;
+    return exit_code;
+}
+
+static bool is_ethereum(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (argv[i][0] == '-') {
+            if (!strcmp(argv[i], "--network") || !strcmp(argv[i], "--cache-mb") ||
+                !strcmp(argv[i], "--start-height") || !strcmp(argv[i], "--etl") ||
+                !strcmp(argv[i], "--from") || !strcmp(argv[i], "--to") ||
+                !strcmp(argv[i], "--chain-id"))
+                i++; /* their value */
+            continue;
+        }
+        return strcmp(argv[i], "ethereum") == 0;
+    }
+    return false;
+}
+
 int cmd_ingest(int argc, char **argv, const cli_global *g)
 {
+    if (is_ethereum(argc, argv))
+        return ingest_ethereum(argc, argv, g);
     const cli_command *self = cli_find("ingest");
     const char *network = "mainnet";
     bool quiet = false, xor_plain = false;

@@ -24,6 +24,7 @@
 #include "chaintrail/u256.h"
 #include "chaintrail/account.h"
 #include "chaintrail/ethereum.h"
+#include "chaintrail/ethdb.h"
 
 #ifdef __cplusplus
 extern "C" {
