@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chaintrail/ethrpc.h"
 #include "eth_rpc.h"
 #include "eth_source.h"
 #include "hmap.h"
@@ -407,7 +408,7 @@ static int fetch_window(rpc_source *s, uint64_t lo, uint32_t n, ct_error *err)
                     continue;
                 }
                 char hex[65];
-                ct_hex_encode(hex, s->win[bi].txs[ti].hash, 32);
+                ct_hex_encode(hex, s->win[bi].txs[ti].tx.hash, 32);
                 s->calls[k].method = "eth_getTransactionReceipt";
                 if ((rc = add_param(s, &offs2[k], err, "[\"0x%s\"]", hex)) != CT_OK)
                     return rc;
@@ -608,4 +609,49 @@ int ct_eth_source_rpc_info(const ct_eth_source *src, ct_eth_rpc_source_info *out
     ct_eth_rpc_get_stats(s->rpc, &out->stats);
     out->tokens_queried = s->tokens_queried;
     return CT_OK;
+}
+
+/* ---- the public entry (ethrpc.h) ---- */
+
+int ct_eth_ingest_rpc(ct_db *db, ct_eth_ingest_stats *stats, const ct_eth_rpc_ingest_options *ro,
+                      const ct_eth_ingest_options *opts, ct_eth_rpc_report *rep, ct_error *err)
+{
+    if (rep)
+        memset(rep, 0, sizeof(*rep));
+    if (stats) {
+        memset(stats, 0, sizeof(*stats));
+        stats->height = -1;
+    }
+    if (!ro || ro->version != CT_ETH_RPC_INGEST_OPTIONS_VERSION)
+        return ct_fail(err, CT_EINVAL, "bad-option", "RPC ingest options of another version");
+    ct_eth_rpc_source_options so = CT_ETH_RPC_SOURCE_OPTIONS_INIT;
+    so.rpc.url = ro->url;
+    so.rpc.retries = ro->retries;
+    so.rpc.timeout_ms = ro->timeout_ms;
+    so.confirmations = ro->confirmations;
+    so.finalized = ro->finalized;
+    so.batch_blocks = ro->batch_blocks;
+    so.chain_id = opts ? opts->chain_id : 1;
+    ct_eth_source src;
+    int rc = ct_eth_source_rpc(&src, &so, err);
+    if (rc != CT_OK)
+        return rc;
+    rc = ct_eth_ingest_source(db, stats, &src, opts, err);
+    if (rep) {
+        ct_eth_rpc_source_info info;
+        if (ct_eth_source_rpc_info(&src, &info) == CT_OK) {
+            rep->chain_id = info.chain_id;
+            rep->probed = info.probed;
+            snprintf(rep->receipts, sizeof(rep->receipts), "%s",
+                     info.receipts ? info.receipts : "");
+            snprintf(rep->traces, sizeof(rep->traces), "%s", info.traces ? info.traces : "");
+            rep->requests = info.stats.requests;
+            rep->retries = info.stats.retries;
+            rep->calls = info.stats.calls;
+            rep->bytes = info.stats.bytes;
+            rep->tokens_queried = info.tokens_queried;
+        }
+    }
+    src.ops->close(src.ctx);
+    return rc;
 }

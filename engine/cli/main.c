@@ -52,6 +52,15 @@ const cli_command cli_commands[] = {
      "SIGTERM stop cleanly after the current block (exit 130). Exit status: 0 done; 3 some\n"
      "blocks were rejected or junk was skipped (each reported); 5 I/O error (disk full:\n"
      "nothing committed is lost, run again after freeing space); 6 database locked.\n"
+     "\n"
+     "       chaintrail [--db PATH] ingest ethereum --rpc URL [--confirmations N | --finalized]\n"
+     "                                   [--batch N] [--retries N] [--from N] [--to M]\n"
+     "                                   [--chain-id N]\n"
+     "Reads a node over JSON-RPC, N blocks per batch request (--batch, default 10), up to its\n"
+     "head minus --confirmations (default 64) or its finalized block; --chain-id (default 1)\n"
+     "must equal the node's eth_chainId. Failed requests are retried (--retries, default 5)\n"
+     "with waits doubling from 0.5 s to 8 s. A node that cannot be reached after them is\n"
+     "exit 3 with \"cannot reach the node at URL: ...\".\n"
      "See docs/ingest.md.\n"},
     {"labels", cmd_labels, "import address labels; show an address's labels; label stats",
      "usage: chaintrail [--db PATH] labels import [--format F] [--source S] [--category C]\n"

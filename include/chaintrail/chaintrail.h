@@ -25,6 +25,7 @@
 #include "chaintrail/account.h"
 #include "chaintrail/ethereum.h"
 #include "chaintrail/ethdb.h"
+#include "chaintrail/ethrpc.h"
 
 #ifdef __cplusplus
 extern "C" {
