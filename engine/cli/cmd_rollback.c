@@ -1,12 +1,17 @@
-/* `chaintrail rollback --to HEIGHT`: disconnects main-chain blocks above HEIGHT through
- * their undo records, by hand (the ingest does the same by itself on a reorg). */
+/* `chaintrail rollback --to HEIGHT [--chain bitcoin|ethereum]`: disconnects main-chain
+ * blocks above HEIGHT through their undo records, by hand (the ingest does the same by
+ * itself on a reorg). The chain is Bitcoin unless --chain ethereum. */
+#include <string.h>
+
 #include "cli.h"
 
 int cmd_rollback(int argc, char **argv, const cli_global *g)
 {
     const cli_command *self = cli_find("rollback");
     uint64_t to = UINT64_MAX;
-    const cli_opt opts[] = {{"to", CLI_U64, &to}, {NULL, CLI_FLAG, NULL}};
+    const char *chain = "bitcoin";
+    const cli_opt opts[] = {{"to", CLI_U64, &to}, {"chain", CLI_STRING, &chain},
+                            {NULL, CLI_FLAG, NULL}};
     int first;
     int rc = cli_parse(self, opts, argc, argv, &first);
     if (rc < 0)
@@ -21,12 +26,17 @@ int cmd_rollback(int argc, char **argv, const cli_global *g)
         cli_error("rollback", "option '--to HEIGHT' is required (a height from 0 to the tip)");
         return CT_EXIT_USAGE;
     }
+    bool eth = strcmp(chain, "ethereum") == 0;
+    if (!eth && strcmp(chain, "bitcoin") != 0) {
+        cli_error("rollback", "option '--chain': unknown chain '%s' (bitcoin, ethereum)", chain);
+        return CT_EXIT_USAGE;
+    }
     ct_db *db = NULL;
     ct_error err;
     ct_error_clear(&err);
     rc = ct_db_open(&db, g->db_path, NULL, &err);
     if (rc == CT_OK)
-        rc = ct_db_rollback(db, (uint32_t)to, &err);
+        rc = eth ? ct_eth_rollback(db, (int64_t)to, &err) : ct_db_rollback(db, (uint32_t)to, &err);
     ct_db_close(db);
     if (rc != CT_OK) {
         char line[1024];

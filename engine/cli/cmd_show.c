@@ -525,9 +525,366 @@ static int show_block(ct_db *db, const char *arg, const show_opts *o)
     return CT_EXIT_OK;
 }
 
+/* ---- Ethereum (docs/show.md, "Ethereum") ---- */
+
+static int eth_hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0'
+         : c >= 'a' && c <= 'f' ? c - 'a' + 10
+         : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                : -1;
+}
+
+static const char *eth_kind_name(uint8_t k)
+{
+    switch (k) {
+    case CT_ACCT_NATIVE: return "native";
+    case CT_ACCT_INTERNAL: return "internal";
+    case CT_ACCT_TOKEN: return "token";
+    case CT_ACCT_FEE_BURNT: return "fee_burnt";
+    case CT_ACCT_FEE_PRIORITY: return "fee_priority";
+    case CT_ACCT_REWARD: return "reward";
+    default: return "?";
+    }
+}
+
+typedef struct eth_show {
+    ct_acct_graph g;
+    const show_opts *o;
+    bool first;
+    uint64_t printed;
+    ct_error *err;
+} eth_show;
+
+static int eth_print_event(eth_show *s, const ct_acct_event *e)
+{
+    char from[43] = "", to[43] = "", sym[32] = "", contract[43];
+    uint8_t dec;
+    bool kd;
+    int rc;
+    if (e->from && (rc = s->g.address_of(s->g.ctx, e->from, from, s->err)))
+        return rc;
+    if (e->to && (rc = s->g.address_of(s->g.ctx, e->to, to, s->err)))
+        return rc;
+    if ((rc = s->g.asset_info(s->g.ctx, e->asset, sym, sizeof(sym), &dec, &kd, contract, s->err)))
+        return rc;
+    char amount[CT_U256_DEC_MAX];
+    ct_u256_to_dec(amount, sizeof(amount), &e->amount);
+    bool block_level = e->at.tx_index == CT_ACCT_BLOCK_LEVEL;
+    FILE *f = stdout;
+    if (s->o->json) {
+        fprintf(f, "%s{\"height\":%u,\"tx_index\":", s->first ? "" : ",", e->at.height);
+        if (block_level)
+            fputs("null", f);
+        else
+            fprintf(f, "%u", e->at.tx_index);
+        fprintf(f, ",\"pos\":%u,\"time\":%u,\"kind\":\"%s\",\"asset\":%u,\"symbol\":", e->at.pos,
+                e->time, eth_kind_name(e->kind), e->asset);
+        cli_json_string(f, sym);
+        fputs(",\"from\":", f);
+        if (from[0])
+            fprintf(f, "\"%s\"", from);
+        else
+            fputs("null", f);
+        fputs(",\"to\":", f);
+        if (to[0])
+            fprintf(f, "\"%s\"", to);
+        else
+            fputs("null", f);
+        fprintf(f, ",\"amount\":\"%s\",\"tx\":", amount);
+        if (block_level) {
+            fputs("null}", f);
+        } else {
+            fputs("\"0x", f);
+            for (int i = 0; i < 32; i++)
+                fprintf(f, "%02x", e->txhash[i]);
+            fputs("\"}", f);
+        }
+    } else {
+        fprintf(f, "  %u/%s/%u  %-12s %s %s  %s -> %s\n", e->at.height,
+                block_level ? "block" : "", e->at.pos, eth_kind_name(e->kind), amount,
+                sym[0] ? sym : "?", from[0] ? from : (e->kind == CT_ACCT_REWARD ? "(new)" : "?"),
+                to[0] ? to : "(fees)");
+        if (!block_level) {
+            /* the tx index is in the position; keep the line short */
+        }
+    }
+    s->first = false;
+    s->printed++;
+    return CT_OK;
+}
+
+static int eth_event_cb(void *arg, const ct_acct_event *e)
+{
+    return eth_print_event(arg, e);
+}
+
+typedef struct eth_ledgers {
+    eth_show *s;
+    ct_u256 dummy;
+    bool first;
+} eth_ledgers;
+
+static int eth_ledger_cb(void *arg, const ct_eth_ledger_totals *t)
+{
+    eth_ledgers *l = arg;
+    eth_show *s = l->s;
+    char sym[32] = "", contract[43] = "", rec[CT_U256_DEC_MAX], sent[CT_U256_DEC_MAX],
+         net[CT_U256_DEC_MAX + 1];
+    uint8_t dec;
+    bool kd;
+    int rc = s->g.asset_info(s->g.ctx, t->asset, sym, sizeof(sym), &dec, &kd, contract, s->err);
+    if (rc)
+        return rc;
+    ct_u256_to_dec(rec, sizeof(rec), &t->received);
+    ct_u256_to_dec(sent, sizeof(sent), &t->sent);
+    ct_u256 d;
+    if (ct_u256_cmp(&t->received, &t->sent) >= 0) {
+        if (ct_u256_sub(&d, &t->received, &t->sent))
+            return CT_EDBCORRUPT;
+        ct_u256_to_dec(net, sizeof(net), &d);
+    } else {
+        if (ct_u256_sub(&d, &t->sent, &t->received))
+            return CT_EDBCORRUPT;
+        net[0] = '-';
+        ct_u256_to_dec(net + 1, sizeof(net) - 1, &d);
+    }
+    FILE *f = stdout;
+    if (s->o->json) {
+        fprintf(f, "%s{\"asset\":%u,\"symbol\":", l->first ? "" : ",", t->asset);
+        cli_json_string(f, sym);
+        fputs(",\"contract\":", f);
+        if (contract[0])
+            fprintf(f, "\"%s\"", contract);
+        else
+            fputs("null", f);
+        if (kd)
+            fprintf(f, ",\"decimals\":%u", dec);
+        else
+            fputs(",\"decimals\":null", f);
+        fprintf(f,
+                ",\"received\":\"%s\",\"sent\":\"%s\",\"net\":\"%s\",\"events\":%llu,"
+                "\"first\":[%u,%u,%u],\"last\":[%u,%u,%u]}",
+                rec, sent, net, (unsigned long long)t->events, t->first.height,
+                t->first.tx_index, t->first.pos, t->last.height, t->last.tx_index, t->last.pos);
+    } else {
+        fprintf(f, "asset %u %s%s%s: received %s, sent %s, net %s, %llu events\n", t->asset,
+                sym[0] ? sym : "(no symbol)", contract[0] ? " " : "", contract, rec, sent, net,
+                (unsigned long long)t->events);
+    }
+    l->first = false;
+    return CT_OK;
+}
+
+typedef struct eth_hist {
+    eth_show *s;
+    uint64_t addrid;
+    int rc;
+} eth_hist;
+
+static int eth_hist_asset(void *arg, uint32_t asset)
+{
+    eth_hist *h = arg;
+    eth_show *s = h->s;
+    ct_acct_event e;
+    ct_acct_pos at;
+    bool have = false;
+    for (;;) {
+        if (s->o->limit && s->printed >= s->o->limit)
+            return 1;
+        int rc = s->g.ledger_next(s->g.ctx, h->addrid, asset, have ? &at : NULL, &e, s->err);
+        if (rc == CT_ENOTFOUND)
+            return 0;
+        if (rc) {
+            h->rc = rc;
+            return 1;
+        }
+        if ((rc = eth_print_event(s, &e))) {
+            h->rc = rc;
+            return 1;
+        }
+        at = e.at;
+        have = true;
+    }
+}
+
+static int eth_open_graph(ct_db *db, eth_show *s, ct_db_snapshot **snap)
+{
+    *snap = ct_db_snapshot_new(db);
+    if (!*snap)
+        return cli_db_fail("show", CT_ENOMEM, s->err);
+    int rc = ct_acct_graph_db(&s->g, db, *snap, s->err);
+    if (rc) {
+        ct_db_snapshot_free(db, *snap);
+        return cli_db_fail("show", rc, s->err);
+    }
+    return CT_EXIT_OK;
+}
+
+static int eth_show_address(ct_db *db, const char *address, const show_opts *o)
+{
+    ct_error err;
+    ct_error_clear(&err);
+    eth_show s = {{0}, o, true, 0, &err};
+    ct_db_snapshot *snap;
+    int rc = eth_open_graph(db, &s, &snap);
+    if (rc)
+        return rc;
+    uint64_t addrid = 0;
+    rc = s.g.addrid_of(s.g.ctx, address, &addrid, &err);
+    char shown[43] = "";
+    if (rc == CT_OK)
+        rc = s.g.address_of(s.g.ctx, addrid, shown, &err);
+    if (rc == CT_OK) {
+        if (o->json)
+            printf("{\"chain\":\"ethereum\",\"address\":\"%s\",\"ledgers\":[", shown);
+        else
+            printf("address            %s (ethereum)\n", shown);
+        eth_ledgers l = {&s, {{0}}, true};
+        rc = ct_eth_address_ledgers(db, address, NULL, eth_ledger_cb, &l, &err);
+        if (o->json)
+            fputs("]", stdout);
+    }
+    if (rc == CT_OK && o->txs) {
+        if (o->json)
+            fputs(",\"history\":[", stdout);
+        else
+            fputs("history\n", stdout);
+        eth_hist h = {&s, addrid, CT_OK};
+        rc = s.g.ledger_assets(s.g.ctx, addrid, eth_hist_asset, &h, &err);
+        if (rc == 1)
+            rc = h.rc;
+        if (o->json)
+            fputs("]", stdout);
+    }
+    if (rc == CT_OK && o->json)
+        fputs("}\n", stdout);
+    ct_acct_graph_db_free(&s.g);
+    ct_db_snapshot_free(db, snap);
+    return rc ? cli_db_fail("show", rc, &err) : CT_EXIT_OK;
+}
+
+static int eth_show_tx(ct_db *db, const char *arg, const show_opts *o)
+{
+    uint8_t hash[32];
+    bool ok = true;
+    for (int i = 0; i < 32 && ok; i++) {
+        int hi = eth_hexval(arg[2 + 2 * i]), lo = hi < 0 ? -1 : eth_hexval(arg[3 + 2 * i]);
+        ok = hi >= 0 && lo >= 0;
+        hash[i] = (uint8_t)(hi << 4 | (lo & 15));
+    }
+    if (!ok) {
+        cli_error("show", "'%s' is not an Ethereum transaction hash", arg);
+        return CT_EXIT_USAGE;
+    }
+    ct_error err;
+    ct_error_clear(&err);
+    ct_eth_tx_info t;
+    int rc = ct_eth_tx_get(db, &t, hash, &err);
+    if (rc)
+        return cli_db_fail("show", rc, &err);
+    char value[CT_U256_DEC_MAX], price[CT_U256_DEC_MAX];
+    ct_u256_to_dec(value, sizeof(value), &t.value);
+    ct_u256_to_dec(price, sizeof(price), &t.gas_price);
+    FILE *f = stdout;
+    if (o->json) {
+        fprintf(f, "{\"chain\":\"ethereum\",\"hash\":\"%s\",\"height\":%u,\"index\":%u,\"type\":%u,"
+                   "\"status\":",
+                arg, t.height, t.index, t.type);
+        if (t.status < 0)
+            fputs("null", f);
+        else
+            fprintf(f, "%d", t.status);
+        fprintf(f, ",\"from\":\"%s\",\"to\":", t.from);
+        if (t.to[0])
+            fprintf(f, "\"%s\"", t.to);
+        else
+            fputs("null", f);
+        fputs(",\"contract\":", f);
+        if (t.contract[0])
+            fprintf(f, "\"%s\"", t.contract);
+        else
+            fputs("null", f);
+        fprintf(f,
+                ",\"value_wei\":\"%s\",\"nonce\":%llu,\"gas\":%llu,\"gas_used\":%llu,"
+                "\"gas_price_wei\":\"%s\",\"logs\":%u,\"events\":[",
+                value, (unsigned long long)t.nonce, (unsigned long long)t.gas,
+                (unsigned long long)t.gas_used, price, t.n_logs);
+    } else {
+        fprintf(f,
+                "transaction        %s (ethereum)\nblock              %u, index %u\ntype               "
+                "%u\nstatus             %s\nfrom               %s\nto                 %s\n"
+                "value              %s wei\nnonce              %llu\ngas                %llu "
+                "(used %llu)\ngas price          %s wei\nlogs               %u\nevents\n",
+                arg, t.height, t.index, t.type,
+                t.status < 0 ? "unknown" : t.status ? "success" : "failed", t.from,
+                t.to[0] ? t.to : (t.contract[0] ? t.contract : "(creation)"), value,
+                (unsigned long long)t.nonce, (unsigned long long)t.gas,
+                (unsigned long long)t.gas_used, price, t.n_logs);
+    }
+    eth_show s = {{0}, o, true, 0, &err};
+    ct_db_snapshot *snap;
+    if ((rc = eth_open_graph(db, &s, &snap)))
+        return rc;
+    rc = s.g.tx_events(s.g.ctx, hash, eth_event_cb, &s, &err);
+    if (rc == CT_OK && o->json)
+        fputs("]}\n", f);
+    ct_acct_graph_db_free(&s.g);
+    ct_db_snapshot_free(db, snap);
+    return rc ? cli_db_fail("show", rc, &err) : CT_EXIT_OK;
+}
+
+static int eth_show_block(ct_db *db, const char *arg, const show_opts *o)
+{
+    uint64_t height;
+    if (!cli_parse_u64(arg, &height) || height > UINT32_MAX) {
+        cli_error("show", "'%s' is not an Ethereum block height", arg);
+        return CT_EXIT_USAGE;
+    }
+    ct_error err;
+    ct_error_clear(&err);
+    ct_eth_block_info b;
+    int rc = ct_eth_block_get(db, &b, (uint32_t)height, &err);
+    if (rc)
+        return cli_db_fail("show", rc, &err);
+    char fee[CT_U256_DEC_MAX];
+    ct_u256_to_dec(fee, sizeof(fee), &b.base_fee);
+    FILE *f = stdout;
+    if (o->json) {
+        fprintf(f, "{\"chain\":\"ethereum\",\"height\":%u,\"hash\":\"0x", b.height);
+        for (int i = 0; i < 32; i++)
+            fprintf(f, "%02x", b.hash[i]);
+        fputs("\",\"parent\":\"0x", f);
+        for (int i = 0; i < 32; i++)
+            fprintf(f, "%02x", b.parent[i]);
+        fprintf(f, "\",\"time\":%u,\"miner\":\"%s\",\"base_fee_wei\":", b.time, b.miner);
+        if (b.has_base_fee)
+            fprintf(f, "\"%s\"", fee);
+        else
+            fputs("null", f);
+        fprintf(f, ",\"gas_used\":%llu,\"txs\":%u,\"block_events\":%u}\n",
+                (unsigned long long)b.gas_used, b.n_txs, b.n_events);
+    } else {
+        fprintf(f, "block              %u (ethereum)\nhash               0x", b.height);
+        for (int i = 0; i < 32; i++)
+            fprintf(f, "%02x", b.hash[i]);
+        fputs("\nparent             0x", f);
+        for (int i = 0; i < 32; i++)
+            fprintf(f, "%02x", b.parent[i]);
+        fputs("\ntime               ", f);
+        cli_print_time(f, b.time);
+        fprintf(f, "\nminer              %s\nbase fee           %s\ngas used           %llu\n"
+                   "transactions       %u\nblock-level events %u\n",
+                b.miner, b.has_base_fee ? fee : "(before London)",
+                (unsigned long long)b.gas_used, b.n_txs, b.n_events);
+    }
+    return CT_EXIT_OK;
+}
+
 int cmd_show(int argc, char **argv, const cli_global *g)
 {
     show_opts o = {"json", true, false, 0, NULL, "BTC"};
+    const char *chain = NULL;
     bool limit_set = false;
     const char *limit_arg = NULL;
     int first, rc;
@@ -536,6 +893,7 @@ int cmd_show(int argc, char **argv, const cli_global *g)
         {"txs", CLI_FLAG, &o.txs},
         {"limit", CLI_STRING, &limit_arg},
         {"after", CLI_STRING, &o.after},
+        {"chain", CLI_STRING, &chain},
         {NULL, CLI_FLAG, NULL},
     };
     if ((rc = cli_parse(cli_find("show"), opts, argc, argv, &first)))
@@ -572,7 +930,21 @@ int cmd_show(int argc, char **argv, const cli_global *g)
         cli_error("show", "options '--limit' and '--after' do not apply to 'show tx'");
         return CT_EXIT_USAGE;
     }
-    if (is_addr) {
+    if (chain && strcmp(chain, "ethereum") != 0 && strcmp(chain, "bitcoin") != 0) {
+        cli_error("show", "option '--chain': unknown chain '%s' (bitcoin, ethereum)", chain);
+        return CT_EXIT_USAGE;
+    }
+    /* Ethereum: "0x" + 40 hex digits (address), "0x" + 64 (tx), or --chain ethereum */
+    bool eth = (chain && strcmp(chain, "ethereum") == 0) ||
+               (arg[0] == '0' && (arg[1] == 'x' || arg[1] == 'X') &&
+                ((is_addr && strlen(arg) == 42) || (is_tx && strlen(arg) == 66)));
+    if (eth && o.after) {
+        cli_error("show", "option '--after' does not apply to Ethereum (use --limit)");
+        return CT_EXIT_USAGE;
+    }
+    if (is_addr && eth && limit_set)
+        o.txs = true;
+    if (is_addr && !eth) {
         if (limit_set || o.after)
             o.txs = true; /* paging options ask for the history */
         if ((rc = check_address(arg, NULL)))
@@ -582,7 +954,11 @@ int cmd_show(int argc, char **argv, const cli_global *g)
     if ((rc = cli_open_db("show", g, &db)))
         return rc;
     o.coin = cli_db_params(db)->coin;
-    if (is_addr)
+    if (eth)
+        rc = is_addr ? eth_show_address(db, arg, &o)
+             : is_tx ? eth_show_tx(db, arg, &o)
+                     : eth_show_block(db, arg, &o);
+    else if (is_addr)
         rc = show_address(db, arg, &o);
     else if (is_tx)
         rc = show_tx(db, arg, &o);

@@ -19,12 +19,58 @@ static void print_json(FILE *f, const ct_graph_chain_stats *s)
     fprintf(f,
             ",\"blocks\":%llu,\"txs\":%llu,\"inputs\":%llu,\"outputs\":%llu,"
             "\"unspent_outputs\":%llu,\"unspent_sat\":%llu,\"addresses\":%llu,"
-            "\"unknown_prevouts\":%llu,\"overwritten_outputs\":%llu}}\n",
+            "\"unknown_prevouts\":%llu,\"overwritten_outputs\":%llu}",
             (unsigned long long)s->blocks, (unsigned long long)s->txs,
             (unsigned long long)s->inputs, (unsigned long long)s->outputs,
             (unsigned long long)s->unspent_outputs, (unsigned long long)s->unspent_value,
             (unsigned long long)s->addresses, (unsigned long long)s->unknown_prevouts,
             (unsigned long long)s->overwritten);
+}
+
+/* The "ethereum" member (docs/stats.md): present always, null/zero when no Ethereum block. */
+static void print_eth_json(FILE *f, const ct_eth_stats *e)
+{
+    fputs(",\"ethereum\":{", f);
+    if (e->present)
+        fprintf(f, "\"chain_id\":%llu,\"height\":%lld,\"first_height\":%llu",
+                (unsigned long long)e->chain_id, (long long)e->height,
+                (unsigned long long)e->first_height);
+    else
+        fputs("\"chain_id\":null,\"height\":null,\"first_height\":null", f);
+    fprintf(f,
+            ",\"blocks\":%llu,\"txs\":%llu,\"transfers\":%llu,\"native_transfers\":%llu,"
+            "\"internal_transfers\":%llu,\"token_transfers\":%llu,\"fee_events\":%llu,"
+            "\"rewards\":%llu,\"events\":%llu,\"logs\":%llu,\"addresses\":%llu,"
+            "\"tokens\":%llu}}\n",
+            (unsigned long long)e->blocks, (unsigned long long)e->txs,
+            (unsigned long long)e->transfers, (unsigned long long)e->native,
+            (unsigned long long)e->internal, (unsigned long long)e->token_transfers,
+            (unsigned long long)e->fee_events, (unsigned long long)e->rewards,
+            (unsigned long long)e->events, (unsigned long long)e->logs,
+            (unsigned long long)e->addresses, (unsigned long long)e->assets);
+}
+
+static void print_eth_text(FILE *f, const ct_eth_stats *e)
+{
+    fputs("\nethereum\n", f);
+    if (!e->present) {
+        fputs("height             (empty)\n", f);
+        return;
+    }
+    fprintf(f,
+            "chain id           %llu\nheight             %lld\nfirst height       %llu\n"
+            "blocks             %llu\ntransactions       %llu\ntransfers          %llu "
+            "(native %llu, internal %llu)\ntoken transfers    %llu\nfee events         %llu\n"
+            "rewards            %llu\nevents             %llu\nlogs               %llu\n"
+            "addresses          %llu\ntokens             %llu\n",
+            (unsigned long long)e->chain_id, (long long)e->height,
+            (unsigned long long)e->first_height, (unsigned long long)e->blocks,
+            (unsigned long long)e->txs, (unsigned long long)e->transfers,
+            (unsigned long long)e->native, (unsigned long long)e->internal,
+            (unsigned long long)e->token_transfers, (unsigned long long)e->fee_events,
+            (unsigned long long)e->rewards, (unsigned long long)e->events,
+            (unsigned long long)e->logs, (unsigned long long)e->addresses,
+            (unsigned long long)e->assets);
 }
 
 static void print_text(FILE *f, const ct_graph_chain_stats *s, const char *coin)
@@ -71,12 +117,18 @@ int cmd_stats(int argc, char **argv, const cli_global *g)
     ct_graph_chain_stats s;
     ct_error err;
     ct_error_clear(&err);
+    ct_eth_stats es;
     int qrc = ct_graph_stats(db, &s, &err);
+    if (qrc == CT_OK)
+        qrc = ct_eth_stats_get(db, &es, &err);
     if (qrc == CT_OK) {
-        if (json)
+        if (json) {
             print_json(stdout, &s);
-        else
+            print_eth_json(stdout, &es);
+        } else {
             print_text(stdout, &s, cli_db_params(db)->coin);
+            print_eth_text(stdout, &es);
+        }
     }
     ct_db_close(db);
     return qrc ? cli_db_fail("stats", qrc, &err) : CT_EXIT_OK;

@@ -52,7 +52,33 @@ static void print_json(FILE *f, const ct_graph_verify_report *rep)
     }
     fprintf(f, "],\"rows\":%llu,\"digest\":\"", (unsigned long long)rep->digest_rows);
     cli_print_hex(f, rep->digest, 32);
-    fputs("\"}\n", f);
+    fputs("\"", f);
+}
+
+static void print_eth_json(FILE *f, const ct_eth_verify_report *e)
+{
+    fprintf(f, ",\"ethereum\":{\"ok\":%s,\"violations\":%llu,\"first\":",
+            e->violations ? "false" : "true", (unsigned long long)e->violations);
+    if (e->first[0])
+        cli_json_string(f, e->first);
+    else
+        fputs("null", f);
+    fprintf(f, ",\"rows\":%llu,\"digest\":\"", (unsigned long long)e->rows);
+    cli_print_hex(f, e->digest, 32);
+    fputs("\"}}\n", f);
+}
+
+static void print_eth_text(FILE *f, const ct_eth_verify_report *e)
+{
+    fprintf(f, "%-6s  ethereum   %10llu rows", e->violations ? "FAILED" : "ok",
+            (unsigned long long)e->rows);
+    if (e->violations)
+        fprintf(f, ", %llu violations; first: %s", (unsigned long long)e->violations, e->first);
+    fputs("  (events have ledger rows, totals sum their ledgers, blocks connect, counters)\n"
+          "ethereum digest ",
+          f);
+    cli_print_hex(f, e->digest, 32);
+    fputc('\n', f);
 }
 
 int cmd_verify(int argc, char **argv, const cli_global *g)
@@ -81,13 +107,26 @@ int cmd_verify(int argc, char **argv, const cli_global *g)
     ct_error err;
     ct_error_clear(&err);
     int vrc = ct_graph_verify(db, rep, &err);
-    ct_db_close(db);
     bool violated = vrc == CT_EDBCORRUPT && strcmp(err.reason, "invariant-violated") == 0;
-    if (vrc == CT_OK || violated) {
-        if (json)
+    ct_eth_verify_report erep;
+    ct_error eerr;
+    ct_error_clear(&eerr);
+    int erc = vrc == CT_OK || violated ? ct_eth_verify(db, &erep, &eerr) : CT_OK;
+    bool eviolated = erc == CT_EDBCORRUPT && strcmp(eerr.reason, "invariant-violated") == 0;
+    ct_db_close(db);
+    if ((vrc == CT_OK || violated) && (erc == CT_OK || eviolated)) {
+        if (json) {
             print_json(stdout, rep);
-        else
+            print_eth_json(stdout, &erep);
+        } else {
             print_text(stdout, rep);
+            print_eth_text(stdout, &erep);
+        }
+    }
+    if (vrc == CT_OK && erc != CT_OK) {
+        vrc = erc;
+        violated = eviolated;
+        err = eerr;
     }
     if (vrc == CT_OK)
         rc = CT_EXIT_OK;
