@@ -420,10 +420,10 @@ Test(eth_rpc, source_fallback_to_tx_receipts)
     cr_assert(b.has_receipts);
     cr_assert(!b.has_traces);
     char hex[65];
-    ct_hex_encode(hex, b.txs[1].hash, 32);
+    ct_hex_encode(hex, b.txs[1].tx.hash, 32);
     cr_assert_str_eq(hex, "9a5437ec71b74ecf5930b406908ac6999966d38a86d1534b7190ece7599095eb");
     char dec[CT_U256_DEC_MAX];
-    ct_u256_to_dec(dec, sizeof(dec), &b.txs[1].value);
+    ct_u256_to_dec(dec, sizeof(dec), &b.txs[1].tx.value);
     cr_assert_str_eq(dec, "405738107000000000");
     cr_assert(b.txs[0].rc.present && b.txs[1].rc.present);
     cr_assert_eq(b.txs[0].rc.gas_used, 36418);

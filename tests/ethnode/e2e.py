@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""The end-to-end test on a real node: run by ctest through with-ganache.sh, which starts
+ganache and sets CT_ETH_RPC (see tests/ethnode/README.md).
+
+Usage: e2e.py --bin CHAINTRAIL --work DIR
+
+1. theft.mjs plays the simulated theft on the node and writes the scenario.
+2. `chaintrail ingest ethereum --rpc` with --confirmations 0, in batches of 4 blocks.
+3. Every count of `stats --format json` equals what the node's own blocks and receipts say;
+   every address's net ETH and token balance (`show address --format json`) equals the
+   node's eth_getBalance (minus the genesis balance, which no transaction carries) and the
+   token's balanceOf, to the wei.
+4. A second ingest adds nothing: 0 blocks connected and the same verify digest.
+5. An unreachable URL is exit 3 with "cannot reach the node at URL: ...".
+6. The independent reference (tests/tools/acct_reference.py) is computed for both thefts
+   (it checks its own conservation); the four conserving models must disagree at the
+   exchange deposit, as the scenario was built to make them.
+Every check prints what it compared; the last line is "N passed, 0 failed" or the script
+exits 1 at the first mismatch, naming it.
+"""
+import argparse
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOOLS = os.path.join(HERE, "..", "tools")
+TRANSFER = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
+PASSED = 0
+
+
+def check(cond, what):
+    global PASSED
+    if not cond:
+        print("FAIL: " + what, flush=True)
+        print("%d passed, 1 failed" % PASSED)
+        sys.exit(1)
+    PASSED += 1
+
+
+def rpc(url, method, params):
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).encode()
+    req = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        out = json.loads(r.read())
+    if "error" in out:
+        raise RuntimeError("%s: %s" % (method, out["error"]))
+    return out["result"]
+
+
+def run(args, expect_rc=0):
+    p = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    if p.returncode != expect_rc:
+        print("command: %s\nexit %d (expected %d)\nstdout: %s\nstderr: %s" %
+              (" ".join(args), p.returncode, expect_rc, p.stdout, p.stderr))
+        check(False, "exit code of " + args[3] if len(args) > 3 else args[0])
+    return p
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--work", required=True)
+    a = ap.parse_args()
+    url = os.environ["CT_ETH_RPC"]
+    shutil.rmtree(a.work, ignore_errors=True)
+    os.makedirs(a.work)
+    db = os.path.join(a.work, "db")
+    ct = [a.bin, "--db", db]
+
+    # 1. the theft
+    subprocess.run(["node", os.path.join(HERE, "theft.mjs"), url, a.work], check=True, timeout=120)
+    with open(os.path.join(a.work, "scenario.json")) as f:
+        sc = json.load(f)
+    head = sc["head"]
+
+    # what the node says, read independently of chaintrail
+    blocks = [rpc(url, "eth_getBlockByNumber", [hex(n), True]) for n in range(head + 1)]
+    n_txs = sum(len(b["transactions"]) for b in blocks)
+    n_native = n_logs = n_token = n_fee = n_reward = 0
+    addrs = set()
+    token = sc["token"]["address"]
+    for b in blocks:
+        miner_paid = False
+        base = int(b.get("baseFeePerGas", "0x0"), 16)
+        for t in b["transactions"]:
+            rc = rpc(url, "eth_getTransactionReceipt", [t["hash"]])
+            ok = rc["status"] == "0x1"
+            addrs.add(t["from"].lower())
+            to = (t["to"] or rc["contractAddress"] or "").lower()
+            if to:
+                addrs.add(to)
+            if ok and int(t["value"], 16):
+                n_native += 1
+            n_logs += len(rc["logs"])
+            for lg in rc["logs"]:
+                if ok and len(lg["topics"]) == 3 and lg["topics"][0] == TRANSFER and int(lg["data"], 16):
+                    n_token += 1
+                    addrs.add("0x" + lg["topics"][1][-40:])
+                    addrs.add("0x" + lg["topics"][2][-40:])
+            gas = int(rc["gasUsed"], 16)
+            price = int(rc["effectiveGasPrice"], 16)
+            n_fee += (1 if gas * base else 0) + (1 if gas * (price - base) else 0)
+            if gas * (price - base):
+                miner_paid = True
+        if miner_paid:
+            n_reward += 1
+            addrs.add(b["miner"].lower())
+
+    # 2. ingest from the node
+    p = run(ct + ["ingest", "ethereum", "--rpc", url, "--confirmations", "0", "--chain-id",
+                  str(sc["chain_id"]), "--batch", "4"])
+    print(p.stderr, end="")
+    check("ethereum height %d; %d blocks connected," % (head, head + 1) in p.stderr,
+          "first ingest connects blocks 0..%d" % head)
+    check("receipts by eth_getTransactionReceipt" in p.stderr,
+          "the per-transaction receipts fallback is used on ganache")
+    check("internal transfers are unavailable" in p.stderr,
+          "the summary says ganache gives no internal transfers")
+
+    # 3. counts and balances
+    st = json.loads(run(ct + ["stats", "--format", "json"]).stdout)["ethereum"]
+    want = {"chain_id": sc["chain_id"], "height": head, "blocks": head + 1, "txs": n_txs,
+            "native_transfers": n_native, "internal_transfers": 0, "transfers": n_native,
+            "token_transfers": n_token, "fee_events": n_fee, "rewards": n_reward,
+            "logs": n_logs, "addresses": len(addrs), "tokens": 1,
+            "events": n_native + n_token + n_fee + n_reward}
+    for k, v in want.items():
+        check(st.get(k) == v, "stats ethereum.%s = %s, the node says %s" % (k, st.get(k), v))
+    for addr in sorted(addrs):
+        show = json.loads(run(ct + ["show", "address", addr, "--format", "json"]).stdout)
+        led = {l["symbol"]: l for l in show["ledgers"]}
+        eth_now = int(rpc(url, "eth_getBalance", [addr, hex(head)]), 16)
+        eth_gen = int(rpc(url, "eth_getBalance", [addr, "0x0"]), 16)
+        net = int(led["ETH"]["net"]) if "ETH" in led else 0
+        check(net == eth_now - eth_gen,
+              "%s: ETH net %d, the node's balance change %d" % (addr, net, eth_now - eth_gen))
+        bal = int(rpc(url, "eth_call", [{"to": token, "data": "0x70a08231" + addr[2:].rjust(64, "0")},
+                                        hex(head)]), 16)
+        tnet = int(led["TKN"]["received"]) - int(led["TKN"]["sent"]) if "TKN" in led else 0
+        if addr == "0x0000000000000000000000000000000000000000":
+            supply = int(rpc(url, "eth_call", [{"to": token, "data": "0x18160ddd"}, hex(head)]), 16)
+            check(tnet == -supply, "the zero address sent the minted supply %d (net %d)" % (supply, tnet))
+        else:
+            check(tnet == bal, "%s: TKN net %d, balanceOf %d" % (addr, tnet, bal))
+        if "TKN" in led:
+            check(led["TKN"]["decimals"] == 18 and led["TKN"]["contract"].lower() == token,
+                  "token metadata from eth_call: TKN, 18 decimals, its contract")
+
+    # 4. a second ingest adds nothing
+    def digest():
+        out = run(ct + ["verify", "--format", "json"]).stdout
+        return json.loads(out)
+    before = digest()
+    p = run(ct + ["ingest", "ethereum", "--rpc", url, "--confirmations", "0", "--chain-id",
+                  str(sc["chain_id"])])
+    check("0 blocks connected" in p.stderr, "a second ingest connects no block: " + p.stderr.strip())
+    check(digest() == before, "verify's report (digests included) is unchanged by the second ingest")
+    st2 = json.loads(run(ct + ["stats", "--format", "json"]).stdout)["ethereum"]
+    check(st2 == st, "stats unchanged by the second ingest")
+
+    # 5. an unreachable node: a port that was just free
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    dead = "http://127.0.0.1:%d/" % s.getsockname()[1]
+    s.close()
+    p = run([a.bin, "--db", os.path.join(a.work, "db2"), "ingest", "ethereum", "--rpc", dead,
+             "--retries", "1", "--chain-id", "1337"], expect_rc=3)
+    check(("chaintrail: ingest: node-unreachable: cannot reach the node at %s: " % dead) in p.stderr
+          and "(2 attempts)" in p.stderr, "unreachable node message: " + p.stderr.strip())
+    p = run(ct + ["ingest", "ethereum", "--rpc", url, "--chain-id", "1"], expect_rc=3)
+    check("network-mismatch: the node at %s serves chain id 1337, not 1" % url in p.stderr,
+          "chain id mismatch: " + p.stderr.strip())
+
+    # 6. the reference, for both thefts
+    for name in ("eth", "token"):
+        out = subprocess.run([sys.executable, os.path.join(TOOLS, "acct_reference.py"), url,
+                              sc["theft"][name], "--labels", sc["labels_csv"]],
+                             capture_output=True, text=True, timeout=120)
+        check(out.returncode == 0, "acct_reference for the %s theft: %s" % (name, out.stderr))
+        ref = json.loads(out.stdout)
+        with open(os.path.join(a.work, "reference_%s.json" % name), "w") as f:
+            f.write(out.stdout)
+        asset = "ETH" if name == "eth" else token
+        src = {"eth": 40 * 10**18, "token": 300000 * 10**18}[name]
+        for m, r in ref["models"].items():
+            check(r["source"] == {asset: str(src)}, "%s %s: the source is the stolen amount" % (name, m))
+        # the exchange deposit at exchange_1, where the models disagree by design
+        ex1 = sc["accounts"]["exchange_1"]
+        got = {m: sum(int(e["taint"]) for e in r["endpoints"] if e["address"] == ex1)
+               for m, r in ref["models"].items()}
+        print("reference, %s theft, taint at exchange_1: %s" % (name, got))
+        check(len(set(got[m] for m in ("haircut", "fifo", "lifo", "tiho"))) == 4,
+              "the four conserving models give four different figures at exchange_1")
+    print("%d passed, 0 failed" % PASSED)
+
+
+if __name__ == "__main__":
+    main()
