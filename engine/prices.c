@@ -128,6 +128,33 @@ int ct_usd_cents(uint64_t *out_cents, ct_u128 amount, unsigned decimals, uint64_
     return CT_OK;
 }
 
+int ct_usd_cents_u256(uint64_t *out_cents, const ct_u256 *amount, unsigned decimals,
+                      uint64_t price_cents, ct_error *err)
+{
+    if (decimals > 77)
+        return ct_fail(err, CT_EINVAL, "bad-decimals", "an asset with %u decimals", decimals);
+    ct_u256 div = ct_u256_from_u64(1), ten = ct_u256_from_u64(10);
+    ct_u256 price = ct_u256_from_u64(price_cents);
+    for (unsigned i = 0; i < decimals; i++)
+        if (ct_u256_mul(&div, &div, &ten)) /* cannot happen: 10^77 < 2^256 */
+            return ct_fail(err, CT_EINVAL, "bad-decimals", "an asset with %u decimals",
+                           decimals);
+    ct_u256 q, rem, half;
+    if (ct_u256_muldiv(&q, &rem, amount, &price, &div, NULL) != CT_OK)
+        return ct_fail(err, CT_EINVAL, "usd-overflow", "the value exceeds 2^64-1 cents");
+    /* Half up: rem >= div - rem, i.e. 2 * rem >= div, without overflowing 2 * rem. */
+    if (!ct_u256_sub(&half, &div, &rem) && ct_u256_cmp(&rem, &half) >= 0) {
+        ct_u256 one = ct_u256_from_u64(1);
+        if (ct_u256_add(&q, &q, &one))
+            return ct_fail(err, CT_EINVAL, "usd-overflow", "the value exceeds 2^64-1 cents");
+    }
+    uint64_t cents;
+    if (!ct_u256_to_u64(&cents, &q))
+        return ct_fail(err, CT_EINVAL, "usd-overflow", "the value exceeds 2^64-1 cents");
+    *out_cents = cents;
+    return CT_OK;
+}
+
 size_t ct_cents_format(char *buf, size_t size, uint64_t cents)
 {
     int n = snprintf(buf, size, "%llu.%02u", (unsigned long long)(cents / 100),

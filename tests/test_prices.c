@@ -227,6 +227,85 @@ Test(prices, usd_cents_by_hand)
     cr_assert_str_eq(err.reason, "usd-overflow");
 }
 
+/* The 256-bit entry point: the same rounding as ct_usd_cents (checked against it below
+ * 2^128), and amounts and decimals that only Ethereum tokens have. Expected values from
+ * Python's integers: v = a * p // 10^d, plus one when 2 * (a * p % 10^d) >= 10^d. */
+Test(prices, usd_cents_u256_by_hand)
+{
+    typedef struct {
+        const char *amount; /* decimal */
+        unsigned decimals;
+        uint64_t price;
+        int rc;
+        uint64_t cents;
+    } case256;
+    static const case256 cases[] = {
+        {"1500000000000000000", 18, 32088, CT_OK, 48132},                 /* 1.5 ETH at 320.88 */
+        {"100000000000000000000000", 18, 323522, CT_OK, 32352200000ULL}, /* 1e5 ETH */
+        {"4", 8, 10000000, CT_OK, 0},
+        {"5", 8, 10000000, CT_OK, 1}, /* exactly half a cent: up */
+        {"7", 0, 100, CT_OK, 700},
+        /* 2^255 units of a 77-decimal token at 1 cent: 0.5789... -> 1 */
+        {"57896044618658097711785492504343953926634992332820282019728792003956564819968", 77, 1,
+         CT_OK, 1},
+        /* 5e76 at 77 decimals and 1 cent is exactly half a cent (up); one unit less is not */
+        {"50000000000000000000000000000000000000000000000000000000000000000000000000000", 77, 1,
+         CT_OK, 1},
+        {"49999999999999999999999999999999999999999999999999999999999999999999999999999", 77, 1,
+         CT_OK, 0},
+        /* 2^256-1 at 70 decimals, $10,000: 11579208923731.61... -> ...732 */
+        {"115792089237316195423570985008687907853269984665640564039457584007913129639935", 70,
+         1000000, CT_OK, 11579208923732ULL},
+        /* 2^200 at 50 decimals and $1.23: 1976533794438.55... -> ...439 */
+        {"1606938044258990275541962092341162602522202993782792835301376", 50, 123, CT_OK,
+         1976533794439ULL},
+        /* 2^130 + 12345 at 30 decimals and $999.99: 136111585638907.70... -> ...908 */
+        {"1361129467683753853853498429727072858169", 30, 99999, CT_OK, 136111585638908ULL},
+        /* too much: 1.1e23 cents; 2^64 cents exactly is one too many */
+        {"115792089237316195423570985008687907853269984665640564039457584007913129639935", 60,
+         1000000, CT_EINVAL, 0},
+        {"18446744073709551616", 0, 1, CT_EINVAL, 0},
+        {"18446744073709551615", 0, 1, CT_OK, UINT64_MAX},
+        {"1", 78, 1, CT_EINVAL, 0},
+        {"0", 18, 32088, CT_OK, 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const case256 *c = &cases[i];
+        ct_u256 a;
+        cr_assert_eq(ct_u256_parse_dec(&a, c->amount, strlen(c->amount), NULL), CT_OK);
+        uint64_t cents = 77;
+        int rc = ct_usd_cents_u256(&cents, &a, c->decimals, c->price, NULL);
+        cr_expect_eq(rc, c->rc, "case %zu: rc %d", i, rc);
+        cr_expect_eq(cents, c->rc == CT_OK ? c->cents : 77, "case %zu: %llu cents", i,
+                     (unsigned long long)cents);
+    }
+    ct_error err;
+    ct_error_clear(&err);
+    ct_u256 one = ct_u256_from_u64(1), big = ct_u256_from_u64(UINT64_MAX);
+    uint64_t cents = 0;
+    cr_assert_eq(ct_usd_cents_u256(&cents, &one, 78, 1, &err), CT_EINVAL);
+    cr_assert_str_eq(err.reason, "bad-decimals");
+    cr_assert_eq(ct_usd_cents_u256(&cents, &big, 0, 2, &err), CT_EINVAL);
+    cr_assert_str_eq(err.reason, "usd-overflow");
+    /* Below 2^128 both entry points agree, amount by amount (a pseudo-random sweep). */
+    uint64_t x = 0x9e3779b97f4a7c15ULL;
+    for (int i = 0; i < 2000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        uint64_t hi = (i % 3 == 0) ? 0 : (x >> (i % 64));
+        uint64_t lo = x * 0x2545f4914f6cdd1dULL;
+        unsigned dec = (unsigned)(x % 37);
+        uint64_t price = (x >> 20) % 100000000ULL;
+        ct_u256 a = {{lo, hi, 0, 0}};
+        uint64_t c128 = 1, c256 = 2;
+        int r128 = ct_usd_cents(&c128, (ct_u128){hi, lo}, dec, price, NULL);
+        int r256 = ct_usd_cents_u256(&c256, &a, dec, price, NULL);
+        cr_assert_eq(r128, r256, "sweep %d: rc %d vs %d", i, r128, r256);
+        if (r128 == CT_OK)
+            cr_assert_eq(c128, c256, "sweep %d: %llu vs %llu cents", i,
+                         (unsigned long long)c128, (unsigned long long)c256);
+    }
+}
+
 /* ---- import through the library ---- */
 
 typedef struct conflicts {

@@ -19,6 +19,7 @@
 
 #include "chaintrail/db.h"
 #include "chaintrail/error.h"
+#include "chaintrail/u256.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -49,12 +50,19 @@ typedef struct ct_u128 {
  * satoshi; 18 for ETH: wei) at `price_cents` cents per whole coin:
  *     amount * price_cents / 10^decimals, rounded half up to a whole cent
  * (a remainder of exactly half a cent or more rounds up). The product is computed exactly
- * in 256 bits. Amounts are 128-bit for now: Ethereum's 256-bit token amounts above 2^128
- * will need a wider entry point.
+ * in 256 bits. 256-bit amounts go through ct_usd_cents_u256.
  * Returns CT_OK; CT_EINVAL ("bad-decimals") when decimals > 36, or ("usd-overflow") when
  * the value exceeds 2^64-1 cents (*out_cents is then untouched). */
 CT_WARN_UNUSED int ct_usd_cents(uint64_t *out_cents, ct_u128 amount, unsigned decimals,
                                 uint64_t price_cents, ct_error *err);
+
+/* The same for a 256-bit amount (Ethereum wei, token units): amount * price_cents /
+ * 10^decimals rounded half up, the product exact in 512 bits (ct_u256_muldiv). decimals may
+ * be 0 to 77 (10^77 is the largest power of ten below 2^256). Returns CT_OK; CT_EINVAL
+ * ("bad-decimals") when decimals > 77, or ("usd-overflow") when the value exceeds 2^64-1
+ * cents (*out_cents is then untouched). */
+CT_WARN_UNUSED int ct_usd_cents_u256(uint64_t *out_cents, const ct_u256 *amount,
+                                     unsigned decimals, uint64_t price_cents, ct_error *err);
 
 /* Writes cents as a decimal number of dollars with exactly two decimals ("1234.56",
  * "0.05") and a NUL into buf. Returns the length of the text (at most 21). buf needs
