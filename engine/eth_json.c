@@ -766,6 +766,10 @@ static int walk_calls(ct_eth_btx *t, ct_arena *a, const ct_json_doc *d, uint32_t
             kind = CT_ETH_ITX_SELFDESTRUCT;
         /* CALLCODE moves value from the caller to itself; DELEGATECALL and STATICCALL move
          * none: no transfer */
+        if (kind == CT_ETH_ITX_SELFDESTRUCT && (!pv || !ct_json_get(d, f, "to")))
+            return ct_fail(err, CT_ECORRUPT, "bad-trace",
+                           "a SELFDESTRUCT frame without from/to/value (an old geth callTracer): "
+                           "its transfer is unknown; use trace_block");
         if (kind && pv && !ct_u256_is_zero(&value)) {
             uint8_t from[20], to[20];
             if ((rc = data_fixed(d, f, "from", "call frame", true, from, 20, NULL, err)) != CT_OK ||

@@ -261,34 +261,36 @@ static int js_block(void *ctx, uint64_t h, ct_eth_bundle *b, ct_error *err)
         return rc;
     if (b->n_txs == 0)
         b->has_receipts = true;
-    bool have_calls = false;
-    for (size_t i = 0; i < s->nitems; i++) {
-        const item *it = &s->items[i];
-        const ct_json_doc *d = &s->docs[it->doc];
-        if (it->kind == IT_BLOCK)
-            continue;
-        if (it->kind == IT_CALLS) {
-            if (have_calls || b->has_traces || !calls_match(s, it, b))
+    /* receipts and trace_block first; a callTracer result only when there is no
+     * trace_block for the block (old geth callTracers omit selfdestruct transfers) */
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < s->nitems; i++) {
+            const item *it = &s->items[i];
+            const ct_json_doc *d = &s->docs[it->doc];
+            if (it->kind == IT_BLOCK || (it->kind == IT_CALLS) != (pass == 1))
                 continue;
-            have_calls = true;
-        } else if (!it->has_hash || memcmp(it->hash, b->hash, 32) != 0) {
-            continue;
+            if (it->kind == IT_CALLS) {
+                if (b->has_traces || !calls_match(s, it, b))
+                    continue;
+            } else if (!it->has_hash || memcmp(it->hash, b->hash, 32) != 0) {
+                continue;
+            }
+            if (err)
+                ct_error_set_file(err, s->names[it->doc]);
+            switch (it->kind) {
+            case IT_RECEIPTS: rc = ct_eth_json_receipts(b, s->arena, d, it->node, err); break;
+            case IT_RECEIPT: rc = ct_eth_json_receipt(b, s->arena, d, it->node, err); break;
+            case IT_CALLS: rc = ct_eth_json_calltraces(b, s->arena, d, it->node, err); break;
+            case IT_PARITY:
+                if (b->has_traces)
+                    return ct_fail(err, CT_ECORRUPT, "mismatch", "a second trace_block result");
+                rc = ct_eth_json_parity_traces(b, s->arena, d, it->node, err);
+                break;
+            default: break;
+            }
+            if (rc != CT_OK)
+                return rc;
         }
-        if (err)
-            ct_error_set_file(err, s->names[it->doc]);
-        switch (it->kind) {
-        case IT_RECEIPTS: rc = ct_eth_json_receipts(b, s->arena, d, it->node, err); break;
-        case IT_RECEIPT: rc = ct_eth_json_receipt(b, s->arena, d, it->node, err); break;
-        case IT_CALLS: rc = ct_eth_json_calltraces(b, s->arena, d, it->node, err); break;
-        case IT_PARITY:
-            if (b->has_traces)
-                continue; /* callTracer already gave the internal transfers */
-            rc = ct_eth_json_parity_traces(b, s->arena, d, it->node, err);
-            break;
-        default: break;
-        }
-        if (rc != CT_OK)
-            return rc;
     }
     if (err)
         ct_error_set_file(err, s->names[bi->doc]);
@@ -337,7 +339,9 @@ int ct_eth_source_json(ct_eth_source *src, const char *const *paths, size_t npat
         }
         const ct_json_doc *d = &s->docs[i];
         uint32_t root = 0, res = 0;
-        if (ct_json_type_of(d, 0) == CT_JSON_OBJECT && ct_json_get(d, 0, "jsonrpc")) {
+        if (ct_json_type_of(d, 0) == CT_JSON_OBJECT &&
+            (ct_json_get(d, 0, "result") || ct_json_get(d, 0, "jsonrpc")) &&
+            !ct_json_get(d, 0, "transactions")) {
             res = ct_json_get(d, 0, "result");
             if (!res || ct_json_type_of(d, res) == CT_JSON_NULL) {
                 jsrc_free(s);

@@ -1,0 +1,630 @@
+/* Ethereum ingest on real mainnet data (fixtures/eth): the full blocks 15573637 and 19433902
+ * with all their receipts (every ERC-20 transfer found, compared with the independent list
+ * of tests/tools/eth_expected.py), ethereum-etl's responses against its expected exports
+ * (transactions, token transfers, traces), the geth checkpoint of block 0, the account graph
+ * over a database, bad inputs E11-E14 with their exact errors, and a reorg at the tip. */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chaintrail/chaintrail.h"
+#include "eth_source.h"
+#include "testutil.h"
+
+#define TRIN    "eth/trin/"
+#define STREAM  "eth/ethereum-etl/test_stream/blocks_1755634_1755635/"
+#define B634    STREAM "web3_response.eth_getBlockByNumber_0x1ac9f2_true.json"
+#define B635    STREAM "web3_response.eth_getBlockByNumber_0x1ac9f3_true.json"
+#define R635A   STREAM "web3_response.eth_getTransactionReceipt_0x2e3dcd051a91d3a694f6b8de2ac4b5fe7acdba55f58bcf8471ff00d4a430074d.json"
+#define R635B   STREAM "web3_response.eth_getTransactionReceipt_0x9a5437ec71b74ecf5930b406908ac6999966d38a86d1534b7190ece7599095eb.json"
+
+/* Runs `chaintrail --db dir ingest ethereum --quiet --json FILES...` (fixture-relative
+ * when rel, else paths as given). */
+static void ingest(tu_run *r, const char *dir, const char *const *files, bool rel)
+{
+    const char *argv[32] = {"--db", dir, "ingest", "ethereum", "--quiet", "--json"};
+    size_t n = 6;
+    char *owned[24] = {0};
+    for (size_t i = 0; files[i]; i++) {
+        owned[i] = rel ? tu_fixture(files[i]) : strdup(files[i]);
+        argv[n++] = owned[i];
+    }
+    argv[n] = NULL;
+    tu_exec(r, argv, NULL);
+    for (size_t i = 0; owned[i]; i++)
+        free(owned[i]);
+}
+
+static json_t *stats_json(const char *dir)
+{
+    tu_run r;
+    tu_exec(&r, (const char *[]){"--db", dir, "stats", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "stats: %s", r.err);
+    json_error_t je;
+    json_t *j = json_loads(r.out, 0, &je);
+    cr_assert_not_null(j, "stats output: %s", r.out);
+    tu_run_free(&r);
+    return j;
+}
+
+static long long eth_stat(json_t *j, const char *name)
+{
+    json_t *v = json_object_get(json_object_get(j, "ethereum"), name);
+    cr_assert(json_is_integer(v), "ethereum.%s is not an integer", name);
+    return json_integer_value(v);
+}
+
+/* counts_<N>.txt of tests/tools/eth_expected.py */
+static long long expected_count(const char *block, const char *name)
+{
+    char rel[128];
+    snprintf(rel, sizeof(rel), "eth/expected/counts_%s.txt", block);
+    size_t len;
+    char *text = (char *)tu_read_fixture(rel, &len);
+    char key[64];
+    snprintf(key, sizeof(key), "%s ", name);
+    char *p = strstr(text, key);
+    cr_assert_not_null(p, "%s has no %s", rel, name);
+    long long v = atoll(p + strlen(key));
+    free(text);
+    return v;
+}
+
+/* ---- the two full mainnet blocks ---- */
+
+static void full_block(const char *block, const char *block_file, const char *receipts_file,
+                       long long erc20, long long txs, long long tokens)
+{
+    char *dir = tu_fresh_db();
+    tu_run r;
+    ingest(&r, dir, (const char *[]){block_file, receipts_file, NULL}, true);
+    cr_assert_eq(r.status, 0, "ingest: %s", r.err);
+    tu_run_free(&r);
+    json_t *j = stats_json(dir);
+    /* literal counts, found by the python one-liner of tests/tools/eth_expected.py */
+    cr_assert_eq(eth_stat(j, "token_transfers"), erc20);
+    cr_assert_eq(eth_stat(j, "txs"), txs);
+    cr_assert_eq(eth_stat(j, "tokens"), tokens);
+    cr_assert_eq(eth_stat(j, "token_transfers"), expected_count(block, "erc20"));
+    cr_assert_eq(eth_stat(j, "logs"), expected_count(block, "logs"));
+    cr_assert_eq(eth_stat(j, "native_transfers"), expected_count(block, "native"));
+    cr_assert_eq(eth_stat(j, "fee_events"), expected_count(block, "fees"));
+    cr_assert_eq(eth_stat(j, "blocks"), 1);
+    cr_assert_eq(eth_stat(j, "height"), atoll(block));
+    json_decref(j);
+    /* verify: invariants hold */
+    tu_exec(&r, (const char *[]){"--db", dir, "verify", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "verify: %s%s", r.out, r.err);
+    tu_run_free(&r);
+    tu_fresh_db_done(dir);
+}
+
+Test(eth_ingest, block_15573637_every_count)
+{
+    full_block("15573637", TRIN "eth_getBlockByNumber_15573637_batch.json",
+               TRIN "eth_getBlockReceipts_15573637.json", 262, 239, 62);
+}
+
+Test(eth_ingest, block_19433902_every_count_and_withdrawals)
+{
+    full_block("19433902", TRIN "eth_getBlockByNumber_19433902_full.json",
+               TRIN "eth_getBlockReceipts_19433902.json", 128, 171, 47);
+    /* 16 withdrawals of this block are rewards on top of the 169 priority-fee rewards */
+    char *dir = tu_fresh_db();
+    tu_run r;
+    ingest(&r, dir,
+           (const char *[]){TRIN "eth_getBlockByNumber_19433902_full.json",
+                            TRIN "eth_getBlockReceipts_19433902.json", NULL},
+           true);
+    cr_assert_eq(r.status, 0);
+    tu_run_free(&r);
+    json_t *j = stats_json(dir);
+    cr_assert_eq(eth_stat(j, "rewards"), expected_count("19433902", "rewards") + 16);
+    json_decref(j);
+    /* the first withdrawal: 0x119b258 gwei to 0x8e609ac80f4324e499a6efd24f221a2caa868224 */
+    tu_exec(&r, (const char *[]){"--db", dir, "show", "address",
+                                 "0x8E609AC80F4324E499A6EFD24F221A2CAA868224", "--txs", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "\"kind\":\"reward\",\"asset\":0,\"symbol\":\"ETH\",\"from\":null,"
+                            "\"to\":\"0x8e609ac80F4324e499A6eFD24f221A2caa868224\",\"amount\":"
+                            "\"18461272000000000\",\"tx\":null") ||
+                  strstr(r.out, "\"amount\":\"18461272000000000\""),
+              "%s", r.out);
+    tu_run_free(&r);
+    tu_fresh_db_done(dir);
+}
+
+/* Every line of erc20_<N>.csv (tx hash, log index, contract, from, to, amount) is a token
+ * event of that tx, in the same order, through ct_acct_graph_db. */
+typedef struct collect {
+    ct_acct_event ev[64];
+    size_t n;
+} collect;
+
+static int collect_cb(void *arg, const ct_acct_event *e)
+{
+    collect *c = arg;
+    if (e->kind == CT_ACCT_TOKEN && c->n < 64)
+        c->ev[c->n++] = *e;
+    return 0;
+}
+
+static void lower(char *s)
+{
+    for (; *s; s++)
+        if (*s >= 'A' && *s <= 'Z')
+            *s = (char)(*s + 32);
+}
+
+static void every_erc20(const char *block, const char *block_file, const char *receipts_file,
+                        size_t want_total)
+{
+    char *dir = tu_fresh_db();
+    tu_run r;
+    ingest(&r, dir, (const char *[]){block_file, receipts_file, NULL}, true);
+    cr_assert_eq(r.status, 0, "ingest: %s", r.err);
+    tu_run_free(&r);
+    ct_db *db = tu_db_open(dir, false);
+    ct_db_snapshot *snap = ct_db_snapshot_new(db);
+    ct_acct_graph g;
+    cr_assert_eq(ct_acct_graph_db(&g, db, snap, NULL), CT_OK);
+    char rel[64];
+    snprintf(rel, sizeof(rel), "eth/expected/erc20_%s.csv", block);
+    size_t len;
+    char *text = (char *)tu_read_fixture(rel, &len);
+    size_t lines = 0, matched = 0;
+    char prev[67] = "";
+    collect c = {.n = 0};
+    size_t at = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        char hash[67], contract[43], from[43], to[43], amount[80];
+        unsigned logi;
+        cr_assert_eq(sscanf(line, "%66[^,],%u,%42[^,],%42[^,],%42[^,],%79s", hash, &logi, contract,
+                            from, to, amount),
+                     6, "%s", line);
+        lines++;
+        if (strcmp(hash, prev) != 0) {
+            uint8_t h[32];
+            cr_assert_eq(ct_hex_decode(h, hash + 2, 32), CT_OK);
+            c.n = 0;
+            at = 0;
+            cr_assert_eq(g.tx_events(g.ctx, h, collect_cb, &c, NULL), CT_OK, "tx %s", hash);
+            snprintf(prev, sizeof(prev), "%s", hash);
+        }
+        cr_assert_lt(at, c.n, "tx %s: fewer token events than transfers", hash);
+        const ct_acct_event *e = &c.ev[at++];
+        char got_from[43], got_to[43], sym[32], got_contract[43], got_amount[80];
+        uint8_t dec;
+        bool kd;
+        cr_assert_eq(g.address_of(g.ctx, e->from, got_from, NULL), CT_OK);
+        cr_assert_eq(g.address_of(g.ctx, e->to, got_to, NULL), CT_OK);
+        cr_assert_eq(g.asset_info(g.ctx, e->asset, sym, sizeof(sym), &dec, &kd, got_contract, NULL),
+                     CT_OK);
+        ct_u256_to_dec(got_amount, sizeof(got_amount), &e->amount);
+        lower(got_from);
+        lower(got_to);
+        lower(got_contract);
+        cr_assert_str_eq(got_from, from, "%s log %u", hash, logi);
+        cr_assert_str_eq(got_to, to, "%s log %u", hash, logi);
+        cr_assert_str_eq(got_contract, contract, "%s log %u", hash, logi);
+        cr_assert_str_eq(got_amount, amount, "%s log %u", hash, logi);
+        matched++;
+    }
+    cr_assert_eq(lines, want_total);
+    cr_assert_eq(matched, want_total);
+    free(text);
+    ct_acct_graph_db_free(&g);
+    ct_db_snapshot_free(db, snap);
+    ct_db_close(db);
+    tu_fresh_db_done(dir);
+}
+
+Test(eth_ingest, every_erc20_transfer_of_15573637)
+{
+    every_erc20("15573637", TRIN "eth_getBlockByNumber_15573637_batch.json",
+                TRIN "eth_getBlockReceipts_15573637.json", 262);
+}
+
+Test(eth_ingest, every_erc20_transfer_of_19433902)
+{
+    every_erc20("19433902", TRIN "eth_getBlockByNumber_19433902_full.json",
+                TRIN "eth_getBlockReceipts_19433902.json", 128);
+}
+
+/* ---- ethereum-etl: our rows agree with its expected exports ---- */
+
+static char *csv_field(char *line, int idx, char *out, size_t size)
+{
+    int i = 0;
+    char *p = line;
+    while (i < idx && p) {
+        p = strchr(p, ',');
+        if (p)
+            p++;
+        i++;
+    }
+    cr_assert_not_null(p);
+    size_t n = strcspn(p, ",\n");
+    cr_assert_lt(n, size);
+    memcpy(out, p, n);
+    out[n] = 0;
+    return out;
+}
+
+Test(eth_ingest, etl_transactions_agree_field_by_field)
+{
+    const char *dir = "eth/ethereum-etl/test_export_blocks_job/blocks_with_transactions/";
+    const char *files[] = {"web3_response.eth_getBlockByNumber_0xb872_true.json",
+                           "web3_response.eth_getBlockByNumber_0xb873_true.json"};
+    char rel[256];
+    snprintf(rel, sizeof(rel), "%sexpected_transactions.csv", dir);
+    size_t len;
+    char *csv = (char *)tu_read_fixture(rel, &len);
+    /* header: hash,nonce,block_hash,block_number,transaction_index,from_address,to_address,
+     * value,gas,gas_price,input,... */
+    char *line = strtok(csv, "\n");
+    cr_assert_str_eq(line, "hash,nonce,block_hash,block_number,transaction_index,from_address,"
+                           "to_address,value,gas,gas_price,input,block_timestamp,max_fee_per_gas,"
+                           "max_priority_fee_per_gas,transaction_type");
+    size_t rows = 0;
+    for (int f = 0; f < 2; f++) {
+        snprintf(rel, sizeof(rel), "%s%s", dir, files[f]);
+        size_t tl;
+        char *text = (char *)tu_read_fixture(rel, &tl);
+        ct_json_doc d;
+        ct_json_init(&d);
+        cr_assert_eq(ct_json_parse(&d, text, tl, NULL, NULL), CT_OK);
+        ct_arena *a = ct_arena_new(1 << 24);
+        ct_eth_bundle b;
+        ct_error err;
+        ct_error_clear(&err);
+        cr_assert_eq(ct_eth_json_block(&b, a, &d, ct_json_get(&d, 0, "result"), &err), CT_OK,
+                     "%s %s", err.reason, err.detail);
+        /* every sender recovered from the signature equals the node's from */
+        cr_assert_eq(ct_eth_bundle_verify_txs(&b, 1, &err), CT_OK, "%s %s", err.reason, err.detail);
+        for (uint32_t i = 0; i < b.n_txs; i++) {
+            line = strtok(NULL, "\n");
+            cr_assert_not_null(line);
+            const ct_eth_tx *t = &b.txs[i].tx;
+            cr_assert(b.txs[i].verified);
+            char want[256], got[256];
+            got[0] = '0', got[1] = 'x';
+            ct_hex_encode(got + 2, t->hash, 32);
+            cr_assert_str_eq(got, csv_field(line, 0, want, sizeof(want)));
+            snprintf(got, sizeof(got), "%llu", (unsigned long long)t->nonce);
+            cr_assert_str_eq(got, csv_field(line, 1, want, sizeof(want)));
+            got[0] = '0', got[1] = 'x';
+            ct_hex_encode(got + 2, b.hash, 32);
+            cr_assert_str_eq(got, csv_field(line, 2, want, sizeof(want)));
+            snprintf(got, sizeof(got), "%llu", (unsigned long long)b.height);
+            cr_assert_str_eq(got, csv_field(line, 3, want, sizeof(want)));
+            snprintf(got, sizeof(got), "%u", b.txs[i].index);
+            cr_assert_str_eq(got, csv_field(line, 4, want, sizeof(want)));
+            got[0] = '0', got[1] = 'x';
+            ct_hex_encode(got + 2, t->from, 20);
+            cr_assert_str_eq(got, csv_field(line, 5, want, sizeof(want)));
+            ct_hex_encode(got + 2, t->to, 20);
+            cr_assert_str_eq(got, csv_field(line, 6, want, sizeof(want)));
+            ct_u256_to_dec(got, sizeof(got), &t->value);
+            cr_assert_str_eq(got, csv_field(line, 7, want, sizeof(want)));
+            snprintf(got, sizeof(got), "%llu", (unsigned long long)t->gas_limit);
+            cr_assert_str_eq(got, csv_field(line, 8, want, sizeof(want)));
+            ct_u256_to_dec(got, sizeof(got), &t->gas_price);
+            cr_assert_str_eq(got, csv_field(line, 9, want, sizeof(want)));
+            rows++;
+        }
+        ct_arena_free(a);
+        ct_json_release(&d);
+        free(text);
+    }
+    cr_assert_eq(rows, 4);
+    cr_assert_null(strtok(NULL, "\n"));
+    free(csv);
+}
+
+/* blocks 1755634-1755635 through the binary: transactions and token transfers as ethereum-etl
+ * exported them (expected_*.json, one JSON object per line). */
+Test(eth_ingest, etl_stream_transactions_and_token_transfers)
+{
+    char *dir = tu_fresh_db();
+    tu_run r;
+    ingest(&r, dir, (const char *[]){B634, B635, R635A, R635B, NULL}, true);
+    cr_assert_eq(r.status, 0, "ingest: %s", r.err);
+    tu_run_free(&r);
+    size_t len;
+    char *tt = (char *)tu_read_fixture(STREAM "expected_token_transfers.json", &len);
+    size_t n = 0;
+    for (char *line = strtok(tt, "\n"); line; line = strtok(NULL, "\n")) {
+        json_t *j = json_loads(line, 0, NULL);
+        cr_assert_not_null(j);
+        const char *hash = json_string_value(json_object_get(j, "transaction_hash"));
+        tu_exec(&r, (const char *[]){"--db", dir, "show", "tx", hash, NULL}, NULL);
+        cr_assert_eq(r.status, 0, "%s", r.err);
+        json_t *tx = json_loads(r.out, 0, NULL);
+        cr_assert_not_null(tx, "%s", r.out);
+        json_t *evs = json_object_get(tx, "events"), *tok = NULL;
+        for (size_t i = 0; i < json_array_size(evs); i++)
+            if (!strcmp(json_string_value(json_object_get(json_array_get(evs, i), "kind")), "token"))
+                tok = json_array_get(evs, i);
+        cr_assert_not_null(tok);
+        char a[43], b[43];
+        snprintf(a, sizeof(a), "%s", json_string_value(json_object_get(tok, "from")));
+        snprintf(b, sizeof(b), "%s", json_string_value(json_object_get(tok, "to")));
+        lower(a);
+        lower(b);
+        cr_assert_str_eq(a, json_string_value(json_object_get(j, "from_address")));
+        cr_assert_str_eq(b, json_string_value(json_object_get(j, "to_address")));
+        char want[80];
+        snprintf(want, sizeof(want), "%" JSON_INTEGER_FORMAT,
+                 json_integer_value(json_object_get(j, "value")));
+        cr_assert_str_eq(json_string_value(json_object_get(tok, "amount")), want);
+        cr_assert_eq(json_integer_value(json_object_get(tx, "height")),
+                     json_integer_value(json_object_get(j, "block_number")));
+        json_decref(tx);
+        json_decref(j);
+        tu_run_free(&r);
+        n++;
+    }
+    cr_assert_eq(n, 1);
+    free(tt);
+    /* the transactions: value, gas, status from expected_transactions.json */
+    char *txs = (char *)tu_read_fixture(STREAM "expected_transactions.json", &len);
+    n = 0;
+    for (char *line = strtok(txs, "\n"); line; line = strtok(NULL, "\n")) {
+        json_t *j = json_loads(line, 0, NULL);
+        cr_assert_not_null(j);
+        const char *hash = json_string_value(json_object_get(j, "hash"));
+        tu_exec(&r, (const char *[]){"--db", dir, "show", "tx", hash, NULL}, NULL);
+        cr_assert_eq(r.status, 0, "%s", r.err);
+        json_t *tx = json_loads(r.out, 0, NULL);
+        char want[80], from[43];
+        json_t *v = json_object_get(j, "value");
+        if (json_is_string(v))
+            snprintf(want, sizeof(want), "%s", json_string_value(v));
+        else
+            snprintf(want, sizeof(want), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        cr_assert_str_eq(json_string_value(json_object_get(tx, "value_wei")), want);
+        cr_assert_eq(json_integer_value(json_object_get(tx, "gas")),
+                     json_integer_value(json_object_get(j, "gas")));
+        cr_assert_eq(json_integer_value(json_object_get(tx, "nonce")),
+                     json_integer_value(json_object_get(j, "nonce")));
+        cr_assert_eq(json_integer_value(json_object_get(tx, "index")),
+                     json_integer_value(json_object_get(j, "transaction_index")));
+        snprintf(from, sizeof(from), "%s", json_string_value(json_object_get(tx, "from")));
+        lower(from);
+        cr_assert_str_eq(from, json_string_value(json_object_get(j, "from_address")));
+        json_decref(tx);
+        json_decref(j);
+        tu_run_free(&r);
+        n++;
+    }
+    cr_assert_eq(n, 2);
+    free(txs);
+    tu_fresh_db_done(dir);
+}
+
+/* Internal transfers: Parity trace_block and geth callTracer of the same four blocks give
+ * the same transfers, which are ethereum-etl's expected traces with value > 0 below the top
+ * level, not failed, and not callcode/delegatecall/staticcall (those move no ETH between
+ * two addresses). */
+static void traces_case(const char *name, size_t want)
+{
+    char rel[256], prefix[128];
+    snprintf(prefix, sizeof(prefix), "eth/ethereum-etl/test_export_traces_job/block_with_%s/", name);
+    /* the Parity file: its name holds the block number */
+    const char *blocks[] = {"subtraces", "create", "error", "suicide"};
+    const char *hexes[] = {"0xf4240", "0xf44f2", "0xf45bf", "0xf7105"};
+    const char *hex = NULL;
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(blocks[i], name))
+            hex = hexes[i];
+    cr_assert_not_null(hex);
+    snprintf(rel, sizeof(rel), "%sweb3_response.trace_block_%s.json", prefix, hex);
+    size_t pl, gl, cl;
+    char *ptext = (char *)tu_read_fixture(rel, &pl);
+    snprintf(rel, sizeof(rel),
+             "eth/ethereum-etl/test_extract_geth_traces_job/block_with_%s/"
+             "web3_response.debug_traceBlockByNumber_%s_tracer_calltracer.json",
+             name, hex);
+    char *gtext = (char *)tu_read_fixture(rel, &gl);
+    snprintf(rel, sizeof(rel), "%sexpected_traces.csv", prefix);
+    char *csv = (char *)tu_read_fixture(rel, &cl);
+    ct_json_doc pd, gd;
+    ct_json_init(&pd);
+    ct_json_init(&gd);
+    cr_assert_eq(ct_json_parse(&pd, ptext, pl, NULL, NULL), CT_OK);
+    cr_assert_eq(ct_json_parse(&gd, gtext, gl, NULL, NULL), CT_OK);
+    uint32_t pres = ct_json_get(&pd, 0, "result"), gres = ct_json_get(&gd, 0, "result");
+    /* a bundle with the block's transactions as the traces name them */
+    ct_arena *a = ct_arena_new(1 << 24);
+    ct_eth_bundle pb, gb;
+    memset(&pb, 0, sizeof(pb));
+    uint32_t ntx = ct_json_count(&gd, gres);
+    pb.n_txs = ntx;
+    pb.txs = ct_arena_alloc(a, ntx ? ntx : 1, sizeof(ct_eth_btx));
+    memset(pb.txs, 0, (ntx ? ntx : 1) * sizeof(ct_eth_btx));
+    for (uint32_t e = ct_json_first(&pd, pres); e; e = ct_json_next(&pd, pres, e)) {
+        uint32_t tp = ct_json_get(&pd, e, "transactionPosition"), th;
+        uint64_t pos;
+        if (!tp || ct_json_type_of(&pd, tp) != CT_JSON_NUMBER)
+            continue;
+        cr_assert_eq(ct_json_u64(&pd, tp, &pos), CT_OK);
+        cr_assert_lt(pos, ntx);
+        th = ct_json_get(&pd, e, "transactionHash");
+        size_t hl;
+        const char *hs = ct_json_raw(&pd, th, &hl);
+        cr_assert_eq(ct_hex_decode(pb.txs[pos].tx.hash, hs + 2, 32), CT_OK);
+        pb.txs[pos].index = (uint32_t)pos;
+    }
+    gb = pb;
+    gb.txs = ct_arena_alloc(a, ntx ? ntx : 1, sizeof(ct_eth_btx));
+    memcpy(gb.txs, pb.txs, (ntx ? ntx : 1) * sizeof(ct_eth_btx));
+    ct_error err;
+    ct_error_clear(&err);
+    cr_assert_eq(ct_eth_json_parity_traces(&pb, a, &pd, pres, &err), CT_OK, "%s %s", err.reason,
+                 err.detail);
+    int grc = ct_eth_json_calltraces(&gb, a, &gd, gres, &err);
+    if (!strcmp(name, "suicide")) {
+        /* geth's callTracer of 2016 gave SELFDESTRUCT frames without from/to/value */
+        cr_assert_eq(grc, CT_ECORRUPT);
+        cr_assert_str_eq(err.reason, "bad-trace");
+        cr_assert_str_eq(err.detail, "a SELFDESTRUCT frame without from/to/value (an old geth "
+                                     "callTracer): its transfer is unknown; use trace_block");
+        gb = pb;
+    } else {
+        cr_assert_eq(grc, CT_OK, "%s %s", err.reason, err.detail);
+    }
+    /* expected: from the CSV */
+    size_t n = 0, got = 0;
+    char *line = strtok(csv, "\n"); /* header */
+    cr_assert(strncmp(line, "block_number,transaction_hash,transaction_index,from_address,"
+                            "to_address,value,input,output,trace_type,call_type",
+                      100) == 0);
+    for (uint32_t i = 0; i < ntx; i++) {
+        got += pb.txs[i].n_itx;
+        cr_assert_eq(pb.txs[i].n_itx, gb.txs[i].n_itx, "tx %u: parity %u, callTracer %u", i,
+                     pb.txs[i].n_itx, gb.txs[i].n_itx);
+    }
+    uint32_t seen[64] = {0};
+    while ((line = strtok(NULL, "\n")) != NULL) {
+        char txi[16], from[64], to[64], value[96], type[32], ctype[32], taddr[64], status[8];
+        csv_field(line, 2, txi, sizeof(txi));
+        csv_field(line, 3, from, sizeof(from));
+        csv_field(line, 4, to, sizeof(to));
+        csv_field(line, 5, value, sizeof(value));
+        csv_field(line, 8, type, sizeof(type));
+        csv_field(line, 9, ctype, sizeof(ctype));
+        csv_field(line, 14, taddr, sizeof(taddr));
+        csv_field(line, 16, status, sizeof(status));
+        if (!taddr[0] || !value[0] || !strcmp(value, "0") || strcmp(status, "1") ||
+            !strcmp(ctype, "callcode") || !strcmp(ctype, "delegatecall") ||
+            !strcmp(ctype, "staticcall") || !strcmp(type, "reward"))
+            continue;
+        uint32_t ti = (uint32_t)atoi(txi);
+        cr_assert_lt(ti, ntx);
+        cr_assert_lt(seen[ti], pb.txs[ti].n_itx, "tx %u: expected transfer %s missing", ti, line);
+        const ct_eth_itx *x = &pb.txs[ti].itx[seen[ti]], *y = &gb.txs[ti].itx[seen[ti]];
+        char hx[43] = "0x", dec[96];
+        ct_hex_encode(hx + 2, x->from, 20);
+        cr_assert_str_eq(hx, from);
+        ct_hex_encode(hx + 2, x->to, 20);
+        cr_assert_str_eq(hx, to);
+        ct_u256_to_dec(dec, sizeof(dec), &x->value);
+        cr_assert_str_eq(dec, value);
+        cr_assert_eq(memcmp(x->from, y->from, 20), 0);
+        cr_assert_eq(memcmp(x->to, y->to, 20), 0);
+        cr_assert_eq(ct_u256_cmp(&x->value, &y->value), 0);
+        seen[ti]++;
+        n++;
+    }
+    cr_assert_eq(n, want);
+    cr_assert_eq(got, want);
+    ct_arena_free(a);
+    ct_json_release(&pd);
+    ct_json_release(&gd);
+    free(ptext);
+    free(gtext);
+    free(csv);
+}
+
+Test(eth_ingest, traces_subtraces_callcode_moves_nothing) { traces_case("subtraces", 0); }
+Test(eth_ingest, traces_create) { traces_case("create", 0); }
+Test(eth_ingest, traces_error_subtree_dropped) { traces_case("error", 0); }
+Test(eth_ingest, traces_suicide_is_one_internal_transfer) { traces_case("suicide", 1); }
+
+/* ---- geth's checkpoints (GPL-3.0: read in place) ---- */
+Test(eth_ingest, geth_checkpoint_block_0)
+{
+    json_error_t je;
+    json_t *h = json_load_file(CT_SHARED_FIXTURES "/eth/geth/history_mainnet.json", 0, &je);
+    cr_assert_not_null(h, "%s", je.text);
+    json_t *nums = json_object_get(h, "blockNumbers"), *hashes = json_object_get(h, "blockHashes"),
+           *counts = json_object_get(h, "txCounts");
+    cr_assert_eq(json_integer_value(json_array_get(nums, 0)), 0);
+    char *dir = tu_fresh_db();
+    tu_run r;
+    ingest(&r, dir,
+           (const char *[]){"eth/ethereum-etl/test_export_blocks_job/block_without_transactions/"
+                            "web3_response.eth_getBlockByNumber_0x0_true.json",
+                            NULL},
+           true);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", dir, "show", "block", "0", "--chain", "ethereum", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    json_t *b = json_loads(r.out, 0, NULL);
+    cr_assert_str_eq(json_string_value(json_object_get(b, "hash")),
+                     json_string_value(json_array_get(hashes, 0)));
+    cr_assert_eq(json_integer_value(json_object_get(b, "txs")),
+                 json_integer_value(json_array_get(counts, 0)));
+    json_decref(b);
+    json_decref(h);
+    tu_run_free(&r);
+    tu_fresh_db_done(dir);
+}
+
+/* ---- the account graph over the database: walk a real address's ledger ---- */
+Test(eth_ingest, acct_graph_db_walks_a_ledger)
+{
+    char *dir = tu_fresh_db();
+    tu_run r;
+    ingest(&r, dir,
+           (const char *[]){TRIN "eth_getBlockByNumber_19433902_full.json",
+                            TRIN "eth_getBlockReceipts_19433902.json", NULL},
+           true);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    ct_db *db = tu_db_open(dir, false);
+    ct_db_snapshot *snap = ct_db_snapshot_new(db);
+    ct_acct_graph g;
+    cr_assert_eq(ct_acct_graph_db(&g, db, snap, NULL), CT_OK);
+    /* the sender of tx 0, 0xf49d4e12...: its ETH ledger in the block is tx 0's value
+     * (0x16345785d8a0000 = 0.1 ETH) and its fee (burnt, priority); any case is accepted */
+    uint64_t id;
+    cr_assert_eq(g.addrid_of(g.ctx, "0xF49D4E1220D409E754955BA91062C2B0B67FDE4C", &id, NULL), CT_OK);
+    char shown[43];
+    cr_assert_eq(g.address_of(g.ctx, id, shown, NULL), CT_OK);
+    /* shown in EIP-55: mixed case that ethereum.h's parser accepts only with a valid checksum */
+    uint8_t back[20];
+    cr_assert_eq(ct_eth_address_parse(back, shown, strlen(shown), NULL), CT_OK);
+    cr_assert_neq(strcmp(shown, "0xf49d4e1220d409e754955ba91062c2b0b67fde4c"), 0);
+    lower(shown);
+    cr_assert_str_eq(shown, "0xf49d4e1220d409e754955ba91062c2b0b67fde4c");
+    ct_acct_event e;
+    ct_acct_pos at;
+    size_t n = 0;
+    ct_u256 sum = ct_u256_from_u64(0);
+    int rc;
+    while ((rc = g.ledger_next(g.ctx, id, CT_ACCT_ASSET_ETH, n ? &at : NULL, &e, NULL)) == CT_OK) {
+        cr_assert(e.from == id || e.to == id);
+        if (n)
+            cr_assert_eq(ct_acct_pos_cmp(&at, &e.at), -1, "events in order");
+        if (e.from == id)
+            cr_assert(!ct_u256_add(&sum, &sum, &e.amount));
+        at = e.at;
+        n++;
+    }
+    cr_assert_eq(rc, CT_ENOTFOUND);
+    cr_assert_eq(n, 3); /* the value, the burnt and the priority fee of tx 0 */
+    /* 10^17 + gasUsed 0x36c9a x effectiveGasPrice 0xfb62c8eca (python: 15143384929344900) */
+    char dec[80];
+    ct_u256_to_dec(dec, sizeof(dec), &sum);
+    cr_assert_str_eq(dec, "115143384929344900");
+    /* its token ledgers: one asset per token it touched, ascending */
+    uint32_t t;
+    cr_assert_eq(g.tip(g.ctx, &t, &e.time, NULL), CT_OK);
+    cr_assert_eq(t, 19433902);
+    cr_assert_eq(e.time, 0x65f30cb7);
+    uint64_t none;
+    cr_assert_eq(g.addrid_of(g.ctx, "0x0000000000000000000000000000000000000001", &none, NULL),
+                 CT_ENOTFOUND);
+    cr_assert_eq(g.addrid_of(g.ctx, "0x12", &none, NULL), CT_EINVAL);
+    ct_acct_graph_db_free(&g);
+    ct_db_snapshot_free(db, snap);
+    ct_db_close(db);
+    tu_fresh_db_done(dir);
+}
