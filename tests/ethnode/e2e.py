@@ -2,7 +2,7 @@
 """The end-to-end test on a real node: run by ctest through with-ganache.sh, which starts
 ganache and sets CT_ETH_RPC (see tests/ethnode/README.md).
 
-Usage: e2e.py --bin CHAINTRAIL --work DIR
+Usage: e2e.py --bin CHAINTRAIL --trace ETHNODE_TRACE --work DIR
 
 1. theft.mjs plays the simulated theft on the node and writes the scenario.
 2. `chaintrail ingest ethereum --rpc` with --confirmations 0, in batches of 4 blocks.
@@ -12,9 +12,14 @@ Usage: e2e.py --bin CHAINTRAIL --work DIR
    token's balanceOf, to the wei.
 4. A second ingest adds nothing: 0 blocks connected and the same verify digest.
 5. An unreachable URL is exit 3 with "cannot reach the node at URL: ...".
-6. The independent reference (tests/tools/acct_reference.py) is computed for both thefts
-   (it checks its own conservation); the four conserving models must disagree at the
-   exchange deposit, as the scenario was built to make them.
+6. The labels CSV is imported; for each theft (ETH, token) the account-model tracer runs
+   over the database (ethnode_trace: ct_acct_trace_run over ct_acct_graph_db, all five
+   models, default options) and the independent reference (tests/tools/acct_reference.py
+   on the events that tests/tools/node_events.py reads from the node, never from our
+   database) computes the same trace: the source, every category total and every endpoint
+   (address, category, taint to the wei, hops, flows, first and last block and time) must
+   be equal. The four conserving models must also disagree at the exchange deposit, as the
+   scenario was built to make them, and add up to the source.
 Every check prints what it compared; the last line is "N passed, 0 failed" or the script
 exits 1 at the first mismatch, naming it.
 """
@@ -64,6 +69,7 @@ def run(args, expect_rc=0):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
+    ap.add_argument("--trace", required=True)
     ap.add_argument("--work", required=True)
     a = ap.parse_args()
     url = os.environ["CT_ETH_RPC"]
@@ -176,26 +182,53 @@ def main():
     check("network-mismatch: the node at %s serves chain id 1337, not 1" % url in p.stderr,
           "chain id mismatch: " + p.stderr.strip())
 
-    # 6. the reference, for both thefts
+    # 6. the trace of both thefts against the reference
+    p = run(ct + ["labels", "import", sc["labels_csv"]])
+    check("2 added" in p.stderr, "labels import: " + p.stderr.strip())
     for name in ("eth", "token"):
-        out = subprocess.run([sys.executable, os.path.join(TOOLS, "acct_reference.py"), url,
-                              sc["theft"][name], "--labels", sc["labels_csv"]],
-                             capture_output=True, text=True, timeout=120)
-        check(out.returncode == 0, "acct_reference for the %s theft: %s" % (name, out.stderr))
-        ref = json.loads(out.stdout)
-        with open(os.path.join(a.work, "reference_%s.json" % name), "w") as f:
-            f.write(out.stdout)
-        asset = "ETH" if name == "eth" else token
-        src = {"eth": 40 * 10**18, "token": 300000 * 10**18}[name]
-        for m, r in ref["models"].items():
-            check(r["source"] == {asset: str(src)}, "%s %s: the source is the stolen amount" % (name, m))
-        # the exchange deposit at exchange_1, where the models disagree by design
+        txh = sc["theft"][name]
+        evfile = os.path.join(a.work, "events_%s.json" % name)
+        with open(evfile, "w") as f:
+            subprocess.run([sys.executable, os.path.join(TOOLS, "node_events.py"), url, "--tx", txh,
+                            "--labels", sc["labels_csv"]], stdout=f, check=True, timeout=120)
+        ref = json.loads(subprocess.run([sys.executable, os.path.join(TOOLS, "acct_reference.py"),
+                                         evfile], capture_output=True, text=True, check=True,
+                                        timeout=120).stdout)
+        got = json.loads(run([a.trace, db, txh]).stdout)
+        check(got["complete"], "%s theft: the trace is complete" % name)
+        check(got["events"] == ref["events"], "%s theft: %s source events, the reference %s" %
+              (name, got["events"], ref["events"]))
+        asset = "0" if name == "eth" else "1"
+        stolen = {"eth": 40 * 10**18, "token": 300000 * 10**18}[name]
         ex1 = sc["accounts"]["exchange_1"]
-        got = {m: sum(int(e["taint"]) for e in r["endpoints"] if e["address"] == ex1)
-               for m, r in ref["models"].items()}
-        print("reference, %s theft, taint at exchange_1: %s" % (name, got))
-        check(len(set(got[m] for m in ("haircut", "fifo", "lifo", "tiho"))) == 4,
-              "the four conserving models give four different figures at exchange_1")
+        at_ex1 = {}
+        for m in ("poison", "haircut", "fifo", "lifo", "tiho"):
+            r, g = ref["models"][m], got["models"][m]
+            check(sorted(r) == [asset], "%s %s: the reference traces one asset" % (name, m))
+            check(g[asset]["source"] == str(stolen) and r[asset]["source"] == str(stolen),
+                  "%s %s: source %s, reference %s, stolen %d" %
+                  (name, m, g[asset]["source"], r[asset]["source"], stolen))
+            for other, v in g.items():
+                if other != asset:
+                    check(v["source"] == "0" and not v["endpoints"],
+                          "%s %s: asset %s carries no taint" % (name, m, other))
+            rc = {k: v["amount"] for k, v in r[asset]["categories"].items()}
+            gc = {k: v["amount"] for k, v in g[asset]["categories"].items() if v["amount"] != "0"}
+            check(gc == rc, "%s %s: categories %s, reference %s" % (name, m, gc, rc))
+            re_ = [e[:9] for e in r[asset]["endpoints"]]
+            ge = g[asset]["endpoints"]
+            check(len(ge) == len(re_), "%s %s: %d endpoints, reference %d" %
+                  (name, m, len(ge), len(re_)))
+            for x, y in zip(ge, re_):
+                check(x == y, "%s %s: endpoint %s, reference %s" % (name, m, x, y))
+            if m != "poison":
+                check(sum(int(v) for v in gc.values()) == stolen,
+                      "%s %s: the categories add up to the source" % (name, m))
+            at_ex1[m] = sum(int(e[2]) for e in ge if e[0] == ex1)
+            print("trace %s theft %s: %s" % (name, m, gc))
+        print("trace %s theft, taint at exchange_1: %s" % (name, at_ex1))
+        check(len(set(at_ex1[m] for m in ("haircut", "fifo", "lifo", "tiho"))) == 4,
+              "%s theft: the four conserving models give four figures at exchange_1" % name)
     print("%d passed, 0 failed" % PASSED)
 
 
