@@ -229,7 +229,8 @@ static int fetch_token_metadata(rpc_source *s, ct_error *err)
             for (uint32_t l = 0; l < r->n_logs; l++) {
                 const ct_eth_log *lg = &r->logs[l];
                 uint64_t v;
-                if (lg->n_topics != 3 || memcmp(lg->topics[0], TRANSFER_TOPIC, 32) != 0 ||
+                if (lg->n_topics != 3 || lg->data_len != 32 ||
+                    memcmp(lg->topics[0], TRANSFER_TOPIC, 32) != 0 ||
                     ct_hmap_get(&s->tokens, lg->address, 20, &v))
                     continue;
                 if ((rc = ct_hmap_put(&s->tokens, lg->address, 20, 1)) != CT_OK) {

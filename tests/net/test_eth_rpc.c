@@ -483,3 +483,56 @@ Test(eth_rpc, source_confirmations_and_chain_id)
     cr_assert(strstr(err.detail, "serves chain id 1, not 1337"), "%s", err.detail);
     cr_assert_null(src.ops);
 }
+
+/* A node that offers trace_block (but no callTracer, no block receipts): block 0 of
+ * mainnet and its (empty) trace_block answer. */
+Test(eth_rpc, source_picks_trace_block)
+{
+    ct_error err;
+    ct_eth_source src = open_source("ok-parity", 0, &err);
+    ct_eth_bundle b;
+    cr_assert_eq(src.ops->block(src.ctx, 0, &b, &err), CT_OK, "%s: %s", err.reason, err.detail);
+    cr_assert_eq(b.height, 0);
+    cr_assert_eq(b.n_txs, 0);
+    cr_assert(b.has_traces);
+    char hex[65];
+    ct_hex_encode(hex, b.hash, 32);
+    cr_assert_str_eq(hex, "d4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3");
+    ct_eth_rpc_source_info info;
+    cr_assert_eq(ct_eth_source_rpc_info(&src, &info), CT_OK);
+    cr_assert_str_eq(info.traces, "trace_block");
+    cr_assert_str_eq(info.receipts, "eth_getTransactionReceipt");
+    src.ops->close(src.ctx);
+}
+
+/* A node with eth_getBlockReceipts: mainnet block 19433902 (trin, MIT), 171 transactions,
+ * receipts in one call; 47 token contracts with ERC-20 Transfer logs in successful
+ * transactions (python over the two files: distinct log addresses with topic0 ddf252ad...,
+ * three topics, 32 bytes of data, status 0x1) get their metadata asked for. */
+Test(eth_rpc, source_block_receipts)
+{
+    ct_error err;
+    ct_eth_source src = open_source("ok-blockrc", 0, &err);
+    ct_eth_bundle b;
+    cr_assert_eq(src.ops->block(src.ctx, 19433902, &b, &err), CT_OK, "%s: %s", err.reason,
+                 err.detail);
+    cr_assert_eq(b.height, 19433902);
+    cr_assert_eq(b.n_txs, 171);
+    cr_assert(b.has_receipts);
+    cr_assert(!b.has_traces);
+    cr_assert_eq(b.n_wd, 16);
+    uint32_t logs = 0;
+    for (uint32_t i = 0; i < b.n_txs; i++)
+        logs += b.txs[i].rc.n_logs;
+    cr_assert_eq(logs, 308);
+    cr_assert_eq(b.n_tokens, 47);
+    ct_eth_rpc_source_info info;
+    cr_assert_eq(ct_eth_source_rpc_info(&src, &info), CT_OK);
+    cr_assert_str_eq(info.receipts, "eth_getBlockReceipts");
+    cr_assert_null(info.traces);
+    cr_assert_eq(info.tokens_queried, 47);
+    /* chainId; the probe; one batch of 10 blocks with their receipts (19433903.. are null:
+     * the window ends at the first missing block); one batch of 94 eth_call */
+    cr_assert_eq(info.stats.requests, 4);
+    src.ops->close(src.ctx);
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A local JSON-RPC server with canned answers and injected faults, for the RPC client tests.
 
-Usage: rpc_server.py --fixtures DIR [--fixtures DIR...] -- CMD [ARGS...]
+Usage: rpc_server.py --fixtures DIR [--fixtures DIR...] [--file KEY=PATH...] -- CMD [ARGS...]
 
 Starts an HTTP server on 127.0.0.1 at a free port, runs CMD with CT_TEST_RPC_URL set to
 http://127.0.0.1:PORT, stops the server when CMD ends (pass, fail or signal) and exits with
@@ -9,7 +9,8 @@ CMD's exit code. Only the loopback address is used; every behaviour is bounded.
 
 Answers come from DIR, whose files are saved responses named as ethereum-etl names them:
 web3_response.METHOD_PARAM1_PARAM2.json (parameters lowercased; an object parameter gives
-its keys, sorted, and values). Several --fixtures directories may be given. eth_chainId answers "0x1" and eth_blockNumber the number of the
+its keys, sorted, and values). Several --fixtures directories may be given; --file serves
+a response file saved under another name for the key METHOD_PARAM1_... . eth_chainId answers "0x1" and eth_blockNumber the number of the
 `latest` file when no file says otherwise; a block or receipt without a file is null (as a
 node answers for a block past its head); any other request without a file answers the
 JSON-RPC error -32601 "the method METHOD does not exist/is not available" (as ganache and
@@ -177,6 +178,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--fixtures", required=True, action="append")
+    ap.add_argument("--file", action="append", default=[])
     ap.add_argument("cmd", nargs=argparse.REMAINDER)
     a = ap.parse_args()
     cmd = a.cmd[1:] if a.cmd and a.cmd[0] == "--" else a.cmd
@@ -184,6 +186,10 @@ def main():
         ap.error("no command")
     for d in a.fixtures:
         Handler.fixtures.update(load_fixtures(d))
+    for kv in a.file:
+        key, path = kv.split("=", 1)
+        with open(path, encoding="utf-8") as f:
+            Handler.fixtures[key.lower()] = json.load(f)["result"]
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     srv.daemon_threads = True
     t = threading.Thread(target=srv.serve_forever, daemon=True)
