@@ -219,7 +219,9 @@ int ct_store_open(ct_store **out, const char *path, const ct_store_options *o, c
         store_free(s);
         return rc;
     }
-    rc = check_schema(s, created, err);
+    /* A creating open also stamps an empty database: one killed between LevelDB's creation
+     * and the stamp (the first write) is still empty, never half-written. */
+    rc = check_schema(s, created || o->create, err);
     if (rc != CT_OK) {
         store_free(s);
         return rc;

@@ -58,7 +58,11 @@ Test(cli_show, stats_json_exact)
                      "\"00000000a9da635727dce622d78361b153ce3334e6a60d4377fad529abfc7863\","
                      "\"tip_time\":1234650764,\"blocks\":4313,\"txs\":4371,\"inputs\":247,"
                      "\"outputs\":4397,\"unspent_outputs\":4150,\"unspent_sat\":21565000000000,"
-                     "\"addresses\":8709,\"unknown_prevouts\":0,\"overwritten_outputs\":0}}\n");
+                     "\"addresses\":8709,\"unknown_prevouts\":0,\"overwritten_outputs\":0},"
+                     "\"ethereum\":{\"chain_id\":null,\"height\":null,\"first_height\":null,\"blocks\":0,\"txs\":0,"
+                     "\"transfers\":0,\"native_transfers\":0,\"internal_transfers\":0,"
+                     "\"token_transfers\":0,\"fee_events\":0,\"rewards\":0,\"events\":0,\"logs\":0,"
+                     "\"addresses\":0,\"tokens\":0}}\n");
     tu_run_free(&r);
     run(&r, dir, (const char *[]){"stats", "--format", "text", NULL});
     cr_assert_eq(r.status, 0);
@@ -218,7 +222,11 @@ Test(cli_show, verify_ok_with_digest)
     cr_assert(strstr(r.out, "ok      inputs            247 checked"), "%s", r.out);
     cr_assert_null(strstr(r.out, "FAILED"));
     size_t n = strlen(r.out);
-    const char *tail = "rows 53070\ndigest " DIGEST_4313 "\n";
+    /* the Bitcoin digest, then the Ethereum tables: none, so SHA-256 of nothing */
+    const char *tail = "rows 53070\ndigest " DIGEST_4313 "\n"
+                       "ok      ethereum            0 rows  (events have ledger rows, totals sum "
+                       "their ledgers, blocks connect, counters)\nethereum digest "
+                       "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n";
     cr_assert(n > strlen(tail) && strcmp(r.out + n - strlen(tail), tail) == 0, "%s", r.out);
     tu_run_free(&r);
     run(&r, dir, (const char *[]){"verify", "--format=json", NULL});
@@ -228,7 +236,11 @@ Test(cli_show, verify_ok_with_digest)
                       "\"checked\":53070,\"failed\":0},",
                       68) == 0,
               "%s", r.out);
-    cr_assert(strstr(r.out, "\"listed\":[],\"rows\":53070,\"digest\":\"" DIGEST_4313 "\"}\n"));
+    cr_assert(strstr(r.out, "\"listed\":[],\"rows\":53070,\"digest\":\"" DIGEST_4313
+                            "\",\"ethereum\":{\"ok\":true,\"violations\":0,\"first\":null,"
+                            "\"rows\":0,\"digest\":\"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934c"
+                            "a495991b7852b855\"}}\n"),
+              "%s", r.out);
     tu_run_free(&r);
     done(dir);
 }
@@ -376,7 +388,11 @@ Test(cli_show, missing_and_locked_databases)
     cr_assert_str_eq(r.out, "{\"bitcoin\":{\"network\":null,\"height\":null,\"tip\":null,"
                             "\"tip_time\":null,\"blocks\":0,\"txs\":0,\"inputs\":0,\"outputs\":0,"
                             "\"unspent_outputs\":0,\"unspent_sat\":0,\"addresses\":0,"
-                            "\"unknown_prevouts\":0,\"overwritten_outputs\":0}}\n");
+                            "\"unknown_prevouts\":0,\"overwritten_outputs\":0},"
+                     "\"ethereum\":{\"chain_id\":null,\"height\":null,\"first_height\":null,\"blocks\":0,\"txs\":0,"
+                     "\"transfers\":0,\"native_transfers\":0,\"internal_transfers\":0,"
+                     "\"token_transfers\":0,\"fee_events\":0,\"rewards\":0,\"events\":0,\"logs\":0,"
+                     "\"addresses\":0,\"tokens\":0}}\n");
     tu_run_free(&r);
     tu_rmtree(tmp);
     free(tmp);
