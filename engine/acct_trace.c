@@ -693,6 +693,49 @@ static bool holds_taint(const tracer *t, const ledger *l)
     return false;
 }
 
+static int cmp_block(const void *a, const void *b)
+{
+    const piece *x = a, *y = b;
+    if (x->height != y->height)
+        return x->height < y->height ? -1 : 1;
+    if (x->time != y->time)
+        return x->time < y->time ? -1 : 1;
+    return 0;
+}
+
+/* FIFO, LIFO, TIHO: the tainted lots left, summed per block of arrival (the taint that
+ * reached the address in one block is one flow for USD: one rounding per block), at the
+ * fewest hops among them. The ledger counts as one flow. */
+static int emit_lots(tracer *t, int m, ledger *l, const char *category)
+{
+    const deque *d = &l->m[m].lots;
+    size_t n = 0;
+    piece *v = malloc((d->n ? d->n : 1) * sizeof(*v));
+    if (!v)
+        return oom(t);
+    for (size_t i = 0; i < d->n; i++)
+        if (dq_at(d, i)->tainted)
+            v[n++] = *dq_at(d, i);
+    qsort(v, n, sizeof(*v), cmp_block);
+    int rc = CT_OK;
+    uint64_t flows = 1;
+    for (size_t i = 0; i < n && rc == CT_OK;) {
+        piece sum = v[i];
+        size_t k = i + 1;
+        for (; k < n && cmp_block(&v[k], &sum) == 0; k++) {
+            add_le(&sum.amount, &sum.amount, &v[k].amount);
+            if (v[k].hop < sum.hop)
+                sum.hop = v[k].hop;
+        }
+        rc = add_endpoint(t, m, l->aidx, l->addrid, category, &sum.amount, sum.height, sum.time,
+                          sum.height, sum.time, sum.hop, flows);
+        flows = 0;
+        i = k;
+    }
+    free(v);
+    return rc;
+}
+
 /* The taint left in a ledger becomes endpoints of `category` at its address. */
 static int emit_remainder(tracer *t, ledger *l, const char *category)
 {
@@ -707,18 +750,8 @@ static int emit_remainder(tracer *t, ledger *l, const char *category)
         else if (m == CT_MODEL_HAIRCUT)
             rc = add_endpoint(t, m, l->aidx, l->addrid, category, &s->taint, s->first_height,
                               s->first_time, s->last_height, s->last_time, s->hop, 1);
-        else if (hop_model(m)) {
-            /* each lot valued at its own block; the ledger counts as one flow */
-            uint64_t flows = 1;
-            for (size_t i = 0; i < s->lots.n && rc == CT_OK; i++) {
-                const piece *p = dq_at(&s->lots, i);
-                if (!p->tainted)
-                    continue;
-                rc = add_endpoint(t, m, l->aidx, l->addrid, category, &p->amount, p->height,
-                                  p->time, p->height, p->time, p->hop, flows);
-                flows = 0;
-            }
-        }
+        else if (hop_model(m))
+            rc = emit_lots(t, m, l, category);
     }
     return rc;
 }
@@ -1183,17 +1216,29 @@ static int push_next_source(tracer *t, int32_t i, uint32_t asset, const ct_acct_
     return heap_push(t, &e);
 }
 
-typedef struct asset_walk {
-    tracer *t;
-    int32_t src;
-    int rc;
-} asset_walk;
+/* The assets of a ledger are collected first and walked after: a graph may share one
+ * cursor between ledger_assets and ledger_next (the database's does). */
+typedef struct asset_list {
+    uint32_t *v;
+    size_t n, cap;
+    bool oom;
+} asset_list;
 
 static int on_asset(void *arg, uint32_t asset)
 {
-    asset_walk *w = arg;
-    w->rc = push_next_source(w->t, w->src, asset, NULL);
-    return w->rc ? 1 : 0;
+    asset_list *l = arg;
+    if (l->n == l->cap) {
+        size_t ncap = l->cap ? l->cap * 2 : 8;
+        uint32_t *nv = realloc(l->v, ncap * sizeof(*nv));
+        if (!nv) {
+            l->oom = true;
+            return 1;
+        }
+        l->v = nv;
+        l->cap = ncap;
+    }
+    l->v[l->n++] = asset;
+    return 0;
 }
 
 typedef struct tx_walk {
@@ -1249,11 +1294,16 @@ static int resolve_sources(tracer *t, const ct_trace_source *src, size_t n)
                 return rc;
             int32_t k = (int32_t)t->n_asrc++;
             t->asrc[k] = (addr_src){addrid, src[i].from_time, src[i].to_time};
-            asset_walk w = {t, k, CT_OK};
-            rc = t->g->ledger_assets(t->g->ctx, addrid, on_asset, &w, t->err);
-            if (w.rc)
-                return w.rc;
-            if (rc && rc != CT_ENOTFOUND)
+            asset_list al = {NULL, 0, 0, false};
+            rc = t->g->ledger_assets(t->g->ctx, addrid, on_asset, &al, t->err);
+            if (al.oom)
+                rc = oom(t);
+            if (rc == CT_ENOTFOUND)
+                rc = CT_OK;
+            for (size_t a = 0; a < al.n && rc == CT_OK; a++)
+                rc = push_next_source(t, k, al.v[a], NULL);
+            free(al.v);
+            if (rc)
                 return rc;
         } else {
             uint8_t hash[32];

@@ -721,3 +721,384 @@ Test(acct_trace, bad_sources)
     ct_acct_trace_result_release(&r);
     mg_free(&g);
 }
+
+/* ---- randomized cross-check against tests/tools/acct_reference.py ---- */
+typedef struct rng {
+    uint64_t s;
+} rng;
+
+static uint64_t rnd(rng *r)
+{
+    r->s ^= r->s << 13;
+    r->s ^= r->s >> 7;
+    r->s ^= r->s << 17;
+    return r->s;
+}
+
+#define R_ADDR 14 /* 12 sanctioned, 13 exchange, 14 mixer */
+
+/* An amount for a transfer out of a ledger holding `bal`: mostly a part of it, sometimes
+ * more than it has (a lot of unknown origin); token 2 moves amounts near 2^200. */
+static ct_u256 pick(rng *r, const ct_u256 *bal, uint32_t asset)
+{
+    ct_u256 a, num = ct_u256_from_u64(1 + rnd(r) % 1000), den = ct_u256_from_u64(1000);
+    if (!ct_u256_is_zero(bal) && rnd(r) % 6 != 0) {
+        cr_assert_eq(ct_u256_muldiv(&a, NULL, bal, &num, &den, NULL), CT_OK);
+        if (ct_u256_is_zero(&a))
+            a = ct_u256_from_u64(1);
+        return a;
+    }
+    a = ct_u256_from_u64(1 + rnd(r) % 1000);
+    ct_u256 scale = ct_u256_from_u64(asset == 0 ? 1000000000000000ULL : 10000);
+    if (asset < 2 && rnd(r) % 4) /* mostly 0.001 to 1 ETH, or 0.01 to 10 TKA */
+        cr_assert(!ct_u256_mul(&a, &a, &scale));
+    if (asset == 2) {
+        a.w[3] = 1 + rnd(r) % 255; /* about 2^192 to 2^200 */
+        a.w[1] = rnd(r);
+    }
+    return a;
+}
+
+static void gen_random(memg *g, rng *r, uint32_t blocks)
+{
+    static ct_u256 bal[R_ADDR + 1][3];
+    memset(bal, 0, sizeof(bal));
+    mg_init(g, R_ADDR);
+    mg_token(g, "TKA", 6, true);
+    mg_token(g, "TKB", 0, false);
+    mg_label(g, 12, "sanctioned", "OFAC SDN");
+    mg_label(g, 13, "exchange", "Exchange hot wallet");
+    mg_label(g, 14, "mixer", "Mixer pool");
+    for (uint32_t h = 1; h <= blocks; h++) {
+        uint32_t ntx = (uint32_t)(rnd(r) % 4);
+        for (uint32_t txi = 0; txi < ntx; txi++) {
+            uint64_t s = 1 + rnd(r) % R_ADDR;
+            uint32_t pos = 0;
+            int nev = 1 + (int)(rnd(r) % 4);
+            for (int k = 0; k < nev; k++) {
+                uint32_t asset = k == 0 ? 0 : (uint32_t)(rnd(r) % 3);
+                uint64_t from = (k == 0 || rnd(r) % 2) ? s : 1 + rnd(r) % R_ADDR;
+                uint64_t to = rnd(r) % 10 == 0 ? from : 1 + rnd(r) % R_ADDR;
+                uint8_t kind = k == 0 ? CT_ACCT_NATIVE : asset ? CT_ACCT_TOKEN : CT_ACCT_INTERNAL;
+                ct_u256 x = pick(r, &bal[from][asset], asset);
+                mg_add(g, h, txi, pos++, kind, asset, from, to, x);
+                if (ct_u256_cmp(&x, &bal[from][asset]) >= 0)
+                    bal[from][asset] = ct_u256_from_u64(0);
+                else
+                    cr_assert(!ct_u256_sub(&bal[from][asset], &bal[from][asset], &x));
+                cr_assert(!ct_u256_add(&bal[to][asset], &bal[to][asset], &x));
+            }
+            for (uint8_t kind = CT_ACCT_FEE_BURNT; kind <= CT_ACCT_FEE_PRIORITY; kind++)
+                if (rnd(r) % 3) {
+                    ct_u256 fee = ct_u256_from_u64((1 + rnd(r) % 20) * 100000000000000ULL);
+                    mg_add(g, h, txi, pos++, kind, 0, s, 0, fee);
+                    if (ct_u256_cmp(&fee, &bal[s][0]) >= 0)
+                        bal[s][0] = ct_u256_from_u64(0);
+                    else
+                        cr_assert(!ct_u256_sub(&bal[s][0], &bal[s][0], &fee));
+                }
+        }
+        if (rnd(r) % 4 == 0) {
+            uint64_t to = 1 + rnd(r) % R_ADDR;
+            ct_u256 x = ct_u256_from_u64((100 + rnd(r) % 2000) * 1000000000000000ULL);
+            mg_add(g, h, CT_ACCT_BLOCK_LEVEL, 0, CT_ACCT_REWARD, 0, 0, to, x);
+            cr_assert(!ct_u256_add(&bal[to][0], &bal[to][0], &x));
+        }
+    }
+    mg_done(g);
+}
+
+/* Prices: ETH on even days only (odd days have no price), TKA ($1) every day; TKB has no
+ * known decimals and is never priced. */
+static int r_price(const char *asset, uint32_t day, uint64_t *cents)
+{
+    if (strcmp(asset, "ETH") == 0) {
+        if (day % 2)
+            return CT_ENOTFOUND;
+        *cents = 150000 + day % 1000;
+        return CT_OK;
+    }
+    if (strcmp(asset, "TKA") == 0) {
+        *cents = 100;
+        return CT_OK;
+    }
+    return CT_ENOTFOUND;
+}
+
+static int r_value(void *ctx, const char *price_asset, unsigned decimals, const ct_u256 *amount,
+                   uint32_t time, uint64_t *cents, ct_error *err)
+{
+    (void)ctx;
+    uint64_t price;
+    int rc = r_price(price_asset, time / 86400, &price);
+    if (rc)
+        return rc;
+    return ct_usd_cents_u256(cents, amount, decimals, price, err);
+}
+
+static void fprint_u256(FILE *f, const ct_u256 *a)
+{
+    char s[CT_U256_DEC_MAX];
+    ct_u256_to_dec(s, sizeof(s), a);
+    fprintf(f, "\"%s\"", s);
+}
+
+static void write_case(const char *path, const memg *g, const ct_trace_source *src, size_t n_src,
+                       const ct_trace_options *o)
+{
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fprintf(f, "{\"options\":{\"models\":[\"poison\",\"haircut\",\"fifo\",\"lifo\",\"tiho\"],"
+               "\"hops\":%u,\"dust\":\"%llu\",\"stops\":[",
+            o->hops, (unsigned long long)o->dust);
+    for (size_t i = 0; i < o->n_stops; i++)
+        fprintf(f, "%s\"%s\"", i ? "," : "", o->stops[i]);
+    fputs("],\"cashout\":[", f);
+    for (size_t i = 0; i < o->n_cashout; i++)
+        fprintf(f, "%s\"%s\"", i ? "," : "", o->cashout[i]);
+    fputs("]},\"sources\":[", f);
+    for (size_t i = 0; i < n_src; i++) {
+        if (strlen(src[i].spec) == 42)
+            fprintf(f, "%s{\"address\":\"%s\",\"from\":%lld,\"to\":%lld}", i ? "," : "",
+                    src[i].spec, (long long)src[i].from_time, (long long)src[i].to_time);
+        else
+            fprintf(f, "%s{\"tx\":\"%s\"}", i ? "," : "", src[i].spec);
+    }
+    fputs("],\"labels\":{", f);
+    bool first = true;
+    for (uint64_t id = 1; id <= g->n_addr; id++)
+        if (g->cat[id][0]) {
+            char a[43];
+            addr_text(a, id);
+            fprintf(f, "%s\"%s\":\"%s\"", first ? "" : ",", a, g->cat[id]);
+            first = false;
+        }
+    fputs("},\"assets\":{", f);
+    for (size_t i = 0; i < g->n_asset; i++)
+        fprintf(f, "%s\"%zu\":{\"symbol\":\"%s\",\"decimals\":%u,\"priced\":%s}", i ? "," : "", i,
+                g->asset[i].sym, g->asset[i].dec, g->asset[i].known ? "true" : "false");
+    fputs("},\"prices\":{\"ETH\":{", f);
+    uint32_t d0 = block_time(0) / 86400, d1 = block_time(g->ev[g->n - 1].at.height) / 86400;
+    first = true;
+    for (uint32_t d = d0; d <= d1; d++) {
+        uint64_t c;
+        if (r_price("ETH", d, &c) == CT_OK) {
+            fprintf(f, "%s\"%u\":%llu", first ? "" : ",", d, (unsigned long long)c);
+            first = false;
+        }
+    }
+    fputs("},\"TKA\":{", f);
+    for (uint32_t d = d0; d <= d1; d++)
+        fprintf(f, "%s\"%u\":100", d == d0 ? "" : ",", d);
+    fputs("}},\"events\":[", f);
+    for (size_t i = 0; i < g->n; i++) {
+        const ct_acct_event *e = &g->ev[i];
+        char from[43] = "null", to[43] = "null", tx[67] = "null";
+        fprintf(f, "%s{\"height\":%u,\"tx_index\":%u,\"pos\":%u,\"time\":%u,\"kind\":%u,"
+                   "\"asset\":%u,\"amount\":",
+                i ? "," : "", e->at.height, e->at.tx_index, e->at.pos, e->time, e->kind, e->asset);
+        fprint_u256(f, &e->amount);
+        if (e->from)
+            addr_text(from, e->from);
+        if (e->to)
+            addr_text(to, e->to);
+        if (e->at.tx_index != CT_ACCT_BLOCK_LEVEL) {
+            tx[0] = '0', tx[1] = 'x';
+            for (int k = 0; k < 32; k++)
+                snprintf(tx + 2 + 2 * k, 3, "%02x", e->txhash[k]);
+        }
+        fprintf(f, e->from ? ",\"from\":\"%s\"" : ",\"from\":%s", from);
+        fprintf(f, e->to ? ",\"to\":\"%s\"" : ",\"to\":%s", to);
+        fprintf(f, e->at.tx_index != CT_ACCT_BLOCK_LEVEL ? ",\"tx\":\"%s\"}" : ",\"tx\":%s}", tx);
+    }
+    fputs("]}\n", f);
+    cr_assert_eq(fclose(f), 0);
+}
+
+static bool node_is(const ct_json_doc *d, uint32_t i, const char *text)
+{
+    size_t len;
+    const char *s = ct_json_raw(d, i, &len);
+    return i && strlen(text) == len && memcmp(s, text, len) == 0;
+}
+
+static void expect_dec(const ct_json_doc *d, uint32_t i, const ct_u256 *v, const char *what,
+                       int seed)
+{
+    char s[CT_U256_DEC_MAX];
+    ct_u256_to_dec(s, sizeof(s), v);
+    size_t len;
+    const char *t = ct_json_raw(d, i, &len);
+    cr_assert(node_is(d, i, s), "seed %d: %s: chaintrail %s, reference %.*s", seed, what, s,
+              (int)len, t);
+}
+
+static void expect_num(const ct_json_doc *d, uint32_t i, unsigned __int128 v, const char *what,
+                       int seed)
+{
+    char s[48];
+    size_t n = 0;
+    char tmp[48];
+    do {
+        tmp[n++] = (char)('0' + (int)(v % 10));
+        v /= 10;
+    } while (v);
+    for (size_t k = 0; k < n; k++)
+        s[k] = tmp[n - 1 - k];
+    s[n] = '\0';
+    size_t len;
+    const char *t = ct_json_raw(d, i, &len);
+    cr_assert(node_is(d, i, s), "seed %d: %s: chaintrail %s, reference %.*s", seed, what, s,
+              (int)len, t);
+}
+
+/* Compares the result with the reference's JSON: every model, asset, category and endpoint
+ * (address, category, taint, hops, flows, blocks, USD, unpriced). */
+static void compare(const ct_acct_trace_result *r, const char *json, size_t len, int seed)
+{
+    ct_json_doc d;
+    ct_json_init(&d);
+    ct_error err;
+    cr_assert_eq(ct_json_parse(&d, json, len, NULL, &err), CT_OK, "reference output: %s",
+                 err.detail);
+    uint32_t models = ct_json_get(&d, 0, "models");
+    cr_assert(models);
+    for (int m = 0; m < CT_MODEL_COUNT; m++) {
+        uint32_t mo = ct_json_get(&d, models, ct_model_name((ct_model)m));
+        size_t n_ref = mo ? ct_json_count(&d, mo) : 0;
+        cr_assert_eq(r->n_assets, n_ref, "seed %d %s: %zu assets, reference %zu", seed,
+                     ct_model_name((ct_model)m), r->n_assets, n_ref);
+        for (size_t a = 0; a < r->n_assets; a++) {
+            char key[16], what[160];
+            snprintf(key, sizeof(key), "%u", r->assets[a].asset);
+            uint32_t ao = ct_json_get(&d, mo, key);
+            cr_assert(ao, "seed %d %s: asset %s not in the reference", seed,
+                      ct_model_name((ct_model)m), key);
+            const ct_acct_asset_result *ar = &r->model[m][a];
+            snprintf(what, sizeof(what), "%s asset %s source", ct_model_name((ct_model)m), key);
+            expect_dec(&d, ct_json_get(&d, ao, "source"), &ar->source, what, seed);
+            uint32_t cats = ct_json_get(&d, ao, "categories");
+            cr_assert_eq(ar->n_categories, ct_json_count(&d, cats), "seed %d: %s categories",
+                         seed, ct_model_name((ct_model)m));
+            for (size_t c = 0; c < ar->n_categories; c++) {
+                const ct_acct_category *cat = &ar->categories[c];
+                uint32_t co = ct_json_get(&d, cats, cat->name);
+                snprintf(what, sizeof(what), "%s asset %s category %s",
+                         ct_model_name((ct_model)m), key, cat->name);
+                cr_assert(co, "seed %d: %s not in the reference", seed, what);
+                expect_dec(&d, ct_json_get(&d, co, "amount"), &cat->amount, what, seed);
+                expect_num(&d, ct_json_get(&d, co, "usd_cents"), cat->usd_cents, what, seed);
+                expect_dec(&d, ct_json_get(&d, co, "unpriced"), &cat->unpriced, what, seed);
+            }
+            uint32_t eps = ct_json_get(&d, ao, "endpoints");
+            cr_assert_eq(ar->n_endpoints, ct_json_count(&d, eps),
+                         "seed %d %s asset %s: %zu endpoints, reference %u", seed,
+                         ct_model_name((ct_model)m), key, ar->n_endpoints,
+                         ct_json_count(&d, eps));
+            uint32_t eo = ct_json_first(&d, eps);
+            for (size_t k = 0; k < ar->n_endpoints; k++, eo = ct_json_next(&d, eps, eo)) {
+                const ct_acct_endpoint *e = &ar->endpoints[k];
+                uint32_t f = ct_json_first(&d, eo);
+                snprintf(what, sizeof(what), "%s asset %s endpoint %zu (%s %s)",
+                         ct_model_name((ct_model)m), key, k, e->address, e->category);
+                cr_assert(node_is(&d, f, e->address), "seed %d: %s: address", seed, what);
+                f = ct_json_next(&d, eo, f);
+                cr_assert(node_is(&d, f, e->category), "seed %d: %s: category", seed, what);
+                f = ct_json_next(&d, eo, f);
+                expect_dec(&d, f, &e->taint, what, seed);
+                const unsigned __int128 nums[] = {e->hops,        e->flows,       e->first_height,
+                                                  e->first_time,  e->last_height, e->last_time,
+                                                  e->usd_cents};
+                for (size_t q = 0; q < sizeof(nums) / sizeof(nums[0]); q++) {
+                    f = ct_json_next(&d, eo, f);
+                    expect_num(&d, f, nums[q], what, seed);
+                }
+                f = ct_json_next(&d, eo, f);
+                expect_dec(&d, f, &e->unpriced, what, seed);
+            }
+        }
+    }
+    ct_json_release(&d);
+}
+
+Test(acct_trace, random_chains_agree_with_the_reference, .timeout = 600)
+{
+    char *dir = tu_tmpdir();
+    char in[512], out[512], cmd[2048];
+    snprintf(in, sizeof(in), "%s/case.json", dir);
+    snprintf(out, sizeof(out), "%s/ref.json", dir);
+    uint64_t total_endpoints = 0, compared = 0;
+    unsigned __int128 total_cents = 0;
+    for (int seed = 1; seed <= 40; seed++) {
+        rng r = {0x9e3779b97f4a7c15ULL * (uint64_t)seed};
+        memg g;
+        gen_random(&g, &r, 60 + (uint32_t)(rnd(&r) % 120));
+        ct_trace_options o;
+        ct_trace_options_init(&o);
+        static const uint32_t hops[] = {1, 2, 3, 10, 10};
+        o.hops = hops[rnd(&r) % 5];
+        o.dust = rnd(&r) % 3 == 0 ? 50 : 0;
+        /* sources: one or two addresses (sometimes within a window), or a transaction */
+        ct_trace_source src[2];
+        size_t n_src = 1;
+        if (rnd(&r) % 3) {
+            n_src = 1 + rnd(&r) % 2;
+            for (size_t i = 0; i < n_src; i++) {
+                src[i] = src_addr(1 + rnd(&r) % 11);
+                if (rnd(&r) % 3 == 0) {
+                    src[i].from_time = block_time((uint32_t)(rnd(&r) % 40));
+                    src[i].to_time = src[i].from_time + 20000u * (uint32_t)(10 + rnd(&r) % 60);
+                }
+            }
+        } else {
+            const ct_acct_event *e;
+            do
+                e = &g.ev[rnd(&r) % g.n];
+            while (e->at.tx_index == CT_ACCT_BLOCK_LEVEL || e->to == 0);
+            src[0] = src_addr(1);
+            src[0].spec[0] = '0', src[0].spec[1] = 'x';
+            for (int k = 0; k < 32; k++)
+                snprintf(src[0].spec + 2 + 2 * k, 3, "%02x", e->txhash[k]);
+        }
+        ct_acct_graph ag = mg_graph(&g);
+        ct_acct_pricing pr = {NULL, r_value};
+        ct_acct_trace_result res;
+        ct_error err;
+        ct_error_clear(&err);
+        int rc = ct_acct_trace_run(&res, &ag, src, n_src, &o, &pr, &err);
+        if (rc == CT_ENOTFOUND) { /* a source that received nothing in its window */
+            ct_acct_trace_result_release(&res);
+            mg_free(&g);
+            continue;
+        }
+        cr_assert_eq(rc, CT_OK, "seed %d: %s: %s", seed, err.reason, err.detail);
+        expect_conservation(&res);
+        write_case(in, &g, src, n_src, &o);
+        snprintf(cmd, sizeof(cmd), "python3 '%s/../tests/tools/acct_reference.py' '%s' > '%s'",
+                 CT_FIXTURES, in, out);
+        cr_assert_eq(system(cmd), 0, "seed %d: the reference failed: %s", seed, cmd);
+        size_t len;
+        char *json = (char *)tu_read_file(out, &len);
+        cr_assert_not_null(json);
+        compare(&res, json, len, seed);
+        compared++;
+        for (size_t a = 0; a < res.n_assets; a++) {
+            total_endpoints += res.model[CT_MODEL_FIFO][a].n_endpoints;
+            total_cents += res.model[CT_MODEL_FIFO][a].laundered_usd_cents;
+            for (size_t k = 0; k < res.model[CT_MODEL_FIFO][a].n_categories; k++)
+                total_cents += res.model[CT_MODEL_FIFO][a].categories[k].usd_cents;
+        }
+        free(json);
+        ct_acct_trace_result_release(&res);
+        mg_free(&g);
+    }
+    cr_assert_geq(compared, 30, "only %llu of 40 random cases had a source",
+                  (unsigned long long)compared);
+    fprintf(stderr, "acct_trace: %llu random chains, %llu FIFO endpoints, all equal\n",
+            (unsigned long long)compared, (unsigned long long)total_endpoints);
+    cr_assert_gt(total_cents, 100000, "the random chains hardly carried priced value");
+    cr_assert_gt(total_endpoints, 100, "the random chains hardly carried taint: %llu endpoints",
+                 (unsigned long long)total_endpoints);
+    tu_rmtree(dir);
+    free(dir);
+}

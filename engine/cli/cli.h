@@ -163,4 +163,19 @@ int cli_trace_env_open(cli_trace_env *env, ct_db *db, ct_error *err);
 bool cli_trace_source_set(ct_trace_source *dst, const char *spec);
 void cli_trace_env_close(cli_trace_env *env);
 
+/* ---- account-chain traces (trace_acct.c) ---- */
+/* A trace whose sources are Ethereum addresses or transaction hashes, as `trace` parsed
+ * it: runs it over the database and prints it in `format`. Returns the exit code. */
+typedef struct cli_acct_trace_req {
+    ct_db *db;
+    const ct_trace_options *o;
+    const ct_trace_source *src;
+    const char *const *given; /* each source as written */
+    size_t n_src;
+    const char *case_name; /* NULL without --case */
+    const char *format;    /* json, text or csv */
+    uint64_t timeout;      /* as given, for the manifest */
+} cli_acct_trace_req;
+int cli_trace_acct(const cli_acct_trace_req *q);
+
 #endif

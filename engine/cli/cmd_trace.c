@@ -543,6 +543,24 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
         src[i].to_time = until;
     }
 
+    /* Ethereum sources (0x + 40 or 64 hex digits) go to the account-model tracer. */
+    size_t n_acct = 0;
+    for (size_t i = 0; i < n_src; i++)
+        n_acct += ct_acct_source_is(given[i]);
+    if (n_acct > 0) {
+        if (n_acct < n_src)
+            rc = (cli_error("trace", "give either Ethereum or Bitcoin sources, not both"),
+                  CT_EXIT_USAGE);
+        else
+            rc = cli_trace_acct(&(cli_acct_trace_req){db, &o, src, given, n_src, ap->case_name,
+                                                      ap->format, ap->timeout});
+        free(src);
+        free(given);
+        ct_case_release(&kase);
+        ct_db_close(db);
+        return rc;
+    }
+
     cli_trace_env env;
     manifest mf = {&env, &o, ap, src, given, n_src, ap->case_name};
     ct_trace_result res;

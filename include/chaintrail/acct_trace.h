@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "chaintrail/account.h"
+#include "chaintrail/db.h"
 #include "chaintrail/error.h"
 #include "chaintrail/trace.h"
 #include "chaintrail/u256.h"
@@ -105,6 +106,12 @@ CT_WARN_UNUSED int ct_acct_trace_run(ct_acct_trace_result *res, const ct_acct_gr
                                      const ct_trace_options *opts, const ct_acct_pricing *pricing,
                                      ct_error *err);
 void ct_acct_trace_result_release(ct_acct_trace_result *res);
+
+/* Pricing over the database's daily price tables, read through one snapshot taken here:
+ * `price_asset` names the table ("ETH", "USDC"); each flow's value is rounded half up to
+ * the cent (ct_usd_cents_u256). Free with ct_acct_pricing_db_free. CT_ENOMEM. */
+CT_WARN_UNUSED int ct_acct_pricing_db(ct_acct_pricing **out, ct_db *db, ct_error *err);
+void ct_acct_pricing_db_free(ct_acct_pricing *p);
 
 /* True when spec names an account-chain source: "0x" followed by 40 (address) or 64
  * (transaction hash) hex digits. */

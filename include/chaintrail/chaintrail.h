@@ -23,6 +23,7 @@
 #include "chaintrail/labels.h"
 #include "chaintrail/u256.h"
 #include "chaintrail/account.h"
+#include "chaintrail/acct_trace.h"
 #include "chaintrail/ethereum.h"
 #include "chaintrail/ethdb.h"
 #include "chaintrail/ethrpc.h"

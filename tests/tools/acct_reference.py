@@ -292,12 +292,18 @@ def main():
                 res.endpoint(m, asset, addr, "unspent", L.hc_taint, a[1], a[2], a[3], a[4], a[0],
                              1)
             elif m in ("fifo", "lifo", "tiho"):
-                flows = 1  # the ledger's remainder counts as one flow
+                # the taint left, per block of arrival (one USD rounding per block); the
+                # ledger's remainder counts as one flow
+                per_block = {}
                 for p in L.lots[m]:
                     if p.tainted:
-                        res.endpoint(m, asset, addr, "unspent", p.amount, p.height, p.time,
-                                     p.height, p.time, p.hop, flows)
-                        flows = 0
+                        b = per_block.setdefault((p.height, p.time), [0, p.hop])
+                        b[0] += p.amount
+                        b[1] = min(b[1], p.hop)
+                flows = 1
+                for (h, t), (amount, hop) in sorted(per_block.items()):
+                    res.endpoint(m, asset, addr, "unspent", amount, h, t, h, t, hop, flows)
+                    flows = 0
 
     out = {"models": {}, "events": n_src}
     for (m, asset), a in sorted(res.acc.items(), key=lambda kv: (kv[0][0], kv[0][1])):

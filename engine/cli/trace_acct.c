@@ -1,0 +1,470 @@
+/* The account-chain side of `chaintrail trace` (docs/trace.md, "Ethereum"): runs the
+ * account-model tracer over the database's Ethereum tables and prints, per asset (ETH and
+ * each token that carried taint) and per model, the endpoints, the totals per category,
+ * what was laundered and the range across models, in JSON, text or CSV. Amounts are
+ * 256-bit integers printed as decimal strings; the output is deterministic. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define UNITS_MAX (CT_U256_DEC_MAX + 260) /* 78 digits, a point and up to 255 decimals */
+
+static void dec_of(char out[CT_U256_DEC_MAX], const ct_u256 *a)
+{
+    ct_u256_to_dec(out, CT_U256_DEC_MAX, a);
+}
+
+static void json_dec(FILE *f, const ct_u256 *a)
+{
+    char s[CT_U256_DEC_MAX];
+    dec_of(s, a);
+    fprintf(f, "\"%s\"", s);
+}
+
+/* An amount in whole units of its asset ("1.500000000000000000"); in base units when the
+ * token never said its decimals. */
+static void units_of(char out[UNITS_MAX], const ct_u256 *a, const ct_acct_asset_info *ai)
+{
+    char s[CT_U256_DEC_MAX];
+    size_t n = ct_u256_to_dec(s, sizeof(s), a);
+    unsigned d = ai->known_decimals ? ai->decimals : 0;
+    if (d == 0) {
+        snprintf(out, UNITS_MAX, "%s", s);
+        return;
+    }
+    size_t o = 0;
+    if (n <= d) {
+        out[o++] = '0';
+        out[o++] = '.';
+        for (size_t i = n; i < d; i++)
+            out[o++] = '0';
+        memcpy(out + o, s, n);
+        o += n;
+    } else {
+        memcpy(out, s, n - d);
+        o = n - d;
+        out[o++] = '.';
+        memcpy(out + o, s + n - d, d);
+        o += d;
+    }
+    out[o] = '\0';
+}
+
+/* The name of an asset in text: its symbol, or its contract when it has none. */
+static const char *asset_name(const ct_acct_asset_info *ai)
+{
+    return ai->symbol[0] ? ai->symbol : ai->contract;
+}
+
+/* USD of an amount: a string with cents, or null when nothing of it was priced. */
+static void json_usd(FILE *f, u128 cents, const ct_u256 *amount, const ct_u256 *unpriced)
+{
+    if (ct_u256_cmp(unpriced, amount) == 0 && !ct_u256_is_zero(amount)) {
+        fputs("null", f);
+        return;
+    }
+    fputc('"', f);
+    cli_print_cents(f, cents);
+    fputc('"', f);
+}
+
+typedef struct acct_range {
+    bool any;
+    ct_u256 lo, hi, unpriced;
+    u128 lo_usd, hi_usd;
+} acct_range;
+
+/* The range of laundered value of asset a over haircut, FIFO, LIFO and TIHO. */
+static void range_of(const ct_acct_trace_result *r, size_t a, acct_range *out)
+{
+    memset(out, 0, sizeof(*out));
+    for (int m = CT_MODEL_HAIRCUT; m < CT_MODEL_COUNT; m++) {
+        if (!r->model[m])
+            continue;
+        const ct_acct_asset_result *x = &r->model[m][a];
+        bool first = !out->any;
+        if (first || ct_u256_cmp(&x->laundered, &out->lo) < 0)
+            out->lo = x->laundered;
+        if (first || ct_u256_cmp(&x->laundered, &out->hi) > 0)
+            out->hi = x->laundered;
+        if (first || x->laundered_usd_cents < out->lo_usd)
+            out->lo_usd = x->laundered_usd_cents;
+        if (first || x->laundered_usd_cents > out->hi_usd)
+            out->hi_usd = x->laundered_usd_cents;
+        if (ct_u256_cmp(&x->laundered_unpriced, &out->unpriced) > 0)
+            out->unpriced = x->laundered_unpriced;
+        out->any = true;
+    }
+}
+
+typedef struct acct_manifest {
+    const cli_acct_trace_req *q;
+    ct_eth_stats stats;
+    ct_eth_block_info tip;
+    uint8_t prices_digest[32], labels_digest[32];
+} acct_manifest;
+
+static void print_list(FILE *f, const char (*items)[24], size_t n)
+{
+    fputc('[', f);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            fputc(',', f);
+        cli_json_string(f, items[i]);
+    }
+    fputc(']', f);
+}
+
+static void print_manifest(FILE *f, const acct_manifest *mf)
+{
+    const cli_acct_trace_req *q = mf->q;
+    const ct_trace_options *o = q->o;
+    fprintf(f, "\"manifest\":{\"chaintrail\":\"%s\",\"chain\":\"ethereum\",\"chain_id\":%llu",
+            ct_version(), (unsigned long long)mf->stats.chain_id);
+    fprintf(f, ",\"tip\":{\"height\":%u,\"hash\":\"0x", mf->tip.height);
+    cli_print_hex(f, mf->tip.hash, 32);
+    fprintf(f, "\",\"time\":%u}", mf->tip.time);
+    fputs(",\"prices_digest\":\"", f);
+    cli_print_hex(f, mf->prices_digest, 32);
+    fputs("\",\"labels_digest\":\"", f);
+    cli_print_hex(f, mf->labels_digest, 32);
+    fputs("\",\"parameters\":{\"case\":", f);
+    if (q->case_name)
+        cli_json_string(f, q->case_name);
+    else
+        fputs("null", f);
+    fputs(",\"sources\":[", f);
+    for (size_t i = 0; i < q->n_src; i++) {
+        if (i)
+            fputc(',', f);
+        cli_json_string(f, q->given[i]);
+    }
+    fprintf(f, "],\"since_time\":%lld,\"until_time\":%lld", (long long)q->src[0].from_time,
+            (long long)q->src[0].to_time);
+    fputs(",\"models\":[", f);
+    bool first = true;
+    for (int m = 0; m < CT_MODEL_COUNT; m++)
+        if (o->models & (1u << m)) {
+            fprintf(f, "%s\"%s\"", first ? "" : ",", ct_model_name((ct_model)m));
+            first = false;
+        }
+    fprintf(f, "],\"direction\":\"forward\",\"hops\":%u,\"dust\":\"%llu\",\"stop\":", o->hops,
+            (unsigned long long)o->dust);
+    print_list(f, (const char(*)[24])o->stops, o->n_stops);
+    fputs(",\"cashout\":", f);
+    print_list(f, (const char(*)[24])o->cashout, o->n_cashout);
+    fprintf(f, ",\"max_nodes\":%llu,\"timeout_s\":%llu}}", (unsigned long long)o->max_nodes,
+            (unsigned long long)q->timeout);
+}
+
+static void print_json(FILE *f, const ct_acct_trace_result *r, const acct_manifest *mf)
+{
+    fputs("{\"complete\":", f);
+    fputs(r->complete ? "true" : "false", f);
+    if (!r->complete) {
+        fputs(",\"incomplete_reason\":", f);
+        cli_json_string(f, r->incomplete_reason);
+    }
+    fputc(',', f);
+    print_manifest(f, mf);
+    fputs(",\"assets\":[", f);
+    for (size_t a = 0; a < r->n_assets; a++) {
+        const ct_acct_asset_info *ai = &r->assets[a];
+        fputs(a ? ",{\"symbol\":" : "{\"symbol\":", f);
+        if (ai->symbol[0])
+            cli_json_string(f, ai->symbol);
+        else
+            fputs("null", f);
+        fputs(",\"contract\":", f);
+        if (ai->contract[0])
+            cli_json_string(f, ai->contract);
+        else
+            fputs("null", f);
+        if (ai->known_decimals)
+            fprintf(f, ",\"decimals\":%u", ai->decimals);
+        else
+            fputs(",\"decimals\":null", f);
+        fputs(",\"price_asset\":", f);
+        if (ai->price_asset[0] && ai->known_decimals)
+            cli_json_string(f, ai->price_asset);
+        else
+            fputs("null", f);
+        fputs(",\"models\":{", f);
+        bool first = true;
+        for (int m = 0; m < CT_MODEL_COUNT; m++) {
+            if (!r->model[m])
+                continue;
+            const ct_acct_asset_result *x = &r->model[m][a];
+            fprintf(f, "%s\"%s\":{\"source\":", first ? "" : ",", ct_model_name((ct_model)m));
+            first = false;
+            json_dec(f, &x->source);
+            fputs(",\"laundered\":", f);
+            json_dec(f, &x->laundered);
+            fputs(",\"laundered_usd\":", f);
+            json_usd(f, x->laundered_usd_cents, &x->laundered, &x->laundered_unpriced);
+            fputs(",\"laundered_unpriced\":", f);
+            json_dec(f, &x->laundered_unpriced);
+            fputs(",\"by_category\":{", f);
+            for (size_t i = 0; i < x->n_categories; i++) {
+                const ct_acct_category *c = &x->categories[i];
+                fputs(i ? "," : "", f);
+                cli_json_string(f, c->name);
+                fputs(":{\"amount\":", f);
+                json_dec(f, &c->amount);
+                fputs(",\"usd\":", f);
+                json_usd(f, c->usd_cents, &c->amount, &c->unpriced);
+                fputs(",\"unpriced\":", f);
+                json_dec(f, &c->unpriced);
+                fputc('}', f);
+            }
+            fputs("},\"endpoints\":[", f);
+            for (size_t i = 0; i < x->n_endpoints; i++) {
+                const ct_acct_endpoint *e = &x->endpoints[i];
+                fputs(i ? ",{\"address\":" : "{\"address\":", f);
+                cli_json_string(f, e->address);
+                fputs(",\"category\":", f);
+                cli_json_string(f, e->category);
+                fputs(",\"label\":", f);
+                if (e->label[0])
+                    cli_json_string(f, e->label);
+                else
+                    fputs("null", f);
+                fputs(",\"taint\":", f);
+                json_dec(f, &e->taint);
+                fputs(",\"usd\":", f);
+                json_usd(f, e->usd_cents, &e->taint, &e->unpriced);
+                fputs(",\"unpriced\":", f);
+                json_dec(f, &e->unpriced);
+                fprintf(f,
+                        ",\"hops\":%u,\"flows\":%llu,\"first_height\":%u,\"first_time\":%u,"
+                        "\"last_height\":%u,\"last_time\":%u}",
+                        e->hops, (unsigned long long)e->flows, e->first_height, e->first_time,
+                        e->last_height, e->last_time);
+            }
+            fputs("]}", f);
+        }
+        fputs("},\"range\":{", f);
+        acct_range rg;
+        range_of(r, a, &rg);
+        if (rg.any) {
+            fputs("\"low\":", f);
+            json_dec(f, &rg.lo);
+            fputs(",\"high\":", f);
+            json_dec(f, &rg.hi);
+            fputs(",\"low_usd\":\"", f);
+            cli_print_cents(f, rg.lo_usd);
+            fputs("\",\"high_usd\":\"", f);
+            cli_print_cents(f, rg.hi_usd);
+            fputs("\",\"unpriced\":", f);
+            json_dec(f, &rg.unpriced);
+        } else {
+            fputs("\"low\":null,\"high\":null,\"low_usd\":null,\"high_usd\":null,"
+                  "\"unpriced\":null",
+                  f);
+        }
+        fputs(",\"poison\":", f);
+        if (r->model[CT_MODEL_POISON]) {
+            const ct_acct_asset_result *p = &r->model[CT_MODEL_POISON][a];
+            json_dec(f, &p->laundered);
+            fputs(",\"poison_usd\":", f);
+            json_usd(f, p->laundered_usd_cents, &p->laundered, &p->laundered_unpriced);
+        } else {
+            fputs("null,\"poison_usd\":null", f);
+        }
+        fputs("}}", f);
+    }
+    fputs("]}\n", f);
+}
+
+static void print_text(FILE *f, const ct_acct_trace_result *r, const acct_manifest *mf)
+{
+    const cli_acct_trace_req *q = mf->q;
+    fputs("trace from", f);
+    if (q->case_name)
+        fprintf(f, " case %s:", q->case_name);
+    for (size_t i = 0; i < q->n_src; i++)
+        fprintf(f, " %s", q->given[i]);
+    fprintf(f, " (ethereum, %llu source transfers)\n", (unsigned long long)r->source_events);
+    fprintf(f, "database: ethereum chain %llu, tip %u 0x", (unsigned long long)mf->stats.chain_id,
+            mf->tip.height);
+    cli_print_hex(f, mf->tip.hash, 32);
+    fprintf(f, "; chaintrail %s\n", ct_version());
+    fprintf(f, "hops %u, dust %llu base units, stop at", q->o->hops,
+            (unsigned long long)q->o->dust);
+    for (size_t i = 0; i < q->o->n_stops; i++)
+        fprintf(f, "%s%s", i ? "," : " ", q->o->stops[i]);
+    fprintf(f, "\n%s\n", r->complete ? "complete" : "INCOMPLETE: the budget ran out");
+    char a1[UNITS_MAX], a2[UNITS_MAX];
+    for (size_t a = 0; a < r->n_assets; a++) {
+        const ct_acct_asset_info *ai = &r->assets[a];
+        const char *name = asset_name(ai);
+        fprintf(f, "\n== %s", name);
+        if (ai->contract[0])
+            fprintf(f, " (%s)", ai->contract);
+        if (!ai->known_decimals)
+            fputs(" (decimals unknown: base units)", f);
+        fprintf(f, "\n%-8s %30s %30s\n", "model", "source", "laundered");
+        for (int m = 0; m < CT_MODEL_COUNT; m++) {
+            if (!r->model[m])
+                continue;
+            const ct_acct_asset_result *x = &r->model[m][a];
+            units_of(a1, &x->source, ai);
+            units_of(a2, &x->laundered, ai);
+            fprintf(f, "%-8s %30s %30s", ct_model_name((ct_model)m), a1, a2);
+            if (ct_u256_cmp(&x->laundered_unpriced, &x->laundered) != 0 ||
+                ct_u256_is_zero(&x->laundered)) {
+                fputs("  USD ", f);
+                cli_print_cents(f, x->laundered_usd_cents);
+            }
+            fputc('\n', f);
+        }
+        acct_range rg;
+        range_of(r, a, &rg);
+        if (rg.any) {
+            units_of(a1, &rg.lo, ai);
+            units_of(a2, &rg.hi, ai);
+            fprintf(f, "laundered: between %s and %s %s (USD ", a1, a2, name);
+            cli_print_cents(f, rg.lo_usd);
+            fputs(" to ", f);
+            cli_print_cents(f, rg.hi_usd);
+            if (!ct_u256_is_zero(&rg.unpriced)) {
+                units_of(a1, &rg.unpriced, ai);
+                fprintf(f, "; up to %s %s without a price", a1, name);
+            }
+            fputs(")\n", f);
+        }
+        if (r->model[CT_MODEL_POISON]) {
+            units_of(a1, &r->model[CT_MODEL_POISON][a].laundered, ai);
+            fprintf(f, "exposure upper bound (poison): %s %s\n", a1, name);
+        }
+        for (int m = 0; m < CT_MODEL_COUNT; m++) {
+            if (!r->model[m])
+                continue;
+            const ct_acct_asset_result *x = &r->model[m][a];
+            fprintf(f, "-- %s %s\n  by category:", name, ct_model_name((ct_model)m));
+            for (size_t i = 0; i < x->n_categories; i++) {
+                units_of(a1, &x->categories[i].amount, ai);
+                fprintf(f, "%s %s %s", i ? "," : "", x->categories[i].name, a1);
+            }
+            fprintf(f, "\n  %30s %-12s %4s %9s  %s\n", "taint", "category", "hops", "height",
+                    "address  label");
+            for (size_t i = 0; i < x->n_endpoints; i++) {
+                const ct_acct_endpoint *e = &x->endpoints[i];
+                units_of(a1, &e->taint, ai);
+                fprintf(f, "  %30s %-12s %4u %9u  %s", a1, e->category, e->hops, e->first_height,
+                        e->address);
+                if (e->label[0])
+                    fprintf(f, "  %s", e->label);
+                fputc('\n', f);
+            }
+        }
+    }
+}
+
+/* CSV (RFC 4180) with formula-injection protection for text fields (bad-inputs.md X1). */
+static void csv_text(FILE *f, const char *s)
+{
+    bool risky =
+        s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r';
+    fputc('"', f);
+    if (risky)
+        fputc('\'', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static void print_csv(FILE *f, const ct_acct_trace_result *r)
+{
+    fputs("model,symbol,contract,address,category,label,taint,usd,unpriced,hops,flows,"
+          "first_height,first_time,last_height,last_time\n",
+          f);
+    for (size_t a = 0; a < r->n_assets; a++) {
+        const ct_acct_asset_info *ai = &r->assets[a];
+        for (int m = 0; m < CT_MODEL_COUNT; m++) {
+            if (!r->model[m])
+                continue;
+            const ct_acct_asset_result *x = &r->model[m][a];
+            for (size_t i = 0; i < x->n_endpoints; i++) {
+                const ct_acct_endpoint *e = &x->endpoints[i];
+                char d[CT_U256_DEC_MAX];
+                fprintf(f, "%s,", ct_model_name((ct_model)m));
+                csv_text(f, ai->symbol);
+                fputc(',', f);
+                csv_text(f, ai->contract);
+                fputc(',', f);
+                csv_text(f, e->address);
+                fputc(',', f);
+                csv_text(f, e->category);
+                fputc(',', f);
+                csv_text(f, e->label);
+                dec_of(d, &e->taint);
+                fprintf(f, ",%s,", d);
+                if (ct_u256_cmp(&e->unpriced, &e->taint) != 0)
+                    cli_print_cents(f, e->usd_cents);
+                dec_of(d, &e->unpriced);
+                fprintf(f, ",%s,%u,%llu,%u,%u,%u,%u\n", d, e->hops, (unsigned long long)e->flows,
+                        e->first_height, e->first_time, e->last_height, e->last_time);
+            }
+        }
+    }
+}
+
+int cli_trace_acct(const cli_acct_trace_req *q)
+{
+    acct_manifest mf;
+    ct_error err;
+    int rc;
+    memset(&mf, 0, sizeof(mf));
+    mf.q = q;
+    ct_error_clear(&err);
+    if ((rc = ct_eth_stats_get(q->db, &mf.stats, &err)) != CT_OK)
+        return cli_db_fail("trace", rc, &err);
+    if (!mf.stats.present) {
+        cli_error("trace", "the database holds no Ethereum block ('ingest ethereum' first)");
+        return CT_EXIT_NOTFOUND;
+    }
+    if ((rc = ct_eth_block_get(q->db, &mf.tip, (uint32_t)mf.stats.height, &err)) != CT_OK ||
+        (rc = ct_prices_digest(q->db, mf.prices_digest, &err)) != CT_OK ||
+        (rc = ct_labels_digest(q->db, mf.labels_digest, &err)) != CT_OK)
+        return cli_db_fail("trace", rc, &err);
+    ct_db_snapshot *snap = ct_db_snapshot_new(q->db);
+    if (!snap) {
+        cli_error("trace", "out of memory");
+        return CT_EXIT_FAILURE;
+    }
+    ct_acct_graph g;
+    ct_acct_pricing *pricing = NULL;
+    ct_acct_trace_result res;
+    memset(&res, 0, sizeof(res));
+    rc = ct_acct_graph_db(&g, q->db, snap, &err);
+    if (rc == CT_OK) {
+        rc = ct_acct_pricing_db(&pricing, q->db, &err);
+        if (rc == CT_OK)
+            rc = ct_acct_trace_run(&res, &g, q->src, q->n_src, q->o, pricing, &err);
+        ct_acct_graph_db_free(&g);
+    }
+    int exit_code;
+    if (rc == CT_OK) {
+        if (strcmp(q->format, "json") == 0)
+            print_json(stdout, &res, &mf);
+        else if (strcmp(q->format, "text") == 0)
+            print_text(stdout, &res, &mf);
+        else
+            print_csv(stdout, &res);
+        exit_code = CT_EXIT_OK;
+    } else if (rc == CT_ENOTFOUND || rc == CT_EINVAL) {
+        cli_error("trace", "%s", err.detail);
+        exit_code = rc == CT_ENOTFOUND ? CT_EXIT_NOTFOUND : CT_EXIT_USAGE;
+    } else {
+        exit_code = cli_db_fail("trace", rc, &err);
+    }
+    ct_acct_trace_result_release(&res);
+    ct_acct_pricing_db_free(pricing);
+    ct_db_snapshot_free(q->db, snap);
+    return exit_code;
+}

@@ -1,0 +1,388 @@
+/* `chaintrail trace` on Ethereum, end to end: the real mainnet block 19433902 with all its
+ * receipts (fixtures/eth/trin, MIT) ingested with `ingest ethereum --json`, real Etherscan
+ * labels for five of its addresses (brianleect/etherscan-labels, MIT), the real ETH-USD
+ * close of the block's day (yahoo, read in place from ../shared/fixtures) and a hand-made
+ * $1.00 USDT table. Every endpoint of every model and asset of the trace is compared with
+ * tests/tools/acct_reference.py run on the events read back from the database, to the wei
+ * and the cent, and the headline figures are written here as the reference computed them. */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chaintrail/chaintrail.h"
+#include "testutil.h"
+
+#define BLOCK    "eth/trin/eth_getBlockByNumber_19433902_full.json"
+#define RECEIPTS "eth/trin/eth_getBlockReceipts_19433902.json"
+/* Uniswap's Universal Router: ETH and tokens pass through it all block long */
+#define ROUTER "0x3fC91A3afd70395Cd496C647d5a6CC9D4B2b7FAD"
+
+/* Labels from brianleect/etherscan-labels (combinedAllLabels.json, MIT): name and the
+ * category the Etherscan tag maps to. */
+static const char LABELS[] =
+    "address,label,category,source,asset\n"
+    "0x1522900b6dafac587d499a862861c0869be6e428,Bitstamp 2,exchange,etherscan-labels,ETH\n"
+    "0x28c6c06298d514db089934071355e5743bf21d60,Binance 14,exchange,etherscan-labels,ETH\n"
+    "0x48c04ed5691981c42154c6167398f95e8f38a7ff,ChangeNOW 2,exchange,etherscan-labels,ETH\n"
+    "0x7e4490e97c8243d844719f26a0b47fd5a59fdc2e,Connext: ETH Bridge,bridge,etherscan-labels,ETH\n"
+    "0x974caa59e49682cda0ad2bbe82983419a2ecc400,Stake.com,gambling,etherscan-labels,ETH\n";
+
+static void lower(char *s)
+{
+    for (; *s; s++)
+        if (*s >= 'A' && *s <= 'F')
+            *s = (char)(*s - 'A' + 'a');
+}
+
+static void must(const char *what, const char *const *argv)
+{
+    tu_run r;
+    tu_exec(&r, argv, NULL);
+    cr_assert_eq(r.status, 0, "%s: exit %d: %s", what, r.status, r.err);
+    tu_run_free(&r);
+}
+
+/* The database of the test: the block, the labels, the prices. */
+static char *make_db(char **tmp)
+{
+    char *db = tu_fresh_db();
+    char *block = tu_fixture(BLOCK), *receipts = tu_fixture(RECEIPTS);
+    must("ingest", (const char *[]){"--db", db, "ingest", "ethereum", "--quiet", "--json", block,
+                                    receipts, NULL});
+    free(block);
+    free(receipts);
+    *tmp = tu_tmpdir();
+    char labels[600], usdt[600];
+    snprintf(labels, sizeof(labels), "%s/labels.csv", *tmp);
+    cr_assert_eq(tu_write_file(labels, LABELS, strlen(LABELS)), 0);
+    must("labels", (const char *[]){"--db", db, "labels", "import", "--quiet", labels, NULL});
+    must("prices ETH", (const char *[]){"--db", db, "prices", "import", "--asset", "ETH",
+                                        CT_SHARED_FIXTURES "/prices/yahoo_ETH-USD_daily.csv",
+                                        NULL});
+    /* a hand-made stablecoin table: $1.00 on the block's day (2024-03-14) */
+    static const char table[] = "Date,Close\n2024-03-13,1.00\n2024-03-14,1.00\n";
+    snprintf(usdt, sizeof(usdt), "%s/usdt.csv", *tmp);
+    cr_assert_eq(tu_write_file(usdt, table, strlen(table)), 0);
+    must("prices USDT", (const char *[]){"--db", db, "prices", "import", "--asset", "USDT", usdt,
+                                         NULL});
+    return db;
+}
+
+/* ---- the events of the database, for the reference ---- */
+typedef struct evlist {
+    ct_acct_event *v;
+    size_t n, cap;
+} evlist;
+
+typedef struct walk {
+    ct_acct_graph *g;
+    uint64_t addrid;
+    evlist *l;
+} walk;
+
+typedef struct assets {
+    uint32_t v[4096];
+    size_t n;
+} asset_set;
+
+static int collect(void *arg, uint32_t asset)
+{
+    asset_set *a = arg;
+    cr_assert_lt(a->n, 4096);
+    a->v[a->n++] = asset;
+    return 0;
+}
+
+static void walk_ledger(walk *w, uint32_t asset)
+{
+    ct_acct_event e;
+    ct_acct_pos at;
+    int rc;
+    bool first = true;
+    while ((rc = w->g->ledger_next(w->g->ctx, w->addrid, asset, first ? NULL : &at, &e, NULL)) ==
+           CT_OK) {
+        if (w->l->n == w->l->cap) {
+            w->l->cap = w->l->cap ? 2 * w->l->cap : 1024;
+            w->l->v = realloc(w->l->v, w->l->cap * sizeof(*w->l->v));
+            cr_assert_not_null(w->l->v);
+        }
+        w->l->v[w->l->n++] = e;
+        at = e.at;
+        first = false;
+    }
+    cr_assert_eq(rc, CT_ENOTFOUND);
+}
+
+static int cmp_ev(const void *a, const void *b)
+{
+    return ct_acct_pos_cmp(&((const ct_acct_event *)a)->at, &((const ct_acct_event *)b)->at);
+}
+
+static void put_addr(FILE *f, ct_acct_graph *g, uint64_t id)
+{
+    char a[43];
+    if (id == 0) {
+        fputs("null", f);
+        return;
+    }
+    cr_assert_eq(g->address_of(g->ctx, id, a, NULL), CT_OK);
+    lower(a);
+    fprintf(f, "\"%s\"", a);
+}
+
+static bool ticker(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 16)
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
+            return false;
+    return true;
+}
+
+/* Writes the reference's input: every event of the database (each ledger of each address
+ * walked with ledger_next, duplicates removed), the assets, the labels, the prices. */
+static void write_reference_input(const char *db_dir, const char *path, const char *source,
+                                  json_t **assets_out)
+{
+    ct_db *db = tu_db_open(db_dir, false);
+    ct_db_snapshot *snap = ct_db_snapshot_new(db);
+    ct_acct_graph g;
+    cr_assert_eq(ct_acct_graph_db(&g, db, snap, NULL), CT_OK);
+    ct_eth_stats st;
+    cr_assert_eq(ct_eth_stats_get(db, &st, NULL), CT_OK);
+    evlist l = {NULL, 0, 0};
+    for (uint64_t id = 1; id <= st.addresses; id++) {
+        walk w = {&g, id, &l};
+        static asset_set as;
+        as.n = 0; /* collected first: ledger_assets and ledger_next share a cursor */
+        cr_assert_eq(g.ledger_assets(g.ctx, id, collect, &as, NULL), CT_OK);
+        for (size_t k = 0; k < as.n; k++)
+            walk_ledger(&w, as.v[k]);
+    }
+    qsort(l.v, l.n, sizeof(*l.v), cmp_ev);
+    size_t n = 0;
+    for (size_t i = 0; i < l.n; i++)
+        if (n == 0 || ct_acct_pos_cmp(&l.v[n - 1].at, &l.v[i].at) != 0)
+            l.v[n++] = l.v[i];
+    cr_assert_eq(n, st.events, "every event reached through the ledgers: %zu of %llu", n,
+                 (unsigned long long)st.events);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fprintf(f, "{\"options\":{\"models\":[\"poison\",\"haircut\",\"fifo\",\"lifo\",\"tiho\"],"
+               "\"hops\":10,\"dust\":\"0\",\"stops\":[\"exchange\",\"mixer\",\"bridge\","
+               "\"gambling\",\"sanctioned\"],\"cashout\":[\"exchange\",\"mixer\",\"bridge\","
+               "\"gambling\"]},\"sources\":[{\"address\":\"%s\",\"from\":-1,\"to\":-1}],"
+               "\"labels\":{",
+            source);
+    const char *p = LABELS;
+    bool first = true;
+    while ((p = strchr(p, '\n')) && p[1]) { /* address,label,category,... of each row */
+        p++;
+        const char *c1 = strchr(p, ','), *c2 = strchr(c1 + 1, ','), *c3 = strchr(c2 + 1, ',');
+        fprintf(f, "%s\"%.*s\":\"%.*s\"", first ? "" : ",", (int)(c1 - p), p,
+                (int)(c3 - c2 - 1), c2 + 1);
+        first = false;
+    }
+    fputs("},\"assets\":{", f);
+    json_t *assets = json_object();
+    for (uint32_t a = 0; a <= st.assets; a++) {
+        char sym[64], contract[43];
+        uint8_t dec;
+        bool known;
+        cr_assert_eq(g.asset_info(g.ctx, a, sym, sizeof(sym), &dec, &known, contract, NULL), CT_OK);
+        lower(contract);
+        bool priced = known && ticker(a == 0 ? "ETH" : sym);
+        json_t *js = json_string(sym);
+        char *sj = json_dumps(js, JSON_ENCODE_ANY);
+        fprintf(f, "%s\"%u\":{\"symbol\":%s,\"decimals\":%u,\"priced\":%s}", a ? "," : "", a,
+                sj, dec, priced ? "true" : "false");
+        free(sj);
+        json_decref(js);
+        char key[16];
+        snprintf(key, sizeof(key), "%u", a);
+        json_object_set_new(assets, contract[0] ? contract : "eth", json_string(key));
+    }
+    /* 2024-03-14 is day 19796: ETH-USD close 3883.140381 -> 388314 cents (yahoo) */
+    uint64_t eth;
+    cr_assert_eq(ct_price_get(db, NULL, &eth, NULL, "ETH", 19796, NULL), CT_OK);
+    cr_assert_eq(eth, 388314);
+    fprintf(f, "},\"prices\":{\"ETH\":{\"19796\":%llu},\"USDT\":{\"19796\":100}},\"events\":[",
+            (unsigned long long)eth);
+    for (size_t i = 0; i < n; i++) {
+        const ct_acct_event *e = &l.v[i];
+        char amount[CT_U256_DEC_MAX];
+        ct_u256_to_dec(amount, sizeof(amount), &e->amount);
+        fprintf(f, "%s{\"height\":%u,\"tx_index\":%u,\"pos\":%u,\"time\":%u,\"kind\":%u,"
+                   "\"asset\":%u,\"amount\":\"%s\",\"from\":",
+                i ? "," : "", e->at.height, e->at.tx_index, e->at.pos, e->time, e->kind, e->asset,
+                amount);
+        put_addr(f, &g, e->from);
+        fputs(",\"to\":", f);
+        put_addr(f, &g, e->to);
+        fputs(",\"tx\":", f);
+        if (e->at.tx_index == CT_ACCT_BLOCK_LEVEL) {
+            fputs("null", f);
+        } else {
+            fputs("\"0x", f);
+            for (int k = 0; k < 32; k++)
+                fprintf(f, "%02x", e->txhash[k]);
+            fputc('"', f);
+        }
+        fputc('}', f);
+    }
+    fputs("]}\n", f);
+    cr_assert_eq(fclose(f), 0);
+    free(l.v);
+    ct_acct_graph_db_free(&g);
+    ct_db_snapshot_free(db, snap);
+    ct_db_close(db);
+    *assets_out = assets;
+}
+
+static json_t *run_json(const char *const *argv)
+{
+    tu_run r;
+    tu_exec(&r, argv, NULL);
+    cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+    json_error_t je;
+    json_t *j = json_loads(r.out, 0, &je);
+    cr_assert_not_null(j, "not JSON: %s", je.text);
+    tu_run_free(&r);
+    return j;
+}
+
+static const char *str(json_t *o, const char *k)
+{
+    json_t *v = json_object_get(o, k);
+    cr_assert(json_is_string(v), "%s is not a string", k);
+    return json_string_value(v);
+}
+
+static long long num(json_t *o, const char *k)
+{
+    json_t *v = json_object_get(o, k);
+    cr_assert(json_is_integer(v), "%s is not an integer", k);
+    return json_integer_value(v);
+}
+
+/* "usd": a string of cents, or null; the reference gives integer cents and the unpriced
+ * part. */
+static void expect_usd(json_t *usd, long long cents, const char *amount, const char *unpriced,
+                       const char *what)
+{
+    if (strcmp(amount, unpriced) == 0 && strcmp(amount, "0") != 0) {
+        cr_assert(json_is_null(usd), "%s: usd should be null", what);
+        return;
+    }
+    char want[48];
+    snprintf(want, sizeof(want), "%lld.%02lld", cents / 100, cents % 100);
+    cr_assert(json_is_string(usd), "%s: usd is not a string", what);
+    cr_assert_str_eq(json_string_value(usd), want, "%s: usd %s, reference %s", what,
+                     json_string_value(usd), want);
+}
+
+/* Every model, asset, category and endpoint of the CLI's JSON against the reference. */
+static size_t compare(json_t *out, json_t *ref, json_t *asset_ids)
+{
+    size_t endpoints = 0;
+    json_t *assets = json_object_get(out, "assets"), *rm = json_object_get(ref, "models");
+    static const char *const models[] = {"poison", "haircut", "fifo", "lifo", "tiho"};
+    for (size_t m = 0; m < 5; m++) {
+        json_t *rmod = json_object_get(rm, models[m]);
+        cr_assert_eq(json_array_size(assets), json_object_size(rmod), "%s: number of assets",
+                     models[m]);
+        for (size_t a = 0; a < json_array_size(assets); a++) {
+            json_t *as = json_array_get(assets, a);
+            json_t *contract = json_object_get(as, "contract");
+            char c[43] = "eth";
+            if (json_is_string(contract)) {
+                snprintf(c, sizeof(c), "%s", json_string_value(contract));
+                lower(c);
+            }
+            const char *id = str(asset_ids, c);
+            json_t *ra = json_object_get(rmod, id), *x = json_object_get(
+                                                        json_object_get(as, "models"), models[m]);
+            cr_assert_not_null(ra, "%s: asset %s not in the reference", models[m], c);
+            cr_assert_str_eq(str(x, "source"), str(ra, "source"), "%s %s source", models[m], c);
+            json_t *cats = json_object_get(x, "by_category"),
+                   *rcats = json_object_get(ra, "categories");
+            cr_assert_eq(json_object_size(cats), json_object_size(rcats), "%s %s categories",
+                         models[m], c);
+            const char *name;
+            json_t *cat;
+            json_object_foreach(cats, name, cat)
+            {
+                json_t *rc = json_object_get(rcats, name);
+                cr_assert_not_null(rc, "%s %s: category %s", models[m], c, name);
+                cr_assert_str_eq(str(cat, "amount"), str(rc, "amount"), "%s %s %s", models[m], c,
+                                 name);
+                cr_assert_str_eq(str(cat, "unpriced"), str(rc, "unpriced"));
+                expect_usd(json_object_get(cat, "usd"), num(rc, "usd_cents"), str(rc, "amount"),
+                           str(rc, "unpriced"), name);
+            }
+            json_t *eps = json_object_get(x, "endpoints"), *reps = json_object_get(ra, "endpoints");
+            cr_assert_eq(json_array_size(eps), json_array_size(reps), "%s %s endpoints", models[m],
+                         c);
+            for (size_t i = 0; i < json_array_size(eps); i++) {
+                json_t *e = json_array_get(eps, i), *r = NULL;
+                char addr[43];
+                snprintf(addr, sizeof(addr), "%s", str(e, "address"));
+                lower(addr);
+                for (size_t k = 0; k < json_array_size(reps) && !r; k++) {
+                    json_t *q = json_array_get(reps, k);
+                    if (strcmp(json_string_value(json_array_get(q, 0)), addr) == 0 &&
+                        strcmp(json_string_value(json_array_get(q, 1)), str(e, "category")) == 0)
+                        r = q;
+                }
+                cr_assert_not_null(r, "%s %s: endpoint %s %s not in the reference", models[m], c,
+                                   addr, str(e, "category"));
+                cr_assert_str_eq(str(e, "taint"), json_string_value(json_array_get(r, 2)),
+                                 "%s %s %s taint", models[m], c, addr);
+                static const char *const nums[] = {"hops",        "flows",     "first_height",
+                                                   "first_time",  "last_height", "last_time"};
+                for (size_t q = 0; q < 6; q++)
+                    cr_assert_eq(num(e, nums[q]), json_integer_value(json_array_get(r, 3 + q)),
+                                 "%s %s %s %s", models[m], c, addr, nums[q]);
+                cr_assert_str_eq(str(e, "unpriced"), json_string_value(json_array_get(r, 10)));
+                expect_usd(json_object_get(e, "usd"), json_integer_value(json_array_get(r, 9)),
+                           str(e, "taint"), str(e, "unpriced"), addr);
+                endpoints++;
+            }
+        }
+    }
+    return endpoints;
+}
+
+Test(cli_trace_eth, router_of_block_19433902_agrees_with_the_reference, .timeout = 300)
+{
+    char *tmp;
+    char *db = make_db(&tmp);
+    json_t *out = run_json((const char *[]){"--db", db, "trace", "--from", ROUTER, NULL});
+    char in[600], refout[600], cmd[2000];
+    snprintf(in, sizeof(in), "%s/case.json", tmp);
+    snprintf(refout, sizeof(refout), "%s/ref.json", tmp);
+    char src[43];
+    snprintf(src, sizeof(src), "%s", ROUTER);
+    lower(src);
+    json_t *ids;
+    write_reference_input(db, in, src, &ids);
+    snprintf(cmd, sizeof(cmd), "python3 '%s/../tests/tools/acct_reference.py' '%s' > '%s'",
+             CT_FIXTURES, in, refout);
+    cr_assert_eq(system(cmd), 0, "the reference failed");
+    json_error_t je;
+    json_t *ref = json_load_file(refout, 0, &je);
+    cr_assert_not_null(ref, "reference output: %s", je.text);
+    size_t n = compare(out, ref, ids);
+    fprintf(stderr, "cli_trace_eth: %zu endpoints equal to the reference\n", n);
+    cr_assert_gt(n, 0);
+    json_decref(ref);
+    json_decref(ids);
+    json_decref(out);
+    tu_rmtree(tmp);
+    free(tmp);
+    tu_fresh_db_done(db);
+}
