@@ -235,8 +235,11 @@ Test(cli_decode, usage_errors_name_the_option)
     cr_assert_str_eq(r.err, "chaintrail: decode: option '--format': 'xml' is not json or text\n");
     tu_run_free(&r);
 
-    tu_exec(&r, (const char *[]){"decode", "ethereum", "x", NULL}, NULL);
+    tu_exec(&r, (const char *[]){"decode", "dogecoin", "x", NULL}, NULL);
     cr_assert_eq(r.status, 2);
+    cr_assert_str_eq(r.err,
+                     "chaintrail: decode: unknown chain 'dogecoin' (decode reads: bitcoin, "
+                     "ethereum)\n");
     tu_run_free(&r);
 
     tu_exec(&r, (const char *[]){"decode", "bitcoin", NULL}, NULL);

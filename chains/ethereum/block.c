@@ -71,7 +71,7 @@ static int header_from(ct_eth_header *h, ct_rlp *r, ct_error *err)
     if (n != 15 && n != 16 && n != 17 && n != 20 && n != 21) {
         if (err)
             err->offset = ct_rlp_off(r, it.start);
-        return ct_fail(err, CT_ECORRUPT, n < 15 ? "too few fields" : "too many fields",
+        return ct_fail(err, CT_ECORRUPT, n > 21 ? "too many fields" : "too few fields",
                        "a header of %zu fields (15, 16, 17, 20 or 21 belong)", n);
     }
     h->n_fields = (unsigned)n;
@@ -261,9 +261,57 @@ int ct_eth_block_recover(ct_eth_block *blk, uint64_t chain_id_configured, ct_err
             if (err) {
                 err->tx_index = i;
                 err->height = (int64_t)blk->header.number;
+                if (blk->raw && blk->tx[i].raw)
+                    err->offset = (uint64_t)(blk->tx[i].raw - blk->raw);
             }
             return rc;
         }
     }
+    return CT_OK;
+}
+
+int ct_eth_unit_next(ct_eth_unit_kind *kind, size_t *size, const uint8_t *data, size_t len,
+                     ct_error *err)
+{
+    ct_rlp r, inner;
+    ct_rlp_item it, first;
+    int rc;
+    if (len == 0) {
+        if (err)
+            err->offset = 0;
+        return ct_fail(err, CT_ECORRUPT, "too short", "no bytes left");
+    }
+    uint8_t b = data[0];
+    if (b >= 0x01 && b <= CT_ETH_TX_SET_CODE) {
+        if (len == 1) {
+            if (err)
+                err->offset = 0;
+            return ct_fail(err, CT_ECORRUPT, "too short",
+                           "a typed transaction of type 0x%02x without payload", b);
+        }
+        ct_rlp_init(&r, data, len, 0);
+        r.pos = data + 1;
+        if ((rc = ct_rlp_next(&r, &it, err)))
+            return rc;
+        *kind = CT_ETH_UNIT_TX;
+        *size = 1 + it.size;
+        return CT_OK;
+    }
+    if (b < 0xc0) {
+        if (err)
+            err->offset = 0;
+        if (b >= 0x80)
+            return ct_fail(err, CT_ECORRUPT, "type not supported",
+                           "first byte 0x%02x is neither a list nor a transaction type", b);
+        return ct_fail(err, CT_ECORRUPT, "type not supported", "transaction type 0x%02x", b);
+    }
+    ct_rlp_init(&r, data, len, 0);
+    if ((rc = ct_rlp_next(&r, &it, err)))
+        return rc;
+    ct_rlp_enter(&inner, &r, &it);
+    *kind = CT_ETH_UNIT_TX;
+    if (!ct_rlp_done(&inner) && ct_rlp_next(&inner, &first, NULL) == CT_OK && first.is_list)
+        *kind = CT_ETH_UNIT_BLOCK;
+    *size = it.size;
     return CT_OK;
 }

@@ -23,35 +23,55 @@ static const uint64_t round_constants[24] = {
     0x8000000000008080ULL, 0x0000000080000001ULL, 0x8000000080008008ULL,
 };
 
-/* Rotation offsets r[x + 5y] of the rho step. */
-static const unsigned rho[25] = {
-    0, 1, 62, 28, 27, 36, 44, 6, 55, 20, 3, 10, 43, 25, 39, 41, 45, 15, 21, 8, 18, 2, 61, 56, 14,
+/* The rho and pi steps as one walk over the 24 lanes other than (0, 0): lane pi_lane[i]
+ * receives the previous lane of the walk rotated by rho_rot[i] (the offsets of the
+ * specification, in walk order: the triangular numbers (i+1)(i+2)/2 mod 64). */
+static const unsigned char pi_lane[24] = {
+    10, 7, 11, 17, 18, 3, 5, 16, 8, 21, 24, 4, 15, 23, 19, 13, 12, 2, 20, 14, 22, 9, 6, 1,
+};
+static const unsigned char rho_rot[24] = {
+    1, 3, 6, 10, 15, 21, 28, 36, 45, 55, 2, 14, 27, 41, 56, 8, 25, 43, 62, 18, 39, 61, 20, 44,
 };
 
 static inline uint64_t rotl64(uint64_t v, unsigned n)
 {
-    return n == 0 ? v : (v << n) | (v >> (64 - n));
+    return (v << n) | (v >> ((64 - n) & 63));
 }
 
+/* Fully unrolled by the compiler (GCC and clang honour the pragma): the round is then
+ * straight-line code on 25 lanes kept in registers where possible. */
 static void keccak_f1600(uint64_t a[25])
 {
-    uint64_t b[25], c[5], d[5];
+    uint64_t c[5], d[5], t;
     for (unsigned round = 0; round < 24; round++) {
         /* theta */
+#pragma GCC unroll 5
         for (unsigned x = 0; x < 5; x++)
             c[x] = a[x] ^ a[x + 5] ^ a[x + 10] ^ a[x + 15] ^ a[x + 20];
+#pragma GCC unroll 5
         for (unsigned x = 0; x < 5; x++)
             d[x] = c[(x + 4) % 5] ^ rotl64(c[(x + 1) % 5], 1);
+#pragma GCC unroll 25
         for (unsigned i = 0; i < 25; i++)
             a[i] ^= d[i % 5];
-        /* rho and pi: lane (x, y) goes to (y, 2x + 3y) */
-        for (unsigned x = 0; x < 5; x++)
-            for (unsigned y = 0; y < 5; y++)
-                b[y + 5 * ((2 * x + 3 * y) % 5)] = rotl64(a[x + 5 * y], rho[x + 5 * y]);
-        /* chi */
-        for (unsigned y = 0; y < 25; y += 5)
+        /* rho and pi */
+        t = a[1];
+#pragma GCC unroll 24
+        for (unsigned i = 0; i < 24; i++) {
+            uint64_t next = a[pi_lane[i]];
+            a[pi_lane[i]] = rotl64(t, rho_rot[i]);
+            t = next;
+        }
+        /* chi, row by row */
+#pragma GCC unroll 5
+        for (unsigned y = 0; y < 25; y += 5) {
+#pragma GCC unroll 5
             for (unsigned x = 0; x < 5; x++)
-                a[y + x] = b[y + x] ^ (~b[y + (x + 1) % 5] & b[y + (x + 2) % 5]);
+                c[x] = a[y + x];
+#pragma GCC unroll 5
+            for (unsigned x = 0; x < 5; x++)
+                a[y + x] = c[x] ^ (~c[(x + 1) % 5] & c[(x + 2) % 5]);
+        }
         /* iota */
         a[0] ^= round_constants[round];
     }

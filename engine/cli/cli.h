@@ -95,6 +95,10 @@ bool cli_parse_u64(const char *s, uint64_t *out);
 int cli_chain_paths(const char *cmd, char **argv, int first, const char *network,
                     const ct_btc_params **net, char ***paths, size_t *npaths);
 
+/* `decode ethereum` (decode_ethereum.c): decodes the NULL-terminated paths and prints one
+ * JSON line per transaction; chain_id 0 accepts any chain. Returns an exit code. */
+int cli_decode_ethereum(char **paths, uint64_t chain_id, bool quiet);
+
 /* Prints "chaintrail: CMD: message" to stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) CT_PRINTF(2, 3);
 

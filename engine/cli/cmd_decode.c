@@ -1,4 +1,4 @@
-/* `chaintrail decode bitcoin`: reads blocks (blk files, directories, raw or hex) or lone
+/* `chaintrail decode bitcoin|ethereum`: the bitcoin variant reads blocks (blk files, directories, raw or hex) or lone
  * transactions and prints every transaction, with addresses as explorers show them. No
  * database: the quickest way to look at chain data, and the first quick-start command.
  *
@@ -453,11 +453,34 @@ static int decode_blocks(char **paths, size_t npaths, const ct_btc_params *net,
     return worst;
 }
 
+/* `decode ethereum [--chain-id N] [--quiet] PATH...`: the bitcoin options do not apply. */
+static int decode_ethereum(char **argv, int first, const decode_opts *o, const char *chain_id)
+{
+    uint64_t id = CT_ETH_MAINNET_CHAIN_ID;
+    if (strcmp(o->network, "mainnet") != 0 || o->tx_mode || o->scripts || o->wtxid ||
+        o->xor_plain || strcmp(o->format, "json") != 0) {
+        cli_error("decode",
+                  "decode ethereum takes --chain-id, --quiet and PATH... only (JSON output)");
+        return CT_EXIT_USAGE;
+    }
+    if (chain_id && !cli_parse_u64(chain_id, &id)) {
+        cli_error("decode", "option '--chain-id': '%s' is not a whole number", chain_id);
+        return CT_EXIT_USAGE;
+    }
+    if (!argv[first + 1]) {
+        cli_error("decode", "no PATH given; usage: chaintrail decode ethereum PATH...");
+        return CT_EXIT_USAGE;
+    }
+    return cli_decode_ethereum(argv + first + 1, id, o->quiet);
+}
+
 int cmd_decode(int argc, char **argv, const cli_global *g)
 {
     const cli_command *self = cli_find("decode");
     decode_opts o = {"mainnet", "json", false, false, false, false, false};
+    const char *chain_id = NULL; /* ethereum only */
     const cli_opt opts[] = {
+        {"chain-id", CLI_STRING, &chain_id},
         {"network", CLI_STRING, &o.network},   {"format", CLI_STRING, &o.format},
         {"tx", CLI_FLAG, &o.tx_mode},          {"scripts", CLI_FLAG, &o.scripts},
         {"wtxid", CLI_FLAG, &o.wtxid},         {"quiet", CLI_FLAG, &o.quiet},
@@ -470,6 +493,16 @@ int cmd_decode(int argc, char **argv, const cli_global *g)
         return CT_EXIT_OK;
     if (rc != CT_EXIT_OK)
         return rc;
+    if (argv[first] && strcmp(argv[first], "ethereum") == 0)
+        return decode_ethereum(argv, first, &o, chain_id);
+    if (argv[first] && strcmp(argv[first], "bitcoin") != 0) {
+        cli_error("decode", "unknown chain '%s' (decode reads: bitcoin, ethereum)", argv[first]);
+        return CT_EXIT_USAGE;
+    }
+    if (chain_id) {
+        cli_error("decode", "option '--chain-id' is for ethereum");
+        return CT_EXIT_USAGE;
+    }
     const ct_btc_params *net;
     char **paths;
     size_t npaths;

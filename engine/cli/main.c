@@ -27,6 +27,14 @@ const cli_command cli_commands[] = {
      "\n"
      "Exit status: 0 all input decoded; 3 some input was rejected, truncated or of another\n"
      "network (each reported on stderr with file and offset); 5 a path could not be read.\n"
+     "\n"
+     "usage: chaintrail decode ethereum [--chain-id N] [--quiet] PATH...\n"
+     "\n"
+     "Decodes raw RLP blocks and raw signed transactions (binary, or hex text) and prints\n"
+     "one JSON line per transaction with its sender recovered from the signature.\n"
+     "  --chain-id N    the chain the transactions must belong to (default 1, mainnet;\n"
+     "                  0 accepts any)\n"
+     "\n"
      "See docs/decode.md.\n"},
     {"ingest", cmd_ingest, "read blocks into the graph database (resumable, idempotent)",
      "usage: chaintrail [--db PATH] ingest bitcoin [--network N] [--xor-plain] [--cache-mb N]\n"

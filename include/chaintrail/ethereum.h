@@ -251,9 +251,25 @@ CT_WARN_UNUSED int ct_eth_block_decode(ct_eth_block *blk, const uint8_t *data, s
                                        size_t *used, ct_error *err);
 
 /* ct_eth_tx_recover() for every transaction of blk at its height; stops at the first
- * failure (err->tx_index, err->height set). */
+ * failure (err->tx_index, err->height, and err->offset = the transaction's offset from the
+ * start of the block). */
 CT_WARN_UNUSED int ct_eth_block_recover(ct_eth_block *blk, uint64_t chain_id_configured,
                                         ct_error *err);
+
+/* ---- files of concatenated units ---- */
+typedef enum ct_eth_unit_kind {
+    CT_ETH_UNIT_BLOCK = 1, /* an RLP block: a list whose first item is a list (the header) */
+    CT_ETH_UNIT_TX = 2,    /* a signed transaction: a typed envelope or a legacy list */
+} ct_eth_unit_kind;
+
+/* Looks at the unit that starts at data[0] (of len bytes available) and tells what it is
+ * and how many bytes it spans (its RLP headers checked, nothing else), so that a reader of
+ * concatenated blocks and transactions can hand each one to its decoder and skip a bad one.
+ * Returns CT_OK, or CT_ECORRUPT (the reasons above, e.g. "type not supported" for a first
+ * byte that starts neither, "value size exceeds available input" for a unit cut short)
+ * when no size can be known: the rest of the input cannot be split. */
+CT_WARN_UNUSED int ct_eth_unit_next(ct_eth_unit_kind *kind, size_t *size, const uint8_t *data,
+                                    size_t len, ct_error *err);
 
 /* ---- addresses (EIP-55) ---- */
 #define CT_ETH_ADDR_STR_MAX 43 /* "0x" + 40 hex digits + NUL */

@@ -20,7 +20,7 @@ esac
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 build="build-fuzz"
-harnesses="fuzz_block fuzz_tx"
+harnesses="fuzz_block fuzz_tx fuzz_eth"
 
 CC=clang cmake -S . -B "$build" -DCT_FUZZ=ON -DCT_BUILD_TESTS=OFF -DCT_BUILD_BENCH=OFF >/dev/null
 cmake --build "$build" -j "$(getconf _NPROCESSORS_ONLN)" >/dev/null
@@ -32,8 +32,10 @@ export ASAN_OPTIONS=detect_leaks=1
 
 # Seeds are rebuilt each run; the working corpus is kept between local runs.
 rm -rf "$build/seeds"
-mkdir -p "$build/seeds/fuzz_block" "$build/seeds/fuzz_tx"
+mkdir -p "$build/seeds/fuzz_block" "$build/seeds/fuzz_tx" "$build/seeds/fuzz_eth"
 "$bin/fuzz_seeds" fixtures "$build/seeds/fuzz_block" "$build/seeds/fuzz_tx"
+# Ethereum: the mainnet RLP block files as they are (concatenated units).
+cp fixtures/eth/rlp_blocks/*.bin "$build/seeds/fuzz_eth/"
 
 status=0
 
@@ -62,6 +64,7 @@ for h in $harnesses; do
     case $h in
     fuzz_block) max_len=4000000 ;;   # the largest block: MAX_BLOCK_SERIALIZED
     fuzz_tx) max_len=1000000 ;;      # the 1 MB megatx seed fits
+    fuzz_eth) max_len=200000 ;;      # the largest RLP block file (eth447533.bin) fits
     esac
     mkdir -p "$build/corpus/$h" "$build/artifacts/$h"
     log=$build/$h.log
