@@ -2,7 +2,7 @@
 """The end-to-end test on a real node: run by ctest through with-ganache.sh, which starts
 ganache and sets CT_ETH_RPC (see tests/ethnode/README.md).
 
-Usage: e2e.py --bin CHAINTRAIL --trace ETHNODE_TRACE --work DIR
+Usage: e2e.py --bin CHAINTRAIL --work DIR
 
 1. theft.mjs plays the simulated theft on the node and writes the scenario.
 2. `chaintrail ingest ethereum --rpc` with --confirmations 0, in batches of 4 blocks.
@@ -12,14 +12,15 @@ Usage: e2e.py --bin CHAINTRAIL --trace ETHNODE_TRACE --work DIR
    token's balanceOf, to the wei.
 4. A second ingest adds nothing: 0 blocks connected and the same verify digest.
 5. An unreachable URL is exit 3 with "cannot reach the node at URL: ...".
-6. The labels CSV is imported; for each theft (ETH, token) the account-model tracer runs
-   over the database (ethnode_trace: ct_acct_trace_run over ct_acct_graph_db, all five
-   models, default options) and the independent reference (tests/tools/acct_reference.py
-   on the events that tests/tools/node_events.py reads from the node, never from our
-   database) computes the same trace: the source, every category total and every endpoint
-   (address, category, taint to the wei, hops, flows, first and last block and time) must
-   be equal. The four conserving models must also disagree at the exchange deposit, as the
-   scenario was built to make them, and add up to the source.
+6. The labels CSV is imported; for each theft (ETH, token) `chaintrail trace --from TXHASH`
+   (all five models, default options, JSON) is compared with the independent reference
+   (tests/tools/acct_reference.py on the events that tests/tools/node_events.py reads from
+   the node, never from our database): the source, every category total and every
+   endpoint (address, category, label, taint to the wei, hops, flows, first and last block
+   and time) must be equal; laundered = the exchange total; range.low/high = the least and
+   greatest laundered figure of haircut, FIFO, LIFO and TIHO, range.poison poison's. The
+   four conserving models must also disagree at the exchange deposit, as the scenario was
+   built to make them, and add up to the source.
 Every check prints what it compared; the last line is "N passed, 0 failed" or the script
 exits 1 at the first mismatch, naming it.
 """
@@ -69,7 +70,6 @@ def run(args, expect_rc=0):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
-    ap.add_argument("--trace", required=True)
     ap.add_argument("--work", required=True)
     a = ap.parse_args()
     url = os.environ["CT_ETH_RPC"]
@@ -194,38 +194,55 @@ def main():
         ref = json.loads(subprocess.run([sys.executable, os.path.join(TOOLS, "acct_reference.py"),
                                          evfile], capture_output=True, text=True, check=True,
                                         timeout=120).stdout)
-        got = json.loads(run([a.trace, db, txh]).stdout)
+        got = json.loads(run(ct + ["trace", "--from", txh, "--format", "json"]).stdout)
         check(got["complete"], "%s theft: the trace is complete" % name)
-        check(got["events"] == ref["events"], "%s theft: %s source events, the reference %s" %
-              (name, got["events"], ref["events"]))
+        check(got["manifest"]["chain"] == "ethereum" and got["manifest"]["tip"]["height"] == head,
+              "%s theft: the manifest names the chain and its tip" % name)
         asset = "0" if name == "eth" else "1"
+        symbol = "ETH" if name == "eth" else "TKN"
+        check([x["symbol"] for x in got["assets"]] == [symbol],
+              "%s theft: the trace carries one asset, %s: %s" %
+              (name, symbol, [x["symbol"] for x in got["assets"]]))
+        ga = got["assets"][0]
+        if name == "token":
+            check(ga["contract"].lower() == token and ga["decimals"] == 18,
+                  "token theft: the asset is the token's contract with 18 decimals")
         stolen = {"eth": 40 * 10**18, "token": 300000 * 10**18}[name]
         ex1 = sc["accounts"]["exchange_1"]
-        at_ex1 = {}
+        at_ex1, laundered = {}, {}
         for m in ("poison", "haircut", "fifo", "lifo", "tiho"):
-            r, g = ref["models"][m], got["models"][m]
+            r, g = ref["models"][m], ga["models"][m]
             check(sorted(r) == [asset], "%s %s: the reference traces one asset" % (name, m))
-            check(g[asset]["source"] == str(stolen) and r[asset]["source"] == str(stolen),
+            check(g["source"] == str(stolen) and r[asset]["source"] == str(stolen),
                   "%s %s: source %s, reference %s, stolen %d" %
-                  (name, m, g[asset]["source"], r[asset]["source"], stolen))
-            for other, v in g.items():
-                if other != asset:
-                    check(v["source"] == "0" and not v["endpoints"],
-                          "%s %s: asset %s carries no taint" % (name, m, other))
+                  (name, m, g["source"], r[asset]["source"], stolen))
             rc = {k: v["amount"] for k, v in r[asset]["categories"].items()}
-            gc = {k: v["amount"] for k, v in g[asset]["categories"].items() if v["amount"] != "0"}
+            gc = {k: v["amount"] for k, v in g["by_category"].items() if v["amount"] != "0"}
             check(gc == rc, "%s %s: categories %s, reference %s" % (name, m, gc, rc))
             re_ = [e[:9] for e in r[asset]["endpoints"]]
-            ge = g[asset]["endpoints"]
+            ge = [[e["address"].lower(), e["category"], e["taint"], e["hops"], e["flows"],
+                   e["first_height"], e["first_time"], e["last_height"], e["last_time"]]
+                  for e in g["endpoints"]]
             check(len(ge) == len(re_), "%s %s: %d endpoints, reference %d" %
                   (name, m, len(ge), len(re_)))
             for x, y in zip(ge, re_):
                 check(x == y, "%s %s: endpoint %s, reference %s" % (name, m, x, y))
+            for e in g["endpoints"]:
+                if e["category"] == "exchange":
+                    check(e["label"].startswith("Exchange "), "%s %s: the exchange endpoint "
+                          "carries its label: %s" % (name, m, e["label"]))
+            check(g["laundered"] == rc.get("exchange", "0"),
+                  "%s %s: laundered %s = the exchange total" % (name, m, g["laundered"]))
+            laundered[m] = int(g["laundered"])
             if m != "poison":
                 check(sum(int(v) for v in gc.values()) == stolen,
                       "%s %s: the categories add up to the source" % (name, m))
             at_ex1[m] = sum(int(e[2]) for e in ge if e[0] == ex1)
             print("trace %s theft %s: %s" % (name, m, gc))
+        four = [laundered[m] for m in ("haircut", "fifo", "lifo", "tiho")]
+        check(ga["range"]["low"] == str(min(four)) and ga["range"]["high"] == str(max(four)) and
+              ga["range"]["poison"] == str(laundered["poison"]),
+              "%s theft: range %s from the laundered figures %s" % (name, ga["range"], laundered))
         print("trace %s theft, taint at exchange_1: %s" % (name, at_ex1))
         check(len(set(at_ex1[m] for m in ("haircut", "fifo", "lifo", "tiho"))) == 4,
               "%s theft: the four conserving models give four figures at exchange_1" % name)
