@@ -11,6 +11,8 @@ Usage: e2e.py --bin CHAINTRAIL --work DIR
    node's eth_getBalance (minus the genesis balance, which no transaction carries) and the
    token's balanceOf, to the wei.
 4. A second ingest adds nothing: 0 blocks connected and the same verify digest.
+   --confirmations 20 stops 20 blocks behind the head, --finalized at the node's finalized
+   block; a later run adds the rest, and the database equals the one-run database.
 5. An unreachable URL is exit 3 with "cannot reach the node at URL: ...".
 6. The labels CSV is imported; for each theft (ETH, token) `chaintrail trace --from TXHASH`
    (all five models, default options, JSON) is compared with the independent reference
@@ -181,6 +183,24 @@ def main():
     p = run(ct + ["ingest", "ethereum", "--rpc", url, "--chain-id", "1"], expect_rc=3)
     check("network-mismatch: the node at %s serves chain id 1337, not 1" % url in p.stderr,
           "chain id mismatch: " + p.stderr.strip())
+
+    # --confirmations and --finalized on fresh databases: where the ingest stops
+    p = run([a.bin, "--db", os.path.join(a.work, "db_conf"), "ingest", "ethereum", "--rpc", url,
+             "--confirmations", "20", "--chain-id", "1337"])
+    check("ethereum height %d; %d blocks connected," % (head - 20, head - 19) in p.stderr,
+          "--confirmations 20 stops 20 blocks behind the head %d: %s" % (head, p.stderr.strip()))
+    fin = int(rpc(url, "eth_getBlockByNumber", ["finalized", False])["number"], 16)
+    p = run([a.bin, "--db", os.path.join(a.work, "db_fin"), "ingest", "ethereum", "--rpc", url,
+             "--finalized", "--batch", "1", "--chain-id", "1337"])
+    check("ethereum height %d; %d blocks connected," % (fin, fin + 1) in p.stderr,
+          "--finalized stops at the node's finalized block %d: %s" % (fin, p.stderr.strip()))
+    p = run([a.bin, "--db", os.path.join(a.work, "db_conf"), "ingest", "ethereum", "--rpc", url,
+             "--confirmations", "0", "--chain-id", "1337", "--batch", "7"])
+    check("ethereum height %d; 20 blocks connected," % head in p.stderr,
+          "a later run with fewer confirmations adds the 20 newer blocks: " + p.stderr.strip())
+    check(json.loads(run([a.bin, "--db", os.path.join(a.work, "db_conf"), "verify", "--format",
+                          "json"]).stdout)["ethereum"] == before["ethereum"],
+          "ingesting in two runs (batches of 10 then 7) gives the same Ethereum digest as one run")
 
     # 6. the trace of both thefts against the reference
     p = run(ct + ["labels", "import", sc["labels_csv"]])
