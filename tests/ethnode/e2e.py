@@ -23,6 +23,9 @@ Usage: e2e.py --bin CHAINTRAIL --work DIR
    greatest laundered figure of haircut, FIFO, LIFO and TIHO, range.poison poison's. The
    four conserving models must also disagree at the exchange deposit, as the scenario was
    built to make them, and add up to the source.
+7. A reorg on the node (evm_snapshot, two blocks ingested, evm_revert, three other blocks):
+   the next ingest rolls the two back and connects the three; balances equal the node's
+   again and the database equals a fresh ingest of the node's final chain.
 Every check prints what it compared; the last line is "N passed, 0 failed" or the script
 exits 1 at the first mismatch, naming it.
 """
@@ -266,6 +269,41 @@ def main():
         print("trace %s theft, taint at exchange_1: %s" % (name, at_ex1))
         check(len(set(at_ex1[m] for m in ("haircut", "fifo", "lifo", "tiho"))) == 4,
               "%s theft: the four conserving models give four figures at exchange_1" % name)
+    # 7. a reorg on the node: two blocks ingested, then replaced by three others
+    snap = rpc(url, "evm_snapshot", [])
+    acc = sc["accounts"]
+
+    def send(frm, to, wei):
+        rpc(url, "eth_sendTransaction", [{"from": acc[frm], "to": acc[to], "value": hex(wei),
+                                          "gas": hex(21000)}])
+    send("clean1", "sink", 10**15)
+    send("clean2", "sink", 2 * 10**15)
+    p = run(ct + ["ingest", "ethereum", "--rpc", url, "--confirmations", "0", "--chain-id", "1337"])
+    check("ethereum height %d; 2 blocks connected," % (head + 2) in p.stderr,
+          "two new blocks ingested before the reorg: " + p.stderr.strip())
+    check(rpc(url, "evm_revert", [snap]) is True, "ganache reverted to block %d" % head)
+    send("clean2", "mid_b", 3 * 10**15)
+    send("clean1", "exchange_2", 4 * 10**15)
+    send("clean2", "sink", 5 * 10**15)
+    p = run(ct + ["ingest", "ethereum", "--rpc", url, "--confirmations", "0", "--chain-id", "1337"])
+    check("ethereum height %d; 3 blocks connected, 0 already stored, 2 rolled back in 1 reorgs"
+          % (head + 3) in p.stderr, "the reorg is rolled back to the fork: " + p.stderr.strip())
+    for role in ("sink", "mid_b", "exchange_2", "clean1", "clean2"):
+        addr = acc[role]
+        show = json.loads(run(ct + ["show", "address", addr, "--format", "json"]).stdout)
+        net = sum(int(l["net"]) for l in show["ledgers"] if l["symbol"] == "ETH")
+        now = int(rpc(url, "eth_getBalance", [addr, "latest"]), 16)
+        gen = int(rpc(url, "eth_getBalance", [addr, "0x0"]), 16)
+        check(net == now - gen, "after the reorg, %s's ETH net %d equals the node's change %d" %
+              (role, net, now - gen))
+    fresh = os.path.join(a.work, "db_after_reorg")
+    run([a.bin, "--db", fresh, "ingest", "ethereum", "--rpc", url, "--confirmations", "0",
+         "--chain-id", "1337"])
+    d1 = json.loads(run(ct + ["verify", "--format", "json"]).stdout)["ethereum"]
+    d2 = json.loads(run([a.bin, "--db", fresh, "verify", "--format", "json"]).stdout)["ethereum"]
+    check(d1["ok"] and d1 == d2, "after the reorg the database equals a fresh ingest of the "
+          "node's chain (verify: %s vs %s)" % (d1.get("digest"), d2.get("digest")))
+
     print("%d passed, 0 failed" % PASSED)
 
 
