@@ -492,10 +492,10 @@ static int src_range(void *ctx, uint64_t *lo, uint64_t *hi, ct_error *err)
 static int src_hash_at(void *ctx, uint64_t height, uint8_t hash[32], ct_error *err)
 {
     rpc_source *s = ctx;
-    if (s->win_n && height >= s->win_lo && height - s->win_lo < s->win_n) {
-        memcpy(hash, s->win[height - s->win_lo].hash, 32);
-        return CT_OK;
-    }
+    /* The ingest asks for hashes when it looks for a fork: the node's chain may have
+     * changed since the window was fetched, so the window is dropped (the blocks after the
+     * fork are fetched again) and the node itself is asked. */
+    s->win_n = 0;
     char params[64];
     snprintf(params, sizeof(params), "[\"0x%llx\",false]", (unsigned long long)height);
     uint32_t r;

@@ -11,7 +11,8 @@ Answers come from DIR, whose files are saved responses named as ethereum-etl nam
 web3_response.METHOD_PARAM1_PARAM2.json (parameters lowercased; an object parameter gives
 its keys, sorted, and values). Several --fixtures directories may be given; --file serves
 a response file saved under another name for the key METHOD_PARAM1_... . eth_chainId answers "0x1" and eth_blockNumber the number of the
-`latest` file when no file says otherwise; a block or receipt without a file is null (as a
+`latest` file when no file says otherwise; eth_getBlockByNumber(n, false) without its own
+file is the saved full block with its transactions as hashes; a block or receipt without a file is null (as a
 node answers for a block past its head); any other request without a file answers the
 JSON-RPC error -32601 "the method METHOD does not exist/is not available" (as ganache and
 geth do for a method they lack). Batches (arrays) are answered in reverse order, so that a
@@ -92,6 +93,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         key = (method + "_" + "_".join(param_parts(params))).lower()
         if key in self.fixtures:
             return {"jsonrpc": "2.0", "id": rid, "result": self.fixtures[key]}
+        if method == "eth_getBlockByNumber" and key.endswith("_false") and \
+                key[:-len("_false")] + "_true" in self.fixtures:
+            # the header form of a saved full block: transactions as their hashes, as a node
+            # answers eth_getBlockByNumber(n, false)
+            blk = dict(self.fixtures[key[:-len("_false")] + "_true"])
+            blk["transactions"] = [t["hash"] for t in blk["transactions"]]
+            return {"jsonrpc": "2.0", "id": rid, "result": blk}
         if method == "eth_chainId":
             return {"jsonrpc": "2.0", "id": rid, "result": "0x1"}
         if method == "eth_blockNumber" and "eth_getblockbynumber_latest_false" in self.fixtures:
