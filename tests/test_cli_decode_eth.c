@@ -32,14 +32,13 @@ Test(cli_decode_eth, block_1346406)
     cr_assert_str_eq(r.err, "chaintrail: decode: 1 blocks, 6 transactions; 0 rejected\n");
     char *line = first_line(r.out);
     cr_assert_str_eq(
-        line,
-        "{\"block\":1346406,\"block_hash\":"
-        "\"0x2e6be1a4d814b648070a9fa40b11b893fae041caff1657ddc405028bdc5cd2f5\",\"index\":0,"
-        "\"hash\":\"0xe27e9288e29cc8eb78f9f768d89bf1cd4b68b715a38b95d46d778618cb104d58\","
-        "\"type\":0,\"from\":\"0x39424bd28a2223dA3e14bF793cF7f8208Ee9980A\","
-        "\"to\":\"0x1E75F02A6E9FF4ff16333825D909bb033306B78b\","
-        "\"value_wei\":\"1069000990000000000\",\"nonce\":12,\"chain_id\":null,"
-        "\"gas_limit\":21000,\"gas_price_wei\":\"20000000000\",\"input_size\":0}");
+        line, "{\"block\":1346406,\"block_hash\":"
+              "\"0x2e6be1a4d814b648070a9fa40b11b893fae041caff1657ddc405028bdc5cd2f5\",\"index\":0,"
+              "\"hash\":\"0xe27e9288e29cc8eb78f9f768d89bf1cd4b68b715a38b95d46d778618cb104d58\","
+              "\"type\":0,\"from\":\"0x39424bd28a2223dA3e14bF793cF7f8208Ee9980A\","
+              "\"to\":\"0x1E75F02A6E9FF4ff16333825D909bb033306B78b\","
+              "\"value_wei\":\"1069000990000000000\",\"nonce\":12,\"chain_id\":null,"
+              "\"gas_limit\":21000,\"gas_price_wei\":\"20000000000\",\"input_size\":0}");
     free(line);
     /* the other five senders, in order */
     const char *from[] = {"0x4Bb96091Ee9D802ED039C4D1a5f6216F90f81B01",
@@ -58,9 +57,15 @@ Test(cli_decode_eth, block_1346406)
 
 Test(cli_decode_eth, all_fixture_blocks)
 {
-    const char *names[] = {"ethgenesis.bin", "eth0to10.bin", "eth1346406.bin",
-                           "eth3346406.bin", "eth3510000to3510010.bin", "eth4800251.bin",
-                           "eth4910000.bin", "eth403419.bin", "eth447533.bin"};
+    const char *names[] = {"ethgenesis.bin",
+                           "eth0to10.bin",
+                           "eth1346406.bin",
+                           "eth3346406.bin",
+                           "eth3510000to3510010.bin",
+                           "eth4800251.bin",
+                           "eth4910000.bin",
+                           "eth403419.bin",
+                           "eth447533.bin"};
     const char *args[12] = {"decode", "ethereum"};
     char *paths[9];
     for (int i = 0; i < 9; i++) {
@@ -127,14 +132,13 @@ Test(cli_decode_eth, raw_transactions_hex_and_binary)
     tu_exec(&r, (const char *[]){"decode", "ethereum", typedpath, NULL}, NULL);
     cr_assert_eq(r.status, 0, "exit %d: %s", r.status, r.err);
     cr_assert_str_eq(
-        r.out,
-        "{\"block\":null,\"block_hash\":null,\"index\":null,"
-        "\"hash\":\"0x876a0668d1337e4734dbec13ce1407a918ccac7d1e76e47f82728d877fa5a819\","
-        "\"type\":2,\"from\":\"0x808b4dA0Be6c9512E948521452227EFc619BeA52\","
-        "\"to\":\"0xFfa397285Ce46FB78C588a9e993286AaC68c37cD\",\"value_wei\":\"0\","
-        "\"nonce\":1223932,\"chain_id\":1,\"gas_limit\":176545,"
-        "\"max_fee_per_gas_wei\":\"112855938170\",\"max_priority_fee_per_gas_wei\":"
-        "\"1500000000\",\"input_size\":68}\n");
+        r.out, "{\"block\":null,\"block_hash\":null,\"index\":null,"
+               "\"hash\":\"0x876a0668d1337e4734dbec13ce1407a918ccac7d1e76e47f82728d877fa5a819\","
+               "\"type\":2,\"from\":\"0x808b4dA0Be6c9512E948521452227EFc619BeA52\","
+               "\"to\":\"0xFfa397285Ce46FB78C588a9e993286AaC68c37cD\",\"value_wei\":\"0\","
+               "\"nonce\":1223932,\"chain_id\":1,\"gas_limit\":176545,"
+               "\"max_fee_per_gas_wei\":\"112855938170\",\"max_priority_fee_per_gas_wei\":"
+               "\"1500000000\",\"input_size\":68}\n");
     tu_run_free(&r);
     tu_rmtree(dir);
     free(dir);

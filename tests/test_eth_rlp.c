@@ -5,6 +5,7 @@
  * (none copied from it). */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
+#include <jansson.h>
 #include <string.h>
 
 #include "chaintrail/ethereum.h"
@@ -95,14 +96,20 @@ ParameterizedTest(bad_case *c, eth_rlp, invalid)
     ct_error err;
     cr_assert_eq(walk_hex(c->hex, &err), CT_ECORRUPT, "%s accepted", c->hex);
     cr_assert_str_eq(err.reason, c->reason, "%s: %s (%s)", c->hex, err.reason, err.detail);
-    cr_assert_eq(err.offset, c->offset, "%s: offset %llu", c->hex,
-                 (unsigned long long)err.offset);
+    cr_assert_eq(err.offset, c->offset, "%s: offset %llu", c->hex, (unsigned long long)err.offset);
 }
 
 Test(eth_rlp, canonical_forms_accepted)
 {
     const char *ok[] = {
-        "00", "7f", "80", "8180", "81ff", "c0", "c7c0c1c0c3c0c1c0", "83646f67",
+        "00",
+        "7f",
+        "80",
+        "8180",
+        "81ff",
+        "c0",
+        "c7c0c1c0c3c0c1c0",
+        "83646f67",
         "c88363617483646f67",
         /* 56 bytes: the first size that takes the long form */
         "b838000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425"
@@ -205,4 +212,39 @@ Test(eth_rlp, encoder_round_trip)
     cr_assert_eq(it.size, 62);
     cr_assert_eq(ct_rlp_end(&f, &err), CT_OK);
     ct_buf_release(&b);
+}
+
+/* ethereum/tests RLPTests/invalidRLPTest.json (MIT, fixtures/eth/rlp_tests/): all 17 are
+ * rejected, the two int32Overflow cases for their size, the rest as non-canonical. */
+Test(eth_rlp, ethereum_tests_invalid)
+{
+    char *path = tu_fixture("eth/rlp_tests/invalidRLPTest.json");
+    json_error_t jerr;
+    json_t *root = json_load_file(path, 0, &jerr);
+    cr_assert(root, "%s: %s", path, jerr.text);
+    const char *name;
+    json_t *c;
+    size_t n = 0;
+    json_object_foreach(root, name, c)
+    {
+        const char *out = json_string_value(json_object_get(c, "out"));
+        cr_assert(out);
+        if (out[0] == '0' && out[1] == 'x')
+            out += 2;
+        char lower[512];
+        size_t len = strlen(out);
+        cr_assert_lt(len, sizeof lower);
+        for (size_t i = 0; i <= len; i++)
+            lower[i] = (char)(out[i] >= 'A' && out[i] <= 'F' ? out[i] + 32 : out[i]);
+        ct_error err;
+        cr_assert_eq(walk_hex(lower, &err), CT_ECORRUPT, "%s accepted", name);
+        const char *want = strncmp(name, "int32Overflow", 13) == 0
+                               ? "value size exceeds available input"
+                               : "non-canonical size";
+        cr_assert_str_eq(err.reason, want, "%s: %s", name, err.reason);
+        n++;
+    }
+    cr_assert_eq(n, 17);
+    json_decref(root);
+    free(path);
 }

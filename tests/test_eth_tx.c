@@ -158,8 +158,8 @@ Test(eth_tx, geth_tracer_fixtures_senders)
         types[tx.type]++;
         json_t *num = json_object_get(json_object_get(root, "context"), "number");
         int64_t height = (int64_t)parse_num(json_string_value(num));
-        cr_assert_eq(ct_eth_tx_recover(&tx, height, 1, &err), CT_OK, "%s: %s: %s", path,
-                     err.reason, err.detail);
+        cr_assert_eq(ct_eth_tx_recover(&tx, height, 1, &err), CT_OK, "%s: %s: %s", path, err.reason,
+                     err.detail);
         char got[43];
         got[0] = '0';
         got[1] = 'x';
@@ -462,8 +462,7 @@ static int roundtrip(ct_eth_tx *out, uint8_t **buf, const ct_eth_tx *tx, int64_t
     size_t n;
     ct_error_clear(err);
     cr_assert_eq(ct_eth_tx_encode(buf, &n, tx, err), CT_OK, "%s", err->reason);
-    cr_assert_eq(ct_eth_tx_decode(out, *buf, n, err), CT_OK, "%s: %s", err->reason,
-                 err->detail);
+    cr_assert_eq(ct_eth_tx_decode(out, *buf, n, err), CT_OK, "%s: %s", err->reason, err->detail);
     return ct_eth_tx_recover(out, height, chain, err);
 }
 
@@ -704,8 +703,13 @@ static void expect_bad(const uint8_t *p, size_t n, const char *reason, uint64_t 
 Test(eth_tx, malformed_transactions)
 {
     /* The EIP-155 example as RLP items. */
-    const char *f[] = {"09", "8504a817c800", "825208", "943535353535353535353535353535353535353535",
-                       "880de0b6b3a7640000", "80", "25",
+    const char *f[] = {"09",
+                       "8504a817c800",
+                       "825208",
+                       "943535353535353535353535353535353535353535",
+                       "880de0b6b3a7640000",
+                       "80",
+                       "25",
                        "a028ef61340bd939bc2195fe537567866003e1a15d3c71ff63e1590620aa636276",
                        "a067cbe9d8997f761aecb703304b3800ccf555c9f3dc64214b297fb1966a3b6d83"};
     ct_buf b;
@@ -788,8 +792,8 @@ Test(eth_tx, malformed_transactions)
         expect_bad(env, 2, "type not supported", 0);
     }
     /* a type-2 payload with 11 fields; a type-2 payload that is a string */
-    const uint8_t t2_short[] = {0x02, 0xcb, 0x01, 0x80, 0x80, 0x80, 0x80, 0x80,
-                                0x80, 0x80, 0xc0, 0x80, 0x80};
+    const uint8_t t2_short[] = {0x02, 0xcb, 0x01, 0x80, 0x80, 0x80, 0x80,
+                                0x80, 0x80, 0x80, 0xc0, 0x80, 0x80};
     expect_bad(t2_short, sizeof t2_short, "too few fields", UINT64_MAX);
     const uint8_t t2_str[] = {0x02, 0x81, 0x90};
     expect_bad(t2_str, sizeof t2_str, "expected list", 1);
@@ -808,8 +812,8 @@ Test(eth_tx, eip55_addresses)
         uint8_t a[20];
         char out[CT_ETH_ADDR_STR_MAX];
         ct_error err;
-        cr_assert_eq(ct_eth_address_parse(a, vec[i], strlen(vec[i]), &err), CT_OK, "%s: %s",
-                     vec[i], err.reason);
+        cr_assert_eq(ct_eth_address_parse(a, vec[i], strlen(vec[i]), &err), CT_OK, "%s: %s", vec[i],
+                     err.reason);
         ct_eth_address_format(out, a);
         if (i >= 4) /* the mixed-case ones are their own checksum form */
             cr_assert_str_eq(out, vec[i]);
@@ -838,4 +842,64 @@ Test(eth_tx, eip55_addresses)
     const char *nothex = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeg";
     cr_assert_eq(ct_eth_address_parse(a, nothex, strlen(nothex), &err), CT_EINVAL);
     cr_assert_str_eq(err.reason, "not-hex");
+}
+
+/* A real EIP-4844 transaction (Sepolia, chain 11155111): the raw bytes, hash and sender as
+ * alloy-rs/alloy's test_decode_live_4844_tx gives them (the hash is the transaction's id on
+ * the chain explorers); no mainnet blob transaction is among the fixtures. */
+Test(eth_tx, eip4844_live_sepolia)
+{
+    ct_eth_tx tx;
+    uint8_t *buf;
+    ct_error err;
+    char hex[65];
+    decode_hex_tx(
+        &tx, &buf,
+        "03f9011d83aa36a7820fa28477359400852e90edd0008252089411e9ca82a3a762b4b5bd264d4173a242e7a7"
+        "70648080c08504a817c800f8a5a0012ec3d6f66766bedb002a190126b3549fce0047de0d4c25cffce0dc1c57"
+        "921aa00152d8e24762ff22b1cfd9f8c0683786a7ca63ba49973818b3d1e9512cd2cec4a0013b98c6c83e066d"
+        "5b14af2b85199e3d4fc7d1e778dd53130d180f5077e2d1c7a001148b495d6e859114e670ca54fb6e2657f0cb"
+        "ae5b08063605093a4b3dc9f8f1a0011ac212f13c5dff2b2c6b600a79635103d6f580a4221079951181b25c7e"
+        "654901a0c8de4cced43169f9aa3d36506363b2d2c44f6c49fc1fd91ea114c86f3757077ea01e11fdd0d1934e"
+        "da0492606ee0bb80a7bf8f35cc5f86ec60fe5031ba48bfd544");
+    cr_assert_eq(tx.type, CT_ETH_TX_BLOB);
+    cr_assert_eq(tx.chain_id, 11155111);
+    cr_assert_eq(tx.nonce, 4002);
+    cr_assert_eq(tx.n_blob_hashes, 5);
+    cr_assert_eq(tx.max_fee_per_blob_gas.w[0], 20000000000ull);
+    ct_hex_encode(hex, tx.hash, 32);
+    cr_assert_str_eq(hex, "9a22ccb0029bc8b0ddd073be1a1d923b7ae2b2ea52100bae0db4424f9107e9c0");
+    /* mainnet configured: another chain */
+    ct_error_clear(&err);
+    cr_assert_eq(ct_eth_tx_recover(&tx, -1, 1, &err), CT_ECORRUPT);
+    cr_assert_str_eq(err.reason, "invalid chain id");
+    cr_assert_eq(ct_eth_tx_recover(&tx, -1, 11155111, &err), CT_OK, "%s", err.reason);
+    char a[41];
+    addr_hex(a, tx.from);
+    cr_assert_str_eq(a, "a83c816d4f9b2783761a22ba6fadb0eb0606d7b2");
+    addr_hex(a, tx.to);
+    cr_assert_str_eq(a, "11e9ca82a3a762b4b5bd264d4173a242e7a77064");
+    /* rebuilt from its fields, blob hashes included */
+    uint8_t hashes[5 * 32];
+    static const char *bh[5] = {
+        "012ec3d6f66766bedb002a190126b3549fce0047de0d4c25cffce0dc1c57921a",
+        "0152d8e24762ff22b1cfd9f8c0683786a7ca63ba49973818b3d1e9512cd2cec4",
+        "013b98c6c83e066d5b14af2b85199e3d4fc7d1e778dd53130d180f5077e2d1c7",
+        "01148b495d6e859114e670ca54fb6e2657f0cbae5b08063605093a4b3dc9f8f1",
+        "011ac212f13c5dff2b2c6b600a79635103d6f580a4221079951181b25c7e6549",
+    };
+    for (int i = 0; i < 5; i++)
+        cr_assert_eq(ct_hex_decode(hashes + 32 * i, bh[i], 32), CT_OK);
+    uint8_t *list;
+    size_t list_len;
+    cr_assert_eq(ct_eth_blob_hashes_rlp(&list, &list_len, hashes, 5, &err), CT_OK);
+    cr_assert_eq(list_len, tx.blob_hashes_rlp_len);
+    cr_assert_arr_eq(list, tx.blob_hashes_rlp, list_len);
+    ct_eth_tx copy = tx;
+    copy.blob_hashes_rlp = list;
+    memset(copy.hash, 0, 32);
+    cr_assert_eq(ct_eth_tx_compute_hash(&copy, &err), CT_OK);
+    cr_assert_arr_eq(copy.hash, tx.hash, 32);
+    free(list);
+    free(buf);
 }

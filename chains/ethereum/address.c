@@ -35,8 +35,7 @@ int ct_eth_address_parse(uint8_t out[20], const char *s, size_t len, ct_error *e
         len -= 2;
     }
     if (len != 40)
-        return ct_fail(err, CT_EINVAL, "bad-length",
-                       "an address has 40 hex digits, not %zu", len);
+        return ct_fail(err, CT_EINVAL, "bad-length", "an address has 40 hex digits, not %zu", len);
     for (size_t i = 0; i < 40; i++) {
         char c = s[i];
         if (ct_hex_digit((unsigned char)c) < 0)

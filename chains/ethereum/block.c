@@ -152,8 +152,7 @@ static int decode_txs(ct_eth_block *blk, ct_rlp *list, ct_error *err)
             rc = ct_eth_tx_decode_at(&blk->tx[i], it.start, it.size, ct_rlp_off(list, it.start),
                                      false, err);
         else
-            rc = ct_eth_tx_decode_at(&blk->tx[i], it.p, it.len, ct_rlp_off(list, it.p), true,
-                                     err);
+            rc = ct_eth_tx_decode_at(&blk->tx[i], it.p, it.len, ct_rlp_off(list, it.p), true, err);
         if (rc)
             return rc;
     }
@@ -255,8 +254,8 @@ int ct_eth_block_decode(ct_eth_block *blk, const uint8_t *data, size_t len, size
 int ct_eth_block_recover(ct_eth_block *blk, uint64_t chain_id_configured, ct_error *err)
 {
     for (uint32_t i = 0; i < blk->n_tx; i++) {
-        int rc = ct_eth_tx_recover(&blk->tx[i], (int64_t)blk->header.number, chain_id_configured,
-                                   err);
+        int rc =
+            ct_eth_tx_recover(&blk->tx[i], (int64_t)blk->header.number, chain_id_configured, err);
         if (rc) {
             if (err) {
                 err->tx_index = i;

@@ -23,8 +23,7 @@ unsigned long ct_eth_secp_illegal_count(void);
 /* Recovers the address that signed msg32 with r, s (big-endian 32 bytes each) and recovery
  * id recid. recid outside 0..3 is rejected here, before libsecp256k1 sees it. Returns
  * CT_OK or CT_ECORRUPT "invalid signature". */
-CT_WARN_UNUSED int ct_eth_ecrecover(uint8_t addr[20], const uint8_t msg32[32],
-                                    const uint8_t r[32], const uint8_t s[32], int recid,
-                                    ct_error *err);
+CT_WARN_UNUSED int ct_eth_ecrecover(uint8_t addr[20], const uint8_t msg32[32], const uint8_t r[32],
+                                    const uint8_t s[32], int recid, ct_error *err);
 
 #endif

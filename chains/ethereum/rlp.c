@@ -79,8 +79,7 @@ int ct_rlp_next(ct_rlp *r, ct_rlp_item *it, ct_error *err)
         for (size_t i = 0; i < ll; i++)
             l = l << 8 | p[1 + i];
         if (l < 56)
-            return fail_at(r, p, err, "non-canonical size",
-                           "the long form for a size below 56");
+            return fail_at(r, p, err, "non-canonical size", "the long form for a size below 56");
         if (l > (uint64_t)(avail - 1 - ll))
             return overrun(r, p, err);
         hdr = 1 + ll;

@@ -35,7 +35,8 @@ static int check_access_list(ct_rlp *r, ct_eth_tx *tx, ct_error *err)
     tx->access_list_rlp_len = it.size;
     while (!ct_rlp_done(&list)) {
         uint8_t addr[20], key[32];
-        if ((rc = ct_rlp_list(&list, &entry, &e, err)) || (rc = ct_rlp_fixed(&entry, addr, 20, err)) ||
+        if ((rc = ct_rlp_list(&list, &entry, &e, err)) ||
+            (rc = ct_rlp_fixed(&entry, addr, 20, err)) ||
             (rc = ct_rlp_list(&entry, &keys, &k, err)))
             return rc;
         while (!ct_rlp_done(&keys)) {
@@ -203,8 +204,8 @@ int ct_eth_tx_decode_at(ct_eth_tx *tx, const uint8_t *data, size_t len, uint64_t
         if (!ct_rlp_done(&top)) {
             if (err)
                 err->offset = ct_rlp_off(&top, top.pos);
-            return ct_fail(err, CT_ECORRUPT, "trailing bytes",
-                           "%zu bytes after the transaction", (size_t)(top.end - top.pos));
+            return ct_fail(err, CT_ECORRUPT, "trailing bytes", "%zu bytes after the transaction",
+                           (size_t)(top.end - top.pos));
         }
         if ((rc = decode_legacy_fields(&fields, tx, err)))
             return rc;
@@ -212,10 +213,12 @@ int ct_eth_tx_decode_at(ct_eth_tx *tx, const uint8_t *data, size_t len, uint64_t
         if (first >= 0x80 || first == 0 || first > CT_ETH_TX_SET_CODE) {
             if (err)
                 err->offset = base_off;
+            if (first >= 0xc0)
+                return ct_fail(err, CT_ECORRUPT, "type not supported",
+                               "a legacy transaction wrapped in a string in the block's list");
             if (first >= 0x80)
                 return ct_fail(err, CT_ECORRUPT, "type not supported",
-                               "first byte 0x%02x is neither a list nor a transaction type",
-                               first);
+                               "first byte 0x%02x is neither a list nor a transaction type", first);
             return ct_fail(err, CT_ECORRUPT, "type not supported", "transaction type 0x%02x",
                            first);
         }
@@ -233,8 +236,8 @@ int ct_eth_tx_decode_at(ct_eth_tx *tx, const uint8_t *data, size_t len, uint64_t
         if (!ct_rlp_done(&top)) {
             if (err)
                 err->offset = ct_rlp_off(&top, top.pos);
-            return ct_fail(err, CT_ECORRUPT, "trailing bytes",
-                           "%zu bytes after the transaction", (size_t)(top.end - top.pos));
+            return ct_fail(err, CT_ECORRUPT, "trailing bytes", "%zu bytes after the transaction",
+                           (size_t)(top.end - top.pos));
         }
         if ((rc = decode_typed_fields(&fields, tx, err)))
             return rc;
@@ -253,8 +256,7 @@ int ct_eth_tx_decode(ct_eth_tx *tx, const uint8_t *data, size_t len, ct_error *e
 /* ---- encoding ---- */
 
 /* Appends a caller-given list item after checking that it is exactly one RLP list. */
-static int put_list_field(ct_buf *b, const uint8_t *p, size_t len, const char *name,
-                          ct_error *err)
+static int put_list_field(ct_buf *b, const uint8_t *p, size_t len, const char *name, ct_error *err)
 {
     static const uint8_t empty = 0xc0;
     if (!p || len == 0)
@@ -297,11 +299,11 @@ static int put_unsigned_fields(ct_buf *b, const ct_eth_tx *tx, ct_error *err)
     if (t == CT_ETH_TX_BLOB) {
         if (ct_rlp_put_u256(b, &tx->max_fee_per_blob_gas))
             return CT_ENOMEM;
-        rc = put_list_field(b, tx->blob_hashes_rlp, tx->blob_hashes_rlp_len,
-                            "the blob hash list", err);
+        rc = put_list_field(b, tx->blob_hashes_rlp, tx->blob_hashes_rlp_len, "the blob hash list",
+                            err);
     } else if (t == CT_ETH_TX_SET_CODE) {
-        rc = put_list_field(b, tx->auth_list_rlp, tx->auth_list_rlp_len,
-                            "the authorization list", err);
+        rc = put_list_field(b, tx->auth_list_rlp, tx->auth_list_rlp_len, "the authorization list",
+                            err);
     }
     return rc;
 }

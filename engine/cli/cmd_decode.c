@@ -1,6 +1,6 @@
-/* `chaintrail decode bitcoin|ethereum`: the bitcoin variant reads blocks (blk files, directories, raw or hex) or lone
- * transactions and prints every transaction, with addresses as explorers show them. No
- * database: the quickest way to look at chain data, and the first quick-start command.
+/* `chaintrail decode bitcoin|ethereum`: the bitcoin variant reads blocks (blk files, directories,
+ * raw or hex) or lone transactions and prints every transaction, with addresses as explorers show
+ * them. No database: the quickest way to look at chain data, and the first quick-start command.
  *
  * Heights come from chain linkage within the run (genesis is 0, a block whose parent was
  * seen is parent + 1) and otherwise from the BIP34 height in the coinbase; a block whose
@@ -481,10 +481,14 @@ int cmd_decode(int argc, char **argv, const cli_global *g)
     const char *chain_id = NULL; /* ethereum only */
     const cli_opt opts[] = {
         {"chain-id", CLI_STRING, &chain_id},
-        {"network", CLI_STRING, &o.network},   {"format", CLI_STRING, &o.format},
-        {"tx", CLI_FLAG, &o.tx_mode},          {"scripts", CLI_FLAG, &o.scripts},
-        {"wtxid", CLI_FLAG, &o.wtxid},         {"quiet", CLI_FLAG, &o.quiet},
-        {"xor-plain", CLI_FLAG, &o.xor_plain}, {NULL, CLI_FLAG, NULL},
+        {"network", CLI_STRING, &o.network},
+        {"format", CLI_STRING, &o.format},
+        {"tx", CLI_FLAG, &o.tx_mode},
+        {"scripts", CLI_FLAG, &o.scripts},
+        {"wtxid", CLI_FLAG, &o.wtxid},
+        {"quiet", CLI_FLAG, &o.quiet},
+        {"xor-plain", CLI_FLAG, &o.xor_plain},
+        {NULL, CLI_FLAG, NULL},
     };
     int first;
     (void)g;

@@ -35,32 +35,38 @@ static int hexval(uint8_t c)
 }
 
 /* Hex text: whitespace-separated tokens of an even number of hex digits, each with an
- * optional 0x. Decoded in place; false when the bytes are not such text. */
+ * optional 0x. Checked whole first, then decoded in place (the decoded bytes never overtake
+ * the text); false, with buf untouched, when the bytes are not such text. */
 static bool unhex_in_place(uint8_t *buf, size_t n, size_t *out_len)
 {
-    size_t i = 0, o = 0;
     bool any = false;
-    while (i < n) {
-        if (is_space(buf[i])) {
-            i++;
-            continue;
-        }
-        if (i + 1 < n && buf[i] == '0' && (buf[i + 1] == 'x' || buf[i + 1] == 'X'))
-            i += 2;
-        size_t start = i;
-        while (i < n && !is_space(buf[i])) {
-            if (hexval(buf[i]) < 0)
+    for (int pass = 0; pass < 2; pass++) {
+        size_t i = 0, o = 0;
+        while (i < n) {
+            if (is_space(buf[i])) {
+                i++;
+                continue;
+            }
+            if (i + 1 < n && buf[i] == '0' && (buf[i + 1] == 'x' || buf[i + 1] == 'X'))
+                i += 2;
+            size_t start = i;
+            while (i < n && !is_space(buf[i])) {
+                if (hexval(buf[i]) < 0)
+                    return false;
+                i++;
+            }
+            if ((i - start) % 2 != 0 || i == start)
                 return false;
-            i++;
+            any = true;
+            if (pass == 1)
+                for (size_t k = start; k < i; k += 2)
+                    buf[o++] = (uint8_t)(hexval(buf[k]) << 4 | hexval(buf[k + 1]));
         }
-        if ((i - start) % 2 != 0 || i == start)
+        if (!any)
             return false;
-        any = true;
-        for (size_t k = start; k < i; k += 2)
-            buf[o++] = (uint8_t)(hexval(buf[k]) << 4 | hexval(buf[k + 1]));
+        *out_len = o;
     }
-    *out_len = o;
-    return any;
+    return true;
 }
 
 static int read_eth_file(const char *path, uint8_t **out, size_t *len)
@@ -180,8 +186,7 @@ static void report(const ct_error *err, uint64_t unit_off)
 }
 
 /* Decodes and prints the units of one file; returns an exit code. */
-static int decode_eth_file(const char *path, uint64_t chain_id, ct_eth_block *blk,
-                           eth_stats *st)
+static int decode_eth_file(const char *path, uint64_t chain_id, ct_eth_block *blk, eth_stats *st)
 {
     uint8_t *data;
     size_t len;

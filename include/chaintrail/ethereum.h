@@ -74,13 +74,13 @@ typedef struct ct_eth_tx {
     bool has_chain_id; /* false only for a legacy tx without EIP-155 (v = 27/28) */
     uint64_t chain_id;
     uint64_t nonce;
-    ct_u256 gas_price;        /* legacy and type 1: gasPrice; types 2-4: maxFeePerGas */
-    ct_u256 max_priority_fee; /* types 2-4: maxPriorityFeePerGas; zero otherwise */
+    ct_u256 gas_price;            /* legacy and type 1: gasPrice; types 2-4: maxFeePerGas */
+    ct_u256 max_priority_fee;     /* types 2-4: maxPriorityFeePerGas; zero otherwise */
     ct_u256 max_fee_per_blob_gas; /* type 3 only */
     uint64_t gas_limit;
     uint8_t to[20];
-    bool has_to; /* false: contract creation (never for types 3 and 4) */
-    ct_u256 value; /* wei */
+    bool has_to;          /* false: contract creation (never for types 3 and 4) */
+    ct_u256 value;        /* wei */
     const uint8_t *input; /* call data, borrowed; NULL when input_len is 0 */
     size_t input_len;
     /* The signature: v is the legacy v (27, 28, or 2*chainId + 35/36) or the yParity of
@@ -96,8 +96,8 @@ typedef struct ct_eth_tx {
     size_t blob_hashes_rlp_len;
     const uint8_t *auth_list_rlp; /* type 4: [[chainId, address, nonce, yParity, r, s]...] */
     size_t auth_list_rlp_len;
-    uint32_t n_access_list;   /* entries of the access list */
-    uint32_t n_storage_keys;  /* storage keys over all entries */
+    uint32_t n_access_list;  /* entries of the access list */
+    uint32_t n_storage_keys; /* storage keys over all entries */
     uint32_t n_blob_hashes;
     uint32_t n_authorizations;
     /* The canonical signed encoding (typed: type byte || RLP payload; legacy: the RLP
@@ -115,8 +115,7 @@ typedef struct ct_eth_tx {
  * bits; chainId 64 bits), addresses of 20 bytes, and computes tx->hash. Does not check the
  * signature (ct_eth_tx_recover does). Returns CT_OK or CT_ECORRUPT with the reason and
  * err->offset. */
-CT_WARN_UNUSED int ct_eth_tx_decode(ct_eth_tx *tx, const uint8_t *data, size_t len,
-                                    ct_error *err);
+CT_WARN_UNUSED int ct_eth_tx_decode(ct_eth_tx *tx, const uint8_t *data, size_t len, ct_error *err);
 
 /* Writes the canonical signed encoding of tx (as described for tx->raw) into a new buffer:
  * *out is malloc'd and belongs to the caller (free() it). Fields other than those a type
@@ -172,8 +171,7 @@ CT_WARN_UNUSED int ct_eth_access_list_rlp(uint8_t **out, size_t *out_len,
 CT_WARN_UNUSED int ct_eth_blob_hashes_rlp(uint8_t **out, size_t *out_len, const uint8_t *hashes,
                                           size_t n, ct_error *err);
 CT_WARN_UNUSED int ct_eth_auth_list_rlp(uint8_t **out, size_t *out_len,
-                                        const ct_eth_authorization *auths, size_t n,
-                                        ct_error *err);
+                                        const ct_eth_authorization *auths, size_t n, ct_error *err);
 
 /* ---- block headers ---- */
 typedef struct ct_eth_header {
@@ -203,7 +201,7 @@ typedef struct ct_eth_header {
     uint8_t parent_beacon_root[32];
     bool has_requests_hash; /* Prague (EIP-7685): 21 fields */
     uint8_t requests_hash[32];
-    uint8_t hash[32]; /* Keccak-256 of the header's RLP */
+    uint8_t hash[32];  /* Keccak-256 of the header's RLP */
     unsigned n_fields; /* 15, 16, 17, 20 or 21 */
 } ct_eth_header;
 
@@ -280,8 +278,7 @@ void ct_eth_address_format(char out[CT_ETH_ADDR_STR_MAX], const uint8_t addr[20]
 /* Parses an address of 40 hex digits with an optional "0x"/"0X" prefix. All-lowercase and
  * all-uppercase digits are accepted as they are; mixed case must be the EIP-55 checksum.
  * Returns CT_OK or CT_EINVAL with reason "bad-length", "not-hex" or "bad-checksum". */
-CT_WARN_UNUSED int ct_eth_address_parse(uint8_t out[20], const char *s, size_t len,
-                                        ct_error *err);
+CT_WARN_UNUSED int ct_eth_address_parse(uint8_t out[20], const char *s, size_t len, ct_error *err);
 
 #ifdef __cplusplus
 }

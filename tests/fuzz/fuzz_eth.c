@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define REQUIRE(cond)                                                                              \
     do {                                                                                           \
         if (!(cond)) {                                                                             \
-            fprintf(stderr, "fuzz_eth.c:%d: decoder invariant failed: %s\n", __LINE__, #cond);    \
+            fprintf(stderr, "fuzz_eth.c:%d: decoder invariant failed: %s\n", __LINE__, #cond);     \
             abort();                                                                               \
         }                                                                                          \
     } while (0)
