@@ -339,8 +339,8 @@ static int asset_of(eg *g, const uint8_t contract[20], uint32_t *id, ct_error *e
 
 /* ---- events ---- */
 
-static int ledger_add(eg *g, uint64_t addrid, const ct_acct_event *e, const uint8_t *ev,
-                      bool in, bool out, ct_error *err)
+static int ledger_add(eg *g, uint64_t addrid, const ct_acct_event *e, const uint8_t *ev, bool in,
+                      bool out, ct_error *err)
 {
     uint8_t k[25], tk[13], tv[CT_E_TOTALS_SIZE];
     int rc;
@@ -398,12 +398,22 @@ static int emit(eg *g, uint32_t txi, uint8_t kind, uint32_t asset, uint64_t from
         return rc;
     g->c.events++;
     switch (kind) {
-    case CT_ACCT_NATIVE: g->c.native++; break;
-    case CT_ACCT_INTERNAL: g->c.internal++; break;
-    case CT_ACCT_TOKEN: g->c.tokens++; break;
+    case CT_ACCT_NATIVE:
+        g->c.native++;
+        break;
+    case CT_ACCT_INTERNAL:
+        g->c.internal++;
+        break;
+    case CT_ACCT_TOKEN:
+        g->c.tokens++;
+        break;
     case CT_ACCT_FEE_BURNT:
-    case CT_ACCT_FEE_PRIORITY: g->c.fees++; break;
-    default: g->c.rewards++; break;
+    case CT_ACCT_FEE_PRIORITY:
+        g->c.fees++;
+        break;
+    default:
+        g->c.rewards++;
+        break;
     }
     return CT_OK;
 }
@@ -411,9 +421,8 @@ static int emit(eg *g, uint32_t txi, uint8_t kind, uint32_t asset, uint64_t from
 static bool is_erc20_transfer(const ct_eth_log *l)
 {
     static const uint8_t zero12[12] = {0};
-    return l->n_topics == 3 && memcmp(l->topics[0], TOPIC_TRANSFER, 32) == 0 &&
-           l->data_len == 32 && memcmp(l->topics[1], zero12, 12) == 0 &&
-           memcmp(l->topics[2], zero12, 12) == 0;
+    return l->n_topics == 3 && memcmp(l->topics[0], TOPIC_TRANSFER, 32) == 0 && l->data_len == 32 &&
+           memcmp(l->topics[1], zero12, 12) == 0 && memcmp(l->topics[2], zero12, 12) == 0;
 }
 
 static int tx_events(eg *g, const ct_eth_btx *bt, uint64_t txid, ct_error *err)
@@ -552,7 +561,8 @@ static int token_meta(eg *g, const ct_eth_token_meta *m, ct_error *err)
     qk[0] = CT_E_ASSETID;
     memcpy(qk + 1, v, 4);
     if ((rc = ov_get(&g->o, g->st, qk, 5, &v, &vl, err)) != CT_OK)
-        return rc == CT_ENOTFOUND ? ct_fail(err, CT_EDBCORRUPT, "bad-row", "asset without Q row") : rc;
+        return rc == CT_ENOTFOUND ? ct_fail(err, CT_EDBCORRUPT, "bad-row", "asset without Q row")
+                                  : rc;
     ct_e_asset a;
     if ((rc = ct_e_asset_decode(&a, v, vl, err)) != CT_OK)
         return rc;
@@ -612,10 +622,9 @@ static int connect_block(eg *g, const ct_eth_bundle *b, ct_error *err)
         uint64_t id;
         if (ct_u256_mul(&wei, &amt, &gwei))
             return ct_fail(err, CT_ECORRUPT, "overflow", "withdrawal amount");
-        if (!ct_u256_is_zero(&wei) &&
-            ((rc = addrid_of(g, b->wd[i].address, &id, err)) ||
-             (rc = emit(g, CT_ACCT_BLOCK_LEVEL, CT_ACCT_REWARD, CT_ACCT_ASSET_ETH, 0, id, &wei,
-                        NULL, err))))
+        if (!ct_u256_is_zero(&wei) && ((rc = addrid_of(g, b->wd[i].address, &id, err)) ||
+                                       (rc = emit(g, CT_ACCT_BLOCK_LEVEL, CT_ACCT_REWARD,
+                                                  CT_ACCT_ASSET_ETH, 0, id, &wei, NULL, err))))
             return rc;
     }
     for (uint32_t i = 0; i < b->n_tokens; i++)
@@ -830,12 +839,12 @@ int ct_eth_ingest_source(ct_db *db, ct_eth_ingest_stats *stats, ct_eth_source *s
             if (rc == CT_ENOTFOUND)
                 rc = ct_fail(err, CT_ECORRUPT, "missing-block",
                              "the source has no block %llu (between %llu and %llu)",
-                             (unsigned long long)h, (unsigned long long)lo,
-                             (unsigned long long)hi);
+                             (unsigned long long)h, (unsigned long long)lo, (unsigned long long)hi);
             goto out;
         }
         if ((rc = ct_eth_bundle_check(&b, err)) != CT_OK ||
-            (rc = ct_eth_bundle_verify_txs(&b, opts->chain_id, err)) != CT_OK)
+            (!opts->trust_senders &&
+             (rc = ct_eth_bundle_verify_txs(&b, opts->chain_id, err)) != CT_OK))
             goto out;
         if (g.has_tip && h == (uint64_t)g.tip_height + 1 && memcmp(b.parent, g.tip_hash, 32)) {
             /* reorg: the new block builds on another parent; roll back to the fork */

@@ -80,8 +80,8 @@ static int number_or_quantity(const ct_json_doc *d, uint32_t obj, const char *fi
     uint32_t v = ct_json_get(d, obj, field);
     if (v && ct_json_type_of(d, v) == CT_JSON_NUMBER) {
         if (ct_json_u64(d, v, out) != CT_OK)
-            return ct_fail(err, CT_ECORRUPT, "bad-quantity", "%s: '%s' is not a whole number",
-                           what, field);
+            return ct_fail(err, CT_ECORRUPT, "bad-quantity", "%s: '%s' is not a whole number", what,
+                           field);
         if (present)
             *present = true;
         return CT_OK;
@@ -105,8 +105,8 @@ static int data_fixed(const ct_json_doc *d, uint32_t obj, const char *field, con
         return ct_fail(err, CT_ECORRUPT, "bad-data", "%s: '%s' does not start with 0x", what,
                        field);
     if (len != 2 + 2 * n)
-        return ct_fail(err, CT_ECORRUPT, "bad-data", "%s: '%s' has %zu hex digits, not %zu",
-                       what, field, len - 2, 2 * n);
+        return ct_fail(err, CT_ECORRUPT, "bad-data", "%s: '%s' has %zu hex digits, not %zu", what,
+                       field, len - 2, 2 * n);
     if (ct_hex_decode(out, s + 2, n) != CT_OK)
         return ct_fail(err, CT_ECORRUPT, "bad-data", "%s: '%s' is not hex", what, field);
     return CT_OK;
@@ -243,8 +243,8 @@ static int parse_blob_hashes(ct_eth_tx *t, const ct_json_doc *d, uint32_t o, ct_
         const char *s = ct_json_raw(d, y, &len);
         if (ct_json_type_of(d, y) != CT_JSON_STRING || len != 66 || s[0] != '0' || s[1] != 'x' ||
             ct_hex_decode(buf + 32 * j, s + 2, 32) != CT_OK)
-            return ct_fail(err, CT_ECORRUPT, "bad-data", "blobVersionedHashes[%u] is not 32-byte DATA",
-                           j);
+            return ct_fail(err, CT_ECORRUPT, "bad-data",
+                           "blobVersionedHashes[%u] is not 32-byte DATA", j);
     }
     uint8_t *m = NULL;
     size_t ml = 0;
@@ -271,7 +271,8 @@ static int parse_auth_list(ct_eth_tx *t, const ct_json_doc *d, uint32_t o, ct_ar
     const char *w = "authorization";
     for (uint32_t x = ct_json_first(d, al); x; x = ct_json_next(d, al, x), i++) {
         if (ct_json_type_of(d, x) != CT_JSON_OBJECT)
-            return ct_fail(err, CT_ECORRUPT, "bad-data", "authorizationList[%u] is not an object", i);
+            return ct_fail(err, CT_ECORRUPT, "bad-data", "authorizationList[%u] is not an object",
+                           i);
         if ((rc = quantity(d, x, "chainId", w, true, &e[i].chain_id, NULL, err)) ||
             (rc = data_fixed(d, x, "address", w, true, e[i].address, 20, NULL, err)) ||
             (rc = quantity64(d, x, "nonce", w, true, &e[i].nonce, NULL, err)) ||
@@ -383,7 +384,8 @@ static int parse_tx(ct_eth_bundle *b, ct_eth_btx *bt, uint32_t i, const ct_json_
         /* legacy: the chain id is in v (EIP-155) */
         uint64_t v;
         if (!ct_u256_to_u64(&v, &t->v) || (v != 27 && v != 28 && v < 37))
-            return ct_fail(err, CT_ECORRUPT, "invalid signature", "legacy v is not 27, 28 or "
+            return ct_fail(err, CT_ECORRUPT, "invalid signature",
+                           "legacy v is not 27, 28 or "
                            "2*chainId+35/36");
         if (v >= 35) {
             t->has_chain_id = true;
@@ -410,7 +412,8 @@ int ct_eth_bundle_verify_txs(ct_eth_bundle *b, uint64_t chain_id, ct_error *err)
         int rc;
         set_pos(err, b, i);
         if ((rc = ct_eth_tx_compute_hash(&c, err)) != CT_OK)
-            return rc == CT_EINVAL ? ct_fail(err, CT_ECORRUPT, "bad-data", "transaction fields do "
+            return rc == CT_EINVAL ? ct_fail(err, CT_ECORRUPT, "bad-data",
+                                             "transaction fields do "
                                              "not encode")
                                    : rc;
         if (memcmp(c.hash, bt->tx.hash, 32) != 0) {
@@ -488,7 +491,8 @@ int ct_eth_json_block(ct_eth_bundle *b, ct_arena *a, const ct_json_doc *d, uint3
     uint32_t wds = ct_json_get(d, o, "withdrawals");
     if (wds && ct_json_type_of(d, wds) != CT_JSON_NULL) {
         if (ct_json_type_of(d, wds) != CT_JSON_ARRAY)
-            return ct_fail(err, CT_ECORRUPT, "missing-field", "block: 'withdrawals' is not an array");
+            return ct_fail(err, CT_ECORRUPT, "missing-field",
+                           "block: 'withdrawals' is not an array");
         b->has_withdrawals = true;
         b->n_wd = ct_json_count(d, wds);
         if (b->n_wd && !(b->wd = ct_arena_alloc(a, b->n_wd, sizeof(ct_eth_withdrawal))))
@@ -498,7 +502,8 @@ int ct_eth_json_block(ct_eth_bundle *b, ct_arena *a, const ct_json_doc *d, uint3
             ct_eth_withdrawal *wd = &b->wd[i];
             const char *ww = "withdrawal";
             if (ct_json_type_of(d, x) != CT_JSON_OBJECT)
-                return ct_fail(err, CT_ECORRUPT, "missing-field", "withdrawals[%u] is not an object", i);
+                return ct_fail(err, CT_ECORRUPT, "missing-field",
+                               "withdrawals[%u] is not an object", i);
             if ((rc = quantity64(d, x, "index", ww, true, &wd->index, NULL, err)) != CT_OK ||
                 (rc = quantity64(d, x, "validatorIndex", ww, true, &wd->validator, NULL, err)) !=
                     CT_OK ||
@@ -526,7 +531,8 @@ static int parse_receipt(ct_eth_bundle *b, ct_eth_btx *t, const ct_json_doc *d, 
     if ((rc = data_fixed(d, o, "blockHash", w, false, h, 32, &p, err)) != CT_OK)
         return rc;
     if (p && memcmp(h, b->hash, 32) != 0)
-        return ct_fail(err, CT_ECORRUPT, "mismatch", "receipt blockHash differs from the block's hash");
+        return ct_fail(err, CT_ECORRUPT, "mismatch",
+                       "receipt blockHash differs from the block's hash");
     if ((rc = number_or_quantity(d, o, "transactionIndex", w, false, &v64, &p, err)) != CT_OK)
         return rc;
     if (p && v64 != t->index)
@@ -536,8 +542,8 @@ static int parse_receipt(ct_eth_bundle *b, ct_eth_btx *t, const ct_json_doc *d, 
         return rc;
     if (r->has_status) {
         if (v64 > 1)
-            return ct_fail(err, CT_ECORRUPT, "bad-quantity", "receipt: 'status' is %llu, not 0 or 1",
-                           (unsigned long long)v64);
+            return ct_fail(err, CT_ECORRUPT, "bad-quantity",
+                           "receipt: 'status' is %llu, not 0 or 1", (unsigned long long)v64);
         r->status = (uint8_t)v64;
     }
     if ((rc = quantity64(d, o, "gasUsed", w, true, &r->gas_used, NULL, err)) != CT_OK)
@@ -576,7 +582,8 @@ static int parse_receipt(ct_eth_bundle *b, ct_eth_btx *t, const ct_json_doc *d, 
         uint32_t rm = ct_json_get(d, l, "removed");
         if (rm && ct_json_type_of(d, rm) == CT_JSON_TRUE)
             return ct_fail(err, CT_ECORRUPT, "mismatch", "log %u is marked removed", lg->log_index);
-        if ((rc = data_var(d, l, "data", lw, true, a, &lg->data, &lg->data_len, true, err)) != CT_OK)
+        if ((rc = data_var(d, l, "data", lw, true, a, &lg->data, &lg->data_len, true, err)) !=
+            CT_OK)
             return rc;
         uint32_t tp = ct_json_get(d, l, "topics");
         if (!tp)
@@ -620,8 +627,8 @@ int ct_eth_json_receipt(ct_eth_bundle *b, ct_arena *a, const ct_json_doc *d, uin
     if (!t) {
         char hex[65];
         ct_hex_encode(hex, h, 32);
-        return ct_fail(err, CT_ECORRUPT, "mismatch", "receipt of 0x%s, not a transaction of the block",
-                       hex);
+        return ct_fail(err, CT_ECORRUPT, "mismatch",
+                       "receipt of 0x%s, not a transaction of the block", hex);
     }
     set_pos(err, b, t->index);
     rc = parse_receipt(b, t, d, o, a, err);
@@ -867,12 +874,14 @@ int ct_eth_json_parity_traces(ct_eth_bundle *b, ct_arena *a, const ct_json_doc *
             return missing(err, "trace", "transactionPosition");
         }
         uint64_t txi;
-        if ((rc = number_or_quantity(d, e, "transactionPosition", "trace", true, &txi, NULL, err)) !=
-            CT_OK)
+        if ((rc = number_or_quantity(d, e, "transactionPosition", "trace", true, &txi, NULL,
+                                     err)) != CT_OK)
             return rc;
         if (txi >= b->n_txs)
-            return ct_fail(err, CT_ECORRUPT, "mismatch", "trace of transactionPosition %llu in a "
-                           "block of %u transactions", (unsigned long long)txi, b->n_txs);
+            return ct_fail(err, CT_ECORRUPT, "mismatch",
+                           "trace of transactionPosition %llu in a "
+                           "block of %u transactions",
+                           (unsigned long long)txi, b->n_txs);
         set_pos(err, b, (int64_t)txi);
         ct_eth_btx *t = &b->txs[txi];
         uint8_t h[32];
@@ -880,8 +889,10 @@ int ct_eth_json_parity_traces(ct_eth_bundle *b, ct_arena *a, const ct_json_doc *
         if ((rc = data_fixed(d, e, "transactionHash", "trace", false, h, 32, &p, err)) != CT_OK)
             return rc;
         if (p && memcmp(h, t->tx.hash, 32) != 0)
-            return ct_fail(err, CT_ECORRUPT, "mismatch", "trace transactionHash differs from "
-                           "transactions[%llu]", (unsigned long long)txi);
+            return ct_fail(err, CT_ECORRUPT, "mismatch",
+                           "trace transactionHash differs from "
+                           "transactions[%llu]",
+                           (unsigned long long)txi);
         if ((int64_t)txi != cur_tx) {
             if ((int64_t)txi < cur_tx)
                 return ct_fail(err, CT_ECORRUPT, "bad-trace", "traces out of transaction order");
@@ -910,7 +921,8 @@ int ct_eth_json_parity_traces(ct_eth_bundle *b, ct_arena *a, const ct_json_doc *
             return ct_fail(err, CT_ECORRUPT, "bad-trace", "a subtrace before its top-level trace");
         }
         /* inside a failed frame? */
-        if (fail_set && depth >= fail_len && memcmp(path, fail_addr, fail_len * sizeof(uint32_t)) == 0)
+        if (fail_set && depth >= fail_len &&
+            memcmp(path, fail_addr, fail_len * sizeof(uint32_t)) == 0)
             continue;
         if (has_error(d, e)) {
             if (depth == 0)
@@ -946,7 +958,8 @@ int ct_eth_json_parity_traces(ct_eth_bundle *b, ct_arena *a, const ct_json_doc *
         } else if (type_is(d, ty, "suicide") || type_is(d, ty, "selfdestruct")) {
             kind = CT_ETH_ITX_SELFDESTRUCT;
             if ((rc = data_fixed(d, act, "address", "trace action", true, from, 20, NULL, err)) ||
-                (rc = data_fixed(d, act, "refundAddress", "trace action", true, to, 20, NULL, err)) ||
+                (rc = data_fixed(d, act, "refundAddress", "trace action", true, to, 20, NULL,
+                                 err)) ||
                 (rc = quantity(d, act, "balance", "trace action", true, &value, &pv, err)))
                 return rc;
         } else {
@@ -959,7 +972,8 @@ int ct_eth_json_parity_traces(ct_eth_bundle *b, ct_arena *a, const ct_json_doc *
     for (uint32_t i = 0; i < b->n_txs; i++)
         if (!b->txs[i].has_trace) {
             set_pos(err, b, i);
-            return ct_fail(err, CT_ECORRUPT, "mismatch", "trace_block has no trace of transaction %u", i);
+            return ct_fail(err, CT_ECORRUPT, "mismatch",
+                           "trace_block has no trace of transaction %u", i);
         }
     b->has_traces = true;
     set_pos(err, b, -1);

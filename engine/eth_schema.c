@@ -189,8 +189,8 @@ int ct_e_asset_decode(ct_e_asset *r, const uint8_t *b, size_t n, ct_error *err)
 
 size_t ct_e_counters_encode(uint8_t *b, const ct_e_counters *c)
 {
-    const uint64_t f[CT_E_COUNTERS_FIELDS] = {c->blocks, c->txs,    c->native, c->internal,
-                                              c->tokens, c->fees,   c->rewards, c->events,
+    const uint64_t f[CT_E_COUNTERS_FIELDS] = {c->blocks, c->txs,       c->native,  c->internal,
+                                              c->tokens, c->fees,      c->rewards, c->events,
                                               c->logs,   c->addresses, c->assets};
     for (int i = 0; i < CT_E_COUNTERS_FIELDS; i++)
         ct_put_be64(b + 8 * i, f[i]);
@@ -201,8 +201,8 @@ int ct_e_counters_decode(ct_e_counters *c, const uint8_t *b, size_t n, ct_error 
 {
     if (n != 8 * CT_E_COUNTERS_FIELDS)
         return bad_row(err, "counters", n, 8 * CT_E_COUNTERS_FIELDS);
-    uint64_t *f[CT_E_COUNTERS_FIELDS] = {&c->blocks, &c->txs,    &c->native, &c->internal,
-                                         &c->tokens, &c->fees,   &c->rewards, &c->events,
+    uint64_t *f[CT_E_COUNTERS_FIELDS] = {&c->blocks, &c->txs,       &c->native,  &c->internal,
+                                         &c->tokens, &c->fees,      &c->rewards, &c->events,
                                          &c->logs,   &c->addresses, &c->assets};
     for (int i = 0; i < CT_E_COUNTERS_FIELDS; i++)
         *f[i] = ct_be64(b + 8 * i);

@@ -37,8 +37,7 @@ enum {
 #define CT_E_META_CHAIN    "eth.chain"    /* chain id BE64, first height BE32 */
 
 typedef struct ct_e_counters {
-    uint64_t blocks, txs, native, internal, tokens, fees, rewards, events, logs, addresses,
-        assets;
+    uint64_t blocks, txs, native, internal, tokens, fees, rewards, events, logs, addresses, assets;
 } ct_e_counters;
 #define CT_E_COUNTERS_FIELDS 11
 
@@ -110,9 +109,9 @@ typedef struct ct_e_tx {
     uint32_t height;
     uint32_t index;
     uint8_t type;
-    uint8_t status; /* 0 failed, 1 success, 2 unknown */
-    uint64_t from;  /* addrids */
-    uint64_t to;    /* 0: creation */
+    uint8_t status;    /* 0 failed, 1 success, 2 unknown */
+    uint64_t from;     /* addrids */
+    uint64_t to;       /* 0: creation */
     uint64_t contract; /* 0: none */
     ct_u256 value;
     uint64_t nonce;

@@ -43,8 +43,8 @@ typedef struct ct_eth_log {
 
 typedef struct ct_eth_receipt {
     bool present;
-    bool has_status;         /* pre-Byzantium receipts carry a state root instead */
-    uint8_t status;          /* 1 success, 0 failure */
+    bool has_status; /* pre-Byzantium receipts carry a state root instead */
+    uint8_t status;  /* 1 success, 0 failure */
     uint64_t gas_used;
     bool has_effective_price; /* absent in old receipts: then the tx's gasPrice */
     ct_u256 effective_gas_price;
@@ -73,14 +73,14 @@ typedef struct ct_eth_itx {
  * from the node's JSON fields (tx.from = the node's `from`, has_from true), then checked:
  * hash recomputed and sender recovered (E13) by ct_eth_bundle_verify_txs. */
 typedef struct ct_eth_btx {
-    uint32_t index;    /* transactionIndex */
-    ct_eth_tx tx;      /* lists and input point into the source's arena */
-    bool verified;     /* hash and sender were recomputed and agree */
+    uint32_t index;         /* transactionIndex */
+    ct_eth_tx tx;           /* lists and input point into the source's arena */
+    bool verified;          /* hash and sender were recomputed and agree */
     ct_u256 node_gas_price; /* the node's gasPrice field (1559+: the effective price) */
-    ct_eth_receipt rc; /* rc.present false when the source has no receipts */
-    bool has_trace;    /* a callTracer/trace_block result was given for this tx */
-    bool trace_failed; /* ... and its top-level frame failed (the whole tx reverted) */
-    ct_eth_itx *itx;   /* internal transfers in trace order (arena) */
+    ct_eth_receipt rc;      /* rc.present false when the source has no receipts */
+    bool has_trace;         /* a callTracer/trace_block result was given for this tx */
+    bool trace_failed;      /* ... and its top-level frame failed (the whole tx reverted) */
+    ct_eth_itx *itx;        /* internal transfers in trace order (arena) */
     uint32_t n_itx;
 } ct_eth_btx;
 
@@ -133,8 +133,8 @@ CT_WARN_UNUSED int ct_eth_json_receipt(ct_eth_bundle *b, ct_arena *a, const ct_j
 CT_WARN_UNUSED int ct_eth_json_calltraces(ct_eth_bundle *b, ct_arena *a, const ct_json_doc *d,
                                           uint32_t node, ct_error *err);
 /* trace_block result: Parity flat traces with traceAddress, transactionPosition, error. */
-CT_WARN_UNUSED int ct_eth_json_parity_traces(ct_eth_bundle *b, ct_arena *a,
-                                             const ct_json_doc *d, uint32_t node, ct_error *err);
+CT_WARN_UNUSED int ct_eth_json_parity_traces(ct_eth_bundle *b, ct_arena *a, const ct_json_doc *d,
+                                             uint32_t node, ct_error *err);
 /* Adds token metadata (symbol may be NULL/""; decimals < 0: unknown). */
 CT_WARN_UNUSED int ct_eth_bundle_add_token(ct_eth_bundle *b, ct_arena *a,
                                            const uint8_t contract[20], const char *symbol,
@@ -174,13 +174,16 @@ typedef struct ct_eth_source {
 /* Saved JSON-RPC responses: each file holds one response or a batch (array) of them, or a
  * bare result; blocks, receipts, traces are matched to their block by hash/number. Files
  * may also be raw `result` values. */
-CT_WARN_UNUSED int ct_eth_source_json(ct_eth_source *src, const char *const *paths,
-                                      size_t npaths, ct_error *err);
+CT_WARN_UNUSED int ct_eth_source_json(ct_eth_source *src, const char *const *paths, size_t npaths,
+                                      ct_error *err);
+
+/* An ethereum-etl export directory, JSON lines (docs/ethereum-etl.md); its transactions
+ * have no signatures (verified stays false). */
+CT_WARN_UNUSED int ct_eth_source_etl(ct_eth_source *src, const char *dir, ct_error *err);
 
 /* The ingest over any source (eth_ingest.c): what ct_eth_ingest_json/_etl do after opening
  * theirs, and what the RPC client calls with its own. Does not close the source. */
-CT_WARN_UNUSED int ct_eth_ingest_source(ct_db *db, ct_eth_ingest_stats *stats,
-                                        ct_eth_source *src, const ct_eth_ingest_options *opts,
-                                        ct_error *err);
+CT_WARN_UNUSED int ct_eth_ingest_source(ct_db *db, ct_eth_ingest_stats *stats, ct_eth_source *src,
+                                        const ct_eth_ingest_options *opts, ct_error *err);
 
 #endif

@@ -24,7 +24,7 @@ typedef struct item {
     uint8_t kind;
     uint32_t doc;
     uint32_t node;
-    uint64_t height; /* blocks */
+    uint64_t height;  /* blocks */
     uint8_t hash[32]; /* blocks: the block's hash; receipts/parity: their blockHash */
     uint8_t parent[32];
     bool has_hash;
@@ -81,8 +81,8 @@ static int classify(jsrc *s, uint32_t doc, uint32_t node, ct_error *err)
             const char *x = num ? ct_json_raw(d, num, &len) : NULL;
             ct_u256 v;
             if (!x || ct_json_type_of(d, num) != CT_JSON_STRING ||
-                ct_u256_parse_quantity(&v, x, len, NULL) != CT_OK || !ct_u256_to_u64(&it.height, &v) ||
-                !hex_field(d, node, "hash", it.hash, 32) ||
+                ct_u256_parse_quantity(&v, x, len, NULL) != CT_OK ||
+                !ct_u256_to_u64(&it.height, &v) || !hex_field(d, node, "hash", it.hash, 32) ||
                 !hex_field(d, node, "parentHash", it.parent, 32))
                 return ct_fail(err, CT_ECORRUPT, "bad-quantity",
                                "a block without a valid 'number', 'hash' or 'parentHash'");
@@ -98,7 +98,8 @@ static int classify(jsrc *s, uint32_t doc, uint32_t node, ct_error *err)
                        "a JSON object that is neither a block nor a receipt");
     }
     if (t != CT_JSON_ARRAY)
-        return ct_fail(err, CT_ECORRUPT, "unknown-result", "a result that is not an object or array");
+        return ct_fail(err, CT_ECORRUPT, "unknown-result",
+                       "a result that is not an object or array");
     uint32_t first = ct_json_first(d, node);
     if (!first)
         return CT_OK; /* empty: receipts or traces of a block without transactions */
@@ -278,15 +279,22 @@ static int js_block(void *ctx, uint64_t h, ct_eth_bundle *b, ct_error *err)
             if (err)
                 ct_error_set_file(err, s->names[it->doc]);
             switch (it->kind) {
-            case IT_RECEIPTS: rc = ct_eth_json_receipts(b, s->arena, d, it->node, err); break;
-            case IT_RECEIPT: rc = ct_eth_json_receipt(b, s->arena, d, it->node, err); break;
-            case IT_CALLS: rc = ct_eth_json_calltraces(b, s->arena, d, it->node, err); break;
+            case IT_RECEIPTS:
+                rc = ct_eth_json_receipts(b, s->arena, d, it->node, err);
+                break;
+            case IT_RECEIPT:
+                rc = ct_eth_json_receipt(b, s->arena, d, it->node, err);
+                break;
+            case IT_CALLS:
+                rc = ct_eth_json_calltraces(b, s->arena, d, it->node, err);
+                break;
             case IT_PARITY:
                 if (b->has_traces)
                     return ct_fail(err, CT_ECORRUPT, "mismatch", "a second trace_block result");
                 rc = ct_eth_json_parity_traces(b, s->arena, d, it->node, err);
                 break;
-            default: break;
+            default:
+                break;
             }
             if (rc != CT_OK)
                 return rc;
@@ -306,8 +314,7 @@ static const ct_eth_source_ops JSON_OPS = {
     CT_ETH_SOURCE_VERSION, "json", js_range, js_hash_at, js_block, js_close,
 };
 
-int ct_eth_source_json(ct_eth_source *src, const char *const *paths, size_t npaths,
-                       ct_error *err)
+int ct_eth_source_json(ct_eth_source *src, const char *const *paths, size_t npaths, ct_error *err)
 {
     jsrc *s = calloc(1, sizeof(*s));
     if (!s)
@@ -345,7 +352,8 @@ int ct_eth_source_json(ct_eth_source *src, const char *const *paths, size_t npat
             res = ct_json_get(d, 0, "result");
             if (!res || ct_json_type_of(d, res) == CT_JSON_NULL) {
                 jsrc_free(s);
-                return ct_fail(err, CT_ECORRUPT, ct_json_get(d, 0, "error") ? "rpc-error" : "no-result",
+                return ct_fail(err, CT_ECORRUPT,
+                               ct_json_get(d, 0, "error") ? "rpc-error" : "no-result",
                                "the response has no result");
             }
             root = res;

@@ -138,8 +138,8 @@ int ct_eth_verify(ct_db *db, ct_eth_verify_report *rep, ct_error *err)
                     violation(&f, "event %u/%u/%u has no ledger row for address %llu", e.at.height,
                               e.at.tx_index, e.at.pos, (unsigned long long)sides[i]);
                 } else if (rc == CT_OK && (f.v.len != vl || memcmp(f.v.data, v, vl) != 0)) {
-                    violation(&f, "ledger row of event %u/%u/%u differs from the event", e.at.height,
-                              e.at.tx_index, e.at.pos);
+                    violation(&f, "ledger row of event %u/%u/%u differs from the event",
+                              e.at.height, e.at.tx_index, e.at.pos);
                 }
             }
         } else if (t == CT_E_LEDGER) {
@@ -219,8 +219,8 @@ int ct_eth_verify(ct_db *db, ct_eth_verify_report *rep, ct_error *err)
         }
     }
     if (rc == CT_OK) {
-        if (have_prev != m.has_tip || (m.has_tip && (prev_h != m.tip_height ||
-                                                     memcmp(prev_hash, m.tip_hash, 32) != 0)))
+        if (have_prev != m.has_tip ||
+            (m.has_tip && (prev_h != m.tip_height || memcmp(prev_hash, m.tip_hash, 32) != 0)))
             violation(&f, "eth.tip is not the last block row");
         if (m.c.blocks != n[CT_E_BLOCK] || n[CT_E_BHASH] != n[CT_E_BLOCK])
             violation(&f, "counters: %llu blocks, %llu block rows, %llu hash rows",
@@ -237,8 +237,8 @@ int ct_eth_verify(ct_db *db, ct_eth_verify_report *rep, ct_error *err)
             violation(&f, "counters of events differ from the %llu event rows",
                       (unsigned long long)n[CT_E_EVENT]);
         if (ledger_refs != n[CT_E_LEDGER])
-            violation(&f, "%llu ledger rows for %llu event sides", (unsigned long long)n[CT_E_LEDGER],
-                      (unsigned long long)ledger_refs);
+            violation(&f, "%llu ledger rows for %llu event sides",
+                      (unsigned long long)n[CT_E_LEDGER], (unsigned long long)ledger_refs);
         if (ledger_groups != totals_rows)
             violation(&f, "%llu ledgers, %llu totals rows", (unsigned long long)ledger_groups,
                       (unsigned long long)totals_rows);

@@ -13,12 +13,16 @@
 #include "eth_source.h"
 #include "testutil.h"
 
-#define TRIN    "eth/trin/"
-#define STREAM  "eth/ethereum-etl/test_stream/blocks_1755634_1755635/"
-#define B634    STREAM "web3_response.eth_getBlockByNumber_0x1ac9f2_true.json"
-#define B635    STREAM "web3_response.eth_getBlockByNumber_0x1ac9f3_true.json"
-#define R635A   STREAM "web3_response.eth_getTransactionReceipt_0x2e3dcd051a91d3a694f6b8de2ac4b5fe7acdba55f58bcf8471ff00d4a430074d.json"
-#define R635B   STREAM "web3_response.eth_getTransactionReceipt_0x9a5437ec71b74ecf5930b406908ac6999966d38a86d1534b7190ece7599095eb.json"
+#define TRIN   "eth/trin/"
+#define STREAM "eth/ethereum-etl/test_stream/blocks_1755634_1755635/"
+#define B634   STREAM "web3_response.eth_getBlockByNumber_0x1ac9f2_true.json"
+#define B635   STREAM "web3_response.eth_getBlockByNumber_0x1ac9f3_true.json"
+#define R635A                                                                                      \
+    STREAM "web3_response.eth_getTransactionReceipt_"                                              \
+           "0x2e3dcd051a91d3a694f6b8de2ac4b5fe7acdba55f58bcf8471ff00d4a430074d.json"
+#define R635B                                                                                      \
+    STREAM "web3_response.eth_getTransactionReceipt_"                                              \
+           "0x9a5437ec71b74ecf5930b406908ac6999966d38a86d1534b7190ece7599095eb.json"
 
 /* Runs `chaintrail --db dir ingest ethereum --quiet --json FILES...` (fixture-relative
  * when rel, else paths as given). */
@@ -124,8 +128,9 @@ Test(eth_ingest, block_19433902_every_count_and_withdrawals)
     cr_assert_eq(eth_stat(j, "rewards"), expected_count("19433902", "rewards") + 16);
     json_decref(j);
     /* the first withdrawal: 0x119b258 gwei to 0x8e609ac80f4324e499a6efd24f221a2caa868224 */
-    tu_exec(&r, (const char *[]){"--db", dir, "show", "address",
-                                 "0x8E609AC80F4324E499A6EFD24F221A2CAA868224", "--txs", NULL},
+    tu_exec(&r,
+            (const char *[]){"--db", dir, "show", "address",
+                             "0x8E609AC80F4324E499A6EFD24F221A2CAA868224", "--txs", NULL},
             NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert(strstr(r.out, "\"kind\":\"reward\",\"asset\":0,\"symbol\":\"ETH\",\"from\":null,"
@@ -347,7 +352,8 @@ Test(eth_ingest, etl_stream_transactions_and_token_transfers)
         cr_assert_not_null(tx, "%s", r.out);
         json_t *evs = json_object_get(tx, "events"), *tok = NULL;
         for (size_t i = 0; i < json_array_size(evs); i++)
-            if (!strcmp(json_string_value(json_object_get(json_array_get(evs, i), "kind")), "token"))
+            if (!strcmp(json_string_value(json_object_get(json_array_get(evs, i), "kind")),
+                        "token"))
                 tok = json_array_get(evs, i);
         cr_assert_not_null(tok);
         char a[43], b[43];
@@ -413,7 +419,8 @@ Test(eth_ingest, etl_stream_transactions_and_token_transfers)
 static void traces_case(const char *name, size_t want)
 {
     char rel[256], prefix[128];
-    snprintf(prefix, sizeof(prefix), "eth/ethereum-etl/test_export_traces_job/block_with_%s/", name);
+    snprintf(prefix, sizeof(prefix), "eth/ethereum-etl/test_export_traces_job/block_with_%s/",
+             name);
     /* the Parity file: its name holds the block number */
     const char *blocks[] = {"subtraces", "create", "error", "suicide"};
     const char *hexes[] = {"0xf4240", "0xf44f2", "0xf45bf", "0xf7105"};
@@ -480,8 +487,9 @@ static void traces_case(const char *name, size_t want)
     /* expected: from the CSV */
     size_t n = 0, got = 0;
     char *line = strtok(csv, "\n"); /* header */
-    cr_assert(strncmp(line, "block_number,transaction_hash,transaction_index,from_address,"
-                            "to_address,value,input,output,trace_type,call_type",
+    cr_assert(strncmp(line,
+                      "block_number,transaction_hash,transaction_index,from_address,"
+                      "to_address,value,input,output,trace_type,call_type",
                       100) == 0);
     for (uint32_t i = 0; i < ntx; i++) {
         got += pb.txs[i].n_itx;
@@ -530,10 +538,22 @@ static void traces_case(const char *name, size_t want)
     free(csv);
 }
 
-Test(eth_ingest, traces_subtraces_callcode_moves_nothing) { traces_case("subtraces", 0); }
-Test(eth_ingest, traces_create) { traces_case("create", 0); }
-Test(eth_ingest, traces_error_subtree_dropped) { traces_case("error", 0); }
-Test(eth_ingest, traces_suicide_is_one_internal_transfer) { traces_case("suicide", 1); }
+Test(eth_ingest, traces_subtraces_callcode_moves_nothing)
+{
+    traces_case("subtraces", 0);
+}
+Test(eth_ingest, traces_create)
+{
+    traces_case("create", 0);
+}
+Test(eth_ingest, traces_error_subtree_dropped)
+{
+    traces_case("error", 0);
+}
+Test(eth_ingest, traces_suicide_is_one_internal_transfer)
+{
+    traces_case("suicide", 1);
+}
 
 /* ---- geth's checkpoints (GPL-3.0: read in place) ---- */
 Test(eth_ingest, geth_checkpoint_block_0)
@@ -585,7 +605,8 @@ Test(eth_ingest, acct_graph_db_walks_a_ledger)
     /* the sender of tx 0, 0xf49d4e12...: its ETH ledger in the block is tx 0's value
      * (0x16345785d8a0000 = 0.1 ETH) and its fee (burnt, priority); any case is accepted */
     uint64_t id;
-    cr_assert_eq(g.addrid_of(g.ctx, "0xF49D4E1220D409E754955BA91062C2B0B67FDE4C", &id, NULL), CT_OK);
+    cr_assert_eq(g.addrid_of(g.ctx, "0xF49D4E1220D409E754955BA91062C2B0B67FDE4C", &id, NULL),
+                 CT_OK);
     char shown[43];
     cr_assert_eq(g.address_of(g.ctx, id, shown, NULL), CT_OK);
     /* shown in EIP-55: mixed case that ethereum.h's parser accepts only with a valid checksum */
@@ -626,5 +647,154 @@ Test(eth_ingest, acct_graph_db_walks_a_ledger)
     ct_acct_graph_db_free(&g);
     ct_db_snapshot_free(db, snap);
     ct_db_close(db);
+    tu_fresh_db_done(dir);
+}
+
+/* ---- --etl: ethereum-etl's own export of blocks 17173049-17173050 (JSON lines) ---- */
+#define ETL2 "eth/ethereum-etl/test_stream/blocks_17173049_17173050/"
+
+static char *etl_dir(void)
+{
+    char *tmp = tu_tmpdir();
+    const char *names[][2] = {{"expected_blocks.json", "blocks.json"},
+                              {"expected_transactions.json", "transactions.json"},
+                              {"expected_logs.json", "logs.json"}};
+    for (int i = 0; i < 3; i++) {
+        char rel[256], path[512];
+        size_t len;
+        snprintf(rel, sizeof(rel), ETL2 "%s", names[i][0]);
+        uint8_t *data = tu_read_fixture(rel, &len);
+        snprintf(path, sizeof(path), "%s/%s", tmp, names[i][1]);
+        cr_assert_eq(tu_write_file(path, data, len), 0);
+        free(data);
+    }
+    return tmp;
+}
+
+Test(eth_ingest, etl_export_needs_trust_senders)
+{
+    char *dir = tu_fresh_db(), *etl = etl_dir();
+    tu_run r;
+    tu_exec(&r, (const char *[]){"--db", dir, "ingest", "ethereum", "--etl", etl, NULL}, NULL);
+    cr_assert_eq(r.status, 2);
+    cr_assert_str_eq(r.err, "chaintrail: ingest: ethereum: --etl: ethereum-etl exports carry no "
+                            "signatures, so the senders cannot be recovered; add --trust-senders "
+                            "to take them as exported (docs/ethereum-etl.md)\n");
+    tu_run_free(&r);
+    tu_rmtree(etl);
+    free(etl);
+    tu_fresh_db_done(dir);
+}
+
+/* Our token events are ethereum-etl's token transfers (value > 0) whose log is an ERC-20
+ * Transfer (3 topics, 32 bytes of data), one for one, in order; counts from python over the
+ * same files (tests/tools/eth_expected.py's rules): 127 native, 591 fee events, 293 priority
+ * rewards + 32 withdrawals, 279 ERC-20 transfers. */
+Test(eth_ingest, etl_export_token_transfers_agree)
+{
+    char *dir = tu_fresh_db(), *etl = etl_dir();
+    tu_run r;
+    tu_exec(&r,
+            (const char *[]){"--db", dir, "ingest", "ethereum", "--quiet", "--etl", etl,
+                             "--trust-senders", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    json_t *j = stats_json(dir);
+    cr_assert_eq(eth_stat(j, "blocks"), 2);
+    cr_assert_eq(eth_stat(j, "txs"), 298);
+    cr_assert_eq(eth_stat(j, "logs"), 681);
+    cr_assert_eq(eth_stat(j, "native_transfers"), 127);
+    cr_assert_eq(eth_stat(j, "fee_events"), 591);
+    cr_assert_eq(eth_stat(j, "rewards"), 293 + 32);
+    cr_assert_eq(eth_stat(j, "token_transfers"), 279);
+    json_decref(j);
+    tu_exec(&r, (const char *[]){"--db", dir, "verify", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.out);
+    tu_run_free(&r);
+    /* the shape of every log, from logs.json */
+    size_t len;
+    char *logs = (char *)tu_read_fixture(ETL2 "expected_logs.json", &len);
+    json_t *shape = json_object();
+    for (char *line = strtok(logs, "\n"); line; line = strtok(NULL, "\n")) {
+        json_t *l = json_loads(line, 0, NULL);
+        cr_assert_not_null(l);
+        char key[100];
+        snprintf(key, sizeof(key), "%s:%" JSON_INTEGER_FORMAT,
+                 json_string_value(json_object_get(l, "transaction_hash")),
+                 json_integer_value(json_object_get(l, "log_index")));
+        bool erc20 = json_array_size(json_object_get(l, "topics")) == 3 &&
+                     strlen(json_string_value(json_object_get(l, "data"))) == 66;
+        json_object_set_new(shape, key, json_boolean(erc20));
+        json_decref(l);
+    }
+    free(logs);
+    ct_db *db = tu_db_open(dir, false);
+    ct_db_snapshot *snap = ct_db_snapshot_new(db);
+    ct_acct_graph g;
+    cr_assert_eq(ct_acct_graph_db(&g, db, snap, NULL), CT_OK);
+    char *tt = (char *)tu_read_fixture(ETL2 "expected_token_transfers.json", &len);
+    size_t rows = 0, matched = 0, at = 0;
+    char prev[67] = "";
+    collect c = {.n = 0};
+    for (char *line = strtok(tt, "\n"); line; line = strtok(NULL, "\n")) {
+        /* values may exceed 2^63 (jansson's integers): the digits are read from the text */
+        json_t *t = json_loads(line, JSON_DECODE_INT_AS_REAL, NULL);
+        cr_assert_not_null(t);
+        rows++;
+        const char *hash = json_string_value(json_object_get(t, "transaction_hash"));
+        char key[100], want[96];
+        snprintf(key, sizeof(key), "%s:%.0f", hash,
+                 json_real_value(json_object_get(t, "log_index")));
+        const char *vp = strstr(line, "\"value\": ");
+        cr_assert_not_null(vp);
+        vp += 9;
+        size_t vl = strspn(vp, "0123456789");
+        cr_assert(vl > 0 && vl < sizeof(want));
+        memcpy(want, vp, vl);
+        want[vl] = 0;
+        bool erc20 = json_is_true(json_object_get(shape, key));
+        if (!erc20 || !strcmp(want, "0")) {
+            json_decref(t);
+            continue;
+        }
+        if (strcmp(hash, prev) != 0) {
+            uint8_t h[32];
+            cr_assert_eq(ct_hex_decode(h, hash + 2, 32), CT_OK);
+            c.n = 0;
+            at = 0;
+            cr_assert_eq(g.tx_events(g.ctx, h, collect_cb, &c, NULL), CT_OK);
+            snprintf(prev, sizeof(prev), "%s", hash);
+        }
+        cr_assert_lt(at, c.n, "%s", key);
+        const ct_acct_event *e = &c.ev[at++];
+        char from[43], to[43], sym[32], contract[43], amount[96];
+        uint8_t dec;
+        bool kd;
+        cr_assert_eq(g.address_of(g.ctx, e->from, from, NULL), CT_OK);
+        cr_assert_eq(g.address_of(g.ctx, e->to, to, NULL), CT_OK);
+        cr_assert_eq(g.asset_info(g.ctx, e->asset, sym, sizeof(sym), &dec, &kd, contract, NULL),
+                     CT_OK);
+        lower(from);
+        lower(to);
+        lower(contract);
+        cr_assert_str_eq(from, json_string_value(json_object_get(t, "from_address")), "%s", key);
+        cr_assert_str_eq(to, json_string_value(json_object_get(t, "to_address")), "%s", key);
+        cr_assert_str_eq(contract, json_string_value(json_object_get(t, "token_address")), "%s",
+                         key);
+        ct_u256_to_dec(amount, sizeof(amount), &e->amount);
+        cr_assert_str_eq(amount, want, "%s", key);
+        matched++;
+        json_decref(t);
+    }
+    cr_assert_eq(rows, 291);
+    cr_assert_eq(matched, 279);
+    free(tt);
+    json_decref(shape);
+    ct_acct_graph_db_free(&g);
+    ct_db_snapshot_free(db, snap);
+    ct_db_close(db);
+    tu_rmtree(etl);
+    free(etl);
     tu_fresh_db_done(dir);
 }

@@ -31,6 +31,21 @@
            "0x9a5437ec71b74ecf5930b406908ac6999966d38a86d1534b7190ece7599095eb.json"
 #define TRIN "eth/trin/"
 
+/* Paths made by a test, freed together at its end (keeps LeakSanitizer quiet). */
+static char *owned[32];
+static size_t n_owned;
+static char *own(char *p)
+{
+    cr_assert_lt(n_owned, 32);
+    owned[n_owned++] = p;
+    return p;
+}
+static void free_owned(void)
+{
+    while (n_owned)
+        free(owned[--n_owned]);
+}
+
 /* A copy of fixture `rel` in dir/name with every `from` replaced by `to` (must occur). */
 static char *edited(const char *dir, const char *name, const char *rel, const char *from,
                     const char *to)
@@ -75,16 +90,16 @@ static void ingest_paths(tu_run *r, const char *db, const char *const *paths)
 static void bad_case(const char *which, const char *from, const char *to, const char *want)
 {
     char *tmp = tu_tmpdir(), *db = tu_fresh_db();
-    char *p634 = tu_fixture(B634), *pb = tu_fixture(B635), *ra = tu_fixture(R635A),
-         *rb = tu_fixture(R635B);
+    char *p634 = own(tu_fixture(B634)), *pb = own(tu_fixture(B635)), *ra = own(tu_fixture(R635A)),
+         *rb = own(tu_fixture(R635B));
     char *e = NULL;
     if (!strcmp(which, "block"))
-        e = pb = edited(tmp, "block.json", B635, from, to);
+        e = pb = own(edited(tmp, "block.json", B635, from, to));
     else if (!strcmp(which, "receipt"))
-        e = ra = edited(tmp, "receipt.json", R635A, from, to);
+        e = ra = own(edited(tmp, "receipt.json", R635A, from, to));
     else if (!strcmp(which, "both")) {
-        e = pb = edited(tmp, "block.json", B635, from, to);
-        ra = edited(tmp, "receipt.json", R635A, from, to);
+        e = pb = own(edited(tmp, "block.json", B635, from, to));
+        ra = own(edited(tmp, "receipt.json", R635A, from, to));
     }
     tu_run r;
     ingest_paths(&r, db, (const char *[]){p634, pb, ra, rb, NULL});
@@ -101,12 +116,14 @@ static void bad_case(const char *which, const char *from, const char *to, const 
               "%s", r.out);
     tu_run_free(&r);
     (void)e;
+    free_owned();
     tu_rmtree(tmp);
     free(tmp);
     tu_fresh_db_done(db);
 }
 
-#define BLK "height 1755635: block 1dec87ec1ba8e65b7773bb6f62249468948a28a427efd3d896a2ff7d7c591a67: "
+#define BLK                                                                                        \
+    "height 1755635: block 1dec87ec1ba8e65b7773bb6f62249468948a28a427efd3d896a2ff7d7c591a67: "
 
 Test(eth_rules, e11_quantity_with_leading_zero)
 {
@@ -136,7 +153,8 @@ Test(eth_rules, e11_odd_length_data)
 Test(eth_rules, e11_above_256_bits)
 {
     bad_case("block", "\"value\": \"0x5a178a89b930e00\"",
-             "\"value\": \"0x1" "0000000000000000000000000000000000000000000000000000000000000000\"",
+             "\"value\": \"0x1"
+             "0000000000000000000000000000000000000000000000000000000000000000\"",
              BLK "tx 1: bad-quantity: transaction: 'value' = \"0x1000000000000000000000000000000"
                  "0000000000000000000000000000000000\": overflow");
 }
@@ -144,9 +162,9 @@ Test(eth_rules, e11_above_256_bits)
 /* E12: the JSON parser refuses the file before anything is ingested, naming the offset */
 Test(eth_rules, e12_duplicate_key)
 {
-    char *tmp = tu_tmpdir(), *db = tu_fresh_db(), *p634 = tu_fixture(B634);
-    char *pb = edited(tmp, "block.json", B635, "\"nonce\": \"0xea1\"",
-                      "\"nonce\": \"0xea1\", \"nonce\": \"0xea1\"");
+    char *tmp = tu_tmpdir(), *db = tu_fresh_db(), *p634 = own(tu_fixture(B634));
+    char *pb = own(edited(tmp, "block.json", B635, "\"nonce\": \"0xea1\"",
+                          "\"nonce\": \"0xea1\", \"nonce\": \"0xea1\""));
     tu_run r;
     ingest_paths(&r, db, (const char *[]){p634, pb, NULL});
     cr_assert_eq(r.status, 3, "%s", r.err);
@@ -158,6 +176,7 @@ Test(eth_rules, e12_duplicate_key)
     tu_exec(&r, (const char *[]){"--db", db, "stats", NULL}, NULL);
     cr_assert(strstr(r.out, "\"ethereum\":{\"chain_id\":null,\"height\":null"), "%s", r.out);
     tu_run_free(&r);
+    free_owned();
     tu_rmtree(tmp);
     free(tmp);
     tu_fresh_db_done(db);
@@ -182,10 +201,12 @@ Test(eth_rules, e13_hash_is_not_keccak_of_the_transaction)
 
 Test(eth_rules, e13_receipt_of_another_block)
 {
-    bad_case("receipt", "\"blockHash\": \"0x1dec87ec1ba8e65b7773bb6f62249468948a28a427efd3d896a2ff7d7c591a67\"",
-             "\"blockHash\": \"0x1dec87ec1ba8e65b7773bb6f62249468948a28a427efd3d896a2ff7d7c591a68\"",
-             BLK "missing-receipts: block 1755635 has 2 transactions but no receipts (fees, "
-                 "status and token transfers need them)");
+    bad_case(
+        "receipt",
+        "\"blockHash\": \"0x1dec87ec1ba8e65b7773bb6f62249468948a28a427efd3d896a2ff7d7c591a67\"",
+        "\"blockHash\": \"0x1dec87ec1ba8e65b7773bb6f62249468948a28a427efd3d896a2ff7d7c591a68\"",
+        BLK "missing-receipts: block 1755635 has 2 transactions but no receipts (fees, "
+            "status and token transfers need them)");
 }
 
 Test(eth_rules, e14_missing_nonce)
@@ -241,7 +262,7 @@ static void verify_ok(const char *db)
 }
 
 /* A competing block 1755635': block 1755635 with another hash and no transactions. */
-#define HASH635 "0x1dec87ec1ba8e65b7773bb6f62249468948a28a427efd3d896a2ff7d7c591a67"
+#define HASH635  "0x1dec87ec1ba8e65b7773bb6f62249468948a28a427efd3d896a2ff7d7c591a67"
 #define HASH635X "0x1dec87ec1ba8e65b7773bb6f62249468948a28a427efd3d896a2ff7d7c5ffff0"
 
 static char *competitor(const char *tmp)
@@ -274,8 +295,8 @@ static char *competitor(const char *tmp)
 Test(eth_rules, reorg_at_the_tip_equals_only_the_winner)
 {
     char *tmp = tu_tmpdir(), *db = tu_fresh_db(), *control = tu_fresh_db();
-    char *p634 = tu_fixture(B634), *p635 = tu_fixture(B635), *ra = tu_fixture(R635A),
-         *rb = tu_fixture(R635B), *x = competitor(tmp);
+    char *p634 = own(tu_fixture(B634)), *p635 = own(tu_fixture(B635)), *ra = own(tu_fixture(R635A)),
+         *rb = own(tu_fixture(R635B)), *x = own(competitor(tmp));
     tu_run r;
     /* the database sees 1755634 and 1755635 ... */
     ingest_paths(&r, db, (const char *[]){p634, p635, ra, rb, NULL});
@@ -298,9 +319,10 @@ Test(eth_rules, reorg_at_the_tip_equals_only_the_winner)
     cr_assert_str_eq(a, b, "the reorged database differs from one that saw only the winner");
     verify_ok(db);
     /* the rolled-back transactions are gone */
-    tu_exec(&r, (const char *[]){"--db", db, "show", "tx",
-                                 "0x9a5437ec71b74ecf5930b406908ac6999966d38a86d1534b7190ece7599095eb",
-                                 NULL},
+    tu_exec(&r,
+            (const char *[]){"--db", db, "show", "tx",
+                             "0x9a5437ec71b74ecf5930b406908ac6999966d38a86d1534b7190ece7599095eb",
+                             NULL},
             NULL);
     cr_assert_eq(r.status, 8, "%s", r.err);
     tu_run_free(&r);
@@ -314,6 +336,7 @@ Test(eth_rules, reorg_at_the_tip_equals_only_the_winner)
     raw_digest(db, a);
     raw_digest(fresh, b);
     cr_assert_str_eq(a, b);
+    free_owned();
     tu_rmtree(tmp);
     free(tmp);
     tu_fresh_db_done(db);
@@ -324,8 +347,8 @@ Test(eth_rules, reorg_at_the_tip_equals_only_the_winner)
 Test(eth_rules, rerun_is_a_noop_and_rollback_restores)
 {
     char *db = tu_fresh_db(), *only634 = tu_fresh_db();
-    char *p634 = tu_fixture(B634), *p635 = tu_fixture(B635), *ra = tu_fixture(R635A),
-         *rb = tu_fixture(R635B);
+    char *p634 = own(tu_fixture(B634)), *p635 = own(tu_fixture(B635)), *ra = own(tu_fixture(R635A)),
+         *rb = own(tu_fixture(R635B));
     tu_run r;
     ingest_paths(&r, db, (const char *[]){p634, p635, ra, rb, NULL});
     cr_assert_eq(r.status, 0, "%s", r.err);
@@ -338,15 +361,17 @@ Test(eth_rules, rerun_is_a_noop_and_rollback_restores)
     raw_digest(db, b);
     cr_assert_str_eq(a, b, "a second run changed the database");
     /* --from below the tip: the known blocks are skipped */
-    tu_exec(&r, (const char *[]){"--db", db, "ingest", "ethereum", "--json", "--from", "1755634",
-                                 p634, p635, ra, rb, NULL},
+    tu_exec(&r,
+            (const char *[]){"--db", db, "ingest", "ethereum", "--json", "--from", "1755634", p634,
+                             p635, ra, rb, NULL},
             NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert(strstr(r.err, "0 blocks connected, 2 already stored"), "%s", r.err);
     tu_run_free(&r);
-    tu_exec(&r, (const char *[]){"--db", db, "rollback", "--chain", "ethereum", "--to", "1755634",
-                                 NULL},
-            NULL);
+    tu_exec(
+        &r,
+        (const char *[]){"--db", db, "rollback", "--chain", "ethereum", "--to", "1755634", NULL},
+        NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     tu_run_free(&r);
     ingest_paths(&r, only634, (const char *[]){p634, NULL});
@@ -355,13 +380,15 @@ Test(eth_rules, rerun_is_a_noop_and_rollback_restores)
     raw_digest(only634, b);
     cr_assert_str_eq(a, b, "rollback did not restore the state after block 1755634");
     /* rollback above the tip: exit 2? no: a bad height is CT_EINVAL, a usage error */
-    tu_exec(&r, (const char *[]){"--db", db, "rollback", "--chain", "ethereum", "--to", "1755640",
-                                 NULL},
-            NULL);
+    tu_exec(
+        &r,
+        (const char *[]){"--db", db, "rollback", "--chain", "ethereum", "--to", "1755640", NULL},
+        NULL);
     cr_assert_neq(r.status, 0);
     cr_assert(strstr(r.err, "above-tip: height 1755640 is above the Ethereum tip 1755634"), "%s",
               r.err);
     tu_run_free(&r);
+    free_owned();
     tu_fresh_db_done(db);
     tu_fresh_db_done(only634);
 }
@@ -399,8 +426,8 @@ static int run_ingest_env(const char *db, const char *const *paths, const char *
 Test(eth_rules, kill_at_every_write_boundary_then_resume_equals_control, .timeout = 300)
 {
     char *control = tu_fresh_db();
-    char *p634 = tu_fixture(B634), *p635 = tu_fixture(B635), *ra = tu_fixture(R635A),
-         *rb = tu_fixture(R635B);
+    char *p634 = own(tu_fixture(B634)), *p635 = own(tu_fixture(B635)), *ra = own(tu_fixture(R635A)),
+         *rb = own(tu_fixture(R635B));
     const char *paths[] = {p634, p635, ra, rb, NULL};
     cr_assert_eq(run_ingest_env(control, paths, NULL, 0), 0);
     char want[65], got[65];
@@ -425,14 +452,15 @@ Test(eth_rules, kill_at_every_write_boundary_then_resume_equals_control, .timeou
     /* three writes (the new database's schema row, then one per block): before/after 1..3
      * kill, 4 is past the end */
     cr_assert_eq(kills, 6);
+    free_owned();
     tu_fresh_db_done(control);
 }
 
 Test(eth_rules, kill_at_random_instants_then_resume_equals_control, .timeout = 300)
 {
     char *control = tu_fresh_db(), *db = tu_fresh_db();
-    char *pb = tu_fixture(TRIN "eth_getBlockByNumber_15573637_batch.json"),
-         *pr = tu_fixture(TRIN "eth_getBlockReceipts_15573637.json");
+    char *pb = own(tu_fixture(TRIN "eth_getBlockByNumber_15573637_batch.json")),
+         *pr = own(tu_fixture(TRIN "eth_getBlockReceipts_15573637.json"));
     const char *paths[] = {pb, pr, NULL};
     cr_assert_eq(run_ingest_env(control, paths, NULL, 0), 0);
     char want[65], got[65];
@@ -452,6 +480,7 @@ Test(eth_rules, kill_at_random_instants_then_resume_equals_control, .timeout = 3
     raw_digest(db, got);
     cr_assert_str_eq(got, want);
     verify_ok(db);
+    free_owned();
     tu_fresh_db_done(control);
     tu_fresh_db_done(db);
 }

@@ -71,24 +71,26 @@ static void eth_progress(void *ctx, const ct_eth_ingest_stats *st)
             (double)st->blocks / secs, (double)st->txs / secs);
 }
 
-/* `chaintrail ingest ethereum (--json FILE... | --rpc URL [--confirmations N | --finalized]
- * [--batch N]) [--from N] [--to M] [--chain-id N] [--quiet]` */
+/* `chaintrail ingest ethereum (--json FILE... | --etl DIR --trust-senders | --rpc URL
+ * [--confirmations N | --finalized] [--batch N] [--retries N]) [--from N] [--to M]
+ * [--chain-id N] [--quiet]` */
 static int ingest_ethereum(int argc, char **argv, const cli_global *g)
 {
     const cli_command *self = cli_find("ingest");
-    bool quiet = false, json = false;
+    bool quiet = false, json = false, trust = false;
     const char *etl = NULL, *rpc = NULL;
     bool finalized = false;
     uint64_t from = UINT64_MAX, to = UINT64_MAX, chain_id = 1, cache_mb = 64;
     uint64_t confirmations = UINT64_MAX, batch = 10, retries = 5;
     const cli_opt opts[] = {
-        {"json", CLI_FLAG, &json},         {"etl", CLI_STRING, &etl},
-        {"rpc", CLI_STRING, &rpc},         {"confirmations", CLI_U64, &confirmations},
+        {"json", CLI_FLAG, &json},        {"etl", CLI_STRING, &etl},
+        {"rpc", CLI_STRING, &rpc},        {"confirmations", CLI_U64, &confirmations},
         {"finalized", CLI_FLAG, &finalized}, {"batch", CLI_U64, &batch},
         {"retries", CLI_U64, &retries},
-        {"from", CLI_U64, &from},          {"to", CLI_U64, &to},
-        {"chain-id", CLI_U64, &chain_id},  {"quiet", CLI_FLAG, &quiet},
-        {"cache-mb", CLI_U64, &cache_mb},  {NULL, CLI_FLAG, NULL},
+        {"from", CLI_U64, &from},         {"to", CLI_U64, &to},
+        {"chain-id", CLI_U64, &chain_id}, {"quiet", CLI_FLAG, &quiet},
+        {"cache-mb", CLI_U64, &cache_mb}, {"trust-senders", CLI_FLAG, &trust},
+        {NULL, CLI_FLAG, NULL},
     };
     int first;
     int rc = cli_parse(self, opts, argc, argv, &first);
@@ -101,12 +103,8 @@ static int ingest_ethereum(int argc, char **argv, const cli_global *g)
     size_t npaths = 0;
     while (paths[npaths])
         npaths++;
-    if (etl) {
-        cli_error("ingest", "ethereum: --etl is not implemented yet; use --json FILE...");
-        return CT_EXIT_USAGE;
-    }
-    if (json + (rpc != NULL) != 1) {
-        cli_error("ingest", "ethereum: give one source: --json FILE... or --rpc URL");
+    if (json + (etl != NULL) + (rpc != NULL) != 1) {
+        cli_error("ingest", "ethereum: give one source: --json FILE..., --etl DIR or --rpc URL");
         return CT_EXIT_USAGE;
     }
     if (rpc && npaths) {
@@ -130,6 +128,20 @@ static int ingest_ethereum(int argc, char **argv, const cli_global *g)
                   (unsigned long long)batch);
         return CT_EXIT_USAGE;
     }
+    if (etl && !trust) {
+        cli_error("ingest", "ethereum: --etl: ethereum-etl exports carry no signatures, so the "
+                            "senders cannot be recovered; add --trust-senders to take them as "
+                            "exported (docs/ethereum-etl.md)");
+        return CT_EXIT_USAGE;
+    }
+    if (trust && !etl) {
+        cli_error("ingest", "ethereum: --trust-senders applies to --etl only");
+        return CT_EXIT_USAGE;
+    }
+    if (etl && npaths) {
+        cli_error("ingest", "ethereum: unexpected argument '%s' after --etl DIR", paths[0]);
+        return CT_EXIT_USAGE;
+    }
     if (json && npaths == 0) {
         cli_error("ingest", "ethereum: --json needs at least one FILE");
         return CT_EXIT_USAGE;
@@ -138,9 +150,11 @@ static int ingest_ethereum(int argc, char **argv, const cli_global *g)
         cli_error("ingest", "option '--chain-id': 0 is not a chain id");
         return CT_EXIT_USAGE;
     }
-    if ((from != UINT64_MAX && from > UINT32_MAX - 1) || (to != UINT64_MAX && to > UINT32_MAX - 1) ||
+    if ((from != UINT64_MAX && from > UINT32_MAX - 1) ||
+        (to != UINT64_MAX && to > UINT32_MAX - 1) ||
         (from != UINT64_MAX && to != UINT64_MAX && to < from)) {
-        cli_error("ingest", "options '--from'/'--to': heights up to 4294967294, --to not below --from");
+        cli_error("ingest",
+                  "options '--from'/'--to': heights up to 4294967294, --to not below --from");
         return CT_EXIT_USAGE;
     }
     if (cache_mb == 0 || cache_mb > 65536) {
@@ -177,6 +191,7 @@ static int ingest_ethereum(int argc, char **argv, const cli_global *g)
     io.ctx = &p;
     io.stop = &stop_requested;
     ct_error_clear(&err);
+    io.trust_senders = trust;
     ct_eth_rpc_report rep;
     memset(&rep, 0, sizeof(rep));
     if (rpc) {
@@ -188,8 +203,10 @@ static int ingest_ethereum(int argc, char **argv, const cli_global *g)
         ro.batch_blocks = (unsigned)batch;
         ro.retries = (unsigned)retries;
         rc = ct_eth_ingest_rpc(db, &st, &ro, &io, &rep, &err);
-    } else {
+    } else if (json) {
         rc = ct_eth_ingest_json(db, &st, (const char *const *)paths, npaths, &io, &err);
+    } else {
+        rc = ct_eth_ingest_etl(db, &st, etl, &io, &err);
     }
     if (p.tty && !quiet)
         fputc('\n', stderr);
@@ -202,14 +219,14 @@ static int ingest_ethereum(int argc, char **argv, const cli_global *g)
     }
     double secs = now() - p.start;
     if (!quiet)
-        fprintf(stderr,
-                "chaintrail: ingest: ethereum height %lld; %llu blocks connected, %llu already "
-                "stored, %llu rolled back in %llu reorgs; %llu transactions, %llu logs in %.1f s%s\n",
-                (long long)st.height, (unsigned long long)st.blocks,
-                (unsigned long long)st.blocks_known, (unsigned long long)st.disconnected,
-                (unsigned long long)st.reorgs, (unsigned long long)st.txs,
-                (unsigned long long)st.logs, secs,
-                st.interrupted ? " (interrupted; run again to continue)" : "");
+        fprintf(
+            stderr,
+            "chaintrail: ingest: ethereum height %lld; %llu blocks connected, %llu already "
+            "stored, %llu rolled back in %llu reorgs; %llu transactions, %llu logs in %.1f s%s\n",
+            (long long)st.height, (unsigned long long)st.blocks,
+            (unsigned long long)st.blocks_known, (unsigned long long)st.disconnected,
+            (unsigned long long)st.reorgs, (unsigned long long)st.txs, (unsigned long long)st.logs,
+            secs, st.interrupted ? " (interrupted; run again to continue)" : "");
     if (!quiet && rpc && rep.probed) {
         fprintf(stderr,
                 "chaintrail: ingest: node %s: chain id %llu; receipts by %s; %llu requests "

@@ -10,8 +10,8 @@ int cmd_rollback(int argc, char **argv, const cli_global *g)
     const cli_command *self = cli_find("rollback");
     uint64_t to = UINT64_MAX;
     const char *chain = "bitcoin";
-    const cli_opt opts[] = {{"to", CLI_U64, &to}, {"chain", CLI_STRING, &chain},
-                            {NULL, CLI_FLAG, NULL}};
+    const cli_opt opts[] = {
+        {"to", CLI_U64, &to}, {"chain", CLI_STRING, &chain}, {NULL, CLI_FLAG, NULL}};
     int first;
     int rc = cli_parse(self, opts, argc, argv, &first);
     if (rc < 0)

@@ -529,22 +529,29 @@ static int show_block(ct_db *db, const char *arg, const show_opts *o)
 
 static int eth_hexval(char c)
 {
-    return c >= '0' && c <= '9' ? c - '0'
-         : c >= 'a' && c <= 'f' ? c - 'a' + 10
-         : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                : -1;
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
 }
 
 static const char *eth_kind_name(uint8_t k)
 {
     switch (k) {
-    case CT_ACCT_NATIVE: return "native";
-    case CT_ACCT_INTERNAL: return "internal";
-    case CT_ACCT_TOKEN: return "token";
-    case CT_ACCT_FEE_BURNT: return "fee_burnt";
-    case CT_ACCT_FEE_PRIORITY: return "fee_priority";
-    case CT_ACCT_REWARD: return "reward";
-    default: return "?";
+    case CT_ACCT_NATIVE:
+        return "native";
+    case CT_ACCT_INTERNAL:
+        return "internal";
+    case CT_ACCT_TOKEN:
+        return "token";
+    case CT_ACCT_FEE_BURNT:
+        return "fee_burnt";
+    case CT_ACCT_FEE_PRIORITY:
+        return "fee_priority";
+    case CT_ACCT_REWARD:
+        return "reward";
+    default:
+        return "?";
     }
 }
 
@@ -601,9 +608,9 @@ static int eth_print_event(eth_show *s, const ct_acct_event *e)
             fputs("\"}", f);
         }
     } else {
-        fprintf(f, "  %u/%s/%u  %-12s %s %s  %s -> %s\n", e->at.height,
-                block_level ? "block" : "", e->at.pos, eth_kind_name(e->kind), amount,
-                sym[0] ? sym : "?", from[0] ? from : (e->kind == CT_ACCT_REWARD ? "(new)" : "?"),
+        fprintf(f, "  %u/%s/%u  %-12s %s %s  %s -> %s\n", e->at.height, block_level ? "block" : "",
+                e->at.pos, eth_kind_name(e->kind), amount, sym[0] ? sym : "?",
+                from[0] ? from : (e->kind == CT_ACCT_REWARD ? "(new)" : "?"),
                 to[0] ? to : "(fees)");
         if (!block_level) {
             /* the tx index is in the position; keep the line short */
@@ -665,8 +672,8 @@ static int eth_ledger_cb(void *arg, const ct_eth_ledger_totals *t)
         fprintf(f,
                 ",\"received\":\"%s\",\"sent\":\"%s\",\"net\":\"%s\",\"events\":%llu,"
                 "\"first\":[%u,%u,%u],\"last\":[%u,%u,%u]}",
-                rec, sent, net, (unsigned long long)t->events, t->first.height,
-                t->first.tx_index, t->first.pos, t->last.height, t->last.tx_index, t->last.pos);
+                rec, sent, net, (unsigned long long)t->events, t->first.height, t->first.tx_index,
+                t->first.pos, t->last.height, t->last.tx_index, t->last.pos);
     } else {
         fprintf(f, "asset %u %s%s%s: received %s, sent %s, net %s, %llu events\n", t->asset,
                 sym[0] ? sym : "(no symbol)", contract[0] ? " " : "", contract, rec, sent, net,
@@ -788,8 +795,9 @@ static int eth_show_tx(ct_db *db, const char *arg, const show_opts *o)
     ct_u256_to_dec(price, sizeof(price), &t.gas_price);
     FILE *f = stdout;
     if (o->json) {
-        fprintf(f, "{\"chain\":\"ethereum\",\"hash\":\"%s\",\"height\":%u,\"index\":%u,\"type\":%u,"
-                   "\"status\":",
+        fprintf(f,
+                "{\"chain\":\"ethereum\",\"hash\":\"%s\",\"height\":%u,\"index\":%u,\"type\":%u,"
+                "\"status\":",
                 arg, t.height, t.index, t.type);
         if (t.status < 0)
             fputs("null", f);
@@ -811,16 +819,19 @@ static int eth_show_tx(ct_db *db, const char *arg, const show_opts *o)
                 value, (unsigned long long)t.nonce, (unsigned long long)t.gas,
                 (unsigned long long)t.gas_used, price, t.n_logs);
     } else {
-        fprintf(f,
-                "transaction        %s (ethereum)\nblock              %u, index %u\ntype               "
-                "%u\nstatus             %s\nfrom               %s\nto                 %s\n"
-                "value              %s wei\nnonce              %llu\ngas                %llu "
-                "(used %llu)\ngas price          %s wei\nlogs               %u\nevents\n",
-                arg, t.height, t.index, t.type,
-                t.status < 0 ? "unknown" : t.status ? "success" : "failed", t.from,
-                t.to[0] ? t.to : (t.contract[0] ? t.contract : "(creation)"), value,
-                (unsigned long long)t.nonce, (unsigned long long)t.gas,
-                (unsigned long long)t.gas_used, price, t.n_logs);
+        fprintf(
+            f,
+            "transaction        %s (ethereum)\nblock              %u, index %u\ntype               "
+            "%u\nstatus             %s\nfrom               %s\nto                 %s\n"
+            "value              %s wei\nnonce              %llu\ngas                %llu "
+            "(used %llu)\ngas price          %s wei\nlogs               %u\nevents\n",
+            arg, t.height, t.index, t.type,
+            t.status < 0 ? "unknown"
+            : t.status   ? "success"
+                         : "failed",
+            t.from, t.to[0] ? t.to : (t.contract[0] ? t.contract : "(creation)"), value,
+            (unsigned long long)t.nonce, (unsigned long long)t.gas, (unsigned long long)t.gas_used,
+            price, t.n_logs);
     }
     eth_show s = {{0}, o, true, 0, &err};
     ct_db_snapshot *snap;
@@ -873,10 +884,11 @@ static int eth_show_block(ct_db *db, const char *arg, const show_opts *o)
             fprintf(f, "%02x", b.parent[i]);
         fputs("\ntime               ", f);
         cli_print_time(f, b.time);
-        fprintf(f, "\nminer              %s\nbase fee           %s\ngas used           %llu\n"
-                   "transactions       %u\nblock-level events %u\n",
-                b.miner, b.has_base_fee ? fee : "(before London)",
-                (unsigned long long)b.gas_used, b.n_txs, b.n_events);
+        fprintf(f,
+                "\nminer              %s\nbase fee           %s\ngas used           %llu\n"
+                "transactions       %u\nblock-level events %u\n",
+                b.miner, b.has_base_fee ? fee : "(before London)", (unsigned long long)b.gas_used,
+                b.n_txs, b.n_events);
     }
     return CT_EXIT_OK;
 }
@@ -889,12 +901,9 @@ int cmd_show(int argc, char **argv, const cli_global *g)
     const char *limit_arg = NULL;
     int first, rc;
     const cli_opt opts[] = {
-        {"format", CLI_STRING, &o.format},
-        {"txs", CLI_FLAG, &o.txs},
-        {"limit", CLI_STRING, &limit_arg},
-        {"after", CLI_STRING, &o.after},
-        {"chain", CLI_STRING, &chain},
-        {NULL, CLI_FLAG, NULL},
+        {"format", CLI_STRING, &o.format}, {"txs", CLI_FLAG, &o.txs},
+        {"limit", CLI_STRING, &limit_arg}, {"after", CLI_STRING, &o.after},
+        {"chain", CLI_STRING, &chain},     {NULL, CLI_FLAG, NULL},
     };
     if ((rc = cli_parse(cli_find("show"), opts, argc, argv, &first)))
         return rc < 0 ? CT_EXIT_OK : rc;

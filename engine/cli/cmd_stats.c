@@ -57,20 +57,19 @@ static void print_eth_text(FILE *f, const ct_eth_stats *e)
         fputs("height             (empty)\n", f);
         return;
     }
-    fprintf(f,
-            "chain id           %llu\nheight             %lld\nfirst height       %llu\n"
-            "blocks             %llu\ntransactions       %llu\ntransfers          %llu "
-            "(native %llu, internal %llu)\ntoken transfers    %llu\nfee events         %llu\n"
-            "rewards            %llu\nevents             %llu\nlogs               %llu\n"
-            "addresses          %llu\ntokens             %llu\n",
-            (unsigned long long)e->chain_id, (long long)e->height,
-            (unsigned long long)e->first_height, (unsigned long long)e->blocks,
-            (unsigned long long)e->txs, (unsigned long long)e->transfers,
-            (unsigned long long)e->native, (unsigned long long)e->internal,
-            (unsigned long long)e->token_transfers, (unsigned long long)e->fee_events,
-            (unsigned long long)e->rewards, (unsigned long long)e->events,
-            (unsigned long long)e->logs, (unsigned long long)e->addresses,
-            (unsigned long long)e->assets);
+    fprintf(
+        f,
+        "chain id           %llu\nheight             %lld\nfirst height       %llu\n"
+        "blocks             %llu\ntransactions       %llu\ntransfers          %llu "
+        "(native %llu, internal %llu)\ntoken transfers    %llu\nfee events         %llu\n"
+        "rewards            %llu\nevents             %llu\nlogs               %llu\n"
+        "addresses          %llu\ntokens             %llu\n",
+        (unsigned long long)e->chain_id, (long long)e->height, (unsigned long long)e->first_height,
+        (unsigned long long)e->blocks, (unsigned long long)e->txs, (unsigned long long)e->transfers,
+        (unsigned long long)e->native, (unsigned long long)e->internal,
+        (unsigned long long)e->token_transfers, (unsigned long long)e->fee_events,
+        (unsigned long long)e->rewards, (unsigned long long)e->events, (unsigned long long)e->logs,
+        (unsigned long long)e->addresses, (unsigned long long)e->assets);
 }
 
 static void print_text(FILE *f, const ct_graph_chain_stats *s, const char *coin)

@@ -24,32 +24,36 @@ extern "C" {
 
 /* ---- ingest ---- */
 typedef struct ct_eth_ingest_stats {
-    uint64_t blocks;          /* connected by this run */
-    uint64_t blocks_known;    /* already in the database: skipped */
-    uint64_t disconnected;    /* rolled back by reorgs */
+    uint64_t blocks;       /* connected by this run */
+    uint64_t blocks_known; /* already in the database: skipped */
+    uint64_t disconnected; /* rolled back by reorgs */
     uint64_t reorgs;
     uint64_t txs;
     uint64_t logs;
     uint64_t events;
-    int64_t height; /* Ethereum tip after the run, -1 when empty */
+    int64_t height;   /* Ethereum tip after the run, -1 when empty */
     bool interrupted; /* stopped by *stop */
 } ct_eth_ingest_stats;
 
 typedef struct ct_eth_ingest_options {
-    unsigned version;   /* CT_ETH_INGEST_OPTIONS_VERSION */
-    uint64_t chain_id;  /* 1 = mainnet; must match the database's */
-    int64_t from;       /* first height when the database has no Ethereum block (-1: the
-                           source's first) */
-    int64_t to;         /* last height (-1: the source's last) */
+    unsigned version;  /* CT_ETH_INGEST_OPTIONS_VERSION */
+    uint64_t chain_id; /* 1 = mainnet; must match the database's */
+    int64_t from;      /* first height when the database has no Ethereum block (-1: the
+                          source's first) */
+    int64_t to;        /* last height (-1: the source's last) */
     void (*progress)(void *ctx, const ct_eth_ingest_stats *st);
     void *ctx;
     volatile int *stop; /* stop cleanly before the next block when it becomes non-zero */
+    /* Take each transaction's `from` and hash as the source says, without recomputing the
+     * hash or recovering the sender: only for sources without signatures (ethereum-etl
+     * exports); false for nodes and saved JSON-RPC responses (E13 checks). */
+    bool trust_senders;
 } ct_eth_ingest_options;
 
 #define CT_ETH_INGEST_OPTIONS_VERSION 1
 #define CT_ETH_INGEST_OPTIONS_INIT                                                                 \
     {                                                                                              \
-        CT_ETH_INGEST_OPTIONS_VERSION, 1, -1, -1, NULL, NULL, NULL                                 \
+        CT_ETH_INGEST_OPTIONS_VERSION, 1, -1, -1, NULL, NULL, NULL, false                          \
     }
 
 /* Ingests the blocks of saved JSON-RPC responses (docs/ingest.md, "Ethereum"): each file
@@ -63,19 +67,25 @@ CT_WARN_UNUSED int ct_eth_ingest_json(ct_db *db, ct_eth_ingest_stats *stats,
                                       const char *const *paths, size_t npaths,
                                       const ct_eth_ingest_options *opts, ct_error *err);
 
+/* The same from an ethereum-etl export directory in JSON lines (docs/ethereum-etl.md):
+ * blocks.json, transactions.json (with receipt fields), logs.json, optional tokens.json.
+ * The export has no signatures: opts->trust_senders must be true (else CT_EINVAL). */
+CT_WARN_UNUSED int ct_eth_ingest_etl(ct_db *db, ct_eth_ingest_stats *stats, const char *dir,
+                                     const ct_eth_ingest_options *opts, ct_error *err);
+
 /* Rolls the Ethereum chain back until its tip is at `height` (-1: empty). CT_EINVAL when
  * height is above the tip or the database has no Ethereum block. */
 CT_WARN_UNUSED int ct_eth_rollback(ct_db *db, int64_t height, ct_error *err);
 
 /* ---- queries ---- */
 typedef struct ct_eth_stats {
-    bool present;      /* the database holds Ethereum blocks */
+    bool present; /* the database holds Ethereum blocks */
     uint64_t chain_id;
-    int64_t height;    /* tip, -1 when none */
+    int64_t height; /* tip, -1 when none */
     uint64_t first_height;
     uint64_t blocks;
     uint64_t txs;
-    uint64_t transfers;       /* native + internal */
+    uint64_t transfers; /* native + internal */
     uint64_t native;
     uint64_t internal;
     uint64_t token_transfers;
@@ -84,7 +94,7 @@ typedef struct ct_eth_stats {
     uint64_t events;
     uint64_t logs;
     uint64_t addresses;
-    uint64_t assets;          /* tokens */
+    uint64_t assets; /* tokens */
 } ct_eth_stats;
 CT_WARN_UNUSED int ct_eth_stats_get(ct_db *db, ct_eth_stats *out, ct_error *err);
 
@@ -142,7 +152,7 @@ CT_WARN_UNUSED int ct_eth_address_ledgers(ct_db *db, const char *address, uint64
 typedef struct ct_eth_verify_report {
     uint64_t rows;
     uint64_t violations;
-    char first[256]; /* the first violation, "" when none */
+    char first[256];    /* the first violation, "" when none */
     uint8_t digest[32]; /* SHA-256 over the Ethereum tables in key order */
 } ct_eth_verify_report;
 /* Checks the Ethereum tables: every event has its ledger rows, totals equal the sums of

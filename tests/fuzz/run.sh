@@ -20,7 +20,7 @@ esac
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 build="build-fuzz"
-harnesses="fuzz_block fuzz_tx fuzz_eth"
+harnesses="fuzz_block fuzz_tx fuzz_eth fuzz_eth_json"
 
 CC=clang cmake -S . -B "$build" -DCT_FUZZ=ON -DCT_BUILD_TESTS=OFF -DCT_BUILD_BENCH=OFF >/dev/null
 cmake --build "$build" -j "$(getconf _NPROCESSORS_ONLN)" >/dev/null
@@ -32,10 +32,17 @@ export ASAN_OPTIONS=detect_leaks=1
 
 # Seeds are rebuilt each run; the working corpus is kept between local runs.
 rm -rf "$build/seeds"
-mkdir -p "$build/seeds/fuzz_block" "$build/seeds/fuzz_tx" "$build/seeds/fuzz_eth"
+mkdir -p "$build/seeds/fuzz_block" "$build/seeds/fuzz_tx" "$build/seeds/fuzz_eth" "$build/seeds/fuzz_eth_json"
 "$bin/fuzz_seeds" fixtures "$build/seeds/fuzz_block" "$build/seeds/fuzz_tx"
 # Ethereum: the mainnet RLP block files as they are (concatenated units).
 cp fixtures/eth/rlp_blocks/*.bin "$build/seeds/fuzz_eth/"
+# Ethereum JSON: the saved mainnet responses (blocks, receipts, traces), and block 1755635
+# with its two receipts as one [block, receipts] array (seed_eth_json_1755635.json, made
+# from the ethereum-etl files by tests/fuzz's author) so the receipt code is reached at once.
+s=fixtures/eth/ethereum-etl/test_stream/blocks_1755634_1755635
+cp $s/*.json fixtures/eth/ethereum-etl/test_export_traces_job/*/*.json \
+    fixtures/eth/ethereum-etl/test_extract_geth_traces_job/*/web3_*.json \
+    tests/fuzz/seed_eth_json_1755635.json "$build/seeds/fuzz_eth_json/"
 
 status=0
 
@@ -65,6 +72,7 @@ for h in $harnesses; do
     fuzz_block) max_len=4000000 ;;   # the largest block: MAX_BLOCK_SERIALIZED
     fuzz_tx) max_len=1000000 ;;      # the 1 MB megatx seed fits
     fuzz_eth) max_len=200000 ;;      # the largest RLP block file (eth447533.bin) fits
+    fuzz_eth_json) max_len=100000 ;; # every seed but the composite is smaller
     esac
     mkdir -p "$build/corpus/$h" "$build/artifacts/$h"
     log=$build/$h.log
