@@ -336,8 +336,7 @@ static int asset_get(tracer *t, uint32_t asset, uint32_t *out)
     memset(a, 0, sizeof(*a));
     a->info.asset = asset;
     int rc = t->g->asset_info(t->g->ctx, asset, a->info.symbol, sizeof(a->info.symbol),
-                              &a->info.decimals, &a->info.known_decimals, a->info.contract,
-                              t->err);
+                              &a->info.decimals, &a->info.known_decimals, a->info.contract, t->err);
     if (rc)
         return rc;
     a->info.symbol[sizeof(a->info.symbol) - 1] = '\0';
@@ -376,8 +375,8 @@ static int value_of(tracer *t, const asset_ent *a, const ct_u256 *amount, uint32
     *priced = false;
     if (!t->pricing || !a->priced)
         return CT_OK;
-    int rc = t->pricing->value(t->pricing->ctx, a->info.price_asset, a->info.decimals, amount,
-                               time, cents, t->err);
+    int rc = t->pricing->value(t->pricing->ctx, a->info.price_asset, a->info.decimals, amount, time,
+                               cents, t->err);
     if (rc == CT_ENOTFOUND)
         return CT_OK;
     if (rc == CT_OK)
@@ -1082,9 +1081,8 @@ static int process_event(tracer *t, const ct_acct_event *ev)
                         S->m[m].hop = hop[m];
                     add_le(&S->m[m].taint, &S->m[m].taint, &taint[m]);
                 }
-            } else if (m != CT_MODEL_POISON &&
-                       (rc = receive(t, m, S, ev, &ev->amount, &taint[m], 0, t->xf[m],
-                                     t->n_xf[m], true))) {
+            } else if (m != CT_MODEL_POISON && (rc = receive(t, m, S, ev, &ev->amount, &taint[m], 0,
+                                                             t->xf[m], t->n_xf[m], true))) {
                 return rc;
             }
         }
@@ -1250,8 +1248,8 @@ static int on_tx_event(void *arg, const ct_acct_event *ev)
 {
     tx_walk *w = arg;
     tracer *t = w->t;
-    if (ev->to == 0)
-        return 0; /* fees are not transfers to anyone */
+    if (ev->to == 0 || ev->kind == CT_ACCT_REWARD)
+        return 0; /* fees go to no one; the fee recipient's credit is no transfer */
     uint8_t key[12];
     ct_put_be32(key, ev->at.height);
     ct_put_be32(key + 4, ev->at.tx_index);
@@ -1417,8 +1415,8 @@ static int finish(tracer *t, ct_acct_trace_result *res)
     for (size_t i = 0; i < t->n_asset; i++) {
         bool any = false;
         for (int m = 0; m < CT_MODEL_COUNT; m++)
-            if ((t->models & (1u << m)) && (!ct_u256_is_zero(&t->asset[i].acc[m].source) ||
-                                            t->asset[i].acc[m].n_cat))
+            if ((t->models & (1u << m)) &&
+                (!ct_u256_is_zero(&t->asset[i].acc[m].source) || t->asset[i].acc[m].n_cat))
                 any = true;
         if (any)
             t->asset[n++] = t->asset[i];

@@ -137,8 +137,7 @@ int ct_usd_cents_u256(uint64_t *out_cents, const ct_u256 *amount, unsigned decim
     ct_u256 price = ct_u256_from_u64(price_cents);
     for (unsigned i = 0; i < decimals; i++)
         if (ct_u256_mul(&div, &div, &ten)) /* cannot happen: 10^77 < 2^256 */
-            return ct_fail(err, CT_EINVAL, "bad-decimals", "an asset with %u decimals",
-                           decimals);
+            return ct_fail(err, CT_EINVAL, "bad-decimals", "an asset with %u decimals", decimals);
     ct_u256 q, rem, half;
     if (ct_u256_muldiv(&q, &rem, amount, &price, &div, NULL) != CT_OK)
         return ct_fail(err, CT_EINVAL, "usd-overflow", "the value exceeds 2^64-1 cents");

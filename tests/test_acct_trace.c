@@ -14,7 +14,7 @@
 #include "testutil.h"
 
 /* ---- an in-memory account graph ---- */
-#define MAX_ADDR 64
+#define MAX_ADDR  64
 #define MAX_ASSET 4
 
 typedef struct memg {
@@ -245,8 +245,9 @@ static int m_tip(void *ctx, uint32_t *height, uint32_t *time, ct_error *err)
 
 static ct_acct_graph mg_graph(memg *g)
 {
-    ct_acct_graph a = {g,           m_ledger_next, m_ledger_assets, m_tx_events, m_addrid_of,
-                       m_address_of, m_label_of,   m_asset_info,    m_tip};
+    ct_acct_graph a = {g,           m_ledger_next, m_ledger_assets,
+                       m_tx_events, m_addrid_of,   m_address_of,
+                       m_label_of,  m_asset_info,  m_tip};
     return a;
 }
 
@@ -372,15 +373,20 @@ static uint64_t source_of(const ct_acct_trace_result *r, int m, const char *sym)
     return u64(&r->model[m][asset_index(r, sym)].source);
 }
 
-enum { P = CT_MODEL_POISON, H = CT_MODEL_HAIRCUT, F = CT_MODEL_FIFO, L = CT_MODEL_LIFO,
-       T = CT_MODEL_TIHO };
+enum {
+    P = CT_MODEL_POISON,
+    H = CT_MODEL_HAIRCUT,
+    F = CT_MODEL_FIFO,
+    L = CT_MODEL_LIFO,
+    T = CT_MODEL_TIHO
+};
 
 /* ---- scenario A: one ledger with clean and tainted lots, then two outgoing transfers ----
  * Addresses: 1 thief (the source), 2 victim, 3 M (the ledger), 5 E1, 6 E2 (exchange),
  * 7 miner, 9 X.
  *   h1  X -> M 100 ETH                                  M: [clean 100]
  *   h2  victim -> thief 310 ETH; 1000 USDC (token log)  thief: [tainted 310 hop 0]
- *   h3  thief -> M 300 ETH, 400 USDC; fees 5 burnt + 2 priority; reward 2 to the miner
+ *   h3  thief -> M 300 ETH, 400 USDC; fees 5 burnt + 2 priority, credited to the miner
  *                                                       M: [c100, t300 hop 1]
  *   h4  reward 200 to M (block level)                   M: [c100, t300, c200]
  *   h5  M -> E1 251 ETH and 100 USDC
@@ -404,7 +410,7 @@ static void scenario_a(memg *g)
     ev(g, 3, 0, 1, CT_ACCT_TOKEN, 1, 1, 3, 400);
     ev(g, 3, 0, 2, CT_ACCT_FEE_BURNT, 0, 1, 0, 5);
     ev(g, 3, 0, 3, CT_ACCT_FEE_PRIORITY, 0, 1, 0, 2);
-    ev(g, 3, CT_ACCT_BLOCK_LEVEL, 0, CT_ACCT_REWARD, 0, 0, 7, 2);
+    ev(g, 3, 0, 4, CT_ACCT_REWARD, 0, 0, 7, 2); /* the priority fee credited to the miner */
     ev(g, 4, CT_ACCT_BLOCK_LEVEL, 0, CT_ACCT_REWARD, 0, 0, 3, 200);
     ev(g, 5, 0, 0, CT_ACCT_NATIVE, 0, 3, 5, 251);
     ev(g, 5, 0, 1, CT_ACCT_TOKEN, 1, 3, 5, 100);
@@ -413,8 +419,10 @@ static void scenario_a(memg *g)
 }
 
 #define USDC_ALL(m)                                                                                \
-    {m, "USDC", 1, "unspent", 600, 0}, {m, "USDC", 3, "unspent", 300, 1},                         \
-        {m, "USDC", 5, "unspent", 100, 2}
+    {m, "USDC", 1, "unspent", 600, 0}, {m, "USDC", 3, "unspent", 300, 1},                          \
+    {                                                                                              \
+        m, "USDC", 5, "unspent", 100, 2                                                            \
+    }
 
 Test(acct_trace, five_models_by_hand)
 {
@@ -426,18 +434,28 @@ Test(acct_trace, five_models_by_hand)
     ct_acct_trace_result r;
     run(&g, &r, &s, 1, &o);
     static const exp_ep want[] = {
-        {F, "ETH", 1, "unspent", 3, 0},   {F, "ETH", 5, "unspent", 151, 2},
-        {F, "ETH", 6, "exchange", 149, 2}, USDC_ALL(F),
-        {L, "ETH", 1, "unspent", 3, 0},   {L, "ETH", 5, "unspent", 51, 2},
-        {L, "ETH", 6, "exchange", 150, 2}, {L, "ETH", 3, "unspent", 99, 1},
+        {F, "ETH", 1, "unspent", 3, 0},
+        {F, "ETH", 5, "unspent", 151, 2},
+        {F, "ETH", 6, "exchange", 149, 2},
+        USDC_ALL(F),
+        {L, "ETH", 1, "unspent", 3, 0},
+        {L, "ETH", 5, "unspent", 51, 2},
+        {L, "ETH", 6, "exchange", 150, 2},
+        {L, "ETH", 3, "unspent", 99, 1},
         USDC_ALL(L),
-        {T, "ETH", 1, "unspent", 3, 0},   {T, "ETH", 5, "unspent", 251, 2},
-        {T, "ETH", 6, "exchange", 49, 2}, USDC_ALL(T),
-        {H, "ETH", 1, "unspent", 3, 0},   {H, "ETH", 5, "unspent", 125, 2},
-        {H, "ETH", 6, "exchange", 75, 2}, {H, "ETH", 3, "unspent", 100, 1},
+        {T, "ETH", 1, "unspent", 3, 0},
+        {T, "ETH", 5, "unspent", 251, 2},
+        {T, "ETH", 6, "exchange", 49, 2},
+        USDC_ALL(T),
+        {H, "ETH", 1, "unspent", 3, 0},
+        {H, "ETH", 5, "unspent", 125, 2},
+        {H, "ETH", 6, "exchange", 75, 2},
+        {H, "ETH", 3, "unspent", 100, 1},
         USDC_ALL(H),
-        {P, "ETH", 1, "unspent", 3, 0},   {P, "ETH", 5, "unspent", 251, 2},
-        {P, "ETH", 6, "exchange", 150, 2}, {P, "ETH", 3, "unspent", 199, 1},
+        {P, "ETH", 1, "unspent", 3, 0},
+        {P, "ETH", 5, "unspent", 251, 2},
+        {P, "ETH", 6, "exchange", 150, 2},
+        {P, "ETH", 3, "unspent", 199, 1},
         USDC_ALL(P),
     };
     expect_endpoints(&r, want, sizeof(want) / sizeof(want[0]));
@@ -518,18 +536,28 @@ Test(acct_trace, hop_limit_and_dust)
     o.dust = 100;
     run(&g, &r, &s, 1, &o);
     static const exp_ep d[] = {
-        {F, "ETH", 1, "unspent", 3, 0},   {F, "ETH", 5, "unspent", 151, 2},
-        {F, "ETH", 6, "exchange", 149, 2}, USDC_ALL(F),
-        {L, "ETH", 1, "unspent", 3, 0},   {L, "ETH", 5, "dust", 51, 2},
-        {L, "ETH", 6, "exchange", 150, 2}, {L, "ETH", 3, "unspent", 99, 1},
+        {F, "ETH", 1, "unspent", 3, 0},
+        {F, "ETH", 5, "unspent", 151, 2},
+        {F, "ETH", 6, "exchange", 149, 2},
+        USDC_ALL(F),
+        {L, "ETH", 1, "unspent", 3, 0},
+        {L, "ETH", 5, "dust", 51, 2},
+        {L, "ETH", 6, "exchange", 150, 2},
+        {L, "ETH", 3, "unspent", 99, 1},
         USDC_ALL(L),
-        {T, "ETH", 1, "unspent", 3, 0},   {T, "ETH", 5, "unspent", 251, 2},
-        {T, "ETH", 6, "exchange", 49, 2}, USDC_ALL(T),
-        {H, "ETH", 1, "unspent", 3, 0},   {H, "ETH", 5, "unspent", 125, 2},
-        {H, "ETH", 6, "exchange", 75, 2}, {H, "ETH", 3, "unspent", 100, 1},
+        {T, "ETH", 1, "unspent", 3, 0},
+        {T, "ETH", 5, "unspent", 251, 2},
+        {T, "ETH", 6, "exchange", 49, 2},
+        USDC_ALL(T),
+        {H, "ETH", 1, "unspent", 3, 0},
+        {H, "ETH", 5, "unspent", 125, 2},
+        {H, "ETH", 6, "exchange", 75, 2},
+        {H, "ETH", 3, "unspent", 100, 1},
         USDC_ALL(H),
-        {P, "ETH", 1, "unspent", 3, 0},   {P, "ETH", 5, "unspent", 251, 2},
-        {P, "ETH", 6, "exchange", 150, 2}, {P, "ETH", 3, "unspent", 199, 1},
+        {P, "ETH", 1, "unspent", 3, 0},
+        {P, "ETH", 5, "unspent", 251, 2},
+        {P, "ETH", 6, "exchange", 150, 2},
+        {P, "ETH", 3, "unspent", 199, 1},
         USDC_ALL(P),
     };
     expect_endpoints(&r, d, sizeof(d) / sizeof(d[0]));
@@ -571,7 +599,7 @@ Test(acct_trace, a_transaction_as_source)
     ct_trace_options_init(&o);
     o.models = (1u << F) | (1u << L);
     /* the h3 transaction: its transfers to M (300 ETH, 400 USDC) are the sources at hop 0;
-     * its fees are no transfer to anyone */
+     * its fees and the miner's credit of the priority fee are no transfers */
     ct_trace_source s;
     memset(&s, 0, sizeof(s));
     uint8_t h3[32];
@@ -796,6 +824,11 @@ static void gen_random(memg *g, rng *r, uint32_t blocks)
                         bal[s][0] = ct_u256_from_u64(0);
                     else
                         cr_assert(!ct_u256_sub(&bal[s][0], &bal[s][0], &fee));
+                    if (kind == CT_ACCT_FEE_PRIORITY) { /* credited to the block's miner */
+                        uint64_t miner = 1 + h % R_ADDR;
+                        mg_add(g, h, txi, pos++, CT_ACCT_REWARD, 0, 0, miner, fee);
+                        cr_assert(!ct_u256_add(&bal[miner][0], &bal[miner][0], &fee));
+                    }
                 }
         }
         if (rnd(r) % 4 == 0) {
@@ -848,8 +881,9 @@ static void write_case(const char *path, const memg *g, const ct_trace_source *s
 {
     FILE *f = fopen(path, "w");
     cr_assert_not_null(f);
-    fprintf(f, "{\"options\":{\"models\":[\"poison\",\"haircut\",\"fifo\",\"lifo\",\"tiho\"],"
-               "\"hops\":%u,\"dust\":\"%llu\",\"stops\":[",
+    fprintf(f,
+            "{\"options\":{\"models\":[\"poison\",\"haircut\",\"fifo\",\"lifo\",\"tiho\"],"
+            "\"hops\":%u,\"dust\":\"%llu\",\"stops\":[",
             o->hops, (unsigned long long)o->dust);
     for (size_t i = 0; i < o->n_stops; i++)
         fprintf(f, "%s\"%s\"", i ? "," : "", o->stops[i]);
@@ -894,8 +928,9 @@ static void write_case(const char *path, const memg *g, const ct_trace_source *s
     for (size_t i = 0; i < g->n; i++) {
         const ct_acct_event *e = &g->ev[i];
         char from[43] = "null", to[43] = "null", tx[67] = "null";
-        fprintf(f, "%s{\"height\":%u,\"tx_index\":%u,\"pos\":%u,\"time\":%u,\"kind\":%u,"
-                   "\"asset\":%u,\"amount\":",
+        fprintf(f,
+                "%s{\"height\":%u,\"tx_index\":%u,\"pos\":%u,\"time\":%u,\"kind\":%u,"
+                "\"asset\":%u,\"amount\":",
                 i ? "," : "", e->at.height, e->at.tx_index, e->at.pos, e->time, e->kind, e->asset);
         fprint_u256(f, &e->amount);
         if (e->from)
@@ -978,13 +1013,13 @@ static void compare(const ct_acct_trace_result *r, const char *json, size_t len,
             snprintf(what, sizeof(what), "%s asset %s source", ct_model_name((ct_model)m), key);
             expect_dec(&d, ct_json_get(&d, ao, "source"), &ar->source, what, seed);
             uint32_t cats = ct_json_get(&d, ao, "categories");
-            cr_assert_eq(ar->n_categories, ct_json_count(&d, cats), "seed %d: %s categories",
-                         seed, ct_model_name((ct_model)m));
+            cr_assert_eq(ar->n_categories, ct_json_count(&d, cats), "seed %d: %s categories", seed,
+                         ct_model_name((ct_model)m));
             for (size_t c = 0; c < ar->n_categories; c++) {
                 const ct_acct_category *cat = &ar->categories[c];
                 uint32_t co = ct_json_get(&d, cats, cat->name);
-                snprintf(what, sizeof(what), "%s asset %s category %s",
-                         ct_model_name((ct_model)m), key, cat->name);
+                snprintf(what, sizeof(what), "%s asset %s category %s", ct_model_name((ct_model)m),
+                         key, cat->name);
                 cr_assert(co, "seed %d: %s not in the reference", seed, what);
                 expect_dec(&d, ct_json_get(&d, co, "amount"), &cat->amount, what, seed);
                 expect_num(&d, ct_json_get(&d, co, "usd_cents"), cat->usd_cents, what, seed);
@@ -993,8 +1028,7 @@ static void compare(const ct_acct_trace_result *r, const char *json, size_t len,
             uint32_t eps = ct_json_get(&d, ao, "endpoints");
             cr_assert_eq(ar->n_endpoints, ct_json_count(&d, eps),
                          "seed %d %s asset %s: %zu endpoints, reference %u", seed,
-                         ct_model_name((ct_model)m), key, ar->n_endpoints,
-                         ct_json_count(&d, eps));
+                         ct_model_name((ct_model)m), key, ar->n_endpoints, ct_json_count(&d, eps));
             uint32_t eo = ct_json_first(&d, eps);
             for (size_t k = 0; k < ar->n_endpoints; k++, eo = ct_json_next(&d, eps, eo)) {
                 const ct_acct_endpoint *e = &ar->endpoints[k];
@@ -1006,8 +1040,8 @@ static void compare(const ct_acct_trace_result *r, const char *json, size_t len,
                 cr_assert(node_is(&d, f, e->category), "seed %d: %s: category", seed, what);
                 f = ct_json_next(&d, eo, f);
                 expect_dec(&d, f, &e->taint, what, seed);
-                const unsigned __int128 nums[] = {e->hops,        e->flows,       e->first_height,
-                                                  e->first_time,  e->last_height, e->last_time,
+                const unsigned __int128 nums[] = {e->hops,       e->flows,       e->first_height,
+                                                  e->first_time, e->last_height, e->last_time,
                                                   e->usd_cents};
                 for (size_t q = 0; q < sizeof(nums) / sizeof(nums[0]); q++) {
                     f = ct_json_next(&d, eo, f);

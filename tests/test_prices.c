@@ -240,7 +240,7 @@ Test(prices, usd_cents_u256_by_hand)
         uint64_t cents;
     } case256;
     static const case256 cases[] = {
-        {"1500000000000000000", 18, 32088, CT_OK, 48132},                 /* 1.5 ETH at 320.88 */
+        {"1500000000000000000", 18, 32088, CT_OK, 48132},                /* 1.5 ETH at 320.88 */
         {"100000000000000000000000", 18, 323522, CT_OK, 32352200000ULL}, /* 1e5 ETH */
         {"4", 8, 10000000, CT_OK, 0},
         {"5", 8, 10000000, CT_OK, 1}, /* exactly half a cent: up */
@@ -301,8 +301,8 @@ Test(prices, usd_cents_u256_by_hand)
         int r256 = ct_usd_cents_u256(&c256, &a, dec, price, NULL);
         cr_assert_eq(r128, r256, "sweep %d: rc %d vs %d", i, r128, r256);
         if (r128 == CT_OK)
-            cr_assert_eq(c128, c256, "sweep %d: %llu vs %llu cents", i,
-                         (unsigned long long)c128, (unsigned long long)c256);
+            cr_assert_eq(c128, c256, "sweep %d: %llu vs %llu cents", i, (unsigned long long)c128,
+                         (unsigned long long)c256);
     }
 }
 

@@ -57,10 +57,18 @@ static const char *asset_name(const ct_acct_asset_info *ai)
     return ai->symbol[0] ? ai->symbol : ai->contract;
 }
 
-/* USD of an amount: a string with cents, or null when nothing of it was priced. */
-static void json_usd(FILE *f, u128 cents, const ct_u256 *amount, const ct_u256 *unpriced)
+/* Whether the asset has a price table to be valued by (a ticker and known decimals). */
+static bool priced(const ct_acct_asset_info *ai)
 {
-    if (ct_u256_cmp(unpriced, amount) == 0 && !ct_u256_is_zero(amount)) {
+    return ai->price_asset[0] && ai->known_decimals;
+}
+
+/* USD of an amount: a string with cents, or null when nothing of it was priced (or the
+ * asset has no price table). */
+static void json_usd(FILE *f, bool apriced, u128 cents, const ct_u256 *amount,
+                     const ct_u256 *unpriced)
+{
+    if (!apriced || (ct_u256_cmp(unpriced, amount) == 0 && !ct_u256_is_zero(amount))) {
         fputs("null", f);
         return;
     }
@@ -171,6 +179,7 @@ static void print_json(FILE *f, const ct_acct_trace_result *r, const acct_manife
     fputs(",\"assets\":[", f);
     for (size_t a = 0; a < r->n_assets; a++) {
         const ct_acct_asset_info *ai = &r->assets[a];
+        bool ap = priced(ai);
         fputs(a ? ",{\"symbol\":" : "{\"symbol\":", f);
         if (ai->symbol[0])
             cli_json_string(f, ai->symbol);
@@ -186,7 +195,7 @@ static void print_json(FILE *f, const ct_acct_trace_result *r, const acct_manife
         else
             fputs(",\"decimals\":null", f);
         fputs(",\"price_asset\":", f);
-        if (ai->price_asset[0] && ai->known_decimals)
+        if (ap)
             cli_json_string(f, ai->price_asset);
         else
             fputs("null", f);
@@ -202,7 +211,7 @@ static void print_json(FILE *f, const ct_acct_trace_result *r, const acct_manife
             fputs(",\"laundered\":", f);
             json_dec(f, &x->laundered);
             fputs(",\"laundered_usd\":", f);
-            json_usd(f, x->laundered_usd_cents, &x->laundered, &x->laundered_unpriced);
+            json_usd(f, ap, x->laundered_usd_cents, &x->laundered, &x->laundered_unpriced);
             fputs(",\"laundered_unpriced\":", f);
             json_dec(f, &x->laundered_unpriced);
             fputs(",\"by_category\":{", f);
@@ -213,7 +222,7 @@ static void print_json(FILE *f, const ct_acct_trace_result *r, const acct_manife
                 fputs(":{\"amount\":", f);
                 json_dec(f, &c->amount);
                 fputs(",\"usd\":", f);
-                json_usd(f, c->usd_cents, &c->amount, &c->unpriced);
+                json_usd(f, ap, c->usd_cents, &c->amount, &c->unpriced);
                 fputs(",\"unpriced\":", f);
                 json_dec(f, &c->unpriced);
                 fputc('}', f);
@@ -233,7 +242,7 @@ static void print_json(FILE *f, const ct_acct_trace_result *r, const acct_manife
                 fputs(",\"taint\":", f);
                 json_dec(f, &e->taint);
                 fputs(",\"usd\":", f);
-                json_usd(f, e->usd_cents, &e->taint, &e->unpriced);
+                json_usd(f, ap, e->usd_cents, &e->taint, &e->unpriced);
                 fputs(",\"unpriced\":", f);
                 json_dec(f, &e->unpriced);
                 fprintf(f,
@@ -252,11 +261,16 @@ static void print_json(FILE *f, const ct_acct_trace_result *r, const acct_manife
             json_dec(f, &rg.lo);
             fputs(",\"high\":", f);
             json_dec(f, &rg.hi);
-            fputs(",\"low_usd\":\"", f);
-            cli_print_cents(f, rg.lo_usd);
-            fputs("\",\"high_usd\":\"", f);
-            cli_print_cents(f, rg.hi_usd);
-            fputs("\",\"unpriced\":", f);
+            if (ap) {
+                fputs(",\"low_usd\":\"", f);
+                cli_print_cents(f, rg.lo_usd);
+                fputs("\",\"high_usd\":\"", f);
+                cli_print_cents(f, rg.hi_usd);
+                fputs("\"", f);
+            } else {
+                fputs(",\"low_usd\":null,\"high_usd\":null", f);
+            }
+            fputs(",\"unpriced\":", f);
             json_dec(f, &rg.unpriced);
         } else {
             fputs("\"low\":null,\"high\":null,\"low_usd\":null,\"high_usd\":null,"
@@ -268,7 +282,7 @@ static void print_json(FILE *f, const ct_acct_trace_result *r, const acct_manife
             const ct_acct_asset_result *p = &r->model[CT_MODEL_POISON][a];
             json_dec(f, &p->laundered);
             fputs(",\"poison_usd\":", f);
-            json_usd(f, p->laundered_usd_cents, &p->laundered, &p->laundered_unpriced);
+            json_usd(f, ap, p->laundered_usd_cents, &p->laundered, &p->laundered_unpriced);
         } else {
             fputs("null,\"poison_usd\":null", f);
         }
@@ -300,7 +314,7 @@ static void print_text(FILE *f, const ct_acct_trace_result *r, const acct_manife
         const ct_acct_asset_info *ai = &r->assets[a];
         const char *name = asset_name(ai);
         fprintf(f, "\n== %s", name);
-        if (ai->contract[0])
+        if (ai->symbol[0] && ai->contract[0])
             fprintf(f, " (%s)", ai->contract);
         if (!ai->known_decimals)
             fputs(" (decimals unknown: base units)", f);
@@ -312,8 +326,8 @@ static void print_text(FILE *f, const ct_acct_trace_result *r, const acct_manife
             units_of(a1, &x->source, ai);
             units_of(a2, &x->laundered, ai);
             fprintf(f, "%-8s %30s %30s", ct_model_name((ct_model)m), a1, a2);
-            if (ct_u256_cmp(&x->laundered_unpriced, &x->laundered) != 0 ||
-                ct_u256_is_zero(&x->laundered)) {
+            if (priced(ai) && (ct_u256_cmp(&x->laundered_unpriced, &x->laundered) != 0 ||
+                               ct_u256_is_zero(&x->laundered))) {
                 fputs("  USD ", f);
                 cli_print_cents(f, x->laundered_usd_cents);
             }
@@ -324,15 +338,21 @@ static void print_text(FILE *f, const ct_acct_trace_result *r, const acct_manife
         if (rg.any) {
             units_of(a1, &rg.lo, ai);
             units_of(a2, &rg.hi, ai);
-            fprintf(f, "laundered: between %s and %s %s (USD ", a1, a2, name);
-            cli_print_cents(f, rg.lo_usd);
-            fputs(" to ", f);
-            cli_print_cents(f, rg.hi_usd);
-            if (!ct_u256_is_zero(&rg.unpriced)) {
-                units_of(a1, &rg.unpriced, ai);
-                fprintf(f, "; up to %s %s without a price", a1, name);
+            fprintf(f, "laundered: between %s and %s %s", a1, a2, name);
+            if (priced(ai)) {
+                fputs(" (USD ", f);
+                cli_print_cents(f, rg.lo_usd);
+                fputs(" to ", f);
+                cli_print_cents(f, rg.hi_usd);
+                if (!ct_u256_is_zero(&rg.unpriced)) {
+                    units_of(a1, &rg.unpriced, ai);
+                    fprintf(f, "; up to %s %s on days without a price", a1, name);
+                }
+                fputc(')', f);
+            } else {
+                fputs(" (no price table)", f);
             }
-            fputs(")\n", f);
+            fputc('\n', f);
         }
         if (r->model[CT_MODEL_POISON]) {
             units_of(a1, &r->model[CT_MODEL_POISON][a].laundered, ai);
@@ -404,7 +424,7 @@ static void print_csv(FILE *f, const ct_acct_trace_result *r)
                 csv_text(f, e->label);
                 dec_of(d, &e->taint);
                 fprintf(f, ",%s,", d);
-                if (ct_u256_cmp(&e->unpriced, &e->taint) != 0)
+                if (priced(ai) && ct_u256_cmp(&e->unpriced, &e->taint) != 0)
                     cli_print_cents(f, e->usd_cents);
                 dec_of(d, &e->unpriced);
                 fprintf(f, ",%s,%u,%llu,%u,%u,%u,%u\n", d, e->hops, (unsigned long long)e->flows,

@@ -71,12 +71,12 @@ typedef struct ct_acct_asset_result {
 
 /* An asset that carried taint, as the graph describes it. */
 typedef struct ct_acct_asset_info {
-    uint32_t asset;          /* CT_ACCT_ASSET_ETH or a token's asset id */
-    char symbol[32];         /* "ETH"; a token's symbol; "" when unknown */
-    char contract[43];       /* EIP-55; "" for ETH */
-    uint8_t decimals;        /* 18 for ETH */
-    bool known_decimals;     /* false: the token never said (amounts stay in base units) */
-    char price_asset[17];    /* the price table used: "ETH", the symbol; "" when none fits */
+    uint32_t asset;       /* CT_ACCT_ASSET_ETH or a token's asset id */
+    char symbol[32];      /* "ETH"; a token's symbol; "" when unknown */
+    char contract[43];    /* EIP-55; "" for ETH */
+    uint8_t decimals;     /* 18 for ETH */
+    bool known_decimals;  /* false: the token never said (amounts stay in base units) */
+    char price_asset[17]; /* the price table used: "ETH", the symbol; "" when none fits */
 } ct_acct_asset_info;
 
 typedef struct ct_acct_trace_result {

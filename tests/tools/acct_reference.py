@@ -212,7 +212,8 @@ def main():
         for a, lo, hi in addr_src:
             if a == to and (lo < 0 or ev["time"] >= lo) and (hi < 0 or ev["time"] <= hi):
                 return True
-        return ev["tx"] is not None and ev["tx"] in tx_src
+        # a transaction's transfers, not the fee recipient's credit (kind 6, REWARD)
+        return ev["tx"] is not None and ev["tx"] in tx_src and ev["kind"] != 6
 
     events = sorted(doc["events"], key=lambda e: (e["height"], e["tx_index"], e["pos"]))
     for ev in events:
