@@ -167,6 +167,10 @@ typedef struct eg {
     /* per block */
     const ct_eth_bundle *b;
     uint32_t pos;
+    /* the priority fee of each transaction of the block, credited to the fee recipient at
+     * block level after the transactions (account.h) */
+    ct_u256 *prio;
+    size_t prio_cap;
 } eg;
 
 static void meta_defaults(eg *g)
@@ -499,14 +503,13 @@ static int tx_events(eg *g, const ct_eth_btx *bt, uint64_t txid, ct_error *err)
     }
     if (ct_u256_sub(&prio, &total, &burnt))
         return ct_fail(err, CT_ECORRUPT, "overflow", "fee below the burnt base fee");
-    uint64_t miner;
     if ((rc = emit(g, txi, CT_ACCT_FEE_BURNT, CT_ACCT_ASSET_ETH, from, 0, &burnt, t->hash, err)) ||
         (rc = emit(g, txi, CT_ACCT_FEE_PRIORITY, CT_ACCT_ASSET_ETH, from, 0, &prio, t->hash, err)))
         return rc;
-    if (!ct_u256_is_zero(&prio) &&
-        ((rc = addrid_of(g, b->miner, &miner, err)) ||
-         (rc = emit(g, txi, CT_ACCT_REWARD, CT_ACCT_ASSET_ETH, 0, miner, &prio, t->hash, err))))
-        return rc;
+    /* the fee recipient's credit is value from nobody: a block-level reward (account.h),
+     * not an event of this transaction, so a trace from this transaction does not count
+     * the block producer's fee as moved value */
+    g->prio[txi] = prio;
 
     /* the tx rows */
     ct_e_tx row;
@@ -583,6 +586,15 @@ static int connect_block(eg *g, const ct_eth_bundle *b, ct_error *err)
         g->first_height = (uint32_t)b->height;
     }
     uint64_t first_txid = g->next_txid;
+    if (b->n_txs > g->prio_cap) {
+        ct_u256 *p = realloc(g->prio, b->n_txs * sizeof(*p));
+        if (!p)
+            return ct_fail(err, CT_ENOMEM, "out-of-memory", "%u priority fees", b->n_txs);
+        g->prio = p;
+        g->prio_cap = b->n_txs;
+    }
+    for (uint32_t i = 0; i < b->n_txs; i++)
+        g->prio[i] = ct_u256_from_u64(0);
     for (uint32_t i = 0; i < b->n_txs; i++) {
         if (err) {
             err->tx_index = i;
@@ -592,8 +604,18 @@ static int connect_block(eg *g, const ct_eth_bundle *b, ct_error *err)
     }
     if (err)
         err->tx_index = -1;
-    /* block level: withdrawals (gwei -> wei) */
+    /* block level: the priority fees to the fee recipient, one reward per transaction in
+     * transaction order, then withdrawals (gwei -> wei) */
     g->pos = 0;
+    uint64_t miner = 0;
+    for (uint32_t i = 0; i < b->n_txs; i++) {
+        if (ct_u256_is_zero(&g->prio[i]))
+            continue;
+        if ((!miner && (rc = addrid_of(g, b->miner, &miner, err))) ||
+            (rc = emit(g, CT_ACCT_BLOCK_LEVEL, CT_ACCT_REWARD, CT_ACCT_ASSET_ETH, 0, miner,
+                       &g->prio[i], NULL, err)))
+            return rc;
+    }
     ct_u256 gwei = ct_u256_from_u64(1000000000u);
     for (uint32_t i = 0; i < b->n_wd; i++) {
         ct_u256 amt = ct_u256_from_u64(b->wd[i].amount_gwei), wei;
@@ -717,6 +739,9 @@ static int eg_open(eg *g, ct_db *db, ct_error *err)
 
 static void eg_close(eg *g)
 {
+    free(g->prio);
+    g->prio = NULL;
+    g->prio_cap = 0;
     ov_release(&g->o);
     ct_buf_release(&g->undo);
     ct_store_batch_free(g->batch);

@@ -71,16 +71,22 @@ static void eth_progress(void *ctx, const ct_eth_ingest_stats *st)
             (double)st->blocks / secs, (double)st->txs / secs);
 }
 
-/* `chaintrail ingest ethereum (--json FILE... | --etl DIR --trust-senders) [--from N] [--to M]
+/* `chaintrail ingest ethereum (--json FILE... | --etl DIR --trust-senders | --rpc URL
+ * [--confirmations N | --finalized] [--batch N] [--retries N]) [--from N] [--to M]
  * [--chain-id N] [--quiet]` */
 static int ingest_ethereum(int argc, char **argv, const cli_global *g)
 {
     const cli_command *self = cli_find("ingest");
     bool quiet = false, json = false, trust = false;
-    const char *etl = NULL;
+    const char *etl = NULL, *rpc = NULL;
+    bool finalized = false;
     uint64_t from = UINT64_MAX, to = UINT64_MAX, chain_id = 1, cache_mb = 64;
+    uint64_t confirmations = UINT64_MAX, batch = 10, retries = 5;
     const cli_opt opts[] = {
         {"json", CLI_FLAG, &json},        {"etl", CLI_STRING, &etl},
+        {"rpc", CLI_STRING, &rpc},        {"confirmations", CLI_U64, &confirmations},
+        {"finalized", CLI_FLAG, &finalized}, {"batch", CLI_U64, &batch},
+        {"retries", CLI_U64, &retries},
         {"from", CLI_U64, &from},         {"to", CLI_U64, &to},
         {"chain-id", CLI_U64, &chain_id}, {"quiet", CLI_FLAG, &quiet},
         {"cache-mb", CLI_U64, &cache_mb}, {"trust-senders", CLI_FLAG, &trust},
@@ -97,8 +103,29 @@ static int ingest_ethereum(int argc, char **argv, const cli_global *g)
     size_t npaths = 0;
     while (paths[npaths])
         npaths++;
-    if (json == (etl != NULL)) {
-        cli_error("ingest", "ethereum: give one source: --json FILE... or --etl DIR");
+    if (json + (etl != NULL) + (rpc != NULL) != 1) {
+        cli_error("ingest", "ethereum: give one source: --json FILE..., --etl DIR or --rpc URL");
+        return CT_EXIT_USAGE;
+    }
+    if (rpc && npaths) {
+        cli_error("ingest", "ethereum: --rpc takes no FILE ('%s')", paths[0]);
+        return CT_EXIT_USAGE;
+    }
+    if (!rpc && (finalized || confirmations != UINT64_MAX)) {
+        cli_error("ingest", "ethereum: --confirmations and --finalized go with --rpc");
+        return CT_EXIT_USAGE;
+    }
+    if (finalized && confirmations != UINT64_MAX) {
+        cli_error("ingest", "ethereum: --confirmations and --finalized exclude each other");
+        return CT_EXIT_USAGE;
+    }
+    if (retries > 20) {
+        cli_error("ingest", "option '--retries': %llu is more than 20", (unsigned long long)retries);
+        return CT_EXIT_USAGE;
+    }
+    if (batch < 1 || batch > 1000) {
+        cli_error("ingest", "option '--batch': %llu is not between 1 and 1000",
+                  (unsigned long long)batch);
         return CT_EXIT_USAGE;
     }
     if (etl && !trust) {
@@ -165,10 +192,22 @@ static int ingest_ethereum(int argc, char **argv, const cli_global *g)
     io.stop = &stop_requested;
     ct_error_clear(&err);
     io.trust_senders = trust;
-    if (json)
+    ct_eth_rpc_report rep;
+    memset(&rep, 0, sizeof(rep));
+    if (rpc) {
+        ct_eth_rpc_ingest_options ro = CT_ETH_RPC_INGEST_OPTIONS_INIT;
+        ro.url = rpc;
+        if (confirmations != UINT64_MAX)
+            ro.confirmations = confirmations;
+        ro.finalized = finalized;
+        ro.batch_blocks = (unsigned)batch;
+        ro.retries = (unsigned)retries;
+        rc = ct_eth_ingest_rpc(db, &st, &ro, &io, &rep, &err);
+    } else if (json) {
         rc = ct_eth_ingest_json(db, &st, (const char *const *)paths, npaths, &io, &err);
-    else
+    } else {
         rc = ct_eth_ingest_etl(db, &st, etl, &io, &err);
+    }
     if (p.tty && !quiet)
         fputc('\n', stderr);
     int exit_code = CT_EXIT_OK;
@@ -188,6 +227,20 @@ static int ingest_ethereum(int argc, char **argv, const cli_global *g)
             (unsigned long long)st.blocks_known, (unsigned long long)st.disconnected,
             (unsigned long long)st.reorgs, (unsigned long long)st.txs, (unsigned long long)st.logs,
             secs, st.interrupted ? " (interrupted; run again to continue)" : "");
+    if (!quiet && rpc && rep.probed) {
+        fprintf(stderr,
+                "chaintrail: ingest: node %s: chain id %llu; receipts by %s; %llu requests "
+                "(%llu retried), %llu calls, %.1f MB; %llu token contracts asked for metadata\n",
+                rpc, (unsigned long long)rep.chain_id, rep.receipts,
+                (unsigned long long)rep.requests, (unsigned long long)rep.retries,
+                (unsigned long long)rep.calls, (double)rep.bytes / 1e6,
+                (unsigned long long)rep.tokens_queried);
+        if (!rep.traces[0])
+            fprintf(stderr,
+                    "chaintrail: ingest: node %s offers neither debug_traceBlockByNumber nor "
+                    "trace_block: internal transfers are unavailable and were not ingested\n",
+                    rpc);
+    }
     ct_db_close(db);
     if (st.interrupted && exit_code == CT_EXIT_OK)
         exit_code = 130;
@@ -201,7 +254,9 @@ static bool is_ethereum(int argc, char **argv)
             if (!strcmp(argv[i], "--network") || !strcmp(argv[i], "--cache-mb") ||
                 !strcmp(argv[i], "--start-height") || !strcmp(argv[i], "--etl") ||
                 !strcmp(argv[i], "--from") || !strcmp(argv[i], "--to") ||
-                !strcmp(argv[i], "--chain-id"))
+                !strcmp(argv[i], "--chain-id") || !strcmp(argv[i], "--rpc") ||
+                !strcmp(argv[i], "--confirmations") || !strcmp(argv[i], "--batch") ||
+                !strcmp(argv[i], "--retries"))
                 i++; /* their value */
             continue;
         }

@@ -64,6 +64,9 @@ const cli_command cli_commands[] = {
      "usage: chaintrail [--db PATH] ingest ethereum --json FILE... [--from N] [--to M]\n"
      "                                   [--chain-id N] [--quiet]\n"
      "       chaintrail [--db PATH] ingest ethereum --etl DIR --trust-senders [--from N] ...\n"
+     "       chaintrail [--db PATH] ingest ethereum --rpc URL [--confirmations N | --finalized]\n"
+     "                                   [--batch N] [--retries N] [--from N] [--to M]\n"
+     "                                   [--chain-id N]\n"
      "\n"
      "Reads Ethereum blocks: saved JSON-RPC responses (blocks with full transactions, their\n"
      "receipts, optionally callTracer or trace_block results), or an ethereum-etl export in\n"
@@ -72,7 +75,12 @@ const cli_command cli_commands[] = {
      "block with undo and resume marker; a block on another parent rolls back to the fork.\n"
      "  --from N, --to M  first height (empty database), last height\n"
      "  --chain-id N      the chain of the transactions (default 1, mainnet)\n"
-     "Exit status: 0 done; 2 usage; 3 bad input (field, block and tx named); 130 interrupted.\n"
+     "With --rpc, reads a node over JSON-RPC, N blocks per batch request (--batch, default 10), up to its\n"
+     "head minus --confirmations (default 64) or its finalized block; --chain-id (default 1)\n"
+     "must equal the node's eth_chainId. Failed requests are retried (--retries, default 5)\n"
+     "with waits doubling from 0.5 s to 8 s. A node that cannot be reached after them is\n"
+     "exit 3 with \"cannot reach the node at URL: ...\".\n"
+     "Exit status: 0 done; 2 usage; 3 bad input or node error (field, block and tx named); 130 interrupted.\n"
      "See docs/ingest.md.\n"},
     {"labels", cmd_labels, "import address labels; show an address's labels; label stats",
      "usage: chaintrail [--db PATH] labels import [--format F] [--source S] [--category C]\n"

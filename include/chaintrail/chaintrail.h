@@ -26,6 +26,7 @@
 #include "chaintrail/acct_trace.h"
 #include "chaintrail/ethereum.h"
 #include "chaintrail/ethdb.h"
+#include "chaintrail/ethrpc.h"
 
 #ifdef __cplusplus
 extern "C" {
