@@ -107,8 +107,10 @@ static void read_kill_hook(ct_store *s)
     }
 }
 
-/* A new database gets the engine name and schema version; an existing one must carry ours. */
-static int check_schema(ct_store *s, bool created, ct_error *err)
+/* A new database gets the engine name and schema version; an existing one must carry ours.
+ * `may_stamp`: the caller may create a database. A LevelDB database without a single row
+ * (one whose creation was interrupted before the stamp) is then stamped too. */
+static int check_schema(ct_store *s, bool may_stamp, ct_error *err)
 {
     ct_buf v;
     int rc;
@@ -121,7 +123,7 @@ static int check_schema(ct_store *s, bool created, ct_error *err)
         ct_store_iter_seek(it, (const uint8_t *)"", 0);
         empty = !ct_store_iter_valid(it);
         ct_store_iter_free(it);
-        if (!empty || !created) {
+        if (!empty || !may_stamp) {
             ct_buf_release(&v);
             return ct_fail(err, CT_EVERSION, "not-chaintrail",
                            "'%s' is a LevelDB database but not a chaintrail one", s->path);
@@ -219,7 +221,7 @@ int ct_store_open(ct_store **out, const char *path, const ct_store_options *o, c
         store_free(s);
         return rc;
     }
-    rc = check_schema(s, created, err);
+    rc = check_schema(s, o->create, err);
     if (rc != CT_OK) {
         store_free(s);
         return rc;
