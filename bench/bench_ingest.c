@@ -1,6 +1,7 @@
 /* Ingest benchmark: decode-only throughput and ingest throughput on the same input, in one
  * run, so that the cost of storing shows as a ratio; peak RSS of each phase.
- * Usage: bench_ingest [--network N] DBDIR PATH...   (DBDIR must not exist) */
+ * Usage: bench_ingest [--network N] [--group-txs N] DBDIR PATH...   (DBDIR must not exist)
+ * The last two lines ("result decode ...", "result ingest ...") are for bench/run. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,13 +55,21 @@ static int decode_all(const char *const *paths, size_t n, const ct_btc_params *n
 int main(int argc, char **argv)
 {
     const char *network = "mainnet";
+    uint64_t group_txs = 0;
     int i = 1;
-    if (argc > 2 && strcmp(argv[1], "--network") == 0) {
-        network = argv[2];
-        i = 3;
+    for (;;) {
+        if (argc - i > 2 && strcmp(argv[i], "--network") == 0) {
+            network = argv[i + 1];
+            i += 2;
+        } else if (argc - i > 2 && strcmp(argv[i], "--group-txs") == 0) {
+            group_txs = strtoull(argv[i + 1], NULL, 10);
+            i += 2;
+        } else {
+            break;
+        }
     }
     if (argc - i < 2) {
-        fprintf(stderr, "usage: bench_ingest [--network N] DBDIR PATH...\n");
+        fprintf(stderr, "usage: bench_ingest [--network N] [--group-txs N] DBDIR PATH...\n");
         return 2;
     }
     const char *dbdir = argv[i];
@@ -89,6 +98,7 @@ int main(int argc, char **argv)
     ct_ingest_options io = CT_INGEST_OPTIONS_INIT;
     ct_ingest_stats st;
     io.net = net;
+    io.group_txs = group_txs;
     t0 = now();
     int rc = ct_ingest_bitcoin(db, &st, paths, n, &io, &err);
     double ti = now() - t0;
@@ -109,5 +119,11 @@ int main(int argc, char **argv)
            (double)st.txs / ti, (double)st.bytes / ti / 1e6, (double)rss_ingest / 1024);
     printf("ingest takes %.1fx the time of decoding (%llu transactions, %.1f MB)\n", ti / td,
            (unsigned long long)txs, (double)bytes / 1e6);
+    printf("result decode blocks=%llu txs=%llu bytes=%llu seconds=%.4f rss_kb=%ld\n",
+           (unsigned long long)blocks, (unsigned long long)txs, (unsigned long long)bytes, td,
+           rss_decode);
+    printf("result ingest blocks=%llu txs=%llu bytes=%llu seconds=%.4f rss_kb=%ld\n",
+           (unsigned long long)st.blocks_connected, (unsigned long long)st.txs,
+           (unsigned long long)st.bytes, ti, rss_ingest);
     return 0;
 }

@@ -123,9 +123,11 @@ int ct_rowcache_put(ct_rowcache *c, const uint8_t *key, size_t klen, const uint8
         vlen = 0;
     size_t need = REC_HDR + klen + vlen;
     if (g->len + need > g->cap) {
-        size_t ncap = g->cap ? g->cap : 1u << 16;
+        /* First the generation's share of the budget (pages are only touched as used),
+         * then a quarter more at a time: a pending group may exceed the share. */
+        size_t ncap = g->cap ? g->cap : c->budget / 2 > (1u << 16) ? c->budget / 2 : 1u << 16;
         while (ncap < g->len + need)
-            ncap *= 2;
+            ncap += ncap / 4;
         uint8_t *na = realloc(g->arena, ncap);
         if (!na)
             return CT_ENOMEM;

@@ -345,18 +345,28 @@ void ct_store_snapshot_free(ct_store *s, ct_store_snapshot *snap)
     free(snap);
 }
 
-ct_store_iter *ct_store_iter_new(ct_store *s, const ct_store_snapshot *snap)
+static ct_store_iter *iter_new(ct_store *s, const ct_store_snapshot *snap, bool fill_cache)
 {
     ct_store_iter *it = calloc(1, sizeof(*it));
     if (!it)
         return NULL;
     it->ropts = leveldb_readoptions_create();
     leveldb_readoptions_set_verify_checksums(it->ropts, 1);
-    leveldb_readoptions_set_fill_cache(it->ropts, 0);
+    leveldb_readoptions_set_fill_cache(it->ropts, fill_cache);
     if (snap)
         leveldb_readoptions_set_snapshot(it->ropts, snap->snap);
     it->it = leveldb_create_iterator(s->db, it->ropts);
     return it;
+}
+
+ct_store_iter *ct_store_iter_new(ct_store *s, const ct_store_snapshot *snap)
+{
+    return iter_new(s, snap, false);
+}
+
+ct_store_iter *ct_store_iter_new_cached(ct_store *s, const ct_store_snapshot *snap)
+{
+    return iter_new(s, snap, true);
 }
 
 void ct_store_iter_free(ct_store_iter *it)
