@@ -74,6 +74,11 @@ static void drain(int fd, char **buf, size_t *len, size_t *cap)
 
 void tu_exec(tu_run *r, const char *const *args, const char *const *env)
 {
+    tu_exec_bin(r, CT_BIN, args, env);
+}
+
+void tu_exec_bin(tu_run *r, const char *bin, const char *const *args, const char *const *env)
+{
     int po[2], pe[2];
     memset(r, 0, sizeof(*r));
     cr_assert(pipe(po) == 0 && pipe(pe) == 0);
@@ -82,7 +87,7 @@ void tu_exec(tu_run *r, const char *const *args, const char *const *env)
     if (pid == 0) {
         const char *argv[64];
         size_t n = 0;
-        argv[n++] = CT_BIN;
+        argv[n++] = bin;
         for (size_t i = 0; args[i] && n < 63; i++)
             argv[n++] = args[i];
         argv[n] = NULL;
@@ -95,7 +100,7 @@ void tu_exec(tu_run *r, const char *const *args, const char *const *env)
         setenv("LC_ALL", "C", 1);
         for (size_t i = 0; env && env[i]; i++)
             putenv((char *)env[i]);
-        execv(CT_BIN, (char *const *)argv);
+        execv(bin, (char *const *)argv);
         _exit(127);
     }
     close(po[1]);

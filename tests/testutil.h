@@ -28,6 +28,8 @@ typedef struct tu_run {
 /* Runs CT_BIN with argv (NULL-terminated, argv[0] not included), stdin from /dev/null,
  * environment LC_ALL=C plus `env` entries (NULL-terminated "K=V" list, may be NULL). */
 void tu_exec(tu_run *r, const char *const *args, const char *const *env);
+/* The same for another program of the build (e.g. chaintrail-sim): `bin` is its path. */
+void tu_exec_bin(tu_run *r, const char *bin, const char *const *args, const char *const *env);
 void tu_run_free(tu_run *r);
 
 /* Counts lines (newline characters) in s. */

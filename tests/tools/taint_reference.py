@@ -273,6 +273,78 @@ def load_blk(path):
             txs.append((txid, ins, outs, fee))
     return txs
 
+def load_sim(d):
+    """The transactions of a chaintrail-sim chain (DIR/blocks/blk*.dat, segwit-aware), in
+    chain order, every output named by its script's hex; and DIR/labels.csv as script hex ->
+    category, the addresses decoded here (Base58Check regtest prefixes, bech32/bech32m)."""
+    import glob, hashlib, struct, csv
+    def vi(b, o):
+        x = b[o]
+        if x < 0xfd: return x, o + 1
+        if x == 0xfd: return struct.unpack_from('<H', b, o + 1)[0], o + 3
+        return struct.unpack_from('<I', b, o + 1)[0], o + 5
+    txs, values, h = [], {}, -1
+    for path in sorted(glob.glob(d + '/blocks/blk*.dat')):
+        data = open(path, 'rb').read()
+        o = 0
+        while o < len(data):
+            h += 1
+            size = struct.unpack_from('<I', data, o + 4)[0]
+            b = data[o + 8:o + 8 + size]; o += 8 + size
+            p = 80
+            n, p = vi(b, p)
+            for t in range(n):
+                ver = b[p:p + 4]; p += 4
+                seg = b[p] == 0 and b[p + 1] == 1
+                if seg: p += 2
+                body = p
+                nin, p = vi(b, p); ins = []
+                for i in range(nin):
+                    ins.append((b[p:p + 32][::-1].hex(), struct.unpack_from('<I', b, p + 32)[0]))
+                    p += 36; l, p = vi(b, p); p += l + 4
+                nout, p = vi(b, p); outs = []
+                for j in range(nout):
+                    v = struct.unpack_from('<Q', b, p)[0]; p += 8
+                    l, p = vi(b, p); outs.append(('script:' + b[p:p + l].hex(), v)); p += l
+                body_end = p
+                if seg:
+                    for i in range(nin):
+                        k, p = vi(b, p)
+                        for _ in range(k):
+                            l, p = vi(b, p); p += l
+                raw = ver + b[body:body_end] + b[p:p + 4]; p += 4
+                txid = hashlib.sha256(hashlib.sha256(raw).digest()).digest()[::-1].hex()
+                for j, (_, v) in enumerate(outs):
+                    values[(txid, j)] = v
+                if t == 0:
+                    ins = []
+                fee = sum(values[i] for i in ins) - sum(v for _, v in outs) if ins else 0
+                order[txid] = len(txs)
+                height[txid] = h
+                txs.append((txid, ins, outs, fee))
+    B58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz'
+    B32 = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l'
+    def script_of(a):
+        if a.startswith('bcrt1'):
+            vals = [B32.index(c) for c in a[5:-6]]
+            ver, bits, acc, nb, prog = vals[0], 0, 0, 0, []
+            for x in vals[1:]:
+                acc = acc << 5 | x; nb += 5
+                if nb >= 8:
+                    nb -= 8; prog.append(acc >> nb & 0xff)
+            return 'script:' + bytes([0x50 + ver if ver else 0, len(prog)] + prog).hex()
+        n = 0
+        for c in a:
+            n = n * 58 + B58.index(c)
+        raw = n.to_bytes(25, 'big')
+        if raw[0] == 0x6f:
+            return 'script:76a914' + raw[1:21].hex() + '88ac'
+        return 'script:a914' + raw[1:21].hex() + '87'
+    labels = {}
+    for row in csv.DictReader(open(d + '/labels.csv')):
+        labels[script_of(row['address'])] = row['category']
+    return txs, labels
+
 def show(result, with_paths, key=None):
     for model, (ssat, cats, eps, paths) in result.items():
         print(model, ssat, sorted(cats.items()),
@@ -285,6 +357,17 @@ if __name__ == '__main__':
     flags = [a for a in sys.argv[1:] if a.startswith('--')]
     args = [a for a in sys.argv[1:] if not a.startswith('--')]
     run = trace_back if '--backward' in flags else trace
+    if '--sim' in flags:
+        # A chaintrail-sim chain: every output of the theft TXID, default hops, no dust;
+        # prints per model source_sat and the categories as JSON (tests/test_sim.c).
+        import json
+        txs, labels = load_sim(args[0])
+        outs = [o for name, _, o, _ in txs if name == args[1]][0]
+        res = trace(txs, [(args[1], j) for j in range(len(outs))], labels)
+        print(json.dumps({m: {'source_sat': r[0],
+                              'by_category': {k: v for k, v in sorted(r[1].items()) if v}}
+                          for m, r in res.items()}, sort_keys=True))
+        sys.exit(0)
     if len(args) == 2:
         # Trace every output received by an address in a blk file (tests/test_trace.c).
         txs = load_blk(args[0])
