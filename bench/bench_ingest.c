@@ -17,6 +17,15 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* CPU seconds of the process so far, every thread (LevelDB's compaction thread included). */
+static double cpu_seconds(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
 static long peak_rss_kb(void)
 {
     struct rusage ru;
@@ -80,10 +89,11 @@ int main(int argc, char **argv)
         return 2;
 
     uint64_t blocks = 0, txs = 0, bytes = 0;
+    double c0 = cpu_seconds();
     double t0 = now();
     if (decode_all(paths, n, net, &blocks, &txs, &bytes) != 0)
         return 1;
-    double td = now() - t0;
+    double td = now() - t0, cd = cpu_seconds() - c0;
     long rss_decode = peak_rss_kb();
 
     ct_db *db;
@@ -99,9 +109,10 @@ int main(int argc, char **argv)
     ct_ingest_stats st;
     io.net = net;
     io.group_txs = group_txs;
+    c0 = cpu_seconds();
     t0 = now();
     int rc = ct_ingest_bitcoin(db, &st, paths, n, &io, &err);
-    double ti = now() - t0;
+    double ti = now() - t0, ci = cpu_seconds() - c0;
     ct_db_close(db);
     if (rc != CT_OK) {
         fprintf(stderr, "ingest failed: %s %s\n", err.reason, err.detail);
@@ -119,11 +130,11 @@ int main(int argc, char **argv)
            (double)st.txs / ti, (double)st.bytes / ti / 1e6, (double)rss_ingest / 1024);
     printf("ingest takes %.1fx the time of decoding (%llu transactions, %.1f MB)\n", ti / td,
            (unsigned long long)txs, (double)bytes / 1e6);
-    printf("result decode blocks=%llu txs=%llu bytes=%llu seconds=%.4f rss_kb=%ld\n",
+    printf("result decode blocks=%llu txs=%llu bytes=%llu seconds=%.4f cpu=%.4f rss_kb=%ld\n",
            (unsigned long long)blocks, (unsigned long long)txs, (unsigned long long)bytes, td,
-           rss_decode);
-    printf("result ingest blocks=%llu txs=%llu bytes=%llu seconds=%.4f rss_kb=%ld\n",
+           cd, rss_decode);
+    printf("result ingest blocks=%llu txs=%llu bytes=%llu seconds=%.4f cpu=%.4f rss_kb=%ld\n",
            (unsigned long long)st.blocks_connected, (unsigned long long)st.txs,
-           (unsigned long long)st.bytes, ti, rss_ingest);
+           (unsigned long long)st.bytes, ti, ci, rss_ingest);
     return 0;
 }
