@@ -73,7 +73,9 @@ typedef struct ing {
     ct_store_batch *group; /* NULL: every block alone, e.g. rollback */
     ct_store_batch *group_tail;
     ct_buf group_log;
-    size_t *group_ofs; /* offsets of the records of group_log, for sorting */
+    size_t *group_ofs; /* offsets of the records of group_log */
+    const uint8_t **group_recs; /* the same as pointers, sorted at commit time */
+    size_t cap_recs;
     size_t n_ofs, cap_ofs;
     uint64_t group_blocks, group_txs;
     double group_start;
@@ -171,20 +173,18 @@ static double mono_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static const uint8_t *sort_log; /* the log being sorted (qsort has no context argument) */
-
-/* Orders log records by key, then by position: equal keys keep their write order. */
+/* Orders log records (pointers into one log) by key, then by position: equal keys keep
+ * their write order. */
 static int cmp_rec(const void *a, const void *b)
 {
-    size_t oa = *(const size_t *)a, ob = *(const size_t *)b;
-    const uint8_t *ra = sort_log + oa, *rb = sort_log + ob;
+    const uint8_t *ra = *(const uint8_t *const *)a, *rb = *(const uint8_t *const *)b;
     size_t la = ra[0], lb = rb[0];
     int c = memcmp(ra + 6, rb + 6, la < lb ? la : lb);
     if (c)
         return c;
     if (la != lb)
         return la < lb ? -1 : 1;
-    return oa < ob ? -1 : oa > ob;
+    return ra < rb ? -1 : ra > rb;
 }
 
 /* Commits the pending group in one synchronous write. Its rows go to LevelDB in key order,
@@ -196,24 +196,34 @@ static int flush_group(ing *g)
 {
     if (!g->group || g->group_blocks == 0)
         return CT_OK;
-    sort_log = g->group_log.data;
-    qsort(g->group_ofs, g->n_ofs, sizeof(*g->group_ofs), cmp_rec);
-    sort_log = NULL;
-    ct_store_batch_clear(g->group);
-    for (size_t i = 0; i < g->n_ofs; i++) {
-        const uint8_t *r = g->group_log.data + g->group_ofs[i];
-        if (i + 1 < g->n_ofs) {
-            const uint8_t *nx = g->group_log.data + g->group_ofs[i + 1];
-            if (nx[0] == r[0] && memcmp(nx + 6, r + 6, r[0]) == 0)
-                continue; /* overwritten later in the group */
-        }
-        if (r[1])
-            ct_store_batch_put(g->group, r + 6, r[0], r + 6 + r[0], ct_be32(r + 2));
+    int rc = CT_OK;
+    if (g->n_ofs > g->cap_recs) {
+        const uint8_t **nr = realloc(g->group_recs, g->n_ofs * sizeof(*nr));
+        if (!nr)
+            rc = ct_fail(g->err, CT_ENOMEM, "out-of-memory", "sorting a commit group");
         else
-            ct_store_batch_del(g->group, r + 6, r[0]);
+            g->group_recs = nr, g->cap_recs = g->n_ofs;
     }
-    ct_store_batch_append(g->group, g->group_tail);
-    int rc = ct_store_write(g->st, g->group, true, g->err);
+    if (rc == CT_OK) {
+        for (size_t i = 0; i < g->n_ofs; i++)
+            g->group_recs[i] = g->group_log.data + g->group_ofs[i];
+        qsort(g->group_recs, g->n_ofs, sizeof(*g->group_recs), cmp_rec);
+        ct_store_batch_clear(g->group);
+        for (size_t i = 0; i < g->n_ofs; i++) {
+            const uint8_t *r = g->group_recs[i];
+            if (i + 1 < g->n_ofs) {
+                const uint8_t *nx = g->group_recs[i + 1];
+                if (nx[0] == r[0] && memcmp(nx + 6, r + 6, r[0]) == 0)
+                    continue; /* overwritten later in the group */
+            }
+            if (r[1])
+                ct_store_batch_put(g->group, r + 6, r[0], r + 6 + r[0], ct_be32(r + 2));
+            else
+                ct_store_batch_del(g->group, r + 6, r[0]);
+        }
+        ct_store_batch_append(g->group, g->group_tail);
+        rc = ct_store_write(g->st, g->group, true, g->err);
+    }
     ct_store_batch_clear(g->group);
     ct_store_batch_clear(g->group_tail);
     ct_buf_reset(&g->group_log);
@@ -1695,6 +1705,7 @@ done:
     ct_store_batch_free(g.group_tail);
     ct_buf_release(&g.group_log);
     free(g.group_ofs);
+    free(g.group_recs);
     ct_store_batch_free(marker);
     ct_buf_release(&g.oplog);
     ct_rowcache_release(&g.cache);
