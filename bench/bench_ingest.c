@@ -131,8 +131,8 @@ int main(int argc, char **argv)
     printf("ingest takes %.1fx the time of decoding (%llu transactions, %.1f MB)\n", ti / td,
            (unsigned long long)txs, (double)bytes / 1e6);
     printf("result decode blocks=%llu txs=%llu bytes=%llu seconds=%.4f cpu=%.4f rss_kb=%ld\n",
-           (unsigned long long)blocks, (unsigned long long)txs, (unsigned long long)bytes, td,
-           cd, rss_decode);
+           (unsigned long long)blocks, (unsigned long long)txs, (unsigned long long)bytes, td, cd,
+           rss_decode);
     printf("result ingest blocks=%llu txs=%llu bytes=%llu seconds=%.4f cpu=%.4f rss_kb=%ld\n",
            (unsigned long long)st.blocks_connected, (unsigned long long)st.txs,
            (unsigned long long)st.bytes, ti, ci, rss_ingest);

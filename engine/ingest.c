@@ -32,9 +32,9 @@
 
 /* Default bounds of a commit group (docs/ingest.md): it is committed when it holds this
  * many transactions or batch bytes, or has been open this long. */
-#define CT_GROUP_TXS     20000u
-#define CT_GROUP_BYTES   (32u << 20)
-#define CT_GROUP_SECONDS 1.0
+#define CT_GROUP_TXS        20000u
+#define CT_GROUP_BYTES      (32u << 20)
+#define CT_GROUP_SECONDS    1.0
 #define CT_ROWCACHE_DEFAULT (256u << 20)
 
 typedef struct delta {
@@ -73,7 +73,7 @@ typedef struct ing {
     ct_store_batch *group; /* NULL: every block alone, e.g. rollback */
     ct_store_batch *group_tail;
     ct_buf group_log;
-    size_t *group_ofs; /* offsets of the records of group_log */
+    size_t *group_ofs;          /* offsets of the records of group_log */
     const uint8_t **group_recs; /* the same as pointers, sorted at commit time */
     size_t cap_recs;
     size_t n_ofs, cap_ofs;

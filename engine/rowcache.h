@@ -26,7 +26,7 @@ typedef struct ct_rowgen {
     struct ct_rowslot {
         uint64_t hash; /* 0: empty */
         uint64_t off;
-    } *slots;
+    } * slots;
     size_t size, used; /* size: power of two (or 0) */
 } ct_rowgen;
 
