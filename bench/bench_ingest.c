@@ -1,6 +1,7 @@
 /* Ingest benchmark: decode-only throughput and ingest throughput on the same input, in one
  * run, so that the cost of storing shows as a ratio; peak RSS of each phase.
- * Usage: bench_ingest [--network N] DBDIR PATH...   (DBDIR must not exist) */
+ * Usage: bench_ingest [--network N] [--group-txs N] DBDIR PATH...   (DBDIR must not exist)
+ * The last two lines ("result decode ...", "result ingest ...") are for bench/run. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,15 @@ static double now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU seconds of the process so far, every thread (LevelDB's compaction thread included). */
+static double cpu_seconds(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
 static long peak_rss_kb(void)
@@ -54,13 +64,21 @@ static int decode_all(const char *const *paths, size_t n, const ct_btc_params *n
 int main(int argc, char **argv)
 {
     const char *network = "mainnet";
+    uint64_t group_txs = 0;
     int i = 1;
-    if (argc > 2 && strcmp(argv[1], "--network") == 0) {
-        network = argv[2];
-        i = 3;
+    for (;;) {
+        if (argc - i > 2 && strcmp(argv[i], "--network") == 0) {
+            network = argv[i + 1];
+            i += 2;
+        } else if (argc - i > 2 && strcmp(argv[i], "--group-txs") == 0) {
+            group_txs = strtoull(argv[i + 1], NULL, 10);
+            i += 2;
+        } else {
+            break;
+        }
     }
     if (argc - i < 2) {
-        fprintf(stderr, "usage: bench_ingest [--network N] DBDIR PATH...\n");
+        fprintf(stderr, "usage: bench_ingest [--network N] [--group-txs N] DBDIR PATH...\n");
         return 2;
     }
     const char *dbdir = argv[i];
@@ -71,10 +89,11 @@ int main(int argc, char **argv)
         return 2;
 
     uint64_t blocks = 0, txs = 0, bytes = 0;
+    double c0 = cpu_seconds();
     double t0 = now();
     if (decode_all(paths, n, net, &blocks, &txs, &bytes) != 0)
         return 1;
-    double td = now() - t0;
+    double td = now() - t0, cd = cpu_seconds() - c0;
     long rss_decode = peak_rss_kb();
 
     ct_db *db;
@@ -89,9 +108,11 @@ int main(int argc, char **argv)
     ct_ingest_options io = CT_INGEST_OPTIONS_INIT;
     ct_ingest_stats st;
     io.net = net;
+    io.group_txs = group_txs;
+    c0 = cpu_seconds();
     t0 = now();
     int rc = ct_ingest_bitcoin(db, &st, paths, n, &io, &err);
-    double ti = now() - t0;
+    double ti = now() - t0, ci = cpu_seconds() - c0;
     ct_db_close(db);
     if (rc != CT_OK) {
         fprintf(stderr, "ingest failed: %s %s\n", err.reason, err.detail);
@@ -109,5 +130,11 @@ int main(int argc, char **argv)
            (double)st.txs / ti, (double)st.bytes / ti / 1e6, (double)rss_ingest / 1024);
     printf("ingest takes %.1fx the time of decoding (%llu transactions, %.1f MB)\n", ti / td,
            (unsigned long long)txs, (double)bytes / 1e6);
+    printf("result decode blocks=%llu txs=%llu bytes=%llu seconds=%.4f cpu=%.4f rss_kb=%ld\n",
+           (unsigned long long)blocks, (unsigned long long)txs, (unsigned long long)bytes, td, cd,
+           rss_decode);
+    printf("result ingest blocks=%llu txs=%llu bytes=%llu seconds=%.4f cpu=%.4f rss_kb=%ld\n",
+           (unsigned long long)st.blocks_connected, (unsigned long long)st.txs,
+           (unsigned long long)st.bytes, ti, ci, rss_ingest);
     return 0;
 }

@@ -1,5 +1,7 @@
 /* Trace benchmark: time and peak RSS per model at hop limits 5, 10 and 20 over an existing
- * database. Usage: bench_trace DBDIR SOURCE [SOURCE...] */
+ * database. Usage: bench_trace DBDIR [--model all|NAME] [--hops H] SOURCE [SOURCE...]
+ * With --model and --hops, one configuration only (bench/run runs each in its own process
+ * so that the peak RSS is that configuration's); each line is followed by a "result" line. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,8 +26,26 @@ static long peak_rss_kb(void)
 
 int main(int argc, char **argv)
 {
-    if (argc < 3) {
-        fprintf(stderr, "usage: bench_trace DBDIR SOURCE [SOURCE...]\n");
+    int first = 2, only_model = -2;
+    uint32_t only_hops = 0;
+    while (argc - first > 2) {
+        if (strcmp(argv[first], "--model") == 0) {
+            ct_model m;
+            if (strcmp(argv[first + 1], "all") == 0)
+                only_model = -1;
+            else if (ct_model_parse(&m, argv[first + 1]) == CT_OK)
+                only_model = (int)m;
+            else
+                return 2;
+        } else if (strcmp(argv[first], "--hops") == 0) {
+            only_hops = (uint32_t)strtoul(argv[first + 1], NULL, 10);
+        } else {
+            break;
+        }
+        first += 2;
+    }
+    if (argc - first < 1) {
+        fprintf(stderr, "usage: bench_trace DBDIR [--model M] [--hops H] SOURCE [SOURCE...]\n");
         return 2;
     }
     ct_db *db;
@@ -35,17 +55,21 @@ int main(int argc, char **argv)
         fprintf(stderr, "cannot open %s: %s\n", argv[1], err.detail);
         return 1;
     }
-    size_t n = (size_t)(argc - 2);
+    size_t n = (size_t)(argc - first);
     ct_trace_source *src = calloc(n, sizeof(*src));
     for (size_t i = 0; i < n; i++) {
-        snprintf(src[i].spec, sizeof(src[i].spec), "%s", argv[2 + i]);
+        snprintf(src[i].spec, sizeof(src[i].spec), "%s", argv[first + i]);
         src[i].from_time = src[i].to_time = -1;
     }
     static const uint32_t hops[] = {5, 10, 20};
     printf("%-8s %5s %10s %10s %12s %12s\n", "model", "hops", "ms/trace", "txs", "endpoints",
            "peak RSS MB");
     for (int m = -1; m < CT_MODEL_COUNT; m++) {
+        if (only_model != -2 && m != only_model)
+            continue;
         for (size_t h = 0; h < 3; h++) {
+            if (only_hops && hops[h] != only_hops)
+                continue;
             ct_trace_options o;
             ct_trace_options_init(&o);
             o.models = m < 0 ? CT_MODELS_ALL : 1u << m;
@@ -75,6 +99,10 @@ int main(int argc, char **argv)
             printf("%-8s %5u %10.3f %10llu %12zu %12.1f\n",
                    m < 0 ? "all" : ct_model_name((ct_model)m), hops[h], t * 1000 / runs,
                    (unsigned long long)txs, eps, (double)peak_rss_kb() / 1024);
+            printf("result trace model=%s hops=%u ms=%.3f runs=%d txs=%llu endpoints=%zu "
+                   "rss_kb=%ld\n",
+                   m < 0 ? "all" : ct_model_name((ct_model)m), hops[h], t * 1000 / runs, runs,
+                   (unsigned long long)txs, eps, peak_rss_kb());
         }
     }
     free(src);

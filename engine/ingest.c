@@ -1,6 +1,11 @@
-/* Ingest: turns decoded Bitcoin blocks into graph rows (docs/storage.md), one synchronous
- * LevelDB batch per block holding the block's rows, its undo record, the counters and the
- * resume marker, so that an interruption at any instant resumes exactly.
+/* Ingest: turns decoded Bitcoin blocks into graph rows (docs/storage.md). Consecutive
+ * main-chain blocks are committed in groups: one synchronous LevelDB batch holds the rows,
+ * undo records, counters and resume markers of a bounded run of blocks (group commit,
+ * docs/ingest.md), so that an interruption at any instant resumes exactly at a group end.
+ * Within a group, later blocks read the earlier, uncommitted ones through the row cache
+ * (engine/rowcache.h), which also keeps recent rows so that most inputs need no LevelDB
+ * read. Anything else that writes (a side branch, an orphan, a rollback, a reorg) first
+ * commits the pending group.
  *
  * Blocks are placed in a header tree; the chain with the most work is the main chain.
  * Blocks whose parent is unknown wait (raw bytes kept) until it arrives; a side branch that
@@ -15,13 +20,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "chaintrail/db.h"
 #include "db_internal.h"
 #include "hmap.h"
+#include "rowcache.h"
 #include "schema.h"
 
 #define CT_RAW_WINDOW 16u
+
+/* Default bounds of a commit group (docs/ingest.md): it is committed when it holds this
+ * many transactions or batch bytes, or has been open this long. */
+#define CT_GROUP_TXS        20000u
+#define CT_GROUP_BYTES      (32u << 20)
+#define CT_GROUP_SECONDS    1.0
+#define CT_ROWCACHE_DEFAULT (256u << 20)
 
 typedef struct delta {
     uint64_t addrid;
@@ -54,6 +68,22 @@ typedef struct ing {
     uint32_t *out_base; /* per tx: index of its first output in out_addr */
     size_t cap_out, cap_tx;
     ct_btc_block blk;
+    /* group commit: the logged rows of the pending blocks (group_log, oplog records) and
+     * their meta rows and resume markers (group_tail) */
+    ct_store_batch *group; /* NULL: every block alone, e.g. rollback */
+    ct_store_batch *group_tail;
+    ct_buf group_log;
+    size_t *group_ofs;          /* offsets of the records of group_log */
+    const uint8_t **group_recs; /* the same as pointers, sorted at commit time */
+    size_t cap_recs;
+    size_t n_ofs, cap_ofs;
+    uint64_t group_blocks, group_txs;
+    double group_start;
+    ct_buf oplog; /* the current block's puts and deletes, for the row cache */
+    bool oplog_failed;
+    bool flush_failed; /* the last flush lost its group: reload the state from the database */
+    ct_rowcache cache;
+    uint64_t block_first_addrid; /* addrids from here on are new in the current block */
 } ing;
 
 /* ---- small helpers ---- */
@@ -62,19 +92,166 @@ static int oom(ing *g)
     return ct_fail(g->err, CT_ENOMEM, "out-of-memory", "during ingest");
 }
 
+/* Every put and delete of a block is also logged (klen u8, present u8, vlen BE32, key,
+ * value), to enter the row cache once the block is connected. A log that cannot grow is
+ * marked failed and the block is not connected (out of memory). */
+static void oplog_add(ing *g, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl,
+                      bool present)
+{
+    uint8_t h[6];
+    h[0] = (uint8_t)kl;
+    h[1] = present;
+    ct_put_be32(h + 2, (uint32_t)vl);
+    if (ct_buf_append(&g->oplog, h, 6) || ct_buf_append(&g->oplog, k, kl) ||
+        (vl && ct_buf_append(&g->oplog, v, vl)))
+        g->oplog_failed = true;
+}
+
 static void put(ing *g, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
 {
     ct_store_batch_put(g->b, k, kl, v, vl);
+    oplog_add(g, k, kl, v, vl, true);
 }
 
 static void del(ing *g, const uint8_t *k, size_t kl)
 {
     ct_store_batch_del(g->b, k, kl);
+    oplog_add(g, k, kl, NULL, 0, false);
 }
 
+/* Tables whose rows the ingest reads while a group is pending, so the cache holds all
+ * their pending rows. The others (c r i y d u, meta, files) are read only by iterators
+ * (c, which sees no pending row of the parent it scans, see adopt_children) or after the
+ * group is committed (disconnect_tip and load_raw commit it first). */
+static bool cached_table(uint8_t t)
+{
+    switch (t) {
+    case CT_T_HEADER:
+    case CT_T_HEIGHT:
+    case CT_T_TXID:
+    case CT_T_TX:
+    case CT_T_OUTPUT:
+    case CT_T_SPEND:
+    case CT_T_ADDR:
+    case CT_T_LINK:
+    case CT_T_TOTALS:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Reads a row: the row cache first (pending group rows and recent rows), then LevelDB. A
+ * row found in LevelDB enters the cache (the cache has no entry for it, so no pending
+ * write of it exists). */
 static int get(ing *g, const uint8_t *k, size_t kl)
 {
-    return ct_store_get(g->st, NULL, k, kl, &g->v, g->err);
+    const uint8_t *cv;
+    size_t cl;
+    int c = ct_rowcache_get(&g->cache, k, kl, &cv, &cl);
+    if (c == 0)
+        return CT_ENOTFOUND;
+    if (c > 0) {
+        ct_buf_reset(&g->v);
+        return ct_buf_append(&g->v, cv, cl)
+                   ? ct_fail(g->err, CT_ENOMEM, "out-of-memory", "during ingest")
+                   : CT_OK;
+    }
+    int rc = ct_store_get(g->st, NULL, k, kl, &g->v, g->err);
+    /* Rows read again soon enter the cache (not outputs and spend links: an output is
+     * spent once). A put that fails (out of memory) leaves the cache as it was. */
+    if (rc == CT_OK && g->cache.budget && cached_table(k[0]) && k[0] != CT_T_OUTPUT &&
+        k[0] != CT_T_SPEND)
+        (void)!ct_rowcache_put(&g->cache, k, kl, g->v.data, g->v.len, true);
+    return rc;
+}
+
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Orders log records (pointers into one log) by key, then by position: equal keys keep
+ * their write order. */
+static int cmp_rec(const void *a, const void *b)
+{
+    const uint8_t *ra = *(const uint8_t *const *)a, *rb = *(const uint8_t *const *)b;
+    size_t la = ra[0], lb = rb[0];
+    int c = memcmp(ra + 6, rb + 6, la < lb ? la : lb);
+    if (c)
+        return c;
+    if (la != lb)
+        return la < lb ? -1 : 1;
+    return ra < rb ? -1 : ra > rb;
+}
+
+/* Commits the pending group in one synchronous write. Its rows go to LevelDB in key order,
+ * each key once (its last value): inserting sorted keys into LevelDB's memtable walks the
+ * same nodes again and again, which stay in the CPU cache. On failure nothing of the group
+ * is stored: the in-memory state is reloaded from the database, the cache forgotten and
+ * the group's blocks taken out of the statistics. */
+static int flush_group(ing *g)
+{
+    if (!g->group || g->group_blocks == 0)
+        return CT_OK;
+    int rc = CT_OK;
+    if (g->n_ofs > g->cap_recs) {
+        const uint8_t **nr = realloc(g->group_recs, g->n_ofs * sizeof(*nr));
+        if (!nr)
+            rc = ct_fail(g->err, CT_ENOMEM, "out-of-memory", "sorting a commit group");
+        else
+            g->group_recs = nr, g->cap_recs = g->n_ofs;
+    }
+    if (rc == CT_OK) {
+        for (size_t i = 0; i < g->n_ofs; i++)
+            g->group_recs[i] = g->group_log.data + g->group_ofs[i];
+        qsort(g->group_recs, g->n_ofs, sizeof(*g->group_recs), cmp_rec);
+        ct_store_batch_clear(g->group);
+        for (size_t i = 0; i < g->n_ofs; i++) {
+            const uint8_t *r = g->group_recs[i];
+            if (i + 1 < g->n_ofs) {
+                const uint8_t *nx = g->group_recs[i + 1];
+                if (nx[0] == r[0] && memcmp(nx + 6, r + 6, r[0]) == 0)
+                    continue; /* overwritten later in the group */
+            }
+            if (r[1])
+                ct_store_batch_put(g->group, r + 6, r[0], r + 6 + r[0], ct_be32(r + 2));
+            else
+                ct_store_batch_del(g->group, r + 6, r[0]);
+        }
+        ct_store_batch_append(g->group, g->group_tail);
+        rc = ct_store_write(g->st, g->group, true, g->err);
+    }
+    ct_store_batch_clear(g->group);
+    ct_store_batch_clear(g->group_tail);
+    ct_buf_reset(&g->group_log);
+    g->n_ofs = 0;
+    if (rc != CT_OK) {
+        g->flush_failed = true;
+        ct_rowcache_clear(&g->cache);
+        (void)ct_db_load_meta(g->db, NULL);
+        g->stats->blocks_connected -= g->group_blocks;
+        g->stats->txs -= g->group_txs;
+        g->stats->height = g->db->has_tip ? (int64_t)g->db->tip.height : -1;
+    } else {
+        ct_rowcache_rotate(&g->cache);
+    }
+    g->group_blocks = g->group_txs = 0;
+    return rc;
+}
+
+/* Writes g->b now, synchronously, after the pending group (whose rows it may follow). The
+ * cache is forgotten: these writes (headers, raw blocks, disconnections) are not logged. */
+static int write_now(ing *g, ct_error *err)
+{
+    int rc = flush_group(g);
+    if (rc != CT_OK)
+        return rc;
+    ct_rowcache_clear(&g->cache);
+    ct_buf_reset(&g->oplog);
+    return ct_store_write(g->st, g->b, true, err);
 }
 
 /* Records in the block's undo log how to restore key k: its current value, or absence. */
@@ -499,7 +676,9 @@ static int apply_deltas(ing *g)
     for (size_t i = 0; i < g->n_deltas; i++) {
         delta *d = &g->deltas[i];
         ct_row_totals t = {0, 0, 0, 0, 0, 0, 0};
-        int rc = get(g, k, ct_key_u64(k, CT_T_TOTALS, d->addrid));
+        ct_key_u64(k, CT_T_TOTALS, d->addrid);
+        /* An address new in this block has no totals row yet. */
+        int rc = d->addrid >= g->block_first_addrid ? CT_ENOTFOUND : get(g, k, 9);
         if (rc == CT_OK) {
             if ((rc = ct_row_totals_decode(&t, g->v.data, g->v.len, g->err)))
                 return rc;
@@ -549,6 +728,7 @@ static int connect_block(ing *g, const ct_btc_block *blk, const uint8_t *raw, si
     uint8_t k[33], v[CT_ROW_HEADER_SIZE];
     int rc;
 
+    g->block_first_addrid = first_addrid;
     reset_block_scratch(g);
     if ((rc = grow_block_scratch(g, blk)))
         return rc;
@@ -619,6 +799,9 @@ static int disconnect_tip(ing *g)
     int rc;
     ct_buf u;
 
+    /* The pending group first: on an error below, the state is reloaded from the store. */
+    if ((rc = flush_group(g)))
+        return rc;
     ct_buf_init(&u, 1u << 30);
     rc = get(g, k, ct_key_u32(k, CT_T_UNDO, height));
     if (rc == CT_OK)
@@ -791,7 +974,7 @@ static int disconnect_tip(ing *g)
 tip_done:
     if ((rc = ct_db_put_meta(db, g->b)))
         goto out;
-    rc = ct_store_write(g->st, g->b, true, g->err);
+    rc = write_now(g, g->err);
     if (rc == CT_OK) {
         g->stats->blocks_disconnected++;
         g->stats->height = db->has_tip ? (int64_t)db->tip.height : -1;
@@ -842,7 +1025,7 @@ static int store_aside(ing *g, const ct_row_header *h, const uint8_t hash[32], c
     memcpy(k + 1, h->header + 4, 32);
     memcpy(k + 33, hash, 32);
     put(g, k, 65, (const uint8_t *)"", 0);
-    return ct_store_write(g->st, g->b, true, g->err);
+    return write_now(g, g->err);
 }
 
 static int work_cmp(const uint8_t a[32], const uint8_t b[32])
@@ -850,8 +1033,69 @@ static int work_cmp(const uint8_t a[32], const uint8_t b[32])
     return memcmp(a, b, 32);
 }
 
-/* Connects `blk` (already decoded from raw) on top of the current tip in one batch. On an
- * invalid block, nothing is written but its header status (invalid). */
+/* Adds the connected block (its logged rows, its meta rows and marker) to the pending
+ * group, and its rows to the cache. On an error the pending group is committed as it was
+ * and the block is not connected. */
+static int join_group(ing *g, const ct_store_batch *marker)
+{
+    if (g->group_blocks == 0)
+        g->group_start = mono_now();
+    const uint8_t *p = g->oplog.data, *end = p + g->oplog.len;
+    size_t base = g->group_log.len, n = 0;
+    for (const uint8_t *q = p; q < end; q += 6 + q[0] + ct_be32(q + 2))
+        n++;
+    if (g->n_ofs + n > g->cap_ofs) {
+        size_t ncap = g->cap_ofs ? g->cap_ofs : 4096;
+        while (ncap < g->n_ofs + n)
+            ncap *= 2;
+        size_t *no = realloc(g->group_ofs, ncap * sizeof(*no));
+        if (!no)
+            p = NULL;
+        else
+            g->group_ofs = no, g->cap_ofs = ncap;
+    }
+    if (!p || ct_buf_append(&g->group_log, g->oplog.data, g->oplog.len)) {
+        int rc = flush_group(g);
+        return rc ? rc : oom(g);
+    }
+    for (const uint8_t *q = p; q < end; q += 6 + q[0] + ct_be32(q + 2))
+        g->group_ofs[g->n_ofs++] = base + (size_t)(q - p);
+    bool failed = false;
+    while (p < end && !failed) {
+        size_t kl = p[0], vl = ct_be32(p + 2);
+        bool present = p[1];
+        const uint8_t *k = p + 6;
+        p += 6 + kl + vl;
+        if (!cached_table(k[0]))
+            continue;
+        failed = ct_rowcache_put(&g->cache, k, kl, k + kl, vl, present) != CT_OK;
+        /* A new output has no spend link yet: its spender needs no LevelDB read. */
+        if (!failed && present && kl == 13 && k[0] == CT_T_OUTPUT) {
+            uint8_t sk[13];
+            memcpy(sk, k, 13);
+            sk[0] = CT_T_SPEND;
+            failed = ct_rowcache_put(&g->cache, sk, 13, NULL, 0, false) != CT_OK;
+        }
+    }
+    if (failed) { /* out of memory: the cache no longer holds this block's rows */
+        ct_rowcache_clear(&g->cache);
+        /* Take this block's rows out of the group, commit the group before it. */
+        g->group_log.len = base;
+        g->n_ofs -= n;
+        int rc = flush_group(g);
+        if (rc == CT_OK)
+            rc = oom(g);
+        return rc;
+    }
+    if (ct_db_put_meta(g->db, g->group_tail))
+        return oom(g);
+    ct_db_batch_append_marker(g->group_tail, marker);
+    return CT_OK;
+}
+
+/* Connects `blk` (already decoded from raw) on top of the current tip: its batch joins the
+ * pending group (or is written alone without one). On an invalid block, nothing is
+ * written but its header status (invalid). */
 static int connect_and_commit(ing *g, const ct_btc_block *blk, const uint8_t *raw, size_t rawlen,
                               const ct_row_header *h, ct_store_batch *marker)
 {
@@ -865,11 +1109,19 @@ static int connect_and_commit(ing *g, const ct_btc_block *blk, const uint8_t *ra
     uint32_t height = has_tip ? db->tip.height + 1 : h->height; /* genesis or a root */
 
     ct_store_batch_clear(g->b);
+    ct_buf_reset(&g->oplog);
+    g->oplog_failed = false;
+    g->flush_failed = false;
     int rc = connect_block(g, blk, raw, rawlen, height, h);
+    if (rc == CT_OK && g->oplog_failed)
+        rc = oom(g);
     if (rc == CT_OK) {
-        if (marker)
+        if (!g->group) {
             ct_db_batch_append_marker(g->b, marker);
-        rc = ct_store_write(g->st, g->b, true, g->err);
+            rc = write_now(g, g->err);
+        } else {
+            rc = join_group(g, marker);
+        }
     }
     ct_store_batch_clear(g->b);
     if (rc != CT_OK) {
@@ -878,11 +1130,22 @@ static int connect_and_commit(ing *g, const ct_btc_block *blk, const uint8_t *ra
         db->tip = tip;
         db->has_tip = has_tip;
         memcpy(db->tip_work, tip_work, 32);
+        if (g->flush_failed) /* the state before this block was not stored either */
+            (void)ct_db_load_meta(db, NULL);
         return rc;
     }
     g->stats->blocks_connected++;
     g->stats->txs += blk->n_tx;
     g->stats->height = height;
+    if (!g->group)
+        return CT_OK;
+    g->group_blocks++;
+    g->group_txs += blk->n_tx;
+    const ct_ingest_options *o = g->o;
+    if (g->group_txs >= (o->group_txs ? o->group_txs : CT_GROUP_TXS) ||
+        g->group_log.len >= (o->group_bytes ? o->group_bytes : CT_GROUP_BYTES) ||
+        mono_now() - g->group_start >= CT_GROUP_SECONDS)
+        return flush_group(g);
     return CT_OK;
 }
 
@@ -892,7 +1155,7 @@ static int mark_invalid(ing *g, const uint8_t hash[32], ct_row_header *h)
     h->status = CT_BLOCK_INVALID;
     ct_store_batch_clear(g->b);
     put(g, k, ct_key_hash(k, CT_T_HEADER, hash), v, ct_row_header_encode(v, h));
-    int rc = ct_store_write(g->st, g->b, true, NULL);
+    int rc = write_now(g, NULL);
     ct_store_batch_clear(g->b);
     return rc;
 }
@@ -901,7 +1164,10 @@ static int mark_invalid(ing *g, const uint8_t hash[32], ct_row_header *h)
 static int load_raw(ing *g, const uint8_t hash[32], uint8_t **raw, size_t *len)
 {
     uint8_t k[33];
-    int rc = get(g, k, ct_key_hash(k, CT_T_RAW, hash));
+    int rc = flush_group(g); /* r rows are not in the cache */
+    if (rc)
+        return rc;
+    rc = get(g, k, ct_key_hash(k, CT_T_RAW, hash));
     if (rc == CT_ENOTFOUND) {
         char hex[65];
         ct_hash_to_hex(hex, hash);
@@ -1095,7 +1361,7 @@ static int adopt_children(ing *g, const uint8_t parent[32])
                 uint8_t k[33], v[CT_ROW_HEADER_SIZE];
                 ct_store_batch_clear(g->b);
                 put(g, k, ct_key_hash(k, CT_T_HEADER, kids[i]), v, ct_row_header_encode(v, &ch));
-                if ((rc = ct_store_write(g->st, g->b, true, g->err)))
+                if ((rc = write_now(g, g->err)))
                     break;
                 ct_store_batch_clear(g->b);
                 g->stats->blocks_orphan--;
@@ -1138,7 +1404,7 @@ static int process_block(ing *g, const uint8_t *raw, size_t len, uint32_t file_i
         g->stats->blocks_known++;
         ct_store_batch_clear(g->b);
         ct_db_batch_append_marker(g->b, marker);
-        rc = ct_store_write(g->st, g->b, true, g->err);
+        rc = write_now(g, g->err);
         ct_store_batch_clear(g->b);
         /* A stored side block with more work than the tip (after a rollback): switch. */
         if (rc == CT_OK && h.status == CT_BLOCK_SIDE &&
@@ -1255,7 +1521,7 @@ static int file_id_of(ing *g, const char *path, uint32_t *id, ct_row_file *fr)
         ct_store_batch_clear(g->b);
         put(g, k, n + 1, v, 4);
         if ((rc = ct_db_put_meta(g->db, g->b)) == CT_OK)
-            rc = ct_store_write(g->st, g->b, true, g->err);
+            rc = write_now(g, g->err);
         ct_store_batch_clear(g->b);
         memset(fr, 0, sizeof(*fr));
     }
@@ -1286,9 +1552,14 @@ int ct_ingest_bitcoin(ct_db *db, ct_ingest_stats *stats, const char *const *path
     g.stats = stats;
     g.err = err;
     g.b = ct_store_batch_new();
+    g.group = ct_store_batch_new();
+    g.group_tail = ct_store_batch_new();
+    ct_buf_init(&g.group_log, SIZE_MAX / 2);
     g.dest = malloc(sizeof(*g.dest));
     ct_store_batch *marker = ct_store_batch_new();
     ct_buf_init(&g.v, 1u << 30);
+    ct_buf_init(&g.oplog, 1u << 30);
+    ct_rowcache_init(&g.cache, o->row_cache_bytes ? o->row_cache_bytes : CT_ROWCACHE_DEFAULT);
     ct_buf_init(&g.undo, 1u << 30);
     ct_buf_init(&g.kv, 1u << 30);
     ct_hmap_init(&g.txids);
@@ -1296,7 +1567,7 @@ int ct_ingest_bitcoin(ct_db *db, ct_ingest_stats *stats, const char *const *path
     ct_hmap_init(&g.touched);
     ct_hmap_init(&g.spent);
     ct_btc_block_init(&g.blk);
-    if (!g.b || !g.dest || !marker) {
+    if (!g.b || !g.group || !g.group_tail || !g.dest || !marker) {
         rc = oom(&g);
         goto done;
     }
@@ -1412,10 +1683,15 @@ int ct_ingest_bitcoin(ct_db *db, ct_ingest_stats *stats, const char *const *path
         if (rc == CT_OK && o->progress)
             o->progress(o->ctx, stats);
     }
+    /* End of input, a stop request (SIGINT, SIGTERM) or an error: the blocks connected so
+     * far are valid; commit them. */
+    int frc = flush_group(&g);
+    if (rc == CT_OK)
+        rc = frc;
     if (rc == CT_OK && rescan && !(o->stop && *o->stop)) {
         ct_store_batch_clear(g.b);
         del(&g, rk, ct_key_meta(rk, "rescan"));
-        rc = ct_store_write(g.st, g.b, true, err);
+        rc = write_now(&g, err);
         ct_store_batch_clear(g.b);
     }
     free(ids);
@@ -1425,7 +1701,14 @@ done:
     ct_btc_reader_free(r);
     ct_btc_block_release(&g.blk);
     ct_store_batch_free(g.b);
+    ct_store_batch_free(g.group);
+    ct_store_batch_free(g.group_tail);
+    ct_buf_release(&g.group_log);
+    free(g.group_ofs);
+    free(g.group_recs);
     ct_store_batch_free(marker);
+    ct_buf_release(&g.oplog);
+    ct_rowcache_release(&g.cache);
     free(g.dest);
     ct_buf_release(&g.v);
     ct_buf_release(&g.undo);
@@ -1460,11 +1743,14 @@ int ct_db_rollback(ct_db *db, uint32_t height, ct_error *err)
     g.err = err;
     g.b = ct_store_batch_new();
     ct_buf_init(&g.v, 1u << 30);
+    ct_buf_init(&g.oplog, 1u << 30);
     if (!g.b)
         rc = oom(&g);
     while (rc == CT_OK && db->tip.height > height)
         rc = disconnect_tip(&g);
     ct_store_batch_free(g.b);
     ct_buf_release(&g.v);
+    ct_buf_release(&g.oplog);
+    ct_rowcache_release(&g.cache);
     return rc;
 }

@@ -107,8 +107,10 @@ static void read_kill_hook(ct_store *s)
     }
 }
 
-/* A new database gets the engine name and schema version; an existing one must carry ours. */
-static int check_schema(ct_store *s, bool created, ct_error *err)
+/* A new database gets the engine name and schema version; an existing one must carry ours.
+ * `may_stamp`: the caller may create a database. A LevelDB database without a single row
+ * (one whose creation was interrupted before the stamp) is then stamped too. */
+static int check_schema(ct_store *s, bool may_stamp, ct_error *err)
 {
     ct_buf v;
     int rc;
@@ -121,7 +123,7 @@ static int check_schema(ct_store *s, bool created, ct_error *err)
         ct_store_iter_seek(it, (const uint8_t *)"", 0);
         empty = !ct_store_iter_valid(it);
         ct_store_iter_free(it);
-        if (!empty || !created) {
+        if (!empty || !may_stamp) {
             ct_buf_release(&v);
             return ct_fail(err, CT_EVERSION, "not-chaintrail",
                            "'%s' is a LevelDB database but not a chaintrail one", s->path);
@@ -345,18 +347,28 @@ void ct_store_snapshot_free(ct_store *s, ct_store_snapshot *snap)
     free(snap);
 }
 
-ct_store_iter *ct_store_iter_new(ct_store *s, const ct_store_snapshot *snap)
+static ct_store_iter *iter_new(ct_store *s, const ct_store_snapshot *snap, bool fill_cache)
 {
     ct_store_iter *it = calloc(1, sizeof(*it));
     if (!it)
         return NULL;
     it->ropts = leveldb_readoptions_create();
     leveldb_readoptions_set_verify_checksums(it->ropts, 1);
-    leveldb_readoptions_set_fill_cache(it->ropts, 0);
+    leveldb_readoptions_set_fill_cache(it->ropts, fill_cache);
     if (snap)
         leveldb_readoptions_set_snapshot(it->ropts, snap->snap);
     it->it = leveldb_create_iterator(s->db, it->ropts);
     return it;
+}
+
+ct_store_iter *ct_store_iter_new(ct_store *s, const ct_store_snapshot *snap)
+{
+    return iter_new(s, snap, false);
+}
+
+ct_store_iter *ct_store_iter_new_cached(ct_store *s, const ct_store_snapshot *snap)
+{
+    return iter_new(s, snap, true);
 }
 
 void ct_store_iter_free(ct_store_iter *it)

@@ -70,6 +70,9 @@ void ct_store_snapshot_free(ct_store *s, ct_store_snapshot *snap);
 
 /* Ordered iteration. Key/value pointers are valid until the iterator moves or is freed. */
 ct_store_iter *ct_store_iter_new(ct_store *s, const ct_store_snapshot *snap);
+/* The same, but the blocks it reads enter the block cache: for point-like scans that come
+ * back to the same places (the tracer), not for whole-table walks, which would evict it. */
+ct_store_iter *ct_store_iter_new_cached(ct_store *s, const ct_store_snapshot *snap);
 void ct_store_iter_free(ct_store_iter *it);
 void ct_store_iter_seek(ct_store_iter *it, const uint8_t *key, size_t klen);
 bool ct_store_iter_valid(const ct_store_iter *it);

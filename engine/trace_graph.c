@@ -242,7 +242,7 @@ int ct_trace_graph_db(ct_trace_graph **out, ct_db *db, ct_error *err)
         free(d);
         return rc;
     }
-    d->it = ct_store_iter_new(d->r.st, d->r.snap);
+    d->it = ct_store_iter_new_cached(d->r.st, d->r.snap);
     if (!d->it) {
         ct_graph_reader_close(&d->r);
         free(d);

@@ -24,14 +24,21 @@
 #define NB0      "btc/blk_consecutive/nbitcoin/blk00000.dat"
 #define NB1      "btc/blk_consecutive/nbitcoin/blk00001.dat"
 
-static void ingest(ct_db *db, const char *const *paths, size_t n, ct_ingest_stats *st)
+static void ingest_grouped(ct_db *db, const char *const *paths, size_t n, ct_ingest_stats *st,
+                           uint64_t group_txs)
 {
     ct_ingest_options o = CT_INGEST_OPTIONS_INIT;
     ct_error err;
     o.net = ct_btc_params_get("mainnet");
+    o.group_txs = group_txs;
     ct_error_clear(&err);
     int rc = ct_ingest_bitcoin(db, st, paths, n, &o, &err);
     cr_assert_eq(rc, CT_OK, "ingest: %s %s", err.reason, err.detail);
+}
+
+static void ingest(ct_db *db, const char *const *paths, size_t n, ct_ingest_stats *st)
+{
+    ingest_grouped(db, paths, n, st, 0);
 }
 
 /* SHA-256 of every row of the database, in key order: two databases with equal digests
@@ -200,12 +207,19 @@ Test(ingest, blk00000_then_blk00001_equals_both_at_once)
     free(b);
 }
 
-/* Runs `chaintrail --db dir ingest bitcoin paths` with an extra environment entry, or
- * killed with SIGKILL after `kill_after_us` microseconds (0: not killed), or with a file
- * size limit (0: none). Returns the exit status (128 + signal when killed). */
-static int run_ingest(const char *dir, const char *const *paths, const char *env,
-                      long kill_after_us, rlim_t fsize_limit, char **err_out)
+/* Runs `chaintrail --db dir ingest bitcoin [--group-txs N] paths` (group_txs 0: the
+ * default grouping) with an extra environment entry, or killed with SIGKILL after
+ * `kill_after_us` microseconds (0: not killed), or with a file size limit (0: none).
+ * Returns the exit status (128 + signal when killed). */
+/* The signal run_ingest sends after kill_after_us (each test runs in its own process). */
+static int signal_to_send = SIGKILL;
+
+static int run_ingest_grouped(const char *dir, const char *const *paths, const char *env,
+                              long kill_after_us, rlim_t fsize_limit, char **err_out,
+                              unsigned group_txs)
 {
+    char group[24];
+    snprintf(group, sizeof(group), "%u", group_txs);
     int pe[2];
     cr_assert_eq(pipe(pe), 0);
     pid_t pid = fork();
@@ -213,6 +227,10 @@ static int run_ingest(const char *dir, const char *const *paths, const char *env
     if (pid == 0) {
         const char *argv[16] = {CT_BIN, "--db", dir, "ingest", "bitcoin", "--quiet"};
         size_t n = 6;
+        if (group_txs) {
+            argv[n++] = "--group-txs";
+            argv[n++] = group;
+        }
         for (size_t i = 0; paths[i]; i++)
             argv[n++] = paths[i];
         argv[n] = NULL;
@@ -232,7 +250,7 @@ static int run_ingest(const char *dir, const char *const *paths, const char *env
     if (kill_after_us > 0) {
         struct timespec ts = {kill_after_us / 1000000, (kill_after_us % 1000000) * 1000};
         nanosleep(&ts, NULL);
-        kill(pid, SIGKILL);
+        kill(pid, signal_to_send);
     }
     char buf[4096];
     size_t len = 0;
@@ -248,6 +266,111 @@ static int run_ingest(const char *dir, const char *const *paths, const char *env
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+static int run_ingest(const char *dir, const char *const *paths, const char *env,
+                      long kill_after_us, rlim_t fsize_limit, char **err_out)
+{
+    return run_ingest_grouped(dir, paths, env, kill_after_us, fsize_limit, err_out, 0);
+}
+
+/* The height of the tip of the database at dir (-1: empty). */
+static int64_t tip_height(const char *dir)
+{
+    ct_db *db = tu_db_open(dir, false);
+    int64_t h = db->has_tip ? (int64_t)db->tip.height : -1;
+    ct_db_close(db);
+    return h;
+}
+
+Test(ingest, a_group_commits_its_blocks_in_one_write)
+{
+    char *a = tu_fixture(NB0);
+    const char *paths[] = {a, NULL};
+    /* Writes 1 to 3 stamp the new database and register the file and the network; write 4
+     * is the first group. Blocks 0-599 of mainnet have one transaction each, so a group of
+     * 7 transactions is 7 blocks: killed just after write 4, the database holds heights
+     * 0-6; just before it, nothing. --group-txs 1 commits every block alone; the default
+     * commits all 300 blocks of the file in one group. */
+    static const struct {
+        const char *kill;
+        unsigned group;
+        int64_t height;
+    } cases[] = {{"CHAINTRAIL_TEST_KILL=after:4", 7, 6},  {"CHAINTRAIL_TEST_KILL=before:4", 7, -1},
+                 {"CHAINTRAIL_TEST_KILL=after:5", 7, 13}, {"CHAINTRAIL_TEST_KILL=after:4", 1, 0},
+                 {"CHAINTRAIL_TEST_KILL=after:5", 1, 1},  {"CHAINTRAIL_TEST_KILL=before:4", 0, -1}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *dir = tu_tmpdir();
+        int status = run_ingest_grouped(dir, paths, cases[i].kill, 0, 0, NULL, cases[i].group);
+        cr_assert_eq(status, 128 + SIGKILL, "case %zu: exit %d", i, status);
+        cr_assert_eq(tip_height(dir), cases[i].height, "case %zu: %s, --group-txs %u", i,
+                     cases[i].kill, cases[i].group);
+        tu_rmtree(dir);
+        free(dir);
+    }
+    free(a);
+}
+
+Test(ingest, sigint_commits_the_pending_group_and_the_rerun_equals_control, .timeout = 600)
+{
+    char *control = tu_tmpdir(), *blk = tu_fixture(BLK_4313);
+    const char *paths[] = {blk, NULL};
+    cr_assert_eq(run_ingest(control, paths, NULL, 0, 0, NULL), 0);
+    char want[65], got[65];
+    raw_digest(control, want);
+    /* One group as large as allowed: only the 1 s bound, the end of the input or the stop
+     * commit it. The whole run takes about 0.1 s, so a run stopped part way (tip below
+     * 4312) that left blocks got them from the commit at the stop. */
+    signal_to_send = SIGINT;
+    unsigned committed_at_stop = 0;
+    static const long delays_us[] = {5000,  10000, 20000,  30000,  45000,
+                                     60000, 80000, 120000, 200000, 400000};
+    for (size_t i = 0; i < sizeof(delays_us) / sizeof(delays_us[0]); i++) {
+        char *dir = tu_tmpdir();
+        int status = run_ingest_grouped(dir, paths, NULL, delays_us[i], 0, NULL, 10000000);
+        cr_assert(status == 0 || status == 130, "delay %ld us: exit %d", delays_us[i], status);
+        /* A signal that comes before the handler is set kills the run (128 + 2 = 130 too):
+         * it may leave no database, or one not stamped yet, with nothing committed. */
+        ct_db *db;
+        ct_db_options dbo = CT_DB_OPTIONS_INIT;
+        if (status == 130 && ct_db_open(&db, dir, &dbo, NULL) == CT_OK) {
+            if (db->has_tip && db->tip.height < 4312)
+                committed_at_stop++;
+            ct_db_close(db);
+        }
+        cr_assert_eq(run_ingest(dir, paths, NULL, 0, 0, NULL), 0);
+        raw_digest(dir, got);
+        cr_assert_str_eq(got, want, "delay %ld us: the resumed database differs", delays_us[i]);
+        tu_rmtree(dir);
+        free(dir);
+    }
+    cr_assert_gt(committed_at_stop, 0, "no run was stopped part way with blocks committed");
+    tu_rmtree(control);
+    free(control);
+    free(blk);
+}
+
+Test(ingest, grouped_and_per_block_commits_store_the_same_rows)
+{
+    char *blk = tu_fixture(BLK_4313);
+    const char *paths[] = {blk};
+    static const uint64_t groups[] = {1, 13, 0};
+    char want[65], got[65];
+    for (size_t i = 0; i < 3; i++) {
+        char *dir = tu_tmpdir();
+        ct_ingest_stats st;
+        ct_db *db = tu_db_open(dir, true);
+        ingest_grouped(db, paths, 1, &st, groups[i]);
+        cr_assert_eq(st.blocks_connected, 4313);
+        cr_assert_eq(st.txs, 4371);
+        ct_db_close(db);
+        raw_digest(dir, i == 0 ? want : got);
+        if (i > 0)
+            cr_assert_str_eq(got, want, "--group-txs %llu", (unsigned long long)groups[i]);
+        tu_rmtree(dir);
+        free(dir);
+    }
+    free(blk);
+}
+
 Test(ingest, kill_at_write_boundaries_then_resume_equals_control, .timeout = 600)
 {
     char *control = tu_tmpdir(), *dir = tu_tmpdir(), *a = tu_fixture(NB0), *b = tu_fixture(NB1);
@@ -259,13 +382,15 @@ Test(ingest, kill_at_write_boundaries_then_resume_equals_control, .timeout = 600
     /* Each run is killed at its k-th store write, just before or just after the write
      * reaches LevelDB; k starts at 1, so some kills hit the start of a recovery run
      * (registering the files, resuming at the marker) before any block is written. */
+    /* Groups of 2, 3 or 4 transactions (as many blocks here), so that the runs have many
+     * boundaries and each run gets only a few groups further. */
     unsigned kills = 0, seed = 12345;
     for (int round = 0; round < 500; round++) {
         char env[64];
         seed = seed * 1103515245u + 12345u;
-        unsigned k = 1 + (seed >> 16) % 24;
+        unsigned k = 1 + (seed >> 16) % 10;
         snprintf(env, sizeof(env), "CHAINTRAIL_TEST_KILL=%s:%u", round % 2 ? "after" : "before", k);
-        int status = run_ingest(dir, paths, env, 0, 0, NULL);
+        int status = run_ingest_grouped(dir, paths, env, 0, 0, NULL, 2 + (unsigned)round % 3);
         if (status == 0)
             break;
         cr_assert_eq(status, 128 + SIGKILL, "round %d: exit %d", round, status);
@@ -275,6 +400,26 @@ Test(ingest, kill_at_write_boundaries_then_resume_equals_control, .timeout = 600
     cr_assert_eq(run_ingest(dir, paths, NULL, 0, 0, NULL), 0);
     raw_digest(dir, got);
     cr_assert_str_eq(got, want, "after %u kills the database differs from the control run", kills);
+
+    /* The default grouping (the 600 blocks are one group): killed at each of its first
+     * writes, before and after, from a new database. */
+    char *dir2 = tu_tmpdir();
+    kills = 0;
+    for (unsigned k = 1; k <= 6; k++) {
+        for (int after = 0; after < 2; after++) {
+            char env[64];
+            snprintf(env, sizeof(env), "CHAINTRAIL_TEST_KILL=%s:%u", after ? "after" : "before", k);
+            int status = run_ingest(dir2, paths, env, 0, 0, NULL);
+            cr_assert(status == 0 || status == 128 + SIGKILL, "%s: exit %d", env, status);
+            kills += status != 0;
+        }
+    }
+    cr_assert_geq(kills, 4, "only %u kills", kills);
+    cr_assert_eq(run_ingest(dir2, paths, NULL, 0, 0, NULL), 0);
+    raw_digest(dir2, got);
+    cr_assert_str_eq(got, want, "default grouping: the database differs from the control run");
+    tu_rmtree(dir2);
+    free(dir2);
     tu_rmtree(control);
     tu_rmtree(dir);
     free(control);
@@ -290,11 +435,13 @@ Test(ingest, kill_at_random_instants_then_resume_equals_control, .timeout = 600)
     cr_assert_eq(run_ingest(control, paths, NULL, 0, 0, NULL), 0);
     char want[65], got[65];
     raw_digest(control, want);
+    /* A whole run takes about 0.1 s (ASan: more); odd rounds commit groups of 20
+     * transactions, even ones use the default grouping. */
     unsigned kills = 0, seed = 777;
-    for (int round = 0; round < 12; round++) {
+    for (int round = 0; round < 16; round++) {
         seed = seed * 1103515245u + 12345u;
-        long us = 20000 + (long)((seed >> 8) % 400000);
-        int status = run_ingest(dir, paths, NULL, us, 0, NULL);
+        long us = 2000 + (long)((seed >> 8) % 100000);
+        int status = run_ingest_grouped(dir, paths, NULL, us, 0, NULL, round % 2 ? 20 : 0);
         if (status == 128 + SIGKILL)
             kills++;
         else

@@ -272,11 +272,12 @@ int cmd_ingest(int argc, char **argv, const cli_global *g)
     const cli_command *self = cli_find("ingest");
     const char *network = "mainnet";
     bool quiet = false, xor_plain = false;
-    uint64_t cache_mb = 64, start_height = UINT64_MAX;
+    uint64_t cache_mb = 64, start_height = UINT64_MAX, group_txs = 0, row_cache_mb = 256;
     const cli_opt opts[] = {
         {"network", CLI_STRING, &network},        {"quiet", CLI_FLAG, &quiet},
         {"xor-plain", CLI_FLAG, &xor_plain},      {"cache-mb", CLI_U64, &cache_mb},
-        {"start-height", CLI_U64, &start_height}, {NULL, CLI_FLAG, NULL},
+        {"start-height", CLI_U64, &start_height}, {"group-txs", CLI_U64, &group_txs},
+        {"row-cache-mb", CLI_U64, &row_cache_mb}, {NULL, CLI_FLAG, NULL},
     };
     int first;
     int rc = cli_parse(self, opts, argc, argv, &first);
@@ -292,6 +293,16 @@ int cmd_ingest(int argc, char **argv, const cli_global *g)
     if (cache_mb == 0 || cache_mb > 65536) {
         cli_error("ingest", "option '--cache-mb': %llu is not between 1 and 65536",
                   (unsigned long long)cache_mb);
+        return CT_EXIT_USAGE;
+    }
+    if (row_cache_mb == 0 || row_cache_mb > 65536) {
+        cli_error("ingest", "option '--row-cache-mb': %llu is not between 1 and 65536",
+                  (unsigned long long)row_cache_mb);
+        return CT_EXIT_USAGE;
+    }
+    if (group_txs > 10000000) {
+        cli_error("ingest", "option '--group-txs': %llu is above 10000000",
+                  (unsigned long long)group_txs);
         return CT_EXIT_USAGE;
     }
 
@@ -333,15 +344,8 @@ int cmd_ingest(int argc, char **argv, const cli_global *g)
         }
         io.start_height = (int64_t)start_height;
     }
-    if (start_height != UINT64_MAX) {
-        if (start_height > UINT32_MAX) {
-            cli_error("ingest", "option '--start-height': %llu is above 4294967295",
-                      (unsigned long long)start_height);
-            ct_db_close(db);
-            return CT_EXIT_USAGE;
-        }
-        io.start_height = (int64_t)start_height;
-    }
+    io.group_txs = group_txs;
+    io.row_cache_bytes = row_cache_mb << 20;
     ct_error_clear(&err);
     rc = ct_ingest_bitcoin(db, &st, (const char *const *)paths, npaths, &io, &err);
     if (p.tty && !quiet)

@@ -80,12 +80,19 @@ typedef struct ct_ingest_options {
      * becomes the root of the main chain at this height (-1: wait for the parent). Its
      * inputs then refer to outputs not in the database: "prevout unknown". */
     int64_t start_height;
+    /* Group commit (docs/ingest.md): consecutive main-chain blocks are committed together
+     * once the group holds group_txs transactions or group_bytes of rows, or after a second
+     * (0: the defaults, 20,000 transactions and 32 MiB; group_txs 1: every block alone). */
+    uint64_t group_txs;
+    uint64_t group_bytes;
+    /* Memory for the ingest's cache of recent rows (0: 256 MiB). */
+    uint64_t row_cache_bytes;
 } ct_ingest_options;
 
 #define CT_INGEST_OPTIONS_VERSION 1
 #define CT_INGEST_OPTIONS_INIT                                                                     \
     {                                                                                              \
-        CT_INGEST_OPTIONS_VERSION, NULL, CT_BTC_XOR_AUTO, NULL, NULL, NULL, NULL, -1               \
+        CT_INGEST_OPTIONS_VERSION, NULL, CT_BTC_XOR_AUTO, NULL, NULL, NULL, NULL, -1, 0, 0, 0      \
     }
 
 /* Ingests Bitcoin blocks from `paths` (as ct_btc_reader_open takes them). Files already
