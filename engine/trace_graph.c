@@ -23,6 +23,8 @@ typedef struct dbgraph {
     bool time_valid;
     ct_labels_reader *labels; /* through the same snapshot */
     ct_label_list list;
+    ct_hmap labelled;   /* addrid (BE64) -> 1: the addresses with a label (below) */
+    bool labelled_read; /* labelled is loaded (on the first label_of call) */
 } dbgraph;
 
 static int block_time(dbgraph *d, uint32_t height, uint32_t *time)
@@ -210,13 +212,63 @@ static int address_of(void *ctx, uint64_t addrid, char **out, ct_error *err)
 
 /* The attribution of an address: the category of its highest-ranked label (labels.md), and
  * that label's text with its source. Labels are keyed by the stored identity. */
+static int add_labelled(void *arg, const char *address, bool normal)
+{
+    dbgraph *d = arg;
+    uint8_t k[1 + CT_BTC_ADDR_MAX];
+    size_t n = strlen(address);
+    /* An address the lookup would not read under its own string (normal false) cannot be
+     * the identity of an addrid that finds it; neither can one too long to be an identity. */
+    if (!normal || n >= CT_BTC_ADDR_MAX)
+        return CT_OK;
+    k[0] = CT_T_ADDR;
+    memcpy(k + 1, address, n);
+    int rc = ct_graph_get(&d->r, k, n + 1);
+    if (rc == CT_ENOTFOUND)
+        return CT_OK; /* labelled, but not on this chain */
+    if (rc)
+        return rc;
+    if (d->r.v.len != 8)
+        return ct_fail(d->r.err, CT_EDBCORRUPT, "bad-row", "address row of %zu bytes",
+                       d->r.v.len);
+    uint8_t id[8];
+    memcpy(id, d->r.v.data, 8);
+    if (ct_hmap_put(&d->labelled, id, 8, 1))
+        return ct_fail(d->r.err, CT_ENOMEM, "out-of-memory", "loading the labelled addresses");
+    return CT_OK;
+}
+
+/* The addrids whose identity has labels, read once: every labelled address (the label table
+ * is small beside the graph) mapped through the a table to its addrid. The per-address lookup
+ * below reads the labels of norm(identity); an identity is written by the ingest in its
+ * canonical form (ct_btc_addr_encode, or script- and lowercase hex), which normalizes to
+ * itself, so the addrids found here are exactly those whose lookup finds a label. Every other
+ * address costs one hash probe and no read. */
+static int load_labelled(dbgraph *d, ct_error *err)
+{
+    d->r.err = err;
+    int rc = ct_labels_reader_addresses(d->labels, add_labelled, d, err);
+    if (rc)
+        return rc;
+    d->labelled_read = true;
+    return CT_OK;
+}
+
 static int label_of(void *ctx, uint64_t addrid, char *category, size_t csize, char *label,
                     size_t lsize, ct_error *err)
 {
     dbgraph *d = ctx;
     char addr[CT_BTC_ADDR_MAX];
+    int rc;
+    if (!d->labelled_read && (rc = load_labelled(d, err)))
+        return rc;
+    uint8_t id[8];
+    uint64_t one;
+    ct_put_be64(id, addrid);
+    if (!ct_hmap_get(&d->labelled, id, 8, &one))
+        return CT_ENOTFOUND;
     d->r.err = err;
-    int rc = ct_graph_load_addr(&d->r, addrid, addr, NULL);
+    rc = ct_graph_load_addr(&d->r, addrid, addr, NULL);
     if (rc)
         return rc;
     if ((rc = ct_labels_reader_get(d->labels, &d->list, addr, err)))
@@ -260,6 +312,7 @@ int ct_trace_graph_db(ct_trace_graph **out, ct_db *db, ct_error *err)
         return rc;
     }
     ct_label_list_init(&d->list);
+    ct_hmap_init(&d->labelled);
     d->g.label_of = label_of;
     *out = &d->g;
     return CT_OK;
@@ -271,6 +324,7 @@ void ct_trace_graph_db_free(ct_trace_graph *g)
         return;
     dbgraph *d = g->ctx;
     ct_label_list_release(&d->list);
+    ct_hmap_release(&d->labelled);
     ct_labels_reader_free(d->labels);
     ct_store_iter_free(d->it);
     ct_graph_reader_close(&d->r);
