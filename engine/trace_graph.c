@@ -14,7 +14,8 @@
 typedef struct dbgraph {
     ct_trace_graph g;
     ct_graph_reader r;
-    ct_store_iter *it;
+    ct_store_iter *it;      /* address histories */
+    ct_store_iter *tab[3];  /* one each for the i, o and s rows (TAB_*) */
     ct_trace_input *in;
     ct_trace_output *out;
     size_t cap_in, cap_out;
@@ -44,33 +45,42 @@ static int block_time(dbgraph *d, uint32_t height, uint32_t *time)
     return CT_OK;
 }
 
-/* Positions the iterator at prefix t + txnum and returns rows while they match. */
-static const uint8_t *scan_first(dbgraph *d, uint8_t table, uint64_t txnum, size_t *kl,
+enum { TAB_IN, TAB_OUT, TAB_SPEND };
+static const uint8_t tab_prefix[3] = {CT_T_INPUT, CT_T_OUTPUT, CT_T_SPEND};
+
+/* Positions the table's iterator at prefix + txnum and returns rows while they match. Each
+ * table has its own iterator: the tracer loads transactions mostly in chain order, so the
+ * next seek usually lands in the data block the iterator already holds (LevelDB then does
+ * not look the block up again), where one iterator shared by the three tables left its
+ * block at every seek. */
+static const uint8_t *scan_first(dbgraph *d, int tab, uint64_t txnum, size_t *kl,
                                  const uint8_t **v, size_t *vl)
 {
     uint8_t k[9];
-    ct_store_iter_seek(d->it, k, ct_key_u64(k, table, txnum));
-    if (!ct_store_iter_valid(d->it))
+    ct_store_iter *it = d->tab[tab];
+    ct_store_iter_seek(it, k, ct_key_u64(k, tab_prefix[tab], txnum));
+    if (!ct_store_iter_valid(it))
         return NULL;
-    const uint8_t *key = ct_store_iter_key(d->it, kl);
+    const uint8_t *key = ct_store_iter_key(it, kl);
     if (*kl != 13 || memcmp(key, k, 9) != 0)
         return NULL;
-    *v = ct_store_iter_value(d->it, vl);
+    *v = ct_store_iter_value(it, vl);
     return key;
 }
 
-static const uint8_t *scan_next(dbgraph *d, uint64_t txnum, uint8_t table, size_t *kl,
+static const uint8_t *scan_next(dbgraph *d, uint64_t txnum, int tab, size_t *kl,
                                 const uint8_t **v, size_t *vl)
 {
     uint8_t k[9];
-    ct_key_u64(k, table, txnum);
-    ct_store_iter_next(d->it);
-    if (!ct_store_iter_valid(d->it))
+    ct_store_iter *it = d->tab[tab];
+    ct_key_u64(k, tab_prefix[tab], txnum);
+    ct_store_iter_next(it);
+    if (!ct_store_iter_valid(it))
         return NULL;
-    const uint8_t *key = ct_store_iter_key(d->it, kl);
+    const uint8_t *key = ct_store_iter_key(it, kl);
     if (*kl != 13 || memcmp(key, k, 9) != 0)
         return NULL;
-    *v = ct_store_iter_value(d->it, vl);
+    *v = ct_store_iter_value(it, vl);
     return key;
 }
 
@@ -117,8 +127,8 @@ static int load_tx(void *ctx, uint64_t txnum, ct_trace_tx *tx, ct_error *err)
     size_t kl, vl, n = 0;
     const uint8_t *v;
     if (!tx->coinbase) {
-        for (const uint8_t *k = scan_first(d, CT_T_INPUT, txnum, &kl, &v, &vl); k;
-             k = scan_next(d, txnum, CT_T_INPUT, &kl, &v, &vl), n++) {
+        for (const uint8_t *k = scan_first(d, TAB_IN, txnum, &kl, &v, &vl); k;
+             k = scan_next(d, txnum, TAB_IN, &kl, &v, &vl), n++) {
             ct_row_input in;
             if (n >= row.n_in || ct_be32(k + 9) != n || (rc = ct_row_input_decode(&in, v, vl, err)))
                 return n >= row.n_in || ct_be32(k + 9) != n ? bad(d, "input", txnum) : rc;
@@ -130,8 +140,8 @@ static int load_tx(void *ctx, uint64_t txnum, ct_trace_tx *tx, ct_error *err)
             return bad(d, "input", txnum);
     }
     n = 0;
-    for (const uint8_t *k = scan_first(d, CT_T_OUTPUT, txnum, &kl, &v, &vl); k;
-         k = scan_next(d, txnum, CT_T_OUTPUT, &kl, &v, &vl), n++) {
+    for (const uint8_t *k = scan_first(d, TAB_OUT, txnum, &kl, &v, &vl); k;
+         k = scan_next(d, txnum, TAB_OUT, &kl, &v, &vl), n++) {
         ct_row_output out;
         if (n >= row.n_out || ct_be32(k + 9) != n || (rc = ct_row_output_decode(&out, v, vl, err)))
             return n >= row.n_out || ct_be32(k + 9) != n ? bad(d, "output", txnum) : rc;
@@ -142,8 +152,8 @@ static int load_tx(void *ctx, uint64_t txnum, ct_trace_tx *tx, ct_error *err)
     }
     if (n != row.n_out)
         return bad(d, "output", txnum);
-    for (const uint8_t *k = scan_first(d, CT_T_SPEND, txnum, &kl, &v, &vl); k;
-         k = scan_next(d, txnum, CT_T_SPEND, &kl, &v, &vl)) {
+    for (const uint8_t *k = scan_first(d, TAB_SPEND, txnum, &kl, &v, &vl); k;
+         k = scan_next(d, txnum, TAB_SPEND, &kl, &v, &vl)) {
         ct_row_spend sp;
         uint32_t vout = ct_be32(k + 9);
         if (vout >= row.n_out || (rc = ct_row_spend_decode(&sp, v, vl, err)))
@@ -151,7 +161,10 @@ static int load_tx(void *ctx, uint64_t txnum, ct_trace_tx *tx, ct_error *err)
         d->out[vout].spent_txnum = sp.txnum;
         d->out[vout].spent_vin = sp.vin;
     }
-    return ct_store_iter_status(d->it, err);
+    for (int t = 0; t < 3; t++)
+        if ((rc = ct_store_iter_status(d->tab[t], err)))
+            return rc;
+    return CT_OK;
 }
 
 static int txnum_of(void *ctx, const uint8_t txid[32], uint64_t *txnum, ct_error *err)
@@ -295,7 +308,12 @@ int ct_trace_graph_db(ct_trace_graph **out, ct_db *db, ct_error *err)
         return rc;
     }
     d->it = ct_store_iter_new_cached(d->r.st, d->r.snap);
-    if (!d->it) {
+    for (int t = 0; t < 3; t++)
+        d->tab[t] = ct_store_iter_new_cached(d->r.st, d->r.snap);
+    if (!d->it || !d->tab[0] || !d->tab[1] || !d->tab[2]) {
+        for (int t = 0; t < 3; t++)
+            ct_store_iter_free(d->tab[t]);
+        ct_store_iter_free(d->it);
         ct_graph_reader_close(&d->r);
         free(d);
         return ct_fail(err, CT_ENOMEM, "out-of-memory", "opening the graph");
@@ -306,6 +324,8 @@ int ct_trace_graph_db(ct_trace_graph **out, ct_db *db, ct_error *err)
     d->g.address_outputs = address_outputs;
     d->g.address_of = address_of;
     if ((rc = ct_labels_reader_new_at(&d->labels, db, d->r.snap, err))) {
+        for (int t = 0; t < 3; t++)
+            ct_store_iter_free(d->tab[t]);
         ct_store_iter_free(d->it);
         ct_graph_reader_close(&d->r);
         free(d);
@@ -326,6 +346,8 @@ void ct_trace_graph_db_free(ct_trace_graph *g)
     ct_label_list_release(&d->list);
     ct_hmap_release(&d->labelled);
     ct_labels_reader_free(d->labels);
+    for (int t = 0; t < 3; t++)
+        ct_store_iter_free(d->tab[t]);
     ct_store_iter_free(d->it);
     ct_graph_reader_close(&d->r);
     free(d->in);
