@@ -1246,8 +1246,8 @@ int ct_labels_reader_get(ct_labels_reader *r, ct_label_list *out, const char *ad
 }
 
 int ct_labels_reader_addresses(ct_labels_reader *r,
-                               int (*fn)(void *arg, const char *address, bool normal),
-                               void *arg, ct_error *err)
+                               int (*fn)(void *arg, const char *address, bool normal), void *arg,
+                               ct_error *err)
 {
     uint8_t k0 = T_LABEL;
     char last[CT_LABEL_ADDRESS_MAX + 1] = "", norm[CT_LABEL_ADDRESS_MAX + 1];

@@ -78,7 +78,7 @@ int ct_labels_reader_new_at(ct_labels_reader **out, ct_db *db, const ct_store_sn
  * CT_OK to go on, or an error code that stops the walk and is returned (its message is
  * fn's to write). The tracer loads the labelled addresses once per trace with it. */
 int ct_labels_reader_addresses(ct_labels_reader *r,
-                               int (*fn)(void *arg, const char *address, bool normal),
-                               void *arg, ct_error *err);
+                               int (*fn)(void *arg, const char *address, bool normal), void *arg,
+                               ct_error *err);
 
 #endif

@@ -1254,8 +1254,8 @@ static int name_endpoints(tracer *t, ct_trace_result *res)
             rc = oom(t);
         if (rc == CT_OK && id && t->g->label_of) {
             char cat[24];
-            rc = t->g->label_of(t->g->ctx, id, cat, sizeof(cat), first->label,
-                                sizeof(first->label), t->err);
+            rc = t->g->label_of(t->g->ctx, id, cat, sizeof(cat), first->label, sizeof(first->label),
+                                t->err);
             if (rc == CT_ENOTFOUND)
                 rc = CT_OK;
         }

@@ -14,8 +14,8 @@
 typedef struct dbgraph {
     ct_trace_graph g;
     ct_graph_reader r;
-    ct_store_iter *it;      /* address histories */
-    ct_store_iter *tab[3];  /* one each for the i, o and s rows (TAB_*) */
+    ct_store_iter *it;     /* address histories */
+    ct_store_iter *tab[3]; /* one each for the i, o and s rows (TAB_*) */
     ct_trace_input *in;
     ct_trace_output *out;
     size_t cap_in, cap_out;
@@ -53,8 +53,8 @@ static const uint8_t tab_prefix[3] = {CT_T_INPUT, CT_T_OUTPUT, CT_T_SPEND};
  * next seek usually lands in the data block the iterator already holds (LevelDB then does
  * not look the block up again), where one iterator shared by the three tables left its
  * block at every seek. */
-static const uint8_t *scan_first(dbgraph *d, int tab, uint64_t txnum, size_t *kl,
-                                 const uint8_t **v, size_t *vl)
+static const uint8_t *scan_first(dbgraph *d, int tab, uint64_t txnum, size_t *kl, const uint8_t **v,
+                                 size_t *vl)
 {
     uint8_t k[9];
     ct_store_iter *it = d->tab[tab];
@@ -68,8 +68,8 @@ static const uint8_t *scan_first(dbgraph *d, int tab, uint64_t txnum, size_t *kl
     return key;
 }
 
-static const uint8_t *scan_next(dbgraph *d, uint64_t txnum, int tab, size_t *kl,
-                                const uint8_t **v, size_t *vl)
+static const uint8_t *scan_next(dbgraph *d, uint64_t txnum, int tab, size_t *kl, const uint8_t **v,
+                                size_t *vl)
 {
     uint8_t k[9];
     ct_store_iter *it = d->tab[tab];
@@ -242,8 +242,7 @@ static int add_labelled(void *arg, const char *address, bool normal)
     if (rc)
         return rc;
     if (d->r.v.len != 8)
-        return ct_fail(d->r.err, CT_EDBCORRUPT, "bad-row", "address row of %zu bytes",
-                       d->r.v.len);
+        return ct_fail(d->r.err, CT_EDBCORRUPT, "bad-row", "address row of %zu bytes", d->r.v.len);
     uint8_t id[8];
     memcpy(id, d->r.v.data, 8);
     if (ct_hmap_put(&d->labelled, id, 8, 1))
