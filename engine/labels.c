@@ -1245,6 +1245,36 @@ int ct_labels_reader_get(ct_labels_reader *r, ct_label_list *out, const char *ad
     return rc;
 }
 
+int ct_labels_reader_addresses(ct_labels_reader *r,
+                               int (*fn)(void *arg, const char *address, bool normal), void *arg,
+                               ct_error *err)
+{
+    uint8_t k0 = T_LABEL;
+    char last[CT_LABEL_ADDRESS_MAX + 1] = "", norm[CT_LABEL_ADDRESS_MAX + 1];
+    bool have = false;
+    ct_store_iter_seek(r->it, &k0, 1);
+    for (; ct_store_iter_valid(r->it); ct_store_iter_next(r->it)) {
+        size_t kl;
+        const uint8_t *k = ct_store_iter_key(r->it, &kl);
+        if (kl < 1 || k[0] != T_LABEL)
+            break;
+        const uint8_t *end = memchr(k + 1, 0, kl - 1);
+        size_t alen = end ? (size_t)(end - (k + 1)) : 0;
+        if (!end || alen == 0 || alen > CT_LABEL_ADDRESS_MAX)
+            return ct_fail(err, CT_EDBCORRUPT, "bad-row", "label row with a key of %zu bytes", kl);
+        if (have && strlen(last) == alen && memcmp(last, k + 1, alen) == 0)
+            continue;
+        memcpy(last, k + 1, alen);
+        last[alen] = '\0';
+        have = true;
+        norm_query(norm, last);
+        int rc = fn(arg, last, strcmp(norm, last) == 0);
+        if (rc)
+            return rc;
+    }
+    return ct_store_iter_status(r->it, err);
+}
+
 int ct_labels_get(ct_db *db, ct_label_list *out, const char *address, ct_error *err)
 {
     ct_labels_reader *r;

@@ -72,4 +72,13 @@ int ct_labels_read_ofac(ct_labels_sink *s, const ct_labels_file *f, ct_error *er
 int ct_labels_reader_new_at(ct_labels_reader **out, ct_db *db, const ct_store_snapshot *snap,
                             ct_error *err);
 
+/* Calls fn once for each address that has a label, in key order, with normal true when
+ * the address is its own lookup form (ct_labels_reader_get of that string reads its rows;
+ * always so for a stored address unless the normalization rules changed). fn returns
+ * CT_OK to go on, or an error code that stops the walk and is returned (its message is
+ * fn's to write). The tracer loads the labelled addresses once per trace with it. */
+int ct_labels_reader_addresses(ct_labels_reader *r,
+                               int (*fn)(void *arg, const char *address, bool normal), void *arg,
+                               ct_error *err);
+
 #endif

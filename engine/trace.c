@@ -1213,6 +1213,63 @@ static int cmp_ep(const void *a, const void *b)
     return r ? r : strcmp(x->category, y->category);
 }
 
+typedef struct ep_ref {
+    uint64_t addrid;
+    ct_trace_endpoint *e;
+} ep_ref;
+
+static int cmp_ref(const void *a, const void *b)
+{
+    const ep_ref *x = a, *y = b;
+    return x->addrid < y->addrid ? -1 : x->addrid > y->addrid;
+}
+
+/* Fills each endpoint's address and label text. The models share most endpoint addresses
+ * (poison and haircut above all), so each address is resolved once, and in addrid order:
+ * the graph's address rows are keyed by addrid, so the reads walk forward. */
+static int name_endpoints(tracer *t, ct_trace_result *res)
+{
+    size_t n = 0, k = 0;
+    for (int m = 0; m < CT_MODEL_COUNT; m++)
+        if (res->model[m].enabled)
+            n += res->model[m].n_endpoints;
+    ep_ref *ref = malloc((n ? n : 1) * sizeof(*ref));
+    if (!ref)
+        return oom(t);
+    for (int m = 0; m < CT_MODEL_COUNT; m++) {
+        ct_trace_model_result *r = &res->model[m];
+        for (size_t i = 0; r->enabled && i < r->n_endpoints; i++) {
+            ref[k].addrid = t->acc[m].ep[i].addrid;
+            ref[k++].e = &r->endpoints[i];
+        }
+    }
+    qsort(ref, n, sizeof(*ref), cmp_ref);
+    int rc = CT_OK;
+    for (size_t i = 0, j; rc == CT_OK && i < n; i = j) {
+        ct_trace_endpoint *first = ref[i].e;
+        uint64_t id = ref[i].addrid;
+        if (id)
+            rc = t->g->address_of(t->g->ctx, id, &first->address, t->err);
+        if (rc == CT_OK && !first->address && !(first->address = calloc(1, 1)))
+            rc = oom(t);
+        if (rc == CT_OK && id && t->g->label_of) {
+            char cat[24];
+            rc = t->g->label_of(t->g->ctx, id, cat, sizeof(cat), first->label, sizeof(first->label),
+                                t->err);
+            if (rc == CT_ENOTFOUND)
+                rc = CT_OK;
+        }
+        for (j = i + 1; j < n && ref[j].addrid == id; j++) {
+            ct_trace_endpoint *e = ref[j].e;
+            if (rc == CT_OK && !(e->address = strdup(first->address)))
+                rc = oom(t);
+            memcpy(e->label, first->label, sizeof(e->label));
+        }
+    }
+    free(ref);
+    return rc;
+}
+
 static int finish(tracer *t, ct_trace_result *res)
 {
     size_t *queue = NULL, stamp = 0;
@@ -1258,25 +1315,21 @@ static int finish(tracer *t, ct_trace_result *res)
             int rc = CT_OK;
             if (queue)
                 rc = build_path(t, m, s, e, queue, ++stamp);
-            if (rc == CT_OK && s->addrid)
-                rc = t->g->address_of(t->g->ctx, s->addrid, &e->address, t->err);
-            if (rc == CT_OK && !e->address && !(e->address = calloc(1, 1)))
-                rc = oom(t);
-            if (rc == CT_OK && s->addrid && t->g->label_of) {
-                char cat[24];
-                rc = t->g->label_of(t->g->ctx, s->addrid, cat, sizeof(cat), e->label,
-                                    sizeof(e->label), t->err);
-                if (rc == CT_ENOTFOUND)
-                    rc = CT_OK;
-            }
             if (rc) {
                 free(queue);
                 return rc;
             }
         }
-        qsort(r->endpoints, r->n_endpoints, sizeof(*r->endpoints), cmp_ep);
     }
     free(queue);
+    int rc = name_endpoints(t, res);
+    if (rc)
+        return rc;
+    for (int m = 0; m < CT_MODEL_COUNT; m++) {
+        ct_trace_model_result *r = &res->model[m];
+        if (r->enabled)
+            qsort(r->endpoints, r->n_endpoints, sizeof(*r->endpoints), cmp_ep);
+    }
     res->complete = !t->out_of_budget;
     snprintf(res->incomplete_reason, sizeof(res->incomplete_reason), "%s", t->budget_reason);
     res->txs_processed = t->processed;

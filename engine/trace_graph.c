@@ -14,7 +14,8 @@
 typedef struct dbgraph {
     ct_trace_graph g;
     ct_graph_reader r;
-    ct_store_iter *it;
+    ct_store_iter *it;     /* address histories */
+    ct_store_iter *tab[3]; /* one each for the i, o and s rows (TAB_*) */
     ct_trace_input *in;
     ct_trace_output *out;
     size_t cap_in, cap_out;
@@ -23,6 +24,8 @@ typedef struct dbgraph {
     bool time_valid;
     ct_labels_reader *labels; /* through the same snapshot */
     ct_label_list list;
+    ct_hmap labelled;   /* addrid (BE64) -> 1: the addresses with a label (below) */
+    bool labelled_read; /* labelled is loaded (on the first label_of call) */
 } dbgraph;
 
 static int block_time(dbgraph *d, uint32_t height, uint32_t *time)
@@ -42,33 +45,42 @@ static int block_time(dbgraph *d, uint32_t height, uint32_t *time)
     return CT_OK;
 }
 
-/* Positions the iterator at prefix t + txnum and returns rows while they match. */
-static const uint8_t *scan_first(dbgraph *d, uint8_t table, uint64_t txnum, size_t *kl,
-                                 const uint8_t **v, size_t *vl)
+enum { TAB_IN, TAB_OUT, TAB_SPEND };
+static const uint8_t tab_prefix[3] = {CT_T_INPUT, CT_T_OUTPUT, CT_T_SPEND};
+
+/* Positions the table's iterator at prefix + txnum and returns rows while they match. Each
+ * table has its own iterator: the tracer loads transactions mostly in chain order, so the
+ * next seek usually lands in the data block the iterator already holds (LevelDB then does
+ * not look the block up again), where one iterator shared by the three tables left its
+ * block at every seek. */
+static const uint8_t *scan_first(dbgraph *d, int tab, uint64_t txnum, size_t *kl, const uint8_t **v,
+                                 size_t *vl)
 {
     uint8_t k[9];
-    ct_store_iter_seek(d->it, k, ct_key_u64(k, table, txnum));
-    if (!ct_store_iter_valid(d->it))
+    ct_store_iter *it = d->tab[tab];
+    ct_store_iter_seek(it, k, ct_key_u64(k, tab_prefix[tab], txnum));
+    if (!ct_store_iter_valid(it))
         return NULL;
-    const uint8_t *key = ct_store_iter_key(d->it, kl);
+    const uint8_t *key = ct_store_iter_key(it, kl);
     if (*kl != 13 || memcmp(key, k, 9) != 0)
         return NULL;
-    *v = ct_store_iter_value(d->it, vl);
+    *v = ct_store_iter_value(it, vl);
     return key;
 }
 
-static const uint8_t *scan_next(dbgraph *d, uint64_t txnum, uint8_t table, size_t *kl,
-                                const uint8_t **v, size_t *vl)
+static const uint8_t *scan_next(dbgraph *d, uint64_t txnum, int tab, size_t *kl, const uint8_t **v,
+                                size_t *vl)
 {
     uint8_t k[9];
-    ct_key_u64(k, table, txnum);
-    ct_store_iter_next(d->it);
-    if (!ct_store_iter_valid(d->it))
+    ct_store_iter *it = d->tab[tab];
+    ct_key_u64(k, tab_prefix[tab], txnum);
+    ct_store_iter_next(it);
+    if (!ct_store_iter_valid(it))
         return NULL;
-    const uint8_t *key = ct_store_iter_key(d->it, kl);
+    const uint8_t *key = ct_store_iter_key(it, kl);
     if (*kl != 13 || memcmp(key, k, 9) != 0)
         return NULL;
-    *v = ct_store_iter_value(d->it, vl);
+    *v = ct_store_iter_value(it, vl);
     return key;
 }
 
@@ -115,8 +127,8 @@ static int load_tx(void *ctx, uint64_t txnum, ct_trace_tx *tx, ct_error *err)
     size_t kl, vl, n = 0;
     const uint8_t *v;
     if (!tx->coinbase) {
-        for (const uint8_t *k = scan_first(d, CT_T_INPUT, txnum, &kl, &v, &vl); k;
-             k = scan_next(d, txnum, CT_T_INPUT, &kl, &v, &vl), n++) {
+        for (const uint8_t *k = scan_first(d, TAB_IN, txnum, &kl, &v, &vl); k;
+             k = scan_next(d, txnum, TAB_IN, &kl, &v, &vl), n++) {
             ct_row_input in;
             if (n >= row.n_in || ct_be32(k + 9) != n || (rc = ct_row_input_decode(&in, v, vl, err)))
                 return n >= row.n_in || ct_be32(k + 9) != n ? bad(d, "input", txnum) : rc;
@@ -128,8 +140,8 @@ static int load_tx(void *ctx, uint64_t txnum, ct_trace_tx *tx, ct_error *err)
             return bad(d, "input", txnum);
     }
     n = 0;
-    for (const uint8_t *k = scan_first(d, CT_T_OUTPUT, txnum, &kl, &v, &vl); k;
-         k = scan_next(d, txnum, CT_T_OUTPUT, &kl, &v, &vl), n++) {
+    for (const uint8_t *k = scan_first(d, TAB_OUT, txnum, &kl, &v, &vl); k;
+         k = scan_next(d, txnum, TAB_OUT, &kl, &v, &vl), n++) {
         ct_row_output out;
         if (n >= row.n_out || ct_be32(k + 9) != n || (rc = ct_row_output_decode(&out, v, vl, err)))
             return n >= row.n_out || ct_be32(k + 9) != n ? bad(d, "output", txnum) : rc;
@@ -140,8 +152,8 @@ static int load_tx(void *ctx, uint64_t txnum, ct_trace_tx *tx, ct_error *err)
     }
     if (n != row.n_out)
         return bad(d, "output", txnum);
-    for (const uint8_t *k = scan_first(d, CT_T_SPEND, txnum, &kl, &v, &vl); k;
-         k = scan_next(d, txnum, CT_T_SPEND, &kl, &v, &vl)) {
+    for (const uint8_t *k = scan_first(d, TAB_SPEND, txnum, &kl, &v, &vl); k;
+         k = scan_next(d, txnum, TAB_SPEND, &kl, &v, &vl)) {
         ct_row_spend sp;
         uint32_t vout = ct_be32(k + 9);
         if (vout >= row.n_out || (rc = ct_row_spend_decode(&sp, v, vl, err)))
@@ -149,7 +161,10 @@ static int load_tx(void *ctx, uint64_t txnum, ct_trace_tx *tx, ct_error *err)
         d->out[vout].spent_txnum = sp.txnum;
         d->out[vout].spent_vin = sp.vin;
     }
-    return ct_store_iter_status(d->it, err);
+    for (int t = 0; t < 3; t++)
+        if ((rc = ct_store_iter_status(d->tab[t], err)))
+            return rc;
+    return CT_OK;
 }
 
 static int txnum_of(void *ctx, const uint8_t txid[32], uint64_t *txnum, ct_error *err)
@@ -210,13 +225,62 @@ static int address_of(void *ctx, uint64_t addrid, char **out, ct_error *err)
 
 /* The attribution of an address: the category of its highest-ranked label (labels.md), and
  * that label's text with its source. Labels are keyed by the stored identity. */
+static int add_labelled(void *arg, const char *address, bool normal)
+{
+    dbgraph *d = arg;
+    uint8_t k[1 + CT_BTC_ADDR_MAX];
+    size_t n = strlen(address);
+    /* An address the lookup would not read under its own string (normal false) cannot be
+     * the identity of an addrid that finds it; neither can one too long to be an identity. */
+    if (!normal || n >= CT_BTC_ADDR_MAX)
+        return CT_OK;
+    k[0] = CT_T_ADDR;
+    memcpy(k + 1, address, n);
+    int rc = ct_graph_get(&d->r, k, n + 1);
+    if (rc == CT_ENOTFOUND)
+        return CT_OK; /* labelled, but not on this chain */
+    if (rc)
+        return rc;
+    if (d->r.v.len != 8)
+        return ct_fail(d->r.err, CT_EDBCORRUPT, "bad-row", "address row of %zu bytes", d->r.v.len);
+    uint8_t id[8];
+    memcpy(id, d->r.v.data, 8);
+    if (ct_hmap_put(&d->labelled, id, 8, 1))
+        return ct_fail(d->r.err, CT_ENOMEM, "out-of-memory", "loading the labelled addresses");
+    return CT_OK;
+}
+
+/* The addrids whose identity has labels, read once: every labelled address (the label table
+ * is small beside the graph) mapped through the a table to its addrid. The per-address lookup
+ * below reads the labels of norm(identity); an identity is written by the ingest in its
+ * canonical form (ct_btc_addr_encode, or script- and lowercase hex), which normalizes to
+ * itself, so the addrids found here are exactly those whose lookup finds a label. Every other
+ * address costs one hash probe and no read. */
+static int load_labelled(dbgraph *d, ct_error *err)
+{
+    d->r.err = err;
+    int rc = ct_labels_reader_addresses(d->labels, add_labelled, d, err);
+    if (rc)
+        return rc;
+    d->labelled_read = true;
+    return CT_OK;
+}
+
 static int label_of(void *ctx, uint64_t addrid, char *category, size_t csize, char *label,
                     size_t lsize, ct_error *err)
 {
     dbgraph *d = ctx;
     char addr[CT_BTC_ADDR_MAX];
+    int rc;
+    if (!d->labelled_read && (rc = load_labelled(d, err)))
+        return rc;
+    uint8_t id[8];
+    uint64_t one;
+    ct_put_be64(id, addrid);
+    if (!ct_hmap_get(&d->labelled, id, 8, &one))
+        return CT_ENOTFOUND;
     d->r.err = err;
-    int rc = ct_graph_load_addr(&d->r, addrid, addr, NULL);
+    rc = ct_graph_load_addr(&d->r, addrid, addr, NULL);
     if (rc)
         return rc;
     if ((rc = ct_labels_reader_get(d->labels, &d->list, addr, err)))
@@ -243,7 +307,12 @@ int ct_trace_graph_db(ct_trace_graph **out, ct_db *db, ct_error *err)
         return rc;
     }
     d->it = ct_store_iter_new_cached(d->r.st, d->r.snap);
-    if (!d->it) {
+    for (int t = 0; t < 3; t++)
+        d->tab[t] = ct_store_iter_new_cached(d->r.st, d->r.snap);
+    if (!d->it || !d->tab[0] || !d->tab[1] || !d->tab[2]) {
+        for (int t = 0; t < 3; t++)
+            ct_store_iter_free(d->tab[t]);
+        ct_store_iter_free(d->it);
         ct_graph_reader_close(&d->r);
         free(d);
         return ct_fail(err, CT_ENOMEM, "out-of-memory", "opening the graph");
@@ -254,12 +323,15 @@ int ct_trace_graph_db(ct_trace_graph **out, ct_db *db, ct_error *err)
     d->g.address_outputs = address_outputs;
     d->g.address_of = address_of;
     if ((rc = ct_labels_reader_new_at(&d->labels, db, d->r.snap, err))) {
+        for (int t = 0; t < 3; t++)
+            ct_store_iter_free(d->tab[t]);
         ct_store_iter_free(d->it);
         ct_graph_reader_close(&d->r);
         free(d);
         return rc;
     }
     ct_label_list_init(&d->list);
+    ct_hmap_init(&d->labelled);
     d->g.label_of = label_of;
     *out = &d->g;
     return CT_OK;
@@ -271,7 +343,10 @@ void ct_trace_graph_db_free(ct_trace_graph *g)
         return;
     dbgraph *d = g->ctx;
     ct_label_list_release(&d->list);
+    ct_hmap_release(&d->labelled);
     ct_labels_reader_free(d->labels);
+    for (int t = 0; t < 3; t++)
+        ct_store_iter_free(d->tab[t]);
     ct_store_iter_free(d->it);
     ct_graph_reader_close(&d->r);
     free(d->in);

@@ -873,3 +873,72 @@ Test(trace, real_blocks_paths_and_backward)
     tu_rmtree(dir);
     free(dir);
 }
+
+Test(trace, labelled_addresses_loaded_once_equal_the_lookup_of_every_address)
+{
+    /* The database graph looks labels up only for the addrids it loaded from the label table
+     * (trace_graph.c). Over every address of the first 4,313 blocks, its answer must be the
+     * per-address lookup's: labels of the identity, attribution and text. Labelled: two
+     * addresses on this chain (one with two sources), two that are not on it (one given in
+     * upper case, stored lower case), and a row rejected at import. */
+    char *dir = tu_db_first_4313(), csv[600];
+    ct_db *db = tu_db_open(dir, false);
+    snprintf(csv, sizeof(csv), "%s/labels.csv", dir);
+    const char *body = "address,label,category,source\n"
+                       "1BBz9Z15YpELQ4QP5sEKb1SwxkcmPb5TMs,Desk A,exchange,one\n"
+                       "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S,Seen,other,one\n"
+                       "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S,Mixer In,mixer,two\n"
+                       "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy,Elsewhere,exchange,one\n"
+                       "BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4,Upper,gambling,one\n"
+                       "1BBz9Z15YpELQ4QP5sEKb1SwxkcmPb5TMt,Bad checksum,exchange,one\n";
+    cr_assert_eq(tu_write_file(csv, body, strlen(body)), 0);
+    ct_labels_import_options lo = CT_LABELS_IMPORT_OPTIONS_INIT;
+    ct_labels_import_stats st;
+    ct_error err;
+    ct_error_clear(&err);
+    cr_assert_eq(ct_labels_import(db, &st, csv, &lo, &err), CT_OK, "%s", err.detail);
+    cr_assert_eq(st.added, 5);
+    cr_assert_eq(st.rejected, 1);
+    ct_graph_chain_stats cs;
+    cr_assert_eq(ct_graph_stats(db, &cs, &err), CT_OK);
+    cr_assert_gt(cs.addresses, 4000);
+    ct_trace_graph *g;
+    cr_assert_eq(ct_trace_graph_db(&g, db, NULL), CT_OK);
+    ct_label_list list;
+    ct_label_list_init(&list);
+    size_t n_labelled = 0;
+    for (uint64_t id = 1; id <= cs.addresses; id++) {
+        char *shown = NULL, ident[CT_BTC_ADDR_MAX], cat[24] = "", text[128] = "";
+        cr_assert_eq(g->address_of(g->ctx, id, &shown, &err), CT_OK, "addrid %llu: %s",
+                     (unsigned long long)id, err.detail);
+        cr_assert_eq(ct_graph_identity_key(ident, shown), CT_OK, "%s", shown);
+        cr_assert_eq(ct_labels_get(db, &list, ident, &err), CT_OK);
+        int rc = g->label_of(g->ctx, id, cat, sizeof(cat), text, sizeof(text), &err);
+        if (list.count == 0) {
+            cr_assert_eq(rc, CT_ENOTFOUND, "%s: %d", shown, rc);
+        } else {
+            cr_assert_eq(rc, CT_OK, "%s: %d", shown, rc);
+            size_t idx = 0;
+            ct_label_category c = ct_labels_attribution(&list, 0, &idx);
+            char want[128];
+            snprintf(want, sizeof(want), "%s (%s)", list.items[idx].label, list.items[idx].source);
+            cr_assert_str_eq(cat, ct_label_category_name(c));
+            cr_assert_str_eq(text, want);
+            n_labelled++;
+        }
+        free(shown);
+    }
+    cr_assert_eq(n_labelled, 2);
+    char cat[24] = "", text[128] = "";
+    ct_graph_address a;
+    cr_assert_eq(ct_graph_address_get(db, &a, "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S", &err), CT_OK);
+    cr_assert_eq(g->label_of(g->ctx, a.addrid, cat, sizeof(cat), text, sizeof(text), &err), CT_OK);
+    cr_assert_str_eq(cat, "mixer");
+    cr_assert_str_eq(text, "Mixer In (two)");
+    ct_graph_address_release(&a);
+    ct_label_list_release(&list);
+    ct_trace_graph_db_free(g);
+    ct_db_close(db);
+    tu_rmtree(dir);
+    free(dir);
+}
