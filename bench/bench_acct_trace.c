@@ -227,6 +227,11 @@ static void run_all(const ct_acct_graph *g, const ct_trace_source *src, size_t n
                    m < 0 ? "all" : ct_model_name((ct_model)m), hops[h], dt * 1e3,
                    (unsigned long long)r.events_processed, (double)r.events_processed / dt, eps,
                    (double)peak_rss_kb() / 1024.0);
+            /* the machine-readable line bench/run reads */
+            printf("result acct-trace model=%s hops=%u ms=%.3f events=%llu endpoints=%zu "
+                   "rss_kb=%ld\n",
+                   m < 0 ? "all" : ct_model_name((ct_model)m), hops[h], dt * 1e3,
+                   (unsigned long long)r.events_processed, eps, peak_rss_kb());
             ct_acct_trace_result_release(&r);
         }
 }

@@ -99,6 +99,13 @@ int main(int argc, char **argv)
                "tx/s  %9.0f logs/s  %9.0f events/s\n",
                1e3 * t_ingest / rounds, txs * rounds / t_ingest, logs * rounds / t_ingest,
                events * rounds / t_ingest);
+        printf("result eth-ingest block=%llu txs=%llu logs=%llu events=%llu rounds=%d "
+               "ms_per_block=%.3f tx_per_s=%.0f logs_per_s=%.0f events_per_s=%.0f "
+               "bundle_tx_per_s=%.0f\n",
+               (unsigned long long)height, (unsigned long long)txs, (unsigned long long)logs,
+               (unsigned long long)events, rounds, 1e3 * t_ingest / rounds,
+               txs * rounds / t_ingest, logs * rounds / t_ingest, events * rounds / t_ingest,
+               txs * rounds / t_bundle);
     }
     return 0;
 }

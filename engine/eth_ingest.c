@@ -118,7 +118,7 @@ static int ov_ent_of(ov *o, ct_store *st, const uint8_t *k, size_t kl, bool know
 static int ov_get(ov *o, ct_store *st, const uint8_t *k, size_t kl, const uint8_t **v, size_t *vl,
                   ct_error *err)
 {
-    ov_ent *e;
+    ov_ent *e = NULL;
     int rc = ov_ent_of(o, st, k, kl, false, &e, err);
     if (rc != CT_OK)
         return rc;
@@ -132,7 +132,7 @@ static int ov_get(ov *o, ct_store *st, const uint8_t *k, size_t kl, const uint8_
 static int ov_put(ov *o, ct_store *st, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl,
                   bool known_absent, ct_error *err)
 {
-    ov_ent *e;
+    ov_ent *e = NULL;
     int rc = ov_ent_of(o, st, k, kl, known_absent, &e, err);
     if (rc != CT_OK)
         return rc;

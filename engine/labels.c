@@ -849,7 +849,7 @@ int ct_labels_sink_row(ct_labels_sink *s, const ct_label_row *r)
         return ct_fail(s->err, rc, "out-of-memory", "label import");
     rc = ct_store_get(s->db->st, NULL, s->key.data, s->key.len, &s->tmp, s->err);
     if (rc == CT_OK) {
-        label_value lv;
+        label_value lv = {0};
         if ((rc = value_decode(&lv, s->tmp.data, s->tmp.len, s->err)))
             return rc;
         if (s->tmp.len == s->val.len && memcmp(s->tmp.data, s->val.data, s->val.len) == 0) {
@@ -1233,7 +1233,7 @@ int ct_labels_reader_get(ct_labels_reader *r, ct_label_list *out, const char *ad
         if (kl < plen || memcmp(k, prefix, plen) != 0)
             break;
         const uint8_t *v = ct_store_iter_value(r->it, &vl);
-        label_value lv;
+        label_value lv = {0};
         if ((rc = value_decode(&lv, v, vl, err)) || (rc = list_add(out, k, kl, plen, &lv, err)))
             break;
     }

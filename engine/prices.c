@@ -438,7 +438,7 @@ int ct_prices_assets(ct_db *db, ct_price_range **out, size_t *n, ct_error *err)
             ct_store_iter_seek(it, sk, a + 1);
             continue;
         }
-        ct_price_summary s;
+        ct_price_summary s = {0};
         if (kl != a + 1 || (rc = ct_price_summary_decode(&s, v, vl, err)))
             break;
         if (count == cap) {

@@ -412,7 +412,7 @@ static int scalar_list(yparser *p, int32_t tag, uint32_t key, size_t e)
 static int entry(yparser *p, int32_t tag, yline l, size_t i, size_t col, size_t first)
 {
     size_t klen, after;
-    uint32_t key, val, vlen;
+    uint32_t key = 0, val = 0, vlen = 0;
     int rc;
     if (!read_key(p, i, l.end, &klen, &after))
         return yfail(p, l.no, "expected 'key: value'");
