@@ -650,6 +650,102 @@ Test(eth_ingest, acct_graph_db_walks_a_ledger)
     tu_fresh_db_done(dir);
 }
 
+/* ---- nested use of ct_acct_graph_db: ledger_next (and tx_events) called from inside the
+ * ledger_assets callback, as an extraction loop does. Every event of block 19433902 is on
+ * the ledger of its sender or of its recipient; walking every address's every ledger from
+ * inside the asset walk must reach each of them (a shared cursor once lost 41 of 743). ---- */
+typedef struct nested {
+    ct_acct_graph *g;
+    uint64_t addrid;
+    size_t assets, ledger_events;
+    ct_acct_pos seen[4096]; /* the position of every event reached, with repeats */
+    size_t n_seen;
+} nested;
+
+static int nested_asset(void *arg, uint32_t asset)
+{
+    nested *w = arg;
+    ct_acct_event e;
+    ct_acct_pos at;
+    size_t n = 0;
+    int rc;
+    w->assets++;
+    while ((rc = w->g->ledger_next(w->g->ctx, w->addrid, asset, n ? &at : NULL, &e, NULL)) ==
+           CT_OK) {
+        cr_assert_eq(e.asset, asset);
+        cr_assert(e.from == w->addrid || e.to == w->addrid);
+        cr_assert_lt(w->n_seen, 4096);
+        w->seen[w->n_seen++] = e.at;
+        if (e.at.tx_index != CT_ACCT_BLOCK_LEVEL) {
+            /* and the tx's events, from inside the same callback */
+            collect c = {.n = 0};
+            cr_assert_eq(w->g->tx_events(w->g->ctx, e.txhash, collect_cb, &c, NULL), CT_OK);
+        }
+        at = e.at;
+        n++;
+        w->ledger_events++;
+    }
+    cr_assert_eq(rc, CT_ENOTFOUND);
+    return 0;
+}
+
+static int pos_cmp(const void *a, const void *b)
+{
+    return ct_acct_pos_cmp(a, b);
+}
+
+static int flat_asset(void *arg, uint32_t asset)
+{
+    size_t *n = arg;
+    (void)asset;
+    (*n)++;
+    return 0;
+}
+
+Test(eth_ingest, acct_graph_db_nested_walks_reach_every_event)
+{
+    char *dir = tu_fresh_db();
+    tu_run r;
+    ingest(&r, dir,
+           (const char *[]){TRIN "eth_getBlockByNumber_19433902_full.json",
+                            TRIN "eth_getBlockReceipts_19433902.json", NULL},
+           true);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    ct_db *db = tu_db_open(dir, false);
+    ct_eth_stats st;
+    cr_assert_eq(ct_eth_stats_get(db, &st, NULL), CT_OK);
+    cr_assert_eq(st.events, 743);
+    ct_db_snapshot *snap = ct_db_snapshot_new(db);
+    ct_acct_graph g;
+    cr_assert_eq(ct_acct_graph_db(&g, db, snap, NULL), CT_OK);
+    static nested w;
+    memset(&w, 0, sizeof(w));
+    w.g = &g;
+    size_t flat_assets = 0;
+    for (uint64_t id = 1; id <= st.addresses; id++) {
+        size_t before = w.assets, flat = 0;
+        w.addrid = id;
+        cr_assert_eq(g.ledger_assets(g.ctx, id, nested_asset, &w, NULL), CT_OK, "addrid %llu",
+                     (unsigned long long)id);
+        cr_assert_eq(g.ledger_assets(g.ctx, id, flat_asset, &flat, NULL), CT_OK);
+        cr_assert_eq(w.assets - before, flat, "addrid %llu: nested walk saw %zu of %zu assets",
+                     (unsigned long long)id, w.assets - before, flat);
+        flat_assets += flat;
+    }
+    cr_assert_eq(w.assets, flat_assets);
+    qsort(w.seen, w.n_seen, sizeof(w.seen[0]), pos_cmp);
+    size_t distinct = 0;
+    for (size_t i = 0; i < w.n_seen; i++)
+        if (i == 0 || ct_acct_pos_cmp(&w.seen[i - 1], &w.seen[i]) != 0)
+            distinct++;
+    cr_assert_eq(distinct, 743, "distinct events reached: %zu", distinct);
+    ct_acct_graph_db_free(&g);
+    ct_db_snapshot_free(db, snap);
+    ct_db_close(db);
+    tu_fresh_db_done(dir);
+}
+
 /* ---- --etl: ethereum-etl's own export of blocks 17173049-17173050 (JSON lines) ---- */
 #define ETL2 "eth/ethereum-etl/test_stream/blocks_17173049_17173050/"
 
