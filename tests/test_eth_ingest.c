@@ -650,6 +650,159 @@ Test(eth_ingest, acct_graph_db_walks_a_ledger)
     tu_fresh_db_done(dir);
 }
 
+/* ---- E13 for headers: the hash of every real JSON block is recomputed from its fields ---- */
+
+/* Every block object (one with parentHash and transactions) under node i. */
+static void find_blocks(const ct_json_doc *d, uint32_t i, uint32_t *out, size_t *n)
+{
+    ct_json_type t = ct_json_type_of(d, i);
+    if (t == CT_JSON_OBJECT && ct_json_get(d, i, "parentHash") &&
+        ct_json_get(d, i, "transactions")) {
+        cr_assert_lt(*n, 8);
+        out[(*n)++] = i;
+        return;
+    }
+    if (t == CT_JSON_ARRAY)
+        for (uint32_t c = ct_json_first(d, i); c; c = ct_json_next(d, i, c))
+            find_blocks(d, c, out, n);
+    else if (t == CT_JSON_OBJECT)
+        for (uint32_t k = ct_json_first(d, i); k; k = ct_json_next(d, i, k + 1))
+            find_blocks(d, k + 1, out, n);
+}
+
+/* Parses the block of path; tamper != NULL replaces the first occurrence of tamper[0] with
+ * tamper[1] (same length) first. Returns ct_eth_json_block's code; *fields the header's
+ * field count through the height's fork. */
+static int json_block_of(const char *path, const char *const *tamper, ct_error *err,
+                         uint64_t *height)
+{
+    size_t tl;
+    char *text = (char *)tu_read_file(path, &tl);
+    cr_assert_not_null(text, "%s", path);
+    if (tamper) {
+        char *p = strstr(text, tamper[0]);
+        cr_assert_not_null(p, "%s has no %s", path, tamper[0]);
+        cr_assert_eq(strlen(tamper[0]), strlen(tamper[1]));
+        memcpy(p, tamper[1], strlen(tamper[1]));
+    }
+    ct_json_doc d;
+    ct_json_init(&d);
+    cr_assert_eq(ct_json_parse(&d, text, tl, NULL, NULL), CT_OK, "%s", path);
+    uint32_t blocks[8];
+    size_t n = 0;
+    find_blocks(&d, 0, blocks, &n);
+    cr_assert_eq(n, 1, "%s: %zu blocks", path, n);
+    ct_arena *a = ct_arena_new(1 << 26);
+    ct_eth_bundle b;
+    ct_error_clear(err);
+    int rc = ct_eth_json_block(&b, a, &d, blocks[0], err);
+    *height = b.height;
+    ct_arena_free(a);
+    ct_json_release(&d);
+    free(text);
+    return rc;
+}
+
+Test(eth_ingest, every_json_block_hash_is_recomputed)
+{
+    /* every block with full transactions among the committed fixtures, then the MIT ones of
+     * ../shared (trin's London and Shanghai blocks); the heights say which block was read */
+    static const struct {
+        const char *path;
+        bool shared;
+        uint64_t height;
+    } files[] = {
+        {TRIN "eth_getBlockByNumber_19433902_full.json", false, 19433902},  /* Cancun, 20 */
+        {TRIN "eth_getBlockByNumber_15573637_batch.json", false, 15573637}, /* London, 16 */
+        {B634, false, 1755634},
+        {B635, false, 1755635},
+        {STREAM "web3_response.eth_getBlockByNumber_latest_false.json", false, 7444794},
+        {"eth/ethereum-etl/test_export_blocks_job/blocks_with_transactions/"
+         "web3_response.eth_getBlockByNumber_0xb872_true.json",
+         false, 47218},
+        {"eth/ethereum-etl/test_export_blocks_job/blocks_with_transactions/"
+         "web3_response.eth_getBlockByNumber_0xb873_true.json",
+         false, 47219},
+        {"eth/ethereum-etl/test_export_blocks_job/block_without_transactions/"
+         "web3_response.eth_getBlockByNumber_0x0_true.json",
+         false, 0},
+        {"eth/rpc_traces/web3_response.eth_getBlockByNumber_0x0_true.json", false, 0},
+        {"/eth/jsonrpc/trin/eth_getBlockByNumber_17034873_full.json", true, 17034873},
+        {"/eth/jsonrpc/trin/eth_getBlockByNumber_17034871_full.json", true, 17034871},
+        {"/eth/jsonrpc/trin/eth_getBlockByNumber_14764013_full.json", true, 14764013},
+        {"/eth/jsonrpc/ethereum-etl/test_export_blocks_job/block_with_logs/"
+         "web3_response.eth_getBlockByNumber_0x76250_true.json",
+         true, 483920},
+    };
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        char path[512];
+        if (files[i].shared) {
+            snprintf(path, sizeof(path), "%s%s", CT_SHARED_FIXTURES, files[i].path);
+        } else {
+            char *p = tu_fixture(files[i].path);
+            snprintf(path, sizeof(path), "%s", p);
+            free(p);
+        }
+        ct_error err;
+        uint64_t h = 0;
+        cr_assert_eq(json_block_of(path, NULL, &err, &h), CT_OK, "%s: %s %s", path, err.reason,
+                     err.detail);
+        cr_assert_eq(h, files[i].height, "%s", path);
+    }
+}
+
+Test(eth_ingest, a_tampered_header_is_a_block_hash_mismatch)
+{
+    char *p = tu_fixture(TRIN "eth_getBlockByNumber_19433902_full.json");
+    /* each of these header fields changed by one digit: stateRoot (of the 15), the base
+     * fee (London), parentBeaconBlockRoot and excessBlobGas (Cancun) */
+    static const char *const tampers[][2] = {
+        {"\"stateRoot\":\"0x74e1", "\"stateRoot\":\"0x74e2"},
+        {"\"baseFeePerGas\":\"0xfb41590cc\"", "\"baseFeePerGas\":\"0xfb41590cd\""},
+        {"\"parentBeaconBlockRoot\":\"0xdc17", "\"parentBeaconBlockRoot\":\"0xdc18"},
+        {"\"excessBlobGas\":\"0x0\"", "\"excessBlobGas\":\"0x1\""},
+    };
+    char text[128];
+    size_t tl;
+    char *doc = (char *)tu_read_file(p, &tl);
+    for (size_t i = 0; i < sizeof(tampers) / sizeof(tampers[0]); i++) {
+        cr_assert_not_null(strstr(doc, tampers[i][0]), "fixture lacks %s", tampers[i][0]);
+        ct_error err;
+        uint64_t h = 0;
+        cr_assert_eq(json_block_of(p, tampers[i], &err, &h), CT_ECORRUPT, "%s", tampers[i][1]);
+        cr_assert_str_eq(err.reason, "mismatch");
+        cr_assert_eq(err.height, 19433902);
+        snprintf(text, sizeof(text), "block hash mismatch at height 19433902: the header's 20 "
+                                     "fields hash to 0x");
+        cr_assert_eq(strncmp(err.detail, text, strlen(text)), 0, "%s", err.detail);
+    }
+    free(doc);
+    /* through the command: exit 4 (corrupt input), the message names height and reason */
+    char *tmp = tu_tmpdir(), *dir = tu_fresh_db();
+    char bad[512];
+    snprintf(bad, sizeof(bad), "%s/tampered.json", tmp);
+    doc = (char *)tu_read_file(p, &tl);
+    char *at = strstr(doc, "\"stateRoot\":\"0x74e1");
+    cr_assert_not_null(at);
+    at[strlen("\"stateRoot\":\"0x74e")] = '2';
+    cr_assert_eq(tu_write_file(bad, doc, tl), 0);
+    free(doc);
+    char *rec = tu_fixture(TRIN "eth_getBlockReceipts_19433902.json");
+    tu_run r;
+    ingest(&r, dir, (const char *[]){bad, rec, NULL}, false);
+    cr_assert_neq(r.status, 0);
+    cr_assert(strstr(r.err, "height 19433902") && strstr(r.err, "mismatch: block hash mismatch "
+                                                                 "at height 19433902"),
+              "%s", r.err);
+    tu_run_free(&r);
+    json_t *j = stats_json(dir);
+    cr_assert_eq(eth_stat(j, "blocks"), 0);
+    json_decref(j);
+    free(rec);
+    free(p);
+    tu_fresh_db_done(dir);
+}
+
 /* ---- nested use of ct_acct_graph_db: ledger_next (and tx_events) called from inside the
  * ledger_assets callback, as an extraction loop does. Every event of block 19433902 is on
  * the ledger of its sender or of its recipient; walking every address's every ledger from
