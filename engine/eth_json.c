@@ -734,7 +734,7 @@ int ct_eth_json_receipts(ct_eth_bundle *b, ct_arena *a, const ct_json_doc *d, ui
 
 /* ---- internal transfers ---- */
 
-static int push_itx(ct_eth_btx *t, ct_arena *a, uint32_t *cap, uint8_t kind, const uint8_t *from,
+int ct_eth_itx_push(ct_eth_btx *t, ct_arena *a, uint32_t *cap, uint8_t kind, const uint8_t *from,
                     const uint8_t *to, const ct_u256 *value, ct_error *err)
 {
     if (t->n_itx == *cap) {
@@ -752,6 +752,28 @@ static int push_itx(ct_eth_btx *t, ct_arena *a, uint32_t *cap, uint8_t kind, con
     memcpy(x->from, from, 20);
     memcpy(x->to, to, 20);
     x->value = *value;
+    return CT_OK;
+}
+
+int ct_eth_bundle_add_reward(ct_eth_bundle *b, ct_arena *a, const uint8_t to[20],
+                             const ct_u256 *value, ct_error *err)
+{
+    if (ct_u256_is_zero(value))
+        return CT_OK;
+    /* capacity 4, then doubled whenever the count reaches a power of two (in the arena: a
+     * block has a handful of rewards) */
+    if (b->n_rewards == 0 || (b->n_rewards >= 4 && (b->n_rewards & (b->n_rewards - 1)) == 0)) {
+        uint32_t nc = b->n_rewards < 4 ? 4 : b->n_rewards * 2;
+        ct_eth_reward *n = ct_arena_alloc(a, nc, sizeof(*n));
+        if (!n)
+            return ct_fail(err, CT_ENOMEM, "out-of-memory", "%u rewards", nc);
+        if (b->n_rewards)
+            memcpy(n, b->rewards, b->n_rewards * sizeof(*n));
+        b->rewards = n;
+    }
+    memcpy(b->rewards[b->n_rewards].to, to, 20);
+    b->rewards[b->n_rewards].value = *value;
+    b->n_rewards++;
     return CT_OK;
 }
 
@@ -844,7 +866,7 @@ static int walk_calls(ct_eth_btx *t, ct_arena *a, const ct_json_doc *d, uint32_t
             if ((rc = data_fixed(d, f, "from", "call frame", true, from, 20, NULL, err)) != CT_OK ||
                 (rc = data_fixed(d, f, "to", "call frame", true, to, 20, NULL, err)) != CT_OK)
                 return rc;
-            if ((rc = push_itx(t, a, &cap, kind, from, to, &value, err)) != CT_OK)
+            if ((rc = ct_eth_itx_push(t, a, &cap, kind, from, to, &value, err)) != CT_OK)
                 return rc;
         }
         uint32_t sub = ct_json_get(d, f, "calls");
@@ -1028,7 +1050,7 @@ int ct_eth_json_parity_traces(ct_eth_bundle *b, ct_arena *a, const ct_json_doc *
             return ct_fail(err, CT_ECORRUPT, "bad-trace", "unknown trace type");
         }
         if (kind && pv && !ct_u256_is_zero(&value) &&
-            (rc = push_itx(t, a, &caps[txi], kind, from, to, &value, err)) != CT_OK)
+            (rc = ct_eth_itx_push(t, a, &caps[txi], kind, from, to, &value, err)) != CT_OK)
             return rc;
     }
     for (uint32_t i = 0; i < b->n_txs; i++)
