@@ -953,9 +953,21 @@ int ct_eth_json_parity_traces(ct_eth_bundle *b, ct_arena *a, const ct_json_doc *
             return missing(err, "trace", "action");
         uint32_t tp = ct_json_get(d, e, "transactionPosition");
         if (!tp || ct_json_type_of(d, tp) == CT_JSON_NULL) {
-            if (type_is(d, ty, "reward"))
-                continue; /* block and uncle rewards: not used (docs/ingest.md) */
-            return missing(err, "trace", "transactionPosition");
+            if (!type_is(d, ty, "reward"))
+                return missing(err, "trace", "transactionPosition");
+            /* a block or uncle reward: new ETH to its author, a REWARD event */
+            uint8_t author[20];
+            ct_u256 value;
+            uint32_t rt = ct_json_get(d, act, "rewardType");
+            if (rt && !type_is(d, rt, "block") && !type_is(d, rt, "uncle"))
+                return ct_fail(err, CT_ECORRUPT, "bad-trace",
+                               "a reward trace of rewardType other than block or uncle");
+            if ((rc = data_fixed(d, act, "author", "reward trace action", true, author, 20, NULL,
+                                 err)) ||
+                (rc = quantity(d, act, "value", "reward trace action", true, &value, NULL, err)) ||
+                (rc = ct_eth_bundle_add_reward(b, a, author, &value, err)))
+                return rc;
+            continue;
         }
         uint64_t txi;
         if ((rc = number_or_quantity(d, e, "transactionPosition", "trace", true, &txi, NULL,

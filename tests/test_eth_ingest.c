@@ -520,6 +520,10 @@ static void traces_case(const char *name, size_t want)
     char rdec[96];
     ct_u256_to_dec(rdec, sizeof(rdec), &eb.rewards[0].value);
     cr_assert_str_eq(rdec, "5000000000000000000");
+    /* the node's trace_block says the same: its `reward` trace is a reward of the bundle */
+    cr_assert_eq(pb.n_rewards, 1);
+    cr_assert_eq(memcmp(pb.rewards[0].to, eb.rewards[0].to, 20), 0);
+    cr_assert_eq(ct_u256_cmp(&pb.rewards[0].value, &eb.rewards[0].value), 0);
     int grc = ct_eth_json_calltraces(&gb, a, &gd, gres, &err);
     if (!strcmp(name, "suicide")) {
         /* geth's callTracer of 2016 gave SELFDESTRUCT frames without from/to/value */
