@@ -854,6 +854,86 @@ Test(eth_ingest, a_tampered_header_is_a_block_hash_mismatch)
     tu_fresh_db_done(dir);
 }
 
+/* ---- token metadata in --json: saved eth_call answers of symbol() and decimals() ----
+ * Real mainnet answers kept by ethereum-etl (fixtures/eth/rpc_tokens): EOS answers symbol
+ * as a bytes32, 0xf763...0054 as a string of 6 bytes "ETH\0\0\0" (its "invalid data" case),
+ * 0xdbda...9e6a an empty string and 0 decimals; ethereum-etl expects EOS/18, ETH/18 and
+ * ""/0. name() and totalSupply() answers (../shared) are accepted and not used. */
+#define TOK "eth/rpc_tokens/web3_response.eth_call_data_"
+Test(eth_ingest, json_token_metadata_from_saved_eth_calls)
+{
+    const char *rels[] = {
+        B634,
+        TOK "0x95d89b41_to_0x86fa049857e0209aa7d9e616f7eb3b3b78ecfdb0_latest.json",
+        TOK "0x313ce567_to_0x86fa049857e0209aa7d9e616f7eb3b3b78ecfdb0_latest.json",
+        TOK "0x95d89b41_to_0xf763be8b3263c268e9789abfb3934564a7b80054_latest.json",
+        TOK "0x313ce567_to_0xf763be8b3263c268e9789abfb3934564a7b80054_latest.json",
+        TOK "0x95d89b41_to_0xdbdacfc9eb9d42559ac1efbdb40460c728139e6a_latest.json",
+        TOK "0x313ce567_to_0xdbdacfc9eb9d42559ac1efbdb40460c728139e6a_latest.json",
+    };
+    char *paths[9];
+    for (size_t i = 0; i < 7; i++)
+        paths[i] = tu_fixture(rels[i]);
+    paths[7] = strdup(CT_SHARED_FIXTURES "/eth/jsonrpc/ethereum-etl/test_export_tokens_job/"
+                                         "token_with_invalid_data/web3_response.eth_call_data_"
+                                         "0x06fdde03_to_0xf763be8b3263c268e9789abfb3934564a7b80054_"
+                                         "latest.json");
+    paths[8] = strdup(CT_SHARED_FIXTURES "/eth/jsonrpc/ethereum-etl/test_export_tokens_job/"
+                                         "token_with_invalid_data/web3_response.eth_call_data_"
+                                         "0x18160ddd_to_0xf763be8b3263c268e9789abfb3934564a7b80054_"
+                                         "latest.json");
+    ct_eth_source src;
+    ct_error err;
+    ct_error_clear(&err);
+    cr_assert_eq(ct_eth_source_json(&src, (const char *const *)paths, 9, &err), CT_OK, "%s %s",
+                 err.reason, err.detail);
+    ct_eth_bundle b;
+    cr_assert_eq(src.ops->block(src.ctx, 1755634, &b, &err), CT_OK, "%s %s", err.reason,
+                 err.detail);
+    cr_assert_eq(b.n_tokens, 3);
+    static const struct {
+        const char *contract, *symbol;
+        int decimals;
+    } want[] = {{"86fa049857e0209aa7d9e616f7eb3b3b78ecfdb0", "EOS", 18},
+                {"f763be8b3263c268e9789abfb3934564a7b80054", "ETH", 18},
+                {"dbdacfc9eb9d42559ac1efbdb40460c728139e6a", "", 0}};
+    for (size_t i = 0; i < 3; i++) {
+        char hx[41];
+        ct_hex_encode(hx, b.tokens[i].contract, 20);
+        cr_assert_str_eq(hx, want[i].contract);
+        cr_assert_str_eq(b.tokens[i].symbol, want[i].symbol);
+        cr_assert(b.tokens[i].has_decimals);
+        cr_assert_eq(b.tokens[i].decimals, want[i].decimals);
+    }
+    src.ops->close(src.ctx);
+    /* an answer without a result is refused naming the file */
+    char *tmp = tu_tmpdir();
+    char bad[512];
+    snprintf(bad, sizeof(bad),
+             "%s/web3_response.eth_call_data_0x313ce567_to_0x86fa049857e0209aa7d9e616f7eb3b3b78ecfdb0_"
+             "latest.json",
+             tmp);
+    const char *body = "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":\"0x12\"}";
+    cr_assert_eq(tu_write_file(bad, body, strlen(body)), 0);
+    const char *two[] = {paths[0], bad};
+    ct_error_clear(&err);
+    cr_assert_eq(ct_eth_source_json(&src, two, 2, &err), CT_OK);
+    cr_assert_eq(src.ops->block(src.ctx, 1755634, &b, &err), CT_OK);
+    /* one byte is no uint8 ABI word: decimals unknown, as --rpc would say */
+    cr_assert_eq(b.n_tokens, 1);
+    cr_assert(!b.tokens[0].has_decimals);
+    src.ops->close(src.ctx);
+    body = "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":\"0x1\"}";
+    cr_assert_eq(tu_write_file(bad, body, strlen(body)), 0);
+    cr_assert_eq(ct_eth_source_json(&src, two, 2, &err), CT_ECORRUPT);
+    cr_assert_str_eq(err.reason, "bad-data");
+    cr_assert_str_eq(err.file, bad);
+    tu_rmtree(tmp);
+    free(tmp);
+    for (size_t i = 0; i < 9; i++)
+        free(paths[i]);
+}
+
 /* ---- nested use of ct_acct_graph_db: ledger_next (and tx_events) called from inside the
  * ledger_assets callback, as an extraction loop does. Every event of block 19433902 is on
  * the ledger of its sender or of its recipient; walking every address's every ledger from
