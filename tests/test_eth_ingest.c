@@ -928,6 +928,22 @@ Test(eth_ingest, json_token_metadata_from_saved_eth_calls)
     cr_assert_eq(ct_eth_source_json(&src, two, 2, &err), CT_ECORRUPT);
     cr_assert_str_eq(err.reason, "bad-data");
     cr_assert_str_eq(err.file, bad);
+    /* the request kept in the file names the call, whatever the file's name */
+    char req[512];
+    snprintf(req, sizeof(req), "%s/symbol.json", tmp);
+    body = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_call\",\"params\":[{\"to\":"
+           "\"0x86FA049857E0209AA7D9E616F7EB3B3B78ECFDB0\",\"data\":\"0x95d89b41\"},"
+           "\"latest\"],\"result\":"
+           "\"0x454f530000000000000000000000000000000000000000000000000000000000\"}";
+    cr_assert_eq(tu_write_file(req, body, strlen(body)), 0);
+    const char *three[] = {paths[0], req};
+    ct_error_clear(&err);
+    cr_assert_eq(ct_eth_source_json(&src, three, 2, &err), CT_OK, "%s", err.detail);
+    cr_assert_eq(src.ops->block(src.ctx, 1755634, &b, &err), CT_OK);
+    cr_assert_eq(b.n_tokens, 1);
+    cr_assert_str_eq(b.tokens[0].symbol, "EOS");
+    cr_assert(!b.tokens[0].has_decimals);
+    src.ops->close(src.ctx);
     tu_rmtree(tmp);
     free(tmp);
     for (size_t i = 0; i < 9; i++)
