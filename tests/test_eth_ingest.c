@@ -851,6 +851,8 @@ Test(eth_ingest, a_tampered_header_is_a_block_hash_mismatch)
     json_decref(j);
     free(rec);
     free(p);
+    tu_rmtree(tmp);
+    free(tmp);
     tu_fresh_db_done(dir);
 }
 
