@@ -213,6 +213,44 @@ static int json_str(ct_buf *o, const char *p, size_t n)
     return rc ? rc : ct_buf_putc(o, '"');
 }
 
+/* Well-formed UTF-8 (no overlongs, surrogates or code points above U+10FFFF), as the JSON
+ * the text becomes must be. */
+static bool utf8_ok(const unsigned char *p, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        unsigned char c = p[i];
+        size_t k;
+        uint32_t cp;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if (c >= 0xc2 && c <= 0xdf) {
+            k = 1;
+            cp = c & 0x1f;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            k = 2;
+            cp = c & 0x0f;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            k = 3;
+            cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (n - i <= k)
+            return false;
+        for (size_t j = 1; j <= k; j++) {
+            if ((p[i + j] & 0xc0) != 0x80)
+                return false;
+            cp = cp << 6 | (p[i + j] & 0x3f);
+        }
+        if ((k == 2 && cp < 0x800) || (k == 3 && cp < 0x10000) || cp > 0x10ffff ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        i += k + 1;
+    }
+    return true;
+}
+
 static bool all_digits(const char *p, size_t n)
 {
     if (n == 0 || n > 18)
@@ -334,11 +372,28 @@ int ct_eth_csv_to_jsonl(const char *text, size_t len, const char *const *alias,
             break;
         }
         names[i] = (const char *)head[i].v.data;
+        if (!utf8_ok(head[i].v.data, head[i].v.len - 1) || strlen(names[i]) != head[i].v.len - 1) {
+            if (err)
+                err->offset = head[i].start;
+            rc = ct_fail(err, CT_ECORRUPT, "bad-csv", "header column %zu is not UTF-8 text",
+                         i + 1);
+            break;
+        }
         for (size_t k = 0; alias && alias[k]; k += 2)
             if (strcmp(names[i], alias[k]) == 0) {
                 names[i] = alias[k + 1];
                 break;
             }
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(names[k], names[i]) == 0) {
+                if (err)
+                    err->offset = head[i].start;
+                rc = ct_fail(err, CT_ECORRUPT, "bad-csv", "header column %zu repeats '%s'", i + 1,
+                             names[i]);
+                break;
+            }
+        if (rc != CT_OK)
+            break;
         for (size_t k = 0; arrays && arrays[k]; k++)
             if (strcmp(names[i], arrays[k]) == 0)
                 is_array[i] = true;
@@ -362,6 +417,16 @@ int ct_eth_csv_to_jsonl(const char *text, size_t len, const char *const *alias,
                          (unsigned long long)recno, nf, nh);
             break;
         }
+        for (size_t i = 0; i < nf; i++)
+            if (!utf8_ok(fields[i].v.data, fields[i].v.len)) {
+                if (err)
+                    err->offset = fields[i].start;
+                rc = ct_fail(err, CT_ECORRUPT, "bad-csv", "record %llu: field %zu is not UTF-8",
+                             (unsigned long long)recno, i + 1);
+                break;
+            }
+        if (rc != CT_OK)
+            break;
         rc = ct_buf_putc(out, '{');
         for (size_t i = 0; rc == CT_OK && i < nf; i++) {
             const char *v = (const char *)fields[i].v.data;

@@ -1243,6 +1243,14 @@ Test(eth_ingest, csv_to_jsonl_rfc4180)
                  CT_ECORRUPT);
     cr_assert_eq(err.offset, 8);
     cr_assert_str_eq(err.detail, "record 3 has 1 fields, the header 2");
+    const char *dup = "a,b,a\n1,2,3\n";
+    cr_assert_eq(ct_eth_csv_to_jsonl(dup, strlen(dup), NULL, NULL, &o, &err), CT_ECORRUPT);
+    cr_assert_str_eq(err.detail, "header column 3 repeats 'a'");
+    cr_assert_eq(err.offset, 4);
+    const char *latin1 = "a,b\n1,caf\xe9\n";
+    cr_assert_eq(ct_eth_csv_to_jsonl(latin1, strlen(latin1), NULL, NULL, &o, &err), CT_ECORRUPT);
+    cr_assert_str_eq(err.detail, "record 2: field 2 is not UTF-8");
+    cr_assert_eq(err.offset, 6);
     const char *open = "a\n\"abc\n";
     cr_assert_eq(ct_eth_csv_to_jsonl(open, strlen(open), NULL, NULL, &o, &err), CT_ECORRUPT);
     cr_assert_str_eq(err.detail, "record 2: a quoted field is not closed");
