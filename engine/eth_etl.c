@@ -50,6 +50,7 @@ static const char *const ALIAS[F_COUNT][32] = {
     {NULL},
 };
 static const char *const ARRAYS[] = {"topics", "trace_address", NULL};
+static const char *const OBJECTS[] = {"withdrawals", NULL};
 
 typedef struct esrc {
     efile f[F_COUNT];
@@ -352,9 +353,38 @@ static int csv_record(const char *t, size_t len, size_t *pos, csv_field **fields
     return CT_OK;
 }
 
-int ct_eth_csv_to_jsonl(const char *text, size_t len, const char *const *alias,
-                        const char *const *arrays, ct_buf *out, ct_error *err)
+/* A field of comma-separated JSON objects (ethereum-etl's CSV `withdrawals`) as a JSON
+ * array, checked with our own parser so that the output stays valid JSON. */
+static int put_objects(ct_buf *out, ct_json_doc *d, ct_buf *scratch, const csv_field *f,
+                       uint64_t recno, size_t col, ct_error *err)
 {
+    ct_buf_reset(scratch);
+    if (ct_buf_putc(scratch, '[') || ct_buf_append(scratch, f->v.data, f->v.len) ||
+        ct_buf_putc(scratch, ']'))
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "CSV field");
+    bool ok = ct_json_parse(d, (const char *)scratch->data, scratch->len, NULL, NULL) == CT_OK;
+    for (uint32_t c = ok ? ct_json_first(d, 0) : 0; c && ok; c = ct_json_next(d, 0, c))
+        ok = ct_json_type_of(d, c) == CT_JSON_OBJECT;
+    if (!ok) {
+        if (err)
+            err->offset = f->start;
+        return ct_fail(err, CT_ECORRUPT, "bad-csv",
+                       "record %llu: field %zu is not a list of JSON objects",
+                       (unsigned long long)recno, col + 1);
+    }
+    return ct_buf_append(out, scratch->data, scratch->len) ? ct_fail(err, CT_ENOMEM, "too-large",
+                                                                     "the CSV made JSON is too large")
+                                                           : CT_OK;
+}
+
+int ct_eth_csv_to_jsonl(const char *text, size_t len, const char *const *alias,
+                        const char *const *arrays, const char *const *objects, ct_buf *out,
+                        ct_error *err)
+{
+    ct_json_doc od;
+    ct_buf scratch;
+    ct_json_init(&od);
+    ct_buf_init(&scratch, MAX_FILE);
     csv_field *fields = NULL, *head = NULL;
     size_t cap = 0, hcap = 0, nh = 0, nf = 0, pos = 0;
     uint64_t recno = 1;
@@ -363,7 +393,7 @@ int ct_eth_csv_to_jsonl(const char *text, size_t len, const char *const *alias,
         rc = ct_fail(err, CT_ECORRUPT, "bad-csv", "no header line");
     /* the header's names, renamed by the aliases */
     const char **names = rc == CT_OK ? calloc(nh, sizeof(*names)) : NULL;
-    bool *is_array = rc == CT_OK ? calloc(nh, sizeof(*is_array)) : NULL;
+    uint8_t *is_array = rc == CT_OK ? calloc(nh, sizeof(*is_array)) : NULL;
     if (rc == CT_OK && (!names || !is_array))
         rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "CSV header");
     for (size_t i = 0; rc == CT_OK && i < nh; i++) {
@@ -396,7 +426,10 @@ int ct_eth_csv_to_jsonl(const char *text, size_t len, const char *const *alias,
             break;
         for (size_t k = 0; arrays && arrays[k]; k++)
             if (strcmp(names[i], arrays[k]) == 0)
-                is_array[i] = true;
+                is_array[i] = 1;
+        for (size_t k = 0; objects && objects[k]; k++)
+            if (strcmp(names[i], objects[k]) == 0)
+                is_array[i] = 2;
     }
     while (rc == CT_OK) {
         size_t at = pos;
@@ -434,7 +467,11 @@ int ct_eth_csv_to_jsonl(const char *text, size_t len, const char *const *alias,
             if ((i && (rc = ct_buf_putc(out, ','))) ||
                 (rc = json_str(out, names[i], strlen(names[i]))) || (rc = ct_buf_putc(out, ':')))
                 break;
-            if (is_array[i]) {
+            if (is_array[i] == 2 && vl) {
+                rc = put_objects(out, &od, &scratch, &fields[i], recno, i, err);
+                if (rc == CT_ECORRUPT)
+                    break;
+            } else if (is_array[i]) {
                 /* "a,b,c" -> [a, b, c]; "" -> [] */
                 rc = ct_buf_putc(out, '[');
                 size_t s0 = 0;
@@ -460,6 +497,8 @@ int ct_eth_csv_to_jsonl(const char *text, size_t len, const char *const *alias,
         if (rc != CT_OK && rc != CT_ECORRUPT)
             rc = ct_fail(err, CT_ENOMEM, "too-large", "the CSV made JSON is too large");
     }
+    ct_json_release(&od);
+    ct_buf_release(&scratch);
     for (size_t i = 0; i < cap; i++)
         ct_buf_release(&fields[i].v);
     for (size_t i = 0; i < hcap; i++)
@@ -1013,7 +1052,7 @@ int ct_eth_source_etl(ct_eth_source *src, const char *dir, ct_error *err)
             if (rc == CT_OK) {
                 ct_buf j;
                 ct_buf_init(&j, MAX_FILE);
-                rc = ct_eth_csv_to_jsonl(f->text, f->len, ALIAS[i], ARRAYS, &j, err);
+                rc = ct_eth_csv_to_jsonl(f->text, f->len, ALIAS[i], ARRAYS, OBJECTS, &j, err);
                 free(f->text);
                 f->text = (char *)j.data;
                 f->len = j.len;

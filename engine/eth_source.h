@@ -159,10 +159,14 @@ CT_WARN_UNUSED int ct_eth_bundle_add_reward(ct_eth_bundle *b, ct_arena *a, const
  * as JSON lines, one object per record, every field a string member named by its header
  * (renamed by `alias`, pairs {from, to, ...} ending with NULL, may be NULL) or null when
  * empty; the members named in `arrays` (NULL-terminated) become arrays of the field's
- * comma-separated parts (numbers when every part is digits). Errors: CT_ECORRUPT
- * "bad-csv" with err->offset (the byte) and the record number in the detail. */
+ * comma-separated parts (numbers when every part is digits), those named in `objects` an
+ * array of the comma-separated JSON objects the field holds (ethereum-etl's withdrawals).
+ * Errors: CT_ECORRUPT "bad-csv" with err->offset (the byte) and the record number in the
+ * detail (unclosed quote, a quote inside an unquoted field, a record of another field
+ * count, text that is not UTF-8, a repeated column, objects that are not JSON). */
 CT_WARN_UNUSED int ct_eth_csv_to_jsonl(const char *text, size_t len, const char *const *alias,
-                                       const char *const *arrays, ct_buf *out, ct_error *err);
+                                       const char *const *arrays, const char *const *objects,
+                                       ct_buf *out, ct_error *err);
 
 /* One ethereum-etl trace (a line of traces.json or traces.csv made JSON) of block b, in
  * file order: `reward`/`genesis` traces become rewards; a transaction's traces (matched

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "chaintrail/chaintrail.h"
 #include "eth_source.h"
@@ -480,8 +481,8 @@ static void traces_case(const char *name, size_t want)
      * the same transfers as the node's trace_block, and its one block reward */
     ct_buf jl;
     ct_buf_init(&jl, 1u << 24);
-    cr_assert_eq(ct_eth_csv_to_jsonl(csv, cl, NULL, (const char *[]){"trace_address", NULL}, &jl,
-                                     &err),
+    cr_assert_eq(ct_eth_csv_to_jsonl(csv, cl, NULL, (const char *[]){"trace_address", NULL}, NULL,
+                                     &jl, &err),
                  CT_OK, "%s %s", err.reason, err.detail);
     uint32_t *caps = ct_arena_alloc(a, ntx ? ntx : 1, sizeof(uint32_t));
     memset(caps, 0, (ntx ? ntx : 1) * sizeof(uint32_t));
@@ -1084,6 +1085,7 @@ typedef struct sg_edge {
 } sg_edge;
 
 static char *sg_dir(void);
+static char *etl_dir(void);
 
 static void sg_ingest(const char *db, const char *etl, const char *to)
 {
@@ -1292,6 +1294,44 @@ Test(eth_ingest, etl_csv_graphsense_address_graph_agrees)
     tu_fresh_db_done(dir);
 }
 
+/* The same blocks 17173049-17173050 as ethereum-etl writes them in CSV (export_blocks:
+ * withdrawals as a field of JSON objects) and in JSON lines (stream): ingested with the same
+ * transactions and logs, the two give the same database, withdrawals included. */
+Test(eth_ingest, etl_blocks_csv_equals_blocks_json)
+{
+    char *a = etl_dir(), *b = etl_dir();
+    char path[512];
+    snprintf(path, sizeof(path), "%s/blocks.json", b);
+    cr_assert_eq(unlink(path), 0);
+    size_t len;
+    uint8_t *csv = tu_read_fixture("eth/ethereum-etl/test_export_blocks_job/"
+                                   "blocks_with_transactions_and_withdrawals/expected_blocks.csv",
+                                   &len);
+    snprintf(path, sizeof(path), "%s/blocks.csv", b);
+    cr_assert_eq(tu_write_file(path, csv, len), 0);
+    free(csv);
+    char *da = tu_fresh_db(), *db = tu_fresh_db();
+    sg_ingest(da, a, NULL);
+    sg_ingest(db, b, NULL);
+    json_t *ja = stats_json(da), *jb = stats_json(db);
+    cr_assert_eq(eth_stat(jb, "blocks"), 2);
+    cr_assert_eq(eth_stat(jb, "txs"), 298);
+    cr_assert_eq(eth_stat(jb, "rewards"), eth_stat(ja, "rewards"));
+    cr_assert_eq(eth_stat(jb, "events"), eth_stat(ja, "events"));
+    json_decref(ja);
+    json_decref(jb);
+    char *x = eth_digest(da), *y = eth_digest(db);
+    cr_assert_str_eq(x, y);
+    free(x);
+    free(y);
+    tu_rmtree(a);
+    tu_rmtree(b);
+    free(a);
+    free(b);
+    tu_fresh_db_done(da);
+    tu_fresh_db_done(db);
+}
+
 /* RFC 4180: quoted fields with commas, "" escapes and line breaks, CRLF records; a
  * stray quote or a short record is a bad-csv error at its byte. */
 Test(eth_ingest, csv_to_jsonl_rfc4180)
@@ -1302,7 +1342,7 @@ Test(eth_ingest, csv_to_jsonl_rfc4180)
     ct_error err;
     ct_error_clear(&err);
     cr_assert_eq(ct_eth_csv_to_jsonl(in, strlen(in), (const char *[]){"b", "bee", NULL},
-                                     (const char *[]){"topics", NULL}, &o, &err),
+                                     (const char *[]){"topics", NULL}, NULL, &o, &err),
                  CT_OK, "%s %s", err.reason, err.detail);
     cr_assert(ct_buf_putc(&o, 0) == CT_OK);
     cr_assert_str_eq((const char *)o.data,
@@ -1310,26 +1350,26 @@ Test(eth_ingest, csv_to_jsonl_rfc4180)
                      "{\"a\":null,\"bee\":\"7\",\"topics\":[]}\n");
     ct_buf_reset(&o);
     const char *bad = "a,b\n1,2\n3,x\"y\n";
-    cr_assert_eq(ct_eth_csv_to_jsonl(bad, strlen(bad), NULL, NULL, &o, &err), CT_ECORRUPT);
+    cr_assert_eq(ct_eth_csv_to_jsonl(bad, strlen(bad), NULL, NULL, NULL, &o, &err), CT_ECORRUPT);
     cr_assert_str_eq(err.reason, "bad-csv");
     cr_assert_eq(err.offset, 11);
     cr_assert_str_eq(err.detail, "record 3: a quote inside an unquoted field");
     ct_buf_reset(&o);
     const char *shortrec = "a,b\n1,2\n3\n";
-    cr_assert_eq(ct_eth_csv_to_jsonl(shortrec, strlen(shortrec), NULL, NULL, &o, &err),
+    cr_assert_eq(ct_eth_csv_to_jsonl(shortrec, strlen(shortrec), NULL, NULL, NULL, &o, &err),
                  CT_ECORRUPT);
     cr_assert_eq(err.offset, 8);
     cr_assert_str_eq(err.detail, "record 3 has 1 fields, the header 2");
     const char *dup = "a,b,a\n1,2,3\n";
-    cr_assert_eq(ct_eth_csv_to_jsonl(dup, strlen(dup), NULL, NULL, &o, &err), CT_ECORRUPT);
+    cr_assert_eq(ct_eth_csv_to_jsonl(dup, strlen(dup), NULL, NULL, NULL, &o, &err), CT_ECORRUPT);
     cr_assert_str_eq(err.detail, "header column 3 repeats 'a'");
     cr_assert_eq(err.offset, 4);
     const char *latin1 = "a,b\n1,caf\xe9\n";
-    cr_assert_eq(ct_eth_csv_to_jsonl(latin1, strlen(latin1), NULL, NULL, &o, &err), CT_ECORRUPT);
+    cr_assert_eq(ct_eth_csv_to_jsonl(latin1, strlen(latin1), NULL, NULL, NULL, &o, &err), CT_ECORRUPT);
     cr_assert_str_eq(err.detail, "record 2: field 2 is not UTF-8");
     cr_assert_eq(err.offset, 6);
     const char *open = "a\n\"abc\n";
-    cr_assert_eq(ct_eth_csv_to_jsonl(open, strlen(open), NULL, NULL, &o, &err), CT_ECORRUPT);
+    cr_assert_eq(ct_eth_csv_to_jsonl(open, strlen(open), NULL, NULL, NULL, &o, &err), CT_ECORRUPT);
     cr_assert_str_eq(err.detail, "record 2: a quoted field is not closed");
     ct_buf_release(&o);
 }

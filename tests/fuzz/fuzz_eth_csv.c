@@ -18,11 +18,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const char *const alias[] = {"txHash", "transaction_hash", "traceId", "trace_id",
                                         NULL};
     static const char *const arrays[] = {"topics", "trace_address", NULL};
+    static const char *const objects[] = {"withdrawals", NULL};
     ct_buf out;
     ct_buf_init(&out, (size_t)1 << 26);
     ct_error err;
     ct_error_clear(&err);
-    int rc = ct_eth_csv_to_jsonl((const char *)data, size, alias, arrays, &out, &err);
+    int rc = ct_eth_csv_to_jsonl((const char *)data, size, alias, arrays, objects, &out, &err);
     if (rc != CT_OK) {
         if (rc != CT_ENOMEM && (rc != CT_ECORRUPT || err.reason[0] == 0))
             abort();
