@@ -50,6 +50,7 @@ for f in fixtures/eth/ethereum-etl/test_export_traces_job/*/expected_traces.csv;
     cp "$f" "$build/seeds/fuzz_eth_csv/$(basename "$(dirname "$f")").csv"
 done
 head -c 4000 fixtures/eth/graphsense-lib/simple_graph/traces.csv >"$build/seeds/fuzz_eth_csv/graphsense.csv"
+cp fixtures/eth/ethereum-etl/test_export_blocks_job/blocks_with_transactions_and_withdrawals/expected_blocks.csv     "$build/seeds/fuzz_eth_csv/blocks.csv"
 
 status=0
 
