@@ -1225,8 +1225,8 @@ static int push_next_source(tracer *t, int32_t i, uint32_t asset, const ct_acct_
     return heap_push(t, &e);
 }
 
-/* The assets of a ledger are collected first and walked after: a graph may share one
- * cursor between ledger_assets and ledger_next (the database's does). */
+/* The assets of a ledger are collected first and walked after, so that a source's ledgers
+ * enter the heap in ascending asset order whatever the graph does in between. */
 typedef struct asset_list {
     uint32_t *v;
     size_t n, cap;

@@ -30,8 +30,27 @@ typedef struct efile {
 } efile;
 
 enum { F_BLOCKS, F_TXS, F_LOGS, F_TRACES, F_TOKENS, F_COUNT };
-static const char *const NAMES[F_COUNT] = {"blocks.json", "transactions.json", "logs.json",
-                                           "traces.json", "tokens.json"};
+static const char *const NAMES[F_COUNT] = {"blocks", "transactions", "logs", "traces", "tokens"};
+
+/* CSV columns renamed to ethereum-etl's: GraphSense's exports of the same data (its
+ * ethereum-etl based ingest) name them in camelCase. */
+static const char *const ALIAS[F_COUNT][32] = {
+    {"blockId", "number", "blockHash", "hash", "parentHash", "parent_hash", "gasUsed", "gas_used",
+     "gasLimit", "gas_limit", "baseFeePerGas", "base_fee_per_gas", "transactionCount",
+     "transaction_count", NULL},
+    {"txHash", "hash", "blockHash", "block_hash", "blockId", "block_number", "transactionIndex",
+     "transaction_index", "fromAddress", "from_address", "toAddress", "to_address", "gasPrice",
+     "gas_price", "receiptGasUsed", "receipt_gas_used", "blockTimestamp", "block_timestamp",
+     NULL},
+    {"blockId", "block_number", "txHash", "transaction_hash", "transactionIndex",
+     "transaction_index", "logIndex", "log_index", NULL},
+    {"blockId", "block_number", "txHash", "transaction_hash", "fromAddress", "from_address",
+     "toAddress", "to_address", "callType", "call_type", "traceId", "trace_id", "traceIndex",
+     "trace_index", NULL},
+    {NULL},
+};
+static const char *const ARRAYS[] = {"topics", "trace_address", NULL};
+static const char *const OBJECTS[] = {"withdrawals", NULL};
 
 typedef struct esrc {
     efile f[F_COUNT];
@@ -87,10 +106,32 @@ static int num_u256(const ct_json_doc *d, uint32_t o, const char *key, bool requ
     const char *s = ct_json_raw(d, v, &len);
     ct_error e;
     ct_error_clear(&e);
+    /* "<digits>e<digits>" (GraphSense writes 19900000000000000000 as 199e17): an exact
+     * integer, the mantissa times a power of ten, computed in 256 bits */
+    const char *x = memchr(s, 'e', len);
+    if (!x)
+        x = memchr(s, 'E', len);
+    size_t ml = x ? (size_t)(x - s) : len;
+    uint64_t exp10 = 0;
+    bool bad_exp = false;
+    if (x) {
+        size_t el = len - ml - 1;
+        bad_exp = el == 0 || el > 2;
+        for (size_t i = 0; i < el && !bad_exp; i++) {
+            if (x[1 + i] < '0' || x[1 + i] > '9')
+                bad_exp = true;
+            else
+                exp10 = exp10 * 10 + (uint64_t)(x[1 + i] - '0');
+        }
+    }
     if ((ct_json_type_of(d, v) != CT_JSON_NUMBER && ct_json_type_of(d, v) != CT_JSON_STRING) ||
-        ct_u256_parse_dec(out, s, len, &e) != CT_OK)
+        bad_exp || ct_u256_parse_dec(out, s, ml, &e) != CT_OK)
         return ct_fail(err, CT_ECORRUPT, "bad-quantity", "'%s' is not a whole number (%s)", key,
                        e.reason[0] ? e.reason : "type");
+    ct_u256 ten = ct_u256_from_u64(10);
+    for (uint64_t i = 0; i < exp10; i++)
+        if (ct_u256_mul(out, out, &ten))
+            return ct_fail(err, CT_ECORRUPT, "bad-quantity", "'%s' is above 2^256-1", key);
     if (present)
         *present = true;
     return CT_OK;
@@ -154,6 +195,454 @@ static int hex_var(const ct_json_doc *d, uint32_t o, const char *key, ct_arena *
         return ct_fail(err, CT_ECORRUPT, "bad-data", "'%s' is not hex", key);
     *out = b;
     return CT_OK;
+}
+
+/* ---- CSV (RFC 4180) -> JSON lines ---- */
+
+static int json_str(ct_buf *o, const char *p, size_t n)
+{
+    int rc = ct_buf_putc(o, '"');
+    for (size_t i = 0; i < n && rc == CT_OK; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c == '"' || c == '\\')
+            rc = ct_buf_putc(o, '\\') || ct_buf_putc(o, (char)c);
+        else if (c < 0x20)
+            rc = ct_buf_printf(o, "\\u%04x", c);
+        else
+            rc = ct_buf_putc(o, (char)c);
+    }
+    return rc ? rc : ct_buf_putc(o, '"');
+}
+
+/* Well-formed UTF-8 (no overlongs, surrogates or code points above U+10FFFF), as the JSON
+ * the text becomes must be. */
+static bool utf8_ok(const unsigned char *p, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        unsigned char c = p[i];
+        size_t k;
+        uint32_t cp;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if (c >= 0xc2 && c <= 0xdf) {
+            k = 1;
+            cp = c & 0x1f;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            k = 2;
+            cp = c & 0x0f;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            k = 3;
+            cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (n - i <= k)
+            return false;
+        for (size_t j = 1; j <= k; j++) {
+            if ((p[i + j] & 0xc0) != 0x80)
+                return false;
+            cp = cp << 6 | (p[i + j] & 0x3f);
+        }
+        if ((k == 2 && cp < 0x800) || (k == 3 && cp < 0x10000) || cp > 0x10ffff ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        i += k + 1;
+    }
+    return true;
+}
+
+static bool all_digits(const char *p, size_t n)
+{
+    if (n == 0 || n > 18)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (p[i] < '0' || p[i] > '9')
+            return false;
+    return !(n > 1 && p[0] == '0');
+}
+
+/* A field's text, unquoted into f (""-escapes undone). */
+typedef struct csv_field {
+    size_t start; /* byte offset in the text */
+    ct_buf v;
+} csv_field;
+
+/* Reads one record starting at *pos into fields (grown as needed); *nf its field count.
+ * Returns CT_OK, CT_ENOTFOUND at the end of the text, CT_ECORRUPT or CT_ENOMEM. */
+static int csv_record(const char *t, size_t len, size_t *pos, csv_field **fields, size_t *cap,
+                      size_t *nf, uint64_t recno, ct_error *err)
+{
+    size_t p = *pos;
+    *nf = 0;
+    if (p >= len)
+        return CT_ENOTFOUND;
+    for (;;) {
+        if (*nf == *cap) {
+            size_t nc = *cap ? *cap * 2 : 32;
+            csv_field *n = realloc(*fields, nc * sizeof(*n));
+            if (!n)
+                return ct_fail(err, CT_ENOMEM, "out-of-memory", "CSV fields");
+            for (size_t i = *cap; i < nc; i++)
+                ct_buf_init(&n[i].v, MAX_FILE);
+            *fields = n;
+            *cap = nc;
+        }
+        csv_field *f = &(*fields)[(*nf)++];
+        ct_buf_reset(&f->v);
+        f->start = p;
+        int rc = CT_OK;
+        if (p < len && t[p] == '"') {
+            p++;
+            for (;;) {
+                if (p >= len) {
+                    if (err)
+                        err->offset = f->start;
+                    return ct_fail(err, CT_ECORRUPT, "bad-csv",
+                                   "record %llu: a quoted field is not closed",
+                                   (unsigned long long)recno);
+                }
+                if (t[p] == '"') {
+                    if (p + 1 < len && t[p + 1] == '"') {
+                        rc = ct_buf_putc(&f->v, '"');
+                        p += 2;
+                        continue;
+                    }
+                    p++;
+                    break;
+                }
+                rc = ct_buf_putc(&f->v, t[p++]);
+                if (rc)
+                    return ct_fail(err, CT_ENOMEM, "out-of-memory", "CSV field");
+            }
+            if (p < len && t[p] != ',' && t[p] != '\n' && !(t[p] == '\r' && p + 1 < len && t[p + 1] == '\n')) {
+                if (err)
+                    err->offset = p;
+                return ct_fail(err, CT_ECORRUPT, "bad-csv",
+                               "record %llu: text after a closing quote",
+                               (unsigned long long)recno);
+            }
+        } else {
+            size_t s0 = p;
+            while (p < len && t[p] != ',' && t[p] != '\n' &&
+                   !(t[p] == '\r' && p + 1 < len && t[p + 1] == '\n')) {
+                if (t[p] == '"') {
+                    if (err)
+                        err->offset = p;
+                    return ct_fail(err, CT_ECORRUPT, "bad-csv",
+                                   "record %llu: a quote inside an unquoted field",
+                                   (unsigned long long)recno);
+                }
+                p++;
+            }
+            rc = ct_buf_append(&f->v, t + s0, p - s0);
+        }
+        if (rc)
+            return ct_fail(err, CT_ENOMEM, "out-of-memory", "CSV field");
+        if (p < len && t[p] == ',') {
+            p++;
+            continue;
+        }
+        if (p < len && t[p] == '\r')
+            p++;
+        if (p < len && t[p] == '\n')
+            p++;
+        break;
+    }
+    *pos = p;
+    return CT_OK;
+}
+
+/* A field of comma-separated JSON objects (ethereum-etl's CSV `withdrawals`) as a JSON
+ * array, checked with our own parser so that the output stays valid JSON. */
+static int put_objects(ct_buf *out, ct_json_doc *d, ct_buf *scratch, const csv_field *f,
+                       uint64_t recno, size_t col, ct_error *err)
+{
+    ct_buf_reset(scratch);
+    if (ct_buf_putc(scratch, '[') || ct_buf_append(scratch, f->v.data, f->v.len) ||
+        ct_buf_putc(scratch, ']'))
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "CSV field");
+    bool ok = ct_json_parse(d, (const char *)scratch->data, scratch->len, NULL, NULL) == CT_OK;
+    for (uint32_t c = ok ? ct_json_first(d, 0) : 0; c && ok; c = ct_json_next(d, 0, c))
+        ok = ct_json_type_of(d, c) == CT_JSON_OBJECT;
+    if (!ok) {
+        if (err)
+            err->offset = f->start;
+        return ct_fail(err, CT_ECORRUPT, "bad-csv",
+                       "record %llu: field %zu is not a list of JSON objects",
+                       (unsigned long long)recno, col + 1);
+    }
+    return ct_buf_append(out, scratch->data, scratch->len) ? ct_fail(err, CT_ENOMEM, "too-large",
+                                                                     "the CSV made JSON is too large")
+                                                           : CT_OK;
+}
+
+int ct_eth_csv_to_jsonl(const char *text, size_t len, const char *const *alias,
+                        const char *const *arrays, const char *const *objects, ct_buf *out,
+                        ct_error *err)
+{
+    ct_json_doc od;
+    ct_buf scratch;
+    ct_json_init(&od);
+    ct_buf_init(&scratch, MAX_FILE);
+    csv_field *fields = NULL, *head = NULL;
+    size_t cap = 0, hcap = 0, nh = 0, nf = 0, pos = 0;
+    uint64_t recno = 1;
+    int rc = csv_record(text, len, &pos, &head, &hcap, &nh, recno, err);
+    if (rc == CT_ENOTFOUND)
+        rc = ct_fail(err, CT_ECORRUPT, "bad-csv", "no header line");
+    /* the header's names, renamed by the aliases */
+    const char **names = rc == CT_OK ? calloc(nh, sizeof(*names)) : NULL;
+    uint8_t *is_array = rc == CT_OK ? calloc(nh, sizeof(*is_array)) : NULL;
+    if (rc == CT_OK && (!names || !is_array))
+        rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "CSV header");
+    for (size_t i = 0; rc == CT_OK && i < nh; i++) {
+        if (ct_buf_putc(&head[i].v, 0) != CT_OK) {
+            rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "CSV header");
+            break;
+        }
+        names[i] = (const char *)head[i].v.data;
+        if (!utf8_ok(head[i].v.data, head[i].v.len - 1) || strlen(names[i]) != head[i].v.len - 1) {
+            if (err)
+                err->offset = head[i].start;
+            rc = ct_fail(err, CT_ECORRUPT, "bad-csv", "header column %zu is not UTF-8 text",
+                         i + 1);
+            break;
+        }
+        for (size_t k = 0; alias && alias[k]; k += 2)
+            if (strcmp(names[i], alias[k]) == 0) {
+                names[i] = alias[k + 1];
+                break;
+            }
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(names[k], names[i]) == 0) {
+                if (err)
+                    err->offset = head[i].start;
+                rc = ct_fail(err, CT_ECORRUPT, "bad-csv", "header column %zu repeats '%s'", i + 1,
+                             names[i]);
+                break;
+            }
+        if (rc != CT_OK)
+            break;
+        for (size_t k = 0; arrays && arrays[k]; k++)
+            if (strcmp(names[i], arrays[k]) == 0)
+                is_array[i] = 1;
+        for (size_t k = 0; objects && objects[k]; k++)
+            if (strcmp(names[i], objects[k]) == 0)
+                is_array[i] = 2;
+    }
+    while (rc == CT_OK) {
+        size_t at = pos;
+        recno++;
+        rc = csv_record(text, len, &pos, &fields, &cap, &nf, recno, err);
+        if (rc == CT_ENOTFOUND) {
+            rc = CT_OK;
+            break;
+        }
+        if (rc != CT_OK)
+            break;
+        if (nf == 1 && fields[0].v.len == 0)
+            continue; /* an empty line */
+        if (nf != nh) {
+            if (err)
+                err->offset = at;
+            rc = ct_fail(err, CT_ECORRUPT, "bad-csv", "record %llu has %zu fields, the header %zu",
+                         (unsigned long long)recno, nf, nh);
+            break;
+        }
+        for (size_t i = 0; i < nf; i++)
+            if (!utf8_ok(fields[i].v.data, fields[i].v.len)) {
+                if (err)
+                    err->offset = fields[i].start;
+                rc = ct_fail(err, CT_ECORRUPT, "bad-csv", "record %llu: field %zu is not UTF-8",
+                             (unsigned long long)recno, i + 1);
+                break;
+            }
+        if (rc != CT_OK)
+            break;
+        rc = ct_buf_putc(out, '{');
+        for (size_t i = 0; rc == CT_OK && i < nf; i++) {
+            const char *v = (const char *)fields[i].v.data;
+            size_t vl = fields[i].v.len;
+            if ((i && (rc = ct_buf_putc(out, ','))) ||
+                (rc = json_str(out, names[i], strlen(names[i]))) || (rc = ct_buf_putc(out, ':')))
+                break;
+            if (is_array[i] == 2 && vl) {
+                rc = put_objects(out, &od, &scratch, &fields[i], recno, i, err);
+                if (rc == CT_ECORRUPT)
+                    break;
+            } else if (is_array[i]) {
+                /* "a,b,c" -> [a, b, c]; "" -> [] */
+                rc = ct_buf_putc(out, '[');
+                size_t s0 = 0;
+                for (size_t k = 0; rc == CT_OK && vl && k <= vl; k++) {
+                    if (k < vl && v[k] != ',')
+                        continue;
+                    if (s0 && (rc = ct_buf_putc(out, ',')))
+                        break;
+                    rc = all_digits(v + s0, k - s0) ? ct_buf_append(out, v + s0, k - s0)
+                                                    : json_str(out, v + s0, k - s0);
+                    s0 = k + 1;
+                }
+                if (rc == CT_OK)
+                    rc = ct_buf_putc(out, ']');
+            } else if (vl == 0) {
+                rc = ct_buf_puts(out, "null");
+            } else {
+                rc = json_str(out, v, vl);
+            }
+        }
+        if (rc == CT_OK)
+            rc = ct_buf_puts(out, "}\n");
+        if (rc != CT_OK && rc != CT_ECORRUPT)
+            rc = ct_fail(err, CT_ENOMEM, "too-large", "the CSV made JSON is too large");
+    }
+    ct_json_release(&od);
+    ct_buf_release(&scratch);
+    for (size_t i = 0; i < cap; i++)
+        ct_buf_release(&fields[i].v);
+    for (size_t i = 0; i < hcap; i++)
+        ct_buf_release(&head[i].v);
+    free(fields);
+    free(head);
+    free(names);
+    free(is_array);
+    return rc;
+}
+
+/* ---- traces ---- */
+
+static bool str_is(const ct_json_doc *d, uint32_t v, const char *s)
+{
+    return v && ct_json_type_of(d, v) == CT_JSON_STRING && ct_json_string_is(d, v, s);
+}
+
+int ct_eth_etl_trace(ct_eth_bundle *b, ct_arena *a, const ct_json_doc *d, uint32_t o,
+                     uint32_t *caps, ct_error *err)
+{
+    int rc;
+    /* the type: trace_type, else the start of trace_id */
+    char type[16] = "";
+    uint32_t tt = ct_json_get(d, o, "trace_type");
+    const char *ts = NULL;
+    size_t tl = 0;
+    if (tt && ct_json_type_of(d, tt) == CT_JSON_STRING) {
+        ts = ct_json_raw(d, tt, &tl);
+    } else {
+        uint32_t ti = ct_json_get(d, o, "trace_id");
+        if (ti && ct_json_type_of(d, ti) == CT_JSON_STRING) {
+            ts = ct_json_raw(d, ti, &tl);
+            const char *u = memchr(ts, '_', tl);
+            tl = u ? (size_t)(u - ts) : tl;
+        }
+    }
+    if (!ts || tl == 0 || tl >= sizeof(type))
+        return ct_fail(err, CT_ECORRUPT, "bad-trace", "a trace without trace_type or trace_id");
+    memcpy(type, ts, tl);
+    type[tl] = 0;
+    uint64_t status = 1;
+    bool has_status = false;
+    if ((rc = num_u64(d, o, "status", false, &status, &has_status, err)) != CT_OK)
+        return rc;
+    if (!has_status) {
+        uint32_t e = ct_json_get(d, o, "error");
+        status = e && ct_json_type_of(d, e) != CT_JSON_NULL ? 0 : 1;
+    }
+    if (status > 1)
+        return ct_fail(err, CT_ECORRUPT, "bad-trace", "trace status %llu", (unsigned long long)status);
+    ct_u256 value = ct_u256_from_u64(0);
+    bool pv = false;
+    if ((rc = num_u256(d, o, "value", false, &value, &pv, err)) != CT_OK)
+        return rc;
+    uint8_t from[20], to[20];
+    bool hf = false, ht = false;
+    if ((rc = hex_fixed(d, o, "from_address", false, from, 20, &hf, err)) != CT_OK ||
+        (rc = hex_fixed(d, o, "to_address", false, to, 20, &ht, err)) != CT_OK)
+        return rc;
+    if (strcmp(type, "reward") == 0 || strcmp(type, "genesis") == 0) {
+        if (!ht)
+            return ct_fail(err, CT_ECORRUPT, "missing-field", "a %s trace without to_address",
+                           type);
+        return status == 1 ? ct_eth_bundle_add_reward(b, a, to, &value, err) : CT_OK;
+    }
+    if (strcmp(type, "call") != 0 && strcmp(type, "create") != 0 && strcmp(type, "suicide") != 0)
+        return ct_fail(err, CT_ECORRUPT, "bad-trace", "unknown trace_type '%s'", type);
+    /* its transaction */
+    uint64_t txi = 0;
+    bool hi = false;
+    if ((rc = num_u64(d, o, "transaction_index", false, &txi, &hi, err)) != CT_OK)
+        return rc;
+    uint8_t th[32];
+    bool hh = false;
+    if ((rc = hex_fixed(d, o, "transaction_hash", false, th, 32, &hh, err)) != CT_OK)
+        return rc;
+    if (!hi) {
+        if (!hh)
+            return ct_fail(err, CT_ECORRUPT, "missing-field",
+                           "a %s trace without transaction_index or transaction_hash", type);
+        for (txi = 0; txi < b->n_txs && memcmp(b->txs[txi].tx.hash, th, 32) != 0; txi++)
+            ;
+        if (txi == b->n_txs)
+            return ct_fail(err, CT_ECORRUPT, "mismatch",
+                           "a trace of a transaction that is not in block %llu",
+                           (unsigned long long)b->height);
+    }
+    if (txi >= b->n_txs)
+        return ct_fail(err, CT_ECORRUPT, "mismatch",
+                       "a trace of transaction_index %llu in a block of %u transactions",
+                       (unsigned long long)txi, b->n_txs);
+    if (err)
+        err->tx_index = (int64_t)txi;
+    ct_eth_btx *t = &b->txs[txi];
+    if (hh && memcmp(th, t->tx.hash, 32) != 0)
+        return ct_fail(err, CT_ECORRUPT, "mismatch",
+                       "a trace's transaction_hash is not transaction %llu's",
+                       (unsigned long long)txi);
+    /* depth: the trace_address array (or the part of trace_id after the hash) */
+    uint32_t ta = ct_json_get(d, o, "trace_address");
+    uint32_t depth = 0;
+    if (ta && ct_json_type_of(d, ta) == CT_JSON_ARRAY) {
+        depth = ct_json_count(d, ta);
+    } else if (!ta || ct_json_type_of(d, ta) == CT_JSON_NULL) {
+        uint32_t ti = ct_json_get(d, o, "trace_id");
+        size_t il = 0;
+        const char *is = ti && ct_json_type_of(d, ti) == CT_JSON_STRING ? ct_json_raw(d, ti, &il)
+                                                                        : NULL;
+        /* "<type>_0x<64 hex>_<a>_<b>..." */
+        size_t at = tl + 1 + 66;
+        if (!is || il < at || is[at - 1 - 66] != '_' || (il > at && is[at] != '_'))
+            return ct_fail(err, CT_ECORRUPT, "missing-field", "a trace without trace_address");
+        for (size_t k = at + 1; k <= il && il > at + 1; k++)
+            if (k == il || is[k] == '_')
+                depth++;
+    } else {
+        return ct_fail(err, CT_ECORRUPT, "bad-trace", "trace_address is not an array");
+    }
+    if (depth == 0) {
+        if (t->has_trace)
+            return ct_fail(err, CT_ECORRUPT, "mismatch", "a second top-level trace");
+        t->has_trace = true;
+        t->trace_failed = status == 0;
+        return CT_OK; /* the transaction's own transfer */
+    }
+    if (!t->has_trace)
+        return ct_fail(err, CT_ECORRUPT, "bad-trace", "a subtrace before its top-level trace");
+    if (status == 0 || !pv || ct_u256_is_zero(&value))
+        return CT_OK; /* reverted (status 0 covers the failed frame's subtree) or no value */
+    uint8_t kind = 0;
+    if (strcmp(type, "call") == 0) {
+        uint32_t ct = ct_json_get(d, o, "call_type");
+        if (!ct || ct_json_type_of(d, ct) == CT_JSON_NULL || str_is(d, ct, "call"))
+            kind = CT_ETH_ITX_CALL; /* callcode, delegatecall, staticcall move nothing */
+    } else {
+        kind = strcmp(type, "create") == 0 ? CT_ETH_ITX_CREATE : CT_ETH_ITX_SELFDESTRUCT;
+    }
+    if (!kind)
+        return CT_OK;
+    if (!hf || !ht)
+        return ct_fail(err, CT_ECORRUPT, "missing-field",
+                       "a %s trace with value but without from_address or to_address", type);
+    return ct_eth_itx_push(t, a, &caps[txi], kind, from, to, &value, err);
 }
 
 /* Indexes the lines of a file by their block number member. */
@@ -466,6 +955,34 @@ static int et_block(void *ctx, uint64_t h, ct_eth_bundle *b, ct_error *err)
             }
     }
     b->has_receipts = true;
+    /* traces: internal transfers and rewards, when the export has them */
+    const efile *fr = &s->f[F_TRACES];
+    if (fr->text) {
+        uint32_t *caps = b->n_txs ? ct_arena_alloc(s->arena, b->n_txs, sizeof(uint32_t)) : NULL;
+        if (b->n_txs && !caps)
+            return ct_fail(err, CT_ENOMEM, "out-of-memory", "trace caps");
+        if (b->n_txs)
+            memset(caps, 0, b->n_txs * sizeof(uint32_t));
+        for (size_t i = 0; i < fr->n; i++) {
+            const line *l = &fr->lines[i];
+            if (l->block != h)
+                continue;
+            set_line(err, fr, l);
+            if ((rc = parse_line(s, fr, l, err)) != CT_OK ||
+                (rc = ct_eth_etl_trace(b, s->arena, d, 0, caps, err)) != CT_OK)
+                return rc;
+        }
+        if (err)
+            err->tx_index = -1;
+        for (uint32_t i = 0; i < b->n_txs; i++)
+            if (!b->txs[i].has_trace) {
+                if (err)
+                    err->tx_index = i;
+                return ct_fail(err, CT_ECORRUPT, "mismatch",
+                               "'%s' has no top-level trace of transaction %u", fr->path, i);
+            }
+        b->has_traces = true;
+    }
     /* tokens: metadata of any token of the export */
     const efile *fk = &s->f[F_TOKENS];
     for (size_t i = 0; i < fk->n; i++) {
@@ -519,17 +1036,41 @@ int ct_eth_source_etl(ct_eth_source *src, const char *dir, ct_error *err)
         return ct_fail(err, CT_ENOMEM, "out-of-memory", "etl source");
     }
     for (int i = 0; i < F_COUNT; i++) {
-        size_t n = strlen(dir) + strlen(NAMES[i]) + 2;
+        size_t n = strlen(dir) + strlen(NAMES[i]) + 8;
         efile *f = &s->f[i];
         f->path = malloc(n);
         if (!f->path) {
             esrc_free(s);
             return ct_fail(err, CT_ENOMEM, "out-of-memory", "etl source");
         }
-        snprintf(f->path, n, "%s/%s", dir, NAMES[i]);
-        int rc = read_whole(f->path, &f->text, &f->len, i >= F_TRACES, err);
-        if (rc == CT_ENOTFOUND)
+        /* NAME.json (JSON lines), else NAME.csv, made JSON lines here */
+        snprintf(f->path, n, "%s/%s.json", dir, NAMES[i]);
+        int rc = read_whole(f->path, &f->text, &f->len, true, err);
+        if (rc == CT_ENOTFOUND) {
+            snprintf(f->path, n, "%s/%s.csv", dir, NAMES[i]);
+            rc = read_whole(f->path, &f->text, &f->len, true, err);
+            if (rc == CT_OK) {
+                ct_buf j;
+                ct_buf_init(&j, MAX_FILE);
+                rc = ct_eth_csv_to_jsonl(f->text, f->len, ALIAS[i], ARRAYS, OBJECTS, &j, err);
+                free(f->text);
+                f->text = (char *)j.data;
+                f->len = j.len;
+                if (rc != CT_OK) {
+                    ct_buf_release(&j);
+                    f->text = NULL;
+                    ct_error_set_file(err, f->path);
+                }
+            }
+            if (rc == CT_ENOTFOUND && i < F_TRACES) {
+                rc = ct_fail(err, CT_EIO, "open", "'%s/%s.json' or '%s/%s.csv' is needed", dir,
+                             NAMES[i], dir, NAMES[i]);
+            }
+        }
+        if (rc == CT_ENOTFOUND) {
+            f->path[0] = 0;
             continue;
+        }
         if (rc == CT_OK)
             rc = index_file(s, f,
                             i == F_BLOCKS   ? "number"
@@ -540,13 +1081,6 @@ int ct_eth_source_etl(ct_eth_source *src, const char *dir, ct_error *err)
             esrc_free(s);
             return rc;
         }
-    }
-    if (s->f[F_TRACES].n) {
-        esrc_free(s);
-        return ct_fail(err, CT_EINVAL, "traces-unsupported",
-                       "'%s/traces.json': internal transfers from ethereum-etl traces are not "
-                       "read yet; remove the file to ingest without them",
-                       dir);
     }
     src->ops = &ETL_OPS;
     src->ctx = s;

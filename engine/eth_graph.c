@@ -257,23 +257,31 @@ static int g_ledger_next(void *ctx, uint64_t addrid, uint32_t asset, const ct_ac
     return rc != CT_OK ? rc : CT_ENOTFOUND;
 }
 
+/* ledger_assets and tx_events walk an iterator of their own, made for the call, so that
+ * their callbacks may call any operation of the graph, these two included; ledger_next
+ * keeps no position between calls and reuses the graph's iterator. */
 static int g_ledger_assets(void *ctx, uint64_t addrid, int (*fn)(void *arg, uint32_t asset),
                            void *arg, ct_error *err)
 {
     agraph *g = ctx;
     uint8_t k[13];
+    ct_store_iter *it = ct_store_iter_new(g->r.st, g->r.snap);
+    if (!it)
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "iterator");
     ct_e_key_totals(k, addrid, 0);
-    for (ct_store_iter_seek(g->r.it, k, 9); ct_store_iter_valid(g->r.it);
-         ct_store_iter_next(g->r.it)) {
+    int rc = CT_OK;
+    for (ct_store_iter_seek(it, k, 9); ct_store_iter_valid(it); ct_store_iter_next(it)) {
         size_t kl;
-        const uint8_t *key = ct_store_iter_key(g->r.it, &kl);
+        const uint8_t *key = ct_store_iter_key(it, &kl);
         if (kl != 13 || memcmp(key, k, 9) != 0)
             break;
-        int rc = fn(arg, ct_be32(key + 9));
-        if (rc)
-            return rc;
+        if ((rc = fn(arg, ct_be32(key + 9))) != 0)
+            break;
     }
-    return ct_store_iter_status(g->r.it, err);
+    if (rc == CT_OK)
+        rc = ct_store_iter_status(it, err);
+    ct_store_iter_free(it);
+    return rc;
 }
 
 static int g_tx_events(void *ctx, const uint8_t hash[32],
@@ -284,23 +292,28 @@ static int g_tx_events(void *ctx, const uint8_t hash[32],
     int rc = tx_row(&g->r, hash, &t, err);
     if (rc != CT_OK)
         return rc;
+    ct_store_iter *it = ct_store_iter_new(g->r.st, g->r.snap);
+    if (!it)
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "iterator");
     uint8_t k[13];
     ct_acct_pos p = {t.height, t.index, 0};
     ct_e_key_pos(k, CT_E_EVENT, &p);
-    for (ct_store_iter_seek(g->r.it, k, 13); ct_store_iter_valid(g->r.it);
-         ct_store_iter_next(g->r.it)) {
+    for (ct_store_iter_seek(it, k, 13); ct_store_iter_valid(it); ct_store_iter_next(it)) {
         size_t kl, vl;
-        const uint8_t *key = ct_store_iter_key(g->r.it, &kl);
-        const uint8_t *v = ct_store_iter_value(g->r.it, &vl);
+        const uint8_t *key = ct_store_iter_key(it, &kl);
+        const uint8_t *v = ct_store_iter_value(it, &vl);
         if (kl != 13 || memcmp(key, k, 9) != 0)
             break;
         ct_acct_event e;
         if ((rc = ct_e_event_decode(&e, key + 1, v, vl, err)) != CT_OK)
-            return rc;
+            break;
         if ((rc = fn(arg, &e)) != 0)
-            return rc;
+            break;
     }
-    return ct_store_iter_status(g->r.it, err);
+    if (rc == CT_OK)
+        rc = ct_store_iter_status(it, err);
+    ct_store_iter_free(it);
+    return rc;
 }
 
 static int g_addrid_of(void *ctx, const char *address, uint64_t *addrid, ct_error *err)

@@ -605,7 +605,8 @@ static int connect_block(eg *g, const ct_eth_bundle *b, ct_error *err)
     if (err)
         err->tx_index = -1;
     /* block level: the priority fees to the fee recipient, one reward per transaction in
-     * transaction order, then withdrawals (gwei -> wei) */
+     * transaction order, then withdrawals (gwei -> wei), then the traces' block and uncle
+     * rewards */
     g->pos = 0;
     uint64_t miner = 0;
     for (uint32_t i = 0; i < b->n_txs; i++) {
@@ -625,6 +626,14 @@ static int connect_block(eg *g, const ct_eth_bundle *b, ct_error *err)
         if (!ct_u256_is_zero(&wei) && ((rc = addrid_of(g, b->wd[i].address, &id, err)) ||
                                        (rc = emit(g, CT_ACCT_BLOCK_LEVEL, CT_ACCT_REWARD,
                                                   CT_ACCT_ASSET_ETH, 0, id, &wei, NULL, err))))
+            return rc;
+    }
+    /* then the block and uncle rewards the traces gave, in trace order */
+    for (uint32_t i = 0; i < b->n_rewards; i++) {
+        uint64_t id;
+        if ((rc = addrid_of(g, b->rewards[i].to, &id, err)) ||
+            (rc = emit(g, CT_ACCT_BLOCK_LEVEL, CT_ACCT_REWARD, CT_ACCT_ASSET_ETH, 0, id,
+                       &b->rewards[i].value, NULL, err)))
             return rc;
     }
     for (uint32_t i = 0; i < b->n_tokens; i++)

@@ -438,6 +438,66 @@ int ct_eth_bundle_verify_txs(ct_eth_bundle *b, uint64_t chain_id, ct_error *err)
     return CT_OK;
 }
 
+/* E13 for the header: the block's hash is recomputed from its fields (the fork's set
+ * follows the optional fields present) and must be the hash the node gives. */
+static int check_header_hash(const ct_eth_bundle *b, ct_arena *a, const ct_json_doc *d,
+                             uint32_t o, ct_error *err)
+{
+    const char *w = "block";
+    ct_eth_header h;
+    int rc;
+    memset(&h, 0, sizeof(h));
+    memcpy(h.parent_hash, b->parent, 32);
+    memcpy(h.coinbase, b->miner, 20);
+    h.number = b->height;
+    h.gas_used = b->gas_used;
+    h.gas_limit = b->gas_limit;
+    h.timestamp = b->time;
+    h.has_base_fee = b->has_base_fee;
+    h.base_fee = b->base_fee;
+    if ((rc = data_fixed(d, o, "sha3Uncles", w, true, h.uncles_hash, 32, NULL, err)) != CT_OK ||
+        (rc = data_fixed(d, o, "stateRoot", w, true, h.state_root, 32, NULL, err)) != CT_OK ||
+        (rc = data_fixed(d, o, "transactionsRoot", w, true, h.tx_root, 32, NULL, err)) != CT_OK ||
+        (rc = data_fixed(d, o, "receiptsRoot", w, true, h.receipts_root, 32, NULL, err)) !=
+            CT_OK ||
+        (rc = data_fixed(d, o, "logsBloom", w, true, h.logs_bloom, 256, NULL, err)) != CT_OK ||
+        (rc = quantity(d, o, "difficulty", w, true, &h.difficulty, NULL, err)) != CT_OK ||
+        (rc = data_var(d, o, "extraData", w, true, a, &h.extra_data, &h.extra_data_len, true,
+                       err)) != CT_OK ||
+        (rc = data_fixed(d, o, "mixHash", w, true, h.mix_hash, 32, NULL, err)) != CT_OK ||
+        (rc = data_fixed(d, o, "nonce", w, true, h.nonce, 8, NULL, err)) != CT_OK ||
+        (rc = data_fixed(d, o, "withdrawalsRoot", w, false, h.withdrawals_root, 32,
+                         &h.has_withdrawals_root, err)) != CT_OK)
+        return rc;
+    bool bg = false, xg = false, pb = false;
+    if ((rc = quantity64(d, o, "blobGasUsed", w, false, &h.blob_gas_used, &bg, err)) != CT_OK ||
+        (rc = quantity64(d, o, "excessBlobGas", w, false, &h.excess_blob_gas, &xg, err)) !=
+            CT_OK ||
+        (rc = data_fixed(d, o, "parentBeaconBlockRoot", w, false, h.parent_beacon_root, 32, &pb,
+                         err)) != CT_OK ||
+        (rc = data_fixed(d, o, "requestsHash", w, false, h.requests_hash, 32,
+                         &h.has_requests_hash, err)) != CT_OK)
+        return rc;
+    if (bg != xg || bg != pb)
+        return ct_fail(err, CT_ECORRUPT, "missing-field",
+                       "block: blobGasUsed, excessBlobGas and parentBeaconBlockRoot come together "
+                       "(Cancun)");
+    h.has_blob_gas = bg;
+    ct_error e;
+    ct_error_clear(&e);
+    if ((rc = ct_eth_header_compute_hash(&h, &e)) != CT_OK)
+        return ct_fail(err, rc, e.reason, "block %llu: %s", (unsigned long long)b->height,
+                       e.detail);
+    if (memcmp(h.hash, b->hash, 32) != 0) {
+        char hx[65];
+        ct_hex_encode(hx, h.hash, 32);
+        return ct_fail(err, CT_ECORRUPT, "mismatch",
+                       "block hash mismatch at height %llu: the header's %u fields hash to 0x%s",
+                       (unsigned long long)b->height, h.n_fields, hx);
+    }
+    return CT_OK;
+}
+
 int ct_eth_json_block(ct_eth_bundle *b, ct_arena *a, const ct_json_doc *d, uint32_t o,
                       ct_error *err)
 {
@@ -469,6 +529,8 @@ int ct_eth_json_block(ct_eth_bundle *b, ct_arena *a, const ct_json_doc *d, uint3
     if ((rc = quantity64(d, o, "gasUsed", w, true, &b->gas_used, NULL, err)) != CT_OK)
         return rc;
     if ((rc = quantity64(d, o, "gasLimit", w, true, &b->gas_limit, NULL, err)) != CT_OK)
+        return rc;
+    if ((rc = check_header_hash(b, a, d, o, err)) != CT_OK)
         return rc;
     uint32_t txs = ct_json_get(d, o, "transactions");
     if (!txs)
@@ -672,7 +734,7 @@ int ct_eth_json_receipts(ct_eth_bundle *b, ct_arena *a, const ct_json_doc *d, ui
 
 /* ---- internal transfers ---- */
 
-static int push_itx(ct_eth_btx *t, ct_arena *a, uint32_t *cap, uint8_t kind, const uint8_t *from,
+int ct_eth_itx_push(ct_eth_btx *t, ct_arena *a, uint32_t *cap, uint8_t kind, const uint8_t *from,
                     const uint8_t *to, const ct_u256 *value, ct_error *err)
 {
     if (t->n_itx == *cap) {
@@ -690,6 +752,28 @@ static int push_itx(ct_eth_btx *t, ct_arena *a, uint32_t *cap, uint8_t kind, con
     memcpy(x->from, from, 20);
     memcpy(x->to, to, 20);
     x->value = *value;
+    return CT_OK;
+}
+
+int ct_eth_bundle_add_reward(ct_eth_bundle *b, ct_arena *a, const uint8_t to[20],
+                             const ct_u256 *value, ct_error *err)
+{
+    if (ct_u256_is_zero(value))
+        return CT_OK;
+    /* capacity 4, then doubled whenever the count reaches a power of two (in the arena: a
+     * block has a handful of rewards) */
+    if (b->n_rewards == 0 || (b->n_rewards >= 4 && (b->n_rewards & (b->n_rewards - 1)) == 0)) {
+        uint32_t nc = b->n_rewards < 4 ? 4 : b->n_rewards * 2;
+        ct_eth_reward *n = ct_arena_alloc(a, nc, sizeof(*n));
+        if (!n)
+            return ct_fail(err, CT_ENOMEM, "out-of-memory", "%u rewards", nc);
+        if (b->n_rewards)
+            memcpy(n, b->rewards, b->n_rewards * sizeof(*n));
+        b->rewards = n;
+    }
+    memcpy(b->rewards[b->n_rewards].to, to, 20);
+    b->rewards[b->n_rewards].value = *value;
+    b->n_rewards++;
     return CT_OK;
 }
 
@@ -782,7 +866,7 @@ static int walk_calls(ct_eth_btx *t, ct_arena *a, const ct_json_doc *d, uint32_t
             if ((rc = data_fixed(d, f, "from", "call frame", true, from, 20, NULL, err)) != CT_OK ||
                 (rc = data_fixed(d, f, "to", "call frame", true, to, 20, NULL, err)) != CT_OK)
                 return rc;
-            if ((rc = push_itx(t, a, &cap, kind, from, to, &value, err)) != CT_OK)
+            if ((rc = ct_eth_itx_push(t, a, &cap, kind, from, to, &value, err)) != CT_OK)
                 return rc;
         }
         uint32_t sub = ct_json_get(d, f, "calls");
@@ -869,9 +953,21 @@ int ct_eth_json_parity_traces(ct_eth_bundle *b, ct_arena *a, const ct_json_doc *
             return missing(err, "trace", "action");
         uint32_t tp = ct_json_get(d, e, "transactionPosition");
         if (!tp || ct_json_type_of(d, tp) == CT_JSON_NULL) {
-            if (type_is(d, ty, "reward"))
-                continue; /* block and uncle rewards: not used (docs/ingest.md) */
-            return missing(err, "trace", "transactionPosition");
+            if (!type_is(d, ty, "reward"))
+                return missing(err, "trace", "transactionPosition");
+            /* a block or uncle reward: new ETH to its author, a REWARD event */
+            uint8_t author[20];
+            ct_u256 value;
+            uint32_t rt = ct_json_get(d, act, "rewardType");
+            if (rt && !type_is(d, rt, "block") && !type_is(d, rt, "uncle"))
+                return ct_fail(err, CT_ECORRUPT, "bad-trace",
+                               "a reward trace of rewardType other than block or uncle");
+            if ((rc = data_fixed(d, act, "author", "reward trace action", true, author, 20, NULL,
+                                 err)) ||
+                (rc = quantity(d, act, "value", "reward trace action", true, &value, NULL, err)) ||
+                (rc = ct_eth_bundle_add_reward(b, a, author, &value, err)))
+                return rc;
+            continue;
         }
         uint64_t txi;
         if ((rc = number_or_quantity(d, e, "transactionPosition", "trace", true, &txi, NULL,
@@ -966,7 +1062,7 @@ int ct_eth_json_parity_traces(ct_eth_bundle *b, ct_arena *a, const ct_json_doc *
             return ct_fail(err, CT_ECORRUPT, "bad-trace", "unknown trace type");
         }
         if (kind && pv && !ct_u256_is_zero(&value) &&
-            (rc = push_itx(t, a, &caps[txi], kind, from, to, &value, err)) != CT_OK)
+            (rc = ct_eth_itx_push(t, a, &caps[txi], kind, from, to, &value, err)) != CT_OK)
             return rc;
     }
     for (uint32_t i = 0; i < b->n_txs; i++)

@@ -84,6 +84,14 @@ typedef struct ct_eth_btx {
     uint32_t n_itx;
 } ct_eth_btx;
 
+/* A block or uncle reward from a trace (Parity's `reward` trace, ethereum-etl's reward
+ * and genesis traces): new ETH credited to `to`. Pre-Merge only; without traces a PoW
+ * block's rewards are unknown (docs/ingest.md). */
+typedef struct ct_eth_reward {
+    uint8_t to[20];
+    ct_u256 value;
+} ct_eth_reward;
+
 typedef struct ct_eth_token_meta {
     uint8_t contract[20];
     char symbol[32]; /* "" when unknown */
@@ -108,6 +116,8 @@ typedef struct ct_eth_bundle {
     uint32_t n_wd;
     bool has_receipts; /* every tx has rc.present */
     bool has_traces;   /* internal transfers were extracted (else none are known) */
+    ct_eth_reward *rewards; /* block and uncle rewards of the traces, in trace order */
+    uint32_t n_rewards;
     ct_eth_token_meta *tokens;
     uint32_t n_tokens;
 } ct_eth_bundle;
@@ -135,6 +145,39 @@ CT_WARN_UNUSED int ct_eth_json_calltraces(ct_eth_bundle *b, ct_arena *a, const c
 /* trace_block result: Parity flat traces with traceAddress, transactionPosition, error. */
 CT_WARN_UNUSED int ct_eth_json_parity_traces(ct_eth_bundle *b, ct_arena *a, const ct_json_doc *d,
                                              uint32_t node, ct_error *err);
+/* Appends an internal transfer to t (*cap: its capacity so far, 0 at first). */
+CT_WARN_UNUSED int ct_eth_itx_push(ct_eth_btx *t, ct_arena *a, uint32_t *cap, uint8_t kind,
+                                   const uint8_t *from, const uint8_t *to, const ct_u256 *value,
+                                   ct_error *err);
+/* Appends a reward (value > 0; zero values are dropped). */
+CT_WARN_UNUSED int ct_eth_bundle_add_reward(ct_eth_bundle *b, ct_arena *a, const uint8_t to[20],
+                                            const ct_u256 *value, ct_error *err);
+
+/* ---- ethereum-etl (eth_etl.c) ---- */
+
+/* Rewrites an RFC 4180 CSV text (header line, quoted fields with "" escapes, CRLF or LF)
+ * as JSON lines, one object per record, every field a string member named by its header
+ * (renamed by `alias`, pairs {from, to, ...} ending with NULL, may be NULL) or null when
+ * empty; the members named in `arrays` (NULL-terminated) become arrays of the field's
+ * comma-separated parts (numbers when every part is digits), those named in `objects` an
+ * array of the comma-separated JSON objects the field holds (ethereum-etl's withdrawals).
+ * Errors: CT_ECORRUPT "bad-csv" with err->offset (the byte) and the record number in the
+ * detail (unclosed quote, a quote inside an unquoted field, a record of another field
+ * count, text that is not UTF-8, a repeated column, objects that are not JSON). */
+CT_WARN_UNUSED int ct_eth_csv_to_jsonl(const char *text, size_t len, const char *const *alias,
+                                       const char *const *arrays, const char *const *objects,
+                                       ct_buf *out, ct_error *err);
+
+/* One ethereum-etl trace (a line of traces.json or traces.csv made JSON) of block b, in
+ * file order: `reward`/`genesis` traces become rewards; a transaction's traces (matched
+ * by transaction_index, else transaction_hash) set has_trace (trace_address empty: the
+ * transaction itself; status 0 there: trace_failed), and a call (call_type call or
+ * none) / create / suicide with value > 0 and status 1 inside the transaction becomes an
+ * internal transfer. A trace without trace_type takes it from trace_id (ethereum-etl's
+ * "<type>_<tx hash>_<address>" / "reward_<block>_<i>"), as GraphSense's exports have it. */
+CT_WARN_UNUSED int ct_eth_etl_trace(ct_eth_bundle *b, ct_arena *a, const ct_json_doc *d,
+                                    uint32_t obj, uint32_t *caps, ct_error *err);
+
 /* Adds token metadata (symbol may be NULL/""; decimals < 0: unknown). */
 CT_WARN_UNUSED int ct_eth_bundle_add_token(ct_eth_bundle *b, ct_arena *a,
                                            const uint8_t contract[20], const char *symbol,

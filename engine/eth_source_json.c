@@ -4,6 +4,8 @@
  *   - a block with full transactions (eth_getBlockByNumber(N, true)),
  *   - a receipts array (eth_getBlockReceipts) or one receipt (eth_getTransactionReceipt),
  *   - a callTracer array (debug_traceBlockByNumber) or a trace_block array (Parity);
+ *   - eth_call answers of a token's symbol() or decimals(), known by the file's name
+ *     (ethereum-etl's) or the request saved with them: token metadata for every block;
  * and matched to their block: receipts and Parity traces by blockHash, callTracer results
  * by txHash or, when they carry none, by their top-level `from` being the senders of the
  * block's transactions in order. When two files hold different blocks of one height, the
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eth_rpc.h"
 #include "eth_source.h"
 
 #define MAX_FILE ((size_t)1 << 30)
@@ -30,7 +33,16 @@ typedef struct item {
     bool has_hash;
 } item;
 
+/* Token metadata from saved eth_call answers of symbol() and decimals(). */
+typedef struct tokmeta {
+    uint8_t contract[20];
+    char symbol[32];
+    int decimals; /* -1: unknown */
+} tokmeta;
+
 typedef struct jsrc {
+    tokmeta *toks;
+    size_t ntoks;
     char **names;
     char **texts;
     size_t *lens;
@@ -167,6 +179,87 @@ static int read_whole(const char *path, char **out, size_t *len, ct_error *err)
     return CT_OK;
 }
 
+#define SEL_SYMBOL   0x95d89b41u
+#define SEL_DECIMALS 0x313ce567u
+
+/* The call a saved eth_call answer is for: ethereum-etl names the file
+ * "web3_response.eth_call_data_0x<selector>_to_0x<contract>_<block>.json"; a file may also
+ * carry the request itself next to the result ("method": "eth_call", "params":
+ * [{"to", "data"}, ...]). Returns true with *sel and contract when it is one of these. */
+static bool call_of(const char *path, const ct_json_doc *d, uint32_t *sel, uint8_t contract[20])
+{
+    uint32_t m = ct_json_type_of(d, 0) == CT_JSON_OBJECT ? ct_json_get(d, 0, "method") : 0;
+    if (m && ct_json_string_is(d, m, "eth_call")) {
+        uint32_t ps = ct_json_get(d, 0, "params");
+        uint32_t c = ps && ct_json_type_of(d, ps) == CT_JSON_ARRAY ? ct_json_first(d, ps) : 0;
+        uint32_t dv = c && ct_json_type_of(d, c) == CT_JSON_OBJECT ? ct_json_get(d, c, "data") : 0;
+        size_t len;
+        const char *x = dv && ct_json_type_of(d, dv) == CT_JSON_STRING ? ct_json_raw(d, dv, &len)
+                                                                       : NULL;
+        uint8_t sb[4];
+        if (!x || len != 10 || x[0] != '0' || x[1] != 'x' || ct_hex_decode(sb, x + 2, 4) != CT_OK ||
+            !hex_field(d, c, "to", contract, 20))
+            return false;
+        *sel = ct_be32(sb);
+        return true;
+    }
+    const char *b = strrchr(path, '/');
+    b = b ? b + 1 : path;
+    const char *p = strstr(b, "eth_call_data_0x");
+    if (!p)
+        return false;
+    p += strlen("eth_call_data_0x");
+    uint8_t sb[4];
+    if (strlen(p) < 8 + 6 + 40 || ct_hex_decode(sb, p, 4) != CT_OK ||
+        strncmp(p + 8, "_to_0x", 6) != 0 || ct_hex_decode(contract, p + 14, 20) != CT_OK)
+        return false;
+    *sel = ct_be32(sb);
+    return true;
+}
+
+/* Records what a saved eth_call answer says of its token (other selectors, e.g. name()
+ * and totalSupply(), are accepted and not used; an error answer leaves the value
+ * unknown, as --rpc does). */
+static int add_call(jsrc *s, uint32_t doc, uint32_t sel, const uint8_t contract[20],
+                    ct_error *err)
+{
+    const ct_json_doc *d = &s->docs[doc];
+    if (sel != SEL_SYMBOL && sel != SEL_DECIMALS)
+        return CT_OK;
+    size_t i = 0;
+    while (i < s->ntoks && memcmp(s->toks[i].contract, contract, 20) != 0)
+        i++;
+    if (i == s->ntoks) {
+        tokmeta *n = realloc(s->toks, (s->ntoks + 1) * sizeof(*n));
+        if (!n)
+            return ct_fail(err, CT_ENOMEM, "out-of-memory", "token metadata");
+        s->toks = n;
+        memset(&n[i], 0, sizeof(n[i]));
+        memcpy(n[i].contract, contract, 20);
+        n[i].decimals = -1;
+        s->ntoks++;
+    }
+    uint32_t r = ct_json_get(d, 0, "result");
+    if (!r || ct_json_type_of(d, r) != CT_JSON_STRING)
+        return ct_json_get(d, 0, "error")
+                   ? CT_OK
+                   : ct_fail(err, CT_ECORRUPT, "no-result", "the eth_call answer has no result");
+    size_t len;
+    const char *x = ct_json_raw(d, r, &len);
+    if (len < 2 || x[0] != '0' || x[1] != 'x' || len % 2 || len - 2 > 2 * 4096)
+        return ct_fail(err, CT_ECORRUPT, "bad-data",
+                       "eth_call: 'result' is not DATA of at most 4096 bytes");
+    uint8_t buf[4096];
+    size_t n = (len - 2) / 2;
+    if (ct_hex_decode(buf, x + 2, n) != CT_OK)
+        return ct_fail(err, CT_ECORRUPT, "bad-data", "eth_call: 'result' is not hex");
+    if (sel == SEL_SYMBOL)
+        ct_eth_abi_symbol(buf, n, s->toks[i].symbol, sizeof(s->toks[i].symbol));
+    else
+        s->toks[i].decimals = ct_eth_abi_decimals(buf, n);
+    return CT_OK;
+}
+
 static void jsrc_free(jsrc *s)
 {
     for (size_t i = 0; i < s->ndocs; i++) {
@@ -179,6 +272,7 @@ static void jsrc_free(jsrc *s)
     free(s->lens);
     free(s->names);
     free(s->items);
+    free(s->toks);
     ct_arena_free(s->arena);
     free(s);
 }
@@ -303,6 +397,12 @@ static int js_block(void *ctx, uint64_t h, ct_eth_bundle *b, ct_error *err)
                 return rc;
         }
     }
+    /* the token metadata of the saved eth_call answers (the ingest keeps it for the tokens
+     * that moved) */
+    for (size_t i = 0; i < s->ntoks; i++)
+        if ((rc = ct_eth_bundle_add_token(b, s->arena, s->toks[i].contract, s->toks[i].symbol,
+                                          s->toks[i].decimals, err)) != CT_OK)
+            return rc;
     if (err)
         ct_error_set_file(err, s->names[bi->doc]);
     return CT_OK;
@@ -348,7 +448,15 @@ int ct_eth_source_json(ct_eth_source *src, const char *const *paths, size_t npat
             return rc;
         }
         const ct_json_doc *d = &s->docs[i];
-        uint32_t root = 0, res = 0;
+        uint32_t root = 0, res = 0, sel;
+        uint8_t contract[20];
+        if (call_of(paths[i], d, &sel, contract)) {
+            if ((rc = add_call(s, (uint32_t)i, sel, contract, err)) != CT_OK) {
+                jsrc_free(s);
+                return rc;
+            }
+            continue;
+        }
         if (ct_json_type_of(d, 0) == CT_JSON_OBJECT &&
             (ct_json_get(d, 0, "result") || ct_json_get(d, 0, "jsonrpc")) &&
             !ct_json_get(d, 0, "transactions")) {

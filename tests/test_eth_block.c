@@ -68,6 +68,17 @@ Test(eth_block, hadoopcryptoledger_files)
             if (nb > 0)
                 cr_assert_arr_eq(blk.header.parent_hash, prev, 32, "%s: chain broken", e->file);
             memcpy(prev, blk.header.hash, 32);
+            /* the encoder gives back the decoded header's hash, uncles' too */
+            ct_eth_header again = blk.header;
+            memset(again.hash, 0, 32);
+            cr_assert_eq(ct_eth_header_compute_hash(&again, NULL), CT_OK);
+            cr_assert_arr_eq(again.hash, blk.header.hash, 32, "%s", e->file);
+            for (uint32_t u = 0; u < blk.n_uncles; u++) {
+                again = blk.uncles[u];
+                memset(again.hash, 0, 32);
+                cr_assert_eq(ct_eth_header_compute_hash(&again, NULL), CT_OK);
+                cr_assert_arr_eq(again.hash, blk.uncles[u].hash, 32, "%s", e->file);
+            }
             cr_assert_eq(ct_eth_block_recover(&blk, 1, &err), CT_OK, "%s block %llu: %s: %s",
                          e->file, (unsigned long long)blk.header.number, err.reason, err.detail);
             for (uint32_t i = 0; i < blk.n_tx; i++) {
@@ -273,6 +284,13 @@ Test(eth_block, header_field_counts)
             cr_assert_eq(h.has_withdrawals_root, n >= 17);
             cr_assert_eq(h.has_blob_gas, n >= 20);
             cr_assert_eq(h.has_requests_hash, n == 21);
+            /* every fork's field set encodes back to the bytes hashed */
+            ct_eth_header again = h;
+            memset(again.hash, 0, 32);
+            again.n_fields = 0;
+            cr_assert_eq(ct_eth_header_compute_hash(&again, NULL), CT_OK);
+            cr_assert_eq(again.n_fields, n);
+            cr_assert_arr_eq(again.hash, h.hash, 32, "%u fields", n);
             if (n >= 20) {
                 cr_assert_eq(h.blob_gas_used, 7);
                 cr_assert_eq(h.excess_blob_gas, 7);
@@ -280,6 +298,11 @@ Test(eth_block, header_field_counts)
             }
         }
     }
+    /* a later fork's field without an earlier one's belongs to no fork */
+    cr_assert_eq(ct_eth_header_decode(&h, data + 3, hlen, &err), CT_OK);
+    h.has_withdrawals_root = true;
+    cr_assert_eq(ct_eth_header_compute_hash(&h, &err), CT_ECORRUPT);
+    cr_assert_str_eq(err.reason, "bad-header");
     free(data);
 }
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "chaintrail/chaintrail.h"
 #include "eth_source.h"
@@ -469,10 +470,61 @@ static void traces_case(const char *name, size_t want)
     gb = pb;
     gb.txs = ct_arena_alloc(a, ntx ? ntx : 1, sizeof(ct_eth_btx));
     memcpy(gb.txs, pb.txs, (ntx ? ntx : 1) * sizeof(ct_eth_btx));
+    ct_eth_bundle eb = pb;
+    eb.txs = ct_arena_alloc(a, ntx ? ntx : 1, sizeof(ct_eth_btx));
+    memcpy(eb.txs, pb.txs, (ntx ? ntx : 1) * sizeof(ct_eth_btx));
     ct_error err;
     ct_error_clear(&err);
     cr_assert_eq(ct_eth_json_parity_traces(&pb, a, &pd, pres, &err), CT_OK, "%s %s", err.reason,
                  err.detail);
+    /* --etl: ethereum-etl's own CSV of these traces (RFC 4180 -> JSON lines -> traces) gives
+     * the same transfers as the node's trace_block, and its one block reward */
+    ct_buf jl;
+    ct_buf_init(&jl, 1u << 24);
+    cr_assert_eq(ct_eth_csv_to_jsonl(csv, cl, NULL, (const char *[]){"trace_address", NULL}, NULL,
+                                     &jl, &err),
+                 CT_OK, "%s %s", err.reason, err.detail);
+    uint32_t *caps = ct_arena_alloc(a, ntx ? ntx : 1, sizeof(uint32_t));
+    memset(caps, 0, (ntx ? ntx : 1) * sizeof(uint32_t));
+    size_t etl_lines = 0;
+    ct_json_doc ld;
+    ct_json_init(&ld);
+    for (size_t p = 0; p < jl.len;) {
+        const char *nl = memchr(jl.data + p, '\n', jl.len - p);
+        cr_assert_not_null(nl);
+        size_t e = (size_t)((const uint8_t *)nl - jl.data);
+        cr_assert_eq(ct_json_parse(&ld, (const char *)jl.data + p, e - p, NULL, NULL), CT_OK);
+        cr_assert_eq(ct_eth_etl_trace(&eb, a, &ld, 0, caps, &err), CT_OK, "%s %s", err.reason,
+                     err.detail);
+        etl_lines++;
+        p = e + 1;
+    }
+    ct_json_release(&ld);
+    ct_buf_release(&jl);
+    size_t records = 0; /* the CSV's lines after the header, counted in its own text */
+    for (size_t k = 0; k < cl; k++)
+        records += csv[k] == '\n';
+    cr_assert_eq(etl_lines, records - 1);
+    for (uint32_t i = 0; i < ntx; i++) {
+        cr_assert(eb.txs[i].has_trace);
+        cr_assert_eq(eb.txs[i].trace_failed, pb.txs[i].trace_failed, "tx %u", i);
+        cr_assert_eq(eb.txs[i].n_itx, pb.txs[i].n_itx, "tx %u: etl %u, parity %u", i,
+                     eb.txs[i].n_itx, pb.txs[i].n_itx);
+        for (uint32_t k = 0; k < eb.txs[i].n_itx; k++) {
+            cr_assert_eq(eb.txs[i].itx[k].kind, pb.txs[i].itx[k].kind);
+            cr_assert_eq(memcmp(eb.txs[i].itx[k].from, pb.txs[i].itx[k].from, 20), 0);
+            cr_assert_eq(memcmp(eb.txs[i].itx[k].to, pb.txs[i].itx[k].to, 20), 0);
+            cr_assert_eq(ct_u256_cmp(&eb.txs[i].itx[k].value, &pb.txs[i].itx[k].value), 0);
+        }
+    }
+    cr_assert_eq(eb.n_rewards, 1); /* pre-Byzantium: 5 ETH to the miner, no uncle */
+    char rdec[96];
+    ct_u256_to_dec(rdec, sizeof(rdec), &eb.rewards[0].value);
+    cr_assert_str_eq(rdec, "5000000000000000000");
+    /* the node's trace_block says the same: its `reward` trace is a reward of the bundle */
+    cr_assert_eq(pb.n_rewards, 1);
+    cr_assert_eq(memcmp(pb.rewards[0].to, eb.rewards[0].to, 20), 0);
+    cr_assert_eq(ct_u256_cmp(&pb.rewards[0].value, &eb.rewards[0].value), 0);
     int grc = ct_eth_json_calltraces(&gb, a, &gd, gres, &err);
     if (!strcmp(name, "suicide")) {
         /* geth's callTracer of 2016 gave SELFDESTRUCT frames without from/to/value */
@@ -650,6 +702,353 @@ Test(eth_ingest, acct_graph_db_walks_a_ledger)
     tu_fresh_db_done(dir);
 }
 
+/* ---- E13 for headers: the hash of every real JSON block is recomputed from its fields ---- */
+
+/* Every block object (one with parentHash and transactions) under node i. */
+static void find_blocks(const ct_json_doc *d, uint32_t i, uint32_t *out, size_t *n)
+{
+    ct_json_type t = ct_json_type_of(d, i);
+    if (t == CT_JSON_OBJECT && ct_json_get(d, i, "parentHash") &&
+        ct_json_get(d, i, "transactions")) {
+        cr_assert_lt(*n, 8);
+        out[(*n)++] = i;
+        return;
+    }
+    if (t == CT_JSON_ARRAY)
+        for (uint32_t c = ct_json_first(d, i); c; c = ct_json_next(d, i, c))
+            find_blocks(d, c, out, n);
+    else if (t == CT_JSON_OBJECT)
+        for (uint32_t k = ct_json_first(d, i); k; k = ct_json_next(d, i, k + 1))
+            find_blocks(d, k + 1, out, n);
+}
+
+/* Parses the block of path; tamper != NULL replaces the first occurrence of tamper[0] with
+ * tamper[1] (same length) first. Returns ct_eth_json_block's code; *fields the header's
+ * field count through the height's fork. */
+static int json_block_of(const char *path, const char *const *tamper, ct_error *err,
+                         uint64_t *height)
+{
+    size_t tl;
+    char *text = (char *)tu_read_file(path, &tl);
+    cr_assert_not_null(text, "%s", path);
+    if (tamper) {
+        char *p = strstr(text, tamper[0]);
+        cr_assert_not_null(p, "%s has no %s", path, tamper[0]);
+        cr_assert_eq(strlen(tamper[0]), strlen(tamper[1]));
+        memcpy(p, tamper[1], strlen(tamper[1]));
+    }
+    ct_json_doc d;
+    ct_json_init(&d);
+    cr_assert_eq(ct_json_parse(&d, text, tl, NULL, NULL), CT_OK, "%s", path);
+    uint32_t blocks[8];
+    size_t n = 0;
+    find_blocks(&d, 0, blocks, &n);
+    cr_assert_eq(n, 1, "%s: %zu blocks", path, n);
+    ct_arena *a = ct_arena_new(1 << 26);
+    ct_eth_bundle b;
+    ct_error_clear(err);
+    int rc = ct_eth_json_block(&b, a, &d, blocks[0], err);
+    *height = b.height;
+    ct_arena_free(a);
+    ct_json_release(&d);
+    free(text);
+    return rc;
+}
+
+Test(eth_ingest, every_json_block_hash_is_recomputed)
+{
+    /* every block with full transactions among the committed fixtures, then the MIT ones of
+     * ../shared (trin's London and Shanghai blocks); the heights say which block was read */
+    static const struct {
+        const char *path;
+        bool shared;
+        uint64_t height;
+    } files[] = {
+        {TRIN "eth_getBlockByNumber_19433902_full.json", false, 19433902},  /* Cancun, 20 */
+        {TRIN "eth_getBlockByNumber_15573637_batch.json", false, 15573637}, /* London, 16 */
+        {B634, false, 1755634},
+        {B635, false, 1755635},
+        {STREAM "web3_response.eth_getBlockByNumber_latest_false.json", false, 7444794},
+        {"eth/ethereum-etl/test_export_blocks_job/blocks_with_transactions/"
+         "web3_response.eth_getBlockByNumber_0xb872_true.json",
+         false, 47218},
+        {"eth/ethereum-etl/test_export_blocks_job/blocks_with_transactions/"
+         "web3_response.eth_getBlockByNumber_0xb873_true.json",
+         false, 47219},
+        {"eth/ethereum-etl/test_export_blocks_job/block_without_transactions/"
+         "web3_response.eth_getBlockByNumber_0x0_true.json",
+         false, 0},
+        {"eth/rpc_traces/web3_response.eth_getBlockByNumber_0x0_true.json", false, 0},
+        {"/eth/jsonrpc/trin/eth_getBlockByNumber_17034873_full.json", true, 17034873},
+        {"/eth/jsonrpc/trin/eth_getBlockByNumber_17034871_full.json", true, 17034871},
+        {"/eth/jsonrpc/trin/eth_getBlockByNumber_14764013_full.json", true, 14764013},
+        {"/eth/jsonrpc/ethereum-etl/test_export_blocks_job/block_with_logs/"
+         "web3_response.eth_getBlockByNumber_0x76250_true.json",
+         true, 483920},
+    };
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        char path[512];
+        if (files[i].shared) {
+            snprintf(path, sizeof(path), "%s%s", CT_SHARED_FIXTURES, files[i].path);
+        } else {
+            char *p = tu_fixture(files[i].path);
+            snprintf(path, sizeof(path), "%s", p);
+            free(p);
+        }
+        ct_error err;
+        uint64_t h = 0;
+        cr_assert_eq(json_block_of(path, NULL, &err, &h), CT_OK, "%s: %s %s", path, err.reason,
+                     err.detail);
+        cr_assert_eq(h, files[i].height, "%s", path);
+    }
+}
+
+Test(eth_ingest, a_tampered_header_is_a_block_hash_mismatch)
+{
+    char *p = tu_fixture(TRIN "eth_getBlockByNumber_19433902_full.json");
+    /* each of these header fields changed by one digit: stateRoot (of the 15), the base
+     * fee (London), parentBeaconBlockRoot and excessBlobGas (Cancun) */
+    static const char *const tampers[][2] = {
+        {"\"stateRoot\":\"0x74e1", "\"stateRoot\":\"0x74e2"},
+        {"\"baseFeePerGas\":\"0xfb41590cc\"", "\"baseFeePerGas\":\"0xfb41590cd\""},
+        {"\"parentBeaconBlockRoot\":\"0xdc17", "\"parentBeaconBlockRoot\":\"0xdc18"},
+        {"\"excessBlobGas\":\"0x0\"", "\"excessBlobGas\":\"0x1\""},
+    };
+    char text[128];
+    size_t tl;
+    char *doc = (char *)tu_read_file(p, &tl);
+    for (size_t i = 0; i < sizeof(tampers) / sizeof(tampers[0]); i++) {
+        cr_assert_not_null(strstr(doc, tampers[i][0]), "fixture lacks %s", tampers[i][0]);
+        ct_error err;
+        uint64_t h = 0;
+        cr_assert_eq(json_block_of(p, tampers[i], &err, &h), CT_ECORRUPT, "%s", tampers[i][1]);
+        cr_assert_str_eq(err.reason, "mismatch");
+        cr_assert_eq(err.height, 19433902);
+        snprintf(text, sizeof(text), "block hash mismatch at height 19433902: the header's 20 "
+                                     "fields hash to 0x");
+        cr_assert_eq(strncmp(err.detail, text, strlen(text)), 0, "%s", err.detail);
+    }
+    free(doc);
+    /* through the command: exit 4 (corrupt input), the message names height and reason */
+    char *tmp = tu_tmpdir(), *dir = tu_fresh_db();
+    char bad[512];
+    snprintf(bad, sizeof(bad), "%s/tampered.json", tmp);
+    doc = (char *)tu_read_file(p, &tl);
+    char *at = strstr(doc, "\"stateRoot\":\"0x74e1");
+    cr_assert_not_null(at);
+    at[strlen("\"stateRoot\":\"0x74e")] = '2';
+    cr_assert_eq(tu_write_file(bad, doc, tl), 0);
+    free(doc);
+    char *rec = tu_fixture(TRIN "eth_getBlockReceipts_19433902.json");
+    tu_run r;
+    ingest(&r, dir, (const char *[]){bad, rec, NULL}, false);
+    cr_assert_neq(r.status, 0);
+    cr_assert(strstr(r.err, "height 19433902") && strstr(r.err, "mismatch: block hash mismatch "
+                                                                 "at height 19433902"),
+              "%s", r.err);
+    tu_run_free(&r);
+    json_t *j = stats_json(dir);
+    cr_assert_eq(eth_stat(j, "blocks"), 0);
+    json_decref(j);
+    free(rec);
+    free(p);
+    tu_rmtree(tmp);
+    free(tmp);
+    tu_fresh_db_done(dir);
+}
+
+/* ---- token metadata in --json: saved eth_call answers of symbol() and decimals() ----
+ * Real mainnet answers kept by ethereum-etl (fixtures/eth/rpc_tokens): EOS answers symbol
+ * as a bytes32, 0xf763...0054 as a string of 6 bytes "ETH\0\0\0" (its "invalid data" case),
+ * 0xdbda...9e6a an empty string and 0 decimals; ethereum-etl expects EOS/18, ETH/18 and
+ * ""/0. name() and totalSupply() answers (../shared) are accepted and not used. */
+#define TOK "eth/rpc_tokens/web3_response.eth_call_data_"
+Test(eth_ingest, json_token_metadata_from_saved_eth_calls)
+{
+    const char *rels[] = {
+        B634,
+        TOK "0x95d89b41_to_0x86fa049857e0209aa7d9e616f7eb3b3b78ecfdb0_latest.json",
+        TOK "0x313ce567_to_0x86fa049857e0209aa7d9e616f7eb3b3b78ecfdb0_latest.json",
+        TOK "0x95d89b41_to_0xf763be8b3263c268e9789abfb3934564a7b80054_latest.json",
+        TOK "0x313ce567_to_0xf763be8b3263c268e9789abfb3934564a7b80054_latest.json",
+        TOK "0x95d89b41_to_0xdbdacfc9eb9d42559ac1efbdb40460c728139e6a_latest.json",
+        TOK "0x313ce567_to_0xdbdacfc9eb9d42559ac1efbdb40460c728139e6a_latest.json",
+    };
+    char *paths[9];
+    for (size_t i = 0; i < 7; i++)
+        paths[i] = tu_fixture(rels[i]);
+    paths[7] = strdup(CT_SHARED_FIXTURES "/eth/jsonrpc/ethereum-etl/test_export_tokens_job/"
+                                         "token_with_invalid_data/web3_response.eth_call_data_"
+                                         "0x06fdde03_to_0xf763be8b3263c268e9789abfb3934564a7b80054_"
+                                         "latest.json");
+    paths[8] = strdup(CT_SHARED_FIXTURES "/eth/jsonrpc/ethereum-etl/test_export_tokens_job/"
+                                         "token_with_invalid_data/web3_response.eth_call_data_"
+                                         "0x18160ddd_to_0xf763be8b3263c268e9789abfb3934564a7b80054_"
+                                         "latest.json");
+    ct_eth_source src;
+    ct_error err;
+    ct_error_clear(&err);
+    cr_assert_eq(ct_eth_source_json(&src, (const char *const *)paths, 9, &err), CT_OK, "%s %s",
+                 err.reason, err.detail);
+    ct_eth_bundle b;
+    cr_assert_eq(src.ops->block(src.ctx, 1755634, &b, &err), CT_OK, "%s %s", err.reason,
+                 err.detail);
+    cr_assert_eq(b.n_tokens, 3);
+    static const struct {
+        const char *contract, *symbol;
+        int decimals;
+    } want[] = {{"86fa049857e0209aa7d9e616f7eb3b3b78ecfdb0", "EOS", 18},
+                {"f763be8b3263c268e9789abfb3934564a7b80054", "ETH", 18},
+                {"dbdacfc9eb9d42559ac1efbdb40460c728139e6a", "", 0}};
+    for (size_t i = 0; i < 3; i++) {
+        char hx[41];
+        ct_hex_encode(hx, b.tokens[i].contract, 20);
+        cr_assert_str_eq(hx, want[i].contract);
+        cr_assert_str_eq(b.tokens[i].symbol, want[i].symbol);
+        cr_assert(b.tokens[i].has_decimals);
+        cr_assert_eq(b.tokens[i].decimals, want[i].decimals);
+    }
+    src.ops->close(src.ctx);
+    /* an answer without a result is refused naming the file */
+    char *tmp = tu_tmpdir();
+    char bad[512];
+    snprintf(bad, sizeof(bad),
+             "%s/web3_response.eth_call_data_0x313ce567_to_0x86fa049857e0209aa7d9e616f7eb3b3b78ecfdb0_"
+             "latest.json",
+             tmp);
+    const char *body = "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":\"0x12\"}";
+    cr_assert_eq(tu_write_file(bad, body, strlen(body)), 0);
+    const char *two[] = {paths[0], bad};
+    ct_error_clear(&err);
+    cr_assert_eq(ct_eth_source_json(&src, two, 2, &err), CT_OK);
+    cr_assert_eq(src.ops->block(src.ctx, 1755634, &b, &err), CT_OK);
+    /* one byte is no uint8 ABI word: decimals unknown, as --rpc would say */
+    cr_assert_eq(b.n_tokens, 1);
+    cr_assert(!b.tokens[0].has_decimals);
+    src.ops->close(src.ctx);
+    body = "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":\"0x1\"}";
+    cr_assert_eq(tu_write_file(bad, body, strlen(body)), 0);
+    cr_assert_eq(ct_eth_source_json(&src, two, 2, &err), CT_ECORRUPT);
+    cr_assert_str_eq(err.reason, "bad-data");
+    cr_assert_str_eq(err.file, bad);
+    /* the request kept in the file names the call, whatever the file's name */
+    char req[512];
+    snprintf(req, sizeof(req), "%s/symbol.json", tmp);
+    body = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_call\",\"params\":[{\"to\":"
+           "\"0x86FA049857E0209AA7D9E616F7EB3B3B78ECFDB0\",\"data\":\"0x95d89b41\"},"
+           "\"latest\"],\"result\":"
+           "\"0x454f530000000000000000000000000000000000000000000000000000000000\"}";
+    cr_assert_eq(tu_write_file(req, body, strlen(body)), 0);
+    const char *three[] = {paths[0], req};
+    ct_error_clear(&err);
+    cr_assert_eq(ct_eth_source_json(&src, three, 2, &err), CT_OK, "%s", err.detail);
+    cr_assert_eq(src.ops->block(src.ctx, 1755634, &b, &err), CT_OK);
+    cr_assert_eq(b.n_tokens, 1);
+    cr_assert_str_eq(b.tokens[0].symbol, "EOS");
+    cr_assert(!b.tokens[0].has_decimals);
+    src.ops->close(src.ctx);
+    tu_rmtree(tmp);
+    free(tmp);
+    for (size_t i = 0; i < 9; i++)
+        free(paths[i]);
+}
+
+/* ---- nested use of ct_acct_graph_db: ledger_next (and tx_events) called from inside the
+ * ledger_assets callback, as an extraction loop does. Every event of block 19433902 is on
+ * the ledger of its sender or of its recipient; walking every address's every ledger from
+ * inside the asset walk must reach each of them (a shared cursor once lost 41 of 743). ---- */
+typedef struct nested {
+    ct_acct_graph *g;
+    uint64_t addrid;
+    size_t assets, ledger_events;
+    ct_acct_pos seen[4096]; /* the position of every event reached, with repeats */
+    size_t n_seen;
+} nested;
+
+static int nested_asset(void *arg, uint32_t asset)
+{
+    nested *w = arg;
+    ct_acct_event e;
+    ct_acct_pos at;
+    size_t n = 0;
+    int rc;
+    w->assets++;
+    while ((rc = w->g->ledger_next(w->g->ctx, w->addrid, asset, n ? &at : NULL, &e, NULL)) ==
+           CT_OK) {
+        cr_assert_eq(e.asset, asset);
+        cr_assert(e.from == w->addrid || e.to == w->addrid);
+        cr_assert_lt(w->n_seen, 4096);
+        w->seen[w->n_seen++] = e.at;
+        if (e.at.tx_index != CT_ACCT_BLOCK_LEVEL) {
+            /* and the tx's events, from inside the same callback */
+            collect c = {.n = 0};
+            cr_assert_eq(w->g->tx_events(w->g->ctx, e.txhash, collect_cb, &c, NULL), CT_OK);
+        }
+        at = e.at;
+        n++;
+        w->ledger_events++;
+    }
+    cr_assert_eq(rc, CT_ENOTFOUND);
+    return 0;
+}
+
+static int pos_cmp(const void *a, const void *b)
+{
+    return ct_acct_pos_cmp(a, b);
+}
+
+static int flat_asset(void *arg, uint32_t asset)
+{
+    size_t *n = arg;
+    (void)asset;
+    (*n)++;
+    return 0;
+}
+
+Test(eth_ingest, acct_graph_db_nested_walks_reach_every_event)
+{
+    char *dir = tu_fresh_db();
+    tu_run r;
+    ingest(&r, dir,
+           (const char *[]){TRIN "eth_getBlockByNumber_19433902_full.json",
+                            TRIN "eth_getBlockReceipts_19433902.json", NULL},
+           true);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    ct_db *db = tu_db_open(dir, false);
+    ct_eth_stats st;
+    cr_assert_eq(ct_eth_stats_get(db, &st, NULL), CT_OK);
+    cr_assert_eq(st.events, 743);
+    ct_db_snapshot *snap = ct_db_snapshot_new(db);
+    ct_acct_graph g;
+    cr_assert_eq(ct_acct_graph_db(&g, db, snap, NULL), CT_OK);
+    static nested w;
+    memset(&w, 0, sizeof(w));
+    w.g = &g;
+    size_t flat_assets = 0;
+    for (uint64_t id = 1; id <= st.addresses; id++) {
+        size_t before = w.assets, flat = 0;
+        w.addrid = id;
+        cr_assert_eq(g.ledger_assets(g.ctx, id, nested_asset, &w, NULL), CT_OK, "addrid %llu",
+                     (unsigned long long)id);
+        cr_assert_eq(g.ledger_assets(g.ctx, id, flat_asset, &flat, NULL), CT_OK);
+        cr_assert_eq(w.assets - before, flat, "addrid %llu: nested walk saw %zu of %zu assets",
+                     (unsigned long long)id, w.assets - before, flat);
+        flat_assets += flat;
+    }
+    cr_assert_eq(w.assets, flat_assets);
+    qsort(w.seen, w.n_seen, sizeof(w.seen[0]), pos_cmp);
+    size_t distinct = 0;
+    for (size_t i = 0; i < w.n_seen; i++)
+        if (i == 0 || ct_acct_pos_cmp(&w.seen[i - 1], &w.seen[i]) != 0)
+            distinct++;
+    cr_assert_eq(distinct, 743, "distinct events reached: %zu", distinct);
+    ct_acct_graph_db_free(&g);
+    ct_db_snapshot_free(db, snap);
+    ct_db_close(db);
+    tu_fresh_db_done(dir);
+}
+
 /* ---- --etl: ethereum-etl's own export of blocks 17173049-17173050 (JSON lines) ---- */
 #define ETL2 "eth/ethereum-etl/test_stream/blocks_17173049_17173050/"
 
@@ -669,6 +1068,310 @@ static char *etl_dir(void)
         free(data);
     }
     return tmp;
+}
+
+/* ---- --etl with CSV: GraphSense's simple_graph (MIT, fixtures/eth/graphsense-lib): blocks
+ * 46147-46230 with the first ETH transfers, as its ethereum-etl based export writes them
+ * (camelCase columns, values such as 199e17). Its reference address graph, computed by
+ * GraphSense's own pipeline, is the expected output: our ETH transfers summed per (from,
+ * to) are its edges with a value (its one zero-value edge, a 0-wei self-transfer, makes no
+ * event here). Its 85 reward traces in the range are our trace rewards. ---- */
+#define SG "eth/graphsense-lib/simple_graph/"
+
+typedef struct sg_edge {
+    char src[43], dst[43];
+    unsigned n;
+    ct_u256 sum;
+} sg_edge;
+
+static char *sg_dir(void);
+static char *etl_dir(void);
+
+static void sg_ingest(const char *db, const char *etl, const char *to)
+{
+    tu_run r;
+    const char *argv[] = {"--db", db, "ingest", "ethereum", "--quiet", "--etl", etl,
+                          "--trust-senders", to ? "--to" : NULL, to, NULL};
+    tu_exec(&r, argv, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+}
+
+static char *eth_digest(const char *db)
+{
+    tu_run r;
+    tu_exec(&r, (const char *[]){"--db", db, "verify", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+    char *p = strstr(r.out, "ethereum digest ");
+    cr_assert_not_null(p);
+    char *d = strndup(p + 16, 64);
+    tu_run_free(&r);
+    return d;
+}
+
+/* The trace rewards and transfers of an --etl CSV ingest roll back through their undo rows:
+ * rolled back to 46150, the database equals one that ingested only up to 46150, and
+ * ingesting again gives the first digest back. */
+Test(eth_ingest, etl_csv_trace_rewards_roll_back)
+{
+    char *etl = sg_dir(), *db = tu_fresh_db(), *control = tu_fresh_db();
+    sg_ingest(db, etl, NULL);
+    char *full = eth_digest(db);
+    tu_run r;
+    tu_exec(&r, (const char *[]){"--db", db, "rollback", "--to", "46150", "--chain", "ethereum",
+                                 NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    sg_ingest(control, etl, "46150");
+    char *a = eth_digest(db), *b = eth_digest(control);
+    cr_assert_str_eq(a, b);
+    cr_assert_str_neq(a, full);
+    sg_ingest(db, etl, NULL);
+    char *again = eth_digest(db);
+    cr_assert_str_eq(again, full);
+    free(full);
+    free(a);
+    free(b);
+    free(again);
+    tu_rmtree(etl);
+    free(etl);
+    tu_fresh_db_done(db);
+    tu_fresh_db_done(control);
+}
+
+/* blocks, transactions and traces of simple_graph, and an empty logs.csv (simple_graph has
+ * no logs export: its header only) */
+static char *sg_dir(void)
+{
+    char *tmp = tu_tmpdir();
+    const char *names[] = {"blocks.csv", "transactions.csv", "traces.csv"};
+    for (int i = 0; i < 3; i++) {
+        char rel[256], path[512];
+        size_t len;
+        snprintf(rel, sizeof(rel), SG "%s", names[i]);
+        uint8_t *data = tu_read_fixture(rel, &len);
+        snprintf(path, sizeof(path), "%s/%s", tmp, names[i]);
+        cr_assert_eq(tu_write_file(path, data, len), 0);
+        free(data);
+    }
+    char path[512];
+    snprintf(path, sizeof(path), "%s/logs.csv", tmp);
+    const char *lh = "block_number,transaction_index,transaction_hash,log_index,address,data,topics\n";
+    cr_assert_eq(tu_write_file(path, lh, strlen(lh)), 0);
+    return tmp;
+}
+
+Test(eth_ingest, etl_csv_graphsense_address_graph_agrees)
+{
+    char *tmp = tu_tmpdir(), *dir = tu_fresh_db();
+    const char *names[] = {"blocks.csv", "transactions.csv", "traces.csv"};
+    for (int i = 0; i < 3; i++) {
+        char rel[256], path[512];
+        size_t len;
+        snprintf(rel, sizeof(rel), SG "%s", names[i]);
+        uint8_t *data = tu_read_fixture(rel, &len);
+        snprintf(path, sizeof(path), "%s/%s", tmp, names[i]);
+        cr_assert_eq(tu_write_file(path, data, len), 0);
+        free(data);
+    }
+    /* simple_graph has no logs export: an empty one (its header only) */
+    char path[512];
+    snprintf(path, sizeof(path), "%s/logs.csv", tmp);
+    const char *lh = "block_number,transaction_index,transaction_hash,log_index,address,data,topics\n";
+    cr_assert_eq(tu_write_file(path, lh, strlen(lh)), 0);
+    tu_run r;
+    tu_exec(&r,
+            (const char *[]){"--db", dir, "ingest", "ethereum", "--quiet", "--etl", tmp,
+                             "--trust-senders", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    json_t *j = stats_json(dir);
+    cr_assert_eq(eth_stat(j, "blocks"), 84);
+    cr_assert_eq(eth_stat(j, "txs"), 10);
+    cr_assert_eq(eth_stat(j, "native_transfers"), 9); /* 10 txs, one of 0 wei */
+    cr_assert_eq(eth_stat(j, "internal_transfers"), 0);
+    cr_assert_eq(eth_stat(j, "fee_events"), 10);
+    /* 85 block and uncle rewards from the traces + 10 fee credits to the miners */
+    cr_assert_eq(eth_stat(j, "rewards"), 95);
+    json_decref(j);
+    /* the reference edges, GraphSense address ids -> addresses */
+    size_t il, rl;
+    char *ids = (char *)tu_read_fixture(SG "reference/address_ids.csv", &il);
+    char *rel = (char *)tu_read_fixture(SG "reference/address_relations.json", &rl);
+    static char addr_of_id[128][43];
+    size_t n_ids = 0;
+    for (char *line = strtok(ids, "\n"); line; line = strtok(NULL, "\n")) {
+        char a[43];
+        unsigned id;
+        if (sscanf(line, "%42[^,],%u", a, &id) != 2)
+            continue; /* the header */
+        cr_assert_lt(id, 128);
+        snprintf(addr_of_id[id], 43, "%s", a);
+        n_ids++;
+    }
+    cr_assert_eq(n_ids, 59);
+    sg_edge want[16];
+    size_t n_want = 0, n_zero = 0;
+    for (char *line = strtok(rel, "\n"); line; line = strtok(NULL, "\n")) {
+        unsigned src, dst, n;
+        char value[96];
+        cr_assert_eq(sscanf(line, "{\"srcAddressId\":%u,\"dstAddressId\":%u,\"noTransactions\":%u,"
+                                  "\"value\":{\"value\":%95[0-9]",
+                            &src, &dst, &n, value),
+                     4, "%s", line);
+        if (strcmp(value, "0") == 0) {
+            n_zero++;
+            continue;
+        }
+        cr_assert_lt(n_want, 16);
+        sg_edge *e = &want[n_want++];
+        snprintf(e->src, 43, "%s", addr_of_id[src]);
+        snprintf(e->dst, 43, "%s", addr_of_id[dst]);
+        e->n = n;
+        cr_assert_eq(ct_u256_parse_dec(&e->sum, value, strlen(value), NULL), CT_OK);
+    }
+    cr_assert_eq(n_want, 8);
+    cr_assert_eq(n_zero, 1);
+    /* ours: every ETH event of kind native/internal, from each sender's ledger */
+    ct_db *db = tu_db_open(dir, false);
+    ct_db_snapshot *snap = ct_db_snapshot_new(db);
+    ct_acct_graph g;
+    cr_assert_eq(ct_acct_graph_db(&g, db, snap, NULL), CT_OK);
+    ct_eth_stats st;
+    cr_assert_eq(ct_eth_stats_get(db, &st, NULL), CT_OK);
+    sg_edge got[16];
+    size_t n_got = 0;
+    for (uint64_t id = 1; id <= st.addresses; id++) {
+        ct_acct_event e;
+        ct_acct_pos at;
+        size_t k = 0;
+        int rc;
+        while ((rc = g.ledger_next(g.ctx, id, CT_ACCT_ASSET_ETH, k ? &at : NULL, &e, NULL)) ==
+               CT_OK) {
+            at = e.at;
+            k++;
+            if (e.from != id || (e.kind != CT_ACCT_NATIVE && e.kind != CT_ACCT_INTERNAL))
+                continue;
+            char src[43], dst[43];
+            cr_assert_eq(g.address_of(g.ctx, e.from, src, NULL), CT_OK);
+            cr_assert_eq(g.address_of(g.ctx, e.to, dst, NULL), CT_OK);
+            lower(src);
+            lower(dst);
+            size_t w = 0;
+            while (w < n_got && (strcmp(got[w].src, src) || strcmp(got[w].dst, dst)))
+                w++;
+            if (w == n_got) {
+                cr_assert_lt(n_got, 16);
+                memset(&got[n_got], 0, sizeof(got[0]));
+                snprintf(got[n_got].src, 43, "%s", src);
+                snprintf(got[n_got].dst, 43, "%s", dst);
+                n_got++;
+            }
+            got[w].n++;
+            cr_assert(!ct_u256_add(&got[w].sum, &got[w].sum, &e.amount));
+        }
+        cr_assert_eq(rc, CT_ENOTFOUND);
+    }
+    cr_assert_eq(n_got, n_want);
+    for (size_t i = 0; i < n_want; i++) {
+        size_t w = 0;
+        while (w < n_got && (strcmp(got[w].src, want[i].src) || strcmp(got[w].dst, want[i].dst)))
+            w++;
+        cr_assert_lt(w, n_got, "edge %s -> %s missing", want[i].src, want[i].dst);
+        cr_assert_eq(got[w].n, want[i].n, "%s -> %s", want[i].src, want[i].dst);
+        cr_assert_eq(ct_u256_cmp(&got[w].sum, &want[i].sum), 0, "%s -> %s", want[i].src,
+                     want[i].dst);
+    }
+    ct_acct_graph_db_free(&g);
+    ct_db_snapshot_free(db, snap);
+    ct_db_close(db);
+    free(ids);
+    free(rel);
+    tu_rmtree(tmp);
+    free(tmp);
+    tu_fresh_db_done(dir);
+}
+
+/* The same blocks 17173049-17173050 as ethereum-etl writes them in CSV (export_blocks:
+ * withdrawals as a field of JSON objects) and in JSON lines (stream): ingested with the same
+ * transactions and logs, the two give the same database, withdrawals included. */
+Test(eth_ingest, etl_blocks_csv_equals_blocks_json)
+{
+    char *a = etl_dir(), *b = etl_dir();
+    char path[512];
+    snprintf(path, sizeof(path), "%s/blocks.json", b);
+    cr_assert_eq(unlink(path), 0);
+    size_t len;
+    uint8_t *csv = tu_read_fixture("eth/ethereum-etl/test_export_blocks_job/"
+                                   "blocks_with_transactions_and_withdrawals/expected_blocks.csv",
+                                   &len);
+    snprintf(path, sizeof(path), "%s/blocks.csv", b);
+    cr_assert_eq(tu_write_file(path, csv, len), 0);
+    free(csv);
+    char *da = tu_fresh_db(), *db = tu_fresh_db();
+    sg_ingest(da, a, NULL);
+    sg_ingest(db, b, NULL);
+    json_t *ja = stats_json(da), *jb = stats_json(db);
+    cr_assert_eq(eth_stat(jb, "blocks"), 2);
+    cr_assert_eq(eth_stat(jb, "txs"), 298);
+    cr_assert_eq(eth_stat(jb, "rewards"), eth_stat(ja, "rewards"));
+    cr_assert_eq(eth_stat(jb, "events"), eth_stat(ja, "events"));
+    json_decref(ja);
+    json_decref(jb);
+    char *x = eth_digest(da), *y = eth_digest(db);
+    cr_assert_str_eq(x, y);
+    free(x);
+    free(y);
+    tu_rmtree(a);
+    tu_rmtree(b);
+    free(a);
+    free(b);
+    tu_fresh_db_done(da);
+    tu_fresh_db_done(db);
+}
+
+/* RFC 4180: quoted fields with commas, "" escapes and line breaks, CRLF records; a
+ * stray quote or a short record is a bad-csv error at its byte. */
+Test(eth_ingest, csv_to_jsonl_rfc4180)
+{
+    const char *in = "a,b,topics\r\n\"x,1\",\"say \"\"hi\"\"\nthere\",\"0xaa,0xbb\"\r\n,7,\r\n";
+    ct_buf o;
+    ct_buf_init(&o, 1 << 20);
+    ct_error err;
+    ct_error_clear(&err);
+    cr_assert_eq(ct_eth_csv_to_jsonl(in, strlen(in), (const char *[]){"b", "bee", NULL},
+                                     (const char *[]){"topics", NULL}, NULL, &o, &err),
+                 CT_OK, "%s %s", err.reason, err.detail);
+    cr_assert(ct_buf_putc(&o, 0) == CT_OK);
+    cr_assert_str_eq((const char *)o.data,
+                     "{\"a\":\"x,1\",\"bee\":\"say \\\"hi\\\"\\u000athere\",\"topics\":[\"0xaa\",\"0xbb\"]}\n"
+                     "{\"a\":null,\"bee\":\"7\",\"topics\":[]}\n");
+    ct_buf_reset(&o);
+    const char *bad = "a,b\n1,2\n3,x\"y\n";
+    cr_assert_eq(ct_eth_csv_to_jsonl(bad, strlen(bad), NULL, NULL, NULL, &o, &err), CT_ECORRUPT);
+    cr_assert_str_eq(err.reason, "bad-csv");
+    cr_assert_eq(err.offset, 11);
+    cr_assert_str_eq(err.detail, "record 3: a quote inside an unquoted field");
+    ct_buf_reset(&o);
+    const char *shortrec = "a,b\n1,2\n3\n";
+    cr_assert_eq(ct_eth_csv_to_jsonl(shortrec, strlen(shortrec), NULL, NULL, NULL, &o, &err),
+                 CT_ECORRUPT);
+    cr_assert_eq(err.offset, 8);
+    cr_assert_str_eq(err.detail, "record 3 has 1 fields, the header 2");
+    const char *dup = "a,b,a\n1,2,3\n";
+    cr_assert_eq(ct_eth_csv_to_jsonl(dup, strlen(dup), NULL, NULL, NULL, &o, &err), CT_ECORRUPT);
+    cr_assert_str_eq(err.detail, "header column 3 repeats 'a'");
+    cr_assert_eq(err.offset, 4);
+    const char *latin1 = "a,b\n1,caf\xe9\n";
+    cr_assert_eq(ct_eth_csv_to_jsonl(latin1, strlen(latin1), NULL, NULL, NULL, &o, &err), CT_ECORRUPT);
+    cr_assert_str_eq(err.detail, "record 2: field 2 is not UTF-8");
+    cr_assert_eq(err.offset, 6);
+    const char *open = "a\n\"abc\n";
+    cr_assert_eq(ct_eth_csv_to_jsonl(open, strlen(open), NULL, NULL, NULL, &o, &err), CT_ECORRUPT);
+    cr_assert_str_eq(err.detail, "record 2: a quoted field is not closed");
+    ct_buf_release(&o);
 }
 
 Test(eth_ingest, etl_export_needs_trust_senders)

@@ -97,6 +97,59 @@ int ct_eth_header_decode(ct_eth_header *h, const uint8_t *data, size_t len, ct_e
     return CT_OK;
 }
 
+/* The header's RLP, field by field in the order decode_header_fields reads them; the
+ * fork's field set follows the has_* flags, which must form a prefix (a later fork's field
+ * without an earlier one's is no header of any fork). */
+int ct_eth_header_compute_hash(ct_eth_header *h, ct_error *err)
+{
+    if ((h->has_withdrawals_root && !h->has_base_fee) ||
+        (h->has_blob_gas && !h->has_withdrawals_root) ||
+        (h->has_requests_hash && !h->has_blob_gas))
+        return ct_fail(err, CT_ECORRUPT, "bad-header",
+                       "the header's fields belong to no fork (a later fork's field without an "
+                       "earlier one's)");
+    ct_buf b;
+    ct_buf_init(&b, 1u << 20);
+    size_t mark = ct_rlp_list_begin(&b);
+    int rc = ct_rlp_put_string(&b, h->parent_hash, 32) ||
+             ct_rlp_put_string(&b, h->uncles_hash, 32) || ct_rlp_put_string(&b, h->coinbase, 20) ||
+             ct_rlp_put_string(&b, h->state_root, 32) || ct_rlp_put_string(&b, h->tx_root, 32) ||
+             ct_rlp_put_string(&b, h->receipts_root, 32) ||
+             ct_rlp_put_string(&b, h->logs_bloom, 256) || ct_rlp_put_u256(&b, &h->difficulty) ||
+             ct_rlp_put_u64(&b, h->number) || ct_rlp_put_u64(&b, h->gas_limit) ||
+             ct_rlp_put_u64(&b, h->gas_used) || ct_rlp_put_u64(&b, h->timestamp) ||
+             ct_rlp_put_string(&b, h->extra_data, h->extra_data_len) ||
+             ct_rlp_put_string(&b, h->mix_hash, 32) || ct_rlp_put_string(&b, h->nonce, 8);
+    unsigned n = 15;
+    if (!rc && h->has_base_fee) {
+        rc = ct_rlp_put_u256(&b, &h->base_fee);
+        n = 16;
+    }
+    if (!rc && h->has_withdrawals_root) {
+        rc = ct_rlp_put_string(&b, h->withdrawals_root, 32);
+        n = 17;
+    }
+    if (!rc && h->has_blob_gas) {
+        rc = ct_rlp_put_u64(&b, h->blob_gas_used) || ct_rlp_put_u64(&b, h->excess_blob_gas) ||
+             ct_rlp_put_string(&b, h->parent_beacon_root, 32);
+        n = 20;
+    }
+    if (!rc && h->has_requests_hash) {
+        rc = ct_rlp_put_string(&b, h->requests_hash, 32);
+        n = 21;
+    }
+    if (!rc)
+        rc = ct_rlp_list_end(&b, mark);
+    if (rc) {
+        ct_buf_release(&b);
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "header encoding");
+    }
+    ct_keccak256(h->hash, b.data, b.len);
+    h->n_fields = n;
+    ct_buf_release(&b);
+    return CT_OK;
+}
+
 /* ---- blocks ---- */
 
 typedef struct block_scratch {

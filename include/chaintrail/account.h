@@ -74,13 +74,13 @@ typedef struct ct_acct_graph {
     int (*ledger_next)(void *ctx, uint64_t addrid, uint32_t asset, const ct_acct_pos *after,
                        ct_acct_event *ev, ct_error *err);
     /* Calls fn for each asset (ascending) of which addrid has a ledger; fn returns nonzero to
-     * stop (that value is returned). fn must not call the graph's other operations (an
-     * implementation may share one cursor between them, as ct_acct_graph_db does): collect
-     * the assets, then walk them. */
+     * stop (that value is returned). fn may call any operation of the graph, this one
+     * included (ct_acct_graph_db walks each call with an iterator of its own). */
     int (*ledger_assets)(void *ctx, uint64_t addrid, int (*fn)(void *arg, uint32_t asset),
                          void *arg, ct_error *err);
-    /* Calls fn for each event of the transaction with this hash, in order. CT_ENOTFOUND for
-     * an unknown hash. */
+    /* Calls fn for each event of the transaction with this hash, in order; fn returns
+     * nonzero to stop and may call any operation of the graph. CT_ENOTFOUND for an unknown
+     * hash. */
     int (*tx_events)(void *ctx, const uint8_t hash[32],
                      int (*fn)(void *arg, const ct_acct_event *ev), void *arg, ct_error *err);
     /* The addrid of "0x" + 40 hex digits in any case; CT_ENOTFOUND when never seen. */

@@ -210,6 +210,12 @@ typedef struct ct_eth_header {
 CT_WARN_UNUSED int ct_eth_header_decode(ct_eth_header *h, const uint8_t *data, size_t len,
                                         ct_error *err);
 
+/* Encodes the header's fields (the fork's set as the has_* flags say: 15 fields, then
+ * baseFee, withdrawalsRoot, blobGasUsed + excessBlobGas + parentBeaconBlockRoot,
+ * requestsHash) and sets h->hash to Keccak-256 of that RLP and h->n_fields. CT_ECORRUPT
+ * "bad-header" when the flags skip a fork; CT_ENOMEM. */
+CT_WARN_UNUSED int ct_eth_header_compute_hash(ct_eth_header *h, ct_error *err);
+
 /* ---- blocks ---- */
 typedef struct ct_eth_withdrawal {
     uint64_t index;

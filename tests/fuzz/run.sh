@@ -20,7 +20,7 @@ esac
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 build="build-fuzz"
-harnesses="fuzz_block fuzz_tx fuzz_eth fuzz_eth_json"
+harnesses="fuzz_block fuzz_tx fuzz_eth fuzz_eth_json fuzz_eth_csv"
 
 CC=clang cmake -S . -B "$build" -DCT_FUZZ=ON -DCT_BUILD_TESTS=OFF -DCT_BUILD_BENCH=OFF >/dev/null
 cmake --build "$build" -j "$(getconf _NPROCESSORS_ONLN)" >/dev/null
@@ -32,7 +32,8 @@ export ASAN_OPTIONS=detect_leaks=1
 
 # Seeds are rebuilt each run; the working corpus is kept between local runs.
 rm -rf "$build/seeds"
-mkdir -p "$build/seeds/fuzz_block" "$build/seeds/fuzz_tx" "$build/seeds/fuzz_eth" "$build/seeds/fuzz_eth_json"
+mkdir -p "$build/seeds/fuzz_block" "$build/seeds/fuzz_tx" "$build/seeds/fuzz_eth" "$build/seeds/fuzz_eth_json" \
+    "$build/seeds/fuzz_eth_csv"
 "$bin/fuzz_seeds" fixtures "$build/seeds/fuzz_block" "$build/seeds/fuzz_tx"
 # Ethereum: the mainnet RLP block files as they are (concatenated units).
 cp fixtures/eth/rlp_blocks/*.bin "$build/seeds/fuzz_eth/"
@@ -43,6 +44,13 @@ s=fixtures/eth/ethereum-etl/test_stream/blocks_1755634_1755635
 cp $s/*.json fixtures/eth/ethereum-etl/test_export_traces_job/*/*.json \
     fixtures/eth/ethereum-etl/test_extract_geth_traces_job/*/web3_*.json \
     tests/fuzz/seed_eth_json_1755635.json "$build/seeds/fuzz_eth_json/"
+
+# Ethereum CSV: ethereum-etl's expected traces and GraphSense's traces (real exports).
+for f in fixtures/eth/ethereum-etl/test_export_traces_job/*/expected_traces.csv; do
+    cp "$f" "$build/seeds/fuzz_eth_csv/$(basename "$(dirname "$f")").csv"
+done
+head -c 4000 fixtures/eth/graphsense-lib/simple_graph/traces.csv >"$build/seeds/fuzz_eth_csv/graphsense.csv"
+cp fixtures/eth/ethereum-etl/test_export_blocks_job/blocks_with_transactions_and_withdrawals/expected_blocks.csv     "$build/seeds/fuzz_eth_csv/blocks.csv"
 
 status=0
 
@@ -73,6 +81,7 @@ for h in $harnesses; do
     fuzz_tx) max_len=1000000 ;;      # the 1 MB megatx seed fits
     fuzz_eth) max_len=200000 ;;      # the largest RLP block file (eth447533.bin) fits
     fuzz_eth_json) max_len=100000 ;; # every seed but the composite is smaller
+    fuzz_eth_csv) max_len=20000 ;;   # the trace CSV seeds are below 4 kB
     esac
     mkdir -p "$build/corpus/$h" "$build/artifacts/$h"
     log=$build/$h.log
