@@ -90,6 +90,9 @@ int cli_parse(const cli_command *cmd, const cli_opt *opts, int argc, char **argv
 /* Parses a whole decimal number (no sign, no spaces, no locale, no overflow). */
 bool cli_parse_u64(const char *s, uint64_t *out);
 
+/* The value of one hex digit (either case), or -1 for any other byte (also >= 0x80). */
+int cli_hex_digit(int c);
+
 /* The positional arguments of decode and ingest: "bitcoin" then PATH...; also resolves
  * --network. Returns CT_EXIT_OK or CT_EXIT_USAGE after printing what is wrong. */
 int cli_chain_paths(const char *cmd, char **argv, int first, const char *network,
