@@ -499,13 +499,7 @@ int ct_prices_digest(ct_db *db, uint8_t out[32], ct_error *err)
         const uint8_t *v = ct_store_iter_value(it, &vl);
         if (kl == 0 || k[0] != CT_T_PRICE)
             break;
-        uint8_t len[4];
-        ct_put_be32(len, (uint32_t)kl);
-        ct_sha256_update(&sha, len, 4);
-        ct_sha256_update(&sha, k, kl);
-        ct_put_be32(len, (uint32_t)vl);
-        ct_sha256_update(&sha, len, 4);
-        ct_sha256_update(&sha, v, vl);
+        ct_sha256_row(&sha, k, kl, v, vl);
     }
     int rc = ct_store_iter_status(it, err);
     ct_store_iter_free(it);

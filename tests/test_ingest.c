@@ -572,13 +572,7 @@ static int logical_digest(const char *dir, char out[65])
         bool counters = kl == ckl && memcmp(k, ck, kl) == 0;
         if (!counters && !strchr(tables, k[0]))
             continue;
-        uint8_t len[4];
-        ct_put_be32(len, (uint32_t)kl);
-        ct_sha256_update(&c, len, 4);
-        ct_sha256_update(&c, k, kl);
-        ct_put_be32(len, (uint32_t)vl);
-        ct_sha256_update(&c, len, 4);
-        ct_sha256_update(&c, v, vl);
+        ct_sha256_row(&c, k, kl, v, vl);
     }
     int rc = ct_store_iter_status(it, NULL);
     ct_store_iter_free(it);

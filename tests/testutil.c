@@ -317,13 +317,7 @@ void tu_db_raw_digest(const char *dir, char out[65])
         size_t kl, vl;
         const uint8_t *k = ct_store_iter_key(it, &kl);
         const uint8_t *v = ct_store_iter_value(it, &vl);
-        uint8_t len[4];
-        ct_put_be32(len, (uint32_t)kl);
-        ct_sha256_update(&c, len, 4);
-        ct_sha256_update(&c, k, kl);
-        ct_put_be32(len, (uint32_t)vl);
-        ct_sha256_update(&c, len, 4);
-        ct_sha256_update(&c, v, vl);
+        ct_sha256_row(&c, k, kl, v, vl);
     }
     cr_assert_eq(ct_store_iter_status(it, NULL), CT_OK);
     ct_store_iter_free(it);
