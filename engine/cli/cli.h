@@ -169,6 +169,15 @@ int cli_trace_env_open(cli_trace_env *env, ct_db *db, ct_error *err);
  * false when it does not fit. */
 bool cli_trace_source_set(ct_trace_source *dst, const char *spec);
 void cli_trace_env_close(cli_trace_env *env);
+/* Pieces of the trace JSON that `trace` prints alike for Bitcoin and account chains:
+ * `{"complete":B[,"incomplete_reason":S],` opens it; in the manifest,
+ * `"parameters":{"case":…,"sources":[…],"since_time":…,"until_time":…,"models":[…]`, and
+ * `"stop":[…],"cashout":[…],"max_nodes":N,"timeout_s":N}}`, which closes the parameters and
+ * the manifest (`timeout` as given). */
+void cli_trace_json_status(FILE *f, bool complete, const char *reason);
+void cli_trace_json_params(FILE *f, const char *case_name, const char *const *given, size_t n,
+                           const ct_trace_source *src, unsigned models);
+void cli_trace_json_limits(FILE *f, const ct_trace_options *o, uint64_t timeout);
 
 /* ---- account-chain traces (trace_acct.c) ---- */
 /* A trace whose sources are Ethereum addresses or transaction hashes, as `trace` parsed
