@@ -176,7 +176,7 @@ typedef struct ep_acc {
     char category[24];
     ct_u256 taint, unpriced;
     u128 usd_cents;
-    uint32_t first_time, last_time, first_height, last_height, hops;
+    ct_trace_span span;
     uint64_t flows;
 } ep_acc;
 
@@ -450,11 +450,7 @@ static int add_endpoint(tracer *t, int m, uint32_t aidx, uint64_t addrid, const 
         memset(e, 0, sizeof(*e));
         e->addrid = addrid;
         snprintf(e->category, sizeof(e->category), "%s", category);
-        e->first_height = fh;
-        e->first_time = ft;
-        e->last_height = lh;
-        e->last_time = lt;
-        e->hops = hop;
+        ct_trace_span_start(&e->span, fh, ft, lh, lt, hop);
         if (ct_hmap_put(&t->eps[m], key, 12 + cl, idx))
             return oom(t);
     }
@@ -466,16 +462,7 @@ static int add_endpoint(tracer *t, int m, uint32_t aidx, uint64_t addrid, const 
     else if (t->pricing && ct_u256_add(&e->unpriced, &e->unpriced, taint))
         return too_big(t, a);
     e->flows += flows;
-    if (fh < e->first_height || (fh == e->first_height && ft < e->first_time)) {
-        e->first_height = fh;
-        e->first_time = ft;
-    }
-    if (lh > e->last_height || (lh == e->last_height && lt > e->last_time)) {
-        e->last_height = lh;
-        e->last_time = lt;
-    }
-    if (hop < e->hops)
-        e->hops = hop;
+    ct_trace_span_widen(&e->span, fh, ft, lh, lt, hop);
     return CT_OK;
 }
 
@@ -1427,11 +1414,11 @@ static int finish(tracer *t, ct_acct_trace_result *res)
                 e->taint = s->taint;
                 e->unpriced = s->unpriced;
                 e->usd_cents = s->usd_cents;
-                e->first_time = s->first_time;
-                e->last_time = s->last_time;
-                e->first_height = s->first_height;
-                e->last_height = s->last_height;
-                e->hops = s->hops;
+                e->first_time = s->span.first_time;
+                e->last_time = s->span.last_time;
+                e->first_height = s->span.first_height;
+                e->last_height = s->span.last_height;
+                e->hops = s->span.hops;
                 e->flows = s->flows;
                 if ((rc = t->g->address_of(t->g->ctx, s->addrid, e->address, t->err)))
                     return rc;

@@ -85,7 +85,7 @@ typedef struct ep_acc {
     char category[24];
     u128 taint;
     u128 usd_cents, unpriced_sat;
-    uint32_t first_time, last_time, first_height, last_height, hops;
+    ct_trace_span span;
     uint64_t n_outputs;
     uint64_t *via; /* paths only: the processed transactions that handed it taint */
     size_t n_via, cap_via;
@@ -315,9 +315,7 @@ static int add_endpoint(tracer *t, int m, uint64_t addrid, const char *category,
         memset(e, 0, sizeof(*e));
         e->addrid = addrid;
         snprintf(e->category, sizeof(e->category), "%s", category);
-        e->first_time = e->last_time = time;
-        e->first_height = e->last_height = height;
-        e->hops = hop;
+        ct_trace_span_start(&e->span, height, time, height, time, hop);
         if (ct_hmap_put(&a->eps, key, 8 + cl, idx))
             return oom(t);
     }
@@ -328,16 +326,7 @@ static int add_endpoint(tracer *t, int m, uint64_t addrid, const char *category,
     else if (t->o->pricing)
         e->unpriced_sat += taint;
     e->n_outputs++;
-    if (height < e->first_height || (height == e->first_height && time < e->first_time)) {
-        e->first_height = height;
-        e->first_time = time;
-    }
-    if (height > e->last_height || (height == e->last_height && time > e->last_time)) {
-        e->last_height = height;
-        e->last_time = time;
-    }
-    if (hop < e->hops)
-        e->hops = hop;
+    ct_trace_span_widen(&e->span, height, time, height, time, hop);
     if (t->paths && via != NO_VIA && (e->n_via == 0 || e->via[e->n_via - 1] != via)) {
         if (e->n_via == e->cap_via) {
             size_t ncap = e->cap_via ? e->cap_via * 2 : 4;
@@ -1251,11 +1240,11 @@ static int finish(tracer *t, ct_trace_result *res)
             const ep_acc *s = &a->ep[i];
             snprintf(e->category, sizeof(e->category), "%s", s->category);
             e->taint = s->taint;
-            e->first_time = s->first_time;
-            e->last_time = s->last_time;
-            e->first_height = s->first_height;
-            e->last_height = s->last_height;
-            e->hops = s->hops;
+            e->first_time = s->span.first_time;
+            e->last_time = s->span.last_time;
+            e->first_height = s->span.first_height;
+            e->last_height = s->span.last_height;
+            e->hops = s->span.hops;
             e->n_outputs = s->n_outputs;
             e->usd_cents = s->usd_cents;
             e->unpriced_sat = s->unpriced_sat;

@@ -59,6 +59,31 @@ int ct_label_cache_category(ct_label_cache *c, uint64_t addrid, const char **out
     return CT_OK;
 }
 
+void ct_trace_span_start(ct_trace_span *s, uint32_t fh, uint32_t ft, uint32_t lh, uint32_t lt,
+                         uint32_t hop)
+{
+    s->first_height = fh;
+    s->first_time = ft;
+    s->last_height = lh;
+    s->last_time = lt;
+    s->hops = hop;
+}
+
+void ct_trace_span_widen(ct_trace_span *s, uint32_t fh, uint32_t ft, uint32_t lh, uint32_t lt,
+                         uint32_t hop)
+{
+    if (fh < s->first_height || (fh == s->first_height && ft < s->first_time)) {
+        s->first_height = fh;
+        s->first_time = ft;
+    }
+    if (lh > s->last_height || (lh == s->last_height && lt > s->last_time)) {
+        s->last_height = lh;
+        s->last_time = lt;
+    }
+    if (hop < s->hops)
+        s->hops = hop;
+}
+
 bool ct_trace_is_stop(const ct_trace_options *o, const char *cat)
 {
     for (size_t i = 0; cat[0] && i < o->n_stops; i++)

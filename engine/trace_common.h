@@ -32,6 +32,18 @@ void ct_label_cache_release(ct_label_cache *c);
 int ct_label_cache_category(ct_label_cache *c, uint64_t addrid, const char **out,
                             ct_error *err);
 
+/* When and how near an endpoint received taint: its first and last receipt, ordered by
+ * (height, time), and the fewest hops it is from a source. */
+typedef struct ct_trace_span {
+    uint32_t first_time, last_time, first_height, last_height, hops;
+} ct_trace_span;
+/* The span of an endpoint's first receipts. */
+void ct_trace_span_start(ct_trace_span *s, uint32_t fh, uint32_t ft, uint32_t lh, uint32_t lt,
+                         uint32_t hop);
+/* Widens it to more receipts: an earlier first, a later last, fewer hops. */
+void ct_trace_span_widen(ct_trace_span *s, uint32_t fh, uint32_t ft, uint32_t lh, uint32_t lt,
+                         uint32_t hop);
+
 /* True when cat is one of the stop categories of o (never for ""). */
 bool ct_trace_is_stop(const ct_trace_options *o, const char *cat);
 
