@@ -31,6 +31,20 @@ static void ingest(tu_run *r, const char *dir, const char *const *files, bool re
         free(owned[i]);
 }
 
+/* A fresh database holding mainnet block 19433902 and its receipts (trin, MIT). */
+static char *db_19433902(void)
+{
+    char *dir = tu_fresh_db();
+    tu_run r;
+    ingest(&r, dir,
+           (const char *[]){TRIN "eth_getBlockByNumber_19433902_full.json",
+                            TRIN "eth_getBlockReceipts_19433902.json", NULL},
+           true);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    return dir;
+}
+
 static json_t *stats_json(const char *dir)
 {
     tu_run r;
@@ -106,14 +120,8 @@ Test(eth_ingest, block_19433902_every_count_and_withdrawals)
     full_block("19433902", TRIN "eth_getBlockByNumber_19433902_full.json",
                TRIN "eth_getBlockReceipts_19433902.json", 128, 171, 47);
     /* 16 withdrawals of this block are rewards on top of the 169 priority-fee rewards */
-    char *dir = tu_fresh_db();
+    char *dir = db_19433902();
     tu_run r;
-    ingest(&r, dir,
-           (const char *[]){TRIN "eth_getBlockByNumber_19433902_full.json",
-                            TRIN "eth_getBlockReceipts_19433902.json", NULL},
-           true);
-    cr_assert_eq(r.status, 0);
-    tu_run_free(&r);
     json_t *j = stats_json(dir);
     cr_assert_eq(eth_stat(j, "rewards"), expected_count("19433902", "rewards") + 16);
     json_decref(j);
@@ -580,14 +588,7 @@ Test(eth_ingest, geth_checkpoint_block_0)
 /* ---- the account graph over the database: walk a real address's ledger ---- */
 Test(eth_ingest, acct_graph_db_walks_a_ledger)
 {
-    char *dir = tu_fresh_db();
-    tu_run r;
-    ingest(&r, dir,
-           (const char *[]){TRIN "eth_getBlockByNumber_19433902_full.json",
-                            TRIN "eth_getBlockReceipts_19433902.json", NULL},
-           true);
-    cr_assert_eq(r.status, 0, "%s", r.err);
-    tu_run_free(&r);
+    char *dir = db_19433902();
     ct_db *db = tu_db_open(dir, false);
     ct_db_snapshot *snap = ct_db_snapshot_new(db);
     ct_acct_graph g;
@@ -792,14 +793,8 @@ Test(eth_ingest, etl_export_token_transfers_agree)
 /* show in text form: tx 0 of block 19433902, its events one per line with their position */
 Test(eth_ingest, show_tx_text)
 {
-    char *dir = tu_fresh_db();
+    char *dir = db_19433902();
     tu_run r;
-    ingest(&r, dir,
-           (const char *[]){TRIN "eth_getBlockByNumber_19433902_full.json",
-                            TRIN "eth_getBlockReceipts_19433902.json", NULL},
-           true);
-    cr_assert_eq(r.status, 0, "%s", r.err);
-    tu_run_free(&r);
     tu_exec(&r,
             (const char *[]){"--db", dir, "show", "tx",
                              "0x8D6B84B11ACE6E48C95AE7A229D9D467EAD6F122A14FD86AA18C5B8C7665BEA7",
