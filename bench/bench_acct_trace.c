@@ -244,13 +244,11 @@ int main(int argc, char **argv)
                         "       bench_acct_trace DBDIR SOURCE [SOURCE...]\n");
         return 2;
     }
-    ct_db *db;
+    ct_db *db = bench_open_db(argv[1], false);
+    if (!db)
+        return 1;
     ct_error err;
     ct_error_clear(&err);
-    if (ct_db_open(&db, argv[1], NULL, &err) != CT_OK) {
-        fprintf(stderr, "cannot open %s: %s\n", argv[1], err.detail);
-        return 1;
-    }
     ct_db_snapshot *snap = ct_db_snapshot_new(db);
     ct_acct_graph g;
     if (!snap || ct_acct_graph_db(&g, db, snap, &err) != CT_OK) {

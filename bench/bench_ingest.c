@@ -73,15 +73,11 @@ int main(int argc, char **argv)
     double td = bench_now() - t0, cd = bench_cpu_seconds() - c0;
     long rss_decode = bench_peak_rss_kb();
 
-    ct_db *db;
-    ct_error err;
-    ct_db_options o = CT_DB_OPTIONS_INIT;
-    o.create = true;
-    ct_error_clear(&err);
-    if (ct_db_open(&db, dbdir, &o, &err) != CT_OK) {
-        fprintf(stderr, "cannot open %s: %s\n", dbdir, err.detail);
+    ct_db *db = bench_open_db(dbdir, true);
+    if (!db)
         return 1;
-    }
+    ct_error err;
+    ct_error_clear(&err);
     ct_ingest_options io = CT_INGEST_OPTIONS_INIT;
     ct_ingest_stats st;
     io.net = net;

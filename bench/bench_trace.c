@@ -34,13 +34,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_trace DBDIR [--model M] [--hops H] SOURCE [SOURCE...]\n");
         return 2;
     }
-    ct_db *db;
+    ct_db *db = bench_open_db(argv[1], false);
+    if (!db)
+        return 1;
     ct_error err;
     ct_error_clear(&err);
-    if (ct_db_open(&db, argv[1], NULL, &err) != CT_OK) {
-        fprintf(stderr, "cannot open %s: %s\n", argv[1], err.detail);
-        return 1;
-    }
     size_t n = (size_t)(argc - first);
     ct_trace_source *src = calloc(n, sizeof(*src));
     for (size_t i = 0; i < n; i++) {

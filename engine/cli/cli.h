@@ -178,6 +178,9 @@ void cli_trace_json_status(FILE *f, bool complete, const char *reason);
 void cli_trace_json_params(FILE *f, const char *case_name, const char *const *given, size_t n,
                            const ct_trace_source *src, unsigned models);
 void cli_trace_json_limits(FILE *f, const ct_trace_options *o, uint64_t timeout);
+/* Writes s as a quoted CSV (RFC 4180) text field of a trace, with a ' before a leading
+ * = + - @ tab or CR so that spreadsheets do not run it (bad-inputs.md X1). */
+void cli_csv_text(FILE *f, const char *s);
 
 /* ---- account-chain traces (trace_acct.c) ---- */
 /* A trace whose sources are Ethereum addresses or transaction hashes, as `trace` parsed

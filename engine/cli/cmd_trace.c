@@ -261,22 +261,6 @@ static void print_text(FILE *f, const ct_trace_result *r, const manifest *mf, bo
     }
 }
 
-/* CSV (RFC 4180) with formula-injection protection for text fields (bad-inputs.md X1). */
-static void csv_text(FILE *f, const char *s)
-{
-    bool risky =
-        s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r';
-    fputc('"', f);
-    if (risky)
-        fputc('\'', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 static void print_csv(FILE *f, const ct_trace_result *r, bool pricing, bool paths)
 {
     fputs("model,address,category,label,taint_sat,usd,unpriced_sat,hops,outputs,first_height,"
@@ -290,11 +274,11 @@ static void print_csv(FILE *f, const ct_trace_result *r, bool pricing, bool path
         for (size_t i = 0; i < x->n_endpoints; i++) {
             const ct_trace_endpoint *e = &x->endpoints[i];
             fprintf(f, "%s,", ct_model_name((ct_model)m));
-            csv_text(f, e->address);
+            cli_csv_text(f, e->address);
             fputc(',', f);
-            csv_text(f, e->category);
+            cli_csv_text(f, e->category);
             fputc(',', f);
-            csv_text(f, e->label);
+            cli_csv_text(f, e->label);
             fputc(',', f);
             cli_print_u128(f, e->taint);
             fputc(',', f);

@@ -343,22 +343,6 @@ static void print_text(FILE *f, const ct_acct_trace_result *r, const acct_manife
     }
 }
 
-/* CSV (RFC 4180) with formula-injection protection for text fields (bad-inputs.md X1). */
-static void csv_text(FILE *f, const char *s)
-{
-    bool risky =
-        s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r';
-    fputc('"', f);
-    if (risky)
-        fputc('\'', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 static void print_csv(FILE *f, const ct_acct_trace_result *r)
 {
     fputs("model,symbol,contract,address,category,label,taint,usd,unpriced,hops,flows,"
@@ -374,15 +358,15 @@ static void print_csv(FILE *f, const ct_acct_trace_result *r)
                 const ct_acct_endpoint *e = &x->endpoints[i];
                 char d[CT_U256_DEC_MAX];
                 fprintf(f, "%s,", ct_model_name((ct_model)m));
-                csv_text(f, ai->symbol);
+                cli_csv_text(f, ai->symbol);
                 fputc(',', f);
-                csv_text(f, ai->contract);
+                cli_csv_text(f, ai->contract);
                 fputc(',', f);
-                csv_text(f, e->address);
+                cli_csv_text(f, e->address);
                 fputc(',', f);
-                csv_text(f, e->category);
+                cli_csv_text(f, e->category);
                 fputc(',', f);
-                csv_text(f, e->label);
+                cli_csv_text(f, e->label);
                 dec_of(d, &e->taint);
                 fprintf(f, ",%s,", d);
                 if (priced(ai) && ct_u256_cmp(&e->unpriced, &e->taint) != 0)

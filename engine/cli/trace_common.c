@@ -173,3 +173,20 @@ void cli_trace_json_limits(FILE *f, const ct_trace_options *o, uint64_t timeout)
     fprintf(f, ",\"max_nodes\":%llu,\"timeout_s\":%llu}}", (unsigned long long)o->max_nodes,
             (unsigned long long)timeout);
 }
+
+/* CSV (RFC 4180) with formula-injection protection for text fields (bad-inputs.md X1). */
+void cli_csv_text(FILE *f, const char *s)
+{
+    bool risky =
+        s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r';
+    fputc('"', f);
+    if (risky)
+        fputc('\'', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
