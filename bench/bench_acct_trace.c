@@ -7,24 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 
+#include "benchutil.h"
 #include "chaintrail/chaintrail.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static long peak_rss_kb(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_maxrss;
-}
 
 /* ---- an in-memory chain with a per-ledger index ---- */
 #define N_ASSET 4
@@ -213,12 +199,12 @@ static void run_all(const ct_acct_graph *g, const ct_trace_source *src, size_t n
             ct_acct_trace_result r;
             ct_error err;
             ct_error_clear(&err);
-            double t0 = now();
+            double t0 = bench_now();
             if (ct_acct_trace_run(&r, g, src, n_src, &o, NULL, &err) != CT_OK) {
                 fprintf(stderr, "trace failed: %s: %s\n", err.reason, err.detail);
                 exit(1);
             }
-            double dt = now() - t0;
+            double dt = bench_now() - t0;
             size_t eps = 0;
             for (int k = 0; k < CT_MODEL_COUNT; k++)
                 for (size_t a = 0; r.model[k] && a < r.n_assets; a++)
@@ -226,12 +212,12 @@ static void run_all(const ct_acct_graph *g, const ct_trace_source *src, size_t n
             printf("%-8s %5u %10.1f %12llu %12.0f %10zu %12.1f\n",
                    m < 0 ? "all" : ct_model_name((ct_model)m), hops[h], dt * 1e3,
                    (unsigned long long)r.events_processed, (double)r.events_processed / dt, eps,
-                   (double)peak_rss_kb() / 1024.0);
+                   (double)bench_peak_rss_kb() / 1024.0);
             /* the machine-readable line bench/run reads */
             printf("result acct-trace model=%s hops=%u ms=%.3f events=%llu endpoints=%zu "
                    "rss_kb=%ld\n",
                    m < 0 ? "all" : ct_model_name((ct_model)m), hops[h], dt * 1e3,
-                   (unsigned long long)r.events_processed, eps, peak_rss_kb());
+                   (unsigned long long)r.events_processed, eps, bench_peak_rss_kb());
             ct_acct_trace_result_release(&r);
         }
 }
@@ -242,11 +228,11 @@ int main(int argc, char **argv)
         size_t n = argc > 2 ? strtoull(argv[2], NULL, 10) : 200000;
         uint64_t na = argc > 3 ? strtoull(argv[3], NULL, 10) : 20000;
         synth s;
-        double t0 = now();
+        double t0 = bench_now();
         synth_make(&s, n, na);
         printf("synthetic chain: %zu events, %llu addresses, %u assets (built in %.1f s, "
                "RSS %.1f MB)\n",
-               s.n, (unsigned long long)na, N_ASSET, now() - t0, (double)peak_rss_kb() / 1024.0);
+               s.n, (unsigned long long)na, N_ASSET, bench_now() - t0, (double)bench_peak_rss_kb() / 1024.0);
         ct_acct_graph g = {&s,        s_next,  s_assets,     s_tx, s_addrid,
                            s_address, s_label, s_asset_info, s_tip};
         ct_trace_source src[8];
@@ -263,13 +249,11 @@ int main(int argc, char **argv)
                         "       bench_acct_trace DBDIR SOURCE [SOURCE...]\n");
         return 2;
     }
-    ct_db *db;
+    ct_db *db = bench_open_db(argv[1], false);
+    if (!db)
+        return 1;
     ct_error err;
     ct_error_clear(&err);
-    if (ct_db_open(&db, argv[1], NULL, &err) != CT_OK) {
-        fprintf(stderr, "cannot open %s: %s\n", argv[1], err.detail);
-        return 1;
-    }
     ct_db_snapshot *snap = ct_db_snapshot_new(db);
     ct_acct_graph g;
     if (!snap || ct_acct_graph_db(&g, db, snap, &err) != CT_OK) {

@@ -24,12 +24,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
 
+#include "benchutil.h"
 #include "chaintrail/bitcoin.h"
 #include "hash.h"
 #include "util.h"
@@ -61,19 +61,6 @@ typedef struct result {
 static volatile uint64_t bench_sink;
 
 static const uint8_t blk_magic[4] = {0xf9, 0xbe, 0xb4, 0xd9};
-
-static double clock_s(clockid_t id)
-{
-    struct timespec ts;
-    clock_gettime(id, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static long peak_rss_kb(void)
-{
-    struct rusage ru;
-    return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : -1;
-}
 
 /* out = a "/" b; false (with a message) when it does not fit. */
 static bool join_path(char *out, size_t size, const char *a, const char *b)
@@ -246,20 +233,20 @@ static int run_mode(result *r, const char *name, const corpus *c, ct_btc_block *
     uint64_t sink = 0, passes = 0;
     if (!pass(c, blk, mode, flags, &sink)) /* warm-up: caches, arena, page faults */
         return -1;
-    double t0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_THREAD_CPUTIME_ID), t;
+    double t0 = bench_clock_s(CLOCK_MONOTONIC), c0 = bench_clock_s(CLOCK_THREAD_CPUTIME_ID), t;
     do {
         if (!pass(c, blk, mode, flags, &sink))
             return -1;
         passes++;
-        t = clock_s(CLOCK_MONOTONIC) - t0;
+        t = bench_clock_s(CLOCK_MONOTONIC) - t0;
     } while (t < seconds);
     r->mode = name;
     r->seconds = t;
-    r->cpu_pct = 100.0 * (clock_s(CLOCK_THREAD_CPUTIME_ID) - c0) / t;
+    r->cpu_pct = 100.0 * (bench_clock_s(CLOCK_THREAD_CPUTIME_ID) - c0) / t;
     r->mb_s = (double)(c->bytes * passes) / 1e6 / t;
     r->blocks_s = (double)(c->n * passes) / t;
     r->tx_s = (double)(c->tx * passes) / t;
-    r->peak_rss_kb = peak_rss_kb();
+    r->peak_rss_kb = bench_peak_rss_kb();
     printf("%-20s %9.1f %11.0f %12.0f %10.1f %6.1f   (%llu passes, %.2f s)\n", name, r->mb_s,
            r->blocks_s, r->tx_s, (double)r->peak_rss_kb / 1024.0, r->cpu_pct,
            (unsigned long long)passes, t);

@@ -20,16 +20,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "benchutil.h"
 #include "chaintrail/ethereum.h"
 
 static volatile uint64_t sink;
-
-static double clock_s(clockid_t id)
-{
-    struct timespec ts;
-    clock_gettime(id, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static uint8_t *read_file(const char *path, size_t *len)
 {
@@ -63,18 +57,18 @@ typedef struct timer {
 
 static void timer_start(timer *t)
 {
-    t->wall0 = clock_s(CLOCK_MONOTONIC);
-    t->cpu0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+    t->wall0 = bench_clock_s(CLOCK_MONOTONIC);
+    t->cpu0 = bench_clock_s(CLOCK_THREAD_CPUTIME_ID);
 }
 
 static double timer_wall(const timer *t)
 {
-    return clock_s(CLOCK_MONOTONIC) - t->wall0;
+    return bench_clock_s(CLOCK_MONOTONIC) - t->wall0;
 }
 
 static double timer_cpu_pct(const timer *t, double wall)
 {
-    return 100.0 * (clock_s(CLOCK_THREAD_CPUTIME_ID) - t->cpu0) / wall;
+    return 100.0 * (bench_clock_s(CLOCK_THREAD_CPUTIME_ID) - t->cpu0) / wall;
 }
 
 static const char *const files[] = {

@@ -11,15 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchutil.h"
 #include "chaintrail/chaintrail.h"
 #include "eth_source.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void rmdb(const char *dir)
 {
@@ -49,7 +43,7 @@ int main(int argc, char **argv)
             ct_eth_source src;
             ct_error err;
             ct_error_clear(&err);
-            double t0 = now();
+            double t0 = bench_now();
             if (ct_eth_source_json(&src, files, 2, &err) != CT_OK) {
                 fprintf(stderr, "%s: %s %s\n", files[0], err.reason, err.detail);
                 return 1;
@@ -68,7 +62,7 @@ int main(int argc, char **argv)
                 height = h;
             }
             src.ops->close(src.ctx);
-            t_bundle += now() - t0;
+            t_bundle += bench_now() - t0;
             /* 2. the whole ingest into a fresh database */
             rmdb(dir);
             ct_db *db;
@@ -77,12 +71,12 @@ int main(int argc, char **argv)
             if (ct_db_open(&db, dir, &o, &err) != CT_OK)
                 return 1;
             ct_eth_ingest_stats st;
-            t0 = now();
+            t0 = bench_now();
             if (ct_eth_ingest_json(db, &st, files, 2, NULL, &err) != CT_OK) {
                 fprintf(stderr, "%s: %s %s\n", files[0], err.reason, err.detail);
                 return 1;
             }
-            t_ingest += now() - t0;
+            t_ingest += bench_now() - t0;
             ct_db_close(db);
             txs = st.txs;
             logs = st.logs;

@@ -5,33 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 
+#include "benchutil.h"
 #include "chaintrail/chaintrail.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* CPU seconds of the process so far, every thread (LevelDB's compaction thread included). */
-static double cpu_seconds(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-}
-
-static long peak_rss_kb(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_maxrss;
-}
 
 static int decode_all(const char *const *paths, size_t n, const ct_btc_params *net,
                       uint64_t *blocks, uint64_t *txs, uint64_t *bytes)
@@ -89,36 +66,32 @@ int main(int argc, char **argv)
         return 2;
 
     uint64_t blocks = 0, txs = 0, bytes = 0;
-    double c0 = cpu_seconds();
-    double t0 = now();
+    double c0 = bench_cpu_seconds();
+    double t0 = bench_now();
     if (decode_all(paths, n, net, &blocks, &txs, &bytes) != 0)
         return 1;
-    double td = now() - t0, cd = cpu_seconds() - c0;
-    long rss_decode = peak_rss_kb();
+    double td = bench_now() - t0, cd = bench_cpu_seconds() - c0;
+    long rss_decode = bench_peak_rss_kb();
 
-    ct_db *db;
-    ct_error err;
-    ct_db_options o = CT_DB_OPTIONS_INIT;
-    o.create = true;
-    ct_error_clear(&err);
-    if (ct_db_open(&db, dbdir, &o, &err) != CT_OK) {
-        fprintf(stderr, "cannot open %s: %s\n", dbdir, err.detail);
+    ct_db *db = bench_open_db(dbdir, true);
+    if (!db)
         return 1;
-    }
+    ct_error err;
+    ct_error_clear(&err);
     ct_ingest_options io = CT_INGEST_OPTIONS_INIT;
     ct_ingest_stats st;
     io.net = net;
     io.group_txs = group_txs;
-    c0 = cpu_seconds();
-    t0 = now();
+    c0 = bench_cpu_seconds();
+    t0 = bench_now();
     int rc = ct_ingest_bitcoin(db, &st, paths, n, &io, &err);
-    double ti = now() - t0, ci = cpu_seconds() - c0;
+    double ti = bench_now() - t0, ci = bench_cpu_seconds() - c0;
     ct_db_close(db);
     if (rc != CT_OK) {
         fprintf(stderr, "ingest failed: %s %s\n", err.reason, err.detail);
         return 1;
     }
-    long rss_ingest = peak_rss_kb();
+    long rss_ingest = bench_peak_rss_kb();
 
     printf("%-8s %10s %12s %12s %10s %12s\n", "phase", "blocks", "blocks/s", "tx/s", "MB/s",
            "peak RSS MB");

@@ -5,24 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 
+#include "benchutil.h"
 #include "chaintrail/chaintrail.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static long peak_rss_kb(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_maxrss;
-}
 
 int main(int argc, char **argv)
 {
@@ -48,13 +34,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_trace DBDIR [--model M] [--hops H] SOURCE [SOURCE...]\n");
         return 2;
     }
-    ct_db *db;
+    ct_db *db = bench_open_db(argv[1], false);
+    if (!db)
+        return 1;
     ct_error err;
     ct_error_clear(&err);
-    if (ct_db_open(&db, argv[1], NULL, &err) != CT_OK) {
-        fprintf(stderr, "cannot open %s: %s\n", argv[1], err.detail);
-        return 1;
-    }
     size_t n = (size_t)(argc - first);
     ct_trace_source *src = calloc(n, sizeof(*src));
     for (size_t i = 0; i < n; i++) {
@@ -77,7 +61,7 @@ int main(int argc, char **argv)
             ct_trace_graph *g;
             if (ct_trace_graph_db(&g, db, &err) != CT_OK)
                 return 1;
-            double t0 = now(), t;
+            double t0 = bench_now(), t;
             int runs = 0;
             ct_trace_result r;
             size_t eps = 0;
@@ -93,16 +77,16 @@ int main(int argc, char **argv)
                 txs = r.txs_processed;
                 ct_trace_result_release(&r);
                 runs++;
-                t = now() - t0;
+                t = bench_now() - t0;
             } while (t < 0.5);
             ct_trace_graph_db_free(g);
             printf("%-8s %5u %10.3f %10llu %12zu %12.1f\n",
                    m < 0 ? "all" : ct_model_name((ct_model)m), hops[h], t * 1000 / runs,
-                   (unsigned long long)txs, eps, (double)peak_rss_kb() / 1024);
+                   (unsigned long long)txs, eps, (double)bench_peak_rss_kb() / 1024);
             printf("result trace model=%s hops=%u ms=%.3f runs=%d txs=%llu endpoints=%zu "
                    "rss_kb=%ld\n",
                    m < 0 ? "all" : ct_model_name((ct_model)m), hops[h], t * 1000 / runs, runs,
-                   (unsigned long long)txs, eps, peak_rss_kb());
+                   (unsigned long long)txs, eps, bench_peak_rss_kb());
         }
     }
     free(src);

@@ -26,6 +26,7 @@
 
 #include "chaintrail/acct_trace.h"
 #include "hmap.h"
+#include "trace_common.h"
 #include "util.h"
 
 typedef unsigned __int128 u128;
@@ -175,7 +176,7 @@ typedef struct ep_acc {
     char category[24];
     ct_u256 taint, unpriced;
     u128 usd_cents;
-    uint32_t first_time, last_time, first_height, last_height, hops;
+    ct_trace_span span;
     uint64_t flows;
 } ep_acc;
 
@@ -225,16 +226,14 @@ typedef struct tracer {
     asset_ent *asset;
     size_t n_asset, cap_asset;
     ct_hmap eps[CT_MODEL_COUNT]; /* aidx + addrid + category -> endpoint index */
-    ct_hmap labels;              /* addrid -> index into labcat */
-    char (*labcat)[24];
-    size_t n_labcat, cap_labcat;
+    ct_label_cache labels; /* addrid -> label category */
     /* scratch: the pieces leaving the sender, per model */
     piece *xf[CT_MODEL_COUNT];
     size_t n_xf[CT_MODEL_COUNT], cap_xf[CT_MODEL_COUNT];
     uint64_t processed, source_events;
     bool out_of_budget;
     char budget_reason[64];
-    double deadline;
+    ct_trace_budget budget;
 } tracer;
 
 static int oom(tracer *t)
@@ -247,13 +246,6 @@ static int too_big(tracer *t, const asset_ent *a)
     return ct_fail(t->err, CT_EINVAL, "amount-overflow",
                    "a total of asset %s %s exceeds 2^256-1 units", a->info.symbol,
                    a->info.contract);
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static bool hop_model(int m)
@@ -458,11 +450,7 @@ static int add_endpoint(tracer *t, int m, uint32_t aidx, uint64_t addrid, const 
         memset(e, 0, sizeof(*e));
         e->addrid = addrid;
         snprintf(e->category, sizeof(e->category), "%s", category);
-        e->first_height = fh;
-        e->first_time = ft;
-        e->last_height = lh;
-        e->last_time = lt;
-        e->hops = hop;
+        ct_trace_span_start(&e->span, fh, ft, lh, lt, hop);
         if (ct_hmap_put(&t->eps[m], key, 12 + cl, idx))
             return oom(t);
     }
@@ -474,59 +462,8 @@ static int add_endpoint(tracer *t, int m, uint32_t aidx, uint64_t addrid, const 
     else if (t->pricing && ct_u256_add(&e->unpriced, &e->unpriced, taint))
         return too_big(t, a);
     e->flows += flows;
-    if (fh < e->first_height || (fh == e->first_height && ft < e->first_time)) {
-        e->first_height = fh;
-        e->first_time = ft;
-    }
-    if (lh > e->last_height || (lh == e->last_height && lt > e->last_time)) {
-        e->last_height = lh;
-        e->last_time = lt;
-    }
-    if (hop < e->hops)
-        e->hops = hop;
+    ct_trace_span_widen(&e->span, fh, ft, lh, lt, hop);
     return CT_OK;
-}
-
-/* The label category of an address (cached), "" when it has none. */
-static int category_of(tracer *t, uint64_t addrid, const char **out)
-{
-    uint8_t key[8];
-    uint64_t idx;
-    ct_put_be64(key, addrid);
-    if (ct_hmap_get(&t->labels, key, 8, &idx)) {
-        *out = t->labcat[idx];
-        return CT_OK;
-    }
-    char cat[24] = "", label[128];
-    if (addrid != 0 && t->g->label_of) {
-        int rc = t->g->label_of(t->g->ctx, addrid, cat, sizeof(cat), label, sizeof(label), t->err);
-        if (rc != CT_OK && rc != CT_ENOTFOUND)
-            return rc;
-        if (rc == CT_ENOTFOUND)
-            cat[0] = '\0';
-    }
-    if (t->n_labcat == t->cap_labcat) {
-        size_t ncap = t->cap_labcat ? t->cap_labcat * 2 : 64;
-        char(*nl)[24] = realloc(t->labcat, ncap * sizeof(*nl));
-        if (!nl)
-            return oom(t);
-        t->labcat = nl;
-        t->cap_labcat = ncap;
-    }
-    idx = t->n_labcat++;
-    snprintf(t->labcat[idx], sizeof(t->labcat[idx]), "%s", cat);
-    if (ct_hmap_put(&t->labels, key, 8, idx))
-        return oom(t);
-    *out = t->labcat[idx];
-    return CT_OK;
-}
-
-static bool is_stop(const ct_trace_options *o, const char *cat)
-{
-    for (size_t i = 0; cat[0] && i < o->n_stops; i++)
-        if (strcmp(o->stops[i], cat) == 0)
-            return true;
-    return false;
 }
 
 /* ---- ledger lookup, activation, retirement ---- */
@@ -1101,9 +1038,9 @@ static int process_event(tracer *t, const ct_acct_event *ev)
     }
 
     const char *cat = "";
-    if ((rc = category_of(t, ev->to, &cat)))
+    if ((rc = ct_label_cache_category(&t->labels, ev->to, &cat, t->err)))
         return rc;
-    bool labelled = is_stop(t->o, cat);
+    bool labelled = ct_trace_is_stop(t->o, cat);
     /* Per model: what arrives (taint, hop) and whether it stops here. */
     bool follow[CT_MODEL_COUNT], any_follow = false;
     for (int m = 0; m < CT_MODEL_COUNT; m++) {
@@ -1355,12 +1292,9 @@ static int run_loop(tracer *t)
 {
     int rc = CT_OK;
     while (t->heap_n > 0 && rc == CT_OK) {
-        if ((t->o->max_nodes && t->processed >= t->o->max_nodes) ||
-            (t->deadline > 0 && (t->processed & 63) == 0 && now_s() > t->deadline)) {
+        if (ct_trace_budget_spent(&t->budget, t->processed, t->budget_reason,
+                                  sizeof(t->budget_reason))) {
             t->out_of_budget = true;
-            snprintf(t->budget_reason, sizeof(t->budget_reason), "%s",
-                     t->o->max_nodes && t->processed >= t->o->max_nodes ? "max-nodes reached"
-                                                                        : "timeout reached");
             return drain_budget(t);
         }
         hentry e = heap_pop(t);
@@ -1480,11 +1414,11 @@ static int finish(tracer *t, ct_acct_trace_result *res)
                 e->taint = s->taint;
                 e->unpriced = s->unpriced;
                 e->usd_cents = s->usd_cents;
-                e->first_time = s->first_time;
-                e->last_time = s->last_time;
-                e->first_height = s->first_height;
-                e->last_height = s->last_height;
-                e->hops = s->hops;
+                e->first_time = s->span.first_time;
+                e->last_time = s->span.last_time;
+                e->first_height = s->span.first_height;
+                e->last_height = s->span.last_height;
+                e->hops = s->span.hops;
                 e->flows = s->flows;
                 if ((rc = t->g->address_of(t->g->ctx, s->addrid, e->address, t->err)))
                     return rc;
@@ -1532,8 +1466,7 @@ static void tracer_release(tracer *t)
     ct_hmap_release(&t->lmap);
     ct_hmap_release(&t->txsrc);
     ct_hmap_release(&t->amap);
-    ct_hmap_release(&t->labels);
-    free(t->labcat);
+    ct_label_cache_release(&t->labels);
 }
 
 int ct_acct_trace_run(ct_acct_trace_result *res, const ct_acct_graph *g,
@@ -1554,12 +1487,11 @@ int ct_acct_trace_run(ct_acct_trace_result *res, const ct_acct_graph *g,
     if (opts->backward || opts->paths)
         return ct_fail(err, CT_EINVAL, "not-supported",
                        "--backward and --paths are not supported for account chains yet");
-    if (opts->timeout_s > 0)
-        t.deadline = now_s() + opts->timeout_s;
+    ct_trace_budget_start(&t.budget, opts);
     ct_hmap_init(&t.lmap);
     ct_hmap_init(&t.txsrc);
     ct_hmap_init(&t.amap);
-    ct_hmap_init(&t.labels);
+    ct_label_cache_init(&t.labels, g->label_of, g->ctx, "during the account trace");
     for (int m = 0; m < CT_MODEL_COUNT; m++)
         ct_hmap_init(&t.eps[m]);
     rc = resolve_sources(&t, sources, n_sources);

@@ -37,17 +37,6 @@ static bool digested(uint8_t t)
     return t && strchr("ADGHLQSTVWX", t) != NULL;
 }
 
-static void digest(ct_sha256_ctx *sha, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
-{
-    uint8_t len[4];
-    ct_put_be32(len, (uint32_t)kl);
-    ct_sha256_update(sha, len, 4);
-    ct_sha256_update(sha, k, kl);
-    ct_put_be32(len, (uint32_t)vl);
-    ct_sha256_update(sha, len, 4);
-    ct_sha256_update(sha, v, vl);
-}
-
 typedef struct sums {
     bool active;
     uint64_t addrid;
@@ -114,7 +103,7 @@ int ct_eth_verify(ct_db *db, ct_eth_verify_report *rep, ct_error *err)
             break;
         if (t == 'm' || !digested(t))
             continue;
-        digest(&sha, k, kl, v, vl);
+        ct_sha256_row(&sha, k, kl, v, vl);
         rep->rows++;
         n[t]++;
         if (t == CT_E_EVENT) {
@@ -211,7 +200,7 @@ int ct_eth_verify(ct_db *db, ct_eth_verify_report *rep, ct_error *err)
             size_t kl = ct_e_key_meta(k, metas[i]);
             rc = ct_store_get(db->st, snap, k, kl, &f.v, err);
             if (rc == CT_OK) {
-                digest(&sha, k, kl, f.v.data, f.v.len);
+                ct_sha256_row(&sha, k, kl, f.v.data, f.v.len);
                 rep->rows++;
             } else if (rc == CT_ENOTFOUND) {
                 rc = CT_OK;

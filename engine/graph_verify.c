@@ -135,13 +135,7 @@ static int lk(vf *f, const uint8_t *k, size_t kl)
 
 static void digest_row(vf *f, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
 {
-    uint8_t len[4];
-    ct_put_be32(len, (uint32_t)kl);
-    ct_sha256_update(&f->sha, len, 4);
-    ct_sha256_update(&f->sha, k, kl);
-    ct_put_be32(len, (uint32_t)vl);
-    ct_sha256_update(&f->sha, len, 4);
-    ct_sha256_update(&f->sha, v, vl);
+    ct_sha256_row(&f->sha, k, kl, v, vl);
     f->rep->digest_rows++;
 }
 

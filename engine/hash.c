@@ -53,6 +53,17 @@ void ct_sha256_final(ct_sha256_ctx *c, uint8_t out[32])
     SHA256_Final(out, (SHA256_CTX *)(void *)c->opaque);
 }
 
+void ct_sha256_row(ct_sha256_ctx *c, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    uint8_t len[4];
+    ct_put_be32(len, (uint32_t)kl);
+    ct_sha256_update(c, len, 4);
+    ct_sha256_update(c, k, kl);
+    ct_put_be32(len, (uint32_t)vl);
+    ct_sha256_update(c, len, 4);
+    ct_sha256_update(c, v, vl);
+}
+
 void ct_sha256d_final(ct_sha256_ctx *c, uint8_t out[32])
 {
     uint8_t first[32];

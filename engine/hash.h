@@ -15,6 +15,9 @@ typedef struct ct_sha256_ctx {
 void ct_sha256_init(ct_sha256_ctx *c);
 void ct_sha256_update(ct_sha256_ctx *c, const void *p, size_t n);
 void ct_sha256_final(ct_sha256_ctx *c, uint8_t out[32]);
+/* Hashes one stored row as be32 key length, key, be32 value length, value: the row framing
+ * of every digest over the store (labels, prices, tests' whole-store digests). */
+void ct_sha256_row(ct_sha256_ctx *c, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl);
 /* Finishes a SHA-256d: out = SHA256(SHA256(everything fed)). */
 void ct_sha256d_final(ct_sha256_ctx *c, uint8_t out[32]);
 

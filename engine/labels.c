@@ -1395,13 +1395,7 @@ int ct_labels_digest(ct_db *db, uint8_t out[32], ct_error *err)
         if (kl == 0 || k[0] != T_LABEL)
             break;
         const uint8_t *v = ct_store_iter_value(it, &vl);
-        uint8_t len[4];
-        ct_put_be32(len, (uint32_t)kl);
-        ct_sha256_update(&c, len, 4);
-        ct_sha256_update(&c, k, kl);
-        ct_put_be32(len, (uint32_t)vl);
-        ct_sha256_update(&c, len, 4);
-        ct_sha256_update(&c, v, vl);
+        ct_sha256_row(&c, k, kl, v, vl);
     }
     rc = ct_store_iter_status(it, err);
     ct_store_iter_free(it);

@@ -499,17 +499,53 @@ int ct_prices_digest(ct_db *db, uint8_t out[32], ct_error *err)
         const uint8_t *v = ct_store_iter_value(it, &vl);
         if (kl == 0 || k[0] != CT_T_PRICE)
             break;
-        uint8_t len[4];
-        ct_put_be32(len, (uint32_t)kl);
-        ct_sha256_update(&sha, len, 4);
-        ct_sha256_update(&sha, k, kl);
-        ct_put_be32(len, (uint32_t)vl);
-        ct_sha256_update(&sha, len, 4);
-        ct_sha256_update(&sha, v, vl);
+        ct_sha256_row(&sha, k, kl, v, vl);
     }
     int rc = ct_store_iter_status(it, err);
     ct_store_iter_free(it);
     if (rc == CT_OK)
         ct_sha256_final(&sha, out);
     return rc;
+}
+
+/* ---- the tracers' day cache ---- */
+int ct_price_days_open(ct_price_days *c, ct_db *db)
+{
+    c->db = db;
+    ct_hmap_init(&c->days);
+    c->snap = ct_db_snapshot_new(db);
+    return c->snap ? CT_OK : CT_ENOMEM;
+}
+
+void ct_price_days_close(ct_price_days *c)
+{
+    ct_hmap_release(&c->days);
+    if (c->snap)
+        ct_db_snapshot_free(c->db, c->snap);
+    c->snap = NULL;
+}
+
+int ct_price_days_get(ct_price_days *c, const char *asset, uint32_t day, uint64_t *cents,
+                      ct_error *err)
+{
+    uint8_t key[4 + CT_ASSET_MAX];
+    size_t al = strlen(asset);
+    uint64_t v;
+    if (al == 0 || al > CT_ASSET_MAX) /* not a ticker: ct_price_get says so */
+        return ct_price_get(c->db, c->snap, cents, NULL, asset, day, err);
+    ct_put_be32(key, day);
+    memcpy(key + 4, asset, al);
+    if (!ct_hmap_get(&c->days, key, 4 + al, &v)) {
+        uint64_t price;
+        int rc = ct_price_get(c->db, c->snap, &price, NULL, asset, day, err);
+        if (rc != CT_OK && rc != CT_ENOTFOUND)
+            return rc;
+        v = rc == CT_OK ? price + 1 : 0;
+        if (ct_hmap_put(&c->days, key, 4 + al, v))
+            return ct_fail(err, CT_ENOMEM, "out-of-memory", "caching prices");
+    }
+    if (v == 0)
+        return CT_ENOTFOUND;
+    *cents = v - 1;
+    return CT_OK;
 }

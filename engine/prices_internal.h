@@ -13,6 +13,7 @@
 
 #include "chaintrail/prices.h"
 #include "db_internal.h"
+#include "hmap.h"
 
 #define CT_PRICE_KEY_MAX    (1 + CT_ASSET_MAX + 1 + 4)
 #define CT_PRICE_ROW_SIZE   12 /* cents BE64 + source BE32 */
@@ -46,5 +47,21 @@ int ct_price_source_decode(ct_price_source *s, uint32_t id, const uint8_t *v, si
 
 /* Reads the m+"prices" row (zeros when absent). */
 int ct_price_meta_load(ct_db *db, ct_price_meta *m, ct_error *err);
+
+/* Daily prices as the tracers value flows (trace_graph.c for Bitcoin, acct_pricing.c for
+ * account chains): read through one snapshot, each (asset, day) looked up once and cached. */
+typedef struct ct_price_days {
+    ct_db *db;
+    ct_db_snapshot *snap;
+    ct_hmap days; /* day BE32 + asset -> cents + 1 (0: no price) */
+} ct_price_days;
+/* Returns CT_OK or CT_ENOMEM (no error text: the caller names what it was opening). */
+int ct_price_days_open(ct_price_days *c, ct_db *db);
+void ct_price_days_close(ct_price_days *c);
+/* *cents = the price of one unit of asset on `day`. Returns CT_OK, CT_ENOTFOUND (no price
+ * that day, cached), ct_price_get's error (CT_EINVAL for a ticker the table cannot hold, not
+ * cached), or CT_ENOMEM. */
+int ct_price_days_get(ct_price_days *c, const char *asset, uint32_t day, uint64_t *cents,
+                      ct_error *err);
 
 #endif

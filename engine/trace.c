@@ -16,6 +16,7 @@
 
 #include "chaintrail/trace.h"
 #include "hmap.h"
+#include "trace_common.h"
 #include "util.h"
 
 typedef unsigned __int128 u128;
@@ -84,7 +85,7 @@ typedef struct ep_acc {
     char category[24];
     u128 taint;
     u128 usd_cents, unpriced_sat;
-    uint32_t first_time, last_time, first_height, last_height, hops;
+    ct_trace_span span;
     uint64_t n_outputs;
     uint64_t *via; /* paths only: the processed transactions that handed it taint */
     size_t n_via, cap_via;
@@ -134,13 +135,11 @@ typedef struct tracer {
     pedge *edge;
     size_t n_edge, cap_edge;
     ct_hmap sources; /* txnum+vout -> 1 */
-    ct_hmap labels;  /* addrid -> index into labcat (category of the address) */
-    char (*labcat)[24];
-    size_t n_labcat, cap_labcat;
+    ct_label_cache labels; /* addrid -> label category */
     uint64_t processed;
     bool out_of_budget;
     char budget_reason[64];
-    double deadline;
+    ct_trace_budget budget;
     /* scratch for one transaction */
     uint64_t *out_taint;
     ivals *out_iv;
@@ -185,13 +184,6 @@ void ct_trace_options_init(ct_trace_options *o)
 static int oom(tracer *t)
 {
     return ct_fail(t->err, CT_ENOMEM, "out-of-memory", "during the trace");
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* ---- heap of pending txnums ---- */
@@ -323,9 +315,7 @@ static int add_endpoint(tracer *t, int m, uint64_t addrid, const char *category,
         memset(e, 0, sizeof(*e));
         e->addrid = addrid;
         snprintf(e->category, sizeof(e->category), "%s", category);
-        e->first_time = e->last_time = time;
-        e->first_height = e->last_height = height;
-        e->hops = hop;
+        ct_trace_span_start(&e->span, height, time, height, time, hop);
         if (ct_hmap_put(&a->eps, key, 8 + cl, idx))
             return oom(t);
     }
@@ -336,16 +326,7 @@ static int add_endpoint(tracer *t, int m, uint64_t addrid, const char *category,
     else if (t->o->pricing)
         e->unpriced_sat += taint;
     e->n_outputs++;
-    if (height < e->first_height || (height == e->first_height && time < e->first_time)) {
-        e->first_height = height;
-        e->first_time = time;
-    }
-    if (height > e->last_height || (height == e->last_height && time > e->last_time)) {
-        e->last_height = height;
-        e->last_time = time;
-    }
-    if (hop < e->hops)
-        e->hops = hop;
+    ct_trace_span_widen(&e->span, height, time, height, time, hop);
     if (t->paths && via != NO_VIA && (e->n_via == 0 || e->via[e->n_via - 1] != via)) {
         if (e->n_via == e->cap_via) {
             size_t ncap = e->cap_via ? e->cap_via * 2 : 4;
@@ -358,48 +339,6 @@ static int add_endpoint(tracer *t, int m, uint64_t addrid, const char *category,
         e->via[e->n_via++] = via;
     }
     return CT_OK;
-}
-
-/* The label category of an address (cached), "" when it has none. */
-static int category_of(tracer *t, uint64_t addrid, const char **out)
-{
-    uint8_t key[8];
-    uint64_t idx;
-    ct_put_be64(key, addrid);
-    if (ct_hmap_get(&t->labels, key, 8, &idx)) {
-        *out = t->labcat[idx];
-        return CT_OK;
-    }
-    char cat[24] = "", label[128];
-    if (addrid != 0 && t->g->label_of) {
-        int rc = t->g->label_of(t->g->ctx, addrid, cat, sizeof(cat), label, sizeof(label), t->err);
-        if (rc != CT_OK && rc != CT_ENOTFOUND)
-            return rc;
-        if (rc == CT_ENOTFOUND)
-            cat[0] = '\0';
-    }
-    if (t->n_labcat == t->cap_labcat) {
-        size_t ncap = t->cap_labcat ? t->cap_labcat * 2 : 256;
-        char(*nl)[24] = realloc(t->labcat, ncap * sizeof(*nl));
-        if (!nl)
-            return oom(t);
-        t->labcat = nl;
-        t->cap_labcat = ncap;
-    }
-    idx = t->n_labcat++;
-    snprintf(t->labcat[idx], sizeof(t->labcat[idx]), "%s", cat);
-    if (ct_hmap_put(&t->labels, key, 8, idx))
-        return oom(t);
-    *out = t->labcat[idx];
-    return CT_OK;
-}
-
-static bool is_stop(const ct_trace_options *o, const char *cat)
-{
-    for (size_t i = 0; cat[0] && i < o->n_stops; i++)
-        if (strcmp(o->stops[i], cat) == 0)
-            return true;
-    return false;
 }
 
 static pending_tx *pending_get(tracer *t, uint64_t txnum, bool create, int *rc)
@@ -469,10 +408,10 @@ static int place_output(tracer *t, int m, const ct_trace_tx *tx, uint32_t vout, 
         iv_free(&st->iv);
         return CT_OK;
     }
-    if ((rc = category_of(t, out->addrid, &cat)))
+    if ((rc = ct_label_cache_category(&t->labels, out->addrid, &cat, t->err)))
         return rc;
     const char *stop = NULL;
-    if (is_stop(t->o, cat))
+    if (ct_trace_is_stop(t->o, cat))
         stop = cat;
     else if (out->spent_txnum == 0)
         stop = "unspent";
@@ -846,14 +785,14 @@ static int settle(tracer *t, pending_tx *p, const ct_trace_tx *tx, bool *any)
         pi->addrid = out->addrid;
         pi->time = tx->time;
         pi->height = tx->height;
-        if ((rc = category_of(t, out->addrid, &cat)))
+        if ((rc = ct_label_cache_category(&t->labels, out->addrid, &cat, t->err)))
             return rc;
         for (int m = 0; m < CT_MODEL_COUNT; m++) {
             mstate *st = &pi->m[m];
             if (!(pi->live & (1u << m)))
                 continue;
             const char *stop = NULL;
-            if (is_stop(t->o, cat))
+            if (ct_trace_is_stop(t->o, cat))
                 stop = cat;
             else if (tx->coinbase)
                 stop = "coinbase";
@@ -1114,12 +1053,9 @@ static int run_loop(tracer *t)
     ct_trace_tx tx;
     int rc;
     while (t->heap_n > 0) {
-        if ((t->o->max_nodes && t->processed >= t->o->max_nodes) ||
-            (t->deadline > 0 && (t->processed & 63) == 0 && now_s() > t->deadline)) {
+        if (ct_trace_budget_spent(&t->budget, t->processed, t->budget_reason,
+                                  sizeof(t->budget_reason))) {
             t->out_of_budget = true;
-            snprintf(t->budget_reason, sizeof(t->budget_reason), "%s",
-                     t->o->max_nodes && t->processed >= t->o->max_nodes ? "max-nodes reached"
-                                                                        : "timeout reached");
             return drain_budget(t);
         }
         uint64_t txnum = heap_key(t, heap_pop(t));
@@ -1304,11 +1240,11 @@ static int finish(tracer *t, ct_trace_result *res)
             const ep_acc *s = &a->ep[i];
             snprintf(e->category, sizeof(e->category), "%s", s->category);
             e->taint = s->taint;
-            e->first_time = s->first_time;
-            e->last_time = s->last_time;
-            e->first_height = s->first_height;
-            e->last_height = s->last_height;
-            e->hops = s->hops;
+            e->first_time = s->span.first_time;
+            e->last_time = s->span.last_time;
+            e->first_height = s->span.first_height;
+            e->last_height = s->span.last_height;
+            e->hops = s->span.hops;
             e->n_outputs = s->n_outputs;
             e->usd_cents = s->usd_cents;
             e->unpriced_sat = s->unpriced_sat;
@@ -1357,9 +1293,8 @@ static void tracer_release(tracer *t)
     free(t->node);
     free(t->edge);
     ct_hmap_release(&t->sources);
-    ct_hmap_release(&t->labels);
+    ct_label_cache_release(&t->labels);
     free(t->heap);
-    free(t->labcat);
     free(t->out_taint);
     free(t->out_iv);
     free(t->order);
@@ -1383,8 +1318,7 @@ int ct_trace_run(ct_trace_result *res, const ct_trace_graph *g, const ct_trace_s
     t.paths = opts->paths;
     if (!t.models || n_sources == 0)
         return ct_fail(err, CT_EINVAL, "bad-options", "no model or no source given");
-    if (opts->timeout_s > 0)
-        t.deadline = now_s() + opts->timeout_s;
+    ct_trace_budget_start(&t.budget, opts);
     for (int m = 0; m < CT_MODEL_COUNT; m++) {
         ct_hmap_init(&t.acc[m].cats);
         ct_hmap_init(&t.acc[m].eps);
@@ -1392,7 +1326,7 @@ int ct_trace_run(ct_trace_result *res, const ct_trace_graph *g, const ct_trace_s
     ct_hmap_init(&t.pending);
     ct_hmap_init(&t.nodes);
     ct_hmap_init(&t.sources);
-    ct_hmap_init(&t.labels);
+    ct_label_cache_init(&t.labels, g->label_of, g->ctx, "during the trace");
     l.t = &t;
     rc = resolve_sources(&t, sources, n_sources, &l);
     if (rc == CT_OK)

@@ -10,6 +10,7 @@
 #include "graph_internal.h"
 #include "hmap.h"
 #include "labels_internal.h"
+#include "prices_internal.h"
 
 typedef struct dbgraph {
     ct_trace_graph g;
@@ -357,45 +358,32 @@ void ct_trace_graph_db_free(ct_trace_graph *g)
 /* ---- pricing over the database's price table ---- */
 typedef struct dbpricing {
     ct_trace_pricing p;
-    ct_db *db;
-    ct_db_snapshot *snap;
     char asset[16];
-    ct_hmap days; /* day -> cents + 1 (0 stored as "no price") */
+    ct_price_days days;
 } dbpricing;
 
 static int db_value(void *ctx, uint64_t sat, uint32_t time, uint64_t *cents, ct_error *err)
 {
     dbpricing *d = ctx;
-    uint32_t day = ct_day_from_unix(time);
-    uint8_t key[4];
-    uint64_t v;
-    ct_put_be32(key, day);
-    if (!ct_hmap_get(&d->days, key, 4, &v)) {
-        uint64_t price;
-        int rc = ct_price_get(d->db, d->snap, &price, NULL, d->asset, day, err);
-        if (rc != CT_OK && rc != CT_ENOTFOUND)
-            return rc;
-        v = rc == CT_OK ? price + 1 : 0;
-        if (ct_hmap_put(&d->days, key, 4, v))
-            return ct_fail(err, CT_ENOMEM, "out-of-memory", "caching prices");
-    }
-    if (v == 0)
-        return CT_ENOTFOUND;
+    uint64_t price;
+    int rc = ct_price_days_get(&d->days, d->asset, ct_day_from_unix(time), &price, err);
+    if (rc != CT_OK)
+        return rc;
     ct_u128 amount = {0, sat};
-    return ct_usd_cents(cents, amount, 8, v - 1, err);
+    return ct_usd_cents(cents, amount, 8, price, err);
 }
 
 int ct_trace_pricing_db(ct_trace_pricing **out, ct_db *db, const char *asset, ct_error *err)
 {
     dbpricing *d = calloc(1, sizeof(*d));
     *out = NULL;
-    if (!d || !(d->snap = ct_db_snapshot_new(db))) {
+    if (!d || ct_price_days_open(&d->days, db) != CT_OK) {
+        if (d)
+            ct_price_days_close(&d->days);
         free(d);
         return ct_fail(err, CT_ENOMEM, "out-of-memory", "opening the price table");
     }
-    d->db = db;
     snprintf(d->asset, sizeof(d->asset), "%s", asset);
-    ct_hmap_init(&d->days);
     d->p.ctx = d;
     d->p.value = db_value;
     *out = &d->p;
@@ -407,7 +395,6 @@ void ct_trace_pricing_db_free(ct_trace_pricing *p)
     if (!p)
         return;
     dbpricing *d = p->ctx;
-    ct_hmap_release(&d->days);
-    ct_db_snapshot_free(d->db, d->snap);
+    ct_price_days_close(&d->days);
     free(d);
 }

@@ -238,17 +238,6 @@ int ct_u256_parse_dec(ct_u256 *r, const char *s, size_t len, ct_error *err)
     return CT_OK;
 }
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int ct_u256_parse_quantity(ct_u256 *r, const char *s, size_t len, ct_error *err)
 {
     int shown = (int)(len > 80 ? 80 : len);
@@ -263,7 +252,7 @@ int ct_u256_parse_quantity(ct_u256 *r, const char *s, size_t len, ct_error *err)
         return ct_fail(err, CT_EINVAL, "leading-zero", "quantity '%.*s' has a leading zero",
                        shown, s);
     for (size_t i = 0; i < n; i++) {
-        if (hex_digit(h[i]) < 0)
+        if (ct_hex_digit((unsigned char)h[i]) < 0)
             return ct_fail(err, CT_EINVAL, "not-hex", "quantity '%.*s' has a non-hex digit",
                            shown, s);
     }
@@ -273,7 +262,7 @@ int ct_u256_parse_quantity(ct_u256 *r, const char *s, size_t len, ct_error *err)
     ct_u256 v = {{0, 0, 0, 0}};
     for (size_t i = 0; i < n; i++) {
         size_t bit = (n - 1 - i) * 4;
-        v.w[bit / 64] |= (uint64_t)hex_digit(h[i]) << (bit % 64);
+        v.w[bit / 64] |= (uint64_t)ct_hex_digit((unsigned char)h[i]) << (bit % 64);
     }
     *r = v;
     return CT_OK;

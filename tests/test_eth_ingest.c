@@ -12,18 +12,8 @@
 
 #include "chaintrail/chaintrail.h"
 #include "eth_source.h"
+#include "eth_fixtures.h"
 #include "testutil.h"
-
-#define TRIN   "eth/trin/"
-#define STREAM "eth/ethereum-etl/test_stream/blocks_1755634_1755635/"
-#define B634   STREAM "web3_response.eth_getBlockByNumber_0x1ac9f2_true.json"
-#define B635   STREAM "web3_response.eth_getBlockByNumber_0x1ac9f3_true.json"
-#define R635A                                                                                      \
-    STREAM "web3_response.eth_getTransactionReceipt_"                                              \
-           "0x2e3dcd051a91d3a694f6b8de2ac4b5fe7acdba55f58bcf8471ff00d4a430074d.json"
-#define R635B                                                                                      \
-    STREAM "web3_response.eth_getTransactionReceipt_"                                              \
-           "0x9a5437ec71b74ecf5930b406908ac6999966d38a86d1534b7190ece7599095eb.json"
 
 /* Runs `chaintrail --db dir ingest ethereum --quiet --json FILES...` (fixture-relative
  * when rel, else paths as given). */
@@ -40,6 +30,20 @@ static void ingest(tu_run *r, const char *dir, const char *const *files, bool re
     tu_exec(r, argv, NULL);
     for (size_t i = 0; owned[i]; i++)
         free(owned[i]);
+}
+
+/* A fresh database holding mainnet block 19433902 and its receipts (trin, MIT). */
+static char *db_19433902(void)
+{
+    char *dir = tu_fresh_db();
+    tu_run r;
+    ingest(&r, dir,
+           (const char *[]){TRIN "eth_getBlockByNumber_19433902_full.json",
+                            TRIN "eth_getBlockReceipts_19433902.json", NULL},
+           true);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    return dir;
 }
 
 static json_t *stats_json(const char *dir)
@@ -117,14 +121,8 @@ Test(eth_ingest, block_19433902_every_count_and_withdrawals)
     full_block("19433902", TRIN "eth_getBlockByNumber_19433902_full.json",
                TRIN "eth_getBlockReceipts_19433902.json", 128, 171, 47);
     /* 16 withdrawals of this block are rewards on top of the 169 priority-fee rewards */
-    char *dir = tu_fresh_db();
+    char *dir = db_19433902();
     tu_run r;
-    ingest(&r, dir,
-           (const char *[]){TRIN "eth_getBlockByNumber_19433902_full.json",
-                            TRIN "eth_getBlockReceipts_19433902.json", NULL},
-           true);
-    cr_assert_eq(r.status, 0);
-    tu_run_free(&r);
     json_t *j = stats_json(dir);
     cr_assert_eq(eth_stat(j, "rewards"), expected_count("19433902", "rewards") + 16);
     json_decref(j);
@@ -642,14 +640,7 @@ Test(eth_ingest, geth_checkpoint_block_0)
 /* ---- the account graph over the database: walk a real address's ledger ---- */
 Test(eth_ingest, acct_graph_db_walks_a_ledger)
 {
-    char *dir = tu_fresh_db();
-    tu_run r;
-    ingest(&r, dir,
-           (const char *[]){TRIN "eth_getBlockByNumber_19433902_full.json",
-                            TRIN "eth_getBlockReceipts_19433902.json", NULL},
-           true);
-    cr_assert_eq(r.status, 0, "%s", r.err);
-    tu_run_free(&r);
+    char *dir = db_19433902();
     ct_db *db = tu_db_open(dir, false);
     ct_db_snapshot *snap = ct_db_snapshot_new(db);
     ct_acct_graph g;
@@ -1505,14 +1496,8 @@ Test(eth_ingest, etl_export_token_transfers_agree)
 /* show in text form: tx 0 of block 19433902, its events one per line with their position */
 Test(eth_ingest, show_tx_text)
 {
-    char *dir = tu_fresh_db();
+    char *dir = db_19433902();
     tu_run r;
-    ingest(&r, dir,
-           (const char *[]){TRIN "eth_getBlockByNumber_19433902_full.json",
-                            TRIN "eth_getBlockReceipts_19433902.json", NULL},
-           true);
-    cr_assert_eq(r.status, 0, "%s", r.err);
-    tu_run_free(&r);
     tu_exec(&r,
             (const char *[]){"--db", dir, "show", "tx",
                              "0x8D6B84B11ACE6E48C95AE7A229D9D467EAD6F122A14FD86AA18C5B8C7665BEA7",

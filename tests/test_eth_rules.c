@@ -18,18 +18,8 @@
 #include "chaintrail/chaintrail.h"
 #include "hash.h"
 #include "store.h"
+#include "eth_fixtures.h"
 #include "testutil.h"
-
-#define STREAM "eth/ethereum-etl/test_stream/blocks_1755634_1755635/"
-#define B634   STREAM "web3_response.eth_getBlockByNumber_0x1ac9f2_true.json"
-#define B635   STREAM "web3_response.eth_getBlockByNumber_0x1ac9f3_true.json"
-#define R635A                                                                                      \
-    STREAM "web3_response.eth_getTransactionReceipt_"                                              \
-           "0x2e3dcd051a91d3a694f6b8de2ac4b5fe7acdba55f58bcf8471ff00d4a430074d.json"
-#define R635B                                                                                      \
-    STREAM "web3_response.eth_getTransactionReceipt_"                                              \
-           "0x9a5437ec71b74ecf5930b406908ac6999966d38a86d1534b7190ece7599095eb.json"
-#define TRIN "eth/trin/"
 
 /* Paths made by a test, freed together at its end (keeps LeakSanitizer quiet). */
 static char *owned[32];
@@ -222,36 +212,7 @@ Test(eth_rules, e14_missing_signature_s)
              BLK "tx 1: missing-field: transaction has no 's'");
 }
 
-/* ---- digests of the whole store ---- */
-
-static void raw_digest(const char *dir, char out[65])
-{
-    ct_store *st;
-    ct_store_options so = CT_STORE_OPTIONS_INIT;
-    cr_assert_eq(ct_store_open(&st, dir, &so, NULL), CT_OK);
-    ct_store_iter *it = ct_store_iter_new(st, NULL);
-    ct_sha256_ctx c;
-    ct_sha256_init(&c);
-    for (ct_store_iter_seek(it, (const uint8_t *)"", 0); ct_store_iter_valid(it);
-         ct_store_iter_next(it)) {
-        size_t kl, vl;
-        const uint8_t *k = ct_store_iter_key(it, &kl);
-        const uint8_t *v = ct_store_iter_value(it, &vl);
-        uint8_t len[4];
-        ct_put_be32(len, (uint32_t)kl);
-        ct_sha256_update(&c, len, 4);
-        ct_sha256_update(&c, k, kl);
-        ct_put_be32(len, (uint32_t)vl);
-        ct_sha256_update(&c, len, 4);
-        ct_sha256_update(&c, v, vl);
-    }
-    cr_assert_eq(ct_store_iter_status(it, NULL), CT_OK);
-    ct_store_iter_free(it);
-    ct_store_close(st);
-    uint8_t h[32];
-    ct_sha256_final(&c, h);
-    ct_hex_encode(out, h, 32);
-}
+/* ---- digests of the whole store (tu_db_raw_digest) ---- */
 
 static void verify_ok(const char *db)
 {
@@ -323,8 +284,8 @@ Test(eth_rules, reorg_at_the_tip_equals_only_the_winner)
     cr_assert_eq(r.status, 0, "%s", r.err);
     tu_run_free(&r);
     char a[65], b[65];
-    raw_digest(db, a);
-    raw_digest(control, b);
+    tu_db_raw_digest(db, a);
+    tu_db_raw_digest(control, b);
     cr_assert_str_eq(a, b, "the reorged database differs from one that saw only the winner");
     verify_ok(db);
     /* the rolled-back transactions are gone */
@@ -342,8 +303,8 @@ Test(eth_rules, reorg_at_the_tip_equals_only_the_winner)
     char *fresh = tu_fresh_db();
     ingest_paths(&r, fresh, (const char *[]){p634, p635, ra, rb, NULL});
     tu_run_free(&r);
-    raw_digest(db, a);
-    raw_digest(fresh, b);
+    tu_db_raw_digest(db, a);
+    tu_db_raw_digest(fresh, b);
     cr_assert_str_eq(a, b);
     free_owned();
     tu_rmtree(tmp);
@@ -363,11 +324,11 @@ Test(eth_rules, rerun_is_a_noop_and_rollback_restores)
     cr_assert_eq(r.status, 0, "%s", r.err);
     tu_run_free(&r);
     char a[65], b[65];
-    raw_digest(db, a);
+    tu_db_raw_digest(db, a);
     ingest_paths(&r, db, (const char *[]){p634, p635, ra, rb, NULL});
     cr_assert_eq(r.status, 0, "%s", r.err);
     tu_run_free(&r);
-    raw_digest(db, b);
+    tu_db_raw_digest(db, b);
     cr_assert_str_eq(a, b, "a second run changed the database");
     /* --from below the tip: the known blocks are skipped */
     tu_exec(&r,
@@ -385,8 +346,8 @@ Test(eth_rules, rerun_is_a_noop_and_rollback_restores)
     tu_run_free(&r);
     ingest_paths(&r, only634, (const char *[]){p634, NULL});
     tu_run_free(&r);
-    raw_digest(db, a);
-    raw_digest(only634, b);
+    tu_db_raw_digest(db, a);
+    tu_db_raw_digest(only634, b);
     cr_assert_str_eq(a, b, "rollback did not restore the state after block 1755634");
     /* rollback above the tip: exit 2? no: a bad height is CT_EINVAL, a usage error */
     tu_exec(
@@ -440,7 +401,7 @@ Test(eth_rules, kill_at_every_write_boundary_then_resume_equals_control, .timeou
     const char *paths[] = {p634, p635, ra, rb, NULL};
     cr_assert_eq(run_ingest_env(control, paths, NULL, 0), 0);
     char want[65], got[65];
-    raw_digest(control, want);
+    tu_db_raw_digest(control, want);
     unsigned kills = 0;
     for (unsigned k = 1; k <= 4; k++)
         for (int after = 0; after < 2; after++) {
@@ -453,7 +414,7 @@ Test(eth_rules, kill_at_every_write_boundary_then_resume_equals_control, .timeou
             else
                 cr_assert_eq(st, 0, "kill %s: exit %d", env, st);
             cr_assert_eq(run_ingest_env(db, paths, NULL, 0), 0);
-            raw_digest(db, got);
+            tu_db_raw_digest(db, got);
             cr_assert_str_eq(got, want, "%s: the resumed database differs from the control", env);
             verify_ok(db);
             tu_fresh_db_done(db);
@@ -473,7 +434,7 @@ Test(eth_rules, kill_at_random_instants_then_resume_equals_control, .timeout = 3
     const char *paths[] = {pb, pr, NULL};
     cr_assert_eq(run_ingest_env(control, paths, NULL, 0), 0);
     char want[65], got[65];
-    raw_digest(control, want);
+    tu_db_raw_digest(control, want);
     unsigned kills = 0, seed = 4242;
     for (int round = 0; round < 10; round++) {
         seed = seed * 1103515245u + 12345u;
@@ -486,7 +447,7 @@ Test(eth_rules, kill_at_random_instants_then_resume_equals_control, .timeout = 3
     }
     cr_assert_gt(kills, 0);
     cr_assert_eq(run_ingest_env(db, paths, NULL, 0), 0);
-    raw_digest(db, got);
+    tu_db_raw_digest(db, got);
     cr_assert_str_eq(got, want);
     verify_ok(db);
     free_owned();

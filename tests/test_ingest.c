@@ -41,40 +41,6 @@ static void ingest(ct_db *db, const char *const *paths, size_t n, ct_ingest_stat
     ingest_grouped(db, paths, n, st, 0);
 }
 
-/* SHA-256 of every row of the database, in key order: two databases with equal digests
- * hold exactly the same rows. */
-static void raw_digest(const char *dir, char out[65])
-{
-    ct_store *st;
-    ct_store_options so = CT_STORE_OPTIONS_INIT;
-    cr_assert_eq(ct_store_open(&st, dir, &so, NULL), CT_OK);
-    ct_store_iter *it = ct_store_iter_new(st, NULL);
-    ct_sha256_ctx c;
-    ct_sha256_init(&c);
-    for (ct_store_iter_seek(it, (const uint8_t *)"", 0); ct_store_iter_valid(it);
-         ct_store_iter_next(it)) {
-        size_t kl, vl;
-        const uint8_t *k = ct_store_iter_key(it, &kl);
-        const uint8_t *v = ct_store_iter_value(it, &vl);
-        uint8_t len[8];
-        len[0] = (uint8_t)(kl >> 24), len[1] = (uint8_t)(kl >> 16), len[2] = (uint8_t)(kl >> 8),
-        len[3] = (uint8_t)kl;
-        len[4] = (uint8_t)(vl >> 24), len[5] = (uint8_t)(vl >> 16), len[6] = (uint8_t)(vl >> 8),
-        len[7] = (uint8_t)vl;
-        ct_sha256_update(&c, len, 4);
-        ct_sha256_update(&c, k, kl);
-        ct_sha256_update(&c, len + 4, 4);
-        ct_sha256_update(&c, v, vl);
-    }
-    cr_assert_eq(ct_store_iter_status(it, NULL), CT_OK);
-    ct_store_iter_free(it);
-    ct_store_close(st);
-    uint8_t h[32];
-    ct_sha256_final(&c, h);
-    for (int i = 0; i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", h[i]);
-}
-
 static uint64_t get_u64_row(ct_store *st, const uint8_t *k, size_t kl)
 {
     ct_buf v;
@@ -164,7 +130,7 @@ Test(ingest, rerun_over_the_same_files_changes_nothing)
     ingest(db, (const char *[]){a, b}, 2, &st);
     cr_assert_eq(st.blocks_connected, 600);
     ct_db_close(db);
-    raw_digest(dir, before);
+    tu_db_raw_digest(dir, before);
 
     db = tu_db_open(dir, false);
     ingest(db, (const char *[]){a, b}, 2, &st);
@@ -173,7 +139,7 @@ Test(ingest, rerun_over_the_same_files_changes_nothing)
     cr_assert_eq(st.blocks_known, 2);
     cr_assert_eq(st.blocks_connected, 0);
     ct_db_close(db);
-    raw_digest(dir, after);
+    tu_db_raw_digest(dir, after);
     cr_assert_str_eq(before, after);
     tu_rmtree(dir);
     free(dir);
@@ -196,8 +162,8 @@ Test(ingest, blk00000_then_blk00001_equals_both_at_once)
     ingest(db, (const char *[]){a, b}, 2, &st);
     ct_db_close(db);
     char x[65], y[65];
-    raw_digest(d1, x);
-    raw_digest(d2, y);
+    tu_db_raw_digest(d1, x);
+    tu_db_raw_digest(d2, y);
     cr_assert_str_eq(x, y);
     tu_rmtree(d1);
     tu_rmtree(d2);
@@ -315,7 +281,7 @@ Test(ingest, sigint_commits_the_pending_group_and_the_rerun_equals_control, .tim
     const char *paths[] = {blk, NULL};
     cr_assert_eq(run_ingest(control, paths, NULL, 0, 0, NULL), 0);
     char want[65], got[65];
-    raw_digest(control, want);
+    tu_db_raw_digest(control, want);
     /* One group as large as allowed: only the 1 s bound, the end of the input or the stop
      * commit it. The whole run takes about 0.1 s, so a run stopped part way (tip below
      * 4312) that left blocks got them from the commit at the stop. */
@@ -337,7 +303,7 @@ Test(ingest, sigint_commits_the_pending_group_and_the_rerun_equals_control, .tim
             ct_db_close(db);
         }
         cr_assert_eq(run_ingest(dir, paths, NULL, 0, 0, NULL), 0);
-        raw_digest(dir, got);
+        tu_db_raw_digest(dir, got);
         cr_assert_str_eq(got, want, "delay %ld us: the resumed database differs", delays_us[i]);
         tu_rmtree(dir);
         free(dir);
@@ -362,7 +328,7 @@ Test(ingest, grouped_and_per_block_commits_store_the_same_rows)
         cr_assert_eq(st.blocks_connected, 4313);
         cr_assert_eq(st.txs, 4371);
         ct_db_close(db);
-        raw_digest(dir, i == 0 ? want : got);
+        tu_db_raw_digest(dir, i == 0 ? want : got);
         if (i > 0)
             cr_assert_str_eq(got, want, "--group-txs %llu", (unsigned long long)groups[i]);
         tu_rmtree(dir);
@@ -377,7 +343,7 @@ Test(ingest, kill_at_write_boundaries_then_resume_equals_control, .timeout = 600
     const char *paths[] = {a, b, NULL};
     cr_assert_eq(run_ingest(control, paths, NULL, 0, 0, NULL), 0);
     char want[65], got[65];
-    raw_digest(control, want);
+    tu_db_raw_digest(control, want);
 
     /* Each run is killed at its k-th store write, just before or just after the write
      * reaches LevelDB; k starts at 1, so some kills hit the start of a recovery run
@@ -398,7 +364,7 @@ Test(ingest, kill_at_write_boundaries_then_resume_equals_control, .timeout = 600
     }
     cr_assert_geq(kills, 50, "only %u kills", kills);
     cr_assert_eq(run_ingest(dir, paths, NULL, 0, 0, NULL), 0);
-    raw_digest(dir, got);
+    tu_db_raw_digest(dir, got);
     cr_assert_str_eq(got, want, "after %u kills the database differs from the control run", kills);
 
     /* The default grouping (the 600 blocks are one group): killed at each of its first
@@ -416,7 +382,7 @@ Test(ingest, kill_at_write_boundaries_then_resume_equals_control, .timeout = 600
     }
     cr_assert_geq(kills, 4, "only %u kills", kills);
     cr_assert_eq(run_ingest(dir2, paths, NULL, 0, 0, NULL), 0);
-    raw_digest(dir2, got);
+    tu_db_raw_digest(dir2, got);
     cr_assert_str_eq(got, want, "default grouping: the database differs from the control run");
     tu_rmtree(dir2);
     free(dir2);
@@ -434,7 +400,7 @@ Test(ingest, kill_at_random_instants_then_resume_equals_control, .timeout = 600)
     const char *paths[] = {blk, NULL};
     cr_assert_eq(run_ingest(control, paths, NULL, 0, 0, NULL), 0);
     char want[65], got[65];
-    raw_digest(control, want);
+    tu_db_raw_digest(control, want);
     /* A whole run takes about 0.1 s (ASan: more); odd rounds commit groups of 20
      * transactions, even ones use the default grouping. */
     unsigned kills = 0, seed = 777;
@@ -449,7 +415,7 @@ Test(ingest, kill_at_random_instants_then_resume_equals_control, .timeout = 600)
     }
     cr_assert_gt(kills, 0);
     cr_assert_eq(run_ingest(dir, paths, NULL, 0, 0, NULL), 0);
-    raw_digest(dir, got);
+    tu_db_raw_digest(dir, got);
     cr_assert_str_eq(got, want);
     tu_rmtree(control);
     tu_rmtree(dir);
@@ -473,8 +439,8 @@ Test(ingest, disk_full_stops_with_io_error_and_resumes)
     /* Space freed: the next run resumes and ends equal to the control. */
     cr_assert_eq(run_ingest(dir, paths, NULL, 0, 0, NULL), 0);
     char want[65], got[65];
-    raw_digest(control, want);
-    raw_digest(dir, got);
+    tu_db_raw_digest(control, want);
+    tu_db_raw_digest(dir, got);
     cr_assert_str_eq(got, want);
     tu_rmtree(control);
     tu_rmtree(dir);
@@ -606,13 +572,7 @@ static int logical_digest(const char *dir, char out[65])
         bool counters = kl == ckl && memcmp(k, ck, kl) == 0;
         if (!counters && !strchr(tables, k[0]))
             continue;
-        uint8_t len[4];
-        ct_put_be32(len, (uint32_t)kl);
-        ct_sha256_update(&c, len, 4);
-        ct_sha256_update(&c, k, kl);
-        ct_put_be32(len, (uint32_t)vl);
-        ct_sha256_update(&c, len, 4);
-        ct_sha256_update(&c, v, vl);
+        ct_sha256_row(&c, k, kl, v, vl);
     }
     int rc = ct_store_iter_status(it, NULL);
     ct_store_iter_free(it);

@@ -14,7 +14,9 @@
 #include <unistd.h>
 
 #include "chaintrail/chaintrail.h"
+#include "hash.h"
 #include "store.h"
+#include "util.h"
 #include "testutil.h"
 
 char *tu_fixture(const char *rel)
@@ -300,4 +302,27 @@ void tu_require_locale(const char *name)
     /* a comma as the decimal point is what the locale tests guard against */
     cr_assert_str_eq(localeconv()->decimal_point, ",", "locale %s", name);
     setlocale(LC_ALL, saved);
+}
+
+void tu_db_raw_digest(const char *dir, char out[65])
+{
+    ct_store *st;
+    ct_store_options so = CT_STORE_OPTIONS_INIT;
+    cr_assert_eq(ct_store_open(&st, dir, &so, NULL), CT_OK);
+    ct_store_iter *it = ct_store_iter_new(st, NULL);
+    ct_sha256_ctx c;
+    ct_sha256_init(&c);
+    for (ct_store_iter_seek(it, (const uint8_t *)"", 0); ct_store_iter_valid(it);
+         ct_store_iter_next(it)) {
+        size_t kl, vl;
+        const uint8_t *k = ct_store_iter_key(it, &kl);
+        const uint8_t *v = ct_store_iter_value(it, &vl);
+        ct_sha256_row(&c, k, kl, v, vl);
+    }
+    cr_assert_eq(ct_store_iter_status(it, NULL), CT_OK);
+    ct_store_iter_free(it);
+    ct_store_close(st);
+    uint8_t h[32];
+    ct_sha256_final(&c, h);
+    ct_hex_encode(out, h, 32);
 }

@@ -63,5 +63,9 @@ char *tu_db_first_4313(void);
 void tu_db_poke(const char *dir, const void *key, size_t klen, const void *val, size_t vlen);
 /* Reads one row into buf (at most cap bytes); returns its length, or -1 when absent. */
 long tu_db_peek(const char *dir, const void *key, size_t klen, void *buf, size_t cap);
+/* SHA-256 (lowercase hex) of every row of the database at `dir`, in key order, each row as
+ * be32 key length, key, be32 value length, value: two databases with equal digests hold
+ * exactly the same rows. */
+void tu_db_raw_digest(const char *dir, char out[65]);
 
 #endif

@@ -182,11 +182,31 @@ static int decode_legacy_fields(ct_rlp *f, ct_eth_tx *tx, ct_error *err)
     return CT_OK;
 }
 
+/* The transaction's field list, the one RLP list in data[skip..len) (after the type byte of
+ * a typed transaction); "trailing bytes" when anything follows it. */
+static int field_list(const uint8_t *data, size_t len, uint64_t base_off, size_t skip,
+                      ct_rlp *fields, ct_error *err)
+{
+    ct_rlp top;
+    ct_rlp_item it;
+    int rc;
+    ct_rlp_init(&top, data, len, base_off);
+    top.pos = data + skip;
+    if ((rc = ct_rlp_list(&top, fields, &it, err)))
+        return rc;
+    if (!ct_rlp_done(&top)) {
+        if (err)
+            err->offset = ct_rlp_off(&top, top.pos);
+        return ct_fail(err, CT_ECORRUPT, "trailing bytes", "%zu bytes after the transaction",
+                       (size_t)(top.end - top.pos));
+    }
+    return CT_OK;
+}
+
 int ct_eth_tx_decode_at(ct_eth_tx *tx, const uint8_t *data, size_t len, uint64_t base_off,
                         bool typed_only, ct_error *err)
 {
-    ct_rlp top, fields;
-    ct_rlp_item it;
+    ct_rlp fields;
     int rc;
 
     memset(tx, 0, sizeof(*tx));
@@ -198,15 +218,8 @@ int ct_eth_tx_decode_at(ct_eth_tx *tx, const uint8_t *data, size_t len, uint64_t
     uint8_t first = data[0];
     if (first >= 0xc0 && !typed_only) {
         tx->type = CT_ETH_TX_LEGACY;
-        ct_rlp_init(&top, data, len, base_off);
-        if ((rc = ct_rlp_list(&top, &fields, &it, err)))
+        if ((rc = field_list(data, len, base_off, 0, &fields, err)))
             return rc;
-        if (!ct_rlp_done(&top)) {
-            if (err)
-                err->offset = ct_rlp_off(&top, top.pos);
-            return ct_fail(err, CT_ECORRUPT, "trailing bytes", "%zu bytes after the transaction",
-                           (size_t)(top.end - top.pos));
-        }
         if ((rc = decode_legacy_fields(&fields, tx, err)))
             return rc;
     } else {
@@ -229,16 +242,8 @@ int ct_eth_tx_decode_at(ct_eth_tx *tx, const uint8_t *data, size_t len, uint64_t
                            "a typed transaction of type 0x%02x without payload", first);
         }
         tx->type = first;
-        ct_rlp_init(&top, data, len, base_off);
-        top.pos = data + 1;
-        if ((rc = ct_rlp_list(&top, &fields, &it, err)))
+        if ((rc = field_list(data, len, base_off, 1, &fields, err)))
             return rc;
-        if (!ct_rlp_done(&top)) {
-            if (err)
-                err->offset = ct_rlp_off(&top, top.pos);
-            return ct_fail(err, CT_ECORRUPT, "trailing bytes", "%zu bytes after the transaction",
-                           (size_t)(top.end - top.pos));
-        }
         if ((rc = decode_typed_fields(&fields, tx, err)))
             return rc;
     }

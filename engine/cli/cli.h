@@ -90,6 +90,9 @@ int cli_parse(const cli_command *cmd, const cli_opt *opts, int argc, char **argv
 /* Parses a whole decimal number (no sign, no spaces, no locale, no overflow). */
 bool cli_parse_u64(const char *s, uint64_t *out);
 
+/* The value of one hex digit (either case), or -1 for any other byte (also >= 0x80). */
+int cli_hex_digit(int c);
+
 /* The positional arguments of decode and ingest: "bitcoin" then PATH...; also resolves
  * --network. Returns CT_EXIT_OK or CT_EXIT_USAGE after printing what is wrong. */
 int cli_chain_paths(const char *cmd, char **argv, int first, const char *network,
@@ -166,6 +169,18 @@ int cli_trace_env_open(cli_trace_env *env, ct_db *db, ct_error *err);
  * false when it does not fit. */
 bool cli_trace_source_set(ct_trace_source *dst, const char *spec);
 void cli_trace_env_close(cli_trace_env *env);
+/* Pieces of the trace JSON that `trace` prints alike for Bitcoin and account chains:
+ * `{"complete":B[,"incomplete_reason":S],` opens it; in the manifest,
+ * `"parameters":{"case":…,"sources":[…],"since_time":…,"until_time":…,"models":[…]`, and
+ * `"stop":[…],"cashout":[…],"max_nodes":N,"timeout_s":N}}`, which closes the parameters and
+ * the manifest (`timeout` as given). */
+void cli_trace_json_status(FILE *f, bool complete, const char *reason);
+void cli_trace_json_params(FILE *f, const char *case_name, const char *const *given, size_t n,
+                           const ct_trace_source *src, unsigned models);
+void cli_trace_json_limits(FILE *f, const ct_trace_options *o, uint64_t timeout);
+/* Writes s as a quoted CSV (RFC 4180) text field of a trace, with a ' before a leading
+ * = + - @ tab or CR so that spreadsheets do not run it (bad-inputs.md X1). */
+void cli_csv_text(FILE *f, const char *s);
 
 /* ---- account-chain traces (trace_acct.c) ---- */
 /* A trace whose sources are Ethereum addresses or transaction hashes, as `trace` parsed

@@ -74,6 +74,41 @@ static void eth_progress(void *ctx, const ct_eth_ingest_stats *st)
 /* `chaintrail ingest ethereum (--json FILE... | --etl DIR --trust-senders | --rpc URL
  * [--confirmations N | --finalized] [--batch N] [--retries N]) [--from N] [--to M]
  * [--chain-id N] [--quiet]` */
+/* A cache size option in MiB: 1 to 65536. */
+static int check_mb(const char *name, uint64_t mb)
+{
+    if (mb == 0 || mb > 65536) {
+        cli_error("ingest", "option '--%s': %llu is not between 1 and 65536", name,
+                  (unsigned long long)mb);
+        return CT_EXIT_USAGE;
+    }
+    return CT_EXIT_OK;
+}
+
+/* Opens the database for both chains' ingest (created when missing, cache_mb of block
+ * cache); from then on SIGINT and SIGTERM ask the ingest to stop at the next unit. */
+static int open_for_ingest(const cli_global *g, uint64_t cache_mb, ct_db **db)
+{
+    ct_error err;
+    ct_db_options dbo = CT_DB_OPTIONS_INIT;
+    dbo.create = true;
+    dbo.cache_bytes = (size_t)cache_mb << 20;
+    ct_error_clear(&err);
+    int rc = ct_db_open(db, g->db_path, &dbo, &err);
+    if (rc != CT_OK) {
+        char line[1024];
+        ct_error_format(&err, line, sizeof(line));
+        cli_error("ingest", "%s", line);
+        return cli_exit_code(rc);
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    return CT_EXIT_OK;
+}
+
 static int ingest_ethereum(int argc, char **argv, const cli_global *g)
 {
     const cli_command *self = cli_find("ingest");
@@ -157,33 +192,18 @@ static int ingest_ethereum(int argc, char **argv, const cli_global *g)
                   "options '--from'/'--to': heights up to 4294967294, --to not below --from");
         return CT_EXIT_USAGE;
     }
-    if (cache_mb == 0 || cache_mb > 65536) {
-        cli_error("ingest", "option '--cache-mb': %llu is not between 1 and 65536",
-                  (unsigned long long)cache_mb);
-        return CT_EXIT_USAGE;
-    }
+    if ((rc = check_mb("cache-mb", cache_mb)) != CT_EXIT_OK)
+        return rc;
     ct_db *db = NULL;
     ct_error err;
-    ct_db_options dbo = CT_DB_OPTIONS_INIT;
-    dbo.create = true;
-    dbo.cache_bytes = (size_t)cache_mb << 20;
-    ct_error_clear(&err);
-    rc = ct_db_open(&db, g->db_path, &dbo, &err);
-    if (rc != CT_OK) {
-        char line[1024];
-        ct_error_format(&err, line, sizeof(line));
-        cli_error("ingest", "%s", line);
-        return cli_exit_code(rc);
-    }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    if ((rc = open_for_ingest(g, cache_mb, &db)) != CT_EXIT_OK)
+        return rc;
 
     progress p = {isatty(STDERR_FILENO) != 0, quiet, now(), 0};
     ct_eth_ingest_options io = CT_ETH_INGEST_OPTIONS_INIT;
     ct_eth_ingest_stats st;
+    /* zeros, not stack bytes, when the source fails before the ingest starts */
+    memset(&st, 0, sizeof(st));
     io.chain_id = chain_id;
     io.from = from == UINT64_MAX ? -1 : (int64_t)from;
     io.to = to == UINT64_MAX ? -1 : (int64_t)to;
@@ -290,16 +310,9 @@ int cmd_ingest(int argc, char **argv, const cli_global *g)
     size_t npaths;
     if ((rc = cli_chain_paths("ingest", argv, first, network, &net, &paths, &npaths)) != CT_EXIT_OK)
         return rc;
-    if (cache_mb == 0 || cache_mb > 65536) {
-        cli_error("ingest", "option '--cache-mb': %llu is not between 1 and 65536",
-                  (unsigned long long)cache_mb);
-        return CT_EXIT_USAGE;
-    }
-    if (row_cache_mb == 0 || row_cache_mb > 65536) {
-        cli_error("ingest", "option '--row-cache-mb': %llu is not between 1 and 65536",
-                  (unsigned long long)row_cache_mb);
-        return CT_EXIT_USAGE;
-    }
+    if ((rc = check_mb("cache-mb", cache_mb)) != CT_EXIT_OK ||
+        (rc = check_mb("row-cache-mb", row_cache_mb)) != CT_EXIT_OK)
+        return rc;
     if (group_txs > 10000000) {
         cli_error("ingest", "option '--group-txs': %llu is above 10000000",
                   (unsigned long long)group_txs);
@@ -308,23 +321,8 @@ int cmd_ingest(int argc, char **argv, const cli_global *g)
 
     ct_db *db = NULL;
     ct_error err;
-    ct_db_options dbo = CT_DB_OPTIONS_INIT;
-    dbo.create = true;
-    dbo.cache_bytes = (size_t)cache_mb << 20;
-    ct_error_clear(&err);
-    rc = ct_db_open(&db, g->db_path, &dbo, &err);
-    if (rc != CT_OK) {
-        char line[1024];
-        ct_error_format(&err, line, sizeof(line));
-        cli_error("ingest", "%s", line);
-        return cli_exit_code(rc);
-    }
-
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    if ((rc = open_for_ingest(g, cache_mb, &db)) != CT_EXIT_OK)
+        return rc;
 
     progress p = {isatty(STDERR_FILENO) != 0, quiet, now(), 0};
     ct_ingest_options io = CT_INGEST_OPTIONS_INIT;

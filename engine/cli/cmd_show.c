@@ -527,14 +527,6 @@ static int show_block(ct_db *db, const char *arg, const show_opts *o)
 
 /* ---- Ethereum (docs/show.md, "Ethereum") ---- */
 
-static int eth_hexval(char c)
-{
-    return c >= '0' && c <= '9'   ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
-}
-
 static const char *eth_kind_name(uint8_t k)
 {
     switch (k) {
@@ -778,7 +770,7 @@ static int eth_show_tx(ct_db *db, const char *arg, const show_opts *o)
     uint8_t hash[32];
     bool ok = true;
     for (int i = 0; i < 32 && ok; i++) {
-        int hi = eth_hexval(arg[2 + 2 * i]), lo = hi < 0 ? -1 : eth_hexval(arg[3 + 2 * i]);
+        int hi = cli_hex_digit((unsigned char)arg[2 + 2 * i]), lo = hi < 0 ? -1 : cli_hex_digit((unsigned char)arg[3 + 2 * i]);
         ok = hi >= 0 && lo >= 0;
         hash[i] = (uint8_t)(hi << 4 | (lo & 15));
     }

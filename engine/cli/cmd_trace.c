@@ -36,17 +36,6 @@ static void digest_hex(char out[65], const uint8_t d[32])
     out[64] = '\0';
 }
 
-static void print_list(FILE *f, const char (*items)[24], size_t n)
-{
-    fputc('[', f);
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            fputc(',', f);
-        cli_json_string(f, items[i]);
-    }
-    fputc(']', f);
-}
-
 static void print_manifest_json(FILE *f, const manifest *mf)
 {
     char tip[65];
@@ -59,35 +48,13 @@ static void print_manifest_json(FILE *f, const manifest *mf)
     digest_hex(ld, mf->env->labels_digest);
     fprintf(f, ",\"asset\":\"%s\",\"prices_digest\":\"%s\",\"labels_digest\":\"%s\"",
             mf->env->asset, pd, ld);
-    fputs(",\"parameters\":{\"case\":", f);
-    if (mf->case_name)
-        cli_json_string(f, mf->case_name);
-    else
-        fputs("null", f);
-    fputs(",\"sources\":[", f);
-    for (size_t i = 0; i < mf->n_src; i++) {
-        if (i)
-            fputc(',', f);
-        cli_json_string(f, mf->given[i]);
-    }
-    fprintf(f, "],\"since_time\":%lld,\"until_time\":%lld", (long long)mf->src[0].from_time,
-            (long long)mf->src[0].to_time);
-    fputs(",\"models\":[", f);
-    bool first = true;
-    for (int m = 0; m < CT_MODEL_COUNT; m++)
-        if (mf->o->models & (1u << m)) {
-            fprintf(f, "%s\"%s\"", first ? "" : ",", ct_model_name((ct_model)m));
-            first = false;
-        }
+    fputc(',', f);
+    cli_trace_json_params(f, mf->case_name, mf->given, mf->n_src, mf->src, mf->o->models);
     /* "paths" appears only when asked, so that the JSON without --paths is unchanged. */
-    fprintf(f, "],\"direction\":\"%s\",%s\"hops\":%u,\"dust_sat\":%llu,\"stop\":",
+    fprintf(f, ",\"direction\":\"%s\",%s\"hops\":%u,\"dust_sat\":%llu,",
             mf->o->backward ? "backward" : "forward", mf->o->paths ? "\"paths\":true," : "",
             mf->o->hops, (unsigned long long)mf->o->dust);
-    print_list(f, (const char(*)[24])mf->o->stops, mf->o->n_stops);
-    fputs(",\"cashout\":", f);
-    print_list(f, (const char(*)[24])mf->o->cashout, mf->o->n_cashout);
-    fprintf(f, ",\"max_nodes\":%llu,\"timeout_s\":%llu}}", (unsigned long long)mf->o->max_nodes,
-            (unsigned long long)mf->a->timeout);
+    cli_trace_json_limits(f, mf->o, mf->a->timeout);
 }
 
 static void print_path_json(FILE *f, const ct_trace_endpoint *e)
@@ -104,13 +71,7 @@ static void print_path_json(FILE *f, const ct_trace_endpoint *e)
 
 static void print_json(FILE *f, const ct_trace_result *r, const manifest *mf, bool pricing)
 {
-    fputs("{\"complete\":", f);
-    fputs(r->complete ? "true" : "false", f);
-    if (!r->complete) {
-        fputs(",\"incomplete_reason\":", f);
-        cli_json_string(f, r->incomplete_reason);
-    }
-    fputc(',', f);
+    cli_trace_json_status(f, r->complete, r->incomplete_reason);
     print_manifest_json(f, mf);
     fputs(",\"models\":{", f);
     bool first = true;
@@ -300,22 +261,6 @@ static void print_text(FILE *f, const ct_trace_result *r, const manifest *mf, bo
     }
 }
 
-/* CSV (RFC 4180) with formula-injection protection for text fields (bad-inputs.md X1). */
-static void csv_text(FILE *f, const char *s)
-{
-    bool risky =
-        s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r';
-    fputc('"', f);
-    if (risky)
-        fputc('\'', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 static void print_csv(FILE *f, const ct_trace_result *r, bool pricing, bool paths)
 {
     fputs("model,address,category,label,taint_sat,usd,unpriced_sat,hops,outputs,first_height,"
@@ -329,11 +274,11 @@ static void print_csv(FILE *f, const ct_trace_result *r, bool pricing, bool path
         for (size_t i = 0; i < x->n_endpoints; i++) {
             const ct_trace_endpoint *e = &x->endpoints[i];
             fprintf(f, "%s,", ct_model_name((ct_model)m));
-            csv_text(f, e->address);
+            cli_csv_text(f, e->address);
             fputc(',', f);
-            csv_text(f, e->category);
+            cli_csv_text(f, e->category);
             fputc(',', f);
-            csv_text(f, e->label);
+            cli_csv_text(f, e->label);
             fputc(',', f);
             cli_print_u128(f, e->taint);
             fputc(',', f);

@@ -23,17 +23,6 @@ static bool is_space(uint8_t c)
     return c == ' ' || c == '\n' || c == '\r' || c == '\t';
 }
 
-static int hexval(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Hex text: whitespace-separated tokens of an even number of hex digits, each with an
  * optional 0x. Checked whole first, then decoded in place (the decoded bytes never overtake
  * the text); false, with buf untouched, when the bytes are not such text. */
@@ -51,7 +40,7 @@ static bool unhex_in_place(uint8_t *buf, size_t n, size_t *out_len)
                 i += 2;
             size_t start = i;
             while (i < n && !is_space(buf[i])) {
-                if (hexval(buf[i]) < 0)
+                if (cli_hex_digit(buf[i]) < 0)
                     return false;
                 i++;
             }
@@ -60,7 +49,7 @@ static bool unhex_in_place(uint8_t *buf, size_t n, size_t *out_len)
             any = true;
             if (pass == 1)
                 for (size_t k = start; k < i; k += 2)
-                    buf[o++] = (uint8_t)(hexval(buf[k]) << 4 | hexval(buf[k + 1]));
+                    buf[o++] = (uint8_t)(cli_hex_digit(buf[k]) << 4 | cli_hex_digit(buf[k + 1]));
         }
         if (!any)
             return false;

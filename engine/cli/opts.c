@@ -59,6 +59,17 @@ bool cli_parse_u64(const char *s, uint64_t *out)
     return true;
 }
 
+int cli_hex_digit(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 void cli_strings_release(cli_strings *s)
 {
     free(s->v);

@@ -113,17 +113,6 @@ typedef struct acct_manifest {
     uint8_t prices_digest[32], labels_digest[32];
 } acct_manifest;
 
-static void print_list(FILE *f, const char (*items)[24], size_t n)
-{
-    fputc('[', f);
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            fputc(',', f);
-        cli_json_string(f, items[i]);
-    }
-    fputc(']', f);
-}
-
 static void print_manifest(FILE *f, const acct_manifest *mf)
 {
     const cli_acct_trace_req *q = mf->q;
@@ -137,44 +126,16 @@ static void print_manifest(FILE *f, const acct_manifest *mf)
     cli_print_hex(f, mf->prices_digest, 32);
     fputs("\",\"labels_digest\":\"", f);
     cli_print_hex(f, mf->labels_digest, 32);
-    fputs("\",\"parameters\":{\"case\":", f);
-    if (q->case_name)
-        cli_json_string(f, q->case_name);
-    else
-        fputs("null", f);
-    fputs(",\"sources\":[", f);
-    for (size_t i = 0; i < q->n_src; i++) {
-        if (i)
-            fputc(',', f);
-        cli_json_string(f, q->given[i]);
-    }
-    fprintf(f, "],\"since_time\":%lld,\"until_time\":%lld", (long long)q->src[0].from_time,
-            (long long)q->src[0].to_time);
-    fputs(",\"models\":[", f);
-    bool first = true;
-    for (int m = 0; m < CT_MODEL_COUNT; m++)
-        if (o->models & (1u << m)) {
-            fprintf(f, "%s\"%s\"", first ? "" : ",", ct_model_name((ct_model)m));
-            first = false;
-        }
-    fprintf(f, "],\"direction\":\"forward\",\"hops\":%u,\"dust\":\"%llu\",\"stop\":", o->hops,
+    fputs("\",", f);
+    cli_trace_json_params(f, q->case_name, q->given, q->n_src, q->src, o->models);
+    fprintf(f, ",\"direction\":\"forward\",\"hops\":%u,\"dust\":\"%llu\",", o->hops,
             (unsigned long long)o->dust);
-    print_list(f, (const char(*)[24])o->stops, o->n_stops);
-    fputs(",\"cashout\":", f);
-    print_list(f, (const char(*)[24])o->cashout, o->n_cashout);
-    fprintf(f, ",\"max_nodes\":%llu,\"timeout_s\":%llu}}", (unsigned long long)o->max_nodes,
-            (unsigned long long)q->timeout);
+    cli_trace_json_limits(f, o, q->timeout);
 }
 
 static void print_json(FILE *f, const ct_acct_trace_result *r, const acct_manifest *mf)
 {
-    fputs("{\"complete\":", f);
-    fputs(r->complete ? "true" : "false", f);
-    if (!r->complete) {
-        fputs(",\"incomplete_reason\":", f);
-        cli_json_string(f, r->incomplete_reason);
-    }
-    fputc(',', f);
+    cli_trace_json_status(f, r->complete, r->incomplete_reason);
     print_manifest(f, mf);
     fputs(",\"assets\":[", f);
     for (size_t a = 0; a < r->n_assets; a++) {
@@ -382,22 +343,6 @@ static void print_text(FILE *f, const ct_acct_trace_result *r, const acct_manife
     }
 }
 
-/* CSV (RFC 4180) with formula-injection protection for text fields (bad-inputs.md X1). */
-static void csv_text(FILE *f, const char *s)
-{
-    bool risky =
-        s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r';
-    fputc('"', f);
-    if (risky)
-        fputc('\'', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 static void print_csv(FILE *f, const ct_acct_trace_result *r)
 {
     fputs("model,symbol,contract,address,category,label,taint,usd,unpriced,hops,flows,"
@@ -413,15 +358,15 @@ static void print_csv(FILE *f, const ct_acct_trace_result *r)
                 const ct_acct_endpoint *e = &x->endpoints[i];
                 char d[CT_U256_DEC_MAX];
                 fprintf(f, "%s,", ct_model_name((ct_model)m));
-                csv_text(f, ai->symbol);
+                cli_csv_text(f, ai->symbol);
                 fputc(',', f);
-                csv_text(f, ai->contract);
+                cli_csv_text(f, ai->contract);
                 fputc(',', f);
-                csv_text(f, e->address);
+                cli_csv_text(f, e->address);
                 fputc(',', f);
-                csv_text(f, e->category);
+                cli_csv_text(f, e->category);
                 fputc(',', f);
-                csv_text(f, e->label);
+                cli_csv_text(f, e->label);
                 dec_of(d, &e->taint);
                 fprintf(f, ",%s,", d);
                 if (priced(ai) && ct_u256_cmp(&e->unpriced, &e->taint) != 0)

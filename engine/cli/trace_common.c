@@ -114,3 +114,79 @@ bool cli_trace_source_set(ct_trace_source *dst, const char *spec)
     snprintf(dst->spec, sizeof(dst->spec), "%s", spec);
     return true;
 }
+
+/* ---- the JSON both chains' traces share (docs/trace.md) ---- */
+static void json_list24(FILE *f, const char (*items)[24], size_t n)
+{
+    fputc('[', f);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            fputc(',', f);
+        cli_json_string(f, items[i]);
+    }
+    fputc(']', f);
+}
+
+void cli_trace_json_status(FILE *f, bool complete, const char *reason)
+{
+    fputs("{\"complete\":", f);
+    fputs(complete ? "true" : "false", f);
+    if (!complete) {
+        fputs(",\"incomplete_reason\":", f);
+        cli_json_string(f, reason);
+    }
+    fputc(',', f);
+}
+
+void cli_trace_json_params(FILE *f, const char *case_name, const char *const *given, size_t n,
+                           const ct_trace_source *src, unsigned models)
+{
+    fputs("\"parameters\":{\"case\":", f);
+    if (case_name)
+        cli_json_string(f, case_name);
+    else
+        fputs("null", f);
+    fputs(",\"sources\":[", f);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            fputc(',', f);
+        cli_json_string(f, given[i]);
+    }
+    fprintf(f, "],\"since_time\":%lld,\"until_time\":%lld", (long long)src[0].from_time,
+            (long long)src[0].to_time);
+    fputs(",\"models\":[", f);
+    bool first = true;
+    for (int m = 0; m < CT_MODEL_COUNT; m++)
+        if (models & (1u << m)) {
+            fprintf(f, "%s\"%s\"", first ? "" : ",", ct_model_name((ct_model)m));
+            first = false;
+        }
+    fputc(']', f);
+}
+
+void cli_trace_json_limits(FILE *f, const ct_trace_options *o, uint64_t timeout)
+{
+    fputs("\"stop\":", f);
+    json_list24(f, (const char(*)[24])o->stops, o->n_stops);
+    fputs(",\"cashout\":", f);
+    json_list24(f, (const char(*)[24])o->cashout, o->n_cashout);
+    fprintf(f, ",\"max_nodes\":%llu,\"timeout_s\":%llu}}", (unsigned long long)o->max_nodes,
+            (unsigned long long)timeout);
+}
+
+/* CSV (RFC 4180) with formula-injection protection for text fields (bad-inputs.md X1). */
+void cli_csv_text(FILE *f, const char *s)
+{
+    bool risky =
+        s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r';
+    fputc('"', f);
+    if (risky)
+        fputc('\'', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+

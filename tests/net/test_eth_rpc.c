@@ -39,6 +39,20 @@ static ct_eth_rpc *open_at(const char *path, unsigned retries, size_t max_respon
     return c;
 }
 
+/* Opens `path` (retries, max_response as open_at), calls `method` once without parameters
+ * and returns its code; *err = its error, *st = the client's counts after the call. */
+static int call_one(const char *path, unsigned retries, size_t max_response, const char *method,
+                    ct_error *err, ct_eth_rpc_stats *st)
+{
+    ct_eth_rpc *c = open_at(path, retries, max_response);
+    ct_error_clear(err);
+    uint32_t r;
+    int rc = ct_eth_rpc_call1(c, method, NULL, &r, err);
+    ct_eth_rpc_get_stats(c, st);
+    ct_eth_rpc_close(c);
+    return rc;
+}
+
 static bool string_is(const ct_json_doc *d, uint32_t obj, const char *key, const char *want)
 {
     uint32_t n = ct_json_get(d, obj, key);
@@ -122,92 +136,63 @@ Test(eth_rpc, call1_reports_the_error_object)
 /* 500 twice, then an answer: two retries, the call succeeds. */
 Test(eth_rpc, retries_after_500)
 {
-    ct_eth_rpc *c = open_at("e500x2-a", 3, 0);
     ct_error err;
-    ct_error_clear(&err);
-    uint32_t r;
-    cr_assert_eq(ct_eth_rpc_call1(c, "eth_chainId", NULL, &r, &err), CT_OK, "%s", err.detail);
     ct_eth_rpc_stats st;
-    ct_eth_rpc_get_stats(c, &st);
+    cr_assert_eq(call_one("e500x2-a", 3, 0, "eth_chainId", &err, &st), CT_OK, "%s", err.detail);
     cr_assert_eq(st.requests, 3);
     cr_assert_eq(st.retries, 2);
-    ct_eth_rpc_close(c);
 }
 
 Test(eth_rpc, retries_after_429)
 {
-    ct_eth_rpc *c = open_at("e429x1-a", 3, 0);
     ct_error err;
-    ct_error_clear(&err);
-    uint32_t r;
-    cr_assert_eq(ct_eth_rpc_call1(c, "eth_blockNumber", NULL, &r, &err), CT_OK, "%s",
-                 err.detail);
     ct_eth_rpc_stats st;
-    ct_eth_rpc_get_stats(c, &st);
+    cr_assert_eq(call_one("e429x1-a", 3, 0, "eth_blockNumber", &err, &st), CT_OK, "%s", err.detail);
     cr_assert_eq(st.requests, 2);
     cr_assert_eq(st.retries, 1);
-    ct_eth_rpc_close(c);
 }
 
 Test(eth_rpc, retries_after_a_closed_connection)
 {
-    ct_eth_rpc *c = open_at("closex2-a", 2, 0);
     ct_error err;
-    ct_error_clear(&err);
-    uint32_t r;
-    cr_assert_eq(ct_eth_rpc_call1(c, "eth_chainId", NULL, &r, &err), CT_OK, "%s", err.detail);
     ct_eth_rpc_stats st;
-    ct_eth_rpc_get_stats(c, &st);
+    cr_assert_eq(call_one("closex2-a", 2, 0, "eth_chainId", &err, &st), CT_OK, "%s", err.detail);
     cr_assert_eq(st.requests, 3);
-    ct_eth_rpc_close(c);
 }
 
 /* The retries are bounded: 1 + 2 attempts, then the HTTP status is reported. */
 Test(eth_rpc, gives_up_after_the_retries)
 {
-    ct_eth_rpc *c = open_at("e503always", 2, 0);
     ct_error err;
-    ct_error_clear(&err);
-    uint32_t r;
-    cr_assert_eq(ct_eth_rpc_call1(c, "eth_chainId", NULL, &r, &err), CT_ENETWORK);
+    ct_eth_rpc_stats st;
+    cr_assert_eq(call_one("e503always", 2, 0, "eth_chainId", &err, &st), CT_ENETWORK);
     cr_assert_str_eq(err.reason, "node-http");
     char want[1024];
     snprintf(want, sizeof(want), "the node at %s answered HTTP 503 (3 attempts)", url_buf);
     cr_assert_str_eq(err.detail, want);
-    ct_eth_rpc_stats st;
-    ct_eth_rpc_get_stats(c, &st);
     cr_assert_eq(st.requests, 3);
-    ct_eth_rpc_close(c);
 }
 
 /* 404 is not retried. */
 Test(eth_rpc, http_404_is_not_retried)
 {
-    ct_eth_rpc *c = open_at("e404", 4, 0);
     ct_error err;
-    ct_error_clear(&err);
-    uint32_t r;
-    cr_assert_eq(ct_eth_rpc_call1(c, "eth_chainId", NULL, &r, &err), CT_ENETWORK);
-    cr_assert_str_eq(err.reason, "node-http");
     ct_eth_rpc_stats st;
-    ct_eth_rpc_get_stats(c, &st);
+    cr_assert_eq(call_one("e404", 4, 0, "eth_chainId", &err, &st), CT_ENETWORK);
+    cr_assert_str_eq(err.reason, "node-http");
     cr_assert_eq(st.requests, 1);
-    ct_eth_rpc_close(c);
 }
 
 Test(eth_rpc, timeout_is_retried_then_reported)
 {
-    ct_eth_rpc *c = open_at("slow", 1, 0);
     ct_error err;
-    ct_error_clear(&err);
-    uint32_t r;
-    cr_assert_eq(ct_eth_rpc_call1(c, "eth_chainId", NULL, &r, &err), CT_ENETWORK);
+    ct_eth_rpc_stats st;
+    cr_assert_eq(call_one("slow", 1, 0, "eth_chainId", &err, &st), CT_ENETWORK);
     cr_assert_str_eq(err.reason, "node-unreachable");
     cr_assert(strncmp(err.detail, "cannot reach the node at ", strlen("cannot reach the node at ")) == 0,
               "%s", err.detail);
     cr_assert(strstr(err.detail, "timed out") && strstr(err.detail, "(2 attempts)"), "%s",
               err.detail);
-    ct_eth_rpc_close(c);
 }
 
 /* Nothing listens on port 1 of the loopback: connection refused, retried, then reported. */
@@ -233,29 +218,21 @@ Test(eth_rpc, unreachable_node)
 
 Test(eth_rpc, answer_over_the_limit)
 {
-    ct_eth_rpc *c = open_at("big", 3, 1 << 20);
     ct_error err;
-    ct_error_clear(&err);
-    uint32_t r;
-    cr_assert_eq(ct_eth_rpc_call1(c, "eth_chainId", NULL, &r, &err), CT_ENOMEM);
-    cr_assert_str_eq(err.reason, "rpc-answer-too-large");
     ct_eth_rpc_stats st;
-    ct_eth_rpc_get_stats(c, &st);
+    cr_assert_eq(call_one("big", 3, 1 << 20, "eth_chainId", &err, &st), CT_ENOMEM);
+    cr_assert_str_eq(err.reason, "rpc-answer-too-large");
     cr_assert_eq(st.requests, 1); /* not retried */
     cr_assert_leq(st.bytes, 1 << 20);
-    ct_eth_rpc_close(c);
 }
 
 Test(eth_rpc, answer_not_json)
 {
-    ct_eth_rpc *c = open_at("junk", 0, 0);
     ct_error err;
-    ct_error_clear(&err);
-    uint32_t r;
-    cr_assert_eq(ct_eth_rpc_call1(c, "eth_chainId", NULL, &r, &err), CT_ECORRUPT);
+    ct_eth_rpc_stats st;
+    cr_assert_eq(call_one("junk", 0, 0, "eth_chainId", &err, &st), CT_ECORRUPT);
     cr_assert_str_eq(err.reason, "rpc-bad-answer");
     cr_assert(strstr(err.detail, "is not JSON: json-syntax"), "%s", err.detail);
-    ct_eth_rpc_close(c);
 }
 
 Test(eth_rpc, batch_refused)
