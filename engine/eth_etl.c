@@ -769,7 +769,9 @@ static int set_line(ct_error *err, const efile *f, const line *l)
 {
     if (err) {
         ct_error_set_file(err, f->path);
-        err->offset = l->off;
+        /* a CSV's line offsets are those of the JSON lines made from it, not the file's: the
+         * error names the record instead */
+        err->offset = f->csv ? UINT64_MAX : l->off;
     }
     return CT_OK;
 }
@@ -832,10 +834,14 @@ static int join_receipts(esrc *s, ct_eth_bundle *b, uint64_t h, rx_state *rx, ct
             err->tx_index = j;
         if (rx[j].joined)
             return ct_fail(err, CT_ECORRUPT, "mismatch", "%s: a second receipt of 0x%s", at, hx);
-        if (txi != j)
+        if (txi != j) {
+            char at2[600];
             return ct_fail(err, CT_ECORRUPT, "mismatch",
-                           "%s: the receipt of 0x%s has transaction_index %llu, '%s' %u", at, hx,
-                           (unsigned long long)txi, ft->path, j);
+                           "%s: the receipt of 0x%s has transaction_index %llu, its transaction "
+                           "(%s) %u",
+                           at, hx, (unsigned long long)txi, where(at2, sizeof(at2), ft, rx[j].line),
+                           j);
+        }
         if (has_bh && memcmp(bh, b->hash, 32) != 0)
             return ct_fail(err, CT_ECORRUPT, "mismatch",
                            "%s: the receipt of 0x%s has another block_hash than block %llu", at,
@@ -877,7 +883,7 @@ static int join_receipts(esrc *s, ct_eth_bundle *b, uint64_t h, rx_state *rx, ct
                     continue;
                 char at2[600];
                 return ct_fail(err, CT_ECORRUPT, "mismatch",
-                               "%s: the receipt of 0x%s has block_number %llu, %s %llu",
+                               "%s: the receipt of 0x%s has block_number %llu, its transaction (%s) %llu",
                                where(at2, sizeof(at2), fr, l), hx, (unsigned long long)l->block,
                                at, (unsigned long long)h);
             }
