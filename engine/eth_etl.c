@@ -33,9 +33,9 @@ typedef struct efile {
 
 /* blocks, transactions and logs are needed (but logs may be replaced by token_transfers);
  * the others are optional */
-enum { F_BLOCKS, F_TXS, F_LOGS, F_TRACES, F_TOKENS, F_RECEIPTS, F_COUNT };
-static const char *const NAMES[F_COUNT] = {"blocks", "transactions", "logs",
-                                           "traces", "tokens",       "receipts"};
+enum { F_BLOCKS, F_TXS, F_LOGS, F_TRACES, F_TOKENS, F_RECEIPTS, F_TRANSFERS, F_COUNT };
+static const char *const NAMES[F_COUNT] = {"blocks", "transactions", "logs",           "traces",
+                                           "tokens", "receipts",     "token_transfers"};
 
 /* CSV columns renamed to ethereum-etl's: GraphSense's exports of the same data (its
  * ethereum-etl based ingest) name them in camelCase. */
@@ -55,6 +55,8 @@ static const char *const ALIAS[F_COUNT][32] = {
     {NULL},
     {"blockId", "block_number", "txHash", "transaction_hash", "transactionIndex",
      "transaction_index", "gasUsed", "gas_used", NULL},
+    {"blockId", "block_number", "txHash", "transaction_hash", "tokenAddress", "token_address",
+     "fromAddress", "from_address", "toAddress", "to_address", "logIndex", "log_index", NULL},
 };
 static const char *const ARRAYS[] = {"topics", "trace_address", NULL};
 static const char *const OBJECTS[] = {"withdrawals", NULL};
@@ -908,6 +910,154 @@ static int join_receipts(esrc *s, ct_eth_bundle *b, uint64_t h, rx_state *rx, ct
     return CT_OK;
 }
 
+static const uint8_t TRANSFER_TOPIC[32] = {
+    0xdd, 0xf2, 0x52, 0xad, 0x1b, 0xe2, 0xc8, 0x9b, 0x69, 0xc2, 0xb0, 0x68, 0xfc, 0x37, 0x8d, 0xaa,
+    0x95, 0x2b, 0xa7, 0xf1, 0x63, 0xc4, 0xa1, 0x16, 0x28, 0xf5, 0x5a, 0x4d, 0xf5, 0x23, 0xb3, 0xef};
+
+static bool is_erc20_transfer(const ct_eth_log *lg)
+{
+    return lg->n_topics == 3 && lg->data_len == 32 && memcmp(lg->topics[0], TRANSFER_TOPIC, 32) == 0;
+}
+
+/* token_transfers.{json,csv} of block h. Without a logs file, each row is made the ERC-20
+ * Transfer log it was read from (3 topics, the value as 32 bytes of data). With one, the two
+ * must agree: every row a Transfer log of the same transaction and log_index, contract,
+ * from, to and value, and every ERC-20 Transfer log a row. */
+static int token_transfers(esrc *s, ct_eth_bundle *b, uint64_t h, ct_error *err)
+{
+    const ct_json_doc *d = &s->doc;
+    const efile *fx = &s->f[F_TRANSFERS], *fl = &s->f[F_LOGS];
+    if (!fx->text)
+        return CT_OK;
+    bool make = !fl->text;
+    size_t nrow = 0, k = 0;
+    for (size_t i = 0; i < fx->n; i++)
+        nrow += fx->lines[i].block == h;
+    uint32_t(*keys)[2] = nrow ? ct_arena_alloc(s->arena, nrow, sizeof(*keys)) : NULL;
+    if (nrow && !keys)
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "token transfers");
+    char at[600], hx[65];
+    int rc;
+    for (int pass = 0; pass < (make ? 2 : 1); pass++) {
+        for (size_t i = 0; i < fx->n; i++) {
+            const line *l = &fx->lines[i];
+            if (l->block != h)
+                continue;
+            set_line(err, fx, l);
+            uint8_t tok[20], from[20], to[20], th[32];
+            ct_u256 v;
+            uint64_t li;
+            if ((rc = parse_line(s, fx, l, err)) != CT_OK ||
+                (rc = hex_fixed(d, 0, "transaction_hash", true, th, 32, NULL, err)) ||
+                (rc = hex_fixed(d, 0, "token_address", true, tok, 20, NULL, err)) ||
+                (rc = hex_fixed(d, 0, "from_address", true, from, 20, NULL, err)) ||
+                (rc = hex_fixed(d, 0, "to_address", true, to, 20, NULL, err)) ||
+                (rc = num_u256(d, 0, "value", true, &v, NULL, err)) ||
+                (rc = num_u64(d, 0, "log_index", true, &li, NULL, err)))
+                return rc;
+            ct_hex_encode(hx, th, 32);
+            where(at, sizeof(at), fx, l);
+            if (li > UINT32_MAX)
+                return ct_fail(err, CT_ECORRUPT, "bad-quantity", "%s: log_index %llu", at,
+                               (unsigned long long)li);
+            uint32_t j = 0;
+            while (j < b->n_txs && memcmp(b->txs[j].tx.hash, th, 32) != 0)
+                j++;
+            if (j == b->n_txs)
+                return ct_fail(err, CT_ECORRUPT, "mismatch",
+                               "%s: the token transfer of 0x%s is of no transaction of block %llu",
+                               at, hx, (unsigned long long)h);
+            if (err)
+                err->tx_index = j;
+            ct_eth_receipt *r = &b->txs[j].rc;
+            if (make && pass == 0) {
+                r->n_logs++;
+                continue;
+            }
+            if (make) {
+                ct_eth_log *lg = &r->logs[r->n_logs++];
+                uint8_t *data = ct_arena_alloc(s->arena, 32, 1);
+                if (!data)
+                    return ct_fail(err, CT_ENOMEM, "out-of-memory", "token transfers");
+                memset(lg, 0, sizeof(*lg));
+                lg->log_index = (uint32_t)li;
+                memcpy(lg->address, tok, 20);
+                lg->n_topics = 3;
+                memcpy(lg->topics[0], TRANSFER_TOPIC, 32);
+                memcpy(lg->topics[1] + 12, from, 20);
+                memcpy(lg->topics[2] + 12, to, 20);
+                ct_u256_to_be(data, &v);
+                lg->data = data;
+                lg->data_len = 32;
+                continue;
+            }
+            const ct_eth_log *lg = NULL;
+            for (uint32_t n = 0; n < r->n_logs && !lg; n++)
+                if (r->logs[n].log_index == li)
+                    lg = &r->logs[n];
+            if (!lg)
+                return ct_fail(err, CT_ECORRUPT, "mismatch",
+                               "%s: the token transfer of 0x%s log_index %llu is not in '%s'", at,
+                               hx, (unsigned long long)li, fl->path);
+            static const uint8_t zero[12];
+            ct_u256 lv;
+            bool vok = false;
+            if (lg->n_topics == 3 && lg->data_len == 32)
+                vok = ct_u256_from_be(&lv, lg->data, 32, NULL) == CT_OK;
+            else if (lg->n_topics == 4)
+                vok = ct_u256_from_be(&lv, lg->topics[3], 32, NULL) == CT_OK;
+            if (lg->n_topics < 3 || memcmp(lg->topics[0], TRANSFER_TOPIC, 32) != 0 ||
+                memcmp(lg->address, tok, 20) != 0 || memcmp(lg->topics[1], zero, 12) != 0 ||
+                memcmp(lg->topics[1] + 12, from, 20) != 0 ||
+                memcmp(lg->topics[2], zero, 12) != 0 || memcmp(lg->topics[2] + 12, to, 20) != 0 ||
+                !vok || ct_u256_cmp(&lv, &v) != 0)
+                return ct_fail(err, CT_ECORRUPT, "mismatch",
+                               "%s: the token transfer of 0x%s log_index %llu is not its log in "
+                               "'%s' (contract, from, to or value)",
+                               at, hx, (unsigned long long)li, fl->path);
+            keys[k][0] = j;
+            keys[k][1] = (uint32_t)li;
+            k++;
+        }
+        if (make && pass == 0)
+            for (uint32_t i = 0; i < b->n_txs; i++) {
+                ct_eth_receipt *r = &b->txs[i].rc;
+                if (r->n_logs &&
+                    !(r->logs = ct_arena_alloc(s->arena, r->n_logs, sizeof(ct_eth_log))))
+                    return ct_fail(err, CT_ENOMEM, "out-of-memory", "logs");
+                r->n_logs = 0;
+            }
+    }
+    if (err)
+        err->tx_index = -1;
+    if (make)
+        return CT_OK;
+    /* none extra: every ERC-20 Transfer log is a row */
+    for (uint32_t j = 0; j < b->n_txs; j++)
+        for (uint32_t n = 0; n < b->txs[j].rc.n_logs; n++) {
+            const ct_eth_log *lg = &b->txs[j].rc.logs[n];
+            if (!is_erc20_transfer(lg))
+                continue;
+            size_t q = 0;
+            while (q < k && !(keys[q][0] == j && keys[q][1] == lg->log_index))
+                q++;
+            if (q == k) {
+                if (err) {
+                    ct_error_set_file(err, fl->path);
+                    err->offset = UINT64_MAX;
+                    err->tx_index = j;
+                }
+                ct_hex_encode(hx, b->txs[j].tx.hash, 32);
+                return ct_fail(err, CT_ECORRUPT, "mismatch",
+                               "the ERC-20 Transfer log %u of 0x%s in '%s' is not in '%s'",
+                               lg->log_index, hx, fl->path, fx->path);
+            }
+        }
+    if (err)
+        err->tx_index = -1;
+    return CT_OK;
+}
+
 static int et_block(void *ctx, uint64_t h, ct_eth_bundle *b, ct_error *err)
 {
     esrc *s = ctx;
@@ -1093,6 +1243,8 @@ static int et_block(void *ctx, uint64_t h, ct_eth_bundle *b, ct_error *err)
                 r->n_logs = 0;
             }
     }
+    if ((rc = token_transfers(s, b, h, err)) != CT_OK)
+        return rc;
     /* logs in log-index order within each receipt (exports are usually in order already) */
     for (uint32_t i = 0; i < b->n_txs; i++) {
         ct_eth_receipt *r = &b->txs[i].rc;
@@ -1212,7 +1364,7 @@ int ct_eth_source_etl(ct_eth_source *src, const char *dir, ct_error *err)
                     ct_error_set_file(err, f->path);
                 }
             }
-            if (rc == CT_ENOTFOUND && i < F_TRACES) {
+            if (rc == CT_ENOTFOUND && i < F_LOGS) {
                 rc = ct_fail(err, CT_EIO, "open", "'%s/%s.json' or '%s/%s.csv' is needed", dir,
                              NAMES[i], dir, NAMES[i]);
             }
@@ -1231,6 +1383,13 @@ int ct_eth_source_etl(ct_eth_source *src, const char *dir, ct_error *err)
             esrc_free(s);
             return rc;
         }
+    }
+    if (!s->f[F_LOGS].text && !s->f[F_TRANSFERS].text) {
+        esrc_free(s);
+        return ct_fail(err, CT_EIO, "open",
+                       "'%s/logs.json' or '%s/logs.csv' (else token_transfers.json or .csv) is "
+                       "needed",
+                       dir, dir);
     }
     src->ops = &ETL_OPS;
     src->ctx = s;

@@ -1815,3 +1815,120 @@ Test(eth_ingest, etl_transactions_without_receipts_refused)
     tu_rmtree(d);
     free(d);
 }
+
+/* ---- token_transfers.{csv,json}: ethereum-etl's export_token_transfers of block 483920
+ * (test_export_token_transfers_job/block_with_transfers) in place of its logs. ---- */
+#define TTF "eth/ethereum-etl/test_export_token_transfers_job/block_with_transfers/"
+
+Test(eth_ingest, etl_token_transfers_only_equal_logs)
+{
+    char *a = export_all_dir(), *t = export_all_dir(), path[512];
+    snprintf(path, sizeof(path), "%s/logs.csv", t);
+    cr_assert_eq(unlink(path), 0);
+    put_fixture(t, TTF "expected_token_transfers.csv", "token_transfers.csv");
+    char *da = tu_fresh_db(), *dt = tu_fresh_db();
+    sg_ingest(da, a, NULL);
+    sg_ingest(dt, t, NULL);
+    json_t *j = stats_json(dt);
+    cr_assert_eq(eth_stat(j, "txs"), 4);
+    json_decref(j);
+    char *x = eth_digest(da), *y = eth_digest(dt);
+    cr_assert_str_eq(x, y);
+    free(x);
+    free(y);
+    tu_rmtree(a);
+    tu_rmtree(t);
+    free(a);
+    free(t);
+    tu_fresh_db_done(da);
+    tu_fresh_db_done(dt);
+}
+
+/* Both files: ethereum-etl's 291 token transfers of blocks 17173049-17173050 agree with its
+ * 681 logs (the ingest is the one without them, digest for digest); a changed value, a
+ * missing row and a row of no log are errors. */
+static char *ingest_error(const char *d)
+{
+    char *db = tu_fresh_db();
+    tu_run r;
+    tu_exec(&r, (const char *[]){"--db", db, "ingest", "ethereum", "--quiet", "--etl", d,
+                                 "--trust-senders", NULL},
+            NULL);
+    cr_assert_eq(r.status, 3, "%s", r.err);
+    char *e = strdup(r.err);
+    tu_run_free(&r);
+    json_t *j = stats_json(db);
+    cr_assert_eq(eth_stat(j, "txs"), 0);
+    json_decref(j);
+    tu_fresh_db_done(db);
+    return e;
+}
+
+Test(eth_ingest, etl_token_transfers_agree_with_logs)
+{
+    char *a = etl_dir(), *t = etl_dir();
+    put_fixture(t, ETL2 "expected_token_transfers.json", "token_transfers.json");
+    char *da = tu_fresh_db(), *dt = tu_fresh_db();
+    sg_ingest(da, a, NULL);
+    sg_ingest(dt, t, NULL);
+    char *x = eth_digest(da), *y = eth_digest(dt);
+    cr_assert_str_eq(x, y);
+    free(x);
+    free(y);
+    tu_fresh_db_done(da);
+    tu_fresh_db_done(dt);
+    tu_rmtree(a);
+    free(a);
+    /* block 483920: its two transfers, edited */
+    size_t len;
+    char *csv = (char *)tu_read_fixture(TTF "expected_token_transfers.csv", &len);
+    char *d = export_all_dir(), want[2048];
+    const char *h0 = "0x04cbcb236043d8fb7839e07bbc7f5eed692fb2ca55d897f1101eac3e3ad4fab8";
+    const char *blk = "height 483920: block "
+                      "246edb4b351d93c27926f4649bcf6c24366e2a7c7c718dc9158eea20c03bc6ae";
+    /* a value changed: 100000 -> 100001 */
+    char *ed = strdup(csv), *p = strstr(ed, ",100000,");
+    cr_assert_not_null(p);
+    p[6] = '1';
+    put_text(d, "token_transfers.csv", ed);
+    char *e = ingest_error(d);
+    snprintf(want, sizeof(want),
+             "chaintrail: ingest: %s/token_transfers.csv: %s: tx 0: mismatch: "
+             "'%s/token_transfers.csv' record 2: the token transfer of %s log_index 0 is not its "
+             "log in '%s/logs.csv' (contract, from, to or value)\n",
+             d, blk, d, h0, d);
+    cr_assert_str_eq(e, want);
+    free(e);
+    /* the first row gone */
+    strcpy(ed, csv);
+    char *l1 = strchr(ed, '\n') + 1, *l2 = strchr(l1, '\n') + 1;
+    memmove(l1, l2, strlen(l2) + 1);
+    put_text(d, "token_transfers.csv", ed);
+    e = ingest_error(d);
+    snprintf(want, sizeof(want),
+             "chaintrail: ingest: %s/logs.csv: %s: tx 0: mismatch: the ERC-20 Transfer log 0 of "
+             "%s in '%s/logs.csv' is not in '%s/token_transfers.csv'\n",
+             d, blk, h0, d, d);
+    cr_assert_str_eq(e, want);
+    free(e);
+    /* a row at a log_index with no log */
+    strcpy(ed, csv);
+    p = strstr(ed, "3ad4fab8,0,483920");
+    cr_assert_not_null(p);
+    p[9] = '7';
+    put_text(d, "token_transfers.csv", ed);
+    e = ingest_error(d);
+    snprintf(want, sizeof(want),
+             "chaintrail: ingest: %s/token_transfers.csv: %s: tx 0: mismatch: "
+             "'%s/token_transfers.csv' record 2: the token transfer of %s log_index 7 is not in "
+             "'%s/logs.csv'\n",
+             d, blk, d, h0, d);
+    cr_assert_str_eq(e, want);
+    free(e);
+    free(ed);
+    free(csv);
+    tu_rmtree(d);
+    free(d);
+    tu_rmtree(t);
+    free(t);
+}
