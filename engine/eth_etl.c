@@ -1,7 +1,8 @@
 /* The `--etl DIR` block source: an ethereum-etl export in its JSON-lines form (`ethereumetl
- * stream`, or `export_*` with .json outputs): DIR/blocks.json, DIR/transactions.json (with
- * the receipt_* fields), DIR/logs.json, and optionally DIR/traces.json and DIR/tokens.json,
- * one JSON object per line (docs/ethereum-etl.md). Lines are indexed by block number at
+ * stream`, or `export_*` with .json outputs) or CSV: DIR/blocks, DIR/transactions (with the
+ * receipt_* fields, else joined to DIR/receipts by hash), DIR/logs (else the ERC-20 logs
+ * of DIR/token_transfers, which is otherwise checked against them), and optionally
+ * DIR/traces and DIR/tokens, one JSON object per line (docs/ethereum-etl.md). Lines are indexed by block number at
  * open; each block's bundle is built when asked.
  *
  * ethereum-etl exports carry no signatures, so a sender cannot be recovered: bundles from
