@@ -804,7 +804,7 @@ static int join_receipts(esrc *s, ct_eth_bundle *b, uint64_t h, rx_state *rx, ct
     const efile *fr = &s->f[F_RECEIPTS], *ft = &s->f[F_TXS];
     char at[600], hx[65];
     int rc;
-    for (size_t i = 0; fr->text && i < fr->n; i++) {
+    for (size_t i = 0; i < fr->n; i++) {
         const line *l = &fr->lines[i];
         if (l->block != h)
             continue;
@@ -877,7 +877,7 @@ static int join_receipts(esrc *s, ct_eth_bundle *b, uint64_t h, rx_state *rx, ct
         where(at, sizeof(at), ft, rx[j].line);
         if (!rx[j].gas) {
             /* a receipt of this hash elsewhere in the file: its block number disagrees */
-            for (size_t i = 0; fr->text && i < fr->n; i++) {
+            for (size_t i = 0; i < fr->n; i++) {
                 uint8_t th[32];
                 const line *l = &fr->lines[i];
                 if (l->block == h || parse_line(s, fr, l, NULL) != CT_OK ||
@@ -890,7 +890,7 @@ static int join_receipts(esrc *s, ct_eth_bundle *b, uint64_t h, rx_state *rx, ct
                                where(at2, sizeof(at2), fr, l), hx, (unsigned long long)l->block,
                                at, (unsigned long long)h);
             }
-            if (fr->text)
+            if (fr->path && fr->path[0])
                 return ct_fail(err, CT_ECORRUPT, "missing-field",
                                "%s: transaction 0x%s has no receipt_gas_used and no line in '%s'",
                                at, hx, fr->path);
@@ -928,9 +928,9 @@ static int token_transfers(esrc *s, ct_eth_bundle *b, uint64_t h, ct_error *err)
 {
     const ct_json_doc *d = &s->doc;
     const efile *fx = &s->f[F_TRANSFERS], *fl = &s->f[F_LOGS];
-    if (!fx->text)
+    if (!fx->path[0])
         return CT_OK;
-    bool make = !fl->text;
+    bool make = !fl->path[0];
     size_t nrow = 0, k = 0;
     for (size_t i = 0; i < fx->n; i++)
         nrow += fx->lines[i].block == h;
@@ -1385,7 +1385,7 @@ int ct_eth_source_etl(ct_eth_source *src, const char *dir, ct_error *err)
             return rc;
         }
     }
-    if (!s->f[F_LOGS].text && !s->f[F_TRANSFERS].text) {
+    if (!s->f[F_LOGS].path[0] && !s->f[F_TRANSFERS].path[0]) {
         esrc_free(s);
         return ct_fail(err, CT_EIO, "open",
                        "'%s/logs.json' or '%s/logs.csv' (else token_transfers.json or .csv) is "
