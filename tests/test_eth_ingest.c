@@ -1662,6 +1662,21 @@ Test(eth_ingest, etl_export_all_receipts_equal_stream)
     json_decref(ja);
     char *x = eth_digest(da), *y = eth_digest(db);
     cr_assert_str_eq(x, y);
+    /* ethereum-etl's receipts in JSON lines (not in transaction order) in place of the CSV */
+    {
+        char *c = export_all_dir(), path[512];
+        snprintf(path, sizeof(path), "%s/receipts.csv", c);
+        cr_assert_eq(unlink(path), 0);
+        put_fixture(c, RWL "expected_receipts.json", "receipts.json");
+        char *dc = tu_fresh_db();
+        sg_ingest(dc, c, NULL);
+        char *z = eth_digest(dc);
+        cr_assert_str_eq(x, z);
+        free(z);
+        tu_fresh_db_done(dc);
+        tu_rmtree(c);
+        free(c);
+    }
     /* the digest sees the joined receipts: one gas_used changed (21000 -> 21001, the last
      * transaction's, in receipts.csv) gives another database */
     size_t len;
