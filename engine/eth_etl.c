@@ -1,7 +1,8 @@
 /* The `--etl DIR` block source: an ethereum-etl export in its JSON-lines form (`ethereumetl
- * stream`, or `export_*` with .json outputs): DIR/blocks.json, DIR/transactions.json (with
- * the receipt_* fields), DIR/logs.json, and optionally DIR/traces.json and DIR/tokens.json,
- * one JSON object per line (docs/ethereum-etl.md). Lines are indexed by block number at
+ * stream`, or `export_*` with .json outputs) or CSV: DIR/blocks, DIR/transactions (with the
+ * receipt_* fields, else joined to DIR/receipts by hash), DIR/logs (else the ERC-20 logs
+ * of DIR/token_transfers, which is otherwise checked against them), and optionally
+ * DIR/traces and DIR/tokens, one JSON object per line (docs/ethereum-etl.md). Lines are indexed by block number at
  * open; each block's bundle is built when asked.
  *
  * ethereum-etl exports carry no signatures, so a sender cannot be recovered: bundles from
@@ -19,6 +20,7 @@
 typedef struct line {
     uint64_t block;
     uint32_t off, len;
+    uint32_t no; /* its line in a JSON-lines file, its record in a CSV (the header is 1) */
 } line;
 
 typedef struct efile {
@@ -27,10 +29,14 @@ typedef struct efile {
     size_t len;
     line *lines;
     size_t n;
+    bool csv;
 } efile;
 
-enum { F_BLOCKS, F_TXS, F_LOGS, F_TRACES, F_TOKENS, F_COUNT };
-static const char *const NAMES[F_COUNT] = {"blocks", "transactions", "logs", "traces", "tokens"};
+/* blocks, transactions and logs are needed (but logs may be replaced by token_transfers);
+ * the others are optional */
+enum { F_BLOCKS, F_TXS, F_LOGS, F_TRACES, F_TOKENS, F_RECEIPTS, F_TRANSFERS, F_COUNT };
+static const char *const NAMES[F_COUNT] = {"blocks", "transactions", "logs",           "traces",
+                                           "tokens", "receipts",     "token_transfers"};
 
 /* CSV columns renamed to ethereum-etl's: GraphSense's exports of the same data (its
  * ethereum-etl based ingest) name them in camelCase. */
@@ -48,6 +54,10 @@ static const char *const ALIAS[F_COUNT][32] = {
      "toAddress", "to_address", "callType", "call_type", "traceId", "trace_id", "traceIndex",
      "trace_index", NULL},
     {NULL},
+    {"blockId", "block_number", "txHash", "transaction_hash", "transactionIndex",
+     "transaction_index", "gasUsed", "gas_used", NULL},
+    {"blockId", "block_number", "txHash", "transaction_hash", "tokenAddress", "token_address",
+     "fromAddress", "from_address", "toAddress", "to_address", "logIndex", "log_index", NULL},
 };
 static const char *const ARRAYS[] = {"topics", "trace_address", NULL};
 static const char *const OBJECTS[] = {"withdrawals", NULL};
@@ -692,6 +702,7 @@ static int index_file(esrc *s, efile *f, const char *key, ct_error *err)
             f->lines[f->n].block = bn;
             f->lines[f->n].off = (uint32_t)p;
             f->lines[f->n].len = (uint32_t)(l - p);
+            f->lines[f->n].no = (uint32_t)(f->csv ? f->n + 2 : lineno);
             f->n++;
         }
         p = e + 1;
@@ -761,8 +772,290 @@ static int set_line(ct_error *err, const efile *f, const line *l)
 {
     if (err) {
         ct_error_set_file(err, f->path);
-        err->offset = l->off;
+        /* a CSV's line offsets are those of the JSON lines made from it, not the file's: the
+         * error names the record instead */
+        err->offset = f->csv ? UINT64_MAX : l->off;
     }
+    return CT_OK;
+}
+
+/* What a block's transaction took from its own line, before the receipts are joined. */
+typedef struct rx_state {
+    bool gas, status, joined;
+    uint64_t status_v;
+    const line *line;
+} rx_state;
+
+/* "'DIR/receipts.csv' record 3" or "'DIR/receipts.json' line 3" */
+static const char *where(char *buf, size_t n, const efile *f, const line *l)
+{
+    snprintf(buf, n, "'%s' %s %u", f->path, f->csv ? "record" : "line", l->no);
+    return buf;
+}
+
+/* Joins the lines of receipts.{json,csv} of block h to its transactions by hash: a receipt
+ * field is taken only where the transaction's own receipt_* field is missing. A receipt of
+ * no transaction of the block, a second receipt, a transaction_index or block_hash that is
+ * not the transaction's, and a transaction left without receipt data are errors naming the
+ * file, its line (record for a CSV) and the hash. */
+static int join_receipts(esrc *s, ct_eth_bundle *b, uint64_t h, rx_state *rx, ct_error *err)
+{
+    const ct_json_doc *d = &s->doc;
+    const efile *fr = &s->f[F_RECEIPTS], *ft = &s->f[F_TXS];
+    char at[600], hx[65];
+    int rc;
+    for (size_t i = 0; i < fr->n; i++) {
+        const line *l = &fr->lines[i];
+        if (l->block != h)
+            continue;
+        set_line(err, fr, l);
+        uint8_t th[32], bh[32];
+        uint64_t txi = 0, status = 0;
+        bool has_bh = false, has_status = false, has_gas = false, has_eff = false, has_ca = false;
+        uint64_t gas = 0;
+        ct_u256 eff;
+        uint8_t ca[20];
+        if ((rc = parse_line(s, fr, l, err)) != CT_OK ||
+            (rc = hex_fixed(d, 0, "transaction_hash", true, th, 32, NULL, err)) ||
+            (rc = num_u64(d, 0, "transaction_index", true, &txi, NULL, err)) ||
+            (rc = hex_fixed(d, 0, "block_hash", false, bh, 32, &has_bh, err)) ||
+            (rc = num_u64(d, 0, "gas_used", false, &gas, &has_gas, err)) ||
+            (rc = num_u64(d, 0, "status", false, &status, &has_status, err)) ||
+            (rc = num_u256(d, 0, "effective_gas_price", false, &eff, &has_eff, err)) ||
+            (rc = hex_fixed(d, 0, "contract_address", false, ca, 20, &has_ca, err)))
+            return rc;
+        ct_hex_encode(hx, th, 32);
+        uint32_t j = 0;
+        while (j < b->n_txs && memcmp(b->txs[j].tx.hash, th, 32) != 0)
+            j++;
+        where(at, sizeof(at), fr, l);
+        if (j == b->n_txs)
+            return ct_fail(err, CT_ECORRUPT, "mismatch",
+                           "%s: the receipt of 0x%s is of no transaction of block %llu", at, hx,
+                           (unsigned long long)h);
+        if (err)
+            err->tx_index = j;
+        if (rx[j].joined)
+            return ct_fail(err, CT_ECORRUPT, "mismatch", "%s: a second receipt of 0x%s", at, hx);
+        if (txi != j) {
+            char at2[600];
+            return ct_fail(err, CT_ECORRUPT, "mismatch",
+                           "%s: the receipt of 0x%s has transaction_index %llu, its transaction "
+                           "(%s) %u",
+                           at, hx, (unsigned long long)txi, where(at2, sizeof(at2), ft, rx[j].line),
+                           j);
+        }
+        if (has_bh && memcmp(bh, b->hash, 32) != 0)
+            return ct_fail(err, CT_ECORRUPT, "mismatch",
+                           "%s: the receipt of 0x%s has another block_hash than block %llu", at,
+                           hx, (unsigned long long)h);
+        rx[j].joined = true;
+        ct_eth_btx *bt = &b->txs[j];
+        if (!rx[j].gas && has_gas) {
+            bt->rc.gas_used = gas;
+            rx[j].gas = true;
+        }
+        if (!rx[j].status && has_status) {
+            rx[j].status = true;
+            rx[j].status_v = status;
+        }
+        if (!bt->rc.has_effective_price && has_eff) {
+            bt->rc.effective_gas_price = eff;
+            bt->rc.has_effective_price = true;
+        }
+        if (!bt->rc.has_contract && has_ca) {
+            memcpy(bt->rc.contract_address, ca, 20);
+            bt->rc.has_contract = true;
+        }
+    }
+    for (uint32_t j = 0; j < b->n_txs; j++) {
+        ct_eth_btx *bt = &b->txs[j];
+        set_line(err, ft, rx[j].line);
+        if (err)
+            err->tx_index = j;
+        ct_hex_encode(hx, bt->tx.hash, 32);
+        where(at, sizeof(at), ft, rx[j].line);
+        if (!rx[j].gas) {
+            /* a receipt of this hash elsewhere in the file: its block number disagrees */
+            for (size_t i = 0; i < fr->n; i++) {
+                uint8_t th[32];
+                const line *l = &fr->lines[i];
+                if (l->block == h || parse_line(s, fr, l, NULL) != CT_OK ||
+                    hex_fixed(d, 0, "transaction_hash", true, th, 32, NULL, NULL) != CT_OK ||
+                    memcmp(th, bt->tx.hash, 32) != 0)
+                    continue;
+                char at2[600];
+                return ct_fail(err, CT_ECORRUPT, "mismatch",
+                               "%s: the receipt of 0x%s has block_number %llu, its transaction (%s) %llu",
+                               where(at2, sizeof(at2), fr, l), hx, (unsigned long long)l->block,
+                               at, (unsigned long long)h);
+            }
+            if (fr->path && fr->path[0])
+                return ct_fail(err, CT_ECORRUPT, "missing-field",
+                               "%s: transaction 0x%s has no receipt_gas_used and no line in '%s'",
+                               at, hx, fr->path);
+            return ct_fail(err, CT_ECORRUPT, "missing-field",
+                           "%s: transaction 0x%s has no receipt_gas_used (and there is no "
+                           "receipts file)",
+                           at, hx);
+        }
+        if (rx[j].status_v > 1 || bt->rc.gas_used > bt->tx.gas_limit)
+            return ct_fail(err, CT_ECORRUPT, "bad-quantity",
+                           "%s: receipt status or gas used of 0x%s out of range", at, hx);
+        bt->rc.present = true;
+        bt->rc.has_status = rx[j].status;
+        bt->rc.status = (uint8_t)rx[j].status_v;
+    }
+    if (err)
+        err->tx_index = -1;
+    return CT_OK;
+}
+
+static const uint8_t TRANSFER_TOPIC[32] = {
+    0xdd, 0xf2, 0x52, 0xad, 0x1b, 0xe2, 0xc8, 0x9b, 0x69, 0xc2, 0xb0, 0x68, 0xfc, 0x37, 0x8d, 0xaa,
+    0x95, 0x2b, 0xa7, 0xf1, 0x63, 0xc4, 0xa1, 0x16, 0x28, 0xf5, 0x5a, 0x4d, 0xf5, 0x23, 0xb3, 0xef};
+
+static bool is_erc20_transfer(const ct_eth_log *lg)
+{
+    return lg->n_topics == 3 && lg->data_len == 32 && memcmp(lg->topics[0], TRANSFER_TOPIC, 32) == 0;
+}
+
+/* token_transfers.{json,csv} of block h. Without a logs file, each row is made the ERC-20
+ * Transfer log it was read from (3 topics, the value as 32 bytes of data). With one, the two
+ * must agree: every row a Transfer log of the same transaction and log_index, contract,
+ * from, to and value, and every ERC-20 Transfer log a row. */
+static int token_transfers(esrc *s, ct_eth_bundle *b, uint64_t h, ct_error *err)
+{
+    const ct_json_doc *d = &s->doc;
+    const efile *fx = &s->f[F_TRANSFERS], *fl = &s->f[F_LOGS];
+    if (!fx->path[0])
+        return CT_OK;
+    bool make = !fl->path[0];
+    size_t nrow = 0, k = 0;
+    for (size_t i = 0; i < fx->n; i++)
+        nrow += fx->lines[i].block == h;
+    uint32_t(*keys)[2] = nrow ? ct_arena_alloc(s->arena, nrow, sizeof(*keys)) : NULL;
+    if (nrow && !keys)
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "token transfers");
+    char at[600], hx[65];
+    int rc;
+    for (int pass = 0; pass < (make ? 2 : 1); pass++) {
+        for (size_t i = 0; i < fx->n; i++) {
+            const line *l = &fx->lines[i];
+            if (l->block != h)
+                continue;
+            set_line(err, fx, l);
+            uint8_t tok[20], from[20], to[20], th[32];
+            ct_u256 v;
+            uint64_t li;
+            if ((rc = parse_line(s, fx, l, err)) != CT_OK ||
+                (rc = hex_fixed(d, 0, "transaction_hash", true, th, 32, NULL, err)) ||
+                (rc = hex_fixed(d, 0, "token_address", true, tok, 20, NULL, err)) ||
+                (rc = hex_fixed(d, 0, "from_address", true, from, 20, NULL, err)) ||
+                (rc = hex_fixed(d, 0, "to_address", true, to, 20, NULL, err)) ||
+                (rc = num_u256(d, 0, "value", true, &v, NULL, err)) ||
+                (rc = num_u64(d, 0, "log_index", true, &li, NULL, err)))
+                return rc;
+            ct_hex_encode(hx, th, 32);
+            where(at, sizeof(at), fx, l);
+            if (li > UINT32_MAX)
+                return ct_fail(err, CT_ECORRUPT, "bad-quantity", "%s: log_index %llu", at,
+                               (unsigned long long)li);
+            uint32_t j = 0;
+            while (j < b->n_txs && memcmp(b->txs[j].tx.hash, th, 32) != 0)
+                j++;
+            if (j == b->n_txs)
+                return ct_fail(err, CT_ECORRUPT, "mismatch",
+                               "%s: the token transfer of 0x%s is of no transaction of block %llu",
+                               at, hx, (unsigned long long)h);
+            if (err)
+                err->tx_index = j;
+            ct_eth_receipt *r = &b->txs[j].rc;
+            if (make && pass == 0) {
+                r->n_logs++;
+                continue;
+            }
+            if (make) {
+                ct_eth_log *lg = &r->logs[r->n_logs++];
+                uint8_t *data = ct_arena_alloc(s->arena, 32, 1);
+                if (!data)
+                    return ct_fail(err, CT_ENOMEM, "out-of-memory", "token transfers");
+                memset(lg, 0, sizeof(*lg));
+                lg->log_index = (uint32_t)li;
+                memcpy(lg->address, tok, 20);
+                lg->n_topics = 3;
+                memcpy(lg->topics[0], TRANSFER_TOPIC, 32);
+                memcpy(lg->topics[1] + 12, from, 20);
+                memcpy(lg->topics[2] + 12, to, 20);
+                ct_u256_to_be(data, &v);
+                lg->data = data;
+                lg->data_len = 32;
+                continue;
+            }
+            const ct_eth_log *lg = NULL;
+            for (uint32_t n = 0; n < r->n_logs && !lg; n++)
+                if (r->logs[n].log_index == li)
+                    lg = &r->logs[n];
+            if (!lg)
+                return ct_fail(err, CT_ECORRUPT, "mismatch",
+                               "%s: the token transfer of 0x%s log_index %llu is not in '%s'", at,
+                               hx, (unsigned long long)li, fl->path);
+            static const uint8_t zero[12];
+            ct_u256 lv;
+            bool vok = false;
+            if (lg->n_topics == 3 && lg->data_len == 32)
+                vok = ct_u256_from_be(&lv, lg->data, 32, NULL) == CT_OK;
+            else if (lg->n_topics == 4)
+                vok = ct_u256_from_be(&lv, lg->topics[3], 32, NULL) == CT_OK;
+            if (lg->n_topics < 3 || memcmp(lg->topics[0], TRANSFER_TOPIC, 32) != 0 ||
+                memcmp(lg->address, tok, 20) != 0 || memcmp(lg->topics[1], zero, 12) != 0 ||
+                memcmp(lg->topics[1] + 12, from, 20) != 0 ||
+                memcmp(lg->topics[2], zero, 12) != 0 || memcmp(lg->topics[2] + 12, to, 20) != 0 ||
+                !vok || ct_u256_cmp(&lv, &v) != 0)
+                return ct_fail(err, CT_ECORRUPT, "mismatch",
+                               "%s: the token transfer of 0x%s log_index %llu is not its log in "
+                               "'%s' (contract, from, to or value)",
+                               at, hx, (unsigned long long)li, fl->path);
+            keys[k][0] = j;
+            keys[k][1] = (uint32_t)li;
+            k++;
+        }
+        if (make && pass == 0)
+            for (uint32_t i = 0; i < b->n_txs; i++) {
+                ct_eth_receipt *r = &b->txs[i].rc;
+                if (r->n_logs &&
+                    !(r->logs = ct_arena_alloc(s->arena, r->n_logs, sizeof(ct_eth_log))))
+                    return ct_fail(err, CT_ENOMEM, "out-of-memory", "logs");
+                r->n_logs = 0;
+            }
+    }
+    if (err)
+        err->tx_index = -1;
+    if (make)
+        return CT_OK;
+    /* none extra: every ERC-20 Transfer log is a row */
+    for (uint32_t j = 0; j < b->n_txs; j++)
+        for (uint32_t n = 0; n < b->txs[j].rc.n_logs; n++) {
+            const ct_eth_log *lg = &b->txs[j].rc.logs[n];
+            if (!is_erc20_transfer(lg))
+                continue;
+            size_t q = 0;
+            while (q < k && !(keys[q][0] == j && keys[q][1] == lg->log_index))
+                q++;
+            if (q == k) {
+                if (err) {
+                    ct_error_set_file(err, fl->path);
+                    err->offset = UINT64_MAX;
+                    err->tx_index = j;
+                }
+                ct_hex_encode(hx, b->txs[j].tx.hash, 32);
+                return ct_fail(err, CT_ECORRUPT, "mismatch",
+                               "the ERC-20 Transfer log %u of 0x%s in '%s' is not in '%s'",
+                               lg->log_index, hx, fl->path, fx->path);
+            }
+        }
+    if (err)
+        err->tx_index = -1;
     return CT_OK;
 }
 
@@ -817,8 +1110,13 @@ static int et_block(void *ctx, uint64_t h, ct_eth_bundle *b, ct_error *err)
         return ct_fail(err, CT_ENOMEM, "out-of-memory", "transactions");
     if (ntx)
         memset(b->txs, 0, ntx * sizeof(ct_eth_btx));
-    /* transactions, with their receipts */
+    /* transactions, with their receipts (the receipt_* fields, else receipts.{json,csv}) */
     const efile *ft = &s->f[F_TXS];
+    rx_state *rx = ntx ? ct_arena_alloc(s->arena, ntx, sizeof(*rx)) : NULL;
+    if (ntx && !rx)
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "receipts");
+    if (ntx)
+        memset(rx, 0, ntx * sizeof(*rx));
     uint32_t seen = 0;
     for (size_t i = 0; i < ft->n; i++) {
         const line *l = &ft->lines[i];
@@ -828,7 +1126,7 @@ static int et_block(void *ctx, uint64_t h, ct_eth_bundle *b, ct_error *err)
         if ((rc = parse_line(s, ft, l, err)) != CT_OK)
             return rc;
         uint64_t txi, type = 0, status = 0;
-        bool has_status;
+        bool has_status, has_gas;
         uint8_t bh[32];
         if ((rc = num_u64(d, 0, "transaction_index", true, &txi, NULL, err)))
             return rc;
@@ -857,16 +1155,19 @@ static int et_block(void *ctx, uint64_t h, ct_eth_bundle *b, ct_error *err)
             (rc = num_u256(d, 0, "gas_price", true, &bt->node_gas_price, NULL, err)) ||
             (rc = num_u64(d, 0, "transaction_type", false, &type, NULL, err)) ||
             (rc = hex_var(d, 0, "input", s->arena, &t->input, &t->input_len, err)) ||
-            (rc = num_u64(d, 0, "receipt_gas_used", true, &bt->rc.gas_used, NULL, err)) ||
+            (rc = num_u64(d, 0, "receipt_gas_used", false, &bt->rc.gas_used, &has_gas, err)) ||
             (rc = num_u64(d, 0, "receipt_status", false, &status, &has_status, err)) ||
             (rc = num_u256(d, 0, "receipt_effective_gas_price", false, &bt->rc.effective_gas_price,
                            &bt->rc.has_effective_price, err)) ||
             (rc = hex_fixed(d, 0, "receipt_contract_address", false, bt->rc.contract_address, 20,
                             &bt->rc.has_contract, err)))
             return rc;
-        if (type > 4 || status > 1 || bt->rc.gas_used > t->gas_limit)
-            return ct_fail(err, CT_ECORRUPT, "bad-quantity",
-                           "transaction_type, receipt_status or receipt_gas_used out of range");
+        if (type > 4)
+            return ct_fail(err, CT_ECORRUPT, "bad-quantity", "transaction_type out of range");
+        rx[txi].gas = has_gas;
+        rx[txi].status = has_status;
+        rx[txi].status_v = status;
+        rx[txi].line = l;
         t->has_from = true;
         t->type = (uint8_t)type;
         t->gas_price = bt->node_gas_price;
@@ -875,9 +1176,6 @@ static int et_block(void *ctx, uint64_t h, ct_eth_bundle *b, ct_error *err)
              (rc = num_u256(d, 0, "max_priority_fee_per_gas", true, &t->max_priority_fee, NULL,
                             err))))
             return rc;
-        bt->rc.present = true;
-        bt->rc.has_status = has_status;
-        bt->rc.status = (uint8_t)status;
         seen++;
     }
     if (err)
@@ -885,6 +1183,8 @@ static int et_block(void *ctx, uint64_t h, ct_eth_bundle *b, ct_error *err)
     if (seen != ntx)
         return ct_fail(err, CT_ECORRUPT, "mismatch", "%u transactions in '%s' for a block of %llu",
                        seen, ft->path, (unsigned long long)ntx);
+    if ((rc = join_receipts(s, b, h, rx, err)) != CT_OK)
+        return rc;
     /* logs: counted per transaction, then filled in log-index order */
     const efile *fl = &s->f[F_LOGS];
     for (int pass = 0; pass < 2; pass++) {
@@ -944,6 +1244,8 @@ static int et_block(void *ctx, uint64_t h, ct_eth_bundle *b, ct_error *err)
                 r->n_logs = 0;
             }
     }
+    if ((rc = token_transfers(s, b, h, err)) != CT_OK)
+        return rc;
     /* logs in log-index order within each receipt (exports are usually in order already) */
     for (uint32_t i = 0; i < b->n_txs; i++) {
         ct_eth_receipt *r = &b->txs[i].rc;
@@ -1050,6 +1352,7 @@ int ct_eth_source_etl(ct_eth_source *src, const char *dir, ct_error *err)
             snprintf(f->path, n, "%s/%s.csv", dir, NAMES[i]);
             rc = read_whole(f->path, &f->text, &f->len, true, err);
             if (rc == CT_OK) {
+                f->csv = true;
                 ct_buf j;
                 ct_buf_init(&j, MAX_FILE);
                 rc = ct_eth_csv_to_jsonl(f->text, f->len, ALIAS[i], ARRAYS, OBJECTS, &j, err);
@@ -1062,7 +1365,7 @@ int ct_eth_source_etl(ct_eth_source *src, const char *dir, ct_error *err)
                     ct_error_set_file(err, f->path);
                 }
             }
-            if (rc == CT_ENOTFOUND && i < F_TRACES) {
+            if (rc == CT_ENOTFOUND && i < F_LOGS) {
                 rc = ct_fail(err, CT_EIO, "open", "'%s/%s.json' or '%s/%s.csv' is needed", dir,
                              NAMES[i], dir, NAMES[i]);
             }
@@ -1081,6 +1384,13 @@ int ct_eth_source_etl(ct_eth_source *src, const char *dir, ct_error *err)
             esrc_free(s);
             return rc;
         }
+    }
+    if (!s->f[F_LOGS].path[0] && !s->f[F_TRANSFERS].path[0]) {
+        esrc_free(s);
+        return ct_fail(err, CT_EIO, "open",
+                       "'%s/logs.json' or '%s/logs.csv' (else token_transfers.json or .csv) is "
+                       "needed",
+                       dir, dir);
     }
     src->ops = &ETL_OPS;
     src->ctx = s;

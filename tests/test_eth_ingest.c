@@ -1535,3 +1535,400 @@ Test(eth_ingest, show_tx_text)
     tu_run_free(&r);
     tu_fresh_db_done(dir);
 }
+
+/* ---- --etl in ethereum-etl's export_all layout: receipts.{csv,json} beside transactions
+ * that carry no receipt_* columns. Block 483920 as ethereum-etl exports it
+ * (test_export_blocks_job/block_with_logs: blocks and transactions; test_export_receipts_job/
+ * receipts_with_logs: its 4 receipts and 2 logs). ---- */
+#define BWL "eth/ethereum-etl/test_export_blocks_job/block_with_logs/"
+#define RWL "eth/ethereum-etl/test_export_receipts_job/receipts_with_logs/"
+
+static void put_fixture(const char *dir, const char *rel, const char *name)
+{
+    size_t len;
+    uint8_t *data = tu_read_fixture(rel, &len);
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    cr_assert_eq(tu_write_file(path, data, len), 0);
+    free(data);
+}
+
+static void put_text(const char *dir, const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    cr_assert_eq(tu_write_file(path, text, strlen(text)), 0);
+}
+
+/* the export_all layout of block 483920, from ethereum-etl's own files */
+static char *export_all_dir(void)
+{
+    char *d = tu_tmpdir();
+    put_fixture(d, BWL "expected_blocks.csv", "blocks.csv");
+    put_fixture(d, BWL "expected_transactions.csv", "transactions.csv");
+    put_fixture(d, RWL "expected_receipts.csv", "receipts.csv");
+    put_fixture(d, RWL "expected_logs.csv", "logs.csv");
+    return d;
+}
+
+/* The stream layout of the same block: the transactions' JSON lines (their CSV through our
+ * RFC 4180 reader) with the receipt_* members of ethereum-etl's expected_receipts.json, joined
+ * here by hash. */
+static char *stream_dir_483920(void)
+{
+    char *d = tu_tmpdir();
+    put_fixture(d, BWL "expected_blocks.csv", "blocks.csv");
+    put_fixture(d, RWL "expected_logs.csv", "logs.csv");
+    size_t tl, rl;
+    uint8_t *tcsv = tu_read_fixture(BWL "expected_transactions.csv", &tl);
+    char *rj = (char *)tu_read_fixture(RWL "expected_receipts.json", &rl);
+    ct_buf j;
+    ct_buf_init(&j, 1 << 20);
+    ct_error err;
+    ct_error_clear(&err);
+    cr_assert_eq(ct_eth_csv_to_jsonl((const char *)tcsv, tl, NULL, NULL, NULL, &j, &err), CT_OK);
+    cr_assert(ct_buf_putc(&j, 0) == CT_OK);
+    json_t *rc[8];
+    size_t nr = 0;
+    for (char *save = NULL, *ln = strtok_r(rj, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
+        cr_assert_lt(nr, 8);
+        cr_assert_not_null(rc[nr] = json_loads(ln, 0, NULL));
+        nr++;
+    }
+    cr_assert_eq(nr, 4);
+    ct_buf out;
+    ct_buf_init(&out, 1 << 20);
+    size_t ntx = 0;
+    for (char *save = NULL, *ln = strtok_r((char *)j.data, "\n", &save); ln;
+         ln = strtok_r(NULL, "\n", &save)) {
+        json_t *t = json_loads(ln, 0, NULL);
+        cr_assert_not_null(t);
+        const char *h = json_string_value(json_object_get(t, "hash"));
+        size_t k = 0;
+        while (k < nr && strcmp(json_string_value(json_object_get(rc[k], "transaction_hash")), h))
+            k++;
+        cr_assert_lt(k, nr, "no receipt of %s", h);
+        const char *m[][2] = {{"gas_used", "receipt_gas_used"},
+                              {"status", "receipt_status"},
+                              {"effective_gas_price", "receipt_effective_gas_price"},
+                              {"contract_address", "receipt_contract_address"},
+                              {"cumulative_gas_used", "receipt_cumulative_gas_used"},
+                              {"root", "receipt_root"}};
+        for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
+            json_object_set(t, m[i][1], json_object_get(rc[k], m[i][0]));
+        char *s = json_dumps(t, JSON_COMPACT);
+        cr_assert(ct_buf_puts(&out, s) == CT_OK && ct_buf_putc(&out, '\n') == CT_OK);
+        free(s);
+        json_decref(t);
+        ntx++;
+    }
+    cr_assert_eq(ntx, 4);
+    char path[512];
+    snprintf(path, sizeof(path), "%s/transactions.json", d);
+    cr_assert_eq(tu_write_file(path, out.data, out.len), 0);
+    for (size_t k = 0; k < nr; k++)
+        json_decref(rc[k]);
+    ct_buf_release(&out);
+    ct_buf_release(&j);
+    free(tcsv);
+    free(rj);
+    return d;
+}
+
+Test(eth_ingest, etl_export_all_receipts_equal_stream)
+{
+    char *a = export_all_dir(), *b = stream_dir_483920();
+    char *da = tu_fresh_db(), *db = tu_fresh_db();
+    sg_ingest(da, a, NULL);
+    sg_ingest(db, b, NULL);
+    json_t *ja = stats_json(da);
+    cr_assert_eq(eth_stat(ja, "blocks"), 1);
+    cr_assert_eq(eth_stat(ja, "txs"), 4);
+    json_decref(ja);
+    char *x = eth_digest(da), *y = eth_digest(db);
+    cr_assert_str_eq(x, y);
+    /* ethereum-etl's receipts in JSON lines (not in transaction order) in place of the CSV */
+    {
+        char *c = export_all_dir(), path[512];
+        snprintf(path, sizeof(path), "%s/receipts.csv", c);
+        cr_assert_eq(unlink(path), 0);
+        put_fixture(c, RWL "expected_receipts.json", "receipts.json");
+        char *dc = tu_fresh_db();
+        sg_ingest(dc, c, NULL);
+        char *z = eth_digest(dc);
+        cr_assert_str_eq(x, z);
+        free(z);
+        tu_fresh_db_done(dc);
+        tu_rmtree(c);
+        free(c);
+    }
+    /* the digest sees the joined receipts: one gas_used changed (21000 -> 21001, the last
+     * transaction's, in receipts.csv) gives another database */
+    size_t len;
+    char *csv = (char *)tu_read_fixture(RWL "expected_receipts.csv", &len);
+    char *p = strstr(csv, "0x05287a561f");
+    cr_assert_not_null(p);
+    p = strstr(p, ",21000,");
+    cr_assert_not_null(p);
+    p[5] = '1';
+    put_text(a, "receipts.csv", csv);
+    free(csv);
+    char *dc = tu_fresh_db();
+    sg_ingest(dc, a, NULL);
+    char *z = eth_digest(dc);
+    cr_assert_str_neq(x, z);
+    free(z);
+    tu_fresh_db_done(dc);
+    free(x);
+    free(y);
+    tu_rmtree(a);
+    tu_rmtree(b);
+    free(a);
+    free(b);
+    tu_fresh_db_done(da);
+    tu_fresh_db_done(db);
+}
+
+/* ethereum-etl's receipts.csv of block 483920 with `from` replaced by `to` (once), ingested
+ * with its export_all layout: the error printed. */
+static char *receipts_error(const char *from, const char *to, char **dirp)
+{
+    char *d = export_all_dir();
+    size_t len;
+    char *csv = (char *)tu_read_fixture(RWL "expected_receipts.csv", &len);
+    char *t = calloc(1, len + strlen(to) + 1);
+    cr_assert_not_null(t);
+    char *p = from ? strstr(csv, from) : NULL;
+    cr_assert(!from || p, "%s not in receipts.csv", from);
+    if (p) {
+        memcpy(t, csv, (size_t)(p - csv));
+        strcat(t, to);
+        strcat(t, p + strlen(from));
+    } else {
+        memcpy(t, csv, len);
+        strcat(t, to);
+    }
+    put_text(d, "receipts.csv", t);
+    free(t);
+    free(csv);
+    char *db = tu_fresh_db();
+    tu_run r;
+    tu_exec(&r, (const char *[]){"--db", db, "ingest", "ethereum", "--quiet", "--etl", d,
+                                 "--trust-senders", NULL},
+            NULL);
+    cr_assert_eq(r.status, 3, "%s", r.err);
+    char *e = strdup(r.err);
+    tu_run_free(&r);
+    /* nothing stored */
+    json_t *j = stats_json(db);
+    cr_assert_eq(eth_stat(j, "txs"), 0);
+    json_decref(j);
+    tu_fresh_db_done(db);
+    *dirp = d;
+    return e;
+}
+
+Test(eth_ingest, etl_receipts_errors)
+{
+    const char *h2 = "0x463d53f0ad57677a3b430a007c1c31d15d62c37fab5eee598551697c297c235c";
+    const char *blk = "height 483920: block "
+                      "246edb4b351d93c27926f4649bcf6c24366e2a7c7c718dc9158eea20c03bc6ae";
+    size_t len;
+    char *csv = (char *)tu_read_fixture(RWL "expected_receipts.csv", &len);
+    char *l = strstr(csv, h2), *end = strchr(l, '\n');
+    char line2[1024];
+    snprintf(line2, sizeof(line2), "%.*s", (int)(end + 1 - l), l);
+    free(csv);
+    for (int i = 0; i < 5; i++) {
+        char *d = NULL, *e = NULL, want[2048];
+        switch (i) {
+        case 0: /* a receipt of no transaction of the block */
+            e = receipts_error("0x463d53f0ad", "0x563d53f0ad", &d);
+            snprintf(want, sizeof(want),
+                     "chaintrail: ingest: %s/receipts.csv: %s: mismatch: '%s/receipts.csv' record "
+                     "2: the receipt of 0x563d53f0ad57677a3b430a007c1c31d15d62c37fab5eee598551697c2"
+                     "97c235c is of no transaction of block 483920\n",
+                     d, blk, d);
+            break;
+        case 1: /* the receipt of transaction 2 at another block */
+            e = receipts_error("03bc6ae,483920,122706", "03bc6ae,483921,122706", &d);
+            snprintf(want, sizeof(want),
+                     "chaintrail: ingest: %s/transactions.csv: %s: tx 2: mismatch: "
+                     "'%s/receipts.csv' record 2: the receipt of %s has block_number 483921, its "
+                     "transaction ('%s/transactions.csv' record 4) 483920\n",
+                     d, blk, d, h2, d);
+            break;
+        case 2: /* its transaction_index */
+            e = receipts_error("c235c,2,", "c235c,1,", &d);
+            snprintf(want, sizeof(want),
+                     "chaintrail: ingest: %s/receipts.csv: %s: tx 2: mismatch: '%s/receipts.csv' "
+                     "record 2: the receipt of %s has transaction_index 1, its transaction "
+                     "('%s/transactions.csv' record 4) 2\n",
+                     d, blk, d, h2, d);
+            break;
+        case 3: /* no receipt data for transaction 2 (its receipt line gone) */
+            e = receipts_error(line2, "", &d);
+            snprintf(want, sizeof(want),
+                     "chaintrail: ingest: %s/transactions.csv: %s: tx 2: missing-field: "
+                     "'%s/transactions.csv' record 4: transaction %s has no receipt_gas_used and "
+                     "no line in '%s/receipts.csv'\n",
+                     d, blk, d, h2, d);
+            break;
+        default: /* two receipts of transaction 2 (its line again at the end) */
+            e = receipts_error(NULL, line2, &d);
+            snprintf(want, sizeof(want),
+                     "chaintrail: ingest: %s/receipts.csv: %s: tx 2: mismatch: '%s/receipts.csv' "
+                     "record 6: a second receipt of %s\n",
+                     d, blk, d, h2);
+            break;
+        }
+        cr_assert_str_eq(e, want, "case %d", i);
+        free(e);
+        tu_rmtree(d);
+        free(d);
+    }
+}
+
+/* Without receipts.csv, the export_blocks transactions have no receipt data: refused. */
+Test(eth_ingest, etl_transactions_without_receipts_refused)
+{
+    char *d = export_all_dir(), path[512];
+    snprintf(path, sizeof(path), "%s/receipts.csv", d);
+    cr_assert_eq(unlink(path), 0);
+    char *db = tu_fresh_db();
+    tu_run r;
+    tu_exec(&r, (const char *[]){"--db", db, "ingest", "ethereum", "--quiet", "--etl", d,
+                                 "--trust-senders", NULL},
+            NULL);
+    cr_assert_eq(r.status, 3, "%s", r.err);
+    char want[2048];
+    snprintf(want, sizeof(want),
+             "chaintrail: ingest: %s/transactions.csv: height 483920: block "
+             "246edb4b351d93c27926f4649bcf6c24366e2a7c7c718dc9158eea20c03bc6ae: tx 0: "
+             "missing-field: '%s/transactions.csv' record 2: transaction "
+             "0x04cbcb236043d8fb7839e07bbc7f5eed692fb2ca55d897f1101eac3e3ad4fab8 has no "
+             "receipt_gas_used (and there is no receipts file)\n",
+             d, d);
+    cr_assert_str_eq(r.err, want);
+    tu_run_free(&r);
+    tu_fresh_db_done(db);
+    tu_rmtree(d);
+    free(d);
+}
+
+/* ---- token_transfers.{csv,json}: ethereum-etl's export_token_transfers of block 483920
+ * (test_export_token_transfers_job/block_with_transfers) in place of its logs. ---- */
+#define TTF "eth/ethereum-etl/test_export_token_transfers_job/block_with_transfers/"
+
+Test(eth_ingest, etl_token_transfers_only_equal_logs)
+{
+    char *a = export_all_dir(), *t = export_all_dir(), path[512];
+    snprintf(path, sizeof(path), "%s/logs.csv", t);
+    cr_assert_eq(unlink(path), 0);
+    put_fixture(t, TTF "expected_token_transfers.csv", "token_transfers.csv");
+    char *da = tu_fresh_db(), *dt = tu_fresh_db();
+    sg_ingest(da, a, NULL);
+    sg_ingest(dt, t, NULL);
+    json_t *j = stats_json(dt);
+    cr_assert_eq(eth_stat(j, "txs"), 4);
+    json_decref(j);
+    char *x = eth_digest(da), *y = eth_digest(dt);
+    cr_assert_str_eq(x, y);
+    free(x);
+    free(y);
+    tu_rmtree(a);
+    tu_rmtree(t);
+    free(a);
+    free(t);
+    tu_fresh_db_done(da);
+    tu_fresh_db_done(dt);
+}
+
+/* Both files: ethereum-etl's 291 token transfers of blocks 17173049-17173050 agree with its
+ * 681 logs (the ingest is the one without them, digest for digest); a changed value, a
+ * missing row and a row of no log are errors. */
+static char *ingest_error(const char *d)
+{
+    char *db = tu_fresh_db();
+    tu_run r;
+    tu_exec(&r, (const char *[]){"--db", db, "ingest", "ethereum", "--quiet", "--etl", d,
+                                 "--trust-senders", NULL},
+            NULL);
+    cr_assert_eq(r.status, 3, "%s", r.err);
+    char *e = strdup(r.err);
+    tu_run_free(&r);
+    json_t *j = stats_json(db);
+    cr_assert_eq(eth_stat(j, "txs"), 0);
+    json_decref(j);
+    tu_fresh_db_done(db);
+    return e;
+}
+
+Test(eth_ingest, etl_token_transfers_agree_with_logs)
+{
+    char *a = etl_dir(), *t = etl_dir();
+    put_fixture(t, ETL2 "expected_token_transfers.json", "token_transfers.json");
+    char *da = tu_fresh_db(), *dt = tu_fresh_db();
+    sg_ingest(da, a, NULL);
+    sg_ingest(dt, t, NULL);
+    char *x = eth_digest(da), *y = eth_digest(dt);
+    cr_assert_str_eq(x, y);
+    free(x);
+    free(y);
+    tu_fresh_db_done(da);
+    tu_fresh_db_done(dt);
+    tu_rmtree(a);
+    free(a);
+    /* block 483920: its two transfers, edited */
+    size_t len;
+    char *csv = (char *)tu_read_fixture(TTF "expected_token_transfers.csv", &len);
+    char *d = export_all_dir(), want[2048];
+    const char *h0 = "0x04cbcb236043d8fb7839e07bbc7f5eed692fb2ca55d897f1101eac3e3ad4fab8";
+    const char *blk = "height 483920: block "
+                      "246edb4b351d93c27926f4649bcf6c24366e2a7c7c718dc9158eea20c03bc6ae";
+    /* a value changed: 100000 -> 100001 */
+    char *ed = strdup(csv), *p = strstr(ed, ",100000,");
+    cr_assert_not_null(p);
+    p[6] = '1';
+    put_text(d, "token_transfers.csv", ed);
+    char *e = ingest_error(d);
+    snprintf(want, sizeof(want),
+             "chaintrail: ingest: %s/token_transfers.csv: %s: tx 0: mismatch: "
+             "'%s/token_transfers.csv' record 2: the token transfer of %s log_index 0 is not its "
+             "log in '%s/logs.csv' (contract, from, to or value)\n",
+             d, blk, d, h0, d);
+    cr_assert_str_eq(e, want);
+    free(e);
+    /* the first row gone */
+    strcpy(ed, csv);
+    char *l1 = strchr(ed, '\n') + 1, *l2 = strchr(l1, '\n') + 1;
+    memmove(l1, l2, strlen(l2) + 1);
+    put_text(d, "token_transfers.csv", ed);
+    e = ingest_error(d);
+    snprintf(want, sizeof(want),
+             "chaintrail: ingest: %s/logs.csv: %s: tx 0: mismatch: the ERC-20 Transfer log 0 of "
+             "%s in '%s/logs.csv' is not in '%s/token_transfers.csv'\n",
+             d, blk, h0, d, d);
+    cr_assert_str_eq(e, want);
+    free(e);
+    /* a row at a log_index with no log */
+    strcpy(ed, csv);
+    p = strstr(ed, "3ad4fab8,0,483920");
+    cr_assert_not_null(p);
+    p[9] = '7';
+    put_text(d, "token_transfers.csv", ed);
+    e = ingest_error(d);
+    snprintf(want, sizeof(want),
+             "chaintrail: ingest: %s/token_transfers.csv: %s: tx 0: mismatch: "
+             "'%s/token_transfers.csv' record 2: the token transfer of %s log_index 7 is not in "
+             "'%s/logs.csv'\n",
+             d, blk, d, h0, d);
+    cr_assert_str_eq(e, want);
+    free(e);
+    free(ed);
+    free(csv);
+    tu_rmtree(d);
+    free(d);
+    tu_rmtree(t);
+    free(t);
+}
