@@ -1400,6 +1400,7 @@ int ct_eth_source_etl(ct_eth_source *src, const char *dir, ct_error *err)
 int ct_eth_ingest_etl(ct_db *db, ct_eth_ingest_stats *stats, const char *dir,
                       const ct_eth_ingest_options *opts, ct_error *err)
 {
+    ct_eth_ingest_stats_reset(stats);
     if (!opts || !opts->trust_senders)
         return ct_fail(err, CT_EINVAL, "untrusted-senders",
                        "ethereum-etl exports carry no signatures: the senders cannot be "

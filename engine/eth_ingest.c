@@ -789,6 +789,14 @@ static int find_fork(eg *g, ct_eth_source *src, ct_eth_ingest_stats *st, ct_erro
     return CT_OK;
 }
 
+void ct_eth_ingest_stats_reset(ct_eth_ingest_stats *stats)
+{
+    if (!stats)
+        return;
+    memset(stats, 0, sizeof(*stats));
+    stats->height = -1;
+}
+
 int ct_eth_ingest_source(ct_db *db, ct_eth_ingest_stats *stats, ct_eth_source *src,
                          const ct_eth_ingest_options *opts, ct_error *err)
 {
@@ -797,8 +805,7 @@ int ct_eth_ingest_source(ct_db *db, ct_eth_ingest_stats *stats, ct_eth_source *s
         opts = &defaults;
     ct_eth_ingest_stats local;
     ct_eth_ingest_stats *st = stats ? stats : &local;
-    memset(st, 0, sizeof(*st));
-    st->height = -1;
+    ct_eth_ingest_stats_reset(st);
     eg g;
     int rc = eg_open(&g, db, err);
     if (rc != CT_OK)

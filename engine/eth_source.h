@@ -229,4 +229,8 @@ CT_WARN_UNUSED int ct_eth_source_etl(ct_eth_source *src, const char *dir, ct_err
 CT_WARN_UNUSED int ct_eth_ingest_source(ct_db *db, ct_eth_ingest_stats *stats, ct_eth_source *src,
                                         const ct_eth_ingest_options *opts, ct_error *err);
 
+/* Zeroes *stats (NULL: nothing) with no height yet (-1). Every public ingest entry calls it
+ * first, so the caller reads defined figures even when opening the source fails. */
+void ct_eth_ingest_stats_reset(ct_eth_ingest_stats *stats);
+
 #endif

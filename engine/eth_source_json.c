@@ -484,6 +484,7 @@ int ct_eth_source_json(ct_eth_source *src, const char *const *paths, size_t npat
 int ct_eth_ingest_json(ct_db *db, ct_eth_ingest_stats *stats, const char *const *paths,
                        size_t npaths, const ct_eth_ingest_options *opts, ct_error *err)
 {
+    ct_eth_ingest_stats_reset(stats);
     ct_eth_source src;
     int rc = ct_eth_source_json(&src, paths, npaths, err);
     if (rc != CT_OK)

@@ -619,10 +619,7 @@ int ct_eth_ingest_rpc(ct_db *db, ct_eth_ingest_stats *stats, const ct_eth_rpc_in
 {
     if (rep)
         memset(rep, 0, sizeof(*rep));
-    if (stats) {
-        memset(stats, 0, sizeof(*stats));
-        stats->height = -1;
-    }
+    ct_eth_ingest_stats_reset(stats);
     if (!ro || ro->version != CT_ETH_RPC_INGEST_OPTIONS_VERSION)
         return ct_fail(err, CT_EINVAL, "bad-option", "RPC ingest options of another version");
     ct_eth_rpc_source_options so = CT_ETH_RPC_SOURCE_OPTIONS_INIT;

@@ -566,3 +566,28 @@ Test(eth_rules, e13_receipt_transaction_index)
                   "\"transactionIndex\":\"0x5\"",
                   BLK19 "tx 0: mismatch: receipt transactionIndex 5 for tx 0\n");
 }
+
+/* The stats of every ingest entry are defined even when it fails before its first block:
+ * the caller's bytes (0xaa here) are replaced by zeros and height -1. */
+Test(eth_rules, stats_are_zeroed_when_the_source_cannot_open)
+{
+    char *db_dir = tu_fresh_db();
+    struct ct_db *db = tu_db_open(db_dir, true);
+    ct_eth_ingest_stats st;
+    ct_error err;
+    const char *missing[] = {"/nonexistent/chaintrail/block.json"};
+    ct_eth_ingest_options o = CT_ETH_INGEST_OPTIONS_INIT;
+
+    memset(&st, 0xaa, sizeof(st));
+    cr_assert_neq(ct_eth_ingest_json(db, &st, missing, 1, &o, &err), CT_OK);
+    cr_assert(st.blocks == 0 && st.blocks_known == 0 && st.txs == 0 && st.logs == 0 &&
+              st.events == 0 && st.disconnected == 0 && st.reorgs == 0 && !st.interrupted);
+    cr_assert_eq(st.height, -1);
+
+    memset(&st, 0xaa, sizeof(st));
+    cr_assert_eq(ct_eth_ingest_etl(db, &st, "/nonexistent/chaintrail", &o, &err), CT_EINVAL);
+    cr_assert_str_eq(err.reason, "untrusted-senders");
+    cr_assert(st.blocks == 0 && st.txs == 0 && st.height == -1 && !st.interrupted);
+    ct_db_close(db);
+    tu_fresh_db_done(db_dir);
+}

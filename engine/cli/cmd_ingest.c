@@ -201,9 +201,7 @@ static int ingest_ethereum(int argc, char **argv, const cli_global *g)
 
     progress p = {isatty(STDERR_FILENO) != 0, quiet, now(), 0};
     ct_eth_ingest_options io = CT_ETH_INGEST_OPTIONS_INIT;
-    ct_eth_ingest_stats st;
-    /* zeros, not stack bytes, when the source fails before the ingest starts */
-    memset(&st, 0, sizeof(st));
+    ct_eth_ingest_stats st; /* the library zeroes it first, whatever the outcome */
     io.chain_id = chain_id;
     io.from = from == UINT64_MAX ? -1 : (int64_t)from;
     io.to = to == UINT64_MAX ? -1 : (int64_t)to;

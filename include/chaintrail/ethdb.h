@@ -23,6 +23,8 @@ extern "C" {
 #endif
 
 /* ---- ingest ---- */
+/* What an ingest did. Every ingest entry zeroes it first (height -1), so it is defined even
+ * when the run fails before its first block (a missing file, a bad option). */
 typedef struct ct_eth_ingest_stats {
     uint64_t blocks;       /* connected by this run */
     uint64_t blocks_known; /* already in the database: skipped */
