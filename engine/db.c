@@ -52,6 +52,21 @@ int ct_db_load_meta(ct_db *db, ct_error *err)
         db->has_tip = true;
     }
     rc = rc == CT_ENOTFOUND ? CT_OK : rc;
+    if (rc != CT_OK)
+        goto out;
+    rc = ct_store_get(db->st, NULL, k, ct_key_meta(k, "cbheights"), &v, err);
+    if (rc == CT_OK) {
+        if (v.len != 1 || v.data[0] > 1) {
+            rc = ct_fail(err, CT_EDBCORRUPT, "bad-row", "meta row cbheights of %zu bytes", v.len);
+            goto out;
+        }
+        db->cb_heights = v.data[0];
+    } else if (rc == CT_ENOTFOUND) {
+        /* A database without blocks starts with the property true; an older one with blocks
+         * does not know it. */
+        db->cb_heights = db->has_tip || db->ctr.blocks ? -1 : 1;
+        rc = CT_OK;
+    }
 out:
     ct_buf_release(&v);
     return rc;
@@ -66,6 +81,10 @@ int ct_db_put_meta(ct_db *db, ct_store_batch *b)
         ct_store_batch_put(b, k, ct_key_meta(k, "tip"), v, ct_row_tip_encode(v, &db->tip));
     else
         ct_store_batch_del(b, k, ct_key_meta(k, "tip"));
+    if (db->cb_heights >= 0) {
+        v[0] = (uint8_t)db->cb_heights;
+        ct_store_batch_put(b, k, ct_key_meta(k, "cbheights"), v, 1);
+    }
     return CT_OK;
 }
 

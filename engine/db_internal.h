@@ -15,6 +15,10 @@ struct ct_db {
     ct_row_tip tip;
     uint8_t tip_work[32];
     char network[32]; /* "" until the first ingest */
+    /* Meta "cbheights": 1 while every main-chain block connected at a height >= max(1, the
+     * network's BIP34 height) carried that height in its coinbase, 0 once one did not, -1 for
+     * a database that predates the row (unknown). Lets the ingest skip BIP30 lookups. */
+    int cb_heights;
 };
 
 /* Reloads counters, next ids, tip and its chainwork from the database. */

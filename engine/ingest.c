@@ -77,13 +77,16 @@ typedef struct ing {
     const uint8_t **group_recs; /* the same as pointers, sorted at commit time */
     size_t cap_recs;
     size_t n_ofs, cap_ofs;
-    uint64_t group_blocks, group_txs;
+    uint64_t group_blocks, group_txs, group_bip30_skipped;
     double group_start;
     ct_buf oplog; /* the current block's puts and deletes, for the row cache */
     bool oplog_failed;
     bool flush_failed; /* the last flush lost its group: reload the state from the database */
     ct_rowcache cache;
     uint64_t block_first_addrid; /* addrids from here on are new in the current block */
+    bool skip_bip30;             /* the current block's txids cannot be duplicates */
+    uint64_t block_bip30_skipped; /* lookups skipped in the current block */
+    int bip34_block_ok;          /* main chain holds the network's BIP34 block: 1, 0, -1 unknown */
 } ing;
 
 /* ---- small helpers ---- */
@@ -234,11 +237,12 @@ static int flush_group(ing *g)
         (void)ct_db_load_meta(g->db, NULL);
         g->stats->blocks_connected -= g->group_blocks;
         g->stats->txs -= g->group_txs;
+        g->stats->bip30_skipped -= g->group_bip30_skipped;
         g->stats->height = g->db->has_tip ? (int64_t)g->db->tip.height : -1;
     } else {
         ct_rowcache_rotate(&g->cache);
     }
-    g->group_blocks = g->group_txs = 0;
+    g->group_blocks = g->group_txs = g->group_bip30_skipped = 0;
     return rc;
 }
 
@@ -623,8 +627,13 @@ static int connect_tx(ing *g, const ct_btc_block *blk, uint32_t ti, uint32_t hei
     uint8_t k[33], v[CT_ROW_TX_SIZE];
     int rc;
 
-    /* BIP30 duplicate txid. */
-    rc = get(g, k, ct_key_hash(k, CT_T_TXID, tx->txid));
+    /* BIP30 duplicate txid (not looked up where BIP34 rules duplicates out: bip30_needed). */
+    if (g->skip_bip30) {
+        rc = CT_ENOTFOUND;
+        g->block_bip30_skipped++;
+    } else {
+        rc = get(g, k, ct_key_hash(k, CT_T_TXID, tx->txid));
+    }
     if (rc == CT_OK) {
         uint64_t old = g->v.len == 8 ? ct_be64(g->v.data) : 0;
         if ((rc = undo_key(g, k, 33)) || (rc = overwrite_old(g, old, txnum)))
@@ -717,6 +726,51 @@ static void reset_block_scratch(ing *g)
     g->n_kv = 0;
 }
 
+/* Whether the transactions of `blk`, connected at `height`, must be looked up for BIP30
+ * duplicates. Bitcoin Core's reasoning (validation.cpp, ConnectBlock): once every coinbase
+ * carries its height (BIP34), no coinbase can repeat an earlier one, and since a non-coinbase
+ * transaction names the outputs it spends, none can repeat either without a double spend.
+ * That holds here when: this block's coinbase carries `height`; every main-chain block stored
+ * since max(1, BIP34 height) carried its own (meta "cbheights"); the chain holds the network's
+ * BIP34 block where blocks below it did not carry heights; the height is below 1,983,702,
+ * where an early coinbase's script could first read as a height (Core's
+ * BIP34_IMPLIES_BIP30_LIMIT); and no stored input has an unknown prevout (a chain started
+ * mid-way could spend, twice, outputs this database never saw). Updates "cbheights". */
+static int bip30_needed(ing *g, const ct_btc_block *blk, uint32_t height, bool *needed)
+{
+    ct_db *db = g->db;
+    int64_t from = g->net->bip34_height > 1 ? g->net->bip34_height : 1;
+    bool carries = blk->bip34_height == (int64_t)height;
+    *needed = true;
+    if ((int64_t)height < from)
+        return CT_OK;
+    if (!carries) {
+        if (db->cb_heights == 1)
+            db->cb_heights = 0;
+        return CT_OK;
+    }
+    if (db->cb_heights != 1 || height >= 1983702u || db->ctr.unknown_prevouts)
+        return CT_OK;
+    if (g->net->bip34_height > 1) {
+        if ((int64_t)height == g->net->bip34_height) {
+            g->bip34_block_ok = memcmp(blk->hash, g->net->bip34_hash, 32) == 0;
+        } else if (g->bip34_block_ok < 0) {
+            uint8_t k[5];
+            ct_row_block b;
+            int rc = get(g, k, ct_key_u32(k, CT_T_HEIGHT, (uint32_t)g->net->bip34_height));
+            if (rc == CT_OK && (rc = ct_row_block_decode(&b, g->v.data, g->v.len, g->err)))
+                return rc;
+            if (rc != CT_OK && rc != CT_ENOTFOUND)
+                return rc;
+            g->bip34_block_ok = rc == CT_OK && memcmp(b.hash, g->net->bip34_hash, 32) == 0;
+        }
+        if (!g->bip34_block_ok)
+            return CT_OK;
+    }
+    *needed = false;
+    return CT_OK;
+}
+
 /* Adds to the batch every row of a block connected at `height` on top of the tip. The db's
  * in-memory counters and ids are updated; the caller restores them if it drops the batch. */
 static int connect_block(ing *g, const ct_btc_block *blk, const uint8_t *raw, size_t rawlen,
@@ -729,6 +783,11 @@ static int connect_block(ing *g, const ct_btc_block *blk, const uint8_t *raw, si
     int rc;
 
     g->block_first_addrid = first_addrid;
+    bool needed;
+    if ((rc = bip30_needed(g, blk, height, &needed)))
+        return rc;
+    g->skip_bip30 = !needed;
+    g->block_bip30_skipped = 0;
     reset_block_scratch(g);
     if ((rc = grow_block_scratch(g, blk)))
         return rc;
@@ -799,6 +858,7 @@ static int disconnect_tip(ing *g)
     int rc;
     ct_buf u;
 
+    g->bip34_block_ok = -1; /* the block at the BIP34 height may be the one going */
     /* The pending group first: on an error below, the state is reloaded from the store. */
     if ((rc = flush_group(g)))
         return rc;
@@ -1104,6 +1164,7 @@ static int connect_and_commit(ing *g, const ct_btc_block *blk, const uint8_t *ra
     ct_row_next next = db->next;
     ct_row_tip tip = db->tip;
     bool has_tip = db->has_tip;
+    int cb_heights = db->cb_heights;
     uint8_t tip_work[32];
     memcpy(tip_work, db->tip_work, 32);
     uint32_t height = has_tip ? db->tip.height + 1 : h->height; /* genesis or a root */
@@ -1129,6 +1190,7 @@ static int connect_and_commit(ing *g, const ct_btc_block *blk, const uint8_t *ra
         db->next = next;
         db->tip = tip;
         db->has_tip = has_tip;
+        db->cb_heights = cb_heights;
         memcpy(db->tip_work, tip_work, 32);
         if (g->flush_failed) /* the state before this block was not stored either */
             (void)ct_db_load_meta(db, NULL);
@@ -1136,11 +1198,13 @@ static int connect_and_commit(ing *g, const ct_btc_block *blk, const uint8_t *ra
     }
     g->stats->blocks_connected++;
     g->stats->txs += blk->n_tx;
+    g->stats->bip30_skipped += g->block_bip30_skipped;
     g->stats->height = height;
     if (!g->group)
         return CT_OK;
     g->group_blocks++;
     g->group_txs += blk->n_tx;
+    g->group_bip30_skipped += g->block_bip30_skipped;
     const ct_ingest_options *o = g->o;
     if (g->group_txs >= (o->group_txs ? o->group_txs : CT_GROUP_TXS) ||
         g->group_log.len >= (o->group_bytes ? o->group_bytes : CT_GROUP_BYTES) ||
@@ -1545,6 +1609,7 @@ int ct_ingest_bitcoin(ct_db *db, ct_ingest_stats *stats, const char *const *path
     if ((rc = ct_db_check_network(db, o->net, err)))
         return rc;
     memset(&g, 0, sizeof(g));
+    g.bip34_block_ok = -1;
     g.db = db;
     g.st = db->st;
     g.net = o->net;
@@ -1735,6 +1800,7 @@ int ct_db_rollback(ct_db *db, uint32_t height, ct_error *err)
         return ct_fail(err, CT_EINVAL, "bad-height", "height %u is above the tip (%s)", height,
                        db->has_tip ? "see 'chaintrail stats'" : "the database is empty");
     memset(&g, 0, sizeof(g));
+    g.bip34_block_ok = -1;
     memset(&stats, 0, sizeof(stats));
     g.db = db;
     g.st = db->st;

@@ -519,6 +519,23 @@ Test(block_real, bip34_height_at_the_version_2_boundary)
     free(b);
 }
 
+/* The BIP34 block each network names (Bitcoin Core's chainparams BIP34Hash, shown in the
+ * usual reversed hex): stored in internal order like every hash here. */
+Test(block_real, bip34_block_of_each_network)
+{
+    expect_hash(ct_btc_params_get("mainnet")->bip34_hash,
+                "000000000000024b89b42a942fe0d9fea3bb44ab7bd1b19115dd6a759c0808b8", "mainnet");
+    expect_hash(ct_btc_params_get("testnet")->bip34_hash,
+                "0000000023b3a96d3484e5abb3755c413e7d41500f8e2a5c3f0dd01299cd8ef8", "testnet3");
+    static const uint8_t zero[32];
+    const char *from_one[] = {"testnet4", "signet", "regtest"};
+    for (size_t i = 0; i < 3; i++) {
+        const ct_btc_params *p = ct_btc_params_get(from_one[i]);
+        cr_expect_eq(p->bip34_height, 1, "%s", from_one[i]);
+        cr_expect_eq(memcmp(p->bip34_hash, zero, 32), 0, "%s", from_one[i]);
+    }
+}
+
 /* ---- chain work ---- */
 
 static void be_u64(uint8_t out[32], uint64_t v)

@@ -38,6 +38,10 @@ typedef struct ct_btc_params {
     uint8_t pow_limit[32]; /* highest allowed target, big-endian */
     uint8_t genesis[32];   /* genesis block hash, internal byte order */
     int64_t bip34_height;  /* first height whose coinbase must carry the height */
+    /* Hash of the main-chain block at bip34_height (internal byte order) where blocks below it
+     * did not carry their height (mainnet, testnet3); all zero when BIP34 holds from height 1.
+     * As in Bitcoin Core, only a chain holding this block lets BIP34 stand in for BIP30. */
+    uint8_t bip34_hash[32];
 } ct_btc_params;
 
 /* Returns the parameters of a network by name ("mainnet" or "main", "testnet" or "test",

@@ -58,6 +58,9 @@ typedef struct ct_ingest_stats {
     uint64_t blocks_disconnected; /* rolled back by reorgs */
     uint64_t reorgs;
     uint64_t txs;         /* transactions connected */
+    uint64_t bip30_skipped; /* of these, not looked up as possible duplicate txids (BIP30): the
+                             * chain's coinbase heights (BIP34) rule duplicates out
+                             * (docs/ingest.md#duplicate-txids) */
     uint64_t bytes;       /* block bytes read */
     uint64_t bytes_total; /* bytes of the input files left to read at the start (0: unknown) */
     uint64_t junk;        /* junk ranges and bad record sizes skipped */
