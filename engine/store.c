@@ -4,12 +4,15 @@
  * NUL-terminated, and NULL without error for "not found"; it must be freed with
  * leveldb_free. Iterator key/value pointers die when the iterator moves. An errptr must be
  * freed and reset before it is passed again. */
+#include <dirent.h>
+#include <fcntl.h>
 #include <leveldb/c.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store.h"
@@ -412,4 +415,233 @@ int ct_store_iter_status(const ct_store_iter *it, ct_error *err)
     if (msg)
         return leveldb_fail(err, &msg, "cannot read database", "(iterator)");
     return CT_OK;
+}
+
+/* ---- compaction state and settling ---- */
+
+int ct_store_property(ct_store *s, const char *name, ct_buf *val, ct_error *err)
+{
+    char *v = leveldb_property_value(s->db, name);
+    if (!v)
+        return CT_ENOTFOUND;
+    ct_buf_reset(val);
+    int rc = ct_buf_append(val, v, strlen(v));
+    leveldb_free(v);
+    if (rc != CT_OK)
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "reading LevelDB property '%s'", name);
+    return CT_OK;
+}
+
+/* LevelDB 1.23's MaxBytesForLevel: 10 MiB for level 1, ten times more per level. */
+static double max_bytes_for_level(int level)
+{
+    double r = 10.0 * 1048576.0;
+    for (; level > 1; level--)
+        r *= 10;
+    return r;
+}
+
+static int levels_bad(ct_error *err, const char *line, const char *why)
+{
+    size_t n = strcspn(line, "\n");
+    return ct_fail(err, CT_EIO, "leveldb-property",
+                   "unexpected line in LevelDB's table list (%s): '%.*s'", why,
+                   (int)(n > 80 ? 80 : n), line);
+}
+
+/* Parses LevelDB's Version::DebugString ("leveldb.sstables"): for each level a line
+ * "--- level N ---", then one line per table " NUMBER:SIZE[SMALLEST .. LARGEST]". Keys are
+ * written with non-printable bytes escaped (\xNN), so a line never holds a newline. */
+static int parse_sstables(const char *text, ct_store_levels *out, ct_error *err)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    int level = -1;
+    memset(out, 0, sizeof(*out));
+    for (const char *p = text, *nl; *p; p = nl ? nl + 1 : p + strlen(p)) {
+        char *end;
+        nl = strchr(p, '\n');
+        if (p == nl)
+            continue;
+        if (strncmp(p, "--- level ", 10) == 0) {
+            long n = strtol(p + 10, &end, 10);
+            if (end == p + 10 || strncmp(end, " ---", 4) != 0 || n != level + 1 ||
+                n >= CT_STORE_LEVELS)
+                return levels_bad(err, p, "level header");
+            level = (int)n;
+            continue;
+        }
+        if (p[0] != ' ' || p[1] < '0' || p[1] > '9' || level < 0)
+            return levels_bad(err, p, "neither a level nor a table");
+        unsigned long long num = strtoull(p + 1, &end, 10);
+        if (end[0] != ':' || end[1] < '0' || end[1] > '9')
+            return levels_bad(err, p, "file number");
+        unsigned long long size = strtoull(end + 1, &end, 10);
+        if (*end != '[')
+            return levels_bad(err, p, "file size");
+        out->files[level]++;
+        out->bytes[level] += size;
+        for (int i = 0; i < 8; i++)
+            h = (h ^ ((num >> (8 * i)) & 0xff)) * 1099511628211ull;
+        h = (h ^ (uint64_t)level) * 1099511628211ull;
+    }
+    if (level != CT_STORE_LEVELS - 1)
+        return ct_fail(err, CT_EIO, "leveldb-property",
+                       "LevelDB's table list has %d levels, expected %d", level + 1,
+                       CT_STORE_LEVELS);
+    out->ident = h;
+    out->level = -1;
+    out->score_max = -1;
+    for (int l = 0; l < CT_STORE_LEVELS - 1; l++) { /* the last level is not scored */
+        out->score[l] =
+            l == 0 ? out->files[0] / 4.0 : (double)out->bytes[l] / max_bytes_for_level(l);
+        if (out->score[l] > out->score_max) {
+            out->score_max = out->score[l];
+            out->level = l;
+        }
+    }
+    return CT_OK;
+}
+
+int ct_store_levels_get(ct_store *s, ct_store_levels *out, ct_error *err)
+{
+    ct_buf v;
+    ct_buf_init(&v, 64u << 20); /* a table list: about 100 bytes per table */
+    int rc = ct_store_property(s, "leveldb.sstables", &v, err);
+    if (rc == CT_ENOTFOUND)
+        rc = ct_fail(err, CT_EIO, "leveldb-property",
+                     "LevelDB does not answer the property 'leveldb.sstables'");
+    if (rc == CT_OK)
+        rc = parse_sstables(v.data ? (const char *)v.data : "", out, err);
+    ct_buf_release(&v);
+    return rc;
+}
+
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Bytes of the table files in the database directory, finished or being written: a running
+ * compaction's output grows here long before the table set changes. 0 when unreadable. */
+static uint64_t table_file_bytes(const char *path)
+{
+    uint64_t sum = 0;
+    DIR *d = opendir(path);
+    if (!d)
+        return 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        size_t n = strlen(e->d_name);
+        struct stat st;
+        if (n > 4 &&
+            (strcmp(e->d_name + n - 4, ".ldb") == 0 || strcmp(e->d_name + n - 4, ".sst") == 0) &&
+            fstatat(dirfd(d), e->d_name, &st, 0) == 0)
+            sum += (uint64_t)st.st_size + 1; /* +1: a new empty file counts too */
+    }
+    closedir(d);
+    return sum;
+}
+
+/* LevelDB stops compacting after a background error (a failed write, disk full) and then
+ * returns that error to every write: an empty batch asks for it without writing a row. */
+static int background_error(ct_store *s, ct_error *err)
+{
+    char *msg = NULL;
+    leveldb_writebatch_t *wb = leveldb_writebatch_create();
+    leveldb_write(s->db, s->wnosync, wb, &msg);
+    leveldb_writebatch_destroy(wb);
+    if (msg)
+        return leveldb_fail(err, &msg, "compaction failed in database", s->path);
+    return CT_OK;
+}
+
+/* Writes the memtable to a table: leveldb_compact_range first flushes the memtable, then
+ * compacts the range at each level; the range here is one key past the last one, which no
+ * table overlaps, so only the flush does work. */
+static void flush_memtable(ct_store *s)
+{
+    leveldb_iterator_t *it = leveldb_create_iterator(s->db, s->ropts);
+    char *key = NULL;
+    size_t klen = 0;
+    leveldb_iter_seek_to_last(it);
+    if (leveldb_iter_valid(it)) {
+        const char *k = leveldb_iter_key(it, &klen);
+        key = malloc(klen + 1);
+        if (key) {
+            memcpy(key, k, klen);
+            key[klen++] = '\0'; /* the smallest key above k */
+        }
+    }
+    leveldb_iter_destroy(it);
+    if (key)
+        leveldb_compact_range(s->db, key, klen, key, klen);
+    else
+        leveldb_compact_range(s->db, "\xff", 1, "\xff", 1);
+    free(key);
+}
+
+int ct_store_settle(ct_store *s, double stall_seconds, ct_store_settle_progress cb, void *ctx,
+                    ct_store_settle_info *info, ct_error *err)
+{
+    const double poll = 0.05, probe_after = 2.0;
+    double start = mono_now(), last_change = start, last_probe = start;
+    uint64_t files_bytes = table_file_bytes(s->path);
+    int rc;
+
+    if (stall_seconds <= 0)
+        stall_seconds = 60;
+    memset(info, 0, sizeof(*info));
+    if ((rc = ct_store_levels_get(s, &info->levels, err)) != CT_OK)
+        return rc;
+    uint64_t ident = info->levels.ident;
+    for (;;) {
+        double t = mono_now();
+        info->seconds = t - start;
+        if (info->levels.ident != ident) {
+            info->compactions++;
+            ident = info->levels.ident;
+            last_change = t;
+        }
+        uint64_t fb = table_file_bytes(s->path);
+        if (fb != files_bytes) {
+            files_bytes = fb;
+            last_change = t;
+        }
+        if (info->levels.score_max < 1 && info->flushed) {
+            info->outcome = CT_STORE_SETTLED;
+            return CT_OK;
+        }
+        if (cb && cb(ctx, info)) {
+            info->outcome = CT_STORE_SETTLE_STOPPED;
+            return CT_OK;
+        }
+        if (info->levels.score_max < 1) {
+            flush_memtable(s);
+            info->flushed = true;
+            if ((rc = background_error(s, err)) != CT_OK)
+                return rc;
+            if ((rc = ct_store_levels_get(s, &info->levels, err)) != CT_OK)
+                return rc;
+            /* the flush's own table is not a compaction */
+            ident = info->levels.ident;
+            files_bytes = table_file_bytes(s->path);
+            last_change = last_probe = mono_now();
+            continue;
+        }
+        if (t - last_change >= probe_after && t - last_probe >= probe_after) {
+            last_probe = t;
+            if ((rc = background_error(s, err)) != CT_OK)
+                return rc;
+        }
+        if (t - last_change >= stall_seconds) {
+            info->outcome = CT_STORE_SETTLE_STALLED;
+            return CT_OK;
+        }
+        struct timespec ts = {0, (long)(poll * 1e9)};
+        nanosleep(&ts, NULL); /* a signal cuts it short: cb is asked at once */
+        if ((rc = ct_store_levels_get(s, &info->levels, err)) != CT_OK)
+            return rc;
+    }
 }

@@ -82,4 +82,66 @@ const uint8_t *ct_store_iter_value(const ct_store_iter *it, size_t *vlen);
 /* After iteration ends: CT_OK, or the error that ended it (CT_ECORRUPT, CT_EIO). */
 CT_WARN_UNUSED int ct_store_iter_status(const ct_store_iter *it, ct_error *err);
 
+/* ---- compaction state and settling ---- */
+
+/* LevelDB's number of levels (config::kNumLevels). */
+#define CT_STORE_LEVELS 7
+
+/* The table files LevelDB's current version holds per level, and the compaction score
+ * LevelDB 1.23 computes from them (VersionSet::Finalize): level 0, its number of files / 4
+ * (kL0_CompactionTrigger); levels 1 to 5, their bytes / MaxBytesForLevel (10 MiB at level
+ * 1, x10 per level); level 6 is never scored (0). LevelDB's background thread runs a
+ * compaction whenever a score is >= 1. (Seek-triggered compactions, which reads cause, are
+ * not visible here.) */
+typedef struct ct_store_levels {
+    unsigned files[CT_STORE_LEVELS];
+    uint64_t bytes[CT_STORE_LEVELS]; /* exact, from LevelDB's table list */
+    double score[CT_STORE_LEVELS];
+    int level; /* the level with the highest score */
+    double score_max;
+    uint64_t ident; /* a digest of the table file numbers: changes when the set changes */
+} ct_store_levels;
+
+/* Reads the current per-level state from LevelDB's "leveldb.sstables" property.
+ * Returns CT_OK, CT_ENOMEM, or CT_EIO when the property is missing or not in the expected
+ * format (the detail quotes the line). */
+CT_WARN_UNUSED int ct_store_levels_get(ct_store *s, ct_store_levels *out, ct_error *err);
+
+/* Reads a LevelDB property ("leveldb.stats", "leveldb.num-files-at-level0", ...) into val
+ * (replacing its content, NUL-terminated, the NUL not counted). Returns CT_OK, CT_ENOTFOUND
+ * (LevelDB does not know the name) or CT_ENOMEM. */
+CT_WARN_UNUSED int ct_store_property(ct_store *s, const char *name, ct_buf *val, ct_error *err);
+
+typedef enum ct_store_settle_outcome {
+    CT_STORE_SETTLED,        /* no compaction due, the memtable written to a table */
+    CT_STORE_SETTLE_STOPPED, /* the progress callback asked to stop */
+    CT_STORE_SETTLE_STALLED, /* a compaction was due but nothing changed for stall_seconds */
+} ct_store_settle_outcome;
+
+typedef struct ct_store_settle_info {
+    ct_store_settle_outcome outcome;
+    double seconds;         /* spent in ct_store_settle so far */
+    unsigned compactions;   /* changes of the table set seen while waiting */
+    bool flushed;           /* the memtable has been written to a table */
+    ct_store_levels levels; /* the state last read */
+} ct_store_settle_info;
+
+/* Called about every 50 ms while settling; returns non-zero to stop waiting at once. */
+typedef int (*ct_store_settle_progress)(void *ctx, const ct_store_settle_info *info);
+
+/* Waits until LevelDB has no compaction due (every score of ct_store_levels < 1), so that
+ * later opens of the database find no work scheduled. LevelDB's own background thread does
+ * the work; this only polls (short sleeps). Once no compaction is due it writes the
+ * memtable to a table (leveldb_compact_range on an empty range past the last key: the next
+ * open would otherwise replay the log and write that table itself) and waits again if that
+ * made a compaction due. The memtable write cannot be interrupted (about a second for a
+ * full 64 MiB memtable). Progress is any change of the table set or of the bytes of the
+ * *.ldb files in the directory (a running compaction writes its output as it goes); after
+ * stall_seconds (0: 60 s) without any, it returns with outcome CT_STORE_SETTLE_STALLED.
+ * cb may be NULL. Returns CT_OK with *info filled (whatever the outcome), CT_EIO when
+ * LevelDB reports a background error (disk full: LevelDB refuses further writes) or the
+ * state cannot be read, CT_ENOMEM. */
+CT_WARN_UNUSED int ct_store_settle(ct_store *s, double stall_seconds, ct_store_settle_progress cb,
+                                   void *ctx, ct_store_settle_info *info, ct_error *err);
+
 #endif

@@ -47,6 +47,49 @@ typedef struct ct_db_snapshot ct_db_snapshot;
 ct_db_snapshot *ct_db_snapshot_new(ct_db *db);
 void ct_db_snapshot_free(ct_db *db, ct_db_snapshot *snap);
 
+/* ---- settling: no compaction left due after a large write ----
+ * LevelDB compacts in a background thread of the process that has the database open, and
+ * a close aborts a running compaction. After a big ingest a compaction is usually still
+ * due; without settling, every later short process (a trace, a show) would start it again
+ * and abort it at its close. ct_db_settle waits until LevelDB has none due (docs/storage.md,
+ * "Compaction and settling"). */
+typedef enum ct_settle_outcome {
+    CT_SETTLE_DONE,    /* no compaction due; the memtable written to a table */
+    CT_SETTLE_STOPPED, /* *stop became non-zero: nothing is lost, the work is left to later */
+    CT_SETTLE_STALLED, /* a compaction was due, but nothing changed for stall_seconds */
+} ct_settle_outcome;
+
+typedef struct ct_db_settle_stats {
+    ct_settle_outcome outcome;
+    double seconds;       /* spent settling */
+    unsigned compactions; /* compactions seen finishing while waiting */
+    int level;            /* the level with the highest compaction score at the end */
+    double score;         /* that score (LevelDB compacts at >= 1) */
+} ct_db_settle_stats;
+
+typedef struct ct_db_settle_options {
+    unsigned version; /* CT_DB_SETTLE_OPTIONS_VERSION */
+    /* Called about every 50 ms while waiting (may be NULL): progress display. */
+    void (*progress)(void *ctx, const ct_db_settle_stats *st);
+    void *ctx;
+    /* Stop waiting at once when *stop becomes non-zero (signal handlers; may be NULL). */
+    volatile int *stop;
+    double stall_seconds; /* give up after this long without progress (0: 60 s) */
+} ct_db_settle_options;
+
+#define CT_DB_SETTLE_OPTIONS_VERSION 1
+#define CT_DB_SETTLE_OPTIONS_INIT                                                                  \
+    {                                                                                              \
+        CT_DB_SETTLE_OPTIONS_VERSION, NULL, NULL, NULL, 0                                          \
+    }
+
+/* Waits until LevelDB has no compaction due, letting its background thread finish the work
+ * it scheduled, then writes the memtable to a table (opts may be NULL). Returns CT_OK with
+ * *stats filled whatever the outcome (done, stopped, stalled); CT_EIO when LevelDB reports
+ * a background error (disk full) or its state cannot be read. */
+CT_WARN_UNUSED int ct_db_settle(ct_db *db, ct_db_settle_stats *stats,
+                                const ct_db_settle_options *opts, ct_error *err);
+
 /* ---- ingest ---- */
 typedef struct ct_ingest_stats {
     uint64_t blocks_read;         /* records decoded */
