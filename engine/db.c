@@ -147,6 +147,10 @@ static void settle_stats(ct_db_settle_stats *st, const ct_store_settle_info *in)
     st->compactions = in->compactions;
     st->level = in->levels.level;
     st->score = in->levels.score_max;
+    st->compacting = in->compacting;
+    st->pieces_done = in->pieces_done;
+    st->pieces = in->pieces;
+    st->compact_seconds = in->compact_seconds;
 }
 
 static int settle_progress(void *ctx, const ct_store_settle_info *info)
@@ -170,7 +174,10 @@ int ct_db_settle(ct_db *db, ct_db_settle_stats *stats, const ct_db_settle_option
         opts = &defaults;
     memset(stats, 0, sizeof(*stats));
     settle_ctx c = {opts, stats};
-    int rc = ct_store_settle(db->st, opts->stall_seconds, settle_progress, &c, &info, err);
+    ct_store_compact mode = opts->compact == CT_SETTLE_COMPACT_NEVER    ? CT_STORE_COMPACT_NEVER
+                            : opts->compact == CT_SETTLE_COMPACT_ALWAYS ? CT_STORE_COMPACT_ALWAYS
+                                                                        : CT_STORE_COMPACT_AUTO;
+    int rc = ct_store_settle(db->st, opts->stall_seconds, mode, settle_progress, &c, &info, err);
     settle_stats(stats, &info); /* filled whatever the outcome */
     return rc;
 }

@@ -28,6 +28,7 @@ struct ct_store {
     char *path;
     /* test hook: SIGKILL before/after the kill_at-th write (0 = off) */
     uint64_t writes;
+    uint64_t bytes_written; /* batch bytes written since open (ct_store_settle's AUTO) */
     uint64_t kill_at;
     bool kill_after;
 };
@@ -324,6 +325,7 @@ int ct_store_write(ct_store *s, ct_store_batch *b, bool sync, ct_error *err)
 {
     char *msg = NULL;
     s->writes++;
+    s->bytes_written += b->bytes;
     if (s->kill_at && s->writes == s->kill_at && !s->kill_after)
         raise(SIGKILL);
     leveldb_write(s->db, sync ? s->wsync : s->wnosync, b->wb, &msg);
@@ -582,17 +584,142 @@ static void flush_memtable(ct_store *s)
     free(key);
 }
 
-int ct_store_settle(ct_store *s, double stall_seconds, ct_store_settle_progress cb, void *ctx,
-                    ct_store_settle_info *info, ct_error *err)
+/* ---- the whole range in pieces ----
+ * Piece i is the key range [bound i, bound i+1) (the first from the start of the key
+ * space, the last to its end). Bounds are found by walking the key space in order, one
+ * byte of prefix at a time: a prefix range whose approximate size is above PIECE_BYTES is
+ * split into its 256 one-byte-longer ranges; consecutive small ranges are grouped. */
+#define PIECE_BYTES (64u << 20)
+#define PIECE_DEPTH 24 /* prefix bytes at most */
+#define PIECES_MAX  4096
+
+typedef struct pieces {
+    char *bound[PIECES_MAX];
+    size_t len[PIECES_MAX];
+    unsigned n;
+    uint64_t acc; /* approximate bytes since the last bound */
+    bool oom;
+} pieces;
+
+static void pieces_free(pieces *pc)
+{
+    for (unsigned i = 0; i < pc->n; i++)
+        free(pc->bound[i]);
+    pc->n = 0;
+}
+
+static void pieces_bound(pieces *pc, const char *k, size_t len)
+{
+    if (pc->n == PIECES_MAX) /* larger pieces then: the last one takes the rest */
+        return;
+    char *c = malloc(len ? len : 1);
+    if (!c) {
+        pc->oom = true;
+        return;
+    }
+    memcpy(c, k, len);
+    pc->bound[pc->n] = c;
+    pc->len[pc->n++] = len;
+}
+
+/* Walks [p, lim) (lim: the key after the prefix range, limlen bytes), p being plen bytes
+ * of prefix followed by room for one more byte. */
+static void pieces_split(ct_store *s, pieces *pc, char *p, size_t plen, const char *lim,
+                         size_t limlen)
+{
+    const char *start[256], *limit[256];
+    size_t slen[256], llen[256];
+    uint64_t size[256];
+    char *kids = malloc(256 * (plen + 1) * 2);
+    if (!kids) {
+        pc->oom = true;
+        return;
+    }
+    for (int c = 0; c < 256; c++) {
+        char *k = kids + (size_t)c * (plen + 1) * 2;
+        memcpy(k, p, plen);
+        k[plen] = (char)c;
+        start[c] = k;
+        slen[c] = c == 0 ? plen : plen + 1; /* the first one also holds the key p itself */
+        if (c < 255) {
+            char *l = k + plen + 1;
+            memcpy(l, p, plen);
+            l[plen] = (char)(c + 1);
+            limit[c] = l;
+            llen[c] = plen + 1;
+        } else {
+            limit[c] = lim;
+            llen[c] = limlen;
+        }
+    }
+    leveldb_approximate_sizes(s->db, 256, start, slen, limit, llen, size);
+    for (int c = 0; c < 256 && !pc->oom; c++) {
+        if (size[c] > PIECE_BYTES && plen + 1 < PIECE_DEPTH) {
+            if (pc->acc > 0) {
+                pieces_bound(pc, start[c], slen[c]);
+                pc->acc = 0;
+            }
+            char *q = malloc(plen + 2);
+            if (!q) {
+                pc->oom = true;
+                break;
+            }
+            memcpy(q, p, plen);
+            q[plen] = (char)c;
+            pieces_split(s, pc, q, plen + 1, limit[c], llen[c]);
+            free(q);
+        } else {
+            if (pc->acc > 0 && pc->acc + size[c] > PIECE_BYTES) {
+                pieces_bound(pc, start[c], slen[c]);
+                pc->acc = 0;
+            }
+            pc->acc += size[c];
+        }
+    }
+    free(kids);
+}
+
+static int pieces_find(ct_store *s, pieces *pc, ct_error *err)
+{
+    static const char end[PIECE_DEPTH + 1] = {
+        '\xff', '\xff', '\xff', '\xff', '\xff', '\xff', '\xff', '\xff', '\xff',
+        '\xff', '\xff', '\xff', '\xff', '\xff', '\xff', '\xff', '\xff', '\xff',
+        '\xff', '\xff', '\xff', '\xff', '\xff', '\xff', '\xff'};
+    char root[1];
+    memset(pc, 0, sizeof(*pc));
+    pieces_bound(pc, "", 0); /* the first piece starts at the start */
+    pieces_split(s, pc, root, 0, end, sizeof(end));
+    if (pc->oom) {
+        pieces_free(pc);
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "splitting the key range of '%s'", s->path);
+    }
+    return CT_OK;
+}
+
+/* Compacts piece i: every level's tables over its range go down to the deepest level that
+ * holds any of them. */
+static void pieces_compact(ct_store *s, const pieces *pc, unsigned i)
+{
+    bool last = i + 1 == pc->n;
+    leveldb_compact_range(s->db, i == 0 ? NULL : pc->bound[i], i == 0 ? 0 : pc->len[i],
+                          last ? NULL : pc->bound[i + 1], last ? 0 : pc->len[i + 1]);
+}
+
+int ct_store_settle(ct_store *s, double stall_seconds, ct_store_compact compact,
+                    ct_store_settle_progress cb, void *ctx, ct_store_settle_info *info,
+                    ct_error *err)
 {
     const double poll = 0.05, probe_after = 2.0;
     double start = mono_now(), last_change = start, last_probe = start;
     uint64_t files_bytes = table_file_bytes(s->path);
+    pieces pc;
     int rc;
 
+    memset(&pc, 0, sizeof(pc));
     if (stall_seconds <= 0)
         stall_seconds = 60;
     memset(info, 0, sizeof(*info));
+    info->bytes_written = s->bytes_written;
     if ((rc = ct_store_levels_get(s, &info->levels, err)) != CT_OK)
         return rc;
     uint64_t ident = info->levels.ident;
@@ -609,22 +736,41 @@ int ct_store_settle(ct_store *s, double stall_seconds, ct_store_settle_progress 
             files_bytes = fb;
             last_change = t;
         }
-        if (info->levels.score_max < 1 && info->flushed) {
+        bool due = info->levels.score_max >= 1;
+        bool more = info->compacting && info->pieces_done < info->pieces;
+        if (!due && info->flushed && !more) {
             info->outcome = CT_STORE_SETTLED;
-            return CT_OK;
+            break;
         }
         if (cb && cb(ctx, info)) {
             info->outcome = CT_STORE_SETTLE_STOPPED;
-            return CT_OK;
+            break;
         }
-        if (info->levels.score_max < 1) {
-            flush_memtable(s);
-            info->flushed = true;
+        if (!due) {
+            double t0 = mono_now();
+            if (!info->flushed) {
+                flush_memtable(s);
+                info->flushed = true;
+                uint64_t total = 0;
+                for (int l = 0; l < CT_STORE_LEVELS; l++)
+                    total += info->levels.bytes[l];
+                if (compact == CT_STORE_COMPACT_ALWAYS ||
+                    (compact == CT_STORE_COMPACT_AUTO && s->bytes_written >= total / 2 &&
+                     s->bytes_written > 0)) {
+                    if ((rc = pieces_find(s, &pc, err)) != CT_OK)
+                        return rc;
+                    info->compacting = true;
+                    info->pieces = pc.n;
+                }
+            } else {
+                pieces_compact(s, &pc, info->pieces_done++);
+                info->compact_seconds += mono_now() - t0;
+            }
             if ((rc = background_error(s, err)) != CT_OK)
-                return rc;
+                break;
             if ((rc = ct_store_levels_get(s, &info->levels, err)) != CT_OK)
-                return rc;
-            /* the flush's own table is not a compaction */
+                break;
+            /* the table set changed by our own doing: not a compaction seen */
             ident = info->levels.ident;
             files_bytes = table_file_bytes(s->path);
             last_change = last_probe = mono_now();
@@ -633,15 +779,18 @@ int ct_store_settle(ct_store *s, double stall_seconds, ct_store_settle_progress 
         if (t - last_change >= probe_after && t - last_probe >= probe_after) {
             last_probe = t;
             if ((rc = background_error(s, err)) != CT_OK)
-                return rc;
+                break;
         }
         if (t - last_change >= stall_seconds) {
             info->outcome = CT_STORE_SETTLE_STALLED;
-            return CT_OK;
+            break;
         }
         struct timespec ts = {0, (long)(poll * 1e9)};
         nanosleep(&ts, NULL); /* a signal cuts it short: cb is asked at once */
         if ((rc = ct_store_levels_get(s, &info->levels, err)) != CT_OK)
-            return rc;
+            break;
     }
+    pieces_free(&pc);
+    info->seconds = mono_now() - start;
+    return rc;
 }

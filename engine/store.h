@@ -118,30 +118,53 @@ typedef enum ct_store_settle_outcome {
     CT_STORE_SETTLE_STALLED, /* a compaction was due but nothing changed for stall_seconds */
 } ct_store_settle_outcome;
 
+/* Whether settling also compacts the whole key range into the deepest level. */
+typedef enum ct_store_compact {
+    CT_STORE_COMPACT_AUTO,   /* when this handle wrote at least half the table bytes */
+    CT_STORE_COMPACT_NEVER,  /* only wait for the compactions LevelDB has due */
+    CT_STORE_COMPACT_ALWAYS, /* whatever was written */
+} ct_store_compact;
+
 typedef struct ct_store_settle_info {
     ct_store_settle_outcome outcome;
     double seconds;         /* spent in ct_store_settle so far */
     unsigned compactions;   /* changes of the table set seen while waiting */
     bool flushed;           /* the memtable has been written to a table */
+    bool compacting;        /* the whole range is being compacted (decided after the flush) */
+    unsigned pieces_done;   /* of that compaction: key ranges compacted so far ... */
+    unsigned pieces;        /* ... out of this many */
+    double compact_seconds; /* time spent in them */
+    uint64_t bytes_written; /* bytes of the batches this handle wrote since it was opened */
     ct_store_levels levels; /* the state last read */
 } ct_store_settle_info;
 
-/* Called about every 50 ms while settling; returns non-zero to stop waiting at once. */
+/* Called about every 50 ms while waiting, and between compacted pieces; returns non-zero
+ * to stop at once. */
 typedef int (*ct_store_settle_progress)(void *ctx, const ct_store_settle_info *info);
 
-/* Waits until LevelDB has no compaction due (every score of ct_store_levels < 1), so that
- * later opens of the database find no work scheduled. LevelDB's own background thread does
- * the work; this only polls (short sleeps). Once no compaction is due it writes the
- * memtable to a table (leveldb_compact_range on an empty range past the last key: the next
- * open would otherwise replay the log and write that table itself) and waits again if that
- * made a compaction due. The memtable write cannot be interrupted (about a second for a
- * full 64 MiB memtable). Progress is any change of the table set or of the bytes of the
- * *.ldb files in the directory (a running compaction writes its output as it goes); after
+/* Leaves the database so that later opens find no compaction to do.
+ * 1. Waits until LevelDB has no compaction due (every score of ct_store_levels < 1):
+ *    LevelDB's own background thread does the work; this only polls (short sleeps).
+ * 2. Writes the memtable to a table (leveldb_compact_range on a range past the last key;
+ *    the next open would otherwise replay the log and write that table itself).
+ * 3. With `compact` (AUTO: when the batches written through this handle add up to at least
+ *    half the bytes of the tables, as after a first big ingest), compacts the whole key
+ *    range into the deepest level, piece by piece (key ranges of about 64 MiB found with
+ *    leveldb_approximate_sizes), asking cb between pieces. Several levels of tables over
+ *    the same keys make reads consult several tables, and LevelDB then schedules "seek"
+ *    compactions from the reads themselves, which every short process would start and
+ *    abort again; one level avoids both.
+ * 4. Waits again if any of this made a compaction due.
+ * Progress while waiting is any change of the table set or of the bytes of the *.ldb files
+ * in the directory (a running compaction writes its output as it goes); after
  * stall_seconds (0: 60 s) without any, it returns with outcome CT_STORE_SETTLE_STALLED.
- * cb may be NULL. Returns CT_OK with *info filled (whatever the outcome), CT_EIO when
- * LevelDB reports a background error (disk full: LevelDB refuses further writes) or the
- * state cannot be read, CT_ENOMEM. */
-CT_WARN_UNUSED int ct_store_settle(ct_store *s, double stall_seconds, ct_store_settle_progress cb,
-                                   void *ctx, ct_store_settle_info *info, ct_error *err);
+ * A stop is seen within 50 ms while waiting; the memtable write and a piece of the
+ * compaction cannot be interrupted (a few seconds at most). cb may be NULL.
+ * Returns CT_OK with *info filled (whatever the outcome); CT_EIO when LevelDB reports a
+ * background error (disk full: it then refuses further writes) or its state cannot be
+ * read; CT_ENOMEM. */
+CT_WARN_UNUSED int ct_store_settle(ct_store *s, double stall_seconds, ct_store_compact compact,
+                                   ct_store_settle_progress cb, void *ctx,
+                                   ct_store_settle_info *info, ct_error *err);
 
 #endif

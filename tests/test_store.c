@@ -171,14 +171,16 @@ Test(store, settle_leaves_no_compaction_due_and_a_reopen_compacts_nothing, .time
     /* A progress callback that says stop: settling returns at once, nothing flushed. */
     ct_store_settle_info info;
     unsigned calls = 0;
-    cr_assert_eq(ct_store_settle(s, 0, stop_at_once, &calls, &info, &err), CT_OK, "%s", err.detail);
+    cr_assert_eq(ct_store_settle(s, 0, CT_STORE_COMPACT_NEVER, stop_at_once, &calls, &info, &err),
+                 CT_OK, "%s", err.detail);
     cr_assert_eq(info.outcome, CT_STORE_SETTLE_STOPPED);
     cr_assert_eq(calls, 1);
     cr_assert_not(info.flushed);
     cr_assert_lt(info.seconds, 1.0);
 
     calls = 0;
-    cr_assert_eq(ct_store_settle(s, 60, count_calls, &calls, &info, &err), CT_OK, "%s", err.detail);
+    cr_assert_eq(ct_store_settle(s, 60, CT_STORE_COMPACT_NEVER, count_calls, &calls, &info, &err),
+                 CT_OK, "%s", err.detail);
     cr_assert_eq(info.outcome, CT_STORE_SETTLED, "level %d score %.2f after %.1f s",
                  info.levels.level, info.levels.score_max, info.seconds);
     cr_assert(info.flushed);
@@ -241,7 +243,7 @@ Test(store, settle_leaves_no_compaction_due_and_a_reopen_compacts_nothing, .time
 
     /* Settling a settled database finds nothing to wait for. */
     s = open_small(dir, false);
-    cr_assert_eq(ct_store_settle(s, 0, NULL, NULL, &info, &err), CT_OK);
+    cr_assert_eq(ct_store_settle(s, 0, CT_STORE_COMPACT_NEVER, NULL, NULL, &info, &err), CT_OK);
     cr_assert_eq(info.outcome, CT_STORE_SETTLED);
     cr_assert_eq(info.compactions, 0);
     ct_store_close(s);
@@ -249,6 +251,83 @@ Test(store, settle_leaves_no_compaction_due_and_a_reopen_compacts_nothing, .time
     after = table_files(dir, &after_n);
     cr_assert_str_eq(after, before);
 
+    free(before);
+    free(after);
+    tu_fresh_db_done(dir);
+}
+
+static int stop_after_one_piece(void *ctx, const ct_store_settle_info *info)
+{
+    return info->pieces_done >= 1;
+}
+
+/* The whole-range compaction: every table ends in one level, in key pieces of at most
+ * about 64 MiB; a stop is honoured between pieces; the rows stay. */
+Test(store, settle_compacts_the_whole_range_into_one_level, .timeout = 120)
+{
+    char *dir = tu_fresh_db();
+    ct_store *s = open_small(dir, true);
+    ct_error err;
+    bool due;
+    /* 100 MB: two pieces at least */
+    unsigned rows = write_until_due(s, 100000, 100000, &due);
+    cr_assert_eq(rows, 100000);
+
+    ct_store_settle_info info;
+    /* AUTO: this handle wrote every byte of the tables, so it compacts; stop after one. */
+    cr_assert_eq(
+        ct_store_settle(s, 0, CT_STORE_COMPACT_AUTO, stop_after_one_piece, NULL, &info, &err),
+        CT_OK, "%s", err.detail);
+    cr_assert_eq(info.outcome, CT_STORE_SETTLE_STOPPED);
+    cr_assert(info.flushed);
+    cr_assert(info.compacting);
+    cr_assert_eq(info.pieces_done, 1);
+    cr_assert_geq(info.pieces, 2, "%u pieces", info.pieces);
+    cr_assert_geq(info.bytes_written, (uint64_t)rows * (ROW_BYTES + 9));
+
+    cr_assert_eq(ct_store_settle(s, 60, CT_STORE_COMPACT_ALWAYS, NULL, NULL, &info, &err), CT_OK,
+                 "%s", err.detail);
+    cr_assert_eq(info.outcome, CT_STORE_SETTLED);
+    cr_assert(info.compacting);
+    cr_assert_eq(info.pieces_done, info.pieces);
+    cr_log_info("%u rows; settled in %.2f s, compacted in %u pieces (%.2f s)", rows, info.seconds,
+                info.pieces, info.compact_seconds);
+    ct_store_levels lv;
+    cr_assert_eq(ct_store_levels_get(s, &lv, &err), CT_OK, "%s", err.detail);
+    int used = 0;
+    uint64_t total = 0;
+    for (int l = 0; l < CT_STORE_LEVELS; l++) {
+        if (lv.files[l])
+            used++;
+        total += lv.bytes[l];
+    }
+    cr_assert_eq(used, 1, "tables in %d levels: %u %u %u %u", used, lv.files[0], lv.files[1],
+                 lv.files[2], lv.files[3]);
+    cr_assert_eq(lv.files[0], 0);
+    cr_assert_lt(lv.score_max, 1.0);
+    /* 64 MiB pieces of ~100 MB of incompressible rows */
+    cr_assert_geq(info.pieces, (unsigned)(total / (64u << 20)));
+    check_against_properties(s, &lv);
+    ct_store_close(s);
+
+    unsigned before_n, after_n;
+    char *before = table_files(dir, &before_n);
+    s = open_small(dir, false);
+    ct_store_iter *it = ct_store_iter_new(s, NULL);
+    unsigned seen = 0;
+    for (ct_store_iter_seek(it, (const uint8_t *)"r", 1); ct_store_iter_valid(it);
+         ct_store_iter_next(it)) {
+        size_t kl;
+        if (ct_store_iter_key(it, &kl)[0] != 'r')
+            break;
+        seen++;
+    }
+    cr_assert_eq(ct_store_iter_status(it, &err), CT_OK);
+    ct_store_iter_free(it);
+    cr_assert_eq(seen, rows);
+    ct_store_close(s);
+    char *after = table_files(dir, &after_n);
+    cr_assert_str_eq(after, before);
     free(before);
     free(after);
     tu_fresh_db_done(dir);

@@ -78,8 +78,12 @@ static void settle_progress(void *ctx, const ct_db_settle_stats *st)
     if (!p->tty || p->quiet || t - p->last < 0.25)
         return;
     p->last = t;
-    fprintf(stderr, "\rsettling the database: level %d compaction score %.2f, %.0f s   ",
-            st->level, st->score, st->seconds);
+    if (st->compacting && st->pieces_done < st->pieces)
+        fprintf(stderr, "\rsettling the database: compacting %u/%u, %.0f s   ", st->pieces_done,
+                st->pieces, st->seconds);
+    else
+        fprintf(stderr, "\rsettling the database: level %d compaction score %.2f, %.0f s   ",
+                st->level, st->score, st->seconds);
 }
 
 /* After a run that wrote blocks (and was neither interrupted nor failed), waits until
@@ -110,7 +114,10 @@ static int settle_after_ingest(ct_db *db, progress *p, bool no_settle, char *not
         snprintf(note, cap, "; settling failed after %.1f s", st.seconds);
         return cli_exit_code(rc);
     }
-    if (st.outcome == CT_SETTLE_DONE)
+    if (st.outcome == CT_SETTLE_DONE && st.compacting)
+        snprintf(note, cap, "; database settled in %.1f s (compacted in %u piece%s: %.1f s)",
+                 st.seconds, st.pieces, st.pieces == 1 ? "" : "s", st.compact_seconds);
+    else if (st.outcome == CT_SETTLE_DONE)
         snprintf(note, cap, "; database settled in %.1f s", st.seconds);
     else if (st.outcome == CT_SETTLE_STOPPED)
         snprintf(note, cap,

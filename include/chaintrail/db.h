@@ -62,10 +62,21 @@ typedef enum ct_settle_outcome {
 typedef struct ct_db_settle_stats {
     ct_settle_outcome outcome;
     double seconds;       /* spent settling */
-    unsigned compactions; /* compactions seen finishing while waiting */
+    unsigned compactions; /* LevelDB's own compactions seen finishing while waiting */
     int level;            /* the level with the highest compaction score at the end */
     double score;         /* that score (LevelDB compacts at >= 1) */
+    bool compacting;      /* the whole key range is compacted into one level ... */
+    unsigned pieces_done; /* ... piece by piece: this many done ... */
+    unsigned pieces;      /* ... out of this many */
+    double compact_seconds;
 } ct_db_settle_stats;
+
+/* Whether settling also compacts the whole database into one level of tables. */
+typedef enum ct_settle_compact {
+    CT_SETTLE_COMPACT_AUTO,   /* when this handle wrote at least half the database's bytes */
+    CT_SETTLE_COMPACT_NEVER,
+    CT_SETTLE_COMPACT_ALWAYS,
+} ct_settle_compact;
 
 typedef struct ct_db_settle_options {
     unsigned version; /* CT_DB_SETTLE_OPTIONS_VERSION */
@@ -75,18 +86,23 @@ typedef struct ct_db_settle_options {
     /* Stop waiting at once when *stop becomes non-zero (signal handlers; may be NULL). */
     volatile int *stop;
     double stall_seconds; /* give up after this long without progress (0: 60 s) */
+    ct_settle_compact compact;
 } ct_db_settle_options;
 
 #define CT_DB_SETTLE_OPTIONS_VERSION 1
 #define CT_DB_SETTLE_OPTIONS_INIT                                                                  \
     {                                                                                              \
-        CT_DB_SETTLE_OPTIONS_VERSION, NULL, NULL, NULL, 0                                          \
+        CT_DB_SETTLE_OPTIONS_VERSION, NULL, NULL, NULL, 0, CT_SETTLE_COMPACT_AUTO                  \
     }
 
 /* Waits until LevelDB has no compaction due, letting its background thread finish the work
- * it scheduled, then writes the memtable to a table (opts may be NULL). Returns CT_OK with
- * *stats filled whatever the outcome (done, stopped, stalled); CT_EIO when LevelDB reports
- * a background error (disk full) or its state cannot be read. */
+ * it scheduled, then writes the memtable to a table; with opts->compact (AUTO: after a
+ * run that wrote most of the database, such as a first ingest) compacts the whole key
+ * range into one level, in pieces of about 64 MiB, so that reads do not schedule
+ * compactions either (opts may be NULL). A stop request is seen within 50 ms while
+ * waiting, or at the end of the current piece. Returns CT_OK with *stats filled whatever
+ * the outcome (done, stopped, stalled); CT_EIO when LevelDB reports a background error
+ * (disk full) or its state cannot be read. */
 CT_WARN_UNUSED int ct_db_settle(ct_db *db, ct_db_settle_stats *stats,
                                 const ct_db_settle_options *opts, ct_error *err);
 
