@@ -385,3 +385,31 @@ Test(store, ingest_settles_unless_no_settle)
     tu_fresh_db_done(d2);
     free(a);
 }
+
+Test(store, ingest_ethereum_settles_unless_no_settle)
+{
+    char *b = tu_fixture("eth/trin/eth_getBlockByNumber_19433902_full.json");
+    char *rc = tu_fixture("eth/trin/eth_getBlockReceipts_19433902.json");
+    char *d1 = tu_fresh_db(), *d2 = tu_fresh_db();
+    tu_run r;
+    tu_exec(&r, (const char *[]){"--db", d1, "ingest", "ethereum", "--json", b, rc, NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.err, "308 logs in "), "%s", r.err);
+    cr_assert(strstr(r.err, " s; database settled in "), "%s", r.err);
+    tu_run_free(&r);
+    tu_exec(
+        &r,
+        (const char *[]){"--db", d2, "ingest", "ethereum", "--no-settle", "--json", b, rc, NULL},
+        NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.err, " s; not settled (--no-settle)\n"), "%s", r.err);
+    tu_run_free(&r);
+    char g1[65], g2[65];
+    tu_db_raw_digest(d1, g1);
+    tu_db_raw_digest(d2, g2);
+    cr_assert_str_eq(g1, g2);
+    tu_fresh_db_done(d1);
+    tu_fresh_db_done(d2);
+    free(b);
+    free(rc);
+}
