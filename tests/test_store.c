@@ -269,9 +269,9 @@ Test(store, settle_compacts_the_whole_range_into_one_level, .timeout = 120)
     ct_store *s = open_small(dir, true);
     ct_error err;
     bool due;
-    /* 100 MB: two pieces at least */
-    unsigned rows = write_until_due(s, 100000, 100000, &due);
-    cr_assert_eq(rows, 100000);
+    /* 80 MB: two pieces of at most 64 MiB */
+    unsigned rows = write_until_due(s, 80000, 80000, &due);
+    cr_assert_eq(rows, 80000);
 
     ct_store_settle_info info;
     /* AUTO: this handle wrote every byte of the tables, so it compacts; stop after one. */
