@@ -454,7 +454,7 @@ static int levels_bad(ct_error *err, const char *line, const char *why)
 /* Parses LevelDB's Version::DebugString ("leveldb.sstables"): for each level a line
  * "--- level N ---", then one line per table " NUMBER:SIZE[SMALLEST .. LARGEST]". Keys are
  * written with non-printable bytes escaped (\xNN), so a line never holds a newline. */
-static int parse_sstables(const char *text, ct_store_levels *out, ct_error *err)
+int ct_store_levels_parse(const char *text, ct_store_levels *out, ct_error *err)
 {
     uint64_t h = 1469598103934665603ull; /* FNV-1a */
     int level = -1;
@@ -513,7 +513,7 @@ int ct_store_levels_get(ct_store *s, ct_store_levels *out, ct_error *err)
         rc = ct_fail(err, CT_EIO, "leveldb-property",
                      "LevelDB does not answer the property 'leveldb.sstables'");
     if (rc == CT_OK)
-        rc = parse_sstables(v.data ? (const char *)v.data : "", out, err);
+        rc = ct_store_levels_parse(v.data ? (const char *)v.data : "", out, err);
     ct_buf_release(&v);
     return rc;
 }

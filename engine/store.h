@@ -107,6 +107,11 @@ typedef struct ct_store_levels {
  * format (the detail quotes the line). */
 CT_WARN_UNUSED int ct_store_levels_get(ct_store *s, ct_store_levels *out, ct_error *err);
 
+/* Parses the text of "leveldb.sstables" (LevelDB's Version::DebugString: "--- level N ---"
+ * for N = 0 to 6, each followed by one line " NUMBER:SIZE[SMALLEST .. LARGEST]" per table)
+ * into *out. Returns CT_OK, or CT_EIO naming the unexpected line. (Exposed for tests.) */
+CT_WARN_UNUSED int ct_store_levels_parse(const char *text, ct_store_levels *out, ct_error *err);
+
 /* Reads a LevelDB property ("leveldb.stats", "leveldb.num-files-at-level0", ...) into val
  * (replacing its content, NUL-terminated, the NUL not counted). Returns CT_OK, CT_ENOTFOUND
  * (LevelDB does not know the name) or CT_ENOMEM. */

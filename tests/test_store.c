@@ -333,6 +333,76 @@ Test(store, settle_compacts_the_whole_range_into_one_level, .timeout = 120)
     tu_fresh_db_done(dir);
 }
 
+/* The table list as LevelDB 1.23 writes it (keys escaped, so one table per line), and
+ * what is refused. */
+Test(store, levels_parse)
+{
+    const char *text = "--- level 0 ---\n"
+                       " 17:123['a' @ 5 : 1 .. 'd\\x00' @ 9 : 1]\n"
+                       " 20:43['e' @ 1 : 1 .. 'g' @ 2 : 0]\n"
+                       " 21:7['e:9[' @ 1 : 1 .. 'g' @ 2 : 0]\n"
+                       " 22:1['a' @ 1 : 1 .. 'z' @ 2 : 1]\n"
+                       "--- level 1 ---\n"
+                       " 30:10485760['a' @ 1 : 1 .. 'b' @ 2 : 1]\n"
+                       "--- level 2 ---\n"
+                       " 31:52428800['a' @ 1 : 1 .. 'b' @ 2 : 1]\n"
+                       "--- level 3 ---\n"
+                       "--- level 4 ---\n"
+                       "--- level 5 ---\n"
+                       " 40:5242880000['a' @ 1 : 1 .. 'b' @ 2 : 1]\n"
+                       "--- level 6 ---\n"
+                       " 41:99999999999['a' @ 1 : 1 .. 'b' @ 2 : 1]\n";
+    ct_store_levels lv, lv2;
+    ct_error err;
+    ct_error_clear(&err);
+    cr_assert_eq(ct_store_levels_parse(text, &lv, &err), CT_OK, "%s", err.detail);
+    cr_assert_eq(lv.files[0], 4);
+    cr_assert_eq(lv.bytes[0], 174);
+    cr_assert_eq(lv.files[1], 1);
+    cr_assert_eq(lv.bytes[1], 10485760);
+    cr_assert_eq(lv.bytes[2], 52428800);
+    cr_assert_eq(lv.files[3], 0);
+    cr_assert_eq(lv.bytes[5], 5242880000ull);
+    cr_assert_eq(lv.bytes[6], 99999999999ull);
+    cr_assert_float_eq(lv.score[0], 1.0, 1e-12);  /* 4 tables / 4 */
+    cr_assert_float_eq(lv.score[1], 1.0, 1e-12);  /* 10 MiB / 10 MiB */
+    cr_assert_float_eq(lv.score[2], 0.5, 1e-12);  /* 50 MiB / 100 MiB */
+    cr_assert_float_eq(lv.score[5], 0.05, 1e-12); /* 5,000 MiB / 100,000 MiB */
+    cr_assert_float_eq(lv.score[6], 0.0, 1e-12);  /* the last level is not scored */
+    cr_assert_eq(lv.level, 0);                    /* ties: the lower level, as LevelDB */
+    cr_assert_float_eq(lv.score_max, 1.0, 1e-12);
+    /* another table number: another ident */
+    char *other = strdup(text);
+    strstr(other, " 30:")[2] = '2'; /* table 30 of level 1 becomes table 32 */
+    cr_assert_eq(ct_store_levels_parse(other, &lv2, &err), CT_OK, "%s", err.detail);
+    cr_assert_neq(lv2.ident, lv.ident);
+    cr_assert_eq(lv2.bytes[1], lv.bytes[1]);
+    free(other);
+
+    static const struct {
+        const char *text, *detail;
+    } bad[] = {
+        {"", "LevelDB's table list has 0 levels, expected 7"},
+        {"--- level 0 ---\n--- level 2 ---\n",
+         "unexpected line in LevelDB's table list (level header): '--- level 2 ---'"},
+        {"--- level 0 ---\n 17123['a' .. 'b']\n",
+         "unexpected line in LevelDB's table list (file number): ' 17123['a' .. 'b']'"},
+        {"--- level 0 ---\n 17:12x3['a' .. 'b']\n",
+         "unexpected line in LevelDB's table list (file size): ' 17:12x3['a' .. 'b']'"},
+        {"--- level 0 ---\nfiles[ 1 0 ]\n",
+         "unexpected line in LevelDB's table list (neither a level nor a table): 'files[ 1 0 ]'"},
+        {" 17:1['a' .. 'b']\n",
+         "unexpected line in LevelDB's table list (neither a level nor a table): ' 17:1['a' .. "
+         "'b']'"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        ct_error_clear(&err);
+        cr_assert_eq(ct_store_levels_parse(bad[i].text, &lv, &err), CT_EIO, "case %zu", i);
+        cr_assert_str_eq(err.detail, bad[i].detail, "case %zu", i);
+        cr_assert_str_eq(err.reason, "leveldb-property");
+    }
+}
+
 /* ---- the CLI ---- */
 
 #define NB0 "btc/blk_consecutive/nbitcoin/blk00000.dat"
