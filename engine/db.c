@@ -152,6 +152,55 @@ void ct_db_close(ct_db *db)
     free(db);
 }
 
+typedef struct settle_ctx {
+    const ct_db_settle_options *o;
+    ct_db_settle_stats *st;
+} settle_ctx;
+
+static void settle_stats(ct_db_settle_stats *st, const ct_store_settle_info *in)
+{
+    st->outcome = in->outcome == CT_STORE_SETTLED          ? CT_SETTLE_DONE
+                  : in->outcome == CT_STORE_SETTLE_STOPPED ? CT_SETTLE_STOPPED
+                                                           : CT_SETTLE_STALLED;
+    st->seconds = in->seconds;
+    st->compactions = in->compactions;
+    st->level = in->levels.level;
+    st->score = in->levels.score_max;
+    st->compacting = in->compacting;
+    st->pieces_done = in->pieces_done;
+    st->pieces = in->pieces;
+    st->compact_seconds = in->compact_seconds;
+}
+
+static int settle_progress(void *ctx, const ct_store_settle_info *info)
+{
+    settle_ctx *c = ctx;
+    if (c->o->stop && *c->o->stop)
+        return 1;
+    if (c->o->progress) {
+        settle_stats(c->st, info);
+        c->o->progress(c->o->ctx, c->st);
+    }
+    return 0;
+}
+
+int ct_db_settle(ct_db *db, ct_db_settle_stats *stats, const ct_db_settle_options *opts,
+                 ct_error *err)
+{
+    ct_db_settle_options defaults = CT_DB_SETTLE_OPTIONS_INIT;
+    ct_store_settle_info info;
+    if (!opts)
+        opts = &defaults;
+    memset(stats, 0, sizeof(*stats));
+    settle_ctx c = {opts, stats};
+    ct_store_compact mode = opts->compact == CT_SETTLE_COMPACT_NEVER    ? CT_STORE_COMPACT_NEVER
+                            : opts->compact == CT_SETTLE_COMPACT_ALWAYS ? CT_STORE_COMPACT_ALWAYS
+                                                                        : CT_STORE_COMPACT_AUTO;
+    int rc = ct_store_settle(db->st, opts->stall_seconds, mode, settle_progress, &c, &info, err);
+    settle_stats(stats, &info); /* filled whatever the outcome */
+    return rc;
+}
+
 struct ct_db_snapshot {
     ct_store_snapshot *snap;
 };

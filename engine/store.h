@@ -82,4 +82,94 @@ const uint8_t *ct_store_iter_value(const ct_store_iter *it, size_t *vlen);
 /* After iteration ends: CT_OK, or the error that ended it (CT_ECORRUPT, CT_EIO). */
 CT_WARN_UNUSED int ct_store_iter_status(const ct_store_iter *it, ct_error *err);
 
+/* ---- compaction state and settling ---- */
+
+/* LevelDB's number of levels (config::kNumLevels). */
+#define CT_STORE_LEVELS 7
+
+/* The table files LevelDB's current version holds per level, and the compaction score
+ * LevelDB 1.23 computes from them (VersionSet::Finalize): level 0, its number of files / 4
+ * (kL0_CompactionTrigger); levels 1 to 5, their bytes / MaxBytesForLevel (10 MiB at level
+ * 1, x10 per level); level 6 is never scored (0). LevelDB's background thread runs a
+ * compaction whenever a score is >= 1. (Seek-triggered compactions, which reads cause, are
+ * not visible here.) */
+typedef struct ct_store_levels {
+    unsigned files[CT_STORE_LEVELS];
+    uint64_t bytes[CT_STORE_LEVELS]; /* exact, from LevelDB's table list */
+    double score[CT_STORE_LEVELS];
+    int level; /* the level with the highest score */
+    double score_max;
+    uint64_t ident; /* a digest of the table file numbers: changes when the set changes */
+} ct_store_levels;
+
+/* Reads the current per-level state from LevelDB's "leveldb.sstables" property.
+ * Returns CT_OK, CT_ENOMEM, or CT_EIO when the property is missing or not in the expected
+ * format (the detail quotes the line). */
+CT_WARN_UNUSED int ct_store_levels_get(ct_store *s, ct_store_levels *out, ct_error *err);
+
+/* Parses the text of "leveldb.sstables" (LevelDB's Version::DebugString: "--- level N ---"
+ * for N = 0 to 6, each followed by one line " NUMBER:SIZE[SMALLEST .. LARGEST]" per table)
+ * into *out. Returns CT_OK, or CT_EIO naming the unexpected line. (Exposed for tests.) */
+CT_WARN_UNUSED int ct_store_levels_parse(const char *text, ct_store_levels *out, ct_error *err);
+
+/* Reads a LevelDB property ("leveldb.stats", "leveldb.num-files-at-level0", ...) into val
+ * (replacing its content, NUL-terminated, the NUL not counted). Returns CT_OK, CT_ENOTFOUND
+ * (LevelDB does not know the name) or CT_ENOMEM. */
+CT_WARN_UNUSED int ct_store_property(ct_store *s, const char *name, ct_buf *val, ct_error *err);
+
+typedef enum ct_store_settle_outcome {
+    CT_STORE_SETTLED,        /* no compaction due, the memtable written to a table */
+    CT_STORE_SETTLE_STOPPED, /* the progress callback asked to stop */
+    CT_STORE_SETTLE_STALLED, /* a compaction was due but nothing changed for stall_seconds */
+} ct_store_settle_outcome;
+
+/* Whether settling also compacts the whole key range into the deepest level. */
+typedef enum ct_store_compact {
+    CT_STORE_COMPACT_AUTO,   /* when this handle wrote at least half the table bytes */
+    CT_STORE_COMPACT_NEVER,  /* only wait for the compactions LevelDB has due */
+    CT_STORE_COMPACT_ALWAYS, /* whatever was written */
+} ct_store_compact;
+
+typedef struct ct_store_settle_info {
+    ct_store_settle_outcome outcome;
+    double seconds;         /* spent in ct_store_settle so far */
+    unsigned compactions;   /* changes of the table set seen while waiting */
+    bool flushed;           /* the memtable has been written to a table */
+    bool compacting;        /* the whole range is being compacted (decided after the flush) */
+    unsigned pieces_done;   /* of that compaction: key ranges compacted so far ... */
+    unsigned pieces;        /* ... out of this many */
+    double compact_seconds; /* time spent in them */
+    uint64_t bytes_written; /* bytes of the batches this handle wrote since it was opened */
+    ct_store_levels levels; /* the state last read */
+} ct_store_settle_info;
+
+/* Called about every 50 ms while waiting, and between compacted pieces; returns non-zero
+ * to stop at once. */
+typedef int (*ct_store_settle_progress)(void *ctx, const ct_store_settle_info *info);
+
+/* Leaves the database so that later opens find no compaction to do.
+ * 1. Waits until LevelDB has no compaction due (every score of ct_store_levels < 1):
+ *    LevelDB's own background thread does the work; this only polls (short sleeps).
+ * 2. Writes the memtable to a table (leveldb_compact_range on a range past the last key;
+ *    the next open would otherwise replay the log and write that table itself).
+ * 3. With `compact` (AUTO: when the batches written through this handle add up to at least
+ *    half the bytes of the tables, as after a first big ingest), compacts the whole key
+ *    range into the deepest level, piece by piece (key ranges of about 64 MiB found with
+ *    leveldb_approximate_sizes), asking cb between pieces. Several levels of tables over
+ *    the same keys make reads consult several tables, and LevelDB then schedules "seek"
+ *    compactions from the reads themselves, which every short process would start and
+ *    abort again; one level avoids both.
+ * 4. Waits again if any of this made a compaction due.
+ * Progress while waiting is any change of the table set or of the bytes of the *.ldb files
+ * in the directory (a running compaction writes its output as it goes); after
+ * stall_seconds (0: 60 s) without any, it returns with outcome CT_STORE_SETTLE_STALLED.
+ * A stop is seen within 50 ms while waiting; the memtable write and a piece of the
+ * compaction cannot be interrupted (a few seconds at most). cb may be NULL.
+ * Returns CT_OK with *info filled (whatever the outcome); CT_EIO when LevelDB reports a
+ * background error (disk full: it then refuses further writes) or its state cannot be
+ * read; CT_ENOMEM. */
+CT_WARN_UNUSED int ct_store_settle(ct_store *s, double stall_seconds, ct_store_compact compact,
+                                   ct_store_settle_progress cb, void *ctx,
+                                   ct_store_settle_info *info, ct_error *err);
+
 #endif

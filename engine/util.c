@@ -135,7 +135,7 @@ int ct_buf_reserve(ct_buf *b, size_t extra)
     cap = b->cap ? b->cap : 64;
     while (cap < need)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-    if (cap > b->max + 1)
+    if (b->max < SIZE_MAX && cap > b->max + 1) /* max SIZE_MAX: no bound (max + 1 wraps) */
         cap = b->max + 1;
     uint8_t *p = realloc(b->data, cap);
     if (!p)

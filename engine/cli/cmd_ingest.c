@@ -71,6 +71,67 @@ static void eth_progress(void *ctx, const ct_eth_ingest_stats *st)
             (double)st->blocks / secs, (double)st->txs / secs);
 }
 
+static void settle_progress(void *ctx, const ct_db_settle_stats *st)
+{
+    progress *p = ctx;
+    double t = now();
+    if (!p->tty || p->quiet || t - p->last < 0.25)
+        return;
+    p->last = t;
+    if (st->compacting && st->pieces_done < st->pieces)
+        fprintf(stderr, "\rsettling the database: compacting %u/%u, %.0f s   ", st->pieces_done,
+                st->pieces, st->seconds);
+    else
+        fprintf(stderr, "\rsettling the database: level %d compaction score %.2f, %.0f s   ",
+                st->level, st->score, st->seconds);
+}
+
+/* After a run that wrote blocks (and was neither interrupted nor failed), waits until
+ * LevelDB has no compaction due, so that later commands do not each start it again and
+ * abort it at their close (docs/ingest.md, "Settling the database"). Writes the summary
+ * line's part into note ("" when there was nothing to do). Returns an exit code. */
+static int settle_after_ingest(ct_db *db, progress *p, bool no_settle, char *note, size_t cap)
+{
+    ct_db_settle_options so = CT_DB_SETTLE_OPTIONS_INIT;
+    ct_db_settle_stats st;
+    ct_error err;
+    if (no_settle) {
+        snprintf(note, cap, "; not settled (--no-settle)");
+        return CT_EXIT_OK;
+    }
+    so.progress = settle_progress;
+    so.ctx = p;
+    so.stop = &stop_requested;
+    ct_error_clear(&err);
+    p->last = 0;
+    int rc = ct_db_settle(db, &st, &so, &err);
+    if (p->tty && !p->quiet)
+        fputs("\r\033[K", stderr);
+    if (rc != CT_OK) {
+        char line[1024];
+        ct_error_format(&err, line, sizeof(line));
+        cli_error("ingest", "settling the database: %s", line);
+        snprintf(note, cap, "; settling failed after %.1f s", st.seconds);
+        return cli_exit_code(rc);
+    }
+    if (st.outcome == CT_SETTLE_DONE && st.compacting)
+        snprintf(note, cap, "; database settled in %.1f s (compacted in %u piece%s: %.1f s)",
+                 st.seconds, st.pieces, st.pieces == 1 ? "" : "s", st.compact_seconds);
+    else if (st.outcome == CT_SETTLE_DONE)
+        snprintf(note, cap, "; database settled in %.1f s", st.seconds);
+    else if (st.outcome == CT_SETTLE_STOPPED)
+        snprintf(note, cap,
+                 "; settling interrupted after %.1f s (the data is committed; LevelDB "
+                 "compacts on later opens)",
+                 st.seconds);
+    else
+        snprintf(note, cap,
+                 "; settling gave up after %.1f s: a compaction of level %d is due "
+                 "(score %.2f) but LevelDB made no progress",
+                 st.seconds, st.level, st.score);
+    return CT_EXIT_OK;
+}
+
 /* `chaintrail ingest ethereum (--json FILE... | --etl DIR --trust-senders | --rpc URL
  * [--confirmations N | --finalized] [--batch N] [--retries N]) [--from N] [--to M]
  * [--chain-id N] [--quiet]` */
@@ -114,7 +175,7 @@ static int ingest_ethereum(int argc, char **argv, const cli_global *g)
     const cli_command *self = cli_find("ingest");
     bool quiet = false, json = false, trust = false;
     const char *etl = NULL, *rpc = NULL;
-    bool finalized = false;
+    bool finalized = false, no_settle = false;
     uint64_t from = UINT64_MAX, to = UINT64_MAX, chain_id = 1, cache_mb = 64;
     uint64_t confirmations = UINT64_MAX, batch = 10, retries = 5;
     const cli_opt opts[] = {
@@ -125,7 +186,7 @@ static int ingest_ethereum(int argc, char **argv, const cli_global *g)
         {"from", CLI_U64, &from},         {"to", CLI_U64, &to},
         {"chain-id", CLI_U64, &chain_id}, {"quiet", CLI_FLAG, &quiet},
         {"cache-mb", CLI_U64, &cache_mb}, {"trust-senders", CLI_FLAG, &trust},
-        {NULL, CLI_FLAG, NULL},
+        {"no-settle", CLI_FLAG, &no_settle}, {NULL, CLI_FLAG, NULL},
     };
     int first;
     int rc = cli_parse(self, opts, argc, argv, &first);
@@ -236,15 +297,22 @@ static int ingest_ethereum(int argc, char **argv, const cli_global *g)
         exit_code = cli_exit_code(rc);
     }
     double secs = now() - p.start;
+    char settled[256] = "";
+    if (rc == CT_OK && !st.interrupted && (st.blocks || st.disconnected)) {
+        int src = settle_after_ingest(db, &p, no_settle, settled, sizeof(settled));
+        if (exit_code == CT_EXIT_OK)
+            exit_code = src;
+    }
     if (!quiet)
         fprintf(
             stderr,
             "chaintrail: ingest: ethereum height %lld; %llu blocks connected, %llu already "
-            "stored, %llu rolled back in %llu reorgs; %llu transactions, %llu logs in %.1f s%s\n",
+            "stored, %llu rolled back in %llu reorgs; %llu transactions, %llu logs in %.1f "
+            "s%s%s\n",
             (long long)st.height, (unsigned long long)st.blocks,
             (unsigned long long)st.blocks_known, (unsigned long long)st.disconnected,
             (unsigned long long)st.reorgs, (unsigned long long)st.txs, (unsigned long long)st.logs,
-            secs, st.interrupted ? " (interrupted; run again to continue)" : "");
+            secs, st.interrupted ? " (interrupted; run again to continue)" : "", settled);
     if (!quiet && rpc && rep.probed) {
         fprintf(stderr,
                 "chaintrail: ingest: node %s: chain id %llu; receipts by %s; %llu requests "
@@ -260,7 +328,7 @@ static int ingest_ethereum(int argc, char **argv, const cli_global *g)
                     rpc);
     }
     ct_db_close(db);
-    if (st.interrupted && exit_code == CT_EXIT_OK)
+    if ((st.interrupted || stop_requested) && exit_code == CT_EXIT_OK)
         exit_code = 130;
     return exit_code;
 }
@@ -289,13 +357,14 @@ int cmd_ingest(int argc, char **argv, const cli_global *g)
         return ingest_ethereum(argc, argv, g);
     const cli_command *self = cli_find("ingest");
     const char *network = "mainnet";
-    bool quiet = false, xor_plain = false;
+    bool quiet = false, xor_plain = false, no_settle = false;
     uint64_t cache_mb = 64, start_height = UINT64_MAX, group_txs = 0, row_cache_mb = 256;
     const cli_opt opts[] = {
         {"network", CLI_STRING, &network},        {"quiet", CLI_FLAG, &quiet},
         {"xor-plain", CLI_FLAG, &xor_plain},      {"cache-mb", CLI_U64, &cache_mb},
         {"start-height", CLI_U64, &start_height}, {"group-txs", CLI_U64, &group_txs},
-        {"row-cache-mb", CLI_U64, &row_cache_mb}, {NULL, CLI_FLAG, NULL},
+        {"row-cache-mb", CLI_U64, &row_cache_mb}, {"no-settle", CLI_FLAG, &no_settle},
+        {NULL, CLI_FLAG, NULL},
     };
     int first;
     int rc = cli_parse(self, opts, argc, argv, &first);
@@ -356,17 +425,25 @@ int cmd_ingest(int argc, char **argv, const cli_global *g)
         exit_code = CT_EXIT_DATA;
     }
     double secs = now() - p.start;
+    bool interrupted = stop_requested != 0;
+    char settled[256] = "";
+    if (rc == CT_OK && !interrupted &&
+        (st.blocks_connected || st.blocks_side || st.blocks_orphan || st.blocks_disconnected)) {
+        int src = settle_after_ingest(db, &p, no_settle, settled, sizeof(settled));
+        if (exit_code == CT_EXIT_OK)
+            exit_code = src;
+    }
     if (!quiet)
         fprintf(stderr,
                 "chaintrail: ingest: height %lld; %llu blocks read, %llu connected, %llu "
                 "already stored, %llu side, %llu waiting for parent, %llu rejected, %llu "
-                "rolled back in %llu reorgs; %llu transactions; %.1f MB in %.1f s%s\n",
+                "rolled back in %llu reorgs; %llu transactions; %.1f MB in %.1f s%s%s\n",
                 (long long)st.height, (unsigned long long)st.blocks_read,
                 (unsigned long long)st.blocks_connected, (unsigned long long)st.blocks_known,
                 (unsigned long long)st.blocks_side, (unsigned long long)st.blocks_orphan,
                 (unsigned long long)st.blocks_rejected, (unsigned long long)st.blocks_disconnected,
                 (unsigned long long)st.reorgs, (unsigned long long)st.txs, (double)st.bytes / 1e6,
-                secs, stop_requested ? " (interrupted; run again to continue)" : "");
+                secs, interrupted ? " (interrupted; run again to continue)" : "", settled);
     ct_db_close(db);
     if (stop_requested && exit_code == CT_EXIT_OK)
         exit_code = 130;

@@ -47,6 +47,65 @@ typedef struct ct_db_snapshot ct_db_snapshot;
 ct_db_snapshot *ct_db_snapshot_new(ct_db *db);
 void ct_db_snapshot_free(ct_db *db, ct_db_snapshot *snap);
 
+/* ---- settling: no compaction left due after a large write ----
+ * LevelDB compacts in a background thread of the process that has the database open, and
+ * a close aborts a running compaction. After a big ingest a compaction is usually still
+ * due; without settling, every later short process (a trace, a show) would start it again
+ * and abort it at its close. ct_db_settle waits until LevelDB has none due (docs/storage.md,
+ * "Compaction and settling"). */
+typedef enum ct_settle_outcome {
+    CT_SETTLE_DONE,    /* no compaction due; the memtable written to a table */
+    CT_SETTLE_STOPPED, /* *stop became non-zero: nothing is lost, the work is left to later */
+    CT_SETTLE_STALLED, /* a compaction was due, but nothing changed for stall_seconds */
+} ct_settle_outcome;
+
+typedef struct ct_db_settle_stats {
+    ct_settle_outcome outcome;
+    double seconds;       /* spent settling */
+    unsigned compactions; /* LevelDB's own compactions seen finishing while waiting */
+    int level;            /* the level with the highest compaction score at the end */
+    double score;         /* that score (LevelDB compacts at >= 1) */
+    bool compacting;      /* the whole key range is compacted into one level ... */
+    unsigned pieces_done; /* ... piece by piece: this many done ... */
+    unsigned pieces;      /* ... out of this many */
+    double compact_seconds;
+} ct_db_settle_stats;
+
+/* Whether settling also compacts the whole database into one level of tables. */
+typedef enum ct_settle_compact {
+    CT_SETTLE_COMPACT_AUTO,   /* when this handle wrote at least half the database's bytes */
+    CT_SETTLE_COMPACT_NEVER,
+    CT_SETTLE_COMPACT_ALWAYS,
+} ct_settle_compact;
+
+typedef struct ct_db_settle_options {
+    unsigned version; /* CT_DB_SETTLE_OPTIONS_VERSION */
+    /* Called about every 50 ms while waiting (may be NULL): progress display. */
+    void (*progress)(void *ctx, const ct_db_settle_stats *st);
+    void *ctx;
+    /* Stop waiting at once when *stop becomes non-zero (signal handlers; may be NULL). */
+    volatile int *stop;
+    double stall_seconds; /* give up after this long without progress (0: 60 s) */
+    ct_settle_compact compact;
+} ct_db_settle_options;
+
+#define CT_DB_SETTLE_OPTIONS_VERSION 1
+#define CT_DB_SETTLE_OPTIONS_INIT                                                                  \
+    {                                                                                              \
+        CT_DB_SETTLE_OPTIONS_VERSION, NULL, NULL, NULL, 0, CT_SETTLE_COMPACT_AUTO                  \
+    }
+
+/* Waits until LevelDB has no compaction due, letting its background thread finish the work
+ * it scheduled, then writes the memtable to a table; with opts->compact (AUTO: after a
+ * run that wrote most of the database, such as a first ingest) compacts the whole key
+ * range into one level, in pieces of about 64 MiB, so that reads do not schedule
+ * compactions either (opts may be NULL). A stop request is seen within 50 ms while
+ * waiting, or at the end of the current piece. Returns CT_OK with *stats filled whatever
+ * the outcome (done, stopped, stalled); CT_EIO when LevelDB reports a background error
+ * (disk full) or its state cannot be read. */
+CT_WARN_UNUSED int ct_db_settle(ct_db *db, ct_db_settle_stats *stats,
+                                const ct_db_settle_options *opts, ct_error *err);
+
 /* ---- ingest ---- */
 typedef struct ct_ingest_stats {
     uint64_t blocks_read;         /* records decoded */
