@@ -31,6 +31,9 @@
 #include "schema.h"
 
 #define CT_RAW_WINDOW 16u
+/* Largest block read back from a source file: the reader's default max_record, which the
+ * ingest uses, so no stored size above it is genuine. */
+#define CT_SOURCE_BLOCK_MAX 4000000u
 
 /* Default bounds of a commit group (docs/ingest.md): it is committed when it holds this
  * many transactions or batch bytes, or has been open this long. */
@@ -1241,10 +1244,16 @@ static int load_from_source(ing *g, const uint8_t hash[32], const ct_row_header 
                             size_t *len)
 {
     char *path = NULL;
+    if (h->size < CT_BTC_HEADER_SIZE || h->size > CT_SOURCE_BLOCK_MAX) {
+        char hex[65];
+        ct_hash_to_hex(hex, hash);
+        return ct_fail(g->err, CT_EDBCORRUPT, "bad-row",
+                       "header row of block %s gives a source block of %u bytes", hex, h->size);
+    }
     int rc = source_path(g, h->file_id, &path);
     if (rc)
         return rc;
-    *raw = malloc(h->size ? h->size : 1);
+    *raw = malloc(h->size);
     if (!*raw) {
         free(path);
         return oom(g);
