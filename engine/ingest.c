@@ -1269,8 +1269,8 @@ static int load_from_source(ing *g, const uint8_t hash[32], const ct_row_header 
         if (rc == CT_ENOMEM) {
             rc = oom(g);
         } else if (rc != CT_OK) {
-            rc = source_missing(g, hash, path, h->offset,
-                                "holds other bytes than this block there");
+            rc =
+                source_missing(g, hash, path, h->offset, "holds other bytes than this block there");
         }
     } else if (rc == CT_ENOMEM) {
         rc = oom(g);
@@ -1425,8 +1425,7 @@ static int activate(ing *g, const uint8_t target[32])
         uint8_t *raw = NULL;
         size_t len = 0;
         ct_row_header bh;
-        if ((rc = load_header(g, branch[i], &bh)) ||
-            (rc = load_raw(g, branch[i], &bh, &raw, &len)))
+        if ((rc = load_header(g, branch[i], &bh)) || (rc = load_raw(g, branch[i], &bh, &raw, &len)))
             goto out_old;
         rc = connect_and_commit(g, &g->blk, raw, len, &bh, NULL, true);
         free(raw);

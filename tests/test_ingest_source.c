@@ -65,14 +65,13 @@ static void chains_make(chains *c)
     bb_init(&c->control);
     bb_regtest_genesis(&c->f0, c->g);
     add_block(&c->f0, c->a1, c->a1cb, &c->a1_off, c->g, 1, 1700000000, 0x11, NULL, 0, 0);
-    add_block(&c->f0, c->a2, NULL, &c->a2_off, c->a1, 2, 1700000600, 0x11, c->a1cb,
-              4999990000ULL, 0x22);
+    add_block(&c->f0, c->a2, NULL, &c->a2_off, c->a1, 2, 1700000600, 0x11, c->a1cb, 4999990000ULL,
+              0x22);
     c->a1_len = (size_t)(c->a2_off - 8 - c->a1_off);
     c->a2_len = (size_t)(c->f0.len - c->a2_off);
     add_block(&c->f1, c->b1, c->b1cb, NULL, c->g, 1, 1700000001, 0x44, NULL, 0, 0);
     add_block(&c->f1, c->b2, NULL, NULL, c->b1, 2, 1700000601, 0x44, NULL, 0, 0);
-    add_block(&c->f1, c->b3, NULL, NULL, c->b2, 3, 1700001201, 0x44, c->b1cb, 4999980000ULL,
-              0x33);
+    add_block(&c->f1, c->b3, NULL, NULL, c->b2, 3, 1700001201, 0x44, c->b1cb, 4999980000ULL, 0x33);
     add_block(&c->f2, c->a3, NULL, NULL, c->a2, 3, 1700001200, 0x11, NULL, 0, 0);
     add_block(&c->f2, c->a4, NULL, NULL, c->a3, 4, 1700001800, 0x11, NULL, 0, 0);
     bb_bytes(&c->control, c->f0.data, c->f0.len);
@@ -405,8 +404,8 @@ static void source_damaged(damage how)
     /* The CLI prints it on one line with the file, offset and block (the last line: a
      * truncated file is also reported as such), exit 5 as for an unreadable input. */
     tu_run r;
-    const char *args[] = {"--db", db, "ingest", "bitcoin", "--network", "regtest", "--quiet",
-                          blocks, NULL};
+    const char *args[] = {"--db",    db,        "ingest", "bitcoin", "--network",
+                          "regtest", "--quiet", blocks,   NULL};
     tu_exec(&r, args, NULL);
     cr_assert_eq(r.status, 5, "%s", r.err);
     char line[8192];
@@ -475,8 +474,7 @@ Test(ingest_source, replaced_blocks_must_be_readable_before_a_switch)
     snprintf(f0, sizeof(f0), "%s/blk00000.dat", real);
     cr_assert_eq(unlink(f0), 0);
     write_blk(blocks, "blk00001.dat", c.f1.data, c.f1.len, NULL);
-    cr_assert_eq(ingest_dir(db, blocks, &st, &err), CT_ENOTFOUND, "%s %s", err.reason,
-                 err.detail);
+    cr_assert_eq(ingest_dir(db, blocks, &st, &err), CT_ENOTFOUND, "%s %s", err.reason, err.detail);
     /* The tip is checked first. */
     ct_hash_to_hex(hex, c.a2);
     cr_assert_str_eq(err.reason, "block-data-missing");
