@@ -10,9 +10,11 @@
  * Blocks are placed in a header tree; the chain with the most work is the main chain.
  * Blocks whose parent is unknown wait (raw bytes kept) until it arrives; a side branch that
  * overtakes the tip triggers a rollback through the undo records and the branch is applied.
- * Raw bytes of the last CT_RAW_WINDOW main blocks are kept so that such a switch can be
- * undone again. Inputs whose previous output is not in the database are stored and marked
- * "prevout unknown".
+ * A main-chain block read from a file on disk keeps no raw bytes: a switch back to it reads
+ * them from that file again (its header row says where). Blocks without such a source
+ * (stdin, hex text) keep theirs for the last CT_RAW_WINDOW main blocks, so that a switch can
+ * be undone again. Inputs whose previous output is not in the database are stored and
+ * marked "prevout unknown".
  */
 #define _DEFAULT_SOURCE 1 /* realpath */
 #include <limits.h>
@@ -29,6 +31,9 @@
 #include "schema.h"
 
 #define CT_RAW_WINDOW 16u
+/* Largest block read back from a source file: the reader's default max_record, which the
+ * ingest uses, so no stored size above it is genuine. */
+#define CT_SOURCE_BLOCK_MAX 4000000u
 
 /* Default bounds of a commit group (docs/ingest.md): it is committed when it holds this
  * many transactions or batch bytes, or has been open this long. */
@@ -772,9 +777,10 @@ static int bip30_needed(ing *g, const ct_btc_block *blk, uint32_t height, bool *
 }
 
 /* Adds to the batch every row of a block connected at `height` on top of the tip. The db's
- * in-memory counters and ids are updated; the caller restores them if it drops the batch. */
+ * in-memory counters and ids are updated; the caller restores them if it drops the batch.
+ * `stored` says that the block was stored before (a side branch): its r row, if any, goes. */
 static int connect_block(ing *g, const ct_btc_block *blk, const uint8_t *raw, size_t rawlen,
-                         uint32_t height, const ct_row_header *hrow)
+                         uint32_t height, const ct_row_header *hrow, bool stored)
 {
     ct_db *db = g->db;
     uint64_t first_txnum = db->next.txnum, first_addrid = db->next.addrid;
@@ -832,14 +838,24 @@ static int connect_block(ing *g, const ct_btc_block *blk, const uint8_t *raw, si
     memcpy(ck + 33, blk->hash, 32);
     put(g, ck, 65, (const uint8_t *)"", 0);
 
-    /* Keep the raw bytes of the last CT_RAW_WINDOW main blocks for reorgs. */
-    put(g, k, ct_key_hash(k, CT_T_RAW, blk->hash), raw, rawlen);
+    /* Raw bytes for reorgs: a block with a source file is read from it again (load_raw)
+     * and keeps none; a block without one keeps them while it is among the last
+     * CT_RAW_WINDOW main blocks. */
+    if (hrow->file_id == 0)
+        put(g, k, ct_key_hash(k, CT_T_RAW, blk->hash), raw, rawlen);
+    else if (stored)
+        del(g, k, ct_key_hash(k, CT_T_RAW, blk->hash));
     if (height >= CT_RAW_WINDOW) {
         ct_row_block old;
+        ct_row_header oh;
         rc = get(g, k, ct_key_u32(k, CT_T_HEIGHT, height - CT_RAW_WINDOW));
-        if (rc == CT_OK && ct_row_block_decode(&old, g->v.data, g->v.len, NULL) == CT_OK)
-            del(g, k, ct_key_hash(k, CT_T_RAW, old.hash));
-        else if (rc != CT_ENOTFOUND && rc != CT_OK)
+        if (rc == CT_OK && ct_row_block_decode(&old, g->v.data, g->v.len, NULL) == CT_OK) {
+            rc = get(g, k, ct_key_hash(k, CT_T_HEADER, old.hash));
+            if (rc == CT_OK && ct_row_header_decode(&oh, g->v.data, g->v.len, NULL) == CT_OK &&
+                oh.file_id == 0)
+                del(g, k, ct_key_hash(k, CT_T_RAW, old.hash));
+        }
+        if (rc != CT_ENOTFOUND && rc != CT_OK)
             return rc;
     }
     db->has_tip = true;
@@ -995,10 +1011,16 @@ static int disconnect_tip(ing *g)
     if ((rc = get(g, k, ct_key_hash(k, CT_T_HEADER, hash))) ||
         (rc = ct_row_header_decode(&h, g->v.data, g->v.len, g->err)))
         goto out;
-    rc = get(g, k, ct_key_hash(k, CT_T_RAW, hash));
-    if (rc != CT_OK && rc != CT_ENOTFOUND)
-        goto out;
-    h.status = rc == CT_OK ? CT_BLOCK_SIDE : CT_BLOCK_SIDE_NODATA;
+    /* A side block has its bytes: in its source file, else in an r row (a block without a
+     * source keeps one only near the tip). */
+    if (h.file_id != 0) {
+        h.status = CT_BLOCK_SIDE;
+    } else {
+        rc = get(g, k, ct_key_hash(k, CT_T_RAW, hash));
+        if (rc != CT_OK && rc != CT_ENOTFOUND)
+            goto out;
+        h.status = rc == CT_OK ? CT_BLOCK_SIDE : CT_BLOCK_SIDE_NODATA;
+    }
     put(g, k, ct_key_hash(k, CT_T_HEADER, hash), hv, ct_row_header_encode(hv, &h));
     if (h.status == CT_BLOCK_SIDE_NODATA) {
         /* Its bytes are only in the source files now: the next ingest reads every file
@@ -1155,9 +1177,9 @@ static int join_group(ing *g, const ct_store_batch *marker)
 
 /* Connects `blk` (already decoded from raw) on top of the current tip: its batch joins the
  * pending group (or is written alone without one). On an invalid block, nothing is
- * written but its header status (invalid). */
+ * written but its header status (invalid). `stored`: as for connect_block. */
 static int connect_and_commit(ing *g, const ct_btc_block *blk, const uint8_t *raw, size_t rawlen,
-                              const ct_row_header *h, ct_store_batch *marker)
+                              const ct_row_header *h, ct_store_batch *marker, bool stored)
 {
     ct_db *db = g->db;
     ct_counters ctr = db->ctr;
@@ -1173,7 +1195,7 @@ static int connect_and_commit(ing *g, const ct_btc_block *blk, const uint8_t *ra
     ct_buf_reset(&g->oplog);
     g->oplog_failed = false;
     g->flush_failed = false;
-    int rc = connect_block(g, blk, raw, rawlen, height, h);
+    int rc = connect_block(g, blk, raw, rawlen, height, h, stored);
     if (rc == CT_OK && g->oplog_failed)
         rc = oom(g);
     if (rc == CT_OK) {
@@ -1224,14 +1246,127 @@ static int mark_invalid(ing *g, const uint8_t hash[32], ct_row_header *h)
     return rc;
 }
 
-/* Reads a stored raw block and decodes it into g->blk; *raw is owned by the caller. */
-static int load_raw(ing *g, const uint8_t hash[32], uint8_t **raw, size_t *len)
+/* The path of source file `id` (the key of its F row) into *path, malloc'd for the caller.
+ * F rows are few (one per input file) and read only for a chain switch: a scan. */
+static int source_path(ing *g, uint32_t id, char **path)
+{
+    *path = NULL;
+    ct_store_iter *it = ct_store_iter_new(g->st, NULL);
+    if (!it)
+        return oom(g);
+    const uint8_t pfx = CT_T_FILEPATH;
+    int rc = CT_OK;
+    for (ct_store_iter_seek(it, &pfx, 1); ct_store_iter_valid(it); ct_store_iter_next(it)) {
+        size_t kl, vl;
+        const uint8_t *k = ct_store_iter_key(it, &kl), *v = ct_store_iter_value(it, &vl);
+        if (kl < 1 || k[0] != CT_T_FILEPATH)
+            break;
+        if (vl == 4 && ct_be32(v) == id) {
+            *path = malloc(kl);
+            if (!*path) {
+                rc = oom(g);
+                break;
+            }
+            memcpy(*path, k + 1, kl - 1);
+            (*path)[kl - 1] = '\0';
+            break;
+        }
+    }
+    if (rc == CT_OK)
+        rc = ct_store_iter_status(it, g->err);
+    ct_store_iter_free(it);
+    if (rc == CT_OK && !*path)
+        rc = ct_fail(g->err, CT_EDBCORRUPT, "missing-file-row",
+                     "source file id %u of a block header has no F row", id);
+    return rc;
+}
+
+/* Fails with "block-data-missing": the bytes of block `hash` are neither stored nor in its
+ * source (path, offset), for the reason `why`. The line reads "PATH: offset N: block H:
+ * block-data-missing: ...". */
+static int source_missing(ing *g, const uint8_t hash[32], const char *path, uint64_t offset,
+                          const char *why)
+{
+    char hex[65];
+    ct_hash_to_hex(hex, hash);
+    ct_error_clear(g->err);
+    ct_fail(g->err, CT_ENOTFOUND, "block-data-missing",
+            "needed for a chain switch and not stored in the database; its source file %s; "
+            "put the file back as it was when it was ingested and run the ingest again",
+            why);
+    ct_error_set_file(g->err, path);
+    if (g->err) {
+        g->err->offset = offset;
+        memcpy(g->err->block_hash, hex, sizeof(hex));
+    }
+    return CT_ENOTFOUND;
+}
+
+/* Reads the bytes of block `hash` (header row h) again from its source file, checks that
+ * they are that block, and decodes them into g->blk; *raw is the caller's. */
+static int load_from_source(ing *g, const uint8_t hash[32], const ct_row_header *h, uint8_t **raw,
+                            size_t *len)
+{
+    char *path = NULL;
+    if (h->size < CT_BTC_HEADER_SIZE || h->size > CT_SOURCE_BLOCK_MAX) {
+        char hex[65];
+        ct_hash_to_hex(hex, hash);
+        return ct_fail(g->err, CT_EDBCORRUPT, "bad-row",
+                       "header row of block %s gives a source block of %u bytes", hex, h->size);
+    }
+    int rc = source_path(g, h->file_id, &path);
+    if (rc)
+        return rc;
+    *raw = malloc(h->size);
+    if (!*raw) {
+        free(path);
+        return oom(g);
+    }
+    ct_error e;
+    ct_error_clear(&e);
+    rc = ct_btc_file_read_at(path, h->offset, *raw, h->size, &e);
+    if (rc == CT_OK) {
+        ct_error_clear(&e);
+        rc = ct_btc_block_decode(&g->blk, *raw, h->size, g->net, 0, &e);
+        if (rc == CT_OK && memcmp(g->blk.hash, hash, 32) != 0)
+            rc = CT_ECORRUPT;
+        if (rc == CT_ENOMEM) {
+            rc = oom(g);
+        } else if (rc != CT_OK) {
+            rc =
+                source_missing(g, hash, path, h->offset, "holds other bytes than this block there");
+        }
+    } else if (rc == CT_ENOMEM) {
+        rc = oom(g);
+    } else {
+        /* "cannot be read: No such file or directory", "...: the file ends at 1000, before
+         * the 285 bytes at 800 end" */
+        char why[CT_ERROR_DETAIL_MAX + 32];
+        snprintf(why, sizeof(why), "cannot be read: %s", e.detail);
+        rc = source_missing(g, hash, path, h->offset, why);
+    }
+    if (rc != CT_OK) {
+        free(*raw);
+        *raw = NULL;
+    } else {
+        *len = h->size;
+    }
+    free(path);
+    return rc;
+}
+
+/* Reads the raw bytes of block `hash` (header row h) and decodes them into g->blk; *raw is
+ * owned by the caller. The r row when there is one, else the block's source file. */
+static int load_raw(ing *g, const uint8_t hash[32], const ct_row_header *h, uint8_t **raw,
+                    size_t *len)
 {
     uint8_t k[33];
     int rc = flush_group(g); /* r rows are not in the cache */
     if (rc)
         return rc;
     rc = get(g, k, ct_key_hash(k, CT_T_RAW, hash));
+    if (rc == CT_ENOTFOUND && h->file_id != 0)
+        return load_from_source(g, hash, h, raw, len);
     if (rc == CT_ENOTFOUND) {
         char hex[65];
         ct_hash_to_hex(hex, hash);
@@ -1259,6 +1394,22 @@ static int load_raw(ing *g, const uint8_t hash[32], uint8_t **raw, size_t *len)
                        "a stored block no longer decodes");
     }
     return CT_OK;
+}
+
+/* Before a chain switch changes anything: every block it may have to connect must be
+ * readable. Blocks with a source file are read (r row or file) and checked; the others
+ * have an r row by their status (side) or are handled as before (see activate). */
+static int check_raw(ing *g, const uint8_t hash[32])
+{
+    ct_row_header h;
+    uint8_t *raw = NULL;
+    size_t len = 0;
+    int rc = load_header(g, hash, &h);
+    if (rc || h.file_id == 0)
+        return rc;
+    rc = load_raw(g, hash, &h, &raw, &len);
+    free(raw);
+    return rc;
 }
 
 /* Makes `target` (a valid block with known parent, data stored) the tip: rolls back to the
@@ -1299,6 +1450,25 @@ static int activate(ing *g, const uint8_t target[32])
     }
     uint32_t fork_height = h.status == CT_BLOCK_MAIN ? h.height : UINT32_MAX;
     bool from_empty = h.status != CT_BLOCK_MAIN;
+    /* Nothing changes unless every block read from a source file that the switch may need
+     * can be read: the branch, and the blocks it replaces (to restore them if the branch
+     * turns out invalid). A missing file stops here, the database as it was. */
+    for (size_t i = n; i-- > 0;)
+        if ((rc = check_raw(g, branch[i])))
+            goto out;
+    if (db->has_tip) {
+        uint32_t low = from_empty ? 0 : fork_height + 1;
+        for (uint32_t ht = db->tip.height + 1; ht-- > low;) {
+            uint8_t k[5];
+            ct_row_block ob;
+            rc = get(g, k, ct_key_u32(k, CT_T_HEIGHT, ht));
+            if (rc == CT_ENOTFOUND) /* below the root of a chain started mid-way */
+                break;
+            if (rc || (rc = ct_row_block_decode(&ob, g->v.data, g->v.len, g->err)) ||
+                (rc = check_raw(g, ob.hash)))
+                goto out;
+        }
+    }
     /* Remember the blocks we disconnect, to restore them if the branch fails. */
     uint8_t(*old)[32] = NULL;
     size_t n_old = 0;
@@ -1319,9 +1489,9 @@ static int activate(ing *g, const uint8_t target[32])
         uint8_t *raw = NULL;
         size_t len = 0;
         ct_row_header bh;
-        if ((rc = load_header(g, branch[i], &bh)) || (rc = load_raw(g, branch[i], &raw, &len)))
+        if ((rc = load_header(g, branch[i], &bh)) || (rc = load_raw(g, branch[i], &bh, &raw, &len)))
             goto out_old;
-        rc = connect_and_commit(g, &g->blk, raw, len, &bh, NULL);
+        rc = connect_and_commit(g, &g->blk, raw, len, &bh, NULL, true);
         free(raw);
         if (rc == CT_ECORRUPT && g->o->report) {
             g->o->report(g->o->ctx, g->err);
@@ -1334,9 +1504,10 @@ static int activate(ing *g, const uint8_t target[32])
                 if ((rc = disconnect_tip(g)))
                     goto out_old;
             for (size_t j = n_old; j-- > 0;) {
-                if ((rc = load_header(g, old[j], &bh)) || (rc = load_raw(g, old[j], &raw, &len)))
+                if ((rc = load_header(g, old[j], &bh)) ||
+                    (rc = load_raw(g, old[j], &bh, &raw, &len)))
                     goto out_old;
-                rc = connect_and_commit(g, &g->blk, raw, len, &bh, NULL);
+                rc = connect_and_commit(g, &g->blk, raw, len, &bh, NULL, true);
                 free(raw);
                 if (rc)
                     goto out_old;
@@ -1524,7 +1695,7 @@ static int process_block(ing *g, const uint8_t *raw, size_t len, uint32_t file_i
                        ? !db->has_tip
                        : (db->has_tip && memcmp(blk->header.prev_hash, db->tip.hash, 32) == 0);
     if (extends) {
-        rc = connect_and_commit(g, blk, raw, len, &h, marker);
+        rc = connect_and_commit(g, blk, raw, len, &h, marker, false);
         if (rc == CT_ECORRUPT) { /* invalid block: keep its header as such, move on */
             ct_error e = *g->err;
             if (g->o->report)
@@ -1744,7 +1915,10 @@ int ct_ingest_bitcoin(ct_db *db, ct_ingest_stats *stats, const char *const *path
         ct_db_marker_put(marker, ids[fi], &fr);
         frs[fi] = fr;
         ct_error_clear(err);
-        rc = process_block(&g, rec.data, rec.len, ids[fi], rec.data_offset, marker);
+        /* A block that can be read again from its file gets that file as its source (and
+         * no r row on the main chain); stdin and hex text are no source (file id 0). */
+        rc = process_block(&g, rec.data, rec.len, rec.rereadable ? ids[fi] : 0, rec.data_offset,
+                           marker);
         if (rc == CT_OK && o->progress)
             o->progress(o->ctx, stats);
     }

@@ -774,6 +774,63 @@ Test(reader, obfuscated_directory_reads_like_plain)
     obf_free(&o);
 }
 
+/* Every record of an obfuscated directory reads back the same through ct_btc_file_read_at
+ * (the key follows the absolute offset, whatever it is modulo 8); a range past the end and
+ * a missing file are errors naming the file. */
+Test(reader, records_read_again_from_an_obfuscated_file)
+{
+    uint8_t key[8];
+    random_key(key);
+    obf_dir o;
+    obf_init(&o, key, 8, 0);
+    ct_btc_reader *r = open_one(o.dir);
+    ct_btc_record rec;
+    ct_error err;
+    size_t n = 0;
+    unsigned phases = 0;
+    while (ct_btc_reader_next(r, &rec, &err) == CT_OK) {
+        const uint8_t *src = rec.file_index == 0 ? o.b0 : o.b1;
+        const span *sp = rec.file_index == 0 ? o.s0 : o.s1;
+        size_t i = n < 300 ? n : n - 300;
+        cr_assert(rec.rereadable);
+        cr_assert_eq(rec.data_offset, sp[i].off + 8);
+        uint8_t *buf = malloc(rec.len);
+        cr_assert(buf);
+        cr_assert_eq(ct_btc_file_read_at(rec.file, rec.data_offset, buf, rec.len, &err), CT_OK,
+                     "%s %s", err.reason, err.detail);
+        cr_assert(memcmp(buf, src + rec.data_offset, rec.len) == 0, "record %zu", n);
+        cr_assert(memcmp(buf, rec.data, rec.len) == 0);
+        phases |= 1u << (rec.data_offset & 7);
+        free(buf);
+        n++;
+    }
+    cr_assert_eq(n, 600);
+    cr_assert_eq(phases, 0xffu, "records at every offset modulo 8 (%#x)", phases);
+    ct_btc_reader_free(r);
+
+    char *p0 = join(o.dir, "blk00000.dat");
+    uint8_t buf[16];
+    cr_assert_eq(ct_btc_file_read_at(p0, o.n0 - 4, buf, 8, &err), CT_ETRUNCATED);
+    cr_assert_str_eq(err.reason, "file-too-short");
+    cr_assert_str_eq(err.file, p0);
+    cr_assert_eq(err.offset, o.n0 - 4);
+    char detail[128];
+    snprintf(detail, sizeof(detail), "the file ends at %zu, before the 8 bytes at %zu end", o.n0,
+             o.n0 - 4);
+    cr_assert_str_eq(err.detail, detail);
+    /* the last 4 bytes alone are there, and plain once read */
+    cr_assert_eq(ct_btc_file_read_at(p0, o.n0 - 4, buf, 4, &err), CT_OK);
+    cr_assert(memcmp(buf, o.b0 + o.n0 - 4, 4) == 0);
+    cr_assert_eq(unlink(p0), 0);
+    cr_assert_eq(ct_btc_file_read_at(p0, 8, buf, 8, &err), CT_EIO);
+    cr_assert_str_eq(err.reason, "cannot-open");
+    cr_assert_str_eq(err.detail, "No such file or directory");
+    cr_assert_str_eq(err.file, p0);
+    cr_assert_eq(err.offset, 8);
+    free(p0);
+    obf_free(&o);
+}
+
 /* Records bigger than one scan step and a file bigger than the window: the window is refilled
  * mid-record, and the key must follow absolute file offsets across refills. */
 Test(reader, window_refills_keep_bytes_and_key_phase)
@@ -1033,6 +1090,13 @@ Test(reader, hex_text_of_blk_records)
     ct_btc_reader *r = open_one(d.path);
     expect_span(r, d.src, d.s, 0, 3, 0, 0); /* offsets in the decoded bytes */
     expect_eof(r);
+    ct_btc_reader_free(r);
+    /* those bytes are not on disk: the records say so */
+    ct_btc_record rec;
+    ct_error err;
+    r = open_one(d.path);
+    cr_assert_eq(ct_btc_reader_next(r, &rec, &err), CT_OK);
+    cr_assert(!rec.rereadable);
     ct_btc_reader_free(r);
     free(t);
     damaged_free(&d);

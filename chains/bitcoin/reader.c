@@ -610,6 +610,7 @@ static int blk_step(ct_btc_reader *r, ct_btc_record *rec, ct_error *err)
         rec->file_index = (uint32_t)r->cur;
         rec->offset = r->pos;
         rec->data_offset = r->pos + 8;
+        rec->rereadable = r->mem == NULL;
         r->last_ok = true;
         r->last_off = r->pos;
         r->seen_magic = true;
@@ -653,6 +654,7 @@ static int raw_step(ct_btc_reader *r, ct_btc_record *rec, ct_error *err)
     rec->file_index = (uint32_t)r->cur;
     rec->offset = 0;
     rec->data_offset = 0;
+    rec->rereadable = r->mem == NULL;
     return STEP_RECORD;
 }
 
@@ -1011,4 +1013,60 @@ void ct_btc_reader_free(ct_btc_reader *r)
         free(r->files[i].path);
     free(r->files);
     free(r);
+}
+
+int ct_btc_file_read_at(const char *path, uint64_t offset, uint8_t *buf, size_t len, ct_error *err)
+{
+    ct_btc_reader_options auto_opts = CT_BTC_READER_OPTIONS_INIT;
+    uint8_t key[8];
+    bool nonzero;
+    char eb[128];
+    ct_error_clear(err);
+    if (!path || (!buf && len > 0))
+        return ct_fail(err, CT_EINVAL, "bad-argument", "a path and a buffer are required");
+    if ((uint64_t)len > (uint64_t)INT64_MAX || offset > (uint64_t)INT64_MAX - (uint64_t)len)
+        return fail_at(err, CT_EINVAL, path, offset, "bad-argument",
+                       "range of %zu bytes at offset %llu is out of bounds", len,
+                       (unsigned long long)offset);
+    char *dir = path_dir(path);
+    if (!dir)
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "cannot build a path");
+    int rc = load_xor_key(dir, key, &nonzero, &auto_opts, err);
+    free(dir);
+    if (rc != CT_OK)
+        return rc;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return fail_at(err, CT_EIO, path, offset, "cannot-open", "%s",
+                       errno_text(errno, eb, sizeof(eb)));
+    struct stat st;
+    bool stat_ok = fstat(fd, &st) == 0;
+    if (!stat_ok || !S_ISREG(st.st_mode)) {
+        rc = fail_at(err, CT_EIO, path, offset, "cannot-open", "%s",
+                     stat_ok ? "not a regular file" : errno_text(errno, eb, sizeof(eb)));
+        close(fd);
+        return rc;
+    }
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = pread(fd, buf + got, len - got, (off_t)(offset + got));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            rc = fail_at(err, CT_EIO, path, offset + got, "read-failed", "%s",
+                         errno_text(errno, eb, sizeof(eb)));
+            break;
+        }
+        if (n == 0) {
+            rc = fail_at(err, CT_ETRUNCATED, path, offset, "file-too-short",
+                         "the file ends at %llu, before the %zu bytes at %llu end",
+                         (unsigned long long)(offset + got), len, (unsigned long long)offset);
+            break;
+        }
+        got += (size_t)n;
+    }
+    close(fd);
+    if (rc == CT_OK && nonzero)
+        xor_bytes(buf, len, offset, key);
+    return rc;
 }

@@ -249,6 +249,9 @@ typedef struct ct_btc_record {
     uint32_t file_index;  /* index of that file in the reader's file list */
     uint64_t offset;      /* offset of the record in the file (of the magic for blk files) */
     uint64_t data_offset; /* offset of the block bytes in the file */
+    bool rereadable;      /* the bytes are on disk at data_offset of `file`, as
+                           * ct_btc_file_read_at reads them again (false for stdin, pipes
+                           * and hex text, whose bytes were only in memory) */
 } ct_btc_record;
 
 typedef struct ct_btc_reader ct_btc_reader;
@@ -291,6 +294,19 @@ void ct_btc_reader_reject(ct_btc_reader *r);
  * changed, e.g. to 0 when the file turned out to have changed). */
 void ct_btc_reader_set_start(ct_btc_reader *r, size_t i, uint64_t offset);
 void ct_btc_reader_restart_file(ct_btc_reader *r);
+
+/* Reads `len` bytes at `offset` of the file at `path` into buf (the caller's, `len` bytes),
+ * as the reader handed them out in a record with `rereadable` set: de-obfuscated with the
+ * xor.dat of the file's directory when that holds a non-zero key (Bitcoin Core 28+), as the
+ * reader does whatever its xor mode. The bytes are not checked: the caller compares them
+ * with what it expects (e.g. the block hash).
+ * Returns CT_OK; CT_EIO when the file cannot be opened ("cannot-open", with the system's
+ * reason, e.g. "No such file or directory") or read ("read-failed"), or is not a regular
+ * file; CT_ETRUNCATED when it ends before offset + len ("file-too-short"); CT_ECORRUPT for
+ * an xor.dat that is not 8 bytes; CT_EINVAL for a range past 2^63. err names the file and
+ * offset. */
+CT_WARN_UNUSED int ct_btc_file_read_at(const char *path, uint64_t offset, uint8_t *buf, size_t len,
+                                       ct_error *err);
 
 /* Number of files the reader will read, and the path of file i (borrowed). */
 size_t ct_btc_reader_file_count(const ct_btc_reader *r);
