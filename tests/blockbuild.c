@@ -303,3 +303,22 @@ void bb_regtest_genesis(bb_buf *file, uint8_t hash[32])
     if (hash)
         memcpy(hash, h, 32);
 }
+
+void bb_height_block(bb_buf *file, uint8_t hash[32], uint8_t cb_txid[32], const uint8_t prev[32],
+                     uint32_t height, uint32_t time, uint8_t owner, const uint8_t spend[32],
+                     uint64_t spend_value, uint8_t to)
+{
+    const uint8_t sig[6] = {0x04,
+                            (uint8_t)height,
+                            (uint8_t)(height >> 8),
+                            (uint8_t)(height >> 16),
+                            (uint8_t)(height >> 24),
+                            0x51};
+    bb_block b;
+    bb_block_init(&b, prev, time);
+    bb_coinbase(&b, cb_txid, sig, sizeof(sig), 5000000000ULL, owner);
+    if (spend)
+        bb_spend(&b, NULL, spend, 0, spend_value, to);
+    bb_block_record(file, hash, &b);
+    bb_block_free(&b);
+}

@@ -118,6 +118,13 @@ void bb_block_header(bb_buf *out, uint8_t hash[32], const bb_block *b);
 void bb_block_write(bb_buf *out, uint8_t hash[32], const bb_block *b);
 /* Appends the block as a blk record: regtest magic, LE32 size, block. */
 void bb_block_record(bb_buf *file, uint8_t hash[32], const bb_block *b);
+/* Appends to `file` the blk record of a block on `prev` whose coinbase pays 50 BTC to
+ * `owner` (scriptSig: a 4-byte push of `height`, then OP_TRUE), plus one transaction
+ * spending output 0 of `spend` (if not NULL) for `spend_value` to `to`; writes the hash and
+ * the coinbase txid (cb_txid may be NULL). */
+void bb_height_block(bb_buf *file, uint8_t hash[32], uint8_t cb_txid[32], const uint8_t prev[32],
+                     uint32_t height, uint32_t time, uint8_t owner, const uint8_t spend[32],
+                     uint64_t spend_value, uint8_t to);
 
 /* Bitcoin's merkle root of n >= 1 leaves: SHA-256d of pairs, an odd last node paired with
  * itself. */

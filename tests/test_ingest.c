@@ -583,28 +583,6 @@ static int logical_digest(const char *dir, char out[65])
     return rc;
 }
 
-/* Appends to `file` a block on `prev` with a coinbase paying 50 BTC to `owner` (scriptSig:
- * a push of `height`, then OP_TRUE), plus one transaction spending output 0 of `spend` (if
- * not NULL) to `to`; writes the hash and coinbase txid. */
-static void add_block(bb_buf *file, uint8_t hash[32], uint8_t cb_txid[32], const uint8_t prev[32],
-                      uint32_t height, uint32_t time, uint8_t owner, const uint8_t spend[32],
-                      uint64_t spend_value, uint8_t to)
-{
-    const uint8_t sig[6] = {0x04,
-                            (uint8_t)height,
-                            (uint8_t)(height >> 8),
-                            (uint8_t)(height >> 16),
-                            (uint8_t)(height >> 24),
-                            0x51};
-    bb_block b;
-    bb_block_init(&b, prev, time);
-    bb_coinbase(&b, cb_txid, sig, sizeof(sig), 5000000000ULL, owner);
-    if (spend)
-        bb_spend(&b, NULL, spend, 0, spend_value, to);
-    bb_block_record(file, hash, &b);
-    bb_block_free(&b);
-}
-
 static ct_db *ingest_regtest(const char *dir, const char *path, ct_ingest_stats *st)
 {
     ct_db *db = tu_db_open(dir, true);
@@ -643,11 +621,11 @@ Test(ingest, reorg_to_a_longer_branch_equals_the_winner_alone)
     char hex[65];
     ct_hash_to_hex(hex, g);
     cr_assert_str_eq(hex, "0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206");
-    add_block(&both, a1, a1cb, g, 1, 1700000000, 0x11, NULL, 0, 0);
-    add_block(&both, a2, a2cb, a1, 2, 1700000600, 0x11, a1cb, 4999990000ULL, 0x22);
-    add_block(&tmp, b1, b1cb, g, 1, 1700000001, 0x44, NULL, 0, 0);
-    add_block(&tmp, b2, NULL, b1, 2, 1700000601, 0x44, NULL, 0, 0);
-    add_block(&tmp, b3, NULL, b2, 3, 1700001201, 0x44, b1cb, 4999980000ULL, 0x33);
+    bb_height_block(&both, a1, a1cb, g, 1, 1700000000, 0x11, NULL, 0, 0);
+    bb_height_block(&both, a2, a2cb, a1, 2, 1700000600, 0x11, a1cb, 4999990000ULL, 0x22);
+    bb_height_block(&tmp, b1, b1cb, g, 1, 1700000001, 0x44, NULL, 0, 0);
+    bb_height_block(&tmp, b2, NULL, b1, 2, 1700000601, 0x44, NULL, 0, 0);
+    bb_height_block(&tmp, b3, NULL, b2, 3, 1700001201, 0x44, b1cb, 4999980000ULL, 0x33);
     bb_bytes(&both, tmp.data, tmp.len);
     bb_bytes(&winner, tmp.data, tmp.len);
 
@@ -733,9 +711,9 @@ Test(ingest, orphans_wait_for_their_parent)
     bb_init(&b1f);
     bb_init(&rest);
     bb_regtest_genesis(&file, g);
-    add_block(&b1f, b1, NULL, g, 1, 1700000001, 0x44, NULL, 0, 0);
-    add_block(&rest, b2, NULL, b1, 2, 1700000601, 0x44, NULL, 0, 0);
-    add_block(&rest, b3, NULL, b2, 3, 1700001201, 0x44, NULL, 0, 0);
+    bb_height_block(&b1f, b1, NULL, g, 1, 1700000001, 0x44, NULL, 0, 0);
+    bb_height_block(&rest, b2, NULL, b1, 2, 1700000601, 0x44, NULL, 0, 0);
+    bb_height_block(&rest, b3, NULL, b2, 3, 1700001201, 0x44, NULL, 0, 0);
     bb_bytes(&file, rest.data, rest.len);
     bb_bytes(&file, b1f.data, b1f.len);
     char *d = tu_tmpdir(), *files = tu_tmpdir(), p[512];

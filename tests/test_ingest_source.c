@@ -19,29 +19,14 @@
 #include "blockbuild.h"
 #include "testutil.h"
 
-/* Appends to `file` a blk record of a block on `prev` with a coinbase paying 50 BTC to
- * `owner` (scriptSig: a push of `height`, then OP_TRUE), plus one transaction spending
- * output 0 of `spend` (if not NULL) to `to`; writes the hash and the coinbase txid, and the
- * offset of the block bytes in the file (after magic and size). */
+/* bb_height_block, and the offset of the block bytes in the file (after magic and size). */
 static void add_block(bb_buf *file, uint8_t hash[32], uint8_t cb_txid[32], uint64_t *data_offset,
                       const uint8_t prev[32], uint32_t height, uint32_t time, uint8_t owner,
                       const uint8_t spend[32], uint64_t spend_value, uint8_t to)
 {
-    const uint8_t sig[6] = {0x04,
-                            (uint8_t)height,
-                            (uint8_t)(height >> 8),
-                            (uint8_t)(height >> 16),
-                            (uint8_t)(height >> 24),
-                            0x51};
-    bb_block b;
-    bb_block_init(&b, prev, time);
-    bb_coinbase(&b, cb_txid, sig, sizeof(sig), 5000000000ULL, owner);
-    if (spend)
-        bb_spend(&b, NULL, spend, 0, spend_value, to);
     if (data_offset)
         *data_offset = file->len + 8;
-    bb_block_record(file, hash, &b);
-    bb_block_free(&b);
+    bb_height_block(file, hash, cb_txid, prev, height, time, owner, spend, spend_value, to);
 }
 
 /* The chains of every test:
