@@ -1,7 +1,10 @@
 /* Ingest benchmark: decode-only throughput and ingest throughput on the same input, in one
  * run, so that the cost of storing shows as a ratio; peak RSS of each phase.
- * Usage: bench_ingest [--network N] [--group-txs N] DBDIR PATH...   (DBDIR must not exist)
- * The last two lines ("result decode ...", "result ingest ...") are for bench/run. */
+ * Usage: bench_ingest [--network N] [--group-txs N] [--no-settle] DBDIR PATH...
+ * (DBDIR must not exist). After the ingest the database is settled as `chaintrail ingest`
+ * does (ct_db_settle), timed apart, unless --no-settle.
+ * The last three lines ("result decode ...", "result ingest ...", "result settle ...") are
+ * for bench/run. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,8 +45,14 @@ int main(int argc, char **argv)
 {
     const char *network = "mainnet";
     uint64_t group_txs = 0;
+    int settle = 1;
     int i = 1;
     for (;;) {
+        if (argc - i > 2 && strcmp(argv[i], "--no-settle") == 0) {
+            settle = 0;
+            i++;
+            continue;
+        }
         if (argc - i > 2 && strcmp(argv[i], "--network") == 0) {
             network = argv[i + 1];
             i += 2;
@@ -55,7 +64,8 @@ int main(int argc, char **argv)
         }
     }
     if (argc - i < 2) {
-        fprintf(stderr, "usage: bench_ingest [--network N] [--group-txs N] DBDIR PATH...\n");
+        fprintf(stderr,
+                "usage: bench_ingest [--network N] [--group-txs N] [--no-settle] DBDIR PATH...\n");
         return 2;
     }
     const char *dbdir = argv[i];
@@ -86,11 +96,27 @@ int main(int argc, char **argv)
     t0 = bench_now();
     int rc = ct_ingest_bitcoin(db, &st, paths, n, &io, &err);
     double ti = bench_now() - t0, ci = bench_cpu_seconds() - c0;
-    ct_db_close(db);
     if (rc != CT_OK) {
+        ct_db_close(db);
         fprintf(stderr, "ingest failed: %s %s\n", err.reason, err.detail);
         return 1;
     }
+    ct_db_settle_stats ss;
+    memset(&ss, 0, sizeof(ss));
+    double ts = 0, cs = 0;
+    if (settle) {
+        c0 = bench_cpu_seconds();
+        t0 = bench_now();
+        rc = ct_db_settle(db, &ss, NULL, &err);
+        ts = bench_now() - t0;
+        cs = bench_cpu_seconds() - c0;
+        if (rc != CT_OK || ss.outcome != CT_SETTLE_DONE) {
+            ct_db_close(db);
+            fprintf(stderr, "settling failed: %s %s\n", err.reason, err.detail);
+            return 1;
+        }
+    }
+    ct_db_close(db);
     long rss_ingest = bench_peak_rss_kb();
 
     printf("%-8s %10s %12s %12s %10s %12s\n", "phase", "blocks", "blocks/s", "tx/s", "MB/s",
@@ -109,5 +135,7 @@ int main(int argc, char **argv)
     printf("result ingest blocks=%llu txs=%llu bytes=%llu seconds=%.4f cpu=%.4f rss_kb=%ld\n",
            (unsigned long long)st.blocks_connected, (unsigned long long)st.txs,
            (unsigned long long)st.bytes, ti, ci, rss_ingest);
+    printf("result settle settled=%d seconds=%.4f cpu=%.4f compacted=%d pieces=%u\n", settle, ts,
+           cs, ss.compacting ? 1 : 0, ss.pieces);
     return 0;
 }
