@@ -1290,7 +1290,7 @@ static int source_missing(ing *g, const uint8_t hash[32], const char *path, uint
     char hex[65];
     ct_hash_to_hex(hex, hash);
     ct_error_clear(g->err);
-    ct_fail(g->err, CT_ENOTFOUND, "block-data-missing",
+    ct_fail(g->err, CT_EIO, "block-data-missing",
             "needed for a chain switch and not stored in the database; its source file %s; "
             "put the file back as it was when it was ingested and run the ingest again",
             why);
@@ -1299,7 +1299,7 @@ static int source_missing(ing *g, const uint8_t hash[32], const char *path, uint
         g->err->offset = offset;
         memcpy(g->err->block_hash, hex, sizeof(hex));
     }
-    return CT_ENOTFOUND;
+    return CT_EIO;
 }
 
 /* Reads the bytes of block `hash` (header row h) again from its source file, checks that
@@ -1370,7 +1370,7 @@ static int load_raw(ing *g, const uint8_t hash[32], const ct_row_header *h, uint
     if (rc == CT_ENOTFOUND) {
         char hex[65];
         ct_hash_to_hex(hex, hash);
-        return ct_fail(g->err, CT_ENOTFOUND, "block-data-missing",
+        return ct_fail(g->err, CT_EIO, "block-data-missing",
                        "block %s is needed for a chain switch but its data is not stored; "
                        "ingest the file that holds it again",
                        hex);

@@ -420,11 +420,7 @@ int cmd_ingest(int argc, char **argv, const cli_global *g)
         char line[1024];
         ct_error_format(&err, line, sizeof(line));
         cli_error("ingest", "%s", line);
-        /* A block a chain switch needs is in no readable file: an input that cannot be
-         * read (5), fixed by putting the file back. */
-        exit_code = rc == CT_ENOTFOUND && strcmp(err.reason, "block-data-missing") == 0
-                        ? CT_EXIT_IO
-                        : cli_exit_code(rc);
+        exit_code = cli_exit_code(rc);
     } else if (st.blocks_rejected || st.junk) {
         exit_code = CT_EXIT_DATA;
     }
