@@ -31,6 +31,8 @@
 #include "schema.h"
 
 #define CT_RAW_WINDOW 16u
+/* Records read ahead when a block's rows enter the row cache (join_group). */
+#define PREFETCH_AHEAD 8
 /* Largest block read back from a source file: the reader's default max_record, which the
  * ingest uses, so no stored size above it is genuine. */
 #define CT_SOURCE_BLOCK_MAX 4000000u
@@ -1143,11 +1145,20 @@ static int join_group(ing *g, const ct_store_batch *marker)
     for (const uint8_t *q = p; q < end; q += 6 + q[0] + ct_be32(q + 2))
         g->group_ofs[g->n_ofs++] = base + (size_t)(q - p);
     bool failed = false;
+    /* ahead: PREFETCH_AHEAD records further on, its slot asked for in advance */
+    const uint8_t *ahead = p;
+    for (int i = 0; i < PREFETCH_AHEAD && ahead < end; i++)
+        ahead += 6 + ahead[0] + ct_be32(ahead + 2);
     while (p < end && !failed) {
         size_t kl = p[0], vl = ct_be32(p + 2);
         bool present = p[1];
         const uint8_t *k = p + 6;
         p += 6 + kl + vl;
+        if (ahead < end) {
+            if (cached_table(ahead[6]))
+                ct_rowcache_prefetch(&g->cache, ahead + 6, ahead[0]);
+            ahead += 6 + ahead[0] + ct_be32(ahead + 2);
+        }
         if (!cached_table(k[0]))
             continue;
         failed = ct_rowcache_put(&g->cache, k, kl, k + kl, vl, present) != CT_OK;

@@ -25,6 +25,13 @@ static uint64_t hash_key(const uint8_t *p, size_t n)
     return h ? h : 1;
 }
 
+void ct_rowcache_prefetch(const ct_rowcache *c, const uint8_t *key, size_t klen)
+{
+    const ct_rowgen *g = &c->gen[0];
+    if (g->size)
+        __builtin_prefetch(&g->slots[hash_key(key, klen) & (g->size - 1)], 1);
+}
+
 static void gen_release(ct_rowgen *g)
 {
     free(g->arena);
