@@ -68,38 +68,6 @@ typedef struct esrc {
     ct_arena *arena;
 } esrc;
 
-static int read_whole(const char *path, char **out, size_t *len, bool optional, ct_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    *out = NULL;
-    *len = 0;
-    if (!f) {
-        if (optional && errno == ENOENT)
-            return CT_ENOTFOUND;
-        return ct_fail(err, CT_EIO, "open", "cannot open '%s': %s", path, strerror(errno));
-    }
-    ct_buf b;
-    ct_buf_init(&b, MAX_FILE);
-    char chunk[65536];
-    size_t n;
-    int rc = CT_OK;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        if (ct_buf_append(&b, chunk, n) != CT_OK) {
-            rc = ct_fail(err, CT_ENOMEM, "too-large", "'%s' is larger than 2 GiB", path);
-            break;
-        }
-    if (rc == CT_OK && ferror(f))
-        rc = ct_fail(err, CT_EIO, "read", "cannot read '%s'", path);
-    fclose(f);
-    if (rc != CT_OK) {
-        ct_buf_release(&b);
-        return rc;
-    }
-    *out = (char *)b.data;
-    *len = b.len;
-    return CT_OK;
-}
-
 /* The value of member `key` as a whole number (a JSON number, or a decimal string). */
 static int num_u256(const ct_json_doc *d, uint32_t o, const char *key, bool required, ct_u256 *out,
                     bool *present, ct_error *err)
@@ -1347,10 +1315,10 @@ int ct_eth_source_etl(ct_eth_source *src, const char *dir, ct_error *err)
         }
         /* NAME.json (JSON lines), else NAME.csv, made JSON lines here */
         snprintf(f->path, n, "%s/%s.json", dir, NAMES[i]);
-        int rc = read_whole(f->path, &f->text, &f->len, true, err);
+        int rc = ct_read_file(f->path, MAX_FILE, true, &f->text, &f->len, err);
         if (rc == CT_ENOTFOUND) {
             snprintf(f->path, n, "%s/%s.csv", dir, NAMES[i]);
-            rc = read_whole(f->path, &f->text, &f->len, true, err);
+            rc = ct_read_file(f->path, MAX_FILE, true, &f->text, &f->len, err);
             if (rc == CT_OK) {
                 f->csv = true;
                 ct_buf j;

@@ -147,38 +147,6 @@ static int classify(jsrc *s, uint32_t doc, uint32_t node, ct_error *err)
     return push(s, &it, err);
 }
 
-static int read_whole(const char *path, char **out, size_t *len, ct_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return ct_fail(err, CT_EIO, "open", "cannot open '%s': %s", path, strerror(errno));
-    ct_buf b;
-    ct_buf_init(&b, MAX_FILE);
-    char chunk[65536];
-    size_t n;
-    int rc = CT_OK;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        if (ct_buf_append(&b, chunk, n) != CT_OK) {
-            rc = ct_fail(err, CT_ENOMEM, "too-large", "'%s' is larger than 1 GiB", path);
-            break;
-        }
-    if (rc == CT_OK && ferror(f))
-        rc = ct_fail(err, CT_EIO, "read", "cannot read '%s'", path);
-    fclose(f);
-    if (rc != CT_OK) {
-        ct_buf_release(&b);
-        return rc;
-    }
-    *out = (char *)b.data;
-    *len = b.len;
-    if (!*out) {
-        *out = malloc(1);
-        if (!*out)
-            return ct_fail(err, CT_ENOMEM, "out-of-memory", "reading '%s'", path);
-    }
-    return CT_OK;
-}
-
 #define SEL_SYMBOL   0x95d89b41u
 #define SEL_DECIMALS 0x313ce567u
 
@@ -442,7 +410,7 @@ int ct_eth_source_json(ct_eth_source *src, const char *const *paths, size_t npat
         }
         if (err)
             ct_error_set_file(err, paths[i]);
-        if ((rc = read_whole(paths[i], &s->texts[i], &s->lens[i], err)) != CT_OK ||
+        if ((rc = ct_read_file(paths[i], MAX_FILE, false, &s->texts[i], &s->lens[i], err)) != CT_OK ||
             (rc = ct_json_parse(&s->docs[i], s->texts[i], s->lens[i], NULL, err)) != CT_OK) {
             jsrc_free(s);
             return rc;

@@ -892,47 +892,6 @@ int ct_labels_sink_row(ct_labels_sink *s, const ct_label_row *r)
 /* ---- the import driver ---- */
 #define FILE_MAX ((size_t)1 << 30)
 
-static int read_whole(const char *path, char **out, size_t *len, ct_error *err)
-{
-    int fd = open(path, O_RDONLY);
-    struct stat stt;
-    if (fd < 0)
-        return ct_fail(err, CT_EIO, "cannot-open", "cannot open '%s': %s", path, strerror(errno));
-    if (fstat(fd, &stt) != 0 || !S_ISREG(stt.st_mode)) {
-        close(fd);
-        return ct_fail(err, CT_EIO, "cannot-read", "'%s' is not a regular file", path);
-    }
-    if ((uint64_t)stt.st_size > FILE_MAX) {
-        close(fd);
-        return ct_fail(err, CT_ENOMEM, "file-too-large", "'%s' is larger than 1 GiB", path);
-    }
-    size_t cap = (size_t)stt.st_size, n = 0;
-    char *buf = malloc(cap + 1);
-    if (!buf) {
-        close(fd);
-        return ct_fail(err, CT_ENOMEM, "out-of-memory", "reading '%s'", path);
-    }
-    while (n < cap) {
-        ssize_t k = read(fd, buf + n, cap - n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k < 0) {
-            int e = errno;
-            free(buf);
-            close(fd);
-            return ct_fail(err, CT_EIO, "cannot-read", "cannot read '%s': %s", path, strerror(e));
-        }
-        if (k == 0)
-            break;
-        n += (size_t)k;
-    }
-    close(fd);
-    buf[n] = '\0';
-    *out = buf;
-    *len = n;
-    return CT_OK;
-}
-
 static void file_names(ct_labels_file *f, const char *path)
 {
     const char *slash = strrchr(path, '/');
@@ -1025,7 +984,7 @@ int ct_labels_import(ct_db *db, ct_labels_import_stats *stats, const char *path,
     f.path = path;
     file_names(&f, path);
     char *text = NULL;
-    if ((rc = read_whole(path, &text, &f.len, err)))
+    if ((rc = ct_read_file(path, FILE_MAX, false, &text, &f.len, err)))
         return rc;
     f.text = text;
     ct_labels_format fmt = opts->format != CT_LABELS_AUTO ? opts->format : sniff(&f, opts);

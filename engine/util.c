@@ -1,8 +1,12 @@
 /* Internal helpers: error records, the bounded buffer, the block arena, hex and number
  * parsing. See util.h. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "chaintrail/chaintrail.h"
 #include "util.h"
@@ -340,4 +344,84 @@ int ct_parse_u64(uint64_t *out, const char *s)
 const char *ct_version(void)
 {
     return CT_VERSION;
+}
+
+int ct_read_file(const char *path, size_t max, bool optional, char **out, size_t *len,
+                 ct_error *err)
+{
+    *out = NULL;
+    *len = 0;
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) {
+        if (optional && errno == ENOENT)
+            return CT_ENOTFOUND;
+        return ct_fail(err, CT_EIO, "cannot-open", "cannot open '%s': %s", path, strerror(errno));
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+        close(fd);
+        return ct_fail(err, CT_EIO, "cannot-read", "cannot read '%s': not a file", path);
+    }
+    /* A regular file's size is known (it may still change: the loop does not trust it). */
+    size_t cap = S_ISREG(st.st_mode) ? (size_t)st.st_size : 65536, n = 0;
+    if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > max)
+        goto too_large;
+    char *buf = malloc(cap + 1);
+    if (!buf)
+        goto no_memory;
+    for (;;) {
+        if (n == cap) {
+            /* Full: one byte more says whether the file goes on (a regular file's size
+             * was only a hint). */
+            char c;
+            ssize_t k = read(fd, &c, 1);
+            if (k < 0 && errno == EINTR)
+                continue;
+            if (k == 0)
+                break;
+            if (k < 0 || cap >= max) {
+                free(buf);
+                if (k < 0)
+                    goto read_error;
+                goto too_large;
+            }
+            size_t ncap = cap < max / 2 ? cap * 2 + 1 : max;
+            char *nb = realloc(buf, ncap + 1);
+            if (!nb) {
+                free(buf);
+                goto no_memory;
+            }
+            buf = nb;
+            cap = ncap;
+            buf[n++] = c;
+            continue;
+        }
+        ssize_t k = read(fd, buf + n, cap - n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0) {
+            free(buf);
+            goto read_error;
+        }
+        if (k == 0)
+            break;
+        n += (size_t)k;
+    }
+    close(fd);
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return CT_OK;
+read_error : {
+    int e = errno;
+    close(fd);
+    return ct_fail(err, CT_EIO, "cannot-read", "cannot read '%s': %s", path, strerror(e));
+}
+too_large:
+    close(fd);
+    return ct_fail(err, CT_ENOMEM, "file-too-large", "'%s' is larger than %zu MiB", path,
+                   max >> 20);
+no_memory:
+    close(fd);
+    return ct_fail(err, CT_ENOMEM, "out-of-memory", "reading '%s'", path);
 }

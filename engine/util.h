@@ -91,6 +91,14 @@ CT_WARN_UNUSED int ct_buf_putc(ct_buf *b, char c);
 CT_WARN_UNUSED int ct_buf_puts(ct_buf *b, const char *s);
 CT_WARN_UNUSED int ct_buf_printf(ct_buf *b, const char *fmt, ...) CT_PRINTF(2, 3);
 
+/* Reads the whole file at `path` (a regular file, a pipe or a device) into *out (malloc'd,
+ * NUL-terminated, *len bytes without the NUL; the caller frees it). Returns CT_OK; CT_EIO
+ * "cannot-open" / "cannot-read" (a directory is "cannot-read"); CT_ENOMEM "file-too-large"
+ * past `max` bytes, or "out-of-memory"; with `optional`, CT_ENOTFOUND and no error record
+ * when the file does not exist. */
+CT_WARN_UNUSED int ct_read_file(const char *path, size_t max, bool optional, char **out,
+                                size_t *len, ct_error *err);
+
 /* ---- an arena for the short-lived objects of one block ----
  * Allocations are 16-byte aligned; ct_arena_reset frees them all at once and keeps the
  * largest chunk for the next block. No single allocation may exceed `max_alloc`. */

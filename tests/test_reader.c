@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "chaintrail/bitcoin.h"
@@ -1372,4 +1373,86 @@ Test(reader, bad_options_are_refused)
     cr_assert_eq(ct_btc_reader_open(&r, paths, 0, &o, &err), CT_EINVAL);
     cr_assert_null(r);
     free(p);
+}
+
+/* ---- ct_read_file: the whole-file reader of the labels and Ethereum sources ---- */
+
+Test(read_file, regular_files_bounds_and_errors)
+{
+    char *tmp = tu_tmpdir();
+    char path[600];
+    char *text;
+    size_t len;
+    ct_error err;
+    snprintf(path, sizeof(path), "%s/f", tmp);
+    cr_assert_eq(tu_write_file(path, "abc\0def", 7), 0);
+    cr_assert_eq(ct_read_file(path, 7, false, &text, &len, NULL), CT_OK);
+    cr_assert_eq(len, 7);
+    cr_assert_eq(memcmp(text, "abc\0def", 8), 0, "content and a closing NUL");
+    free(text);
+    ct_error_clear(&err);
+    cr_assert_eq(ct_read_file(path, 6, false, &text, &len, &err), CT_ENOMEM);
+    cr_assert_str_eq(err.reason, "file-too-large");
+    cr_assert_null(text);
+    cr_assert_eq(tu_write_file(path, "", 0), 0);
+    cr_assert_eq(ct_read_file(path, 6, false, &text, &len, NULL), CT_OK);
+    cr_assert_eq(len, 0);
+    cr_assert_eq(text[0], '\0');
+    free(text);
+    ct_error_clear(&err);
+    cr_assert_eq(ct_read_file(tmp, 100, false, &text, &len, &err), CT_EIO);
+    cr_assert_str_eq(err.reason, "cannot-read");
+    snprintf(path, sizeof(path), "%s/missing", tmp);
+    ct_error_clear(&err);
+    cr_assert_eq(ct_read_file(path, 100, true, &text, &len, &err), CT_ENOTFOUND);
+    cr_assert_str_eq(err.reason, "", "an optional file that is absent is no error");
+    cr_assert_eq(ct_read_file(path, 100, false, &text, &len, &err), CT_EIO);
+    cr_assert_str_eq(err.reason, "cannot-open");
+    cr_assert(strstr(err.detail, "cannot open '") != NULL, "%s", err.detail);
+    tu_rmtree(tmp);
+    free(tmp);
+}
+
+/* A pipe has no size: the buffer grows as the bytes come, up to the bound. */
+Test(read_file, pipes_grow_to_the_bound)
+{
+    enum { N = 200000 };
+    for (int bound = 0; bound < 2; bound++) {
+        int fds[2];
+        cr_assert_eq(pipe(fds), 0);
+        pid_t pid = fork();
+        cr_assert_neq(pid, -1);
+        if (pid == 0) {
+            close(fds[0]);
+            char chunk[1000];
+            for (int i = 0; i < N / 1000; i++) {
+                memset(chunk, 'a' + i % 26, sizeof(chunk));
+                if (write(fds[1], chunk, sizeof(chunk)) != (ssize_t)sizeof(chunk))
+                    _exit(1);
+            }
+            _exit(0);
+        }
+        close(fds[1]);
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", fds[0]);
+        char *text;
+        size_t len;
+        ct_error err;
+        ct_error_clear(&err);
+        int rc = ct_read_file(path, bound ? N - 1 : N, false, &text, &len, &err);
+        close(fds[0]);
+        int status;
+        waitpid(pid, &status, 0);
+        if (bound) {
+            cr_assert_eq(rc, CT_ENOMEM);
+            cr_assert_str_eq(err.reason, "file-too-large");
+        } else {
+            cr_assert_eq(rc, CT_OK, "%s %s", err.reason, err.detail);
+            cr_assert_eq(len, N);
+            cr_assert_eq(text[0], 'a');
+            cr_assert_eq(text[N - 1], 'a' + (N / 1000 - 1) % 26);
+            cr_assert_eq(text[N], '\0');
+            free(text);
+        }
+    }
 }
