@@ -31,8 +31,8 @@
 
 #include "benchutil.h"
 #include "chaintrail/bitcoin.h"
-#include "hash.h"
-#include "util.h"
+#include "base/hash.h"
+#include "base/util.h"
 
 #define MAX_BLOCKS 8192u
 

@@ -13,7 +13,7 @@
 
 #include "benchutil.h"
 #include "chaintrail/chaintrail.h"
-#include "eth_source.h"
+#include "ethereum/eth_source.h"
 
 static void rmdb(const char *dir)
 {

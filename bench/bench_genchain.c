@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "hash.h"
+#include "base/hash.h"
 
 typedef struct buf {
     uint8_t *p;

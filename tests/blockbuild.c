@@ -6,8 +6,8 @@
 
 #include "blockbuild.h"
 #include "chaintrail/chaintrail.h"
-#include "hash.h"
-#include "util.h"
+#include "base/hash.h"
+#include "base/util.h"
 
 #define REGTEST_BITS 0x207fffffu
 #define MAX_TRIES    1000 /* nonces tried; each meets regtest's target with odds of 1/2 */

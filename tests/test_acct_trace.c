@@ -10,7 +10,7 @@
 
 #include "chaintrail/acct_trace.h"
 #include "chaintrail/prices.h"
-#include "json.h"
+#include "base/json.h"
 #include "testutil.h"
 
 /* ---- an in-memory account graph ---- */

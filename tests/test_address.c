@@ -10,9 +10,9 @@
 
 #include "bitcoin/address.h"
 #include "chaintrail/bitcoin.h"
-#include "hash.h"
+#include "base/hash.h"
 #include "testutil.h"
-#include "util.h"
+#include "base/util.h"
 
 /* ---- helpers ---- */
 

@@ -15,9 +15,9 @@
 
 #include "blockbuild.h"
 #include "chaintrail/bitcoin.h"
-#include "hash.h"
+#include "base/hash.h"
 #include "testutil.h"
-#include "util.h"
+#include "base/util.h"
 
 #define SAT_PER_BTC 100000000ULL
 

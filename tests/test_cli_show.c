@@ -8,7 +8,7 @@
 
 #include "blockbuild.h"
 #include "chaintrail/chaintrail.h"
-#include "schema.h"
+#include "db/schema.h"
 #include "testutil.h"
 
 #define TX9         "0437cd7f8525ceed2324359c2d0ba26006d92d856a9c20fa0241106ee5a597c9"

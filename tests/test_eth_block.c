@@ -11,7 +11,7 @@
 
 #include "chaintrail/ethereum.h"
 #include "testutil.h"
-#include "util.h"
+#include "base/util.h"
 
 typedef struct file_expect {
     const char *file;

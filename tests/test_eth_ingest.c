@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "chaintrail/chaintrail.h"
-#include "eth_source.h"
+#include "ethereum/eth_source.h"
 #include "eth_fixtures.h"
 #include "testutil.h"
 

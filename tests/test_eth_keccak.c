@@ -8,7 +8,7 @@
 
 #include "chaintrail/ethereum.h"
 #include "testutil.h"
-#include "util.h"
+#include "base/util.h"
 
 static void assert_keccak(const void *msg, size_t len, const char *want_hex)
 {

@@ -11,7 +11,7 @@
 #include "chaintrail/ethereum.h"
 #include "ethereum/rlp.h"
 #include "testutil.h"
-#include "util.h"
+#include "base/util.h"
 
 static size_t unhex(uint8_t *out, const char *hex)
 {

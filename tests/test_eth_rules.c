@@ -16,8 +16,8 @@
 #include <unistd.h>
 
 #include "chaintrail/chaintrail.h"
-#include "hash.h"
-#include "store.h"
+#include "base/hash.h"
+#include "store/store.h"
 #include "eth_fixtures.h"
 #include "testutil.h"
 

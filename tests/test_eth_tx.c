@@ -22,7 +22,7 @@
 #include "chaintrail/ethereum.h"
 #include "ethereum/eth_internal.h"
 #include "testutil.h"
-#include "util.h"
+#include "base/util.h"
 
 #define TRACER_DIR CT_SHARED_FIXTURES "/eth/geth/tracer_fixtures_mainnet"
 #define TRIN_DIR   CT_SHARED_FIXTURES "/eth/jsonrpc/trin"

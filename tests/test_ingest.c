@@ -13,10 +13,10 @@
 #include <unistd.h>
 
 #include "chaintrail/chaintrail.h"
-#include "db_internal.h"
-#include "hash.h"
-#include "schema.h"
-#include "store.h"
+#include "db/db_internal.h"
+#include "base/hash.h"
+#include "db/schema.h"
+#include "store/store.h"
 #include "blockbuild.h"
 #include "testutil.h"
 

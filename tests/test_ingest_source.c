@@ -13,9 +13,9 @@
 #include <unistd.h>
 
 #include "chaintrail/chaintrail.h"
-#include "db_internal.h"
-#include "schema.h"
-#include "store.h"
+#include "db/db_internal.h"
+#include "db/schema.h"
+#include "store/store.h"
 #include "blockbuild.h"
 #include "testutil.h"
 

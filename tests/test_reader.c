@@ -12,9 +12,9 @@
 #include <unistd.h>
 
 #include "chaintrail/bitcoin.h"
-#include "hash.h"
+#include "base/hash.h"
 #include "testutil.h"
-#include "util.h"
+#include "base/util.h"
 
 #define NB0     "btc/blk_consecutive/nbitcoin/blk00000.dat"
 #define NB1     "btc/blk_consecutive/nbitcoin/blk00001.dat"

@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "rowcache.h"
-#include "util.h"
+#include "store/rowcache.h"
+#include "base/util.h"
 
 static int lookup(ct_rowcache *c, const char *key, char *val, size_t size)
 {

@@ -22,9 +22,9 @@
 #include <string.h>
 
 #include "chaintrail/bitcoin.h"
-#include "hash.h"
+#include "base/hash.h"
 #include "testutil.h"
-#include "util.h"
+#include "base/util.h"
 
 #define RPC_DIR "btc/rpc_json/bitcoin-etl"
 

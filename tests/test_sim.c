@@ -12,10 +12,10 @@
 #include <sys/stat.h>
 
 #include "chaintrail/bitcoin.h"
-#include "hash.h"
-#include "json.h"
+#include "base/hash.h"
+#include "base/json.h"
 #include "testutil.h"
-#include "util.h"
+#include "base/util.h"
 
 /* Labelled addresses the simulator hands out: 4 exchanges x (32 deposit addresses + a hot
  * wallet), 4 mixer addresses, 1 bridge (docs/simulator.md, "Actors"). */

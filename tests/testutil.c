@@ -14,9 +14,9 @@
 #include <unistd.h>
 
 #include "chaintrail/chaintrail.h"
-#include "hash.h"
-#include "store.h"
-#include "util.h"
+#include "base/hash.h"
+#include "store/store.h"
+#include "base/util.h"
 #include "testutil.h"
 
 char *tu_fixture(const char *rel)

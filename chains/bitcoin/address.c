@@ -11,8 +11,8 @@
 
 #include "bitcoin/address.h"
 #include "chaintrail/bitcoin.h"
-#include "hash.h"
-#include "util.h"
+#include "base/hash.h"
+#include "base/util.h"
 
 /* ---- error details ---- */
 

@@ -14,8 +14,8 @@
 #include <string.h>
 
 #include "chaintrail/bitcoin.h"
-#include "hash.h"
-#include "util.h"
+#include "base/hash.h"
+#include "base/util.h"
 
 #define MIN_TX_SIZE     60u /* version, 1 input, 1 output, locktime */
 #define MIN_TXIN_SIZE   41u /* outpoint 36, script length 1, sequence 4 */

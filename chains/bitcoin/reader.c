@@ -28,8 +28,8 @@
 #include <unistd.h>
 
 #include "chaintrail/bitcoin.h"
-#include "hash.h"
-#include "util.h"
+#include "base/hash.h"
+#include "base/util.h"
 
 #define DEFAULT_MAX_RECORD 4000000u
 #define MEM_INPUT_MAX      (64u << 20) /* stdin, pipes and decoded hex are held whole */

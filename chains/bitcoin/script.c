@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "chaintrail/bitcoin.h"
-#include "hash.h"
-#include "util.h"
+#include "base/hash.h"
+#include "base/util.h"
 
 enum {
     OP_0 = 0x00,

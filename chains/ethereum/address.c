@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "chaintrail/ethereum.h"
-#include "util.h"
+#include "base/util.h"
 
 static void checksum_case(char *hex40)
 {

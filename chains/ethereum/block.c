@@ -10,7 +10,7 @@
 
 #include "ethereum/eth_internal.h"
 #include "ethereum/rlp.h"
-#include "util.h"
+#include "base/util.h"
 
 /* The header fields of the forks: Frontier 15, London 16, Shanghai 17, Cancun 20,
  * Prague 21. */

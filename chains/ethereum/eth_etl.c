@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "eth_source.h"
+#include "ethereum/eth_source.h"
 
 #define MAX_FILE ((size_t)1 << 31)
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "eth_source.h"
+#include "ethereum/eth_source.h"
 
 #define TOPIC_TRANSFER_HEX "ddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
 

@@ -6,8 +6,8 @@
 #include <time.h>
 
 #include "chaintrail/u256.h"
-#include "eth_rpc.h"
-#include "util.h"
+#include "ethereum/eth_rpc.h"
+#include "base/util.h"
 
 struct ct_eth_rpc {
     ct_eth_rpc_options o;

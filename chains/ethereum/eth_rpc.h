@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 #include "chaintrail/error.h"
-#include "json.h"
+#include "base/json.h"
 
 typedef struct ct_eth_rpc_options {
     const char *url;

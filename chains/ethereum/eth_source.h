@@ -27,8 +27,8 @@
 #include "chaintrail/ethereum.h"
 #include "chaintrail/ethdb.h"
 #include "chaintrail/u256.h"
-#include "json.h"
-#include "util.h"
+#include "base/json.h"
+#include "base/util.h"
 
 /* ---- the bundle ---- */
 

@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "eth_rpc.h"
-#include "eth_source.h"
+#include "ethereum/eth_rpc.h"
+#include "ethereum/eth_source.h"
 
 #define MAX_FILE ((size_t)1 << 30)
 

@@ -15,10 +15,10 @@
 #include <string.h>
 
 #include "chaintrail/ethrpc.h"
-#include "eth_rpc.h"
-#include "eth_source.h"
-#include "hmap.h"
-#include "util.h"
+#include "ethereum/eth_rpc.h"
+#include "ethereum/eth_source.h"
+#include "base/hmap.h"
+#include "base/util.h"
 
 #define RECEIPT_CALLS_PER_BATCH 500
 #define MAX_BATCH_BLOCKS 1000

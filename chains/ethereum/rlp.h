@@ -9,7 +9,7 @@
 
 #include "chaintrail/error.h"
 #include "chaintrail/u256.h"
-#include "util.h"
+#include "base/util.h"
 
 /* One decoded item: its payload (borrowed) and where its header starts. */
 typedef struct ct_rlp_item {

@@ -18,7 +18,7 @@
 
 #include "ethereum/eth_internal.h"
 #include "ethereum/rlp.h"
-#include "util.h"
+#include "base/util.h"
 
 #define ENCODE_MAX ((size_t)1 << 30)
 

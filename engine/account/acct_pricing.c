@@ -7,8 +7,8 @@
 
 #include "chaintrail/acct_trace.h"
 #include "chaintrail/prices.h"
-#include "prices_internal.h"
-#include "util.h"
+#include "intel/prices_internal.h"
+#include "base/util.h"
 
 typedef struct dbpricing {
     ct_acct_pricing p;

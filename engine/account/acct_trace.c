@@ -25,9 +25,9 @@
 #include <time.h>
 
 #include "chaintrail/acct_trace.h"
-#include "hmap.h"
-#include "trace_common.h"
-#include "util.h"
+#include "base/hmap.h"
+#include "taint/trace_common.h"
+#include "base/util.h"
 
 typedef unsigned __int128 u128;
 

@@ -8,10 +8,10 @@
 #include "chaintrail/ethdb.h"
 #include "chaintrail/ethereum.h"
 #include "chaintrail/labels.h"
-#include "db_internal.h"
-#include "eth_schema.h"
-#include "labels_internal.h"
-#include "store.h"
+#include "db/db_internal.h"
+#include "account/eth_schema.h"
+#include "intel/labels_internal.h"
+#include "store/store.h"
 
 int ct_eth_stats_get(ct_db *db, ct_eth_stats *out, ct_error *err)
 {

@@ -14,11 +14,11 @@
 
 #include "chaintrail/ethdb.h"
 #include "chaintrail/ethereum.h"
-#include "db_internal.h"
-#include "eth_schema.h"
-#include "eth_source.h"
-#include "hmap.h"
-#include "store.h"
+#include "db/db_internal.h"
+#include "account/eth_schema.h"
+#include "ethereum/eth_source.h"
+#include "base/hmap.h"
+#include "store/store.h"
 
 static const uint8_t TOPIC_TRANSFER[32] = {
     0xdd, 0xf2, 0x52, 0xad, 0x1b, 0xe2, 0xc8, 0x9b, 0x69, 0xc2, 0xb0, 0x68, 0xfc, 0x37, 0x8d, 0xaa,

@@ -1,6 +1,6 @@
 /* Codecs of the Ethereum rows (eth_schema.h, docs/storage.md). Decoders check the exact
  * size and return CT_EDBCORRUPT "bad-row" otherwise. */
-#include "eth_schema.h"
+#include "account/eth_schema.h"
 
 static int bad_row(ct_error *err, const char *what, size_t got, size_t want)
 {

@@ -13,7 +13,7 @@
 #include "chaintrail/account.h"
 #include "chaintrail/error.h"
 #include "chaintrail/u256.h"
-#include "util.h"
+#include "base/util.h"
 
 enum {
     CT_E_BLOCK = 'G',   /* G + height BE32 -> block row */

@@ -9,10 +9,10 @@
 #include <string.h>
 
 #include "chaintrail/ethdb.h"
-#include "db_internal.h"
-#include "eth_schema.h"
-#include "hash.h"
-#include "store.h"
+#include "db/db_internal.h"
+#include "account/eth_schema.h"
+#include "base/hash.h"
+#include "store/store.h"
 
 typedef struct ev {
     ct_store *st;

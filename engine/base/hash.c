@@ -9,8 +9,8 @@
 
 #include <string.h>
 
-#include "hash.h"
-#include "util.h"
+#include "base/hash.h"
+#include "base/util.h"
 
 _Static_assert(sizeof(SHA256_CTX) <= sizeof(ct_sha256_ctx), "ct_sha256_ctx too small");
 

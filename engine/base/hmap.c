@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "chaintrail/error.h"
-#include "hmap.h"
+#include "base/hmap.h"
 
 static uint32_t hash_bytes(const uint8_t *p, size_t n)
 {

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
+#include "base/json.h"
 
 /* Bytes that end a run of plain string content: '"', '\\', controls, and non-ASCII. */
 static const uint8_t str_special[256] = {

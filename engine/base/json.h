@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #include "chaintrail/error.h"
-#include "util.h"
+#include "base/util.h"
 
 typedef enum ct_json_type {
     CT_JSON_NULL = 1,

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "chaintrail/u256.h"
-#include "util.h"
+#include "base/util.h"
 
 __extension__ typedef unsigned __int128 u128;
 

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "chaintrail/chaintrail.h"
-#include "util.h"
+#include "base/util.h"
 
 const char *ct_strerror(int code)
 {

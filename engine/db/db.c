@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db_internal.h"
+#include "db/db_internal.h"
 
 int ct_db_load_meta(ct_db *db, ct_error *err)
 {

@@ -4,8 +4,8 @@
 #define CT_DB_INTERNAL_H
 
 #include "chaintrail/db.h"
-#include "schema.h"
-#include "store.h"
+#include "db/schema.h"
+#include "store/store.h"
 
 struct ct_db {
     ct_store *st;

@@ -1,7 +1,7 @@
 /* Row codecs of the graph database; the layouts are documented in docs/storage.md. */
 #include <string.h>
 
-#include "schema.h"
+#include "db/schema.h"
 
 size_t ct_key_meta(uint8_t *k, const char *name)
 {

@@ -11,7 +11,7 @@
 
 #include "chaintrail/bitcoin.h"
 #include "chaintrail/error.h"
-#include "util.h"
+#include "base/util.h"
 
 enum {
     CT_T_META = 'm',

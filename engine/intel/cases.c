@@ -13,7 +13,7 @@
 #include "chaintrail/cases.h"
 #include "chaintrail/ethereum.h"
 #include "chaintrail/prices.h"
-#include "db_internal.h"
+#include "db/db_internal.h"
 
 #define CASE_ROW_VERSION 1u
 #define CASE_KEY_MAX     (1 + CT_CASE_NAME_MAX)

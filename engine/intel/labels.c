@@ -12,10 +12,10 @@
 #include <unistd.h>
 
 #include "chaintrail/bitcoin.h"
-#include "db_internal.h"
-#include "hash.h"
-#include "hmap.h"
-#include "labels_internal.h"
+#include "db/db_internal.h"
+#include "base/hash.h"
+#include "base/hmap.h"
+#include "intel/labels_internal.h"
 
 enum { T_LABEL = 'B', T_LABEL_SOURCE = 'b' };
 

@@ -6,7 +6,7 @@
 #define CT_LABELS_INTERNAL_H
 
 #include "chaintrail/labels.h"
-#include "store.h"
+#include "store/store.h"
 
 /* One label as read from a file. Strings are NUL-terminated and borrowed for the call;
  * NULL or "" means "not given" (the file's default then applies). */

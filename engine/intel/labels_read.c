@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
-#include "labels_internal.h"
+#include "base/json.h"
+#include "intel/labels_internal.h"
 
 #define OFAC_SOURCE "OFAC SDN (0xB10C list)"
 

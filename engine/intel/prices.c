@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hash.h"
-#include "prices_internal.h"
+#include "base/hash.h"
+#include "intel/prices_internal.h"
 
 /* ---- days ---- */
 /* Days from 0001-01-01 to y-01-01 in the proleptic Gregorian calendar. */

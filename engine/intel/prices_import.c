@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hash.h"
-#include "prices_internal.h"
+#include "base/hash.h"
+#include "intel/prices_internal.h"
 
 #define LINE_MAX_BYTES (64u << 10)
 #define ROWS_MAX       4000000u /* more than every day from 1970 to 9999 */

@@ -12,8 +12,8 @@
 #define CT_PRICES_INTERNAL_H
 
 #include "chaintrail/prices.h"
-#include "db_internal.h"
-#include "hmap.h"
+#include "db/db_internal.h"
+#include "base/hmap.h"
 
 #define CT_PRICE_KEY_MAX    (1 + CT_ASSET_MAX + 1 + 4)
 #define CT_PRICE_ROW_SIZE   12 /* cents BE64 + source BE32 */

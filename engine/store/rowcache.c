@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rowcache.h"
+#include "store/rowcache.h"
 
 #define REC_HDR 6u
 

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "chaintrail/error.h"
-#include "util.h"
+#include "base/util.h"
 
 /* Version of the on-disk layout; a database of another version is refused (CT_EVERSION). */
 #define CT_SCHEMA_VERSION 2u /* 2: d rows of script identities hold the script */

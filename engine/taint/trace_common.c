@@ -1,12 +1,12 @@
 /* Label cache, stop categories and budget shared by the two tracers (trace_common.h). */
-#include "trace_common.h"
+#include "taint/trace_common.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "util.h"
+#include "base/util.h"
 
 void ct_label_cache_init(ct_label_cache *c, ct_label_fn label_of, void *ctx, const char *during)
 {

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "chaintrail/trace.h"
-#include "hmap.h"
+#include "base/hmap.h"
 
 /* The label_of callback of ct_trace_graph and ct_acct_graph. */
 typedef int (*ct_label_fn)(void *ctx, uint64_t addrid, char *category, size_t csize,

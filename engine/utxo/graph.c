@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "graph_internal.h"
-#include "hash.h"
+#include "utxo/graph_internal.h"
+#include "base/hash.h"
 
 /* ---- the snapshot reader ---- */
 int ct_graph_reader_open(ct_graph_reader *r, ct_db *db, ct_error *err)

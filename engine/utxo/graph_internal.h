@@ -5,9 +5,9 @@
 #define CT_GRAPH_INTERNAL_H
 
 #include "chaintrail/graph.h"
-#include "db_internal.h"
-#include "schema.h"
-#include "store.h"
+#include "db/db_internal.h"
+#include "db/schema.h"
+#include "store/store.h"
 
 typedef struct ct_graph_reader {
     ct_db *db;

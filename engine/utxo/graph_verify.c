@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "graph_internal.h"
-#include "hash.h"
+#include "utxo/graph_internal.h"
+#include "base/hash.h"
 
 typedef struct u128 {
     uint64_t lo, hi;

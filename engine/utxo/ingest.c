@@ -25,10 +25,10 @@
 #include <time.h>
 
 #include "chaintrail/db.h"
-#include "db_internal.h"
-#include "hmap.h"
-#include "rowcache.h"
-#include "schema.h"
+#include "db/db_internal.h"
+#include "base/hmap.h"
+#include "store/rowcache.h"
+#include "db/schema.h"
 
 #define CT_RAW_WINDOW 16u
 /* Records read ahead when a block's rows enter the row cache (join_group). */

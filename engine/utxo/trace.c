@@ -15,9 +15,9 @@
 #include <time.h>
 
 #include "chaintrail/trace.h"
-#include "hmap.h"
-#include "trace_common.h"
-#include "util.h"
+#include "base/hmap.h"
+#include "taint/trace_common.h"
+#include "base/util.h"
 
 typedef unsigned __int128 u128;
 

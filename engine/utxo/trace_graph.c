@@ -7,10 +7,10 @@
 
 #include "chaintrail/trace.h"
 #include "chaintrail/prices.h"
-#include "graph_internal.h"
-#include "hmap.h"
-#include "labels_internal.h"
-#include "prices_internal.h"
+#include "utxo/graph_internal.h"
+#include "base/hmap.h"
+#include "intel/labels_internal.h"
+#include "intel/prices_internal.h"
 
 typedef struct dbgraph {
     ct_trace_graph g;

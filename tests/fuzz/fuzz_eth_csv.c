@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "eth_source.h"
+#include "ethereum/eth_source.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

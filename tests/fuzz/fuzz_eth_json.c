@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "eth_source.h"
+#include "ethereum/eth_source.h"
 
 static void check(int rc, const ct_error *err)
 {

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "json.h"
+#include "base/json.h"
 
 static void walk(const ct_json_doc *d, uint32_t i, ct_buf *b)
 {

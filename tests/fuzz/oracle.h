@@ -16,8 +16,8 @@
 #include <string.h>
 
 #include "chaintrail/bitcoin.h"
-#include "hash.h"
-#include "util.h"
+#include "base/hash.h"
+#include "base/util.h"
 
 #define ORACLE_REQUIRE(cond)                                                                       \
     do {                                                                                           \

@@ -15,8 +15,8 @@
 #include <string.h>
 
 #include "chaintrail/bitcoin.h"
-#include "hash.h"
-#include "util.h"
+#include "base/hash.h"
+#include "base/util.h"
 
 #define TX_PER_BLOCK 20u /* transactions taken from each large block */
 #define EARLY_TX_MAX 40u /* transactions taken from the early-blocks file */

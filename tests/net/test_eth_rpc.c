@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "eth_rpc.h"
-#include "eth_source.h"
-#include "util.h"
-#include "json.h"
+#include "ethereum/eth_rpc.h"
+#include "ethereum/eth_source.h"
+#include "base/util.h"
+#include "base/json.h"
 
 static char url_buf[512];
 

@@ -12,7 +12,7 @@
 
 #include "chaintrail/bitcoin.h"
 #include "sim.h"
-#include "util.h"
+#include "base/util.h"
 
 /* ---- the record file ---- */
 int sim_rec_write(FILE *f, const sim_rec_tx *t)

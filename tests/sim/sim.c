@@ -16,9 +16,9 @@
 #include <time.h>
 
 #include "chaintrail/bitcoin.h"
-#include "hash.h"
+#include "base/hash.h"
 #include "sim.h"
-#include "util.h"
+#include "base/util.h"
 
 /* ---- parameters of the world ---- */
 #define N_KEYS       16384u
