@@ -1,7 +1,9 @@
-/* Labels: the category set and its keyword table, address normalization, the label rows
- * of the database (tables B and b, meta row "labels": docs/storage.md), the import driver
- * with its sink (validation, batches, exact counters), lookups, stats and the digest.
- * The format readers live in labels_csv.c, labels_json.c and tagpack.c. */
+/* The label store: address normalization, the label rows of the database (tables B and b,
+ * meta row "labels": docs/storage.md), the import driver and its sink (validation,
+ * batches, exact counters), lookups, stats and the digest. The categories and other words
+ * of a label are label_rows.c's.
+ * The format readers (labels_read.c, tagpack.c) hand rows to the import through the sink
+ * interface of label_rows.h, which they and this file share; they never call this file. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -15,259 +17,14 @@
 #include "db/db_internal.h"
 #include "base/hash.h"
 #include "base/hmap.h"
+#include "intel/label_rows.h"
 #include "intel/labels_internal.h"
 
 enum { T_LABEL = 'B', T_LABEL_SOURCE = 'b' };
 
-/* ---- categories ---- */
-static const char *const cat_names[CT_LABEL_CATEGORIES] = {
-    "other",      "exchange", "mixer", "bridge",  "gambling", "sanctioned", "darknet",
-    "ransomware", "scam",     "hack",  "blocked", "defi",     "miner",      "service",
-};
-
-/* Attribution rank of each category (higher wins). */
-static const unsigned cat_rank[CT_LABEL_CATEGORIES] = {
-    [CT_LABEL_OTHER] = 0,    [CT_LABEL_SERVICE] = 1,     [CT_LABEL_MINER] = 2,
-    [CT_LABEL_DEFI] = 3,     [CT_LABEL_BLOCKED] = 4,     [CT_LABEL_HACK] = 5,
-    [CT_LABEL_SCAM] = 6,     [CT_LABEL_RANSOMWARE] = 7,  [CT_LABEL_DARKNET] = 8,
-    [CT_LABEL_GAMBLING] = 9, [CT_LABEL_EXCHANGE] = 10,   [CT_LABEL_BRIDGE] = 11,
-    [CT_LABEL_MIXER] = 12,   [CT_LABEL_SANCTIONED] = 13,
-};
-
-const char *ct_label_category_name(ct_label_category c)
-{
-    return (unsigned)c < CT_LABEL_CATEGORIES ? cat_names[c] : NULL;
-}
-
-int ct_label_category_from_name(ct_label_category *out, const char *name)
-{
-    for (unsigned i = 0; i < CT_LABEL_CATEGORIES; i++)
-        if (strcmp(cat_names[i], name) == 0) {
-            *out = (ct_label_category)i;
-            return CT_OK;
-        }
-    return CT_EINVAL;
-}
-
-unsigned ct_label_category_rank(ct_label_category c)
-{
-    return (unsigned)c < CT_LABEL_CATEGORIES ? cat_rank[c] : 0;
-}
-
-bool ct_label_category_stops(ct_label_category c)
-{
-    return c == CT_LABEL_EXCHANGE || c == CT_LABEL_MIXER || c == CT_LABEL_BRIDGE ||
-           c == CT_LABEL_GAMBLING || c == CT_LABEL_SANCTIONED;
-}
-
-ct_label_category ct_label_category_max(ct_label_category a, ct_label_category b)
-{
-    return ct_label_category_rank(b) > ct_label_category_rank(a) ? b : a;
-}
-
-/* The keyword table of docs/labels.md. Whole words first (the lowercased word as given),
- * then each alphabetic token of the word ("exchange_wallet" -> exchange, wallet); of all
- * matches, the highest ranked category wins. */
-typedef struct keyword {
-    const char *word;
-    ct_label_category cat;
-} keyword;
-
-static const keyword whole_words[] = {
-    {"market", CT_LABEL_DARKNET}, /* GraphSense's category for darknet markets */
-    {"cross-chain", CT_LABEL_BRIDGE},  {"gate-io", CT_LABEL_EXCHANGE},
-    {"crypto-com", CT_LABEL_EXCHANGE}, {"black_list", CT_LABEL_BLOCKED},
-    {"black-list", CT_LABEL_BLOCKED},  {"curve-fi", CT_LABEL_DEFI},
-    {"yearn-finance", CT_LABEL_DEFI},  {"0x-protocol", CT_LABEL_DEFI},
-    {"1inch", CT_LABEL_DEFI},          {"yield-farming", CT_LABEL_DEFI},
-    {"mining_pool", CT_LABEL_MINER},
-};
-
-static const keyword tokens[] = {
-    /* sanctioned */
-    {"sanction", CT_LABEL_SANCTIONED},
-    {"sanctions", CT_LABEL_SANCTIONED},
-    {"sanctioned", CT_LABEL_SANCTIONED},
-    {"ofac", CT_LABEL_SANCTIONED},
-    {"sdn", CT_LABEL_SANCTIONED},
-    /* mixer */
-    {"mixer", CT_LABEL_MIXER},
-    {"mixers", CT_LABEL_MIXER},
-    {"mixing", CT_LABEL_MIXER},
-    {"mix", CT_LABEL_MIXER},
-    {"tumbler", CT_LABEL_MIXER},
-    {"coinjoin", CT_LABEL_MIXER},
-    {"tornado", CT_LABEL_MIXER},
-    {"typhoon", CT_LABEL_MIXER},
-    /* bridge */
-    {"bridge", CT_LABEL_BRIDGE},
-    {"bridges", CT_LABEL_BRIDGE},
-    {"wormhole", CT_LABEL_BRIDGE},
-    {"multichain", CT_LABEL_BRIDGE},
-    /* exchange, and exchanges named by Etherscan's label words */
-    {"exchange", CT_LABEL_EXCHANGE},
-    {"exchanges", CT_LABEL_EXCHANGE},
-    {"cex", CT_LABEL_EXCHANGE},
-    {"binance", CT_LABEL_EXCHANGE},
-    {"coinbase", CT_LABEL_EXCHANGE},
-    {"kraken", CT_LABEL_EXCHANGE},
-    {"kucoin", CT_LABEL_EXCHANGE},
-    {"huobi", CT_LABEL_EXCHANGE},
-    {"okx", CT_LABEL_EXCHANGE},
-    {"okex", CT_LABEL_EXCHANGE},
-    {"bitfinex", CT_LABEL_EXCHANGE},
-    {"bitstamp", CT_LABEL_EXCHANGE},
-    {"bittrex", CT_LABEL_EXCHANGE},
-    {"poloniex", CT_LABEL_EXCHANGE},
-    {"gemini", CT_LABEL_EXCHANGE},
-    {"bithumb", CT_LABEL_EXCHANGE},
-    {"upbit", CT_LABEL_EXCHANGE},
-    {"ftx", CT_LABEL_EXCHANGE},
-    {"bitmex", CT_LABEL_EXCHANGE},
-    {"deribit", CT_LABEL_EXCHANGE},
-    {"hitbtc", CT_LABEL_EXCHANGE},
-    {"bybit", CT_LABEL_EXCHANGE},
-    {"bitmart", CT_LABEL_EXCHANGE},
-    {"hotbit", CT_LABEL_EXCHANGE},
-    {"korbit", CT_LABEL_EXCHANGE},
-    {"coinone", CT_LABEL_EXCHANGE},
-    /* gambling */
-    {"gambling", CT_LABEL_GAMBLING},
-    {"gamble", CT_LABEL_GAMBLING},
-    {"casino", CT_LABEL_GAMBLING},
-    {"casinos", CT_LABEL_GAMBLING},
-    {"betting", CT_LABEL_GAMBLING},
-    /* darknet */
-    {"darknet", CT_LABEL_DARKNET},
-    {"darkweb", CT_LABEL_DARKNET},
-    {"darkmarket", CT_LABEL_DARKNET},
-    /* ransomware */
-    {"ransomware", CT_LABEL_RANSOMWARE},
-    {"ransom", CT_LABEL_RANSOMWARE},
-    /* scam */
-    {"scam", CT_LABEL_SCAM},
-    {"scams", CT_LABEL_SCAM},
-    {"scammer", CT_LABEL_SCAM},
-    {"phish", CT_LABEL_SCAM},
-    {"phishing", CT_LABEL_SCAM},
-    {"ponzi", CT_LABEL_SCAM},
-    {"fraud", CT_LABEL_SCAM},
-    {"sextortion", CT_LABEL_SCAM},
-    /* hack */
-    {"hack", CT_LABEL_HACK},
-    {"hacks", CT_LABEL_HACK},
-    {"hacked", CT_LABEL_HACK},
-    {"hacker", CT_LABEL_HACK},
-    {"heist", CT_LABEL_HACK},
-    {"exploit", CT_LABEL_HACK},
-    {"exploiter", CT_LABEL_HACK},
-    {"theft", CT_LABEL_HACK},
-    {"stolen", CT_LABEL_HACK},
-    /* blocked */
-    {"blocked", CT_LABEL_BLOCKED},
-    {"blacklist", CT_LABEL_BLOCKED},
-    {"blacklisted", CT_LABEL_BLOCKED},
-    {"frozen", CT_LABEL_BLOCKED},
-    /* defi */
-    {"defi", CT_LABEL_DEFI},
-    {"dex", CT_LABEL_DEFI},
-    {"amm", CT_LABEL_DEFI},
-    {"lending", CT_LABEL_DEFI},
-    {"uniswap", CT_LABEL_DEFI},
-    {"sushiswap", CT_LABEL_DEFI},
-    {"balancer", CT_LABEL_DEFI},
-    {"aave", CT_LABEL_DEFI},
-    {"compound", CT_LABEL_DEFI},
-    {"kyberswap", CT_LABEL_DEFI},
-    {"bancor", CT_LABEL_DEFI},
-    {"dydx", CT_LABEL_DEFI},
-    /* miner */
-    {"miner", CT_LABEL_MINER},
-    {"miners", CT_LABEL_MINER},
-    {"mining", CT_LABEL_MINER},
-    /* service */
-    {"service", CT_LABEL_SERVICE},
-    {"services", CT_LABEL_SERVICE},
-    {"wallet", CT_LABEL_SERVICE},
-    {"wallets", CT_LABEL_SERVICE},
-    {"payment", CT_LABEL_SERVICE},
-    {"payments", CT_LABEL_SERVICE},
-    {"custodian", CT_LABEL_SERVICE},
-    {"custodial", CT_LABEL_SERVICE},
-    {"otc", CT_LABEL_SERVICE},
-    {"atm", CT_LABEL_SERVICE},
-};
-
 static char lower_ascii(char c)
 {
     return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
-
-ct_label_category ct_label_category_normalize(const char *word)
-{
-    char w[128];
-    size_t n = 0;
-    ct_label_category best = CT_LABEL_OTHER;
-    if (!word)
-        return best;
-    while (*word == ' ' || *word == '\t')
-        word++;
-    for (; word[n] && n < sizeof(w) - 1; n++)
-        w[n] = lower_ascii(word[n]);
-    while (n && (w[n - 1] == ' ' || w[n - 1] == '\t'))
-        n--;
-    w[n] = '\0';
-    for (size_t i = 0; i < sizeof(whole_words) / sizeof(whole_words[0]); i++)
-        if (strcmp(w, whole_words[i].word) == 0)
-            best = ct_label_category_max(best, whole_words[i].cat);
-    for (size_t i = 0; i < n;) {
-        while (i < n && !(w[i] >= 'a' && w[i] <= 'z'))
-            i++;
-        size_t j = i;
-        while (j < n && w[j] >= 'a' && w[j] <= 'z')
-            j++;
-        if (j > i)
-            for (size_t k = 0; k < sizeof(tokens) / sizeof(tokens[0]); k++)
-                if (strlen(tokens[k].word) == j - i && memcmp(tokens[k].word, w + i, j - i) == 0)
-                    best = ct_label_category_max(best, tokens[k].cat);
-        i = j;
-    }
-    return best;
-}
-
-/* ---- confidence ---- */
-static const struct {
-    const char *word;
-    int value;
-} conf_words[] = {
-    {"ownership", 100},
-    {"ledger_immanent", 100},
-    {"authority_data", 90},
-    {"service_data", 80},
-    {"forensic", 70},
-    {"manual", 60},
-    {"web_crawl", 40},
-    {"untrusted_transaction", 20},
-    {"high", 80},
-    {"medium", 50},
-    {"low", 20},
-};
-
-int ct_labels_parse_confidence(const char *s, int *out)
-{
-    uint64_t v;
-    if (ct_parse_u64(&v, s) == CT_OK) {
-        if (v > 100)
-            return CT_EINVAL;
-        *out = (int)v;
-        return CT_OK;
-    }
-    for (size_t i = 0; i < sizeof(conf_words) / sizeof(conf_words[0]); i++)
-        if (strcmp(conf_words[i].word, s) == 0) {
-            *out = conf_words[i].value;
-            return CT_OK;
-        }
-    return CT_EINVAL;
 }
 
 /* ---- formats ---- */
@@ -286,39 +43,6 @@ int ct_labels_format_from_name(ct_labels_format *out, const char *name)
             return CT_OK;
         }
     return CT_EINVAL;
-}
-
-/* ---- text checks ---- */
-bool ct_labels_utf8_ok(const char *str, size_t n)
-{
-    const uint8_t *s = (const uint8_t *)str;
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t k;
-        if (c >= 0xc2 && c <= 0xdf)
-            k = 2;
-        else if (c >= 0xe0 && c <= 0xef)
-            k = 3;
-        else if (c >= 0xf0 && c <= 0xf4)
-            k = 4;
-        else
-            return false;
-        if (n - i < k)
-            return false;
-        for (size_t j = 1; j < k; j++)
-            if ((s[i + j] & 0xc0) != 0x80)
-                return false;
-        if ((c == 0xe0 && s[i + 1] < 0xa0) || (c == 0xed && s[i + 1] >= 0xa0) ||
-            (c == 0xf0 && s[i + 1] < 0x90) || (c == 0xf4 && s[i + 1] >= 0x90))
-            return false;
-        i += k;
-    }
-    return true;
 }
 
 /* ---- addresses and assets ---- */
@@ -540,7 +264,7 @@ typedef struct pending_source {
     uint64_t count; /* labels of this source after the batch */
 } pending_source;
 
-struct ct_labels_sink {
+typedef struct label_import {
     ct_db *db;
     const ct_labels_import_options *opts;
     ct_labels_import_stats *stats;
@@ -559,25 +283,25 @@ struct ct_labels_sink {
     ct_buf key, val, tmp;
     ct_buf skey; /* keys of b rows (key holds the row being written) */
     ct_error *err;
-};
+} label_import;
 
-void ct_labels_sink_set_source(ct_labels_sink *s, const char *source)
+static void imp_set_source(label_import *s, const char *source)
 {
     snprintf(s->source, sizeof(s->source), "%s", source);
 }
 
-void ct_labels_sink_set_confidence(ct_labels_sink *s, uint8_t confidence)
+static void imp_set_confidence(label_import *s, uint8_t confidence)
 {
     s->confidence = confidence > 100 ? 100 : confidence;
 }
 
-void ct_labels_sink_set_asset(ct_labels_sink *s, const char *asset)
+static void imp_set_asset(label_import *s, const char *asset)
 {
     if (!norm_asset(s->asset, asset))
         s->asset[0] = '\0';
 }
 
-const char *ct_labels_sink_forced_asset(const ct_labels_sink *s)
+static const char *imp_forced_asset(const label_import *s)
 {
     return s->opts->asset;
 }
@@ -604,7 +328,7 @@ static void count_reason(ct_labels_import_stats *st, const char *reason)
     st->reasons[i].count++;
 }
 
-static void reject_err(ct_labels_sink *s, uint64_t line, uint64_t offset, ct_error *e)
+static void reject_err(label_import *s, uint64_t line, uint64_t offset, ct_error *e)
 {
     s->stats->rejected++;
     count_reason(s->stats, e->reason);
@@ -614,17 +338,14 @@ static void reject_err(ct_labels_sink *s, uint64_t line, uint64_t offset, ct_err
         s->opts->report(s->opts->ctx, s->file->path, line, e);
 }
 
-int ct_labels_sink_reject(ct_labels_sink *s, uint64_t line, uint64_t offset, const char *reason,
-                          const char *fmt, ...)
+static int imp_reject(label_import *s, uint64_t line, uint64_t offset, const char *reason,
+                      const char *detail)
 {
     ct_error e;
-    va_list ap;
     ct_error_clear(&e);
     e.code = CT_ECORRUPT;
     snprintf(e.reason, sizeof(e.reason), "%s", reason);
-    va_start(ap, fmt);
-    vsnprintf(e.detail, sizeof(e.detail), fmt, ap);
-    va_end(ap);
+    snprintf(e.detail, sizeof(e.detail), "%s", detail);
     s->stats->rows++; /* a row the reader could not hand over */
     reject_err(s, line, offset, &e);
     return CT_OK;
@@ -636,7 +357,7 @@ static void hkey(uint8_t out[33], char kind, const void *p, size_t n)
     ct_sha256(out + 1, p, n);
 }
 
-static int sink_flush(ct_labels_sink *s)
+static int sink_flush(label_import *s)
 {
     int rc;
     if (s->batch_rows == 0)
@@ -666,7 +387,7 @@ static int sink_flush(ct_labels_sink *s)
 }
 
 /* Does any committed row of this address exist? (key = 'B' + address + 0x00 + ...) */
-static int address_known(ct_labels_sink *s, const uint8_t *prefix, size_t plen, bool *known)
+static int address_known(label_import *s, const uint8_t *prefix, size_t plen, bool *known)
 {
     ct_store_iter_seek(s->it, prefix, plen);
     *known = false;
@@ -680,7 +401,7 @@ static int address_known(ct_labels_sink *s, const uint8_t *prefix, size_t plen, 
 }
 
 /* Counts a new label of source `name`, reading its committed count once per batch. */
-static int source_add(ct_labels_sink *s, const char *name)
+static int source_add(label_import *s, const char *name)
 {
     uint8_t h[33];
     uint64_t idx;
@@ -741,7 +462,7 @@ static void trim_copy(char *out, size_t cap, const char *in, size_t *len_out, bo
     *len_out = n;
 }
 
-int ct_labels_sink_row(ct_labels_sink *s, const ct_label_row *r)
+static int imp_row(label_import *s, const ct_label_row *r)
 {
     char addr_in[CT_LABEL_ADDRESS_MAX + 2], addr[CT_LABEL_ADDRESS_MAX + 1];
     char asset[CT_LABEL_ASSET_MAX + 1];
@@ -957,12 +678,44 @@ static ct_labels_format sniff(const ct_labels_file *f, const ct_labels_import_op
     return CT_LABELS_AUTO;
 }
 
+/* The import's side of the reader interface (label_rows.h). */
+static int op_row(void *ctx, const ct_label_row *row)
+{
+    return imp_row(ctx, row);
+}
+static int op_reject(void *ctx, uint64_t line, uint64_t offset, const char *reason,
+                     const char *detail)
+{
+    return imp_reject(ctx, line, offset, reason, detail);
+}
+static void op_set_source(void *ctx, const char *source)
+{
+    imp_set_source(ctx, source);
+}
+static void op_set_confidence(void *ctx, uint8_t confidence)
+{
+    imp_set_confidence(ctx, confidence);
+}
+static void op_set_asset(void *ctx, const char *asset)
+{
+    imp_set_asset(ctx, asset);
+}
+static const char *op_forced_asset(const void *ctx)
+{
+    return imp_forced_asset(ctx);
+}
+static const ct_labels_sink_ops import_ops = {
+    CT_LABELS_SINK_OPS_VERSION, op_row,       op_reject,       op_set_source,
+    op_set_confidence,          op_set_asset, op_forced_asset,
+};
+
 int ct_labels_import(ct_db *db, ct_labels_import_stats *stats, const char *path,
                      const ct_labels_import_options *opts, ct_error *err)
 {
     ct_labels_import_options defaults = CT_LABELS_IMPORT_OPTIONS_INIT;
     ct_labels_file f;
-    ct_labels_sink s;
+    label_import s;
+    ct_labels_sink sink = {&import_ops, &s};
     int rc;
     memset(stats, 0, sizeof(*stats));
     if (!opts)
@@ -1002,7 +755,7 @@ int ct_labels_import(ct_db *db, ct_labels_import_stats *stats, const char *path,
     s.file = &f;
     s.err = err;
     s.confidence = 50;
-    ct_labels_sink_set_source(&s, f.base);
+    imp_set_source(&s, f.base);
     ct_hmap_init(&s.pend);
     ct_hmap_init(&s.seen);
     ct_buf_init(&s.key, 1u << 16);
@@ -1019,16 +772,16 @@ int ct_labels_import(ct_db *db, ct_labels_import_stats *stats, const char *path,
         goto out;
     switch (fmt) {
     case CT_LABELS_CSV:
-        rc = ct_labels_read_csv(&s, &f, err);
+        rc = ct_labels_read_csv(&sink, &f, err);
         break;
     case CT_LABELS_JSON:
-        rc = ct_labels_read_json(&s, &f, err);
+        rc = ct_labels_read_json(&sink, &f, err);
         break;
     case CT_LABELS_TAGPACK:
-        rc = ct_labels_read_tagpack(&s, &f, err);
+        rc = ct_labels_read_tagpack(&sink, &f, err);
         break;
     default:
-        rc = ct_labels_read_ofac(&s, &f, err);
+        rc = ct_labels_read_ofac(&sink, &f, err);
         break;
     }
     if (rc == CT_ECORRUPT)

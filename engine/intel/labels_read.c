@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "base/json.h"
-#include "intel/labels_internal.h"
+#include "intel/label_rows.h"
 
 #define OFAC_SOURCE "OFAC SDN (0xB10C list)"
 

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "intel/labels_internal.h"
+#include "intel/label_rows.h"
 
 typedef struct yentry {
     int32_t tag;      /* -1: the header; else the tag's index */
