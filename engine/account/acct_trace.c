@@ -334,9 +334,10 @@ static int asset_get(tracer *t, uint32_t asset, uint32_t *out)
         return rc;
     a->info.symbol[sizeof(a->info.symbol) - 1] = '\0';
     a->info.contract[sizeof(a->info.contract) - 1] = '\0';
-    /* The price table: ETH for ETH, else the token's symbol when it is a valid ticker. */
+    /* The price table: the native coin's symbol (ETH on Ethereum: the graph names it from
+     * the chain registry), else the token's symbol when it is a valid ticker. */
     char norm[17];
-    const char *sym = asset == CT_ACCT_ASSET_ETH ? "ETH" : a->info.symbol;
+    const char *sym = a->info.symbol;
     if (sym[0] && strlen(sym) <= 16) {
         bool ok = true;
         size_t k = 0;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chaintrail/chains.h"
 #include "chaintrail/ethdb.h"
 #include "chaintrail/ethereum.h"
 #include "chaintrail/labels.h"
@@ -229,6 +230,7 @@ typedef struct agraph {
     ct_db *db;
     ct_labels_reader *labels;
     ct_label_list list;
+    const char *coin; /* the native asset of the database's chain (chains.h) */
 } agraph;
 
 static int g_ledger_next(void *ctx, uint64_t addrid, uint32_t asset, const ct_acct_pos *after,
@@ -365,7 +367,7 @@ static int g_asset_info(void *ctx, uint32_t asset, char *symbol, size_t ssize, u
 {
     agraph *g = ctx;
     if (asset == CT_ACCT_ASSET_ETH) {
-        snprintf(symbol, ssize, "ETH");
+        snprintf(symbol, ssize, "%s", g->coin);
         *decimals = 18;
         *known_decimals = true;
         contract[0] = 0;
@@ -425,6 +427,13 @@ int ct_acct_graph_db(ct_acct_graph *out, ct_db *db, const ct_db_snapshot *snap, 
     g->r.it = ct_store_iter_new(db->st, g->r.snap);
     int rc = g->r.it ? ct_labels_reader_new_at(&g->labels, db, g->r.snap, err)
                      : ct_fail(err, CT_ENOMEM, "out-of-memory", "iterator");
+    ct_e_meta m;
+    if (rc == CT_OK && (rc = ct_e_load_meta(db->st, g->r.snap, &m, err)) == CT_OK) {
+        /* A chain the registry does not list keeps the Ethereum mainnet's name. */
+        const ct_chain_network *n =
+            ct_chain_network_by_id(ct_chain_family_get("ethereum"), m.chain_id);
+        g->coin = n ? n->coin : "ETH";
+    }
     if (rc != CT_OK) {
         out->ctx = g;
         ct_acct_graph_db_free(out);

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "chaintrail/chaintrail.h"
+#include "chaintrail/version.h"
 #include "base/util.h"
 
 const char *ct_strerror(int code)
@@ -304,24 +304,6 @@ int ct_hex_decode(uint8_t *out, const char *s, size_t n)
             return CT_EINVAL;
         out[i] = (uint8_t)(hi << 4 | lo);
     }
-    return CT_OK;
-}
-
-void ct_hash_to_hex(char out[65], const uint8_t hash[32])
-{
-    uint8_t rev[32];
-    for (int i = 0; i < 32; i++)
-        rev[i] = hash[31 - i];
-    ct_hex_encode(out, rev, 32);
-}
-
-int ct_hash_from_hex(uint8_t hash[32], const char *hex)
-{
-    uint8_t tmp[32];
-    if (strlen(hex) != 64 || ct_hex_decode(tmp, hex, 32) != CT_OK)
-        return CT_EINVAL;
-    for (int i = 0; i < 32; i++)
-        hash[i] = tmp[31 - i];
     return CT_OK;
 }
 

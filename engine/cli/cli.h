@@ -95,6 +95,11 @@ int cli_hex_digit(int c);
 
 /* The positional arguments of decode and ingest: "bitcoin" then PATH...; also resolves
  * --network. Returns CT_EXIT_OK or CT_EXIT_USAGE after printing what is wrong. */
+/* The chain family named `name` (include/chaintrail/chains.h), or NULL after printing
+ * "unknown chain 'NAME' (PREFIXbitcoin, ethereum)", the list made from the registered
+ * families; `what` ("option '--chain': " or "") goes before it. */
+const ct_chain_ops *cli_chain_family(const char *cmd, const char *what, const char *name,
+                                     const char *prefix);
 int cli_chain_paths(const char *cmd, char **argv, int first, const char *network,
                     const ct_btc_params **net, char ***paths, size_t *npaths);
 

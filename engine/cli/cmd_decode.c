@@ -499,10 +499,8 @@ int cmd_decode(int argc, char **argv, const cli_global *g)
         return rc;
     if (argv[first] && strcmp(argv[first], "ethereum") == 0)
         return decode_ethereum(argv, first, &o, chain_id);
-    if (argv[first] && strcmp(argv[first], "bitcoin") != 0) {
-        cli_error("decode", "unknown chain '%s' (decode reads: bitcoin, ethereum)", argv[first]);
+    if (argv[first] && !cli_chain_family("decode", "", argv[first], "decode reads: "))
         return CT_EXIT_USAGE;
-    }
     if (chain_id) {
         cli_error("decode", "option '--chain-id' is for ethereum");
         return CT_EXIT_USAGE;

@@ -229,14 +229,32 @@ void cli_print_hex(FILE *f, const uint8_t *p, size_t n)
     }
 }
 
+const ct_chain_ops *cli_chain_family(const char *cmd, const char *what, const char *name,
+                                     const char *prefix)
+{
+    const ct_chain_ops *f = ct_chain_family_get(name);
+    if (!f) {
+        char names[256];
+        ct_chain_names(names, sizeof(names), NULL);
+        cli_error(cmd, "%sunknown chain '%s' (%s%s)", what, name, prefix, names);
+    }
+    return f;
+}
+
 int cli_chain_paths(const char *cmd, char **argv, int first, const char *network,
                     const ct_btc_params **net, char ***paths, size_t *npaths)
 {
-    if (!argv[first] || strcmp(argv[first], "bitcoin") != 0) {
-        if (argv[first])
-            cli_error(cmd, "unknown chain '%s' (this version reads: bitcoin)", argv[first]);
-        else
-            cli_error(cmd, "which chain? usage: chaintrail %s bitcoin PATH...", cmd);
+    if (!argv[first]) {
+        cli_error(cmd, "which chain? usage: chaintrail %s bitcoin PATH...", cmd);
+        return CT_EXIT_USAGE;
+    }
+    char prefix[64];
+    snprintf(prefix, sizeof(prefix), "%s reads: ", cmd);
+    const ct_chain_ops *family = cli_chain_family(cmd, "", argv[first], prefix);
+    if (!family)
+        return CT_EXIT_USAGE;
+    if (family->model != CT_CHAIN_UTXO) {
+        cli_error(cmd, "chain '%s' takes other inputs; see chaintrail help %s", argv[first], cmd);
         return CT_EXIT_USAGE;
     }
     *paths = argv + first + 1;
@@ -248,10 +266,9 @@ int cli_chain_paths(const char *cmd, char **argv, int first, const char *network
     }
     *net = ct_btc_params_get(network);
     if (!*net) {
-        cli_error(cmd,
-                  "option '--network': unknown network '%s' (mainnet, testnet, testnet4, "
-                  "signet, regtest)",
-                  network);
+        char names[256];
+        ct_chain_names(names, sizeof(names), family);
+        cli_error(cmd, "option '--network': unknown network '%s' (%s)", network, names);
         return CT_EXIT_USAGE;
     }
     return CT_EXIT_OK;

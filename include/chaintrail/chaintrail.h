@@ -27,15 +27,7 @@
 #include "chaintrail/ethereum.h"
 #include "chaintrail/ethdb.h"
 #include "chaintrail/ethrpc.h"
+#include "chaintrail/chains.h"
+#include "chaintrail/version.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
-
-/* Returns the version string of the library, e.g. "0.1.0". */
-const char *ct_version(void);
-
-#ifdef __cplusplus
-}
-#endif
 #endif
