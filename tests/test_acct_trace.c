@@ -1,4 +1,4 @@
-/* The account-model tracer (engine/acct_trace.c) on in-memory ct_acct_graph implementations:
+/* The account-model tracer (engine/account/acct_trace.c) on in-memory ct_acct_graph implementations:
  * hand-computed cases for every model (lots, unknown origin, fees, tokens apart from ETH,
  * label stops, hop limit, dust, self-transfers, budgets, transaction sources), and a
  * randomized cross-check against tests/tools/acct_reference.py, an independent plain

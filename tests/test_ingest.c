@@ -549,7 +549,7 @@ Test(ingest, network_of_the_database_is_kept)
 
 /* ---- reorgs on made-up regtest chains ---- */
 
-/* The logical digest of docs/storage.md, computed here independently of engine/graph.c:
+/* The logical digest of docs/storage.md, computed here independently of engine/utxo/graph.c:
  * SHA-256 over the rows of tables n t x i o s a d l w y and the counters row, in key order,
  * each as BE32 key length, key, BE32 value length, value. */
 static int logical_digest(const char *dir, char out[65])

@@ -1,4 +1,4 @@
-/* The strict JSON parser (engine/json.c): a table of documents that must parse (y_) and
+/* The strict JSON parser (engine/base/json.c): a table of documents that must parse (y_) and
  * must not (n_), in the spirit of JSONTestSuite, written here by hand; each n_ case names
  * the reason and the byte offset the parser must report. Then the tape (types, counts,
  * navigation), string decoding, exact number text, the depth bound on 100,000 '[',

@@ -1,4 +1,4 @@
-/* Labels (engine/labels.c, labels_read.c, tagpack.c and `chaintrail labels`): the category
+/* Labels (engine/intel/labels.c, labels_read.c, tagpack.c and `chaintrail labels`): the category
  * keyword table and precedence; the OFAC lists, GraphSense TagPacks, Etherscan and Forta
  * exports of fixtures/labels imported with exact counts; re-imports that change nothing
  * (counters and digest); addresses labelled by several sources; bad rows rejected with

@@ -1,4 +1,4 @@
-/* The ingest's row cache (engine/rowcache.c): exact answers (present, absent, unknown),
+/* The ingest's row cache (engine/store/rowcache.c): exact answers (present, absent, unknown),
  * the newest value of a key wins, and the two generations bound the memory. The ingest's
  * use of it is tested through whole ingests in test_ingest.c (grouped and per-block
  * commits give identical databases). */

@@ -1,4 +1,4 @@
-/* The store's compaction state and settling (engine/store.c, ct_store_settle): on a real
+/* The store's compaction state and settling (engine/store/store.c, ct_store_settle): on a real
  * LevelDB database written until a compaction is due, settling leaves every compaction
  * score below 1, the computed state agrees with LevelDB's own properties, and a later
  * open and close compacts nothing (the table files stay the same). The CLI's --no-settle

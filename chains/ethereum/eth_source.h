@@ -4,13 +4,13 @@
  * their receipts (status, gas used, effective gas price, logs), the internal ETH transfers
  * of their execution (from geth's callTracer or Parity's trace_block, reverted subtrees
  * already dropped), the withdrawals, and token metadata when the source knows it. The
- * ingest (engine/eth_ingest.c) turns a bundle into account-model events (account.h) and
+ * ingest (engine/account/eth_ingest.c) turns a bundle into account-model events (account.h) and
  * rows; it never sees where the bundle came from.
  *
  * Sources: saved JSON-RPC responses (`--json FILE...`, eth_source_json.c), ethereum-etl
  * exports (`--etl DIR`, eth_etl.c) and a live node (`--rpc URL`, wip-eth-node). All of them
  * build bundles with the same JSON -> bundle functions below (eth_json.c), which take
- * engine/json.h values: a block object with full transactions, a receipts array, a
+ * engine/base/json.h values: a block object with full transactions, a receipts array, a
  * callTracer result array, a trace_block array.
  *
  * Ownership: a bundle and everything it points to belong to the source (allocated in its

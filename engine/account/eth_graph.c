@@ -1,6 +1,6 @@
 /* Reading the Ethereum tables: stats, blocks, transactions, per-address ledgers, and
  * ct_acct_graph_db(), the account-model graph of account.h over a database snapshot that
- * the account-model tracer walks. Every reader goes through engine/store.c. */
+ * the account-model tracer walks. Every reader goes through engine/store/store.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,8 +1,8 @@
-/* The store: chaintrail's only door to LevelDB (engine/store.c is the only file that
+/* The store: chaintrail's only door to LevelDB (engine/store/store.c is the only file that
  * includes leveldb/c.h). It opens a database with checksums and paranoid checks on, takes
  * the one-process lock, checks the schema version, and offers point reads, ordered
  * iterators, snapshots and atomic write batches. Key and value layouts are defined by the
- * modules that use the store (engine/schema.h) and documented in docs/storage.md. */
+ * modules that use the store (engine/db/schema.h) and documented in docs/storage.md. */
 #ifndef CT_STORE_H
 #define CT_STORE_H
 

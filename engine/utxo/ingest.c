@@ -3,7 +3,7 @@
  * undo records, counters and resume markers of a bounded run of blocks (group commit,
  * docs/ingest.md), so that an interruption at any instant resumes exactly at a group end.
  * Within a group, later blocks read the earlier, uncommitted ones through the row cache
- * (engine/rowcache.h), which also keeps recent rows so that most inputs need no LevelDB
+ * (engine/store/rowcache.h), which also keeps recent rows so that most inputs need no LevelDB
  * read. Anything else that writes (a side branch, an orphan, a rollback, a reorg) first
  * commits the pending group.
  *

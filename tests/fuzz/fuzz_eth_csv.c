@@ -1,4 +1,4 @@
-/* libFuzzer harness of the ethereum-etl CSV reader and trace reader (engine/eth_etl.c): an
+/* libFuzzer harness of the ethereum-etl CSV reader and trace reader (chains/ethereum/eth_etl.c): an
  * RFC 4180 text is made JSON lines (ct_eth_csv_to_jsonl) and each line is read as a trace of
  * a block of two transactions (ct_eth_etl_trace). Oracle: the conversion returns CT_OK,
  * CT_ECORRUPT with a reason, or CT_ENOMEM; what it returns with CT_OK is valid JSON, one

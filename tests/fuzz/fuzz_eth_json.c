@@ -1,4 +1,4 @@
-/* libFuzzer harness of the JSON-RPC -> block bundle functions (engine/eth_json.c), the code
+/* libFuzzer harness of the JSON-RPC -> block bundle functions (chains/ethereum/eth_json.c), the code
  * that reads every byte a node or a saved file sends. Input: a JSON document that is either
  * a response/result holding a block, or an array [block, receipts, callTracer results,
  * trace_block results] (missing members skipped). Oracle: every call returns CT_OK,

@@ -1,4 +1,4 @@
-/* libFuzzer harness of the JSON parser (engine/json.c): any bytes either parse or fail
+/* libFuzzer harness of the JSON parser (engine/base/json.c): any bytes either parse or fail
  * with CT_ECORRUPT/CT_ENOMEM and an offset inside the input; a parsed tape is walked in
  * full (every string decoded, every container's children within its range). */
 #include <stdint.h>

@@ -1,4 +1,4 @@
-/* The JSON-RPC client (engine/eth_rpc.c) against tests/tools/rpc_server.py, which ctest
+/* The JSON-RPC client (chains/ethereum/eth_rpc.c) against tests/tools/rpc_server.py, which ctest
  * starts around this program (CT_TEST_RPC_URL) and which answers from the real mainnet
  * responses of fixtures/eth/rpc_stream, with faults chosen by the URL's path. */
 #include <criterion/criterion.h>

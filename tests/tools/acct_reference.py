@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Independent reference of chaintrail's account-model trace (docs/taint-models.md,
-"Account chains"), used by tests/test_acct_trace.c to cross-check engine/acct_trace.c.
+"Account chains"), used by tests/test_acct_trace.c to cross-check engine/account/acct_trace.c.
 
 Deliberately plain and different in approach: it simulates *every* ledger of every address
 and asset from the first event on (no heap, no activation, no replay, no dormant ledgers),

@@ -1,5 +1,5 @@
 # A deliberately plain reference of the UTXO taint rules of taint-models.md, written
-# independently of engine/trace.c, to compute the expected figures of tests/test_trace.c.
+# independently of engine/utxo/trace.c, to compute the expected figures of tests/test_trace.c.
 # Transactions are given in chain order; outputs are (owner, value); inputs are (txname, vout).
 # Stops: an owner in `labels` (category), unspent, hop limit; no dust threshold.
 # Backward (--backward): the same models over spends in reverse (docs/taint-models.md,
