@@ -95,12 +95,13 @@ static const ct_btc_params *const all_networks[] = {
     &networks[0], &networks[1], &networks[2], &networks[3], &networks[4], NULL,
 };
 
-/* The same networks as the bitcoin family's ops table lists them (family.c). */
-#define CHAIN_NET(i) {networks[i].name, networks[i].coin, 0, &networks[i]}
+/* The same networks as the bitcoin family's ops table lists them (family.c); name and coin
+ * as in the entries above (test_chains checks that they agree). */
 static const ct_chain_network chain_nets[] = {
-    CHAIN_NET(0), CHAIN_NET(1), CHAIN_NET(2), CHAIN_NET(3), CHAIN_NET(4),
+    {"mainnet", "BTC", 0, &networks[0]},   {"testnet", "tBTC", 0, &networks[1]},
+    {"testnet4", "tBTC", 0, &networks[2]}, {"signet", "sBTC", 0, &networks[3]},
+    {"regtest", "rBTC", 0, &networks[4]},
 };
-#undef CHAIN_NET
 const ct_chain_network *const ct_btc_chain_networks[] = {
     &chain_nets[0], &chain_nets[1], &chain_nets[2], &chain_nets[3], &chain_nets[4], NULL,
 };
