@@ -463,10 +463,8 @@ static int decode_ethereum(char **argv, int first, const decode_opts *o, const c
                   "decode ethereum takes --chain-id, --quiet and PATH... only (JSON output)");
         return CT_EXIT_USAGE;
     }
-    if (chain_id && !cli_parse_u64(chain_id, &id)) {
-        cli_error("decode", "option '--chain-id': '%s' is not a whole number", chain_id);
+    if (chain_id && !cli_parse_range("decode", "chain-id", chain_id, 0, UINT64_MAX, &id))
         return CT_EXIT_USAGE;
-    }
     if (!argv[first + 1]) {
         cli_error("decode", "no PATH given; usage: chaintrail decode ethereum PATH...");
         return CT_EXIT_USAGE;

@@ -59,6 +59,19 @@ bool cli_parse_u64(const char *s, uint64_t *out)
     return true;
 }
 
+bool cli_parse_range(const char *cmd, const char *name, const char *val, uint64_t min,
+                     uint64_t max, uint64_t *out)
+{
+    uint64_t v;
+    if (!cli_parse_u64(val, &v) || v < min || v > max) {
+        cli_error(cmd, "option '--%s': '%s' is not a whole number from %llu to %llu", name, val,
+                  (unsigned long long)min, (unsigned long long)max);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
 int cli_hex_digit(int c)
 {
     if (c >= '0' && c <= '9')
@@ -141,10 +154,10 @@ int cli_parse(const cli_command *cmd, const cli_opt *opts, int argc, char **argv
             }
             l->v = nv;
             l->v[l->n++] = val;
-        } else if (!cli_parse_u64(val, (uint64_t *)o->value)) {
-            cli_error(cmd->name, "option '--%s': '%s' is not a whole number from 0 to %llu",
-                      o->name, val, (unsigned long long)UINT64_MAX);
-            return CT_EXIT_USAGE;
+        } else {
+            const cli_num *num = o->value;
+            if (!cli_parse_range(cmd->name, o->name, val, num->min, num->max, num->value))
+                return CT_EXIT_USAGE;
         }
     }
     *first = 1;
