@@ -115,6 +115,12 @@ bool cli_parse_u64(const char *s, uint64_t *out);
 bool cli_parse_range(const char *cmd, const char *name, const char *val, uint64_t min,
                      uint64_t max, uint64_t *out);
 
+/* Opens an input file of `decode`: "-" is standard input; a path must name a regular file
+ * (opened without blocking, so a FIFO without a writer or a device is refused at once).
+ * Returns the stream, or NULL with `why` set ("is not a regular file" or the system's
+ * message). */
+FILE *cli_open_input(const char *path, char *why, size_t size);
+
 /* The value of one hex digit (either case), or -1 for any other byte (also >= 0x80). */
 int cli_hex_digit(int c);
 

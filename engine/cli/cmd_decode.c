@@ -299,9 +299,9 @@ static void report(const ct_error *err)
 /* ---- lone transactions ---- */
 #define MAX_TX_FILE (16u << 20)
 
-static int read_tx_file(const char *path, uint8_t **out, size_t *len)
+static int read_tx_file(const char *path, uint8_t **out, size_t *len, char *why, size_t size)
 {
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    FILE *f = cli_open_input(path, why, size);
     if (!f)
         return CT_EIO;
     uint8_t *buf = malloc(MAX_TX_FILE + 1);
@@ -349,9 +349,10 @@ static int decode_txs(char **paths, const ct_btc_params *net, const decode_opts 
         ct_error err;
         ct_error_clear(&err);
         ct_error_set_file(&err, paths[i]);
-        int rc = read_tx_file(paths[i], &data, &len);
+        char why[160] = "";
+        int rc = read_tx_file(paths[i], &data, &len, why, sizeof(why));
         if (rc != CT_OK) {
-            cli_error("decode", "cannot read '%s': %s", paths[i], ct_strerror(rc));
+            cli_error("decode", "cannot read '%s': %s", paths[i], why[0] ? why : ct_strerror(rc));
             worst = CT_EXIT_IO;
             continue;
         }

@@ -1,8 +1,12 @@
 /* Option parsing for the commands, errors to stderr, and the mapping of library error
  * codes to exit codes. Numbers are parsed by hand, without locale (bad-inputs.md C1, C2). */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -70,6 +74,34 @@ bool cli_parse_range(const char *cmd, const char *name, const char *val, uint64_
     }
     *out = v;
     return true;
+}
+
+FILE *cli_open_input(const char *path, char *why, size_t size)
+{
+    if (strcmp(path, "-") == 0)
+        return stdin;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        snprintf(why, size, "%s", strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(why, size, "not a regular file (use '-' for standard input)");
+        close(fd);
+        return NULL;
+    }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl != -1)
+        (void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        snprintf(why, size, "%s", strerror(errno));
+        close(fd);
+    }
+    return f;
 }
 
 int cli_hex_digit(int c)
