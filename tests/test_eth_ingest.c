@@ -1365,6 +1365,31 @@ Test(eth_ingest, csv_to_jsonl_rfc4180)
     ct_buf_release(&o);
 }
 
+/* A line break inside a quoted `withdrawals` field (between its objects, and a CRLF) is
+ * valid CSV and valid JSON whitespace; it was copied raw into the JSON line, which then split
+ * into two records and the file was refused (issue 12, 4c; found by fuzz_eth_csv). The
+ * JSON line holds it as a space, and every output line parses as one object. */
+Test(eth_ingest, csv_withdrawals_with_a_line_break)
+{
+    const char *in = "number,withdrawals\n"
+                     "17173049,\"{\"\"index\"\":1,\"\"amount\"\":2},\n"
+                     "{\"\"index\"\":3,\r\n\t\"\"amount\"\":4}\"\n"
+                     "17173050,\n";
+    ct_buf o;
+    ct_buf_init(&o, 1 << 20);
+    ct_error err;
+    ct_error_clear(&err);
+    cr_assert_eq(ct_eth_csv_to_jsonl(in, strlen(in), NULL, NULL,
+                                     (const char *[]){"withdrawals", NULL}, &o, &err),
+                 CT_OK, "%s %s", err.reason, err.detail);
+    cr_assert(ct_buf_putc(&o, 0) == CT_OK);
+    cr_assert_str_eq((const char *)o.data,
+                     "{\"number\":\"17173049\",\"withdrawals\":[{\"index\":1,\"amount\":2}, "
+                     "{\"index\":3,   \"amount\":4}]}\n"
+                     "{\"number\":\"17173050\",\"withdrawals\":[]}\n");
+    ct_buf_release(&o);
+}
+
 Test(eth_ingest, etl_export_needs_trust_senders)
 {
     char *dir = tu_fresh_db(), *etl = etl_dir();

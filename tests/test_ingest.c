@@ -803,3 +803,34 @@ Test(ingest, bit_flip_in_the_database_is_reported_as_corruption)
     free(dir);
     free(a);
 }
+
+/* --start-height near the top of the 32-bit heights: 4294967000 + 300 blocks wrapped past
+ * 2^32 to height 0 and `verify` failed on the database. Now the blocks up to 4294967294 (the
+ * highest height stored) are connected, the next one stops the run (exit 3, named), and the
+ * database verifies. */
+Test(ingest, start_height_near_the_top_stops_at_the_highest_height)
+{
+    char *dir = tu_tmpdir(), *b = tu_fixture(NB1);
+    tu_run r;
+    tu_exec(&r,
+            (const char *[]){"--db", dir, "ingest", "bitcoin", "--quiet", "--start-height",
+                             "4294967000", b, NULL},
+            NULL);
+    cr_assert_eq(r.status, 3, "%s", r.err);
+    /* the 296th block of blk00001.dat (height 595 on mainnet) */
+    cr_assert(strstr(r.err, "height-limit: block "), "%s", r.err);
+    cr_assert(strstr(r.err, " would be at height 4294967295, above 4294967294, the highest "
+                            "height a database stores"),
+              "%s", r.err);
+    tu_run_free(&r);
+    ct_db *db = tu_db_open(dir, false);
+    cr_assert_eq(db->tip.height, 4294967294u);
+    cr_assert_eq(db->ctr.blocks, 295);
+    ct_db_close(db);
+    tu_exec(&r, (const char *[]){"--db", dir, "verify", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+    tu_run_free(&r);
+    tu_rmtree(dir);
+    free(dir);
+    free(b);
+}

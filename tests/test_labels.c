@@ -731,6 +731,63 @@ Test(labels, tagpack_inheritance_quoting_and_concepts)
     free(path);
 }
 
+/* Empty quoted values ('' and "") in every place a scalar goes: a header key, a tag's key
+ * and a list item. The empty scalar had no buffer, and memchr(NULL, 0, 0) made UBSan stop
+ * the import (issue 12, 1d; this test fails under the sanitizer build before the fix). The
+ * rows are judged as with any empty value. */
+Test(labels, tagpack_empty_quoted_values)
+{
+    char *dir = tu_tmpdir();
+    char db_dir[512];
+    snprintf(db_dir, sizeof(db_dir), "%s/db", dir);
+    const char *pack = "title: Empty values\n"
+                       "category: exchange\n"
+                       "source: ''\n"
+                       "tags:\n"
+                       "  - address: ''\n"
+                       "    label: a\n"
+                       "  - address: \"\"\n"
+                       "    label: b\n"
+                       "  - address: 1BoatSLRHtKNngkdXEeobR76b53LETtpyT\n"
+                       "    label: ok\n"
+                       "    concepts:\n"
+                       "    - ''\n"
+                       "    - \"\"\n"
+                       "  - address: 1BoatSLRHtKNngkdXEeobR76b53LETtpyT\n"
+                       "    label: ''\n";
+    char *path = write_tmp(dir, "empty.yaml", pack);
+    ct_db *db = open_db(db_dir);
+    ct_labels_import_stats st;
+    ct_labels_import_options o = CT_LABELS_IMPORT_OPTIONS_INIT;
+    rejects rj = {0};
+    ct_error err;
+    o.report = on_reject;
+    o.ctx = &rj;
+    ct_error_clear(&err);
+    cr_assert_eq(ct_labels_import(db, &st, path, &o, &err), CT_OK, "%s", err.detail);
+    cr_expect_eq(st.rows, 4);
+    cr_assert_eq(rj.n, 3);
+    cr_expect_eq(rj.line[0], 5);
+    cr_expect_str_eq(rj.reason[0], "empty-address");
+    cr_expect_eq(rj.line[1], 7);
+    cr_expect_str_eq(rj.reason[1], "empty-address");
+    cr_expect_eq(rj.line[2], 14);
+    cr_expect_str_eq(rj.reason[2], "empty-label");
+    cr_expect_eq(st.added, 1);
+    ct_label_list l;
+    ct_label_list_init(&l);
+    cr_assert_eq(ct_labels_get(db, &l, "1BoatSLRHtKNngkdXEeobR76b53LETtpyT", &err), CT_OK);
+    cr_assert_eq(l.count, 1);
+    cr_expect_str_eq(l.items[0].label, "ok");
+    cr_expect_eq(l.items[0].category, CT_LABEL_EXCHANGE);
+    cr_expect_str_eq(l.items[0].reference, "");
+    ct_label_list_release(&l);
+    ct_db_close(db);
+    tu_rmtree(dir);
+    free(dir);
+    free(path);
+}
+
 /* ---- the binary ---- */
 Test(labels, cli_import_show_stats_end_to_end, .timeout = 120)
 {

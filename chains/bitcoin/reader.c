@@ -421,7 +421,9 @@ static int file_begin(ct_btc_reader *r, ct_error *err)
         if ((rc = slurp(r, STDIN_FILENO, err)) != CT_OK)
             return rc;
     } else {
-        int fd = open(f->path, O_RDONLY | O_CLOEXEC);
+        /* O_NONBLOCK: a file replaced by a FIFO since it was listed must not block the
+         * open; only regular files are read by path (add_path). */
+        int fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
         struct stat st;
         if (fd < 0)
             return fail_at(err, CT_EIO, f->path, 0, "cannot-open", "%s",
@@ -432,17 +434,14 @@ static int file_begin(ct_btc_reader *r, ct_error *err)
             close(fd);
             return rc;
         }
-        if (S_ISREG(st.st_mode)) {
-            r->fd = fd;
-            r->size = (uint64_t)st.st_size;
-        } else {
-            rc = slurp(r, fd, err);
+        if (!S_ISREG(st.st_mode)) {
+            rc = fail_at(err, CT_EIO, f->path, 0, "not-a-file", "%s, not a regular file",
+                         ct_file_kind((unsigned)st.st_mode));
             close(fd);
-            if (rc != CT_OK)
-                return rc;
-            if (r->key)
-                xor_bytes(r->membuf.data, r->membuf.len, 0, r->key);
+            return rc;
         }
+        r->fd = fd;
+        r->size = (uint64_t)st.st_size;
     }
     if (!f->from_dir && (rc = classify(r, err)) != CT_OK)
         return rc;
@@ -769,7 +768,7 @@ static int load_xor_key(const char *dir, uint8_t key[8], bool *nonzero,
     char *path = path_join(dir, "xor.dat");
     if (!path)
         return ct_fail(err, CT_ENOMEM, "out-of-memory", "cannot build a path");
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO must not block */
     if (fd < 0) {
         if (errno != ENOENT)
             rc = fail_at(err, CT_EIO, path, 0, "cannot-open", "%s",
@@ -926,6 +925,10 @@ static int add_path(ct_btc_reader *r, size_t *cap, const char *path,
                        errno_text(errno, eb, sizeof(eb)));
     if (S_ISDIR(st.st_mode))
         return add_directory(r, cap, path, opts, err);
+    if (!S_ISREG(st.st_mode)) /* a FIFO without a writer would hang, /dev/zero never end */
+        return fail_at(err, CT_EIO, path, 0, "not-a-file",
+                       "%s, not a regular file or a directory ('-' reads standard input)",
+                       ct_file_kind((unsigned)st.st_mode));
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return fail_at(err, CT_EIO, path, 0, "cannot-open", "%s",
@@ -1035,7 +1038,7 @@ int ct_btc_file_read_at(const char *path, uint64_t offset, uint8_t *buf, size_t 
     free(dir);
     if (rc != CT_OK)
         return rc;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO must not block */
     if (fd < 0)
         return fail_at(err, CT_EIO, path, offset, "cannot-open", "%s",
                        errno_text(errno, eb, sizeof(eb)));

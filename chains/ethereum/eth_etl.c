@@ -350,6 +350,12 @@ static int put_objects(ct_buf *out, ct_json_doc *d, ct_buf *scratch, const csv_f
                        "record %llu: field %zu is not a list of JSON objects",
                        (unsigned long long)recno, col + 1);
     }
+    /* A quoted CSV field may hold line breaks; in the parsed JSON they can only be
+     * whitespace between tokens (the parser refuses control characters in strings), and the
+     * output is one JSON object per line: each becomes a space. */
+    for (size_t i = 0; i < scratch->len; i++)
+        if (scratch->data[i] == '\n' || scratch->data[i] == '\r' || scratch->data[i] == '\t')
+            scratch->data[i] = ' ';
     return ct_buf_append(out, scratch->data, scratch->len) ? ct_fail(err, CT_ENOMEM, "too-large",
                                                                      "the CSV made JSON is too large")
                                                            : CT_OK;

@@ -21,6 +21,9 @@ struct ct_eth_rpc {
     ct_json_doc doc;
     uint32_t *by_id; /* scratch: answer node of each call */
     size_t by_id_cap;
+    uint64_t next_id; /* the id of the next request's first call: ids are never reused, so
+                       * an answer to an earlier request (a replay, a caching proxy) is
+                       * refused */
     ct_eth_rpc_stats st;
 };
 
@@ -255,18 +258,30 @@ static int read_response(ct_eth_rpc *c, uint32_t obj, ct_eth_rpc_answer *a, ct_e
     return CT_OK;
 }
 
+/* The id of a JSON-RPC answer: true and *id when it is a whole number. */
+static bool answer_id(const ct_json_doc *d, uint32_t obj, uint64_t *id)
+{
+    uint32_t idn = ct_json_get(d, obj, "id");
+    return idn && ct_json_type_of(d, idn) == CT_JSON_NUMBER && ct_json_u64(d, idn, id) == CT_OK;
+}
+
 int ct_eth_rpc_batch(ct_eth_rpc *c, const ct_eth_rpc_call *calls, size_t n,
                      ct_eth_rpc_answer *ans, ct_error *err)
 {
     if (n == 0)
         return CT_OK;
+    if (c->next_id == 0 || c->next_id > ((uint64_t)1 << 53) - n)
+        c->next_id = 1; /* ids stay exact in a node that reads them as doubles */
+    const uint64_t base = c->next_id; /* the calls' ids are base .. base + n - 1 */
+    c->next_id += n;
     ct_buf_reset(&c->req);
     int rc = CT_OK;
     if (n > 1)
         rc = ct_buf_putc(&c->req, '[');
     for (size_t i = 0; i < n && rc == CT_OK; i++)
-        rc = ct_buf_printf(&c->req, "%s{\"jsonrpc\":\"2.0\",\"id\":%zu,\"method\":\"%s\",\"params\":%s}",
-                           i ? "," : "", i + 1, calls[i].method,
+        rc = ct_buf_printf(&c->req,
+                           "%s{\"jsonrpc\":\"2.0\",\"id\":%llu,\"method\":\"%s\",\"params\":%s}",
+                           i ? "," : "", (unsigned long long)(base + i), calls[i].method,
                            calls[i].params ? calls[i].params : "[]");
     if (rc == CT_OK && n > 1)
         rc = ct_buf_putc(&c->req, ']');
@@ -291,6 +306,24 @@ int ct_eth_rpc_batch(ct_eth_rpc *c, const ct_eth_rpc_call *calls, size_t n,
                            "the node at %s refused a batch of %zu calls: code %lld: %s", c->url,
                            n, (long long)one.code, one.is_error ? one.message : "(no error)");
         }
+        /* The answer must carry the request's id. JSON-RPC 2.0 lets an error object come
+         * with "id": null when the node could not read the request; a result never can. */
+        uint64_t id;
+        uint32_t idn = ct_json_get(d, 0, "id");
+        bool null_error = one.is_error && idn && ct_json_type_of(d, idn) == CT_JSON_NULL;
+        if (!null_error && (!answer_id(d, 0, &id) || id != base)) {
+            char msg[192];
+            if (idn && ct_json_type_of(d, idn) == CT_JSON_NUMBER && answer_id(d, 0, &id))
+                snprintf(msg, sizeof(msg),
+                         "the answer to %s has id %llu, not the request's id %llu",
+                         calls[0].method, (unsigned long long)id, (unsigned long long)base);
+            else
+                snprintf(msg, sizeof(msg),
+                         "the answer to %s has a missing or malformed id (the request's id "
+                         "was %llu)",
+                         calls[0].method, (unsigned long long)base);
+            return bad_answer(c, err, msg);
+        }
         ans[0] = one;
         c->st.calls++;
         return CT_OK;
@@ -309,20 +342,20 @@ int ct_eth_rpc_batch(ct_eth_rpc *c, const ct_eth_rpc_call *calls, size_t n,
         if (ct_json_type_of(d, el) != CT_JSON_OBJECT)
             return bad_answer(c, err, "an element of the batch answer is not an object");
         uint64_t id;
-        uint32_t idn = ct_json_get(d, el, "id");
-        if (!idn || ct_json_type_of(d, idn) != CT_JSON_NUMBER || ct_json_u64(d, idn, &id) != CT_OK ||
-            id < 1 || id > n) {
-            char msg[96];
-            snprintf(msg, sizeof(msg), "an answer of the batch of %zu has a missing or unknown id",
-                     n);
+        if (!answer_id(d, el, &id) || id < base || id - base >= n) {
+            char msg[160];
+            snprintf(msg, sizeof(msg),
+                     "an answer of the batch of %zu has a missing or unknown id (the "
+                     "request's ids were %llu..%llu)",
+                     n, (unsigned long long)base, (unsigned long long)(base + n - 1));
             return bad_answer(c, err, msg);
         }
-        if (c->by_id[id - 1]) {
+        if (c->by_id[id - base]) {
             char msg[96];
             snprintf(msg, sizeof(msg), "id %llu is answered twice", (unsigned long long)id);
             return bad_answer(c, err, msg);
         }
-        c->by_id[id - 1] = el;
+        c->by_id[id - base] = el;
     }
     for (size_t i = 0; i < n; i++) {
         if (!c->by_id[i]) {

@@ -11,7 +11,10 @@
  *                                      retries; others at once)
  *   CT_ENETWORK "rpc-error"            a JSON-RPC error object: its code and message
  *   CT_ECORRUPT "rpc-bad-answer"       an answer that is not JSON-RPC: not JSON, an id
- *                                      missing, unknown or repeated, neither result nor error
+ *                                      missing, unknown or repeated, neither result nor error;
+ *                                      also an id that is not the request's: a client never
+ *                                      reuses an id, so an answer to an earlier request (a
+ *                                      replay, a caching proxy) is refused too
  *   CT_ENOMEM   "rpc-answer-too-large" an answer over max_response bytes
  * libcurl is confined to eth_rpc.c; nothing of it shows in this header. */
 #ifndef CT_ETH_RPC_H

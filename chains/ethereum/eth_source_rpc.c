@@ -22,6 +22,9 @@
 
 #define RECEIPT_CALLS_PER_BATCH 500
 #define MAX_BATCH_BLOCKS 1000
+/* The highest block number the database stores (heights are 32-bit there, and the tip + 1
+ * must fit too); the same bound as a block's 'number' in eth_json.c. */
+#define MAX_HEIGHT ((uint64_t)UINT32_MAX - 1)
 
 static const uint8_t TRANSFER_TOPIC[32] = {
     0xdd, 0xf2, 0x52, 0xad, 0x1b, 0xe2, 0xc8, 0x9b, 0x69, 0xc2, 0xb0, 0x68, 0xfc, 0x37, 0x8d, 0xaa,
@@ -460,6 +463,7 @@ static int src_range(void *ctx, uint64_t *lo, uint64_t *hi, ct_error *err)
     uint32_t r;
     uint64_t head;
     int rc;
+    const char *field = s->o.finalized ? "the finalized block's number" : "eth_blockNumber";
     if (s->o.finalized) {
         if ((rc = ct_eth_rpc_call1(s->rpc, "eth_getBlockByNumber", "[\"finalized\",false]", &r,
                                    err)) != CT_OK)
@@ -476,6 +480,16 @@ static int src_range(void *ctx, uint64_t *lo, uint64_t *hi, ct_error *err)
             return rc;
         if ((rc = ct_eth_rpc_u64(s->rpc, r, "eth_blockNumber", &head, err)) != CT_OK)
             return rc;
+    }
+    /* A head beyond what a database can hold is a broken or hostile node, not a chain to
+     * follow: the arithmetic below and the window's would wrap. */
+    if (head > MAX_HEIGHT)
+        return ct_fail(err, CT_ECORRUPT, "rpc-bad-answer",
+                       "the node at %s: %s is %llu (0x%llx), above the highest block number "
+                       "chaintrail stores (%llu)",
+                       ct_eth_rpc_url(s->rpc), field, (unsigned long long)head,
+                       (unsigned long long)head, (unsigned long long)MAX_HEIGHT);
+    if (!s->o.finalized) {
         if (head < s->o.confirmations)
             return ct_fail(err, CT_ENOTFOUND, "no-block",
                            "the node's head %llu is fewer than %llu confirmations deep",
@@ -497,6 +511,10 @@ static int src_hash_at(void *ctx, uint64_t height, uint8_t hash[32], ct_error *e
      * fork are fetched again) and the node itself is asked. */
     s->win_n = 0;
     char params[64];
+    if (height > MAX_HEIGHT)
+        return ct_fail(err, CT_EINVAL, "bad-height",
+                       "block %llu is above the highest block number chaintrail stores (%llu)",
+                       (unsigned long long)height, (unsigned long long)MAX_HEIGHT);
     snprintf(params, sizeof(params), "[\"0x%llx\",false]", (unsigned long long)height);
     uint32_t r;
     int rc = ct_eth_rpc_call1(s->rpc, "eth_getBlockByNumber", params, &r, err);
@@ -521,14 +539,23 @@ static int src_hash_at(void *ctx, uint64_t height, uint8_t hash[32], ct_error *e
 static int src_block(void *ctx, uint64_t height, ct_eth_bundle *out, ct_error *err)
 {
     rpc_source *s = ctx;
+    if (height > MAX_HEIGHT) {
+        if (err)
+            err->height = -1;
+        return ct_fail(err, CT_EINVAL, "bad-height",
+                       "block %llu is above the highest block number chaintrail stores (%llu)",
+                       (unsigned long long)height, (unsigned long long)MAX_HEIGHT);
+    }
     if (!(s->win_n && height >= s->win_lo && height - s->win_lo < s->win_n)) {
         uint64_t n = s->o.batch_blocks;
         if (s->have_hi) {
             if (height > s->hi)
                 n = 1; /* beyond the last range(): ask for this one only */
-            else if (s->hi - height + 1 < n)
+            else if (s->hi - height < n - 1) /* not hi - height + 1 < n: no wrap at the top */
                 n = s->hi - height + 1;
         }
+        if (n > MAX_HEIGHT - height + 1)
+            n = MAX_HEIGHT - height + 1;
         int rc = fetch_window(s, height, (uint32_t)n, err);
         if (rc != CT_OK) {
             s->win_n = 0;

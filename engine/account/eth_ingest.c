@@ -821,6 +821,11 @@ int ct_eth_ingest_source(ct_db *db, ct_eth_ingest_stats *stats, ct_eth_source *s
     rc = src->ops->range(src->ctx, &lo, &hi, err);
     if (rc == CT_ENOTFOUND)
         rc = CT_ECORRUPT; /* a source without any block: the input is not what was meant */
+    if (rc == CT_OK && (hi > (uint64_t)UINT32_MAX - 1 || lo > hi))
+        rc = ct_fail(err, CT_ECORRUPT, "bad-height",
+                     "the source's blocks %llu..%llu are not within 0..%lu, the heights a "
+                     "database stores",
+                     (unsigned long long)lo, (unsigned long long)hi, (unsigned long)UINT32_MAX - 1);
     if (rc != CT_OK)
         goto out;
     if ((rc = find_fork(&g, src, st, err)) != CT_OK)

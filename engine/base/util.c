@@ -328,25 +328,63 @@ const char *ct_version(void)
     return CT_VERSION;
 }
 
-int ct_read_file(const char *path, size_t max, bool optional, char **out, size_t *len,
-                 ct_error *err)
+const char *ct_file_kind(unsigned m)
 {
-    *out = NULL;
-    *len = 0;
-    int fd = open(path, O_RDONLY);
-    if (fd < 0) {
+    mode_t mode = (mode_t)m;
+    return S_ISREG(mode)    ? "a regular file"
+           : S_ISDIR(mode)  ? "a directory"
+           : S_ISFIFO(mode) ? "a FIFO"
+           : S_ISCHR(mode)  ? "a character device"
+           : S_ISBLK(mode)  ? "a block device"
+           : S_ISSOCK(mode) ? "a socket"
+                            : "a special file";
+}
+
+int ct_open_regular(const char *path, bool optional, int *fd, ct_error *err)
+{
+    /* O_NONBLOCK: opening a FIFO without a writer returns at once instead of waiting for
+     * one; the descriptor of a regular file is then made blocking again (it does not
+     * matter to regular files, but keeps the descriptor ordinary). */
+    *fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (*fd < 0) {
         if (optional && errno == ENOENT)
             return CT_ENOTFOUND;
         return ct_fail(err, CT_EIO, "cannot-open", "cannot open '%s': %s", path, strerror(errno));
     }
     struct stat st;
-    if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
-        close(fd);
-        return ct_fail(err, CT_EIO, "cannot-read", "cannot read '%s': not a file", path);
+    if (fstat(*fd, &st) != 0) {
+        int e = errno;
+        close(*fd);
+        *fd = -1;
+        return ct_fail(err, CT_EIO, "cannot-open", "cannot open '%s': %s", path, strerror(e));
     }
-    /* A regular file's size is known (it may still change: the loop does not trust it). */
-    size_t cap = S_ISREG(st.st_mode) ? (size_t)st.st_size : 65536, n = 0;
-    if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > max)
+    if (!S_ISREG(st.st_mode)) {
+        close(*fd);
+        *fd = -1;
+        return ct_fail(err, CT_EIO, "not-a-file", "'%s' is %s, not a regular file", path,
+                       ct_file_kind((unsigned)st.st_mode));
+    }
+    int fl = fcntl(*fd, F_GETFL);
+    if (fl != -1)
+        (void)fcntl(*fd, F_SETFL, fl & ~O_NONBLOCK);
+    return CT_OK;
+}
+
+int ct_read_file(const char *path, size_t max, bool optional, char **out, size_t *len,
+                 ct_error *err)
+{
+    *out = NULL;
+    *len = 0;
+    int fd;
+    int rc = ct_open_regular(path, optional, &fd, err);
+    if (rc != CT_OK)
+        return rc;
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        goto read_error;
+    /* The size is known (it may still change: the loop does not trust it). */
+    size_t cap = (size_t)st.st_size, n = 0;
+    if ((uint64_t)st.st_size > max)
         goto too_large;
     char *buf = malloc(cap + 1);
     if (!buf)

@@ -91,11 +91,22 @@ CT_WARN_UNUSED int ct_buf_putc(ct_buf *b, char c);
 CT_WARN_UNUSED int ct_buf_puts(ct_buf *b, const char *s);
 CT_WARN_UNUSED int ct_buf_printf(ct_buf *b, const char *fmt, ...) CT_PRINTF(2, 3);
 
-/* Reads the whole file at `path` (a regular file, a pipe or a device) into *out (malloc'd,
- * NUL-terminated, *len bytes without the NUL; the caller frees it). Returns CT_OK; CT_EIO
- * "cannot-open" / "cannot-read" (a directory is "cannot-read"); CT_ENOMEM "file-too-large"
- * past `max` bytes, or "out-of-memory"; with `optional`, CT_ENOTFOUND and no error record
- * when the file does not exist. */
+/* What a file of mode `m` is, for messages: "a regular file", "a directory", "a FIFO",
+ * "a character device", "a block device", "a socket", "a special file". */
+const char *ct_file_kind(unsigned m);
+
+/* Opens `path` for reading if it is a regular file, without ever blocking: a FIFO without a
+ * writer, /dev/zero, a terminal or a socket is refused instead of hanging or being read
+ * without end. *fd is the descriptor (blocking reads). Returns CT_OK; CT_EIO "cannot-open"
+ * ("cannot open 'PATH': REASON") or "not-a-file" ("'PATH' is a FIFO, not a regular file");
+ * with `optional`, CT_ENOTFOUND and no error record when the file does not exist. */
+CT_WARN_UNUSED int ct_open_regular(const char *path, bool optional, int *fd, ct_error *err);
+
+/* Reads the whole regular file at `path` (ct_open_regular: pipes, FIFOs and devices are
+ * refused) into *out (malloc'd, NUL-terminated, *len bytes without the NUL; the caller
+ * frees it). Returns CT_OK; CT_EIO "cannot-open" / "not-a-file" / "cannot-read"; CT_ENOMEM
+ * "file-too-large" past `max` bytes, or "out-of-memory"; with `optional`, CT_ENOTFOUND and
+ * no error record when the file does not exist. */
 CT_WARN_UNUSED int ct_read_file(const char *path, size_t max, bool optional, char **out,
                                 size_t *len, ct_error *err);
 

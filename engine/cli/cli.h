@@ -60,15 +60,33 @@ const cli_command *cli_find(const char *name);
 typedef enum cli_opt_kind {
     CLI_FLAG,    /* bool: present or not */
     CLI_STRING,  /* const char *: one value (given again, the last one counts) */
-    CLI_U64,     /* uint64_t */
+    CLI_U64,     /* cli_num: a whole number in a range (CLI_NUM) */
     CLI_STRINGS, /* cli_strings: every value of a repeatable option, in order */
 } cli_opt_kind;
 
 typedef struct cli_opt {
     const char *name; /* long name without "--" */
     cli_opt_kind kind;
-    void *value; /* bool*, const char**, uint64_t*, cli_strings* */
+    void *value; /* bool*, const char**, cli_num*, cli_strings* */
 } cli_opt;
+
+/* A numeric option: its variable and the values it allows, min..max. Every numeric option
+ * has a range (there is no numeric kind without one), so none can take a value that wraps
+ * or that equals the variable's "not given" sentinel; the variable keeps its default (which
+ * may lie outside the range, e.g. UINT64_MAX for "not given") until the option is given.
+ * Declare it with CLI_NUM("hops", &hops, 0, UINT32_MAX) in the table. */
+typedef struct cli_num {
+    uint64_t *value;
+    uint64_t min, max;
+} cli_num;
+#define CLI_NUM(name, var, lo, hi)                                                                 \
+    {                                                                                              \
+        (name), CLI_U64, &(cli_num) { (var), (lo), (hi) }                                          \
+    }
+
+/* Ranges shared by several commands. A height is stored in 32 bits, and the tip + 1 must
+ * fit too: 0..4294967294 on both chains. */
+#define CLI_MAX_HEIGHT 4294967294u
 
 /* The values of a CLI_STRINGS option: v[0..n) point into argv. Start with
  * CLI_STRINGS_INIT; free with cli_strings_release (also after cli_parse failed). */
@@ -89,6 +107,19 @@ int cli_parse(const cli_command *cmd, const cli_opt *opts, int argc, char **argv
 
 /* Parses a whole decimal number (no sign, no spaces, no locale, no overflow). */
 bool cli_parse_u64(const char *s, uint64_t *out);
+
+/* The one range-checked number parser of every numeric option (cli_parse uses it; options
+ * parsed by hand call it too): a whole decimal number from min to max into *out, or
+ * prints "COMMAND: option '--NAME': 'VALUE' is not a whole number from MIN to MAX" and
+ * returns false (the caller exits CT_EXIT_USAGE). */
+bool cli_parse_range(const char *cmd, const char *name, const char *val, uint64_t min,
+                     uint64_t max, uint64_t *out);
+
+/* Opens an input file of `decode`: "-" is standard input; a path must name a regular file
+ * (opened without blocking, so a FIFO without a writer or a device is refused at once).
+ * Returns the stream, or NULL with `why` set ("is not a regular file" or the system's
+ * message). */
+FILE *cli_open_input(const char *path, char *why, size_t size);
 
 /* The value of one hex digit (either case), or -1 for any other byte (also >= 0x80). */
 int cli_hex_digit(int c);

@@ -299,9 +299,9 @@ static void report(const ct_error *err)
 /* ---- lone transactions ---- */
 #define MAX_TX_FILE (16u << 20)
 
-static int read_tx_file(const char *path, uint8_t **out, size_t *len)
+static int read_tx_file(const char *path, uint8_t **out, size_t *len, char *why, size_t size)
 {
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    FILE *f = cli_open_input(path, why, size);
     if (!f)
         return CT_EIO;
     uint8_t *buf = malloc(MAX_TX_FILE + 1);
@@ -349,9 +349,10 @@ static int decode_txs(char **paths, const ct_btc_params *net, const decode_opts 
         ct_error err;
         ct_error_clear(&err);
         ct_error_set_file(&err, paths[i]);
-        int rc = read_tx_file(paths[i], &data, &len);
+        char why[160] = "";
+        int rc = read_tx_file(paths[i], &data, &len, why, sizeof(why));
         if (rc != CT_OK) {
-            cli_error("decode", "cannot read '%s': %s", paths[i], ct_strerror(rc));
+            cli_error("decode", "cannot read '%s': %s", paths[i], why[0] ? why : ct_strerror(rc));
             worst = CT_EXIT_IO;
             continue;
         }
@@ -463,10 +464,8 @@ static int decode_ethereum(char **argv, int first, const decode_opts *o, const c
                   "decode ethereum takes --chain-id, --quiet and PATH... only (JSON output)");
         return CT_EXIT_USAGE;
     }
-    if (chain_id && !cli_parse_u64(chain_id, &id)) {
-        cli_error("decode", "option '--chain-id': '%s' is not a whole number", chain_id);
+    if (chain_id && !cli_parse_range("decode", "chain-id", chain_id, 0, UINT64_MAX, &id))
         return CT_EXIT_USAGE;
-    }
     if (!argv[first + 1]) {
         cli_error("decode", "no PATH given; usage: chaintrail decode ethereum PATH...");
         return CT_EXIT_USAGE;

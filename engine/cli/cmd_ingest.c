@@ -136,16 +136,6 @@ static int settle_after_ingest(ct_db *db, progress *p, bool no_settle, char *not
  * [--confirmations N | --finalized] [--batch N] [--retries N]) [--from N] [--to M]
  * [--chain-id N] [--quiet]` */
 /* A cache size option in MiB: 1 to 65536. */
-static int check_mb(const char *name, uint64_t mb)
-{
-    if (mb == 0 || mb > 65536) {
-        cli_error("ingest", "option '--%s': %llu is not between 1 and 65536", name,
-                  (unsigned long long)mb);
-        return CT_EXIT_USAGE;
-    }
-    return CT_EXIT_OK;
-}
-
 /* Opens the database for both chains' ingest (created when missing, cache_mb of block
  * cache); from then on SIGINT and SIGTERM ask the ingest to stop at the next unit. */
 static int open_for_ingest(const cli_global *g, uint64_t cache_mb, ct_db **db)
@@ -179,14 +169,21 @@ static int ingest_ethereum(int argc, char **argv, const cli_global *g)
     uint64_t from = UINT64_MAX, to = UINT64_MAX, chain_id = 1, cache_mb = 64;
     uint64_t confirmations = UINT64_MAX, batch = 10, retries = 5;
     const cli_opt opts[] = {
-        {"json", CLI_FLAG, &json},        {"etl", CLI_STRING, &etl},
-        {"rpc", CLI_STRING, &rpc},        {"confirmations", CLI_U64, &confirmations},
-        {"finalized", CLI_FLAG, &finalized}, {"batch", CLI_U64, &batch},
-        {"retries", CLI_U64, &retries},
-        {"from", CLI_U64, &from},         {"to", CLI_U64, &to},
-        {"chain-id", CLI_U64, &chain_id}, {"quiet", CLI_FLAG, &quiet},
-        {"cache-mb", CLI_U64, &cache_mb}, {"trust-senders", CLI_FLAG, &trust},
-        {"no-settle", CLI_FLAG, &no_settle}, {NULL, CLI_FLAG, NULL},
+        {"json", CLI_FLAG, &json},
+        {"etl", CLI_STRING, &etl},
+        {"rpc", CLI_STRING, &rpc},
+        CLI_NUM("confirmations", &confirmations, 0, CLI_MAX_HEIGHT),
+        {"finalized", CLI_FLAG, &finalized},
+        CLI_NUM("batch", &batch, 1, 1000),
+        CLI_NUM("retries", &retries, 0, 20),
+        CLI_NUM("from", &from, 0, CLI_MAX_HEIGHT),
+        CLI_NUM("to", &to, 0, CLI_MAX_HEIGHT),
+        CLI_NUM("chain-id", &chain_id, 1, UINT64_MAX),
+        {"quiet", CLI_FLAG, &quiet},
+        CLI_NUM("cache-mb", &cache_mb, 1, 65536),
+        {"trust-senders", CLI_FLAG, &trust},
+        {"no-settle", CLI_FLAG, &no_settle},
+        {NULL, CLI_FLAG, NULL},
     };
     int first;
     int rc = cli_parse(self, opts, argc, argv, &first);
@@ -215,15 +212,6 @@ static int ingest_ethereum(int argc, char **argv, const cli_global *g)
         cli_error("ingest", "ethereum: --confirmations and --finalized exclude each other");
         return CT_EXIT_USAGE;
     }
-    if (retries > 20) {
-        cli_error("ingest", "option '--retries': %llu is more than 20", (unsigned long long)retries);
-        return CT_EXIT_USAGE;
-    }
-    if (batch < 1 || batch > 1000) {
-        cli_error("ingest", "option '--batch': %llu is not between 1 and 1000",
-                  (unsigned long long)batch);
-        return CT_EXIT_USAGE;
-    }
     if (etl && !trust) {
         cli_error("ingest", "ethereum: --etl: ethereum-etl exports carry no signatures, so the "
                             "senders cannot be recovered; add --trust-senders to take them as "
@@ -242,19 +230,11 @@ static int ingest_ethereum(int argc, char **argv, const cli_global *g)
         cli_error("ingest", "ethereum: --json needs at least one FILE");
         return CT_EXIT_USAGE;
     }
-    if (chain_id == 0) {
-        cli_error("ingest", "option '--chain-id': 0 is not a chain id");
+    if (from != UINT64_MAX && to != UINT64_MAX && to < from) {
+        cli_error("ingest", "option '--to': %llu is below --from %llu", (unsigned long long)to,
+                  (unsigned long long)from);
         return CT_EXIT_USAGE;
     }
-    if ((from != UINT64_MAX && from > UINT32_MAX - 1) ||
-        (to != UINT64_MAX && to > UINT32_MAX - 1) ||
-        (from != UINT64_MAX && to != UINT64_MAX && to < from)) {
-        cli_error("ingest",
-                  "options '--from'/'--to': heights up to 4294967294, --to not below --from");
-        return CT_EXIT_USAGE;
-    }
-    if ((rc = check_mb("cache-mb", cache_mb)) != CT_EXIT_OK)
-        return rc;
     ct_db *db = NULL;
     ct_error err;
     if ((rc = open_for_ingest(g, cache_mb, &db)) != CT_EXIT_OK)
@@ -360,10 +340,14 @@ int cmd_ingest(int argc, char **argv, const cli_global *g)
     bool quiet = false, xor_plain = false, no_settle = false;
     uint64_t cache_mb = 64, start_height = UINT64_MAX, group_txs = 0, row_cache_mb = 256;
     const cli_opt opts[] = {
-        {"network", CLI_STRING, &network},        {"quiet", CLI_FLAG, &quiet},
-        {"xor-plain", CLI_FLAG, &xor_plain},      {"cache-mb", CLI_U64, &cache_mb},
-        {"start-height", CLI_U64, &start_height}, {"group-txs", CLI_U64, &group_txs},
-        {"row-cache-mb", CLI_U64, &row_cache_mb}, {"no-settle", CLI_FLAG, &no_settle},
+        {"network", CLI_STRING, &network},
+        {"quiet", CLI_FLAG, &quiet},
+        {"xor-plain", CLI_FLAG, &xor_plain},
+        CLI_NUM("cache-mb", &cache_mb, 1, 65536),
+        CLI_NUM("start-height", &start_height, 0, CLI_MAX_HEIGHT),
+        CLI_NUM("group-txs", &group_txs, 0, 10000000),
+        CLI_NUM("row-cache-mb", &row_cache_mb, 1, 65536),
+        {"no-settle", CLI_FLAG, &no_settle},
         {NULL, CLI_FLAG, NULL},
     };
     int first;
@@ -377,14 +361,6 @@ int cmd_ingest(int argc, char **argv, const cli_global *g)
     size_t npaths;
     if ((rc = cli_chain_paths("ingest", argv, first, network, &net, &paths, &npaths)) != CT_EXIT_OK)
         return rc;
-    if ((rc = check_mb("cache-mb", cache_mb)) != CT_EXIT_OK ||
-        (rc = check_mb("row-cache-mb", row_cache_mb)) != CT_EXIT_OK)
-        return rc;
-    if (group_txs > 10000000) {
-        cli_error("ingest", "option '--group-txs': %llu is above 10000000",
-                  (unsigned long long)group_txs);
-        return CT_EXIT_USAGE;
-    }
 
     ct_db *db = NULL;
     ct_error err;
@@ -400,15 +376,8 @@ int cmd_ingest(int argc, char **argv, const cli_global *g)
     io.report = report;
     io.ctx = &p;
     io.stop = &stop_requested;
-    if (start_height != UINT64_MAX) {
-        if (start_height > UINT32_MAX) {
-            cli_error("ingest", "option '--start-height': %llu is above 4294967295",
-                      (unsigned long long)start_height);
-            ct_db_close(db);
-            return CT_EXIT_USAGE;
-        }
+    if (start_height != UINT64_MAX) /* range-checked by cli_parse */
         io.start_height = (int64_t)start_height;
-    }
     io.group_txs = group_txs;
     io.row_cache_bytes = row_cache_mb << 20;
     ct_error_clear(&err);

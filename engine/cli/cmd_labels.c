@@ -192,18 +192,13 @@ static int labels_show(int argc, char **argv, const cli_global *g, const cli_com
     int first, rc;
     const cli_opt opts[] = {
         {"format", CLI_STRING, &format},
-        {"min-confidence", CLI_U64, &min_conf},
+        CLI_NUM("min-confidence", &min_conf, 0, 100),
         {NULL, CLI_FLAG, NULL},
     };
     if ((rc = cli_parse(self, opts, argc, argv, &first)))
         return rc < 0 ? CT_EXIT_OK : rc;
     if ((rc = cli_format("labels", format, &json)))
         return rc;
-    if (min_conf > 100) {
-        cli_error("labels", "option '--min-confidence': %llu is above 100",
-                  (unsigned long long)min_conf);
-        return CT_EXIT_USAGE;
-    }
     if (!argv[first] || argv[first + 1]) {
         cli_error("labels", "usage: chaintrail labels show ADDRESS");
         return CT_EXIT_USAGE;

@@ -309,7 +309,9 @@ int cmd_report(int argc, char **argv, const cli_global *g)
     uint64_t year = UINT64_MAX;
     const char *format = "text";
     const cli_opt opts[] = {
-        {"year", CLI_U64, &year}, {"format", CLI_STRING, &format}, {NULL, CLI_FLAG, NULL}};
+        CLI_NUM("year", &year, 2009, 9999),
+        {"format", CLI_STRING, &format},
+        {NULL, CLI_FLAG, NULL}};
     int first;
     int rc = cli_parse(self, opts, argc, argv, &first);
     if (rc < 0)
@@ -318,11 +320,6 @@ int cmd_report(int argc, char **argv, const cli_global *g)
         return rc;
     if (argv[first]) {
         cli_error("report", "unexpected argument '%s'", argv[first]);
-        return CT_EXIT_USAGE;
-    }
-    if (year != UINT64_MAX && (year < 2009 || year > 9999)) {
-        cli_error("report", "option '--year': %llu is not a year from 2009 on",
-                  (unsigned long long)year);
         return CT_EXIT_USAGE;
     }
     if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {

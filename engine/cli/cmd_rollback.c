@@ -11,7 +11,9 @@ int cmd_rollback(int argc, char **argv, const cli_global *g)
     uint64_t to = UINT64_MAX;
     const char *chain = "bitcoin";
     const cli_opt opts[] = {
-        {"to", CLI_U64, &to}, {"chain", CLI_STRING, &chain}, {NULL, CLI_FLAG, NULL}};
+        CLI_NUM("to", &to, 0, CLI_MAX_HEIGHT),
+        {"chain", CLI_STRING, &chain},
+        {NULL, CLI_FLAG, NULL}};
     int first;
     int rc = cli_parse(self, opts, argc, argv, &first);
     if (rc < 0)
@@ -22,7 +24,7 @@ int cmd_rollback(int argc, char **argv, const cli_global *g)
         cli_error("rollback", "unexpected argument '%s'", argv[first]);
         return CT_EXIT_USAGE;
     }
-    if (to == UINT64_MAX || to > UINT32_MAX) {
+    if (to == UINT64_MAX) {
         cli_error("rollback", "option '--to HEIGHT' is required (a height from 0 to the tip)");
         return CT_EXIT_USAGE;
     }

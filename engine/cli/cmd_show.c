@@ -908,11 +908,8 @@ int cmd_show(int argc, char **argv, const cli_global *g)
         return rc;
     if (limit_arg) {
         limit_set = true;
-        if (!cli_parse_u64(limit_arg, &o.limit) || o.limit == 0) {
-            cli_error("show", "option '--limit': '%s' is not a whole number from 1 to %llu",
-                      limit_arg, (unsigned long long)UINT64_MAX);
+        if (!cli_parse_range("show", "limit", limit_arg, 1, UINT64_MAX, &o.limit))
             return CT_EXIT_USAGE;
-        }
     }
     const char *what = argv[first], *arg = what ? argv[first + 1] : NULL;
     if (!what || !arg || argv[first + 2]) {

@@ -358,9 +358,12 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
     const cli_opt opts[] = {
         {"from", CLI_STRINGS, &ap->from},    {"since", CLI_STRING, &ap->since},
         {"until", CLI_STRING, &ap->until},   {"model", CLI_STRING, &ap->model},
-        {"hops", CLI_U64, &ap->hops},        {"dust", CLI_U64, &ap->dust},
-        {"stop", CLI_STRING, &ap->stop},     {"max-nodes", CLI_U64, &ap->max_nodes},
-        {"timeout", CLI_U64, &ap->timeout},  {"case", CLI_STRING, &ap->case_name},
+        CLI_NUM("hops", &ap->hops, 0, UINT32_MAX),
+        CLI_NUM("dust", &ap->dust, 0, UINT64_MAX),
+        {"stop", CLI_STRING, &ap->stop},
+        CLI_NUM("max-nodes", &ap->max_nodes, 0, UINT64_MAX),
+        CLI_NUM("timeout", &ap->timeout, 0, UINT64_MAX),
+        {"case", CLI_STRING, &ap->case_name},
         {"format", CLI_STRING, &ap->format}, {"backward", CLI_FLAG, &ap->backward},
         {"paths", CLI_FLAG, &ap->paths},     {NULL, CLI_FLAG, NULL},
     };
@@ -404,10 +407,6 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
             }
             o.models |= 1u << m;
         }
-    }
-    if (ap->hops > UINT32_MAX) {
-        cli_error("trace", "option '--hops': %llu is too large", (unsigned long long)ap->hops);
-        return CT_EXIT_USAGE;
     }
     o.hops = (uint32_t)ap->hops;
     o.backward = ap->backward;

@@ -58,9 +58,9 @@ static bool unhex_in_place(uint8_t *buf, size_t n, size_t *out_len)
     return true;
 }
 
-static int read_eth_file(const char *path, uint8_t **out, size_t *len)
+static int read_eth_file(const char *path, uint8_t **out, size_t *len, char *why, size_t size)
 {
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    FILE *f = cli_open_input(path, why, size);
     if (!f)
         return CT_EIO;
     size_t cap = 1 << 16, n = 0;
@@ -179,9 +179,10 @@ static int decode_eth_file(const char *path, uint64_t chain_id, ct_eth_block *bl
 {
     uint8_t *data;
     size_t len;
-    int rc = read_eth_file(path, &data, &len);
+    char why[160] = "";
+    int rc = read_eth_file(path, &data, &len, why, sizeof(why));
     if (rc != CT_OK) {
-        cli_error("decode", "cannot read '%s': %s", path, ct_strerror(rc));
+        cli_error("decode", "cannot read '%s': %s", path, why[0] ? why : ct_strerror(rc));
         return rc == CT_ENOMEM ? CT_EXIT_FAILURE : CT_EXIT_IO;
     }
     int worst = CT_EXIT_OK;

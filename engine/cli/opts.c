@@ -1,8 +1,12 @@
 /* Option parsing for the commands, errors to stderr, and the mapping of library error
  * codes to exit codes. Numbers are parsed by hand, without locale (bad-inputs.md C1, C2). */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -57,6 +61,47 @@ bool cli_parse_u64(const char *s, uint64_t *out)
     }
     *out = v;
     return true;
+}
+
+bool cli_parse_range(const char *cmd, const char *name, const char *val, uint64_t min,
+                     uint64_t max, uint64_t *out)
+{
+    uint64_t v;
+    if (!cli_parse_u64(val, &v) || v < min || v > max) {
+        cli_error(cmd, "option '--%s': '%s' is not a whole number from %llu to %llu", name, val,
+                  (unsigned long long)min, (unsigned long long)max);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+FILE *cli_open_input(const char *path, char *why, size_t size)
+{
+    if (strcmp(path, "-") == 0)
+        return stdin;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        snprintf(why, size, "%s", strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(why, size, "not a regular file (use '-' for standard input)");
+        close(fd);
+        return NULL;
+    }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl != -1)
+        (void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        snprintf(why, size, "%s", strerror(errno));
+        close(fd);
+    }
+    return f;
 }
 
 int cli_hex_digit(int c)
@@ -141,10 +186,10 @@ int cli_parse(const cli_command *cmd, const cli_opt *opts, int argc, char **argv
             }
             l->v = nv;
             l->v[l->n++] = val;
-        } else if (!cli_parse_u64(val, (uint64_t *)o->value)) {
-            cli_error(cmd->name, "option '--%s': '%s' is not a whole number from 0 to %llu",
-                      o->name, val, (unsigned long long)UINT64_MAX);
-            return CT_EXIT_USAGE;
+        } else {
+            const cli_num *num = o->value;
+            if (!cli_parse_range(cmd->name, o->name, val, num->min, num->max, num->value))
+                return CT_EXIT_USAGE;
         }
     }
     *first = 1;

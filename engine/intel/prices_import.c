@@ -10,8 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/hash.h"
+#include "base/util.h"
 #include "intel/prices_internal.h"
 
 #define LINE_MAX_BYTES (64u << 10)
@@ -437,8 +439,12 @@ int ct_prices_import(ct_db *db, ct_price_import_stats *st, const char *path,
         snprintf(m->shown, sizeof(m->shown), "...%s", path + plen - (sizeof(m->shown) - 4));
     ct_buf_init(&m->text, LINE_MAX_BYTES);
     ct_sha256_init(&m->sha);
-    m->f = fopen(path, "rb");
+    int fd;
+    if ((rc = ct_open_regular(path, false, &fd, err)) != CT_OK) /* no FIFO, no device */
+        goto out;
+    m->f = fdopen(fd, "rb");
     if (!m->f) {
+        close(fd);
         rc = ct_fail(err, CT_EIO, "io-error", "cannot open '%s': %s", path, strerror(errno));
         goto out;
     }

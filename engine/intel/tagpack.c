@@ -343,7 +343,8 @@ static int scalar(yparser *p, yline l, size_t i, size_t col, uint32_t *off, uint
                 rc = yfail(p, n.no, "a value continued on the next line: quote multi-line values");
         }
     }
-    if (rc == CT_OK && memchr(v.data, '\0', v.len))
+    /* v.data is NULL after an empty quoted value ('' or ""): nothing was appended */
+    if (rc == CT_OK && v.len && memchr(v.data, '\0', v.len))
         rc = yfail(p, l.no, "NUL in a value");
     if (rc == CT_OK)
         rc = arena_put(p, (const char *)v.data, v.len, off);

@@ -65,6 +65,7 @@ typedef struct vf {
     ct_sha256_ctx sha;
     /* n */
     uint64_t n_rows;
+    uint32_t first_height; /* 0, or the root of a chain ingested with --start-height */
     uint32_t last_height;
     uint8_t last_hash[32];
     /* x */
@@ -312,9 +313,12 @@ static int on_height(vf *f, const uint8_t *k, size_t kl, const uint8_t *v, size_
     }
     checked(f, CT_CHECK_BLOCKS);
     uint32_t height = ct_be32(k + 1);
-    if (height != f->n_rows)
+    if (f->n_rows == 0)
+        f->first_height = height; /* checked below: a root has no main-chain parent */
+    if ((uint64_t)height != f->first_height + f->n_rows)
         violation(f, CT_CHECK_BLOCKS, k, kl, "block at height %u where %llu was expected", height,
-                  (unsigned long long)f->n_rows);
+                  (unsigned long long)(f->first_height + f->n_rows));
+    bool root = f->n_rows == 0 && height > 0;
     f->n_rows++;
     f->last_height = height;
     memcpy(f->last_hash, b.hash, 32);
@@ -329,6 +333,20 @@ static int on_height(vf *f, const uint8_t *k, size_t kl, const uint8_t *v, size_
         violation(f, CT_CHECK_BLOCKS, k, kl,
                   "the header of the block at height %u says status %u, height %u", height,
                   h.status, h.height);
+    else if (root) {
+        /* The lowest block above 0 must be the root of a mid-chain start: its parent is not
+         * a main-chain block (else the rows below it are missing). */
+        ct_row_header ph;
+        rc = lk(f, hk, ct_key_hash(hk, CT_T_HEADER, h.header + 4));
+        if (FATAL(rc))
+            return rc;
+        if (rc == CT_OK && ct_row_header_decode(&ph, f->r.v.data, f->r.v.len, NULL) == CT_OK &&
+            ph.status == CT_BLOCK_MAIN)
+            violation(f, CT_CHECK_BLOCKS, k, kl,
+                      "the lowest block is at height %u, but its parent is on the main chain: "
+                      "the blocks below are missing",
+                      height);
+    }
     return CT_OK;
 }
 

@@ -97,6 +97,22 @@ typedef struct ing {
 } ing;
 
 /* ---- small helpers ---- */
+/* The highest height stored: heights are 32-bit in the rows and the tip + 1 must fit (the
+ * same bound as Ethereum's, and the CLI's --start-height range). */
+#define MAX_HEIGHT ((uint32_t)UINT32_MAX - 1)
+
+/* A block above MAX_HEIGHT (a chain started with --start-height near the bound): stops the
+ * run, nothing of it stored, instead of wrapping its height to 0. */
+static int height_limit(ing *g, const uint8_t hash[32], uint32_t parent_height)
+{
+    char hex[65];
+    ct_hash_to_hex(hex, hash);
+    return ct_fail(g->err, CT_ECORRUPT, "height-limit",
+                   "block %s would be at height %llu, above %lu, the highest height a database "
+                   "stores",
+                   hex, (unsigned long long)parent_height + 1, (unsigned long)MAX_HEIGHT);
+}
+
 static int oom(ing *g)
 {
     return ct_fail(g->err, CT_ENOMEM, "out-of-memory", "during ingest");
@@ -1597,6 +1613,10 @@ static int adopt_children(ing *g, const uint8_t parent[32])
                 continue;
             } else {
                 uint32_t bits = ct_le32(ch.header + 72);
+                if (ph.height >= MAX_HEIGHT) {
+                    rc = height_limit(g, kids[i], ph.height);
+                    break;
+                }
                 memcpy(ch.chainwork, ph.chainwork, 32);
                 if (ct_btc_work_add(ch.chainwork, bits)) {
                     rc = mark_invalid(g, kids[i], &ch);
@@ -1668,7 +1688,7 @@ static int process_block(ing *g, const uint8_t *raw, size_t len, uint32_t file_i
     if (!genesis) {
         rc = load_header(g, blk->header.prev_hash, &ph);
         if (rc == CT_ENOTFOUND && !db->has_tip && g->o->start_height >= 0 &&
-            g->o->start_height <= UINT32_MAX) {
+            g->o->start_height <= (int64_t)MAX_HEIGHT) {
             /* Starting mid-chain: this block is the root of the main chain. */
             root = true;
             h.height = (uint32_t)g->o->start_height;
@@ -1694,6 +1714,8 @@ static int process_block(ing *g, const uint8_t *raw, size_t len, uint32_t file_i
             g->stats->blocks_rejected++;
             return rc;
         }
+        if (!root && ph.height >= MAX_HEIGHT)
+            return height_limit(g, blk->hash, ph.height);
         if (!root) {
             h.height = ph.height + 1;
             memcpy(h.chainwork, ph.chainwork, 32);
@@ -1788,6 +1810,10 @@ int ct_ingest_bitcoin(ct_db *db, ct_ingest_stats *stats, const char *const *path
         err = &local_err;
     memset(stats, 0, sizeof(*stats));
     stats->height = db->has_tip ? (int64_t)db->tip.height : -1;
+    if (o->start_height > (int64_t)MAX_HEIGHT)
+        return ct_fail(err, CT_EINVAL, "bad-option",
+                       "start height %lld is above %lu, the highest height a database stores",
+                       (long long)o->start_height, (unsigned long)MAX_HEIGHT);
     if ((rc = ct_db_check_network(db, o->net, err)))
         return rc;
     memset(&g, 0, sizeof(g));

@@ -10,6 +10,7 @@
 #include "ethereum/eth_source.h"
 #include "base/util.h"
 #include "base/json.h"
+#include "testutil.h"
 
 static char url_buf[512];
 
@@ -522,4 +523,130 @@ Test(eth_rpc, source_block_receipts)
      * the window ends at the first missing block); one batch of 94 eth_call */
     cr_assert_eq(info.stats.requests, 4);
     src.ops->close(src.ctx);
+}
+
+/* ---- hostile answers (issue 12) ---- */
+
+/* A single call answered with another id is refused, naming both ids; before, the answer
+ * to any call was taken. */
+Test(eth_rpc, single_answer_with_another_id)
+{
+    ct_error err;
+    ct_eth_rpc_stats st;
+    cr_assert_eq(call_one("badid1", 0, 0, "eth_chainId", &err, &st), CT_ECORRUPT);
+    cr_assert_str_eq(err.reason, "rpc-bad-answer");
+    char want[1024];
+    snprintf(want, sizeof(want),
+             "the node at %s: the answer to eth_chainId has id 999999, not the request's id 1",
+             url_buf);
+    cr_assert_str_eq(err.detail, want);
+    /* a result with "id": null (allowed by JSON-RPC only for an error object) */
+    cr_assert_eq(call_one("nullid1", 0, 0, "eth_chainId", &err, &st), CT_ECORRUPT);
+    cr_assert_str_eq(err.reason, "rpc-bad-answer");
+    snprintf(want, sizeof(want),
+             "the node at %s: the answer to eth_chainId has a missing or malformed id (the "
+             "request's id was 1)",
+             url_buf);
+    cr_assert_str_eq(err.detail, want);
+}
+
+/* A caching proxy that answers the second request with the first one's answer: the ids
+ * of a client are never reused, so the stale answer is refused. */
+Test(eth_rpc, replayed_answer_is_refused)
+{
+    ct_eth_rpc *c = open_at("replay1", 0, 0);
+    ct_error err;
+    ct_error_clear(&err);
+    uint32_t r;
+    cr_assert_eq(ct_eth_rpc_call1(c, "eth_chainId", NULL, &r, &err), CT_OK, "%s", err.detail);
+    cr_assert_eq(ct_eth_rpc_call1(c, "eth_blockNumber", NULL, &r, &err), CT_ECORRUPT);
+    cr_assert_str_eq(err.reason, "rpc-bad-answer");
+    cr_assert(strstr(err.detail, "the answer to eth_blockNumber has id 1, not the request's id 2"),
+              "%s", err.detail);
+    ct_eth_rpc_close(c);
+}
+
+/* Batches: every id of the answer must be one of the request's. */
+Test(eth_rpc, batch_answer_with_other_ids)
+{
+    const char *paths[] = {"badid2", "shiftid1"};
+    for (size_t p = 0; p < 2; p++) {
+        ct_eth_rpc *c = open_at(paths[p], 0, 0);
+        ct_eth_rpc_call calls[2] = {{"eth_chainId", NULL}, {"eth_blockNumber", NULL}};
+        ct_eth_rpc_answer a[2];
+        ct_error err;
+        ct_error_clear(&err);
+        cr_assert_eq(ct_eth_rpc_batch(c, calls, 2, a, &err), CT_ECORRUPT, "%s", paths[p]);
+        cr_assert_str_eq(err.reason, "rpc-bad-answer");
+        cr_assert(strstr(err.detail, "an answer of the batch of 2 has a missing or unknown id "
+                                     "(the request's ids were 1..2)"),
+                  "%s", err.detail);
+        ct_eth_rpc_close(c);
+    }
+}
+
+/* A head of 2^64 - 1 with no confirmations wrapped the window arithmetic (a window of 0
+ * blocks whose uninitialised first element was delivered as a block); 2^32 - 1 is one above
+ * the highest height a database stores. Both are refused naming the field and the bound. */
+Test(eth_rpc, source_head_out_of_range)
+{
+    struct {
+        const char *path;
+        bool finalized;
+        const char *field, *value;
+    } cases[] = {
+        {"headmax1", false, "eth_blockNumber", "18446744073709551615 (0xffffffffffffffff)"},
+        {"headmax2", true, "the finalized block's number",
+         "18446744073709551615 (0xffffffffffffffff)"},
+        {"head2p32a", false, "eth_blockNumber", "4294967295 (0xffffffff)"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        ct_eth_rpc_source_options o = CT_ETH_RPC_SOURCE_OPTIONS_INIT;
+        o.rpc.url = url_of(cases[i].path);
+        o.rpc.retries = 0;
+        o.confirmations = 0;
+        o.finalized = cases[i].finalized;
+        ct_eth_source src = {NULL, NULL};
+        ct_error err;
+        ct_error_clear(&err);
+        cr_assert_eq(ct_eth_source_rpc(&src, &o, &err), CT_OK, "%s", err.detail);
+        uint64_t lo = 7, hi = 7;
+        cr_assert_eq(src.ops->range(src.ctx, &lo, &hi, &err), CT_ECORRUPT, "%s", cases[i].path);
+        cr_assert_str_eq(err.reason, "rpc-bad-answer");
+        char want[1024];
+        snprintf(want, sizeof(want),
+                 "the node at %s: %s is %s, above the highest block number chaintrail stores "
+                 "(4294967294)",
+                 url_buf, cases[i].field, cases[i].value);
+        cr_assert_str_eq(err.detail, want);
+        cr_assert_eq(hi, 7); /* nothing delivered */
+        /* a block asked for above the bound is refused, not fetched */
+        ct_eth_bundle b;
+        cr_assert_eq(src.ops->block(src.ctx, 4294967295u, &b, &err), CT_EINVAL);
+        cr_assert_str_eq(err.reason, "bad-height");
+        src.ops->close(src.ctx);
+    }
+}
+
+/* The same through the program: exit 3 (bad data from the node), the field named, and no
+ * block stored. */
+Test(eth_rpc, cli_head_out_of_range)
+{
+    char *db = tu_fresh_db();
+    const char *url = url_of("headmax3");
+    tu_run r;
+    const char *args[] = {"--db", db, "ingest", "ethereum", "--rpc", url, "--confirmations", "0",
+                          NULL};
+    tu_exec(&r, args, NULL);
+    cr_assert_eq(r.status, 3, "%s", r.err);
+    cr_assert(strstr(r.err, "eth_blockNumber is 18446744073709551615 (0xffffffffffffffff), above "
+                            "the highest block number chaintrail stores (4294967294)"),
+              "%s", r.err);
+    tu_run_free(&r);
+    const char *sargs[] = {"--db", db, "show", "block", "0", "--chain", "ethereum", NULL};
+    tu_exec(&r, sargs, NULL);
+    cr_assert_eq(r.status, 8, "%s", r.out);
+    cr_assert_str_eq(r.err, "chaintrail: show: no Ethereum block at height 0\n");
+    tu_run_free(&r);
+    tu_fresh_db_done(db);
 }

@@ -31,6 +31,14 @@ uses a fresh path (any suffix, e.g. /e500x2-a/) for each case:
   /junk...        an answer that is not JSON
   /single...      a batch is answered with one JSON-RPC error object (a node without batches)
   /missing...     a batch answer that leaves out its last element
+  /headmax...     eth_blockNumber and the `finalized` block's number are 0xffffffffffffffff
+  /head2p32...    the same with 0xffffffff (2^32 - 1: one above the highest block stored)
+  /badid...       every answer carries the id 999999 (single calls and batches)
+  /shiftid...     every answer of a batch carries its request's id + 1 (the last one is
+                  then unknown, the others answer the wrong call)
+  /nullid...      a single call's result comes with "id": null
+  /replay...      every request gets the answer of the path's first request again (a
+                  caching proxy)
 Every request is logged to stderr as "rpc_server: PATH METHOD,METHOD,..." so a failing test
 shows what the client sent.
 """
@@ -46,6 +54,7 @@ import threading
 import time
 
 COUNTS = {}
+FIRST = {}
 LOCK = threading.Lock()
 
 
@@ -176,6 +185,30 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 out = out[1:]
         else:
             out = self.answer_one(req)
+        if path.startswith("headmax") or path.startswith("head2p32"):
+            top = "0xffffffffffffffff" if path.startswith("headmax") else "0xffffffff"
+            for a in (out if isinstance(out, list) else [out]):
+                req_of = next((r for r in reqs if isinstance(r, dict) and
+                               r.get("id") == a.get("id")), None)
+                if req_of is None:
+                    continue
+                if req_of.get("method") == "eth_blockNumber":
+                    a["result"] = top
+                elif req_of.get("method") == "eth_getBlockByNumber" and \
+                        req_of.get("params", [None])[0] == "finalized":
+                    a["result"] = {"number": top, "hash": "0x" + "11" * 32}
+                    a.pop("error", None)
+        if path.startswith("badid"):
+            for a in (out if isinstance(out, list) else [out]):
+                a["id"] = 999999
+        if path.startswith("shiftid") and isinstance(out, list):
+            for a in out:
+                a["id"] = a["id"] + 1
+        if path.startswith("nullid") and not isinstance(out, list):
+            out["id"] = None
+        if path.startswith("replay"):
+            with LOCK:
+                out = FIRST.setdefault(path, out)
         if path.startswith("big"):
             body = json.dumps(out).encode()
             self.send(200, body[:-1] + b" " * (8 << 20) + body[-1:])
