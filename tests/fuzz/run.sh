@@ -25,13 +25,30 @@ CC=clang cmake -S . -B "$build" -DCT_FUZZ=ON -DCT_BUILD_TESTS=OFF -DCT_BUILD_BEN
 cmake --build "$build" -j "$(getconf _NPROCESSORS_ONLN)" >/dev/null
 bin=$build/tests/fuzz
 
+# -max_len of each harness: every harness needs a line here (checked before any fuzzing).
+max_len_of() {
+    case $1 in
+    fuzz_block) echo 4000000 ;;   # the largest block: MAX_BLOCK_SERIALIZED
+    fuzz_tx) echo 1000000 ;;      # the 1 MB megatx seed fits
+    fuzz_eth) echo 200000 ;;      # the largest RLP block file (eth447533.bin) fits
+    fuzz_eth_json) echo 100000 ;; # every seed but the composite is smaller
+    fuzz_eth_csv) echo 20000 ;;   # the trace CSV seeds are below 4 kB
+    fuzz_json) echo 65536 ;;      # the JSON seeds are below 64 kB
+    *) return 1 ;;
+    esac
+}
+
 # The harnesses are every tests/fuzz/fuzz_*.c (CMake builds one binary per such file), so a
-# new harness is run without being listed here. Each must be built, and must have its
-# max_len below: a harness this script does not know how to run is an error, not a skip.
+# new harness is run without being listed here. Each must be built and have its line in
+# max_len_of: a harness this script does not know how to run is an error, not a skip.
 harnesses=$(for src in tests/fuzz/fuzz_*.c; do basename "$src" .c; done | sort)
 for h in $harnesses; do
     if [ ! -x "$bin/$h" ]; then
         echo "$h: tests/fuzz/$h.c has no built harness $bin/$h" >&2
+        exit 1
+    fi
+    if ! max_len_of "$h" >/dev/null; then
+        echo "$h: run.sh has no max_len for this harness: add it to max_len_of" >&2
         exit 1
     fi
 done
@@ -103,18 +120,7 @@ ran=0
 
 # 2. Fuzzing, one harness after the other.
 for h in $harnesses; do
-    case $h in
-    fuzz_block) max_len=4000000 ;;   # the largest block: MAX_BLOCK_SERIALIZED
-    fuzz_tx) max_len=1000000 ;;      # the 1 MB megatx seed fits
-    fuzz_eth) max_len=200000 ;;      # the largest RLP block file (eth447533.bin) fits
-    fuzz_eth_json) max_len=100000 ;; # every seed but the composite is smaller
-    fuzz_eth_csv) max_len=20000 ;;   # the trace CSV seeds are below 4 kB
-    fuzz_json) max_len=65536 ;;      # the JSON seeds are below 64 kB
-    *)
-        echo "$h: run.sh has no max_len for this harness: add it to the list above" >&2
-        exit 1
-        ;;
-    esac
+    max_len=$(max_len_of "$h")
     mkdir -p "$build/corpus/$h" "$build/artifacts/$h"
     log=$build/$h.log
     echo "$h: fuzzing for ${seconds}s (log: $log)"
