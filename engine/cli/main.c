@@ -252,7 +252,7 @@ const cli_command cli_commands[] = {
      "\n"
      "Exit status: 0; 4 corrupt; 5 no database at PATH; 6 locked. See docs/stats.md.\n"},
     {"verify", cmd_verify, "check the database's invariants and print its content digest",
-     "usage: chaintrail [--db PATH] verify [--format text|json]\n"
+     "usage: chaintrail [--db PATH] verify [--format text|json] [--quick [--blocks N]]\n"
      "\n"
      "Walks the graph tables of one snapshot in key order and checks that they agree with\n"
      "each other: spend links and inputs point at each other, address totals equal their\n"
@@ -262,6 +262,10 @@ const cli_command cli_commands[] = {
      "databases that hold the same chain however they were filled.\n"
      "\n"
      "  --format F    text (default) or json\n"
+     "  --quick       check only the last blocks' rows (and the rows, links and totals\n"
+     "                they name) and the counters against the last block: cheap enough\n"
+     "                for every start of a job; no digest, Bitcoin tables only\n"
+     "  --blocks N    the last N blocks for --quick (default 6)\n"
      "\n"
      "Exit status: 0 every invariant holds; 4 some do not (the database is corrupt);\n"
      "5 no database at PATH; 6 locked. See docs/verify.md.\n"},

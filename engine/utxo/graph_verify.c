@@ -80,6 +80,8 @@ typedef struct vf {
     u128 unspent_value;
     shape ishape, oshape;
     ct_store_iter *sit;
+    uint8_t spend_from[9]; /* where the spend iterator starts: "s", or "s" + txnum (quick) */
+    size_t spend_from_len;
     bool spends_done;
     /* a, d */
     uint64_t a_rows, d_rows, max_addrid;
@@ -429,8 +431,7 @@ static int spends_upto(vf *f, const uint8_t *okey, int *state)
         f->sit = ct_store_iter_new(f->r.st, f->r.snap);
         if (!f->sit)
             return ct_fail(f->err, CT_ENOMEM, "out-of-memory", "opening an iterator");
-        const uint8_t s = CT_T_SPEND;
-        ct_store_iter_seek(f->sit, &s, 1);
+        ct_store_iter_seek(f->sit, f->spend_from, f->spend_from_len);
     }
     for (; ct_store_iter_valid(f->sit); ct_store_iter_next(f->sit)) {
         size_t kl, vl;
@@ -936,6 +937,8 @@ int ct_graph_verify(ct_db *db, ct_graph_verify_report *rep, ct_error *err)
         return ct_fail(err, CT_ENOMEM, "out-of-memory", "verifying");
     f->rep = rep;
     f->err = err;
+    f->spend_from[0] = CT_T_SPEND;
+    f->spend_from_len = 1;
     ct_sha256_init(&f->sha);
     if ((rc = ct_graph_reader_open(&f->r, db, err)) == CT_OK && (rc = walk(f)) == CT_OK) {
         final_checks(f);
@@ -947,6 +950,270 @@ int ct_graph_verify(ct_db *db, ct_graph_verify_report *rep, ct_error *err)
     }
     ct_store_iter_free(f->sit);
     ct_store_iter_free(f->wit);
+    ct_graph_reader_close(&f->r);
+    free(f);
+    return rc;
+}
+
+/* ---- the quick check of the most recent blocks (bad-inputs.md S12, `verify --quick`) ----
+ * The same per-row checks as the full walk, over the key ranges of the last N blocks only:
+ * their n rows, then the x, i and o rows from the first txnum of the oldest of them (each
+ * a range scan that starts there and runs to the end of its table, so a row above the tip
+ * is seen too), the spend links from that txnum, and point lookups for what those rows
+ * name. Each input or output with an address must have its history row and a totals row
+ * whose first and last transactions include it. The counters are checked against what the
+ * last block says (blocks, txs, next ids, the highest address id) and bounded by the rows
+ * seen. The cost grows with the transactions of those blocks, not with the chain. */
+
+typedef int (*row_fn)(vf *f, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl);
+
+static int range_walk(vf *f, const uint8_t *from, size_t fl, row_fn on)
+{
+    ct_store_iter *it = ct_store_iter_new(f->r.st, f->r.snap);
+    int rc = CT_OK;
+    if (!it)
+        return ct_fail(f->err, CT_ENOMEM, "out-of-memory", "opening an iterator");
+    for (ct_store_iter_seek(it, from, fl); ct_store_iter_valid(it); ct_store_iter_next(it)) {
+        size_t kl, vl;
+        const uint8_t *k = ct_store_iter_key(it, &kl);
+        const uint8_t *v = ct_store_iter_value(it, &vl);
+        if (kl == 0 || k[0] != from[0])
+            break;
+        checked(f, CT_CHECK_ROWS);
+        f->rep->rows_checked++;
+        if ((rc = on(f, k, kl, v, vl)) != CT_OK)
+            break;
+    }
+    if (rc == CT_OK)
+        rc = ct_store_iter_status(it, f->err);
+    ct_store_iter_free(it);
+    return rc;
+}
+
+/* The history and totals rows that an input or output paying or spending addrid needs. */
+static int recent_history(vf *f, const uint8_t *k, size_t kl, uint64_t addrid, uint8_t dir,
+                          uint64_t value)
+{
+    uint64_t txnum = ct_be64(k + 1);
+    uint32_t index = ct_be32(k + 9);
+    const char *what = dir == CT_GRAPH_RECEIVED ? "output" : "input";
+    uint8_t yk[22], wk[9], dk[9];
+    checked(f, CT_CHECK_HISTORY);
+    int rc = lk(f, yk, ct_key_history(yk, addrid, txnum, dir, index));
+    if (FATAL(rc))
+        return rc;
+    if (rc == CT_ENOTFOUND)
+        violation(f, CT_CHECK_HISTORY, k, kl, "%s %llu:%u of address %llu has no history row", what,
+                  (unsigned long long)txnum, index, (unsigned long long)addrid);
+    else if (f->r.v.len != 8 || ct_be64(f->r.v.data) != value)
+        violation(f, CT_CHECK_HISTORY, yk, 22, "history row of %s %llu:%u does not say %llu sat",
+                  what, (unsigned long long)txnum, index, (unsigned long long)value);
+    checked(f, CT_CHECK_ADDRESSES);
+    rc = lk(f, dk, ct_key_u64(dk, CT_T_ADDRID, addrid));
+    if (FATAL(rc))
+        return rc;
+    if (rc == CT_ENOTFOUND)
+        violation(f, CT_CHECK_ADDRESSES, k, kl, "%s %llu:%u names address %llu, which has no row",
+                  what, (unsigned long long)txnum, index, (unsigned long long)addrid);
+    checked(f, CT_CHECK_TOTALS);
+    ct_row_totals t;
+    rc = lk(f, wk, ct_key_u64(wk, CT_T_TOTALS, addrid));
+    if (FATAL(rc))
+        return rc;
+    if (rc == CT_ENOTFOUND || ct_row_totals_decode(&t, f->r.v.data, f->r.v.len, NULL) != CT_OK)
+        violation(f, CT_CHECK_TOTALS, wk, 9, "address %llu of %s %llu:%u has no totals row",
+                  (unsigned long long)addrid, what, (unsigned long long)txnum, index);
+    else if (t.first_txnum > txnum || t.last_txnum < txnum)
+        violation(f, CT_CHECK_TOTALS, wk, 9,
+                  "address %llu: its totals say transactions %llu..%llu, but %s %llu:%u is its",
+                  (unsigned long long)addrid, (unsigned long long)t.first_txnum,
+                  (unsigned long long)t.last_txnum, what, (unsigned long long)txnum, index);
+    return CT_OK;
+}
+
+static int recent_input(vf *f, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    int rc = on_input(f, k, kl, v, vl);
+    ct_row_input in;
+    if (rc != CT_OK || kl != 13 || ct_row_input_decode(&in, v, vl, NULL) != CT_OK ||
+        in.addrid == CT_ADDRID_NONE)
+        return rc;
+    return recent_history(f, k, kl, in.addrid, CT_GRAPH_SENT, in.value);
+}
+
+static int recent_output(vf *f, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    int rc = on_output(f, k, kl, v, vl);
+    ct_row_output out;
+    if (rc != CT_OK || kl != 13 || ct_row_output_decode(&out, v, vl, NULL) != CT_OK ||
+        out.addrid == CT_ADDRID_NONE)
+        return rc;
+    return recent_history(f, k, kl, out.addrid, CT_GRAPH_RECEIVED, out.value);
+}
+
+static void recent_counter(vf *f, const char *name, uint64_t have, uint64_t want, bool at_least)
+{
+    checked(f, CT_CHECK_COUNTERS);
+    if (at_least ? have < want : have != want)
+        violation(f, CT_CHECK_COUNTERS, counters_key, sizeof(counters_key),
+                  "counter %s is %llu; the recent blocks say %s%llu", name,
+                  (unsigned long long)have, at_least ? "at least " : "", (unsigned long long)want);
+}
+
+static int recent_final(vf *f, uint32_t tip, uint64_t end_txnum)
+{
+    uint8_t tk[4] = {'m', 't', 'i', 'p'}, nk[5] = {'m', 'n', 'e', 'x', 't'};
+    checked(f, CT_CHECK_BLOCKS);
+    if (f->n_rows != (uint64_t)tip + 1 || f->last_height != tip ||
+        memcmp(f->tip.hash, f->last_hash, 32) != 0)
+        violation(f, CT_CHECK_BLOCKS, tk, 4, "the tip row says height %u; the highest block is %u",
+                  tip, f->last_height);
+    checked(f, CT_CHECK_TXS);
+    if (f->x_rows + 1 != end_txnum)
+        violation(f, CT_CHECK_TXS, NULL, 0,
+                  "the last block ends at transaction %llu; the transaction rows end at %llu",
+                  (unsigned long long)(end_txnum - 1), (unsigned long long)f->x_rows);
+    checked(f, CT_CHECK_TX_SHAPE);
+    if (f->sum_n_in != f->i_rows || f->sum_n_out != f->o_rows)
+        violation(f, CT_CHECK_TX_SHAPE, NULL, 0,
+                  "the recent transactions say %llu inputs and %llu outputs; there are %llu input "
+                  "rows and %llu output rows",
+                  (unsigned long long)f->sum_n_in, (unsigned long long)f->sum_n_out,
+                  (unsigned long long)f->i_rows, (unsigned long long)f->o_rows);
+    if (!f->have_counters) {
+        checked(f, CT_CHECK_COUNTERS);
+        violation(f, CT_CHECK_COUNTERS, counters_key, sizeof(counters_key), "no counters row");
+        return CT_OK;
+    }
+    recent_counter(f, "blocks", f->ctr.blocks, (uint64_t)tip + 1, false);
+    recent_counter(f, "txs", f->ctr.txs, end_txnum - 1, false);
+    recent_counter(f, "inputs", f->ctr.inputs, f->i_rows, true);
+    recent_counter(f, "outputs", f->ctr.outputs, f->o_rows, true);
+    recent_counter(f, "unknown_prevouts", f->ctr.unknown_prevouts, f->i_unknown, true);
+    recent_counter(f, "inputs", f->ctr.inputs, f->ctr.unknown_prevouts, true);
+    recent_counter(f, "outputs", f->ctr.outputs, f->ctr.unspent_outputs + f->ctr.overwritten, true);
+    checked(f, CT_CHECK_COUNTERS);
+    if (!f->have_next) {
+        violation(f, CT_CHECK_COUNTERS, nk, 5, "no next-ids row");
+        return CT_OK;
+    }
+    if (f->next.txnum != end_txnum)
+        violation(f, CT_CHECK_COUNTERS, nk, 5,
+                  "next txnum is %llu; the last block ends at transaction %llu",
+                  (unsigned long long)f->next.txnum, (unsigned long long)(end_txnum - 1));
+    recent_counter(f, "addresses", f->ctr.addresses, f->next.addrid - 1, false);
+    /* the highest address id has its row, and the next one has none */
+    uint8_t dk[9];
+    for (int above = 0; above < 2; above++) {
+        uint64_t id = f->next.addrid - 1 + (uint64_t)above;
+        if (id == 0)
+            continue;
+        checked(f, CT_CHECK_ADDRESSES);
+        int rc = lk(f, dk, ct_key_u64(dk, CT_T_ADDRID, id));
+        if (FATAL(rc))
+            return rc;
+        if ((rc == CT_OK) != !above)
+            violation(f, CT_CHECK_ADDRESSES, dk, 9,
+                      above ? "address %llu has a row, but the next id is that one"
+                            : "address %llu, the highest id, has no row",
+                      (unsigned long long)id);
+    }
+    return CT_OK;
+}
+
+static int recent_walk(vf *f, uint32_t blocks)
+{
+    static const char *const meta[] = {"counters", "next", "tip"};
+    uint8_t k[32];
+    int rc;
+    for (int i = 0; i < 3; i++) {
+        size_t kl = ct_key_meta(k, meta[i]);
+        if (FATAL(rc = lk(f, k, kl)))
+            return rc;
+        if (rc == CT_OK)
+            on_meta(f, k, kl, f->r.v.data, f->r.v.len);
+    }
+    if (!f->have_tip) {
+        /* no block: there must be no n row and no counted block either */
+        const uint8_t n = CT_T_HEIGHT;
+        f->rep->first_height = f->rep->last_height = 0;
+        if ((rc = range_walk(f, &n, 1, on_height)) != CT_OK)
+            return rc;
+        checked(f, CT_CHECK_BLOCKS);
+        if (f->n_rows > 0)
+            violation(f, CT_CHECK_BLOCKS, NULL, 0, "%llu block rows, but no tip row",
+                      (unsigned long long)f->n_rows);
+        if (f->have_counters)
+            recent_counter(f, "blocks", f->ctr.blocks, 0, false);
+        return CT_OK;
+    }
+    uint32_t tip = f->tip.height;
+    uint32_t first = tip >= blocks - 1 ? tip - (blocks - 1) : 0;
+    f->rep->first_height = first;
+    f->rep->last_height = tip;
+    f->rep->blocks_checked = tip - first + 1;
+    ct_row_block b0, bt;
+    uint8_t nk[5];
+    if (FATAL(rc = lk(f, nk, ct_key_u32(nk, CT_T_HEIGHT, first))))
+        return rc;
+    bool ok0 = rc == CT_OK && ct_row_block_decode(&b0, f->r.v.data, f->r.v.len, NULL) == CT_OK;
+    if (FATAL(rc = lk(f, nk, ct_key_u32(nk, CT_T_HEIGHT, tip))))
+        return rc;
+    bool okt = rc == CT_OK && ct_row_block_decode(&bt, f->r.v.data, f->r.v.len, NULL) == CT_OK;
+    if (!ok0 || !okt) {
+        checked(f, CT_CHECK_BLOCKS);
+        violation(f, CT_CHECK_BLOCKS, nk, 5, "no block row at height %u (tip %u)",
+                  ok0 ? tip : first, tip);
+        return CT_OK;
+    }
+    uint64_t t0 = b0.first_txnum, end = bt.first_txnum + bt.n_tx;
+    /* n from the first height, x from its first txnum, i and o from (that txnum, 0) */
+    f->n_rows = first;
+    f->x_rows = t0 - 1;
+    ct_key_u32(nk, CT_T_HEIGHT, first);
+    if ((rc = range_walk(f, nk, 5, on_height)) != CT_OK)
+        return rc;
+    ct_key_u64(k, CT_T_TX, t0);
+    if ((rc = range_walk(f, k, 9, on_tx)) != CT_OK)
+        return rc;
+    ct_key_u64_u32(k, CT_T_INPUT, t0, 0);
+    if ((rc = range_walk(f, k, 13, recent_input)) != CT_OK ||
+        (rc = shape_finish(f, &f->ishape, true)) != CT_OK)
+        return rc;
+    ct_key_u64(f->spend_from, CT_T_SPEND, t0);
+    f->spend_from_len = 9;
+    ct_key_u64_u32(k, CT_T_OUTPUT, t0, 0);
+    if ((rc = range_walk(f, k, 13, recent_output)) != CT_OK ||
+        (rc = shape_finish(f, &f->oshape, false)) != CT_OK || (rc = finish_spends(f)) != CT_OK)
+        return rc;
+    return recent_final(f, tip, end);
+}
+
+int ct_graph_verify_recent(ct_db *db, uint32_t blocks, ct_graph_verify_report *rep, ct_error *err)
+{
+    memset(rep, 0, sizeof(*rep));
+    for (int i = 0; i < CT_CHECK_COUNT; i++) {
+        rep->checks[i].name = check_names[i][0];
+        rep->checks[i].what = check_names[i][1];
+    }
+    rep->quick = true;
+    if (blocks == 0)
+        return ct_fail(err, CT_EINVAL, "bad-argument", "the quick check needs at least 1 block");
+    vf *f = calloc(1, sizeof(*f));
+    if (!f)
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "verifying");
+    f->rep = rep;
+    f->err = err;
+    f->spend_from[0] = CT_T_SPEND;
+    f->spend_from_len = 1;
+    int rc;
+    if ((rc = ct_graph_reader_open(&f->r, db, err)) == CT_OK &&
+        (rc = recent_walk(f, blocks)) == CT_OK && rep->violations)
+        rc = ct_fail(err, CT_EDBCORRUPT, "invariant-violated",
+                     "%llu invariant violation%s in the last %u blocks",
+                     (unsigned long long)rep->violations, rep->violations == 1 ? "" : "s",
+                     rep->blocks_checked);
+    ct_store_iter_free(f->sit);
     ct_graph_reader_close(&f->r);
     free(f);
     return rc;

@@ -238,6 +238,11 @@ typedef struct ct_graph_verify_report {
     ct_graph_violation listed[CT_GRAPH_VIOLATIONS_MAX];
     uint64_t digest_rows; /* rows fed to the digest */
     uint8_t digest[32];   /* SHA-256 content digest (docs/storage.md) */
+    /* ct_graph_verify_recent only (no digest then): */
+    bool quick;
+    uint32_t first_height, last_height; /* the blocks checked */
+    uint32_t blocks_checked;            /* 0 when the database holds no block */
+    uint64_t rows_checked;              /* rows of the n, x, i, o tables read */
 } ct_graph_verify_report;
 
 /* Walks the graph tables of one snapshot in key order (memory stays bounded whatever the
@@ -246,6 +251,15 @@ typedef struct ct_graph_verify_report {
  * *rep is filled in both cases. CT_EIO or CT_ENOMEM when the walk could not finish (*rep is
  * then incomplete). */
 CT_WARN_UNUSED int ct_graph_verify(ct_db *db, ct_graph_verify_report *rep, ct_error *err);
+
+/* The startup self-check (bad-inputs.md S12, `verify --quick`): the same invariants over the
+ * last `blocks` main-chain blocks only (their block, transaction, input and output rows, the
+ * spend links and history rows they need, the totals rows of their addresses), and the
+ * counters and next ids against what the last block says. Its cost grows with those blocks'
+ * transactions, not with the chain; no digest is computed. Returns as ct_graph_verify
+ * (CT_EINVAL when blocks is 0); rep->first_height..last_height are the blocks checked. */
+CT_WARN_UNUSED int ct_graph_verify_recent(ct_db *db, uint32_t blocks, ct_graph_verify_report *rep,
+                                          ct_error *err);
 
 #ifdef __cplusplus
 }

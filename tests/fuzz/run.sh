@@ -20,11 +20,49 @@ esac
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 build="build-fuzz"
-harnesses="fuzz_block fuzz_tx fuzz_eth fuzz_eth_json fuzz_eth_csv"
 
 CC=clang cmake -S . -B "$build" -DCT_FUZZ=ON -DCT_BUILD_TESTS=OFF -DCT_BUILD_BENCH=OFF >/dev/null
 cmake --build "$build" -j "$(getconf _NPROCESSORS_ONLN)" >/dev/null
 bin=$build/tests/fuzz
+
+# -max_len of each harness: every harness needs a line here (checked before any fuzzing).
+max_len_of() {
+    case $1 in
+    fuzz_block) echo 4000000 ;;   # the largest block: MAX_BLOCK_SERIALIZED
+    fuzz_tx) echo 1000000 ;;      # the 1 MB megatx seed fits
+    fuzz_eth) echo 200000 ;;      # the largest RLP block file (eth447533.bin) fits
+    fuzz_eth_json) echo 100000 ;; # every seed but the composite is smaller
+    fuzz_eth_csv) echo 20000 ;;   # the trace CSV seeds are below 4 kB
+    fuzz_json) echo 65536 ;;      # the JSON seeds are below 64 kB
+    *) return 1 ;;
+    esac
+}
+
+# The harnesses are every tests/fuzz/fuzz_*.c (CMake builds one binary per such file), so a
+# new harness is run without being listed here. Each must be built and have its line in
+# max_len_of: a harness this script does not know how to run is an error, not a skip.
+harnesses=$(for src in tests/fuzz/fuzz_*.c; do basename "$src" .c; done | sort)
+for h in $harnesses; do
+    if [ ! -x "$bin/$h" ]; then
+        echo "$h: tests/fuzz/$h.c has no built harness $bin/$h" >&2
+        exit 1
+    fi
+    if ! max_len_of "$h" >/dev/null; then
+        echo "$h: run.sh has no max_len for this harness: add it to max_len_of" >&2
+        exit 1
+    fi
+done
+for f in "$bin"/fuzz_*; do
+    h=$(basename "$f")
+    [ -x "$f" ] && [ "$h" != fuzz_seeds ] || continue
+    case " $(echo $harnesses) " in
+    *" $h "*) ;;
+    *)
+        echo "$h: built in $bin but has no source tests/fuzz/$h.c (stale build?)" >&2
+        exit 1
+        ;;
+    esac
+done
 
 # UBSan only warns by default: make every report fatal so that libFuzzer saves the input.
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
@@ -32,8 +70,9 @@ export ASAN_OPTIONS=detect_leaks=1
 
 # Seeds are rebuilt each run; the working corpus is kept between local runs.
 rm -rf "$build/seeds"
-mkdir -p "$build/seeds/fuzz_block" "$build/seeds/fuzz_tx" "$build/seeds/fuzz_eth" "$build/seeds/fuzz_eth_json" \
-    "$build/seeds/fuzz_eth_csv"
+for h in $harnesses; do
+    mkdir -p "$build/seeds/$h"
+done
 "$bin/fuzz_seeds" fixtures "$build/seeds/fuzz_block" "$build/seeds/fuzz_tx"
 # Ethereum: the mainnet RLP block files as they are (concatenated units).
 cp fixtures/eth/rlp_blocks/*.bin "$build/seeds/fuzz_eth/"
@@ -51,6 +90,10 @@ for f in fixtures/eth/ethereum-etl/test_export_traces_job/*/expected_traces.csv;
 done
 head -c 4000 fixtures/eth/graphsense-lib/simple_graph/traces.csv >"$build/seeds/fuzz_eth_csv/graphsense.csv"
 cp fixtures/eth/ethereum-etl/test_export_blocks_job/blocks_with_transactions_and_withdrawals/expected_blocks.csv     "$build/seeds/fuzz_eth_csv/blocks.csv"
+
+# JSON parser: every JSON file of fixtures/ under 64 kB (RPC answers of both chains, the
+# OFAC lists, ethereum-etl's expected outputs, the RLP test vectors).
+find fixtures -name '*.json' -size -64k -exec cp {} "$build/seeds/fuzz_json/" \;
 
 status=0
 
@@ -73,16 +116,11 @@ for h in $harnesses; do
     fi
 done
 [ "$status" -eq 0 ] || exit "$status"
+ran=0
 
 # 2. Fuzzing, one harness after the other.
 for h in $harnesses; do
-    case $h in
-    fuzz_block) max_len=4000000 ;;   # the largest block: MAX_BLOCK_SERIALIZED
-    fuzz_tx) max_len=1000000 ;;      # the 1 MB megatx seed fits
-    fuzz_eth) max_len=200000 ;;      # the largest RLP block file (eth447533.bin) fits
-    fuzz_eth_json) max_len=100000 ;; # every seed but the composite is smaller
-    fuzz_eth_csv) max_len=20000 ;;   # the trace CSV seeds are below 4 kB
-    esac
+    max_len=$(max_len_of "$h")
     mkdir -p "$build/corpus/$h" "$build/artifacts/$h"
     log=$build/$h.log
     echo "$h: fuzzing for ${seconds}s (log: $log)"
@@ -98,5 +136,7 @@ for h in $harnesses; do
             tail -n 30 "$log" >&2
         status=1
     fi
+    ran=$((ran + 1))
 done
+echo "$ran harness(es) fuzzed: $(echo $harnesses)"
 exit "$status"
