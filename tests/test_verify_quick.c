@@ -322,10 +322,11 @@ Test(verify_quick, command_text_json_and_exit_codes)
     } bad[] = {
         {"--blocks", "3", NULL, "chaintrail: verify: --blocks needs --quick\n"},
         {"--quick", "--blocks", "0",
-         "chaintrail: verify: --blocks 0 is out of range: 1 to "
+         "chaintrail: verify: option '--blocks': '0' is not a whole number from 1 to "
          "4294967295\n"},
         {"--quick", "--blocks", "4294967296",
-         "chaintrail: verify: --blocks 4294967296 is out of range: 1 to 4294967295\n"},
+         "chaintrail: verify: option '--blocks': '4294967296' is not a whole number from 1 "
+         "to 4294967295\n"},
     };
     for (size_t i = 0; i < 3; i++) {
         tu_exec(&r, (const char *[]){"--db", dir, "verify", bad[i].a, bad[i].b, bad[i].c, NULL},

@@ -112,7 +112,7 @@ int cmd_verify(int argc, char **argv, const cli_global *g)
     int first, rc;
     const cli_opt opts[] = {{"format", CLI_STRING, &format},
                             {"quick", CLI_FLAG, &quick},
-                            {"blocks", CLI_U64, &blocks},
+                            CLI_NUM("blocks", &blocks, 1, UINT32_MAX),
                             {NULL, CLI_FLAG, NULL}};
     if ((rc = cli_parse(cli_find("verify"), opts, argc, argv, &first)))
         return rc < 0 ? CT_EXIT_OK : rc;
@@ -126,13 +126,8 @@ int cmd_verify(int argc, char **argv, const cli_global *g)
         cli_error("verify", "--blocks needs --quick");
         return CT_EXIT_USAGE;
     }
-    if (blocks == UINT64_MAX)
+    if (blocks == UINT64_MAX) /* not given; a given value is range-checked by cli_parse */
         blocks = CLI_VERIFY_QUICK_BLOCKS;
-    else if (blocks < 1 || blocks > UINT32_MAX) {
-        cli_error("verify", "--blocks %llu is out of range: 1 to %u", (unsigned long long)blocks,
-                  UINT32_MAX);
-        return CT_EXIT_USAGE;
-    }
     ct_db *db;
     if ((rc = cli_open_db("verify", g, &db)))
         return rc;
