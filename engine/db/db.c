@@ -88,14 +88,42 @@ int ct_db_put_meta(ct_db *db, ct_store_batch *b)
     return CT_OK;
 }
 
+/* True when the database holds no Bitcoin header (no block of any status): nothing of its
+ * network is stored yet (file registrations hold no block of it). */
+static int no_bitcoin_rows(ct_db *db, bool *none, ct_error *err)
+{
+    static const uint8_t tables[] = {CT_T_HEADER};
+    ct_store_iter *it = ct_store_iter_new(db->st, NULL);
+    if (!it)
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "iterator");
+    *none = !db->has_tip && db->ctr.blocks == 0;
+    for (size_t i = 0; *none && i < sizeof(tables); i++) {
+        ct_store_iter_seek(it, &tables[i], 1);
+        size_t kl;
+        if (ct_store_iter_valid(it) && ct_store_iter_key(it, &kl)[0] == tables[i])
+            *none = false;
+    }
+    int rc = ct_store_iter_status(it, err);
+    ct_store_iter_free(it);
+    return rc;
+}
+
 int ct_db_check_network(ct_db *db, const ct_btc_params *net, ct_error *err)
 {
     if (db->network[0]) {
-        if (strcmp(db->network, net->name) != 0)
+        if (strcmp(db->network, net->name) == 0)
+            return CT_OK;
+        /* A database that was given a network by a run that stored no block (say, one that
+         * stopped at blocks of another network) takes the network of the first run that
+         * does: nothing stored depends on it yet. */
+        bool none = false;
+        int rc = no_bitcoin_rows(db, &none, err);
+        if (rc != CT_OK)
+            return rc;
+        if (!none)
             return ct_fail(err, CT_ENETWORK, "network-mismatch",
-                           "the database holds %s; these blocks were read as %s", db->network,
-                           net->name);
-        return CT_OK;
+                           "the database holds %s blocks; these blocks were read as %s",
+                           db->network, net->name);
     }
     uint8_t k[16];
     ct_store_batch *b = ct_store_batch_new();
@@ -150,6 +178,18 @@ void ct_db_close(ct_db *db)
         return;
     ct_store_close(db->st);
     free(db);
+}
+
+int ct_db_close_discard(ct_db *db, bool *removed, ct_error *err)
+{
+    *removed = false;
+    if (!db)
+        return CT_OK;
+    /* meta rows, and the registrations of input files (no block read from them) */
+    static const char minor[] = {CT_T_META, CT_T_FILE, CT_T_FILEPATH, '\0'};
+    int rc = ct_store_close_discard(db->st, minor, removed, err);
+    free(db);
+    return rc;
 }
 
 typedef struct settle_ctx {

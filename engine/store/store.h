@@ -40,6 +40,13 @@ typedef struct ct_store_options {
 CT_WARN_UNUSED int ct_store_open(ct_store **out, const char *path, const ct_store_options *opts,
                                  ct_error *err);
 void ct_store_close(ct_store *s);
+/* Closes the store and, when this open created the database and it holds no row but rows
+ * whose first byte is in `minor` (the caller's tables that do not count as content; 'm',
+ * the stamps' table, must be one), removes it again: LevelDB's files, and the directory
+ * when the open made it. *removed tells. Returns CT_OK or the error of the check or the
+ * removal (the store is closed in every case). */
+CT_WARN_UNUSED int ct_store_close_discard(ct_store *s, const char *minor, bool *removed,
+                                          ct_error *err);
 const char *ct_store_path(const ct_store *s);
 
 /* Reads the value of `key` into `val` (replacing its content).

@@ -1,0 +1,270 @@
+/* A new user's footguns (issue 12, section 5), end to end through the built binary: a first
+ * ingest of the wrong network leaves no database behind and says what to pass; commands
+ * that only read never create a database; --db is taken anywhere; every command answers
+ * --help with exit 0. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "chaintrail/chaintrail.h"
+#include "testutil.h"
+
+#define BLK_4313  "btc/blk_consecutive/jeffchan/blk00000_first1MB.dat"
+#define ADDR_12CB "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S"
+#define TX181     "a16f3ce4dd5deb92d98ef5cf8afeaf0775ebca408f708b2146c4fb42b41e14be"
+
+static bool exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* Runs chaintrail with args, the database in $CHAINTRAIL_DB (NULL: none set). */
+static void run_env(tu_run *r, const char *db, const char *const *args)
+{
+    char env[512];
+    snprintf(env, sizeof(env), "CHAINTRAIL_DB=%s", db ? db : "");
+    const char *envs[] = {env, NULL};
+    tu_exec(r, args, envs);
+}
+
+/* prefix + a + suffix, malloc'd */
+static char *cat3(const char *prefix, const char *a, const char *suffix)
+{
+    size_t n = strlen(prefix) + strlen(a) + strlen(suffix) + 1;
+    char *s = malloc(n);
+    snprintf(s, n, "%s%s%s", prefix, a, suffix);
+    return s;
+}
+
+/* ---- 5a: a first ingest that stores nothing leaves nothing ---- */
+Test(footguns, wrong_network_first_ingest_leaves_no_database)
+{
+    char *db = tu_fresh_db();
+    char *blk = tu_fixture(BLK_4313);
+    tu_run r;
+    tu_exec(&r,
+            (const char *[]){"--db", db, "ingest", "bitcoin", "--network", "regtest", "--quiet",
+                             blk, NULL},
+            NULL);
+    cr_assert_eq(r.status, 3, "%s", r.err);
+    char *want = malloc(strlen(blk) + strlen(db) + 512);
+    sprintf(want,
+            "chaintrail: ingest: %s: offset 0: network-mismatch: mainnet magic f9beb4d9 where a "
+            "regtest record (fabfb5da) was expected\n"
+            "chaintrail: ingest: these blocks are mainnet: run again with --network mainnet\n"
+            "chaintrail: ingest: nothing was stored: removed the database '%s' that this run "
+            "created\n",
+            blk, db);
+    cr_assert_str_eq(r.err, want);
+    tu_run_free(&r);
+    cr_assert(!exists(db), "the half-made database %s is left", db);
+
+    /* The corrected command works at once. */
+    tu_exec(&r, (const char *[]){"--db", db, "ingest", "bitcoin", "--quiet", blk, NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.err, "");
+    tu_run_free(&r);
+
+    /* Blocks of another network into a database that holds blocks: both named, and what
+     * to pass. The database stays. */
+    tu_exec(&r,
+            (const char *[]){"--db", db, "ingest", "bitcoin", "--network", "testnet", "--quiet",
+                             blk, NULL},
+            NULL);
+    cr_assert_eq(r.status, 3, "%s", r.err);
+    sprintf(want,
+            "chaintrail: ingest: network-mismatch: the database holds mainnet blocks; these "
+            "blocks were read as testnet\n"
+            "chaintrail: ingest: the database '%s' holds mainnet blocks and --network testnet "
+            "was given (one network per database): pass --network mainnet for mainnet blocks, "
+            "or another --db\n",
+            db);
+    cr_assert_str_eq(r.err, want);
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", db, "stats", "--format", "text", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "network            mainnet\n"), "%s", r.out);
+    tu_run_free(&r);
+    free(want);
+    free(blk);
+    tu_fresh_db_done(db);
+}
+
+/* A database this run did not create is never removed, even when the run stored nothing;
+ * and a database whose network was recorded by a run that stored no block (as older
+ * versions left them) takes the network of the blocks that come. */
+Test(footguns, existing_empty_database_is_kept_and_takes_the_network)
+{
+    char *db = tu_fresh_db();
+    char *blk = tu_fixture(BLK_4313);
+    ct_db *d = tu_db_open(db, true);
+    ct_db_close(d);
+    tu_db_poke(db, "mnetwork", 8, "regtest", 7); /* a half-made regtest database */
+    tu_run r;
+    tu_exec(&r,
+            (const char *[]){"--db", db, "ingest", "bitcoin", "--network", "regtest", "--quiet",
+                             blk, NULL},
+            NULL);
+    cr_assert_eq(r.status, 3, "%s", r.err);
+    cr_assert(strstr(r.err, "these blocks are mainnet: run again with --network mainnet\n"), "%s",
+              r.err);
+    cr_assert(!strstr(r.err, "removed"), "%s", r.err);
+    tu_run_free(&r);
+    cr_assert(exists(db));
+
+    tu_exec(&r, (const char *[]){"--db", db, "ingest", "bitcoin", "--quiet", blk, NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.err, "");
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", db, "stats", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "\"network\":\"mainnet\""), "%s", r.out);
+    cr_assert(strstr(r.out, "\"height\":4312"), "%s", r.out);
+    tu_run_free(&r);
+    free(blk);
+    tu_fresh_db_done(db);
+}
+
+/* ---- 5b: commands that do not load data never create a database ---- */
+Test(footguns, read_only_commands_never_create_a_database)
+{
+    char *db = tu_fresh_db();
+    char *msg = cat3("no database at '", db, "' (run 'chaintrail ingest' first, or pass --db)\n");
+    static const char *const cmds[][8] = {
+        {"show", "address", ADDR_12CB, NULL},
+        {"show", "tx", TX181, NULL},
+        {"show", "block", "0", NULL},
+        {"stats", NULL},
+        {"verify", NULL},
+        {"trace", "--from", ADDR_12CB, NULL},
+        {"report", NULL},
+        {"rollback", "--to", "1", NULL},
+        {"labels", "show", ADDR_12CB, NULL},
+        {"labels", "stats", NULL},
+        {"labels", "rm", "--source", "x", NULL},
+        {"prices", "show", NULL},
+        {"case", "add", "x", "--date", "2016-08-02", "--from", TX181, NULL},
+        {"case", "list", NULL},
+        {"case", "show", "x", NULL},
+        {"case", "rm", "x", NULL},
+    };
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+        tu_run r;
+        run_env(&r, db, cmds[i]);
+        cr_assert_eq(r.status, 5, "%s: %d %s", cmds[i][0], r.status, r.err);
+        cr_assert(strstr(r.err, msg), "%s %s: %s", cmds[i][0], cmds[i][1], r.err);
+        cr_assert_str_eq(r.out, "");
+        tu_run_free(&r);
+        cr_assert(!exists(db), "'%s %s' created %s", cmds[i][0], cmds[i][1], db);
+    }
+    free(msg);
+    tu_fresh_db_done(db);
+}
+
+/* ---- 5c: --db anywhere ---- */
+Test(footguns, db_option_anywhere)
+{
+    char *db = tu_fresh_db();
+    char *blk = tu_fixture(BLK_4313);
+    char *eq = cat3("--db=", db, "");
+    tu_run r, want;
+    tu_exec(&r, (const char *[]){"ingest", "bitcoin", "--quiet", blk, "--db", db, NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    tu_exec(&want, (const char *[]){"--db", db, "show", "address", ADDR_12CB, NULL}, NULL);
+    cr_assert_eq(want.status, 0, "%s", want.err);
+    static const int where[] = {0, 1, 2, 3};
+    for (size_t w = 0; w < 4; w++) {
+        /* show address ADDR with --db (or --db=) placed at every position after "show" */
+        const char *base[] = {"show", "address", ADDR_12CB};
+        const char *args[8];
+        size_t n = 0;
+        for (size_t i = 0; i <= 3; i++) {
+            if ((size_t)where[w] + 1 == i || (where[w] == 3 && i == 3)) {
+                if (w % 2) {
+                    args[n++] = eq;
+                } else {
+                    args[n++] = "--db";
+                    args[n++] = db;
+                }
+            }
+            if (i < 3)
+                args[n++] = base[i];
+        }
+        args[n] = NULL;
+        run_env(&r, "/nonexistent/elsewhere", args);
+        cr_assert_eq(r.status, 0, "placement %zu: %s", w, r.err);
+        cr_assert_str_eq(r.out, want.out);
+        tu_run_free(&r);
+    }
+    tu_run_free(&want);
+
+    /* the last one counts; after "--" it is an argument; a missing path is a usage error */
+    tu_exec(&r, (const char *[]){"--db", "/nonexistent/a", "stats", "--db", db, NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", db, "stats", "--db=/nonexistent/b", NULL}, NULL);
+    cr_assert_eq(r.status, 5);
+    cr_assert_str_eq(r.err, "chaintrail: stats: no database at '/nonexistent/b' (run "
+                            "'chaintrail ingest' first, or pass --db)\n");
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", db, "labels", "show", "--", "--db", NULL}, NULL);
+    cr_assert_eq(r.status, 8, "%s", r.err);
+    cr_assert_str_eq(r.err, "chaintrail: labels: no labels for '--db'\n");
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"stats", "--db", NULL}, NULL);
+    cr_assert_eq(r.status, 2);
+    cr_assert_str_eq(r.err, "chaintrail: option '--db' needs a path\n");
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"stats", "--db=", NULL}, NULL);
+    cr_assert_eq(r.status, 2);
+    cr_assert_str_eq(r.err, "chaintrail: option '--db' needs a path\n");
+    tu_run_free(&r);
+    free(eq);
+    free(blk);
+    tu_fresh_db_done(db);
+}
+
+/* ---- 5d: every command of the table answers --help and -h with exit 0 ---- */
+Test(footguns, every_command_answers_help)
+{
+    static const char *const cmds[] = {"decode", "ingest", "labels", "report", "rollback",
+                                       "prices", "case",   "help",   "show",   "stats",
+                                       "verify", "trace",  "version"};
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+        for (int h = 0; h < 2; h++) {
+            tu_run r, help;
+            tu_exec(&r, (const char *[]){cmds[i], h ? "-h" : "--help", NULL}, NULL);
+            cr_assert_eq(r.status, 0, "%s %s: %d %s", cmds[i], h ? "-h" : "--help", r.status,
+                         r.err);
+            cr_assert_str_eq(r.err, "");
+            cr_assert(strncmp(r.out, "usage: chaintrail", 17) == 0, "%s: %s", cmds[i], r.out);
+            tu_exec(&help, (const char *[]){"help", cmds[i], NULL}, NULL);
+            cr_assert_eq(help.status, 0);
+            cr_assert_str_eq(r.out, help.out);
+            tu_run_free(&help);
+            tu_run_free(&r);
+        }
+    }
+    /* every command of `chaintrail help`'s list is in cmds: the list is the table */
+    tu_run r;
+    tu_exec(&r, (const char *[]){"help", NULL}, NULL);
+    cr_assert_eq(r.status, 0);
+    size_t listed = 0;
+    for (const char *p = strstr(r.out, "commands:\n"); p && (p = strstr(p, "\n  ")); p++) {
+        char name[32];
+        if (sscanf(p + 3, "%31s", name) != 1 || strncmp(name, "--", 2) == 0)
+            break;
+        bool known = false;
+        for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+            known |= strcmp(cmds[i], name) == 0;
+        cr_assert(known, "'%s' is in the command table but not tested", name);
+        listed++;
+    }
+    cr_assert_eq(listed, sizeof(cmds) / sizeof(cmds[0]));
+    tu_run_free(&r);
+}
