@@ -268,3 +268,158 @@ Test(footguns, every_command_answers_help)
     cr_assert_eq(listed, sizeof(cmds) / sizeof(cmds[0]));
     tu_run_free(&r);
 }
+
+/* ---- 5e: withdrawing labels; rows of another chain ---- */
+#define OFAC_XBT CT_SHARED_FIXTURES "/labels/ofac_0xB10C/sanctioned_addresses_XBT.txt"
+#define OFAC_SRC "OFAC SDN (0xB10C list)"
+
+static char *labels_digest(const char *db)
+{
+    tu_run r;
+    tu_exec(&r, (const char *[]){"--db", db, "labels", "stats", "--format", "json", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    char *d = strstr(r.out, "\"digest\":\"");
+    cr_assert_not_null(d);
+    char *out = strndup(d + 10, 64);
+    tu_run_free(&r);
+    return out;
+}
+
+/* The first `lines` lines of the real OFAC XBT list, as DIR/sanctioned_addresses_XBT.txt. */
+static char *ofac_head(const char *dir, size_t lines)
+{
+    size_t len;
+    char *text = (char *)tu_read_file(OFAC_XBT, &len);
+    cr_assert_not_null(text);
+    size_t n = 0, i = 0;
+    for (; i < len && n < lines; i++)
+        n += text[i] == '\n';
+    char *path = cat3(dir, "/sanctioned_addresses_XBT.txt", "");
+    cr_assert_eq(tu_write_file(path, text, i), 0);
+    free(text);
+    return path;
+}
+
+Test(footguns, ofac_list_with_a_tron_address_imports_with_exit_0)
+{
+    char *db = tu_fresh_db();
+    tu_run r;
+    tu_exec(&r, (const char *[]){"--db", db, "labels", "import", OFAC_XBT, NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(
+        r.err, "chaintrail: labels: " OFAC_XBT ":355: other-chain: "
+               "'TUCsTq7TofTCJRRoHk6RvhMoS2mJLm5Yzq' is an address of another chain, not BTC: "
+               "skipped (byte 12384)\n"
+               "chaintrail: labels: " OFAC_XBT ": ofac, source '" OFAC_SRC "': 435 labels read: "
+               "434 added, 0 already present, 0 updated, 0 rejected, 1 skipped (another chain)\n");
+    tu_run_free(&r);
+    /* a mistyped Bitcoin address is still an error */
+    char *dir = tu_tmpdir();
+    char *bad = cat3(dir, "/sanctioned_addresses_XBT.txt", "");
+    cr_assert_eq(tu_write_file(bad, "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3T\n", 35), 0);
+    tu_exec(&r, (const char *[]){"--db", db, "labels", "import", "--quiet", bad, NULL}, NULL);
+    cr_assert_eq(r.status, 3, "%s", r.err);
+    cr_assert(strstr(r.err, ":1: bad-checksum: "), "%s", r.err);
+    tu_run_free(&r);
+    free(bad);
+    tu_rmtree(dir);
+    free(dir);
+    tu_fresh_db_done(db);
+}
+
+Test(footguns, labels_import_replace_withdraws_delistings)
+{
+    char *db = tu_fresh_db(), *fresh = tu_fresh_db();
+    char *dir = tu_tmpdir();
+    char *head = ofac_head(dir, 400); /* 399 Bitcoin addresses and the TRON one */
+    tu_run r;
+    tu_exec(&r, (const char *[]){"--db", db, "labels", "import", "--quiet", OFAC_XBT, NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    /* one delisted address (line 420 of the list) keeps a label of another source */
+    char *csv = cat3(dir, "/mine.csv", "");
+    static const char rows[] = "address,label,category,source\n"
+                               "bc1qtsl3ufenrv3zgrgm9z8xarcx22x8mfztuartyn,Watch,other,mine\n";
+    cr_assert_eq(tu_write_file(csv, rows, sizeof(rows) - 1), 0);
+    tu_exec(&r, (const char *[]){"--db", db, "labels", "import", "--quiet", csv, NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+
+    tu_exec(&r, (const char *[]){"--db", db, "labels", "import", "--replace", head, NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    char *want = malloc(4096);
+    snprintf(want, 4096,
+             "chaintrail: labels: %s:355: other-chain: 'TUCsTq7TofTCJRRoHk6RvhMoS2mJLm5Yzq' is an "
+             "address of another chain, not BTC: skipped (byte 12384)\n"
+             "chaintrail: labels: %s: ofac, source '" OFAC_SRC "': 400 labels read: 0 added, 399 "
+             "already present, 0 updated, 0 rejected, 1 skipped (another chain), 35 removed (no "
+             "longer listed)\n",
+             head, head);
+    cr_assert_str_eq(r.err, want);
+    tu_run_free(&r);
+
+    /* exactly what a fresh import of the short list and the CSV gives, counters included */
+    tu_exec(&r, (const char *[]){"--db", fresh, "labels", "import", "--quiet", head, csv, NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    char *d1 = labels_digest(db), *d2 = labels_digest(fresh);
+    cr_assert_str_eq(d1, d2);
+    tu_exec(&r, (const char *[]){"--db", db, "labels", "stats", NULL}, NULL);
+    tu_run want_stats;
+    tu_exec(&want_stats, (const char *[]){"--db", fresh, "labels", "stats", NULL}, NULL);
+    cr_assert_str_eq(r.out, want_stats.out);
+    cr_assert(strstr(r.out, "labels        400\naddresses     400\nsources       2\n"), "%s",
+              r.out);
+    tu_run_free(&want_stats);
+    tu_run_free(&r);
+
+    /* an empty list removes nothing: exit 3 and says why */
+    char *empty = cat3(dir, "/e", "");
+    cr_assert_eq(mkdir(empty, 0755), 0);
+    char *ef = cat3(empty, "/sanctioned_addresses_XBT.txt", "");
+    cr_assert_eq(tu_write_file(ef, "", 0), 0);
+    tu_exec(&r, (const char *[]){"--db", db, "labels", "import", "--replace", "--quiet", ef, NULL},
+            NULL);
+    cr_assert_eq(r.status, 3, "%s", r.err);
+    snprintf(want, 4096,
+             "chaintrail: labels: --replace: '%s' gave no label, so none of source '" OFAC_SRC
+             "' was removed (an empty list is taken for a failed download; 'chaintrail labels "
+             "rm --source' removes a source on purpose)\n",
+             ef);
+    cr_assert_str_eq(r.err, want);
+    tu_run_free(&r);
+    char *d3 = labels_digest(db);
+    cr_assert_str_eq(d3, d1);
+
+    /* labels rm --source: every label of that source, counted; a second time: exit 8 */
+    tu_exec(&r, (const char *[]){"labels", "rm", "--source", OFAC_SRC, "--db", db, NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.err, "chaintrail: labels: source '" OFAC_SRC "': 399 labels removed\n");
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", db, "labels", "stats", NULL}, NULL);
+    cr_assert(strstr(r.out, "labels        1\naddresses     1\nsources       1\n"), "%s", r.out);
+    cr_assert(strstr(r.out, "by category\n  other        1\nby source\n         1  mine\n"), "%s",
+              r.out);
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", db, "labels", "rm", "--source", OFAC_SRC, NULL}, NULL);
+    cr_assert_eq(r.status, 8, "%s", r.err);
+    cr_assert_str_eq(r.err, "chaintrail: labels: source '" OFAC_SRC
+                            "' has no label (see 'chaintrail labels stats')\n");
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", db, "labels", "rm", NULL}, NULL);
+    cr_assert_eq(r.status, 2, "%s", r.err);
+    tu_run_free(&r);
+    free(d1);
+    free(d2);
+    free(d3);
+    free(want);
+    free(ef);
+    free(empty);
+    free(csv);
+    free(head);
+    tu_rmtree(dir);
+    free(dir);
+    tu_fresh_db_done(db);
+    tu_fresh_db_done(fresh);
+}

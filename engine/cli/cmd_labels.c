@@ -1,6 +1,7 @@
-/* `chaintrail labels import|show|stats`: label sets into the database, the labels of one
- * address with the category used for attribution, and what the database holds with the
- * digest of the label set (docs/labels.md). */
+/* `chaintrail labels import|show|stats|rm`: label sets into the database (or in place of a
+ * source's labels), the labels of one address with the category used for attribution,
+ * what the database holds with the digest of the label set, and a source's withdrawal
+ * (docs/labels.md). */
 #include <string.h>
 
 #include "cli.h"
@@ -43,7 +44,8 @@ static void report(void *ctx, const char *path, uint64_t line, const ct_error *e
     fputc('\n', stderr);
 }
 
-static void summary(const char *path, const ct_labels_import_stats *st, const import_ctx *ic)
+static void summary(const char *path, const ct_labels_import_stats *st, const import_ctx *ic,
+                    bool replace)
 {
     fprintf(stderr, "chaintrail: labels: ");
     print_text_safe(stderr, path);
@@ -60,8 +62,12 @@ static void summary(const char *path, const ct_labels_import_stats *st, const im
                 (unsigned long long)st->reasons[i].count);
     if (st->n_reasons)
         fputc(')', stderr);
+    if (st->skipped)
+        fprintf(stderr, ", %llu skipped (another chain)", (unsigned long long)st->skipped);
+    if (replace)
+        fprintf(stderr, ", %llu removed (no longer listed)", (unsigned long long)st->removed);
     if (ic->suppressed)
-        fprintf(stderr, "; %llu more rejected rows not shown", (unsigned long long)ic->suppressed);
+        fprintf(stderr, "; %llu more rows not shown", (unsigned long long)ic->suppressed);
     fputc('\n', stderr);
 }
 
@@ -80,12 +86,16 @@ static int worse(int a, int b)
 static int labels_import(int argc, char **argv, const cli_global *g, const cli_command *self)
 {
     const char *format = "auto", *source = NULL, *category = NULL, *asset = NULL;
-    bool quiet = false;
+    bool quiet = false, replace = false;
     int first, rc;
     const cli_opt opts[] = {
-        {"format", CLI_STRING, &format},     {"source", CLI_STRING, &source},
-        {"category", CLI_STRING, &category}, {"asset", CLI_STRING, &asset},
-        {"quiet", CLI_FLAG, &quiet},         {NULL, CLI_FLAG, NULL},
+        {"format", CLI_STRING, &format},
+        {"source", CLI_STRING, &source},
+        {"category", CLI_STRING, &category},
+        {"asset", CLI_STRING, &asset},
+        {"quiet", CLI_FLAG, &quiet},
+        {"replace", CLI_FLAG, &replace},
+        {NULL, CLI_FLAG, NULL},
     };
     if ((rc = cli_parse(self, opts, argc, argv, &first)))
         return rc < 0 ? CT_EXIT_OK : rc;
@@ -108,6 +118,7 @@ static int labels_import(int argc, char **argv, const cli_global *g, const cli_c
     }
     o.source = source;
     o.asset = asset;
+    o.replace = replace;
     if (!argv[first]) {
         cli_error("labels", "no FILE given; usage: chaintrail labels import FILE...");
         return CT_EXIT_USAGE;
@@ -134,9 +145,17 @@ static int labels_import(int argc, char **argv, const cli_global *g, const cli_c
         rc = ct_labels_import(db, &st, argv[i], &o, &err);
         if (rc == CT_OK) {
             if (!quiet)
-                summary(argv[i], &st, &ic);
+                summary(argv[i], &st, &ic, replace);
             if (st.rejected)
                 exit_code = worse(exit_code, CT_EXIT_DATA);
+            if (st.replace_held) {
+                cli_error("labels",
+                          "--replace: '%s' gave no label, so none of source '%s' was removed "
+                          "(an empty list is taken for a failed download; 'chaintrail labels "
+                          "rm --source' removes a source on purpose)",
+                          argv[i], st.source);
+                exit_code = worse(exit_code, CT_EXIT_DATA);
+            }
             continue;
         }
         char line[1024];
@@ -347,6 +366,43 @@ static int labels_stats(int argc, char **argv, const cli_global *g, const cli_co
     return qrc ? cli_db_fail("labels", qrc, &err) : CT_EXIT_OK;
 }
 
+static int labels_rm(int argc, char **argv, const cli_global *g, const cli_command *self)
+{
+    const char *source = NULL;
+    int first, rc;
+    const cli_opt opts[] = {{"source", CLI_STRING, &source}, {NULL, CLI_FLAG, NULL}};
+    if ((rc = cli_parse(self, opts, argc, argv, &first)))
+        return rc < 0 ? CT_EXIT_OK : rc;
+    if (argv[first]) {
+        cli_error("labels", "unexpected argument '%s'", argv[first]);
+        return CT_EXIT_USAGE;
+    }
+    if (!source) {
+        cli_error("labels", "option '--source NAME' is required (see 'chaintrail labels stats' "
+                            "for the sources)");
+        return CT_EXIT_USAGE;
+    }
+    ct_db *db;
+    if ((rc = cli_open_db("labels", g, &db)))
+        return rc;
+    ct_error err;
+    uint64_t removed = 0;
+    ct_error_clear(&err);
+    int qrc = ct_labels_remove_source(db, source, &removed, &err);
+    ct_db_close(db);
+    if (qrc != CT_OK)
+        return cli_db_fail("labels", qrc, &err);
+    fputs("chaintrail: labels: source '", stderr);
+    print_text_safe(stderr, source);
+    if (!removed) {
+        fputs("' has no label (see 'chaintrail labels stats')\n", stderr);
+        return CT_EXIT_NOTFOUND;
+    }
+    fprintf(stderr, "': %llu label%s removed\n", (unsigned long long)removed,
+            removed == 1 ? "" : "s");
+    return CT_EXIT_OK;
+}
+
 int cmd_labels(int argc, char **argv, const cli_global *g)
 {
     const cli_command *self = cli_find("labels");
@@ -360,6 +416,8 @@ int cmd_labels(int argc, char **argv, const cli_global *g)
         return labels_show(argc - 1, argv + 1, g, self);
     if (strcmp(argv[1], "stats") == 0)
         return labels_stats(argc - 1, argv + 1, g, self);
-    cli_error("labels", "'%s' is not import, show or stats", argv[1]);
+    if (strcmp(argv[1], "rm") == 0)
+        return labels_rm(argc - 1, argv + 1, g, self);
+    cli_error("labels", "'%s' is not import, show, stats or rm", argv[1]);
     return CT_EXIT_USAGE;
 }
