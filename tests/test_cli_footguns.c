@@ -55,13 +55,24 @@ Test(footguns, wrong_network_first_ingest_leaves_no_database)
     sprintf(want,
             "chaintrail: ingest: %s: offset 0: network-mismatch: mainnet magic f9beb4d9 where a "
             "regtest record (fabfb5da) was expected\n"
-            "chaintrail: ingest: these blocks are mainnet: run again with --network mainnet\n"
-            "chaintrail: ingest: nothing was stored: removed the database '%s' that this run "
-            "created\n",
-            blk, db);
+            "chaintrail: ingest: these blocks are mainnet: run again with --network mainnet\n",
+            blk);
     cr_assert_str_eq(r.err, want);
     tu_run_free(&r);
     cr_assert(!exists(db), "the half-made database %s is left", db);
+    /* without --quiet, the removal is said after the summary */
+    tu_exec(&r,
+            (const char *[]){"--db", db, "ingest", "bitcoin", "--network", "regtest", blk, NULL},
+            NULL);
+    cr_assert_eq(r.status, 3, "%s", r.err);
+    sprintf(want,
+            " rolled back in 0 reorgs; 0 transactions; 0.0 MB in 0.0 s\n"
+            "chaintrail: ingest: nothing was stored: removed the database '%s' that this run "
+            "created\n",
+            db);
+    cr_assert(strstr(r.err, want), "%s", r.err);
+    tu_run_free(&r);
+    cr_assert(!exists(db));
 
     /* The corrected command works at once. */
     tu_exec(&r, (const char *[]){"--db", db, "ingest", "bitcoin", "--quiet", blk, NULL}, NULL);
@@ -422,4 +433,145 @@ Test(footguns, labels_import_replace_withdraws_delistings)
     free(dir);
     tu_fresh_db_done(db);
     tu_fresh_db_done(fresh);
+}
+
+/* ---- 7: the tables users write after an ingest live above the graph's keys ---- */
+#include "store/store.h"
+
+/* Every row whose first byte is `from` moves to first byte `to` (and the counters rows). */
+static void move_prefix(ct_store *st, uint8_t from, uint8_t to, size_t skip)
+{
+    ct_store_iter *it = ct_store_iter_new(st, NULL);
+    ct_store_batch *b = ct_store_batch_new();
+    for (ct_store_iter_seek(it, &from, 1); ct_store_iter_valid(it); ct_store_iter_next(it)) {
+        size_t kl, vl;
+        const uint8_t *k = ct_store_iter_key(it, &kl);
+        if (kl == 0 || k[0] != from)
+            break;
+        const uint8_t *v = ct_store_iter_value(it, &vl);
+        uint8_t nk[2048];
+        cr_assert_lt(kl + 1, sizeof(nk));
+        nk[0] = to;
+        memcpy(nk + 1, k + 1 + skip, kl - 1 - skip);
+        ct_store_batch_put(b, nk, kl - skip, v, vl);
+        ct_store_batch_del(b, k, kl);
+    }
+    cr_assert_eq(ct_store_write(st, b, true, NULL), CT_OK);
+    ct_store_batch_free(b);
+    ct_store_iter_free(it);
+}
+
+static size_t rows_from(const char *dir, uint8_t first)
+{
+    ct_store *st;
+    cr_assert_eq(ct_store_open(&st, dir, NULL, NULL), CT_OK);
+    ct_store_iter *it = ct_store_iter_new(st, NULL);
+    size_t n = 0;
+    for (ct_store_iter_seek(it, &first, 1); ct_store_iter_valid(it); ct_store_iter_next(it)) {
+        size_t kl;
+        if (ct_store_iter_key(it, &kl)[0] != first)
+            break;
+        n++;
+    }
+    ct_store_iter_free(it);
+    ct_store_close(st);
+    return n;
+}
+
+static void outputs(const char *db, char *out[4])
+{
+    static const char *const cmds[][6] = {
+        {"labels", "stats", "--format", "json", NULL},
+        {"prices", "show", "--format", "json", NULL},
+        {"case", "list", NULL},
+        {"labels", "show", ADDR_12CB, NULL},
+    };
+    for (size_t i = 0; i < 4; i++) {
+        const char *args[8] = {"--db", db};
+        for (size_t j = 0; cmds[i][j]; j++)
+            args[2 + j] = cmds[i][j];
+        tu_run r;
+        tu_exec(&r, args, NULL);
+        cr_assert_eq(r.status, 0, "%s: %s", cmds[i][0], r.err);
+        out[i] = strdup(r.out);
+        tu_run_free(&r);
+    }
+}
+
+Test(keyspace, user_tables_above_the_graph_and_schema_2_migrates)
+{
+    char *db = tu_fresh_db();
+    char *blk = tu_fixture(BLK_4313);
+    char *dir = tu_tmpdir();
+    char *csv = cat3(dir, "/l.csv", "");
+    static const char rows[] = "address,label,category,source\n" ADDR_12CB ",Hal,other,test\n";
+    cr_assert_eq(tu_write_file(csv, rows, sizeof(rows) - 1), 0);
+    tu_run r;
+    tu_exec(&r, (const char *[]){"--db", db, "ingest", "bitcoin", "--quiet", blk, NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    const char *const steps[][10] = {
+        {"labels", "import", "--quiet", OFAC_XBT, csv, NULL},
+        {"prices", "import",
+         CT_SHARED_FIXTURES "/prices/yahoo_BTC-USD_daily.csv", "--asset", "BTC", NULL},
+        {"case", "add", "hal", "--date", "2009-01-12", "--from", ADDR_12CB, NULL},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        const char *args[14] = {"--db", db};
+        for (size_t j = 0; steps[i][j]; j++)
+            args[2 + j] = steps[i][j];
+        tu_exec(&r, args, NULL);
+        cr_assert_eq(r.status, 0, "%s: %s", steps[i][0], r.err);
+        tu_run_free(&r);
+    }
+    /* no row under the letters of schema 2; the labels (435 rows: 434 OFAC, 1 CSV) at 0xf3 */
+    static const uint8_t old[] = {'B', 'b', 'K', 'P'};
+    for (size_t i = 0; i < sizeof(old); i++)
+        cr_assert_eq(rows_from(db, old[i]), 0, "%c", old[i]);
+    cr_assert_eq(rows_from(db, 0xf3), 435);
+    cr_assert_eq(rows_from(db, 0xf4), 2);
+    cr_assert_eq(rows_from(db, 0xf1), 1);
+    cr_assert_eq(rows_from(db, 0xf0), 2);
+    char *before[4];
+    outputs(db, before);
+
+    /* the same database as schema 2 laid it out */
+    ct_store *st;
+    cr_assert_eq(ct_store_open(&st, db, NULL, NULL), CT_OK);
+    move_prefix(st, 0xf1, 'K', 0);
+    move_prefix(st, 0xf2, 'P', 0);
+    move_prefix(st, 0xf3, 'B', 0);
+    move_prefix(st, 0xf4, 'b', 0);
+    move_prefix(st, 0xf0, 'm', 0);
+    ct_store_batch *b = ct_store_batch_new();
+    ct_store_batch_put(b, (const uint8_t *)"mschema", 7, (const uint8_t *)"\0\0\0\2", 4);
+    cr_assert_eq(ct_store_write(st, b, true, NULL), CT_OK);
+    ct_store_batch_free(b);
+    ct_store_close(st);
+    cr_assert_eq(rows_from(db, 0xf3), 0);
+    cr_assert_eq(rows_from(db, 'B'), 435);
+
+    /* any command opens it, migrates it, and reads the same: digests included */
+    char *after[4];
+    outputs(db, after);
+    for (size_t i = 0; i < 4; i++) {
+        cr_assert_str_eq(after[i], before[i]);
+        free(after[i]);
+        free(before[i]);
+    }
+    for (size_t i = 0; i < sizeof(old); i++)
+        cr_assert_eq(rows_from(db, old[i]), 0, "%c", old[i]);
+    cr_assert_eq(rows_from(db, 0xf3), 435);
+    uint8_t v[8];
+    cr_assert_eq(tu_db_peek(db, "mschema", 7, v, sizeof(v)), 4);
+    cr_assert_eq(memcmp(v, "\0\0\0\3", 4), 0);
+    cr_assert_eq(tu_db_peek(db, "mlabels", 7, v, sizeof(v)), -1);
+    tu_exec(&r, (const char *[]){"--db", db, "verify", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    free(csv);
+    free(blk);
+    tu_rmtree(dir);
+    free(dir);
+    tu_fresh_db_done(db);
 }

@@ -172,8 +172,9 @@ static int open_for_ingest(const cli_global *g, uint64_t cache_mb, ct_db **db)
 
 /* Closes the database; one that this run created and that received nothing (a first run
  * that failed, or read no block) is removed again, so that the corrected command starts
- * afresh. Returns exit_code, or the error of the removal when there was none. */
-static int close_ingest_db(ct_db *db, const cli_global *g, int exit_code)
+ * afresh (said on stderr unless quiet). Returns exit_code, or the error of the removal
+ * when there was none. */
+static int close_ingest_db(ct_db *db, const cli_global *g, bool quiet, int exit_code)
 {
     ct_error err;
     bool removed = false;
@@ -183,7 +184,7 @@ static int close_ingest_db(ct_db *db, const cli_global *g, int exit_code)
         cli_error("ingest", "%s", err.detail[0] ? err.detail : ct_strerror(rc));
         return exit_code != CT_EXIT_OK ? exit_code : cli_exit_code(rc);
     }
-    if (removed)
+    if (removed && !quiet)
         cli_error("ingest", "nothing was stored: removed the database '%s' that this run created",
                   g->db_path);
     return exit_code;
@@ -382,7 +383,7 @@ static int ingest_ethereum(int argc, char **argv, const cli_global *g)
                     "trace_block: internal transfers are unavailable and were not ingested\n",
                     rpc);
     }
-    exit_code = close_ingest_db(db, g, exit_code);
+    exit_code = close_ingest_db(db, g, quiet, exit_code);
     if ((st.interrupted || stop_requested) && exit_code == CT_EXIT_OK)
         exit_code = 130;
     return exit_code;
@@ -459,7 +460,7 @@ int cmd_ingest(int argc, char **argv, const cli_global *g)
         if (start_height > UINT32_MAX) {
             cli_error("ingest", "option '--start-height': %llu is above 4294967295",
                       (unsigned long long)start_height);
-            close_ingest_db(db, g, CT_EXIT_USAGE);
+            close_ingest_db(db, g, quiet, CT_EXIT_USAGE);
             return CT_EXIT_USAGE;
         }
         io.start_height = (int64_t)start_height;
@@ -501,7 +502,7 @@ int cmd_ingest(int argc, char **argv, const cli_global *g)
                 (unsigned long long)st.blocks_rejected, (unsigned long long)st.blocks_disconnected,
                 (unsigned long long)st.reorgs, (unsigned long long)st.txs, (double)st.bytes / 1e6,
                 secs, interrupted ? " (interrupted; run again to continue)" : "", settled);
-    exit_code = close_ingest_db(db, g, exit_code);
+    exit_code = close_ingest_db(db, g, quiet, exit_code);
     if (stop_requested && exit_code == CT_EXIT_OK)
         exit_code = 130;
     return exit_code;

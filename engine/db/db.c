@@ -150,6 +150,76 @@ void ct_db_batch_append_marker(ct_store_batch *dst, const ct_store_batch *marker
         ct_store_batch_append(dst, marker);
 }
 
+/* Schema 2 to 3: the rows of cases, prices and labels move from their letters (K, P, B, b)
+ * to their prefixes above the graph's, their counters rows from m to 0xf0; the last batch
+ * stamps version 3. Each batch moves rows (put and delete together), so an interrupted
+ * migration is finished by the next open. */
+static int migrate_v2(ct_db *db, ct_error *err)
+{
+    static const uint8_t moves[][2] = {{CT_T_CASE_V2, CT_T_CASE},
+                                       {CT_T_PRICE_V2, CT_T_PRICE},
+                                       {CT_T_LABEL_V2, CT_T_LABEL},
+                                       {CT_T_LABEL_SOURCE_V2, CT_T_LABEL_SOURCE}};
+    static const char *const metas[] = {"labels", "prices"};
+    ct_store_batch *b = ct_store_batch_new();
+    ct_buf key, val;
+    ct_buf_init(&key, 1u << 16);
+    ct_buf_init(&val, 1u << 20);
+    int rc = b ? CT_OK : ct_fail(err, CT_ENOMEM, "out-of-memory", "migrating");
+    size_t pending = 0;
+    for (size_t m = 0; rc == CT_OK && m < sizeof(moves) / sizeof(moves[0]); m++) {
+        ct_store_iter *it = ct_store_iter_new(db->st, NULL);
+        if (!it) {
+            rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "migrating");
+            break;
+        }
+        for (ct_store_iter_seek(it, &moves[m][0], 1); ct_store_iter_valid(it);
+             ct_store_iter_next(it)) {
+            size_t kl, vl;
+            const uint8_t *k = ct_store_iter_key(it, &kl);
+            if (kl == 0 || k[0] != moves[m][0])
+                break;
+            const uint8_t *v = ct_store_iter_value(it, &vl);
+            ct_buf_reset(&key);
+            if ((rc = ct_buf_putc(&key, moves[m][1])) || (rc = ct_buf_append(&key, k + 1, kl - 1))) {
+                rc = ct_fail(err, rc, "out-of-memory", "migrating");
+                break;
+            }
+            ct_store_batch_put(b, key.data, key.len, v, vl);
+            ct_store_batch_del(b, k, kl);
+            if (++pending == 5000) {
+                if ((rc = ct_store_write(db->st, b, true, err)))
+                    break;
+                ct_store_batch_clear(b);
+                pending = 0;
+            }
+        }
+        if (rc == CT_OK)
+            rc = ct_store_iter_status(it, err);
+        ct_store_iter_free(it);
+    }
+    for (size_t m = 0; rc == CT_OK && m < 2; m++) {
+        uint8_t k[16];
+        size_t kl = ct_key_meta(k, metas[m]);
+        rc = ct_store_get(db->st, NULL, k, kl, &val, err);
+        if (rc == CT_ENOTFOUND) {
+            rc = CT_OK;
+            continue;
+        }
+        if (rc != CT_OK)
+            break;
+        uint8_t nk[16];
+        ct_store_batch_put(b, nk, ct_key_user_meta(nk, metas[m]), val.data, val.len);
+        ct_store_batch_del(b, k, kl);
+    }
+    if (rc == CT_OK)
+        rc = ct_store_write_stamp(db->st, b, err);
+    ct_store_batch_free(b);
+    ct_buf_release(&key);
+    ct_buf_release(&val);
+    return rc;
+}
+
 int ct_db_open(ct_db **out, const char *path, const ct_db_options *opts, ct_error *err)
 {
     ct_db_options defaults = CT_DB_OPTIONS_INIT;
@@ -164,7 +234,9 @@ int ct_db_open(ct_db **out, const char *path, const ct_db_options *opts, ct_erro
     ct_db *db = calloc(1, sizeof(*db));
     if (!db)
         return ct_fail(err, CT_ENOMEM, "out-of-memory", "opening '%s'", path);
-    if ((rc = ct_store_open(&db->st, path, &so, err)) || (rc = ct_db_load_meta(db, err))) {
+    if ((rc = ct_store_open(&db->st, path, &so, err)) ||
+        (ct_store_schema_version(db->st) < CT_SCHEMA_VERSION && (rc = migrate_v2(db, err))) ||
+        (rc = ct_db_load_meta(db, err))) {
         ct_db_close(db);
         return rc;
     }

@@ -20,7 +20,7 @@
 #include "intel/label_rows.h"
 #include "intel/labels_internal.h"
 
-enum { T_LABEL = 'B', T_LABEL_SOURCE = 'b' };
+enum { T_LABEL = CT_T_LABEL, T_LABEL_SOURCE = CT_T_LABEL_SOURCE };
 
 static char lower_ascii(char c)
 {
@@ -227,7 +227,7 @@ static int meta_load(ct_db *db, const ct_store_snapshot *snap, label_meta *m, ct
     uint8_t k[16];
     ct_buf v;
     ct_buf_init(&v, 1u << 16);
-    int rc = ct_store_get(db->st, snap, k, ct_key_meta(k, "labels"), &v, err);
+    int rc = ct_store_get(db->st, snap, k, ct_key_user_meta(k, "labels"), &v, err);
     if (rc == CT_OK)
         rc = meta_decode(m, v.data, v.len, err);
     else if (rc == CT_ENOTFOUND) {
@@ -432,7 +432,7 @@ static int sink_flush(label_import *s)
         ct_store_batch_put(s->batch, s->skey.data, s->skey.len, v, 8);
     }
     uint8_t mk[16], mv[META_SIZE];
-    ct_store_batch_put(s->batch, mk, ct_key_meta(mk, "labels"), mv, meta_encode(mv, &s->meta));
+    ct_store_batch_put(s->batch, mk, ct_key_user_meta(mk, "labels"), mv, meta_encode(mv, &s->meta));
     if ((rc = ct_store_write(s->db->st, s->batch, true, s->err)))
         return rc;
     ct_store_batch_clear(s->batch);
@@ -725,7 +725,7 @@ static int sweep_write(ct_db *db, ct_store_batch *b, const label_meta *meta, con
     } else {
         ct_store_batch_del(b, skey->data, skey->len);
     }
-    ct_store_batch_put(b, mk, ct_key_meta(mk, "labels"), mv, meta_encode(mv, meta));
+    ct_store_batch_put(b, mk, ct_key_user_meta(mk, "labels"), mv, meta_encode(mv, meta));
     int rc = ct_store_write(db->st, b, true, err);
     ct_store_batch_clear(b);
     return rc;
@@ -1351,7 +1351,7 @@ int ct_labels_digest(ct_db *db, uint8_t out[32], ct_error *err)
         if (kl == 0 || k[0] != T_LABEL)
             break;
         const uint8_t *v = ct_store_iter_value(it, &vl);
-        ct_sha256_row(&c, k, kl, v, vl);
+        ct_sha256_row_as(&c, CT_T_LABEL_V2, k, kl, v, vl); /* as documented (storage.md) */
     }
     rc = ct_store_iter_status(it, err);
     ct_store_iter_free(it);

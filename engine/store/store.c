@@ -31,7 +31,8 @@ struct ct_store {
     uint64_t bytes_written; /* batch bytes written since open (ct_store_settle's AUTO) */
     uint64_t kill_at;
     bool kill_after;
-    bool created;  /* this open created the database (there was none at path) */
+    uint32_t version; /* schema version of the database */
+    bool created;     /* this open created the database (there was none at path) */
     bool made_dir; /* ... and the directory too */
 };
 
@@ -145,6 +146,7 @@ static int check_schema(ct_store *s, bool may_stamp, ct_error *err)
                            strlen(engine_name));
         ct_store_batch_put(b, schema_key, sizeof(schema_key), ver, 4);
         rc = ct_store_write(s, b, true, err);
+        s->version = CT_SCHEMA_VERSION;
         ct_store_batch_free(b);
         ct_buf_release(&v);
         return rc;
@@ -155,7 +157,8 @@ static int check_schema(ct_store *s, bool may_stamp, ct_error *err)
     }
     uint32_t have = v.len == 4 ? ct_be32(v.data) : 0;
     ct_buf_release(&v);
-    if (have != CT_SCHEMA_VERSION)
+    s->version = have;
+    if (have < CT_SCHEMA_VERSION_OLDEST || have > CT_SCHEMA_VERSION)
         return ct_fail(err, CT_EVERSION, "schema-version",
                        "database '%s' has schema version %u; this chaintrail reads version %u",
                        s->path, have, CT_SCHEMA_VERSION);
@@ -299,6 +302,22 @@ int ct_store_close_discard(ct_store *s, const char *minor, bool *removed, ct_err
         *removed = true;
     }
     free(path);
+    return rc;
+}
+
+uint32_t ct_store_schema_version(const ct_store *s)
+{
+    return s->version;
+}
+
+int ct_store_write_stamp(ct_store *s, ct_store_batch *b, ct_error *err)
+{
+    uint8_t ver[4];
+    ct_put_be32(ver, CT_SCHEMA_VERSION);
+    ct_store_batch_put(b, schema_key, sizeof(schema_key), ver, 4);
+    int rc = ct_store_write(s, b, true, err);
+    if (rc == CT_OK)
+        s->version = CT_SCHEMA_VERSION;
     return rc;
 }
 
