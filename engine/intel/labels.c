@@ -802,7 +802,7 @@ static int sweep_source(ct_db *db, label_meta *meta, const char *source, const s
         ct_sha256(h, k, kl);
         if (keep && seen_get(keep, h, NULL))
             continue;
-        label_value lv;
+        label_value lv = {0};
         const uint8_t *v = ct_store_iter_value(it, &vl);
         if ((rc = value_decode(&lv, v, vl, err)))
             goto out;
