@@ -13,18 +13,6 @@ typedef struct import_ctx {
     uint64_t suppressed;
 } import_ctx;
 
-/* Writes s with control and DEL bytes as \xNN, so a label cannot move the cursor. */
-static void print_text_safe(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c < 0x20 || c == 0x7f)
-            fprintf(f, "\\x%02x", c);
-        else
-            fputc(c, f);
-    }
-}
-
 static void report(void *ctx, const char *path, uint64_t line, const ct_error *err)
 {
     import_ctx *ic = ctx;
@@ -34,11 +22,11 @@ static void report(void *ctx, const char *path, uint64_t line, const ct_error *e
     }
     ic->reported++;
     fprintf(stderr, "chaintrail: labels: ");
-    print_text_safe(stderr, path);
+    cli_text_safe(stderr, path);
     if (line)
         fprintf(stderr, ":%llu", (unsigned long long)line);
     fprintf(stderr, ": %s: ", err->reason);
-    print_text_safe(stderr, err->detail);
+    cli_text_safe(stderr, err->detail);
     if (err->offset != UINT64_MAX)
         fprintf(stderr, " (byte %llu)", (unsigned long long)err->offset);
     fputc('\n', stderr);
@@ -48,9 +36,9 @@ static void summary(const char *path, const ct_labels_import_stats *st, const im
                     bool replace)
 {
     fprintf(stderr, "chaintrail: labels: ");
-    print_text_safe(stderr, path);
+    cli_text_safe(stderr, path);
     fprintf(stderr, ": %s, source '", ct_labels_format_name(st->format));
-    print_text_safe(stderr, st->source);
+    cli_text_safe(stderr, st->source);
     fprintf(stderr,
             "': %llu labels read: %llu added, %llu already present, %llu updated, "
             "%llu rejected",
@@ -186,23 +174,6 @@ static int labels_import(int argc, char **argv, const cli_global *g, const cli_c
     return exit_code;
 }
 
-static void print_label_json(FILE *f, const ct_label *l)
-{
-    fputs("{\"source\":", f);
-    cli_json_string(f, l->source);
-    fputs(",\"label\":", f);
-    cli_json_string(f, l->label);
-    fprintf(f, ",\"category\":\"%s\",\"confidence\":%u,\"asset\":",
-            ct_label_category_name(l->category), (unsigned)l->confidence);
-    cli_json_string(f, l->asset);
-    fputs(",\"reference\":", f);
-    if (l->reference[0])
-        cli_json_string(f, l->reference);
-    else
-        fputs("null", f);
-    fputc('}', f);
-}
-
 static int labels_show(int argc, char **argv, const cli_global *g, const cli_command *self)
 {
     const char *format = "text";
@@ -255,14 +226,14 @@ static int labels_show(int argc, char **argv, const cli_global *g, const cli_com
                 fprintf(f,
                         "{\"category\":\"%s\",\"stops\":%s,\"label\":", ct_label_category_name(cat),
                         ct_label_category_stops(cat) ? "true" : "false");
-                print_label_json(f, &l.items[best]);
+                cli_label_json(f, &l.items[best]);
                 fputc('}', f);
             }
             fputs(",\"labels\":[", f);
             for (size_t i = 0; i < l.count; i++) {
                 if (i)
                     fputc(',', f);
-                print_label_json(f, &l.items[i]);
+                cli_label_json(f, &l.items[i]);
             }
             fputs("]}\n", f);
         } else {
@@ -273,23 +244,18 @@ static int labels_show(int argc, char **argv, const cli_global *g, const cli_com
             } else {
                 fprintf(f, "%s (%s a trace by default): ", ct_label_category_name(cat),
                         ct_label_category_stops(cat) ? "stops" : "does not stop");
-                print_text_safe(f, l.items[best].source);
+                cli_text_safe(f, l.items[best].source);
                 fputs(": ", f);
-                print_text_safe(f, l.items[best].label);
+                cli_text_safe(f, l.items[best].label);
                 fputc('\n', f);
             }
             fprintf(f, "labels        %zu\n", l.count);
             for (size_t i = 0; i < l.count; i++) {
                 const ct_label *it = &l.items[i];
-                fprintf(f, "  %-10s %3u  %-5s ", ct_label_category_name(it->category),
-                        (unsigned)it->confidence, it->asset);
-                print_text_safe(f, it->source);
-                fputs(": ", f);
-                print_text_safe(f, it->label);
-                fputc('\n', f);
+                cli_label_text(f, "  ", it);
                 if (it->reference[0]) {
                     fputs("                        ", f);
-                    print_text_safe(f, it->reference);
+                    cli_text_safe(f, it->reference);
                     fputc('\n', f);
                 }
             }
@@ -356,7 +322,7 @@ static int labels_stats(int argc, char **argv, const cli_global *g, const cli_co
             fputs("by source\n", f);
             for (size_t i = 0; i < c.n_sources; i++) {
                 fprintf(f, "  %8llu  ", (unsigned long long)c.per_source[i].labels);
-                print_text_safe(f, c.per_source[i].name);
+                cli_text_safe(f, c.per_source[i].name);
                 fputc('\n', f);
             }
         }
@@ -393,7 +359,7 @@ static int labels_rm(int argc, char **argv, const cli_global *g, const cli_comma
     if (qrc != CT_OK)
         return cli_db_fail("labels", qrc, &err);
     fputs("chaintrail: labels: source '", stderr);
-    print_text_safe(stderr, source);
+    cli_text_safe(stderr, source);
     if (!removed) {
         fputs("' has no label (see 'chaintrail labels stats')\n", stderr);
         return CT_EXIT_NOTFOUND;
