@@ -134,6 +134,15 @@ static int labels_import(int argc, char **argv, const cli_global *g, const cli_c
         if (rc == CT_OK) {
             if (!quiet)
                 summary(argv[i], &st, &ic, replace);
+            if (st.source_from_name) {
+                fputs("chaintrail: labels: ", stderr);
+                cli_text_safe(stderr, argv[i]);
+                fputs(": the file name is not a source name (1 to 200 bytes of UTF-8): its rows "
+                      "without a source got source '",
+                      stderr);
+                cli_text_safe(stderr, st.source);
+                fputs("' (give --source to choose one)\n", stderr);
+            }
             if (st.rejected)
                 exit_code = worse(exit_code, CT_EXIT_DATA);
             if (st.replace_held) {

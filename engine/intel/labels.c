@@ -841,7 +841,34 @@ int ct_labels_remove_source(ct_db *db, const char *source, uint64_t *removed, ct
 }
 
 /* ---- the import driver ---- */
-#define FILE_MAX ((size_t)1 << 30)
+#define FILE_MAX ((size_t)1 << 30) /* JSON and TagPack files are read whole */
+
+/* The source a file's rows get by default, from its name: the name when it is 1 to 200
+ * bytes of UTF-8; else each byte that is not part of a valid UTF-8 character becomes '?'
+ * and the result is cut at a character boundary at 200 bytes. Returns true when it had to
+ * change the name. */
+static bool source_from_name(char out[CT_LABEL_SOURCE_MAX + 1], const char *name)
+{
+    size_t n = 0, len = strlen(name);
+    for (size_t i = 0; i < len;) {
+        size_t k = 1;
+        unsigned char c = (unsigned char)name[i];
+        if (c >= 0x80) { /* the length of a valid sequence here, else 1 byte replaced */
+            size_t want = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 0;
+            k = want && i + want <= len && ct_labels_utf8_ok(name + i, want) ? want : 0;
+        }
+        if (n + (k ? k : 1) > CT_LABEL_SOURCE_MAX)
+            break;
+        if (k)
+            memcpy(out + n, name + i, k);
+        else
+            out[n] = '?';
+        n += k ? k : 1;
+        i += k ? k : 1;
+    }
+    out[n] = '\0';
+    return n != len || memcmp(out, name, n) != 0;
+}
 
 static void file_names(ct_labels_file *f, const char *path)
 {
@@ -966,17 +993,36 @@ int ct_labels_import(ct_db *db, ct_labels_import_stats *stats, const char *path,
     memset(&f, 0, sizeof(f));
     f.path = path;
     file_names(&f, path);
-    char *text = NULL;
-    if ((rc = ct_read_file(path, FILE_MAX, false, &text, &f.len, err)))
+    /* Read in pieces (label_rows.h): CSV and OFAC lists are parsed as they come, in bounded
+     * memory; JSON and TagPack files are read whole (at most 1 GiB). */
+    ct_labels_stream *stream = NULL;
+    if ((rc = ct_labels_stream_open(&stream, path, err)))
         return rc;
-    f.text = text;
+    uint64_t base;
+    bool eof;
+    f.text = ct_labels_stream_window(stream, &f.len, &base, &eof);
     ct_labels_format fmt = opts->format != CT_LABELS_AUTO ? opts->format : sniff(&f, opts);
     if (fmt == CT_LABELS_AUTO) {
-        free(text);
+        ct_labels_stream_free(stream);
         return ct_fail(err, CT_EINVAL, "unknown-format",
                        "cannot tell the format of '%s'; use --format csv|json|tagpack|ofac", path);
     }
     stats->format = fmt;
+    if (fmt == CT_LABELS_JSON || fmt == CT_LABELS_TAGPACK) {
+        while (rc == CT_OK && !eof) {
+            rc = ct_labels_stream_more(stream, 0, FILE_MAX, err);
+            f.text = ct_labels_stream_window(stream, &f.len, &base, &eof);
+        }
+        if (rc == CT_ENOMEM && err && strcmp(err->reason, "record-too-long") == 0)
+            rc = ct_fail(err, CT_ENOMEM, "file-too-large",
+                         "'%s' is larger than 1 GiB (JSON and TagPack files are read whole)", path);
+        if (rc) {
+            ct_labels_stream_free(stream);
+            return rc;
+        }
+    } else {
+        f.stream = stream;
+    }
 
     memset(&s, 0, sizeof(s));
     s.db = db;
@@ -985,7 +1031,9 @@ int ct_labels_import(ct_db *db, ct_labels_import_stats *stats, const char *path,
     s.file = &f;
     s.err = err;
     s.confidence = 50;
-    imp_set_source(&s, f.base);
+    char name_source[CT_LABEL_SOURCE_MAX + 1];
+    bool name_changed = source_from_name(name_source, f.base);
+    imp_set_source(&s, name_source);
     ct_hmap_init(&s.pend);
     ct_hmap_init(&s.touched);
     ct_buf_init(&s.key, 1u << 16);
@@ -1019,6 +1067,8 @@ int ct_labels_import(ct_db *db, ct_labels_import_stats *stats, const char *path,
     if (rc == CT_OK)
         rc = sink_flush(&s);
     snprintf(stats->source, sizeof(stats->source), "%s", opts->source ? opts->source : s.source);
+    /* rows took the source derived from the file name: say so */
+    stats->source_from_name = !opts->source && name_changed && strcmp(s.source, name_source) == 0;
     if (rc == CT_OK && opts->replace) {
         if (s.seen.used == 0) {
             stats->replace_held = true; /* an empty or unreadable list wipes nothing */
@@ -1043,7 +1093,7 @@ out:
     ct_buf_release(&s.tmp);
     ct_buf_release(&s.skey);
     free(s.srcs);
-    free(text);
+    ct_labels_stream_free(stream);
     return rc;
 }
 

@@ -149,6 +149,9 @@ typedef struct ct_labels_import_stats {
                         * not an error */
     uint64_t removed;  /* replace: labels of the file's sources the file no longer holds */
     bool replace_held; /* replace asked, but the file gave no label: nothing was removed */
+    bool source_from_name; /* the file's name is not 1-200 bytes of UTF-8: the default
+                            * source (`source`) was derived from it (invalid bytes as '?',
+                            * cut at 200 bytes) */
     struct {
         char reason[CT_LABELS_REASON_MAX];
         uint64_t count;
