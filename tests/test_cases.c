@@ -301,6 +301,14 @@ Test(cases, cli_round_trip)
     cr_assert_eq(r.status, 5); /* list never creates a database */
     cr_assert(strstr(r.err, "no database at"), "%s", r.err);
     tu_run_free(&r);
+    /* nor does add: a case names funds of an ingested chain (test_cli_footguns) */
+    run(&r, dir,
+        (const char *[]){"case", "add", "x", "--date", "2016-08-02", "--from", P2PKH, NULL},
+        NULL);
+    cr_assert_eq(r.status, 5);
+    cr_assert(strstr(r.err, "no database at"), "%s", r.err);
+    tu_run_free(&r);
+    ct_db_close(tu_db_open(dir, true)); /* an empty database, as labels import makes one */
 
     run(&r, dir,
         (const char *[]){"case", "add", "bitfinex-2016", "--date", "2016-08-02", "--from", P2PKH,
@@ -456,6 +464,7 @@ Test(cases, cli_validation_messages)
          "chaintrail: case: option '--format': 'csv' is not json or text\n"},
     };
     char *dir = tu_fresh_db();
+    ct_db_close(tu_db_open(dir, true));
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         tu_run r;
         run(&r, dir, cases[i].args, "1");

@@ -78,7 +78,7 @@ Test(cli_show, stats_json_exact)
     "\"unspent_outputs\":1,\"first_seen\":{\"height\":9,\"time\":1231473279,\"txid\":\"" TX9       \
     "\"},\"last_seen\":{\"height\":248,\"time\":1231790660,\"txid\":"                              \
     "\"828ef3b079f9c23829c56fe86e85b4a69d9e06e5b54ea597eef5fb3ffef509fe\"},"                       \
-    "\"linked_address\":\"13KiMqUJ7xD6MhUD2k7mKEoZMHDP9HdWwW\""
+    "\"linked_address\":\"13KiMqUJ7xD6MhUD2k7mKEoZMHDP9HdWwW\",\"labels\":[]"
 
 Test(cli_show, address_summary_and_pages)
 {
@@ -157,11 +157,13 @@ Test(cli_show, tx_170_json_exact)
         "{\"txid\":\"" TX170 "\",\"height\":170,\"block_hash\":\"" HASH170 "\","
         "\"block_time\":1231731025,\"index\":1,\"coinbase\":false,\"size\":275,\"weight\":1100,"
         "\"fee_sat\":0,\"inputs\":[{\"vin\":0,\"prev_txid\":\"" TX9 "\",\"prev_vout\":0,"
-        "\"prevout_unknown\":false,\"value_sat\":5000000000,\"address\":\"" ADDR_12CB "\"}],"
+        "\"prevout_unknown\":false,\"value_sat\":5000000000,\"address\":\"" ADDR_12CB
+        "\",\"labels\":[]}],"
         "\"outputs\":[{\"n\":0,\"value_sat\":1000000000,\"type\":\"p2pk\","
-        "\"address\":\"1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3\",\"spent_by\":null,"
+        "\"address\":\"1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3\",\"labels\":[],\"spent_by\":null,"
         "\"overwritten\":false},{\"n\":1,\"value_sat\":4000000000,\"type\":\"p2pk\","
-        "\"address\":\"" ADDR_12CB "\",\"spent_by\":{\"txid\":\"" TX181 "\",\"vin\":0},"
+        "\"address\":\"" ADDR_12CB "\",\"labels\":[],\"spent_by\":{\"txid\":\"" TX181
+        "\",\"vin\":0},"
         "\"overwritten\":false}]}\n");
     tu_run_free(&r);
 
@@ -170,8 +172,9 @@ Test(cli_show, tx_170_json_exact)
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert(strstr(r.out, "\"coinbase\":true,"), "%s", r.out);
     cr_assert(strstr(r.out, "\"fee_sat\":null,\"inputs\":[{\"vin\":0,\"coinbase\":true}]"));
-    cr_assert(strstr(r.out, "\"address\":\"" ADDR_12CB "\",\"spent_by\":{\"txid\":\"" TX170
-                            "\",\"vin\":0},\"overwritten\":false}]}\n"));
+    cr_assert(strstr(r.out,
+                     "\"address\":\"" ADDR_12CB "\",\"labels\":[],\"spent_by\":{\"txid\":\"" TX170
+                     "\",\"vin\":0},\"overwritten\":false}]}\n"));
     tu_run_free(&r);
     done(dir);
 }
@@ -599,4 +602,58 @@ Test(cli_show, outputs_without_an_address_are_script_hex)
     bb_free(&tx);
     bb_free(&msb);
     done(c.dir);
+}
+
+/* A labelled address shows its labels with their source, in `show address` and beside each
+ * input and output of `show tx` that pays it, in text and JSON (issue 12 §5f). */
+Test(cli_show, labels_of_addresses_and_outputs)
+{
+    char *dir = tu_db_first_4313();
+    char *tmp = tu_tmpdir();
+    size_t n = strlen(tmp) + 8;
+    char *csv = malloc(n);
+    snprintf(csv, n, "%s/l.csv", tmp);
+    static const char rows[] = "address,label,category,source\n" ADDR_12CB
+                               ",Hal \x1b[31m,other,test\n" ADDR_12CB ",Early miner,miner,mine\n";
+    cr_assert_eq(tu_write_file(csv, rows, sizeof(rows) - 1), 0);
+    tu_run r;
+    run(&r, dir, (const char *[]){"labels", "import", "--quiet", csv, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+#define LJ                                                                                         \
+    "\"labels\":[{\"source\":\"mine\",\"label\":\"Early miner\",\"category\":\"miner\","           \
+    "\"confidence\":50,\"asset\":\"BTC\",\"reference\":null},{\"source\":\"test\",\"label\":"      \
+    "\"Hal \\u001b[31m\",\"category\":\"other\",\"confidence\":50,\"asset\":\"BTC\","              \
+    "\"reference\":null}]"
+#define LT  "miner       50  BTC   mine: Early miner\n"
+#define LT2 "other       50  BTC   test: Hal \\x1b[31m\n"
+    run(&r, dir, (const char *[]){"show", "address", ADDR_12CB, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "\"linked_address\":\"13KiMqUJ7xD6MhUD2k7mKEoZMHDP9HdWwW\"," LJ "}\n"),
+              "%s", r.out);
+    tu_run_free(&r);
+    run(&r, dir, (const char *[]){"show", "address", ADDR_12CB, "--format", "text", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "labels         2\n  " LT "  " LT2), "%s", r.out);
+    tu_run_free(&r);
+    run(&r, dir, (const char *[]){"show", "tx", TX170, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "\"address\":\"" ADDR_12CB "\"," LJ "}],\"outputs\""), "%s", r.out);
+    cr_assert(strstr(r.out, "\"address\":\"1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3\",\"labels\":[],"),
+              "%s", r.out);
+    cr_assert(strstr(r.out, "\"address\":\"" ADDR_12CB "\"," LJ ",\"spent_by\":{\"txid\":\"" TX181),
+              "%s", r.out);
+    tu_run_free(&r);
+    run(&r, dir, (const char *[]){"show", "tx", TX170, "--format", "text", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "50.00000000 BTC  " ADDR_12CB "\n            label " LT
+                            "            label " LT2 "  out 0 "),
+              "%s", r.out);
+    cr_assert(strstr(r.out, "spent by " TX181 ":0\n            label " LT "            label " LT2),
+              "%s", r.out);
+    tu_run_free(&r);
+    free(csv);
+    tu_rmtree(tmp);
+    free(tmp);
+    done(dir);
 }

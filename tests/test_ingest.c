@@ -501,7 +501,7 @@ Test(ingest, other_schema_version_is_refused_intact)
     ct_db *x = NULL;
     ct_error_clear(&err);
     cr_assert_eq(ct_db_open(&x, dir, NULL, &err), CT_EVERSION);
-    cr_assert(strstr(err.detail, "has schema version 99; this chaintrail reads version 2"), "%s",
+    cr_assert(strstr(err.detail, "has schema version 99; this chaintrail reads version 3"), "%s",
               err.detail);
     tu_run r;
     tu_exec(&r, (const char *[]){"--db", dir, "ingest", "bitcoin", a, NULL}, NULL);
@@ -539,7 +539,7 @@ Test(ingest, network_of_the_database_is_kept)
     tu_exec(&r, (const char *[]){"--db", dir, "ingest", "bitcoin", "--network", "regtest", a, NULL},
             NULL);
     cr_assert_eq(r.status, 3);
-    cr_assert(strstr(r.err, "the database holds mainnet; these blocks were read as regtest"), "%s",
+    cr_assert(strstr(r.err, "the database holds mainnet blocks; these blocks were read as regtest"), "%s",
               r.err);
     tu_run_free(&r);
     tu_rmtree(dir);

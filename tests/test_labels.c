@@ -193,10 +193,11 @@ Test(labels, ofac_lists_count_exactly_and_json_twins_add_nothing)
     cr_expect_str_eq(st.source, "OFAC SDN (0xB10C list)");
     cr_expect_eq(st.rows, 435);
     cr_expect_eq(st.added, 434);
-    cr_expect_eq(st.rejected, 1, "a TRON address in the XBT list");
+    cr_expect_eq(st.rejected, 0);
+    cr_expect_eq(st.skipped, 1, "a TRON address in the XBT list");
     cr_expect_eq(rj.n, 1);
     cr_expect_eq(rj.line[0], 355);
-    cr_expect_str_eq(rj.reason[0], "bad-prefix");
+    cr_expect_str_eq(rj.reason[0], "other-chain");
     st = import(db, L("ofac_0xB10C/sanctioned_addresses_ETH.txt"), &rj);
     cr_expect_eq(st.rows, 152);
     cr_expect_eq(st.added, 152);
@@ -368,8 +369,10 @@ static uint64_t import_all(ct_db *db, uint64_t *added)
     for (size_t i = 0; i < N_FILES; i++) {
         rejects rj = {0};
         ct_labels_import_stats st = import(db, all_files[i], &rj);
-        cr_expect_eq(st.rows, st.added + st.present + st.updated + st.rejected, "%s", all_files[i]);
-        cr_expect_eq(rj.n, st.rejected, "%s: each rejected row reported", all_files[i]);
+        cr_expect_eq(st.rows, st.added + st.present + st.updated + st.rejected + st.skipped, "%s",
+                     all_files[i]);
+        cr_expect_eq(rj.n, st.rejected + st.skipped, "%s: each rejected or skipped row reported",
+                     all_files[i]);
         rejected += st.rejected;
         *added += st.added;
     }
@@ -382,10 +385,10 @@ Test(labels, every_fixture_imports_and_a_reimport_changes_nothing, .timeout = 30
     ct_db *db = open_db(dir);
     uint64_t added;
     uint64_t rejected = import_all(db, &added);
-    /* 1 OFAC XBT and 1 ofac.yaml (the same TRON address), 1 etherscamdb and 2 plustoken
-     * (Bitcoin checksum, Base58 character), 1 bitfinex (an address with a space), 1
-     * Etherscan conflicting duplicate. */
-    cr_expect_eq(rejected, 7);
+    /* 1 etherscamdb and 2 plustoken (Bitcoin checksum, Base58 character), 1 bitfinex (an
+     * address with a space), 1 Etherscan conflicting duplicate; the TRON address of OFAC XBT
+     * and ofac.yaml is skipped as another chain's, not rejected. */
+    cr_expect_eq(rejected, 5);
     ct_labels_counts c1 = counts(db);
     cr_expect_eq(c1.labels, added);
     cr_expect_gt(c1.sources, 40);
@@ -809,10 +812,10 @@ Test(labels, cli_import_show_stats_end_to_end, .timeout = 120)
 
     const char *imp2[] = {db_arg, "labels", "import", xbt, NULL};
     tu_exec(&r, imp2, NULL);
-    cr_expect_eq(r.status, 3, "a rejected row: exit 3");
-    cr_expect(strstr(r.err, "sanctioned_addresses_XBT.txt:355: bad-prefix: "), "%s", r.err);
-    cr_expect(strstr(r.err, "435 labels read: 434 added, 0 already present, 0 updated, 1 rejected "
-                            "(bad-prefix 1)"),
+    cr_expect_eq(r.status, 0, "the TRON row is skipped, no error: exit 0");
+    cr_expect(strstr(r.err, "sanctioned_addresses_XBT.txt:355: other-chain: "), "%s", r.err);
+    cr_expect(strstr(r.err, "435 labels read: 434 added, 0 already present, 0 updated, 0 rejected, "
+                            "1 skipped (another chain)"),
               "%s", r.err);
     tu_run_free(&r);
 
@@ -850,10 +853,10 @@ Test(labels, cli_import_show_stats_end_to_end, .timeout = 120)
     snprintf(d1, sizeof(d1), "%.74s", digest1);
     tu_run_free(&r);
 
-    /* Again: nothing added, the same digest, exit 3 for the same rejected row. */
+    /* Again: nothing added, the same digest, exit 0 (the TRON row is skipped again). */
     const char *again[] = {db_arg, "labels", "import", "--quiet", ransom, ransomwhere, xbt, NULL};
     tu_exec(&r, again, NULL);
-    cr_expect_eq(r.status, 3);
+    cr_expect_eq(r.status, 0);
     cr_expect(!strstr(r.err, "added"), "--quiet: no summary");
     tu_run_free(&r);
     tu_exec(&r, stats, NULL);

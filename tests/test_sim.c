@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -510,4 +511,56 @@ Test(sim, usage_errors)
     cr_assert_eq(r.status, 1);
     cr_assert(strstr(r.err, "cannot create '/proc/nope'"), "%s", r.err);
     tu_run_free(&r);
+}
+
+/* The simulator says what to trace (the theft and the victim, as truth.json records them)
+ * and answers --help with exit 0 (issue 12 §5g). */
+Test(sim, says_what_to_trace_and_answers_help)
+{
+    char *dir = tu_tmpdir();
+    char *out = path_join(dir, "sim");
+    tu_run r;
+    tu_exec_bin(&r, CT_SIM_BIN,
+                (const char *[]){"--seed", "1", "--txs", "1000", "--out", out, NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    size_t tlen;
+    char *truth = (char *)read_sim_file(dir, "truth.json", &tlen); /* DIR/sim/truth.json */
+    cr_assert_not_null(truth);
+    json_error_t je;
+    json_t *j = json_loadb(truth, tlen, 0, &je);
+    cr_assert_not_null(j, "%s", je.text);
+    json_t *h = json_object_get(j, "heist");
+    const char *txid = json_string_value(json_object_get(h, "txid"));
+    const char *victim = json_string_value(json_object_get(h, "victim"));
+    cr_assert(txid && victim);
+    char want[512];
+    snprintf(want, sizeof(want),
+             "chaintrail-sim: theft %s at height %lld, victim %s (trace it: chaintrail trace "
+             "--from %s)\n",
+             txid, (long long)json_integer_value(json_object_get(h, "height")), victim, txid);
+    cr_assert_str_eq(r.err, want);
+    cr_assert_str_eq(txid, "6aedcaaf83824b5c417a1f0161ed57504cecac1e13ae92424f49df8b0f87083c");
+    json_decref(j);
+    free(truth);
+    tu_run_free(&r);
+    /* --quiet: nothing */
+    tu_exec_bin(&r, CT_SIM_BIN,
+                (const char *[]){"--seed", "1", "--txs", "1000", "--out", out, "--quiet", NULL},
+                NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.err, "");
+    cr_assert_str_eq(r.out, "");
+    tu_run_free(&r);
+    for (int i = 0; i < 2; i++) {
+        tu_exec_bin(&r, CT_SIM_BIN, (const char *[]){i ? "-h" : "--help", NULL}, NULL);
+        cr_assert_eq(r.status, 0, "%s", r.err);
+        cr_assert_str_eq(r.err, "");
+        cr_assert(strncmp(r.out, "usage: chaintrail-sim --seed S --txs N --out DIR", 48) == 0, "%s",
+                  r.out);
+        cr_assert(strstr(r.out, "Exit status: 0 done; 2 usage; 1 anything else."), "%s", r.out);
+        tu_run_free(&r);
+    }
+    free(out);
+    tu_rmtree(dir);
+    free(dir);
 }

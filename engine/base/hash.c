@@ -64,6 +64,21 @@ void ct_sha256_row(ct_sha256_ctx *c, const uint8_t *k, size_t kl, const uint8_t 
     ct_sha256_update(c, v, vl);
 }
 
+void ct_sha256_row_as(ct_sha256_ctx *c, uint8_t prefix, const uint8_t *k, size_t kl,
+                      const uint8_t *v, size_t vl)
+{
+    uint8_t len[4];
+    ct_put_be32(len, (uint32_t)kl);
+    ct_sha256_update(c, len, 4);
+    if (kl) {
+        ct_sha256_update(c, &prefix, 1);
+        ct_sha256_update(c, k + 1, kl - 1);
+    }
+    ct_put_be32(len, (uint32_t)vl);
+    ct_sha256_update(c, len, 4);
+    ct_sha256_update(c, v, vl);
+}
+
 void ct_sha256d_final(ct_sha256_ctx *c, uint8_t out[32])
 {
     uint8_t first[32];

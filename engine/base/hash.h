@@ -18,6 +18,10 @@ void ct_sha256_final(ct_sha256_ctx *c, uint8_t out[32]);
 /* Hashes one stored row as be32 key length, key, be32 value length, value: the row framing
  * of every digest over the store (labels, prices, tests' whole-store digests). */
 void ct_sha256_row(ct_sha256_ctx *c, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl);
+/* The same with the key's first byte hashed as `prefix`: a digest defined over a table's
+ * documented letter stays the same when the table is stored under another prefix. */
+void ct_sha256_row_as(ct_sha256_ctx *c, uint8_t prefix, const uint8_t *k, size_t kl,
+                      const uint8_t *v, size_t vl);
 /* Finishes a SHA-256d: out = SHA256(SHA256(everything fed)). */
 void ct_sha256d_final(ct_sha256_ctx *c, uint8_t out[32]);
 

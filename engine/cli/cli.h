@@ -175,6 +175,16 @@ void cli_print_time(FILE *f, uint32_t t);
 /* Checks that --format is "json" or "text" (exit 2 otherwise); sets *json. */
 int cli_format(const char *cmd, const char *format, bool *json);
 
+/* ---- labels (label_print.c) ---- */
+/* Writes s with control and DEL bytes as \xNN, so that a label cannot move the cursor. */
+void cli_text_safe(FILE *f, const char *s);
+/* One label as a JSON object: source, label, category, confidence, asset, reference. */
+void cli_label_json(FILE *f, const ct_label *l);
+/* `,"labels":[...]`: every label of the list (an empty array when none). */
+void cli_labels_json(FILE *f, const ct_label_list *l);
+/* "INDENTcategory confidence asset source: label\n", escaped. */
+void cli_label_text(FILE *f, const char *indent, const ct_label *l);
+
 /* ---- traces (trace_common.c) ---- */
 typedef unsigned __int128 u128;
 void cli_print_u128(FILE *f, u128 v);

@@ -160,7 +160,7 @@ static int case_add(int argc, char **argv, const cli_global *g, const cli_comman
             goto out;
         }
     ct_db *db;
-    if ((rc = cli_open_db_create("case", g, &db)))
+    if ((rc = cli_open_db("case", g, &db)))
         goto out;
     int prc = ct_case_put(db, &c, replace, now_seconds(), &err);
     ct_db_close(db);

@@ -160,6 +160,62 @@ static int open_for_ingest(const cli_global *g, uint64_t cache_mb, ct_db **db)
     return CT_EXIT_OK;
 }
 
+/* Closes the database; one that this run created and that received nothing (a first run
+ * that failed, or read no block) is removed again, so that the corrected command starts
+ * afresh (said on stderr unless quiet). Returns exit_code, or the error of the removal
+ * when there was none. */
+static int close_ingest_db(ct_db *db, const cli_global *g, bool quiet, int exit_code)
+{
+    ct_error err;
+    bool removed = false;
+    ct_error_clear(&err);
+    int rc = ct_db_close_discard(db, &removed, &err);
+    if (rc != CT_OK) {
+        cli_error("ingest", "%s", err.detail[0] ? err.detail : ct_strerror(rc));
+        return exit_code != CT_EXIT_OK ? exit_code : cli_exit_code(rc);
+    }
+    if (removed && !quiet)
+        cli_error("ingest", "nothing was stored: removed the database '%s' that this run created",
+                  g->db_path);
+    return exit_code;
+}
+
+/* The network whose magic starts the record at err's file and offset, or NULL. */
+static const ct_btc_params *magic_at(const ct_error *err)
+{
+    if (!err->file[0] || err->offset == UINT64_MAX)
+        return NULL;
+    FILE *f = fopen(err->file, "rb");
+    if (!f)
+        return NULL;
+    uint8_t m[4];
+    bool ok = fseeko(f, (off_t)err->offset, SEEK_SET) == 0 && fread(m, 1, 4, f) == 4;
+    fclose(f);
+    return ok ? ct_btc_params_by_magic(m) : NULL;
+}
+
+/* After a network-mismatch: what the database holds, what the blocks are, what to pass. */
+static void network_hint(ct_db *db, const cli_global *g, const ct_btc_params *given,
+                         const ct_error *err)
+{
+    ct_graph_chain_stats st;
+    const char *have = ct_graph_stats(db, &st, NULL) == CT_OK && st.blocks ? st.network : NULL;
+    const ct_btc_params *data = magic_at(err);
+    if (data && (!have || strcmp(have, data->name) == 0))
+        cli_error("ingest", "these blocks are %s: run again with --network %s", data->name,
+                  data->name);
+    else if (data)
+        cli_error("ingest",
+                  "these blocks are %s, but the database '%s' holds %s blocks (one network "
+                  "per database): pass --network %s and another --db",
+                  data->name, g->db_path, have, data->name);
+    else if (have)
+        cli_error("ingest",
+                  "the database '%s' holds %s blocks and --network %s was given (one network "
+                  "per database): pass --network %s for %s blocks, or another --db",
+                  g->db_path, have, given->name, have, have);
+}
+
 static int ingest_ethereum(int argc, char **argv, const cli_global *g)
 {
     const cli_command *self = cli_find("ingest");
@@ -307,7 +363,7 @@ static int ingest_ethereum(int argc, char **argv, const cli_global *g)
                     "trace_block: internal transfers are unavailable and were not ingested\n",
                     rpc);
     }
-    ct_db_close(db);
+    exit_code = close_ingest_db(db, g, quiet, exit_code);
     if ((st.interrupted || stop_requested) && exit_code == CT_EXIT_OK)
         exit_code = 130;
     return exit_code;
@@ -389,6 +445,8 @@ int cmd_ingest(int argc, char **argv, const cli_global *g)
         char line[1024];
         ct_error_format(&err, line, sizeof(line));
         cli_error("ingest", "%s", line);
+        if (rc == CT_ENETWORK && strcmp(err.reason, "network-mismatch") == 0)
+            network_hint(db, g, net, &err);
         exit_code = cli_exit_code(rc);
     } else if (st.blocks_rejected || st.junk) {
         exit_code = CT_EXIT_DATA;
@@ -413,7 +471,7 @@ int cmd_ingest(int argc, char **argv, const cli_global *g)
                 (unsigned long long)st.blocks_rejected, (unsigned long long)st.blocks_disconnected,
                 (unsigned long long)st.reorgs, (unsigned long long)st.txs, (double)st.bytes / 1e6,
                 secs, interrupted ? " (interrupted; run again to continue)" : "", settled);
-    ct_db_close(db);
+    exit_code = close_ingest_db(db, g, quiet, exit_code);
     if (stop_requested && exit_code == CT_EXIT_OK)
         exit_code = 130;
     return exit_code;

@@ -1,6 +1,7 @@
-/* `chaintrail labels import|show|stats`: label sets into the database, the labels of one
- * address with the category used for attribution, and what the database holds with the
- * digest of the label set (docs/labels.md). */
+/* `chaintrail labels import|show|stats|rm`: label sets into the database (or in place of a
+ * source's labels), the labels of one address with the category used for attribution,
+ * what the database holds with the digest of the label set, and a source's withdrawal
+ * (docs/labels.md). */
 #include <string.h>
 
 #include "cli.h"
@@ -12,18 +13,6 @@ typedef struct import_ctx {
     uint64_t suppressed;
 } import_ctx;
 
-/* Writes s with control and DEL bytes as \xNN, so a label cannot move the cursor. */
-static void print_text_safe(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c < 0x20 || c == 0x7f)
-            fprintf(f, "\\x%02x", c);
-        else
-            fputc(c, f);
-    }
-}
-
 static void report(void *ctx, const char *path, uint64_t line, const ct_error *err)
 {
     import_ctx *ic = ctx;
@@ -33,22 +22,23 @@ static void report(void *ctx, const char *path, uint64_t line, const ct_error *e
     }
     ic->reported++;
     fprintf(stderr, "chaintrail: labels: ");
-    print_text_safe(stderr, path);
+    cli_text_safe(stderr, path);
     if (line)
         fprintf(stderr, ":%llu", (unsigned long long)line);
     fprintf(stderr, ": %s: ", err->reason);
-    print_text_safe(stderr, err->detail);
+    cli_text_safe(stderr, err->detail);
     if (err->offset != UINT64_MAX)
         fprintf(stderr, " (byte %llu)", (unsigned long long)err->offset);
     fputc('\n', stderr);
 }
 
-static void summary(const char *path, const ct_labels_import_stats *st, const import_ctx *ic)
+static void summary(const char *path, const ct_labels_import_stats *st, const import_ctx *ic,
+                    bool replace)
 {
     fprintf(stderr, "chaintrail: labels: ");
-    print_text_safe(stderr, path);
+    cli_text_safe(stderr, path);
     fprintf(stderr, ": %s, source '", ct_labels_format_name(st->format));
-    print_text_safe(stderr, st->source);
+    cli_text_safe(stderr, st->source);
     fprintf(stderr,
             "': %llu labels read: %llu added, %llu already present, %llu updated, "
             "%llu rejected",
@@ -60,8 +50,12 @@ static void summary(const char *path, const ct_labels_import_stats *st, const im
                 (unsigned long long)st->reasons[i].count);
     if (st->n_reasons)
         fputc(')', stderr);
+    if (st->skipped)
+        fprintf(stderr, ", %llu skipped (another chain)", (unsigned long long)st->skipped);
+    if (replace)
+        fprintf(stderr, ", %llu removed (no longer listed)", (unsigned long long)st->removed);
     if (ic->suppressed)
-        fprintf(stderr, "; %llu more rejected rows not shown", (unsigned long long)ic->suppressed);
+        fprintf(stderr, "; %llu more rows not shown", (unsigned long long)ic->suppressed);
     fputc('\n', stderr);
 }
 
@@ -80,12 +74,16 @@ static int worse(int a, int b)
 static int labels_import(int argc, char **argv, const cli_global *g, const cli_command *self)
 {
     const char *format = "auto", *source = NULL, *category = NULL, *asset = NULL;
-    bool quiet = false;
+    bool quiet = false, replace = false;
     int first, rc;
     const cli_opt opts[] = {
-        {"format", CLI_STRING, &format},     {"source", CLI_STRING, &source},
-        {"category", CLI_STRING, &category}, {"asset", CLI_STRING, &asset},
-        {"quiet", CLI_FLAG, &quiet},         {NULL, CLI_FLAG, NULL},
+        {"format", CLI_STRING, &format},
+        {"source", CLI_STRING, &source},
+        {"category", CLI_STRING, &category},
+        {"asset", CLI_STRING, &asset},
+        {"quiet", CLI_FLAG, &quiet},
+        {"replace", CLI_FLAG, &replace},
+        {NULL, CLI_FLAG, NULL},
     };
     if ((rc = cli_parse(self, opts, argc, argv, &first)))
         return rc < 0 ? CT_EXIT_OK : rc;
@@ -108,6 +106,7 @@ static int labels_import(int argc, char **argv, const cli_global *g, const cli_c
     }
     o.source = source;
     o.asset = asset;
+    o.replace = replace;
     if (!argv[first]) {
         cli_error("labels", "no FILE given; usage: chaintrail labels import FILE...");
         return CT_EXIT_USAGE;
@@ -134,9 +133,26 @@ static int labels_import(int argc, char **argv, const cli_global *g, const cli_c
         rc = ct_labels_import(db, &st, argv[i], &o, &err);
         if (rc == CT_OK) {
             if (!quiet)
-                summary(argv[i], &st, &ic);
+                summary(argv[i], &st, &ic, replace);
+            if (st.source_from_name) {
+                fputs("chaintrail: labels: ", stderr);
+                cli_text_safe(stderr, argv[i]);
+                fputs(": the file name is not a source name (1 to 200 bytes of UTF-8): its rows "
+                      "without a source got source '",
+                      stderr);
+                cli_text_safe(stderr, st.source);
+                fputs("' (give --source to choose one)\n", stderr);
+            }
             if (st.rejected)
                 exit_code = worse(exit_code, CT_EXIT_DATA);
+            if (st.replace_held) {
+                cli_error("labels",
+                          "--replace: '%s' gave no label, so none of source '%s' was removed "
+                          "(an empty list is taken for a failed download; 'chaintrail labels "
+                          "rm --source' removes a source on purpose)",
+                          argv[i], st.source);
+                exit_code = worse(exit_code, CT_EXIT_DATA);
+            }
             continue;
         }
         char line[1024];
@@ -165,23 +181,6 @@ static int labels_import(int argc, char **argv, const cli_global *g, const cli_c
     }
     ct_db_close(db);
     return exit_code;
-}
-
-static void print_label_json(FILE *f, const ct_label *l)
-{
-    fputs("{\"source\":", f);
-    cli_json_string(f, l->source);
-    fputs(",\"label\":", f);
-    cli_json_string(f, l->label);
-    fprintf(f, ",\"category\":\"%s\",\"confidence\":%u,\"asset\":",
-            ct_label_category_name(l->category), (unsigned)l->confidence);
-    cli_json_string(f, l->asset);
-    fputs(",\"reference\":", f);
-    if (l->reference[0])
-        cli_json_string(f, l->reference);
-    else
-        fputs("null", f);
-    fputc('}', f);
 }
 
 static int labels_show(int argc, char **argv, const cli_global *g, const cli_command *self)
@@ -231,14 +230,14 @@ static int labels_show(int argc, char **argv, const cli_global *g, const cli_com
                 fprintf(f,
                         "{\"category\":\"%s\",\"stops\":%s,\"label\":", ct_label_category_name(cat),
                         ct_label_category_stops(cat) ? "true" : "false");
-                print_label_json(f, &l.items[best]);
+                cli_label_json(f, &l.items[best]);
                 fputc('}', f);
             }
             fputs(",\"labels\":[", f);
             for (size_t i = 0; i < l.count; i++) {
                 if (i)
                     fputc(',', f);
-                print_label_json(f, &l.items[i]);
+                cli_label_json(f, &l.items[i]);
             }
             fputs("]}\n", f);
         } else {
@@ -249,23 +248,18 @@ static int labels_show(int argc, char **argv, const cli_global *g, const cli_com
             } else {
                 fprintf(f, "%s (%s a trace by default): ", ct_label_category_name(cat),
                         ct_label_category_stops(cat) ? "stops" : "does not stop");
-                print_text_safe(f, l.items[best].source);
+                cli_text_safe(f, l.items[best].source);
                 fputs(": ", f);
-                print_text_safe(f, l.items[best].label);
+                cli_text_safe(f, l.items[best].label);
                 fputc('\n', f);
             }
             fprintf(f, "labels        %zu\n", l.count);
             for (size_t i = 0; i < l.count; i++) {
                 const ct_label *it = &l.items[i];
-                fprintf(f, "  %-10s %3u  %-5s ", ct_label_category_name(it->category),
-                        (unsigned)it->confidence, it->asset);
-                print_text_safe(f, it->source);
-                fputs(": ", f);
-                print_text_safe(f, it->label);
-                fputc('\n', f);
+                cli_label_text(f, "  ", it);
                 if (it->reference[0]) {
                     fputs("                        ", f);
-                    print_text_safe(f, it->reference);
+                    cli_text_safe(f, it->reference);
                     fputc('\n', f);
                 }
             }
@@ -332,7 +326,7 @@ static int labels_stats(int argc, char **argv, const cli_global *g, const cli_co
             fputs("by source\n", f);
             for (size_t i = 0; i < c.n_sources; i++) {
                 fprintf(f, "  %8llu  ", (unsigned long long)c.per_source[i].labels);
-                print_text_safe(f, c.per_source[i].name);
+                cli_text_safe(f, c.per_source[i].name);
                 fputc('\n', f);
             }
         }
@@ -340,6 +334,43 @@ static int labels_stats(int argc, char **argv, const cli_global *g, const cli_co
     }
     ct_db_close(db);
     return qrc ? cli_db_fail("labels", qrc, &err) : CT_EXIT_OK;
+}
+
+static int labels_rm(int argc, char **argv, const cli_global *g, const cli_command *self)
+{
+    const char *source = NULL;
+    int first, rc;
+    const cli_opt opts[] = {{"source", CLI_STRING, &source}, {NULL, CLI_FLAG, NULL}};
+    if ((rc = cli_parse(self, opts, argc, argv, &first)))
+        return rc < 0 ? CT_EXIT_OK : rc;
+    if (argv[first]) {
+        cli_error("labels", "unexpected argument '%s'", argv[first]);
+        return CT_EXIT_USAGE;
+    }
+    if (!source) {
+        cli_error("labels", "option '--source NAME' is required (see 'chaintrail labels stats' "
+                            "for the sources)");
+        return CT_EXIT_USAGE;
+    }
+    ct_db *db;
+    if ((rc = cli_open_db("labels", g, &db)))
+        return rc;
+    ct_error err;
+    uint64_t removed = 0;
+    ct_error_clear(&err);
+    int qrc = ct_labels_remove_source(db, source, &removed, &err);
+    ct_db_close(db);
+    if (qrc != CT_OK)
+        return cli_db_fail("labels", qrc, &err);
+    fputs("chaintrail: labels: source '", stderr);
+    cli_text_safe(stderr, source);
+    if (!removed) {
+        fputs("' has no label (see 'chaintrail labels stats')\n", stderr);
+        return CT_EXIT_NOTFOUND;
+    }
+    fprintf(stderr, "': %llu label%s removed\n", (unsigned long long)removed,
+            removed == 1 ? "" : "s");
+    return CT_EXIT_OK;
 }
 
 int cmd_labels(int argc, char **argv, const cli_global *g)
@@ -355,6 +386,8 @@ int cmd_labels(int argc, char **argv, const cli_global *g)
         return labels_show(argc - 1, argv + 1, g, self);
     if (strcmp(argv[1], "stats") == 0)
         return labels_stats(argc - 1, argv + 1, g, self);
-    cli_error("labels", "'%s' is not import, show or stats", argv[1]);
+    if (strcmp(argv[1], "rm") == 0)
+        return labels_rm(argc - 1, argv + 1, g, self);
+    cli_error("labels", "'%s' is not import, show, stats or rm", argv[1]);
     return CT_EXIT_USAGE;
 }

@@ -73,7 +73,7 @@ static void print_seen_json(FILE *f, const char *name, const ct_graph_address *a
     fputs("\"}", f);
 }
 
-static void print_address_json(FILE *f, const ct_graph_address *a)
+static void print_address_json(FILE *f, const ct_graph_address *a, const ct_label_list *l)
 {
     fputs("{\"address\":", f);
     cli_json_string(f, a->address);
@@ -88,6 +88,7 @@ static void print_address_json(FILE *f, const ct_graph_address *a)
     print_seen_json(f, "last_seen", a, &a->last);
     fputs(",\"linked_address\":", f);
     json_str_or_null(f, a->linked);
+    cli_labels_json(f, l);
 }
 
 static void print_seen_text(FILE *f, const char *label, const ct_graph_seen *s)
@@ -99,7 +100,8 @@ static void print_seen_text(FILE *f, const char *label, const ct_graph_seen *s)
     fputc('\n', f);
 }
 
-static void print_address_text(FILE *f, const ct_graph_address *a, const char *coin)
+static void print_address_text(FILE *f, const ct_graph_address *a, const ct_label_list *l,
+                               const char *coin)
 {
     fprintf(f, "address        %s\ntype           %s\n", a->address,
             ct_btc_script_type_name(a->type));
@@ -117,6 +119,10 @@ static void print_address_text(FILE *f, const ct_graph_address *a, const char *c
         print_seen_text(f, "first seen", &a->first);
         print_seen_text(f, "last seen", &a->last);
     }
+    if (l->count)
+        fprintf(f, "labels         %zu\n", l->count);
+    for (size_t i = 0; i < l->count; i++)
+        cli_label_text(f, "  ", &l->items[i]);
 }
 
 static void print_entry_json(FILE *f, const ct_graph_entry *e, bool comma)
@@ -190,9 +196,16 @@ static int show_address(ct_db *db, const char *address, const show_opts *o)
     ct_error_clear(&err);
     if ((rc = ct_graph_address_get(db, &a, address, &err)))
         return cli_db_fail("show", rc, &err);
+    ct_label_list l;
+    ct_label_list_init(&l);
+    if ((rc = ct_labels_get(db, &l, a.address, &err))) {
+        ct_graph_address_release(&a);
+        return cli_db_fail("show", rc, &err);
+    }
     /* Open the history (and check the cursor) before anything is printed. */
     if (o->txs && (rc = ct_graph_history_new(&h, db, address, o->after, &err))) {
         ct_graph_address_release(&a);
+        ct_label_list_release(&l);
         if (rc == CT_EINVAL) {
             cli_error("show", "option '--after': %s", err.detail);
             return CT_EXIT_USAGE;
@@ -200,10 +213,11 @@ static int show_address(ct_db *db, const char *address, const show_opts *o)
         return cli_db_fail("show", rc, &err);
     }
     if (o->json)
-        print_address_json(stdout, &a);
+        print_address_json(stdout, &a, &l);
     else
-        print_address_text(stdout, &a, o->coin);
+        print_address_text(stdout, &a, &l, o->coin);
     ct_graph_address_release(&a);
+    ct_label_list_release(&l);
     rc = h ? print_history(stdout, h, o) : CT_EXIT_OK;
     ct_graph_history_free(h);
     if (rc == CT_EXIT_OK && o->json)
@@ -212,7 +226,45 @@ static int show_address(ct_db *db, const char *address, const show_opts *o)
 }
 
 /* ---- show tx ---- */
-static void print_tx_json(FILE *f, const ct_graph_tx *tx)
+/* The labels of every input's and output's address: lists[0..n_in) then [n_in..n_in+n_out),
+ * empty for no address. */
+typedef struct tx_labels {
+    ct_label_list *lists;
+    size_t n;
+} tx_labels;
+
+static void tx_labels_release(tx_labels *t)
+{
+    for (size_t i = 0; i < t->n; i++)
+        ct_label_list_release(&t->lists[i]);
+    free(t->lists);
+}
+
+static int tx_labels_get(ct_db *db, const ct_graph_tx *tx, tx_labels *t, ct_error *err)
+{
+    t->n = (size_t)tx->n_in + tx->n_out;
+    t->lists = calloc(t->n ? t->n : 1, sizeof(*t->lists));
+    if (!t->lists) {
+        t->n = 0;
+        return CT_ENOMEM;
+    }
+    for (size_t i = 0; i < t->n; i++)
+        ct_label_list_init(&t->lists[i]);
+    ct_labels_reader *r = NULL;
+    int rc = ct_labels_reader_new(&r, db, err);
+    for (size_t i = 0; rc == CT_OK && i < t->n; i++) {
+        const char *a = i < tx->n_in
+                            ? (tx->in[i].known && !tx->in[i].coinbase ? tx->in[i].address : "")
+                            : tx->out[i - tx->n_in].address;
+        if (a[0])
+            rc = ct_labels_reader_get(r, &t->lists[i], a, err);
+    }
+    if (r)
+        ct_labels_reader_free(r);
+    return rc;
+}
+
+static void print_tx_json(FILE *f, const ct_graph_tx *tx, const tx_labels *tl)
 {
     fputs("{\"txid\":\"", f);
     cli_print_hash(f, tx->txid);
@@ -241,6 +293,7 @@ static void print_tx_json(FILE *f, const ct_graph_tx *tx)
         else
             fputs(",\"value_sat\":null,\"address\":", f);
         json_str_or_null(f, in->address);
+        cli_labels_json(f, &tl->lists[i]);
         fputc('}', f);
     }
     fputs("],\"outputs\":[", f);
@@ -249,6 +302,7 @@ static void print_tx_json(FILE *f, const ct_graph_tx *tx)
         fprintf(f, "%s{\"n\":%u,\"value_sat\":%llu,\"type\":\"%s\",\"address\":", j ? "," : "", j,
                 (unsigned long long)o->value, ct_btc_script_type_name(o->type));
         json_str_or_null(f, o->address);
+        cli_labels_json(f, &tl->lists[tx->n_in + j]);
         if (o->type == CT_BTC_NULLDATA) {
             fputs(",\"data\":\"", f);
             cli_print_hex(f, o->data, o->data_len);
@@ -267,7 +321,7 @@ static void print_tx_json(FILE *f, const ct_graph_tx *tx)
     fputs("]}\n", f);
 }
 
-static void print_tx_text(FILE *f, const ct_graph_tx *tx, const char *coin)
+static void print_tx_text(FILE *f, const ct_graph_tx *tx, const tx_labels *tl, const char *coin)
 {
     fputs("tx ", f);
     cli_print_hash(f, tx->txid);
@@ -294,6 +348,8 @@ static void print_tx_text(FILE *f, const ct_graph_tx *tx, const char *coin)
         }
         cli_print_coin(f, in->value);
         fprintf(f, " %s  %s\n", coin, in->address[0] ? in->address : "(no address)");
+        for (size_t k = 0; k < tl->lists[i].count; k++)
+            cli_label_text(f, "            label ", &tl->lists[i].items[k]);
     }
     for (uint32_t j = 0; j < tx->n_out; j++) {
         const ct_graph_output *o = &tx->out[j];
@@ -316,6 +372,9 @@ static void print_tx_text(FILE *f, const ct_graph_tx *tx, const char *coin)
             fputs("  unspent", f);
         }
         fputc('\n', f);
+        const ct_label_list *ol = &tl->lists[tx->n_in + j];
+        for (size_t k = 0; k < ol->count; k++)
+            cli_label_text(f, "            label ", &ol->items[k]);
     }
 }
 
@@ -332,10 +391,18 @@ static int show_tx(ct_db *db, const char *arg, const show_opts *o)
     int rc = ct_graph_tx_get(db, &tx, txid, &err);
     if (rc)
         return cli_db_fail("show", rc, &err);
+    tx_labels tl = {NULL, 0};
+    if ((rc = tx_labels_get(db, &tx, &tl, &err))) {
+        tx_labels_release(&tl);
+        ct_graph_tx_release(&tx);
+        return rc == CT_ENOMEM ? (cli_error("show", "out of memory"), CT_EXIT_FAILURE)
+                               : cli_db_fail("show", rc, &err);
+    }
     if (o->json)
-        print_tx_json(stdout, &tx);
+        print_tx_json(stdout, &tx, &tl);
     else
-        print_tx_text(stdout, &tx, o->coin);
+        print_tx_text(stdout, &tx, &tl, o->coin);
+    tx_labels_release(&tl);
     ct_graph_tx_release(&tx);
     return CT_EXIT_OK;
 }

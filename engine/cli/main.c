@@ -105,12 +105,13 @@ const cli_command cli_commands[] = {
      "exit 3 with \"cannot reach the node at URL: ...\".\n"
      "Exit status: 0 done; 2 usage; 3 bad input or node error (field, block and tx named); 130 interrupted.\n"
      "See docs/ingest.md.\n"},
-    {"labels", cmd_labels, "import address labels; show an address's labels; label stats",
+    {"labels", cmd_labels, "import or remove address labels; show an address's labels; stats",
      "usage: chaintrail [--db PATH] labels import [--format F] [--source S] [--category C]\n"
-     "                                           [--asset A] [--quiet] FILE...\n"
+     "                                           [--asset A] [--replace] [--quiet] FILE...\n"
      "       chaintrail [--db PATH] labels show ADDRESS [--format text|json]\n"
      "                                           [--min-confidence N]\n"
      "       chaintrail [--db PATH] labels stats [--format text|json]\n"
+     "       chaintrail [--db PATH] labels rm --source S\n"
      "\n"
      "import  reads label sets into the database (created if missing): CSV with the header\n"
      "        address,label,category[,source][,confidence][,asset][,reference], Etherscan\n"
@@ -118,12 +119,15 @@ const cli_command cli_commands[] = {
      "        objects, an OFAC array), GraphSense TagPacks (YAML), OFAC SDN lists (one\n"
      "        address per line, asset from sanctioned_addresses_<ASSET>.txt). Importing the\n"
      "        same file again changes nothing. A summary per file goes to stderr, with each\n"
-     "        rejected row (FILE:LINE: reason), the first 10 per file.\n"
+     "        rejected row (FILE:LINE: reason), the first 10 per file. Rows of a Bitcoin\n"
+     "        list whose address is another chain's (OFAC's TRON address) are skipped,\n"
+     "        reported and counted, and are no error.\n"
      "show    every label of ADDRESS (by source, then text) and the category used for\n"
      "        attribution (sanctioned > mixer > bridge > exchange > gambling > darknet >\n"
      "        ransomware > scam > hack > blocked > defi > miner > service > other)\n"
      "stats   labels, addresses, sources, counts per category and per source, and the\n"
      "        digest of the label set\n"
+     "rm      removes every label of source S (exit 8 when it has none)\n"
      "\n"
      "  --format F          import: auto (default), csv, json, tagpack, ofac;\n"
      "                      show, stats: text (default) or json\n"
@@ -132,13 +136,17 @@ const cli_command cli_commands[] = {
      "                      gambling, sanctioned, darknet, ransomware, scam, hack, blocked,\n"
      "                      defi, miner, service\n"
      "  --asset A           the asset of every row (BTC, ETH, TRX, ...)\n"
+     "  --replace           import: each FILE is the whole of its sources' labels: the\n"
+     "                      labels of those sources it no longer holds are removed\n"
+     "                      (a FILE that gives no label removes nothing: exit 3)\n"
      "  --quiet             no summary per file\n"
      "  --min-confidence N  show: attribution only from labels of confidence >= N\n"
      "\n"
      "Exit status: 0 all rows imported; 3 some rows or files were rejected (each reported);\n"
      "2 usage, or a file whose format or asset cannot be told; 5 a file could not be read\n"
-     "(the others are still imported); 4 corrupt database; 6 locked; 8 show: no label for\n"
-     "ADDRESS. See docs/labels.md.\n"},
+     "(the others are still imported), or no database at PATH (show, stats, rm); 4 corrupt\n"
+     "database; 6 locked; 8 show: no label for ADDRESS; rm: no label of S.\n"
+     "See docs/labels.md.\n"},
     {"report", cmd_report, "totals over cases: stolen, laundered range, cashed out, unspent",
      "usage: chaintrail [--db PATH] report [--year Y] [--format text|json]\n"
      "\n"
@@ -197,7 +205,8 @@ const cli_command cli_commands[] = {
      "every output of that transaction) or TXID:VOUT (one output); they are checked for\n"
      "syntax and kept as written, in the order given.\n"
      "\n"
-     "add     stores a case (the database is created if missing); an existing NAME is an\n"
+     "add     stores a case in an existing database (never creates one: a case names funds\n"
+     "        of an ingested chain); an existing NAME is an\n"
      "        error unless --replace, which overwrites it and keeps its creation time\n"
      "list    every case, sorted by name (bytewise)\n"
      "show    one case with its sources\n"
@@ -210,10 +219,14 @@ const cli_command cli_commands[] = {
      "  --format F    list, show: text (default) or json (one object per line)\n"
      "\n"
      "Exit status: 0 done; 2 bad command line (a bad name, date or source, an existing\n"
-     "case without --replace); 4 corrupt; 5 no database at PATH (list, show, rm); 6 locked;\n"
+     "case without --replace); 4 corrupt; 5 no database at PATH; 6 locked;\n"
      "8 no such case. See docs/cases.md.\n"},
     {"help", cmd_help, "show help for chaintrail or one command",
-     "usage: chaintrail help [COMMAND]\n"},
+     "usage: chaintrail help [COMMAND]\n"
+     "\n"
+     "Without COMMAND: the commands and the global options. With COMMAND: its usage, options\n"
+     "and exit codes (the same as 'chaintrail COMMAND --help'). Exit status: 0; 2 COMMAND\n"
+     "is not a command. See docs/cli.md.\n"},
     {"show", cmd_show, "show an address, a transaction or a block of the database",
      "usage: chaintrail [--db PATH] show address ADDRESS [--txs] [--limit N] [--after CURSOR]\n"
      "                                   [--format json|text]\n"
@@ -306,7 +319,10 @@ const cli_command cli_commands[] = {
      "\n"
      "Exit status: 0 done (also when incomplete: see \"complete\"); 2 usage; 8 a source is not\n"
      "in the database; 5/6/7/4 database problems. See docs/trace.md.\n"},
-    {"version", cmd_version, "print the version", "usage: chaintrail version\n"},
+    {"version", cmd_version, "print the version",
+     "usage: chaintrail version\n"
+     "\n"
+     "Prints 'chaintrail VERSION' (as --version does). Exit status: 0.\n"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -320,10 +336,36 @@ const cli_command *cli_find(const char *name)
 
 static void usage(FILE *f)
 {
-    fputs("usage: chaintrail [--db PATH] COMMAND [ARGS]\n\ncommands:\n", f);
+    fputs("usage: chaintrail [--db PATH] COMMAND [ARGS] (--db may also follow COMMAND)\n\n"
+          "commands:\n",
+          f);
     for (const cli_command *c = cli_commands; c->name; c++)
         fprintf(f, "  %-10s %s\n", c->name, c->summary);
     fputs("\n'chaintrail help COMMAND' shows the options of a command.\n", f);
+}
+
+/* --db PATH or --db=PATH at argv[j]: sets *path and returns how many arguments it took
+ * (1 or 2), 0 when argv[j] is something else, -1 after a usage error. */
+static int db_option(int argc, char **argv, int j, const char **path)
+{
+    const char *a = argv[j];
+    if (strcmp(a, "--db") == 0) {
+        if (j + 1 >= argc || argv[j + 1][0] == '\0') {
+            cli_error(NULL, "option '--db' needs a path");
+            return -1;
+        }
+        *path = argv[j + 1];
+        return 2;
+    }
+    if (strncmp(a, "--db=", 5) == 0) {
+        if (!a[5]) {
+            cli_error(NULL, "option '--db' needs a path");
+            return -1;
+        }
+        *path = a + 5;
+        return 1;
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -332,14 +374,11 @@ int main(int argc, char **argv)
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         const char *a = argv[i];
-        if (strcmp(a, "--db") == 0) {
-            if (i + 1 >= argc || argv[i + 1][0] == '\0') {
-                cli_error(NULL, "option '--db' needs a path");
-                return CT_EXIT_USAGE;
-            }
-            g.db_path = argv[++i];
-        } else if (strncmp(a, "--db=", 5) == 0 && a[5]) {
-            g.db_path = a + 5;
+        int took = db_option(argc, argv, i, &g.db_path);
+        if (took < 0)
+            return CT_EXIT_USAGE;
+        if (took) {
+            i += took - 1;
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
             return CT_EXIT_OK;
@@ -351,10 +390,6 @@ int main(int argc, char **argv)
             return CT_EXIT_USAGE;
         }
     }
-    if (!g.db_path) {
-        const char *env = getenv("CHAINTRAIL_DB");
-        g.db_path = env && *env ? env : "./chaintrail.db";
-    }
     if (i >= argc) {
         usage(stderr);
         return CT_EXIT_USAGE;
@@ -364,7 +399,31 @@ int main(int argc, char **argv)
         cli_error(NULL, "'%s' is not a command; see 'chaintrail help'", argv[i]);
         return CT_EXIT_USAGE;
     }
-    int rc = cmd->run(argc - i, argv + i, &g);
+    /* --db is global, like git's -C, but may also come after the command name, anywhere
+     * before a "--" (the last one given counts): it is taken out of the command's
+     * arguments. */
+    int n = i + 1;
+    for (int j = i + 1; j < argc; j++) {
+        if (strcmp(argv[j], "--") == 0) {
+            while (j < argc)
+                argv[n++] = argv[j++];
+            break;
+        }
+        int took = db_option(argc, argv, j, &g.db_path);
+        if (took < 0)
+            return CT_EXIT_USAGE;
+        if (took) {
+            j += took - 1;
+            continue;
+        }
+        argv[n++] = argv[j];
+    }
+    argv[n] = NULL;
+    if (!g.db_path) {
+        const char *env = getenv("CHAINTRAIL_DB");
+        g.db_path = env && *env ? env : "./chaintrail.db";
+    }
+    int rc = cmd->run(n - i, argv + i, &g);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         cli_error(cmd->name, "cannot write the output");
         return CT_EXIT_IO;

@@ -88,14 +88,42 @@ int ct_db_put_meta(ct_db *db, ct_store_batch *b)
     return CT_OK;
 }
 
+/* True when the database holds no Bitcoin header (no block of any status): nothing of its
+ * network is stored yet (file registrations hold no block of it). */
+static int no_bitcoin_rows(ct_db *db, bool *none, ct_error *err)
+{
+    static const uint8_t tables[] = {CT_T_HEADER};
+    ct_store_iter *it = ct_store_iter_new(db->st, NULL);
+    if (!it)
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "iterator");
+    *none = !db->has_tip && db->ctr.blocks == 0;
+    for (size_t i = 0; *none && i < sizeof(tables); i++) {
+        ct_store_iter_seek(it, &tables[i], 1);
+        size_t kl;
+        if (ct_store_iter_valid(it) && ct_store_iter_key(it, &kl)[0] == tables[i])
+            *none = false;
+    }
+    int rc = ct_store_iter_status(it, err);
+    ct_store_iter_free(it);
+    return rc;
+}
+
 int ct_db_check_network(ct_db *db, const ct_btc_params *net, ct_error *err)
 {
     if (db->network[0]) {
-        if (strcmp(db->network, net->name) != 0)
+        if (strcmp(db->network, net->name) == 0)
+            return CT_OK;
+        /* A database that was given a network by a run that stored no block (say, one that
+         * stopped at blocks of another network) takes the network of the first run that
+         * does: nothing stored depends on it yet. */
+        bool none = false;
+        int rc = no_bitcoin_rows(db, &none, err);
+        if (rc != CT_OK)
+            return rc;
+        if (!none)
             return ct_fail(err, CT_ENETWORK, "network-mismatch",
-                           "the database holds %s; these blocks were read as %s", db->network,
-                           net->name);
-        return CT_OK;
+                           "the database holds %s blocks; these blocks were read as %s",
+                           db->network, net->name);
     }
     uint8_t k[16];
     ct_store_batch *b = ct_store_batch_new();
@@ -122,6 +150,76 @@ void ct_db_batch_append_marker(ct_store_batch *dst, const ct_store_batch *marker
         ct_store_batch_append(dst, marker);
 }
 
+/* Schema 2 to 3: the rows of cases, prices and labels move from their letters (K, P, B, b)
+ * to their prefixes above the graph's, their counters rows from m to 0xf0; the last batch
+ * stamps version 3. Each batch moves rows (put and delete together), so an interrupted
+ * migration is finished by the next open. */
+static int migrate_v2(ct_db *db, ct_error *err)
+{
+    static const uint8_t moves[][2] = {{CT_T_CASE_V2, CT_T_CASE},
+                                       {CT_T_PRICE_V2, CT_T_PRICE},
+                                       {CT_T_LABEL_V2, CT_T_LABEL},
+                                       {CT_T_LABEL_SOURCE_V2, CT_T_LABEL_SOURCE}};
+    static const char *const metas[] = {"labels", "prices"};
+    ct_store_batch *b = ct_store_batch_new();
+    ct_buf key, val;
+    ct_buf_init(&key, 1u << 16);
+    ct_buf_init(&val, 1u << 20);
+    int rc = b ? CT_OK : ct_fail(err, CT_ENOMEM, "out-of-memory", "migrating");
+    size_t pending = 0;
+    for (size_t m = 0; rc == CT_OK && m < sizeof(moves) / sizeof(moves[0]); m++) {
+        ct_store_iter *it = ct_store_iter_new(db->st, NULL);
+        if (!it) {
+            rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "migrating");
+            break;
+        }
+        for (ct_store_iter_seek(it, &moves[m][0], 1); ct_store_iter_valid(it);
+             ct_store_iter_next(it)) {
+            size_t kl, vl;
+            const uint8_t *k = ct_store_iter_key(it, &kl);
+            if (kl == 0 || k[0] != moves[m][0])
+                break;
+            const uint8_t *v = ct_store_iter_value(it, &vl);
+            ct_buf_reset(&key);
+            if ((rc = ct_buf_putc(&key, moves[m][1])) || (rc = ct_buf_append(&key, k + 1, kl - 1))) {
+                rc = ct_fail(err, rc, "out-of-memory", "migrating");
+                break;
+            }
+            ct_store_batch_put(b, key.data, key.len, v, vl);
+            ct_store_batch_del(b, k, kl);
+            if (++pending == 5000) {
+                if ((rc = ct_store_write(db->st, b, true, err)))
+                    break;
+                ct_store_batch_clear(b);
+                pending = 0;
+            }
+        }
+        if (rc == CT_OK)
+            rc = ct_store_iter_status(it, err);
+        ct_store_iter_free(it);
+    }
+    for (size_t m = 0; rc == CT_OK && m < 2; m++) {
+        uint8_t k[16];
+        size_t kl = ct_key_meta(k, metas[m]);
+        rc = ct_store_get(db->st, NULL, k, kl, &val, err);
+        if (rc == CT_ENOTFOUND) {
+            rc = CT_OK;
+            continue;
+        }
+        if (rc != CT_OK)
+            break;
+        uint8_t nk[16];
+        ct_store_batch_put(b, nk, ct_key_user_meta(nk, metas[m]), val.data, val.len);
+        ct_store_batch_del(b, k, kl);
+    }
+    if (rc == CT_OK)
+        rc = ct_store_write_stamp(db->st, b, err);
+    ct_store_batch_free(b);
+    ct_buf_release(&key);
+    ct_buf_release(&val);
+    return rc;
+}
+
 int ct_db_open(ct_db **out, const char *path, const ct_db_options *opts, ct_error *err)
 {
     ct_db_options defaults = CT_DB_OPTIONS_INIT;
@@ -136,7 +234,9 @@ int ct_db_open(ct_db **out, const char *path, const ct_db_options *opts, ct_erro
     ct_db *db = calloc(1, sizeof(*db));
     if (!db)
         return ct_fail(err, CT_ENOMEM, "out-of-memory", "opening '%s'", path);
-    if ((rc = ct_store_open(&db->st, path, &so, err)) || (rc = ct_db_load_meta(db, err))) {
+    if ((rc = ct_store_open(&db->st, path, &so, err)) ||
+        (ct_store_schema_version(db->st) < CT_SCHEMA_VERSION && (rc = migrate_v2(db, err))) ||
+        (rc = ct_db_load_meta(db, err))) {
         ct_db_close(db);
         return rc;
     }
@@ -150,6 +250,18 @@ void ct_db_close(ct_db *db)
         return;
     ct_store_close(db->st);
     free(db);
+}
+
+int ct_db_close_discard(ct_db *db, bool *removed, ct_error *err)
+{
+    *removed = false;
+    if (!db)
+        return CT_OK;
+    /* meta rows, and the registrations of input files (no block read from them) */
+    static const char minor[] = {CT_T_META, CT_T_FILE, CT_T_FILEPATH, '\0'};
+    int rc = ct_store_close_discard(db->st, minor, removed, err);
+    free(db);
+    return rc;
 }
 
 typedef struct settle_ctx {

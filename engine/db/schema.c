@@ -11,6 +11,14 @@ size_t ct_key_meta(uint8_t *k, const char *name)
     return n + 1;
 }
 
+size_t ct_key_user_meta(uint8_t *k, const char *name)
+{
+    size_t n = strlen(name);
+    k[0] = CT_T_USER_META;
+    memcpy(k + 1, name, n);
+    return n + 1;
+}
+
 static int bad_row(ct_error *err, const char *what, size_t got, size_t want)
 {
     return ct_fail(err, CT_EDBCORRUPT, "bad-row", "%s row of %zu bytes, expected %zu", what, got,

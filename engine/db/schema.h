@@ -32,9 +32,24 @@ enum {
     CT_T_UNDO = 'u',
     CT_T_FILE = 'f',
     CT_T_FILEPATH = 'F',
-    CT_T_PRICE = 'P', /* prices: sources, daily prices, per-asset summaries (prices.c) */
-    CT_T_CASE = 'K',  /* investigation cases (cases.c) */
+    /* The small tables users write after an ingest, above every graph table (Bitcoin's
+     * and Ethereum's are letters, 'A' to 'y'), so that the files of a labels import never
+     * overlap the graph's key range and leave its compacted levels alone
+     * (docs/storage.md, "Keyspace"). Schema 2 kept them under the letters named; their
+     * digests are still computed over those letters. */
+    CT_T_USER_META = 0xf0,    /* 0xf0 + "labels" | "prices": their counters (schema 2: m) */
+    CT_T_CASE = 0xf1,         /* investigation cases (cases.c; schema 2: 'K') */
+    CT_T_PRICE = 0xf2,        /* prices: sources, daily prices, per-asset summaries ('P') */
+    CT_T_LABEL = 0xf3,        /* labels (labels.c; 'B') */
+    CT_T_LABEL_SOURCE = 0xf4, /* label counts per source ('b') */
 };
+#define CT_T_CASE_V2         'K'
+#define CT_T_PRICE_V2        'P'
+#define CT_T_LABEL_V2        'B'
+#define CT_T_LABEL_SOURCE_V2 'b'
+
+/* 0xf0 + name: the counters row of a user table */
+size_t ct_key_user_meta(uint8_t *k, const char *name);
 
 #define CT_TXNUM_NONE        0u         /* prevout unknown / no tx */
 #define CT_TXNUM_OVERWRITTEN UINT64_MAX /* spend link of a BIP30-overwritten output */

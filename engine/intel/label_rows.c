@@ -1,10 +1,15 @@
 /* The label vocabulary every label reader and the label store share, below both: the
  * categories (names, attribution ranks, the keyword table of docs/labels.md), confidence
- * words, the UTF-8 check, and the dispatch of the sink interface (label_rows.h). Knows no
- * file format and no database. */
+ * words, the UTF-8 check, the dispatch of the sink interface (label_rows.h), and the
+ * window that reads a file in pieces. Knows no file format and no database. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "intel/label_rows.h"
 
@@ -327,4 +332,111 @@ void ct_labels_sink_set_asset(ct_labels_sink *s, const char *asset)
 const char *ct_labels_sink_forced_asset(const ct_labels_sink *s)
 {
     return s->ops->forced_asset(s->ctx);
+}
+
+/* ---- files read in pieces ---- */
+struct ct_labels_stream {
+    int fd;
+    const char *path;
+    char *buf;
+    size_t cap, len; /* window: buf[0..len) */
+    uint64_t base;   /* file offset of buf[0] */
+    bool eof;
+};
+
+static int stream_read(ct_labels_stream *st, ct_error *err)
+{
+    while (st->len < st->cap && !st->eof) {
+        ssize_t k = read(st->fd, st->buf + st->len, st->cap - st->len);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            return ct_fail(err, CT_EIO, "cannot-read", "cannot read '%s': %s", st->path,
+                           strerror(errno));
+        if (k == 0)
+            st->eof = true;
+        st->len += (size_t)k;
+        if (k > 0)
+            break; /* what is there: a pipe need not be full */
+    }
+    return CT_OK;
+}
+
+int ct_labels_stream_open(ct_labels_stream **out, const char *path, ct_error *err)
+{
+    *out = NULL;
+    ct_labels_stream *st = calloc(1, sizeof(*st));
+    if (!st || !(st->buf = malloc(CT_LABELS_STREAM_CHUNK))) {
+        free(st);
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "reading '%s'", path);
+    }
+    st->cap = CT_LABELS_STREAM_CHUNK;
+    st->path = path;
+    st->fd = open(path, O_RDONLY);
+    if (st->fd < 0) {
+        int rc = ct_fail(err, CT_EIO, "cannot-open", "cannot open '%s': %s", path, strerror(errno));
+        free(st->buf);
+        free(st);
+        return rc;
+    }
+    struct stat sb;
+    int rc = fstat(st->fd, &sb) != 0 || S_ISDIR(sb.st_mode)
+                 ? ct_fail(err, CT_EIO, "cannot-read", "cannot read '%s': not a file", path)
+                 : CT_OK;
+    /* the first piece whole (a pipe may hand it over in parts) */
+    while (rc == CT_OK && st->len < st->cap && !st->eof)
+        rc = stream_read(st, err);
+    if (rc != CT_OK) {
+        ct_labels_stream_free(st);
+        return rc;
+    }
+    *out = st;
+    return CT_OK;
+}
+
+void ct_labels_stream_free(ct_labels_stream *st)
+{
+    if (!st)
+        return;
+    if (st->fd >= 0)
+        close(st->fd);
+    free(st->buf);
+    free(st);
+}
+
+const char *ct_labels_stream_window(const ct_labels_stream *st, size_t *len, uint64_t *base,
+                                    bool *eof)
+{
+    *len = st->len;
+    *base = st->base;
+    *eof = st->eof;
+    return st->buf;
+}
+
+int ct_labels_stream_more(ct_labels_stream *st, size_t consumed, size_t max, ct_error *err)
+{
+    if (consumed > st->len)
+        consumed = st->len;
+    memmove(st->buf, st->buf + consumed, st->len - consumed);
+    st->len -= consumed;
+    st->base += consumed;
+    if (st->eof)
+        return CT_OK;
+    if (st->len == st->cap) { /* one record fills the window: grow it */
+        if (st->cap >= max)
+            return ct_fail(err, CT_ENOMEM, "record-too-long",
+                           "'%s': a record at byte %llu is longer than %zu bytes", st->path,
+                           (unsigned long long)st->base, max);
+        size_t cap = st->cap * 2 > max ? max : st->cap * 2;
+        char *nb = realloc(st->buf, cap);
+        if (!nb)
+            return ct_fail(err, CT_ENOMEM, "out-of-memory", "reading '%s'", st->path);
+        st->buf = nb;
+        st->cap = cap;
+    }
+    size_t before = st->len;
+    int rc = CT_OK;
+    while (rc == CT_OK && st->len == before && !st->eof)
+        rc = stream_read(st, err);
+    return rc;
 }

@@ -28,14 +28,34 @@ typedef struct ct_label_row {
     int confidence; /* 0..100, or -1: the format's default */
 } ct_label_row;
 
+/* A file read in pieces: a window of its bytes that moves on as the reader consumes them,
+ * so that memory does not grow with the file (CSV and OFAC lists). Reads a regular file, a
+ * pipe or standard input alike. */
+typedef struct ct_labels_stream ct_labels_stream;
+#define CT_LABELS_STREAM_CHUNK ((size_t)1 << 20)  /* bytes read at a time */
+#define CT_LABELS_RECORD_MAX   ((size_t)16 << 20) /* the longest record (line) a reader takes */
+/* Opens path and reads its first piece. Returns CT_OK, CT_EIO ("cannot-open",
+ * "cannot-read": a directory, a read error), CT_ENOMEM. */
+int ct_labels_stream_open(ct_labels_stream **out, const char *path, ct_error *err);
+void ct_labels_stream_free(ct_labels_stream *st);
+/* The window: bytes [*base, *base + *len) of the file; *eof when nothing follows them. */
+const char *ct_labels_stream_window(const ct_labels_stream *st, size_t *len, uint64_t *base,
+                                    bool *eof);
+/* Drops the window's first `consumed` bytes and reads on, so that the window holds more
+ * bytes than before (or reaches the end of the file). The window grows when it must (a
+ * record longer than a piece) up to `max` bytes; beyond, CT_ENOMEM with "record-too-long"
+ * naming the offset. CT_EIO on a read error. */
+int ct_labels_stream_more(ct_labels_stream *st, size_t consumed, size_t max, ct_error *err);
+
 /* What the readers know of the file. */
 typedef struct ct_labels_file {
     const char *path;
     const char *base;                        /* file name without directories */
     char stem[128];                          /* base without its extension ("tornado-cash") */
     char ofac_asset[CT_LABEL_ASSET_MAX + 1]; /* ASSET of sanctioned_addresses_ASSET.*, or "" */
-    const char *text;
+    const char *text;                        /* the whole file; or, with stream, its first window */
     size_t len;
+    ct_labels_stream *stream; /* CSV and OFAC: read on through it (text, len: the start) */
 } ct_labels_file;
 
 /* The sink: where a reader hands its rows. The label store implements it (labels.c); a

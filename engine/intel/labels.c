@@ -20,7 +20,7 @@
 #include "intel/label_rows.h"
 #include "intel/labels_internal.h"
 
-enum { T_LABEL = 'B', T_LABEL_SOURCE = 'b' };
+enum { T_LABEL = CT_T_LABEL, T_LABEL_SOURCE = CT_T_LABEL_SOURCE };
 
 static char lower_ascii(char c)
 {
@@ -227,7 +227,7 @@ static int meta_load(ct_db *db, const ct_store_snapshot *snap, label_meta *m, ct
     uint8_t k[16];
     ct_buf v;
     ct_buf_init(&v, 1u << 16);
-    int rc = ct_store_get(db->st, snap, k, ct_key_meta(k, "labels"), &v, err);
+    int rc = ct_store_get(db->st, snap, k, ct_key_user_meta(k, "labels"), &v, err);
     if (rc == CT_OK)
         rc = meta_decode(m, v.data, v.len, err);
     else if (rc == CT_ENOTFOUND) {
@@ -256,6 +256,63 @@ static int value_decode(label_value *lv, const uint8_t *v, size_t n, ct_error *e
     return CT_OK;
 }
 
+/* ---- the label keys of a file ----
+ * 128 bits of each key's SHA-256 and a tag of its value, 24 bytes a slot (a ct_hmap entry
+ * takes 120): repeats within the file are found, and --replace knows what the file holds,
+ * at 24-48 bytes per distinct row whatever the rows' length. */
+typedef struct seen_slot {
+    uint64_t a, b, tag; /* b == 0: empty (b always has its low bit set) */
+} seen_slot;
+
+typedef struct seen_set {
+    seen_slot *slots;
+    size_t size, used; /* size: a power of two, or 0 */
+} seen_set;
+
+static size_t seen_find(const seen_set *m, uint64_t a, uint64_t b)
+{
+    size_t i = (size_t)(a ^ (b >> 1)) & (m->size - 1);
+    while (m->slots[i].b && (m->slots[i].a != a || m->slots[i].b != b))
+        i = (i + 1) & (m->size - 1);
+    return i;
+}
+
+static bool seen_get(const seen_set *m, const uint8_t h[32], uint64_t *tag)
+{
+    if (!m->size)
+        return false;
+    size_t i = seen_find(m, ct_be64(h), ct_be64(h + 8) | 1);
+    if (!m->slots[i].b)
+        return false;
+    if (tag)
+        *tag = m->slots[i].tag;
+    return true;
+}
+
+static int seen_put(seen_set *m, const uint8_t h[32], uint64_t tag)
+{
+    if ((m->used + 1) * 10 > m->size * 7) {
+        size_t size = m->size ? m->size * 2 : 1024;
+        seen_slot *ns = calloc(size, sizeof(*ns));
+        if (!ns)
+            return CT_ENOMEM;
+        seen_set g = {ns, size, 0};
+        for (size_t i = 0; i < m->size; i++)
+            if (m->slots[i].b) {
+                g.slots[seen_find(&g, m->slots[i].a, m->slots[i].b)] = m->slots[i];
+                g.used++;
+            }
+        free(m->slots);
+        *m = g;
+    }
+    uint64_t a = ct_be64(h), b = ct_be64(h + 8) | 1;
+    size_t i = seen_find(m, a, b);
+    if (!m->slots[i].b)
+        m->used++;
+    m->slots[i] = (seen_slot){a, b, tag};
+    return CT_OK;
+}
+
 /* ---- the sink ---- */
 #define BATCH_ROWS 5000
 
@@ -276,8 +333,11 @@ typedef struct label_import {
     ct_store_batch *batch;
     size_t batch_rows;
     ct_store_iter *it;
-    ct_hmap seen; /* every label key of the file so far (SHA-256) -> value tag */
-    ct_hmap pend; /* of the batch: new addresses, sources */
+    seen_set seen;       /* every label key of the file so far -> value tag */
+    ct_hmap pend;        /* of the batch: new addresses, sources */
+    ct_hmap touched;     /* replace: the sources of the file's rows (hkey 'S') -> index */
+    char **touched_name; /* their names */
+    size_t n_touched;
     pending_source *srcs;
     size_t n_srcs, cap_srcs;
     ct_buf key, val, tmp;
@@ -372,7 +432,7 @@ static int sink_flush(label_import *s)
         ct_store_batch_put(s->batch, s->skey.data, s->skey.len, v, 8);
     }
     uint8_t mk[16], mv[META_SIZE];
-    ct_store_batch_put(s->batch, mk, ct_key_meta(mk, "labels"), mv, meta_encode(mv, &s->meta));
+    ct_store_batch_put(s->batch, mk, ct_key_user_meta(mk, "labels"), mv, meta_encode(mv, &s->meta));
     if ((rc = ct_store_write(s->db->st, s->batch, true, s->err)))
         return rc;
     ct_store_batch_clear(s->batch);
@@ -462,6 +522,37 @@ static void trim_copy(char *out, size_t cap, const char *in, size_t *len_out, bo
     *len_out = n;
 }
 
+/* Replace: remembers a source of the file's rows. */
+static int touch(label_import *s, const char *source)
+{
+    uint8_t h[33];
+    uint64_t idx;
+    hkey(h, 'S', source, strlen(source));
+    if (ct_hmap_get(&s->touched, h, sizeof(h), &idx))
+        return CT_OK;
+    char **nn = realloc(s->touched_name, (s->n_touched + 1) * sizeof(*nn));
+    if (!nn)
+        return CT_ENOMEM;
+    s->touched_name = nn;
+    if (!(nn[s->n_touched] = strdup(source)))
+        return CT_ENOMEM;
+    s->n_touched++;
+    return ct_hmap_put(&s->touched, h, sizeof(h), s->n_touched - 1);
+}
+
+/* A row of a Bitcoin list whose address is a well-formed address of another chain: a
+ * Base58Check or bech32 address with a valid checksum whose version byte or prefix no
+ * Bitcoin network uses (the TRON address of OFAC's XBT list), or an 0x address. */
+static bool other_chain(const char *asset, const char *addr, const ct_error *e)
+{
+    if (strcmp(asset, "BTC") != 0)
+        return false;
+    if (addr[0] == '0' && (addr[1] == 'x' || addr[1] == 'X') && is_hex40(addr + 2))
+        return true;
+    return strcmp(e->reason, "bad-prefix") == 0 &&
+           strstr(e->detail, "belongs to no known network") != NULL;
+}
+
 static int imp_row(label_import *s, const ct_label_row *r)
 {
     char addr_in[CT_LABEL_ADDRESS_MAX + 2], addr[CT_LABEL_ADDRESS_MAX + 1];
@@ -490,6 +581,17 @@ static int imp_row(label_import *s, const ct_label_row *r)
         return CT_OK;
     }
     if (norm_address(addr, asset, addr_in, &e) != CT_OK) {
+        if (other_chain(asset, addr_in, &e)) {
+            ct_error_clear(&e);
+            ct_fail(&e, CT_ENETWORK, "other-chain",
+                    "'%s' is an address of another chain, not %s: skipped", addr_in, asset);
+            s->stats->skipped++;
+            e.offset = r->offset;
+            ct_error_set_file(&e, s->file->path);
+            if (s->opts->report)
+                s->opts->report(s->opts->ctx, s->file->path, r->line, &e);
+            return CT_OK;
+        }
         e.code = CT_ECORRUPT;
         reject_err(s, r->line, r->offset, &e);
         return CT_OK;
@@ -552,7 +654,7 @@ static int imp_row(label_import *s, const ct_label_row *r)
     ct_sha256(hv, s->val.data, s->val.len);
     uint64_t vtag = (ct_be64(hv) & ~(uint64_t)0xff) | (uint64_t)cat;
     int old_cat = -1; /* category of the existing row when it differs */
-    if (ct_hmap_get(&s->seen, hk, sizeof(hk), &pv)) {
+    if (seen_get(&s->seen, hk + 1, &pv)) {
         /* The same address, source, label and asset earlier in this file: the first one
          * wins, so that a second import finds everything as the first left it. */
         if (pv == vtag) {
@@ -566,7 +668,7 @@ static int imp_row(label_import *s, const ct_label_row *r)
         reject_err(s, r->line, r->offset, &e);
         return CT_OK;
     }
-    if ((rc = ct_hmap_put(&s->seen, hk, sizeof(hk), vtag)))
+    if ((rc = seen_put(&s->seen, hk + 1, vtag)) || (s->opts->replace && (rc = touch(s, source))))
         return ct_fail(s->err, rc, "out-of-memory", "label import");
     rc = ct_store_get(s->db->st, NULL, s->key.data, s->key.len, &s->tmp, s->err);
     if (rc == CT_OK) {
@@ -610,8 +712,163 @@ static int imp_row(label_import *s, const ct_label_row *r)
     return CT_OK;
 }
 
+/* ---- withdrawing labels ---- */
+/* Writes the batch with the counters: meta row and the b row of `source` (count, or
+ * deleted at 0). */
+static int sweep_write(ct_db *db, ct_store_batch *b, const label_meta *meta, const ct_buf *skey,
+                       uint64_t count, ct_error *err)
+{
+    uint8_t mk[16], mv[META_SIZE], v[8];
+    if (count) {
+        ct_put_be64(v, count);
+        ct_store_batch_put(b, skey->data, skey->len, v, 8);
+    } else {
+        ct_store_batch_del(b, skey->data, skey->len);
+    }
+    ct_store_batch_put(b, mk, ct_key_user_meta(mk, "labels"), mv, meta_encode(mv, meta));
+    int rc = ct_store_write(db->st, b, true, err);
+    ct_store_batch_clear(b);
+    return rc;
+}
+
+/* Removes the labels of `source` whose key is not in `keep` (NULL: all of them), walking
+ * every label row once (the rows are keyed by address), in batches that each carry exact
+ * counters: an address leaves the count with its last label. Adds to *removed. */
+static int sweep_source(ct_db *db, label_meta *meta, const char *source, const seen_set *keep,
+                        uint64_t *removed, ct_error *err)
+{
+    size_t slen = strlen(source);
+    ct_buf skey, addr;
+    ct_buf_init(&skey, 1u << 12);
+    ct_buf_init(&addr, 1u << 12);
+    ct_store_batch *b = ct_store_batch_new();
+    ct_store_iter *it = ct_store_iter_new(db->st, NULL);
+    int rc = CT_OK;
+    uint64_t count = 0, pending = 0;
+    if (!b || !it || ct_buf_putc(&skey, T_LABEL_SOURCE) || ct_buf_puts(&skey, source) ||
+        ct_buf_putc(&addr, '\0')) {
+        rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "removing labels");
+        goto out;
+    }
+    rc = ct_store_get(db->st, NULL, skey.data, skey.len, &addr, err);
+    if (rc == CT_ENOTFOUND) { /* no label of that source */
+        rc = CT_OK;
+        goto out;
+    }
+    if (rc != CT_OK)
+        goto out;
+    if (addr.len != 8) {
+        rc = ct_fail(err, CT_EDBCORRUPT, "bad-row", "label source row of %zu bytes", addr.len);
+        goto out;
+    }
+    count = ct_be64(addr.data);
+    ct_buf_reset(&addr);
+    uint8_t t = T_LABEL;
+    size_t group_rows = 0, group_gone = 0;
+    for (ct_store_iter_seek(it, &t, 1);; ct_store_iter_next(it)) {
+        size_t kl = 0, vl;
+        const uint8_t *k = ct_store_iter_valid(it) ? ct_store_iter_key(it, &kl) : NULL;
+        bool more = k && kl > 0 && k[0] == T_LABEL;
+        const uint8_t *a_end = more ? memchr(k + 1, '\0', kl - 1) : NULL;
+        if (more && !a_end) {
+            rc = ct_fail(err, CT_EDBCORRUPT, "bad-row", "label key of %zu bytes", kl);
+            goto out;
+        }
+        size_t alen = more ? (size_t)(a_end - (k + 1)) : 0;
+        if (!more || alen != addr.len || memcmp(addr.data, k + 1, alen) != 0) {
+            /* the end of one address's labels */
+            if (group_rows && group_gone == group_rows)
+                meta->addresses--;
+            if (pending >= BATCH_ROWS) {
+                if ((rc = sweep_write(db, b, meta, &skey, count, err)))
+                    goto out;
+                pending = 0;
+            }
+            if (!more)
+                break;
+            ct_buf_reset(&addr);
+            if ((rc = ct_buf_append(&addr, k + 1, alen))) {
+                rc = ct_fail(err, rc, "out-of-memory", "removing labels");
+                goto out;
+            }
+            group_rows = group_gone = 0;
+        }
+        group_rows++;
+        const uint8_t *src = a_end + 1;
+        size_t left = kl - (size_t)(src - k);
+        if (left <= slen || src[slen] != '\0' || memcmp(src, source, slen) != 0)
+            continue;
+        uint8_t h[32];
+        ct_sha256(h, k, kl);
+        if (keep && seen_get(keep, h, NULL))
+            continue;
+        label_value lv = {0};
+        const uint8_t *v = ct_store_iter_value(it, &vl);
+        if ((rc = value_decode(&lv, v, vl, err)))
+            goto out;
+        ct_store_batch_del(b, k, kl);
+        meta->labels--;
+        meta->by_cat[lv.category]--;
+        count--;
+        group_gone++;
+        pending++;
+        (*removed)++;
+    }
+    if ((rc = ct_store_iter_status(it, err)))
+        goto out;
+    if (count == 0)
+        meta->sources--;
+    rc = sweep_write(db, b, meta, &skey, count, err);
+out:
+    ct_store_iter_free(it);
+    ct_store_batch_free(b);
+    ct_buf_release(&skey);
+    ct_buf_release(&addr);
+    return rc;
+}
+
+int ct_labels_remove_source(ct_db *db, const char *source, uint64_t *removed, ct_error *err)
+{
+    label_meta meta;
+    *removed = 0;
+    if (!source[0] || strlen(source) > CT_LABEL_SOURCE_MAX ||
+        !ct_labels_utf8_ok(source, strlen(source)))
+        return ct_fail(err, CT_EINVAL, "bad-source", "a source is 1 to 200 bytes of UTF-8");
+    int rc = meta_load(db, NULL, &meta, err);
+    if (rc == CT_OK)
+        rc = sweep_source(db, &meta, source, NULL, removed, err);
+    return rc;
+}
+
 /* ---- the import driver ---- */
-#define FILE_MAX ((size_t)1 << 30)
+#define FILE_MAX ((size_t)1 << 30) /* JSON and TagPack files are read whole */
+
+/* The source a file's rows get by default, from its name: the name when it is 1 to 200
+ * bytes of UTF-8; else each byte that is not part of a valid UTF-8 character becomes '?'
+ * and the result is cut at a character boundary at 200 bytes. Returns true when it had to
+ * change the name. */
+static bool source_from_name(char out[CT_LABEL_SOURCE_MAX + 1], const char *name)
+{
+    size_t n = 0, len = strlen(name);
+    for (size_t i = 0; i < len;) {
+        size_t k = 1;
+        unsigned char c = (unsigned char)name[i];
+        if (c >= 0x80) { /* the length of a valid sequence here, else 1 byte replaced */
+            size_t want = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 0;
+            k = want && i + want <= len && ct_labels_utf8_ok(name + i, want) ? want : 0;
+        }
+        if (n + (k ? k : 1) > CT_LABEL_SOURCE_MAX)
+            break;
+        if (k)
+            memcpy(out + n, name + i, k);
+        else
+            out[n] = '?';
+        n += k ? k : 1;
+        i += k ? k : 1;
+    }
+    out[n] = '\0';
+    return n != len || memcmp(out, name, n) != 0;
+}
 
 static void file_names(ct_labels_file *f, const char *path)
 {
@@ -736,17 +993,36 @@ int ct_labels_import(ct_db *db, ct_labels_import_stats *stats, const char *path,
     memset(&f, 0, sizeof(f));
     f.path = path;
     file_names(&f, path);
-    char *text = NULL;
-    if ((rc = ct_read_file(path, FILE_MAX, false, &text, &f.len, err)))
+    /* Read in pieces (label_rows.h): CSV and OFAC lists are parsed as they come, in bounded
+     * memory; JSON and TagPack files are read whole (at most 1 GiB). */
+    ct_labels_stream *stream = NULL;
+    if ((rc = ct_labels_stream_open(&stream, path, err)))
         return rc;
-    f.text = text;
+    uint64_t base;
+    bool eof;
+    f.text = ct_labels_stream_window(stream, &f.len, &base, &eof);
     ct_labels_format fmt = opts->format != CT_LABELS_AUTO ? opts->format : sniff(&f, opts);
     if (fmt == CT_LABELS_AUTO) {
-        free(text);
+        ct_labels_stream_free(stream);
         return ct_fail(err, CT_EINVAL, "unknown-format",
                        "cannot tell the format of '%s'; use --format csv|json|tagpack|ofac", path);
     }
     stats->format = fmt;
+    if (fmt == CT_LABELS_JSON || fmt == CT_LABELS_TAGPACK) {
+        while (rc == CT_OK && !eof) {
+            rc = ct_labels_stream_more(stream, 0, FILE_MAX, err);
+            f.text = ct_labels_stream_window(stream, &f.len, &base, &eof);
+        }
+        if (rc == CT_ENOMEM && err && strcmp(err->reason, "record-too-long") == 0)
+            rc = ct_fail(err, CT_ENOMEM, "file-too-large",
+                         "'%s' is larger than 1 GiB (JSON and TagPack files are read whole)", path);
+        if (rc) {
+            ct_labels_stream_free(stream);
+            return rc;
+        }
+    } else {
+        f.stream = stream;
+    }
 
     memset(&s, 0, sizeof(s));
     s.db = db;
@@ -755,9 +1031,11 @@ int ct_labels_import(ct_db *db, ct_labels_import_stats *stats, const char *path,
     s.file = &f;
     s.err = err;
     s.confidence = 50;
-    imp_set_source(&s, f.base);
+    char name_source[CT_LABEL_SOURCE_MAX + 1];
+    bool name_changed = source_from_name(name_source, f.base);
+    imp_set_source(&s, name_source);
     ct_hmap_init(&s.pend);
-    ct_hmap_init(&s.seen);
+    ct_hmap_init(&s.touched);
     ct_buf_init(&s.key, 1u << 16);
     ct_buf_init(&s.val, 1u << 16);
     ct_buf_init(&s.tmp, 1u << 20);
@@ -789,17 +1067,33 @@ int ct_labels_import(ct_db *db, ct_labels_import_stats *stats, const char *path,
     if (rc == CT_OK)
         rc = sink_flush(&s);
     snprintf(stats->source, sizeof(stats->source), "%s", opts->source ? opts->source : s.source);
+    /* rows took the source derived from the file name: say so */
+    stats->source_from_name = !opts->source && name_changed && strcmp(s.source, name_source) == 0;
+    if (rc == CT_OK && opts->replace) {
+        if (s.seen.used == 0) {
+            stats->replace_held = true; /* an empty or unreadable list wipes nothing */
+        } else if ((rc = touch(&s, stats->source)) != CT_OK) {
+            rc = ct_fail(err, rc, "out-of-memory", "label import");
+        } else {
+            for (size_t i = 0; rc == CT_OK && i < s.n_touched; i++)
+                rc = sweep_source(db, &s.meta, s.touched_name[i], &s.seen, &stats->removed, err);
+        }
+    }
 out:
     ct_store_iter_free(s.it);
     ct_store_batch_free(s.batch);
     ct_hmap_release(&s.pend);
-    ct_hmap_release(&s.seen);
+    ct_hmap_release(&s.touched);
+    free(s.seen.slots);
+    for (size_t i = 0; i < s.n_touched; i++)
+        free(s.touched_name[i]);
+    free(s.touched_name);
     ct_buf_release(&s.key);
     ct_buf_release(&s.val);
     ct_buf_release(&s.tmp);
     ct_buf_release(&s.skey);
     free(s.srcs);
-    free(text);
+    ct_labels_stream_free(stream);
     return rc;
 }
 
@@ -1107,7 +1401,7 @@ int ct_labels_digest(ct_db *db, uint8_t out[32], ct_error *err)
         if (kl == 0 || k[0] != T_LABEL)
             break;
         const uint8_t *v = ct_store_iter_value(it, &vl);
-        ct_sha256_row(&c, k, kl, v, vl);
+        ct_sha256_row_as(&c, CT_T_LABEL_V2, k, kl, v, vl); /* as documented (storage.md) */
     }
     rc = ct_store_iter_status(it, err);
     ct_store_iter_free(it);

@@ -11,6 +11,42 @@
 
 #define OFAC_SOURCE "OFAC SDN (0xB10C list)"
 
+/* The bytes a reader works on: the whole file, or the window of a stream that moves on as
+ * it consumes them (label_rows.h). */
+typedef struct window {
+    ct_labels_stream *st; /* NULL: t[0..len) is the whole file */
+    const char *t;
+    size_t len, pos; /* pos: where the reader is, in t */
+    uint64_t base;   /* file offset of t[0] */
+    bool eof;        /* nothing after t[len) */
+    bool failed;     /* reading on failed: err says why */
+} window;
+
+static void window_init(window *w, const ct_labels_file *f)
+{
+    memset(w, 0, sizeof(*w));
+    w->st = f->stream;
+    if (w->st) {
+        w->t = ct_labels_stream_window(w->st, &w->len, &w->base, &w->eof);
+    } else {
+        w->t = f->text;
+        w->len = f->len;
+        w->eof = true;
+    }
+}
+
+/* Drops t[0..pos) and reads on: pos becomes 0. */
+static int window_more(window *w, ct_error *err)
+{
+    int rc = ct_labels_stream_more(w->st, w->pos, CT_LABELS_RECORD_MAX, err);
+    w->failed = rc != CT_OK;
+    if (rc == CT_OK) {
+        w->t = ct_labels_stream_window(w->st, &w->len, &w->base, &w->eof);
+        w->pos = 0;
+    }
+    return rc;
+}
+
 static void row_init(ct_label_row *r, uint64_t line, uint64_t offset)
 {
     memset(r, 0, sizeof(*r));
@@ -43,34 +79,44 @@ int ct_labels_read_ofac(ct_labels_sink *s, const ct_labels_file *f, ct_error *er
     ct_labels_sink_set_source(s, OFAC_SOURCE);
     ct_labels_sink_set_confidence(s, 100);
     ct_labels_sink_set_asset(s, f->ofac_asset);
-    size_t pos = 0;
+    window w;
+    window_init(&w, f);
     uint64_t lineno = 0;
-    while (pos < f->len) {
-        size_t start = pos;
-        const char *nl = memchr(f->text + pos, '\n', f->len - pos);
-        size_t end = nl ? (size_t)(nl - f->text) : f->len;
-        pos = nl ? end + 1 : f->len;
+    for (;;) {
+        const char *nl = w.pos < w.len ? memchr(w.t + w.pos, '\n', w.len - w.pos) : NULL;
+        if (!nl && !w.eof) { /* the line goes on after the window */
+            if ((rc = window_more(&w, err)))
+                return rc;
+            continue;
+        }
+        if (w.pos >= w.len)
+            break;
+        const char *t = w.t;
+        size_t start = w.pos;
+        size_t end = nl ? (size_t)(nl - t) : w.len;
+        w.pos = nl ? end + 1 : w.len;
         lineno++;
         size_t a = start, b = end;
-        if (lineno == 1 && b - a >= 3 && memcmp(f->text + a, "\xef\xbb\xbf", 3) == 0)
+        uint64_t at = w.base + start;
+        if (lineno == 1 && b - a >= 3 && memcmp(t + a, "\xef\xbb\xbf", 3) == 0)
             a += 3;
-        while (a < b && (f->text[a] == ' ' || f->text[a] == '\t'))
+        while (a < b && (t[a] == ' ' || t[a] == '\t'))
             a++;
-        while (b > a && (f->text[b - 1] == ' ' || f->text[b - 1] == '\t' || f->text[b - 1] == '\r'))
+        while (b > a && (t[b - 1] == ' ' || t[b - 1] == '\t' || t[b - 1] == '\r'))
             b--;
-        if (a == b || f->text[a] == '#')
+        if (a == b || t[a] == '#')
             continue;
-        if (b - a >= sizeof(line) || memchr(f->text + a, '\0', b - a)) {
-            rc = ct_labels_sink_reject(s, lineno, start, "bad-address",
-                                       "line %llu is not an address", (unsigned long long)lineno);
+        if (b - a >= sizeof(line) || memchr(t + a, '\0', b - a)) {
+            rc = ct_labels_sink_reject(s, lineno, at, "bad-address", "line %llu is not an address",
+                                       (unsigned long long)lineno);
             if (rc)
                 return rc;
             continue;
         }
-        memcpy(line, f->text + a, b - a);
+        memcpy(line, t + a, b - a);
         line[b - a] = '\0';
         ct_label_row r;
-        row_init(&r, lineno, start);
+        row_init(&r, lineno, at);
         r.address = line;
         r.label = label;
         r.category = CT_LABEL_SANCTIONED;
@@ -195,6 +241,28 @@ static int csv_next(const char *t, size_t len, size_t *pos, uint64_t *line, csv_
     }
 }
 
+/* csv_next over a window: a record that runs into the end of the window before the end of
+ * the file is read again once the window has moved on (the window grows for a record
+ * longer than it, up to CT_LABELS_RECORD_MAX). r->start is a file offset. */
+static int csv_next_w(window *w, uint64_t *line, csv_rec *r, const char **why, ct_error *err)
+{
+    for (;;) {
+        size_t p0 = w->pos;
+        uint64_t l0 = *line;
+        int rc = csv_next(w->t, w->len, &w->pos, line, r, why);
+        bool cut = !w->eof && (rc == 0 || (rc >= -1 && w->pos == w->len &&
+                                           (w->len == 0 || w->t[w->len - 1] != '\n')));
+        if (!cut) {
+            r->start += w->base;
+            return rc;
+        }
+        w->pos = p0;
+        *line = l0;
+        if ((rc = window_more(w, err)))
+            return rc;
+    }
+}
+
 enum csv_profile { P_OURS, P_ETHERSCAN, P_FORTA_LABELS, P_FORTA_PHISHING, P_FORTA_CONTRACTS };
 
 enum { C_ADDRESS, C_LABEL, C_CATEGORY, C_SOURCE, C_CONFIDENCE, C_ASSET, C_REFERENCE, C_N };
@@ -257,21 +325,24 @@ int ct_labels_read_csv(ct_labels_sink *s, const ct_labels_file *f, ct_error *err
     static const char *const forta_phish_hdr[] = {"address", "etherscan_tag", "etherscan_labels",
                                                   "is_contract"};
     csv_rec h, r;
-    size_t pos = 0;
+    window w;
     uint64_t line = 1;
     const char *why = NULL;
     int rc, col[C_N], ncols = 0;
     enum csv_profile prof = P_OURS;
     ct_buf_init(&h.buf, 1u << 20);
     ct_buf_init(&r.buf, 1u << 24);
-    if (f->len >= 3 && memcmp(f->text, "\xef\xbb\xbf", 3) == 0)
-        pos = 3;
+    window_init(&w, f);
+    if (w.len >= 3 && memcmp(w.t, "\xef\xbb\xbf", 3) == 0)
+        w.pos = 3;
     /* the header: the first non-empty record */
     do {
-        rc = csv_next(f->text, f->len, &pos, &line, &h, &why);
+        rc = csv_next_w(&w, &line, &h, &why, err);
     } while (rc == 1 && h.n == 1 && h.len[0] == 0);
     if (rc != 1) {
-        if (rc == 0)
+        if (w.failed)
+            ; /* the window's error (read, record too long): err says it */
+        else if (rc == 0)
             rc = ct_fail(err, CT_ECORRUPT, "csv-header", "no header line");
         else if (rc == -1)
             rc = ct_fail(err, CT_ECORRUPT, "csv-header", "line %llu: %s",
@@ -322,7 +393,7 @@ int ct_labels_read_csv(ct_labels_sink *s, const ct_labels_file *f, ct_error *err
     }
 
     for (;;) {
-        rc = csv_next(f->text, f->len, &pos, &line, &r, &why);
+        rc = csv_next_w(&w, &line, &r, &why, err);
         if (rc == 0)
             break;
         if (rc == -1) {
@@ -331,8 +402,9 @@ int ct_labels_read_csv(ct_labels_sink *s, const ct_labels_file *f, ct_error *err
             continue;
         }
         if (rc < 0) {
-            rc = ct_fail(err, rc, "out-of-memory", "CSV record at line %llu",
-                         (unsigned long long)r.line);
+            if (!w.failed)
+                rc = ct_fail(err, rc, "out-of-memory", "CSV record at line %llu",
+                             (unsigned long long)r.line);
             goto out;
         }
         if (r.n == 1 && r.len[0] == 0)

@@ -350,7 +350,7 @@ int ct_price_meta_load(ct_db *db, ct_price_meta *m, ct_error *err)
     ct_buf v;
     ct_buf_init(&v, 1024);
     memset(m, 0, sizeof(*m));
-    int rc = ct_store_get(db->st, NULL, k, ct_key_meta(k, "prices"), &v, err);
+    int rc = ct_store_get(db->st, NULL, k, ct_key_user_meta(k, "prices"), &v, err);
     if (rc == CT_OK)
         rc = ct_price_meta_decode(m, v.data, v.len, err);
     ct_buf_release(&v);
@@ -499,7 +499,7 @@ int ct_prices_digest(ct_db *db, uint8_t out[32], ct_error *err)
         const uint8_t *v = ct_store_iter_value(it, &vl);
         if (kl == 0 || k[0] != CT_T_PRICE)
             break;
-        ct_sha256_row(&sha, k, kl, v, vl);
+        ct_sha256_row_as(&sha, CT_T_PRICE_V2, k, kl, v, vl); /* as documented (storage.md) */
     }
     int rc = ct_store_iter_status(it, err);
     ct_store_iter_free(it);

@@ -407,7 +407,7 @@ static int merge(ct_db *db, imp *m, ct_price_import_stats *st, const char *asset
         if (st->added)
             ct_store_batch_put(b, k, ct_price_sum_key(k, asset), v,
                                ct_price_summary_encode(v, &sum));
-        ct_store_batch_put(b, k, ct_key_meta(k, "prices"), v, ct_price_meta_encode(v, &meta));
+        ct_store_batch_put(b, k, ct_key_user_meta(k, "prices"), v, ct_price_meta_encode(v, &meta));
         rc = ct_store_write(db->st, b, true, err);
     }
     ct_buf_release(&val);

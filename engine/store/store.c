@@ -31,6 +31,9 @@ struct ct_store {
     uint64_t bytes_written; /* batch bytes written since open (ct_store_settle's AUTO) */
     uint64_t kill_at;
     bool kill_after;
+    uint32_t version; /* schema version of the database */
+    bool created;     /* this open created the database (there was none at path) */
+    bool made_dir; /* ... and the directory too */
 };
 
 struct ct_store_batch {
@@ -143,6 +146,7 @@ static int check_schema(ct_store *s, bool may_stamp, ct_error *err)
                            strlen(engine_name));
         ct_store_batch_put(b, schema_key, sizeof(schema_key), ver, 4);
         rc = ct_store_write(s, b, true, err);
+        s->version = CT_SCHEMA_VERSION;
         ct_store_batch_free(b);
         ct_buf_release(&v);
         return rc;
@@ -153,7 +157,8 @@ static int check_schema(ct_store *s, bool may_stamp, ct_error *err)
     }
     uint32_t have = v.len == 4 ? ct_be32(v.data) : 0;
     ct_buf_release(&v);
-    if (have != CT_SCHEMA_VERSION)
+    s->version = have;
+    if (have < CT_SCHEMA_VERSION_OLDEST || have > CT_SCHEMA_VERSION)
         return ct_fail(err, CT_EVERSION, "schema-version",
                        "database '%s' has schema version %u; this chaintrail reads version %u",
                        s->path, have, CT_SCHEMA_VERSION);
@@ -214,10 +219,15 @@ int ct_store_open(ct_store **out, const char *path, const ct_store_options *o, c
     leveldb_writeoptions_set_sync(s->wnosync, 0);
     read_kill_hook(s);
 
-    if (created && mkdir(path, 0755) != 0 && stat(path, &st) != 0) {
-        store_free(s);
-        return ct_fail(err, CT_EIO, "io-error", "cannot create database directory '%s'", path);
+    if (created) {
+        if (mkdir(path, 0755) == 0)
+            s->made_dir = true;
+        else if (stat(path, &st) != 0) {
+            store_free(s);
+            return ct_fail(err, CT_EIO, "io-error", "cannot create database directory '%s'", path);
+        }
     }
+    s->created = created;
     s->db = leveldb_open(s->opts, path, &msg);
     if (msg) {
         rc = leveldb_fail(err, &msg, "cannot open database", path);
@@ -240,6 +250,75 @@ void ct_store_close(ct_store *s)
 {
     if (s)
         store_free(s);
+}
+
+/* Only rows whose first byte is in `minor` (at least the stamps' 'm'). */
+static int holds_only(ct_store *s, const char *minor, bool *only, ct_error *err)
+{
+    ct_store_iter *it = ct_store_iter_new(s, NULL);
+    if (!it)
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "iterator");
+    *only = true;
+    for (ct_store_iter_seek(it, (const uint8_t *)"", 0); ct_store_iter_valid(it);
+         ct_store_iter_next(it)) {
+        size_t kl;
+        const uint8_t *k = ct_store_iter_key(it, &kl);
+        if (kl == 0 || k[0] == 0 || !strchr(minor, k[0])) {
+            *only = false;
+            break;
+        }
+    }
+    int rc = ct_store_iter_status(it, err);
+    ct_store_iter_free(it);
+    return rc;
+}
+
+int ct_store_close_discard(ct_store *s, const char *minor, bool *removed, ct_error *err)
+{
+    *removed = false;
+    if (!s)
+        return CT_OK;
+    bool only = false;
+    int rc = s->created ? holds_only(s, minor, &only, err) : CT_OK;
+    if (rc != CT_OK || !only) {
+        store_free(s);
+        return rc;
+    }
+    char *path = s->path;
+    bool made_dir = s->made_dir;
+    s->path = NULL;
+    leveldb_options_t *o = leveldb_options_create();
+    store_free(s); /* closes LevelDB (and releases its lock) first */
+    char *msg = NULL;
+    leveldb_destroy_db(o, path, &msg);
+    leveldb_options_destroy(o);
+    if (msg) {
+        rc = leveldb_fail(err, &msg, "cannot remove the empty database", path);
+    } else {
+        /* LevelDB removes the directory it held; give back one the user had made. */
+        struct stat st;
+        if (!made_dir && stat(path, &st) != 0)
+            (void)mkdir(path, 0755);
+        *removed = true;
+    }
+    free(path);
+    return rc;
+}
+
+uint32_t ct_store_schema_version(const ct_store *s)
+{
+    return s->version;
+}
+
+int ct_store_write_stamp(ct_store *s, ct_store_batch *b, ct_error *err)
+{
+    uint8_t ver[4];
+    ct_put_be32(ver, CT_SCHEMA_VERSION);
+    ct_store_batch_put(b, schema_key, sizeof(schema_key), ver, 4);
+    int rc = ct_store_write(s, b, true, err);
+    if (rc == CT_OK)
+        s->version = CT_SCHEMA_VERSION;
+    return rc;
 }
 
 const char *ct_store_path(const ct_store *s)

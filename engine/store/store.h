@@ -14,7 +14,10 @@
 #include "base/util.h"
 
 /* Version of the on-disk layout; a database of another version is refused (CT_EVERSION). */
-#define CT_SCHEMA_VERSION 2u /* 2: d rows of script identities hold the script */
+#define CT_SCHEMA_VERSION 3u /* 3: labels, prices, cases above the graph's keys */
+/* The oldest version ct_store_open accepts: ct_db_open migrates it (2: d rows of script
+ * identities hold the script; labels, prices and cases under letters among the graph's). */
+#define CT_SCHEMA_VERSION_OLDEST 2u
 
 typedef struct ct_store ct_store;
 typedef struct ct_store_batch ct_store_batch;
@@ -40,6 +43,18 @@ typedef struct ct_store_options {
 CT_WARN_UNUSED int ct_store_open(ct_store **out, const char *path, const ct_store_options *opts,
                                  ct_error *err);
 void ct_store_close(ct_store *s);
+/* The schema version of the open database (CT_SCHEMA_VERSION_OLDEST..CT_SCHEMA_VERSION). */
+uint32_t ct_store_schema_version(const ct_store *s);
+/* Adds the current schema version row to b and writes b (synchronous): the last batch of
+ * a migration. */
+CT_WARN_UNUSED int ct_store_write_stamp(ct_store *s, ct_store_batch *b, ct_error *err);
+/* Closes the store and, when this open created the database and it holds no row but rows
+ * whose first byte is in `minor` (the caller's tables that do not count as content; 'm',
+ * the stamps' table, must be one), removes it again: LevelDB's files, and the directory
+ * when the open made it. *removed tells. Returns CT_OK or the error of the check or the
+ * removal (the store is closed in every case). */
+CT_WARN_UNUSED int ct_store_close_discard(ct_store *s, const char *minor, bool *removed,
+                                          ct_error *err);
 const char *ct_store_path(const ct_store *s);
 
 /* Reads the value of `key` into `val` (replacing its content).

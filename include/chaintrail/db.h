@@ -39,6 +39,12 @@ typedef struct ct_db_options {
 CT_WARN_UNUSED int ct_db_open(ct_db **out, const char *path, const ct_db_options *opts,
                               ct_error *err);
 void ct_db_close(ct_db *db);
+/* Closes the database like ct_db_close and, when the ct_db_open of `db` created it and it
+ * received nothing since (no row but meta rows and input-file registrations: a first
+ * ingest that failed or read no block), removes it again, so that no half-made database is
+ * left behind. *removed tells. Returns CT_OK, or the error of the check or the removal (the
+ * database is closed anyway). */
+CT_WARN_UNUSED int ct_db_close_discard(ct_db *db, bool *removed, ct_error *err);
 
 /* A consistent read view of the database: readers that take one (ct_price_get, the tracer)
  * see the state of the moment it was made, whatever is written later. Returns NULL when

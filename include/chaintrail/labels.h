@@ -144,6 +144,14 @@ typedef struct ct_labels_import_stats {
     uint64_t present;                     /* already there, identical (or repeated) */
     uint64_t updated;                     /* same address, source and text; new values */
     uint64_t rejected;                    /* rows refused, each reported */
+    uint64_t skipped;  /* rows for another chain (a TRON address in a Bitcoin list): each
+                        * reported (err->code CT_ENETWORK, reason "other-chain"), not stored,
+                        * not an error */
+    uint64_t removed;  /* replace: labels of the file's sources the file no longer holds */
+    bool replace_held; /* replace asked, but the file gave no label: nothing was removed */
+    bool source_from_name; /* the file's name is not 1-200 bytes of UTF-8: the default
+                            * source (`source`) was derived from it (invalid bytes as '?',
+                            * cut at 200 bytes) */
     struct {
         char reason[CT_LABELS_REASON_MAX];
         uint64_t count;
@@ -161,12 +169,18 @@ typedef struct ct_labels_import_options {
      * err->offset is the byte offset of the element. */
     void (*report)(void *ctx, const char *path, uint64_t line, const ct_error *err);
     void *ctx;
+    /* The file is the whole of its sources' labels (a nightly OFAC list): after it is
+     * imported, every stored label of a source the file's rows carry (and of the file's
+     * default source) that the file does not hold is removed (stats->removed). A file that
+     * gives no label at all removes nothing (stats->replace_held): an empty download must
+     * not wipe a source; ct_labels_remove_source does that on purpose. */
+    bool replace;
 } ct_labels_import_options;
 
 #define CT_LABELS_IMPORT_OPTIONS_VERSION 1
 #define CT_LABELS_IMPORT_OPTIONS_INIT                                                              \
     {                                                                                              \
-        CT_LABELS_IMPORT_OPTIONS_VERSION, CT_LABELS_AUTO, NULL, NULL, -1, NULL, NULL               \
+        CT_LABELS_IMPORT_OPTIONS_VERSION, CT_LABELS_AUTO, NULL, NULL, -1, NULL, NULL, false        \
     }
 
 /* Imports the labels of one file, in batches (each with the counters, synchronous).
@@ -177,6 +191,12 @@ typedef struct ct_labels_import_options {
  * CT_ENOMEM; CT_EDBCORRUPT. */
 CT_WARN_UNUSED int ct_labels_import(ct_db *db, ct_labels_import_stats *stats, const char *path,
                                     const ct_labels_import_options *opts, ct_error *err);
+
+/* Removes every label of `source` (exact bytes), with the counters, in synchronous
+ * batches. Sets *removed to the number removed (0 when the source has none). Returns CT_OK,
+ * CT_EINVAL (not a source name: 1 to 200 bytes of UTF-8), CT_ENOMEM, CT_EIO, CT_EDBCORRUPT. */
+CT_WARN_UNUSED int ct_labels_remove_source(ct_db *db, const char *source, uint64_t *removed,
+                                           ct_error *err);
 
 /* ---- what the database holds ---- */
 typedef struct ct_labels_source_count {

@@ -1271,6 +1271,26 @@ static void usage(void)
                     "[--quiet]\n");
 }
 
+static void help(void)
+{
+    fputs("usage: chaintrail-sim --seed S --txs N --out DIR [--hops H] [--dust SAT] [--quiet]\n"
+          "\n"
+          "Writes a regtest chain with a laundered theft among background activity\n"
+          "(DIR/blocks/blk*.dat), the labels of its services (DIR/labels.csv) and the answer\n"
+          "of every taint model (DIR/truth.json). Prints a summary line on stdout and, on\n"
+          "stderr, the theft transaction and the victim: what to trace.\n"
+          "\n"
+          "  --seed S    any 64-bit number; the same arguments give the same files\n"
+          "  --txs N     transactions to write, 1000 to 1000000000\n"
+          "  --out DIR   created if missing\n"
+          "  --hops H    hop limit of the ground truth (default 10, at most 250)\n"
+          "  --dust SAT  dust threshold of the ground truth (default 0)\n"
+          "  --quiet     print nothing\n"
+          "\n"
+          "Exit status: 0 done; 2 usage; 1 anything else. See docs/simulator.md.\n",
+          stdout);
+}
+
 static double now_s(void)
 {
     struct timespec ts;
@@ -1288,7 +1308,10 @@ int main(int argc, char **argv)
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         int bad = 0;
-        if (strcmp(a, "--quiet") == 0) {
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            help();
+            return 0;
+        } else if (strcmp(a, "--quiet") == 0) {
             s.quiet = true;
             continue;
         } else if (strcmp(a, "--seed") == 0) {
@@ -1396,6 +1419,17 @@ int main(int argc, char **argv)
         goto out;
     }
     double secs = now_s() - t0;
+    if (!s.quiet) {
+        /* what a user traces: the theft transaction (display order) and the victim */
+        char hex[65], victim[CT_BTC_ADDR_MAX];
+        for (int i = 0; i < 32; i++)
+            snprintf(hex + 2 * i, 3, "%02x", s.theft_txid[31 - i]);
+        addr_text(&s, s.victim_addr, victim);
+        fprintf(stderr,
+                "chaintrail-sim: theft %s at height %u, victim %s (trace it: chaintrail trace "
+                "--from %s)\n",
+                hex, s.theft_height, victim[0] ? victim : "-", hex);
+    }
     if (!s.quiet)
         printf("blocks=%" PRIu64 " txs=%" PRIu64 " bytes=%" PRIu64 " seconds=%.3f tx/s=%.0f "
                "MB/s=%.1f subgraph_txs=%" PRIu64 "\n",
