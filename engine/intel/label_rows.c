@@ -372,17 +372,13 @@ int ct_labels_stream_open(ct_labels_stream **out, const char *path, ct_error *er
     }
     st->cap = CT_LABELS_STREAM_CHUNK;
     st->path = path;
-    st->fd = open(path, O_RDONLY);
-    if (st->fd < 0) {
-        int rc = ct_fail(err, CT_EIO, "cannot-open", "cannot open '%s': %s", path, strerror(errno));
+    /* a regular file only: a FIFO without a writer would block, a device never ends */
+    int rc = ct_open_regular(path, false, &st->fd, err);
+    if (rc != CT_OK) {
         free(st->buf);
         free(st);
         return rc;
     }
-    struct stat sb;
-    int rc = fstat(st->fd, &sb) != 0 || S_ISDIR(sb.st_mode)
-                 ? ct_fail(err, CT_EIO, "cannot-read", "cannot read '%s': not a file", path)
-                 : CT_OK;
     /* the first piece whole (a pipe may hand it over in parts) */
     while (rc == CT_OK && st->len < st->cap && !st->eof)
         rc = stream_read(st, err);
