@@ -325,10 +325,9 @@ int cmd_report(int argc, char **argv, const cli_global *g)
                   (unsigned long long)year);
         return CT_EXIT_USAGE;
     }
-    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
-        cli_error("report", "option '--format': '%s' is not text or json", format);
-        return CT_EXIT_USAGE;
-    }
+    bool json;
+    if ((rc = cli_format("report", format, &json)) != CT_EXIT_OK)
+        return rc;
     ct_db *db;
     if ((rc = cli_open_db("report", g, &db)) != CT_EXIT_OK)
         return rc;
@@ -368,7 +367,7 @@ int cmd_report(int argc, char **argv, const cli_global *g)
             }
         }
         if (lrc == CT_OK) {
-            if (strcmp(format, "json") == 0)
+            if (json)
                 print_json(stdout, rows, n, &o, &env, year == UINT64_MAX ? -1 : (int64_t)year);
             else
                 print_text(stdout, rows, n, &o, year == UINT64_MAX ? -1 : (int64_t)year);

@@ -26,11 +26,9 @@ int cmd_rollback(int argc, char **argv, const cli_global *g)
         cli_error("rollback", "option '--to HEIGHT' is required (a height from 0 to the tip)");
         return CT_EXIT_USAGE;
     }
-    bool eth = strcmp(chain, "ethereum") == 0;
-    if (!eth && strcmp(chain, "bitcoin") != 0) {
-        cli_error("rollback", "option '--chain': unknown chain '%s' (bitcoin, ethereum)", chain);
-        return CT_EXIT_USAGE;
-    }
+    bool eth;
+    if ((rc = cli_chain("rollback", chain, &eth)) != CT_EXIT_OK)
+        return rc;
     ct_db *db = NULL;
     ct_error err;
     ct_error_clear(&err);

@@ -936,12 +936,11 @@ int cmd_show(int argc, char **argv, const cli_global *g)
         cli_error("show", "options '--limit' and '--after' do not apply to 'show tx'");
         return CT_EXIT_USAGE;
     }
-    if (chain && strcmp(chain, "ethereum") != 0 && strcmp(chain, "bitcoin") != 0) {
-        cli_error("show", "option '--chain': unknown chain '%s' (bitcoin, ethereum)", chain);
-        return CT_EXIT_USAGE;
-    }
+    bool chain_eth = false;
+    if (chain && (rc = cli_chain("show", chain, &chain_eth)) != CT_EXIT_OK)
+        return rc;
     /* Ethereum: "0x" + 40 hex digits (address), "0x" + 64 (tx), or --chain ethereum */
-    bool eth = (chain && strcmp(chain, "ethereum") == 0) ||
+    bool eth = chain_eth ||
                (arg[0] == '0' && (arg[1] == 'x' || arg[1] == 'X') &&
                 ((is_addr && strlen(arg) == 42) || (is_tx && strlen(arg) == 66)));
     if (eth && o.after) {

@@ -96,16 +96,3 @@ void cli_print_time(FILE *f, uint32_t t)
     fprintf(f, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
             tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
-
-int cli_format(const char *cmd, const char *format, bool *json)
-{
-    if (strcmp(format, "json") == 0)
-        *json = true;
-    else if (strcmp(format, "text") == 0)
-        *json = false;
-    else {
-        cli_error(cmd, "option '--format': '%s' is not json or text", format);
-        return CT_EXIT_USAGE;
-    }
-    return CT_EXIT_OK;
-}
