@@ -445,3 +445,62 @@ Test(cli_trace, unknown_names_are_usage_errors)
         tu_run_free(&r);
     }
 }
+
+/* Text that came from input is escaped wherever it is printed: a label with an escape
+ * sequence and a C1 control (U+009B, CSI), and a price file whose column name carries one.
+ * Before, trace text and CSV and prices import printed them raw. */
+Test(cli_trace, input_text_is_escaped_in_text_and_csv)
+{
+    char *dir = tu_tmpdir(), path[600];
+    snprintf(path, sizeof(path), "%s/evil.csv", dir);
+    const char *labels = "address,label,category\n"
+                         "1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3,\"hal\x1b[2J\xc2\x9b"
+                         "1m\",other\n";
+    cr_assert_eq(tu_write_file(path, labels, strlen(labels)), 0);
+    tu_run r;
+    tu_exec(&r, (const char *[]){"--db", db_dir, "labels", "import", path, "--quiet", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--model", "fifo", "--format",
+                             "text", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(
+        strstr(r.out, "  1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3  hal\\x1b[2J\\xc2\\x9b1m (evil.csv)\n"),
+        "%s", r.out);
+    cr_assert_null(strchr(r.out, '\x1b'));
+    tu_run_free(&r);
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--model", "fifo", "--format",
+                             "csv", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "fifo,\"1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3\",\"unspent\","
+                            "\"hal\\x1b[2J\\xc2\\x9b1m (evil.csv)\",1000000000,"),
+              "%s", r.out);
+    cr_assert_null(strchr(r.out, '\x1b'));
+    tu_run_free(&r);
+    /* JSON keeps the text, escaped by RFC 8259. */
+    tu_exec(&r, (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--model", "fifo", NULL},
+            NULL);
+    cr_assert(strstr(r.out, "\"label\":\"hal\\u001b[2J\xc2\x9b"
+                            "1m (evil.csv)\""),
+              "%s", r.out);
+    tu_run_free(&r);
+
+    snprintf(path, sizeof(path), "%s/p.csv", dir);
+    const char *prices = "Date,BTC\x1b]0;owned\x07_USD\n2009-01-12,x\n";
+    cr_assert_eq(tu_write_file(path, prices, strlen(prices)), 0);
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "prices", "import", path, "--asset", "BTC", "--column",
+                             "BTC\x1b]0;owned\x07_USD", NULL},
+            NULL);
+    cr_assert_eq(r.status, 3, "%s", r.err);
+    cr_assert_null(strchr(r.err, '\x1b'), "%s", r.err);
+    cr_assert_null(strchr(r.err, '\x07'), "%s", r.err);
+    cr_assert(strstr(r.err, "\\x1b]0;owned\\x07"), "%s", r.err);
+    tu_run_free(&r);
+    tu_rmtree(dir);
+    free(dir);
+}

@@ -140,6 +140,8 @@ void cli_print_time(FILE *f, uint32_t t);
  * not UTF-8 as \xNN (bad-inputs.md X3, X4); the one escaper of every text that came from
  * input (labels, file names, price files, case notes, token symbols). */
 void cli_print_text(FILE *f, const char *s);
+/* The same inside a quoted CSV field: '"' doubled (RFC 4180). */
+void cli_print_text_csv(FILE *f, const char *s);
 /* The same into out (cap bytes with the NUL), cut between characters and marked "..." when
  * it does not fit. Returns the length written. */
 size_t cli_text_escape(char *out, size_t cap, const char *s);

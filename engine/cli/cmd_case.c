@@ -71,15 +71,17 @@ static void print_case_text(FILE *f, const ct_case *c)
 {
     char date[11];
     ct_day_format(date, c->date);
-    fprintf(f, "case      %s\ndate      %s\nvictim    %s\ncreated   ", c->name, date,
-            c->victim[0] ? c->victim : "(none)");
+    fprintf(f, "case      %s\ndate      %s\nvictim    ", c->name, date);
+    cli_print_text(f, c->victim[0] ? c->victim : "(none)");
+    fputs("\ncreated   ", f);
     cli_print_time(f, (uint32_t)(c->created > UINT32_MAX ? UINT32_MAX : c->created));
     fputs("\nupdated   ", f);
     cli_print_time(f, (uint32_t)(c->updated > UINT32_MAX ? UINT32_MAX : c->updated));
     fprintf(f, "\nsources   %zu\n", c->n_sources);
     for (size_t i = 0; i < c->n_sources; i++) {
         const ct_case_source *s = &c->sources[i];
-        fprintf(f, "  %-8s %s", kind_name(s->kind), s->text);
+        fprintf(f, "  %-8s ", kind_name(s->kind));
+        cli_print_text(f, s->text);
         if (s->kind == CT_CASE_ADDRESS)
             fprintf(f, " (%s)", s->net->name);
         fputc('\n', f);

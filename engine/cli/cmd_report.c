@@ -235,10 +235,13 @@ static void print_text(FILE *f, const case_row *rows, size_t n, const ct_trace_o
         const case_row *r = &rows[i];
         char day[11];
         ct_day_format(day, r->c->date);
-        fprintf(f, "%s  %s%s%s\n", r->c->name, day, r->c->victim[0] ? "  victim: " : "",
-                r->c->victim);
+        fprintf(f, "%s  %s%s", r->c->name, day, r->c->victim[0] ? "  victim: " : "");
+        cli_print_text(f, r->c->victim);
+        fputc('\n', f);
         if (!r->traced) {
-            fprintf(f, "  not traced: %s\n\n", r->error);
+            fputs("  not traced: ", f);
+            cli_print_text(f, r->error);
+            fputs("\n\n", f);
             continue;
         }
         fputs("  stolen          ", f);

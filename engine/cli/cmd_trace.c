@@ -175,8 +175,10 @@ static void print_text(FILE *f, const ct_trace_result *r, const manifest *mf, bo
     fprintf(f, "trace from");
     if (mf->case_name)
         fprintf(f, " case %s:", mf->case_name);
-    for (size_t i = 0; i < mf->n_src; i++)
-        fprintf(f, " %s", mf->given[i]);
+    for (size_t i = 0; i < mf->n_src; i++) {
+        fputc(' ', f);
+        cli_print_text(f, mf->given[i]);
+    }
     fprintf(f, " (%zu source outputs)\n", r->n_sources);
     if (mf->o->backward)
         fputs("direction: backward (where the value came from)\n", f);
@@ -247,10 +249,12 @@ static void print_text(FILE *f, const ct_trace_result *r, const manifest *mf, bo
             char amt[64];
             snprintf(amt, sizeof(amt), "%llu.%08llu", (unsigned long long)(e->taint / 100000000u),
                      (unsigned long long)(e->taint % 100000000u));
-            fprintf(f, "  %20s %-12s %4u %8u  %s", amt, e->category, e->hops, e->first_height,
-                    e->address[0] ? e->address : "(no address)");
-            if (e->label[0])
-                fprintf(f, "  %s", e->label);
+            fprintf(f, "  %20s %-12s %4u %8u  ", amt, e->category, e->hops, e->first_height);
+            cli_print_text(f, e->address[0] ? e->address : "(no address)");
+            if (e->label[0]) {
+                fputs("  ", f);
+                cli_print_text(f, e->label);
+            }
             fputc('\n', f);
             for (size_t k = 0; mf->o->paths && k < e->n_path; k++) {
                 char hex[65];

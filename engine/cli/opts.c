@@ -219,15 +219,30 @@ static size_t text_escape_one(const unsigned char *s, char out[18], size_t *used
     return o;
 }
 
-void cli_print_text(FILE *f, const char *str)
+static void print_text(FILE *f, const char *str, bool csv)
 {
     const unsigned char *s = (const unsigned char *)str;
     char buf[18];
     size_t used;
     while (*s) {
+        if (csv && *s == '"') {
+            fputs("\"\"", f);
+            s++;
+            continue;
+        }
         fwrite(buf, 1, text_escape_one(s, buf, &used), f);
         s += used;
     }
+}
+
+void cli_print_text(FILE *f, const char *s)
+{
+    print_text(f, s, false);
+}
+
+void cli_print_text_csv(FILE *f, const char *s)
+{
+    print_text(f, s, true);
 }
 
 size_t cli_text_escape(char *out, size_t cap, const char *str)
