@@ -105,6 +105,13 @@ int cli_decode_ethereum(char **paths, uint64_t chain_id, bool quiet);
 /* Prints "chaintrail: CMD: message" to stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) CT_PRINTF(2, 3);
 
+/* The human part of a library failure: its detail, else its reason, else the description
+ * of its code; never "success" nor empty. */
+const char *cli_detail(const ct_error *err);
+/* Prints a library failure: "chaintrail: CMD: PREFIX" and err as ct_error_format writes it;
+ * when err holds no code, rc's description: never "success" for a failure. */
+void cli_error_ct(const char *cmd, const char *prefix, int rc, const ct_error *err);
+
 /* Maps a CT_E* code to an exit code. */
 int cli_exit_code(int ct_code);
 

@@ -158,7 +158,7 @@ static int case_add(int argc, char **argv, const cli_global *g, const cli_comman
     c.n_sources = from.n;
     for (size_t i = 0; i < from.n; i++)
         if (ct_case_source_parse(&c.sources[i], from.v[i], &err)) {
-            cli_error("case", "option '--from': %s", err.detail);
+            cli_error("case", "option '--from': %s", cli_detail(&err));
             goto out;
         }
     ct_db *db;
@@ -174,7 +174,7 @@ static int case_add(int argc, char **argv, const cli_global *g, const cli_comman
         cli_error("case", "case '%s' exists; use --replace to overwrite it", c.name);
         rc = CT_EXIT_USAGE;
     } else if (prc == CT_EINVAL) {
-        cli_error("case", "%s", err.detail);
+        cli_error("case", "%s", cli_detail(&err));
         rc = CT_EXIT_USAGE;
     } else {
         rc = cli_db_fail("case", prc, &err);

@@ -104,9 +104,7 @@ static int labels_import(int argc, char **argv, const cli_global *g, const cli_c
     dbo.create = true;
     ct_error_clear(&err);
     if ((rc = ct_db_open(&db, g->db_path, &dbo, &err)) != CT_OK) {
-        char line[1024];
-        ct_error_format(&err, line, sizeof(line));
-        cli_error("labels", "%s", line);
+        cli_error_ct("labels", NULL, rc, &err);
         return cli_exit_code(rc);
     }
     int exit_code = CT_EXIT_OK;
@@ -124,9 +122,7 @@ static int labels_import(int argc, char **argv, const cli_global *g, const cli_c
                 exit_code = worse(exit_code, CT_EXIT_DATA);
             continue;
         }
-        char line[1024];
-        ct_error_format(&err, line, sizeof(line));
-        cli_error("labels", "%s", line);
+        cli_error_ct("labels", NULL, rc, &err);
         switch (rc) {
         case CT_ECORRUPT:
             exit_code = worse(exit_code, CT_EXIT_DATA);

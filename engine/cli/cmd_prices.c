@@ -58,7 +58,7 @@ static int prices_import(int argc, char **argv, const cli_global *g, const cli_c
     ct_error err;
     ct_error_clear(&err);
     if (ct_asset_normalize(norm, asset, &err)) {
-        cli_error("prices", "option '--asset': %s", err.detail);
+        cli_error("prices", "option '--asset': %s", cli_detail(&err));
         return CT_EXIT_USAGE;
     }
     const char *path = argv[first];
@@ -75,18 +75,18 @@ static int prices_import(int argc, char **argv, const cli_global *g, const cli_c
     rc = ct_prices_import(db, &st, path, &o, &err);
     ct_db_close(db);
     if (rc == CT_ECORRUPT) {
-        cli_error("prices", "%s", err.detail);
+        cli_error("prices", "%s", cli_detail(&err));
         if (strcmp(err.reason, "no-column") == 0 && !column)
             cli_error("prices", "name the price column with --column");
         cli_error("prices", "nothing imported");
         return CT_EXIT_DATA;
     }
     if (rc == CT_EIO) {
-        cli_error("prices", "%s", err.detail);
+        cli_error("prices", "%s", cli_detail(&err));
         return CT_EXIT_IO;
     }
     if (rc) {
-        cli_error("prices", "%s", err.detail[0] ? err.detail : ct_strerror(rc));
+        cli_error("prices", "%s", cli_detail(&err));
         return cli_db_exit_code(rc);
     }
     if (st.conflicts > CONFLICTS_SHOWN)
@@ -228,7 +228,7 @@ static int prices_show(int argc, char **argv, const cli_global *g, const cli_com
     ct_error err;
     ct_error_clear(&err);
     if (asset && ct_asset_normalize(norm, asset, &err)) {
-        cli_error("prices", "option '--asset': %s", err.detail);
+        cli_error("prices", "option '--asset': %s", cli_detail(&err));
         return CT_EXIT_USAGE;
     }
     if (date && !asset) {

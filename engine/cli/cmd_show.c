@@ -56,7 +56,7 @@ static int check_address(const char *a, const ct_btc_params *net)
     ct_error_clear(&err);
     if (ct_btc_addr_decode(&addr, a, net, &err) == CT_OK)
         return CT_EXIT_OK;
-    cli_error("show", "'%s' is not a valid address: %s (%s)", a, err.reason, err.detail);
+    cli_error("show", "'%s' is not a valid address: %s (%s)", a, err.reason, cli_detail(&err));
     return CT_EXIT_USAGE;
 }
 
@@ -194,7 +194,7 @@ static int show_address(ct_db *db, const char *address, const show_opts *o)
     if (o->txs && (rc = ct_graph_history_new(&h, db, address, o->after, &err))) {
         ct_graph_address_release(&a);
         if (rc == CT_EINVAL) {
-            cli_error("show", "option '--after': %s", err.detail);
+            cli_error("show", "option '--after': %s", cli_detail(&err));
             return CT_EXIT_USAGE;
         }
         return cli_db_fail("show", rc, &err);

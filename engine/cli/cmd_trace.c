@@ -487,8 +487,8 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
             print_csv(stdout, &res, priced, o.paths);
         rc = CT_EXIT_OK;
     } else {
-        rc = lrc == CT_ENOTFOUND ? (cli_error("trace", "%s", err.detail), CT_EXIT_NOTFOUND)
-             : lrc == CT_EINVAL  ? (cli_error("trace", "%s", err.detail), CT_EXIT_USAGE)
+        rc = lrc == CT_ENOTFOUND ? (cli_error("trace", "%s", cli_detail(&err)), CT_EXIT_NOTFOUND)
+             : lrc == CT_EINVAL  ? (cli_error("trace", "%s", cli_detail(&err)), CT_EXIT_USAGE)
                                  : cli_db_fail("trace", lrc, &err);
     }
     ct_trace_result_release(&res);

@@ -31,6 +31,25 @@ void cli_error(const char *cmd, const char *fmt, ...)
         free(msg);
 }
 
+const char *cli_detail(const ct_error *err)
+{
+    if (err->detail[0])
+        return err->detail;
+    if (err->reason[0])
+        return err->reason;
+    return err->code != CT_OK ? ct_strerror(err->code) : "error (no reason recorded)";
+}
+
+void cli_error_ct(const char *cmd, const char *prefix, int rc, const ct_error *err)
+{
+    ct_error e = *err;
+    char line[1024];
+    if (e.code == CT_OK) /* a failure without a recorded reason: say what rc says */
+        e.code = rc != CT_OK ? rc : CT_EINVAL;
+    ct_error_format(&e, line, sizeof(line));
+    cli_error(cmd, "%s%s", prefix ? prefix : "", line);
+}
+
 int cli_exit_code(int ct_code)
 {
     switch (ct_code) {

@@ -428,7 +428,7 @@ int cli_trace_acct(const cli_acct_trace_req *q)
             print_csv(stdout, &res);
         exit_code = CT_EXIT_OK;
     } else if (rc == CT_ENOTFOUND || rc == CT_EINVAL) {
-        cli_error("trace", "%s", err.detail);
+        cli_error("trace", "%s", cli_detail(&err));
         exit_code = rc == CT_ENOTFOUND ? CT_EXIT_NOTFOUND : CT_EXIT_USAGE;
     } else {
         exit_code = cli_db_fail("trace", rc, &err);
