@@ -594,3 +594,53 @@ Test(cli_trace, unpriced_value_is_no_price_not_zero)
     tu_rmtree(dir);
     free(dir);
 }
+
+/* One check of addresses for every command: a mistyped address (bad checksum) and an
+ * address of another network are usage errors with the same reason in trace, show and
+ * case add. Before, trace took them for addresses that received nothing (exit 8). */
+Test(cli_trace, addresses_are_checked_alike_everywhere)
+{
+    static const struct {
+        const char *addr;
+        const char *why;
+    } bad[] = {
+        {"12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3T",
+         "'12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3T' is not an address (bad-checksum), a TXID or "
+         "TXID:VOUT\n"},
+        {"mipcBbFg9gMiCh81Kj8tqqdgoZub1ZJRfn",
+         "address 'mipcBbFg9gMiCh81Kj8tqqdgoZub1ZJRfn': an address of testnet, not of mainnet "
+         "(wrong-network)\n"},
+        {"script:0", "'script:0' is not a script identity (script: and the script in lowercase "
+                     "hex, two digits a byte; or script- and 64 lowercase hex digits)\n"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char want[512];
+        tu_run r;
+        tu_exec(&r, (const char *[]){"--db", db_dir, "trace", "--from", bad[i].addr, NULL}, NULL);
+        cr_expect_eq(r.status, 2, "%s: exit %d", bad[i].addr, r.status);
+        snprintf(want, sizeof(want), "chaintrail: trace: option '--from': %s", bad[i].why);
+        cr_expect_str_eq(r.err, want);
+        tu_run_free(&r);
+        tu_exec(&r, (const char *[]){"--db", db_dir, "show", "address", bad[i].addr, NULL}, NULL);
+        cr_expect_eq(r.status, 2, "%s: exit %d", bad[i].addr, r.status);
+        snprintf(want, sizeof(want), "chaintrail: show: %s", bad[i].why);
+        cr_expect_str_eq(r.err, want);
+        tu_run_free(&r);
+        tu_exec(&r,
+                (const char *[]){"--db", db_dir, "case", "add", "x", "--date", "2009-01-09",
+                                 "--from", bad[i].addr, NULL},
+                NULL);
+        cr_expect_eq(r.status, 2, "%s: exit %d", bad[i].addr, r.status);
+        snprintf(want, sizeof(want), "chaintrail: case: option '--from': %s", bad[i].why);
+        cr_expect_str_eq(r.err, want);
+        tu_run_free(&r);
+    }
+    /* A well-formed address of the network that received nothing is still "not found". */
+    tu_run r;
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from",
+                             "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2", NULL},
+            NULL);
+    cr_expect_eq(r.status, 8);
+    tu_run_free(&r);
+}

@@ -130,6 +130,13 @@ int cli_db_exit_code(int ct_code);
 int cli_db_fail(const char *cmd, int rc, const ct_error *err);
 /* The parameters of the database's network (mainnet when it has none yet). */
 const ct_btc_params *cli_db_params(ct_db *db);
+/* The database's Bitcoin network, or NULL when it holds no Bitcoin block yet. */
+const ct_btc_params *cli_db_network(ct_db *db);
+/* Checks a source or address the way every command does (ct_source_parse: checksum,
+ * network when net is not NULL, syntax); prints "option '--OPT': reason" (just the reason
+ * when opt is NULL) and returns CT_EXIT_USAGE when it is not one. */
+int cli_source(const char *cmd, const char *opt, const char *text, const ct_btc_params *net,
+               ct_case_source *out);
 
 /* ---- output ---- */
 /* Writes s as a JSON string (quotes included) with RFC 8259 escaping; bytes that are not

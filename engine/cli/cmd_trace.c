@@ -441,9 +441,20 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
         ct_db_close(db);
         return src ? CT_EXIT_USAGE : CT_EXIT_FAILURE;
     }
+    const ct_btc_params *net = cli_db_network(db);
     for (size_t i = 0; i < n_src; i++) {
         const char *spec = ap->case_name ? kase.sources[i].text : specs[i];
+        ct_case_source chk;
         given[i] = spec;
+        /* Checked as show and case add check it: a mistyped address is a usage error, not
+         * "received nothing". */
+        if (cli_source("trace", ap->case_name ? NULL : "from", spec, net, &chk)) {
+            free(src);
+            free(given);
+            ct_case_release(&kase);
+            ct_db_close(db);
+            return CT_EXIT_USAGE;
+        }
         if (!cli_trace_source_set(&src[i], spec)) {
             cli_error("trace", "source '%.200s' is too long", spec);
             free(src);

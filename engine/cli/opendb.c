@@ -70,6 +70,28 @@ int cli_db_fail(const char *cmd, int rc, const ct_error *err)
     return cli_db_exit_code(rc);
 }
 
+const ct_btc_params *cli_db_network(ct_db *db)
+{
+    ct_graph_chain_stats st;
+    if (ct_graph_stats(db, &st, NULL) == CT_OK && st.network[0])
+        return ct_btc_params_get(st.network);
+    return NULL;
+}
+
+int cli_source(const char *cmd, const char *opt, const char *text, const ct_btc_params *net,
+               ct_case_source *out)
+{
+    ct_error err;
+    ct_error_clear(&err);
+    if (ct_source_parse(out, text, net, &err) == CT_OK)
+        return CT_EXIT_OK;
+    if (opt)
+        cli_error(cmd, "option '--%s': %s", opt, cli_detail(&err));
+    else
+        cli_error(cmd, "%s", cli_detail(&err));
+    return CT_EXIT_USAGE;
+}
+
 const ct_btc_params *cli_db_params(ct_db *db)
 {
     ct_graph_chain_stats st;
