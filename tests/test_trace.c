@@ -942,3 +942,66 @@ Test(trace, labelled_addresses_loaded_once_equal_the_lookup_of_every_address)
     tu_rmtree(dir);
     free(dir);
 }
+
+/* One name and one price table per network (docs/prices.md): on regtest, show, stats,
+ * trace and report all say rBTC and value it with the rBTC table. A table imported with
+ * --asset BTC values nothing there, and import, trace and prices show say so. Before, trace
+ * and report said BTC while show said rBTC, and the BTC table was silently unused. */
+Test(trace, regtest_says_rbtc_and_warns_of_an_unused_table)
+{
+    chain c;
+    build_chain(&c);
+    char a[CT_BTC_ADDR_MAX], path[600], want[1024];
+    regtest_addr(a, A);
+    tu_run r;
+    tu_exec(&r, (const char *[]){"--db", c.dir, "trace", "--from", a, "--format", "text", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "model               source rBTC         laundered rBTC\n"), "%s",
+              r.out);
+    cr_assert_str_eq(r.err, "");
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", c.dir, "show", "address", a, "--format", "text", NULL},
+            NULL);
+    cr_assert(strstr(r.out, "received       50.00000000 rBTC in 1 outputs\n"), "%s", r.out);
+    tu_run_free(&r);
+
+    snprintf(path, sizeof(path), "%s/p.csv", c.fdir);
+    const char *prices = "Date,Close\n2023-11-14,100.00\n";
+    cr_assert_eq(tu_write_file(path, prices, strlen(prices)), 0);
+    static const char warn[] = "warning: the BTC price table values no chain of this database "
+                               "(regtest, whose coin is rBTC); import the prices with --asset "
+                               "rBTC to value it\n";
+    tu_exec(&r, (const char *[]){"--db", c.dir, "prices", "import", path, "--asset", "BTC", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    snprintf(want, sizeof(want), "chaintrail: prices: %s", warn);
+    cr_assert(strstr(r.err, want), "%s", r.err);
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", c.dir, "trace", "--from", a, NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    snprintf(want, sizeof(want), "chaintrail: trace: %s", warn);
+    cr_assert_str_eq(r.err, want);
+    cr_assert(strstr(r.out, "\"asset\":\"rBTC\""), "%s", r.out);
+    cr_assert(strstr(r.out, "\"unspent\":{\"sat\":9999999664,\"usd\":null,"), "%s", r.out);
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", c.dir, "prices", "show", "--format", "json", NULL}, NULL);
+    cr_assert(strstr(r.out, "{\"assets\":[{\"asset\":\"BTC\",\"days\":1,\"first\":\"2023-11-14\","
+                            "\"last\":\"2023-11-14\",\"unused\":true}],"),
+              "%s", r.out);
+    tu_run_free(&r);
+
+    /* The table of the network's coin values it: 50 rBTC at $100.00 on 2023-11-14. */
+    tu_exec(&r, (const char *[]){"--db", c.dir, "prices", "import", path, "--asset", "rBTC", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_null(strstr(r.err, "warning: the RBTC"), "%s", r.err);
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", c.dir, "trace", "--from", a, "--model", "fifo", NULL},
+            NULL);
+    cr_assert(strstr(r.out, "\"unspent\":{\"sat\":4999999667,\"usd\":\"5000.00\","
+                            "\"unpriced_sat\":0}"),
+              "%s", r.out);
+    tu_run_free(&r);
+    free_chain(&c);
+}

@@ -132,6 +132,15 @@ int cli_db_fail(const char *cmd, int rc, const ct_error *err);
 const ct_btc_params *cli_db_params(ct_db *db);
 /* The database's Bitcoin network, or NULL when it holds no Bitcoin block yet. */
 const ct_btc_params *cli_db_network(ct_db *db);
+/* Prices (docs/prices.md, "Which table values a chain"): a Bitcoin-family chain is valued
+ * by the table of its network's ticker (BTC, tBTC, sBTC, rBTC), the name show, stats, trace
+ * and report print. True when `asset` is the ticker of another network than the
+ * database's: that table values nothing here; *net is the database's network. */
+bool cli_asset_unused(ct_db *db, const char *asset, const ct_btc_params **net);
+/* Prints a warning line per stored price table that values no chain of the database. */
+void cli_warn_price_tables(const char *cmd, ct_db *db);
+/* That warning for one table. */
+void cli_warn_price_table(const char *cmd, const char *asset, const ct_btc_params *net);
 /* Checks a source or address the way every command does (ct_source_parse: checksum,
  * network when net is not NULL, syntax); prints "option '--OPT': reason" (just the reason
  * when opt is NULL) and returns CT_EXIT_USAGE when it is not one. */
@@ -201,9 +210,10 @@ typedef struct cli_range {
     u128 lo, hi, lo_usd, hi_usd, unpriced;
 } cli_range;
 /* Text of a USD figure of `sat` satoshi with `unpriced` of it on days without a price:
- * "USD 12.34", "USD 12.34 + 0.50000000 BTC without a price", or "no price" when none of
- * it was priced (or there is no price table). */
-void cli_print_usd_text(FILE *f, u128 cents, u128 sat, u128 unpriced, bool pricing);
+ * "USD 12.34", "USD 12.34 + 0.50000000 BTC without a price" (`coin`: the network's ticker),
+ * or "no price" when none of it was priced (or there is no price table). */
+void cli_print_usd_text(FILE *f, u128 cents, u128 sat, u128 unpriced, bool pricing,
+                        const char *coin);
 void cli_trace_range(const ct_trace_result *r, cli_range *out);
 
 typedef struct cli_trace_env {

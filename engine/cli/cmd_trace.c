@@ -171,6 +171,7 @@ static void print_json(FILE *f, const ct_trace_result *r, const manifest *mf, bo
 static void print_text(FILE *f, const ct_trace_result *r, const manifest *mf, bool pricing)
 {
     char tip[65];
+    const char *coin = mf->env->asset; /* the network's ticker, as show and stats say it */
     ct_hash_to_hex(tip, mf->env->stats.tip);
     fprintf(f, "trace from");
     if (mf->case_name)
@@ -188,7 +189,11 @@ static void print_text(FILE *f, const ct_trace_result *r, const manifest *mf, bo
     for (size_t i = 0; i < mf->o->n_stops; i++)
         fprintf(f, "%s%s", i ? "," : " ", mf->o->stops[i]);
     fprintf(f, "\n%s\n\n", r->complete ? "complete" : "INCOMPLETE: the budget ran out");
-    fprintf(f, "%-8s %22s %22s\n", "model", "source BTC", "laundered BTC");
+    char h1[32], h2[32], h3[32];
+    snprintf(h1, sizeof(h1), "source %s", coin);
+    snprintf(h2, sizeof(h2), "laundered %s", coin);
+    snprintf(h3, sizeof(h3), "taint %s", coin);
+    fprintf(f, "%-8s %22s %22s\n", "model", h1, h2);
     for (int m = 0; m < CT_MODEL_COUNT; m++) {
         const ct_trace_model_result *x = &r->model[m];
         if (!x->enabled)
@@ -203,7 +208,7 @@ static void print_text(FILE *f, const ct_trace_result *r, const manifest *mf, bo
         if (x->laundered_sat > 0) {
             fputs("  ", f);
             cli_print_usd_text(f, x->laundered_usd_cents, x->laundered_sat,
-                               x->laundered_unpriced_sat, pricing);
+                               x->laundered_unpriced_sat, pricing, coin);
         }
         fputc('\n', f);
     }
@@ -214,7 +219,7 @@ static void print_text(FILE *f, const ct_trace_result *r, const manifest *mf, bo
         cli_print_coin128(f, rg.lo);
         fputs(" and ", f);
         cli_print_coin128(f, rg.hi);
-        fputs(" BTC", f);
+        fprintf(f, " %s", coin);
         if (pricing || rg.hi > 0) {
             if (pricing && rg.usd_known) {
                 fputs(" (USD ", f);
@@ -227,7 +232,7 @@ static void print_text(FILE *f, const ct_trace_result *r, const manifest *mf, bo
             if (rg.unpriced) {
                 fputs("; up to ", f);
                 cli_print_coin128(f, rg.unpriced);
-                fputs(" BTC on days without a price", f);
+                fprintf(f, " %s on days without a price", coin);
             }
             fputc(')', f);
         }
@@ -236,7 +241,7 @@ static void print_text(FILE *f, const ct_trace_result *r, const manifest *mf, bo
     if (r->model[CT_MODEL_POISON].enabled) {
         fputs("exposure upper bound (poison): ", f);
         cli_print_coin128(f, r->model[CT_MODEL_POISON].laundered_sat);
-        fputs(" BTC\n", f);
+        fprintf(f, " %s\n", coin);
     }
     for (int m = 0; m < CT_MODEL_COUNT; m++) {
         const ct_trace_model_result *x = &r->model[m];
@@ -247,7 +252,7 @@ static void print_text(FILE *f, const ct_trace_result *r, const manifest *mf, bo
             fprintf(f, "%s %s ", i ? "," : "", x->categories[i].name);
             cli_print_coin128(f, x->categories[i].sat);
         }
-        fprintf(f, "\n  %-20s %-12s %4s %8s  %s\n", "taint BTC", "category", "hops", "height",
+        fprintf(f, "\n  %-20s %-12s %4s %8s  %s\n", h3, "category", "hops", "height",
                 "address  label");
         for (size_t i = 0; i < x->n_endpoints; i++) {
             const ct_trace_endpoint *e = &x->endpoints[i];
@@ -485,6 +490,7 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
         return rc;
     }
 
+    cli_warn_price_tables("trace", db); /* a table that values nothing here (prices.md) */
     cli_trace_env env;
     manifest mf = {&env, &o, ap, src, given, n_src, ap->case_name};
     ct_trace_result res;
