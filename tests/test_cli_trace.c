@@ -111,10 +111,21 @@ Test(cli_trace, hop_limit_and_budget)
                              "--max-nodes", "1", NULL},
             NULL);
     cr_assert_eq(r.status, 0);
-    cr_assert(
-        strncmp(r.out, "{\"complete\":false,\"incomplete_reason\":\"max-nodes reached\",", 58) == 0,
-        "%.100s", r.out);
+    cr_assert(strncmp(r.out,
+                      "{\"complete\":false,\"incomplete_reason\":\"max-nodes reached (waiting "
+                      "outputs)\",",
+                      76) == 0,
+              "%.100s", r.out);
     cr_assert(strstr(r.out, "\"budget\":{\"sat\":"));
+    tu_run_free(&r);
+    /* Text says which budget ran out. */
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--model", "fifo",
+                             "--max-nodes", "1", "--format", "text", NULL},
+            NULL);
+    cr_assert(strstr(r.out, "\nINCOMPLETE: the budget ran out: max-nodes reached (waiting "
+                            "outputs)\n"),
+              "%s", r.out);
     tu_run_free(&r);
 }
 

@@ -188,7 +188,10 @@ static void print_text(FILE *f, const ct_trace_result *r, const manifest *mf, bo
     fprintf(f, "hops %u, dust %llu sat, stop at", mf->o->hops, (unsigned long long)mf->o->dust);
     for (size_t i = 0; i < mf->o->n_stops; i++)
         fprintf(f, "%s%s", i ? "," : " ", mf->o->stops[i]);
-    fprintf(f, "\n%s\n\n", r->complete ? "complete" : "INCOMPLETE: the budget ran out");
+    if (r->complete)
+        fputs("\ncomplete\n\n", f);
+    else /* which budget: max-nodes reached (transactions, waiting outputs, endpoints), timeout */
+        fprintf(f, "\nINCOMPLETE: the budget ran out: %s\n\n", r->incomplete_reason);
     char h1[32], h2[32], h3[32];
     snprintf(h1, sizeof(h1), "source %s", coin);
     snprintf(h2, sizeof(h2), "laundered %s", coin);
