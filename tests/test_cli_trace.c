@@ -655,3 +655,44 @@ Test(cli_trace, addresses_are_checked_alike_everywhere)
     cr_expect_eq(r.status, 8);
     tu_run_free(&r);
 }
+
+/* --paths has a size guard: the trace from 12cbQLTF... lists 40 path steps over its five
+ * models; a guard of 39 stops before anything is written, with exit 9 and what to narrow,
+ * and 40 passes. Before, the output grew with the number of paths without a bound (19 GB
+ * on a simulated 100,000-transaction heist). */
+Test(cli_trace, paths_stop_at_the_size_guard)
+{
+    tu_run r;
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--paths", "--max-path-steps",
+                             "39", NULL},
+            NULL);
+    cr_assert_eq(r.status, 9, "%s", r.err);
+    cr_assert_str_eq(r.out, "");
+    cr_assert_str_eq(r.err, "chaintrail: trace: --paths: the paths hold more than 39 steps (the "
+                            "guard): nothing written; narrow the trace (fewer models, e.g. "
+                            "--model fifo; fewer --hops; a --max-nodes budget; fewer sources or "
+                            "a --since/--until window) or raise --max-path-steps (now 39)\n");
+    tu_run_free(&r);
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--paths", "--max-path-steps",
+                             "40", "--format", "csv", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    size_t steps = 0;
+    for (const char *p = r.out; *p; p++)
+        steps += *p == ';'; /* steps joined by ';' in the path column, one per txid */
+    for (const char *l = strchr(r.out, '\n'); l && l[1]; l = strchr(l + 1, '\n')) {
+        const char *end = strchr(l + 1, '\n'), *last = l + 1;
+        for (const char *q = l + 1; q < end; q++)
+            if (*q == ',')
+                last = q + 1;
+        steps += last < end; /* a non-empty path column has one txid more than ';'s */
+    }
+    cr_assert_eq(steps, 40);
+    tu_run_free(&r);
+    /* The default guard (1,000,000 steps) leaves this trace alone. */
+    tu_exec(&r, (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--paths", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+}

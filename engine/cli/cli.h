@@ -20,6 +20,7 @@ enum {
     CT_EXIT_LOCKED = 6,   /* the database is locked by another process */
     CT_EXIT_VERSION = 7,  /* database of another schema version */
     CT_EXIT_NOTFOUND = 8, /* what was asked for (address, tx, block, price, case) is not there */
+    CT_EXIT_TOO_BIG = 9,  /* the answer would pass its size guard (trace --paths): not written */
 };
 
 /* Options that come before the command name. */

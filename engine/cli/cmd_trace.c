@@ -10,7 +10,7 @@ typedef struct trace_args {
     cli_strings from;
     const char *case_name;
     const char *since, *until, *model, *stop, *format;
-    uint64_t hops, dust, max_nodes, timeout;
+    uint64_t hops, dust, max_nodes, timeout, max_path_steps;
     bool hops_set, dust_set;
     bool backward, paths;
 } trace_args;
@@ -353,14 +353,23 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
     ap->model = "all";
     ap->format = "json";
     ap->hops = 10;
+    ap->max_path_steps = CT_TRACE_MAX_PATH_STEPS;
     const cli_opt opts[] = {
-        {"from", CLI_STRINGS, &ap->from},    {"since", CLI_STRING, &ap->since},
-        {"until", CLI_STRING, &ap->until},   {"model", CLI_STRING, &ap->model},
-        {"hops", CLI_U64, &ap->hops},        {"dust", CLI_U64, &ap->dust},
-        {"stop", CLI_STRING, &ap->stop},     {"max-nodes", CLI_U64, &ap->max_nodes},
-        {"timeout", CLI_U64, &ap->timeout},  {"case", CLI_STRING, &ap->case_name},
-        {"format", CLI_STRING, &ap->format}, {"backward", CLI_FLAG, &ap->backward},
-        {"paths", CLI_FLAG, &ap->paths},     {NULL, CLI_FLAG, NULL},
+        {"from", CLI_STRINGS, &ap->from},
+        {"since", CLI_STRING, &ap->since},
+        {"until", CLI_STRING, &ap->until},
+        {"model", CLI_STRING, &ap->model},
+        {"hops", CLI_U64, &ap->hops},
+        {"dust", CLI_U64, &ap->dust},
+        {"stop", CLI_STRING, &ap->stop},
+        {"max-nodes", CLI_U64, &ap->max_nodes},
+        {"timeout", CLI_U64, &ap->timeout},
+        {"case", CLI_STRING, &ap->case_name},
+        {"format", CLI_STRING, &ap->format},
+        {"backward", CLI_FLAG, &ap->backward},
+        {"paths", CLI_FLAG, &ap->paths},
+        {"max-path-steps", CLI_U64, &ap->max_path_steps},
+        {NULL, CLI_FLAG, NULL},
     };
     int first;
     int rc = cli_parse(self, opts, argc, argv, &first);
@@ -394,6 +403,7 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
     o.paths = ap->paths;
     o.dust = ap->dust;
     o.max_nodes = ap->max_nodes;
+    o.max_path_steps = ap->max_path_steps;
     o.timeout_s = (double)ap->timeout;
     if (ap->stop && (rc = cli_categories("trace", "stop", ap->stop, o.stops, CT_TRACE_MAX_STOPS,
                                          &o.n_stops)) != CT_EXIT_OK)
@@ -511,6 +521,14 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
         else
             print_csv(stdout, &res, priced, o.paths);
         rc = CT_EXIT_OK;
+    } else if (lrc == CT_ENOMEM && strcmp(err.reason, "paths-too-large") == 0) {
+        /* Nothing was written: say what to narrow (docs/trace.md, "Paths"). */
+        cli_error("trace",
+                  "--paths: %s: nothing written; narrow the trace (fewer models, e.g. --model "
+                  "fifo; fewer --hops; a --max-nodes budget; fewer sources or a --since/--until "
+                  "window) or raise --max-path-steps (now %llu)",
+                  cli_detail(&err), (unsigned long long)ap->max_path_steps);
+        rc = CT_EXIT_TOO_BIG;
     } else {
         rc = lrc == CT_ENOTFOUND ? (cli_error("trace", "%s", cli_detail(&err)), CT_EXIT_NOTFOUND)
              : lrc == CT_EINVAL  ? (cli_error("trace", "%s", cli_detail(&err)), CT_EXIT_USAGE)

@@ -271,7 +271,8 @@ const cli_command cli_commands[] = {
      "usage: chaintrail [--db PATH] trace --from ADDR|TXID|TXID:VOUT [--from ...]\n"
      "                  [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--model all|M[,M...]]\n"
      "                  [--hops N] [--dust SAT] [--stop CATEGORIES] [--max-nodes N]\n"
-     "                  [--timeout S] [--backward] [--paths] [--format json|text|csv]\n"
+     "                  [--timeout S] [--backward] [--paths [--max-path-steps N]]\n"
+     "                  [--format json|text|csv]\n"
      "\n"
      "Follows the value of the source outputs (every output of an address, a transaction,\n"
      "or one output) through the graph under five taint models at once: poison, haircut,\n"
@@ -301,10 +302,13 @@ const cli_command cli_commands[] = {
      "                  (Bitcoin only)\n"
      "  --paths         per endpoint, the transactions that carried its taint, hop by hop\n"
      "                  (Bitcoin only)\n"
+     "  --max-path-steps N  with --paths: write nothing and exit 9 when the paths would\n"
+     "                  hold more than N steps (default 1000000; 0: no guard)\n"
      "  --format F      json (default), text or csv\n"
      "\n"
      "Exit status: 0 done (also when incomplete: see \"complete\"); 2 usage; 8 a source is not\n"
-     "in the database; 5/6/7/4 database problems. See docs/trace.md.\n"},
+     "in the database; 9 --paths above --max-path-steps (nothing written); 5/6/7/4 database\n"
+     "problems. See docs/trace.md.\n"},
     {"version", cmd_version, "print the version", "usage: chaintrail version\n"},
     {NULL, NULL, NULL, NULL},
 };

@@ -182,6 +182,7 @@ void ct_trace_options_init(ct_trace_options *o)
     for (size_t i = 0; i < 4; i++)
         snprintf(o->cashout[i], sizeof(o->cashout[i]), "%s", stops[i]);
     o->n_cashout = 4;
+    o->max_path_steps = CT_TRACE_MAX_PATH_STEPS;
 }
 
 static int oom(tracer *t)
@@ -1296,6 +1297,7 @@ static int name_endpoints(tracer *t, ct_trace_result *res)
 static int finish(tracer *t, ct_trace_result *res)
 {
     size_t *queue = NULL, stamp = 0;
+    uint64_t steps = 0; /* path steps so far, against max_path_steps */
     if (t->paths && t->n_node && !(queue = malloc(t->n_node * sizeof(*queue))))
         return oom(t);
     for (int m = 0; m < CT_MODEL_COUNT; m++) {
@@ -1338,6 +1340,11 @@ static int finish(tracer *t, ct_trace_result *res)
             int rc = CT_OK;
             if (queue)
                 rc = build_path(t, m, s, e, queue, ++stamp);
+            if (rc == CT_OK && queue && t->o->max_path_steps &&
+                (steps += e->n_path) > t->o->max_path_steps)
+                rc = ct_fail(t->err, CT_ENOMEM, "paths-too-large",
+                             "the paths hold more than %llu steps (the guard)",
+                             (unsigned long long)t->o->max_path_steps);
             if (rc) {
                 free(queue);
                 return rc;
