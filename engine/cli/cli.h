@@ -190,6 +190,8 @@ int cli_categories(const char *cmd, const char *opt, const char *value, char (*i
 int cli_category(const char *cmd, const char *opt, const char *value, ct_label_category *out);
 /* --model: "all" or a comma-separated list of models; *mask has bit 1 << ct_model each. */
 int cli_models(const char *cmd, const char *value, unsigned *mask);
+/* --network: a Bitcoin-family network (mainnet, testnet, testnet4, signet, regtest). */
+int cli_network(const char *cmd, const char *value, const ct_btc_params **out);
 /* --chain bitcoin|ethereum. */
 int cli_chain(const char *cmd, const char *value, bool *ethereum);
 
