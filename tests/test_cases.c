@@ -461,7 +461,7 @@ Test(cases, cli_validation_messages)
          "show, rm)\n"},
         {{"case", "list", "--format", "csv", NULL},
          2,
-         "chaintrail: case: option '--format': 'csv' is not json or text\n"},
+         "chaintrail: case: option '--format': unknown format 'csv' (valid: json, text)\n"},
     };
     char *dir = tu_fresh_db();
     ct_db_close(tu_db_open(dir, true));

@@ -702,7 +702,8 @@ Test(stream, source_from_a_bad_file_name)
     char *shown = cat3(dir, "/", "");
     char want[2048];
     snprintf(want, sizeof(want),
-             "chaintrail: labels: %s%.246s\xff.csv: the file name is not a source name (1 to 200 "
+             /* the byte that is not UTF-8 is shown escaped (cli_print_text, X3/X4) */
+             "chaintrail: labels: %s%.246s\\xff.csv: the file name is not a source name (1 to 200 "
              "bytes of UTF-8): its rows without a source got source '%s' (give --source to "
              "choose one)\n",
              shown, name, src);

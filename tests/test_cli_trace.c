@@ -111,10 +111,21 @@ Test(cli_trace, hop_limit_and_budget)
                              "--max-nodes", "1", NULL},
             NULL);
     cr_assert_eq(r.status, 0);
-    cr_assert(
-        strncmp(r.out, "{\"complete\":false,\"incomplete_reason\":\"max-nodes reached\",", 58) == 0,
-        "%.100s", r.out);
+    cr_assert(strncmp(r.out,
+                      "{\"complete\":false,\"incomplete_reason\":\"max-nodes reached (waiting "
+                      "outputs)\",",
+                      76) == 0,
+              "%.100s", r.out);
     cr_assert(strstr(r.out, "\"budget\":{\"sat\":"));
+    tu_run_free(&r);
+    /* Text says which budget ran out. */
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--model", "fifo",
+                             "--max-nodes", "1", "--format", "text", NULL},
+            NULL);
+    cr_assert(strstr(r.out, "\nINCOMPLETE: the budget ran out: max-nodes reached (waiting "
+                            "outputs)\n"),
+              "%s", r.out);
     tu_run_free(&r);
 }
 
@@ -380,5 +391,311 @@ Test(cli_trace, paths_and_backward)
                             "      hop 1  height 170  f4184fc596403b9d638783cf57adfe4c75c605f6356"
                             "fbc91338530e9831e9e16\n"),
               "%s", r.out);
+    tu_run_free(&r);
+}
+
+/* Every option that takes a name rejects a name it does not know, with exit 2 and the list
+ * of valid names: before, `trace --stop exchnage,mixer` and `--stop Exchange` exited 0 and
+ * dropped the stop, so taint went through the exchange. */
+Test(cli_trace, unknown_names_are_usage_errors)
+{
+#define CATS                                                                                       \
+    "(valid: other, exchange, mixer, bridge, gambling, sanctioned, darknet, ransomware, scam, "   \
+    "hack, blocked, defi, miner, service)\n"
+    static const struct {
+        const char *args[10];
+        const char *err;
+    } cases[] = {
+        {{"trace", "--from", SRC, "--stop", "exchnage,mixer", NULL},
+         "chaintrail: trace: option '--stop': unknown category 'exchnage' " CATS},
+        {{"trace", "--from", SRC, "--stop", "Exchange", NULL},
+         "chaintrail: trace: option '--stop': unknown category 'Exchange' " CATS},
+        {{"trace", "--from", SRC, "--stop", "mixer,", NULL},
+         "chaintrail: trace: option '--stop': 'mixer,' is not a comma-separated list of "
+         "categories\n"},
+        {{"trace", "--from", SRC, "--model", "fifo,lifx", NULL},
+         "chaintrail: trace: option '--model': unknown model 'lifx' (valid: poison, haircut, "
+         "fifo, lifo, tiho, all)\n"},
+        {{"trace", "--from", SRC, "--format", "xml", NULL},
+         "chaintrail: trace: option '--format': unknown format 'xml' (valid: json, text, csv)\n"},
+        {{"report", "--format", "csv", NULL},
+         "chaintrail: report: option '--format': unknown format 'csv' (valid: json, text)\n"},
+        {{"labels", "import", "--category", "Exchange", "x.csv", NULL},
+         "chaintrail: labels: option '--category': unknown category 'Exchange' " CATS},
+        {{"labels", "import", "--format", "yaml", "x.csv", NULL},
+         "chaintrail: labels: option '--format': unknown format 'yaml' (valid: auto, csv, json, "
+         "tagpack, ofac)\n"},
+        {{"labels", "show", SRC, "--format", "csv", NULL},
+         "chaintrail: labels: option '--format': unknown format 'csv' (valid: json, text)\n"},
+        {{"show", "address", SRC, "--chain", "dogecoin", NULL},
+         "chaintrail: show: option '--chain': unknown chain 'dogecoin' (valid: bitcoin, "
+         "ethereum)\n"},
+        {{"rollback", "--to", "1", "--chain", "Bitcoin", NULL},
+         "chaintrail: rollback: option '--chain': unknown chain 'Bitcoin' (valid: bitcoin, "
+         "ethereum)\n"},
+        {{"stats", "--format", "yaml", NULL},
+         "chaintrail: stats: option '--format': unknown format 'yaml' (valid: json, text)\n"},
+        {{"verify", "--format", "csv", NULL},
+         "chaintrail: verify: option '--format': unknown format 'csv' (valid: json, text)\n"},
+        {{"prices", "show", "--format", "csv", NULL},
+         "chaintrail: prices: option '--format': unknown format 'csv' (valid: json, text)\n"},
+        {{"ingest", "bitcoin", "--network", "Regtest", "x.dat", NULL},
+         "chaintrail: ingest: option '--network': unknown network 'Regtest' (valid: mainnet, "
+         "testnet, testnet4, signet, regtest)\n"},
+        /* A name is printed escaped: it cannot drive the terminal. */
+        {{"trace", "--from", SRC, "--stop", "mixer\033[2J", NULL},
+         "chaintrail: trace: option '--stop': unknown category 'mixer\\x1b[2J' " CATS},
+    };
+#undef CATS
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *args[13] = {"--db", db_dir};
+        for (size_t k = 0; cases[i].args[k]; k++)
+            args[2 + k] = cases[i].args[k];
+        tu_run r;
+        tu_exec(&r, args, NULL);
+        cr_expect_eq(r.status, 2, "case %zu: exit %d", i, r.status);
+        cr_expect_str_eq(r.err, cases[i].err, "case %zu", i);
+        cr_expect_str_eq(r.out, "", "case %zu", i);
+        tu_run_free(&r);
+    }
+}
+
+/* Text that came from input is escaped wherever it is printed: a label with an escape
+ * sequence and a C1 control (U+009B, CSI), and a price file whose column name carries one.
+ * Before, trace text and CSV and prices import printed them raw. */
+Test(cli_trace, input_text_is_escaped_in_text_and_csv)
+{
+    char *dir = tu_tmpdir(), path[600];
+    snprintf(path, sizeof(path), "%s/evil.csv", dir);
+    const char *labels = "address,label,category\n"
+                         "1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3,\"hal\x1b[2J\xc2\x9b"
+                         "1m\",other\n";
+    cr_assert_eq(tu_write_file(path, labels, strlen(labels)), 0);
+    tu_run r;
+    tu_exec(&r, (const char *[]){"--db", db_dir, "labels", "import", path, "--quiet", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--model", "fifo", "--format",
+                             "text", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(
+        strstr(r.out, "  1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3  hal\\x1b[2J\\xc2\\x9b1m (evil.csv)\n"),
+        "%s", r.out);
+    cr_assert_null(strchr(r.out, '\x1b'));
+    tu_run_free(&r);
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--model", "fifo", "--format",
+                             "csv", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "fifo,\"1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3\",\"unspent\","
+                            "\"hal\\x1b[2J\\xc2\\x9b1m (evil.csv)\",1000000000,"),
+              "%s", r.out);
+    cr_assert_null(strchr(r.out, '\x1b'));
+    tu_run_free(&r);
+    /* JSON keeps the text, escaped by RFC 8259. */
+    tu_exec(&r, (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--model", "fifo", NULL},
+            NULL);
+    cr_assert(strstr(r.out, "\"label\":\"hal\\u001b[2J\xc2\x9b"
+                            "1m (evil.csv)\""),
+              "%s", r.out);
+    tu_run_free(&r);
+
+    snprintf(path, sizeof(path), "%s/p.csv", dir);
+    const char *prices = "Date,BTC\x1b]0;owned\x07_USD\n2009-01-12,x\n";
+    cr_assert_eq(tu_write_file(path, prices, strlen(prices)), 0);
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "prices", "import", path, "--asset", "BTC", "--column",
+                             "BTC\x1b]0;owned\x07_USD", NULL},
+            NULL);
+    cr_assert_eq(r.status, 3, "%s", r.err);
+    cr_assert_null(strchr(r.err, '\x1b'), "%s", r.err);
+    cr_assert_null(strchr(r.err, '\x07'), "%s", r.err);
+    cr_assert(strstr(r.err, "\\x1b]0;owned\\x07"), "%s", r.err);
+    tu_run_free(&r);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+/* Value without a price is "no price" in text and null in JSON, with the unpriced amount
+ * beside it; zero means zero. Before, the trace's range and the report said USD 0.00 (and
+ * "0.00" in JSON) for 10 BTC laundered on a day without a price. */
+Test(cli_trace, unpriced_value_is_no_price_not_zero)
+{
+    char *dir = tu_tmpdir(), path[600];
+    snprintf(path, sizeof(path), "%s/l.csv", dir);
+    const char *labels = "address,label,category\n"
+                         "1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3,Hal desk,exchange\n";
+    cr_assert_eq(tu_write_file(path, labels, strlen(labels)), 0);
+    tu_run r;
+    tu_exec(&r, (const char *[]){"--db", db_dir, "labels", "import", path, "--quiet", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "case", "add", "c1", "--date", "2009-01-09", "--from",
+                             SRC, NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+
+    tu_exec(&r, (const char *[]){"--db", db_dir, "trace", "--from", SRC, NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "\"fifo\":{\"source_sat\":5000000000,\"laundered_sat\":1000000000,"
+                            "\"laundered_usd\":null,\"laundered_unpriced_sat\":1000000000,"),
+              "%s", r.out);
+    cr_assert(strstr(r.out, "\"range\":{\"low_sat\":1000000000,\"high_sat\":1000000000,"
+                            "\"low_usd\":null,\"high_usd\":null,\"unpriced_sat\":1000000000,"
+                            "\"poison_sat\":1000000000,\"poison_usd\":null}}\n"),
+              "%s", r.out);
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--format", "text", NULL},
+            NULL);
+    cr_assert(strstr(r.out, "fifo                50.00000000            10.00000000  no price\n"),
+              "%s", r.out);
+    cr_assert(strstr(r.out, "laundered: between 10.00000000 and 10.00000000 BTC (no price; up to "
+                            "10.00000000 BTC on days without a price)\n"),
+              "%s", r.out);
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", db_dir, "report", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "  stolen          50.00000000 BTC  (no price)\n"
+                            "  laundered       10.00000000 - 10.00000000 BTC  (no price; up to "
+                            "10.00000000 BTC on days without a price)\n"),
+              "%s", r.out);
+    cr_assert(strstr(r.out, "TOTAL over 1 cases\n  stolen          50.00000000 BTC  (no price at "
+                            "the theft dates; 50.00000000 BTC stolen on days without a price)\n"
+                            "  laundered       10.00000000 - 10.00000000 BTC  (no price; up to "
+                            "10.00000000 BTC on days without a price)\n"),
+              "%s", r.out);
+    cr_assert_null(strstr(r.out, "USD 0.00"), "%s", r.out);
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", db_dir, "report", "--format", "json", NULL}, NULL);
+    cr_assert(strstr(r.out,
+                     "\"stolen_usd\":null,\"laundered\":{\"low_sat\":1000000000,"
+                     "\"high_sat\":1000000000},\"laundered_usd\":{\"low\":null,\"high\":null,"
+                     "\"unpriced_sat\":1000000000},"),
+              "%s", r.out);
+    cr_assert(strstr(r.out, "\"totals\":{\"stolen_sat\":5000000000,\"stolen_usd\":null,"
+                            "\"stolen_unpriced_sat\":5000000000,\"laundered\":{\"low_sat\":"
+                            "1000000000,\"high_sat\":1000000000},\"laundered_usd\":{\"low\":null,"
+                            "\"high\":null,\"unpriced_sat\":1000000000},"),
+              "%s", r.out);
+    tu_run_free(&r);
+
+    /* With the price of that day ($1.00), the same 10 BTC are worth $10.00. */
+    snprintf(path, sizeof(path), "%s/p.csv", dir);
+    const char *prices = "Date,BTC_USD\n2009-01-12,1.00\n";
+    cr_assert_eq(tu_write_file(path, prices, strlen(prices)), 0);
+    tu_exec(&r, (const char *[]){"--db", db_dir, "prices", "import", path, "--asset", "BTC", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--format", "text", NULL},
+            NULL);
+    cr_assert(strstr(r.out, "fifo                50.00000000            10.00000000  USD 10.00\n"),
+              "%s", r.out);
+    cr_assert(strstr(r.out, "laundered: between 10.00000000 and 10.00000000 BTC (USD 10.00 to "
+                            "10.00)\n"),
+              "%s", r.out);
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", db_dir, "report", "--format", "json", NULL}, NULL);
+    cr_assert(strstr(r.out, "\"laundered_usd\":{\"low\":\"10.00\",\"high\":\"10.00\","
+                            "\"unpriced_sat\":0},"),
+              "%s", r.out);
+    tu_run_free(&r);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+/* One check of addresses for every command: a mistyped address (bad checksum) and an
+ * address of another network are usage errors with the same reason in trace, show and
+ * case add. Before, trace took them for addresses that received nothing (exit 8). */
+Test(cli_trace, addresses_are_checked_alike_everywhere)
+{
+    static const struct {
+        const char *addr;
+        const char *why;
+    } bad[] = {
+        {"12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3T",
+         "'12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3T' is not an address (bad-checksum), a TXID or "
+         "TXID:VOUT\n"},
+        {"mipcBbFg9gMiCh81Kj8tqqdgoZub1ZJRfn",
+         "address 'mipcBbFg9gMiCh81Kj8tqqdgoZub1ZJRfn': an address of testnet, not of mainnet "
+         "(wrong-network)\n"},
+        {"script:0", "'script:0' is not a script identity (script: and the script in lowercase "
+                     "hex, two digits a byte; or script- and 64 lowercase hex digits)\n"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char want[512];
+        tu_run r;
+        tu_exec(&r, (const char *[]){"--db", db_dir, "trace", "--from", bad[i].addr, NULL}, NULL);
+        cr_expect_eq(r.status, 2, "%s: exit %d", bad[i].addr, r.status);
+        snprintf(want, sizeof(want), "chaintrail: trace: option '--from': %s", bad[i].why);
+        cr_expect_str_eq(r.err, want);
+        tu_run_free(&r);
+        tu_exec(&r, (const char *[]){"--db", db_dir, "show", "address", bad[i].addr, NULL}, NULL);
+        cr_expect_eq(r.status, 2, "%s: exit %d", bad[i].addr, r.status);
+        snprintf(want, sizeof(want), "chaintrail: show: %s", bad[i].why);
+        cr_expect_str_eq(r.err, want);
+        tu_run_free(&r);
+        tu_exec(&r,
+                (const char *[]){"--db", db_dir, "case", "add", "x", "--date", "2009-01-09",
+                                 "--from", bad[i].addr, NULL},
+                NULL);
+        cr_expect_eq(r.status, 2, "%s: exit %d", bad[i].addr, r.status);
+        snprintf(want, sizeof(want), "chaintrail: case: option '--from': %s", bad[i].why);
+        cr_expect_str_eq(r.err, want);
+        tu_run_free(&r);
+    }
+    /* A well-formed address of the network that received nothing is still "not found". */
+    tu_run r;
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from",
+                             "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2", NULL},
+            NULL);
+    cr_expect_eq(r.status, 8);
+    tu_run_free(&r);
+}
+
+/* --paths has a size guard: the trace from 12cbQLTF... lists 40 path steps over its five
+ * models; a guard of 39 stops before anything is written, with exit 9 and what to narrow,
+ * and 40 passes. Before, the output grew with the number of paths without a bound (19 GB
+ * on a simulated 100,000-transaction heist). */
+Test(cli_trace, paths_stop_at_the_size_guard)
+{
+    tu_run r;
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--paths", "--max-path-steps",
+                             "39", NULL},
+            NULL);
+    cr_assert_eq(r.status, 9, "%s", r.err);
+    cr_assert_str_eq(r.out, "");
+    cr_assert_str_eq(r.err, "chaintrail: trace: --paths: the paths hold more than 39 steps (the "
+                            "guard): nothing written; narrow the trace (fewer models, e.g. "
+                            "--model fifo; fewer --hops; a --max-nodes budget; fewer sources or "
+                            "a --since/--until window) or raise --max-path-steps (now 39)\n");
+    tu_run_free(&r);
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--paths", "--max-path-steps",
+                             "40", "--format", "csv", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    size_t steps = 0;
+    for (const char *p = r.out; *p; p++)
+        steps += *p == ';'; /* steps joined by ';' in the path column, one per txid */
+    for (const char *l = strchr(r.out, '\n'); l && l[1]; l = strchr(l + 1, '\n')) {
+        const char *end = strchr(l + 1, '\n'), *last = l + 1;
+        for (const char *q = l + 1; q < end; q++)
+            if (*q == ',')
+                last = q + 1;
+        steps += last < end; /* a non-empty path column has one txid more than ';'s */
+    }
+    cr_assert_eq(steps, 40);
+    tu_run_free(&r);
+    /* The default guard (1,000,000 steps) leaves this trace alone. */
+    tu_exec(&r, (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--paths", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
     tu_run_free(&r);
 }

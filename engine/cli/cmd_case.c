@@ -24,6 +24,8 @@ static const char *kind_name(ct_case_source_kind k)
         return "eth-address";
     case CT_CASE_ETH_TX:
         return "eth-tx";
+    case CT_CASE_SCRIPT:
+        return "script";
     }
     return "unknown";
 }
@@ -71,15 +73,17 @@ static void print_case_text(FILE *f, const ct_case *c)
 {
     char date[11];
     ct_day_format(date, c->date);
-    fprintf(f, "case      %s\ndate      %s\nvictim    %s\ncreated   ", c->name, date,
-            c->victim[0] ? c->victim : "(none)");
+    fprintf(f, "case      %s\ndate      %s\nvictim    ", c->name, date);
+    cli_print_text(f, c->victim[0] ? c->victim : "(none)");
+    fputs("\ncreated   ", f);
     cli_print_time(f, (uint32_t)(c->created > UINT32_MAX ? UINT32_MAX : c->created));
     fputs("\nupdated   ", f);
     cli_print_time(f, (uint32_t)(c->updated > UINT32_MAX ? UINT32_MAX : c->updated));
     fprintf(f, "\nsources   %zu\n", c->n_sources);
     for (size_t i = 0; i < c->n_sources; i++) {
         const ct_case_source *s = &c->sources[i];
-        fprintf(f, "  %-8s %s", kind_name(s->kind), s->text);
+        fprintf(f, "  %-8s ", kind_name(s->kind));
+        cli_print_text(f, s->text);
         if (s->kind == CT_CASE_ADDRESS)
             fprintf(f, " (%s)", s->net->name);
         fputc('\n', f);
@@ -156,12 +160,20 @@ static int case_add(int argc, char **argv, const cli_global *g, const cli_comman
     c.n_sources = from.n;
     for (size_t i = 0; i < from.n; i++)
         if (ct_case_source_parse(&c.sources[i], from.v[i], &err)) {
-            cli_error("case", "option '--from': %s", err.detail);
+            cli_error("case", "option '--from': %s", cli_detail(&err));
             goto out;
         }
     ct_db *db;
     if ((rc = cli_open_db("case", g, &db)))
         goto out;
+    /* Against the database's network, as trace and show check them. */
+    for (size_t i = 0; i < from.n; i++) {
+        ct_case_source chk;
+        if ((rc = cli_source("case", "from", from.v[i], cli_db_network(db), &chk))) {
+            ct_db_close(db);
+            goto out;
+        }
+    }
     int prc = ct_case_put(db, &c, replace, now_seconds(), &err);
     ct_db_close(db);
     if (prc == CT_OK) {
@@ -172,7 +184,7 @@ static int case_add(int argc, char **argv, const cli_global *g, const cli_comman
         cli_error("case", "case '%s' exists; use --replace to overwrite it", c.name);
         rc = CT_EXIT_USAGE;
     } else if (prc == CT_EINVAL) {
-        cli_error("case", "%s", err.detail);
+        cli_error("case", "%s", cli_detail(&err));
         rc = CT_EXIT_USAGE;
     } else {
         rc = cli_db_fail("case", prc, &err);

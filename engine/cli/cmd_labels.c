@@ -22,11 +22,11 @@ static void report(void *ctx, const char *path, uint64_t line, const ct_error *e
     }
     ic->reported++;
     fprintf(stderr, "chaintrail: labels: ");
-    cli_text_safe(stderr, path);
+    cli_print_text(stderr, path);
     if (line)
         fprintf(stderr, ":%llu", (unsigned long long)line);
     fprintf(stderr, ": %s: ", err->reason);
-    cli_text_safe(stderr, err->detail);
+    cli_print_text(stderr, err->detail);
     if (err->offset != UINT64_MAX)
         fprintf(stderr, " (byte %llu)", (unsigned long long)err->offset);
     fputc('\n', stderr);
@@ -36,9 +36,9 @@ static void summary(const char *path, const ct_labels_import_stats *st, const im
                     bool replace)
 {
     fprintf(stderr, "chaintrail: labels: ");
-    cli_text_safe(stderr, path);
+    cli_print_text(stderr, path);
     fprintf(stderr, ": %s, source '", ct_labels_format_name(st->format));
-    cli_text_safe(stderr, st->source);
+    cli_print_text(stderr, st->source);
     fprintf(stderr,
             "': %llu labels read: %llu added, %llu already present, %llu updated, "
             "%llu rejected",
@@ -88,20 +88,17 @@ static int labels_import(int argc, char **argv, const cli_global *g, const cli_c
     if ((rc = cli_parse(self, opts, argc, argv, &first)))
         return rc < 0 ? CT_EXIT_OK : rc;
     ct_labels_import_options o = CT_LABELS_IMPORT_OPTIONS_INIT;
-    if (ct_labels_format_from_name(&o.format, format) != CT_OK) {
-        cli_error("labels", "option '--format': '%s' is not auto, csv, json, tagpack or ofac",
-                  format);
-        return CT_EXIT_USAGE;
-    }
+    const char *formats[5];
+    size_t fi;
+    for (unsigned i = 0; i < 5; i++)
+        formats[i] = ct_labels_format_name((ct_labels_format)i);
+    if ((rc = cli_name("labels", "format", "format", format, formats, 5, &fi)) != CT_EXIT_OK)
+        return rc;
+    o.format = (ct_labels_format)fi;
     if (category) {
         ct_label_category c;
-        if (ct_label_category_from_name(&c, category) != CT_OK) {
-            cli_error("labels",
-                      "option '--category': '%s' is not a category (see 'chaintrail "
-                      "help labels')",
-                      category);
-            return CT_EXIT_USAGE;
-        }
+        if ((rc = cli_category("labels", "category", category, &c)) != CT_EXIT_OK)
+            return rc;
         o.category = (int)c;
     }
     o.source = source;
@@ -118,9 +115,7 @@ static int labels_import(int argc, char **argv, const cli_global *g, const cli_c
     dbo.create = true;
     ct_error_clear(&err);
     if ((rc = ct_db_open(&db, g->db_path, &dbo, &err)) != CT_OK) {
-        char line[1024];
-        ct_error_format(&err, line, sizeof(line));
-        cli_error("labels", "%s", line);
+        cli_error_ct("labels", NULL, rc, &err);
         return cli_exit_code(rc);
     }
     int exit_code = CT_EXIT_OK;
@@ -136,11 +131,11 @@ static int labels_import(int argc, char **argv, const cli_global *g, const cli_c
                 summary(argv[i], &st, &ic, replace);
             if (st.source_from_name) {
                 fputs("chaintrail: labels: ", stderr);
-                cli_text_safe(stderr, argv[i]);
+                cli_print_text(stderr, argv[i]);
                 fputs(": the file name is not a source name (1 to 200 bytes of UTF-8): its rows "
                       "without a source got source '",
                       stderr);
-                cli_text_safe(stderr, st.source);
+                cli_print_text(stderr, st.source);
                 fputs("' (give --source to choose one)\n", stderr);
             }
             if (st.rejected)
@@ -155,9 +150,7 @@ static int labels_import(int argc, char **argv, const cli_global *g, const cli_c
             }
             continue;
         }
-        char line[1024];
-        ct_error_format(&err, line, sizeof(line));
-        cli_error("labels", "%s", line);
+        cli_error_ct("labels", NULL, rc, &err);
         switch (rc) {
         case CT_ECORRUPT:
             exit_code = worse(exit_code, CT_EXIT_DATA);
@@ -248,9 +241,9 @@ static int labels_show(int argc, char **argv, const cli_global *g, const cli_com
             } else {
                 fprintf(f, "%s (%s a trace by default): ", ct_label_category_name(cat),
                         ct_label_category_stops(cat) ? "stops" : "does not stop");
-                cli_text_safe(f, l.items[best].source);
+                cli_print_text(f, l.items[best].source);
                 fputs(": ", f);
-                cli_text_safe(f, l.items[best].label);
+                cli_print_text(f, l.items[best].label);
                 fputc('\n', f);
             }
             fprintf(f, "labels        %zu\n", l.count);
@@ -259,7 +252,7 @@ static int labels_show(int argc, char **argv, const cli_global *g, const cli_com
                 cli_label_text(f, "  ", it);
                 if (it->reference[0]) {
                     fputs("                        ", f);
-                    cli_text_safe(f, it->reference);
+                    cli_print_text(f, it->reference);
                     fputc('\n', f);
                 }
             }
@@ -326,7 +319,7 @@ static int labels_stats(int argc, char **argv, const cli_global *g, const cli_co
             fputs("by source\n", f);
             for (size_t i = 0; i < c.n_sources; i++) {
                 fprintf(f, "  %8llu  ", (unsigned long long)c.per_source[i].labels);
-                cli_text_safe(f, c.per_source[i].name);
+                cli_print_text(f, c.per_source[i].name);
                 fputc('\n', f);
             }
         }
@@ -363,7 +356,7 @@ static int labels_rm(int argc, char **argv, const cli_global *g, const cli_comma
     if (qrc != CT_OK)
         return cli_db_fail("labels", qrc, &err);
     fputs("chaintrail: labels: source '", stderr);
-    cli_text_safe(stderr, source);
+    cli_print_text(stderr, source);
     if (!removed) {
         fputs("' has no label (see 'chaintrail labels stats')\n", stderr);
         return CT_EXIT_NOTFOUND;

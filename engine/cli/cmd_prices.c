@@ -58,7 +58,7 @@ static int prices_import(int argc, char **argv, const cli_global *g, const cli_c
     ct_error err;
     ct_error_clear(&err);
     if (ct_asset_normalize(norm, asset, &err)) {
-        cli_error("prices", "option '--asset': %s", err.detail);
+        cli_error("prices", "option '--asset': %s", cli_detail(&err));
         return CT_EXIT_USAGE;
     }
     const char *path = argv[first];
@@ -73,20 +73,22 @@ static int prices_import(int argc, char **argv, const cli_global *g, const cli_c
     o.conflict = on_conflict;
     o.ctx = &x;
     rc = ct_prices_import(db, &st, path, &o, &err);
+    const ct_btc_params *net;
+    bool unused = rc == CT_OK && cli_asset_unused(db, norm, &net);
     ct_db_close(db);
     if (rc == CT_ECORRUPT) {
-        cli_error("prices", "%s", err.detail);
+        cli_error("prices", "%s", cli_detail(&err));
         if (strcmp(err.reason, "no-column") == 0 && !column)
             cli_error("prices", "name the price column with --column");
         cli_error("prices", "nothing imported");
         return CT_EXIT_DATA;
     }
     if (rc == CT_EIO) {
-        cli_error("prices", "%s", err.detail);
+        cli_error("prices", "%s", cli_detail(&err));
         return CT_EXIT_IO;
     }
     if (rc) {
-        cli_error("prices", "%s", err.detail[0] ? err.detail : ct_strerror(rc));
+        cli_error("prices", "%s", cli_detail(&err));
         return cli_db_exit_code(rc);
     }
     if (st.conflicts > CONFLICTS_SHOWN)
@@ -95,12 +97,18 @@ static int prices_import(int argc, char **argv, const cli_global *g, const cli_c
     char a[11], b[11];
     ct_day_format(a, st.first_day);
     ct_day_format(b, st.last_day);
+    fputs("chaintrail: prices: ", stderr);
+    cli_print_text(stderr, path);
+    fprintf(stderr, ": %s from column ", norm);
+    cli_print_text(stderr, st.column);
     fprintf(stderr,
-            "chaintrail: prices: %s: %s from column %s, %llu rows, %llu days %s..%s: "
+            ", %llu rows, %llu days %s..%s: "
             "%llu added, %llu already stored, %llu conflicts (source %u%s)\n",
-            path, norm, st.column, (unsigned long long)st.rows, (unsigned long long)st.days, a, b,
+            (unsigned long long)st.rows, (unsigned long long)st.days, a, b,
             (unsigned long long)st.added, (unsigned long long)st.same,
             (unsigned long long)st.conflicts, st.source, st.new_source ? "" : ", imported before");
+    if (unused) /* stored, but nothing here is valued by it: say so (prices.md) */
+        cli_warn_price_table("prices", norm, net);
     return st.conflicts ? CT_EXIT_DATA : CT_EXIT_OK;
 }
 
@@ -126,16 +134,23 @@ static void print_day(FILE *f, bool json, const char *asset, const char *date, b
         fprintf(f, "%s %s no price\n", date, asset);
 }
 
-static void print_range(FILE *f, bool json, const ct_price_range *r, bool comma)
+static void print_range(FILE *f, bool json, const ct_price_range *r, bool comma, ct_db *db)
 {
     char a[11], b[11];
+    const ct_btc_params *net;
+    bool unused = cli_asset_unused(db, r->asset, &net);
     ct_day_format(a, r->first_day);
     ct_day_format(b, r->last_day);
     if (json)
-        fprintf(f, "%s{\"asset\":\"%s\",\"days\":%llu,\"first\":\"%s\",\"last\":\"%s\"}",
-                comma ? "," : "", r->asset, (unsigned long long)r->days, a, b);
+        fprintf(f,
+                "%s{\"asset\":\"%s\",\"days\":%llu,\"first\":\"%s\",\"last\":\"%s\","
+                "\"unused\":%s}",
+                comma ? "," : "", r->asset, (unsigned long long)r->days, a, b,
+                unused ? "true" : "false");
     else
-        fprintf(f, "%-6s %8llu days  %s .. %s\n", r->asset, (unsigned long long)r->days, a, b);
+        fprintf(f, "%-6s %8llu days  %s .. %s%s%s%s\n", r->asset, (unsigned long long)r->days, a, b,
+                unused ? "  (unused: this database's coin is " : "", unused ? net->coin : "",
+                unused ? ")" : "");
 }
 
 static void print_source(FILE *f, bool json, const ct_price_source *s, bool comma)
@@ -152,8 +167,11 @@ static void print_source(FILE *f, bool json, const ct_price_source *s, bool comm
                 (unsigned long long)s->conflicts);
         return;
     }
-    fprintf(f, "source %u  %s  column %s  %s\n         sha256 ", s->id, s->asset, s->column,
-            s->name);
+    fprintf(f, "source %u  %s  column ", s->id, s->asset);
+    cli_print_text(f, s->column);
+    fputs("  ", f);
+    cli_print_text(f, s->name);
+    fputs("\n         sha256 ", f);
     cli_print_hex(f, s->sha256, 32);
     fprintf(f, "\n         %llu rows, %llu days added, %llu conflicts\n",
             (unsigned long long)s->rows, (unsigned long long)s->added,
@@ -179,7 +197,7 @@ static int show_all(ct_db *db, bool json)
     if (!json && n == 0)
         fputs("no prices\n", stdout);
     for (size_t i = 0; i < n; i++)
-        print_range(stdout, json, &assets[i], i > 0);
+        print_range(stdout, json, &assets[i], i > 0, db);
     free(assets);
     fputs(json ? "],\"sources\":[" : "", stdout);
     for (uint32_t id = 1;; id++) {
@@ -221,7 +239,7 @@ static int prices_show(int argc, char **argv, const cli_global *g, const cli_com
     ct_error err;
     ct_error_clear(&err);
     if (asset && ct_asset_normalize(norm, asset, &err)) {
-        cli_error("prices", "option '--asset': %s", err.detail);
+        cli_error("prices", "option '--asset': %s", cli_detail(&err));
         return CT_EXIT_USAGE;
     }
     if (date && !asset) {
@@ -255,7 +273,7 @@ static int prices_show(int argc, char **argv, const cli_global *g, const cli_com
         ct_price_range r;
         int qrc = ct_prices_range(db, &r, norm, &err);
         if (qrc == CT_OK) {
-            print_range(stdout, json, &r, false);
+            print_range(stdout, json, &r, false, db);
             if (json)
                 fputc('\n', stdout);
             rc = CT_EXIT_OK;

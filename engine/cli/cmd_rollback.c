@@ -28,10 +28,9 @@ int cmd_rollback(int argc, char **argv, const cli_global *g)
         cli_error("rollback", "option '--to HEIGHT' is required (a height from 0 to the tip)");
         return CT_EXIT_USAGE;
     }
-    const ct_chain_ops *family = cli_chain_family("rollback", "option '--chain': ", chain, "");
-    if (!family)
-        return CT_EXIT_USAGE;
-    bool eth = family->model == CT_CHAIN_ACCOUNT;
+    bool eth;
+    if ((rc = cli_chain("rollback", chain, &eth)) != CT_EXIT_OK)
+        return rc;
     ct_db *db = NULL;
     ct_error err;
     ct_error_clear(&err);
@@ -40,9 +39,7 @@ int cmd_rollback(int argc, char **argv, const cli_global *g)
         rc = eth ? ct_eth_rollback(db, (int64_t)to, &err) : ct_db_rollback(db, (uint32_t)to, &err);
     ct_db_close(db);
     if (rc != CT_OK) {
-        char line[1024];
-        ct_error_format(&err, line, sizeof(line));
-        cli_error("rollback", "%s", line);
+        cli_error_ct("rollback", NULL, rc, &err);
         return rc == CT_ENOTFOUND ? CT_EXIT_IO : cli_exit_code(rc);
     }
     fprintf(stderr, "chaintrail: rollback: the tip is now at height %llu\n",

@@ -27,37 +27,17 @@ static void json_str_or_null(FILE *f, const char *s)
 }
 
 /* ---- show address ---- */
-/* Address syntax: an address of `net` (NULL: any network), or the identity of an output
- * without one: script:<lowercase hex of the script>, or its stored key script-<sha256 hex>. */
+/* An address of `net` (NULL: any network), or the identity of an output without one
+ * (script:<hex>, script-<key>), checked as every command checks it (cli_source). */
 static int check_address(const char *a, const ct_btc_params *net)
 {
-    ct_btc_addr addr;
-    ct_error err;
-    char key[CT_BTC_ADDR_MAX];
-    if (strncmp(a, "script:", 7) == 0) {
-        if (ct_graph_identity_key(key, a) == CT_OK)
-            return CT_EXIT_OK;
-        cli_error("show",
-                  "'%.200s' is not a script identity (script: and the script in "
-                  "lowercase hex, two digits a byte)",
-                  a);
-        return CT_EXIT_USAGE;
+    ct_case_source s;
+    int rc = cli_source("show", NULL, a, net, &s);
+    if (rc == CT_EXIT_OK && s.kind != CT_CASE_ADDRESS && s.kind != CT_CASE_SCRIPT) {
+        cli_error("show", "'%s' is not an address (see 'show tx' for a transaction)", a);
+        rc = CT_EXIT_USAGE;
     }
-    if (strncmp(a, "script-", 7) == 0) {
-        bool ok = strlen(a) == 7 + 64;
-        for (const char *p = a + 7; ok && *p; p++)
-            ok = (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f');
-        if (ok)
-            return CT_EXIT_OK;
-        cli_error("show", "'%s' is not a script identity key (script- and 64 lowercase hex digits)",
-                  a);
-        return CT_EXIT_USAGE;
-    }
-    ct_error_clear(&err);
-    if (ct_btc_addr_decode(&addr, a, net, &err) == CT_OK)
-        return CT_EXIT_OK;
-    cli_error("show", "'%s' is not a valid address: %s (%s)", a, err.reason, err.detail);
-    return CT_EXIT_USAGE;
+    return rc;
 }
 
 static void print_seen_json(FILE *f, const char *name, const ct_graph_address *a,
@@ -191,7 +171,7 @@ static int show_address(ct_db *db, const char *address, const show_opts *o)
     ct_graph_address a;
     ct_error err;
     int rc;
-    if ((rc = check_address(address, cli_db_params(db))))
+    if ((rc = check_address(address, cli_db_network(db))))
         return rc;
     ct_error_clear(&err);
     if ((rc = ct_graph_address_get(db, &a, address, &err)))
@@ -207,7 +187,7 @@ static int show_address(ct_db *db, const char *address, const show_opts *o)
         ct_graph_address_release(&a);
         ct_label_list_release(&l);
         if (rc == CT_EINVAL) {
-            cli_error("show", "option '--after': %s", err.detail);
+            cli_error("show", "option '--after': %s", cli_detail(&err));
             return CT_EXIT_USAGE;
         }
         return cli_db_fail("show", rc, &err);
@@ -672,8 +652,10 @@ static int eth_print_event(eth_show *s, const ct_acct_event *e)
             snprintf(txi, sizeof(txi), "block");
         else
             snprintf(txi, sizeof(txi), "%u", e->at.tx_index);
+        char ssym[4 * 64];
+        cli_text_escape(ssym, sizeof(ssym), sym[0] ? sym : "?"); /* on-chain text */
         fprintf(f, "  %u/%s/%u  %-12s %s %s  %s -> %s\n", e->at.height, txi, e->at.pos,
-                eth_kind_name(e->kind), amount, sym[0] ? sym : "?",
+                eth_kind_name(e->kind), amount, ssym,
                 from[0] ? from : (e->kind == CT_ACCT_REWARD ? "(new)" : "?"),
                 to[0] ? to : "(fees)");
     }
@@ -736,9 +718,10 @@ static int eth_ledger_cb(void *arg, const ct_eth_ledger_totals *t)
                 rec, sent, net, (unsigned long long)t->events, t->first.height, t->first.tx_index,
                 t->first.pos, t->last.height, t->last.tx_index, t->last.pos);
     } else {
-        fprintf(f, "asset %u %s%s%s: received %s, sent %s, net %s, %llu events\n", t->asset,
-                sym[0] ? sym : "(no symbol)", contract[0] ? " " : "", contract, rec, sent, net,
-                (unsigned long long)t->events);
+        char ssym[4 * sizeof(sym)];
+        cli_text_escape(ssym, sizeof(ssym), sym[0] ? sym : "(no symbol)"); /* on-chain text */
+        fprintf(f, "asset %u %s%s%s: received %s, sent %s, net %s, %llu events\n", t->asset, ssym,
+                contract[0] ? " " : "", contract, rec, sent, net, (unsigned long long)t->events);
     }
     l->first = false;
     return CT_OK;
@@ -1000,11 +983,11 @@ int cmd_show(int argc, char **argv, const cli_global *g)
         cli_error("show", "options '--limit' and '--after' do not apply to 'show tx'");
         return CT_EXIT_USAGE;
     }
-    const ct_chain_ops *family = NULL;
-    if (chain && !(family = cli_chain_family("show", "option '--chain': ", chain, "")))
-        return CT_EXIT_USAGE;
+    bool chain_eth = false;
+    if (chain && (rc = cli_chain("show", chain, &chain_eth)) != CT_EXIT_OK)
+        return rc;
     /* Ethereum: "0x" + 40 hex digits (address), "0x" + 64 (tx), or --chain ethereum */
-    bool eth = (family && family->model == CT_CHAIN_ACCOUNT) ||
+    bool eth = chain_eth ||
                (arg[0] == '0' && (arg[1] == 'x' || arg[1] == 'X') &&
                 ((is_addr && strlen(arg) == 42) || (is_tx && strlen(arg) == 66)));
     if (eth && o.after) {

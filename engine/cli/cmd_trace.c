@@ -10,7 +10,7 @@ typedef struct trace_args {
     cli_strings from;
     const char *case_name;
     const char *since, *until, *model, *stop, *format;
-    uint64_t hops, dust, max_nodes, timeout;
+    uint64_t hops, dust, max_nodes, timeout, max_path_steps;
     bool hops_set, dust_set;
     bool backward, paths;
 } trace_args;
@@ -143,9 +143,9 @@ static void print_json(FILE *f, const ct_trace_result *r, const manifest *mf, bo
         fputs(",\"high_sat\":", f);
         cli_json_amount(f, rg.hi);
         fputs(",\"low_usd\":", f);
-        cli_json_usd(f, rg.lo_usd, 1, 0, pricing);
+        cli_json_usd(f, rg.lo_usd, 1, rg.usd_known ? 0 : 1, pricing);
         fputs(",\"high_usd\":", f);
-        cli_json_usd(f, rg.hi_usd, 1, 0, pricing);
+        cli_json_usd(f, rg.hi_usd, 1, rg.usd_known ? 0 : 1, pricing);
         fputs(",\"unpriced_sat\":", f);
         cli_json_amount(f, rg.unpriced);
     } else {
@@ -171,12 +171,15 @@ static void print_json(FILE *f, const ct_trace_result *r, const manifest *mf, bo
 static void print_text(FILE *f, const ct_trace_result *r, const manifest *mf, bool pricing)
 {
     char tip[65];
+    const char *coin = mf->env->asset; /* the network's ticker, as show and stats say it */
     ct_hash_to_hex(tip, mf->env->stats.tip);
     fprintf(f, "trace from");
     if (mf->case_name)
         fprintf(f, " case %s:", mf->case_name);
-    for (size_t i = 0; i < mf->n_src; i++)
-        fprintf(f, " %s", mf->given[i]);
+    for (size_t i = 0; i < mf->n_src; i++) {
+        fputc(' ', f);
+        cli_print_text(f, mf->given[i]);
+    }
     fprintf(f, " (%zu source outputs)\n", r->n_sources);
     if (mf->o->backward)
         fputs("direction: backward (where the value came from)\n", f);
@@ -185,8 +188,15 @@ static void print_text(FILE *f, const ct_trace_result *r, const manifest *mf, bo
     fprintf(f, "hops %u, dust %llu sat, stop at", mf->o->hops, (unsigned long long)mf->o->dust);
     for (size_t i = 0; i < mf->o->n_stops; i++)
         fprintf(f, "%s%s", i ? "," : " ", mf->o->stops[i]);
-    fprintf(f, "\n%s\n\n", r->complete ? "complete" : "INCOMPLETE: the budget ran out");
-    fprintf(f, "%-8s %22s %22s\n", "model", "source BTC", "laundered BTC");
+    if (r->complete)
+        fputs("\ncomplete\n\n", f);
+    else /* which budget: max-nodes reached (transactions, waiting outputs, endpoints), timeout */
+        fprintf(f, "\nINCOMPLETE: the budget ran out: %s\n\n", r->incomplete_reason);
+    char h1[32], h2[32], h3[32];
+    snprintf(h1, sizeof(h1), "source %s", coin);
+    snprintf(h2, sizeof(h2), "laundered %s", coin);
+    snprintf(h3, sizeof(h3), "taint %s", coin);
+    fprintf(f, "%-8s %22s %22s\n", "model", h1, h2);
     for (int m = 0; m < CT_MODEL_COUNT; m++) {
         const ct_trace_model_result *x = &r->model[m];
         if (!x->enabled)
@@ -198,9 +208,10 @@ static void print_text(FILE *f, const ct_trace_result *r, const manifest *mf, bo
         snprintf(b, sizeof(b), "%llu.%08llu", (unsigned long long)(x->laundered_sat / 100000000u),
                  (unsigned long long)(x->laundered_sat % 100000000u));
         fprintf(f, "%22s %22s", a, b);
-        if (pricing && x->laundered_sat > x->laundered_unpriced_sat) {
-            fputs("  USD ", f);
-            cli_print_cents(f, x->laundered_usd_cents);
+        if (x->laundered_sat > 0) {
+            fputs("  ", f);
+            cli_print_usd_text(f, x->laundered_usd_cents, x->laundered_sat,
+                               x->laundered_unpriced_sat, pricing, coin);
         }
         fputc('\n', f);
     }
@@ -211,16 +222,20 @@ static void print_text(FILE *f, const ct_trace_result *r, const manifest *mf, bo
         cli_print_coin128(f, rg.lo);
         fputs(" and ", f);
         cli_print_coin128(f, rg.hi);
-        fputs(" BTC", f);
-        if (pricing) {
-            fputs(" (USD ", f);
-            cli_print_cents(f, rg.lo_usd);
-            fputs(" to ", f);
-            cli_print_cents(f, rg.hi_usd);
+        fprintf(f, " %s", coin);
+        if (pricing || rg.hi > 0) {
+            if (pricing && rg.usd_known) {
+                fputs(" (USD ", f);
+                cli_print_cents(f, rg.lo_usd);
+                fputs(" to ", f);
+                cli_print_cents(f, rg.hi_usd);
+            } else {
+                fputs(" (no price", f);
+            }
             if (rg.unpriced) {
                 fputs("; up to ", f);
                 cli_print_coin128(f, rg.unpriced);
-                fputs(" BTC on days without a price", f);
+                fprintf(f, " %s on days without a price", coin);
             }
             fputc(')', f);
         }
@@ -229,7 +244,7 @@ static void print_text(FILE *f, const ct_trace_result *r, const manifest *mf, bo
     if (r->model[CT_MODEL_POISON].enabled) {
         fputs("exposure upper bound (poison): ", f);
         cli_print_coin128(f, r->model[CT_MODEL_POISON].laundered_sat);
-        fputs(" BTC\n", f);
+        fprintf(f, " %s\n", coin);
     }
     for (int m = 0; m < CT_MODEL_COUNT; m++) {
         const ct_trace_model_result *x = &r->model[m];
@@ -240,17 +255,19 @@ static void print_text(FILE *f, const ct_trace_result *r, const manifest *mf, bo
             fprintf(f, "%s %s ", i ? "," : "", x->categories[i].name);
             cli_print_coin128(f, x->categories[i].sat);
         }
-        fprintf(f, "\n  %-20s %-12s %4s %8s  %s\n", "taint BTC", "category", "hops", "height",
+        fprintf(f, "\n  %-20s %-12s %4s %8s  %s\n", h3, "category", "hops", "height",
                 "address  label");
         for (size_t i = 0; i < x->n_endpoints; i++) {
             const ct_trace_endpoint *e = &x->endpoints[i];
             char amt[64];
             snprintf(amt, sizeof(amt), "%llu.%08llu", (unsigned long long)(e->taint / 100000000u),
                      (unsigned long long)(e->taint % 100000000u));
-            fprintf(f, "  %20s %-12s %4u %8u  %s", amt, e->category, e->hops, e->first_height,
-                    e->address[0] ? e->address : "(no address)");
-            if (e->label[0])
-                fprintf(f, "  %s", e->label);
+            fprintf(f, "  %20s %-12s %4u %8u  ", amt, e->category, e->hops, e->first_height);
+            cli_print_text(f, e->address[0] ? e->address : "(no address)");
+            if (e->label[0]) {
+                fputs("  ", f);
+                cli_print_text(f, e->label);
+            }
             fputc('\n', f);
             for (size_t k = 0; mf->o->paths && k < e->n_path; k++) {
                 char hex[65];
@@ -301,25 +318,6 @@ static void print_csv(FILE *f, const ct_trace_result *r, bool pricing, bool path
     }
 }
 
-/* "a,b,c" into items; returns false on an empty or too long item. */
-static bool split_list(const char *s, char (*items)[24], size_t max, size_t *n)
-{
-    *n = 0;
-    while (*s) {
-        const char *c = strchr(s, ',');
-        size_t len = c ? (size_t)(c - s) : strlen(s);
-        if (len == 0 || len >= 24 || *n == max)
-            return false;
-        memcpy(items[*n], s, len);
-        items[*n][len] = '\0';
-        (*n)++;
-        s += len + (c ? 1 : 0);
-        if (c && !*s)
-            return false;
-    }
-    return *n > 0;
-}
-
 /* YYYY-MM-DD to Unix seconds at 00:00 UTC (days from civil, Howard Hinnant's algorithm). */
 static bool parse_day(const char *s, int64_t *out)
 {
@@ -355,6 +353,7 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
     ap->model = "all";
     ap->format = "json";
     ap->hops = 10;
+    ap->max_path_steps = CT_TRACE_MAX_PATH_STEPS;
     const cli_opt opts[] = {
         {"from", CLI_STRINGS, &ap->from},    {"since", CLI_STRING, &ap->since},
         {"until", CLI_STRING, &ap->until},   {"model", CLI_STRING, &ap->model},
@@ -365,7 +364,9 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
         CLI_NUM("timeout", &ap->timeout, 0, UINT64_MAX),
         {"case", CLI_STRING, &ap->case_name},
         {"format", CLI_STRING, &ap->format}, {"backward", CLI_FLAG, &ap->backward},
-        {"paths", CLI_FLAG, &ap->paths},     {NULL, CLI_FLAG, NULL},
+        {"paths", CLI_FLAG, &ap->paths},
+        CLI_NUM("max-path-steps", &ap->max_path_steps, 0, UINT64_MAX),
+        {NULL, CLI_FLAG, NULL},
     };
     int first;
     int rc = cli_parse(self, opts, argc, argv, &first);
@@ -388,42 +389,25 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
     }
     ct_trace_options o;
     ct_trace_options_init(&o);
-    if (strcmp(ap->model, "all") != 0) {
-        char names[CT_MODEL_COUNT + 1][24];
-        size_t n;
-        o.models = 0;
-        if (!split_list(ap->model, names, CT_MODEL_COUNT + 1, &n)) {
-            cli_error("trace", "option '--model': '%s' is not a list of models", ap->model);
-            return CT_EXIT_USAGE;
-        }
-        for (size_t i = 0; i < n; i++) {
-            ct_model m;
-            if (ct_model_parse(&m, names[i]) != CT_OK) {
-                cli_error("trace",
-                          "option '--model': unknown model '%s' (all, poison, haircut, fifo, "
-                          "lifo, tiho)",
-                          names[i]);
-                return CT_EXIT_USAGE;
-            }
-            o.models |= 1u << m;
-        }
+    if ((rc = cli_models("trace", ap->model, &o.models)) != CT_EXIT_OK)
+        return rc;
+    if (ap->hops > UINT32_MAX) {
+        cli_error("trace", "option '--hops': %llu is too large", (unsigned long long)ap->hops);
+        return CT_EXIT_USAGE;
     }
     o.hops = (uint32_t)ap->hops;
     o.backward = ap->backward;
     o.paths = ap->paths;
     o.dust = ap->dust;
     o.max_nodes = ap->max_nodes;
+    o.max_path_steps = ap->max_path_steps;
     o.timeout_s = (double)ap->timeout;
-    if (ap->stop && !split_list(ap->stop, o.stops, CT_TRACE_MAX_STOPS, &o.n_stops)) {
-        cli_error("trace", "option '--stop': '%s' is not a comma-separated list of categories",
-                  ap->stop);
-        return CT_EXIT_USAGE;
-    }
-    if (strcmp(ap->format, "json") != 0 && strcmp(ap->format, "text") != 0 &&
-        strcmp(ap->format, "csv") != 0) {
-        cli_error("trace", "option '--format': '%s' is not json, text or csv", ap->format);
-        return CT_EXIT_USAGE;
-    }
+    if (ap->stop && (rc = cli_categories("trace", "stop", ap->stop, o.stops, CT_TRACE_MAX_STOPS,
+                                         &o.n_stops)) != CT_EXIT_OK)
+        return rc;
+    cli_fmt fmt;
+    if ((rc = cli_format_pick("trace", ap->format, CLI_FMT_ALL, &fmt)) != CT_EXIT_OK)
+        return rc;
     int64_t since = -1, until = -1;
     if (ap->since && !parse_day(ap->since, &since)) {
         cli_error("trace", "option '--since': '%s' is not a date YYYY-MM-DD", ap->since);
@@ -472,9 +456,20 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
         ct_db_close(db);
         return src ? CT_EXIT_USAGE : CT_EXIT_FAILURE;
     }
+    const ct_btc_params *net = cli_db_network(db);
     for (size_t i = 0; i < n_src; i++) {
         const char *spec = ap->case_name ? kase.sources[i].text : specs[i];
+        ct_case_source chk;
         given[i] = spec;
+        /* Checked as show and case add check it: a mistyped address is a usage error, not
+         * "received nothing". */
+        if (cli_source("trace", ap->case_name ? NULL : "from", spec, net, &chk)) {
+            free(src);
+            free(given);
+            ct_case_release(&kase);
+            ct_db_close(db);
+            return CT_EXIT_USAGE;
+        }
         if (!cli_trace_source_set(&src[i], spec)) {
             cli_error("trace", "source '%.200s' is too long", spec);
             free(src);
@@ -505,6 +500,7 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
         return rc;
     }
 
+    cli_warn_price_tables("trace", db); /* a table that values nothing here (prices.md) */
     cli_trace_env env;
     manifest mf = {&env, &o, ap, src, given, n_src, ap->case_name};
     ct_trace_result res;
@@ -522,9 +518,17 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
         else
             print_csv(stdout, &res, priced, o.paths);
         rc = CT_EXIT_OK;
+    } else if (lrc == CT_ENOMEM && strcmp(err.reason, "paths-too-large") == 0) {
+        /* Nothing was written: say what to narrow (docs/trace.md, "Paths"). */
+        cli_error("trace",
+                  "--paths: %s: nothing written; narrow the trace (fewer models, e.g. --model "
+                  "fifo; fewer --hops; a --max-nodes budget; fewer sources or a --since/--until "
+                  "window) or raise --max-path-steps (now %llu)",
+                  cli_detail(&err), (unsigned long long)ap->max_path_steps);
+        rc = CT_EXIT_TOO_BIG;
     } else {
-        rc = lrc == CT_ENOTFOUND ? (cli_error("trace", "%s", err.detail), CT_EXIT_NOTFOUND)
-             : lrc == CT_EINVAL  ? (cli_error("trace", "%s", err.detail), CT_EXIT_USAGE)
+        rc = lrc == CT_ENOTFOUND ? (cli_error("trace", "%s", cli_detail(&err)), CT_EXIT_NOTFOUND)
+             : lrc == CT_EINVAL  ? (cli_error("trace", "%s", cli_detail(&err)), CT_EXIT_USAGE)
                                  : cli_db_fail("trace", lrc, &err);
     }
     ct_trace_result_release(&res);

@@ -1,18 +1,7 @@
 /* Labels as `labels show` and `show address|tx` print them: one JSON object per label, the
- * text line of a label, and text with control bytes escaped (a label cannot move the
- * cursor). */
+ * text line of a label, its text through the one escaper cli_print_text (a label cannot
+ * move the cursor). */
 #include "cli.h"
-
-void cli_text_safe(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c < 0x20 || c == 0x7f)
-            fprintf(f, "\\x%02x", c);
-        else
-            fputc(c, f);
-    }
-}
 
 void cli_label_json(FILE *f, const ct_label *l)
 {
@@ -46,8 +35,8 @@ void cli_label_text(FILE *f, const char *indent, const ct_label *it)
 {
     fprintf(f, "%s%-10s %3u  %-5s ", indent, ct_label_category_name(it->category),
             (unsigned)it->confidence, it->asset);
-    cli_text_safe(f, it->source);
+    cli_print_text(f, it->source);
     fputs(": ", f);
-    cli_text_safe(f, it->label);
+    cli_print_text(f, it->label);
     fputc('\n', f);
 }

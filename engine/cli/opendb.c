@@ -1,5 +1,6 @@
 /* Helpers of the commands that read the database (show, stats, verify): opening it with
  * the documented exit codes, mapping query errors, and printing hashes and times. */
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -14,7 +15,7 @@ static int open_db(const char *cmd, const cli_global *g, ct_db **db, bool create
     int rc = ct_db_open(db, g->db_path, &o, &err);
     if (rc == CT_OK)
         return CT_EXIT_OK;
-    cli_error(cmd, "%s", err.detail[0] ? err.detail : ct_strerror(rc));
+    cli_error(cmd, "%s", err.detail[0] || err.reason[0] ? cli_detail(&err) : ct_strerror(rc));
     switch (rc) {
     case CT_ENOTFOUND: /* "no database at 'PATH'" */
     case CT_EIO:
@@ -63,10 +64,33 @@ int cli_db_exit_code(int ct_code)
 int cli_db_fail(const char *cmd, int rc, const ct_error *err)
 {
     if (rc == CT_ECORRUPT || rc == CT_EDBCORRUPT)
-        cli_error(cmd, "the database is corrupt: %s: %s", err->reason, err->detail);
+        cli_error(cmd, "the database is corrupt: %s%s%s", err->detail[0] ? err->reason : "",
+                  err->detail[0] && err->reason[0] ? ": " : "", cli_detail(err));
     else
-        cli_error(cmd, "%s", err->detail[0] ? err->detail : ct_strerror(rc));
+        cli_error(cmd, "%s", err->detail[0] || err->reason[0] ? cli_detail(err) : ct_strerror(rc));
     return cli_db_exit_code(rc);
+}
+
+const ct_btc_params *cli_db_network(ct_db *db)
+{
+    ct_graph_chain_stats st;
+    if (ct_graph_stats(db, &st, NULL) == CT_OK && st.network[0])
+        return ct_btc_params_get(st.network);
+    return NULL;
+}
+
+int cli_source(const char *cmd, const char *opt, const char *text, const ct_btc_params *net,
+               ct_case_source *out)
+{
+    ct_error err;
+    ct_error_clear(&err);
+    if (ct_source_parse(out, text, net, &err) == CT_OK)
+        return CT_EXIT_OK;
+    if (opt)
+        cli_error(cmd, "option '--%s': %s", opt, cli_detail(&err));
+    else
+        cli_error(cmd, "%s", cli_detail(&err));
+    return CT_EXIT_USAGE;
 }
 
 const ct_btc_params *cli_db_params(ct_db *db)
@@ -97,15 +121,49 @@ void cli_print_time(FILE *f, uint32_t t)
             tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-int cli_format(const char *cmd, const char *format, bool *json)
+/* ASCII case-insensitive equality (no locale): assets are stored uppercase. */
+static bool same_asset(const char *a, const char *b)
 {
-    if (strcmp(format, "json") == 0)
-        *json = true;
-    else if (strcmp(format, "text") == 0)
-        *json = false;
-    else {
-        cli_error(cmd, "option '--format': '%s' is not json or text", format);
-        return CT_EXIT_USAGE;
+    for (; *a && *b; a++, b++) {
+        char x = *a >= 'a' && *a <= 'z' ? (char)(*a - 32) : *a;
+        char y = *b >= 'a' && *b <= 'z' ? (char)(*b - 32) : *b;
+        if (x != y)
+            return false;
     }
-    return CT_EXIT_OK;
+    return *a == *b;
+}
+
+bool cli_asset_unused(ct_db *db, const char *asset, const ct_btc_params **net)
+{
+    const ct_btc_params *mine = cli_db_network(db);
+    *net = mine;
+    if (!mine || same_asset(asset, mine->coin))
+        return false;
+    for (const ct_btc_params *const *p = ct_btc_params_all(); *p; p++)
+        if (same_asset(asset, (*p)->coin))
+            return true; /* the coin of another Bitcoin-family network */
+    return false;
+}
+
+void cli_warn_price_tables(const char *cmd, ct_db *db)
+{
+    ct_price_range *assets = NULL;
+    size_t n = 0;
+    const ct_btc_params *net = NULL;
+    ct_error err;
+    ct_error_clear(&err);
+    if (ct_prices_assets(db, &assets, &n, &err) != CT_OK)
+        return; /* the command's own reads will report a database problem */
+    for (size_t i = 0; i < n; i++)
+        if (cli_asset_unused(db, assets[i].asset, &net))
+            cli_warn_price_table(cmd, assets[i].asset, net);
+    free(assets);
+}
+
+void cli_warn_price_table(const char *cmd, const char *asset, const ct_btc_params *net)
+{
+    cli_error(cmd,
+              "warning: the %s price table values no chain of this database (%s, whose coin is "
+              "%s); import the prices with --asset %s to value it",
+              asset, net->name, net->coin, net->coin);
 }

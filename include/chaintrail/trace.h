@@ -121,11 +121,18 @@ typedef struct ct_trace_options {
      * models with the roles of inputs and outputs swapped (docs/taint-models.md,
      * "Backward"). */
     bool backward;
+    /* With paths: the most path steps (transactions listed under endpoints, over every
+     * model) the result may hold; more is CT_ENOMEM with reason "paths-too-large", before
+     * they are stored (0: no bound). The paths grow with the number of paths through the
+     * graph, not with the taint: narrow the models, the hops or the budget instead. */
+    uint64_t max_path_steps;
 } ct_trace_options;
 
 #define CT_TRACE_OPTIONS_VERSION 1
 /* Fills defaults: all models, forward, no paths, 10 hops, no dust, no budget, stops exchange,
- * mixer, bridge, gambling, sanctioned; cash-out exchange, mixer, bridge, gambling. */
+ * mixer, bridge, gambling, sanctioned; cash-out exchange, mixer, bridge, gambling; at most
+ * CT_TRACE_MAX_PATH_STEPS path steps. */
+#define CT_TRACE_MAX_PATH_STEPS 1000000u
 void ct_trace_options_init(ct_trace_options *o);
 
 /* ---- results ---- */
