@@ -228,7 +228,7 @@ int cli_category(const char *cmd, const char *opt, const char *value, ct_label_c
 int cli_models(const char *cmd, const char *value, unsigned *mask);
 /* --network: a Bitcoin-family network (mainnet, testnet, testnet4, signet, regtest). */
 int cli_network(const char *cmd, const char *value, const ct_btc_params **out);
-/* --chain bitcoin|ethereum. */
+/* --chain: a family of the chain registry (bitcoin, ethereum). */
 int cli_chain(const char *cmd, const char *value, bool *ethereum);
 
 /* ---- labels (label_print.c) ---- */

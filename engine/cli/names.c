@@ -178,10 +178,14 @@ int cli_network(const char *cmd, const char *value, const ct_btc_params **out)
 
 int cli_chain(const char *cmd, const char *value, bool *ethereum)
 {
-    static const char *const names[] = {"bitcoin", "ethereum"};
-    size_t i;
-    int rc = cli_name(cmd, "chain", "chain", value, names, 2, &i);
+    /* the families of the registration table (chaintrail/chains.h) */
+    const ct_chain_ops *const *fam = ct_chain_families();
+    const char *names[16];
+    size_t n = 0, i;
+    for (; fam[n] && n < sizeof(names) / sizeof(names[0]); n++)
+        names[n] = fam[n]->name;
+    int rc = cli_name(cmd, "chain", "chain", value, names, n, &i);
     if (rc == CT_EXIT_OK)
-        *ethereum = i == 1;
+        *ethereum = fam[i]->model == CT_CHAIN_ACCOUNT;
     return rc;
 }
