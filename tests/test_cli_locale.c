@@ -1,7 +1,7 @@
 /* The program under a Turkish locale (bad-inputs.md C2). In tr_TR.UTF-8 the C library folds
  * 'I' to dotless 'ı' and 'i' to dotted 'İ': glibc's tolower('I') and toupper('i') leave the
- * byte as it is and strcasecmp("PRICE", "price") is not 0. Every name the program takes in
- * any case (CSV column names, categories, assets, Ethereum hex) holds an 'i' or 'I' here, so
+ * byte as it is (and glibc's strcasecmp("PRICE", "price") is not 0). Every name the program takes
+ * in any case (CSV column names, categories, assets, Ethereum hex) holds an 'i' or 'I' here, so
  * code that folded case through the C library under the user's locale would refuse or
  * mismatch them. Each run is made with LC_ALL, LC_CTYPE and LANG all tr_TR.UTF-8 and must give
  * exactly the output of the C locale. */
@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <wctype.h>
 
 #include "testutil.h"
@@ -27,8 +26,9 @@ static void require_turkish(void)
     char saved[256];
     snprintf(saved, sizeof saved, "%s", setlocale(LC_ALL, NULL));
     cr_assert_not_null(setlocale(LC_ALL, "tr_TR.UTF-8"));
+    /* (not strcasecmp: AddressSanitizer replaces it with an ASCII one) */
     bool turkish = tolower('I') != 'i' && toupper('i') != 'I' && towupper(L'i') == 0x130 &&
-                   towlower(L'I') == 0x131 && strcasecmp("PRICE", "price") != 0;
+                   towlower(L'I') == 0x131;
     setlocale(LC_ALL, saved);
     cr_assert(turkish, "tr_TR.UTF-8 does not fold i/I the Turkish way: the test checks nothing");
 }
