@@ -75,11 +75,9 @@ static void same_in_turkish(tu_run *out, const char *const *const *setup, const 
     tu_fresh_db_done(dt);
 }
 
-static char *write_tmp(const char *name, const char *text)
+/* Writes `text` to dir/name; returns the malloc'd path. */
+static char *write_tmp(const char *dir, const char *name, const char *text)
 {
-    static char *dir;
-    if (!dir)
-        dir = tu_tmpdir();
     size_t n = strlen(dir) + strlen(name) + 2;
     char *p = malloc(n);
     snprintf(p, n, "%s/%s", dir, name);
@@ -109,7 +107,8 @@ Test(cli_locale, decode_output_is_the_same_in_turkish)
 Test(cli_locale, labels_names_fold_the_same_in_turkish)
 {
     require_turkish();
-    char *csv = write_tmp("labels.csv",
+    char *tmp = tu_tmpdir();
+    char *csv = write_tmp(tmp, "labels.csv",
                           "ADDRESS,LABEL,CATEGORY,SOURCE,CONFIDENCE,ASSET\n"
                           "12t9YDPgwueZ9NyMgw519p7AA8isjr6SMw,Mixing service,MIXER,Istanbul "
                           "desk,90,btc\n"
@@ -151,6 +150,8 @@ Test(cli_locale, labels_names_fold_the_same_in_turkish)
                             "  blocked     80  ETH   Istanbul desk: Frozen\n");
     tu_run_free(&r);
     free(csv);
+    tu_rmtree(tmp);
+    free(tmp);
 }
 
 /* Price columns found by name in any case: DATE and PRICE (--column price), LINK_USD for
@@ -158,8 +159,9 @@ Test(cli_locale, labels_names_fold_the_same_in_turkish)
 Test(cli_locale, price_columns_and_assets_fold_the_same_in_turkish)
 {
     require_turkish();
-    char *a = write_tmp("link.csv", "DATE,LINK_USD\n2021-05-10,44.12\n2021-05-11,41.07\n");
-    char *b = write_tmp("mir.csv", "Date,Volume,PRICE\n2021-05-10,1000,9.5\n");
+    char *tmp = tu_tmpdir();
+    char *a = write_tmp(tmp, "link.csv", "DATE,LINK_USD\n2021-05-10,44.12\n2021-05-11,41.07\n");
+    char *b = write_tmp(tmp, "mir.csv", "Date,Volume,PRICE\n2021-05-10,1000,9.5\n");
     const char *ia[] = {"prices", "import", a, "--asset", "link", NULL};
     const char *ib[] = {"prices", "import", b, "--asset", "mir", "--column", "price", NULL};
     const char *const *setup[] = {ia, ib, NULL};
@@ -178,6 +180,8 @@ Test(cli_locale, price_columns_and_assets_fold_the_same_in_turkish)
     tu_run_free(&r);
     free(a);
     free(b);
+    tu_rmtree(tmp);
+    free(tmp);
 }
 
 /* Names that are taken exactly stay exact in Turkish: an upper-case option, format or
