@@ -1,7 +1,7 @@
 /* The program under a Turkish locale (bad-inputs.md C2). In tr_TR.UTF-8 the C library folds
  * 'I' to dotless 'ı' and 'i' to dotted 'İ': glibc's tolower('I') and toupper('i') leave the
- * byte as it is and strcasecmp("PRICE", "price") is not 0. Every name the program takes in
- * any case (CSV column names, categories, assets, Ethereum hex) holds an 'i' or 'I' here, so
+ * byte as it is (and glibc's strcasecmp("PRICE", "price") is not 0). Every name the program takes
+ * in any case (CSV column names, categories, assets, Ethereum hex) holds an 'i' or 'I' here, so
  * code that folded case through the C library under the user's locale would refuse or
  * mismatch them. Each run is made with LC_ALL, LC_CTYPE and LANG all tr_TR.UTF-8 and must give
  * exactly the output of the C locale. */
@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <wctype.h>
 
 #include "testutil.h"
@@ -27,8 +26,9 @@ static void require_turkish(void)
     char saved[256];
     snprintf(saved, sizeof saved, "%s", setlocale(LC_ALL, NULL));
     cr_assert_not_null(setlocale(LC_ALL, "tr_TR.UTF-8"));
+    /* (not strcasecmp: AddressSanitizer replaces it with an ASCII one) */
     bool turkish = tolower('I') != 'i' && toupper('i') != 'I' && towupper(L'i') == 0x130 &&
-                   towlower(L'I') == 0x131 && strcasecmp("PRICE", "price") != 0;
+                   towlower(L'I') == 0x131;
     setlocale(LC_ALL, saved);
     cr_assert(turkish, "tr_TR.UTF-8 does not fold i/I the Turkish way: the test checks nothing");
 }
@@ -75,11 +75,9 @@ static void same_in_turkish(tu_run *out, const char *const *const *setup, const 
     tu_fresh_db_done(dt);
 }
 
-static char *write_tmp(const char *name, const char *text)
+/* Writes `text` to dir/name; returns the malloc'd path. */
+static char *write_tmp(const char *dir, const char *name, const char *text)
 {
-    static char *dir;
-    if (!dir)
-        dir = tu_tmpdir();
     size_t n = strlen(dir) + strlen(name) + 2;
     char *p = malloc(n);
     snprintf(p, n, "%s/%s", dir, name);
@@ -109,7 +107,8 @@ Test(cli_locale, decode_output_is_the_same_in_turkish)
 Test(cli_locale, labels_names_fold_the_same_in_turkish)
 {
     require_turkish();
-    char *csv = write_tmp("labels.csv",
+    char *tmp = tu_tmpdir();
+    char *csv = write_tmp(tmp, "labels.csv",
                           "ADDRESS,LABEL,CATEGORY,SOURCE,CONFIDENCE,ASSET\n"
                           "12t9YDPgwueZ9NyMgw519p7AA8isjr6SMw,Mixing service,MIXER,Istanbul "
                           "desk,90,btc\n"
@@ -151,6 +150,8 @@ Test(cli_locale, labels_names_fold_the_same_in_turkish)
                             "  blocked     80  ETH   Istanbul desk: Frozen\n");
     tu_run_free(&r);
     free(csv);
+    tu_rmtree(tmp);
+    free(tmp);
 }
 
 /* Price columns found by name in any case: DATE and PRICE (--column price), LINK_USD for
@@ -158,8 +159,9 @@ Test(cli_locale, labels_names_fold_the_same_in_turkish)
 Test(cli_locale, price_columns_and_assets_fold_the_same_in_turkish)
 {
     require_turkish();
-    char *a = write_tmp("link.csv", "DATE,LINK_USD\n2021-05-10,44.12\n2021-05-11,41.07\n");
-    char *b = write_tmp("mir.csv", "Date,Volume,PRICE\n2021-05-10,1000,9.5\n");
+    char *tmp = tu_tmpdir();
+    char *a = write_tmp(tmp, "link.csv", "DATE,LINK_USD\n2021-05-10,44.12\n2021-05-11,41.07\n");
+    char *b = write_tmp(tmp, "mir.csv", "Date,Volume,PRICE\n2021-05-10,1000,9.5\n");
     const char *ia[] = {"prices", "import", a, "--asset", "link", NULL};
     const char *ib[] = {"prices", "import", b, "--asset", "mir", "--column", "price", NULL};
     const char *const *setup[] = {ia, ib, NULL};
@@ -178,6 +180,8 @@ Test(cli_locale, price_columns_and_assets_fold_the_same_in_turkish)
     tu_run_free(&r);
     free(a);
     free(b);
+    tu_rmtree(tmp);
+    free(tmp);
 }
 
 /* Names that are taken exactly stay exact in Turkish: an upper-case option, format or

@@ -5,7 +5,7 @@
  * S3, simulated power loss. A first ingest stops at height 299 (its state is synced); a
  * second run commits 300..599 in about 15 synchronous batches into a new LevelDB log. A
  * power loss keeps any prefix of what was written after the last sync, or garbage in the
- * sectors that were not synced: the log is cut at 16 places, its last file deleted, its tail
+ * sectors that were not synced: the log is cut at 13 places, its last file deleted, its tail
  * overwritten with random bytes or zeros, and the MANIFEST cut or garbled. Each copy must
  * then open either to a state whose content digest equals the control run's at the same
  * height (a commit boundary: never wrong totals) with `verify` passing, or to exit 4 with
@@ -17,7 +17,7 @@
  * The run must stop with exit 5 naming the I/O error, make no further fsync or write on
  * the database after the failed one (it does not retry and carry on), leave a database
  * that opens at a commit boundary (verify passes, digest equal to the control's at that
- * height), and a rerun must end equal to the control.
+ * height), and a rerun (of every other one) must end equal to the control.
  *
  * The control digest at height h is that of the complete control database rolled back to
  * h (rollback keeps the content digest of the shorter chain: test_ingest checks it against
@@ -340,7 +340,7 @@ static void rerun_equals_control(world *w, const char *db, const char *what)
 
 /* ---- S3 ---- */
 
-Test(power_loss, the_method_control_at_299_is_the_first_run, .timeout = 300)
+Test(power_loss, the_method_control_at_299_is_the_first_run)
 {
     world w;
     world_open(&w);
@@ -351,7 +351,7 @@ Test(power_loss, the_method_control_at_299_is_the_first_run, .timeout = 300)
     world_close(&w);
 }
 
-Test(power_loss, log_cut_anywhere_opens_at_a_commit_boundary, .timeout = 600)
+Test(power_loss, log_cut_anywhere_opens_at_a_commit_boundary)
 {
     world w;
     world_open(&w);
@@ -360,8 +360,8 @@ Test(power_loss, log_cut_anywhere_opens_at_a_commit_boundary, .timeout = 600)
     cr_assert_gt(len, 100000);
     const char *name = strrchr(log, '/') + 1;
     int64_t prev = 299, distinct = 0;
-    for (int k = 0; k <= 16; k++) {
-        size_t cut = len * (size_t)k / 16;
+    for (int k = 0; k <= 12; k++) {
+        size_t cut = len * (size_t)k / 12;
         char what[96];
         snprintf(what, sizeof what, "%s cut at %zu of %zu bytes", name, cut, len);
         char *c = copy_of(&w, w.full), *l = path2(c, name);
@@ -375,14 +375,14 @@ Test(power_loss, log_cut_anywhere_opens_at_a_commit_boundary, .timeout = 600)
         prev = h;
         if (k == 0)
             cr_assert_eq(h, 299, "%s", what);
-        if (k == 16)
+        if (k == 12)
             cr_assert_eq(h, 599, "%s", what);
-        if (k == 5)
+        if (k == 4)
             rerun_equals_control(&w, c, what);
         free(l);
         drop(c);
     }
-    cr_assert_geq(distinct, 10, "only %lld different heights", (long long)distinct);
+    cr_assert_geq(distinct, 8, "only %lld different heights", (long long)distinct);
     /* the whole new log lost (a file created after the last sync of the directory) */
     char *c = copy_of(&w, w.full), *l = path2(c, name);
     cr_assert_eq(unlink(l), 0);
@@ -394,7 +394,7 @@ Test(power_loss, log_cut_anywhere_opens_at_a_commit_boundary, .timeout = 600)
     world_close(&w);
 }
 
-Test(power_loss, garbage_in_the_log_tail_is_corruption_or_a_commit_boundary, .timeout = 600)
+Test(power_loss, garbage_in_the_log_tail_is_corruption_or_a_commit_boundary)
 {
     world w;
     world_open(&w);
@@ -422,7 +422,7 @@ Test(power_loss, garbage_in_the_log_tail_is_corruption_or_a_commit_boundary, .ti
     world_close(&w);
 }
 
-Test(power_loss, manifest_tail_cut_or_garbled_is_corruption_or_the_synced_state, .timeout = 300)
+Test(power_loss, manifest_tail_cut_or_garbled_is_corruption_or_the_synced_state)
 {
     world w;
     world_open(&w);
@@ -515,12 +515,13 @@ static void fault_sweep(const char *kind)
     cr_assert_geq(total, 20, "only %ld %s calls in a run", total, kind);
     free(err);
     drop(db);
-    /* the N-th call fails, for up to 12 values of N from the first to the last, closer
-     * together at the start (where the commits are; the settling's compactions come last) */
+    /* the N-th call fails, for up to 10 values of N from the first to the last, closer
+     * together at the start (where the commits are; the settling's compactions come last);
+     * every other database is ingested again to the end */
     int64_t heights_seen = 0, prev = -1;
     long last_nth = 0;
-    for (long i = 0; i < 12; i++) {
-        long nth = 1 + (total - 1) * i * i * i / 1331, calls;
+    for (long i = 0; i < 10; i++) {
+        long nth = 1 + (total - 1) * i * i * i / 729, calls;
         if (nth == last_nth)
             continue;
         last_nth = nth;
@@ -548,7 +549,8 @@ static void fault_sweep(const char *kind)
         cr_assert_geq(h, 0, "%s: corruption after an I/O error", spec);
         heights_seen += h != prev;
         prev = h;
-        rerun_equals_control(&w, db, spec);
+        if (i % 2)
+            rerun_equals_control(&w, db, spec);
         drop(db);
     }
     cr_assert_geq(heights_seen, 4, "the failures stopped the run at only %lld heights",
@@ -556,12 +558,12 @@ static void fault_sweep(const char *kind)
     world_close(&w);
 }
 
-Test(io_error, a_failed_fsync_stops_the_run_for_good, .timeout = 900)
+Test(io_error, a_failed_fsync_stops_the_run_for_good)
 {
     fault_sweep("fsync");
 }
 
-Test(io_error, a_failed_write_stops_the_run_for_good, .timeout = 900)
+Test(io_error, a_failed_write_stops_the_run_for_good)
 {
     fault_sweep("write");
 }

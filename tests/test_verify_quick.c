@@ -117,8 +117,7 @@ Test(verify_quick, passes_on_the_first_4313_blocks)
         cr_assert_eq(rep.checks[CT_CHECK_SPENDS].checked, 247);
     }
     cr_assert_eq(quick(dir, 0, &rep, &err), CT_EINVAL);
-    tu_rmtree(dir);
-    free(dir);
+    tu_fresh_db_done(dir); /* the database and its temporary directory */
 }
 
 Test(verify_quick, finds_each_kind_of_garbled_recent_row)
@@ -255,8 +254,7 @@ Test(verify_quick, finds_each_kind_of_garbled_recent_row)
     cr_assert_eq(full(dir, &rep), CT_EDBCORRUPT);
     cr_assert_eq(rep.checks[CT_CHECK_INPUTS].failed, 1);
     restore(dir, &s);
-    tu_rmtree(dir);
-    free(dir);
+    tu_fresh_db_done(dir); /* the database and its temporary directory */
 }
 
 /* ---- the command ---- */
@@ -335,8 +333,7 @@ Test(verify_quick, command_text_json_and_exit_codes)
         cr_assert_str_eq(r.err, bad[i].msg);
         tu_run_free(&r);
     }
-    tu_rmtree(dir);
-    free(dir);
+    tu_fresh_db_done(dir); /* the database and its temporary directory */
 
     /* an empty database */
     char *e = tu_fresh_db();
