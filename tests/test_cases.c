@@ -303,8 +303,7 @@ Test(cases, cli_round_trip)
     tu_run_free(&r);
     /* nor does add: a case names funds of an ingested chain (test_cli_footguns) */
     run(&r, dir,
-        (const char *[]){"case", "add", "x", "--date", "2016-08-02", "--from", P2PKH, NULL},
-        NULL);
+        (const char *[]){"case", "add", "x", "--date", "2016-08-02", "--from", P2PKH, NULL}, NULL);
     cr_assert_eq(r.status, 5);
     cr_assert(strstr(r.err, "no database at"), "%s", r.err);
     tu_run_free(&r);

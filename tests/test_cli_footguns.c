@@ -512,8 +512,8 @@ Test(keyspace, user_tables_above_the_graph_and_schema_2_migrates)
     tu_run_free(&r);
     const char *const steps[][10] = {
         {"labels", "import", "--quiet", OFAC_XBT, csv, NULL},
-        {"prices", "import",
-         CT_SHARED_FIXTURES "/prices/yahoo_BTC-USD_daily.csv", "--asset", "BTC", NULL},
+        {"prices", "import", CT_SHARED_FIXTURES "/prices/yahoo_BTC-USD_daily.csv", "--asset", "BTC",
+         NULL},
         {"case", "add", "hal", "--date", "2009-01-12", "--from", ADDR_12CB, NULL},
     };
     for (size_t i = 0; i < 3; i++) {

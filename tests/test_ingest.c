@@ -539,8 +539,8 @@ Test(ingest, network_of_the_database_is_kept)
     tu_exec(&r, (const char *[]){"--db", dir, "ingest", "bitcoin", "--network", "regtest", a, NULL},
             NULL);
     cr_assert_eq(r.status, 3);
-    cr_assert(strstr(r.err, "the database holds mainnet blocks; these blocks were read as regtest"), "%s",
-              r.err);
+    cr_assert(strstr(r.err, "the database holds mainnet blocks; these blocks were read as regtest"),
+              "%s", r.err);
     tu_run_free(&r);
     tu_rmtree(dir);
     free(dir);

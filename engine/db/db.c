@@ -181,7 +181,8 @@ static int migrate_v2(ct_db *db, ct_error *err)
                 break;
             const uint8_t *v = ct_store_iter_value(it, &vl);
             ct_buf_reset(&key);
-            if ((rc = ct_buf_putc(&key, moves[m][1])) || (rc = ct_buf_append(&key, k + 1, kl - 1))) {
+            if ((rc = ct_buf_putc(&key, moves[m][1])) ||
+                (rc = ct_buf_append(&key, k + 1, kl - 1))) {
                 rc = ct_fail(err, rc, "out-of-memory", "migrating");
                 break;
             }

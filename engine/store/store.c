@@ -33,7 +33,7 @@ struct ct_store {
     bool kill_after;
     uint32_t version; /* schema version of the database */
     bool created;     /* this open created the database (there was none at path) */
-    bool made_dir; /* ... and the directory too */
+    bool made_dir;    /* ... and the directory too */
 };
 
 struct ct_store_batch {

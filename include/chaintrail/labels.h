@@ -144,11 +144,11 @@ typedef struct ct_labels_import_stats {
     uint64_t present;                     /* already there, identical (or repeated) */
     uint64_t updated;                     /* same address, source and text; new values */
     uint64_t rejected;                    /* rows refused, each reported */
-    uint64_t skipped;  /* rows for another chain (a TRON address in a Bitcoin list): each
-                        * reported (err->code CT_ENETWORK, reason "other-chain"), not stored,
-                        * not an error */
-    uint64_t removed;  /* replace: labels of the file's sources the file no longer holds */
-    bool replace_held; /* replace asked, but the file gave no label: nothing was removed */
+    uint64_t skipped;      /* rows for another chain (a TRON address in a Bitcoin list): each
+                            * reported (err->code CT_ENETWORK, reason "other-chain"), not stored,
+                            * not an error */
+    uint64_t removed;      /* replace: labels of the file's sources the file no longer holds */
+    bool replace_held;     /* replace asked, but the file gave no label: nothing was removed */
     bool source_from_name; /* the file's name is not 1-200 bytes of UTF-8: the default
                             * source (`source`) was derived from it (invalid bytes as '?',
                             * cut at 200 bytes) */
