@@ -77,11 +77,14 @@ static void print_address_json(FILE *f, const ct_graph_address *a)
 {
     fputs("{\"address\":", f);
     cli_json_string(f, a->address);
-    fprintf(f,
-            ",\"type\":\"%s\",\"received_sat\":%llu,\"sent_sat\":%llu,\"balance_sat\":%llu,"
-            "\"tx_count\":%llu,\"outputs\":%llu,\"unspent_outputs\":%llu",
-            ct_btc_script_type_name(a->type), (unsigned long long)a->received_sat,
-            (unsigned long long)a->sent_sat, (unsigned long long)a->balance_sat,
+    /* 128-bit totals: numbers up to 2^53, decimal strings beyond (docs/cli.md) */
+    fprintf(f, ",\"type\":\"%s\",\"received_sat\":", ct_btc_script_type_name(a->type));
+    cli_json_amount(f, a->received_sat);
+    fputs(",\"sent_sat\":", f);
+    cli_json_amount(f, a->sent_sat);
+    fputs(",\"balance_sat\":", f);
+    cli_json_amount(f, a->balance_sat);
+    fprintf(f, ",\"tx_count\":%llu,\"outputs\":%llu,\"unspent_outputs\":%llu",
             (unsigned long long)a->tx_count, (unsigned long long)a->outputs,
             (unsigned long long)a->unspent_outputs);
     print_seen_json(f, "first_seen", a, &a->first);
@@ -106,11 +109,11 @@ static void print_address_text(FILE *f, const ct_graph_address *a, const char *c
     if (a->linked[0])
         fprintf(f, "linked         %s (the same key)\n", a->linked);
     fputs("received       ", f);
-    cli_print_coin(f, a->received_sat);
+    cli_print_coin128(f, a->received_sat);
     fprintf(f, " %s in %llu outputs\nsent           ", coin, (unsigned long long)a->outputs);
-    cli_print_coin(f, a->sent_sat);
+    cli_print_coin128(f, a->sent_sat);
     fprintf(f, " %s\nbalance        ", coin);
-    cli_print_coin(f, a->balance_sat);
+    cli_print_coin128(f, a->balance_sat);
     fprintf(f, " %s in %llu unspent outputs\ntransactions   %llu\n", coin,
             (unsigned long long)a->unspent_outputs, (unsigned long long)a->tx_count);
     if (a->has_seen) {

@@ -18,11 +18,12 @@ static void print_json(FILE *f, const ct_graph_chain_stats *s)
     }
     fprintf(f,
             ",\"blocks\":%llu,\"txs\":%llu,\"inputs\":%llu,\"outputs\":%llu,"
-            "\"unspent_outputs\":%llu,\"unspent_sat\":%llu,\"addresses\":%llu,"
-            "\"unknown_prevouts\":%llu,\"overwritten_outputs\":%llu}",
+            "\"unspent_outputs\":%llu,\"unspent_sat\":",
             (unsigned long long)s->blocks, (unsigned long long)s->txs,
             (unsigned long long)s->inputs, (unsigned long long)s->outputs,
-            (unsigned long long)s->unspent_outputs, (unsigned long long)s->unspent_value,
+            (unsigned long long)s->unspent_outputs);
+    cli_json_amount(f, s->unspent_value); /* 128-bit: a string beyond 2^53 (docs/cli.md) */
+    fprintf(f, ",\"addresses\":%llu,\"unknown_prevouts\":%llu,\"overwritten_outputs\":%llu}",
             (unsigned long long)s->addresses, (unsigned long long)s->unknown_prevouts,
             (unsigned long long)s->overwritten);
 }
@@ -90,7 +91,7 @@ static void print_text(FILE *f, const ct_graph_chain_stats *s, const char *coin)
             (unsigned long long)s->blocks, (unsigned long long)s->txs,
             (unsigned long long)s->inputs, (unsigned long long)s->outputs,
             (unsigned long long)s->unspent_outputs);
-    cli_print_coin(f, s->unspent_value);
+    cli_print_coin128(f, s->unspent_value);
     fprintf(f, " %s\naddresses          %llu\nunknown prevouts   %llu\noverwritten        %llu\n",
             coin, (unsigned long long)s->addresses, (unsigned long long)s->unknown_prevouts,
             (unsigned long long)s->overwritten);
