@@ -813,11 +813,14 @@ static int eth_show_tx(ct_db *db, const char *arg, const show_opts *o)
             fprintf(f, "\"%s\"", t.contract);
         else
             fputs("null", f);
-        fprintf(f,
-                ",\"value_wei\":\"%s\",\"nonce\":%llu,\"gas\":%llu,\"gas_used\":%llu,"
-                "\"gas_price_wei\":\"%s\",\"logs\":%u,\"events\":[",
-                value, (unsigned long long)t.nonce, (unsigned long long)t.gas,
-                (unsigned long long)t.gas_used, price, t.n_logs);
+        /* nonce, gas: 64-bit from the input, strings beyond 2^53 (docs/cli.md) */
+        fprintf(f, ",\"value_wei\":\"%s\",\"nonce\":", value);
+        cli_json_amount(f, t.nonce);
+        fputs(",\"gas\":", f);
+        cli_json_amount(f, t.gas);
+        fputs(",\"gas_used\":", f);
+        cli_json_amount(f, t.gas_used);
+        fprintf(f, ",\"gas_price_wei\":\"%s\",\"logs\":%u,\"events\":[", price, t.n_logs);
     } else {
         fprintf(
             f,
@@ -873,8 +876,9 @@ static int eth_show_block(ct_db *db, const char *arg, const show_opts *o)
             fprintf(f, "\"%s\"", fee);
         else
             fputs("null", f);
-        fprintf(f, ",\"gas_used\":%llu,\"txs\":%u,\"block_events\":%u}\n",
-                (unsigned long long)b.gas_used, b.n_txs, b.n_events);
+        fputs(",\"gas_used\":", f);
+        cli_json_amount(f, b.gas_used);
+        fprintf(f, ",\"txs\":%u,\"block_events\":%u}\n", b.n_txs, b.n_events);
     } else {
         fprintf(f, "block              %u (ethereum)\nhash               0x", b.height);
         for (int i = 0; i < 32; i++)

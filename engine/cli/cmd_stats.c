@@ -32,12 +32,14 @@ static void print_json(FILE *f, const ct_graph_chain_stats *s)
 static void print_eth_json(FILE *f, const ct_eth_stats *e)
 {
     fputs(",\"ethereum\":{", f);
-    if (e->present)
-        fprintf(f, "\"chain_id\":%llu,\"height\":%lld,\"first_height\":%llu",
-                (unsigned long long)e->chain_id, (long long)e->height,
+    if (e->present) {
+        fputs("\"chain_id\":", f);
+        cli_json_amount(f, e->chain_id); /* 64-bit: a string beyond 2^53 */
+        fprintf(f, ",\"height\":%lld,\"first_height\":%llu", (long long)e->height,
                 (unsigned long long)e->first_height);
-    else
+    } else {
         fputs("\"chain_id\":null,\"height\":null,\"first_height\":null", f);
+    }
     fprintf(f,
             ",\"blocks\":%llu,\"txs\":%llu,\"transfers\":%llu,\"native_transfers\":%llu,"
             "\"internal_transfers\":%llu,\"token_transfers\":%llu,\"fee_events\":%llu,"
