@@ -1399,15 +1399,8 @@ Test(eth_ingest, json_too_dense_is_refused)
     char path[600], db[600];
     snprintf(path, sizeof(path), "%s/dense.json", tmp);
     snprintf(db, sizeof(db), "%s/db", tmp);
-    enum { N = 100000 };
-    char *t = malloc(2 * N + 2);
-    cr_assert_not_null(t);
-    size_t n = 0;
-    t[n++] = '[';
-    for (int i = 0; i < N; i++) {
-        t[n++] = '0';
-        t[n++] = i + 1 < N ? ',' : ']';
-    }
+    size_t n;
+    char *t = tu_dense_json(100000, &n);
     cr_assert_eq(tu_write_file(path, t, n), 0);
     free(t);
     tu_run r;

@@ -337,15 +337,8 @@ Test(json, max_nodes_bounds_memory)
  * grew past what the bound needs (it doubled to 16,384 nodes here before). */
 Test(json, bounded_nodes_of_a_dense_document)
 {
-    enum { N = 40000 };
-    char *t = malloc(2 * N + 2);
-    cr_assert_not_null(t);
-    size_t n = 0;
-    t[n++] = '[';
-    for (int i = 0; i < N; i++) {
-        t[n++] = '0';
-        t[n++] = i + 1 < N ? ',' : ']';
-    }
+    size_t n;
+    char *t = tu_dense_json(40000, &n);
     cr_assert_eq(ct_json_bounded_nodes(n), n / 8 + 1024);
     ct_json_doc d;
     ct_error err;
