@@ -20,10 +20,10 @@
 
 typedef unsigned __int128 u128;
 
-/* genesis; heights 1..N_BIG: a coinbase of MAX_MONEY to owner 0x42; height N_BIG + 1: a
+/* genesis; heights 1..n_cb: a coinbase of MAX_MONEY to owner 0x42; height n_cb + 1: a
  * coinbase of 50 BTC to 0x44 and a spend of height 1's coinbase, all of it, to 0x43. Up to
  * height `last`; first_cb: the txid of height 1's coinbase. */
-static void build_chain(const char *path, uint32_t last, uint8_t first_cb[32])
+static void build_chain(const char *path, uint32_t n_cb, uint32_t last, uint8_t first_cb[32])
 {
     bb_buf file;
     bb_init(&file);
@@ -35,7 +35,7 @@ static void build_chain(const char *path, uint32_t last, uint8_t first_cb[32])
         bb_block b;
         bb_block_init(&b, prev, 1296688602 + h);
         uint8_t cb[32];
-        if (h <= N_BIG) {
+        if (h <= n_cb) {
             bb_coinbase(&b, cb, sig, sizeof(sig), MAXMONEY, 0x42);
         } else {
             bb_coinbase(&b, cb, sig, sizeof(sig), 5000000000ull, 0x44);
@@ -72,7 +72,7 @@ Test(big_totals, address_totals_and_unspent_value_past_2_64, .timeout = 300)
     snprintf(blk, sizeof(blk), "%s/blk00000.dat", tmp);
     snprintf(db_dir, sizeof(db_dir), "%s/db", tmp);
     uint8_t cb[32];
-    build_chain(blk, N_BIG + 1, cb);
+    build_chain(blk, N_BIG, N_BIG + 1, cb);
     tu_run r;
     run_ok(&r, (const char *[]){"--db", db_dir, "ingest", "bitcoin", "--network", "regtest",
                                 "--quiet", blk, NULL});
@@ -136,7 +136,7 @@ Test(big_totals, address_totals_and_unspent_value_past_2_64, .timeout = 300)
     snprintf(blk2, sizeof(blk2), "%s/short/blk00000.dat", tmp);
     snprintf(db2, sizeof(db2), "%s/short", tmp);
     cr_assert_eq(mkdir(db2, 0700), 0);
-    build_chain(blk2, 8000, cb);
+    build_chain(blk2, N_BIG, 8000, cb);
     snprintf(db2, sizeof(db2), "%s/db2", tmp);
     run_ok(&r, (const char *[]){"--db", db2, "ingest", "bitcoin", "--network", "regtest",
                                 "--quiet", blk2, NULL});
@@ -144,6 +144,81 @@ Test(big_totals, address_totals_and_unspent_value_past_2_64, .timeout = 300)
     run_ok(&r, (const char *[]){"--db", db2, "verify", NULL});
     cr_assert(strstr(r.out, digest1), "%s\nwant %s", r.out, digest1);
     tu_run_free(&r);
+    tu_rmtree(tmp);
+    free(tmp);
+}
+
+/* Undo records written before 128-bit totals (64-byte deltas, no flag, no high half of the
+ * unspent value) are still rolled back exactly: the tip's record is rewritten here in that
+ * older form, and the rollback gives the database of the chain without the tip. */
+Test(big_totals, undo_records_of_the_older_form_roll_back)
+{
+    char *tmp = tu_tmpdir();
+    char blk[600], blk2[600], db1[600], db2[600];
+    snprintf(blk, sizeof(blk), "%s/a/blk00000.dat", tmp);
+    snprintf(blk2, sizeof(blk2), "%s/b/blk00000.dat", tmp);
+    snprintf(db1, sizeof(db1), "%s/a", tmp);
+    cr_assert_eq(mkdir(db1, 0700), 0);
+    snprintf(db1, sizeof(db1), "%s/b", tmp);
+    cr_assert_eq(mkdir(db1, 0700), 0);
+    snprintf(db1, sizeof(db1), "%s/db1", tmp);
+    snprintf(db2, sizeof(db2), "%s/db2", tmp);
+    uint8_t cb[32];
+    /* below 2^64 (the older form could not hold more): 5 coinbases of 21M BTC, then the tip
+     * spends one and pays three addresses */
+    build_chain(blk, 5, 6, cb);
+    build_chain(blk2, 5, 5, cb);
+    tu_run r;
+    run_ok(&r, (const char *[]){"--db", db1, "ingest", "bitcoin", "--network", "regtest",
+                                "--quiet", blk, NULL});
+    tu_run_free(&r);
+    run_ok(&r, (const char *[]){"--db", db2, "ingest", "bitcoin", "--network", "regtest",
+                                "--quiet", blk2, NULL});
+    tu_run_free(&r);
+
+    uint8_t key[5] = {'u'}, v[4096], old[4096];
+    key[4] = 6;
+    long n = tu_db_peek(db1, key, 5, v, sizeof(v));
+    cr_assert_gt(n, 0);
+    /* header (60 bytes + 72 of counters), then the delta count with the wide flag */
+    size_t p = 60 + 72, o = p;
+    memcpy(old, v, p);
+    uint32_t nd = (uint32_t)v[p] << 24 | (uint32_t)v[p + 1] << 16 | (uint32_t)v[p + 2] << 8 | v[p + 3];
+    cr_assert(nd & 0x80000000u, "records are written in the wide form");
+    nd &= 0x7fffffffu;
+    cr_assert_eq(nd, 3);
+    old[o++] = 0;
+    old[o++] = 0;
+    old[o++] = 0;
+    old[o++] = (uint8_t)nd;
+    p += 4;
+    for (int i = 0; i < 8; i++)
+        cr_assert_eq(v[p + i], 0); /* the unspent value before the tip: below 2^64 here */
+    p += 8;
+    for (uint32_t i = 0; i < nd; i++, p += 80) {
+        for (int j = 64; j < 80; j++)
+            cr_assert_eq(v[p + j], 0); /* each delta is below 2^64 */
+        memcpy(old + o, v + p, 64);
+        o += 64;
+    }
+    memcpy(old + o, v + p, (size_t)n - p);
+    o += (size_t)n - p;
+    tu_db_poke(db1, key, 5, old, o);
+
+    run_ok(&r, (const char *[]){"--db", db1, "rollback", "--to", "5", NULL});
+    tu_run_free(&r);
+    char d1[80], d2[80];
+    run_ok(&r, (const char *[]){"--db", db1, "verify", NULL});
+    const char *s = strstr(r.out, "\ndigest ");
+    cr_assert_not_null(s, "%s", r.out);
+    snprintf(d1, sizeof(d1), "%.72s", s + 1);
+    tu_run_free(&r);
+    run_ok(&r, (const char *[]){"--db", db2, "verify", NULL});
+    s = strstr(r.out, "\ndigest ");
+    cr_assert_not_null(s, "%s", r.out);
+    snprintf(d2, sizeof(d2), "%.72s", s + 1);
+    tu_run_free(&r);
+    cr_assert_str_eq(d1, d2);
     tu_rmtree(tmp);
     free(tmp);
 }
