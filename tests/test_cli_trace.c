@@ -699,3 +699,20 @@ Test(cli_trace, paths_stop_at_the_size_guard)
     cr_assert_eq(r.status, 0, "%s", r.err);
     tu_run_free(&r);
 }
+
+/* Options echoed in the manifest take up to 2^64 - 1: above 2^53 they are decimal strings,
+ * which a JSON reader keeps exact (issue 12, 4d; docs/cli.md). They were numbers. */
+Test(cli_trace, big_options_in_the_manifest_are_strings)
+{
+    tu_run r;
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--model", "fifo", "--dust",
+                             "9007199254740992", "--max-nodes", "18446744073709551615",
+                             "--timeout", "9007199254740991", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "\"dust_sat\":\"9007199254740992\","), "%.900s", r.out);
+    cr_assert(strstr(r.out, "\"max_nodes\":\"18446744073709551615\",\"timeout_s\":9007199254740991}"),
+              "%.900s", r.out);
+    tu_run_free(&r);
+}

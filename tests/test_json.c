@@ -332,6 +332,36 @@ Test(json, max_nodes_bounds_memory)
     ct_json_release(&d);
 }
 
+/* The bound of large inputs (issue 12, 4a): one value per 8 bytes. `[0,0,...]` has one per
+ * 2 bytes and cost 10 bytes of tape per byte; now it fails at the bound, and the tape never
+ * grew past what the bound needs (it doubled to 16,384 nodes here before). */
+Test(json, bounded_nodes_of_a_dense_document)
+{
+    size_t n;
+    char *t = tu_dense_json(40000, &n);
+    cr_assert_eq(ct_json_bounded_nodes(n), n / 8 + 1024);
+    ct_json_doc d;
+    ct_error err;
+    ct_json_options o = CT_JSON_OPTIONS_INIT;
+    o.max_nodes = ct_json_bounded_nodes(n); /* 11024 */
+    ct_json_init(&d);
+    ct_error_clear(&err);
+    cr_assert_eq(ct_json_parse(&d, t, n, &o, &err), CT_ENOMEM);
+    cr_assert_str_eq(err.reason, "json-too-big");
+    cr_assert_str_eq(err.detail, "more than 11024 values");
+    cr_assert_leq(d.cap, 11024 + 256, "the tape grew to %u nodes", d.cap);
+    /* a real answer's density passes, and shrinking keeps it whole */
+    const char *real = "{\"number\":\"0x1ac9f2\",\"hash\":\"0xa06fc36a7144c4bbb1f7ab13b541144414fa7"
+                       "808c119e8a4635e392ea544c178\",\"transactions\":[]}";
+    o.max_nodes = ct_json_bounded_nodes(strlen(real));
+    cr_assert_eq(ct_json_parse(&d, real, strlen(real), &o, &err), CT_OK);
+    ct_json_shrink(&d);
+    cr_assert_eq(d.cap, d.n + 1);
+    cr_assert(ct_json_string_is(&d, ct_json_get(&d, 0, "number"), "0x1ac9f2"));
+    ct_json_release(&d);
+    free(t);
+}
+
 Test(json, etherscan_labels_file_parses)
 {
     /* The 3 MB Etherscan export: 29,945 members, each {"name": ..., "labels": [...]}. */

@@ -701,6 +701,43 @@ Test(prices, malformed_files_are_rejected_with_file_and_line)
     tu_fresh_db_done(dir);
 }
 
+/* usd_cents up to 2^64 - 1 were JSON numbers: above 2^53 a JSON reader (a double) changes
+ * them (9007199254740993 reads as ...992). They are decimal strings from 2^53 on, numbers
+ * below (issue 12, 4d; docs/cli.md). */
+Test(prices, cli_json_big_cents_are_strings)
+{
+    char *dir = tu_fresh_db();
+    char *csv = write_tmp(dir, "big.csv",
+                          "Date,Close\n2020-01-01,90071992547409.91\n2020-01-02,90071992547409.92\n"
+                          "2020-01-03,100000000000000.00\n2020-01-04,184467440737095516.15\n");
+    tu_run r;
+    run(&r, dir, (const char *[]){"prices", "import", csv, "--asset", "BTC", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    static const char *const want[] = {
+        "{\"asset\":\"BTC\",\"date\":\"2020-01-01\",\"usd\":\"90071992547409.91\","
+        "\"usd_cents\":9007199254740991,\"source\":1}\n",
+        "{\"asset\":\"BTC\",\"date\":\"2020-01-02\",\"usd\":\"90071992547409.92\","
+        "\"usd_cents\":\"9007199254740992\",\"source\":1}\n",
+        "{\"asset\":\"BTC\",\"date\":\"2020-01-03\",\"usd\":\"100000000000000.00\","
+        "\"usd_cents\":\"10000000000000000\",\"source\":1}\n",
+        "{\"asset\":\"BTC\",\"date\":\"2020-01-04\",\"usd\":\"184467440737095516.15\","
+        "\"usd_cents\":\"18446744073709551615\",\"source\":1}\n",
+    };
+    const char *days[] = {"2020-01-01", "2020-01-02", "2020-01-03", "2020-01-04"};
+    for (size_t i = 0; i < 4; i++) {
+        run(&r, dir,
+            (const char *[]){"prices", "show", "--asset", "BTC", "--date", days[i], "--format",
+                             "json", NULL},
+            NULL);
+        cr_assert_eq(r.status, 0, "%s", r.err);
+        cr_assert_str_eq(r.out, want[i]);
+        tu_run_free(&r);
+    }
+    free(csv);
+    tu_fresh_db_done(dir);
+}
+
 /* ---- the CLI ---- */
 Test(prices, cli_import_and_show)
 {

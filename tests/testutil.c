@@ -326,3 +326,18 @@ void tu_db_raw_digest(const char *dir, char out[65])
     ct_sha256_final(&c, h);
     ct_hex_encode(out, h, 32);
 }
+
+char *tu_dense_json(size_t n, size_t *len)
+{
+    char *t = malloc(2 * n + 2);
+    cr_assert_not_null(t);
+    size_t k = 0;
+    t[k++] = '[';
+    for (size_t i = 0; i < n; i++) {
+        t[k++] = '0';
+        t[k++] = i + 1 < n ? ',' : ']';
+    }
+    t[k] = '\0';
+    *len = k;
+    return t;
+}

@@ -32,6 +32,10 @@ void tu_exec(tu_run *r, const char *const *args, const char *const *env);
 void tu_exec_bin(tu_run *r, const char *bin, const char *const *args, const char *const *env);
 void tu_run_free(tu_run *r);
 
+/* "[0,0,...,0]" with n zeros (n >= 1): the densest JSON, one value per 2 bytes. Returns
+ * malloc'd text (NUL-terminated) and its length in *len. */
+char *tu_dense_json(size_t n, size_t *len);
+
 /* Counts lines (newline characters) in s. */
 size_t tu_count_lines(const char *s);
 

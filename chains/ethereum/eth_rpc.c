@@ -185,7 +185,9 @@ static int exchange(ct_eth_rpc *c, ct_error *err)
     }
     ct_error perr;
     ct_error_clear(&perr);
-    int rc = ct_json_parse(&c->doc, (const char *)c->resp.data, c->resp.len, NULL, &perr);
+    ct_json_options jo = CT_JSON_OPTIONS_INIT;
+    jo.max_nodes = ct_json_bounded_nodes(c->resp.len); /* the tape: <= 2.5 bytes a byte */
+    int rc = ct_json_parse(&c->doc, (const char *)c->resp.data, c->resp.len, &jo, &perr);
     if (rc == CT_ENOMEM)
         return ct_fail(err, CT_ENOMEM, "rpc-answer-too-large",
                        "the answer of the node at %s: %s", c->url, perr.detail);

@@ -36,6 +36,23 @@ void ct_json_release(ct_json_doc *d)
     memset(d, 0, sizeof(*d));
 }
 
+size_t ct_json_bounded_nodes(size_t len)
+{
+    return len / CT_JSON_BYTES_PER_VALUE + 1024;
+}
+
+void ct_json_shrink(ct_json_doc *d)
+{
+    if (d->cap <= d->n + 256)
+        return;
+    uint32_t cap = d->n + 1;
+    ct_json_node *nn = realloc(d->nodes, (size_t)cap * sizeof(*nn));
+    if (nn) { /* else the larger array stays, which is no error */
+        d->nodes = nn;
+        d->cap = cap;
+    }
+}
+
 void ct_json_line_col(const char *text, size_t len, size_t off, uint64_t *line, uint64_t *col)
 {
     uint64_t l = 1;
@@ -74,11 +91,15 @@ static int fail_at(parser *p, size_t off, const char *reason, const char *what)
 static int new_node(parser *p, uint8_t type, size_t off, uint32_t *out)
 {
     ct_json_doc *d = p->d;
+    if (p->max_nodes && d->n >= p->max_nodes)
+        return ct_fail(p->err, CT_ENOMEM, "json-too-big", "more than %zu values", p->max_nodes);
     if (d->n == d->cap) {
         uint32_t cap = d->cap ? d->cap : 256;
         if (cap > UINT32_MAX / 2)
             return ct_fail(p->err, CT_ENOMEM, "json-too-big", "too many values");
         cap *= 2;
+        if (p->max_nodes && cap > p->max_nodes) /* never more memory than the bound needs */
+            cap = (uint32_t)(p->max_nodes > d->n + 256u ? p->max_nodes : d->n + 256u);
         ct_json_node *nn = realloc(d->nodes, (size_t)cap * sizeof(*nn));
         if (!nn)
             return ct_fail(p->err, CT_ENOMEM, "out-of-memory", "JSON document of %zu bytes",
@@ -86,8 +107,6 @@ static int new_node(parser *p, uint8_t type, size_t off, uint32_t *out)
         d->nodes = nn;
         d->cap = cap;
     }
-    if (p->max_nodes && d->n >= p->max_nodes)
-        return ct_fail(p->err, CT_ENOMEM, "json-too-big", "more than %zu values", p->max_nodes);
     ct_json_node *nd = &d->nodes[d->n];
     nd->type = type;
     nd->flags = 0;

@@ -95,6 +95,17 @@ static inline uint32_t ct_json_count(const ct_json_doc *d, uint32_t i)
     return d->nodes[i].count;
 }
 
+/* Bounded memory for large inputs (the --json files, JSON-RPC answers): a document may hold
+ * at most one value per CT_JSON_BYTES_PER_VALUE bytes (+ 1024), so its tape of 20-byte
+ * nodes takes at most 2.5 bytes per input byte. Real JSON-RPC answers have 20 to 40 bytes
+ * a value; `[0,0,0,...]` has 2 and cost 10 bytes of tape per byte of input. Pass
+ * ct_json_bounded_nodes(len) as max_nodes; past it the parse fails with "json-too-big". */
+#define CT_JSON_BYTES_PER_VALUE 8
+size_t ct_json_bounded_nodes(size_t len);
+/* Gives back the tape's unused capacity (the doubling's slack) once a document is parsed
+ * and is to be kept. */
+void ct_json_shrink(ct_json_doc *d);
+
 /* The first child of a container (for an object: its first key), or 0 when empty. */
 uint32_t ct_json_first(const ct_json_doc *d, uint32_t container);
 /* The sibling after `child` inside `container`, or 0 after the last one. In an object,

@@ -118,11 +118,13 @@ static void print_day(FILE *f, bool json, const char *asset, const char *date, b
 {
     char usd[CT_CENTS_TEXT_MAX];
     ct_cents_format(usd, sizeof(usd), cents);
-    if (json && found)
-        fprintf(f,
-                "{\"asset\":\"%s\",\"date\":\"%s\",\"usd\":\"%s\",\"usd_cents\":%llu,"
-                "\"source\":%u}\n",
-                asset, date, usd, (unsigned long long)cents, source);
+    if (json && found) {
+        /* cents up to 2^64 - 1: a decimal string beyond 2^53 (docs/cli.md) */
+        fprintf(f, "{\"asset\":\"%s\",\"date\":\"%s\",\"usd\":\"%s\",\"usd_cents\":", asset,
+                date, usd);
+        cli_json_amount(f, cents);
+        fprintf(f, ",\"source\":%u}\n", source);
+    }
     else if (json)
         fprintf(f,
                 "{\"asset\":\"%s\",\"date\":\"%s\",\"usd\":null,\"usd_cents\":null,"

@@ -57,11 +57,14 @@ static void print_address_json(FILE *f, const ct_graph_address *a, const ct_labe
 {
     fputs("{\"address\":", f);
     cli_json_string(f, a->address);
-    fprintf(f,
-            ",\"type\":\"%s\",\"received_sat\":%llu,\"sent_sat\":%llu,\"balance_sat\":%llu,"
-            "\"tx_count\":%llu,\"outputs\":%llu,\"unspent_outputs\":%llu",
-            ct_btc_script_type_name(a->type), (unsigned long long)a->received_sat,
-            (unsigned long long)a->sent_sat, (unsigned long long)a->balance_sat,
+    /* 128-bit totals: numbers up to 2^53, decimal strings beyond (docs/cli.md) */
+    fprintf(f, ",\"type\":\"%s\",\"received_sat\":", ct_btc_script_type_name(a->type));
+    cli_json_amount(f, a->received_sat);
+    fputs(",\"sent_sat\":", f);
+    cli_json_amount(f, a->sent_sat);
+    fputs(",\"balance_sat\":", f);
+    cli_json_amount(f, a->balance_sat);
+    fprintf(f, ",\"tx_count\":%llu,\"outputs\":%llu,\"unspent_outputs\":%llu",
             (unsigned long long)a->tx_count, (unsigned long long)a->outputs,
             (unsigned long long)a->unspent_outputs);
     print_seen_json(f, "first_seen", a, &a->first);
@@ -88,11 +91,11 @@ static void print_address_text(FILE *f, const ct_graph_address *a, const ct_labe
     if (a->linked[0])
         fprintf(f, "linked         %s (the same key)\n", a->linked);
     fputs("received       ", f);
-    cli_print_coin(f, a->received_sat);
+    cli_print_coin128(f, a->received_sat);
     fprintf(f, " %s in %llu outputs\nsent           ", coin, (unsigned long long)a->outputs);
-    cli_print_coin(f, a->sent_sat);
+    cli_print_coin128(f, a->sent_sat);
     fprintf(f, " %s\nbalance        ", coin);
-    cli_print_coin(f, a->balance_sat);
+    cli_print_coin128(f, a->balance_sat);
     fprintf(f, " %s in %llu unspent outputs\ntransactions   %llu\n", coin,
             (unsigned long long)a->unspent_outputs, (unsigned long long)a->tx_count);
     if (a->has_seen) {
@@ -860,11 +863,14 @@ static int eth_show_tx(ct_db *db, const char *arg, const show_opts *o)
             fprintf(f, "\"%s\"", t.contract);
         else
             fputs("null", f);
-        fprintf(f,
-                ",\"value_wei\":\"%s\",\"nonce\":%llu,\"gas\":%llu,\"gas_used\":%llu,"
-                "\"gas_price_wei\":\"%s\",\"logs\":%u,\"events\":[",
-                value, (unsigned long long)t.nonce, (unsigned long long)t.gas,
-                (unsigned long long)t.gas_used, price, t.n_logs);
+        /* nonce, gas: 64-bit from the input, strings beyond 2^53 (docs/cli.md) */
+        fprintf(f, ",\"value_wei\":\"%s\",\"nonce\":", value);
+        cli_json_amount(f, t.nonce);
+        fputs(",\"gas\":", f);
+        cli_json_amount(f, t.gas);
+        fputs(",\"gas_used\":", f);
+        cli_json_amount(f, t.gas_used);
+        fprintf(f, ",\"gas_price_wei\":\"%s\",\"logs\":%u,\"events\":[", price, t.n_logs);
     } else {
         fprintf(
             f,
@@ -920,8 +926,9 @@ static int eth_show_block(ct_db *db, const char *arg, const show_opts *o)
             fprintf(f, "\"%s\"", fee);
         else
             fputs("null", f);
-        fprintf(f, ",\"gas_used\":%llu,\"txs\":%u,\"block_events\":%u}\n",
-                (unsigned long long)b.gas_used, b.n_txs, b.n_events);
+        fputs(",\"gas_used\":", f);
+        cli_json_amount(f, b.gas_used);
+        fprintf(f, ",\"txs\":%u,\"block_events\":%u}\n", b.n_txs, b.n_events);
     } else {
         fprintf(f, "block              %u (ethereum)\nhash               0x", b.height);
         for (int i = 0; i < 32; i++)

@@ -18,11 +18,12 @@ static void print_json(FILE *f, const ct_graph_chain_stats *s)
     }
     fprintf(f,
             ",\"blocks\":%llu,\"txs\":%llu,\"inputs\":%llu,\"outputs\":%llu,"
-            "\"unspent_outputs\":%llu,\"unspent_sat\":%llu,\"addresses\":%llu,"
-            "\"unknown_prevouts\":%llu,\"overwritten_outputs\":%llu}",
+            "\"unspent_outputs\":%llu,\"unspent_sat\":",
             (unsigned long long)s->blocks, (unsigned long long)s->txs,
             (unsigned long long)s->inputs, (unsigned long long)s->outputs,
-            (unsigned long long)s->unspent_outputs, (unsigned long long)s->unspent_value,
+            (unsigned long long)s->unspent_outputs);
+    cli_json_amount(f, s->unspent_value); /* 128-bit: a string beyond 2^53 (docs/cli.md) */
+    fprintf(f, ",\"addresses\":%llu,\"unknown_prevouts\":%llu,\"overwritten_outputs\":%llu}",
             (unsigned long long)s->addresses, (unsigned long long)s->unknown_prevouts,
             (unsigned long long)s->overwritten);
 }
@@ -31,12 +32,14 @@ static void print_json(FILE *f, const ct_graph_chain_stats *s)
 static void print_eth_json(FILE *f, const ct_eth_stats *e)
 {
     fputs(",\"ethereum\":{", f);
-    if (e->present)
-        fprintf(f, "\"chain_id\":%llu,\"height\":%lld,\"first_height\":%llu",
-                (unsigned long long)e->chain_id, (long long)e->height,
+    if (e->present) {
+        fputs("\"chain_id\":", f);
+        cli_json_amount(f, e->chain_id); /* 64-bit: a string beyond 2^53 */
+        fprintf(f, ",\"height\":%lld,\"first_height\":%llu", (long long)e->height,
                 (unsigned long long)e->first_height);
-    else
+    } else {
         fputs("\"chain_id\":null,\"height\":null,\"first_height\":null", f);
+    }
     fprintf(f,
             ",\"blocks\":%llu,\"txs\":%llu,\"transfers\":%llu,\"native_transfers\":%llu,"
             "\"internal_transfers\":%llu,\"token_transfers\":%llu,\"fee_events\":%llu,"
@@ -90,7 +93,7 @@ static void print_text(FILE *f, const ct_graph_chain_stats *s, const char *coin)
             (unsigned long long)s->blocks, (unsigned long long)s->txs,
             (unsigned long long)s->inputs, (unsigned long long)s->outputs,
             (unsigned long long)s->unspent_outputs);
-    cli_print_coin(f, s->unspent_value);
+    cli_print_coin128(f, s->unspent_value);
     fprintf(f, " %s\naddresses          %llu\nunknown prevouts   %llu\noverwritten        %llu\n",
             coin, (unsigned long long)s->addresses, (unsigned long long)s->unknown_prevouts,
             (unsigned long long)s->overwritten);

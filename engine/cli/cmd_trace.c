@@ -51,9 +51,11 @@ static void print_manifest_json(FILE *f, const manifest *mf)
     fputc(',', f);
     cli_trace_json_params(f, mf->case_name, mf->given, mf->n_src, mf->src, mf->o->models);
     /* "paths" appears only when asked, so that the JSON without --paths is unchanged. */
-    fprintf(f, ",\"direction\":\"%s\",%s\"hops\":%u,\"dust_sat\":%llu,",
+    fprintf(f, ",\"direction\":\"%s\",%s\"hops\":%u,\"dust_sat\":",
             mf->o->backward ? "backward" : "forward", mf->o->paths ? "\"paths\":true," : "",
-            mf->o->hops, (unsigned long long)mf->o->dust);
+            mf->o->hops);
+    cli_json_amount(f, mf->o->dust); /* --dust takes up to 2^64 - 1 */
+    fputc(',', f);
     cli_trace_json_limits(f, mf->o, mf->a->timeout);
 }
 

@@ -121,7 +121,8 @@ static void print_tx(FILE *f, const ct_eth_tx *tx, const ct_eth_block *blk, uint
     char addr[CT_ETH_ADDR_STR_MAX];
     fputs("{\"block\":", f);
     if (blk) {
-        fprintf(f, "%llu,\"block_hash\":", (unsigned long long)blk->header.number);
+        cli_json_amount(f, blk->header.number); /* 64-bit fields: strings beyond 2^53 */
+        fputs(",\"block_hash\":", f);
         print_hex0x(f, blk->header.hash, 32);
         fprintf(f, ",\"index\":%u", index);
     } else {
@@ -140,12 +141,15 @@ static void print_tx(FILE *f, const ct_eth_tx *tx, const ct_eth_block *blk, uint
     }
     fputs(",\"value_wei\":", f);
     print_u256(f, &tx->value);
-    fprintf(f, ",\"nonce\":%llu,\"chain_id\":", (unsigned long long)tx->nonce);
+    fputs(",\"nonce\":", f);
+    cli_json_amount(f, tx->nonce);
+    fputs(",\"chain_id\":", f);
     if (tx->has_chain_id)
-        fprintf(f, "%llu", (unsigned long long)tx->chain_id);
+        cli_json_amount(f, tx->chain_id);
     else
         fputs("null", f);
-    fprintf(f, ",\"gas_limit\":%llu", (unsigned long long)tx->gas_limit);
+    fputs(",\"gas_limit\":", f);
+    cli_json_amount(f, tx->gas_limit);
     if (tx->type >= CT_ETH_TX_DYNAMIC_FEE) {
         fputs(",\"max_fee_per_gas_wei\":", f);
         print_u256(f, &tx->gas_price);

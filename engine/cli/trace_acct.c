@@ -122,8 +122,9 @@ static void print_manifest(FILE *f, const acct_manifest *mf)
 {
     const cli_acct_trace_req *q = mf->q;
     const ct_trace_options *o = q->o;
-    fprintf(f, "\"manifest\":{\"chaintrail\":\"%s\",\"chain\":\"ethereum\",\"chain_id\":%llu",
-            ct_version(), (unsigned long long)mf->stats.chain_id);
+    fprintf(f, "\"manifest\":{\"chaintrail\":\"%s\",\"chain\":\"ethereum\",\"chain_id\":",
+            ct_version());
+    cli_json_amount(f, mf->stats.chain_id); /* 64-bit: a string beyond 2^53 */
     fprintf(f, ",\"tip\":{\"height\":%u,\"hash\":\"0x", mf->tip.height);
     cli_print_hex(f, mf->tip.hash, 32);
     fprintf(f, "\",\"time\":%u}", mf->tip.time);

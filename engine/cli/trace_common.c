@@ -192,8 +192,11 @@ void cli_trace_json_limits(FILE *f, const ct_trace_options *o, uint64_t timeout)
     json_list24(f, (const char(*)[24])o->stops, o->n_stops);
     fputs(",\"cashout\":", f);
     json_list24(f, (const char(*)[24])o->cashout, o->n_cashout);
-    fprintf(f, ",\"max_nodes\":%llu,\"timeout_s\":%llu}}", (unsigned long long)o->max_nodes,
-            (unsigned long long)timeout);
+    fputs(",\"max_nodes\":", f); /* options up to 2^64 - 1: strings beyond 2^53 (cli.md) */
+    cli_json_amount(f, o->max_nodes);
+    fputs(",\"timeout_s\":", f);
+    cli_json_amount(f, timeout);
+    fputs("}}", f);
 }
 
 /* CSV (RFC 4180) with formula-injection protection for text fields (bad-inputs.md X1) and

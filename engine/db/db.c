@@ -74,7 +74,7 @@ out:
 
 int ct_db_put_meta(ct_db *db, ct_store_batch *b)
 {
-    uint8_t k[16], v[CT_COUNTERS_SIZE];
+    uint8_t k[16], v[CT_COUNTERS_WIDE];
     ct_store_batch_put(b, k, ct_key_meta(k, "counters"), v, ct_counters_encode(v, &db->ctr));
     ct_store_batch_put(b, k, ct_key_meta(k, "next"), v, ct_row_next_encode(v, &db->next));
     if (db->has_tip)

@@ -201,20 +201,28 @@ static void get_u64s(uint64_t *f, const uint8_t *b, size_t n)
 
 size_t ct_row_totals_encode(uint8_t *b, const ct_row_totals *r)
 {
-    const uint64_t f[7] = {r->received,   r->sent,    r->tx_count,       r->first_txnum,
-                           r->last_txnum, r->outputs, r->unspent_outputs};
-    put_u64s(b, f, 7);
-    return CT_ROW_TOTALS_SIZE;
+    const uint64_t f[9] = {(uint64_t)r->received,        (uint64_t)r->sent,
+                           r->tx_count,                  r->first_txnum,
+                           r->last_txnum,                r->outputs,
+                           r->unspent_outputs,           (uint64_t)(r->received >> 64),
+                           (uint64_t)(r->sent >> 64)};
+    bool wide = f[7] || f[8]; /* the shortest form: equal totals give equal bytes */
+    put_u64s(b, f, wide ? 9 : 7);
+    return wide ? CT_ROW_TOTALS_WIDE : CT_ROW_TOTALS_SIZE;
 }
 
 int ct_row_totals_decode(ct_row_totals *r, const uint8_t *v, size_t n, ct_error *err)
 {
-    uint64_t f[7];
-    if (n != CT_ROW_TOTALS_SIZE)
+    uint64_t f[9] = {0};
+    if (n != CT_ROW_TOTALS_SIZE && n != CT_ROW_TOTALS_WIDE)
         return bad_row(err, "address totals", n, CT_ROW_TOTALS_SIZE);
-    get_u64s(f, v, 7);
-    r->received = f[0];
-    r->sent = f[1];
+    get_u64s(f, v, n / 8);
+    if (n == CT_ROW_TOTALS_WIDE && !f[7] && !f[8])
+        return ct_fail(err, CT_EDBCORRUPT, "bad-row",
+                       "address totals row of %zu bytes whose totals fit in %d", n,
+                       CT_ROW_TOTALS_SIZE);
+    r->received = (unsigned __int128)f[7] << 64 | f[0];
+    r->sent = (unsigned __int128)f[8] << 64 | f[1];
     r->tx_count = f[2];
     r->first_txnum = f[3];
     r->last_txnum = f[4];
@@ -225,26 +233,33 @@ int ct_row_totals_decode(ct_row_totals *r, const uint8_t *v, size_t n, ct_error 
 
 size_t ct_counters_encode(uint8_t *b, const ct_counters *r)
 {
-    const uint64_t f[CT_COUNTERS_FIELDS] = {
-        r->blocks,          r->txs,           r->inputs,           r->outputs,
-        r->unspent_outputs, r->unspent_value, r->unknown_prevouts, r->addresses,
-        r->overwritten};
-    put_u64s(b, f, CT_COUNTERS_FIELDS);
-    return CT_COUNTERS_SIZE;
+    const uint64_t f[CT_COUNTERS_FIELDS + 1] = {
+        r->blocks,          r->txs,
+        r->inputs,          r->outputs,
+        r->unspent_outputs, (uint64_t)r->unspent_value,
+        r->unknown_prevouts, r->addresses,
+        r->overwritten,     (uint64_t)(r->unspent_value >> 64)};
+    bool wide = f[CT_COUNTERS_FIELDS] != 0;
+    put_u64s(b, f, wide ? CT_COUNTERS_FIELDS + 1 : CT_COUNTERS_FIELDS);
+    return wide ? CT_COUNTERS_WIDE : CT_COUNTERS_SIZE;
 }
 
 int ct_counters_decode(ct_counters *r, const uint8_t *v, size_t n, ct_error *err)
 {
-    uint64_t f[CT_COUNTERS_FIELDS];
-    if (n != CT_COUNTERS_SIZE)
+    uint64_t f[CT_COUNTERS_FIELDS + 1] = {0};
+    if (n != CT_COUNTERS_SIZE && n != CT_COUNTERS_WIDE)
         return bad_row(err, "counters", n, CT_COUNTERS_SIZE);
-    get_u64s(f, v, CT_COUNTERS_FIELDS);
+    get_u64s(f, v, n / 8);
+    if (n == CT_COUNTERS_WIDE && !f[CT_COUNTERS_FIELDS])
+        return ct_fail(err, CT_EDBCORRUPT, "bad-row",
+                       "counters row of %zu bytes whose unspent value fits in %d", n,
+                       CT_COUNTERS_SIZE);
     r->blocks = f[0];
     r->txs = f[1];
     r->inputs = f[2];
     r->outputs = f[3];
     r->unspent_outputs = f[4];
-    r->unspent_value = f[5];
+    r->unspent_value = (unsigned __int128)f[CT_COUNTERS_FIELDS] << 64 | f[5];
     r->unknown_prevouts = f[6];
     r->addresses = f[7];
     r->overwritten = f[8];

@@ -164,16 +164,21 @@ typedef struct ct_row_spend {
 } ct_row_spend;
 #define CT_ROW_SPEND_SIZE 12
 
+/* Address totals (w). received and sent can pass 2^64 satoshi (an address can receive the
+ * same coins again and again, and coinbases are not checked against the subsidy): they are
+ * 128-bit. The row is 7 x BE64 (the low halves) while both fit in 64 bits, and only then;
+ * otherwise the high halves of received and sent follow as 2 x BE64 (docs/storage.md). */
 typedef struct ct_row_totals {
-    uint64_t received;
-    uint64_t sent;
+    unsigned __int128 received;
+    unsigned __int128 sent;
     uint64_t tx_count;
     uint64_t first_txnum;
     uint64_t last_txnum;
     uint64_t outputs;
     uint64_t unspent_outputs;
 } ct_row_totals;
-#define CT_ROW_TOTALS_SIZE (7 * 8)
+#define CT_ROW_TOTALS_SIZE (7 * 8)                  /* both totals below 2^64 */
+#define CT_ROW_TOTALS_WIDE (CT_ROW_TOTALS_SIZE + 16) /* else: + their high halves */
 
 typedef struct ct_counters {
     uint64_t blocks;
@@ -181,13 +186,16 @@ typedef struct ct_counters {
     uint64_t inputs;
     uint64_t outputs;
     uint64_t unspent_outputs;
-    uint64_t unspent_value;
+    unsigned __int128 unspent_value; /* 128-bit, as the address totals; row: below */
     uint64_t unknown_prevouts;
     uint64_t addresses;
     uint64_t overwritten;
 } ct_counters;
 #define CT_COUNTERS_FIELDS 9
-#define CT_COUNTERS_SIZE   (CT_COUNTERS_FIELDS * 8)
+/* 9 x BE64 (unspent_value's low half) while unspent_value fits in 64 bits, and only then;
+ * otherwise its high half follows as one more BE64. */
+#define CT_COUNTERS_SIZE (CT_COUNTERS_FIELDS * 8)
+#define CT_COUNTERS_WIDE (CT_COUNTERS_SIZE + 8)
 
 typedef struct ct_row_next {
     uint64_t txnum;

@@ -15,20 +15,29 @@
 #include "utxo/graph_internal.h"
 #include "base/hash.h"
 
-typedef struct u128 {
-    uint64_t lo, hi;
-} u128;
+/* Sums recomputed from the rows: 128-bit, as the totals they are compared with. */
+typedef unsigned __int128 u128;
 
 static void u128_add(u128 *a, uint64_t v)
 {
-    a->lo += v;
-    if (a->lo < v)
-        a->hi++;
+    *a += v;
 }
 
-static bool u128_is(const u128 *a, uint64_t v)
+static bool u128_is(const u128 *a, u128 v)
 {
-    return a->hi == 0 && a->lo == v;
+    return *a == v;
+}
+
+/* Decimal text of v (at most 39 digits). */
+static const char *u128_dec(char buf[40], u128 v)
+{
+    char *p = buf + 39;
+    *p = '\0';
+    do {
+        *--p = (char)('0' + (int)(v % 10));
+        v /= 10;
+    } while (v);
+    return p;
 }
 
 static const char *const check_names[CT_CHECK_COUNT][2] = {
@@ -581,7 +590,7 @@ static int on_tx(vf *f, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl
 static void compare_totals(vf *f, const ct_row_totals *t, const uint8_t *wk)
 {
     const group *g = &f->g;
-    char d[200];
+    char d[200], rb[40], sb[40];
     size_t n = 0;
     d[0] = '\0';
 #define FIELD(cond, name)                                                                          \
@@ -600,10 +609,10 @@ static void compare_totals(vf *f, const ct_row_totals *t, const uint8_t *wk)
 #undef FIELD
     if (d[0])
         violation(f, CT_CHECK_TOTALS, wk, 9,
-                  "address %llu: %s differ from its history (history: received %llu, sent %llu, "
+                  "address %llu: %s differ from its history (history: received %s, sent %s, "
                   "%llu txs, %llu outputs, %llu unspent)",
-                  (unsigned long long)g->addrid, d, (unsigned long long)g->recv.lo,
-                  (unsigned long long)g->sent.lo, (unsigned long long)g->txs,
+                  (unsigned long long)g->addrid, d, u128_dec(rb, g->recv), u128_dec(sb, g->sent),
+                  (unsigned long long)g->txs,
                   (unsigned long long)g->outputs, (unsigned long long)g->unspent);
 }
 
@@ -791,17 +800,10 @@ static void final_checks(vf *f)
     COUNTER(unspent_outputs, f->unspent, "unspent_outputs");
     checked(f, CT_CHECK_COUNTERS);
     if (!u128_is(&f->unspent_value, f->ctr.unspent_value)) {
-        if (f->unspent_value.hi)
-            violation(f, CT_CHECK_COUNTERS, counters_key, sizeof(counters_key),
-                      "counter unspent_value is %llu; the rows say %llu + %llu * 2^64",
-                      (unsigned long long)f->ctr.unspent_value,
-                      (unsigned long long)f->unspent_value.lo,
-                      (unsigned long long)f->unspent_value.hi);
-        else
-            violation(f, CT_CHECK_COUNTERS, counters_key, sizeof(counters_key),
-                      "counter unspent_value is %llu; the rows say %llu",
-                      (unsigned long long)f->ctr.unspent_value,
-                      (unsigned long long)f->unspent_value.lo);
+        char a[40], b[40];
+        violation(f, CT_CHECK_COUNTERS, counters_key, sizeof(counters_key),
+                  "counter unspent_value is %s; the rows say %s", u128_dec(a, f->ctr.unspent_value),
+                  u128_dec(b, f->unspent_value));
     }
     COUNTER(unknown_prevouts, f->i_unknown, "unknown_prevouts");
     COUNTER(addresses, f->d_rows, "addresses");
@@ -895,7 +897,7 @@ static int walk(vf *f)
             rc = on_txid(f, k, kl, v, vl);
             break;
         case CT_T_TOTALS:
-            if (kl != 9 || vl != CT_ROW_TOTALS_SIZE)
+            if (kl != 9 || (vl != CT_ROW_TOTALS_SIZE && vl != CT_ROW_TOTALS_WIDE))
                 violation(f, CT_CHECK_ROWS, k, kl, "totals row of %zu bytes", vl);
             break;
         case CT_T_TX:

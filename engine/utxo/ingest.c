@@ -44,9 +44,15 @@
 #define CT_GROUP_SECONDS    1.0
 #define CT_ROWCACHE_DEFAULT (256u << 20)
 
+/* Undo record (docs/storage.md): the top bit of the delta count marks the wide form, which
+ * every record written now has; a delta is then 80 bytes. */
+#define UNDO_WIDE       0x80000000u
+#define UNDO_DELTA_SIZE (10 * 8)
+
 typedef struct delta {
     uint64_t addrid;
-    uint64_t recv, sent, txs, outputs;
+    unsigned __int128 recv, sent; /* a block can move more than 2^64 (docs/storage.md) */
+    uint64_t txs, outputs;
     int64_t unspent;
     uint64_t first_tx, last_tx;
 } delta;
@@ -698,12 +704,15 @@ static int connect_tx(ing *g, const ct_btc_block *blk, uint32_t ti, uint32_t hei
 }
 
 /* Applies the address deltas to the totals rows and writes them into the undo record. */
-static int apply_deltas(ing *g)
+static int apply_deltas(ing *g, const ct_counters *before)
 {
-    uint8_t k[9], v[CT_ROW_TOTALS_SIZE], u[8 * 8];
-    uint8_t n[4];
-    ct_put_be32(n, (uint32_t)g->n_deltas);
-    if (ct_buf_append(&g->undo, n, 4))
+    uint8_t k[9], v[CT_ROW_TOTALS_WIDE], u[UNDO_DELTA_SIZE];
+    uint8_t n[4 + 8];
+    /* The wide form (docs/storage.md, undo record): the flag, the high half of the counter
+     * unspent_value before the block, and 128-bit deltas. */
+    ct_put_be32(n, (uint32_t)g->n_deltas | UNDO_WIDE);
+    ct_put_be64(n + 4, (uint64_t)(before->unspent_value >> 64));
+    if (ct_buf_append(&g->undo, n, sizeof(n)))
         return oom(g);
     for (size_t i = 0; i < g->n_deltas; i++) {
         delta *d = &g->deltas[i];
@@ -717,10 +726,11 @@ static int apply_deltas(ing *g)
         } else if (rc != CT_ENOTFOUND) {
             return rc;
         }
-        uint64_t f[8] = {d->addrid,     d->recv,     d->sent,
-                         d->txs,        d->outputs,  (uint64_t)d->unspent,
-                         t.first_txnum, t.last_txnum};
-        for (int j = 0; j < 8; j++)
+        uint64_t f[10] = {d->addrid,     (uint64_t)d->recv,         (uint64_t)d->sent,
+                          d->txs,        d->outputs,                (uint64_t)d->unspent,
+                          t.first_txnum, t.last_txnum,              (uint64_t)(d->recv >> 64),
+                          (uint64_t)(d->sent >> 64)};
+        for (int j = 0; j < 10; j++)
             ct_put_be64(u + 8 * j, f[j]);
         if (ct_buf_append(&g->undo, u, sizeof(u)))
             return oom(g);
@@ -827,10 +837,12 @@ static int connect_block(ing *g, const ct_btc_block *blk, const uint8_t *raw, si
     ct_put_be32(hdr + 40, blk->n_tx);
     ct_put_be64(hdr + 44, first_addrid);
     ct_put_be64(hdr + 52, db->next.addrid - first_addrid);
-    ct_counters_encode(hdr + 60, &before);
+    ct_counters narrow = before; /* the header keeps 9 x BE64; the high half follows */
+    narrow.unspent_value = (uint64_t)before.unspent_value;
+    ct_counters_encode(hdr + 60, &narrow);
     if (ct_buf_append(&g->undo, hdr, sizeof(hdr)))
         return oom(g);
-    if ((rc = apply_deltas(g)))
+    if ((rc = apply_deltas(g, &before)))
         return rc;
     uint8_t nkv[4];
     ct_put_be32(nkv, g->n_kv);
@@ -964,22 +976,37 @@ static int disconnect_tip(ing *g)
         del(g, k, ct_key_u64(k, CT_T_LINK, id));
         del(g, k, ct_key_u64(k, CT_T_TOTALS, id));
     }
-    /* Address totals. */
+    /* Address totals: the narrow form of records written before 128-bit totals (64 bytes a
+     * delta), or the wide one (flag, unspent_value's high half, 80 bytes a delta). */
     uint32_t nd = ct_be32(p);
     p += 4;
-    if ((size_t)(end - p) / 64 < nd)
+    size_t dsize = 64;
+    if (nd & UNDO_WIDE) {
+        nd &= ~UNDO_WIDE;
+        dsize = UNDO_DELTA_SIZE;
+        if (end - p < 8)
+            goto bad;
+        before.unspent_value |= (unsigned __int128)ct_be64(p) << 64;
+        p += 8;
+    }
+    if ((size_t)(end - p) / dsize < nd)
         goto bad;
-    for (uint32_t i = 0; i < nd; i++, p += 64) {
+    for (uint32_t i = 0; i < nd; i++, p += dsize) {
         uint64_t addrid = ct_be64(p);
         if (addrid >= first_addrid && addrid < first_addrid + n_new)
             continue; /* deleted above */
         ct_row_totals t;
-        uint8_t tv[CT_ROW_TOTALS_SIZE];
+        uint8_t tv[CT_ROW_TOTALS_WIDE];
         if ((rc = get(g, k, ct_key_u64(k, CT_T_TOTALS, addrid))) ||
             (rc = ct_row_totals_decode(&t, g->v.data, g->v.len, g->err)))
             goto out;
-        t.received -= ct_be64(p + 8);
-        t.sent -= ct_be64(p + 16);
+        unsigned __int128 recv = ct_be64(p + 8), sent = ct_be64(p + 16);
+        if (dsize == UNDO_DELTA_SIZE) {
+            recv |= (unsigned __int128)ct_be64(p + 64) << 64;
+            sent |= (unsigned __int128)ct_be64(p + 72) << 64;
+        }
+        t.received -= recv;
+        t.sent -= sent;
         t.tx_count -= ct_be64(p + 24);
         t.outputs -= ct_be64(p + 32);
         t.unspent_outputs = (uint64_t)((int64_t)t.unspent_outputs - (int64_t)ct_be64(p + 40));

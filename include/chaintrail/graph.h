@@ -38,7 +38,7 @@ typedef struct ct_graph_chain_stats {
     uint64_t inputs;   /* inputs (coinbase inputs excluded) */
     uint64_t outputs;  /* outputs */
     uint64_t unspent_outputs;
-    uint64_t unspent_value; /* satoshi */
+    unsigned __int128 unspent_value; /* satoshi; 128-bit: it can pass 2^64 (docs/storage.md) */
     uint64_t unknown_prevouts;
     uint64_t addresses;   /* address identities (addresses and script identities) */
     uint64_t overwritten; /* outputs overwritten by a duplicate txid (BIP30) */
@@ -59,9 +59,10 @@ typedef struct ct_graph_address {
     char *address;           /* the address, or "script:<hex of the script>" (owned) */
     uint64_t addrid;         /* dense id in chain order (internal, for display only) */
     ct_btc_script_type type; /* script type of the output that first paid it */
-    uint64_t received_sat;   /* sum of the outputs paying it */
-    uint64_t sent_sat;       /* sum of those outputs spent (or overwritten, BIP30) */
-    uint64_t balance_sat;    /* received - sent: the sum of its unspent outputs */
+    /* 128-bit: an address can receive more than 2^64 satoshi in all (docs/storage.md) */
+    unsigned __int128 received_sat; /* sum of the outputs paying it */
+    unsigned __int128 sent_sat;     /* sum of those outputs spent (or overwritten, BIP30) */
+    unsigned __int128 balance_sat;  /* received - sent: the sum of its unspent outputs */
     uint64_t tx_count;       /* transactions that pay or spend it */
     uint64_t outputs;        /* outputs paying it */
     uint64_t unspent_outputs;
