@@ -261,6 +261,9 @@ typedef struct cli_range {
  * or "no price" when none of it was priced (or there is no price table). */
 void cli_print_usd_text(FILE *f, u128 cents, u128 sat, u128 unpriced, bool pricing,
                         const char *coin);
+/* The USD part of a text range, left open for what follows: " (USD lo to hi" when known,
+ * else " (no price". */
+void cli_print_usd_range_open(FILE *f, bool known, u128 lo, u128 hi);
 void cli_trace_range(const ct_trace_result *r, cli_range *out);
 
 typedef struct cli_trace_env {
