@@ -42,6 +42,11 @@ typedef struct ct_cj_tx {
 #define CT_CJ_JOINMARKET    32u /* JoinMarket: n equal outputs, n..2n outputs, n inputs+ */
 #define CT_CJ_ALL           63u
 
+/* A flag for the mask, not a detector: judge at any height. Without it each wallet's
+ * detector fires only from the mainnet height at which the wallet existed (see
+ * docs/clustering.md); set it for regtest, testnet and other chains. */
+#define CT_CJ_ANY_HEIGHT 0x100u
+
 /* The verdict: `detector` is the first bit (in the order above) that fired, 0 for none;
  * `veto` is NULL, or a static string saying why a veto cleared a transaction that a
  * detector had fired on (then `detector` is 0). */
@@ -50,9 +55,11 @@ typedef struct ct_cj_verdict {
     const char *veto;
 } ct_cj_verdict;
 
-/* Judges `tx` with the detectors in `mask` (CT_CJ_* bits; other bits are ignored) and
- * writes the verdict to *out. Never fails: a NULL tx or out does nothing but clear *out
- * when out is not NULL. */
+/* Judges `tx` with the detectors in `mask` (CT_CJ_* bits, plus CT_CJ_ANY_HEIGHT; other
+ * bits are ignored) and writes the verdict to *out. Never fails: a NULL tx, or one without
+ * inputs or outputs, is no CoinJoin. A transaction of more than 512 inputs and outputs
+ * needs memory; if it cannot be had the verdict is detector 0 with veto "not judged: out
+ * of memory". */
 void ct_cj_detect(const ct_cj_tx *tx, unsigned mask, ct_cj_verdict *out);
 
 /* The name of one detector bit: "blocksci", "wasabi1", "wasabi2", "whirlpool_tx0",
