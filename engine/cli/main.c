@@ -212,6 +212,22 @@ const cli_command cli_commands[] = {
      "Exit status: 0 done; 2 bad command line (a bad name, date or source, an existing\n"
      "case without --replace); 4 corrupt; 5 no database at PATH (list, show, rm); 6 locked;\n"
      "8 no such case. See docs/cases.md.\n"},
+    {"cluster", cmd_cluster, "address clusters: stats, the cluster of every address, rebuild",
+     "usage: chaintrail [--db PATH] cluster stats [--format text|json]\n"
+     "       chaintrail [--db PATH] cluster dump --format csv\n"
+     "\n"
+     "stats   clusters (of 2 or more addresses), the addresses in them, merges, flagged\n"
+     "        merges (two clusters both above the policy's threshold: not merged), CoinJoins\n"
+     "        per detector (they merge nothing), the largest clusters and the clustering\n"
+     "        policy with its digest\n"
+     "dump    one line 'address,cluster_id' per address of the database, in address-id\n"
+     "        order, after the header line; streamed\n"
+     "\n"
+     "A cluster's id is the smallest address id among its members; an address in no\n"
+     "cluster is its own (its id). 'chaintrail show cluster ADDRESS|ID' shows one cluster.\n"
+     "\n"
+     "Exit status: 0; 2 usage, or a database without clusters; 4 corrupt; 5 no database\n"
+     "at PATH; 6 locked. See docs/clustering.md.\n"},
     {"help", cmd_help, "show help for chaintrail or one command",
      "usage: chaintrail help [COMMAND]\n"},
     {"show", cmd_show, "show an address, a transaction or a block of the database",

@@ -213,6 +213,7 @@ enum ct_graph_check {
     CT_CHECK_HISTORY,   /* y rows agree with their o / i rows; none missing */
     CT_CHECK_TOTALS,    /* w rows equal what y, o and s rows say */
     CT_CHECK_COUNTERS,  /* the counters row and next ids equal the row counts */
+    CT_CHECK_CLUSTERS,  /* e j k rows: trees, sizes, ids, logs agree with "clcounters" */
     CT_CHECK_COUNT
 };
 
