@@ -79,7 +79,9 @@ Test(cli_show, stats_json_exact)
     "\"unspent_outputs\":1,\"first_seen\":{\"height\":9,\"time\":1231473279,\"txid\":\"" TX9       \
     "\"},\"last_seen\":{\"height\":248,\"time\":1231790660,\"txid\":"                              \
     "\"828ef3b079f9c23829c56fe86e85b4a69d9e06e5b54ea597eef5fb3ffef509fe\"},"                       \
-    "\"linked_address\":\"13KiMqUJ7xD6MhUD2k7mKEoZMHDP9HdWwW\""
+    "\"linked_address\":\"13KiMqUJ7xD6MhUD2k7mKEoZMHDP9HdWwW\","                                   \
+    "\"cluster_id\":19,\"cluster_size\":2" /* the key's two addresses (test_cluster's reference)   \
+                                            */
 
 Test(cli_show, address_summary_and_pages)
 {
@@ -135,6 +137,7 @@ Test(cli_show, address_summary_and_pages)
                      "address        1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3\n"
                      "type           p2pk\n"
                      "linked         12Pg8yQNFrCoXU4hvcFUCsre9SqX9vbP9d (the same key)\n"
+                     "cluster        343 (2 addresses)\n"
                      "received       10.00000000 BTC in 1 outputs\n"
                      "sent           0.00000000 BTC\n"
                      "balance        10.00000000 BTC in 1 unspent outputs\n"

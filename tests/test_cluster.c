@@ -56,7 +56,7 @@ Test(cluster, first_4313_blocks_equal_an_independent_union_find, .timeout = 300)
     snprintf(cmd, sizeof(cmd), "%s/ref.txt", tmp);
     char *summary = (char *)tu_read_file(cmd, &len);
     cr_assert_not_null(summary);
-    cr_assert_str_eq(summary, "clusters 4166 addresses 8709 clustered 8704\n");
+    cr_assert_str_eq(summary, "clusters 4166 addresses 8709 clustered 8704 flagged 0\n");
     free(summary);
 
     run(&r, dir, (const char *[]){"cluster", "dump", "--format", "csv", NULL});
@@ -84,6 +84,36 @@ Test(cluster, first_4313_blocks_equal_an_independent_union_find, .timeout = 300)
         "803,\"size\":16}],\"policy\":{\"threshold\":100000,\"detectors\":[\"blocksci\","
         "\"wasabi1\",\"wasabi2\",\"whirlpool_tx0\",\"whirlpool\",\"joinmarket\"],\"digest\":"
         "\"4817853af1148ace38f8e794a73c4d064aae6c2f26259cc14e840e9df1939566\"}}\n");
+    tu_run_free(&r);
+
+    /* The super-cluster guard at threshold 1 (every pair of multi-address clusters is
+     * flagged): rebuilt, the clusters and the flagged count equal the reference's. */
+    snprintf(cmd, sizeof(cmd),
+             "python3 '%s/../tests/tools/cluster_reference.py' '%s' '%s' 1 > '%s/ref.txt'",
+             CT_FIXTURES, dec, ref, tmp);
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+    snprintf(cmd, sizeof(cmd), "%s/ref.txt", tmp);
+    summary = (char *)tu_read_file(cmd, &len);
+    cr_assert_not_null(summary);
+    cr_assert_str_eq(summary, "clusters 4352 addresses 8709 clustered 8704 flagged 186\n");
+    free(summary);
+    run(&r, dir, (const char *[]){"cluster", "rebuild", "--threshold", "1", "--quiet", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.err, "");
+    tu_run_free(&r);
+    run(&r, dir, (const char *[]){"cluster", "dump", "--format", "csv", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    want = (char *)tu_read_file(ref, &len);
+    cr_assert_not_null(want);
+    cr_assert_eq(r.out_len, len);
+    cr_assert(memcmp(r.out, want, len) == 0, "the guarded dump differs from the reference");
+    free(want);
+    tu_run_free(&r);
+    run(&r, dir, (const char *[]){"cluster", "stats", "--format", "json", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "\"clusters\":4352,\"clustered_addresses\":8704,\"merges\":0,"
+                            "\"flagged_merges\":186,"),
+              "%s", r.out);
     tu_run_free(&r);
     tu_rmtree(dir);
     tu_rmtree(tmp);
@@ -371,4 +401,284 @@ Test(cluster, a_coinjoin_merges_nothing)
     tu_rmtree(d);
     free(files);
     free(d);
+}
+
+/* ---- the commands on the 2009 chain ---- */
+#define TX3645 "cec658ace2eb9fe79473a0161ea726a69924fdc17d59c39d7c58f44c36d034c1"
+
+Test(cluster, show_cluster_json_text_labels_and_errors, .timeout = 300)
+{
+    char *dir = tu_db_first_4313(), *tmp = tu_tmpdir();
+    tu_run r;
+    /* The largest cluster: 88 addresses, 43 merges (one transaction at height 3645 joins
+     * 44 two-address key pairs), the first page of 2 entries in the order they were made. */
+    run(&r, dir, (const char *[]){"show", "cluster", "4486", "--limit", "2", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(
+        r.out,
+        "{\"cluster_id\":4486,\"address\":\"126jEcDoSWgGm1XAAWNMG8DPMsZARS9AJE\",\"size\":88,"
+        "\"received_sat\":220000000000,\"sent_sat\":220000000000,\"balance_sat\":0,"
+        "\"tx_count\":88,\"first_seen\":{\"height\":2219,\"time\":1233227246,\"txid\":"
+        "\"6ef4d3b0955c13d2386a26afef8599b2ab694fd9775f0eff1fe3ff3bc32c0ee9\"},\"last_seen\":"
+        "{\"height\":3645,\"time\":1234200634,\"txid\":\"" TX3645 "\"},\"labels\":[],"
+        "\"merges\":{\"total\":43,\"after\":0,\"entries\":[{\"height\":3645,\"txid\":\"" TX3645
+        "\",\"kept_id\":4674,\"kept_size\":2,\"absorbed_id\":4754,\"absorbed_size\":2},"
+        "{\"height\":3645,\"txid\":\"" TX3645 "\",\"kept_id\":4628,\"kept_size\":2,"
+        "\"absorbed_id\":4674,\"absorbed_size\":4}],\"next_after\":2}}\n");
+    tu_run_free(&r);
+    /* The last page: entry 43 makes the whole cluster (86 + 2). */
+    run(&r, dir, (const char *[]){"show", "cluster", "4486", "--after", "42", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "\"merges\":{\"total\":43,\"after\":42,\"entries\":[{\"height\":"
+                            "3645,\"txid\":\"" TX3645 "\",\"kept_id\":4486,\"kept_size\":86,"
+                            "\"absorbed_id\":6853,\"absorbed_size\":2}],\"next_after\":null}}\n"),
+              "%s", r.out);
+    tu_run_free(&r);
+
+    /* A label on one member shows with the member that carries it. */
+    char lab[600];
+    snprintf(lab, sizeof(lab), "%s/labels.csv", tmp);
+    const char *csv =
+        "address,label,category\n13KiMqUJ7xD6MhUD2k7mKEoZMHDP9HdWwW,TestEx,exchange\n";
+    cr_assert_eq(tu_write_file(lab, csv, strlen(csv)), 0);
+    run(&r, dir, (const char *[]){"labels", "import", "--source", "test", "--quiet", lab, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    run(&r, dir,
+        (const char *[]){"show", "cluster", "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S", "--addresses",
+                         "--format", "text", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(
+        r.out, "cluster        19 (the id of 12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S)\n"
+               "size           2 addresses\n"
+               "received       195.00000000 BTC\n"
+               "sent           177.00000000 BTC\n"
+               "balance        18.00000000 BTC\n"
+               "first seen     height 9, 2009-01-09T03:54:39Z, tx "
+               "0437cd7f8525ceed2324359c2d0ba26006d92d856a9c20fa0241106ee5a597c9\n"
+               "last seen      height 248, 2009-01-12T20:04:20Z, tx "
+               "828ef3b079f9c23829c56fe86e85b4a69d9e06e5b54ea597eef5fb3ffef509fe\n"
+               "labels\n"
+               "  13KiMqUJ7xD6MhUD2k7mKEoZMHDP9HdWwW  exchange: \"TestEx\" (source \"test\")\n"
+               "merges         0 (entries 0 to 0)\n"
+               "addresses\n"
+               "  12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S\n"
+               "  13KiMqUJ7xD6MhUD2k7mKEoZMHDP9HdWwW\n");
+    tu_run_free(&r);
+
+    /* Errors: a member's id is not a cluster id (2), an id past the last address (8). */
+    run(&r, dir, (const char *[]){"show", "cluster", "20", NULL});
+    cr_assert_eq(r.status, 2);
+    cr_assert_str_eq(r.err, "chaintrail: show: 20 is an address of cluster 19, not a cluster id\n");
+    tu_run_free(&r);
+    run(&r, dir, (const char *[]){"show", "cluster", "99999999", NULL});
+    cr_assert_eq(r.status, 8);
+    cr_assert_str_eq(r.err, "chaintrail: show: no cluster 99999999\n");
+    tu_run_free(&r);
+    run(&r, dir,
+        (const char *[]){"show", "address", "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S", "--addresses",
+                         NULL});
+    cr_assert_eq(r.status, 2);
+    cr_assert_str_eq(r.err,
+                     "chaintrail: show: option '--addresses' applies to 'show cluster' only\n");
+    tu_run_free(&r);
+    run(&r, dir, (const char *[]){"cluster", "dump", NULL});
+    cr_assert_eq(r.status, 2);
+    cr_assert_str_eq(r.err, "chaintrail: cluster: dump needs --format csv (the only format)\n");
+    tu_run_free(&r);
+    run(&r, dir, (const char *[]){"cluster", "dump", "--format", "json", NULL});
+    cr_assert_eq(r.status, 2);
+    cr_assert_str_eq(
+        r.err, "chaintrail: cluster: dump needs --format csv (the only format); not 'json'\n");
+    tu_run_free(&r);
+    run(&r, dir, (const char *[]){"cluster", "split", NULL});
+    cr_assert_eq(r.status, 2);
+    cr_assert_str_eq(r.err, "chaintrail: cluster: 'split' is not stats, dump or rebuild\n");
+    tu_run_free(&r);
+    tu_rmtree(dir);
+    tu_rmtree(tmp);
+    free(dir);
+    free(tmp);
+}
+
+/* A database ingested without clustering: the commands say so (exit 2). */
+Test(cluster, a_database_without_clusters_says_so)
+{
+    char *dir = tu_tmpdir(), *blk = tu_fixture(BLK_4313);
+    ct_db *db = tu_db_open(dir, true);
+    ct_ingest_options o = CT_INGEST_OPTIONS_INIT;
+    ct_ingest_stats st;
+    o.net = ct_btc_params_get("mainnet");
+    o.no_clusters = true;
+    cr_assert_eq(ct_ingest_bitcoin(db, &st, (const char *[]){blk}, 1, &o, NULL), CT_OK);
+    ct_db_close(db);
+    tu_run r;
+    run(&r, dir, (const char *[]){"show", "cluster", "1", NULL});
+    cr_assert_eq(r.status, 2);
+    cr_assert_str_eq(r.err, "chaintrail: show: this database has no clusters; run 'chaintrail "
+                            "cluster rebuild'\n");
+    tu_run_free(&r);
+    run(&r, dir, (const char *[]){"show", "address", "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S", NULL});
+    cr_assert_eq(r.status, 0);
+    cr_assert(strstr(r.out, ",\"cluster_id\":null,\"cluster_size\":null}\n"), "%s", r.out);
+    tu_run_free(&r);
+    run(&r, dir, (const char *[]){"cluster", "stats", "--format", "json", NULL});
+    cr_assert_eq(r.status, 0);
+    cr_assert_str_eq(r.out, "{\"enabled\":false,\"addresses\":8709,\"clusters\":0,"
+                            "\"clustered_addresses\":0,\"merges\":0,\"flagged_merges\":0,"
+                            "\"coinjoins\":{\"total\":0,\"blocksci\":0,\"wasabi1\":0,\"wasabi2\":0,"
+                            "\"whirlpool_tx0\":0,\"whirlpool\":0,\"joinmarket\":0},\"largest\":[],"
+                            "\"policy\":null}\n");
+    tu_run_free(&r);
+    run(&r, dir, (const char *[]){"cluster", "dump", "--format", "csv", NULL});
+    cr_assert_eq(r.status, 2);
+    cr_assert_str_eq(r.err, "chaintrail: cluster: this database has no clusters; run 'chaintrail "
+                            "cluster rebuild'\n");
+    tu_run_free(&r);
+    tu_rmtree(dir);
+    free(dir);
+    free(blk);
+}
+
+/* ---- rebuild ---- */
+static void rebuild(ct_db *db, uint64_t threshold)
+{
+    ct_cluster_policy pol = {threshold, 63};
+    ct_error err;
+    ct_error_clear(&err);
+    cr_assert_eq(ct_cluster_rebuild(db, threshold ? &pol : NULL, NULL, NULL, NULL, &err), CT_OK,
+                 "%s", err.detail);
+}
+
+/* Rebuilding gives every row incremental clustering gives, undo records included: over a
+ * database ingested without clusters, and over one that has them. */
+Test(cluster, rebuild_equals_incremental_row_for_row, .timeout = 300)
+{
+    char *inc = tu_db_first_4313(), *rb = tu_tmpdir(), *blk = tu_fixture(BLK_4313);
+    ct_db *db = tu_db_open(rb, true);
+    ct_ingest_options o = CT_INGEST_OPTIONS_INIT;
+    ct_ingest_stats st;
+    o.net = ct_btc_params_get("mainnet");
+    o.no_clusters = true;
+    cr_assert_eq(ct_ingest_bitcoin(db, &st, (const char *[]){blk}, 1, &o, NULL), CT_OK);
+    cr_assert(!db->clusters);
+    rebuild(db, 0);
+    cr_assert(db->clusters);
+    cr_assert_eq(db->cl_ctr.clusters, 4166);
+    ct_db_close(db);
+    char a[65], b[65];
+    tu_db_raw_digest(inc, a);
+    tu_db_raw_digest(rb, b);
+    cr_assert_str_eq(a, b);
+    /* again over the clustered database: nothing changes */
+    db = tu_db_open(inc, false);
+    rebuild(db, 0);
+    ct_db_close(db);
+    tu_db_raw_digest(inc, b);
+    cr_assert_str_eq(a, b);
+    tu_rmtree(inc);
+    tu_rmtree(rb);
+    free(inc);
+    free(rb);
+    free(blk);
+}
+
+/* The super-cluster guard with threshold 1: b7 would merge two clusters of two; it is
+ * flagged instead. A rollback after the rebuild restores the clusters of height 6. */
+Test(cluster, guard_flags_a_merge_and_rollback_after_rebuild_is_exact)
+{
+    chains c;
+    make_chains(&c);
+    char *files = tu_tmpdir(), *d1 = tu_tmpdir(), *d2 = tu_tmpdir();
+    char p1[600], p2[600];
+    write_file(files, "winner.blk", &c.winner, p1, sizeof(p1));
+    /* height 6: genesis, b1..b6 (b7 is the last record of the file) */
+    bb_buf six;
+    bb_init(&six);
+    size_t cut = c.winner.len;
+    {
+        /* the records are magic, size, block: walk them to the start of the 8th */
+        size_t off = 0;
+        for (int i = 0; i < 7; i++) {
+            uint32_t sz = (uint32_t)c.winner.data[off + 4] | (uint32_t)c.winner.data[off + 5] << 8 |
+                          (uint32_t)c.winner.data[off + 6] << 16 |
+                          (uint32_t)c.winner.data[off + 7] << 24;
+            off += 8 + sz;
+        }
+        cut = off;
+    }
+    cr_assert_lt(cut, c.winner.len);
+    bb_bytes(&six, c.winner.data, cut);
+    write_file(files, "six.blk", &six, p2, sizeof(p2));
+
+    ct_db *db = ingest(d1, p1);
+    rebuild(db, 1);
+    cr_assert_eq(db->cl_policy.threshold, 1);
+    cr_assert_eq(db->cl_ctr.flagged, 1);
+    cr_assert_eq(db->cl_ctr.merges, 0);
+    cr_assert_eq(db->cl_ctr.clusters, 3);
+    char *got = dump(db);
+    cr_assert_str_eq(got, "1:1 2:1 3:3 4:3 5:5 6:5 7:7 8:8 9:9 10:10 ");
+    free(got);
+    ct_cluster_stats s;
+    cr_assert_eq(ct_cluster_stats_get(db, &s, NULL), CT_OK);
+    cr_assert_eq(s.flagged, 1);
+    cr_assert_eq(ct_db_rollback(db, 6, NULL), CT_OK);
+    cr_assert_eq(db->cl_ctr.flagged, 0);
+    char x[65], y[65];
+    digest_of(db, x);
+    ct_db_close(db);
+
+    db = ingest(d2, p2);
+    rebuild(db, 1);
+    digest_of(db, y);
+    cr_assert_str_eq(x, y);
+    ct_db_close(db);
+    bb_free(&six);
+    free_chains(&c);
+    tu_rmtree(files);
+    tu_rmtree(d1);
+    tu_rmtree(d2);
+    free(files);
+    free(d1);
+    free(d2);
+}
+
+Test(cluster, rebuild_command_progress_policy_and_errors)
+{
+    char *dir = tu_db_first_4313();
+    tu_run r;
+    run(&r, dir,
+        (const char *[]){"cluster", "rebuild", "--threshold", "1", "--detectors",
+                         "blocksci,whirlpool", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, "");
+    cr_assert_str_eq(r.err,
+                     "chaintrail: cluster: rebuild: 1000 of 4313 blocks, 1019 transactions\n"
+                     "chaintrail: cluster: rebuild: 2000 of 4313 blocks, 2030 transactions\n"
+                     "chaintrail: cluster: rebuild: 3000 of 4313 blocks, 3050 transactions\n"
+                     "chaintrail: cluster: rebuild: 4000 of 4313 blocks, 4058 transactions\n"
+                     "chaintrail: cluster: rebuild: 4313 of 4313 blocks, 4371 transactions\n"
+                     "chaintrail: cluster: rebuilt: 4352 clusters of 8704 addresses, 0 merges, 186 "
+                     "flagged, 0 CoinJoins\n");
+    tu_run_free(&r);
+    run(&r, dir, (const char *[]){"cluster", "stats", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "flagged merges     186\n"), "%s", r.out);
+    cr_assert(strstr(r.out, "policy             threshold 1, detectors blocksci,whirlpool\n"), "%s",
+              r.out);
+    tu_run_free(&r);
+    run(&r, dir, (const char *[]){"cluster", "rebuild", "--detectors", "blocksci,mixer", NULL});
+    cr_assert_eq(r.status, 2);
+    cr_assert_str_eq(r.err, "chaintrail: cluster: option '--detectors': unknown detector 'mixer' "
+                            "(all, none, or of: blocksci, wasabi1, wasabi2, whirlpool_tx0, "
+                            "whirlpool, joinmarket)\n");
+    tu_run_free(&r);
+    run(&r, dir, (const char *[]){"cluster", "rebuild", "--threshold", "0", NULL});
+    cr_assert_eq(r.status, 2);
+    cr_assert_str_eq(
+        r.err, "chaintrail: cluster: option '--threshold': '0' is not a whole number from 1\n");
+    tu_run_free(&r);
+    tu_rmtree(dir);
+    free(dir);
 }

@@ -1,4 +1,5 @@
 /* `chaintrail cluster stats|dump|rebuild`: the address clusters (docs/clustering.md). */
+#include <signal.h>
 #include <string.h>
 
 #include "cli.h"
@@ -146,6 +147,121 @@ static int cluster_dump(int argc, char **argv, const cli_global *g, const cli_co
     return qrc ? cli_db_fail("cluster", qrc, &err) : CT_EXIT_OK;
 }
 
+static void rebuild_progress(void *ctx, const ct_cluster_rebuild_stats *st)
+{
+    fprintf(stderr, "chaintrail: cluster: rebuild: %llu of %llu blocks, %llu transactions\n",
+            (unsigned long long)st->blocks, (unsigned long long)st->blocks_total,
+            (unsigned long long)st->txs);
+}
+
+static volatile int rebuild_stop;
+static void on_signal(int sig)
+{
+    (void)sig;
+    rebuild_stop = 1;
+}
+
+/* --detectors: "all", "none", or names separated by commas. */
+static int parse_detectors(const char *s, unsigned *bits)
+{
+    *bits = 0;
+    if (strcmp(s, "all") == 0) {
+        for (int i = 0; i < CT_CLUSTER_DETECTORS; i++)
+            *bits |= 1u << i;
+        return CT_EXIT_OK;
+    }
+    if (strcmp(s, "none") == 0)
+        return CT_EXIT_OK;
+    const char *p = s;
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        int found = -1;
+        for (int i = 0; i < CT_CLUSTER_DETECTORS && found < 0; i++) {
+            const char *name = ct_cluster_detector_name(i);
+            if (strlen(name) == n && strncmp(name, p, n) == 0)
+                found = i;
+        }
+        if (found < 0) {
+            cli_error("cluster",
+                      "option '--detectors': unknown detector '%.*s' (all, none, or of: "
+                      "blocksci, wasabi1, wasabi2, whirlpool_tx0, whirlpool, joinmarket)",
+                      (int)n, p);
+            return CT_EXIT_USAGE;
+        }
+        *bits |= 1u << found;
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+    return CT_EXIT_OK;
+}
+
+static int cluster_rebuild(int argc, char **argv, const cli_global *g, const cli_command *self)
+{
+    const char *threshold = NULL, *detectors = NULL;
+    bool quiet = false;
+    int first, rc;
+    const cli_opt opts[] = {{"threshold", CLI_STRING, &threshold},
+                            {"detectors", CLI_STRING, &detectors},
+                            {"quiet", CLI_FLAG, &quiet},
+                            {NULL, CLI_FLAG, NULL}};
+    if ((rc = cli_parse(self, opts, argc, argv, &first)))
+        return rc < 0 ? CT_EXIT_OK : rc;
+    if (argv[first]) {
+        cli_error("cluster", "unexpected argument '%s'", argv[first]);
+        return CT_EXIT_USAGE;
+    }
+    ct_db *db;
+    if ((rc = cli_open_db("cluster", g, &db)))
+        return rc;
+    ct_cluster_stats cur;
+    ct_error err;
+    ct_error_clear(&err);
+    if ((rc = ct_cluster_stats_get(db, &cur, &err))) {
+        ct_db_close(db);
+        return cli_db_fail("cluster", rc, &err);
+    }
+    /* The policy: the database's (or the default), with the options given. */
+    ct_cluster_policy pol = {100000, (1u << CT_CLUSTER_DETECTORS) - 1};
+    if (cur.enabled)
+        pol = cur.policy;
+    if (threshold) {
+        uint64_t t;
+        if (!cli_parse_u64(threshold, &t) || t == 0) {
+            cli_error("cluster", "option '--threshold': '%s' is not a whole number from 1",
+                      threshold);
+            ct_db_close(db);
+            return CT_EXIT_USAGE;
+        }
+        pol.threshold = t;
+    }
+    if (detectors && (rc = parse_detectors(detectors, &pol.detectors))) {
+        ct_db_close(db);
+        return rc;
+    }
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    ct_cluster_rebuild_stats st = {0, 0, 0};
+    rc = ct_cluster_rebuild(db, &pol, quiet ? NULL : rebuild_progress, &st, &rebuild_stop, &err);
+    if (rc == CT_OK && (rc = ct_cluster_stats_get(db, &cur, &err)) == CT_OK && !quiet) {
+        if (rebuild_stop)
+            fputs("chaintrail: cluster: rebuild interrupted: the database has no clusters until "
+                  "a rebuild completes\n",
+                  stderr);
+        else
+            fprintf(stderr,
+                    "chaintrail: cluster: rebuilt: %llu clusters of %llu addresses, %llu merges, "
+                    "%llu flagged, %llu CoinJoins\n",
+                    (unsigned long long)cur.clusters, (unsigned long long)cur.clustered,
+                    (unsigned long long)cur.merges, (unsigned long long)cur.flagged,
+                    (unsigned long long)cur.coinjoins);
+    }
+    ct_db_close(db);
+    if (rc)
+        return cli_db_fail("cluster", rc, &err);
+    return rebuild_stop ? 130 : CT_EXIT_OK;
+}
+
 int cmd_cluster(int argc, char **argv, const cli_global *g)
 {
     const cli_command *self = cli_find("cluster");
@@ -157,6 +273,8 @@ int cmd_cluster(int argc, char **argv, const cli_global *g)
         return cluster_stats(argc - 1, argv + 1, g, self);
     if (strcmp(argv[1], "dump") == 0)
         return cluster_dump(argc - 1, argv + 1, g, self);
-    cli_error("cluster", "'%s' is not stats or dump", argv[1]);
+    if (strcmp(argv[1], "rebuild") == 0)
+        return cluster_rebuild(argc - 1, argv + 1, g, self);
+    cli_error("cluster", "'%s' is not stats, dump or rebuild", argv[1]);
     return CT_EXIT_USAGE;
 }

@@ -215,6 +215,7 @@ const cli_command cli_commands[] = {
     {"cluster", cmd_cluster, "address clusters: stats, the cluster of every address, rebuild",
      "usage: chaintrail [--db PATH] cluster stats [--format text|json]\n"
      "       chaintrail [--db PATH] cluster dump --format csv\n"
+     "       chaintrail [--db PATH] cluster rebuild [--threshold N] [--detectors LIST] [--quiet]\n"
      "\n"
      "stats   clusters (of 2 or more addresses), the addresses in them, merges, flagged\n"
      "        merges (two clusters both above the policy's threshold: not merged), CoinJoins\n"
@@ -222,12 +223,23 @@ const cli_command cli_commands[] = {
      "        policy with its digest\n"
      "dump    one line 'address,cluster_id' per address of the database, in address-id\n"
      "        order, after the header line; streamed\n"
+     "rebuild computes the clusters of the stored chain again (a database ingested without\n"
+     "        them, or to change the policy); the same ids and rows as incremental clustering.\n"
+     "        Progress on stderr every 1,000 blocks. Until it completes the database has no\n"
+     "        clusters (an interrupted rebuild: run it again).\n"
+     "\n"
+     "  --threshold N      a merge of two clusters both larger than N addresses is flagged,\n"
+     "                     not applied (default: the database's policy, else 100000)\n"
+     "  --detectors LIST   CoinJoin detectors: all, none, or a comma-separated list of\n"
+     "                     blocksci, wasabi1, wasabi2, whirlpool_tx0, whirlpool, joinmarket\n"
+     "                     (default: the database's policy, else all)\n"
+     "  --quiet            no progress and no summary\n"
      "\n"
      "A cluster's id is the smallest address id among its members; an address in no\n"
      "cluster is its own (its id). 'chaintrail show cluster ADDRESS|ID' shows one cluster.\n"
      "\n"
      "Exit status: 0; 2 usage, or a database without clusters; 4 corrupt; 5 no database\n"
-     "at PATH; 6 locked. See docs/clustering.md.\n"},
+     "at PATH; 6 locked; 130 rebuild interrupted. See docs/clustering.md.\n"},
     {"help", cmd_help, "show help for chaintrail or one command",
      "usage: chaintrail help [COMMAND]\n"},
     {"show", cmd_show, "show an address, a transaction or a block of the database",

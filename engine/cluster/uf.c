@@ -24,6 +24,9 @@ void ct_cl_work_init(ct_cl_work *w, const ct_cl_io *io, const ct_cl_policy *pol,
 void ct_cl_work_release(ct_cl_work *w)
 {
     ct_hmap_release(&w->idx);
+    free(w->flag_pairs);
+    w->flag_pairs = NULL;
+    w->n_flags = w->cap_flags = 0;
     free(w->nodes);
     w->nodes = NULL;
     w->n = w->cap = 0;
@@ -162,13 +165,17 @@ static int join(ct_cl_work *w, uint64_t a, uint64_t b, uint64_t txnum, bool guar
         for (size_t i = 0; i < w->n_flags; i++)
             if (w->flag_pairs[i][0] == lo && w->flag_pairs[i][1] == hi)
                 return CT_OK;
-        if (w->n_flags < sizeof(w->flag_pairs) / sizeof(w->flag_pairs[0])) {
-            w->flag_pairs[w->n_flags][0] = lo;
-            w->flag_pairs[w->n_flags][1] = hi;
-            w->n_flags++;
-        } else {
-            return CT_OK; /* more than 16 flagged pairs in one transaction: the first 16 */
+        if (w->n_flags == w->cap_flags) {
+            size_t nc = w->cap_flags ? w->cap_flags * 2 : 16;
+            uint64_t(*nf)[2] = realloc(w->flag_pairs, nc * sizeof(*nf));
+            if (!nf)
+                return oom(w);
+            w->flag_pairs = nf;
+            w->cap_flags = nc;
         }
+        w->flag_pairs[w->n_flags][0] = lo;
+        w->flag_pairs[w->n_flags][1] = hi;
+        w->n_flags++;
         uint64_t slo = ra->cid == lo ? ra->size : rb->size;
         uint64_t shi = ra->cid == lo ? rb->size : ra->size;
         w->ctr->flagged++;

@@ -57,8 +57,8 @@ typedef struct ct_cl_work {
     ct_hmap idx; /* addrid BE64 -> index in nodes */
     ct_cl_node *nodes;
     size_t n, cap;
-    uint64_t flag_pairs[16][2]; /* flagged root pairs of the current transaction */
-    size_t n_flags;
+    uint64_t (*flag_pairs)[2]; /* flagged cluster pairs of the current transaction */
+    size_t n_flags, cap_flags;
 } ct_cl_work;
 
 /* The root of an address's cluster. */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "utxo/graph_internal.h"
+#include "cluster/cluster_internal.h"
 #include "base/hash.h"
 
 /* ---- the snapshot reader ---- */
@@ -283,6 +284,15 @@ int ct_graph_address_get(ct_db *db, ct_graph_address *out, const char *address, 
         rc = ct_graph_load_addr(&r, ct_be64(r.v.data), out->linked, NULL);
     }
     rc = rc == CT_ENOTFOUND ? CT_OK : rc;
+    if (rc == CT_OK && db->clusters) {
+        ct_cl_reader cr;
+        ct_cl_root root = {0, 0, 0};
+        ct_cl_reader_init(&cr, r.st, r.snap, err);
+        rc = ct_cl_reader_find(&cr, out->addrid, &root);
+        ct_cl_reader_release(&cr);
+        out->cluster_id = root.cid;
+        out->cluster_size = root.size;
+    }
 out:
     ct_graph_reader_close(&r);
     if (rc != CT_OK)

@@ -309,10 +309,11 @@ void ct_cluster_info_release(ct_cluster_info *c)
 }
 
 /* ---- merge log ---- */
-/* A merge log entry's place in chain order: its transaction, then the absorbed id (one
- * transaction may merge several clusters). */
+/* A merge log entry's place in chain order: its transaction, then the size after it. A
+ * transaction joins its first input's cluster with each other input's in turn, so its
+ * merges grow one cluster: their sizes after are increasing in the order they were made. */
 typedef struct merge_pos {
-    uint64_t txnum, absorbed;
+    uint64_t txnum, after;
     size_t i;
 } merge_pos;
 
@@ -321,7 +322,7 @@ static int cmp_merge_pos(const void *a, const void *b)
     const merge_pos *x = a, *y = b;
     if (x->txnum != y->txnum)
         return x->txnum < y->txnum ? -1 : 1;
-    return x->absorbed < y->absorbed ? -1 : x->absorbed > y->absorbed;
+    return x->after < y->after ? -1 : x->after > y->after;
 }
 
 int ct_cluster_merges(ct_db *db, uint64_t cluster_id, size_t offset, ct_cluster_merge *out,
@@ -400,7 +401,7 @@ int ct_cluster_merges(ct_db *db, uint64_t cluster_id, size_t offset, ct_cluster_
         rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "merge log");
     if (rc == CT_OK && cnt) {
         for (size_t i = 0; i < cnt; i++)
-            pos[i] = (merge_pos){txn[i], all[i].absorbed_id, i};
+            pos[i] = (merge_pos){txn[i], all[i].kept_size + all[i].absorbed_size, i};
         qsort(pos, cnt, sizeof(*pos), cmp_merge_pos);
         for (size_t i = 0; i < cnt; i++)
             order[i] = pos[i].i;

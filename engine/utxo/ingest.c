@@ -64,6 +64,8 @@ typedef struct ing {
     ct_buf undo; /* the undo record being built */
     ct_buf kv;   /* generic undo entries of the block */
     uint32_t n_kv;
+    ct_buf clkv; /* the block's cluster undo entries: they follow the others (as rebuild's) */
+    uint32_t n_clkv;
     ct_btc_dest *dest;
     ct_hmap txids;   /* txid -> index in block, for spends inside the block */
     ct_hmap addrs;   /* address string -> addrid, for addresses new in this block */
@@ -279,20 +281,27 @@ static int write_now(ing *g, ct_error *err)
     return ct_store_write(g->st, g->b, true, err);
 }
 
+/* Appends to an undo log that key k held v (vl bytes), or nothing (!present). */
+static int undo_entry(ing *g, ct_buf *log, uint32_t *n, const uint8_t *k, size_t kl,
+                      const uint8_t *v, size_t vl, bool present)
+{
+    uint8_t hdr[6];
+    hdr[0] = (uint8_t)kl;
+    if (ct_buf_append(log, hdr, 1) || ct_buf_append(log, k, kl))
+        return oom(g);
+    hdr[0] = present;
+    ct_put_be32(hdr + 1, present ? (uint32_t)vl : 0);
+    if (ct_buf_append(log, hdr, 5) || (present && vl && ct_buf_append(log, v, vl)))
+        return oom(g);
+    (*n)++;
+    return CT_OK;
+}
+
 /* Records in the block's undo log that key k held v (vl bytes), or nothing (!present). */
 static int undo_value(ing *g, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl,
                       bool present)
 {
-    uint8_t hdr[6];
-    hdr[0] = (uint8_t)kl;
-    if (ct_buf_append(&g->kv, hdr, 1) || ct_buf_append(&g->kv, k, kl))
-        return oom(g);
-    hdr[0] = present;
-    ct_put_be32(hdr + 1, present ? (uint32_t)vl : 0);
-    if (ct_buf_append(&g->kv, hdr, 5) || (present && vl && ct_buf_append(&g->kv, v, vl)))
-        return oom(g);
-    g->n_kv++;
-    return CT_OK;
+    return undo_entry(g, &g->kv, &g->n_kv, k, kl, v, vl, present);
 }
 
 /* Records in the block's undo log how to restore key k: its current value, or absence. */
@@ -321,7 +330,7 @@ static int cl_put(void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size
     ing *g = ctx;
     uint64_t seen;
     if (!ct_hmap_get(&g->cl_undone, k, kl, &seen)) {
-        int rc = undo_value(g, k, kl, old, old_len, old_present);
+        int rc = undo_entry(g, &g->clkv, &g->n_clkv, k, kl, old, old_len, old_present);
         if (rc)
             return rc;
         if (ct_hmap_put(&g->cl_undone, k, kl, 1))
@@ -817,8 +826,10 @@ static void reset_block_scratch(ing *g)
     ct_cl_discard(&g->cl);
     g->n_deltas = 0;
     ct_buf_reset(&g->kv);
+    ct_buf_reset(&g->clkv);
     ct_buf_reset(&g->undo);
     g->n_kv = 0;
+    g->n_clkv = 0;
 }
 
 /* Whether the transactions of `blk`, connected at `height`, must be looked up for BIP30
@@ -897,9 +908,12 @@ static int connect_block(ing *g, const ct_btc_block *blk, const uint8_t *raw, si
          * before it restore the meta row (disconnect_tip). */
         uint8_t ck[16], cv[CT_CL_COUNTERS_SIZE];
         if ((rc = ct_cl_flush(&g->cl)) ||
-            (rc = undo_value(g, ck, ct_key_meta(ck, "clcounters"), cv,
+            (rc = undo_entry(g, &g->clkv, &g->n_clkv, ck, ct_key_meta(ck, "clcounters"), cv,
                              ct_cl_counters_encode(cv, &cl_before), true)))
             return rc;
+        if (ct_buf_append(&g->kv, g->clkv.data, g->clkv.len))
+            return oom(g);
+        g->n_kv += g->n_clkv;
     }
 
     /* Undo record: header fields, then deltas, then generic key restores. */
@@ -1915,6 +1929,7 @@ int ct_ingest_bitcoin(ct_db *db, ct_ingest_stats *stats, const char *const *path
     ct_rowcache_init(&g.cache, o->row_cache_bytes ? o->row_cache_bytes : CT_ROWCACHE_DEFAULT);
     ct_buf_init(&g.undo, 1u << 30);
     ct_buf_init(&g.kv, 1u << 30);
+    ct_buf_init(&g.clkv, 1u << 30);
     ct_hmap_init(&g.txids);
     ct_hmap_init(&g.addrs);
     ct_hmap_init(&g.touched);
@@ -2080,6 +2095,7 @@ done:
     ct_buf_release(&g.v);
     ct_buf_release(&g.undo);
     ct_buf_release(&g.kv);
+    ct_buf_release(&g.clkv);
     ct_hmap_release(&g.txids);
     ct_hmap_release(&g.addrs);
     ct_hmap_release(&g.touched);

@@ -68,6 +68,10 @@ typedef struct ct_graph_address {
     bool has_seen; /* false for an address known only as a linked key form */
     ct_graph_seen first, last;
     char linked[CT_BTC_ADDR_MAX]; /* the same key's other serialization (P2PK), or "" */
+    /* Its cluster (docs/clustering.md): id and size; both 0 when the database does not
+     * cluster. An address in no cluster is its own: id = addrid, size 1. */
+    uint64_t cluster_id;
+    uint64_t cluster_size;
 } ct_graph_address;
 
 /* Looks an address up by its exact string: an address, or the identity of an output without

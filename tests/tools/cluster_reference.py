@@ -8,9 +8,13 @@
 # (bare multisig, nonstandard) is identified by "script:" + its script hex; OP_RETURN has
 # no identity. No CoinJoin detector runs here: the caller checks that chaintrail judged
 # none on this chain.
-# Usage: python3 cluster_reference.py DECODED.jsonl DUMP.csv
+# With THRESHOLD, the super-cluster guard: a transaction joins its first input address's
+# cluster with each other input's in turn, and a join of two clusters both larger than
+# THRESHOLD is not made but counted as flagged (once per transaction and pair of clusters).
+# The P2PK key link is never guarded.
+# Usage: python3 cluster_reference.py DECODED.jsonl DUMP.csv [THRESHOLD]
 # Writes the dump ("address,cluster_id" per address in id order, after a header line) to
-# DUMP.csv and prints one line: "clusters N addresses M clustered K".
+# DUMP.csv and prints one line: "clusters N addresses M clustered K flagged F".
 import json, sys
 
 ids = {}          # identity -> address id
@@ -23,6 +27,7 @@ def addr_id(ident):
         ids[ident] = len(names) + 1
         names.append(ident)
         parent.append(len(parent))
+        size.append(1)
     return ids[ident]
 
 def find(x):
@@ -31,10 +36,25 @@ def find(x):
         x = parent[x]
     return x
 
-def union(a, b):
+size = []          # per root: members
+threshold = int(sys.argv[3]) if len(sys.argv) > 3 else None
+flagged = 0
+
+def union(a, b, guard=None):
+    global flagged
     ra, rb = find(a - 1), find(b - 1)
-    if ra != rb:
-        parent[max(ra, rb)] = min(ra, rb)
+    if ra == rb:
+        return
+    if threshold is not None and guard is not None and \
+            size[ra] > threshold and size[rb] > threshold:
+        pair = (min(ra, rb), max(ra, rb))
+        if pair not in guard:
+            guard.add(pair)
+            flagged += 1
+        return
+    lo, hi = min(ra, rb), max(ra, rb)
+    parent[hi] = lo
+    size[lo] += size[hi]
 
 with open(sys.argv[1]) as f:
     for line in f:
@@ -53,8 +73,9 @@ with open(sys.argv[1]) as f:
                 lid = addr_id(o['linked_address'])
                 o['_link'] = (oid, lid)
         known = [a for a in ins if a is not None]
+        guard = set()
         for a in known[1:]:
-            union(known[0], a)
+            union(known[0], a, guard)
         for o in tx['outputs']:
             if '_link' in o:
                 union(*o['_link'])
@@ -68,4 +89,5 @@ with open(sys.argv[2], 'w') as out:
     for x, name in enumerate(names):
         out.write('%s,%d\n' % (name, find(x) + 1))
 multi = [s for s in sizes.values() if s > 1]
-print('clusters %d addresses %d clustered %d' % (len(multi), len(names), sum(multi)))
+print('clusters %d addresses %d clustered %d flagged %d' %
+      (len(multi), len(names), sum(multi), flagged))
