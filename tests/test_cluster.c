@@ -682,3 +682,111 @@ Test(cluster, rebuild_command_progress_policy_and_errors)
     tu_rmtree(dir);
     free(dir);
 }
+
+/* ---- the tracer ---- */
+/* Hal Finney's key has two addresses (one cluster, 343). A label on the form that never
+ * received anything applies to the one that did: FIFO from 12cb... sends its 10 BTC to an
+ * exchange, and the endpoint names the address, the cluster, the label and the member.
+ * --no-clusters: the label stays on its own address, and the 10 BTC are unspent. */
+Test(cluster, trace_uses_the_label_of_any_member, .timeout = 300)
+{
+    char *dir = tu_db_first_4313(), *tmp = tu_tmpdir(), lab[600];
+    snprintf(lab, sizeof(lab), "%s/labels.csv", tmp);
+    const char *csv =
+        "address,label,category\n12Pg8yQNFrCoXU4hvcFUCsre9SqX9vbP9d,Hal Desk,exchange\n";
+    cr_assert_eq(tu_write_file(lab, csv, strlen(csv)), 0);
+    tu_run r;
+    run(&r, dir, (const char *[]){"labels", "import", "--source", "test", "--quiet", lab, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    run(&r, dir,
+        (const char *[]){"trace", "--from", "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S", "--model", "fifo",
+                         NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out,
+                     ",\"clusters\":{\"used\":true,\"policy_digest\":"
+                     "\"4817853af1148ace38f8e794a73c4d064aae6c2f26259cc14e840e9df1939566\"},"),
+              "%s", r.out);
+    cr_assert(strstr(r.out, "\"laundered_sat\":1000000000,"), "%s", r.out);
+    cr_assert(strstr(r.out, "{\"address\":\"1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3\",\"category\":"
+                            "\"exchange\",\"label\":\"Hal Desk (test)\",\"taint_sat\":1000000000,"
+                            "\"usd\":null,\"unpriced_sat\":1000000000,\"hops\":1,\"outputs\":1,"
+                            "\"first_height\":170,\"first_time\":1231731025,\"last_height\":170,"
+                            "\"last_time\":1231731025,\"cluster_id\":343,\"label_member\":"
+                            "\"12Pg8yQNFrCoXU4hvcFUCsre9SqX9vbP9d\"}"),
+              "%s", r.out);
+    tu_run_free(&r);
+    run(&r, dir,
+        (const char *[]){"trace", "--from", "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S", "--model", "fifo",
+                         "--no-clusters", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, ",\"clusters\":{\"used\":false,\"policy_digest\":null},"), "%s", r.out);
+    cr_assert(strstr(r.out, "\"laundered_sat\":0,"), "%s", r.out);
+    cr_assert(strstr(r.out, "{\"address\":\"1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3\",\"category\":"
+                            "\"unspent\",\"label\":null,"),
+              "%s", r.out);
+    tu_run_free(&r);
+    tu_rmtree(dir);
+    tu_rmtree(tmp);
+    free(dir);
+    free(tmp);
+}
+
+/* A stop through a multi-input cluster (regtest chain B): 0x22 is labelled an exchange.
+ * From b1's coinbase output (paying 0x21, a member of 0x22's cluster once b5 joins them)
+ * the trace stops at once with clusters; without them it runs on to 0x28. */
+Test(cluster, a_cluster_label_stops_the_trace)
+{
+    chains c;
+    make_chains(&c);
+    char *files = tu_tmpdir(), *d = tu_tmpdir(), p[600];
+    write_file(files, "winner.blk", &c.winner, p, sizeof(p));
+    ct_db *db = ingest(d, p);
+    /* the addresses of 0x22 and 0x21: ids 4 and 3 */
+    ct_cluster_dump *dd;
+    cr_assert_eq(ct_cluster_dump_new(&dd, db, NULL), CT_OK);
+    const char *addr;
+    uint64_t id, cid;
+    char a21[64] = "", a22[64] = "", a28[64] = "";
+    while (ct_cluster_dump_next(dd, &addr, &id, &cid, NULL) == CT_OK) {
+        if (id == 3)
+            snprintf(a21, sizeof(a21), "%s", addr);
+        if (id == 4)
+            snprintf(a22, sizeof(a22), "%s", addr);
+        if (id == 10)
+            snprintf(a28, sizeof(a28), "%s", addr);
+    }
+    ct_cluster_dump_free(dd);
+    ct_db_close(db);
+    char lab[600], csv[300];
+    snprintf(lab, sizeof(lab), "%s/labels.csv", files);
+    snprintf(csv, sizeof(csv), "address,label,category\n%s,Desk,exchange\n", a22);
+    cr_assert_eq(tu_write_file(lab, csv, strlen(csv)), 0);
+    tu_run r;
+    run(&r, d, (const char *[]){"labels", "import", "--source", "t", "--quiet", lab, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    run(&r, d,
+        (const char *[]){"trace", "--from", a21, "--model", "fifo", "--format", "csv", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    char want[400];
+    snprintf(want, sizeof(want), "fifo,\"%s\",\"exchange\",\"Desk (t)\",", a21);
+    cr_assert(strstr(r.out, want), "%s", r.out);
+    snprintf(want, sizeof(want), ",3,\"%s\"\n", a22);
+    cr_assert(strstr(r.out, want), "%s", r.out);
+    cr_assert_null(strstr(r.out, a28), "%s", r.out);
+    tu_run_free(&r);
+    run(&r, d,
+        (const char *[]){"trace", "--from", a21, "--model", "fifo", "--format", "csv",
+                         "--no-clusters", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    snprintf(want, sizeof(want), "fifo,\"%s\",\"unspent\",\"\",", a28);
+    cr_assert(strstr(r.out, want), "%s", r.out);
+    cr_assert_null(strstr(r.out, "exchange"), "%s", r.out);
+    tu_run_free(&r);
+    free_chains(&c);
+    tu_rmtree(files);
+    tu_rmtree(d);
+    free(files);
+    free(d);
+}
