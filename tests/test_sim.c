@@ -310,16 +310,15 @@ ParameterizedTest(sim_case *c, sim, truth_equals_trace)
     done_sim(dir);
 }
 
-/* The blocks: framing, header links, merkle roots and PoW through the library's decoder,
- * BIP34 heights, witness commitments, subsidy + fees, every script type. */
-Test(sim, blocks_decode_and_verify)
+/* Calls fn on every block of the simulated chain under DIR/sim/blocks, in order, after
+ * checking each record's framing (magic, size within the file) and decoding it with its
+ * wtxids; *bytes gets the blk files' total size. */
+typedef void (*sim_block_fn)(void *ctx, const ct_btc_block *blk, uint64_t index);
+
+static void walk_sim_blocks(const char *dir, sim_block_fn fn, void *ctx, uint64_t *bytes)
 {
-    sim_summary sum;
-    char *dir = run_sim("5", "4000", NULL, &sum);
     const ct_btc_params *net = ct_btc_params_get("regtest");
-    uint64_t blocks = 0, txs = 0, bytes = 0;
-    uint64_t types[16] = {0};
-    uint8_t prev[32] = {0};
+    uint64_t index = 0, total = 0;
     ct_btc_block blk;
     ct_btc_block_init(&blk);
     for (unsigned f = 0;; f++) {
@@ -329,7 +328,7 @@ Test(sim, blocks_decode_and_verify)
         uint8_t *d = read_sim_file(dir, rel, &len);
         if (!d)
             break;
-        bytes += len;
+        total += len;
         for (size_t o = 0; o < len;) {
             cr_assert_leq(o + 8, len);
             cr_assert_eq(memcmp(d + o, net->magic, 4), 0);
@@ -337,61 +336,88 @@ Test(sim, blocks_decode_and_verify)
             cr_assert_leq(o + 8 + size, len);
             ct_error err;
             int rc = ct_btc_block_decode(&blk, d + o + 8, size, net, CT_BTC_WTXID, &err);
-            cr_assert_eq(rc, CT_OK, "block %" PRIu64 ": %s %s", blocks, err.reason, err.detail);
-            cr_assert_eq(memcmp(blk.header.prev_hash, prev, 32), 0, "block %" PRIu64 " not linked",
-                         blocks);
-            memcpy(prev, blk.hash, 32);
-            if (blocks == 0) {
-                cr_assert_eq(memcmp(blk.hash, net->genesis, 32), 0);
-            } else {
-                cr_assert_eq(blk.bip34_height, (int64_t)blocks);
-                /* witness commitment: SHA256d(merkle root of wtxids, coinbase's zero || 32
-                 * zero bytes), in the coinbase's last aa21a9ed output */
-                uint8_t(*w)[32] = calloc(blk.n_tx, 32);
-                for (uint32_t i = 1; i < blk.n_tx; i++)
-                    memcpy(w[i], blk.tx[i].wtxid, 32);
-                for (uint32_t n = blk.n_tx; n > 1; n = (n + 1) / 2)
-                    for (uint32_t i = 0; i < n; i += 2)
-                        ct_sha256d_pair(w[i / 2], w[i], w[i + 1 < n ? i + 1 : i]);
-                uint8_t in[64] = {0}, commit[32];
-                memcpy(in, w[0], 32);
-                free(w);
-                ct_sha256d(commit, in, 64);
-                const ct_btc_tx *cb = &blk.tx[0];
-                const ct_btc_txout *co = &cb->out[cb->n_out - 1];
-                cr_assert_eq(co->script_len, 38);
-                cr_assert_eq(memcmp(co->script, "\x6a\x24\xaa\x21\xa9\xed", 6), 0);
-                cr_assert_eq(memcmp(co->script + 6, commit, 32), 0, "commitment of block %" PRIu64,
-                             blocks);
-                /* the coinbase claims the subsidy (regtest halves every 150) and the fees */
-                uint64_t subsidy = 5000000000ULL >> (blocks / 150);
-                cr_assert_geq(cb->out_total, subsidy);
-                for (uint32_t i = 1; i < blk.n_tx; i++)
-                    for (uint32_t j = 0; j < blk.tx[i].n_out; j++) {
-                        ct_btc_dest dst;
-                        cr_assert_eq(ct_btc_script_dest(&dst, blk.tx[i].out[j].script,
-                                                        blk.tx[i].out[j].script_len, net),
-                                     CT_OK);
-                        types[dst.type]++;
-                    }
-            }
-            txs += blk.n_tx;
-            blocks++;
+            cr_assert_eq(rc, CT_OK, "block %" PRIu64 ": %s %s", index, err.reason, err.detail);
+            fn(ctx, &blk, index++);
             o += 8 + size;
         }
         free(d);
     }
     ct_btc_block_release(&blk);
-    cr_assert_eq(blocks, sum.blocks);
-    cr_assert_eq(txs, sum.txs);
-    cr_assert_eq(txs, 4000);
+    if (bytes)
+        *bytes = total;
+}
+
+typedef struct verify_ctx {
+    const ct_btc_params *net;
+    uint64_t blocks, txs;
+    uint64_t types[16];
+    uint8_t prev[32];
+} verify_ctx;
+
+static void verify_block(void *ctx, const ct_btc_block *blk, uint64_t blocks)
+{
+    verify_ctx *vc = ctx;
+    const ct_btc_params *net = vc->net;
+    cr_assert_eq(memcmp(blk->header.prev_hash, vc->prev, 32), 0, "block %" PRIu64 " not linked",
+                 blocks);
+    memcpy(vc->prev, blk->hash, 32);
+    if (blocks == 0) {
+        cr_assert_eq(memcmp(blk->hash, net->genesis, 32), 0);
+    } else {
+        cr_assert_eq(blk->bip34_height, (int64_t)blocks);
+        /* witness commitment: SHA256d(merkle root of wtxids, coinbase's zero || 32
+         * zero bytes), in the coinbase's last aa21a9ed output */
+        uint8_t(*w)[32] = calloc(blk->n_tx, 32);
+        for (uint32_t i = 1; i < blk->n_tx; i++)
+            memcpy(w[i], blk->tx[i].wtxid, 32);
+        for (uint32_t n = blk->n_tx; n > 1; n = (n + 1) / 2)
+            for (uint32_t i = 0; i < n; i += 2)
+                ct_sha256d_pair(w[i / 2], w[i], w[i + 1 < n ? i + 1 : i]);
+        uint8_t in[64] = {0}, commit[32];
+        memcpy(in, w[0], 32);
+        free(w);
+        ct_sha256d(commit, in, 64);
+        const ct_btc_tx *cb = &blk->tx[0];
+        const ct_btc_txout *co = &cb->out[cb->n_out - 1];
+        cr_assert_eq(co->script_len, 38);
+        cr_assert_eq(memcmp(co->script, "\x6a\x24\xaa\x21\xa9\xed", 6), 0);
+        cr_assert_eq(memcmp(co->script + 6, commit, 32), 0, "commitment of block %" PRIu64,
+                     blocks);
+        /* the coinbase claims the subsidy (regtest halves every 150) and the fees */
+        uint64_t subsidy = 5000000000ULL >> (blocks / 150);
+        cr_assert_geq(cb->out_total, subsidy);
+        for (uint32_t i = 1; i < blk->n_tx; i++)
+            for (uint32_t j = 0; j < blk->tx[i].n_out; j++) {
+                ct_btc_dest dst;
+                cr_assert_eq(ct_btc_script_dest(&dst, blk->tx[i].out[j].script,
+                                                blk->tx[i].out[j].script_len, net),
+                             CT_OK);
+                vc->types[dst.type]++;
+            }
+    }
+    vc->txs += blk->n_tx;
+    vc->blocks++;
+}
+
+/* The blocks: framing, header links, merkle roots and PoW through the library's decoder,
+ * BIP34 heights, witness commitments, subsidy + fees, every script type. */
+Test(sim, blocks_decode_and_verify)
+{
+    sim_summary sum;
+    char *dir = run_sim("5", "4000", NULL, &sum);
+    verify_ctx vc = {.net = ct_btc_params_get("regtest")};
+    uint64_t bytes;
+    walk_sim_blocks(dir, verify_block, &vc, &bytes);
+    cr_assert_eq(vc.blocks, sum.blocks);
+    cr_assert_eq(vc.txs, sum.txs);
+    cr_assert_eq(vc.txs, 4000);
     cr_assert_eq(bytes, sum.bytes);
     /* the script types seen on mainnet */
     ct_btc_script_type want[] = {CT_BTC_P2PKH, CT_BTC_P2SH, CT_BTC_P2WPKH,
                                  CT_BTC_P2WSH, CT_BTC_P2TR, CT_BTC_P2PK};
     for (size_t i = 0; i < 6; i++)
-        cr_assert_gt(types[want[i]], 0, "no %s output", ct_btc_script_type_name(want[i]));
-    cr_assert_eq(types[CT_BTC_NONSTANDARD], 0);
+        cr_assert_gt(vc.types[want[i]], 0, "no %s output", ct_btc_script_type_name(want[i]));
+    cr_assert_eq(vc.types[CT_BTC_NONSTANDARD], 0);
     done_sim(dir);
 }
 
@@ -635,30 +661,11 @@ static void cv_tx(chain_view *v, const ct_btc_tx *tx, const ct_btc_params *net)
             cv_union(v, in_addr[0] - 1, in_addr[i] - 1);
 }
 
-/* Reads every block of the simulated chain into v. */
-static void cv_read_chain(chain_view *v, const char *dir)
+static void cv_block(void *ctx, const ct_btc_block *blk, uint64_t index)
 {
-    const ct_btc_params *net = ct_btc_params_get("regtest");
-    ct_btc_block blk;
-    ct_btc_block_init(&blk);
-    for (unsigned f = 0;; f++) {
-        char rel[32];
-        snprintf(rel, sizeof(rel), "blocks/blk%05u.dat", f);
-        size_t len;
-        uint8_t *d = read_sim_file(dir, rel, &len);
-        if (!d)
-            break;
-        for (size_t o = 0; o < len;) {
-            uint32_t size = ct_le32(d + o + 4);
-            ct_error err;
-            cr_assert_eq(ct_btc_block_decode(&blk, d + o + 8, size, net, 0, &err), CT_OK);
-            for (uint32_t i = 0; i < blk.n_tx; i++)
-                cv_tx(v, &blk.tx[i], net);
-            o += 8 + size;
-        }
-        free(d);
-    }
-    ct_btc_block_release(&blk);
+    (void)index;
+    for (uint32_t i = 0; i < blk->n_tx; i++)
+        cv_tx(ctx, &blk->tx[i], ct_btc_params_get("regtest"));
 }
 
 /* Splits a CSV text into lines (in place); returns the count. */
@@ -728,7 +735,7 @@ ParameterizedTest(owner_case *c, sim, ownership_truth)
         cr_assert_eq(ct_hmap_put(&v.cj, txid, 32, i), CT_OK);
     }
     cr_assert_gt(n_cj, 10, "only %zu CoinJoin rounds", n_cj);
-    cv_read_chain(&v, dir);
+    walk_sim_blocks(dir, cv_block, &v, NULL);
     cr_assert_eq(v.cj_detected, n_cj, "%zu of %zu rounds missed", v.cj_missed, n_cj);
     cr_assert_eq(v.false_cj, 0, "%zu other transactions judged CoinJoins", v.false_cj);
 
