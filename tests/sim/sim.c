@@ -1548,28 +1548,30 @@ static int close_file(FILE *f, const char *path, int rc)
 static int write_ownership(sim *s)
 {
     owners *o = &s->own;
-    char path[4096], text[CT_BTC_ADDR_MAX], root[CT_BTC_ADDR_MAX], ent[32];
-    FILE *f = create_file(s, "owners.csv", path, sizeof(path));
-    if (!f)
-        return -1;
-    int rc = fprintf(f, "address,entity_id,entity_kind\n") < 0;
-    for (uint32_t i = 0; i < o->n_seen && !rc; i++) {
-        uint32_t id = o->order[i], num;
-        owner_text(s, id, text);
-        owner_entity_name(id, ent, sizeof(ent));
-        rc = fprintf(f, "%s,%s,%s\n", text, ent, kind_names[owner_kind(id, &num)]) < 0;
-    }
-    if (close_file(f, path, rc) != 0)
-        return -1;
-
-    /* per root: its first member's entity, and whether another entity joined it */
+    char path[4096], ent[32];
+    /* each address's text, made once (encoding is most of the cost), by first-seen rank */
+    char(*text)[CT_BTC_ADDR_MAX] = malloc((size_t)o->n_seen * CT_BTC_ADDR_MAX + 1);
     uint32_t *root_ent = malloc(N_IDS * sizeof(*root_ent));
     uint8_t *multi = calloc(N_IDS, 1), *entity_seen = calloc(OK_N * N_KEYS, 1);
-    if (!root_ent || !multi || !entity_seen) {
-        free(root_ent), free(multi), free(entity_seen);
+    if (!text || !root_ent || !multi || !entity_seen) {
+        free(text), free(root_ent), free(multi), free(entity_seen);
         fprintf(stderr, "chaintrail-sim: out of memory\n");
         return -1;
     }
+    FILE *f = create_file(s, "owners.csv", path, sizeof(path));
+    int rc = f ? fprintf(f, "address,entity_id,entity_kind\n") < 0 : 1;
+    for (uint32_t i = 0; i < o->n_seen && f && !rc; i++) {
+        uint32_t id = o->order[i], num;
+        owner_text(s, id, text[i]);
+        owner_entity_name(id, ent, sizeof(ent));
+        rc = fprintf(f, "%s,%s,%s\n", text[i], ent, kind_names[owner_kind(id, &num)]) < 0;
+    }
+    if (!f || close_file(f, path, rc) != 0) {
+        free(text), free(root_ent), free(multi), free(entity_seen);
+        return -1;
+    }
+
+    /* per root: its first member's entity, and whether another entity joined it */
     uint64_t clusters = 0, multi_owner = 0, entities = 0;
     f = create_file(s, "partition.csv", path, sizeof(path));
     rc = f ? fprintf(f, "address,cluster\n") < 0 : 1;
@@ -1586,11 +1588,9 @@ static int write_ownership(sim *s)
             multi[r] = 1;
             multi_owner++;
         }
-        owner_text(s, id, text);
-        owner_text(s, r, root);
-        rc = fprintf(f, "%s,%s\n", text, root) < 0;
+        rc = fprintf(f, "%s,%s\n", text[i], text[o->seen[r] - 1]) < 0;
     }
-    free(root_ent), free(multi), free(entity_seen);
+    free(text), free(root_ent), free(multi), free(entity_seen);
     if (!f || close_file(f, path, rc) != 0)
         return -1;
 
