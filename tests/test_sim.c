@@ -707,11 +707,11 @@ ParameterizedTestParameters(sim, ownership_truth)
 }
 
 /* The simulator's owners and multi-input partition are those of its chain read back from
- * the blocks: every address once, in first-seen order, each in the cluster the co-spends
- * (CoinJoins excepted) give it, with the first-seen member as the cluster's name. Every
- * CoinJoin round it made is one the published detectors find, and no other transaction is.
- * Services never share a cluster with another owner; exchanges B and D sweep deposits
- * together with their hot wallet, A and C do not. */
+ * the blocks: every address once (as many as chaintrail stores), in first-seen order, each
+ * in the cluster the co-spends (CoinJoins excepted) give it, with the first-seen member as
+ * the cluster's name. Every CoinJoin round it made is one the published detectors find, and
+ * no other transaction is. Services never share a cluster with another owner; exchanges B
+ * and D sweep deposits together with their hot wallet, A and C do not. */
 ParameterizedTest(owner_case *c, sim, ownership_truth)
 {
     sim_summary sum;
@@ -822,6 +822,24 @@ ParameterizedTest(owner_case *c, sim, ownership_truth)
     }
     cr_assert_gt(swept[1], 0);
     cr_assert_gt(swept[3], 0);
+
+    /* chaintrail stores exactly these addresses: its count after ingest is the same */
+    char *blocks = path_join(dir, "sim/blocks"), *db = path_join(dir, "db");
+    tu_run r;
+    tu_exec(&r,
+            (const char *[]){"--db", db, "ingest", "bitcoin", "--network", "regtest", "--quiet",
+                             blocks, NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", db, "stats", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    ct_json_doc st;
+    jparse(&st, r.out, r.out_len);
+    cr_assert_eq(jnum(&st, jget(&st, 0, "bitcoin"), "addresses"), v.n);
+    ct_json_release(&st);
+    tu_run_free(&r);
+    free(blocks), free(db);
 
     /* ownership.json counts the same */
     char *jtext_ = (char *)read_sim_file(dir, "ownership.json", &len);
