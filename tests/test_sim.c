@@ -528,6 +528,13 @@ Test(sim, usage_errors)
     cr_assert(strstr(r.err, "bad value for --seed: 'x1'"), "%s", r.err);
     tu_run_free(&r);
     tu_exec_bin(&r, CT_SIM_BIN,
+                (const char *[]){"--seed", "1", "--txs", "3000", "--out", "/tmp",
+                                 "--deposit-labels", "33", NULL},
+                NULL);
+    cr_assert_eq(r.status, 2);
+    cr_assert(strstr(r.err, "bad value for --deposit-labels: '33'"), "%s", r.err);
+    tu_run_free(&r);
+    tu_exec_bin(&r, CT_SIM_BIN,
                 (const char *[]){"--seed", "1", "--txs", "999", "--out", "/tmp", NULL}, NULL);
     cr_assert_eq(r.status, 2);
     cr_assert(strstr(r.err, "--txs must be between 1000"), "%s", r.err);
@@ -690,7 +697,7 @@ static void csv_field(const char *line, unsigned field, char *out, size_t size)
         cr_assert_not_null(line);
         line++;
     }
-    size_t n = strcspn(line, ",");
+    size_t n = strcspn(line, ",\n");
     cr_assert_lt(n, size);
     memcpy(out, line, n);
     out[n] = 0;
@@ -857,5 +864,71 @@ ParameterizedTest(owner_case *c, sim, ownership_truth)
     free(otext), free(ptext), free(ol), free(pl), free(cjtext), free(cjl);
     ct_hmap_release(&v.addr_ix), ct_hmap_release(&v.out_ix), ct_hmap_release(&v.cj);
     free(v.text), free(v.parent), free(v.spent), free(v.outs);
+    done_sim(dir);
+}
+
+/* truth_clusters.json: the truth with cluster-level stops. With every deposit labelled it
+ * is truth.json byte for byte (no cluster holds an unlabelled address with a labelled
+ * member); with 4 labelled deposits per exchange, the endpoints that stop on a cluster's
+ * label name a member that carries it, in the same cluster of partition.csv. */
+Test(sim, cluster_truth)
+{
+    sim_summary sum;
+    char *full = run_sim("1", "3000", NULL, &sum);
+    size_t la, lb;
+    uint8_t *a = read_sim_file(full, "truth.json", &la);
+    uint8_t *b = read_sim_file(full, "truth_clusters.json", &lb);
+    cr_assert(la == lb && memcmp(a, b, la) == 0, "truth_clusters.json differs with every label");
+    free(a), free(b);
+    done_sim(full);
+
+    char *dir = run_sim("1", "3000", (const char *const[]){"--deposit-labels", "4", NULL}, &sum);
+    size_t len;
+    char *ltext = (char *)read_sim_file(dir, "labels.csv", &len);
+    cr_assert_eq(tu_count_lines(ltext), 1 + 4 * (4 + 1) + 4 + 1);
+    char *ptext = (char *)read_sim_file(dir, "partition.csv", &len);
+    char *tt = (char *)read_sim_file(dir, "truth.json", &len);
+    ct_json_doc tr, tc;
+    jparse(&tr, tt, len);
+    char *ct = (char *)read_sim_file(dir, "truth_clusters.json", &len);
+    jparse(&tc, ct, len);
+    uint32_t mr = jget(&tr, 0, "models"), mc = jget(&tc, 0, "models");
+    size_t via_member = 0;
+    for (size_t m = 0; m < 5; m++) {
+        uint32_t r = jget(&tr, mr, models[m]), c = jget(&tc, mc, models[m]);
+        cr_assert_eq(jnum(&tr, r, "source_sat"), jnum(&tc, c, "source_sat"));
+        uint32_t eps = jget(&tc, c, "endpoints");
+        for (uint32_t e = ct_json_first(&tc, eps); e; e = ct_json_next(&tc, eps, e)) {
+            uint32_t mem = ct_json_get(&tc, e, "label_member");
+            if (!mem)
+                continue;
+            char addr[CT_BTC_ADDR_MAX], member[CT_BTC_ADDR_MAX], label[96], line[256];
+            jtext(&tc, jget(&tc, e, "address"), addr, sizeof(addr));
+            jtext(&tc, mem, member, sizeof(member));
+            jtext(&tc, jget(&tc, e, "label"), label, sizeof(label));
+            /* the address carries no label; the member carries this one */
+            snprintf(line, sizeof(line), "\n%s,", addr);
+            cr_assert_null(strstr(ltext, line), "%s is labelled", addr);
+            char *sp = strstr(label, " (chaintrail-sim)");
+            cr_assert_not_null(sp, "%s", label);
+            *sp = 0;
+            snprintf(line, sizeof(line), "\n%s,%s,", member, label);
+            cr_assert_not_null(strstr(ltext, line), "%s does not carry '%s'", member, label);
+            /* one cluster: the same cluster name in partition.csv */
+            char *pa = strstr(ptext, (snprintf(line, sizeof(line), "\n%s,", addr), line));
+            cr_assert_not_null(pa);
+            char ca[CT_BTC_ADDR_MAX], cm[CT_BTC_ADDR_MAX];
+            csv_field(pa + 1, 1, ca, sizeof(ca));
+            char *pm = strstr(ptext, (snprintf(line, sizeof(line), "\n%s,", member), line));
+            cr_assert_not_null(pm);
+            csv_field(pm + 1, 1, cm, sizeof(cm));
+            cr_assert_str_eq(ca, cm, "%s and %s", addr, member);
+            via_member++;
+        }
+    }
+    cr_assert_gt(via_member, 0, "no endpoint stopped on a cluster's label");
+    ct_json_release(&tr);
+    ct_json_release(&tc);
+    free(ltext), free(ptext), free(tt), free(ct);
     done_sim(dir);
 }

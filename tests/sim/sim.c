@@ -166,6 +166,8 @@ typedef struct sim {
     uint8_t theft_txid[32];
     uint32_t theft_height, victim_addr;
     owners own;
+    unsigned deposit_labels; /* deposit addresses labelled per exchange (the first ones) */
+    uint32_t *label_member;  /* per cluster root: its first-seen labelled member, or none */
 } sim;
 
 static uint32_t addr_of(uint32_t key, unsigned type)
@@ -266,14 +268,13 @@ static int put_keys(sim *s)
 /* Label category of an address id, and its label text. */
 static int label_of(const sim *s, uint32_t addr, const char **label)
 {
-    (void)s;
     static const char *const names[N_EXCH * 2] = {
         "SimEx A deposit", "SimEx A hot wallet", "SimEx B deposit", "SimEx B hot wallet",
         "SimEx C deposit", "SimEx C hot wallet", "SimEx D deposit", "SimEx D hot wallet"};
     uint32_t key = addr / SIM_NTYPES, type = addr % SIM_NTYPES;
     if (key < K_DEPOSIT + N_EXCH * N_DEPOSIT) {
         unsigned e = (key - K_DEPOSIT) / N_DEPOSIT;
-        if (type == deposit_type[e]) {
+        if (type == deposit_type[e] && (key - K_DEPOSIT) % N_DEPOSIT < s->deposit_labels) {
             *label = names[2 * e];
             return SIM_LBL_EXCHANGE;
         }
@@ -1629,6 +1630,61 @@ static int write_ownership(sim *s)
     return close_file(f, path, rc);
 }
 
+/* ---- cluster-level stops (truth_clusters.json) ---- */
+/* Per cluster of the final partition: its first-seen labelled member. */
+static int cluster_labels_init(sim *s)
+{
+    owners *o = &s->own;
+    s->label_member = malloc(N_IDS * sizeof(*s->label_member));
+    if (!s->label_member)
+        return -1;
+    for (uint32_t i = 0; i < N_IDS; i++)
+        s->label_member[i] = UINT32_MAX;
+    for (uint32_t i = 0; i < o->n_seen; i++) {
+        uint32_t id = o->order[i], r = uf_find(o, id);
+        const char *lbl;
+        if (id < N_SIM_ADDR && s->label_member[r] == UINT32_MAX &&
+            label_of(s, id, &lbl) != SIM_LBL_NONE)
+            s->label_member[r] = id;
+    }
+    return 0;
+}
+
+/* The member whose label an unlabelled address takes from its cluster, or UINT32_MAX. */
+static uint32_t cluster_member(sim *s, uint32_t addr)
+{
+    const char *lbl;
+    if (label_of(s, addr, &lbl) != SIM_LBL_NONE)
+        return UINT32_MAX;
+    return s->label_member[uf_find(&s->own, owner_id(addr))];
+}
+
+static int cb_cluster_label(void *ctx, uint32_t addr, const char **label)
+{
+    uint32_t m = cluster_member(ctx, addr);
+    return label_of(ctx, m == UINT32_MAX ? addr : m, label);
+}
+
+static int cb_cluster_member(void *ctx, uint32_t addr, char *out)
+{
+    uint32_t m = cluster_member(ctx, addr);
+    if (m == UINT32_MAX)
+        return 0;
+    addr_text(ctx, m, out);
+    return 1;
+}
+
+/* Runs the reference over the recorded subgraph into DIR/name. */
+static int write_truth(sim *s, const char *name, const sim_world_info *w)
+{
+    char path[4096];
+    FILE *f = create_file(s, name, path, sizeof(path));
+    if (!f)
+        return -1;
+    rewind(s->rec);
+    return close_file(f, path, sim_reference_run(s->rec, f, w));
+}
+
 static int parse_u64(const char *s, uint64_t *out)
 {
     if (!s || !*s)
@@ -1646,7 +1702,7 @@ static int parse_u64(const char *s, uint64_t *out)
 static void usage(void)
 {
     fprintf(stderr, "usage: chaintrail-sim --seed S --txs N --out DIR [--hops H] [--dust SAT] "
-                    "[--quiet]\n");
+                    "[--deposit-labels N] [--quiet]\n");
 }
 
 static double now_s(void)
@@ -1659,7 +1715,7 @@ static double now_s(void)
 int main(int argc, char **argv)
 {
     static sim s; /* large; zeroed */
-    uint64_t hops = 10;
+    uint64_t hops = 10, deposit_labels = N_DEPOSIT;
     bool have_seed = false;
     s.target_txs = 0;
     for (int i = 1; i < argc; i++) {
@@ -1681,6 +1737,8 @@ int main(int argc, char **argv)
             bad = parse_u64(v, &hops) || hops > 250;
         } else if (strcmp(a, "--dust") == 0) {
             bad = parse_u64(v, &s.dust);
+        } else if (strcmp(a, "--deposit-labels") == 0) {
+            bad = parse_u64(v, &deposit_labels) || deposit_labels > N_DEPOSIT;
         } else {
             fprintf(stderr, "chaintrail-sim: unknown option '%s'\n", a);
             usage();
@@ -1702,6 +1760,7 @@ int main(int argc, char **argv)
         return 2;
     }
     s.hops = (unsigned)hops;
+    s.deposit_labels = (unsigned)deposit_labels;
     double t0 = now_s();
     s.r.s = s.seed ^ 0x5349d1a7c0ffee11ULL;
     s.net = ct_btc_params_get("regtest");
@@ -1760,12 +1819,6 @@ int main(int argc, char **argv)
     snprintf(path, sizeof(path), "%s/coinjoins.txt", s.dir);
     if (close_file(cj, path, 0) != 0 || write_ownership(&s) != 0)
         goto out;
-    snprintf(path, sizeof(path), "%s/truth.json", s.dir);
-    FILE *tj = fopen(path, "wb");
-    if (!tj) {
-        fprintf(stderr, "chaintrail-sim: cannot create '%s': %s\n", path, strerror(errno));
-        goto out;
-    }
     sim_world_info w = {.seed = s.seed,
                         .txs = s.txcount,
                         .blocks = s.blocks,
@@ -1777,12 +1830,14 @@ int main(int argc, char **argv)
                         .addr_label = cb_addr_label,
                         .ctx = &s};
     memcpy(w.theft_txid, s.theft_txid, 32);
-    rewind(s.rec);
-    int rr = sim_reference_run(s.rec, tj, &w);
-    if (fclose(tj) != 0 || rr != 0) {
-        fprintf(stderr, "chaintrail-sim: cannot write '%s'\n", path);
+    if (write_truth(&s, "truth.json", &w) != 0)
         goto out;
-    }
+    if (cluster_labels_init(&s) != 0)
+        goto oom;
+    w.addr_label = cb_cluster_label;
+    w.label_member = cb_cluster_member;
+    if (write_truth(&s, "truth_clusters.json", &w) != 0)
+        goto out;
     double secs = now_s() - t0;
     if (!s.quiet)
         printf("blocks=%" PRIu64 " txs=%" PRIu64 " bytes=%" PRIu64 " seconds=%.3f tx/s=%.0f "
@@ -1806,5 +1861,6 @@ out:
     for (unsigned e = 0; e < N_EXCH; e++)
         free(s.deposits[e].u), free(s.hot[e].u);
     owners_release(&s.own);
+    free(s.label_member);
     return rc;
 }
