@@ -338,6 +338,18 @@ void ct_cj_detect(const ct_cj_tx *tx, unsigned mask, ct_cj_verdict *out)
     out->veto = NULL;
     if (!tx || tx->n_in == 0 || tx->n_out == 0 || !tx->in || !tx->out)
         return;
+    /* The common shapes leave at once: every detector needs 3 outputs or more (BlockSci's
+     * rule, a tx0's OP_RETURN + premix + fee, n >= 3 equal outputs elsewhere), and only a
+     * tx0 takes a single input, with an OP_RETURN. */
+    if (tx->n_out < 3)
+        return;
+    if (tx->n_in == 1) {
+        bool nulldata = false;
+        for (size_t j = 0; j < tx->n_out && !nulldata; j++)
+            nulldata = tx->out[j].type == CT_BTC_NULLDATA;
+        if (!nulldata)
+            return;
+    }
 
     uint64_t stack_ids[STACK_ITEMS];
     vgroup stack_groups[STACK_ITEMS];
