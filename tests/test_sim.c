@@ -185,6 +185,17 @@ static size_t compare(const ct_json_doc *tr, const ct_json_doc *tc)
             jtext(tr, jget(tr, e, "label"), l1, sizeof(l1));
             jtext(tc, jget(tc, f, "label"), l2, sizeof(l2));
             cr_assert_str_eq(l1, l2, "%s %s", models[m], addr);
+            /* a stop on a cluster's label names the member carrying it (truth_clusters) */
+            uint32_t tmem = ct_json_get(tr, e, "label_member");
+            uint32_t cmem = ct_json_get(tc, f, "label_member");
+            if (tmem) {
+                jtext(tr, tmem, l1, sizeof(l1));
+                cr_assert(cmem && ct_json_string_is(tc, cmem, l1), "%s %s: label_member %s",
+                          models[m], addr, l1);
+            } else if (cmem) {
+                cr_assert(ct_json_type_of(tc, cmem) == CT_JSON_NULL, "%s %s: label_member",
+                          models[m], addr);
+            }
             static const char *const fields[] = {"taint_sat",    "hops",       "outputs",
                                                  "first_height", "first_time", "last_height",
                                                  "last_time"};
@@ -261,58 +272,64 @@ ParameterizedTest(sim_case *c, sim, truth_equals_trace)
     cr_assert(strstr(r.err, want), "%s", r.err);
     tu_run_free(&r);
 
-    size_t tlen;
-    char *truth = (char *)read_sim_file(dir, "truth.json", &tlen);
-    cr_assert_not_null(truth);
-    ct_json_doc tr, tc;
-    jparse(&tr, truth, tlen);
-    cr_assert_eq(jnum(&tr, 0, "txs"), sum.txs);
-    cr_assert_eq(jnum(&tr, 0, "blocks"), sum.blocks);
-    uint32_t srcs = jget(&tr, 0, "sources");
-    cr_assert_eq(ct_json_count(&tr, srcs), 1);
-    char source[80], hops[24], dust[24];
-    jtext(&tr, ct_json_first(&tr, srcs), source, sizeof(source));
-    uint32_t params = jget(&tr, 0, "parameters");
-    snprintf(hops, sizeof(hops), "%" PRIu64, jnum(&tr, params, "hops"));
-    snprintf(dust, sizeof(dust), "%" PRIu64, jnum(&tr, params, "dust_sat"));
-    cr_assert_str_eq(hops, c->hops[0] ? c->hops : "10");
-    cr_assert_str_eq(dust, c->dust[0] ? c->dust : "0");
+    /* The trace with clusters (chaintrail's default) against the truth with cluster-level
+     * stops; with --no-clusters against the address-level truth. */
+    for (int pass = 0; pass < 2; pass++) {
+        size_t tlen;
+        char *truth =
+            (char *)read_sim_file(dir, pass == 0 ? "truth_clusters.json" : "truth.json", &tlen);
+        cr_assert_not_null(truth);
+        ct_json_doc tr, tc;
+        jparse(&tr, truth, tlen);
+        cr_assert_eq(jnum(&tr, 0, "txs"), sum.txs);
+        cr_assert_eq(jnum(&tr, 0, "blocks"), sum.blocks);
+        uint32_t srcs = jget(&tr, 0, "sources");
+        cr_assert_eq(ct_json_count(&tr, srcs), 1);
+        char source[80], hops[24], dust[24];
+        jtext(&tr, ct_json_first(&tr, srcs), source, sizeof(source));
+        uint32_t params = jget(&tr, 0, "parameters");
+        snprintf(hops, sizeof(hops), "%" PRIu64, jnum(&tr, params, "hops"));
+        snprintf(dust, sizeof(dust), "%" PRIu64, jnum(&tr, params, "dust_sat"));
+        cr_assert_str_eq(hops, c->hops[0] ? c->hops : "10");
+        cr_assert_str_eq(dust, c->dust[0] ? c->dust : "0");
 
-    /* the stolen outputs are the theft's outputs, and their value is what enters the trace */
-    uint32_t stolen = jget(&tr, 0, "stolen_outputs");
-    cr_assert_geq(ct_json_count(&tr, stolen), 8);
-    uint64_t stolen_sat = 0, vout = 0;
-    for (uint32_t o = ct_json_first(&tr, stolen); o; o = ct_json_next(&tr, stolen, o), vout++) {
-        cr_assert(ct_json_string_is(&tr, jget(&tr, o, "txid"), source));
-        cr_assert_eq(jnum(&tr, o, "vout"), vout);
-        stolen_sat += jnum(&tr, o, "value_sat");
+        /* the stolen outputs are the theft's outputs, and their value is what enters the trace */
+        uint32_t stolen = jget(&tr, 0, "stolen_outputs");
+        cr_assert_geq(ct_json_count(&tr, stolen), 8);
+        uint64_t stolen_sat = 0, vout = 0;
+        for (uint32_t o = ct_json_first(&tr, stolen); o; o = ct_json_next(&tr, stolen, o), vout++) {
+            cr_assert(ct_json_string_is(&tr, jget(&tr, o, "txid"), source));
+            cr_assert_eq(jnum(&tr, o, "vout"), vout);
+            stolen_sat += jnum(&tr, o, "value_sat");
+        }
+
+        tu_exec(&r,
+                (const char *[]){"--db", db, "trace", "--from", source, "--hops", hops, "--dust",
+                                 dust, "--format", "json", pass == 0 ? NULL : "--no-clusters",
+                                 NULL},
+                NULL);
+        cr_assert_eq(r.status, 0, "%s", r.err);
+        jparse(&tc, r.out, r.out_len);
+        size_t n = compare(&tr, &tc);
+        uint32_t tm = jget(&tr, 0, "models");
+        for (size_t m = 0; m < 5; m++)
+            cr_assert_eq(jnum(&tr, jget(&tr, tm, models[m]), "source_sat"), stolen_sat);
+        /* The laundering reached every kind of endpoint (a truth that stops at once would
+         * prove little): poison meets exchanges, the mixer, the bridge, unspent coins and the
+         * hop limit. */
+        uint32_t pc = jget(&tr, jget(&tr, tm, "poison"), "by_category");
+        for (const char *const *k = (const char *const[]){"exchange", "mixer", "bridge", "unspent",
+                                                          "hop_limit", "fee", NULL};
+             *k; k++)
+            cr_assert_neq(ct_json_get(&tr, pc, *k), 0, "no %s in poison", *k);
+        cr_assert_gt(n, 100, "only %zu endpoints compared", n);
+        if (c->dust[0])
+            cr_assert_neq(ct_json_get(&tr, pc, "dust"), 0, "no dust endpoint with --dust");
+        ct_json_release(&tr);
+        ct_json_release(&tc);
+        tu_run_free(&r);
+        free(truth);
     }
-
-    tu_exec(&r,
-            (const char *[]){"--db", db, "trace", "--from", source, "--hops", hops, "--dust", dust,
-                             "--format", "json", NULL},
-            NULL);
-    cr_assert_eq(r.status, 0, "%s", r.err);
-    jparse(&tc, r.out, r.out_len);
-    size_t n = compare(&tr, &tc);
-    uint32_t tm = jget(&tr, 0, "models");
-    for (size_t m = 0; m < 5; m++)
-        cr_assert_eq(jnum(&tr, jget(&tr, tm, models[m]), "source_sat"), stolen_sat);
-    /* The laundering reached every kind of endpoint (a truth that stops at once would
-     * prove little): poison meets exchanges, the mixer, the bridge, unspent coins and the
-     * hop limit. */
-    uint32_t pc = jget(&tr, jget(&tr, tm, "poison"), "by_category");
-    for (const char *const *k = (const char *const[]){"exchange", "mixer", "bridge", "unspent",
-                                                      "hop_limit", "fee", NULL};
-         *k; k++)
-        cr_assert_neq(ct_json_get(&tr, pc, *k), 0, "no %s in poison", *k);
-    cr_assert_gt(n, 100, "only %zu endpoints compared", n);
-    if (c->dust[0])
-        cr_assert_neq(ct_json_get(&tr, pc, "dust"), 0, "no dust endpoint with --dust");
-    ct_json_release(&tr);
-    ct_json_release(&tc);
-    tu_run_free(&r);
-    free(truth);
     free(out), free(blocks), free(labels), free(db);
     done_sim(dir);
 }
@@ -937,5 +954,69 @@ Test(sim, cluster_truth)
     ct_json_release(&tr);
     ct_json_release(&tc);
     free(ltext), free(ptext), free(tt), free(ct);
+    done_sim(dir);
+}
+
+/* chaintrail's clusters equal the simulator's multi-input partition (partition.csv, CoinJoin
+ * rounds excepted), address for address: the dump's cluster id is the address id of the
+ * cluster's first-seen member, partition.csv names the cluster by that member's address. */
+ParameterizedTestParameters(sim, clusters_equal_the_partition)
+{
+    static sim_case cases[] = {
+        {"1", "3000", "", "", ""},
+        {"2", "3000", "", "", ""},
+        {"3", "4000", "", "", ""},
+    };
+    return cr_make_param_array(sim_case, cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(sim_case *c, sim, clusters_equal_the_partition)
+{
+    sim_summary sum;
+    char *dir = run_sim(c->seed, c->txs, NULL, &sum);
+    char *out = path_join(dir, "sim"), *blocks = path_join(out, "blocks");
+    char *db = path_join(dir, "db");
+    tu_run r;
+    tu_exec(&r,
+            (const char *[]){"--db", db, "ingest", "bitcoin", "--network", "regtest", blocks, NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", db, "cluster", "dump", "--format", "csv", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    size_t len;
+    char *ptext = (char *)read_sim_file(dir, "partition.csv", &len);
+    cr_assert_not_null(ptext);
+    /* both: a header line, then one line per address in the same order */
+    size_t n = tu_count_lines(r.out);
+    cr_assert_eq(n, tu_count_lines(ptext));
+    char **addr = calloc(n, sizeof(*addr));
+    cr_assert_not_null(addr);
+    char *d = r.out, *p = ptext;
+    d = strchr(d, '\n') + 1;
+    p = strchr(p, '\n') + 1;
+    size_t multi = 0;
+    for (size_t i = 1; i < n; i++) {
+        char *dn = strchr(d, '\n'), *pn = strchr(p, '\n');
+        cr_assert(dn && pn);
+        *dn = *pn = '\0';
+        char *dc = strchr(d, ','), *pc = strchr(p, ',');
+        cr_assert(dc && pc);
+        *dc = *pc = '\0';
+        cr_assert_str_eq(d, p, "line %zu: the address order differs", i + 1);
+        addr[i] = d;
+        unsigned long long cid = strtoull(dc + 1, NULL, 10);
+        cr_assert(cid >= 1 && cid <= i, "line %zu: cluster id %llu", i + 1, cid);
+        cr_assert_str_eq(addr[cid], pc + 1, "%s: cluster %s, the simulator says %s", d, addr[cid],
+                         pc + 1);
+        multi += cid != i;
+        d = dn + 1;
+        p = pn + 1;
+    }
+    cr_assert_gt(multi, 100, "only %zu addresses joined a cluster", multi);
+    free(addr);
+    free(ptext);
+    tu_run_free(&r);
+    free(out), free(blocks), free(db);
     done_sim(dir);
 }
