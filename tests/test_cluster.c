@@ -790,3 +790,28 @@ Test(cluster, a_cluster_label_stops_the_trace)
     free(files);
     free(d);
 }
+
+/* ingest --no-clusters: a new database that does not cluster (the graph digest of before). */
+Test(cluster, ingest_no_clusters_option)
+{
+    char *tmp = tu_tmpdir(), *blk = tu_fixture(BLK_4313), db[600];
+    snprintf(db, sizeof(db), "%s/db", tmp);
+    tu_run r;
+    run(&r, db, (const char *[]){"ingest", "bitcoin", "--no-clusters", "--quiet", blk, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    run(&r, db, (const char *[]){"cluster", "stats", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, "clusters           none (this database does not cluster; see "
+                            "'chaintrail cluster rebuild')\naddresses          8709\n");
+    tu_run_free(&r);
+    run(&r, db, (const char *[]){"verify", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "\ndigest 10935221a1cc08c29842fad019d9118da7fea381eeec1fe42b39357ee7"
+                            "9442ac\n"),
+              "%s", r.out);
+    tu_run_free(&r);
+    tu_rmtree(tmp);
+    free(tmp);
+    free(blk);
+}

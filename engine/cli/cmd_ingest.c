@@ -357,14 +357,14 @@ int cmd_ingest(int argc, char **argv, const cli_global *g)
         return ingest_ethereum(argc, argv, g);
     const cli_command *self = cli_find("ingest");
     const char *network = "mainnet";
-    bool quiet = false, xor_plain = false, no_settle = false;
+    bool quiet = false, xor_plain = false, no_settle = false, no_clusters = false;
     uint64_t cache_mb = 64, start_height = UINT64_MAX, group_txs = 0, row_cache_mb = 256;
     const cli_opt opts[] = {
         {"network", CLI_STRING, &network},        {"quiet", CLI_FLAG, &quiet},
         {"xor-plain", CLI_FLAG, &xor_plain},      {"cache-mb", CLI_U64, &cache_mb},
         {"start-height", CLI_U64, &start_height}, {"group-txs", CLI_U64, &group_txs},
         {"row-cache-mb", CLI_U64, &row_cache_mb}, {"no-settle", CLI_FLAG, &no_settle},
-        {NULL, CLI_FLAG, NULL},
+        {"no-clusters", CLI_FLAG, &no_clusters},  {NULL, CLI_FLAG, NULL},
     };
     int first;
     int rc = cli_parse(self, opts, argc, argv, &first);
@@ -396,6 +396,7 @@ int cmd_ingest(int argc, char **argv, const cli_global *g)
     ct_ingest_stats st;
     io.net = net;
     io.xor_mode = xor_plain ? CT_BTC_XOR_PLAIN : CT_BTC_XOR_AUTO;
+    io.no_clusters = no_clusters;
     io.progress = show_progress;
     io.report = report;
     io.ctx = &p;

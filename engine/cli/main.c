@@ -39,7 +39,8 @@ const cli_command cli_commands[] = {
     {"ingest", cmd_ingest, "read blocks into the graph database (resumable, idempotent)",
      "usage: chaintrail [--db PATH] ingest bitcoin [--network N] [--xor-plain] [--cache-mb N]\n"
      "                                   [--row-cache-mb N] [--group-txs N]\n"
-     "                                   [--start-height H] [--no-settle] [--quiet] PATH...\n"
+     "                                   [--start-height H] [--no-settle] [--no-clusters]\n"
+     "                                   [--quiet] PATH...\n"
      "\n"
      "Reads Bitcoin blocks (a Core blocks/ directory, blk files, raw or hex blocks) into the\n"
      "database (--db, default $CHAINTRAIL_DB, else ./chaintrail.db; created if missing).\n"
@@ -60,6 +61,8 @@ const cli_command cli_commands[] = {
      "                 parent is unknown is the root of the chain at height H; inputs\n"
      "                 spending older outputs are stored as \"prevout unknown\"\n"
      "  --no-settle    do not wait for LevelDB's pending compactions at the end (see below)\n"
+     "  --no-clusters  a new database does not cluster addresses (by default it does, block\n"
+     "                 by block: docs/clustering.md); a database keeps what it has\n"
      "  --quiet        no progress and no summary on stderr\n"
      "\n"
      "After a run that stored blocks, the ingest settles the database: it waits until\n"
