@@ -67,13 +67,7 @@ static int rb_get(void *ctx, const uint8_t *k, size_t kl, const uint8_t **v, siz
 
 static int undo_entry(rb *r, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl, bool present)
 {
-    uint8_t h[5];
-    h[0] = (uint8_t)kl;
-    if (ct_buf_append(&r->kv, h, 1) || ct_buf_append(&r->kv, k, kl))
-        return oom(r);
-    h[0] = present;
-    ct_put_be32(h + 1, present ? (uint32_t)vl : 0);
-    if (ct_buf_append(&r->kv, h, 5) || (present && vl && ct_buf_append(&r->kv, v, vl)))
+    if (ct_undo_kv_append(&r->kv, k, kl, v, vl, present))
         return oom(r);
     r->n_kv++;
     return CT_OK;

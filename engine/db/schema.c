@@ -340,3 +340,17 @@ int ct_cl_counters_decode(ct_cl_counters *r, const uint8_t *v, size_t n, ct_erro
         r->by_detector[i] = f[5 + i];
     return CT_OK;
 }
+
+int ct_undo_kv_append(ct_buf *log, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl,
+                      bool present)
+{
+    uint8_t h[5];
+    h[0] = (uint8_t)kl;
+    if (ct_buf_append(log, h, 1) || ct_buf_append(log, k, kl))
+        return CT_ENOMEM;
+    h[0] = present;
+    ct_put_be32(h + 1, present ? (uint32_t)vl : 0);
+    if (ct_buf_append(log, h, 5) || (present && vl && ct_buf_append(log, v, vl)))
+        return CT_ENOMEM;
+    return CT_OK;
+}

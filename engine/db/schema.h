@@ -239,6 +239,12 @@ int ct_row_tip_decode(ct_row_tip *r, const uint8_t *v, size_t n, ct_error *err);
 size_t ct_row_file_encode(uint8_t *buf, const ct_row_file *r);
 int ct_row_file_decode(ct_row_file *r, const uint8_t *v, size_t n, ct_error *err);
 
+/* Appends one generic entry of an undo record (docs/storage.md, "Undo record") to log: key
+ * length u8, key, present u8, value length BE32, value (the key's value before the block,
+ * or nothing when !present). Returns CT_OK or CT_ENOMEM. */
+int ct_undo_kv_append(ct_buf *log, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl,
+                      bool present);
+
 /* ---- clusters (docs/clustering.md) ---- */
 /* Meta "clpolicy": the clustering policy. Its presence turns clustering on. */
 typedef struct ct_cl_policy {

@@ -285,13 +285,7 @@ static int write_now(ing *g, ct_error *err)
 static int undo_entry(ing *g, ct_buf *log, uint32_t *n, const uint8_t *k, size_t kl,
                       const uint8_t *v, size_t vl, bool present)
 {
-    uint8_t hdr[6];
-    hdr[0] = (uint8_t)kl;
-    if (ct_buf_append(log, hdr, 1) || ct_buf_append(log, k, kl))
-        return oom(g);
-    hdr[0] = present;
-    ct_put_be32(hdr + 1, present ? (uint32_t)vl : 0);
-    if (ct_buf_append(log, hdr, 5) || (present && vl && ct_buf_append(log, v, vl)))
+    if (ct_undo_kv_append(log, k, kl, v, vl, present))
         return oom(g);
     (*n)++;
     return CT_OK;
