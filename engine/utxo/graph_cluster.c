@@ -92,7 +92,7 @@ int ct_cluster_of_address(ct_db *db, const char *address, uint64_t *addrid, uint
     rc = ct_graph_find_addrid(&r, address, addrid);
     if (rc == CT_OK && db->clusters) {
         ct_cl_reader cr;
-        ct_cl_root root;
+        ct_cl_root root = {0, 0, 0};
         ct_cl_reader_init(&cr, r.st, r.snap, err);
         rc = ct_cl_reader_find(&cr, *addrid, &root);
         ct_cl_reader_release(&cr);
@@ -192,7 +192,7 @@ int ct_cluster_members_new(ct_cluster_members **out, ct_db *db, uint64_t cluster
     ct_cluster_members *m = calloc(1, sizeof(*m));
     if (!m)
         return ct_fail(err, CT_ENOMEM, "out-of-memory", "members");
-    ct_cl_root root;
+    ct_cl_root root = {0, 0, 0};
     int rc = ct_graph_reader_open(&m->r, db, err);
     if (rc == CT_OK && (rc = check_cluster_id(&m->r, cluster_id, &root)) == CT_OK)
         rc = collect_members(&m->r, cluster_id, &m->ids, &m->n, &root);
@@ -237,7 +237,7 @@ int ct_cluster_get(ct_db *db, const char *address, uint64_t id, ct_cluster_info 
     if (!db->clusters)
         return no_clusters(err);
     ct_graph_reader r;
-    ct_cl_root root;
+    ct_cl_root root = {0, 0, 0};
     uint64_t *ids = NULL;
     size_t n = 0;
     int rc = ct_graph_reader_open(&r, db, err);
@@ -251,7 +251,8 @@ int ct_cluster_get(ct_db *db, const char *address, uint64_t id, ct_cluster_info 
             rc = ct_cl_reader_find(&cr, a, &root);
             ct_cl_reader_release(&cr);
         }
-        id = root.cid;
+        if (rc == CT_OK)
+            id = root.cid;
     } else {
         rc = check_cluster_id(&r, id, &root);
     }
@@ -332,7 +333,7 @@ int ct_cluster_merges(ct_db *db, uint64_t cluster_id, size_t offset, ct_cluster_
     if (!db->clusters)
         return no_clusters(err);
     ct_graph_reader r;
-    ct_cl_root root;
+    ct_cl_root root = {0, 0, 0};
     int rc = ct_graph_reader_open(&r, db, err);
     if (rc)
         return rc;
@@ -513,7 +514,7 @@ int ct_cluster_dump_next(ct_cluster_dump *d, const char **address, uint64_t *add
         return rc;
     *cluster_id = id;
     if (eid == id) {
-        ct_cl_root root;
+        ct_cl_root root = {0, 0, 0};
         d->cr.err = d->cr.w.err = err;
         if ((rc = ct_cl_reader_find(&d->cr, id, &root)))
             return rc;
