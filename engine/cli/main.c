@@ -245,11 +245,13 @@ const cli_command cli_commands[] = {
      "at PATH; 6 locked; 130 rebuild interrupted. See docs/clustering.md.\n"},
     {"help", cmd_help, "show help for chaintrail or one command",
      "usage: chaintrail help [COMMAND]\n"},
-    {"show", cmd_show, "show an address, a transaction or a block of the database",
+    {"show", cmd_show, "show an address, a transaction, a block or a cluster of the database",
      "usage: chaintrail [--db PATH] show address ADDRESS [--txs] [--limit N] [--after CURSOR]\n"
      "                                   [--format json|text]\n"
      "       chaintrail [--db PATH] show tx TXID [--format json|text]\n"
      "       chaintrail [--db PATH] show block HEIGHT|HASH [--limit N] [--after TXID]\n"
+     "                                   [--format json|text]\n"
+     "       chaintrail [--db PATH] show cluster ADDRESS|ID [--addresses] [--limit N] [--after K]\n"
      "                                   [--format json|text]\n"
      "       chaintrail [--db PATH] show address|tx 0x... [--txs] [--limit N]  (Ethereum)\n"
      "       chaintrail [--db PATH] show block HEIGHT --chain ethereum\n"
@@ -263,6 +265,10 @@ const cli_command cli_commands[] = {
      "  tx        inputs with the address and value of the output each spends, the fee,\n"
      "            outputs with the transaction and input that spend them\n"
      "  block     header, status in the header tree (main, side, orphan, invalid), txids\n"
+     "  cluster   an address cluster (docs/clustering.md): its id, size, totals over its\n"
+     "            members, first and last seen, every member's labels, the merge log\n"
+     "            (--limit entries, default 100, after the first K), with --addresses its\n"
+     "            members; ID is a cluster id (the smallest address id of its members)\n"
      "\n"
      "  --txs         address: also list its history (outputs received, inputs sent) in\n"
      "                chain order\n"
