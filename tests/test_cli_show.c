@@ -16,7 +16,8 @@
 #define TX181       "a16f3ce4dd5deb92d98ef5cf8afeaf0775ebca408f708b2146c4fb42b41e14be"
 #define ADDR_12CB   "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S"
 #define HASH170     "00000000d1145790a8694403d4063f323d499e655c83426834d4ce2f8dd4a2ee"
-#define DIGEST_4313 "10935221a1cc08c29842fad019d9118da7fea381eeec1fe42b39357ee79442ac"
+/* with the address clusters (test_graph.c) */
+#define DIGEST_4313 "c91266afb9f7c204f861bfaac84e53eea0fa4e4f0d0dee88829cc69567b19a2d"
 
 static char *db_arg(const char *dir)
 {
@@ -78,7 +79,10 @@ Test(cli_show, stats_json_exact)
     "\"unspent_outputs\":1,\"first_seen\":{\"height\":9,\"time\":1231473279,\"txid\":\"" TX9       \
     "\"},\"last_seen\":{\"height\":248,\"time\":1231790660,\"txid\":"                              \
     "\"828ef3b079f9c23829c56fe86e85b4a69d9e06e5b54ea597eef5fb3ffef509fe\"},"                       \
-    "\"linked_address\":\"13KiMqUJ7xD6MhUD2k7mKEoZMHDP9HdWwW\",\"labels\":[]"
+    "\"linked_address\":\"13KiMqUJ7xD6MhUD2k7mKEoZMHDP9HdWwW\","                                   \
+    "\"cluster_id\":19,\"cluster_size\":2," /* the key's two addresses (test_cluster's reference)  \
+                                             */                                                    \
+    "\"labels\":[]"
 
 Test(cli_show, address_summary_and_pages)
 {
@@ -134,6 +138,7 @@ Test(cli_show, address_summary_and_pages)
                      "address        1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3\n"
                      "type           p2pk\n"
                      "linked         12Pg8yQNFrCoXU4hvcFUCsre9SqX9vbP9d (the same key)\n"
+                     "cluster        343 (2 addresses)\n"
                      "received       10.00000000 BTC in 1 outputs\n"
                      "sent           0.00000000 BTC\n"
                      "balance        10.00000000 BTC in 1 unspent outputs\n"
@@ -226,7 +231,7 @@ Test(cli_show, verify_ok_with_digest)
     cr_assert_null(strstr(r.out, "FAILED"));
     size_t n = strlen(r.out);
     /* the Bitcoin digest, then the Ethereum tables: none, so SHA-256 of nothing */
-    const char *tail = "rows 53070\ndigest " DIGEST_4313 "\n"
+    const char *tail = "rows 61962\ndigest " DIGEST_4313 "\n"
                        "ok      ethereum            0 rows  (events have ledger rows, totals sum "
                        "their ledgers, blocks connect, counters)\nethereum digest "
                        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n";
@@ -236,13 +241,14 @@ Test(cli_show, verify_ok_with_digest)
     cr_assert_eq(r.status, 0);
     cr_assert(strncmp(r.out,
                       "{\"ok\":true,\"violations\":0,\"checks\":[{\"name\":\"rows\","
-                      "\"checked\":53070,\"failed\":0},",
+                      "\"checked\":61962,\"failed\":0},",
                       68) == 0,
               "%s", r.out);
-    cr_assert(strstr(r.out, "\"listed\":[],\"rows\":53070,\"digest\":\"" DIGEST_4313
-                            "\",\"ethereum\":{\"ok\":true,\"violations\":0,\"first\":null,"
-                            "\"rows\":0,\"digest\":\"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934c"
-                            "a495991b7852b855\"}}\n"),
+    cr_assert(strstr(r.out,
+                     "\"listed\":[],\"rows\":61962,\"digest\":\"" DIGEST_4313
+                     "\",\"ethereum\":{\"ok\":true,\"violations\":0,\"first\":null,"
+                     "\"rows\":0,\"digest\":\"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934c"
+                     "a495991b7852b855\"}}\n"),
               "%s", r.out);
     tu_run_free(&r);
     done(dir);

@@ -88,9 +88,9 @@ Test(cli_trace, text_and_csv)
     cr_assert_eq(tu_count_lines(r.out), 6);
     cr_assert(strncmp(r.out,
                       "model,address,category,label,taint_sat,usd,unpriced_sat,hops,outputs,"
-                      "first_height,first_time,last_height,last_time\n"
+                      "first_height,first_time,last_height,last_time,cluster_id,label_member\n"
                       "tiho,\"12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S\",\"unspent\",\"\","
-                      "1800000000,,1800000000,0,1,248,1231790660,248,1231790660\n",
+                      "1800000000,,1800000000,0,1,248,1231790660,248,1231790660,19,\n",
                       200) == 0,
               "%s", r.out);
     tu_run_free(&r);
@@ -331,12 +331,15 @@ Test(cli_trace, paths_and_backward)
                             "\"unspent\",\"label\":null,\"taint_sat\":1000000000,\"usd\":null,"
                             "\"unpriced_sat\":1000000000,\"hops\":1,\"outputs\":1,"
                             "\"first_height\":170,\"first_time\":1231731025,\"last_height\":170,"
-                            "\"last_time\":1231731025,\"path\":[{\"txid\":\"f4184fc596403b9d6387"
+                            "\"last_time\":1231731025,\"cluster_id\":343,\"label_member\":null,"
+                            "\"path\":[{\"txid\":\"f4184fc596403b9d6387"
                             "83cf57adfe4c75c605f6356fbc91338530e9831e9e16\",\"height\":170,"
                             "\"hop\":1}]}"),
               "%s", r.out);
     /* A source output that stopped at once has an empty path. */
-    cr_assert(strstr(r.out, "\"last_time\":1231790660,\"path\":[]}"), "%s", r.out);
+    cr_assert(strstr(r.out, "\"last_time\":1231790660,\"cluster_id\":19,\"label_member\":null,"
+                            "\"path\":[]}"),
+              "%s", r.out);
     tu_run_free(&r);
     /* Without --paths there is no path at all. */
     tu_exec(&r, (const char *[]){"--db", db_dir, "trace", "--from", SRC, NULL}, NULL);
@@ -352,12 +355,12 @@ Test(cli_trace, paths_and_backward)
     cr_assert_eq(r.status, 0);
     cr_assert(strncmp(r.out,
                       "model,address,category,label,taint_sat,usd,unpriced_sat,hops,outputs,"
-                      "first_height,first_time,last_height,last_time,path\n"
+                      "first_height,first_time,last_height,last_time,cluster_id,label_member,path\n"
                       "tiho,\"12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S\",\"unspent\",\"\","
-                      "1800000000,,1800000000,0,1,248,1231790660,248,1231790660,\n",
+                      "1800000000,,1800000000,0,1,248,1231790660,248,1231790660,19,,\n",
                       200) == 0,
               "%s", r.out);
-    cr_assert(strstr(r.out, ",496,1231965655,"
+    cr_assert(strstr(r.out, ",496,1231965655,1009,,"
                             "12b5633bad1f9c167d523ad1aa1947b2732a865bf5414eab2f9e5ae5d5c191ba;"
                             "828ef3b079f9c23829c56fe86e85b4a69d9e06e5b54ea597eef5fb3ffef509fe;"
                             "4385fcf8b14497d0659adccfe06ae7e38e0b5dc95ff8a13d7c62035994a0cd79;"

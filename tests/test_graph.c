@@ -21,8 +21,11 @@
 #define ADDR_1Q2T "1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3"
 #define HASH170   "00000000d1145790a8694403d4063f323d499e655c83426834d4ce2f8dd4a2ee"
 #define TIP4312   "00000000a9da635727dce622d78361b153ce3334e6a60d4377fad529abfc7863"
-/* Content digest of the first 4,313 blocks (docs/storage.md, docs/verify.md). */
-#define DIGEST_4313 "10935221a1cc08c29842fad019d9118da7fea381eeec1fe42b39357ee79442ac"
+/* Content digest of the first 4,313 blocks (docs/storage.md, docs/verify.md), with their
+ * address clusters (docs/clustering.md), and without (ingested with no_clusters): the
+ * graph rows alone, as before clustering existed. */
+#define DIGEST_4313             "c91266afb9f7c204f861bfaac84e53eea0fa4e4f0d0dee88829cc69567b19a2d"
+#define DIGEST_4313_NO_CLUSTERS "10935221a1cc08c29842fad019d9118da7fea381eeec1fe42b39357ee79442ac"
 
 static void hex_of(char out[65], const uint8_t h[32])
 {
@@ -394,12 +397,41 @@ Test(graph, verify_passes_with_the_digest)
     }
     cr_assert_eq(rep.checks[CT_CHECK_INPUTS].checked, 247);
     cr_assert_eq(rep.checks[CT_CHECK_SPENDS].checked, 247);
-    cr_assert_eq(rep.digest_rows, 53070);
+    /* 53,070 graph rows and the counters; 8,704 cluster rows, 186 merge log rows and the
+     * two cluster meta rows (figures of tests/tools/cluster_reference.py, test_cluster) */
+    cr_assert_eq(rep.digest_rows, 53070 + 8704 + 186 + 2);
     char hex[65];
     digest_hex(hex, rep.digest);
     cr_assert_str_eq(hex, DIGEST_4313);
     tu_rmtree(dir);
     free(dir);
+}
+
+/* Without clustering the digest is the graph's alone: the one before clustering existed. */
+Test(graph, verify_without_clusters_has_the_graph_digest)
+{
+    char *dir = tu_tmpdir(),
+         *blk = tu_fixture("btc/blk_consecutive/jeffchan/blk00000_first1MB.dat");
+    ct_db *db = tu_db_open(dir, true);
+    ct_ingest_options o = CT_INGEST_OPTIONS_INIT;
+    ct_ingest_stats st;
+    ct_error err;
+    o.net = ct_btc_params_get("mainnet");
+    o.no_clusters = true;
+    ct_error_clear(&err);
+    cr_assert_eq(ct_ingest_bitcoin(db, &st, (const char *[]){blk}, 1, &o, &err), CT_OK, "%s",
+                 err.detail);
+    ct_db_close(db);
+    ct_graph_verify_report rep;
+    cr_assert_eq(verify(dir, &rep), CT_OK);
+    cr_assert_eq(rep.digest_rows, 53070);
+    cr_assert_eq(rep.checks[CT_CHECK_CLUSTERS].failed, 0);
+    char hex[65];
+    digest_hex(hex, rep.digest);
+    cr_assert_str_eq(hex, DIGEST_4313_NO_CLUSTERS);
+    tu_rmtree(dir);
+    free(dir);
+    free(blk);
 }
 
 /* The issue's incremental test: blk00000 then blk00001 in two runs gives the same database

@@ -17,6 +17,8 @@
 #include "base/json.h"
 #include "testutil.h"
 #include "base/util.h"
+#include "base/hmap.h"
+#include "cluster/detect.h"
 
 /* Labelled addresses the simulator hands out: 4 exchanges x (32 deposit addresses + a hot
  * wallet), 4 mixer addresses, 1 bridge (docs/simulator.md, "Actors"). */
@@ -184,6 +186,17 @@ static size_t compare(const ct_json_doc *tr, const ct_json_doc *tc)
             jtext(tr, jget(tr, e, "label"), l1, sizeof(l1));
             jtext(tc, jget(tc, f, "label"), l2, sizeof(l2));
             cr_assert_str_eq(l1, l2, "%s %s", models[m], addr);
+            /* a stop on a cluster's label names the member carrying it (truth_clusters) */
+            uint32_t tmem = ct_json_get(tr, e, "label_member");
+            uint32_t cmem = ct_json_get(tc, f, "label_member");
+            if (tmem) {
+                jtext(tr, tmem, l1, sizeof(l1));
+                cr_assert(cmem && ct_json_string_is(tc, cmem, l1), "%s %s: label_member %s",
+                          models[m], addr, l1);
+            } else if (cmem) {
+                cr_assert(ct_json_type_of(tc, cmem) == CT_JSON_NULL, "%s %s: label_member",
+                          models[m], addr);
+            }
             static const char *const fields[] = {"taint_sat",    "hops",       "outputs",
                                                  "first_height", "first_time", "last_height",
                                                  "last_time"};
@@ -200,15 +213,17 @@ static size_t compare(const ct_json_doc *tr, const ct_json_doc *tc)
 typedef struct sim_case {
     char seed[8], txs[8];
     char hops[8], dust[16]; /* "": the defaults (10, 0) */
+    char deposit_labels[4]; /* "": all 32 */
 } sim_case;
 
 ParameterizedTestParameters(sim, truth_equals_trace)
 {
     static sim_case cases[] = {
-        {"1", "3000", "", ""},
-        {"2", "3000", "", ""},
-        {"3", "4000", "", ""},
-        {"7", "5000", "4", "100000"},
+        {"1", "3000", "", "", ""},
+        {"2", "3000", "", "", ""},
+        {"3", "4000", "", "", ""},
+        {"7", "5000", "4", "100000", ""},
+        {"2", "3000", "", "", "4"},
     };
     return cr_make_param_array(sim_case, cases, sizeof(cases) / sizeof(cases[0]));
 }
@@ -216,12 +231,17 @@ ParameterizedTestParameters(sim, truth_equals_trace)
 ParameterizedTest(sim_case *c, sim, truth_equals_trace)
 {
     sim_summary sum;
-    const char *extra[5] = {NULL};
+    const char *extra[7] = {NULL};
     size_t ne = 0;
     if (c->hops[0])
         extra[ne++] = "--hops", extra[ne++] = c->hops;
     if (c->dust[0])
         extra[ne++] = "--dust", extra[ne++] = c->dust;
+    int n_labels = SIM_LABELS;
+    if (c->deposit_labels[0]) {
+        extra[ne++] = "--deposit-labels", extra[ne++] = c->deposit_labels;
+        n_labels = 4 * (atoi(c->deposit_labels) + 1) + 5;
+    }
     char *dir = run_sim(c->seed, c->txs, extra, &sum);
     cr_assert_eq(sum.txs, strtoull(c->txs, NULL, 10));
     char *out = path_join(dir, "sim");
@@ -243,82 +263,87 @@ ParameterizedTest(sim_case *c, sim, truth_equals_trace)
     /* the labels import with the exact count */
     size_t llen;
     uint8_t *csv = read_sim_file(dir, "labels.csv", &llen);
-    cr_assert_eq(tu_count_lines((char *)csv), SIM_LABELS + 1);
+    cr_assert_eq(tu_count_lines((char *)csv), (size_t)n_labels + 1);
     free(csv);
     tu_exec(&r, (const char *[]){"--db", db, "labels", "import", labels, NULL}, NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     snprintf(want, sizeof(want),
-             "%d labels read: %d added, 0 already present, 0 updated, 0 rejected", SIM_LABELS,
-             SIM_LABELS);
+             "%d labels read: %d added, 0 already present, 0 updated, 0 rejected", n_labels,
+             n_labels);
     cr_assert(strstr(r.err, want), "%s", r.err);
     tu_run_free(&r);
 
-    size_t tlen;
-    char *truth = (char *)read_sim_file(dir, "truth.json", &tlen);
-    cr_assert_not_null(truth);
-    ct_json_doc tr, tc;
-    jparse(&tr, truth, tlen);
-    cr_assert_eq(jnum(&tr, 0, "txs"), sum.txs);
-    cr_assert_eq(jnum(&tr, 0, "blocks"), sum.blocks);
-    uint32_t srcs = jget(&tr, 0, "sources");
-    cr_assert_eq(ct_json_count(&tr, srcs), 1);
-    char source[80], hops[24], dust[24];
-    jtext(&tr, ct_json_first(&tr, srcs), source, sizeof(source));
-    uint32_t params = jget(&tr, 0, "parameters");
-    snprintf(hops, sizeof(hops), "%" PRIu64, jnum(&tr, params, "hops"));
-    snprintf(dust, sizeof(dust), "%" PRIu64, jnum(&tr, params, "dust_sat"));
-    cr_assert_str_eq(hops, c->hops[0] ? c->hops : "10");
-    cr_assert_str_eq(dust, c->dust[0] ? c->dust : "0");
+    /* The trace with clusters (chaintrail's default) against the truth with cluster-level
+     * stops; with --no-clusters against the address-level truth. */
+    for (int pass = 0; pass < 2; pass++) {
+        size_t tlen;
+        char *truth =
+            (char *)read_sim_file(dir, pass == 0 ? "truth_clusters.json" : "truth.json", &tlen);
+        cr_assert_not_null(truth);
+        ct_json_doc tr, tc;
+        jparse(&tr, truth, tlen);
+        cr_assert_eq(jnum(&tr, 0, "txs"), sum.txs);
+        cr_assert_eq(jnum(&tr, 0, "blocks"), sum.blocks);
+        uint32_t srcs = jget(&tr, 0, "sources");
+        cr_assert_eq(ct_json_count(&tr, srcs), 1);
+        char source[80], hops[24], dust[24];
+        jtext(&tr, ct_json_first(&tr, srcs), source, sizeof(source));
+        uint32_t params = jget(&tr, 0, "parameters");
+        snprintf(hops, sizeof(hops), "%" PRIu64, jnum(&tr, params, "hops"));
+        snprintf(dust, sizeof(dust), "%" PRIu64, jnum(&tr, params, "dust_sat"));
+        cr_assert_str_eq(hops, c->hops[0] ? c->hops : "10");
+        cr_assert_str_eq(dust, c->dust[0] ? c->dust : "0");
 
-    /* the stolen outputs are the theft's outputs, and their value is what enters the trace */
-    uint32_t stolen = jget(&tr, 0, "stolen_outputs");
-    cr_assert_geq(ct_json_count(&tr, stolen), 8);
-    uint64_t stolen_sat = 0, vout = 0;
-    for (uint32_t o = ct_json_first(&tr, stolen); o; o = ct_json_next(&tr, stolen, o), vout++) {
-        cr_assert(ct_json_string_is(&tr, jget(&tr, o, "txid"), source));
-        cr_assert_eq(jnum(&tr, o, "vout"), vout);
-        stolen_sat += jnum(&tr, o, "value_sat");
+        /* the stolen outputs are the theft's outputs, and their value is what enters the trace */
+        uint32_t stolen = jget(&tr, 0, "stolen_outputs");
+        cr_assert_geq(ct_json_count(&tr, stolen), 8);
+        uint64_t stolen_sat = 0, vout = 0;
+        for (uint32_t o = ct_json_first(&tr, stolen); o; o = ct_json_next(&tr, stolen, o), vout++) {
+            cr_assert(ct_json_string_is(&tr, jget(&tr, o, "txid"), source));
+            cr_assert_eq(jnum(&tr, o, "vout"), vout);
+            stolen_sat += jnum(&tr, o, "value_sat");
+        }
+
+        tu_exec(&r,
+                (const char *[]){"--db", db, "trace", "--from", source, "--hops", hops, "--dust",
+                                 dust, "--format", "json", pass == 0 ? NULL : "--no-clusters",
+                                 NULL},
+                NULL);
+        cr_assert_eq(r.status, 0, "%s", r.err);
+        jparse(&tc, r.out, r.out_len);
+        size_t n = compare(&tr, &tc);
+        uint32_t tm = jget(&tr, 0, "models");
+        for (size_t m = 0; m < 5; m++)
+            cr_assert_eq(jnum(&tr, jget(&tr, tm, models[m]), "source_sat"), stolen_sat);
+        /* The laundering reached every kind of endpoint (a truth that stops at once would
+         * prove little): poison meets exchanges, the mixer, the bridge, unspent coins and the
+         * hop limit. */
+        uint32_t pc = jget(&tr, jget(&tr, tm, "poison"), "by_category");
+        for (const char *const *k = (const char *const[]){"exchange", "mixer", "bridge", "unspent",
+                                                          "hop_limit", "fee", NULL};
+             *k; k++)
+            cr_assert_neq(ct_json_get(&tr, pc, *k), 0, "no %s in poison", *k);
+        cr_assert_gt(n, 100, "only %zu endpoints compared", n);
+        if (c->dust[0])
+            cr_assert_neq(ct_json_get(&tr, pc, "dust"), 0, "no dust endpoint with --dust");
+        ct_json_release(&tr);
+        ct_json_release(&tc);
+        tu_run_free(&r);
+        free(truth);
     }
-
-    tu_exec(&r,
-            (const char *[]){"--db", db, "trace", "--from", source, "--hops", hops, "--dust", dust,
-                             "--format", "json", NULL},
-            NULL);
-    cr_assert_eq(r.status, 0, "%s", r.err);
-    jparse(&tc, r.out, r.out_len);
-    size_t n = compare(&tr, &tc);
-    uint32_t tm = jget(&tr, 0, "models");
-    for (size_t m = 0; m < 5; m++)
-        cr_assert_eq(jnum(&tr, jget(&tr, tm, models[m]), "source_sat"), stolen_sat);
-    /* The laundering reached every kind of endpoint (a truth that stops at once would
-     * prove little): poison meets exchanges, the mixer, the bridge, unspent coins and the
-     * hop limit. */
-    uint32_t pc = jget(&tr, jget(&tr, tm, "poison"), "by_category");
-    for (const char *const *k = (const char *const[]){"exchange", "mixer", "bridge", "unspent",
-                                                      "hop_limit", "fee", NULL};
-         *k; k++)
-        cr_assert_neq(ct_json_get(&tr, pc, *k), 0, "no %s in poison", *k);
-    cr_assert_gt(n, 100, "only %zu endpoints compared", n);
-    if (c->dust[0])
-        cr_assert_neq(ct_json_get(&tr, pc, "dust"), 0, "no dust endpoint with --dust");
-    ct_json_release(&tr);
-    ct_json_release(&tc);
-    tu_run_free(&r);
-    free(truth);
     free(out), free(blocks), free(labels), free(db);
     done_sim(dir);
 }
 
-/* The blocks: framing, header links, merkle roots and PoW through the library's decoder,
- * BIP34 heights, witness commitments, subsidy + fees, every script type. */
-Test(sim, blocks_decode_and_verify)
+/* Calls fn on every block of the simulated chain under DIR/sim/blocks, in order, after
+ * checking each record's framing (magic, size within the file) and decoding it with its
+ * wtxids; *bytes gets the blk files' total size. */
+typedef void (*sim_block_fn)(void *ctx, const ct_btc_block *blk, uint64_t index);
+
+static void walk_sim_blocks(const char *dir, sim_block_fn fn, void *ctx, uint64_t *bytes)
 {
-    sim_summary sum;
-    char *dir = run_sim("5", "4000", NULL, &sum);
     const ct_btc_params *net = ct_btc_params_get("regtest");
-    uint64_t blocks = 0, txs = 0, bytes = 0;
-    uint64_t types[16] = {0};
-    uint8_t prev[32] = {0};
+    uint64_t index = 0, total = 0;
     ct_btc_block blk;
     ct_btc_block_init(&blk);
     for (unsigned f = 0;; f++) {
@@ -328,7 +353,7 @@ Test(sim, blocks_decode_and_verify)
         uint8_t *d = read_sim_file(dir, rel, &len);
         if (!d)
             break;
-        bytes += len;
+        total += len;
         for (size_t o = 0; o < len;) {
             cr_assert_leq(o + 8, len);
             cr_assert_eq(memcmp(d + o, net->magic, 4), 0);
@@ -336,61 +361,88 @@ Test(sim, blocks_decode_and_verify)
             cr_assert_leq(o + 8 + size, len);
             ct_error err;
             int rc = ct_btc_block_decode(&blk, d + o + 8, size, net, CT_BTC_WTXID, &err);
-            cr_assert_eq(rc, CT_OK, "block %" PRIu64 ": %s %s", blocks, err.reason, err.detail);
-            cr_assert_eq(memcmp(blk.header.prev_hash, prev, 32), 0, "block %" PRIu64 " not linked",
-                         blocks);
-            memcpy(prev, blk.hash, 32);
-            if (blocks == 0) {
-                cr_assert_eq(memcmp(blk.hash, net->genesis, 32), 0);
-            } else {
-                cr_assert_eq(blk.bip34_height, (int64_t)blocks);
-                /* witness commitment: SHA256d(merkle root of wtxids, coinbase's zero || 32
-                 * zero bytes), in the coinbase's last aa21a9ed output */
-                uint8_t(*w)[32] = calloc(blk.n_tx, 32);
-                for (uint32_t i = 1; i < blk.n_tx; i++)
-                    memcpy(w[i], blk.tx[i].wtxid, 32);
-                for (uint32_t n = blk.n_tx; n > 1; n = (n + 1) / 2)
-                    for (uint32_t i = 0; i < n; i += 2)
-                        ct_sha256d_pair(w[i / 2], w[i], w[i + 1 < n ? i + 1 : i]);
-                uint8_t in[64] = {0}, commit[32];
-                memcpy(in, w[0], 32);
-                free(w);
-                ct_sha256d(commit, in, 64);
-                const ct_btc_tx *cb = &blk.tx[0];
-                const ct_btc_txout *co = &cb->out[cb->n_out - 1];
-                cr_assert_eq(co->script_len, 38);
-                cr_assert_eq(memcmp(co->script, "\x6a\x24\xaa\x21\xa9\xed", 6), 0);
-                cr_assert_eq(memcmp(co->script + 6, commit, 32), 0, "commitment of block %" PRIu64,
-                             blocks);
-                /* the coinbase claims the subsidy (regtest halves every 150) and the fees */
-                uint64_t subsidy = 5000000000ULL >> (blocks / 150);
-                cr_assert_geq(cb->out_total, subsidy);
-                for (uint32_t i = 1; i < blk.n_tx; i++)
-                    for (uint32_t j = 0; j < blk.tx[i].n_out; j++) {
-                        ct_btc_dest dst;
-                        cr_assert_eq(ct_btc_script_dest(&dst, blk.tx[i].out[j].script,
-                                                        blk.tx[i].out[j].script_len, net),
-                                     CT_OK);
-                        types[dst.type]++;
-                    }
-            }
-            txs += blk.n_tx;
-            blocks++;
+            cr_assert_eq(rc, CT_OK, "block %" PRIu64 ": %s %s", index, err.reason, err.detail);
+            fn(ctx, &blk, index++);
             o += 8 + size;
         }
         free(d);
     }
     ct_btc_block_release(&blk);
-    cr_assert_eq(blocks, sum.blocks);
-    cr_assert_eq(txs, sum.txs);
-    cr_assert_eq(txs, 4000);
+    if (bytes)
+        *bytes = total;
+}
+
+typedef struct verify_ctx {
+    const ct_btc_params *net;
+    uint64_t blocks, txs;
+    uint64_t types[16];
+    uint8_t prev[32];
+} verify_ctx;
+
+static void verify_block(void *ctx, const ct_btc_block *blk, uint64_t blocks)
+{
+    verify_ctx *vc = ctx;
+    const ct_btc_params *net = vc->net;
+    cr_assert_eq(memcmp(blk->header.prev_hash, vc->prev, 32), 0, "block %" PRIu64 " not linked",
+                 blocks);
+    memcpy(vc->prev, blk->hash, 32);
+    if (blocks == 0) {
+        cr_assert_eq(memcmp(blk->hash, net->genesis, 32), 0);
+    } else {
+        cr_assert_eq(blk->bip34_height, (int64_t)blocks);
+        /* witness commitment: SHA256d(merkle root of wtxids, coinbase's zero || 32
+         * zero bytes), in the coinbase's last aa21a9ed output */
+        uint8_t(*w)[32] = calloc(blk->n_tx, 32);
+        for (uint32_t i = 1; i < blk->n_tx; i++)
+            memcpy(w[i], blk->tx[i].wtxid, 32);
+        for (uint32_t n = blk->n_tx; n > 1; n = (n + 1) / 2)
+            for (uint32_t i = 0; i < n; i += 2)
+                ct_sha256d_pair(w[i / 2], w[i], w[i + 1 < n ? i + 1 : i]);
+        uint8_t in[64] = {0}, commit[32];
+        memcpy(in, w[0], 32);
+        free(w);
+        ct_sha256d(commit, in, 64);
+        const ct_btc_tx *cb = &blk->tx[0];
+        const ct_btc_txout *co = &cb->out[cb->n_out - 1];
+        cr_assert_eq(co->script_len, 38);
+        cr_assert_eq(memcmp(co->script, "\x6a\x24\xaa\x21\xa9\xed", 6), 0);
+        cr_assert_eq(memcmp(co->script + 6, commit, 32), 0, "commitment of block %" PRIu64,
+                     blocks);
+        /* the coinbase claims the subsidy (regtest halves every 150) and the fees */
+        uint64_t subsidy = 5000000000ULL >> (blocks / 150);
+        cr_assert_geq(cb->out_total, subsidy);
+        for (uint32_t i = 1; i < blk->n_tx; i++)
+            for (uint32_t j = 0; j < blk->tx[i].n_out; j++) {
+                ct_btc_dest dst;
+                cr_assert_eq(ct_btc_script_dest(&dst, blk->tx[i].out[j].script,
+                                                blk->tx[i].out[j].script_len, net),
+                             CT_OK);
+                vc->types[dst.type]++;
+            }
+    }
+    vc->txs += blk->n_tx;
+    vc->blocks++;
+}
+
+/* The blocks: framing, header links, merkle roots and PoW through the library's decoder,
+ * BIP34 heights, witness commitments, subsidy + fees, every script type. */
+Test(sim, blocks_decode_and_verify)
+{
+    sim_summary sum;
+    char *dir = run_sim("5", "4000", NULL, &sum);
+    verify_ctx vc = {.net = ct_btc_params_get("regtest")};
+    uint64_t bytes;
+    walk_sim_blocks(dir, verify_block, &vc, &bytes);
+    cr_assert_eq(vc.blocks, sum.blocks);
+    cr_assert_eq(vc.txs, sum.txs);
+    cr_assert_eq(vc.txs, 4000);
     cr_assert_eq(bytes, sum.bytes);
     /* the script types seen on mainnet */
     ct_btc_script_type want[] = {CT_BTC_P2PKH, CT_BTC_P2SH, CT_BTC_P2WPKH,
                                  CT_BTC_P2WSH, CT_BTC_P2TR, CT_BTC_P2PK};
     for (size_t i = 0; i < 6; i++)
-        cr_assert_gt(types[want[i]], 0, "no %s output", ct_btc_script_type_name(want[i]));
-    cr_assert_eq(types[CT_BTC_NONSTANDARD], 0);
+        cr_assert_gt(vc.types[want[i]], 0, "no %s output", ct_btc_script_type_name(want[i]));
+    cr_assert_eq(vc.types[CT_BTC_NONSTANDARD], 0);
     done_sim(dir);
 }
 
@@ -501,6 +553,13 @@ Test(sim, usage_errors)
     cr_assert(strstr(r.err, "bad value for --seed: 'x1'"), "%s", r.err);
     tu_run_free(&r);
     tu_exec_bin(&r, CT_SIM_BIN,
+                (const char *[]){"--seed", "1", "--txs", "3000", "--out", "/tmp",
+                                 "--deposit-labels", "33", NULL},
+                NULL);
+    cr_assert_eq(r.status, 2);
+    cr_assert(strstr(r.err, "bad value for --deposit-labels: '33'"), "%s", r.err);
+    tu_run_free(&r);
+    tu_exec_bin(&r, CT_SIM_BIN,
                 (const char *[]){"--seed", "1", "--txs", "999", "--out", "/tmp", NULL}, NULL);
     cr_assert_eq(r.status, 2);
     cr_assert(strstr(r.err, "--txs must be between 1000"), "%s", r.err);
@@ -563,4 +622,454 @@ Test(sim, says_what_to_trace_and_answers_help)
     free(out);
     tu_rmtree(dir);
     free(dir);
+}
+
+/* ---- ownership truth: owners.csv, partition.csv, coinjoins.txt, ownership.json ---- */
+
+/* The chain as the test reads it from the blocks alone: addresses in first-seen order (a
+ * P2PK output's linked address right after it), the multi-input partition over them
+ * (union by first seen), and what the CoinJoin detectors say of every transaction. */
+typedef struct seen_out {
+    uint32_t addr1; /* address index + 1; 0: no address */
+    uint8_t type;
+    uint64_t value;
+} seen_out;
+
+typedef struct chain_view {
+    ct_hmap addr_ix; /* address text -> index */
+    ct_hmap out_ix;  /* txid || vout -> index into outs */
+    ct_hmap cj;      /* the simulator's CoinJoin txids (internal order) */
+    char (*text)[CT_BTC_ADDR_MAX];
+    uint32_t *parent;
+    bool *spent; /* the address was spent from */
+    size_t n, cap;
+    seen_out *outs;
+    size_t n_outs, cap_outs;
+    size_t cj_detected, cj_missed, false_cj;
+} chain_view;
+
+static uint32_t cv_addr(chain_view *v, const char *text)
+{
+    uint64_t ix;
+    if (ct_hmap_get(&v->addr_ix, text, strlen(text), &ix))
+        return (uint32_t)ix;
+    if (v->n == v->cap) {
+        v->cap = v->cap ? v->cap * 2 : 4096;
+        v->text = realloc(v->text, v->cap * sizeof(*v->text));
+        v->parent = realloc(v->parent, v->cap * sizeof(*v->parent));
+        v->spent = realloc(v->spent, v->cap * sizeof(*v->spent));
+        cr_assert(v->text && v->parent && v->spent);
+    }
+    snprintf(v->text[v->n], CT_BTC_ADDR_MAX, "%s", text);
+    v->parent[v->n] = (uint32_t)v->n;
+    v->spent[v->n] = false;
+    cr_assert_eq(ct_hmap_put(&v->addr_ix, text, strlen(text), v->n), CT_OK);
+    return (uint32_t)v->n++;
+}
+
+static uint32_t cv_find(chain_view *v, uint32_t x)
+{
+    while (v->parent[x] != x)
+        x = v->parent[x] = v->parent[v->parent[x]];
+    return x;
+}
+
+static void cv_union(chain_view *v, uint32_t a, uint32_t b)
+{
+    a = cv_find(v, a), b = cv_find(v, b);
+    if (a < b)
+        v->parent[b] = a;
+    else if (b < a)
+        v->parent[a] = b;
+}
+
+static void cv_tx(chain_view *v, const ct_btc_tx *tx, const ct_btc_params *net)
+{
+    ct_cj_in in[64];
+    ct_cj_out out[64];
+    uint32_t in_addr[64];
+    cr_assert_leq(tx->n_in, 64);
+    cr_assert_leq(tx->n_out, 64);
+    for (uint32_t j = 0; j < tx->n_out; j++) {
+        ct_btc_dest d;
+        cr_assert_eq(ct_btc_script_dest(&d, tx->out[j].script, tx->out[j].script_len, net), CT_OK);
+        uint32_t a1 = 0;
+        if (d.n_addr > 0) {
+            uint32_t a = cv_addr(v, d.addr[0]);
+            a1 = a + 1;
+            if (d.type == CT_BTC_P2PK && d.linked[0][0])
+                cv_union(v, a, cv_addr(v, d.linked[0]));
+        }
+        out[j] = (ct_cj_out){tx->out[j].value, a1, (uint8_t)d.type};
+        if (v->n_outs == v->cap_outs) {
+            v->cap_outs = v->cap_outs ? v->cap_outs * 2 : 8192;
+            v->outs = realloc(v->outs, v->cap_outs * sizeof(*v->outs));
+            cr_assert_not_null(v->outs);
+        }
+        v->outs[v->n_outs] = (seen_out){a1, (uint8_t)d.type, tx->out[j].value};
+        uint8_t key[36];
+        memcpy(key, tx->txid, 32);
+        ct_put_le32(key + 32, j);
+        cr_assert_eq(ct_hmap_put(&v->out_ix, key, 36, v->n_outs++), CT_OK);
+    }
+    if (tx->coinbase)
+        return;
+    for (uint32_t i = 0; i < tx->n_in; i++) {
+        uint8_t key[36];
+        uint64_t ix;
+        memcpy(key, tx->in[i].prev_txid, 32);
+        ct_put_le32(key + 32, tx->in[i].prev_vout);
+        cr_assert(ct_hmap_get(&v->out_ix, key, 36, &ix), "unknown prevout");
+        const seen_out *so = &v->outs[ix];
+        in[i] = (ct_cj_in){so->value, so->addr1, so->type};
+        in_addr[i] = so->addr1;
+        if (so->addr1)
+            v->spent[so->addr1 - 1] = true;
+    }
+    ct_cj_tx cj = {(uint32_t)tx->version, tx->locktime, 0, tx->n_in, tx->n_out, in, out};
+    ct_cj_verdict verdict;
+    ct_cj_detect(&cj, CT_CJ_ALL | CT_CJ_ANY_HEIGHT, &verdict);
+    uint64_t unused;
+    bool is_cj = ct_hmap_get(&v->cj, tx->txid, 32, &unused);
+    if (is_cj) {
+        if (verdict.detector)
+            v->cj_detected++;
+        else
+            v->cj_missed++;
+        return; /* a CoinJoin merges nothing */
+    }
+    if (verdict.detector)
+        v->false_cj++;
+    for (uint32_t i = 1; i < tx->n_in; i++)
+        if (in_addr[0] && in_addr[i])
+            cv_union(v, in_addr[0] - 1, in_addr[i] - 1);
+}
+
+static void cv_block(void *ctx, const ct_btc_block *blk, uint64_t index)
+{
+    (void)index;
+    for (uint32_t i = 0; i < blk->n_tx; i++)
+        cv_tx(ctx, &blk->tx[i], ct_btc_params_get("regtest"));
+}
+
+/* Splits a CSV text into lines (in place); returns the count. */
+static size_t split_lines(char *text, char ***lines)
+{
+    size_t n = tu_count_lines(text), k = 0;
+    *lines = malloc((n + 1) * sizeof(**lines));
+    for (char *p = text; *p && k < n; k++) {
+        char *nl = strchr(p, '\n');
+        *nl = 0;
+        (*lines)[k] = p;
+        p = nl + 1;
+    }
+    return k;
+}
+
+/* Field number `field` (from 0) of a comma-separated line, copied. */
+static void csv_field(const char *line, unsigned field, char *out, size_t size)
+{
+    for (unsigned f = 0; f < field; f++) {
+        line = strchr(line, ',');
+        cr_assert_not_null(line);
+        line++;
+    }
+    size_t n = strcspn(line, ",\n");
+    cr_assert_lt(n, size);
+    memcpy(out, line, n);
+    out[n] = 0;
+}
+
+typedef struct owner_case {
+    char seed[8], txs[8];
+} owner_case;
+
+ParameterizedTestParameters(sim, ownership_truth)
+{
+    static owner_case cases[] = {{"1", "3000"}, {"6", "3000"}, {"11", "5000"}};
+    return cr_make_param_array(owner_case, cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+/* The simulator's owners and multi-input partition are those of its chain read back from
+ * the blocks: every address once (as many as chaintrail stores), in first-seen order, each
+ * in the cluster the co-spends (CoinJoins excepted) give it, with the first-seen member as
+ * the cluster's name. Every CoinJoin round it made is one the published detectors find, and
+ * no other transaction is. Services never share a cluster with another owner; exchanges B
+ * and D sweep deposits together with their hot wallet, A and C do not. */
+ParameterizedTest(owner_case *c, sim, ownership_truth)
+{
+    sim_summary sum;
+    char *dir = run_sim(c->seed, c->txs, NULL, &sum);
+    chain_view v;
+    memset(&v, 0, sizeof(v));
+    ct_hmap_init(&v.addr_ix);
+    ct_hmap_init(&v.out_ix);
+    ct_hmap_init(&v.cj);
+    size_t len;
+    char *cjtext = (char *)read_sim_file(dir, "coinjoins.txt", &len);
+    cr_assert_not_null(cjtext);
+    char **cjl;
+    size_t n_cj = split_lines(cjtext, &cjl);
+    for (size_t i = 0; i < n_cj; i++) {
+        uint8_t txid[32];
+        cr_assert_eq(strlen(cjl[i]), 64);
+        for (int b = 0; b < 32; b++) /* display order -> internal */
+            txid[31 - b] =
+                (uint8_t)(ct_hex_digit(cjl[i][2 * b]) << 4 | ct_hex_digit(cjl[i][2 * b + 1]));
+        cr_assert_eq(ct_hmap_put(&v.cj, txid, 32, i), CT_OK);
+    }
+    cr_assert_gt(n_cj, 10, "only %zu CoinJoin rounds", n_cj);
+    walk_sim_blocks(dir, cv_block, &v, NULL);
+    cr_assert_eq(v.cj_detected, n_cj, "%zu of %zu rounds missed", v.cj_missed, n_cj);
+    cr_assert_eq(v.false_cj, 0, "%zu other transactions judged CoinJoins", v.false_cj);
+
+    /* owners.csv and partition.csv: the chain's addresses, in its order */
+    char *otext = (char *)read_sim_file(dir, "owners.csv", &len);
+    char *ptext = (char *)read_sim_file(dir, "partition.csv", &len);
+    char **ol, **pl;
+    size_t no = split_lines(otext, &ol), np = split_lines(ptext, &pl);
+    cr_assert_str_eq(ol[0], "address,entity_id,entity_kind");
+    cr_assert_str_eq(pl[0], "address,cluster");
+    cr_assert_eq(no, v.n + 1);
+    cr_assert_eq(np, v.n + 1);
+    char(*entity)[32] = calloc(v.n, 32), kind[32], want[2 * CT_BTC_ADDR_MAX + 2];
+    uint32_t *root_entity = malloc(v.n * sizeof(*root_entity));
+    bool *multi = calloc(v.n, 1);
+    size_t clusters = 0, multi_owner = 0;
+    for (size_t i = 0; i < v.n; i++) {
+        char addr[CT_BTC_ADDR_MAX];
+        csv_field(ol[i + 1], 0, addr, sizeof(addr));
+        cr_assert_str_eq(addr, v.text[i], "owners.csv line %zu", i + 2);
+        csv_field(ol[i + 1], 1, entity[i], sizeof(entity[i]));
+        uint32_t r = cv_find(&v, (uint32_t)i);
+        snprintf(want, sizeof(want), "%s,%s", v.text[i], v.text[r]);
+        cr_assert_str_eq(pl[i + 1], want, "partition.csv line %zu", i + 2);
+        if (r == i) {
+            clusters++;
+            root_entity[r] = (uint32_t)i;
+        } else if (strcmp(entity[root_entity[r]], entity[i]) != 0 && !multi[r]) {
+            multi[r] = true;
+            multi_owner++;
+        }
+    }
+    /* precision 1.0 where owners never co-spend: a cluster with a service, a miner or the
+     * genesis output has one owner; only users and the thief co-spend across owners */
+    size_t services = 0;
+    for (size_t i = 0; i < v.n; i++) {
+        csv_field(ol[i + 1], 2, kind, sizeof(kind));
+        if (strcmp(kind, "user") == 0 || strcmp(kind, "thief") == 0)
+            continue;
+        services++;
+        cr_assert(!multi[cv_find(&v, (uint32_t)i)], "%s (%s) shares a cluster", v.text[i],
+                  entity[i]);
+    }
+    cr_assert_gt(services, 100);
+
+    /* labels name the same owners */
+    char *ltext = (char *)read_sim_file(dir, "labels.csv", &len);
+    char **ll;
+    size_t nl = split_lines(ltext, &ll);
+    uint32_t hot[4] = {UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX};
+    size_t labelled_seen = 0;
+    for (size_t i = 1; i < nl; i++) {
+        char addr[CT_BTC_ADDR_MAX], label[64], ent[32];
+        csv_field(ll[i], 0, addr, sizeof(addr));
+        csv_field(ll[i], 1, label, sizeof(label));
+        uint64_t ix;
+        if (!ct_hmap_get(&v.addr_ix, addr, strlen(addr), &ix))
+            continue; /* never paid */
+        labelled_seen++;
+        if (strncmp(label, "SimEx ", 6) == 0) {
+            snprintf(ent, sizeof(ent), "exchange-%c", label[6]);
+            if (strstr(label, "hot wallet"))
+                hot[label[6] - 'A'] = (uint32_t)ix;
+        } else {
+            snprintf(ent, sizeof(ent), "%s", strcmp(label, "SimMixer") == 0 ? "mixer" : "bridge");
+        }
+        cr_assert_str_eq(entity[ix], ent, "%s %s", addr, label);
+    }
+    cr_assert_gt(labelled_seen, 100);
+    /* sweeps: B's and D's spent deposits are in their hot wallet's cluster, A's and C's
+     * are not */
+    size_t swept[4] = {0};
+    for (unsigned e = 0; e < 4; e++) {
+        char ent[32];
+        snprintf(ent, sizeof(ent), "exchange-%c", 'A' + e);
+        cr_assert_neq(hot[e], UINT32_MAX, "%s has no hot wallet in the chain", ent);
+        for (size_t i = 0; i < v.n; i++) {
+            if (i == hot[e] || strcmp(entity[i], ent) != 0 || !v.spent[i])
+                continue;
+            bool same = cv_find(&v, (uint32_t)i) == cv_find(&v, hot[e]);
+            cr_assert_eq(same, e == 1 || e == 3, "%s deposit %s", ent, v.text[i]);
+            swept[e]++;
+        }
+    }
+    cr_assert_gt(swept[1], 0);
+    cr_assert_gt(swept[3], 0);
+
+    /* chaintrail stores exactly these addresses: its count after ingest is the same */
+    char *blocks = path_join(dir, "sim/blocks"), *db = path_join(dir, "db");
+    tu_run r;
+    tu_exec(&r,
+            (const char *[]){"--db", db, "ingest", "bitcoin", "--network", "regtest", "--quiet",
+                             blocks, NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", db, "stats", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    ct_json_doc st;
+    jparse(&st, r.out, r.out_len);
+    cr_assert_eq(jnum(&st, jget(&st, 0, "bitcoin"), "addresses"), v.n);
+    ct_json_release(&st);
+    tu_run_free(&r);
+    free(blocks), free(db);
+
+    /* ownership.json counts the same */
+    char *jtext_ = (char *)read_sim_file(dir, "ownership.json", &len);
+    ct_json_doc oj;
+    jparse(&oj, jtext_, len);
+    cr_assert_eq(jnum(&oj, 0, "addresses"), v.n);
+    cr_assert_eq(jnum(&oj, 0, "clusters"), clusters);
+    cr_assert_eq(jnum(&oj, 0, "multi_owner_clusters"), multi_owner);
+    cr_assert_eq(jnum(&oj, 0, "coinjoins"), n_cj);
+    uint32_t sweeps = jget(&oj, 0, "hot_wallet_sweeps");
+    cr_assert_gt(jnum(&oj, sweeps, "transactions"), 0);
+    ct_json_release(&oj);
+
+    free(jtext_), free(ltext), free(ll), free(entity), free(root_entity), free(multi);
+    free(otext), free(ptext), free(ol), free(pl), free(cjtext), free(cjl);
+    ct_hmap_release(&v.addr_ix), ct_hmap_release(&v.out_ix), ct_hmap_release(&v.cj);
+    free(v.text), free(v.parent), free(v.spent), free(v.outs);
+    done_sim(dir);
+}
+
+/* truth_clusters.json: the truth with cluster-level stops. With every deposit labelled it
+ * is truth.json byte for byte (no cluster holds an unlabelled address with a labelled
+ * member); with 4 labelled deposits per exchange, the endpoints that stop on a cluster's
+ * label name a member that carries it, in the same cluster of partition.csv. */
+Test(sim, cluster_truth)
+{
+    sim_summary sum;
+    char *full = run_sim("1", "3000", NULL, &sum);
+    size_t la, lb;
+    uint8_t *a = read_sim_file(full, "truth.json", &la);
+    uint8_t *b = read_sim_file(full, "truth_clusters.json", &lb);
+    cr_assert(la == lb && memcmp(a, b, la) == 0, "truth_clusters.json differs with every label");
+    free(a), free(b);
+    done_sim(full);
+
+    char *dir = run_sim("1", "3000", (const char *const[]){"--deposit-labels", "4", NULL}, &sum);
+    size_t len;
+    char *ltext = (char *)read_sim_file(dir, "labels.csv", &len);
+    cr_assert_eq(tu_count_lines(ltext), 1 + 4 * (4 + 1) + 4 + 1);
+    char *ptext = (char *)read_sim_file(dir, "partition.csv", &len);
+    char *tt = (char *)read_sim_file(dir, "truth.json", &len);
+    ct_json_doc tr, tc;
+    jparse(&tr, tt, len);
+    char *ct = (char *)read_sim_file(dir, "truth_clusters.json", &len);
+    jparse(&tc, ct, len);
+    uint32_t mr = jget(&tr, 0, "models"), mc = jget(&tc, 0, "models");
+    size_t via_member = 0;
+    for (size_t m = 0; m < 5; m++) {
+        uint32_t r = jget(&tr, mr, models[m]), c = jget(&tc, mc, models[m]);
+        cr_assert_eq(jnum(&tr, r, "source_sat"), jnum(&tc, c, "source_sat"));
+        uint32_t eps = jget(&tc, c, "endpoints");
+        for (uint32_t e = ct_json_first(&tc, eps); e; e = ct_json_next(&tc, eps, e)) {
+            uint32_t mem = ct_json_get(&tc, e, "label_member");
+            if (!mem)
+                continue;
+            char addr[CT_BTC_ADDR_MAX], member[CT_BTC_ADDR_MAX], label[96], line[256];
+            jtext(&tc, jget(&tc, e, "address"), addr, sizeof(addr));
+            jtext(&tc, mem, member, sizeof(member));
+            jtext(&tc, jget(&tc, e, "label"), label, sizeof(label));
+            /* the address carries no label; the member carries this one */
+            snprintf(line, sizeof(line), "\n%s,", addr);
+            cr_assert_null(strstr(ltext, line), "%s is labelled", addr);
+            char *sp = strstr(label, " (chaintrail-sim)");
+            cr_assert_not_null(sp, "%s", label);
+            *sp = 0;
+            snprintf(line, sizeof(line), "\n%s,%s,", member, label);
+            cr_assert_not_null(strstr(ltext, line), "%s does not carry '%s'", member, label);
+            /* one cluster: the same cluster name in partition.csv */
+            char *pa = strstr(ptext, (snprintf(line, sizeof(line), "\n%s,", addr), line));
+            cr_assert_not_null(pa);
+            char ca[CT_BTC_ADDR_MAX], cm[CT_BTC_ADDR_MAX];
+            csv_field(pa + 1, 1, ca, sizeof(ca));
+            char *pm = strstr(ptext, (snprintf(line, sizeof(line), "\n%s,", member), line));
+            cr_assert_not_null(pm);
+            csv_field(pm + 1, 1, cm, sizeof(cm));
+            cr_assert_str_eq(ca, cm, "%s and %s", addr, member);
+            via_member++;
+        }
+    }
+    cr_assert_gt(via_member, 0, "no endpoint stopped on a cluster's label");
+    ct_json_release(&tr);
+    ct_json_release(&tc);
+    free(ltext), free(ptext), free(tt), free(ct);
+    done_sim(dir);
+}
+
+/* chaintrail's clusters equal the simulator's multi-input partition (partition.csv, CoinJoin
+ * rounds excepted), address for address: the dump's cluster id is the address id of the
+ * cluster's first-seen member, partition.csv names the cluster by that member's address. */
+ParameterizedTestParameters(sim, clusters_equal_the_partition)
+{
+    static sim_case cases[] = {
+        {"1", "3000", "", "", ""},
+        {"2", "3000", "", "", ""},
+        {"3", "4000", "", "", ""},
+    };
+    return cr_make_param_array(sim_case, cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(sim_case *c, sim, clusters_equal_the_partition)
+{
+    sim_summary sum;
+    char *dir = run_sim(c->seed, c->txs, NULL, &sum);
+    char *out = path_join(dir, "sim"), *blocks = path_join(out, "blocks");
+    char *db = path_join(dir, "db");
+    tu_run r;
+    tu_exec(&r,
+            (const char *[]){"--db", db, "ingest", "bitcoin", "--network", "regtest", blocks, NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", db, "cluster", "dump", "--format", "csv", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    size_t len;
+    char *ptext = (char *)read_sim_file(dir, "partition.csv", &len);
+    cr_assert_not_null(ptext);
+    /* both: a header line, then one line per address in the same order */
+    size_t n = tu_count_lines(r.out);
+    cr_assert_eq(n, tu_count_lines(ptext));
+    char **addr = calloc(n, sizeof(*addr));
+    cr_assert_not_null(addr);
+    char *d = r.out, *p = ptext;
+    d = strchr(d, '\n') + 1;
+    p = strchr(p, '\n') + 1;
+    size_t multi = 0;
+    for (size_t i = 1; i < n; i++) {
+        char *dn = strchr(d, '\n'), *pn = strchr(p, '\n');
+        cr_assert(dn && pn);
+        *dn = *pn = '\0';
+        char *dc = strchr(d, ','), *pc = strchr(p, ',');
+        cr_assert(dc && pc);
+        *dc = *pc = '\0';
+        cr_assert_str_eq(d, p, "line %zu: the address order differs", i + 1);
+        addr[i] = d;
+        unsigned long long cid = strtoull(dc + 1, NULL, 10);
+        cr_assert(cid >= 1 && cid <= i, "line %zu: cluster id %llu", i + 1, cid);
+        cr_assert_str_eq(addr[cid], pc + 1, "%s: cluster %s, the simulator says %s", d, addr[cid],
+                         pc + 1);
+        multi += cid != i;
+        d = dn + 1;
+        p = pn + 1;
+    }
+    cr_assert_gt(multi, 100, "only %zu addresses joined a cluster", multi);
+    free(addr);
+    free(ptext);
+    tu_run_free(&r);
+    free(out), free(blocks), free(db);
+    done_sim(dir);
 }

@@ -439,7 +439,7 @@ Test(store, ingest_settles_unless_no_settle)
 
     tu_exec(&r, (const char *[]){"help", "ingest", NULL}, NULL);
     cr_assert_eq(r.status, 0);
-    cr_assert(strstr(r.out, "[--start-height H] [--no-settle] [--quiet] PATH..."), "%s", r.out);
+    cr_assert(strstr(r.out, "[--start-height H] [--no-settle] [--no-clusters]\n"), "%s", r.out);
     cr_assert(strstr(r.out, "[--chain-id N] [--no-settle] [--quiet]"), "%s", r.out);
     cr_assert(strstr(r.out, "  --no-settle    do not wait for LevelDB's pending compactions"), "%s",
               r.out);

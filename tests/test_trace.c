@@ -207,8 +207,8 @@ static void run_sources(traced *t, const chain *c, const char *const *sources, s
     cr_assert(n <= 4);
     cr_assert_eq(ct_db_open(&t->db, c->dir, NULL, NULL), CT_OK);
     cr_assert_eq(ct_trace_graph_db(&t->base, t->db, NULL), CT_OK);
-    t->lab.g = (ct_trace_graph){&t->lab,          lab_load_tx,    lab_txnum_of,
-                                lab_addr_outputs, lab_address_of, lab_label_of};
+    t->lab.g = (ct_trace_graph){&t->lab,        lab_load_tx,  lab_txnum_of, lab_addr_outputs,
+                                lab_address_of, lab_label_of, NULL};
     t->lab.base = t->base;
     regtest_addr(t->lab.exchange, X);
     memset(src, 0, sizeof(src));
@@ -228,8 +228,8 @@ static void run_trace(traced *t, const chain *c, const char *source, uint32_t ho
     ct_error err;
     cr_assert_eq(ct_db_open(&t->db, c->dir, NULL, NULL), CT_OK);
     cr_assert_eq(ct_trace_graph_db(&t->base, t->db, NULL), CT_OK);
-    t->lab.g = (ct_trace_graph){&t->lab,          lab_load_tx,    lab_txnum_of,
-                                lab_addr_outputs, lab_address_of, lab_label_of};
+    t->lab.g = (ct_trace_graph){&t->lab,        lab_load_tx,  lab_txnum_of, lab_addr_outputs,
+                                lab_address_of, lab_label_of, NULL};
     t->lab.base = t->base;
     regtest_addr(t->lab.exchange, X);
     ct_trace_options_init(&o);
@@ -516,8 +516,8 @@ Test(trace, usd_per_flow_and_days_without_a_price)
     ct_trace_source src;
     cr_assert_eq(ct_db_open(&t.db, c.dir, NULL, NULL), CT_OK);
     cr_assert_eq(ct_trace_graph_db(&t.base, t.db, NULL), CT_OK);
-    t.lab.g = (ct_trace_graph){&t.lab,           lab_load_tx,    lab_txnum_of,
-                               lab_addr_outputs, lab_address_of, lab_label_of};
+    t.lab.g = (ct_trace_graph){&t.lab,         lab_load_tx,  lab_txnum_of, lab_addr_outputs,
+                               lab_address_of, lab_label_of, NULL};
     t.lab.base = t.base;
     regtest_addr(t.lab.exchange, X);
     ct_trace_options_init(&o);
@@ -928,6 +928,9 @@ Test(trace, labelled_addresses_loaded_once_equal_the_lookup_of_every_address)
     cr_assert_gt(cs.addresses, 4000);
     ct_trace_graph *g;
     cr_assert_eq(ct_trace_graph_db(&g, db, NULL), CT_OK);
+    /* Each address's own labels: a cluster's label reaching its other members is
+     * test_cluster's (trace_uses_the_label_of_any_member). */
+    ct_trace_graph_db_use_clusters(g, false);
     ct_label_list list;
     ct_label_list_init(&list);
     size_t n_labelled = 0;

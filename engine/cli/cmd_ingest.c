@@ -387,7 +387,7 @@ int cmd_ingest(int argc, char **argv, const cli_global *g)
         return ingest_ethereum(argc, argv, g);
     const cli_command *self = cli_find("ingest");
     const char *network = "mainnet";
-    bool quiet = false, xor_plain = false, no_settle = false;
+    bool quiet = false, xor_plain = false, no_settle = false, no_clusters = false;
     uint64_t cache_mb = 64, start_height = UINT64_MAX, group_txs = 0, row_cache_mb = 256;
     const cli_opt opts[] = {
         {"network", CLI_STRING, &network},
@@ -398,6 +398,7 @@ int cmd_ingest(int argc, char **argv, const cli_global *g)
         CLI_NUM("group-txs", &group_txs, 0, 10000000),
         CLI_NUM("row-cache-mb", &row_cache_mb, 1, 65536),
         {"no-settle", CLI_FLAG, &no_settle},
+        {"no-clusters", CLI_FLAG, &no_clusters},
         {NULL, CLI_FLAG, NULL},
     };
     int first;
@@ -422,6 +423,7 @@ int cmd_ingest(int argc, char **argv, const cli_global *g)
     ct_ingest_stats st;
     io.net = net;
     io.xor_mode = xor_plain ? CT_BTC_XOR_PLAIN : CT_BTC_XOR_AUTO;
+    io.no_clusters = no_clusters;
     io.progress = show_progress;
     io.report = report;
     io.ctx = &p;

@@ -16,6 +16,7 @@ typedef struct show_opts {
     uint64_t limit; /* 0: no limit */
     const char *after;
     const char *coin;
+    bool addresses; /* show cluster: list the members */
 } show_opts;
 
 static void json_str_or_null(FILE *f, const char *s)
@@ -71,6 +72,11 @@ static void print_address_json(FILE *f, const ct_graph_address *a, const ct_labe
     print_seen_json(f, "last_seen", a, &a->last);
     fputs(",\"linked_address\":", f);
     json_str_or_null(f, a->linked);
+    if (a->cluster_size)
+        fprintf(f, ",\"cluster_id\":%llu,\"cluster_size\":%llu", (unsigned long long)a->cluster_id,
+                (unsigned long long)a->cluster_size);
+    else
+        fputs(",\"cluster_id\":null,\"cluster_size\":null", f);
     cli_labels_json(f, l);
 }
 
@@ -90,6 +96,9 @@ static void print_address_text(FILE *f, const ct_graph_address *a, const ct_labe
             ct_btc_script_type_name(a->type));
     if (a->linked[0])
         fprintf(f, "linked         %s (the same key)\n", a->linked);
+    if (a->cluster_size)
+        fprintf(f, "cluster        %llu (%llu address%s)\n", (unsigned long long)a->cluster_id,
+                (unsigned long long)a->cluster_size, a->cluster_size == 1 ? "" : "es");
     fputs("received       ", f);
     cli_print_coin128(f, a->received_sat);
     fprintf(f, " %s in %llu outputs\nsent           ", coin, (unsigned long long)a->outputs);
@@ -206,6 +215,214 @@ static int show_address(ct_db *db, const char *address, const show_opts *o)
     if (rc == CT_EXIT_OK && o->json)
         fputs("}\n", stdout);
     return rc;
+}
+
+/* ---- show cluster ---- */
+#define CLUSTER_LOG_PAGE 100
+
+static void print_cluster_seen_json(FILE *f, const char *name, const ct_cluster_info *c,
+                                    const ct_graph_seen *s)
+{
+    fprintf(f, ",\"%s\":", name);
+    if (!c->has_seen) {
+        fputs("null", f);
+        return;
+    }
+    fprintf(f, "{\"height\":%u,\"time\":%u,\"txid\":\"", s->height, s->time);
+    cli_print_hash(f, s->txid);
+    fputs("\"}", f);
+}
+
+/* The labels of every member: "labels":[{"member","source","label","category",
+ * "confidence"}] or the text lines. */
+static int print_cluster_labels(FILE *f, ct_db *db, uint64_t cid, const show_opts *o, ct_error *err)
+{
+    ct_cluster_members *m;
+    ct_labels_reader *lr;
+    ct_label_list l;
+    int rc = ct_cluster_members_new(&m, db, cid, err);
+    if (rc)
+        return rc;
+    if ((rc = ct_labels_reader_new(&lr, db, err))) {
+        ct_cluster_members_free(m);
+        return rc;
+    }
+    ct_label_list_init(&l);
+    const char *addr;
+    uint64_t id;
+    size_t shown = 0;
+    fputs(o->json ? ",\"labels\":[" : "labels\n", f);
+    while ((rc = ct_cluster_members_next(m, &addr, &id, err)) == CT_OK) {
+        if ((rc = ct_labels_reader_get(lr, &l, addr, err)))
+            break;
+        for (size_t i = 0; i < l.count; i++, shown++) {
+            const ct_label *x = &l.items[i];
+            if (o->json) {
+                fputs(shown ? ",{\"member\":" : "{\"member\":", f);
+                cli_json_string(f, addr);
+                fputs(",\"source\":", f);
+                cli_json_string(f, x->source);
+                fputs(",\"label\":", f);
+                cli_json_string(f, x->label);
+                fprintf(f, ",\"category\":\"%s\",\"confidence\":%u}",
+                        ct_label_category_name(x->category), x->confidence);
+            } else {
+                fprintf(f, "  %s  %s: ", addr, ct_label_category_name(x->category));
+                cli_json_string(f, x->label); /* quoted and escaped: label text is untrusted */
+                fputs(" (source ", f);
+                cli_json_string(f, x->source);
+                fputs(")\n", f);
+            }
+        }
+    }
+    if (rc == CT_EEOF)
+        rc = CT_OK;
+    if (o->json)
+        fputc(']', f);
+    else if (!shown)
+        fputs("  none\n", f);
+    ct_label_list_release(&l);
+    ct_labels_reader_free(lr);
+    ct_cluster_members_free(m);
+    return rc;
+}
+
+static int print_cluster_members(FILE *f, ct_db *db, uint64_t cid, const show_opts *o,
+                                 ct_error *err)
+{
+    ct_cluster_members *m;
+    int rc = ct_cluster_members_new(&m, db, cid, err);
+    if (rc)
+        return rc;
+    const char *addr;
+    uint64_t id;
+    size_t n = 0;
+    fputs(o->json ? ",\"addresses\":[" : "addresses\n", f);
+    while ((rc = ct_cluster_members_next(m, &addr, &id, err)) == CT_OK) {
+        if (o->json) {
+            if (n++)
+                fputc(',', f);
+            cli_json_string(f, addr);
+        } else {
+            fprintf(f, "  %s\n", addr);
+        }
+    }
+    if (rc == CT_EEOF)
+        rc = CT_OK;
+    if (o->json)
+        fputc(']', f);
+    ct_cluster_members_free(m);
+    return rc;
+}
+
+static int show_cluster(ct_db *db, const char *arg, const show_opts *o)
+{
+    ct_error err;
+    ct_cluster_info c;
+    uint64_t id = 0, offset = 0;
+    int rc;
+    ct_error_clear(&err);
+    bool by_id = arg[0] >= '0' && arg[0] <= '9' && strspn(arg, "0123456789") == strlen(arg);
+    if (by_id && (!cli_parse_u64(arg, &id) || id == 0)) {
+        cli_error("show", "'%s' is not a cluster id (a whole number from 1)", arg);
+        return CT_EXIT_USAGE;
+    }
+    if (!by_id && (rc = check_address(arg, cli_db_params(db))))
+        return rc;
+    if (o->after && (!cli_parse_u64(o->after, &offset))) {
+        cli_error("show", "option '--after': '%s' is not a number of merge log entries", o->after);
+        return CT_EXIT_USAGE;
+    }
+    size_t page = o->limit ? (o->limit < 100000 ? (size_t)o->limit : 100000) : CLUSTER_LOG_PAGE;
+    ct_cluster_merge *log = malloc(page * sizeof(*log));
+    if (!log) {
+        cli_error("show", "out of memory");
+        return CT_EXIT_FAILURE;
+    }
+    if ((rc = ct_cluster_get(db, by_id ? NULL : arg, id, &c, &err))) {
+        free(log);
+        if (rc == CT_EINVAL && strcmp(err.reason, "no-clusters") == 0) {
+            cli_error("show", "%s", err.detail);
+            return CT_EXIT_USAGE;
+        }
+        return cli_db_fail("show", rc, &err);
+    }
+    size_t n = 0, total = 0;
+    rc = ct_cluster_merges(db, c.cluster_id, (size_t)offset, log, page, &n, &total, &err);
+    FILE *f = stdout;
+    if (rc == CT_OK && o->json) {
+        fprintf(f, "{\"cluster_id\":%llu,\"address\":", (unsigned long long)c.cluster_id);
+        cli_json_string(f, c.address);
+        fprintf(f,
+                ",\"size\":%llu,\"received_sat\":%llu,\"sent_sat\":%llu,\"balance_sat\":%llu,"
+                "\"tx_count\":%llu",
+                (unsigned long long)c.size, (unsigned long long)c.received_sat,
+                (unsigned long long)c.sent_sat, (unsigned long long)c.balance_sat,
+                (unsigned long long)c.tx_count);
+        print_cluster_seen_json(f, "first_seen", &c, &c.first);
+        print_cluster_seen_json(f, "last_seen", &c, &c.last);
+    } else if (rc == CT_OK) {
+        fprintf(f, "cluster        %llu (the id of %s)\nsize           %llu address%s\n",
+                (unsigned long long)c.cluster_id, c.address, (unsigned long long)c.size,
+                c.size == 1 ? "" : "es");
+        fputs("received       ", f);
+        cli_print_coin(f, c.received_sat);
+        fprintf(f, " %s\nsent           ", o->coin);
+        cli_print_coin(f, c.sent_sat);
+        fprintf(f, " %s\nbalance        ", o->coin);
+        cli_print_coin(f, c.balance_sat);
+        fprintf(f, " %s\n", o->coin);
+        if (c.has_seen) {
+            print_seen_text(f, "first seen", &c.first);
+            print_seen_text(f, "last seen", &c.last);
+        }
+    }
+    if (rc == CT_OK)
+        rc = print_cluster_labels(f, db, c.cluster_id, o, &err);
+    if (rc == CT_OK) {
+        if (o->json)
+            fprintf(f, ",\"merges\":{\"total\":%zu,\"after\":%llu,\"entries\":[", total,
+                    (unsigned long long)offset);
+        else
+            fprintf(f, "merges         %zu (entries %llu to %llu)\n", total,
+                    (unsigned long long)(n ? offset + 1 : offset),
+                    (unsigned long long)(offset + n));
+        for (size_t i = 0; i < n; i++) {
+            const ct_cluster_merge *e = &log[i];
+            if (o->json) {
+                fprintf(f, "%s{\"height\":%u,\"txid\":\"", i ? "," : "", e->height);
+                cli_print_hash(f, e->txid);
+                fprintf(f,
+                        "\",\"kept_id\":%llu,\"kept_size\":%llu,\"absorbed_id\":%llu,"
+                        "\"absorbed_size\":%llu}",
+                        (unsigned long long)e->kept_id, (unsigned long long)e->kept_size,
+                        (unsigned long long)e->absorbed_id, (unsigned long long)e->absorbed_size);
+            } else {
+                fprintf(f, "  height %u  tx ", e->height);
+                cli_print_hash(f, e->txid);
+                fprintf(f, "  %llu (%llu) took in %llu (%llu)\n", (unsigned long long)e->kept_id,
+                        (unsigned long long)e->kept_size, (unsigned long long)e->absorbed_id,
+                        (unsigned long long)e->absorbed_size);
+            }
+        }
+        bool more = offset + n < total;
+        if (o->json) {
+            fputs("],\"next_after\":", f);
+            if (more)
+                fprintf(f, "%llu}", (unsigned long long)(offset + n));
+            else
+                fputs("null}", f);
+        } else if (more) {
+            fprintf(f, "  more: --after %llu\n", (unsigned long long)(offset + n));
+        }
+    }
+    if (rc == CT_OK && o->addresses)
+        rc = print_cluster_members(f, db, c.cluster_id, o, &err);
+    if (rc == CT_OK && o->json)
+        fputs("}\n", f);
+    ct_cluster_info_release(&c);
+    free(log);
+    return rc ? cli_db_fail("show", rc, &err) : CT_EXIT_OK;
 }
 
 /* ---- show tx ---- */
@@ -949,15 +1166,19 @@ static int eth_show_block(ct_db *db, const char *arg, const show_opts *o)
 
 int cmd_show(int argc, char **argv, const cli_global *g)
 {
-    show_opts o = {"json", true, false, 0, NULL, "BTC"};
+    show_opts o = {"json", true, false, 0, NULL, "BTC", false};
     const char *chain = NULL;
     bool limit_set = false;
     const char *limit_arg = NULL;
     int first, rc;
     const cli_opt opts[] = {
-        {"format", CLI_STRING, &o.format}, {"txs", CLI_FLAG, &o.txs},
-        {"limit", CLI_STRING, &limit_arg}, {"after", CLI_STRING, &o.after},
-        {"chain", CLI_STRING, &chain},     {NULL, CLI_FLAG, NULL},
+        {"format", CLI_STRING, &o.format},
+        {"txs", CLI_FLAG, &o.txs},
+        {"limit", CLI_STRING, &limit_arg},
+        {"after", CLI_STRING, &o.after},
+        {"chain", CLI_STRING, &chain},
+        {"addresses", CLI_FLAG, &o.addresses},
+        {NULL, CLI_FLAG, NULL},
     };
     if ((rc = cli_parse(cli_find("show"), opts, argc, argv, &first)))
         return rc < 0 ? CT_EXIT_OK : rc;
@@ -970,17 +1191,34 @@ int cmd_show(int argc, char **argv, const cli_global *g)
     }
     const char *what = argv[first], *arg = what ? argv[first + 1] : NULL;
     if (!what || !arg || argv[first + 2]) {
-        cli_error("show", "%s; usage: chaintrail show address|tx|block ARG",
+        cli_error("show", "%s; usage: chaintrail show address|tx|block|cluster ARG",
                   !what  ? "show what?"
                   : !arg ? "missing argument"
                          : "too many arguments");
         return CT_EXIT_USAGE;
     }
     bool is_addr = strcmp(what, "address") == 0, is_tx = strcmp(what, "tx") == 0,
-         is_block = strcmp(what, "block") == 0;
-    if (!is_addr && !is_tx && !is_block) {
-        cli_error("show", "cannot show '%s' (address, tx or block)", what);
+         is_block = strcmp(what, "block") == 0, is_cluster = strcmp(what, "cluster") == 0;
+    if (!is_addr && !is_tx && !is_block && !is_cluster) {
+        cli_error("show", "cannot show '%s' (address, tx, block or cluster)", what);
         return CT_EXIT_USAGE;
+    }
+    if (o.addresses && !is_cluster) {
+        cli_error("show", "option '--addresses' applies to 'show cluster' only");
+        return CT_EXIT_USAGE;
+    }
+    if (is_cluster) {
+        if (o.txs || chain) {
+            cli_error("show", "options '--txs' and '--chain' do not apply to 'show cluster'");
+            return CT_EXIT_USAGE;
+        }
+        ct_db *db;
+        if ((rc = cli_open_db("show", g, &db)))
+            return rc;
+        o.coin = cli_db_params(db)->coin;
+        rc = show_cluster(db, arg, &o);
+        ct_db_close(db);
+        return rc;
     }
     if (o.txs && !is_addr) {
         cli_error("show", "option '--txs' applies to 'show address' only");

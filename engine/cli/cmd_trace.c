@@ -13,6 +13,7 @@ typedef struct trace_args {
     uint64_t hops, dust, max_nodes, timeout, max_path_steps;
     bool hops_set, dust_set;
     bool backward, paths;
+    bool no_clusters;
 } trace_args;
 
 typedef struct manifest {
@@ -48,6 +49,14 @@ static void print_manifest_json(FILE *f, const manifest *mf)
     digest_hex(ld, mf->env->labels_digest);
     fprintf(f, ",\"asset\":\"%s\",\"prices_digest\":\"%s\",\"labels_digest\":\"%s\"",
             mf->env->asset, pd, ld);
+    uint8_t cd[32];
+    if (ct_trace_graph_db_clusters(mf->env->graph, cd)) {
+        char ch[65];
+        digest_hex(ch, cd);
+        fprintf(f, ",\"clusters\":{\"used\":true,\"policy_digest\":\"%s\"}", ch);
+    } else {
+        fputs(",\"clusters\":{\"used\":false,\"policy_digest\":null}", f);
+    }
     fputc(',', f);
     cli_trace_json_params(f, mf->case_name, mf->given, mf->n_src, mf->src, mf->o->models);
     /* "paths" appears only when asked, so that the JSON without --paths is unchanged. */
@@ -57,6 +66,14 @@ static void print_manifest_json(FILE *f, const manifest *mf)
     cli_json_amount(f, mf->o->dust); /* --dust takes up to 2^64 - 1 */
     fputc(',', f);
     cli_trace_json_limits(f, mf->o, mf->a->timeout);
+}
+
+static void json_or_null(FILE *f, const char *s)
+{
+    if (s)
+        cli_json_string(f, s);
+    else
+        fputs("null", f);
 }
 
 static void print_path_json(FILE *f, const ct_trace_endpoint *e)
@@ -130,6 +147,13 @@ static void print_json(FILE *f, const ct_trace_result *r, const manifest *mf, bo
                     "\"last_height\":%u,\"last_time\":%u",
                     e->hops, (unsigned long long)e->n_outputs, e->first_height, e->first_time,
                     e->last_height, e->last_time);
+            /* The cluster, and the member whose label the endpoint carries (not its own). */
+            if (e->cluster_id)
+                fprintf(f, ",\"cluster_id\":%llu", (unsigned long long)e->cluster_id);
+            else
+                fputs(",\"cluster_id\":null", f);
+            fputs(",\"label_member\":", f);
+            json_or_null(f, e->label_member);
             if (mf->o->paths)
                 print_path_json(f, e);
             fputc('}', f);
@@ -263,6 +287,11 @@ static void print_text(FILE *f, const ct_trace_result *r, const manifest *mf, bo
                 fputs("  ", f);
                 cli_print_text(f, e->label);
             }
+            if (e->label_member) {
+                fprintf(f, "  [cluster %llu: label of ", (unsigned long long)e->cluster_id);
+                cli_print_text(f, e->label_member);
+                fputc(']', f);
+            }
             fputc('\n', f);
             for (size_t k = 0; mf->o->paths && k < e->n_path; k++) {
                 char hex[65];
@@ -276,7 +305,7 @@ static void print_text(FILE *f, const ct_trace_result *r, const manifest *mf, bo
 static void print_csv(FILE *f, const ct_trace_result *r, bool pricing, bool paths)
 {
     fputs("model,address,category,label,taint_sat,usd,unpriced_sat,hops,outputs,first_height,"
-          "first_time,last_height,last_time",
+          "first_time,last_height,last_time,cluster_id,label_member",
           f);
     fputs(paths ? ",path\n" : "\n", f);
     for (int m = 0; m < CT_MODEL_COUNT; m++) {
@@ -298,8 +327,13 @@ static void print_csv(FILE *f, const ct_trace_result *r, bool pricing, bool path
                 cli_print_cents(f, e->usd_cents);
             fputc(',', f);
             cli_print_u128(f, e->unpriced_sat);
-            fprintf(f, ",%u,%llu,%u,%u,%u,%u", e->hops, (unsigned long long)e->n_outputs,
+            fprintf(f, ",%u,%llu,%u,%u,%u,%u,", e->hops, (unsigned long long)e->n_outputs,
                     e->first_height, e->first_time, e->last_height, e->last_time);
+            if (e->cluster_id)
+                fprintf(f, "%llu", (unsigned long long)e->cluster_id);
+            fputc(',', f);
+            if (e->label_member)
+                cli_csv_text(f, e->label_member);
             /* The path's txids in its order (hop, height, txid), joined by ';'. */
             for (size_t k = 0; paths && k < e->n_path; k++) {
                 char hex[65];
@@ -361,6 +395,7 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
         {"format", CLI_STRING, &ap->format}, {"backward", CLI_FLAG, &ap->backward},
         {"paths", CLI_FLAG, &ap->paths},
         CLI_NUM("max-path-steps", &ap->max_path_steps, 0, UINT64_MAX),
+        {"no-clusters", CLI_FLAG, &ap->no_clusters},
         {NULL, CLI_FLAG, NULL},
     };
     int first;
@@ -502,6 +537,8 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
     memset(&res, 0, sizeof(res));
     int lrc = cli_trace_env_open(&env, db, &err);
     o.pricing = env.pricing;
+    if (lrc == CT_OK && ap->no_clusters)
+        ct_trace_graph_db_use_clusters(env.graph, false);
     if (lrc == CT_OK)
         lrc = ct_trace_run(&res, env.graph, src, n_src, &o, &err);
     if (lrc == CT_OK) {

@@ -19,6 +19,20 @@ int ct_db_load_meta(ct_db *db, ct_error *err)
     db->has_tip = false;
     memset(db->tip_work, 0, 32);
     db->network[0] = '\0';
+    db->clusters = false;
+    memset(&db->cl_policy, 0, sizeof(db->cl_policy));
+    memset(&db->cl_ctr, 0, sizeof(db->cl_ctr));
+
+    rc = ct_store_get(db->st, NULL, k, ct_key_meta(k, "clpolicy"), &v, err);
+    if (rc == CT_OK && (rc = ct_cl_policy_decode(&db->cl_policy, v.data, v.len, err)) == CT_OK)
+        db->clusters = true;
+    if (rc != CT_OK && rc != CT_ENOTFOUND)
+        goto out;
+    rc = ct_store_get(db->st, NULL, k, ct_key_meta(k, "clcounters"), &v, err);
+    if (rc == CT_OK)
+        rc = ct_cl_counters_decode(&db->cl_ctr, v.data, v.len, err);
+    if (rc != CT_OK && rc != CT_ENOTFOUND)
+        goto out;
 
     rc = ct_store_get(db->st, NULL, k, ct_key_meta(k, "counters"), &v, err);
     if (rc == CT_OK)
@@ -84,6 +98,13 @@ int ct_db_put_meta(ct_db *db, ct_store_batch *b)
     if (db->cb_heights >= 0) {
         v[0] = (uint8_t)db->cb_heights;
         ct_store_batch_put(b, k, ct_key_meta(k, "cbheights"), v, 1);
+    }
+    if (db->clusters) {
+        uint8_t cv[CT_CL_COUNTERS_SIZE];
+        ct_store_batch_put(b, k, ct_key_meta(k, "clcounters"), cv,
+                           ct_cl_counters_encode(cv, &db->cl_ctr));
+        ct_store_batch_put(b, k, ct_key_meta(k, "clpolicy"), cv,
+                           ct_cl_policy_encode(cv, &db->cl_policy));
     }
     return CT_OK;
 }

@@ -19,7 +19,15 @@ struct ct_db {
      * network's BIP34 height) carried that height in its coinbase, 0 once one did not, -1 for
      * a database that predates the row (unknown). Lets the ingest skip BIP30 lookups. */
     int cb_heights;
+    /* Address clusters (docs/clustering.md): on while the meta row "clpolicy" exists; the
+     * ingest then keeps the union-find rows and "clcounters" up to date in every batch. */
+    bool clusters;
+    ct_cl_policy cl_policy;
+    ct_cl_counters cl_ctr;
 };
+
+/* The clustering policy of a new database (docs/clustering.md). */
+#define CT_CL_DEFAULT_THRESHOLD 100000u
 
 /* Reloads counters, next ids, tip and its chainwork from the database. */
 int ct_db_load_meta(ct_db *db, ct_error *err);

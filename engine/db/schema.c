@@ -317,3 +317,63 @@ int ct_row_file_decode(ct_row_file *r, const uint8_t *v, size_t n, ct_error *err
     memcpy(r->last_hash, v + 16, 32);
     return CT_OK;
 }
+
+size_t ct_cl_policy_encode(uint8_t *b, const ct_cl_policy *r)
+{
+    b[0] = CT_CL_POLICY_VERSION;
+    ct_put_be64(b + 1, r->threshold);
+    ct_put_be32(b + 9, r->detectors);
+    return CT_CL_POLICY_SIZE;
+}
+
+int ct_cl_policy_decode(ct_cl_policy *r, const uint8_t *v, size_t n, ct_error *err)
+{
+    if (n != CT_CL_POLICY_SIZE)
+        return bad_row(err, "clustering policy", n, CT_CL_POLICY_SIZE);
+    if (v[0] != CT_CL_POLICY_VERSION)
+        return ct_fail(err, CT_EDBCORRUPT, "bad-row",
+                       "clustering policy of version %u, expected %u", v[0], CT_CL_POLICY_VERSION);
+    r->threshold = ct_be64(v + 1);
+    r->detectors = ct_be32(v + 9);
+    return CT_OK;
+}
+
+size_t ct_cl_counters_encode(uint8_t *b, const ct_cl_counters *r)
+{
+    uint64_t f[CT_CL_COUNTERS_FIELDS] = {r->clusters, r->addresses, r->merges, r->flagged,
+                                         r->coinjoins};
+    for (int i = 0; i < CT_CL_DETECTORS; i++)
+        f[5 + i] = r->by_detector[i];
+    put_u64s(b, f, CT_CL_COUNTERS_FIELDS);
+    return CT_CL_COUNTERS_SIZE;
+}
+
+int ct_cl_counters_decode(ct_cl_counters *r, const uint8_t *v, size_t n, ct_error *err)
+{
+    uint64_t f[CT_CL_COUNTERS_FIELDS];
+    if (n != CT_CL_COUNTERS_SIZE)
+        return bad_row(err, "cluster counters", n, CT_CL_COUNTERS_SIZE);
+    get_u64s(f, v, CT_CL_COUNTERS_FIELDS);
+    r->clusters = f[0];
+    r->addresses = f[1];
+    r->merges = f[2];
+    r->flagged = f[3];
+    r->coinjoins = f[4];
+    for (int i = 0; i < CT_CL_DETECTORS; i++)
+        r->by_detector[i] = f[5 + i];
+    return CT_OK;
+}
+
+int ct_undo_kv_append(ct_buf *log, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl,
+                      bool present)
+{
+    uint8_t h[5];
+    h[0] = (uint8_t)kl;
+    if (ct_buf_append(log, h, 1) || ct_buf_append(log, k, kl))
+        return CT_ENOMEM;
+    h[0] = present;
+    ct_put_be32(h + 1, present ? (uint32_t)vl : 0);
+    if (ct_buf_append(log, h, 5) || (present && vl && ct_buf_append(log, v, vl)))
+        return CT_ENOMEM;
+    return CT_OK;
+}

@@ -42,6 +42,10 @@ enum {
     CT_T_PRICE = 0xf2,        /* prices: sources, daily prices, per-asset summaries ('P') */
     CT_T_LABEL = 0xf3,        /* labels (labels.c; 'B') */
     CT_T_LABEL_SOURCE = 0xf4, /* label counts per source ('b') */
+    /* address clusters (engine/cluster, docs/clustering.md) */
+    CT_T_CLUSTER = 'e', /* union-find row of an address in a cluster of >= 2 */
+    CT_T_CLMERGE = 'j', /* merge log: two clusters of >= 2 addresses joined */
+    CT_T_CLFLAG = 'k',  /* flagged merge: not applied (super-cluster guard) */
 };
 #define CT_T_CASE_V2         'K'
 #define CT_T_PRICE_V2        'P'
@@ -257,5 +261,36 @@ size_t ct_row_tip_encode(uint8_t *buf, const ct_row_tip *r);
 int ct_row_tip_decode(ct_row_tip *r, const uint8_t *v, size_t n, ct_error *err);
 size_t ct_row_file_encode(uint8_t *buf, const ct_row_file *r);
 int ct_row_file_decode(ct_row_file *r, const uint8_t *v, size_t n, ct_error *err);
+
+/* Appends one generic entry of an undo record (docs/storage.md, "Undo record") to log: key
+ * length u8, key, present u8, value length BE32, value (the key's value before the block,
+ * or nothing when !present). Returns CT_OK or CT_ENOMEM. */
+int ct_undo_kv_append(ct_buf *log, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl,
+                      bool present);
+
+/* ---- clusters (docs/clustering.md) ---- */
+/* Meta "clpolicy": the clustering policy. Its presence turns clustering on. */
+typedef struct ct_cl_policy {
+    uint64_t threshold; /* a merge of two clusters both above it is flagged, not applied */
+    uint32_t detectors; /* CoinJoin detector bits (CT_CJ_*); a tx judged one merges nothing */
+} ct_cl_policy;
+#define CT_CL_POLICY_VERSION 1
+#define CT_CL_POLICY_SIZE    (1 + 8 + 4)
+#define CT_CL_DETECTORS      6 /* detector bits 1 << 0 .. 1 << 5 */
+/* Meta "clcounters". */
+typedef struct ct_cl_counters {
+    uint64_t clusters;                     /* clusters of >= 2 addresses */
+    uint64_t addresses;                    /* addresses in them */
+    uint64_t merges;                       /* merge log rows (both sides >= 2 addresses) */
+    uint64_t flagged;                      /* flagged merges */
+    uint64_t coinjoins;                    /* transactions judged CoinJoins (they merged nothing) */
+    uint64_t by_detector[CT_CL_DETECTORS]; /* of those, by the first detector that fired */
+} ct_cl_counters;
+#define CT_CL_COUNTERS_FIELDS (5 + CT_CL_DETECTORS)
+#define CT_CL_COUNTERS_SIZE   (CT_CL_COUNTERS_FIELDS * 8)
+size_t ct_cl_policy_encode(uint8_t *buf, const ct_cl_policy *r);
+int ct_cl_policy_decode(ct_cl_policy *r, const uint8_t *v, size_t n, ct_error *err);
+size_t ct_cl_counters_encode(uint8_t *buf, const ct_cl_counters *r);
+int ct_cl_counters_decode(ct_cl_counters *r, const uint8_t *v, size_t n, ct_error *err);
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "utxo/graph_internal.h"
+#include "cluster/cluster_internal.h"
 #include "base/hash.h"
 
 /* ---- the snapshot reader ---- */
@@ -133,7 +134,7 @@ int ct_graph_identity_key(char key[CT_BTC_ADDR_MAX], const char *identity)
 }
 
 /* The addrid of an address string (a row). */
-static int find_addrid(ct_graph_reader *r, const char *address, uint64_t *id)
+int ct_graph_find_addrid(ct_graph_reader *r, const char *address, uint64_t *id)
 {
     char key[CT_BTC_ADDR_MAX];
     uint8_t k[1 + CT_BTC_ADDR_MAX];
@@ -223,7 +224,7 @@ out:
 }
 
 /* ---- addresses ---- */
-static int load_seen(ct_graph_reader *r, uint64_t txnum, ct_graph_seen *s)
+int ct_graph_load_seen(ct_graph_reader *r, uint64_t txnum, ct_graph_seen *s)
 {
     ct_row_tx tx;
     ct_row_block b;
@@ -245,7 +246,7 @@ int ct_graph_address_get(ct_db *db, ct_graph_address *out, const char *address, 
     memset(out, 0, sizeof(*out));
     if ((rc = ct_graph_reader_open(&r, db, err)))
         return rc;
-    if ((rc = find_addrid(&r, address, &out->addrid)) ||
+    if ((rc = ct_graph_find_addrid(&r, address, &out->addrid)) ||
         (rc = ct_graph_load_shown(&r, out->addrid, &out->address, &type)))
         goto out;
     out->type = (ct_btc_script_type)type;
@@ -266,8 +267,8 @@ int ct_graph_address_get(ct_db *db, ct_graph_address *out, const char *address, 
         out->outputs = t.outputs;
         out->unspent_outputs = t.unspent_outputs;
         if (t.tx_count > 0) {
-            if ((rc = load_seen(&r, t.first_txnum, &out->first)) ||
-                (rc = load_seen(&r, t.last_txnum, &out->last)))
+            if ((rc = ct_graph_load_seen(&r, t.first_txnum, &out->first)) ||
+                (rc = ct_graph_load_seen(&r, t.last_txnum, &out->last)))
                 goto out;
             out->has_seen = true;
         }
@@ -283,6 +284,15 @@ int ct_graph_address_get(ct_db *db, ct_graph_address *out, const char *address, 
         rc = ct_graph_load_addr(&r, ct_be64(r.v.data), out->linked, NULL);
     }
     rc = rc == CT_ENOTFOUND ? CT_OK : rc;
+    if (rc == CT_OK && db->clusters) {
+        ct_cl_reader cr;
+        ct_cl_root root = {0, 0, 0};
+        ct_cl_reader_init(&cr, r.st, r.snap, err);
+        rc = ct_cl_reader_find(&cr, out->addrid, &root);
+        ct_cl_reader_release(&cr);
+        out->cluster_id = root.cid;
+        out->cluster_size = root.size;
+    }
 out:
     ct_graph_reader_close(&r);
     if (rc != CT_OK)
@@ -356,7 +366,8 @@ int ct_graph_history_new(ct_graph_history **out, ct_db *db, const char *address,
     ct_graph_history *h = calloc(1, sizeof(*h));
     if (!h)
         return ct_fail(err, CT_ENOMEM, "out-of-memory", "opening a history");
-    if ((rc = ct_graph_reader_open(&h->r, db, err)) || (rc = find_addrid(&h->r, address, &addrid)))
+    if ((rc = ct_graph_reader_open(&h->r, db, err)) ||
+        (rc = ct_graph_find_addrid(&h->r, address, &addrid)))
         goto fail;
     h->prefix[0] = CT_T_HISTORY;
     ct_put_be64(h->prefix + 1, addrid);

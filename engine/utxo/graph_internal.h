@@ -33,5 +33,9 @@ int ct_graph_load_addr(ct_graph_reader *r, uint64_t addrid, char *buf, uint8_t *
 /* The identity of addrid as users see it: the address, or "script:" + hex of the script
  * (docs/addresses.md). *out is malloc'd, NUL-terminated. */
 int ct_graph_load_shown(ct_graph_reader *r, uint64_t addrid, char **out, uint8_t *type);
+/* The addrid of an address as users give it (CT_ENOTFOUND "unknown-address"). */
+int ct_graph_find_addrid(ct_graph_reader *r, const char *address, uint64_t *id);
+/* Height, time and txid of transaction txnum. */
+int ct_graph_load_seen(ct_graph_reader *r, uint64_t txnum, ct_graph_seen *s);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "utxo/graph_internal.h"
 #include "base/hash.h"
+#include "cluster/cluster_internal.h"
 
 /* Sums recomputed from the rows: 128-bit, as the totals they are compared with. */
 typedef unsigned __int128 u128;
@@ -51,6 +52,8 @@ static const char *const check_names[CT_CHECK_COUNT][2] = {
     {"history", "history rows agree with their output or input rows; none is missing"},
     {"totals", "address totals equal what the history, output and spend rows say"},
     {"counters", "the counters row and next ids equal the row counts"},
+    {"clusters", "cluster rows form trees; sizes, ids (smallest member) and logs agree with "
+                 "the cluster counters"},
 };
 
 typedef struct shape { /* rows of one tx in the i or o table */
@@ -104,6 +107,17 @@ typedef struct vf {
     ct_counters ctr;
     ct_row_next next;
     ct_row_tip tip;
+    /* e j k, m clpolicy / clcounters */
+    bool have_clpolicy, have_clcounters;
+    ct_cl_counters clctr;
+    uint64_t e_rows, e_roots, j_rows, k_rows;
+    ct_cl_reader clr;
+    bool clr_open;
+    ct_hmap cl_idx; /* root addrid -> index in cl_seen */
+    struct cl_seen {
+        uint64_t root, size, cid, members, min;
+    } * cl_seen;
+    size_t n_seen, cap_seen;
 } vf;
 
 static void key_hex(char *out, size_t size, const uint8_t *k, size_t kl)
@@ -154,7 +168,15 @@ static void digest_row(vf *f, const uint8_t *k, size_t kl, const uint8_t *v, siz
 /* The tables of the digest: the main chain's logical content. */
 static bool digest_table(uint8_t t)
 {
-    return t && strchr("ntxiosadlwy", t) != NULL;
+    return t && strchr("ntxiosadlwyejk", t) != NULL;
+}
+
+/* Meta rows in the digest: the graph counters and the clusters' policy and counters. */
+static bool digest_meta(const uint8_t *k, size_t kl)
+{
+    return (kl == 9 && memcmp(k, "mcounters", 9) == 0) ||
+           (kl == 9 && memcmp(k, "mclpolicy", 9) == 0) ||
+           (kl == 11 && memcmp(k, "mclcounters", 11) == 0);
 }
 
 static const uint8_t counters_key[] = {'m', 'c', 'o', 'u', 'n', 't', 'e', 'r', 's'};
@@ -311,7 +333,138 @@ static void on_meta(vf *f, const uint8_t *k, size_t kl, const uint8_t *v, size_t
         f->have_tip = ct_row_tip_decode(&f->tip, v, vl, NULL) == CT_OK;
         if (!f->have_tip)
             violation(f, CT_CHECK_ROWS, k, kl, "tip row of %zu bytes", vl);
+    } else if (n == 8 && memcmp(name, "clpolicy", 8) == 0) {
+        ct_cl_policy p;
+        checked(f, CT_CHECK_ROWS);
+        f->have_clpolicy = ct_cl_policy_decode(&p, v, vl, NULL) == CT_OK;
+        if (!f->have_clpolicy)
+            violation(f, CT_CHECK_ROWS, k, kl, "clustering policy row of %zu bytes", vl);
+    } else if (n == 10 && memcmp(name, "clcounters", 10) == 0) {
+        checked(f, CT_CHECK_ROWS);
+        f->have_clcounters = ct_cl_counters_decode(&f->clctr, v, vl, NULL) == CT_OK;
+        if (!f->have_clcounters)
+            violation(f, CT_CHECK_ROWS, k, kl, "cluster counters row of %zu bytes", vl);
     }
+}
+
+/* ---- e j k: clusters ---- */
+static int on_cluster(vf *f, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    ct_cl_node nd;
+    if (kl != 9 || ct_cl_row_decode(ct_be64(k + 1), v, vl, &nd, NULL)) {
+        violation(f, CT_CHECK_ROWS, k, kl, "cluster row of %zu bytes", vl);
+        return CT_OK;
+    }
+    checked(f, CT_CHECK_CLUSTERS);
+    f->e_rows++;
+    if (nd.id == CT_ADDRID_NONE || nd.id > f->max_addrid) {
+        violation(f, CT_CHECK_CLUSTERS, k, kl, "cluster row of address %llu, which has no id row",
+                  (unsigned long long)nd.id);
+        return CT_OK;
+    }
+    ct_cl_root r, rn;
+    ct_error e;
+    ct_error_clear(&e);
+    f->clr.err = &e;
+    f->clr.w.err = &e;
+    int rc = ct_cl_reader_find(&f->clr, nd.id, &r);
+    if (rc == CT_OK)
+        rc = ct_cl_reader_find(&f->clr, nd.next, &rn);
+    if (rc == CT_EDBCORRUPT || rc == CT_ECORRUPT) {
+        violation(f, CT_CHECK_CLUSTERS, k, kl, "%s", e.detail);
+        return CT_OK;
+    }
+    if (rc)
+        return rc;
+    if (r.size < 2 || rn.root != r.root) {
+        violation(f, CT_CHECK_CLUSTERS, k, kl,
+                  "address %llu: its next member %llu is in another cluster",
+                  (unsigned long long)nd.id, (unsigned long long)nd.next);
+        return CT_OK;
+    }
+    if (nd.parent == nd.id)
+        f->e_roots++;
+    uint8_t rk[8];
+    uint64_t ix;
+    ct_put_be64(rk, r.root);
+    if (!ct_hmap_get(&f->cl_idx, rk, 8, &ix)) {
+        if (f->n_seen == f->cap_seen) {
+            size_t nc = f->cap_seen ? f->cap_seen * 2 : 1024;
+            struct cl_seen *ns = realloc(f->cl_seen, nc * sizeof(*ns));
+            if (!ns)
+                return ct_fail(f->err, CT_ENOMEM, "out-of-memory", "verifying clusters");
+            f->cl_seen = ns;
+            f->cap_seen = nc;
+        }
+        ix = f->n_seen++;
+        f->cl_seen[ix] = (struct cl_seen){r.root, r.size, r.cid, 0, UINT64_MAX};
+        if (ct_hmap_put(&f->cl_idx, rk, 8, ix))
+            return ct_fail(f->err, CT_ENOMEM, "out-of-memory", "verifying clusters");
+    }
+    struct cl_seen *cs = &f->cl_seen[ix];
+    cs->members++;
+    if (nd.id < cs->min)
+        cs->min = nd.id;
+    return CT_OK;
+}
+
+static void on_cllog(vf *f, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    if (kl != CT_CL_MERGE_KEY || vl != 16) {
+        violation(f, CT_CHECK_ROWS, k, kl, "%s row of %zu bytes",
+                  k[0] == CT_T_CLMERGE ? "merge log" : "flagged merge", vl);
+        return;
+    }
+    checked(f, CT_CHECK_CLUSTERS);
+    if (k[0] == CT_T_CLMERGE)
+        f->j_rows++;
+    else
+        f->k_rows++;
+}
+
+#define CL_COUNTER(field, have, name)                                                              \
+    do {                                                                                           \
+        checked(f, CT_CHECK_CLUSTERS);                                                             \
+        if (f->clctr.field != (have))                                                              \
+            violation(f, CT_CHECK_CLUSTERS, (const uint8_t *)"mclcounters", 11,                    \
+                      "cluster counter %s is %llu; the rows say %llu", name,                       \
+                      (unsigned long long)f->clctr.field, (unsigned long long)(have));             \
+    } while (0)
+
+static void final_cluster_checks(vf *f)
+{
+    for (size_t i = 0; i < f->n_seen; i++) {
+        const struct cl_seen *cs = &f->cl_seen[i];
+        checked(f, CT_CHECK_CLUSTERS);
+        if (cs->members != cs->size || cs->min != cs->cid) {
+            uint8_t k[9];
+            ct_key_u64(k, CT_T_CLUSTER, cs->root);
+            violation(f, CT_CHECK_CLUSTERS, k, 9,
+                      "cluster root %llu says size %llu and id %llu; it has %llu members, the "
+                      "smallest %llu",
+                      (unsigned long long)cs->root, (unsigned long long)cs->size,
+                      (unsigned long long)cs->cid, (unsigned long long)cs->members,
+                      (unsigned long long)cs->min);
+        }
+    }
+    if (!f->have_clpolicy) {
+        checked(f, CT_CHECK_CLUSTERS);
+        if (f->e_rows || f->j_rows || f->k_rows || f->have_clcounters)
+            violation(f, CT_CHECK_CLUSTERS, NULL, 0, "cluster rows, but no clustering policy row");
+        return;
+    }
+    if (!f->have_clcounters) {
+        violation(f, CT_CHECK_CLUSTERS, NULL, 0, "a clustering policy, but no cluster counters");
+        return;
+    }
+    CL_COUNTER(clusters, f->e_roots, "clusters");
+    CL_COUNTER(addresses, f->e_rows, "addresses");
+    CL_COUNTER(merges, f->j_rows, "merges");
+    CL_COUNTER(flagged, f->k_rows, "flagged");
+    uint64_t sum = 0;
+    for (int i = 0; i < CT_CL_DETECTORS; i++)
+        sum += f->clctr.by_detector[i];
+    CL_COUNTER(coinjoins, sum, "coinjoins (the sum per detector)");
 }
 
 /* ---- n ---- */
@@ -862,7 +1015,7 @@ static int walk(vf *f)
                 break;
             prev_t = t;
         }
-        bool counters = kl == sizeof(counters_key) && memcmp(k, counters_key, kl) == 0;
+        bool counters = digest_meta(k, kl);
         if (digest_table(t) || counters)
             digest_row(f, k, kl, v, vl);
         if (digest_table(t))
@@ -906,6 +1059,13 @@ static int walk(vf *f)
         case CT_T_HISTORY:
             rc = on_history(f, k, kl, v, vl);
             break;
+        case CT_T_CLUSTER:
+            rc = on_cluster(f, k, kl, v, vl);
+            break;
+        case CT_T_CLMERGE:
+        case CT_T_CLFLAG:
+            on_cllog(f, k, kl, v, vl);
+            break;
         default:
             break;
         }
@@ -942,8 +1102,12 @@ int ct_graph_verify(ct_db *db, ct_graph_verify_report *rep, ct_error *err)
     f->spend_from[0] = CT_T_SPEND;
     f->spend_from_len = 1;
     ct_sha256_init(&f->sha);
-    if ((rc = ct_graph_reader_open(&f->r, db, err)) == CT_OK && (rc = walk(f)) == CT_OK) {
+    ct_hmap_init(&f->cl_idx);
+    if ((rc = ct_graph_reader_open(&f->r, db, err)) == CT_OK)
+        ct_cl_reader_init(&f->clr, f->r.st, f->r.snap, err), f->clr_open = true;
+    if (rc == CT_OK && (rc = walk(f)) == CT_OK) {
         final_checks(f);
+        final_cluster_checks(f);
         ct_sha256_final(&f->sha, rep->digest);
         if (rep->violations)
             rc = ct_fail(err, CT_EDBCORRUPT, "invariant-violated",
@@ -952,6 +1116,10 @@ int ct_graph_verify(ct_db *db, ct_graph_verify_report *rep, ct_error *err)
     }
     ct_store_iter_free(f->sit);
     ct_store_iter_free(f->wit);
+    if (f->clr_open)
+        ct_cl_reader_release(&f->clr);
+    ct_hmap_release(&f->cl_idx);
+    free(f->cl_seen);
     ct_graph_reader_close(&f->r);
     free(f);
     return rc;

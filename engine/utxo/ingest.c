@@ -29,6 +29,7 @@
 #include "base/hmap.h"
 #include "store/rowcache.h"
 #include "db/schema.h"
+#include "cluster/cluster_internal.h"
 
 #define CT_RAW_WINDOW 16u
 /* Records read ahead when a block's rows enter the row cache (join_group). */
@@ -69,6 +70,8 @@ typedef struct ing {
     ct_buf undo; /* the undo record being built */
     ct_buf kv;   /* generic undo entries of the block */
     uint32_t n_kv;
+    ct_buf clkv; /* the block's cluster undo entries: they follow the others (as rebuild's) */
+    uint32_t n_clkv;
     ct_btc_dest *dest;
     ct_hmap txids;   /* txid -> index in block, for spends inside the block */
     ct_hmap addrs;   /* address string -> addrid, for addresses new in this block */
@@ -79,7 +82,16 @@ typedef struct ing {
     uint64_t *out_addr; /* addrid of every output of the block, tx by tx */
     uint8_t *out_spent; /* spent inside the block */
     uint32_t *out_base; /* per tx: index of its first output in out_addr */
+    uint8_t *out_type;  /* script type of every output of the block */
     size_t cap_out, cap_tx;
+    /* clustering (docs/clustering.md): the block's union-find work area, the input
+     * addresses of the current transaction, the keys whose undo the block recorded */
+    ct_cl_work cl;
+    ct_cj_in *cj_in;   /* inputs of the current transaction */
+    ct_cj_out *cj_out; /* its outputs */
+    uint64_t *link_b;  /* per output: the other address of a P2PK key (0: none) */
+    size_t cap_in, cap_txout;
+    ct_hmap cl_undone;
     ct_btc_block blk;
     /* group commit: the logged rows of the pending blocks (group_log, oplog records) and
      * their meta rows and resume markers (group_tail) */
@@ -167,6 +179,7 @@ static bool cached_table(uint8_t t)
     case CT_T_ADDR:
     case CT_T_LINK:
     case CT_T_TOTALS:
+    case CT_T_CLUSTER:
         return true;
     default:
         return false;
@@ -195,6 +208,9 @@ static int get(ing *g, const uint8_t *k, size_t kl)
     if (rc == CT_OK && g->cache.budget && cached_table(k[0]) && k[0] != CT_T_OUTPUT &&
         k[0] != CT_T_SPEND)
         (void)!ct_rowcache_put(&g->cache, k, kl, g->v.data, g->v.len, true);
+    /* Most addresses are in no cluster: their absence is remembered too. */
+    if (rc == CT_ENOTFOUND && g->cache.budget && k[0] == CT_T_CLUSTER)
+        (void)!ct_rowcache_put(&g->cache, k, kl, NULL, 0, false);
     return rc;
 }
 
@@ -287,22 +303,56 @@ static int write_now(ing *g, ct_error *err)
     return ct_store_write(g->st, g->b, true, err);
 }
 
+/* Appends to an undo log that key k held v (vl bytes), or nothing (!present). */
+static int undo_entry(ing *g, ct_buf *log, uint32_t *n, const uint8_t *k, size_t kl,
+                      const uint8_t *v, size_t vl, bool present)
+{
+    if (ct_undo_kv_append(log, k, kl, v, vl, present))
+        return oom(g);
+    (*n)++;
+    return CT_OK;
+}
+
+/* Records in the block's undo log that key k held v (vl bytes), or nothing (!present). */
+static int undo_value(ing *g, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl,
+                      bool present)
+{
+    return undo_entry(g, &g->kv, &g->n_kv, k, kl, v, vl, present);
+}
+
 /* Records in the block's undo log how to restore key k: its current value, or absence. */
 static int undo_key(ing *g, const uint8_t *k, size_t kl)
 {
     int rc = get(g, k, kl);
     if (rc != CT_OK && rc != CT_ENOTFOUND)
         return rc;
-    uint8_t hdr[6];
-    hdr[0] = (uint8_t)kl;
-    if (ct_buf_append(&g->kv, hdr, 1) || ct_buf_append(&g->kv, k, kl))
-        return oom(g);
-    hdr[0] = rc == CT_OK;
-    ct_put_be32(hdr + 1, rc == CT_OK ? (uint32_t)g->v.len : 0);
-    if (ct_buf_append(&g->kv, hdr, 5) ||
-        (rc == CT_OK && ct_buf_append(&g->kv, g->v.data, g->v.len)))
-        return oom(g);
-    g->n_kv++;
+    return undo_value(g, k, kl, g->v.data, g->v.len, rc == CT_OK);
+}
+
+/* The clustering module's view of the ingest (cluster/uf.h): reads through the row cache,
+ * writes into the block's batch with an undo entry for the key's value before the block. */
+static int cl_get(void *ctx, const uint8_t *k, size_t kl, const uint8_t **v, size_t *vl)
+{
+    ing *g = ctx;
+    int rc = get(g, k, kl);
+    *v = g->v.data;
+    *vl = g->v.len;
+    return rc;
+}
+
+static int cl_put(void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl,
+                  const uint8_t *old, size_t old_len, bool old_present)
+{
+    ing *g = ctx;
+    uint64_t seen;
+    if (!ct_hmap_get(&g->cl_undone, k, kl, &seen)) {
+        int rc = undo_entry(g, &g->clkv, &g->n_clkv, k, kl, old, old_len, old_present);
+        if (rc)
+            return rc;
+        if (ct_hmap_put(&g->cl_undone, k, kl, 1))
+            return oom(g);
+    }
+    put(g, k, kl, v, vl);
     return CT_OK;
 }
 
@@ -405,7 +455,7 @@ static int addrid_of(ing *g, const char *addr, uint8_t type, const uint8_t *scri
 }
 
 /* P2PK: link the addresses of the key's two serializations (one key, two addresses). */
-static int link_keys(ing *g, uint64_t a, const char *other)
+static int link_keys(ing *g, uint64_t a, const char *other, uint64_t *partner)
 {
     uint64_t b;
     bool created;
@@ -413,6 +463,7 @@ static int link_keys(ing *g, uint64_t a, const char *other)
     int rc = addrid_of(g, other, CT_BTC_P2PKH, NULL, 0, &b, &created);
     if (rc)
         return rc;
+    *partner = b;
     ct_key_u64(k, CT_T_LINK, a);
     rc = get(g, k, 9);
     if (rc == CT_OK)
@@ -495,6 +546,10 @@ static int grow_block_scratch(ing *g, const ct_btc_block *blk)
         if (!s)
             return oom(g);
         g->out_spent = s;
+        uint8_t *ty = realloc(g->out_type, outs);
+        if (!ty)
+            return oom(g);
+        g->out_type = ty;
         g->cap_out = outs;
     }
     if (blk->n_tx > g->cap_tx) {
@@ -521,6 +576,7 @@ static int connect_input(ing *g, const ct_btc_block *blk, uint32_t ti, uint32_t 
     ct_row_input row = {CT_TXNUM_NONE, in->prev_vout, 0, CT_ADDRID_NONE, {0}};
     uint8_t k[22], v[CT_ROW_INPUT_SIZE + 32];
     uint64_t idx;
+    uint8_t in_type = 0; /* script type of the spent output (0: unknown) */
     int rc;
 
     if (ct_hmap_get(&g->txids, in->prev_txid, 32, &idx)) {
@@ -532,6 +588,7 @@ static int connect_input(ing *g, const ct_btc_block *blk, uint32_t ti, uint32_t 
         row.prev_txnum = first_txnum + idx;
         row.value = prev->out[in->prev_vout].value;
         row.addrid = g->out_addr[g->out_base[idx] + in->prev_vout];
+        in_type = g->out_type[g->out_base[idx] + in->prev_vout];
     } else {
         uint8_t tk[33];
         rc = get(g, tk, ct_key_hash(tk, CT_T_TXID, in->prev_txid));
@@ -561,6 +618,7 @@ static int connect_input(ing *g, const ct_btc_block *blk, uint32_t ti, uint32_t 
                 return rc;
             row.value = out.value;
             row.addrid = out.addrid;
+            in_type = out.type;
         } else if (rc == CT_ENOTFOUND) {
             *unknown = true; /* chain ingested from a later height */
             memcpy(row.prev_txid, in->prev_txid, 32);
@@ -580,6 +638,7 @@ static int connect_input(ing *g, const ct_btc_block *blk, uint32_t ti, uint32_t 
     }
     ct_key_u64_u32(k, CT_T_INPUT, txnum, vin);
     put(g, k, 13, v, ct_row_input_encode(v, &row));
+    g->cj_in[vin] = (ct_cj_in){row.value, row.addrid, in_type};
     if (row.addrid != CT_ADDRID_NONE) {
         delta *d;
         uint8_t hv[8];
@@ -612,10 +671,12 @@ static int connect_output(ing *g, const ct_btc_block *blk, uint32_t ti, uint32_t
                             out->script_len, &addrid, &created)))
             return rc;
         if (g->dest->type == CT_BTC_P2PK && g->dest->linked[0][0] &&
-            (rc = link_keys(g, addrid, g->dest->linked[0])))
+            (rc = link_keys(g, addrid, g->dest->linked[0], &g->link_b[vout])))
             return rc;
     }
+    g->cj_out[vout] = (ct_cj_out){out->value, addrid, (uint8_t)g->dest->type};
     g->out_addr[g->out_base[ti] + vout] = addrid;
+    g->out_type[g->out_base[ti] + vout] = (uint8_t)g->dest->type;
 
     ct_row_output row = {out->value, (uint8_t)g->dest->type, addrid, NULL, 0};
     if (g->dest->type == CT_BTC_NULLDATA) {
@@ -670,12 +731,40 @@ static int connect_tx(ing *g, const ct_btc_block *blk, uint32_t ti, uint32_t hei
     } else if (rc != CT_ENOTFOUND) {
         return rc;
     }
+    if (tx->n_in > g->cap_in) {
+        ct_cj_in *na = realloc(g->cj_in, tx->n_in * sizeof(*na));
+        if (!na)
+            return oom(g);
+        g->cj_in = na;
+        g->cap_in = tx->n_in;
+    }
+    if (tx->n_out > g->cap_txout) {
+        ct_cj_out *no = realloc(g->cj_out, tx->n_out * sizeof(*no));
+        uint64_t *nl = no ? realloc(g->link_b, tx->n_out * sizeof(*nl)) : NULL;
+        if (no)
+            g->cj_out = no;
+        if (!nl)
+            return oom(g);
+        g->link_b = nl;
+        g->cap_txout = tx->n_out;
+    }
+    memset(g->link_b, 0, tx->n_out * sizeof(*g->link_b));
     for (uint32_t i = 0; i < tx->n_in && !tx->coinbase; i++)
         if ((rc = connect_input(g, blk, ti, i, txnum, first_txnum, &in_total, &unknown)))
             return rc;
     for (uint32_t j = 0; j < tx->n_out; j++)
         if ((rc = connect_output(g, blk, ti, j, txnum)))
             return rc;
+    /* Clustering (docs/clustering.md): the multi-input rule, then the two addresses of each
+     * P2PK key paid, in output order; cluster rebuild does the same from the rows. */
+    if (g->db->clusters) {
+        ct_cj_tx cj = {0, 0, height, tx->coinbase ? 0 : tx->n_in, tx->n_out, g->cj_in, g->cj_out};
+        if (!tx->coinbase && (rc = ct_cl_tx(&g->cl, &cj, txnum, NULL)))
+            return rc;
+        for (uint32_t j = 0; j < tx->n_out; j++)
+            if (g->link_b[j] && (rc = ct_cl_link(&g->cl, g->cj_out[j].addrid, g->link_b[j], txnum)))
+                return rc;
+    }
     uint64_t fee = 0;
     if (!tx->coinbase && !unknown) {
         if (in_total < tx->out_total)
@@ -753,10 +842,14 @@ static void reset_block_scratch(ing *g)
     ct_hmap_clear(&g->addrs);
     ct_hmap_clear(&g->touched);
     ct_hmap_clear(&g->spent);
+    ct_hmap_clear(&g->cl_undone);
+    ct_cl_discard(&g->cl);
     g->n_deltas = 0;
     ct_buf_reset(&g->kv);
+    ct_buf_reset(&g->clkv);
     ct_buf_reset(&g->undo);
     g->n_kv = 0;
+    g->n_clkv = 0;
 }
 
 /* Whether the transactions of `blk`, connected at `height`, must be looked up for BIP30
@@ -813,6 +906,7 @@ static int connect_block(ing *g, const ct_btc_block *blk, const uint8_t *raw, si
     ct_db *db = g->db;
     uint64_t first_txnum = db->next.txnum, first_addrid = db->next.addrid;
     ct_counters before = db->ctr;
+    ct_cl_counters cl_before = db->cl_ctr;
     uint8_t k[33], v[CT_ROW_HEADER_SIZE];
     int rc;
 
@@ -829,6 +923,18 @@ static int connect_block(ing *g, const ct_btc_block *blk, const uint8_t *raw, si
         if ((rc = connect_tx(g, blk, i, height, first_txnum)))
             return rc;
     db->next.txnum += blk->n_tx;
+    if (db->clusters) {
+        /* The cluster rows the block changed, with their values before it; the counters
+         * before it restore the meta row (disconnect_tip). */
+        uint8_t ck[16], cv[CT_CL_COUNTERS_SIZE];
+        if ((rc = ct_cl_flush(&g->cl)) ||
+            (rc = undo_entry(g, &g->clkv, &g->n_clkv, ck, ct_key_meta(ck, "clcounters"), cv,
+                             ct_cl_counters_encode(cv, &cl_before), true)))
+            return rc;
+        if (ct_buf_append(&g->kv, g->clkv.data, g->clkv.len))
+            return oom(g);
+        g->n_kv += g->n_clkv;
+    }
 
     /* Undo record: header fields, then deltas, then generic key restores. */
     uint8_t hdr[32 + 8 + 4 + 8 + 8 + CT_COUNTERS_SIZE];
@@ -1048,6 +1154,11 @@ static int disconnect_tip(ing *g)
             put(g, key, kl, f + 5, ct_be32(f + 1));
         else
             del(g, key, kl);
+        if (kl == 11 && memcmp(key, "mclcounters", 11) == 0 && f[0] &&
+            ct_cl_counters_decode(&db->cl_ctr, f + 5, ct_be32(f + 1), g->err)) {
+            free(ents);
+            goto bad;
+        }
     }
     free(ents);
 
@@ -1241,6 +1352,7 @@ static int connect_and_commit(ing *g, const ct_btc_block *blk, const uint8_t *ra
     ct_row_tip tip = db->tip;
     bool has_tip = db->has_tip;
     int cb_heights = db->cb_heights;
+    ct_cl_counters cl_ctr = db->cl_ctr;
     uint8_t tip_work[32];
     memcpy(tip_work, db->tip_work, 32);
     uint32_t height = has_tip ? db->tip.height + 1 : h->height; /* genesis or a root */
@@ -1267,6 +1379,8 @@ static int connect_and_commit(ing *g, const ct_btc_block *blk, const uint8_t *ra
         db->tip = tip;
         db->has_tip = has_tip;
         db->cb_heights = cb_heights;
+        db->cl_ctr = cl_ctr;
+        ct_cl_discard(&g->cl);
         memcpy(db->tip_work, tip_work, 32);
         if (g->flush_failed) /* the state before this block was not stored either */
             (void)ct_db_load_meta(db, NULL);
@@ -1862,15 +1976,27 @@ int ct_ingest_bitcoin(ct_db *db, ct_ingest_stats *stats, const char *const *path
     ct_rowcache_init(&g.cache, o->row_cache_bytes ? o->row_cache_bytes : CT_ROWCACHE_DEFAULT);
     ct_buf_init(&g.undo, 1u << 30);
     ct_buf_init(&g.kv, 1u << 30);
+    ct_buf_init(&g.clkv, 1u << 30);
     ct_hmap_init(&g.txids);
     ct_hmap_init(&g.addrs);
     ct_hmap_init(&g.touched);
     ct_hmap_init(&g.spent);
+    ct_hmap_init(&g.cl_undone);
+    ct_cl_io cl_io = {&g, cl_get, cl_put};
+    ct_cl_work_init(&g.cl, &cl_io, &db->cl_policy, &db->cl_ctr, err);
     ct_btc_block_init(&g.blk);
     if (!g.b || !g.group || !g.group_tail || !g.dest || !marker) {
         rc = oom(&g);
         goto done;
     }
+    /* A new database clusters from its first block (docs/clustering.md): the policy row
+     * goes with the first batch (ct_db_put_meta). */
+    if (!db->clusters && !o->no_clusters && !db->has_tip && db->ctr.blocks == 0) {
+        db->clusters = true;
+        ct_cluster_default_policy(&db->cl_policy);
+        memset(&db->cl_ctr, 0, sizeof(db->cl_ctr));
+    }
+    g.cl.mask = ct_cluster_mask(&db->cl_policy, o->net->name);
     ro.net = o->net;
     ro.xor_mode = o->xor_mode;
     if ((rc = ct_btc_reader_open(&r, paths, npaths, &ro, err)))
@@ -2016,10 +2142,17 @@ done:
     ct_buf_release(&g.v);
     ct_buf_release(&g.undo);
     ct_buf_release(&g.kv);
+    ct_buf_release(&g.clkv);
     ct_hmap_release(&g.txids);
     ct_hmap_release(&g.addrs);
     ct_hmap_release(&g.touched);
     ct_hmap_release(&g.spent);
+    ct_hmap_release(&g.cl_undone);
+    ct_cl_work_release(&g.cl);
+    free(g.cj_in);
+    free(g.cj_out);
+    free(g.link_b);
+    free(g.out_type);
     free(g.deltas);
     free(g.out_addr);
     free(g.out_spent);

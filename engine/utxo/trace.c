@@ -1283,11 +1283,17 @@ static int name_endpoints(tracer *t, ct_trace_result *res)
             if (rc == CT_ENOTFOUND)
                 rc = CT_OK;
         }
+        if (rc == CT_OK && id && t->g->cluster_of)
+            rc = t->g->cluster_of(t->g->ctx, id, &first->cluster_id, &first->label_member, t->err);
         for (j = i + 1; j < n && ref[j].addrid == id; j++) {
             ct_trace_endpoint *e = ref[j].e;
             if (rc == CT_OK && !(e->address = strdup(first->address)))
                 rc = oom(t);
             memcpy(e->label, first->label, sizeof(e->label));
+            e->cluster_id = first->cluster_id;
+            if (rc == CT_OK && first->label_member &&
+                !(e->label_member = strdup(first->label_member)))
+                rc = oom(t);
         }
     }
     free(ref);
@@ -1440,6 +1446,7 @@ void ct_trace_result_release(ct_trace_result *res)
         for (size_t i = 0; i < res->model[m].n_endpoints; i++) {
             free(res->model[m].endpoints[i].path);
             free(res->model[m].endpoints[i].address);
+            free(res->model[m].endpoints[i].label_member);
         }
         free(res->model[m].categories);
         free(res->model[m].endpoints);

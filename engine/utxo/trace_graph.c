@@ -11,6 +11,14 @@
 #include "base/hmap.h"
 #include "intel/labels_internal.h"
 #include "intel/prices_internal.h"
+#include "cluster/cluster_internal.h"
+#include "base/hash.h"
+
+/* The labelled member whose label a cluster carries (docs/taint-models.md, "Clusters"). */
+typedef struct cl_label {
+    uint64_t member;
+    unsigned rank;
+} cl_label;
 
 typedef struct dbgraph {
     ct_trace_graph g;
@@ -27,6 +35,14 @@ typedef struct dbgraph {
     ct_label_list list;
     ct_hmap labelled;   /* addrid (BE64) -> 1: the addresses with a label (below) */
     bool labelled_read; /* labelled is loaded (on the first label_of call) */
+    /* clusters: used when the database has them, unless turned off */
+    bool use_clusters;
+    uint8_t policy_digest[32];
+    ct_cl_reader clr;
+    bool clr_open;
+    ct_hmap cl_idx; /* cluster id (BE64) -> index in cl_lab: clusters with a labelled member */
+    cl_label *cl_lab;
+    size_t n_lab, cap_lab;
 } dbgraph;
 
 static int block_time(dbgraph *d, uint32_t height, uint32_t *time)
@@ -257,31 +273,13 @@ static int add_labelled(void *arg, const char *address, bool normal)
  * canonical form (ct_btc_addr_encode, or script- and lowercase hex), which normalizes to
  * itself, so the addrids found here are exactly those whose lookup finds a label. Every other
  * address costs one hash probe and no read. */
-static int load_labelled(dbgraph *d, ct_error *err)
+/* The attribution of labelled address addrid: category and rank, and the label text. */
+static int own_label(dbgraph *d, uint64_t addrid, ct_label_category *cat, const ct_label **l,
+                     ct_error *err)
 {
-    d->r.err = err;
-    int rc = ct_labels_reader_addresses(d->labels, add_labelled, d, err);
-    if (rc)
-        return rc;
-    d->labelled_read = true;
-    return CT_OK;
-}
-
-static int label_of(void *ctx, uint64_t addrid, char *category, size_t csize, char *label,
-                    size_t lsize, ct_error *err)
-{
-    dbgraph *d = ctx;
     char addr[CT_BTC_ADDR_MAX];
-    int rc;
-    if (!d->labelled_read && (rc = load_labelled(d, err)))
-        return rc;
-    uint8_t id[8];
-    uint64_t one;
-    ct_put_be64(id, addrid);
-    if (!ct_hmap_get(&d->labelled, id, 8, &one))
-        return CT_ENOTFOUND;
     d->r.err = err;
-    rc = ct_graph_load_addr(&d->r, addrid, addr, NULL);
+    int rc = ct_graph_load_addr(&d->r, addrid, addr, NULL);
     if (rc)
         return rc;
     if ((rc = ct_labels_reader_get(d->labels, &d->list, addr, err)))
@@ -289,11 +287,150 @@ static int label_of(void *ctx, uint64_t addrid, char *category, size_t csize, ch
     if (d->list.count == 0)
         return CT_ENOTFOUND;
     size_t idx = 0;
-    ct_label_category c = ct_labels_attribution(&d->list, 0, &idx);
-    const ct_label *l = &d->list.items[idx];
+    *cat = ct_labels_attribution(&d->list, 0, &idx);
+    *l = &d->list.items[idx];
+    return CT_OK;
+}
+
+/* For each cluster with a labelled member: the member whose label applies to the cluster,
+ * the one of the highest-ranked category, on a tie the smallest address id. */
+static int load_cluster_labels(dbgraph *d, ct_error *err)
+{
+    for (size_t i = 0; i < d->labelled.size; i++) {
+        const ct_hmap_entry *e = &d->labelled.slots[i];
+        if (e->hash == 0)
+            continue;
+        uint64_t id = ct_be64(e->key);
+        ct_label_category cat;
+        const ct_label *l;
+        ct_cl_root root;
+        int rc = own_label(d, id, &cat, &l, err);
+        if (rc == CT_ENOTFOUND)
+            continue;
+        d->clr.err = d->clr.w.err = err;
+        if (rc || (rc = ct_cl_reader_find(&d->clr, id, &root)))
+            return rc;
+        if (root.size < 2)
+            continue;
+        unsigned rank = ct_label_category_rank(cat);
+        uint8_t ck[8];
+        uint64_t ix;
+        ct_put_be64(ck, root.cid);
+        if (ct_hmap_get(&d->cl_idx, ck, 8, &ix)) {
+            cl_label *c = &d->cl_lab[ix];
+            if (rank > c->rank || (rank == c->rank && id < c->member))
+                *c = (cl_label){id, rank};
+            continue;
+        }
+        if (d->n_lab == d->cap_lab) {
+            size_t nc = d->cap_lab ? d->cap_lab * 2 : 64;
+            cl_label *nl = realloc(d->cl_lab, nc * sizeof(*nl));
+            if (!nl)
+                return ct_fail(err, CT_ENOMEM, "out-of-memory", "loading the labelled clusters");
+            d->cl_lab = nl;
+            d->cap_lab = nc;
+        }
+        d->cl_lab[d->n_lab] = (cl_label){id, rank};
+        if (ct_hmap_put(&d->cl_idx, ck, 8, d->n_lab++))
+            return ct_fail(err, CT_ENOMEM, "out-of-memory", "loading the labelled clusters");
+    }
+    return CT_OK;
+}
+
+static int load_labelled(dbgraph *d, ct_error *err)
+{
+    d->r.err = err;
+    int rc = ct_labels_reader_addresses(d->labels, add_labelled, d, err);
+    if (rc)
+        return rc;
+    if (d->use_clusters && (rc = load_cluster_labels(d, err)))
+        return rc;
+    d->labelled_read = true;
+    return CT_OK;
+}
+
+/* The labelled member of addrid's cluster (0: none, or clusters not used); *cid its cluster. */
+static int cluster_member(dbgraph *d, uint64_t addrid, uint64_t *cid, uint64_t *member,
+                          ct_error *err)
+{
+    *cid = *member = 0;
+    if (!d->use_clusters)
+        return CT_OK;
+    ct_cl_root root;
+    d->clr.err = d->clr.w.err = err;
+    int rc = ct_cl_reader_find(&d->clr, addrid, &root);
+    if (rc)
+        return rc;
+    *cid = root.cid;
+    uint8_t ck[8];
+    uint64_t ix;
+    ct_put_be64(ck, root.cid);
+    if (root.size > 1 && ct_hmap_get(&d->cl_idx, ck, 8, &ix))
+        *member = d->cl_lab[ix].member;
+    return CT_OK;
+}
+
+/* An address's own label, else (with clusters) the label of its cluster's labelled
+ * member (docs/taint-models.md, "Clusters"). */
+static int label_of(void *ctx, uint64_t addrid, char *category, size_t csize, char *label,
+                    size_t lsize, ct_error *err)
+{
+    dbgraph *d = ctx;
+    int rc;
+    if (!d->labelled_read && (rc = load_labelled(d, err)))
+        return rc;
+    uint8_t id[8];
+    uint64_t one, cid, member = addrid;
+    ct_put_be64(id, addrid);
+    if (!ct_hmap_get(&d->labelled, id, 8, &one)) {
+        if (d->n_lab == 0 || (rc = cluster_member(d, addrid, &cid, &member, err)))
+            return d->n_lab == 0 ? CT_ENOTFOUND : rc;
+        if (member == 0)
+            return CT_ENOTFOUND;
+    }
+    ct_label_category c;
+    const ct_label *l;
+    if ((rc = own_label(d, member, &c, &l, err)))
+        return rc;
     snprintf(category, csize, "%s", ct_label_category_name(c));
     snprintf(label, lsize, "%s (%s)", l->label, l->source);
     return CT_OK;
+}
+
+static int cluster_of(void *ctx, uint64_t addrid, uint64_t *cluster_id, char **member,
+                      ct_error *err)
+{
+    dbgraph *d = ctx;
+    uint64_t m, one;
+    uint8_t id[8];
+    int rc;
+    *member = NULL;
+    *cluster_id = 0;
+    if (!d->use_clusters)
+        return CT_OK;
+    if (!d->labelled_read && (rc = load_labelled(d, err)))
+        return rc;
+    if ((rc = cluster_member(d, addrid, cluster_id, &m, err)))
+        return rc;
+    ct_put_be64(id, addrid);
+    if (m == 0 || m == addrid || ct_hmap_get(&d->labelled, id, 8, &one))
+        return CT_OK; /* no labelled member, or its own label */
+    d->r.err = err;
+    return ct_graph_load_shown(&d->r, m, member, NULL);
+}
+
+void ct_trace_graph_db_use_clusters(ct_trace_graph *g, bool on)
+{
+    dbgraph *d = g->ctx;
+    d->use_clusters = on && d->clr_open;
+}
+
+bool ct_trace_graph_db_clusters(const ct_trace_graph *g, uint8_t policy_digest[32])
+{
+    const dbgraph *d = g->ctx;
+    if (d->use_clusters && policy_digest)
+        memcpy(policy_digest, d->policy_digest, 32);
+    return d->use_clusters;
 }
 
 int ct_trace_graph_db(ct_trace_graph **out, ct_db *db, ct_error *err)
@@ -333,7 +470,15 @@ int ct_trace_graph_db(ct_trace_graph **out, ct_db *db, ct_error *err)
     }
     ct_label_list_init(&d->list);
     ct_hmap_init(&d->labelled);
+    ct_hmap_init(&d->cl_idx);
     d->g.label_of = label_of;
+    d->g.cluster_of = cluster_of;
+    if (db->clusters) {
+        uint8_t pv[CT_CL_POLICY_SIZE];
+        ct_sha256(d->policy_digest, pv, ct_cl_policy_encode(pv, &db->cl_policy));
+        ct_cl_reader_init(&d->clr, d->r.st, d->r.snap, err);
+        d->clr_open = d->use_clusters = true;
+    }
     *out = &d->g;
     return CT_OK;
 }
@@ -345,6 +490,10 @@ void ct_trace_graph_db_free(ct_trace_graph *g)
     dbgraph *d = g->ctx;
     ct_label_list_release(&d->list);
     ct_hmap_release(&d->labelled);
+    ct_hmap_release(&d->cl_idx);
+    free(d->cl_lab);
+    if (d->clr_open)
+        ct_cl_reader_release(&d->clr);
     ct_labels_reader_free(d->labels);
     for (int t = 0; t < 3; t++)
         ct_store_iter_free(d->tab[t]);

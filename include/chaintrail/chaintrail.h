@@ -17,6 +17,7 @@
 #include "chaintrail/bitcoin.h"
 #include "chaintrail/db.h"
 #include "chaintrail/graph.h"
+#include "chaintrail/cluster.h"
 #include "chaintrail/trace.h"
 #include "chaintrail/prices.h"
 #include "chaintrail/cases.h"

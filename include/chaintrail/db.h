@@ -155,12 +155,17 @@ typedef struct ct_ingest_options {
     uint64_t group_bytes;
     /* Memory for the ingest's cache of recent rows (0: 256 MiB). */
     uint64_t row_cache_bytes;
+    /* A new (empty) database clusters addresses as it ingests, with the default policy
+     * (docs/clustering.md); true: it does not (`cluster rebuild` can start it later). A
+     * database keeps what it has: clustering on while its policy row exists. */
+    bool no_clusters;
 } ct_ingest_options;
 
 #define CT_INGEST_OPTIONS_VERSION 1
 #define CT_INGEST_OPTIONS_INIT                                                                     \
     {                                                                                              \
-        CT_INGEST_OPTIONS_VERSION, NULL, CT_BTC_XOR_AUTO, NULL, NULL, NULL, NULL, -1, 0, 0, 0      \
+        CT_INGEST_OPTIONS_VERSION, NULL, CT_BTC_XOR_AUTO, NULL, NULL, NULL, NULL, -1, 0, 0, 0,     \
+            false                                                                                  \
     }
 
 /* Ingests Bitcoin blocks from `paths` (as ct_btc_reader_open takes them). Files already

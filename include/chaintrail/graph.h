@@ -69,6 +69,10 @@ typedef struct ct_graph_address {
     bool has_seen; /* false for an address known only as a linked key form */
     ct_graph_seen first, last;
     char linked[CT_BTC_ADDR_MAX]; /* the same key's other serialization (P2PK), or "" */
+    /* Its cluster (docs/clustering.md): id and size; both 0 when the database does not
+     * cluster. An address in no cluster is its own: id = addrid, size 1. */
+    uint64_t cluster_id;
+    uint64_t cluster_size;
 } ct_graph_address;
 
 /* Looks an address up by its exact string: an address, or the identity of an output without
@@ -214,6 +218,7 @@ enum ct_graph_check {
     CT_CHECK_HISTORY,   /* y rows agree with their o / i rows; none missing */
     CT_CHECK_TOTALS,    /* w rows equal what y, o and s rows say */
     CT_CHECK_COUNTERS,  /* the counters row and next ids equal the row counts */
+    CT_CHECK_CLUSTERS,  /* e j k rows: trees, sizes, ids, logs agree with "clcounters" */
     CT_CHECK_COUNT
 };
 

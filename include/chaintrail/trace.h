@@ -79,6 +79,12 @@ typedef struct ct_trace_graph {
     /* The attribution of an address: category ("" when unlabelled) and label text. */
     int (*label_of)(void *ctx, uint64_t addrid, char *category, size_t csize, char *label,
                     size_t lsize, ct_error *err);
+    /* Optional (NULL: no clusters). The cluster of an address (*cluster_id 0: clusters not
+     * used) and, when its label_of attribution is that of another member of its cluster
+     * (docs/taint-models.md, "Clusters"), that member's identity in *member (malloc'd, owned
+     * by the caller; NULL otherwise). */
+    int (*cluster_of)(void *ctx, uint64_t addrid, uint64_t *cluster_id, char **member,
+                      ct_error *err);
 } ct_trace_graph;
 
 /* ---- parameters ---- */
@@ -161,6 +167,11 @@ typedef struct ct_trace_endpoint {
      * Owned by the result. */
     size_t n_path;
     ct_trace_path_step *path;
+    /* With clusters: the endpoint's cluster (0: clusters not used, or no address), and the
+     * member whose label the endpoint carries when it is not the endpoint's own (NULL
+     * otherwise; owned by the result). */
+    uint64_t cluster_id;
+    char *label_member;
 } ct_trace_endpoint;
 
 typedef struct ct_trace_category {
@@ -202,6 +213,13 @@ void ct_trace_result_release(ct_trace_result *res);
  * Free with ct_trace_graph_db_free. */
 CT_WARN_UNUSED int ct_trace_graph_db(ct_trace_graph **out, ct_db *db, ct_error *err);
 void ct_trace_graph_db_free(ct_trace_graph *g);
+/* Whether a label on any member of an address's cluster applies to the address (stops and
+ * attribution; docs/taint-models.md, "Clusters"). On by default when the database has
+ * clusters; off turns the graph into one without them. Call before the trace. */
+void ct_trace_graph_db_use_clusters(ct_trace_graph *g, bool on);
+/* Whether the graph uses clusters; *policy_digest (may be NULL) receives the clustering
+ * policy's digest (ct_cluster_stats_get) when it does. */
+bool ct_trace_graph_db_clusters(const ct_trace_graph *g, uint8_t policy_digest[32]);
 
 /* Pricing over the database's daily price table of `asset` (e.g. "BTC"), through one
  * snapshot taken here; each flow's value is rounded half up to the cent (prices.md).

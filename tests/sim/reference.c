@@ -443,7 +443,7 @@ static int process_tx(ref_ctx *c, const sim_rec_tx *t)
         }
     }
     /* self-check: the simulator recorded exactly what poison follows */
-    for (size_t j = 0; j < n_out && j < 256; j++) {
+    for (size_t j = 0; j < n_out && j < 256 && !c->w->label_member; j++) {
         bool expect = t->out[j].follow && is_spent(c, t->first_ref + j);
         if (poison_live[j] != expect) {
             char hex[65];
@@ -548,10 +548,13 @@ static void write_model(FILE *out, ref_ctx *c, int m)
         fprintf(out,
                 "%s\n      {\"address\": \"%s\", \"category\": \"%s\", \"label\": ", i ? "," : "",
                 o->addr, cat_name[o->cat]);
+        char member[CT_BTC_ADDR_MAX];
         if (o->cat <= C_BRIDGE && lbl)
             fprintf(out, "\"%s (" SIM_LABEL_SOURCE ")\"", lbl);
         else
             fprintf(out, "null");
+        if (o->cat <= C_BRIDGE && w->label_member && w->label_member(w->ctx, o->e->addr, member))
+            fprintf(out, ", \"label_member\": \"%s\"", member);
         fprintf(out,
                 ", \"taint_sat\": %" PRIu64 ", \"hops\": %u, \"outputs\": %" PRIu64
                 ", \"first_height\": %" PRIu32 ", \"first_time\": %" PRIu32

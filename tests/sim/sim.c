@@ -99,7 +99,34 @@ typedef struct txb {
     txout out[TX_MAX_OUT];
     pool *out_pool[TX_MAX_OUT];
     size_t n_out;
+    bool coinjoin; /* a CoinJoin round: its inputs have several owners by design */
 } txb;
+
+/* ---- ownership truth (owners.csv, partition.csv, ownership.json) ----
+ * Owner ids: every simulated address id (key * SIM_NTYPES + type; a P2PK output is the
+ * P2PKH address of its key, as block explorers and chaintrail show it), then per key the
+ * P2PKH address of the uncompressed serialization that chaintrail links to a P2PK output,
+ * then the genesis output's address and its link. */
+#define N_SIM_ADDR   (N_KEYS * SIM_NTYPES)
+#define ID_LINKED(k) (N_SIM_ADDR + (k))
+#define ID_GENESIS   (N_SIM_ADDR + N_KEYS)
+#define N_IDS        (ID_GENESIS + 2)
+
+/* Entity kinds, in the order ownership.json names them. */
+enum { OK_USER, OK_EXCHANGE, OK_MIXER, OK_BRIDGE, OK_COORD, OK_THIEF, OK_MINER, OK_GENESIS, OK_N };
+static const char *const kind_names[OK_N] = {"user",        "exchange", "mixer", "bridge",
+                                             "coordinator", "thief",    "miner", "genesis"};
+
+typedef struct owners {
+    uint32_t *parent; /* union-find over ids; a root is its cluster's first-seen member */
+    uint32_t *seen;   /* 1 + first-seen rank, 0: never paid */
+    uint32_t *order;  /* ids in first-seen order */
+    uint32_t n_seen;
+    uint32_t block_start; /* n_seen when the block being built began */
+    uint64_t coinjoins, cospends, cross_owner, hot_sweeps;
+    uint64_t cross_by_kinds[1u << OK_N]; /* cross-owner co-spends by the set of kinds */
+    FILE *cj;                            /* coinjoins.txt, written as rounds happen */
+} owners;
 
 typedef struct sim {
     rng r;
@@ -138,6 +165,9 @@ typedef struct sim {
     bool heist_done;
     uint8_t theft_txid[32];
     uint32_t theft_height, victim_addr;
+    owners own;
+    unsigned deposit_labels; /* deposit addresses labelled per exchange (the first ones) */
+    uint32_t *label_member;  /* per cluster root: its first-seen labelled member, or none */
 } sim;
 
 static uint32_t addr_of(uint32_t key, unsigned type)
@@ -238,14 +268,13 @@ static int put_keys(sim *s)
 /* Label category of an address id, and its label text. */
 static int label_of(const sim *s, uint32_t addr, const char **label)
 {
-    (void)s;
     static const char *const names[N_EXCH * 2] = {
         "SimEx A deposit", "SimEx A hot wallet", "SimEx B deposit", "SimEx B hot wallet",
         "SimEx C deposit", "SimEx C hot wallet", "SimEx D deposit", "SimEx D hot wallet"};
     uint32_t key = addr / SIM_NTYPES, type = addr % SIM_NTYPES;
     if (key < K_DEPOSIT + N_EXCH * N_DEPOSIT) {
         unsigned e = (key - K_DEPOSIT) / N_DEPOSIT;
-        if (type == deposit_type[e]) {
+        if (type == deposit_type[e] && (key - K_DEPOSIT) % N_DEPOSIT < s->deposit_labels) {
             *label = names[2 * e];
             return SIM_LBL_EXCHANGE;
         }
@@ -286,6 +315,206 @@ static void cb_addr_text(void *ctx, uint32_t addr, char *out)
 static int cb_addr_label(void *ctx, uint32_t addr, const char **label)
 {
     return label_of(ctx, addr, label);
+}
+
+/* ---- ownership truth ---- */
+/* The genesis coinbase's output key (uncompressed): its P2PK output is in every regtest
+ * database. */
+static const char genesis_pubkey_hex[] =
+    "04678afdb0fe5548271967f1a67130b7105cd6a828e03909a67962e0ea1f61deb649f6bc3f4cef38c4f355"
+    "04e51ec112de5c384df7ba0b8d578a4c702b6bf11d5f";
+
+/* The owner id of a simulated address: a P2PK output is its key's P2PKH address. */
+static uint32_t owner_id(uint32_t addr)
+{
+    return addr % SIM_NTYPES == SIM_P2PK ? addr - SIM_P2PK + SIM_P2PKH : addr;
+}
+
+/* The kind of entity that owns id, and its number among entities of that kind. */
+static unsigned owner_kind(uint32_t id, uint32_t *num)
+{
+    *num = 0;
+    if (id >= ID_GENESIS)
+        return OK_GENESIS;
+    uint32_t key = id >= N_SIM_ADDR ? id - N_SIM_ADDR : id / SIM_NTYPES;
+    if (key < K_HOT) {
+        *num = (key - K_DEPOSIT) / N_DEPOSIT;
+        return OK_EXCHANGE;
+    }
+    if (key < K_MIXER) {
+        *num = key - K_HOT;
+        return OK_EXCHANGE;
+    }
+    if (key < K_BRIDGE)
+        return OK_MIXER;
+    if (key == K_BRIDGE)
+        return OK_BRIDGE;
+    if (key == K_COORD)
+        return OK_COORD;
+    if (key < K_THIEF) {
+        *num = key - K_MINER;
+        return OK_MINER;
+    }
+    if (key < K_USER)
+        return OK_THIEF;
+    *num = key - K_USER;
+    return OK_USER;
+}
+
+/* One number per entity, dense enough for a bitmap: kind * N_KEYS + number. */
+static uint32_t owner_entity(uint32_t id)
+{
+    uint32_t num;
+    unsigned kind = owner_kind(id, &num);
+    return kind * N_KEYS + num;
+}
+
+static void owner_entity_name(uint32_t id, char *out, size_t size)
+{
+    uint32_t num;
+    unsigned kind = owner_kind(id, &num);
+    if (kind == OK_EXCHANGE)
+        snprintf(out, size, "exchange-%c", 'A' + (char)num);
+    else if (kind == OK_MINER || kind == OK_USER)
+        snprintf(out, size, "%s-%" PRIu32, kind_names[kind], num);
+    else
+        snprintf(out, size, "%s", kind_names[kind]);
+}
+
+static int owners_init(owners *o)
+{
+    o->parent = malloc(N_IDS * sizeof(*o->parent));
+    o->seen = calloc(N_IDS, sizeof(*o->seen));
+    o->order = malloc(N_IDS * sizeof(*o->order));
+    if (!o->parent || !o->seen || !o->order)
+        return -1;
+    for (uint32_t i = 0; i < N_IDS; i++)
+        o->parent[i] = i;
+    return 0;
+}
+
+static void owners_release(owners *o)
+{
+    free(o->parent), free(o->seen), free(o->order);
+    if (o->cj)
+        fclose(o->cj);
+}
+
+static uint32_t uf_find(owners *o, uint32_t x)
+{
+    while (o->parent[x] != x) {
+        o->parent[x] = o->parent[o->parent[x]];
+        x = o->parent[x];
+    }
+    return x;
+}
+
+/* Unites the clusters of a and b; the root is the member seen first. */
+static void uf_union(owners *o, uint32_t a, uint32_t b)
+{
+    a = uf_find(o, a), b = uf_find(o, b);
+    if (a == b)
+        return;
+    if (o->seen[b] < o->seen[a])
+        o->parent[a] = b;
+    else
+        o->parent[b] = a;
+}
+
+static void owner_seen(owners *o, uint32_t id)
+{
+    if (o->seen[id])
+        return;
+    o->order[o->n_seen++] = id;
+    o->seen[id] = o->n_seen;
+}
+
+/* An output pays addr: first sight, and a P2PK output's link to the uncompressed key. */
+static void owners_output(owners *o, uint32_t addr)
+{
+    uint32_t id = owner_id(addr);
+    owner_seen(o, id);
+    if (addr % SIM_NTYPES == SIM_P2PK) {
+        uint32_t linked = ID_LINKED(addr / SIM_NTYPES);
+        owner_seen(o, linked);
+        uf_union(o, id, linked);
+    }
+}
+
+/* The coinbase is built after the block's other transactions but comes first in the
+ * block: its address, when new, is put where the block's addresses begin. */
+static void owners_coinbase(owners *o, uint32_t addr)
+{
+    uint32_t id = owner_id(addr);
+    if (o->seen[id])
+        return;
+    uint32_t at = o->block_start;
+    memmove(o->order + at + 1, o->order + at, (o->n_seen - at) * sizeof(*o->order));
+    for (uint32_t i = at + 1; i <= o->n_seen; i++)
+        o->seen[o->order[i]]++;
+    o->order[at] = id;
+    o->seen[id] = at + 1;
+    o->n_seen++;
+}
+
+/* A committed transaction: its outputs are seen, then (CoinJoins excepted) its input
+ * addresses are one owner's, as multi-input clustering assumes. Counts the co-spends that
+ * join several entities. */
+static int owners_tx(sim *s, const txb *t, const uint8_t txid[32])
+{
+    owners *o = &s->own;
+    for (size_t j = 0; j < t->n_out; j++)
+        owners_output(o, t->out[j].addr);
+    if (t->coinjoin) {
+        o->coinjoins++;
+        char hex[65];
+        for (int i = 0; i < 32; i++) /* display order */
+            snprintf(hex + 2 * i, 3, "%02x", txid[31 - i]);
+        return fprintf(o->cj, "%s\n", hex) < 0 ? -1 : 0;
+    }
+    bool several = false, cross = false;
+    unsigned kinds = 0;
+    uint32_t first = owner_id(t->in[0].addr), ent = owner_entity(first);
+    for (size_t i = 0; i < t->n_in; i++) {
+        uint32_t id = owner_id(t->in[i].addr), num;
+        several |= id != first;
+        cross |= owner_entity(id) != ent;
+        kinds |= 1u << owner_kind(id, &num);
+        uf_union(o, first, id);
+    }
+    if (several)
+        o->cospends++;
+    if (cross) {
+        o->cross_owner++;
+        o->cross_by_kinds[kinds]++;
+    }
+    return 0;
+}
+
+/* The text of an owner id. */
+static void owner_text(const sim *s, uint32_t id, char *out)
+{
+    if (id < N_SIM_ADDR) {
+        addr_text(s, id, out);
+        return;
+    }
+    uint8_t script[67];
+    size_t n;
+    if (id >= ID_GENESIS) {
+        script[0] = 0x41;
+        for (size_t i = 0; i < 65; i++)
+            script[1 + i] = (uint8_t)(ct_hex_digit(genesis_pubkey_hex[2 * i]) << 4 |
+                                      ct_hex_digit(genesis_pubkey_hex[2 * i + 1]));
+        script[66] = 0xac;
+        n = 67;
+    } else {
+        n = out_script(s, script, addr_of(id - N_SIM_ADDR, SIM_P2PK));
+    }
+    ct_btc_dest d;
+    out[0] = 0;
+    if (ct_btc_script_dest(&d, script, n, s->net) != CT_OK || d.n_addr == 0)
+        return;
+    memcpy(out, id == ID_GENESIS ? d.addr[0] : d.linked[0], CT_BTC_ADDR_MAX);
 }
 
 /* ---- pools ---- */
@@ -345,6 +574,7 @@ static void tx_reset(txb *t)
 {
     t->n_in = 0;
     t->n_out = 0;
+    t->coinjoin = false;
 }
 static void tx_in(txb *t, const utxo *u)
 {
@@ -520,6 +750,8 @@ static int tx_commit(sim *s, txb *t, bool source)
         memcpy(s->wtxid[s->n_tx], txid, 32);
     s->n_tx++;
     s->txcount++;
+    if (owners_tx(s, t, txid) != 0)
+        return -1;
     uint64_t vin = tx_in_value(t), vout = 0;
     for (size_t j = 0; j < t->n_out; j++)
         vout += t->out[j].value;
@@ -701,6 +933,9 @@ static int write_genesis(sim *s)
     }
     memcpy(s->prev, h, 32);
     s->txcount++;
+    owner_seen(&s->own, ID_GENESIS);
+    owner_seen(&s->own, ID_GENESIS + 1);
+    uf_union(&s->own, ID_GENESIS, ID_GENESIS + 1);
     return write_record(s, hdr, cb, sizeof(cb), NULL, 0, 1);
 }
 
@@ -771,6 +1006,7 @@ static int finish_block(sim *s)
     ct_sha256_update(&c, cb + 6, n - 6 - 4 - 34);
     ct_sha256_update(&c, cb + n - 4, 4);
     ct_sha256d_final(&c, s->txid[0]);
+    owners_coinbase(&s->own, miner);
     utxo *ring = &s->coinbase_ring[h % MATURITY];
     memcpy(ring->txid, s->txid[0], 32);
     ring->vout = 0;
@@ -873,7 +1109,9 @@ static int act_payout(sim *s)
     return tx_commit(s, &t, false);
 }
 
-static int consolidate(sim *s, pool *from, size_t max, uint32_t to_addr, pool *to)
+/* Spends up to `max` coins of `from`, and one of `with` when it is given and not empty,
+ * into one output. */
+static int consolidate(sim *s, pool *from, size_t max, uint32_t to_addr, pool *to, pool *with)
 {
     if (from->n == 0)
         return 1;
@@ -884,14 +1122,24 @@ static int consolidate(sim *s, pool *from, size_t max, uint32_t to_addr, pool *t
         utxo u = pool_take(s, from);
         tx_in(&t, &u);
     }
-    uint64_t v = tx_in_value(&t), fee = fee_for(n, 1);
+    if (with && with->n > 0) {
+        utxo u = pool_take(s, with);
+        tx_in(&t, &u);
+        s->own.hot_sweeps++;
+    }
+    uint64_t v = tx_in_value(&t), fee = fee_for(t.n_in, 1);
     tx_out(&t, v - fee, to_addr, to);
     return tx_commit(s, &t, false);
 }
 
+/* Exchanges B and D sweep their deposits together with a coin of their hot wallet, as real
+ * exchanges' sweeps often do; A and C sweep deposits alone. */
+static const bool sweep_with_hot[N_EXCH] = {false, true, false, true};
+
 static int exchange_consolidate(sim *s, unsigned e)
 {
-    return consolidate(s, &s->deposits[e], 32, addr_of(K_HOT + e, hot_type[e]), &s->hot[e]);
+    return consolidate(s, &s->deposits[e], 32, addr_of(K_HOT + e, hot_type[e]), &s->hot[e],
+                       sweep_with_hot[e] ? &s->hot[e] : NULL);
 }
 
 /* Makes room in an exchange's deposit pool before paying into it. */
@@ -922,7 +1170,7 @@ static int act_withdraw(sim *s)
     pool *hp = &s->hot[e];
     uint32_t hot = addr_of(K_HOT + e, hot_type[e]);
     if (hp->n > hp->cap / 2)
-        return consolidate(s, hp, 24, hot, hp);
+        return consolidate(s, hp, 24, hot, hp, NULL);
     txb t;
     tx_reset(&t);
     if (!gather(s, &t, hp, 200000, 3))
@@ -981,59 +1229,85 @@ static uint32_t mixer_addr(sim *s)
     return addr_of(K_MIXER + (uint32_t)rnd(&s->r, N_MIXER), SIM_P2WPKH);
 }
 
-/* A CoinJoin round: users' inputs (and the thief's, when `thief_in` is set) -> equal
- * outputs, changes, and the coordinator's fee. */
+/* Whether a round already spends from (inputs) or pays to (outputs) the owner of addr. */
+static bool round_has_addr(const txb *t, uint32_t addr, bool outputs)
+{
+    uint32_t id = owner_id(addr);
+    if (outputs) {
+        for (size_t j = 0; j < t->n_out; j++)
+            if (owner_id(t->out[j].addr) == id)
+                return true;
+        return false;
+    }
+    for (size_t i = 0; i < t->n_in; i++)
+        if (owner_id(t->in[i].addr) == id)
+            return true;
+    return false;
+}
+
+/* A fresh address for a round's output: a user's or the thief's, none the round pays yet. */
+static uint32_t round_out_addr(sim *s, const txb *t, bool thief)
+{
+    uint32_t a = thief ? thief_addr(s) : user_addr(s);
+    for (int tries = 0; tries < 16 && round_has_addr(t, a, true); tries++)
+        a = thief ? thief_addr(s) : user_addr(s);
+    return a;
+}
+
+/* A CoinJoin round (JoinMarket's shape with a coordinator's fee): users' inputs (and the
+ * thief's, when `thief_in` is set), no two from one address; one equal output of d to each
+ * participant, where d is what the smallest input holds after its fees (its owner sweeps:
+ * no change); the others' changes; the coordinator's fee output, which the coordinator
+ * keeps. Every output goes to its own address. */
 static int act_coinjoin(sim *s, const utxo *thief_in)
 {
     txb t;
     tx_reset(&t);
+    t.coinjoin = true;
     size_t k = 4 + (size_t)rnd(&s->r, 5);
     bool mine[TX_MAX_IN] = {false};
     if (thief_in) {
         tx_in(&t, thief_in);
         mine[0] = true;
     }
-    while (t.n_in < k && s->users.n > 0) {
+    for (size_t draws = 0; t.n_in < k && s->users.n > 0 && draws < 4 * k; draws++) {
         utxo u = pool_take(s, &s->users);
+        if (round_has_addr(&t, u.addr, false)) {
+            s->users.u[s->users.n++] = u; /* one input per address and round */
+            continue;
+        }
         tx_in(&t, &u);
     }
-    if (t.n_in < 3) {
-        for (size_t i = thief_in ? 1 : 0; i < t.n_in; i++)
-            s->users.u[s->users.n++] = t.in[i];
-        if (thief_in)
-            s->thief.u[s->thief.n++] = *thief_in;
-        return 1;
-    }
     uint64_t minv = UINT64_MAX;
+    size_t sweeper = 0;
     for (size_t i = 0; i < t.n_in; i++)
         if (t.in[i].value < minv)
-            minv = t.in[i].value;
+            minv = t.in[i].value, sweeper = i;
     uint64_t share = 200 + 70 + 64; /* fee per participant: input, two outputs */
-    uint64_t d = minv > share * 3 ? (minv - share * 3) / 100 * 99 : 0;
-    uint64_t denom = 1;
-    while (denom * 10 <= d)
-        denom *= 10;
-    d = d / denom * denom;
-    if (d < 10000) {
+    /* the sweeper pays share + cfee out of minv, cfee = d / 1000 but at least 334 sat so
+     * that the coordinator's output of n >= 3 fees is at least MIN_OUT */
+    uint64_t d = minv > share ? (minv - share) / 1001 * 1000 : 0;
+    if (d / 1000 < 334)
+        d = minv > share + 334 ? minv - share - 334 : 0;
+    if (t.n_in < 3 || d < 10000) {
         for (size_t i = thief_in ? 1 : 0; i < t.n_in; i++)
             s->users.u[s->users.n++] = t.in[i];
         if (thief_in)
             s->thief.u[s->thief.n++] = *thief_in;
         return 1;
     }
-    uint64_t cfee = d / 1000; /* the coordinator's fee per participant */
+    uint64_t cfee = d / 1000 < 334 ? 334 : d / 1000; /* the coordinator's fee per participant */
     size_t n = t.n_in;
     for (size_t i = 0; i < n; i++)
-        tx_out(&t, d, mine[i] ? thief_addr(s) : user_addr(s), mine[i] ? &s->thief : &s->users);
+        tx_out(&t, d, round_out_addr(s, &t, mine[i]), mine[i] ? &s->thief : &s->users);
     uint64_t coord = 0;
     for (size_t i = 0; i < n; i++) {
         uint64_t ch = t.in[i].value - d - share - cfee;
         coord += cfee;
-        if (ch >= MIN_OUT)
-            tx_out(&t, ch, mine[i] ? thief_addr(s) : user_addr(s), mine[i] ? &s->thief : &s->users);
+        if (i != sweeper && ch >= MIN_OUT)
+            tx_out(&t, ch, round_out_addr(s, &t, mine[i]), mine[i] ? &s->thief : &s->users);
     }
-    if (coord >= MIN_OUT)
-        tx_out(&t, coord, addr_of(K_COORD, SIM_P2WPKH), &s->users);
+    tx_out(&t, coord, addr_of(K_COORD, SIM_P2WPKH), NULL);
     return tx_commit(s, &t, false);
 }
 
@@ -1190,6 +1464,7 @@ static int build_block(sim *s, uint64_t want)
 {
     s->txs.len = 0;
     s->n_tx = 1; /* slot 0: the coinbase, written last */
+    s->own.block_start = s->own.n_seen;
     s->fees = 0;
     uint64_t base = s->txcount;
     s->txcount++;
@@ -1251,6 +1526,165 @@ static int write_labels(sim *s)
     return 0;
 }
 
+static FILE *create_file(const sim *s, const char *name, char *path, size_t size)
+{
+    snprintf(path, size, "%s/%s", s->dir, name);
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        fprintf(stderr, "chaintrail-sim: cannot create '%s': %s\n", path, strerror(errno));
+    return f;
+}
+
+static int close_file(FILE *f, const char *path, int rc)
+{
+    if (fclose(f) != 0 || rc != 0) {
+        fprintf(stderr, "chaintrail-sim: cannot write '%s'\n", path);
+        return -1;
+    }
+    return 0;
+}
+
+/* owners.csv and partition.csv (every address the chain pays, in first-seen order) and
+ * ownership.json (the counts). */
+static int write_ownership(sim *s)
+{
+    owners *o = &s->own;
+    char path[4096], ent[32];
+    /* each address's text, made once (encoding is most of the cost), by first-seen rank */
+    char(*text)[CT_BTC_ADDR_MAX] = malloc((size_t)o->n_seen * CT_BTC_ADDR_MAX + 1);
+    uint32_t *root_ent = malloc(N_IDS * sizeof(*root_ent));
+    uint8_t *multi = calloc(N_IDS, 1), *entity_seen = calloc(OK_N * N_KEYS, 1);
+    if (!text || !root_ent || !multi || !entity_seen) {
+        free(text), free(root_ent), free(multi), free(entity_seen);
+        fprintf(stderr, "chaintrail-sim: out of memory\n");
+        return -1;
+    }
+    FILE *f = create_file(s, "owners.csv", path, sizeof(path));
+    int rc = f ? fprintf(f, "address,entity_id,entity_kind\n") < 0 : 1;
+    for (uint32_t i = 0; i < o->n_seen && f && !rc; i++) {
+        uint32_t id = o->order[i], num;
+        owner_text(s, id, text[i]);
+        owner_entity_name(id, ent, sizeof(ent));
+        rc = fprintf(f, "%s,%s,%s\n", text[i], ent, kind_names[owner_kind(id, &num)]) < 0;
+    }
+    if (!f || close_file(f, path, rc) != 0) {
+        free(text), free(root_ent), free(multi), free(entity_seen);
+        return -1;
+    }
+
+    /* per root: its first member's entity, and whether another entity joined it */
+    uint64_t clusters = 0, multi_owner = 0, entities = 0;
+    f = create_file(s, "partition.csv", path, sizeof(path));
+    rc = f ? fprintf(f, "address,cluster\n") < 0 : 1;
+    for (uint32_t i = 0; i < o->n_seen && f && !rc; i++) {
+        uint32_t id = o->order[i], r = uf_find(o, id), e = owner_entity(id);
+        if (!entity_seen[e]) {
+            entity_seen[e] = 1;
+            entities++;
+        }
+        if (r == id) {
+            clusters++;
+            root_ent[r] = e;
+        } else if (root_ent[r] != e && !multi[r]) {
+            multi[r] = 1;
+            multi_owner++;
+        }
+        rc = fprintf(f, "%s,%s\n", text[i], text[o->seen[r] - 1]) < 0;
+    }
+    free(text), free(root_ent), free(multi), free(entity_seen);
+    if (!f || close_file(f, path, rc) != 0)
+        return -1;
+
+    f = create_file(s, "ownership.json", path, sizeof(path));
+    if (!f)
+        return -1;
+    rc = fprintf(f,
+                 "{\"addresses\": %" PRIu32 ", \"entities\": %" PRIu64 ", \"clusters\": %" PRIu64
+                 ", \"multi_owner_clusters\": %" PRIu64 ", \"coinjoins\": %" PRIu64
+                 ", \"cospends\": %" PRIu64 ", \"cross_owner_cospends\": %" PRIu64
+                 ", \"cross_owner_by_kinds\": {",
+                 o->n_seen, entities, clusters, multi_owner, o->coinjoins, o->cospends,
+                 o->cross_owner) < 0;
+    const char *sep = "";
+    for (unsigned m = 1; m < (1u << OK_N) && !rc; m++) {
+        if (!o->cross_by_kinds[m])
+            continue;
+        rc |= fprintf(f, "%s\"", sep) < 0;
+        const char *plus = "";
+        for (unsigned k = 0; k < OK_N; k++)
+            if (m & (1u << k)) {
+                rc |= fprintf(f, "%s%s", plus, kind_names[k]) < 0;
+                plus = "+";
+            }
+        rc |= fprintf(f, "\": %" PRIu64, o->cross_by_kinds[m]) < 0;
+        sep = ", ";
+    }
+    rc |= fprintf(f, "}, \"hot_wallet_sweeps\": {\"exchanges\": [") < 0;
+    sep = "";
+    for (unsigned e = 0; e < N_EXCH; e++)
+        if (sweep_with_hot[e]) {
+            rc |= fprintf(f, "%s\"exchange-%c\"", sep, 'A' + (char)e) < 0;
+            sep = ", ";
+        }
+    rc |= fprintf(f, "], \"transactions\": %" PRIu64 "}}\n", o->hot_sweeps) < 0;
+    return close_file(f, path, rc);
+}
+
+/* ---- cluster-level stops (truth_clusters.json) ---- */
+/* Per cluster of the final partition: its first-seen labelled member. */
+static int cluster_labels_init(sim *s)
+{
+    owners *o = &s->own;
+    s->label_member = malloc(N_IDS * sizeof(*s->label_member));
+    if (!s->label_member)
+        return -1;
+    for (uint32_t i = 0; i < N_IDS; i++)
+        s->label_member[i] = UINT32_MAX;
+    for (uint32_t i = 0; i < o->n_seen; i++) {
+        uint32_t id = o->order[i], r = uf_find(o, id);
+        const char *lbl;
+        if (id < N_SIM_ADDR && s->label_member[r] == UINT32_MAX &&
+            label_of(s, id, &lbl) != SIM_LBL_NONE)
+            s->label_member[r] = id;
+    }
+    return 0;
+}
+
+/* The member whose label an unlabelled address takes from its cluster, or UINT32_MAX. */
+static uint32_t cluster_member(sim *s, uint32_t addr)
+{
+    const char *lbl;
+    if (label_of(s, addr, &lbl) != SIM_LBL_NONE)
+        return UINT32_MAX;
+    return s->label_member[uf_find(&s->own, owner_id(addr))];
+}
+
+static int cb_cluster_label(void *ctx, uint32_t addr, const char **label)
+{
+    uint32_t m = cluster_member(ctx, addr);
+    return label_of(ctx, m == UINT32_MAX ? addr : m, label);
+}
+
+static int cb_cluster_member(void *ctx, uint32_t addr, char *out)
+{
+    uint32_t m = cluster_member(ctx, addr);
+    if (m == UINT32_MAX)
+        return 0;
+    addr_text(ctx, m, out);
+    return 1;
+}
+
+/* Runs the reference over the recorded subgraph into DIR/name. */
+static int write_truth(sim *s, const char *name, const sim_world_info *w)
+{
+    char path[4096];
+    FILE *f = create_file(s, name, path, sizeof(path));
+    if (!f)
+        return -1;
+    rewind(s->rec);
+    return close_file(f, path, sim_reference_run(s->rec, f, w));
+}
+
 static int parse_u64(const char *s, uint64_t *out)
 {
     if (!s || !*s)
@@ -1268,7 +1702,7 @@ static int parse_u64(const char *s, uint64_t *out)
 static void usage(void)
 {
     fprintf(stderr, "usage: chaintrail-sim --seed S --txs N --out DIR [--hops H] [--dust SAT] "
-                    "[--quiet]\n");
+                    "[--deposit-labels N] [--quiet]\n");
 }
 
 static void help(void)
@@ -1301,7 +1735,7 @@ static double now_s(void)
 int main(int argc, char **argv)
 {
     static sim s; /* large; zeroed */
-    uint64_t hops = 10;
+    uint64_t hops = 10, deposit_labels = N_DEPOSIT;
     bool have_seed = false;
     s.target_txs = 0;
     for (int i = 1; i < argc; i++) {
@@ -1326,6 +1760,8 @@ int main(int argc, char **argv)
             bad = parse_u64(v, &hops) || hops > 250;
         } else if (strcmp(a, "--dust") == 0) {
             bad = parse_u64(v, &s.dust);
+        } else if (strcmp(a, "--deposit-labels") == 0) {
+            bad = parse_u64(v, &deposit_labels) || deposit_labels > N_DEPOSIT;
         } else {
             fprintf(stderr, "chaintrail-sim: unknown option '%s'\n", a);
             usage();
@@ -1347,6 +1783,7 @@ int main(int argc, char **argv)
         return 2;
     }
     s.hops = (unsigned)hops;
+    s.deposit_labels = (unsigned)deposit_labels;
     double t0 = now_s();
     s.r.s = s.seed ^ 0x5349d1a7c0ffee11ULL;
     s.net = ct_btc_params_get("regtest");
@@ -1369,6 +1806,11 @@ int main(int argc, char **argv)
     for (unsigned e = 0; e < N_EXCH; e++)
         if (pool_init(&s.deposits[e], 256) || pool_init(&s.hot[e], 96))
             goto oom;
+    if (owners_init(&s.own) != 0)
+        goto oom;
+    s.own.cj = create_file(&s, "coinjoins.txt", path, sizeof(path));
+    if (!s.own.cj)
+        goto out;
     s.rec = tmpfile();
     if (!s.rec) {
         fprintf(stderr, "chaintrail-sim: cannot create a temporary file: %s\n", strerror(errno));
@@ -1395,12 +1837,11 @@ int main(int argc, char **argv)
     }
     if (write_labels(&s) != 0)
         goto out;
-    snprintf(path, sizeof(path), "%s/truth.json", s.dir);
-    FILE *tj = fopen(path, "wb");
-    if (!tj) {
-        fprintf(stderr, "chaintrail-sim: cannot create '%s': %s\n", path, strerror(errno));
+    FILE *cj = s.own.cj;
+    s.own.cj = NULL;
+    snprintf(path, sizeof(path), "%s/coinjoins.txt", s.dir);
+    if (close_file(cj, path, 0) != 0 || write_ownership(&s) != 0)
         goto out;
-    }
     sim_world_info w = {.seed = s.seed,
                         .txs = s.txcount,
                         .blocks = s.blocks,
@@ -1412,12 +1853,14 @@ int main(int argc, char **argv)
                         .addr_label = cb_addr_label,
                         .ctx = &s};
     memcpy(w.theft_txid, s.theft_txid, 32);
-    rewind(s.rec);
-    int rr = sim_reference_run(s.rec, tj, &w);
-    if (fclose(tj) != 0 || rr != 0) {
-        fprintf(stderr, "chaintrail-sim: cannot write '%s'\n", path);
+    if (write_truth(&s, "truth.json", &w) != 0)
         goto out;
-    }
+    if (cluster_labels_init(&s) != 0)
+        goto oom;
+    w.addr_label = cb_cluster_label;
+    w.label_member = cb_cluster_member;
+    if (write_truth(&s, "truth_clusters.json", &w) != 0)
+        goto out;
     double secs = now_s() - t0;
     if (!s.quiet) {
         /* what a user traces: the theft transaction (display order) and the victim */
@@ -1451,5 +1894,7 @@ out:
     free(s.users.u), free(s.thief.u), free(s.mixer.u), free(s.bridge.u);
     for (unsigned e = 0; e < N_EXCH; e++)
         free(s.deposits[e].u), free(s.hot[e].u);
+    owners_release(&s.own);
+    free(s.label_member);
     return rc;
 }

@@ -61,6 +61,13 @@ typedef struct sim_world_info {
     /* Address text and label of an address id (addr text: CT_BTC_ADDR_MAX bytes). */
     void (*addr_text)(void *ctx, uint32_t addr, char *out);
     int (*addr_label)(void *ctx, uint32_t addr, const char **label);
+    /* Cluster-level stops (truth_clusters.json): NULL for truth.json. Otherwise addr_label
+     * gives an unlabelled address the label of its cluster, and this writes the text of
+     * the member that carries it (returns 1), or returns 0 when the address carries its own
+     * label or none. The simulator's poison marks follow address-level labels, so the
+     * reference's frontier check is skipped (cluster-level stops only stop earlier: the
+     * recorded subgraph still holds every transaction they follow). */
+    int (*label_member)(void *ctx, uint32_t addr, char *out);
     void *ctx;
 } sim_world_info;
 

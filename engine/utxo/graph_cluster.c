@@ -1,0 +1,538 @@
+/* Queries of the address clusters of the Bitcoin graph (include/chaintrail/cluster.h):
+ * stats, one address's cluster, one cluster with its members and merge log, the dump of
+ * every address. The rows are those of engine/cluster (docs/clustering.md). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/hash.h"
+#include "chaintrail/cluster.h"
+#include "cluster/cluster_internal.h"
+#include "utxo/graph_internal.h"
+
+const char *ct_cluster_detector_name(int i)
+{
+    if (i < 0 || i >= CT_CLUSTER_DETECTORS)
+        return NULL;
+    return ct_cj_detector_name(1u << i);
+}
+
+static int no_clusters(ct_error *err)
+{
+    return ct_fail(err, CT_EINVAL, "no-clusters",
+                   "this database has no clusters; run 'chaintrail cluster rebuild'");
+}
+
+/* Orders the top list: larger first, then the smaller id. */
+static bool top_before(const ct_cluster_top *a, const ct_cluster_top *b)
+{
+    return a->size > b->size || (a->size == b->size && a->cluster_id < b->cluster_id);
+}
+
+int ct_cluster_stats_get(ct_db *db, ct_cluster_stats *out, ct_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    out->addresses = db->ctr.addresses;
+    if (!db->clusters)
+        return CT_OK;
+    out->enabled = true;
+    out->policy.threshold = db->cl_policy.threshold;
+    out->policy.detectors = db->cl_policy.detectors;
+    uint8_t pv[CT_CL_POLICY_SIZE];
+    ct_sha256(out->policy_digest, pv, ct_cl_policy_encode(pv, &db->cl_policy));
+    const ct_cl_counters *c = &db->cl_ctr;
+    out->clusters = c->clusters;
+    out->clustered = c->addresses;
+    out->merges = c->merges;
+    out->flagged = c->flagged;
+    out->coinjoins = c->coinjoins;
+    for (int i = 0; i < CT_CLUSTER_DETECTORS; i++)
+        out->coinjoins_by[i] = c->by_detector[i];
+
+    ct_store_iter *it = ct_store_iter_new(db->st, NULL);
+    if (!it)
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "opening an iterator");
+    const uint8_t pfx = CT_T_CLUSTER;
+    int rc = CT_OK;
+    for (ct_store_iter_seek(it, &pfx, 1); ct_store_iter_valid(it); ct_store_iter_next(it)) {
+        size_t kl, vl;
+        const uint8_t *k = ct_store_iter_key(it, &kl), *v = ct_store_iter_value(it, &vl);
+        if (kl < 1 || k[0] != CT_T_CLUSTER)
+            break;
+        if (vl != CT_CL_ROOT_SIZE)
+            continue; /* a member */
+        ct_cl_node nd;
+        if (kl != 9 || (rc = ct_cl_row_decode(ct_be64(k + 1), v, vl, &nd, err)))
+            break;
+        ct_cluster_top t = {nd.cid, nd.size};
+        size_t pos = out->n_largest;
+        while (pos > 0 && top_before(&t, &out->largest[pos - 1]))
+            pos--;
+        if (pos >= CT_CLUSTER_TOP_MAX)
+            continue;
+        size_t last = out->n_largest < CT_CLUSTER_TOP_MAX ? out->n_largest : CT_CLUSTER_TOP_MAX - 1;
+        memmove(&out->largest[pos + 1], &out->largest[pos], (last - pos) * sizeof(t));
+        out->largest[pos] = t;
+        if (out->n_largest < CT_CLUSTER_TOP_MAX)
+            out->n_largest++;
+    }
+    if (rc == CT_OK)
+        rc = ct_store_iter_status(it, err);
+    ct_store_iter_free(it);
+    return rc;
+}
+
+int ct_cluster_of_address(ct_db *db, const char *address, uint64_t *addrid, uint64_t *cluster_id,
+                          uint64_t *size, ct_error *err)
+{
+    ct_graph_reader r;
+    int rc;
+    *cluster_id = *size = 0;
+    if ((rc = ct_graph_reader_open(&r, db, err)))
+        return rc;
+    rc = ct_graph_find_addrid(&r, address, addrid);
+    if (rc == CT_OK && db->clusters) {
+        ct_cl_reader cr;
+        ct_cl_root root = {0, 0, 0};
+        ct_cl_reader_init(&cr, r.st, r.snap, err);
+        rc = ct_cl_reader_find(&cr, *addrid, &root);
+        ct_cl_reader_release(&cr);
+        if (rc == CT_OK)
+            *cluster_id = root.cid, *size = root.size;
+    }
+    ct_graph_reader_close(&r);
+    return rc;
+}
+
+/* ---- members ---- */
+struct ct_cluster_members {
+    ct_graph_reader r;
+    uint64_t *ids;
+    size_t n, pos;
+    char *shown;
+};
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The members of the cluster of address `id` (a root or member), sorted, into *ids. */
+static int collect_members(ct_graph_reader *r, uint64_t id, uint64_t **ids, size_t *n,
+                           ct_cl_root *root)
+{
+    ct_cl_reader cr;
+    ct_cl_reader_init(&cr, r->st, r->snap, r->err);
+    int rc = ct_cl_reader_find(&cr, id, root);
+    *ids = NULL;
+    *n = 0;
+    if (rc == CT_OK) {
+        *ids = malloc(root->size * sizeof(**ids));
+        if (!*ids)
+            rc = ct_fail(r->err, CT_ENOMEM, "out-of-memory", "members of a cluster of %llu",
+                         (unsigned long long)root->size);
+    }
+    uint64_t cur = id;
+    for (uint64_t i = 0; rc == CT_OK && i < root->size; i++) {
+        (*ids)[(*n)++] = cur;
+        if (root->size == 1)
+            break;
+        uint8_t k[9];
+        ct_cl_node nd;
+        rc = ct_graph_get(r, k, ct_key_u64(k, CT_T_CLUSTER, cur));
+        if (rc == CT_ENOTFOUND)
+            rc = ct_fail(r->err, CT_EDBCORRUPT, "bad-cluster",
+                         "member %llu of cluster %llu has no cluster row", (unsigned long long)cur,
+                         (unsigned long long)root->cid);
+        if (rc == CT_OK && (rc = ct_cl_row_decode(cur, r->v.data, r->v.len, &nd, r->err)) == CT_OK)
+            cur = nd.next;
+        if (rc == CT_OK && i + 1 < root->size && cur == id)
+            rc = ct_fail(r->err, CT_EDBCORRUPT, "bad-cluster",
+                         "cluster %llu says %llu members; its member list has %llu",
+                         (unsigned long long)root->cid, (unsigned long long)root->size,
+                         (unsigned long long)(i + 1));
+    }
+    if (rc == CT_OK && root->size > 1 && cur != id)
+        rc = ct_fail(r->err, CT_EDBCORRUPT, "bad-cluster",
+                     "the member list of cluster %llu does not close after %llu members",
+                     (unsigned long long)root->cid, (unsigned long long)root->size);
+    ct_cl_reader_release(&cr);
+    if (rc == CT_OK)
+        qsort(*ids, *n, sizeof(**ids), cmp_u64);
+    else {
+        free(*ids);
+        *ids = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
+/* The cluster root of a cluster id: the id must be its cluster's smallest member. */
+static int check_cluster_id(ct_graph_reader *r, uint64_t id, ct_cl_root *root)
+{
+    if (id == 0 || id >= r->db->next.addrid)
+        return ct_fail(r->err, CT_ENOTFOUND, "unknown-cluster", "no cluster %llu",
+                       (unsigned long long)id);
+    ct_cl_reader cr;
+    ct_cl_reader_init(&cr, r->st, r->snap, r->err);
+    int rc = ct_cl_reader_find(&cr, id, root);
+    ct_cl_reader_release(&cr);
+    if (rc == CT_OK && root->cid != id)
+        rc = ct_fail(r->err, CT_EINVAL, "not-a-cluster-id",
+                     "%llu is an address of cluster %llu, not a cluster id", (unsigned long long)id,
+                     (unsigned long long)root->cid);
+    return rc;
+}
+
+int ct_cluster_members_new(ct_cluster_members **out, ct_db *db, uint64_t cluster_id, ct_error *err)
+{
+    *out = NULL;
+    if (!db->clusters)
+        return no_clusters(err);
+    ct_cluster_members *m = calloc(1, sizeof(*m));
+    if (!m)
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "members");
+    ct_cl_root root = {0, 0, 0};
+    int rc = ct_graph_reader_open(&m->r, db, err);
+    if (rc == CT_OK && (rc = check_cluster_id(&m->r, cluster_id, &root)) == CT_OK)
+        rc = collect_members(&m->r, cluster_id, &m->ids, &m->n, &root);
+    if (rc) {
+        ct_cluster_members_free(m);
+        return rc;
+    }
+    *out = m;
+    return CT_OK;
+}
+
+int ct_cluster_members_next(ct_cluster_members *m, const char **address, uint64_t *addrid,
+                            ct_error *err)
+{
+    if (m->pos >= m->n)
+        return CT_EEOF;
+    free(m->shown);
+    m->shown = NULL;
+    m->r.err = err;
+    int rc = ct_graph_load_shown(&m->r, m->ids[m->pos], &m->shown, NULL);
+    if (rc)
+        return rc;
+    *addrid = m->ids[m->pos++];
+    *address = m->shown;
+    return CT_OK;
+}
+
+void ct_cluster_members_free(ct_cluster_members *m)
+{
+    if (!m)
+        return;
+    ct_graph_reader_close(&m->r);
+    free(m->ids);
+    free(m->shown);
+    free(m);
+}
+
+/* ---- one cluster ---- */
+int ct_cluster_get(ct_db *db, const char *address, uint64_t id, ct_cluster_info *out, ct_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    if (!db->clusters)
+        return no_clusters(err);
+    ct_graph_reader r;
+    ct_cl_root root = {0, 0, 0};
+    uint64_t *ids = NULL;
+    size_t n = 0;
+    int rc = ct_graph_reader_open(&r, db, err);
+    if (rc)
+        return rc;
+    if (address) {
+        uint64_t a;
+        ct_cl_reader cr;
+        if ((rc = ct_graph_find_addrid(&r, address, &a)) == CT_OK) {
+            ct_cl_reader_init(&cr, r.st, r.snap, err);
+            rc = ct_cl_reader_find(&cr, a, &root);
+            ct_cl_reader_release(&cr);
+        }
+        if (rc == CT_OK)
+            id = root.cid;
+    } else {
+        rc = check_cluster_id(&r, id, &root);
+    }
+    if (rc == CT_OK)
+        rc = collect_members(&r, id, &ids, &n, &root);
+    if (rc == CT_OK)
+        rc = ct_graph_load_shown(&r, id, &out->address, NULL);
+    out->cluster_id = id;
+    out->size = root.size;
+    uint64_t first = UINT64_MAX, last = 0;
+    for (size_t i = 0; rc == CT_OK && i < n; i++) {
+        uint8_t k[9];
+        ct_row_totals t;
+        rc = ct_graph_get(&r, k, ct_key_u64(k, CT_T_TOTALS, ids[i]));
+        if (rc == CT_ENOTFOUND) { /* a key form known only by its link */
+            rc = CT_OK;
+            continue;
+        }
+        if (rc || (rc = ct_row_totals_decode(&t, r.v.data, r.v.len, err)))
+            break;
+        out->received_sat += t.received;
+        out->sent_sat += t.sent;
+        out->tx_count += t.tx_count;
+        if (t.tx_count) {
+            if (t.first_txnum < first)
+                first = t.first_txnum;
+            if (t.last_txnum > last)
+                last = t.last_txnum;
+        }
+    }
+    if (rc == CT_OK && out->sent_sat > out->received_sat)
+        rc = ct_fail(err, CT_EDBCORRUPT, "bad-totals", "cluster %llu: sent exceeds received",
+                     (unsigned long long)id);
+    if (rc == CT_OK) {
+        out->balance_sat = out->received_sat - out->sent_sat;
+        if (last) {
+            if ((rc = ct_graph_load_seen(&r, first, &out->first)) == CT_OK &&
+                (rc = ct_graph_load_seen(&r, last, &out->last)) == CT_OK)
+                out->has_seen = true;
+        }
+    }
+    free(ids);
+    ct_graph_reader_close(&r);
+    if (rc)
+        ct_cluster_info_release(out);
+    return rc;
+}
+
+void ct_cluster_info_release(ct_cluster_info *c)
+{
+    if (!c)
+        return;
+    free(c->address);
+    c->address = NULL;
+}
+
+/* ---- merge log ---- */
+/* A merge log entry's place in chain order: its transaction, then the size after it. A
+ * transaction joins its first input's cluster with each other input's in turn, so its
+ * merges grow one cluster: their sizes after are increasing in the order they were made. */
+typedef struct merge_pos {
+    uint64_t txnum, after;
+    size_t i;
+} merge_pos;
+
+static int cmp_merge_pos(const void *a, const void *b)
+{
+    const merge_pos *x = a, *y = b;
+    if (x->txnum != y->txnum)
+        return x->txnum < y->txnum ? -1 : 1;
+    return x->after < y->after ? -1 : x->after > y->after;
+}
+
+int ct_cluster_merges(ct_db *db, uint64_t cluster_id, size_t offset, ct_cluster_merge *out,
+                      size_t max, size_t *n, size_t *total, ct_error *err)
+{
+    *n = *total = 0;
+    if (!db->clusters)
+        return no_clusters(err);
+    ct_graph_reader r;
+    ct_cl_root root = {0, 0, 0};
+    int rc = ct_graph_reader_open(&r, db, err);
+    if (rc)
+        return rc;
+    if ((rc = check_cluster_id(&r, cluster_id, &root))) {
+        ct_graph_reader_close(&r);
+        return rc;
+    }
+    /* Breadth first over the ids: a cluster's rows, then those of the clusters it took in. */
+    uint64_t *queue = malloc(16 * sizeof(*queue)), *txn = NULL;
+    size_t qn = 0, qcap = 16, cap = 0, cnt = 0;
+    ct_cluster_merge *all = NULL;
+    if (!queue)
+        rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "merge log");
+    else
+        queue[qn++] = cluster_id;
+    ct_store_iter *it = rc ? NULL : ct_store_iter_new(r.st, r.snap);
+    if (!rc && !it)
+        rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "opening an iterator");
+    for (size_t qi = 0; rc == CT_OK && qi < qn; qi++) {
+        uint8_t pfx[9];
+        ct_key_u64(pfx, CT_T_CLMERGE, queue[qi]);
+        for (ct_store_iter_seek(it, pfx, 9); ct_store_iter_valid(it); ct_store_iter_next(it)) {
+            size_t kl, vl;
+            const uint8_t *k = ct_store_iter_key(it, &kl), *v = ct_store_iter_value(it, &vl);
+            if (kl < 9 || memcmp(k, pfx, 9) != 0)
+                break;
+            if (kl != CT_CL_MERGE_KEY || vl != 16) {
+                rc = ct_fail(err, CT_EDBCORRUPT, "bad-row", "merge log row of %zu bytes", vl);
+                break;
+            }
+            if (cnt == cap || qn == qcap) {
+                size_t nc = cap ? cap * 2 : 64;
+                ct_cluster_merge *na = realloc(all, nc * sizeof(*na));
+                uint64_t *nt = na ? realloc(txn, nc * sizeof(*nt)) : NULL;
+                uint64_t *nq = nt ? realloc(queue, (nc + 1) * sizeof(*nq)) : NULL;
+                if (na)
+                    all = na;
+                if (nt)
+                    txn = nt;
+                if (!nq) {
+                    rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "merge log");
+                    break;
+                }
+                queue = nq;
+                cap = nc;
+                qcap = nc + 1;
+            }
+            ct_cluster_merge *e = &all[cnt];
+            memset(e, 0, sizeof(*e));
+            e->kept_id = ct_be64(k + 1);
+            txn[cnt] = ct_be64(k + 9);
+            e->absorbed_id = ct_be64(k + 17);
+            e->kept_size = ct_be64(v);
+            e->absorbed_size = ct_be64(v + 8);
+            queue[qn++] = e->absorbed_id;
+            cnt++;
+        }
+        if (rc == CT_OK)
+            rc = ct_store_iter_status(it, err);
+    }
+    ct_store_iter_free(it);
+    /* Chain order. */
+    size_t *order = rc == CT_OK && cnt ? malloc(cnt * sizeof(*order)) : NULL;
+    merge_pos *pos = rc == CT_OK && cnt ? malloc(cnt * sizeof(*pos)) : NULL;
+    if (rc == CT_OK && cnt && (!order || !pos))
+        rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "merge log");
+    if (rc == CT_OK && cnt) {
+        for (size_t i = 0; i < cnt; i++)
+            pos[i] = (merge_pos){txn[i], all[i].kept_size + all[i].absorbed_size, i};
+        qsort(pos, cnt, sizeof(*pos), cmp_merge_pos);
+        for (size_t i = 0; i < cnt; i++)
+            order[i] = pos[i].i;
+    }
+    free(pos);
+    *total = cnt;
+    for (size_t i = offset; rc == CT_OK && i < cnt && *n < max; i++) {
+        ct_cluster_merge *e = &all[order[i]];
+        ct_graph_seen s;
+        if ((rc = ct_graph_load_seen(&r, txn[order[i]], &s)))
+            break;
+        e->height = s.height;
+        memcpy(e->txid, s.txid, 32);
+        out[(*n)++] = *e;
+    }
+    free(order);
+    free(all);
+    free(txn);
+    free(queue);
+    ct_graph_reader_close(&r);
+    return rc;
+}
+
+/* ---- dump ---- */
+struct ct_cluster_dump {
+    ct_graph_reader r;
+    ct_store_iter *d; /* id rows, in address-id order */
+    ct_store_iter *e; /* cluster rows, the same order: an address without one is alone */
+    ct_cl_reader cr;
+    bool started;
+    char *shown;
+};
+
+int ct_cluster_dump_new(ct_cluster_dump **out, ct_db *db, ct_error *err)
+{
+    *out = NULL;
+    if (!db->clusters)
+        return no_clusters(err);
+    ct_cluster_dump *d = calloc(1, sizeof(*d));
+    if (!d)
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "cluster dump");
+    int rc = ct_graph_reader_open(&d->r, db, err);
+    if (rc) {
+        free(d);
+        return rc;
+    }
+    ct_cl_reader_init(&d->cr, d->r.st, d->r.snap, err);
+    d->d = ct_store_iter_new(d->r.st, d->r.snap);
+    d->e = ct_store_iter_new(d->r.st, d->r.snap);
+    if (!d->d || !d->e) {
+        ct_cluster_dump_free(d);
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "opening an iterator");
+    }
+    *out = d;
+    return CT_OK;
+}
+
+int ct_cluster_dump_next(ct_cluster_dump *d, const char **address, uint64_t *addrid,
+                         uint64_t *cluster_id, ct_error *err)
+{
+    if (!d->started) {
+        const uint8_t dp = CT_T_ADDRID, ep = CT_T_CLUSTER;
+        ct_store_iter_seek(d->d, &dp, 1);
+        ct_store_iter_seek(d->e, &ep, 1);
+        d->started = true;
+    } else {
+        ct_store_iter_next(d->d);
+    }
+    size_t kl, vl;
+    if (!ct_store_iter_valid(d->d)) {
+        int rc = ct_store_iter_status(d->d, err);
+        return rc ? rc : CT_EEOF;
+    }
+    const uint8_t *k = ct_store_iter_key(d->d, &kl), *v = ct_store_iter_value(d->d, &vl);
+    if (kl < 1 || k[0] != CT_T_ADDRID)
+        return CT_EEOF;
+    if (kl != 9)
+        return ct_fail(err, CT_EDBCORRUPT, "bad-row", "id row key of %zu bytes", kl);
+    uint64_t id = ct_be64(k + 1);
+    ct_row_addr a;
+    int rc = ct_row_addr_decode(&a, v, vl, err);
+    if (rc)
+        return rc;
+    free(d->shown);
+    size_t n = a.has_script ? 7 + 2 * a.script_len : a.ident_len;
+    d->shown = malloc(n + 1);
+    if (!d->shown)
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "an identity of %zu bytes", n);
+    if (a.has_script) {
+        memcpy(d->shown, CT_SCRIPT_SHOW, 7);
+        ct_hex_encode(d->shown + 7, a.script, a.script_len);
+    } else {
+        memcpy(d->shown, a.ident, a.ident_len);
+        d->shown[n] = '\0';
+    }
+    /* The cluster rows iterator catches up with this id. */
+    uint64_t eid = UINT64_MAX;
+    while (ct_store_iter_valid(d->e)) {
+        const uint8_t *ek = ct_store_iter_key(d->e, &kl);
+        if (kl != 9 || ek[0] != CT_T_CLUSTER)
+            break;
+        eid = ct_be64(ek + 1);
+        if (eid >= id)
+            break;
+        ct_store_iter_next(d->e);
+        eid = UINT64_MAX;
+    }
+    if ((rc = ct_store_iter_status(d->e, err)))
+        return rc;
+    *cluster_id = id;
+    if (eid == id) {
+        ct_cl_root root = {0, 0, 0};
+        d->cr.err = d->cr.w.err = err;
+        if ((rc = ct_cl_reader_find(&d->cr, id, &root)))
+            return rc;
+        *cluster_id = root.cid;
+    }
+    *addrid = id;
+    *address = d->shown;
+    return CT_OK;
+}
+
+void ct_cluster_dump_free(ct_cluster_dump *d)
+{
+    if (!d)
+        return;
+    ct_store_iter_free(d->d);
+    ct_store_iter_free(d->e);
+    ct_cl_reader_release(&d->cr);
+    ct_graph_reader_close(&d->r);
+    free(d->shown);
+    free(d);
+}
