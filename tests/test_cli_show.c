@@ -634,7 +634,8 @@ Test(cli_show, labels_of_addresses_and_outputs)
 #define LT2 "other       50  BTC   test: Hal \\x1b[31m\n"
     run(&r, dir, (const char *[]){"show", "address", ADDR_12CB, NULL});
     cr_assert_eq(r.status, 0, "%s", r.err);
-    cr_assert(strstr(r.out, "\"linked_address\":\"13KiMqUJ7xD6MhUD2k7mKEoZMHDP9HdWwW\"," LJ "}\n"),
+    cr_assert(strstr(r.out, "\"linked_address\":\"13KiMqUJ7xD6MhUD2k7mKEoZMHDP9HdWwW\","
+                            "\"cluster_id\":19,\"cluster_size\":2," LJ "}\n"),
               "%s", r.out);
     tu_run_free(&r);
     run(&r, dir, (const char *[]){"show", "address", ADDR_12CB, "--format", "text", NULL});

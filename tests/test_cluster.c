@@ -520,7 +520,8 @@ Test(cluster, a_database_without_clusters_says_so)
     tu_run_free(&r);
     run(&r, dir, (const char *[]){"show", "address", "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S", NULL});
     cr_assert_eq(r.status, 0);
-    cr_assert(strstr(r.out, ",\"cluster_id\":null,\"cluster_size\":null}\n"), "%s", r.out);
+    cr_assert(strstr(r.out, ",\"cluster_id\":null,\"cluster_size\":null,\"labels\":[]}\n"), "%s",
+              r.out);
     tu_run_free(&r);
     run(&r, dir, (const char *[]){"cluster", "stats", "--format", "json", NULL});
     cr_assert_eq(r.status, 0);

@@ -289,7 +289,8 @@ Test(verify_quick, command_text_json_and_exit_codes)
                "{\"name\":\"spends\",\"checked\":0,\"failed\":0},{\"name\":\"tx-shape\","
                "\"checked\":3,\"failed\":0},{\"name\":\"addresses\",\"checked\":4,\"failed\":0},"
                "{\"name\":\"history\",\"checked\":2,\"failed\":0},{\"name\":\"totals\","
-               "\"checked\":2,\"failed\":0},{\"name\":\"counters\",\"checked\":9,\"failed\":0}],"
+               "\"checked\":2,\"failed\":0},{\"name\":\"counters\",\"checked\":9,\"failed\":0},"
+               "{\"name\":\"clusters\",\"checked\":0,\"failed\":0}],"
                "\"listed\":[],\"quick\":{\"blocks\":2,\"first_height\":4311,\"last_height\":4312,"
                "\"rows\":6},\"digest\":null}\n");
     tu_run_free(&r);

@@ -149,9 +149,17 @@ static int rewrite_undo(rb *r, uint32_t height)
     p += RB_HEADER_BYTES;
     uint32_t nd = ct_be32(p);
     p += 4;
-    if ((size_t)(end - p) / 64 < nd || (size_t)(end - p) - (size_t)nd * 64 < 4)
+    size_t dsize = CT_UNDO_DELTA_NARROW;
+    if (nd & CT_UNDO_WIDE) { /* the unspent value's high half, then 80-byte deltas */
+        nd &= ~CT_UNDO_WIDE;
+        dsize = CT_UNDO_DELTA_WIDE;
+        if (end - p < 8)
+            goto bad;
+        p += 8;
+    }
+    if ((size_t)(end - p) / dsize < nd || (size_t)(end - p) - (size_t)nd * dsize < 4)
         goto bad;
-    p += (size_t)nd * 64;
+    p += (size_t)nd * dsize;
     uint32_t nkv = ct_be32(p);
     p += 4;
     ct_buf out;

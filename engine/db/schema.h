@@ -201,6 +201,14 @@ typedef struct ct_counters {
 #define CT_COUNTERS_SIZE (CT_COUNTERS_FIELDS * 8)
 #define CT_COUNTERS_WIDE (CT_COUNTERS_SIZE + 8)
 
+/* Undo record (u row, docs/storage.md): after its header, the count of address deltas,
+ * whose top bit marks the wide form (every record written since 128-bit totals: the
+ * unspent value's high half BE64 follows the count, and a delta is 80 bytes instead of the
+ * narrow form's 64). Read by the rollback (utxo/ingest.c) and the cluster rebuild. */
+#define CT_UNDO_WIDE         0x80000000u
+#define CT_UNDO_DELTA_NARROW (8 * 8)
+#define CT_UNDO_DELTA_WIDE   (10 * 8)
+
 typedef struct ct_row_next {
     uint64_t txnum;
     uint64_t addrid;

@@ -45,10 +45,10 @@
 #define CT_GROUP_SECONDS    1.0
 #define CT_ROWCACHE_DEFAULT (256u << 20)
 
-/* Undo record (docs/storage.md): the top bit of the delta count marks the wide form, which
- * every record written now has; a delta is then 80 bytes. */
-#define UNDO_WIDE       0x80000000u
-#define UNDO_DELTA_SIZE (10 * 8)
+/* Undo record: CT_UNDO_WIDE and the delta sizes are in db/schema.h (the rebuild of the
+ * clusters reads these records too). */
+#define UNDO_WIDE       CT_UNDO_WIDE
+#define UNDO_DELTA_SIZE CT_UNDO_DELTA_WIDE
 
 typedef struct delta {
     uint64_t addrid;
