@@ -481,7 +481,7 @@ static void print_tx_json(FILE *f, const ct_graph_tx *tx)
         }
         fprintf(f, ",\"overwritten\":%s}", o->overwritten ? "true" : "false");
     }
-    fputs("]}\n", f);
+    fputc(']', f); /* the caller closes the object */
 }
 
 static void print_tx_text(FILE *f, const ct_graph_tx *tx, const char *coin)
@@ -549,10 +549,27 @@ static int show_tx(ct_db *db, const char *arg, const show_opts *o)
     int rc = ct_graph_tx_get(db, &tx, txid, &err);
     if (rc)
         return cli_db_fail("show", rc, &err);
-    if (o->json)
+    ct_cluster_verdict v;
+    if ((rc = ct_cluster_tx_verdict(db, txid, &v, &err))) {
+        ct_graph_tx_release(&tx);
+        return cli_db_fail("show", rc, &err);
+    }
+    if (o->json) {
         print_tx_json(stdout, &tx);
-    else
+        /* the CoinJoin verdict closes the object (docs/clustering.md) */
+        fputs(",\"coinjoin\":{\"detector\":", stdout);
+        json_str_or_null(stdout, v.detector >= 0 ? ct_cluster_detector_name(v.detector) : "");
+        fputs(",\"veto\":", stdout);
+        json_str_or_null(stdout, v.veto ? v.veto : "");
+        fputs("}}\n", stdout);
+    } else {
         print_tx_text(stdout, &tx, o->coin);
+        if (v.detector >= 0)
+            printf("  coinjoin: yes (%s): merges no addresses\n",
+                   ct_cluster_detector_name(v.detector));
+        else if (v.veto)
+            printf("  coinjoin: no (%s)\n", v.veto);
+    }
     ct_graph_tx_release(&tx);
     return CT_EXIT_OK;
 }
