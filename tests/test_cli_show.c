@@ -169,7 +169,7 @@ Test(cli_show, tx_170_json_exact)
         "\"overwritten\":false},{\"n\":1,\"value_sat\":4000000000,\"type\":\"p2pk\","
         "\"address\":\"" ADDR_12CB "\",\"labels\":[],\"spent_by\":{\"txid\":\"" TX181
         "\",\"vin\":0},"
-        "\"overwritten\":false}]}\n");
+        "\"overwritten\":false}],\"coinjoin\":{\"detector\":null,\"veto\":null}}\n");
     tu_run_free(&r);
 
     /* The block-9 coinbase: spent by tx 170, input 0; no fee. */
@@ -179,7 +179,8 @@ Test(cli_show, tx_170_json_exact)
     cr_assert(strstr(r.out, "\"fee_sat\":null,\"inputs\":[{\"vin\":0,\"coinbase\":true}]"));
     cr_assert(strstr(r.out,
                      "\"address\":\"" ADDR_12CB "\",\"labels\":[],\"spent_by\":{\"txid\":\"" TX170
-                     "\",\"vin\":0},\"overwritten\":false}]}\n"));
+                     "\",\"vin\":0},\"overwritten\":false}],\"coinjoin\":{\"detector\":"
+                     "null,\"veto\":null}}\n"));
     tu_run_free(&r);
     done(dir);
 }

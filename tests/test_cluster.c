@@ -816,3 +816,49 @@ Test(cluster, ingest_no_clusters_option)
     free(tmp);
     free(blk);
 }
+
+/* show tx prints the CoinJoin verdict: the regtest CoinJoin of a_coinjoin_merges_nothing is
+ * judged by blocksci; a plain payment by none. */
+Test(cluster, show_tx_prints_the_coinjoin_verdict)
+{
+    uint8_t g[32], h[8][32], cb[8][32], cjid[32], plainid[32];
+    bb_buf f;
+    bb_init(&f);
+    bb_regtest_genesis(&f, g);
+    const uint8_t *prev = g;
+    for (uint32_t i = 1; i <= 6; i++) {
+        block(&f, h[i], cb[i], NULL, prev, i, (uint8_t)(0x30 + i), NULL, 0, NULL, NULL, 0);
+        prev = h[i];
+    }
+    spend_in cj[3] = {{cb[1], 0}, {cb[2], 0}, {cb[3], 0}};
+    block(&f, h[7], cb[7], cjid, h[6], 7, 0x37, cj, 3,
+          (uint64_t[]){4000000000ULL, 4000000000ULL, 4000000000ULL, 1500000000ULL, 1499990000ULL},
+          (uint8_t[]){0x41, 0x42, 0x43, 0x44, 0x45}, 5);
+    spend_in plain[3] = {{cb[4], 0}, {cb[5], 0}, {cb[6], 0}};
+    block(&f, h[0], NULL, plainid, h[7], 8, 0x38, plain, 3,
+          (uint64_t[]){10000000000ULL, 4999990000ULL}, (uint8_t[]){0x46, 0x47}, 2);
+    char *files = tu_tmpdir(), *d = tu_tmpdir(), p[600], hex[65];
+    write_file(files, "cj.blk", &f, p, sizeof(p));
+    ct_db_close(ingest(d, p));
+    tu_run r;
+    ct_hash_to_hex(hex, cjid);
+    run(&r, d, (const char *[]){"show", "tx", hex, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "],\"coinjoin\":{\"detector\":\"blocksci\",\"veto\":null}}\n"), "%s",
+              r.out);
+    tu_run_free(&r);
+    run(&r, d, (const char *[]){"show", "tx", hex, "--format", "text", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "\n  coinjoin: yes (blocksci): merges no addresses\n"), "%s", r.out);
+    tu_run_free(&r);
+    ct_hash_to_hex(hex, plainid);
+    run(&r, d, (const char *[]){"show", "tx", hex, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "],\"coinjoin\":{\"detector\":null,\"veto\":null}}\n"), "%s", r.out);
+    tu_run_free(&r);
+    bb_free(&f);
+    tu_rmtree(files);
+    tu_rmtree(d);
+    free(files);
+    free(d);
+}

@@ -518,7 +518,7 @@ static void print_tx_json(FILE *f, const ct_graph_tx *tx, const tx_labels *tl)
         }
         fprintf(f, ",\"overwritten\":%s}", o->overwritten ? "true" : "false");
     }
-    fputs("]}\n", f);
+    fputc(']', f); /* the caller closes the object */
 }
 
 static void print_tx_text(FILE *f, const ct_graph_tx *tx, const tx_labels *tl, const char *coin)
@@ -598,10 +598,28 @@ static int show_tx(ct_db *db, const char *arg, const show_opts *o)
         return rc == CT_ENOMEM ? (cli_error("show", "out of memory"), CT_EXIT_FAILURE)
                                : cli_db_fail("show", rc, &err);
     }
-    if (o->json)
+    ct_cluster_verdict v;
+    if ((rc = ct_cluster_tx_verdict(db, txid, &v, &err))) {
+        tx_labels_release(&tl);
+        ct_graph_tx_release(&tx);
+        return cli_db_fail("show", rc, &err);
+    }
+    if (o->json) {
         print_tx_json(stdout, &tx, &tl);
-    else
+        /* the CoinJoin verdict closes the object (docs/clustering.md) */
+        fputs(",\"coinjoin\":{\"detector\":", stdout);
+        json_str_or_null(stdout, v.detector >= 0 ? ct_cluster_detector_name(v.detector) : "");
+        fputs(",\"veto\":", stdout);
+        json_str_or_null(stdout, v.veto ? v.veto : "");
+        fputs("}}\n", stdout);
+    } else {
         print_tx_text(stdout, &tx, &tl, o->coin);
+        if (v.detector >= 0)
+            printf("  coinjoin: yes (%s): merges no addresses\n",
+                   ct_cluster_detector_name(v.detector));
+        else if (v.veto)
+            printf("  coinjoin: no (%s)\n", v.veto);
+    }
     tx_labels_release(&tl);
     ct_graph_tx_release(&tx);
     return CT_EXIT_OK;

@@ -536,3 +536,77 @@ void ct_cluster_dump_free(ct_cluster_dump *d)
     free(d->shown);
     free(d);
 }
+
+/* ---- CoinJoin verdict ---- */
+int ct_cluster_tx_verdict(ct_db *db, const uint8_t txid[32], ct_cluster_verdict *out, ct_error *err)
+{
+    out->detector = -1;
+    out->veto = NULL;
+    ct_graph_reader r;
+    int rc = ct_graph_reader_open(&r, db, err);
+    if (rc)
+        return rc;
+    uint8_t k[33];
+    ct_row_tx tx;
+    uint64_t txnum = 0;
+    ct_cj_in *in = NULL;
+    ct_cj_out *outs = NULL;
+    rc = ct_graph_get(&r, k, ct_key_hash(k, CT_T_TXID, txid));
+    if (rc == CT_ENOTFOUND)
+        rc = ct_fail(err, CT_ENOTFOUND, "unknown-tx", "transaction not in the database");
+    else if (rc == CT_OK && r.v.len != 8)
+        rc = ct_fail(err, CT_EDBCORRUPT, "bad-row", "txid row of %zu bytes", r.v.len);
+    if (rc == CT_OK) {
+        txnum = ct_be64(r.v.data);
+        rc = ct_graph_load_tx(&r, txnum, &tx);
+    }
+    bool coinbase = rc == CT_OK && (tx.flags & CT_TXF_COINBASE);
+    if (rc == CT_OK) {
+        in = calloc(tx.n_in ? tx.n_in : 1, sizeof(*in));
+        outs = calloc(tx.n_out ? tx.n_out : 1, sizeof(*outs));
+        if (!in || !outs)
+            rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "judging a transaction");
+    }
+    for (uint32_t i = 0; rc == CT_OK && !coinbase && i < tx.n_in; i++) {
+        ct_row_input ri;
+        if ((rc = ct_graph_get(&r, k, ct_key_u64_u32(k, CT_T_INPUT, txnum, i))) ||
+            (rc = ct_row_input_decode(&ri, r.v.data, r.v.len, err)))
+            break;
+        in[i] = (ct_cj_in){ri.value, ri.addrid, 0};
+        if (ri.prev_txnum != CT_TXNUM_NONE) {
+            ct_row_output o;
+            if ((rc = ct_graph_get(&r, k,
+                                   ct_key_u64_u32(k, CT_T_OUTPUT, ri.prev_txnum, ri.prev_vout))) ||
+                (rc = ct_row_output_decode(&o, r.v.data, r.v.len, err)))
+                break;
+            in[i].type = o.type;
+        }
+    }
+    for (uint32_t j = 0; rc == CT_OK && j < tx.n_out; j++) {
+        ct_row_output o;
+        if ((rc = ct_graph_get(&r, k, ct_key_u64_u32(k, CT_T_OUTPUT, txnum, j))) ||
+            (rc = ct_row_output_decode(&o, r.v.data, r.v.len, err)))
+            break;
+        outs[j] = (ct_cj_out){o.value, o.addrid, o.type};
+    }
+    if (rc == CT_ENOTFOUND && txnum)
+        rc = ct_fail(err, CT_EDBCORRUPT, "missing-row", "a row of transaction %llu",
+                     (unsigned long long)txnum);
+    if (rc == CT_OK) {
+        ct_cl_policy all;
+        ct_cluster_default_policy(&all);
+        unsigned mask = ct_cluster_mask(db->clusters ? &db->cl_policy : &all,
+                                        db->network[0] ? db->network : "mainnet");
+        ct_cj_tx cj = {0, 0, tx.height, coinbase ? 0 : tx.n_in, tx.n_out, in, outs};
+        ct_cj_verdict v;
+        ct_cj_detect(&cj, mask, &v);
+        for (int i = 0; i < CT_CLUSTER_DETECTORS; i++)
+            if (v.detector == 1u << i)
+                out->detector = i;
+        out->veto = v.veto;
+    }
+    free(in);
+    free(outs);
+    ct_graph_reader_close(&r);
+    return rc;
+}

@@ -106,6 +106,18 @@ CT_WARN_UNUSED int ct_cluster_merges(ct_db *db, uint64_t cluster_id, size_t offs
                                      ct_cluster_merge *out, size_t max, size_t *n, size_t *total,
                                      ct_error *err);
 
+/* ---- CoinJoin verdict of one transaction ---- */
+typedef struct ct_cluster_verdict {
+    int detector;     /* the detector that fired (0 .. CT_CLUSTER_DETECTORS-1), or -1 */
+    const char *veto; /* NULL, or why a veto cleared the transaction (static text) */
+} ct_cluster_verdict;
+/* Judges a stored transaction with the CoinJoin detectors of the database's clustering
+ * policy (every detector when the database does not cluster), as the clustering does:
+ * input values, addresses and the types of the outputs they spend, outputs, height.
+ * CT_ENOTFOUND: no such transaction. */
+CT_WARN_UNUSED int ct_cluster_tx_verdict(ct_db *db, const uint8_t txid[32], ct_cluster_verdict *out,
+                                         ct_error *err);
+
 /* ---- every address ---- */
 typedef struct ct_cluster_dump ct_cluster_dump;
 CT_WARN_UNUSED int ct_cluster_dump_new(ct_cluster_dump **out, ct_db *db, ct_error *err);
