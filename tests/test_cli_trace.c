@@ -403,7 +403,7 @@ Test(cli_trace, paths_and_backward)
 Test(cli_trace, unknown_names_are_usage_errors)
 {
 #define CATS                                                                                       \
-    "(valid: other, exchange, mixer, bridge, gambling, sanctioned, darknet, ransomware, scam, "   \
+    "(valid: other, exchange, mixer, bridge, gambling, sanctioned, darknet, ransomware, scam, "    \
     "hack, blocked, defi, miner, service)\n"
     static const struct {
         const char *args[10];

@@ -1250,9 +1250,8 @@ int cmd_show(int argc, char **argv, const cli_global *g)
     if (chain && (rc = cli_chain("show", chain, &chain_eth)) != CT_EXIT_OK)
         return rc;
     /* Ethereum: "0x" + 40 hex digits (address), "0x" + 64 (tx), or --chain ethereum */
-    bool eth = chain_eth ||
-               (arg[0] == '0' && (arg[1] == 'x' || arg[1] == 'X') &&
-                ((is_addr && strlen(arg) == 42) || (is_tx && strlen(arg) == 66)));
+    bool eth = chain_eth || (arg[0] == '0' && (arg[1] == 'x' || arg[1] == 'X') &&
+                             ((is_addr && strlen(arg) == 42) || (is_tx && strlen(arg) == 66)));
     if (eth && o.after) {
         cli_error("show", "option '--after' does not apply to Ethereum (use --limit)");
         return CT_EXIT_USAGE;
