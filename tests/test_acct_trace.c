@@ -1055,7 +1055,7 @@ static void compare(const ct_acct_trace_result *r, const char *json, size_t len,
     ct_json_release(&d);
 }
 
-Test(acct_trace, random_chains_agree_with_the_reference, .timeout = 600)
+Test(acct_trace, random_chains_agree_with_the_reference)
 {
     char *dir = tu_tmpdir();
     char in[512], out[512], cmd[2048];

@@ -65,7 +65,7 @@ static void owner_address(ct_db *db, const uint8_t cb[32], char *out, size_t siz
     ct_graph_tx_release(&tx);
 }
 
-Test(big_totals, address_totals_and_unspent_value_past_2_64, .timeout = 300)
+Test(big_totals, address_totals_and_unspent_value_past_2_64)
 {
     char *tmp = tu_tmpdir();
     char blk[600], db_dir[600];

@@ -594,7 +594,7 @@ static size_t write_repeated_csv(const char *path, size_t rows)
     return sizeof(head) - 1 + rows * (sizeof(row) - 1);
 }
 
-Test(stream, labels_import_memory_does_not_grow_with_the_file, .timeout = 120)
+Test(stream, labels_import_memory_does_not_grow_with_the_file)
 {
     char *db = tu_fresh_db();
     char *dir = tu_tmpdir();

@@ -386,7 +386,7 @@ static json_t *model_of(json_t *out, size_t asset, const char *model)
         json_object_get(json_array_get(json_object_get(out, "assets"), asset), "models"), model);
 }
 
-Test(cli_trace_eth, block_19433902_agrees_with_the_reference, .timeout = 300)
+Test(cli_trace_eth, block_19433902_agrees_with_the_reference)
 {
     char *tmp;
     char *db = make_db(&tmp);
@@ -449,7 +449,7 @@ static void run_out(tu_run *r, const char *const *argv, int status)
     cr_assert_eq(r->status, status, "exit %d (expected %d): %s", r->status, status, r->err);
 }
 
-Test(cli_trace_eth, formats_sources_and_errors, .timeout = 300)
+Test(cli_trace_eth, formats_sources_and_errors)
 {
     char *tmp;
     char *db = make_db(&tmp);

@@ -37,7 +37,7 @@ static void run(tu_run *r, const char *dir, const char *const *args)
 
 /* The 2009 chain: the clusters chaintrail keeps equal, address for address, those of a
  * plain Python union-find over the decoded transactions. */
-Test(cluster, first_4313_blocks_equal_an_independent_union_find, .timeout = 300)
+Test(cluster, first_4313_blocks_equal_an_independent_union_find)
 {
     char *dir = tu_db_first_4313(), *tmp = tu_tmpdir(), *blk = tu_fixture(BLK_4313);
     char dec[600], ref[600], cmd[2400];
@@ -406,7 +406,7 @@ Test(cluster, a_coinjoin_merges_nothing)
 /* ---- the commands on the 2009 chain ---- */
 #define TX3645 "cec658ace2eb9fe79473a0161ea726a69924fdc17d59c39d7c58f44c36d034c1"
 
-Test(cluster, show_cluster_json_text_labels_and_errors, .timeout = 300)
+Test(cluster, show_cluster_json_text_labels_and_errors)
 {
     char *dir = tu_db_first_4313(), *tmp = tu_tmpdir();
     tu_run r;
@@ -553,7 +553,7 @@ static void rebuild(ct_db *db, uint64_t threshold)
 
 /* Rebuilding gives every row incremental clustering gives, undo records included: over a
  * database ingested without clusters, and over one that has them. */
-Test(cluster, rebuild_equals_incremental_row_for_row, .timeout = 300)
+Test(cluster, rebuild_equals_incremental_row_for_row)
 {
     char *inc = tu_db_first_4313(), *rb = tu_tmpdir(), *blk = tu_fixture(BLK_4313);
     ct_db *db = tu_db_open(rb, true);
@@ -689,7 +689,7 @@ Test(cluster, rebuild_command_progress_policy_and_errors)
  * received anything applies to the one that did: FIFO from 12cb... sends its 10 BTC to an
  * exchange, and the endpoint names the address, the cluster, the label and the member.
  * --no-clusters: the label stays on its own address, and the 10 BTC are unspent. */
-Test(cluster, trace_uses_the_label_of_any_member, .timeout = 300)
+Test(cluster, trace_uses_the_label_of_any_member)
 {
     char *dir = tu_db_first_4313(), *tmp = tu_tmpdir(), lab[600];
     snprintf(lab, sizeof(lab), "%s/labels.csv", tmp);

@@ -395,7 +395,7 @@ static int run_ingest_env(const char *db, const char *const *paths, const char *
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-Test(eth_rules, kill_at_every_write_boundary_then_resume_equals_control, .timeout = 300)
+Test(eth_rules, kill_at_every_write_boundary_then_resume_equals_control)
 {
     char *control = tu_fresh_db();
     char *p634 = own(tu_fixture(B634)), *p635 = own(tu_fixture(B635)), *ra = own(tu_fixture(R635A)),
@@ -428,7 +428,7 @@ Test(eth_rules, kill_at_every_write_boundary_then_resume_equals_control, .timeou
     tu_fresh_db_done(control);
 }
 
-Test(eth_rules, kill_at_random_instants_then_resume_equals_control, .timeout = 300)
+Test(eth_rules, kill_at_random_instants_then_resume_equals_control)
 {
     char *control = tu_fresh_db(), *db = tu_fresh_db();
     char *pb = own(tu_fixture(TRIN "eth_getBlockByNumber_15573637_batch.json")),

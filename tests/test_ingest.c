@@ -275,7 +275,7 @@ Test(ingest, a_group_commits_its_blocks_in_one_write)
     free(a);
 }
 
-Test(ingest, sigint_commits_the_pending_group_and_the_rerun_equals_control, .timeout = 600)
+Test(ingest, sigint_commits_the_pending_group_and_the_rerun_equals_control)
 {
     char *control = tu_tmpdir(), *blk = tu_fixture(BLK_4313);
     const char *paths[] = {blk, NULL};
@@ -337,7 +337,7 @@ Test(ingest, grouped_and_per_block_commits_store_the_same_rows)
     free(blk);
 }
 
-Test(ingest, kill_at_write_boundaries_then_resume_equals_control, .timeout = 600)
+Test(ingest, kill_at_write_boundaries_then_resume_equals_control)
 {
     char *control = tu_tmpdir(), *dir = tu_tmpdir(), *a = tu_fixture(NB0), *b = tu_fixture(NB1);
     const char *paths[] = {a, b, NULL};
@@ -400,7 +400,7 @@ Test(ingest, kill_at_write_boundaries_then_resume_equals_control, .timeout = 600
     free(b);
 }
 
-Test(ingest, kill_at_random_instants_then_resume_equals_control, .timeout = 600)
+Test(ingest, kill_at_random_instants_then_resume_equals_control)
 {
     char *control = tu_tmpdir(), *dir = tu_tmpdir(), *blk = tu_fixture(BLK_4313);
     const char *paths[] = {blk, NULL};

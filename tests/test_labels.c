@@ -379,7 +379,7 @@ static uint64_t import_all(ct_db *db, uint64_t *added)
     return rejected;
 }
 
-Test(labels, every_fixture_imports_and_a_reimport_changes_nothing, .timeout = 300)
+Test(labels, every_fixture_imports_and_a_reimport_changes_nothing)
 {
     char *dir = tu_tmpdir();
     ct_db *db = open_db(dir);
@@ -792,7 +792,7 @@ Test(labels, tagpack_empty_quoted_values)
 }
 
 /* ---- the binary ---- */
-Test(labels, cli_import_show_stats_end_to_end, .timeout = 120)
+Test(labels, cli_import_show_stats_end_to_end)
 {
     char *dir = tu_tmpdir();
     char db_arg[512];

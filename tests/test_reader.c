@@ -1420,7 +1420,7 @@ Test(read_file, regular_files_bounds_and_errors)
  * --json and --etl sources), /dev/zero was read up to the bound (1 GiB), and a pipe has no
  * end the reader can trust. Each is refused at once, naming the path and what it is
  * (issue 12, 4b). The timeout turns a hang into a failure. */
-Test(read_file, non_regular_files_are_refused_without_blocking, .timeout = 20)
+Test(read_file, non_regular_files_are_refused_without_blocking)
 {
     char *tmp = tu_tmpdir();
     char fifo[600], want[700];

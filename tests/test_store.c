@@ -157,7 +157,7 @@ static void check_against_properties(ct_store *s, const ct_store_levels *lv)
     ct_buf_release(&v);
 }
 
-Test(store, settle_leaves_no_compaction_due_and_a_reopen_compacts_nothing, .timeout = 120)
+Test(store, settle_leaves_no_compaction_due_and_a_reopen_compacts_nothing)
 {
     char *dir = tu_fresh_db();
     ct_store *s = open_small(dir, true);
@@ -263,7 +263,7 @@ static int stop_after_one_piece(void *ctx, const ct_store_settle_info *info)
 
 /* The whole-range compaction: every table ends in one level, in key pieces of at most
  * about 64 MiB; a stop is honoured between pieces; the rows stay. */
-Test(store, settle_compacts_the_whole_range_into_one_level, .timeout = 120)
+Test(store, settle_compacts_the_whole_range_into_one_level)
 {
     char *dir = tu_fresh_db();
     ct_store *s = open_small(dir, true);
