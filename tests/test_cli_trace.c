@@ -382,3 +382,125 @@ Test(cli_trace, paths_and_backward)
               "%s", r.out);
     tu_run_free(&r);
 }
+
+/* Every option that takes a name rejects a name it does not know, with exit 2 and the list
+ * of valid names: before, `trace --stop exchnage,mixer` and `--stop Exchange` exited 0 and
+ * dropped the stop, so taint went through the exchange. */
+Test(cli_trace, unknown_names_are_usage_errors)
+{
+#define CATS                                                                                       \
+    "(valid: other, exchange, mixer, bridge, gambling, sanctioned, darknet, ransomware, scam, "   \
+    "hack, blocked, defi, miner, service)\n"
+    static const struct {
+        const char *args[10];
+        const char *err;
+    } cases[] = {
+        {{"trace", "--from", SRC, "--stop", "exchnage,mixer", NULL},
+         "chaintrail: trace: option '--stop': unknown category 'exchnage' " CATS},
+        {{"trace", "--from", SRC, "--stop", "Exchange", NULL},
+         "chaintrail: trace: option '--stop': unknown category 'Exchange' " CATS},
+        {{"trace", "--from", SRC, "--stop", "mixer,", NULL},
+         "chaintrail: trace: option '--stop': 'mixer,' is not a comma-separated list of "
+         "categories\n"},
+        {{"trace", "--from", SRC, "--model", "fifo,lifx", NULL},
+         "chaintrail: trace: option '--model': unknown model 'lifx' (valid: poison, haircut, "
+         "fifo, lifo, tiho, all)\n"},
+        {{"trace", "--from", SRC, "--format", "xml", NULL},
+         "chaintrail: trace: option '--format': unknown format 'xml' (valid: json, text, csv)\n"},
+        {{"report", "--format", "csv", NULL},
+         "chaintrail: report: option '--format': unknown format 'csv' (valid: json, text)\n"},
+        {{"labels", "import", "--category", "Exchange", "x.csv", NULL},
+         "chaintrail: labels: option '--category': unknown category 'Exchange' " CATS},
+        {{"labels", "import", "--format", "yaml", "x.csv", NULL},
+         "chaintrail: labels: option '--format': unknown format 'yaml' (valid: auto, csv, json, "
+         "tagpack, ofac)\n"},
+        {{"labels", "show", SRC, "--format", "csv", NULL},
+         "chaintrail: labels: option '--format': unknown format 'csv' (valid: json, text)\n"},
+        {{"show", "address", SRC, "--chain", "dogecoin", NULL},
+         "chaintrail: show: option '--chain': unknown chain 'dogecoin' (valid: bitcoin, "
+         "ethereum)\n"},
+        {{"rollback", "--to", "1", "--chain", "Bitcoin", NULL},
+         "chaintrail: rollback: option '--chain': unknown chain 'Bitcoin' (valid: bitcoin, "
+         "ethereum)\n"},
+        {{"stats", "--format", "yaml", NULL},
+         "chaintrail: stats: option '--format': unknown format 'yaml' (valid: json, text)\n"},
+        {{"verify", "--format", "csv", NULL},
+         "chaintrail: verify: option '--format': unknown format 'csv' (valid: json, text)\n"},
+        {{"prices", "show", "--format", "csv", NULL},
+         "chaintrail: prices: option '--format': unknown format 'csv' (valid: json, text)\n"},
+        /* A name is printed escaped: it cannot drive the terminal. */
+        {{"trace", "--from", SRC, "--stop", "mixer\033[2J", NULL},
+         "chaintrail: trace: option '--stop': unknown category 'mixer\\x1b[2J' " CATS},
+    };
+#undef CATS
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *args[13] = {"--db", db_dir};
+        for (size_t k = 0; cases[i].args[k]; k++)
+            args[2 + k] = cases[i].args[k];
+        tu_run r;
+        tu_exec(&r, args, NULL);
+        cr_expect_eq(r.status, 2, "case %zu: exit %d", i, r.status);
+        cr_expect_str_eq(r.err, cases[i].err, "case %zu", i);
+        cr_expect_str_eq(r.out, "", "case %zu", i);
+        tu_run_free(&r);
+    }
+}
+
+/* Text that came from input is escaped wherever it is printed: a label with an escape
+ * sequence and a C1 control (U+009B, CSI), and a price file whose column name carries one.
+ * Before, trace text and CSV and prices import printed them raw. */
+Test(cli_trace, input_text_is_escaped_in_text_and_csv)
+{
+    char *dir = tu_tmpdir(), path[600];
+    snprintf(path, sizeof(path), "%s/evil.csv", dir);
+    const char *labels = "address,label,category\n"
+                         "1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3,\"hal\x1b[2J\xc2\x9b"
+                         "1m\",other\n";
+    cr_assert_eq(tu_write_file(path, labels, strlen(labels)), 0);
+    tu_run r;
+    tu_exec(&r, (const char *[]){"--db", db_dir, "labels", "import", path, "--quiet", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--model", "fifo", "--format",
+                             "text", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(
+        strstr(r.out, "  1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3  hal\\x1b[2J\\xc2\\x9b1m (evil.csv)\n"),
+        "%s", r.out);
+    cr_assert_null(strchr(r.out, '\x1b'));
+    tu_run_free(&r);
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--model", "fifo", "--format",
+                             "csv", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "fifo,\"1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3\",\"unspent\","
+                            "\"hal\\x1b[2J\\xc2\\x9b1m (evil.csv)\",1000000000,"),
+              "%s", r.out);
+    cr_assert_null(strchr(r.out, '\x1b'));
+    tu_run_free(&r);
+    /* JSON keeps the text, escaped by RFC 8259. */
+    tu_exec(&r, (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--model", "fifo", NULL},
+            NULL);
+    cr_assert(strstr(r.out, "\"label\":\"hal\\u001b[2J\xc2\x9b"
+                            "1m (evil.csv)\""),
+              "%s", r.out);
+    tu_run_free(&r);
+
+    snprintf(path, sizeof(path), "%s/p.csv", dir);
+    const char *prices = "Date,BTC\x1b]0;owned\x07_USD\n2009-01-12,x\n";
+    cr_assert_eq(tu_write_file(path, prices, strlen(prices)), 0);
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "prices", "import", path, "--asset", "BTC", "--column",
+                             "BTC\x1b]0;owned\x07_USD", NULL},
+            NULL);
+    cr_assert_eq(r.status, 3, "%s", r.err);
+    cr_assert_null(strchr(r.err, '\x1b'), "%s", r.err);
+    cr_assert_null(strchr(r.err, '\x07'), "%s", r.err);
+    cr_assert(strstr(r.err, "\\x1b]0;owned\\x07"), "%s", r.err);
+    tu_run_free(&r);
+    tu_rmtree(dir);
+    free(dir);
+}

@@ -110,6 +110,13 @@ int cli_decode_ethereum(char **paths, uint64_t chain_id, bool quiet);
 /* Prints "chaintrail: CMD: message" to stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) CT_PRINTF(2, 3);
 
+/* The human part of a library failure: its detail, else its reason, else the description
+ * of its code; never "success" nor empty. */
+const char *cli_detail(const ct_error *err);
+/* Prints a library failure: "chaintrail: CMD: PREFIX" and err as ct_error_format writes it;
+ * when err holds no code, rc's description: never "success" for a failure. */
+void cli_error_ct(const char *cmd, const char *prefix, int rc, const ct_error *err);
+
 /* Maps a CT_E* code to an exit code. */
 int cli_exit_code(int ct_code);
 
@@ -141,8 +148,38 @@ void cli_print_hex(FILE *f, const uint8_t *p, size_t n);
 void cli_print_hash(FILE *f, const uint8_t hash[32]);
 /* Writes Unix seconds as UTC "YYYY-MM-DDTHH:MM:SSZ" (no locale, no time zone). */
 void cli_print_time(FILE *f, uint32_t t);
-/* Checks that --format is "json" or "text" (exit 2 otherwise); sets *json. */
+/* Writes s for a terminal: control bytes, C1 controls, U+FFFE/U+FFFF and bytes that are
+ * not UTF-8 as \xNN (bad-inputs.md X3, X4); the one escaper of every text that came from
+ * input (labels, file names, price files, case notes, token symbols). */
+void cli_print_text(FILE *f, const char *s);
+/* The same inside a quoted CSV field: '"' doubled (RFC 4180). */
+void cli_print_text_csv(FILE *f, const char *s);
+/* The same into out (cap bytes with the NUL), cut between characters and marked "..." when
+ * it does not fit. Returns the length written. */
+size_t cli_text_escape(char *out, size_t cap, const char *s);
+
+/* ---- names (names.c): one parser per kind of name; an unknown name is exit 2 with the
+ * list of valid ones, printed as "option '--OPT': unknown KIND 'X' (valid: a, b)" ---- */
+/* *idx = the index of value among names[0..n). Returns CT_EXIT_OK or CT_EXIT_USAGE. */
+int cli_name(const char *cmd, const char *opt, const char *kind, const char *value,
+             const char *const *names, size_t n, size_t *idx);
+typedef enum cli_fmt { CLI_FMT_JSON, CLI_FMT_TEXT, CLI_FMT_CSV } cli_fmt;
+#define CLI_FMT_JSON_TEXT ((1u << CLI_FMT_JSON) | (1u << CLI_FMT_TEXT))
+#define CLI_FMT_ALL       (CLI_FMT_JSON_TEXT | (1u << CLI_FMT_CSV))
+/* --format among the formats of `allowed` (bits 1 << cli_fmt). */
+int cli_format_pick(const char *cmd, const char *value, unsigned allowed, cli_fmt *out);
+/* --format json or text; sets *json. */
 int cli_format(const char *cmd, const char *format, bool *json);
+/* A comma-separated list of label categories (--stop): each one exactly as `labels stats`
+ * names it; a name given twice counts once; at most max. */
+int cli_categories(const char *cmd, const char *opt, const char *value, char (*items)[24],
+                   size_t max, size_t *n);
+/* One label category (labels import --category). */
+int cli_category(const char *cmd, const char *opt, const char *value, ct_label_category *out);
+/* --model: "all" or a comma-separated list of models; *mask has bit 1 << ct_model each. */
+int cli_models(const char *cmd, const char *value, unsigned *mask);
+/* --chain bitcoin|ethereum. */
+int cli_chain(const char *cmd, const char *value, bool *ethereum);
 
 /* ---- traces (trace_common.c) ---- */
 typedef unsigned __int128 u128;

@@ -235,10 +235,13 @@ static void print_text(FILE *f, const case_row *rows, size_t n, const ct_trace_o
         const case_row *r = &rows[i];
         char day[11];
         ct_day_format(day, r->c->date);
-        fprintf(f, "%s  %s%s%s\n", r->c->name, day, r->c->victim[0] ? "  victim: " : "",
-                r->c->victim);
+        fprintf(f, "%s  %s%s", r->c->name, day, r->c->victim[0] ? "  victim: " : "");
+        cli_print_text(f, r->c->victim);
+        fputc('\n', f);
         if (!r->traced) {
-            fprintf(f, "  not traced: %s\n\n", r->error);
+            fputs("  not traced: ", f);
+            cli_print_text(f, r->error);
+            fputs("\n\n", f);
             continue;
         }
         fputs("  stolen          ", f);
@@ -325,10 +328,9 @@ int cmd_report(int argc, char **argv, const cli_global *g)
                   (unsigned long long)year);
         return CT_EXIT_USAGE;
     }
-    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
-        cli_error("report", "option '--format': '%s' is not text or json", format);
-        return CT_EXIT_USAGE;
-    }
+    bool json;
+    if ((rc = cli_format("report", format, &json)) != CT_EXIT_OK)
+        return rc;
     ct_db *db;
     if ((rc = cli_open_db("report", g, &db)) != CT_EXIT_OK)
         return rc;
@@ -368,7 +370,7 @@ int cmd_report(int argc, char **argv, const cli_global *g)
             }
         }
         if (lrc == CT_OK) {
-            if (strcmp(format, "json") == 0)
+            if (json)
                 print_json(stdout, rows, n, &o, &env, year == UINT64_MAX ? -1 : (int64_t)year);
             else
                 print_text(stdout, rows, n, &o, year == UINT64_MAX ? -1 : (int64_t)year);

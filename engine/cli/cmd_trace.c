@@ -175,8 +175,10 @@ static void print_text(FILE *f, const ct_trace_result *r, const manifest *mf, bo
     fprintf(f, "trace from");
     if (mf->case_name)
         fprintf(f, " case %s:", mf->case_name);
-    for (size_t i = 0; i < mf->n_src; i++)
-        fprintf(f, " %s", mf->given[i]);
+    for (size_t i = 0; i < mf->n_src; i++) {
+        fputc(' ', f);
+        cli_print_text(f, mf->given[i]);
+    }
     fprintf(f, " (%zu source outputs)\n", r->n_sources);
     if (mf->o->backward)
         fputs("direction: backward (where the value came from)\n", f);
@@ -247,10 +249,12 @@ static void print_text(FILE *f, const ct_trace_result *r, const manifest *mf, bo
             char amt[64];
             snprintf(amt, sizeof(amt), "%llu.%08llu", (unsigned long long)(e->taint / 100000000u),
                      (unsigned long long)(e->taint % 100000000u));
-            fprintf(f, "  %20s %-12s %4u %8u  %s", amt, e->category, e->hops, e->first_height,
-                    e->address[0] ? e->address : "(no address)");
-            if (e->label[0])
-                fprintf(f, "  %s", e->label);
+            fprintf(f, "  %20s %-12s %4u %8u  ", amt, e->category, e->hops, e->first_height);
+            cli_print_text(f, e->address[0] ? e->address : "(no address)");
+            if (e->label[0]) {
+                fputs("  ", f);
+                cli_print_text(f, e->label);
+            }
             fputc('\n', f);
             for (size_t k = 0; mf->o->paths && k < e->n_path; k++) {
                 char hex[65];
@@ -299,25 +303,6 @@ static void print_csv(FILE *f, const ct_trace_result *r, bool pricing, bool path
             fputc('\n', f);
         }
     }
-}
-
-/* "a,b,c" into items; returns false on an empty or too long item. */
-static bool split_list(const char *s, char (*items)[24], size_t max, size_t *n)
-{
-    *n = 0;
-    while (*s) {
-        const char *c = strchr(s, ',');
-        size_t len = c ? (size_t)(c - s) : strlen(s);
-        if (len == 0 || len >= 24 || *n == max)
-            return false;
-        memcpy(items[*n], s, len);
-        items[*n][len] = '\0';
-        (*n)++;
-        s += len + (c ? 1 : 0);
-        if (c && !*s)
-            return false;
-    }
-    return *n > 0;
 }
 
 /* YYYY-MM-DD to Unix seconds at 00:00 UTC (days from civil, Howard Hinnant's algorithm). */
@@ -385,26 +370,8 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
     }
     ct_trace_options o;
     ct_trace_options_init(&o);
-    if (strcmp(ap->model, "all") != 0) {
-        char names[CT_MODEL_COUNT + 1][24];
-        size_t n;
-        o.models = 0;
-        if (!split_list(ap->model, names, CT_MODEL_COUNT + 1, &n)) {
-            cli_error("trace", "option '--model': '%s' is not a list of models", ap->model);
-            return CT_EXIT_USAGE;
-        }
-        for (size_t i = 0; i < n; i++) {
-            ct_model m;
-            if (ct_model_parse(&m, names[i]) != CT_OK) {
-                cli_error("trace",
-                          "option '--model': unknown model '%s' (all, poison, haircut, fifo, "
-                          "lifo, tiho)",
-                          names[i]);
-                return CT_EXIT_USAGE;
-            }
-            o.models |= 1u << m;
-        }
-    }
+    if ((rc = cli_models("trace", ap->model, &o.models)) != CT_EXIT_OK)
+        return rc;
     if (ap->hops > UINT32_MAX) {
         cli_error("trace", "option '--hops': %llu is too large", (unsigned long long)ap->hops);
         return CT_EXIT_USAGE;
@@ -415,16 +382,12 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
     o.dust = ap->dust;
     o.max_nodes = ap->max_nodes;
     o.timeout_s = (double)ap->timeout;
-    if (ap->stop && !split_list(ap->stop, o.stops, CT_TRACE_MAX_STOPS, &o.n_stops)) {
-        cli_error("trace", "option '--stop': '%s' is not a comma-separated list of categories",
-                  ap->stop);
-        return CT_EXIT_USAGE;
-    }
-    if (strcmp(ap->format, "json") != 0 && strcmp(ap->format, "text") != 0 &&
-        strcmp(ap->format, "csv") != 0) {
-        cli_error("trace", "option '--format': '%s' is not json, text or csv", ap->format);
-        return CT_EXIT_USAGE;
-    }
+    if (ap->stop && (rc = cli_categories("trace", "stop", ap->stop, o.stops, CT_TRACE_MAX_STOPS,
+                                         &o.n_stops)) != CT_EXIT_OK)
+        return rc;
+    cli_fmt fmt;
+    if ((rc = cli_format_pick("trace", ap->format, CLI_FMT_ALL, &fmt)) != CT_EXIT_OK)
+        return rc;
     int64_t since = -1, until = -1;
     if (ap->since && !parse_day(ap->since, &since)) {
         cli_error("trace", "option '--since': '%s' is not a date YYYY-MM-DD", ap->since);
@@ -524,8 +487,8 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
             print_csv(stdout, &res, priced, o.paths);
         rc = CT_EXIT_OK;
     } else {
-        rc = lrc == CT_ENOTFOUND ? (cli_error("trace", "%s", err.detail), CT_EXIT_NOTFOUND)
-             : lrc == CT_EINVAL  ? (cli_error("trace", "%s", err.detail), CT_EXIT_USAGE)
+        rc = lrc == CT_ENOTFOUND ? (cli_error("trace", "%s", cli_detail(&err)), CT_EXIT_NOTFOUND)
+             : lrc == CT_EINVAL  ? (cli_error("trace", "%s", cli_detail(&err)), CT_EXIT_USAGE)
                                  : cli_db_fail("trace", lrc, &err);
     }
     ct_trace_result_release(&res);

@@ -258,8 +258,10 @@ static void print_text(FILE *f, const ct_acct_trace_result *r, const acct_manife
     fputs("trace from", f);
     if (q->case_name)
         fprintf(f, " case %s:", q->case_name);
-    for (size_t i = 0; i < q->n_src; i++)
-        fprintf(f, " %s", q->given[i]);
+    for (size_t i = 0; i < q->n_src; i++) {
+        fputc(' ', f);
+        cli_print_text(f, q->given[i]);
+    }
     fprintf(f, " (ethereum, %llu source transfers)\n", (unsigned long long)r->source_events);
     fprintf(f, "database: ethereum chain %llu, tip %u 0x", (unsigned long long)mf->stats.chain_id,
             mf->tip.height);
@@ -273,7 +275,8 @@ static void print_text(FILE *f, const ct_acct_trace_result *r, const acct_manife
     char a1[UNITS_MAX], a2[UNITS_MAX];
     for (size_t a = 0; a < r->n_assets; a++) {
         const ct_acct_asset_info *ai = &r->assets[a];
-        const char *name = asset_name(ai);
+        char name[3 * sizeof(ai->symbol) + 4]; /* a token's symbol is on-chain text */
+        cli_text_escape(name, sizeof(name), asset_name(ai));
         fprintf(f, "\n== %s", name);
         if (ai->symbol[0] && ai->contract[0])
             fprintf(f, " (%s)", ai->contract);
@@ -335,8 +338,10 @@ static void print_text(FILE *f, const ct_acct_trace_result *r, const acct_manife
                 units_of(a1, &e->taint, ai);
                 fprintf(f, "  %30s %-12s %4u %9u  %s", a1, e->category, e->hops, e->first_height,
                         e->address);
-                if (e->label[0])
-                    fprintf(f, "  %s", e->label);
+                if (e->label[0]) {
+                    fputs("  ", f);
+                    cli_print_text(f, e->label);
+                }
                 fputc('\n', f);
             }
         }
@@ -423,7 +428,7 @@ int cli_trace_acct(const cli_acct_trace_req *q)
             print_csv(stdout, &res);
         exit_code = CT_EXIT_OK;
     } else if (rc == CT_ENOTFOUND || rc == CT_EINVAL) {
-        cli_error("trace", "%s", err.detail);
+        cli_error("trace", "%s", cli_detail(&err));
         exit_code = rc == CT_ENOTFOUND ? CT_EXIT_NOTFOUND : CT_EXIT_USAGE;
     } else {
         exit_code = cli_db_fail("trace", rc, &err);

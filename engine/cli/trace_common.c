@@ -174,7 +174,8 @@ void cli_trace_json_limits(FILE *f, const ct_trace_options *o, uint64_t timeout)
             (unsigned long long)timeout);
 }
 
-/* CSV (RFC 4180) with formula-injection protection for text fields (bad-inputs.md X1). */
+/* CSV (RFC 4180) with formula-injection protection for text fields (bad-inputs.md X1) and
+ * control characters and bytes that are not UTF-8 escaped as \xNN (X3, X4). */
 void cli_csv_text(FILE *f, const char *s)
 {
     bool risky =
@@ -182,11 +183,7 @@ void cli_csv_text(FILE *f, const char *s)
     fputc('"', f);
     if (risky)
         fputc('\'', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
+    cli_print_text_csv(f, s);
     fputc('"', f);
 }
 
