@@ -504,3 +504,93 @@ Test(cli_trace, input_text_is_escaped_in_text_and_csv)
     tu_rmtree(dir);
     free(dir);
 }
+
+/* Value without a price is "no price" in text and null in JSON, with the unpriced amount
+ * beside it; zero means zero. Before, the trace's range and the report said USD 0.00 (and
+ * "0.00" in JSON) for 10 BTC laundered on a day without a price. */
+Test(cli_trace, unpriced_value_is_no_price_not_zero)
+{
+    char *dir = tu_tmpdir(), path[600];
+    snprintf(path, sizeof(path), "%s/l.csv", dir);
+    const char *labels = "address,label,category\n"
+                         "1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3,Hal desk,exchange\n";
+    cr_assert_eq(tu_write_file(path, labels, strlen(labels)), 0);
+    tu_run r;
+    tu_exec(&r, (const char *[]){"--db", db_dir, "labels", "import", path, "--quiet", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "case", "add", "c1", "--date", "2009-01-09", "--from",
+                             SRC, NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+
+    tu_exec(&r, (const char *[]){"--db", db_dir, "trace", "--from", SRC, NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "\"fifo\":{\"source_sat\":5000000000,\"laundered_sat\":1000000000,"
+                            "\"laundered_usd\":null,\"laundered_unpriced_sat\":1000000000,"),
+              "%s", r.out);
+    cr_assert(strstr(r.out, "\"range\":{\"low_sat\":1000000000,\"high_sat\":1000000000,"
+                            "\"low_usd\":null,\"high_usd\":null,\"unpriced_sat\":1000000000,"
+                            "\"poison_sat\":1000000000,\"poison_usd\":null}}\n"),
+              "%s", r.out);
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--format", "text", NULL},
+            NULL);
+    cr_assert(strstr(r.out, "fifo                50.00000000            10.00000000  no price\n"),
+              "%s", r.out);
+    cr_assert(strstr(r.out, "laundered: between 10.00000000 and 10.00000000 BTC (no price; up to "
+                            "10.00000000 BTC on days without a price)\n"),
+              "%s", r.out);
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", db_dir, "report", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "  stolen          50.00000000 BTC  (no price)\n"
+                            "  laundered       10.00000000 - 10.00000000 BTC  (no price; up to "
+                            "10.00000000 BTC on days without a price)\n"),
+              "%s", r.out);
+    cr_assert(strstr(r.out, "TOTAL over 1 cases\n  stolen          50.00000000 BTC  (no price at "
+                            "the theft dates; 50.00000000 BTC stolen on days without a price)\n"
+                            "  laundered       10.00000000 - 10.00000000 BTC  (no price; up to "
+                            "10.00000000 BTC on days without a price)\n"),
+              "%s", r.out);
+    cr_assert_null(strstr(r.out, "USD 0.00"), "%s", r.out);
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", db_dir, "report", "--format", "json", NULL}, NULL);
+    cr_assert(strstr(r.out,
+                     "\"stolen_usd\":null,\"laundered\":{\"low_sat\":1000000000,"
+                     "\"high_sat\":1000000000},\"laundered_usd\":{\"low\":null,\"high\":null,"
+                     "\"unpriced_sat\":1000000000},"),
+              "%s", r.out);
+    cr_assert(strstr(r.out, "\"totals\":{\"stolen_sat\":5000000000,\"stolen_usd\":null,"
+                            "\"stolen_unpriced_sat\":5000000000,\"laundered\":{\"low_sat\":"
+                            "1000000000,\"high_sat\":1000000000},\"laundered_usd\":{\"low\":null,"
+                            "\"high\":null,\"unpriced_sat\":1000000000},"),
+              "%s", r.out);
+    tu_run_free(&r);
+
+    /* With the price of that day ($1.00), the same 10 BTC are worth $10.00. */
+    snprintf(path, sizeof(path), "%s/p.csv", dir);
+    const char *prices = "Date,BTC_USD\n2009-01-12,1.00\n";
+    cr_assert_eq(tu_write_file(path, prices, strlen(prices)), 0);
+    tu_exec(&r, (const char *[]){"--db", db_dir, "prices", "import", path, "--asset", "BTC", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--format", "text", NULL},
+            NULL);
+    cr_assert(strstr(r.out, "fifo                50.00000000            10.00000000  USD 10.00\n"),
+              "%s", r.out);
+    cr_assert(strstr(r.out, "laundered: between 10.00000000 and 10.00000000 BTC (USD 10.00 to "
+                            "10.00)\n"),
+              "%s", r.out);
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", db_dir, "report", "--format", "json", NULL}, NULL);
+    cr_assert(strstr(r.out, "\"laundered_usd\":{\"low\":\"10.00\",\"high\":\"10.00\","
+                            "\"unpriced_sat\":0},"),
+              "%s", r.out);
+    tu_run_free(&r);
+    tu_rmtree(dir);
+    free(dir);
+}

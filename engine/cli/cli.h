@@ -191,11 +191,17 @@ void cli_print_coin128(FILE *f, u128 sat);
 /* USD as a string with cents, or null when nothing of `sat` was priced. */
 void cli_json_usd(FILE *f, u128 cents, u128 sat, u128 unpriced, bool pricing);
 /* Range of laundered value over haircut, FIFO, LIFO and TIHO (the enabled ones): satoshi,
- * USD of the priced flows, and the most laundered value any of them has on unpriced days. */
+ * USD of the priced flows, and the most laundered value any of them has on unpriced days.
+ * lo_usd/hi_usd are over the models whose USD is known (nothing laundered, or some of it
+ * priced); usd_known is false when there is none: the range has no price (never $0.00). */
 typedef struct cli_range {
-    bool any;
+    bool any, usd_known;
     u128 lo, hi, lo_usd, hi_usd, unpriced;
 } cli_range;
+/* Text of a USD figure of `sat` satoshi with `unpriced` of it on days without a price:
+ * "USD 12.34", "USD 12.34 + 0.50000000 BTC without a price", or "no price" when none of
+ * it was priced (or there is no price table). */
+void cli_print_usd_text(FILE *f, u128 cents, u128 sat, u128 unpriced, bool pricing);
 void cli_trace_range(const ct_trace_result *r, cli_range *out);
 
 typedef struct cli_trace_env {

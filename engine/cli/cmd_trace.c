@@ -143,9 +143,9 @@ static void print_json(FILE *f, const ct_trace_result *r, const manifest *mf, bo
         fputs(",\"high_sat\":", f);
         cli_json_amount(f, rg.hi);
         fputs(",\"low_usd\":", f);
-        cli_json_usd(f, rg.lo_usd, 1, 0, pricing);
+        cli_json_usd(f, rg.lo_usd, 1, rg.usd_known ? 0 : 1, pricing);
         fputs(",\"high_usd\":", f);
-        cli_json_usd(f, rg.hi_usd, 1, 0, pricing);
+        cli_json_usd(f, rg.hi_usd, 1, rg.usd_known ? 0 : 1, pricing);
         fputs(",\"unpriced_sat\":", f);
         cli_json_amount(f, rg.unpriced);
     } else {
@@ -200,9 +200,10 @@ static void print_text(FILE *f, const ct_trace_result *r, const manifest *mf, bo
         snprintf(b, sizeof(b), "%llu.%08llu", (unsigned long long)(x->laundered_sat / 100000000u),
                  (unsigned long long)(x->laundered_sat % 100000000u));
         fprintf(f, "%22s %22s", a, b);
-        if (pricing && x->laundered_sat > x->laundered_unpriced_sat) {
-            fputs("  USD ", f);
-            cli_print_cents(f, x->laundered_usd_cents);
+        if (x->laundered_sat > 0) {
+            fputs("  ", f);
+            cli_print_usd_text(f, x->laundered_usd_cents, x->laundered_sat,
+                               x->laundered_unpriced_sat, pricing);
         }
         fputc('\n', f);
     }
@@ -214,11 +215,15 @@ static void print_text(FILE *f, const ct_trace_result *r, const manifest *mf, bo
         fputs(" and ", f);
         cli_print_coin128(f, rg.hi);
         fputs(" BTC", f);
-        if (pricing) {
-            fputs(" (USD ", f);
-            cli_print_cents(f, rg.lo_usd);
-            fputs(" to ", f);
-            cli_print_cents(f, rg.hi_usd);
+        if (pricing || rg.hi > 0) {
+            if (pricing && rg.usd_known) {
+                fputs(" (USD ", f);
+                cli_print_cents(f, rg.lo_usd);
+                fputs(" to ", f);
+                cli_print_cents(f, rg.hi_usd);
+            } else {
+                fputs(" (no price", f);
+            }
             if (rg.unpriced) {
                 fputs("; up to ", f);
                 cli_print_coin128(f, rg.unpriced);

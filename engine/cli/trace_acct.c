@@ -78,7 +78,7 @@ static void json_usd(FILE *f, bool apriced, u128 cents, const ct_u256 *amount,
 }
 
 typedef struct acct_range {
-    bool any;
+    bool any, usd_known; /* usd_known: some model's laundered USD is known (see cli_range) */
     ct_u256 lo, hi, unpriced;
     u128 lo_usd, hi_usd;
 } acct_range;
@@ -96,13 +96,18 @@ static void range_of(const ct_acct_trace_result *r, size_t a, acct_range *out)
             out->lo = x->laundered;
         if (first || ct_u256_cmp(&x->laundered, &out->hi) > 0)
             out->hi = x->laundered;
-        if (first || x->laundered_usd_cents < out->lo_usd)
-            out->lo_usd = x->laundered_usd_cents;
-        if (first || x->laundered_usd_cents > out->hi_usd)
-            out->hi_usd = x->laundered_usd_cents;
         if (ct_u256_cmp(&x->laundered_unpriced, &out->unpriced) > 0)
             out->unpriced = x->laundered_unpriced;
         out->any = true;
+        if (!ct_u256_is_zero(&x->laundered) &&
+            ct_u256_cmp(&x->laundered_unpriced, &x->laundered) >= 0)
+            continue; /* no price at all: not $0.00 */
+        bool ufirst = !out->usd_known;
+        if (ufirst || x->laundered_usd_cents < out->lo_usd)
+            out->lo_usd = x->laundered_usd_cents;
+        if (ufirst || x->laundered_usd_cents > out->hi_usd)
+            out->hi_usd = x->laundered_usd_cents;
+        out->usd_known = true;
     }
 }
 
@@ -222,7 +227,7 @@ static void print_json(FILE *f, const ct_acct_trace_result *r, const acct_manife
             json_dec(f, &rg.lo);
             fputs(",\"high\":", f);
             json_dec(f, &rg.hi);
-            if (ap) {
+            if (ap && rg.usd_known) {
                 fputs(",\"low_usd\":\"", f);
                 cli_print_cents(f, rg.lo_usd);
                 fputs("\",\"high_usd\":\"", f);
@@ -290,10 +295,20 @@ static void print_text(FILE *f, const ct_acct_trace_result *r, const acct_manife
             units_of(a1, &x->source, ai);
             units_of(a2, &x->laundered, ai);
             fprintf(f, "%-8s %30s %30s", ct_model_name((ct_model)m), a1, a2);
-            if (priced(ai) && (ct_u256_cmp(&x->laundered_unpriced, &x->laundered) != 0 ||
-                               ct_u256_is_zero(&x->laundered))) {
-                fputs("  USD ", f);
-                cli_print_cents(f, x->laundered_usd_cents);
+            if (ct_u256_is_zero(&x->laundered)) {
+                if (priced(ai))
+                    fputs("  USD 0.00", f); /* nothing laundered is worth $0.00 */
+            } else {
+                if (priced(ai) && ct_u256_cmp(&x->laundered_unpriced, &x->laundered) < 0) {
+                    fputs("  USD ", f);
+                    cli_print_cents(f, x->laundered_usd_cents);
+                    if (!ct_u256_is_zero(&x->laundered_unpriced)) {
+                        units_of(a1, &x->laundered_unpriced, ai);
+                        fprintf(f, " + %s %s without a price", a1, name);
+                    }
+                } else {
+                    fputs("  no price", f);
+                }
             }
             fputc('\n', f);
         }
@@ -304,10 +319,14 @@ static void print_text(FILE *f, const ct_acct_trace_result *r, const acct_manife
             units_of(a2, &rg.hi, ai);
             fprintf(f, "laundered: between %s and %s %s", a1, a2, name);
             if (priced(ai)) {
-                fputs(" (USD ", f);
-                cli_print_cents(f, rg.lo_usd);
-                fputs(" to ", f);
-                cli_print_cents(f, rg.hi_usd);
+                if (rg.usd_known) {
+                    fputs(" (USD ", f);
+                    cli_print_cents(f, rg.lo_usd);
+                    fputs(" to ", f);
+                    cli_print_cents(f, rg.hi_usd);
+                } else {
+                    fputs(" (no price", f);
+                }
                 if (!ct_u256_is_zero(&rg.unpriced)) {
                     units_of(a1, &rg.unpriced, ai);
                     fprintf(f, "; up to %s %s on days without a price", a1, name);

@@ -55,6 +55,21 @@ void cli_json_usd(FILE *f, u128 cents, u128 sat, u128 unpriced, bool pricing)
     fputc('"', f);
 }
 
+void cli_print_usd_text(FILE *f, u128 cents, u128 sat, u128 unpriced, bool pricing)
+{
+    if (!pricing || (sat > 0 && unpriced >= sat)) {
+        fputs("no price", f);
+        return;
+    }
+    fputs("USD ", f);
+    cli_print_cents(f, cents);
+    if (unpriced > 0) {
+        fputs(" + ", f);
+        cli_print_coin128(f, unpriced);
+        fputs(" BTC without a price", f);
+    }
+}
+
 /* Range over haircut, FIFO, LIFO and TIHO; poison beside as the exposure upper bound. */
 void cli_trace_range(const ct_trace_result *r, cli_range *out)
 {
@@ -68,13 +83,19 @@ void cli_trace_range(const ct_trace_result *r, cli_range *out)
             out->lo = x->laundered_sat;
         if (first || x->laundered_sat > out->hi)
             out->hi = x->laundered_sat;
-        if (first || x->laundered_usd_cents < out->lo_usd)
-            out->lo_usd = x->laundered_usd_cents;
-        if (first || x->laundered_usd_cents > out->hi_usd)
-            out->hi_usd = x->laundered_usd_cents;
         if (x->laundered_unpriced_sat > out->unpriced)
             out->unpriced = x->laundered_unpriced_sat;
         out->any = true;
+        /* A model whose laundered value had no price at all has no USD figure: it does not
+         * count as $0.00 in the USD range. */
+        if (x->laundered_sat > 0 && x->laundered_unpriced_sat >= x->laundered_sat)
+            continue;
+        bool ufirst = !out->usd_known;
+        if (ufirst || x->laundered_usd_cents < out->lo_usd)
+            out->lo_usd = x->laundered_usd_cents;
+        if (ufirst || x->laundered_usd_cents > out->hi_usd)
+            out->hi_usd = x->laundered_usd_cents;
+        out->usd_known = true;
     }
 }
 
