@@ -230,6 +230,18 @@ void cli_trace_json_limits(FILE *f, const ct_trace_options *o, uint64_t timeout)
  * = + - @ tab or CR so that spreadsheets do not run it (bad-inputs.md X1). */
 void cli_csv_text(FILE *f, const char *s);
 
+/* ---- the flows of a trace (trace_flows.c; docs/trace.md, "Flows") ---- */
+/* ,"hop_totals":[...] and, when the model's flows were kept whole, ,"flows":[...]. */
+void cli_flows_json(FILE *f, const ct_trace_result *r, int m, bool pricing);
+/* The flows into each endpoint of x: those of endpoint k are idx[start[k] .. start[k+1]).
+ * Both malloc'd. CT_OK or CT_ENOMEM. */
+int cli_flows_in(const ct_trace_model_result *x, size_t **start, size_t **idx);
+/* One row per flow of every model whose flows were kept whole. */
+void cli_flows_csv(FILE *f, const ct_trace_result *r, bool pricing);
+/* The totals per hop of a model as text lines, each after a newline; one flow as a line. */
+void cli_flows_text_totals(FILE *f, const ct_trace_model_result *x);
+void cli_flow_text(FILE *f, const ct_trace_result *r, const ct_trace_flow *w);
+
 /* ---- account-chain traces (trace_acct.c) ---- */
 /* A trace whose sources are Ethereum addresses or transaction hashes, as `trace` parsed
  * it: runs it over the database and prints it in `format`. Returns the exit code. */
