@@ -845,6 +845,55 @@ Test(trace, backward_from_W_scenario_B)
     free_chain(&c);
 }
 
+/* The sources never stop the trace: X (tx2:0, 1,000,000,000) is labelled an exchange. Traced
+ * backward it answers where its money came from: tx2 took it from C (tx1:0), and tx1 from
+ * the coinbases of A and B: FIFO all from A (C is the start of tx1's output line), LIFO all
+ * from B (the line mirrored), TIHO from A (the larger input first, ties to the lower),
+ * haircut half each, poison both whole. Before, X stopped at once as an `exchange` endpoint
+ * at hop 0. Forward, X is unspent (not an exchange endpoint). */
+Test(trace, a_labelled_source_does_not_stop_the_trace)
+{
+    chain c;
+    build_chain(&c);
+    traced t;
+    ct_trace_options o;
+    ct_trace_options_init(&o);
+    o.backward = true;
+    o.flows = o.poison_flows = true;
+    char *src = source_copy(c.tx2, 0);
+    run_sources(&t, &c, (const char *const[]){src}, 1, &o);
+    const ct_trace_result *r = &t.res;
+    static const uint64_t want[CT_MODEL_COUNT][2] = {{5000000000ULL, 5000000000ULL},
+                                                     {500000000ULL, 500000000ULL},
+                                                     {1000000000ULL, 0},
+                                                     {0, 1000000000ULL},
+                                                     {1000000000ULL, 0}};
+    for (int m = 0; m < CT_MODEL_COUNT; m++) {
+        const ct_trace_model_result *x = &r->model[m];
+        const char *name = ct_model_name((ct_model)m);
+        cr_assert(x->source_sat == 1000000000ULL, "%s", name);
+        cr_assert_eq(cat(x, "exchange"), 0, "%s", name);
+        cr_assert_eq(cat(x, "coinbase"), want[m][0] + want[m][1], "%s", name);
+        cr_assert_eq(ep(x, A, "coinbase"), want[m][0], "%s A", name);
+        cr_assert_eq(ep(x, B, "coinbase"), want[m][1], "%s B", name);
+        if (want[m][0])
+            cr_assert_eq(find_ep(x, A, "coinbase")->hops, 2, "%s", name);
+    }
+    cr_assert_eq(r->txs_processed, 2); /* tx2, tx1 */
+    assert_conservation(r);
+    end_trace(&t);
+
+    ct_trace_options_init(&o);
+    run_sources(&t, &c, (const char *const[]){src}, 1, &o);
+    for (int m = 0; m < CT_MODEL_COUNT; m++) {
+        cr_assert_eq(cat(&t.res.model[m], "exchange"), 0);
+        cr_assert_eq(ep(&t.res.model[m], X, "unspent"), 1000000000ULL);
+    }
+    end_trace(&t);
+    free(src);
+    free_chain(&c);
+}
+
 Test(trace, backward_source_reached_again_hop_limit_and_budget)
 {
     chain c;

@@ -1065,11 +1065,12 @@ static int process_event(tracer *t, const ct_acct_event *ev)
         }
         const char *stop = NULL;
         ct_u256 dust = ct_u256_from_u64(t->o->dust);
-        if (labelled)
+        /* The sources never stop the trace: the label and dust stops apply from hop 1 on. */
+        if (labelled && hop[m] > 0)
             stop = cat;
         else if (hop[m] >= t->o->hops)
             stop = "hop_limit";
-        else if (ct_u256_cmp(&taint[m], &dust) < 0)
+        else if (hop[m] > 0 && ct_u256_cmp(&taint[m], &dust) < 0)
             stop = "dust";
         if (stop) {
             if ((rc = add_endpoint(t, m, aidx, ev->to, stop, &taint[m], ev->at.height, ev->time,

@@ -488,7 +488,8 @@ static int place_output(tracer *t, int m, const ct_trace_tx *tx, uint32_t vout, 
     if ((rc = ct_label_cache_category(&t->labels, out->addrid, &cat, t->err)))
         return rc;
     const char *stop = NULL;
-    if (ct_trace_is_stop(t->o, cat))
+    /* The sources never stop the trace: the label and dust stops apply from hop 1 on. */
+    if (st->hop > 0 && ct_trace_is_stop(t->o, cat))
         stop = cat;
     else if (out->spent_txnum == 0)
         stop = "unspent";
@@ -496,7 +497,7 @@ static int place_output(tracer *t, int m, const ct_trace_tx *tx, uint32_t vout, 
         stop = "overwritten";
     else if (st->hop >= t->o->hops)
         stop = "hop_limit";
-    else if (st->taint < t->o->dust)
+    else if (st->hop > 0 && st->taint < t->o->dust)
         stop = "dust";
     if (stop) {
         flow_at at = {tx->txnum, vout, via == NO_VIA ? 0 : via};
@@ -845,13 +846,15 @@ static int settle(tracer *t, pending_tx *p, const ct_trace_tx *tx, bool *any)
             if (!(pi->live & (1u << m)))
                 continue;
             const char *stop = NULL;
-            if (ct_trace_is_stop(t->o, cat))
+            /* As forward, the sources never stop the trace (a labelled deposit address traced
+             * backward answers where its money came from). */
+            if (st->hop > 0 && ct_trace_is_stop(t->o, cat))
                 stop = cat;
             else if (tx->coinbase)
                 stop = "coinbase";
             else if (st->hop >= t->o->hops)
                 stop = "hop_limit";
-            else if (st->taint < t->o->dust)
+            else if (st->hop > 0 && st->taint < t->o->dust)
                 stop = "dust";
             if (!stop)
                 continue;
