@@ -1486,9 +1486,11 @@ int ct_acct_trace_run(ct_acct_trace_result *res, const ct_acct_graph *g,
     t.models = opts->models & CT_MODELS_ALL;
     if (!t.models || n_sources == 0)
         return ct_fail(err, CT_EINVAL, "bad-options", "no model or no source given");
-    if (opts->backward || opts->paths)
+    if (opts->backward || opts->paths ||
+        (opts->version >= 2 && (opts->flows || opts->poison_flows)))
         return ct_fail(err, CT_EINVAL, "not-supported",
-                       "--backward and --paths are not supported for account chains yet");
+                       "--backward, --paths and --flows are not supported for account chains "
+                       "yet");
     ct_trace_budget_start(&t.budget, opts);
     ct_hmap_init(&t.lmap);
     ct_hmap_init(&t.txsrc);
