@@ -584,12 +584,13 @@ Test(cli_trace_eth, formats_sources_and_errors, .timeout = 300)
                             "0x00000000000000000000000000000000000000000000000000000000000000ff "
                             "is not in the database\n");
     tu_run_free(&r);
-    for (const char *const *opt = (const char *const[]){"--backward", "--paths", "--flows",
-                                                        "--poison-flows", NULL};
+    for (const char *const *opt =
+             (const char *const[]){"--backward", "--paths", "--flows", "--poison-flows", NULL};
          *opt; opt++) {
         run_out(&r, (const char *[]){"--db", db, "trace", "--from", POOL, *opt, NULL}, 2);
-        cr_assert_str_eq(r.err, "chaintrail: trace: --backward, --paths and --flows are not "
-                                "supported for account chains yet\n",
+        cr_assert_str_eq(r.err,
+                         "chaintrail: trace: --backward, --paths and --flows are not "
+                         "supported for account chains yet\n",
                          "%s", *opt);
         tu_run_free(&r);
     }

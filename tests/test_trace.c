@@ -293,8 +293,8 @@ static void assert_flows(const ct_trace_result *r)
         for (size_t i = 0; i < x->n_flows; i++) {
             const ct_trace_flow *f = &x->flows[i];
             cr_assert(f->taint > 0, "%s flow %zu", name, i);
-            cr_assert(f->endpoint == CT_TRACE_NONE || f->next == CT_TRACE_NONE, "%s flow %zu",
-                      name, i);
+            cr_assert(f->endpoint == CT_TRACE_NONE || f->next == CT_TRACE_NONE, "%s flow %zu", name,
+                      i);
             cr_assert((f->hop == 0) == (f->by == CT_TRACE_NONE), "%s flow %zu: by", name, i);
             if (f->tx != CT_TRACE_NONE && f->vout != CT_TRACE_FLOW_FEE)
                 cr_assert_eq(f->height, r->txs[f->tx].height, "%s flow %zu: height", name, i);
@@ -951,8 +951,7 @@ Test(trace, backward_source_reached_again_hop_limit_and_budget)
 }
 
 /* The path of an endpoint as "hop:height:txid" lines, for comparison with the reference. */
-static void path_text(char *buf, size_t size, const ct_trace_result *r,
-                      const ct_trace_endpoint *e)
+static void path_text(char *buf, size_t size, const ct_trace_result *r, const ct_trace_endpoint *e)
 {
     pstep p[64];
     size_t k = evidence_txs(r, e, p, 64), n = 0;
@@ -1007,12 +1006,15 @@ Test(trace, real_blocks_paths_and_backward)
     ct_trace_source s = {"12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S", -1, -1};
     cr_assert_eq(ct_trace_run(&r, g, &s, 1, &o, &err), CT_OK, "%s", err.detail);
     for (int m = 0; m < CT_MODEL_COUNT; m++) {
-        path_text(buf, sizeof(buf), &r, find_addr(&r.model[m], "1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3"));
+        path_text(buf, sizeof(buf), &r,
+                  find_addr(&r.model[m], "1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3"));
         cr_assert_str_eq(buf, "1:170:" F4184 "\n");
-        path_text(buf, sizeof(buf), &r, find_addr(&r.model[m], "1BBz9Z15YpELQ4QP5sEKb1SwxkcmPb5TMs"));
+        path_text(buf, sizeof(buf), &r,
+                  find_addr(&r.model[m], "1BBz9Z15YpELQ4QP5sEKb1SwxkcmPb5TMs"));
         cr_assert_str_eq(buf, PATH_12CBQ_TO_1BBZ);
         /* 12cbQ's own change is a source output: no path. */
-        path_text(buf, sizeof(buf), &r, find_addr(&r.model[m], "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S"));
+        path_text(buf, sizeof(buf), &r,
+                  find_addr(&r.model[m], "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S"));
         cr_assert_str_eq(buf, "");
     }
     ct_trace_result_release(&r);

@@ -352,14 +352,22 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
     ap->format = "json";
     ap->hops = 10;
     const cli_opt opts[] = {
-        {"from", CLI_STRINGS, &ap->from},    {"since", CLI_STRING, &ap->since},
-        {"until", CLI_STRING, &ap->until},   {"model", CLI_STRING, &ap->model},
-        {"hops", CLI_U64, &ap->hops},        {"dust", CLI_U64, &ap->dust},
-        {"stop", CLI_STRING, &ap->stop},     {"max-nodes", CLI_U64, &ap->max_nodes},
-        {"timeout", CLI_U64, &ap->timeout},  {"case", CLI_STRING, &ap->case_name},
-        {"format", CLI_STRING, &ap->format}, {"backward", CLI_FLAG, &ap->backward},
-        {"paths", CLI_FLAG, &ap->paths},     {"flows", CLI_FLAG, &ap->flows},
-        {"poison-flows", CLI_FLAG, &ap->poison_flows}, {NULL, CLI_FLAG, NULL},
+        {"from", CLI_STRINGS, &ap->from},
+        {"since", CLI_STRING, &ap->since},
+        {"until", CLI_STRING, &ap->until},
+        {"model", CLI_STRING, &ap->model},
+        {"hops", CLI_U64, &ap->hops},
+        {"dust", CLI_U64, &ap->dust},
+        {"stop", CLI_STRING, &ap->stop},
+        {"max-nodes", CLI_U64, &ap->max_nodes},
+        {"timeout", CLI_U64, &ap->timeout},
+        {"case", CLI_STRING, &ap->case_name},
+        {"format", CLI_STRING, &ap->format},
+        {"backward", CLI_FLAG, &ap->backward},
+        {"paths", CLI_FLAG, &ap->paths},
+        {"flows", CLI_FLAG, &ap->flows},
+        {"poison-flows", CLI_FLAG, &ap->poison_flows},
+        {NULL, CLI_FLAG, NULL},
     };
     int first;
     int rc = cli_parse(self, opts, argc, argv, &first);

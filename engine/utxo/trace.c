@@ -363,8 +363,8 @@ static int record_flow(tracer *t, int m, const flow_at *at, uint64_t next, uint6
         a->fl = nf;
         a->cap_fl = ncap;
     }
-    a->fl[a->n_fl++] = (flow_rec){at->txnum, at->by,  next, addrid, taint,
-                                  at->vout,  hop,     height, time, ep};
+    a->fl[a->n_fl++] =
+        (flow_rec){at->txnum, at->by, next, addrid, taint, at->vout, hop, height, time, ep};
     t->n_flows++;
     return CT_OK;
 }
@@ -414,8 +414,7 @@ static int add_endpoint(tracer *t, int m, uint64_t addrid, const char *category,
         e->unpriced_sat += taint;
     e->n_outputs++;
     ct_trace_span_widen(&e->span, height, time, height, time, hop);
-    return record_flow(t, m, at, 0, addrid, taint, hop, height, time, (uint32_t)idx + 1,
-                       category);
+    return record_flow(t, m, at, 0, addrid, taint, hop, height, time, (uint32_t)idx + 1, category);
 }
 
 static pending_tx *pending_get(tracer *t, uint64_t txnum, bool create, int *rc)

@@ -24,7 +24,8 @@ int ct_trace_evidence(const ct_trace_result *res, ct_model m, size_t ep, size_t 
                        ct_model_name(m));
     size_t nt = res->n_txs, nf = r->n_flows;
     /* the flows carried on by each transaction, grouped by it */
-    size_t *start = calloc(nt + 2, sizeof(*start)), *by_next = malloc((nf ? nf : 1) * sizeof(size_t));
+    size_t *start = calloc(nt + 2, sizeof(*start)),
+           *by_next = malloc((nf ? nf : 1) * sizeof(size_t));
     size_t *queue = malloc((nf ? nf : 1) * sizeof(size_t));
     unsigned char *seen = calloc(nf ? nf : 1, 1);
     if (!start || !by_next || !queue || !seen) {

@@ -134,7 +134,7 @@ typedef struct ct_trace_options {
     uint64_t max_flows;
 } ct_trace_options;
 
-#define CT_TRACE_OPTIONS_VERSION 2
+#define CT_TRACE_OPTIONS_VERSION   2
 #define CT_TRACE_MAX_FLOWS_DEFAULT 5000000u
 /* Fills defaults: all models, forward, no paths, 10 hops, no dust, no budget, stops exchange,
  * mixer, bridge, gambling, sanctioned; cash-out exchange, mixer, bridge, gambling. */
@@ -158,21 +158,27 @@ typedef struct ct_trace_txref {
  * into the output and on to its spender; backward from the spender (`by`) into the output
  * and on to `tx`, its creator. An endpoint's taint is the sum of the flows into it. */
 typedef struct ct_trace_flow {
-    size_t tx;     /* the output's transaction, index in ct_trace_result.txs; CT_TRACE_NONE
-                    * for a previous output not in the database (backward `unknown`) */
-    uint32_t vout; /* the output's index, or CT_TRACE_FLOW_FEE (and for an unknown previous
-                    * output, the index its spender names) */
-    uint32_t hop;  /* hops from a source: 0 for a source output */
+    /* The output's transaction, index in ct_trace_result.txs; CT_TRACE_NONE for a previous
+     * output not in the database (backward `unknown`). */
+    size_t tx;
+    /* The output's index, or CT_TRACE_FLOW_FEE (for an unknown previous output, the index
+     * its spender names). */
+    uint32_t vout;
+    uint32_t hop;          /* hops from a source: 0 for a source output */
     uint32_t height, time; /* the block of tx (for an unknown previous output, of by) */
-    size_t by;       /* the transaction whose split put the taint there: forward tx itself,
-                      * backward the spender; CT_TRACE_NONE for a source output */
-    size_t next;     /* the transaction that carried the taint on: forward the spender,
-                      * backward tx; CT_TRACE_NONE when it stopped (or a fee) */
-    size_t address;  /* index in ct_trace_result.addresses; CT_TRACE_NONE: none (OP_RETURN, a
-                      * fee, an unknown previous output) */
-    size_t endpoint; /* index in the model's endpoints where it stopped; CT_TRACE_NONE when
-                      * carried on, or a fee */
-    uint64_t taint;  /* satoshi */
+    /* The transaction whose split put the taint there: forward tx itself, backward the
+     * spender; CT_TRACE_NONE for a source output. */
+    size_t by;
+    /* The transaction that carried the taint on: forward the spender, backward tx;
+     * CT_TRACE_NONE when it stopped (or a fee). */
+    size_t next;
+    /* Index in ct_trace_result.addresses; CT_TRACE_NONE: none (OP_RETURN, a fee, an unknown
+     * previous output). */
+    size_t address;
+    /* Index in the model's endpoints where it stopped; CT_TRACE_NONE when carried on, or a
+     * fee. */
+    size_t endpoint;
+    uint64_t taint;              /* satoshi */
     unsigned __int128 usd_cents; /* at the price of the day of `time`, when priced */
     bool priced;
 } ct_trace_flow;
