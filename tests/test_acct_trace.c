@@ -1198,3 +1198,44 @@ Test(acct_trace, random_chains_agree_with_the_reference, .timeout = 600)
     tu_rmtree(dir);
     free(dir);
 }
+
+/* The account tracer keeps at most max_nodes endpoints per model and asset: address 1
+ * receives 6,000 wei (the source) and sends 100 to each of 2..61; with max_nodes 10, each
+ * model keeps at most 10 endpoints of ETH, the rest of the value is the budget endpoint
+ * without an address, and the totals add up. (Each transfer is one event of the event
+ * budget, so this bound held before too; it guards it. What was unbounded here was the
+ * replay of a long ledger history on activation, which now reads the clock.) */
+Test(acct_trace, a_fan_out_keeps_at_most_max_nodes_endpoints)
+{
+    memg g;
+    mg_init(&g, 63);
+    ev(&g, 1, 0, 0, CT_ACCT_NATIVE, 0, 63, 1, 6000);
+    for (uint32_t i = 0; i < 60; i++)
+        ev(&g, 2, i, 0, CT_ACCT_NATIVE, 0, 1, 2 + i, 100);
+    mg_done(&g);
+    ct_trace_options o;
+    ct_trace_options_init(&o);
+    o.max_nodes = 10;
+    ct_trace_source s = src_addr(1);
+    ct_acct_trace_result r;
+    run(&g, &r, &s, 1, &o);
+    cr_assert_not(r.complete);
+    cr_assert_str_eq(r.incomplete_reason, "max-nodes reached");
+    for (int m = 0; m < CT_MODEL_COUNT; m++) {
+        const ct_acct_asset_result *x = &r.model[m][asset_index(&r, "ETH")];
+        cr_assert_leq(x->n_endpoints, 10, "%s: %zu endpoints", ct_model_name((ct_model)m),
+                      x->n_endpoints);
+        uint64_t budget = 0, rest = 0;
+        for (size_t i = 0; i < x->n_endpoints; i++) {
+            if (strcmp(x->endpoints[i].category, "budget") == 0 && !x->endpoints[i].address[0])
+                budget += u64(&x->endpoints[i].taint);
+            else
+                rest += u64(&x->endpoints[i].taint);
+        }
+        cr_assert_gt(budget, 0, "%s", ct_model_name((ct_model)m));
+        cr_assert_eq(budget + rest, 6000, "%s", ct_model_name((ct_model)m));
+    }
+    expect_conservation(&r);
+    ct_acct_trace_result_release(&r);
+    mg_free(&g);
+}

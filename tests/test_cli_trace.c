@@ -111,10 +111,21 @@ Test(cli_trace, hop_limit_and_budget)
                              "--max-nodes", "1", NULL},
             NULL);
     cr_assert_eq(r.status, 0);
-    cr_assert(
-        strncmp(r.out, "{\"complete\":false,\"incomplete_reason\":\"max-nodes reached\",", 58) == 0,
-        "%.100s", r.out);
+    cr_assert(strncmp(r.out,
+                      "{\"complete\":false,\"incomplete_reason\":\"max-nodes reached (waiting "
+                      "outputs)\",",
+                      76) == 0,
+              "%.100s", r.out);
     cr_assert(strstr(r.out, "\"budget\":{\"sat\":"));
+    tu_run_free(&r);
+    /* Text says which budget ran out. */
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--model", "fifo",
+                             "--max-nodes", "1", "--format", "text", NULL},
+            NULL);
+    cr_assert(strstr(r.out, "\nINCOMPLETE: the budget ran out: max-nodes reached (waiting "
+                            "outputs)\n"),
+              "%s", r.out);
     tu_run_free(&r);
 }
 
@@ -628,4 +639,87 @@ Test(cli_trace, unpriced_value_is_no_price_not_zero)
     tu_run_free(&r);
     tu_rmtree(dir);
     free(dir);
+}
+
+/* One check of addresses for every command: a mistyped address (bad checksum) and an
+ * address of another network are usage errors with the same reason in trace, show and
+ * case add. Before, trace took them for addresses that received nothing (exit 8). */
+Test(cli_trace, addresses_are_checked_alike_everywhere)
+{
+    static const struct {
+        const char *addr;
+        const char *why;
+    } bad[] = {
+        {"12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3T",
+         "'12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3T' is not an address (bad-checksum), a TXID or "
+         "TXID:VOUT\n"},
+        {"mipcBbFg9gMiCh81Kj8tqqdgoZub1ZJRfn",
+         "address 'mipcBbFg9gMiCh81Kj8tqqdgoZub1ZJRfn': an address of testnet, not of mainnet "
+         "(wrong-network)\n"},
+        {"script:0", "'script:0' is not a script identity (script: and the script in lowercase "
+                     "hex, two digits a byte; or script- and 64 lowercase hex digits)\n"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char want[512];
+        tu_run r;
+        tu_exec(&r, (const char *[]){"--db", db_dir, "trace", "--from", bad[i].addr, NULL}, NULL);
+        cr_expect_eq(r.status, 2, "%s: exit %d", bad[i].addr, r.status);
+        snprintf(want, sizeof(want), "chaintrail: trace: option '--from': %s", bad[i].why);
+        cr_expect_str_eq(r.err, want);
+        tu_run_free(&r);
+        tu_exec(&r, (const char *[]){"--db", db_dir, "show", "address", bad[i].addr, NULL}, NULL);
+        cr_expect_eq(r.status, 2, "%s: exit %d", bad[i].addr, r.status);
+        snprintf(want, sizeof(want), "chaintrail: show: %s", bad[i].why);
+        cr_expect_str_eq(r.err, want);
+        tu_run_free(&r);
+        tu_exec(&r,
+                (const char *[]){"--db", db_dir, "case", "add", "x", "--date", "2009-01-09",
+                                 "--from", bad[i].addr, NULL},
+                NULL);
+        cr_expect_eq(r.status, 2, "%s: exit %d", bad[i].addr, r.status);
+        snprintf(want, sizeof(want), "chaintrail: case: option '--from': %s", bad[i].why);
+        cr_expect_str_eq(r.err, want);
+        tu_run_free(&r);
+    }
+    /* A well-formed address of the network that received nothing is still "not found". */
+    tu_run r;
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from",
+                             "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2", NULL},
+            NULL);
+    cr_expect_eq(r.status, 8);
+    tu_run_free(&r);
+}
+
+/* --paths has a size guard: the trace from 12cbQLTF... lists 40 path steps over its five
+ * models; a guard of 39 stops before anything is written, with exit 9 and what to narrow,
+ * and 40 passes. Before, the output grew with the number of paths without a bound (19 GB
+ * on a simulated 100,000-transaction heist). */
+Test(cli_trace, paths_stop_at_the_size_guard)
+{
+    /* A path step is a flow: this trace has 70 over its five models (--paths keeps them all
+     * whole). */
+    tu_run r;
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--paths", "--max-path-steps",
+                             "69", NULL},
+            NULL);
+    cr_assert_eq(r.status, 9, "%s", r.err);
+    cr_assert_str_eq(r.out, "");
+    cr_assert_str_eq(r.err, "chaintrail: trace: --paths: the paths hold more than 69 flows (the "
+                            "guard): nothing written; narrow the trace (fewer models, e.g. "
+                            "--model fifo; fewer --hops; a --max-nodes budget; fewer sources or "
+                            "a --since/--until window) or raise --max-path-steps (now 69)\n");
+    tu_run_free(&r);
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--paths", "--max-path-steps",
+                             "70", "--format", "csv", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_eq(tu_count_lines(r.out), 71); /* the header and one row per flow */
+    tu_run_free(&r);
+    /* The default guard (1,000,000 steps) leaves this trace alone. */
+    tu_exec(&r, (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--paths", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
 }

@@ -780,8 +780,9 @@ Test(prices, cli_import_and_show)
     cr_assert_eq(r.status, 0);
     static const char json_start[] =
         "{\"assets\":[{\"asset\":\"BTC\",\"days\":5348,\"first\":\"2012-01-01\","
-        "\"last\":\"2026-08-22\"},{\"asset\":\"ETH\",\"days\":2452,\"first\":"
-        "\"2017-11-09\",\"last\":\"2024-07-26\"}],\"sources\":[{\"id\":1,"
+        "\"last\":\"2026-08-22\",\"unused\":false},{\"asset\":\"ETH\",\"days\":2452,"
+        "\"first\":\"2017-11-09\",\"last\":\"2024-07-26\",\"unused\":false}],"
+        "\"sources\":[{\"id\":1,"
         "\"asset\":\"BTC\",\"column\":\"BTC_USD\",\"file\":"
         "\"typedcypher_daily_bitcoin_prices_12fiat.csv\",\"sha256\":"
         "\"8f2447c44283df11916abfdfbcc9003c3119c8a5dd9117f52abbac60a1163c86\","

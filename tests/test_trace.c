@@ -933,16 +933,33 @@ Test(trace, backward_source_reached_again_hop_limit_and_budget)
     assert_conservation(&t.res);
     end_trace(&t);
 
-    /* A budget of one transaction: tx4 is processed; Y and Z, waiting, become budget
-     * endpoints with their whole value. */
+    /* A budget of one node: tx4 is processed; W's entry is the one that may wait, so Y and
+     * Z cannot wait and their whole value is the budget endpoint (no address): one endpoint
+     * per model at most. */
     ct_trace_options_init(&o);
     o.backward = true;
     o.max_nodes = 1;
     run_sources(&t, &c, (const char *const[]){w}, 1, &o);
     cr_assert(!t.res.complete);
+    cr_assert_str_eq(t.res.incomplete_reason, "max-nodes reached (waiting outputs)");
     cr_assert_eq(t.res.txs_processed, 1);
-    cr_assert_eq(ep(&t.res.model[CT_MODEL_LIFO], Y, "budget"), 2333333000ULL);
-    cr_assert_eq(ep(&t.res.model[CT_MODEL_LIFO], Z, "budget"), 3333333333ULL);
+    for (int m = 0; m < CT_MODEL_COUNT; m++) {
+        const ct_trace_model_result *x = &t.res.model[m];
+        cr_assert_eq(x->n_endpoints, 1, "%s", ct_model_name((ct_model)m));
+        cr_assert_str_eq(x->endpoints[0].address, "");
+        cr_assert_str_eq(x->endpoints[0].category, "budget");
+    }
+    cr_assert(t.res.model[CT_MODEL_LIFO].endpoints[0].taint == 5666666333ULL);
+    assert_conservation(&t.res);
+    end_trace(&t);
+    /* Three nodes: at most 3 endpoints per model, and the categories still add up. */
+    ct_trace_options_init(&o);
+    o.backward = true;
+    o.max_nodes = 3;
+    run_sources(&t, &c, (const char *const[]){w}, 1, &o);
+    cr_assert(!t.res.complete);
+    for (int m = 0; m < CT_MODEL_COUNT; m++)
+        cr_assert_leq(t.res.model[m].n_endpoints, 3, "%s", ct_model_name((ct_model)m));
     assert_conservation(&t.res);
     end_trace(&t);
     free(w);
@@ -1144,4 +1161,180 @@ Test(trace, labelled_addresses_loaded_once_equal_the_lookup_of_every_address)
     ct_db_close(db);
     tu_rmtree(dir);
     free(dir);
+}
+
+/* One name and one price table per network (docs/prices.md): on regtest, show, stats,
+ * trace and report all say rBTC and value it with the rBTC table. A table imported with
+ * --asset BTC values nothing there, and import, trace and prices show say so. Before, trace
+ * and report said BTC while show said rBTC, and the BTC table was silently unused. */
+Test(trace, regtest_says_rbtc_and_warns_of_an_unused_table)
+{
+    chain c;
+    build_chain(&c);
+    char a[CT_BTC_ADDR_MAX], path[600], want[1024];
+    regtest_addr(a, A);
+    tu_run r;
+    tu_exec(&r, (const char *[]){"--db", c.dir, "trace", "--from", a, "--format", "text", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "model               source rBTC         laundered rBTC\n"), "%s",
+              r.out);
+    cr_assert_str_eq(r.err, "");
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", c.dir, "show", "address", a, "--format", "text", NULL},
+            NULL);
+    cr_assert(strstr(r.out, "received       50.00000000 rBTC in 1 outputs\n"), "%s", r.out);
+    tu_run_free(&r);
+
+    snprintf(path, sizeof(path), "%s/p.csv", c.fdir);
+    const char *prices = "Date,Close\n2023-11-14,100.00\n";
+    cr_assert_eq(tu_write_file(path, prices, strlen(prices)), 0);
+    static const char warn[] = "warning: the BTC price table values no chain of this database "
+                               "(regtest, whose coin is rBTC); import the prices with --asset "
+                               "rBTC to value it\n";
+    tu_exec(&r, (const char *[]){"--db", c.dir, "prices", "import", path, "--asset", "BTC", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    snprintf(want, sizeof(want), "chaintrail: prices: %s", warn);
+    cr_assert(strstr(r.err, want), "%s", r.err);
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", c.dir, "trace", "--from", a, NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    snprintf(want, sizeof(want), "chaintrail: trace: %s", warn);
+    cr_assert_str_eq(r.err, want);
+    cr_assert(strstr(r.out, "\"asset\":\"rBTC\""), "%s", r.out);
+    cr_assert(strstr(r.out, "\"unspent\":{\"sat\":9999999664,\"usd\":null,"), "%s", r.out);
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", c.dir, "prices", "show", "--format", "json", NULL}, NULL);
+    cr_assert(strstr(r.out, "{\"assets\":[{\"asset\":\"BTC\",\"days\":1,\"first\":\"2023-11-14\","
+                            "\"last\":\"2023-11-14\",\"unused\":true}],"),
+              "%s", r.out);
+    tu_run_free(&r);
+
+    /* The table of the network's coin values it: 50 rBTC at $100.00 on 2023-11-14. */
+    tu_exec(&r, (const char *[]){"--db", c.dir, "prices", "import", path, "--asset", "rBTC", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_null(strstr(r.err, "warning: the RBTC"), "%s", r.err);
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", c.dir, "trace", "--from", a, "--model", "fifo", NULL},
+            NULL);
+    cr_assert(strstr(r.out, "\"unspent\":{\"sat\":4999999667,\"usd\":\"5000.00\","
+                            "\"unpriced_sat\":0}"),
+              "%s", r.out);
+    tu_run_free(&r);
+    free_chain(&c);
+}
+
+/* genesis; b1 pays A 50 BTC; b2: tx1 [A's coinbase] -> n outputs of 4,999,000 sat, each to
+ * its own P2PKH address (hash160 = i as two bytes), all unspent; fee 50 BTC - n * 4,999,000.
+ * c->cbA and c->tx1 are set. */
+static void build_fanout(chain *c, uint32_t n)
+{
+    static const uint8_t op_true = 0x51;
+    uint8_t g[32], h1[32], h2[32];
+    uint8_t sig[6] = {0x04, 1, 0, 0, 0, 0x51}, sig2[6] = {0x04, 2, 0, 0, 0, 0x51};
+    bb_buf file;
+    bb_block b;
+    bb_init(&file);
+    bb_regtest_genesis(&file, g);
+    bb_block_init(&b, g, 1700000600);
+    bb_coinbase(&b, c->cbA, sig, sizeof(sig), 5000000000ULL, A);
+    bb_block_record(&file, h1, &b);
+    bb_block_free(&b);
+    uint8_t(*scripts)[BB_P2PKH_LEN] = calloc(n, BB_P2PKH_LEN);
+    bb_txout *out = calloc(n, sizeof(*out));
+    cr_assert(scripts && out);
+    for (uint32_t i = 0; i < n; i++) {
+        static const uint8_t head[3] = {0x76, 0xa9, 0x14};
+        memcpy(scripts[i], head, 3);
+        scripts[i][3] = (uint8_t)(i >> 8);
+        scripts[i][4] = (uint8_t)i;
+        scripts[i][5] = 0xfa; /* no collision with the one-byte owners of bb_p2pkh */
+        scripts[i][23] = 0x88;
+        scripts[i][24] = 0xac;
+        out[i] = (bb_txout){4999000ULL, scripts[i], BB_P2PKH_LEN};
+    }
+    bb_txin in = {{0}, 0, &op_true, 1, NULL, 0};
+    memcpy(in.txid, c->cbA, 32);
+    bb_block_init(&b, h1, 1700001200);
+    bb_coinbase(&b, NULL, sig2, sizeof(sig2), 5000000000ULL, MINER);
+    bb_txspec t = {1, 0, &in, 1, out, n, 0};
+    bb_block_add(&b, &t);
+    memcpy(c->tx1, b.txid[b.n_tx - 1], 32);
+    bb_block_record(&file, h2, &b);
+    bb_block_free(&b);
+    free(scripts);
+    free(out);
+
+    c->dir = tu_tmpdir();
+    c->fdir = tu_tmpdir();
+    char path[512];
+    snprintf(path, sizeof(path), "%s/chain.blk", c->fdir);
+    cr_assert_eq(tu_write_file(path, file.data, file.len), 0);
+    ct_db *db;
+    ct_db_options o = CT_DB_OPTIONS_INIT;
+    o.create = true;
+    cr_assert_eq(ct_db_open(&db, c->dir, &o, NULL), CT_OK);
+    ct_ingest_options io = CT_INGEST_OPTIONS_INIT;
+    ct_ingest_stats st;
+    ct_error err;
+    io.net = ct_btc_params_get("regtest");
+    ct_error_clear(&err);
+    cr_assert_eq(ct_ingest_bitcoin(db, &st, (const char *[]){path}, 1, &io, &err), CT_OK, "%s",
+                 err.detail);
+    cr_assert_eq(st.blocks_connected, 3);
+    ct_db_close(db);
+    bb_free(&file);
+}
+
+/* The budget is checked inside the loop over a transaction's outputs, and bounds the
+ * endpoints kept: --max-nodes 10 over a 1,000-output fan-out keeps at most 10 endpoints per
+ * model (9 addresses and the budget endpoint, which holds the rest exactly) and says which
+ * budget ran out. Before, the budget was only checked between transactions: the fan-out
+ * gave 1,000 endpoints per model and "complete": true. */
+Test(trace, a_fan_out_stops_at_max_nodes_inside_the_transaction)
+{
+    chain c;
+    traced t;
+    ct_trace_options o;
+    build_fanout(&c, 1000);
+    ct_trace_options_init(&o);
+    o.max_nodes = 10;
+    run_sources(&t, &c, (const char *const[]){source_of(c.cbA, 0)}, 1, &o);
+    cr_assert(!t.res.complete);
+    cr_assert_str_eq(t.res.incomplete_reason, "max-nodes reached (endpoints)");
+    cr_assert_eq(t.res.txs_processed, 1);
+    for (int m = 0; m < CT_MODEL_COUNT; m++) {
+        const ct_trace_model_result *x = &t.res.model[m];
+        const char *name = ct_model_name((ct_model)m);
+        cr_assert_eq(x->n_endpoints, 10, "%s: %zu endpoints", name, x->n_endpoints);
+        size_t unspent = 0;
+        for (size_t i = 0; i < x->n_endpoints; i++) {
+            const ct_trace_endpoint *e = &x->endpoints[i];
+            if (strcmp(e->category, "unspent") == 0) {
+                cr_assert(e->taint == 4999000ULL, "%s", name);
+                unspent++;
+            } else {
+                cr_assert_str_eq(e->category, "budget");
+                cr_assert_str_eq(e->address, "");
+                cr_assert(e->taint == 991ULL * 4999000ULL, "%s", name); /* the other 991 */
+            }
+        }
+        cr_assert_eq(unspent, 9, "%s", name);
+        cr_assert_eq(cat(x, "unspent"), 9ULL * 4999000ULL);
+        cr_assert_eq(cat(x, "budget"), 991ULL * 4999000ULL);
+    }
+    cr_assert_eq(cat(&t.res.model[CT_MODEL_FIFO], "fee"), 1000000ULL);
+    assert_conservation(&t.res);
+    end_trace(&t);
+
+    /* Without a budget, the same trace is complete with 1,000 endpoints. */
+    ct_trace_options_init(&o);
+    o.models = 1u << CT_MODEL_FIFO;
+    run_sources(&t, &c, (const char *const[]){source_of(c.cbA, 0)}, 1, &o);
+    cr_assert(t.res.complete);
+    cr_assert_eq(t.res.model[CT_MODEL_FIFO].n_endpoints, 1000);
+    end_trace(&t);
+    free_chain(&c);
 }

@@ -257,6 +257,7 @@ typedef struct tracer {
     uint64_t max_flows, n_flows;
     addr_cache ac;
     bool out_of_budget;
+    bool timed_out; /* past the deadline: no ledger is activated any more */
     char budget_reason[64];
     ct_trace_budget budget;
 } tracer;
@@ -264,6 +265,40 @@ typedef struct tracer {
 static int oom(tracer *t)
 {
     return ct_fail(t->err, CT_ENOMEM, "out-of-memory", "during the account trace");
+}
+
+/* ---- budgets (as the Bitcoin tracer's): max_nodes bounds the events processed, the
+ * ledgers active at once and the endpoints of each model and asset (the last one being the
+ * "budget" endpoint without an address); the clock is read in the loops that can grow. */
+static void trip(tracer *t, const char *reason)
+{
+    if (!t->out_of_budget) {
+        t->out_of_budget = true;
+        snprintf(t->budget_reason, sizeof(t->budget_reason), "%s", reason);
+    }
+}
+
+/* One unit of work in a loop: true when the time is up. */
+static bool timed_out(tracer *t)
+{
+    char reason[64];
+    if (!t->timed_out && ct_trace_budget_tick(&t->budget, reason, sizeof(reason))) {
+        t->timed_out = true;
+        trip(t, reason);
+    }
+    return t->timed_out;
+}
+
+/* Whether one more ledger may be activated to follow taint. */
+static bool can_follow(tracer *t)
+{
+    if (timed_out(t))
+        return false;
+    if (t->o->max_nodes && t->n_led - t->n_free >= t->o->max_nodes) {
+        trip(t, "max-nodes reached (ledgers)");
+        return false;
+    }
+    return true;
 }
 
 static int too_big(tracer *t, const asset_ent *a)
@@ -520,13 +555,20 @@ static int add_endpoint(tracer *t, int m, uint32_t aidx, uint64_t addrid, const 
     int rc;
     if (ct_u256_is_zero(taint))
         return CT_OK;
-    if ((rc = add_category(t, m, aidx, category, taint, lt)) ||
-        (rc = value_of(t, a, taint, lt, &cents, &priced)))
-        return rc;
     ct_put_be32(key, aidx);
     ct_put_be64(key + 4, addrid);
     memcpy(key + 12, category, cl);
-    if (!ct_hmap_get(&t->eps[m], key, 12 + cl, &idx)) {
+    bool found = ct_hmap_get(&t->eps[m], key, 12 + cl, &idx);
+    if (!found && t->o->max_nodes && acc->n_ep + 1 >= t->o->max_nodes &&
+        !(addrid == 0 && strcmp(category, "budget") == 0)) {
+        /* No room for one more: the last slot is the budget endpoint's. */
+        trip(t, "max-nodes reached (endpoints)");
+        return add_endpoint(t, m, aidx, 0, "budget", taint, fh, ft, lh, lt, hop, flows, ev);
+    }
+    if ((rc = add_category(t, m, aidx, category, taint, lt)) ||
+        (rc = value_of(t, a, taint, lt, &cents, &priced)))
+        return rc;
+    if (!found) {
         if (acc->n_ep == acc->cap_ep) {
             size_t ncap = acc->cap_ep ? acc->cap_ep * 2 : 16;
             ep_acc *ne = realloc(acc->ep, ncap * sizeof(*ne));
@@ -642,6 +684,8 @@ static int activate(tracer *t, uint64_t addrid, uint32_t asset, const ct_acct_po
         }
         if ((rc = replay_event(t, &bal, addrid, &ev, &t->asset[aidx])))
             return rc;
+        if (timed_out(t)) /* a long history: the time may run out in the replay */
+            return CT_EEOF;
         after = ev.at;
         pafter = &after;
     }
@@ -1134,6 +1178,7 @@ static int process_event(tracer *t, const ct_acct_event *ev)
     bool labelled = ct_trace_is_stop(t->o, cat);
     /* Per model: what arrives (taint, hop) and whether it stops here. */
     bool follow[CT_MODEL_COUNT], any_follow = false;
+    int room = -1; /* whether a ledger may be activated for the receiver; -1: not asked */
     for (int m = 0; m < CT_MODEL_COUNT; m++) {
         follow[m] = false;
         if (!(t->models & (1u << m)))
@@ -1162,6 +1207,8 @@ static int process_event(tracer *t, const ct_acct_event *ev)
             stop = "hop_limit";
         else if (hop[m] > 0 && ct_u256_cmp(&taint[m], &dust) < 0)
             stop = "dust";
+        else if (!R && (room < 0 ? (room = can_follow(t)) : room) == 0)
+            stop = "budget"; /* no new ledger to follow it: its taint stays here */
         if (stop) {
             if ((rc = add_endpoint(t, m, aidx, ev->to, stop, &taint[m], ev->at.height, ev->time,
                                    ev->at.height, ev->time, hop[m], 1, ev)))
@@ -1171,16 +1218,27 @@ static int process_event(tracer *t, const ct_acct_event *ev)
         } else {
             follow[m] = true;
             any_follow = true;
-            if ((rc = record_flow(t, m, aidx, ev, ev->to, 0, 0, &taint[m], hop[m], 0, "")))
-                return rc;
         }
     }
     if (!R && any_follow) {
         /* The event is processed now: the ledger starts after it. */
-        if ((rc = activate(t, ev->to, ev->asset, &ev->at, false, &R)))
+        if ((rc = activate(t, ev->to, ev->asset, &ev->at, false, &R)) == CT_EEOF) {
+            /* the time ran out in its history: what it receives is budget, here */
+            rc = CT_OK;
+            for (int m = 0; m < CT_MODEL_COUNT && rc == CT_OK; m++)
+                if (follow[m])
+                    rc = add_endpoint(t, m, aidx, ev->to, "budget", &taint[m], ev->at.height,
+                                      ev->time, ev->at.height, ev->time, hop[m], 1, ev);
+            return rc;
+        }
+        if (rc)
             return rc;
         if (ct_u256_add(&R->balance, &R->balance, &ev->amount))
             return too_big(t, a);
+        for (int m = 0; m < CT_MODEL_COUNT; m++) /* flows: the taint R carries on */
+            if (follow[m] &&
+                (rc = record_flow(t, m, aidx, ev, ev->to, 0, 0, &taint[m], hop[m], 0, "")))
+                return rc;
         for (int m = 0; m < CT_MODEL_COUNT; m++)
             if ((t->models & (1u << m)) &&
                 (rc = receive(t, m, R, ev, &ev->amount, &taint[m], hop[m],
@@ -1200,6 +1258,10 @@ static int process_event(tracer *t, const ct_acct_event *ev)
     if (R) {
         if (ct_u256_add(&R->balance, &R->balance, &ev->amount))
             return too_big(t, a);
+        for (int m = 0; m < CT_MODEL_COUNT; m++) /* flows: the taint R carries on */
+            if (follow[m] &&
+                (rc = record_flow(t, m, aidx, ev, ev->to, 0, 0, &taint[m], hop[m], 0, "")))
+                return rc;
         for (int m = 0; m < CT_MODEL_COUNT; m++)
             if ((t->models & (1u << m)) &&
                 (rc = receive(t, m, R, ev, &ev->amount, &taint[m], hop[m],
@@ -1386,14 +1448,14 @@ static int run_loop(tracer *t)
 {
     int rc = CT_OK;
     while (t->heap_n > 0 && rc == CT_OK) {
-        if (ct_trace_budget_spent(&t->budget, t->processed, t->budget_reason,
-                                  sizeof(t->budget_reason))) {
-            t->out_of_budget = true;
+        char reason[64];
+        if (t->out_of_budget ||
+            ct_trace_budget_spent(&t->budget, t->processed, reason, sizeof(reason))) {
+            trip(t, reason); /* keeps a reason given inside the last event */
             return drain_budget(t);
         }
         if (t->n_flows > t->max_flows) {
-            snprintf(t->budget_reason, sizeof(t->budget_reason), "max-flows reached");
-            t->out_of_budget = true;
+            trip(t, "max-flows reached");
             return drain_budget(t);
         }
         hentry e = heap_pop(t);
@@ -1401,6 +1463,8 @@ static int run_loop(tracer *t)
             ledger *l = active_of(t, e.addrid, e.asset);
             if (!l && (rc = activate(t, e.addrid, e.asset, &e.at, true, &l)) == CT_OK)
                 rc = push_ledger(t, l);
+            if (rc == CT_EEOF) /* out of time: the loop drains at its next turn */
+                return drain_budget(t);
             if (rc == CT_OK && e.src >= 0)
                 rc = push_next_source(t, e.src, e.asset, &e.at);
             continue;
@@ -1620,6 +1684,10 @@ static int finish(tracer *t, ct_acct_trace_result *res)
                 e->last_height = s->span.last_height;
                 e->hops = s->span.hops;
                 e->flows = s->flows;
+                if (s->addrid == 0) { /* the budget endpoint: no address */
+                    e->address[0] = '\0';
+                    continue;
+                }
                 if ((rc = t->g->address_of(t->g->ctx, s->addrid, e->address, t->err)))
                     return rc;
                 e->address[sizeof(e->address) - 1] = '\0';

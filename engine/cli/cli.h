@@ -20,6 +20,7 @@ enum {
     CT_EXIT_LOCKED = 6,   /* the database is locked by another process */
     CT_EXIT_VERSION = 7,  /* database of another schema version */
     CT_EXIT_NOTFOUND = 8, /* what was asked for (address, tx, block, price, case) is not there */
+    CT_EXIT_TOO_BIG = 9,  /* the answer would pass its size guard (trace --paths): not written */
 };
 
 /* Options that come before the command name. */
@@ -135,6 +136,22 @@ int cli_db_exit_code(int ct_code);
 int cli_db_fail(const char *cmd, int rc, const ct_error *err);
 /* The parameters of the database's network (mainnet when it has none yet). */
 const ct_btc_params *cli_db_params(ct_db *db);
+/* The database's Bitcoin network, or NULL when it holds no Bitcoin block yet. */
+const ct_btc_params *cli_db_network(ct_db *db);
+/* Prices (docs/prices.md, "Which table values a chain"): a Bitcoin-family chain is valued
+ * by the table of its network's ticker (BTC, tBTC, sBTC, rBTC), the name show, stats, trace
+ * and report print. True when `asset` is the ticker of another network than the
+ * database's: that table values nothing here; *net is the database's network. */
+bool cli_asset_unused(ct_db *db, const char *asset, const ct_btc_params **net);
+/* Prints a warning line per stored price table that values no chain of the database. */
+void cli_warn_price_tables(const char *cmd, ct_db *db);
+/* That warning for one table. */
+void cli_warn_price_table(const char *cmd, const char *asset, const ct_btc_params *net);
+/* Checks a source or address the way every command does (ct_source_parse: checksum,
+ * network when net is not NULL, syntax); prints "option '--OPT': reason" (just the reason
+ * when opt is NULL) and returns CT_EXIT_USAGE when it is not one. */
+int cli_source(const char *cmd, const char *opt, const char *text, const ct_btc_params *net,
+               ct_case_source *out);
 
 /* ---- output ---- */
 /* Writes s as a JSON string (quotes included) with RFC 8259 escaping; bytes that are not
@@ -199,9 +216,10 @@ typedef struct cli_range {
     u128 lo, hi, lo_usd, hi_usd, unpriced;
 } cli_range;
 /* Text of a USD figure of `sat` satoshi with `unpriced` of it on days without a price:
- * "USD 12.34", "USD 12.34 + 0.50000000 BTC without a price", or "no price" when none of
- * it was priced (or there is no price table). */
-void cli_print_usd_text(FILE *f, u128 cents, u128 sat, u128 unpriced, bool pricing);
+ * "USD 12.34", "USD 12.34 + 0.50000000 BTC without a price" (`coin`: the network's ticker),
+ * or "no price" when none of it was priced (or there is no price table). */
+void cli_print_usd_text(FILE *f, u128 cents, u128 sat, u128 unpriced, bool pricing,
+                        const char *coin);
 void cli_trace_range(const ct_trace_result *r, cli_range *out);
 
 typedef struct cli_trace_env {
@@ -239,8 +257,8 @@ int cli_flows_in(const ct_trace_model_result *x, size_t **start, size_t **idx);
 /* One row per flow of every model whose flows were kept whole. */
 void cli_flows_csv(FILE *f, const ct_trace_result *r, bool pricing);
 /* The totals per hop of a model as text lines, each after a newline; one flow as a line. */
-void cli_flows_text_totals(FILE *f, const ct_trace_model_result *x);
-void cli_flow_text(FILE *f, const ct_trace_result *r, const ct_trace_flow *w);
+void cli_flows_text_totals(FILE *f, const ct_trace_model_result *x, const char *coin);
+void cli_flow_text(FILE *f, const ct_trace_result *r, const ct_trace_flow *w, const char *coin);
 
 /* ---- account-chain traces (trace_acct.c) ---- */
 /* A trace whose sources are Ethereum addresses or transaction hashes, as `trace` parsed

@@ -24,6 +24,8 @@ static const char *kind_name(ct_case_source_kind k)
         return "eth-address";
     case CT_CASE_ETH_TX:
         return "eth-tx";
+    case CT_CASE_SCRIPT:
+        return "script";
     }
     return "unknown";
 }
@@ -164,6 +166,14 @@ static int case_add(int argc, char **argv, const cli_global *g, const cli_comman
     ct_db *db;
     if ((rc = cli_open_db_create("case", g, &db)))
         goto out;
+    /* Against the database's network, as trace and show check them. */
+    for (size_t i = 0; i < from.n; i++) {
+        ct_case_source chk;
+        if ((rc = cli_source("case", "from", from.v[i], cli_db_network(db), &chk))) {
+            ct_db_close(db);
+            goto out;
+        }
+    }
     int prc = ct_case_put(db, &c, replace, now_seconds(), &err);
     ct_db_close(db);
     if (prc == CT_OK) {

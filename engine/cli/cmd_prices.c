@@ -73,6 +73,8 @@ static int prices_import(int argc, char **argv, const cli_global *g, const cli_c
     o.conflict = on_conflict;
     o.ctx = &x;
     rc = ct_prices_import(db, &st, path, &o, &err);
+    const ct_btc_params *net;
+    bool unused = rc == CT_OK && cli_asset_unused(db, norm, &net);
     ct_db_close(db);
     if (rc == CT_ECORRUPT) {
         cli_error("prices", "%s", cli_detail(&err));
@@ -105,6 +107,8 @@ static int prices_import(int argc, char **argv, const cli_global *g, const cli_c
             (unsigned long long)st.rows, (unsigned long long)st.days, a, b,
             (unsigned long long)st.added, (unsigned long long)st.same,
             (unsigned long long)st.conflicts, st.source, st.new_source ? "" : ", imported before");
+    if (unused) /* stored, but nothing here is valued by it: say so (prices.md) */
+        cli_warn_price_table("prices", norm, net);
     return st.conflicts ? CT_EXIT_DATA : CT_EXIT_OK;
 }
 
@@ -130,16 +134,23 @@ static void print_day(FILE *f, bool json, const char *asset, const char *date, b
         fprintf(f, "%s %s no price\n", date, asset);
 }
 
-static void print_range(FILE *f, bool json, const ct_price_range *r, bool comma)
+static void print_range(FILE *f, bool json, const ct_price_range *r, bool comma, ct_db *db)
 {
     char a[11], b[11];
+    const ct_btc_params *net;
+    bool unused = cli_asset_unused(db, r->asset, &net);
     ct_day_format(a, r->first_day);
     ct_day_format(b, r->last_day);
     if (json)
-        fprintf(f, "%s{\"asset\":\"%s\",\"days\":%llu,\"first\":\"%s\",\"last\":\"%s\"}",
-                comma ? "," : "", r->asset, (unsigned long long)r->days, a, b);
+        fprintf(f,
+                "%s{\"asset\":\"%s\",\"days\":%llu,\"first\":\"%s\",\"last\":\"%s\","
+                "\"unused\":%s}",
+                comma ? "," : "", r->asset, (unsigned long long)r->days, a, b,
+                unused ? "true" : "false");
     else
-        fprintf(f, "%-6s %8llu days  %s .. %s\n", r->asset, (unsigned long long)r->days, a, b);
+        fprintf(f, "%-6s %8llu days  %s .. %s%s%s%s\n", r->asset, (unsigned long long)r->days, a, b,
+                unused ? "  (unused: this database's coin is " : "", unused ? net->coin : "",
+                unused ? ")" : "");
 }
 
 static void print_source(FILE *f, bool json, const ct_price_source *s, bool comma)
@@ -186,7 +197,7 @@ static int show_all(ct_db *db, bool json)
     if (!json && n == 0)
         fputs("no prices\n", stdout);
     for (size_t i = 0; i < n; i++)
-        print_range(stdout, json, &assets[i], i > 0);
+        print_range(stdout, json, &assets[i], i > 0, db);
     free(assets);
     fputs(json ? "],\"sources\":[" : "", stdout);
     for (uint32_t id = 1;; id++) {
@@ -262,7 +273,7 @@ static int prices_show(int argc, char **argv, const cli_global *g, const cli_com
         ct_price_range r;
         int qrc = ct_prices_range(db, &r, norm, &err);
         if (qrc == CT_OK) {
-            print_range(stdout, json, &r, false);
+            print_range(stdout, json, &r, false, db);
             if (json)
                 fputc('\n', stdout);
             rc = CT_EXIT_OK;

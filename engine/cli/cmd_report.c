@@ -230,7 +230,7 @@ static void coin_span(FILE *f, span s)
 }
 
 static void print_text(FILE *f, const case_row *rows, size_t n, const ct_trace_options *o,
-                       int64_t year)
+                       int64_t year, const char *coin)
 {
     if (year >= 0)
         fprintf(f, "Thefts of %lld\n\n", (long long)year);
@@ -254,7 +254,7 @@ static void print_text(FILE *f, const case_row *rows, size_t n, const ct_trace_o
         }
         fputs("  stolen          ", f);
         cli_print_coin128(f, r->stolen_sat);
-        fputs(" BTC", f);
+        fprintf(f, " %s", coin);
         if (r->stolen_priced) {
             fputs("  (USD ", f);
             cli_print_cents(f, r->stolen_usd);
@@ -265,29 +265,29 @@ static void print_text(FILE *f, const case_row *rows, size_t n, const ct_trace_o
         fputs("\n  laundered       ", f);
         coin_span(f, r->laundered);
         if (r->laundered_usd_known) {
-            fputs(" BTC  (USD ", f);
+            fprintf(f, " %s  (USD ", coin);
             cli_print_cents(f, r->laundered_usd.lo);
             fputs(" - ", f);
             cli_print_cents(f, r->laundered_usd.hi);
         } else {
-            fputs(" BTC  (no price", f);
+            fprintf(f, " %s  (no price", coin);
         }
         if (r->unpriced) {
             fputs("; up to ", f);
             cli_print_coin128(f, r->unpriced);
-            fputs(" BTC on days without a price", f);
+            fprintf(f, " %s on days without a price", coin);
         }
         fputs(")\n  exposure (poison) ", f);
         cli_print_coin128(f, r->poison);
-        fputs(" BTC\n", f);
+        fprintf(f, " %s\n", coin);
         for (size_t k = 0; k < o->n_cashout; k++) {
             fprintf(f, "  %-15s ", o->cashout[k]);
             coin_span(f, r->cashout[k]);
-            fputs(" BTC\n", f);
+            fprintf(f, " %s\n", coin);
         }
         fputs("  still unspent   ", f);
         coin_span(f, r->unspent);
-        fprintf(f, " BTC%s\n\n", r->complete ? "" : "  (INCOMPLETE: budget ran out)");
+        fprintf(f, " %s%s\n\n", coin, r->complete ? "" : "  (INCOMPLETE: budget ran out)");
         tstolen += r->stolen_sat;
         tstolen_usd += r->stolen_usd;
         if (!r->stolen_priced)
@@ -304,35 +304,35 @@ static void print_text(FILE *f, const case_row *rows, size_t n, const ct_trace_o
     fprintf(f, "TOTAL over %zu cases\n  stolen          ", n);
     cli_print_coin128(f, tstolen);
     if (tstolen > 0 && tstolen_unpriced >= tstolen) {
-        fputs(" BTC  (no price at the theft dates", f);
+        fprintf(f, " %s  (no price at the theft dates", coin);
     } else {
-        fputs(" BTC  (USD ", f);
+        fprintf(f, " %s  (USD ", coin);
         cli_print_cents(f, tstolen_usd);
         fputs(" at the theft dates", f);
     }
     if (tstolen_unpriced) {
         fputs("; ", f);
         cli_print_coin128(f, tstolen_unpriced);
-        fputs(" BTC stolen on days without a price", f);
+        fprintf(f, " %s stolen on days without a price", coin);
     }
     fputs(")\n  laundered       ", f);
     coin_span(f, tl);
     if (tu_known || tl.hi == 0) {
-        fputs(" BTC  (USD ", f);
+        fprintf(f, " %s  (USD ", coin);
         cli_print_cents(f, tu.lo);
         fputs(" - ", f);
         cli_print_cents(f, tu.hi);
     } else {
-        fputs(" BTC  (no price", f);
+        fprintf(f, " %s  (no price", coin);
     }
     if (tunpriced) {
         fputs("; up to ", f);
         cli_print_coin128(f, tunpriced);
-        fputs(" BTC on days without a price", f);
+        fprintf(f, " %s on days without a price", coin);
     }
     fputs(")\n  still unspent   ", f);
     coin_span(f, tun);
-    fputs(" BTC\n", f);
+    fprintf(f, " %s\n", coin);
 }
 
 int cmd_report(int argc, char **argv, const cli_global *g)
@@ -369,6 +369,7 @@ int cmd_report(int argc, char **argv, const cli_global *g)
     size_t n_cases = 0, n = 0;
     cli_trace_env env;
     memset(&env, 0, sizeof(env));
+    cli_warn_price_tables("report", db); /* a table that values nothing here (prices.md) */
     int lrc = ct_case_list(db, &cases, &n_cases, &err);
     if (lrc == CT_OK)
         lrc = cli_trace_env_open(&env, db, &err);
@@ -402,7 +403,7 @@ int cmd_report(int argc, char **argv, const cli_global *g)
             if (json)
                 print_json(stdout, rows, n, &o, &env, year == UINT64_MAX ? -1 : (int64_t)year);
             else
-                print_text(stdout, rows, n, &o, year == UINT64_MAX ? -1 : (int64_t)year);
+                print_text(stdout, rows, n, &o, year == UINT64_MAX ? -1 : (int64_t)year, env.asset);
         }
     }
     rc = lrc == CT_OK ? CT_EXIT_OK : cli_db_fail("report", lrc, &err);

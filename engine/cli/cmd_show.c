@@ -27,37 +27,17 @@ static void json_str_or_null(FILE *f, const char *s)
 }
 
 /* ---- show address ---- */
-/* Address syntax: an address of `net` (NULL: any network), or the identity of an output
- * without one: script:<lowercase hex of the script>, or its stored key script-<sha256 hex>. */
+/* An address of `net` (NULL: any network), or the identity of an output without one
+ * (script:<hex>, script-<key>), checked as every command checks it (cli_source). */
 static int check_address(const char *a, const ct_btc_params *net)
 {
-    ct_btc_addr addr;
-    ct_error err;
-    char key[CT_BTC_ADDR_MAX];
-    if (strncmp(a, "script:", 7) == 0) {
-        if (ct_graph_identity_key(key, a) == CT_OK)
-            return CT_EXIT_OK;
-        cli_error("show",
-                  "'%.200s' is not a script identity (script: and the script in "
-                  "lowercase hex, two digits a byte)",
-                  a);
-        return CT_EXIT_USAGE;
+    ct_case_source s;
+    int rc = cli_source("show", NULL, a, net, &s);
+    if (rc == CT_EXIT_OK && s.kind != CT_CASE_ADDRESS && s.kind != CT_CASE_SCRIPT) {
+        cli_error("show", "'%s' is not an address (see 'show tx' for a transaction)", a);
+        rc = CT_EXIT_USAGE;
     }
-    if (strncmp(a, "script-", 7) == 0) {
-        bool ok = strlen(a) == 7 + 64;
-        for (const char *p = a + 7; ok && *p; p++)
-            ok = (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f');
-        if (ok)
-            return CT_EXIT_OK;
-        cli_error("show", "'%s' is not a script identity key (script- and 64 lowercase hex digits)",
-                  a);
-        return CT_EXIT_USAGE;
-    }
-    ct_error_clear(&err);
-    if (ct_btc_addr_decode(&addr, a, net, &err) == CT_OK)
-        return CT_EXIT_OK;
-    cli_error("show", "'%s' is not a valid address: %s (%s)", a, err.reason, err.detail);
-    return CT_EXIT_USAGE;
+    return rc;
 }
 
 static void print_seen_json(FILE *f, const char *name, const ct_graph_address *a,
@@ -185,7 +165,7 @@ static int show_address(ct_db *db, const char *address, const show_opts *o)
     ct_graph_address a;
     ct_error err;
     int rc;
-    if ((rc = check_address(address, cli_db_params(db))))
+    if ((rc = check_address(address, cli_db_network(db))))
         return rc;
     ct_error_clear(&err);
     if ((rc = ct_graph_address_get(db, &a, address, &err)))

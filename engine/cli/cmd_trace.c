@@ -10,7 +10,7 @@ typedef struct trace_args {
     cli_strings from;
     const char *case_name;
     const char *since, *until, *model, *stop, *format;
-    uint64_t hops, dust, max_nodes, timeout;
+    uint64_t hops, dust, max_nodes, timeout, max_path_steps;
     bool hops_set, dust_set;
     bool backward, paths, flows, poison_flows;
 } trace_args;
@@ -182,6 +182,7 @@ static int print_json(FILE *f, const ct_trace_result *r, const manifest *mf, boo
 static int print_text(FILE *f, const ct_trace_result *r, const manifest *mf, bool pricing)
 {
     char tip[65];
+    const char *coin = mf->env->asset; /* the network's ticker, as show and stats say it */
     ct_hash_to_hex(tip, mf->env->stats.tip);
     fprintf(f, "trace from");
     if (mf->case_name)
@@ -198,8 +199,15 @@ static int print_text(FILE *f, const ct_trace_result *r, const manifest *mf, boo
     fprintf(f, "hops %u, dust %llu sat, stop at", mf->o->hops, (unsigned long long)mf->o->dust);
     for (size_t i = 0; i < mf->o->n_stops; i++)
         fprintf(f, "%s%s", i ? "," : " ", mf->o->stops[i]);
-    fprintf(f, "\n%s\n\n", r->complete ? "complete" : "INCOMPLETE: the budget ran out");
-    fprintf(f, "%-8s %22s %22s\n", "model", "source BTC", "laundered BTC");
+    if (r->complete)
+        fputs("\ncomplete\n\n", f);
+    else /* which budget: max-nodes reached (transactions, waiting outputs, endpoints), timeout */
+        fprintf(f, "\nINCOMPLETE: the budget ran out: %s\n\n", r->incomplete_reason);
+    char h1[32], h2[32], h3[32];
+    snprintf(h1, sizeof(h1), "source %s", coin);
+    snprintf(h2, sizeof(h2), "laundered %s", coin);
+    snprintf(h3, sizeof(h3), "taint %s", coin);
+    fprintf(f, "%-8s %22s %22s\n", "model", h1, h2);
     for (int m = 0; m < CT_MODEL_COUNT; m++) {
         const ct_trace_model_result *x = &r->model[m];
         if (!x->enabled)
@@ -214,7 +222,7 @@ static int print_text(FILE *f, const ct_trace_result *r, const manifest *mf, boo
         if (x->laundered_sat > 0) {
             fputs("  ", f);
             cli_print_usd_text(f, x->laundered_usd_cents, x->laundered_sat,
-                               x->laundered_unpriced_sat, pricing);
+                               x->laundered_unpriced_sat, pricing, coin);
         }
         fputc('\n', f);
     }
@@ -225,7 +233,7 @@ static int print_text(FILE *f, const ct_trace_result *r, const manifest *mf, boo
         cli_print_coin128(f, rg.lo);
         fputs(" and ", f);
         cli_print_coin128(f, rg.hi);
-        fputs(" BTC", f);
+        fprintf(f, " %s", coin);
         if (pricing || rg.hi > 0) {
             if (pricing && rg.usd_known) {
                 fputs(" (USD ", f);
@@ -238,7 +246,7 @@ static int print_text(FILE *f, const ct_trace_result *r, const manifest *mf, boo
             if (rg.unpriced) {
                 fputs("; up to ", f);
                 cli_print_coin128(f, rg.unpriced);
-                fputs(" BTC on days without a price", f);
+                fprintf(f, " %s on days without a price", coin);
             }
             fputc(')', f);
         }
@@ -247,7 +255,7 @@ static int print_text(FILE *f, const ct_trace_result *r, const manifest *mf, boo
     if (r->model[CT_MODEL_POISON].enabled) {
         fputs("exposure upper bound (poison): ", f);
         cli_print_coin128(f, r->model[CT_MODEL_POISON].laundered_sat);
-        fputs(" BTC\n", f);
+        fprintf(f, " %s\n", coin);
     }
     for (int m = 0; m < CT_MODEL_COUNT; m++) {
         const ct_trace_model_result *x = &r->model[m];
@@ -259,11 +267,11 @@ static int print_text(FILE *f, const ct_trace_result *r, const manifest *mf, boo
             cli_print_coin128(f, x->categories[i].sat);
         }
         if (mf->o->flows || mf->o->paths)
-            cli_flows_text_totals(f, x);
+            cli_flows_text_totals(f, x, coin);
         size_t *start = NULL, *idx = NULL;
         if (mf->o->paths && x->flows_whole && cli_flows_in(x, &start, &idx) != CT_OK)
             return CT_ENOMEM;
-        fprintf(f, "\n  %-20s %-12s %4s %8s  %s\n", "taint BTC", "category", "hops", "height",
+        fprintf(f, "\n  %-20s %-12s %4s %8s  %s\n", h3, "category", "hops", "height",
                 "address  label");
         for (size_t i = 0; i < x->n_endpoints; i++) {
             const ct_trace_endpoint *e = &x->endpoints[i];
@@ -278,7 +286,7 @@ static int print_text(FILE *f, const ct_trace_result *r, const manifest *mf, boo
             }
             fputc('\n', f);
             for (size_t k = start ? start[i] : 0; start && k < start[i + 1]; k++)
-                cli_flow_text(f, r, &x->flows[idx[k]]);
+                cli_flow_text(f, r, &x->flows[idx[k]], coin);
         }
         free(start);
         free(idx);
@@ -351,6 +359,7 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
     ap->model = "all";
     ap->format = "json";
     ap->hops = 10;
+    ap->max_path_steps = CT_TRACE_MAX_PATH_STEPS;
     const cli_opt opts[] = {
         {"from", CLI_STRINGS, &ap->from},
         {"since", CLI_STRING, &ap->since},
@@ -367,6 +376,7 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
         {"paths", CLI_FLAG, &ap->paths},
         {"flows", CLI_FLAG, &ap->flows},
         {"poison-flows", CLI_FLAG, &ap->poison_flows},
+        {"max-path-steps", CLI_U64, &ap->max_path_steps},
         {NULL, CLI_FLAG, NULL},
     };
     int first;
@@ -403,6 +413,7 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
     o.poison_flows = ap->poison_flows;
     o.dust = ap->dust;
     o.max_nodes = ap->max_nodes;
+    o.max_path_steps = ap->max_path_steps;
     o.timeout_s = (double)ap->timeout;
     if (ap->stop && (rc = cli_categories("trace", "stop", ap->stop, o.stops, CT_TRACE_MAX_STOPS,
                                          &o.n_stops)) != CT_EXIT_OK)
@@ -458,9 +469,20 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
         ct_db_close(db);
         return src ? CT_EXIT_USAGE : CT_EXIT_FAILURE;
     }
+    const ct_btc_params *net = cli_db_network(db);
     for (size_t i = 0; i < n_src; i++) {
         const char *spec = ap->case_name ? kase.sources[i].text : specs[i];
+        ct_case_source chk;
         given[i] = spec;
+        /* Checked as show and case add check it: a mistyped address is a usage error, not
+         * "received nothing". */
+        if (cli_source("trace", ap->case_name ? NULL : "from", spec, net, &chk)) {
+            free(src);
+            free(given);
+            ct_case_release(&kase);
+            ct_db_close(db);
+            return CT_EXIT_USAGE;
+        }
         if (!cli_trace_source_set(&src[i], spec)) {
             cli_error("trace", "source '%.200s' is too long", spec);
             free(src);
@@ -491,6 +513,7 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
         return rc;
     }
 
+    cli_warn_price_tables("trace", db); /* a table that values nothing here (prices.md) */
     cli_trace_env env;
     manifest mf = {&env, &o, ap, src, given, n_src, ap->case_name};
     ct_trace_result res;
@@ -511,6 +534,14 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
         else
             print_csv(stdout, &res, priced);
         rc = prc == CT_OK ? CT_EXIT_OK : (cli_error("trace", "out of memory"), CT_EXIT_FAILURE);
+    } else if (lrc == CT_ENOMEM && strcmp(err.reason, "paths-too-large") == 0) {
+        /* Nothing was written: say what to narrow (docs/trace.md, "Paths"). */
+        cli_error("trace",
+                  "--paths: %s: nothing written; narrow the trace (fewer models, e.g. --model "
+                  "fifo; fewer --hops; a --max-nodes budget; fewer sources or a --since/--until "
+                  "window) or raise --max-path-steps (now %llu)",
+                  cli_detail(&err), (unsigned long long)ap->max_path_steps);
+        rc = CT_EXIT_TOO_BIG;
     } else {
         rc = lrc == CT_ENOTFOUND ? (cli_error("trace", "%s", cli_detail(&err)), CT_EXIT_NOTFOUND)
              : lrc == CT_EINVAL  ? (cli_error("trace", "%s", cli_detail(&err)), CT_EXIT_USAGE)

@@ -1,5 +1,6 @@
 /* Helpers of the commands that read the database (show, stats, verify): opening it with
  * the documented exit codes, mapping query errors, and printing hashes and times. */
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -70,6 +71,28 @@ int cli_db_fail(const char *cmd, int rc, const ct_error *err)
     return cli_db_exit_code(rc);
 }
 
+const ct_btc_params *cli_db_network(ct_db *db)
+{
+    ct_graph_chain_stats st;
+    if (ct_graph_stats(db, &st, NULL) == CT_OK && st.network[0])
+        return ct_btc_params_get(st.network);
+    return NULL;
+}
+
+int cli_source(const char *cmd, const char *opt, const char *text, const ct_btc_params *net,
+               ct_case_source *out)
+{
+    ct_error err;
+    ct_error_clear(&err);
+    if (ct_source_parse(out, text, net, &err) == CT_OK)
+        return CT_EXIT_OK;
+    if (opt)
+        cli_error(cmd, "option '--%s': %s", opt, cli_detail(&err));
+    else
+        cli_error(cmd, "%s", cli_detail(&err));
+    return CT_EXIT_USAGE;
+}
+
 const ct_btc_params *cli_db_params(ct_db *db)
 {
     ct_graph_chain_stats st;
@@ -96,4 +119,51 @@ void cli_print_time(FILE *f, uint32_t t)
     }
     fprintf(f, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
             tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* ASCII case-insensitive equality (no locale): assets are stored uppercase. */
+static bool same_asset(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        char x = *a >= 'a' && *a <= 'z' ? (char)(*a - 32) : *a;
+        char y = *b >= 'a' && *b <= 'z' ? (char)(*b - 32) : *b;
+        if (x != y)
+            return false;
+    }
+    return *a == *b;
+}
+
+bool cli_asset_unused(ct_db *db, const char *asset, const ct_btc_params **net)
+{
+    const ct_btc_params *mine = cli_db_network(db);
+    *net = mine;
+    if (!mine || same_asset(asset, mine->coin))
+        return false;
+    for (const ct_btc_params *const *p = ct_btc_params_all(); *p; p++)
+        if (same_asset(asset, (*p)->coin))
+            return true; /* the coin of another Bitcoin-family network */
+    return false;
+}
+
+void cli_warn_price_tables(const char *cmd, ct_db *db)
+{
+    ct_price_range *assets = NULL;
+    size_t n = 0;
+    const ct_btc_params *net = NULL;
+    ct_error err;
+    ct_error_clear(&err);
+    if (ct_prices_assets(db, &assets, &n, &err) != CT_OK)
+        return; /* the command's own reads will report a database problem */
+    for (size_t i = 0; i < n; i++)
+        if (cli_asset_unused(db, assets[i].asset, &net))
+            cli_warn_price_table(cmd, assets[i].asset, net);
+    free(assets);
+}
+
+void cli_warn_price_table(const char *cmd, const char *asset, const ct_btc_params *net)
+{
+    cli_error(cmd,
+              "warning: the %s price table values no chain of this database (%s, whose coin is "
+              "%s); import the prices with --asset %s to value it",
+              asset, net->name, net->coin, net->coin);
 }

@@ -316,7 +316,10 @@ static void print_json(FILE *f, const ct_acct_trace_result *r, const acct_manife
             for (size_t i = 0; i < x->n_endpoints; i++) {
                 const ct_acct_endpoint *e = &x->endpoints[i];
                 fputs(i ? ",{\"address\":" : "{\"address\":", f);
-                cli_json_string(f, e->address);
+                if (e->address[0])
+                    cli_json_string(f, e->address);
+                else
+                    fputs("null", f); /* the budget endpoint */
                 fputs(",\"category\":", f);
                 cli_json_string(f, e->category);
                 fputs(",\"label\":", f);
@@ -398,7 +401,10 @@ static void print_text(FILE *f, const ct_acct_trace_result *r, const acct_manife
             (unsigned long long)q->o->dust);
     for (size_t i = 0; i < q->o->n_stops; i++)
         fprintf(f, "%s%s", i ? "," : " ", q->o->stops[i]);
-    fprintf(f, "\n%s\n", r->complete ? "complete" : "INCOMPLETE: the budget ran out");
+    if (r->complete)
+        fputs("\ncomplete\n", f);
+    else
+        fprintf(f, "\nINCOMPLETE: the budget ran out: %s\n", r->incomplete_reason);
     char a1[UNITS_MAX], a2[UNITS_MAX];
     for (size_t a = 0; a < r->n_assets; a++) {
         const ct_acct_asset_info *ai = &r->assets[a];
@@ -478,7 +484,7 @@ static void print_text(FILE *f, const ct_acct_trace_result *r, const acct_manife
                 const ct_acct_endpoint *e = &x->endpoints[i];
                 units_of(a1, &e->taint, ai);
                 fprintf(f, "  %30s %-12s %4u %9u  %s", a1, e->category, e->hops, e->first_height,
-                        e->address);
+                        e->address[0] ? e->address : "(no address)");
                 if (e->label[0]) {
                     fputs("  ", f);
                     cli_print_text(f, e->label);

@@ -55,7 +55,8 @@ void cli_json_usd(FILE *f, u128 cents, u128 sat, u128 unpriced, bool pricing)
     fputc('"', f);
 }
 
-void cli_print_usd_text(FILE *f, u128 cents, u128 sat, u128 unpriced, bool pricing)
+void cli_print_usd_text(FILE *f, u128 cents, u128 sat, u128 unpriced, bool pricing,
+                        const char *coin)
 {
     if (!pricing || (sat > 0 && unpriced >= sat)) {
         fputs("no price", f);
@@ -66,7 +67,7 @@ void cli_print_usd_text(FILE *f, u128 cents, u128 sat, u128 unpriced, bool prici
     if (unpriced > 0) {
         fputs(" + ", f);
         cli_print_coin128(f, unpriced);
-        fputs(" BTC without a price", f);
+        fprintf(f, " %s without a price", coin);
     }
 }
 

@@ -137,7 +137,7 @@ void cli_flows_csv(FILE *f, const ct_trace_result *r, bool pricing)
     }
 }
 
-void cli_flows_text_totals(FILE *f, const ct_trace_model_result *x)
+void cli_flows_text_totals(FILE *f, const ct_trace_model_result *x, const char *coin)
 {
     fputs("\n  flows per hop:", f);
     for (size_t i = 0; i < x->n_hop_totals; i++) {
@@ -145,16 +145,16 @@ void cli_flows_text_totals(FILE *f, const ct_trace_model_result *x)
         fprintf(f, "\n    hop %-3u %-12s %8llu flows  ", h->hop,
                 h->category[0] ? h->category : "carried", (unsigned long long)h->flows);
         cli_print_coin128(f, h->taint);
-        fputs(" BTC", f);
+        fprintf(f, " %s", coin);
     }
 }
 
-void cli_flow_text(FILE *f, const ct_trace_result *r, const ct_trace_flow *w)
+void cli_flow_text(FILE *f, const ct_trace_result *r, const ct_trace_flow *w, const char *coin)
 {
     char hex[65];
     fputs("      ", f);
     cli_print_coin128(f, w->taint);
-    fprintf(f, " BTC  hop %u  height %u  ", w->hop, w->height);
+    fprintf(f, " %s  hop %u  height %u  ", coin, w->hop, w->height);
     cli_print_time(f, w->time);
     fputs("  from ", f);
     if (w->by != CT_TRACE_NONE) {

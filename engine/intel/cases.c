@@ -74,12 +74,47 @@ static bool is_txid(const char *s, size_t n)
     return true;
 }
 
+/* script:<lowercase hex, two digits a byte> or script-<64 lowercase hex digits>. */
+static bool is_script_identity(const char *s, size_t n)
+{
+    bool key = strncmp(s, "script-", 7) == 0;
+    if (!key && strncmp(s, "script:", 7) != 0)
+        return false;
+    if (key ? n != 7 + 64 : (n < 9 || (n - 7) % 2 != 0))
+        return false;
+    for (size_t i = 7; i < n; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return false;
+    return true;
+}
+
 int ct_case_source_parse(ct_case_source *out, const char *text, ct_error *err)
+{
+    int rc = ct_source_parse(out, text, NULL, err);
+    if (rc == CT_OK && !out->text[0])
+        return ct_fail(err, CT_EINVAL, "bad-source", "'%.80s...' is too long for a case source",
+                       text);
+    return rc;
+}
+
+int ct_source_parse(ct_case_source *out, const char *text, const ct_btc_params *net, ct_error *err)
 {
     size_t n = strlen(text);
     memset(out, 0, sizeof(*out));
     if (n == 0)
         return ct_fail(err, CT_EINVAL, "bad-source", "an empty source");
+    if (strncmp(text, "script", 6) == 0 && (text[6] == ':' || text[6] == '-')) {
+        if (!is_script_identity(text, n))
+            return ct_fail(err, CT_EINVAL, "bad-source",
+                           "'%.80s' is not a script identity (script: and the script in "
+                           "lowercase hex, two digits a byte; or script- and 64 lowercase hex "
+                           "digits)",
+                           text);
+        out->kind = CT_CASE_SCRIPT;
+        if (n < CT_CASE_SOURCE_MAX)
+            memcpy(out->text, text, n + 1);
+        return CT_OK;
+    }
     if (n >= CT_CASE_SOURCE_MAX)
         return ct_fail(err, CT_EINVAL, "bad-source",
                        "'%.80s...' is not an address, TXID or TXID:VOUT (too long)", text);
@@ -127,7 +162,10 @@ int ct_case_source_parse(ct_case_source *out, const char *text, ct_error *err)
     ct_btc_addr addr;
     ct_error ae;
     ct_error_clear(&ae);
-    if (ct_btc_addr_decode(&addr, text, NULL, &ae) != CT_OK)
+    if (net && ct_btc_addr_decode(&addr, text, NULL, NULL) == CT_OK &&
+        ct_btc_addr_decode(&addr, text, net, &ae) != CT_OK)
+        return ct_fail(err, CT_EINVAL, "wrong-network", "%.200s (wrong-network)", ae.detail);
+    if (ct_btc_addr_decode(&addr, text, net, &ae) != CT_OK)
         return ct_fail(err, CT_EINVAL, "bad-source",
                        "'%s' is not an address (%s), a TXID or TXID:VOUT", text, ae.reason);
     out->kind = CT_CASE_ADDRESS;

@@ -103,6 +103,15 @@ void ct_trace_budget_start(ct_trace_budget *b, const ct_trace_options *o)
 {
     b->max_nodes = o->max_nodes;
     b->deadline = o->timeout_s > 0 ? now_s() + o->timeout_s : 0;
+    b->ticks = 0;
+}
+
+bool ct_trace_budget_tick(ct_trace_budget *b, char *reason, size_t rsize)
+{
+    if (b->deadline <= 0 || (++b->ticks & 63) != 0 || now_s() <= b->deadline)
+        return false;
+    snprintf(reason, rsize, "%s", "timeout reached");
+    return true;
 }
 
 bool ct_trace_budget_spent(const ct_trace_budget *b, uint64_t processed, char *reason,

@@ -47,10 +47,14 @@ void ct_trace_span_widen(ct_trace_span *s, uint32_t fh, uint32_t ft, uint32_t lh
 /* True when cat is one of the stop categories of o (never for ""). */
 bool ct_trace_is_stop(const ct_trace_options *o, const char *cat);
 
-/* The node and time budget of ct_trace_options: max_nodes, timeout_s. */
+/* The node and time budget of ct_trace_options: max_nodes, timeout_s. max_nodes bounds the
+ * transactions processed, and each tracer also bounds by it what it keeps (the endpoints of
+ * a model, the outputs waiting to be followed); the clock is read in every loop that can
+ * grow, through ct_trace_budget_tick (docs/trace.md, "Budgets"). */
 typedef struct ct_trace_budget {
     uint64_t max_nodes; /* 0: none */
     double deadline;    /* monotonic seconds; 0: none */
+    uint64_t ticks;     /* units of work since the start, for the clock */
 } ct_trace_budget;
 
 void ct_trace_budget_start(ct_trace_budget *b, const ct_trace_options *o);
@@ -58,5 +62,9 @@ void ct_trace_budget_start(ct_trace_budget *b, const ct_trace_options *o);
  * writes the reason ("max-nodes reached", "timeout reached") into reason. */
 bool ct_trace_budget_spent(const ct_trace_budget *b, uint64_t processed, char *reason,
                            size_t rsize);
+/* One unit of work inside a loop (an output placed, an input split, an event replayed):
+ * true when the time is up (the clock is read every 64 units), with "timeout reached" in
+ * reason. */
+bool ct_trace_budget_tick(ct_trace_budget *b, char *reason, size_t rsize);
 
 #endif

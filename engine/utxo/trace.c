@@ -69,6 +69,9 @@ typedef struct pending_in {
     uint32_t vin;
     uint8_t live; /* bit per model */
     uint64_t addrid;
+    uint64_t via;      /* the processed transaction that handed it taint; NO_VIA for a source */
+    uint64_t at_txnum; /* forward: the output it is (flows) */
+    uint32_t at_vout;
     uint32_t time, height;
     mstate m[CT_MODEL_COUNT];
 } pending_in;
@@ -146,7 +149,9 @@ typedef struct tracer {
     ct_hmap sources; /* txnum+vout -> 1 */
     ct_label_cache labels; /* addrid -> label category */
     uint64_t processed;
+    uint64_t n_waiting; /* pending_in entries held: at most max_nodes */
     bool out_of_budget;
+    bool timed_out; /* past the deadline: no more reads */
     char budget_reason[64];
     ct_trace_budget budget;
     /* scratch for one transaction */
@@ -188,11 +193,45 @@ void ct_trace_options_init(ct_trace_options *o)
     for (size_t i = 0; i < 4; i++)
         snprintf(o->cashout[i], sizeof(o->cashout[i]), "%s", stops[i]);
     o->n_cashout = 4;
+    o->max_path_steps = CT_TRACE_MAX_PATH_STEPS;
 }
 
 static int oom(tracer *t)
 {
     return ct_fail(t->err, CT_ENOMEM, "out-of-memory", "during the trace");
+}
+
+/* ---- budgets ----
+ * max_nodes bounds the transactions processed, the outputs waiting to be followed, and the
+ * endpoints of each model (the last of which is then the "budget" endpoint without an
+ * address, where whatever could not be kept goes). The clock is read in every loop that
+ * can grow. Once a budget is spent, the taint not yet placed is "budget": the totals stay
+ * exact, the result says complete: false and which budget ran out. */
+static void trip(tracer *t, const char *reason)
+{
+    if (!t->out_of_budget) {
+        t->out_of_budget = true;
+        snprintf(t->budget_reason, sizeof(t->budget_reason), "%s", reason);
+    }
+}
+
+/* One unit of work in a loop over a transaction's slots, for model m: true when what is
+ * left of the loop goes to the budget endpoint at once (the time is up, or m's endpoints
+ * are at their bound, where any new one would go there anyway). */
+static bool must_fold(tracer *t, int m)
+{
+    char reason[64];
+    if (!t->timed_out && ct_trace_budget_tick(&t->budget, reason, sizeof(reason))) {
+        t->timed_out = true;
+        trip(t, reason);
+    }
+    return t->timed_out || (t->o->max_nodes && t->acc[m].n_ep >= t->o->max_nodes);
+}
+
+/* The endpoint where what the budget could not keep goes: no address, category budget. */
+static bool is_fold(uint64_t addrid, const char *category)
+{
+    return addrid == 0 && strcmp(category, "budget") == 0;
 }
 
 /* ---- heap of pending txnums ---- */
@@ -383,12 +422,18 @@ static int add_endpoint(tracer *t, int m, uint64_t addrid, const char *category,
     bool priced;
     if (taint == 0)
         return CT_OK;
+    ct_put_be64(key, addrid);
+    memcpy(key + 8, category, cl);
+    bool found = ct_hmap_get(&a->eps, key, 8 + cl, &idx);
+    if (!found && t->o->max_nodes && a->n_ep + 1 >= t->o->max_nodes && !is_fold(addrid, category)) {
+        /* No room for one more: the last slot is the budget endpoint's. */
+        trip(t, "max-nodes reached (endpoints)");
+        return add_endpoint(t, m, 0, "budget", taint, time, height, hop, at);
+    }
     if ((rc = add_category(t, m, category, taint, time)) ||
         (rc = value_of(t, taint, time, &cents, &priced)))
         return rc;
-    ct_put_be64(key, addrid);
-    memcpy(key + 8, category, cl);
-    if (!ct_hmap_get(&a->eps, key, 8 + cl, &idx)) {
+    if (!found) {
         if (a->n_ep == a->cap_ep) {
             size_t ncap = a->cap_ep ? a->cap_ep * 2 : 64;
             ep_acc *ne = realloc(a->ep, ncap * sizeof(*ne));
@@ -462,6 +507,7 @@ static int wait_in(tracer *t, int m, uint64_t txnum, uint32_t slot, mstate *st, 
         pi = &p->ins[p->n++];
         memset(pi, 0, sizeof(*pi));
         pi->vin = slot;
+        t->n_waiting++;
     }
     pi->m[m] = *st; /* moves the intervals */
     st->iv.v = NULL;
@@ -469,6 +515,21 @@ static int wait_in(tracer *t, int m, uint64_t txnum, uint32_t slot, mstate *st, 
     pi->live |= (uint8_t)(1u << m);
     *out = pi;
     return CT_OK;
+}
+
+/* Whether taint may wait in the record of (txnum, slot): always when that entry exists
+ * already; else while fewer than max_nodes entries wait. */
+static bool can_wait(tracer *t, uint64_t txnum, uint32_t slot)
+{
+    int rc;
+    if (!t->o->max_nodes || t->n_waiting < t->o->max_nodes)
+        return true;
+    pending_tx *p = pending_get(t, txnum, false, &rc);
+    for (size_t i = 0; p && i < p->n; i++)
+        if (p->ins[i].vin == slot)
+            return true;
+    trip(t, "max-nodes reached (waiting outputs)");
+    return false;
 }
 
 /* Where a newly tainted output goes, in model m: an endpoint (by the stop rules, in their
@@ -498,6 +559,8 @@ static int place_output(tracer *t, int m, const ct_trace_tx *tx, uint32_t vout, 
         stop = "hop_limit";
     else if (st->hop > 0 && st->taint < t->o->dust)
         stop = "dust";
+    else if (!can_wait(t, out->spent_txnum, out->spent_vin))
+        stop = "budget";
     if (stop) {
         flow_at at = {tx->txnum, vout, via == NO_VIA ? 0 : via};
         rc = add_endpoint(t, m, out->addrid, stop, st->taint, tx->time, tx->height, st->hop, &at);
@@ -507,6 +570,9 @@ static int place_output(tracer *t, int m, const ct_trace_tx *tx, uint32_t vout, 
     pending_in *pi;
     if ((rc = wait_in(t, m, out->spent_txnum, out->spent_vin, st, &pi)))
         return rc;
+    pi->via = via;
+    pi->at_txnum = tx->txnum;
+    pi->at_vout = vout;
     pi->addrid = out->addrid;
     pi->time = tx->time;
     pi->height = tx->height;
@@ -526,13 +592,18 @@ static int place_prev(tracer *t, int m, const ct_trace_tx *tx, uint32_t vin, mst
         iv_free(&st->iv);
         return CT_OK;
     }
-    if (in->prev_txnum == 0) {
+    if (in->prev_txnum == 0 || !can_wait(t, in->prev_txnum, in->prev_vout)) {
         flow_at at = {0, in->prev_vout, tx->txnum};
-        rc = add_endpoint(t, m, 0, "unknown", st->taint, tx->time, tx->height, st->hop, &at);
+        if (in->prev_txnum) /* budget: the previous output is known */
+            at.txnum = in->prev_txnum;
+        rc = add_endpoint(t, m, 0, in->prev_txnum == 0 ? "unknown" : "budget", st->taint, tx->time,
+                          tx->height, st->hop, &at);
         iv_free(&st->iv);
         return rc;
     }
-    return wait_in(t, m, in->prev_txnum, in->prev_vout, st, &pi);
+    if ((rc = wait_in(t, m, in->prev_txnum, in->prev_vout, st, &pi)) == CT_OK)
+        pi->via = tx->txnum;
+    return rc;
 }
 
 /* ---- the five rules for one transaction ---- */
@@ -686,23 +757,22 @@ static bool is_source(tracer *t, uint64_t txnum, uint32_t vout)
     return ct_hmap_get(&t->sources, key, 12, &v);
 }
 
-/* Where the taint of a live entry of tx sits in model m: the output (forward, the spent
- * previous output; backward, tx's own output), and the processed transaction that put it
- * there (forward, its creator; backward, its spender; none for a source, at hop 0). */
-static flow_at entry_at(const tracer *t, const ct_trace_tx *tx, const pending_in *pi, int m)
+/* Where the taint of a live entry of p sits in model m: the output (forward, the spent
+ * previous output, remembered when it was placed; backward, p's own output), and the
+ * processed transaction that put it there (forward, its creator; backward, its spender;
+ * none for a source, at hop 0). Needs no read of the graph (so a budget spent by the clock
+ * can still say it). */
+static flow_at entry_at(const tracer *t, const pending_tx *p, const pending_in *pi, int m)
 {
     flow_at at;
     if (t->backward) {
-        at.txnum = tx->txnum;
+        at.txnum = p->txnum;
         at.vout = pi->vin;
-        at.by = tx->out[pi->vin].spent_txnum;
     } else {
-        at.txnum = tx->in[pi->vin].prev_txnum;
-        at.vout = tx->in[pi->vin].prev_vout;
-        at.by = at.txnum;
+        at.txnum = pi->at_txnum;
+        at.vout = pi->at_vout;
     }
-    if (pi->m[m].hop == 0)
-        at.by = 0;
+    at.by = pi->m[m].hop == 0 || pi->via == NO_VIA ? 0 : pi->via;
     return at;
 }
 
@@ -715,7 +785,7 @@ static int record_followed(tracer *t, const pending_tx *p, const ct_trace_tx *tx
             const pending_in *pi = &p->ins[i];
             if (!(pi->live & (1u << m)))
                 continue;
-            flow_at at = entry_at(t, tx, pi, m);
+            flow_at at = entry_at(t, p, pi, m);
             rc = record_flow(t, m, &at, tx->txnum, pi->addrid, pi->m[m].taint, pi->m[m].hop,
                              pi->height, pi->time, 0, "");
         }
@@ -800,10 +870,17 @@ static int process_tx(tracer *t, pending_tx *p, const ct_trace_tx *tx)
                              tx->time, 0, "fee");
         }
         iv_free(&t->out_iv[tx->n_out]);
+        uint64_t folded = 0; /* what the outputs after a spent budget carry */
+        flow_at fold = {tx->txnum, CT_TRACE_FLOW_FEE, tx->txnum}; /* its flow */
         for (uint32_t j = 0; j < tx->n_out && rc == CT_OK; j++) {
             if (is_source(t, tx->txnum, j)) {
                 /* Already at hop 0 with t = v: only what it would not have received counts. */
                 t->acc[m].source_sat -= t->out_taint[j];
+                iv_free(&t->out_iv[j]);
+                continue;
+            }
+            if (must_fold(t, m)) { /* a fan-out stops here, not after its last output */
+                folded += t->out_taint[j];
                 iv_free(&t->out_iv[j]);
                 continue;
             }
@@ -814,6 +891,8 @@ static int process_tx(tracer *t, pending_tx *p, const ct_trace_tx *tx)
                 iv_free(&st.iv);
             rc = place_output(t, m, tx, j, &st, tx->txnum);
         }
+        if (rc == CT_OK && folded)
+            rc = add_endpoint(t, m, 0, "budget", folded, tx->time, tx->height, hop + 1, &fold);
         for (size_t j = 0; j < n_slots; j++)
             iv_free(&t->out_iv[j]);
     }
@@ -857,7 +936,7 @@ static int settle(tracer *t, pending_tx *p, const ct_trace_tx *tx, bool *any)
                 stop = "dust";
             if (!stop)
                 continue;
-            flow_at at = entry_at(t, tx, pi, m);
+            flow_at at = entry_at(t, p, pi, m);
             rc = add_endpoint(t, m, out->addrid, stop, st->taint, tx->time, tx->height, st->hop,
                               &at);
             iv_free(&st->iv);
@@ -908,6 +987,8 @@ static int process_back(tracer *t, pending_tx *p, const ct_trace_tx *tx)
         flow_at gap = {0, CT_TRACE_FLOW_FEE, tx->txnum};
         rc = add_endpoint(t, m, 0, "unknown", t->out_taint[tx->n_in], tx->time, tx->height, hop + 1,
                           &gap);
+        uint64_t folded = 0; /* what the inputs after a spent budget carry */
+        flow_at fold = {0, CT_TRACE_FLOW_FEE, tx->txnum}; /* its flow */
         for (uint32_t k = 0; k < tx->n_in && rc == CT_OK; k++) {
             const ct_trace_input *in = &tx->in[k];
             if (in->prev_txnum != 0 && is_source(t, in->prev_txnum, in->prev_vout)) {
@@ -915,11 +996,17 @@ static int process_back(tracer *t, pending_tx *p, const ct_trace_tx *tx)
                 t->acc[m].source_sat -= t->out_taint[k];
                 continue;
             }
+            if (must_fold(t, m)) {
+                folded += t->out_taint[k];
+                continue;
+            }
             mstate st = {t->out_taint[k], hop + 1, t->out_iv[k]};
             t->out_iv[k].v = NULL;
             t->out_iv[k].n = t->out_iv[k].cap = 0;
             rc = place_prev(t, m, tx, k, &st);
         }
+        if (rc == CT_OK && folded)
+            rc = add_endpoint(t, m, 0, "budget", folded, tx->time, tx->height, hop + 1, &fold);
         for (size_t k = 0; k < n_slots; k++)
             iv_free(&t->out_iv[k]);
     }
@@ -1047,9 +1134,14 @@ static int init_sources(tracer *t, srclist *l, ct_trace_result *res)
                         if (iv_push(&st.iv, 0, tx.out[v].value))
                             return oom(t);
                     t->acc[m].source_sat += tx.out[v].value;
-                    if (t->backward) {
+                    if (t->backward && !can_wait(t, txnum, v)) {
+                        rc = add_endpoint(t, m, tx.out[v].addrid, "budget", st.taint, tx.time,
+                                          tx.height, 0, &(flow_at){txnum, v, 0});
+                        iv_free(&st.iv);
+                    } else if (t->backward) {
                         pending_in *pi;
-                        rc = wait_in(t, m, txnum, v, &st, &pi);
+                        if ((rc = wait_in(t, m, txnum, v, &st, &pi)) == CT_OK)
+                            pi->via = NO_VIA;
                     } else {
                         rc = place_output(t, m, &tx, v, &st, NO_VIA);
                     }
@@ -1063,8 +1155,9 @@ static int init_sources(tracer *t, srclist *l, ct_trace_result *res)
     return rc;
 }
 
-static void free_pending(pending_tx *p)
+static void free_pending(tracer *t, pending_tx *p)
 {
+    t->n_waiting -= p->n;
     for (size_t i = 0; i < p->n; i++)
         for (int m = 0; m < CT_MODEL_COUNT; m++)
             iv_free(&p->ins[i].m[m].iv);
@@ -1072,11 +1165,13 @@ static void free_pending(pending_tx *p)
     free(p);
 }
 
-/* When a budget runs out, every live output becomes a "budget" endpoint. Backward, the
- * stop rules are applied first (they wait for the transaction to be loaded); with paths the
- * transaction is loaded to know where each entry's taint came from. */
+/* When a budget runs out, every live output becomes a "budget" endpoint (or the budget
+ * endpoint without an address, past the endpoints' bound). Backward, the stop rules are
+ * applied first, which needs the transaction: it is loaded unless the time is up (then the
+ * entries are budget without an address: no more reads after the deadline). */
 static int drain_budget(tracer *t)
 {
+    bool timed_out = t->timed_out || strcmp(t->budget_reason, "timeout reached") == 0;
     while (t->heap_n > 0) {
         int rc = CT_OK;
         uint64_t txnum = heap_key(t, heap_pop(t));
@@ -1087,21 +1182,22 @@ static int drain_budget(tracer *t)
         ct_put_be64(key, txnum);
         ct_hmap_del(&t->pending, key, 8);
         ct_trace_tx tx;
-        bool loaded = t->backward || t->flows, any;
-        if (loaded && (rc = t->g->load_tx(t->g->ctx, txnum, &tx, t->err)) == CT_OK)
-            rc = note_tx(t, &tx);
-        if (rc == CT_OK && t->backward)
-            rc = settle(t, p, &tx, &any);
+        bool any;
+        if (t->backward && !timed_out) {
+            rc = t->g->load_tx(t->g->ctx, txnum, &tx, t->err);
+            if (rc == CT_OK)
+                rc = note_tx(t, &tx);
+            if (rc == CT_OK)
+                rc = settle(t, p, &tx, &any);
+        }
         for (size_t i = 0; i < p->n && rc == CT_OK; i++)
             for (int m = 0; m < CT_MODEL_COUNT && rc == CT_OK; m++)
                 if (p->ins[i].live & (1u << m)) {
-                    flow_at at = {0, 0, 0};
-                    if (loaded)
-                        at = entry_at(t, &tx, &p->ins[i], m);
+                    flow_at at = entry_at(t, p, &p->ins[i], m);
                     rc = add_endpoint(t, m, p->ins[i].addrid, "budget", p->ins[i].m[m].taint,
                                       p->ins[i].time, p->ins[i].height, p->ins[i].m[m].hop, &at);
                 }
-        free_pending(p);
+        free_pending(t, p);
         if (rc)
             return rc;
     }
@@ -1112,15 +1208,15 @@ static int run_loop(tracer *t)
 {
     ct_trace_tx tx;
     int rc;
+    char reason[64];
     while (t->heap_n > 0) {
-        if (ct_trace_budget_spent(&t->budget, t->processed, t->budget_reason,
-                                  sizeof(t->budget_reason))) {
-            t->out_of_budget = true;
+        if (t->out_of_budget ||
+            ct_trace_budget_spent(&t->budget, t->processed, reason, sizeof(reason))) {
+            trip(t, reason); /* keeps a reason given inside the last transaction */
             return drain_budget(t);
         }
         if (t->n_flows > t->max_flows) {
-            snprintf(t->budget_reason, sizeof(t->budget_reason), "max-flows reached");
-            t->out_of_budget = true;
+            trip(t, "max-flows reached");
             return drain_budget(t);
         }
         uint64_t txnum = heap_key(t, heap_pop(t));
@@ -1138,7 +1234,7 @@ static int run_loop(tracer *t)
             rc = settle(t, p, &tx, &any);
         if (rc == CT_OK && any)
             rc = t->backward ? process_back(t, p, &tx) : process_tx(t, p, &tx);
-        free_pending(p);
+        free_pending(t, p);
         if (rc)
             return rc;
         if (any)
@@ -1448,6 +1544,13 @@ static int finish(tracer *t, ct_trace_result *res)
             e->unpriced_sat = s->unpriced_sat;
         }
     }
+    /* The guard of --paths (max_path_steps, a step being a flow): nothing is stored above
+     * it. */
+    uint64_t guard = t->o->version >= 2 ? t->o->max_path_steps : 0;
+    if (t->o->paths && guard && t->n_flows > guard)
+        return ct_fail(t->err, CT_ENOMEM, "paths-too-large",
+                       "the paths hold more than %llu flows (the guard)",
+                       (unsigned long long)guard);
     int rc = name_endpoints(t, res);
     uint64_t *ids = NULL;
     size_t n_ids = 0;
@@ -1490,7 +1593,7 @@ static void tracer_release(tracer *t)
         int rc;
         pending_tx *p = pending_get(t, heap_key(t, heap_pop(t)), false, &rc);
         if (p)
-            free_pending(p);
+            free_pending(t, p);
     }
     ct_hmap_release(&t->pending);
     ct_hmap_release(&t->txmap);

@@ -32,6 +32,8 @@ typedef enum ct_case_source_kind {
     CT_CASE_OUTPUT = 3,      /* TXID:VOUT: one output */
     CT_CASE_ETH_ADDRESS = 4, /* Ethereum: "0x" + 40 hex digits (EIP-55 when mixed case) */
     CT_CASE_ETH_TX = 5,      /* Ethereum: "0x" + 64 hex digits, a transaction hash */
+    CT_CASE_SCRIPT = 6,      /* an output without an address: script:<lowercase hex> or its
+                              * stored key script-<64 lowercase hex> (docs/addresses.md) */
 } ct_case_source_kind;
 
 /* One source of a case, as written ("text") and as understood. */
@@ -50,6 +52,13 @@ typedef struct ct_case_source {
  * Returns CT_OK or CT_EINVAL ("bad-source", with the address decoder's reason in the
  * detail). */
 CT_WARN_UNUSED int ct_case_source_parse(ct_case_source *out, const char *text, ct_error *err);
+
+/* The one check of a source or address that every command applies (trace --from, case add,
+ * show address, labels): as ct_case_source_parse, and when `net` is not NULL a Bitcoin
+ * address must be one of `net` ("wrong-network" otherwise). A script:<hex> identity may be
+ * longer than CT_CASE_SOURCE_MAX; out->text is then "" (the caller keeps the text). */
+CT_WARN_UNUSED int ct_source_parse(ct_case_source *out, const char *text, const ct_btc_params *net,
+                                   ct_error *err);
 
 /* True when `name` is a valid case name: 1 to CT_CASE_NAME_MAX of A-Z a-z 0-9 . _ - */
 bool ct_case_name_valid(const char *name);

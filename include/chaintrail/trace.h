@@ -123,6 +123,11 @@ typedef struct ct_trace_options {
      * "Backward"). */
     bool backward;
     /* ---- version 2 ---- */
+    /* With paths: the most path steps (flows, over every model) the result may hold; more is
+     * CT_ENOMEM with reason "paths-too-large", before they are stored (0: no bound). Since
+     * paths are built on flows they grow with the tainted outputs, not with the number of
+     * paths through the graph; narrow the models, the hops or the budget to stay below. */
+    uint64_t max_path_steps;
     /* Record the flows: per model, the taint carried along each edge the trace followed
      * (ct_trace_model_result.flows) and their totals per hop (hop_totals). Poison's flows
      * are only totalled per hop unless poison_flows (or paths) is set. */
@@ -137,7 +142,9 @@ typedef struct ct_trace_options {
 #define CT_TRACE_OPTIONS_VERSION   2
 #define CT_TRACE_MAX_FLOWS_DEFAULT 5000000u
 /* Fills defaults: all models, forward, no paths, 10 hops, no dust, no budget, stops exchange,
- * mixer, bridge, gambling, sanctioned; cash-out exchange, mixer, bridge, gambling. */
+ * mixer, bridge, gambling, sanctioned; cash-out exchange, mixer, bridge, gambling; at most
+ * CT_TRACE_MAX_PATH_STEPS path steps. */
+#define CT_TRACE_MAX_PATH_STEPS 1000000u
 void ct_trace_options_init(ct_trace_options *o);
 
 /* ---- results ---- */
