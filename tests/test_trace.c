@@ -939,6 +939,7 @@ Test(trace, backward_source_reached_again_hop_limit_and_budget)
     ct_trace_options_init(&o);
     o.backward = true;
     o.max_nodes = 1;
+    o.flows = o.poison_flows = true; /* the budget endpoints' flows are checked too */
     run_sources(&t, &c, (const char *const[]){w}, 1, &o);
     cr_assert(!t.res.complete);
     cr_assert_str_eq(t.res.incomplete_reason, "max-nodes reached (waiting outputs)");
@@ -956,6 +957,7 @@ Test(trace, backward_source_reached_again_hop_limit_and_budget)
     ct_trace_options_init(&o);
     o.backward = true;
     o.max_nodes = 3;
+    o.flows = o.poison_flows = true;
     run_sources(&t, &c, (const char *const[]){w}, 1, &o);
     cr_assert(!t.res.complete);
     for (int m = 0; m < CT_MODEL_COUNT; m++)
@@ -1293,6 +1295,34 @@ static void build_fanout(chain *c, uint32_t n)
  * model (9 addresses and the budget endpoint, which holds the rest exactly) and says which
  * budget ran out. Before, the budget was only checked between transactions: the fan-out
  * gave 1,000 endpoints per model and "complete": true. */
+/* max_flows bounds the flows kept: past it the walk stops as a budget (the live taint is
+ * budget, with its flows), and every endpoint still equals its flows. */
+Test(trace, the_flows_have_a_bound)
+{
+    chain c;
+    build_chain(&c);
+    traced t;
+    ct_trace_options o;
+    ct_trace_options_init(&o);
+    o.flows = o.poison_flows = true;
+    o.max_flows = 3;
+    run_sources(&t, &c, (const char *const[]){source_of(c.cbA, 0)}, 1, &o);
+    cr_assert(!t.res.complete);
+    cr_assert_str_eq(t.res.incomplete_reason, "max-flows reached");
+    cr_assert_eq(t.res.txs_processed, 1); /* tx1: five models' flows are past 3 */
+    for (int m = 0; m < CT_MODEL_COUNT; m++)
+        cr_assert(cat(&t.res.model[m], "budget") > 0, "%s", ct_model_name((ct_model)m));
+    assert_conservation(&t.res);
+    end_trace(&t);
+    /* The default bound leaves it complete. */
+    o.max_flows = 0;
+    run_sources(&t, &c, (const char *const[]){source_of(c.cbA, 0)}, 1, &o);
+    cr_assert(t.res.complete);
+    assert_conservation(&t.res);
+    end_trace(&t);
+    free_chain(&c);
+}
+
 Test(trace, a_fan_out_stops_at_max_nodes_inside_the_transaction)
 {
     chain c;
@@ -1301,6 +1331,7 @@ Test(trace, a_fan_out_stops_at_max_nodes_inside_the_transaction)
     build_fanout(&c, 1000);
     ct_trace_options_init(&o);
     o.max_nodes = 10;
+    o.flows = o.poison_flows = true; /* the folded budget endpoint gets one flow */
     run_sources(&t, &c, (const char *const[]){source_of(c.cbA, 0)}, 1, &o);
     cr_assert(!t.res.complete);
     cr_assert_str_eq(t.res.incomplete_reason, "max-nodes reached (endpoints)");
