@@ -112,6 +112,6 @@ Test(chains, cli_lists_the_registered_families)
     tu_exec(&r, args2, NULL);
     cr_expect_eq(r.status, 2);
     cr_expect_str_eq(r.err, "chaintrail: ingest: option '--network': unknown network 'litecoin' "
-                            "(mainnet, testnet, testnet4, signet, regtest)\n");
+                            "(valid: mainnet, testnet, testnet4, signet, regtest)\n");
     tu_run_free(&r);
 }

@@ -474,6 +474,9 @@ Test(cli_trace, unknown_names_are_usage_errors)
          "chaintrail: verify: option '--format': unknown format 'csv' (valid: json, text)\n"},
         {{"prices", "show", "--format", "csv", NULL},
          "chaintrail: prices: option '--format': unknown format 'csv' (valid: json, text)\n"},
+        {{"ingest", "bitcoin", "--network", "Regtest", "x.dat", NULL},
+         "chaintrail: ingest: option '--network': unknown network 'Regtest' (valid: mainnet, "
+         "testnet, testnet4, signet, regtest)\n"},
         /* A name is printed escaped: it cannot drive the terminal. */
         {{"trace", "--from", SRC, "--stop", "mixer\033[2J", NULL},
          "chaintrail: trace: option '--stop': unknown category 'mixer\\x1b[2J' " CATS},

@@ -913,3 +913,17 @@ Test(labels, values_over_the_bounds_are_refused_with_their_reason, .timeout = 12
     tu_rmtree(dir);
     free(dir);
 }
+
+/* A failure formatted without a recorded reason reads as an error, never "success" (the
+ * CLI prints ct_error_format's line for library failures). */
+Test(labels, an_error_without_a_reason_does_not_read_success)
+{
+    ct_error e;
+    char line[128];
+    ct_error_clear(&e);
+    ct_error_format(&e, line, sizeof(line));
+    cr_assert_str_eq(line, "error (no reason recorded)");
+    e.code = CT_ENOMEM;
+    ct_error_format(&e, line, sizeof(line));
+    cr_assert_str_eq(line, "out of memory or over a size limit");
+}

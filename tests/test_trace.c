@@ -80,6 +80,31 @@ typedef struct chain {
     uint8_t cbA[32], tx1[32], tx2[32], tx3[32], tx4[32];
 } chain;
 
+/* Writes the blk file to a fresh directory and ingests it as regtest into a fresh database
+ * (c->fdir, c->dir); asserts that `blocks` blocks were connected. Frees the file. */
+static void ingest_chain(chain *c, bb_buf *file, uint64_t blocks)
+{
+    c->dir = tu_tmpdir();
+    c->fdir = tu_tmpdir();
+    char path[512];
+    snprintf(path, sizeof(path), "%s/chain.blk", c->fdir);
+    cr_assert_eq(tu_write_file(path, file->data, file->len), 0);
+    ct_db *db;
+    ct_db_options o = CT_DB_OPTIONS_INIT;
+    o.create = true;
+    cr_assert_eq(ct_db_open(&db, c->dir, &o, NULL), CT_OK);
+    ct_ingest_options io = CT_INGEST_OPTIONS_INIT;
+    ct_ingest_stats st;
+    ct_error err;
+    io.net = ct_btc_params_get("regtest");
+    ct_error_clear(&err);
+    cr_assert_eq(ct_ingest_bitcoin(db, &st, (const char *[]){path}, 1, &io, &err), CT_OK, "%s",
+                 err.detail);
+    cr_assert_eq(st.blocks_connected, blocks);
+    ct_db_close(db);
+    bb_free(file);
+}
+
 /* genesis; b1 pays A; b2 pays B; b3: tx1 [A, B] -> C 3,333,333,333, D 3,333,333,333,
  * E 3,333,333,331, fee 3; b4: tx2 [C] -> X 1,000,000,000, Y 2,333,333,000, fee 333;
  * b5: tx3 [D] -> Z 3,333,333,333; b6: tx4 [Y, Z] -> W 5,666,666,333. */
@@ -110,25 +135,7 @@ static void build_chain(chain *c)
     pay out4 = {5666666333ULL, W};
     block(&file, h6, h5, 6, MINER, NULL, in4, 2, &out4, 1, c->tx4);
 
-    c->dir = tu_tmpdir();
-    c->fdir = tu_tmpdir();
-    char path[512];
-    snprintf(path, sizeof(path), "%s/chain.blk", c->fdir);
-    cr_assert_eq(tu_write_file(path, file.data, file.len), 0);
-    ct_db *db;
-    ct_db_options o = CT_DB_OPTIONS_INIT;
-    o.create = true;
-    cr_assert_eq(ct_db_open(&db, c->dir, &o, NULL), CT_OK);
-    ct_ingest_options io = CT_INGEST_OPTIONS_INIT;
-    ct_ingest_stats st;
-    ct_error err;
-    io.net = ct_btc_params_get("regtest");
-    ct_error_clear(&err);
-    cr_assert_eq(ct_ingest_bitcoin(db, &st, (const char *[]){path}, 1, &io, &err), CT_OK, "%s",
-                 err.detail);
-    cr_assert_eq(st.blocks_connected, 7);
-    ct_db_close(db);
-    bb_free(&file);
+    ingest_chain(c, &file, 7);
 }
 
 static void free_chain(chain *c)
@@ -1269,25 +1276,7 @@ static void build_fanout(chain *c, uint32_t n)
     free(scripts);
     free(out);
 
-    c->dir = tu_tmpdir();
-    c->fdir = tu_tmpdir();
-    char path[512];
-    snprintf(path, sizeof(path), "%s/chain.blk", c->fdir);
-    cr_assert_eq(tu_write_file(path, file.data, file.len), 0);
-    ct_db *db;
-    ct_db_options o = CT_DB_OPTIONS_INIT;
-    o.create = true;
-    cr_assert_eq(ct_db_open(&db, c->dir, &o, NULL), CT_OK);
-    ct_ingest_options io = CT_INGEST_OPTIONS_INIT;
-    ct_ingest_stats st;
-    ct_error err;
-    io.net = ct_btc_params_get("regtest");
-    ct_error_clear(&err);
-    cr_assert_eq(ct_ingest_bitcoin(db, &st, (const char *[]){path}, 1, &io, &err), CT_OK, "%s",
-                 err.detail);
-    cr_assert_eq(st.blocks_connected, 3);
-    ct_db_close(db);
-    bb_free(&file);
+    ingest_chain(c, &file, 3);
 }
 
 /* The budget is checked inside the loop over a transaction's outputs, and bounds the

@@ -195,6 +195,8 @@ int cli_categories(const char *cmd, const char *opt, const char *value, char (*i
 int cli_category(const char *cmd, const char *opt, const char *value, ct_label_category *out);
 /* --model: "all" or a comma-separated list of models; *mask has bit 1 << ct_model each. */
 int cli_models(const char *cmd, const char *value, unsigned *mask);
+/* --network: a Bitcoin-family network (mainnet, testnet, testnet4, signet, regtest). */
+int cli_network(const char *cmd, const char *value, const ct_btc_params **out);
 /* --chain bitcoin|ethereum. */
 int cli_chain(const char *cmd, const char *value, bool *ethereum);
 
@@ -220,6 +222,9 @@ typedef struct cli_range {
  * or "no price" when none of it was priced (or there is no price table). */
 void cli_print_usd_text(FILE *f, u128 cents, u128 sat, u128 unpriced, bool pricing,
                         const char *coin);
+/* The USD part of a text range, left open for what follows: " (USD lo to hi" when known,
+ * else " (no price". */
+void cli_print_usd_range_open(FILE *f, bool known, u128 lo, u128 hi);
 void cli_trace_range(const ct_trace_result *r, cli_range *out);
 
 typedef struct cli_trace_env {

@@ -235,14 +235,7 @@ static int print_text(FILE *f, const ct_trace_result *r, const manifest *mf, boo
         cli_print_coin128(f, rg.hi);
         fprintf(f, " %s", coin);
         if (pricing || rg.hi > 0) {
-            if (pricing && rg.usd_known) {
-                fputs(" (USD ", f);
-                cli_print_cents(f, rg.lo_usd);
-                fputs(" to ", f);
-                cli_print_cents(f, rg.hi_usd);
-            } else {
-                fputs(" (no price", f);
-            }
+            cli_print_usd_range_open(f, pricing && rg.usd_known, rg.lo_usd, rg.hi_usd);
             if (rg.unpriced) {
                 fputs("; up to ", f);
                 cli_print_coin128(f, rg.unpriced);

@@ -165,6 +165,17 @@ int cli_models(const char *cmd, const char *value, unsigned *mask)
     return rc;
 }
 
+int cli_network(const char *cmd, const char *value, const ct_btc_params **out)
+{
+    const char *names[16];
+    size_t n = 0, i;
+    if ((*out = ct_btc_params_get(value)) != NULL) /* also the aliases Core knows (main) */
+        return CT_EXIT_OK;
+    for (const ct_btc_params *const *p = ct_btc_params_all(); *p && n < 16; p++)
+        names[n++] = (*p)->name;
+    return cli_name(cmd, "network", "network", value, names, n, &i);
+}
+
 int cli_chain(const char *cmd, const char *value, bool *ethereum)
 {
     static const char *const names[] = {"bitcoin", "ethereum"};

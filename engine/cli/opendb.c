@@ -121,16 +121,12 @@ void cli_print_time(FILE *f, uint32_t t)
             tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-/* ASCII case-insensitive equality (no locale): assets are stored uppercase. */
+/* Whether two asset names are the same asset, as the price table stores them. */
 static bool same_asset(const char *a, const char *b)
 {
-    for (; *a && *b; a++, b++) {
-        char x = *a >= 'a' && *a <= 'z' ? (char)(*a - 32) : *a;
-        char y = *b >= 'a' && *b <= 'z' ? (char)(*b - 32) : *b;
-        if (x != y)
-            return false;
-    }
-    return *a == *b;
+    char na[CT_ASSET_MAX + 1], nb[CT_ASSET_MAX + 1];
+    return ct_asset_normalize(na, a, NULL) == CT_OK && ct_asset_normalize(nb, b, NULL) == CT_OK &&
+           strcmp(na, nb) == 0;
 }
 
 bool cli_asset_unused(ct_db *db, const char *asset, const ct_btc_params **net)

@@ -375,12 +375,5 @@ int cli_chain_paths(const char *cmd, char **argv, int first, const char *network
         cli_error(cmd, "no PATH given; usage: chaintrail %s bitcoin PATH...", cmd);
         return CT_EXIT_USAGE;
     }
-    *net = ct_btc_params_get(network);
-    if (!*net) {
-        char names[256];
-        ct_chain_names(names, sizeof(names), family);
-        cli_error(cmd, "option '--network': unknown network '%s' (%s)", network, names);
-        return CT_EXIT_USAGE;
-    }
-    return CT_EXIT_OK;
+    return cli_network(cmd, network, net);
 }

@@ -447,14 +447,7 @@ static void print_text(FILE *f, const ct_acct_trace_result *r, const acct_manife
             units_of(a2, &rg.hi, ai);
             fprintf(f, "laundered: between %s and %s %s", a1, a2, name);
             if (priced(ai)) {
-                if (rg.usd_known) {
-                    fputs(" (USD ", f);
-                    cli_print_cents(f, rg.lo_usd);
-                    fputs(" to ", f);
-                    cli_print_cents(f, rg.hi_usd);
-                } else {
-                    fputs(" (no price", f);
-                }
+                cli_print_usd_range_open(f, rg.usd_known, rg.lo_usd, rg.hi_usd);
                 if (!ct_u256_is_zero(&rg.unpriced)) {
                     units_of(a1, &rg.unpriced, ai);
                     fprintf(f, "; up to %s %s on days without a price", a1, name);

@@ -71,6 +71,18 @@ void cli_print_usd_text(FILE *f, u128 cents, u128 sat, u128 unpriced, bool prici
     }
 }
 
+void cli_print_usd_range_open(FILE *f, bool known, u128 lo, u128 hi)
+{
+    if (!known) {
+        fputs(" (no price", f);
+        return;
+    }
+    fputs(" (USD ", f);
+    cli_print_cents(f, lo);
+    fputs(" to ", f);
+    cli_print_cents(f, hi);
+}
+
 /* Range over haircut, FIFO, LIFO and TIHO; poison beside as the exposure upper bound. */
 void cli_trace_range(const ct_trace_result *r, cli_range *out)
 {
