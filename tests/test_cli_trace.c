@@ -726,3 +726,74 @@ Test(cli_trace, paths_stop_at_the_size_guard)
     cr_assert_eq(r.status, 0, "%s", r.err);
     tu_run_free(&r);
 }
+
+/* --group sums a model's endpoints per label, category or address, largest first; --limit N
+ * keeps the N largest entries and says how many were left out and their taint. FIFO from
+ * 12cbQLTF... ends at five unspent addresses: 18, 11, 10, 10 and 1 BTC. */
+Test(cli_trace, group_and_limit)
+{
+    tu_run r;
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--model", "fifo", "--group",
+                             "address", "--limit", "2", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "\"direction\":\"forward\",\"group\":\"address\",\"limit\":2,"), "%s",
+              r.out);
+    cr_assert(strstr(r.out, "\"groups\":{\"by\":\"address\",\"entries\":[{\"key\":"
+                            "\"12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S\",\"taint_sat\":1800000000,"
+                            "\"usd\":null,\"unpriced_sat\":1800000000,\"endpoints\":1,"
+                            "\"first_height\":248,\"last_height\":248},{\"key\":"
+                            "\"1BBz9Z15YpELQ4QP5sEKb1SwxkcmPb5TMs\",\"taint_sat\":1100000000,"
+                            "\"usd\":null,\"unpriced_sat\":1100000000,\"endpoints\":1,"
+                            "\"first_height\":496,\"last_height\":496}],\"left_out\":{"
+                            "\"entries\":3,\"taint_sat\":2100000000}}"),
+              "%s", r.out);
+    tu_run_free(&r);
+    /* without --group, --limit keeps the largest endpoints */
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--model", "fifo", "--limit",
+                             "2", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "\"last_time\":1231965655}],\"endpoints_left_out\":{\"entries\":3,"
+                            "\"taint_sat\":2100000000}}"),
+              "%s", r.out);
+    tu_run_free(&r);
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--model", "fifo", "--group",
+                             "category", "--format", "csv", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, "model,category,taint_sat,usd,unpriced_sat,endpoints,first_height,"
+                            "last_height\nfifo,\"unspent\",5000000000,,5000000000,5,170,496\n");
+    tu_run_free(&r);
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--model", "fifo", "--group",
+                             "address", "--limit", "2", "--format", "text", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out,
+                     "  by address:\n"
+                     "           18.00000000     1 endpoints  12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S\n"
+                     "           11.00000000     1 endpoints  1BBz9Z15YpELQ4QP5sEKb1SwxkcmPb5TMs\n"
+                     "  left out: 3 more, 21.00000000 BTC\n"),
+              "%s", r.out);
+    tu_run_free(&r);
+    /* usage errors: an unknown grouping; --limit without --group beside flows */
+    tu_exec(&r, (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--group", "labels", NULL},
+            NULL);
+    cr_assert_eq(r.status, 2);
+    cr_assert_str_eq(r.err, "chaintrail: trace: option '--group': unknown grouping 'labels' "
+                            "(valid: label, category, address)\n");
+    tu_run_free(&r);
+    tu_exec(
+        &r,
+        (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--limit", "2", "--flows", NULL},
+        NULL);
+    cr_assert_eq(r.status, 2);
+    cr_assert_str_eq(r.err, "chaintrail: trace: --limit without --group would leave out endpoints "
+                            "that the flows refer to: add --group, or leave out --flows and "
+                            "--paths\n");
+    tu_run_free(&r);
+}
