@@ -870,7 +870,7 @@ static char *big_file(const char *dir, const char *name, const char *head, size_
     return path;
 }
 
-Test(labels, values_over_the_bounds_are_refused_with_their_reason, .timeout = 120)
+Test(labels, values_over_the_bounds_are_refused_with_their_reason)
 {
     char *dir = tu_tmpdir();
     char db_arg[512], want[1024];
