@@ -267,7 +267,9 @@ static void run(memg *g, ct_acct_trace_result *res, const ct_trace_source *src, 
     ct_acct_graph ag = mg_graph(g);
     ct_error err;
     ct_error_clear(&err);
-    int rc = ct_acct_trace_run(res, &ag, src, n, o, NULL, &err);
+    ct_trace_options of = *o;
+    of.flows = of.poison_flows = true; /* expect_conservation checks them */
+    int rc = ct_acct_trace_run(res, &ag, src, n, &of, NULL, &err);
     cr_assert_eq(rc, CT_OK, "trace failed: %d %s: %s", rc, err.reason, err.detail);
 }
 
@@ -349,8 +351,67 @@ static uint64_t category(const ct_acct_trace_result *r, int m, const char *sym, 
 }
 
 /* For every model but poison and every asset, the categories add up to the source. */
+/* The flows of a result traced with flows (poison whole): each endpoint's taint is the sum
+ * of the flows into it, at their fewest hops; the fee flows add up to the fee category; the
+ * totals per hop to every category, and count the flows. */
+static void expect_flows(const ct_acct_trace_result *r)
+{
+    for (int m = 0; m < CT_MODEL_COUNT; m++) {
+        if (!r->model[m])
+            continue;
+        for (size_t a = 0; a < r->n_assets; a++) {
+            const ct_acct_asset_result *x = &r->model[m][a];
+            const char *name = ct_model_name((ct_model)m);
+            cr_assert(x->flows_whole, "%s", name);
+            for (size_t c = 0; c < x->n_categories; c++) {
+                ct_u256 sum = ct_u256_from_u64(0);
+                for (size_t h = 0; h < x->n_hop_totals; h++)
+                    if (strcmp(x->hop_totals[h].category, x->categories[c].name) == 0)
+                        cr_assert(!ct_u256_add(&sum, &sum, &x->hop_totals[h].taint));
+                cr_assert(ct_u256_cmp(&sum, &x->categories[c].amount) == 0, "%s: %s per hop", name,
+                          x->categories[c].name);
+            }
+            uint64_t counted = 0;
+            for (size_t h = 0; h < x->n_hop_totals; h++)
+                counted += x->hop_totals[h].flows;
+            cr_assert_eq(counted, x->n_flows, "%s", name);
+            ct_u256 fee = ct_u256_from_u64(0), fee_cat = ct_u256_from_u64(0);
+            for (size_t i = 0; i < x->n_flows; i++)
+                if (x->flows[i].to[0] == '\0' && x->flows[i].endpoint == CT_TRACE_NONE)
+                    cr_assert(!ct_u256_add(&fee, &fee, &x->flows[i].taint));
+            for (size_t c = 0; c < x->n_categories; c++)
+                if (strcmp(x->categories[c].name, "fee") == 0)
+                    fee_cat = x->categories[c].amount;
+            cr_assert(ct_u256_cmp(&fee, &fee_cat) == 0, "%s: fee flows", name);
+            for (size_t e = 0; e < x->n_endpoints; e++) {
+                const ct_acct_endpoint *ep = &x->endpoints[e];
+                ct_u256 sum = ct_u256_from_u64(0);
+                uint32_t hop = UINT32_MAX;
+                for (size_t i = 0; i < x->n_flows; i++) {
+                    if (x->flows[i].endpoint != e)
+                        continue;
+                    cr_assert(!ct_u256_add(&sum, &sum, &x->flows[i].taint));
+                    hop = x->flows[i].hop < hop ? x->flows[i].hop : hop;
+                    cr_assert_str_eq(x->flows[i].to, ep->address);
+                }
+                char s1[CT_U256_DEC_MAX], s2[CT_U256_DEC_MAX];
+                ct_u256_to_dec(s1, sizeof(s1), &sum);
+                ct_u256_to_dec(s2, sizeof(s2), &ep->taint);
+                cr_assert_str_eq(s1, s2, "%s %s %s: flows in", name, ep->address, ep->category);
+                cr_assert_eq(hop, ep->hops, "%s %s", name, ep->address);
+            }
+        }
+    }
+}
+
 static void expect_conservation(const ct_acct_trace_result *r)
 {
+    bool flows = false;
+    for (int m = 0; m < CT_MODEL_COUNT; m++)
+        for (size_t a = 0; r->model[m] && a < r->n_assets; a++)
+            flows |= r->model[m][a].n_hop_totals > 0;
+    if (flows)
+        expect_flows(r);
     for (int m = CT_MODEL_HAIRCUT; m < CT_MODEL_COUNT; m++) {
         if (!r->model[m])
             continue;
@@ -1099,6 +1160,7 @@ Test(acct_trace, random_chains_agree_with_the_reference)
         ct_acct_trace_result res;
         ct_error err;
         ct_error_clear(&err);
+        o.flows = o.poison_flows = seed % 2 == 0; /* the flows change nothing else */
         int rc = ct_acct_trace_run(&res, &ag, src, n_src, &o, &pr, &err);
         if (rc == CT_ENOTFOUND) { /* a source that received nothing in its window */
             ct_acct_trace_result_release(&res);

@@ -320,52 +320,83 @@ Test(cli_trace, report_over_cases)
 Test(cli_trace, paths_and_backward)
 {
     tu_run r;
-    /* --paths: each endpoint gets its path; the manifest says so. */
+    /* --paths: each endpoint names the flows into it (indexes in the model's flows), each
+     * flow its transaction, output, address, amount, block, and the transactions it came from
+     * and went to; the manifest says so. */
     tu_exec(&r,
             (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--model", "fifo", "--paths",
                              NULL},
             NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
-    cr_assert(strstr(r.out, "\"direction\":\"forward\",\"paths\":true,\"hops\":10,"), "%s", r.out);
+    cr_assert(strstr(r.out, "\"direction\":\"forward\",\"paths\":true,\"flows\":\"whole\","
+                            "\"hops\":10,"),
+              "%s", r.out);
     cr_assert(strstr(r.out, "\"address\":\"1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3\",\"category\":"
                             "\"unspent\",\"label\":null,\"taint_sat\":1000000000,\"usd\":null,"
                             "\"unpriced_sat\":1000000000,\"hops\":1,\"outputs\":1,"
                             "\"first_height\":170,\"first_time\":1231731025,\"last_height\":170,"
                             "\"last_time\":1231731025,\"cluster_id\":343,\"label_member\":null,"
-                            "\"path\":[{\"txid\":\"f4184fc596403b9d6387"
-                            "83cf57adfe4c75c605f6356fbc91338530e9831e9e16\",\"height\":170,"
-                            "\"hop\":1}]}"),
+                            "\"flows_in\":[6]}"),
               "%s", r.out);
-    /* A source output that stopped at once has an empty path. */
+    cr_assert(strstr(r.out, "{\"hop\":1,\"height\":170,\"time\":1231731025,\"utc\":"
+                            "\"2009-01-12T03:30:25Z\",\"txid\":\"f4184fc596403b9d638783cf57adfe4c"
+                            "75c605f6356fbc91338530e9831e9e16\",\"vout\":0,\"address\":"
+                            "\"1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3\",\"taint_sat\":1000000000,"
+                            "\"usd\":null,\"from\":\"f4184fc596403b9d638783cf57adfe4c75c605f6356f"
+                            "bc91338530e9831e9e16\",\"to\":null,\"endpoint\":3}"),
+              "%s", r.out);
+    /* A source output that stopped at once: one flow in, from no transaction. */
     cr_assert(strstr(r.out, "\"last_time\":1231790660,\"cluster_id\":19,\"label_member\":null,"
-                            "\"path\":[]}"),
+                            "\"flows_in\":[5]}"), "%s", r.out);
+    cr_assert(strstr(r.out, "{\"hop\":0,\"height\":248,\"time\":1231790660,\"utc\":"
+                            "\"2009-01-12T20:04:20Z\",\"txid\":\"828ef3b079f9c23829c56fe86e85b4a6"
+                            "9d9e06e5b54ea597eef5fb3ffef509fe\",\"vout\":1,\"address\":"
+                            "\"12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S\",\"taint_sat\":1800000000,"
+                            "\"usd\":null,\"from\":null,\"to\":null,\"endpoint\":0}"),
               "%s", r.out);
     tu_run_free(&r);
-    /* Without --paths there is no path at all. */
+    /* Without --paths or --flows there is no flow at all. */
     tu_exec(&r, (const char *[]){"--db", db_dir, "trace", "--from", SRC, NULL}, NULL);
     cr_assert_eq(r.status, 0);
-    cr_assert_null(strstr(r.out, "path"));
+    cr_assert_null(strstr(r.out, "flows"));
+    tu_run_free(&r);
+    /* --flows: poison per hop only (hop_totals, no flows), FIFO whole. */
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--model", "poison,fifo",
+                             "--flows", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0);
+    cr_assert(strstr(r.out, "\"flows\":\"poison per hop\","), "%s", r.out);
+    cr_assert(strstr(r.out, "\"hop_totals\":[{\"hop\":0,\"to\":\"carried\",\"flows\":5,"
+                            "\"taint_sat\":17700000000},{\"hop\":0,\"to\":\"unspent\",\"flows\":1,"
+                            "\"taint_sat\":1800000000},{\"hop\":1,\"to\":\"carried\",\"flows\":3,"
+                            "\"taint_sat\":1200000000},{\"hop\":1,\"to\":\"unspent\",\"flows\":2,"
+                            "\"taint_sat\":2000000000},{\"hop\":2,\"to\":\"carried\",\"flows\":1,"
+                            "\"taint_sat\":100000000},{\"hop\":2,\"to\":\"unspent\",\"flows\":2,"
+                            "\"taint_sat\":6200000000}]},\"fifo\":"),
+              "%s", r.out);
+    const char *fifo = strstr(r.out, "\"fifo\":{\"source_sat\"");
+    cr_assert(fifo && strstr(r.out, "\"flows\":[") > fifo, "%s", r.out);
     tu_run_free(&r);
 
-    /* CSV: a last `path` column, txids joined by ';'. */
+    /* CSV: one row per flow, naming the endpoint it stopped at. */
     tu_exec(&r,
             (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--model", "tiho", "--paths",
                              "--format", "csv", NULL},
             NULL);
     cr_assert_eq(r.status, 0);
-    cr_assert(strncmp(r.out,
-                      "model,address,category,label,taint_sat,usd,unpriced_sat,hops,outputs,"
-                      "first_height,first_time,last_height,last_time,cluster_id,label_member,path\n"
-                      "tiho,\"12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S\",\"unspent\",\"\","
-                      "1800000000,,1800000000,0,1,248,1231790660,248,1231790660,19,,\n",
-                      200) == 0,
+    const char *head = "model,hop,height,time,txid,vout,address,taint_sat,usd,from,to,"
+                       "endpoint_category,endpoint_address\n"
+                       "tiho,0,9,1231473279,0437cd7f8525ceed2324359c2d0ba26006d92d856a9c20fa0241"
+                       "106ee5a597c9,0,\"12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S\",5000000000,,,f4184f"
+                       "c596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16,,\n";
+    cr_assert(strncmp(r.out, head, strlen(head)) == 0, "%s", r.out);
+    cr_assert(strstr(r.out, "\ntiho,1,170,1231731025,f4184fc596403b9d638783cf57adfe4c75c605f6356f"
+                            "bc91338530e9831e9e16,0,\"1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3\","
+                            "1000000000,,f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9"
+                            "831e9e16,,\"unspent\",\"1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3\"\n"),
               "%s", r.out);
-    cr_assert(strstr(r.out, ",496,1231965655,1009,,"
-                            "12b5633bad1f9c167d523ad1aa1947b2732a865bf5414eab2f9e5ae5d5c191ba;"
-                            "828ef3b079f9c23829c56fe86e85b4a69d9e06e5b54ea597eef5fb3ffef509fe;"
-                            "4385fcf8b14497d0659adccfe06ae7e38e0b5dc95ff8a13d7c62035994a0cd79;"
-                            "a3b0e9e7cddbbe78270fa4182a7675ff00b92872d8df7d14265a2b1e379a9d33\n"),
-              "%s", r.out);
+    cr_assert_eq(tu_count_lines(r.out), 15); /* the header and 14 flows */
     tu_run_free(&r);
 
     /* --backward from Hal Finney: every model says coinbase. */
@@ -389,10 +420,13 @@ Test(cli_trace, paths_and_backward)
             NULL);
     cr_assert_eq(r.status, 0);
     cr_assert(strstr(r.out, "direction: backward (where the value came from)\n"), "%s", r.out);
+    /* Backward, the flow into the coinbase's output came from f4184fc5, which spent it. */
     cr_assert(strstr(r.out, "           10.00000000 coinbase        1        9  "
                             "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S\n"
-                            "      hop 1  height 170  f4184fc596403b9d638783cf57adfe4c75c605f6356"
-                            "fbc91338530e9831e9e16\n"),
+                            "      10.00000000 BTC  hop 1  height 9  2009-01-09T03:54:39Z  from "
+                            "f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16  "
+                            "output 0437cd7f8525ceed2324359c2d0ba26006d92d856a9c20fa0241106ee5a59"
+                            "7c9:0\n"),
               "%s", r.out);
     tu_run_free(&r);
 }
@@ -668,34 +702,26 @@ Test(cli_trace, addresses_are_checked_alike_everywhere)
  * on a simulated 100,000-transaction heist). */
 Test(cli_trace, paths_stop_at_the_size_guard)
 {
+    /* A path step is a flow: this trace has 70 over its five models (--paths keeps them all
+     * whole). */
     tu_run r;
     tu_exec(&r,
             (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--paths", "--max-path-steps",
-                             "39", NULL},
+                             "69", NULL},
             NULL);
     cr_assert_eq(r.status, 9, "%s", r.err);
     cr_assert_str_eq(r.out, "");
-    cr_assert_str_eq(r.err, "chaintrail: trace: --paths: the paths hold more than 39 steps (the "
+    cr_assert_str_eq(r.err, "chaintrail: trace: --paths: the paths hold more than 69 flows (the "
                             "guard): nothing written; narrow the trace (fewer models, e.g. "
                             "--model fifo; fewer --hops; a --max-nodes budget; fewer sources or "
-                            "a --since/--until window) or raise --max-path-steps (now 39)\n");
+                            "a --since/--until window) or raise --max-path-steps (now 69)\n");
     tu_run_free(&r);
     tu_exec(&r,
             (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--paths", "--max-path-steps",
-                             "40", "--format", "csv", NULL},
+                             "70", "--format", "csv", NULL},
             NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
-    size_t steps = 0;
-    for (const char *p = r.out; *p; p++)
-        steps += *p == ';'; /* steps joined by ';' in the path column, one per txid */
-    for (const char *l = strchr(r.out, '\n'); l && l[1]; l = strchr(l + 1, '\n')) {
-        const char *end = strchr(l + 1, '\n'), *last = l + 1;
-        for (const char *q = l + 1; q < end; q++)
-            if (*q == ',')
-                last = q + 1;
-        steps += last < end; /* a non-empty path column has one txid more than ';'s */
-    }
-    cr_assert_eq(steps, 40);
+    cr_assert_eq(tu_count_lines(r.out), 71); /* the header and one row per flow */
     tu_run_free(&r);
     /* The default guard (1,000,000 steps) leaves this trace alone. */
     tu_exec(&r, (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--paths", NULL}, NULL);
@@ -717,5 +743,76 @@ Test(cli_trace, big_options_in_the_manifest_are_strings)
     cr_assert(strstr(r.out, "\"dust_sat\":\"9007199254740992\","), "%.900s", r.out);
     cr_assert(strstr(r.out, "\"max_nodes\":\"18446744073709551615\",\"timeout_s\":9007199254740991}"),
               "%.900s", r.out);
+    tu_run_free(&r);
+}
+
+/* --group sums a model's endpoints per label, category or address, largest first; --limit N
+ * keeps the N largest entries and says how many were left out and their taint. FIFO from
+ * 12cbQLTF... ends at five unspent addresses: 18, 11, 10, 10 and 1 BTC. */
+Test(cli_trace, group_and_limit)
+{
+    tu_run r;
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--model", "fifo", "--group",
+                             "address", "--limit", "2", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "\"direction\":\"forward\",\"group\":\"address\",\"limit\":2,"), "%s",
+              r.out);
+    cr_assert(strstr(r.out, "\"groups\":{\"by\":\"address\",\"entries\":[{\"key\":"
+                            "\"12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S\",\"taint_sat\":1800000000,"
+                            "\"usd\":null,\"unpriced_sat\":1800000000,\"endpoints\":1,"
+                            "\"first_height\":248,\"last_height\":248},{\"key\":"
+                            "\"1BBz9Z15YpELQ4QP5sEKb1SwxkcmPb5TMs\",\"taint_sat\":1100000000,"
+                            "\"usd\":null,\"unpriced_sat\":1100000000,\"endpoints\":1,"
+                            "\"first_height\":496,\"last_height\":496}],\"left_out\":{"
+                            "\"entries\":3,\"taint_sat\":2100000000}}"),
+              "%s", r.out);
+    tu_run_free(&r);
+    /* without --group, --limit keeps the largest endpoints */
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--model", "fifo", "--limit",
+                             "2", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "\"last_time\":1231965655,\"cluster_id\":1009,\"label_member\":null}],"
+                            "\"endpoints_left_out\":{\"entries\":3,\"taint_sat\":2100000000}}"),
+              "%s", r.out);
+    tu_run_free(&r);
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--model", "fifo", "--group",
+                             "category", "--format", "csv", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, "model,category,taint_sat,usd,unpriced_sat,endpoints,first_height,"
+                            "last_height\nfifo,\"unspent\",5000000000,,5000000000,5,170,496\n");
+    tu_run_free(&r);
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--model", "fifo", "--group",
+                             "address", "--limit", "2", "--format", "text", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out,
+                     "  by address:\n"
+                     "           18.00000000     1 endpoints  12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S\n"
+                     "           11.00000000     1 endpoints  1BBz9Z15YpELQ4QP5sEKb1SwxkcmPb5TMs\n"
+                     "  left out: 3 more, 21.00000000 BTC\n"),
+              "%s", r.out);
+    tu_run_free(&r);
+    /* usage errors: an unknown grouping; --limit without --group beside flows */
+    tu_exec(&r, (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--group", "labels", NULL},
+            NULL);
+    cr_assert_eq(r.status, 2);
+    cr_assert_str_eq(r.err, "chaintrail: trace: option '--group': unknown grouping 'labels' "
+                            "(valid: label, category, address)\n");
+    tu_run_free(&r);
+    tu_exec(
+        &r,
+        (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--limit", "2", "--flows", NULL},
+        NULL);
+    cr_assert_eq(r.status, 2);
+    cr_assert_str_eq(r.err, "chaintrail: trace: --limit without --group would leave out endpoints "
+                            "that the flows refer to: add --group, or leave out --flows and "
+                            "--paths\n");
     tu_run_free(&r);
 }

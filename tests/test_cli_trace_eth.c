@@ -493,6 +493,44 @@ Test(cli_trace_eth, formats_sources_and_errors)
                             "0x0F2E5e488dAA815361ada55ef816b47679918897  Test exchange (test)\n"),
               "%s", r.out);
     tu_run_free(&r);
+    /* --flows: per asset and model the totals per hop and the transfers that carried taint;
+     * the exchange's 99125000000000000 WETH units came in one token transfer of tx 0xe5ca...,
+     * at hop 2, from 0x6b75d8AF... */
+    run_out(
+        &r,
+        (const char *[]){"--db", db, "trace", "--from", POOL, "--model", "tiho", "--flows", NULL},
+        0);
+    cr_assert(strstr(r.out, "\"direction\":\"forward\",\"flows\":\"poison per hop\",\"hops\":10,"),
+              "%s", r.out);
+    cr_assert(strstr(r.out, "{\"hop\":2,\"height\":19433902,\"tx_index\":4,\"pos\":4,\"time\":"
+                            "1710427319,\"utc\":\"2024-03-14T14:41:59Z\",\"tx\":\"0xe5cadd0ce1"
+                            "4011bb9a5ff9bafe1a3b0911628c9459b2d19d5afc4273d6f131b7\",\"kind\":"
+                            "\"token\",\"from\":\"0x6b75d8AF000000e20B7a7DDf000Ba900b4009A80\","
+                            "\"to\":\"0x0F2E5e488dAA815361ada55ef816b47679918897\",\"taint\":"
+                            "\"99125000000000000\",\"usd\":null,\"endpoint\":2}"),
+              "%s", r.out);
+    /* the taint left at the pool at the tip: one remainder flow into its unspent endpoint */
+    cr_assert(strstr(r.out, "\"tx\":null,\"kind\":\"remainder\",\"from\":\"0x048d3180ECF61b82"
+                            "f47078F6EBb3298326d70431\",\"to\":\"0x048d3180ECF61b82f47078F6EBb3"
+                            "298326d70431\",\"taint\":\"2494227117289651157\",\"usd\":null,"
+                            "\"endpoint\":0}"),
+              "%s", r.out);
+    tu_run_free(&r);
+    run_out(&r,
+            (const char *[]){"--db", db, "trace", "--from", POOL, "--model", "tiho", "--flows",
+                             "--format", "csv", NULL},
+            0);
+    cr_assert(strstr(r.out, "model,symbol,contract,hop,height,tx_index,pos,time,tx,kind,from,to,"
+                            "taint,usd,endpoint_category,endpoint_address\n"
+                            "tiho,\"\",\"0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2\",0,19433902,"
+                            "0,1,1710427319,0x8d6b84b11ace6e48c95ae7a229d9d467ead6f122a14fd86aa1"
+                            "8c5b8c7665bea7,token,0x1111111254EEB25477B68fb85Ed929f73A960582,"
+                            "0x048d3180ECF61b82f47078F6EBb3298326d70431,99125000000000000,,,\n"),
+              "%s", r.out);
+    cr_assert(strstr(r.out, ",99125000000000000,,\"exchange\",\"0x0F2E5e488dAA815361ada55ef816b"
+                            "47679918897\"\n"),
+              "%s", r.out);
+    tu_run_free(&r);
     /* CSV: one row per (asset, model, endpoint) */
     run_out(&r,
             (const char *[]){"--db", db, "trace", "--from", POOL, "--model", "tiho", "--format",
@@ -584,10 +622,15 @@ Test(cli_trace_eth, formats_sources_and_errors)
                             "0x00000000000000000000000000000000000000000000000000000000000000ff "
                             "is not in the database\n");
     tu_run_free(&r);
-    run_out(&r, (const char *[]){"--db", db, "trace", "--from", POOL, "--backward", NULL}, 2);
-    cr_assert_str_eq(r.err, "chaintrail: trace: --backward and --paths are not supported for "
-                            "account chains yet\n");
-    tu_run_free(&r);
+    for (const char *const *opt = (const char *const[]){"--backward", "--paths", NULL}; *opt;
+         opt++) {
+        run_out(&r, (const char *[]){"--db", db, "trace", "--from", POOL, *opt, NULL}, 2);
+        cr_assert_str_eq(r.err,
+                         "chaintrail: trace: --backward and --paths are not supported for "
+                         "account chains yet\n",
+                         "%s", *opt);
+        tu_run_free(&r);
+    }
     /* a database without Ethereum blocks (made by importing labels) */
     char *empty = tu_fresh_db(), labels[600];
     snprintf(labels, sizeof(labels), "%s/labels.csv", tmp);

@@ -180,12 +180,27 @@ typedef struct ep_acc {
     uint64_t flows;
 } ep_acc;
 
+/* A flow being recorded (acct_trace.h, ct_acct_flow). */
+typedef struct flow_rec {
+    ct_acct_pos at;
+    uint32_t time, hop;
+    uint8_t kind;
+    uint8_t txhash[32];
+    uint64_t from, to;
+    ct_u256 taint;
+    uint32_t ep; /* 1 + index in asset_acc.ep; 0: carried on, or a fee */
+} flow_rec;
+
 typedef struct asset_acc {
     ct_u256 source;
     ct_acct_category *cat;
     size_t n_cat, cap_cat;
     ep_acc *ep;
     size_t n_ep, cap_ep;
+    flow_rec *fl;
+    size_t n_fl, cap_fl;
+    ct_acct_hop_total *hop;
+    size_t n_hop, cap_hop;
 } asset_acc;
 
 typedef struct asset_ent {
@@ -193,6 +208,13 @@ typedef struct asset_ent {
     bool priced; /* a price asset and known decimals */
     asset_acc acc[CT_MODEL_COUNT];
 } asset_ent;
+
+/* Flows: the addresses they name, each asked of the graph once. */
+typedef struct addr_cache {
+    ct_hmap map; /* addrid -> index in v */
+    char (*v)[43];
+    size_t n, cap;
+} addr_cache;
 
 typedef struct addr_src {
     uint64_t addrid;
@@ -231,6 +253,9 @@ typedef struct tracer {
     piece *xf[CT_MODEL_COUNT];
     size_t n_xf[CT_MODEL_COUNT], cap_xf[CT_MODEL_COUNT];
     uint64_t processed, source_events;
+    bool flows, poison_whole; /* opts->flows, opts->poison_flows */
+    uint64_t max_flows, n_flows;
+    addr_cache ac;
     bool out_of_budget;
     bool timed_out; /* past the deadline: no ledger is activated any more */
     char budget_reason[64];
@@ -451,11 +476,75 @@ static int add_category(tracer *t, int m, uint32_t aidx, const char *name, const
     return CT_OK;
 }
 
+/* Records a flow of model m and asset aidx: the taint event ev carried (NULL: the taint left
+ * in ledger addrid, which arrived by block (height, time)), stopped at endpoint ep (1 + index;
+ * 0: none) of `category` ("" when carried on). Every flow counts in the totals per hop;
+ * poison's are kept whole only when asked. */
+static int record_flow(tracer *t, int m, uint32_t aidx, const ct_acct_event *ev, uint64_t addrid,
+                       uint32_t height, uint32_t time, const ct_u256 *taint, uint32_t hop,
+                       uint32_t ep, const char *category)
+{
+    asset_acc *acc = &t->asset[aidx].acc[m];
+    if (!t->flows || ct_u256_is_zero(taint))
+        return CT_OK;
+    size_t i = 0;
+    while (i < acc->n_hop &&
+           !(acc->hop[i].hop == hop && strcmp(acc->hop[i].category, category) == 0))
+        i++;
+    if (i == acc->n_hop) {
+        if (acc->n_hop == acc->cap_hop) {
+            size_t ncap = acc->cap_hop ? acc->cap_hop * 2 : 16;
+            ct_acct_hop_total *nh = realloc(acc->hop, ncap * sizeof(*nh));
+            if (!nh)
+                return oom(t);
+            acc->hop = nh;
+            acc->cap_hop = ncap;
+        }
+        memset(&acc->hop[i], 0, sizeof(acc->hop[i]));
+        acc->hop[i].hop = hop;
+        snprintf(acc->hop[i].category, sizeof(acc->hop[i].category), "%s", category);
+        acc->n_hop++;
+    }
+    acc->hop[i].flows++;
+    if (ct_u256_add(&acc->hop[i].taint, &acc->hop[i].taint, taint))
+        return too_big(t, &t->asset[aidx]);
+    if (m == CT_MODEL_POISON && !t->poison_whole)
+        return CT_OK;
+    if (acc->n_fl == acc->cap_fl) {
+        size_t ncap = acc->cap_fl ? acc->cap_fl * 2 : 64;
+        flow_rec *nf = realloc(acc->fl, ncap * sizeof(*nf));
+        if (!nf)
+            return oom(t);
+        acc->fl = nf;
+        acc->cap_fl = ncap;
+    }
+    flow_rec *f = &acc->fl[acc->n_fl++];
+    memset(f, 0, sizeof(*f));
+    if (ev) {
+        f->at = ev->at;
+        f->time = ev->time;
+        f->kind = ev->kind;
+        memcpy(f->txhash, ev->txhash, 32);
+        f->from = ev->from;
+        f->to = ev->to;
+    } else {
+        f->at = (ct_acct_pos){height, CT_ACCT_BLOCK_LEVEL, CT_ACCT_BLOCK_LEVEL};
+        f->time = time;
+        f->from = f->to = addrid;
+    }
+    f->taint = *taint;
+    f->hop = hop;
+    f->ep = ep;
+    t->n_flows++;
+    return CT_OK;
+}
+
 /* Adds taint to the endpoint (addrid, category) of model m and asset aidx: `flows` flows
- * whose taint arrived between the blocks (fh, ft) and (lh, lt), valued at the date of lt. */
+ * whose taint arrived between the blocks (fh, ft) and (lh, lt), valued at the date of lt;
+ * and its flow: the transfer ev, or (NULL) the taint left in the ledger. */
 static int add_endpoint(tracer *t, int m, uint32_t aidx, uint64_t addrid, const char *category,
                         const ct_u256 *taint, uint32_t fh, uint32_t ft, uint32_t lh, uint32_t lt,
-                        uint32_t hop, uint64_t flows)
+                        uint32_t hop, uint64_t flows, const ct_acct_event *ev)
 {
     asset_ent *a = &t->asset[aidx];
     asset_acc *acc = &a->acc[m];
@@ -474,7 +563,7 @@ static int add_endpoint(tracer *t, int m, uint32_t aidx, uint64_t addrid, const 
         !(addrid == 0 && strcmp(category, "budget") == 0)) {
         /* No room for one more: the last slot is the budget endpoint's. */
         trip(t, "max-nodes reached (endpoints)");
-        return add_endpoint(t, m, aidx, 0, "budget", taint, fh, ft, lh, lt, hop, flows);
+        return add_endpoint(t, m, aidx, 0, "budget", taint, fh, ft, lh, lt, hop, flows, ev);
     }
     if ((rc = add_category(t, m, aidx, category, taint, lt)) ||
         (rc = value_of(t, a, taint, lt, &cents, &priced)))
@@ -506,7 +595,7 @@ static int add_endpoint(tracer *t, int m, uint32_t aidx, uint64_t addrid, const 
         return too_big(t, a);
     e->flows += flows;
     ct_trace_span_widen(&e->span, fh, ft, lh, lt, hop);
-    return CT_OK;
+    return record_flow(t, m, aidx, ev, addrid, lh, lt, taint, hop, (uint32_t)idx + 1, category);
 }
 
 /* ---- ledger lookup, activation, retirement ---- */
@@ -713,7 +802,7 @@ static int emit_lots(tracer *t, int m, ledger *l, const char *category)
                 sum.hop = v[k].hop;
         }
         rc = add_endpoint(t, m, l->aidx, l->addrid, category, &sum.amount, sum.height, sum.time,
-                          sum.height, sum.time, sum.hop, flows);
+                          sum.height, sum.time, sum.hop, flows, NULL);
         flows = 0;
         i = k;
     }
@@ -731,10 +820,10 @@ static int emit_remainder(tracer *t, ledger *l, const char *category)
         mledger *s = &l->m[m];
         if (m == CT_MODEL_POISON && s->poisoned)
             rc = add_endpoint(t, m, l->aidx, l->addrid, category, &l->balance, s->first_height,
-                              s->first_time, s->last_height, s->last_time, s->hop, 1);
+                              s->first_time, s->last_height, s->last_time, s->hop, 1, NULL);
         else if (m == CT_MODEL_HAIRCUT)
             rc = add_endpoint(t, m, l->aidx, l->addrid, category, &s->taint, s->first_height,
-                              s->first_time, s->last_height, s->last_time, s->hop, 1);
+                              s->first_time, s->last_height, s->last_time, s->hop, 1, NULL);
         else if (hop_model(m))
             rc = emit_lots(t, m, l, category);
     }
@@ -1053,7 +1142,8 @@ static int process_event(tracer *t, const ct_acct_event *ev)
     if (ev->to == 0) {
         for (int m = 0; m < CT_MODEL_COUNT; m++)
             if ((t->models & (1u << m)) &&
-                (rc = add_category(t, m, aidx, "fee", &taint[m], ev->time)))
+                ((rc = add_category(t, m, aidx, "fee", &taint[m], ev->time)) ||
+                 (rc = record_flow(t, m, aidx, ev, 0, 0, 0, &taint[m], hop[m] + 1, 0, "fee"))))
                 return rc;
         return CT_OK;
     }
@@ -1110,17 +1200,18 @@ static int process_event(tracer *t, const ct_acct_event *ev)
         }
         const char *stop = NULL;
         ct_u256 dust = ct_u256_from_u64(t->o->dust);
-        if (labelled)
+        /* The sources never stop the trace: the label and dust stops apply from hop 1 on. */
+        if (labelled && hop[m] > 0)
             stop = cat;
         else if (hop[m] >= t->o->hops)
             stop = "hop_limit";
-        else if (ct_u256_cmp(&taint[m], &dust) < 0)
+        else if (hop[m] > 0 && ct_u256_cmp(&taint[m], &dust) < 0)
             stop = "dust";
         else if (!R && (room < 0 ? (room = can_follow(t)) : room) == 0)
             stop = "budget"; /* no new ledger to follow it: its taint stays here */
         if (stop) {
             if ((rc = add_endpoint(t, m, aidx, ev->to, stop, &taint[m], ev->at.height, ev->time,
-                                   ev->at.height, ev->time, hop[m], 1)))
+                                   ev->at.height, ev->time, hop[m], 1, ev)))
                 return rc;
             taint[m] = ct_u256_from_u64(0); /* the receiver sees clean value */
             t->n_xf[m] = 0;
@@ -1137,13 +1228,17 @@ static int process_event(tracer *t, const ct_acct_event *ev)
             for (int m = 0; m < CT_MODEL_COUNT && rc == CT_OK; m++)
                 if (follow[m])
                     rc = add_endpoint(t, m, aidx, ev->to, "budget", &taint[m], ev->at.height,
-                                      ev->time, ev->at.height, ev->time, hop[m], 1);
+                                      ev->time, ev->at.height, ev->time, hop[m], 1, ev);
             return rc;
         }
         if (rc)
             return rc;
         if (ct_u256_add(&R->balance, &R->balance, &ev->amount))
             return too_big(t, a);
+        for (int m = 0; m < CT_MODEL_COUNT; m++) /* flows: the taint R carries on */
+            if (follow[m] &&
+                (rc = record_flow(t, m, aidx, ev, ev->to, 0, 0, &taint[m], hop[m], 0, "")))
+                return rc;
         for (int m = 0; m < CT_MODEL_COUNT; m++)
             if ((t->models & (1u << m)) &&
                 (rc = receive(t, m, R, ev, &ev->amount, &taint[m], hop[m],
@@ -1163,6 +1258,10 @@ static int process_event(tracer *t, const ct_acct_event *ev)
     if (R) {
         if (ct_u256_add(&R->balance, &R->balance, &ev->amount))
             return too_big(t, a);
+        for (int m = 0; m < CT_MODEL_COUNT; m++) /* flows: the taint R carries on */
+            if (follow[m] &&
+                (rc = record_flow(t, m, aidx, ev, ev->to, 0, 0, &taint[m], hop[m], 0, "")))
+                return rc;
         for (int m = 0; m < CT_MODEL_COUNT; m++)
             if ((t->models & (1u << m)) &&
                 (rc = receive(t, m, R, ev, &ev->amount, &taint[m], hop[m],
@@ -1355,6 +1454,10 @@ static int run_loop(tracer *t)
             trip(t, reason); /* keeps a reason given inside the last event */
             return drain_budget(t);
         }
+        if (t->n_flows > t->max_flows) {
+            trip(t, "max-flows reached");
+            return drain_budget(t);
+        }
         hentry e = heap_pop(t);
         if (e.type == ENTRY_SOURCE) {
             ledger *l = active_of(t, e.addrid, e.asset);
@@ -1406,6 +1509,105 @@ static int cmp_ep(const void *a, const void *b)
     return r ? r : strcmp(x->category, y->category);
 }
 
+/* Endpoints sorted with their index before the sort, which the flows refer to. */
+typedef struct ep_sort {
+    ct_acct_endpoint e;
+    size_t from;
+} ep_sort;
+
+static int cmp_ep_sort(const void *a, const void *b)
+{
+    return cmp_ep(&((const ep_sort *)a)->e, &((const ep_sort *)b)->e);
+}
+
+/* Flows: by hop, then position, then receiver. */
+static int cmp_flow(const void *a, const void *b)
+{
+    const ct_acct_flow *x = a, *y = b;
+    if (x->hop != y->hop)
+        return x->hop < y->hop ? -1 : 1;
+    int c = ct_acct_pos_cmp(&x->at, &y->at);
+    return c ? c : strcmp(x->to, y->to);
+}
+
+static int cmp_hop_total(const void *a, const void *b)
+{
+    const ct_acct_hop_total *x = a, *y = b;
+    if (x->hop != y->hop)
+        return x->hop < y->hop ? -1 : 1;
+    return strcmp(x->category, y->category);
+}
+
+/* The EIP-55 address of addrid into out ("" for 0), each address asked of the graph once. */
+static int addr_text(tracer *t, addr_cache *c, uint64_t addrid, char out[43])
+{
+    uint8_t key[8];
+    uint64_t idx;
+    out[0] = '\0';
+    if (addrid == 0)
+        return CT_OK;
+    ct_put_be64(key, addrid);
+    if (!ct_hmap_get(&c->map, key, 8, &idx)) {
+        if (c->n == c->cap) {
+            size_t ncap = c->cap ? c->cap * 2 : 64;
+            char(*nv)[43] = realloc(c->v, ncap * sizeof(*nv));
+            if (!nv)
+                return oom(t);
+            c->v = nv;
+            c->cap = ncap;
+        }
+        int rc = t->g->address_of(t->g->ctx, addrid, c->v[c->n], t->err);
+        if (rc)
+            return rc;
+        c->v[c->n][42] = '\0';
+        idx = c->n++;
+        if (ct_hmap_put(&c->map, key, 8, idx))
+            return oom(t);
+    }
+    memcpy(out, c->v[idx], 43);
+    return CT_OK;
+}
+
+/* The flows of asset i in model m into r; inv maps the endpoints to their sorted index. */
+static int finish_flows(tracer *t, size_t i, int m, ct_acct_asset_result *r, const size_t *inv,
+                        addr_cache *ac)
+{
+    asset_ent *a = &t->asset[i];
+    asset_acc *acc = &a->acc[m];
+    int rc = CT_OK;
+    r->hop_totals = acc->hop;
+    r->n_hop_totals = acc->n_hop;
+    acc->hop = NULL;
+    acc->n_hop = 0;
+    qsort(r->hop_totals, r->n_hop_totals, sizeof(*r->hop_totals), cmp_hop_total);
+    r->flows_whole = m != CT_MODEL_POISON || t->poison_whole;
+    if (!r->flows_whole || acc->n_fl == 0)
+        return CT_OK;
+    r->flows = calloc(acc->n_fl, sizeof(*r->flows));
+    if (!r->flows)
+        return oom(t);
+    r->n_flows = acc->n_fl;
+    for (size_t k = 0; k < acc->n_fl && rc == CT_OK; k++) {
+        const flow_rec *x = &acc->fl[k];
+        ct_acct_flow *f = &r->flows[k];
+        f->at = x->at;
+        f->time = x->time;
+        f->kind = x->kind;
+        memcpy(f->txhash, x->txhash, 32);
+        f->taint = x->taint;
+        f->hop = x->hop;
+        f->endpoint = x->ep ? inv[x->ep - 1] : CT_TRACE_NONE;
+        uint64_t cents;
+        if ((rc = addr_text(t, ac, x->from, f->from)) || (rc = addr_text(t, ac, x->to, f->to)))
+            break;
+        rc = value_of(t, a, &x->taint, x->time, &cents, &f->priced);
+        f->usd_cents = cents;
+    }
+    if (rc == CT_OK)
+        qsort(r->flows, r->n_flows, sizeof(*r->flows), cmp_flow);
+    return rc;
+}
+
 static int cmp_asset(const void *a, const void *b)
 {
     uint32_t x = ((const asset_ent *)a)->info.asset, y = ((const asset_ent *)b)->info.asset;
@@ -1429,6 +1631,8 @@ static int finish(tracer *t, ct_acct_trace_result *res)
             for (int m = 0; m < CT_MODEL_COUNT; m++) {
                 free(t->asset[i].acc[m].cat);
                 free(t->asset[i].acc[m].ep);
+                free(t->asset[i].acc[m].fl);
+                free(t->asset[i].acc[m].hop);
             }
     }
     t->n_asset = n;
@@ -1497,7 +1701,24 @@ static int finish(tracer *t, ct_acct_trace_result *res)
                         return rc;
                 }
             }
-            qsort(r->endpoints, r->n_endpoints, sizeof(*r->endpoints), cmp_ep);
+            ep_sort *v = malloc((r->n_endpoints ? r->n_endpoints : 1) * sizeof(*v));
+            size_t *inv = malloc((r->n_endpoints ? r->n_endpoints : 1) * sizeof(*inv));
+            if (!v || !inv) {
+                free(v), free(inv);
+                return oom(t);
+            }
+            for (size_t k = 0; k < r->n_endpoints; k++)
+                v[k] = (ep_sort){r->endpoints[k], k};
+            qsort(v, r->n_endpoints, sizeof(*v), cmp_ep_sort);
+            for (size_t k = 0; k < r->n_endpoints; k++) {
+                r->endpoints[k] = v[k].e;
+                inv[v[k].from] = k;
+            }
+            free(v);
+            rc = t->flows ? finish_flows(t, i, m, r, inv, &t->ac) : CT_OK;
+            free(inv);
+            if (rc)
+                return rc;
         }
     }
     res->complete = !t->out_of_budget;
@@ -1521,6 +1742,8 @@ static void tracer_release(tracer *t)
         for (int m = 0; m < CT_MODEL_COUNT; m++) {
             free(t->asset[i].acc[m].cat);
             free(t->asset[i].acc[m].ep);
+            free(t->asset[i].acc[m].fl);
+            free(t->asset[i].acc[m].hop);
         }
     free(t->asset);
     for (int m = 0; m < CT_MODEL_COUNT; m++) {
@@ -1531,6 +1754,8 @@ static void tracer_release(tracer *t)
     ct_hmap_release(&t->txsrc);
     ct_hmap_release(&t->amap);
     ct_label_cache_release(&t->labels);
+    ct_hmap_release(&t->ac.map);
+    free(t->ac.v);
 }
 
 int ct_acct_trace_run(ct_acct_trace_result *res, const ct_acct_graph *g,
@@ -1551,11 +1776,19 @@ int ct_acct_trace_run(ct_acct_trace_result *res, const ct_acct_graph *g,
     if (opts->backward || opts->paths)
         return ct_fail(err, CT_EINVAL, "not-supported",
                        "--backward and --paths are not supported for account chains yet");
+    if (opts->version >= 2) {
+        t.flows = opts->flows || opts->poison_flows;
+        t.poison_whole = opts->poison_flows;
+        t.max_flows = opts->max_flows;
+    }
+    if (!t.max_flows)
+        t.max_flows = CT_TRACE_MAX_FLOWS_DEFAULT;
     ct_trace_budget_start(&t.budget, opts);
     ct_hmap_init(&t.lmap);
     ct_hmap_init(&t.txsrc);
     ct_hmap_init(&t.amap);
     ct_label_cache_init(&t.labels, g->label_of, g->ctx, "during the account trace");
+    ct_hmap_init(&t.ac.map);
     for (int m = 0; m < CT_MODEL_COUNT; m++)
         ct_hmap_init(&t.eps[m]);
     rc = resolve_sources(&t, sources, n_sources);
@@ -1573,6 +1806,8 @@ void ct_acct_trace_result_release(ct_acct_trace_result *res)
         for (size_t i = 0; res->model[m] && i < res->n_assets; i++) {
             free(res->model[m][i].categories);
             free(res->model[m][i].endpoints);
+            free(res->model[m][i].flows);
+            free(res->model[m][i].hop_totals);
         }
         free(res->model[m]);
     }

@@ -293,6 +293,38 @@ void cli_trace_json_limits(FILE *f, const ct_trace_options *o, uint64_t timeout)
  * = + - @ tab or CR so that spreadsheets do not run it (bad-inputs.md X1). */
 void cli_csv_text(FILE *f, const char *s);
 
+/* ---- the flows of a trace (trace_flows.c; docs/trace.md, "Flows") ---- */
+/* ,"hop_totals":[...] and, when the model's flows were kept whole, ,"flows":[...]. */
+void cli_flows_json(FILE *f, const ct_trace_result *r, int m, bool pricing);
+/* The flows into each endpoint of x: those of endpoint k are idx[start[k] .. start[k+1]).
+ * Both malloc'd. CT_OK or CT_ENOMEM. */
+int cli_flows_in(const ct_trace_model_result *x, size_t **start, size_t **idx);
+/* One row per flow of every model whose flows were kept whole. */
+void cli_flows_csv(FILE *f, const ct_trace_result *r, bool pricing);
+/* The totals per hop of a model as text lines, each after a newline; one flow as a line. */
+void cli_flows_text_totals(FILE *f, const ct_trace_model_result *x, const char *coin);
+void cli_flow_text(FILE *f, const ct_trace_result *r, const ct_trace_flow *w, const char *coin);
+
+/* ---- groups and limits of a trace (trace_group.c; docs/trace.md, "Groups and limits") ---- */
+enum { CLI_GROUP_NONE = -1, CLI_GROUP_LABEL = 0, CLI_GROUP_CATEGORY, CLI_GROUP_ADDRESS };
+typedef struct cli_group {
+    const char *key; /* the label, category or address ("" for endpoints without one) */
+    u128 taint, usd_cents, unpriced_sat;
+    size_t endpoints;
+    uint32_t first_height, last_height;
+} cli_group;
+/* --group's value: label, category or address (else exit 2 with the list). */
+int cli_group_parse(const char *value, int *out);
+const char *cli_group_name(int by);
+/* The endpoints of x summed per key, largest taint first (then key). *out malloc'd.
+ * CT_OK or CT_ENOMEM. */
+int cli_groups(const ct_trace_model_result *x, int by, cli_group **out, size_t *n);
+/* The entries past the first `limit` (0: none) of e[0..n): their number and taint. */
+void cli_left_out(const ct_trace_endpoint *e, size_t n, size_t limit, size_t *count, u128 *taint);
+/* ,"groups":{"by":…,"entries":[the first `limit` (0: all)],"left_out":{…}} */
+void cli_groups_json(FILE *f, const ct_trace_model_result *x, int by, size_t limit, bool pricing,
+                     const cli_group *g, size_t n);
+
 /* ---- account-chain traces (trace_acct.c) ---- */
 /* A trace whose sources are Ethereum addresses or transaction hashes, as `trace` parsed
  * it: runs it over the database and prints it in `format`. Returns the exit code. */

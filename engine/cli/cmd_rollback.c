@@ -39,7 +39,9 @@ int cmd_rollback(int argc, char **argv, const cli_global *g)
         rc = eth ? ct_eth_rollback(db, (int64_t)to, &err) : ct_db_rollback(db, (uint32_t)to, &err);
     ct_db_close(db);
     if (rc != CT_OK) {
-        cli_error_ct("rollback", NULL, rc, &err);
+        char line[1024];
+        ct_error_format(&err, line, sizeof(line));
+        cli_error("rollback", "%s", line);
         return rc == CT_ENOTFOUND ? CT_EXIT_IO : cli_exit_code(rc);
     }
     fprintf(stderr, "chaintrail: rollback: the tip is now at height %llu\n",

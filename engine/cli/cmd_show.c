@@ -199,7 +199,7 @@ static int show_address(ct_db *db, const char *address, const show_opts *o)
         ct_graph_address_release(&a);
         ct_label_list_release(&l);
         if (rc == CT_EINVAL) {
-            cli_error("show", "option '--after': %s", cli_detail(&err));
+            cli_error("show", "option '--after': %s", err.detail);
             return CT_EXIT_USAGE;
         }
         return cli_db_fail("show", rc, &err);
@@ -890,10 +890,8 @@ static int eth_print_event(eth_show *s, const ct_acct_event *e)
             snprintf(txi, sizeof(txi), "block");
         else
             snprintf(txi, sizeof(txi), "%u", e->at.tx_index);
-        char ssym[4 * 64];
-        cli_text_escape(ssym, sizeof(ssym), sym[0] ? sym : "?"); /* on-chain text */
         fprintf(f, "  %u/%s/%u  %-12s %s %s  %s -> %s\n", e->at.height, txi, e->at.pos,
-                eth_kind_name(e->kind), amount, ssym,
+                eth_kind_name(e->kind), amount, sym[0] ? sym : "?",
                 from[0] ? from : (e->kind == CT_ACCT_REWARD ? "(new)" : "?"),
                 to[0] ? to : "(fees)");
     }
@@ -956,10 +954,9 @@ static int eth_ledger_cb(void *arg, const ct_eth_ledger_totals *t)
                 rec, sent, net, (unsigned long long)t->events, t->first.height, t->first.tx_index,
                 t->first.pos, t->last.height, t->last.tx_index, t->last.pos);
     } else {
-        char ssym[4 * sizeof(sym)];
-        cli_text_escape(ssym, sizeof(ssym), sym[0] ? sym : "(no symbol)"); /* on-chain text */
-        fprintf(f, "asset %u %s%s%s: received %s, sent %s, net %s, %llu events\n", t->asset, ssym,
-                contract[0] ? " " : "", contract, rec, sent, net, (unsigned long long)t->events);
+        fprintf(f, "asset %u %s%s%s: received %s, sent %s, net %s, %llu events\n", t->asset,
+                sym[0] ? sym : "(no symbol)", contract[0] ? " " : "", contract, rec, sent, net,
+                (unsigned long long)t->events);
     }
     l->first = false;
     return CT_OK;

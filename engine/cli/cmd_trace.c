@@ -12,8 +12,11 @@ typedef struct trace_args {
     const char *since, *until, *model, *stop, *format;
     uint64_t hops, dust, max_nodes, timeout, max_path_steps;
     bool hops_set, dust_set;
-    bool backward, paths;
+    bool backward, paths, flows, poison_flows;
     bool no_clusters;
+    const char *group;
+    int group_by;   /* CLI_GROUP_NONE without --group */
+    uint64_t limit; /* 0: none */
 } trace_args;
 
 typedef struct manifest {
@@ -59,10 +62,18 @@ static void print_manifest_json(FILE *f, const manifest *mf)
     }
     fputc(',', f);
     cli_trace_json_params(f, mf->case_name, mf->given, mf->n_src, mf->src, mf->o->models);
-    /* "paths" appears only when asked, so that the JSON without --paths is unchanged. */
-    fprintf(f, ",\"direction\":\"%s\",%s\"hops\":%u,\"dust_sat\":",
-            mf->o->backward ? "backward" : "forward", mf->o->paths ? "\"paths\":true," : "",
-            mf->o->hops);
+    /* "paths" and "flows" appear only when asked, so that the JSON without them is
+     * unchanged. */
+    fprintf(f, ",\"direction\":\"%s\",%s", mf->o->backward ? "backward" : "forward",
+            mf->o->paths ? "\"paths\":true," : "");
+    if (mf->o->flows || mf->o->paths)
+        fprintf(f, "\"flows\":\"%s\",",
+                mf->o->poison_flows || mf->o->paths ? "whole" : "poison per hop");
+    if (mf->a->group_by != CLI_GROUP_NONE)
+        fprintf(f, "\"group\":\"%s\",", cli_group_name(mf->a->group_by));
+    if (mf->a->limit)
+        fprintf(f, "\"limit\":%llu,", (unsigned long long)mf->a->limit);
+    fprintf(f, "\"hops\":%u,\"dust_sat\":", mf->o->hops);
     cli_json_amount(f, mf->o->dust); /* --dust takes up to 2^64 - 1 */
     fputc(',', f);
     cli_trace_json_limits(f, mf->o, mf->a->timeout);
@@ -76,20 +87,26 @@ static void json_or_null(FILE *f, const char *s)
         fputs("null", f);
 }
 
-static void print_path_json(FILE *f, const ct_trace_endpoint *e)
+/* With --paths: ,"flows_in":[indexes in the model's flows of the flows into it]. */
+static void print_flows_in_json(FILE *f, const size_t *start, const size_t *idx, size_t ep)
 {
-    fputs(",\"path\":[", f);
-    for (size_t k = 0; k < e->n_path; k++) {
-        char hex[65];
-        ct_hash_to_hex(hex, e->path[k].txid);
-        fprintf(f, "%s{\"txid\":\"%s\",\"height\":%u,\"hop\":%u}", k ? "," : "", hex,
-                e->path[k].height, e->path[k].hop);
-    }
+    fputs(",\"flows_in\":[", f);
+    for (size_t k = start[ep]; k < start[ep + 1]; k++)
+        fprintf(f, "%s%zu", k > start[ep] ? "," : "", idx[k]);
     fputc(']', f);
 }
 
-static void print_json(FILE *f, const ct_trace_result *r, const manifest *mf, bool pricing)
+/* The endpoints listed: all, or the first --limit when endpoints are not grouped. */
+static size_t ep_limit(const trace_args *a, size_t n)
 {
+    if (a->group_by == CLI_GROUP_NONE && a->limit && a->limit < n)
+        return (size_t)a->limit;
+    return n;
+}
+
+static int print_json(FILE *f, const ct_trace_result *r, const manifest *mf, bool pricing)
+{
+    bool flows = mf->o->flows || mf->o->paths;
     cli_trace_json_status(f, r->complete, r->incomplete_reason);
     print_manifest_json(f, mf);
     fputs(",\"models\":{", f);
@@ -121,8 +138,12 @@ static void print_json(FILE *f, const ct_trace_result *r, const manifest *mf, bo
             cli_json_amount(f, c->unpriced_sat);
             fputc('}', f);
         }
+        size_t *start = NULL, *idx = NULL;
+        if (mf->o->paths && cli_flows_in(x, &start, &idx) != CT_OK)
+            return CT_ENOMEM;
         fputs("},\"endpoints\":[", f);
-        for (size_t i = 0; i < x->n_endpoints; i++) {
+        size_t shown = ep_limit(mf->a, x->n_endpoints);
+        for (size_t i = 0; i < shown; i++) {
             const ct_trace_endpoint *e = &x->endpoints[i];
             fputs(i ? ",{\"address\":" : "{\"address\":", f);
             if (e->address[0])
@@ -155,10 +176,31 @@ static void print_json(FILE *f, const ct_trace_result *r, const manifest *mf, bo
             fputs(",\"label_member\":", f);
             json_or_null(f, e->label_member);
             if (mf->o->paths)
-                print_path_json(f, e);
+                print_flows_in_json(f, start, idx, i);
             fputc('}', f);
         }
-        fputs("]}", f);
+        fputc(']', f);
+        free(start);
+        free(idx);
+        if (shown < x->n_endpoints || (mf->a->limit && mf->a->group_by == CLI_GROUP_NONE)) {
+            size_t k;
+            u128 rest;
+            cli_left_out(x->endpoints, x->n_endpoints, shown, &k, &rest);
+            fprintf(f, ",\"endpoints_left_out\":{\"entries\":%zu,\"taint_sat\":", k);
+            cli_json_amount(f, rest);
+            fputc('}', f);
+        }
+        if (mf->a->group_by != CLI_GROUP_NONE) {
+            cli_group *g;
+            size_t ng;
+            if (cli_groups(x, mf->a->group_by, &g, &ng) != CT_OK)
+                return CT_ENOMEM;
+            cli_groups_json(f, x, mf->a->group_by, (size_t)mf->a->limit, pricing, g, ng);
+            free(g);
+        }
+        if (flows)
+            cli_flows_json(f, r, m, pricing);
+        fputc('}', f);
     }
     fputs("},\"range\":{", f);
     cli_range rg;
@@ -192,9 +234,10 @@ static void print_json(FILE *f, const ct_trace_result *r, const manifest *mf, bo
     else
         fputs("null", f);
     fputs("}}\n", f);
+    return CT_OK;
 }
 
-static void print_text(FILE *f, const ct_trace_result *r, const manifest *mf, bool pricing)
+static int print_text(FILE *f, const ct_trace_result *r, const manifest *mf, bool pricing)
 {
     char tip[65];
     const char *coin = mf->env->asset; /* the network's ticker, as show and stats say it */
@@ -274,9 +317,42 @@ static void print_text(FILE *f, const ct_trace_result *r, const manifest *mf, bo
             fprintf(f, "%s %s ", i ? "," : "", x->categories[i].name);
             cli_print_coin128(f, x->categories[i].sat);
         }
+        if (mf->o->flows || mf->o->paths)
+            cli_flows_text_totals(f, x, coin);
+        size_t *start = NULL, *idx = NULL;
+        if (mf->o->paths && x->flows_whole && cli_flows_in(x, &start, &idx) != CT_OK)
+            return CT_ENOMEM;
+        if (mf->a->group_by != CLI_GROUP_NONE) {
+            cli_group *g;
+            size_t ng;
+            if (cli_groups(x, mf->a->group_by, &g, &ng) != CT_OK)
+                return CT_ENOMEM;
+            size_t lim = mf->a->limit && mf->a->limit < ng ? (size_t)mf->a->limit : ng;
+            u128 rest = 0;
+            fprintf(f, "\n  by %s:", cli_group_name(mf->a->group_by));
+            for (size_t i = 0; i < ng; i++) {
+                if (i >= lim) {
+                    rest += g[i].taint;
+                    continue;
+                }
+                char amt[64];
+                snprintf(amt, sizeof(amt), "%llu.%08llu",
+                         (unsigned long long)(g[i].taint / 100000000u),
+                         (unsigned long long)(g[i].taint % 100000000u));
+                fprintf(f, "\n  %20s %5zu endpoints  ", amt, g[i].endpoints);
+                cli_print_text(f, g[i].key[0] ? g[i].key : "(none)");
+            }
+            if (lim < ng) {
+                fprintf(f, "\n  left out: %zu more, ", ng - lim);
+                cli_print_coin128(f, rest);
+                fprintf(f, " %s", coin);
+            }
+            free(g);
+        }
         fprintf(f, "\n  %-20s %-12s %4s %8s  %s\n", h3, "category", "hops", "height",
                 "address  label");
-        for (size_t i = 0; i < x->n_endpoints; i++) {
+        size_t shown = ep_limit(mf->a, x->n_endpoints);
+        for (size_t i = 0; i < shown; i++) {
             const ct_trace_endpoint *e = &x->endpoints[i];
             char amt[64];
             snprintf(amt, sizeof(amt), "%llu.%08llu", (unsigned long long)(e->taint / 100000000u),
@@ -293,26 +369,84 @@ static void print_text(FILE *f, const ct_trace_result *r, const manifest *mf, bo
                 fputc(']', f);
             }
             fputc('\n', f);
-            for (size_t k = 0; mf->o->paths && k < e->n_path; k++) {
-                char hex[65];
-                ct_hash_to_hex(hex, e->path[k].txid);
-                fprintf(f, "      hop %u  height %u  %s\n", e->path[k].hop, e->path[k].height, hex);
-            }
+            for (size_t k = start ? start[i] : 0; start && k < start[i + 1]; k++)
+                cli_flow_text(f, r, &x->flows[idx[k]], coin);
         }
+        if (shown < x->n_endpoints) {
+            size_t k;
+            u128 rest;
+            cli_left_out(x->endpoints, x->n_endpoints, shown, &k, &rest);
+            fprintf(f, "  left out: %zu more endpoints, ", k);
+            cli_print_coin128(f, rest);
+            fprintf(f, " %s\n", coin);
+        }
+        free(start);
+        free(idx);
     }
+    return CT_OK;
 }
 
-static void print_csv(FILE *f, const ct_trace_result *r, bool pricing, bool paths)
+/* --group in CSV: one row per (model, group), the N largest with --limit, then a row
+ * "(left out)" with the number and taint of the rest. */
+static int print_csv_groups(FILE *f, const ct_trace_result *r, const trace_args *a, bool pricing)
+{
+    fprintf(f, "model,%s,taint_sat,usd,unpriced_sat,endpoints,first_height,last_height\n",
+            cli_group_name(a->group_by));
+    for (int m = 0; m < CT_MODEL_COUNT; m++) {
+        const ct_trace_model_result *x = &r->model[m];
+        cli_group *g;
+        size_t ng;
+        if (!x->enabled)
+            continue;
+        if (cli_groups(x, a->group_by, &g, &ng) != CT_OK)
+            return CT_ENOMEM;
+        size_t lim = a->limit && a->limit < ng ? (size_t)a->limit : ng;
+        u128 rest = 0;
+        for (size_t i = 0; i < ng; i++) {
+            if (i >= lim) {
+                rest += g[i].taint;
+                continue;
+            }
+            fprintf(f, "%s,", ct_model_name((ct_model)m));
+            cli_csv_text(f, g[i].key);
+            fputc(',', f);
+            cli_print_u128(f, g[i].taint);
+            fputc(',', f);
+            if (pricing && g[i].unpriced_sat < g[i].taint)
+                cli_print_cents(f, g[i].usd_cents);
+            fputc(',', f);
+            cli_print_u128(f, g[i].unpriced_sat);
+            fprintf(f, ",%zu,%u,%u\n", g[i].endpoints, g[i].first_height, g[i].last_height);
+        }
+        if (lim < ng) {
+            fprintf(f, "%s,\"(left out: %zu)\",", ct_model_name((ct_model)m), ng - lim);
+            cli_print_u128(f, rest);
+            fputs(",,,,,\n", f);
+        }
+        free(g);
+    }
+    return CT_OK;
+}
+
+static void print_csv(FILE *f, const ct_trace_result *r, const trace_args *a, bool pricing)
 {
     fputs("model,address,category,label,taint_sat,usd,unpriced_sat,hops,outputs,first_height,"
-          "first_time,last_height,last_time,cluster_id,label_member",
+          "first_time,last_height,last_time,cluster_id,label_member\n",
           f);
-    fputs(paths ? ",path\n" : "\n", f);
     for (int m = 0; m < CT_MODEL_COUNT; m++) {
         const ct_trace_model_result *x = &r->model[m];
         if (!x->enabled)
             continue;
-        for (size_t i = 0; i < x->n_endpoints; i++) {
+        size_t shown = ep_limit(a, x->n_endpoints);
+        if (shown < x->n_endpoints) { /* --limit: the rest in one row */
+            size_t k;
+            u128 rest;
+            cli_left_out(x->endpoints, x->n_endpoints, shown, &k, &rest);
+            fprintf(f, "%s,\"(left out: %zu)\",,,", ct_model_name((ct_model)m), k);
+            cli_print_u128(f, rest);
+            fputs(",,,,,,,,\n", f);
+        }
+        for (size_t i = 0; i < shown; i++) {
             const ct_trace_endpoint *e = &x->endpoints[i];
             fprintf(f, "%s,", ct_model_name((ct_model)m));
             cli_csv_text(f, e->address);
@@ -334,14 +468,6 @@ static void print_csv(FILE *f, const ct_trace_result *r, bool pricing, bool path
             fputc(',', f);
             if (e->label_member)
                 cli_csv_text(f, e->label_member);
-            /* The path's txids in its order (hop, height, txid), joined by ';'. */
-            for (size_t k = 0; paths && k < e->n_path; k++) {
-                char hex[65];
-                ct_hash_to_hex(hex, e->path[k].txid);
-                fprintf(f, "%c%s", k ? ';' : ',', hex);
-            }
-            if (paths && e->n_path == 0)
-                fputc(',', f);
             fputc('\n', f);
         }
     }
@@ -396,6 +522,10 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
         {"paths", CLI_FLAG, &ap->paths},
         CLI_NUM("max-path-steps", &ap->max_path_steps, 0, UINT64_MAX),
         {"no-clusters", CLI_FLAG, &ap->no_clusters},
+        {"flows", CLI_FLAG, &ap->flows},
+        {"poison-flows", CLI_FLAG, &ap->poison_flows},
+        {"group", CLI_STRING, &ap->group},
+        CLI_NUM("limit", &ap->limit, 0, UINT64_MAX),
         {NULL, CLI_FLAG, NULL},
     };
     int first;
@@ -428,6 +558,17 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
     o.hops = (uint32_t)ap->hops;
     o.backward = ap->backward;
     o.paths = ap->paths;
+    ap->group_by = CLI_GROUP_NONE;
+    if (ap->group && (rc = cli_group_parse(ap->group, &ap->group_by)) != CT_EXIT_OK)
+        return rc;
+    if (ap->limit && ap->group_by == CLI_GROUP_NONE &&
+        (ap->flows || ap->poison_flows || ap->paths)) {
+        cli_error("trace", "--limit without --group would leave out endpoints that the flows "
+                           "refer to: add --group, or leave out --flows and --paths");
+        return CT_EXIT_USAGE;
+    }
+    o.flows = ap->flows || ap->poison_flows;
+    o.poison_flows = ap->poison_flows;
     o.dust = ap->dust;
     o.max_nodes = ap->max_nodes;
     o.max_path_steps = ap->max_path_steps;
@@ -520,6 +661,10 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
         if (n_acct < n_src)
             rc = (cli_error("trace", "give either Ethereum or Bitcoin sources, not both"),
                   CT_EXIT_USAGE);
+        else if (ap->group || ap->limit)
+            rc = (cli_error("trace", "--group and --limit are not supported for account chains "
+                                     "yet"),
+                  CT_EXIT_USAGE);
         else
             rc = cli_trace_acct(&(cli_acct_trace_req){db, &o, src, given, n_src, ap->case_name,
                                                       ap->format, ap->timeout});
@@ -543,13 +688,18 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
         lrc = ct_trace_run(&res, env.graph, src, n_src, &o, &err);
     if (lrc == CT_OK) {
         bool priced = o.pricing != NULL;
+        int prc = CT_OK;
         if (strcmp(ap->format, "json") == 0)
-            print_json(stdout, &res, &mf, priced);
+            prc = print_json(stdout, &res, &mf, priced);
         else if (strcmp(ap->format, "text") == 0)
-            print_text(stdout, &res, &mf, priced);
+            prc = print_text(stdout, &res, &mf, priced);
+        else if (o.flows || o.paths)
+            cli_flows_csv(stdout, &res, priced);
+        else if (ap->group_by != CLI_GROUP_NONE)
+            prc = print_csv_groups(stdout, &res, ap, priced);
         else
-            print_csv(stdout, &res, priced, o.paths);
-        rc = CT_EXIT_OK;
+            print_csv(stdout, &res, ap, priced);
+        rc = prc == CT_OK ? CT_EXIT_OK : (cli_error("trace", "out of memory"), CT_EXIT_FAILURE);
     } else if (lrc == CT_ENOMEM && strcmp(err.reason, "paths-too-large") == 0) {
         /* Nothing was written: say what to narrow (docs/trace.md, "Paths"). */
         cli_error("trace",

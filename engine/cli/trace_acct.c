@@ -111,6 +111,123 @@ static void range_of(const ct_acct_trace_result *r, size_t a, acct_range *out)
     }
 }
 
+/* ---- flows (docs/trace.md, "Flows") ---- */
+static const char *kind_name(uint8_t kind)
+{
+    static const char *const names[] = {"remainder", "native",       "internal", "token",
+                                        "fee_burnt", "fee_priority", "reward"};
+    return kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "?";
+}
+
+static void json_flows(FILE *f, const ct_acct_asset_result *x, bool ap)
+{
+    fputs(",\"hop_totals\":[", f);
+    for (size_t i = 0; i < x->n_hop_totals; i++) {
+        const ct_acct_hop_total *h = &x->hop_totals[i];
+        fprintf(f, "%s{\"hop\":%u,\"to\":", i ? "," : "", h->hop);
+        cli_json_string(f, h->category[0] ? h->category : "carried");
+        fprintf(f, ",\"flows\":%llu,\"taint\":", (unsigned long long)h->flows);
+        json_dec(f, &h->taint);
+        fputc('}', f);
+    }
+    fputc(']', f);
+    if (!x->flows_whole)
+        return;
+    fputs(",\"flows\":[", f);
+    for (size_t i = 0; i < x->n_flows; i++) {
+        const ct_acct_flow *w = &x->flows[i];
+        fprintf(f, "%s{\"hop\":%u,\"height\":%u,", i ? "," : "", w->hop, w->at.height);
+        if (w->at.tx_index == CT_ACCT_BLOCK_LEVEL)
+            fputs("\"tx_index\":null,\"pos\":null", f);
+        else
+            fprintf(f, "\"tx_index\":%u,\"pos\":%u", w->at.tx_index, w->at.pos);
+        fprintf(f, ",\"time\":%u,\"utc\":\"", w->time);
+        cli_print_time(f, w->time);
+        static const uint8_t zero[32];
+        fputs("\",\"tx\":", f);
+        if (memcmp(w->txhash, zero, 32) == 0) {
+            fputs("null", f);
+        } else {
+            fputs("\"0x", f);
+            cli_print_hex(f, w->txhash, 32);
+            fputc('"', f);
+        }
+        fprintf(f, ",\"kind\":\"%s\",\"from\":", kind_name(w->kind));
+        if (w->from[0])
+            cli_json_string(f, w->from);
+        else
+            fputs("null", f);
+        fputs(",\"to\":", f);
+        if (w->to[0])
+            cli_json_string(f, w->to);
+        else
+            fputs("null", f);
+        fputs(",\"taint\":", f);
+        json_dec(f, &w->taint);
+        fputs(",\"usd\":", f);
+        if (ap && w->priced) {
+            fputc('"', f);
+            cli_print_cents(f, w->usd_cents);
+            fputc('"', f);
+        } else {
+            fputs("null", f);
+        }
+        if (w->endpoint == CT_TRACE_NONE)
+            fputs(",\"endpoint\":null}", f);
+        else
+            fprintf(f, ",\"endpoint\":%zu}", w->endpoint);
+    }
+    fputc(']', f);
+}
+
+static void print_csv_flows(FILE *f, const ct_acct_trace_result *r)
+{
+    fputs("model,symbol,contract,hop,height,tx_index,pos,time,tx,kind,from,to,taint,usd,"
+          "endpoint_category,endpoint_address\n",
+          f);
+    static const uint8_t zero[32];
+    for (size_t a = 0; a < r->n_assets; a++) {
+        const ct_acct_asset_info *ai = &r->assets[a];
+        for (int m = 0; m < CT_MODEL_COUNT; m++) {
+            if (!r->model[m] || !r->model[m][a].flows_whole)
+                continue;
+            const ct_acct_asset_result *x = &r->model[m][a];
+            for (size_t i = 0; i < x->n_flows; i++) {
+                const ct_acct_flow *w = &x->flows[i];
+                char d[CT_U256_DEC_MAX];
+                fprintf(f, "%s,", ct_model_name((ct_model)m));
+                cli_csv_text(f, ai->symbol);
+                fputc(',', f);
+                cli_csv_text(f, ai->contract);
+                fprintf(f, ",%u,%u,", w->hop, w->at.height);
+                if (w->at.tx_index != CT_ACCT_BLOCK_LEVEL)
+                    fprintf(f, "%u,%u", w->at.tx_index, w->at.pos);
+                else
+                    fputc(',', f);
+                fprintf(f, ",%u,", w->time);
+                if (memcmp(w->txhash, zero, 32) != 0) {
+                    fputs("0x", f);
+                    cli_print_hex(f, w->txhash, 32);
+                }
+                fprintf(f, ",%s,%s,%s,", kind_name(w->kind), w->from, w->to);
+                dec_of(d, &w->taint);
+                fprintf(f, "%s,", d);
+                if (priced(ai) && w->priced)
+                    cli_print_cents(f, w->usd_cents);
+                fputc(',', f);
+                if (w->endpoint != CT_TRACE_NONE) {
+                    cli_csv_text(f, x->endpoints[w->endpoint].category);
+                    fputc(',', f);
+                    cli_csv_text(f, x->endpoints[w->endpoint].address);
+                } else {
+                    fputc(',', f);
+                }
+                fputc('\n', f);
+            }
+        }
+    }
+}
+
 typedef struct acct_manifest {
     const cli_acct_trace_req *q;
     ct_eth_stats stats;
@@ -134,8 +251,10 @@ static void print_manifest(FILE *f, const acct_manifest *mf)
     cli_print_hex(f, mf->labels_digest, 32);
     fputs("\",", f);
     cli_trace_json_params(f, q->case_name, q->given, q->n_src, q->src, o->models);
-    fprintf(f, ",\"direction\":\"forward\",\"hops\":%u,\"dust\":\"%llu\",", o->hops,
-            (unsigned long long)o->dust);
+    fputs(",\"direction\":\"forward\",", f);
+    if (o->flows)
+        fprintf(f, "\"flows\":\"%s\",", o->poison_flows ? "whole" : "poison per hop");
+    fprintf(f, "\"hops\":%u,\"dust\":\"%llu\",", o->hops, (unsigned long long)o->dust);
     cli_trace_json_limits(f, o, q->timeout);
 }
 
@@ -221,7 +340,10 @@ static void print_json(FILE *f, const ct_acct_trace_result *r, const acct_manife
                         e->hops, (unsigned long long)e->flows, e->first_height, e->first_time,
                         e->last_height, e->last_time);
             }
-            fputs("]}", f);
+            fputc(']', f);
+            if (mf->q->o->flows)
+                json_flows(f, x, ap);
+            fputc('}', f);
         }
         fputs("},\"range\":{", f);
         acct_range rg;
@@ -443,6 +565,8 @@ int cli_trace_acct(const cli_acct_trace_req *q)
             print_json(stdout, &res, &mf);
         else if (strcmp(q->format, "text") == 0)
             print_text(stdout, &res, &mf);
+        else if (q->o->flows)
+            print_csv_flows(stdout, &res);
         else
             print_csv(stdout, &res);
         exit_code = CT_EXIT_OK;

@@ -57,6 +57,35 @@ typedef struct ct_acct_category {
     ct_u256 unpriced;
 } ct_acct_category;
 
+/* A flow of an account chain: the taint one model carried in one transfer of one asset
+ * (an event of account.h), or the taint left in a ledger at the end (kind 0, a
+ * "remainder": `unspent` or `budget`). An endpoint's taint is the sum of the flows into it. */
+typedef struct ct_acct_flow {
+    ct_acct_pos at; /* the event; a remainder: its block of arrival, tx_index and pos
+                     * CT_ACCT_BLOCK_LEVEL */
+    uint32_t time;
+    uint8_t kind;       /* ct_acct_kind; 0 for a remainder */
+    uint8_t txhash[32]; /* zero for block-level events and remainders */
+    char from[43];      /* EIP-55; "" for a reward (nobody) */
+    char to[43];        /* EIP-55; "" for a fee */
+    ct_u256 taint;
+    uint32_t hop;
+    /* Index in the asset's endpoints where it stopped; CT_TRACE_NONE when its ledger carried
+     * it on, or a fee. */
+    size_t endpoint;
+    unsigned __int128 usd_cents; /* at the price of the day of `time`, when priced */
+    bool priced;
+} ct_acct_flow;
+
+/* Flows of one asset and model totalled per hop and where they went ("" carried on, "fee",
+ * or the endpoint category). */
+typedef struct ct_acct_hop_total {
+    uint32_t hop;
+    char category[24];
+    uint64_t flows;
+    ct_u256 taint;
+} ct_acct_hop_total;
+
 /* One asset in one model. */
 typedef struct ct_acct_asset_result {
     ct_u256 source; /* value that entered the trace */
@@ -67,6 +96,14 @@ typedef struct ct_acct_asset_result {
     ct_acct_category *categories; /* sorted by name */
     size_t n_endpoints;
     ct_acct_endpoint *endpoints; /* sorted by taint desc, then address, then category */
+    /* With opts->flows (options version 2): the flows, sorted by (hop, position, to), and
+     * their totals per hop (sorted by hop, then category); poison's flows only as totals
+     * unless opts->poison_flows. */
+    size_t n_flows;
+    ct_acct_flow *flows;
+    bool flows_whole;
+    size_t n_hop_totals;
+    ct_acct_hop_total *hop_totals;
 } ct_acct_asset_result;
 
 /* An asset that carried taint, as the graph describes it. */
@@ -95,12 +132,12 @@ typedef struct ct_acct_trace_result {
  * hex digits (any case; every transfer it received, of every asset, within from_time ..
  * to_time) or a transaction hash "0x" + 64 hex digits (the transfers of that transaction).
  * opts: models, hops, dust (in each asset's base units), max_nodes (events processed at
- * most), timeout_s, stops and cash-out categories are used; backward and paths are not
- * supported for account chains (CT_EINVAL); opts->pricing is ignored, `pricing` (may be
- * NULL) values the flows.
- * *res is filled and must be released with ct_acct_trace_result_release (also after an
- * error). Returns CT_OK, CT_EINVAL (bad source or options), CT_ENOTFOUND (a source not in
- * the graph, or no value received in the window), CT_ENOMEM, or a graph error. */
+ * most), timeout_s, stops and cash-out categories, flows, poison_flows and max_flows are
+ * used; backward and paths are not supported for account chains (CT_EINVAL); opts->pricing is
+ * ignored, `pricing` (may be NULL) values the flows. *res is filled and must be released with
+ * ct_acct_trace_result_release (also after an error). Returns CT_OK, CT_EINVAL (bad source or
+ * options), CT_ENOTFOUND (a source not in the graph, or no value received in the window),
+ * CT_ENOMEM, or a graph error. */
 CT_WARN_UNUSED int ct_acct_trace_run(ct_acct_trace_result *res, const ct_acct_graph *g,
                                      const ct_trace_source *sources, size_t n_sources,
                                      const ct_trace_options *opts, const ct_acct_pricing *pricing,
