@@ -37,6 +37,7 @@ typedef struct cli_command {
 /* The commands, one cmd_<name>.c each. */
 int cmd_case(int argc, char **argv, const cli_global *g);
 int cmd_decode(int argc, char **argv, const cli_global *g);
+int cmd_export(int argc, char **argv, const cli_global *g);
 int cmd_help(int argc, char **argv, const cli_global *g);
 int cmd_ingest(int argc, char **argv, const cli_global *g);
 int cmd_prices(int argc, char **argv, const cli_global *g);
