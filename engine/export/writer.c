@@ -138,6 +138,13 @@ static const char *node_caption(const ex_node *n)
     return n->txid ? n->txid : "";
 }
 
+/* DOT and GEXF keep "label" for the caption a viewer shows (Graphviz's label, a GEXF node's
+ * label, Gephi's Label column): there the label text of the address is called "owner". */
+static const char *reserved_name(const char *col)
+{
+    return strcmp(col, "label") == 0 ? "owner" : col;
+}
+
 /* ---- GraphML ---- */
 static const char *graphml_type(col_type t)
 {
@@ -188,8 +195,9 @@ static void gexf_header(ex_writer *w, FILE *f)
           "    <attributes class=\"node\">\n",
           f);
     for (size_t i = 0; i < NODE_COLS; i++)
-        fprintf(f, "      <attribute id=\"%s\" title=\"%s\" type=\"%s\"/>\n", node_cols[i],
-                node_cols[i], gexf_type(node_type(w, i)));
+        fprintf(f, "      <attribute id=\"%s\" title=\"%s\" type=\"%s\"/>\n",
+                reserved_name(node_cols[i]), reserved_name(node_cols[i]),
+                gexf_type(node_type(w, i)));
     fputs("    </attributes>\n    <attributes class=\"edge\">\n", f);
     for (size_t i = 0; i < EDGE_COLS; i++)
         fprintf(f, "      <attribute id=\"%s\" title=\"%s\" type=\"%s\"/>\n", edge_cols[i],
@@ -204,7 +212,7 @@ static int gexf_attvalues(ex_writer *w, FILE *f, const char *const *cols, const 
     for (size_t i = 0; i < n; i++) {
         if (!v[i].present)
             continue;
-        fprintf(f, "          <attvalue for=\"%s\" value=\"", cols[i]);
+        fprintf(f, "          <attvalue for=\"%s\" value=\"", reserved_name(cols[i]));
         ex_put_xml(f, cleaned(w, v[i].s, &rc));
         fputs("\"/>\n", f);
     }
@@ -219,8 +227,7 @@ static int dot_attrs(ex_writer *w, FILE *f, const char *const *cols, const val *
     for (size_t i = 0; i < n; i++) {
         if (!v[i].present)
             continue;
-        /* "label" is Graphviz's caption: the label text goes in "owner" */
-        fprintf(f, ", %s=\"", strcmp(cols[i], "label") == 0 ? "owner" : cols[i]);
+        fprintf(f, ", %s=\"", reserved_name(cols[i]));
         ex_put_dot(f, cleaned(w, v[i].s, &rc));
         fputc('"', f);
     }
@@ -340,7 +347,10 @@ int ex_writer_edge(ex_writer *w, const ex_edge *e, ct_error *err)
         fputs("      </edge>\n", f);
         break;
     case CT_EXPORT_DOT:
-        fprintf(f, "  \"n%llu\" -> \"n%llu\" [id=\"e%llu\", label=\"%s ", s, t,
+        /* the amount is a tooltip, not a label: curved splines take no edge labels, and
+         * Graphviz 2.42 mis-routes labelled edges fanning into one node (with xlabel,
+         * taillabel and headlabel it even fails an assertion) */
+        fprintf(f, "  \"n%llu\" -> \"n%llu\" [id=\"e%llu\", tooltip=\"%s ", s, t,
                 (unsigned long long)id, v[3].s);
         ex_put_dot(f, cleaned(w, e->unit ? e->unit : "", &rc));
         fputc('"', f);
@@ -478,7 +488,9 @@ int ex_writer_finish(ex_writer *w, const ex_node *nodes, uint64_t n, ct_error *e
         fprintf(f, "    <nodes count=\"%llu\">\n", (unsigned long long)n);
         break;
     case CT_EXPORT_DOT:
-        fputs("digraph \"chaintrail\" {\n  node [shape=box];\n", f);
+        /* splines=curved: Graphviz 2.42's spline router warns "Unable to reclaim box
+         * space" on many edges fanning into one node, and a warning is a wrong picture */
+        fputs("digraph \"chaintrail\" {\n  splines=curved;\n  node [shape=box];\n", f);
         break;
     case CT_EXPORT_CYTOSCAPE: fputs("{\"elements\":{\"nodes\":[", f); break;
     case CT_EXPORT_NEO4J:
