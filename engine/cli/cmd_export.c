@@ -28,14 +28,11 @@ static int export_address(int argc, char **argv, const cli_global *g)
     uint64_t hops = 1, max_nodes = UINT64_MAX;
     bool force = false;
     int first, rc;
-    const cli_opt opts[] = {{"format", CLI_STRING, &format},
-                            {"output", CLI_STRING, &output},
-                            {"hops", CLI_U64, &hops},
-                            {"direction", CLI_STRING, &direction},
-                            {"max-nodes", CLI_U64, &max_nodes},
-                            {"level", CLI_STRING, &level},
-                            {"force", CLI_FLAG, &force},
-                            {NULL, CLI_FLAG, NULL}};
+    const cli_opt opts[] = {
+        {"format", CLI_STRING, &format},    {"output", CLI_STRING, &output},
+        {"hops", CLI_U64, &hops},           {"direction", CLI_STRING, &direction},
+        {"max-nodes", CLI_U64, &max_nodes}, {"level", CLI_STRING, &level},
+        {"force", CLI_FLAG, &force},        {NULL, CLI_FLAG, NULL}};
     /* -o is --output (the only short option of the program besides -h) */
     static char long_output[] = "--output";
     for (int i = 1; i < argc; i++) {
@@ -87,8 +84,8 @@ static int export_address(int argc, char **argv, const cli_global *g)
     }
     o.hops = (uint32_t)hops;
     if (max_nodes == UINT64_MAX)
-        max_nodes = o.format == CT_EXPORT_DOT ? CT_EXPORT_DOT_MAX_NODES
-                                              : CT_EXPORT_MAX_NODES_DEFAULT;
+        max_nodes =
+            o.format == CT_EXPORT_DOT ? CT_EXPORT_DOT_MAX_NODES : CT_EXPORT_MAX_NODES_DEFAULT;
     if (max_nodes == 0) {
         cli_error("export", "option '--max-nodes': must be at least 1");
         return CT_EXIT_USAGE;

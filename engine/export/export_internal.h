@@ -74,8 +74,7 @@ CT_WARN_UNUSED int ex_writer_open(ex_writer **out, ct_export_format fmt, const c
 CT_WARN_UNUSED int ex_writer_edge(ex_writer *w, const ex_edge *e, ct_error *err);
 /* Writes the nodes 0..n-1 and the edges into the temporary output, syncs it and renames it
  * into place (then syncs the directory). The writer is freed in every case. */
-CT_WARN_UNUSED int ex_writer_finish(ex_writer *w, const ex_node *nodes, uint64_t n,
-                                    ct_error *err);
+CT_WARN_UNUSED int ex_writer_finish(ex_writer *w, const ex_node *nodes, uint64_t n, ct_error *err);
 /* Removes the temporary output and frees the writer (NULL is fine). */
 void ex_writer_abort(ex_writer *w);
 

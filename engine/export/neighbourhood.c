@@ -446,10 +446,14 @@ static int eth_node(walk *k, uint64_t addrid, uint32_t hop, uint64_t *idx)
 static const char *eth_kind(uint8_t kind)
 {
     switch (kind) {
-    case CT_ACCT_NATIVE: return "native";
-    case CT_ACCT_INTERNAL: return "internal";
-    case CT_ACCT_TOKEN: return "token";
-    default: return NULL;
+    case CT_ACCT_NATIVE:
+        return "native";
+    case CT_ACCT_INTERNAL:
+        return "internal";
+    case CT_ACCT_TOKEN:
+        return "token";
+    default:
+        return NULL;
     }
 }
 
@@ -484,8 +488,8 @@ static int eth_event(walk *k, uint64_t x, const ct_acct_event *ev)
     char symbol[64], contract[43], unit[80], txid[67];
     uint8_t dec;
     bool known;
-    if ((rc = k->g->asset_info(k->g->ctx, ev->asset, symbol, sizeof(symbol), &dec, &known,
-                               contract, k->err)) != CT_OK)
+    if ((rc = k->g->asset_info(k->g->ctx, ev->asset, symbol, sizeof(symbol), &dec, &known, contract,
+                               k->err)) != CT_OK)
         return rc;
     const char *asset = ev->asset == CT_ACCT_ASSET_ETH ? "ETH" : symbol[0] ? symbol : contract;
     if (ev->asset == CT_ACCT_ASSET_ETH)
@@ -586,8 +590,7 @@ int ct_export_address(ct_db *db, ct_export_stats *stats, const char *address, co
     if (o->max_nodes < 1)
         return ct_fail(err, CT_EINVAL, "bad-max-nodes", "--max-nodes must be at least 1");
     if (o->direction < CT_EXPORT_OUT || o->direction > CT_EXPORT_BOTH)
-        return ct_fail(err, CT_EINVAL, "bad-direction", "unknown direction %d",
-                       (int)o->direction);
+        return ct_fail(err, CT_EINVAL, "bad-direction", "unknown direction %d", (int)o->direction);
     if (o->format == CT_EXPORT_DOT && o->max_nodes > CT_EXPORT_DOT_MAX_NODES)
         return ct_fail(err, CT_EINVAL, "dot-too-large",
                        "--format dot takes at most %d nodes (Graphviz lays out about a thousand "

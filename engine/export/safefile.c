@@ -17,8 +17,7 @@
 
 /* The only names an export directory holds: --force replaces a directory made of nothing
  * else, so it cannot wipe a directory given by mistake. */
-static const char *const dir_names[] = {"nodes.csv", "edges.csv", "relationships.csv",
-                                        "README.md"};
+static const char *const dir_names[] = {"nodes.csv", "edges.csv", "relationships.csv", "README.md"};
 
 static bool is_export_name(const char *n)
 {
@@ -93,14 +92,13 @@ int ex_out_begin(ex_out *o, const char *path, bool dir, bool force, ct_error *er
             return ct_fail(err, CT_EIO, "output-symlink",
                            "'%s' is a symbolic link: an export never writes through one", path);
         if (!force)
-            return ct_fail(err, CT_EIO, "output-exists",
-                           "'%s' exists (--force replaces it)", path);
+            return ct_fail(err, CT_EIO, "output-exists", "'%s' exists (--force replaces it)", path);
         if (dir && !S_ISDIR(st.st_mode))
             return ct_fail(err, CT_EIO, "output-kind",
                            "'%s' exists and is not a directory: this format writes one", path);
         if (!dir && !S_ISREG(st.st_mode))
-            return ct_fail(err, CT_EIO, "output-kind",
-                           "'%s' exists and is not a regular file", path);
+            return ct_fail(err, CT_EIO, "output-kind", "'%s' exists and is not a regular file",
+                           path);
         if (dir) {
             int rc = check_export_dir(path, err);
             if (rc != CT_OK)
@@ -132,14 +130,14 @@ int ex_out_begin(ex_out *o, const char *path, bool dir, bool force, ct_error *er
         int fd = -1;
         if (dir)
             made = mkdir(o->tmp, 0777) == 0;
-        else if ((fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                            0666)) >= 0) {
+        else if ((fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666)) >=
+                 0) {
             close(fd);
             made = true;
         }
         if (!made && errno != EEXIST) {
-            rc = ct_fail(err, CT_EIO, "cannot-create", "cannot create a file beside '%s': %s",
-                         path, strerror(errno));
+            rc = ct_fail(err, CT_EIO, "cannot-create", "cannot create a file beside '%s': %s", path,
+                         strerror(errno));
             free(o->tmp);
             o->tmp = NULL;
         }
@@ -169,8 +167,8 @@ int ex_out_create(ex_out *o, FILE **f, const char *name, ct_error *err)
     int flags = O_WRONLY | O_NOFOLLOW | O_CLOEXEC | (name ? O_CREAT | O_EXCL : O_TRUNC);
     int fd = open(p, flags, 0666);
     if (fd < 0) {
-        int rc = ct_fail(err, CT_EIO, "cannot-create", "cannot create '%s': %s", p,
-                         strerror(errno));
+        int rc =
+            ct_fail(err, CT_EIO, "cannot-create", "cannot create '%s': %s", p, strerror(errno));
         free(p);
         return rc;
     }
@@ -230,8 +228,7 @@ int ex_out_commit(ex_out *o, ct_error *err)
     free(b);
     int rc = CT_OK;
     if (o->dir && sync_dir(o->tmp) != 0) {
-        rc = ct_fail(err, CT_EIO, "cannot-write", "cannot sync '%s': %s", o->tmp,
-                     strerror(errno));
+        rc = ct_fail(err, CT_EIO, "cannot-write", "cannot sync '%s': %s", o->tmp, strerror(errno));
         goto out;
     }
     if (o->dir && o->replace) {

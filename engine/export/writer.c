@@ -165,8 +165,8 @@ static void graphml_header(ex_writer *w, FILE *f)
     fputs("  <graph id=\"chaintrail\" edgedefault=\"directed\">\n", f);
 }
 
-static int graphml_data(ex_writer *w, FILE *f, char prefix, const char *const *cols,
-                        const val *v, size_t n)
+static int graphml_data(ex_writer *w, FILE *f, char prefix, const char *const *cols, const val *v,
+                        size_t n)
 {
     int rc = CT_OK;
     for (size_t i = 0; i < n; i++) {
@@ -312,8 +312,7 @@ int ex_writer_open(ex_writer **out, ct_export_format fmt, const char *path, bool
         fprintf(w->spool, ":START_ID(%s),:END_ID(%s),:TYPE,id", schema->node_space,
                 schema->node_space);
         for (size_t i = 0; i < EDGE_COLS; i++)
-            fprintf(w->spool, ",%s%s", edge_cols[i],
-                    neo4j_type(edge_type(w, i)));
+            fprintf(w->spool, ",%s%s", edge_cols[i], neo4j_type(edge_type(w, i)));
         fputc('\n', w->spool);
     } else if (fmt == CT_EXPORT_CSV) {
         fputs("id,source,target", w->spool);
@@ -374,7 +373,8 @@ int ex_writer_edge(ex_writer *w, const ex_edge *e, ct_error *err)
         rc = csv_fields(w, f, v, EDGE_COLS);
         fputc('\n', f);
         break;
-    default: rc = CT_EINVAL;
+    default:
+        rc = CT_EINVAL;
     }
     if (rc == CT_OK && ferror(f))
         return ct_fail(err, CT_EIO, "cannot-write", "cannot write the edges: %s",
@@ -430,7 +430,8 @@ static int write_nodes(ex_writer *w, FILE *f, const ex_node *nodes, uint64_t n)
             rc = csv_fields(w, f, v, NODE_COLS);
             fputc('\n', f);
             break;
-        default: rc = CT_EINVAL;
+        default:
+            rc = CT_EINVAL;
         }
     }
     return rc;
@@ -482,7 +483,9 @@ int ex_writer_finish(ex_writer *w, const ex_node *nodes, uint64_t n, ct_error *e
     if (rc != CT_OK)
         goto fail;
     switch (w->fmt) {
-    case CT_EXPORT_GRAPHML: graphml_header(w, f); break;
+    case CT_EXPORT_GRAPHML:
+        graphml_header(w, f);
+        break;
     case CT_EXPORT_GEXF:
         gexf_header(w, f);
         fprintf(f, "    <nodes count=\"%llu\">\n", (unsigned long long)n);
@@ -492,7 +495,9 @@ int ex_writer_finish(ex_writer *w, const ex_node *nodes, uint64_t n, ct_error *e
          * space" on many edges fanning into one node, and a warning is a wrong picture */
         fputs("digraph \"chaintrail\" {\n  splines=curved;\n  node [shape=box];\n", f);
         break;
-    case CT_EXPORT_CYTOSCAPE: fputs("{\"elements\":{\"nodes\":[", f); break;
+    case CT_EXPORT_CYTOSCAPE:
+        fputs("{\"elements\":{\"nodes\":[", f);
+        break;
     case CT_EXPORT_NEO4J:
         fprintf(f, "id:ID(%s),:LABEL", w->schema.node_space);
         for (size_t i = 0; i < NODE_COLS; i++)
@@ -505,7 +510,8 @@ int ex_writer_finish(ex_writer *w, const ex_node *nodes, uint64_t n, ct_error *e
             fprintf(f, ",%s", node_cols[i]);
         fputc('\n', f);
         break;
-    default: break;
+    default:
+        break;
     }
     rc = write_nodes(w, f, nodes, n);
     if (rc != CT_OK) {
@@ -518,19 +524,31 @@ int ex_writer_finish(ex_writer *w, const ex_node *nodes, uint64_t n, ct_error *e
             fprintf(f, "    </nodes>\n    <edges count=\"%llu\">\n",
                     (unsigned long long)w->n_edges);
             break;
-        case CT_EXPORT_CYTOSCAPE: fputs("\n],\"edges\":[", f); break;
-        default: break;
+        case CT_EXPORT_CYTOSCAPE:
+            fputs("\n],\"edges\":[", f);
+            break;
+        default:
+            break;
         }
         if (copy_spool(f, w->spool) != CT_OK) {
             rc = ct_fail(err, CT_EIO, "cannot-write", "cannot copy the spooled edges");
             goto fail;
         }
         switch (w->fmt) {
-        case CT_EXPORT_GRAPHML: fputs("  </graph>\n</graphml>\n", f); break;
-        case CT_EXPORT_GEXF: fputs("    </edges>\n  </graph>\n</gexf>\n", f); break;
-        case CT_EXPORT_DOT: fputs("}\n", f); break;
-        case CT_EXPORT_CYTOSCAPE: fputs("\n]}}\n", f); break;
-        default: break;
+        case CT_EXPORT_GRAPHML:
+            fputs("  </graph>\n</graphml>\n", f);
+            break;
+        case CT_EXPORT_GEXF:
+            fputs("    </edges>\n  </graph>\n</gexf>\n", f);
+            break;
+        case CT_EXPORT_DOT:
+            fputs("}\n", f);
+            break;
+        case CT_EXPORT_CYTOSCAPE:
+            fputs("\n]}}\n", f);
+            break;
+        default:
+            break;
         }
     }
     rc = ex_out_close_file(f, w->out.path, err);
@@ -573,7 +591,7 @@ void ex_writer_abort(ex_writer *w)
 
 /* ---- names ---- */
 static const char *const format_names[CT_EXPORT_FORMATS] = {"graphml", "gexf",      "dot",
-                                                             "neo4j",   "cytoscape", "csv"};
+                                                            "neo4j",   "cytoscape", "csv"};
 
 const char *ct_export_format_name(ct_export_format f)
 {

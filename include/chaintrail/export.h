@@ -51,23 +51,23 @@ typedef enum ct_export_level {
 } ct_export_level;
 
 typedef enum ct_export_direction {
-    CT_EXPORT_OUT = 1,  /* follow what the address sent */
-    CT_EXPORT_IN = 2,   /* follow what it received */
+    CT_EXPORT_OUT = 1, /* follow what the address sent */
+    CT_EXPORT_IN = 2,  /* follow what it received */
     CT_EXPORT_BOTH = 3,
 } ct_export_direction;
 
 typedef struct ct_export_address_options {
-    unsigned version;    /* CT_EXPORT_ADDRESS_OPTIONS_VERSION */
+    unsigned version; /* CT_EXPORT_ADDRESS_OPTIONS_VERSION */
     ct_export_format format;
     ct_export_level level;
     ct_export_direction direction;
-    uint32_t hops;       /* 1..CT_EXPORT_HOPS_MAX */
-    uint64_t max_nodes;  /* 1.. ; the walk stops adding nodes there (stats->truncated) */
-    bool force;          /* replace an existing output (never a symbolic link) */
+    uint32_t hops;      /* 1..CT_EXPORT_HOPS_MAX */
+    uint64_t max_nodes; /* 1.. ; the walk stops adding nodes there (stats->truncated) */
+    bool force;         /* replace an existing output (never a symbolic link) */
 } ct_export_address_options;
 #define CT_EXPORT_ADDRESS_OPTIONS_VERSION 1
-#define CT_EXPORT_HOPS_MAX                 64
-#define CT_EXPORT_MAX_NODES_DEFAULT        10000
+#define CT_EXPORT_HOPS_MAX                64
+#define CT_EXPORT_MAX_NODES_DEFAULT       10000
 #define CT_EXPORT_ADDRESS_OPTIONS_INIT                                                             \
     {                                                                                              \
         CT_EXPORT_ADDRESS_OPTIONS_VERSION, CT_EXPORT_GRAPHML, CT_EXPORT_LEVEL_ADDRESS,             \
@@ -75,10 +75,10 @@ typedef struct ct_export_address_options {
     }
 
 typedef struct ct_export_stats {
-    bool ethereum;      /* the address was an Ethereum address */
+    bool ethereum; /* the address was an Ethereum address */
     uint64_t nodes;
     uint64_t edges;
-    bool truncated;     /* max_nodes was reached: some neighbours were left out */
+    bool truncated; /* max_nodes was reached: some neighbours were left out */
 } ct_export_stats;
 
 /* Writes the neighbourhood of `address` (a Bitcoin-family address or script identity, or

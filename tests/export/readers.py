@@ -307,6 +307,34 @@ def check_case(a, name, db, address, extra, expect_labels=None, expect_received=
     return base
 
 
+def check_split(a, db, csv_dir):
+    """Address level, both directions: the edges of one output (txid, index) split its value
+    among the input addresses in integer satoshi and must sum to it exactly (X10)."""
+    with open(os.path.join(csv_dir, "edges.csv"), newline="") as fh:
+        edges = list(csv.DictReader(fh))
+    groups = {}
+    for e in edges:
+        groups.setdefault((e["txid"], int(e["index"])), []).append(int(e["value"]))
+    split = 0
+    txs = {}
+    for (txid, index), values in sorted(groups.items()):
+        if txid not in txs:
+            r = run([a.bin, "--db", db, "show", "tx", txid, "--format", "json"])
+            if r.returncode != 0:
+                fail(f"show tx {txid}: {r.stderr}")
+            txs[txid] = json.loads(r.stdout)
+        tx = txs[txid]
+        if sum(values) != tx["outputs"][index]["value_sat"]:
+            fail(f"{txid}:{index}: the edges carry {sum(values)} of an output of "
+                 f"{tx['outputs'][index]['value_sat']}")
+        if len({i["address"] for i in tx["inputs"]}) > 1:
+            split += 1
+    if split == 0:
+        fail(f"{csv_dir}: no output of several input addresses: the split is not exercised")
+    ok(f"{csv_dir}: the edges of each of {len(groups)} outputs sum to it ({split} split among "
+       f"several input addresses)")
+
+
 def show_received(a, db, address):
     r = run([a.bin, "--db", db, "show", "address", address, "--format", "json"])
     if r.returncode != 0:
@@ -375,6 +403,8 @@ def main():
     check_case(a, "sim-thief-in", sdb, thief, ["--direction", "in"],
                expect_received=show_received(a, sdb, thief))
     check_case(a, "sim-thief-out-4", sdb, thief, ["--direction", "out", "--hops", "4"])
+    check_case(a, "sim-thief-both-2", sdb, thief, ["--hops", "2"])
+    check_split(a, sdb, os.path.join(a.work, "sim-thief-both-2.csv"))
     check_case(a, "sim-thief-tx-4", sdb, thief, ["--level", "tx", "--direction", "out",
                                                  "--hops", "4"])
 
