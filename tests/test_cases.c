@@ -453,7 +453,7 @@ Test(cases, cli_validation_messages)
          "show, rm)\n"},
         {{"case", "list", "--format", "csv", NULL},
          2,
-         "chaintrail: case: option '--format': 'csv' is not json or text\n"},
+         "chaintrail: case: option '--format': unknown format 'csv' (valid: json, text)\n"},
     };
     char *dir = tu_fresh_db();
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

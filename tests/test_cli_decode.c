@@ -232,7 +232,7 @@ Test(cli_decode, usage_errors_name_the_option)
 
     tu_exec(&r, (const char *[]){"decode", "bitcoin", "--format", "xml", "x", NULL}, NULL);
     cr_assert_eq(r.status, 2);
-    cr_assert_str_eq(r.err, "chaintrail: decode: option '--format': 'xml' is not json or text\n");
+    cr_assert_str_eq(r.err, "chaintrail: decode: option '--format': unknown format 'xml' (valid: json, text)\n");
     tu_run_free(&r);
 
     tu_exec(&r, (const char *[]){"decode", "dogecoin", "x", NULL}, NULL);

@@ -309,49 +309,81 @@ Test(cli_trace, report_over_cases)
 Test(cli_trace, paths_and_backward)
 {
     tu_run r;
-    /* --paths: each endpoint gets its path; the manifest says so. */
+    /* --paths: each endpoint names the flows into it (indexes in the model's flows), each
+     * flow its transaction, output, address, amount, block, and the transactions it came from
+     * and went to; the manifest says so. */
     tu_exec(&r,
             (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--model", "fifo", "--paths",
                              NULL},
             NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
-    cr_assert(strstr(r.out, "\"direction\":\"forward\",\"paths\":true,\"hops\":10,"), "%s", r.out);
+    cr_assert(strstr(r.out, "\"direction\":\"forward\",\"paths\":true,\"flows\":\"whole\","
+                            "\"hops\":10,"),
+              "%s", r.out);
     cr_assert(strstr(r.out, "\"address\":\"1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3\",\"category\":"
                             "\"unspent\",\"label\":null,\"taint_sat\":1000000000,\"usd\":null,"
                             "\"unpriced_sat\":1000000000,\"hops\":1,\"outputs\":1,"
                             "\"first_height\":170,\"first_time\":1231731025,\"last_height\":170,"
-                            "\"last_time\":1231731025,\"path\":[{\"txid\":\"f4184fc596403b9d6387"
-                            "83cf57adfe4c75c605f6356fbc91338530e9831e9e16\",\"height\":170,"
-                            "\"hop\":1}]}"),
+                            "\"last_time\":1231731025,\"flows_in\":[6]}"),
               "%s", r.out);
-    /* A source output that stopped at once has an empty path. */
-    cr_assert(strstr(r.out, "\"last_time\":1231790660,\"path\":[]}"), "%s", r.out);
+    cr_assert(strstr(r.out, "{\"hop\":1,\"height\":170,\"time\":1231731025,\"utc\":"
+                            "\"2009-01-12T03:30:25Z\",\"txid\":\"f4184fc596403b9d638783cf57adfe4c"
+                            "75c605f6356fbc91338530e9831e9e16\",\"vout\":0,\"address\":"
+                            "\"1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3\",\"taint_sat\":1000000000,"
+                            "\"usd\":null,\"from\":\"f4184fc596403b9d638783cf57adfe4c75c605f6356f"
+                            "bc91338530e9831e9e16\",\"to\":null,\"endpoint\":3}"),
+              "%s", r.out);
+    /* A source output that stopped at once: one flow in, from no transaction. */
+    cr_assert(strstr(r.out, "\"last_time\":1231790660,\"flows_in\":[5]}"), "%s", r.out);
+    cr_assert(strstr(r.out, "{\"hop\":0,\"height\":248,\"time\":1231790660,\"utc\":"
+                            "\"2009-01-12T20:04:20Z\",\"txid\":\"828ef3b079f9c23829c56fe86e85b4a6"
+                            "9d9e06e5b54ea597eef5fb3ffef509fe\",\"vout\":1,\"address\":"
+                            "\"12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S\",\"taint_sat\":1800000000,"
+                            "\"usd\":null,\"from\":null,\"to\":null,\"endpoint\":0}"),
+              "%s", r.out);
     tu_run_free(&r);
-    /* Without --paths there is no path at all. */
+    /* Without --paths or --flows there is no flow at all. */
     tu_exec(&r, (const char *[]){"--db", db_dir, "trace", "--from", SRC, NULL}, NULL);
     cr_assert_eq(r.status, 0);
-    cr_assert_null(strstr(r.out, "path"));
+    cr_assert_null(strstr(r.out, "flows"));
+    tu_run_free(&r);
+    /* --flows: poison per hop only (hop_totals, no flows), FIFO whole. */
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--model", "poison,fifo",
+                             "--flows", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0);
+    cr_assert(strstr(r.out, "\"flows\":\"poison per hop\","), "%s", r.out);
+    cr_assert(strstr(r.out, "\"hop_totals\":[{\"hop\":0,\"to\":\"carried\",\"flows\":5,"
+                            "\"taint_sat\":17700000000},{\"hop\":0,\"to\":\"unspent\",\"flows\":1,"
+                            "\"taint_sat\":1800000000},{\"hop\":1,\"to\":\"carried\",\"flows\":3,"
+                            "\"taint_sat\":1200000000},{\"hop\":1,\"to\":\"unspent\",\"flows\":2,"
+                            "\"taint_sat\":2000000000},{\"hop\":2,\"to\":\"carried\",\"flows\":1,"
+                            "\"taint_sat\":100000000},{\"hop\":2,\"to\":\"unspent\",\"flows\":2,"
+                            "\"taint_sat\":6200000000}]},\"fifo\":"),
+              "%s", r.out);
+    const char *fifo = strstr(r.out, "\"fifo\":{\"source_sat\"");
+    cr_assert(fifo && strstr(r.out, "\"flows\":[") > fifo, "%s", r.out);
     tu_run_free(&r);
 
-    /* CSV: a last `path` column, txids joined by ';'. */
+    /* CSV: one row per flow, naming the endpoint it stopped at. */
     tu_exec(&r,
             (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--model", "tiho", "--paths",
                              "--format", "csv", NULL},
             NULL);
     cr_assert_eq(r.status, 0);
-    cr_assert(strncmp(r.out,
-                      "model,address,category,label,taint_sat,usd,unpriced_sat,hops,outputs,"
-                      "first_height,first_time,last_height,last_time,path\n"
-                      "tiho,\"12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S\",\"unspent\",\"\","
-                      "1800000000,,1800000000,0,1,248,1231790660,248,1231790660,\n",
-                      200) == 0,
+    const char *head = "model,hop,height,time,txid,vout,address,taint_sat,usd,from,to,"
+                       "endpoint_category,endpoint_address\n"
+                       "tiho,0,9,1231473279,0437cd7f8525ceed2324359c2d0ba26006d92d856a9c20fa0241"
+                       "106ee5a597c9,0,\"12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S\",5000000000,,,f4184f"
+                       "c596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16,,\n";
+    cr_assert(strncmp(r.out, head, strlen(head)) == 0, "%s", r.out);
+    cr_assert(strstr(r.out, "\ntiho,1,170,1231731025,f4184fc596403b9d638783cf57adfe4c75c605f6356f"
+                            "bc91338530e9831e9e16,0,\"1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3\","
+                            "1000000000,,f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9"
+                            "831e9e16,,\"unspent\",\"1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3\"\n"),
               "%s", r.out);
-    cr_assert(strstr(r.out, ",496,1231965655,"
-                            "12b5633bad1f9c167d523ad1aa1947b2732a865bf5414eab2f9e5ae5d5c191ba;"
-                            "828ef3b079f9c23829c56fe86e85b4a69d9e06e5b54ea597eef5fb3ffef509fe;"
-                            "4385fcf8b14497d0659adccfe06ae7e38e0b5dc95ff8a13d7c62035994a0cd79;"
-                            "a3b0e9e7cddbbe78270fa4182a7675ff00b92872d8df7d14265a2b1e379a9d33\n"),
-              "%s", r.out);
+    cr_assert_eq(tu_count_lines(r.out), 15); /* the header and 14 flows */
     tu_run_free(&r);
 
     /* --backward from Hal Finney: every model says coinbase. */
@@ -375,10 +407,225 @@ Test(cli_trace, paths_and_backward)
             NULL);
     cr_assert_eq(r.status, 0);
     cr_assert(strstr(r.out, "direction: backward (where the value came from)\n"), "%s", r.out);
+    /* Backward, the flow into the coinbase's output came from f4184fc5, which spent it. */
     cr_assert(strstr(r.out, "           10.00000000 coinbase        1        9  "
                             "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S\n"
-                            "      hop 1  height 170  f4184fc596403b9d638783cf57adfe4c75c605f6356"
-                            "fbc91338530e9831e9e16\n"),
+                            "      10.00000000 BTC  hop 1  height 9  2009-01-09T03:54:39Z  from "
+                            "f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16  "
+                            "output 0437cd7f8525ceed2324359c2d0ba26006d92d856a9c20fa0241106ee5a59"
+                            "7c9:0\n"),
               "%s", r.out);
     tu_run_free(&r);
+}
+
+/* Every option that takes a name rejects a name it does not know, with exit 2 and the list
+ * of valid names: before, `trace --stop exchnage,mixer` and `--stop Exchange` exited 0 and
+ * dropped the stop, so taint went through the exchange. */
+Test(cli_trace, unknown_names_are_usage_errors)
+{
+#define CATS                                                                                       \
+    "(valid: other, exchange, mixer, bridge, gambling, sanctioned, darknet, ransomware, scam, "   \
+    "hack, blocked, defi, miner, service)\n"
+    static const struct {
+        const char *args[10];
+        const char *err;
+    } cases[] = {
+        {{"trace", "--from", SRC, "--stop", "exchnage,mixer", NULL},
+         "chaintrail: trace: option '--stop': unknown category 'exchnage' " CATS},
+        {{"trace", "--from", SRC, "--stop", "Exchange", NULL},
+         "chaintrail: trace: option '--stop': unknown category 'Exchange' " CATS},
+        {{"trace", "--from", SRC, "--stop", "mixer,", NULL},
+         "chaintrail: trace: option '--stop': 'mixer,' is not a comma-separated list of "
+         "categories\n"},
+        {{"trace", "--from", SRC, "--model", "fifo,lifx", NULL},
+         "chaintrail: trace: option '--model': unknown model 'lifx' (valid: poison, haircut, "
+         "fifo, lifo, tiho, all)\n"},
+        {{"trace", "--from", SRC, "--format", "xml", NULL},
+         "chaintrail: trace: option '--format': unknown format 'xml' (valid: json, text, csv)\n"},
+        {{"report", "--format", "csv", NULL},
+         "chaintrail: report: option '--format': unknown format 'csv' (valid: json, text)\n"},
+        {{"labels", "import", "--category", "Exchange", "x.csv", NULL},
+         "chaintrail: labels: option '--category': unknown category 'Exchange' " CATS},
+        {{"labels", "import", "--format", "yaml", "x.csv", NULL},
+         "chaintrail: labels: option '--format': unknown format 'yaml' (valid: auto, csv, json, "
+         "tagpack, ofac)\n"},
+        {{"labels", "show", SRC, "--format", "csv", NULL},
+         "chaintrail: labels: option '--format': unknown format 'csv' (valid: json, text)\n"},
+        {{"show", "address", SRC, "--chain", "dogecoin", NULL},
+         "chaintrail: show: option '--chain': unknown chain 'dogecoin' (valid: bitcoin, "
+         "ethereum)\n"},
+        {{"rollback", "--to", "1", "--chain", "Bitcoin", NULL},
+         "chaintrail: rollback: option '--chain': unknown chain 'Bitcoin' (valid: bitcoin, "
+         "ethereum)\n"},
+        {{"stats", "--format", "yaml", NULL},
+         "chaintrail: stats: option '--format': unknown format 'yaml' (valid: json, text)\n"},
+        {{"verify", "--format", "csv", NULL},
+         "chaintrail: verify: option '--format': unknown format 'csv' (valid: json, text)\n"},
+        {{"prices", "show", "--format", "csv", NULL},
+         "chaintrail: prices: option '--format': unknown format 'csv' (valid: json, text)\n"},
+        /* A name is printed escaped: it cannot drive the terminal. */
+        {{"trace", "--from", SRC, "--stop", "mixer\033[2J", NULL},
+         "chaintrail: trace: option '--stop': unknown category 'mixer\\x1b[2J' " CATS},
+    };
+#undef CATS
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *args[13] = {"--db", db_dir};
+        for (size_t k = 0; cases[i].args[k]; k++)
+            args[2 + k] = cases[i].args[k];
+        tu_run r;
+        tu_exec(&r, args, NULL);
+        cr_expect_eq(r.status, 2, "case %zu: exit %d", i, r.status);
+        cr_expect_str_eq(r.err, cases[i].err, "case %zu", i);
+        cr_expect_str_eq(r.out, "", "case %zu", i);
+        tu_run_free(&r);
+    }
+}
+
+/* Text that came from input is escaped wherever it is printed: a label with an escape
+ * sequence and a C1 control (U+009B, CSI), and a price file whose column name carries one.
+ * Before, trace text and CSV and prices import printed them raw. */
+Test(cli_trace, input_text_is_escaped_in_text_and_csv)
+{
+    char *dir = tu_tmpdir(), path[600];
+    snprintf(path, sizeof(path), "%s/evil.csv", dir);
+    const char *labels = "address,label,category\n"
+                         "1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3,\"hal\x1b[2J\xc2\x9b"
+                         "1m\",other\n";
+    cr_assert_eq(tu_write_file(path, labels, strlen(labels)), 0);
+    tu_run r;
+    tu_exec(&r, (const char *[]){"--db", db_dir, "labels", "import", path, "--quiet", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--model", "fifo", "--format",
+                             "text", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(
+        strstr(r.out, "  1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3  hal\\x1b[2J\\xc2\\x9b1m (evil.csv)\n"),
+        "%s", r.out);
+    cr_assert_null(strchr(r.out, '\x1b'));
+    tu_run_free(&r);
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--model", "fifo", "--format",
+                             "csv", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "fifo,\"1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3\",\"unspent\","
+                            "\"hal\\x1b[2J\\xc2\\x9b1m (evil.csv)\",1000000000,"),
+              "%s", r.out);
+    cr_assert_null(strchr(r.out, '\x1b'));
+    tu_run_free(&r);
+    /* JSON keeps the text, escaped by RFC 8259. */
+    tu_exec(&r, (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--model", "fifo", NULL},
+            NULL);
+    cr_assert(strstr(r.out, "\"label\":\"hal\\u001b[2J\xc2\x9b"
+                            "1m (evil.csv)\""),
+              "%s", r.out);
+    tu_run_free(&r);
+
+    snprintf(path, sizeof(path), "%s/p.csv", dir);
+    const char *prices = "Date,BTC\x1b]0;owned\x07_USD\n2009-01-12,x\n";
+    cr_assert_eq(tu_write_file(path, prices, strlen(prices)), 0);
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "prices", "import", path, "--asset", "BTC", "--column",
+                             "BTC\x1b]0;owned\x07_USD", NULL},
+            NULL);
+    cr_assert_eq(r.status, 3, "%s", r.err);
+    cr_assert_null(strchr(r.err, '\x1b'), "%s", r.err);
+    cr_assert_null(strchr(r.err, '\x07'), "%s", r.err);
+    cr_assert(strstr(r.err, "\\x1b]0;owned\\x07"), "%s", r.err);
+    tu_run_free(&r);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+/* Value without a price is "no price" in text and null in JSON, with the unpriced amount
+ * beside it; zero means zero. Before, the trace's range and the report said USD 0.00 (and
+ * "0.00" in JSON) for 10 BTC laundered on a day without a price. */
+Test(cli_trace, unpriced_value_is_no_price_not_zero)
+{
+    char *dir = tu_tmpdir(), path[600];
+    snprintf(path, sizeof(path), "%s/l.csv", dir);
+    const char *labels = "address,label,category\n"
+                         "1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3,Hal desk,exchange\n";
+    cr_assert_eq(tu_write_file(path, labels, strlen(labels)), 0);
+    tu_run r;
+    tu_exec(&r, (const char *[]){"--db", db_dir, "labels", "import", path, "--quiet", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "case", "add", "c1", "--date", "2009-01-09", "--from",
+                             SRC, NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+
+    tu_exec(&r, (const char *[]){"--db", db_dir, "trace", "--from", SRC, NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "\"fifo\":{\"source_sat\":5000000000,\"laundered_sat\":1000000000,"
+                            "\"laundered_usd\":null,\"laundered_unpriced_sat\":1000000000,"),
+              "%s", r.out);
+    cr_assert(strstr(r.out, "\"range\":{\"low_sat\":1000000000,\"high_sat\":1000000000,"
+                            "\"low_usd\":null,\"high_usd\":null,\"unpriced_sat\":1000000000,"
+                            "\"poison_sat\":1000000000,\"poison_usd\":null}}\n"),
+              "%s", r.out);
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--format", "text", NULL},
+            NULL);
+    cr_assert(strstr(r.out, "fifo                50.00000000            10.00000000  no price\n"),
+              "%s", r.out);
+    cr_assert(strstr(r.out, "laundered: between 10.00000000 and 10.00000000 BTC (no price; up to "
+                            "10.00000000 BTC on days without a price)\n"),
+              "%s", r.out);
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", db_dir, "report", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "  stolen          50.00000000 BTC  (no price)\n"
+                            "  laundered       10.00000000 - 10.00000000 BTC  (no price; up to "
+                            "10.00000000 BTC on days without a price)\n"),
+              "%s", r.out);
+    cr_assert(strstr(r.out, "TOTAL over 1 cases\n  stolen          50.00000000 BTC  (no price at "
+                            "the theft dates; 50.00000000 BTC stolen on days without a price)\n"
+                            "  laundered       10.00000000 - 10.00000000 BTC  (no price; up to "
+                            "10.00000000 BTC on days without a price)\n"),
+              "%s", r.out);
+    cr_assert_null(strstr(r.out, "USD 0.00"), "%s", r.out);
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", db_dir, "report", "--format", "json", NULL}, NULL);
+    cr_assert(strstr(r.out,
+                     "\"stolen_usd\":null,\"laundered\":{\"low_sat\":1000000000,"
+                     "\"high_sat\":1000000000},\"laundered_usd\":{\"low\":null,\"high\":null,"
+                     "\"unpriced_sat\":1000000000},"),
+              "%s", r.out);
+    cr_assert(strstr(r.out, "\"totals\":{\"stolen_sat\":5000000000,\"stolen_usd\":null,"
+                            "\"stolen_unpriced_sat\":5000000000,\"laundered\":{\"low_sat\":"
+                            "1000000000,\"high_sat\":1000000000},\"laundered_usd\":{\"low\":null,"
+                            "\"high\":null,\"unpriced_sat\":1000000000},"),
+              "%s", r.out);
+    tu_run_free(&r);
+
+    /* With the price of that day ($1.00), the same 10 BTC are worth $10.00. */
+    snprintf(path, sizeof(path), "%s/p.csv", dir);
+    const char *prices = "Date,BTC_USD\n2009-01-12,1.00\n";
+    cr_assert_eq(tu_write_file(path, prices, strlen(prices)), 0);
+    tu_exec(&r, (const char *[]){"--db", db_dir, "prices", "import", path, "--asset", "BTC", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--format", "text", NULL},
+            NULL);
+    cr_assert(strstr(r.out, "fifo                50.00000000            10.00000000  USD 10.00\n"),
+              "%s", r.out);
+    cr_assert(strstr(r.out, "laundered: between 10.00000000 and 10.00000000 BTC (USD 10.00 to "
+                            "10.00)\n"),
+              "%s", r.out);
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", db_dir, "report", "--format", "json", NULL}, NULL);
+    cr_assert(strstr(r.out, "\"laundered_usd\":{\"low\":\"10.00\",\"high\":\"10.00\","
+                            "\"unpriced_sat\":0},"),
+              "%s", r.out);
+    tu_run_free(&r);
+    tu_rmtree(dir);
+    free(dir);
 }

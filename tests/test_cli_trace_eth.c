@@ -584,10 +584,16 @@ Test(cli_trace_eth, formats_sources_and_errors, .timeout = 300)
                             "0x00000000000000000000000000000000000000000000000000000000000000ff "
                             "is not in the database\n");
     tu_run_free(&r);
-    run_out(&r, (const char *[]){"--db", db, "trace", "--from", POOL, "--backward", NULL}, 2);
-    cr_assert_str_eq(r.err, "chaintrail: trace: --backward and --paths are not supported for "
-                            "account chains yet\n");
-    tu_run_free(&r);
+    for (const char *const *opt =
+             (const char *const[]){"--backward", "--paths", "--flows", "--poison-flows", NULL};
+         *opt; opt++) {
+        run_out(&r, (const char *[]){"--db", db, "trace", "--from", POOL, *opt, NULL}, 2);
+        cr_assert_str_eq(r.err,
+                         "chaintrail: trace: --backward, --paths and --flows are not "
+                         "supported for account chains yet\n",
+                         "%s", *opt);
+        tu_run_free(&r);
+    }
     /* a database without Ethereum blocks (made by importing labels) */
     char *empty = tu_fresh_db(), labels[600];
     snprintf(labels, sizeof(labels), "%s/labels.csv", tmp);

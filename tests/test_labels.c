@@ -850,3 +850,66 @@ Test(labels, cli_import_show_stats_end_to_end, .timeout = 120)
     tu_rmtree(dir);
     free(dir);
 }
+
+/* A value over a reader's bound is bad input with its reason, never "success": before, a
+ * TagPack value over 1 MiB and a JSON string over 16 MiB printed "chaintrail: labels:
+ * success" (exit 1), and a CSV record over 16 MiB "out-of-memory". */
+static char *big_file(const char *dir, const char *name, const char *head, size_t n,
+                      const char *tail)
+{
+    size_t hl = strlen(head), tl = strlen(tail);
+    char *text = malloc(hl + n + tl);
+    cr_assert_not_null(text);
+    memcpy(text, head, hl);
+    memset(text + hl, 'a', n);
+    memcpy(text + hl + n, tail, tl);
+    char *path = malloc(strlen(dir) + strlen(name) + 2);
+    sprintf(path, "%s/%s", dir, name);
+    cr_assert_eq(tu_write_file(path, text, hl + n + tl), 0);
+    free(text);
+    return path;
+}
+
+Test(labels, values_over_the_bounds_are_refused_with_their_reason, .timeout = 120)
+{
+    char *dir = tu_tmpdir();
+    char db_arg[512], want[1024];
+    snprintf(db_arg, sizeof(db_arg), "--db=%s/db", dir);
+    char *paths[3] = {
+        big_file(dir, "big.yaml",
+                 "title: x\ncategory: exchange\ntags:\n  - address: "
+                 "1BoatSLRHtKNngkdXEeobR76b53LETtpyT\n    label: ",
+                 (1u << 20) + 1, "\n"),
+        big_file(dir, "big.json",
+                 "[{\"address\":\"1BoatSLRHtKNngkdXEeobR76b53LETtpyT\",\"label\":\"",
+                 (1u << 24) + 1, "\"}]\n"),
+        big_file(dir, "big.csv", "address,label,category\n1BoatSLRHtKNngkdXEeobR76b53LETtpyT,",
+                 (1u << 24) + 1, ",other\n"),
+    };
+    const char *why[3] = {"tagpack-yaml: line 5: a value over 1 MiB",
+                          "json-too-large: a string over 16 MiB",
+                          "csv-too-large: line 2: a record over 16 MiB"};
+    for (int i = 0; i < 3; i++) {
+        tu_run r;
+        tu_exec(&r, (const char *[]){db_arg, "labels", "import", paths[i], NULL}, NULL);
+        cr_expect_eq(r.status, 3, "%s: exit %d", paths[i], r.status);
+        snprintf(want, sizeof(want), "chaintrail: labels: %s: %s\n", paths[i], why[i]);
+        cr_expect_str_eq(r.err, want);
+        tu_run_free(&r);
+        free(paths[i]);
+    }
+    /* One byte less is within the bound: the file is read, and the row is rejected by the
+     * label rules (1000 bytes at most), not the file. */
+    char *ok = big_file(dir, "ok.yaml",
+                        "title: x\ncategory: exchange\ntags:\n  - address: "
+                        "1BoatSLRHtKNngkdXEeobR76b53LETtpyT\n    label: ",
+                        1u << 20, "\n");
+    tu_run r;
+    tu_exec(&r, (const char *[]){db_arg, "labels", "import", ok, "--quiet", NULL}, NULL);
+    cr_expect_eq(r.status, 3, "%s", r.err);
+    cr_expect(strstr(r.err, "ok.yaml:4: label-too-long: "), "%s", r.err);
+    tu_run_free(&r);
+    free(ok);
+    tu_rmtree(dir);
+    free(dir);
+}

@@ -195,6 +195,62 @@ static size_t compare(const ct_json_doc *tr, const ct_json_doc *tc)
     return compared;
 }
 
+/* The flows of a trace run with --poison-flows, in every model: each endpoint's taint is the
+ * sum of the flows into it and its outputs their number; the fee flows add up to the fee
+ * category; the totals per hop add up to every category. Returns the flows checked. */
+static size_t check_flows(const ct_json_doc *tc)
+{
+    size_t checked = 0;
+    uint32_t cm = jget(tc, 0, "models");
+    for (size_t m = 0; m < 5; m++) {
+        uint32_t b = jget(tc, cm, models[m]);
+        uint32_t eps = jget(tc, b, "endpoints"), fl = jget(tc, b, "flows");
+        uint32_t cats = jget(tc, b, "by_category"), hops = jget(tc, b, "hop_totals");
+        size_t ne = ct_json_count(tc, eps);
+        uint64_t *sum = calloc(ne + 1, sizeof(*sum)), *n = calloc(ne + 1, sizeof(*n));
+        uint64_t fee = 0;
+        for (uint32_t f = ct_json_first(tc, fl); f; f = ct_json_next(tc, fl, f)) {
+            uint32_t e = jget(tc, f, "endpoint");
+            uint64_t taint = jnum(tc, f, "taint_sat");
+            cr_assert_gt(taint, 0);
+            if (ct_json_type_of(tc, e) == CT_JSON_NULL) {
+                if (ct_json_type_of(tc, jget(tc, f, "vout")) == CT_JSON_NULL)
+                    fee += taint;
+                else /* carried on: to the transaction that spent it */
+                    cr_assert(ct_json_type_of(tc, jget(tc, f, "to")) == CT_JSON_STRING);
+                continue;
+            }
+            uint64_t i = jsat(tc, e);
+            cr_assert_lt(i, ne, "%s: flow to endpoint %llu", models[m], (unsigned long long)i);
+            sum[i] += taint;
+            n[i]++;
+            checked++;
+        }
+        size_t i = 0;
+        for (uint32_t e = ct_json_first(tc, eps); e; e = ct_json_next(tc, eps, e), i++) {
+            char addr[128];
+            jtext(tc, jget(tc, e, "address"), addr, sizeof(addr));
+            cr_assert_eq(sum[i], jnum(tc, e, "taint_sat"), "%s: endpoint %s: flows in %llu",
+                         models[m], addr, (unsigned long long)sum[i]);
+            cr_assert_eq(n[i], jnum(tc, e, "outputs"), "%s: endpoint %s", models[m], addr);
+        }
+        uint32_t fc = ct_json_get(tc, cats, "fee");
+        cr_assert_eq(fee, fc ? jnum(tc, fc, "sat") : 0, "%s: fee flows", models[m]);
+        for (uint32_t k = ct_json_first(tc, cats); k; k = ct_json_next(tc, cats, k + 1)) {
+            char cat[32];
+            jtext(tc, k, cat, sizeof(cat));
+            uint64_t per_hop = 0;
+            for (uint32_t h = ct_json_first(tc, hops); h; h = ct_json_next(tc, hops, h))
+                if (ct_json_string_is(tc, jget(tc, h, "to"), cat))
+                    per_hop += jnum(tc, h, "taint_sat");
+            cr_assert_eq(per_hop, jnum(tc, k + 1, "sat"), "%s: %s per hop", models[m], cat);
+        }
+        free(sum);
+        free(n);
+    }
+    return checked;
+}
+
 /* Text fields, not pointers: Criterion hands the parameters to another process. */
 typedef struct sim_case {
     char seed[8], txs[8];
@@ -281,11 +337,12 @@ ParameterizedTest(sim_case *c, sim, truth_equals_trace)
 
     tu_exec(&r,
             (const char *[]){"--db", db, "trace", "--from", source, "--hops", hops, "--dust", dust,
-                             "--format", "json", NULL},
+                             "--format", "json", "--poison-flows", NULL},
             NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     jparse(&tc, r.out, r.out_len);
     size_t n = compare(&tr, &tc);
+    cr_assert_geq(check_flows(&tc), n, "a flow into every endpoint compared");
     uint32_t tm = jget(&tr, 0, "models");
     for (size_t m = 0; m < 5; m++)
         cr_assert_eq(jnum(&tr, jget(&tr, tm, models[m]), "source_sat"), stolen_sat);

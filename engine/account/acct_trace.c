@@ -1065,11 +1065,12 @@ static int process_event(tracer *t, const ct_acct_event *ev)
         }
         const char *stop = NULL;
         ct_u256 dust = ct_u256_from_u64(t->o->dust);
-        if (labelled)
+        /* The sources never stop the trace: the label and dust stops apply from hop 1 on. */
+        if (labelled && hop[m] > 0)
             stop = cat;
         else if (hop[m] >= t->o->hops)
             stop = "hop_limit";
-        else if (ct_u256_cmp(&taint[m], &dust) < 0)
+        else if (hop[m] > 0 && ct_u256_cmp(&taint[m], &dust) < 0)
             stop = "dust";
         if (stop) {
             if ((rc = add_endpoint(t, m, aidx, ev->to, stop, &taint[m], ev->at.height, ev->time,
@@ -1485,9 +1486,11 @@ int ct_acct_trace_run(ct_acct_trace_result *res, const ct_acct_graph *g,
     t.models = opts->models & CT_MODELS_ALL;
     if (!t.models || n_sources == 0)
         return ct_fail(err, CT_EINVAL, "bad-options", "no model or no source given");
-    if (opts->backward || opts->paths)
+    if (opts->backward || opts->paths ||
+        (opts->version >= 2 && (opts->flows || opts->poison_flows)))
         return ct_fail(err, CT_EINVAL, "not-supported",
-                       "--backward and --paths are not supported for account chains yet");
+                       "--backward, --paths and --flows are not supported for account chains "
+                       "yet");
     ct_trace_budget_start(&t.budget, opts);
     ct_hmap_init(&t.lmap);
     ct_hmap_init(&t.txsrc);

@@ -92,11 +92,15 @@ size_t ct_error_format(const ct_error *err, char *buf, size_t size)
         rc |= ct_buf_printf(&b, "block %s: ", err->block_hash);
     if (err->tx_index >= 0)
         rc |= ct_buf_printf(&b, "tx %lld: ", (long long)err->tx_index);
-    rc |= ct_buf_puts(&b, err->reason[0] ? err->reason : ct_strerror(err->code));
+    /* A failure whose reason was not recorded must not read "success". */
+    rc |= ct_buf_puts(&b, err->reason[0]       ? err->reason
+                          : err->code != CT_OK ? ct_strerror(err->code)
+                                               : "error (no reason recorded)");
     if (err->detail[0])
         rc |= ct_buf_printf(&b, ": %s", err->detail);
     if (rc != 0 || !b.data) {
-        need = (size_t)snprintf(buf, size, "%s", ct_strerror(err->code));
+        need = (size_t)snprintf(buf, size, "%s",
+                                err->code != CT_OK ? ct_strerror(err->code) : "error");
     } else {
         need = b.len;
         if (size > 0)
@@ -113,6 +117,7 @@ void ct_buf_init(ct_buf *b, size_t max)
     b->len = 0;
     b->cap = 0;
     b->max = max;
+    b->toobig = false;
 }
 
 void ct_buf_release(ct_buf *b)
@@ -132,8 +137,10 @@ void ct_buf_reset(ct_buf *b)
 int ct_buf_reserve(ct_buf *b, size_t extra)
 {
     size_t need, cap;
-    if (!ct_add_ok(b->len, extra, &need) || !ct_add_ok(need, 1, &need) || need - 1 > b->max)
+    if (!ct_add_ok(b->len, extra, &need) || !ct_add_ok(need, 1, &need) || need - 1 > b->max) {
+        b->toobig = true;
         return CT_ENOMEM;
+    }
     if (need <= b->cap)
         return CT_OK;
     cap = b->cap ? b->cap : 64;

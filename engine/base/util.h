@@ -79,7 +79,8 @@ typedef struct ct_buf {
     uint8_t *data;
     size_t len;
     size_t cap;
-    size_t max; /* appends that would grow past max fail with CT_ENOMEM */
+    size_t max;  /* appends that would grow past max fail with CT_ENOMEM */
+    bool toobig; /* an append failed because it would pass max (not out of memory) */
 } ct_buf;
 
 void ct_buf_init(ct_buf *b, size_t max);

@@ -111,6 +111,13 @@ int cli_decode_ethereum(char **paths, uint64_t chain_id, bool quiet);
 /* Prints "chaintrail: CMD: message" to stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) CT_PRINTF(2, 3);
 
+/* The human part of a library failure: its detail, else its reason, else the description
+ * of its code; never "success" nor empty. */
+const char *cli_detail(const ct_error *err);
+/* Prints a library failure: "chaintrail: CMD: PREFIX" and err as ct_error_format writes it;
+ * when err holds no code, rc's description: never "success" for a failure. */
+void cli_error_ct(const char *cmd, const char *prefix, int rc, const ct_error *err);
+
 /* Maps a CT_E* code to an exit code. */
 int cli_exit_code(int ct_code);
 
@@ -142,8 +149,38 @@ void cli_print_hex(FILE *f, const uint8_t *p, size_t n);
 void cli_print_hash(FILE *f, const uint8_t hash[32]);
 /* Writes Unix seconds as UTC "YYYY-MM-DDTHH:MM:SSZ" (no locale, no time zone). */
 void cli_print_time(FILE *f, uint32_t t);
-/* Checks that --format is "json" or "text" (exit 2 otherwise); sets *json. */
+/* Writes s for a terminal: control bytes, C1 controls, U+FFFE/U+FFFF and bytes that are
+ * not UTF-8 as \xNN (bad-inputs.md X3, X4); the one escaper of every text that came from
+ * input (labels, file names, price files, case notes, token symbols). */
+void cli_print_text(FILE *f, const char *s);
+/* The same inside a quoted CSV field: '"' doubled (RFC 4180). */
+void cli_print_text_csv(FILE *f, const char *s);
+/* The same into out (cap bytes with the NUL), cut between characters and marked "..." when
+ * it does not fit. Returns the length written. */
+size_t cli_text_escape(char *out, size_t cap, const char *s);
+
+/* ---- names (names.c): one parser per kind of name; an unknown name is exit 2 with the
+ * list of valid ones, printed as "option '--OPT': unknown KIND 'X' (valid: a, b)" ---- */
+/* *idx = the index of value among names[0..n). Returns CT_EXIT_OK or CT_EXIT_USAGE. */
+int cli_name(const char *cmd, const char *opt, const char *kind, const char *value,
+             const char *const *names, size_t n, size_t *idx);
+typedef enum cli_fmt { CLI_FMT_JSON, CLI_FMT_TEXT, CLI_FMT_CSV } cli_fmt;
+#define CLI_FMT_JSON_TEXT ((1u << CLI_FMT_JSON) | (1u << CLI_FMT_TEXT))
+#define CLI_FMT_ALL       (CLI_FMT_JSON_TEXT | (1u << CLI_FMT_CSV))
+/* --format among the formats of `allowed` (bits 1 << cli_fmt). */
+int cli_format_pick(const char *cmd, const char *value, unsigned allowed, cli_fmt *out);
+/* --format json or text; sets *json. */
 int cli_format(const char *cmd, const char *format, bool *json);
+/* A comma-separated list of label categories (--stop): each one exactly as `labels stats`
+ * names it; a name given twice counts once; at most max. */
+int cli_categories(const char *cmd, const char *opt, const char *value, char (*items)[24],
+                   size_t max, size_t *n);
+/* One label category (labels import --category). */
+int cli_category(const char *cmd, const char *opt, const char *value, ct_label_category *out);
+/* --model: "all" or a comma-separated list of models; *mask has bit 1 << ct_model each. */
+int cli_models(const char *cmd, const char *value, unsigned *mask);
+/* --chain bitcoin|ethereum. */
+int cli_chain(const char *cmd, const char *value, bool *ethereum);
 
 /* ---- traces (trace_common.c) ---- */
 typedef unsigned __int128 u128;
@@ -155,11 +192,17 @@ void cli_print_coin128(FILE *f, u128 sat);
 /* USD as a string with cents, or null when nothing of `sat` was priced. */
 void cli_json_usd(FILE *f, u128 cents, u128 sat, u128 unpriced, bool pricing);
 /* Range of laundered value over haircut, FIFO, LIFO and TIHO (the enabled ones): satoshi,
- * USD of the priced flows, and the most laundered value any of them has on unpriced days. */
+ * USD of the priced flows, and the most laundered value any of them has on unpriced days.
+ * lo_usd/hi_usd are over the models whose USD is known (nothing laundered, or some of it
+ * priced); usd_known is false when there is none: the range has no price (never $0.00). */
 typedef struct cli_range {
-    bool any;
+    bool any, usd_known;
     u128 lo, hi, lo_usd, hi_usd, unpriced;
 } cli_range;
+/* Text of a USD figure of `sat` satoshi with `unpriced` of it on days without a price:
+ * "USD 12.34", "USD 12.34 + 0.50000000 BTC without a price", or "no price" when none of
+ * it was priced (or there is no price table). */
+void cli_print_usd_text(FILE *f, u128 cents, u128 sat, u128 unpriced, bool pricing);
 void cli_trace_range(const ct_trace_result *r, cli_range *out);
 
 typedef struct cli_trace_env {
@@ -187,6 +230,18 @@ void cli_trace_json_limits(FILE *f, const ct_trace_options *o, uint64_t timeout)
 /* Writes s as a quoted CSV (RFC 4180) text field of a trace, with a ' before a leading
  * = + - @ tab or CR so that spreadsheets do not run it (bad-inputs.md X1). */
 void cli_csv_text(FILE *f, const char *s);
+
+/* ---- the flows of a trace (trace_flows.c; docs/trace.md, "Flows") ---- */
+/* ,"hop_totals":[...] and, when the model's flows were kept whole, ,"flows":[...]. */
+void cli_flows_json(FILE *f, const ct_trace_result *r, int m, bool pricing);
+/* The flows into each endpoint of x: those of endpoint k are idx[start[k] .. start[k+1]).
+ * Both malloc'd. CT_OK or CT_ENOMEM. */
+int cli_flows_in(const ct_trace_model_result *x, size_t **start, size_t **idx);
+/* One row per flow of every model whose flows were kept whole. */
+void cli_flows_csv(FILE *f, const ct_trace_result *r, bool pricing);
+/* The totals per hop of a model as text lines, each after a newline; one flow as a line. */
+void cli_flows_text_totals(FILE *f, const ct_trace_model_result *x);
+void cli_flow_text(FILE *f, const ct_trace_result *r, const ct_trace_flow *w);
 
 /* ---- account-chain traces (trace_acct.c) ---- */
 /* A trace whose sources are Ethereum addresses or transaction hashes, as `trace` parsed

@@ -71,15 +71,17 @@ static void print_case_text(FILE *f, const ct_case *c)
 {
     char date[11];
     ct_day_format(date, c->date);
-    fprintf(f, "case      %s\ndate      %s\nvictim    %s\ncreated   ", c->name, date,
-            c->victim[0] ? c->victim : "(none)");
+    fprintf(f, "case      %s\ndate      %s\nvictim    ", c->name, date);
+    cli_print_text(f, c->victim[0] ? c->victim : "(none)");
+    fputs("\ncreated   ", f);
     cli_print_time(f, (uint32_t)(c->created > UINT32_MAX ? UINT32_MAX : c->created));
     fputs("\nupdated   ", f);
     cli_print_time(f, (uint32_t)(c->updated > UINT32_MAX ? UINT32_MAX : c->updated));
     fprintf(f, "\nsources   %zu\n", c->n_sources);
     for (size_t i = 0; i < c->n_sources; i++) {
         const ct_case_source *s = &c->sources[i];
-        fprintf(f, "  %-8s %s", kind_name(s->kind), s->text);
+        fprintf(f, "  %-8s ", kind_name(s->kind));
+        cli_print_text(f, s->text);
         if (s->kind == CT_CASE_ADDRESS)
             fprintf(f, " (%s)", s->net->name);
         fputc('\n', f);
@@ -156,7 +158,7 @@ static int case_add(int argc, char **argv, const cli_global *g, const cli_comman
     c.n_sources = from.n;
     for (size_t i = 0; i < from.n; i++)
         if (ct_case_source_parse(&c.sources[i], from.v[i], &err)) {
-            cli_error("case", "option '--from': %s", err.detail);
+            cli_error("case", "option '--from': %s", cli_detail(&err));
             goto out;
         }
     ct_db *db;
@@ -172,7 +174,7 @@ static int case_add(int argc, char **argv, const cli_global *g, const cli_comman
         cli_error("case", "case '%s' exists; use --replace to overwrite it", c.name);
         rc = CT_EXIT_USAGE;
     } else if (prc == CT_EINVAL) {
-        cli_error("case", "%s", err.detail);
+        cli_error("case", "%s", cli_detail(&err));
         rc = CT_EXIT_USAGE;
     } else {
         rc = cli_db_fail("case", prc, &err);

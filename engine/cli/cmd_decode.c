@@ -511,10 +511,9 @@ int cmd_decode(int argc, char **argv, const cli_global *g)
     if ((rc = cli_chain_paths("decode", argv, first, o.network, &net, &paths, &npaths)) !=
         CT_EXIT_OK)
         return rc;
-    if (strcmp(o.format, "json") != 0 && strcmp(o.format, "text") != 0) {
-        cli_error("decode", "option '--format': '%s' is not json or text", o.format);
-        return CT_EXIT_USAGE;
-    }
+    bool json;
+    if ((rc = cli_format("decode", o.format, &json)) != CT_EXIT_OK)
+        return rc;
 
     static char outbuf[1 << 16];
     setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));

@@ -108,9 +108,7 @@ static int settle_after_ingest(ct_db *db, progress *p, bool no_settle, char *not
     if (p->tty && !p->quiet)
         fputs("\r\033[K", stderr);
     if (rc != CT_OK) {
-        char line[1024];
-        ct_error_format(&err, line, sizeof(line));
-        cli_error("ingest", "settling the database: %s", line);
+        cli_error_ct("ingest", "settling the database: ", rc, &err);
         snprintf(note, cap, "; settling failed after %.1f s", st.seconds);
         return cli_exit_code(rc);
     }
@@ -157,9 +155,7 @@ static int open_for_ingest(const cli_global *g, uint64_t cache_mb, ct_db **db)
     ct_error_clear(&err);
     int rc = ct_db_open(db, g->db_path, &dbo, &err);
     if (rc != CT_OK) {
-        char line[1024];
-        ct_error_format(&err, line, sizeof(line));
-        cli_error("ingest", "%s", line);
+        cli_error_ct("ingest", NULL, rc, &err);
         return cli_exit_code(rc);
     }
     struct sigaction sa;
@@ -291,9 +287,7 @@ static int ingest_ethereum(int argc, char **argv, const cli_global *g)
         fputc('\n', stderr);
     int exit_code = CT_EXIT_OK;
     if (rc != CT_OK) {
-        char line[1024];
-        ct_error_format(&err, line, sizeof(line));
-        cli_error("ingest", "%s", line);
+        cli_error_ct("ingest", NULL, rc, &err);
         exit_code = cli_exit_code(rc);
     }
     double secs = now() - p.start;
@@ -417,9 +411,7 @@ int cmd_ingest(int argc, char **argv, const cli_global *g)
         fputc('\n', stderr);
     int exit_code = CT_EXIT_OK;
     if (rc != CT_OK) {
-        char line[1024];
-        ct_error_format(&err, line, sizeof(line));
-        cli_error("ingest", "%s", line);
+        cli_error_ct("ingest", NULL, rc, &err);
         exit_code = cli_exit_code(rc);
     } else if (st.blocks_rejected || st.junk) {
         exit_code = CT_EXIT_DATA;

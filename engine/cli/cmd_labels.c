@@ -12,18 +12,6 @@ typedef struct import_ctx {
     uint64_t suppressed;
 } import_ctx;
 
-/* Writes s with control and DEL bytes as \xNN, so a label cannot move the cursor. */
-static void print_text_safe(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c < 0x20 || c == 0x7f)
-            fprintf(f, "\\x%02x", c);
-        else
-            fputc(c, f);
-    }
-}
-
 static void report(void *ctx, const char *path, uint64_t line, const ct_error *err)
 {
     import_ctx *ic = ctx;
@@ -33,11 +21,11 @@ static void report(void *ctx, const char *path, uint64_t line, const ct_error *e
     }
     ic->reported++;
     fprintf(stderr, "chaintrail: labels: ");
-    print_text_safe(stderr, path);
+    cli_print_text(stderr, path);
     if (line)
         fprintf(stderr, ":%llu", (unsigned long long)line);
     fprintf(stderr, ": %s: ", err->reason);
-    print_text_safe(stderr, err->detail);
+    cli_print_text(stderr, err->detail);
     if (err->offset != UINT64_MAX)
         fprintf(stderr, " (byte %llu)", (unsigned long long)err->offset);
     fputc('\n', stderr);
@@ -46,9 +34,9 @@ static void report(void *ctx, const char *path, uint64_t line, const ct_error *e
 static void summary(const char *path, const ct_labels_import_stats *st, const import_ctx *ic)
 {
     fprintf(stderr, "chaintrail: labels: ");
-    print_text_safe(stderr, path);
+    cli_print_text(stderr, path);
     fprintf(stderr, ": %s, source '", ct_labels_format_name(st->format));
-    print_text_safe(stderr, st->source);
+    cli_print_text(stderr, st->source);
     fprintf(stderr,
             "': %llu labels read: %llu added, %llu already present, %llu updated, "
             "%llu rejected",
@@ -90,20 +78,17 @@ static int labels_import(int argc, char **argv, const cli_global *g, const cli_c
     if ((rc = cli_parse(self, opts, argc, argv, &first)))
         return rc < 0 ? CT_EXIT_OK : rc;
     ct_labels_import_options o = CT_LABELS_IMPORT_OPTIONS_INIT;
-    if (ct_labels_format_from_name(&o.format, format) != CT_OK) {
-        cli_error("labels", "option '--format': '%s' is not auto, csv, json, tagpack or ofac",
-                  format);
-        return CT_EXIT_USAGE;
-    }
+    const char *formats[5];
+    size_t fi;
+    for (unsigned i = 0; i < 5; i++)
+        formats[i] = ct_labels_format_name((ct_labels_format)i);
+    if ((rc = cli_name("labels", "format", "format", format, formats, 5, &fi)) != CT_EXIT_OK)
+        return rc;
+    o.format = (ct_labels_format)fi;
     if (category) {
         ct_label_category c;
-        if (ct_label_category_from_name(&c, category) != CT_OK) {
-            cli_error("labels",
-                      "option '--category': '%s' is not a category (see 'chaintrail "
-                      "help labels')",
-                      category);
-            return CT_EXIT_USAGE;
-        }
+        if ((rc = cli_category("labels", "category", category, &c)) != CT_EXIT_OK)
+            return rc;
         o.category = (int)c;
     }
     o.source = source;
@@ -119,9 +104,7 @@ static int labels_import(int argc, char **argv, const cli_global *g, const cli_c
     dbo.create = true;
     ct_error_clear(&err);
     if ((rc = ct_db_open(&db, g->db_path, &dbo, &err)) != CT_OK) {
-        char line[1024];
-        ct_error_format(&err, line, sizeof(line));
-        cli_error("labels", "%s", line);
+        cli_error_ct("labels", NULL, rc, &err);
         return cli_exit_code(rc);
     }
     int exit_code = CT_EXIT_OK;
@@ -139,9 +122,7 @@ static int labels_import(int argc, char **argv, const cli_global *g, const cli_c
                 exit_code = worse(exit_code, CT_EXIT_DATA);
             continue;
         }
-        char line[1024];
-        ct_error_format(&err, line, sizeof(line));
-        cli_error("labels", "%s", line);
+        cli_error_ct("labels", NULL, rc, &err);
         switch (rc) {
         case CT_ECORRUPT:
             exit_code = worse(exit_code, CT_EXIT_DATA);
@@ -254,9 +235,9 @@ static int labels_show(int argc, char **argv, const cli_global *g, const cli_com
             } else {
                 fprintf(f, "%s (%s a trace by default): ", ct_label_category_name(cat),
                         ct_label_category_stops(cat) ? "stops" : "does not stop");
-                print_text_safe(f, l.items[best].source);
+                cli_print_text(f, l.items[best].source);
                 fputs(": ", f);
-                print_text_safe(f, l.items[best].label);
+                cli_print_text(f, l.items[best].label);
                 fputc('\n', f);
             }
             fprintf(f, "labels        %zu\n", l.count);
@@ -264,13 +245,13 @@ static int labels_show(int argc, char **argv, const cli_global *g, const cli_com
                 const ct_label *it = &l.items[i];
                 fprintf(f, "  %-10s %3u  %-5s ", ct_label_category_name(it->category),
                         (unsigned)it->confidence, it->asset);
-                print_text_safe(f, it->source);
+                cli_print_text(f, it->source);
                 fputs(": ", f);
-                print_text_safe(f, it->label);
+                cli_print_text(f, it->label);
                 fputc('\n', f);
                 if (it->reference[0]) {
                     fputs("                        ", f);
-                    print_text_safe(f, it->reference);
+                    cli_print_text(f, it->reference);
                     fputc('\n', f);
                 }
             }
@@ -337,7 +318,7 @@ static int labels_stats(int argc, char **argv, const cli_global *g, const cli_co
             fputs("by source\n", f);
             for (size_t i = 0; i < c.n_sources; i++) {
                 fprintf(f, "  %8llu  ", (unsigned long long)c.per_source[i].labels);
-                print_text_safe(f, c.per_source[i].name);
+                cli_print_text(f, c.per_source[i].name);
                 fputc('\n', f);
             }
         }

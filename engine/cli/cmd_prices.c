@@ -58,7 +58,7 @@ static int prices_import(int argc, char **argv, const cli_global *g, const cli_c
     ct_error err;
     ct_error_clear(&err);
     if (ct_asset_normalize(norm, asset, &err)) {
-        cli_error("prices", "option '--asset': %s", err.detail);
+        cli_error("prices", "option '--asset': %s", cli_detail(&err));
         return CT_EXIT_USAGE;
     }
     const char *path = argv[first];
@@ -75,18 +75,18 @@ static int prices_import(int argc, char **argv, const cli_global *g, const cli_c
     rc = ct_prices_import(db, &st, path, &o, &err);
     ct_db_close(db);
     if (rc == CT_ECORRUPT) {
-        cli_error("prices", "%s", err.detail);
+        cli_error("prices", "%s", cli_detail(&err));
         if (strcmp(err.reason, "no-column") == 0 && !column)
             cli_error("prices", "name the price column with --column");
         cli_error("prices", "nothing imported");
         return CT_EXIT_DATA;
     }
     if (rc == CT_EIO) {
-        cli_error("prices", "%s", err.detail);
+        cli_error("prices", "%s", cli_detail(&err));
         return CT_EXIT_IO;
     }
     if (rc) {
-        cli_error("prices", "%s", err.detail[0] ? err.detail : ct_strerror(rc));
+        cli_error("prices", "%s", cli_detail(&err));
         return cli_db_exit_code(rc);
     }
     if (st.conflicts > CONFLICTS_SHOWN)
@@ -95,10 +95,14 @@ static int prices_import(int argc, char **argv, const cli_global *g, const cli_c
     char a[11], b[11];
     ct_day_format(a, st.first_day);
     ct_day_format(b, st.last_day);
+    fputs("chaintrail: prices: ", stderr);
+    cli_print_text(stderr, path);
+    fprintf(stderr, ": %s from column ", norm);
+    cli_print_text(stderr, st.column);
     fprintf(stderr,
-            "chaintrail: prices: %s: %s from column %s, %llu rows, %llu days %s..%s: "
+            ", %llu rows, %llu days %s..%s: "
             "%llu added, %llu already stored, %llu conflicts (source %u%s)\n",
-            path, norm, st.column, (unsigned long long)st.rows, (unsigned long long)st.days, a, b,
+            (unsigned long long)st.rows, (unsigned long long)st.days, a, b,
             (unsigned long long)st.added, (unsigned long long)st.same,
             (unsigned long long)st.conflicts, st.source, st.new_source ? "" : ", imported before");
     return st.conflicts ? CT_EXIT_DATA : CT_EXIT_OK;
@@ -152,8 +156,11 @@ static void print_source(FILE *f, bool json, const ct_price_source *s, bool comm
                 (unsigned long long)s->conflicts);
         return;
     }
-    fprintf(f, "source %u  %s  column %s  %s\n         sha256 ", s->id, s->asset, s->column,
-            s->name);
+    fprintf(f, "source %u  %s  column ", s->id, s->asset);
+    cli_print_text(f, s->column);
+    fputs("  ", f);
+    cli_print_text(f, s->name);
+    fputs("\n         sha256 ", f);
     cli_print_hex(f, s->sha256, 32);
     fprintf(f, "\n         %llu rows, %llu days added, %llu conflicts\n",
             (unsigned long long)s->rows, (unsigned long long)s->added,
@@ -221,7 +228,7 @@ static int prices_show(int argc, char **argv, const cli_global *g, const cli_com
     ct_error err;
     ct_error_clear(&err);
     if (asset && ct_asset_normalize(norm, asset, &err)) {
-        cli_error("prices", "option '--asset': %s", err.detail);
+        cli_error("prices", "option '--asset': %s", cli_detail(&err));
         return CT_EXIT_USAGE;
     }
     if (date && !asset) {

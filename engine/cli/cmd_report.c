@@ -21,6 +21,7 @@ typedef struct case_row {
     u128 stolen_usd;
     bool stolen_priced;
     span laundered, laundered_usd, unspent;
+    bool laundered_usd_known; /* false: no model's laundered value had a price */
     u128 unpriced; /* laundered value on days without a price (largest over the models) */
     u128 poison;
     span cashout[CT_TRACE_MAX_STOPS];
@@ -91,6 +92,7 @@ static int trace_case(ct_db *db, cli_trace_env *env, const ct_trace_options *o, 
     cli_trace_range(&res, &rg);
     row->laundered = (span){rg.lo, rg.hi};
     row->laundered_usd = (span){rg.lo_usd, rg.hi_usd};
+    row->laundered_usd_known = rg.usd_known;
     row->unpriced = rg.unpriced;
     row->unspent = category_span(&res, "unspent");
     for (size_t k = 0; k < o->n_cashout; k++)
@@ -137,7 +139,8 @@ static void print_json(FILE *f, const case_row *rows, size_t n, const ct_trace_o
             env->asset);
     fputs(",\"cases\":[", f);
     span tl = {0, 0}, tu = {0, 0}, tun = {0, 0}, tc[CT_TRACE_MAX_STOPS];
-    u128 tstolen = 0, tstolen_usd = 0, tpoison = 0, tstolen_unpriced = 0;
+    u128 tstolen = 0, tstolen_usd = 0, tpoison = 0, tstolen_unpriced = 0, tunpriced = 0;
+    bool tu_known = false;
     memset(tc, 0, sizeof(tc));
     for (size_t i = 0; i < n; i++) {
         const case_row *r = &rows[i];
@@ -160,9 +163,9 @@ static void print_json(FILE *f, const case_row *rows, size_t n, const ct_trace_o
         fputc(',', f);
         json_span(f, "laundered", r->laundered);
         fputs(",\"laundered_usd\":{\"low\":", f);
-        cli_json_usd(f, r->laundered_usd.lo, 1, 0, true);
+        cli_json_usd(f, r->laundered_usd.lo, 1, r->laundered_usd_known ? 0 : 1, true);
         fputs(",\"high\":", f);
-        cli_json_usd(f, r->laundered_usd.hi, 1, 0, true);
+        cli_json_usd(f, r->laundered_usd.hi, 1, r->laundered_usd_known ? 0 : 1, true);
         fputs(",\"unpriced_sat\":", f);
         cli_json_amount(f, r->unpriced);
         fputs("},\"poison_sat\":", f);
@@ -187,6 +190,8 @@ static void print_json(FILE *f, const case_row *rows, size_t n, const ct_trace_o
         tl.hi += r->laundered.hi;
         tu.lo += r->laundered_usd.lo;
         tu.hi += r->laundered_usd.hi;
+        tu_known |= r->laundered_usd_known;
+        tunpriced += r->unpriced;
         tun.lo += r->unspent.lo;
         tun.hi += r->unspent.hi;
     }
@@ -199,9 +204,11 @@ static void print_json(FILE *f, const case_row *rows, size_t n, const ct_trace_o
     fputc(',', f);
     json_span(f, "laundered", tl);
     fputs(",\"laundered_usd\":{\"low\":", f);
-    cli_json_usd(f, tu.lo, 1, 0, true);
+    cli_json_usd(f, tu.lo, 1, tu_known || tl.hi == 0 ? 0 : 1, true);
     fputs(",\"high\":", f);
-    cli_json_usd(f, tu.hi, 1, 0, true);
+    cli_json_usd(f, tu.hi, 1, tu_known || tl.hi == 0 ? 0 : 1, true);
+    fputs(",\"unpriced_sat\":", f);
+    cli_json_amount(f, tunpriced);
     fputs("},\"poison_sat\":", f);
     cli_json_amount(f, tpoison);
     fputs(",\"cashed_out\":{", f);
@@ -229,16 +236,20 @@ static void print_text(FILE *f, const case_row *rows, size_t n, const ct_trace_o
         fprintf(f, "Thefts of %lld\n\n", (long long)year);
     else
         fputs("All cases\n\n", f);
-    u128 tstolen = 0, tstolen_usd = 0, tstolen_unpriced = 0;
+    u128 tstolen = 0, tstolen_usd = 0, tstolen_unpriced = 0, tunpriced = 0;
     span tl = {0, 0}, tu = {0, 0}, tun = {0, 0};
+    bool tu_known = false;
     for (size_t i = 0; i < n; i++) {
         const case_row *r = &rows[i];
         char day[11];
         ct_day_format(day, r->c->date);
-        fprintf(f, "%s  %s%s%s\n", r->c->name, day, r->c->victim[0] ? "  victim: " : "",
-                r->c->victim);
+        fprintf(f, "%s  %s%s", r->c->name, day, r->c->victim[0] ? "  victim: " : "");
+        cli_print_text(f, r->c->victim);
+        fputc('\n', f);
         if (!r->traced) {
-            fprintf(f, "  not traced: %s\n\n", r->error);
+            fputs("  not traced: ", f);
+            cli_print_text(f, r->error);
+            fputs("\n\n", f);
             continue;
         }
         fputs("  stolen          ", f);
@@ -248,13 +259,19 @@ static void print_text(FILE *f, const case_row *rows, size_t n, const ct_trace_o
             fputs("  (USD ", f);
             cli_print_cents(f, r->stolen_usd);
             fputc(')', f);
+        } else if (r->stolen_sat > 0) {
+            fputs("  (no price)", f);
         }
         fputs("\n  laundered       ", f);
         coin_span(f, r->laundered);
-        fputs(" BTC  (USD ", f);
-        cli_print_cents(f, r->laundered_usd.lo);
-        fputs(" - ", f);
-        cli_print_cents(f, r->laundered_usd.hi);
+        if (r->laundered_usd_known) {
+            fputs(" BTC  (USD ", f);
+            cli_print_cents(f, r->laundered_usd.lo);
+            fputs(" - ", f);
+            cli_print_cents(f, r->laundered_usd.hi);
+        } else {
+            fputs(" BTC  (no price", f);
+        }
         if (r->unpriced) {
             fputs("; up to ", f);
             cli_print_coin128(f, r->unpriced);
@@ -279,14 +296,20 @@ static void print_text(FILE *f, const case_row *rows, size_t n, const ct_trace_o
         tl.hi += r->laundered.hi;
         tu.lo += r->laundered_usd.lo;
         tu.hi += r->laundered_usd.hi;
+        tu_known |= r->laundered_usd_known;
+        tunpriced += r->unpriced;
         tun.lo += r->unspent.lo;
         tun.hi += r->unspent.hi;
     }
     fprintf(f, "TOTAL over %zu cases\n  stolen          ", n);
     cli_print_coin128(f, tstolen);
-    fputs(" BTC  (USD ", f);
-    cli_print_cents(f, tstolen_usd);
-    fputs(" at the theft dates", f);
+    if (tstolen > 0 && tstolen_unpriced >= tstolen) {
+        fputs(" BTC  (no price at the theft dates", f);
+    } else {
+        fputs(" BTC  (USD ", f);
+        cli_print_cents(f, tstolen_usd);
+        fputs(" at the theft dates", f);
+    }
     if (tstolen_unpriced) {
         fputs("; ", f);
         cli_print_coin128(f, tstolen_unpriced);
@@ -294,10 +317,19 @@ static void print_text(FILE *f, const case_row *rows, size_t n, const ct_trace_o
     }
     fputs(")\n  laundered       ", f);
     coin_span(f, tl);
-    fputs(" BTC  (USD ", f);
-    cli_print_cents(f, tu.lo);
-    fputs(" - ", f);
-    cli_print_cents(f, tu.hi);
+    if (tu_known || tl.hi == 0) {
+        fputs(" BTC  (USD ", f);
+        cli_print_cents(f, tu.lo);
+        fputs(" - ", f);
+        cli_print_cents(f, tu.hi);
+    } else {
+        fputs(" BTC  (no price", f);
+    }
+    if (tunpriced) {
+        fputs("; up to ", f);
+        cli_print_coin128(f, tunpriced);
+        fputs(" BTC on days without a price", f);
+    }
     fputs(")\n  still unspent   ", f);
     coin_span(f, tun);
     fputs(" BTC\n", f);
@@ -325,10 +357,9 @@ int cmd_report(int argc, char **argv, const cli_global *g)
                   (unsigned long long)year);
         return CT_EXIT_USAGE;
     }
-    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
-        cli_error("report", "option '--format': '%s' is not text or json", format);
-        return CT_EXIT_USAGE;
-    }
+    bool json;
+    if ((rc = cli_format("report", format, &json)) != CT_EXIT_OK)
+        return rc;
     ct_db *db;
     if ((rc = cli_open_db("report", g, &db)) != CT_EXIT_OK)
         return rc;
@@ -368,7 +399,7 @@ int cmd_report(int argc, char **argv, const cli_global *g)
             }
         }
         if (lrc == CT_OK) {
-            if (strcmp(format, "json") == 0)
+            if (json)
                 print_json(stdout, rows, n, &o, &env, year == UINT64_MAX ? -1 : (int64_t)year);
             else
                 print_text(stdout, rows, n, &o, year == UINT64_MAX ? -1 : (int64_t)year);

@@ -26,7 +26,8 @@ int cmd_rollback(int argc, char **argv, const cli_global *g)
         cli_error("rollback", "option '--to HEIGHT' is required (a height from 0 to the tip)");
         return CT_EXIT_USAGE;
     }
-    const ct_chain_ops *family = cli_chain_family("rollback", "option '--chain': ", chain, "");
+    const ct_chain_ops *family =
+        cli_chain_family("rollback", "option '--chain': ", chain, "valid: ");
     if (!family)
         return CT_EXIT_USAGE;
     bool eth = family->model == CT_CHAIN_ACCOUNT;

@@ -937,7 +937,7 @@ int cmd_show(int argc, char **argv, const cli_global *g)
         return CT_EXIT_USAGE;
     }
     const ct_chain_ops *family = NULL;
-    if (chain && !(family = cli_chain_family("show", "option '--chain': ", chain, "")))
+    if (chain && !(family = cli_chain_family("show", "option '--chain': ", chain, "valid: ")))
         return CT_EXIT_USAGE;
     /* Ethereum: "0x" + 40 hex digits (address), "0x" + 64 (tx), or --chain ethereum */
     bool eth = (family && family->model == CT_CHAIN_ACCOUNT) ||

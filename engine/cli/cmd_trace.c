@@ -12,7 +12,7 @@ typedef struct trace_args {
     const char *since, *until, *model, *stop, *format;
     uint64_t hops, dust, max_nodes, timeout;
     bool hops_set, dust_set;
-    bool backward, paths;
+    bool backward, paths, flows, poison_flows;
 } trace_args;
 
 typedef struct manifest {
@@ -50,27 +50,29 @@ static void print_manifest_json(FILE *f, const manifest *mf)
             mf->env->asset, pd, ld);
     fputc(',', f);
     cli_trace_json_params(f, mf->case_name, mf->given, mf->n_src, mf->src, mf->o->models);
-    /* "paths" appears only when asked, so that the JSON without --paths is unchanged. */
-    fprintf(f, ",\"direction\":\"%s\",%s\"hops\":%u,\"dust_sat\":%llu,",
-            mf->o->backward ? "backward" : "forward", mf->o->paths ? "\"paths\":true," : "",
-            mf->o->hops, (unsigned long long)mf->o->dust);
+    /* "paths" and "flows" appear only when asked, so that the JSON without them is
+     * unchanged. */
+    fprintf(f, ",\"direction\":\"%s\",%s", mf->o->backward ? "backward" : "forward",
+            mf->o->paths ? "\"paths\":true," : "");
+    if (mf->o->flows || mf->o->paths)
+        fprintf(f, "\"flows\":\"%s\",",
+                mf->o->poison_flows || mf->o->paths ? "whole" : "poison per hop");
+    fprintf(f, "\"hops\":%u,\"dust_sat\":%llu,", mf->o->hops, (unsigned long long)mf->o->dust);
     cli_trace_json_limits(f, mf->o, mf->a->timeout);
 }
 
-static void print_path_json(FILE *f, const ct_trace_endpoint *e)
+/* With --paths: ,"flows_in":[indexes in the model's flows of the flows into it]. */
+static void print_flows_in_json(FILE *f, const size_t *start, const size_t *idx, size_t ep)
 {
-    fputs(",\"path\":[", f);
-    for (size_t k = 0; k < e->n_path; k++) {
-        char hex[65];
-        ct_hash_to_hex(hex, e->path[k].txid);
-        fprintf(f, "%s{\"txid\":\"%s\",\"height\":%u,\"hop\":%u}", k ? "," : "", hex,
-                e->path[k].height, e->path[k].hop);
-    }
+    fputs(",\"flows_in\":[", f);
+    for (size_t k = start[ep]; k < start[ep + 1]; k++)
+        fprintf(f, "%s%zu", k > start[ep] ? "," : "", idx[k]);
     fputc(']', f);
 }
 
-static void print_json(FILE *f, const ct_trace_result *r, const manifest *mf, bool pricing)
+static int print_json(FILE *f, const ct_trace_result *r, const manifest *mf, bool pricing)
 {
+    bool flows = mf->o->flows || mf->o->paths;
     cli_trace_json_status(f, r->complete, r->incomplete_reason);
     print_manifest_json(f, mf);
     fputs(",\"models\":{", f);
@@ -102,6 +104,9 @@ static void print_json(FILE *f, const ct_trace_result *r, const manifest *mf, bo
             cli_json_amount(f, c->unpriced_sat);
             fputc('}', f);
         }
+        size_t *start = NULL, *idx = NULL;
+        if (mf->o->paths && cli_flows_in(x, &start, &idx) != CT_OK)
+            return CT_ENOMEM;
         fputs("},\"endpoints\":[", f);
         for (size_t i = 0; i < x->n_endpoints; i++) {
             const ct_trace_endpoint *e = &x->endpoints[i];
@@ -129,10 +134,15 @@ static void print_json(FILE *f, const ct_trace_result *r, const manifest *mf, bo
                     e->hops, (unsigned long long)e->n_outputs, e->first_height, e->first_time,
                     e->last_height, e->last_time);
             if (mf->o->paths)
-                print_path_json(f, e);
+                print_flows_in_json(f, start, idx, i);
             fputc('}', f);
         }
-        fputs("]}", f);
+        fputc(']', f);
+        free(start);
+        free(idx);
+        if (flows)
+            cli_flows_json(f, r, m, pricing);
+        fputc('}', f);
     }
     fputs("},\"range\":{", f);
     cli_range rg;
@@ -143,9 +153,9 @@ static void print_json(FILE *f, const ct_trace_result *r, const manifest *mf, bo
         fputs(",\"high_sat\":", f);
         cli_json_amount(f, rg.hi);
         fputs(",\"low_usd\":", f);
-        cli_json_usd(f, rg.lo_usd, 1, 0, pricing);
+        cli_json_usd(f, rg.lo_usd, 1, rg.usd_known ? 0 : 1, pricing);
         fputs(",\"high_usd\":", f);
-        cli_json_usd(f, rg.hi_usd, 1, 0, pricing);
+        cli_json_usd(f, rg.hi_usd, 1, rg.usd_known ? 0 : 1, pricing);
         fputs(",\"unpriced_sat\":", f);
         cli_json_amount(f, rg.unpriced);
     } else {
@@ -166,17 +176,20 @@ static void print_json(FILE *f, const ct_trace_result *r, const manifest *mf, bo
     else
         fputs("null", f);
     fputs("}}\n", f);
+    return CT_OK;
 }
 
-static void print_text(FILE *f, const ct_trace_result *r, const manifest *mf, bool pricing)
+static int print_text(FILE *f, const ct_trace_result *r, const manifest *mf, bool pricing)
 {
     char tip[65];
     ct_hash_to_hex(tip, mf->env->stats.tip);
     fprintf(f, "trace from");
     if (mf->case_name)
         fprintf(f, " case %s:", mf->case_name);
-    for (size_t i = 0; i < mf->n_src; i++)
-        fprintf(f, " %s", mf->given[i]);
+    for (size_t i = 0; i < mf->n_src; i++) {
+        fputc(' ', f);
+        cli_print_text(f, mf->given[i]);
+    }
     fprintf(f, " (%zu source outputs)\n", r->n_sources);
     if (mf->o->backward)
         fputs("direction: backward (where the value came from)\n", f);
@@ -198,9 +211,10 @@ static void print_text(FILE *f, const ct_trace_result *r, const manifest *mf, bo
         snprintf(b, sizeof(b), "%llu.%08llu", (unsigned long long)(x->laundered_sat / 100000000u),
                  (unsigned long long)(x->laundered_sat % 100000000u));
         fprintf(f, "%22s %22s", a, b);
-        if (pricing && x->laundered_sat > x->laundered_unpriced_sat) {
-            fputs("  USD ", f);
-            cli_print_cents(f, x->laundered_usd_cents);
+        if (x->laundered_sat > 0) {
+            fputs("  ", f);
+            cli_print_usd_text(f, x->laundered_usd_cents, x->laundered_sat,
+                               x->laundered_unpriced_sat, pricing);
         }
         fputc('\n', f);
     }
@@ -212,11 +226,15 @@ static void print_text(FILE *f, const ct_trace_result *r, const manifest *mf, bo
         fputs(" and ", f);
         cli_print_coin128(f, rg.hi);
         fputs(" BTC", f);
-        if (pricing) {
-            fputs(" (USD ", f);
-            cli_print_cents(f, rg.lo_usd);
-            fputs(" to ", f);
-            cli_print_cents(f, rg.hi_usd);
+        if (pricing || rg.hi > 0) {
+            if (pricing && rg.usd_known) {
+                fputs(" (USD ", f);
+                cli_print_cents(f, rg.lo_usd);
+                fputs(" to ", f);
+                cli_print_cents(f, rg.hi_usd);
+            } else {
+                fputs(" (no price", f);
+            }
             if (rg.unpriced) {
                 fputs("; up to ", f);
                 cli_print_coin128(f, rg.unpriced);
@@ -240,6 +258,11 @@ static void print_text(FILE *f, const ct_trace_result *r, const manifest *mf, bo
             fprintf(f, "%s %s ", i ? "," : "", x->categories[i].name);
             cli_print_coin128(f, x->categories[i].sat);
         }
+        if (mf->o->flows || mf->o->paths)
+            cli_flows_text_totals(f, x);
+        size_t *start = NULL, *idx = NULL;
+        if (mf->o->paths && x->flows_whole && cli_flows_in(x, &start, &idx) != CT_OK)
+            return CT_ENOMEM;
         fprintf(f, "\n  %-20s %-12s %4s %8s  %s\n", "taint BTC", "category", "hops", "height",
                 "address  label");
         for (size_t i = 0; i < x->n_endpoints; i++) {
@@ -247,26 +270,27 @@ static void print_text(FILE *f, const ct_trace_result *r, const manifest *mf, bo
             char amt[64];
             snprintf(amt, sizeof(amt), "%llu.%08llu", (unsigned long long)(e->taint / 100000000u),
                      (unsigned long long)(e->taint % 100000000u));
-            fprintf(f, "  %20s %-12s %4u %8u  %s", amt, e->category, e->hops, e->first_height,
-                    e->address[0] ? e->address : "(no address)");
-            if (e->label[0])
-                fprintf(f, "  %s", e->label);
-            fputc('\n', f);
-            for (size_t k = 0; mf->o->paths && k < e->n_path; k++) {
-                char hex[65];
-                ct_hash_to_hex(hex, e->path[k].txid);
-                fprintf(f, "      hop %u  height %u  %s\n", e->path[k].hop, e->path[k].height, hex);
+            fprintf(f, "  %20s %-12s %4u %8u  ", amt, e->category, e->hops, e->first_height);
+            cli_print_text(f, e->address[0] ? e->address : "(no address)");
+            if (e->label[0]) {
+                fputs("  ", f);
+                cli_print_text(f, e->label);
             }
+            fputc('\n', f);
+            for (size_t k = start ? start[i] : 0; start && k < start[i + 1]; k++)
+                cli_flow_text(f, r, &x->flows[idx[k]]);
         }
+        free(start);
+        free(idx);
     }
+    return CT_OK;
 }
 
-static void print_csv(FILE *f, const ct_trace_result *r, bool pricing, bool paths)
+static void print_csv(FILE *f, const ct_trace_result *r, bool pricing)
 {
     fputs("model,address,category,label,taint_sat,usd,unpriced_sat,hops,outputs,first_height,"
-          "first_time,last_height,last_time",
+          "first_time,last_height,last_time\n",
           f);
-    fputs(paths ? ",path\n" : "\n", f);
     for (int m = 0; m < CT_MODEL_COUNT; m++) {
         const ct_trace_model_result *x = &r->model[m];
         if (!x->enabled)
@@ -286,38 +310,10 @@ static void print_csv(FILE *f, const ct_trace_result *r, bool pricing, bool path
                 cli_print_cents(f, e->usd_cents);
             fputc(',', f);
             cli_print_u128(f, e->unpriced_sat);
-            fprintf(f, ",%u,%llu,%u,%u,%u,%u", e->hops, (unsigned long long)e->n_outputs,
+            fprintf(f, ",%u,%llu,%u,%u,%u,%u\n", e->hops, (unsigned long long)e->n_outputs,
                     e->first_height, e->first_time, e->last_height, e->last_time);
-            /* The path's txids in its order (hop, height, txid), joined by ';'. */
-            for (size_t k = 0; paths && k < e->n_path; k++) {
-                char hex[65];
-                ct_hash_to_hex(hex, e->path[k].txid);
-                fprintf(f, "%c%s", k ? ';' : ',', hex);
-            }
-            if (paths && e->n_path == 0)
-                fputc(',', f);
-            fputc('\n', f);
         }
     }
-}
-
-/* "a,b,c" into items; returns false on an empty or too long item. */
-static bool split_list(const char *s, char (*items)[24], size_t max, size_t *n)
-{
-    *n = 0;
-    while (*s) {
-        const char *c = strchr(s, ',');
-        size_t len = c ? (size_t)(c - s) : strlen(s);
-        if (len == 0 || len >= 24 || *n == max)
-            return false;
-        memcpy(items[*n], s, len);
-        items[*n][len] = '\0';
-        (*n)++;
-        s += len + (c ? 1 : 0);
-        if (c && !*s)
-            return false;
-    }
-    return *n > 0;
 }
 
 /* YYYY-MM-DD to Unix seconds at 00:00 UTC (days from civil, Howard Hinnant's algorithm). */
@@ -356,13 +352,22 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
     ap->format = "json";
     ap->hops = 10;
     const cli_opt opts[] = {
-        {"from", CLI_STRINGS, &ap->from},    {"since", CLI_STRING, &ap->since},
-        {"until", CLI_STRING, &ap->until},   {"model", CLI_STRING, &ap->model},
-        {"hops", CLI_U64, &ap->hops},        {"dust", CLI_U64, &ap->dust},
-        {"stop", CLI_STRING, &ap->stop},     {"max-nodes", CLI_U64, &ap->max_nodes},
-        {"timeout", CLI_U64, &ap->timeout},  {"case", CLI_STRING, &ap->case_name},
-        {"format", CLI_STRING, &ap->format}, {"backward", CLI_FLAG, &ap->backward},
-        {"paths", CLI_FLAG, &ap->paths},     {NULL, CLI_FLAG, NULL},
+        {"from", CLI_STRINGS, &ap->from},
+        {"since", CLI_STRING, &ap->since},
+        {"until", CLI_STRING, &ap->until},
+        {"model", CLI_STRING, &ap->model},
+        {"hops", CLI_U64, &ap->hops},
+        {"dust", CLI_U64, &ap->dust},
+        {"stop", CLI_STRING, &ap->stop},
+        {"max-nodes", CLI_U64, &ap->max_nodes},
+        {"timeout", CLI_U64, &ap->timeout},
+        {"case", CLI_STRING, &ap->case_name},
+        {"format", CLI_STRING, &ap->format},
+        {"backward", CLI_FLAG, &ap->backward},
+        {"paths", CLI_FLAG, &ap->paths},
+        {"flows", CLI_FLAG, &ap->flows},
+        {"poison-flows", CLI_FLAG, &ap->poison_flows},
+        {NULL, CLI_FLAG, NULL},
     };
     int first;
     int rc = cli_parse(self, opts, argc, argv, &first);
@@ -385,26 +390,8 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
     }
     ct_trace_options o;
     ct_trace_options_init(&o);
-    if (strcmp(ap->model, "all") != 0) {
-        char names[CT_MODEL_COUNT + 1][24];
-        size_t n;
-        o.models = 0;
-        if (!split_list(ap->model, names, CT_MODEL_COUNT + 1, &n)) {
-            cli_error("trace", "option '--model': '%s' is not a list of models", ap->model);
-            return CT_EXIT_USAGE;
-        }
-        for (size_t i = 0; i < n; i++) {
-            ct_model m;
-            if (ct_model_parse(&m, names[i]) != CT_OK) {
-                cli_error("trace",
-                          "option '--model': unknown model '%s' (all, poison, haircut, fifo, "
-                          "lifo, tiho)",
-                          names[i]);
-                return CT_EXIT_USAGE;
-            }
-            o.models |= 1u << m;
-        }
-    }
+    if ((rc = cli_models("trace", ap->model, &o.models)) != CT_EXIT_OK)
+        return rc;
     if (ap->hops > UINT32_MAX) {
         cli_error("trace", "option '--hops': %llu is too large", (unsigned long long)ap->hops);
         return CT_EXIT_USAGE;
@@ -412,19 +399,17 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
     o.hops = (uint32_t)ap->hops;
     o.backward = ap->backward;
     o.paths = ap->paths;
+    o.flows = ap->flows || ap->poison_flows;
+    o.poison_flows = ap->poison_flows;
     o.dust = ap->dust;
     o.max_nodes = ap->max_nodes;
     o.timeout_s = (double)ap->timeout;
-    if (ap->stop && !split_list(ap->stop, o.stops, CT_TRACE_MAX_STOPS, &o.n_stops)) {
-        cli_error("trace", "option '--stop': '%s' is not a comma-separated list of categories",
-                  ap->stop);
-        return CT_EXIT_USAGE;
-    }
-    if (strcmp(ap->format, "json") != 0 && strcmp(ap->format, "text") != 0 &&
-        strcmp(ap->format, "csv") != 0) {
-        cli_error("trace", "option '--format': '%s' is not json, text or csv", ap->format);
-        return CT_EXIT_USAGE;
-    }
+    if (ap->stop && (rc = cli_categories("trace", "stop", ap->stop, o.stops, CT_TRACE_MAX_STOPS,
+                                         &o.n_stops)) != CT_EXIT_OK)
+        return rc;
+    cli_fmt fmt;
+    if ((rc = cli_format_pick("trace", ap->format, CLI_FMT_ALL, &fmt)) != CT_EXIT_OK)
+        return rc;
     int64_t since = -1, until = -1;
     if (ap->since && !parse_day(ap->since, &since)) {
         cli_error("trace", "option '--since': '%s' is not a date YYYY-MM-DD", ap->since);
@@ -516,16 +501,19 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
         lrc = ct_trace_run(&res, env.graph, src, n_src, &o, &err);
     if (lrc == CT_OK) {
         bool priced = o.pricing != NULL;
+        int prc = CT_OK;
         if (strcmp(ap->format, "json") == 0)
-            print_json(stdout, &res, &mf, priced);
+            prc = print_json(stdout, &res, &mf, priced);
         else if (strcmp(ap->format, "text") == 0)
-            print_text(stdout, &res, &mf, priced);
+            prc = print_text(stdout, &res, &mf, priced);
+        else if (o.flows || o.paths)
+            cli_flows_csv(stdout, &res, priced);
         else
-            print_csv(stdout, &res, priced, o.paths);
-        rc = CT_EXIT_OK;
+            print_csv(stdout, &res, priced);
+        rc = prc == CT_OK ? CT_EXIT_OK : (cli_error("trace", "out of memory"), CT_EXIT_FAILURE);
     } else {
-        rc = lrc == CT_ENOTFOUND ? (cli_error("trace", "%s", err.detail), CT_EXIT_NOTFOUND)
-             : lrc == CT_EINVAL  ? (cli_error("trace", "%s", err.detail), CT_EXIT_USAGE)
+        rc = lrc == CT_ENOTFOUND ? (cli_error("trace", "%s", cli_detail(&err)), CT_EXIT_NOTFOUND)
+             : lrc == CT_EINVAL  ? (cli_error("trace", "%s", cli_detail(&err)), CT_EXIT_USAGE)
                                  : cli_db_fail("trace", lrc, &err);
     }
     ct_trace_result_release(&res);

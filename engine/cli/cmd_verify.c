@@ -131,7 +131,7 @@ int cmd_verify(int argc, char **argv, const cli_global *g)
     if (vrc == CT_OK)
         rc = CT_EXIT_OK;
     else if (violated) {
-        cli_error("verify", "%s: the database is corrupt", err.detail);
+        cli_error("verify", "%s: the database is corrupt", cli_detail(&err));
         rc = CT_EXIT_CORRUPT;
     } else {
         rc = cli_db_fail("verify", vrc, &err);

@@ -14,7 +14,7 @@ static int open_db(const char *cmd, const cli_global *g, ct_db **db, bool create
     int rc = ct_db_open(db, g->db_path, &o, &err);
     if (rc == CT_OK)
         return CT_EXIT_OK;
-    cli_error(cmd, "%s", err.detail[0] ? err.detail : ct_strerror(rc));
+    cli_error(cmd, "%s", err.detail[0] || err.reason[0] ? cli_detail(&err) : ct_strerror(rc));
     switch (rc) {
     case CT_ENOTFOUND: /* "no database at 'PATH'" */
     case CT_EIO:
@@ -63,9 +63,10 @@ int cli_db_exit_code(int ct_code)
 int cli_db_fail(const char *cmd, int rc, const ct_error *err)
 {
     if (rc == CT_ECORRUPT || rc == CT_EDBCORRUPT)
-        cli_error(cmd, "the database is corrupt: %s: %s", err->reason, err->detail);
+        cli_error(cmd, "the database is corrupt: %s%s%s", err->detail[0] ? err->reason : "",
+                  err->detail[0] && err->reason[0] ? ": " : "", cli_detail(err));
     else
-        cli_error(cmd, "%s", err->detail[0] ? err->detail : ct_strerror(rc));
+        cli_error(cmd, "%s", err->detail[0] || err->reason[0] ? cli_detail(err) : ct_strerror(rc));
     return cli_db_exit_code(rc);
 }
 
@@ -95,17 +96,4 @@ void cli_print_time(FILE *f, uint32_t t)
     }
     fprintf(f, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
             tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
-int cli_format(const char *cmd, const char *format, bool *json)
-{
-    if (strcmp(format, "json") == 0)
-        *json = true;
-    else if (strcmp(format, "text") == 0)
-        *json = false;
-    else {
-        cli_error(cmd, "option '--format': '%s' is not json or text", format);
-        return CT_EXIT_USAGE;
-    }
-    return CT_EXIT_OK;
 }

@@ -8,14 +8,46 @@
 
 void cli_error(const char *cmd, const char *fmt, ...)
 {
+    /* The message often quotes input (a file name, a label, a line of a price file): it is
+     * written through the escaper, so that input cannot drive the terminal (X3, X4). */
+    char small[1024], *msg = small;
     va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof(small), fmt, ap);
+    va_end(ap);
+    if (n >= (int)sizeof(small) && (msg = malloc((size_t)n + 1)) != NULL) {
+        va_start(ap, fmt);
+        vsnprintf(msg, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    if (!msg)
+        msg = small; /* out of memory: the message cut at 1023 bytes */
     fputs("chaintrail: ", stderr);
     if (cmd)
         fprintf(stderr, "%s: ", cmd);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
+    cli_print_text(stderr, n < 0 ? fmt : msg);
     fputc('\n', stderr);
+    if (msg != small)
+        free(msg);
+}
+
+const char *cli_detail(const ct_error *err)
+{
+    if (err->detail[0])
+        return err->detail;
+    if (err->reason[0])
+        return err->reason;
+    return err->code != CT_OK ? ct_strerror(err->code) : "error (no reason recorded)";
+}
+
+void cli_error_ct(const char *cmd, const char *prefix, int rc, const ct_error *err)
+{
+    ct_error e = *err;
+    char line[1024];
+    if (e.code == CT_OK) /* a failure without a recorded reason: say what rc says */
+        e.code = rc != CT_OK ? rc : CT_EINVAL;
+    ct_error_format(&e, line, sizeof(line));
+    cli_error(cmd, "%s%s", prefix ? prefix : "", line);
 }
 
 int cli_exit_code(int ct_code)
@@ -176,6 +208,85 @@ static size_t utf8_len(const unsigned char *s)
         return 4;
     }
     return 0;
+}
+
+/* The escaped form of the character at s, for text output (bad-inputs.md X3, X4): control
+ * bytes (C0 and DEL), C1 controls (U+0080..U+009F), U+FFFE, U+FFFF and bytes that are not
+ * UTF-8 become \xNN of each byte; anything else is itself. Writes at most 17 bytes and a
+ * NUL into out; *used is the number of input bytes taken. */
+static size_t text_escape_one(const unsigned char *s, char out[18], size_t *used)
+{
+    static const char digits[] = "0123456789abcdef";
+    size_t n = utf8_len(s), o = 0;
+    bool bad = n == 0 || (n == 1 && (s[0] < 0x20 || s[0] == 0x7f)) ||
+               (n == 2 && s[0] == 0xc2 && s[1] < 0xa0) ||
+               (n == 3 && s[0] == 0xef && s[1] == 0xbf && s[2] >= 0xbe);
+    if (n == 0)
+        n = 1;
+    *used = n;
+    for (size_t i = 0; i < n; i++) {
+        if (bad) {
+            out[o++] = '\\';
+            out[o++] = 'x';
+            out[o++] = digits[s[i] >> 4];
+            out[o++] = digits[s[i] & 15];
+        } else {
+            out[o++] = (char)s[i];
+        }
+    }
+    out[o] = '\0';
+    return o;
+}
+
+static void print_text(FILE *f, const char *str, bool csv)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    char buf[18];
+    size_t used;
+    while (*s) {
+        if (csv && *s == '"') {
+            fputs("\"\"", f);
+            s++;
+            continue;
+        }
+        fwrite(buf, 1, text_escape_one(s, buf, &used), f);
+        s += used;
+    }
+}
+
+void cli_print_text(FILE *f, const char *s)
+{
+    print_text(f, s, false);
+}
+
+void cli_print_text_csv(FILE *f, const char *s)
+{
+    print_text(f, s, true);
+}
+
+size_t cli_text_escape(char *out, size_t cap, const char *str)
+{
+    const unsigned char *s;
+    char buf[18];
+    size_t o = 0, used, total = 0;
+    if (cap == 0)
+        return 0;
+    for (s = (const unsigned char *)str; *s; s += used)
+        total += text_escape_one(s, buf, &used);
+    size_t room = total < cap ? cap : (cap >= 4 ? cap - 3 : 1); /* "..." marks a cut */
+    for (s = (const unsigned char *)str; *s; s += used) {
+        size_t k = text_escape_one(s, buf, &used);
+        if (o + k >= room)
+            break;
+        memcpy(out + o, buf, k);
+        o += k;
+    }
+    if (total >= cap && cap >= 4) {
+        memcpy(out + o, "...", 3);
+        o += 3;
+    }
+    out[o] = '\0';
+    return o;
 }
 
 void cli_json_string(FILE *f, const char *str)

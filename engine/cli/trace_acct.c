@@ -78,7 +78,7 @@ static void json_usd(FILE *f, bool apriced, u128 cents, const ct_u256 *amount,
 }
 
 typedef struct acct_range {
-    bool any;
+    bool any, usd_known; /* usd_known: some model's laundered USD is known (see cli_range) */
     ct_u256 lo, hi, unpriced;
     u128 lo_usd, hi_usd;
 } acct_range;
@@ -96,13 +96,18 @@ static void range_of(const ct_acct_trace_result *r, size_t a, acct_range *out)
             out->lo = x->laundered;
         if (first || ct_u256_cmp(&x->laundered, &out->hi) > 0)
             out->hi = x->laundered;
-        if (first || x->laundered_usd_cents < out->lo_usd)
-            out->lo_usd = x->laundered_usd_cents;
-        if (first || x->laundered_usd_cents > out->hi_usd)
-            out->hi_usd = x->laundered_usd_cents;
         if (ct_u256_cmp(&x->laundered_unpriced, &out->unpriced) > 0)
             out->unpriced = x->laundered_unpriced;
         out->any = true;
+        if (!ct_u256_is_zero(&x->laundered) &&
+            ct_u256_cmp(&x->laundered_unpriced, &x->laundered) >= 0)
+            continue; /* no price at all: not $0.00 */
+        bool ufirst = !out->usd_known;
+        if (ufirst || x->laundered_usd_cents < out->lo_usd)
+            out->lo_usd = x->laundered_usd_cents;
+        if (ufirst || x->laundered_usd_cents > out->hi_usd)
+            out->hi_usd = x->laundered_usd_cents;
+        out->usd_known = true;
     }
 }
 
@@ -222,7 +227,7 @@ static void print_json(FILE *f, const ct_acct_trace_result *r, const acct_manife
             json_dec(f, &rg.lo);
             fputs(",\"high\":", f);
             json_dec(f, &rg.hi);
-            if (ap) {
+            if (ap && rg.usd_known) {
                 fputs(",\"low_usd\":\"", f);
                 cli_print_cents(f, rg.lo_usd);
                 fputs("\",\"high_usd\":\"", f);
@@ -258,8 +263,10 @@ static void print_text(FILE *f, const ct_acct_trace_result *r, const acct_manife
     fputs("trace from", f);
     if (q->case_name)
         fprintf(f, " case %s:", q->case_name);
-    for (size_t i = 0; i < q->n_src; i++)
-        fprintf(f, " %s", q->given[i]);
+    for (size_t i = 0; i < q->n_src; i++) {
+        fputc(' ', f);
+        cli_print_text(f, q->given[i]);
+    }
     fprintf(f, " (ethereum, %llu source transfers)\n", (unsigned long long)r->source_events);
     fprintf(f, "database: ethereum chain %llu, tip %u 0x", (unsigned long long)mf->stats.chain_id,
             mf->tip.height);
@@ -273,7 +280,8 @@ static void print_text(FILE *f, const ct_acct_trace_result *r, const acct_manife
     char a1[UNITS_MAX], a2[UNITS_MAX];
     for (size_t a = 0; a < r->n_assets; a++) {
         const ct_acct_asset_info *ai = &r->assets[a];
-        const char *name = asset_name(ai);
+        char name[3 * sizeof(ai->symbol) + 4]; /* a token's symbol is on-chain text */
+        cli_text_escape(name, sizeof(name), asset_name(ai));
         fprintf(f, "\n== %s", name);
         if (ai->symbol[0] && ai->contract[0])
             fprintf(f, " (%s)", ai->contract);
@@ -287,10 +295,20 @@ static void print_text(FILE *f, const ct_acct_trace_result *r, const acct_manife
             units_of(a1, &x->source, ai);
             units_of(a2, &x->laundered, ai);
             fprintf(f, "%-8s %30s %30s", ct_model_name((ct_model)m), a1, a2);
-            if (priced(ai) && (ct_u256_cmp(&x->laundered_unpriced, &x->laundered) != 0 ||
-                               ct_u256_is_zero(&x->laundered))) {
-                fputs("  USD ", f);
-                cli_print_cents(f, x->laundered_usd_cents);
+            if (ct_u256_is_zero(&x->laundered)) {
+                if (priced(ai))
+                    fputs("  USD 0.00", f); /* nothing laundered is worth $0.00 */
+            } else {
+                if (priced(ai) && ct_u256_cmp(&x->laundered_unpriced, &x->laundered) < 0) {
+                    fputs("  USD ", f);
+                    cli_print_cents(f, x->laundered_usd_cents);
+                    if (!ct_u256_is_zero(&x->laundered_unpriced)) {
+                        units_of(a1, &x->laundered_unpriced, ai);
+                        fprintf(f, " + %s %s without a price", a1, name);
+                    }
+                } else {
+                    fputs("  no price", f);
+                }
             }
             fputc('\n', f);
         }
@@ -301,10 +319,14 @@ static void print_text(FILE *f, const ct_acct_trace_result *r, const acct_manife
             units_of(a2, &rg.hi, ai);
             fprintf(f, "laundered: between %s and %s %s", a1, a2, name);
             if (priced(ai)) {
-                fputs(" (USD ", f);
-                cli_print_cents(f, rg.lo_usd);
-                fputs(" to ", f);
-                cli_print_cents(f, rg.hi_usd);
+                if (rg.usd_known) {
+                    fputs(" (USD ", f);
+                    cli_print_cents(f, rg.lo_usd);
+                    fputs(" to ", f);
+                    cli_print_cents(f, rg.hi_usd);
+                } else {
+                    fputs(" (no price", f);
+                }
                 if (!ct_u256_is_zero(&rg.unpriced)) {
                     units_of(a1, &rg.unpriced, ai);
                     fprintf(f, "; up to %s %s on days without a price", a1, name);
@@ -335,8 +357,10 @@ static void print_text(FILE *f, const ct_acct_trace_result *r, const acct_manife
                 units_of(a1, &e->taint, ai);
                 fprintf(f, "  %30s %-12s %4u %9u  %s", a1, e->category, e->hops, e->first_height,
                         e->address);
-                if (e->label[0])
-                    fprintf(f, "  %s", e->label);
+                if (e->label[0]) {
+                    fputs("  ", f);
+                    cli_print_text(f, e->label);
+                }
                 fputc('\n', f);
             }
         }
@@ -423,7 +447,7 @@ int cli_trace_acct(const cli_acct_trace_req *q)
             print_csv(stdout, &res);
         exit_code = CT_EXIT_OK;
     } else if (rc == CT_ENOTFOUND || rc == CT_EINVAL) {
-        cli_error("trace", "%s", err.detail);
+        cli_error("trace", "%s", cli_detail(&err));
         exit_code = rc == CT_ENOTFOUND ? CT_EXIT_NOTFOUND : CT_EXIT_USAGE;
     } else {
         exit_code = cli_db_fail("trace", rc, &err);

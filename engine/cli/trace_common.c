@@ -55,6 +55,21 @@ void cli_json_usd(FILE *f, u128 cents, u128 sat, u128 unpriced, bool pricing)
     fputc('"', f);
 }
 
+void cli_print_usd_text(FILE *f, u128 cents, u128 sat, u128 unpriced, bool pricing)
+{
+    if (!pricing || (sat > 0 && unpriced >= sat)) {
+        fputs("no price", f);
+        return;
+    }
+    fputs("USD ", f);
+    cli_print_cents(f, cents);
+    if (unpriced > 0) {
+        fputs(" + ", f);
+        cli_print_coin128(f, unpriced);
+        fputs(" BTC without a price", f);
+    }
+}
+
 /* Range over haircut, FIFO, LIFO and TIHO; poison beside as the exposure upper bound. */
 void cli_trace_range(const ct_trace_result *r, cli_range *out)
 {
@@ -68,13 +83,19 @@ void cli_trace_range(const ct_trace_result *r, cli_range *out)
             out->lo = x->laundered_sat;
         if (first || x->laundered_sat > out->hi)
             out->hi = x->laundered_sat;
-        if (first || x->laundered_usd_cents < out->lo_usd)
-            out->lo_usd = x->laundered_usd_cents;
-        if (first || x->laundered_usd_cents > out->hi_usd)
-            out->hi_usd = x->laundered_usd_cents;
         if (x->laundered_unpriced_sat > out->unpriced)
             out->unpriced = x->laundered_unpriced_sat;
         out->any = true;
+        /* A model whose laundered value had no price at all has no USD figure: it does not
+         * count as $0.00 in the USD range. */
+        if (x->laundered_sat > 0 && x->laundered_unpriced_sat >= x->laundered_sat)
+            continue;
+        bool ufirst = !out->usd_known;
+        if (ufirst || x->laundered_usd_cents < out->lo_usd)
+            out->lo_usd = x->laundered_usd_cents;
+        if (ufirst || x->laundered_usd_cents > out->hi_usd)
+            out->hi_usd = x->laundered_usd_cents;
+        out->usd_known = true;
     }
 }
 
@@ -174,7 +195,8 @@ void cli_trace_json_limits(FILE *f, const ct_trace_options *o, uint64_t timeout)
             (unsigned long long)timeout);
 }
 
-/* CSV (RFC 4180) with formula-injection protection for text fields (bad-inputs.md X1). */
+/* CSV (RFC 4180) with formula-injection protection for text fields (bad-inputs.md X1) and
+ * control characters and bytes that are not UTF-8 escaped as \xNN (X3, X4). */
 void cli_csv_text(FILE *f, const char *s)
 {
     bool risky =
@@ -182,11 +204,7 @@ void cli_csv_text(FILE *f, const char *s)
     fputc('"', f);
     if (risky)
         fputc('\'', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
+    cli_print_text_csv(f, s);
     fputc('"', f);
 }
 

@@ -784,6 +784,9 @@ int ct_labels_import(ct_db *db, ct_labels_import_stats *stats, const char *path,
         rc = ct_labels_read_ofac(&sink, &f, err);
         break;
     }
+    if (rc != CT_OK && err && err->code == CT_OK) /* a reader left no reason */
+        rc = ct_fail(err, rc, rc == CT_ENOMEM ? "out-of-memory" : "label-import",
+                     "importing the labels");
     if (rc == CT_ECORRUPT)
         ct_error_set_file(err, path);
     if (rc == CT_OK)

@@ -405,6 +405,13 @@ int ct_labels_read_csv(ct_labels_sink *s, const ct_labels_file *f, ct_error *err
     }
     rc = CT_OK;
 out:
+    /* csv_next fails on memory without a reason: name the bound, or the memory. */
+    if (rc == CT_ENOMEM && (h.buf.toobig || r.buf.toobig))
+        rc = ct_fail(err, CT_ECORRUPT, "csv-too-large", "line %llu: %s",
+                     (unsigned long long)(h.buf.toobig ? h.line : r.line),
+                     h.buf.toobig ? "a header over 1 MiB" : "a record over 16 MiB");
+    else if (rc == CT_ENOMEM && err && err->code == CT_OK)
+        rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "reading CSV labels");
     ct_buf_release(&h.buf);
     ct_buf_release(&r.buf);
     return rc;
@@ -621,6 +628,12 @@ int ct_labels_read_json(ct_labels_sink *s, const ct_labels_file *f, ct_error *er
                      "a label file in JSON is an array or an object");
     }
 out:
+    /* ct_json_string fails on memory without a reason: name the bound, or the memory. */
+    for (size_t i = 0; rc == CT_ENOMEM && err && err->code == CT_OK && i < 8; i++)
+        if (all[i]->toobig)
+            rc = ct_fail(err, CT_ECORRUPT, "json-too-large", "a string over 16 MiB");
+    if (rc == CT_ENOMEM && err && err->code == CT_OK)
+        rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "reading JSON labels");
     ct_json_release(&d);
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
         ct_buf_release(all[i]);

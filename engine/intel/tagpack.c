@@ -343,6 +343,11 @@ static int scalar(yparser *p, yline l, size_t i, size_t col, uint32_t *off, uint
                 rc = yfail(p, n.no, "a value continued on the next line: quote multi-line values");
         }
     }
+    if (rc == CT_ENOMEM && v.toobig) /* the bound, not the memory: say so */
+        rc = yfail(p, l.no, "a value over 1 MiB");
+    else if (rc == CT_ENOMEM && p->err && p->err->code == CT_OK)
+        rc = ct_fail(p->err, CT_ENOMEM, "out-of-memory", "line %llu: a TagPack value",
+                     (unsigned long long)l.no);
     if (rc == CT_OK && memchr(v.data, '\0', v.len))
         rc = yfail(p, l.no, "NUL in a value");
     if (rc == CT_OK)

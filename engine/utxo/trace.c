@@ -87,26 +87,29 @@ typedef struct ep_acc {
     u128 usd_cents, unpriced_sat;
     ct_trace_span span;
     uint64_t n_outputs;
-    uint64_t *via; /* paths only: the processed transactions that handed it taint */
-    size_t n_via, cap_via;
 } ep_acc;
 
-/* ---- paths: the DAG of processed transactions, kept only with opts->paths ---- */
+/* ---- flows, kept only with opts->flows or paths ---- */
 #define NO_VIA UINT64_MAX /* taint that did not come through a processed transaction */
 
-typedef struct pnode {
+/* Where a flow sits: the output (txnum 0: a previous output not in the database) and the
+ * transaction whose split put the taint there (0: none, a source). */
+typedef struct flow_at {
     uint64_t txnum;
-    uint8_t txid[32];
-    uint32_t height;
-    uint32_t hop[CT_MODEL_COUNT]; /* UINT32_MAX: no taint in that model */
-    size_t edge0, n_edge;         /* its parents, in tracer.edge */
-    size_t stamp;                 /* last endpoint walk that reached it */
-} pnode;
+    uint32_t vout;
+    uint64_t by;
+} flow_at;
 
-typedef struct pedge {
-    size_t parent; /* index in tracer.node */
-    uint8_t models;
-} pedge;
+typedef struct flow_rec {
+    uint64_t txnum, by, next, addrid, taint;
+    uint32_t vout, hop, height, time;
+    uint32_t ep; /* 1 + index in model_acc.ep; 0: carried on, or a fee */
+} flow_rec;
+
+typedef struct txinfo {
+    uint8_t txid[32];
+    uint32_t height, time;
+} txinfo;
 
 typedef struct model_acc {
     u128 source_sat;
@@ -116,6 +119,11 @@ typedef struct model_acc {
     ct_hmap eps; /* addrid + category -> index */
     ep_acc *ep;
     size_t n_ep, cap_ep;
+    flow_rec *fl; /* flows */
+    size_t n_fl, cap_fl;
+    ct_hmap hopk; /* hop + category -> index in hop */
+    ct_trace_hop_total *hop;
+    size_t n_hop, cap_hop;
 } model_acc;
 
 typedef struct tracer {
@@ -128,12 +136,13 @@ typedef struct tracer {
     uint64_t *heap;
     size_t heap_n, heap_cap;
     bool backward;
-    bool paths;
-    ct_hmap nodes; /* paths: txnum -> index in node */
-    pnode *node;
-    size_t n_node, cap_node;
-    pedge *edge;
-    size_t n_edge, cap_edge;
+    bool flows;        /* record flows (opts->flows or paths) */
+    bool poison_whole; /* poison's flows whole, not only per hop */
+    uint64_t max_flows;
+    uint64_t n_flows; /* whole flows recorded, all models */
+    ct_hmap txmap;    /* flows: txnum -> index in txi, every transaction loaded */
+    txinfo *txi;
+    size_t n_txi, cap_txi;
     ct_hmap sources; /* txnum+vout -> 1 */
     ct_label_cache labels; /* addrid -> label category */
     uint64_t processed;
@@ -282,10 +291,88 @@ static int add_category(tracer *t, int m, const char *name, uint64_t sat, uint32
     return CT_OK;
 }
 
-/* Adds taint to the endpoint (addrid, category) of model m. `via` is the processed
- * transaction that handed it the taint (NO_VIA for a source), remembered for paths. */
+/* Flows: remembers a loaded transaction's txid and block, for the flows that name it. */
+static int note_tx(tracer *t, const ct_trace_tx *tx)
+{
+    uint8_t key[8];
+    uint64_t idx;
+    if (!t->flows)
+        return CT_OK;
+    ct_put_be64(key, tx->txnum);
+    if (ct_hmap_get(&t->txmap, key, 8, &idx))
+        return CT_OK;
+    if (t->n_txi == t->cap_txi) {
+        size_t ncap = t->cap_txi ? t->cap_txi * 2 : 256;
+        txinfo *n = realloc(t->txi, ncap * sizeof(*n));
+        if (!n)
+            return oom(t);
+        t->txi = n;
+        t->cap_txi = ncap;
+    }
+    txinfo *x = &t->txi[t->n_txi];
+    memcpy(x->txid, tx->txid, 32);
+    x->height = tx->height;
+    x->time = tx->time;
+    if (ct_hmap_put(&t->txmap, key, 8, t->n_txi))
+        return oom(t);
+    t->n_txi++;
+    return CT_OK;
+}
+
+/* Records a flow of model m: `taint` at `at`, at address addrid, in the block (height, time),
+ * carried on by `next` (0: stopped) or stopped at endpoint ep (1 + index; 0: none) of
+ * `category` ("" when carried on). Every flow counts in the totals per hop; poison's are kept
+ * whole only when asked. */
+static int record_flow(tracer *t, int m, const flow_at *at, uint64_t next, uint64_t addrid,
+                       uint64_t taint, uint32_t hop, uint32_t height, uint32_t time, uint32_t ep,
+                       const char *category)
+{
+    model_acc *a = &t->acc[m];
+    uint8_t key[4 + 24];
+    size_t cl = strlen(category);
+    uint64_t idx;
+    if (!t->flows || taint == 0)
+        return CT_OK;
+    ct_put_be32(key, hop);
+    memcpy(key + 4, category, cl);
+    if (!ct_hmap_get(&a->hopk, key, 4 + cl, &idx)) {
+        if (a->n_hop == a->cap_hop) {
+            size_t ncap = a->cap_hop ? a->cap_hop * 2 : 32;
+            ct_trace_hop_total *nh = realloc(a->hop, ncap * sizeof(*nh));
+            if (!nh)
+                return oom(t);
+            a->hop = nh;
+            a->cap_hop = ncap;
+        }
+        idx = a->n_hop++;
+        memset(&a->hop[idx], 0, sizeof(a->hop[idx]));
+        a->hop[idx].hop = hop;
+        snprintf(a->hop[idx].category, sizeof(a->hop[idx].category), "%s", category);
+        if (ct_hmap_put(&a->hopk, key, 4 + cl, idx))
+            return oom(t);
+    }
+    a->hop[idx].flows++;
+    a->hop[idx].taint += taint;
+    if (m == CT_MODEL_POISON && !t->poison_whole)
+        return CT_OK;
+    if (a->n_fl == a->cap_fl) {
+        size_t ncap = a->cap_fl ? a->cap_fl * 2 : 256;
+        flow_rec *nf = realloc(a->fl, ncap * sizeof(*nf));
+        if (!nf)
+            return oom(t);
+        a->fl = nf;
+        a->cap_fl = ncap;
+    }
+    a->fl[a->n_fl++] =
+        (flow_rec){at->txnum, at->by, next, addrid, taint, at->vout, hop, height, time, ep};
+    t->n_flows++;
+    return CT_OK;
+}
+
+/* Adds taint to the endpoint (addrid, category) of model m, and its flow: `at` is where the
+ * taint sits (the output, and the processed transaction that put it there). */
 static int add_endpoint(tracer *t, int m, uint64_t addrid, const char *category, uint64_t taint,
-                        uint32_t time, uint32_t height, uint32_t hop, uint64_t via)
+                        uint32_t time, uint32_t height, uint32_t hop, const flow_at *at)
 {
     model_acc *a = &t->acc[m];
     uint8_t key[8 + 24];
@@ -327,18 +414,7 @@ static int add_endpoint(tracer *t, int m, uint64_t addrid, const char *category,
         e->unpriced_sat += taint;
     e->n_outputs++;
     ct_trace_span_widen(&e->span, height, time, height, time, hop);
-    if (t->paths && via != NO_VIA && (e->n_via == 0 || e->via[e->n_via - 1] != via)) {
-        if (e->n_via == e->cap_via) {
-            size_t ncap = e->cap_via ? e->cap_via * 2 : 4;
-            uint64_t *nv = realloc(e->via, ncap * sizeof(*nv));
-            if (!nv)
-                return oom(t);
-            e->via = nv;
-            e->cap_via = ncap;
-        }
-        e->via[e->n_via++] = via;
-    }
-    return CT_OK;
+    return record_flow(t, m, at, 0, addrid, taint, hop, height, time, (uint32_t)idx + 1, category);
 }
 
 static pending_tx *pending_get(tracer *t, uint64_t txnum, bool create, int *rc)
@@ -411,7 +487,8 @@ static int place_output(tracer *t, int m, const ct_trace_tx *tx, uint32_t vout, 
     if ((rc = ct_label_cache_category(&t->labels, out->addrid, &cat, t->err)))
         return rc;
     const char *stop = NULL;
-    if (ct_trace_is_stop(t->o, cat))
+    /* The sources never stop the trace: the label and dust stops apply from hop 1 on. */
+    if (st->hop > 0 && ct_trace_is_stop(t->o, cat))
         stop = cat;
     else if (out->spent_txnum == 0)
         stop = "unspent";
@@ -419,10 +496,11 @@ static int place_output(tracer *t, int m, const ct_trace_tx *tx, uint32_t vout, 
         stop = "overwritten";
     else if (st->hop >= t->o->hops)
         stop = "hop_limit";
-    else if (st->taint < t->o->dust)
+    else if (st->hop > 0 && st->taint < t->o->dust)
         stop = "dust";
     if (stop) {
-        rc = add_endpoint(t, m, out->addrid, stop, st->taint, tx->time, tx->height, st->hop, via);
+        flow_at at = {tx->txnum, vout, via == NO_VIA ? 0 : via};
+        rc = add_endpoint(t, m, out->addrid, stop, st->taint, tx->time, tx->height, st->hop, &at);
         iv_free(&st->iv);
         return rc;
     }
@@ -449,7 +527,8 @@ static int place_prev(tracer *t, int m, const ct_trace_tx *tx, uint32_t vin, mst
         return CT_OK;
     }
     if (in->prev_txnum == 0) {
-        rc = add_endpoint(t, m, 0, "unknown", st->taint, tx->time, tx->height, st->hop, tx->txnum);
+        flow_at at = {0, in->prev_vout, tx->txnum};
+        rc = add_endpoint(t, m, 0, "unknown", st->taint, tx->time, tx->height, st->hop, &at);
         iv_free(&st->iv);
         return rc;
     }
@@ -607,71 +686,40 @@ static bool is_source(tracer *t, uint64_t txnum, uint32_t vout)
     return ct_hmap_get(&t->sources, key, 12, &v);
 }
 
-/* The processed transaction that handed a live entry of tx its taint in model m: forward,
- * the one that created the spent output; backward, the one that spent the output. NO_VIA for
- * a source (hop 0). */
-static uint64_t entry_via(const tracer *t, const ct_trace_tx *tx, const pending_in *pi, int m)
+/* Where the taint of a live entry of tx sits in model m: the output (forward, the spent
+ * previous output; backward, tx's own output), and the processed transaction that put it
+ * there (forward, its creator; backward, its spender; none for a source, at hop 0). */
+static flow_at entry_at(const tracer *t, const ct_trace_tx *tx, const pending_in *pi, int m)
 {
+    flow_at at;
+    if (t->backward) {
+        at.txnum = tx->txnum;
+        at.vout = pi->vin;
+        at.by = tx->out[pi->vin].spent_txnum;
+    } else {
+        at.txnum = tx->in[pi->vin].prev_txnum;
+        at.vout = tx->in[pi->vin].prev_vout;
+        at.by = at.txnum;
+    }
     if (pi->m[m].hop == 0)
-        return NO_VIA;
-    return t->backward ? tx->out[pi->vin].spent_txnum : tx->in[pi->vin].prev_txnum;
+        at.by = 0;
+    return at;
 }
 
-/* Paths: tx becomes a node of the DAG, with an edge to each processed transaction that
- * handed it taint (per model), and per model the hop of its outgoing side. */
-static int record_node(tracer *t, const pending_tx *p, const ct_trace_tx *tx)
+/* Flows: the live entries of tx, carried on by tx. */
+static int record_followed(tracer *t, const pending_tx *p, const ct_trace_tx *tx)
 {
-    uint8_t key[8];
-    if (t->n_node == t->cap_node) {
-        size_t ncap = t->cap_node ? t->cap_node * 2 : 256;
-        pnode *nn = realloc(t->node, ncap * sizeof(*nn));
-        if (!nn)
-            return oom(t);
-        t->node = nn;
-        t->cap_node = ncap;
-    }
-    pnode *n = &t->node[t->n_node];
-    memset(n, 0, sizeof(*n));
-    n->txnum = tx->txnum;
-    memcpy(n->txid, tx->txid, 32);
-    n->height = tx->height;
-    n->edge0 = t->n_edge;
-    for (int m = 0; m < CT_MODEL_COUNT; m++) {
-        n->hop[m] = UINT32_MAX;
-        for (size_t i = 0; i < p->n; i++)
-            if ((p->ins[i].live & (1u << m)) && p->ins[i].m[m].hop < n->hop[m])
-                n->hop[m] = p->ins[i].m[m].hop + 1;
-    }
-    for (size_t i = 0; i < p->n; i++)
-        for (int m = 0; m < CT_MODEL_COUNT; m++) {
-            uint64_t via, parent;
-            if (!(p->ins[i].live & (1u << m)) || (via = entry_via(t, tx, &p->ins[i], m)) == NO_VIA)
+    int rc = CT_OK;
+    for (size_t i = 0; i < p->n && rc == CT_OK; i++)
+        for (int m = 0; m < CT_MODEL_COUNT && rc == CT_OK; m++) {
+            const pending_in *pi = &p->ins[i];
+            if (!(pi->live & (1u << m)))
                 continue;
-            ct_put_be64(key, via);
-            if (!ct_hmap_get(&t->nodes, key, 8, &parent))
-                continue; /* cannot happen: every hop > 0 came through a processed tx */
-            size_t e = n->edge0;
-            while (e < t->n_edge && t->edge[e].parent != parent)
-                e++;
-            if (e == t->n_edge) {
-                if (t->n_edge == t->cap_edge) {
-                    size_t ncap = t->cap_edge ? t->cap_edge * 2 : 256;
-                    pedge *ne = realloc(t->edge, ncap * sizeof(*ne));
-                    if (!ne)
-                        return oom(t);
-                    t->edge = ne;
-                    t->cap_edge = ncap;
-                }
-                t->edge[t->n_edge++] = (pedge){(size_t)parent, 0};
-            }
-            t->edge[e].models |= (uint8_t)(1u << m);
+            flow_at at = entry_at(t, tx, pi, m);
+            rc = record_flow(t, m, &at, tx->txnum, pi->addrid, pi->m[m].taint, pi->m[m].hop,
+                             pi->height, pi->time, 0, "");
         }
-    n->n_edge = t->n_edge - n->edge0;
-    ct_put_be64(key, tx->txnum);
-    if (ct_hmap_put(&t->nodes, key, 8, t->n_node))
-        return oom(t);
-    t->n_node++;
-    return CT_OK;
+    return rc;
 }
 
 /* One model's split at a transaction, in the direction of the trace: T, the taint coming in
@@ -717,7 +765,7 @@ static int process_tx(tracer *t, pending_tx *p, const ct_trace_tx *tx)
     int rc;
     if ((rc = grow_scratch(t, (size_t)tx->n_out + 1))) /* + the fee slot */
         return rc;
-    if (t->paths && (rc = record_node(t, p, tx)))
+    if (t->flows && (rc = record_followed(t, p, tx)))
         return rc;
     /* Values: inputs line V, output slots plus fee. Unknown previous outputs count as clean
      * value filling the gap, so that the slots always cover the line. */
@@ -746,6 +794,11 @@ static int process_tx(tracer *t, pending_tx *p, const ct_trace_tx *tx)
         if (T == 0)
             continue;
         rc = add_category(t, m, "fee", t->out_taint[tx->n_out], tx->time);
+        if (rc == CT_OK) {
+            flow_at at = {tx->txnum, CT_TRACE_FLOW_FEE, tx->txnum};
+            rc = record_flow(t, m, &at, 0, 0, t->out_taint[tx->n_out], hop + 1, tx->height,
+                             tx->time, 0, "fee");
+        }
         iv_free(&t->out_iv[tx->n_out]);
         for (uint32_t j = 0; j < tx->n_out && rc == CT_OK; j++) {
             if (is_source(t, tx->txnum, j)) {
@@ -792,18 +845,21 @@ static int settle(tracer *t, pending_tx *p, const ct_trace_tx *tx, bool *any)
             if (!(pi->live & (1u << m)))
                 continue;
             const char *stop = NULL;
-            if (ct_trace_is_stop(t->o, cat))
+            /* As forward, the sources never stop the trace (a labelled deposit address traced
+             * backward answers where its money came from). */
+            if (st->hop > 0 && ct_trace_is_stop(t->o, cat))
                 stop = cat;
             else if (tx->coinbase)
                 stop = "coinbase";
             else if (st->hop >= t->o->hops)
                 stop = "hop_limit";
-            else if (st->taint < t->o->dust)
+            else if (st->hop > 0 && st->taint < t->o->dust)
                 stop = "dust";
             if (!stop)
                 continue;
+            flow_at at = entry_at(t, tx, pi, m);
             rc = add_endpoint(t, m, out->addrid, stop, st->taint, tx->time, tx->height, st->hop,
-                              entry_via(t, tx, pi, m));
+                              &at);
             iv_free(&st->iv);
             pi->live &= (uint8_t) ~(1u << m);
             if (rc)
@@ -825,7 +881,7 @@ static int process_back(tracer *t, pending_tx *p, const ct_trace_tx *tx)
     size_t n_slots = (size_t)tx->n_in + 1;
     if ((rc = grow_scratch(t, n_slots)))
         return rc;
-    if (t->paths && (rc = record_node(t, p, tx)))
+    if (t->flows && (rc = record_followed(t, p, tx)))
         return rc;
     uint64_t Vin = 0, Vout = 0;
     uint64_t *val = malloc(n_slots * sizeof(*val));
@@ -849,8 +905,9 @@ static int process_back(tracer *t, pending_tx *p, const ct_trace_tx *tx)
             break;
         if (T == 0)
             continue;
+        flow_at gap = {0, CT_TRACE_FLOW_FEE, tx->txnum};
         rc = add_endpoint(t, m, 0, "unknown", t->out_taint[tx->n_in], tx->time, tx->height, hop + 1,
-                          tx->txnum);
+                          &gap);
         for (uint32_t k = 0; k < tx->n_in && rc == CT_OK; k++) {
             const ct_trace_input *in = &tx->in[k];
             if (in->prev_txnum != 0 && is_source(t, in->prev_txnum, in->prev_vout)) {
@@ -960,7 +1017,7 @@ static int init_sources(tracer *t, srclist *l, ct_trace_result *res)
     int rc = CT_OK;
     for (size_t i = 0; i < l->n && rc == CT_OK;) {
         uint64_t txnum = l->v[i].txnum;
-        if ((rc = t->g->load_tx(t->g->ctx, txnum, &tx, t->err)))
+        if ((rc = t->g->load_tx(t->g->ctx, txnum, &tx, t->err)) || (rc = note_tx(t, &tx)))
             return rc;
         /* Copy the outputs we need: place_output may not call load_tx, but be safe. */
         for (; i < l->n && l->v[i].txnum == txnum && rc == CT_OK; i++) {
@@ -1030,17 +1087,20 @@ static int drain_budget(tracer *t)
         ct_put_be64(key, txnum);
         ct_hmap_del(&t->pending, key, 8);
         ct_trace_tx tx;
-        bool loaded = t->backward || t->paths, any;
-        if (loaded)
-            rc = t->g->load_tx(t->g->ctx, txnum, &tx, t->err);
+        bool loaded = t->backward || t->flows, any;
+        if (loaded && (rc = t->g->load_tx(t->g->ctx, txnum, &tx, t->err)) == CT_OK)
+            rc = note_tx(t, &tx);
         if (rc == CT_OK && t->backward)
             rc = settle(t, p, &tx, &any);
         for (size_t i = 0; i < p->n && rc == CT_OK; i++)
             for (int m = 0; m < CT_MODEL_COUNT && rc == CT_OK; m++)
-                if (p->ins[i].live & (1u << m))
+                if (p->ins[i].live & (1u << m)) {
+                    flow_at at = {0, 0, 0};
+                    if (loaded)
+                        at = entry_at(t, &tx, &p->ins[i], m);
                     rc = add_endpoint(t, m, p->ins[i].addrid, "budget", p->ins[i].m[m].taint,
-                                      p->ins[i].time, p->ins[i].height, p->ins[i].m[m].hop,
-                                      loaded ? entry_via(t, &tx, &p->ins[i], m) : NO_VIA);
+                                      p->ins[i].time, p->ins[i].height, p->ins[i].m[m].hop, &at);
+                }
         free_pending(p);
         if (rc)
             return rc;
@@ -1058,6 +1118,11 @@ static int run_loop(tracer *t)
             t->out_of_budget = true;
             return drain_budget(t);
         }
+        if (t->n_flows > t->max_flows) {
+            snprintf(t->budget_reason, sizeof(t->budget_reason), "max-flows reached");
+            t->out_of_budget = true;
+            return drain_budget(t);
+        }
         uint64_t txnum = heap_key(t, heap_pop(t));
         pending_tx *p = pending_get(t, txnum, false, &rc);
         if (!p)
@@ -1067,6 +1132,8 @@ static int run_loop(tracer *t)
         ct_hmap_del(&t->pending, key, 8);
         bool any = true;
         rc = t->g->load_tx(t->g->ctx, txnum, &tx, t->err);
+        if (rc == CT_OK)
+            rc = note_tx(t, &tx);
         if (rc == CT_OK && t->backward)
             rc = settle(t, p, &tx, &any);
         if (rc == CT_OK && any)
@@ -1081,58 +1148,13 @@ static int run_loop(tracer *t)
 }
 
 /* ---- result assembly ---- */
-/* Path steps: by hop, then height, then txid as displayed (byte-reversed). */
-static int cmp_step(const void *a, const void *b)
+/* txids compared as displayed (byte-reversed). */
+static int cmp_txid(const uint8_t *x, const uint8_t *y)
 {
-    const ct_trace_path_step *x = a, *y = b;
-    if (x->hop != y->hop)
-        return x->hop < y->hop ? -1 : 1;
-    if (x->height != y->height)
-        return x->height < y->height ? -1 : 1;
     for (int i = 31; i >= 0; i--)
-        if (x->txid[i] != y->txid[i])
-            return x->txid[i] < y->txid[i] ? -1 : 1;
+        if (x[i] != y[i])
+            return x[i] < y[i] ? -1 : 1;
     return 0;
-}
-
-/* The transactions reachable backwards in the DAG of model m from the endpoint's vias. */
-static int build_path(tracer *t, int m, const ep_acc *s, ct_trace_endpoint *e, size_t *queue,
-                      size_t stamp)
-{
-    size_t qn = 0;
-    uint8_t key[8];
-    uint64_t idx;
-    for (size_t i = 0; i < s->n_via; i++) {
-        ct_put_be64(key, s->via[i]);
-        if (ct_hmap_get(&t->nodes, key, 8, &idx) && t->node[idx].stamp != stamp) {
-            t->node[idx].stamp = stamp;
-            queue[qn++] = (size_t)idx;
-        }
-    }
-    for (size_t q = 0; q < qn; q++) {
-        const pnode *n = &t->node[queue[q]];
-        for (size_t k = n->edge0; k < n->edge0 + n->n_edge; k++) {
-            pnode *pa = &t->node[t->edge[k].parent];
-            if ((t->edge[k].models & (1u << m)) && pa->stamp != stamp) {
-                pa->stamp = stamp;
-                queue[qn++] = t->edge[k].parent;
-            }
-        }
-    }
-    if (qn == 0)
-        return CT_OK;
-    e->path = malloc(qn * sizeof(*e->path));
-    if (!e->path)
-        return oom(t);
-    for (size_t q = 0; q < qn; q++) {
-        const pnode *n = &t->node[queue[q]];
-        memcpy(e->path[q].txid, n->txid, 32);
-        e->path[q].height = n->height;
-        e->path[q].hop = n->hop[m];
-    }
-    e->n_path = qn;
-    qsort(e->path, qn, sizeof(*e->path), cmp_step);
-    return CT_OK;
 }
 
 static int cmp_cat(const void *a, const void *b)
@@ -1206,11 +1228,189 @@ static int name_endpoints(tracer *t, ct_trace_result *res)
     return rc;
 }
 
+/* Endpoints are sorted with their index before the sort, which the flows refer to. */
+typedef struct ep_sort {
+    ct_trace_endpoint e;
+    size_t from;
+} ep_sort;
+
+static int cmp_ep_sort(const void *a, const void *b)
+{
+    return cmp_ep(&((const ep_sort *)a)->e, &((const ep_sort *)b)->e);
+}
+
+/* Sorts a model's endpoints; inv[i] is then the new index of endpoint i. */
+static int sort_endpoints(tracer *t, ct_trace_model_result *r, size_t *inv)
+{
+    ep_sort *v = malloc((r->n_endpoints ? r->n_endpoints : 1) * sizeof(*v));
+    if (!v)
+        return oom(t);
+    for (size_t i = 0; i < r->n_endpoints; i++)
+        v[i] = (ep_sort){r->endpoints[i], i};
+    qsort(v, r->n_endpoints, sizeof(*v), cmp_ep_sort);
+    for (size_t i = 0; i < r->n_endpoints; i++) {
+        r->endpoints[i] = v[i].e;
+        if (inv)
+            inv[v[i].from] = i;
+    }
+    free(v);
+    return CT_OK;
+}
+
+/* Flows are sorted by (hop, height, txid as displayed, vout, by's txid). */
+typedef struct flow_sort {
+    ct_trace_flow f;
+    const uint8_t *txid, *by;
+} flow_sort;
+
+static const uint8_t zero_txid[32];
+
+static int cmp_flow(const void *a, const void *b)
+{
+    const flow_sort *x = a, *y = b;
+    if (x->f.hop != y->f.hop)
+        return x->f.hop < y->f.hop ? -1 : 1;
+    if (x->f.height != y->f.height)
+        return x->f.height < y->f.height ? -1 : 1;
+    int c = cmp_txid(x->txid, y->txid);
+    if (c)
+        return c;
+    if (x->f.vout != y->f.vout)
+        return x->f.vout < y->f.vout ? -1 : 1;
+    return cmp_txid(x->by, y->by);
+}
+
+static int cmp_hop_total(const void *a, const void *b)
+{
+    const ct_trace_hop_total *x = a, *y = b;
+    if (x->hop != y->hop)
+        return x->hop < y->hop ? -1 : 1;
+    return strcmp(x->category, y->category);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The index in res->txs of a txnum (0: none). */
+static size_t tx_index(const tracer *t, uint64_t txnum)
+{
+    uint8_t key[8];
+    uint64_t idx;
+    if (txnum == 0)
+        return CT_TRACE_NONE;
+    ct_put_be64(key, txnum);
+    return ct_hmap_get(&t->txmap, key, 8, &idx) ? (size_t)idx : CT_TRACE_NONE;
+}
+
+/* The transactions and addresses the flows name: every transaction loaded, and each
+ * address resolved once, in addrid order; *ids (sorted) maps an addrid to its index. */
+static int flow_tables(tracer *t, ct_trace_result *res, uint64_t **ids, size_t *n_ids)
+{
+    int rc = CT_OK;
+    res->txs = malloc((t->n_txi ? t->n_txi : 1) * sizeof(*res->txs));
+    if (!res->txs)
+        return oom(t);
+    for (size_t i = 0; i < t->n_txi; i++) {
+        memcpy(res->txs[i].txid, t->txi[i].txid, 32);
+        res->txs[i].height = t->txi[i].height;
+        res->txs[i].time = t->txi[i].time;
+    }
+    res->n_txs = t->n_txi;
+    size_t n = 0;
+    for (int m = 0; m < CT_MODEL_COUNT; m++)
+        n += t->acc[m].n_fl;
+    uint64_t *v = malloc((n ? n : 1) * sizeof(*v));
+    if (!v)
+        return oom(t);
+    n = 0;
+    for (int m = 0; m < CT_MODEL_COUNT; m++)
+        for (size_t i = 0; i < t->acc[m].n_fl; i++)
+            if (t->acc[m].fl[i].addrid)
+                v[n++] = t->acc[m].fl[i].addrid;
+    qsort(v, n, sizeof(*v), cmp_u64);
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++)
+        if (u == 0 || v[u - 1] != v[i])
+            v[u++] = v[i];
+    *ids = v;
+    *n_ids = u;
+    res->addresses = calloc(u ? u : 1, sizeof(*res->addresses));
+    if (!res->addresses)
+        return oom(t);
+    res->n_addresses = u;
+    for (size_t i = 0; i < u && rc == CT_OK; i++)
+        rc = t->g->address_of(t->g->ctx, v[i], &res->addresses[i], t->err);
+    for (size_t i = 0; i < u && rc == CT_OK; i++)
+        if (!res->addresses[i] && !(res->addresses[i] = calloc(1, 1)))
+            rc = oom(t);
+    return rc;
+}
+
+/* Model m's flows and totals per hop into r; inv maps the endpoints to their sorted index. */
+static int finish_flows(tracer *t, int m, ct_trace_model_result *r, const size_t *inv,
+                        const uint64_t *ids, size_t n_ids)
+{
+    model_acc *a = &t->acc[m];
+    r->hop_totals = a->hop;
+    r->n_hop_totals = a->n_hop;
+    a->hop = NULL;
+    qsort(r->hop_totals, r->n_hop_totals, sizeof(*r->hop_totals), cmp_hop_total);
+    r->flows_whole = m != CT_MODEL_POISON || t->poison_whole;
+    if (!r->flows_whole || a->n_fl == 0)
+        return CT_OK;
+    flow_sort *v = calloc(a->n_fl ? a->n_fl : 1, sizeof(*v));
+    if (!v)
+        return oom(t);
+    int rc = CT_OK;
+    for (size_t i = 0; i < a->n_fl && rc == CT_OK; i++) {
+        const flow_rec *x = &a->fl[i];
+        ct_trace_flow *f = &v[i].f;
+        f->tx = tx_index(t, x->txnum);
+        f->vout = x->vout;
+        f->hop = x->hop;
+        f->height = x->height;
+        f->time = x->time;
+        f->by = tx_index(t, x->by);
+        f->next = tx_index(t, x->next);
+        f->address = CT_TRACE_NONE;
+        if (x->addrid) {
+            const uint64_t *k = bsearch(&x->addrid, ids, n_ids, sizeof(*ids), cmp_u64);
+            f->address = k ? (size_t)(k - ids) : CT_TRACE_NONE;
+        }
+        f->endpoint = x->ep ? inv[x->ep - 1] : CT_TRACE_NONE;
+        f->taint = x->taint;
+        uint64_t cents;
+        rc = value_of(t, x->taint, x->time, &cents, &f->priced);
+        f->usd_cents = cents;
+    }
+    if (rc) {
+        free(v);
+        return rc;
+    }
+    /* the txids, once the table is complete */
+    for (size_t i = 0; i < a->n_fl; i++) {
+        size_t tx = v[i].f.tx, by = v[i].f.by;
+        v[i].txid = tx == CT_TRACE_NONE ? zero_txid : t->txi[tx].txid;
+        v[i].by = by == CT_TRACE_NONE ? zero_txid : t->txi[by].txid;
+    }
+    qsort(v, a->n_fl, sizeof(*v), cmp_flow);
+    r->flows = malloc((a->n_fl ? a->n_fl : 1) * sizeof(*r->flows));
+    if (!r->flows) {
+        free(v);
+        return oom(t);
+    }
+    for (size_t i = 0; i < a->n_fl; i++)
+        r->flows[i] = v[i].f;
+    r->n_flows = a->n_fl;
+    free(v);
+    return CT_OK;
+}
+
 static int finish(tracer *t, ct_trace_result *res)
 {
-    size_t *queue = NULL, stamp = 0;
-    if (t->paths && t->n_node && !(queue = malloc(t->n_node * sizeof(*queue))))
-        return oom(t);
     for (int m = 0; m < CT_MODEL_COUNT; m++) {
         model_acc *a = &t->acc[m];
         ct_trace_model_result *r = &res->model[m];
@@ -1230,10 +1430,8 @@ static int finish(tracer *t, ct_trace_result *res)
                     r->laundered_unpriced_sat += r->categories[i].unpriced_sat;
                 }
         r->endpoints = calloc(a->n_ep ? a->n_ep : 1, sizeof(*r->endpoints));
-        if (!r->endpoints) {
-            free(queue);
+        if (!r->endpoints)
             return oom(t);
-        }
         r->n_endpoints = a->n_ep;
         for (size_t i = 0; i < a->n_ep; i++) {
             ct_trace_endpoint *e = &r->endpoints[i];
@@ -1248,24 +1446,29 @@ static int finish(tracer *t, ct_trace_result *res)
             e->n_outputs = s->n_outputs;
             e->usd_cents = s->usd_cents;
             e->unpriced_sat = s->unpriced_sat;
-            int rc = CT_OK;
-            if (queue)
-                rc = build_path(t, m, s, e, queue, ++stamp);
-            if (rc) {
-                free(queue);
-                return rc;
-            }
         }
     }
-    free(queue);
     int rc = name_endpoints(t, res);
+    uint64_t *ids = NULL;
+    size_t n_ids = 0;
+    if (rc == CT_OK && t->flows)
+        rc = flow_tables(t, res, &ids, &n_ids);
+    for (int m = 0; m < CT_MODEL_COUNT && rc == CT_OK; m++) {
+        ct_trace_model_result *r = &res->model[m];
+        if (!r->enabled)
+            continue;
+        size_t *inv = NULL;
+        if (t->flows && !(inv = malloc((r->n_endpoints ? r->n_endpoints : 1) * sizeof(*inv))))
+            rc = oom(t);
+        if (rc == CT_OK)
+            rc = sort_endpoints(t, r, inv);
+        if (rc == CT_OK && t->flows)
+            rc = finish_flows(t, m, r, inv, ids, n_ids);
+        free(inv);
+    }
+    free(ids);
     if (rc)
         return rc;
-    for (int m = 0; m < CT_MODEL_COUNT; m++) {
-        ct_trace_model_result *r = &res->model[m];
-        if (r->enabled)
-            qsort(r->endpoints, r->n_endpoints, sizeof(*r->endpoints), cmp_ep);
-    }
     res->complete = !t->out_of_budget;
     snprintf(res->incomplete_reason, sizeof(res->incomplete_reason), "%s", t->budget_reason);
     res->txs_processed = t->processed;
@@ -1277,10 +1480,11 @@ static void tracer_release(tracer *t)
     for (int m = 0; m < CT_MODEL_COUNT; m++) {
         ct_hmap_release(&t->acc[m].cats);
         ct_hmap_release(&t->acc[m].eps);
-        for (size_t i = 0; i < t->acc[m].n_ep; i++)
-            free(t->acc[m].ep[i].via);
+        ct_hmap_release(&t->acc[m].hopk);
         free(t->acc[m].cat);
         free(t->acc[m].ep);
+        free(t->acc[m].fl);
+        free(t->acc[m].hop);
     }
     while (t->heap_n > 0) {
         int rc;
@@ -1289,9 +1493,8 @@ static void tracer_release(tracer *t)
             free_pending(p);
     }
     ct_hmap_release(&t->pending);
-    ct_hmap_release(&t->nodes);
-    free(t->node);
-    free(t->edge);
+    ct_hmap_release(&t->txmap);
+    free(t->txi);
     ct_hmap_release(&t->sources);
     ct_label_cache_release(&t->labels);
     free(t->heap);
@@ -1315,16 +1518,20 @@ int ct_trace_run(ct_trace_result *res, const ct_trace_graph *g, const ct_trace_s
     t.err = err;
     t.models = opts->models & CT_MODELS_ALL;
     t.backward = opts->backward;
-    t.paths = opts->paths;
+    bool v2 = opts->version >= 2;
+    t.flows = opts->paths || (v2 && opts->flows);
+    t.poison_whole = opts->paths || (v2 && opts->poison_flows);
+    t.max_flows = v2 && opts->max_flows ? opts->max_flows : CT_TRACE_MAX_FLOWS_DEFAULT;
     if (!t.models || n_sources == 0)
         return ct_fail(err, CT_EINVAL, "bad-options", "no model or no source given");
     ct_trace_budget_start(&t.budget, opts);
     for (int m = 0; m < CT_MODEL_COUNT; m++) {
         ct_hmap_init(&t.acc[m].cats);
         ct_hmap_init(&t.acc[m].eps);
+        ct_hmap_init(&t.acc[m].hopk);
     }
     ct_hmap_init(&t.pending);
-    ct_hmap_init(&t.nodes);
+    ct_hmap_init(&t.txmap);
     ct_hmap_init(&t.sources);
     ct_label_cache_init(&t.labels, g->label_of, g->ctx, "during the trace");
     l.t = &t;
@@ -1343,12 +1550,16 @@ int ct_trace_run(ct_trace_result *res, const ct_trace_graph *g, const ct_trace_s
 void ct_trace_result_release(ct_trace_result *res)
 {
     for (int m = 0; m < CT_MODEL_COUNT; m++) {
-        for (size_t i = 0; i < res->model[m].n_endpoints; i++) {
-            free(res->model[m].endpoints[i].path);
+        for (size_t i = 0; i < res->model[m].n_endpoints; i++)
             free(res->model[m].endpoints[i].address);
-        }
         free(res->model[m].categories);
         free(res->model[m].endpoints);
+        free(res->model[m].flows);
+        free(res->model[m].hop_totals);
     }
+    for (size_t i = 0; i < res->n_addresses; i++)
+        free(res->addresses[i]);
+    free(res->addresses);
+    free(res->txs);
     memset(res, 0, sizeof(*res));
 }

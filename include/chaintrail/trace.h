@@ -113,28 +113,83 @@ typedef struct ct_trace_options {
     size_t n_cashout; /* categories that count as laundered */
     char cashout[CT_TRACE_MAX_STOPS][24];
     const ct_trace_pricing *pricing; /* NULL: no USD */
-    /* Per endpoint, the transactions that carried its taint (ct_trace_endpoint.path). Costs
-     * memory in proportion to the transactions visited; without it only the frontier is
-     * kept. */
+    /* The evidence of each endpoint: records the flows (as `flows` below, poison's included
+     * whole), so that ct_trace_evidence() gives, per endpoint, the flows that carried its
+     * taint. Costs memory in proportion to the flows; without it (and without `flows`) only
+     * the frontier is kept. */
     bool paths;
     /* Walk spends in reverse: where did the value of the sources come from? The same five
      * models with the roles of inputs and outputs swapped (docs/taint-models.md,
      * "Backward"). */
     bool backward;
+    /* ---- version 2 ---- */
+    /* Record the flows: per model, the taint carried along each edge the trace followed
+     * (ct_trace_model_result.flows) and their totals per hop (hop_totals). Poison's flows
+     * are only totalled per hop unless poison_flows (or paths) is set. */
+    bool flows;
+    bool poison_flows;
+    /* At most this many flows are recorded (0: CT_TRACE_MAX_FLOWS_DEFAULT); past it the walk
+     * stops as for max_nodes ("max-flows reached"; the live taint becomes `budget`, whose
+     * flows are still recorded, so the bound can be exceeded by the frontier). */
+    uint64_t max_flows;
 } ct_trace_options;
 
-#define CT_TRACE_OPTIONS_VERSION 1
+#define CT_TRACE_OPTIONS_VERSION   2
+#define CT_TRACE_MAX_FLOWS_DEFAULT 5000000u
 /* Fills defaults: all models, forward, no paths, 10 hops, no dust, no budget, stops exchange,
  * mixer, bridge, gambling, sanctioned; cash-out exchange, mixer, bridge, gambling. */
 void ct_trace_options_init(ct_trace_options *o);
 
 /* ---- results ---- */
-/* One transaction that carried taint to an endpoint. */
-typedef struct ct_trace_path_step {
+/* "None" for the indexes of ct_trace_flow. */
+#define CT_TRACE_NONE SIZE_MAX
+/* The vout of a flow that is no output: forward, the fee of its transaction; backward, the
+ * value missing from the inputs of `by` (previous outputs not in the database). */
+#define CT_TRACE_FLOW_FEE UINT32_MAX
+
+/* A transaction that flows refer to. */
+typedef struct ct_trace_txref {
     uint8_t txid[32]; /* internal byte order (ct_hash_to_hex displays it) */
-    uint32_t height;
-    uint32_t hop; /* fewest hops from a source to the transaction's tainted side */
-} ct_trace_path_step;
+    uint32_t height, time;
+} ct_trace_txref;
+
+/* A flow: the taint one model carried along one edge of the graph, an output between the
+ * transaction that created it and the one that spent it. Forward the taint goes from `tx`
+ * into the output and on to its spender; backward from the spender (`by`) into the output
+ * and on to `tx`, its creator. An endpoint's taint is the sum of the flows into it. */
+typedef struct ct_trace_flow {
+    /* The output's transaction, index in ct_trace_result.txs; CT_TRACE_NONE for a previous
+     * output not in the database (backward `unknown`). */
+    size_t tx;
+    /* The output's index, or CT_TRACE_FLOW_FEE (for an unknown previous output, the index
+     * its spender names). */
+    uint32_t vout;
+    uint32_t hop;          /* hops from a source: 0 for a source output */
+    uint32_t height, time; /* the block of tx (for an unknown previous output, of by) */
+    /* The transaction whose split put the taint there: forward tx itself, backward the
+     * spender; CT_TRACE_NONE for a source output. */
+    size_t by;
+    /* The transaction that carried the taint on: forward the spender, backward tx;
+     * CT_TRACE_NONE when it stopped (or a fee). */
+    size_t next;
+    /* Index in ct_trace_result.addresses; CT_TRACE_NONE: none (OP_RETURN, a fee, an unknown
+     * previous output). */
+    size_t address;
+    /* Index in the model's endpoints where it stopped; CT_TRACE_NONE when carried on, or a
+     * fee. */
+    size_t endpoint;
+    uint64_t taint;              /* satoshi */
+    unsigned __int128 usd_cents; /* at the price of the day of `time`, when priced */
+    bool priced;
+} ct_trace_flow;
+
+/* Flows of one model totalled per hop and by where they went. */
+typedef struct ct_trace_hop_total {
+    uint32_t hop;
+    char category[24]; /* "" carried on; "fee"; else the endpoint category they stopped in */
+    uint64_t flows;
+    unsigned __int128 taint;
+} ct_trace_hop_total;
 
 typedef struct ct_trace_endpoint {
     char *address;     /* identity (address or "script:<hex>"); "" for outputs without one;
@@ -149,11 +204,6 @@ typedef struct ct_trace_endpoint {
     uint64_t n_outputs;
     unsigned __int128 usd_cents;    /* value of the priced flows */
     unsigned __int128 unpriced_sat; /* taint that arrived on days without a price */
-    /* With opts->paths: the transactions through which taint reached this endpoint, sorted
-     * by (hop, height, txid as displayed); empty for a source output that stopped at once.
-     * Owned by the result. */
-    size_t n_path;
-    ct_trace_path_step *path;
 } ct_trace_endpoint;
 
 typedef struct ct_trace_category {
@@ -173,6 +223,13 @@ typedef struct ct_trace_model_result {
     ct_trace_category *categories; /* sorted by name */
     size_t n_endpoints;
     ct_trace_endpoint *endpoints; /* sorted by taint desc, then address */
+    /* With opts->flows or paths: the flows, sorted by (hop, height, txid as displayed, vout,
+     * by); empty for poison unless its flows were asked whole (poison_flows, paths). */
+    size_t n_flows;
+    ct_trace_flow *flows;
+    bool flows_whole; /* false: only hop_totals were kept (poison) */
+    size_t n_hop_totals;
+    ct_trace_hop_total *hop_totals; /* sorted by hop, then category */
 } ct_trace_model_result;
 
 typedef struct ct_trace_result {
@@ -181,6 +238,11 @@ typedef struct ct_trace_result {
     char incomplete_reason[64];
     uint64_t txs_processed;
     size_t n_sources; /* source outputs */
+    /* With flows: the transactions and addresses they refer to. */
+    size_t n_txs;
+    ct_trace_txref *txs;
+    size_t n_addresses;
+    char **addresses; /* identities as in ct_trace_endpoint.address */
 } ct_trace_result;
 
 /* Runs a trace. *res is filled and must be released with ct_trace_result_release (also
@@ -190,6 +252,14 @@ CT_WARN_UNUSED int ct_trace_run(ct_trace_result *res, const ct_trace_graph *g,
                                 const ct_trace_source *sources, size_t n_sources,
                                 const ct_trace_options *opts, ct_error *err);
 void ct_trace_result_release(ct_trace_result *res);
+
+/* The evidence of endpoint `ep` of model m (a result traced with flows): the flows that
+ * carried its taint there, from the sources on: the flows into it, then the flows into the
+ * transaction (`by`) of each of those, and so on. *out (malloc'd, owned by the caller) holds
+ * their indexes in the model's flows, in the flows' order. Returns CT_OK, CT_EINVAL (no such
+ * endpoint, or the model's flows were not kept whole) or CT_ENOMEM. */
+CT_WARN_UNUSED int ct_trace_evidence(const ct_trace_result *res, ct_model m, size_t ep,
+                                     size_t **out, size_t *n, ct_error *err);
 
 /* The graph over a database: reads through one snapshot taken here.
  * Free with ct_trace_graph_db_free. */

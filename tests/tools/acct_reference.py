@@ -266,12 +266,12 @@ def main():
                 continue
             else:
                 hop[m] += 1
-            stop = None
-            if lab and lab in stops:
+            stop = None  # a source transfer is never stopped by a label or dust
+            if lab and lab in stops and hop[m] > 0:
                 stop = lab
             elif hop[m] >= hops_limit:
                 stop = "hop_limit"
-            elif taint[m] < dust:
+            elif taint[m] < dust and hop[m] > 0:
                 stop = "dust"
             if stop:
                 res.endpoint(m, asset, to, stop, taint[m], ev["height"], ev["time"],

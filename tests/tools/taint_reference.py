@@ -1,7 +1,7 @@
 # A deliberately plain reference of the UTXO taint rules of taint-models.md, written
 # independently of engine/utxo/trace.c, to compute the expected figures of tests/test_trace.c.
 # Transactions are given in chain order; outputs are (owner, value); inputs are (txname, vout).
-# Stops: an owner in `labels` (category), unspent, hop limit; no dust threshold.
+# Stops: an owner in `labels` (category) from hop 1 on, unspent, hop limit; no dust threshold.
 # Backward (--backward): the same models over spends in reverse (docs/taint-models.md,
 # "Backward"); stops: label, coinbase, unknown previous output, hop limit.
 # Paths (--paths): per endpoint, the transactions through which taint reached it.
@@ -119,7 +119,7 @@ def trace_back(txs, sources, labels, hops=10):
             if taint == 0:
                 return
             owner, value = out_of[tx][vout]
-            if owner in labels:
+            if owner in labels and hop > 0:  # the sources never stop the trace
                 stop(owner, labels[owner], taint, via)
             elif tx in coinbase:
                 stop(owner, 'coinbase', taint, via)
@@ -180,7 +180,7 @@ def trace(txs, sources, labels, hops=10):
             if taint == 0:
                 return
             owner, value = out_of[tx][vout]
-            if owner in labels:
+            if owner in labels and hop > 0:  # the sources never stop the trace
                 cats[labels[owner]] += taint; eps[owner] += taint
             elif (tx, vout) not in spent:
                 cats['unspent'] += taint; eps[owner] += taint
