@@ -356,7 +356,17 @@ Test(export_cli, option_errors)
          2,
          "chaintrail: export: --format dot takes at most 1000 nodes (Graphviz lays out about "
          "a thousand usefully): give --max-nodes 1000 or less, or use gexf or graphml\n"},
-        {{"trace", NULL}, 2, "chaintrail: export: unknown export 'trace' (address)\n"},
+        {{"cluster", "1", NULL},
+         2,
+         "chaintrail: export: unknown export 'cluster' (address, trace)\n"},
+        {{"trace", "--from", SATOSHI, "--backward", "--format", "csv", "-o", "OUT", NULL},
+         2,
+         "chaintrail: export: export trace writes forward traces only (--backward is not "
+         "exported)\n"},
+        {{"trace", "--from", SATOSHI, "-o", "OUT", NULL},
+         2,
+         "chaintrail: export: --format is required (graphml, gexf, dot, neo4j, cytoscape, "
+         "csv)\n"},
         {{"address", "1BitcoinEaterAddressDontSendf59kuE", "--format", "gexf", "-o", "OUT", NULL},
          8,
          NULL},
@@ -427,4 +437,39 @@ Test(export_lib, failed_write_leaves_nothing)
     ct_db_close(db);
     tu_rmtree(tmp), tu_rmtree(dbdir);
     free(out), free(tmp), free(dbdir);
+}
+
+/* export trace: the flows of Satoshi's coins, the first spends written exactly; every
+ * model carried the whole 50 BTC of height 9 into Hal's transaction. */
+Test(export_cli, trace_flows_csv)
+{
+    char *db = tu_db_first_4313(), *tmp = tu_tmpdir(), *out = path_in(tmp, "flows");
+    tu_run r;
+    run(&r, db, (const char *[]){"trace", "--from", SATOSHI, "--format", "csv", "-o", out, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    char want[600];
+    snprintf(want, sizeof(want), "chaintrail: export: wrote 14 nodes and 14 edges to %s (csv)\n",
+             out);
+    cr_assert_str_eq(r.err, want);
+    tu_run_free(&r);
+    char *edges = path_in(out, "edges.csv"), *e = slurp(edges);
+    const char *head =
+        "id,source,target,kind,address,asset,value,height,time,txid,index,taint_poison,"
+        "taint_haircut,taint_fifo,taint_lifo,taint_tiho\n"
+        "e0,n0,n1,\"flow\",\"" SATOSHI "\",\"BTC\",5000000000,9,\"2009-01-09T03:54:39Z\","
+        "\"0437cd7f8525ceed2324359c2d0ba26006d92d856a9c20fa0241106ee5a597c9\",0,5000000000,"
+        "5000000000,5000000000,5000000000,5000000000\n"
+        "e1,n1,n2,\"flow\",\"" SATOSHI "\",\"BTC\",4000000000,170,\"2009-01-12T03:30:25Z\",\"" TX170
+        "\",1,4000000000,4000000000,4000000000,4000000000,4000000000\n";
+    cr_assert(strncmp(e, head, strlen(head)) == 0, "%s", e);
+    char *nodes = path_in(out, "nodes.csv"), *n = slurp(nodes);
+    const char *nhead =
+        "id,kind,address,label,category,cluster,value,height,time,txid\n"
+        "n0,\"tx\",\"\",\"\",\"\",\"\",0,9,\"2009-01-09T03:54:39Z\","
+        "\"0437cd7f8525ceed2324359c2d0ba26006d92d856a9c20fa0241106ee5a597c9\"\n"
+        "n1,\"tx\",\"\",\"\",\"\",\"\",5000000000,170,\"2009-01-12T03:30:25Z\",\"" TX170 "\"\n";
+    cr_assert(strncmp(n, nhead, strlen(nhead)) == 0, "%s", n);
+    free(e), free(edges), free(n), free(nodes);
+    tu_rmtree(tmp), tu_rmtree(db);
+    free(out), free(tmp), free(db);
 }

@@ -243,6 +243,13 @@ void cli_flows_csv(FILE *f, const ct_trace_result *r, bool pricing);
 void cli_flows_text_totals(FILE *f, const ct_trace_model_result *x);
 void cli_flow_text(FILE *f, const ct_trace_result *r, const ct_trace_flow *w);
 
+/* `export trace` (cmd_export.c): runs the trace that argv describes, parsed as `trace`
+ * parses it (cmd_trace.c), with its flows (poison's whole), and hands the result to fn
+ * instead of printing it; fn returns the exit code. */
+typedef int (*cli_trace_sink)(void *ctx, ct_db *db, const ct_trace_result *res,
+                              const ct_trace_options *o);
+int cli_trace_to(int argc, char **argv, const cli_global *g, cli_trace_sink fn, void *ctx);
+
 /* ---- account-chain traces (trace_acct.c) ---- */
 /* A trace whose sources are Ethereum addresses or transaction hashes, as `trace` parsed
  * it: runs it over the database and prints it in `format`. Returns the exit code. */

@@ -1,5 +1,6 @@
 /* `chaintrail export`: graph files for Gephi, Neo4j, Graphviz, Cytoscape and spreadsheets
  * (docs/export.md). `export address` writes the neighbourhood of an address. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -119,6 +120,105 @@ static int export_address(int argc, char **argv, const cli_global *g)
     return CT_EXIT_OK;
 }
 
+typedef struct trace_export {
+    ct_export_trace_options o;
+    const char *output, *format;
+} trace_export;
+
+static int trace_sink(void *ctx, ct_db *db, const ct_trace_result *res, const ct_trace_options *to)
+{
+    trace_export *t = ctx;
+    t->o.backward = to->backward;
+    ct_error err;
+    ct_error_clear(&err);
+    ct_export_stats st;
+    int rc = ct_export_trace(db, &st, res, t->output, &t->o, &err);
+    if (rc != CT_OK)
+        return cli_db_fail("export", rc, &err);
+    fprintf(stderr, "chaintrail: export: wrote %llu nodes and %llu edges to %s (%s)\n",
+            (unsigned long long)st.nodes, (unsigned long long)st.edges, t->output, t->format);
+    if (!res->complete)
+        fprintf(stderr, "chaintrail: export: the trace is incomplete (%s): so is the graph\n",
+                res->incomplete_reason);
+    return CT_EXIT_OK;
+}
+
+/* export trace --format F -o PATH [--force] [trace options]: the export's own options are
+ * taken out of argv, the rest is the trace's. */
+static int export_trace(int argc, char **argv, const cli_global *g)
+{
+    trace_export t;
+    memset(&t, 0, sizeof(t));
+    t.o = (ct_export_trace_options)CT_EXPORT_TRACE_OPTIONS_INIT;
+    char **rest = calloc((size_t)argc + 1, sizeof(*rest));
+    if (!rest) {
+        cli_error("export", "out of memory");
+        return CT_EXIT_FAILURE;
+    }
+    int n = 0;
+    rest[n++] = argv[0];
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char **slot = NULL;
+        const char *val = NULL;
+        if (strcmp(a, "--") == 0) {
+            while (i < argc)
+                rest[n++] = argv[i++];
+            break;
+        }
+        if (strcmp(a, "--force") == 0) {
+            t.o.force = true;
+            continue;
+        }
+        if (strcmp(a, "--backward") == 0) {
+            cli_error("export", "export trace writes forward traces only (--backward is not "
+                                "exported)");
+            free(rest);
+            return CT_EXIT_USAGE;
+        }
+        if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0)
+            slot = &t.output;
+        else if (strcmp(a, "--format") == 0)
+            slot = &t.format;
+        else if (strncmp(a, "--output=", 9) == 0)
+            t.output = a + 9;
+        else if (strncmp(a, "--format=", 9) == 0)
+            t.format = a + 9;
+        else
+            rest[n++] = argv[i];
+        if (slot) {
+            val = i + 1 < argc ? argv[++i] : NULL;
+            if (!val || !*val) {
+                cli_error("export", "option '%s' needs a value", a);
+                free(rest);
+                return CT_EXIT_USAGE;
+            }
+            *slot = val;
+        }
+    }
+    rest[n] = NULL;
+    int rc = CT_EXIT_OK;
+    if (n > 1 && (strcmp(rest[1], "-h") == 0 || strcmp(rest[1], "--help") == 0)) {
+        fputs(cli_find("export")->usage, stdout);
+    } else if (!t.format) {
+        cli_error("export", "--format is required (graphml, gexf, dot, neo4j, cytoscape, csv)");
+        rc = CT_EXIT_USAGE;
+    } else if (ct_export_format_from_name(&t.o.format, t.format) != CT_OK) {
+        cli_error("export",
+                  "option '--format': unknown format '%s' (graphml, gexf, dot, neo4j, "
+                  "cytoscape, csv)",
+                  t.format);
+        rc = CT_EXIT_USAGE;
+    } else if (!t.output) {
+        cli_error("export", "-o PATH is required: where to write the %s", t.format);
+        rc = CT_EXIT_USAGE;
+    } else {
+        rc = cli_trace_to(n, rest, g, trace_sink, &t);
+    }
+    free(rest);
+    return rc;
+}
+
 int cmd_export(int argc, char **argv, const cli_global *g)
 {
     if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
@@ -127,6 +227,8 @@ int cmd_export(int argc, char **argv, const cli_global *g)
     }
     if (strcmp(argv[1], "address") == 0)
         return export_address(argc - 1, argv + 1, g);
-    cli_error("export", "unknown export '%s' (address)", argv[1]);
+    if (strcmp(argv[1], "trace") == 0)
+        return export_trace(argc - 1, argv + 1, g);
+    cli_error("export", "unknown export '%s' (address, trace)", argv[1]);
     return CT_EXIT_USAGE;
 }

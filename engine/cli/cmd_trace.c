@@ -13,6 +13,8 @@ typedef struct trace_args {
     uint64_t hops, dust, max_nodes, timeout;
     bool hops_set, dust_set;
     bool backward, paths, flows, poison_flows;
+    cli_trace_sink sink; /* export trace: gets the result instead of the printers */
+    void *sink_ctx;
 } trace_args;
 
 typedef struct manifest {
@@ -399,8 +401,8 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
     o.hops = (uint32_t)ap->hops;
     o.backward = ap->backward;
     o.paths = ap->paths;
-    o.flows = ap->flows || ap->poison_flows;
-    o.poison_flows = ap->poison_flows;
+    o.flows = ap->flows || ap->poison_flows || ap->sink;
+    o.poison_flows = ap->poison_flows || ap->sink;
     o.dust = ap->dust;
     o.max_nodes = ap->max_nodes;
     o.timeout_s = (double)ap->timeout;
@@ -481,6 +483,10 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
         if (n_acct < n_src)
             rc = (cli_error("trace", "give either Ethereum or Bitcoin sources, not both"),
                   CT_EXIT_USAGE);
+        else if (ap->sink)
+            rc = (cli_error("export", "export trace takes Bitcoin-family sources: the account "
+                                      "tracer records no flows yet"),
+                  CT_EXIT_USAGE);
         else
             rc = cli_trace_acct(&(cli_acct_trace_req){db, &o, src, given, n_src, ap->case_name,
                                                       ap->format, ap->timeout});
@@ -499,7 +505,9 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
     o.pricing = env.pricing;
     if (lrc == CT_OK)
         lrc = ct_trace_run(&res, env.graph, src, n_src, &o, &err);
-    if (lrc == CT_OK) {
+    if (lrc == CT_OK && ap->sink) {
+        rc = ap->sink(ap->sink_ctx, db, &res, &o);
+    } else if (lrc == CT_OK) {
         bool priced = o.pricing != NULL;
         int prc = CT_OK;
         if (strcmp(ap->format, "json") == 0)
@@ -522,6 +530,17 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
     free(given);
     ct_case_release(&kase);
     ct_db_close(db);
+    return rc;
+}
+
+int cli_trace_to(int argc, char **argv, const cli_global *g, cli_trace_sink fn, void *ctx)
+{
+    trace_args a;
+    memset(&a, 0, sizeof(a));
+    a.sink = fn;
+    a.sink_ctx = ctx;
+    int rc = trace_main(argc, argv, g, &a);
+    cli_strings_release(&a.from);
     return rc;
 }
 

@@ -33,8 +33,11 @@ void ex_put_csv(FILE *f, const char *clean);
 typedef struct ex_schema {
     bool big_values;        /* value columns as decimal strings (wei and token units) */
     const char *node_space; /* Neo4j ID space and :LABEL: "Address" or "Tx" */
-    const char *rel_type;   /* Neo4j :TYPE of every edge: "PAID" or "SPENT" */
+    const char *rel_type;   /* Neo4j :TYPE of every edge: "PAID", "SPENT" or "FLOW" */
+    bool taint;             /* edges carry taint_poison .. taint_tiho (export trace) */
 } ex_schema;
+
+#define EX_MODELS 5 /* poison, haircut, fifo, lifo, tiho: CT_MODEL_COUNT */
 
 /* Strings are cleaned by the writer; NULL is "". */
 typedef struct ex_node {
@@ -60,6 +63,7 @@ typedef struct ex_edge {
     uint32_t height, time;
     const char *txid;
     uint32_t index; /* output number (tx level), event position (Ethereum), or input group */
+    uint64_t taint[EX_MODELS]; /* satoshi per model (schema.taint) */
 } ex_edge;
 
 typedef struct ex_writer ex_writer;

@@ -612,7 +612,7 @@ int ct_export_address(ct_db *db, ct_export_stats *stats, const char *address, co
     ct_hmap_init(&k.index);
     ct_hmap_init(&k.seen);
     ex_schema schema = {eth, o->level == CT_EXPORT_LEVEL_TX ? "Tx" : "Address",
-                        o->level == CT_EXPORT_LEVEL_TX ? "SPENT" : "PAID"};
+                        o->level == CT_EXPORT_LEVEL_TX ? "SPENT" : "PAID", false};
     int rc = ex_writer_open(&k.w, o->format, path, o->force, &schema, err);
     if (rc == CT_OK)
         rc = eth ? walk_eth(&k, address) : walk_btc(&k, address);

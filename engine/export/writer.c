@@ -22,9 +22,10 @@ struct ex_writer {
 /* ---- attributes ---- */
 static const char *const node_cols[] = {"kind",  "address", "label", "category", "cluster",
                                         "value", "height",  "time",  "txid"};
-static const char *const edge_cols[] = {"kind",   "address", "asset", "value",
-                                        "height", "time",    "txid",  "index"};
-enum { NODE_COLS = 9, EDGE_COLS = 8 };
+static const char *const edge_cols[] = {
+    "kind",  "address",      "asset",         "value",      "height",     "time",      "txid",
+    "index", "taint_poison", "taint_haircut", "taint_fifo", "taint_lifo", "taint_tiho"};
+enum { NODE_COLS = 9, EDGE_COLS_MAX = 13, EDGE_COLS_PLAIN = 8 };
 
 typedef enum { T_STRING, T_LONG, T_TIME } col_type;
 
@@ -43,7 +44,7 @@ static col_type edge_type(const ex_writer *w, size_t i)
 {
     if (i == 3)
         return w->schema.big_values ? T_STRING : T_LONG;
-    if (i == 4 || i == 7)
+    if (i == 4 || i >= 7)
         return T_LONG;
     if (i == 5)
         return T_TIME;
@@ -105,9 +106,9 @@ static void node_vals(val v[NODE_COLS], const ex_node *n)
     val_text(&v[8], n->txid);
 }
 
-static void edge_vals(val v[EDGE_COLS], const ex_edge *e)
+static void edge_vals(val v[EDGE_COLS_MAX], const ex_edge *e)
 {
-    memset(v, 0, sizeof(val) * EDGE_COLS);
+    memset(v, 0, sizeof(val) * EDGE_COLS_MAX);
     val_text(&v[0], e->kind);
     val_text(&v[1], e->address);
     val_text(&v[2], e->asset);
@@ -116,6 +117,14 @@ static void edge_vals(val v[EDGE_COLS], const ex_edge *e)
     val_time(&v[5], e->time);
     val_text(&v[6], e->txid);
     val_u64(&v[7], e->index);
+    for (size_t m = 0; m < EX_MODELS; m++)
+        val_u64(&v[8 + m], e->taint[m]);
+}
+
+/* The edge columns of this file: the per-model taint only in trace exports. */
+static size_t edge_ncols(const ex_writer *w)
+{
+    return w->schema.taint ? EDGE_COLS_MAX : EDGE_COLS_PLAIN;
 }
 
 /* Cleans s into w->clean and returns it (ex_clean fails only out of memory). */
@@ -159,7 +168,7 @@ static void graphml_header(ex_writer *w, FILE *f)
     for (size_t i = 0; i < NODE_COLS; i++)
         fprintf(f, "  <key id=\"n_%s\" for=\"node\" attr.name=\"%s\" attr.type=\"%s\"/>\n",
                 node_cols[i], node_cols[i], graphml_type(node_type(w, i)));
-    for (size_t i = 0; i < EDGE_COLS; i++)
+    for (size_t i = 0; i < edge_ncols(w); i++)
         fprintf(f, "  <key id=\"e_%s\" for=\"edge\" attr.name=\"%s\" attr.type=\"%s\"/>\n",
                 edge_cols[i], edge_cols[i], graphml_type(edge_type(w, i)));
     fputs("  <graph id=\"chaintrail\" edgedefault=\"directed\">\n", f);
@@ -199,7 +208,7 @@ static void gexf_header(ex_writer *w, FILE *f)
                 reserved_name(node_cols[i]), reserved_name(node_cols[i]),
                 gexf_type(node_type(w, i)));
     fputs("    </attributes>\n    <attributes class=\"edge\">\n", f);
-    for (size_t i = 0; i < EDGE_COLS; i++)
+    for (size_t i = 0; i < edge_ncols(w); i++)
         fprintf(f, "      <attribute id=\"%s\" title=\"%s\" type=\"%s\"/>\n", edge_cols[i],
                 edge_cols[i], gexf_type(edge_type(w, i)));
     fputs("    </attributes>\n", f);
@@ -311,12 +320,12 @@ int ex_writer_open(ex_writer **out, ct_export_format fmt, const char *path, bool
     if (fmt == CT_EXPORT_NEO4J) {
         fprintf(w->spool, ":START_ID(%s),:END_ID(%s),:TYPE,id", schema->node_space,
                 schema->node_space);
-        for (size_t i = 0; i < EDGE_COLS; i++)
+        for (size_t i = 0; i < edge_ncols(w); i++)
             fprintf(w->spool, ",%s%s", edge_cols[i], neo4j_type(edge_type(w, i)));
         fputc('\n', w->spool);
     } else if (fmt == CT_EXPORT_CSV) {
         fputs("id,source,target", w->spool);
-        for (size_t i = 0; i < EDGE_COLS; i++)
+        for (size_t i = 0; i < edge_ncols(w); i++)
             fprintf(w->spool, ",%s", edge_cols[i]);
         fputc('\n', w->spool);
     }
@@ -327,7 +336,7 @@ int ex_writer_open(ex_writer **out, ct_export_format fmt, const char *path, bool
 int ex_writer_edge(ex_writer *w, const ex_edge *e, ct_error *err)
 {
     FILE *f = w->spool;
-    val v[EDGE_COLS];
+    val v[EDGE_COLS_MAX];
     edge_vals(v, e);
     uint64_t id = w->n_edges++;
     unsigned long long s = (unsigned long long)e->source, t = (unsigned long long)e->target;
@@ -336,13 +345,13 @@ int ex_writer_edge(ex_writer *w, const ex_edge *e, ct_error *err)
     case CT_EXPORT_GRAPHML:
         fprintf(f, "    <edge id=\"e%llu\" source=\"n%llu\" target=\"n%llu\">\n",
                 (unsigned long long)id, s, t);
-        rc = graphml_data(w, f, 'e', edge_cols, v, EDGE_COLS);
+        rc = graphml_data(w, f, 'e', edge_cols, v, edge_ncols(w));
         fputs("    </edge>\n", f);
         break;
     case CT_EXPORT_GEXF:
         fprintf(f, "      <edge id=\"e%llu\" source=\"n%llu\" target=\"n%llu\" timestamp=\"%s\">\n",
                 (unsigned long long)id, s, t, v[5].s);
-        rc = gexf_attvalues(w, f, edge_cols, v, EDGE_COLS);
+        rc = gexf_attvalues(w, f, edge_cols, v, edge_ncols(w));
         fputs("      </edge>\n", f);
         break;
     case CT_EXPORT_DOT:
@@ -354,23 +363,23 @@ int ex_writer_edge(ex_writer *w, const ex_edge *e, ct_error *err)
         ex_put_dot(f, cleaned(w, e->unit ? e->unit : "", &rc));
         fputc('"', f);
         if (rc == CT_OK)
-            rc = dot_attrs(w, f, edge_cols, v, EDGE_COLS);
+            rc = dot_attrs(w, f, edge_cols, v, edge_ncols(w));
         fputs("];\n", f);
         break;
     case CT_EXPORT_CYTOSCAPE:
         fprintf(f, "%s\n{\"data\":{\"id\":\"e%llu\",\"source\":\"n%llu\",\"target\":\"n%llu\"",
                 id ? "," : "", (unsigned long long)id, s, t);
-        rc = json_members(w, f, edge_cols, v, EDGE_COLS, w->schema.big_values);
+        rc = json_members(w, f, edge_cols, v, edge_ncols(w), w->schema.big_values);
         fputs("}}", f);
         break;
     case CT_EXPORT_NEO4J:
         fprintf(f, "n%llu,n%llu,%s,e%llu", s, t, w->schema.rel_type, (unsigned long long)id);
-        rc = csv_fields(w, f, v, EDGE_COLS);
+        rc = csv_fields(w, f, v, edge_ncols(w));
         fputc('\n', f);
         break;
     case CT_EXPORT_CSV:
         fprintf(f, "e%llu,n%llu,n%llu", (unsigned long long)id, s, t);
-        rc = csv_fields(w, f, v, EDGE_COLS);
+        rc = csv_fields(w, f, v, edge_ncols(w));
         fputc('\n', f);
         break;
     default:

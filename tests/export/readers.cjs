@@ -12,6 +12,9 @@ function bigOf(v) {
   return BigInt(String(v));
 }
 
+const MODELS = ['poison', 'haircut', 'fifo', 'lifo', 'tiho'];
+
+// nodes: [attributes]; edges: [[target attributes, attributes]]
 function summary(nodes, edges, labelKey) {
   let ev = 0n, nv = 0n;
   const labels = {};
@@ -19,9 +22,27 @@ function summary(nodes, edges, labelKey) {
     nv += bigOf(d.value);
     if (d.kind === 'address') labels[d.address] = d[labelKey];
   }
-  for (const d of edges) ev += bigOf(d.value);
-  return { nodes: nodes.length, edges: edges.length, edge_value: ev.toString(),
-           node_value: nv.toString(), labels };
+  for (const [, d] of edges) ev += bigOf(d.value);
+  const out = { nodes: nodes.length, edges: edges.length, edge_value: ev.toString(),
+                node_value: nv.toString(), labels };
+  if (edges.length && edges[0][1].taint_poison !== undefined) {
+    const by = {};
+    for (const m of MODELS) by[m] = {};
+    for (const [t, d] of edges) {
+      if (t.kind === 'tx') continue;
+      const cat = t.category || '';
+      for (const m of MODELS) {
+        const v = bigOf(d['taint_' + m]);
+        if (v) by[m][cat] = (by[m][cat] || 0n) + v;
+      }
+    }
+    out.by_category = {};
+    for (const m of MODELS) {
+      out.by_category[m] = {};
+      for (const c of Object.keys(by[m]).sort()) out.by_category[m][c] = by[m][c].toString();
+    }
+  }
+  return out;
 }
 
 const [kind, file] = process.argv.slice(2);
@@ -35,14 +56,15 @@ if (kind === 'cytoscape') {
   // Cytoscape drops an element whose id is taken without a word: compare with the file
   if (cy.elements().length !== given)
     throw new Error(`cytoscape kept ${cy.elements().length} of ${given} elements`);
-  out = summary(cy.nodes().map((n) => n.data()), cy.edges().map((e) => e.data()), 'label');
+  out = summary(cy.nodes().map((n) => n.data()),
+                cy.edges().map((e) => [e.target().data(), e.data()]), 'label');
 } else if (kind === 'gexf') {
   const gexf = require('graphology-gexf');
   const { MultiDirectedGraph } = require('graphology');
   const g = gexf.parse(MultiDirectedGraph, text);
   const nodes = [], edges = [];
   g.forEachNode((k, a) => nodes.push(a));
-  g.forEachEdge((k, a) => edges.push(a));
+  g.forEachEdge((k, a, s, t, sa, ta) => edges.push([ta, a]));
   // the GEXF node label is the caption; the label text is the attribute "owner"
   out = summary(nodes, edges, 'owner');
 } else {

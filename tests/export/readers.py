@@ -61,22 +61,40 @@ def csv_guarded(s):
     return "'" + s if s[:1] in ("=", "+", "-", "@") else s
 
 
+MODELS = ["poison", "haircut", "fifo", "lifo", "tiho"]
+
+
 def summary(nodes, edges, label_key):
-    """nodes/edges: lists of attribute dicts as the reader gave them."""
-    nv = sum(int(str(n.get("value") or 0)) for n in nodes)
-    ev = sum(int(str(e.get("value") or 0)) for e in edges)
-    labels = {n["address"]: n.get(label_key, "") or "" for n in nodes
+    """nodes: {id: attributes}; edges: [(target id, attributes)], as the reader gave them.
+    For a trace export, also the taint of each model summed by the category of the node it
+    flowed into (endpoints and fees; what went on into a transaction is not counted)."""
+    nv = sum(int(str(n.get("value") or 0)) for n in nodes.values())
+    ev = sum(int(str(e.get("value") or 0)) for _, e in edges)
+    labels = {n["address"]: n.get(label_key, "") or "" for n in nodes.values()
               if n.get("kind") == "address"}
-    return {"nodes": len(nodes), "edges": len(edges), "edge_value": str(ev),
-            "node_value": str(nv), "labels": labels}
+    out = {"nodes": len(nodes), "edges": len(edges), "edge_value": str(ev),
+           "node_value": str(nv), "labels": labels}
+    if edges and "taint_poison" in edges[0][1]:
+        by = {m: {} for m in MODELS}
+        for t, e in edges:
+            cat = nodes[t].get("category") or ""
+            if nodes[t].get("kind") == "tx":
+                continue
+            for m in MODELS:
+                v = int(str(e.get("taint_" + m) or 0))
+                if v:
+                    by[m][cat] = by[m].get(cat, 0) + v
+        out["by_category"] = {m: {c: str(v) for c, v in sorted(d.items())}
+                              for m, d in by.items()}
+    return out
 
 
 # ---- the readers ----
 def read_graphml(path):
     import networkx as nx
     g = nx.read_graphml(path)
-    return summary([d for _, d in g.nodes(data=True)],
-                   [d for _, _, d in g.edges(data=True)], "label")
+    return summary(dict(g.nodes(data=True)), [(v, d) for _, v, d in g.edges(data=True)],
+                   "label")
 
 
 def read_gexf_networkx(path):
@@ -88,8 +106,8 @@ def read_gexf_networkx(path):
                  SCHEMALOCATION="", VERSION="1.3")
         GEXF.versions["1.3"] = d
     g = nx.read_gexf(path, version="1.3")
-    return summary([d for _, d in g.nodes(data=True)],
-                   [d for _, _, d in g.edges(data=True)], "owner")
+    return summary(dict(g.nodes(data=True)), [(v, d) for _, v, d in g.edges(data=True)],
+                   "owner")
 
 
 def read_js(kind, path, node_dir):
@@ -129,7 +147,7 @@ def read_dot(path):
     for n in nodes:
         if "owner" in n:
             n["owner"] = n["owner"].replace("\\\\", "\\")
-    return summary(nodes, edges, "owner")
+    return summary({n["_gvid"]: n for n in nodes}, [(e["head"], e) for e in edges], "owner")
 
 
 NEO4J_FIELD = re.compile(
@@ -216,7 +234,7 @@ def read_neo4j(path):
     with open(os.path.join(path, "README.md"), encoding="utf-8") as fh:
         if "neo4j-admin database import full" not in fh.read():
             fail(f"{path}/README.md does not give the import command")
-    return summary(nodes, rels, "label")
+    return summary({n["id"]: n for n in nodes}, [(r[":END_ID"], r) for r in rels], "label")
 
 
 def read_csv_dir(path):
@@ -228,19 +246,20 @@ def read_csv_dir(path):
     for e in edges:
         if e["source"] not in ids or e["target"] not in ids:
             fail(f"{path}: edge {e['id']} to an unknown node")
-    return summary(nodes, edges, "label")
+    return summary({n["id"]: n for n in nodes}, [(e["target"], e) for e in edges], "label")
 
 
 # ---- the checks ----
 def export(a, db, address, fmt, out, extra):
+    """address: an address (export address), or None (export trace, sources in extra)."""
     if os.path.isdir(out):
         shutil.rmtree(out)
     elif os.path.exists(out):
         os.unlink(out)
-    r = run([a.bin, "--db", db, "export", "address", address, "--format", fmt, "-o", out]
-            + extra)
+    what = ["address", address] if address else ["trace"]
+    r = run([a.bin, "--db", db, "export"] + what + ["--format", fmt, "-o", out] + extra)
     if r.returncode != 0:
-        fail(f"export {address} {fmt} {extra}: exit {r.returncode}: {r.stderr.strip()}")
+        fail(f"export {what} {fmt} {extra}: exit {r.returncode}: {r.stderr.strip()}")
     m = re.search(r"wrote ([0-9]+) nodes and ([0-9]+) edges", r.stderr)
     if not m:
         fail(f"export printed no counts: {r.stderr!r}")
@@ -255,8 +274,9 @@ def same_bytes(p, q):
         return f1.read() == f2.read()
 
 
-def check_case(a, name, db, address, extra, expect_labels=None, expect_received=None):
-    """Exports `address` in every format, reads each back, and compares."""
+def check_case(a, name, db, address, extra, expect_labels=None, expect_received=None,
+               expect_by_category=None):
+    """Exports `address` (None: a trace) in every format, reads each back, and compares."""
     base = None
     for fmt in FORMATS:
         out = os.path.join(a.work, f"{name}.{fmt}")
@@ -287,6 +307,9 @@ def check_case(a, name, db, address, extra, expect_labels=None, expect_received=
             if s["edge_value"] != s["node_value"]:
                 fail(f"{name} {fmt}: {rname}: edges carry {s['edge_value']}, nodes received "
                      f"{s['node_value']}")
+            if expect_by_category is not None and s.get("by_category") != expect_by_category:
+                fail(f"{name} {fmt}: {rname}: taint by endpoint category per model "
+                     f"{s.get('by_category')}, the ground truth {expect_by_category}")
             key = (s["nodes"], s["edges"], s["edge_value"])
             if base is None:
                 base = key
@@ -300,7 +323,9 @@ def check_case(a, name, db, address, extra, expect_labels=None, expect_received=
                 if got != want:
                     fail(f"{name} {fmt}: {rname}: label of {addr} is {got!r}, not {want!r}")
             ok(f"{name} {fmt} {rname}: {n} nodes, {m} edges, value {s['edge_value']}"
-               + (f", {len(expect_labels)} hostile labels intact" if expect_labels else ""))
+               + (f", {len(expect_labels)} hostile labels intact" if expect_labels else "")
+               + (", taint per model and category = the simulator's truth"
+                  if expect_by_category else ""))
     if expect_received is not None and base[2] != str(expect_received):
         fail(f"{name}: the edges into the address carry {base[2]}; show address says it "
              f"received {expect_received}")
@@ -405,6 +430,12 @@ def main():
     check_case(a, "sim-thief-out-4", sdb, thief, ["--direction", "out", "--hops", "4"])
     check_case(a, "sim-thief-both-2", sdb, thief, ["--hops", "2"])
     check_split(a, sdb, os.path.join(a.work, "sim-thief-both-2.csv"))
+    # The flows of the heist's trace: per model, the taint into each endpoint category equals
+    # the simulator's ground truth (its fees included).
+    truth_by = {m: {c: str(v) for c, v in sorted(truth["models"][m]["by_category"].items())
+                    if v} for m in MODELS}
+    check_case(a, "sim-trace", sdb, None, ["--from", truth["heist"]["txid"]],
+               expect_by_category=truth_by)
     check_case(a, "sim-thief-tx-4", sdb, thief, ["--level", "tx", "--direction", "out",
                                                  "--hops", "4"])
 
