@@ -130,6 +130,12 @@ static size_t edge_ncols(const ex_writer *w)
 /* Cleans s into w->clean and returns it (ex_clean fails only out of memory). */
 static const char *cleaned(ex_writer *w, const char *s, int *rc)
 {
+    /* printable ASCII (addresses, txids, numbers: nearly every value) is clean already */
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p >= 0x20 && *p < 0x7f)
+        p++;
+    if (*p == 0)
+        return s;
     if (ex_clean(&w->clean, s) != CT_OK) {
         *rc = CT_ENOMEM;
         return "";
