@@ -369,7 +369,13 @@ Test(export_cli, option_errors)
          "csv)\n"},
         {{"address", "1BitcoinEaterAddressDontSendf59kuE", "--format", "gexf", "-o", "OUT", NULL},
          8,
-         NULL},
+         "chaintrail: export: address '1BitcoinEaterAddressDontSendf59kuE' is not in the "
+         "database\n"},
+        {{"address", "0x0000000000000000000000000000000000000001", "--format", "gexf", "-o",
+          "OUT", NULL},
+         8,
+         "chaintrail: export: the database has no Ethereum address "
+         "0x0000000000000000000000000000000000000001\n"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const char *args[12];
