@@ -245,7 +245,7 @@ Test(footguns, every_command_answers_help)
 {
     static const char *const cmds[] = {"decode", "ingest", "labels",  "report", "rollback",
                                        "prices", "case",   "help",    "show",   "stats",
-                                       "verify", "trace",  "version", "cluster"};
+                                       "verify", "trace",  "version", "cluster", "export"};
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
         for (int h = 0; h < 2; h++) {
             tu_run r, help;

@@ -39,6 +39,7 @@ typedef struct cli_command {
 int cmd_case(int argc, char **argv, const cli_global *g);
 int cmd_cluster(int argc, char **argv, const cli_global *g);
 int cmd_decode(int argc, char **argv, const cli_global *g);
+int cmd_export(int argc, char **argv, const cli_global *g);
 int cmd_help(int argc, char **argv, const cli_global *g);
 int cmd_ingest(int argc, char **argv, const cli_global *g);
 int cmd_prices(int argc, char **argv, const cli_global *g);
@@ -324,6 +325,13 @@ void cli_left_out(const ct_trace_endpoint *e, size_t n, size_t limit, size_t *co
 /* ,"groups":{"by":…,"entries":[the first `limit` (0: all)],"left_out":{…}} */
 void cli_groups_json(FILE *f, const ct_trace_model_result *x, int by, size_t limit, bool pricing,
                      const cli_group *g, size_t n);
+
+/* `export trace` (cmd_export.c): runs the trace that argv describes, parsed as `trace`
+ * parses it (cmd_trace.c), with its flows (poison's whole), and hands the result to fn
+ * instead of printing it; fn returns the exit code. */
+typedef int (*cli_trace_sink)(void *ctx, ct_db *db, const ct_trace_result *res,
+                              const ct_trace_options *o);
+int cli_trace_to(int argc, char **argv, const cli_global *g, cli_trace_sink fn, void *ctx);
 
 /* ---- account-chain traces (trace_acct.c) ---- */
 /* A trace whose sources are Ethereum addresses or transaction hashes, as `trace` parsed

@@ -17,6 +17,8 @@ typedef struct trace_args {
     const char *group;
     int group_by;   /* CLI_GROUP_NONE without --group */
     uint64_t limit; /* 0: none */
+    cli_trace_sink sink; /* export trace: gets the result instead of the printers */
+    void *sink_ctx;
 } trace_args;
 
 typedef struct manifest {
@@ -567,8 +569,8 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
                            "refer to: add --group, or leave out --flows and --paths");
         return CT_EXIT_USAGE;
     }
-    o.flows = ap->flows || ap->poison_flows;
-    o.poison_flows = ap->poison_flows;
+    o.flows = ap->flows || ap->poison_flows || ap->sink;
+    o.poison_flows = ap->poison_flows || ap->sink;
     o.dust = ap->dust;
     o.max_nodes = ap->max_nodes;
     o.max_path_steps = ap->max_path_steps;
@@ -661,6 +663,10 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
         if (n_acct < n_src)
             rc = (cli_error("trace", "give either Ethereum or Bitcoin sources, not both"),
                   CT_EXIT_USAGE);
+        else if (ap->sink)
+            rc = (cli_error("export", "export trace takes Bitcoin-family sources: the flows of "
+                                      "an account-chain trace are not exported yet"),
+                  CT_EXIT_USAGE);
         else if (ap->group || ap->limit)
             rc = (cli_error("trace", "--group and --limit are not supported for account chains "
                                      "yet"),
@@ -686,7 +692,9 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
         ct_trace_graph_db_use_clusters(env.graph, false);
     if (lrc == CT_OK)
         lrc = ct_trace_run(&res, env.graph, src, n_src, &o, &err);
-    if (lrc == CT_OK) {
+    if (lrc == CT_OK && ap->sink) {
+        rc = ap->sink(ap->sink_ctx, db, &res, &o);
+    } else if (lrc == CT_OK) {
         bool priced = o.pricing != NULL;
         int prc = CT_OK;
         if (strcmp(ap->format, "json") == 0)
@@ -719,6 +727,17 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
     free(given);
     ct_case_release(&kase);
     ct_db_close(db);
+    return rc;
+}
+
+int cli_trace_to(int argc, char **argv, const cli_global *g, cli_trace_sink fn, void *ctx)
+{
+    trace_args a;
+    memset(&a, 0, sizeof(a));
+    a.sink = fn;
+    a.sink_ctx = ctx;
+    int rc = trace_main(argc, argv, g, &a);
+    cli_strings_release(&a.from);
     return rc;
 }
 

@@ -29,6 +29,7 @@
 #include "chaintrail/ethdb.h"
 #include "chaintrail/ethrpc.h"
 #include "chaintrail/chains.h"
+#include "chaintrail/export.h"
 #include "chaintrail/version.h"
 
 #endif

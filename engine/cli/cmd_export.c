@@ -1,0 +1,236 @@
+/* `chaintrail export`: graph files for Gephi, Neo4j, Graphviz, Cytoscape and spreadsheets
+ * (docs/export.md). `export address` writes the neighbourhood of an address. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static int parse_choice(const char *opt, const char *val, const char *const *names,
+                        const int *values, int *out)
+{
+    for (size_t i = 0; names[i]; i++) {
+        if (strcmp(val, names[i]) == 0) {
+            *out = values[i];
+            return CT_EXIT_OK;
+        }
+    }
+    char list[128] = "";
+    for (size_t i = 0; names[i]; i++) {
+        strncat(list, i ? ", " : "", sizeof(list) - strlen(list) - 1);
+        strncat(list, names[i], sizeof(list) - strlen(list) - 1);
+    }
+    cli_error("export", "option '--%s': unknown value '%s' (%s)", opt, val, list);
+    return CT_EXIT_USAGE;
+}
+
+static int export_address(int argc, char **argv, const cli_global *g)
+{
+    const char *format = NULL, *output = NULL, *direction = "both", *level = "address";
+    uint64_t hops = 1, max_nodes = UINT64_MAX;
+    bool force = false;
+    int first, rc;
+    const cli_opt opts[] = {
+        {"format", CLI_STRING, &format},    {"output", CLI_STRING, &output},
+        CLI_NUM("hops", &hops, 0, UINT32_MAX),
+        {"direction", CLI_STRING, &direction},
+        CLI_NUM("max-nodes", &max_nodes, 0, UINT64_MAX),
+        {"level", CLI_STRING, &level},
+        {"force", CLI_FLAG, &force},        {NULL, CLI_FLAG, NULL}};
+    /* -o is --output (the only short option of the program besides -h) */
+    static char long_output[] = "--output";
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (strcmp(argv[i], "-o") == 0)
+            argv[i] = long_output;
+    }
+    if ((rc = cli_parse(cli_find("export"), opts, argc, argv, &first)))
+        return rc < 0 ? CT_EXIT_OK : rc;
+    if (!argv[first]) {
+        cli_error("export", "export address needs an address");
+        return CT_EXIT_USAGE;
+    }
+    if (argv[first + 1]) {
+        cli_error("export", "unexpected argument '%s'", argv[first + 1]);
+        return CT_EXIT_USAGE;
+    }
+    ct_export_address_options o = CT_EXPORT_ADDRESS_OPTIONS_INIT;
+    if (!format) {
+        cli_error("export", "--format is required (graphml, gexf, dot, neo4j, cytoscape, csv)");
+        return CT_EXIT_USAGE;
+    }
+    if (ct_export_format_from_name(&o.format, format) != CT_OK) {
+        cli_error("export",
+                  "option '--format': unknown format '%s' (graphml, gexf, dot, neo4j, "
+                  "cytoscape, csv)",
+                  format);
+        return CT_EXIT_USAGE;
+    }
+    if (!output) {
+        cli_error("export", "-o PATH is required: where to write the %s", format);
+        return CT_EXIT_USAGE;
+    }
+    static const char *const dir_names[] = {"out", "in", "both", NULL};
+    static const int dir_values[] = {CT_EXPORT_OUT, CT_EXPORT_IN, CT_EXPORT_BOTH};
+    static const char *const level_names[] = {"address", "tx", NULL};
+    static const int level_values[] = {CT_EXPORT_LEVEL_ADDRESS, CT_EXPORT_LEVEL_TX};
+    int d, l;
+    if ((rc = parse_choice("direction", direction, dir_names, dir_values, &d)) ||
+        (rc = parse_choice("level", level, level_names, level_values, &l)))
+        return rc;
+    o.direction = (ct_export_direction)d;
+    o.level = (ct_export_level)l;
+    if (hops < 1 || hops > CT_EXPORT_HOPS_MAX) {
+        cli_error("export", "option '--hops': %llu is not in 1..%d", (unsigned long long)hops,
+                  CT_EXPORT_HOPS_MAX);
+        return CT_EXIT_USAGE;
+    }
+    o.hops = (uint32_t)hops;
+    if (max_nodes == UINT64_MAX)
+        max_nodes =
+            o.format == CT_EXPORT_DOT ? CT_EXPORT_DOT_MAX_NODES : CT_EXPORT_MAX_NODES_DEFAULT;
+    if (max_nodes == 0) {
+        cli_error("export", "option '--max-nodes': must be at least 1");
+        return CT_EXIT_USAGE;
+    }
+    o.max_nodes = max_nodes;
+    o.force = force;
+    if (o.format == CT_EXPORT_DOT && o.max_nodes > CT_EXPORT_DOT_MAX_NODES) {
+        cli_error("export",
+                  "--format dot takes at most %d nodes (Graphviz lays out about a thousand "
+                  "usefully): give --max-nodes %d or less, or use gexf or graphml",
+                  CT_EXPORT_DOT_MAX_NODES, CT_EXPORT_DOT_MAX_NODES);
+        return CT_EXIT_USAGE;
+    }
+    ct_db *db;
+    if ((rc = cli_open_db("export", g, &db)))
+        return rc;
+    ct_error err;
+    ct_error_clear(&err);
+    ct_export_stats st;
+    int qrc = ct_export_address(db, &st, argv[first], output, &o, &err);
+    ct_db_close(db);
+    if (qrc != CT_OK)
+        return cli_db_fail("export", qrc, &err);
+    fprintf(stderr, "chaintrail: export: wrote %llu nodes and %llu edges to %s (%s)\n",
+            (unsigned long long)st.nodes, (unsigned long long)st.edges, output, format);
+    if (st.truncated)
+        fprintf(stderr,
+                "chaintrail: export: the graph was cut at --max-nodes %llu: some neighbours "
+                "are left out\n",
+                (unsigned long long)o.max_nodes);
+    return CT_EXIT_OK;
+}
+
+typedef struct trace_export {
+    ct_export_trace_options o;
+    const char *output, *format;
+} trace_export;
+
+static int trace_sink(void *ctx, ct_db *db, const ct_trace_result *res, const ct_trace_options *to)
+{
+    trace_export *t = ctx;
+    t->o.backward = to->backward;
+    ct_error err;
+    ct_error_clear(&err);
+    ct_export_stats st;
+    int rc = ct_export_trace(db, &st, res, t->output, &t->o, &err);
+    if (rc != CT_OK)
+        return cli_db_fail("export", rc, &err);
+    fprintf(stderr, "chaintrail: export: wrote %llu nodes and %llu edges to %s (%s)\n",
+            (unsigned long long)st.nodes, (unsigned long long)st.edges, t->output, t->format);
+    if (!res->complete)
+        fprintf(stderr, "chaintrail: export: the trace is incomplete (%s): so is the graph\n",
+                res->incomplete_reason);
+    return CT_EXIT_OK;
+}
+
+/* export trace --format F -o PATH [--force] [trace options]: the export's own options are
+ * taken out of argv, the rest is the trace's. */
+static int export_trace(int argc, char **argv, const cli_global *g)
+{
+    trace_export t;
+    memset(&t, 0, sizeof(t));
+    t.o = (ct_export_trace_options)CT_EXPORT_TRACE_OPTIONS_INIT;
+    char **rest = calloc((size_t)argc + 1, sizeof(*rest));
+    if (!rest) {
+        cli_error("export", "out of memory");
+        return CT_EXIT_FAILURE;
+    }
+    int n = 0;
+    rest[n++] = argv[0];
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char **slot = NULL;
+        const char *val = NULL;
+        if (strcmp(a, "--") == 0) {
+            while (i < argc)
+                rest[n++] = argv[i++];
+            break;
+        }
+        if (strcmp(a, "--force") == 0) {
+            t.o.force = true;
+            continue;
+        }
+        if (strcmp(a, "--backward") == 0) {
+            cli_error("export", "export trace writes forward traces only (--backward is not "
+                                "exported)");
+            free(rest);
+            return CT_EXIT_USAGE;
+        }
+        if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0)
+            slot = &t.output;
+        else if (strcmp(a, "--format") == 0)
+            slot = &t.format;
+        else if (strncmp(a, "--output=", 9) == 0)
+            t.output = a + 9;
+        else if (strncmp(a, "--format=", 9) == 0)
+            t.format = a + 9;
+        else
+            rest[n++] = argv[i];
+        if (slot) {
+            val = i + 1 < argc ? argv[++i] : NULL;
+            if (!val || !*val) {
+                cli_error("export", "option '%s' needs a value", a);
+                free(rest);
+                return CT_EXIT_USAGE;
+            }
+            *slot = val;
+        }
+    }
+    rest[n] = NULL;
+    int rc = CT_EXIT_OK;
+    if (n > 1 && (strcmp(rest[1], "-h") == 0 || strcmp(rest[1], "--help") == 0)) {
+        fputs(cli_find("export")->usage, stdout);
+    } else if (!t.format) {
+        cli_error("export", "--format is required (graphml, gexf, dot, neo4j, cytoscape, csv)");
+        rc = CT_EXIT_USAGE;
+    } else if (ct_export_format_from_name(&t.o.format, t.format) != CT_OK) {
+        cli_error("export",
+                  "option '--format': unknown format '%s' (graphml, gexf, dot, neo4j, "
+                  "cytoscape, csv)",
+                  t.format);
+        rc = CT_EXIT_USAGE;
+    } else if (!t.output) {
+        cli_error("export", "-o PATH is required: where to write the %s", t.format);
+        rc = CT_EXIT_USAGE;
+    } else {
+        rc = cli_trace_to(n, rest, g, trace_sink, &t);
+    }
+    free(rest);
+    return rc;
+}
+
+int cmd_export(int argc, char **argv, const cli_global *g)
+{
+    if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+        fputs(cli_find("export")->usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? CT_EXIT_USAGE : CT_EXIT_OK;
+    }
+    if (strcmp(argv[1], "address") == 0)
+        return export_address(argc - 1, argv + 1, g);
+    if (strcmp(argv[1], "trace") == 0)
+        return export_trace(argc - 1, argv + 1, g);
+    cli_error("export", "unknown export '%s' (address, trace)", argv[1]);
+    return CT_EXIT_USAGE;
+}
