@@ -98,6 +98,23 @@ static int cmp_u64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Sorts ascending: insertion sort for the few items of an ordinary transaction, qsort
+ * beyond. */
+static void sort_u64(uint64_t *a, size_t n)
+{
+    if (n > 24) {
+        qsort(a, n, sizeof(*a), cmp_u64);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        uint64_t v = a[i];
+        size_t j = i;
+        for (; j > 0 && a[j - 1] > v; j--)
+            a[j] = a[j - 1];
+        a[j] = v;
+    }
+}
+
 /* Counts the runs of a sorted array of address ids: distinct ids (each 0 counts alone)
  * and the longest run of a non-zero id. */
 static void addr_runs(const uint64_t *ids, size_t n, size_t *distinct, size_t *max_run)
@@ -124,12 +141,12 @@ static void stats_fill(cj_stats *st, const ct_cj_tx *tx, uint64_t *scratch, vgro
     uint64_t *ids = scratch;
     for (size_t i = 0; i < tx->n_in; i++)
         ids[i] = tx->in[i].addrid;
-    qsort(ids, tx->n_in, sizeof *ids, cmp_u64);
+    sort_u64(ids, tx->n_in);
     addr_runs(ids, tx->n_in, &st->in_distinct, &st->in_max_share);
 
     for (size_t i = 0; i < tx->n_out; i++)
         ids[i] = tx->out[i].addrid;
-    qsort(ids, tx->n_out, sizeof *ids, cmp_u64);
+    sort_u64(ids, tx->n_out);
     size_t od, orun;
     addr_runs(ids, tx->n_out, &od, &orun);
     st->out_distinct = od == tx->n_out;
@@ -141,7 +158,7 @@ static void stats_fill(cj_stats *st, const ct_cj_tx *tx, uint64_t *scratch, vgro
         if (tx->out[i].type == CT_BTC_NULLDATA)
             st->n_nulldata++;
     }
-    qsort(vals, tx->n_out, sizeof *vals, cmp_u64);
+    sort_u64(vals, tx->n_out);
     st->groups = groups;
     st->n_groups = 0;
     for (size_t i = 0; i < tx->n_out;) {
