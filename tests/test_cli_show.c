@@ -169,7 +169,34 @@ Test(cli_show, tx_170_json_exact)
         "\"overwritten\":false},{\"n\":1,\"value_sat\":4000000000,\"type\":\"p2pk\","
         "\"address\":\"" ADDR_12CB "\",\"labels\":[],\"spent_by\":{\"txid\":\"" TX181
         "\",\"vin\":0},"
-        "\"overwritten\":false}],\"coinjoin\":{\"detector\":null,\"veto\":null}}\n");
+        "\"overwritten\":false}],\"coinjoin\":{\"detector\":null,\"veto\":null},"
+        /* the 40 BTC back to the payer's own address is the change by address reuse, and by
+         * the peeling chain (tx 181 peels 10 BTC more off it) */
+        "\"change\":["
+        "{\"heuristic\":\"address_reuse\",\"judged\":true,\"output\":1,\"candidates\":1,"
+        "\"confidence\":900},"
+        "{\"heuristic\":\"address_type\",\"judged\":true,\"output\":null,\"candidates\":2,"
+        "\"confidence\":0},"
+        "{\"heuristic\":\"optimal_change\",\"judged\":true,\"output\":null,\"candidates\":2,"
+        "\"confidence\":0},"
+        "{\"heuristic\":\"power_of_ten\",\"judged\":true,\"output\":null,\"candidates\":0,"
+        "\"confidence\":0},"
+        "{\"heuristic\":\"locktime\",\"judged\":false,\"output\":null,\"candidates\":null,"
+        "\"confidence\":null},"
+        "{\"heuristic\":\"peeling_chain\",\"judged\":true,\"output\":1,\"candidates\":1,"
+        "\"confidence\":800}]}\n");
+    tu_run_free(&r);
+
+    run(&r, dir, (const char *[]){"show", "tx", TX170, "--format", "text", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, ":0\n"
+                            "  change    address_reuse   out 1, confidence 900/1000\n"
+                            "  change    address_type    none (2 candidates)\n"
+                            "  change    optimal_change  none (2 candidates)\n"
+                            "  change    power_of_ten    none (0 candidates)\n"
+                            "  change    locktime        not judged (not stored)\n"
+                            "  change    peeling_chain   out 1, confidence 800/1000\n"),
+              "%s", r.out);
     tu_run_free(&r);
 
     /* The block-9 coinbase: spent by tx 170, input 0; no fee. */
@@ -177,10 +204,9 @@ Test(cli_show, tx_170_json_exact)
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert(strstr(r.out, "\"coinbase\":true,"), "%s", r.out);
     cr_assert(strstr(r.out, "\"fee_sat\":null,\"inputs\":[{\"vin\":0,\"coinbase\":true}]"));
-    cr_assert(strstr(r.out,
-                     "\"address\":\"" ADDR_12CB "\",\"labels\":[],\"spent_by\":{\"txid\":\"" TX170
-                     "\",\"vin\":0},\"overwritten\":false}],\"coinjoin\":{\"detector\":"
-                     "null,\"veto\":null}}\n"));
+    cr_assert(strstr(r.out, "\"address\":\"" ADDR_12CB "\",\"labels\":[],\"spent_by\":{\"txid\":\"" TX170
+                            "\",\"vin\":0},\"overwritten\":false}],\"coinjoin\":{\"detector\":"
+                            "null,\"veto\":null},\"change\":null}\n"));
     tu_run_free(&r);
     done(dir);
 }

@@ -464,6 +464,43 @@ static int tx_labels_get(ct_db *db, const ct_graph_tx *tx, tx_labels *t, ct_erro
     return rc;
 }
 
+/* "change": the change heuristics' verdicts (docs/show.md). */
+static void print_change_json(FILE *f, const ct_graph_tx_change_verdicts *cv)
+{
+    if (!cv->judged) {
+        fputs(",\"change\":null", f);
+        return;
+    }
+    fputs(",\"change\":[", f);
+    for (unsigned h = 0; h < CT_GRAPH_CHANGE_N; h++) {
+        const ct_graph_change_verdict *c = &cv->change[h];
+        fprintf(f, "%s{\"heuristic\":\"%s\"", h ? "," : "", c->heuristic);
+        if (!c->judged)
+            fputs(",\"judged\":false,\"output\":null,\"candidates\":null,\"confidence\":null}", f);
+        else if (c->output < 0)
+            fprintf(f, ",\"judged\":true,\"output\":null,\"candidates\":%u,\"confidence\":0}",
+                    c->candidates);
+        else
+            fprintf(f, ",\"judged\":true,\"output\":%ld,\"candidates\":%u,\"confidence\":%u}",
+                    c->output, c->candidates, c->confidence);
+    }
+    fputc(']', f);
+}
+
+static void print_change_text(FILE *f, const ct_graph_tx_change_verdicts *cv)
+{
+    for (unsigned h = 0; h < CT_GRAPH_CHANGE_N && cv->judged; h++) {
+        const ct_graph_change_verdict *c = &cv->change[h];
+        fprintf(f, "  change    %-15s ", c->heuristic);
+        if (!c->judged)
+            fputs("not judged (not stored)\n", f);
+        else if (c->output < 0)
+            fprintf(f, "none (%u candidates)\n", c->candidates);
+        else
+            fprintf(f, "out %ld, confidence %u/1000\n", c->output, c->confidence);
+    }
+}
+
 static void print_tx_json(FILE *f, const ct_graph_tx *tx, const tx_labels *tl)
 {
     fputs("{\"txid\":\"", f);
@@ -604,6 +641,12 @@ static int show_tx(ct_db *db, const char *arg, const show_opts *o)
         ct_graph_tx_release(&tx);
         return cli_db_fail("show", rc, &err);
     }
+    ct_graph_tx_change_verdicts cv;
+    if ((rc = ct_graph_tx_change(db, &tx, &cv, &err))) {
+        tx_labels_release(&tl);
+        ct_graph_tx_release(&tx);
+        return cli_db_fail("show", rc, &err);
+    }
     if (o->json) {
         print_tx_json(stdout, &tx, &tl);
         /* the CoinJoin verdict closes the object (docs/clustering.md) */
@@ -611,7 +654,9 @@ static int show_tx(ct_db *db, const char *arg, const show_opts *o)
         json_str_or_null(stdout, v.detector >= 0 ? ct_cluster_detector_name(v.detector) : "");
         fputs(",\"veto\":", stdout);
         json_str_or_null(stdout, v.veto ? v.veto : "");
-        fputs("}}\n", stdout);
+        fputc('}', stdout);
+        print_change_json(stdout, &cv);
+        fputs("}\n", stdout);
     } else {
         print_tx_text(stdout, &tx, &tl, o->coin);
         if (v.detector >= 0)
@@ -619,6 +664,7 @@ static int show_tx(ct_db *db, const char *arg, const show_opts *o)
                    ct_cluster_detector_name(v.detector));
         else if (v.veto)
             printf("  coinjoin: no (%s)\n", v.veto);
+        print_change_text(stdout, &cv);
     }
     tx_labels_release(&tl);
     ct_graph_tx_release(&tx);

@@ -166,6 +166,32 @@ CT_WARN_UNUSED int ct_graph_tx_get(ct_db *db, ct_graph_tx *out, const uint8_t tx
                                    ct_error *err);
 void ct_graph_tx_release(ct_graph_tx *tx);
 
+/* ---- the change heuristics' verdicts on a transaction (docs/clustering.md) ---- */
+#define CT_GRAPH_CHANGE_N 6
+
+typedef struct ct_graph_change_verdict {
+    const char *heuristic; /* "address_reuse", "address_type", "optimal_change",
+                              "power_of_ten", "locktime", "peeling_chain" (static) */
+    bool judged;           /* false: the database lacks what the rule needs (locktimes are
+                              not stored, so "locktime" is never judged); nothing else set */
+    long output;           /* the output judged change, or -1 */
+    uint32_t candidates;   /* spendable outputs the rule could not rule out */
+    unsigned confidence;   /* per mille; 0 when output is -1 */
+} ct_graph_change_verdict;
+
+typedef struct ct_graph_tx_change_verdicts {
+    bool judged; /* false for a coinbase or a transaction with an unknown previous output:
+                    no heuristic was asked */
+    ct_graph_change_verdict change[CT_GRAPH_CHANGE_N];
+} ct_graph_tx_change_verdicts;
+
+/* Judges which output of `tx` (as ct_graph_tx_get gave it) is change, by each change
+ * heuristic, reading the transactions that created its inputs and spent its outputs. The
+ * verdicts never merge clusters. Returns CT_OK; CT_ENOTFOUND, CT_ECORRUPT, CT_EIO,
+ * CT_ENOMEM from those reads. */
+CT_WARN_UNUSED int ct_graph_tx_change(ct_db *db, const ct_graph_tx *tx,
+                                      ct_graph_tx_change_verdicts *out, ct_error *err);
+
 /* ---- blocks ---- */
 typedef enum ct_graph_block_status {
     CT_GRAPH_BLOCK_MAIN = 1,        /* on the main chain */
