@@ -1,0 +1,136 @@
+/* chaintrail scan: screening customer addresses against the imported labels (docs/scan.md).
+ *
+ * This first slice holds the scan's inputs: the customer file (who owns which address) and
+ * the risk policy (what a finding of each label category is worth). Both are read strictly:
+ * a bad customer row is reported with its line and skipped, a bad policy is refused whole.
+ *
+ * Argument order, as everywhere in chaintrail: outputs, then inputs, then options, then the
+ * caller-owned ct_error (may be NULL).
+ */
+#ifndef CHAINTRAIL_SCAN_H
+#define CHAINTRAIL_SCAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chaintrail/error.h"
+#include "chaintrail/labels.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- customers ---- */
+#define CT_SCAN_CUSTOMER_ID_MAX 128        /* bytes of a customer id */
+#define CT_SCAN_BAD_LISTED      100        /* bad rows kept with their reason; all are counted */
+#define CT_SCAN_FILE_MAX        (1u << 30) /* largest customer or policy file (1 GiB) */
+
+typedef enum ct_scan_chain {
+    CT_SCAN_BITCOIN = 0,
+    CT_SCAN_ETHEREUM = 1,
+} ct_scan_chain;
+#define CT_SCAN_CHAINS 2
+/* "bitcoin", "ethereum"; NULL out of range. */
+const char *ct_scan_chain_name(ct_scan_chain c);
+
+typedef struct ct_scan_customer {
+    const char *customer_id; /* owned by the list */
+    const char *address;     /* as written (an Ethereum address lowercased) */
+    ct_scan_chain chain;
+    uint64_t line; /* line of the file it came from */
+} ct_scan_customer;
+
+typedef struct ct_scan_bad_row {
+    uint64_t line;
+    char reason[160];
+} ct_scan_bad_row;
+
+typedef enum ct_scan_customers_format {
+    CT_SCAN_CUSTOMERS_CSV = 0,
+    CT_SCAN_CUSTOMERS_JSONL = 1,
+} ct_scan_customers_format;
+
+typedef struct ct_scan_customers {
+    ct_scan_customer *items; /* in file order */
+    size_t count;
+    ct_scan_customers_format format;
+    uint64_t rows;                           /* data rows read (blank lines not counted) */
+    uint64_t skipped;                        /* bad rows skipped (count - rows) */
+    ct_scan_bad_row bad[CT_SCAN_BAD_LISTED]; /* the first ones */
+    size_t n_bad;                            /* listed in bad[] */
+    /* private */
+    char *text_;
+    size_t cap_;
+} ct_scan_customers;
+
+/* Parses a customer file held in text[0..len): CSV when its first non-blank line does not
+ * start with '{' (a header "customer_id,address" or "customer_id,address,chain", then one
+ * row per line, RFC 4180 quotes allowed), else JSON lines (one object per line with
+ * "customer_id", "address" and optionally "chain"). docs/scan.md states every check. A bad
+ * row is counted and listed, never fatal. Returns CT_OK; CT_ECORRUPT "customers-header"
+ * when the CSV header is not one of the two (the whole file is refused: its columns are
+ * unknown); CT_ENOMEM. Release *out with ct_scan_customers_release, also after a failure. */
+CT_WARN_UNUSED int ct_scan_customers_parse(ct_scan_customers *out, const char *text, size_t len,
+                                           ct_error *err);
+/* The same for the regular file at `path` (err->file is set on failure): CT_EIO when it
+ * cannot be read. */
+CT_WARN_UNUSED int ct_scan_customers_read(ct_scan_customers *out, const char *path, ct_error *err);
+void ct_scan_customers_release(ct_scan_customers *c);
+
+/* ---- risk policy ---- */
+typedef enum ct_scan_severity {
+    CT_SCAN_NONE = 0, /* not screened */
+    CT_SCAN_LOW = 1,
+    CT_SCAN_MEDIUM = 2,
+    CT_SCAN_HIGH = 3,
+    CT_SCAN_SEVERE = 4,
+} ct_scan_severity;
+#define CT_SCAN_SEVERITIES 5
+/* "none", "LOW", "MEDIUM", "HIGH", "SEVERE"; NULL out of range. */
+const char *ct_scan_severity_name(ct_scan_severity s);
+/* Parses a name exactly as ct_scan_severity_name writes it. CT_OK or CT_EINVAL. */
+CT_WARN_UNUSED int ct_scan_severity_from_name(ct_scan_severity *out, const char *name);
+
+/* Bits: which way funds flow relative to the customer. */
+enum { CT_SCAN_INCOMING = 1, CT_SCAN_OUTGOING = 2, CT_SCAN_BOTH_DIRECTIONS = 3 };
+/* Bits: how the labelled address is reached. */
+enum { CT_SCAN_DIRECT = 1, CT_SCAN_INDIRECT = 2, CT_SCAN_BOTH_EXPOSURES = 3 };
+/* The names of the bit sets 1, 2, 3: "incoming", "outgoing", "both" and "direct",
+ * "indirect", "both"; NULL otherwise. */
+const char *ct_scan_direction_name(unsigned bits);
+const char *ct_scan_exposure_name(unsigned bits);
+
+#define CT_SCAN_MAX_HOPS 100
+
+typedef struct ct_scan_rule {
+    ct_scan_severity severity;
+    unsigned direction;     /* CT_SCAN_INCOMING | CT_SCAN_OUTGOING */
+    unsigned exposure;      /* CT_SCAN_DIRECT | CT_SCAN_INDIRECT */
+    uint32_t max_hops;      /* 1 = direct only; up to CT_SCAN_MAX_HOPS */
+    uint64_t min_sat;       /* minimum amount, in the chain's smallest unit / 1e-8 coin */
+    uint64_t min_usd_cents; /* minimum USD value */
+    uint32_t min_share_ppm; /* minimum share of the customer's volume, parts per million */
+} ct_scan_rule;
+
+typedef struct ct_scan_policy {
+    ct_scan_rule rules[CT_LABEL_CATEGORIES]; /* by ct_label_category; severity none = off */
+} ct_scan_policy;
+
+/* The policy that ships with the program, as JSON text (docs/scan.md shows it). */
+const char *ct_scan_policy_default_json(void);
+
+/* Parses a policy (JSON; docs/scan.md). Categories not named get severity none. Returns
+ * CT_OK; CT_EINVAL with reason "policy-unknown-name" (an unknown category, severity,
+ * direction or exposure: the detail names it, where, and lists the valid names) or
+ * "policy-bad-value" (a missing or malformed field, a value out of range, an unknown key),
+ * the detail starting "line L, column C: "; CT_ECORRUPT for text that is not JSON. */
+CT_WARN_UNUSED int ct_scan_policy_parse(ct_scan_policy *out, const char *text, size_t len,
+                                        ct_error *err);
+/* The same for the regular file at `path` (err->file is set on failure). */
+CT_WARN_UNUSED int ct_scan_policy_read(ct_scan_policy *out, const char *path, ct_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,370 @@
+/* chaintrail scan (docs/scan.md): the customer file, the risk policy, and the command. */
+#define _GNU_SOURCE
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/util.h"
+#include "chaintrail/chaintrail.h"
+#include "testutil.h"
+
+#define GENESIS "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"
+#define BECH32  "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"
+#define ETHLOW  "0xde0b295669a9fd93d5f28d9ec85e40f4cb697bae"
+
+static ct_scan_customers parse(const char *text)
+{
+    ct_scan_customers c;
+    ct_error err;
+    ct_error_clear(&err);
+    cr_assert_eq(ct_scan_customers_parse(&c, text, strlen(text), &err), CT_OK, "%s", err.detail);
+    return c;
+}
+
+Test(customers, csv_rows_and_bad_rows)
+{
+    ct_scan_customers c = parse("customer_id,address,chain\r\n"
+                                "c1," GENESIS ",bitcoin\r\n"
+                                "\n"
+                                "c2,bad,bitcoin\n"
+                                "\"c,3\"," ETHLOW ",\n"
+                                "c4," GENESIS ",litecoin\n"
+                                "c5," GENESIS "\n"
+                                ",x,\n"
+                                "c1," BECH32 ",\n"
+                                "c6,\"" GENESIS ",bitcoin\n"
+                                "c\"7," GENESIS ",bitcoin\n");
+    cr_assert_eq(c.format, CT_SCAN_CUSTOMERS_CSV);
+    cr_assert_eq(c.rows, 9);
+    cr_assert_eq(c.count, 3);
+    cr_assert_eq(c.skipped, 6);
+    cr_assert_str_eq(c.items[0].customer_id, "c1");
+    cr_assert_str_eq(c.items[0].address, GENESIS);
+    cr_assert_eq(c.items[0].chain, CT_SCAN_BITCOIN);
+    cr_assert_eq(c.items[0].line, 2);
+    cr_assert_str_eq(c.items[1].customer_id, "c,3");
+    cr_assert_str_eq(c.items[1].address, ETHLOW);
+    cr_assert_eq(c.items[1].chain, CT_SCAN_ETHEREUM); /* inferred from 0x */
+    cr_assert_eq(c.items[1].line, 5);
+    cr_assert_str_eq(c.items[2].customer_id, "c1"); /* a customer may own several */
+    cr_assert_str_eq(c.items[2].address, BECH32);
+    cr_assert_eq(c.items[2].line, 9);
+    cr_assert_eq(c.n_bad, 6);
+    cr_assert_eq(c.bad[0].line, 4);
+    cr_assert_str_eq(c.bad[0].reason, "'bad' is not a Bitcoin address");
+    cr_assert_eq(c.bad[1].line, 6);
+    cr_assert_str_eq(c.bad[1].reason, "unknown chain 'litecoin' (valid: bitcoin, ethereum)");
+    cr_assert_eq(c.bad[2].line, 7);
+    cr_assert_str_eq(c.bad[2].reason, "2 fields, the header has 3");
+    cr_assert_eq(c.bad[3].line, 8);
+    cr_assert_str_eq(c.bad[3].reason, "empty customer_id");
+    cr_assert_eq(c.bad[4].line, 10);
+    cr_assert_str_eq(c.bad[4].reason, "unterminated quoted field");
+    cr_assert_eq(c.bad[5].line, 11);
+    cr_assert_str_eq(c.bad[5].reason, "quote inside an unquoted field");
+    ct_scan_customers_release(&c);
+}
+
+Test(customers, same_address_two_customers_and_chain_mismatch)
+{
+    ct_scan_customers c = parse("customer_id,address\n"
+                                "a," GENESIS "\n"
+                                "b," GENESIS "\n");
+    cr_assert_eq(c.count, 2);
+    cr_assert_str_eq(c.items[1].customer_id, "b");
+    cr_assert_str_eq(c.items[1].address, GENESIS);
+    ct_scan_customers_release(&c);
+
+    c = parse("customer_id,address,chain\n"
+              "a," GENESIS ",ethereum\n"
+              "b," ETHLOW ",bitcoin\n"
+              "c,0xDE0B295669A9FD93D5F28D9EC85E40F4CB697BAE,ethereum\n");
+    cr_assert_eq(c.count, 1);
+    cr_assert_str_eq(c.items[0].address, ETHLOW); /* upper case is lowercased */
+    cr_assert_str_eq(c.bad[0].reason, "'" GENESIS "' is not an Ethereum address");
+    cr_assert_str_eq(c.bad[1].reason, "'" ETHLOW "' is not a Bitcoin address");
+    ct_scan_customers_release(&c);
+}
+
+Test(customers, bad_header_refuses_the_file)
+{
+    const char *texts[] = {"id,address\nc1," GENESIS "\n", "", "\n\n",
+                           "customer_id,address,chain,extra\n"};
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        ct_scan_customers c;
+        ct_error err;
+        ct_error_clear(&err);
+        cr_assert_eq(ct_scan_customers_parse(&c, texts[i], strlen(texts[i]), &err), CT_ECORRUPT);
+        cr_assert_str_eq(err.reason, "customers-header");
+        cr_assert_eq(c.count, 0);
+        ct_scan_customers_release(&c);
+    }
+}
+
+Test(customers, json_lines)
+{
+    ct_scan_customers c =
+        parse("{\"customer_id\":\"c1\",\"address\":\"" GENESIS "\"}\n"
+              "{\"customer_id\":\"c2\",\"address\":\"" ETHLOW "\",\"chain\":\"ethereum\"}\n"
+              "{\"customer_id\":\"c3\"}\n"
+              "[1]\n"
+              "{\"customer_id\":\"c4\",\"address\":\"" GENESIS "\",\"note\":\"x\"}\n"
+              "{\"customer_id\":4,\"address\":\"" GENESIS "\"}\n"
+              "{\"customer_id\":\"c5\",\n"
+              "{\"customer_id\":\"c\\u0041\",\"address\":\"" BECH32 "\"}\n");
+    cr_assert_eq(c.format, CT_SCAN_CUSTOMERS_JSONL);
+    cr_assert_eq(c.rows, 8);
+    cr_assert_eq(c.count, 3);
+    cr_assert_eq(c.skipped, 5);
+    cr_assert_str_eq(c.items[0].customer_id, "c1");
+    cr_assert_eq(c.items[1].chain, CT_SCAN_ETHEREUM);
+    cr_assert_str_eq(c.items[2].customer_id, "cA");
+    cr_assert_eq(c.items[2].line, 8);
+    cr_assert_str_eq(c.bad[0].reason, "missing field 'address'");
+    cr_assert_eq(c.bad[0].line, 3);
+    cr_assert_str_eq(c.bad[1].reason, "not a JSON object");
+    cr_assert_str_eq(c.bad[2].reason, "unknown field 'note' (valid: customer_id, address, chain)");
+    cr_assert_str_eq(c.bad[3].reason, "field 'customer_id' is not a string");
+    cr_assert_eq(c.bad[4].line, 7);
+    cr_assert(strncmp(c.bad[4].reason, "not JSON: ", 10) == 0, "%s", c.bad[4].reason);
+    ct_scan_customers_release(&c);
+}
+
+Test(customers, only_the_first_bad_rows_are_listed)
+{
+    ct_buf b;
+    ct_buf_init(&b, SIZE_MAX);
+    cr_assert_eq(ct_buf_puts(&b, "customer_id,address\n"), CT_OK);
+    for (int i = 0; i < 150; i++)
+        cr_assert_eq(ct_buf_printf(&b, "c%d,nope\n", i), CT_OK);
+    ct_scan_customers c = parse((const char *)b.data);
+    cr_assert_eq(c.skipped, 150);
+    cr_assert_eq(c.n_bad, CT_SCAN_BAD_LISTED);
+    cr_assert_eq(c.bad[CT_SCAN_BAD_LISTED - 1].line, CT_SCAN_BAD_LISTED + 1);
+    ct_scan_customers_release(&c);
+    ct_buf_release(&b);
+}
+
+/* ---- policy ---- */
+static int policy(ct_scan_policy *p, ct_error *err, const char *text)
+{
+    ct_error_clear(err);
+    return ct_scan_policy_parse(p, text, strlen(text), err);
+}
+
+#define RULE(cat, body) "{\"version\":1,\"categories\":{\"" cat "\":" body "}}"
+#define FULL(sev, dir, exp, hops, amt, usd, share)                                                 \
+    "{\"severity\":\"" sev "\",\"direction\":\"" dir "\",\"exposure\":\"" exp                      \
+    "\",\"max_hops\":" hops ",\"min_amount\":\"" amt "\",\"min_usd\":\"" usd                       \
+    "\",\"min_share\":\"" share "\"}"
+
+Test(policy, default_policy)
+{
+    ct_scan_policy p;
+    ct_error err;
+    cr_assert_eq(policy(&p, &err, ct_scan_policy_default_json()), CT_OK, "%s", err.detail);
+    const ct_scan_rule *s = &p.rules[CT_LABEL_SANCTIONED];
+    cr_assert_eq(s->severity, CT_SCAN_SEVERE);
+    cr_assert_eq(s->direction, CT_SCAN_BOTH_DIRECTIONS);
+    cr_assert_eq(s->exposure, CT_SCAN_BOTH_EXPOSURES);
+    cr_assert_eq(s->max_hops, 5);
+    cr_assert_eq(s->min_sat, 0);
+    cr_assert_eq(p.rules[CT_LABEL_HACK].severity, CT_SCAN_HIGH);
+    cr_assert_eq(p.rules[CT_LABEL_RANSOMWARE].severity, CT_SCAN_HIGH);
+    cr_assert_eq(p.rules[CT_LABEL_MIXER].severity, CT_SCAN_HIGH);
+    cr_assert_eq(p.rules[CT_LABEL_MIXER].direction, CT_SCAN_INCOMING);
+    const ct_scan_rule *g = &p.rules[CT_LABEL_GAMBLING];
+    cr_assert_eq(g->severity, CT_SCAN_MEDIUM);
+    cr_assert_eq(g->min_usd_cents, 10000);
+    cr_assert_eq(g->min_share_ppm, 50000);
+    cr_assert_eq(p.rules[CT_LABEL_EXCHANGE].severity, CT_SCAN_NONE);
+}
+
+Test(policy, values)
+{
+    ct_scan_policy p;
+    ct_error err;
+    cr_assert_eq(
+        policy(&p, &err,
+               RULE("scam", FULL("LOW", "outgoing", "indirect", "7", "1.5", "20.5", "0.000001"))),
+        CT_OK, "%s", err.detail);
+    const ct_scan_rule *r = &p.rules[CT_LABEL_SCAM];
+    cr_assert_eq(r->severity, CT_SCAN_LOW);
+    cr_assert_eq(r->direction, CT_SCAN_OUTGOING);
+    cr_assert_eq(r->exposure, CT_SCAN_INDIRECT);
+    cr_assert_eq(r->max_hops, 7);
+    cr_assert_eq(r->min_sat, 150000000);
+    cr_assert_eq(r->min_usd_cents, 2050);
+    cr_assert_eq(r->min_share_ppm, 1);
+    cr_assert_eq(p.rules[CT_LABEL_SANCTIONED].severity, CT_SCAN_NONE); /* not named: off */
+}
+
+Test(policy, unknown_names_list_the_valid_ones)
+{
+    ct_scan_policy p;
+    ct_error err;
+    cr_assert_eq(
+        policy(&p, &err, RULE("exchnage", FULL("LOW", "both", "both", "1", "0", "0", "0"))),
+        CT_EINVAL);
+    cr_assert_str_eq(err.reason, "policy-unknown-name");
+    cr_assert_str_eq(err.detail,
+                     "line 1, column 28: unknown category 'exchnage' (valid: other, exchange, "
+                     "mixer, bridge, gambling, sanctioned, darknet, ransomware, scam, hack, "
+                     "blocked, defi, miner, service)");
+    cr_assert_eq(policy(&p, &err, RULE("hack", FULL("high", "both", "both", "1", "0", "0", "0"))),
+                 CT_EINVAL);
+    cr_assert_str_eq(err.detail, "line 1, column 47: unknown severity 'high' (valid: none, LOW, "
+                                 "MEDIUM, HIGH, SEVERE)");
+    cr_assert_eq(policy(&p, &err, RULE("hack", FULL("HIGH", "in", "both", "1", "0", "0", "0"))),
+                 CT_EINVAL);
+    cr_assert_str_eq(err.detail, "line 1, column 66: unknown direction 'in' (valid: incoming, "
+                                 "outgoing, both)");
+    cr_assert_eq(policy(&p, &err, RULE("hack", FULL("HIGH", "both", "all", "1", "0", "0", "0"))),
+                 CT_EINVAL);
+    cr_assert_str_eq(err.detail, "line 1, column 84: unknown exposure 'all' (valid: direct, "
+                                 "indirect, both)");
+}
+
+Test(policy, bad_values)
+{
+    static const struct {
+        const char *text, *detail;
+    } cases[] = {
+        {RULE("hack", FULL("HIGH", "both", "both", "0", "0", "0", "0")),
+         "'max_hops' of 'hack' must be a whole number from 1 to 100"},
+        {RULE("hack", FULL("HIGH", "both", "both", "101", "0", "0", "0")),
+         "'max_hops' of 'hack' must be a whole number from 1 to 100"},
+        {RULE("hack", FULL("HIGH", "both", "direct", "2", "0", "0", "0")),
+         "category 'hack': exposure direct needs max_hops 1"},
+        {RULE("hack", FULL("HIGH", "both", "both", "1", "0.000000001", "0", "0")),
+         "'min_amount' of 'hack' must be a decimal string of coins with at most 8 decimals "
+         "(\"0.5\")"},
+        {RULE("hack", FULL("HIGH", "both", "both", "1", "01", "0", "0")),
+         "'min_amount' of 'hack' must be a decimal string of coins with at most 8 decimals "
+         "(\"0.5\")"},
+        {RULE("hack", FULL("HIGH", "both", "both", "1", "0", "1.001", "0")),
+         "'min_usd' of 'hack' must be a decimal string of dollars with at most 2 decimals "
+         "(\"100.00\")"},
+        {RULE("hack", FULL("HIGH", "both", "both", "1", "0", "0", "1.000001")),
+         "'min_share' of 'hack' must be a decimal string from 0 to 1 with at most 6 decimals "
+         "(\"0.05\")"},
+        {RULE("hack", FULL("HIGH", "both", "both", "1", "0", "0", "-1")),
+         "'min_share' of 'hack' must be a decimal string from 0 to 1 with at most 6 decimals "
+         "(\"0.05\")"},
+        {RULE("hack", "{\"severity\":\"HIGH\"}"), "category 'hack' has no 'direction'"},
+        {RULE("hack", "[]"), "category 'hack' must be an object"},
+        {"{\"categories\":{}}", "the policy has no 'version'"},
+        {"{\"version\":2,\"categories\":{}}", "'version' must be 1"},
+        {"{\"version\":1,\"categories\":{},\"x\":1}",
+         "unknown field 'x' (valid: version, categories)"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        ct_scan_policy p;
+        ct_error err;
+        cr_assert_eq(policy(&p, &err, cases[i].text), CT_EINVAL, "case %zu", i);
+        cr_assert_str_eq(err.reason, "policy-bad-value", "case %zu", i);
+        const char *d = strstr(err.detail, ": ");
+        cr_assert(d && strncmp(err.detail, "line 1, column ", 15) == 0, "%s", err.detail);
+        cr_assert_str_eq(d + 2, cases[i].detail, "case %zu", i);
+    }
+    ct_scan_policy p;
+    ct_error err;
+    cr_assert_eq(policy(&p, &err, "{\"version\":1,"), CT_ECORRUPT);
+}
+
+/* ---- the command ---- */
+static char *write_tmp(const char *dir, const char *name, const char *text)
+{
+    char *path;
+    cr_assert(asprintf(&path, "%s/%s", dir, name) > 0);
+    cr_assert_eq(tu_write_file(path, text, strlen(text)), 0);
+    return path;
+}
+
+Test(cli_scan, print_policy_is_the_default)
+{
+    tu_run r;
+    const char *args[] = {"scan", "--print-policy", NULL};
+    tu_exec(&r, args, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, ct_scan_policy_default_json());
+    cr_assert_str_eq(r.err, "");
+    tu_run_free(&r);
+}
+
+Test(cli_scan, check_reports_bad_rows_and_goes_on)
+{
+    char *dir = tu_tmpdir();
+    char *cust =
+        write_tmp(dir, "c.csv", "customer_id,address\nc1," GENESIS "\nc2,nope\nc3," ETHLOW "\n");
+    char *pol = write_tmp(
+        dir, "p.json", RULE("hack", FULL("HIGH", "incoming", "direct", "1", "0.001", "0", "0.5")));
+    tu_run r;
+    const char *args[] = {"scan", "--customers", cust, "--policy", pol, "--check", NULL};
+    tu_exec(&r, args, NULL);
+    cr_assert_eq(r.status, 3, "%s", r.err); /* rows were skipped: bad data, the rest read */
+    char want_err[512];
+    snprintf(want_err, sizeof(want_err),
+             "chaintrail: scan: %s:3: 'nope' is not a Bitcoin address: row skipped\n"
+             "chaintrail: scan: skipped 1 of 3 rows\n",
+             cust);
+    cr_assert_str_eq(r.err, want_err);
+    cr_assert_str_eq(r.out,
+                     "{\"customers\":{\"format\":\"csv\",\"rows\":3,\"kept\":2,\"skipped\":1,"
+                     "\"bitcoin\":1,\"ethereum\":1}}\n"
+                     "{\"category\":\"hack\",\"severity\":\"HIGH\",\"direction\":\"incoming\","
+                     "\"exposure\":\"direct\",\"max_hops\":1,\"min_amount\":\"0.00100000\","
+                     "\"min_usd\":\"0.00\",\"min_share\":\"0.500000\"}\n");
+    tu_run_free(&r);
+    tu_rmtree(dir);
+    free(cust);
+    free(pol);
+    free(dir);
+}
+
+Test(cli_scan, exit_codes)
+{
+    char *dir = tu_tmpdir();
+    char *cust = write_tmp(dir, "c.csv", "customer_id,address\nc1," GENESIS "\n");
+    char *badhdr = write_tmp(dir, "h.csv", "id,address\nc1," GENESIS "\n");
+    char *pol = write_tmp(dir, "p.json",
+                          RULE("hack", FULL("HIGH", "inbound", "direct", "1", "0", "0", "0")));
+    char *notjson = write_tmp(dir, "n.json", "{");
+    char *missing;
+    cr_assert(asprintf(&missing, "%s/missing.csv", dir) > 0);
+    struct {
+        const char *args[8];
+        int status;
+        const char *err_has;
+    } cases[] = {
+        {{"scan", "--customers", cust, "--policy", pol, "--check", NULL},
+         2,
+         "unknown direction 'inbound' (valid: incoming, outgoing, both)"},
+        {{"scan", "--customers", cust, "--policy", notjson, "--check", NULL}, 3, "policy: "},
+        {{"scan", "--customers", badhdr, "--check", NULL},
+         3,
+         "the header must be customer_id,address or customer_id,address,chain"},
+        {{"scan", "--customers", missing, "--check", NULL}, 5, "cannot open"},
+        {{"scan", "--customers", dir, "--check", NULL}, 5, "not a regular file"},
+        {{"scan", "--check", NULL}, 2, "--customers FILE is required"},
+        {{"scan", "--print-policy", "--check", NULL}, 2, "--print-policy takes no other option"},
+        {{"scan", "--customers", cust, NULL}, 2, "screening is not implemented yet"},
+        {{"scan", "--customers", cust, "--check", NULL}, 0, ""},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        tu_run r;
+        tu_exec(&r, cases[i].args, NULL);
+        cr_assert_eq(r.status, cases[i].status, "case %zu: %s", i, r.err);
+        cr_assert(strstr(r.err, cases[i].err_has), "case %zu: %s", i, r.err);
+        cr_assert_eq(r.out[0] == '\0', cases[i].status != 0, "case %zu", i);
+        tu_run_free(&r);
+    }
+    tu_rmtree(dir);
+    free(cust);
+    free(badhdr);
+    free(pol);
+    free(notjson);
+    free(missing);
+    free(dir);
+}
