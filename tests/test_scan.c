@@ -368,3 +368,131 @@ Test(cli_scan, exit_codes)
     free(missing);
     free(dir);
 }
+
+/* ---- direct exposure in one transaction ---- */
+static void direct(uint64_t a[CT_MODEL_COUNT], const uint64_t *iv, const bool *is, size_t ni,
+                   const uint64_t *ov, const bool *od, size_t no)
+{
+    ct_error err;
+    ct_error_clear(&err);
+    cr_assert_eq(ct_scan_direct_amounts(a, iv, is, ni, ov, od, no, &err), CT_OK, "%s", err.detail);
+}
+
+/* By hand from docs/taint-models.md: inputs L:3, X:5, L:2 (V 10, T 5), outputs C:4, Y:5,
+ * fee 1. Poison: all of C's 4. Haircut: 5*4/10 = 2 r0, 5*5/10 = 2 r5, fee 5*1/10 = 0 r5:
+ * one satoshi left, to Y (the lower slot of the tie): C 2. FIFO: tainted [0,3) and [8,10),
+ * C spans [0,4): 3. LIFO: mirrored [0,2) and [7,10): 2. TIHO: Y (5) is filled first: C 0. */
+Test(direct, one_transaction_by_hand)
+{
+    uint64_t a[CT_MODEL_COUNT];
+    const uint64_t iv[] = {3, 5, 2}, ov[] = {4, 5};
+    const bool is[] = {true, false, true}, od[] = {true, false};
+    direct(a, iv, is, 3, ov, od, 2);
+    cr_assert_eq(a[CT_MODEL_POISON], 4);
+    cr_assert_eq(a[CT_MODEL_HAIRCUT], 2);
+    cr_assert_eq(a[CT_MODEL_FIFO], 3);
+    cr_assert_eq(a[CT_MODEL_LIFO], 2);
+    cr_assert_eq(a[CT_MODEL_TIHO], 0);
+    /* Y's side, span [4,9): haircut 3; FIFO [8,9): 1; LIFO [7,9): 2; TIHO 5. */
+    const bool oy[] = {false, true};
+    direct(a, iv, is, 3, ov, oy, 2);
+    cr_assert_eq(a[CT_MODEL_POISON], 5);
+    cr_assert_eq(a[CT_MODEL_HAIRCUT], 3);
+    cr_assert_eq(a[CT_MODEL_FIFO], 1);
+    cr_assert_eq(a[CT_MODEL_LIFO], 2);
+    cr_assert_eq(a[CT_MODEL_TIHO], 5);
+}
+
+/* An input of unknown value (0) and outputs worth more than the known inputs: the line is
+ * extended with clean value to 5, no fee. L:3 then the unknown; C:5 gets all 3. */
+Test(direct, unknown_input_extends_the_line)
+{
+    uint64_t a[CT_MODEL_COUNT];
+    const uint64_t iv[] = {3, 0}, ov[] = {5};
+    const bool is[] = {true, false}, od[] = {true};
+    direct(a, iv, is, 2, ov, od, 1);
+    cr_assert_eq(a[CT_MODEL_POISON], 5);
+    cr_assert_eq(a[CT_MODEL_HAIRCUT], 3);
+    cr_assert_eq(a[CT_MODEL_FIFO], 3);
+    cr_assert_eq(a[CT_MODEL_LIFO], 3);
+    cr_assert_eq(a[CT_MODEL_TIHO], 3);
+    const bool none[] = {false, false};
+    direct(a, iv, none, 2, ov, od, 1);
+    for (int m = 0; m < CT_MODEL_COUNT; m++)
+        cr_assert_eq(a[m], 0);
+}
+
+/* Random small transactions against an independent computation: FIFO and LIFO one satoshi
+ * at a time on an explicit line, TIHO by repeatedly picking the largest unfilled output,
+ * haircut by its conservation (the outputs' and the fee's shares add up to T) and its bounds
+ * (each share is floor(T*v/V) or one more). */
+Test(direct, random_against_a_satoshi_line)
+{
+    unsigned seed = 16;
+    for (int round = 0; round < 300; round++) {
+        size_t ni = 1 + (size_t)(rand_r(&seed) % 4), no = 1 + (size_t)(rand_r(&seed) % 4);
+        uint64_t iv[4], ov[4], V = 0, sum_out = 0, T = 0;
+        bool is[4], od[4];
+        for (size_t k = 0; k < ni; k++) {
+            iv[k] = (uint64_t)(rand_r(&seed) % 20);
+            is[k] = rand_r(&seed) % 2;
+            V += iv[k];
+            T += is[k] ? iv[k] : 0;
+        }
+        for (size_t j = 0; j < no; j++) {
+            ov[j] = (uint64_t)(rand_r(&seed) % 20);
+            od[j] = rand_r(&seed) % 2;
+            sum_out += ov[j];
+        }
+        uint64_t line = V > sum_out ? V : sum_out;
+        bool sat[128] = {false}; /* the line: at most 4 * 19 */
+        uint64_t pos = 0;
+        for (size_t k = 0; k < ni; k++)
+            for (uint64_t s = 0; s < iv[k]; s++, pos++)
+                sat[pos] = is[k];
+        uint64_t fifo = 0, lifo = 0, P = 0;
+        for (size_t j = 0; j < no; j++) {
+            for (uint64_t s = P; s < P + ov[j]; s++)
+                if (od[j]) {
+                    fifo += sat[s];
+                    lifo += sat[line - 1 - s];
+                }
+            P += ov[j];
+        }
+        uint64_t fill[4] = {0}, left = T, tiho = 0;
+        bool done[4] = {false};
+        for (size_t r = 0; r < no; r++) {
+            size_t best = SIZE_MAX;
+            for (size_t j = 0; j < no; j++)
+                if (!done[j] && (best == SIZE_MAX || ov[j] > ov[best]))
+                    best = j;
+            done[best] = true;
+            fill[best] = left < ov[best] ? left : ov[best];
+            left -= fill[best];
+        }
+        for (size_t j = 0; j < no; j++)
+            tiho += od[j] ? fill[j] : 0;
+        uint64_t a[CT_MODEL_COUNT];
+        direct(a, iv, is, ni, ov, od, no);
+        uint64_t poison = 0, hc_all = 0, lo = 0;
+        for (size_t j = 0; j < no; j++)
+            poison += (od[j] && T) ? ov[j] : 0;
+        cr_assert_eq(a[CT_MODEL_POISON], poison, "round %d", round);
+        cr_assert_eq(a[CT_MODEL_FIFO], fifo, "round %d", round);
+        cr_assert_eq(a[CT_MODEL_LIFO], lifo, "round %d", round);
+        cr_assert_eq(a[CT_MODEL_TIHO], tiho, "round %d", round);
+        /* haircut: all outputs marked give T minus the fee's share */
+        bool all[4] = {true, true, true, true};
+        uint64_t b[CT_MODEL_COUNT];
+        direct(b, iv, is, ni, ov, all, no);
+        hc_all = b[CT_MODEL_HAIRCUT];
+        uint64_t fee = V > sum_out ? V - sum_out : 0;
+        if (T) {
+            uint64_t fee_floor = T * fee / line;
+            cr_assert(T - hc_all == fee_floor || T - hc_all == fee_floor + 1, "round %d", round);
+            for (size_t j = 0; j < no; j++)
+                lo += od[j] ? T * ov[j] / line : 0;
+        }
+        cr_assert(a[CT_MODEL_HAIRCUT] >= lo && a[CT_MODEL_HAIRCUT] <= lo + no, "round %d", round);
+    }
+}

@@ -16,6 +16,7 @@
 
 #include "chaintrail/error.h"
 #include "chaintrail/labels.h"
+#include "chaintrail/trace.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -129,6 +130,20 @@ CT_WARN_UNUSED int ct_scan_policy_parse(ct_scan_policy *out, const char *text, s
                                         ct_error *err);
 /* The same for the regular file at `path` (err->file is set on failure). */
 CT_WARN_UNUSED int ct_scan_policy_read(ct_scan_policy *out, const char *path, ct_error *err);
+
+/* ---- direct exposure in one transaction ---- */
+/* How much of the value of the marked inputs (in_src) reaches the marked outputs (out_dst)
+ * of one UTXO transaction, per taint model (amount[ct_model]), by the per-transaction rules
+ * of docs/taint-models.md with the marked inputs fully tainted: the outputs are slots in
+ * order with the fee (inputs minus outputs, else 0) as a last slot; an input of unknown
+ * value counts as clean value 0 and the line is extended with clean value up to the
+ * outputs' sum. Incoming exposure marks the labelled counterparty's inputs and the
+ * customer's outputs; outgoing, the customer's inputs and the counterparty's outputs.
+ * docs/scan.md "Direct exposure" states each model's amount. Returns CT_OK (all zero when
+ * no marked input has value); CT_EINVAL when the values sum past 2^64; CT_ENOMEM. */
+CT_WARN_UNUSED int ct_scan_direct_amounts(uint64_t amount[CT_MODEL_COUNT], const uint64_t *in_val,
+                                          const bool *in_src, size_t n_in, const uint64_t *out_val,
+                                          const bool *out_dst, size_t n_out, ct_error *err);
 
 #ifdef __cplusplus
 }
