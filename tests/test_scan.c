@@ -496,3 +496,45 @@ Test(direct, random_against_a_satoshi_line)
         cr_assert(a[CT_MODEL_HAIRCUT] >= lo && a[CT_MODEL_HAIRCUT] <= lo + no, "round %d", round);
     }
 }
+
+/* ---- alert ids ---- */
+/* The expected ids were computed outside chaintrail, with Python's hashlib over the fields
+ * of docs/scan.md each followed by a NUL: the id is the same on any machine and version. */
+Test(alert_id, known_answers_and_stability)
+{
+    char id[CT_SCAN_ALERT_ID_LEN + 1], again[CT_SCAN_ALERT_ID_LEN + 1];
+    const char *ofac = "12t9YDPgwueZ9NyMgw519p7AA8isjr6SMw";
+    cr_assert_eq(ct_scan_alert_id(id, "c1", CT_SCAN_BITCOIN, GENESIS, CT_SCAN_INCOMING,
+                                  CT_SCAN_DIRECT, CT_LABEL_SANCTIONED, ofac),
+                 CT_OK);
+    cr_assert_str_eq(id, "f4ab07dd236ab29474940a87b250bd2b");
+    cr_assert_eq(ct_scan_alert_id(again, "c1", CT_SCAN_BITCOIN, GENESIS, CT_SCAN_INCOMING,
+                                  CT_SCAN_DIRECT, CT_LABEL_SANCTIONED, ofac),
+                 CT_OK);
+    cr_assert_str_eq(again, id);
+    cr_assert_eq(ct_scan_alert_id(id, "c1", CT_SCAN_BITCOIN, GENESIS, CT_SCAN_OUTGOING,
+                                  CT_SCAN_DIRECT, CT_LABEL_SANCTIONED, ofac),
+                 CT_OK);
+    cr_assert_str_eq(id, "847c64bd52bc94a7dd3cc5c66e8d057e");
+    /* the NUL separators keep "c1"+"x" and "c"+"1x" apart */
+    char a[CT_SCAN_ALERT_ID_LEN + 1], b[CT_SCAN_ALERT_ID_LEN + 1];
+    cr_assert_eq(ct_scan_alert_id(a, "c1", CT_SCAN_BITCOIN, "x", CT_SCAN_INCOMING, CT_SCAN_DIRECT,
+                                  CT_LABEL_HACK, "y"),
+                 CT_OK);
+    cr_assert_eq(ct_scan_alert_id(b, "c", CT_SCAN_BITCOIN, "1x", CT_SCAN_INCOMING, CT_SCAN_DIRECT,
+                                  CT_LABEL_HACK, "y"),
+                 CT_OK);
+    cr_assert_str_neq(a, b);
+    cr_assert_eq(ct_scan_alert_id(a, "c", CT_SCAN_BITCOIN, "x", CT_SCAN_BOTH_DIRECTIONS,
+                                  CT_SCAN_DIRECT, CT_LABEL_HACK, "y"),
+                 CT_EINVAL);
+    cr_assert_eq(ct_scan_alert_id(a, "c", CT_SCAN_BITCOIN, "x", CT_SCAN_INCOMING,
+                                  CT_SCAN_BOTH_EXPOSURES, CT_LABEL_HACK, "y"),
+                 CT_EINVAL);
+    cr_assert_eq(ct_scan_alert_id(a, "c", (ct_scan_chain)2, "x", CT_SCAN_INCOMING, CT_SCAN_DIRECT,
+                                  CT_LABEL_HACK, "y"),
+                 CT_EINVAL);
+    cr_assert_eq(ct_scan_alert_id(a, "c", CT_SCAN_BITCOIN, "x", CT_SCAN_INCOMING, CT_SCAN_DIRECT,
+                                  (ct_label_category)CT_LABEL_CATEGORIES, "y"),
+                 CT_EINVAL);
+}

@@ -145,6 +145,19 @@ CT_WARN_UNUSED int ct_scan_direct_amounts(uint64_t amount[CT_MODEL_COUNT], const
                                           const bool *in_src, size_t n_in, const uint64_t *out_val,
                                           const bool *out_dst, size_t n_out, ct_error *err);
 
+/* ---- alert ids ---- */
+#define CT_SCAN_ALERT_ID_LEN 32 /* lowercase hex digits */
+/* The id of the alert about one finding: the first 16 bytes, in lowercase hex, of the
+ * SHA-256 of "chaintrail-alert-v1", customer_id, the chain's name, address, the direction's
+ * name ("incoming" or "outgoing"), the exposure's name ("direct" or "indirect"), the
+ * category's name and the counterparty address, each followed by one NUL byte
+ * (docs/scan.md "Alert ids"). Returns CT_OK, or CT_EINVAL for a NULL string, a direction or
+ * exposure that is not exactly one of the two, or a chain or category out of range. */
+CT_WARN_UNUSED int ct_scan_alert_id(char out[CT_SCAN_ALERT_ID_LEN + 1], const char *customer_id,
+                                    ct_scan_chain chain, const char *address, unsigned direction,
+                                    unsigned exposure, ct_label_category category,
+                                    const char *counterparty);
+
 #ifdef __cplusplus
 }
 #endif
