@@ -538,3 +538,135 @@ Test(alert_id, known_answers_and_stability)
                                   (ct_label_category)CT_LABEL_CATEGORIES, "y"),
                  CT_EINVAL);
 }
+
+/* ---- direct exposure of customers, on the first 4,313 mainnet blocks ---- */
+#define SATOSHI "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S"
+#define HAL     "1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3"
+#define TX170   "f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16"
+
+static void hexid(char out[65], const uint8_t txid[32])
+{
+    for (int i = 0; i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", txid[31 - i]);
+}
+
+/* The first 4,313 blocks with `labels` (CSV body) imported. */
+static ct_db *labelled_4313(char **dir, const char *labels)
+{
+    char csv[600];
+    *dir = tu_db_first_4313();
+    ct_db *db = tu_db_open(*dir, false);
+    snprintf(csv, sizeof(csv), "%s/labels.csv", *dir);
+    cr_assert_eq(tu_write_file(csv, labels, strlen(labels)), 0);
+    ct_labels_import_options lo = CT_LABELS_IMPORT_OPTIONS_INIT;
+    ct_labels_import_stats st;
+    ct_error err;
+    ct_error_clear(&err);
+    cr_assert_eq(ct_labels_import(db, &st, csv, &lo, &err), CT_OK, "%s", err.detail);
+    return db;
+}
+
+static void assert_all_models(const ct_scan_finding *x, uint64_t sat)
+{
+    for (int m = 0; m < CT_MODEL_COUNT; m++)
+        cr_assert(x->amount[m] == sat, "model %d", m);
+    cr_assert(x->low == sat && x->high == sat);
+}
+
+/* Block 170: 12cbQ (Satoshi) pays 10 BTC to Hal Finney and 40 back to itself, no fee. With
+ * 12cbQ labelled sanctioned, Hal's address received 10 BTC from it under every model: the
+ * whole input is the counterparty's (show tx, show address on the same chain). */
+Test(scan_direct, sanctioned_counterparty_pays_the_customer)
+{
+    char *dir;
+    ct_db *db = labelled_4313(&dir, "address,label,category,source\n" SATOSHI
+                                    ",Test SDN,sanctioned,ofac\n");
+    ct_scan_customers c = parse("customer_id,address,chain\nhal," HAL
+                                ",bitcoin\nnobody,1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2,\n"
+                                "eth," ETHLOW ",ethereum\n");
+    ct_scan_policy p;
+    ct_error err;
+    cr_assert_eq(policy(&p, &err, ct_scan_policy_default_json()), CT_OK);
+    ct_scan_findings f;
+    cr_assert_eq(ct_scan_direct(&f, db, &c, &p, &err), CT_OK, "%s", err.detail);
+    cr_assert_eq(f.count, 1);
+    cr_assert_eq(f.screened, 2);
+    cr_assert_eq(f.not_seen, 1);
+    cr_assert_eq(f.not_chain, 1);
+    const ct_scan_finding *x = &f.items[0];
+    cr_assert_eq(x->customer, 0);
+    cr_assert_eq(x->direction, CT_SCAN_INCOMING);
+    cr_assert_str_eq(x->counterparty, SATOSHI);
+    cr_assert_eq(x->category, CT_LABEL_SANCTIONED);
+    cr_assert_eq(x->severity, CT_SCAN_SEVERE);
+    cr_assert_str_eq(x->label, "Test SDN");
+    cr_assert_str_eq(x->source, "ofac");
+    assert_all_models(x, 1000000000ULL);
+    cr_assert(x->volume == 1000000000ULL); /* all Hal received in these blocks */
+    cr_assert_eq(x->share_ppm, 1000000);
+    cr_assert_eq(x->first_height, 170);
+    cr_assert_eq(x->last_height, 170);
+    cr_assert_eq(x->first_time, 1231731025); /* 2009-01-12T03:30:25Z */
+    cr_assert_eq(x->n_txids, 1);
+    char hex[65];
+    hexid(hex, x->txids[0]);
+    cr_assert_str_eq(hex, TX170);
+    ct_scan_findings_release(&f);
+    ct_scan_customers_release(&c);
+    ct_db_close(db);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+/* The other way: 12cbQ as the customer, Hal labelled hack: 10 BTC outgoing at block 170,
+ * 10/177 of all 12cbQ sent (177 BTC: show address). 1ByLSV, paid 10 BTC by 12cbQ at block
+ * 248, is labelled mixer, which the default policy screens on incoming only: no finding.
+ * A min_amount one satoshi above 10 BTC drops the hack finding. */
+Test(scan_direct, outgoing_direction_and_thresholds)
+{
+    char *dir;
+    ct_db *db = labelled_4313(&dir, "address,label,category,source\n" HAL ",Test hacker,hack,team\n"
+                                    "1ByLSV2gLRcuqUmfdYcpPQH8Npm8cccsFg,Test mixer,mixer,team\n");
+    ct_scan_customers c = parse("customer_id,address\nsat," SATOSHI "\n");
+    ct_scan_policy p;
+    ct_error err;
+    cr_assert_eq(policy(&p, &err, ct_scan_policy_default_json()), CT_OK);
+    ct_scan_findings f;
+    cr_assert_eq(ct_scan_direct(&f, db, &c, &p, &err), CT_OK, "%s", err.detail);
+    cr_assert_eq(f.count, 1);
+    const ct_scan_finding *x = &f.items[0];
+    cr_assert_eq(x->direction, CT_SCAN_OUTGOING);
+    cr_assert_str_eq(x->counterparty, HAL);
+    cr_assert_eq(x->category, CT_LABEL_HACK);
+    cr_assert_eq(x->severity, CT_SCAN_HIGH);
+    assert_all_models(x, 1000000000ULL);
+    cr_assert(x->volume == 17700000000ULL);
+    cr_assert_eq(x->share_ppm, 56497); /* floor(10 / 177 * 1e6) */
+    cr_assert_eq(f.below, 0);
+    ct_scan_findings_release(&f);
+
+    cr_assert_eq(policy(&p, &err,
+                        RULE("hack", FULL("HIGH", "both", "direct", "1", "10.00000001", "0", "0"))),
+                 CT_OK);
+    cr_assert_eq(ct_scan_direct(&f, db, &c, &p, &err), CT_OK, "%s", err.detail);
+    cr_assert_eq(f.count, 0);
+    cr_assert_eq(f.below, 1);
+    ct_scan_findings_release(&f);
+    cr_assert_eq(
+        policy(&p, &err, RULE("hack", FULL("HIGH", "both", "direct", "1", "10", "0", "0.056497"))),
+        CT_OK);
+    cr_assert_eq(ct_scan_direct(&f, db, &c, &p, &err), CT_OK, "%s", err.detail);
+    cr_assert_eq(f.count, 1); /* exactly at both thresholds: kept */
+    ct_scan_findings_release(&f);
+    cr_assert_eq(
+        policy(&p, &err, RULE("hack", FULL("HIGH", "incoming", "direct", "1", "0", "0", "0"))),
+        CT_OK);
+    cr_assert_eq(ct_scan_direct(&f, db, &c, &p, &err), CT_OK, "%s", err.detail);
+    cr_assert_eq(f.count, 0); /* the rule screens incoming only */
+    cr_assert_eq(f.below, 0);
+    ct_scan_findings_release(&f);
+    ct_scan_customers_release(&c);
+    ct_db_close(db);
+    tu_rmtree(dir);
+    free(dir);
+}

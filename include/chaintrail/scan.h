@@ -15,6 +15,8 @@
 #include <stdint.h>
 
 #include "chaintrail/error.h"
+#include "chaintrail/db.h"
+#include "chaintrail/graph.h"
 #include "chaintrail/labels.h"
 #include "chaintrail/trace.h"
 
@@ -157,6 +159,47 @@ CT_WARN_UNUSED int ct_scan_alert_id(char out[CT_SCAN_ALERT_ID_LEN + 1], const ch
                                     ct_scan_chain chain, const char *address, unsigned direction,
                                     unsigned exposure, ct_label_category category,
                                     const char *counterparty);
+
+/* ---- direct exposure of the customers (Bitcoin) ---- */
+typedef struct ct_scan_finding {
+    size_t customer;    /* index into the customer list */
+    unsigned direction; /* CT_SCAN_INCOMING or CT_SCAN_OUTGOING */
+    ct_label_category category;
+    ct_scan_severity severity;
+    char counterparty[CT_LABEL_ADDRESS_MAX + 1];
+    char label[CT_LABEL_TEXT_MAX + 1];        /* text of the attribution label */
+    char source[CT_LABEL_SOURCE_MAX + 1];     /* its label set */
+    unsigned __int128 amount[CT_MODEL_COUNT]; /* satoshi, summed over the transactions */
+    unsigned __int128 low, high;              /* the range across the models */
+    unsigned __int128 volume; /* the customer address's received (incoming) or sent sum */
+    uint32_t share_ppm;       /* floor(high * 1e6 / volume), capped at 1e6 */
+    uint32_t first_height, first_time, last_height, last_time;
+    uint8_t (*txids)[32]; /* the evidence, in chain order */
+    size_t n_txids;
+    size_t cap_txids_; /* private */
+} ct_scan_finding;
+
+typedef struct ct_scan_findings {
+    ct_scan_finding *items; /* by customer row, then in order of first appearance */
+    size_t count;
+    uint64_t screened;  /* Bitcoin customer rows screened */
+    uint64_t not_seen;  /* of those, addresses the database never saw */
+    uint64_t not_chain; /* rows of another chain (not screened yet) */
+    uint64_t below;     /* findings dropped by min_amount or min_share */
+    size_t cap_;        /* private */
+} ct_scan_findings;
+
+/* Direct exposure of every Bitcoin customer row: each transaction of the address's history
+ * (docs/scan.md "Direct exposure of a customer") whose labelled counterparty's category
+ * the policy screens in that direction with direct exposure; amounts by
+ * ct_scan_direct_amounts, summed per (customer row, direction, counterparty). A finding is
+ * kept when its high amount is at least min_amount and its share at least min_share
+ * (min_usd is not applied yet). Returns CT_OK; CT_EDBCORRUPT; CT_EIO; CT_ENOMEM. Release
+ * *out with ct_scan_findings_release, also after a failure. */
+CT_WARN_UNUSED int ct_scan_direct(ct_scan_findings *out, ct_db *db,
+                                  const ct_scan_customers *customers, const ct_scan_policy *policy,
+                                  ct_error *err);
+void ct_scan_findings_release(ct_scan_findings *f);
 
 #ifdef __cplusplus
 }
