@@ -1,6 +1,7 @@
 /* `chaintrail scan`: screening customer addresses against the labels (docs/scan.md). This
- * slice reads and checks the inputs (the customer file and the risk policy) and prints the
- * default policy; the screening itself is not written yet and is refused, not faked. */
+ * slice reads and checks the inputs (the customer file and the risk policy), prints the
+ * default policy, and prints the direct findings of Bitcoin customers as JSON lines; the
+ * alert store, baselines and indirect exposure are not written yet. */
 #include <string.h>
 
 #include "cli.h"
@@ -41,6 +42,80 @@ static void print_policy_json(FILE *f, const ct_scan_policy *p)
                 (unsigned long long)(r->min_usd_cents % 100), r->min_share_ppm / 1000000,
                 r->min_share_ppm % 1000000);
     }
+}
+
+/* One finding as a JSON line (docs/scan.md "Findings"). */
+static void print_finding(FILE *f, const ct_scan_finding *x, const ct_scan_customer *cu,
+                          const char *asset)
+{
+    char id[CT_SCAN_ALERT_ID_LEN + 1];
+    const char *cat = ct_label_category_name(x->category);
+    if (ct_scan_alert_id(id, cu->customer_id, cu->chain, cu->address, x->direction, CT_SCAN_DIRECT,
+                         x->category, x->counterparty) != CT_OK)
+        id[0] = '\0'; /* cannot happen: every field comes from the tables */
+    fprintf(f, "{\"alert_id\":\"%s\",\"customer_id\":", id);
+    cli_json_string(f, cu->customer_id);
+    fprintf(f, ",\"chain\":\"%s\",\"address\":", ct_scan_chain_name(cu->chain));
+    cli_json_string(f, cu->address);
+    fprintf(f, ",\"direction\":\"%s\",\"exposure\":\"direct\",\"category\":\"%s\",\"label\":",
+            ct_scan_direction_name(x->direction), cat);
+    cli_json_string(f, x->label);
+    fputs(",\"source\":", f);
+    cli_json_string(f, x->source);
+    fputs(",\"counterparty\":", f);
+    cli_json_string(f, x->counterparty);
+    fprintf(f, ",\"hops\":1,\"asset\":\"%s\",\"amount\":{", asset);
+    for (int m = 0; m < CT_MODEL_COUNT; m++) {
+        fprintf(f, "%s\"%s\":\"", m ? "," : "", ct_model_name((ct_model)m));
+        cli_print_coin128(f, x->amount[m]);
+        fputc('"', f);
+    }
+    fputs("},\"low\":\"", f);
+    cli_print_coin128(f, x->low);
+    fputs("\",\"high\":\"", f);
+    cli_print_coin128(f, x->high);
+    fprintf(f,
+            "\",\"usd_low\":null,\"usd_high\":null,\"share\":\"%u.%06u\",\"severity\":\"%s\","
+            "\"rule\":\"categories.%s\",\"first_seen\":\"",
+            x->share_ppm / 1000000, x->share_ppm % 1000000, ct_scan_severity_name(x->severity),
+            cat);
+    cli_print_time(f, x->first_time);
+    fputs("\",\"last_seen\":\"", f);
+    cli_print_time(f, x->last_time);
+    fputs("\",\"txids\":[", f);
+    for (size_t i = 0; i < x->n_txids; i++) {
+        fputs(i ? ",\"" : "\"", f);
+        cli_print_hash(f, x->txids[i]);
+        fputc('"', f);
+    }
+    fputs("]}\n", f);
+}
+
+/* Screens the customers against the database's labels and prints the findings. */
+static int screen(const cli_global *g, const ct_scan_customers *cs, const ct_scan_policy *pol)
+{
+    ct_db *db;
+    int rc = cli_open_db("scan", g, &db);
+    if (rc)
+        return rc;
+    ct_scan_findings f;
+    ct_error err;
+    ct_error_clear(&err);
+    int qrc = ct_scan_direct(&f, db, cs, pol, &err);
+    if (qrc == CT_OK) {
+        const char *asset = cli_db_params(db)->coin;
+        for (size_t i = 0; i < f.count; i++)
+            print_finding(stdout, &f.items[i], &cs->items[f.items[i].customer], asset);
+        if (f.not_chain)
+            fprintf(stderr,
+                    "chaintrail: scan: %llu Ethereum rows not screened (Bitcoin only so far)\n",
+                    (unsigned long long)f.not_chain);
+    }
+    ct_scan_findings_release(&f);
+    ct_db_close(db);
+    if (qrc)
+        return cli_db_fail("scan", qrc, &err);
+    return cs->skipped ? CT_EXIT_DATA : CT_EXIT_OK;
 }
 
 int cmd_scan(int argc, char **argv, const cli_global *g)
@@ -105,8 +180,7 @@ int cmd_scan(int argc, char **argv, const cli_global *g)
         /* As everywhere (docs/exit-codes.md): input was rejected, the rest was processed. */
         return skipped ? CT_EXIT_DATA : CT_EXIT_OK;
     }
+    int out_rc = screen(g, &cs, &pol);
     ct_scan_customers_release(&cs);
-    cli_error("scan", "screening is not implemented yet; --check reads and checks the inputs "
-                      "(docs/scan.md, \"Not yet\")");
-    return CT_EXIT_USAGE;
+    return out_rc;
 }
