@@ -165,17 +165,15 @@ typedef struct field {
 } field;
 
 /* Splits one CSV line (RFC 4180 quotes; "" inside quotes is one quote, written into the
- * scratch buffer). Returns the number of fields, or -1 with *why set. */
+ * scratch buffer). Returns the number of fields, -1 with *why set, or -2 when out of memory. */
 static int split_csv(const char *s, size_t len, field *f, ct_buf *scratch, const char **why)
 {
     int n = 0;
     size_t i = 0;
     ct_buf_reset(scratch);
     /* Reserve once so pointers into the scratch stay valid while fields are added. */
-    if (ct_buf_reserve(scratch, len + 1) != CT_OK) {
-        *why = "out of memory";
-        return -1;
-    }
+    if (ct_buf_reserve(scratch, len + 1) != CT_OK)
+        return -2; /* out of memory */
     for (;;) {
         if (n == MAX_FIELDS + 1) {
             *why = NULL;
@@ -270,6 +268,10 @@ static int parse_csv(reader *r, const char *text, size_t len, ct_error *err)
         field f[MAX_FIELDS + 1];
         const char *why;
         int nf = split_csv(s, n, f, &scratch, &why);
+        if (nf == -2) {
+            rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "customers");
+            break;
+        }
         if (ncols == 0) {
             if (nf >= 2 && nf <= 3 && field_is(&f[0], "customer_id") &&
                 field_is(&f[1], "address") && (nf == 2 || field_is(&f[2], "chain"))) {
@@ -284,10 +286,6 @@ static int parse_csv(reader *r, const char *text, size_t len, ct_error *err)
         }
         r->c->rows++;
         if (nf < 0) {
-            if (scratch.data == NULL) {
-                rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "customers");
-                break;
-            }
             bad_row(r->c, line, "%s", why);
             continue;
         }
