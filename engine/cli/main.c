@@ -260,6 +260,23 @@ const cli_command cli_commands[] = {
      "Without COMMAND: the commands and the global options. With COMMAND: its usage, options\n"
      "and exit codes (the same as 'chaintrail COMMAND --help'). Exit status: 0; 2 COMMAND\n"
      "is not a command. See docs/cli.md.\n"},
+    {"scan", cmd_scan, "screen customer addresses against the labels (direct, Bitcoin so far)",
+     "usage: chaintrail scan --print-policy\n"
+     "       chaintrail scan --customers FILE [--policy FILE] --check\n"
+     "       chaintrail [--db PATH] scan --customers FILE [--policy FILE]\n"
+     "\n"
+     "  --customers FILE  CSV customer_id,address[,chain] with a header, or JSON lines\n"
+     "  --policy FILE     the risk policy (JSON); default: the one --print-policy prints\n"
+     "  --print-policy    print the default risk policy and exit\n"
+     "  --check           read and check both files, report bad rows, print a summary\n"
+     "\n"
+     "Without --check: one JSON line per direct finding of a Bitcoin customer (a labelled\n"
+     "counterparty in the same transaction), with the amount per taint model. Bad customer\n"
+     "rows are reported as FILE:LINE and skipped. No alert store or baseline yet.\n"
+     "\n"
+     "Exit status: 0 done; 2 bad option or policy; 3 customer rows skipped, a bad customer\n"
+     "header or a policy that is not JSON; 4 corrupt; 5 a file cannot be read or no\n"
+     "database at PATH; 6 locked. See docs/scan.md.\n"},
     {"show", cmd_show, "show an address, a transaction, a block or a cluster of the database",
      "usage: chaintrail [--db PATH] show address ADDRESS [--txs] [--limit N] [--after CURSOR]\n"
      "                                   [--format json|text]\n"

@@ -16,6 +16,7 @@
 
 #include "chaintrail/trace.h"
 #include "base/hmap.h"
+#include "taint/split.h"
 #include "taint/trace_common.h"
 #include "base/util.h"
 
@@ -634,65 +635,6 @@ static int grow_scratch(tracer *t, size_t no)
     return CT_OK;
 }
 
-/* Stable merge sort of slot indexes by a key, without global state (qsort has no context
- * argument in C11): descending key, ties kept in index order. */
-static void sort_desc(uint32_t *idx, uint32_t *tmp, size_t n, const u128 *key128,
-                      const uint64_t *key64)
-{
-    for (size_t w = 1; w < n; w *= 2) {
-        for (size_t lo = 0; lo < n; lo += 2 * w) {
-            size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
-            size_t i = lo, j = mid, k = lo;
-            while (i < mid && j < hi) {
-                u128 x = key128 ? key128[idx[i]] : key64[idx[i]];
-                u128 y = key128 ? key128[idx[j]] : key64[idx[j]];
-                tmp[k++] = y > x ? idx[j++] : idx[i++];
-            }
-            while (i < mid)
-                tmp[k++] = idx[i++];
-            while (j < hi)
-                tmp[k++] = idx[j++];
-        }
-        memcpy(idx, tmp, n * sizeof(*idx));
-    }
-}
-
-/* Haircut: T over the slots in proportion to value, remainder one satoshi at a time to the
- * largest T*v mod V, ties to the lower slot (the fee slot is last). */
-static void haircut(tracer *t, uint64_t T, const uint64_t *val, size_t n, uint64_t V)
-{
-    u128 given = 0;
-    for (size_t j = 0; j < n; j++) {
-        u128 p = (u128)T * val[j];
-        t->out_taint[j] = (uint64_t)(p / V);
-        t->rem[j] = p % V;
-        given += t->out_taint[j];
-        t->order[j] = (uint32_t)j;
-    }
-    uint64_t r = T - (uint64_t)given;
-    if (r == 0)
-        return;
-    sort_desc(t->order, t->tmp, n, t->rem, NULL);
-    for (size_t i = 0; i < r; i++)
-        t->out_taint[t->order[i]]++;
-}
-
-/* TIHO: T fills the outputs in descending order of value (ties to the lower index); what is
- * left goes to the fee slot (index n). */
-static void tiho(tracer *t, uint64_t T, const uint64_t *val, size_t n)
-{
-    for (size_t j = 0; j < n; j++)
-        t->order[j] = (uint32_t)j;
-    sort_desc(t->order, t->tmp, n, NULL, val);
-    for (size_t i = 0; i < n; i++) {
-        uint32_t j = t->order[i];
-        uint64_t take = T < val[j] ? T : val[j];
-        t->out_taint[j] = take;
-        T -= take;
-    }
-    t->out_taint[n] = T;
-}
-
 /* FIFO / LIFO: the incoming side's tainted intervals laid on one line (mirrored for LIFO),
  * cut by the outgoing slots' spans. Forward the incoming side is the inputs and the slots
  * the outputs, fee last; backward the incoming side is the outputs and the slots the
@@ -820,10 +762,10 @@ static int split_taint(tracer *t, pending_tx *p, const ct_trace_tx *tx, int m, c
             t->out_taint[j] = val[j];
         return CT_OK;
     case CT_MODEL_HAIRCUT:
-        haircut(t, T, val, n_slots, len);
+        ct_taint_haircut(t->out_taint, t->rem, t->order, t->tmp, T, val, n_slots, len);
         return CT_OK;
     case CT_MODEL_TIHO:
-        tiho(t, T, val, n_fill);
+        ct_taint_tiho(t->out_taint, t->order, t->tmp, T, val, n_fill);
         return CT_OK;
     default:
         return line(t, p, tx, m, val, n_slots, len);

@@ -22,6 +22,7 @@
 #include "chaintrail/prices.h"
 #include "chaintrail/cases.h"
 #include "chaintrail/labels.h"
+#include "chaintrail/scan.h"
 #include "chaintrail/u256.h"
 #include "chaintrail/account.h"
 #include "chaintrail/acct_trace.h"

@@ -1,0 +1,207 @@
+/* chaintrail scan: screening customer addresses against the imported labels (docs/scan.md).
+ *
+ * This first slice holds the scan's inputs: the customer file (who owns which address) and
+ * the risk policy (what a finding of each label category is worth). Both are read strictly:
+ * a bad customer row is reported with its line and skipped, a bad policy is refused whole.
+ *
+ * Argument order, as everywhere in chaintrail: outputs, then inputs, then options, then the
+ * caller-owned ct_error (may be NULL).
+ */
+#ifndef CHAINTRAIL_SCAN_H
+#define CHAINTRAIL_SCAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chaintrail/error.h"
+#include "chaintrail/db.h"
+#include "chaintrail/graph.h"
+#include "chaintrail/labels.h"
+#include "chaintrail/trace.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- customers ---- */
+#define CT_SCAN_CUSTOMER_ID_MAX 128        /* bytes of a customer id */
+#define CT_SCAN_BAD_LISTED      100        /* bad rows kept with their reason; all are counted */
+#define CT_SCAN_FILE_MAX        (1u << 30) /* largest customer or policy file (1 GiB) */
+
+typedef enum ct_scan_chain {
+    CT_SCAN_BITCOIN = 0,
+    CT_SCAN_ETHEREUM = 1,
+} ct_scan_chain;
+#define CT_SCAN_CHAINS 2
+/* "bitcoin", "ethereum"; NULL out of range. */
+const char *ct_scan_chain_name(ct_scan_chain c);
+
+typedef struct ct_scan_customer {
+    const char *customer_id; /* owned by the list */
+    const char *address;     /* as written (an Ethereum address lowercased) */
+    ct_scan_chain chain;
+    uint64_t line; /* line of the file it came from */
+} ct_scan_customer;
+
+typedef struct ct_scan_bad_row {
+    uint64_t line;
+    char reason[160];
+} ct_scan_bad_row;
+
+typedef enum ct_scan_customers_format {
+    CT_SCAN_CUSTOMERS_CSV = 0,
+    CT_SCAN_CUSTOMERS_JSONL = 1,
+} ct_scan_customers_format;
+
+typedef struct ct_scan_customers {
+    ct_scan_customer *items; /* in file order */
+    size_t count;
+    ct_scan_customers_format format;
+    uint64_t rows;                           /* data rows read (blank lines not counted) */
+    uint64_t skipped;                        /* bad rows skipped (count - rows) */
+    ct_scan_bad_row bad[CT_SCAN_BAD_LISTED]; /* the first ones */
+    size_t n_bad;                            /* listed in bad[] */
+    /* private */
+    char *text_;
+    size_t cap_;
+} ct_scan_customers;
+
+/* Parses a customer file held in text[0..len): CSV when its first non-blank line does not
+ * start with '{' (a header "customer_id,address" or "customer_id,address,chain", then one
+ * row per line, RFC 4180 quotes allowed), else JSON lines (one object per line with
+ * "customer_id", "address" and optionally "chain"). docs/scan.md states every check. A bad
+ * row is counted and listed, never fatal. Returns CT_OK; CT_ECORRUPT "customers-header"
+ * when the CSV header is not one of the two (the whole file is refused: its columns are
+ * unknown); CT_ENOMEM. Release *out with ct_scan_customers_release, also after a failure. */
+CT_WARN_UNUSED int ct_scan_customers_parse(ct_scan_customers *out, const char *text, size_t len,
+                                           ct_error *err);
+/* The same for the regular file at `path` (err->file is set on failure): CT_EIO when it
+ * cannot be read. */
+CT_WARN_UNUSED int ct_scan_customers_read(ct_scan_customers *out, const char *path, ct_error *err);
+void ct_scan_customers_release(ct_scan_customers *c);
+
+/* ---- risk policy ---- */
+typedef enum ct_scan_severity {
+    CT_SCAN_NONE = 0, /* not screened */
+    CT_SCAN_LOW = 1,
+    CT_SCAN_MEDIUM = 2,
+    CT_SCAN_HIGH = 3,
+    CT_SCAN_SEVERE = 4,
+} ct_scan_severity;
+#define CT_SCAN_SEVERITIES 5
+/* "none", "LOW", "MEDIUM", "HIGH", "SEVERE"; NULL out of range. */
+const char *ct_scan_severity_name(ct_scan_severity s);
+/* Parses a name exactly as ct_scan_severity_name writes it. CT_OK or CT_EINVAL. */
+CT_WARN_UNUSED int ct_scan_severity_from_name(ct_scan_severity *out, const char *name);
+
+/* Bits: which way funds flow relative to the customer. */
+enum { CT_SCAN_INCOMING = 1, CT_SCAN_OUTGOING = 2, CT_SCAN_BOTH_DIRECTIONS = 3 };
+/* Bits: how the labelled address is reached. */
+enum { CT_SCAN_DIRECT = 1, CT_SCAN_INDIRECT = 2, CT_SCAN_BOTH_EXPOSURES = 3 };
+/* The names of the bit sets 1, 2, 3: "incoming", "outgoing", "both" and "direct",
+ * "indirect", "both"; NULL otherwise. */
+const char *ct_scan_direction_name(unsigned bits);
+const char *ct_scan_exposure_name(unsigned bits);
+
+#define CT_SCAN_MAX_HOPS 100
+
+typedef struct ct_scan_rule {
+    ct_scan_severity severity;
+    unsigned direction;     /* CT_SCAN_INCOMING | CT_SCAN_OUTGOING */
+    unsigned exposure;      /* CT_SCAN_DIRECT | CT_SCAN_INDIRECT */
+    uint32_t max_hops;      /* 1 = direct only; up to CT_SCAN_MAX_HOPS */
+    uint64_t min_sat;       /* minimum amount, in the chain's smallest unit / 1e-8 coin */
+    uint64_t min_usd_cents; /* minimum USD value */
+    uint32_t min_share_ppm; /* minimum share of the customer's volume, parts per million */
+} ct_scan_rule;
+
+typedef struct ct_scan_policy {
+    ct_scan_rule rules[CT_LABEL_CATEGORIES]; /* by ct_label_category; severity none = off */
+} ct_scan_policy;
+
+/* The policy that ships with the program, as JSON text (docs/scan.md shows it). */
+const char *ct_scan_policy_default_json(void);
+
+/* Parses a policy (JSON; docs/scan.md). Categories not named get severity none. Returns
+ * CT_OK; CT_EINVAL with reason "policy-unknown-name" (an unknown category, severity,
+ * direction or exposure: the detail names it, where, and lists the valid names) or
+ * "policy-bad-value" (a missing or malformed field, a value out of range, an unknown key),
+ * the detail starting "line L, column C: "; CT_ECORRUPT for text that is not JSON. */
+CT_WARN_UNUSED int ct_scan_policy_parse(ct_scan_policy *out, const char *text, size_t len,
+                                        ct_error *err);
+/* The same for the regular file at `path` (err->file is set on failure). */
+CT_WARN_UNUSED int ct_scan_policy_read(ct_scan_policy *out, const char *path, ct_error *err);
+
+/* ---- direct exposure in one transaction ---- */
+/* How much of the value of the marked inputs (in_src) reaches the marked outputs (out_dst)
+ * of one UTXO transaction, per taint model (amount[ct_model]), by the per-transaction rules
+ * of docs/taint-models.md with the marked inputs fully tainted: the outputs are slots in
+ * order with the fee (inputs minus outputs, else 0) as a last slot; an input of unknown
+ * value counts as clean value 0 and the line is extended with clean value up to the
+ * outputs' sum. Incoming exposure marks the labelled counterparty's inputs and the
+ * customer's outputs; outgoing, the customer's inputs and the counterparty's outputs.
+ * docs/scan.md "Direct exposure" states each model's amount. Returns CT_OK (all zero when
+ * no marked input has value); CT_EINVAL when the values sum past 2^64; CT_ENOMEM. */
+CT_WARN_UNUSED int ct_scan_direct_amounts(uint64_t amount[CT_MODEL_COUNT], const uint64_t *in_val,
+                                          const bool *in_src, size_t n_in, const uint64_t *out_val,
+                                          const bool *out_dst, size_t n_out, ct_error *err);
+
+/* ---- alert ids ---- */
+#define CT_SCAN_ALERT_ID_LEN 32 /* lowercase hex digits */
+/* The id of the alert about one finding: the first 16 bytes, in lowercase hex, of the
+ * SHA-256 of "chaintrail-alert-v1", customer_id, the chain's name, address, the direction's
+ * name ("incoming" or "outgoing"), the exposure's name ("direct" or "indirect"), the
+ * category's name and the counterparty address, each followed by one NUL byte
+ * (docs/scan.md "Alert ids"). Returns CT_OK, or CT_EINVAL for a NULL string, a direction or
+ * exposure that is not exactly one of the two, or a chain or category out of range. */
+CT_WARN_UNUSED int ct_scan_alert_id(char out[CT_SCAN_ALERT_ID_LEN + 1], const char *customer_id,
+                                    ct_scan_chain chain, const char *address, unsigned direction,
+                                    unsigned exposure, ct_label_category category,
+                                    const char *counterparty);
+
+/* ---- direct exposure of the customers (Bitcoin) ---- */
+typedef struct ct_scan_finding {
+    size_t customer;    /* index into the customer list */
+    unsigned direction; /* CT_SCAN_INCOMING or CT_SCAN_OUTGOING */
+    ct_label_category category;
+    ct_scan_severity severity;
+    char counterparty[CT_LABEL_ADDRESS_MAX + 1];
+    char label[CT_LABEL_TEXT_MAX + 1];        /* text of the attribution label */
+    char source[CT_LABEL_SOURCE_MAX + 1];     /* its label set */
+    unsigned __int128 amount[CT_MODEL_COUNT]; /* satoshi, summed over the transactions */
+    unsigned __int128 low, high;              /* the range across the models */
+    unsigned __int128 volume; /* the customer address's received (incoming) or sent sum */
+    uint32_t share_ppm;       /* floor(high * 1e6 / volume), capped at 1e6 */
+    uint32_t first_height, first_time, last_height, last_time;
+    uint8_t (*txids)[32]; /* the evidence, in chain order */
+    size_t n_txids;
+    size_t cap_txids_; /* private */
+} ct_scan_finding;
+
+typedef struct ct_scan_findings {
+    ct_scan_finding *items; /* by customer row, then in order of first appearance */
+    size_t count;
+    uint64_t screened;  /* Bitcoin customer rows screened */
+    uint64_t not_seen;  /* of those, addresses the database never saw */
+    uint64_t not_chain; /* rows of another chain (not screened yet) */
+    uint64_t below;     /* findings dropped by min_amount or min_share */
+    size_t cap_;        /* private */
+} ct_scan_findings;
+
+/* Direct exposure of every Bitcoin customer row: each transaction of the address's history
+ * (docs/scan.md "Direct exposure of a customer") whose labelled counterparty's category
+ * the policy screens in that direction with direct exposure; amounts by
+ * ct_scan_direct_amounts, summed per (customer row, direction, counterparty). A finding is
+ * kept when its high amount is at least min_amount and its share at least min_share
+ * (min_usd is not applied yet). Returns CT_OK; CT_EDBCORRUPT; CT_EIO; CT_ENOMEM. Release
+ * *out with ct_scan_findings_release, also after a failure. */
+CT_WARN_UNUSED int ct_scan_direct(ct_scan_findings *out, ct_db *db,
+                                  const ct_scan_customers *customers, const ct_scan_policy *policy,
+                                  ct_error *err);
+void ct_scan_findings_release(ct_scan_findings *f);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
