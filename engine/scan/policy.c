@@ -206,7 +206,7 @@ static int parse_rule(const ct_json_doc *d, uint32_t obj, const char *cat, ct_sc
                            (int)(len > 40 ? 40 : len), raw, cat);
         }
         seen |= 1u << which;
-        unsigned u;
+        unsigned u = 0;
         uint64_t n;
         char s[64];
         int rc = CT_OK;
@@ -316,7 +316,7 @@ int ct_scan_policy_parse(ct_scan_policy *out, const char *text, size_t len, ct_e
     for (unsigned c = 0; c < CT_LABEL_CATEGORIES; c++)
         cat_names[c] = ct_label_category_name((ct_label_category)c);
     for (uint32_t k = ct_json_first(&d, cats); k; k = ct_json_next(&d, cats, k + 1)) {
-        unsigned c;
+        unsigned c = 0;
         rc = pick(&d, k, "category", "category", cat_names, CT_LABEL_CATEGORIES, &c, err);
         if (rc != CT_OK)
             goto done;
