@@ -737,8 +737,8 @@ Test(cluster, trace_uses_the_label_of_any_member)
  * 0x22's cluster once b5 joins them, and its coins move on to 0x28. The sources of a trace
  * never stop it (issue 14), not even through their cluster's label: from 0x21 the taint
  * runs on to 0x28 (its own cluster, id 10), with clusters as without. (A cluster label that
- * stops taint arriving at hop 1 or later: test_sim's truth_clusters cases and Hal Finney's
- * linked address in trace_uses_the_label_of_any_member.) */
+ * stops taint arriving at hop 1 or later: the backward test below, test_sim's truth_clusters
+ * cases and Hal Finney's linked address in trace_uses_the_label_of_any_member.) */
 Test(cluster, a_source_is_not_stopped_by_its_cluster_label)
 {
     chains c;
@@ -774,8 +774,7 @@ Test(cluster, a_source_is_not_stopped_by_its_cluster_label)
         (const char *[]){"trace", "--from", a21, "--model", "fifo", "--format", "csv", NULL});
     cr_assert_eq(r.status, 0, "%s", r.err);
     char want[400];
-    snprintf(want, sizeof(want), "fifo,\"%s\",\"unspent\",\"\",9999990000,,9999990000,1,1,7,",
-             a28);
+    snprintf(want, sizeof(want), "fifo,\"%s\",\"unspent\",\"\",9999990000,,9999990000,1,1,7,", a28);
     cr_assert(strstr(r.out, want), "%s", r.out);
     cr_assert(strstr(r.out, ",10,\n"), "%s", r.out); /* a28's cluster: its own, id 10 */
     cr_assert_null(strstr(r.out, "exchange"), "%s", r.out);
@@ -862,6 +861,73 @@ Test(cluster, show_tx_prints_the_coinjoin_verdict)
               r.out);
     tu_run_free(&r);
     bb_free(&f);
+    tu_rmtree(files);
+    tu_rmtree(d);
+    free(files);
+    free(d);
+}
+
+/* The same chain B traced backward from 0x28 (b7 spends 0x21's and 0x23's outputs): with
+ * clusters both stop at hop 1 as the exchange, through the label of 0x22, their cluster's
+ * labelled member; without clusters the trace runs on to the coinbases of b1, b3 and b4, and
+ * stops at 0x22's own coinbase output (b2) by its own label at hop 2. */
+Test(cluster, a_cluster_label_stops_a_backward_trace)
+{
+    chains c;
+    make_chains(&c);
+    char *files = tu_tmpdir(), *d = tu_tmpdir(), p[600];
+    write_file(files, "winner.blk", &c.winner, p, sizeof(p));
+    ct_db *db = ingest(d, p);
+    ct_cluster_dump *dd;
+    cr_assert_eq(ct_cluster_dump_new(&dd, db, NULL), CT_OK);
+    const char *addr;
+    uint64_t id, cid;
+    char a[11][64];
+    memset(a, 0, sizeof(a));
+    while (ct_cluster_dump_next(dd, &addr, &id, &cid, NULL) == CT_OK)
+        if (id < 11)
+            snprintf(a[id], sizeof(a[id]), "%s", addr);
+    ct_cluster_dump_free(dd);
+    ct_db_close(db);
+    /* ids: 3 = 0x21, 4 = 0x22, 5 = 0x23, 6 = 0x24 (one cluster, id 3), 10 = 0x28 */
+    char lab[600], csv[300];
+    snprintf(lab, sizeof(lab), "%s/labels.csv", files);
+    snprintf(csv, sizeof(csv), "address,label,category\n%s,Desk,exchange\n", a[4]);
+    cr_assert_eq(tu_write_file(lab, csv, strlen(csv)), 0);
+    tu_run r;
+    run(&r, d, (const char *[]){"labels", "import", "--source", "t", "--quiet", lab, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    char want[1024];
+    run(&r, d,
+        (const char *[]){"trace", "--from", a[10], "--backward", "--model", "fifo", "--format",
+                         "csv", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    snprintf(want, sizeof(want),
+             "model,address,category,label,taint_sat,usd,unpriced_sat,hops,outputs,first_height,"
+             "first_time,last_height,last_time,cluster_id,label_member\n"
+             "fifo,\"%s\",\"exchange\",\"Desk (t)\",9999990000,,9999990000,1,1,5,1700003037,5,"
+             "1700003037,3,\"%s\"\n"
+             "fifo,\"%s\",\"exchange\",\"Desk (t)\",9999980000,,9999980000,1,1,6,1700003638,6,"
+             "1700003638,3,\"%s\"\n",
+             a[3], a[4], a[5], a[4]);
+    cr_assert_str_eq(r.out, want);
+    tu_run_free(&r);
+    run(&r, d,
+        (const char *[]){"trace", "--from", a[10], "--backward", "--model", "fifo", "--format",
+                         "csv", "--no-clusters", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    /* three coinbases and 0x22's own label, all at hop 2, no cluster */
+    cr_assert_eq(tu_count_lines(r.out), 5, "%s", r.out);
+    snprintf(want, sizeof(want), "fifo,\"%s\",\"exchange\",\"Desk (t)\",", a[4]);
+    cr_assert(strstr(r.out, want), "%s", r.out);
+    for (int k = 3; k <= 6; k++) {
+        snprintf(want, sizeof(want), "fifo,\"%s\",\"%s\",", a[k], k == 4 ? "exchange" : "coinbase");
+        cr_assert(strstr(r.out, want), "%s: %s", a[k], r.out);
+    }
+    cr_assert_null(strstr(r.out, "label of"), "%s", r.out);
+    tu_run_free(&r);
+    free_chains(&c);
     tu_rmtree(files);
     tu_rmtree(d);
     free(files);
