@@ -334,8 +334,8 @@ Test(export_cli, option_errors)
     } cases[] = {
         {{"address", HAL, "--format", "svg", "-o", "OUT", NULL},
          2,
-         "chaintrail: export: option '--format': unknown format 'svg' (graphml, gexf, dot, "
-         "neo4j, cytoscape, csv)\n"},
+         "chaintrail: export: option '--format': unknown format 'svg' (valid: graphml, gexf, "
+         "dot, neo4j, cytoscape, csv)\n"},
         {{"address", HAL, "-o", "OUT", NULL},
          2,
          "chaintrail: export: --format is required (graphml, gexf, dot, neo4j, cytoscape, "
@@ -345,10 +345,11 @@ Test(export_cli, option_errors)
          "chaintrail: export: -o PATH is required: where to write the gexf\n"},
         {{"address", HAL, "--format", "gexf", "-o", "OUT", "--direction", "up", NULL},
          2,
-         "chaintrail: export: option '--direction': unknown value 'up' (out, in, both)\n"},
+         "chaintrail: export: option '--direction': unknown direction 'up' (valid: out, in, "
+         "both)\n"},
         {{"address", HAL, "--format", "gexf", "-o", "OUT", "--level", "cluster", NULL},
          2,
-         "chaintrail: export: option '--level': unknown value 'cluster' (address, tx)\n"},
+         "chaintrail: export: option '--level': unknown level 'cluster' (valid: address, tx)\n"},
         {{"address", HAL, "--format", "gexf", "-o", "OUT", "--hops", "0", NULL},
          2,
          "chaintrail: export: option '--hops': 0 is not in 1..64\n"},
@@ -371,8 +372,8 @@ Test(export_cli, option_errors)
          8,
          "chaintrail: export: address '1BitcoinEaterAddressDontSendf59kuE' is not in the "
          "database\n"},
-        {{"address", "0x0000000000000000000000000000000000000001", "--format", "gexf", "-o",
-          "OUT", NULL},
+        {{"address", "0x0000000000000000000000000000000000000001", "--format", "gexf", "-o", "OUT",
+          NULL},
          8,
          "chaintrail: export: the database has no Ethereum address "
          "0x0000000000000000000000000000000000000001\n"},

@@ -5,22 +5,17 @@
 
 #include "cli.h"
 
-static int parse_choice(const char *opt, const char *val, const char *const *names,
-                        const int *values, int *out)
+/* --format: one of the export formats (the one name parser, names.c). */
+static int parse_format(const char *value, ct_export_format *out)
 {
-    for (size_t i = 0; names[i]; i++) {
-        if (strcmp(val, names[i]) == 0) {
-            *out = values[i];
-            return CT_EXIT_OK;
-        }
-    }
-    char list[128] = "";
-    for (size_t i = 0; names[i]; i++) {
-        strncat(list, i ? ", " : "", sizeof(list) - strlen(list) - 1);
-        strncat(list, names[i], sizeof(list) - strlen(list) - 1);
-    }
-    cli_error("export", "option '--%s': unknown value '%s' (%s)", opt, val, list);
-    return CT_EXIT_USAGE;
+    const char *names[CT_EXPORT_FORMATS];
+    size_t i;
+    for (int f = 0; f < CT_EXPORT_FORMATS; f++)
+        names[f] = ct_export_format_name((ct_export_format)f);
+    int rc = cli_name("export", "format", "format", value, names, CT_EXPORT_FORMATS, &i);
+    if (rc == CT_EXIT_OK)
+        *out = (ct_export_format)i;
+    return rc;
 }
 
 static int export_address(int argc, char **argv, const cli_global *g)
@@ -29,13 +24,14 @@ static int export_address(int argc, char **argv, const cli_global *g)
     uint64_t hops = 1, max_nodes = UINT64_MAX;
     bool force = false;
     int first, rc;
-    const cli_opt opts[] = {
-        {"format", CLI_STRING, &format},    {"output", CLI_STRING, &output},
-        CLI_NUM("hops", &hops, 0, UINT32_MAX),
-        {"direction", CLI_STRING, &direction},
-        CLI_NUM("max-nodes", &max_nodes, 0, UINT64_MAX),
-        {"level", CLI_STRING, &level},
-        {"force", CLI_FLAG, &force},        {NULL, CLI_FLAG, NULL}};
+    const cli_opt opts[] = {{"format", CLI_STRING, &format},
+                            {"output", CLI_STRING, &output},
+                            CLI_NUM("hops", &hops, 0, UINT32_MAX),
+                            {"direction", CLI_STRING, &direction},
+                            CLI_NUM("max-nodes", &max_nodes, 0, UINT64_MAX),
+                            {"level", CLI_STRING, &level},
+                            {"force", CLI_FLAG, &force},
+                            {NULL, CLI_FLAG, NULL}};
     /* -o is --output (the only short option of the program besides -h) */
     static char long_output[] = "--output";
     for (int i = 1; i < argc; i++) {
@@ -59,27 +55,22 @@ static int export_address(int argc, char **argv, const cli_global *g)
         cli_error("export", "--format is required (graphml, gexf, dot, neo4j, cytoscape, csv)");
         return CT_EXIT_USAGE;
     }
-    if (ct_export_format_from_name(&o.format, format) != CT_OK) {
-        cli_error("export",
-                  "option '--format': unknown format '%s' (graphml, gexf, dot, neo4j, "
-                  "cytoscape, csv)",
-                  format);
-        return CT_EXIT_USAGE;
-    }
+    if ((rc = parse_format(format, &o.format)))
+        return rc;
     if (!output) {
         cli_error("export", "-o PATH is required: where to write the %s", format);
         return CT_EXIT_USAGE;
     }
-    static const char *const dir_names[] = {"out", "in", "both", NULL};
-    static const int dir_values[] = {CT_EXPORT_OUT, CT_EXPORT_IN, CT_EXPORT_BOTH};
-    static const char *const level_names[] = {"address", "tx", NULL};
-    static const int level_values[] = {CT_EXPORT_LEVEL_ADDRESS, CT_EXPORT_LEVEL_TX};
-    int d, l;
-    if ((rc = parse_choice("direction", direction, dir_names, dir_values, &d)) ||
-        (rc = parse_choice("level", level, level_names, level_values, &l)))
+    static const char *const dir_names[] = {"out", "in", "both"};
+    static const ct_export_direction dir_values[] = {CT_EXPORT_OUT, CT_EXPORT_IN, CT_EXPORT_BOTH};
+    static const char *const level_names[] = {"address", "tx"};
+    static const ct_export_level level_values[] = {CT_EXPORT_LEVEL_ADDRESS, CT_EXPORT_LEVEL_TX};
+    size_t d, l;
+    if ((rc = cli_name("export", "direction", "direction", direction, dir_names, 3, &d)) ||
+        (rc = cli_name("export", "level", "level", level, level_names, 2, &l)))
         return rc;
-    o.direction = (ct_export_direction)d;
-    o.level = (ct_export_level)l;
+    o.direction = dir_values[d];
+    o.level = level_values[l];
     if (hops < 1 || hops > CT_EXPORT_HOPS_MAX) {
         cli_error("export", "option '--hops': %llu is not in 1..%d", (unsigned long long)hops,
                   CT_EXPORT_HOPS_MAX);
@@ -205,12 +196,7 @@ static int export_trace(int argc, char **argv, const cli_global *g)
     } else if (!t.format) {
         cli_error("export", "--format is required (graphml, gexf, dot, neo4j, cytoscape, csv)");
         rc = CT_EXIT_USAGE;
-    } else if (ct_export_format_from_name(&t.o.format, t.format) != CT_OK) {
-        cli_error("export",
-                  "option '--format': unknown format '%s' (graphml, gexf, dot, neo4j, "
-                  "cytoscape, csv)",
-                  t.format);
-        rc = CT_EXIT_USAGE;
+    } else if ((rc = parse_format(t.format, &t.o.format))) {
     } else if (!t.output) {
         cli_error("export", "-o PATH is required: where to write the %s", t.format);
         rc = CT_EXIT_USAGE;
