@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "chaintrail/db.h"
 #include "chaintrail/error.h"
@@ -115,6 +116,20 @@ typedef struct ct_export_trace_options {
 CT_WARN_UNUSED int ct_export_trace(ct_db *db, ct_export_stats *stats, const ct_trace_result *res,
                                    const char *path, const ct_export_trace_options *opts,
                                    ct_error *err);
+
+/* ---- one output file, written safely (scan -o) ----
+ * The export's safe output for a single file: never through a symbolic link, an existing
+ * path only with `force`, written to a temporary file beside it that is synced and renamed
+ * into place by ct_out_file_commit, so a kill or a full disk never leaves a truncated file.
+ * ct_out_file_open returns CT_OK with *f to write to; CT_EINVAL ("bad-output"), CT_EIO
+ * ("output-exists", "output-symlink", "output-kind", "cannot-create"), CT_ENOMEM.
+ * ct_out_file_commit closes *f and returns CT_OK or CT_EIO ("cannot-write": nothing is left
+ * at the path then); ct_out_file_abort removes the temporary file. Both free o. */
+typedef struct ct_out_file ct_out_file;
+CT_WARN_UNUSED int ct_out_file_open(ct_out_file **o, FILE **f, const char *path, bool force,
+                                    ct_error *err);
+CT_WARN_UNUSED int ct_out_file_commit(ct_out_file *o, ct_error *err);
+void ct_out_file_abort(ct_out_file *o);
 
 #ifdef __cplusplus
 }

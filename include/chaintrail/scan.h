@@ -201,6 +201,161 @@ CT_WARN_UNUSED int ct_scan_direct(ct_scan_findings *out, ct_db *db,
                                   ct_error *err);
 void ct_scan_findings_release(ct_scan_findings *f);
 
+/* ---- the alert store (alert_store.c; docs/alerts.md) ----
+ * Each finding of a scan is an alert stored under its alert id (table 0xf5) with an
+ * analyst's state and an append-only history (0xf6); what each scan screened against is
+ * recorded (0xf7). A scan writes all of it in one synchronous batch: a kill during a scan
+ * loses nothing and duplicates nothing. A scan creates alerts and updates their baseline and
+ * amounts; it never changes an analyst's state or history. */
+typedef enum ct_alert_state {
+    CT_ALERT_OPEN = 0,
+    CT_ALERT_IN_REVIEW = 1,
+    CT_ALERT_ESCALATED = 2,
+    CT_ALERT_DISMISSED = 3,
+    CT_ALERT_RESOLVED = 4,
+} ct_alert_state;
+#define CT_ALERT_STATES 5
+/* "open", "in_review", "escalated", "dismissed", "resolved"; NULL out of range. */
+const char *ct_alert_state_name(ct_alert_state s);
+
+typedef enum ct_alert_baseline {
+    CT_ALERT_NEW = 0,       /* not found by the previous scan (or absent then) */
+    CT_ALERT_UNCHANGED = 1, /* found again with the same content */
+    CT_ALERT_UPDATED = 2,   /* found again: amounts, evidence, severity or label changed */
+    CT_ALERT_ABSENT = 3,    /* found before, not by the latest scan of its customer */
+} ct_alert_baseline;
+#define CT_ALERT_BASELINES 4
+/* "new", "unchanged", "updated", "absent"; NULL out of range. */
+const char *ct_alert_baseline_name(ct_alert_baseline b);
+
+#define CT_ALERT_BY_MAX   128  /* bytes of an analyst's name */
+#define CT_ALERT_NOTE_MAX 4000 /* bytes of a note */
+
+typedef struct ct_scan_alert {
+    char alert_id[CT_SCAN_ALERT_ID_LEN + 1];
+    char *customer_id, *address, *label, *source, *counterparty; /* owned */
+    char asset[16];
+    ct_scan_chain chain;
+    unsigned direction; /* CT_SCAN_INCOMING or CT_SCAN_OUTGOING */
+    unsigned exposure;  /* CT_SCAN_DIRECT or CT_SCAN_INDIRECT */
+    ct_label_category category;
+    ct_scan_severity severity;
+    uint32_t hops;
+    unsigned __int128 amount[CT_MODEL_COUNT], low, high;
+    uint32_t share_ppm;
+    uint32_t first_time, last_time;
+    uint8_t (*txids)[32]; /* owned */
+    size_t n_txids;
+    /* the store's */
+    ct_alert_baseline baseline;
+    ct_alert_state state;
+    uint64_t created_run;  /* the scan run that first raised it */
+    uint64_t baseline_run; /* the scan run that set the baseline */
+    uint64_t created_at;   /* Unix seconds of that run */
+    uint64_t updated_at;   /* of the last change by a scan or an analyst */
+    uint32_t n_history;    /* history entries */
+} ct_scan_alert;
+void ct_scan_alert_release(ct_scan_alert *a);
+
+typedef struct ct_scan_history_entry {
+    uint32_t seq;  /* 0, 1, ... */
+    uint64_t time; /* Unix seconds */
+    bool has_old;  /* false for the entry of the scan that raised the alert */
+    ct_alert_state old_state, new_state;
+    char by[CT_ALERT_BY_MAX + 1];
+    char *note; /* owned, may be "" */
+} ct_scan_history_entry;
+void ct_scan_history_release(ct_scan_history_entry *h, size_t n);
+
+/* What a scan screened against (table 0xf7 'S'). */
+typedef struct ct_scan_state {
+    bool present;  /* false before the first scan */
+    uint64_t run;  /* the run number (1, 2, ...) */
+    uint64_t time; /* Unix seconds */
+    bool has_tip;
+    uint32_t height; /* the Bitcoin main-chain tip */
+    uint8_t tip[32];
+    uint8_t labels[32];    /* ct_labels_digest */
+    uint8_t policy[32];    /* ct_scan_policy_digest */
+    uint8_t clusters[32];  /* SHA-256 of the clustering policy digest and enabled flag */
+    uint8_t customers[32]; /* ct_scan_customers_digest */
+} ct_scan_state;
+
+/* SHA-256 of the policy's rules in a fixed layout: two files that read the same give the
+ * same digest. */
+void ct_scan_policy_digest(uint8_t out[32], const ct_scan_policy *p);
+/* SHA-256 of the customer rows (customer_id, chain, address, each + NUL), in file order. */
+void ct_scan_customers_digest(uint8_t out[32], const ct_scan_customers *c);
+/* The state recorded by the last scan (out->present false when none). */
+CT_WARN_UNUSED int ct_scan_state_get(ct_db *db, ct_scan_state *out, ct_error *err);
+/* The state now: tip, labels, policy, clusters and customers digests (run and time 0). */
+CT_WARN_UNUSED int ct_scan_state_now(ct_db *db, ct_scan_state *out, const ct_scan_policy *policy,
+                                     const ct_scan_customers *customers, ct_error *err);
+
+/* Why a scan screens every customer (docs/scan.md "Nightly runs"). */
+typedef enum ct_scan_why {
+    CT_SCAN_WHY_INCREMENTAL = 0, /* only the customers with new activity */
+    CT_SCAN_WHY_FIRST,           /* no scan before */
+    CT_SCAN_WHY_FULL,            /* --full */
+    CT_SCAN_WHY_LABELS,          /* the labels changed */
+    CT_SCAN_WHY_POLICY,          /* the policy changed */
+    CT_SCAN_WHY_CLUSTERS,        /* the clustering changed */
+    CT_SCAN_WHY_CUSTOMERS,       /* the customer file changed */
+    CT_SCAN_WHY_CHAIN,           /* the block of the last scan's tip left the main chain */
+} ct_scan_why;
+/* "incremental", "first", "full", "labels", "policy", "clusters", "customers", "chain". */
+const char *ct_scan_why_name(ct_scan_why w);
+
+/* Which customer rows to screen: all of them (*why says why) or, when nothing but the
+ * chain moved since `prev`, only the Bitcoin rows whose address gained a transaction above
+ * prev's tip (screen[i] for row i; the caller allocates customers->count entries).
+ * Returns CT_OK, CT_ECORRUPT, CT_EIO. */
+CT_WARN_UNUSED int ct_scan_plan(bool *screen, ct_scan_why *why, ct_db *db,
+                                const ct_scan_customers *customers, const ct_scan_state *prev,
+                                const ct_scan_state *now, bool full, ct_error *err);
+
+/* The alerts of one run, for printing: every finding (new, updated or unchanged, in
+ * customer-file order) and then the alerts that became absent in this run. */
+typedef struct ct_scan_run {
+    uint64_t run, time;
+    ct_scan_alert *items;
+    size_t count;
+    uint64_t n_new, n_updated, n_unchanged, n_absent;
+    uint64_t screened; /* customer rows screened */
+    size_t cap_;       /* private */
+} ct_scan_run;
+void ct_scan_run_release(ct_scan_run *r);
+
+/* Stores the findings of one scan: screen[i] (NULL: all) tells which customer rows were
+ * screened; an alert of a row not screened keeps its content (baseline unchanged unless
+ * absent), one of a screened row not found again becomes absent. The alerts, their first
+ * history entries, `now` (with the next run number and `time`) and the run's record are
+ * written in one synchronous batch. `asset` is the network's ticker. Returns CT_OK (*out
+ * lists the run's alerts), CT_ECORRUPT, CT_EIO, CT_ENOMEM. Release *out with
+ * ct_scan_run_release, also after a failure. */
+CT_WARN_UNUSED int ct_scan_alerts_commit(ct_scan_run *out, ct_db *db,
+                                         const ct_scan_customers *customers, const bool *screen,
+                                         const ct_scan_findings *findings, const char *asset,
+                                         const ct_scan_state *now, uint64_t time, ct_error *err);
+
+/* Every stored alert, in id order. Free with ct_scan_alerts_free. */
+CT_WARN_UNUSED int ct_scan_alerts_list(ct_db *db, ct_scan_alert **out, size_t *n, ct_error *err);
+void ct_scan_alerts_free(ct_scan_alert *a, size_t n);
+/* One alert by its 32 hex digits (lowercase or uppercase): CT_OK, CT_EINVAL "bad-alert-id",
+ * CT_ENOTFOUND "no-alert". */
+CT_WARN_UNUSED int ct_scan_alert_get(ct_db *db, ct_scan_alert *out, const char *id,
+                                     ct_error *err);
+/* The history of an alert, oldest first. Free with ct_scan_history_release. */
+CT_WARN_UNUSED int ct_scan_alert_history(ct_db *db, ct_scan_history_entry **out, size_t *n,
+                                         const char *id, ct_error *err);
+/* An analyst's decision: sets the state (state < 0: keeps it) and appends a history entry
+ * (time, by, note, old and new state) in one synchronous batch. by: 1 to CT_ALERT_BY_MAX
+ * bytes, note: up to CT_ALERT_NOTE_MAX bytes, neither with a control character (a note may
+ * hold tabs and newlines). Returns CT_OK, CT_EINVAL ("bad-alert-id", "bad-by", "bad-note"),
+ * CT_ENOTFOUND, CT_EIO. */
+CT_WARN_UNUSED int ct_scan_alert_set(ct_db *db, const char *id, int state, const char *note,
+                                     const char *by, uint64_t time, ct_error *err);
+
 #ifdef __cplusplus
 }
 #endif
