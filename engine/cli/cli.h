@@ -21,6 +21,7 @@ enum {
     CT_EXIT_VERSION = 7,  /* database of another schema version */
     CT_EXIT_NOTFOUND = 8, /* what was asked for (address, tx, block, price, case) is not there */
     CT_EXIT_TOO_BIG = 9,  /* the answer would pass its size guard (trace --paths): not written */
+    CT_EXIT_ALERTS = 10,  /* scan: a new or updated alert at or above --fail-on */
 };
 
 /* Options that come before the command name. */
@@ -36,6 +37,7 @@ typedef struct cli_command {
 } cli_command;
 
 /* The commands, one cmd_<name>.c each. */
+int cmd_alerts(int argc, char **argv, const cli_global *g);
 int cmd_case(int argc, char **argv, const cli_global *g);
 int cmd_cluster(int argc, char **argv, const cli_global *g);
 int cmd_decode(int argc, char **argv, const cli_global *g);
@@ -348,5 +350,20 @@ typedef struct cli_acct_trace_req {
     uint64_t timeout;      /* as given, for the manifest */
 } cli_acct_trace_req;
 int cli_trace_acct(const cli_acct_trace_req *q);
+
+/* ---- alerts (alert_print.c; docs/alerts.md) ---- */
+/* Now in Unix seconds, or CHAINTRAIL_TEST_NOW when set (tests). */
+uint64_t cli_now_seconds(void);
+/* One alert as a JSON object (no newline), a CSV row (after cli_alert_csv_header) or a
+ * line of text. */
+void cli_alert_json(FILE *f, const ct_scan_alert *a);
+/* The same object without its closing brace, for more members. */
+void cli_alert_json_open(FILE *f, const ct_scan_alert *a);
+void cli_alert_csv_header(FILE *f);
+void cli_alert_csv(FILE *f, const ct_scan_alert *a);
+void cli_alert_text(FILE *f, const ct_scan_alert *a);
+/* A history as a JSON array, or as indented lines of text. */
+void cli_alert_history_json(FILE *f, const ct_scan_history_entry *h, size_t n);
+void cli_alert_history_text(FILE *f, const ct_scan_history_entry *h, size_t n);
 
 #endif

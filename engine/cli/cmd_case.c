@@ -30,17 +30,6 @@ static const char *kind_name(ct_case_source_kind k)
     return "unknown";
 }
 
-/* The time recorded in a case: now, or CHAINTRAIL_TEST_NOW (Unix seconds) for tests. */
-static uint64_t now_seconds(void)
-{
-    const char *t = getenv("CHAINTRAIL_TEST_NOW");
-    uint64_t v;
-    if (t && cli_parse_u64(t, &v))
-        return v;
-    time_t n = time(NULL);
-    return n < 0 ? 0 : (uint64_t)n;
-}
-
 static void print_case_json(FILE *f, const ct_case *c)
 {
     char date[11];
@@ -174,7 +163,7 @@ static int case_add(int argc, char **argv, const cli_global *g, const cli_comman
             goto out;
         }
     }
-    int prc = ct_case_put(db, &c, replace, now_seconds(), &err);
+    int prc = ct_case_put(db, &c, replace, cli_now_seconds(), &err);
     ct_db_close(db);
     if (prc == CT_OK) {
         fprintf(stderr, "chaintrail: case: %s case '%s' with %zu source%s\n",

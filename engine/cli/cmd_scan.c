@@ -1,7 +1,8 @@
-/* `chaintrail scan`: screening customer addresses against the labels (docs/scan.md). This
- * slice reads and checks the inputs (the customer file and the risk policy), prints the
- * default policy, and prints the direct findings of Bitcoin customers as JSON lines; the
- * alert store, baselines and indirect exposure are not written yet. */
+/* `chaintrail scan`: screening customer addresses against the labels (docs/scan.md). It
+ * reads and checks the inputs (the customer file and the risk policy), prints the default
+ * policy, screens the Bitcoin customers the plan picks (all, or those with new activity),
+ * stores the alerts (docs/alerts.md) and prints the run's as JSON lines, CSV or text. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -44,99 +45,183 @@ static void print_policy_json(FILE *f, const ct_scan_policy *p)
     }
 }
 
-/* One finding as a JSON line (docs/scan.md "Findings"). */
-static void print_finding(FILE *f, const ct_scan_finding *x, const ct_scan_customer *cu,
-                          const char *asset)
+/* The options of a screening run. */
+typedef struct scan_opts {
+    size_t format; /* 0 jsonl, 1 csv, 2 text */
+    const char *out;
+    bool force, full;
+    ct_scan_severity fail_on; /* CT_SCAN_NONE: never */
+} scan_opts;
+
+static const char *const format_names[] = {"jsonl", "csv", "text"};
+static const char *const fail_names[] = {"none", "LOW", "MEDIUM", "HIGH", "SEVERE"};
+
+static void print_run(FILE *f, const ct_scan_run *run, size_t format)
 {
-    char id[CT_SCAN_ALERT_ID_LEN + 1];
-    const char *cat = ct_label_category_name(x->category);
-    if (ct_scan_alert_id(id, cu->customer_id, cu->chain, cu->address, x->direction, CT_SCAN_DIRECT,
-                         x->category, x->counterparty) != CT_OK)
-        id[0] = '\0'; /* cannot happen: every field comes from the tables */
-    fprintf(f, "{\"alert_id\":\"%s\",\"customer_id\":", id);
-    cli_json_string(f, cu->customer_id);
-    fprintf(f, ",\"chain\":\"%s\",\"address\":", ct_scan_chain_name(cu->chain));
-    cli_json_string(f, cu->address);
-    fprintf(f, ",\"direction\":\"%s\",\"exposure\":\"direct\",\"category\":\"%s\",\"label\":",
-            ct_scan_direction_name(x->direction), cat);
-    cli_json_string(f, x->label);
-    fputs(",\"source\":", f);
-    cli_json_string(f, x->source);
-    fputs(",\"counterparty\":", f);
-    cli_json_string(f, x->counterparty);
-    fprintf(f, ",\"hops\":1,\"asset\":\"%s\",\"amount\":{", asset);
-    for (int m = 0; m < CT_MODEL_COUNT; m++) {
-        fprintf(f, "%s\"%s\":\"", m ? "," : "", ct_model_name((ct_model)m));
-        cli_print_coin128(f, x->amount[m]);
-        fputc('"', f);
+    if (format == 1)
+        cli_alert_csv_header(f);
+    for (size_t i = 0; i < run->count; i++) {
+        if (format == 0) {
+            cli_alert_json(f, &run->items[i]);
+            fputc('\n', f);
+        } else if (format == 1) {
+            cli_alert_csv(f, &run->items[i]);
+        } else {
+            cli_alert_text(f, &run->items[i]);
+        }
     }
-    fputs("},\"low\":\"", f);
-    cli_print_coin128(f, x->low);
-    fputs("\",\"high\":\"", f);
-    cli_print_coin128(f, x->high);
-    fprintf(f,
-            "\",\"usd_low\":null,\"usd_high\":null,\"share\":\"%u.%06u\",\"severity\":\"%s\","
-            "\"rule\":\"categories.%s\",\"first_seen\":\"",
-            x->share_ppm / 1000000, x->share_ppm % 1000000, ct_scan_severity_name(x->severity),
-            cat);
-    cli_print_time(f, x->first_time);
-    fputs("\",\"last_seen\":\"", f);
-    cli_print_time(f, x->last_time);
-    fputs("\",\"txids\":[", f);
-    for (size_t i = 0; i < x->n_txids; i++) {
-        fputs(i ? ",\"" : "\"", f);
-        cli_print_hash(f, x->txids[i]);
-        fputc('"', f);
-    }
-    fputs("]}\n", f);
 }
 
-/* Screens the customers against the database's labels and prints the findings. */
-static int screen(const cli_global *g, const ct_scan_customers *cs, const ct_scan_policy *pol)
+/* Whether the run raised a new or updated alert at or above `fail_on`. */
+static bool fails(const ct_scan_run *run, ct_scan_severity fail_on)
 {
-    ct_db *db;
-    int rc = cli_open_db("scan", g, &db);
-    if (rc)
-        return rc;
-    ct_scan_findings f;
+    for (size_t i = 0; fail_on != CT_SCAN_NONE && i < run->count; i++) {
+        const ct_scan_alert *a = &run->items[i];
+        if ((a->baseline == CT_ALERT_NEW || a->baseline == CT_ALERT_UPDATED) &&
+            a->severity >= fail_on)
+            return true;
+    }
+    return false;
+}
+
+/* Screens the customers the plan picks (all, or those with new activity), stores the
+ * alerts and prints the run's. */
+static int screen(const cli_global *g, const ct_scan_customers *cs, const ct_scan_policy *pol,
+                  const scan_opts *o)
+{
     ct_error err;
     ct_error_clear(&err);
-    int qrc = ct_scan_direct(&f, db, cs, pol, &err);
-    if (qrc == CT_OK) {
-        const char *asset = cli_db_params(db)->coin;
-        for (size_t i = 0; i < f.count; i++)
-            print_finding(stdout, &f.items[i], &cs->items[f.items[i].customer], asset);
-        if (f.not_chain)
-            fprintf(stderr,
-                    "chaintrail: scan: %llu Ethereum rows not screened (Bitcoin only so far)\n",
-                    (unsigned long long)f.not_chain);
+    ct_out_file *of = NULL;
+    FILE *out = stdout;
+    if (o->out) {
+        int orc = ct_out_file_open(&of, &out, o->out, o->force, &err);
+        if (orc != CT_OK) {
+            cli_error_ct("scan", "-o: ", orc, &err);
+            return cli_exit_code(orc);
+        }
     }
+    ct_db *db;
+    int rc = cli_open_db("scan", g, &db);
+    if (rc) {
+        ct_out_file_abort(of);
+        return rc;
+    }
+    ct_scan_state prev, now;
+    ct_scan_why why = CT_SCAN_WHY_FIRST;
+    ct_scan_findings f;
+    memset(&f, 0, sizeof(f));
+    ct_scan_run run;
+    memset(&run, 0, sizeof(run));
+    bool *pick = calloc(cs->count ? cs->count : 1, sizeof(bool));
+    ct_scan_customers sub = *cs;
+    sub.items = calloc(cs->count ? cs->count : 1, sizeof(*sub.items));
+    size_t *back = calloc(cs->count ? cs->count : 1, sizeof(size_t));
+    if (!pick || !sub.items || !back) {
+        free(pick);
+        free(sub.items);
+        free(back);
+        ct_db_close(db);
+        ct_out_file_abort(of);
+        cli_error("scan", "out of memory");
+        return CT_EXIT_FAILURE;
+    }
+    int qrc = ct_scan_state_get(db, &prev, &err);
+    if (qrc == CT_OK)
+        qrc = ct_scan_state_now(db, &now, pol, cs, &err);
+    if (qrc == CT_OK)
+        qrc = ct_scan_plan(pick, &why, db, cs, &prev, &now, o->full, &err);
+    if (qrc == CT_OK) {
+        /* The rows picked, as a list of their own; findings point back to cs's rows. */
+        sub.count = 0;
+        for (size_t i = 0; i < cs->count; i++)
+            if (pick[i]) {
+                back[sub.count] = i;
+                sub.items[sub.count++] = cs->items[i];
+            }
+        qrc = ct_scan_direct(&f, db, &sub, pol, &err);
+        for (size_t i = 0; qrc == CT_OK && i < f.count; i++)
+            f.items[i].customer = back[f.items[i].customer];
+    }
+    if (qrc == CT_OK)
+        qrc = ct_scan_alerts_commit(&run, db, cs, pick, &f, cli_db_params(db)->coin, &now,
+                                    cli_now_seconds(), &err);
     ct_scan_findings_release(&f);
     ct_db_close(db);
-    if (qrc)
+    free(pick);
+    free(sub.items);
+    free(back);
+    if (qrc) {
+        ct_out_file_abort(of);
+        ct_scan_run_release(&run);
         return cli_db_fail("scan", qrc, &err);
+    }
+    print_run(out, &run, o->format);
+    int wrc = CT_OK;
+    if (of && (wrc = ct_out_file_commit(of, &err)) != CT_OK)
+        cli_error_ct("scan", "-o: ", wrc, &err);
+    size_t eth = 0;
+    for (size_t i = 0; i < cs->count; i++)
+        eth += cs->items[i].chain == CT_SCAN_ETHEREUM;
+    if (eth)
+        fprintf(stderr, "chaintrail: scan: %zu Ethereum rows not screened (Bitcoin only so far)\n",
+                eth);
+    fprintf(stderr,
+            "chaintrail: scan: run %llu (%s): %llu of %zu customer rows screened; %llu new, %llu "
+            "updated, %llu unchanged, %llu absent\n",
+            (unsigned long long)run.run, ct_scan_why_name(why), (unsigned long long)run.screened,
+            cs->count, (unsigned long long)run.n_new, (unsigned long long)run.n_updated,
+            (unsigned long long)run.n_unchanged, (unsigned long long)run.n_absent);
+    bool fail = fails(&run, o->fail_on);
+    ct_scan_run_release(&run);
+    if (wrc != CT_OK)
+        return cli_exit_code(wrc);
+    if (fail)
+        return CT_EXIT_ALERTS;
     return cs->skipped ? CT_EXIT_DATA : CT_EXIT_OK;
 }
 
 int cmd_scan(int argc, char **argv, const cli_global *g)
 {
-    (void)g;
-    const char *customers = NULL, *policy = NULL;
+    const char *customers = NULL, *policy = NULL, *format = NULL, *fail_on = NULL;
     bool print_policy = false, check = false;
+    scan_opts so = {.format = 0, .fail_on = CT_SCAN_HIGH};
     int first, rc;
     const cli_opt opts[] = {{"customers", CLI_STRING, &customers},
                             {"policy", CLI_STRING, &policy},
                             {"print-policy", CLI_FLAG, &print_policy},
                             {"check", CLI_FLAG, &check},
+                            {"format", CLI_STRING, &format},
+                            {"output", CLI_STRING, &so.out},
+                            {"force", CLI_FLAG, &so.force},
+                            {"fail-on", CLI_STRING, &fail_on},
+                            {"full", CLI_FLAG, &so.full},
                             {NULL, CLI_FLAG, NULL}};
+    /* -o is --output, as for export */
+    static char long_output[] = "--output";
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "-o") == 0)
+            argv[i] = long_output;
     if ((rc = cli_parse(cli_find("scan"), opts, argc, argv, &first)))
         return rc < 0 ? CT_EXIT_OK : rc;
     if (argv[first]) {
         cli_error("scan", "unexpected argument '%s'", argv[first]);
         return CT_EXIT_USAGE;
     }
+    if (format && (rc = cli_name("scan", "format", "format", format, format_names, 3, &so.format)))
+        return rc;
+    size_t fo;
+    if (fail_on) {
+        if ((rc = cli_name("scan", "fail-on", "severity", fail_on, fail_names, 5, &fo)))
+            return rc;
+        so.fail_on = (ct_scan_severity)fo;
+    }
+    bool run_opts = format || so.out || so.force || fail_on || so.full;
+    if (so.force && !so.out) {
+        cli_error("scan", "--force replaces the file of -o: give -o PATH");
+        return CT_EXIT_USAGE;
+    }
     if (print_policy) {
-        if (customers || policy || check) {
+        if (customers || policy || check || run_opts) {
             cli_error("scan", "--print-policy takes no other option");
             return CT_EXIT_USAGE;
         }
@@ -166,6 +251,11 @@ int cmd_scan(int argc, char **argv, const cli_global *g)
         return cli_exit_code(lrc);
     }
     report_customers(customers, &cs);
+    if (check && run_opts) {
+        cli_error("scan", "--check takes none of --format, -o, --force, --fail-on, --full");
+        ct_scan_customers_release(&cs);
+        return CT_EXIT_USAGE;
+    }
     if (check) {
         size_t btc = 0;
         for (size_t i = 0; i < cs.count; i++)
@@ -180,7 +270,7 @@ int cmd_scan(int argc, char **argv, const cli_global *g)
         /* As everywhere (docs/exit-codes.md): input was rejected, the rest was processed. */
         return skipped ? CT_EXIT_DATA : CT_EXIT_OK;
     }
-    int out_rc = screen(g, &cs, &pol);
+    int out_rc = screen(g, &cs, &pol, &so);
     ct_scan_customers_release(&cs);
     return out_rc;
 }
