@@ -686,7 +686,7 @@ Test(cli_scan, prints_the_direct_finding)
     tu_run r;
     const char *args[] = {"--db", dir, "scan", "--customers", cust, NULL};
     tu_exec(&r, args, NULL);
-    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_eq(r.status, 10, "%s", r.err); /* a new SEVERE alert (--fail-on HIGH) */
     cr_assert_str_eq(
         r.out, "{\"alert_id\":\"5c9b4c7c330361938681405e25d975cb\",\"customer_id\":\"hal\","
                "\"chain\":\"bitcoin\",\"address\":\"" HAL "\",\"direction\":\"incoming\","
@@ -697,9 +697,10 @@ Test(cli_scan, prints_the_direct_finding)
                "\"10.00000000\",\"high\":\"10.00000000\",\"usd_low\":null,\"usd_high\":null,"
                "\"share\":\"1.000000\",\"severity\":\"SEVERE\",\"rule\":\"categories.sanctioned\","
                "\"first_seen\":\"2009-01-12T03:30:25Z\",\"last_seen\":\"2009-01-12T03:30:25Z\","
-               "\"txids\":[\"" TX170 "\"]}\n");
+               "\"txids\":[\"" TX170 "\"],\"baseline\":\"new\",\"state\":\"open\"}\n");
     cr_assert_str_eq(r.err, "chaintrail: scan: 1 Ethereum rows not screened (Bitcoin only so "
-                            "far)\n");
+                            "far)\nchaintrail: scan: run 1 (first): 3 of 3 customer rows "
+                            "screened; 1 new, 0 updated, 0 unchanged, 0 absent\n");
     tu_run_free(&r);
     free(cust);
     tu_rmtree(dir);

@@ -751,6 +751,49 @@ static int on_new_or_updated(ct_store_batch *b, ct_scan_alert *const *changed, s
     return CT_OK;
 }
 
+typedef struct order_key {
+    uint64_t row; /* the customer row, UINT64_MAX: not in the file */
+    size_t seq;   /* the position before sorting */
+} order_key;
+
+static int cmp_order(const void *a, const void *b)
+{
+    const order_key *x = a, *y = b;
+    if (x->row != y->row)
+        return x->row < y->row ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Sorts the run's alerts by customer row (file order; alerts of rows no longer in the file
+ * last), keeping the order within a row: the findings in order of first appearance, then
+ * the alerts not found again, in id order. */
+static int order_run(ct_scan_run *r, const ct_hmap *rows, ct_error *err)
+{
+    if (r->count < 2)
+        return CT_OK;
+    order_key *k = malloc(r->count * sizeof(*k));
+    ct_scan_alert *sorted = malloc(r->count * sizeof(*sorted));
+    if (!k || !sorted) {
+        free(k);
+        free(sorted);
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "ordering the alerts");
+    }
+    for (size_t i = 0; i < r->count; i++) {
+        uint8_t rk[32];
+        uint64_t v;
+        row_key(rk, r->items[i].customer_id, r->items[i].chain, r->items[i].address);
+        k[i].row = ct_hmap_get(rows, rk, 32, &v) ? v >> 2 : UINT64_MAX;
+        k[i].seq = i;
+    }
+    qsort(k, r->count, sizeof(*k), cmp_order);
+    for (size_t i = 0; i < r->count; i++)
+        sorted[i] = r->items[k[i].seq];
+    memcpy(r->items, sorted, r->count * sizeof(*sorted));
+    free(sorted);
+    free(k);
+    return CT_OK;
+}
+
 int ct_scan_alerts_commit(ct_scan_run *out, ct_db *db, const ct_scan_customers *customers,
                           const bool *screen, const ct_scan_findings *findings, const char *asset,
                           const ct_scan_state *now, uint64_t time, ct_error *err)
@@ -798,9 +841,11 @@ int ct_scan_alerts_commit(ct_scan_run *out, ct_db *db, const ct_scan_customers *
         uint64_t was;
         uint8_t rk[32];
         row_key(rk, cu->customer_id, cu->chain, cu->address);
-        if (ct_hmap_get(&rows, rk, 32, &was) && (was == 1 || !sc))
+        if (ct_hmap_get(&rows, rk, 32, &was) && ((was & 3) == 1 || !sc))
             continue;
-        if (ct_hmap_put(&rows, rk, 32, sc ? 1 : 2) != CT_OK) {
+        /* the first row's index, for the order of the output */
+        uint64_t index = ct_hmap_get(&rows, rk, 32, &was) ? was >> 2 : c;
+        if (ct_hmap_put(&rows, rk, 32, index << 2 | (sc ? 1 : 2)) != CT_OK) {
             rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "storing the alerts");
             goto done;
         }
@@ -892,7 +937,7 @@ int ct_scan_alerts_commit(ct_scan_run *out, ct_db *db, const ct_scan_customers *
         uint8_t rk[32];
         row_key(rk, a->customer_id, a->chain, a->address);
         uint64_t what;
-        if (!ct_hmap_get(&rows, rk, 32, &what) || what == 1) {
+        if (!ct_hmap_get(&rows, rk, 32, &what) || (what & 3) == 1) {
             a->baseline = CT_ALERT_ABSENT;
             a->baseline_run = run;
             a->updated_at = time;
@@ -916,6 +961,8 @@ int ct_scan_alerts_commit(ct_scan_run *out, ct_db *db, const ct_scan_customers *
             goto done;
 
     if ((rc = on_new_or_updated(b, changed, n_changed, run, err)) != CT_OK)
+        goto done;
+    if ((rc = order_run(out, &rows, err)) != CT_OK)
         goto done;
 
     /* What this run screened against, and its record. */
