@@ -30,27 +30,29 @@
 
 /* The alert of hal as a scan prints it, with its baseline and state. */
 #define HAL_LINE(sev, baseline, state)                                                             \
-    "{\"alert_id\":\"" ID_HAL "\",\"customer_id\":\"hal\",\"chain\":\"bitcoin\",\"address\":\"" HAL \
+    "{\"alert_id\":\"" ID_HAL                                                                      \
+    "\",\"customer_id\":\"hal\",\"chain\":\"bitcoin\",\"address\":\"" HAL                          \
     "\",\"direction\":\"incoming\",\"exposure\":\"direct\",\"category\":\"sanctioned\","           \
     "\"label\":\"Test SDN\",\"source\":\"ofac\",\"counterparty\":\"" SATOSHI "\",\"hops\":1,"      \
-    "\"asset\":\"BTC\",\"amount\":{\"poison\":\"10.00000000\",\"haircut\":\"10.00000000\","         \
-    "\"fifo\":\"10.00000000\",\"lifo\":\"10.00000000\",\"tiho\":\"10.00000000\"},\"low\":"          \
-    "\"10.00000000\",\"high\":\"10.00000000\",\"usd_low\":null,\"usd_high\":null,\"share\":"        \
-    "\"1.000000\",\"severity\":\"" sev "\",\"rule\":\"categories.sanctioned\",\"first_seen\":"      \
-    "\"2009-01-12T03:30:25Z\",\"last_seen\":\"2009-01-12T03:30:25Z\",\"txids\":[\"" TX170 "\"],"    \
+    "\"asset\":\"BTC\",\"amount\":{\"poison\":\"10.00000000\",\"haircut\":\"10.00000000\","        \
+    "\"fifo\":\"10.00000000\",\"lifo\":\"10.00000000\",\"tiho\":\"10.00000000\"},\"low\":"         \
+    "\"10.00000000\",\"high\":\"10.00000000\",\"usd_low\":null,\"usd_high\":null,\"share\":"       \
+    "\"1.000000\",\"severity\":\"" sev "\",\"rule\":\"categories.sanctioned\",\"first_seen\":"     \
+    "\"2009-01-12T03:30:25Z\",\"last_seen\":\"2009-01-12T03:30:25Z\",\"txids\":[\"" TX170 "\"],"   \
     "\"baseline\":\"" baseline "\",\"state\":\"" state "\"}\n"
 
 /* Block 496: inputs 18SH9 50, 15NUw 1 and LSV 10 BTC, one output of 61 BTC to BBZ. LSV's
  * 10 BTC are the last 10 of the input line: poison 61 (the whole output), haircut
  * 10 * 61 / 61, FIFO and LIFO 10 (the output spans the whole line), TIHO 10. */
 #define BBZ_LINE(baseline)                                                                         \
-    "{\"alert_id\":\"" ID_BBZ "\",\"customer_id\":\"bbz\",\"chain\":\"bitcoin\",\"address\":\"" BBZ \
+    "{\"alert_id\":\"" ID_BBZ                                                                      \
+    "\",\"customer_id\":\"bbz\",\"chain\":\"bitcoin\",\"address\":\"" BBZ                          \
     "\",\"direction\":\"incoming\",\"exposure\":\"direct\",\"category\":\"hack\",\"label\":"       \
     "\"Test hacker\",\"source\":\"team\",\"counterparty\":\"" LSV "\",\"hops\":1,\"asset\":"       \
-    "\"BTC\",\"amount\":{\"poison\":\"61.00000000\",\"haircut\":\"10.00000000\",\"fifo\":"          \
-    "\"10.00000000\",\"lifo\":\"10.00000000\",\"tiho\":\"10.00000000\"},\"low\":\"10.00000000\","   \
-    "\"high\":\"61.00000000\",\"usd_low\":null,\"usd_high\":null,\"share\":\"1.000000\","           \
-    "\"severity\":\"HIGH\",\"rule\":\"categories.hack\",\"first_seen\":\"2009-01-14T20:40:55Z\","   \
+    "\"BTC\",\"amount\":{\"poison\":\"61.00000000\",\"haircut\":\"10.00000000\",\"fifo\":"         \
+    "\"10.00000000\",\"lifo\":\"10.00000000\",\"tiho\":\"10.00000000\"},\"low\":\"10.00000000\","  \
+    "\"high\":\"61.00000000\",\"usd_low\":null,\"usd_high\":null,\"share\":\"1.000000\","          \
+    "\"severity\":\"HIGH\",\"rule\":\"categories.hack\",\"first_seen\":\"2009-01-14T20:40:55Z\","  \
     "\"last_seen\":\"2009-01-14T20:40:55Z\",\"txids\":[\"" TX496 "\"],\"baseline\":\"" baseline    \
     "\",\"state\":\"open\"}\n"
 
@@ -114,13 +116,13 @@ static void teardown(fx *f)
     free(f->customers);
 }
 
-#define LABELS_SDN   "address,label,category,source\n" SATOSHI ",Test SDN,sanctioned,ofac\n"
-#define LABELS_BOTH  LABELS_SDN LSV ",Test hacker,hack,team\n"
-#define CUSTOMERS    "customer_id,address\nhal," HAL "\n"
-#define CUSTOMERS_2  "customer_id,address\nhal," HAL "\nbbz," BBZ "\n"
+#define LABELS_SDN  "address,label,category,source\n" SATOSHI ",Test SDN,sanctioned,ofac\n"
+#define LABELS_BOTH LABELS_SDN LSV ",Test hacker,hack,team\n"
+#define CUSTOMERS   "customer_id,address\nhal," HAL "\n"
+#define CUSTOMERS_2 "customer_id,address\nhal," HAL "\nbbz," BBZ "\n"
 #define SUMMARY(run, why, screened, rows, nw, up, un, ab)                                          \
-    "chaintrail: scan: run " run " (" why "): " screened " of " rows " customer rows screened; " nw \
-    " new, " up " updated, " un " unchanged, " ab " absent\n"
+    "chaintrail: scan: run " run " (" why "): " screened " of " rows                               \
+    " customer rows screened; " nw " new, " up " updated, " un " unchanged, " ab " absent\n"
 
 static void scan(tu_run *r, const fx *f, const char *extra)
 {
@@ -177,7 +179,8 @@ Test(alerts, baselines_across_runs_and_a_dismissal_that_survives)
 
     run_in(&r, f.db, (const char *[]){"alerts", "show", ID_HAL, NULL}, NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
-    cr_assert_str_eq(r.out, ID_HAL " SEVERE new       dismissed hal " HAL
+    cr_assert_str_eq(r.out,
+                     ID_HAL " SEVERE new       dismissed hal " HAL
                             " incoming direct sanctioned from " SATOSHI
                             " (Test SDN) 10.00000000..10.00000000 BTC\n"
                             "history:\n"
@@ -219,8 +222,7 @@ Test(alerts, updated_baseline_and_fail_on)
     tu_run_free(&r);
 
     run_in(&r, f.db,
-           (const char *[]){"scan", "--customers", f.customers, "--fail-on", "SEVERE", NULL},
-           NULL);
+           (const char *[]){"scan", "--customers", f.customers, "--fail-on", "SEVERE", NULL}, NULL);
     cr_assert_eq(r.status, 10, "%s", r.err); /* back to SEVERE: updated, at SEVERE */
     cr_assert_str_eq(r.out, HAL_LINE("SEVERE", "updated", "open"));
     tu_run_free(&r);
@@ -365,33 +367,32 @@ Test(alerts, list_set_show_and_their_errors)
     scan(&r, &f, NULL);
     cr_assert_eq(r.status, 10, "%s", r.err);
     tu_run_free(&r);
-    run_ok(f.db, (const char *[]){"alerts", "set", ID_BBZ, "--state", "escalated", "--by", "bo",
-                                  NULL});
+    run_ok(f.db,
+           (const char *[]){"alerts", "set", ID_BBZ, "--state", "escalated", "--by", "bo", NULL});
     run_in(&r, f.db, (const char *[]){"alerts", "list", "--state", "escalated", NULL}, NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
-    cr_assert_str_eq(r.out, ID_BBZ " HIGH   new       escalated bbz " BBZ
-                            " incoming direct hack from " LSV
+    cr_assert_str_eq(r.out,
+                     ID_BBZ " HIGH   new       escalated bbz " BBZ " incoming direct hack from " LSV
                             " (Test hacker) 10.00000000..61.00000000 BTC\n");
     tu_run_free(&r);
-    run_in(&r, f.db, (const char *[]){"alerts", "list", "--severity", "SEVERE", "--format", "json",
-                                      NULL},
+    run_in(&r, f.db,
+           (const char *[]){"alerts", "list", "--severity", "SEVERE", "--format", "json", NULL},
            NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_str_eq(r.out, HAL_LINE("SEVERE", "new", "open"));
     tu_run_free(&r);
-    run_in(&r, f.db, (const char *[]){"alerts", "list", "--customer", "bbz", "--format", "csv",
-                                      NULL},
-           NULL);
+    run_in(&r, f.db,
+           (const char *[]){"alerts", "list", "--customer", "bbz", "--format", "csv", NULL}, NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_str_eq(
         r.out,
         "alert_id,customer_id,chain,address,direction,exposure,category,label,source,"
         "counterparty,hops,asset,poison,haircut,fifo,lifo,tiho,low,high,usd_low,usd_high,share,"
-        "severity,rule,first_seen,last_seen,txids,baseline,state\n" ID_BBZ
-        ",\"bbz\",bitcoin,\"" BBZ "\",incoming,direct,hack,\"Test hacker\",\"team\",\"" LSV
+        "severity,rule,first_seen,last_seen,txids,baseline,state\n" ID_BBZ ",\"bbz\",bitcoin,\"" BBZ
+        "\",incoming,direct,hack,\"Test hacker\",\"team\",\"" LSV
         "\",1,\"BTC\",61.00000000,10.00000000,10.00000000,10.00000000,10.00000000,10.00000000,"
-        "61.00000000,,,1.000000,HIGH,categories.hack,2009-01-14T20:40:55Z,2009-01-14T20:40:55Z," TX496
-        ",new,escalated\n");
+        "61.00000000,,,1.000000,HIGH,categories.hack,2009-01-14T20:40:55Z,2009-01-14T20:40:"
+        "55Z," TX496 ",new,escalated\n");
     tu_run_free(&r);
 
     static const struct {
@@ -406,7 +407,9 @@ Test(alerts, list_set_show_and_their_errors)
         {{"alerts", "set", ID_HAL, "--state", "open"},
          2,
          "chaintrail: alerts: --by NAME is required: who decided\n"},
-        {{"alerts", "set", ID_HAL, "--by", "a"}, 2, "chaintrail: alerts: give --state, --note or both\n"},
+        {{"alerts", "set", ID_HAL, "--by", "a"},
+         2,
+         "chaintrail: alerts: give --state, --note or both\n"},
         {{"alerts", "set", "00000000000000000000000000000000", "--note", "x", "--by", "a"},
          8,
          "chaintrail: alerts: no alert 00000000000000000000000000000000\n"},
@@ -421,7 +424,9 @@ Test(alerts, list_set_show_and_their_errors)
          2,
          "chaintrail: alerts: option '--severity': unknown severity 'none' (valid: LOW, MEDIUM, "
          "HIGH, SEVERE)\n"},
-        {{"alerts", "frobnicate"}, 2, "chaintrail: alerts: unknown subcommand 'frobnicate' (list, show, set)\n"},
+        {{"alerts", "frobnicate"},
+         2,
+         "chaintrail: alerts: unknown subcommand 'frobnicate' (list, show, set)\n"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         run_in(&r, f.db, cases[i].args, NULL);
@@ -447,28 +452,28 @@ Test(alerts, scan_output_file_and_formats)
     fx f = setup(LABELS_SDN, CUSTOMERS);
     char *out = path_in(f.tmp, "alerts.txt"), *link = path_in(f.tmp, "link.txt");
     tu_run r;
-    run_in(&r, f.db,
-           (const char *[]){"scan", "--customers", f.customers, "--format", "text", "-o", out,
-                            NULL},
-           NULL);
+    run_in(
+        &r, f.db,
+        (const char *[]){"scan", "--customers", f.customers, "--format", "text", "-o", out, NULL},
+        NULL);
     cr_assert_eq(r.status, 10, "%s", r.err);
     cr_assert_str_eq(r.out, "");
     tu_run_free(&r);
     size_t len;
     char *text = (char *)tu_read_file(out, &len);
     cr_assert_str_eq(text, ID_HAL " SEVERE new       open      hal " HAL
-                           " incoming direct sanctioned from " SATOSHI
-                           " (Test SDN) 10.00000000..10.00000000 BTC\n");
+                                  " incoming direct sanctioned from " SATOSHI
+                                  " (Test SDN) 10.00000000..10.00000000 BTC\n");
     free(text);
 
     run_in(&r, f.db,
-           (const char *[]){"scan", "--customers", f.customers, "--format", "csv", "-o", out,
-                            NULL},
+           (const char *[]){"scan", "--customers", f.customers, "--format", "csv", "-o", out, NULL},
            NULL);
     cr_assert_eq(r.status, 5, "%s", r.err);
     char *want;
-    cr_assert(asprintf(&want, "chaintrail: scan: -o: output-exists: '%s' exists (--force "
-                              "replaces it)\n",
+    cr_assert(asprintf(&want,
+                       "chaintrail: scan: -o: output-exists: '%s' exists (--force "
+                       "replaces it)\n",
                        out) > 0);
     cr_assert_str_eq(r.err, want);
     free(want);
@@ -476,11 +481,11 @@ Test(alerts, scan_output_file_and_formats)
     /* nothing was screened or stored: the next run is run 2 */
     cr_assert_eq(symlink(out, link), 0);
     run_in(&r, f.db,
-           (const char *[]){"scan", "--customers", f.customers, "-o", link, "--force", NULL},
-           NULL);
+           (const char *[]){"scan", "--customers", f.customers, "-o", link, "--force", NULL}, NULL);
     cr_assert_eq(r.status, 5, "%s", r.err);
-    cr_assert(asprintf(&want, "chaintrail: scan: -o: output-symlink: '%s' is a symbolic link: "
-                              "an export never writes through one\n",
+    cr_assert(asprintf(&want,
+                       "chaintrail: scan: -o: output-symlink: '%s' is a symbolic link: "
+                       "an export never writes through one\n",
                        link) > 0);
     cr_assert_str_eq(r.err, want);
     free(want);
@@ -495,13 +500,14 @@ Test(alerts, scan_output_file_and_formats)
     tu_run_free(&r);
     text = (char *)tu_read_file(out, &len);
     cr_assert_str_eq(
-        text, "alert_id,customer_id,chain,address,direction,exposure,category,label,source,"
-              "counterparty,hops,asset,poison,haircut,fifo,lifo,tiho,low,high,usd_low,usd_high,"
-              "share,severity,rule,first_seen,last_seen,txids,baseline,state\n" ID_HAL
-              ",\"hal\",bitcoin,\"" HAL "\",incoming,direct,sanctioned,\"Test SDN\",\"ofac\",\"" SATOSHI
-              "\",1,\"BTC\",10.00000000,10.00000000,10.00000000,10.00000000,10.00000000,"
-              "10.00000000,10.00000000,,,1.000000,SEVERE,categories.sanctioned,"
-              "2009-01-12T03:30:25Z,2009-01-12T03:30:25Z," TX170 ",unchanged,open\n");
+        text,
+        "alert_id,customer_id,chain,address,direction,exposure,category,label,source,"
+        "counterparty,hops,asset,poison,haircut,fifo,lifo,tiho,low,high,usd_low,usd_high,"
+        "share,severity,rule,first_seen,last_seen,txids,baseline,state\n" ID_HAL
+        ",\"hal\",bitcoin,\"" HAL "\",incoming,direct,sanctioned,\"Test SDN\",\"ofac\",\"" SATOSHI
+        "\",1,\"BTC\",10.00000000,10.00000000,10.00000000,10.00000000,10.00000000,"
+        "10.00000000,10.00000000,,,1.000000,SEVERE,categories.sanctioned,"
+        "2009-01-12T03:30:25Z,2009-01-12T03:30:25Z," TX170 ",unchanged,open\n");
     free(text);
     /* no temporary file is left beside it */
     char *ls;

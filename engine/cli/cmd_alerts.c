@@ -152,8 +152,8 @@ static int alerts_set(int argc, char **argv, const cli_global *g, const cli_comm
     int qrc = ct_scan_alert_get(db, &a, id, &err);
     ct_alert_state old = a.state;
     if (qrc == CT_OK)
-        qrc = ct_scan_alert_set(db, a.alert_id, state ? (int)st : -1, note, by,
-                                cli_now_seconds(), &err);
+        qrc = ct_scan_alert_set(db, a.alert_id, state ? (int)st : -1, note, by, cli_now_seconds(),
+                                &err);
     ct_db_close(db);
     if (qrc) {
         ct_scan_alert_release(&a);

@@ -38,7 +38,7 @@ static const char *const state_names[CT_ALERT_STATES] = {"open", "in_review", "e
                                                          "dismissed", "resolved"};
 static const char *const baseline_names[CT_ALERT_BASELINES] = {"new", "unchanged", "updated",
                                                                "absent"};
-static const char *const why_names[] = {"incremental", "first",     "full",      "labels",
+static const char *const why_names[] = {"incremental", "first",    "full",      "labels",
                                         "policy",      "clusters", "customers", "chain"};
 
 const char *ct_alert_state_name(ct_alert_state s)
@@ -232,14 +232,15 @@ int ct_scan_plan(bool *screen, ct_scan_why *why, ct_db *db, const ct_scan_custom
         }
     }
     *why = w;
+    /* Only Bitcoin rows are screened by this version. */
     for (size_t i = 0; i < customers->count; i++)
-        screen[i] = w != CT_SCAN_WHY_INCREMENTAL;
+        screen[i] = w != CT_SCAN_WHY_INCREMENTAL && customers->items[i].chain == CT_SCAN_BITCOIN;
     if (w != CT_SCAN_WHY_INCREMENTAL)
         return CT_OK;
     for (size_t i = 0; i < customers->count; i++) {
         const ct_scan_customer *cu = &customers->items[i];
         if (cu->chain != CT_SCAN_BITCOIN)
-            continue; /* not screened by this version */
+            continue;
         ct_graph_address ga;
         int rc = ct_graph_address_get(db, &ga, cu->address, err);
         if (rc == CT_ENOTFOUND) {
@@ -295,8 +296,8 @@ static int alert_encode(ct_buf *b, const ct_scan_alert *a)
     }
     ct_buf_reset(b);
     int rc = ct_buf_append(b, h, sizeof(h)) ? CT_ENOMEM : CT_OK;
-    const char *strs[] = {a->customer_id, a->address, a->label, a->source, a->counterparty,
-                          a->asset};
+    const char *strs[] = {a->customer_id, a->address,      a->label,
+                          a->source,      a->counterparty, a->asset};
     for (size_t i = 0; rc == CT_OK && i < sizeof(strs) / sizeof(strs[0]); i++)
         rc = put_str(b, strs[i]);
     uint8_t n[4];
@@ -540,9 +541,10 @@ int ct_scan_alert_history(ct_db *db, ct_scan_history_entry **out, size_t *n, con
         memset(h, 0, sizeof(*h));
         const uint8_t *p = v + 11, *end = v + vl;
         char *by = NULL;
-        if (vl < 11 || v[0] != HISTORY_ROW_VERSION || (v[9] >= CT_ALERT_STATES && v[9] != NO_STATE) ||
-            v[10] >= CT_ALERT_STATES || !get_str(&by, &p, end) || strlen(by) > CT_ALERT_BY_MAX ||
-            !get_str(&h->note, &p, end) || p != end) {
+        if (vl < 11 || v[0] != HISTORY_ROW_VERSION ||
+            (v[9] >= CT_ALERT_STATES && v[9] != NO_STATE) || v[10] >= CT_ALERT_STATES ||
+            !get_str(&by, &p, end) || strlen(by) > CT_ALERT_BY_MAX || !get_str(&h->note, &p, end) ||
+            p != end) {
             free(by);
             free(h->note);
             rc = ct_fail(err, CT_ECORRUPT, "bad-row", "history row of alert %.32s", id);
@@ -872,9 +874,9 @@ int ct_scan_alerts_commit(ct_scan_run *out, ct_db *db, const ct_scan_customers *
             bool was_absent = cur->baseline == CT_ALERT_ABSENT;
             bool differs = content_differs(&a, cur);
             take_content(cur, &a);
-            ct_alert_baseline bl = was_absent  ? CT_ALERT_NEW
-                                   : differs ? CT_ALERT_UPDATED
-                                             : CT_ALERT_UNCHANGED;
+            ct_alert_baseline bl = was_absent ? CT_ALERT_NEW
+                                   : differs  ? CT_ALERT_UPDATED
+                                              : CT_ALERT_UNCHANGED;
             if (bl != CT_ALERT_UNCHANGED || cur->baseline != bl) {
                 cur->baseline_run = run;
                 touched[at] = true;

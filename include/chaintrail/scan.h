@@ -306,9 +306,10 @@ typedef enum ct_scan_why {
 /* "incremental", "first", "full", "labels", "policy", "clusters", "customers", "chain". */
 const char *ct_scan_why_name(ct_scan_why w);
 
-/* Which customer rows to screen: all of them (*why says why) or, when nothing but the
- * chain moved since `prev`, only the Bitcoin rows whose address gained a transaction above
- * prev's tip (screen[i] for row i; the caller allocates customers->count entries).
+/* Which customer rows to screen: every Bitcoin row (*why says why) or, when nothing but
+ * the chain moved since `prev`, only the Bitcoin rows whose address gained a transaction
+ * above prev's tip (screen[i] for row i; the caller allocates customers->count entries).
+ * Rows of other chains are not screened by this version.
  * Returns CT_OK, CT_ECORRUPT, CT_EIO. */
 CT_WARN_UNUSED int ct_scan_plan(bool *screen, ct_scan_why *why, ct_db *db,
                                 const ct_scan_customers *customers, const ct_scan_state *prev,
