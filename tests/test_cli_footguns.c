@@ -244,9 +244,8 @@ Test(footguns, db_option_anywhere)
 Test(footguns, every_command_answers_help)
 {
     static const char *const cmds[] = {
-        "decode", "ingest", "labels", "report", "rollback", "prices",  "case",   "help",
-        "show",   "stats",  "verify", "trace",  "version",  "cluster", "export", "scan",
-        "alerts"};
+        "decode", "ingest", "labels", "report",  "rollback", "prices", "case", "help",  "show",
+        "stats",  "verify", "trace",  "version", "cluster",  "export", "scan", "alerts"};
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
         for (int h = 0; h < 2; h++) {
             tu_run r, help;

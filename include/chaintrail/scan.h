@@ -344,8 +344,7 @@ CT_WARN_UNUSED int ct_scan_alerts_list(ct_db *db, ct_scan_alert **out, size_t *n
 void ct_scan_alerts_free(ct_scan_alert *a, size_t n);
 /* One alert by its 32 hex digits (lowercase or uppercase): CT_OK, CT_EINVAL "bad-alert-id",
  * CT_ENOTFOUND "no-alert". */
-CT_WARN_UNUSED int ct_scan_alert_get(ct_db *db, ct_scan_alert *out, const char *id,
-                                     ct_error *err);
+CT_WARN_UNUSED int ct_scan_alert_get(ct_db *db, ct_scan_alert *out, const char *id, ct_error *err);
 /* The history of an alert, oldest first. Free with ct_scan_history_release. */
 CT_WARN_UNUSED int ct_scan_alert_history(ct_db *db, ct_scan_history_entry **out, size_t *n,
                                          const char *id, ct_error *err);
