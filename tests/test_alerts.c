@@ -529,3 +529,24 @@ Test(alerts, scan_output_file_and_formats)
     free(out);
     free(link);
 }
+
+/* A stored alert row that does not decode stops list and scan with exit 4 (corrupt),
+ * naming it, instead of being skipped or overwritten. */
+Test(alerts, a_bad_alert_row_is_corruption)
+{
+    fx f = setup(LABELS_SDN, CUSTOMERS);
+    uint8_t key[17] = {0xf5};
+    tu_db_poke(f.db, key, sizeof(key), "x", 1);
+    tu_run r;
+    run_in(&r, f.db, (const char *[]){"alerts", "list", NULL}, NULL);
+    cr_assert_eq(r.status, 4, "%s", r.err);
+    cr_assert_str_eq(r.err, "chaintrail: alerts: the database is corrupt: bad-row: alert row of 1 "
+                            "bytes does not decode\n");
+    tu_run_free(&r);
+    scan(&r, &f, NULL);
+    cr_assert_eq(r.status, 4, "%s", r.err);
+    cr_assert_str_eq(r.err, "chaintrail: scan: the database is corrupt: bad-row: alert row of 1 "
+                            "bytes does not decode\n");
+    tu_run_free(&r);
+    teardown(&f);
+}
