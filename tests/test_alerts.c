@@ -550,3 +550,25 @@ Test(alerts, a_bad_alert_row_is_corruption)
     tu_run_free(&r);
     teardown(&f);
 }
+
+/* A changed customer file re-screens everyone; the alerts of a row no longer in the file
+ * become absent (listed once, after the file's rows). */
+Test(alerts, a_row_removed_from_the_customer_file_makes_its_alerts_absent)
+{
+    fx f = setup(LABELS_BOTH, CUSTOMERS_2);
+    tu_ingest(f.db, (const char *[]){NB1, NULL});
+    tu_run r;
+    scan(&r, &f, NULL);
+    cr_assert_eq(r.status, 10, "%s", r.err);
+    cr_assert_str_eq(r.out, HAL_LINE("SEVERE", "new", "open") BBZ_LINE("new"));
+    tu_run_free(&r);
+    cr_assert_eq(tu_write_file(f.customers, "customer_id,address\nbbz," BBZ "\n",
+                               strlen("customer_id,address\nbbz," BBZ "\n")),
+                 0);
+    scan(&r, &f, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, BBZ_LINE("unchanged") HAL_LINE("SEVERE", "absent", "open"));
+    cr_assert_str_eq(r.err, SUMMARY("2", "customers", "1", "1", "0", "0", "1", "1"));
+    tu_run_free(&r);
+    teardown(&f);
+}
