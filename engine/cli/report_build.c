@@ -418,6 +418,10 @@ static int trace_case(rpt_report *r, ct_db *db, cli_trace_env *env, rpt_case *ro
     } else if (rc != CT_ENOTFOUND && rc != CT_OK) {
         return rc;
     }
+    for (int m = 0; m < CT_MODEL_COUNT; m++) {
+        row->stolen.usd[m] = row->stolen_priced ? row->stolen_usd : 0;
+        row->stolen.unpriced[m] = row->stolen_priced ? 0 : row->stolen.sat[m];
+    }
     ct_error_clear(err);
     return CT_OK;
 }

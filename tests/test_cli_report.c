@@ -1,0 +1,312 @@
+/* `chaintrail report` as a case file (docs/report.md): on simulated heists of several seeds,
+ * every service the simulator's ground truth says the theft reached, with its amount under
+ * each model to the satoshi, its deposit addresses and its first and last blocks; the
+ * deposit transactions add up to each service; the lines add up to the value stolen under
+ * every model but poison. On the real 2009 blocks, the exact text, CSV and JSON. */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "testutil.h"
+
+static const char *const models[] = {"poison", "haircut", "fifo", "lifo", "tiho"};
+#define N_MODELS 5
+
+static char *path_join(const char *a, const char *b)
+{
+    size_t n = strlen(a) + strlen(b) + 2;
+    char *p = malloc(n);
+    snprintf(p, n, "%s/%s", a, b);
+    return p;
+}
+
+static json_t *load_json(const char *text, size_t len)
+{
+    json_error_t je;
+    json_t *j = json_loadb(text, len, 0, &je);
+    cr_assert_not_null(j, "json: %s at %d", je.text, je.position);
+    return j;
+}
+
+static json_t *jget(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    cr_assert_not_null(v, "member '%s' missing", key);
+    return v;
+}
+
+static long long jint(json_t *o, const char *key)
+{
+    json_t *v = jget(o, key);
+    cr_assert(json_is_integer(v), "'%s' is not an integer", key);
+    return json_integer_value(v);
+}
+
+static void utc_of(char out[32], long long t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* What the truth says of one service (category, label) under each model. */
+typedef struct exp_service {
+    char category[24], label[160];
+    long long sat[N_MODELS];
+    long long first_height, first_time, last_height, last_time;
+    size_t n_addr;
+    char addr[512][72];
+    bool seen;
+} exp_service;
+
+static exp_service *exp_find(exp_service *e, size_t *n, const char *cat, const char *label)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp(e[i].category, cat) == 0 && strcmp(e[i].label, label) == 0)
+            return &e[i];
+    cr_assert_lt(*n, 64);
+    exp_service *s = &e[(*n)++];
+    memset(s, 0, sizeof(*s));
+    snprintf(s->category, sizeof(s->category), "%s", cat);
+    snprintf(s->label, sizeof(s->label), "%s", label);
+    s->first_height = -1;
+    return s;
+}
+
+static bool is_cashout(const char *cat)
+{
+    return !strcmp(cat, "exchange") || !strcmp(cat, "mixer") || !strcmp(cat, "bridge") ||
+           !strcmp(cat, "gambling");
+}
+
+typedef struct sim_case {
+    char seed[8], txs[8];
+} sim_case;
+
+ParameterizedTestParameters(cli_report, simulated_heist)
+{
+    static sim_case cases[] = {{"1", "3000"}, {"2", "3000"}, {"3", "4000"}};
+    return cr_make_param_array(sim_case, cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(sim_case *c, cli_report, simulated_heist)
+{
+    char *dir = tu_tmpdir();
+    char *out = path_join(dir, "sim"), *db = path_join(dir, "db");
+    char *blocks = path_join(out, "blocks"), *labels = path_join(out, "labels.csv");
+    char *truth_path = path_join(out, "truth_clusters.json");
+    tu_run r;
+    tu_exec_bin(&r, CT_SIM_BIN,
+                (const char *[]){"--seed", c->seed, "--txs", c->txs, "--out", out, "--quiet", NULL},
+                NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    tu_exec(&r,
+            (const char *[]){"--db", db, "ingest", "bitcoin", "--network", "regtest", "--quiet",
+                             blocks, NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", db, "labels", "import", labels, "--quiet", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+
+    size_t tlen;
+    char *ttext = (char *)tu_read_file(truth_path, &tlen);
+    cr_assert_not_null(ttext);
+    json_t *truth = load_json(ttext, tlen);
+    json_t *heist = jget(truth, "heist");
+    const char *txid = json_string_value(jget(heist, "txid"));
+    char day[32];
+    utc_of(day, jint(heist, "time"));
+    day[10] = '\0';
+    tu_exec(&r,
+            (const char *[]){"--db", db, "case", "add", "heist", "--date", day, "--from", txid,
+                             "--victim", "SimEx A", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+
+    /* the services of the truth: cash-out endpoints per (category, label), every model */
+    static exp_service want[64];
+    size_t n_want = 0;
+    json_t *tm = jget(truth, "models");
+    for (size_t m = 0; m < N_MODELS; m++) {
+        json_t *eps = jget(jget(tm, models[m]), "endpoints");
+        size_t i;
+        json_t *e;
+        json_array_foreach(eps, i, e)
+        {
+            const char *cat = json_string_value(jget(e, "category"));
+            if (!is_cashout(cat))
+                continue;
+            json_t *lj = jget(e, "label");
+            exp_service *s =
+                exp_find(want, &n_want, cat, json_is_null(lj) ? "" : json_string_value(lj));
+            s->sat[m] += jint(e, "taint_sat");
+            if (s->first_height < 0 || jint(e, "first_height") < s->first_height)
+                s->first_height = jint(e, "first_height"), s->first_time = jint(e, "first_time");
+            if (jint(e, "last_height") > s->last_height)
+                s->last_height = jint(e, "last_height"), s->last_time = jint(e, "last_time");
+            const char *a = json_string_value(jget(e, "address"));
+            bool have = false;
+            for (size_t k = 0; k < s->n_addr; k++)
+                have |= strcmp(s->addr[k], a) == 0;
+            if (!have) {
+                cr_assert_lt(s->n_addr, 512);
+                snprintf(s->addr[s->n_addr++], 72, "%s", a);
+            }
+        }
+    }
+    cr_assert_geq(n_want, 3, "the laundering reached too few services to test");
+
+    tu_exec(&r, (const char *[]){"--db", db, "report", "--case", "heist", "--format", "json", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    json_t *rep = load_json(r.out, r.out_len);
+    cr_assert_str_eq(json_string_value(jget(jget(rep, "report"), "case")), "heist");
+    json_t *cases = jget(rep, "cases");
+    cr_assert_eq(json_array_size(cases), 1);
+    json_t *k = json_array_get(cases, 0);
+    cr_assert_str_eq(json_string_value(jget(k, "date")), day);
+    cr_assert(json_is_true(jget(k, "complete")));
+    long long stolen = jint(k, "stolen_sat");
+
+    /* the lines: each model's categories as the truth has them, adding up to the stolen
+     * value to the satoshi for every model but poison */
+    json_t *lines = jget(k, "lines");
+    for (size_t m = 0; m < N_MODELS; m++) {
+        json_t *tmod = jget(tm, models[m]), *bycat = jget(tmod, "by_category");
+        cr_assert_eq(jint(tmod, "source_sat"), stolen);
+        long long sum = 0;
+        size_t i, n_cat = 0;
+        json_t *l;
+        json_array_foreach(lines, i, l)
+        {
+            const char *cat = json_string_value(jget(l, "category"));
+            long long v = jint(jget(jget(jget(l, "amount"), "models"), models[m]), "sat");
+            json_t *tv = json_object_get(bycat, cat);
+            cr_assert_eq(v, tv ? json_integer_value(tv) : 0, "seed %s %s %s", c->seed, models[m],
+                         cat);
+            n_cat += tv != NULL;
+            sum += v;
+        }
+        cr_assert_eq(n_cat, json_object_size(bycat), "a category of the truth has no line");
+        if (m > 0) {
+            cr_assert_eq(sum, stolen, "seed %s: %s's lines add up to %lld, stolen %lld", c->seed,
+                         models[m], sum, stolen);
+            cr_assert(json_is_true(jget(jget(k, "adds_up"), models[m])));
+        } else {
+            cr_assert_gt(sum, stolen, "poison's exposure exceeds the stolen value here");
+        }
+        cr_assert_eq(jint(jget(jget(jget(k, "laundered"), "models"), models[m]), "sat"),
+                     jint(tmod, "laundered_sat"));
+    }
+
+    /* the services: exactly the truth's, each with its amounts, addresses and dates, and
+     * deposit transactions that add up to it */
+    json_t *services = jget(k, "services");
+    cr_assert_eq(json_array_size(services), n_want);
+    size_t i;
+    json_t *s;
+    long long prev_rank = -1;
+    json_array_foreach(services, i, s)
+    {
+        const char *cat = json_string_value(jget(s, "category"));
+        exp_service *e = NULL;
+        for (size_t w = 0; w < n_want; w++)
+            if (!strcmp(want[w].category, cat) &&
+                !strcmp(want[w].label, json_string_value(jget(s, "label"))))
+                e = &want[w];
+        cr_assert_not_null(e, "service %s not in the truth", json_string_value(jget(s, "label")));
+        cr_assert(!e->seen, "service listed twice");
+        e->seen = true;
+        long long rank = !strcmp(cat, "exchange") ? 0 : !strcmp(cat, "mixer") ? 1 : 2;
+        cr_assert_geq(rank, prev_rank, "services by category");
+        prev_rank = rank;
+        json_t *am = jget(jget(s, "amount"), "models");
+        long long lo = -1, hi = -1;
+        for (size_t m = 0; m < N_MODELS; m++) {
+            long long v = jint(jget(am, models[m]), "sat");
+            cr_assert_eq(v, e->sat[m], "seed %s %s %s", c->seed, e->label, models[m]);
+            if (m > 0) {
+                lo = lo < 0 || v < lo ? v : lo;
+                hi = v > hi ? v : hi;
+            }
+        }
+        cr_assert_eq(jint(jget(s, "amount"), "low_sat"), lo);
+        cr_assert_eq(jint(jget(s, "amount"), "high_sat"), hi);
+        cr_assert_eq(jint(jget(s, "amount"), "poison_sat"), e->sat[0]);
+        char utc[32];
+        cr_assert_eq(jint(jget(s, "first"), "height"), e->first_height);
+        cr_assert_eq(jint(jget(s, "first"), "time"), e->first_time);
+        utc_of(utc, e->first_time);
+        cr_assert_str_eq(json_string_value(jget(jget(s, "first"), "utc")), utc);
+        cr_assert_eq(jint(jget(s, "last"), "height"), e->last_height);
+        cr_assert_eq(jint(jget(s, "last"), "time"), e->last_time);
+        json_t *addrs = jget(s, "addresses");
+        cr_assert_eq(json_array_size(addrs), e->n_addr, "%s", e->label);
+        size_t a;
+        json_t *av;
+        const char *prev = "";
+        json_array_foreach(addrs, a, av)
+        {
+            const char *x = json_string_value(av);
+            cr_assert_gt(strcmp(x, prev), 0, "addresses sorted, once each");
+            prev = x;
+            bool have = false;
+            for (size_t q = 0; q < e->n_addr; q++)
+                have |= strcmp(e->addr[q], x) == 0;
+            cr_assert(have, "address %s not in the truth", x);
+        }
+        long long dsum[N_MODELS] = {0}, prev_h = 0;
+        json_t *txs = jget(s, "transactions"), *d;
+        cr_assert_gt(json_array_size(txs), 0);
+        json_array_foreach(txs, a, d)
+        {
+            long long h = jint(d, "height");
+            cr_assert_geq(h, prev_h, "deposits in chain order");
+            prev_h = h;
+            cr_assert_geq(h, e->first_height);
+            cr_assert_leq(h, e->last_height);
+            utc_of(utc, jint(d, "time"));
+            cr_assert_str_eq(json_string_value(jget(d, "utc")), utc);
+            cr_assert_eq(strlen(json_string_value(jget(d, "txid"))), 64);
+            const char *x = json_string_value(jget(d, "address"));
+            bool have = false;
+            for (size_t q = 0; q < e->n_addr; q++)
+                have |= strcmp(e->addr[q], x) == 0;
+            cr_assert(have, "deposit to %s, not an address of %s", x, e->label);
+            for (size_t m = 0; m < N_MODELS; m++)
+                dsum[m] += jint(jget(jget(jget(d, "amount"), "models"), models[m]), "sat");
+        }
+        for (size_t m = 0; m < N_MODELS; m++)
+            cr_assert_eq(dsum[m], e->sat[m], "%s: deposits under %s", e->label, models[m]);
+    }
+    json_decref(rep);
+    tu_run_free(&r);
+
+    /* the text names every service and every deposit address */
+    tu_exec(&r, (const char *[]){"--db", db, "report", "--case", "heist", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    for (size_t w = 0; w < n_want; w++) {
+        char head[256];
+        snprintf(head, sizeof(head), "\n    %s: %s", want[w].category, want[w].label);
+        cr_assert(strstr(r.out, head), "%s missing", head);
+        for (size_t q = 0; q < want[w].n_addr; q++)
+            cr_assert(strstr(r.out, want[w].addr[q]));
+    }
+    cr_assert(strstr(r.out, "  adds up to stolen: haircut yes fifo yes lifo yes tiho yes"));
+    tu_run_free(&r);
+
+    json_decref(truth);
+    free(ttext);
+    free(truth_path), free(labels), free(blocks), free(db), free(out);
+    tu_rmtree(dir);
+    free(dir);
+}
