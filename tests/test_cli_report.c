@@ -310,3 +310,235 @@ ParameterizedTest(sim_case *c, cli_report, simulated_heist)
     tu_rmtree(dir);
     free(dir);
 }
+
+/* ---- the real 2009 blocks: the exact case file ---- */
+static char *db09;
+
+static void setup09(void)
+{
+    db09 = tu_tmpdir();
+    char *blk = tu_fixture("btc/blk_consecutive/jeffchan/blk00000_first1MB.dat");
+    char labels[600], prices[600];
+    snprintf(labels, sizeof(labels), "%s/labels.csv", db09);
+    snprintf(prices, sizeof(prices), "%s/prices.csv", db09);
+    const char *lab = "address,label,category,source\n"
+                      "1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3,Hal desk,exchange,test\n";
+    const char *pr = "Date,BTC_USD\n2009-01-12,1.00\n";
+    cr_assert_eq(tu_write_file(labels, lab, strlen(lab)), 0);
+    cr_assert_eq(tu_write_file(prices, pr, strlen(pr)), 0);
+    const char *const *cmds[] = {
+        (const char *[]){"--db", db09, "ingest", "bitcoin", "--quiet", blk, NULL},
+        (const char *[]){"--db", db09, "labels", "import", labels, "--quiet", NULL},
+        (const char *[]){"--db", db09, "prices", "import", prices, "--asset", "BTC", NULL},
+        (const char *[]){"--db", db09, "case", "add", "satoshi", "--date", "2009-01-09", "--from",
+                         "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S", "--victim", "Satoshi Nakamoto",
+                         NULL},
+    };
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+        tu_run r;
+        tu_exec(&r, cmds[i], NULL);
+        cr_assert_eq(r.status, 0, "%s", r.err);
+        tu_run_free(&r);
+    }
+    free(blk);
+}
+
+static void teardown09(void)
+{
+    tu_rmtree(db09);
+    free(db09);
+}
+
+TestSuite(report_2009, .init = setup09, .fini = teardown09);
+
+/* Satoshi's coins of 12cbQLTF... from 2009-01-09 with Hal Finney's address labelled as an
+ * exchange and a price of $1.00 on 2009-01-12: the whole case file, byte for byte. The
+ * 10 BTC reached the exchange on 2009-01-12 (USD 10.00); of the 40 BTC still unspent, 29
+ * arrived that day (USD 29.00) and 11 on days without a price; poison's exposure (100 BTC)
+ * is twice the value stolen, because Hal's own coins mixed with it. */
+Test(report_2009, case_file_text_and_csv)
+{
+    tu_run r;
+    tu_exec(&r, (const char *[]){"--db", db09, "report", "--case", "satoshi", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.err, "");
+    const char *want =
+        "Case report: satoshi\n"
+        "\n"
+        "Provenance\n"
+        "  chaintrail      0.1.0\n"
+        "  database        mainnet (BTC), tip height 4312, "
+        "00000000a9da635727dce622d78361b153ce3334e6a60d4377fad529abfc7863, 2009-02-14T22:32:44Z\n"
+        "  labels digest   0b7370ba3d1a497977a8f7578ef54bcd3a93b0889ecbcc9c3f472ca283742a60\n"
+        "  prices digest   4a363d5ec5c6b197f42e5339c3edf85ca5e3a3ea824a13e95c3875c4f52c2721\n"
+        "  clusters        used, policy digest "
+        "4817853af1148ace38f8e794a73c4d064aae6c2f26259cc14e840e9df1939566\n"
+        "  parameters      models poison, haircut, fifo, lifo, tiho; forward from each case's "
+        "theft date (00:00:00 UTC);\n"
+        "                  hops 10; dust 0 sat; stop at exchange, mixer, bridge, gambling, "
+        "sanctioned;\n"
+        "                  cashed out: exchange, mixer, bridge, gambling; max nodes 0; timeout 0 s "
+        "(0: none)\n"
+        "\n"
+        "Models (a range low - high is over haircut, FIFO, LIFO and TIHO; poison beside it)\n"
+        "  poison: once a transaction spends any stolen coin, all of its outputs (and its fee) "
+        "count\n"
+        "    as stolen in full. It is the upper bound of exposure, not an amount moved: every "
+        "clean\n"
+        "    coin mixed in with a stolen one becomes tainted too, so poison's total can exceed "
+        "the\n"
+        "    amount stolen many times over, and its lines do not add up to it.\n"
+        "  haircut: each transaction spreads the stolen value it receives over its outputs and "
+        "its\n"
+        "    fee in proportion to their value (an output of 30% of the value gets 30% of the "
+        "taint),\n"
+        "    to the satoshi, the remainder going to the largest fractional shares.\n"
+        "  FIFO (first in, first out): the satoshis of a transaction's inputs are laid end to end "
+        "in\n"
+        "    input order and paid out to the outputs in output order, fee last; an output is "
+        "stolen\n"
+        "    where it overlaps the stolen satoshis of the inputs.\n"
+        "  LIFO (last in, first out): as FIFO, but the inputs' satoshis are taken in reverse, the\n"
+        "    last in being the first paid out.\n"
+        "  TIHO (taint in, highest out): the stolen value of a transaction fills its largest "
+        "output\n"
+        "    first, then the next largest, each up to its value; what is left goes to the fee. It\n"
+        "    follows the thief's main stream of value.\n"
+        "\n"
+        "Case satoshi  theft 2009-01-09  victim: Satoshi Nakamoto\n"
+        "  sources         12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S\n"
+        "  stolen          50.00000000 BTC  (no price on 2009-01-09)\n"
+        "  where it went (low - high; poison's exposure beside)\n"
+        "    exchange       10.00000000 BTC  (USD 10.00)  poison 10.00000000\n"
+        "    mixer          0.00000000 BTC  poison 0.00000000\n"
+        "    bridge         0.00000000 BTC  poison 0.00000000\n"
+        "    gambling       0.00000000 BTC  poison 0.00000000\n"
+        "    unspent        40.00000000 BTC  (USD 29.00; 11.00000000 BTC without a price)  poison "
+        "90.00000000\n"
+        "    hop limit      0.00000000 BTC  poison 0.00000000\n"
+        "    dust           0.00000000 BTC  poison 0.00000000\n"
+        "    fees           0.00000000 BTC  poison 0.00000000\n"
+        "    budget         0.00000000 BTC  poison 0.00000000\n"
+        "  per model              haircut            fifo            lifo            tiho          "
+        "poison\n"
+        "    exchange         10.00000000     10.00000000     10.00000000     10.00000000     "
+        "10.00000000\n"
+        "    mixer             0.00000000      0.00000000      0.00000000      0.00000000      "
+        "0.00000000\n"
+        "    bridge            0.00000000      0.00000000      0.00000000      0.00000000      "
+        "0.00000000\n"
+        "    gambling          0.00000000      0.00000000      0.00000000      0.00000000      "
+        "0.00000000\n"
+        "    unspent          40.00000000     40.00000000     40.00000000     40.00000000     "
+        "90.00000000\n"
+        "    hop limit         0.00000000      0.00000000      0.00000000      0.00000000      "
+        "0.00000000\n"
+        "    dust              0.00000000      0.00000000      0.00000000      0.00000000      "
+        "0.00000000\n"
+        "    fees              0.00000000      0.00000000      0.00000000      0.00000000      "
+        "0.00000000\n"
+        "    budget            0.00000000      0.00000000      0.00000000      0.00000000      "
+        "0.00000000\n"
+        "    total            50.00000000     50.00000000     50.00000000     50.00000000    "
+        "100.00000000\n"
+        "    stolen           50.00000000     50.00000000     50.00000000     50.00000000     "
+        "50.00000000\n"
+        "  adds up to stolen: haircut yes fifo yes lifo yes tiho yes (poison does not conserve "
+        "value)\n"
+        "  laundered       10.00000000 BTC  (USD 10.00)  poison 10.00000000\n"
+        "  services reached (1)\n"
+        "    exchange: Hal desk (test)  cluster 343\n"
+        "      amount      10.00000000 BTC  (USD 10.00)  poison 10.00000000\n"
+        "      first       2009-01-12T03:30:25Z (height 170)\n"
+        "      last        2009-01-12T03:30:25Z (height 170)\n"
+        "      addresses (1)\n"
+        "        1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3\n"
+        "      transactions (1)\n"
+        "        f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16:0  "
+        "2009-01-12T03:30:25Z (height 170)  1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3\n"
+        "          10.00000000 BTC  (USD 10.00)  poison 10.00000000\n"
+        "\n";
+
+    cr_assert_str_eq(r.out, want);
+    tu_run_free(&r);
+    tu_exec(&r,
+            (const char *[]){"--db", db09, "report", "--case", "satoshi", "--format", "csv", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    const char *want_csv =
+        "case,section,category,service,address,txid,vout,height,utc,low_sat,high_sat,poison_sat,"
+        "haircut_sat,fifo_sat,lifo_sat,tiho_sat,low_usd,high_usd,unpriced_sat\n"
+        "\"satoshi\",stolen,\"\",\"\",,,,,,5000000000,5000000000,5000000000,5000000000,5000000000,"
+        "5000000000,5000000000,,,5000000000\n"
+        "\"satoshi\",line,\"exchange\",\"\",,,,,,1000000000,1000000000,1000000000,1000000000,"
+        "1000000000,1000000000,1000000000,10.00,10.00,0\n"
+        "\"satoshi\",line,\"mixer\",\"\",,,,,,0,0,0,0,0,0,0,,,0\n"
+        "\"satoshi\",line,\"bridge\",\"\",,,,,,0,0,0,0,0,0,0,,,0\n"
+        "\"satoshi\",line,\"gambling\",\"\",,,,,,0,0,0,0,0,0,0,,,0\n"
+        "\"satoshi\",line,\"unspent\",\"\",,,,,,4000000000,4000000000,9000000000,4000000000,"
+        "4000000000,4000000000,4000000000,29.00,29.00,1100000000\n"
+        "\"satoshi\",line,\"hop_limit\",\"\",,,,,,0,0,0,0,0,0,0,,,0\n"
+        "\"satoshi\",line,\"dust\",\"\",,,,,,0,0,0,0,0,0,0,,,0\n"
+        "\"satoshi\",line,\"fee\",\"\",,,,,,0,0,0,0,0,0,0,,,0\n"
+        "\"satoshi\",line,\"budget\",\"\",,,,,,0,0,0,0,0,0,0,,,0\n"
+        "\"satoshi\",laundered,\"\",\"\",,,,,,1000000000,1000000000,1000000000,1000000000,"
+        "1000000000,1000000000,1000000000,10.00,10.00,0\n"
+        "\"satoshi\",service,\"exchange\",\"Hal desk "
+        "(test)\",,,,,,1000000000,1000000000,1000000000,1000000000,1000000000,1000000000,"
+        "1000000000,10.00,10.00,0\n"
+        "\"satoshi\",transaction,\"exchange\",\"Hal desk "
+        "(test)\",\"1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3\","
+        "f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16,0,170,2009-01-12T03:30:"
+        "25Z,1000000000,1000000000,1000000000,1000000000,1000000000,1000000000,1000000000,10.00,10."
+        "00,0\n";
+
+    cr_assert_str_eq(r.out, want_csv);
+    tu_run_free(&r);
+}
+
+Test(report_2009, json_service_and_errors)
+{
+    tu_run r;
+    tu_exec(&r,
+            (const char *[]){"--db", db09, "report", "--case", "satoshi", "--format", "json", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_eq(tu_count_lines(r.out), 1);
+    cr_assert(strstr(r.out,
+                     "\"services\":[{\"category\":\"exchange\",\"label\":\"Hal desk (test)\","
+                     "\"cluster\":343,\"amount\":{\"low_sat\":1000000000,\"high_sat\":"
+                     "1000000000,\"low_usd\":\"10.00\",\"high_usd\":\"10.00\",\"unpriced_sat\":0,"
+                     "\"poison_sat\":1000000000,\"poison_usd\":\"10.00\","),
+              "%s", r.out);
+    cr_assert(strstr(r.out,
+                     "\"first\":{\"height\":170,\"time\":1231731025,\"utc\":"
+                     "\"2009-01-12T03:30:25Z\"},\"last\":{\"height\":170,\"time\":1231731025,"
+                     "\"utc\":\"2009-01-12T03:30:25Z\"},\"addresses\":[\"1Q2TWHE3GMdB6BZKafqwxX"
+                     "tWAWgFt5Jvm3\"],\"transactions\":[{\"txid\":\"f4184fc596403b9d638783cf57a"
+                     "dfe4c75c605f6356fbc91338530e9831e9e16\",\"vout\":0,\"address\":\"1Q2TWHE3GM"
+                     "dB6BZKafqwxXtWAWgFt5Jvm3\",\"height\":170,\"time\":1231731025,\"utc\":"
+                     "\"2009-01-12T03:30:25Z\",\"amount\":"),
+              "%s", r.out);
+    cr_assert(strstr(r.out, "\"tip\":{\"height\":4312,\"hash\":\"00000000a9da635727dce622d78361b1"
+                            "53ce3334e6a60d4377fad529abfc7863\",\"time\":1234650764,\"utc\":"
+                            "\"2009-02-14T22:32:44Z\"}"),
+              "%s", r.out);
+    cr_assert(strstr(r.out, "\"adds_up\":{\"haircut\":true,\"fifo\":true,\"lifo\":true,"
+                            "\"tiho\":true}"),
+              "%s", r.out);
+    tu_run_free(&r);
+
+    tu_exec(&r, (const char *[]){"--db", db09, "report", "--case", "nope", NULL}, NULL);
+    cr_assert_eq(r.status, 8);
+    cr_assert_str_eq(r.err,
+                     "chaintrail: report: no case named 'nope' (see 'chaintrail case list')\n");
+    cr_assert_str_eq(r.out, "");
+    tu_run_free(&r);
+    tu_exec(&r,
+            (const char *[]){"--db", db09, "report", "--case", "satoshi", "--year", "2009", NULL},
+            NULL);
+    cr_assert_eq(r.status, 2);
+    cr_assert_str_eq(r.err,
+                     "chaintrail: report: options '--case' and '--year' exclude each other\n");
+    tu_run_free(&r);
+}
