@@ -172,10 +172,16 @@ ParameterizedTest(sim_case *c, cli_report, simulated_heist)
     cr_assert_str_eq(json_string_value(jget(jget(rep, "report"), "case")), "heist");
     json_t *cases = jget(rep, "cases");
     cr_assert_eq(json_array_size(cases), 1);
-    json_t *k = json_array_get(cases, 0);
-    cr_assert_str_eq(json_string_value(jget(k, "date")), day);
-    cr_assert(json_is_true(jget(k, "complete")));
-    long long stolen = jint(k, "stolen_sat");
+    json_t *kc = json_array_get(cases, 0);
+    cr_assert_str_eq(json_string_value(jget(kc, "date")), day);
+    cr_assert_str_eq(json_string_value(jget(kc, "chain")), "bitcoin");
+    cr_assert(json_is_true(jget(kc, "complete")));
+    cr_assert_eq(json_array_size(jget(kc, "assets")), 1);
+    json_t *k = json_array_get(jget(kc, "assets"), 0);
+    cr_assert_str_eq(json_string_value(jget(k, "asset")), "rBTC");
+    cr_assert_eq(jint(k, "decimals"), 8);
+    long long stolen = jint(jget(k, "stolen"), "low");
+    cr_assert_eq(jint(jget(k, "stolen"), "high"), stolen);
 
     /* the lines: each model's categories as the truth has them, adding up to the stolen
      * value to the satoshi for every model but poison */
@@ -189,7 +195,7 @@ ParameterizedTest(sim_case *c, cli_report, simulated_heist)
         json_array_foreach(lines, i, l)
         {
             const char *cat = json_string_value(jget(l, "category"));
-            long long v = jint(jget(jget(jget(l, "amount"), "models"), models[m]), "sat");
+            long long v = jint(jget(jget(jget(l, "amount"), "models"), models[m]), "amount");
             json_t *tv = json_object_get(bycat, cat);
             cr_assert_eq(v, tv ? json_integer_value(tv) : 0, "seed %s %s %s", c->seed, models[m],
                          cat);
@@ -204,7 +210,7 @@ ParameterizedTest(sim_case *c, cli_report, simulated_heist)
         } else {
             cr_assert_gt(sum, stolen, "poison's exposure exceeds the stolen value here");
         }
-        cr_assert_eq(jint(jget(jget(jget(k, "laundered"), "models"), models[m]), "sat"),
+        cr_assert_eq(jint(jget(jget(jget(k, "laundered"), "models"), models[m]), "amount"),
                      jint(tmod, "laundered_sat"));
     }
 
@@ -232,16 +238,16 @@ ParameterizedTest(sim_case *c, cli_report, simulated_heist)
         json_t *am = jget(jget(s, "amount"), "models");
         long long lo = -1, hi = -1;
         for (size_t m = 0; m < N_MODELS; m++) {
-            long long v = jint(jget(am, models[m]), "sat");
+            long long v = jint(jget(am, models[m]), "amount");
             cr_assert_eq(v, e->sat[m], "seed %s %s %s", c->seed, e->label, models[m]);
             if (m > 0) {
                 lo = lo < 0 || v < lo ? v : lo;
                 hi = v > hi ? v : hi;
             }
         }
-        cr_assert_eq(jint(jget(s, "amount"), "low_sat"), lo);
-        cr_assert_eq(jint(jget(s, "amount"), "high_sat"), hi);
-        cr_assert_eq(jint(jget(s, "amount"), "poison_sat"), e->sat[0]);
+        cr_assert_eq(jint(jget(s, "amount"), "low"), lo);
+        cr_assert_eq(jint(jget(s, "amount"), "high"), hi);
+        cr_assert_eq(jint(jget(s, "amount"), "poison"), e->sat[0]);
         char utc[32];
         cr_assert_eq(jint(jget(s, "first"), "height"), e->first_height);
         cr_assert_eq(jint(jget(s, "first"), "time"), e->first_time);
@@ -283,7 +289,7 @@ ParameterizedTest(sim_case *c, cli_report, simulated_heist)
                 have |= strcmp(e->addr[q], x) == 0;
             cr_assert(have, "deposit to %s, not an address of %s", x, e->label);
             for (size_t m = 0; m < N_MODELS; m++)
-                dsum[m] += jint(jget(jget(jget(d, "amount"), "models"), models[m]), "sat");
+                dsum[m] += jint(jget(jget(jget(d, "amount"), "models"), models[m]), "amount");
         }
         for (size_t m = 0; m < N_MODELS; m++)
             cr_assert_eq(dsum[m], e->sat[m], "%s: deposits under %s", e->label, models[m]);
@@ -367,7 +373,7 @@ Test(report_2009, case_file_text_and_csv)
         "\n"
         "Provenance\n"
         "  chaintrail      0.1.0\n"
-        "  database        mainnet (BTC), tip height 4312, "
+        "  database        bitcoin mainnet (BTC), tip height 4312, "
         "00000000a9da635727dce622d78361b153ce3334e6a60d4377fad529abfc7863, 2009-02-14T22:32:44Z\n"
         "  labels digest   0b7370ba3d1a497977a8f7578ef54bcd3a93b0889ecbcc9c3f472ca283742a60\n"
         "  prices digest   4a363d5ec5c6b197f42e5339c3edf85ca5e3a3ea824a13e95c3875c4f52c2721\n"
@@ -375,7 +381,7 @@ Test(report_2009, case_file_text_and_csv)
         "4817853af1148ace38f8e794a73c4d064aae6c2f26259cc14e840e9df1939566\n"
         "  parameters      models poison, haircut, fifo, lifo, tiho; forward from each case's "
         "theft date (00:00:00 UTC);\n"
-        "                  hops 10; dust 0 sat; stop at exchange, mixer, bridge, gambling, "
+        "                  hops 10; dust 0 base units; stop at exchange, mixer, bridge, gambling, "
         "sanctioned;\n"
         "                  cashed out: exchange, mixer, bridge, gambling; max nodes 0; timeout 0 s "
         "(0: none)\n"
@@ -466,27 +472,27 @@ Test(report_2009, case_file_text_and_csv)
             NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     const char *want_csv =
-        "case,section,category,service,address,txid,vout,height,utc,low_sat,high_sat,poison_sat,"
-        "haircut_sat,fifo_sat,lifo_sat,tiho_sat,low_usd,high_usd,unpriced_sat\n"
-        "\"satoshi\",stolen,\"\",\"\",,,,,,5000000000,5000000000,5000000000,5000000000,5000000000,"
-        "5000000000,5000000000,,,5000000000\n"
-        "\"satoshi\",line,\"exchange\",\"\",,,,,,1000000000,1000000000,1000000000,1000000000,"
+        "case,asset,section,category,service,address,txid,vout,height,utc,low,high,poison,haircut,"
+        "fifo,lifo,tiho,low_usd,high_usd,unpriced\n"
+        "\"satoshi\",\"BTC\",stolen,\"\",\"\",,,,,,5000000000,5000000000,5000000000,5000000000,"
+        "5000000000,5000000000,5000000000,,,5000000000\n"
+        "\"satoshi\",\"BTC\",line,\"exchange\",\"\",,,,,,1000000000,1000000000,1000000000,"
+        "1000000000,1000000000,1000000000,1000000000,10.00,10.00,0\n"
+        "\"satoshi\",\"BTC\",line,\"mixer\",\"\",,,,,,0,0,0,0,0,0,0,,,0\n"
+        "\"satoshi\",\"BTC\",line,\"bridge\",\"\",,,,,,0,0,0,0,0,0,0,,,0\n"
+        "\"satoshi\",\"BTC\",line,\"gambling\",\"\",,,,,,0,0,0,0,0,0,0,,,0\n"
+        "\"satoshi\",\"BTC\",line,\"unspent\",\"\",,,,,,4000000000,4000000000,9000000000,"
+        "4000000000,4000000000,4000000000,4000000000,29.00,29.00,1100000000\n"
+        "\"satoshi\",\"BTC\",line,\"hop_limit\",\"\",,,,,,0,0,0,0,0,0,0,,,0\n"
+        "\"satoshi\",\"BTC\",line,\"dust\",\"\",,,,,,0,0,0,0,0,0,0,,,0\n"
+        "\"satoshi\",\"BTC\",line,\"fee\",\"\",,,,,,0,0,0,0,0,0,0,,,0\n"
+        "\"satoshi\",\"BTC\",line,\"budget\",\"\",,,,,,0,0,0,0,0,0,0,,,0\n"
+        "\"satoshi\",\"BTC\",laundered,\"\",\"\",,,,,,1000000000,1000000000,1000000000,1000000000,"
         "1000000000,1000000000,1000000000,10.00,10.00,0\n"
-        "\"satoshi\",line,\"mixer\",\"\",,,,,,0,0,0,0,0,0,0,,,0\n"
-        "\"satoshi\",line,\"bridge\",\"\",,,,,,0,0,0,0,0,0,0,,,0\n"
-        "\"satoshi\",line,\"gambling\",\"\",,,,,,0,0,0,0,0,0,0,,,0\n"
-        "\"satoshi\",line,\"unspent\",\"\",,,,,,4000000000,4000000000,9000000000,4000000000,"
-        "4000000000,4000000000,4000000000,29.00,29.00,1100000000\n"
-        "\"satoshi\",line,\"hop_limit\",\"\",,,,,,0,0,0,0,0,0,0,,,0\n"
-        "\"satoshi\",line,\"dust\",\"\",,,,,,0,0,0,0,0,0,0,,,0\n"
-        "\"satoshi\",line,\"fee\",\"\",,,,,,0,0,0,0,0,0,0,,,0\n"
-        "\"satoshi\",line,\"budget\",\"\",,,,,,0,0,0,0,0,0,0,,,0\n"
-        "\"satoshi\",laundered,\"\",\"\",,,,,,1000000000,1000000000,1000000000,1000000000,"
-        "1000000000,1000000000,1000000000,10.00,10.00,0\n"
-        "\"satoshi\",service,\"exchange\",\"Hal desk "
+        "\"satoshi\",\"BTC\",service,\"exchange\",\"Hal desk "
         "(test)\",,,,,,1000000000,1000000000,1000000000,1000000000,1000000000,1000000000,"
         "1000000000,10.00,10.00,0\n"
-        "\"satoshi\",transaction,\"exchange\",\"Hal desk "
+        "\"satoshi\",\"BTC\",transaction,\"exchange\",\"Hal desk "
         "(test)\",\"1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3\","
         "f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16,0,170,2009-01-12T03:30:"
         "25Z,1000000000,1000000000,1000000000,1000000000,1000000000,1000000000,1000000000,10.00,10."
@@ -506,9 +512,10 @@ Test(report_2009, json_service_and_errors)
     cr_assert_eq(tu_count_lines(r.out), 1);
     cr_assert(strstr(r.out,
                      "\"services\":[{\"category\":\"exchange\",\"label\":\"Hal desk (test)\","
-                     "\"cluster\":343,\"amount\":{\"low_sat\":1000000000,\"high_sat\":"
-                     "1000000000,\"low_usd\":\"10.00\",\"high_usd\":\"10.00\",\"unpriced_sat\":0,"
-                     "\"poison_sat\":1000000000,\"poison_usd\":\"10.00\","),
+                     "\"cluster\":343,\"amount\":{\"low\":1000000000,\"high\":1000000000,"
+                     "\"low_usd\":\"10.00\",\"high_usd\":\"10.00\",\"unpriced\":0,\"poison\":"
+                     "1000000000,\"poison_usd\":\"10.00\",\"models\":{\"poison\":{\"amount\":"
+                     "1000000000,\"usd\":\"10.00\",\"unpriced\":0},"),
               "%s", r.out);
     cr_assert(strstr(r.out,
                      "\"first\":{\"height\":170,\"time\":1231731025,\"utc\":"
@@ -541,4 +548,166 @@ Test(report_2009, json_service_and_errors)
     cr_assert_str_eq(r.err,
                      "chaintrail: report: options '--case' and '--year' exclude each other\n");
     tu_run_free(&r);
+}
+
+/* ---- Ethereum: a case traced through the account tracer ---- */
+#define ETH_POOL "0x048d3180ecf61b82f47078f6ebb3298326d70431"
+
+typedef unsigned __int128 u128;
+
+/* A decimal string (or a JSON integer) as 128 bits. */
+static u128 jdec(json_t *v)
+{
+    if (json_is_integer(v))
+        return (u128)json_integer_value(v);
+    cr_assert(json_is_string(v), "not an amount");
+    u128 x = 0;
+    for (const char *s = json_string_value(v); *s; s++) {
+        cr_assert(*s >= '0' && *s <= '9');
+        x = x * 10 + (u128)(*s - '0');
+    }
+    return x;
+}
+
+/* The Uniswap pool of the real block 19433902 as a case (tests/test_cli_trace_eth.c has
+ * the block, its labels and prices): the report traces it through the account tracer and
+ * states, per asset, what `trace --case` states: the value that entered, the laundered
+ * value and every category under each model (adding up to what entered for every model
+ * but poison), and the services from the cash-out endpoints, with their addresses and
+ * blocks, and the transfers that reached them. Before, the report listed Ethereum cases
+ * as not traced. */
+Test(report_eth, case_through_the_account_tracer)
+{
+    char *db = tu_fresh_db(), *tmp = tu_tmpdir(), labels[600];
+    char *block = tu_fixture("eth/trin/eth_getBlockByNumber_19433902_full.json");
+    char *receipts = tu_fixture("eth/trin/eth_getBlockReceipts_19433902.json");
+    const char *lab =
+        "address,label,category,source,asset\n"
+        "0x0f2e5e488daa815361ada55ef816b47679918897,Test exchange,exchange,test,ETH\n";
+    snprintf(labels, sizeof(labels), "%s/labels.csv", tmp);
+    cr_assert_eq(tu_write_file(labels, lab, strlen(lab)), 0);
+    const char *const *cmds[] = {
+        (const char *[]){"--db", db, "ingest", "ethereum", "--quiet", "--json", block, receipts,
+                         NULL},
+        (const char *[]){"--db", db, "labels", "import", "--quiet", labels, NULL},
+        (const char *[]){"--db", db, "case", "add", "pool-2024", "--date", "2024-03-14", "--from",
+                         ETH_POOL, NULL},
+    };
+    tu_run r, t;
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+        tu_exec(&r, cmds[i], NULL);
+        cr_assert_eq(r.status, 0, "%s", r.err);
+        tu_run_free(&r);
+    }
+    tu_exec(&t, (const char *[]){"--db", db, "trace", "--case", "pool-2024", NULL}, NULL);
+    cr_assert_eq(t.status, 0, "%s", t.err);
+    tu_exec(&r,
+            (const char *[]){"--db", db, "report", "--case", "pool-2024", "--format", "json", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    json_t *tj = load_json(t.out, t.out_len), *rj = load_json(r.out, r.out_len);
+    json_t *kc = json_array_get(jget(rj, "cases"), 0);
+    cr_assert_str_eq(json_string_value(jget(kc, "chain")), "ethereum");
+    cr_assert(json_is_true(jget(kc, "complete")));
+    json_t *tassets = jget(tj, "assets"), *rassets = jget(kc, "assets");
+    cr_assert_eq(json_array_size(rassets), json_array_size(tassets));
+    cr_assert_geq(json_array_size(rassets), 2);
+    size_t n_services = 0;
+    for (size_t a = 0; a < json_array_size(tassets); a++) {
+        json_t *ta = json_array_get(tassets, a), *ra = json_array_get(rassets, a);
+        cr_assert(json_equal(jget(ta, "contract"), jget(ra, "contract")));
+        json_t *lines = jget(ra, "lines");
+        for (size_t m = 0; m < N_MODELS; m++) {
+            json_t *tm = jget(jget(ta, "models"), models[m]);
+            u128 source = jdec(jget(tm, "source"));
+            cr_assert(source ==
+                      jdec(jget(jget(jget(jget(ra, "stolen"), "models"), models[m]), "amount")));
+            cr_assert(jdec(jget(tm, "laundered")) ==
+                      jdec(jget(jget(jget(jget(ra, "laundered"), "models"), models[m]), "amount")));
+            u128 sum = 0;
+            size_t i, n_cat = 0;
+            json_t *l;
+            json_array_foreach(lines, i, l)
+            {
+                json_t *c = json_object_get(jget(tm, "by_category"),
+                                            json_string_value(jget(l, "category")));
+                u128 v = jdec(jget(jget(jget(jget(l, "amount"), "models"), models[m]), "amount"));
+                cr_assert(v == (c ? jdec(jget(c, "amount")) : 0), "asset %zu %s %s", a, models[m],
+                          json_string_value(jget(l, "category")));
+                n_cat += c != NULL;
+                sum += v;
+            }
+            cr_assert_eq(n_cat, json_object_size(jget(tm, "by_category")));
+            if (m > 0) {
+                cr_assert(sum == source, "asset %zu %s: the lines add up to the source", a,
+                          models[m]);
+                cr_assert(json_is_true(jget(jget(ra, "adds_up"), models[m])));
+            }
+            /* every cash-out endpoint is in its service, with its taint and address */
+            json_t *e;
+            u128 cash = 0, in_services = 0;
+            json_array_foreach(jget(tm, "endpoints"), i, e)
+            {
+                const char *cat = json_string_value(jget(e, "category"));
+                if (!is_cashout(cat))
+                    continue;
+                cash += jdec(jget(e, "taint"));
+                json_t *s, *found = NULL;
+                size_t k;
+                json_array_foreach(jget(ra, "services"), k,
+                                   s) if (!strcmp(json_string_value(jget(s, "category")), cat) &&
+                                          !strcmp(json_string_value(jget(s, "label")),
+                                                  json_string_value(jget(e, "label")))) found = s;
+                cr_assert_not_null(found);
+                bool have = false;
+                json_t *av;
+                json_array_foreach(jget(found, "addresses"), k, av) have |=
+                    !strcmp(json_string_value(av), json_string_value(jget(e, "address")));
+                cr_assert(have);
+                cr_assert_leq(jint(jget(found, "first"), "height"), jint(e, "first_height"));
+                cr_assert_geq(jint(jget(found, "last"), "height"), jint(e, "last_height"));
+            }
+            json_t *s;
+            json_array_foreach(jget(ra, "services"), i, s)
+            {
+                u128 v = jdec(jget(jget(jget(jget(s, "amount"), "models"), models[m]), "amount"));
+                in_services += v;
+                u128 dsum = 0;
+                size_t k;
+                json_t *d;
+                json_array_foreach(jget(s, "transactions"), k, d) dsum +=
+                    jdec(jget(jget(jget(jget(d, "amount"), "models"), models[m]), "amount"));
+                cr_assert(dsum == v, "the transfers add up to the service");
+            }
+            cr_assert(cash == in_services);
+        }
+        n_services += json_array_size(jget(ra, "services"));
+    }
+    cr_assert_eq(n_services, 1, "the test exchange is reached");
+    json_decref(tj);
+    json_decref(rj);
+    tu_run_free(&r);
+    tu_run_free(&t);
+
+    tu_exec(&r, (const char *[]){"--db", db, "report", "--case", "pool-2024", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "  asset (no symbol)  contract 0xC02aaA39b223FE8D0A0e5C4F27eAD9083C7"
+                            "56Cc2  (decimals unknown: amounts in base units)\n"
+                            "  stolen          2903503617423826903 - 2990252066076381184 units  "
+                            "(no price on 2024-03-14)\n"),
+              "%s", r.out);
+    cr_assert(strstr(r.out, "    exchange: Test exchange (test)\n      amount      0 - "
+                            "99125000000000000 units  (no price for 99125000000000000 units)  "
+                            "poison 356000626460590080\n      first       2024-03-14T14:41:59Z "
+                            "(height 19433902)\n"),
+              "%s", r.out);
+    cr_assert(strstr(r.out, "      transactions (1)\n        0xe5cadd0ce14011bb9a5ff9bafe1a3b0911"
+                            "628c9459b2d19d5afc4273d6f131b7  2024-03-14T14:41:59Z (height "
+                            "19433902)  0x0F2E5e488dAA815361ada55ef816b47679918897\n"),
+              "%s", r.out);
+    tu_run_free(&r);
+    free(block), free(receipts);
+    tu_rmtree(tmp);
+    free(tmp);
+    tu_fresh_db_done(db);
 }

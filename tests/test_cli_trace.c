@@ -292,21 +292,24 @@ Test(cli_trace, report_over_cases)
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert(strstr(r.out, "\"cases\":[{\"case\":\"hal\",\"date\":\"2009-01-12\",\"victim\":"
                             "\"Hal Finney\",\"sources\":[\"f4184fc596403b9d638783cf57adfe4c75c605f"
-                            "6356fbc91338530e9831e9e16:0\"],\"chain\":\"bitcoin\",\"asset\":\"BTC\","
-                            "\"complete\":true,\"incomplete_reason\":null,\"stolen_sat\":1000000000,"
-                            "\"stolen_usd\":\"10.00\",\"laundered\":{\"low_sat\":0,\"high_sat\":0,"),
+                            "6356fbc91338530e9831e9e16:0\"],\"chain\":\"bitcoin\",\"complete\":true,"
+                            "\"incomplete_reason\":null,\"assets\":[{\"asset\":\"BTC\",\"contract\":"
+                            "null,\"decimals\":8,\"too_large\":false,\"stolen\":{\"low\":1000000000,"
+                            "\"high\":1000000000,\"low_usd\":\"10.00\",\"high_usd\":\"10.00\","),
               "%s", r.out);
     cr_assert(strstr(r.out, "{\"case\":\"satoshi\",\"date\":\"2009-01-09\",\"victim\":\"\","
-                            "\"sources\":[\"" SRC "\"],\"chain\":\"bitcoin\",\"asset\":\"BTC\","
-                            "\"complete\":true,\"incomplete_reason\":null,\"stolen_sat\":"
-                            "5000000000,\"stolen_usd\":null,\"laundered\":{\"low_sat\":1000000000,"
-                            "\"high_sat\":1000000000,"),
+                            "\"sources\":[\"" SRC "\"],\"chain\":\"bitcoin\",\"complete\":true,"
+                            "\"incomplete_reason\":null,\"assets\":[{\"asset\":\"BTC\",\"contract\":"
+                            "null,\"decimals\":8,\"too_large\":false,\"stolen\":{\"low\":5000000000,"
+                            "\"high\":5000000000,\"low_usd\":null,\"high_usd\":null,"),
               "%s", r.out);
     /* The 2010 case is not in the 2009 report; totals add the two others. */
     cr_assert_null(strstr(r.out, "\"later\""));
-    cr_assert(strstr(r.out, "\"totals\":{\"cases\":2,\"traced\":2,\"stolen_sat\":6000000000,"
-                            "\"stolen_usd\":\"10.00\",\"stolen_unpriced_sat\":5000000000,"
-                            "\"laundered\":{\"low_sat\":1000000000,\"high_sat\":1000000000,"),
+    cr_assert(strstr(r.out, "\"totals\":{\"cases\":2,\"traced\":2,\"stolen_usd\":\"10.00\","
+                            "\"laundered_low_usd\":\"10.00\",\"laundered_high_usd\":\"10.00\","
+                            "\"more_assets\":false,\"assets\":[{\"asset\":\"BTC\",\"contract\":null,"
+                            "\"stolen\":6000000000,\"stolen_unpriced\":5000000000,\"laundered_low\":"
+                            "1000000000,\"laundered_high\":1000000000,\"laundered_unpriced\":0}]}}\n"),
               "%s", r.out);
     tu_run_free(&r);
     /* The 2010 case's source received nothing from its theft date on: listed, not traced. */
@@ -605,22 +608,20 @@ Test(cli_trace, unpriced_value_is_no_price_not_zero)
     cr_assert(strstr(r.out, "  laundered       10.00000000 BTC  (no price for 10.00000000 BTC)"
                             "  poison 10.00000000\n"),
               "%s", r.out);
-    cr_assert(strstr(r.out, "TOTAL over 1 cases (1 traced)\n  stolen          50.00000000 BTC  "
-                            "(no price at the theft dates for 50.00000000 BTC)\n"
-                            "  laundered       10.00000000 - 10.00000000 BTC  (no price for "
-                            "10.00000000 BTC)\n"),
+    cr_assert(strstr(r.out, "TOTAL over 1 cases (1 traced)\n"
+                            "  BTC: stolen 50.00000000, laundered 10.00000000 - 10.00000000\n"
+                            "  stolen          no price; 50.00000000 BTC without a price\n"
+                            "  laundered       no price; 10.00000000 BTC without a price\n"),
               "%s", r.out);
     cr_assert_null(strstr(r.out, "USD 0.00"), "%s", r.out);
     tu_run_free(&r);
     tu_exec(&r, (const char *[]){"--db", db_dir, "report", "--format", "json", NULL}, NULL);
-    cr_assert(strstr(r.out, "\"stolen_usd\":null,\"laundered\":{\"low_sat\":1000000000,"
-                            "\"high_sat\":1000000000,\"low_usd\":null,\"high_usd\":null,"
-                            "\"unpriced_sat\":1000000000,"),
+    cr_assert(strstr(r.out, "\"stolen_usd\":null,\"laundered\":{\"low\":1000000000,"
+                            "\"high\":1000000000,\"low_usd\":null,\"high_usd\":null,"
+                            "\"unpriced\":1000000000,"),
               "%s", r.out);
-    cr_assert(strstr(r.out, "\"totals\":{\"cases\":1,\"traced\":1,\"stolen_sat\":5000000000,"
-                            "\"stolen_usd\":null,\"stolen_unpriced_sat\":5000000000,\"laundered\":"
-                            "{\"low_sat\":1000000000,\"high_sat\":1000000000,\"low_usd\":null,"
-                            "\"high_usd\":null,\"unpriced_sat\":1000000000,"),
+    cr_assert(strstr(r.out, "\"totals\":{\"cases\":1,\"traced\":1,\"stolen_usd\":null,"
+                            "\"laundered_low_usd\":null,\"laundered_high_usd\":null,"),
               "%s", r.out);
     tu_run_free(&r);
 
@@ -641,8 +642,8 @@ Test(cli_trace, unpriced_value_is_no_price_not_zero)
               "%s", r.out);
     tu_run_free(&r);
     tu_exec(&r, (const char *[]){"--db", db_dir, "report", "--format", "json", NULL}, NULL);
-    cr_assert(strstr(r.out, "\"laundered\":{\"low_sat\":1000000000,\"high_sat\":1000000000,"
-                            "\"low_usd\":\"10.00\",\"high_usd\":\"10.00\",\"unpriced_sat\":0,"),
+    cr_assert(strstr(r.out, "\"laundered\":{\"low\":1000000000,\"high\":1000000000,"
+                            "\"low_usd\":\"10.00\",\"high_usd\":\"10.00\",\"unpriced\":0,"),
               "%s", r.out);
     tu_run_free(&r);
     tu_rmtree(dir);

@@ -10,6 +10,53 @@
 
 #include "report.h"
 
+/* ---- amounts of any asset ---- */
+/* v base units of part p as a decimal amount ("12.34567890"; base units when the decimals
+ * are unknown or past 36) into buf. */
+static const char *amt_str(char buf[96], u128 v, const rpt_part *p)
+{
+    char t[48];
+    size_t n = 0, k = 0;
+    unsigned dec = p->known_decimals && p->decimals <= 36 ? p->decimals : 0;
+    u128 scale = 1;
+    for (unsigned i = 0; i < dec; i++)
+        scale *= 10;
+    u128 whole = v / scale, frac = v % scale;
+    do {
+        t[n++] = (char)('0' + (int)(whole % 10));
+        whole /= 10;
+    } while (whole);
+    while (n)
+        buf[k++] = t[--n];
+    if (dec) {
+        buf[k++] = '.';
+        for (unsigned i = dec; i-- > 0;) {
+            buf[k + i] = (char)('0' + (int)(frac % 10));
+            frac /= 10;
+        }
+        k += dec;
+    }
+    buf[k] = '\0';
+    return buf;
+}
+
+static void amt_print(FILE *f, u128 v, const rpt_part *p)
+{
+    char b[96];
+    fputs(amt_str(b, v, p), f);
+}
+
+/* The unit amounts of part p are printed in: "BTC", "ETH", a token's symbol, or "units"
+ * (base units) for a token whose symbol or decimals are unknown (its header names the
+ * contract). */
+static void unit_print(FILE *f, const rpt_part *p)
+{
+    if (!p->asset[0] || !(p->known_decimals && p->decimals <= 36))
+        fputs("units", f);
+    else
+        cli_print_text(f, p->asset);
+}
+
 /* ---- text ---- */
 static void text_time(FILE *f, uint32_t time, uint32_t height)
 {
@@ -17,13 +64,13 @@ static void text_time(FILE *f, uint32_t time, uint32_t height)
     fprintf(f, " (height %u)", height);
 }
 
-/* " (USD lo - hi)", " (USD lo - hi; X COIN without a price)", " (no price for X COIN)";
+/* "  (USD lo - hi)", "  (USD lo - hi; X UNIT without a price)", "  (no price for X UNIT)";
  * nothing for a zero amount. */
-static void text_usd(FILE *f, const rpt_range *g, bool pricing, const char *coin)
+static void text_usd(FILE *f, const rpt_range *g, const rpt_part *p)
 {
     if (g->hi == 0)
         return;
-    if (pricing && g->usd_known) {
+    if (p->priced && g->usd_known) {
         fputs("  (USD ", f);
         cli_print_cents(f, g->lo_usd);
         if (g->hi_usd != g->lo_usd) {
@@ -32,32 +79,37 @@ static void text_usd(FILE *f, const rpt_range *g, bool pricing, const char *coin
         }
         if (g->unpriced) {
             fputs("; ", f);
-            cli_print_coin128(f, g->unpriced);
-            fprintf(f, " %s without a price", coin);
+            amt_print(f, g->unpriced, p);
+            fputc(' ', f);
+            unit_print(f, p);
+            fputs(" without a price", f);
         }
         fputc(')', f);
         return;
     }
     fputs("  (no price for ", f);
-    cli_print_coin128(f, pricing ? g->unpriced : g->hi);
-    fprintf(f, " %s)", coin);
+    amt_print(f, p->priced ? g->unpriced : g->hi, p);
+    fputc(' ', f);
+    unit_print(f, p);
+    fputc(')', f);
 }
 
-/* "lo - hi COIN" (one figure when all models agree), USD, then poison's figure. */
-static void text_vals(FILE *f, const rpt_vals *v, bool pricing, const char *coin, bool poison)
+/* "lo - hi UNIT" (one figure when all models agree), USD, then poison's figure. */
+static void text_vals(FILE *f, const rpt_vals *v, const rpt_part *p, bool poison)
 {
     rpt_range g;
     rpt_range_of(v, &g);
-    cli_print_coin128(f, g.lo);
+    amt_print(f, g.lo, p);
     if (g.hi != g.lo) {
         fputs(" - ", f);
-        cli_print_coin128(f, g.hi);
+        amt_print(f, g.hi, p);
     }
-    fprintf(f, " %s", coin);
-    text_usd(f, &g, pricing, coin);
+    fputc(' ', f);
+    unit_print(f, p);
+    text_usd(f, &g, p);
     if (poison) {
         fputs("  poison ", f);
-        cli_print_coin128(f, v->sat[CT_MODEL_POISON]);
+        amt_print(f, v->sat[CT_MODEL_POISON], p);
     }
     fputc('\n', f);
 }
@@ -68,51 +120,41 @@ static const char *line_title(const char *name)
         return "hop limit";
     if (strcmp(name, "fee") == 0)
         return "fees";
-    if (strcmp(name, "budget") == 0)
-        return "budget";
     return name;
-}
-
-/* A coin amount as text ("12.34567890") into buf. */
-static const char *coin_str(char buf[48], u128 sat)
-{
-    char t[48];
-    size_t n = 0, k = 0;
-    u128 whole = sat / 100000000u;
-    do {
-        t[n++] = (char)('0' + (int)(whole % 10));
-        whole /= 10;
-    } while (whole);
-    while (n)
-        buf[k++] = t[--n];
-    snprintf(buf + k, 48 - k, ".%08llu", (unsigned long long)(sat % 100000000u));
-    return buf;
 }
 
 /* The lines under each model, one column each, and their total, which is the value stolen
  * for every model but poison. */
-static void text_per_model(FILE *f, const rpt_case *c)
+static void text_per_model(FILE *f, const rpt_part *p)
 {
-    char b[48];
+    char b[96];
     static const int order[] = {CT_MODEL_HAIRCUT, CT_MODEL_FIFO, CT_MODEL_LIFO, CT_MODEL_TIHO,
                                 CT_MODEL_POISON};
     u128 total[CT_MODEL_COUNT] = {0};
-    fprintf(f, "  per model      %15s %15s %15s %15s %15s\n", "haircut", "fifo", "lifo", "tiho",
-            "poison");
-    for (size_t i = 0; i < c->n_lines; i++) {
-        fprintf(f, "    %-12s", line_title(c->lines[i].name));
-        for (size_t k = 0; k < CT_MODEL_COUNT; k++) {
-            fprintf(f, " %15s", coin_str(b, c->lines[i].v.sat[order[k]]));
-            total[order[k]] += c->lines[i].v.sat[order[k]];
-        }
+    int w = 15;
+    for (size_t i = 0; i < p->n_lines; i++)
+        for (int m = 0; m < CT_MODEL_COUNT; m++)
+            total[m] += p->lines[i].v.sat[m];
+    for (int m = 0; m < CT_MODEL_COUNT; m++) {
+        int n = (int)strlen(amt_str(b, total[m], p));
+        int k = (int)strlen(amt_str(b, p->stolen.sat[m], p));
+        w = n > w ? n : w;
+        w = k > w ? k : w;
+    }
+    fprintf(f, "  per model      %*s %*s %*s %*s %*s\n", w, "haircut", w, "fifo", w, "lifo", w,
+            "tiho", w, "poison");
+    for (size_t i = 0; i < p->n_lines; i++) {
+        fprintf(f, "    %-12s", line_title(p->lines[i].name));
+        for (size_t k = 0; k < CT_MODEL_COUNT; k++)
+            fprintf(f, " %*s", w, amt_str(b, p->lines[i].v.sat[order[k]], p));
         fputc('\n', f);
     }
     fputs("    total       ", f);
     for (size_t k = 0; k < CT_MODEL_COUNT; k++)
-        fprintf(f, " %15s", coin_str(b, total[order[k]]));
+        fprintf(f, " %*s", w, amt_str(b, total[order[k]], p));
     fputs("\n    stolen      ", f);
     for (size_t k = 0; k < CT_MODEL_COUNT; k++)
-        fprintf(f, " %15s", coin_str(b, c->stolen.sat[order[k]]));
+        fprintf(f, " %*s", w, amt_str(b, p->stolen.sat[order[k]], p));
     fputc('\n', f);
 }
 
@@ -150,14 +192,25 @@ static void text_provenance(FILE *f, const rpt_report *r)
 {
     char hex[65];
     const ct_trace_options *o = &r->opts;
-    fprintf(f, "Provenance\n  chaintrail      %s\n  database        %s", r->version,
-            r->tip.network[0] ? r->tip.network : "(no blocks)");
+    fprintf(f, "Provenance\n  chaintrail      %s\n", r->version);
     if (r->tip.has_tip) {
         ct_hash_to_hex(hex, r->tip.tip);
-        fprintf(f, " (%s), tip height %u, %s, ", r->asset, r->tip.height, hex);
+        fprintf(f, "  database        bitcoin %s (%s), tip height %u, %s, ", r->tip.network,
+                r->asset, r->tip.height, hex);
         cli_print_time(f, r->tip.tip_time);
+        fputc('\n', f);
     }
-    fputs("\n  labels digest   ", f);
+    if (r->eth_present) {
+        fprintf(f, "  database        ethereum chain %llu, tip height %u, 0x",
+                (unsigned long long)r->eth_chain_id, r->eth_height);
+        cli_print_hex(f, r->eth_hash, 32);
+        fputs(", ", f);
+        cli_print_time(f, r->eth_time);
+        fputc('\n', f);
+    }
+    if (!r->tip.has_tip && !r->eth_present)
+        fputs("  database        no blocks\n", f);
+    fputs("  labels digest   ", f);
     cli_print_hex(f, r->labels_digest, 32);
     fputs("\n  prices digest   ", f);
     cli_print_hex(f, r->prices_digest, 32);
@@ -172,7 +225,7 @@ static void text_provenance(FILE *f, const rpt_report *r)
     fputs("  parameters      models poison, haircut, fifo, lifo, tiho; forward from each case's "
           "theft date (00:00:00 UTC);\n",
           f);
-    fprintf(f, "                  hops %u; dust %llu sat; stop at ", o->hops,
+    fprintf(f, "                  hops %u; dust %llu base units; stop at ", o->hops,
             (unsigned long long)o->dust);
     text_list24(f, o->stops, o->n_stops);
     fputs(";\n                  cashed out: ", f);
@@ -186,10 +239,95 @@ static void text_provenance(FILE *f, const rpt_report *r)
     fputc('\n', f);
 }
 
-static void text_case(FILE *f, const rpt_report *r, const rpt_case *c)
+static void text_part(FILE *f, const rpt_case *c, const rpt_part *p, bool named)
 {
-    char day[11], hex[65];
-    const char *coin = r->asset;
+    char day[11];
+    ct_day_format(day, c->c->date);
+    if (named) {
+        fputs("  asset ", f);
+        cli_print_text(f, p->asset[0] ? p->asset : "(no symbol)");
+        if (p->contract[0]) {
+            fputs("  contract ", f);
+            cli_print_text(f, p->contract);
+        }
+        if (!(p->known_decimals && p->decimals <= 36))
+            fputs("  (decimals unknown: amounts in base units)", f);
+        fputc('\n', f);
+    }
+    if (p->too_large)
+        fputs("  (an amount passed 2^128 base units: see 'trace --case' for the exact figures)\n",
+              f);
+    /* An address source counts, per model, what was not tainted already when it arrived
+     * (taint-models.md, "Sources"): on an account chain that can differ between models. */
+    rpt_range sg;
+    rpt_range_of(&p->stolen, &sg);
+    fputs("  stolen          ", f);
+    amt_print(f, sg.lo, p);
+    if (sg.hi != sg.lo) {
+        fputs(" - ", f);
+        amt_print(f, sg.hi, p);
+    }
+    fputc(' ', f);
+    unit_print(f, p);
+    if (p->stolen_priced) {
+        fprintf(f, "  (USD ");
+        cli_print_cents(f, p->stolen_usd);
+        fprintf(f, " at %s)", day);
+    } else if (p->stolen.sat[CT_MODEL_HAIRCUT]) {
+        fprintf(f, "  (no price on %s)", day);
+    }
+    fputs("\n  where it went (low - high; poison's exposure beside)\n", f);
+    for (size_t i = 0; i < p->n_lines; i++) {
+        fprintf(f, "    %-14s ", line_title(p->lines[i].name));
+        text_vals(f, &p->lines[i].v, p, true);
+    }
+    text_per_model(f, p);
+    fputs("  adds up to stolen:", f);
+    for (int m = CT_MODEL_HAIRCUT; m < CT_MODEL_COUNT; m++)
+        fprintf(f, " %s %s", ct_model_name((ct_model)m), p->adds_up[m] ? "yes" : "NO");
+    fputs(" (poison does not conserve value)\n  laundered       ", f);
+    text_vals(f, &p->laundered, p, true);
+    if (!p->n_services) {
+        fputs("  services reached: none\n", f);
+        return;
+    }
+    fprintf(f, "  services reached (%zu)\n", p->n_services);
+    for (size_t s = 0; s < p->n_services; s++) {
+        const rpt_service *sv = &p->services[s];
+        fprintf(f, "    %s: ", sv->category);
+        cli_print_text(f, sv->label[0] ? sv->label : "(no label)");
+        if (sv->cluster_id)
+            fprintf(f, "  cluster %llu", (unsigned long long)sv->cluster_id);
+        fputs("\n      amount      ", f);
+        text_vals(f, &sv->v, p, true);
+        fputs("      first       ", f);
+        text_time(f, sv->first_time, sv->first_height);
+        fputs("\n      last        ", f);
+        text_time(f, sv->last_time, sv->last_height);
+        fprintf(f, "\n      addresses (%zu)", sv->n_addresses);
+        for (size_t a = 0; a < sv->n_addresses; a++) {
+            fputs("\n        ", f);
+            cli_print_text(f, sv->addresses[a][0] ? sv->addresses[a] : "(no address)");
+        }
+        fprintf(f, "\n      transactions (%zu)\n", sv->n_deposits);
+        for (size_t k = 0; k < sv->n_deposits; k++) {
+            const rpt_deposit *d = &sv->deposits[k];
+            fprintf(f, "        %s", d->txid);
+            if (d->vout != RPT_NO_VOUT)
+                fprintf(f, ":%u", d->vout);
+            fputs("  ", f);
+            text_time(f, d->time, d->height);
+            fputs("  ", f);
+            cli_print_text(f, d->address);
+            fputs("\n          ", f);
+            text_vals(f, &d->v, p, true);
+        }
+    }
+}
+
+static void text_case(FILE *f, const rpt_case *c)
+{
+    char day[11];
     ct_day_format(day, c->c->date);
     fputs("Case ", f);
     cli_print_text(f, c->c->name);
@@ -215,73 +353,107 @@ static void text_case(FILE *f, const rpt_report *r, const rpt_case *c)
         cli_print_text(f, c->incomplete_reason);
         fputs(" (what was not followed is on the budget line)\n", f);
     }
-    fputs("  stolen          ", f);
-    cli_print_coin128(f, c->stolen.sat[CT_MODEL_HAIRCUT]);
-    fprintf(f, " %s", coin);
-    if (c->stolen_priced) {
-        fprintf(f, "  (USD ");
-        cli_print_cents(f, c->stolen_usd);
-        fprintf(f, " at %s)", day);
-    } else if (c->stolen.sat[CT_MODEL_HAIRCUT]) {
-        fprintf(f, "  (no price on %s)", day);
-    }
-    fputs("\n  where it went (low - high; poison's exposure beside)\n", f);
-    for (size_t i = 0; i < c->n_lines; i++) {
-        fprintf(f, "    %-14s ", line_title(c->lines[i].name));
-        text_vals(f, &c->lines[i].v, r->pricing, coin, true);
-    }
-    text_per_model(f, c);
-    fputs("  adds up to stolen:", f);
-    for (int m = CT_MODEL_HAIRCUT; m < CT_MODEL_COUNT; m++)
-        fprintf(f, " %s %s", ct_model_name((ct_model)m), c->adds_up[m] ? "yes" : "NO");
-    fputs(" (poison does not conserve value)\n  laundered       ", f);
-    text_vals(f, &c->laundered, r->pricing, coin, true);
-    if (!c->n_services) {
-        fputs("  services reached: none\n\n", f);
-        return;
-    }
-    fprintf(f, "  services reached (%zu)\n", c->n_services);
-    for (size_t s = 0; s < c->n_services; s++) {
-        const rpt_service *sv = &c->services[s];
-        fprintf(f, "    %s: ", sv->category);
-        cli_print_text(f, sv->label[0] ? sv->label : "(no label)");
-        if (sv->cluster_id)
-            fprintf(f, "  cluster %llu", (unsigned long long)sv->cluster_id);
-        fputs("\n      amount      ", f);
-        text_vals(f, &sv->v, r->pricing, coin, true);
-        fputs("      first       ", f);
-        text_time(f, sv->first_time, sv->first_height);
-        fputs("\n      last        ", f);
-        text_time(f, sv->last_time, sv->last_height);
-        fprintf(f, "\n      addresses (%zu)", sv->n_addresses);
-        for (size_t a = 0; a < sv->n_addresses; a++) {
-            fputs("\n        ", f);
-            cli_print_text(f, sv->addresses[a][0] ? sv->addresses[a] : "(no address)");
-        }
-        fprintf(f, "\n      transactions (%zu)\n", sv->n_deposits);
-        for (size_t k = 0; k < sv->n_deposits; k++) {
-            const rpt_deposit *d = &sv->deposits[k];
-            ct_hash_to_hex(hex, d->txid);
-            fprintf(f, "        %s:%u  ", hex, d->vout);
-            text_time(f, d->time, d->height);
-            fputs("  ", f);
-            cli_print_text(f, d->address);
-            fputs("\n          ", f);
-            text_vals(f, &d->v, r->pricing, coin, true);
-        }
-    }
+    if (c->ethereum && !c->n_parts)
+        fputs("  no asset carried taint\n", f);
+    for (size_t k = 0; k < c->n_parts; k++)
+        text_part(f, c, &c->parts[k], c->ethereum);
     fputc('\n', f);
 }
 
-/* The yearly table: one row per case, and the total ("USD lo - hi laundered in Y"). */
+/* Sums over the traced cases for the yearly table: USD of the value stolen and of the
+ * laundered range (the cases' lows and the cases' highs added), and per asset the amounts
+ * and what of them has no price. */
+#define RPT_MAX_TOTAL_ASSETS 64
+typedef struct rpt_asset_total {
+    const rpt_part *p; /* the first part of this asset: its name and decimals */
+    u128 stolen, lo, hi, stolen_unpriced, laundered_unpriced;
+} rpt_asset_total;
+
+typedef struct rpt_totals {
+    size_t cases, traced;
+    u128 stolen_usd, laundered_lo_usd, laundered_hi_usd;
+    bool stolen_usd_known, laundered_usd_known;
+    size_t n_assets;
+    bool more_assets; /* past RPT_MAX_TOTAL_ASSETS: the others are not summed */
+    rpt_asset_total assets[RPT_MAX_TOTAL_ASSETS];
+} rpt_totals;
+
+static rpt_asset_total *asset_total(rpt_totals *t, const rpt_part *p)
+{
+    for (size_t i = 0; i < t->n_assets; i++)
+        if (!strcmp(t->assets[i].p->asset, p->asset) &&
+            !strcmp(t->assets[i].p->contract, p->contract))
+            return &t->assets[i];
+    if (t->n_assets == RPT_MAX_TOTAL_ASSETS) {
+        t->more_assets = true;
+        return NULL;
+    }
+    rpt_asset_total *a = &t->assets[t->n_assets++];
+    memset(a, 0, sizeof(*a));
+    a->p = p;
+    return a;
+}
+
+static void totals_of(const rpt_report *r, rpt_totals *t)
+{
+    memset(t, 0, sizeof(*t));
+    t->cases = r->n_cases;
+    for (size_t i = 0; i < r->n_cases; i++) {
+        const rpt_case *c = &r->cases[i];
+        if (!c->traced)
+            continue;
+        t->traced++;
+        for (size_t k = 0; k < c->n_parts; k++) {
+            const rpt_part *p = &c->parts[k];
+            rpt_range g;
+            rpt_range_of(&p->laundered, &g);
+            rpt_asset_total *a = asset_total(t, p);
+            if (p->stolen_priced) {
+                t->stolen_usd += p->stolen_usd;
+                t->stolen_usd_known = true;
+            }
+            if (p->priced && g.usd_known) {
+                t->laundered_lo_usd += g.lo_usd;
+                t->laundered_hi_usd += g.hi_usd;
+                t->laundered_usd_known = true;
+            }
+            if (!a)
+                continue;
+            a->stolen += p->stolen.sat[CT_MODEL_HAIRCUT];
+            a->lo += g.lo;
+            a->hi += g.hi;
+            if (!p->stolen_priced)
+                a->stolen_unpriced += p->stolen.sat[CT_MODEL_HAIRCUT];
+            a->laundered_unpriced += p->priced && g.usd_known ? g.unpriced : g.hi;
+        }
+    }
+}
+
+/* "; X UNIT, Y UNIT without a price" over the assets' `field`. */
+static void text_unpriced(FILE *f, const rpt_totals *t, bool stolen)
+{
+    bool any = false;
+    for (size_t i = 0; i < t->n_assets; i++) {
+        const rpt_asset_total *a = &t->assets[i];
+        u128 v = stolen ? a->stolen_unpriced : a->laundered_unpriced;
+        if (!v)
+            continue;
+        fputs(any ? ", " : "; ", f);
+        amt_print(f, v, a->p);
+        fputc(' ', f);
+        unit_print(f, a->p);
+        any = true;
+    }
+    if (any)
+        fputs(" without a price", f);
+}
+
+/* The yearly table: one row per case and asset, and the total in USD ("USD lo - hi
+ * laundered in Y"), naming what has no price. */
 static void text_table(FILE *f, const rpt_report *r)
 {
-    const char *coin = r->asset;
-    rpt_vals tl, ts;
-    u128 stolen_usd = 0, stolen_unpriced = 0;
-    size_t traced = 0;
-    memset(&tl, 0, sizeof(tl));
-    memset(&ts, 0, sizeof(ts));
+    rpt_totals t;
+    totals_of(r, &t);
     if (r->year >= 0)
         fprintf(f, "Thefts of %lld\n", (long long)r->year);
     else
@@ -292,65 +464,59 @@ static void text_table(FILE *f, const rpt_report *r)
         ct_day_format(day, c->c->date);
         fputs("  ", f);
         cli_print_text(f, c->c->name);
-        fprintf(f, "  %s  ", day);
+        fprintf(f, "  %s  %s", day, c->ethereum ? "ethereum" : "bitcoin");
         if (!c->traced) {
-            fputs("not traced\n", f);
+            fputs("  not traced\n", f);
             continue;
         }
-        traced++;
-        fputs("stolen ", f);
-        cli_print_coin128(f, c->stolen.sat[CT_MODEL_HAIRCUT]);
-        fprintf(f, " %s  laundered ", coin);
-        text_vals(f, &c->laundered, r->pricing, coin, false);
-        for (int m = 0; m < CT_MODEL_COUNT; m++) {
-            tl.sat[m] += c->laundered.sat[m];
-            tl.usd[m] += c->laundered.usd[m];
-            tl.unpriced[m] += c->laundered.unpriced[m];
-        }
-        ts.sat[CT_MODEL_HAIRCUT] += c->stolen.sat[CT_MODEL_HAIRCUT];
-        if (c->stolen_priced)
-            stolen_usd += c->stolen_usd;
-        else
-            stolen_unpriced += c->stolen.sat[CT_MODEL_HAIRCUT];
-    }
-    /* the totals add the cases' lows and the cases' highs */
-    rpt_range lo_hi = {0};
-    for (size_t i = 0; i < r->n_cases; i++) {
-        const rpt_case *c = &r->cases[i];
-        if (!c->traced)
-            continue;
-        rpt_range g;
-        rpt_range_of(&c->laundered, &g);
-        lo_hi.lo += g.lo, lo_hi.hi += g.hi, lo_hi.unpriced += g.unpriced;
-        if (g.usd_known) {
-            lo_hi.lo_usd += g.lo_usd, lo_hi.hi_usd += g.hi_usd;
-            lo_hi.usd_known = true;
+        if (!c->n_parts)
+            fputs("  no asset carried taint", f);
+        fputc('\n', f);
+        for (size_t k = 0; k < c->n_parts; k++) {
+            const rpt_part *p = &c->parts[k];
+            fputs("    stolen ", f);
+            amt_print(f, p->stolen.sat[CT_MODEL_HAIRCUT], p);
+            fputc(' ', f);
+            unit_print(f, p);
+            fputs("  laundered ", f);
+            text_vals(f, &p->laundered, p, false);
         }
     }
-    fprintf(f, "TOTAL over %zu cases (%zu traced)\n  stolen          ", r->n_cases, traced);
-    cli_print_coin128(f, ts.sat[CT_MODEL_HAIRCUT]);
-    fprintf(f, " %s", coin);
-    if (ts.sat[CT_MODEL_HAIRCUT] && stolen_unpriced >= ts.sat[CT_MODEL_HAIRCUT]) {
-        fputs("  (no price at the theft dates for ", f);
-        cli_print_coin128(f, stolen_unpriced);
-        fprintf(f, " %s)", coin);
-    } else if (ts.sat[CT_MODEL_HAIRCUT]) {
-        fputs("  (USD ", f);
-        cli_print_cents(f, stolen_usd);
+    fprintf(f, "TOTAL over %zu cases (%zu traced)\n", t.cases, t.traced);
+    for (size_t i = 0; i < t.n_assets; i++) {
+        const rpt_asset_total *a = &t.assets[i];
+        fputs("  ", f);
+        unit_print(f, a->p);
+        fputs(": stolen ", f);
+        amt_print(f, a->stolen, a->p);
+        fputs(", laundered ", f);
+        amt_print(f, a->lo, a->p);
+        fputs(" - ", f);
+        amt_print(f, a->hi, a->p);
+        fputc('\n', f);
+    }
+    if (t.more_assets)
+        fprintf(f, "  (more than %d assets: the others are in the cases above)\n",
+                RPT_MAX_TOTAL_ASSETS);
+    fputs("  stolen          ", f);
+    if (t.stolen_usd_known) {
+        fputs("USD ", f);
+        cli_print_cents(f, t.stolen_usd);
         fputs(" at the theft dates", f);
-        if (stolen_unpriced) {
-            fputs("; ", f);
-            cli_print_coin128(f, stolen_unpriced);
-            fprintf(f, " %s without a price", coin);
-        }
-        fputc(')', f);
+    } else {
+        fputs("no price", f);
     }
+    text_unpriced(f, &t, true);
     fputs("\n  laundered       ", f);
-    cli_print_coin128(f, lo_hi.lo);
-    fputs(" - ", f);
-    cli_print_coin128(f, lo_hi.hi);
-    fprintf(f, " %s", coin);
-    text_usd(f, &lo_hi, r->pricing, coin);
+    if (t.laundered_usd_known) {
+        fputs("USD ", f);
+        cli_print_cents(f, t.laundered_lo_usd);
+        fputs(" - ", f);
+        cli_print_cents(f, t.laundered_hi_usd);
+    } else {
+        fputs("no price", f);
+    }
+    text_unpriced(f, &t, false);
     fputc('\n', f);
 }
 
@@ -367,15 +533,23 @@ static void print_text(FILE *f, const rpt_report *r)
     }
     text_provenance(f, r);
     for (size_t i = 0; i < r->n_cases; i++)
-        text_case(f, r, &r->cases[i]);
+        text_case(f, &r->cases[i]);
     if (!r->case_name)
         text_table(f, r);
 }
 
 /* ---- JSON (docs/report.md, "JSON") ---- */
-static void json_usd(FILE *f, u128 cents, u128 sat, u128 unpriced, bool pricing)
+/* An amount: Bitcoin a number (a decimal string beyond 2^53, as trace.md), Ethereum always a
+ * decimal string (as the account trace). */
+static void json_amt(FILE *f, u128 v, bool strings)
 {
-    cli_json_usd(f, cents, sat, unpriced, pricing);
+    if (!strings) {
+        cli_json_amount(f, v);
+        return;
+    }
+    fputc('"', f);
+    cli_print_u128(f, v);
+    fputc('"', f);
 }
 
 static void json_time(FILE *f, const char *name, uint32_t time, uint32_t height)
@@ -385,35 +559,35 @@ static void json_time(FILE *f, const char *name, uint32_t time, uint32_t height)
     fputs("\"}", f);
 }
 
-/* {"low_sat","high_sat","low_usd","high_usd","unpriced_sat","poison_sat","poison_usd",
- *  "models":{"poison":{"sat","usd","unpriced_sat"},...}} */
-static void json_vals(FILE *f, const rpt_vals *v, bool pricing)
+/* {"low","high","low_usd","high_usd","unpriced","poison","poison_usd",
+ *  "models":{"poison":{"amount","usd","unpriced"},...}} */
+static void json_vals(FILE *f, const rpt_vals *v, bool priced, bool strings)
 {
     rpt_range g;
     rpt_range_of(v, &g);
-    fputs("{\"low_sat\":", f);
-    cli_json_amount(f, g.lo);
-    fputs(",\"high_sat\":", f);
-    cli_json_amount(f, g.hi);
+    fputs("{\"low\":", f);
+    json_amt(f, g.lo, strings);
+    fputs(",\"high\":", f);
+    json_amt(f, g.hi, strings);
     fputs(",\"low_usd\":", f);
-    json_usd(f, g.lo_usd, 1, g.usd_known ? 0 : 1, pricing);
+    cli_json_usd(f, g.lo_usd, 1, g.usd_known ? 0 : 1, priced);
     fputs(",\"high_usd\":", f);
-    json_usd(f, g.hi_usd, 1, g.usd_known ? 0 : 1, pricing);
-    fputs(",\"unpriced_sat\":", f);
-    cli_json_amount(f, g.unpriced);
-    fputs(",\"poison_sat\":", f);
-    cli_json_amount(f, v->sat[CT_MODEL_POISON]);
+    cli_json_usd(f, g.hi_usd, 1, g.usd_known ? 0 : 1, priced);
+    fputs(",\"unpriced\":", f);
+    json_amt(f, priced ? g.unpriced : g.hi, strings);
+    fputs(",\"poison\":", f);
+    json_amt(f, v->sat[CT_MODEL_POISON], strings);
     fputs(",\"poison_usd\":", f);
-    json_usd(f, v->usd[CT_MODEL_POISON], v->sat[CT_MODEL_POISON], v->unpriced[CT_MODEL_POISON],
-             pricing);
+    cli_json_usd(f, v->usd[CT_MODEL_POISON], v->sat[CT_MODEL_POISON], v->unpriced[CT_MODEL_POISON],
+                 priced);
     fputs(",\"models\":{", f);
     for (int m = 0; m < CT_MODEL_COUNT; m++) {
-        fprintf(f, "%s\"%s\":{\"sat\":", m ? "," : "", ct_model_name((ct_model)m));
-        cli_json_amount(f, v->sat[m]);
+        fprintf(f, "%s\"%s\":{\"amount\":", m ? "," : "", ct_model_name((ct_model)m));
+        json_amt(f, v->sat[m], strings);
         fputs(",\"usd\":", f);
-        json_usd(f, v->usd[m], v->sat[m], v->unpriced[m], pricing);
-        fputs(",\"unpriced_sat\":", f);
-        cli_json_amount(f, v->unpriced[m]);
+        cli_json_usd(f, v->usd[m], v->sat[m], v->unpriced[m], priced);
+        fputs(",\"unpriced\":", f);
+        json_amt(f, priced ? v->unpriced[m] : v->sat[m], strings);
         fputc('}', f);
     }
     fputs("}}", f);
@@ -434,23 +608,30 @@ static void json_provenance(FILE *f, const rpt_report *r)
 {
     char hex[65];
     const ct_trace_options *o = &r->opts;
-    fprintf(f,
-            "\"provenance\":{\"chaintrail\":\"%s\",\"chains\":[{\"chain\":\"bitcoin\","
-            "\"network\":",
-            r->version);
-    cli_json_string(f, r->tip.network);
-    fputs(",\"asset\":", f);
-    cli_json_string(f, r->asset);
+    fprintf(f, "\"provenance\":{\"chaintrail\":\"%s\",\"chains\":[", r->version);
     if (r->tip.has_tip) {
         ct_hash_to_hex(hex, r->tip.tip);
+        fputs("{\"chain\":\"bitcoin\",\"network\":", f);
+        cli_json_string(f, r->tip.network);
+        fputs(",\"asset\":", f);
+        cli_json_string(f, r->asset);
         fprintf(f, ",\"tip\":{\"height\":%u,\"hash\":\"%s\",\"time\":%u,\"utc\":\"", r->tip.height,
                 hex, r->tip.tip_time);
         cli_print_time(f, r->tip.tip_time);
-        fputs("\"}}]", f);
-    } else {
-        fputs(",\"tip\":null}]", f);
+        fputs("\"}}", f);
     }
-    fputs(",\"labels_digest\":\"", f);
+    if (r->eth_present) {
+        fputs(r->tip.has_tip ? ",{\"chain\":\"ethereum\",\"chain_id\":"
+                             : "{\"chain\":\"ethereum\",\"chain_id\":",
+              f);
+        cli_json_amount(f, r->eth_chain_id);
+        fprintf(f, ",\"asset\":\"ETH\",\"tip\":{\"height\":%u,\"hash\":\"0x", r->eth_height);
+        cli_print_hex(f, r->eth_hash, 32);
+        fprintf(f, "\",\"time\":%u,\"utc\":\"", r->eth_time);
+        cli_print_time(f, r->eth_time);
+        fputs("\"}}", f);
+    }
+    fputs("],\"labels_digest\":\"", f);
     cli_print_hex(f, r->labels_digest, 32);
     fputs("\",\"prices_digest\":\"", f);
     cli_print_hex(f, r->prices_digest, 32);
@@ -465,7 +646,7 @@ static void json_provenance(FILE *f, const rpt_report *r)
     fputs(",\"parameters\":{\"models\":[", f);
     for (int m = 0; m < CT_MODEL_COUNT; m++)
         fprintf(f, "%s\"%s\"", m ? "," : "", ct_model_name((ct_model)m));
-    fprintf(f, "],\"direction\":\"forward\",\"since\":\"theft date\",\"hops\":%u,\"dust_sat\":%llu",
+    fprintf(f, "],\"direction\":\"forward\",\"since\":\"theft date\",\"hops\":%u,\"dust\":%llu",
             o->hops, (unsigned long long)o->dust);
     fputs(",\"stop\":", f);
     json_list24(f, o->stops, o->n_stops);
@@ -483,55 +664,42 @@ static void json_provenance(FILE *f, const rpt_report *r)
     fputc(']', f);
 }
 
-static void json_case(FILE *f, const rpt_report *r, const rpt_case *c)
+static void json_part(FILE *f, const rpt_part *p)
 {
-    char day[11], hex[65];
-    ct_day_format(day, c->c->date);
-    fputs("{\"case\":", f);
-    cli_json_string(f, c->c->name);
-    fprintf(f, ",\"date\":\"%s\",\"victim\":", day);
-    cli_json_string(f, c->c->victim);
-    fputs(",\"sources\":[", f);
-    for (size_t i = 0; i < c->c->n_sources; i++) {
-        if (i)
-            fputc(',', f);
-        cli_json_string(f, c->c->sources[i].text);
-    }
-    fputc(']', f);
-    if (!c->traced) {
-        fputs(",\"error\":", f);
-        cli_json_string(f, c->error);
-        fputc('}', f);
-        return;
-    }
-    fprintf(f, ",\"chain\":\"bitcoin\",\"asset\":");
-    cli_json_string(f, r->asset);
-    fprintf(f, ",\"complete\":%s,\"incomplete_reason\":", c->complete ? "true" : "false");
-    if (c->complete)
-        fputs("null", f);
+    bool st = p->account, pr = p->priced;
+    fputs("{\"asset\":", f);
+    cli_json_string(f, p->asset);
+    fputs(",\"contract\":", f);
+    if (p->contract[0])
+        cli_json_string(f, p->contract);
     else
-        cli_json_string(f, c->incomplete_reason);
-    fputs(",\"stolen_sat\":", f);
-    cli_json_amount(f, c->stolen.sat[CT_MODEL_HAIRCUT]);
+        fputs("null", f);
+    fputs(",\"decimals\":", f);
+    if (p->known_decimals)
+        fprintf(f, "%u", p->decimals);
+    else
+        fputs("null", f);
+    fprintf(f, ",\"too_large\":%s,\"stolen\":", p->too_large ? "true" : "false");
+    json_vals(f, &p->stolen, pr, st);
     fputs(",\"stolen_usd\":", f);
-    json_usd(f, c->stolen_usd, 1, c->stolen_priced ? 0 : 1, true);
+    cli_json_usd(f, p->stolen_usd, 1, p->stolen_priced ? 0 : 1, true);
     fputs(",\"laundered\":", f);
-    json_vals(f, &c->laundered, r->pricing);
+    json_vals(f, &p->laundered, pr, st);
     fputs(",\"lines\":[", f);
-    for (size_t i = 0; i < c->n_lines; i++) {
+    for (size_t i = 0; i < p->n_lines; i++) {
         fprintf(f, "%s{\"category\":", i ? "," : "");
-        cli_json_string(f, c->lines[i].name);
-        fprintf(f, ",\"cashout\":%s,\"amount\":", c->lines[i].cashout ? "true" : "false");
-        json_vals(f, &c->lines[i].v, r->pricing);
+        cli_json_string(f, p->lines[i].name);
+        fprintf(f, ",\"cashout\":%s,\"amount\":", p->lines[i].cashout ? "true" : "false");
+        json_vals(f, &p->lines[i].v, pr, st);
         fputc('}', f);
     }
     fputs("],\"adds_up\":{", f);
     for (int m = CT_MODEL_HAIRCUT; m < CT_MODEL_COUNT; m++)
         fprintf(f, "%s\"%s\":%s", m > CT_MODEL_HAIRCUT ? "," : "", ct_model_name((ct_model)m),
-                c->adds_up[m] ? "true" : "false");
+                p->adds_up[m] ? "true" : "false");
     fputs("},\"services\":[", f);
-    for (size_t s = 0; s < c->n_services; s++) {
-        const rpt_service *sv = &c->services[s];
+    for (size_t s = 0; s < p->n_services; s++) {
+        const rpt_service *sv = &p->services[s];
         fprintf(f, "%s{\"category\":", s ? "," : "");
         cli_json_string(f, sv->category);
         fputs(",\"label\":", f);
@@ -541,7 +709,7 @@ static void json_case(FILE *f, const rpt_report *r, const rpt_case *c)
         else
             fputs(",\"cluster\":null", f);
         fputs(",\"amount\":", f);
-        json_vals(f, &sv->v, r->pricing);
+        json_vals(f, &sv->v, pr, st);
         fputc(',', f);
         json_time(f, "first", sv->first_time, sv->first_height);
         fputc(',', f);
@@ -555,13 +723,17 @@ static void json_case(FILE *f, const rpt_report *r, const rpt_case *c)
         fputs("],\"transactions\":[", f);
         for (size_t k = 0; k < sv->n_deposits; k++) {
             const rpt_deposit *d = &sv->deposits[k];
-            ct_hash_to_hex(hex, d->txid);
-            fprintf(f, "%s{\"txid\":\"%s\",\"vout\":%u,\"address\":", k ? "," : "", hex, d->vout);
+            fprintf(f, "%s{\"txid\":\"%s\",\"vout\":", k ? "," : "", d->txid);
+            if (d->vout == RPT_NO_VOUT)
+                fputs("null", f);
+            else
+                fprintf(f, "%u", d->vout);
+            fputs(",\"address\":", f);
             cli_json_string(f, d->address);
             fprintf(f, ",\"height\":%u,\"time\":%u,\"utc\":\"", d->height, d->time);
             cli_print_time(f, d->time);
             fputs("\",\"amount\":", f);
-            json_vals(f, &d->v, r->pricing);
+            json_vals(f, &d->v, pr, st);
             fputc('}', f);
         }
         fputs("]}", f);
@@ -569,53 +741,45 @@ static void json_case(FILE *f, const rpt_report *r, const rpt_case *c)
     fputs("]}", f);
 }
 
-static void json_totals(FILE *f, const rpt_report *r)
+static void json_case(FILE *f, const rpt_case *c)
 {
-    u128 stolen = 0, stolen_usd = 0, stolen_unpriced = 0, poison = 0;
-    rpt_range t = {0};
-    size_t traced = 0;
-    for (size_t i = 0; i < r->n_cases; i++) {
-        const rpt_case *c = &r->cases[i];
-        if (!c->traced)
-            continue;
-        rpt_range g;
-        rpt_range_of(&c->laundered, &g);
-        traced++;
-        stolen += c->stolen.sat[CT_MODEL_HAIRCUT];
-        if (c->stolen_priced)
-            stolen_usd += c->stolen_usd;
-        else
-            stolen_unpriced += c->stolen.sat[CT_MODEL_HAIRCUT];
-        poison += c->laundered.sat[CT_MODEL_POISON];
-        t.lo += g.lo, t.hi += g.hi, t.unpriced += g.unpriced;
-        if (g.usd_known) {
-            t.lo_usd += g.lo_usd, t.hi_usd += g.hi_usd;
-            t.usd_known = true;
-        }
+    char day[11];
+    ct_day_format(day, c->c->date);
+    fputs("{\"case\":", f);
+    cli_json_string(f, c->c->name);
+    fprintf(f, ",\"date\":\"%s\",\"victim\":", day);
+    cli_json_string(f, c->c->victim);
+    fputs(",\"sources\":[", f);
+    for (size_t i = 0; i < c->c->n_sources; i++) {
+        if (i)
+            fputc(',', f);
+        cli_json_string(f, c->c->sources[i].text);
     }
-    fprintf(f, ",\"totals\":{\"cases\":%zu,\"traced\":%zu,\"stolen_sat\":", r->n_cases, traced);
-    cli_json_amount(f, stolen);
-    fputs(",\"stolen_usd\":", f);
-    json_usd(f, stolen_usd, stolen, stolen_unpriced, true);
-    fputs(",\"stolen_unpriced_sat\":", f);
-    cli_json_amount(f, stolen_unpriced);
-    fputs(",\"laundered\":{\"low_sat\":", f);
-    cli_json_amount(f, t.lo);
-    fputs(",\"high_sat\":", f);
-    cli_json_amount(f, t.hi);
-    fputs(",\"low_usd\":", f);
-    json_usd(f, t.lo_usd, 1, t.usd_known || t.hi == 0 ? 0 : 1, r->pricing);
-    fputs(",\"high_usd\":", f);
-    json_usd(f, t.hi_usd, 1, t.usd_known || t.hi == 0 ? 0 : 1, r->pricing);
-    fputs(",\"unpriced_sat\":", f);
-    cli_json_amount(f, t.unpriced);
-    fputs(",\"poison_sat\":", f);
-    cli_json_amount(f, poison);
-    fputs("}}", f);
+    fprintf(f, "],\"chain\":\"%s\"", c->ethereum ? "ethereum" : "bitcoin");
+    if (!c->traced) {
+        fputs(",\"error\":", f);
+        cli_json_string(f, c->error);
+        fputc('}', f);
+        return;
+    }
+    fprintf(f, ",\"complete\":%s,\"incomplete_reason\":", c->complete ? "true" : "false");
+    if (c->complete)
+        fputs("null", f);
+    else
+        cli_json_string(f, c->incomplete_reason);
+    fputs(",\"assets\":[", f);
+    for (size_t k = 0; k < c->n_parts; k++) {
+        if (k)
+            fputc(',', f);
+        json_part(f, &c->parts[k]);
+    }
+    fputs("]}", f);
 }
 
 static void print_json(FILE *f, const rpt_report *r)
 {
+    rpt_totals t;
+    totals_of(r, &t);
     fputs("{\"report\":{\"case\":", f);
     if (r->case_name)
         cli_json_string(f, r->case_name);
@@ -632,20 +796,48 @@ static void print_json(FILE *f, const rpt_report *r)
     for (size_t i = 0; i < r->n_cases; i++) {
         if (i)
             fputc(',', f);
-        json_case(f, r, &r->cases[i]);
+        json_case(f, &r->cases[i]);
     }
-    fputc(']', f);
-    json_totals(f, r);
-    fputs("}\n", f);
+    fprintf(f, "],\"totals\":{\"cases\":%zu,\"traced\":%zu,\"stolen_usd\":", t.cases, t.traced);
+    cli_json_usd(f, t.stolen_usd, 1, t.stolen_usd_known ? 0 : 1, true);
+    fputs(",\"laundered_low_usd\":", f);
+    cli_json_usd(f, t.laundered_lo_usd, 1, t.laundered_usd_known ? 0 : 1, true);
+    fputs(",\"laundered_high_usd\":", f);
+    cli_json_usd(f, t.laundered_hi_usd, 1, t.laundered_usd_known ? 0 : 1, true);
+    fprintf(f, ",\"more_assets\":%s,\"assets\":[", t.more_assets ? "true" : "false");
+    for (size_t i = 0; i < t.n_assets; i++) {
+        const rpt_asset_total *a = &t.assets[i];
+        bool st = a->p->account;
+        fputs(i ? ",{\"asset\":" : "{\"asset\":", f);
+        cli_json_string(f, a->p->asset);
+        fputs(",\"contract\":", f);
+        if (a->p->contract[0])
+            cli_json_string(f, a->p->contract);
+        else
+            fputs("null", f);
+        fputs(",\"stolen\":", f);
+        json_amt(f, a->stolen, st);
+        fputs(",\"stolen_unpriced\":", f);
+        json_amt(f, a->stolen_unpriced, st);
+        fputs(",\"laundered_low\":", f);
+        json_amt(f, a->lo, st);
+        fputs(",\"laundered_high\":", f);
+        json_amt(f, a->hi, st);
+        fputs(",\"laundered_unpriced\":", f);
+        json_amt(f, a->laundered_unpriced, st);
+        fputc('}', f);
+    }
+    fputs("]}}\n", f);
 }
 
 /* ---- CSV: one row per figure (docs/report.md, "CSV") ---- */
-static void csv_row(FILE *f, const rpt_report *r, const rpt_case *c, const char *section,
+static void csv_row(FILE *f, const rpt_case *c, const rpt_part *p, const char *section,
                     const char *category, const char *service, const rpt_deposit *d,
                     const rpt_vals *v)
 {
-    char hex[65];
     cli_csv_text(f, c->c->name);
+    fputc(',', f);
+    cli_csv_text(f, p->asset[0] ? p->asset : p->contract);
     fprintf(f, ",%s,", section);
     cli_csv_text(f, category);
     fputc(',', f);
@@ -653,8 +845,10 @@ static void csv_row(FILE *f, const rpt_report *r, const rpt_case *c, const char 
     fputc(',', f);
     if (d) {
         cli_csv_text(f, d->address);
-        ct_hash_to_hex(hex, d->txid);
-        fprintf(f, ",%s,%u,%u,", hex, d->vout, d->height);
+        fprintf(f, ",%s,", d->txid);
+        if (d->vout != RPT_NO_VOUT)
+            fprintf(f, "%u", d->vout);
+        fprintf(f, ",%u,", d->height);
         cli_print_time(f, d->time);
     } else {
         fputs(",,,,", f);
@@ -670,7 +864,7 @@ static void csv_row(FILE *f, const rpt_report *r, const rpt_case *c, const char 
         cli_print_u128(f, v->sat[m]);
     }
     fputc(',', f);
-    if (r->pricing && g.usd_known && g.hi > 0) {
+    if (p->priced && g.usd_known && g.hi > 0) {
         cli_print_cents(f, g.lo_usd);
         fputc(',', f);
         cli_print_cents(f, g.hi_usd);
@@ -678,29 +872,30 @@ static void csv_row(FILE *f, const rpt_report *r, const rpt_case *c, const char 
         fputc(',', f);
     }
     fputc(',', f);
-    cli_print_u128(f, g.unpriced);
+    cli_print_u128(f, p->priced ? g.unpriced : g.hi);
     fputc('\n', f);
 }
 
 static void print_csv(FILE *f, const rpt_report *r)
 {
-    fputs("case,section,category,service,address,txid,vout,height,utc,low_sat,high_sat,"
-          "poison_sat,haircut_sat,fifo_sat,lifo_sat,tiho_sat,low_usd,high_usd,unpriced_sat\n",
+    fputs("case,asset,section,category,service,address,txid,vout,height,utc,low,high,poison,"
+          "haircut,fifo,lifo,tiho,low_usd,high_usd,unpriced\n",
           f);
     for (size_t i = 0; i < r->n_cases; i++) {
         const rpt_case *c = &r->cases[i];
-        if (!c->traced)
-            continue;
-        csv_row(f, r, c, "stolen", "", "", NULL, &c->stolen);
-        for (size_t k = 0; k < c->n_lines; k++)
-            csv_row(f, r, c, "line", c->lines[k].name, "", NULL, &c->lines[k].v);
-        csv_row(f, r, c, "laundered", "", "", NULL, &c->laundered);
-        for (size_t s = 0; s < c->n_services; s++) {
-            const rpt_service *sv = &c->services[s];
-            csv_row(f, r, c, "service", sv->category, sv->label, NULL, &sv->v);
-            for (size_t k = 0; k < sv->n_deposits; k++)
-                csv_row(f, r, c, "transaction", sv->category, sv->label, &sv->deposits[k],
-                        &sv->deposits[k].v);
+        for (size_t k = 0; c->traced && k < c->n_parts; k++) {
+            const rpt_part *p = &c->parts[k];
+            csv_row(f, c, p, "stolen", "", "", NULL, &p->stolen);
+            for (size_t l = 0; l < p->n_lines; l++)
+                csv_row(f, c, p, "line", p->lines[l].name, "", NULL, &p->lines[l].v);
+            csv_row(f, c, p, "laundered", "", "", NULL, &p->laundered);
+            for (size_t s = 0; s < p->n_services; s++) {
+                const rpt_service *sv = &p->services[s];
+                csv_row(f, c, p, "service", sv->category, sv->label, NULL, &sv->v);
+                for (size_t d = 0; d < sv->n_deposits; d++)
+                    csv_row(f, c, p, "transaction", sv->category, sv->label, &sv->deposits[d],
+                            &sv->deposits[d].v);
+            }
         }
     }
 }

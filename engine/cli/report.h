@@ -33,9 +33,10 @@ typedef struct rpt_line {
 
 /* A tainted output at a service (a deposit): where and when the taint arrived, how much
  * under each model. */
+#define RPT_NO_VOUT UINT32_MAX
 typedef struct rpt_deposit {
-    uint8_t txid[32]; /* internal order (ct_hash_to_hex displays it) */
-    uint32_t vout;
+    char txid[67];       /* as displayed: Bitcoin hex, Ethereum "0x" + hex */
+    uint32_t vout;       /* the output; RPT_NO_VOUT for an account chain's transfer */
     const char *address; /* owned by the report */
     uint32_t height, time;
     rpt_vals v;
@@ -55,14 +56,19 @@ typedef struct rpt_service {
     rpt_deposit *deposits; /* in chain order (height, txid, vout) */
 } rpt_service;
 
-typedef struct rpt_case {
-    const ct_case *c;
-    bool traced;
-    char error[CT_ERROR_DETAIL_MAX]; /* why not traced */
-    bool complete;
-    char incomplete_reason[64];
-    rpt_vals stolen; /* source_sat per model (equal) */
-    u128 stolen_usd; /* at the price of the theft date */
+/* One asset of a case: the Bitcoin case's coin, or each asset of an Ethereum case that
+ * carried taint (ETH, a token). Amounts are in the asset's base units (satoshi, wei, a
+ * token's smallest unit). */
+typedef struct rpt_part {
+    char asset[32];      /* "BTC", "ETH", a token's symbol ("" when unknown) */
+    char contract[43];   /* a token's contract (EIP-55); "" otherwise */
+    unsigned decimals;   /* 8 for BTC, 18 for ETH */
+    bool known_decimals; /* false: a token that never said (amounts stay in base units) */
+    bool too_large;      /* an amount passed 2^128 base units: shown as 2^128 - 1 */
+    bool priced;         /* the asset has a price table (else every USD is "no price") */
+    bool account;        /* of an account chain (Ethereum): JSON amounts as decimal strings */
+    rpt_vals stolen;     /* the value that entered the trace, per model (equal) */
+    u128 stolen_usd;     /* at the price of the theft date (Bitcoin) */
     bool stolen_priced;
     rpt_vals laundered;
     bool adds_up[CT_MODEL_COUNT]; /* the lines add up to stolen (poison: not expected) */
@@ -71,6 +77,17 @@ typedef struct rpt_case {
                       * dust, fee, budget, then any other by name */
     size_t n_services;
     rpt_service *services; /* by category (cashout order), then most taint (high), label */
+} rpt_part;
+
+typedef struct rpt_case {
+    const ct_case *c;
+    bool ethereum;
+    bool traced;
+    char error[CT_ERROR_DETAIL_MAX]; /* why not traced */
+    bool complete;
+    char incomplete_reason[64];
+    size_t n_parts;
+    rpt_part *parts; /* Bitcoin: one; Ethereum: per asset, ETH first */
     /* the strings the case's services and deposits point to */
     size_t n_owned, cap_owned;
     char **owned;
@@ -79,8 +96,12 @@ typedef struct rpt_case {
 typedef struct rpt_report {
     /* provenance */
     const char *version;
-    ct_graph_chain_stats tip; /* network, height, hash, time of the database's chain */
+    ct_graph_chain_stats tip; /* network, height, hash, time of the database's Bitcoin chain */
     const char *asset;
+    bool eth_present; /* the database holds Ethereum blocks: */
+    uint64_t eth_chain_id;
+    uint32_t eth_height, eth_time;
+    uint8_t eth_hash[32];
     uint8_t labels_digest[32], prices_digest[32], clusters_digest[32];
     bool clusters_used, pricing;
     ct_trace_options opts; /* every parameter of the traces */
