@@ -593,17 +593,6 @@ static void json_vals(FILE *f, const rpt_vals *v, bool priced, bool strings)
     fputs("}}", f);
 }
 
-static void json_list24(FILE *f, const char (*items)[24], size_t n)
-{
-    fputc('[', f);
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            fputc(',', f);
-        cli_json_string(f, items[i]);
-    }
-    fputc(']', f);
-}
-
 static void json_provenance(FILE *f, const rpt_report *r)
 {
     char hex[65];
@@ -648,12 +637,8 @@ static void json_provenance(FILE *f, const rpt_report *r)
         fprintf(f, "%s\"%s\"", m ? "," : "", ct_model_name((ct_model)m));
     fprintf(f, "],\"direction\":\"forward\",\"since\":\"theft date\",\"hops\":%u,\"dust\":%llu",
             o->hops, (unsigned long long)o->dust);
-    fputs(",\"stop\":", f);
-    json_list24(f, o->stops, o->n_stops);
-    fputs(",\"cashout\":", f);
-    json_list24(f, o->cashout, o->n_cashout);
-    fprintf(f, ",\"max_nodes\":%llu,\"timeout_s\":%g}}", (unsigned long long)o->max_nodes,
-            o->timeout_s);
+    fputc(',', f);
+    cli_trace_json_limits(f, o, (uint64_t)o->timeout_s); /* closes parameters and provenance */
     fputs(",\"models\":[", f);
     for (int m = 0; m < CT_MODEL_COUNT; m++) {
         fprintf(f, "%s{\"model\":\"%s\",\"explanation\":", m ? "," : "",

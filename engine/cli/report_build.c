@@ -46,22 +46,27 @@ static const char *const model_text[CT_MODEL_COUNT] = {
         "poison: once a transaction spends any stolen coin, all of its outputs (and its fee) "
         "count as stolen in full. It is the upper bound of exposure, not an amount moved: "
         "every clean coin mixed in with a stolen one becomes tainted too, so poison's total "
-        "can exceed the amount stolen many times over, and its lines do not add up to it.",
+        "can exceed the amount stolen many times over, and its lines do not add up to it. On "
+        "Ethereum: every transfer out of an address that holds any stolen funds.",
     [CT_MODEL_HAIRCUT] =
         "haircut: each transaction spreads the stolen value it receives over its outputs and "
         "its fee in proportion to their value (an output of 30% of the value gets 30% of the "
-        "taint), to the satoshi, the remainder going to the largest fractional shares.",
+        "taint), to the satoshi, the remainder going to the largest fractional shares. On "
+        "Ethereum a transfer carries the stolen share of the sender's balance.",
     [CT_MODEL_FIFO] =
         "FIFO (first in, first out): the satoshis of a transaction's inputs are laid end to "
         "end in input order and paid out to the outputs in output order, fee last; an output "
-        "is stolen where it overlaps the stolen satoshis of the inputs.",
+        "is stolen where it overlaps the stolen satoshis of the inputs. On Ethereum a transfer "
+        "spends the sender's oldest funds first.",
     [CT_MODEL_LIFO] =
         "LIFO (last in, first out): as FIFO, but the inputs' satoshis are taken in reverse, "
-        "the last in being the first paid out.",
+        "the last in being the first paid out. On Ethereum a transfer spends the sender's newest "
+        "funds first.",
     [CT_MODEL_TIHO] =
         "TIHO (taint in, highest out): the stolen value of a transaction fills its largest "
         "output first, then the next largest, each up to its value; what is left goes to the "
-        "fee. It follows the thief's main stream of value.",
+        "fee. It follows the thief's main stream of value. On Ethereum a transfer spends the "
+        "sender's stolen funds first.",
 };
 
 const char *rpt_model_text(ct_model m)
