@@ -13,6 +13,8 @@
 
 #include "testutil.h"
 
+#define ETH_POOL "0x048d3180ecf61b82f47078f6ebb3298326d70431"
+
 static const char *const models[] = {"poison", "haircut", "fifo", "lifo", "tiho"};
 #define N_MODELS 5
 
@@ -588,7 +590,6 @@ Test(report_2009, json_service_and_errors)
 }
 
 /* ---- Ethereum: a case traced through the account tracer ---- */
-#define ETH_POOL "0x048d3180ecf61b82f47078f6ebb3298326d70431"
 
 typedef unsigned __int128 u128;
 
@@ -747,4 +748,60 @@ Test(report_eth, case_through_the_account_tracer)
     tu_rmtree(tmp);
     free(tmp);
     tu_fresh_db_done(db);
+}
+
+/* The yearly table: the cases of the year in name order, one row per case and asset, those
+ * not traced named (an Ethereum case in a database without Ethereum blocks); the totals per
+ * asset and in USD, what has no price named with its amount, never $0.00. */
+Test(report_2009, yearly_table)
+{
+    const char *const *cmds[] = {
+        (const char *[]){"--db", db09, "case", "add", "hal", "--date", "2009-01-12", "--from",
+                         "f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16:0",
+                         "--victim", "Hal Finney", NULL},
+        (const char *[]){"--db", db09, "case", "add", "later", "--date", "2010-05-22", "--from",
+                         "1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3", NULL},
+        (const char *[]){"--db", db09, "case", "add", "eth-x", "--date", "2009-01-10", "--from",
+                         ETH_POOL, NULL},
+    };
+    tu_run r;
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+        tu_exec(&r, cmds[i], NULL);
+        cr_assert_eq(r.status, 0, "%s", r.err);
+        tu_run_free(&r);
+    }
+    tu_exec(&r, (const char *[]){"--db", db09, "report", "--year", "2009", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "Case eth-x  theft 2009-01-10\n  sources         " ETH_POOL
+                            "\n  not traced: address " ETH_POOL " is not in the database\n"),
+              "%s", r.out);
+    const char *table =
+        "Thefts of 2009\n"
+        "  eth-x  2009-01-10  ethereum  not traced\n"
+        "  hal  2009-01-12  bitcoin\n"
+        "    BTC: stolen 10.00000000  laundered 0.00000000 BTC\n"
+        "  satoshi  2009-01-09  bitcoin\n"
+        "    BTC: stolen 50.00000000  laundered 10.00000000 BTC  (USD 10.00)\n"
+        "TOTAL of 2009 over 3 cases (2 traced; laundered: the cases' lows and highs added)\n"
+        "  BTC: stolen 60.00000000, laundered 10.00000000 - 10.00000000\n"
+        "  stolen          USD 10.00 at the theft dates; 50.00000000 BTC without a price\n"
+        "  laundered       USD 10.00 - 10.00\n";
+    const char *at = strstr(r.out, "Thefts of 2009\n");
+    cr_assert_not_null(at, "%s", r.out);
+    cr_assert_str_eq(at, table);
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", db09, "report", "--format", "json", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "{\"case\":\"later\",\"date\":\"2010-05-22\",\"victim\":\"\","
+                            "\"sources\":[\"1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3\"],\"chain\":"
+                            "\"bitcoin\",\"error\":"),
+              "%s", r.out);
+    cr_assert(strstr(r.out, "\"totals\":{\"cases\":4,\"traced\":2,\"stolen_usd\":\"10.00\","
+                            "\"laundered_low_usd\":\"10.00\",\"laundered_high_usd\":\"10.00\","
+                            "\"more_assets\":false,\"assets\":[{\"asset\":\"BTC\",\"contract\":"
+                            "null,\"stolen\":6000000000,\"stolen_unpriced\":5000000000,"
+                            "\"laundered_low\":1000000000,\"laundered_high\":1000000000,"
+                            "\"laundered_unpriced\":0}]}}\n"),
+              "%s", r.out);
+    tu_run_free(&r);
 }

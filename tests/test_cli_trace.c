@@ -608,7 +608,8 @@ Test(cli_trace, unpriced_value_is_no_price_not_zero)
     cr_assert(strstr(r.out, "  laundered       10.00000000 BTC  (no price for 10.00000000 BTC)"
                             "  poison 10.00000000\n"),
               "%s", r.out);
-    cr_assert(strstr(r.out, "TOTAL over 1 cases (1 traced)\n"
+    cr_assert(strstr(r.out, "TOTAL over 1 cases (1 traced; laundered: the cases' lows and highs "
+                            "added)\n"
                             "  BTC: stolen 50.00000000, laundered 10.00000000 - 10.00000000\n"
                             "  stolen          no price; 50.00000000 BTC without a price\n"
                             "  laundered       no price; 10.00000000 BTC without a price\n"),

@@ -57,6 +57,18 @@ static void unit_print(FILE *f, const rpt_part *p)
         cli_print_text(f, p->asset);
 }
 
+/* The unit with the asset named, for lines outside the asset's own section: "BTC",
+ * "units of 0xC02a..." (a token without symbol or decimals), "units of SYMBOL". */
+static void unit_print_full(FILE *f, const rpt_part *p)
+{
+    if (!p->asset[0] || !(p->known_decimals && p->decimals <= 36)) {
+        fputs("units of ", f);
+        cli_print_text(f, p->asset[0] ? p->asset : p->contract);
+    } else {
+        cli_print_text(f, p->asset);
+    }
+}
+
 /* ---- text ---- */
 static void text_time(FILE *f, uint32_t time, uint32_t height)
 {
@@ -373,6 +385,7 @@ typedef struct rpt_totals {
     size_t cases, traced;
     u128 stolen_usd, laundered_lo_usd, laundered_hi_usd;
     bool stolen_usd_known, laundered_usd_known;
+    bool stolen_unpriced_any, laundered_unpriced_any; /* some amount has no price at all */
     size_t n_assets;
     bool more_assets; /* past RPT_MAX_TOTAL_ASSETS: the others are not summed */
     rpt_asset_total assets[RPT_MAX_TOTAL_ASSETS];
@@ -417,6 +430,10 @@ static void totals_of(const rpt_report *r, rpt_totals *t)
                 t->laundered_hi_usd += g.hi_usd;
                 t->laundered_usd_known = true;
             }
+            if (!p->stolen_priced && p->stolen.sat[CT_MODEL_HAIRCUT])
+                t->stolen_unpriced_any = true;
+            if (g.hi && !(p->priced && g.usd_known))
+                t->laundered_unpriced_any = true;
             if (!a)
                 continue;
             a->stolen += p->stolen.sat[CT_MODEL_HAIRCUT];
@@ -427,6 +444,9 @@ static void totals_of(const rpt_report *r, rpt_totals *t)
             a->laundered_unpriced += p->priced && g.usd_known ? g.unpriced : g.hi;
         }
     }
+    /* nothing without a price: the USD figure is known, $0.00 when nothing was priced */
+    t->stolen_usd_known |= !t->stolen_unpriced_any;
+    t->laundered_usd_known |= !t->laundered_unpriced_any;
 }
 
 /* "; X UNIT, Y UNIT without a price" over the assets' `field`. */
@@ -441,7 +461,7 @@ static void text_unpriced(FILE *f, const rpt_totals *t, bool stolen)
         fputs(any ? ", " : "; ", f);
         amt_print(f, v, a->p);
         fputc(' ', f);
-        unit_print(f, a->p);
+        unit_print_full(f, a->p);
         any = true;
     }
     if (any)
@@ -474,19 +494,33 @@ static void text_table(FILE *f, const rpt_report *r)
         fputc('\n', f);
         for (size_t k = 0; k < c->n_parts; k++) {
             const rpt_part *p = &c->parts[k];
-            fputs("    stolen ", f);
-            amt_print(f, p->stolen.sat[CT_MODEL_HAIRCUT], p);
-            fputc(' ', f);
-            unit_print(f, p);
+            rpt_range sg;
+            rpt_range_of(&p->stolen, &sg);
+            fputs("    ", f);
+            unit_print_full(f, p);
+            fputs(": stolen ", f);
+            amt_print(f, sg.lo, p);
+            if (sg.hi != sg.lo) {
+                fputs(" - ", f);
+                amt_print(f, sg.hi, p);
+            }
             fputs("  laundered ", f);
             text_vals(f, &p->laundered, p, false);
         }
     }
-    fprintf(f, "TOTAL over %zu cases (%zu traced)\n", t.cases, t.traced);
+    if (r->year >= 0)
+        fprintf(f,
+                "TOTAL of %lld over %zu cases (%zu traced; laundered: the cases' lows and highs "
+                "added)\n",
+                (long long)r->year, t.cases, t.traced);
+    else
+        fprintf(f,
+                "TOTAL over %zu cases (%zu traced; laundered: the cases' lows and highs added)\n",
+                t.cases, t.traced);
     for (size_t i = 0; i < t.n_assets; i++) {
         const rpt_asset_total *a = &t.assets[i];
         fputs("  ", f);
-        unit_print(f, a->p);
+        unit_print_full(f, a->p);
         fputs(": stolen ", f);
         amt_print(f, a->stolen, a->p);
         fputs(", laundered ", f);
