@@ -103,7 +103,7 @@ typedef struct rpt_report {
     uint32_t eth_height, eth_time;
     uint8_t eth_hash[32];
     uint8_t labels_digest[32], prices_digest[32], clusters_digest[32];
-    bool clusters_used, pricing;
+    bool clusters_used;
     ct_trace_options opts; /* every parameter of the traces */
     /* selection */
     const char *case_name; /* --case, or NULL */

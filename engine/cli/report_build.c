@@ -688,7 +688,6 @@ int rpt_build(rpt_report *r, ct_db *db, cli_trace_env *env, const ct_case *cases
     r->opts.pricing = env->pricing;
     r->opts.flows = true;
     r->opts.poison_flows = true; /* the services only poison reaches, with their deposits */
-    r->pricing = env->pricing != NULL;
     ct_eth_stats es;
     if ((rc = ct_eth_stats_get(db, &es, err)) != CT_OK)
         return rc;
