@@ -290,28 +290,34 @@ Test(cli_trace, report_over_cases)
             (const char *[]){"--db", db_dir, "report", "--year", "2009", "--format", "json", NULL},
             NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
-    cr_assert(strstr(r.out,
-                     "\"cases\":[{\"case\":\"hal\",\"date\":\"2009-01-12\",\"victim\":"
-                     "\"Hal Finney\",\"complete\":true,\"stolen_sat\":1000000000,"
-                     "\"stolen_usd\":\"10.00\",\"laundered\":{\"low_sat\":0,\"high_sat\":0},"),
+    cr_assert(strstr(r.out, "\"cases\":[{\"case\":\"hal\",\"date\":\"2009-01-12\",\"victim\":"
+                            "\"Hal Finney\",\"sources\":[\"f4184fc596403b9d638783cf57adfe4c75c605f"
+                            "6356fbc91338530e9831e9e16:0\"],\"chain\":\"bitcoin\",\"complete\":true,"
+                            "\"incomplete_reason\":null,\"assets\":[{\"asset\":\"BTC\",\"contract\":"
+                            "null,\"decimals\":8,\"too_large\":false,\"stolen\":{\"low\":1000000000,"
+                            "\"high\":1000000000,\"low_usd\":\"10.00\",\"high_usd\":\"10.00\","),
               "%s", r.out);
     cr_assert(strstr(r.out, "{\"case\":\"satoshi\",\"date\":\"2009-01-09\",\"victim\":\"\","
-                            "\"complete\":true,\"stolen_sat\":5000000000,\"stolen_usd\":null,"
-                            "\"laundered\":{\"low_sat\":1000000000,\"high_sat\":1000000000},"),
+                            "\"sources\":[\"" SRC "\"],\"chain\":\"bitcoin\",\"complete\":true,"
+                            "\"incomplete_reason\":null,\"assets\":[{\"asset\":\"BTC\",\"contract\":"
+                            "null,\"decimals\":8,\"too_large\":false,\"stolen\":{\"low\":5000000000,"
+                            "\"high\":5000000000,\"low_usd\":null,\"high_usd\":null,"),
               "%s", r.out);
     /* The 2010 case is not in the 2009 report; totals add the two others. */
     cr_assert_null(strstr(r.out, "\"later\""));
-    cr_assert(strstr(r.out, "\"totals\":{\"stolen_sat\":6000000000,\"stolen_usd\":\"10.00\","
-                            "\"stolen_unpriced_sat\":5000000000,\"laundered\":{\"low_sat\":"
-                            "1000000000,\"high_sat\":1000000000},"),
-              "%s", r.out);
-    cr_assert(strstr(r.out, "\"unspent\":{\"low_sat\":5000000000,\"high_sat\":5000000000}}}\n"),
+    cr_assert(strstr(r.out, "\"totals\":{\"cases\":2,\"traced\":2,\"stolen_usd\":\"10.00\","
+                            "\"laundered_low_usd\":\"10.00\",\"laundered_high_usd\":\"10.00\","
+                            "\"more_assets\":false,\"assets\":[{\"asset\":\"BTC\",\"contract\":null,"
+                            "\"stolen\":6000000000,\"stolen_unpriced\":5000000000,\"laundered_low\":"
+                            "1000000000,\"laundered_high\":1000000000,\"laundered_unpriced\":0}]}}\n"),
               "%s", r.out);
     tu_run_free(&r);
     /* The 2010 case's source received nothing from its theft date on: listed, not traced. */
     tu_exec(&r, (const char *[]){"--db", db_dir, "report", "--year", "2010", NULL}, NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
-    cr_assert(strstr(r.out, "later  2010-05-22\n  not traced: "), "%s", r.out);
+    cr_assert(strstr(r.out, "Case later  theft 2010-05-22\n  sources         "
+                            "1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3\n  not traced: "),
+              "%s", r.out);
     tu_run_free(&r);
     tu_rmtree(dir);
     free(dir);
@@ -455,8 +461,8 @@ Test(cli_trace, unknown_names_are_usage_errors)
          "fifo, lifo, tiho, all)\n"},
         {{"trace", "--from", SRC, "--format", "xml", NULL},
          "chaintrail: trace: option '--format': unknown format 'xml' (valid: json, text, csv)\n"},
-        {{"report", "--format", "csv", NULL},
-         "chaintrail: report: option '--format': unknown format 'csv' (valid: json, text)\n"},
+        {{"report", "--format", "xml", NULL},
+         "chaintrail: report: option '--format': unknown format 'xml' (valid: json, text, csv)\n"},
         {{"labels", "import", "--category", "Exchange", "x.csv", NULL},
          "chaintrail: labels: option '--category': unknown category 'Exchange' " CATS},
         {{"labels", "import", "--format", "yaml", "x.csv", NULL},
@@ -597,27 +603,26 @@ Test(cli_trace, unpriced_value_is_no_price_not_zero)
     tu_run_free(&r);
     tu_exec(&r, (const char *[]){"--db", db_dir, "report", NULL}, NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
-    cr_assert(strstr(r.out, "  stolen          50.00000000 BTC  (no price)\n"
-                            "  laundered       10.00000000 - 10.00000000 BTC  (no price; up to "
-                            "10.00000000 BTC on days without a price)\n"),
+    cr_assert(strstr(r.out, "  stolen          50.00000000 BTC  (no price on 2009-01-09)\n"),
               "%s", r.out);
-    cr_assert(strstr(r.out, "TOTAL over 1 cases\n  stolen          50.00000000 BTC  (no price at "
-                            "the theft dates; 50.00000000 BTC stolen on days without a price)\n"
-                            "  laundered       10.00000000 - 10.00000000 BTC  (no price; up to "
-                            "10.00000000 BTC on days without a price)\n"),
+    cr_assert(strstr(r.out, "  laundered       10.00000000 BTC  (no price for 10.00000000 BTC)"
+                            "  poison 10.00000000\n"),
+              "%s", r.out);
+    cr_assert(strstr(r.out, "TOTAL over 1 cases (1 traced; laundered: the cases' lows and highs "
+                            "added)\n"
+                            "  BTC: stolen 50.00000000, laundered 10.00000000 - 10.00000000\n"
+                            "  stolen          no price; 50.00000000 BTC without a price\n"
+                            "  laundered       no price; 10.00000000 BTC without a price\n"),
               "%s", r.out);
     cr_assert_null(strstr(r.out, "USD 0.00"), "%s", r.out);
     tu_run_free(&r);
     tu_exec(&r, (const char *[]){"--db", db_dir, "report", "--format", "json", NULL}, NULL);
-    cr_assert(strstr(r.out,
-                     "\"stolen_usd\":null,\"laundered\":{\"low_sat\":1000000000,"
-                     "\"high_sat\":1000000000},\"laundered_usd\":{\"low\":null,\"high\":null,"
-                     "\"unpriced_sat\":1000000000},"),
+    cr_assert(strstr(r.out, "\"stolen_usd\":null,\"laundered\":{\"low\":1000000000,"
+                            "\"high\":1000000000,\"low_usd\":null,\"high_usd\":null,"
+                            "\"unpriced\":1000000000,"),
               "%s", r.out);
-    cr_assert(strstr(r.out, "\"totals\":{\"stolen_sat\":5000000000,\"stolen_usd\":null,"
-                            "\"stolen_unpriced_sat\":5000000000,\"laundered\":{\"low_sat\":"
-                            "1000000000,\"high_sat\":1000000000},\"laundered_usd\":{\"low\":null,"
-                            "\"high\":null,\"unpriced_sat\":1000000000},"),
+    cr_assert(strstr(r.out, "\"totals\":{\"cases\":1,\"traced\":1,\"stolen_usd\":null,"
+                            "\"laundered_low_usd\":null,\"laundered_high_usd\":null,"),
               "%s", r.out);
     tu_run_free(&r);
 
@@ -638,8 +643,8 @@ Test(cli_trace, unpriced_value_is_no_price_not_zero)
               "%s", r.out);
     tu_run_free(&r);
     tu_exec(&r, (const char *[]){"--db", db_dir, "report", "--format", "json", NULL}, NULL);
-    cr_assert(strstr(r.out, "\"laundered_usd\":{\"low\":\"10.00\",\"high\":\"10.00\","
-                            "\"unpriced_sat\":0},"),
+    cr_assert(strstr(r.out, "\"laundered\":{\"low\":1000000000,\"high\":1000000000,"
+                            "\"low_usd\":\"10.00\",\"high_usd\":\"10.00\",\"unpriced\":0,"),
               "%s", r.out);
     tu_run_free(&r);
     tu_rmtree(dir);

@@ -1,349 +1,933 @@
-/* `chaintrail report [--year Y]`: traces every stored case (all models, default stops) and
- * prints the table a panel of experts would: per case and in total, the value stolen (and
- * its USD at the theft date), the laundered range low-high across haircut, FIFO, LIFO and
- * TIHO (poison beside it as the exposure upper bound), what reached each cash-out category,
- * and what is still unspent. */
+/* `chaintrail report [--case NAME | --year Y] [--format text|json|csv]`: the case file an
+ * investigator files. Each selected case is traced with all five models (report_build.c
+ * builds the data once, report.h); this file parses the command and prints that data in
+ * each format: the provenance (version, database tip, label, price and clustering digests,
+ * parameters), each model in a plain paragraph, per case the totals per category that add
+ * up to the value stolen, each service reached with its addresses, dates and deposit
+ * transactions, and the yearly table over the cases. docs/report.md. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "report.h"
 
-typedef struct span {
-    u128 lo, hi;
-} span;
-
-typedef struct case_row {
-    const ct_case *c;
-    bool traced;
-    bool complete;
-    char error[CT_ERROR_DETAIL_MAX];
-    u128 stolen_sat;
-    u128 stolen_usd;
-    bool stolen_priced;
-    span laundered, laundered_usd, unspent;
-    bool laundered_usd_known; /* false: no model's laundered value had a price */
-    u128 unpriced; /* laundered value on days without a price (largest over the models) */
-    u128 poison;
-    span cashout[CT_TRACE_MAX_STOPS];
-} case_row;
-
-/* The minimum and maximum of category `name` over haircut, FIFO, LIFO and TIHO. */
-static span category_span(const ct_trace_result *r, const char *name)
+/* ---- amounts of any asset ---- */
+/* v base units of part p as a decimal amount ("12.34567890"; base units when the decimals
+ * are unknown or past 36) into buf. */
+static const char *amt_str(char buf[96], u128 v, const rpt_part *p)
 {
-    span s = {0, 0};
+    char t[48];
+    size_t n = 0, k = 0;
+    unsigned dec = p->known_decimals && p->decimals <= 36 ? p->decimals : 0;
+    u128 scale = 1;
+    for (unsigned i = 0; i < dec; i++)
+        scale *= 10;
+    u128 whole = v / scale, frac = v % scale;
+    do {
+        t[n++] = (char)('0' + (int)(whole % 10));
+        whole /= 10;
+    } while (whole);
+    while (n)
+        buf[k++] = t[--n];
+    if (dec) {
+        buf[k++] = '.';
+        for (unsigned i = dec; i-- > 0;) {
+            buf[k + i] = (char)('0' + (int)(frac % 10));
+            frac /= 10;
+        }
+        k += dec;
+    }
+    buf[k] = '\0';
+    return buf;
+}
+
+static void amt_print(FILE *f, u128 v, const rpt_part *p)
+{
+    char b[96];
+    fputs(amt_str(b, v, p), f);
+}
+
+/* The unit amounts of part p are printed in: "BTC", "ETH", a token's symbol, or "units"
+ * (base units) for a token whose symbol or decimals are unknown (its header names the
+ * contract). */
+static void unit_print(FILE *f, const rpt_part *p)
+{
+    if (!p->asset[0] || !(p->known_decimals && p->decimals <= 36))
+        fputs("units", f);
+    else
+        cli_print_text(f, p->asset);
+}
+
+/* The unit with the asset named, for lines outside the asset's own section: "BTC",
+ * "units of 0xC02a..." (a token without symbol or decimals), "units of SYMBOL". */
+static void unit_print_full(FILE *f, const rpt_part *p)
+{
+    if (!p->asset[0] || !(p->known_decimals && p->decimals <= 36)) {
+        fputs("units of ", f);
+        cli_print_text(f, p->asset[0] ? p->asset : p->contract);
+    } else {
+        cli_print_text(f, p->asset);
+    }
+}
+
+/* ---- text ---- */
+static void text_time(FILE *f, uint32_t time, uint32_t height)
+{
+    cli_print_time(f, time);
+    fprintf(f, " (height %u)", height);
+}
+
+/* "  (USD lo - hi)", "  (USD lo - hi; X UNIT without a price)", "  (no price for X UNIT)";
+ * nothing for a zero amount. */
+static void text_usd(FILE *f, const rpt_range *g, const rpt_part *p)
+{
+    if (g->hi == 0)
+        return;
+    if (p->priced && g->usd_known) {
+        fputs("  (USD ", f);
+        cli_print_cents(f, g->lo_usd);
+        if (g->hi_usd != g->lo_usd) {
+            fputs(" - ", f);
+            cli_print_cents(f, g->hi_usd);
+        }
+        if (g->unpriced) {
+            fputs("; ", f);
+            amt_print(f, g->unpriced, p);
+            fputc(' ', f);
+            unit_print(f, p);
+            fputs(" without a price", f);
+        }
+        fputc(')', f);
+        return;
+    }
+    fputs("  (no price for ", f);
+    amt_print(f, p->priced ? g->unpriced : g->hi, p);
+    fputc(' ', f);
+    unit_print(f, p);
+    fputc(')', f);
+}
+
+/* "lo - hi UNIT" (one figure when all models agree), USD, then poison's figure. */
+static void text_vals(FILE *f, const rpt_vals *v, const rpt_part *p, bool poison)
+{
+    rpt_range g;
+    rpt_range_of(v, &g);
+    amt_print(f, g.lo, p);
+    if (g.hi != g.lo) {
+        fputs(" - ", f);
+        amt_print(f, g.hi, p);
+    }
+    fputc(' ', f);
+    unit_print(f, p);
+    text_usd(f, &g, p);
+    if (poison) {
+        fputs("  poison ", f);
+        amt_print(f, v->sat[CT_MODEL_POISON], p);
+    }
+    fputc('\n', f);
+}
+
+static const char *line_title(const char *name)
+{
+    if (strcmp(name, "hop_limit") == 0)
+        return "hop limit";
+    if (strcmp(name, "fee") == 0)
+        return "fees";
+    return name;
+}
+
+/* The lines under each model, one column each, and their total, which is the value stolen
+ * for every model but poison. */
+static void text_per_model(FILE *f, const rpt_part *p)
+{
+    char b[96];
+    static const int order[] = {CT_MODEL_HAIRCUT, CT_MODEL_FIFO, CT_MODEL_LIFO, CT_MODEL_TIHO,
+                                CT_MODEL_POISON};
+    u128 total[CT_MODEL_COUNT] = {0};
+    int w = 15;
+    for (size_t i = 0; i < p->n_lines; i++)
+        for (int m = 0; m < CT_MODEL_COUNT; m++)
+            total[m] += p->lines[i].v.sat[m];
+    for (int m = 0; m < CT_MODEL_COUNT; m++) {
+        int n = (int)strlen(amt_str(b, total[m], p));
+        int k = (int)strlen(amt_str(b, p->stolen.sat[m], p));
+        w = n > w ? n : w;
+        w = k > w ? k : w;
+    }
+    fprintf(f, "  per model      %*s %*s %*s %*s %*s\n", w, "haircut", w, "fifo", w, "lifo", w,
+            "tiho", w, "poison");
+    for (size_t i = 0; i < p->n_lines; i++) {
+        fprintf(f, "    %-12s", line_title(p->lines[i].name));
+        for (size_t k = 0; k < CT_MODEL_COUNT; k++)
+            fprintf(f, " %*s", w, amt_str(b, p->lines[i].v.sat[order[k]], p));
+        fputc('\n', f);
+    }
+    fputs("    total       ", f);
+    for (size_t k = 0; k < CT_MODEL_COUNT; k++)
+        fprintf(f, " %*s", w, amt_str(b, total[order[k]], p));
+    fputs("\n    stolen      ", f);
+    for (size_t k = 0; k < CT_MODEL_COUNT; k++)
+        fprintf(f, " %*s", w, amt_str(b, p->stolen.sat[order[k]], p));
+    fputc('\n', f);
+}
+
+static void text_list24(FILE *f, const char (*items)[24], size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%s%s", i ? ", " : "", items[i]);
+    if (!n)
+        fputs("none", f);
+}
+
+/* s as lines of at most `width` columns, broken at spaces: the first after `first`, the
+ * others after `rest`. */
+static void text_wrap(FILE *f, const char *s, const char *first, const char *rest, size_t width)
+{
+    const char *indent = first;
+    while (*s) {
+        size_t room = width - strlen(indent), n = strlen(s);
+        if (n > room) {
+            n = room;
+            while (n > 0 && s[n] != ' ')
+                n--;
+            if (n == 0)
+                n = strcspn(s, " ");
+        }
+        fprintf(f, "%s%.*s\n", indent, (int)n, s);
+        s += n;
+        while (*s == ' ')
+            s++;
+        indent = rest;
+    }
+}
+
+static void text_provenance(FILE *f, const rpt_report *r)
+{
+    char hex[65];
+    const ct_trace_options *o = &r->opts;
+    fprintf(f, "Provenance\n  chaintrail      %s\n", r->version);
+    if (r->tip.has_tip) {
+        ct_hash_to_hex(hex, r->tip.tip);
+        fprintf(f, "  database        bitcoin %s (%s), tip height %u, %s, ", r->tip.network,
+                r->asset, r->tip.height, hex);
+        cli_print_time(f, r->tip.tip_time);
+        fputc('\n', f);
+    }
+    if (r->eth_present) {
+        fprintf(f, "  database        ethereum chain %llu, tip height %u, 0x",
+                (unsigned long long)r->eth_chain_id, r->eth_height);
+        cli_print_hex(f, r->eth_hash, 32);
+        fputs(", ", f);
+        cli_print_time(f, r->eth_time);
+        fputc('\n', f);
+    }
+    if (!r->tip.has_tip && !r->eth_present)
+        fputs("  database        no blocks\n", f);
+    fputs("  labels digest   ", f);
+    cli_print_hex(f, r->labels_digest, 32);
+    fputs("\n  prices digest   ", f);
+    cli_print_hex(f, r->prices_digest, 32);
+    fputc('\n', f);
+    if (r->clusters_used) {
+        fputs("  clusters        used, policy digest ", f);
+        cli_print_hex(f, r->clusters_digest, 32);
+        fputc('\n', f);
+    } else {
+        fputs("  clusters        not used\n", f);
+    }
+    fputs("  parameters      models poison, haircut, fifo, lifo, tiho; forward from each case's "
+          "theft date (00:00:00 UTC);\n",
+          f);
+    fprintf(f, "                  hops %u; dust %llu base units; stop at ", o->hops,
+            (unsigned long long)o->dust);
+    text_list24(f, o->stops, o->n_stops);
+    fputs(";\n                  cashed out: ", f);
+    text_list24(f, o->cashout, o->n_cashout);
+    fprintf(f, "; max nodes %llu; timeout %g s (0: none)\n", (unsigned long long)o->max_nodes,
+            o->timeout_s);
+    fputs("\nModels (a range low - high is over haircut, FIFO, LIFO and TIHO; poison beside it)\n",
+          f);
+    for (int m = 0; m < CT_MODEL_COUNT; m++)
+        text_wrap(f, rpt_model_text((ct_model)m), "  ", "    ", 92);
+    fputc('\n', f);
+}
+
+static void text_part(FILE *f, const rpt_case *c, const rpt_part *p, bool named)
+{
+    char day[11];
+    ct_day_format(day, c->c->date);
+    if (named) {
+        fputs("  asset ", f);
+        cli_print_text(f, p->asset[0] ? p->asset : "(no symbol)");
+        if (p->contract[0]) {
+            fputs("  contract ", f);
+            cli_print_text(f, p->contract);
+        }
+        if (!(p->known_decimals && p->decimals <= 36))
+            fputs("  (decimals unknown: amounts in base units)", f);
+        fputc('\n', f);
+    }
+    if (p->too_large)
+        fputs("  (an amount passed 2^128 base units: see 'trace --case' for the exact figures)\n",
+              f);
+    /* An address source counts, per model, what was not tainted already when it arrived
+     * (taint-models.md, "Sources"): on an account chain that can differ between models. */
+    rpt_range sg;
+    rpt_range_of(&p->stolen, &sg);
+    fputs("  stolen          ", f);
+    amt_print(f, sg.lo, p);
+    if (sg.hi != sg.lo) {
+        fputs(" - ", f);
+        amt_print(f, sg.hi, p);
+    }
+    fputc(' ', f);
+    unit_print(f, p);
+    if (p->stolen_priced) {
+        fprintf(f, "  (USD ");
+        cli_print_cents(f, p->stolen_usd);
+        fprintf(f, " at %s)", day);
+    } else if (p->stolen.sat[CT_MODEL_HAIRCUT]) {
+        fprintf(f, "  (no price on %s)", day);
+    }
+    fputs("\n  where it went (low - high; poison's exposure beside)\n", f);
+    for (size_t i = 0; i < p->n_lines; i++) {
+        fprintf(f, "    %-14s ", line_title(p->lines[i].name));
+        text_vals(f, &p->lines[i].v, p, true);
+    }
+    text_per_model(f, p);
+    fputs("  adds up to stolen:", f);
+    for (int m = CT_MODEL_HAIRCUT; m < CT_MODEL_COUNT; m++)
+        fprintf(f, " %s %s", ct_model_name((ct_model)m), p->adds_up[m] ? "yes" : "NO");
+    fputs(" (poison does not conserve value)\n  laundered       ", f);
+    text_vals(f, &p->laundered, p, true);
+    if (!p->n_services) {
+        fputs("  services reached: none\n", f);
+        return;
+    }
+    fprintf(f, "  services reached (%zu)\n", p->n_services);
+    for (size_t s = 0; s < p->n_services; s++) {
+        const rpt_service *sv = &p->services[s];
+        fprintf(f, "    %s: ", sv->category);
+        cli_print_text(f, sv->label[0] ? sv->label : "(no label)");
+        if (sv->cluster_id)
+            fprintf(f, "  cluster %llu", (unsigned long long)sv->cluster_id);
+        fputs("\n      amount      ", f);
+        text_vals(f, &sv->v, p, true);
+        fputs("      first       ", f);
+        text_time(f, sv->first_time, sv->first_height);
+        fputs("\n      last        ", f);
+        text_time(f, sv->last_time, sv->last_height);
+        fprintf(f, "\n      addresses (%zu)", sv->n_addresses);
+        for (size_t a = 0; a < sv->n_addresses; a++) {
+            fputs("\n        ", f);
+            cli_print_text(f, sv->addresses[a][0] ? sv->addresses[a] : "(no address)");
+        }
+        fprintf(f, "\n      transactions (%zu)\n", sv->n_deposits);
+        for (size_t k = 0; k < sv->n_deposits; k++) {
+            const rpt_deposit *d = &sv->deposits[k];
+            fprintf(f, "        %s", d->txid);
+            if (d->vout != RPT_NO_VOUT)
+                fprintf(f, ":%u", d->vout);
+            fputs("  ", f);
+            text_time(f, d->time, d->height);
+            fputs("  ", f);
+            cli_print_text(f, d->address);
+            fputs("\n          ", f);
+            text_vals(f, &d->v, p, true);
+        }
+    }
+}
+
+static void text_case(FILE *f, const rpt_case *c)
+{
+    char day[11];
+    ct_day_format(day, c->c->date);
+    fputs("Case ", f);
+    cli_print_text(f, c->c->name);
+    fprintf(f, "  theft %s", day);
+    if (c->c->victim[0]) {
+        fputs("  victim: ", f);
+        cli_print_text(f, c->c->victim);
+    }
+    fputs("\n  sources         ", f);
+    for (size_t i = 0; i < c->c->n_sources; i++) {
+        fputs(i ? "\n                  " : "", f);
+        cli_print_text(f, c->c->sources[i].text);
+    }
+    fputc('\n', f);
+    if (!c->traced) {
+        fputs("  not traced: ", f);
+        cli_print_text(f, c->error);
+        fputs("\n\n", f);
+        return;
+    }
+    if (!c->complete) {
+        fputs("  INCOMPLETE: ", f);
+        cli_print_text(f, c->incomplete_reason);
+        fputs(" (what was not followed is on the budget line)\n", f);
+    }
+    if (c->ethereum && !c->n_parts)
+        fputs("  no asset carried taint\n", f);
+    for (size_t k = 0; k < c->n_parts; k++)
+        text_part(f, c, &c->parts[k], c->ethereum);
+    fputc('\n', f);
+}
+
+/* Sums over the traced cases for the yearly table: USD of the value stolen and of the
+ * laundered range (the cases' lows and the cases' highs added), and per asset the amounts
+ * and what of them has no price. */
+#define RPT_MAX_TOTAL_ASSETS 64
+typedef struct rpt_asset_total {
+    const rpt_part *p; /* the first part of this asset: its name and decimals */
+    u128 stolen, lo, hi, stolen_unpriced, laundered_unpriced;
+} rpt_asset_total;
+
+typedef struct rpt_totals {
+    size_t cases, traced;
+    u128 stolen_usd, laundered_lo_usd, laundered_hi_usd;
+    bool stolen_usd_known, laundered_usd_known;
+    bool stolen_unpriced_any, laundered_unpriced_any; /* some amount has no price at all */
+    size_t n_assets;
+    bool more_assets; /* past RPT_MAX_TOTAL_ASSETS: the others are not summed */
+    rpt_asset_total assets[RPT_MAX_TOTAL_ASSETS];
+} rpt_totals;
+
+static rpt_asset_total *asset_total(rpt_totals *t, const rpt_part *p)
+{
+    for (size_t i = 0; i < t->n_assets; i++)
+        if (!strcmp(t->assets[i].p->asset, p->asset) &&
+            !strcmp(t->assets[i].p->contract, p->contract))
+            return &t->assets[i];
+    if (t->n_assets == RPT_MAX_TOTAL_ASSETS) {
+        t->more_assets = true;
+        return NULL;
+    }
+    rpt_asset_total *a = &t->assets[t->n_assets++];
+    memset(a, 0, sizeof(*a));
+    a->p = p;
+    return a;
+}
+
+static void totals_of(const rpt_report *r, rpt_totals *t)
+{
+    memset(t, 0, sizeof(*t));
+    t->cases = r->n_cases;
+    for (size_t i = 0; i < r->n_cases; i++) {
+        const rpt_case *c = &r->cases[i];
+        if (!c->traced)
+            continue;
+        t->traced++;
+        for (size_t k = 0; k < c->n_parts; k++) {
+            const rpt_part *p = &c->parts[k];
+            rpt_range g;
+            rpt_range_of(&p->laundered, &g);
+            rpt_asset_total *a = asset_total(t, p);
+            if (p->stolen_priced) {
+                t->stolen_usd += p->stolen_usd;
+                t->stolen_usd_known = true;
+            }
+            if (p->priced && g.usd_known) {
+                t->laundered_lo_usd += g.lo_usd;
+                t->laundered_hi_usd += g.hi_usd;
+                t->laundered_usd_known = true;
+            }
+            if (!p->stolen_priced && p->stolen.sat[CT_MODEL_HAIRCUT])
+                t->stolen_unpriced_any = true;
+            if (g.hi && !(p->priced && g.usd_known))
+                t->laundered_unpriced_any = true;
+            if (!a)
+                continue;
+            a->stolen += p->stolen.sat[CT_MODEL_HAIRCUT];
+            a->lo += g.lo;
+            a->hi += g.hi;
+            if (!p->stolen_priced)
+                a->stolen_unpriced += p->stolen.sat[CT_MODEL_HAIRCUT];
+            a->laundered_unpriced += p->priced && g.usd_known ? g.unpriced : g.hi;
+        }
+    }
+    /* nothing without a price: the USD figure is known, $0.00 when nothing was priced */
+    t->stolen_usd_known |= !t->stolen_unpriced_any;
+    t->laundered_usd_known |= !t->laundered_unpriced_any;
+}
+
+/* "; X UNIT, Y UNIT without a price" over the assets' `field`. */
+static void text_unpriced(FILE *f, const rpt_totals *t, bool stolen)
+{
     bool any = false;
-    for (int m = CT_MODEL_HAIRCUT; m < CT_MODEL_COUNT; m++) {
-        u128 v = 0;
-        for (size_t i = 0; i < r->model[m].n_categories; i++)
-            if (strcmp(r->model[m].categories[i].name, name) == 0)
-                v = r->model[m].categories[i].sat;
-        if (!any || v < s.lo)
-            s.lo = v;
-        if (!any || v > s.hi)
-            s.hi = v;
+    for (size_t i = 0; i < t->n_assets; i++) {
+        const rpt_asset_total *a = &t->assets[i];
+        u128 v = stolen ? a->stolen_unpriced : a->laundered_unpriced;
+        if (!v)
+            continue;
+        fputs(any ? ", " : "; ", f);
+        amt_print(f, v, a->p);
+        fputc(' ', f);
+        unit_print_full(f, a->p);
         any = true;
     }
-    return s;
+    if (any)
+        fputs(" without a price", f);
 }
 
-static int trace_case(ct_db *db, cli_trace_env *env, const ct_trace_options *o, case_row *row,
-                      ct_error *err)
+/* The yearly table: one row per case and asset, and the total in USD ("USD lo - hi
+ * laundered in Y"), naming what has no price. */
+static void text_table(FILE *f, const rpt_report *r)
 {
-    const ct_case *c = row->c;
-    for (size_t i = 0; i < c->n_sources; i++)
-        if (c->sources[i].kind == CT_CASE_ETH_ADDRESS || c->sources[i].kind == CT_CASE_ETH_TX) {
-            err->code = CT_EINVAL;
-            snprintf(err->detail, sizeof(err->detail),
-                     "an Ethereum case: the report covers Bitcoin cases only for now (trace it "
-                     "with 'trace --case %s')",
-                     c->name);
-            return CT_EINVAL;
+    rpt_totals t;
+    totals_of(r, &t);
+    if (r->year >= 0)
+        fprintf(f, "Thefts of %lld\n", (long long)r->year);
+    else
+        fputs("All cases\n", f);
+    for (size_t i = 0; i < r->n_cases; i++) {
+        const rpt_case *c = &r->cases[i];
+        char day[11];
+        ct_day_format(day, c->c->date);
+        fputs("  ", f);
+        cli_print_text(f, c->c->name);
+        fprintf(f, "  %s  %s", day, c->ethereum ? "ethereum" : "bitcoin");
+        if (!c->traced) {
+            fputs("  not traced\n", f);
+            continue;
         }
-    ct_trace_source *src = calloc(c->n_sources, sizeof(*src));
-    ct_trace_result res;
-    int rc;
-    if (!src) {
-        err->code = CT_ENOMEM;
-        snprintf(err->detail, sizeof(err->detail), "out of memory");
-        return CT_ENOMEM;
-    }
-    for (size_t i = 0; i < c->n_sources; i++) {
-        if (!cli_trace_source_set(&src[i], c->sources[i].text)) {
-            free(src);
-            err->code = CT_EINVAL;
-            snprintf(err->detail, sizeof(err->detail), "source '%.100s...' is too long",
-                     c->sources[i].text);
-            return CT_EINVAL;
+        if (!c->n_parts)
+            fputs("  no asset carried taint", f);
+        fputc('\n', f);
+        for (size_t k = 0; k < c->n_parts; k++) {
+            const rpt_part *p = &c->parts[k];
+            rpt_range sg;
+            rpt_range_of(&p->stolen, &sg);
+            fputs("    ", f);
+            unit_print_full(f, p);
+            fputs(": stolen ", f);
+            amt_print(f, sg.lo, p);
+            if (sg.hi != sg.lo) {
+                fputs(" - ", f);
+                amt_print(f, sg.hi, p);
+            }
+            fputs("  laundered ", f);
+            text_vals(f, &p->laundered, p, false);
         }
-        src[i].from_time = (int64_t)c->date * 86400;
-        src[i].to_time = -1;
     }
-    rc = ct_trace_run(&res, env->graph, src, c->n_sources, o, err);
-    free(src);
-    if (rc != CT_OK) {
-        ct_trace_result_release(&res);
-        return rc;
+    if (r->year >= 0)
+        fprintf(f,
+                "TOTAL of %lld over %zu cases (%zu traced; laundered: the cases' lows and highs "
+                "added)\n",
+                (long long)r->year, t.cases, t.traced);
+    else
+        fprintf(f,
+                "TOTAL over %zu cases (%zu traced; laundered: the cases' lows and highs added)\n",
+                t.cases, t.traced);
+    for (size_t i = 0; i < t.n_assets; i++) {
+        const rpt_asset_total *a = &t.assets[i];
+        fputs("  ", f);
+        unit_print_full(f, a->p);
+        fputs(": stolen ", f);
+        amt_print(f, a->stolen, a->p);
+        fputs(", laundered ", f);
+        amt_print(f, a->lo, a->p);
+        fputs(" - ", f);
+        amt_print(f, a->hi, a->p);
+        fputc('\n', f);
     }
-    row->traced = true;
-    row->complete = res.complete;
-    row->stolen_sat = res.model[CT_MODEL_HAIRCUT].source_sat;
-    row->poison = res.model[CT_MODEL_POISON].laundered_sat;
-    cli_range rg;
-    cli_trace_range(&res, &rg);
-    row->laundered = (span){rg.lo, rg.hi};
-    row->laundered_usd = (span){rg.lo_usd, rg.hi_usd};
-    row->laundered_usd_known = rg.usd_known;
-    row->unpriced = rg.unpriced;
-    row->unspent = category_span(&res, "unspent");
-    for (size_t k = 0; k < o->n_cashout; k++)
-        row->cashout[k] = category_span(&res, o->cashout[k]);
-    ct_trace_result_release(&res);
-
-    /* The stolen value at the price of the theft date. */
-    uint64_t price, cents;
-    rc = ct_price_get(db, NULL, &price, NULL, env->asset, c->date, err);
-    if (rc == CT_OK && row->stolen_sat <= UINT64_MAX) {
-        ct_u128 amount = {(uint64_t)(row->stolen_sat >> 64), (uint64_t)row->stolen_sat};
-        if ((rc = ct_usd_cents(&cents, amount, 8, price, err)) != CT_OK)
-            return rc;
-        row->stolen_usd = cents;
-        row->stolen_priced = true;
-    } else if (rc != CT_ENOTFOUND && rc != CT_OK) {
-        return rc;
+    if (t.more_assets)
+        fprintf(f, "  (more than %d assets: the others are in the cases above)\n",
+                RPT_MAX_TOTAL_ASSETS);
+    fputs("  stolen          ", f);
+    if (t.stolen_usd_known) {
+        fputs("USD ", f);
+        cli_print_cents(f, t.stolen_usd);
+        fputs(" at the theft dates", f);
+    } else {
+        fputs("no price", f);
     }
-    return CT_OK;
+    text_unpriced(f, &t, true);
+    fputs("\n  laundered       ", f);
+    if (t.laundered_usd_known) {
+        fputs("USD ", f);
+        cli_print_cents(f, t.laundered_lo_usd);
+        fputs(" - ", f);
+        cli_print_cents(f, t.laundered_hi_usd);
+    } else {
+        fputs("no price", f);
+    }
+    text_unpriced(f, &t, false);
+    fputc('\n', f);
 }
 
-static void json_span(FILE *f, const char *name, span s)
+static void print_text(FILE *f, const rpt_report *r)
 {
-    fprintf(f, "\"%s\":{\"low_sat\":", name);
-    cli_json_amount(f, s.lo);
-    fputs(",\"high_sat\":", f);
-    cli_json_amount(f, s.hi);
-    fputc('}', f);
+    if (r->case_name) {
+        fputs("Case report: ", f);
+        cli_print_text(f, r->case_name);
+        fputs("\n\n", f);
+    } else if (r->year >= 0) {
+        fprintf(f, "Report: thefts of %lld\n\n", (long long)r->year);
+    } else {
+        fputs("Report: all cases\n\n", f);
+    }
+    text_provenance(f, r);
+    for (size_t i = 0; i < r->n_cases; i++)
+        text_case(f, &r->cases[i]);
+    if (!r->case_name)
+        text_table(f, r);
 }
 
-static void print_json(FILE *f, const case_row *rows, size_t n, const ct_trace_options *o,
-                       const cli_trace_env *env, int64_t year)
+/* ---- JSON (docs/report.md, "JSON") ---- */
+/* An amount: Bitcoin a number (a decimal string beyond 2^53, as trace.md), Ethereum always a
+ * decimal string (as the account trace). */
+static void json_amt(FILE *f, u128 v, bool strings)
 {
-    char tip[65];
-    ct_hash_to_hex(tip, env->stats.tip);
-    fputs("{\"year\":", f);
-    if (year >= 0)
-        fprintf(f, "%lld", (long long)year);
+    if (!strings) {
+        cli_json_amount(f, v);
+        return;
+    }
+    fputc('"', f);
+    cli_print_u128(f, v);
+    fputc('"', f);
+}
+
+static void json_time(FILE *f, const char *name, uint32_t time, uint32_t height)
+{
+    fprintf(f, "\"%s\":{\"height\":%u,\"time\":%u,\"utc\":\"", name, height, time);
+    cli_print_time(f, time);
+    fputs("\"}", f);
+}
+
+/* {"low","high","low_usd","high_usd","unpriced","poison","poison_usd",
+ *  "models":{"poison":{"amount","usd","unpriced"},...}} */
+static void json_vals(FILE *f, const rpt_vals *v, bool priced, bool strings)
+{
+    rpt_range g;
+    rpt_range_of(v, &g);
+    fputs("{\"low\":", f);
+    json_amt(f, g.lo, strings);
+    fputs(",\"high\":", f);
+    json_amt(f, g.hi, strings);
+    fputs(",\"low_usd\":", f);
+    cli_json_usd(f, g.lo_usd, 1, g.usd_known ? 0 : 1, priced);
+    fputs(",\"high_usd\":", f);
+    cli_json_usd(f, g.hi_usd, 1, g.usd_known ? 0 : 1, priced);
+    fputs(",\"unpriced\":", f);
+    json_amt(f, priced ? g.unpriced : g.hi, strings);
+    fputs(",\"poison\":", f);
+    json_amt(f, v->sat[CT_MODEL_POISON], strings);
+    fputs(",\"poison_usd\":", f);
+    cli_json_usd(f, v->usd[CT_MODEL_POISON], v->sat[CT_MODEL_POISON], v->unpriced[CT_MODEL_POISON],
+                 priced);
+    fputs(",\"models\":{", f);
+    for (int m = 0; m < CT_MODEL_COUNT; m++) {
+        fprintf(f, "%s\"%s\":{\"amount\":", m ? "," : "", ct_model_name((ct_model)m));
+        json_amt(f, v->sat[m], strings);
+        fputs(",\"usd\":", f);
+        cli_json_usd(f, v->usd[m], v->sat[m], v->unpriced[m], priced);
+        fputs(",\"unpriced\":", f);
+        json_amt(f, priced ? v->unpriced[m] : v->sat[m], strings);
+        fputc('}', f);
+    }
+    fputs("}}", f);
+}
+
+static void json_provenance(FILE *f, const rpt_report *r)
+{
+    char hex[65];
+    const ct_trace_options *o = &r->opts;
+    fprintf(f, "\"provenance\":{\"chaintrail\":\"%s\",\"chains\":[", r->version);
+    if (r->tip.has_tip) {
+        ct_hash_to_hex(hex, r->tip.tip);
+        fputs("{\"chain\":\"bitcoin\",\"network\":", f);
+        cli_json_string(f, r->tip.network);
+        fputs(",\"asset\":", f);
+        cli_json_string(f, r->asset);
+        fprintf(f, ",\"tip\":{\"height\":%u,\"hash\":\"%s\",\"time\":%u,\"utc\":\"", r->tip.height,
+                hex, r->tip.tip_time);
+        cli_print_time(f, r->tip.tip_time);
+        fputs("\"}}", f);
+    }
+    if (r->eth_present) {
+        fputs(r->tip.has_tip ? ",{\"chain\":\"ethereum\",\"chain_id\":"
+                             : "{\"chain\":\"ethereum\",\"chain_id\":",
+              f);
+        cli_json_amount(f, r->eth_chain_id);
+        fprintf(f, ",\"asset\":\"ETH\",\"tip\":{\"height\":%u,\"hash\":\"0x", r->eth_height);
+        cli_print_hex(f, r->eth_hash, 32);
+        fprintf(f, "\",\"time\":%u,\"utc\":\"", r->eth_time);
+        cli_print_time(f, r->eth_time);
+        fputs("\"}}", f);
+    }
+    fputs("],\"labels_digest\":\"", f);
+    cli_print_hex(f, r->labels_digest, 32);
+    fputs("\",\"prices_digest\":\"", f);
+    cli_print_hex(f, r->prices_digest, 32);
+    fputc('"', f);
+    if (r->clusters_used) {
+        fputs(",\"clusters\":{\"used\":true,\"policy_digest\":\"", f);
+        cli_print_hex(f, r->clusters_digest, 32);
+        fputs("\"}", f);
+    } else {
+        fputs(",\"clusters\":{\"used\":false,\"policy_digest\":null}", f);
+    }
+    fputs(",\"parameters\":{\"models\":[", f);
+    for (int m = 0; m < CT_MODEL_COUNT; m++)
+        fprintf(f, "%s\"%s\"", m ? "," : "", ct_model_name((ct_model)m));
+    fprintf(f, "],\"direction\":\"forward\",\"since\":\"theft date\",\"hops\":%u,\"dust\":%llu",
+            o->hops, (unsigned long long)o->dust);
+    fputc(',', f);
+    cli_trace_json_limits(f, o, (uint64_t)o->timeout_s); /* closes parameters and provenance */
+    fputs(",\"models\":[", f);
+    for (int m = 0; m < CT_MODEL_COUNT; m++) {
+        fprintf(f, "%s{\"model\":\"%s\",\"explanation\":", m ? "," : "",
+                ct_model_name((ct_model)m));
+        cli_json_string(f, rpt_model_text((ct_model)m));
+        fputc('}', f);
+    }
+    fputc(']', f);
+}
+
+static void json_part(FILE *f, const rpt_part *p)
+{
+    bool st = p->account, pr = p->priced;
+    fputs("{\"asset\":", f);
+    cli_json_string(f, p->asset);
+    fputs(",\"contract\":", f);
+    if (p->contract[0])
+        cli_json_string(f, p->contract);
     else
         fputs("null", f);
-    fprintf(f, ",\"manifest\":{\"chaintrail\":\"%s\",\"network\":", ct_version());
-    cli_json_string(f, env->stats.network);
-    fprintf(f, ",\"tip\":{\"height\":%u,\"hash\":\"%s\"},\"asset\":\"%s\"}", env->stats.height, tip,
-            env->asset);
-    fputs(",\"cases\":[", f);
-    span tl = {0, 0}, tu = {0, 0}, tun = {0, 0}, tc[CT_TRACE_MAX_STOPS];
-    u128 tstolen = 0, tstolen_usd = 0, tpoison = 0, tstolen_unpriced = 0, tunpriced = 0;
-    bool tu_known = false;
-    memset(tc, 0, sizeof(tc));
-    for (size_t i = 0; i < n; i++) {
-        const case_row *r = &rows[i];
-        char day[11];
-        ct_day_format(day, r->c->date);
-        fputs(i ? ",{\"case\":" : "{\"case\":", f);
-        cli_json_string(f, r->c->name);
-        fprintf(f, ",\"date\":\"%s\",\"victim\":", day);
-        cli_json_string(f, r->c->victim);
-        if (!r->traced) {
-            fputs(",\"error\":", f);
-            cli_json_string(f, r->error);
-            fputc('}', f);
-            continue;
-        }
-        fprintf(f, ",\"complete\":%s,\"stolen_sat\":", r->complete ? "true" : "false");
-        cli_json_amount(f, r->stolen_sat);
-        fputs(",\"stolen_usd\":", f);
-        cli_json_usd(f, r->stolen_usd, 1, r->stolen_priced ? 0 : 1, true);
-        fputc(',', f);
-        json_span(f, "laundered", r->laundered);
-        fputs(",\"laundered_usd\":{\"low\":", f);
-        cli_json_usd(f, r->laundered_usd.lo, 1, r->laundered_usd_known ? 0 : 1, true);
-        fputs(",\"high\":", f);
-        cli_json_usd(f, r->laundered_usd.hi, 1, r->laundered_usd_known ? 0 : 1, true);
-        fputs(",\"unpriced_sat\":", f);
-        cli_json_amount(f, r->unpriced);
-        fputs("},\"poison_sat\":", f);
-        cli_json_amount(f, r->poison);
-        fputs(",\"cashed_out\":{", f);
-        for (size_t k = 0; k < o->n_cashout; k++) {
-            if (k)
-                fputc(',', f);
-            json_span(f, o->cashout[k], r->cashout[k]);
-            tc[k].lo += r->cashout[k].lo;
-            tc[k].hi += r->cashout[k].hi;
-        }
-        fputs("},", f);
-        json_span(f, "unspent", r->unspent);
-        fputc('}', f);
-        tstolen += r->stolen_sat;
-        tstolen_usd += r->stolen_usd;
-        if (!r->stolen_priced)
-            tstolen_unpriced += r->stolen_sat;
-        tpoison += r->poison;
-        tl.lo += r->laundered.lo;
-        tl.hi += r->laundered.hi;
-        tu.lo += r->laundered_usd.lo;
-        tu.hi += r->laundered_usd.hi;
-        tu_known |= r->laundered_usd_known;
-        tunpriced += r->unpriced;
-        tun.lo += r->unspent.lo;
-        tun.hi += r->unspent.hi;
-    }
-    fputs("],\"totals\":{\"stolen_sat\":", f);
-    cli_json_amount(f, tstolen);
+    fputs(",\"decimals\":", f);
+    if (p->known_decimals)
+        fprintf(f, "%u", p->decimals);
+    else
+        fputs("null", f);
+    fprintf(f, ",\"too_large\":%s,\"stolen\":", p->too_large ? "true" : "false");
+    json_vals(f, &p->stolen, pr, st);
     fputs(",\"stolen_usd\":", f);
-    cli_json_usd(f, tstolen_usd, tstolen, tstolen_unpriced, true);
-    fputs(",\"stolen_unpriced_sat\":", f);
-    cli_json_amount(f, tstolen_unpriced);
-    fputc(',', f);
-    json_span(f, "laundered", tl);
-    fputs(",\"laundered_usd\":{\"low\":", f);
-    cli_json_usd(f, tu.lo, 1, tu_known || tl.hi == 0 ? 0 : 1, true);
-    fputs(",\"high\":", f);
-    cli_json_usd(f, tu.hi, 1, tu_known || tl.hi == 0 ? 0 : 1, true);
-    fputs(",\"unpriced_sat\":", f);
-    cli_json_amount(f, tunpriced);
-    fputs("},\"poison_sat\":", f);
-    cli_json_amount(f, tpoison);
-    fputs(",\"cashed_out\":{", f);
-    for (size_t k = 0; k < o->n_cashout; k++) {
+    cli_json_usd(f, p->stolen_usd, 1, p->stolen_priced ? 0 : 1, true);
+    fputs(",\"laundered\":", f);
+    json_vals(f, &p->laundered, pr, st);
+    fputs(",\"lines\":[", f);
+    for (size_t i = 0; i < p->n_lines; i++) {
+        fprintf(f, "%s{\"category\":", i ? "," : "");
+        cli_json_string(f, p->lines[i].name);
+        fprintf(f, ",\"cashout\":%s,\"amount\":", p->lines[i].cashout ? "true" : "false");
+        json_vals(f, &p->lines[i].v, pr, st);
+        fputc('}', f);
+    }
+    fputs("],\"adds_up\":{", f);
+    for (int m = CT_MODEL_HAIRCUT; m < CT_MODEL_COUNT; m++)
+        fprintf(f, "%s\"%s\":%s", m > CT_MODEL_HAIRCUT ? "," : "", ct_model_name((ct_model)m),
+                p->adds_up[m] ? "true" : "false");
+    fputs("},\"services\":[", f);
+    for (size_t s = 0; s < p->n_services; s++) {
+        const rpt_service *sv = &p->services[s];
+        fprintf(f, "%s{\"category\":", s ? "," : "");
+        cli_json_string(f, sv->category);
+        fputs(",\"label\":", f);
+        cli_json_string(f, sv->label);
+        if (sv->cluster_id)
+            fprintf(f, ",\"cluster\":%llu", (unsigned long long)sv->cluster_id);
+        else
+            fputs(",\"cluster\":null", f);
+        fputs(",\"amount\":", f);
+        json_vals(f, &sv->v, pr, st);
+        fputc(',', f);
+        json_time(f, "first", sv->first_time, sv->first_height);
+        fputc(',', f);
+        json_time(f, "last", sv->last_time, sv->last_height);
+        fputs(",\"addresses\":[", f);
+        for (size_t a = 0; a < sv->n_addresses; a++) {
+            if (a)
+                fputc(',', f);
+            cli_json_string(f, sv->addresses[a]);
+        }
+        fputs("],\"transactions\":[", f);
+        for (size_t k = 0; k < sv->n_deposits; k++) {
+            const rpt_deposit *d = &sv->deposits[k];
+            fprintf(f, "%s{\"txid\":\"%s\",\"vout\":", k ? "," : "", d->txid);
+            if (d->vout == RPT_NO_VOUT)
+                fputs("null", f);
+            else
+                fprintf(f, "%u", d->vout);
+            fputs(",\"address\":", f);
+            cli_json_string(f, d->address);
+            fprintf(f, ",\"height\":%u,\"time\":%u,\"utc\":\"", d->height, d->time);
+            cli_print_time(f, d->time);
+            fputs("\",\"amount\":", f);
+            json_vals(f, &d->v, pr, st);
+            fputc('}', f);
+        }
+        fputs("]}", f);
+    }
+    fputs("]}", f);
+}
+
+static void json_case(FILE *f, const rpt_case *c)
+{
+    char day[11];
+    ct_day_format(day, c->c->date);
+    fputs("{\"case\":", f);
+    cli_json_string(f, c->c->name);
+    fprintf(f, ",\"date\":\"%s\",\"victim\":", day);
+    cli_json_string(f, c->c->victim);
+    fputs(",\"sources\":[", f);
+    for (size_t i = 0; i < c->c->n_sources; i++) {
+        if (i)
+            fputc(',', f);
+        cli_json_string(f, c->c->sources[i].text);
+    }
+    fprintf(f, "],\"chain\":\"%s\"", c->ethereum ? "ethereum" : "bitcoin");
+    if (!c->traced) {
+        fputs(",\"error\":", f);
+        cli_json_string(f, c->error);
+        fputc('}', f);
+        return;
+    }
+    fprintf(f, ",\"complete\":%s,\"incomplete_reason\":", c->complete ? "true" : "false");
+    if (c->complete)
+        fputs("null", f);
+    else
+        cli_json_string(f, c->incomplete_reason);
+    fputs(",\"assets\":[", f);
+    for (size_t k = 0; k < c->n_parts; k++) {
         if (k)
             fputc(',', f);
-        json_span(f, o->cashout[k], tc[k]);
+        json_part(f, &c->parts[k]);
     }
-    fputs("},", f);
-    json_span(f, "unspent", tun);
-    fputs("}}\n", f);
+    fputs("]}", f);
 }
 
-static void coin_span(FILE *f, span s)
+static void print_json(FILE *f, const rpt_report *r)
 {
-    cli_print_coin128(f, s.lo);
-    fputs(" - ", f);
-    cli_print_coin128(f, s.hi);
-}
-
-static void print_text(FILE *f, const case_row *rows, size_t n, const ct_trace_options *o,
-                       int64_t year, const char *coin)
-{
-    if (year >= 0)
-        fprintf(f, "Thefts of %lld\n\n", (long long)year);
+    rpt_totals t;
+    totals_of(r, &t);
+    fputs("{\"report\":{\"case\":", f);
+    if (r->case_name)
+        cli_json_string(f, r->case_name);
     else
-        fputs("All cases\n\n", f);
-    u128 tstolen = 0, tstolen_usd = 0, tstolen_unpriced = 0, tunpriced = 0;
-    span tl = {0, 0}, tu = {0, 0}, tun = {0, 0};
-    bool tu_known = false;
-    for (size_t i = 0; i < n; i++) {
-        const case_row *r = &rows[i];
-        char day[11];
-        ct_day_format(day, r->c->date);
-        fprintf(f, "%s  %s%s", r->c->name, day, r->c->victim[0] ? "  victim: " : "");
-        cli_print_text(f, r->c->victim);
-        fputc('\n', f);
-        if (!r->traced) {
-            fputs("  not traced: ", f);
-            cli_print_text(f, r->error);
-            fputs("\n\n", f);
-            continue;
-        }
-        fputs("  stolen          ", f);
-        cli_print_coin128(f, r->stolen_sat);
-        fprintf(f, " %s", coin);
-        if (r->stolen_priced) {
-            fputs("  (USD ", f);
-            cli_print_cents(f, r->stolen_usd);
-            fputc(')', f);
-        } else if (r->stolen_sat > 0) {
-            fputs("  (no price)", f);
-        }
-        fputs("\n  laundered       ", f);
-        coin_span(f, r->laundered);
-        if (r->laundered_usd_known) {
-            fprintf(f, " %s  (USD ", coin);
-            cli_print_cents(f, r->laundered_usd.lo);
-            fputs(" - ", f);
-            cli_print_cents(f, r->laundered_usd.hi);
-        } else {
-            fprintf(f, " %s  (no price", coin);
-        }
-        if (r->unpriced) {
-            fputs("; up to ", f);
-            cli_print_coin128(f, r->unpriced);
-            fprintf(f, " %s on days without a price", coin);
-        }
-        fputs(")\n  exposure (poison) ", f);
-        cli_print_coin128(f, r->poison);
-        fprintf(f, " %s\n", coin);
-        for (size_t k = 0; k < o->n_cashout; k++) {
-            fprintf(f, "  %-15s ", o->cashout[k]);
-            coin_span(f, r->cashout[k]);
-            fprintf(f, " %s\n", coin);
-        }
-        fputs("  still unspent   ", f);
-        coin_span(f, r->unspent);
-        fprintf(f, " %s%s\n\n", coin, r->complete ? "" : "  (INCOMPLETE: budget ran out)");
-        tstolen += r->stolen_sat;
-        tstolen_usd += r->stolen_usd;
-        if (!r->stolen_priced)
-            tstolen_unpriced += r->stolen_sat;
-        tl.lo += r->laundered.lo;
-        tl.hi += r->laundered.hi;
-        tu.lo += r->laundered_usd.lo;
-        tu.hi += r->laundered_usd.hi;
-        tu_known |= r->laundered_usd_known;
-        tunpriced += r->unpriced;
-        tun.lo += r->unspent.lo;
-        tun.hi += r->unspent.hi;
+        fputs("null", f);
+    fputs(",\"year\":", f);
+    if (r->year >= 0)
+        fprintf(f, "%lld", (long long)r->year);
+    else
+        fputs("null", f);
+    fputs("},", f);
+    json_provenance(f, r);
+    fputs(",\"cases\":[", f);
+    for (size_t i = 0; i < r->n_cases; i++) {
+        if (i)
+            fputc(',', f);
+        json_case(f, &r->cases[i]);
     }
-    fprintf(f, "TOTAL over %zu cases\n  stolen          ", n);
-    cli_print_coin128(f, tstolen);
-    if (tstolen > 0 && tstolen_unpriced >= tstolen) {
-        fprintf(f, " %s  (no price at the theft dates", coin);
+    fprintf(f, "],\"totals\":{\"cases\":%zu,\"traced\":%zu,\"stolen_usd\":", t.cases, t.traced);
+    cli_json_usd(f, t.stolen_usd, 1, t.stolen_usd_known ? 0 : 1, true);
+    fputs(",\"laundered_low_usd\":", f);
+    cli_json_usd(f, t.laundered_lo_usd, 1, t.laundered_usd_known ? 0 : 1, true);
+    fputs(",\"laundered_high_usd\":", f);
+    cli_json_usd(f, t.laundered_hi_usd, 1, t.laundered_usd_known ? 0 : 1, true);
+    fprintf(f, ",\"more_assets\":%s,\"assets\":[", t.more_assets ? "true" : "false");
+    for (size_t i = 0; i < t.n_assets; i++) {
+        const rpt_asset_total *a = &t.assets[i];
+        bool st = a->p->account;
+        fputs(i ? ",{\"asset\":" : "{\"asset\":", f);
+        cli_json_string(f, a->p->asset);
+        fputs(",\"contract\":", f);
+        if (a->p->contract[0])
+            cli_json_string(f, a->p->contract);
+        else
+            fputs("null", f);
+        fputs(",\"stolen\":", f);
+        json_amt(f, a->stolen, st);
+        fputs(",\"stolen_unpriced\":", f);
+        json_amt(f, a->stolen_unpriced, st);
+        fputs(",\"laundered_low\":", f);
+        json_amt(f, a->lo, st);
+        fputs(",\"laundered_high\":", f);
+        json_amt(f, a->hi, st);
+        fputs(",\"laundered_unpriced\":", f);
+        json_amt(f, a->laundered_unpriced, st);
+        fputc('}', f);
+    }
+    fputs("]}}\n", f);
+}
+
+/* ---- CSV: one row per figure (docs/report.md, "CSV") ---- */
+static void csv_row(FILE *f, const rpt_case *c, const rpt_part *p, const char *section,
+                    const char *category, const char *service, const rpt_deposit *d,
+                    const rpt_vals *v)
+{
+    cli_csv_text(f, c->c->name);
+    fputc(',', f);
+    cli_csv_text(f, p->asset[0] ? p->asset : p->contract);
+    fprintf(f, ",%s,", section);
+    cli_csv_text(f, category);
+    fputc(',', f);
+    cli_csv_text(f, service);
+    fputc(',', f);
+    if (d) {
+        cli_csv_text(f, d->address);
+        fprintf(f, ",%s,", d->txid);
+        if (d->vout != RPT_NO_VOUT)
+            fprintf(f, "%u", d->vout);
+        fprintf(f, ",%u,", d->height);
+        cli_print_time(f, d->time);
     } else {
-        fprintf(f, " %s  (USD ", coin);
-        cli_print_cents(f, tstolen_usd);
-        fputs(" at the theft dates", f);
+        fputs(",,,,", f);
     }
-    if (tstolen_unpriced) {
-        fputs("; ", f);
-        cli_print_coin128(f, tstolen_unpriced);
-        fprintf(f, " %s stolen on days without a price", coin);
+    rpt_range g;
+    rpt_range_of(v, &g);
+    fputc(',', f);
+    cli_print_u128(f, g.lo);
+    fputc(',', f);
+    cli_print_u128(f, g.hi);
+    for (int m = 0; m < CT_MODEL_COUNT; m++) {
+        fputc(',', f);
+        cli_print_u128(f, v->sat[m]);
     }
-    fputs(")\n  laundered       ", f);
-    coin_span(f, tl);
-    if (tu_known || tl.hi == 0) {
-        fprintf(f, " %s  (USD ", coin);
-        cli_print_cents(f, tu.lo);
-        fputs(" - ", f);
-        cli_print_cents(f, tu.hi);
+    fputc(',', f);
+    if (p->priced && g.usd_known && g.hi > 0) {
+        cli_print_cents(f, g.lo_usd);
+        fputc(',', f);
+        cli_print_cents(f, g.hi_usd);
     } else {
-        fprintf(f, " %s  (no price", coin);
+        fputc(',', f);
     }
-    if (tunpriced) {
-        fputs("; up to ", f);
-        cli_print_coin128(f, tunpriced);
-        fprintf(f, " %s on days without a price", coin);
+    fputc(',', f);
+    cli_print_u128(f, p->priced ? g.unpriced : g.hi);
+    fputc('\n', f);
+}
+
+static void print_csv(FILE *f, const rpt_report *r)
+{
+    fputs("case,asset,section,category,service,address,txid,vout,height,utc,low,high,poison,"
+          "haircut,fifo,lifo,tiho,low_usd,high_usd,unpriced\n",
+          f);
+    for (size_t i = 0; i < r->n_cases; i++) {
+        const rpt_case *c = &r->cases[i];
+        for (size_t k = 0; c->traced && k < c->n_parts; k++) {
+            const rpt_part *p = &c->parts[k];
+            csv_row(f, c, p, "stolen", "", "", NULL, &p->stolen);
+            for (size_t l = 0; l < p->n_lines; l++)
+                csv_row(f, c, p, "line", p->lines[l].name, "", NULL, &p->lines[l].v);
+            csv_row(f, c, p, "laundered", "", "", NULL, &p->laundered);
+            for (size_t s = 0; s < p->n_services; s++) {
+                const rpt_service *sv = &p->services[s];
+                csv_row(f, c, p, "service", sv->category, sv->label, NULL, &sv->v);
+                for (size_t d = 0; d < sv->n_deposits; d++)
+                    csv_row(f, c, p, "transaction", sv->category, sv->label, &sv->deposits[d],
+                            &sv->deposits[d].v);
+            }
+        }
     }
-    fputs(")\n  still unspent   ", f);
-    coin_span(f, tun);
-    fprintf(f, " %s\n", coin);
 }
 
 int cmd_report(int argc, char **argv, const cli_global *g)
 {
     const cli_command *self = cli_find("report");
     uint64_t year = UINT64_MAX;
-    const char *format = "text";
-    const cli_opt opts[] = {
-        CLI_NUM("year", &year, 2009, 9999),
-        {"format", CLI_STRING, &format},
-        {NULL, CLI_FLAG, NULL}};
+    const char *format = "text", *case_name = NULL;
+    const cli_opt opts[] = {CLI_NUM("year", &year, 2009, 9999),
+                            {"case", CLI_STRING, &case_name},
+                            {"format", CLI_STRING, &format},
+                            {NULL, CLI_FLAG, NULL}};
     int first;
     int rc = cli_parse(self, opts, argc, argv, &first);
     if (rc < 0)
@@ -359,8 +943,12 @@ int cmd_report(int argc, char **argv, const cli_global *g)
                   (unsigned long long)year);
         return CT_EXIT_USAGE;
     }
-    bool json;
-    if ((rc = cli_format("report", format, &json)) != CT_EXIT_OK)
+    if (case_name && year != UINT64_MAX) {
+        cli_error("report", "options '--case' and '--year' exclude each other");
+        return CT_EXIT_USAGE;
+    }
+    cli_fmt fmt;
+    if ((rc = cli_format_pick("report", format, CLI_FMT_ALL, &fmt)) != CT_EXIT_OK)
         return rc;
     ct_db *db;
     if ((rc = cli_open_db("report", g, &db)) != CT_EXIT_OK)
@@ -370,46 +958,50 @@ int cmd_report(int argc, char **argv, const cli_global *g)
     ct_case *cases = NULL;
     size_t n_cases = 0, n = 0;
     cli_trace_env env;
+    rpt_report rep;
     memset(&env, 0, sizeof(env));
+    memset(&rep, 0, sizeof(rep));
     cli_warn_price_tables("report", db); /* a table that values nothing here (prices.md) */
     int lrc = ct_case_list(db, &cases, &n_cases, &err);
     if (lrc == CT_OK)
         lrc = cli_trace_env_open(&env, db, &err);
-    case_row *rows = lrc == CT_OK ? calloc(n_cases ? n_cases : 1, sizeof(*rows)) : NULL;
-    if (lrc == CT_OK && !rows)
-        lrc = CT_ENOMEM;
-    if (lrc == CT_OK) {
-        ct_trace_options o;
-        ct_trace_options_init(&o);
-        o.pricing = env.pricing;
-        for (size_t i = 0; i < n_cases && lrc == CT_OK; i++) {
-            char day[11];
-            uint64_t y;
-            ct_day_format(day, cases[i].date); /* YYYY-MM-DD */
-            day[4] = '\0';
-            if (year != UINT64_MAX && (!cli_parse_u64(day, &y) || y != year))
-                continue;
-            case_row *r = &rows[n++];
-            r->c = &cases[i];
-            ct_error cerr;
-            ct_error_clear(&cerr);
-            int trc = trace_case(db, &env, &o, r, &cerr);
-            if (trc == CT_ENOTFOUND || trc == CT_EINVAL)
-                snprintf(r->error, sizeof(r->error), "%s", cerr.detail); /* reported, go on */
-            else if (trc != CT_OK) {
-                lrc = trc;
-                err = cerr;
-            }
+    /* keep the selected cases at the front, in name order */
+    for (size_t i = 0; lrc == CT_OK && i < n_cases; i++) {
+        char day[11];
+        uint64_t y;
+        ct_day_format(day, cases[i].date); /* YYYY-MM-DD */
+        day[4] = '\0';
+        if (year != UINT64_MAX && (!cli_parse_u64(day, &y) || y != year))
+            continue;
+        if (case_name && strcmp(cases[i].name, case_name) != 0)
+            continue;
+        if (i != n) {
+            ct_case t = cases[n];
+            cases[n] = cases[i];
+            cases[i] = t;
         }
-        if (lrc == CT_OK) {
-            if (json)
-                print_json(stdout, rows, n, &o, &env, year == UINT64_MAX ? -1 : (int64_t)year);
-            else
-                print_text(stdout, rows, n, &o, year == UINT64_MAX ? -1 : (int64_t)year, env.asset);
-        }
+        n++;
     }
-    rc = lrc == CT_OK ? CT_EXIT_OK : cli_db_fail("report", lrc, &err);
-    free(rows);
+    if (lrc == CT_OK && case_name && n == 0) {
+        cli_error("report", "no case named '%s' (see 'chaintrail case list')", case_name);
+        rc = CT_EXIT_NOTFOUND;
+    } else if (lrc == CT_OK) {
+        rep.case_name = case_name;
+        rep.year = year == UINT64_MAX ? -1 : (int64_t)year;
+        lrc = rpt_build(&rep, db, &env, cases, n, &err);
+        if (lrc == CT_OK) {
+            if (fmt == CLI_FMT_JSON)
+                print_json(stdout, &rep);
+            else if (fmt == CLI_FMT_CSV)
+                print_csv(stdout, &rep);
+            else
+                print_text(stdout, &rep);
+        }
+        rc = lrc == CT_OK ? CT_EXIT_OK : cli_db_fail("report", lrc, &err);
+    } else {
+        rc = cli_db_fail("report", lrc, &err);
+    }
+    rpt_free(&rep);
     cli_trace_env_close(&env);
     ct_case_list_free(cases, n_cases);
     ct_db_close(db);

@@ -152,16 +152,20 @@ const cli_command cli_commands[] = {
      "(the others are still imported), or no database at PATH (show, stats, rm); 4 corrupt\n"
      "database; 6 locked; 8 show: no label for ADDRESS; rm: no label of S.\n"
      "See docs/labels.md.\n"},
-    {"report", cmd_report, "totals over cases: stolen, laundered range, cashed out, unspent",
-     "usage: chaintrail [--db PATH] report [--year Y] [--format text|json]\n"
+    {"report", cmd_report, "the case file: provenance, totals that add up, services, dates",
+     "usage: chaintrail [--db PATH] report [--case NAME | --year Y] [--format text|json|csv]\n"
      "\n"
-     "Traces every stored case (chaintrail case add) with all five models and the default\n"
-     "stops, and prints per case and in total: the value stolen (with its USD at the theft\n"
-     "date), the laundered range low-high across haircut, FIFO, LIFO and TIHO (with USD),\n"
-     "poison's exposure upper bound, what reached each cash-out category (low-high), and\n"
-     "what is still unspent (low-high). --year keeps the cases whose theft date falls in Y.\n"
-     "A case whose sources are not in the database is listed as not traced. See\n"
-     "docs/report.md.\n"},
+     "Traces each stored case (chaintrail case add; Bitcoin and Ethereum) with all five models\n"
+     "and the default stops, and prints the case file: the provenance (version, database tip,\n"
+     "label, price and clustering digests, parameters), each model in plain words, the value\n"
+     "stolen and where it went per category (cashed out, unspent, hop limit, dust, fees,\n"
+     "budget: they add up to the value stolen under every model but poison), the laundered\n"
+     "range, each service reached with its amounts, deposit addresses, first and last dates\n"
+     "and transactions, with USD at the date of each flow ('no price' where there is none),\n"
+     "and a yearly table with the total over the cases. --case keeps one case, --year the\n"
+     "cases whose theft date falls in Y. A case whose sources are not in the database is\n"
+     "listed as not traced. Exit status: 0; 2 usage; 8 no such case; 4/5/6/7 database\n"
+     "problems. See docs/report.md.\n"},
     {"rollback", cmd_rollback, "roll the main chain back to a height",
      "usage: chaintrail [--db PATH] rollback --to HEIGHT [--chain bitcoin|ethereum]\n"
      "\n"
