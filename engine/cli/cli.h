@@ -291,6 +291,9 @@ void cli_trace_json_status(FILE *f, bool complete, const char *reason);
 void cli_trace_json_params(FILE *f, const char *case_name, const char *const *given, size_t n,
                            const ct_trace_source *src, unsigned models);
 void cli_trace_json_limits(FILE *f, const ct_trace_options *o, uint64_t timeout);
+/* An endpoint of a Bitcoin-family trace as JSON, left open after "label_member" for what
+ * follows ("flows_in" with --paths) and the closing brace. */
+void cli_endpoint_json_open(FILE *f, const ct_trace_endpoint *e, bool pricing);
 /* Writes s as a quoted CSV (RFC 4180) text field of a trace, with a ' before a leading
  * = + - @ tab or CR so that spreadsheets do not run it (bad-inputs.md X1). */
 void cli_csv_text(FILE *f, const char *s);
@@ -298,6 +301,10 @@ void cli_csv_text(FILE *f, const char *s);
 /* ---- the flows of a trace (trace_flows.c; docs/trace.md, "Flows") ---- */
 /* ,"hop_totals":[...] and, when the model's flows were kept whole, ,"flows":[...]. */
 void cli_flows_json(FILE *f, const ct_trace_result *r, int m, bool pricing);
+/* One flow as a JSON object, `endpoint` the index its "endpoint" field gives (CT_TRACE_NONE:
+ * null). */
+void cli_flow_json(FILE *f, const ct_trace_result *r, const ct_trace_flow *w, size_t endpoint,
+                   bool pricing);
 /* The flows into each endpoint of x: those of endpoint k are idx[start[k] .. start[k+1]).
  * Both malloc'd. CT_OK or CT_ENOMEM. */
 int cli_flows_in(const ct_trace_model_result *x, size_t **start, size_t **idx);

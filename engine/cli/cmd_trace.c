@@ -81,14 +81,6 @@ static void print_manifest_json(FILE *f, const manifest *mf)
     cli_trace_json_limits(f, mf->o, mf->a->timeout);
 }
 
-static void json_or_null(FILE *f, const char *s)
-{
-    if (s)
-        cli_json_string(f, s);
-    else
-        fputs("null", f);
-}
-
 /* With --paths: ,"flows_in":[indexes in the model's flows of the flows into it]. */
 static void print_flows_in_json(FILE *f, const size_t *start, const size_t *idx, size_t ep)
 {
@@ -146,37 +138,8 @@ static int print_json(FILE *f, const ct_trace_result *r, const manifest *mf, boo
         fputs("},\"endpoints\":[", f);
         size_t shown = ep_limit(mf->a, x->n_endpoints);
         for (size_t i = 0; i < shown; i++) {
-            const ct_trace_endpoint *e = &x->endpoints[i];
-            fputs(i ? ",{\"address\":" : "{\"address\":", f);
-            if (e->address[0])
-                cli_json_string(f, e->address);
-            else
-                fputs("null", f);
-            fputs(",\"category\":", f);
-            cli_json_string(f, e->category);
-            fputs(",\"label\":", f);
-            if (e->label[0])
-                cli_json_string(f, e->label);
-            else
-                fputs("null", f);
-            fputs(",\"taint_sat\":", f);
-            cli_json_amount(f, e->taint);
-            fputs(",\"usd\":", f);
-            cli_json_usd(f, e->usd_cents, e->taint, e->unpriced_sat, pricing);
-            fputs(",\"unpriced_sat\":", f);
-            cli_json_amount(f, e->unpriced_sat);
-            fprintf(f,
-                    ",\"hops\":%u,\"outputs\":%llu,\"first_height\":%u,\"first_time\":%u,"
-                    "\"last_height\":%u,\"last_time\":%u",
-                    e->hops, (unsigned long long)e->n_outputs, e->first_height, e->first_time,
-                    e->last_height, e->last_time);
-            /* The cluster, and the member whose label the endpoint carries (not its own). */
-            if (e->cluster_id)
-                fprintf(f, ",\"cluster_id\":%llu", (unsigned long long)e->cluster_id);
-            else
-                fputs(",\"cluster_id\":null", f);
-            fputs(",\"label_member\":", f);
-            json_or_null(f, e->label_member);
+            fputs(i ? "," : "", f);
+            cli_endpoint_json_open(f, &x->endpoints[i], pricing);
             if (mf->o->paths)
                 print_flows_in_json(f, start, idx, i);
             fputc('}', f);

@@ -34,9 +34,18 @@ void cli_flows_json(FILE *f, const ct_trace_result *r, int m, bool pricing)
         return;
     fputs(",\"flows\":[", f);
     for (size_t i = 0; i < x->n_flows; i++) {
-        const ct_trace_flow *w = &x->flows[i];
-        fprintf(f, "%s{\"hop\":%u,\"height\":%u,\"time\":%u,\"utc\":\"", i ? "," : "", w->hop,
-                w->height, w->time);
+        fputs(i ? "," : "", f);
+        cli_flow_json(f, r, &x->flows[i], x->flows[i].endpoint, pricing);
+    }
+    fputc(']', f);
+}
+
+void cli_flow_json(FILE *f, const ct_trace_result *r, const ct_trace_flow *w, size_t endpoint,
+                   bool pricing)
+{
+    {
+        fprintf(f, "{\"hop\":%u,\"height\":%u,\"time\":%u,\"utc\":\"", w->hop, w->height,
+                w->time);
         cli_print_time(f, w->time);
         fputs("\",\"txid\":", f);
         json_txid(f, r, w->tx);
@@ -57,12 +66,11 @@ void cli_flows_json(FILE *f, const ct_trace_result *r, int m, bool pricing)
         json_txid(f, r, w->by);
         fputs(",\"to\":", f);
         json_txid(f, r, w->next);
-        if (w->endpoint == CT_TRACE_NONE)
+        if (endpoint == CT_TRACE_NONE)
             fputs(",\"endpoint\":null}", f);
         else
-            fprintf(f, ",\"endpoint\":%zu}", w->endpoint);
+            fprintf(f, ",\"endpoint\":%zu}", endpoint);
     }
-    fputc(']', f);
 }
 
 int cli_flows_in(const ct_trace_model_result *x, size_t **start, size_t **idx)

@@ -48,6 +48,7 @@ typedef struct ct_acct_endpoint {
     uint64_t flows;                     /* flows of taint attributed to it */
     unsigned __int128 usd_cents;        /* value of the priced flows */
     ct_u256 unpriced;                   /* taint that arrived on days without a price */
+    bool target; /* connect: stopped here because the address is a target (opts->targets) */
 } ct_acct_endpoint;
 
 typedef struct ct_acct_category {
