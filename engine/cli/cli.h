@@ -334,6 +334,14 @@ void cli_left_out(const ct_trace_endpoint *e, size_t n, size_t limit, size_t *co
 void cli_groups_json(FILE *f, const ct_trace_model_result *x, int by, size_t limit, bool pricing,
                      const cli_group *g, size_t n);
 
+/* ---- connect (trace_connect.c; docs/trace.md, "Connect") ---- */
+/* The answer of `trace --to` on a Bitcoin-family chain, from a trace run with the targets and
+ * its flows whole: ,"connect":{...}} closing the JSON (after the manifest); the text after
+ * the header; the CSV rows per (model, target). CT_OK or CT_ENOMEM. */
+int cli_connect_json(FILE *f, const ct_trace_result *r, bool pricing);
+int cli_connect_text(FILE *f, const ct_trace_result *r, bool pricing, const char *coin);
+void cli_connect_csv(FILE *f, const ct_trace_result *r, bool pricing);
+
 /* `export trace` (cmd_export.c): runs the trace that argv describes, parsed as `trace`
  * parses it (cmd_trace.c), with its flows (poison's whole), and hands the result to fn
  * instead of printing it; fn returns the exit code. */

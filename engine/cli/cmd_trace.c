@@ -8,6 +8,7 @@
 
 typedef struct trace_args {
     cli_strings from;
+    cli_strings to; /* connect: the targets (docs/trace.md, "Connect") */
     const char *case_name;
     const char *since, *until, *model, *stop, *format;
     uint64_t hops, dust, max_nodes, timeout, max_path_steps;
@@ -71,6 +72,14 @@ static void print_manifest_json(FILE *f, const manifest *mf)
     if (mf->o->flows || mf->o->paths)
         fprintf(f, "\"flows\":\"%s\",",
                 mf->o->poison_flows || mf->o->paths ? "whole" : "poison per hop");
+    if (mf->a->to.n) { /* only with --to, so that the JSON without it is unchanged */
+        fputs("\"to\":[", f);
+        for (size_t i = 0; i < mf->a->to.n; i++) {
+            fputs(i ? "," : "", f);
+            cli_json_string(f, mf->a->to.v[i]);
+        }
+        fputs("],", f);
+    }
     if (mf->a->group_by != CLI_GROUP_NONE)
         fprintf(f, "\"group\":\"%s\",", cli_group_name(mf->a->group_by));
     if (mf->a->limit)
@@ -103,6 +112,8 @@ static int print_json(FILE *f, const ct_trace_result *r, const manifest *mf, boo
     bool flows = mf->o->flows || mf->o->paths;
     cli_trace_json_status(f, r->complete, r->incomplete_reason);
     print_manifest_json(f, mf);
+    if (mf->a->to.n)
+        return cli_connect_json(f, r, pricing);
     fputs(",\"models\":{", f);
     bool first = true;
     for (int m = 0; m < CT_MODEL_COUNT; m++) {
@@ -226,6 +237,8 @@ static int print_text(FILE *f, const ct_trace_result *r, const manifest *mf, boo
         fputs("\ncomplete\n\n", f);
     else /* which budget: max-nodes reached (transactions, waiting outputs, endpoints), timeout */
         fprintf(f, "\nINCOMPLETE: the budget ran out: %s\n\n", r->incomplete_reason);
+    if (mf->a->to.n)
+        return cli_connect_text(f, r, pricing, coin);
     char h1[32], h2[32], h3[32];
     snprintf(h1, sizeof(h1), "source %s", coin);
     snprintf(h2, sizeof(h2), "laundered %s", coin);
@@ -475,7 +488,7 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
     ap->hops = 10;
     ap->max_path_steps = CT_TRACE_MAX_PATH_STEPS;
     const cli_opt opts[] = {
-        {"from", CLI_STRINGS, &ap->from},    {"since", CLI_STRING, &ap->since},
+        {"from", CLI_STRINGS, &ap->from},    {"to", CLI_STRINGS, &ap->to},    {"since", CLI_STRING, &ap->since},
         {"until", CLI_STRING, &ap->until},   {"model", CLI_STRING, &ap->model},
         CLI_NUM("hops", &ap->hops, 0, UINT32_MAX),
         CLI_NUM("dust", &ap->dust, 0, UINT64_MAX),
@@ -532,6 +545,21 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
                            "refer to: add --group, or leave out --flows and --paths");
         return CT_EXIT_USAGE;
     }
+    if (ap->to.n && (ap->group || ap->limit || ap->flows || ap->poison_flows || ap->sink)) {
+        cli_error(ap->sink ? "export" : "trace",
+                  "--to answers with its own flows: leave out --group, --limit, --flows and "
+                  "--poison-flows%s",
+                  ap->sink ? " (export trace takes no --to)" : "");
+        return CT_EXIT_USAGE;
+    }
+    if (ap->to.n > CT_TRACE_MAX_SOURCES) {
+        cli_error("trace", "at most %d --to", CT_TRACE_MAX_SOURCES);
+        return CT_EXIT_USAGE;
+    }
+    /* Connect: the flows of every model whole, for the evidence of each target. */
+    o.paths = ap->paths || ap->to.n;
+    o.targets = ap->to.v;
+    o.n_targets = ap->to.n;
     o.flows = ap->flows || ap->poison_flows || ap->sink;
     o.poison_flows = ap->poison_flows || ap->sink;
     o.dust = ap->dust;
@@ -617,6 +645,29 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
         src[i].from_time = since;
         src[i].to_time = until;
     }
+    for (size_t i = 0; i < ap->to.n; i++) { /* an address of the sources' chain */
+        ct_case_source chk;
+        bool eth = ct_acct_source_is(ap->to.v[i]);
+        if (cli_source("trace", "to", ap->to.v[i], net, &chk)) {
+            rc = CT_EXIT_USAGE;
+        } else if (chk.kind == CT_CASE_TX || chk.kind == CT_CASE_OUTPUT ||
+                   chk.kind == CT_CASE_ETH_TX) {
+            cli_error("trace", "option '--to': '%.200s' is a transaction, not an address",
+                      ap->to.v[i]);
+            rc = CT_EXIT_USAGE;
+        } else if (eth != (n_src > 0 && ct_acct_source_is(given[0]))) {
+            cli_error("trace", "option '--to': '%.200s' is not an address of the sources' chain",
+                      ap->to.v[i]);
+            rc = CT_EXIT_USAGE;
+        }
+        if (rc != CT_EXIT_OK) {
+            free(src);
+            free(given);
+            ct_case_release(&kase);
+            ct_db_close(db);
+            return rc;
+        }
+    }
 
     /* Ethereum sources (0x + 40 or 64 hex digits) go to the account-model tracer. */
     size_t n_acct = 0;
@@ -664,6 +715,8 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
             prc = print_json(stdout, &res, &mf, priced);
         else if (strcmp(ap->format, "text") == 0)
             prc = print_text(stdout, &res, &mf, priced);
+        else if (ap->to.n)
+            cli_connect_csv(stdout, &res, priced);
         else if (o.flows || o.paths)
             cli_flows_csv(stdout, &res, priced);
         else if (ap->group_by != CLI_GROUP_NONE)
@@ -701,6 +754,7 @@ int cli_trace_to(int argc, char **argv, const cli_global *g, cli_trace_sink fn, 
     a.sink_ctx = ctx;
     int rc = trace_main(argc, argv, g, &a);
     cli_strings_release(&a.from);
+    cli_strings_release(&a.to);
     return rc;
 }
 
@@ -710,5 +764,6 @@ int cmd_trace(int argc, char **argv, const cli_global *g)
     memset(&a, 0, sizeof(a));
     int rc = trace_main(argc, argv, g, &a);
     cli_strings_release(&a.from);
+    cli_strings_release(&a.to);
     return rc;
 }
