@@ -804,7 +804,7 @@ Test(cli_trace, group_and_limit)
             NULL);
     cr_assert_eq(r.status, 2);
     cr_assert_str_eq(r.err, "chaintrail: trace: option '--group': unknown grouping 'labels' "
-                            "(valid: label, category, address)\n");
+                            "(valid: label, category, address, cluster)\n");
     tu_run_free(&r);
     tu_exec(
         &r,

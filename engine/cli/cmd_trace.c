@@ -158,21 +158,23 @@ static int print_json(FILE *f, const ct_trace_result *r, const manifest *mf, boo
         fputc(']', f);
         free(start);
         free(idx);
-        if (shown < x->n_endpoints || (mf->a->limit && mf->a->group_by == CLI_GROUP_NONE)) {
-            size_t k;
-            u128 rest;
-            cli_left_out(x->endpoints, x->n_endpoints, shown, &k, &rest);
-            fprintf(f, ",\"endpoints_left_out\":{\"entries\":%zu,\"taint_sat\":", k);
-            cli_json_amount(f, rest);
-            fputc('}', f);
-        }
-        if (mf->a->group_by != CLI_GROUP_NONE) {
-            cli_group *g;
-            size_t ng;
-            if (cli_groups(x, mf->a->group_by, &g, &ng) != CT_OK)
+        cli_amt u = {false, pricing, 8, 20, mf->env->asset};
+        if (shown < x->n_endpoints || (mf->a->limit && mf->a->group_by == CLI_GROUP_NONE) ||
+            mf->a->group_by != CLI_GROUP_NONE) {
+            cli_ep *v = cli_eps_of_trace(x);
+            cli_group *g = NULL;
+            size_t ng = 0;
+            if (!v || (mf->a->group_by != CLI_GROUP_NONE &&
+                       cli_groups(v, x->n_endpoints, mf->a->group_by, &g, &ng) != CT_OK)) {
+                free(v);
                 return CT_ENOMEM;
-            cli_groups_json(f, x, mf->a->group_by, (size_t)mf->a->limit, pricing, g, ng);
+            }
+            if (mf->a->group_by == CLI_GROUP_NONE)
+                cli_left_out_json(f, &u, v, x->n_endpoints, shown);
+            else
+                cli_groups_json(f, &u, mf->a->group_by, (size_t)mf->a->limit, g, ng);
             free(g);
+            free(v);
         }
         if (flows)
             cli_flows_json(f, r, m, pricing);
@@ -300,31 +302,20 @@ static int print_text(FILE *f, const ct_trace_result *r, const manifest *mf, boo
         size_t *start = NULL, *idx = NULL;
         if (mf->o->paths && x->flows_whole && cli_flows_in(x, &start, &idx) != CT_OK)
             return CT_ENOMEM;
+        cli_amt u = {false, pricing, 8, 20, coin};
+        cli_ep *v = cli_eps_of_trace(x);
+        if (!v) {
+            free(start), free(idx);
+            return CT_ENOMEM;
+        }
         if (mf->a->group_by != CLI_GROUP_NONE) {
             cli_group *g;
             size_t ng;
-            if (cli_groups(x, mf->a->group_by, &g, &ng) != CT_OK)
+            if (cli_groups(v, x->n_endpoints, mf->a->group_by, &g, &ng) != CT_OK) {
+                free(v), free(start), free(idx);
                 return CT_ENOMEM;
-            size_t lim = mf->a->limit && mf->a->limit < ng ? (size_t)mf->a->limit : ng;
-            u128 rest = 0;
-            fprintf(f, "\n  by %s:", cli_group_name(mf->a->group_by));
-            for (size_t i = 0; i < ng; i++) {
-                if (i >= lim) {
-                    rest += g[i].taint;
-                    continue;
-                }
-                char amt[64];
-                snprintf(amt, sizeof(amt), "%llu.%08llu",
-                         (unsigned long long)(g[i].taint / 100000000u),
-                         (unsigned long long)(g[i].taint % 100000000u));
-                fprintf(f, "\n  %20s %5zu endpoints  ", amt, g[i].endpoints);
-                cli_print_text(f, g[i].key[0] ? g[i].key : "(none)");
             }
-            if (lim < ng) {
-                fprintf(f, "\n  left out: %zu more, ", ng - lim);
-                cli_print_coin128(f, rest);
-                fprintf(f, " %s", coin);
-            }
+            cli_groups_text(f, &u, mf->a->group_by, (size_t)mf->a->limit, g, ng);
             free(g);
         }
         fprintf(f, "\n  %-20s %-12s %4s %8s  %s\n", h3, "category", "hops", "height",
@@ -350,14 +341,8 @@ static int print_text(FILE *f, const ct_trace_result *r, const manifest *mf, boo
             for (size_t k = start ? start[i] : 0; start && k < start[i + 1]; k++)
                 cli_flow_text(f, r, &x->flows[idx[k]], coin);
         }
-        if (shown < x->n_endpoints) {
-            size_t k;
-            u128 rest;
-            cli_left_out(x->endpoints, x->n_endpoints, shown, &k, &rest);
-            fprintf(f, "  left out: %zu more endpoints, ", k);
-            cli_print_coin128(f, rest);
-            fprintf(f, " %s\n", coin);
-        }
+        cli_left_out_text(f, &u, v, x->n_endpoints, shown);
+        free(v);
         free(start);
         free(idx);
     }
@@ -372,36 +357,19 @@ static int print_csv_groups(FILE *f, const ct_trace_result *r, const trace_args 
             cli_group_name(a->group_by));
     for (int m = 0; m < CT_MODEL_COUNT; m++) {
         const ct_trace_model_result *x = &r->model[m];
-        cli_group *g;
+        cli_group *g = NULL;
         size_t ng;
         if (!x->enabled)
             continue;
-        if (cli_groups(x, a->group_by, &g, &ng) != CT_OK)
+        cli_ep *v = cli_eps_of_trace(x);
+        if (!v || cli_groups(v, x->n_endpoints, a->group_by, &g, &ng) != CT_OK) {
+            free(v);
             return CT_ENOMEM;
-        size_t lim = a->limit && a->limit < ng ? (size_t)a->limit : ng;
-        u128 rest = 0;
-        for (size_t i = 0; i < ng; i++) {
-            if (i >= lim) {
-                rest += g[i].taint;
-                continue;
-            }
-            fprintf(f, "%s,", ct_model_name((ct_model)m));
-            cli_csv_text(f, g[i].key);
-            fputc(',', f);
-            cli_print_u128(f, g[i].taint);
-            fputc(',', f);
-            if (pricing && g[i].unpriced_sat < g[i].taint)
-                cli_print_cents(f, g[i].usd_cents);
-            fputc(',', f);
-            cli_print_u128(f, g[i].unpriced_sat);
-            fprintf(f, ",%zu,%u,%u\n", g[i].endpoints, g[i].first_height, g[i].last_height);
         }
-        if (lim < ng) {
-            fprintf(f, "%s,\"(left out: %zu)\",", ct_model_name((ct_model)m), ng - lim);
-            cli_print_u128(f, rest);
-            fputs(",,,,,\n", f);
-        }
+        cli_amt u = {false, pricing, 8, 20, ""};
+        cli_groups_csv_rows(f, ct_model_name((ct_model)m), &u, (size_t)a->limit, g, ng);
         free(g);
+        free(v);
     }
     return CT_OK;
 }
@@ -418,11 +386,15 @@ static void print_csv(FILE *f, const ct_trace_result *r, const trace_args *a, bo
         size_t shown = ep_limit(a, x->n_endpoints);
         if (shown < x->n_endpoints) { /* --limit: the rest in one row */
             size_t k;
-            u128 rest;
-            cli_left_out(x->endpoints, x->n_endpoints, shown, &k, &rest);
-            fprintf(f, "%s,\"(left out: %zu)\",,,", ct_model_name((ct_model)m), k);
-            cli_print_u128(f, rest);
-            fputs(",,,,,,,,\n", f);
+            ct_u256 rest;
+            char d[CT_U256_DEC_MAX];
+            cli_ep *v = cli_eps_of_trace(x);
+            if (!v)
+                return;
+            cli_left_out(v, x->n_endpoints, shown, &k, &rest);
+            free(v);
+            ct_u256_to_dec(d, sizeof(d), &rest);
+            fprintf(f, "%s,\"(left out: %zu)\",,,%s,,,,,,,,\n", ct_model_name((ct_model)m), k, d);
         }
         for (size_t i = 0; i < shown; i++) {
             const ct_trace_endpoint *e = &x->endpoints[i];
@@ -704,9 +676,20 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
     o.pricing = env.pricing;
     if (lrc == CT_OK && ap->no_clusters)
         ct_trace_graph_db_use_clusters(env.graph, false);
-    if (lrc == CT_OK)
+    bool refused = false; /* --group cluster without clusters */
+    if (lrc == CT_OK && ap->group_by == CLI_GROUP_CLUSTER &&
+        !ct_trace_graph_db_clusters(env.graph, NULL)) {
+        cli_error("trace", "--group cluster: %s",
+                  ap->no_clusters ? "--no-clusters was given"
+                                  : "the database has no clusters ('chaintrail cluster' first)");
+        refused = true;
+        rc = CT_EXIT_USAGE;
+    } else if (lrc == CT_OK) {
         lrc = ct_trace_run(&res, env.graph, src, n_src, &o, &err);
-    if (lrc == CT_OK && ap->sink) {
+    }
+    if (refused) {
+        /* said above */
+    } else if (lrc == CT_OK && ap->sink) {
         rc = ap->sink(ap->sink_ctx, db, &res, &o);
     } else if (lrc == CT_OK) {
         bool priced = o.pricing != NULL;
