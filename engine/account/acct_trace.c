@@ -1642,6 +1642,12 @@ static int cmp_asset(const void *a, const void *b)
 static int finish(tracer *t, ct_acct_trace_result *res)
 {
     int rc;
+    /* The guard of --paths (max_path_steps, a step being a flow), as for Bitcoin. */
+    uint64_t guard = t->o->version >= 2 ? t->o->max_path_steps : 0;
+    if (t->o->paths && guard && t->n_flows > guard)
+        return ct_fail(t->err, CT_ENOMEM, "paths-too-large",
+                       "the paths hold more than %llu flows (the guard)",
+                       (unsigned long long)guard);
     /* Only the assets that carried source value. */
     size_t n = 0;
     for (size_t i = 0; i < t->n_asset; i++) {
@@ -1804,12 +1810,15 @@ int ct_acct_trace_run(ct_acct_trace_result *res, const ct_acct_graph *g,
     t.models = opts->models & CT_MODELS_ALL;
     if (!t.models || n_sources == 0)
         return ct_fail(err, CT_EINVAL, "bad-options", "no model or no source given");
-    if (opts->backward || opts->paths)
+    if (opts->backward)
         return ct_fail(err, CT_EINVAL, "not-supported",
-                       "--backward and --paths are not supported for account chains yet");
+                       "--backward is not supported for account chains yet");
+    /* paths: every model's flows whole, for the evidence of each endpoint */
+    t.flows = opts->paths;
+    t.poison_whole = opts->paths;
     if (opts->version >= 2) {
-        t.flows = opts->flows || opts->poison_flows;
-        t.poison_whole = opts->poison_flows;
+        t.flows = t.flows || opts->flows || opts->poison_flows;
+        t.poison_whole = t.poison_whole || opts->poison_flows;
         t.max_flows = opts->max_flows;
     }
     if (!t.max_flows)

@@ -401,6 +401,19 @@ cli_ep *cli_eps_of_trace(const ct_trace_model_result *x);
 int cli_connect_json(FILE *f, const ct_trace_result *r, bool pricing);
 int cli_connect_text(FILE *f, const ct_trace_result *r, bool pricing, const char *coin);
 void cli_connect_csv(FILE *f, const ct_trace_result *r, bool pricing);
+/* The pieces both chains print alike: a target's answer in one model (JSON object; `eps`
+ * the indexes of its endpoints in the answer's endpoints), the text heading of a target and
+ * its row per model, a CSV row after PREFIX (the model, and on Ethereum the asset). */
+void cli_connect_target_json(FILE *f, const cli_amt *u, const char *address, const cli_sum *s,
+                             const size_t *eps, size_t n_eps);
+void cli_connect_text_head(FILE *f, const cli_amt *u, const char *address, uint64_t cluster,
+                           bool reached);
+void cli_connect_text_row(FILE *f, const cli_amt *u, const char *model, const cli_sum *s);
+void cli_connect_csv_row(FILE *f, const char *prefix, const cli_amt *u, const char *address,
+                         const cli_sum *s);
+#define CLI_CONNECT_CSV_HEAD                                                                       \
+    "model,target,reached,taint_sat,usd,unpriced_sat,hops,outputs,first_height,first_time,"        \
+    "first_utc,last_height,last_time,last_utc"
 
 /* `export trace` (cmd_export.c): runs the trace that argv describes, parsed as `trace`
  * parses it (cmd_trace.c), with its flows (poison's whole), and hands the result to fn

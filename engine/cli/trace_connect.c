@@ -8,14 +8,6 @@
 
 #include "cli.h"
 
-/* One target in one model: the endpoints that belong to it, summed. */
-typedef struct tsum {
-    u128 taint, usd, unpriced;
-    uint64_t outputs;
-    uint32_t hops, fh, ft, lh, lt;
-    size_t n_ep;
-} tsum;
-
 static bool belongs(const ct_trace_result *r, size_t t, const ct_trace_endpoint *e)
 {
     const struct ct_trace_target *x = &r->targets[t];
@@ -23,27 +15,118 @@ static bool belongs(const ct_trace_result *r, size_t t, const ct_trace_endpoint 
                          (x->cluster_id && e->cluster_id == x->cluster_id));
 }
 
-static void sum_target(const ct_trace_result *r, int m, size_t t, tsum *s)
+/* One target in one model: the endpoints that belong to it, summed. */
+static void sum_target(const ct_trace_result *r, int m, size_t t, cli_sum *s)
 {
     const ct_trace_model_result *x = &r->model[m];
     memset(s, 0, sizeof(*s));
     for (size_t i = 0; i < x->n_endpoints; i++) {
-        const ct_trace_endpoint *e = &x->endpoints[i];
-        if (!belongs(r, t, e))
+        cli_ep e;
+        if (!belongs(r, t, &x->endpoints[i]))
             continue;
-        if (s->n_ep == 0 || e->hops < s->hops)
-            s->hops = e->hops;
-        if (s->n_ep == 0 || e->first_height < s->fh ||
-            (e->first_height == s->fh && e->first_time < s->ft))
-            s->fh = e->first_height, s->ft = e->first_time;
-        if (s->n_ep == 0 || e->last_height > s->lh ||
-            (e->last_height == s->lh && e->last_time > s->lt))
-            s->lh = e->last_height, s->lt = e->last_time;
-        s->taint += e->taint;
-        s->usd += e->usd_cents;
-        s->unpriced += e->unpriced_sat;
-        s->outputs += e->n_outputs;
-        s->n_ep++;
+        cli_ep_of_trace(&e, &x->endpoints[i]);
+        cli_sum_add(s, &e);
+    }
+}
+
+/* ---- what both chains print alike ---- */
+void cli_connect_target_json(FILE *f, const cli_amt *u, const char *address, const cli_sum *s,
+                             const size_t *eps, size_t n_eps)
+{
+    const char *sfx = u->eth ? "" : "_sat";
+    bool reached = !ct_u256_is_zero(&s->taint);
+    fputs("{\"address\":", f);
+    cli_json_string(f, address);
+    fprintf(f, ",\"reached\":%s,\"taint%s\":", reached ? "true" : "false", sfx);
+    cli_amt_json(f, u, &s->taint);
+    fputs(",\"usd\":", f);
+    cli_amt_usd_json(f, u, s->usd_cents, &s->taint, &s->unpriced);
+    fprintf(f, ",\"unpriced%s\":", sfx);
+    cli_amt_json(f, u, &s->unpriced);
+    const char *count = u->eth ? "flows" : "outputs";
+    if (s->endpoints) {
+        fprintf(f, ",\"hops\":%u,\"%s\":%llu,\"first_height\":%u,\"first_time\":%u,\"first_utc\":\"",
+                s->hops, count, (unsigned long long)s->outputs, s->first_height, s->first_time);
+        cli_print_time(f, s->first_time);
+        fprintf(f, "\",\"last_height\":%u,\"last_time\":%u,\"last_utc\":\"", s->last_height,
+                s->last_time);
+        cli_print_time(f, s->last_time);
+        fputc('"', f);
+    } else {
+        fprintf(f,
+                ",\"hops\":null,\"%s\":0,\"first_height\":null,\"first_time\":null,"
+                "\"first_utc\":null,\"last_height\":null,\"last_time\":null,\"last_utc\":null",
+                count);
+    }
+    fputs(",\"endpoints\":[", f);
+    for (size_t i = 0; i < n_eps; i++)
+        fprintf(f, "%s%zu", i ? "," : "", eps[i]);
+    fputs("]}", f);
+}
+
+void cli_connect_text_head(FILE *f, const cli_amt *u, const char *address, uint64_t cluster,
+                           bool reached)
+{
+    char h[64];
+    snprintf(h, sizeof(h), "reached %s", u->unit);
+    fputs("to ", f);
+    cli_print_text(f, address);
+    if (cluster)
+        fprintf(f, " (cluster %llu)", (unsigned long long)cluster);
+    fputs(reached ? ": reached\n" : ": not reached (0 under every model)\n", f);
+    fprintf(f, "  %-8s %*s %4s %29s %29s\n", "model", u->width, h, "hops",
+            "first (height, UTC)", "last (height, UTC)");
+}
+
+void cli_connect_text_row(FILE *f, const cli_amt *u, const char *model, const cli_sum *s)
+{
+    char amt[CLI_UNITS_MAX];
+    cli_units(amt, &s->taint, u->decimals);
+    fprintf(f, "  %-8s %*s", model, u->width, amt);
+    if (s->endpoints) {
+        fprintf(f, " %4u %8u ", s->hops, s->first_height);
+        cli_print_time(f, s->first_time);
+        fprintf(f, " %8u ", s->last_height);
+        cli_print_time(f, s->last_time);
+    }
+    if (!ct_u256_is_zero(&s->taint) && u->priced) {
+        if (ct_u256_cmp(&s->unpriced, &s->taint) >= 0) {
+            fputs("  no price", f);
+        } else {
+            fputs("  USD ", f);
+            cli_print_cents(f, s->usd_cents);
+            if (!ct_u256_is_zero(&s->unpriced)) {
+                cli_units(amt, &s->unpriced, u->decimals);
+                fprintf(f, " + %s ", amt);
+                cli_print_text(f, u->unit);
+                fputs(" without a price", f);
+            }
+        }
+    }
+    fputc('\n', f);
+}
+
+void cli_connect_csv_row(FILE *f, const char *prefix, const cli_amt *u, const char *address,
+                         const cli_sum *s)
+{
+    char d[CT_U256_DEC_MAX];
+    fprintf(f, "%s,", prefix);
+    cli_csv_text(f, address);
+    ct_u256_to_dec(d, sizeof(d), &s->taint);
+    fprintf(f, ",%s,%s,", ct_u256_is_zero(&s->taint) ? "no" : "yes", d);
+    if (u->priced && ct_u256_cmp(&s->unpriced, &s->taint) < 0)
+        cli_print_cents(f, s->usd_cents);
+    ct_u256_to_dec(d, sizeof(d), &s->unpriced);
+    fprintf(f, ",%s", d);
+    if (s->endpoints) {
+        fprintf(f, ",%u,%llu,%u,%u,", s->hops, (unsigned long long)s->outputs, s->first_height,
+                s->first_time);
+        cli_print_time(f, s->first_time);
+        fprintf(f, ",%u,%u,", s->last_height, s->last_time);
+        cli_print_time(f, s->last_time);
+        fputc('\n', f);
+    } else {
+        fputs(",,0,,,,,,\n", f);
     }
 }
 
@@ -97,46 +180,19 @@ static int mc_build(const ct_trace_result *r, int m, mconnect *c)
     return CT_OK;
 }
 
-static void json_utc(FILE *f, const char *key, uint32_t t)
-{
-    fprintf(f, ",\"%s\":\"", key);
-    cli_print_time(f, t);
-    fputc('"', f);
-}
-
-static void json_target(FILE *f, const ct_trace_result *r, int m, size_t t, const mconnect *c,
-                        bool pricing)
+static void json_target(FILE *f, const cli_amt *u, const ct_trace_result *r, int m, size_t t,
+                        const mconnect *c)
 {
     const ct_trace_model_result *x = &r->model[m];
-    tsum s;
+    cli_sum s;
+    size_t *eps = malloc((x->n_endpoints ? x->n_endpoints : 1) * sizeof(size_t)), ne = 0;
     sum_target(r, m, t, &s);
-    fputs(t ? ",{\"address\":" : "{\"address\":", f);
-    cli_json_string(f, r->targets[t].address);
-    fprintf(f, ",\"reached\":%s,\"taint_sat\":", s.taint ? "true" : "false");
-    cli_json_amount(f, s.taint);
-    fputs(",\"usd\":", f);
-    cli_json_usd(f, s.usd, s.taint, s.unpriced, pricing);
-    fputs(",\"unpriced_sat\":", f);
-    cli_json_amount(f, s.unpriced);
-    if (s.n_ep) {
-        fprintf(f, ",\"hops\":%u,\"outputs\":%llu,\"first_height\":%u,\"first_time\":%u", s.hops,
-                (unsigned long long)s.outputs, s.fh, s.ft);
-        json_utc(f, "first_utc", s.ft);
-        fprintf(f, ",\"last_height\":%u,\"last_time\":%u", s.lh, s.lt);
-        json_utc(f, "last_utc", s.lt);
-    } else {
-        fputs(",\"hops\":null,\"outputs\":0,\"first_height\":null,\"first_time\":null,"
-              "\"first_utc\":null,\"last_height\":null,\"last_time\":null,\"last_utc\":null",
-              f);
-    }
-    fputs(",\"endpoints\":[", f);
-    bool first = true;
-    for (size_t i = 0; i < x->n_endpoints; i++)
-        if (belongs(r, t, &x->endpoints[i])) {
-            fprintf(f, "%s%zu", first ? "" : ",", c->ep_new[i]);
-            first = false;
-        }
-    fputs("]}", f);
+    for (size_t i = 0; eps && i < x->n_endpoints; i++)
+        if (belongs(r, t, &x->endpoints[i]))
+            eps[ne++] = c->ep_new[i];
+    fputs(t ? "," : "", f);
+    cli_connect_target_json(f, u, r->targets[t].address, &s, eps, ne);
+    free(eps);
 }
 
 int cli_connect_json(FILE *f, const ct_trace_result *r, bool pricing)
@@ -175,8 +231,9 @@ int cli_connect_json(FILE *f, const ct_trace_result *r, bool pricing)
         fputs(",\"unpriced_sat\":", f);
         cli_json_amount(f, c.unpriced);
         fputs(",\"targets\":[", f);
+        cli_amt u = {false, pricing, 8, 20, ""};
         for (size_t t = 0; t < r->n_targets; t++)
-            json_target(f, r, m, t, &c, pricing);
+            json_target(f, &u, r, m, t, &c);
         /* The flows kept are renumbered in their order; flows_in names them. */
         size_t *fl_new = malloc((x->n_flows ? x->n_flows : 1) * sizeof(size_t));
         if (!fl_new) {
@@ -222,53 +279,23 @@ int cli_connect_json(FILE *f, const ct_trace_result *r, bool pricing)
     return CT_OK;
 }
 
-static void text_when(FILE *f, uint32_t height, uint32_t time)
-{
-    fprintf(f, "%8u ", height);
-    cli_print_time(f, time);
-}
-
 int cli_connect_text(FILE *f, const ct_trace_result *r, bool pricing, const char *coin)
 {
-    char h[32];
-    snprintf(h, sizeof(h), "reached %s", coin);
+    cli_amt u = {false, pricing, 8, 20, coin};
     for (size_t t = 0; t < r->n_targets; t++) {
+        cli_sum s;
         bool any = false;
-        for (int m = 0; m < CT_MODEL_COUNT; m++) {
-            tsum s;
-            if (!r->model[m].enabled)
-                continue;
-            sum_target(r, m, t, &s);
-            any = any || s.taint > 0;
-        }
-        fputs("to ", f);
-        cli_print_text(f, r->targets[t].address);
-        if (r->targets[t].cluster_id)
-            fprintf(f, " (cluster %llu)", (unsigned long long)r->targets[t].cluster_id);
-        fputs(any ? ": reached\n" : ": not reached (0 under every model)\n", f);
-        fprintf(f, "  %-8s %20s %4s %29s %29s\n", "model", h, "hops", "first (height, UTC)",
-                "last (height, UTC)");
-        for (int m = 0; m < CT_MODEL_COUNT; m++) {
-            tsum s;
-            if (!r->model[m].enabled)
-                continue;
-            sum_target(r, m, t, &s);
-            char amt[64];
-            snprintf(amt, sizeof(amt), "%llu.%08llu", (unsigned long long)(s.taint / 100000000u),
-                     (unsigned long long)(s.taint % 100000000u));
-            fprintf(f, "  %-8s %20s", ct_model_name((ct_model)m), amt);
-            if (s.n_ep) {
-                fprintf(f, " %4u ", s.hops);
-                text_when(f, s.fh, s.ft);
-                fputc(' ', f);
-                text_when(f, s.lh, s.lt);
+        for (int m = 0; m < CT_MODEL_COUNT; m++)
+            if (r->model[m].enabled) {
+                sum_target(r, m, t, &s);
+                any = any || !ct_u256_is_zero(&s.taint);
             }
-            if (s.taint && pricing) {
-                fputs("  ", f);
-                cli_print_usd_text(f, s.usd, s.taint, s.unpriced, pricing, coin);
+        cli_connect_text_head(f, &u, r->targets[t].address, r->targets[t].cluster_id, any);
+        for (int m = 0; m < CT_MODEL_COUNT; m++)
+            if (r->model[m].enabled) {
+                sum_target(r, m, t, &s);
+                cli_connect_text_row(f, &u, ct_model_name((ct_model)m), &s);
             }
-            fputc('\n', f);
-        }
         fputc('\n', f);
     }
     for (int m = 0; m < CT_MODEL_COUNT; m++) {
@@ -309,33 +336,15 @@ int cli_connect_text(FILE *f, const ct_trace_result *r, bool pricing, const char
 
 void cli_connect_csv(FILE *f, const ct_trace_result *r, bool pricing)
 {
-    fputs("model,target,reached,taint_sat,usd,unpriced_sat,hops,outputs,first_height,first_time,"
-          "first_utc,last_height,last_time,last_utc\n",
-          f);
+    cli_amt u = {false, pricing, 8, 20, ""};
+    fputs(CLI_CONNECT_CSV_HEAD "\n", f);
     for (int m = 0; m < CT_MODEL_COUNT; m++) {
         if (!r->model[m].enabled)
             continue;
         for (size_t t = 0; t < r->n_targets; t++) {
-            tsum s;
+            cli_sum s;
             sum_target(r, m, t, &s);
-            fprintf(f, "%s,", ct_model_name((ct_model)m));
-            cli_csv_text(f, r->targets[t].address);
-            fprintf(f, ",%s,", s.taint ? "yes" : "no");
-            cli_print_u128(f, s.taint);
-            fputc(',', f);
-            if (pricing && s.unpriced < s.taint)
-                cli_print_cents(f, s.usd);
-            fputc(',', f);
-            cli_print_u128(f, s.unpriced);
-            if (s.n_ep) {
-                fprintf(f, ",%u,%llu,%u,%u,", s.hops, (unsigned long long)s.outputs, s.fh, s.ft);
-                cli_print_time(f, s.ft);
-                fprintf(f, ",%u,%u,", s.lh, s.lt);
-                cli_print_time(f, s.lt);
-                fputc('\n', f);
-            } else {
-                fputs(",,0,,,,,,\n", f);
-            }
+            cli_connect_csv_row(f, ct_model_name((ct_model)m), &u, r->targets[t].address, &s);
         }
     }
 }
