@@ -308,6 +308,11 @@ void cli_flow_json(FILE *f, const ct_trace_result *r, const ct_trace_flow *w, si
 /* The flows into each endpoint of x: those of endpoint k are idx[start[k] .. start[k+1]).
  * Both malloc'd. CT_OK or CT_ENOMEM. */
 int cli_flows_in(const ct_trace_model_result *x, size_t **start, size_t **idx);
+/* The same for any chain's flows: endpoint_of(flows, i) is flow i's endpoint (>= ne: none). */
+int cli_index_flows_in(size_t ne, size_t nf, size_t (*endpoint_of)(const void *, size_t),
+                       const void *flows, size_t **start, size_t **idx);
+/* With --paths: ,"flows_in":[indexes of the flows into endpoint ep]. */
+void cli_flows_in_json(FILE *f, const size_t *start, const size_t *idx, size_t ep);
 /* One row per flow of every model whose flows were kept whole. */
 void cli_flows_csv(FILE *f, const ct_trace_result *r, bool pricing);
 /* The totals per hop of a model as text lines, each after a newline; one flow as a line. */
@@ -434,6 +439,8 @@ typedef struct cli_acct_trace_req {
     const char *case_name; /* NULL without --case */
     const char *format;    /* json, text or csv */
     uint64_t timeout;      /* as given, for the manifest */
+    int group_by;          /* --group (CLI_GROUP_NONE: none) */
+    uint64_t limit;        /* --limit (0: none) */
 } cli_acct_trace_req;
 int cli_trace_acct(const cli_acct_trace_req *q);
 

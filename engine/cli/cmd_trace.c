@@ -90,15 +90,6 @@ static void print_manifest_json(FILE *f, const manifest *mf)
     cli_trace_json_limits(f, mf->o, mf->a->timeout);
 }
 
-/* With --paths: ,"flows_in":[indexes in the model's flows of the flows into it]. */
-static void print_flows_in_json(FILE *f, const size_t *start, const size_t *idx, size_t ep)
-{
-    fputs(",\"flows_in\":[", f);
-    for (size_t k = start[ep]; k < start[ep + 1]; k++)
-        fprintf(f, "%s%zu", k > start[ep] ? "," : "", idx[k]);
-    fputc(']', f);
-}
-
 /* The endpoints listed: all, or the first --limit when endpoints are not grouped. */
 static size_t ep_limit(const trace_args *a, size_t n)
 {
@@ -152,7 +143,7 @@ static int print_json(FILE *f, const ct_trace_result *r, const manifest *mf, boo
             fputs(i ? "," : "", f);
             cli_endpoint_json_open(f, &x->endpoints[i], pricing);
             if (mf->o->paths)
-                print_flows_in_json(f, start, idx, i);
+                cli_flows_in_json(f, start, idx, i);
             fputc('}', f);
         }
         fputc(']', f);
@@ -653,13 +644,13 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
             rc = (cli_error("export", "export trace takes Bitcoin-family sources: the flows of "
                                       "an account-chain trace are not exported yet"),
                   CT_EXIT_USAGE);
-        else if (ap->group || ap->limit)
-            rc = (cli_error("trace", "--group and --limit are not supported for account chains "
-                                     "yet"),
+        else if (ap->group_by == CLI_GROUP_CLUSTER)
+            rc = (cli_error("trace", "--group cluster: account chains have no clusters"),
                   CT_EXIT_USAGE);
         else
             rc = cli_trace_acct(&(cli_acct_trace_req){db, &o, src, given, n_src, ap->case_name,
-                                                      ap->format, ap->timeout});
+                                                      ap->format, ap->timeout, ap->group_by,
+                                                      ap->limit});
         free(src);
         free(given);
         ct_case_release(&kase);

@@ -73,25 +73,43 @@ void cli_flow_json(FILE *f, const ct_trace_result *r, const ct_trace_flow *w, si
     }
 }
 
-int cli_flows_in(const ct_trace_model_result *x, size_t **start, size_t **idx)
+static size_t btc_endpoint_of(const void *flows, size_t i)
 {
-    size_t ne = x->n_endpoints, nf = x->n_flows;
+    return ((const ct_trace_flow *)flows)[i].endpoint;
+}
+
+int cli_index_flows_in(size_t ne, size_t nf, size_t (*endpoint_of)(const void *, size_t),
+                       const void *flows, size_t **start, size_t **idx)
+{
     size_t *s = calloc(ne + 2, sizeof(*s)), *v = malloc((nf ? nf : 1) * sizeof(*v));
     if (!s || !v) {
         free(s), free(v);
         return CT_ENOMEM;
     }
     for (size_t i = 0; i < nf; i++)
-        if (x->flows[i].endpoint < ne)
-            s[x->flows[i].endpoint + 2]++;
+        if (endpoint_of(flows, i) < ne)
+            s[endpoint_of(flows, i) + 2]++;
     for (size_t k = 2; k < ne + 2; k++)
         s[k] += s[k - 1];
     for (size_t i = 0; i < nf; i++)
-        if (x->flows[i].endpoint < ne)
-            v[s[x->flows[i].endpoint + 1]++] = i;
+        if (endpoint_of(flows, i) < ne)
+            v[s[endpoint_of(flows, i) + 1]++] = i;
     *start = s;
     *idx = v;
     return CT_OK;
+}
+
+int cli_flows_in(const ct_trace_model_result *x, size_t **start, size_t **idx)
+{
+    return cli_index_flows_in(x->n_endpoints, x->n_flows, btc_endpoint_of, x->flows, start, idx);
+}
+
+void cli_flows_in_json(FILE *f, const size_t *start, const size_t *idx, size_t ep)
+{
+    fputs(",\"flows_in\":[", f);
+    for (size_t k = start[ep]; k < start[ep + 1]; k++)
+        fprintf(f, "%s%zu", k > start[ep] ? "," : "", idx[k]);
+    fputc(']', f);
 }
 
 void cli_flows_csv(FILE *f, const ct_trace_result *r, bool pricing)
