@@ -996,6 +996,16 @@ Test(cli_trace, connect_not_reached_missing_target_and_backward)
         cr_assert_str_eq(r.err, bad[i][1]);
         tu_run_free(&r);
     }
+    /* the size guard of --paths holds for the connect's flows too: exit 9, nothing written */
+    tu_exec(&r, (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--to", HAL,
+                                 "--max-path-steps", "5", NULL},
+            NULL);
+    cr_assert_eq(r.status, 9);
+    cr_assert_str_eq(r.out, "");
+    cr_assert(strstr(r.err, "chaintrail: trace: --to: the paths hold more than 5 flows (the "
+                            "guard): nothing written;"),
+              "%s", r.err);
+    tu_run_free(&r);
     tu_exec(&r, (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--to", HAL, "--group",
                                  "label", NULL},
             NULL);

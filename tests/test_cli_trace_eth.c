@@ -817,6 +817,15 @@ Test(cli_trace_eth, paths_groups_limits_and_connect)
     cr_assert_str_eq(str(t0, "first_utc"), "2024-03-14T14:41:59Z");
     cr_assert_eq(num(t0, "hops"), 2);
     json_decref(j);
+    run_out(&r,
+            (const char *[]){"--db", db, "trace", "--from", POOL, "--paths", "--max-path-steps",
+                             "5", NULL},
+            9);
+    cr_assert_str_eq(r.out, "");
+    cr_assert(strstr(r.err, "chaintrail: trace: --paths: the paths hold more than 5 flows (the "
+                            "guard): nothing written;"),
+              "%s", r.err);
+    tu_run_free(&r);
     /* a target not in the database: exit 8 naming it */
     run_out(&r,
             (const char *[]){"--db", db, "trace", "--from", POOL, "--to",

@@ -311,6 +311,9 @@ int cli_flows_in(const ct_trace_model_result *x, size_t **start, size_t **idx);
 /* The same for any chain's flows: endpoint_of(flows, i) is flow i's endpoint (>= ne: none). */
 int cli_index_flows_in(size_t ne, size_t nf, size_t (*endpoint_of)(const void *, size_t),
                        const void *flows, size_t **start, size_t **idx);
+/* A trace whose paths (connect: its flows) pass --max-path-steps (reason "paths-too-large"):
+ * says what to narrow and returns CT_EXIT_TOO_BIG. */
+int cli_paths_too_big(const ct_error *err, uint64_t max_path_steps, bool connect);
 /* With --paths: ,"flows_in":[indexes of the flows into endpoint ep]. */
 void cli_flows_in_json(FILE *f, const size_t *start, const size_t *idx, size_t ep);
 /* One row per flow of every model whose flows were kept whole. */

@@ -699,13 +699,7 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
             print_csv(stdout, &res, ap, priced);
         rc = prc == CT_OK ? CT_EXIT_OK : (cli_error("trace", "out of memory"), CT_EXIT_FAILURE);
     } else if (lrc == CT_ENOMEM && strcmp(err.reason, "paths-too-large") == 0) {
-        /* Nothing was written: say what to narrow (docs/trace.md, "Paths"). */
-        cli_error("trace",
-                  "--paths: %s: nothing written; narrow the trace (fewer models, e.g. --model "
-                  "fifo; fewer --hops; a --max-nodes budget; fewer sources or a --since/--until "
-                  "window) or raise --max-path-steps (now %llu)",
-                  cli_detail(&err), (unsigned long long)ap->max_path_steps);
-        rc = CT_EXIT_TOO_BIG;
+        rc = cli_paths_too_big(&err, ap->max_path_steps, ap->to.n > 0);
     } else {
         rc = lrc == CT_ENOTFOUND ? (cli_error("trace", "%s", cli_detail(&err)), CT_EXIT_NOTFOUND)
              : lrc == CT_EINVAL  ? (cli_error("trace", "%s", cli_detail(&err)), CT_EXIT_USAGE)

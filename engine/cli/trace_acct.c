@@ -1029,12 +1029,7 @@ int cli_trace_acct(const cli_acct_trace_req *q)
         exit_code = prc == CT_OK ? CT_EXIT_OK
                                  : (cli_error("trace", "out of memory"), CT_EXIT_FAILURE);
     } else if (rc == CT_ENOMEM && strcmp(err.reason, "paths-too-large") == 0) {
-        cli_error("trace",
-                  "--paths: %s: nothing written; narrow the trace (fewer models, e.g. --model "
-                  "fifo; fewer --hops; a --max-nodes budget; fewer sources or a --since/--until "
-                  "window) or raise --max-path-steps (now %llu)",
-                  cli_detail(&err), (unsigned long long)q->o->max_path_steps);
-        exit_code = CT_EXIT_TOO_BIG;
+        exit_code = cli_paths_too_big(&err, q->o->max_path_steps, q->o->n_targets > 0);
     } else if (rc == CT_ENOTFOUND || rc == CT_EINVAL) {
         cli_error("trace", "%s", cli_detail(&err));
         exit_code = rc == CT_ENOTFOUND ? CT_EXIT_NOTFOUND : CT_EXIT_USAGE;

@@ -201,3 +201,14 @@ void cli_flow_text(FILE *f, const ct_trace_result *r, const ct_trace_flow *w, co
     else
         fprintf(f, ":%u\n", w->vout);
 }
+
+int cli_paths_too_big(const ct_error *err, uint64_t max_path_steps, bool connect)
+{
+    /* Nothing was written: say what to narrow (docs/trace.md, "Paths"). */
+    cli_error("trace",
+              "%s: %s: nothing written; narrow the trace (fewer models, e.g. --model "
+              "fifo; fewer --hops; a --max-nodes budget; fewer sources or a --since/--until "
+              "window) or raise --max-path-steps (now %llu)",
+              connect ? "--to" : "--paths", cli_detail(err), (unsigned long long)max_path_steps);
+    return CT_EXIT_TOO_BIG;
+}
