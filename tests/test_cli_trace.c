@@ -820,15 +820,15 @@ Test(cli_trace, group_and_limit)
 /* trace --to (docs/trace.md, "Connect") on the real chain: Satoshi's 12cbQLTF... paid Hal
  * Finney's 1Q2TWHE3... 10 BTC at height 170, one hop, under every model; the evidence is the
  * height-9 coinbase output and that payment. */
-#define HAL "1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3"
+#define HAL  "1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3"
 #define F418 "f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16"
 
 Test(cli_trace, connect_reaches_hal_finney_in_every_model)
 {
     tu_run r;
     tu_exec(&r,
-            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--to", HAL, "--format",
-                             "csv", NULL},
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--to", HAL, "--format", "csv",
+                             NULL},
             NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     static const char *const models[] = {"poison", "haircut", "fifo", "lifo", "tiho"};
@@ -842,8 +842,9 @@ Test(cli_trace, connect_reaches_hal_finney_in_every_model)
     cr_assert_str_eq(r.out, want);
     tu_run_free(&r);
 
-    tu_exec(&r, (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--to", HAL, "--model",
-                                 "fifo", NULL},
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--to", HAL, "--model", "fifo",
+                             NULL},
             NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert(strstr(r.out, "\"direction\":\"forward\",\"paths\":true,\"flows\":\"whole\","
@@ -950,8 +951,9 @@ Test(cli_trace, connect_not_reached_missing_target_and_backward)
                             "0 flows carried it\n"),
               "%s", r.out);
     tu_run_free(&r);
-    tu_exec(&r, (const char *[]){"--db", db_dir, "trace", "--from", HAL, "--to", SRC, "--model",
-                                 "lifo", NULL},
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", HAL, "--to", SRC, "--model", "lifo",
+                             NULL},
             NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert(strstr(r.out, ",\"connect\":{\"reached\":false,\"targets\":[{\"address\":\"" SRC
@@ -989,16 +991,17 @@ Test(cli_trace, connect_not_reached_missing_target_and_backward)
          "an address of the sources' chain\n"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        tu_exec(&r, (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--to", bad[i][0],
-                                     NULL},
+        tu_exec(&r,
+                (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--to", bad[i][0], NULL},
                 NULL);
         cr_assert_eq(r.status, 2, "%s", bad[i][0]);
         cr_assert_str_eq(r.err, bad[i][1]);
         tu_run_free(&r);
     }
     /* the size guard of --paths holds for the connect's flows too: exit 9, nothing written */
-    tu_exec(&r, (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--to", HAL,
-                                 "--max-path-steps", "5", NULL},
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--to", HAL,
+                             "--max-path-steps", "5", NULL},
             NULL);
     cr_assert_eq(r.status, 9);
     cr_assert_str_eq(r.out, "");
@@ -1006,8 +1009,9 @@ Test(cli_trace, connect_not_reached_missing_target_and_backward)
                             "guard): nothing written;"),
               "%s", r.err);
     tu_run_free(&r);
-    tu_exec(&r, (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--to", HAL, "--group",
-                                 "label", NULL},
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--to", HAL, "--group",
+                             "label", NULL},
             NULL);
     cr_assert_eq(r.status, 2);
     cr_assert_str_eq(r.err, "chaintrail: trace: --to answers with its own flows: leave out "

@@ -676,8 +676,8 @@ Test(cli_trace_eth, paths_groups_limits_and_connect)
                 json_t *e = json_array_get(eps, i), *in = json_object_get(e, "flows_in");
                 unsigned long long sum = 0;
                 for (size_t k = 0; k < json_array_size(in); k++) {
-                    json_t *w = json_array_get(flows, (size_t)json_integer_value(
-                                                          json_array_get(in, k)));
+                    json_t *w =
+                        json_array_get(flows, (size_t)json_integer_value(json_array_get(in, k)));
                     cr_assert_eq(json_integer_value(json_object_get(w, "endpoint")), (long long)i);
                     sum += dec(w, "taint");
                 }
@@ -753,8 +753,8 @@ Test(cli_trace_eth, paths_groups_limits_and_connect)
                             "0x3fC91A3afd70395Cd496C647d5a6CC9D4B2b7FAD\n"),
               "%s", r.out);
     tu_run_free(&r);
-    run_out(&r,
-            (const char *[]){"--db", db, "trace", "--from", POOL, "--group", "cluster", NULL}, 2);
+    run_out(&r, (const char *[]){"--db", db, "trace", "--from", POOL, "--group", "cluster", NULL},
+            2);
     cr_assert_str_eq(r.err, "chaintrail: trace: --group cluster: account chains have no "
                             "clusters\n");
     tu_run_free(&r);
@@ -762,8 +762,7 @@ Test(cli_trace_eth, paths_groups_limits_and_connect)
     /* Connect: each model's amount to the exchange, as the plain trace's endpoint there */
     run_out(&r,
             (const char *[]){"--db", db, "trace", "--from", POOL, "--to",
-                             "0x0f2e5e488daa815361ada55ef816b47679918897", "--format", "csv",
-                             NULL},
+                             "0x0f2e5e488daa815361ada55ef816b47679918897", "--format", "csv", NULL},
             0);
     static const char *const rows[][2] = {{"poison", "356000626460590080"},
                                           {"haircut", "10681821088792562"},
@@ -798,9 +797,8 @@ Test(cli_trace_eth, paths_groups_limits_and_connect)
                                   "tiho", NULL});
     json_t *c = json_object_get(j, "connect");
     cr_assert(json_is_true(json_object_get(c, "reached")));
-    json_t *m0 = json_object_get(json_object_get(json_array_get(json_object_get(c, "assets"), 0),
-                                                 "models"),
-                                 "tiho");
+    json_t *m0 = json_object_get(
+        json_object_get(json_array_get(json_object_get(c, "assets"), 0), "models"), "tiho");
     cr_assert_str_eq(str(m0, "reached"), "99125000000000000");
     json_t *fl = json_object_get(m0, "flows");
     cr_assert_eq(json_array_size(fl), 3);

@@ -337,8 +337,8 @@ static void check_connect(const char *db, const char *source, const char *hops, 
             cr_assert(ct_json_string_is(&cj, jget(&cj, t, "address"), to[k]));
             uint64_t got = jnum(&cj, t, "taint_sat");
             uint64_t want = taint_at(tr, jget(tr, tm, models[m]), to[k]);
-            cr_assert_eq(got, want, "%s to %s: %" PRIu64 " sat, the truth says %" PRIu64,
-                         models[m], to[k], got, want);
+            cr_assert_eq(got, want, "%s to %s: %" PRIu64 " sat, the truth says %" PRIu64, models[m],
+                         to[k], got, want);
             cr_assert_eq(got, taint_at(tc, jget(tc, pm, models[m]), to[k]));
             cr_assert_eq(ct_json_type_of(&cj, jget(&cj, t, "reached")),
                          got ? CT_JSON_TRUE : CT_JSON_FALSE);

@@ -8,7 +8,6 @@
 #include "chaintrail/acct_trace.h"
 #include "base/util.h"
 
-
 /* A carried flow and its index, sorted by (to, position). */
 typedef struct into_ref {
     const ct_acct_flow *f;
@@ -22,8 +21,8 @@ static int cmp_into(const void *a, const void *b)
     return c ? c : ct_acct_pos_cmp(&x->at, &y->at);
 }
 
-int ct_acct_evidence(const ct_acct_trace_result *res, ct_model m, size_t a, size_t ep,
-                     size_t **out, size_t *n, ct_error *err)
+int ct_acct_evidence(const ct_acct_trace_result *res, ct_model m, size_t a, size_t ep, size_t **out,
+                     size_t *n, ct_error *err)
 {
     *out = NULL;
     *n = 0;
@@ -40,7 +39,7 @@ int ct_acct_evidence(const ct_acct_trace_result *res, ct_model m, size_t a, size
                        ct_model_name(m));
     size_t nf = r->n_flows, nc = 0;
     into_ref *into = malloc((nf ? nf : 1) * sizeof(*into)); /* carried flows, by (to, at) */
-    size_t *done = calloc(nf ? nf : 1, sizeof(size_t)); /* per ledger's first entry: added */
+    size_t *done = calloc(nf ? nf : 1, sizeof(size_t));     /* per ledger's first entry: added */
     size_t *queue = malloc((nf ? nf : 1) * sizeof(size_t));
     unsigned char *seen = calloc(nf ? nf : 1, 1);
     if (!into || !done || !queue || !seen) {
@@ -62,7 +61,7 @@ int ct_acct_evidence(const ct_acct_trace_result *res, ct_model m, size_t a, size
         /* the ledger the taint left: the sender; a remainder stayed in its own */
         const char *ledger = w->kind == 0 ? w->to : w->from;
         if (w->hop == 0 || !ledger[0])
-            continue; /* a source transfer, or a reward: nothing before it */
+            continue;           /* a source transfer, or a reward: nothing before it */
         size_t lo = 0, hi = nc; /* the first entry of the ledger */
         while (lo < hi) {
             size_t mid = lo + (hi - lo) / 2;

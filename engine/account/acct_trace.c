@@ -249,7 +249,7 @@ typedef struct tracer {
     size_t n_asset, cap_asset;
     ct_hmap eps[CT_MODEL_COUNT]; /* aidx + addrid + category -> endpoint index */
     ct_label_cache labels; /* addrid -> label category */
-    ct_target_set targets;  /* connect: addresses that stop the trace */
+    ct_target_set targets; /* connect: addresses that stop the trace */
     /* scratch: the pieces leaving the sender, per model */
     piece *xf[CT_MODEL_COUNT];
     size_t n_xf[CT_MODEL_COUNT], cap_xf[CT_MODEL_COUNT];

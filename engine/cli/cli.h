@@ -386,14 +386,12 @@ void cli_amt_json(FILE *f, const cli_amt *u, const ct_u256 *a);
 void cli_amt_usd_json(FILE *f, const cli_amt *u, u128 cents, const ct_u256 *a,
                       const ct_u256 *unpriced);
 /* ,"groups":{"by":…,"entries":[the first `limit` (0: all)],"left_out":{…}} */
-void cli_groups_json(FILE *f, const cli_amt *u, int by, size_t limit, const cli_group *g,
-                     size_t n);
+void cli_groups_json(FILE *f, const cli_amt *u, int by, size_t limit, const cli_group *g, size_t n);
 /* ,"endpoints_left_out":{"entries":K,"taint…":…}: those of v[0..n) past the first `shown`. */
 void cli_left_out_json(FILE *f, const cli_amt *u, const cli_ep *v, size_t n, size_t shown);
 /* Text: "\n  by G:" and a line per group (the first `limit`), then what was left out;
  * "  left out: K more endpoints, …\n" when v[0..n) was cut at `shown`. */
-void cli_groups_text(FILE *f, const cli_amt *u, int by, size_t limit, const cli_group *g,
-                     size_t n);
+void cli_groups_text(FILE *f, const cli_amt *u, int by, size_t limit, const cli_group *g, size_t n);
 void cli_left_out_text(FILE *f, const cli_amt *u, const cli_ep *v, size_t n, size_t shown);
 /* CSV: per group "PREFIX,key,taint,usd,unpriced,endpoints,first_height,last_height", then
  * "PREFIX,\"(left out: K)\",taint,,,,," when cut. */

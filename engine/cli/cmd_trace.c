@@ -451,7 +451,8 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
     ap->hops = 10;
     ap->max_path_steps = CT_TRACE_MAX_PATH_STEPS;
     const cli_opt opts[] = {
-        {"from", CLI_STRINGS, &ap->from},    {"to", CLI_STRINGS, &ap->to},    {"since", CLI_STRING, &ap->since},
+        {"to", CLI_STRINGS, &ap->to}, /* connect (docs/trace.md) */
+        {"from", CLI_STRINGS, &ap->from},    {"since", CLI_STRING, &ap->since},
         {"until", CLI_STRING, &ap->until},   {"model", CLI_STRING, &ap->model},
         CLI_NUM("hops", &ap->hops, 0, UINT32_MAX),
         CLI_NUM("dust", &ap->dust, 0, UINT64_MAX),

@@ -224,8 +224,8 @@ static void endpoint_json_open(FILE *f, const ct_acct_endpoint *e, bool ap)
     fprintf(f,
             ",\"hops\":%u,\"flows\":%llu,\"first_height\":%u,\"first_time\":%u,"
             "\"last_height\":%u,\"last_time\":%u",
-            e->hops, (unsigned long long)e->flows, e->first_height, e->first_time,
-            e->last_height, e->last_time);
+            e->hops, (unsigned long long)e->flows, e->first_height, e->first_time, e->last_height,
+            e->last_time);
 }
 
 static void print_csv_flows(FILE *f, const ct_acct_trace_result *r)
@@ -320,6 +320,25 @@ static void print_manifest(FILE *f, const acct_manifest *mf)
 
 static int connect_json(FILE *f, const ct_acct_trace_result *r, const cli_acct_trace_req *q);
 
+/* {"symbol":…,"contract":…,"decimals":… left open. */
+static void asset_json_open(FILE *f, const ct_acct_asset_info *ai)
+{
+    fputs("{\"symbol\":", f);
+    if (ai->symbol[0])
+        cli_json_string(f, ai->symbol);
+    else
+        fputs("null", f);
+    fputs(",\"contract\":", f);
+    if (ai->contract[0])
+        cli_json_string(f, ai->contract);
+    else
+        fputs("null", f);
+    if (ai->known_decimals)
+        fprintf(f, ",\"decimals\":%u", ai->decimals);
+    else
+        fputs(",\"decimals\":null", f);
+}
+
 static int print_json(FILE *f, const ct_acct_trace_result *r, const acct_manifest *mf)
 {
     const cli_acct_trace_req *q = mf->q;
@@ -331,20 +350,8 @@ static int print_json(FILE *f, const ct_acct_trace_result *r, const acct_manifes
     for (size_t a = 0; a < r->n_assets; a++) {
         const ct_acct_asset_info *ai = &r->assets[a];
         bool ap = priced(ai);
-        fputs(a ? ",{\"symbol\":" : "{\"symbol\":", f);
-        if (ai->symbol[0])
-            cli_json_string(f, ai->symbol);
-        else
-            fputs("null", f);
-        fputs(",\"contract\":", f);
-        if (ai->contract[0])
-            cli_json_string(f, ai->contract);
-        else
-            fputs("null", f);
-        if (ai->known_decimals)
-            fprintf(f, ",\"decimals\":%u", ai->decimals);
-        else
-            fputs(",\"decimals\":null", f);
+        fputs(a ? "," : "", f);
+        asset_json_open(f, ai);
         fputs(",\"price_asset\":", f);
         if (ap)
             cli_json_string(f, ai->price_asset);
@@ -604,8 +611,7 @@ static void flow_text(FILE *f, const ct_acct_flow *w, const ct_acct_asset_info *
         fputs("  tx 0x", f);
         cli_print_hex(f, w->txhash, 32);
     }
-    fprintf(f, "  from %s  to %s\n", w->from[0] ? w->from : "(none)",
-            w->to[0] ? w->to : "(fee)");
+    fprintf(f, "  from %s  to %s\n", w->from[0] ? w->from : "(none)", w->to[0] ? w->to : "(fee)");
 }
 
 /* The start of a CSV row of asset ai in model m: "model,symbol,contract" (malloc'd). */
@@ -790,20 +796,9 @@ static int connect_json(FILE *f, const ct_acct_trace_result *r, const cli_acct_t
     for (size_t a = 0; a < r->n_assets; a++) {
         const ct_acct_asset_info *ai = &r->assets[a];
         cli_amt u = amt_of(ai, "");
-        fputs(a ? ",{\"symbol\":" : "{\"symbol\":", f);
-        if (ai->symbol[0])
-            cli_json_string(f, ai->symbol);
-        else
-            fputs("null", f);
-        fputs(",\"contract\":", f);
-        if (ai->contract[0])
-            cli_json_string(f, ai->contract);
-        else
-            fputs("null", f);
-        if (ai->known_decimals)
-            fprintf(f, ",\"decimals\":%u,\"models\":{", ai->decimals);
-        else
-            fputs(",\"decimals\":null,\"models\":{", f);
+        fputs(a ? "," : "", f);
+        asset_json_open(f, ai);
+        fputs(",\"models\":{", f);
         bool first = true;
         for (int m = 0; m < CT_MODEL_COUNT; m++) {
             if (!r->model[m])
@@ -1026,8 +1021,8 @@ int cli_trace_acct(const cli_acct_trace_req *q)
             prc = print_csv_groups(stdout, &res, q);
         else
             print_csv(stdout, &res, q);
-        exit_code = prc == CT_OK ? CT_EXIT_OK
-                                 : (cli_error("trace", "out of memory"), CT_EXIT_FAILURE);
+        exit_code =
+            prc == CT_OK ? CT_EXIT_OK : (cli_error("trace", "out of memory"), CT_EXIT_FAILURE);
     } else if (rc == CT_ENOMEM && strcmp(err.reason, "paths-too-large") == 0) {
         exit_code = cli_paths_too_big(&err, q->o->max_path_steps, q->o->n_targets > 0);
     } else if (rc == CT_ENOTFOUND || rc == CT_EINVAL) {

@@ -45,7 +45,8 @@ void cli_connect_target_json(FILE *f, const cli_amt *u, const char *address, con
     cli_amt_json(f, u, &s->unpriced);
     const char *count = u->eth ? "flows" : "outputs";
     if (s->endpoints) {
-        fprintf(f, ",\"hops\":%u,\"%s\":%llu,\"first_height\":%u,\"first_time\":%u,\"first_utc\":\"",
+        fprintf(f,
+                ",\"hops\":%u,\"%s\":%llu,\"first_height\":%u,\"first_time\":%u,\"first_utc\":\"",
                 s->hops, count, (unsigned long long)s->outputs, s->first_height, s->first_time);
         cli_print_time(f, s->first_time);
         fprintf(f, "\",\"last_height\":%u,\"last_time\":%u,\"last_utc\":\"", s->last_height,
@@ -74,8 +75,8 @@ void cli_connect_text_head(FILE *f, const cli_amt *u, const char *address, uint6
     if (cluster)
         fprintf(f, " (cluster %llu)", (unsigned long long)cluster);
     fputs(reached ? ": reached\n" : ": not reached (0 under every model)\n", f);
-    fprintf(f, "  %-8s %*s %4s %29s %29s\n", "model", u->width, h, "hops",
-            "first (height, UTC)", "last (height, UTC)");
+    fprintf(f, "  %-8s %*s %4s %29s %29s\n", "model", u->width, h, "hops", "first (height, UTC)",
+            "last (height, UTC)");
 }
 
 void cli_connect_text_row(FILE *f, const cli_amt *u, const char *model, const cli_sum *s)
@@ -267,8 +268,8 @@ int cli_connect_json(FILE *f, const ct_trace_result *r, bool pricing)
             const ct_trace_flow *w = &x->flows[i];
             fputs(first ? "" : ",", f);
             first = false;
-            cli_flow_json(f, r, w, w->endpoint == CT_TRACE_NONE ? CT_TRACE_NONE
-                                                                 : c.ep_new[w->endpoint],
+            cli_flow_json(f, r, w,
+                          w->endpoint == CT_TRACE_NONE ? CT_TRACE_NONE : c.ep_new[w->endpoint],
                           pricing);
         }
         fputs("]}", f);

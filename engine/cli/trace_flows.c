@@ -44,8 +44,7 @@ void cli_flow_json(FILE *f, const ct_trace_result *r, const ct_trace_flow *w, si
                    bool pricing)
 {
     {
-        fprintf(f, "{\"hop\":%u,\"height\":%u,\"time\":%u,\"utc\":\"", w->hop, w->height,
-                w->time);
+        fprintf(f, "{\"hop\":%u,\"height\":%u,\"time\":%u,\"utc\":\"", w->hop, w->height, w->time);
         cli_print_time(f, w->time);
         fputs("\",\"txid\":", f);
         json_txid(f, r, w->tx);

@@ -55,10 +55,9 @@ void cli_ep_of_trace(cli_ep *out, const ct_trace_endpoint *e)
 
 void cli_ep_of_acct(cli_ep *out, const ct_acct_endpoint *e)
 {
-    *out = (cli_ep){e->address,      e->category,     e->label,        e->taint,
-                    e->unpriced,     e->usd_cents,    e->flows,        e->hops,
-                    e->first_height, e->first_time,   e->last_height,  e->last_time,
-                    0,               e->target};
+    *out = (cli_ep){e->address,     e->category,  e->label, e->taint,        e->unpriced,
+                    e->usd_cents,   e->flows,     e->hops,  e->first_height, e->first_time,
+                    e->last_height, e->last_time, 0,        e->target};
 }
 
 static void add256(ct_u256 *a, const ct_u256 *b)
@@ -198,8 +197,7 @@ static void key_json(FILE *f, const cli_group *g)
         fputs("null", f);
 }
 
-void cli_groups_json(FILE *f, const cli_amt *u, int by, size_t limit, const cli_group *g,
-                     size_t n)
+void cli_groups_json(FILE *f, const cli_amt *u, int by, size_t limit, const cli_group *g, size_t n)
 {
     size_t shown = limit && limit < n ? limit : n;
     ct_u256 rest = ct_u256_from_u64(0);
@@ -237,8 +235,7 @@ void cli_left_out_json(FILE *f, const cli_amt *u, const cli_ep *v, size_t n, siz
     fputc('}', f);
 }
 
-void cli_groups_text(FILE *f, const cli_amt *u, int by, size_t limit, const cli_group *g,
-                     size_t n)
+void cli_groups_text(FILE *f, const cli_amt *u, int by, size_t limit, const cli_group *g, size_t n)
 {
     size_t lim = limit && limit < n ? limit : n;
     ct_u256 rest = ct_u256_from_u64(0);

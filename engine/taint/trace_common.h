@@ -49,10 +49,10 @@ void ct_trace_span_widen(ct_trace_span *s, uint32_t fh, uint32_t ft, uint32_t lh
  * cluster_of once (cached). */
 typedef int (*ct_cluster_id_fn)(void *ctx, uint64_t addrid, uint64_t *cluster_id, ct_error *err);
 typedef struct ct_target_set {
-    size_t n;         /* targets; 0: none (ct_target_is is then always false) */
-    ct_hmap ids;      /* addrid -> 1 */
-    ct_hmap clusters; /* cluster id -> 1 */
-    ct_hmap seen;     /* addrid -> 0/1, with clusters */
+    size_t n;                    /* targets; 0: none (ct_target_is is then always false) */
+    ct_hmap ids;                 /* addrid -> 1 */
+    ct_hmap clusters;            /* cluster id -> 1 */
+    ct_hmap seen;                /* addrid -> 0/1, with clusters */
     ct_cluster_id_fn cluster_of; /* NULL: no clusters */
     void *ctx;
 } ct_target_set;

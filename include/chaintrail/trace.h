@@ -280,7 +280,7 @@ typedef struct ct_trace_result {
     struct ct_trace_target {
         char *address;
         uint64_t cluster_id;
-    } *targets;
+    } * targets;
 } ct_trace_result;
 
 /* Runs a trace. *res is filled and must be released with ct_trace_result_release (also
