@@ -347,6 +347,25 @@ static void check_connect(const char *db, const char *source, const char *hops, 
         }
         cr_assert_eq(k, 4);
         cr_assert_eq(jnum(&cj, x, "reached_sat"), total);
+        /* the answer's endpoints make the total, and each is the sum of its flows in, all
+         * of them among the evidence flows kept */
+        uint32_t eps2 = jget(&cj, x, "endpoints"), fl = jget(&cj, x, "flows");
+        uint64_t ep_total = 0;
+        for (uint32_t e = ct_json_first(&cj, eps2); e; e = ct_json_next(&cj, eps2, e)) {
+            uint32_t in = jget(&cj, e, "flows_in");
+            uint64_t sum = 0;
+            for (uint32_t i = ct_json_first(&cj, in); i; i = ct_json_next(&cj, in, i)) {
+                uint64_t ix = jsat(&cj, i);
+                uint32_t w = ct_json_first(&cj, fl);
+                for (uint64_t q = 0; q < ix && w; q++)
+                    w = ct_json_next(&cj, fl, w);
+                cr_assert_neq(w, 0, "flow %" PRIu64 " not in the evidence", ix);
+                sum += jnum(&cj, w, "taint_sat");
+            }
+            cr_assert_eq(sum, jnum(&cj, e, "taint_sat"), "%s", models[m]);
+            ep_total += sum;
+        }
+        cr_assert_eq(ep_total, total, "%s", models[m]);
         cr_assert_eq(jnum(&cj, x, "source_sat"), jnum(tr, jget(tr, tm, models[m]), "source_sat"));
     }
     cr_assert_geq(nonzero, 8, "the targets were reached in too few models");
