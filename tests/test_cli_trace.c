@@ -809,7 +809,7 @@ Test(cli_trace, group_and_limit)
             NULL);
     cr_assert_eq(r.status, 2);
     cr_assert_str_eq(r.err, "chaintrail: trace: option '--group': unknown grouping 'labels' "
-                            "(valid: label, category, address)\n");
+                            "(valid: label, category, address, cluster)\n");
     tu_run_free(&r);
     tu_exec(
         &r,
@@ -819,5 +819,207 @@ Test(cli_trace, group_and_limit)
     cr_assert_str_eq(r.err, "chaintrail: trace: --limit without --group would leave out endpoints "
                             "that the flows refer to: add --group, or leave out --flows and "
                             "--paths\n");
+    tu_run_free(&r);
+}
+
+/* trace --to (docs/trace.md, "Connect") on the real chain: Satoshi's 12cbQLTF... paid Hal
+ * Finney's 1Q2TWHE3... 10 BTC at height 170, one hop, under every model; the evidence is the
+ * height-9 coinbase output and that payment. */
+#define HAL  "1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3"
+#define F418 "f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16"
+
+Test(cli_trace, connect_reaches_hal_finney_in_every_model)
+{
+    tu_run r;
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--to", HAL, "--format", "csv",
+                             NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    static const char *const models[] = {"poison", "haircut", "fifo", "lifo", "tiho"};
+    char want[2048] = "model,target,reached,taint_sat,usd,unpriced_sat,hops,outputs,first_height,"
+                      "first_time,first_utc,last_height,last_time,last_utc\n";
+    for (size_t m = 0; m < 5; m++)
+        snprintf(want + strlen(want), sizeof(want) - strlen(want),
+                 "%s,\"" HAL "\",yes,1000000000,,1000000000,1,1,170,1231731025,"
+                 "2009-01-12T03:30:25Z,170,1231731025,2009-01-12T03:30:25Z\n",
+                 models[m]);
+    cr_assert_str_eq(r.out, want);
+    tu_run_free(&r);
+
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--to", HAL, "--model", "fifo",
+                             NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "\"direction\":\"forward\",\"paths\":true,\"flows\":\"whole\","
+                            "\"to\":[\"" HAL "\"],\"hops\":10,"),
+              "%s", r.out);
+    const char *c = strstr(r.out, ",\"connect\":");
+    cr_assert_not_null(c, "%s", r.out);
+    cr_assert_str_eq(
+        c, ",\"connect\":{\"reached\":true,\"targets\":[{\"address\":\"" HAL "\","
+           "\"cluster_id\":343}],\"models\":{\"fifo\":{\"source_sat\":5000000000,"
+           "\"reached_sat\":1000000000,\"usd\":null,\"unpriced_sat\":1000000000,\"targets\":["
+           "{\"address\":\"" HAL "\",\"reached\":true,\"taint_sat\":1000000000,\"usd\":null,"
+           "\"unpriced_sat\":1000000000,\"hops\":1,\"outputs\":1,\"first_height\":170,"
+           "\"first_time\":1231731025,\"first_utc\":\"2009-01-12T03:30:25Z\",\"last_height\":170,"
+           "\"last_time\":1231731025,\"last_utc\":\"2009-01-12T03:30:25Z\",\"endpoints\":[0]}],"
+           "\"endpoints\":[{\"address\":\"" HAL "\",\"category\":\"target\",\"label\":null,"
+           "\"taint_sat\":1000000000,\"usd\":null,\"unpriced_sat\":1000000000,\"hops\":1,"
+           "\"outputs\":1,\"first_height\":170,\"first_time\":1231731025,\"last_height\":170,"
+           "\"last_time\":1231731025,\"cluster_id\":343,\"label_member\":null,\"flows_in\":[1]}],"
+           "\"flows\":[{\"hop\":0,\"height\":9,\"time\":1231473279,\"utc\":"
+           "\"2009-01-09T03:54:39Z\",\"txid\":"
+           "\"0437cd7f8525ceed2324359c2d0ba26006d92d856a9c20fa0241106ee5a597c9\",\"vout\":0,"
+           "\"address\":\"" SRC "\",\"taint_sat\":5000000000,\"usd\":null,\"from\":null,"
+           "\"to\":\"" F418 "\",\"endpoint\":null},{\"hop\":1,\"height\":170,"
+           "\"time\":1231731025,\"utc\":\"2009-01-12T03:30:25Z\",\"txid\":\"" F418 "\","
+           "\"vout\":0,\"address\":\"" HAL "\",\"taint_sat\":1000000000,\"usd\":null,"
+           "\"from\":\"" F418 "\",\"to\":null,\"endpoint\":0}]}}}}\n");
+    tu_run_free(&r);
+
+    /* Two targets, text, without clusters: 1BBz9Z15... got 11 BTC at hop 2 through the
+     * transactions the paths name (docs/trace.md, "Paths"). */
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--to", HAL, "--to",
+                             "1BBz9Z15YpELQ4QP5sEKb1SwxkcmPb5TMs", "--model", "fifo",
+                             "--no-clusters", "--format", "text", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    c = strstr(r.out, "complete\n\n");
+    cr_assert_not_null(c, "%s", r.out);
+    const char *want_text =
+        "complete\n\nto " HAL ": reached\n"
+        "  model             reached BTC hops           first (height, UTC)            "
+        "last (height, UTC)\n"
+        "  fifo              10.00000000    1      170 2009-01-12T03:30:25Z      170 "
+        "2009-01-12T03:30:25Z  no price\n\n"
+        "to 1BBz9Z15YpELQ4QP5sEKb1SwxkcmPb5TMs: reached\n"
+        "  model             reached BTC hops           first (height, UTC)            "
+        "last (height, UTC)\n"
+        "  fifo              11.00000000    2      496 2009-01-14T20:40:55Z      496 "
+        "2009-01-14T20:40:55Z  no price\n\n"
+        "== fifo: 21.00000000 BTC of 50.00000000 BTC reached the targets; 8 flows carried it\n"
+        "  11.00000000 BTC  target  hop 2  1BBz9Z15YpELQ4QP5sEKb1SwxkcmPb5TMs\n"
+        "  10.00000000 BTC  target  hop 1  " HAL "\n";
+    cr_assert(strncmp(c, want_text, strlen(want_text)) == 0, "%s", c);
+    cr_assert_eq(tu_count_lines(c), 13 + 8, "%s", c); /* and the 8 flows */
+    cr_assert(strstr(r.out, "      11.00000000 BTC  hop 2  height 496  2009-01-14T20:40:55Z  "
+                            "from a3b0e9e7cddbbe78270fa4182a7675ff00b92872d8df7d14265a2b1e379a9d33"
+                            "  output a3b0e9e7cddbbe78270fa4182a7675ff00b92872d8df7d14265a2b1e37"
+                            "9a9d33:0\n"),
+              "%s", r.out);
+    tu_run_free(&r);
+}
+
+Test(cli_trace, connect_not_reached_missing_target_and_backward)
+{
+    tu_run r;
+    /* Backward from Hal Finney's address, with Satoshi's as the target: did the money come
+     * from there? All 10 BTC in every model but poison (which marks the whole 50 BTC output). */
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", HAL, "--backward", "--to", SRC,
+                             "--model", "poison,tiho", "--no-clusters", "--format", "csv", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out,
+                     "model,target,reached,taint_sat,usd,unpriced_sat,hops,outputs,first_height,"
+                     "first_time,first_utc,last_height,last_time,last_utc\n"
+                     "poison,\"" SRC "\",yes,5000000000,,5000000000,1,1,9,1231473279,"
+                     "2009-01-09T03:54:39Z,9,1231473279,2009-01-09T03:54:39Z\n"
+                     "tiho,\"" SRC "\",yes,1000000000,,1000000000,1,1,9,1231473279,"
+                     "2009-01-09T03:54:39Z,9,1231473279,2009-01-09T03:54:39Z\n");
+    tu_run_free(&r);
+
+    /* Forward from Hal Finney's address nothing comes back to Satoshi's: an explicit answer. */
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", HAL, "--to", SRC, "--model",
+                             "haircut", "--format", "csv", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out,
+                     "model,target,reached,taint_sat,usd,unpriced_sat,hops,outputs,first_height,"
+                     "first_time,first_utc,last_height,last_time,last_utc\n"
+                     "haircut,\"" SRC "\",no,0,,0,,0,,,,,,\n");
+    tu_run_free(&r);
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", HAL, "--to", SRC, "--model",
+                             "haircut", "--format", "text", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "to " SRC " (cluster 19): not reached (0 under every model)\n"
+                            "  model             reached BTC hops           first (height, UTC)"
+                            "            last (height, UTC)\n"
+                            "  haircut            0.00000000\n\n"
+                            "== haircut: 0.00000000 BTC of 10.00000000 BTC reached the targets; "
+                            "0 flows carried it\n"),
+              "%s", r.out);
+    tu_run_free(&r);
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", HAL, "--to", SRC, "--model", "lifo",
+                             NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, ",\"connect\":{\"reached\":false,\"targets\":[{\"address\":\"" SRC
+                            "\",\"cluster_id\":19}],\"models\":{\"lifo\":{\"source_sat\":"
+                            "1000000000,\"reached_sat\":0,\"usd\":\"0.00\",\"unpriced_sat\":0,"
+                            "\"targets\":[{\"address\":\"" SRC "\",\"reached\":false,"
+                            "\"taint_sat\":0,\"usd\":\"0.00\",\"unpriced_sat\":0,\"hops\":null,"
+                            "\"outputs\":0,\"first_height\":null,\"first_time\":null,"
+                            "\"first_utc\":null,\"last_height\":null,\"last_time\":null,"
+                            "\"last_utc\":null,\"endpoints\":[]}],\"endpoints\":[],"
+                            "\"flows\":[]}}}}\n"),
+              "%s", r.out);
+    tu_run_free(&r);
+
+    /* A well-formed target not in the database: exit 8 naming it. */
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--to",
+                             "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2", NULL},
+            NULL);
+    cr_assert_eq(r.status, 8);
+    cr_assert_str_eq(r.out, "");
+    cr_assert_str_eq(r.err, "chaintrail: trace: address 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2 "
+                            "(--to) is not in the database\n");
+    tu_run_free(&r);
+
+    /* Usage errors: a transaction, a bad checksum, an Ethereum target of a Bitcoin trace,
+     * options the connect answer does not take. */
+    static const char *const bad[][2] = {
+        {F418, "chaintrail: trace: option '--to': '" F418 "' is a transaction, not an address\n"},
+        {"1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm4",
+         "chaintrail: trace: option '--to': '1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm4' is not an "
+         "address (bad-checksum), a TXID or TXID:VOUT\n"},
+        {"0x3fc91a3afd70395cd496c647d5a6cc9d4b2b7fad",
+         "chaintrail: trace: option '--to': '0x3fc91a3afd70395cd496c647d5a6cc9d4b2b7fad' is not "
+         "an address of the sources' chain\n"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        tu_exec(&r,
+                (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--to", bad[i][0], NULL},
+                NULL);
+        cr_assert_eq(r.status, 2, "%s", bad[i][0]);
+        cr_assert_str_eq(r.err, bad[i][1]);
+        tu_run_free(&r);
+    }
+    /* the size guard of --paths holds for the connect's flows too: exit 9, nothing written */
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--to", HAL,
+                             "--max-path-steps", "5", NULL},
+            NULL);
+    cr_assert_eq(r.status, 9);
+    cr_assert_str_eq(r.out, "");
+    cr_assert(strstr(r.err, "chaintrail: trace: --to: the paths hold more than 5 flows (the "
+                            "guard): nothing written;"),
+              "%s", r.err);
+    tu_run_free(&r);
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--to", HAL, "--group",
+                             "label", NULL},
+            NULL);
+    cr_assert_eq(r.status, 2);
+    cr_assert_str_eq(r.err, "chaintrail: trace: --to answers with its own flows: leave out "
+                            "--group, --limit, --flows and --poison-flows\n");
     tu_run_free(&r);
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "chaintrail/chaintrail.h"
 #include "testutil.h"
@@ -621,15 +622,10 @@ Test(cli_trace_eth, formats_sources_and_errors)
                             "0x00000000000000000000000000000000000000000000000000000000000000ff "
                             "is not in the database\n");
     tu_run_free(&r);
-    for (const char *const *opt = (const char *const[]){"--backward", "--paths", NULL}; *opt;
-         opt++) {
-        run_out(&r, (const char *[]){"--db", db, "trace", "--from", POOL, *opt, NULL}, 2);
-        cr_assert_str_eq(r.err,
-                         "chaintrail: trace: --backward and --paths are not supported for "
-                         "account chains yet\n",
-                         "%s", *opt);
-        tu_run_free(&r);
-    }
+    run_out(&r, (const char *[]){"--db", db, "trace", "--from", POOL, "--backward", NULL}, 2);
+    cr_assert_str_eq(r.err, "chaintrail: trace: --backward is not supported for account chains "
+                            "yet\n");
+    tu_run_free(&r);
     /* a database without Ethereum blocks (made by importing labels) */
     char *empty = tu_fresh_db(), labels[600];
     snprintf(labels, sizeof(labels), "%s/labels.csv", tmp);
@@ -639,6 +635,202 @@ Test(cli_trace_eth, formats_sources_and_errors)
                             "ethereum' first)\n");
     tu_run_free(&r);
     tu_fresh_db_done(empty);
+    tu_rmtree(tmp);
+    free(tmp);
+    tu_fresh_db_done(db);
+}
+
+#define WETH   "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2"
+#define TESTEX "0x0F2E5e488dAA815361ada55ef816b47679918897"
+
+/* The decimal string of a JSON amount as a number (the amounts here fit 64 bits). */
+static unsigned long long dec(json_t *o, const char *k)
+{
+    return strtoull(str(o, k), NULL, 10);
+}
+
+/* --paths, --group and --limit on Ethereum (docs/trace.md, "Ethereum"), and trace --to
+ * ("Connect"): from the WETH/token pool, the test exchange's WETH. */
+Test(cli_trace_eth, paths_groups_limits_and_connect)
+{
+    char *tmp;
+    char *db = make_db(&tmp);
+    tu_run r;
+    /* --paths: every endpoint of every model and asset is the sum of its flows in, and the
+     * manifest says so */
+    json_t *j = run_json((const char *[]){"--db", db, "trace", "--from", POOL, "--paths", NULL});
+    json_t *params = json_object_get(json_object_get(j, "manifest"), "parameters");
+    cr_assert(json_is_true(json_object_get(params, "paths")));
+    cr_assert_str_eq(str(params, "flows"), "whole");
+    size_t checked = 0;
+    json_t *assets = json_object_get(j, "assets");
+    for (size_t a = 0; a < json_array_size(assets); a++) {
+        const char *mk;
+        json_t *mv;
+        json_object_foreach(json_object_get(json_array_get(assets, a), "models"), mk, mv)
+        {
+            json_t *eps = json_object_get(mv, "endpoints"), *flows = json_object_get(mv, "flows");
+            cr_assert_gt(json_array_size(flows), 0, "%s", mk);
+            for (size_t i = 0; i < json_array_size(eps); i++) {
+                json_t *e = json_array_get(eps, i), *in = json_object_get(e, "flows_in");
+                unsigned long long sum = 0;
+                for (size_t k = 0; k < json_array_size(in); k++) {
+                    json_t *w =
+                        json_array_get(flows, (size_t)json_integer_value(json_array_get(in, k)));
+                    cr_assert_eq(json_integer_value(json_object_get(w, "endpoint")), (long long)i);
+                    sum += dec(w, "taint");
+                }
+                cr_assert_eq(sum, dec(e, "taint"), "%s endpoint %zu", mk, i);
+                checked++;
+            }
+        }
+    }
+    cr_assert_geq(checked, 20);
+    json_decref(j);
+    /* text: the exchange's TIHO taint came in one token transfer at hop 2 */
+    run_out(&r,
+            (const char *[]){"--db", db, "trace", "--from", POOL, "--model", "tiho", "--paths",
+                             "--format", "text", NULL},
+            0);
+    cr_assert(strstr(r.out, "               99125000000000000 exchange        2  19433902  " TESTEX
+                            "  Test exchange (test)\n"
+                            "      99125000000000000 " WETH "  hop 2  height 19433902  "
+                            "2024-03-14T14:41:59Z  token  tx "
+                            "0xe5cadd0ce14011bb9a5ff9bafe1a3b0911628c9459b2d19d5afc4273d6f131b7  "
+                            "from 0x6b75d8AF000000e20B7a7DDf000Ba900b4009A80  to " TESTEX "\n"),
+              "%s", r.out);
+    tu_run_free(&r);
+
+    /* --group label, CSV: per asset, the service's total */
+    run_out(&r,
+            (const char *[]){"--db", db, "trace", "--from", POOL, "--model", "haircut", "--group",
+                             "label", "--format", "csv", NULL},
+            0);
+    cr_assert_str_eq(r.out,
+                     "model,symbol,contract,label,taint,usd,unpriced,endpoints,first_height,"
+                     "last_height\n"
+                     "haircut,\"\",\"" WETH "\",\"\",2892821796335034341,,2892821796335034341,3,"
+                     "19433902,19433902\n"
+                     "haircut,\"\",\"" WETH "\",\"Test exchange (test)\",10681821088792562,,"
+                     "10681821088792562,1,19433902,19433902\n"
+                     "haircut,\"\",\"0x85E0b9D3E7e4dBa7E59090C533906d0e9211D8b6\",\"\","
+                     "2634269389967562408,,2634269389967562408,2,19433902,19433902\n");
+    tu_run_free(&r);
+    /* --limit alone: the two largest endpoints of each asset, the rest in one row */
+    run_out(&r,
+            (const char *[]){"--db", db, "trace", "--from", POOL, "--model", "haircut", "--limit",
+                             "2", "--format", "csv", NULL},
+            0);
+    cr_assert(strstr(r.out, "haircut,\"\",\"" WETH "\",\"(left out: 2)\",,,12376551347445719,,,,,"
+                            ",,,\nhaircut,\"\",\"" WETH "\",\"0x048d3180ECF61b82f47078F6EBb329832"
+                            "6d70431\",\"unspent\",\"\",2494227117289651157,"),
+              "%s", r.out);
+    cr_assert_eq(tu_count_lines(r.out), 1 + 3 + 2, "%s", r.out); /* one asset is not cut */
+    tu_run_free(&r);
+    /* --group category --limit 1, JSON: amounts as decimal strings */
+    run_out(&r,
+            (const char *[]){"--db", db, "trace", "--from", POOL, "--model", "haircut", "--group",
+                             "category", "--limit", "1", NULL},
+            0);
+    cr_assert(strstr(r.out, "\"direction\":\"forward\",\"group\":\"category\",\"limit\":1,"
+                            "\"hops\":10,"),
+              "%s", r.out);
+    cr_assert(strstr(r.out, ",\"groups\":{\"by\":\"category\",\"entries\":[{\"key\":"
+                            "\"unspent\",\"taint\":\"2892821796335034341\",\"usd\":null,"
+                            "\"unpriced\":\"2892821796335034341\",\"endpoints\":3,"
+                            "\"first_height\":19433902,\"last_height\":19433902}],\"left_out\":"
+                            "{\"entries\":1,\"taint\":\"10681821088792562\"}}"),
+              "%s", r.out);
+    tu_run_free(&r);
+    /* text: in the asset's units, ETH with 18 decimals */
+    run_out(&r,
+            (const char *[]){"--db", db, "trace", "--from", ROUTER, "--model", "fifo", "--group",
+                             "address", "--format", "text", NULL},
+            0);
+    cr_assert(strstr(r.out, "  by address:\n"
+                            "            3.743360731816696267     1 endpoints  "
+                            "0x3fC91A3afd70395Cd496C647d5a6CC9D4B2b7FAD\n"),
+              "%s", r.out);
+    tu_run_free(&r);
+    run_out(&r, (const char *[]){"--db", db, "trace", "--from", POOL, "--group", "cluster", NULL},
+            2);
+    cr_assert_str_eq(r.err, "chaintrail: trace: --group cluster: account chains have no "
+                            "clusters\n");
+    tu_run_free(&r);
+
+    /* Connect: each model's amount to the exchange, as the plain trace's endpoint there */
+    run_out(&r,
+            (const char *[]){"--db", db, "trace", "--from", POOL, "--to",
+                             "0x0f2e5e488daa815361ada55ef816b47679918897", "--format", "csv", NULL},
+            0);
+    static const char *const rows[][2] = {{"poison", "356000626460590080"},
+                                          {"haircut", "10681821088792562"},
+                                          {"fifo", "51415778802290688"},
+                                          {"lifo", NULL},
+                                          {"tiho", "99125000000000000"}};
+    char want[4096] = "model,symbol,contract,target,reached,taint,usd,unpriced,hops,flows,"
+                      "first_height,first_time,first_utc,last_height,last_time,last_utc\n";
+    for (size_t m = 0; m < 5; m++) {
+        size_t n = strlen(want);
+        if (rows[m][1])
+            snprintf(want + n, sizeof(want) - n,
+                     "%s,\"\",\"" WETH "\",\"" TESTEX "\",yes,%s,,%s,2,1,19433902,1710427319,"
+                     "2024-03-14T14:41:59Z,19433902,1710427319,2024-03-14T14:41:59Z\n",
+                     rows[m][0], rows[m][1], rows[m][1]);
+        else
+            snprintf(want + n, sizeof(want) - n,
+                     "%s,\"\",\"" WETH "\",\"" TESTEX "\",no,0,,0,,0,,,,,,\n", rows[m][0]);
+    }
+    for (size_t m = 0; m < 5; m++) {
+        size_t n = strlen(want);
+        snprintf(want + n, sizeof(want) - n,
+                 "%s,\"\",\"0x85E0b9D3E7e4dBa7E59090C533906d0e9211D8b6\",\"" TESTEX
+                 "\",no,0,,0,,0,,,,,,\n",
+                 rows[m][0]);
+    }
+    cr_assert_str_eq(r.out, want);
+    tu_run_free(&r);
+    /* JSON, TIHO: the evidence runs from the pool's source transfer (hop 0) through
+     * 0x6b75d8AF... (hop 1) to the exchange (hop 2) */
+    j = run_json((const char *[]){"--db", db, "trace", "--from", POOL, "--to", TESTEX, "--model",
+                                  "tiho", NULL});
+    json_t *c = json_object_get(j, "connect");
+    cr_assert(json_is_true(json_object_get(c, "reached")));
+    json_t *m0 = json_object_get(
+        json_object_get(json_array_get(json_object_get(c, "assets"), 0), "models"), "tiho");
+    cr_assert_str_eq(str(m0, "reached"), "99125000000000000");
+    json_t *fl = json_object_get(m0, "flows");
+    cr_assert_eq(json_array_size(fl), 3);
+    static const char *const hops_to[] = {POOL, "0x6b75d8AF000000e20B7a7DDf000Ba900b4009A80",
+                                          TESTEX};
+    for (size_t k = 0; k < 3; k++) {
+        json_t *w = json_array_get(fl, k);
+        cr_assert_eq(num(w, "hop"), (long long)k);
+        cr_assert_eq(strcasecmp(str(w, "to"), hops_to[k]), 0, "%s", str(w, "to"));
+        cr_assert_str_eq(str(w, "taint"), "99125000000000000");
+    }
+    json_t *t0 = json_array_get(json_object_get(m0, "targets"), 0);
+    cr_assert_str_eq(str(t0, "address"), TESTEX);
+    cr_assert_str_eq(str(t0, "first_utc"), "2024-03-14T14:41:59Z");
+    cr_assert_eq(num(t0, "hops"), 2);
+    json_decref(j);
+    run_out(&r,
+            (const char *[]){"--db", db, "trace", "--from", POOL, "--paths", "--max-path-steps",
+                             "5", NULL},
+            9);
+    cr_assert_str_eq(r.out, "");
+    cr_assert(strstr(r.err, "chaintrail: trace: --paths: the paths hold more than 5 flows (the "
+                            "guard): nothing written;"),
+              "%s", r.err);
+    tu_run_free(&r);
+    /* a target not in the database: exit 8 naming it */
+    run_out(&r,
+            (const char *[]){"--db", db, "trace", "--from", POOL, "--to",
+                             "0x00000000000000000000000000000000000000ff", NULL},
+            8);
+    cr_assert_str_eq(r.err, "chaintrail: trace: address 0x00000000000000000000000000000000000000ff "
+                            "(--to) is not in the database\n");
+    tu_run_free(&r);
     tu_rmtree(tmp);
     free(tmp);
     tu_fresh_db_done(db);

@@ -927,6 +927,42 @@ Test(cluster, a_cluster_label_stops_a_backward_trace)
     }
     cr_assert_null(strstr(r.out, "label of"), "%s", r.out);
     tu_run_free(&r);
+    /* --group cluster sums the two members of cluster 3 (docs/trace.md, "Groups and limits") */
+    run(&r, d,
+        (const char *[]){"trace", "--from", a[10], "--backward", "--model", "fifo", "--format",
+                         "csv", "--group", "cluster", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, "model,cluster,taint_sat,usd,unpriced_sat,endpoints,first_height,"
+                            "last_height\nfifo,3,19999970000,,19999970000,2,5,6\n");
+    tu_run_free(&r);
+    /* Connect: a[6], unlabelled, stands for its whole cluster: the money of 0x28 came from
+     * it (through 0x21 and 0x23, where the cluster's label stopped it); without clusters,
+     * only what came from a[6] itself: its coinbase output at hop 2 (the plain trace's
+     * coinbase endpoint there). */
+    run(&r, d,
+        (const char *[]){"trace", "--from", a[10], "--backward", "--model", "fifo", "--to", a[6],
+                         "--format", "csv", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    snprintf(want, sizeof(want),
+             "model,target,reached,taint_sat,usd,unpriced_sat,hops,outputs,first_height,"
+             "first_time,first_utc,last_height,last_time,last_utc\n"
+             "fifo,\"%s\",yes,19999970000,,19999970000,1,2,5,1700003037,2023-11-14T23:03:57Z,6,"
+             "1700003638,2023-11-14T23:13:58Z\n",
+             a[6]);
+    cr_assert_str_eq(r.out, want);
+    tu_run_free(&r);
+    run(&r, d,
+        (const char *[]){"trace", "--from", a[10], "--backward", "--model", "fifo", "--to", a[6],
+                         "--format", "csv", "--no-clusters", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    snprintf(want, sizeof(want),
+             "model,target,reached,taint_sat,usd,unpriced_sat,hops,outputs,first_height,"
+             "first_time,first_utc,last_height,last_time,last_utc\n"
+             "fifo,\"%s\",yes,4999980000,,4999980000,2,1,4,1700002436,2023-11-14T22:53:56Z,4,"
+             "1700002436,2023-11-14T22:53:56Z\n",
+             a[6]);
+    cr_assert_str_eq(r.out, want);
+    tu_run_free(&r);
     free_chains(&c);
     tu_rmtree(files);
     tu_rmtree(d);

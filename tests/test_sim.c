@@ -284,6 +284,95 @@ ParameterizedTestParameters(sim, truth_equals_trace)
     return cr_make_param_array(sim_case, cases, sizeof(cases) / sizeof(cases[0]));
 }
 
+/* The taint of every endpoint at `addr` in one model of a trace (or truth) JSON. */
+static uint64_t taint_at(const ct_json_doc *d, uint32_t model, const char *addr)
+{
+    uint64_t sum = 0;
+    uint32_t eps = jget(d, model, "endpoints");
+    for (uint32_t e = ct_json_first(d, eps); e; e = ct_json_next(d, eps, e))
+        if (ct_json_string_is(d, jget(d, e, "address"), addr))
+            sum += jnum(d, e, "taint_sat");
+    return sum;
+}
+
+/* trace --to (docs/trace.md, "Connect") on the deposit addresses and mixer addresses the
+ * truth says received taint: per model and target the amount is exactly the truth's taint at
+ * that address, and the plain trace's (tc) endpoint taint there; the total is their sum. */
+static void check_connect(const char *db, const char *source, const char *hops, const char *dust,
+                          const ct_json_doc *tr, const ct_json_doc *tc)
+{
+    char to[4][96];
+    size_t nt = 0;
+    uint32_t tm = jget(tr, 0, "models"), eps = jget(tr, jget(tr, tm, "poison"), "endpoints");
+    for (uint32_t e = ct_json_first(tr, eps); e && nt < 4; e = ct_json_next(tr, eps, e)) {
+        if (!ct_json_string_is(tr, jget(tr, e, "category"), "exchange") &&
+            !ct_json_string_is(tr, jget(tr, e, "category"), "mixer"))
+            continue;
+        char a[96];
+        jtext(tr, jget(tr, e, "address"), a, sizeof(a));
+        bool dup = false;
+        for (size_t k = 0; k < nt; k++)
+            dup = dup || strcmp(to[k], a) == 0;
+        if (!dup)
+            snprintf(to[nt++], sizeof(to[0]), "%s", a);
+    }
+    cr_assert_eq(nt, 4, "the truth has fewer than 4 exchange or mixer addresses");
+    tu_run r;
+    tu_exec(&r,
+            (const char *[]){"--db", db, "trace", "--from", source, "--hops", hops, "--dust", dust,
+                             "--no-clusters", "--to", to[0], "--to", to[1], "--to", to[2], "--to",
+                             to[3], NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    ct_json_doc cj;
+    jparse(&cj, r.out, r.out_len);
+    uint32_t cm = jget(&cj, jget(&cj, 0, "connect"), "models");
+    uint32_t pm = jget(tc, 0, "models");
+    uint64_t nonzero = 0;
+    for (size_t m = 0; m < 5; m++) {
+        uint32_t x = jget(&cj, cm, models[m]), ts = jget(&cj, x, "targets");
+        uint64_t total = 0;
+        size_t k = 0;
+        for (uint32_t t = ct_json_first(&cj, ts); t; t = ct_json_next(&cj, ts, t), k++) {
+            cr_assert(ct_json_string_is(&cj, jget(&cj, t, "address"), to[k]));
+            uint64_t got = jnum(&cj, t, "taint_sat");
+            uint64_t want = taint_at(tr, jget(tr, tm, models[m]), to[k]);
+            cr_assert_eq(got, want, "%s to %s: %" PRIu64 " sat, the truth says %" PRIu64, models[m],
+                         to[k], got, want);
+            cr_assert_eq(got, taint_at(tc, jget(tc, pm, models[m]), to[k]));
+            cr_assert_eq(ct_json_type_of(&cj, jget(&cj, t, "reached")),
+                         got ? CT_JSON_TRUE : CT_JSON_FALSE);
+            total += got;
+            nonzero += got > 0;
+        }
+        cr_assert_eq(k, 4);
+        cr_assert_eq(jnum(&cj, x, "reached_sat"), total);
+        /* the answer's endpoints make the total, and each is the sum of its flows in, all
+         * of them among the evidence flows kept */
+        uint32_t eps2 = jget(&cj, x, "endpoints"), fl = jget(&cj, x, "flows");
+        uint64_t ep_total = 0;
+        for (uint32_t e = ct_json_first(&cj, eps2); e; e = ct_json_next(&cj, eps2, e)) {
+            uint32_t in = jget(&cj, e, "flows_in");
+            uint64_t sum = 0;
+            for (uint32_t i = ct_json_first(&cj, in); i; i = ct_json_next(&cj, in, i)) {
+                uint64_t ix = jsat(&cj, i);
+                uint32_t w = ct_json_first(&cj, fl);
+                for (uint64_t q = 0; q < ix && w; q++)
+                    w = ct_json_next(&cj, fl, w);
+                cr_assert_neq(w, 0, "flow %" PRIu64 " not in the evidence", ix);
+                sum += jnum(&cj, w, "taint_sat");
+            }
+            cr_assert_eq(sum, jnum(&cj, e, "taint_sat"), "%s", models[m]);
+            ep_total += sum;
+        }
+        cr_assert_eq(ep_total, total, "%s", models[m]);
+        cr_assert_eq(jnum(&cj, x, "source_sat"), jnum(tr, jget(tr, tm, models[m]), "source_sat"));
+    }
+    cr_assert_geq(nonzero, 8, "the targets were reached in too few models");
+    ct_json_release(&cj);
+    tu_run_free(&r);
+}
+
 ParameterizedTest(sim_case *c, sim, truth_equals_trace)
 {
     sim_summary sum;
@@ -384,6 +473,8 @@ ParameterizedTest(sim_case *c, sim, truth_equals_trace)
         cr_assert_gt(n, 100, "only %zu endpoints compared", n);
         if (c->dust[0])
             cr_assert_neq(ct_json_get(&tr, pc, "dust"), 0, "no dust endpoint with --dust");
+        if (pass == 1) /* address-level: the truth of each deposit address */
+            check_connect(db, source, hops, dust, &tr, &tc);
         ct_json_release(&tr);
         ct_json_release(&tc);
         tu_run_free(&r);

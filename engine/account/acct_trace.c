@@ -249,6 +249,7 @@ typedef struct tracer {
     size_t n_asset, cap_asset;
     ct_hmap eps[CT_MODEL_COUNT]; /* aidx + addrid + category -> endpoint index */
     ct_label_cache labels; /* addrid -> label category */
+    ct_target_set targets; /* connect: addresses that stop the trace */
     /* scratch: the pieces leaving the sender, per model */
     piece *xf[CT_MODEL_COUNT];
     size_t n_xf[CT_MODEL_COUNT], cap_xf[CT_MODEL_COUNT];
@@ -1175,7 +1176,9 @@ static int process_event(tracer *t, const ct_acct_event *ev)
     const char *cat = "";
     if ((rc = ct_label_cache_category(&t->labels, ev->to, &cat, t->err)))
         return rc;
-    bool labelled = ct_trace_is_stop(t->o, cat);
+    bool labelled = ct_trace_is_stop(t->o, cat), target = false;
+    if ((rc = ct_target_is(&t->targets, ev->to, &target, t->err)))
+        return rc;
     /* Per model: what arrives (taint, hop) and whether it stops here. */
     bool follow[CT_MODEL_COUNT], any_follow = false;
     int room = -1; /* whether a ledger may be activated for the receiver; -1: not asked */
@@ -1203,6 +1206,8 @@ static int process_event(tracer *t, const ct_acct_event *ev)
         /* The sources never stop the trace: the label and dust stops apply from hop 1 on. */
         if (labelled && hop[m] > 0)
             stop = cat;
+        else if (target && hop[m] > 0)
+            stop = "target";
         else if (hop[m] >= t->o->hops)
             stop = "hop_limit";
         else if (hop[m] > 0 && ct_u256_cmp(&taint[m], &dust) < 0)
@@ -1428,6 +1433,26 @@ static int resolve_sources(tracer *t, const ct_trace_source *src, size_t n)
     return CT_OK;
 }
 
+/* Connect: the targets' addrids (no clusters on account chains). */
+static int resolve_targets(tracer *t)
+{
+    size_t n = t->o->version >= 3 ? t->o->n_targets : 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *s = t->o->targets[i];
+        uint64_t addrid, cid;
+        if (strlen(s) != 42 || !ct_acct_source_is(s))
+            return ct_fail(t->err, CT_EINVAL, "bad-target",
+                           "'%.100s' (--to) is not an address (0x + 40 hex digits)", s);
+        int rc = t->g->addrid_of(t->g->ctx, s, &addrid, t->err);
+        if (rc == CT_ENOTFOUND)
+            return ct_fail(t->err, CT_ENOTFOUND, "target-not-found",
+                           "address %s (--to) is not in the database", s);
+        if (rc || (rc = ct_target_set_add(&t->targets, addrid, &cid, t->err)))
+            return rc;
+    }
+    return CT_OK;
+}
+
 /* ---- the walk ---- */
 static int drain_budget(tracer *t)
 {
@@ -1617,6 +1642,12 @@ static int cmp_asset(const void *a, const void *b)
 static int finish(tracer *t, ct_acct_trace_result *res)
 {
     int rc;
+    /* The guard of --paths (max_path_steps, a step being a flow), as for Bitcoin. */
+    uint64_t guard = t->o->version >= 2 ? t->o->max_path_steps : 0;
+    if (t->o->paths && guard && t->n_flows > guard)
+        return ct_fail(t->err, CT_ENOMEM, "paths-too-large",
+                       "the paths hold more than %llu flows (the guard)",
+                       (unsigned long long)guard);
     /* Only the assets that carried source value. */
     size_t n = 0;
     for (size_t i = 0; i < t->n_asset; i++) {
@@ -1691,6 +1722,11 @@ static int finish(tracer *t, ct_acct_trace_result *res)
                 if ((rc = t->g->address_of(t->g->ctx, s->addrid, e->address, t->err)))
                     return rc;
                 e->address[sizeof(e->address) - 1] = '\0';
+                bool target = false;
+                if ((rc = ct_target_is(&t->targets, s->addrid, &target, t->err)))
+                    return rc;
+                e->target = target && (strcmp(e->category, "target") == 0 ||
+                                       ct_trace_is_stop(t->o, e->category));
                 if (t->g->label_of) {
                     char cat[24];
                     rc = t->g->label_of(t->g->ctx, s->addrid, cat, sizeof(cat), e->label,
@@ -1754,6 +1790,7 @@ static void tracer_release(tracer *t)
     ct_hmap_release(&t->txsrc);
     ct_hmap_release(&t->amap);
     ct_label_cache_release(&t->labels);
+    ct_target_set_release(&t->targets);
     ct_hmap_release(&t->ac.map);
     free(t->ac.v);
 }
@@ -1773,12 +1810,15 @@ int ct_acct_trace_run(ct_acct_trace_result *res, const ct_acct_graph *g,
     t.models = opts->models & CT_MODELS_ALL;
     if (!t.models || n_sources == 0)
         return ct_fail(err, CT_EINVAL, "bad-options", "no model or no source given");
-    if (opts->backward || opts->paths)
+    if (opts->backward)
         return ct_fail(err, CT_EINVAL, "not-supported",
-                       "--backward and --paths are not supported for account chains yet");
+                       "--backward is not supported for account chains yet");
+    /* paths: every model's flows whole, for the evidence of each endpoint */
+    t.flows = opts->paths;
+    t.poison_whole = opts->paths;
     if (opts->version >= 2) {
-        t.flows = opts->flows || opts->poison_flows;
-        t.poison_whole = opts->poison_flows;
+        t.flows = t.flows || opts->flows || opts->poison_flows;
+        t.poison_whole = t.poison_whole || opts->poison_flows;
         t.max_flows = opts->max_flows;
     }
     if (!t.max_flows)
@@ -1791,7 +1831,10 @@ int ct_acct_trace_run(ct_acct_trace_result *res, const ct_acct_graph *g,
     ct_hmap_init(&t.ac.map);
     for (int m = 0; m < CT_MODEL_COUNT; m++)
         ct_hmap_init(&t.eps[m]);
-    rc = resolve_sources(&t, sources, n_sources);
+    ct_target_set_init(&t.targets, NULL, NULL);
+    rc = resolve_targets(&t);
+    if (rc == CT_OK)
+        rc = resolve_sources(&t, sources, n_sources);
     if (rc == CT_OK)
         rc = run_loop(&t);
     if (rc == CT_OK)

@@ -293,6 +293,9 @@ void cli_trace_json_status(FILE *f, bool complete, const char *reason);
 void cli_trace_json_params(FILE *f, const char *case_name, const char *const *given, size_t n,
                            const ct_trace_source *src, unsigned models);
 void cli_trace_json_limits(FILE *f, const ct_trace_options *o, uint64_t timeout);
+/* An endpoint of a Bitcoin-family trace as JSON, left open after "label_member" for what
+ * follows ("flows_in" with --paths) and the closing brace. */
+void cli_endpoint_json_open(FILE *f, const ct_trace_endpoint *e, bool pricing);
 /* Writes s as a quoted CSV (RFC 4180) text field of a trace, with a ' before a leading
  * = + - @ tab or CR so that spreadsheets do not run it (bad-inputs.md X1). */
 void cli_csv_text(FILE *f, const char *s);
@@ -300,9 +303,21 @@ void cli_csv_text(FILE *f, const char *s);
 /* ---- the flows of a trace (trace_flows.c; docs/trace.md, "Flows") ---- */
 /* ,"hop_totals":[...] and, when the model's flows were kept whole, ,"flows":[...]. */
 void cli_flows_json(FILE *f, const ct_trace_result *r, int m, bool pricing);
+/* One flow as a JSON object, `endpoint` the index its "endpoint" field gives (CT_TRACE_NONE:
+ * null). */
+void cli_flow_json(FILE *f, const ct_trace_result *r, const ct_trace_flow *w, size_t endpoint,
+                   bool pricing);
 /* The flows into each endpoint of x: those of endpoint k are idx[start[k] .. start[k+1]).
  * Both malloc'd. CT_OK or CT_ENOMEM. */
 int cli_flows_in(const ct_trace_model_result *x, size_t **start, size_t **idx);
+/* The same for any chain's flows: endpoint_of(flows, i) is flow i's endpoint (>= ne: none). */
+int cli_index_flows_in(size_t ne, size_t nf, size_t (*endpoint_of)(const void *, size_t),
+                       const void *flows, size_t **start, size_t **idx);
+/* A trace whose paths (connect: its flows) pass --max-path-steps (reason "paths-too-large"):
+ * says what to narrow and returns CT_EXIT_TOO_BIG. */
+int cli_paths_too_big(const ct_error *err, uint64_t max_path_steps, bool connect);
+/* With --paths: ,"flows_in":[indexes of the flows into endpoint ep]. */
+void cli_flows_in_json(FILE *f, const size_t *start, const size_t *idx, size_t ep);
 /* One row per flow of every model whose flows were kept whole. */
 void cli_flows_csv(FILE *f, const ct_trace_result *r, bool pricing);
 /* The totals per hop of a model as text lines, each after a newline; one flow as a line. */
@@ -310,24 +325,103 @@ void cli_flows_text_totals(FILE *f, const ct_trace_model_result *x, const char *
 void cli_flow_text(FILE *f, const ct_trace_result *r, const ct_trace_flow *w, const char *coin);
 
 /* ---- groups and limits of a trace (trace_group.c; docs/trace.md, "Groups and limits") ---- */
-enum { CLI_GROUP_NONE = -1, CLI_GROUP_LABEL = 0, CLI_GROUP_CATEGORY, CLI_GROUP_ADDRESS };
-typedef struct cli_group {
-    const char *key; /* the label, category or address ("" for endpoints without one) */
-    u128 taint, usd_cents, unpriced_sat;
+enum {
+    CLI_GROUP_NONE = -1,
+    CLI_GROUP_LABEL = 0,
+    CLI_GROUP_CATEGORY,
+    CLI_GROUP_ADDRESS,
+    CLI_GROUP_CLUSTER
+};
+/* An endpoint of either chain as groups, limits and connect see it (pointers into the
+ * result it was made from). */
+typedef struct cli_ep {
+    const char *address, *category, *label;
+    ct_u256 taint, unpriced; /* satoshi, or base units of the asset */
+    u128 usd_cents;
+    uint64_t outputs; /* outputs (Bitcoin) or flows (Ethereum) */
+    uint32_t hops, first_height, first_time, last_height, last_time;
+    uint64_t cluster_id; /* 0: none */
+    bool target;         /* connect: a target stopped the taint here */
+} cli_ep;
+void cli_ep_of_trace(cli_ep *out, const ct_trace_endpoint *e);
+void cli_ep_of_acct(cli_ep *out, const ct_acct_endpoint *e);
+ct_u256 cli_u256_of(u128 v);
+u128 cli_u128_of(const ct_u256 *a); /* the low 128 bits */
+/* Endpoints summed: taint, USD, fewest hops, first and last block (height, time). */
+typedef struct cli_sum {
+    ct_u256 taint, unpriced;
+    u128 usd_cents;
+    uint64_t outputs;
     size_t endpoints;
-    uint32_t first_height, last_height;
+    uint32_t hops, first_height, first_time, last_height, last_time;
+} cli_sum;
+/* Adds an endpoint to a sum (start from a zeroed one). */
+void cli_sum_add(cli_sum *s, const cli_ep *e);
+typedef struct cli_group {
+    const char *key;  /* the label, category or address ("" for none); NULL by cluster */
+    uint64_t cluster; /* by cluster: its id (0: endpoints without one) */
+    cli_sum sum;
 } cli_group;
-/* --group's value: label, category or address (else exit 2 with the list). */
+/* --group's value: label, category, address or cluster (else exit 2 with the list). */
 int cli_group_parse(const char *value, int *out);
 const char *cli_group_name(int by);
-/* The endpoints of x summed per key, largest taint first (then key). *out malloc'd.
+/* The endpoints v[0..n) summed per key, largest taint first (then key). *out malloc'd.
  * CT_OK or CT_ENOMEM. */
-int cli_groups(const ct_trace_model_result *x, int by, cli_group **out, size_t *n);
-/* The entries past the first `limit` (0: none) of e[0..n): their number and taint. */
-void cli_left_out(const ct_trace_endpoint *e, size_t n, size_t limit, size_t *count, u128 *taint);
+int cli_groups(const cli_ep *v, size_t n, int by, cli_group **out, size_t *ng);
+/* The entries past the first `limit` (0: none) of v[0..n): their number and taint. */
+void cli_left_out(const cli_ep *v, size_t n, size_t limit, size_t *count, ct_u256 *taint);
+/* How a chain's amounts are written: Bitcoin (satoshi; JSON numbers up to 2^53 - 1 and
+ * fields named *_sat) or Ethereum (base units, JSON decimal strings, no suffix); in text,
+ * in whole units of `decimals` decimals, right-aligned in `width`, named `unit`. */
+typedef struct cli_amt {
+    bool eth;
+    bool priced; /* a price table values the asset */
+    unsigned decimals;
+    int width;
+    const char *unit;
+} cli_amt;
+#define CLI_UNITS_MAX (CT_U256_DEC_MAX + 260) /* 78 digits, a point and up to 255 decimals */
+/* a in whole units of d decimals ("1.500000000000000000"; d = 0: base units). */
+void cli_units(char out[CLI_UNITS_MAX], const ct_u256 *a, unsigned d);
+void cli_amt_json(FILE *f, const cli_amt *u, const ct_u256 *a);
+/* USD with cents, or null when none of a was priced (or nothing prices the asset). */
+void cli_amt_usd_json(FILE *f, const cli_amt *u, u128 cents, const ct_u256 *a,
+                      const ct_u256 *unpriced);
 /* ,"groups":{"by":…,"entries":[the first `limit` (0: all)],"left_out":{…}} */
-void cli_groups_json(FILE *f, const ct_trace_model_result *x, int by, size_t limit, bool pricing,
-                     const cli_group *g, size_t n);
+void cli_groups_json(FILE *f, const cli_amt *u, int by, size_t limit, const cli_group *g, size_t n);
+/* ,"endpoints_left_out":{"entries":K,"taint…":…}: those of v[0..n) past the first `shown`. */
+void cli_left_out_json(FILE *f, const cli_amt *u, const cli_ep *v, size_t n, size_t shown);
+/* Text: "\n  by G:" and a line per group (the first `limit`), then what was left out;
+ * "  left out: K more endpoints, …\n" when v[0..n) was cut at `shown`. */
+void cli_groups_text(FILE *f, const cli_amt *u, int by, size_t limit, const cli_group *g, size_t n);
+void cli_left_out_text(FILE *f, const cli_amt *u, const cli_ep *v, size_t n, size_t shown);
+/* CSV: per group "PREFIX,key,taint,usd,unpriced,endpoints,first_height,last_height", then
+ * "PREFIX,\"(left out: K)\",taint,,,,," when cut. */
+void cli_groups_csv_rows(FILE *f, const char *prefix, const cli_amt *u, size_t limit,
+                         const cli_group *g, size_t n);
+/* The view of a Bitcoin model's endpoints (malloc'd; NULL when out of memory). */
+cli_ep *cli_eps_of_trace(const ct_trace_model_result *x);
+
+/* ---- connect (trace_connect.c; docs/trace.md, "Connect") ---- */
+/* The answer of `trace --to` on a Bitcoin-family chain, from a trace run with the targets and
+ * its flows whole: ,"connect":{...}} closing the JSON (after the manifest); the text after
+ * the header; the CSV rows per (model, target). CT_OK or CT_ENOMEM. */
+int cli_connect_json(FILE *f, const ct_trace_result *r, bool pricing);
+int cli_connect_text(FILE *f, const ct_trace_result *r, bool pricing, const char *coin);
+void cli_connect_csv(FILE *f, const ct_trace_result *r, bool pricing);
+/* The pieces both chains print alike: a target's answer in one model (JSON object; `eps`
+ * the indexes of its endpoints in the answer's endpoints), the text heading of a target and
+ * its row per model, a CSV row after PREFIX (the model, and on Ethereum the asset). */
+void cli_connect_target_json(FILE *f, const cli_amt *u, const char *address, const cli_sum *s,
+                             const size_t *eps, size_t n_eps);
+void cli_connect_text_head(FILE *f, const cli_amt *u, const char *address, uint64_t cluster,
+                           bool reached);
+void cli_connect_text_row(FILE *f, const cli_amt *u, const char *model, const cli_sum *s);
+void cli_connect_csv_row(FILE *f, const char *prefix, const cli_amt *u, const char *address,
+                         const cli_sum *s);
+#define CLI_CONNECT_CSV_HEAD                                                                       \
+    "model,target,reached,taint_sat,usd,unpriced_sat,hops,outputs,first_height,first_time,"        \
+    "first_utc,last_height,last_time,last_utc"
 
 /* `export trace` (cmd_export.c): runs the trace that argv describes, parsed as `trace`
  * parses it (cmd_trace.c), with its flows (poison's whole), and hands the result to fn
@@ -348,6 +442,8 @@ typedef struct cli_acct_trace_req {
     const char *case_name; /* NULL without --case */
     const char *format;    /* json, text or csv */
     uint64_t timeout;      /* as given, for the manifest */
+    int group_by;          /* --group (CLI_GROUP_NONE: none) */
+    uint64_t limit;        /* --limit (0: none) */
 } cli_acct_trace_req;
 int cli_trace_acct(const cli_acct_trace_req *q);
 

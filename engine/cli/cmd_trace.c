@@ -8,6 +8,7 @@
 
 typedef struct trace_args {
     cli_strings from;
+    cli_strings to; /* connect: the targets (docs/trace.md, "Connect") */
     const char *case_name;
     const char *since, *until, *model, *stop, *format;
     uint64_t hops, dust, max_nodes, timeout, max_path_steps;
@@ -71,6 +72,14 @@ static void print_manifest_json(FILE *f, const manifest *mf)
     if (mf->o->flows || mf->o->paths)
         fprintf(f, "\"flows\":\"%s\",",
                 mf->o->poison_flows || mf->o->paths ? "whole" : "poison per hop");
+    if (mf->a->to.n) { /* only with --to, so that the JSON without it is unchanged */
+        fputs("\"to\":[", f);
+        for (size_t i = 0; i < mf->a->to.n; i++) {
+            fputs(i ? "," : "", f);
+            cli_json_string(f, mf->a->to.v[i]);
+        }
+        fputs("],", f);
+    }
     if (mf->a->group_by != CLI_GROUP_NONE)
         fprintf(f, "\"group\":\"%s\",", cli_group_name(mf->a->group_by));
     if (mf->a->limit)
@@ -79,23 +88,6 @@ static void print_manifest_json(FILE *f, const manifest *mf)
     cli_json_amount(f, mf->o->dust); /* --dust takes up to 2^64 - 1 */
     fputc(',', f);
     cli_trace_json_limits(f, mf->o, mf->a->timeout);
-}
-
-static void json_or_null(FILE *f, const char *s)
-{
-    if (s)
-        cli_json_string(f, s);
-    else
-        fputs("null", f);
-}
-
-/* With --paths: ,"flows_in":[indexes in the model's flows of the flows into it]. */
-static void print_flows_in_json(FILE *f, const size_t *start, const size_t *idx, size_t ep)
-{
-    fputs(",\"flows_in\":[", f);
-    for (size_t k = start[ep]; k < start[ep + 1]; k++)
-        fprintf(f, "%s%zu", k > start[ep] ? "," : "", idx[k]);
-    fputc(']', f);
 }
 
 /* The endpoints listed: all, or the first --limit when endpoints are not grouped. */
@@ -111,6 +103,8 @@ static int print_json(FILE *f, const ct_trace_result *r, const manifest *mf, boo
     bool flows = mf->o->flows || mf->o->paths;
     cli_trace_json_status(f, r->complete, r->incomplete_reason);
     print_manifest_json(f, mf);
+    if (mf->a->to.n)
+        return cli_connect_json(f, r, pricing);
     fputs(",\"models\":{", f);
     bool first = true;
     for (int m = 0; m < CT_MODEL_COUNT; m++) {
@@ -146,59 +140,32 @@ static int print_json(FILE *f, const ct_trace_result *r, const manifest *mf, boo
         fputs("},\"endpoints\":[", f);
         size_t shown = ep_limit(mf->a, x->n_endpoints);
         for (size_t i = 0; i < shown; i++) {
-            const ct_trace_endpoint *e = &x->endpoints[i];
-            fputs(i ? ",{\"address\":" : "{\"address\":", f);
-            if (e->address[0])
-                cli_json_string(f, e->address);
-            else
-                fputs("null", f);
-            fputs(",\"category\":", f);
-            cli_json_string(f, e->category);
-            fputs(",\"label\":", f);
-            if (e->label[0])
-                cli_json_string(f, e->label);
-            else
-                fputs("null", f);
-            fputs(",\"taint_sat\":", f);
-            cli_json_amount(f, e->taint);
-            fputs(",\"usd\":", f);
-            cli_json_usd(f, e->usd_cents, e->taint, e->unpriced_sat, pricing);
-            fputs(",\"unpriced_sat\":", f);
-            cli_json_amount(f, e->unpriced_sat);
-            fprintf(f,
-                    ",\"hops\":%u,\"outputs\":%llu,\"first_height\":%u,\"first_time\":%u,"
-                    "\"last_height\":%u,\"last_time\":%u",
-                    e->hops, (unsigned long long)e->n_outputs, e->first_height, e->first_time,
-                    e->last_height, e->last_time);
-            /* The cluster, and the member whose label the endpoint carries (not its own). */
-            if (e->cluster_id)
-                fprintf(f, ",\"cluster_id\":%llu", (unsigned long long)e->cluster_id);
-            else
-                fputs(",\"cluster_id\":null", f);
-            fputs(",\"label_member\":", f);
-            json_or_null(f, e->label_member);
+            fputs(i ? "," : "", f);
+            cli_endpoint_json_open(f, &x->endpoints[i], pricing);
             if (mf->o->paths)
-                print_flows_in_json(f, start, idx, i);
+                cli_flows_in_json(f, start, idx, i);
             fputc('}', f);
         }
         fputc(']', f);
         free(start);
         free(idx);
-        if (shown < x->n_endpoints || (mf->a->limit && mf->a->group_by == CLI_GROUP_NONE)) {
-            size_t k;
-            u128 rest;
-            cli_left_out(x->endpoints, x->n_endpoints, shown, &k, &rest);
-            fprintf(f, ",\"endpoints_left_out\":{\"entries\":%zu,\"taint_sat\":", k);
-            cli_json_amount(f, rest);
-            fputc('}', f);
-        }
-        if (mf->a->group_by != CLI_GROUP_NONE) {
-            cli_group *g;
-            size_t ng;
-            if (cli_groups(x, mf->a->group_by, &g, &ng) != CT_OK)
+        cli_amt u = {false, pricing, 8, 20, mf->env->asset};
+        if (shown < x->n_endpoints || (mf->a->limit && mf->a->group_by == CLI_GROUP_NONE) ||
+            mf->a->group_by != CLI_GROUP_NONE) {
+            cli_ep *v = cli_eps_of_trace(x);
+            cli_group *g = NULL;
+            size_t ng = 0;
+            if (!v || (mf->a->group_by != CLI_GROUP_NONE &&
+                       cli_groups(v, x->n_endpoints, mf->a->group_by, &g, &ng) != CT_OK)) {
+                free(v);
                 return CT_ENOMEM;
-            cli_groups_json(f, x, mf->a->group_by, (size_t)mf->a->limit, pricing, g, ng);
+            }
+            if (mf->a->group_by == CLI_GROUP_NONE)
+                cli_left_out_json(f, &u, v, x->n_endpoints, shown);
+            else
+                cli_groups_json(f, &u, mf->a->group_by, (size_t)mf->a->limit, g, ng);
             free(g);
+            free(v);
         }
         if (flows)
             cli_flows_json(f, r, m, pricing);
@@ -263,6 +230,8 @@ static int print_text(FILE *f, const ct_trace_result *r, const manifest *mf, boo
         fputs("\ncomplete\n\n", f);
     else /* which budget: max-nodes reached (transactions, waiting outputs, endpoints), timeout */
         fprintf(f, "\nINCOMPLETE: the budget ran out: %s\n\n", r->incomplete_reason);
+    if (mf->a->to.n)
+        return cli_connect_text(f, r, pricing, coin);
     char h1[32], h2[32], h3[32];
     snprintf(h1, sizeof(h1), "source %s", coin);
     snprintf(h2, sizeof(h2), "laundered %s", coin);
@@ -324,31 +293,20 @@ static int print_text(FILE *f, const ct_trace_result *r, const manifest *mf, boo
         size_t *start = NULL, *idx = NULL;
         if (mf->o->paths && x->flows_whole && cli_flows_in(x, &start, &idx) != CT_OK)
             return CT_ENOMEM;
+        cli_amt u = {false, pricing, 8, 20, coin};
+        cli_ep *v = cli_eps_of_trace(x);
+        if (!v) {
+            free(start), free(idx);
+            return CT_ENOMEM;
+        }
         if (mf->a->group_by != CLI_GROUP_NONE) {
             cli_group *g;
             size_t ng;
-            if (cli_groups(x, mf->a->group_by, &g, &ng) != CT_OK)
+            if (cli_groups(v, x->n_endpoints, mf->a->group_by, &g, &ng) != CT_OK) {
+                free(v), free(start), free(idx);
                 return CT_ENOMEM;
-            size_t lim = mf->a->limit && mf->a->limit < ng ? (size_t)mf->a->limit : ng;
-            u128 rest = 0;
-            fprintf(f, "\n  by %s:", cli_group_name(mf->a->group_by));
-            for (size_t i = 0; i < ng; i++) {
-                if (i >= lim) {
-                    rest += g[i].taint;
-                    continue;
-                }
-                char amt[64];
-                snprintf(amt, sizeof(amt), "%llu.%08llu",
-                         (unsigned long long)(g[i].taint / 100000000u),
-                         (unsigned long long)(g[i].taint % 100000000u));
-                fprintf(f, "\n  %20s %5zu endpoints  ", amt, g[i].endpoints);
-                cli_print_text(f, g[i].key[0] ? g[i].key : "(none)");
             }
-            if (lim < ng) {
-                fprintf(f, "\n  left out: %zu more, ", ng - lim);
-                cli_print_coin128(f, rest);
-                fprintf(f, " %s", coin);
-            }
+            cli_groups_text(f, &u, mf->a->group_by, (size_t)mf->a->limit, g, ng);
             free(g);
         }
         fprintf(f, "\n  %-20s %-12s %4s %8s  %s\n", h3, "category", "hops", "height",
@@ -374,14 +332,8 @@ static int print_text(FILE *f, const ct_trace_result *r, const manifest *mf, boo
             for (size_t k = start ? start[i] : 0; start && k < start[i + 1]; k++)
                 cli_flow_text(f, r, &x->flows[idx[k]], coin);
         }
-        if (shown < x->n_endpoints) {
-            size_t k;
-            u128 rest;
-            cli_left_out(x->endpoints, x->n_endpoints, shown, &k, &rest);
-            fprintf(f, "  left out: %zu more endpoints, ", k);
-            cli_print_coin128(f, rest);
-            fprintf(f, " %s\n", coin);
-        }
+        cli_left_out_text(f, &u, v, x->n_endpoints, shown);
+        free(v);
         free(start);
         free(idx);
     }
@@ -396,36 +348,19 @@ static int print_csv_groups(FILE *f, const ct_trace_result *r, const trace_args 
             cli_group_name(a->group_by));
     for (int m = 0; m < CT_MODEL_COUNT; m++) {
         const ct_trace_model_result *x = &r->model[m];
-        cli_group *g;
+        cli_group *g = NULL;
         size_t ng;
         if (!x->enabled)
             continue;
-        if (cli_groups(x, a->group_by, &g, &ng) != CT_OK)
+        cli_ep *v = cli_eps_of_trace(x);
+        if (!v || cli_groups(v, x->n_endpoints, a->group_by, &g, &ng) != CT_OK) {
+            free(v);
             return CT_ENOMEM;
-        size_t lim = a->limit && a->limit < ng ? (size_t)a->limit : ng;
-        u128 rest = 0;
-        for (size_t i = 0; i < ng; i++) {
-            if (i >= lim) {
-                rest += g[i].taint;
-                continue;
-            }
-            fprintf(f, "%s,", ct_model_name((ct_model)m));
-            cli_csv_text(f, g[i].key);
-            fputc(',', f);
-            cli_print_u128(f, g[i].taint);
-            fputc(',', f);
-            if (pricing && g[i].unpriced_sat < g[i].taint)
-                cli_print_cents(f, g[i].usd_cents);
-            fputc(',', f);
-            cli_print_u128(f, g[i].unpriced_sat);
-            fprintf(f, ",%zu,%u,%u\n", g[i].endpoints, g[i].first_height, g[i].last_height);
         }
-        if (lim < ng) {
-            fprintf(f, "%s,\"(left out: %zu)\",", ct_model_name((ct_model)m), ng - lim);
-            cli_print_u128(f, rest);
-            fputs(",,,,,\n", f);
-        }
+        cli_amt u = {false, pricing, 8, 20, ""};
+        cli_groups_csv_rows(f, ct_model_name((ct_model)m), &u, (size_t)a->limit, g, ng);
         free(g);
+        free(v);
     }
     return CT_OK;
 }
@@ -442,11 +377,15 @@ static void print_csv(FILE *f, const ct_trace_result *r, const trace_args *a, bo
         size_t shown = ep_limit(a, x->n_endpoints);
         if (shown < x->n_endpoints) { /* --limit: the rest in one row */
             size_t k;
-            u128 rest;
-            cli_left_out(x->endpoints, x->n_endpoints, shown, &k, &rest);
-            fprintf(f, "%s,\"(left out: %zu)\",,,", ct_model_name((ct_model)m), k);
-            cli_print_u128(f, rest);
-            fputs(",,,,,,,,\n", f);
+            ct_u256 rest;
+            char d[CT_U256_DEC_MAX];
+            cli_ep *v = cli_eps_of_trace(x);
+            if (!v)
+                return;
+            cli_left_out(v, x->n_endpoints, shown, &k, &rest);
+            free(v);
+            ct_u256_to_dec(d, sizeof(d), &rest);
+            fprintf(f, "%s,\"(left out: %zu)\",,,%s,,,,,,,,\n", ct_model_name((ct_model)m), k, d);
         }
         for (size_t i = 0; i < shown; i++) {
             const ct_trace_endpoint *e = &x->endpoints[i];
@@ -512,6 +451,7 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
     ap->hops = 10;
     ap->max_path_steps = CT_TRACE_MAX_PATH_STEPS;
     const cli_opt opts[] = {
+        {"to", CLI_STRINGS, &ap->to}, /* connect (docs/trace.md) */
         {"from", CLI_STRINGS, &ap->from},    {"since", CLI_STRING, &ap->since},
         {"until", CLI_STRING, &ap->until},   {"model", CLI_STRING, &ap->model},
         CLI_NUM("hops", &ap->hops, 0, UINT32_MAX),
@@ -569,6 +509,21 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
                            "refer to: add --group, or leave out --flows and --paths");
         return CT_EXIT_USAGE;
     }
+    if (ap->to.n && (ap->group || ap->limit || ap->flows || ap->poison_flows || ap->sink)) {
+        cli_error(ap->sink ? "export" : "trace",
+                  "--to answers with its own flows: leave out --group, --limit, --flows and "
+                  "--poison-flows%s",
+                  ap->sink ? " (export trace takes no --to)" : "");
+        return CT_EXIT_USAGE;
+    }
+    if (ap->to.n > CT_TRACE_MAX_SOURCES) {
+        cli_error("trace", "at most %d --to", CT_TRACE_MAX_SOURCES);
+        return CT_EXIT_USAGE;
+    }
+    /* Connect: the flows of every model whole, for the evidence of each target. */
+    o.paths = ap->paths || ap->to.n;
+    o.targets = ap->to.v;
+    o.n_targets = ap->to.n;
     o.flows = ap->flows || ap->poison_flows || ap->sink;
     o.poison_flows = ap->poison_flows || ap->sink;
     o.dust = ap->dust;
@@ -654,6 +609,29 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
         src[i].from_time = since;
         src[i].to_time = until;
     }
+    for (size_t i = 0; i < ap->to.n; i++) { /* an address of the sources' chain */
+        ct_case_source chk;
+        bool eth = ct_acct_source_is(ap->to.v[i]);
+        if (cli_source("trace", "to", ap->to.v[i], net, &chk)) {
+            rc = CT_EXIT_USAGE;
+        } else if (chk.kind == CT_CASE_TX || chk.kind == CT_CASE_OUTPUT ||
+                   chk.kind == CT_CASE_ETH_TX) {
+            cli_error("trace", "option '--to': '%.200s' is a transaction, not an address",
+                      ap->to.v[i]);
+            rc = CT_EXIT_USAGE;
+        } else if (eth != (n_src > 0 && ct_acct_source_is(given[0]))) {
+            cli_error("trace", "option '--to': '%.200s' is not an address of the sources' chain",
+                      ap->to.v[i]);
+            rc = CT_EXIT_USAGE;
+        }
+        if (rc != CT_EXIT_OK) {
+            free(src);
+            free(given);
+            ct_case_release(&kase);
+            ct_db_close(db);
+            return rc;
+        }
+    }
 
     /* Ethereum sources (0x + 40 or 64 hex digits) go to the account-model tracer. */
     size_t n_acct = 0;
@@ -667,13 +645,13 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
             rc = (cli_error("export", "export trace takes Bitcoin-family sources: the flows of "
                                       "an account-chain trace are not exported yet"),
                   CT_EXIT_USAGE);
-        else if (ap->group || ap->limit)
-            rc = (cli_error("trace", "--group and --limit are not supported for account chains "
-                                     "yet"),
+        else if (ap->group_by == CLI_GROUP_CLUSTER)
+            rc = (cli_error("trace", "--group cluster: account chains have no clusters"),
                   CT_EXIT_USAGE);
         else
             rc = cli_trace_acct(&(cli_acct_trace_req){db, &o, src, given, n_src, ap->case_name,
-                                                      ap->format, ap->timeout});
+                                                      ap->format, ap->timeout, ap->group_by,
+                                                      ap->limit});
         free(src);
         free(given);
         ct_case_release(&kase);
@@ -690,9 +668,20 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
     o.pricing = env.pricing;
     if (lrc == CT_OK && ap->no_clusters)
         ct_trace_graph_db_use_clusters(env.graph, false);
-    if (lrc == CT_OK)
+    bool refused = false; /* --group cluster without clusters */
+    if (lrc == CT_OK && ap->group_by == CLI_GROUP_CLUSTER &&
+        !ct_trace_graph_db_clusters(env.graph, NULL)) {
+        cli_error("trace", "--group cluster: %s",
+                  ap->no_clusters ? "--no-clusters was given"
+                                  : "the database has no clusters ('chaintrail cluster' first)");
+        refused = true;
+        rc = CT_EXIT_USAGE;
+    } else if (lrc == CT_OK) {
         lrc = ct_trace_run(&res, env.graph, src, n_src, &o, &err);
-    if (lrc == CT_OK && ap->sink) {
+    }
+    if (refused) {
+        /* said above */
+    } else if (lrc == CT_OK && ap->sink) {
         rc = ap->sink(ap->sink_ctx, db, &res, &o);
     } else if (lrc == CT_OK) {
         bool priced = o.pricing != NULL;
@@ -701,6 +690,8 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
             prc = print_json(stdout, &res, &mf, priced);
         else if (strcmp(ap->format, "text") == 0)
             prc = print_text(stdout, &res, &mf, priced);
+        else if (ap->to.n)
+            cli_connect_csv(stdout, &res, priced);
         else if (o.flows || o.paths)
             cli_flows_csv(stdout, &res, priced);
         else if (ap->group_by != CLI_GROUP_NONE)
@@ -709,13 +700,7 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
             print_csv(stdout, &res, ap, priced);
         rc = prc == CT_OK ? CT_EXIT_OK : (cli_error("trace", "out of memory"), CT_EXIT_FAILURE);
     } else if (lrc == CT_ENOMEM && strcmp(err.reason, "paths-too-large") == 0) {
-        /* Nothing was written: say what to narrow (docs/trace.md, "Paths"). */
-        cli_error("trace",
-                  "--paths: %s: nothing written; narrow the trace (fewer models, e.g. --model "
-                  "fifo; fewer --hops; a --max-nodes budget; fewer sources or a --since/--until "
-                  "window) or raise --max-path-steps (now %llu)",
-                  cli_detail(&err), (unsigned long long)ap->max_path_steps);
-        rc = CT_EXIT_TOO_BIG;
+        rc = cli_paths_too_big(&err, ap->max_path_steps, ap->to.n > 0);
     } else {
         rc = lrc == CT_ENOTFOUND ? (cli_error("trace", "%s", cli_detail(&err)), CT_EXIT_NOTFOUND)
              : lrc == CT_EINVAL  ? (cli_error("trace", "%s", cli_detail(&err)), CT_EXIT_USAGE)
@@ -738,6 +723,7 @@ int cli_trace_to(int argc, char **argv, const cli_global *g, cli_trace_sink fn, 
     a.sink_ctx = ctx;
     int rc = trace_main(argc, argv, g, &a);
     cli_strings_release(&a.from);
+    cli_strings_release(&a.to);
     return rc;
 }
 
@@ -747,5 +733,6 @@ int cmd_trace(int argc, char **argv, const cli_global *g)
     memset(&a, 0, sizeof(a));
     int rc = trace_main(argc, argv, g, &a);
     cli_strings_release(&a.from);
+    cli_strings_release(&a.to);
     return rc;
 }

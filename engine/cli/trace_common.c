@@ -224,3 +224,39 @@ void cli_csv_text(FILE *f, const char *s)
     fputc('"', f);
 }
 
+void cli_endpoint_json_open(FILE *f, const ct_trace_endpoint *e, bool pricing)
+{
+    fputs("{\"address\":", f);
+    if (e->address[0])
+        cli_json_string(f, e->address);
+    else
+        fputs("null", f);
+    fputs(",\"category\":", f);
+    cli_json_string(f, e->category);
+    fputs(",\"label\":", f);
+    if (e->label[0])
+        cli_json_string(f, e->label);
+    else
+        fputs("null", f);
+    fputs(",\"taint_sat\":", f);
+    cli_json_amount(f, e->taint);
+    fputs(",\"usd\":", f);
+    cli_json_usd(f, e->usd_cents, e->taint, e->unpriced_sat, pricing);
+    fputs(",\"unpriced_sat\":", f);
+    cli_json_amount(f, e->unpriced_sat);
+    fprintf(f,
+            ",\"hops\":%u,\"outputs\":%llu,\"first_height\":%u,\"first_time\":%u,"
+            "\"last_height\":%u,\"last_time\":%u",
+            e->hops, (unsigned long long)e->n_outputs, e->first_height, e->first_time,
+            e->last_height, e->last_time);
+    /* The cluster, and the member whose label the endpoint carries (not its own). */
+    if (e->cluster_id)
+        fprintf(f, ",\"cluster_id\":%llu", (unsigned long long)e->cluster_id);
+    else
+        fputs(",\"cluster_id\":null", f);
+    fputs(",\"label_member\":", f);
+    if (e->label_member)
+        cli_json_string(f, e->label_member);
+    else
+        fputs("null", f);
+}

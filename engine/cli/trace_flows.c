@@ -34,9 +34,17 @@ void cli_flows_json(FILE *f, const ct_trace_result *r, int m, bool pricing)
         return;
     fputs(",\"flows\":[", f);
     for (size_t i = 0; i < x->n_flows; i++) {
-        const ct_trace_flow *w = &x->flows[i];
-        fprintf(f, "%s{\"hop\":%u,\"height\":%u,\"time\":%u,\"utc\":\"", i ? "," : "", w->hop,
-                w->height, w->time);
+        fputs(i ? "," : "", f);
+        cli_flow_json(f, r, &x->flows[i], x->flows[i].endpoint, pricing);
+    }
+    fputc(']', f);
+}
+
+void cli_flow_json(FILE *f, const ct_trace_result *r, const ct_trace_flow *w, size_t endpoint,
+                   bool pricing)
+{
+    {
+        fprintf(f, "{\"hop\":%u,\"height\":%u,\"time\":%u,\"utc\":\"", w->hop, w->height, w->time);
         cli_print_time(f, w->time);
         fputs("\",\"txid\":", f);
         json_txid(f, r, w->tx);
@@ -57,33 +65,50 @@ void cli_flows_json(FILE *f, const ct_trace_result *r, int m, bool pricing)
         json_txid(f, r, w->by);
         fputs(",\"to\":", f);
         json_txid(f, r, w->next);
-        if (w->endpoint == CT_TRACE_NONE)
+        if (endpoint == CT_TRACE_NONE)
             fputs(",\"endpoint\":null}", f);
         else
-            fprintf(f, ",\"endpoint\":%zu}", w->endpoint);
+            fprintf(f, ",\"endpoint\":%zu}", endpoint);
     }
-    fputc(']', f);
 }
 
-int cli_flows_in(const ct_trace_model_result *x, size_t **start, size_t **idx)
+static size_t btc_endpoint_of(const void *flows, size_t i)
 {
-    size_t ne = x->n_endpoints, nf = x->n_flows;
+    return ((const ct_trace_flow *)flows)[i].endpoint;
+}
+
+int cli_index_flows_in(size_t ne, size_t nf, size_t (*endpoint_of)(const void *, size_t),
+                       const void *flows, size_t **start, size_t **idx)
+{
     size_t *s = calloc(ne + 2, sizeof(*s)), *v = malloc((nf ? nf : 1) * sizeof(*v));
     if (!s || !v) {
         free(s), free(v);
         return CT_ENOMEM;
     }
     for (size_t i = 0; i < nf; i++)
-        if (x->flows[i].endpoint < ne)
-            s[x->flows[i].endpoint + 2]++;
+        if (endpoint_of(flows, i) < ne)
+            s[endpoint_of(flows, i) + 2]++;
     for (size_t k = 2; k < ne + 2; k++)
         s[k] += s[k - 1];
     for (size_t i = 0; i < nf; i++)
-        if (x->flows[i].endpoint < ne)
-            v[s[x->flows[i].endpoint + 1]++] = i;
+        if (endpoint_of(flows, i) < ne)
+            v[s[endpoint_of(flows, i) + 1]++] = i;
     *start = s;
     *idx = v;
     return CT_OK;
+}
+
+int cli_flows_in(const ct_trace_model_result *x, size_t **start, size_t **idx)
+{
+    return cli_index_flows_in(x->n_endpoints, x->n_flows, btc_endpoint_of, x->flows, start, idx);
+}
+
+void cli_flows_in_json(FILE *f, const size_t *start, const size_t *idx, size_t ep)
+{
+    fputs(",\"flows_in\":[", f);
+    for (size_t k = start[ep]; k < start[ep + 1]; k++)
+        fprintf(f, "%s%zu", k > start[ep] ? "," : "", idx[k]);
+    fputc(']', f);
 }
 
 void cli_flows_csv(FILE *f, const ct_trace_result *r, bool pricing)
@@ -174,4 +199,15 @@ void cli_flow_text(FILE *f, const ct_trace_result *r, const ct_trace_flow *w, co
         fputs(":fee\n", f);
     else
         fprintf(f, ":%u\n", w->vout);
+}
+
+int cli_paths_too_big(const ct_error *err, uint64_t max_path_steps, bool connect)
+{
+    /* Nothing was written: say what to narrow (docs/trace.md, "Paths"). */
+    cli_error("trace",
+              "%s: %s: nothing written; narrow the trace (fewer models, e.g. --model "
+              "fifo; fewer --hops; a --max-nodes budget; fewer sources or a --since/--until "
+              "window) or raise --max-path-steps (now %llu)",
+              connect ? "--to" : "--paths", cli_detail(err), (unsigned long long)max_path_steps);
+    return CT_EXIT_TOO_BIG;
 }

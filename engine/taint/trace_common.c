@@ -123,3 +123,67 @@ bool ct_trace_budget_spent(const ct_trace_budget *b, uint64_t processed, char *r
     snprintf(reason, rsize, "%s", nodes ? "max-nodes reached" : "timeout reached");
     return true;
 }
+
+/* ---- targets ---- */
+void ct_target_set_init(ct_target_set *s, ct_cluster_id_fn cluster_of, void *ctx)
+{
+    memset(s, 0, sizeof(*s));
+    ct_hmap_init(&s->ids);
+    ct_hmap_init(&s->clusters);
+    ct_hmap_init(&s->seen);
+    s->cluster_of = cluster_of;
+    s->ctx = ctx;
+}
+
+void ct_target_set_release(ct_target_set *s)
+{
+    ct_hmap_release(&s->ids);
+    ct_hmap_release(&s->clusters);
+    ct_hmap_release(&s->seen);
+}
+
+int ct_target_set_add(ct_target_set *s, uint64_t addrid, uint64_t *cluster_id, ct_error *err)
+{
+    uint8_t key[8];
+    int rc;
+    *cluster_id = 0;
+    if (s->cluster_of && (rc = s->cluster_of(s->ctx, addrid, cluster_id, err)))
+        return rc;
+    ct_put_be64(key, addrid);
+    if (ct_hmap_put(&s->ids, key, 8, 1))
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "reading the targets");
+    ct_put_be64(key, *cluster_id);
+    if (*cluster_id && ct_hmap_put(&s->clusters, key, 8, 1))
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "reading the targets");
+    s->n++;
+    return CT_OK;
+}
+
+int ct_target_is(ct_target_set *s, uint64_t addrid, bool *yes, ct_error *err)
+{
+    uint8_t key[8];
+    uint64_t v, cid;
+    int rc;
+    *yes = false;
+    if (s->n == 0 || addrid == 0)
+        return CT_OK;
+    ct_put_be64(key, addrid);
+    if (ct_hmap_get(&s->ids, key, 8, &v)) {
+        *yes = true;
+        return CT_OK;
+    }
+    if (!s->cluster_of || s->clusters.used == 0)
+        return CT_OK;
+    if (ct_hmap_get(&s->seen, key, 8, &v)) {
+        *yes = v != 0;
+        return CT_OK;
+    }
+    if ((rc = s->cluster_of(s->ctx, addrid, &cid, err)))
+        return rc;
+    uint8_t ck[8];
+    ct_put_be64(ck, cid);
+    *yes = cid != 0 && ct_hmap_get(&s->clusters, ck, 8, &v);
+    if (ct_hmap_put(&s->seen, key, 8, *yes))
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "during the trace");
+    return CT_OK;
+}

@@ -44,6 +44,26 @@ void ct_trace_span_start(ct_trace_span *s, uint32_t fh, uint32_t ft, uint32_t lh
 void ct_trace_span_widen(ct_trace_span *s, uint32_t fh, uint32_t ft, uint32_t lh, uint32_t lt,
                          uint32_t hop);
 
+/* The targets of a connect trace (ct_trace_options.targets; docs/trace.md, "Connect"): the
+ * addrids given, and with clusters every member of their clusters. Each address is asked of
+ * cluster_of once (cached). */
+typedef int (*ct_cluster_id_fn)(void *ctx, uint64_t addrid, uint64_t *cluster_id, ct_error *err);
+typedef struct ct_target_set {
+    size_t n;                    /* targets; 0: none (ct_target_is is then always false) */
+    ct_hmap ids;                 /* addrid -> 1 */
+    ct_hmap clusters;            /* cluster id -> 1 */
+    ct_hmap seen;                /* addrid -> 0/1, with clusters */
+    ct_cluster_id_fn cluster_of; /* NULL: no clusters */
+    void *ctx;
+} ct_target_set;
+void ct_target_set_init(ct_target_set *s, ct_cluster_id_fn cluster_of, void *ctx);
+void ct_target_set_release(ct_target_set *s);
+/* Adds a target; *cluster_id receives its cluster (0: none). CT_OK, CT_ENOMEM, or
+ * cluster_of's error. */
+int ct_target_set_add(ct_target_set *s, uint64_t addrid, uint64_t *cluster_id, ct_error *err);
+/* *yes = whether addrid is a target or in a target's cluster. */
+int ct_target_is(ct_target_set *s, uint64_t addrid, bool *yes, ct_error *err);
+
 /* True when cat is one of the stop categories of o (never for ""). */
 bool ct_trace_is_stop(const ct_trace_options *o, const char *cat);
 

@@ -149,6 +149,7 @@ typedef struct tracer {
     size_t n_txi, cap_txi;
     ct_hmap sources; /* txnum+vout -> 1 */
     ct_label_cache labels; /* addrid -> label category */
+    ct_target_set targets; /* connect: addresses that stop the trace */
     uint64_t processed;
     uint64_t n_waiting; /* pending_in entries held: at most max_nodes */
     bool out_of_budget;
@@ -546,12 +547,17 @@ static int place_output(tracer *t, int m, const ct_trace_tx *tx, uint32_t vout, 
         iv_free(&st->iv);
         return CT_OK;
     }
-    if ((rc = ct_label_cache_category(&t->labels, out->addrid, &cat, t->err)))
+    bool target = false;
+    if ((rc = ct_label_cache_category(&t->labels, out->addrid, &cat, t->err)) ||
+        (st->hop > 0 && (rc = ct_target_is(&t->targets, out->addrid, &target, t->err))))
         return rc;
     const char *stop = NULL;
-    /* The sources never stop the trace: the label and dust stops apply from hop 1 on. */
+    /* The sources never stop the trace: the label, target and dust stops apply from hop 1
+     * on. */
     if (st->hop > 0 && ct_trace_is_stop(t->o, cat))
         stop = cat;
+    else if (target)
+        stop = "target";
     else if (out->spent_txnum == 0)
         stop = "unspent";
     else if (out->spent_txnum == UINT64_MAX)
@@ -859,7 +865,9 @@ static int settle(tracer *t, pending_tx *p, const ct_trace_tx *tx, bool *any)
         pi->addrid = out->addrid;
         pi->time = tx->time;
         pi->height = tx->height;
-        if ((rc = ct_label_cache_category(&t->labels, out->addrid, &cat, t->err)))
+        bool target = false;
+        if ((rc = ct_label_cache_category(&t->labels, out->addrid, &cat, t->err)) ||
+            (rc = ct_target_is(&t->targets, out->addrid, &target, t->err)))
             return rc;
         for (int m = 0; m < CT_MODEL_COUNT; m++) {
             mstate *st = &pi->m[m];
@@ -870,6 +878,8 @@ static int settle(tracer *t, pending_tx *p, const ct_trace_tx *tx, bool *any)
              * backward answers where its money came from). */
             if (st->hop > 0 && ct_trace_is_stop(t->o, cat))
                 stop = cat;
+            else if (st->hop > 0 && target)
+                stop = "target";
             else if (tx->coinbase)
                 stop = "coinbase";
             else if (st->hop >= t->o->hops)
@@ -1037,6 +1047,57 @@ static int resolve_sources(tracer *t, const ct_trace_source *src, size_t n, srcl
         }
     }
     qsort(l->v, l->n, sizeof(*l->v), cmp_src);
+    return CT_OK;
+}
+
+/* ---- targets (connect) ---- */
+/* The cluster of an address, for the target set. */
+static int cluster_id_of(void *ctx, uint64_t addrid, uint64_t *cid, ct_error *err)
+{
+    tracer *t = ctx;
+    char *member = NULL;
+    int rc = t->g->cluster_of(t->g->ctx, addrid, cid, &member, err);
+    free(member);
+    return rc;
+}
+
+static int first_output(void *arg, uint64_t txnum, uint32_t vout)
+{
+    uint64_t *at = arg;
+    if (at[0] == 0) {
+        at[0] = txnum;
+        at[1] = vout;
+    }
+    return CT_OK;
+}
+
+/* Each target's addrid (of an output it received), its cluster and its identity. */
+static int resolve_targets(tracer *t, ct_trace_result *res)
+{
+    size_t n = t->o->version >= 3 ? t->o->n_targets : 0;
+    if (n == 0)
+        return CT_OK;
+    if (!(res->targets = calloc(n, sizeof(*res->targets))))
+        return oom(t);
+    for (size_t i = 0; i < n; i++) {
+        const char *s = t->o->targets[i];
+        uint64_t at[2] = {0, 0};
+        ct_trace_tx tx;
+        int rc = t->g->address_outputs(t->g->ctx, s, first_output, at, t->err);
+        if (rc == CT_ENOTFOUND || (rc == CT_OK && at[0] == 0))
+            return ct_fail(t->err, CT_ENOTFOUND, "target-not-found",
+                           "address %s (--to) is not in the database", s);
+        if (rc || (rc = t->g->load_tx(t->g->ctx, at[0], &tx, t->err)))
+            return rc;
+        if (at[1] >= tx.n_out)
+            return ct_fail(t->err, CT_ECORRUPT, "bad-graph", "output %llu of %s is not there",
+                           (unsigned long long)at[1], s);
+        uint64_t addrid = tx.out[at[1]].addrid;
+        res->n_targets++;
+        if ((rc = ct_target_set_add(&t->targets, addrid, &res->targets[i].cluster_id, t->err)) ||
+            (rc = t->g->address_of(t->g->ctx, addrid, &res->targets[i].address, t->err)))
+            return rc;
+    }
     return CT_OK;
 }
 
@@ -1220,6 +1281,13 @@ static int cmp_ref(const void *a, const void *b)
     return x->addrid < y->addrid ? -1 : x->addrid > y->addrid;
 }
 
+/* Whether an endpoint of this category at a target is where the target stopped the taint
+ * (not a source output left unspent at hop 0). */
+static bool is_target_stop(const tracer *t, const char *category)
+{
+    return strcmp(category, "target") == 0 || ct_trace_is_stop(t->o, category);
+}
+
 /* Fills each endpoint's address and label text. The models share most endpoint addresses
  * (poison and haircut above all), so each address is resolved once, and in addrid order:
  * the graph's address rows are keyed by addrid, so the reads walk forward. */
@@ -1257,8 +1325,13 @@ static int name_endpoints(tracer *t, ct_trace_result *res)
         }
         if (rc == CT_OK && id && t->g->cluster_of)
             rc = t->g->cluster_of(t->g->ctx, id, &first->cluster_id, &first->label_member, t->err);
+        bool target = false;
+        if (rc == CT_OK)
+            rc = ct_target_is(&t->targets, id, &target, t->err);
+        first->target = target && is_target_stop(t, first->category);
         for (j = i + 1; j < n && ref[j].addrid == id; j++) {
             ct_trace_endpoint *e = ref[j].e;
+            e->target = target && is_target_stop(t, e->category);
             if (rc == CT_OK && !(e->address = strdup(first->address)))
                 rc = oom(t);
             memcpy(e->label, first->label, sizeof(e->label));
@@ -1548,6 +1621,7 @@ static void tracer_release(tracer *t)
     free(t->txi);
     ct_hmap_release(&t->sources);
     ct_label_cache_release(&t->labels);
+    ct_target_set_release(&t->targets);
     free(t->heap);
     free(t->out_taint);
     free(t->out_iv);
@@ -1585,8 +1659,11 @@ int ct_trace_run(ct_trace_result *res, const ct_trace_graph *g, const ct_trace_s
     ct_hmap_init(&t.txmap);
     ct_hmap_init(&t.sources);
     ct_label_cache_init(&t.labels, g->label_of, g->ctx, "during the trace");
+    ct_target_set_init(&t.targets, g->cluster_of ? cluster_id_of : NULL, &t);
     l.t = &t;
-    rc = resolve_sources(&t, sources, n_sources, &l);
+    rc = resolve_targets(&t, res);
+    if (rc == CT_OK)
+        rc = resolve_sources(&t, sources, n_sources, &l);
     if (rc == CT_OK)
         rc = init_sources(&t, &l, res);
     if (rc == CT_OK)
@@ -1610,6 +1687,9 @@ void ct_trace_result_release(ct_trace_result *res)
         free(res->model[m].flows);
         free(res->model[m].hop_totals);
     }
+    for (size_t i = 0; i < res->n_targets; i++)
+        free(res->targets[i].address);
+    free(res->targets);
     for (size_t i = 0; i < res->n_addresses; i++)
         free(res->addresses[i]);
     free(res->addresses);

@@ -48,6 +48,7 @@ typedef struct ct_acct_endpoint {
     uint64_t flows;                     /* flows of taint attributed to it */
     unsigned __int128 usd_cents;        /* value of the priced flows */
     ct_u256 unpriced;                   /* taint that arrived on days without a price */
+    bool target; /* connect: stopped here because the address is a target (opts->targets) */
 } ct_acct_endpoint;
 
 typedef struct ct_acct_category {
@@ -133,7 +134,9 @@ typedef struct ct_acct_trace_result {
  * to_time) or a transaction hash "0x" + 64 hex digits (the transfers of that transaction).
  * opts: models, hops, dust (in each asset's base units), max_nodes (events processed at
  * most), timeout_s, stops and cash-out categories, flows, poison_flows and max_flows are
- * used; backward and paths are not supported for account chains (CT_EINVAL); opts->pricing is
+ * used, and paths (every model's flows whole, the max_path_steps guard, as ct_trace_run) and
+ * targets (connect; the endpoints get `target`); backward is not supported for account
+ * chains (CT_EINVAL); opts->pricing is
  * ignored, `pricing` (may be NULL) values the flows. *res is filled and must be released with
  * ct_acct_trace_result_release (also after an error). Returns CT_OK, CT_EINVAL (bad source or
  * options), CT_ENOTFOUND (a source not in the graph, or no value received in the window),
@@ -143,6 +146,17 @@ CT_WARN_UNUSED int ct_acct_trace_run(ct_acct_trace_result *res, const ct_acct_gr
                                      const ct_trace_options *opts, const ct_acct_pricing *pricing,
                                      ct_error *err);
 void ct_acct_trace_result_release(ct_acct_trace_result *res);
+
+/* The evidence of endpoint `ep` of asset `a` (index in res->assets) in model m, from a trace
+ * with opts->paths (every model's flows whole): the flows into it, then the flows that
+ * brought taint into the ledger each of those left (the same asset, `to` its sender, carried
+ * on, earlier in the chain), and so on back to the source transfers (hop 0). An account
+ * ledger mixes what it receives, so this is every flow that can have carried the endpoint's
+ * taint: for FIFO, LIFO and TIHO a superset of the lots they took. *out (malloc'd, owned by
+ * the caller) holds indexes in the flows, in their order. CT_OK, CT_EINVAL (no such
+ * endpoint, or flows not kept whole), CT_ENOMEM. */
+CT_WARN_UNUSED int ct_acct_evidence(const ct_acct_trace_result *res, ct_model m, size_t a,
+                                    size_t ep, size_t **out, size_t *n, ct_error *err);
 
 /* Pricing over the database's daily price tables, read through one snapshot taken here:
  * `price_asset` names the table ("ETH", "USDC"); each flow's value is rounded half up to

@@ -143,9 +143,18 @@ typedef struct ct_trace_options {
      * stops as for max_nodes ("max-flows reached"; the live taint becomes `budget`, whose
      * flows are still recorded, so the bound can be exceeded by the frontier). */
     uint64_t max_flows;
+    /* ---- version 3 ---- */
+    /* Connect (docs/trace.md, "Connect"): addresses (as address sources are written; an
+     * Ethereum address for ct_acct_trace_run) whose outputs stop the trace from hop 1 on, as
+     * the stop categories do: as an endpoint of category "target", or of its label's category
+     * when that is a stop. When the graph uses clusters, every member of each target's
+     * cluster too. A target not in the graph is CT_ENOTFOUND ("target-not-found"). The
+     * endpoints reached this way have `target` set, and the result lists the targets. */
+    const char *const *targets;
+    size_t n_targets;
 } ct_trace_options;
 
-#define CT_TRACE_OPTIONS_VERSION   2
+#define CT_TRACE_OPTIONS_VERSION   3
 #define CT_TRACE_MAX_FLOWS_DEFAULT 5000000u
 /* Fills defaults: all models, forward, no paths, 10 hops, no dust, no budget, stops exchange,
  * mixer, bridge, gambling, sanctioned; cash-out exchange, mixer, bridge, gambling; at most
@@ -222,6 +231,9 @@ typedef struct ct_trace_endpoint {
      * otherwise; owned by the result). */
     uint64_t cluster_id;
     char *label_member;
+    /* Connect: the taint stopped here because the address is a target or in a target's
+     * cluster (opts->targets). */
+    bool target;
 } ct_trace_endpoint;
 
 typedef struct ct_trace_category {
@@ -261,6 +273,14 @@ typedef struct ct_trace_result {
     ct_trace_txref *txs;
     size_t n_addresses;
     char **addresses; /* identities as in ct_trace_endpoint.address */
+    /* Connect: each target of opts->targets, in order: its identity (as endpoints name
+     * addresses) and its cluster (0: clusters not used). An endpoint with `target` set
+     * belongs to target i when its address is that identity or its cluster_id that cluster. */
+    size_t n_targets;
+    struct ct_trace_target {
+        char *address;
+        uint64_t cluster_id;
+    } * targets;
 } ct_trace_result;
 
 /* Runs a trace. *res is filled and must be released with ct_trace_result_release (also
