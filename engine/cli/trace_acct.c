@@ -525,6 +525,22 @@ static void print_csv(FILE *f, const ct_acct_trace_result *r)
     }
 }
 
+/* --format html (trace_html.c). */
+static int html_acct(const cli_acct_trace_req *q, const acct_manifest *mf,
+                     const ct_acct_trace_result *res)
+{
+    cli_html_acct_info info;
+    memset(&info, 0, sizeof(info));
+    info.chain_id = mf->stats.chain_id;
+    info.tip_height = mf->tip.height;
+    memcpy(info.tip_hash, mf->tip.hash, 32);
+    memcpy(info.prices_digest, mf->prices_digest, 32);
+    memcpy(info.labels_digest, mf->labels_digest, 32);
+    return cli_trace_html_acct(&(cli_html_req){q->output, q->force, q->case_name, q->given,
+                                               q->n_src, q->o, q->timeout},
+                               &info, res, q->src);
+}
+
 int cli_trace_acct(const cli_acct_trace_req *q)
 {
     acct_manifest mf;
@@ -561,7 +577,10 @@ int cli_trace_acct(const cli_acct_trace_req *q)
     }
     int exit_code;
     if (rc == CT_OK) {
-        if (strcmp(q->format, "json") == 0)
+        exit_code = CT_EXIT_OK;
+        if (strcmp(q->format, "html") == 0)
+            exit_code = html_acct(q, &mf, &res);
+        else if (strcmp(q->format, "json") == 0)
             print_json(stdout, &res, &mf);
         else if (strcmp(q->format, "text") == 0)
             print_text(stdout, &res, &mf);
@@ -569,7 +588,6 @@ int cli_trace_acct(const cli_acct_trace_req *q)
             print_csv_flows(stdout, &res);
         else
             print_csv(stdout, &res);
-        exit_code = CT_EXIT_OK;
     } else if (rc == CT_ENOTFOUND || rc == CT_EINVAL) {
         cli_error("trace", "%s", cli_detail(&err));
         exit_code = rc == CT_ENOTFOUND ? CT_EXIT_NOTFOUND : CT_EXIT_USAGE;
