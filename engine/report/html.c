@@ -518,6 +518,45 @@ static int layout(html *h)
 }
 
 /* ---- drawing ---- */
+/* An amount short enough for a node: at most 8 decimals and 11 digits in all, else
+ * d.dddde+N of the whole units (or base units when the decimals are unknown); the symbol
+ * cut to 12 characters; exact amounts are in the tooltips and tables. */
+static void compact_amount(const ct_report *r, char *out, size_t cap, size_t asset,
+                           const ct_u256 *v)
+{
+    char dec[96];
+    size_t n = ct_u256_to_dec(dec, sizeof(dec), v);
+    const rp_asset *a = &r->assets[asset];
+    unsigned d = a->known ? a->decimals : 0;
+    char num[64];
+    size_t ip = n > d ? n - d : 1; /* digits of the whole part */
+    if (ip > 11) {
+        snprintf(num, sizeof(num), "%c.%.3se+%zu", dec[0], dec + 1, ip - 1);
+    } else {
+        char full[200];
+        rp_amount(r, full, sizeof(full), asset, v, false);
+        char *sp = strchr(full, ' ');
+        if (sp)
+            *sp = '\0';
+        size_t keep = ip + 1 + (11 - ip < 8 ? 11 - ip : 8); /* whole part, dot, decimals */
+        if (d == 0 || strlen(full) <= keep)
+            snprintf(num, sizeof(num), "%s", full);
+        else
+            snprintf(num, sizeof(num), "%.*s", (int)keep, full);
+    }
+    char sym[64];
+    size_t k = 0, chars = 0;
+    const char *sy = a->symbol;
+    while (sy[k] && chars < 12) {
+        k++;
+        while ((sy[k] & 0xc0) == 0x80)
+            k++;
+        chars++;
+    }
+    snprintf(sym, sizeof(sym), "%.*s%s", (int)k, sy, sy[k] ? "…" : "");
+    snprintf(out, cap, "%s %s", num, sym);
+}
+
 /* "lo – hi SYM" over the measures that carried something, or "SYM x" when they agree. */
 static void put_range(html *h, size_t asset, const ct_u256 *v, unsigned has)
 {
@@ -533,12 +572,12 @@ static void put_range(html *h, size_t asset, const ct_u256 *v, unsigned has)
     if (!lo)
         return;
     char a[256], b[256];
-    rp_amount(h->r, a, sizeof(a), asset, lo, true);
+    compact_amount(h->r, a, sizeof(a), asset, lo);
     if (ct_u256_cmp(lo, hi) == 0) {
         put_text(h->f, a);
         return;
     }
-    rp_amount(h->r, b, sizeof(b), asset, hi, true);
+    compact_amount(h->r, b, sizeof(b), asset, hi);
     /* the symbol once: "lo – hi SYM" */
     char *sp = strchr(a, ' ');
     if (sp)
@@ -699,7 +738,7 @@ static const char css[] =
     ".col{font-size:13px;font-weight:bold;fill:#333}.grp{font-size:12px;font-weight:bold}"
     "table{border-collapse:collapse;font-size:12px;margin:4px 0 8px}"
     "th,td{border:1px solid #ccc;padding:3px 6px;text-align:left;vertical-align:top;"
-    "max-width:34em;overflow-wrap:anywhere}"
+    "min-width:3em;max-width:34em;overflow-wrap:anywhere}"
     "th{background:#f0f0f0}td.n{text-align:right;font-variant-numeric:tabular-nums;"
     "white-space:nowrap}td.m{font-family:monospace;word-break:break-all}"
     ".legend span{display:inline-block;margin:2px 10px 2px 0;font-size:12px}"
