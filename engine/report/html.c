@@ -765,7 +765,7 @@ static void draw_picture(html *h, size_t max_nodes)
                 "more&#8221; nodes per column and category; the tables list them all.</p>\n",
                 r->n_nodes - h->aggregated, r->n_nodes, max_nodes, h->aggregated);
     fprintf(f,
-            "<div class=\"pic\"><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
+            "<div class=\"pic\"><svg width=\"%.0f\" "
             "height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" data-nodes=\"%zu\" "
             "data-edges=\"%zu\">\n",
             h->width, h->height, h->width, h->height, h->n_d, h->n_de);
