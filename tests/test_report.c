@@ -85,8 +85,9 @@ Test(report, hostile_text_is_escaped)
     cr_assert_null(strchr(html, '\x01'));
     cr_assert_null(strchr(html, '\x1b'));
     cr_assert_null(strchr(html, '\xff'));
-    cr_assert(strstr(html, "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;q&quot; &apos;a&apos; "
-                           "\xef\xbf\xbd\xef\xbf\xbd[31m\xef\xbf\xbd end"),
+    cr_assert(strstr(html,
+                     "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;q&quot; &apos;a&apos; "
+                     "\xef\xbf\xbd\xef\xbf\xbd[31m\xef\xbf\xbd end"),
               "%s", html);
     /* the category, in an attribute */
     cr_assert(strstr(html, "data-category=\"exchange&quot;&gt;&lt;script&gt;\""), "%s", html);
@@ -291,10 +292,10 @@ Test(report, trace_html_on_the_2009_blocks)
     free(file);
     free(out1);
     /* an existing file is not replaced without --force (exit 5) */
-    tu_exec(&r,
-            (const char *[]){"--db", db, "trace", "--from", SRC, "--format", "html", "-o", path,
-                             NULL},
-            NULL);
+    tu_exec(
+        &r,
+        (const char *[]){"--db", db, "trace", "--from", SRC, "--format", "html", "-o", path, NULL},
+        NULL);
     cr_assert_eq(r.status, 5, "%s", r.err);
     cr_assert(strstr(r.err, "chaintrail: trace: "), "%s", r.err);
     cr_assert(strstr(r.err, "exists"), "%s", r.err);
@@ -308,8 +309,8 @@ Test(report, trace_html_on_the_2009_blocks)
     /* -o and --force are for the HTML only */
     tu_exec(&r, (const char *[]){"--db", db, "trace", "--from", SRC, "-o", path, NULL}, NULL);
     cr_assert_eq(r.status, 2);
-    cr_assert_str_eq(r.err,
-                     "chaintrail: trace: -o PATH and --force write the HTML only (--format html)\n");
+    cr_assert_str_eq(
+        r.err, "chaintrail: trace: -o PATH and --force write the HTML only (--format html)\n");
     cr_assert_str_eq(r.out, "");
     tu_run_free(&r);
     tu_rmtree(db);

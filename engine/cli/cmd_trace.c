@@ -730,8 +730,7 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
             prc = print_csv_groups(stdout, &res, ap, priced);
         else
             print_csv(stdout, &res, ap, priced);
-        rc = prc == CT_OK ? return_html
-                          : (cli_error("trace", "out of memory"), CT_EXIT_FAILURE);
+        rc = prc == CT_OK ? return_html : (cli_error("trace", "out of memory"), CT_EXIT_FAILURE);
     } else if (lrc == CT_ENOMEM && strcmp(err.reason, "paths-too-large") == 0) {
         /* Nothing was written: say what to narrow (docs/trace.md, "Paths"). */
         cli_error("trace",

@@ -536,9 +536,9 @@ static int html_acct(const cli_acct_trace_req *q, const acct_manifest *mf,
     memcpy(info.tip_hash, mf->tip.hash, 32);
     memcpy(info.prices_digest, mf->prices_digest, 32);
     memcpy(info.labels_digest, mf->labels_digest, 32);
-    return cli_trace_html_acct(&(cli_html_req){q->output, q->force, q->case_name, q->given,
-                                               q->n_src, q->o, q->timeout},
-                               &info, res, q->src);
+    return cli_trace_html_acct(
+        &(cli_html_req){q->output, q->force, q->case_name, q->given, q->n_src, q->o, q->timeout},
+        &info, res, q->src);
 }
 
 int cli_trace_acct(const cli_acct_trace_req *q)

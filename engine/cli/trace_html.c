@@ -214,7 +214,8 @@ int cli_trace_html(const cli_html_req *q, const cli_trace_env *env, const ct_tra
         rc = common_params(rep, t, q, src[0].from_time, src[0].to_time);
     if (rc == CT_OK)
         rc = ct_report_from_trace(rep, res, env->asset, 0, &err);
-    int exit_code = rc == CT_OK ? emit(rep, q) : (cli_error("trace", "out of memory"), CT_EXIT_FAILURE);
+    int exit_code =
+        rc == CT_OK ? emit(rep, q) : (cli_error("trace", "out of memory"), CT_EXIT_FAILURE);
     ct_report_free(rep);
     return exit_code;
 }
@@ -260,7 +261,8 @@ int cli_trace_html_acct(const cli_html_req *q, const cli_html_acct_info *info,
         rc = common_params(rep, t, q, src[0].from_time, src[0].to_time);
     if (rc == CT_OK)
         rc = ct_report_from_acct_trace(rep, res, 0, &err);
-    int exit_code = rc == CT_OK ? emit(rep, q) : (cli_error("trace", "out of memory"), CT_EXIT_FAILURE);
+    int exit_code =
+        rc == CT_OK ? emit(rep, q) : (cli_error("trace", "out of memory"), CT_EXIT_FAILURE);
     ct_report_free(rep);
     return exit_code;
 }

@@ -61,14 +61,14 @@ static int node_get(ct_report *r, size_t *idx, ct_report_node_kind kind, const c
 
 /* ---- rows keyed by an item (an output, a transfer) with an amount per model ---- */
 typedef struct row {
-    char *cells[8];   /* the text columns */
+    char *cells[8]; /* the text columns */
     ct_u256 amount[CT_MODEL_COUNT];
     unsigned has;
     size_t edge;
     uint32_t time, height;
-    double size;      /* the largest amount, for the cut */
+    double size; /* the largest amount, for the cut */
     size_t asset;
-    size_t seq;       /* order of first sight (ties) */
+    size_t seq; /* order of first sight (ties) */
 } row;
 
 typedef struct rows {
@@ -97,8 +97,7 @@ static int rows_get(rows *s, const void *key, size_t klen, row **out, bool *fres
         *fresh = false;
         return CT_OK;
     }
-    if (rp_grow((void **)&s->v, &s->cap, s->n, sizeof(row)) ||
-        ct_hmap_put(&s->map, h, 32, s->n))
+    if (rp_grow((void **)&s->v, &s->cap, s->n, sizeof(row)) || ct_hmap_put(&s->map, h, 32, s->n))
         return CT_ENOMEM;
     row *x = &s->v[s->n];
     memset(x, 0, sizeof(*x));
@@ -140,7 +139,8 @@ static int evidence_table(ct_report *r, rows *s, const char *const *head, size_t
     numeric |= 1u << 1; /* height */
     size_t t;
     int rc = ct_report_add_table(
-        r, "Evidence: the transactions", "One row per output (or transfer) that carried taint, "
+        r, "Evidence: the transactions",
+        "One row per output (or transfer) that carried taint, "
         "in time order, with the taint of each model whose flows were kept whole "
         "(\xe2\x80\x94 where that model carried none); the first column is the picture's edge.",
         cols, nc, numeric, true, &t);
@@ -281,8 +281,8 @@ static int cmp_svc(const void *pa, const void *pb)
 }
 
 static int svc_add(svc **v, size_t *n, size_t *cap, const char *category, const char *label,
-                   const char *address, uint32_t ft, uint32_t lt, uint32_t fh, uint32_t lh,
-                   int m, const ct_u256 *amount)
+                   const char *address, uint32_t ft, uint32_t lt, uint32_t fh, uint32_t lh, int m,
+                   const ct_u256 *amount)
 {
     svc *s = NULL;
     for (size_t i = 0; i < *n; i++)
@@ -370,12 +370,11 @@ static int svc_table(ct_report *r, const char *title, svc *v, size_t n, const in
         snprintf(first, sizeof(first), "%s (height %u)", iso, v[i].first_height);
         rp_iso_time(iso, v[i].last_time);
         snprintf(last, sizeof(last), "%s (height %u)", iso, v[i].last_height);
-        const char *cells[5 + CT_MODEL_COUNT] = {v[i].category, v[i].label[0] ? v[i].label : "(none)",
-                                                 addrs, first, last};
+        const char *cells[5 + CT_MODEL_COUNT] = {
+            v[i].category, v[i].label[0] ? v[i].label : "(none)", addrs, first, last};
         for (size_t k = 0; k < nm; k++) {
             if (v[i].has & (1u << models[k]))
-                ct_report_amount(r, amt[k], sizeof(amt[k]), asset_of_all,
-                                 &v[i].amount[models[k]]);
+                ct_report_amount(r, amt[k], sizeof(amt[k]), asset_of_all, &v[i].amount[models[k]]);
             else
                 snprintf(amt[k], sizeof(amt[k]), "\xe2\x80\x94");
             cells[5 + k] = amt[k];
@@ -434,8 +433,8 @@ int ct_report_from_trace(ct_report *r, const ct_trace_result *res, const char *c
                 snprintf(label, sizeof(label), "tx %s", sid);
                 snprintf(detail, sizeof(detail), "transaction %s, height %u, %s", txid, t->height,
                          iso);
-                rc = node_get(r, &from, CT_REPORT_TX, key, label, detail, NULL,
-                              w->hop ? w->hop : 1);
+                rc =
+                    node_get(r, &from, CT_REPORT_TX, key, label, detail, NULL, w->hop ? w->hop : 1);
             }
             if (rc)
                 break;
@@ -448,10 +447,11 @@ int ct_report_from_trace(ct_report *r, const ct_trace_result *res, const char *c
                     snprintf(detail, sizeof(detail), "%s: %s, %s", e->category, e->label, ea);
                 else
                     snprintf(detail, sizeof(detail), "%s: %s", e->category, ea);
-                rc = node_get(r, &to, CT_REPORT_ENDPOINT, key, e->label[0] ? e->label : ea,
-                              detail, e->category, 0);
+                rc = node_get(r, &to, CT_REPORT_ENDPOINT, key, e->label[0] ? e->label : ea, detail,
+                              e->category, 0);
             } else if (w->vout == CT_TRACE_FLOW_FEE) {
-                rc = node_get(r, &to, CT_REPORT_ENDPOINT, w->next == CT_TRACE_NONE ? "e:fee:" : "e:unknown:",
+                rc = node_get(r, &to, CT_REPORT_ENDPOINT,
+                              w->next == CT_TRACE_NONE ? "e:fee:" : "e:unknown:",
                               w->next == CT_TRACE_NONE ? "fees" : "unknown inputs",
                               w->next == CT_TRACE_NONE ? "fees paid to miners"
                                                        : "previous outputs not in the database",
@@ -512,8 +512,8 @@ int ct_report_from_trace(ct_report *r, const ct_trace_result *res, const char *c
                 rp_iso_time(iso, w->time);
                 if (w->endpoint != CT_TRACE_NONE) {
                     const ct_trace_endpoint *ep = &x->endpoints[w->endpoint];
-                    snprintf(where, sizeof(where), "%s%s%s", ep->category,
-                             ep->label[0] ? ": " : "", ep->label);
+                    snprintf(where, sizeof(where), "%s%s%s", ep->category, ep->label[0] ? ": " : "",
+                             ep->label);
                 } else if (w->next != CT_TRACE_NONE) {
                     hex_txid(txid, res->txs[w->next].txid);
                     snprintf(where, sizeof(where), "on to %s", txid);
@@ -551,8 +551,8 @@ int ct_report_from_trace(ct_report *r, const ct_trace_result *res, const char *c
         rc = btc_totals(r, res, coin);
     if (rc == CT_OK)
         rc = svc_table(r, "Endpoints per service", sv, n_sv, all, na, asset);
-    static const char *const head[] = {"output", "height", "date (UTC)", "hop", "address",
-                                       "where it went"};
+    static const char *const head[] = {"output", "height",  "date (UTC)",
+                                       "hop",    "address", "where it went"};
     if (rc == CT_OK)
         rc = evidence_table(r, &ev, head, 6, whole, nw, max_rows ? max_rows : DEFAULT_ROWS);
     for (size_t i = 0; i < n_sv; i++)
@@ -569,7 +569,7 @@ oom:
 /* ---- account chains ---- */
 static const char *acct_kind(uint8_t k)
 {
-    static const char *const names[] = {"remainder", "native", "internal", "token",
+    static const char *const names[] = {"remainder",   "native",         "internal", "token",
                                         "fee (burnt)", "fee (priority)", "reward"};
     return k < sizeof(names) / sizeof(names[0]) ? names[k] : "?";
 }
@@ -712,7 +712,9 @@ int ct_report_from_acct_trace(ct_report *r, const ct_acct_trace_result *res, siz
                                  ep->label[0] ? ": " : "", ep->label);
                     } else {
                         snprintf(where, sizeof(where), "%s",
-                                 !w->to[0] ? "fee" : w->hop == 0 ? "source" : "carried on");
+                                 !w->to[0]     ? "fee"
+                                 : w->hop == 0 ? "source"
+                                               : "carried on");
                     }
                     const char *vals[6] = {out, hgt, iso, hop, who, where};
                     for (int c = 0; c < 6; c++)
@@ -805,8 +807,8 @@ int ct_report_from_acct_trace(ct_report *r, const ct_acct_trace_result *res, siz
             free(sv[i].addresses);
         free(sv);
     }
-    static const char *const head[] = {"transfer", "height", "date (UTC)", "hop",
-                                       "from → to", "where it went"};
+    static const char *const head[] = {"transfer", "height",    "date (UTC)",
+                                       "hop",      "from → to", "where it went"};
     if (rc == CT_OK)
         rc = evidence_table(r, &ev, head, 6, whole, nw, max_rows ? max_rows : DEFAULT_ROWS);
     rows_release(&ev);

@@ -10,27 +10,27 @@
 #include "report/report_internal.h"
 
 /* Geometry, in SVG pixels. */
-#define NODE_W   190
-#define NODE_H   40
-#define NODE_GAP 12
-#define COL_GAP  130
-#define GROUP_H  24
-#define TOP      44
-#define LEFT     20
+#define NODE_W      190
+#define NODE_H      40
+#define NODE_GAP    12
+#define COL_GAP     130
+#define GROUP_H     24
+#define TOP         44
+#define LEFT        20
 #define LABEL_CHARS 26
 #define TEXT_MAX    (1u << 24) /* one text, cleaned */
 
 /* A node as drawn: one of the model's, or "N more" of a (column, category) group. */
 typedef struct dnode {
-    size_t src;          /* the model's node, or CT_REPORT_NONE for an aggregate */
-    size_t count;        /* aggregate: nodes inside */
+    size_t src;   /* the model's node, or CT_REPORT_NONE for an aggregate */
+    size_t count; /* aggregate: nodes inside */
     ct_report_node_kind kind;
     const char *category; /* endpoints (and their aggregates) */
-    uint32_t column;     /* drawn column index, after compression */
-    uint32_t hop;        /* the model's column (endpoints: UINT32_MAX) */
+    uint32_t column;      /* drawn column index, after compression */
+    uint32_t hop;         /* the model's column (endpoints: UINT32_MAX) */
     double weight;
     const char *key;
-    size_t group;        /* index of its (column, category) group */
+    size_t group; /* index of its (column, category) group */
     double x, y;
     /* Amount received (or sent, for sources) per measure, in its main asset. */
     size_t asset;
@@ -43,8 +43,8 @@ typedef struct dedge {
     ct_u256 amount[CT_REPORT_MEASURES];
     unsigned has;
     uint32_t time, height;
-    size_t number;       /* 1.. in time order */
-    size_t merged;       /* model edges drawn in it */
+    size_t number; /* 1.. in time order */
+    size_t merged; /* model edges drawn in it */
 } dedge;
 
 typedef struct html {
@@ -53,11 +53,11 @@ typedef struct html {
     size_t n_d, n_de;
     dnode *d;
     dedge *de;
-    size_t *node_map;    /* model node -> drawn node */
-    size_t *edge_map;    /* model edge -> drawn edge, CT_REPORT_NONE when inside an aggregate */
-    double *asset_max;   /* per asset: the largest edge amount drawn */
-    uint32_t n_cols;     /* drawn columns */
-    uint32_t *col_hop;   /* the hop of each drawn column (UINT32_MAX: endpoints) */
+    size_t *node_map;  /* model node -> drawn node */
+    size_t *edge_map;  /* model edge -> drawn edge, CT_REPORT_NONE when inside an aggregate */
+    double *asset_max; /* per asset: the largest edge amount drawn */
+    uint32_t n_cols;   /* drawn columns */
+    uint32_t *col_hop; /* the hop of each drawn column (UINT32_MAX: endpoints) */
     double width, height;
     size_t aggregated;
 } html;
@@ -106,12 +106,12 @@ static void put_text_cut(FILE *f, const char *s, size_t max)
 static const struct {
     const char *name, *colour;
 } category_colours[] = {
-    {"exchange", "#2e7d32"},   {"mixer", "#6a1b9a"},     {"bridge", "#00838f"},
-    {"gambling", "#ef6c00"},   {"sanctioned", "#c62828"}, {"darknet", "#4e342e"},
-    {"ransomware", "#ad1457"}, {"scam", "#d84315"},      {"hack", "#b71c1c"},
-    {"blocked", "#880e4f"},    {"defi", "#1565c0"},      {"miner", "#795548"},
-    {"service", "#455a64"},    {"other", "#607d8b"},     {"unspent", "#757575"},
-    {"hop_limit", "#9e9e9e"},  {"dust", "#b0bec5"},      {"budget", "#ffa000"},
+    {"exchange", "#2e7d32"},   {"mixer", "#6a1b9a"},       {"bridge", "#00838f"},
+    {"gambling", "#ef6c00"},   {"sanctioned", "#c62828"},  {"darknet", "#4e342e"},
+    {"ransomware", "#ad1457"}, {"scam", "#d84315"},        {"hack", "#b71c1c"},
+    {"blocked", "#880e4f"},    {"defi", "#1565c0"},        {"miner", "#795548"},
+    {"service", "#455a64"},    {"other", "#607d8b"},       {"unspent", "#757575"},
+    {"hop_limit", "#9e9e9e"},  {"dust", "#b0bec5"},        {"budget", "#ffa000"},
     {"fee", "#8d6e63"},        {"overwritten", "#90a4ae"}, {"coinbase", "#5d4037"},
     {"unknown", "#78909c"},
 };
@@ -150,19 +150,58 @@ static int cmp_weight(const dnode *a, const dnode *b)
     return strcmp(a->key, b->key);
 }
 
-static const dnode *g_sort_nodes; /* qsort has no context argument: one report at a time */
+/* A stable merge sort whose comparison gets a context (qsort has none, and a global one
+ * would make the renderer unsafe to call from two threads). CT_OK or CT_ENOMEM. */
+typedef int (*cmp_ctx)(const void *a, const void *b, const void *ctx);
 
-static int cmp_rank_idx(const void *pa, const void *pb)
+static int sort_ctx(void *base, size_t n, size_t size, cmp_ctx cmp, const void *ctx)
 {
+    if (n < 2)
+        return CT_OK;
+    size_t bytes;
+    if (!ct_mul_ok(n, size, &bytes))
+        return CT_ENOMEM;
+    char *tmp = malloc(bytes), *src = base, *dst = tmp;
+    if (!tmp)
+        return CT_ENOMEM;
+    for (size_t width = 1; width < n; width *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * width) {
+            size_t mid = lo + width < n ? lo + width : n;
+            size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi) {
+                if (cmp(src + j * size, src + i * size, ctx) < 0)
+                    memcpy(dst + (k++) * size, src + (j++) * size, size);
+                else
+                    memcpy(dst + (k++) * size, src + (i++) * size, size);
+            }
+            memcpy(dst + k * size, src + i * size, (mid - i) * size);
+            k += mid - i;
+            memcpy(dst + k * size, src + j * size, (hi - j) * size);
+        }
+        char *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != base)
+        memcpy(base, src, bytes);
+    free(tmp);
+    return CT_OK;
+}
+
+static int cmp_rank_idx(const void *pa, const void *pb, const void *ctx)
+{
+    const dnode *d = ctx;
     size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
-    return cmp_weight(&g_sort_nodes[a], &g_sort_nodes[b]);
+    return cmp_weight(&d[a], &d[b]);
 }
 
 /* Order of nodes inside a drawn column: endpoints by category, aggregates after the nodes of
  * their group, then weight, then key. */
-static int cmp_in_column(const void *pa, const void *pb)
+static int cmp_in_column(const void *pa, const void *pb, const void *ctx)
 {
-    const dnode *a = &g_sort_nodes[*(const size_t *)pa], *b = &g_sort_nodes[*(const size_t *)pb];
+    const dnode *d = ctx;
+    const dnode *a = &d[*(const size_t *)pa], *b = &d[*(const size_t *)pb];
     if (a->kind == CT_REPORT_ENDPOINT || b->kind == CT_REPORT_ENDPOINT) {
         size_t ra = category_rank(a->category), rb = category_rank(b->category);
         if (ra != rb)
@@ -177,14 +216,14 @@ static int cmp_in_column(const void *pa, const void *pb)
     return cmp_weight(a, b);
 }
 
-static int cmp_edge_time(const void *pa, const void *pb)
+static int cmp_edge_time(const void *pa, const void *pb, const void *ctx)
 {
     const dedge *a = pa, *b = pb;
     if (a->time != b->time)
         return a->time < b->time ? -1 : 1;
     if (a->height != b->height)
         return a->height < b->height ? -1 : 1;
-    const dnode *d = g_sort_nodes;
+    const dnode *d = ctx;
     if (d[a->from].y != d[b->from].y || d[a->from].x != d[b->from].x)
         return d[a->from].x != d[b->from].x ? (d[a->from].x < d[b->from].x ? -1 : 1)
                                             : (d[a->from].y < d[b->from].y ? -1 : 1);
@@ -289,7 +328,6 @@ static int summarise(html *h, size_t max_nodes)
      * over the nodes sorted by (hop, category, index). */
     for (size_t i = 0; i < n; i++)
         order[i] = i;
-    g_sort_nodes = h->d;
     size_t n_groups = 0;
     {
         gk *k = calloc(n ? n : 1, sizeof(gk));
@@ -312,7 +350,10 @@ static int summarise(html *h, size_t max_nodes)
     }
     /* Which nodes are kept: the K heaviest, K as large as fits with one aggregate per group
      * that loses a node. */
-    qsort(order, n, sizeof(size_t), cmp_rank_idx);
+    if (sort_ctx(order, n, sizeof(size_t), cmp_rank_idx, h->d)) {
+        free(order);
+        return CT_ENOMEM;
+    }
     size_t keep = n;
     if (max_nodes && n > max_nodes) {
         bool *hit = calloc(n_groups ? n_groups : 1, sizeof(bool));
@@ -477,8 +518,10 @@ static int layout(html *h)
         for (size_t i = 0; i < h->n_d; i++)
             if (h->d[i].column == c)
                 idx[k++] = i;
-        g_sort_nodes = h->d;
-        qsort(idx, k, sizeof(size_t), cmp_in_column);
+        if (sort_ctx(idx, k, sizeof(size_t), cmp_in_column, h->d)) {
+            free(idx);
+            return CT_ENOMEM;
+        }
         double y = TOP;
         const char *cat = NULL;
         for (size_t j = 0; j < k; j++) {
@@ -504,8 +547,10 @@ static int layout(html *h)
         return CT_ENOMEM;
     for (size_t i = 0; i < h->n_de; i++)
         h->de[i].number = i; /* remember the old index */
-    g_sort_nodes = h->d;
-    qsort(h->de, h->n_de, sizeof(dedge), cmp_edge_time);
+    if (sort_ctx(h->de, h->n_de, sizeof(dedge), cmp_edge_time, h->d)) {
+        free(pos);
+        return CT_ENOMEM;
+    }
     for (size_t i = 0; i < h->n_de; i++) {
         pos[h->de[i].number] = i;
         h->de[i].number = i + 1;
@@ -624,7 +669,7 @@ static void draw_node(html *h, size_t i)
     const dnode *d = &h->d[i];
     const rp_node *s = d->src != CT_REPORT_NONE ? &h->r->nodes[d->src] : NULL;
     bool agg = !s;
-    const char *fill = d->kind == CT_REPORT_SOURCE   ? "#fde8e8"
+    const char *fill = d->kind == CT_REPORT_SOURCE    ? "#fde8e8"
                        : d->kind == CT_REPORT_TX      ? "#ffffff"
                        : d->kind == CT_REPORT_ADDRESS ? "#eef3fb"
                                                       : "#ffffff";
@@ -658,8 +703,9 @@ static void draw_node(html *h, size_t i)
         put_measures(h, asset, v, has);
     fputs("</title>", f);
     bool bridge = d->category && strcmp(d->category, "bridge") == 0;
-    fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%d\" height=\"%d\" rx=\"5\" fill=\"%s\" "
-               "stroke=\"%s\" stroke-width=\"%s\"%s/>",
+    fprintf(f,
+            "<rect x=\"%.1f\" y=\"%.1f\" width=\"%d\" height=\"%d\" rx=\"5\" fill=\"%s\" "
+            "stroke=\"%s\" stroke-width=\"%s\"%s/>",
             d->x, d->y, NODE_W, NODE_H, fill, stroke, d->kind == CT_REPORT_ENDPOINT ? "2" : "1.2",
             agg ? " stroke-dasharray=\"4 3\"" : "");
     double tx = d->x + 8;
@@ -667,8 +713,7 @@ static void draw_node(html *h, size_t i)
         fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"6\" height=\"%d\" fill=\"%s\"/>", d->x,
                 d->y, NODE_H, stroke);
     if (bridge) { /* a chain change: a bridge, deck and arch */
-        fprintf(f,
-                "<path class=\"bridge\" d=\"M%.1f %.1fh26v18h-4q-9-13-18 0h-4z\" fill=\"%s\"/>",
+        fprintf(f, "<path class=\"bridge\" d=\"M%.1f %.1fh26v18h-4q-9-13-18 0h-4z\" fill=\"%s\"/>",
                 d->x + 10, d->y + 11, stroke);
         tx = d->x + 42;
     } else if (d->kind == CT_REPORT_ENDPOINT) {
@@ -676,8 +721,7 @@ static void draw_node(html *h, size_t i)
     }
     fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" class=\"l1\">", tx, d->y + 16);
     if (agg)
-        fprintf(f, "%zu more %s", d->count,
-                d->kind == CT_REPORT_TX ? "transactions" : "addresses");
+        fprintf(f, "%zu more %s", d->count, d->kind == CT_REPORT_TX ? "transactions" : "addresses");
     else
         put_text_cut(f, s->label, bridge ? LABEL_CHARS - 5 : LABEL_CHARS);
     fprintf(f, "</text><text x=\"%.1f\" y=\"%.1f\" class=\"l2\">", tx, d->y + 31);
@@ -703,7 +747,7 @@ static void draw_edge(html *h, const dedge *e)
     FILE *f = h->f;
     const dnode *a = &h->d[e->from], *b = &h->d[e->to];
     double x1 = a->x + NODE_W, y1 = a->y + NODE_H / 2.0, x2 = b->x, y2 = b->y + NODE_H / 2.0;
-    double mx = (x1 + x2) / 2, bend = x2 > x1 ? (x2 - x1) / 2 : 80;
+    double bend = x2 > x1 ? (x2 - x1) / 2 : 80;
     fprintf(f, "<g class=\"edge\" id=\"e%zu\" data-from=\"n%zu\" data-to=\"n%zu\"><title>#%zu ",
             e->number, e->from + 1, e->to + 1, e->number);
     char t[32];
@@ -715,9 +759,7 @@ static void draw_edge(html *h, const dedge *e)
     fprintf(f,
             "</title><path d=\"M%.1f %.1fC%.1f %.1f %.1f %.1f %.1f %.1f\" fill=\"none\" "
             "stroke=\"%s\" stroke-opacity=\"0.55\" stroke-width=\"%.2f\"/>",
-            x1, y1, x1 + bend, y1, x2 - bend, y2, x2, y2, asset_colour(e->asset),
-            edge_width(h, e));
-    (void)mx;
+            x1, y1, x1 + bend, y1, x2 - bend, y2, x2, y2, asset_colour(e->asset), edge_width(h, e));
     /* The number at the middle of the curve (a cubic's point at t = 1/2). */
     double cx = 0.125 * x1 + 0.375 * (x1 + bend) + 0.375 * (x2 - bend) + 0.125 * x2;
     double cy = 0.5 * y1 + 0.5 * y2;
@@ -780,40 +822,24 @@ static void draw_picture(html *h, size_t max_nodes)
             fprintf(f, "hop %u", h->col_hop[c]);
         fputs("</text>\n", f);
     }
-    /* Category headings of the endpoint column. */
-    const char *cat = NULL;
-    bool any = false;
-    double best = 0;
-    (void)best;
-    for (int pass = 0; pass < 1; pass++) {
-        size_t n_seen = 0;
-        for (size_t i = 0; i < h->n_d; i++) {
-            const dnode *d = &h->d[i];
-            if (d->hop != UINT32_MAX)
-                continue;
-            /* the heading sits above the group's first (topmost) node */
-            bool top = true;
-            for (size_t j = 0; j < h->n_d; j++)
-                if (j != i && h->d[j].hop == UINT32_MAX && h->d[j].y < d->y &&
-                    strcmp(h->d[j].category ? h->d[j].category : "",
-                           d->category ? d->category : "") == 0) {
-                    top = false;
-                    break;
-                }
-            if (!top)
-                continue;
-            n_seen++;
-            fprintf(f, "<text class=\"grp\" x=\"%.1f\" y=\"%.1f\" fill=\"%s\">", d->x,
-                    d->y - 7, category_colour(d->category));
-            put_text_cut(f, d->category, LABEL_CHARS);
-            fputs("</text>\n", f);
-            cat = d->category;
-            any = true;
-        }
-        (void)n_seen;
+    /* Category headings of the endpoint column, above each group's topmost node. */
+    for (size_t i = 0; i < h->n_d; i++) {
+        const dnode *d = &h->d[i];
+        if (d->hop != UINT32_MAX)
+            continue;
+        bool top = true;
+        for (size_t j = 0; j < h->n_d && top; j++)
+            if (j != i && h->d[j].hop == UINT32_MAX && h->d[j].y < d->y &&
+                strcmp(h->d[j].category ? h->d[j].category : "", d->category ? d->category : "") ==
+                    0)
+                top = false;
+        if (!top)
+            continue;
+        fprintf(f, "<text class=\"grp\" x=\"%.1f\" y=\"%.1f\" fill=\"%s\">", d->x, d->y - 7,
+                category_colour(d->category));
+        put_text_cut(f, d->category, LABEL_CHARS);
+        fputs("</text>\n", f);
     }
-    (void)cat;
-    (void)any;
     for (size_t i = 0; i < h->n_de; i++)
         draw_edge(h, &h->de[i]);
     for (size_t i = 0; i < h->n_d; i++)
@@ -832,9 +858,8 @@ static void draw_picture(html *h, size_t max_nodes)
                 continue;
             bool first = true;
             for (size_t j = 0; j < i; j++)
-                if (h->d[j].hop == UINT32_MAX &&
-                    strcmp(h->d[j].category ? h->d[j].category : "",
-                           d->category ? d->category : "") == 0)
+                if (h->d[j].hop == UINT32_MAX && strcmp(h->d[j].category ? h->d[j].category : "",
+                                                        d->category ? d->category : "") == 0)
                     first = false;
             if (!first)
                 continue;

@@ -207,9 +207,8 @@ int ct_report_add_edge(ct_report *r, const ct_report_edge *e, size_t *idx)
     return CT_OK;
 }
 
-int ct_report_add_table(ct_report *r, const char *title, const char *note,
-                        const char *const *cols, size_t n_cols, unsigned numeric,
-                        bool edge_column, size_t *idx)
+int ct_report_add_table(ct_report *r, const char *title, const char *note, const char *const *cols,
+                        size_t n_cols, unsigned numeric, bool edge_column, size_t *idx)
 {
     rp_table *v = realloc(r->tables, (r->n_tables + 1) * sizeof(*v));
     if (!v)
@@ -273,8 +272,8 @@ int ct_report_table_footer(ct_report *r, size_t table, const char *text)
     return r->tables[table].footer ? CT_OK : CT_ENOMEM;
 }
 
-size_t rp_amount(const ct_report *r, char *out, size_t cap, size_t asset,
-                 const ct_u256 *amount, bool shortened)
+size_t rp_amount(const ct_report *r, char *out, size_t cap, size_t asset, const ct_u256 *amount,
+                 bool shortened)
 {
     char dec[96];
     size_t n = ct_u256_to_dec(dec, sizeof(dec), amount);

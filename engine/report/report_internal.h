@@ -24,8 +24,8 @@ typedef struct rp_table {
     unsigned numeric;
     bool edge_column;
     size_t n_rows, cap;
-    char **cells;  /* n_rows * n_cols, NULL for empty */
-    size_t *edge;  /* per row */
+    char **cells; /* n_rows * n_cols, NULL for empty */
+    size_t *edge; /* per row */
 } rp_table;
 
 struct ct_report {
@@ -49,8 +49,8 @@ struct ct_report {
 /* Grows *p (n elements in use, *cap allocated) to hold one more of `size` bytes. */
 int rp_grow(void **p, size_t *cap, size_t n, size_t size);
 /* ct_report_amount; `shortened` cuts fractions past 8 digits (rounded down, marked "…"). */
-size_t rp_amount(const ct_report *r, char *out, size_t cap, size_t asset,
-                 const ct_u256 *amount, bool shortened);
+size_t rp_amount(const ct_report *r, char *out, size_t cap, size_t asset, const ct_u256 *amount,
+                 bool shortened);
 /* The largest amount of the edge over its measures. */
 const ct_u256 *rp_edge_max(const ct_report *r, const ct_report_edge *e);
 /* An amount as a double (for widths and ranking only). */

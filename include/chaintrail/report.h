@@ -101,9 +101,9 @@ size_t ct_report_amount(const ct_report *r, char *out, size_t cap, size_t asset,
                         const ct_u256 *amount);
 
 typedef struct ct_report_html_options {
-    unsigned version;   /* CT_REPORT_HTML_OPTIONS_VERSION */
-    size_t max_nodes;   /* the picture's node budget (0: CT_REPORT_MAX_NODES) */
-    bool force;         /* with a path: replace an existing file (never a symbolic link) */
+    unsigned version; /* CT_REPORT_HTML_OPTIONS_VERSION */
+    size_t max_nodes; /* the picture's node budget (0: CT_REPORT_MAX_NODES) */
+    bool force;       /* with a path: replace an existing file (never a symbolic link) */
 } ct_report_html_options;
 #define CT_REPORT_HTML_OPTIONS_VERSION 1
 #define CT_REPORT_HTML_OPTIONS_INIT                                                                \
@@ -112,9 +112,9 @@ typedef struct ct_report_html_options {
     }
 
 typedef struct ct_report_html_stats {
-    size_t nodes, edges;             /* drawn */
-    size_t nodes_in, edges_in;       /* in the model */
-    size_t aggregated;               /* nodes of the model drawn inside "N more" nodes */
+    size_t nodes, edges;       /* drawn */
+    size_t nodes_in, edges_in; /* in the model */
+    size_t aggregated;         /* nodes of the model drawn inside "N more" nodes */
 } ct_report_html_stats;
 
 /* Writes the HTML to f. CT_OK, CT_ENOMEM, CT_EIO (f failed). stats may be NULL. */
@@ -135,8 +135,8 @@ CT_WARN_UNUSED int ct_report_html_write_path(ct_report *r, const char *path,
  * the evidence (one row per output, with its edge). `coin`: the network's ticker. At most
  * `max_rows` evidence rows (0: 5,000): the largest, listed in time order, and the table says
  * how many were left out. */
-CT_WARN_UNUSED int ct_report_from_trace(ct_report *r, const ct_trace_result *res,
-                                        const char *coin, size_t max_rows, ct_error *err);
+CT_WARN_UNUSED int ct_report_from_trace(ct_report *r, const ct_trace_result *res, const char *coin,
+                                        size_t max_rows, ct_error *err);
 /* The same for an account-chain trace: nodes are addresses (a source, or in the column of
  * the first hop that reached it) and endpoints; an asset per traced asset. */
 CT_WARN_UNUSED int ct_report_from_acct_trace(ct_report *r, const ct_acct_trace_result *res,
