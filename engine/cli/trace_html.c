@@ -45,20 +45,21 @@ static void list24(char *out, size_t cap, const char (*v)[24], size_t n)
         len += (size_t)snprintf(out + len, cap - len, "%s%s", i ? "," : "", v[i]);
 }
 
+/* One row of the parameters table, unless an earlier one failed. */
+static void add_param(ct_report *rep, size_t t, int *rc, const char *k, const char *v)
+{
+    const char *row[2] = {k, v};
+    if (*rc == CT_OK)
+        *rc = ct_report_add_row(rep, t, row, CT_REPORT_NONE);
+}
+#define ROW(k, v) add_param(rep, t, &rc, (k), (v))
+
 /* The rows every trace has, after the chain's own. */
 static int common_params(ct_report *rep, size_t t, const cli_html_req *q, int64_t since,
                          int64_t until)
 {
     char buf[4096], num[200];
-    const char *row[2];
     int rc = CT_OK;
-#define ROW(k, v)                                                                                  \
-    do {                                                                                           \
-        row[0] = (k);                                                                              \
-        row[1] = (v);                                                                              \
-        if (rc == CT_OK)                                                                           \
-            rc = ct_report_add_row(rep, t, row, CT_REPORT_NONE);                                   \
-    } while (0)
     ROW("case", q->case_name ? q->case_name : "(none)");
     size_t len = 0;
     buf[0] = '\0';
@@ -90,7 +91,6 @@ static int common_params(ct_report *rep, size_t t, const cli_html_req *q, int64_
     ROW("max nodes", num);
     snprintf(num, sizeof(num), "%llu", (unsigned long long)q->timeout);
     ROW("timeout (s)", num);
-#undef ROW
     return rc;
 }
 
@@ -165,31 +165,44 @@ static char *title_of(const cli_html_req *q)
     return t;
 }
 
+/* The model with its title, notes and the parameters table (*t); *rep NULL when out of
+ * memory (said). */
+static int begin(ct_report **rep, size_t *t, const cli_html_req *q, bool complete,
+                 const char *reason)
+{
+    char *title = title_of(q);
+    *rep = title ? ct_report_new(title) : NULL;
+    free(title);
+    if (!*rep) {
+        cli_error("trace", "out of memory");
+        return CT_ENOMEM;
+    }
+    int rc = notes(*rep, q, complete, reason);
+    if (rc == CT_OK)
+        rc = params_table(*rep, t);
+    return rc;
+}
+
+/* Writes the model when it was built (rc CT_OK) and frees it; the exit code. */
+static int finish(ct_report *rep, const cli_html_req *q, int rc)
+{
+    int exit_code =
+        rc == CT_OK ? emit(rep, q) : (cli_error("trace", "out of memory"), CT_EXIT_FAILURE);
+    ct_report_free(rep);
+    return exit_code;
+}
+
 int cli_trace_html(const cli_html_req *q, const cli_trace_env *env, const ct_trace_result *res,
                    const ct_trace_source *src)
 {
-    char *title = title_of(q);
-    ct_report *rep = title ? ct_report_new(title) : NULL;
-    free(title);
-    if (!rep) {
-        cli_error("trace", "out of memory");
+    ct_report *rep;
+    size_t t;
+    int rc = begin(&rep, &t, q, res->complete, res->incomplete_reason);
+    if (!rep)
         return CT_EXIT_FAILURE;
-    }
     ct_error err;
     ct_error_clear(&err);
-    size_t t;
     char buf[200], hex[65];
-    const char *row[2];
-    int rc = notes(rep, q, res->complete, res->incomplete_reason);
-    if (rc == CT_OK)
-        rc = params_table(rep, &t);
-#define ROW(k, v)                                                                                  \
-    do {                                                                                           \
-        row[0] = (k);                                                                              \
-        row[1] = (v);                                                                              \
-        if (rc == CT_OK)                                                                           \
-            rc = ct_report_add_row(rep, t, row, CT_REPORT_NONE);                                   \
-    } while (0)
     ROW("chaintrail", ct_version());
     ROW("network", env->stats.network);
     ct_hash_to_hex(hex, env->stats.tip);
@@ -209,42 +222,24 @@ int cli_trace_html(const cli_html_req *q, const cli_trace_env *env, const ct_tra
         ROW("clusters", "not used");
     }
     ROW("complete", res->complete ? "yes" : res->incomplete_reason);
-#undef ROW
     if (rc == CT_OK)
         rc = common_params(rep, t, q, src[0].from_time, src[0].to_time);
     if (rc == CT_OK)
         rc = ct_report_from_trace(rep, res, env->asset, 0, &err);
-    int exit_code =
-        rc == CT_OK ? emit(rep, q) : (cli_error("trace", "out of memory"), CT_EXIT_FAILURE);
-    ct_report_free(rep);
-    return exit_code;
+    return finish(rep, q, rc);
 }
 
 int cli_trace_html_acct(const cli_html_req *q, const cli_html_acct_info *info,
                         const ct_acct_trace_result *res, const ct_trace_source *src)
 {
-    char *title = title_of(q);
-    ct_report *rep = title ? ct_report_new(title) : NULL;
-    free(title);
-    if (!rep) {
-        cli_error("trace", "out of memory");
+    ct_report *rep;
+    size_t t;
+    int rc = begin(&rep, &t, q, res->complete, res->incomplete_reason);
+    if (!rep)
         return CT_EXIT_FAILURE;
-    }
     ct_error err;
     ct_error_clear(&err);
-    size_t t;
     char buf[200], hex[65];
-    const char *row[2];
-    int rc = notes(rep, q, res->complete, res->incomplete_reason);
-    if (rc == CT_OK)
-        rc = params_table(rep, &t);
-#define ROW(k, v)                                                                                  \
-    do {                                                                                           \
-        row[0] = (k);                                                                              \
-        row[1] = (v);                                                                              \
-        if (rc == CT_OK)                                                                           \
-            rc = ct_report_add_row(rep, t, row, CT_REPORT_NONE);                                   \
-    } while (0)
     ROW("chaintrail", ct_version());
     snprintf(buf, sizeof(buf), "ethereum, chain id %llu", (unsigned long long)info->chain_id);
     ROW("chain", buf);
@@ -256,13 +251,9 @@ int cli_trace_html_acct(const cli_html_req *q, const cli_html_acct_info *info,
     hex_of(hex, info->labels_digest, 32);
     ROW("labels digest", hex);
     ROW("complete", res->complete ? "yes" : res->incomplete_reason);
-#undef ROW
     if (rc == CT_OK)
         rc = common_params(rep, t, q, src[0].from_time, src[0].to_time);
     if (rc == CT_OK)
         rc = ct_report_from_acct_trace(rep, res, 0, &err);
-    int exit_code =
-        rc == CT_OK ? emit(rep, q) : (cli_error("trace", "out of memory"), CT_EXIT_FAILURE);
-    ct_report_free(rep);
-    return exit_code;
+    return finish(rep, q, rc);
 }

@@ -183,6 +183,27 @@ static int evidence_table(ct_report *r, rows *s, const char *const *head, size_t
 }
 
 /* ---- Bitcoin family ---- */
+/* The union of category names (label categories and the tracer's own: a few dozen). */
+#define MAX_NAMES 64
+static void name_add(const char **names, size_t *nn, const char *name)
+{
+    for (size_t j = 0; j < *nn; j++)
+        if (strcmp(names[j], name) == 0)
+            return;
+    if (*nn < MAX_NAMES)
+        names[(*nn)++] = name;
+}
+
+static void names_sort(const char **names, size_t nn)
+{
+    for (size_t i = 1; i < nn; i++)
+        for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+            const char *tmp = names[j];
+            names[j] = names[j - 1];
+            names[j - 1] = tmp;
+        }
+}
+
 static int btc_totals(ct_report *r, const ct_trace_result *res, const char *coin)
 {
     (void)coin;
@@ -204,24 +225,14 @@ static int btc_totals(ct_report *r, const ct_trace_result *res, const char *coin
     if (rc)
         return rc;
     /* the union of the category names, sorted */
-    const char *names[64];
+    const char *names[MAX_NAMES];
     size_t nn = 0;
     for (size_t k = 0; k < nm; k++) {
         const ct_trace_model_result *x = &res->model[models[k]];
-        for (size_t i = 0; i < x->n_categories && nn < 64; i++) {
-            bool seen = false;
-            for (size_t j = 0; j < nn; j++)
-                seen |= strcmp(names[j], x->categories[i].name) == 0;
-            if (!seen)
-                names[nn++] = x->categories[i].name;
-        }
+        for (size_t i = 0; i < x->n_categories; i++)
+            name_add(names, &nn, x->categories[i].name);
     }
-    for (size_t i = 1; i < nn; i++)
-        for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
-            const char *tmp = names[j];
-            names[j] = names[j - 1];
-            names[j - 1] = tmp;
-        }
+    names_sort(names, nn);
     char amt[CT_MODEL_COUNT][200];
     const char *cells[1 + CT_MODEL_COUNT];
     for (size_t i = 0; i <= nn + 1 && rc == CT_OK; i++) {
@@ -744,24 +755,14 @@ int ct_report_from_acct_trace(ct_report *r, const ct_acct_trace_result *res, siz
                                  "of each model but poison add up to its source.",
                                  cols, 2 + nm, ((1u << (2 + nm)) - 1) & ~3u, false, &t);
         for (size_t a = 0; a < res->n_assets && rc == CT_OK; a++) {
-            const char *names[64];
+            const char *names[MAX_NAMES];
             size_t nn = 0;
             for (size_t k = 0; k < nm; k++) {
                 const ct_acct_asset_result *x = &res->model[models[k]][a];
-                for (size_t i = 0; i < x->n_categories && nn < 64; i++) {
-                    bool seen = false;
-                    for (size_t j = 0; j < nn; j++)
-                        seen |= strcmp(names[j], x->categories[i].name) == 0;
-                    if (!seen)
-                        names[nn++] = x->categories[i].name;
-                }
+                for (size_t i = 0; i < x->n_categories; i++)
+                    name_add(names, &nn, x->categories[i].name);
             }
-            for (size_t i = 1; i < nn; i++)
-                for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
-                    const char *tmp = names[j];
-                    names[j] = names[j - 1];
-                    names[j - 1] = tmp;
-                }
+            names_sort(names, nn);
             for (size_t i = 0; i <= nn + 1 && rc == CT_OK; i++) {
                 char amt[CT_MODEL_COUNT][200];
                 const char *cells[2 + CT_MODEL_COUNT];
