@@ -59,6 +59,40 @@ static int node_get(ct_report *r, size_t *idx, ct_report_node_kind kind, const c
     return ct_report_add_node(r, &n, idx);
 }
 
+/* The node of a transaction, in `column` (or an earlier one). */
+static int tx_node(ct_report *r, size_t *idx, const ct_trace_txref *t, uint32_t column)
+{
+    char key[80], label[96], detail[200], txid[65], sid[64], iso[32];
+    hex_txid(txid, t->txid);
+    short_id(sid, sizeof(sid), txid);
+    rp_iso_time(iso, t->time);
+    snprintf(key, sizeof(key), "t:%s", txid);
+    snprintf(label, sizeof(label), "tx %s", sid);
+    snprintf(detail, sizeof(detail), "transaction %s, height %u, %s", txid, t->height, iso);
+    return node_get(r, idx, CT_REPORT_TX, key, label, detail, NULL, column);
+}
+
+/* The node of an endpoint: (category, address); shown by its label, else its address. */
+static int endpoint_node(ct_report *r, size_t *idx, const char *category, const char *label,
+                         const char *address)
+{
+    const char *ea = address[0] ? address : "(no address)";
+    size_t kl = strlen(category) + strlen(ea) + 4, dl = kl + strlen(label) + 4;
+    char *key = malloc(kl), *detail = malloc(dl);
+    int rc = CT_ENOMEM;
+    if (key && detail) {
+        snprintf(key, kl, "e:%s:%s", category, ea);
+        if (label[0])
+            snprintf(detail, dl, "%s: %s, %s", category, label, ea);
+        else
+            snprintf(detail, dl, "%s: %s", category, ea);
+        rc = node_get(r, idx, CT_REPORT_ENDPOINT, key, label[0] ? label : ea, detail, category, 0);
+    }
+    free(key);
+    free(detail);
+    return rc;
+}
+
 /* ---- rows keyed by an item (an output, a transfer) with an amount per model ---- */
 typedef struct row {
     char *cells[8]; /* the text columns */
@@ -427,7 +461,7 @@ int ct_report_from_trace(ct_report *r, const ct_trace_result *res, const char *c
         for (size_t i = 0; i < x->n_flows && rc == CT_OK; i++) {
             const ct_trace_flow *w = &x->flows[i];
             const char *addr = w->address != CT_TRACE_NONE ? res->addresses[w->address] : "";
-            char key[600], label[96], detail[700], txid[65], sid[64], iso[32];
+            char key[600], detail[700], txid[65], iso[32];
             size_t from, to;
             /* from: the source address (hop 0) or the transaction that split the taint */
             if (w->by == CT_TRACE_NONE) {
@@ -436,30 +470,14 @@ int ct_report_from_trace(ct_report *r, const ct_trace_result *res, const char *c
                 rc = node_get(r, &from, CT_REPORT_SOURCE, key, addr[0] ? addr : "(no address)",
                               detail, NULL, 0);
             } else {
-                const ct_trace_txref *t = &res->txs[w->by];
-                hex_txid(txid, t->txid);
-                short_id(sid, sizeof(sid), txid);
-                rp_iso_time(iso, t->time);
-                snprintf(key, sizeof(key), "t:%s", txid);
-                snprintf(label, sizeof(label), "tx %s", sid);
-                snprintf(detail, sizeof(detail), "transaction %s, height %u, %s", txid, t->height,
-                         iso);
-                rc =
-                    node_get(r, &from, CT_REPORT_TX, key, label, detail, NULL, w->hop ? w->hop : 1);
+                rc = tx_node(r, &from, &res->txs[w->by], w->hop ? w->hop : 1);
             }
             if (rc)
                 break;
             /* to: the endpoint, the fee, or the transaction that carried it on */
             if (w->endpoint != CT_TRACE_NONE) {
                 const ct_trace_endpoint *e = &x->endpoints[w->endpoint];
-                const char *ea = e->address[0] ? e->address : "(no address)";
-                snprintf(key, sizeof(key), "e:%s:%s", e->category, ea);
-                if (e->label[0])
-                    snprintf(detail, sizeof(detail), "%s: %s, %s", e->category, e->label, ea);
-                else
-                    snprintf(detail, sizeof(detail), "%s: %s", e->category, ea);
-                rc = node_get(r, &to, CT_REPORT_ENDPOINT, key, e->label[0] ? e->label : ea, detail,
-                              e->category, 0);
+                rc = endpoint_node(r, &to, e->category, e->label, e->address);
             } else if (w->vout == CT_TRACE_FLOW_FEE) {
                 rc = node_get(r, &to, CT_REPORT_ENDPOINT,
                               w->next == CT_TRACE_NONE ? "e:fee:" : "e:unknown:",
@@ -468,15 +486,7 @@ int ct_report_from_trace(ct_report *r, const ct_trace_result *res, const char *c
                                                        : "previous outputs not in the database",
                               w->next == CT_TRACE_NONE ? "fee" : "unknown", 0);
             } else if (w->next != CT_TRACE_NONE) {
-                const ct_trace_txref *t = &res->txs[w->next];
-                hex_txid(txid, t->txid);
-                short_id(sid, sizeof(sid), txid);
-                rp_iso_time(iso, t->time);
-                snprintf(key, sizeof(key), "t:%s", txid);
-                snprintf(label, sizeof(label), "tx %s", sid);
-                snprintf(detail, sizeof(detail), "transaction %s, height %u, %s", txid, t->height,
-                         iso);
-                rc = node_get(r, &to, CT_REPORT_TX, key, label, detail, NULL, w->hop + 1);
+                rc = tx_node(r, &to, &res->txs[w->next], w->hop + 1);
             } else {
                 rc = node_get(r, &to, CT_REPORT_ENDPOINT, "e:unknown:", "unknown", "unknown",
                               "unknown", 0);
@@ -637,7 +647,7 @@ int ct_report_from_acct_trace(ct_report *r, const ct_acct_trace_result *res, siz
             for (size_t i = 0; i < x->n_flows && rc == CT_OK; i++) {
                 const ct_acct_flow *w = &x->flows[i];
                 size_t from = CT_REPORT_NONE, to = CT_REPORT_NONE, ei = CT_REPORT_NONE;
-                char key[128], detail[300];
+
                 if (w->kind == 0) { /* a remainder: the ledger's taint left at its endpoint */
                     rc = acct_addr_node(r, &from, w->to, w->hop);
                 } else if (w->hop == 0) { /* a source's arrival: no edge */
@@ -651,14 +661,7 @@ int ct_report_from_acct_trace(ct_report *r, const ct_acct_trace_result *res, siz
                 if (from != CT_REPORT_NONE) {
                     if (w->endpoint != CT_TRACE_NONE) {
                         const ct_acct_endpoint *e = &x->endpoints[w->endpoint];
-                        snprintf(key, sizeof(key), "e:%s:%s", e->category, e->address);
-                        if (e->label[0])
-                            snprintf(detail, sizeof(detail), "%s: %s, %s", e->category, e->label,
-                                     e->address);
-                        else
-                            snprintf(detail, sizeof(detail), "%s: %s", e->category, e->address);
-                        rc = node_get(r, &to, CT_REPORT_ENDPOINT, key,
-                                      e->label[0] ? e->label : e->address, detail, e->category, 0);
+                        rc = endpoint_node(r, &to, e->category, e->label, e->address);
                     } else if (!w->to[0]) {
                         rc = node_get(r, &to, CT_REPORT_ENDPOINT, "e:fee:", "fees",
                                       "fees: burnt, and paid to the block's fee recipient", "fee",
