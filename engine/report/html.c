@@ -573,7 +573,7 @@ static void compact_amount(const ct_report *r, char *out, size_t cap, size_t ass
     size_t n = ct_u256_to_dec(dec, sizeof(dec), v);
     const rp_asset *a = &r->assets[asset];
     unsigned d = a->known ? a->decimals : 0;
-    char num[64];
+    char num[256];
     size_t ip = n > d ? n - d : 1; /* digits of the whole part */
     if (ip > 11) {
         snprintf(num, sizeof(num), "%c.%.3se+%zu", dec[0], dec + 1, ip - 1);
@@ -616,7 +616,7 @@ static void put_range(html *h, size_t asset, const ct_u256 *v, unsigned has)
     }
     if (!lo)
         return;
-    char a[256], b[256];
+    char a[400], b[400];
     compact_amount(h->r, a, sizeof(a), asset, lo);
     if (ct_u256_cmp(lo, hi) == 0) {
         put_text(h->f, a);
