@@ -207,6 +207,35 @@ Test(report, edges_are_numbered_in_time_order)
     ct_report_free(r);
 }
 
+/* Endpoints are grouped by category, cash-out first, each under its heading and in its
+ * colour; a bridge (a change of chain) is drawn with a bridge. */
+Test(report, endpoints_by_category_and_the_bridge)
+{
+    ct_report *r = ct_report_new("c");
+    size_t m, a;
+    cr_assert_eq(ct_report_add_measure(r, "fifo", &m), CT_OK);
+    cr_assert_eq(ct_report_add_asset(r, "ETH", 18, true, &a), CT_OK);
+    size_t s = add_node(r, CT_REPORT_SOURCE, "s", "thief", NULL, 0);
+    size_t u = add_node(r, CT_REPORT_ENDPOINT, "u", "left", "unspent", 0);
+    size_t b = add_node(r, CT_REPORT_ENDPOINT, "b", "Wormhole", "bridge", 0);
+    size_t x = add_node(r, CT_REPORT_ENDPOINT, "x", "Binance 14", "exchange", 0);
+    add_edge(r, s, u, 3, 10);
+    add_edge(r, s, b, 2, 20);
+    add_edge(r, s, x, 1, 30);
+    char *html = render(r, 0, NULL);
+    /* exchange on top, then bridge, then unspent, each under its heading */
+    cr_assert(strstr(html, "<text class=\"grp\" x=\"340.0\" y=\"61.0\" fill=\"#2e7d32\">exchange"),
+              "%s", html);
+    cr_assert(strstr(html, "<text class=\"grp\" x=\"340.0\" y=\"137.0\" fill=\"#00838f\">bridge"));
+    cr_assert(strstr(html, "<text class=\"grp\" x=\"340.0\" y=\"213.0\" fill=\"#757575\">unspent"));
+    cr_assert_eq(count(html, "<path class=\"bridge\""), 1);
+    const char *bridge = strstr(html, "<path class=\"bridge\"");
+    const char *node = strstr(html, "data-category=\"bridge\"");
+    cr_assert(node && bridge > node && bridge < strstr(node, "</g>"));
+    free(html);
+    ct_report_free(r);
+}
+
 /* -o PATH goes through the export's safe file writer: no symbolic link, an existing file
  * only with force. */
 Test(report, the_file_is_written_safely)
@@ -305,6 +334,15 @@ Test(report, trace_html_on_the_2009_blocks)
                              "--force", NULL},
             NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    /* a trace cut by its budget says so under the title */
+    tu_exec(&r,
+            (const char *[]){"--db", db, "trace", "--from", SRC, "--max-nodes", "2", "--format",
+                             "html", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "<p class=\"warn\">INCOMPLETE: the budget ran out: max-nodes reached"),
+              "%s", r.out);
     tu_run_free(&r);
     /* -o and --force are for the HTML only */
     tu_exec(&r, (const char *[]){"--db", db, "trace", "--from", SRC, "-o", path, NULL}, NULL);
