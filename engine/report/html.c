@@ -713,8 +713,8 @@ static void draw_node(html *h, size_t i)
         fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"6\" height=\"%d\" fill=\"%s\"/>", d->x,
                 d->y, NODE_H, stroke);
     if (bridge) { /* a chain change: a bridge, deck and arch */
-        fprintf(f, "<path class=\"bridge\" d=\"M%.1f %.1fh26v18h-4q-9-13-18 0h-4z\" fill=\"%s\"/>",
-                d->x + 10, d->y + 11, stroke);
+        fprintf(f, "<path class=\"bridge\" d=\"M%.1f %.1fh26v13h-4q-9-10-18 0h-4z\" fill=\"%s\"/>",
+                d->x + 12, d->y + 5, stroke);
         tx = d->x + 42;
     } else if (d->kind == CT_REPORT_ENDPOINT) {
         tx = d->x + 12;
@@ -724,7 +724,9 @@ static void draw_node(html *h, size_t i)
         fprintf(f, "%zu more %s", d->count, d->kind == CT_REPORT_TX ? "transactions" : "addresses");
     else
         put_text_cut(f, s->label, bridge ? LABEL_CHARS - 5 : LABEL_CHARS);
-    fprintf(f, "</text><text x=\"%.1f\" y=\"%.1f\" class=\"l2\">", tx, d->y + 31);
+    /* the second line under the bridge too */
+    fprintf(f, "</text><text x=\"%.1f\" y=\"%.1f\" class=\"l2\">", bridge ? d->x + 12 : tx,
+            d->y + 31);
     if (has)
         put_range(h, asset, v, has);
     fputs("</text></g>\n", f);
