@@ -335,6 +335,15 @@ Test(report, trace_html_on_the_2009_blocks)
             NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     tu_run_free(&r);
+    /* the page lists every endpoint: --group and --limit are refused */
+    tu_exec(&r,
+            (const char *[]){"--db", db, "trace", "--from", SRC, "--limit", "2", "--format", "html",
+                             NULL},
+            NULL);
+    cr_assert_eq(r.status, 2);
+    cr_assert_str_eq(r.err, "chaintrail: trace: --group and --limit do not apply to --format html "
+                            "(its tables list every endpoint, per service)\n");
+    tu_run_free(&r);
     /* a trace cut by its budget says so under the title */
     tu_exec(&r,
             (const char *[]){"--db", db, "trace", "--from", SRC, "--max-nodes", "2", "--format",

@@ -597,6 +597,11 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
         cli_error("trace", "-o PATH and --force write the HTML only (--format html)");
         return CT_EXIT_USAGE;
     }
+    if (fmt == CLI_FMT_HTML && (ap->group || ap->limit)) {
+        cli_error("trace", "--group and --limit do not apply to --format html (its tables "
+                           "list every endpoint, per service)");
+        return CT_EXIT_USAGE;
+    }
     if (fmt == CLI_FMT_HTML) /* the picture is drawn from the flows (docs/html.md) */
         o.flows = true;
     int64_t since = -1, until = -1;
