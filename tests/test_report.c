@@ -236,6 +236,88 @@ Test(report, endpoints_by_category_and_the_bridge)
     ct_report_free(r);
 }
 
+/* The model of a trace: at most max_rows evidence rows, the largest, in time order, and
+ * the table says how many were left out. A hand-made FIFO result: the source address pays
+ * tx 1 (hop 0), tx 1 makes three outputs (hop 1) to three unspent addresses. */
+Test(report, evidence_rows_are_cut_to_the_largest)
+{
+    ct_trace_result res;
+    memset(&res, 0, sizeof(res));
+    ct_trace_txref txs[2];
+    memset(txs, 0, sizeof(txs));
+    txs[0].txid[31] = 0xaa; /* the last byte is displayed first: aa00...00 */
+    txs[0].height = 10;
+    txs[0].time = 1231006505;
+    txs[1].txid[31] = 0xbb;
+    txs[1].height = 11;
+    txs[1].time = 1231006505 + 600;
+    char n0[] = "src", n1[] = "a1", n2[] = "a2", n3[] = "a3";
+    char *addrs[] = {n0, n1, n2, n3};
+    res.txs = txs;
+    res.n_txs = 2;
+    res.addresses = addrs;
+    res.n_addresses = 4;
+    ct_trace_endpoint eps[3];
+    memset(eps, 0, sizeof(eps));
+    for (int i = 0; i < 3; i++) {
+        eps[i].address = addrs[1 + i];
+        strcpy(eps[i].category, "unspent");
+        eps[i].first_height = eps[i].last_height = 11;
+        eps[i].n_outputs = 1;
+    }
+    eps[0].taint = 500;
+    eps[1].taint = 300;
+    eps[2].taint = 200;
+    ct_trace_flow fl[4];
+    memset(fl, 0, sizeof(fl));
+    fl[0] = (ct_trace_flow){0,    0, 0,    10, 1231006505, CT_TRACE_NONE, 1, 0, CT_TRACE_NONE,
+                            1000, 0, false};
+    for (int i = 0; i < 3; i++)
+        fl[1 + i] = (ct_trace_flow){
+            1,         (uint32_t)i,  1, 11,   1231007105, 1, CT_TRACE_NONE, (size_t)(1 + i),
+            (size_t)i, eps[i].taint, 0, false};
+    ct_trace_model_result *x = &res.model[CT_MODEL_FIFO];
+    x->enabled = true;
+    x->source_sat = 1000;
+    x->flows_whole = true;
+    x->flows = fl;
+    x->n_flows = 4;
+    x->endpoints = eps;
+    x->n_endpoints = 3;
+    ct_trace_category cat = {"unspent", 1000, 0, 1000};
+    x->categories = &cat;
+    x->n_categories = 1;
+    res.complete = true;
+    ct_report *r = ct_report_new("cut");
+    ct_error err;
+    ct_error_clear(&err);
+    cr_assert_eq(ct_report_from_trace(r, &res, "BTC", 2, &err), CT_OK, "%s", err.detail);
+    char *html = render(r, 0, NULL);
+    /* the source's 1000 sat and a1's 500 are kept, a2 and a3 are left out */
+    cr_assert(strstr(html, "<td>aa00000000000000000000000000000000000000000000000000000000000000:0"
+                           "</td><td class=\"n\">10</td><td>2009-01-03T18:15:05Z</td><td>0</td>"
+                           "<td>src</td><td>on to "
+                           "bb00000000000000000000000000000000000000000000000000000000000000</td>"
+                           "<td class=\"n\">0.00001000 BTC</td></tr>"),
+              "%s", html);
+    cr_assert(strstr(html, "bb00000000000000000000000000000000000000000000000000000000000000:0</"
+                           "td><td class=\"n\">11</td><td>2009-01-03T18:25:05Z</td><td>1</td>"
+                           "<td>a1</td><td>unspent</td><td class=\"n\">0.00000500 BTC</td></tr>"));
+    cr_assert_null(
+        strstr(html, "bb00000000000000000000000000000000000000000000000000000000000000:1</td>"));
+    cr_assert_null(
+        strstr(html, "bb00000000000000000000000000000000000000000000000000000000000000:2</td>"));
+    cr_assert(strstr(html,
+                     "<p class=\"note\">2 more rows, the smallest, are left out (at most 2 are "
+                     "listed): trace --flows --format csv lists every flow.</p>"));
+    /* the picture has them all: the source, tx bb and the three endpoints */
+    cr_assert_eq(count(html, "<g class=\"node "), 5);
+    cr_assert_eq(count(html, "<g class=\"edge\""), 4);
+    cr_assert(strstr(html, "<tr><td>unspent</td><td class=\"n\">0.00001000 BTC</td></tr>"));
+    free(html);
+    ct_report_free(r);
+}
+
 /* -o PATH goes through the export's safe file writer: no symbolic link, an existing file
  * only with force. */
 Test(report, the_file_is_written_safely)
