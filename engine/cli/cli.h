@@ -347,14 +347,6 @@ typedef struct cli_html_req {
 /* A Bitcoin-family trace run with flows, as HTML. Returns the exit code. */
 int cli_trace_html(const cli_html_req *q, const cli_trace_env *env, const ct_trace_result *res,
                    const ct_trace_source *src);
-typedef struct cli_html_acct_info {
-    uint64_t chain_id;
-    uint32_t tip_height;
-    uint8_t tip_hash[32];
-    uint8_t prices_digest[32], labels_digest[32];
-} cli_html_acct_info;
-int cli_trace_html_acct(const cli_html_req *q, const cli_html_acct_info *info,
-                        const ct_acct_trace_result *res, const ct_trace_source *src);
 
 /* ---- account-chain traces (trace_acct.c) ---- */
 /* A trace whose sources are Ethereum addresses or transaction hashes, as `trace` parsed
@@ -372,5 +364,9 @@ typedef struct cli_acct_trace_req {
     bool force;            /* html: replace an existing PATH */
 } cli_acct_trace_req;
 int cli_trace_acct(const cli_acct_trace_req *q);
+/* An account-chain trace as HTML (trace_html.c), with its manifest's facts. */
+int cli_trace_html_acct(const cli_acct_trace_req *q, uint64_t chain_id,
+                        const ct_eth_block_info *tip, const uint8_t prices_digest[32],
+                        const uint8_t labels_digest[32], const ct_acct_trace_result *res);
 
 #endif

@@ -525,22 +525,6 @@ static void print_csv(FILE *f, const ct_acct_trace_result *r)
     }
 }
 
-/* --format html (trace_html.c). */
-static int html_acct(const cli_acct_trace_req *q, const acct_manifest *mf,
-                     const ct_acct_trace_result *res)
-{
-    cli_html_acct_info info;
-    memset(&info, 0, sizeof(info));
-    info.chain_id = mf->stats.chain_id;
-    info.tip_height = mf->tip.height;
-    memcpy(info.tip_hash, mf->tip.hash, 32);
-    memcpy(info.prices_digest, mf->prices_digest, 32);
-    memcpy(info.labels_digest, mf->labels_digest, 32);
-    return cli_trace_html_acct(
-        &(cli_html_req){q->output, q->force, q->case_name, q->given, q->n_src, q->o, q->timeout},
-        &info, res, q->src);
-}
-
 int cli_trace_acct(const cli_acct_trace_req *q)
 {
     acct_manifest mf;
@@ -579,7 +563,8 @@ int cli_trace_acct(const cli_acct_trace_req *q)
     if (rc == CT_OK) {
         exit_code = CT_EXIT_OK;
         if (strcmp(q->format, "html") == 0)
-            exit_code = html_acct(q, &mf, &res);
+            exit_code = cli_trace_html_acct(q, mf.stats.chain_id, &mf.tip, mf.prices_digest,
+                                            mf.labels_digest, &res);
         else if (strcmp(q->format, "json") == 0)
             print_json(stdout, &res, &mf);
         else if (strcmp(q->format, "text") == 0)

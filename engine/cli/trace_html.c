@@ -229,9 +229,14 @@ int cli_trace_html(const cli_html_req *q, const cli_trace_env *env, const ct_tra
     return finish(rep, q, rc);
 }
 
-int cli_trace_html_acct(const cli_html_req *q, const cli_html_acct_info *info,
-                        const ct_acct_trace_result *res, const ct_trace_source *src)
+int cli_trace_html_acct(const cli_acct_trace_req *aq, uint64_t chain_id,
+                        const ct_eth_block_info *tip, const uint8_t prices_digest[32],
+                        const uint8_t labels_digest[32], const ct_acct_trace_result *res)
 {
+    const cli_html_req req = {aq->output, aq->force, aq->case_name, aq->given,
+                              aq->n_src,  aq->o,     aq->timeout};
+    const cli_html_req *q = &req;
+    const ct_trace_source *src = aq->src;
     ct_report *rep;
     size_t t;
     int rc = begin(&rep, &t, q, res->complete, res->incomplete_reason);
@@ -241,14 +246,14 @@ int cli_trace_html_acct(const cli_html_req *q, const cli_html_acct_info *info,
     ct_error_clear(&err);
     char buf[200], hex[65];
     ROW("chaintrail", ct_version());
-    snprintf(buf, sizeof(buf), "ethereum, chain id %llu", (unsigned long long)info->chain_id);
+    snprintf(buf, sizeof(buf), "ethereum, chain id %llu", (unsigned long long)chain_id);
     ROW("chain", buf);
-    hex_of(hex, info->tip_hash, 32);
-    snprintf(buf, sizeof(buf), "%u 0x%s", info->tip_height, hex);
+    hex_of(hex, tip->hash, 32);
+    snprintf(buf, sizeof(buf), "%u 0x%s", tip->height, hex);
     ROW("database tip", buf);
-    hex_of(hex, info->prices_digest, 32);
+    hex_of(hex, prices_digest, 32);
     ROW("prices digest", hex);
-    hex_of(hex, info->labels_digest, 32);
+    hex_of(hex, labels_digest, 32);
     ROW("labels digest", hex);
     ROW("complete", res->complete ? "yes" : res->incomplete_reason);
     if (rc == CT_OK)
