@@ -216,7 +216,7 @@ size_t cli_text_escape(char *out, size_t cap, const char *s);
 /* *idx = the index of value among names[0..n). Returns CT_EXIT_OK or CT_EXIT_USAGE. */
 int cli_name(const char *cmd, const char *opt, const char *kind, const char *value,
              const char *const *names, size_t n, size_t *idx);
-typedef enum cli_fmt { CLI_FMT_JSON, CLI_FMT_TEXT, CLI_FMT_CSV } cli_fmt;
+typedef enum cli_fmt { CLI_FMT_JSON, CLI_FMT_TEXT, CLI_FMT_CSV, CLI_FMT_HTML } cli_fmt;
 #define CLI_FMT_JSON_TEXT ((1u << CLI_FMT_JSON) | (1u << CLI_FMT_TEXT))
 #define CLI_FMT_ALL       (CLI_FMT_JSON_TEXT | (1u << CLI_FMT_CSV))
 /* --format among the formats of `allowed` (bits 1 << cli_fmt). */
@@ -430,6 +430,20 @@ typedef int (*cli_trace_sink)(void *ctx, ct_db *db, const ct_trace_result *res,
                               const ct_trace_options *o);
 int cli_trace_to(int argc, char **argv, const cli_global *g, cli_trace_sink fn, void *ctx);
 
+/* ---- trace --format html (trace_html.c; docs/html.md) ---- */
+typedef struct cli_html_req {
+    const char *output; /* -o PATH, written through the safe file writer; NULL: stdout */
+    bool force;
+    const char *case_name;    /* NULL without --case */
+    const char *const *given; /* each source as written */
+    size_t n_src;
+    const ct_trace_options *o;
+    uint64_t timeout; /* as given */
+} cli_html_req;
+/* A Bitcoin-family trace run with flows, as HTML. Returns the exit code. */
+int cli_trace_html(const cli_html_req *q, const cli_trace_env *env, const ct_trace_result *res,
+                   const ct_trace_source *src);
+
 /* ---- account-chain traces (trace_acct.c) ---- */
 /* A trace whose sources are Ethereum addresses or transaction hashes, as `trace` parsed
  * it: runs it over the database and prints it in `format`. Returns the exit code. */
@@ -440,12 +454,18 @@ typedef struct cli_acct_trace_req {
     const char *const *given; /* each source as written */
     size_t n_src;
     const char *case_name; /* NULL without --case */
-    const char *format;    /* json, text or csv */
+    const char *format;    /* json, text, csv or html */
     uint64_t timeout;      /* as given, for the manifest */
     int group_by;          /* --group (CLI_GROUP_NONE: none) */
     uint64_t limit;        /* --limit (0: none) */
+    const char *output;    /* html: -o PATH (NULL: standard output) */
+    bool force;            /* html: replace an existing PATH */
 } cli_acct_trace_req;
 int cli_trace_acct(const cli_acct_trace_req *q);
+/* An account-chain trace as HTML (trace_html.c), with its manifest's facts. */
+int cli_trace_html_acct(const cli_acct_trace_req *q, uint64_t chain_id,
+                        const ct_eth_block_info *tip, const uint8_t prices_digest[32],
+                        const uint8_t labels_digest[32], const ct_acct_trace_result *res);
 
 /* ---- alerts (alert_print.c; docs/alerts.md) ---- */
 /* Now in Unix seconds, or CHAINTRAIL_TEST_NOW when set (tests). */

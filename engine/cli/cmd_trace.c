@@ -19,6 +19,8 @@ typedef struct trace_args {
     int group_by;   /* CLI_GROUP_NONE without --group */
     uint64_t limit; /* 0: none */
     cli_trace_sink sink; /* export trace: gets the result instead of the printers */
+    const char *output;  /* --format html: -o PATH (docs/html.md) */
+    bool force;
     void *sink_ctx;
 } trace_args;
 
@@ -468,8 +470,17 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
         {"poison-flows", CLI_FLAG, &ap->poison_flows},
         {"group", CLI_STRING, &ap->group},
         CLI_NUM("limit", &ap->limit, 0, UINT64_MAX),
+        {"output", CLI_STRING, &ap->output},
+        {"force", CLI_FLAG, &ap->force},
         {NULL, CLI_FLAG, NULL},
     };
+    static char long_output[] = "--output"; /* -o is --output, as for export */
+    for (int i = 1; i < argc && !ap->sink; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (strcmp(argv[i], "-o") == 0)
+            argv[i] = long_output;
+    }
     int first;
     int rc = cli_parse(self, opts, argc, argv, &first);
     if (rc < 0)
@@ -534,8 +545,25 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
                                          &o.n_stops)) != CT_EXIT_OK)
         return rc;
     cli_fmt fmt;
-    if ((rc = cli_format_pick("trace", ap->format, CLI_FMT_ALL, &fmt)) != CT_EXIT_OK)
+    if ((rc = cli_format_pick("trace", ap->format, CLI_FMT_ALL | (1u << CLI_FMT_HTML), &fmt)) !=
+        CT_EXIT_OK)
         return rc;
+    if ((ap->output || ap->force) && fmt != CLI_FMT_HTML) {
+        cli_error("trace", "-o PATH and --force write the HTML only (--format html)");
+        return CT_EXIT_USAGE;
+    }
+    if (fmt == CLI_FMT_HTML && ap->to.n) {
+        cli_error("trace", "--to does not apply to --format html yet (its answer is JSON, "
+                           "text or CSV)");
+        return CT_EXIT_USAGE;
+    }
+    if (fmt == CLI_FMT_HTML && (ap->group || ap->limit)) {
+        cli_error("trace", "--group and --limit do not apply to --format html (its tables "
+                           "list every endpoint, per service)");
+        return CT_EXIT_USAGE;
+    }
+    if (fmt == CLI_FMT_HTML) /* the picture is drawn from the flows (docs/html.md) */
+        o.flows = true;
     int64_t since = -1, until = -1;
     if (ap->since && !parse_day(ap->since, &since)) {
         cli_error("trace", "option '--since': '%s' is not a date YYYY-MM-DD", ap->since);
@@ -651,7 +679,7 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
         else
             rc = cli_trace_acct(&(cli_acct_trace_req){db, &o, src, given, n_src, ap->case_name,
                                                       ap->format, ap->timeout, ap->group_by,
-                                                      ap->limit});
+                                                      ap->limit, ap->output, ap->force});
         free(src);
         free(given);
         ct_case_release(&kase);
@@ -685,8 +713,12 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
         rc = ap->sink(ap->sink_ctx, db, &res, &o);
     } else if (lrc == CT_OK) {
         bool priced = o.pricing != NULL;
-        int prc = CT_OK;
-        if (strcmp(ap->format, "json") == 0)
+        int prc = CT_OK, return_html = CT_EXIT_OK;
+        if (fmt == CLI_FMT_HTML)
+            return_html = cli_trace_html(&(cli_html_req){ap->output, ap->force, ap->case_name,
+                                                         given, n_src, &o, ap->timeout},
+                                         &env, &res, src);
+        else if (strcmp(ap->format, "json") == 0)
             prc = print_json(stdout, &res, &mf, priced);
         else if (strcmp(ap->format, "text") == 0)
             prc = print_text(stdout, &res, &mf, priced);
@@ -698,7 +730,7 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
             prc = print_csv_groups(stdout, &res, ap, priced);
         else
             print_csv(stdout, &res, ap, priced);
-        rc = prc == CT_OK ? CT_EXIT_OK : (cli_error("trace", "out of memory"), CT_EXIT_FAILURE);
+        rc = prc == CT_OK ? return_html : (cli_error("trace", "out of memory"), CT_EXIT_FAILURE);
     } else if (lrc == CT_ENOMEM && strcmp(err.reason, "paths-too-large") == 0) {
         rc = cli_paths_too_big(&err, ap->max_path_steps, ap->to.n > 0);
     } else {

@@ -38,11 +38,11 @@ int cli_name(const char *cmd, const char *opt, const char *kind, const char *val
 
 int cli_format_pick(const char *cmd, const char *value, unsigned allowed, cli_fmt *out)
 {
-    static const char *const all[] = {"json", "text", "csv"};
-    const char *names[3];
-    cli_fmt ids[3];
+    static const char *const all[] = {"json", "text", "csv", "html"};
+    const char *names[4];
+    cli_fmt ids[4];
     size_t n = 0, i;
-    for (int f = 0; f < 3; f++)
+    for (int f = 0; f < 4; f++)
         if (allowed & (1u << f)) {
             ids[n] = (cli_fmt)f;
             names[n++] = all[f];

@@ -1008,8 +1008,11 @@ int cli_trace_acct(const cli_acct_trace_req *q)
     }
     int exit_code;
     if (rc == CT_OK) {
-        int prc = CT_OK;
-        if (strcmp(q->format, "json") == 0)
+        int prc = CT_OK, html_exit = CT_EXIT_OK;
+        if (strcmp(q->format, "html") == 0)
+            html_exit = cli_trace_html_acct(q, mf.stats.chain_id, &mf.tip, mf.prices_digest,
+                                            mf.labels_digest, &res);
+        else if (strcmp(q->format, "json") == 0)
             prc = print_json(stdout, &res, &mf);
         else if (strcmp(q->format, "text") == 0)
             prc = print_text(stdout, &res, &mf);
@@ -1022,7 +1025,7 @@ int cli_trace_acct(const cli_acct_trace_req *q)
         else
             print_csv(stdout, &res, q);
         exit_code =
-            prc == CT_OK ? CT_EXIT_OK : (cli_error("trace", "out of memory"), CT_EXIT_FAILURE);
+            prc == CT_OK ? html_exit : (cli_error("trace", "out of memory"), CT_EXIT_FAILURE);
     } else if (rc == CT_ENOMEM && strcmp(err.reason, "paths-too-large") == 0) {
         exit_code = cli_paths_too_big(&err, q->o->max_path_steps, q->o->n_targets > 0);
     } else if (rc == CT_ENOTFOUND || rc == CT_EINVAL) {

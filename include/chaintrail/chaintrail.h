@@ -20,6 +20,7 @@
 #include "chaintrail/cluster.h"
 #include "chaintrail/trace.h"
 #include "chaintrail/prices.h"
+#include "chaintrail/report.h"
 #include "chaintrail/cases.h"
 #include "chaintrail/labels.h"
 #include "chaintrail/scan.h"
