@@ -251,6 +251,10 @@ static int rewrite_undo(rb *r, uint32_t height)
     ct_buf_init(&out, 1u << 30);
     size_t head = (size_t)(p - r->v.data) - 4;
     uint32_t kept = 0;
+    /* Where the record already holds exactly these cluster entries (a rebuild with the
+     * policy it was ingested with), it is not written again. */
+    const uint8_t *cl_first = NULL, *cl_end = NULL;
+    bool same = true;
     if (ct_buf_append(&out, r->v.data, head) || ct_buf_append(&out, "\0\0\0\0", 4)) {
         ct_buf_release(&out);
         return oom(r);
@@ -273,8 +277,19 @@ static int rewrite_undo(rb *r, uint32_t height)
                 return oom(r);
             }
             kept++;
+            same = same && !cl_first;
+        } else if (!cl_first) {
+            cl_first = p;
         }
         p += n;
+        if (cluster_key(p - n + 1, kl))
+            cl_end = p;
+    }
+    size_t cl_len = cl_first ? (size_t)(cl_end - cl_first) : 0;
+    if (same && cl_len == r->kv.len && nkv - kept == r->n_kv &&
+        (cl_len == 0 || memcmp(cl_first, r->kv.data, cl_len) == 0)) {
+        ct_buf_release(&out);
+        return CT_OK;
     }
     if (ct_buf_append(&out, r->kv.data, r->kv.len)) {
         ct_buf_release(&out);
