@@ -684,6 +684,97 @@ Test(cluster, rebuild_command_progress_policy_and_errors)
     free(dir);
 }
 
+/* A kill at every write boundary of `cluster rebuild --threshold 1` over the clustered 2009
+ * chain leaves the old clusters (row for row), the new ones, or a database that says a
+ * rebuild was interrupted: every command that would use the clusters refuses (exit 2) until
+ * `cluster rebuild`, which finishes with the interrupted run's policy, gives the new rows
+ * exactly. */
+Test(cluster, a_killed_rebuild_leaves_old_new_or_a_refusal)
+{
+    static const char *const msg =
+        "a 'chaintrail cluster rebuild' was interrupted and left the clusters incomplete; run "
+        "'chaintrail cluster rebuild' to finish it\n";
+    char *old_dir = tu_db_first_4313();
+    char old_digest[65], new_digest[65];
+    tu_db_raw_digest(old_dir, old_digest);
+    tu_run r;
+    run(&r, old_dir, (const char *[]){"cluster", "rebuild", "--threshold", "1", "--quiet", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    tu_db_raw_digest(old_dir, new_digest);
+    cr_assert_str_neq(old_digest, new_digest);
+    tu_rmtree(old_dir);
+    free(old_dir);
+    int olds = 0, news = 0, refused = 0;
+    for (int n = 1; n <= 9; n++) {
+        for (int after = 0; after < 2; after++) {
+            char *dir = tu_db_first_4313(), env[64];
+            snprintf(env, sizeof(env), "CHAINTRAIL_TEST_KILL=%s:%d", after ? "after" : "before", n);
+            char *d = db_arg(dir);
+            tu_exec(&r,
+                    (const char *[]){d, "cluster", "rebuild", "--threshold", "1", "--quiet", NULL},
+                    (const char *[]){env, NULL});
+            free(d);
+            cr_assert(r.status == 128 + 9 || r.status == 0, "%s: exit %d %s", env, r.status, r.err);
+            tu_run_free(&r);
+            char got[65];
+            tu_db_raw_digest(dir, got);
+            if (strcmp(got, old_digest) == 0) {
+                olds++;
+            } else if (strcmp(got, new_digest) == 0) {
+                news++;
+            } else {
+                refused++;
+                char *blk = tu_fixture(BLK_4313);
+                const char *const cmds[][8] = {
+                    {"cluster", "stats", NULL},
+                    {"cluster", "dump", "--format", "csv", NULL},
+                    {"show", "cluster", "1", NULL},
+                    {"show", "address", "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S", NULL},
+                    {"trace", "--from", "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S", NULL},
+                    {"ingest", "bitcoin", "--quiet", blk, NULL},
+                    {"rollback", "--to", "4000", NULL}};
+                for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++) {
+                    run(&r, dir, cmds[c]);
+                    char want[600];
+                    if (c == 5)
+                        snprintf(want, sizeof(want), "chaintrail: ingest: rebuild-interrupted: %s",
+                                 msg);
+                    else if (c == 6)
+                        snprintf(want, sizeof(want),
+                                 "chaintrail: rollback: %s: rebuild-interrupted: %s", dir, msg);
+                    else
+                        snprintf(want, sizeof(want), "chaintrail: %s: %s", cmds[c][0], msg);
+                    cr_assert_eq(r.status, 2, "%s: %s: exit %d", env, cmds[c][0], r.status);
+                    cr_assert_str_eq(r.err, want, "%s", env);
+                    cr_assert_str_eq(r.out, "");
+                    tu_run_free(&r);
+                }
+                free(blk);
+                /* without clusters, a trace runs */
+                run(&r, dir,
+                    (const char *[]){"trace", "--from", "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S",
+                                     "--no-clusters", NULL});
+                cr_assert_eq(r.status, 0, "%s: %s", env, r.err);
+                tu_run_free(&r);
+                tu_db_raw_digest(dir, got); /* the refusals changed nothing */
+                run(&r, dir, (const char *[]){"cluster", "rebuild", "--quiet", NULL});
+                cr_assert_eq(r.status, 0, "%s: %s", env, r.err);
+                tu_run_free(&r);
+                tu_db_raw_digest(dir, got);
+                cr_assert_str_eq(got, new_digest, "%s", env);
+            }
+            tu_rmtree(dir);
+            free(dir);
+        }
+    }
+    /* before the first write: the old rows; after the marker, refusals; the last writes
+     * (the 9th is past the end): the new rows */
+    cr_assert_geq(olds, 1);
+    cr_assert_geq(refused, 4);
+    cr_assert_geq(news, 1);
+}
+
 /* ---- the tracer ---- */
 /* Hal Finney's key has two addresses (one cluster, 343). A label on the form that never
  * received anything applies to the one that did: FIFO from 12cb... sends its 10 BTC to an

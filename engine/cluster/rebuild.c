@@ -452,7 +452,7 @@ int ct_cluster_rebuild(ct_db *db, const ct_cluster_policy *policy,
                            policy->detectors & ~(unsigned)CT_CJ_ALL);
         pol.threshold = policy->threshold;
         pol.detectors = policy->detectors;
-    } else if (db->clusters) {
+    } else if (db->clusters || db->cl_rebuilding) {
         pol = db->cl_policy;
     } else {
         ct_cluster_default_policy(&pol);

@@ -30,7 +30,8 @@ int ct_db_load_meta(ct_db *db, ct_error *err)
     if (rc != CT_OK && rc != CT_ENOTFOUND)
         goto out;
     rc = ct_store_get(db->st, NULL, k, ct_key_meta(k, "clrebuild"), &v, err);
-    if (rc == CT_OK)
+    /* (the policy being rebuilt: a rebuild without options finishes with it) */
+    if (rc == CT_OK && (rc = ct_cl_policy_decode(&db->cl_policy, v.data, v.len, err)) == CT_OK)
         db->cl_rebuilding = true;
     else if (rc != CT_ENOTFOUND)
         goto out;

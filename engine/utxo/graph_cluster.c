@@ -16,8 +16,11 @@ const char *ct_cluster_detector_name(int i)
     return ct_cj_detector_name(1u << i);
 }
 
-static int no_clusters(ct_error *err)
+static int no_clusters(const ct_db *db, ct_error *err)
 {
+    int rc = ct_cluster_check(db, err);
+    if (rc)
+        return rc;
     return ct_fail(err, CT_EINVAL, "no-clusters",
                    "this database has no clusters; run 'chaintrail cluster rebuild'");
 }
@@ -28,12 +31,21 @@ static bool top_before(const ct_cluster_top *a, const ct_cluster_top *b)
     return a->size > b->size || (a->size == b->size && a->cluster_id < b->cluster_id);
 }
 
+bool ct_cluster_policy_of(const ct_db *db, ct_cluster_policy *out, bool *interrupted)
+{
+    *interrupted = db->cl_rebuilding;
+    out->threshold = db->cl_policy.threshold;
+    out->detectors = db->cl_policy.detectors;
+    return db->clusters || db->cl_rebuilding;
+}
+
 int ct_cluster_stats_get(ct_db *db, ct_cluster_stats *out, ct_error *err)
 {
     memset(out, 0, sizeof(*out));
     out->addresses = db->ctr.addresses;
-    if (!db->clusters)
-        return CT_OK;
+    int rc = ct_cluster_check(db, err);
+    if (rc || !db->clusters)
+        return rc;
     out->enabled = true;
     out->policy.threshold = db->cl_policy.threshold;
     out->policy.detectors = db->cl_policy.detectors;
@@ -52,7 +64,6 @@ int ct_cluster_stats_get(ct_db *db, ct_cluster_stats *out, ct_error *err)
     if (!it)
         return ct_fail(err, CT_ENOMEM, "out-of-memory", "opening an iterator");
     const uint8_t pfx = CT_T_CLUSTER;
-    int rc = CT_OK;
     for (ct_store_iter_seek(it, &pfx, 1); ct_store_iter_valid(it); ct_store_iter_next(it)) {
         size_t kl, vl;
         const uint8_t *k = ct_store_iter_key(it, &kl), *v = ct_store_iter_value(it, &vl);
@@ -87,7 +98,7 @@ int ct_cluster_of_address(ct_db *db, const char *address, uint64_t *addrid, uint
     ct_graph_reader r;
     int rc;
     *cluster_id = *size = 0;
-    if ((rc = ct_graph_reader_open(&r, db, err)))
+    if ((rc = ct_cluster_check(db, err)) || (rc = ct_graph_reader_open(&r, db, err)))
         return rc;
     rc = ct_graph_find_addrid(&r, address, addrid);
     if (rc == CT_OK && db->clusters) {
@@ -188,7 +199,7 @@ int ct_cluster_members_new(ct_cluster_members **out, ct_db *db, uint64_t cluster
 {
     *out = NULL;
     if (!db->clusters)
-        return no_clusters(err);
+        return no_clusters(db, err);
     ct_cluster_members *m = calloc(1, sizeof(*m));
     if (!m)
         return ct_fail(err, CT_ENOMEM, "out-of-memory", "members");
@@ -235,7 +246,7 @@ int ct_cluster_get(ct_db *db, const char *address, uint64_t id, ct_cluster_info 
 {
     memset(out, 0, sizeof(*out));
     if (!db->clusters)
-        return no_clusters(err);
+        return no_clusters(db, err);
     ct_graph_reader r;
     ct_cl_root root = {0, 0, 0};
     uint64_t *ids = NULL;
@@ -331,7 +342,7 @@ int ct_cluster_merges(ct_db *db, uint64_t cluster_id, size_t offset, ct_cluster_
 {
     *n = *total = 0;
     if (!db->clusters)
-        return no_clusters(err);
+        return no_clusters(db, err);
     ct_graph_reader r;
     ct_cl_root root = {0, 0, 0};
     int rc = ct_graph_reader_open(&r, db, err);
@@ -440,7 +451,7 @@ int ct_cluster_dump_new(ct_cluster_dump **out, ct_db *db, ct_error *err)
 {
     *out = NULL;
     if (!db->clusters)
-        return no_clusters(err);
+        return no_clusters(db, err);
     ct_cluster_dump *d = calloc(1, sizeof(*d));
     if (!d)
         return ct_fail(err, CT_ENOMEM, "out-of-memory", "cluster dump");

@@ -1955,7 +1955,7 @@ int ct_ingest_bitcoin(ct_db *db, ct_ingest_stats *stats, const char *const *path
         return ct_fail(err, CT_EINVAL, "bad-option",
                        "start height %lld is above %lu, the highest height a database stores",
                        (long long)o->start_height, (unsigned long)MAX_HEIGHT);
-    if ((rc = ct_db_check_network(db, o->net, err)))
+    if ((rc = ct_db_check_network(db, o->net, err)) || (rc = ct_cluster_check(db, err)))
         return rc;
     memset(&g, 0, sizeof(g));
     g.bip34_block_ok = -1;
@@ -2170,6 +2170,8 @@ int ct_db_rollback(ct_db *db, uint32_t height, ct_error *err)
     if (!db->has_tip || height > db->tip.height)
         return ct_fail(err, CT_EINVAL, "bad-height", "height %u is above the tip (%s)", height,
                        db->has_tip ? "see 'chaintrail stats'" : "the database is empty");
+    if ((rc = ct_cluster_check(db, err)))
+        return rc;
     memset(&g, 0, sizeof(g));
     g.bip34_block_ok = -1;
     memset(&stats, 0, sizeof(stats));

@@ -54,6 +54,9 @@ typedef struct ct_cluster_stats {
     ct_cluster_top largest[CT_CLUSTER_TOP_MAX];
 } ct_cluster_stats;
 
+/* The policy the database clusters with (true), or that of a `cluster rebuild` that was
+ * interrupted (true, *interrupted set), or false when it has none. */
+bool ct_cluster_policy_of(const ct_db *db, ct_cluster_policy *out, bool *interrupted);
 /* Counters, policy and the largest clusters (one scan of the cluster roots). */
 CT_WARN_UNUSED int ct_cluster_stats_get(ct_db *db, ct_cluster_stats *out, ct_error *err);
 
