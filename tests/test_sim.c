@@ -1230,6 +1230,10 @@ Test(sim, show_cluster_of_a_large_cluster)
     cr_assert_eq(json_integer_value(json_object_get(j, "sent_sat")), (json_int_t)sent);
     cr_assert_eq(json_integer_value(json_object_get(j, "balance_sat")), (json_int_t)(recv - sent));
     cr_assert_eq(json_integer_value(json_object_get(j, "tx_count")), (json_int_t)txc);
+    /* the merge log holds every join that made the cluster: size - 1 of them, the history
+     * of clusters whose id went to a single address with a smaller id included */
+    json_t *mg = json_object_get(j, "merges");
+    cr_assert_eq(json_integer_value(json_object_get(mg, "total")), (json_int_t)count[best] - 1);
     json_t *ls = json_object_get(j, "labels");
     static const char *const want[4] = {"First", "Middle", "Middle2", "Last"};
     const size_t who[4] = {lm[0], lm[1], lm[1], lm[2]};

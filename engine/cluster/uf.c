@@ -203,11 +203,12 @@ static int join(ct_cl_work *w, uint64_t a, uint64_t b, uint64_t txnum, bool guar
     } else if (ws > 1 && ls > 1) {
         w->ctr->clusters--;
         w->ctr->merges++;
-        if ((rc = log_row(w, CT_T_CLMERGE, keep, txnum, gone, keep_size, gone_size)))
-            return rc;
     }
     w->ctr->addresses += (ws == 1) + (ls == 1);
-    return CT_OK;
+    /* Every join is logged, a single address's too: a cluster's log then holds all its
+     * size - 1 joins, and the history of a cluster whose id retires (even to a single
+     * address with a smaller id) stays reachable from the id that took it in. */
+    return log_row(w, CT_T_CLMERGE, keep, txnum, gone, keep_size, gone_size);
 }
 
 bool ct_cl_multi(const ct_cj_in *in, size_t n)

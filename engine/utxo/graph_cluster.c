@@ -624,7 +624,8 @@ int ct_cluster_merges(ct_db *db, uint64_t cluster_id, size_t offset, ct_cluster_
             e->absorbed_id = ct_be64(k + 17);
             e->kept_size = ct_be64(v);
             e->absorbed_size = ct_be64(v + 8);
-            queue[qn++] = e->absorbed_id;
+            if (e->absorbed_size > 1) /* a single address has no history */
+                queue[qn++] = e->absorbed_id;
             cnt++;
         }
         if (rc == CT_OK)
