@@ -446,7 +446,8 @@ Test(cluster, show_cluster_json_text_labels_and_errors)
     /* the first 44: a key's two forms, each a single address, never at height 3645 */
     cr_assert_eq(tu_count_lines(r.out), 1);
     size_t singles = 0;
-    for (const char *p = strstr(r.out, "\"kept_size\":1,"); p; p = strstr(p + 1, "\"kept_size\":1,"))
+    for (const char *p = strstr(r.out, "\"kept_size\":1,"); p;
+         p = strstr(p + 1, "\"kept_size\":1,"))
         singles++;
     cr_assert_eq(singles, 44, "%s", r.out);
     cr_assert_eq(strstr(r.out, "\"absorbed_size\":1}") ? 1 : 0, 1);
@@ -454,7 +455,8 @@ Test(cluster, show_cluster_json_text_labels_and_errors)
     cr_assert(strstr(r.out, "],\"next_after\":44}}\n"), "%s", r.out);
     tu_run_free(&r);
     /* then the merges of 3645 as before: the first two, and the last one (86 + 2) */
-    run(&r, dir, (const char *[]){"show", "cluster", "4486", "--after", "44", "--limit", "2", NULL});
+    run(&r, dir,
+        (const char *[]){"show", "cluster", "4486", "--after", "44", "--limit", "2", NULL});
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert(strstr(r.out, "\"merges\":{\"total\":87,\"after\":44,\"entries\":[{\"height\":3645,"
                             "\"txid\":\"" TX3645 "\",\"kept_id\":4674,\"kept_size\":2,"

@@ -1189,10 +1189,10 @@ Test(sim, show_cluster_of_a_large_cluster)
              addr[lm[0]], addr[lm[1]], addr[lm[1]], addr[lm[2]], addr[outside]);
     cr_assert_eq(tu_write_file(lab, csv, strlen(csv)), 0);
     tu_run lr;
-    tu_exec(&lr,
-            (const char *[]){"--db", dbdir, "labels", "import", "--source", "t", "--quiet", lab,
-                             NULL},
-            NULL);
+    tu_exec(
+        &lr,
+        (const char *[]){"--db", dbdir, "labels", "import", "--source", "t", "--quiet", lab, NULL},
+        NULL);
     cr_assert_eq(lr.status, 0, "%s", lr.err);
     tu_run_free(&lr);
     char ids[24];

@@ -247,12 +247,12 @@ static int cluster_rebuild(int argc, char **argv, const cli_global *g, const cli
                   "'chaintrail cluster rebuild' finishes\n",
                   stderr);
     } else if (rc == CT_OK && (rc = ct_cluster_stats_get(db, &cur, &err)) == CT_OK && !quiet) {
-            fprintf(stderr,
-                    "chaintrail: cluster: rebuilt: %llu clusters of %llu addresses, %llu merges, "
-                    "%llu flagged, %llu CoinJoins\n",
-                    (unsigned long long)cur.clusters, (unsigned long long)cur.clustered,
-                    (unsigned long long)cur.merges, (unsigned long long)cur.flagged,
-                    (unsigned long long)cur.coinjoins);
+        fprintf(stderr,
+                "chaintrail: cluster: rebuilt: %llu clusters of %llu addresses, %llu merges, "
+                "%llu flagged, %llu CoinJoins\n",
+                (unsigned long long)cur.clusters, (unsigned long long)cur.clustered,
+                (unsigned long long)cur.merges, (unsigned long long)cur.flagged,
+                (unsigned long long)cur.coinjoins);
     }
     ct_db_close(db);
     if (rc)

@@ -346,8 +346,8 @@ static int rebuild_tx(rb *r, uint64_t txnum, uint32_t height)
         return rc;
     for (uint32_t i = 0; !coinbase && i < tx.n_in; i++) {
         ct_row_input in;
-        if ((rc = at(r, &r->in, k, ct_key_u64_u32(k, CT_T_INPUT, txnum, i), "input of tx",
-                     txnum)) ||
+        if ((rc =
+                 at(r, &r->in, k, ct_key_u64_u32(k, CT_T_INPUT, txnum, i), "input of tx", txnum)) ||
             (rc = ct_row_input_decode(&in, r->v.data, r->v.len, r->err)))
             return rc;
         r->ins[i] = (ct_cj_in){in.value, in.addrid, 0};
