@@ -1313,6 +1313,15 @@ static int join_group(ing *g, const ct_store_batch *marker)
                 ct_rowcache_prefetch(&g->cache, ahead + 6, ahead[0]);
             ahead += 6 + ahead[0] + ct_be32(ahead + 2);
         }
+        /* A new address is in no cluster yet: when it is co-spent, the lookup of its
+         * cluster row needs no LevelDB read (the d row is written once, at its creation). */
+        if (present && kl == 9 && k[0] == CT_T_ADDRID && g->db->clusters) {
+            uint8_t ek[9];
+            memcpy(ek, k, 9);
+            ek[0] = CT_T_CLUSTER;
+            failed = ct_rowcache_put(&g->cache, ek, 9, NULL, 0, false) != CT_OK;
+            continue;
+        }
         if (!cached_table(k[0]))
             continue;
         failed = ct_rowcache_put(&g->cache, k, kl, k + kl, vl, present) != CT_OK;
