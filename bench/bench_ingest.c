@@ -1,6 +1,6 @@
 /* Ingest benchmark: decode-only throughput and ingest throughput on the same input, in one
  * run, so that the cost of storing shows as a ratio; peak RSS of each phase.
- * Usage: bench_ingest [--network N] [--group-txs N] [--no-settle] DBDIR PATH...
+ * Usage: bench_ingest [--network N] [--group-txs N] [--no-settle] [--no-clusters] DBDIR PATH...
  * (DBDIR must not exist). After the ingest the database is settled as `chaintrail ingest`
  * does (ct_db_settle), timed apart, unless --no-settle.
  * The last three lines ("result decode ...", "result ingest ...", "result settle ...") are
@@ -45,11 +45,16 @@ int main(int argc, char **argv)
 {
     const char *network = "mainnet";
     uint64_t group_txs = 0;
-    int settle = 1;
+    int settle = 1, clusters = 1;
     int i = 1;
     for (;;) {
         if (argc - i > 2 && strcmp(argv[i], "--no-settle") == 0) {
             settle = 0;
+            i++;
+            continue;
+        }
+        if (argc - i > 2 && strcmp(argv[i], "--no-clusters") == 0) {
+            clusters = 0;
             i++;
             continue;
         }
@@ -65,7 +70,8 @@ int main(int argc, char **argv)
     }
     if (argc - i < 2) {
         fprintf(stderr,
-                "usage: bench_ingest [--network N] [--group-txs N] [--no-settle] DBDIR PATH...\n");
+                "usage: bench_ingest [--network N] [--group-txs N] [--no-settle] [--no-clusters] "
+                "DBDIR PATH...\n");
         return 2;
     }
     const char *dbdir = argv[i];
@@ -92,6 +98,7 @@ int main(int argc, char **argv)
     ct_ingest_stats st;
     io.net = net;
     io.group_txs = group_txs;
+    io.no_clusters = !clusters;
     c0 = bench_cpu_seconds();
     t0 = bench_now();
     int rc = ct_ingest_bitcoin(db, &st, paths, n, &io, &err);

@@ -293,14 +293,25 @@ Test(cluster, merges_are_exact_and_a_reorg_gives_the_winner_alone)
     size_t n, total;
     ct_error err;
     ct_error_clear(&err);
+    /* every join is logged: 3 takes in 4 (b5), 5 takes in 6 (b6), 3 takes in 5 (b7) */
     cr_assert_eq(ct_cluster_merges(db, 3, 0, m, 4, &n, &total, &err), CT_OK, "%s", err.detail);
+    cr_assert_eq(total, 3);
+    cr_assert_eq(n, 3);
+    static const uint64_t want_m[3][5] = {{5, 3, 1, 4, 1}, {6, 5, 1, 6, 1}, {7, 3, 2, 5, 2}};
+    for (size_t i = 0; i < 3; i++) {
+        cr_assert_eq(m[i].height, want_m[i][0], "entry %zu", i);
+        cr_assert_eq(m[i].kept_id, want_m[i][1], "entry %zu", i);
+        cr_assert_eq(m[i].kept_size, want_m[i][2], "entry %zu", i);
+        cr_assert_eq(m[i].absorbed_id, want_m[i][3], "entry %zu", i);
+        cr_assert_eq(m[i].absorbed_size, want_m[i][4], "entry %zu", i);
+    }
+    /* the genesis key's two addresses: one join of two single addresses, at height 0 */
+    cr_assert_eq(ct_cluster_merges(db, 1, 0, m, 4, &n, &total, &err), CT_OK, "%s", err.detail);
     cr_assert_eq(total, 1);
-    cr_assert_eq(n, 1);
-    cr_assert_eq(m[0].height, 7);
-    cr_assert_eq(m[0].kept_id, 3);
-    cr_assert_eq(m[0].kept_size, 2);
-    cr_assert_eq(m[0].absorbed_id, 5);
-    cr_assert_eq(m[0].absorbed_size, 2);
+    cr_assert_eq(m[0].height, 0);
+    cr_assert_eq(m[0].kept_id, 1);
+    cr_assert_eq(m[0].absorbed_id, 2);
+    cr_assert_eq(m[0].kept_size + m[0].absorbed_size, 2);
     char x[65], y[65];
     digest_of(db, x);
     ct_db_close(db);
@@ -410,26 +421,53 @@ Test(cluster, show_cluster_json_text_labels_and_errors)
 {
     char *dir = tu_db_first_4313(), *tmp = tu_tmpdir();
     tu_run r;
-    /* The largest cluster: 88 addresses, 43 merges (one transaction at height 3645 joins
-     * 44 two-address key pairs), the first page of 2 entries in the order they were made. */
-    run(&r, dir, (const char *[]){"show", "cluster", "4486", "--limit", "2", NULL});
+    /* The largest cluster: 88 addresses, 87 joins: the 44 keys' two addresses joined when
+     * each key was paid (two single addresses each), then one transaction at height 3645
+     * joins the 44 pairs (43 merges), in the order they were made. */
+    run(&r, dir, (const char *[]){"show", "cluster", "4486", "--limit", "44", NULL});
     cr_assert_eq(r.status, 0, "%s", r.err);
-    cr_assert_str_eq(
-        r.out,
-        "{\"cluster_id\":4486,\"address\":\"126jEcDoSWgGm1XAAWNMG8DPMsZARS9AJE\",\"size\":88,"
-        "\"received_sat\":220000000000,\"sent_sat\":220000000000,\"balance_sat\":0,"
-        "\"tx_count\":88,\"first_seen\":{\"height\":2219,\"time\":1233227246,\"txid\":"
-        "\"6ef4d3b0955c13d2386a26afef8599b2ab694fd9775f0eff1fe3ff3bc32c0ee9\"},\"last_seen\":"
-        "{\"height\":3645,\"time\":1234200634,\"txid\":\"" TX3645 "\"},\"labels\":[],"
-        "\"merges\":{\"total\":43,\"after\":0,\"entries\":[{\"height\":3645,\"txid\":\"" TX3645
-        "\",\"kept_id\":4674,\"kept_size\":2,\"absorbed_id\":4754,\"absorbed_size\":2},"
-        "{\"height\":3645,\"txid\":\"" TX3645 "\",\"kept_id\":4628,\"kept_size\":2,"
-        "\"absorbed_id\":4674,\"absorbed_size\":4}],\"next_after\":2}}\n");
+    cr_assert(strncmp(r.out,
+                      "{\"cluster_id\":4486,\"address\":\"126jEcDoSWgGm1XAAWNMG8DPMsZARS9AJE\","
+                      "\"size\":88,\"received_sat\":220000000000,\"sent_sat\":220000000000,"
+                      "\"balance_sat\":0,\"tx_count\":88,\"first_seen\":{\"height\":2219,\"time\":"
+                      "1233227246,\"txid\":"
+                      "\"6ef4d3b0955c13d2386a26afef8599b2ab694fd9775f0eff1fe3ff3bc32c0ee9\"},"
+                      "\"last_seen\":{\"height\":3645,\"time\":1234200634,\"txid\":\"" TX3645
+                      "\"},\"labels\":[],\"merges\":{\"total\":87,\"after\":0,\"entries\":[",
+                      strlen("{\"cluster_id\":4486,\"address\":\"126jEcDoSWgGm1XAAWNMG8DPMsZARS9AJE"
+                             "\",\"size\":88,\"received_sat\":220000000000,\"sent_sat\":"
+                             "220000000000,\"balance_sat\":0,\"tx_count\":88,\"first_seen\":{"
+                             "\"height\":2219,\"time\":1233227246,\"txid\":\"6ef4d3b0955c13d2386a"
+                             "26afef8599b2ab694fd9775f0eff1fe3ff3bc32c0ee9\"},\"last_seen\":{"
+                             "\"height\":3645,\"time\":1234200634,\"txid\":\"" TX3645
+                             "\"},\"labels\":[],\"merges\":{\"total\":87,\"after\":0,\"entries"
+                             "\":[")) == 0,
+              "%s", r.out);
+    /* the first 44: a key's two forms, each a single address, never at height 3645 */
+    cr_assert_eq(tu_count_lines(r.out), 1);
+    size_t singles = 0;
+    for (const char *p = strstr(r.out, "\"kept_size\":1,"); p;
+         p = strstr(p + 1, "\"kept_size\":1,"))
+        singles++;
+    cr_assert_eq(singles, 44, "%s", r.out);
+    cr_assert_eq(strstr(r.out, "\"absorbed_size\":1}") ? 1 : 0, 1);
+    cr_assert_null(strstr(r.out, TX3645 "\",\"kept_id\""), "%s", r.out);
+    cr_assert(strstr(r.out, "],\"next_after\":44}}\n"), "%s", r.out);
     tu_run_free(&r);
-    /* The last page: entry 43 makes the whole cluster (86 + 2). */
-    run(&r, dir, (const char *[]){"show", "cluster", "4486", "--after", "42", NULL});
+    /* then the merges of 3645 as before: the first two, and the last one (86 + 2) */
+    run(&r, dir,
+        (const char *[]){"show", "cluster", "4486", "--after", "44", "--limit", "2", NULL});
     cr_assert_eq(r.status, 0, "%s", r.err);
-    cr_assert(strstr(r.out, "\"merges\":{\"total\":43,\"after\":42,\"entries\":[{\"height\":"
+    cr_assert(strstr(r.out, "\"merges\":{\"total\":87,\"after\":44,\"entries\":[{\"height\":3645,"
+                            "\"txid\":\"" TX3645 "\",\"kept_id\":4674,\"kept_size\":2,"
+                            "\"absorbed_id\":4754,\"absorbed_size\":2},{\"height\":3645,\"txid\":"
+                            "\"" TX3645 "\",\"kept_id\":4628,\"kept_size\":2,\"absorbed_id\":4674,"
+                            "\"absorbed_size\":4}],\"next_after\":46}}\n"),
+              "%s", r.out);
+    tu_run_free(&r);
+    run(&r, dir, (const char *[]){"show", "cluster", "4486", "--after", "86", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "\"merges\":{\"total\":87,\"after\":86,\"entries\":[{\"height\":"
                             "3645,\"txid\":\"" TX3645 "\",\"kept_id\":4486,\"kept_size\":86,"
                             "\"absorbed_id\":6853,\"absorbed_size\":2}],\"next_after\":null}}\n"),
               "%s", r.out);
@@ -460,7 +498,9 @@ Test(cluster, show_cluster_json_text_labels_and_errors)
                "828ef3b079f9c23829c56fe86e85b4a69d9e06e5b54ea597eef5fb3ffef509fe\n"
                "labels\n"
                "  13KiMqUJ7xD6MhUD2k7mKEoZMHDP9HdWwW  exchange: \"TestEx\" (source \"test\")\n"
-               "merges         0 (entries 0 to 0)\n"
+               "merges         1 (entries 1 to 1)\n"
+               "  height 9  tx 0437cd7f8525ceed2324359c2d0ba26006d92d856a9c20fa0241106ee5a597c9"
+               "  19 (1) took in 20 (1)\n"
                "addresses\n"
                "  12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S\n"
                "  13KiMqUJ7xD6MhUD2k7mKEoZMHDP9HdWwW\n");
@@ -682,6 +722,97 @@ Test(cluster, rebuild_command_progress_policy_and_errors)
     tu_run_free(&r);
     tu_rmtree(dir);
     free(dir);
+}
+
+/* A kill at every write boundary of `cluster rebuild --threshold 1` over the clustered 2009
+ * chain leaves the old clusters (row for row), the new ones, or a database that says a
+ * rebuild was interrupted: every command that would use the clusters refuses (exit 2) until
+ * `cluster rebuild`, which finishes with the interrupted run's policy, gives the new rows
+ * exactly. */
+Test(cluster, a_killed_rebuild_leaves_old_new_or_a_refusal)
+{
+    static const char *const msg =
+        "a 'chaintrail cluster rebuild' was interrupted and left the clusters incomplete; run "
+        "'chaintrail cluster rebuild' to finish it\n";
+    char *old_dir = tu_db_first_4313();
+    char old_digest[65], new_digest[65];
+    tu_db_raw_digest(old_dir, old_digest);
+    tu_run r;
+    run(&r, old_dir, (const char *[]){"cluster", "rebuild", "--threshold", "1", "--quiet", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    tu_db_raw_digest(old_dir, new_digest);
+    cr_assert_str_neq(old_digest, new_digest);
+    tu_rmtree(old_dir);
+    free(old_dir);
+    int olds = 0, news = 0, refused = 0;
+    for (int n = 1; n <= 9; n++) {
+        for (int after = 0; after < 2; after++) {
+            char *dir = tu_db_first_4313(), env[64];
+            snprintf(env, sizeof(env), "CHAINTRAIL_TEST_KILL=%s:%d", after ? "after" : "before", n);
+            char *d = db_arg(dir);
+            tu_exec(&r,
+                    (const char *[]){d, "cluster", "rebuild", "--threshold", "1", "--quiet", NULL},
+                    (const char *[]){env, NULL});
+            free(d);
+            cr_assert(r.status == 128 + 9 || r.status == 0, "%s: exit %d %s", env, r.status, r.err);
+            tu_run_free(&r);
+            char got[65];
+            tu_db_raw_digest(dir, got);
+            if (strcmp(got, old_digest) == 0) {
+                olds++;
+            } else if (strcmp(got, new_digest) == 0) {
+                news++;
+            } else {
+                refused++;
+                char *blk = tu_fixture(BLK_4313);
+                const char *const cmds[][8] = {
+                    {"cluster", "stats", NULL},
+                    {"cluster", "dump", "--format", "csv", NULL},
+                    {"show", "cluster", "1", NULL},
+                    {"show", "address", "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S", NULL},
+                    {"trace", "--from", "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S", NULL},
+                    {"ingest", "bitcoin", "--quiet", blk, NULL},
+                    {"rollback", "--to", "4000", NULL}};
+                for (size_t c = 0; c < sizeof(cmds) / sizeof(cmds[0]); c++) {
+                    run(&r, dir, cmds[c]);
+                    char want[600];
+                    if (c == 5)
+                        snprintf(want, sizeof(want), "chaintrail: ingest: rebuild-interrupted: %s",
+                                 msg);
+                    else if (c == 6)
+                        snprintf(want, sizeof(want),
+                                 "chaintrail: rollback: %s: rebuild-interrupted: %s", dir, msg);
+                    else
+                        snprintf(want, sizeof(want), "chaintrail: %s: %s", cmds[c][0], msg);
+                    cr_assert_eq(r.status, 2, "%s: %s: exit %d", env, cmds[c][0], r.status);
+                    cr_assert_str_eq(r.err, want, "%s", env);
+                    cr_assert_str_eq(r.out, "");
+                    tu_run_free(&r);
+                }
+                free(blk);
+                /* without clusters, a trace runs */
+                run(&r, dir,
+                    (const char *[]){"trace", "--from", "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S",
+                                     "--no-clusters", NULL});
+                cr_assert_eq(r.status, 0, "%s: %s", env, r.err);
+                tu_run_free(&r);
+                tu_db_raw_digest(dir, got); /* the refusals changed nothing */
+                run(&r, dir, (const char *[]){"cluster", "rebuild", "--quiet", NULL});
+                cr_assert_eq(r.status, 0, "%s: %s", env, r.err);
+                tu_run_free(&r);
+                tu_db_raw_digest(dir, got);
+                cr_assert_str_eq(got, new_digest, "%s", env);
+            }
+            tu_rmtree(dir);
+            free(dir);
+        }
+    }
+    /* before the first write: the old rows; after the marker, refusals; the last writes
+     * (the 9th is past the end): the new rows */
+    cr_assert_geq(olds, 1);
+    cr_assert_geq(refused, 4);
+    cr_assert_geq(news, 1);
 }
 
 /* ---- the tracer ---- */

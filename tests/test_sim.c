@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "chaintrail/bitcoin.h"
+#include "chaintrail/chaintrail.h"
 #include "base/hash.h"
 #include "base/json.h"
 #include "testutil.h"
@@ -1222,5 +1223,122 @@ ParameterizedTest(sim_case *c, sim, clusters_equal_the_partition)
     free(ptext);
     tu_run_free(&r);
     free(out), free(blocks), free(db);
+    done_sim(dir);
+}
+
+/* show cluster of a cluster of 1,024 members or more (members by a scan of the cluster
+ * rows, totals through a forward iterator, labels from a walk of the labelled addresses):
+ * the members are the dump's, in address-id order; the labels are those of the labelled
+ * members and no other; the totals equal the sums of the members' own totals. */
+Test(sim, show_cluster_of_a_large_cluster)
+{
+    sim_summary sum;
+    char *dir = run_sim("1", "20000", NULL, &sum);
+    char *out = path_join(dir, "sim"), *blocks = path_join(out, "blocks");
+    char *dbdir = path_join(dir, "db"), *lab = path_join(dir, "l88.csv");
+    tu_run r;
+    tu_exec(&r,
+            (const char *[]){"--db", dbdir, "ingest", "bitcoin", "--network", "regtest", "--quiet",
+                             blocks, NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    tu_exec(&r, (const char *[]){"--db", dbdir, "cluster", "dump", "--format", "csv", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    /* the largest cluster of the dump, and its members in order */
+    size_t n = tu_count_lines(r.out), *count = calloc(n + 1, sizeof(size_t));
+    char **addr = calloc(n + 1, sizeof(char *));
+    unsigned long long *cid = calloc(n + 1, sizeof(*cid));
+    cr_assert(count && addr && cid);
+    char *p = strchr(r.out, '\n') + 1;
+    size_t best = 0;
+    for (size_t i = 1; i < n; i++) {
+        char *nl = strchr(p, '\n'), *c = strchr(p, ',');
+        *nl = *c = '\0';
+        addr[i] = p;
+        cid[i] = strtoull(c + 1, NULL, 10);
+        if (++count[cid[i]] > count[best])
+            best = cid[i];
+        p = nl + 1;
+    }
+    cr_assert_geq(count[best], 1024, "the largest cluster has %zu members", count[best]);
+    /* three members labelled (one twice) and one address outside the cluster */
+    size_t lm[3] = {0, 0, 0}, seen = 0, outside = 0;
+    for (size_t i = 1; i < n; i++) {
+        if (cid[i] != best) {
+            outside = outside ? outside : i;
+            continue;
+        }
+        if (seen == 0 || seen == count[best] / 2 || seen == count[best] - 1)
+            lm[seen == 0 ? 0 : seen == count[best] - 1 ? 2 : 1] = i;
+        seen++;
+    }
+    char csv[1024];
+    snprintf(csv, sizeof(csv),
+             "address,label,category\n%s,First,exchange\n%s,Middle,scam\n%s,Middle2,mixer\n"
+             "%s,Last,exchange\n%s,Outside,exchange\n",
+             addr[lm[0]], addr[lm[1]], addr[lm[1]], addr[lm[2]], addr[outside]);
+    cr_assert_eq(tu_write_file(lab, csv, strlen(csv)), 0);
+    tu_run lr;
+    tu_exec(
+        &lr,
+        (const char *[]){"--db", dbdir, "labels", "import", "--source", "t", "--quiet", lab, NULL},
+        NULL);
+    cr_assert_eq(lr.status, 0, "%s", lr.err);
+    tu_run_free(&lr);
+    char ids[24];
+    snprintf(ids, sizeof(ids), "%zu", best);
+    tu_run sc;
+    tu_exec(&sc,
+            (const char *[]){"--db", dbdir, "show", "cluster", ids, "--addresses", "--limit", "1",
+                             NULL},
+            NULL);
+    cr_assert_eq(sc.status, 0, "%s", sc.err);
+    json_error_t je;
+    json_t *j = json_loads(sc.out, 0, &je);
+    cr_assert_not_null(j, "%s", je.text);
+    cr_assert_eq(json_integer_value(json_object_get(j, "size")), (json_int_t)count[best]);
+    json_t *as = json_object_get(j, "addresses");
+    cr_assert_eq(json_array_size(as), count[best]);
+    size_t k = 0;
+    ct_db *db = tu_db_open(dbdir, false);
+    unsigned __int128 recv = 0, sent = 0;
+    uint64_t txc = 0;
+    for (size_t i = 1; i < n; i++) {
+        if (cid[i] != best)
+            continue;
+        cr_assert_str_eq(json_string_value(json_array_get(as, k)), addr[i], "member %zu", k);
+        k++;
+        ct_graph_address ga;
+        cr_assert_eq(ct_graph_address_get(db, &ga, addr[i], NULL), CT_OK);
+        recv += ga.received_sat;
+        sent += ga.sent_sat;
+        txc += ga.tx_count;
+        ct_graph_address_release(&ga);
+    }
+    ct_db_close(db);
+    cr_assert_eq(json_integer_value(json_object_get(j, "received_sat")), (json_int_t)recv);
+    cr_assert_eq(json_integer_value(json_object_get(j, "sent_sat")), (json_int_t)sent);
+    cr_assert_eq(json_integer_value(json_object_get(j, "balance_sat")), (json_int_t)(recv - sent));
+    cr_assert_eq(json_integer_value(json_object_get(j, "tx_count")), (json_int_t)txc);
+    /* the merge log holds every join that made the cluster: size - 1 of them, the history
+     * of clusters whose id went to a single address with a smaller id included */
+    json_t *mg = json_object_get(j, "merges");
+    cr_assert_eq(json_integer_value(json_object_get(mg, "total")), (json_int_t)count[best] - 1);
+    json_t *ls = json_object_get(j, "labels");
+    static const char *const want[4] = {"First", "Middle", "Middle2", "Last"};
+    const size_t who[4] = {lm[0], lm[1], lm[1], lm[2]};
+    cr_assert_eq(json_array_size(ls), 4, "%s", sc.out);
+    for (size_t i = 0; i < 4; i++) {
+        json_t *e = json_array_get(ls, i);
+        cr_assert_str_eq(json_string_value(json_object_get(e, "member")), addr[who[i]]);
+        cr_assert_str_eq(json_string_value(json_object_get(e, "label")), want[i]);
+        cr_assert_str_eq(json_string_value(json_object_get(e, "source")), "t");
+    }
+    json_decref(j);
+    tu_run_free(&sc);
+    free(count), free(addr), free(cid);
+    tu_run_free(&r);
+    free(out), free(blocks), free(dbdir), free(lab);
     done_sim(dir);
 }

@@ -217,14 +217,12 @@ static int cluster_rebuild(int argc, char **argv, const cli_global *g, const cli
     ct_cluster_stats cur;
     ct_error err;
     ct_error_clear(&err);
-    if ((rc = ct_cluster_stats_get(db, &cur, &err))) {
-        ct_db_close(db);
-        return cli_db_fail("cluster", rc, &err);
-    }
-    /* The policy: the database's (or the default), with the options given. */
-    ct_cluster_policy pol = {100000, (1u << CT_CLUSTER_DETECTORS) - 1};
-    if (cur.enabled)
-        pol = cur.policy;
+    /* The policy: the database's (or that of the interrupted rebuild this one finishes, or
+     * the default), with the options given. */
+    ct_cluster_policy pol = {100000, (1u << CT_CLUSTER_DETECTORS) - 1}, have;
+    bool interrupted;
+    if (ct_cluster_policy_of(db, &have, &interrupted))
+        pol = have;
     if (threshold) {
         uint64_t t;
         if (!cli_parse_u64(threshold, &t) || t == 0) {
@@ -243,18 +241,18 @@ static int cluster_rebuild(int argc, char **argv, const cli_global *g, const cli
     signal(SIGTERM, on_signal);
     ct_cluster_rebuild_stats st = {0, 0, 0};
     rc = ct_cluster_rebuild(db, &pol, quiet ? NULL : rebuild_progress, &st, &rebuild_stop, &err);
-    if (rc == CT_OK && (rc = ct_cluster_stats_get(db, &cur, &err)) == CT_OK && !quiet) {
-        if (rebuild_stop)
-            fputs("chaintrail: cluster: rebuild interrupted: the database has no clusters until "
-                  "a rebuild completes\n",
+    if (rc == CT_OK && rebuild_stop) {
+        if (!quiet)
+            fputs("chaintrail: cluster: rebuild interrupted: the clusters are incomplete until "
+                  "'chaintrail cluster rebuild' finishes\n",
                   stderr);
-        else
-            fprintf(stderr,
-                    "chaintrail: cluster: rebuilt: %llu clusters of %llu addresses, %llu merges, "
-                    "%llu flagged, %llu CoinJoins\n",
-                    (unsigned long long)cur.clusters, (unsigned long long)cur.clustered,
-                    (unsigned long long)cur.merges, (unsigned long long)cur.flagged,
-                    (unsigned long long)cur.coinjoins);
+    } else if (rc == CT_OK && (rc = ct_cluster_stats_get(db, &cur, &err)) == CT_OK && !quiet) {
+        fprintf(stderr,
+                "chaintrail: cluster: rebuilt: %llu clusters of %llu addresses, %llu merges, "
+                "%llu flagged, %llu CoinJoins\n",
+                (unsigned long long)cur.clusters, (unsigned long long)cur.clustered,
+                (unsigned long long)cur.merges, (unsigned long long)cur.flagged,
+                (unsigned long long)cur.coinjoins);
     }
     ct_db_close(db);
     if (rc)

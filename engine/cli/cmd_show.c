@@ -240,7 +240,7 @@ static int print_cluster_labels(FILE *f, ct_db *db, uint64_t cid, const show_opt
     ct_cluster_members *m;
     ct_labels_reader *lr;
     ct_label_list l;
-    int rc = ct_cluster_members_new(&m, db, cid, err);
+    int rc = ct_cluster_members_labelled_new(&m, db, cid, err);
     if (rc)
         return rc;
     if ((rc = ct_labels_reader_new(&lr, db, err))) {

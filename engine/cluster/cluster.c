@@ -17,6 +17,15 @@ unsigned ct_cluster_mask(const ct_cl_policy *pol, const char *network)
     return m;
 }
 
+int ct_cluster_check(const ct_db *db, ct_error *err)
+{
+    if (!db->cl_rebuilding)
+        return CT_OK;
+    return ct_fail(err, CT_EINVAL, "rebuild-interrupted",
+                   "a 'chaintrail cluster rebuild' was interrupted and left the clusters "
+                   "incomplete; run 'chaintrail cluster rebuild' to finish it");
+}
+
 int ct_cluster_start(ct_db *db, const ct_cl_policy *pol, ct_error *err)
 {
     ct_cl_policy p;

@@ -10,6 +10,10 @@
  * the default policy) and zero counters. The caller makes sure that no block is stored yet,
  * or rebuilds the clusters of the stored blocks in the same run (cluster rebuild). */
 int ct_cluster_start(ct_db *db, const ct_cl_policy *pol, ct_error *err);
+/* CT_OK, or the error of a database whose `cluster rebuild` was interrupted
+ * (db->cl_rebuilding): its cluster rows are incomplete, so a command that would use or change
+ * them refuses until a rebuild finishes (docs/clustering.md). */
+int ct_cluster_check(const ct_db *db, ct_error *err);
 /* The default policy: threshold CT_CL_DEFAULT_THRESHOLD, every detector. */
 void ct_cluster_default_policy(ct_cl_policy *pol);
 

@@ -5,35 +5,55 @@
  * have written, replacing any it had, so that rollbacks and reorgs restore the rebuilt
  * clusters exactly.
  *
- * Not atomic as a whole: it first removes the policy row (the database no longer clusters),
- * then the cluster rows, rebuilds in batches, and writes the policy and counters last. An
- * interrupted rebuild leaves a database without clusters (verify says so if cluster rows
- * remain) until a rebuild completes. */
+ * Fast because it reads the chain in key order and keeps the union-find in memory: the
+ * transaction, input and output rows are read by three iterators that move forward in
+ * txnum order (a point read only for the spent output's script type, when a transaction
+ * has two or more input addresses and the detectors judge it, and for P2PK key links); the
+ * `e` rows live in arrays over the dense address ids (4 x uint32 per address: parent, next,
+ * and a root's size and cluster id; 16 bytes per address of the database, bounded and
+ * freed at the end) and are written once each, at the end, in key order. The merge log,
+ * flagged merges and rewritten undo records go into unsynced batches as they come.
+ *
+ * Atomic for its readers: it first replaces the policy and counters rows with the marker
+ * row "clrebuild" in one synchronous write, and removes the marker in the same synchronous
+ * write that puts the policy and counters back. While the marker exists (a rebuild was
+ * interrupted: SIGINT, SIGTERM, a kill), the database is one with an unfinished rebuild
+ * (db->cl_rebuilding): the commands that would use clusters refuse with a message naming
+ * `cluster rebuild` (ct_cluster_check), and a new rebuild finishes it. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "chaintrail/cluster.h"
 #include "cluster/cluster_internal.h"
-#include "store/rowcache.h"
 
 #define RB_BATCH_BYTES  (16u << 20)
-#define RB_CACHE_BYTES  (256u << 20)
 #define RB_PROGRESS     1000u
 #define RB_HEADER_BYTES (32 + 8 + 4 + 8 + 8 + CT_COUNTERS_SIZE) /* of a u row */
+
+/* A forward cursor over one table: the rows of a rebuild are read in key order. */
+typedef struct cursor {
+    ct_store_iter *it;
+} cursor;
 
 typedef struct rb {
     ct_db *db;
     ct_store *st;
     ct_error *err;
     ct_store_batch *b;
-    ct_rowcache cache; /* every row written by this rebuild not yet in LevelDB, and reads */
+    /* The union-find rows `e` of every address (index: address id): parent 0 = no row. */
+    uint32_t *parent, *next, *size, *cid;
+    uint64_t n_addr;
+    uint8_t row[CT_CL_ROOT_SIZE];
     ct_buf v;
     ct_buf kv; /* the block's cluster undo entries */
     uint32_t n_kv;
     ct_hmap undone;
     ct_cl_work w;
-    ct_cj_in *in;
-    ct_cj_out *out;
+    cursor tx, in, out;
+    ct_cj_in *ins;
+    uint64_t *prev_tx; /* the outputs the inputs spend */
+    uint32_t *prev_vout;
+    ct_cj_out *outs;
     uint64_t *link_b;
     size_t cap_in, cap_out;
 } rb;
@@ -43,26 +63,31 @@ static int oom(rb *r)
     return ct_fail(r->err, CT_ENOMEM, "out-of-memory", "rebuilding clusters");
 }
 
+static int bad_addr(rb *r, uint64_t id)
+{
+    return ct_fail(r->err, CT_EDBCORRUPT, "bad-row", "cluster row of address %llu, past the last",
+                   (unsigned long long)id);
+}
+
+/* The e row of an address from the arrays; no other table is read through the overlay. */
 static int rb_get(void *ctx, const uint8_t *k, size_t kl, const uint8_t **v, size_t *vl)
 {
     rb *r = ctx;
-    const uint8_t *cv;
-    size_t cl;
-    int c = ct_rowcache_get(&r->cache, k, kl, &cv, &cl);
-    if (c == 0)
+    uint64_t id = kl == 9 ? ct_be64(k + 1) : 0;
+    if (k[0] != CT_T_CLUSTER || id == 0 || id >= r->n_addr)
+        return bad_addr(r, id);
+    if (r->parent[id] == 0)
         return CT_ENOTFOUND;
-    if (c > 0) {
-        *v = cv;
-        *vl = cl;
-        return CT_OK;
+    ct_put_be64(r->row, r->parent[id]);
+    ct_put_be64(r->row + 8, r->next[id]);
+    *v = r->row;
+    *vl = CT_CL_ROW_SIZE;
+    if (r->parent[id] == id) {
+        ct_put_be64(r->row + 16, r->size[id]);
+        ct_put_be64(r->row + 24, r->cid[id]);
+        *vl = CT_CL_ROOT_SIZE;
     }
-    int rc = ct_store_get(r->st, NULL, k, kl, &r->v, r->err);
-    *v = r->v.data;
-    *vl = r->v.len;
-    if (k[0] == CT_T_CLUSTER && (rc == CT_OK || rc == CT_ENOTFOUND))
-        (void)!ct_rowcache_put(&r->cache, k, kl, r->v.data, rc == CT_OK ? r->v.len : 0,
-                               rc == CT_OK);
-    return rc;
+    return CT_OK;
 }
 
 static int undo_entry(rb *r, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl, bool present)
@@ -73,6 +98,8 @@ static int undo_entry(rb *r, const uint8_t *k, size_t kl, const uint8_t *v, size
     return CT_OK;
 }
 
+/* An e row goes into the arrays (written to the store at the end, once); the merge log and
+ * flagged merges into the batch. Each key's first value of the block gets an undo entry. */
 static int rb_put(void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl,
                   const uint8_t *old, size_t old_len, bool old_present)
 {
@@ -85,9 +112,67 @@ static int rb_put(void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size
         if (ct_hmap_put(&r->undone, k, kl, 1))
             return oom(r);
     }
-    ct_store_batch_put(r->b, k, kl, v, vl);
-    if (ct_rowcache_put(&r->cache, k, kl, v, vl, true))
+    if (k[0] != CT_T_CLUSTER) {
+        ct_store_batch_put(r->b, k, kl, v, vl);
+        return CT_OK;
+    }
+    uint64_t id = kl == 9 ? ct_be64(k + 1) : 0;
+    if (id == 0 || id >= r->n_addr)
+        return bad_addr(r, id);
+    ct_cl_node n;
+    int rc = ct_cl_row_decode(id, v, vl, &n, r->err);
+    if (rc)
+        return rc;
+    r->parent[id] = (uint32_t)n.parent;
+    r->next[id] = (uint32_t)n.next;
+    r->size[id] = (uint32_t)n.size;
+    r->cid[id] = (uint32_t)n.cid;
+    return CT_OK;
+}
+
+/* Writes every e row from the arrays, in key order, in unsynced batches. */
+static int write_rows(rb *r)
+{
+    int rc = CT_OK;
+    for (uint64_t id = 1; rc == CT_OK && id < r->n_addr; id++) {
+        if (r->parent[id] == 0)
+            continue;
+        uint8_t k[9];
+        const uint8_t *v;
+        size_t vl;
+        ct_key_u64(k, CT_T_CLUSTER, id);
+        if ((rc = rb_get(r, k, 9, &v, &vl)))
+            break;
+        ct_store_batch_put(r->b, k, 9, v, vl);
+        if (ct_store_batch_bytes(r->b) >= RB_BATCH_BYTES) {
+            rc = ct_store_write(r->st, r->b, false, r->err);
+            ct_store_batch_clear(r->b);
+        }
+    }
+    return rc;
+}
+
+/* The row k of the cursor's table into r->v: the next row when it is k (the rows are read
+ * in order), else after a seek. CT_EDBCORRUPT "missing-row" when there is none. */
+static int at(rb *r, cursor *c, const uint8_t *k, size_t kl, const char *what,
+              unsigned long long id)
+{
+    size_t ckl = 0;
+    const uint8_t *ck = ct_store_iter_valid(c->it) ? ct_store_iter_key(c->it, &ckl) : NULL;
+    if (!ck || ckl != kl || memcmp(ck, k, kl) != 0) {
+        ct_store_iter_seek(c->it, k, kl);
+        ck = ct_store_iter_valid(c->it) ? ct_store_iter_key(c->it, &ckl) : NULL;
+    }
+    if (!ck || ckl != kl || memcmp(ck, k, kl) != 0) {
+        int rc = ct_store_iter_status(c->it, r->err);
+        return rc ? rc : ct_fail(r->err, CT_EDBCORRUPT, "missing-row", "%s %llu", what, id);
+    }
+    size_t vl;
+    const uint8_t *v = ct_store_iter_value(c->it, &vl);
+    ct_buf_reset(&r->v);
+    if (ct_buf_append(&r->v, v, vl))
         return oom(r);
+    ct_store_iter_next(c->it);
     return CT_OK;
 }
 
@@ -166,6 +251,10 @@ static int rewrite_undo(rb *r, uint32_t height)
     ct_buf_init(&out, 1u << 30);
     size_t head = (size_t)(p - r->v.data) - 4;
     uint32_t kept = 0;
+    /* Where the record already holds exactly these cluster entries (a rebuild with the
+     * policy it was ingested with), it is not written again. */
+    const uint8_t *cl_first = NULL, *cl_end = NULL;
+    bool same = true;
     if (ct_buf_append(&out, r->v.data, head) || ct_buf_append(&out, "\0\0\0\0", 4)) {
         ct_buf_release(&out);
         return oom(r);
@@ -188,8 +277,19 @@ static int rewrite_undo(rb *r, uint32_t height)
                 return oom(r);
             }
             kept++;
+            same = same && !cl_first;
+        } else if (!cl_first) {
+            cl_first = p;
         }
         p += n;
+        if (cluster_key(p - n + 1, kl))
+            cl_end = p;
+    }
+    size_t cl_len = cl_first ? (size_t)(cl_end - cl_first) : 0;
+    if (same && cl_len == r->kv.len && nkv - kept == r->n_kv &&
+        (cl_len == 0 || memcmp(cl_first, r->kv.data, cl_len) == 0)) {
+        ct_buf_release(&out);
+        return CT_OK;
     }
     if (ct_buf_append(&out, r->kv.data, r->kv.len)) {
         ct_buf_release(&out);
@@ -207,16 +307,22 @@ bad:
 static int grow(rb *r, uint32_t n_in, uint32_t n_out)
 {
     if (n_in > r->cap_in) {
-        ct_cj_in *ni = realloc(r->in, n_in * sizeof(*ni));
-        if (!ni)
+        ct_cj_in *ni = realloc(r->ins, n_in * sizeof(*ni));
+        if (ni)
+            r->ins = ni;
+        uint64_t *np = ni ? realloc(r->prev_tx, n_in * sizeof(*np)) : NULL;
+        if (np)
+            r->prev_tx = np;
+        uint32_t *nv = np ? realloc(r->prev_vout, n_in * sizeof(*nv)) : NULL;
+        if (!nv)
             return oom(r);
-        r->in = ni;
+        r->prev_vout = nv;
         r->cap_in = n_in;
     }
     if (n_out > r->cap_out) {
-        ct_cj_out *no = realloc(r->out, n_out * sizeof(*no));
+        ct_cj_out *no = realloc(r->outs, n_out * sizeof(*no));
         if (no)
-            r->out = no;
+            r->outs = no;
         uint64_t *nl = no ? realloc(r->link_b, n_out * sizeof(*nl)) : NULL;
         if (!nl)
             return oom(r);
@@ -232,7 +338,7 @@ static int rebuild_tx(rb *r, uint64_t txnum, uint32_t height)
     uint8_t k[13];
     ct_row_tx tx;
     int rc;
-    if ((rc = need(r, k, ct_key_u64(k, CT_T_TX, txnum), "transaction", txnum)) ||
+    if ((rc = at(r, &r->tx, k, ct_key_u64(k, CT_T_TX, txnum), "transaction", txnum)) ||
         (rc = ct_row_tx_decode(&tx, r->v.data, r->v.len, r->err)))
         return rc;
     bool coinbase = tx.flags & CT_TXF_COINBASE;
@@ -240,25 +346,23 @@ static int rebuild_tx(rb *r, uint64_t txnum, uint32_t height)
         return rc;
     for (uint32_t i = 0; !coinbase && i < tx.n_in; i++) {
         ct_row_input in;
-        if ((rc = need(r, k, ct_key_u64_u32(k, CT_T_INPUT, txnum, i), "input of tx", txnum)) ||
+        if ((rc =
+                 at(r, &r->in, k, ct_key_u64_u32(k, CT_T_INPUT, txnum, i), "input of tx", txnum)) ||
             (rc = ct_row_input_decode(&in, r->v.data, r->v.len, r->err)))
             return rc;
-        r->in[i] = (ct_cj_in){in.value, in.addrid, 0};
-        if (in.prev_txnum != CT_TXNUM_NONE) {
-            ct_row_output o;
-            if ((rc = need(r, k, ct_key_u64_u32(k, CT_T_OUTPUT, in.prev_txnum, in.prev_vout),
-                           "output of tx", in.prev_txnum)) ||
-                (rc = ct_row_output_decode(&o, r->v.data, r->v.len, r->err)))
-                return rc;
-            r->in[i].type = o.type;
-        }
+        r->ins[i] = (ct_cj_in){in.value, in.addrid, 0};
+        /* The spent output's type (a point read) only matters to the detectors. */
+        r->ins[i].type = in.prev_txnum != CT_TXNUM_NONE ? 0xff : 0;
+        r->prev_tx[i] = in.prev_txnum;
+        r->prev_vout[i] = in.prev_vout;
     }
     for (uint32_t j = 0; j < tx.n_out; j++) {
         ct_row_output o;
-        if ((rc = need(r, k, ct_key_u64_u32(k, CT_T_OUTPUT, txnum, j), "output of tx", txnum)) ||
+        if ((rc = at(r, &r->out, k, ct_key_u64_u32(k, CT_T_OUTPUT, txnum, j), "output of tx",
+                     txnum)) ||
             (rc = ct_row_output_decode(&o, r->v.data, r->v.len, r->err)))
             return rc;
-        r->out[j] = (ct_cj_out){o.value, o.addrid, o.type};
+        r->outs[j] = (ct_cj_out){o.value, o.addrid, o.type};
         r->link_b[j] = 0;
         if (o.type == CT_BTC_P2PK && o.addrid != CT_ADDRID_NONE) {
             rc = ct_store_get(r->st, NULL, k, ct_key_u64(k, CT_T_LINK, o.addrid), &r->v, r->err);
@@ -270,13 +374,71 @@ static int rebuild_tx(rb *r, uint64_t txnum, uint32_t height)
                 return rc;
         }
     }
-    ct_cj_tx cj = {0, 0, height, coinbase ? 0 : tx.n_in, tx.n_out, r->in, r->out};
+    if (!coinbase && (r->w.mask & CT_CJ_ALL) && ct_cl_multi(r->ins, tx.n_in)) {
+        /* Judged by the detectors: the types of the outputs the inputs spend. */
+        for (uint32_t i = 0; i < tx.n_in; i++) {
+            if (r->ins[i].type != 0xff)
+                continue;
+            ct_row_output o;
+            if ((rc = need(r, k, ct_key_u64_u32(k, CT_T_OUTPUT, r->prev_tx[i], r->prev_vout[i]),
+                           "output of tx", r->prev_tx[i])) ||
+                (rc = ct_row_output_decode(&o, r->v.data, r->v.len, r->err)))
+                return rc;
+            r->ins[i].type = o.type;
+        }
+    }
+    ct_cj_tx cj = {0, 0, height, coinbase ? 0 : tx.n_in, tx.n_out, r->ins, r->outs};
     if (!coinbase && (rc = ct_cl_tx(&r->w, &cj, txnum, NULL)))
         return rc;
     for (uint32_t j = 0; j < tx.n_out; j++)
-        if (r->link_b[j] && (rc = ct_cl_link(&r->w, r->out[j].addrid, r->link_b[j], txnum)))
+        if (r->link_b[j] && (rc = ct_cl_link(&r->w, r->outs[j].addrid, r->link_b[j], txnum)))
             return rc;
     return CT_OK;
+}
+
+static int open_cursor(rb *r, cursor *c)
+{
+    c->it = ct_store_iter_new(r->st, NULL);
+    return c->it ? CT_OK : oom(r);
+}
+
+/* The height of the chain's first stored block (a chain started mid-way has no n rows
+ * below its root). */
+static int first_height(rb *r, uint32_t *out)
+{
+    *out = 0;
+    ct_store_iter *it = ct_store_iter_new(r->st, NULL);
+    if (!it)
+        return oom(r);
+    const uint8_t pfx = CT_T_HEIGHT;
+    ct_store_iter_seek(it, &pfx, 1);
+    size_t kl;
+    if (ct_store_iter_valid(it) && ct_store_iter_key(it, &kl)[0] == CT_T_HEIGHT && kl == 5)
+        *out = ct_be32(ct_store_iter_key(it, &kl) + 1);
+    int rc = ct_store_iter_status(it, r->err);
+    ct_store_iter_free(it);
+    return rc;
+}
+
+static void rb_release(rb *r)
+{
+    ct_cl_work_release(&r->w);
+    ct_hmap_release(&r->undone);
+    ct_buf_release(&r->v);
+    ct_buf_release(&r->kv);
+    ct_store_batch_free(r->b);
+    ct_store_iter_free(r->tx.it);
+    ct_store_iter_free(r->in.it);
+    ct_store_iter_free(r->out.it);
+    free(r->ins);
+    free(r->prev_tx);
+    free(r->prev_vout);
+    free(r->outs);
+    free(r->link_b);
+    free(r->parent);
+    free(r->next);
+    free(r->size);
+    free(r->cid);
 }
 
 int ct_cluster_rebuild(ct_db *db, const ct_cluster_policy *policy,
@@ -290,38 +452,50 @@ int ct_cluster_rebuild(ct_db *db, const ct_cluster_policy *policy,
                            policy->detectors & ~(unsigned)CT_CJ_ALL);
         pol.threshold = policy->threshold;
         pol.detectors = policy->detectors;
-    } else if (db->clusters) {
+    } else if (db->clusters || db->cl_rebuilding) {
         pol = db->cl_policy;
     } else {
         ct_cluster_default_policy(&pol);
     }
+    if (db->next.addrid > UINT32_MAX)
+        return ct_fail(err, CT_EINVAL, "too-many-addresses",
+                       "cluster rebuild keeps 32-bit address ids in memory; this database has "
+                       "%llu addresses",
+                       (unsigned long long)(db->next.addrid - 1));
     rb r;
     memset(&r, 0, sizeof(r));
     r.db = db;
     r.st = db->st;
     r.err = err;
     r.b = ct_store_batch_new();
+    r.n_addr = db->next.addrid;
     ct_buf_init(&r.v, 1u << 30);
     ct_buf_init(&r.kv, 1u << 30);
     ct_hmap_init(&r.undone);
-    ct_rowcache_init(&r.cache, RB_CACHE_BYTES);
     ct_cl_counters ctr, before;
     memset(&ctr, 0, sizeof(ctr));
     ct_cl_io io = {&r, rb_get, rb_put};
     ct_cl_work_init(&r.w, &io, &pol, &ctr, err);
     r.w.mask = ct_cluster_mask(&pol, db->network[0] ? db->network : "mainnet");
     ct_cluster_rebuild_stats st = {0, db->has_tip ? (uint64_t)db->tip.height + 1 : 0, 0};
-    int rc = r.b ? CT_OK : oom(&r);
+    r.parent = calloc(r.n_addr, sizeof(uint32_t));
+    r.next = calloc(r.n_addr, sizeof(uint32_t));
+    r.size = calloc(r.n_addr, sizeof(uint32_t));
+    r.cid = calloc(r.n_addr, sizeof(uint32_t));
+    int rc = r.b && r.parent && r.next && r.size && r.cid ? CT_OK : oom(&r);
     uint8_t mk[16], mv[CT_CL_COUNTERS_SIZE];
 
-    /* 1. The database stops clustering; 2. the old rows go. */
+    /* 1. The database stops clustering and says a rebuild is under way; 2. the old rows go. */
     if (rc == CT_OK) {
         ct_store_batch_del(r.b, mk, ct_key_meta(mk, "clpolicy"));
         ct_store_batch_del(r.b, mk, ct_key_meta(mk, "clcounters"));
+        ct_store_batch_put(r.b, mk, ct_key_meta(mk, "clrebuild"), mv,
+                           ct_cl_policy_encode(mv, &pol));
         rc = ct_store_write(r.st, r.b, true, err);
         ct_store_batch_clear(r.b);
         if (rc == CT_OK) {
             db->clusters = false;
+            db->cl_rebuilding = true;
             memset(&db->cl_ctr, 0, sizeof(db->cl_ctr));
         }
     }
@@ -330,23 +504,13 @@ int ct_cluster_rebuild(ct_db *db, const ct_cluster_policy *policy,
         rc = wipe(&r, tables[i]);
 
     /* 3. Block by block. */
-    uint32_t first_height = 0;
-    if (rc == CT_OK && db->has_tip) {
-        /* A chain started mid-way has no n rows below its root. */
-        ct_store_iter *it = ct_store_iter_new(r.st, NULL);
-        const uint8_t pfx = CT_T_HEIGHT;
-        if (!it)
-            rc = oom(&r);
-        else {
-            ct_store_iter_seek(it, &pfx, 1);
-            size_t kl;
-            if (ct_store_iter_valid(it) && ct_store_iter_key(it, &kl)[0] == CT_T_HEIGHT && kl == 5)
-                first_height = ct_be32(ct_store_iter_key(it, &kl) + 1);
-            rc = ct_store_iter_status(it, err);
-            ct_store_iter_free(it);
-        }
-    }
-    for (uint64_t h = first_height; rc == CT_OK && db->has_tip && h <= db->tip.height; h++) {
+    uint32_t h0 = 0;
+    if (rc == CT_OK && db->has_tip)
+        rc = first_height(&r, &h0);
+    if (rc == CT_OK && (rc = open_cursor(&r, &r.tx)) == CT_OK &&
+        (rc = open_cursor(&r, &r.in)) == CT_OK)
+        rc = open_cursor(&r, &r.out);
+    for (uint64_t h = h0; rc == CT_OK && db->has_tip && h <= db->tip.height; h++) {
         if (stop && *stop)
             break;
         uint8_t k[5];
@@ -372,35 +536,31 @@ int ct_cluster_rebuild(ct_db *db, const ct_cluster_policy *policy,
         if (rc == CT_OK && ct_store_batch_bytes(r.b) >= RB_BATCH_BYTES) {
             rc = ct_store_write(r.st, r.b, false, err);
             ct_store_batch_clear(r.b);
-            ct_rowcache_rotate(&r.cache);
         }
         if (rc == CT_OK && progress && st.blocks % RB_PROGRESS == 0)
             progress(ctx, &st);
     }
-    /* 4. The last rows, the counters and the policy: clustering is on again. */
+    /* 4. The e rows, in key order; then in one synchronous write the counters and the
+     * policy, and the marker goes: clustering is on again. */
+    if (rc == CT_OK && !(stop && *stop))
+        rc = write_rows(&r);
     if (rc == CT_OK && !(stop && *stop)) {
         ct_store_batch_put(r.b, mk, ct_key_meta(mk, "clcounters"), mv,
                            ct_cl_counters_encode(mv, &ctr));
         ct_store_batch_put(r.b, mk, ct_key_meta(mk, "clpolicy"), mv, ct_cl_policy_encode(mv, &pol));
+        ct_store_batch_del(r.b, mk, ct_key_meta(mk, "clrebuild"));
         rc = ct_store_write(r.st, r.b, true, err);
         if (rc == CT_OK) {
             db->clusters = true;
+            db->cl_rebuilding = false;
             db->cl_policy = pol;
             db->cl_ctr = ctr;
         }
     } else if (rc == CT_OK) {
-        rc = ct_store_write(r.st, r.b, true, err); /* what was done stays, unused */
+        rc = ct_store_write(r.st, r.b, true, err); /* what was done stays, marked unfinished */
     }
     if (progress && rc == CT_OK)
         progress(ctx, &st);
-    ct_cl_work_release(&r.w);
-    ct_rowcache_release(&r.cache);
-    ct_hmap_release(&r.undone);
-    ct_buf_release(&r.v);
-    ct_buf_release(&r.kv);
-    ct_store_batch_free(r.b);
-    free(r.in);
-    free(r.out);
-    free(r.link_b);
+    rb_release(&r);
     return rc;
 }

@@ -111,7 +111,7 @@ static int node(ct_cl_work *w, uint64_t id, size_t *out)
 
 static int find_ix(ct_cl_work *w, uint64_t id, size_t *out)
 {
-    size_t ix;
+    size_t ix = 0;
     int rc = node(w, id, &ix);
     for (int depth = 0; rc == CT_OK && w->nodes[ix].parent != w->nodes[ix].id; depth++) {
         if (depth == CT_CL_MAX_DEPTH)
@@ -126,7 +126,7 @@ static int find_ix(ct_cl_work *w, uint64_t id, size_t *out)
 
 int ct_cl_find(ct_cl_work *w, uint64_t addrid, ct_cl_root *out)
 {
-    size_t ix;
+    size_t ix = 0;
     int rc = find_ix(w, addrid, &ix);
     if (rc == CT_OK) {
         out->root = w->nodes[ix].id;
@@ -152,7 +152,7 @@ static int log_row(ct_cl_work *w, uint8_t t, uint64_t a, uint64_t b, uint64_t c,
 /* Joins the clusters of a and b. guard: apply the super-cluster threshold. */
 static int join(ct_cl_work *w, uint64_t a, uint64_t b, uint64_t txnum, bool guard)
 {
-    size_t ia, ib;
+    size_t ia = 0, ib = 0;
     int rc;
     if ((rc = find_ix(w, a, &ia)) || (rc = find_ix(w, b, &ib)))
         return rc;
@@ -203,11 +203,12 @@ static int join(ct_cl_work *w, uint64_t a, uint64_t b, uint64_t txnum, bool guar
     } else if (ws > 1 && ls > 1) {
         w->ctr->clusters--;
         w->ctr->merges++;
-        if ((rc = log_row(w, CT_T_CLMERGE, keep, txnum, gone, keep_size, gone_size)))
-            return rc;
     }
     w->ctr->addresses += (ws == 1) + (ls == 1);
-    return CT_OK;
+    /* Every join is logged, a single address's too: a cluster's log then holds all its
+     * size - 1 joins, and the history of a cluster whose id retires (even to a single
+     * address with a smaller id) stays reachable from the id that took it in. */
+    return log_row(w, CT_T_CLMERGE, keep, txnum, gone, keep_size, gone_size);
 }
 
 bool ct_cl_multi(const ct_cj_in *in, size_t n)

@@ -20,6 +20,7 @@ int ct_db_load_meta(ct_db *db, ct_error *err)
     memset(db->tip_work, 0, 32);
     db->network[0] = '\0';
     db->clusters = false;
+    db->cl_rebuilding = false;
     memset(&db->cl_policy, 0, sizeof(db->cl_policy));
     memset(&db->cl_ctr, 0, sizeof(db->cl_ctr));
 
@@ -27,6 +28,12 @@ int ct_db_load_meta(ct_db *db, ct_error *err)
     if (rc == CT_OK && (rc = ct_cl_policy_decode(&db->cl_policy, v.data, v.len, err)) == CT_OK)
         db->clusters = true;
     if (rc != CT_OK && rc != CT_ENOTFOUND)
+        goto out;
+    rc = ct_store_get(db->st, NULL, k, ct_key_meta(k, "clrebuild"), &v, err);
+    /* (the policy being rebuilt: a rebuild without options finishes with it) */
+    if (rc == CT_OK && (rc = ct_cl_policy_decode(&db->cl_policy, v.data, v.len, err)) == CT_OK)
+        db->cl_rebuilding = true;
+    else if (rc != CT_ENOTFOUND)
         goto out;
     rc = ct_store_get(db->st, NULL, k, ct_key_meta(k, "clcounters"), &v, err);
     if (rc == CT_OK)

@@ -22,6 +22,9 @@ struct ct_db {
     /* Address clusters (docs/clustering.md): on while the meta row "clpolicy" exists; the
      * ingest then keeps the union-find rows and "clcounters" up to date in every batch. */
     bool clusters;
+    /* Meta "clrebuild" exists: a `cluster rebuild` began and did not finish (its rows are
+     * incomplete; clusters is false). Commands that use clusters refuse until a rebuild. */
+    bool cl_rebuilding;
     ct_cl_policy cl_policy;
     ct_cl_counters cl_ctr;
 };

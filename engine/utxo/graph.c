@@ -284,6 +284,8 @@ int ct_graph_address_get(ct_db *db, ct_graph_address *out, const char *address, 
         rc = ct_graph_load_addr(&r, ct_be64(r.v.data), out->linked, NULL);
     }
     rc = rc == CT_ENOTFOUND ? CT_OK : rc;
+    if (rc == CT_OK)
+        rc = ct_cluster_check(db, err);
     if (rc == CT_OK && db->clusters) {
         ct_cl_reader cr;
         ct_cl_root root = {0, 0, 0};

@@ -7,6 +7,7 @@
 #include "base/hash.h"
 #include "chaintrail/cluster.h"
 #include "cluster/cluster_internal.h"
+#include "intel/labels_internal.h"
 #include "utxo/graph_internal.h"
 
 const char *ct_cluster_detector_name(int i)
@@ -16,8 +17,11 @@ const char *ct_cluster_detector_name(int i)
     return ct_cj_detector_name(1u << i);
 }
 
-static int no_clusters(ct_error *err)
+static int no_clusters(const ct_db *db, ct_error *err)
 {
+    int rc = ct_cluster_check(db, err);
+    if (rc)
+        return rc;
     return ct_fail(err, CT_EINVAL, "no-clusters",
                    "this database has no clusters; run 'chaintrail cluster rebuild'");
 }
@@ -28,12 +32,21 @@ static bool top_before(const ct_cluster_top *a, const ct_cluster_top *b)
     return a->size > b->size || (a->size == b->size && a->cluster_id < b->cluster_id);
 }
 
+bool ct_cluster_policy_of(const ct_db *db, ct_cluster_policy *out, bool *interrupted)
+{
+    *interrupted = db->cl_rebuilding;
+    out->threshold = db->cl_policy.threshold;
+    out->detectors = db->cl_policy.detectors;
+    return db->clusters || db->cl_rebuilding;
+}
+
 int ct_cluster_stats_get(ct_db *db, ct_cluster_stats *out, ct_error *err)
 {
     memset(out, 0, sizeof(*out));
     out->addresses = db->ctr.addresses;
-    if (!db->clusters)
-        return CT_OK;
+    int rc = ct_cluster_check(db, err);
+    if (rc || !db->clusters)
+        return rc;
     out->enabled = true;
     out->policy.threshold = db->cl_policy.threshold;
     out->policy.detectors = db->cl_policy.detectors;
@@ -52,7 +65,6 @@ int ct_cluster_stats_get(ct_db *db, ct_cluster_stats *out, ct_error *err)
     if (!it)
         return ct_fail(err, CT_ENOMEM, "out-of-memory", "opening an iterator");
     const uint8_t pfx = CT_T_CLUSTER;
-    int rc = CT_OK;
     for (ct_store_iter_seek(it, &pfx, 1); ct_store_iter_valid(it); ct_store_iter_next(it)) {
         size_t kl, vl;
         const uint8_t *k = ct_store_iter_key(it, &kl), *v = ct_store_iter_value(it, &vl);
@@ -87,7 +99,7 @@ int ct_cluster_of_address(ct_db *db, const char *address, uint64_t *addrid, uint
     ct_graph_reader r;
     int rc;
     *cluster_id = *size = 0;
-    if ((rc = ct_graph_reader_open(&r, db, err)))
+    if ((rc = ct_cluster_check(db, err)) || (rc = ct_graph_reader_open(&r, db, err)))
         return rc;
     rc = ct_graph_find_addrid(&r, address, addrid);
     if (rc == CT_OK && db->clusters) {
@@ -117,6 +129,116 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* A large cluster's members by one forward scan of the `e` table (docs/clustering.md): the
+ * member list is a ring in join order, so walking it reads rows all over the table, while
+ * a scan reads them in key order; every row's root is resolved in memory (rows sorted by
+ * id, parents found by binary search, each root found once). Memory: 20 bytes per clustered
+ * address of the database, for the call. */
+#define CT_CL_SCAN_MIN 1024 /* clusters from this size are collected by a scan */
+
+static size_t find_row(const uint64_t *ids, size_t n, uint64_t id)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ids[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && ids[lo] == id ? lo : SIZE_MAX;
+}
+
+static int scan_members(ct_graph_reader *r, const ct_cl_root *root, uint64_t *out, size_t *n)
+{
+    uint64_t *ids = NULL, *par = NULL;
+    uint32_t *res = NULL; /* resolved: 0 unknown, 1 in the cluster, 2 not */
+    size_t cnt = 0, cap = 0;
+    int rc = CT_OK;
+    ct_store_iter *it = ct_store_iter_new(r->st, r->snap);
+    if (!it)
+        return ct_fail(r->err, CT_ENOMEM, "out-of-memory", "opening an iterator");
+    const uint8_t pfx = CT_T_CLUSTER;
+    for (ct_store_iter_seek(it, &pfx, 1); ct_store_iter_valid(it); ct_store_iter_next(it)) {
+        size_t kl, vl;
+        const uint8_t *k = ct_store_iter_key(it, &kl), *v = ct_store_iter_value(it, &vl);
+        if (kl < 1 || k[0] != CT_T_CLUSTER)
+            break;
+        if (kl != 9 || vl < 8) {
+            rc = ct_fail(r->err, CT_EDBCORRUPT, "bad-row", "cluster row of %zu bytes", vl);
+            break;
+        }
+        if (cnt == cap) {
+            size_t nc = cap ? cap * 2 : 4096;
+            uint64_t *ni = realloc(ids, nc * sizeof(*ni));
+            if (ni)
+                ids = ni;
+            uint64_t *np = ni ? realloc(par, nc * sizeof(*np)) : NULL;
+            if (!np) {
+                rc = ct_fail(r->err, CT_ENOMEM, "out-of-memory", "members of a cluster");
+                break;
+            }
+            par = np;
+            cap = nc;
+        }
+        ids[cnt] = ct_be64(k + 1);
+        par[cnt++] = ct_be64(v);
+    }
+    if (rc == CT_OK)
+        rc = ct_store_iter_status(it, r->err);
+    ct_store_iter_free(it);
+    if (rc == CT_OK && cnt && !(res = calloc(cnt, sizeof(*res))))
+        rc = ct_fail(r->err, CT_ENOMEM, "out-of-memory", "members of a cluster");
+    *n = 0;
+    for (size_t i = 0; rc == CT_OK && i < cnt; i++) {
+        size_t path[CT_CL_MAX_DEPTH + 1], np = 0, j = i;
+        uint32_t verdict = 0;
+        while (rc == CT_OK) {
+            if (res[j]) {
+                verdict = res[j];
+                break;
+            }
+            if (par[j] == ids[j]) {
+                verdict = ids[j] == root->root ? 1 : 2;
+                path[np++] = j;
+                break;
+            }
+            if (np == CT_CL_MAX_DEPTH) {
+                rc = ct_fail(r->err, CT_EDBCORRUPT, "bad-cluster",
+                             "address %llu: no cluster root within %d steps",
+                             (unsigned long long)ids[i], CT_CL_MAX_DEPTH);
+                break;
+            }
+            path[np++] = j;
+            size_t p = find_row(ids, cnt, par[j]);
+            if (p == SIZE_MAX)
+                rc = ct_fail(r->err, CT_EDBCORRUPT, "bad-cluster",
+                             "address %llu: parent %llu has no cluster row",
+                             (unsigned long long)ids[j], (unsigned long long)par[j]);
+            j = p;
+        }
+        for (size_t q = 0; q < np; q++)
+            res[path[q]] = verdict;
+        if (rc == CT_OK && verdict == 1) {
+            if (*n == root->size) {
+                rc = ct_fail(r->err, CT_EDBCORRUPT, "bad-cluster",
+                             "cluster %llu says %llu members; it has more",
+                             (unsigned long long)root->cid, (unsigned long long)root->size);
+                break;
+            }
+            out[(*n)++] = ids[i];
+        }
+    }
+    if (rc == CT_OK && *n != root->size)
+        rc = ct_fail(r->err, CT_EDBCORRUPT, "bad-cluster",
+                     "cluster %llu says %llu members; its rows have %zu",
+                     (unsigned long long)root->cid, (unsigned long long)root->size, *n);
+    free(ids);
+    free(par);
+    free(res);
+    return rc;
+}
+
 /* The members of the cluster of address `id` (a root or member), sorted, into *ids. */
 static int collect_members(ct_graph_reader *r, uint64_t id, uint64_t **ids, size_t *n,
                            ct_cl_root *root)
@@ -131,6 +253,16 @@ static int collect_members(ct_graph_reader *r, uint64_t id, uint64_t **ids, size
         if (!*ids)
             rc = ct_fail(r->err, CT_ENOMEM, "out-of-memory", "members of a cluster of %llu",
                          (unsigned long long)root->size);
+    }
+    if (rc == CT_OK && root->size >= CT_CL_SCAN_MIN) {
+        rc = scan_members(r, root, *ids, n);
+        ct_cl_reader_release(&cr);
+        if (rc) {
+            free(*ids);
+            *ids = NULL;
+            *n = 0;
+        }
+        return rc; /* in key order already */
     }
     uint64_t cur = id;
     for (uint64_t i = 0; rc == CT_OK && i < root->size; i++) {
@@ -188,7 +320,7 @@ int ct_cluster_members_new(ct_cluster_members **out, ct_db *db, uint64_t cluster
 {
     *out = NULL;
     if (!db->clusters)
-        return no_clusters(err);
+        return no_clusters(db, err);
     ct_cluster_members *m = calloc(1, sizeof(*m));
     if (!m)
         return ct_fail(err, CT_ENOMEM, "out-of-memory", "members");
@@ -196,6 +328,93 @@ int ct_cluster_members_new(ct_cluster_members **out, ct_db *db, uint64_t cluster
     int rc = ct_graph_reader_open(&m->r, db, err);
     if (rc == CT_OK && (rc = check_cluster_id(&m->r, cluster_id, &root)) == CT_OK)
         rc = collect_members(&m->r, cluster_id, &m->ids, &m->n, &root);
+    if (rc) {
+        ct_cluster_members_free(m);
+        return rc;
+    }
+    *out = m;
+    return CT_OK;
+}
+
+/* The labelled members of a large cluster (ct_cluster_members_labelled_new). */
+typedef struct labelled_walk {
+    ct_graph_reader *r;
+    ct_cl_reader cr;
+    uint64_t cid;
+    uint64_t *ids;
+    size_t n, cap;
+} labelled_walk;
+
+static int labelled_one(void *arg, const char *address, bool normal)
+{
+    labelled_walk *lw = arg;
+    uint8_t k[1 + CT_BTC_ADDR_MAX];
+    size_t n = strlen(address);
+    if (!normal || n >= CT_BTC_ADDR_MAX) /* not the identity of an address (trace_graph.c) */
+        return CT_OK;
+    k[0] = CT_T_ADDR;
+    memcpy(k + 1, address, n);
+    int rc = ct_graph_get(lw->r, k, n + 1);
+    if (rc == CT_ENOTFOUND)
+        return CT_OK; /* labelled, but not on this chain */
+    if (rc)
+        return rc;
+    if (lw->r->v.len != 8)
+        return ct_fail(lw->r->err, CT_EDBCORRUPT, "bad-row", "address row of %zu bytes",
+                       lw->r->v.len);
+    uint64_t id = ct_be64(lw->r->v.data);
+    ct_cl_root root;
+    if ((rc = ct_cl_reader_find(&lw->cr, id, &root)))
+        return rc;
+    if (root.cid != lw->cid)
+        return CT_OK;
+    if (lw->n == lw->cap) {
+        size_t nc = lw->cap ? lw->cap * 2 : 64;
+        uint64_t *ni = realloc(lw->ids, nc * sizeof(*ni));
+        if (!ni)
+            return ct_fail(lw->r->err, CT_ENOMEM, "out-of-memory", "labelled members");
+        lw->ids = ni;
+        lw->cap = nc;
+    }
+    lw->ids[lw->n++] = id;
+    return CT_OK;
+}
+
+int ct_cluster_members_labelled_new(ct_cluster_members **out, ct_db *db, uint64_t cluster_id,
+                                    ct_error *err)
+{
+    *out = NULL;
+    if (!db->clusters)
+        return no_clusters(db, err);
+    ct_cluster_members *m = calloc(1, sizeof(*m));
+    if (!m)
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "members");
+    ct_cl_root root = {0, 0, 0};
+    int rc = ct_graph_reader_open(&m->r, db, err);
+    if (rc == CT_OK && (rc = check_cluster_id(&m->r, cluster_id, &root)) == CT_OK) {
+        if (root.size < CT_CL_SCAN_MIN) {
+            rc = collect_members(&m->r, cluster_id, &m->ids, &m->n, &root);
+        } else {
+            labelled_walk lw = {&m->r, {0}, cluster_id, NULL, 0, 0};
+            ct_labels_reader *lr = NULL;
+            ct_cl_reader_init(&lw.cr, m->r.st, m->r.snap, err);
+            rc = ct_labels_reader_new_at(&lr, db, m->r.snap, err);
+            if (rc == CT_OK)
+                rc = ct_labels_reader_addresses(lr, labelled_one, &lw, err);
+            ct_labels_reader_free(lr);
+            ct_cl_reader_release(&lw.cr);
+            m->ids = lw.ids;
+            m->n = lw.n;
+            if (rc == CT_OK && m->n) { /* in address-id order, each once */
+                qsort(m->ids, m->n, sizeof(*m->ids), cmp_u64);
+                size_t w = 1;
+                for (size_t i = 1; i < m->n; i++)
+                    if (m->ids[i] != m->ids[w - 1])
+                        m->ids[w++] = m->ids[i];
+                m->n = w;
+            }
+        }
+    }
     if (rc) {
         ct_cluster_members_free(m);
         return rc;
@@ -235,7 +454,7 @@ int ct_cluster_get(ct_db *db, const char *address, uint64_t id, ct_cluster_info 
 {
     memset(out, 0, sizeof(*out));
     if (!db->clusters)
-        return no_clusters(err);
+        return no_clusters(db, err);
     ct_graph_reader r;
     ct_cl_root root = {0, 0, 0};
     uint64_t *ids = NULL;
@@ -263,15 +482,31 @@ int ct_cluster_get(ct_db *db, const char *address, uint64_t id, ct_cluster_info 
     out->cluster_id = id;
     out->size = root.size;
     uint64_t first = UINT64_MAX, last = 0;
+    /* The members' totals rows in key order: a forward iterator steps over the few rows
+     * between two members, and seeks over longer gaps. */
+    ct_store_iter *it = rc == CT_OK && n ? ct_store_iter_new(r.st, r.snap) : NULL;
+    if (rc == CT_OK && n && !it)
+        rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "opening an iterator");
     for (size_t i = 0; rc == CT_OK && i < n; i++) {
         uint8_t k[9];
         ct_row_totals t;
-        rc = ct_graph_get(&r, k, ct_key_u64(k, CT_T_TOTALS, ids[i]));
-        if (rc == CT_ENOTFOUND) { /* a key form known only by its link */
-            rc = CT_OK;
+        ct_key_u64(k, CT_T_TOTALS, ids[i]);
+        size_t kl = 0, vl;
+        const uint8_t *ck = i && ct_store_iter_valid(it) ? ct_store_iter_key(it, &kl) : NULL;
+        for (int step = 0; ck && step < 16 && kl == 9 && memcmp(ck, k, 9) < 0; step++) {
+            ct_store_iter_next(it);
+            ck = ct_store_iter_valid(it) ? ct_store_iter_key(it, &kl) : NULL;
+        }
+        if (!ck || kl != 9 || memcmp(ck, k, 9) < 0) {
+            ct_store_iter_seek(it, k, 9);
+            ck = ct_store_iter_valid(it) ? ct_store_iter_key(it, &kl) : NULL;
+        }
+        if (!ck || kl != 9 || memcmp(ck, k, 9) != 0) { /* a key form known only by its link */
+            rc = ct_store_iter_status(it, err);
             continue;
         }
-        if (rc || (rc = ct_row_totals_decode(&t, r.v.data, r.v.len, err)))
+        const uint8_t *v = ct_store_iter_value(it, &vl);
+        if ((rc = ct_row_totals_decode(&t, v, vl, err)))
             break;
         out->received_sat += t.received;
         out->sent_sat += t.sent;
@@ -283,6 +518,7 @@ int ct_cluster_get(ct_db *db, const char *address, uint64_t id, ct_cluster_info 
                 last = t.last_txnum;
         }
     }
+    ct_store_iter_free(it);
     if (rc == CT_OK && out->sent_sat > out->received_sat)
         rc = ct_fail(err, CT_EDBCORRUPT, "bad-totals", "cluster %llu: sent exceeds received",
                      (unsigned long long)id);
@@ -331,7 +567,7 @@ int ct_cluster_merges(ct_db *db, uint64_t cluster_id, size_t offset, ct_cluster_
 {
     *n = *total = 0;
     if (!db->clusters)
-        return no_clusters(err);
+        return no_clusters(db, err);
     ct_graph_reader r;
     ct_cl_root root = {0, 0, 0};
     int rc = ct_graph_reader_open(&r, db, err);
@@ -388,7 +624,8 @@ int ct_cluster_merges(ct_db *db, uint64_t cluster_id, size_t offset, ct_cluster_
             e->absorbed_id = ct_be64(k + 17);
             e->kept_size = ct_be64(v);
             e->absorbed_size = ct_be64(v + 8);
-            queue[qn++] = e->absorbed_id;
+            if (e->absorbed_size > 1) /* a single address has no history */
+                queue[qn++] = e->absorbed_id;
             cnt++;
         }
         if (rc == CT_OK)
@@ -440,7 +677,7 @@ int ct_cluster_dump_new(ct_cluster_dump **out, ct_db *db, ct_error *err)
 {
     *out = NULL;
     if (!db->clusters)
-        return no_clusters(err);
+        return no_clusters(db, err);
     ct_cluster_dump *d = calloc(1, sizeof(*d));
     if (!d)
         return ct_fail(err, CT_ENOMEM, "out-of-memory", "cluster dump");

@@ -110,7 +110,7 @@ typedef struct vf {
     /* e j k, m clpolicy / clcounters */
     bool have_clpolicy, have_clcounters;
     ct_cl_counters clctr;
-    uint64_t e_rows, e_roots, j_rows, k_rows;
+    uint64_t e_rows, e_roots, j_rows, j_all, k_rows;
     ct_cl_reader clr;
     bool clr_open;
     ct_hmap cl_idx; /* root addrid -> index in cl_seen */
@@ -416,9 +416,11 @@ static void on_cllog(vf *f, const uint8_t *k, size_t kl, const uint8_t *v, size_
         return;
     }
     checked(f, CT_CHECK_CLUSTERS);
-    if (k[0] == CT_T_CLMERGE)
-        f->j_rows++;
-    else
+    if (k[0] == CT_T_CLMERGE) {
+        f->j_all++;
+        if (ct_be64(v) > 1 && ct_be64(v + 8) > 1) /* a merge of two clusters */
+            f->j_rows++;
+    } else
         f->k_rows++;
 }
 
@@ -449,7 +451,7 @@ static void final_cluster_checks(vf *f)
     }
     if (!f->have_clpolicy) {
         checked(f, CT_CHECK_CLUSTERS);
-        if (f->e_rows || f->j_rows || f->k_rows || f->have_clcounters)
+        if (f->e_rows || f->j_all || f->k_rows || f->have_clcounters)
             violation(f, CT_CHECK_CLUSTERS, NULL, 0, "cluster rows, but no clustering policy row");
         return;
     }
@@ -460,6 +462,12 @@ static void final_cluster_checks(vf *f)
     CL_COUNTER(clusters, f->e_roots, "clusters");
     CL_COUNTER(addresses, f->e_rows, "addresses");
     CL_COUNTER(merges, f->j_rows, "merges");
+    /* every join is logged: a cluster of n members took n - 1 joins */
+    checked(f, CT_CHECK_CLUSTERS);
+    if (f->j_all != f->e_rows - f->e_roots)
+        violation(f, CT_CHECK_CLUSTERS, NULL, 0,
+                  "the merge log holds %llu joins; the clusters took %llu (members - clusters)",
+                  (unsigned long long)f->j_all, (unsigned long long)(f->e_rows - f->e_roots));
     CL_COUNTER(flagged, f->k_rows, "flagged");
     uint64_t sum = 0;
     for (int i = 0; i < CT_CL_DETECTORS; i++)

@@ -1313,6 +1313,15 @@ static int join_group(ing *g, const ct_store_batch *marker)
                 ct_rowcache_prefetch(&g->cache, ahead + 6, ahead[0]);
             ahead += 6 + ahead[0] + ct_be32(ahead + 2);
         }
+        /* A new address is in no cluster yet: when it is co-spent, the lookup of its
+         * cluster row needs no LevelDB read (the d row is written once, at its creation). */
+        if (present && kl == 9 && k[0] == CT_T_ADDRID && g->db->clusters) {
+            uint8_t ek[9];
+            memcpy(ek, k, 9);
+            ek[0] = CT_T_CLUSTER;
+            failed = ct_rowcache_put(&g->cache, ek, 9, NULL, 0, false) != CT_OK;
+            continue;
+        }
         if (!cached_table(k[0]))
             continue;
         failed = ct_rowcache_put(&g->cache, k, kl, k + kl, vl, present) != CT_OK;
@@ -1955,7 +1964,7 @@ int ct_ingest_bitcoin(ct_db *db, ct_ingest_stats *stats, const char *const *path
         return ct_fail(err, CT_EINVAL, "bad-option",
                        "start height %lld is above %lu, the highest height a database stores",
                        (long long)o->start_height, (unsigned long)MAX_HEIGHT);
-    if ((rc = ct_db_check_network(db, o->net, err)))
+    if ((rc = ct_db_check_network(db, o->net, err)) || (rc = ct_cluster_check(db, err)))
         return rc;
     memset(&g, 0, sizeof(g));
     g.bip34_block_ok = -1;
@@ -2170,6 +2179,8 @@ int ct_db_rollback(ct_db *db, uint32_t height, ct_error *err)
     if (!db->has_tip || height > db->tip.height)
         return ct_fail(err, CT_EINVAL, "bad-height", "height %u is above the tip (%s)", height,
                        db->has_tip ? "see 'chaintrail stats'" : "the database is empty");
+    if ((rc = ct_cluster_check(db, err)))
+        return rc;
     memset(&g, 0, sizeof(g));
     g.bip34_block_ok = -1;
     memset(&stats, 0, sizeof(stats));

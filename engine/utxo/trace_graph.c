@@ -37,6 +37,7 @@ typedef struct dbgraph {
     bool labelled_read; /* labelled is loaded (on the first label_of call) */
     /* clusters: used when the database has them, unless turned off */
     bool use_clusters;
+    bool cl_refuse; /* an interrupted cluster rebuild, and clusters not turned off */
     uint8_t policy_digest[32];
     ct_cl_reader clr;
     bool clr_open;
@@ -340,8 +341,8 @@ static int load_cluster_labels(dbgraph *d, ct_error *err)
 static int load_labelled(dbgraph *d, ct_error *err)
 {
     d->r.err = err;
-    int rc = ct_labels_reader_addresses(d->labels, add_labelled, d, err);
-    if (rc)
+    int rc = d->cl_refuse ? ct_cluster_check(d->r.db, err) : CT_OK;
+    if (rc || (rc = ct_labels_reader_addresses(d->labels, add_labelled, d, err)))
         return rc;
     if (d->use_clusters && (rc = load_cluster_labels(d, err)))
         return rc;
@@ -423,6 +424,7 @@ void ct_trace_graph_db_use_clusters(ct_trace_graph *g, bool on)
 {
     dbgraph *d = g->ctx;
     d->use_clusters = on && d->clr_open;
+    d->cl_refuse = on && d->cl_refuse;
 }
 
 bool ct_trace_graph_db_clusters(const ct_trace_graph *g, uint8_t policy_digest[32])
@@ -473,6 +475,7 @@ int ct_trace_graph_db(ct_trace_graph **out, ct_db *db, ct_error *err)
     ct_hmap_init(&d->cl_idx);
     d->g.label_of = label_of;
     d->g.cluster_of = cluster_of;
+    d->cl_refuse = db->cl_rebuilding;
     if (db->clusters) {
         uint8_t pv[CT_CL_POLICY_SIZE];
         ct_sha256(d->policy_digest, pv, ct_cl_policy_encode(pv, &db->cl_policy));

@@ -54,6 +54,9 @@ typedef struct ct_cluster_stats {
     ct_cluster_top largest[CT_CLUSTER_TOP_MAX];
 } ct_cluster_stats;
 
+/* The policy the database clusters with (true), or that of a `cluster rebuild` that was
+ * interrupted (true, *interrupted set), or false when it has none. */
+bool ct_cluster_policy_of(const ct_db *db, ct_cluster_policy *out, bool *interrupted);
 /* Counters, policy and the largest clusters (one scan of the cluster roots). */
 CT_WARN_UNUSED int ct_cluster_stats_get(ct_db *db, ct_cluster_stats *out, ct_error *err);
 
@@ -89,6 +92,12 @@ typedef struct ct_cluster_members ct_cluster_members;
 CT_WARN_UNUSED int ct_cluster_members_new(ct_cluster_members **out, ct_db *db, uint64_t cluster_id,
                                           ct_error *err);
 /* CT_OK with *address (valid until the next call) and *addrid; CT_EEOF after the last. */
+/* The members of the cluster that may carry labels, in address-id order: every member of a
+ * small cluster; of a large one (1,024 members or more) only those whose address is in the
+ * label table, found by a walk of the labelled addresses (their count, not the cluster's
+ * size, sets the time). `show cluster` prints the labels of these. */
+CT_WARN_UNUSED int ct_cluster_members_labelled_new(ct_cluster_members **out, ct_db *db,
+                                                   uint64_t cluster_id, ct_error *err);
 CT_WARN_UNUSED int ct_cluster_members_next(ct_cluster_members *m, const char **address,
                                            uint64_t *addrid, ct_error *err);
 void ct_cluster_members_free(ct_cluster_members *m);
