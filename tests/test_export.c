@@ -364,6 +364,18 @@ Test(export_cli, option_errors)
          2,
          "chaintrail: export: export trace writes forward traces only (--backward is not "
          "exported)\n"},
+        /* the trace's own option errors name the command typed (export trace) */
+        {{"trace", "--format", "csv", "-o", "OUT", "--bogus", NULL},
+         2,
+         "chaintrail: export trace: unknown option '--bogus'\n"},
+        {{"trace", "--format", "csv", "-o", "OUT", "--model", "nope", "--from", SATOSHI, NULL},
+         2,
+         "chaintrail: export trace: option '--model': unknown model 'nope' (valid: poison, "
+         "haircut, fifo, lifo, tiho, all)\n"},
+        {{"trace", "--format", "csv", "-o", "OUT", NULL},
+         2,
+         "chaintrail: export trace: no source: give --from ADDR|TXID|TXID:VOUT (repeatable) or "
+         "--case NAME\n"},
         {{"trace", "--from", SATOSHI, "-o", "OUT", NULL},
          2,
          "chaintrail: export: --format is required (graphml, gexf, dot, neo4j, cytoscape, "

@@ -144,6 +144,9 @@ int cli_decode_ethereum(char **paths, uint64_t chain_id, bool quiet);
 
 /* Prints "chaintrail: CMD: message" to stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) CT_PRINTF(2, 3);
+/* Until reset with (NULL, NULL), errors of command `cmd` say `as` instead: `export trace`
+ * runs the trace's option parsing, whose errors then name the command the user typed. */
+void cli_error_alias(const char *cmd, const char *as);
 
 /* The human part of a library failure: its detail, else its reason, else the description
  * of its code; never "success" nor empty. */

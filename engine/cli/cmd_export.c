@@ -201,7 +201,9 @@ static int export_trace(int argc, char **argv, const cli_global *g)
         cli_error("export", "-o PATH is required: where to write the %s", t.format);
         rc = CT_EXIT_USAGE;
     } else {
+        cli_error_alias("trace", "export trace");
         rc = cli_trace_to(n, rest, g, trace_sink, &t);
+        cli_error_alias(NULL, NULL);
     }
     free(rest);
     return rc;
