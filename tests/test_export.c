@@ -162,9 +162,9 @@ Test(export_cli, hal_received_csv_exact)
     char *nodes = path_in(out, "nodes.csv"), *edges = path_in(out, "edges.csv");
     char *n = slurp(nodes), *e = slurp(edges);
     cr_assert_str_eq(n, "id,kind,address,label,category,cluster,value,height,time,txid\n"
-                        "n0,\"address\",\"" HAL "\",\"\",\"\",\"\",1000000000,170,"
+                        "n0,\"address\",\"" HAL "\",\"\",\"\",\"343\",1000000000,170,"
                         "\"2009-01-12T03:30:25Z\",\"\"\n"
-                        "n1,\"address\",\"" SATOSHI "\",\"\",\"\",\"\",0,170,"
+                        "n1,\"address\",\"" SATOSHI "\",\"\",\"\",\"19\",0,170,"
                         "\"2009-01-12T03:30:25Z\",\"\"\n");
     cr_assert_str_eq(e, "id,source,target,kind,address,asset,value,height,time,txid,index\n"
                         "e0,n1,n0,\"payment\",\"\",\"BTC\",1000000000,170,"

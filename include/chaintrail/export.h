@@ -49,6 +49,7 @@ bool ct_export_format_is_dir(ct_export_format f);
 typedef enum ct_export_level {
     CT_EXPORT_LEVEL_ADDRESS = 0, /* a node is an address */
     CT_EXPORT_LEVEL_TX = 1,      /* a node is a transaction (Bitcoin family only) */
+    CT_EXPORT_LEVEL_CLUSTER = 2, /* a node is a cluster (Bitcoin family, clustering on) */
 } ct_export_level;
 
 typedef enum ct_export_direction {
