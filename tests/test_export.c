@@ -347,9 +347,20 @@ Test(export_cli, option_errors)
          2,
          "chaintrail: export: option '--direction': unknown direction 'up' (valid: out, in, "
          "both)\n"},
-        {{"address", HAL, "--format", "gexf", "-o", "OUT", "--level", "cluster", NULL},
+        {{"address", HAL, "--format", "gexf", "-o", "OUT", "--level", "entity", NULL},
          2,
-         "chaintrail: export: option '--level': unknown level 'cluster' (valid: address, tx)\n"},
+         "chaintrail: export: option '--level': unknown level 'entity' (valid: address, tx, "
+         "cluster)\n"},
+        {{"cluster", "19", "--format", "gexf", "-o", "OUT", "--hops", "2", NULL},
+         2,
+         "chaintrail: export: export cluster takes no --hops or --level: it writes the members "
+         "and the clusters they paid or were paid by\n"},
+        {{"cluster", "--format", "gexf", "-o", "OUT", NULL},
+         2,
+         "chaintrail: export: export cluster needs a cluster id or an address\n"},
+        {{"cluster", "1BitcoinEaterAddressDontSendf59kuE", "--format", "gexf", "-o", "OUT", NULL},
+         8,
+         NULL},
         {{"address", HAL, "--format", "gexf", "-o", "OUT", "--hops", "0", NULL},
          2,
          "chaintrail: export: option '--hops': 0 is not in 1..64\n"},
@@ -357,9 +368,9 @@ Test(export_cli, option_errors)
          2,
          "chaintrail: export: --format dot takes at most 1000 nodes (Graphviz lays out about "
          "a thousand usefully): give --max-nodes 1000 or less, or use gexf or graphml\n"},
-        {{"cluster", "1", NULL},
+        {{"clusters", "1", NULL},
          2,
-         "chaintrail: export: unknown export 'cluster' (address, trace)\n"},
+         "chaintrail: export: unknown export 'clusters' (address, cluster, trace)\n"},
         {{"trace", "--from", SATOSHI, "--backward", "--format", "csv", "-o", "OUT", NULL},
          2,
          "chaintrail: export: export trace writes forward traces only (--backward is not "
@@ -491,4 +502,66 @@ Test(export_cli, trace_flows_csv)
     free(e), free(edges), free(n), free(nodes);
     tu_rmtree(tmp), tu_rmtree(db);
     free(out), free(tmp), free(db);
+}
+
+/* export cluster: Satoshi's cluster 19 (his P2PK key's two address forms) as its two
+ * members, and the clusters it paid at heights 170..248 as cluster nodes; by id or by a
+ * member address the same bytes; --level cluster puts Satoshi's change to himself on a loop
+ * of his cluster's node. */
+Test(export_cli, cluster_members_exact)
+{
+    char *db = tu_db_first_4313(), *tmp = tu_tmpdir(), *out = path_in(tmp, "c19"),
+         *out2 = path_in(tmp, "csat");
+    tu_run r;
+    run(&r, db, (const char *[]){"cluster", "19", "--format", "csv", "-o", out, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    char want[600];
+    snprintf(want, sizeof(want), "chaintrail: export: wrote 7 nodes and 10 edges to %s (csv)\n",
+             out);
+    cr_assert_str_eq(r.err, want);
+    tu_run_free(&r);
+    run(&r, db, (const char *[]){"cluster", SATOSHI, "--format", "csv", "-o", out2, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    char *nodes = path_in(out, "nodes.csv"), *n = slurp(nodes);
+    char *nodes2 = path_in(out2, "nodes.csv"), *n2 = slurp(nodes2);
+    cr_assert_str_eq(n, n2);
+    const char *nhead = "id,kind,address,label,category,cluster,value,height,time,txid\n"
+                        "n0,\"address\",\"" SATOSHI "\",\"\",\"\",\"19\",14500000000,170,"
+                        "\"2009-01-12T03:30:25Z\",\"\"\n"
+                        "n1,\"address\",\"13KiMqUJ7xD6MhUD2k7mKEoZMHDP9HdWwW\",\"\",\"\",\"19\",0,,,"
+                        "\"\"\n"
+                        "n2,\"cluster\",\"" HAL "\",\"\",\"\",\"343\",1000000000,170,"
+                        "\"2009-01-12T03:30:25Z\",\"\"\n";
+    cr_assert(strncmp(n, nhead, strlen(nhead)) == 0, "%s", n);
+    char *edges = path_in(out, "edges.csv"), *e = slurp(edges);
+    const char *ehead =
+        "id,source,target,kind,address,asset,value,height,time,txid,index\n"
+        "e0,n0,n2,\"payment\",\"\",\"BTC\",1000000000,170,\"2009-01-12T03:30:25Z\",\"" TX170
+        "\",0\n"
+        "e1,n0,n0,\"payment\",\"\",\"BTC\",4000000000,170,\"2009-01-12T03:30:25Z\",\"" TX170
+        "\",1\n";
+    cr_assert(strncmp(e, ehead, strlen(ehead)) == 0, "%s", e);
+    free(n), free(n2), free(e), free(nodes), free(nodes2), free(edges);
+    char *out3 = path_in(tmp, "lc");
+    run(&r, db,
+        (const char *[]){"address", SATOSHI, "--level", "cluster", "--direction", "out",
+                         "--format", "csv", "-o", out3, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    char *edges3 = path_in(out3, "edges.csv"), *e3 = slurp(edges3);
+    const char *e3head =
+        "id,source,target,kind,address,asset,value,height,time,txid,index\n"
+        "e0,n0,n1,\"payment\",\"\",\"BTC\",1000000000,170,\"2009-01-12T03:30:25Z\",\"" TX170
+        "\",0\n"
+        "e1,n0,n0,\"payment\",\"\",\"BTC\",4000000000,170,\"2009-01-12T03:30:25Z\",\"" TX170
+        "\",1\n";
+    cr_assert(strncmp(e3, e3head, strlen(e3head)) == 0, "%s", e3);
+    char *nodes3 = path_in(out3, "nodes.csv"), *n3 = slurp(nodes3);
+    const char *n3head = "id,kind,address,label,category,cluster,value,height,time,txid\n"
+                         "n0,\"cluster\",\"" SATOSHI "\",\"\",\"\",\"19\",";
+    cr_assert(strncmp(n3, n3head, strlen(n3head)) == 0, "%s", n3);
+    free(e3), free(edges3), free(n3), free(nodes3), free(out3);
+    tu_rmtree(tmp), tu_rmtree(db);
+    free(out), free(out2), free(tmp), free(db);
 }

@@ -322,13 +322,17 @@ const cli_command cli_commands[] = {
      "Exit status: 0; 4 corrupt; 5 no database at PATH; 6 locked. See docs/stats.md.\n"},
     {"export", cmd_export, "write a graph file for Gephi, Neo4j, Graphviz, Cytoscape or CSV",
      "usage: chaintrail [--db PATH] export address ADDR --format F -o PATH [--hops N]\n"
-     "                  [--direction in|out|both] [--max-nodes M] [--level address|tx]\n"
-     "                  [--force]\n"
+     "                  [--direction in|out|both] [--max-nodes M]\n"
+     "                  [--level address|tx|cluster] [--force]\n"
+     "       chaintrail [--db PATH] export cluster ID|ADDR --format F -o PATH\n"
+     "                  [--direction in|out|both] [--max-nodes M] [--force]\n"
      "       chaintrail [--db PATH] export trace --format F -o PATH [--force] [trace options]\n"
      "\n"
      "export address writes the neighbourhood of a Bitcoin or Ethereum address: the address,\n"
      "the addresses (or transactions) within N hops of it, and the flows between them with\n"
      "their amounts, heights, times and transaction ids, labels and categories on the nodes.\n"
+     "export cluster writes the members of a cluster (by id, or by one of its addresses) and\n"
+     "the clusters that paid them or that they paid, with those payments.\n"
      "export trace runs a forward Bitcoin-family trace (the options of 'chaintrail help\n"
      "trace' but --format, --backward) and writes its flows: transactions, the endpoints\n"
      "where the taint stopped and the fees, an edge per output with the taint of each model.\n"
@@ -343,9 +347,11 @@ const cli_command cli_commands[] = {
      "  --direction D    out: what it sent; in: what it received; both (default)\n"
      "  --max-nodes M    stop adding nodes at M (default 10000; dot: 1000, its maximum)\n"
      "  --level L        address (default): a node is an address; tx: a node is a\n"
-     "                   transaction and an edge an output it spent (Bitcoin family only)\n"
+     "                   transaction and an edge an output it spent (Bitcoin family only);\n"
+     "                   cluster: a node is a cluster (Bitcoin family, clustering on)\n"
      "\n"
-     "Exit status: 0; 2 bad option (dot above 1000 nodes, --level tx on Ethereum); 4 corrupt;\n"
+     "Exit status: 0; 2 bad option (dot above 1000 nodes, --level tx or cluster on Ethereum,\n"
+     "no clusters); 4 corrupt;\n"
      "5 output exists (without --force), is a symbolic link, or cannot be written, or no\n"
      "database; 6 locked; 8 address not in the database. See docs/export.md.\n"},
     {"verify", cmd_verify, "check the database's invariants and print its content digest",

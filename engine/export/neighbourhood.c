@@ -614,6 +614,13 @@ static int walk_btc(walk *k, const char *address)
     return walk_entities(k, addrid);
 }
 
+static int walk_members(walk *k, uint64_t cid)
+{
+    k->mode = ENT_MEMBERS;
+    k->target = cid;
+    return walk_entities(k, 0);
+}
+
 /* ---- Ethereum ---- */
 static int eth_node(walk *k, uint64_t addrid, uint32_t hop, uint64_t *idx)
 {
@@ -780,10 +787,11 @@ static bool is_eth_address(const char *s)
     return true;
 }
 
-int ct_export_address(ct_db *db, ct_export_stats *stats, const char *address, const char *path,
-                      const ct_export_address_options *o, ct_error *err)
+static int run(ct_db *db, ct_export_stats *stats, const char *eth_address, const char *address,
+               uint64_t cid, const char *path, const ct_export_address_options *o, ct_error *err);
+
+static int check_options(const ct_export_address_options *o, ct_error *err)
 {
-    memset(stats, 0, sizeof(*stats));
     if (!o || o->version != CT_EXPORT_ADDRESS_OPTIONS_VERSION)
         return ct_fail(err, CT_EINVAL, "bad-options", "export options of another version");
     if ((unsigned)o->format >= CT_EXPORT_FORMATS)
@@ -802,12 +810,57 @@ int ct_export_address(ct_db *db, ct_export_stats *stats, const char *address, co
                        "another format",
                        CT_EXPORT_DOT_MAX_NODES, (unsigned long long)o->max_nodes,
                        CT_EXPORT_DOT_MAX_NODES);
+    return CT_OK;
+}
+
+int ct_export_address(ct_db *db, ct_export_stats *stats, const char *address, const char *path,
+                      const ct_export_address_options *o, ct_error *err)
+{
+    memset(stats, 0, sizeof(*stats));
+    int rc = check_options(o, err);
+    if (rc != CT_OK)
+        return rc;
     bool eth = is_eth_address(address);
     stats->ethereum = eth;
     if (eth && o->level == CT_EXPORT_LEVEL_TX)
         return ct_fail(err, CT_EINVAL, "level-tx-account",
                        "--level tx is for the Bitcoin family: an account chain has no "
                        "transaction-to-transaction links (use --level address)");
+    if (eth && o->level == CT_EXPORT_LEVEL_CLUSTER)
+        return ct_fail(err, CT_EINVAL, "level-cluster-account",
+                       "--level cluster is for the Bitcoin family: account-chain addresses are "
+                       "not clustered (use --level address)");
+    if ((unsigned)o->level > CT_EXPORT_LEVEL_CLUSTER)
+        return ct_fail(err, CT_EINVAL, "bad-level", "unknown level %d", (int)o->level);
+    return run(db, stats, eth ? address : NULL, eth ? NULL : address, 0, path, o, err);
+}
+
+int ct_export_cluster(ct_db *db, ct_export_stats *stats, const char *address, uint64_t id,
+                      const char *path, const ct_export_address_options *opts, ct_error *err)
+{
+    memset(stats, 0, sizeof(*stats));
+    ct_export_address_options o;
+    int rc = check_options(opts, err);
+    if (rc != CT_OK)
+        return rc;
+    o = *opts;
+    o.hops = 1; /* the members, and who paid them or was paid by them */
+    o.level = CT_EXPORT_LEVEL_ADDRESS;
+    ct_cluster_info info;
+    memset(&info, 0, sizeof(info));
+    if ((rc = ct_cluster_get(db, address, id, &info, err)) != CT_OK)
+        return rc;
+    uint64_t cid = info.cluster_id;
+    ct_cluster_info_release(&info);
+    return run(db, stats, NULL, NULL, cid, path, &o, err);
+}
+
+/* One walk into one output: from an Ethereum address, a Bitcoin address, or the members
+ * of cluster `cid`. */
+static int run(ct_db *db, ct_export_stats *stats, const char *eth_address, const char *address,
+               uint64_t cid, const char *path, const ct_export_address_options *o, ct_error *err)
+{
+    bool eth = eth_address != NULL;
     walk k;
     memset(&k, 0, sizeof(k));
     k.db = db;
@@ -815,11 +868,13 @@ int ct_export_address(ct_db *db, ct_export_stats *stats, const char *address, co
     k.err = err;
     ct_hmap_init(&k.index);
     ct_hmap_init(&k.seen);
-    ex_schema schema = {eth, o->level == CT_EXPORT_LEVEL_TX ? "Tx" : "Address",
-                        o->level == CT_EXPORT_LEVEL_TX ? "SPENT" : "PAID", false};
+    bool txl = o->level == CT_EXPORT_LEVEL_TX, cl = o->level == CT_EXPORT_LEVEL_CLUSTER;
+    /* export cluster mixes member addresses and clusters: one ID space, "Entity" */
+    ex_schema schema = {eth, txl ? "Tx" : cl ? "Cluster" : cid ? "Entity" : "Address",
+                        txl ? "SPENT" : "PAID", false};
     int rc = ex_writer_open(&k.w, o->format, path, o->force, &schema, err);
     if (rc == CT_OK)
-        rc = eth ? walk_eth(&k, address) : walk_btc(&k, address);
+        rc = eth ? walk_eth(&k, eth_address) : address ? walk_btc(&k, address) : walk_members(&k, cid);
     if (rc == CT_OK) {
         ex_node *nodes = calloc(k.n ? k.n : 1, sizeof(*nodes));
         char *cids = malloc(21 * (k.n ? k.n : 1));

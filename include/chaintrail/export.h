@@ -93,6 +93,16 @@ CT_WARN_UNUSED int ct_export_address(ct_db *db, ct_export_stats *stats, const ch
                                      const char *path, const ct_export_address_options *opts,
                                      ct_error *err);
 
+/* Writes the members of a cluster (by id, or by one of its addresses when `id` is 0) as
+ * address nodes and every other address that paid them or was paid by them as the node of
+ * its cluster (kind "cluster"), with the payments between them (opts->direction as for an
+ * address; opts->hops and opts->level are not used). Returns as ct_export_address, and
+ * CT_EINVAL "no-clusters" when the database does not cluster, or for an id that is not a
+ * cluster id (ct_cluster_get). */
+CT_WARN_UNUSED int ct_export_cluster(ct_db *db, ct_export_stats *stats, const char *address,
+                                     uint64_t id, const char *path,
+                                     const ct_export_address_options *opts, ct_error *err);
+
 /* ---- export trace ---- */
 typedef struct ct_export_trace_options {
     unsigned version; /* CT_EXPORT_TRACE_OPTIONS_VERSION */

@@ -16,6 +16,7 @@ received) are checked against the sums. Exports of the same command are byte-ide
 Prints one line per check; exits 1 at the first failure."""
 import argparse
 import csv
+import io
 import json
 import os
 import re
@@ -256,7 +257,9 @@ def export(a, db, address, fmt, out, extra):
         shutil.rmtree(out)
     elif os.path.exists(out):
         os.unlink(out)
-    what = ["address", address] if address else ["trace"]
+    # address: an address, ("cluster", ID or ADDR), or None (a trace)
+    what = (list(address) if isinstance(address, tuple) else ["address", address]) if address \
+        else ["trace"]
     r = run([a.bin, "--db", db, "export"] + what + ["--format", fmt, "-o", out] + extra)
     if r.returncode != 0:
         fail(f"export {what} {fmt} {extra}: exit {r.returncode}: {r.stderr.strip()}")
@@ -370,6 +373,24 @@ def show_received(a, db, address):
     return j["received_sat"]
 
 
+def cluster_received(a, db, address):
+    """What the members of `address`'s cluster received, by show address of each member
+    (cluster dump lists them): the edges into a cluster must carry exactly that."""
+    r = run([a.bin, "--db", db, "show", "address", address, "--format", "json"])
+    if r.returncode != 0:
+        fail(f"show address {address}: {r.stderr}")
+    j = json.loads(r.stdout)
+    cid, size = j["cluster_id"], j["cluster_size"]
+    r = run([a.bin, "--db", db, "cluster", "dump", "--format", "csv"])
+    if r.returncode != 0:
+        fail("cluster dump: " + r.stderr)
+    members = [row["address"] for row in csv.DictReader(io.StringIO(r.stdout))
+               if int(row["cluster_id"]) == cid]
+    if len(members) != size or size < 2:
+        fail(f"cluster {cid} of {address}: {len(members)} members dumped, size {size}")
+    return cid, sum(show_received(a, db, m) for m in members)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
@@ -407,6 +428,8 @@ def main():
         fail("labels import: " + r.stderr + r.stdout)
     check_case(a, "btc2009-both-3", db, satoshi, ["--hops", "3"], expect_labels=expect)
     check_case(a, "btc2009-tx-3", db, satoshi, ["--hops", "3", "--level", "tx"])
+    check_case(a, "btc2009-cluster-3", db, satoshi, ["--hops", "3", "--level", "cluster"])
+    check_case(a, "btc2009-satoshi-cluster", db, ("cluster", satoshi), [])
     hal = "1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3"
     check_case(a, "btc2009-hal-in", db, hal, ["--direction", "in"],
                expect_received=show_received(a, db, hal))
@@ -438,6 +461,16 @@ def main():
                expect_by_category=truth_by)
     check_case(a, "sim-thief-tx-4", sdb, thief, ["--level", "tx", "--direction", "out",
                                                  "--hops", "4"])
+    # Clusters: the thief's cluster (3 addresses) received what its members received, as
+    # export cluster (members as nodes) and as one cluster node (--level cluster).
+    cid, received = cluster_received(a, sdb, thief)
+    check_case(a, "sim-thief-cluster-in", sdb, ("cluster", thief), ["--direction", "in"],
+               expect_received=received)
+    check_case(a, "sim-thief-cluster-id", sdb, ("cluster", str(cid)), [])
+    check_case(a, "sim-thief-level-cluster-in", sdb, thief, ["--level", "cluster",
+                                                             "--direction", "in"],
+               expect_received=received)
+    check_case(a, "sim-thief-level-cluster-3", sdb, thief, ["--level", "cluster", "--hops", "3"])
 
     # A real Ethereum block: wei beyond 2^53 must reach every reader exactly.
     edb = os.path.join(a.work, "eth.db")
