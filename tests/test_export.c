@@ -526,13 +526,14 @@ Test(export_cli, cluster_members_exact)
     char *nodes = path_in(out, "nodes.csv"), *n = slurp(nodes);
     char *nodes2 = path_in(out2, "nodes.csv"), *n2 = slurp(nodes2);
     cr_assert_str_eq(n, n2);
-    const char *nhead = "id,kind,address,label,category,cluster,value,height,time,txid\n"
-                        "n0,\"address\",\"" SATOSHI "\",\"\",\"\",\"19\",14500000000,170,"
-                        "\"2009-01-12T03:30:25Z\",\"\"\n"
-                        "n1,\"address\",\"13KiMqUJ7xD6MhUD2k7mKEoZMHDP9HdWwW\",\"\",\"\",\"19\",0,,,"
-                        "\"\"\n"
-                        "n2,\"cluster\",\"" HAL "\",\"\",\"\",\"343\",1000000000,170,"
-                        "\"2009-01-12T03:30:25Z\",\"\"\n";
+    const char *nhead =
+        "id,kind,address,label,category,cluster,value,height,time,txid\n"
+        "n0,\"address\",\"" SATOSHI "\",\"\",\"\",\"19\",14500000000,170,"
+        "\"2009-01-12T03:30:25Z\",\"\"\n"
+        "n1,\"address\",\"13KiMqUJ7xD6MhUD2k7mKEoZMHDP9HdWwW\",\"\",\"\",\"19\",0,,,"
+        "\"\"\n"
+        "n2,\"cluster\",\"" HAL "\",\"\",\"\",\"343\",1000000000,170,"
+        "\"2009-01-12T03:30:25Z\",\"\"\n";
     cr_assert(strncmp(n, nhead, strlen(nhead)) == 0, "%s", n);
     char *edges = path_in(out, "edges.csv"), *e = slurp(edges);
     const char *ehead =
@@ -545,8 +546,8 @@ Test(export_cli, cluster_members_exact)
     free(n), free(n2), free(e), free(nodes), free(nodes2), free(edges);
     char *out3 = path_in(tmp, "lc");
     run(&r, db,
-        (const char *[]){"address", SATOSHI, "--level", "cluster", "--direction", "out",
-                         "--format", "csv", "-o", out3, NULL});
+        (const char *[]){"address", SATOSHI, "--level", "cluster", "--direction", "out", "--format",
+                         "csv", "-o", out3, NULL});
     cr_assert_eq(r.status, 0, "%s", r.err);
     tu_run_free(&r);
     char *edges3 = path_in(out3, "edges.csv"), *e3 = slurp(edges3);

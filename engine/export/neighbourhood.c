@@ -870,11 +870,17 @@ static int run(ct_db *db, ct_export_stats *stats, const char *eth_address, const
     ct_hmap_init(&k.seen);
     bool txl = o->level == CT_EXPORT_LEVEL_TX, cl = o->level == CT_EXPORT_LEVEL_CLUSTER;
     /* export cluster mixes member addresses and clusters: one ID space, "Entity" */
-    ex_schema schema = {eth, txl ? "Tx" : cl ? "Cluster" : cid ? "Entity" : "Address",
+    ex_schema schema = {eth,
+                        txl   ? "Tx"
+                        : cl  ? "Cluster"
+                        : cid ? "Entity"
+                              : "Address",
                         txl ? "SPENT" : "PAID", false};
     int rc = ex_writer_open(&k.w, o->format, path, o->force, &schema, err);
     if (rc == CT_OK)
-        rc = eth ? walk_eth(&k, eth_address) : address ? walk_btc(&k, address) : walk_members(&k, cid);
+        rc = eth       ? walk_eth(&k, eth_address)
+             : address ? walk_btc(&k, address)
+                       : walk_members(&k, cid);
     if (rc == CT_OK) {
         ex_node *nodes = calloc(k.n ? k.n : 1, sizeof(*nodes));
         char *cids = malloc(21 * (k.n ? k.n : 1));
