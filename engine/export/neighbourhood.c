@@ -243,12 +243,10 @@ static int grow(void **p, size_t *cap, size_t need, size_t size)
 
 /* The payments of one transaction as edges from input entities to output entities, each
  * output split among the inputs in proportion (X10). */
-static int btc_addr_tx(walk *k, uint64_t x, uint64_t txnum)
+static int btc_addr_tx(walk *k, uint64_t x, const ct_trace_tx *txp)
 {
-    ct_trace_tx tx;
-    int rc = k->tg->load_tx(k->tg->ctx, txnum, &tx, k->err);
-    if (rc != CT_OK)
-        return rc;
+    const ct_trace_tx tx = *txp; /* its rows stay the graph's until the next load */
+    int rc = CT_OK;
     const ent xe = k->nodes[x].e;
     uint32_t hop = k->nodes[x].hop + 1;
     if (grow((void **)&k->groups, &k->cap_groups, tx.n_in ? tx.n_in : 1, sizeof(in_group)) ||
@@ -355,10 +353,33 @@ static int cmp_ref(const void *a, const void *b)
     return x->vout < y->vout ? -1 : x->vout > y->vout;
 }
 
-static int cmp_u64(const void *a, const void *b)
+static void heap_push(uint64_t *h, size_t *n, uint64_t v)
 {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
+    size_t i = (*n)++;
+    while (i > 0 && h[(i - 1) / 2] > v) {
+        h[i] = h[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h[i] = v;
+}
+
+static void heap_pop(uint64_t *h, size_t *n)
+{
+    uint64_t v = h[--*n];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= *n)
+            break;
+        if (c + 1 < *n && h[c + 1] < h[c])
+            c++;
+        if (h[c] >= v)
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    if (*n > 0)
+        h[i] = v;
 }
 
 /* The outputs received by one member address, appended to k->refs. */
@@ -395,39 +416,52 @@ static int ent_expand(walk *k, uint64_t x)
     if (rc != CT_OK)
         return rc;
     qsort(k->refs, k->n_refs, sizeof(*k->refs), cmp_ref);
-    size_t nt = 0;
+    /* The transactions in chain order through a min-heap of txnum << 2 | why (1 it paid
+     * the node, 2 it spent what paid it): each is loaded once, for its spends and for its
+     * edges; a spender always comes after the output it spends, so it is pushed before its
+     * turn. */
     if (grow((void **)&k->txs, &k->cap_txs, 2 * k->n_refs + 1, sizeof(uint64_t)))
         return oom(k->err);
-    ct_trace_tx tx;
-    uint64_t loaded = 0;
-    for (size_t i = 0; i < k->n_refs; i++) {
-        const outref *r = &k->refs[i];
-        if (k->o->direction & CT_EXPORT_IN)
-            k->txs[nt++] = r->txnum;
-        if (!(k->o->direction & CT_EXPORT_OUT))
-            continue;
-        if (loaded != r->txnum) {
-            if ((rc = k->tg->load_tx(k->tg->ctx, r->txnum, &tx, k->err)) != CT_OK)
-                return rc;
-            loaded = r->txnum;
+    size_t nh = 0, ri = 0;
+    for (size_t i = 0; i < k->n_refs; i++)
+        if (i == 0 || k->refs[i].txnum != k->refs[i - 1].txnum)
+            k->txs[nh++] = k->refs[i].txnum << 2 | 1; /* ascending: already a heap */
+    while (rc == CT_OK && nh > 0) {
+        uint64_t t = k->txs[0] >> 2;
+        unsigned why = 0;
+        while (nh > 0 && k->txs[0] >> 2 == t) {
+            why |= (unsigned)(k->txs[0] & 3);
+            heap_pop(k->txs, &nh);
         }
-        if (r->vout < tx.n_out && tx.out[r->vout].spent_txnum != 0 &&
-            tx.out[r->vout].spent_txnum != UINT64_MAX)
-            k->txs[nt++] = tx.out[r->vout].spent_txnum;
-    }
-    qsort(k->txs, nt, sizeof(*k->txs), cmp_u64);
-    for (size_t i = 0; rc == CT_OK && i < nt; i++) {
-        if (i > 0 && k->txs[i] == k->txs[i - 1])
-            continue;
+        bool spends = (k->o->direction & CT_EXPORT_OUT) && (why & 1);
+        bool edges = k->o->direction == CT_EXPORT_BOTH ||
+                     (k->o->direction == CT_EXPORT_IN ? (why & 1) : (why & 2));
         uint8_t key[17] = {'t'};
-        ct_put_le64(key + 1, k->txs[i]);
+        ct_put_le64(key + 1, t);
         ct_put_le64(key + 9, k->o->direction == CT_EXPORT_BOTH ? 0 : x);
         uint64_t one;
-        if (ct_hmap_get(&k->seen, key, 17, &one))
+        if (edges && ct_hmap_get(&k->seen, key, 17, &one))
+            edges = false;
+        if (!spends && !edges)
+            continue;
+        ct_trace_tx tx;
+        if ((rc = k->tg->load_tx(k->tg->ctx, t, &tx, k->err)) != CT_OK)
+            return rc;
+        while (ri < k->n_refs && k->refs[ri].txnum < t)
+            ri++;
+        for (; spends && ri < k->n_refs && k->refs[ri].txnum == t; ri++) {
+            uint32_t v = k->refs[ri].vout;
+            if (v >= tx.n_out || tx.out[v].spent_txnum == 0 || tx.out[v].spent_txnum == UINT64_MAX)
+                continue;
+            if (grow((void **)&k->txs, &k->cap_txs, nh + 1, sizeof(uint64_t)))
+                return oom(k->err);
+            heap_push(k->txs, &nh, tx.out[v].spent_txnum << 2 | 2);
+        }
+        if (!edges)
             continue;
         if (ct_hmap_put(&k->seen, key, 17, 1) != CT_OK)
             return oom(k->err);
-        rc = btc_addr_tx(k, x, k->txs[i]);
+        rc = btc_addr_tx(k, x, &tx);
     }
     return rc;
 }
