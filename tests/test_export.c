@@ -371,10 +371,6 @@ Test(export_cli, option_errors)
         {{"clusters", "1", NULL},
          2,
          "chaintrail: export: unknown export 'clusters' (address, cluster, trace)\n"},
-        {{"trace", "--from", SATOSHI, "--backward", "--format", "csv", "-o", "OUT", NULL},
-         2,
-         "chaintrail: export: export trace writes forward traces only (--backward is not "
-         "exported)\n"},
         /* the trace's own option errors name the command typed (export trace) */
         {{"trace", "--format", "csv", "-o", "OUT", "--bogus", NULL},
          2,
@@ -565,4 +561,44 @@ Test(export_cli, cluster_members_exact)
     free(e3), free(edges3), free(n3), free(nodes3), free(out3);
     tu_rmtree(tmp), tu_rmtree(db);
     free(out), free(out2), free(tmp), free(db);
+}
+
+/* export trace --backward: where Hal's 10 BTC came from. The edges go the way the trace
+ * went: from Hal's address (the source) to the transaction that paid him (height 170), and
+ * on to the coinbase output of height 9 that paid it, Satoshi's, where the walk stops
+ * (category coinbase): poison takes the whole 50 BTC, the other models the 10 BTC. */
+Test(export_cli, trace_backward_csv_exact)
+{
+    char *db = tu_db_first_4313(), *tmp = tu_tmpdir(), *out = path_in(tmp, "back");
+    tu_run r;
+    run(&r, db,
+        (const char *[]){"trace", "--backward", "--from", HAL, "--format", "csv", "-o", out,
+                         NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    char want[600];
+    snprintf(want, sizeof(want), "chaintrail: export: wrote 4 nodes and 2 edges to %s (csv)\n",
+             out);
+    cr_assert_str_eq(r.err, want);
+    tu_run_free(&r);
+    char *nodes = path_in(out, "nodes.csv"), *n = slurp(nodes);
+    cr_assert_str_eq(n, "id,kind,address,label,category,cluster,value,height,time,txid\n"
+                        "n0,\"tx\",\"\",\"\",\"\",\"\",1000000000,170,\"2009-01-12T03:30:25Z\",\"" TX170
+                        "\"\n"
+                        "n1,\"tx\",\"\",\"\",\"\",\"\",0,9,\"2009-01-09T03:54:39Z\","
+                        "\"0437cd7f8525ceed2324359c2d0ba26006d92d856a9c20fa0241106ee5a597c9\"\n"
+                        "n2,\"address\",\"" HAL "\",\"\",\"source\",\"\",0,,,\"\"\n"
+                        "n3,\"address\",\"" SATOSHI "\",\"\",\"coinbase\",\"19\",5000000000,9,"
+                        "\"2009-01-09T03:54:39Z\",\"\"\n");
+    char *edges = path_in(out, "edges.csv"), *e = slurp(edges);
+    cr_assert_str_eq(
+        e, "id,source,target,kind,address,asset,value,height,time,txid,index,taint_poison,"
+           "taint_haircut,taint_fifo,taint_lifo,taint_tiho\n"
+           "e0,n2,n0,\"flow\",\"" HAL "\",\"BTC\",1000000000,170,\"2009-01-12T03:30:25Z\",\"" TX170
+           "\",0,1000000000,1000000000,1000000000,1000000000,1000000000\n"
+           "e1,n0,n3,\"flow\",\"" SATOSHI "\",\"BTC\",5000000000,9,\"2009-01-09T03:54:39Z\","
+           "\"0437cd7f8525ceed2324359c2d0ba26006d92d856a9c20fa0241106ee5a597c9\",0,5000000000,"
+           "1000000000,1000000000,1000000000,1000000000\n");
+    free(e), free(edges), free(n), free(nodes);
+    tu_rmtree(tmp), tu_rmtree(db);
+    free(out), free(tmp), free(db);
 }

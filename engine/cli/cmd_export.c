@@ -180,12 +180,6 @@ static int export_trace(int argc, char **argv, const cli_global *g)
             t.o.force = true;
             continue;
         }
-        if (strcmp(a, "--backward") == 0) {
-            cli_error("export", "export trace writes forward traces only (--backward is not "
-                                "exported)");
-            free(rest);
-            return CT_EXIT_USAGE;
-        }
         if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0)
             slot = &t.output;
         else if (strcmp(a, "--format") == 0)

@@ -108,7 +108,7 @@ typedef struct ct_export_trace_options {
     unsigned version; /* CT_EXPORT_TRACE_OPTIONS_VERSION */
     ct_export_format format;
     bool force;
-    bool backward; /* the trace ran backward: refused (CT_EINVAL "backward-trace") */
+    bool backward; /* the trace ran backward (its edges then go from spender to maker) */
 } ct_export_trace_options;
 #define CT_EXPORT_TRACE_OPTIONS_VERSION 1
 #define CT_EXPORT_TRACE_OPTIONS_INIT                                                               \
@@ -116,13 +116,16 @@ typedef struct ct_export_trace_options {
         CT_EXPORT_TRACE_OPTIONS_VERSION, CT_EXPORT_GRAPHML, false, false                           \
     }
 
-/* Writes the flow graph of a forward trace run with flows (and poison's flows whole, for
- * its column): a node per transaction the taint went through, per endpoint address where it
- * stopped (category: the endpoint's, "unspent", "hop_limit", ...) and one for fees; an edge
- * per output the taint took, from the transaction that made it to the one that spent it or
- * to its endpoint, with the taint of each model (taint_poison .. taint_tiho, 0 where a model
- * carried none) and value the largest of them. Returns CT_OK; CT_EINVAL ("backward-trace",
- * "no-flows", "dot-too-large"); CT_EIO (the output, as ct_export_address); CT_ENOMEM. */
+/* Writes the flow graph of a trace run with flows (and poison's flows whole, for its
+ * column): a node per transaction the taint went through, per endpoint address where it
+ * stopped (category: the endpoint's, "unspent", "hop_limit", ...; backward "coinbase",
+ * "unknown", ...) and one for fees (forward) or per source address (backward, category
+ * "source"); an edge per output the taint took, the way the trace went: forward from the
+ * transaction that made it to the one that spent it or to its endpoint, backward from the
+ * spender to the transaction that made it or to its endpoint; with the taint of each model
+ * (taint_poison .. taint_tiho, 0 where a model carried none) and value the largest of them.
+ * Returns CT_OK; CT_EINVAL ("no-flows", "dot-too-large"); CT_EIO (the output, as
+ * ct_export_address); CT_ENOMEM. */
 CT_WARN_UNUSED int ct_export_trace(ct_db *db, ct_export_stats *stats, const ct_trace_result *res,
                                    const char *path, const ct_export_trace_options *opts,
                                    ct_error *err);

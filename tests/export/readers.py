@@ -327,8 +327,8 @@ def check_case(a, name, db, address, extra, expect_labels=None, expect_received=
                     fail(f"{name} {fmt}: {rname}: label of {addr} is {got!r}, not {want!r}")
             ok(f"{name} {fmt} {rname}: {n} nodes, {m} edges, value {s['edge_value']}"
                + (f", {len(expect_labels)} hostile labels intact" if expect_labels else "")
-               + (", taint per model and category = the simulator's truth"
-                  if expect_by_category else ""))
+               + (", taint per model and category as expected (the simulator's truth, or "
+                  "the trace's own totals)" if expect_by_category else ""))
     if expect_received is not None and base[2] != str(expect_received):
         fail(f"{name}: the edges into the address carry {base[2]}; show address says it "
              f"received {expect_received}")
@@ -371,6 +371,16 @@ def show_received(a, db, address):
     if "ledgers" in j:
         return sum(int(l["received"]) for l in j["ledgers"])
     return j["received_sat"]
+
+
+def trace_by_category(a, db, args):
+    """The trace's own totals per model and endpoint category (trace --format json)."""
+    r = run([a.bin, "--db", db, "trace"] + args + ["--format", "json"])
+    if r.returncode != 0:
+        fail("trace " + " ".join(args) + ": " + r.stderr)
+    models = json.loads(r.stdout)["models"]
+    return {m: {c: str(v["sat"]) for c, v in sorted(models[m]["by_category"].items())
+                if v["sat"]} for m in MODELS}
 
 
 def cluster_received(a, db, address):
@@ -430,6 +440,9 @@ def main():
     check_case(a, "btc2009-tx-3", db, satoshi, ["--hops", "3", "--level", "tx"])
     check_case(a, "btc2009-cluster-3", db, satoshi, ["--hops", "3", "--level", "cluster"])
     check_case(a, "btc2009-satoshi-cluster", db, ("cluster", satoshi), [])
+    back = ["--backward", "--from", "1DUDsfc23Dv9sPMEk5RsrtfzCw5ofi5sVW"]
+    check_case(a, "btc2009-trace-backward", db, None, back,
+               expect_by_category=trace_by_category(a, db, back))
     hal = "1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3"
     check_case(a, "btc2009-hal-in", db, hal, ["--direction", "in"],
                expect_received=show_received(a, db, hal))
@@ -459,6 +472,13 @@ def main():
                     if v} for m in MODELS}
     check_case(a, "sim-trace", sdb, None, ["--from", truth["heist"]["txid"]],
                expect_by_category=truth_by)
+    # Backward: where the thief's first address got its coins from; per model, the taint
+    # into each endpoint category equals the trace's own totals.
+    back = ["--backward", "--from", thief, "--hops", "6"]
+    by = trace_by_category(a, sdb, back)
+    if not by["haircut"]:
+        fail("the backward trace of the thief reached no endpoint")
+    check_case(a, "sim-trace-backward", sdb, None, back, expect_by_category=by)
     check_case(a, "sim-thief-tx-4", sdb, thief, ["--level", "tx", "--direction", "out",
                                                  "--hops", "4"])
     # Clusters: the thief's cluster (3 addresses) received what its members received, as
