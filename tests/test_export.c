@@ -602,3 +602,40 @@ Test(export_cli, trace_backward_csv_exact)
     tu_rmtree(tmp), tu_rmtree(db);
     free(out), free(tmp), free(db);
 }
+
+/* export trace on Ethereum: the flows of a trace from Uniswap's router in block 19433902,
+ * wei as decimal strings and the taint of each model on each transfer; the first edge is
+ * the first transfer into the router (hop 0, the source), whole in every model. */
+Test(export_cli, trace_ethereum_csv)
+{
+    char *tmp = tu_tmpdir(), *db = path_in(tmp, "db"), *out = path_in(tmp, "flows");
+    char *blk = tu_fixture("eth/trin/eth_getBlockByNumber_19433902_full.json");
+    char *rcp = tu_fixture("eth/trin/eth_getBlockReceipts_19433902.json");
+    char d[600];
+    snprintf(d, sizeof(d), "--db=%s", db);
+    tu_run r;
+    tu_exec(&r, (const char *[]){d, "ingest", "ethereum", "--json", blk, rcp, NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    run(&r, db,
+        (const char *[]){"trace", "--from", "0x3fC91A3afd70395Cd496C647d5a6CC9D4B2b7FAD",
+                         "--format", "csv", "-o", out, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    char want[600];
+    snprintf(want, sizeof(want), "chaintrail: export: wrote 34 nodes and 34 edges to %s (csv)\n",
+             out);
+    cr_assert_str_eq(r.err, want);
+    tu_run_free(&r);
+    char *edges = path_in(out, "edges.csv"), *e = slurp(edges);
+    const char *head =
+        "id,source,target,kind,address,asset,value,height,time,txid,index,taint_poison,"
+        "taint_haircut,taint_fifo,taint_lifo,taint_tiho\n"
+        "e0,n0,n1,\"native\",\"\",\"ETH\",405700822083053496,19433902,\"2024-03-14T14:41:59Z\","
+        "\"0xd8121e438963e58009bb8ccd9ea10158d32420298f7fd39a42643010f105fac4\",0,"
+        "405700822083053496,405700822083053496,405700822083053496,405700822083053496,"
+        "405700822083053496\n";
+    cr_assert(strncmp(e, head, strlen(head)) == 0, "%s", e);
+    free(e), free(edges);
+    tu_rmtree(tmp);
+    free(blk), free(rcp), free(out), free(db), free(tmp);
+}

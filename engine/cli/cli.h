@@ -335,7 +335,11 @@ void cli_groups_json(FILE *f, const ct_trace_model_result *x, int by, size_t lim
  * instead of printing it; fn returns the exit code. */
 typedef int (*cli_trace_sink)(void *ctx, ct_db *db, const ct_trace_result *res,
                               const ct_trace_options *o);
-int cli_trace_to(int argc, char **argv, const cli_global *g, cli_trace_sink fn, void *ctx);
+/* With Ethereum sources the account trace's result goes to acct_fn instead. */
+typedef int (*cli_acct_trace_sink)(void *ctx, ct_db *db, const ct_acct_trace_result *res,
+                                   const ct_trace_options *o);
+int cli_trace_to(int argc, char **argv, const cli_global *g, cli_trace_sink fn,
+                 cli_acct_trace_sink acct_fn, void *ctx);
 
 /* ---- account-chain traces (trace_acct.c) ---- */
 /* A trace whose sources are Ethereum addresses or transaction hashes, as `trace` parsed
@@ -349,6 +353,8 @@ typedef struct cli_acct_trace_req {
     const char *case_name; /* NULL without --case */
     const char *format;    /* json, text or csv */
     uint64_t timeout;      /* as given, for the manifest */
+    cli_acct_trace_sink sink; /* export trace: gets the result instead of the printers */
+    void *sink_ctx;
 } cli_acct_trace_req;
 int cli_trace_acct(const cli_acct_trace_req *q);
 

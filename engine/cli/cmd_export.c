@@ -153,6 +153,25 @@ static int trace_sink(void *ctx, ct_db *db, const ct_trace_result *res, const ct
     return CT_EXIT_OK;
 }
 
+static int acct_trace_sink(void *ctx, ct_db *db, const ct_acct_trace_result *res,
+                           const ct_trace_options *to)
+{
+    (void)to;
+    trace_export *t = ctx;
+    ct_error err;
+    ct_error_clear(&err);
+    ct_export_stats st;
+    int rc = ct_export_acct_trace(db, &st, res, t->output, &t->o, &err);
+    if (rc != CT_OK)
+        return cli_db_fail("export", rc, &err);
+    fprintf(stderr, "chaintrail: export: wrote %llu nodes and %llu edges to %s (%s)\n",
+            (unsigned long long)st.nodes, (unsigned long long)st.edges, t->output, t->format);
+    if (!res->complete)
+        fprintf(stderr, "chaintrail: export: the trace is incomplete (%s): so is the graph\n",
+                res->incomplete_reason);
+    return CT_EXIT_OK;
+}
+
 /* export trace --format F -o PATH [--force] [trace options]: the export's own options are
  * taken out of argv, the rest is the trace's. */
 static int export_trace(int argc, char **argv, const cli_global *g)
@@ -213,7 +232,7 @@ static int export_trace(int argc, char **argv, const cli_global *g)
         rc = CT_EXIT_USAGE;
     } else {
         cli_error_alias("trace", "export trace");
-        rc = cli_trace_to(n, rest, g, trace_sink, &t);
+        rc = cli_trace_to(n, rest, g, trace_sink, acct_trace_sink, &t);
         cli_error_alias(NULL, NULL);
     }
     free(rest);

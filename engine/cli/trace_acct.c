@@ -560,7 +560,9 @@ int cli_trace_acct(const cli_acct_trace_req *q)
         ct_acct_graph_db_free(&g);
     }
     int exit_code;
-    if (rc == CT_OK) {
+    if (rc == CT_OK && q->sink) {
+        exit_code = q->sink(q->sink_ctx, q->db, &res, q->o);
+    } else if (rc == CT_OK) {
         if (strcmp(q->format, "json") == 0)
             print_json(stdout, &res, &mf);
         else if (strcmp(q->format, "text") == 0)

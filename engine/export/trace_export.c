@@ -243,7 +243,8 @@ int ct_export_trace(ct_db *db, ct_export_stats *stats, const ct_trace_result *re
         x.time = te->time;
         x.txid = txid;
         x.index = fee ? 0 : te->vout;
-        memcpy(x.taint, te->taint, sizeof(x.taint));
+        for (size_t m = 0; m < EX_MODELS; m++)
+            x.taint[m] = ct_u256_from_u64(te->taint[m]);
         tnode *dn = &g.nodes[te->dst];
         if (strcmp(dn->kind, "tx") == 0) /* a transaction keeps its own block */
             touch(dn, &x.value, dn->height, dn->time);

@@ -130,6 +130,18 @@ CT_WARN_UNUSED int ct_export_trace(ct_db *db, ct_export_stats *stats, const ct_t
                                    const char *path, const ct_export_trace_options *opts,
                                    ct_error *err);
 
+/* Writes the flow graph of an account-chain trace (ct_acct_trace_run with flows, poison's
+ * whole): a node per address the taint went through, per endpoint (address and category),
+ * one for the fee sink and one for rewards (nobody); an edge per transfer of one asset the
+ * taint took (kind native, internal, token, fee_burnt, fee_priority, reward; remainder for
+ * the taint left in a ledger, from the address to its endpoint node), with the taint of
+ * each model in wei or token base units and value the largest. Every amount is a decimal
+ * string. Returns as ct_export_trace. */
+struct ct_acct_trace_result;
+CT_WARN_UNUSED int ct_export_acct_trace(ct_db *db, ct_export_stats *stats,
+                                        const struct ct_acct_trace_result *res, const char *path,
+                                        const ct_export_trace_options *opts, ct_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -79,7 +79,7 @@ def summary(nodes, edges, label_key):
         by = {m: {} for m in MODELS}
         for t, e in edges:
             cat = nodes[t].get("category") or ""
-            if nodes[t].get("kind") == "tx":
+            if nodes[t].get("kind") == "tx" or not cat:  # carried on, not an endpoint
                 continue
             for m in MODELS:
                 v = int(str(e.get("taint_" + m) or 0))
@@ -374,11 +374,20 @@ def show_received(a, db, address):
 
 
 def trace_by_category(a, db, args):
-    """The trace's own totals per model and endpoint category (trace --format json)."""
+    """The trace's own totals per model and endpoint category (trace --format json); on an
+    account chain summed over the assets (each edge carries one asset's units)."""
     r = run([a.bin, "--db", db, "trace"] + args + ["--format", "json"])
     if r.returncode != 0:
         fail("trace " + " ".join(args) + ": " + r.stderr)
-    models = json.loads(r.stdout)["models"]
+    j = json.loads(r.stdout)
+    if "assets" in j:
+        by = {m: {} for m in MODELS}
+        for asset in j["assets"]:
+            for m in MODELS:
+                for c, v in asset["models"][m]["by_category"].items():
+                    by[m][c] = by[m].get(c, 0) + int(v["amount"])
+        return {m: {c: str(v) for c, v in sorted(d.items()) if v} for m, d in by.items()}
+    models = j["models"]
     return {m: {c: str(v["sat"]) for c, v in sorted(models[m]["by_category"].items())
                 if v["sat"]} for m in MODELS}
 
@@ -506,6 +515,11 @@ def main():
     if int(base[2]) < 2**53:
         fail("the Ethereum case does not exercise values above 2^53")
     check_case(a, "eth-router-both-2", edb, router, ["--hops", "2"])
+    # The flows of an Ethereum trace: wei and token units, per model and category equal to
+    # the trace's totals.
+    eth_trace = ["--from", router]
+    check_case(a, "eth-trace", edb, None, eth_trace,
+               expect_by_category=trace_by_category(a, edb, eth_trace))
     print("all readers agree", flush=True)
 
 
