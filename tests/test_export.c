@@ -355,6 +355,9 @@ Test(export_cli, option_errors)
          2,
          "chaintrail: export: export cluster takes no --hops or --level: it writes the members "
          "and the clusters they paid or were paid by\n"},
+        {{"cluster", "20", "--format", "csv", "-o", "OUT", NULL},
+         2,
+         "chaintrail: export: 20 is an address of cluster 19, not a cluster id\n"},
         {{"cluster", "--format", "gexf", "-o", "OUT", NULL},
          2,
          "chaintrail: export: export cluster needs a cluster id or an address\n"},
@@ -638,4 +641,42 @@ Test(export_cli, trace_ethereum_csv)
     free(e), free(edges);
     tu_rmtree(tmp);
     free(blk), free(rcp), free(out), free(db), free(tmp);
+}
+
+/* --level cluster and export cluster on a database that does not cluster: usage errors that
+ * say how to get clusters, and nothing written; the address level has an empty cluster. */
+Test(export_cli, clusters_needed)
+{
+    char *tmp = tu_tmpdir(), *db = path_in(tmp, "db"), *out = path_in(tmp, "o");
+    char *blk = tu_fixture("btc/blk_consecutive/jeffchan/blk00000_first1MB.dat");
+    char d[600];
+    snprintf(d, sizeof(d), "--db=%s", db);
+    tu_run r;
+    tu_exec(&r, (const char *[]){d, "ingest", "bitcoin", "--no-clusters", "--quiet", blk, NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    run(&r, db,
+        (const char *[]){"address", SATOSHI, "--level", "cluster", "--format", "csv", "-o", out,
+                         NULL});
+    cr_assert_eq(r.status, 2);
+    cr_assert_str_eq(r.err, "chaintrail: export: the database does not cluster addresses "
+                            "(docs/clustering.md): 'cluster rebuild' makes the clusters\n");
+    tu_run_free(&r);
+    run(&r, db, (const char *[]){"cluster", SATOSHI, "--format", "csv", "-o", out, NULL});
+    cr_assert_eq(r.status, 2);
+    cr_assert_str_eq(r.err, "chaintrail: export: this database has no clusters; run "
+                            "'chaintrail cluster rebuild'\n");
+    tu_run_free(&r);
+    cr_assert_eq(access(out, F_OK), -1);
+    run(&r, db, (const char *[]){"address", SATOSHI, "--format", "csv", "-o", out, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    char *nodes = path_in(out, "nodes.csv"), *n = slurp(nodes);
+    const char *head = "id,kind,address,label,category,cluster,value,height,time,txid\n"
+                       "n0,\"address\",\"" SATOSHI "\",\"\",\"\",\"\",";
+    cr_assert(strncmp(n, head, strlen(head)) == 0, "%s", n);
+    free(n), free(nodes);
+    tu_rmtree(tmp);
+    free(blk), free(out), free(db), free(tmp);
 }
