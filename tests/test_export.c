@@ -575,8 +575,7 @@ Test(export_cli, trace_backward_csv_exact)
     char *db = tu_db_first_4313(), *tmp = tu_tmpdir(), *out = path_in(tmp, "back");
     tu_run r;
     run(&r, db,
-        (const char *[]){"trace", "--backward", "--from", HAL, "--format", "csv", "-o", out,
-                         NULL});
+        (const char *[]){"trace", "--backward", "--from", HAL, "--format", "csv", "-o", out, NULL});
     cr_assert_eq(r.status, 0, "%s", r.err);
     char want[600];
     snprintf(want, sizeof(want), "chaintrail: export: wrote 4 nodes and 2 edges to %s (csv)\n",
@@ -584,14 +583,14 @@ Test(export_cli, trace_backward_csv_exact)
     cr_assert_str_eq(r.err, want);
     tu_run_free(&r);
     char *nodes = path_in(out, "nodes.csv"), *n = slurp(nodes);
-    cr_assert_str_eq(n, "id,kind,address,label,category,cluster,value,height,time,txid\n"
-                        "n0,\"tx\",\"\",\"\",\"\",\"\",1000000000,170,\"2009-01-12T03:30:25Z\",\"" TX170
-                        "\"\n"
-                        "n1,\"tx\",\"\",\"\",\"\",\"\",0,9,\"2009-01-09T03:54:39Z\","
-                        "\"0437cd7f8525ceed2324359c2d0ba26006d92d856a9c20fa0241106ee5a597c9\"\n"
-                        "n2,\"address\",\"" HAL "\",\"\",\"source\",\"\",0,,,\"\"\n"
-                        "n3,\"address\",\"" SATOSHI "\",\"\",\"coinbase\",\"19\",5000000000,9,"
-                        "\"2009-01-09T03:54:39Z\",\"\"\n");
+    cr_assert_str_eq(
+        n, "id,kind,address,label,category,cluster,value,height,time,txid\n"
+           "n0,\"tx\",\"\",\"\",\"\",\"\",1000000000,170,\"2009-01-12T03:30:25Z\",\"" TX170 "\"\n"
+           "n1,\"tx\",\"\",\"\",\"\",\"\",0,9,\"2009-01-09T03:54:39Z\","
+           "\"0437cd7f8525ceed2324359c2d0ba26006d92d856a9c20fa0241106ee5a597c9\"\n"
+           "n2,\"address\",\"" HAL "\",\"\",\"source\",\"\",0,,,\"\"\n"
+           "n3,\"address\",\"" SATOSHI "\",\"\",\"coinbase\",\"19\",5000000000,9,"
+           "\"2009-01-09T03:54:39Z\",\"\"\n");
     char *edges = path_in(out, "edges.csv"), *e = slurp(edges);
     cr_assert_str_eq(
         e, "id,source,target,kind,address,asset,value,height,time,txid,index,taint_poison,"

@@ -244,8 +244,8 @@ int ct_export_acct_trace(ct_db *db, ct_export_stats *stats, const ct_acct_trace_
         } else {
             for (uint64_t i = 0; i < g.n; i++) {
                 const anode *t = &g.nodes[i];
-                nodes[i] = (ex_node){t->kind,     t->address, t->label,  t->category, "",
-                                     t->value,    t->has_time, t->height, t->time,     ""};
+                nodes[i] = (ex_node){t->kind,  t->address,  t->label,  t->category, "",
+                                     t->value, t->has_time, t->height, t->time,     ""};
             }
             rc = ex_writer_finish(w, nodes, g.n, err);
             w = NULL;

@@ -260,8 +260,9 @@ static int json_members(ex_writer *w, FILE *f, const char *const *cols, const va
         fprintf(f, ",\"%s\":", cols[i]);
         /* numbers stay numbers while a double holds them exactly (satoshi always does);
          * wei and token units are strings in every row (X6) */
-        bool as_number = v[i].number && !(big && (strcmp(cols[i], "value") == 0 ||
-                                                  strncmp(cols[i], "taint_", 6) == 0));
+        bool as_number =
+            v[i].number &&
+            !(big && (strcmp(cols[i], "value") == 0 || strncmp(cols[i], "taint_", 6) == 0));
         if (as_number) {
             fputs(v[i].s, f);
         } else {
