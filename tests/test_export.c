@@ -374,6 +374,9 @@ Test(export_cli, option_errors)
         {{"clusters", "1", NULL},
          2,
          "chaintrail: export: unknown export 'clusters' (address, cluster, trace)\n"},
+        {{"trace", "--format", "csv", "-o", "OUT", "--level", "tx", "--from", SATOSHI, NULL},
+         2,
+         "chaintrail: export: option '--level': unknown level 'tx' (valid: address, cluster)\n"},
         /* the trace's own option errors name the command typed (export trace) */
         {{"trace", "--format", "csv", "-o", "OUT", "--bogus", NULL},
          2,

@@ -132,7 +132,7 @@ static int export_walk(int argc, char **argv, const cli_global *g, bool cluster)
 
 typedef struct trace_export {
     ct_export_trace_options o;
-    const char *output, *format;
+    const char *output, *format, *level;
 } trace_export;
 
 static int trace_sink(void *ctx, ct_db *db, const ct_trace_result *res, const ct_trace_options *to)
@@ -151,6 +151,18 @@ static int trace_sink(void *ctx, ct_db *db, const ct_trace_result *res, const ct
         fprintf(stderr, "chaintrail: export: the trace is incomplete (%s): so is the graph\n",
                 res->incomplete_reason);
     return CT_EXIT_OK;
+}
+
+/* export trace --level: address (default) or cluster. */
+static int trace_level(const char *value, ct_export_level *out)
+{
+    static const char *const names[] = {"address", "cluster"};
+    static const ct_export_level values[] = {CT_EXPORT_LEVEL_ADDRESS, CT_EXPORT_LEVEL_CLUSTER};
+    size_t i;
+    int rc = cli_name("export", "level", "level", value, names, 2, &i);
+    if (rc == CT_EXIT_OK)
+        *out = values[i];
+    return rc;
 }
 
 static int acct_trace_sink(void *ctx, ct_db *db, const ct_acct_trace_result *res,
@@ -203,6 +215,8 @@ static int export_trace(int argc, char **argv, const cli_global *g)
             slot = &t.output;
         else if (strcmp(a, "--format") == 0)
             slot = &t.format;
+        else if (strcmp(a, "--level") == 0)
+            slot = &t.level;
         else if (strncmp(a, "--output=", 9) == 0)
             t.output = a + 9;
         else if (strncmp(a, "--format=", 9) == 0)
@@ -230,6 +244,7 @@ static int export_trace(int argc, char **argv, const cli_global *g)
     } else if (!t.output) {
         cli_error("export", "-o PATH is required: where to write the %s", t.format);
         rc = CT_EXIT_USAGE;
+    } else if (t.level && (rc = trace_level(t.level, &t.o.level))) {
     } else {
         cli_error_alias("trace", "export trace");
         rc = cli_trace_to(n, rest, g, trace_sink, acct_trace_sink, &t);

@@ -168,6 +168,10 @@ int ct_export_acct_trace(ct_db *db, ct_export_stats *stats, const ct_acct_trace_
         return ct_fail(err, CT_EINVAL, "bad-options", "export options of another version");
     if ((unsigned)o->format >= CT_EXPORT_FORMATS)
         return ct_fail(err, CT_EINVAL, "bad-format", "unknown export format %d", (int)o->format);
+    if (o->level != CT_EXPORT_LEVEL_ADDRESS)
+        return ct_fail(err, CT_EINVAL, "level-cluster-account",
+                       "--level cluster is for the Bitcoin family: account-chain addresses are "
+                       "not clustered");
     bool any = false;
     for (size_t m = 0; m < CT_MODEL_COUNT; m++)
         for (size_t a = 0; res->model[m] && a < res->n_assets; a++)

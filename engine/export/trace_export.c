@@ -10,6 +10,7 @@
 
 #include "base/hmap.h"
 #include "export/export_internal.h"
+#include "chaintrail/cluster.h"
 
 typedef struct tedge {
     size_t tx; /* the output's transaction (CT_TRACE_NONE: unknown, backward) */
@@ -36,6 +37,11 @@ typedef struct tgraph {
     tedge *edges;
     uint64_t ne, ecap;
     ct_hmap nidx, eidx;
+    bool clusters; /* --level cluster: endpoints by cluster */
+    ct_db *db;
+    ct_error *err;
+    char **owned; /* cluster addresses */
+    size_t n_owned;
 } tgraph;
 
 static int push_node(tgraph *g, uint64_t *idx)
@@ -60,8 +66,10 @@ static int end_node(tgraph *g, const ct_trace_result *res, size_t a, bool fee,
 {
     /* one node per address and category: an address can end as unspent in one model and
      * as hop_limit in another */
-    uint8_t key[9 + sizeof(ep->category)] = {fee ? 'f' : 'a'};
-    ct_put_le64(key + 1, fee ? 0 : (uint64_t)a);
+    /* --level cluster: one node per cluster and category */
+    bool by_cluster = g->clusters && !fee && ep && ep->cluster_id;
+    uint8_t key[9 + sizeof(ep->category)] = {fee ? 'f' : by_cluster ? 'c' : 'a'};
+    ct_put_le64(key + 1, fee ? 0 : by_cluster ? ep->cluster_id : (uint64_t)a);
     size_t kl = 9;
     if (!fee && ep) {
         size_t cl = strnlen(ep->category, sizeof(ep->category));
@@ -79,6 +87,27 @@ static int end_node(tgraph *g, const ct_trace_result *res, size_t a, bool fee,
     nd->category = fee ? "fee" : ep ? ep->category : "";
     if (ep && ep->cluster_id)
         snprintf(nd->cluster, sizeof(nd->cluster), "%llu", (unsigned long long)ep->cluster_id);
+    if (by_cluster) {
+        /* a cluster is shown by the address whose id is its id, and the cluster's
+         * attribution (the endpoint's label is that with clusters on) */
+        ct_cluster_info info;
+        memset(&info, 0, sizeof(info));
+        int rc = ct_cluster_get(g->db, NULL, ep->cluster_id, &info, g->err);
+        if (rc != CT_OK)
+            return rc;
+        char **p = realloc(g->owned, (g->n_owned + 1) * sizeof(*p));
+        if (!p) {
+            ct_cluster_info_release(&info);
+            return CT_ENOMEM;
+        }
+        g->owned = p;
+        g->owned[g->n_owned++] = info.address;
+        info.address = NULL;
+        ct_cluster_info_release(&info);
+        nd = &g->nodes[*idx];
+        nd->kind = "cluster";
+        nd->address = g->owned[g->n_owned - 1];
+    }
     return CT_OK;
 }
 
@@ -171,7 +200,6 @@ static void touch(tnode *nd, const ct_u256 *v, uint32_t height, uint32_t time)
 int ct_export_trace(ct_db *db, ct_export_stats *stats, const ct_trace_result *res, const char *path,
                     const ct_export_trace_options *o, ct_error *err)
 {
-    (void)db;
     memset(stats, 0, sizeof(*stats));
     if (!o || o->version != CT_EXPORT_TRACE_OPTIONS_VERSION)
         return ct_fail(err, CT_EINVAL, "bad-options", "export options of another version");
@@ -186,7 +214,14 @@ int ct_export_trace(ct_db *db, ct_export_stats *stats, const ct_trace_result *re
     memset(&g, 0, sizeof(g));
     ct_hmap_init(&g.nidx);
     ct_hmap_init(&g.eidx);
+    g.clusters = o->level == CT_EXPORT_LEVEL_CLUSTER;
+    g.db = db;
+    g.err = err;
     int rc = CT_OK;
+    if (o->level != CT_EXPORT_LEVEL_ADDRESS && o->level != CT_EXPORT_LEVEL_CLUSTER)
+        rc = ct_fail(err, CT_EINVAL, "bad-level",
+                     "export trace takes --level address or cluster (its other nodes are "
+                     "transactions already)");
     /* nodes 0 .. n_txs-1: the transactions, in the result's order */
     for (size_t i = 0; rc == CT_OK && i < res->n_txs; i++) {
         uint64_t idx;
@@ -277,5 +312,8 @@ int ct_export_trace(ct_db *db, ct_export_stats *stats, const ct_trace_result *re
     free(g.edges);
     ct_hmap_release(&g.nidx);
     ct_hmap_release(&g.eidx);
+    for (size_t i = 0; i < g.n_owned; i++)
+        free(g.owned[i]);
+    free(g.owned);
     return rc;
 }

@@ -109,11 +109,14 @@ typedef struct ct_export_trace_options {
     ct_export_format format;
     bool force;
     bool backward; /* the trace ran backward (its edges then go from spender to maker) */
+    /* CT_EXPORT_LEVEL_CLUSTER: an endpoint node per cluster and category (Bitcoin family,
+     * clusters used by the trace) instead of per address */
+    ct_export_level level;
 } ct_export_trace_options;
 #define CT_EXPORT_TRACE_OPTIONS_VERSION 1
 #define CT_EXPORT_TRACE_OPTIONS_INIT                                                               \
     {                                                                                              \
-        CT_EXPORT_TRACE_OPTIONS_VERSION, CT_EXPORT_GRAPHML, false, false                           \
+        CT_EXPORT_TRACE_OPTIONS_VERSION, CT_EXPORT_GRAPHML, false, false, CT_EXPORT_LEVEL_ADDRESS  \
     }
 
 /* Writes the flow graph of a trace run with flows (and poison's flows whole, for its

@@ -481,6 +481,10 @@ def main():
                     if v} for m in MODELS}
     check_case(a, "sim-trace", sdb, None, ["--from", truth["heist"]["txid"]],
                expect_by_category=truth_by)
+    # The same trace with an endpoint node per cluster: the same totals per category.
+    check_case(a, "sim-trace-clusters", sdb, None, ["--from", truth["heist"]["txid"],
+                                                    "--level", "cluster"],
+               expect_by_category=truth_by)
     # Backward: where the thief's first address got its coins from; per model, the taint
     # into each endpoint category equals the trace's own totals.
     back = ["--backward", "--from", thief, "--hops", "6"]
