@@ -162,9 +162,9 @@ Test(export_cli, hal_received_csv_exact)
     char *nodes = path_in(out, "nodes.csv"), *edges = path_in(out, "edges.csv");
     char *n = slurp(nodes), *e = slurp(edges);
     cr_assert_str_eq(n, "id,kind,address,label,category,cluster,value,height,time,txid\n"
-                        "n0,\"address\",\"" HAL "\",\"\",\"\",\"\",1000000000,170,"
+                        "n0,\"address\",\"" HAL "\",\"\",\"\",\"343\",1000000000,170,"
                         "\"2009-01-12T03:30:25Z\",\"\"\n"
-                        "n1,\"address\",\"" SATOSHI "\",\"\",\"\",\"\",0,170,"
+                        "n1,\"address\",\"" SATOSHI "\",\"\",\"\",\"19\",0,170,"
                         "\"2009-01-12T03:30:25Z\",\"\"\n");
     cr_assert_str_eq(e, "id,source,target,kind,address,asset,value,height,time,txid,index\n"
                         "e0,n1,n0,\"payment\",\"\",\"BTC\",1000000000,170,"
@@ -347,9 +347,23 @@ Test(export_cli, option_errors)
          2,
          "chaintrail: export: option '--direction': unknown direction 'up' (valid: out, in, "
          "both)\n"},
-        {{"address", HAL, "--format", "gexf", "-o", "OUT", "--level", "cluster", NULL},
+        {{"address", HAL, "--format", "gexf", "-o", "OUT", "--level", "entity", NULL},
          2,
-         "chaintrail: export: option '--level': unknown level 'cluster' (valid: address, tx)\n"},
+         "chaintrail: export: option '--level': unknown level 'entity' (valid: address, tx, "
+         "cluster)\n"},
+        {{"cluster", "19", "--format", "gexf", "-o", "OUT", "--hops", "2", NULL},
+         2,
+         "chaintrail: export: export cluster takes no --hops or --level: it writes the members "
+         "and the clusters they paid or were paid by\n"},
+        {{"cluster", "20", "--format", "csv", "-o", "OUT", NULL},
+         2,
+         "chaintrail: export: 20 is an address of cluster 19, not a cluster id\n"},
+        {{"cluster", "--format", "gexf", "-o", "OUT", NULL},
+         2,
+         "chaintrail: export: export cluster needs a cluster id or an address\n"},
+        {{"cluster", "1BitcoinEaterAddressDontSendf59kuE", "--format", "gexf", "-o", "OUT", NULL},
+         8,
+         NULL},
         {{"address", HAL, "--format", "gexf", "-o", "OUT", "--hops", "0", NULL},
          2,
          "chaintrail: export: option '--hops': 0 is not in 1..64\n"},
@@ -357,13 +371,24 @@ Test(export_cli, option_errors)
          2,
          "chaintrail: export: --format dot takes at most 1000 nodes (Graphviz lays out about "
          "a thousand usefully): give --max-nodes 1000 or less, or use gexf or graphml\n"},
-        {{"cluster", "1", NULL},
+        {{"clusters", "1", NULL},
          2,
-         "chaintrail: export: unknown export 'cluster' (address, trace)\n"},
-        {{"trace", "--from", SATOSHI, "--backward", "--format", "csv", "-o", "OUT", NULL},
+         "chaintrail: export: unknown export 'clusters' (address, cluster, trace)\n"},
+        {{"trace", "--format", "csv", "-o", "OUT", "--level", "tx", "--from", SATOSHI, NULL},
          2,
-         "chaintrail: export: export trace writes forward traces only (--backward is not "
-         "exported)\n"},
+         "chaintrail: export: option '--level': unknown level 'tx' (valid: address, cluster)\n"},
+        /* the trace's own option errors name the command typed (export trace) */
+        {{"trace", "--format", "csv", "-o", "OUT", "--bogus", NULL},
+         2,
+         "chaintrail: export trace: unknown option '--bogus'\n"},
+        {{"trace", "--format", "csv", "-o", "OUT", "--model", "nope", "--from", SATOSHI, NULL},
+         2,
+         "chaintrail: export trace: option '--model': unknown model 'nope' (valid: poison, "
+         "haircut, fifo, lifo, tiho, all)\n"},
+        {{"trace", "--format", "csv", "-o", "OUT", NULL},
+         2,
+         "chaintrail: export trace: no source: give --from ADDR|TXID|TXID:VOUT (repeatable) or "
+         "--case NAME\n"},
         {{"trace", "--from", SATOSHI, "-o", "OUT", NULL},
          2,
          "chaintrail: export: --format is required (graphml, gexf, dot, neo4j, cytoscape, "
@@ -479,4 +504,181 @@ Test(export_cli, trace_flows_csv)
     free(e), free(edges), free(n), free(nodes);
     tu_rmtree(tmp), tu_rmtree(db);
     free(out), free(tmp), free(db);
+}
+
+/* export cluster: Satoshi's cluster 19 (his P2PK key's two address forms) as its two
+ * members, and the clusters it paid at heights 170..248 as cluster nodes; by id or by a
+ * member address the same bytes; --level cluster puts Satoshi's change to himself on a loop
+ * of his cluster's node. */
+Test(export_cli, cluster_members_exact)
+{
+    char *db = tu_db_first_4313(), *tmp = tu_tmpdir(), *out = path_in(tmp, "c19"),
+         *out2 = path_in(tmp, "csat");
+    tu_run r;
+    run(&r, db, (const char *[]){"cluster", "19", "--format", "csv", "-o", out, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    char want[600];
+    snprintf(want, sizeof(want), "chaintrail: export: wrote 7 nodes and 10 edges to %s (csv)\n",
+             out);
+    cr_assert_str_eq(r.err, want);
+    tu_run_free(&r);
+    run(&r, db, (const char *[]){"cluster", SATOSHI, "--format", "csv", "-o", out2, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    char *nodes = path_in(out, "nodes.csv"), *n = slurp(nodes);
+    char *nodes2 = path_in(out2, "nodes.csv"), *n2 = slurp(nodes2);
+    cr_assert_str_eq(n, n2);
+    const char *nhead =
+        "id,kind,address,label,category,cluster,value,height,time,txid\n"
+        "n0,\"address\",\"" SATOSHI "\",\"\",\"\",\"19\",14500000000,170,"
+        "\"2009-01-12T03:30:25Z\",\"\"\n"
+        "n1,\"address\",\"13KiMqUJ7xD6MhUD2k7mKEoZMHDP9HdWwW\",\"\",\"\",\"19\",0,,,"
+        "\"\"\n"
+        "n2,\"cluster\",\"" HAL "\",\"\",\"\",\"343\",1000000000,170,"
+        "\"2009-01-12T03:30:25Z\",\"\"\n";
+    cr_assert(strncmp(n, nhead, strlen(nhead)) == 0, "%s", n);
+    char *edges = path_in(out, "edges.csv"), *e = slurp(edges);
+    const char *ehead =
+        "id,source,target,kind,address,asset,value,height,time,txid,index\n"
+        "e0,n0,n2,\"payment\",\"\",\"BTC\",1000000000,170,\"2009-01-12T03:30:25Z\",\"" TX170
+        "\",0\n"
+        "e1,n0,n0,\"payment\",\"\",\"BTC\",4000000000,170,\"2009-01-12T03:30:25Z\",\"" TX170
+        "\",1\n";
+    cr_assert(strncmp(e, ehead, strlen(ehead)) == 0, "%s", e);
+    free(n), free(n2), free(e), free(nodes), free(nodes2), free(edges);
+    char *out3 = path_in(tmp, "lc");
+    run(&r, db,
+        (const char *[]){"address", SATOSHI, "--level", "cluster", "--direction", "out", "--format",
+                         "csv", "-o", out3, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    char *edges3 = path_in(out3, "edges.csv"), *e3 = slurp(edges3);
+    const char *e3head =
+        "id,source,target,kind,address,asset,value,height,time,txid,index\n"
+        "e0,n0,n1,\"payment\",\"\",\"BTC\",1000000000,170,\"2009-01-12T03:30:25Z\",\"" TX170
+        "\",0\n"
+        "e1,n0,n0,\"payment\",\"\",\"BTC\",4000000000,170,\"2009-01-12T03:30:25Z\",\"" TX170
+        "\",1\n";
+    cr_assert(strncmp(e3, e3head, strlen(e3head)) == 0, "%s", e3);
+    char *nodes3 = path_in(out3, "nodes.csv"), *n3 = slurp(nodes3);
+    const char *n3head = "id,kind,address,label,category,cluster,value,height,time,txid\n"
+                         "n0,\"cluster\",\"" SATOSHI "\",\"\",\"\",\"19\",";
+    cr_assert(strncmp(n3, n3head, strlen(n3head)) == 0, "%s", n3);
+    free(e3), free(edges3), free(n3), free(nodes3), free(out3);
+    tu_rmtree(tmp), tu_rmtree(db);
+    free(out), free(out2), free(tmp), free(db);
+}
+
+/* export trace --backward: where Hal's 10 BTC came from. The edges go the way the trace
+ * went: from Hal's address (the source) to the transaction that paid him (height 170), and
+ * on to the coinbase output of height 9 that paid it, Satoshi's, where the walk stops
+ * (category coinbase): poison takes the whole 50 BTC, the other models the 10 BTC. */
+Test(export_cli, trace_backward_csv_exact)
+{
+    char *db = tu_db_first_4313(), *tmp = tu_tmpdir(), *out = path_in(tmp, "back");
+    tu_run r;
+    run(&r, db,
+        (const char *[]){"trace", "--backward", "--from", HAL, "--format", "csv", "-o", out, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    char want[600];
+    snprintf(want, sizeof(want), "chaintrail: export: wrote 4 nodes and 2 edges to %s (csv)\n",
+             out);
+    cr_assert_str_eq(r.err, want);
+    tu_run_free(&r);
+    char *nodes = path_in(out, "nodes.csv"), *n = slurp(nodes);
+    cr_assert_str_eq(
+        n, "id,kind,address,label,category,cluster,value,height,time,txid\n"
+           "n0,\"tx\",\"\",\"\",\"\",\"\",1000000000,170,\"2009-01-12T03:30:25Z\",\"" TX170 "\"\n"
+           "n1,\"tx\",\"\",\"\",\"\",\"\",0,9,\"2009-01-09T03:54:39Z\","
+           "\"0437cd7f8525ceed2324359c2d0ba26006d92d856a9c20fa0241106ee5a597c9\"\n"
+           "n2,\"address\",\"" HAL "\",\"\",\"source\",\"\",0,,,\"\"\n"
+           "n3,\"address\",\"" SATOSHI "\",\"\",\"coinbase\",\"19\",5000000000,9,"
+           "\"2009-01-09T03:54:39Z\",\"\"\n");
+    char *edges = path_in(out, "edges.csv"), *e = slurp(edges);
+    cr_assert_str_eq(
+        e, "id,source,target,kind,address,asset,value,height,time,txid,index,taint_poison,"
+           "taint_haircut,taint_fifo,taint_lifo,taint_tiho\n"
+           "e0,n2,n0,\"flow\",\"" HAL "\",\"BTC\",1000000000,170,\"2009-01-12T03:30:25Z\",\"" TX170
+           "\",0,1000000000,1000000000,1000000000,1000000000,1000000000\n"
+           "e1,n0,n3,\"flow\",\"" SATOSHI "\",\"BTC\",5000000000,9,\"2009-01-09T03:54:39Z\","
+           "\"0437cd7f8525ceed2324359c2d0ba26006d92d856a9c20fa0241106ee5a597c9\",0,5000000000,"
+           "1000000000,1000000000,1000000000,1000000000\n");
+    free(e), free(edges), free(n), free(nodes);
+    tu_rmtree(tmp), tu_rmtree(db);
+    free(out), free(tmp), free(db);
+}
+
+/* export trace on Ethereum: the flows of a trace from Uniswap's router in block 19433902,
+ * wei as decimal strings and the taint of each model on each transfer; the first edge is
+ * the first transfer into the router (hop 0, the source), whole in every model. */
+Test(export_cli, trace_ethereum_csv)
+{
+    char *tmp = tu_tmpdir(), *db = path_in(tmp, "db"), *out = path_in(tmp, "flows");
+    char *blk = tu_fixture("eth/trin/eth_getBlockByNumber_19433902_full.json");
+    char *rcp = tu_fixture("eth/trin/eth_getBlockReceipts_19433902.json");
+    char d[600];
+    snprintf(d, sizeof(d), "--db=%s", db);
+    tu_run r;
+    tu_exec(&r, (const char *[]){d, "ingest", "ethereum", "--json", blk, rcp, NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    run(&r, db,
+        (const char *[]){"trace", "--from", "0x3fC91A3afd70395Cd496C647d5a6CC9D4B2b7FAD",
+                         "--format", "csv", "-o", out, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    char want[600];
+    snprintf(want, sizeof(want), "chaintrail: export: wrote 34 nodes and 34 edges to %s (csv)\n",
+             out);
+    cr_assert_str_eq(r.err, want);
+    tu_run_free(&r);
+    char *edges = path_in(out, "edges.csv"), *e = slurp(edges);
+    const char *head =
+        "id,source,target,kind,address,asset,value,height,time,txid,index,taint_poison,"
+        "taint_haircut,taint_fifo,taint_lifo,taint_tiho\n"
+        "e0,n0,n1,\"native\",\"\",\"ETH\",405700822083053496,19433902,\"2024-03-14T14:41:59Z\","
+        "\"0xd8121e438963e58009bb8ccd9ea10158d32420298f7fd39a42643010f105fac4\",0,"
+        "405700822083053496,405700822083053496,405700822083053496,405700822083053496,"
+        "405700822083053496\n";
+    cr_assert(strncmp(e, head, strlen(head)) == 0, "%s", e);
+    free(e), free(edges);
+    tu_rmtree(tmp);
+    free(blk), free(rcp), free(out), free(db), free(tmp);
+}
+
+/* --level cluster and export cluster on a database that does not cluster: usage errors that
+ * say how to get clusters, and nothing written; the address level has an empty cluster. */
+Test(export_cli, clusters_needed)
+{
+    char *tmp = tu_tmpdir(), *db = path_in(tmp, "db"), *out = path_in(tmp, "o");
+    char *blk = tu_fixture("btc/blk_consecutive/jeffchan/blk00000_first1MB.dat");
+    char d[600];
+    snprintf(d, sizeof(d), "--db=%s", db);
+    tu_run r;
+    tu_exec(&r, (const char *[]){d, "ingest", "bitcoin", "--no-clusters", "--quiet", blk, NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    run(&r, db,
+        (const char *[]){"address", SATOSHI, "--level", "cluster", "--format", "csv", "-o", out,
+                         NULL});
+    cr_assert_eq(r.status, 2);
+    cr_assert_str_eq(r.err, "chaintrail: export: the database does not cluster addresses "
+                            "(docs/clustering.md): 'cluster rebuild' makes the clusters\n");
+    tu_run_free(&r);
+    run(&r, db, (const char *[]){"cluster", SATOSHI, "--format", "csv", "-o", out, NULL});
+    cr_assert_eq(r.status, 2);
+    cr_assert_str_eq(r.err, "chaintrail: export: this database has no clusters; run "
+                            "'chaintrail cluster rebuild'\n");
+    tu_run_free(&r);
+    cr_assert_eq(access(out, F_OK), -1);
+    run(&r, db, (const char *[]){"address", SATOSHI, "--format", "csv", "-o", out, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    char *nodes = path_in(out, "nodes.csv"), *n = slurp(nodes);
+    const char *head = "id,kind,address,label,category,cluster,value,height,time,txid\n"
+                       "n0,\"address\",\"" SATOSHI "\",\"\",\"\",\"\",";
+    cr_assert(strncmp(n, head, strlen(head)) == 0, "%s", n);
+    free(n), free(nodes);
+    tu_rmtree(tmp);
+    free(blk), free(out), free(db), free(tmp);
 }

@@ -146,6 +146,9 @@ int cli_decode_ethereum(char **paths, uint64_t chain_id, bool quiet);
 
 /* Prints "chaintrail: CMD: message" to stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) CT_PRINTF(2, 3);
+/* Until reset with (NULL, NULL), errors of command `cmd` say `as` instead: `export trace`
+ * runs the trace's option parsing, whose errors then name the command the user typed. */
+void cli_error_alias(const char *cmd, const char *as);
 
 /* The human part of a library failure: its detail, else its reason, else the description
  * of its code; never "success" nor empty. */
@@ -428,7 +431,11 @@ void cli_connect_csv_row(FILE *f, const char *prefix, const cli_amt *u, const ch
  * instead of printing it; fn returns the exit code. */
 typedef int (*cli_trace_sink)(void *ctx, ct_db *db, const ct_trace_result *res,
                               const ct_trace_options *o);
-int cli_trace_to(int argc, char **argv, const cli_global *g, cli_trace_sink fn, void *ctx);
+/* With Ethereum sources the account trace's result goes to acct_fn instead. */
+typedef int (*cli_acct_trace_sink)(void *ctx, ct_db *db, const ct_acct_trace_result *res,
+                                   const ct_trace_options *o);
+int cli_trace_to(int argc, char **argv, const cli_global *g, cli_trace_sink fn,
+                 cli_acct_trace_sink acct_fn, void *ctx);
 
 /* ---- trace --format html (trace_html.c; docs/html.md) ---- */
 typedef struct cli_html_req {
@@ -460,6 +467,8 @@ typedef struct cli_acct_trace_req {
     uint64_t limit;        /* --limit (0: none) */
     const char *output;    /* html: -o PATH (NULL: standard output) */
     bool force;            /* html: replace an existing PATH */
+    cli_acct_trace_sink sink; /* export trace: gets the result instead of the printers */
+    void *sink_ctx;
 } cli_acct_trace_req;
 int cli_trace_acct(const cli_acct_trace_req *q);
 /* An account-chain trace as HTML (trace_html.c), with its manifest's facts. */

@@ -18,7 +18,8 @@ static int parse_format(const char *value, ct_export_format *out)
     return rc;
 }
 
-static int export_address(int argc, char **argv, const cli_global *g)
+/* export address ADDR and export cluster ID|ADDR: the same options. */
+static int export_walk(int argc, char **argv, const cli_global *g, bool cluster)
 {
     const char *format = NULL, *output = NULL, *direction = "both", *level = "address";
     uint64_t hops = 1, max_nodes = UINT64_MAX;
@@ -43,7 +44,8 @@ static int export_address(int argc, char **argv, const cli_global *g)
     if ((rc = cli_parse(cli_find("export"), opts, argc, argv, &first)))
         return rc < 0 ? CT_EXIT_OK : rc;
     if (!argv[first]) {
-        cli_error("export", "export address needs an address");
+        cli_error("export", cluster ? "export cluster needs a cluster id or an address"
+                                    : "export address needs an address");
         return CT_EXIT_USAGE;
     }
     if (argv[first + 1]) {
@@ -63,12 +65,18 @@ static int export_address(int argc, char **argv, const cli_global *g)
     }
     static const char *const dir_names[] = {"out", "in", "both"};
     static const ct_export_direction dir_values[] = {CT_EXPORT_OUT, CT_EXPORT_IN, CT_EXPORT_BOTH};
-    static const char *const level_names[] = {"address", "tx"};
-    static const ct_export_level level_values[] = {CT_EXPORT_LEVEL_ADDRESS, CT_EXPORT_LEVEL_TX};
+    static const char *const level_names[] = {"address", "tx", "cluster"};
+    static const ct_export_level level_values[] = {CT_EXPORT_LEVEL_ADDRESS, CT_EXPORT_LEVEL_TX,
+                                                   CT_EXPORT_LEVEL_CLUSTER};
     size_t d, l;
     if ((rc = cli_name("export", "direction", "direction", direction, dir_names, 3, &d)) ||
-        (rc = cli_name("export", "level", "level", level, level_names, 2, &l)))
+        (rc = cli_name("export", "level", "level", level, level_names, 3, &l)))
         return rc;
+    if (cluster && (hops != 1 || l != 0)) {
+        cli_error("export", "export cluster takes no --hops or --level: it writes the members "
+                            "and the clusters they paid or were paid by");
+        return CT_EXIT_USAGE;
+    }
     o.direction = dir_values[d];
     o.level = level_values[l];
     if (hops < 1 || hops > CT_EXPORT_HOPS_MAX) {
@@ -99,7 +107,16 @@ static int export_address(int argc, char **argv, const cli_global *g)
     ct_error err;
     ct_error_clear(&err);
     ct_export_stats st;
-    int qrc = ct_export_address(db, &st, argv[first], output, &o, &err);
+    int qrc;
+    if (cluster) {
+        /* a number is a cluster id, anything else an address */
+        uint64_t id = 0;
+        const char *a = argv[first];
+        bool number = a[0] >= '1' && a[0] <= '9' && cli_parse_u64(a, &id);
+        qrc = ct_export_cluster(db, &st, number ? NULL : a, number ? id : 0, output, &o, &err);
+    } else {
+        qrc = ct_export_address(db, &st, argv[first], output, &o, &err);
+    }
     ct_db_close(db);
     if (qrc != CT_OK)
         return cli_db_fail("export", qrc, &err);
@@ -115,7 +132,7 @@ static int export_address(int argc, char **argv, const cli_global *g)
 
 typedef struct trace_export {
     ct_export_trace_options o;
-    const char *output, *format;
+    const char *output, *format, *level;
 } trace_export;
 
 static int trace_sink(void *ctx, ct_db *db, const ct_trace_result *res, const ct_trace_options *to)
@@ -126,6 +143,37 @@ static int trace_sink(void *ctx, ct_db *db, const ct_trace_result *res, const ct
     ct_error_clear(&err);
     ct_export_stats st;
     int rc = ct_export_trace(db, &st, res, t->output, &t->o, &err);
+    if (rc != CT_OK)
+        return cli_db_fail("export", rc, &err);
+    fprintf(stderr, "chaintrail: export: wrote %llu nodes and %llu edges to %s (%s)\n",
+            (unsigned long long)st.nodes, (unsigned long long)st.edges, t->output, t->format);
+    if (!res->complete)
+        fprintf(stderr, "chaintrail: export: the trace is incomplete (%s): so is the graph\n",
+                res->incomplete_reason);
+    return CT_EXIT_OK;
+}
+
+/* export trace --level: address (default) or cluster. */
+static int trace_level(const char *value, ct_export_level *out)
+{
+    static const char *const names[] = {"address", "cluster"};
+    static const ct_export_level values[] = {CT_EXPORT_LEVEL_ADDRESS, CT_EXPORT_LEVEL_CLUSTER};
+    size_t i;
+    int rc = cli_name("export", "level", "level", value, names, 2, &i);
+    if (rc == CT_EXIT_OK)
+        *out = values[i];
+    return rc;
+}
+
+static int acct_trace_sink(void *ctx, ct_db *db, const ct_acct_trace_result *res,
+                           const ct_trace_options *to)
+{
+    (void)to;
+    trace_export *t = ctx;
+    ct_error err;
+    ct_error_clear(&err);
+    ct_export_stats st;
+    int rc = ct_export_acct_trace(db, &st, res, t->output, &t->o, &err);
     if (rc != CT_OK)
         return cli_db_fail("export", rc, &err);
     fprintf(stderr, "chaintrail: export: wrote %llu nodes and %llu edges to %s (%s)\n",
@@ -163,16 +211,12 @@ static int export_trace(int argc, char **argv, const cli_global *g)
             t.o.force = true;
             continue;
         }
-        if (strcmp(a, "--backward") == 0) {
-            cli_error("export", "export trace writes forward traces only (--backward is not "
-                                "exported)");
-            free(rest);
-            return CT_EXIT_USAGE;
-        }
         if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0)
             slot = &t.output;
         else if (strcmp(a, "--format") == 0)
             slot = &t.format;
+        else if (strcmp(a, "--level") == 0)
+            slot = &t.level;
         else if (strncmp(a, "--output=", 9) == 0)
             t.output = a + 9;
         else if (strncmp(a, "--format=", 9) == 0)
@@ -200,8 +244,11 @@ static int export_trace(int argc, char **argv, const cli_global *g)
     } else if (!t.output) {
         cli_error("export", "-o PATH is required: where to write the %s", t.format);
         rc = CT_EXIT_USAGE;
+    } else if (t.level && (rc = trace_level(t.level, &t.o.level))) {
     } else {
-        rc = cli_trace_to(n, rest, g, trace_sink, &t);
+        cli_error_alias("trace", "export trace");
+        rc = cli_trace_to(n, rest, g, trace_sink, acct_trace_sink, &t);
+        cli_error_alias(NULL, NULL);
     }
     free(rest);
     return rc;
@@ -214,9 +261,11 @@ int cmd_export(int argc, char **argv, const cli_global *g)
         return argc < 2 ? CT_EXIT_USAGE : CT_EXIT_OK;
     }
     if (strcmp(argv[1], "address") == 0)
-        return export_address(argc - 1, argv + 1, g);
+        return export_walk(argc - 1, argv + 1, g, false);
+    if (strcmp(argv[1], "cluster") == 0)
+        return export_walk(argc - 1, argv + 1, g, true);
     if (strcmp(argv[1], "trace") == 0)
         return export_trace(argc - 1, argv + 1, g);
-    cli_error("export", "unknown export '%s' (address, trace)", argv[1]);
+    cli_error("export", "unknown export '%s' (address, cluster, trace)", argv[1]);
     return CT_EXIT_USAGE;
 }

@@ -21,6 +21,7 @@ typedef struct trace_args {
     cli_trace_sink sink; /* export trace: gets the result instead of the printers */
     const char *output;  /* --format html: -o PATH (docs/html.md) */
     bool force;
+    cli_acct_trace_sink acct_sink;
     void *sink_ctx;
 } trace_args;
 
@@ -669,17 +670,14 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
         if (n_acct < n_src)
             rc = (cli_error("trace", "give either Ethereum or Bitcoin sources, not both"),
                   CT_EXIT_USAGE);
-        else if (ap->sink)
-            rc = (cli_error("export", "export trace takes Bitcoin-family sources: the flows of "
-                                      "an account-chain trace are not exported yet"),
-                  CT_EXIT_USAGE);
         else if (ap->group_by == CLI_GROUP_CLUSTER)
             rc = (cli_error("trace", "--group cluster: account chains have no clusters"),
                   CT_EXIT_USAGE);
         else
             rc = cli_trace_acct(&(cli_acct_trace_req){db, &o, src, given, n_src, ap->case_name,
                                                       ap->format, ap->timeout, ap->group_by,
-                                                      ap->limit, ap->output, ap->force});
+                                                      ap->limit, ap->output, ap->force,
+                                                      ap->acct_sink, ap->sink_ctx});
         free(src);
         free(given);
         ct_case_release(&kase);
@@ -747,11 +745,13 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
     return rc;
 }
 
-int cli_trace_to(int argc, char **argv, const cli_global *g, cli_trace_sink fn, void *ctx)
+int cli_trace_to(int argc, char **argv, const cli_global *g, cli_trace_sink fn,
+                 cli_acct_trace_sink acct_fn, void *ctx)
 {
     trace_args a;
     memset(&a, 0, sizeof(a));
     a.sink = fn;
+    a.acct_sink = acct_fn;
     a.sink_ctx = ctx;
     int rc = trace_main(argc, argv, g, &a);
     cli_strings_release(&a.from);

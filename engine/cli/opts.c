@@ -10,8 +10,18 @@
 
 #include "cli.h"
 
+static const char *error_alias_of, *error_alias_as;
+
+void cli_error_alias(const char *cmd, const char *as)
+{
+    error_alias_of = cmd;
+    error_alias_as = as;
+}
+
 void cli_error(const char *cmd, const char *fmt, ...)
 {
+    if (cmd && error_alias_of && strcmp(cmd, error_alias_of) == 0)
+        cmd = error_alias_as;
     /* The message often quotes input (a file name, a label, a line of a price file): it is
      * written through the escaper, so that input cannot drive the terminal (X3, X4). */
     char small[1024], *msg = small;

@@ -1007,7 +1007,9 @@ int cli_trace_acct(const cli_acct_trace_req *q)
         ct_acct_graph_db_free(&g);
     }
     int exit_code;
-    if (rc == CT_OK) {
+    if (rc == CT_OK && q->sink) {
+        exit_code = q->sink(q->sink_ctx, q->db, &res, q->o);
+    } else if (rc == CT_OK) {
         int prc = CT_OK, html_exit = CT_EXIT_OK;
         if (strcmp(q->format, "html") == 0)
             html_exit = cli_trace_html_acct(q, mf.stats.chain_id, &mf.tip, mf.prices_digest,

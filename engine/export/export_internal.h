@@ -63,7 +63,7 @@ typedef struct ex_edge {
     uint32_t height, time;
     const char *txid;
     uint32_t index; /* output number (tx level), event position (Ethereum), or input group */
-    uint64_t taint[EX_MODELS]; /* satoshi per model (schema.taint) */
+    ct_u256 taint[EX_MODELS]; /* satoshi (or wei, token units) per model (schema.taint) */
 } ex_edge;
 
 typedef struct ex_writer ex_writer;

@@ -22,13 +22,30 @@
 #include "base/hmap.h"
 #include "export/export_internal.h"
 #include "chaintrail/account.h"
+#include "chaintrail/cluster.h"
 #include "chaintrail/ethdb.h"
 #include "chaintrail/graph.h"
 #include "chaintrail/labels.h"
+#include "chaintrail/trace.h"
 
 typedef unsigned __int128 u128;
 
+/* What a node of the address walk stands for: an address (id: its address id) or a
+ * cluster (id: the cluster id). */
+typedef struct ent {
+    bool cluster;
+    uint64_t id;
+} ent;
+
+typedef enum ent_mode {
+    ENT_ADDRESS, /* --level address */
+    ENT_CLUSTER, /* --level cluster */
+    ENT_MEMBERS, /* export cluster: its members as addresses, the others as clusters */
+} ent_mode;
+
 typedef struct wnode {
+    ent e;               /* Bitcoin address or cluster node */
+    uint64_t cluster_id; /* its cluster (0: the database does not cluster) */
     char *address; /* owned; NULL for a tx node */
     char *label;
     char *category;
@@ -52,8 +69,20 @@ typedef struct walk {
     ct_hmap seen;  /* edges (or transactions) already written */
     bool truncated;
     uint64_t edges;
-    ct_labels_reader *labels;
-    ct_label_list list;
+    /* Bitcoin, address and cluster level */
+    ct_trace_graph *tg;
+    ent_mode mode;
+    uint64_t target; /* export cluster: its id */
+    struct in_group *groups;
+    size_t cap_groups;
+    uint64_t *share;
+    size_t cap_share;
+    u128 *rem;
+    size_t cap_rem;
+    struct outref *refs;
+    size_t n_refs, cap_refs;
+    uint64_t *txs;
+    size_t cap_txs;
     /* Ethereum */
     ct_acct_graph *g;
     uint64_t cur; /* the node being expanded */
@@ -93,48 +122,13 @@ static void touch(wnode *nd, const ct_u256 *in, uint32_t height, uint32_t time)
     }
 }
 
-/* ---- Bitcoin: labels ---- */
-static int btc_label(walk *k, wnode *nd)
-{
-    int rc = ct_labels_reader_get(k->labels, &k->list, nd->address, k->err);
-    if (rc != CT_OK)
-        return rc;
-    size_t idx = SIZE_MAX;
-    ct_label_category c = ct_labels_attribution(&k->list, 0, &idx);
-    if (idx == SIZE_MAX)
-        return CT_OK;
-    const ct_label *l = &k->list.items[idx];
-    size_t n = strlen(l->label) + strlen(l->source) + 4;
-    nd->label = malloc(n);
-    nd->category = strdup(ct_label_category_name(c));
-    if (!nd->label || !nd->category)
-        return oom(k->err);
-    snprintf(nd->label, n, "%s (%s)", l->label, l->source);
-    return CT_OK;
-}
-
-/* The node of an address: found, or added at `hop` when there is room. *idx = UINT64_MAX
- * when the table is full (the walk is then truncated). */
-static int addr_node(walk *k, const char *address, uint32_t hop, uint64_t *idx)
-{
-    uint8_t key[32];
-    ct_sha256(key, address, strlen(address));
-    if (ct_hmap_get(&k->index, key, 32, idx))
-        return CT_OK;
-    if (k->n >= k->o->max_nodes) {
-        k->truncated = true;
-        *idx = UINT64_MAX;
-        return CT_OK;
-    }
-    wnode *nd = node_push(k);
-    if (!nd || !(nd->address = strdup(address)))
-        return oom(k->err);
-    nd->hop = hop;
-    *idx = k->n++;
-    if (ct_hmap_put(&k->index, key, 32, *idx) != CT_OK)
-        return oom(k->err);
-    return btc_label(k, nd);
-}
+/* ---- Bitcoin, address and cluster level ----
+ * Read through the tracer's view of the database (ct_trace_graph_db: one snapshot, a
+ * transaction as dense rows with each input's previous address id), so a transaction costs
+ * one load and a node one address and label lookup; nodes are keyed by id, never by text.
+ * An entity is an address or a cluster: at --level address every address is its own node,
+ * at --level cluster an address is its cluster's node, and `export cluster` keeps the
+ * members of its cluster as addresses and every other address as its cluster. */
 
 static int emit(walk *k, ex_edge *e)
 {
@@ -142,45 +136,152 @@ static int emit(walk *k, ex_edge *e)
     return ex_writer_edge(k->w, e, k->err);
 }
 
-/* ---- Bitcoin, address level ---- */
+/* The cluster id of an address (0 when the database does not cluster). */
+static int cid_of(walk *k, uint64_t addrid, uint64_t *cid)
+{
+    char *member = NULL;
+    int rc = k->tg->cluster_of(k->tg->ctx, addrid, cid, &member, k->err);
+    free(member);
+    return rc;
+}
+
+static int entity_of(walk *k, uint64_t addrid, ent *e)
+{
+    e->cluster = false;
+    e->id = addrid;
+    if (k->mode == ENT_ADDRESS)
+        return CT_OK;
+    uint64_t cid;
+    int rc = cid_of(k, addrid, &cid);
+    if (rc != CT_OK)
+        return rc;
+    if (k->mode == ENT_MEMBERS && cid == k->target)
+        return CT_OK;
+    e->cluster = true;
+    e->id = cid;
+    return CT_OK;
+}
+
+static bool ent_eq(const ent *a, const ent *b)
+{
+    return a->cluster == b->cluster && a->id == b->id;
+}
+
+/* Label and category of a node: an address's own attribution (a label of another member of
+ * its cluster is not the address's), a cluster's the attribution of the cluster (its
+ * members' labels, docs/clustering.md). */
+static int ent_label(walk *k, wnode *nd)
+{
+    char cat[64], label[CT_LABEL_TEXT_MAX + CT_LABEL_SOURCE_MAX + 8];
+    uint64_t cid = 0;
+    char *member = NULL;
+    int rc = k->tg->cluster_of(k->tg->ctx, nd->e.id, &cid, &member, k->err);
+    bool other = member != NULL;
+    free(member);
+    if (rc != CT_OK)
+        return rc;
+    nd->cluster_id = cid;
+    if (other && !nd->e.cluster)
+        return CT_OK;
+    rc = k->tg->label_of(k->tg->ctx, nd->e.id, cat, sizeof(cat), label, sizeof(label), k->err);
+    if (rc == CT_ENOTFOUND)
+        return CT_OK;
+    if (rc != CT_OK)
+        return rc;
+    if (!(nd->label = strdup(label)) || !(nd->category = strdup(cat)))
+        return oom(k->err);
+    return CT_OK;
+}
+
+/* The node of an entity: found, or added at `hop` when there is room. *idx = UINT64_MAX
+ * when the table is full (the walk is then truncated). */
+static int ent_node(walk *k, const ent *e, uint32_t hop, uint64_t *idx)
+{
+    uint8_t key[9] = {e->cluster ? 'c' : 'a'};
+    ct_put_le64(key + 1, e->id);
+    if (ct_hmap_get(&k->index, key, 9, idx))
+        return CT_OK;
+    if (k->n >= k->o->max_nodes) {
+        k->truncated = true;
+        *idx = UINT64_MAX;
+        return CT_OK;
+    }
+    wnode *nd = node_push(k);
+    if (!nd)
+        return oom(k->err);
+    nd->e = *e;
+    nd->hop = hop;
+    /* a cluster is shown by the address whose id is its id */
+    int rc = k->tg->address_of(k->tg->ctx, e->id, &nd->address, k->err);
+    if (rc != CT_OK)
+        return rc;
+    *idx = k->n++;
+    if (ct_hmap_put(&k->index, key, 9, *idx) != CT_OK)
+        return oom(k->err);
+    return ent_label(k, nd);
+}
+
 typedef struct in_group {
-    const char *address;
+    ent e;
     uint64_t value;
 } in_group;
 
-static int btc_addr_tx(walk *k, uint64_t x, const ct_graph_tx *tx)
+static int grow(void **p, size_t *cap, size_t need, size_t size)
 {
-    const char *xa = k->nodes[x].address;
+    if (need <= *cap)
+        return CT_OK;
+    size_t nc = *cap ? *cap : 16;
+    while (nc < need)
+        nc *= 2;
+    void *q = realloc(*p, nc * size);
+    if (!q)
+        return CT_ENOMEM;
+    *p = q;
+    *cap = nc;
+    return CT_OK;
+}
+
+/* The payments of one transaction as edges from input entities to output entities, each
+ * output split among the inputs in proportion (X10). */
+static int btc_addr_tx(walk *k, uint64_t x, const ct_trace_tx *txp)
+{
+    const ct_trace_tx tx = *txp; /* its rows stay the graph's until the next load */
+    int rc = CT_OK;
+    const ent xe = k->nodes[x].e;
     uint32_t hop = k->nodes[x].hop + 1;
-    in_group *g = calloc(tx->n_in ? tx->n_in : 1, sizeof(*g));
-    size_t ng = 0;
-    u128 total = 0;
-    if (!g)
+    if (grow((void **)&k->groups, &k->cap_groups, tx.n_in ? tx.n_in : 1, sizeof(in_group)) ||
+        grow((void **)&k->share, &k->cap_share, tx.n_in ? tx.n_in : 1, sizeof(uint64_t)) ||
+        grow((void **)&k->rem, &k->cap_rem, tx.n_in ? tx.n_in : 1, sizeof(u128)))
         return oom(k->err);
-    for (uint32_t i = 0; i < tx->n_in; i++) {
-        const ct_graph_input *in = &tx->in[i];
-        if (in->coinbase || !in->known || !in->address[0])
+    in_group *g = k->groups;
+    uint64_t *share = k->share;
+    u128 *rem = k->rem, total = 0;
+    size_t ng = 0;
+    for (uint32_t i = 0; i < tx.n_in; i++) {
+        const ct_trace_input *in = &tx.in[i];
+        if (in->prev_txnum == 0 || in->addrid == 0)
             continue;
+        ent e;
+        if ((rc = entity_of(k, in->addrid, &e)) != CT_OK)
+            return rc;
         size_t j = 0;
-        while (j < ng && strcmp(g[j].address, in->address) != 0)
+        while (j < ng && !ent_eq(&g[j].e, &e))
             j++;
         if (j == ng)
-            g[ng++].address = in->address;
+            g[ng++] = (in_group){e, 0};
         g[j].value += in->value;
         total += in->value;
     }
     char txid[65];
-    ct_hash_to_hex(txid, tx->txid);
-    int rc = CT_OK;
-    uint64_t *share = calloc(ng ? ng : 1, sizeof(*share));
-    u128 *rem = calloc(ng ? ng : 1, sizeof(*rem));
-    if (!share || !rem)
-        rc = oom(k->err);
-    for (uint32_t o = 0; rc == CT_OK && total > 0 && o < tx->n_out; o++) {
-        const ct_graph_output *out = &tx->out[o];
-        if (!out->address[0] || out->value == 0)
+    ct_hash_to_hex(txid, tx.txid);
+    for (uint32_t o = 0; rc == CT_OK && total > 0 && o < tx.n_out; o++) {
+        const ct_trace_output *out = &tx.out[o];
+        if (out->addrid == 0 || out->value == 0)
             continue;
-        if (k->o->direction == CT_EXPORT_IN && strcmp(out->address, xa) != 0)
+        ent oe;
+        if ((rc = entity_of(k, out->addrid, &oe)) != CT_OK)
+            break;
+        if (k->o->direction == CT_EXPORT_IN && !ent_eq(&oe, &xe))
             continue;
         /* shares of this output: floor, then the remainder by largest fractional part */
         uint64_t given = 0;
@@ -201,12 +302,12 @@ static int btc_addr_tx(walk *k, uint64_t x, const ct_graph_tx *tx)
         for (size_t j = 0; rc == CT_OK && j < ng; j++) {
             if (share[j] == 0)
                 continue;
-            if (k->o->direction == CT_EXPORT_OUT && strcmp(g[j].address, xa) != 0)
+            if (k->o->direction == CT_EXPORT_OUT && !ent_eq(&g[j].e, &xe))
                 continue;
             uint64_t s, t;
-            if ((rc = addr_node(k, g[j].address, hop, &s)) != CT_OK)
+            if ((rc = ent_node(k, &g[j].e, hop, &s)) != CT_OK)
                 break;
-            if ((rc = addr_node(k, out->address, hop, &t)) != CT_OK)
+            if ((rc = ent_node(k, &oe, hop, &t)) != CT_OK)
                 break;
             if (s == UINT64_MAX || t == UINT64_MAX)
                 continue;
@@ -218,18 +319,188 @@ static int btc_addr_tx(walk *k, uint64_t x, const ct_graph_tx *tx)
             e.asset = "BTC";
             e.unit = "sat";
             e.value = ct_u256_from_u64(share[j]);
-            e.height = tx->height;
-            e.time = tx->block_time;
+            e.height = tx.height;
+            e.time = tx.time;
             e.txid = txid;
             e.index = o;
-            touch(&k->nodes[t], &e.value, tx->height, tx->block_time);
-            touch(&k->nodes[s], NULL, tx->height, tx->block_time);
+            touch(&k->nodes[t], &e.value, tx.height, tx.time);
+            touch(&k->nodes[s], NULL, tx.height, tx.time);
             rc = emit(k, &e);
         }
     }
-    free(share);
-    free(rem);
-    free(g);
+    return rc;
+}
+
+typedef struct outref {
+    uint64_t txnum;
+    uint32_t vout;
+} outref;
+
+static int add_outref(void *arg, uint64_t txnum, uint32_t vout)
+{
+    walk *k = arg;
+    if (grow((void **)&k->refs, &k->cap_refs, k->n_refs + 1, sizeof(outref)))
+        return CT_ENOMEM;
+    k->refs[k->n_refs++] = (outref){txnum, vout};
+    return CT_OK;
+}
+
+static int cmp_ref(const void *a, const void *b)
+{
+    const outref *x = a, *y = b;
+    if (x->txnum != y->txnum)
+        return x->txnum < y->txnum ? -1 : 1;
+    return x->vout < y->vout ? -1 : x->vout > y->vout;
+}
+
+static void heap_push(uint64_t *h, size_t *n, uint64_t v)
+{
+    size_t i = (*n)++;
+    while (i > 0 && h[(i - 1) / 2] > v) {
+        h[i] = h[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h[i] = v;
+}
+
+static void heap_pop(uint64_t *h, size_t *n)
+{
+    uint64_t v = h[--*n];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= *n)
+            break;
+        if (c + 1 < *n && h[c + 1] < h[c])
+            c++;
+        if (h[c] >= v)
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    if (*n > 0)
+        h[i] = v;
+}
+
+/* The outputs received by one member address, appended to k->refs. */
+static int member_outputs(walk *k, const char *address)
+{
+    int rc = k->tg->address_outputs(k->tg->ctx, address, add_outref, k, k->err);
+    return rc == CT_ENOTFOUND ? CT_OK : rc;
+}
+
+/* Expands node x: the transactions of its address (or of every member of its cluster) in
+ * the direction asked, in chain order, each once per (transaction, node) -- once per
+ * transaction for both directions. */
+static int ent_expand(walk *k, uint64_t x)
+{
+    int rc = CT_OK;
+    k->n_refs = 0;
+    if (!k->nodes[x].e.cluster) {
+        rc = member_outputs(k, k->nodes[x].address);
+    } else {
+        ct_cluster_members *m;
+        if ((rc = ct_cluster_members_new(&m, k->db, k->nodes[x].e.id, k->err)) != CT_OK)
+            return rc;
+        const char *address;
+        uint64_t addrid;
+        while ((rc = ct_cluster_members_next(m, &address, &addrid, k->err)) == CT_OK)
+            if ((rc = member_outputs(k, address)) != CT_OK)
+                break;
+        ct_cluster_members_free(m);
+        if (rc == CT_EEOF)
+            rc = CT_OK;
+    }
+    if (rc == CT_ENOMEM)
+        return oom(k->err);
+    if (rc != CT_OK)
+        return rc;
+    qsort(k->refs, k->n_refs, sizeof(*k->refs), cmp_ref);
+    /* The transactions in chain order through a min-heap of txnum << 2 | why (1 it paid
+     * the node, 2 it spent what paid it): each is loaded once, for its spends and for its
+     * edges; a spender always comes after the output it spends, so it is pushed before its
+     * turn. */
+    if (grow((void **)&k->txs, &k->cap_txs, 2 * k->n_refs + 1, sizeof(uint64_t)))
+        return oom(k->err);
+    size_t nh = 0, ri = 0;
+    for (size_t i = 0; i < k->n_refs; i++)
+        if (i == 0 || k->refs[i].txnum != k->refs[i - 1].txnum)
+            k->txs[nh++] = k->refs[i].txnum << 2 | 1; /* ascending: already a heap */
+    while (rc == CT_OK && nh > 0) {
+        uint64_t t = k->txs[0] >> 2;
+        unsigned why = 0;
+        while (nh > 0 && k->txs[0] >> 2 == t) {
+            why |= (unsigned)(k->txs[0] & 3);
+            heap_pop(k->txs, &nh);
+        }
+        bool spends = (k->o->direction & CT_EXPORT_OUT) && (why & 1);
+        bool edges = k->o->direction == CT_EXPORT_BOTH ||
+                     (k->o->direction == CT_EXPORT_IN ? (why & 1) : (why & 2));
+        uint8_t key[17] = {'t'};
+        ct_put_le64(key + 1, t);
+        ct_put_le64(key + 9, k->o->direction == CT_EXPORT_BOTH ? 0 : x);
+        uint64_t one;
+        if (edges && ct_hmap_get(&k->seen, key, 17, &one))
+            edges = false;
+        if (!spends && !edges)
+            continue;
+        ct_trace_tx tx;
+        if ((rc = k->tg->load_tx(k->tg->ctx, t, &tx, k->err)) != CT_OK)
+            return rc;
+        while (ri < k->n_refs && k->refs[ri].txnum < t)
+            ri++;
+        for (; spends && ri < k->n_refs && k->refs[ri].txnum == t; ri++) {
+            uint32_t v = k->refs[ri].vout;
+            if (v >= tx.n_out || tx.out[v].spent_txnum == 0 || tx.out[v].spent_txnum == UINT64_MAX)
+                continue;
+            if (grow((void **)&k->txs, &k->cap_txs, nh + 1, sizeof(uint64_t)))
+                return oom(k->err);
+            heap_push(k->txs, &nh, tx.out[v].spent_txnum << 2 | 2);
+        }
+        if (!edges)
+            continue;
+        if (ct_hmap_put(&k->seen, key, 17, 1) != CT_OK)
+            return oom(k->err);
+        rc = btc_addr_tx(k, x, &tx);
+    }
+    return rc;
+}
+
+/* The walk at address or cluster level from one address, or (`export cluster`) from the
+ * members of a cluster. */
+static int walk_entities(walk *k, uint64_t start_addrid)
+{
+    int rc = ct_trace_graph_db(&k->tg, k->db, k->err);
+    if (rc != CT_OK)
+        return rc;
+    bool clusters = ct_trace_graph_db_clusters(k->tg, NULL);
+    if (k->mode != ENT_ADDRESS && !clusters)
+        return ct_fail(k->err, CT_EINVAL, "no-clusters",
+                       "the database does not cluster addresses (docs/clustering.md): "
+                       "'cluster rebuild' makes the clusters");
+    if (k->mode == ENT_MEMBERS) {
+        ct_cluster_members *m;
+        if ((rc = ct_cluster_members_new(&m, k->db, k->target, k->err)) != CT_OK)
+            return rc;
+        const char *address;
+        uint64_t addrid, idx;
+        while ((rc = ct_cluster_members_next(m, &address, &addrid, k->err)) == CT_OK) {
+            ent e = {false, addrid};
+            if ((rc = ent_node(k, &e, 0, &idx)) != CT_OK)
+                break;
+        }
+        ct_cluster_members_free(m);
+        if (rc == CT_EEOF)
+            rc = CT_OK;
+    } else {
+        ent e;
+        uint64_t idx;
+        if ((rc = entity_of(k, start_addrid, &e)) == CT_OK)
+            rc = ent_node(k, &e, 0, &idx);
+    }
+    for (uint64_t x = 0; rc == CT_OK && x < k->n; x++)
+        if (k->nodes[x].hop < k->o->hops)
+            rc = ent_expand(k, x);
     return rc;
 }
 
@@ -331,9 +602,8 @@ static int btc_tx_expand(walk *k, uint64_t x)
     return rc;
 }
 
-/* The history of the start address, or of an expanded address node: each transaction in
- * the direction asked, once per (transaction, node) -- once per transaction for both. */
-static int btc_history(walk *k, const char *address, uint64_t x, bool tx_level)
+/* Hop 0 of --level tx: the transactions of the start address in the direction asked. */
+static int btc_history(walk *k, const char *address)
 {
     ct_graph_history *h;
     int rc = ct_graph_history_new(&h, k->db, address, NULL, k->err);
@@ -345,28 +615,8 @@ static int btc_history(walk *k, const char *address, uint64_t x, bool tx_level)
             continue;
         if (k->o->direction == CT_EXPORT_IN && e.direction != CT_GRAPH_RECEIVED)
             continue;
-        if (tx_level) {
-            uint64_t idx;
-            if ((rc = tx_node(k, e.txid, 0, &idx)) != CT_OK)
-                break;
-            continue;
-        }
-        uint8_t key[40];
-        memcpy(key, e.txid, 32);
-        ct_put_le64(key + 32, k->o->direction == CT_EXPORT_BOTH ? 0 : x);
-        uint64_t one;
-        if (ct_hmap_get(&k->seen, key, 40, &one))
-            continue;
-        if (ct_hmap_put(&k->seen, key, 40, 1) != CT_OK) {
-            rc = oom(k->err);
-            break;
-        }
-        ct_graph_tx tx;
-        if ((rc = ct_graph_tx_get(k->db, &tx, e.txid, k->err)) != CT_OK)
-            break;
-        rc = btc_addr_tx(k, x, &tx);
-        ct_graph_tx_release(&tx);
-        if (rc != CT_OK)
+        uint64_t idx;
+        if ((rc = tx_node(k, e.txid, 0, &idx)) != CT_OK)
             break;
     }
     ct_graph_history_free(h);
@@ -375,39 +625,34 @@ static int btc_history(walk *k, const char *address, uint64_t x, bool tx_level)
 
 static int walk_btc(walk *k, const char *address)
 {
-    int rc = ct_labels_reader_new(&k->labels, k->db, k->err);
+    ct_graph_address a;
+    int rc = ct_graph_address_get(k->db, &a, address, k->err);
     if (rc != CT_OK)
         return rc;
-    ct_label_list_init(&k->list);
-    ct_graph_address a;
-    if ((rc = ct_graph_address_get(k->db, &a, address, k->err)) != CT_OK)
-        return rc;
     char *canon = strdup(a.address);
+    uint64_t addrid = a.addrid;
     ct_graph_address_release(&a);
     if (!canon)
         return oom(k->err);
     if (k->o->level == CT_EXPORT_LEVEL_TX) {
         /* hop 0: the address's own transactions */
-        rc = btc_history(k, canon, 0, true);
+        rc = btc_history(k, canon);
         for (uint64_t x = 0; rc == CT_OK && x < k->n; x++)
             if (k->nodes[x].hop < k->o->hops)
                 rc = btc_tx_expand(k, x);
         free(canon);
         return rc;
     }
-    uint64_t start;
-    rc = addr_node(k, canon, 0, &start);
     free(canon);
-    for (uint64_t x = 0; rc == CT_OK && x < k->n; x++) {
-        if (k->nodes[x].hop >= k->o->hops)
-            continue;
-        char *cur = strdup(k->nodes[x].address); /* the table may move while it grows */
-        if (!cur)
-            return oom(k->err);
-        rc = btc_history(k, cur, x, false);
-        free(cur);
-    }
-    return rc;
+    k->mode = k->o->level == CT_EXPORT_LEVEL_CLUSTER ? ENT_CLUSTER : ENT_ADDRESS;
+    return walk_entities(k, addrid);
+}
+
+static int walk_members(walk *k, uint64_t cid)
+{
+    k->mode = ENT_MEMBERS;
+    k->target = cid;
+    return walk_entities(k, 0);
 }
 
 /* ---- Ethereum ---- */
@@ -576,10 +821,11 @@ static bool is_eth_address(const char *s)
     return true;
 }
 
-int ct_export_address(ct_db *db, ct_export_stats *stats, const char *address, const char *path,
-                      const ct_export_address_options *o, ct_error *err)
+static int run(ct_db *db, ct_export_stats *stats, const char *eth_address, const char *address,
+               uint64_t cid, const char *path, const ct_export_address_options *o, ct_error *err);
+
+static int check_options(const ct_export_address_options *o, ct_error *err)
 {
-    memset(stats, 0, sizeof(*stats));
     if (!o || o->version != CT_EXPORT_ADDRESS_OPTIONS_VERSION)
         return ct_fail(err, CT_EINVAL, "bad-options", "export options of another version");
     if ((unsigned)o->format >= CT_EXPORT_FORMATS)
@@ -598,12 +844,57 @@ int ct_export_address(ct_db *db, ct_export_stats *stats, const char *address, co
                        "another format",
                        CT_EXPORT_DOT_MAX_NODES, (unsigned long long)o->max_nodes,
                        CT_EXPORT_DOT_MAX_NODES);
+    return CT_OK;
+}
+
+int ct_export_address(ct_db *db, ct_export_stats *stats, const char *address, const char *path,
+                      const ct_export_address_options *o, ct_error *err)
+{
+    memset(stats, 0, sizeof(*stats));
+    int rc = check_options(o, err);
+    if (rc != CT_OK)
+        return rc;
     bool eth = is_eth_address(address);
     stats->ethereum = eth;
     if (eth && o->level == CT_EXPORT_LEVEL_TX)
         return ct_fail(err, CT_EINVAL, "level-tx-account",
                        "--level tx is for the Bitcoin family: an account chain has no "
                        "transaction-to-transaction links (use --level address)");
+    if (eth && o->level == CT_EXPORT_LEVEL_CLUSTER)
+        return ct_fail(err, CT_EINVAL, "level-cluster-account",
+                       "--level cluster is for the Bitcoin family: account-chain addresses are "
+                       "not clustered (use --level address)");
+    if ((unsigned)o->level > CT_EXPORT_LEVEL_CLUSTER)
+        return ct_fail(err, CT_EINVAL, "bad-level", "unknown level %d", (int)o->level);
+    return run(db, stats, eth ? address : NULL, eth ? NULL : address, 0, path, o, err);
+}
+
+int ct_export_cluster(ct_db *db, ct_export_stats *stats, const char *address, uint64_t id,
+                      const char *path, const ct_export_address_options *opts, ct_error *err)
+{
+    memset(stats, 0, sizeof(*stats));
+    ct_export_address_options o;
+    int rc = check_options(opts, err);
+    if (rc != CT_OK)
+        return rc;
+    o = *opts;
+    o.hops = 1; /* the members, and who paid them or was paid by them */
+    o.level = CT_EXPORT_LEVEL_ADDRESS;
+    ct_cluster_info info;
+    memset(&info, 0, sizeof(info));
+    if ((rc = ct_cluster_get(db, address, id, &info, err)) != CT_OK)
+        return rc;
+    uint64_t cid = info.cluster_id;
+    ct_cluster_info_release(&info);
+    return run(db, stats, NULL, NULL, cid, path, &o, err);
+}
+
+/* One walk into one output: from an Ethereum address, a Bitcoin address, or the members
+ * of cluster `cid`. */
+static int run(ct_db *db, ct_export_stats *stats, const char *eth_address, const char *address,
+               uint64_t cid, const char *path, const ct_export_address_options *o, ct_error *err)
+{
+    bool eth = eth_address != NULL;
     walk k;
     memset(&k, 0, sizeof(k));
     k.db = db;
@@ -611,25 +902,35 @@ int ct_export_address(ct_db *db, ct_export_stats *stats, const char *address, co
     k.err = err;
     ct_hmap_init(&k.index);
     ct_hmap_init(&k.seen);
-    ex_schema schema = {eth, o->level == CT_EXPORT_LEVEL_TX ? "Tx" : "Address",
-                        o->level == CT_EXPORT_LEVEL_TX ? "SPENT" : "PAID", false};
+    bool txl = o->level == CT_EXPORT_LEVEL_TX, cl = o->level == CT_EXPORT_LEVEL_CLUSTER;
+    /* export cluster mixes member addresses and clusters: one ID space, "Entity" */
+    ex_schema schema = {eth,
+                        txl   ? "Tx"
+                        : cl  ? "Cluster"
+                        : cid ? "Entity"
+                              : "Address",
+                        txl ? "SPENT" : "PAID", false};
     int rc = ex_writer_open(&k.w, o->format, path, o->force, &schema, err);
     if (rc == CT_OK)
-        rc = eth ? walk_eth(&k, address) : walk_btc(&k, address);
+        rc = eth       ? walk_eth(&k, eth_address)
+             : address ? walk_btc(&k, address)
+                       : walk_members(&k, cid);
     if (rc == CT_OK) {
         ex_node *nodes = calloc(k.n ? k.n : 1, sizeof(*nodes));
-        if (!nodes) {
+        char *cids = malloc(21 * (k.n ? k.n : 1));
+        if (!nodes || !cids) {
             rc = oom(err);
         } else {
             for (uint64_t i = 0; i < k.n; i++) {
                 const wnode *w = &k.nodes[i];
                 ex_node *n = &nodes[i];
                 bool tx = w->address == NULL;
-                n->kind = tx ? "tx" : "address";
+                n->kind = tx ? "tx" : w->e.cluster ? "cluster" : "address";
                 n->address = tx ? "" : w->address;
                 n->label = w->label ? w->label : "";
                 n->category = w->category ? w->category : "";
-                n->cluster = "";
+                snprintf(cids + 21 * i, 21, "%llu", (unsigned long long)w->cluster_id);
+                n->cluster = w->cluster_id ? cids + 21 * i : "";
                 n->value = w->value;
                 n->has_time = w->has_time;
                 n->height = w->height;
@@ -638,8 +939,9 @@ int ct_export_address(ct_db *db, ct_export_stats *stats, const char *address, co
             }
             rc = ex_writer_finish(k.w, nodes, k.n, err);
             k.w = NULL;
-            free(nodes);
         }
+        free(nodes);
+        free(cids);
     }
     ex_writer_abort(k.w);
     stats->nodes = k.n;
@@ -653,9 +955,7 @@ int ct_export_address(ct_db *db, ct_export_stats *stats, const char *address, co
     free(k.nodes);
     ct_hmap_release(&k.index);
     ct_hmap_release(&k.seen);
-    if (k.labels) {
-        ct_label_list_release(&k.list);
-        ct_labels_reader_free(k.labels);
-    }
+    ct_trace_graph_db_free(k.tg);
+    free(k.groups), free(k.share), free(k.rem), free(k.refs), free(k.txs);
     return rc;
 }

@@ -42,9 +42,9 @@ static col_type node_type(const ex_writer *w, size_t i)
 
 static col_type edge_type(const ex_writer *w, size_t i)
 {
-    if (i == 3)
+    if (i == 3 || i >= 8) /* value and the taint columns */
         return w->schema.big_values ? T_STRING : T_LONG;
-    if (i == 4 || i >= 7)
+    if (i == 4 || i == 7)
         return T_LONG;
     if (i == 5)
         return T_TIME;
@@ -118,7 +118,7 @@ static void edge_vals(val v[EDGE_COLS_MAX], const ex_edge *e)
     val_text(&v[6], e->txid);
     val_u64(&v[7], e->index);
     for (size_t m = 0; m < EX_MODELS; m++)
-        val_u64(&v[8 + m], e->taint[m]);
+        val_u256(&v[8 + m], &e->taint[m]);
 }
 
 /* The edge columns of this file: the per-model taint only in trace exports. */
@@ -260,7 +260,9 @@ static int json_members(ex_writer *w, FILE *f, const char *const *cols, const va
         fprintf(f, ",\"%s\":", cols[i]);
         /* numbers stay numbers while a double holds them exactly (satoshi always does);
          * wei and token units are strings in every row (X6) */
-        bool as_number = v[i].number && !(big && strcmp(cols[i], "value") == 0);
+        bool as_number =
+            v[i].number &&
+            !(big && (strcmp(cols[i], "value") == 0 || strncmp(cols[i], "taint_", 6) == 0));
         if (as_number) {
             fputs(v[i].s, f);
         } else {

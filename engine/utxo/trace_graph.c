@@ -153,6 +153,7 @@ static int load_tx(void *ctx, uint64_t txnum, ct_trace_tx *tx, ct_error *err)
             d->in[n].prev_txnum = in.prev_txnum;
             d->in[n].prev_vout = in.prev_vout;
             d->in[n].value = in.value;
+            d->in[n].addrid = in.addrid;
         }
         if (n != row.n_in)
             return bad(d, "input", txnum);

@@ -50,6 +50,7 @@ bool ct_export_format_is_dir(ct_export_format f);
 typedef enum ct_export_level {
     CT_EXPORT_LEVEL_ADDRESS = 0, /* a node is an address */
     CT_EXPORT_LEVEL_TX = 1,      /* a node is a transaction (Bitcoin family only) */
+    CT_EXPORT_LEVEL_CLUSTER = 2, /* a node is a cluster (Bitcoin family, clustering on) */
 } ct_export_level;
 
 typedef enum ct_export_direction {
@@ -93,26 +94,42 @@ CT_WARN_UNUSED int ct_export_address(ct_db *db, ct_export_stats *stats, const ch
                                      const char *path, const ct_export_address_options *opts,
                                      ct_error *err);
 
+/* Writes the members of a cluster (by id, or by one of its addresses when `id` is 0) as
+ * address nodes and every other address that paid them or was paid by them as the node of
+ * its cluster (kind "cluster"), with the payments between them (opts->direction as for an
+ * address; opts->hops and opts->level are not used). Returns as ct_export_address, and
+ * CT_EINVAL "no-clusters" when the database does not cluster, or for an id that is not a
+ * cluster id (ct_cluster_get). */
+CT_WARN_UNUSED int ct_export_cluster(ct_db *db, ct_export_stats *stats, const char *address,
+                                     uint64_t id, const char *path,
+                                     const ct_export_address_options *opts, ct_error *err);
+
 /* ---- export trace ---- */
 typedef struct ct_export_trace_options {
     unsigned version; /* CT_EXPORT_TRACE_OPTIONS_VERSION */
     ct_export_format format;
     bool force;
-    bool backward; /* the trace ran backward: refused (CT_EINVAL "backward-trace") */
+    bool backward; /* the trace ran backward (its edges then go from spender to maker) */
+    /* CT_EXPORT_LEVEL_CLUSTER: an endpoint node per cluster and category (Bitcoin family,
+     * clusters used by the trace) instead of per address */
+    ct_export_level level;
 } ct_export_trace_options;
 #define CT_EXPORT_TRACE_OPTIONS_VERSION 1
 #define CT_EXPORT_TRACE_OPTIONS_INIT                                                               \
     {                                                                                              \
-        CT_EXPORT_TRACE_OPTIONS_VERSION, CT_EXPORT_GRAPHML, false, false                           \
+        CT_EXPORT_TRACE_OPTIONS_VERSION, CT_EXPORT_GRAPHML, false, false, CT_EXPORT_LEVEL_ADDRESS  \
     }
 
-/* Writes the flow graph of a forward trace run with flows (and poison's flows whole, for
- * its column): a node per transaction the taint went through, per endpoint address where it
- * stopped (category: the endpoint's, "unspent", "hop_limit", ...) and one for fees; an edge
- * per output the taint took, from the transaction that made it to the one that spent it or
- * to its endpoint, with the taint of each model (taint_poison .. taint_tiho, 0 where a model
- * carried none) and value the largest of them. Returns CT_OK; CT_EINVAL ("backward-trace",
- * "no-flows", "dot-too-large"); CT_EIO (the output, as ct_export_address); CT_ENOMEM. */
+/* Writes the flow graph of a trace run with flows (and poison's flows whole, for its
+ * column): a node per transaction the taint went through, per endpoint address where it
+ * stopped (category: the endpoint's, "unspent", "hop_limit", ...; backward "coinbase",
+ * "unknown", ...) and one for fees (forward) or per source address (backward, category
+ * "source"); an edge per output the taint took, the way the trace went: forward from the
+ * transaction that made it to the one that spent it or to its endpoint, backward from the
+ * spender to the transaction that made it or to its endpoint; with the taint of each model
+ * (taint_poison .. taint_tiho, 0 where a model carried none) and value the largest of them.
+ * Returns CT_OK; CT_EINVAL ("no-flows", "dot-too-large"); CT_EIO (the output, as
+ * ct_export_address); CT_ENOMEM. */
 CT_WARN_UNUSED int ct_export_trace(ct_db *db, ct_export_stats *stats, const ct_trace_result *res,
                                    const char *path, const ct_export_trace_options *opts,
                                    ct_error *err);
@@ -130,6 +147,17 @@ CT_WARN_UNUSED int ct_out_file_open(ct_out_file **o, FILE **f, const char *path,
                                     ct_error *err);
 CT_WARN_UNUSED int ct_out_file_commit(ct_out_file *o, ct_error *err);
 void ct_out_file_abort(ct_out_file *o);
+/* Writes the flow graph of an account-chain trace (ct_acct_trace_run with flows, poison's
+ * whole): a node per address the taint went through, per endpoint (address and category),
+ * one for the fee sink and one for rewards (nobody); an edge per transfer of one asset the
+ * taint took (kind native, internal, token, fee_burnt, fee_priority, reward; remainder for
+ * the taint left in a ledger, from the address to its endpoint node), with the taint of
+ * each model in wei or token base units and value the largest. Every amount is a decimal
+ * string. Returns as ct_export_trace. */
+struct ct_acct_trace_result;
+CT_WARN_UNUSED int ct_export_acct_trace(ct_db *db, ct_export_stats *stats,
+                                        const struct ct_acct_trace_result *res, const char *path,
+                                        const ct_export_trace_options *opts, ct_error *err);
 
 #ifdef __cplusplus
 }

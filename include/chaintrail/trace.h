@@ -41,6 +41,7 @@ typedef struct ct_trace_input {
     uint64_t prev_txnum; /* 0: previous output unknown */
     uint32_t prev_vout;
     uint64_t value;
+    uint64_t addrid; /* of the previous output; 0: none or unknown (the export groups by it) */
 } ct_trace_input;
 
 typedef struct ct_trace_output {

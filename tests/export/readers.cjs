@@ -29,8 +29,8 @@ function summary(nodes, edges, labelKey) {
     const by = {};
     for (const m of MODELS) by[m] = {};
     for (const [t, d] of edges) {
-      if (t.kind === 'tx') continue;
       const cat = t.category || '';
+      if (t.kind === 'tx' || !cat) continue; // carried on, not an endpoint
       for (const m of MODELS) {
         const v = bigOf(d['taint_' + m]);
         if (v) by[m][cat] = (by[m][cat] || 0n) + v;

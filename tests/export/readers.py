@@ -16,6 +16,7 @@ received) are checked against the sums. Exports of the same command are byte-ide
 Prints one line per check; exits 1 at the first failure."""
 import argparse
 import csv
+import io
 import json
 import os
 import re
@@ -78,7 +79,7 @@ def summary(nodes, edges, label_key):
         by = {m: {} for m in MODELS}
         for t, e in edges:
             cat = nodes[t].get("category") or ""
-            if nodes[t].get("kind") == "tx":
+            if nodes[t].get("kind") == "tx" or not cat:  # carried on, not an endpoint
                 continue
             for m in MODELS:
                 v = int(str(e.get("taint_" + m) or 0))
@@ -256,7 +257,9 @@ def export(a, db, address, fmt, out, extra):
         shutil.rmtree(out)
     elif os.path.exists(out):
         os.unlink(out)
-    what = ["address", address] if address else ["trace"]
+    # address: an address, ("cluster", ID or ADDR), or None (a trace)
+    what = (list(address) if isinstance(address, tuple) else ["address", address]) if address \
+        else ["trace"]
     r = run([a.bin, "--db", db, "export"] + what + ["--format", fmt, "-o", out] + extra)
     if r.returncode != 0:
         fail(f"export {what} {fmt} {extra}: exit {r.returncode}: {r.stderr.strip()}")
@@ -324,8 +327,8 @@ def check_case(a, name, db, address, extra, expect_labels=None, expect_received=
                     fail(f"{name} {fmt}: {rname}: label of {addr} is {got!r}, not {want!r}")
             ok(f"{name} {fmt} {rname}: {n} nodes, {m} edges, value {s['edge_value']}"
                + (f", {len(expect_labels)} hostile labels intact" if expect_labels else "")
-               + (", taint per model and category = the simulator's truth"
-                  if expect_by_category else ""))
+               + (", taint per model and category as expected (the simulator's truth, or "
+                  "the trace's own totals)" if expect_by_category else ""))
     if expect_received is not None and base[2] != str(expect_received):
         fail(f"{name}: the edges into the address carry {base[2]}; show address says it "
              f"received {expect_received}")
@@ -370,6 +373,43 @@ def show_received(a, db, address):
     return j["received_sat"]
 
 
+def trace_by_category(a, db, args):
+    """The trace's own totals per model and endpoint category (trace --format json); on an
+    account chain summed over the assets (each edge carries one asset's units)."""
+    r = run([a.bin, "--db", db, "trace"] + args + ["--format", "json"])
+    if r.returncode != 0:
+        fail("trace " + " ".join(args) + ": " + r.stderr)
+    j = json.loads(r.stdout)
+    if "assets" in j:
+        by = {m: {} for m in MODELS}
+        for asset in j["assets"]:
+            for m in MODELS:
+                for c, v in asset["models"][m]["by_category"].items():
+                    by[m][c] = by[m].get(c, 0) + int(v["amount"])
+        return {m: {c: str(v) for c, v in sorted(d.items()) if v} for m, d in by.items()}
+    models = j["models"]
+    return {m: {c: str(v["sat"]) for c, v in sorted(models[m]["by_category"].items())
+                if v["sat"]} for m in MODELS}
+
+
+def cluster_received(a, db, address):
+    """What the members of `address`'s cluster received, by show address of each member
+    (cluster dump lists them): the edges into a cluster must carry exactly that."""
+    r = run([a.bin, "--db", db, "show", "address", address, "--format", "json"])
+    if r.returncode != 0:
+        fail(f"show address {address}: {r.stderr}")
+    j = json.loads(r.stdout)
+    cid, size = j["cluster_id"], j["cluster_size"]
+    r = run([a.bin, "--db", db, "cluster", "dump", "--format", "csv"])
+    if r.returncode != 0:
+        fail("cluster dump: " + r.stderr)
+    members = [row["address"] for row in csv.DictReader(io.StringIO(r.stdout))
+               if int(row["cluster_id"]) == cid]
+    if len(members) != size or size < 2:
+        fail(f"cluster {cid} of {address}: {len(members)} members dumped, size {size}")
+    return cid, sum(show_received(a, db, m) for m in members)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
@@ -407,6 +447,11 @@ def main():
         fail("labels import: " + r.stderr + r.stdout)
     check_case(a, "btc2009-both-3", db, satoshi, ["--hops", "3"], expect_labels=expect)
     check_case(a, "btc2009-tx-3", db, satoshi, ["--hops", "3", "--level", "tx"])
+    check_case(a, "btc2009-cluster-3", db, satoshi, ["--hops", "3", "--level", "cluster"])
+    check_case(a, "btc2009-satoshi-cluster", db, ("cluster", satoshi), [])
+    back = ["--backward", "--from", "1DUDsfc23Dv9sPMEk5RsrtfzCw5ofi5sVW"]
+    check_case(a, "btc2009-trace-backward", db, None, back,
+               expect_by_category=trace_by_category(a, db, back))
     hal = "1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3"
     check_case(a, "btc2009-hal-in", db, hal, ["--direction", "in"],
                expect_received=show_received(a, db, hal))
@@ -436,8 +481,29 @@ def main():
                     if v} for m in MODELS}
     check_case(a, "sim-trace", sdb, None, ["--from", truth["heist"]["txid"]],
                expect_by_category=truth_by)
+    # The same trace with an endpoint node per cluster: the same totals per category.
+    check_case(a, "sim-trace-clusters", sdb, None, ["--from", truth["heist"]["txid"],
+                                                    "--level", "cluster"],
+               expect_by_category=truth_by)
+    # Backward: where the thief's first address got its coins from; per model, the taint
+    # into each endpoint category equals the trace's own totals.
+    back = ["--backward", "--from", thief, "--hops", "6"]
+    by = trace_by_category(a, sdb, back)
+    if not by["haircut"]:
+        fail("the backward trace of the thief reached no endpoint")
+    check_case(a, "sim-trace-backward", sdb, None, back, expect_by_category=by)
     check_case(a, "sim-thief-tx-4", sdb, thief, ["--level", "tx", "--direction", "out",
                                                  "--hops", "4"])
+    # Clusters: the thief's cluster (3 addresses) received what its members received, as
+    # export cluster (members as nodes) and as one cluster node (--level cluster).
+    cid, received = cluster_received(a, sdb, thief)
+    check_case(a, "sim-thief-cluster-in", sdb, ("cluster", thief), ["--direction", "in"],
+               expect_received=received)
+    check_case(a, "sim-thief-cluster-id", sdb, ("cluster", str(cid)), [])
+    check_case(a, "sim-thief-level-cluster-in", sdb, thief, ["--level", "cluster",
+                                                             "--direction", "in"],
+               expect_received=received)
+    check_case(a, "sim-thief-level-cluster-3", sdb, thief, ["--level", "cluster", "--hops", "3"])
 
     # A real Ethereum block: wei beyond 2^53 must reach every reader exactly.
     edb = os.path.join(a.work, "eth.db")
@@ -453,6 +519,11 @@ def main():
     if int(base[2]) < 2**53:
         fail("the Ethereum case does not exercise values above 2^53")
     check_case(a, "eth-router-both-2", edb, router, ["--hops", "2"])
+    # The flows of an Ethereum trace: wei and token units, per model and category equal to
+    # the trace's totals.
+    eth_trace = ["--from", router]
+    check_case(a, "eth-trace", edb, None, eth_trace,
+               expect_by_category=trace_by_category(a, edb, eth_trace))
     print("all readers agree", flush=True)
 
 
