@@ -21,6 +21,7 @@ enum {
     CT_EXIT_VERSION = 7,  /* database of another schema version */
     CT_EXIT_NOTFOUND = 8, /* what was asked for (address, tx, block, price, case) is not there */
     CT_EXIT_TOO_BIG = 9,  /* the answer would pass its size guard (trace --paths): not written */
+    CT_EXIT_UNDELIVERED = 11, /* scan: alerts left in the webhook outbox (docs/scan.md#webhook) */
 };
 
 /* Options that come before the command name. */
@@ -47,6 +48,46 @@ int cmd_labels(int argc, char **argv, const cli_global *g);
 int cmd_report(int argc, char **argv, const cli_global *g);
 int cmd_rollback(int argc, char **argv, const cli_global *g);
 int cmd_scan(int argc, char **argv, const cli_global *g);
+
+/* ---- scan --webhook (scan_webhook.c, docs/scan.md "Webhook") ---- */
+typedef struct cli_webhook {
+    const char *url, *secret_path;
+    uint64_t attempts, backoff_ms, connect_timeout_ms, timeout_ms, deadline_ms;
+    bool deliver_only, outbox;
+    uint8_t *secret; /* read by cli_webhook_start */
+    size_t secret_len;
+} cli_webhook;
+#define CLI_WEBHOOK_INIT {NULL, NULL, 4, 500, 5000, 10000, 120000, false, false, NULL, 0}
+/* The option table entries of scan's webhook options. */
+#define CLI_WEBHOOK_OPTS(w)                                                                        \
+    {"webhook", CLI_STRING, &(w)->url}, {"webhook-secret", CLI_STRING, &(w)->secret_path},         \
+        CLI_NUM("webhook-attempts", &(w)->attempts, 1, 10),                                        \
+        CLI_NUM("webhook-backoff-ms", &(w)->backoff_ms, 0, 60000),                                 \
+        CLI_NUM("webhook-connect-timeout-ms", &(w)->connect_timeout_ms, 10, 60000),                \
+        CLI_NUM("webhook-timeout-ms", &(w)->timeout_ms, 10, 300000),                               \
+        CLI_NUM("webhook-deadline-ms", &(w)->deadline_ms, 100, 3600000),                           \
+        {"deliver-only", CLI_FLAG, &(w)->deliver_only}, {"outbox", CLI_FLAG, &(w)->outbox}
+/* True when any webhook option was given (besides the defaults). */
+bool cli_webhook_given(const cli_webhook *w);
+/* Checks the options given together and reads the secret file. Prints what is wrong and
+ * returns the exit code (2 bad combination or secret refused, 5 unreadable), else 0. */
+int cli_webhook_start(cli_webhook *w, bool customers_given);
+void cli_webhook_end(cli_webhook *w);
+/* The alerts of a scan to queue: ids and bodies (JSON without the newline), owned here. */
+typedef struct cli_webhook_queue {
+    char (*ids)[33];
+    char **bodies;
+    size_t *lens;
+    size_t n, cap;
+} cli_webhook_queue;
+/* Adds one alert (copies it). CT_EXIT_OK or CT_EXIT_FAILURE (out of memory). */
+int cli_webhook_add(cli_webhook_queue *q, const char *id, const char *body, size_t len);
+void cli_webhook_queue_release(cli_webhook_queue *q);
+/* Queues q into the outbox, then delivers the outbox. Prints the summary on stderr and
+ * returns the exit code: 0 all delivered, CT_EXIT_UNDELIVERED alerts left, or an error's. */
+int cli_webhook_run(const cli_webhook *w, ct_db *db, const cli_webhook_queue *q);
+/* `scan --outbox`: one JSON line per outbox row. Returns the exit code. */
+int cli_webhook_print_outbox(ct_db *db);
 int cmd_show(int argc, char **argv, const cli_global *g);
 int cmd_stats(int argc, char **argv, const cli_global *g);
 int cmd_verify(int argc, char **argv, const cli_global *g);

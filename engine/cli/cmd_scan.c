@@ -2,6 +2,8 @@
  * slice reads and checks the inputs (the customer file and the risk policy), prints the
  * default policy, and prints the direct findings of Bitcoin customers as JSON lines; the
  * alert store, baselines and indirect exposure are not written yet. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -44,15 +46,21 @@ static void print_policy_json(FILE *f, const ct_scan_policy *p)
     }
 }
 
+static void finding_id(char id[CT_SCAN_ALERT_ID_LEN + 1], const ct_scan_finding *x,
+                       const ct_scan_customer *cu)
+{
+    if (ct_scan_alert_id(id, cu->customer_id, cu->chain, cu->address, x->direction, CT_SCAN_DIRECT,
+                         x->category, x->counterparty) != CT_OK)
+        id[0] = '\0'; /* cannot happen: every field comes from the tables */
+}
+
 /* One finding as a JSON line (docs/scan.md "Findings"). */
 static void print_finding(FILE *f, const ct_scan_finding *x, const ct_scan_customer *cu,
                           const char *asset)
 {
     char id[CT_SCAN_ALERT_ID_LEN + 1];
     const char *cat = ct_label_category_name(x->category);
-    if (ct_scan_alert_id(id, cu->customer_id, cu->chain, cu->address, x->direction, CT_SCAN_DIRECT,
-                         x->category, x->counterparty) != CT_OK)
-        id[0] = '\0'; /* cannot happen: every field comes from the tables */
+    finding_id(id, x, cu);
     fprintf(f, "{\"alert_id\":\"%s\",\"customer_id\":", id);
     cli_json_string(f, cu->customer_id);
     fprintf(f, ",\"chain\":\"%s\",\"address\":", ct_scan_chain_name(cu->chain));
@@ -91,8 +99,34 @@ static void print_finding(FILE *f, const ct_scan_finding *x, const ct_scan_custo
     fputs("]}\n", f);
 }
 
-/* Screens the customers against the database's labels and prints the findings. */
-static int screen(const cli_global *g, const ct_scan_customers *cs, const ct_scan_policy *pol)
+/* The alerts the webhook is given: every finding of this run, as printed (without the
+ * newline); the outbox skips those already delivered with the same body. The alert store's
+ * "new or updated" set replaces this selection (docs/scan.md "Webhook"). */
+static int webhook_select(cli_webhook_queue *q, const ct_scan_findings *f,
+                          const ct_scan_customers *cs, const char *asset)
+{
+    for (size_t i = 0; i < f->count; i++) {
+        const ct_scan_finding *x = &f->items[i];
+        char id[CT_SCAN_ALERT_ID_LEN + 1], *body = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&body, &len);
+        if (!m)
+            return CT_EXIT_FAILURE;
+        print_finding(m, x, &cs->items[x->customer], asset);
+        int bad = fclose(m) != 0 || len == 0;
+        finding_id(id, x, &cs->items[x->customer]);
+        int rc = bad ? CT_EXIT_FAILURE : cli_webhook_add(q, id, body, len - 1);
+        free(body);
+        if (rc)
+            return rc;
+    }
+    return CT_EXIT_OK;
+}
+
+/* Screens the customers against the database's labels and prints the findings; with a
+ * webhook, queues them into the outbox and delivers it. */
+static int screen(const cli_global *g, const ct_scan_customers *cs, const ct_scan_policy *pol,
+                  const cli_webhook *wh)
 {
     ct_db *db;
     int rc = cli_open_db("scan", g, &db);
@@ -111,11 +145,43 @@ static int screen(const cli_global *g, const ct_scan_customers *cs, const ct_sca
                     "chaintrail: scan: %llu Ethereum rows not screened (Bitcoin only so far)\n",
                     (unsigned long long)f.not_chain);
     }
+    int wrc = CT_EXIT_OK;
+    if (qrc == CT_OK && wh->url) {
+        cli_webhook_queue q = {0};
+        wrc = webhook_select(&q, &f, cs, cli_db_params(db)->coin);
+        if (wrc)
+            cli_error("scan", "out of memory");
+        else
+            wrc = cli_webhook_run(wh, db, &q);
+        cli_webhook_queue_release(&q);
+    }
     ct_scan_findings_release(&f);
     ct_db_close(db);
     if (qrc)
         return cli_db_fail("scan", qrc, &err);
+    if (wrc) /* undelivered alerts win over skipped rows (docs/scan.md "Exit codes") */
+        return wrc;
     return cs->skipped ? CT_EXIT_DATA : CT_EXIT_OK;
+}
+
+/* `scan --outbox` and `scan --deliver-only`: the outbox alone, no scan. */
+static int webhook_only(const cli_global *g, cli_webhook *wh, bool scan_options)
+{
+    if (scan_options) {
+        cli_error("scan", "%s takes no --customers, --policy, --check or --print-policy",
+                  wh->outbox ? "--outbox" : "--deliver-only");
+        return CT_EXIT_USAGE;
+    }
+    int rc = cli_webhook_start(wh, false);
+    if (rc)
+        return rc;
+    ct_db *db;
+    if ((rc = cli_open_db("scan", g, &db)) == CT_EXIT_OK) {
+        rc = wh->outbox ? cli_webhook_print_outbox(db) : cli_webhook_run(wh, db, NULL);
+        ct_db_close(db);
+    }
+    cli_webhook_end(wh);
+    return rc;
 }
 
 int cmd_scan(int argc, char **argv, const cli_global *g)
@@ -123,11 +189,13 @@ int cmd_scan(int argc, char **argv, const cli_global *g)
     (void)g;
     const char *customers = NULL, *policy = NULL;
     bool print_policy = false, check = false;
+    cli_webhook wh = CLI_WEBHOOK_INIT;
     int first, rc;
     const cli_opt opts[] = {{"customers", CLI_STRING, &customers},
                             {"policy", CLI_STRING, &policy},
                             {"print-policy", CLI_FLAG, &print_policy},
                             {"check", CLI_FLAG, &check},
+                            CLI_WEBHOOK_OPTS(&wh),
                             {NULL, CLI_FLAG, NULL}};
     if ((rc = cli_parse(cli_find("scan"), opts, argc, argv, &first)))
         return rc < 0 ? CT_EXIT_OK : rc;
@@ -135,8 +203,10 @@ int cmd_scan(int argc, char **argv, const cli_global *g)
         cli_error("scan", "unexpected argument '%s'", argv[first]);
         return CT_EXIT_USAGE;
     }
+    if (wh.outbox || wh.deliver_only)
+        return webhook_only(g, &wh, customers || policy || check || print_policy);
     if (print_policy) {
-        if (customers || policy || check) {
+        if (customers || policy || check || cli_webhook_given(&wh)) {
             cli_error("scan", "--print-policy takes no other option");
             return CT_EXIT_USAGE;
         }
@@ -166,6 +236,11 @@ int cmd_scan(int argc, char **argv, const cli_global *g)
         return cli_exit_code(lrc);
     }
     report_customers(customers, &cs);
+    if (check && cli_webhook_given(&wh)) {
+        cli_error("scan", "--check takes no webhook option");
+        ct_scan_customers_release(&cs);
+        return CT_EXIT_USAGE;
+    }
     if (check) {
         size_t btc = 0;
         for (size_t i = 0; i < cs.count; i++)
@@ -180,7 +255,10 @@ int cmd_scan(int argc, char **argv, const cli_global *g)
         /* As everywhere (docs/exit-codes.md): input was rejected, the rest was processed. */
         return skipped ? CT_EXIT_DATA : CT_EXIT_OK;
     }
-    int out_rc = screen(g, &cs, &pol);
+    int out_rc = cli_webhook_start(&wh, true);
+    if (out_rc == CT_EXIT_OK)
+        out_rc = screen(g, &cs, &pol, &wh);
+    cli_webhook_end(&wh);
     ct_scan_customers_release(&cs);
     return out_rc;
 }

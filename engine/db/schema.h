@@ -42,6 +42,8 @@ enum {
     CT_T_PRICE = 0xf2,        /* prices: sources, daily prices, per-asset summaries ('P') */
     CT_T_LABEL = 0xf3,        /* labels (labels.c; 'B') */
     CT_T_LABEL_SOURCE = 0xf4, /* label counts per source ('b') */
+    /* 0xf5-0xf7: the alert store (engine/scan). */
+    CT_T_OUTBOX = 0xf8, /* webhook outbox: alerts to deliver (engine/deliver/outbox.c) */
     /* address clusters (engine/cluster, docs/clustering.md) */
     CT_T_CLUSTER = 'e', /* union-find row of an address in a cluster of >= 2 */
     CT_T_CLMERGE = 'j', /* merge log: two clusters of >= 2 addresses joined */

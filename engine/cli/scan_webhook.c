@@ -1,0 +1,199 @@
+/* `scan --webhook`: the alerts of a scan queued into the outbox and delivered, `scan
+ * --deliver-only` and `scan --outbox` (docs/scan.md "Webhook"). */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+bool cli_webhook_given(const cli_webhook *w)
+{
+    const cli_webhook d = CLI_WEBHOOK_INIT;
+    return w->url || w->secret_path || w->deliver_only || w->attempts != d.attempts ||
+           w->backoff_ms != d.backoff_ms || w->connect_timeout_ms != d.connect_timeout_ms ||
+           w->timeout_ms != d.timeout_ms || w->deadline_ms != d.deadline_ms;
+}
+
+int cli_webhook_start(cli_webhook *w, bool customers_given)
+{
+    if (w->outbox) {
+        if (customers_given || cli_webhook_given(w)) {
+            cli_error("scan", "--outbox takes no other option");
+            return CT_EXIT_USAGE;
+        }
+        return CT_EXIT_OK;
+    }
+    if (!cli_webhook_given(w))
+        return CT_EXIT_OK;
+    if (w->deliver_only && customers_given) {
+        cli_error("scan", "--deliver-only takes no --customers (it sends what the outbox holds)");
+        return CT_EXIT_USAGE;
+    }
+    if (!w->url || !w->secret_path) {
+        cli_error("scan", "%s", !w->url ? "the webhook options need --webhook URL"
+                                        : "--webhook needs --webhook-secret FILE");
+        return CT_EXIT_USAGE;
+    }
+    if ((strncmp(w->url, "http://", 7) != 0 && strncmp(w->url, "https://", 8) != 0) ||
+        strlen(w->url) > 2048 || strpbrk(w->url, " \t\r\n")) {
+        fputs("chaintrail: scan: option '--webhook': '", stderr);
+        cli_print_text(stderr, w->url);
+        fputs("' is not an http:// or https:// URL\n", stderr);
+        return CT_EXIT_USAGE;
+    }
+    ct_error err;
+    ct_error_clear(&err);
+    int rc = ct_webhook_secret_read(&w->secret, &w->secret_len, w->secret_path, &err);
+    if (rc) {
+        cli_error_ct("scan", "option '--webhook-secret': ", rc, &err);
+        return cli_exit_code(rc);
+    }
+    return CT_EXIT_OK;
+}
+
+void cli_webhook_end(cli_webhook *w)
+{
+    if (w->secret) {
+        memset(w->secret, 0, w->secret_len);
+        free(w->secret);
+    }
+    w->secret = NULL;
+    w->secret_len = 0;
+}
+
+int cli_webhook_add(cli_webhook_queue *q, const char *id, const char *body, size_t len)
+{
+    if (q->n == q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 16;
+        void *a = realloc(q->ids, cap * sizeof(*q->ids));
+        if (a)
+            q->ids = a;
+        void *b = realloc(q->bodies, cap * sizeof(*q->bodies));
+        if (b)
+            q->bodies = b;
+        void *c = realloc(q->lens, cap * sizeof(*q->lens));
+        if (c)
+            q->lens = c;
+        if (!a || !b || !c)
+            return CT_EXIT_FAILURE;
+        q->cap = cap;
+    }
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return CT_EXIT_FAILURE;
+    memcpy(copy, body, len);
+    copy[len] = '\0';
+    snprintf(q->ids[q->n], sizeof(q->ids[q->n]), "%s", id);
+    q->bodies[q->n] = copy;
+    q->lens[q->n] = len;
+    q->n++;
+    return CT_EXIT_OK;
+}
+
+void cli_webhook_queue_release(cli_webhook_queue *q)
+{
+    for (size_t i = 0; i < q->n; i++)
+        free(q->bodies[i]);
+    free(q->ids);
+    free(q->bodies);
+    free(q->lens);
+    memset(q, 0, sizeof(*q));
+}
+
+int cli_webhook_run(const cli_webhook *w, ct_db *db, const cli_webhook_queue *q)
+{
+    ct_error err;
+    ct_error_clear(&err);
+    ct_outbox_queue_stats qs = {0, 0};
+    if (q && q->n) {
+        ct_outbox_item *items = calloc(q->n, sizeof(*items));
+        if (!items) {
+            cli_error("scan", "out of memory");
+            return CT_EXIT_FAILURE;
+        }
+        for (size_t i = 0; i < q->n; i++)
+            items[i] = (ct_outbox_item){q->ids[i], q->bodies[i], q->lens[i]};
+        int rc = ct_outbox_queue(db, &qs, items, q->n, (uint64_t)time(NULL), &err);
+        free(items);
+        if (rc)
+            return cli_db_fail("scan", rc, &err);
+    }
+    ct_webhook_options o = CT_WEBHOOK_OPTIONS_INIT;
+    o.url = w->url;
+    o.secret = w->secret;
+    o.secret_len = w->secret_len;
+    o.attempts = (uint32_t)w->attempts;
+    o.backoff_ms = (uint32_t)w->backoff_ms;
+    o.connect_timeout_ms = (uint32_t)w->connect_timeout_ms;
+    o.timeout_ms = (uint32_t)w->timeout_ms;
+    o.deadline_ms = (uint32_t)w->deadline_ms;
+    ct_deliver_stats ds;
+    int rc = ct_outbox_deliver(db, &ds, &o, &err);
+    if (rc)
+        return cli_db_fail("scan", rc, &err);
+    uint64_t left = ds.pending - ds.delivered;
+    fprintf(stderr,
+            "chaintrail: scan: webhook: %llu queued (%llu already delivered), %llu of %llu "
+            "pending delivered in %llu requests, %llu left in the outbox\n",
+            (unsigned long long)qs.queued, (unsigned long long)qs.unchanged,
+            (unsigned long long)ds.delivered, (unsigned long long)ds.pending,
+            (unsigned long long)ds.requests, (unsigned long long)left);
+    if (ds.failed) {
+        fputs("chaintrail: scan: webhook: ", stderr);
+        cli_print_text(stderr, w->url);
+        fputs(": ", stderr);
+        cli_print_text(stderr, ds.last_error);
+        fputs("\n", stderr);
+    }
+    return left ? CT_EXIT_UNDELIVERED : CT_EXIT_OK;
+}
+
+static void print_opt_time(FILE *f, uint64_t t)
+{
+    if (!t) {
+        fputs("null", f);
+        return;
+    }
+    fputc('"', f);
+    cli_print_time(f, (uint32_t)t);
+    fputc('"', f);
+}
+
+static int print_row(void *ctx, const ct_outbox_row *r, const char *body)
+{
+    (void)ctx;
+    (void)body;
+    static const uint8_t zero[32];
+    printf("{\"alert_id\":\"%s\",\"state\":\"%s\",\"attempts\":%u,\"queued\":", r->alert_id,
+           r->state == CT_OUTBOX_PENDING ? "pending" : "delivered", r->attempts);
+    print_opt_time(stdout, r->queued);
+    fputs(",\"last_attempt\":", stdout);
+    print_opt_time(stdout, r->last_attempt);
+    fputs(",\"delivered\":", stdout);
+    print_opt_time(stdout, r->delivered);
+    fputs(",\"delivered_sha256\":", stdout);
+    if (memcmp(r->delivered_digest, zero, 32) == 0) {
+        fputs("null", stdout);
+    } else {
+        fputc('"', stdout);
+        cli_print_hex(stdout, r->delivered_digest, 32);
+        fputc('"', stdout);
+    }
+    fputs(",\"last_error\":", stdout);
+    if (r->last_error[0])
+        cli_json_string(stdout, r->last_error);
+    else
+        fputs("null", stdout);
+    printf(",\"body_bytes\":%zu}\n", r->body_len);
+    return 0;
+}
+
+int cli_webhook_print_outbox(ct_db *db)
+{
+    ct_error err;
+    ct_error_clear(&err);
+    int rc = ct_outbox_each(db, print_row, NULL, &err);
+    if (rc)
+        return cli_db_fail("scan", rc, &err);
+    return CT_EXIT_OK;
+}
