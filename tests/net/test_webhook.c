@@ -1,0 +1,407 @@
+/* Webhook delivery (engine/deliver, docs/scan.md "Webhook") against
+ * tests/tools/webhook_server.py, which ctest starts around this program
+ * (CT_TEST_WEBHOOK_URL): a local receiver on 127.0.0.1 that fails (500), stalls past the
+ * client's timeout, and recovers, chosen by the URL's path, and that records every request
+ * and checks it with the receiver's example of docs/scan.md. A closed port gives the
+ * refused connection. Timeouts and backoffs are short so that the suite stays fast. */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <curl/curl.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <openssl/hmac.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "chaintrail/chaintrail.h"
+#include "base/hash.h"
+#include "base/util.h"
+#include "testutil.h"
+
+#define SECRET "test-webhook-secret" /* the server's --secret (tests/CMakeLists.txt) */
+
+static const char *base_url(void)
+{
+    const char *base = getenv("CT_TEST_WEBHOOK_URL");
+    cr_assert(base, "CT_TEST_WEBHOOK_URL is not set: run this test through ctest");
+    return base;
+}
+
+static char *url_of(const char *path)
+{
+    char *u = malloc(512);
+    snprintf(u, 512, "%s/%s", base_url(), path);
+    return u;
+}
+
+static size_t collect(char *p, size_t size, size_t n, void *arg)
+{
+    cr_assert_eq(ct_buf_append(arg, p, size * n), CT_OK);
+    return size * n;
+}
+
+/* The requests the server received on /path, as a JSON array. */
+static json_t *server_log(const char *path)
+{
+    char u[600];
+    snprintf(u, sizeof(u), "%s/_log/%s", base_url(), path);
+    ct_buf b;
+    ct_buf_init(&b, 64u << 20);
+    CURL *c = curl_easy_init();
+    curl_easy_setopt(c, CURLOPT_URL, u);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
+    cr_assert_eq(curl_easy_perform(c), CURLE_OK);
+    curl_easy_cleanup(c);
+    json_error_t je;
+    json_t *j = json_loadb((const char *)b.data, b.len, 0, &je);
+    cr_assert_not_null(j, "%s", je.text);
+    cr_assert(json_is_array(j));
+    ct_buf_release(&b);
+    return j;
+}
+
+static const char *header(json_t *req, const char *name)
+{
+    json_t *v = json_object_get(json_object_get(req, "headers"), name);
+    cr_assert(json_is_string(v), "no header %s", name);
+    return json_string_value(v);
+}
+
+/* Checks one received request: exact body, the headers, and the signature computed with
+ * OpenSSL's HMAC (not chaintrail's) over "TIMESTAMP.BODY", and the documented Python check
+ * of the server said yes. Returns the timestamp. */
+static long check_request(json_t *req, const char *id, const char *body)
+{
+    cr_assert_str_eq(json_string_value(json_object_get(req, "body")), body);
+    cr_assert_eq(json_object_get(req, "verified"), json_true(), "the documented check failed");
+    cr_assert_str_eq(header(req, "content-type"), "application/json");
+    cr_assert_str_eq(header(req, "x-chaintrail-alert-id"), id);
+    const char *ts = header(req, "x-chaintrail-timestamp");
+    long t = strtol(ts, NULL, 10);
+    char msg[4096];
+    int n = snprintf(msg, sizeof(msg), "%s.%s", ts, body);
+    unsigned char mac[32];
+    unsigned ml = 0;
+    HMAC(EVP_sha256(), SECRET, (int)strlen(SECRET), (unsigned char *)msg, (size_t)n, mac, &ml);
+    char want[80] = "sha256=";
+    ct_hex_encode(want + 7, mac, 32);
+    want[71] = '\0';
+    cr_assert_str_eq(header(req, "x-chaintrail-signature"), want);
+    return t;
+}
+
+static ct_webhook_options opts_at(const char *url, uint32_t attempts)
+{
+    ct_webhook_options o = CT_WEBHOOK_OPTIONS_INIT;
+    o.url = url;
+    o.secret = (const uint8_t *)SECRET;
+    o.secret_len = strlen(SECRET);
+    o.attempts = attempts;
+    o.backoff_ms = 10;
+    o.connect_timeout_ms = 1000;
+    o.timeout_ms = 300;
+    o.deadline_ms = 10000;
+    return o;
+}
+
+#define ID_A "0123456789abcdef0123456789abcdef"
+#define ID_B "fedcba9876543210fedcba9876543210"
+#define BODY_A "{\"alert_id\":\"" ID_A "\",\"n\":1}"
+#define BODY_B "{\"alert_id\":\"" ID_B "\",\"n\":2}"
+
+static ct_db *queued_db(char **path)
+{
+    *path = tu_fresh_db();
+    ct_db *db = tu_db_open(*path, true);
+    ct_outbox_item it[2] = {{ID_B, BODY_B, strlen(BODY_B)}, {ID_A, BODY_A, strlen(BODY_A)}};
+    ct_outbox_queue_stats st;
+    ct_error err;
+    ct_error_clear(&err);
+    cr_assert_eq(ct_outbox_queue(db, &st, it, 2, (uint64_t)time(NULL), &err), CT_OK, "%s",
+                 err.detail);
+    cr_assert_eq(st.queued, 2);
+    return db;
+}
+
+static ct_deliver_stats deliver(ct_db *db, const ct_webhook_options *o)
+{
+    ct_deliver_stats st;
+    ct_error err;
+    ct_error_clear(&err);
+    cr_assert_eq(ct_outbox_deliver(db, &st, o, &err), CT_OK, "%s", err.detail);
+    return st;
+}
+
+typedef struct one_row {
+    const char *id;
+    ct_outbox_row row;
+    bool found;
+} one_row;
+
+static int find_row(void *ctx, const ct_outbox_row *row, const char *body)
+{
+    (void)body;
+    one_row *x = ctx;
+    if (strcmp(row->alert_id, x->id) == 0) {
+        x->row = *row;
+        x->found = true;
+    }
+    return 0;
+}
+
+static ct_outbox_row row_of(ct_db *db, const char *id)
+{
+    one_row x;
+    memset(&x, 0, sizeof(x));
+    x.id = id;
+    cr_assert_eq(ct_outbox_each(db, find_row, &x, NULL), CT_OK);
+    cr_assert(x.found, "no outbox row %s", id);
+    return x.row;
+}
+
+/* Two alerts, one POST each in alert id order, signed; delivered rows keep the digest of the
+ * body; a second delivery sends nothing; the same bodies queued again are skipped; a
+ * changed body is sent once. */
+Test(webhook, delivers_each_alert_once_signed)
+{
+    char *path, *url = url_of("ok-once/");
+    ct_db *db = queued_db(&path);
+    long before = (long)time(NULL);
+    ct_webhook_options o = opts_at(url, 3);
+    ct_deliver_stats st = deliver(db, &o);
+    cr_assert_eq(st.pending, 2);
+    cr_assert_eq(st.delivered, 2);
+    cr_assert_eq(st.failed + st.untried, 0);
+    cr_assert_eq(st.requests, 2);
+    json_t *log = server_log("ok-once/");
+    cr_assert_eq(json_array_size(log), 2);
+    long t = check_request(json_array_get(log, 0), ID_A, BODY_A);
+    cr_assert(t >= before && t <= (long)time(NULL));
+    check_request(json_array_get(log, 1), ID_B, BODY_B);
+    json_decref(log);
+    ct_outbox_row r = row_of(db, ID_A);
+    cr_assert_eq(r.state, CT_OUTBOX_DELIVERED);
+    cr_assert_eq(r.attempts, 0);
+    cr_assert_eq(r.body_len, 0);
+    cr_assert_str_eq(r.last_error, "");
+    uint8_t d[32];
+    ct_sha256(d, BODY_A, strlen(BODY_A));
+    cr_assert_eq(memcmp(r.delivered_digest, d, 32), 0);
+
+    st = deliver(db, &o); /* nothing pending */
+    cr_assert_eq(st.pending, 0);
+    cr_assert_eq(st.requests, 0);
+    ct_outbox_item again[2] = {{ID_A, BODY_A, strlen(BODY_A)}, {ID_B, "{\"n\":3}", 7}};
+    ct_outbox_queue_stats qs;
+    cr_assert_eq(ct_outbox_queue(db, &qs, again, 2, (uint64_t)time(NULL), NULL), CT_OK);
+    cr_assert_eq(qs.queued, 1);
+    cr_assert_eq(qs.unchanged, 1);
+    st = deliver(db, &o);
+    cr_assert_eq(st.delivered, 1);
+    cr_assert_eq(st.requests, 1);
+    log = server_log("ok-once/");
+    cr_assert_eq(json_array_size(log), 3);
+    check_request(json_array_get(log, 2), ID_B, "{\"n\":3}");
+    json_decref(log);
+    ct_db_close(db);
+    tu_fresh_db_done(path);
+    free(url);
+}
+
+/* Two 500s, then the receiver recovers: the third POST delivers, within one delivery. */
+Test(webhook, retries_500_until_the_receiver_recovers)
+{
+    char *path, *url = url_of("e500x2-rec/");
+    ct_db *db = queued_db(&path);
+    ct_webhook_options o = opts_at(url, 4);
+    ct_deliver_stats st = deliver(db, &o);
+    cr_assert_eq(st.delivered, 2);
+    cr_assert_eq(st.requests, 4); /* 3 for the first alert, 1 for the second */
+    json_t *log = server_log("e500x2-rec/");
+    cr_assert_eq(json_array_size(log), 4);
+    const long want_status[] = {500, 500, 200, 200};
+    for (size_t i = 0; i < 4; i++) {
+        cr_assert_eq(json_integer_value(json_object_get(json_array_get(log, i), "status")),
+                     want_status[i]);
+        check_request(json_array_get(log, i), i < 3 ? ID_A : ID_B, i < 3 ? BODY_A : BODY_B);
+    }
+    json_decref(log);
+    cr_assert_eq(row_of(db, ID_A).state, CT_OUTBOX_DELIVERED);
+    ct_db_close(db);
+    tu_fresh_db_done(path);
+    free(url);
+}
+
+/* A receiver that always fails: the first alert is tried `attempts` times with the backoff
+ * doubling (10 + 20 ms at least), stays pending with its attempts and error, and the
+ * delivery stops (the second is not tried). The next delivery, once the receiver is back,
+ * sends each exactly once; a third sends nothing. */
+Test(webhook, undelivered_alerts_stay_and_go_next_time_once)
+{
+    char *path, *down = url_of("e500always-next/"), *up = url_of("ok-next/");
+    ct_db *db = queued_db(&path);
+    ct_webhook_options o = opts_at(down, 3);
+    ct_deliver_stats st = deliver(db, &o);
+    cr_assert_eq(st.pending, 2);
+    cr_assert_eq(st.delivered, 0);
+    cr_assert_eq(st.failed, 1);
+    cr_assert_eq(st.untried, 1);
+    cr_assert_eq(st.requests, 3);
+    cr_assert_str_eq(st.last_error, "HTTP 500");
+    json_t *log = server_log("e500always-next/");
+    cr_assert_eq(json_array_size(log), 3);
+    for (size_t i = 0; i < 3; i++)
+        check_request(json_array_get(log, i), ID_A, BODY_A);
+    json_decref(log);
+    ct_outbox_row a = row_of(db, ID_A), b = row_of(db, ID_B);
+    cr_assert_eq(a.state, CT_OUTBOX_PENDING);
+    cr_assert_eq(a.attempts, 3);
+    cr_assert_str_eq(a.last_error, "HTTP 500");
+    cr_assert_neq(a.last_attempt, 0);
+    cr_assert_eq(a.body_len, strlen(BODY_A));
+    cr_assert_eq(b.state, CT_OUTBOX_PENDING);
+    cr_assert_eq(b.attempts, 0);
+    cr_assert_eq(b.last_attempt, 0);
+    /* a second failing delivery adds to the attempts */
+    o.attempts = 1;
+    st = deliver(db, &o);
+    cr_assert_eq(row_of(db, ID_A).attempts, 4);
+
+    o = opts_at(up, 3);
+    st = deliver(db, &o);
+    cr_assert_eq(st.pending, 2);
+    cr_assert_eq(st.delivered, 2);
+    cr_assert_eq(st.requests, 2);
+    st = deliver(db, &o);
+    cr_assert_eq(st.requests, 0);
+    log = server_log("ok-next/");
+    cr_assert_eq(json_array_size(log), 2);
+    check_request(json_array_get(log, 0), ID_A, BODY_A);
+    check_request(json_array_get(log, 1), ID_B, BODY_B);
+    json_decref(log);
+    a = row_of(db, ID_A);
+    cr_assert_eq(a.state, CT_OUTBOX_DELIVERED);
+    cr_assert_eq(a.attempts, 0);
+    cr_assert_str_eq(a.last_error, "");
+    ct_db_close(db);
+    tu_fresh_db_done(path);
+    free(down);
+    free(up);
+}
+
+static long elapsed_ms(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (long)(t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* A receiver that stalls (1.5 s) past the 300 ms timeout: the POST is given up at the
+ * timeout, not waited for, and the retry delivers. */
+Test(webhook, a_stalled_receiver_times_out)
+{
+    char *path, *url = url_of("stallx1-st/");
+    ct_db *db = queued_db(&path);
+    ct_webhook_options o = opts_at(url, 2);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ct_deliver_stats st = deliver(db, &o);
+    long ms = elapsed_ms(&t0);
+    cr_assert_eq(st.delivered, 2);
+    cr_assert_eq(st.requests, 3);
+    cr_assert(ms >= 300 && ms < 1400, "%ld ms", ms);
+    json_t *log = server_log("stallx1-st/");
+    cr_assert_eq(json_array_size(log), 3);
+    cr_assert_eq(json_integer_value(json_object_get(json_array_get(log, 0), "status")), 0);
+    check_request(json_array_get(log, 0), ID_A, BODY_A);
+    check_request(json_array_get(log, 1), ID_A, BODY_A);
+    json_decref(log);
+    /* stalled on every attempt: the row says it timed out */
+    ct_db_close(db);
+    tu_fresh_db_done(path);
+    free(url);
+    url = url_of("stallx9-st2/");
+    db = queued_db(&path);
+    o = opts_at(url, 2);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    st = deliver(db, &o);
+    ms = elapsed_ms(&t0);
+    cr_assert_eq(st.failed, 1);
+    cr_assert_eq(st.requests, 2);
+    cr_assert(ms >= 600 && ms < 1400, "%ld ms", ms);
+    ct_outbox_row a = row_of(db, ID_A);
+    cr_assert_eq(a.attempts, 2);
+    cr_assert(strstr(a.last_error, "Operation timed out after"), "%s", a.last_error);
+    ct_db_close(db);
+    tu_fresh_db_done(path);
+    free(url);
+}
+
+/* A free port on 127.0.0.1, closed again: connecting to it is refused. */
+static int closed_port(void)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    cr_assert_eq(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+    socklen_t l = sizeof(a);
+    cr_assert_eq(getsockname(s, (struct sockaddr *)&a, &l), 0);
+    close(s);
+    return ntohs(a.sin_port);
+}
+
+/* Connection refused: retried with the backoff doubling (40 + 80 + 160 ms), then left
+ * pending with the connection error. */
+Test(webhook, refused_connection_is_retried_with_backoff)
+{
+    char *path, url[64];
+    int port = closed_port();
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/", port);
+    ct_db *db = queued_db(&path);
+    ct_webhook_options o = opts_at(url, 4);
+    o.backoff_ms = 40;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ct_deliver_stats st = deliver(db, &o);
+    long ms = elapsed_ms(&t0);
+    cr_assert_eq(st.requests, 4);
+    cr_assert_eq(st.failed, 1);
+    cr_assert_eq(st.untried, 1);
+    cr_assert(ms >= 280 && ms < 1500, "%ld ms", ms);
+    ct_outbox_row a = row_of(db, ID_A);
+    cr_assert_eq(a.attempts, 4);
+    char want[64];
+    snprintf(want, sizeof(want), "Failed to connect to 127.0.0.1 port %d", port);
+    cr_assert(strncmp(a.last_error, want, strlen(want)) == 0, "%s", a.last_error);
+    ct_db_close(db);
+    tu_fresh_db_done(path);
+}
+
+/* The deadline bounds the whole delivery: a backoff that would pass it ends the delivery
+ * after the first POST. */
+Test(webhook, deadline_bounds_the_delivery)
+{
+    char *path, *url = url_of("e500always-dl/");
+    ct_db *db = queued_db(&path);
+    ct_webhook_options o = opts_at(url, 5);
+    o.backoff_ms = 300;
+    o.deadline_ms = 200;
+    ct_deliver_stats st = deliver(db, &o);
+    cr_assert_eq(st.requests, 1);
+    cr_assert_eq(st.failed, 1);
+    cr_assert_eq(st.untried, 1);
+    cr_assert_str_eq(st.last_error, "HTTP 500 (deadline reached)");
+    cr_assert_eq(row_of(db, ID_A).attempts, 1);
+    ct_db_close(db);
+    tu_fresh_db_done(path);
+    free(url);
+}
