@@ -71,7 +71,7 @@ typedef struct cli_webhook {
 bool cli_webhook_given(const cli_webhook *w);
 /* Checks the options given together and reads the secret file. Prints what is wrong and
  * returns the exit code (2 bad combination or secret refused, 5 unreadable), else 0. */
-int cli_webhook_start(cli_webhook *w, bool customers_given);
+int cli_webhook_start(cli_webhook *w);
 void cli_webhook_end(cli_webhook *w);
 /* The alerts of a scan to queue: ids and bodies (JSON without the newline), owned here. */
 typedef struct cli_webhook_queue {

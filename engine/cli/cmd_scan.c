@@ -172,7 +172,7 @@ static int webhook_only(const cli_global *g, cli_webhook *wh, bool scan_options)
                   wh->outbox ? "--outbox" : "--deliver-only");
         return CT_EXIT_USAGE;
     }
-    int rc = cli_webhook_start(wh, false);
+    int rc = cli_webhook_start(wh);
     if (rc)
         return rc;
     ct_db *db;
@@ -255,7 +255,7 @@ int cmd_scan(int argc, char **argv, const cli_global *g)
         /* As everywhere (docs/exit-codes.md): input was rejected, the rest was processed. */
         return skipped ? CT_EXIT_DATA : CT_EXIT_OK;
     }
-    int out_rc = cli_webhook_start(&wh, true);
+    int out_rc = cli_webhook_start(&wh);
     if (out_rc == CT_EXIT_OK)
         out_rc = screen(g, &cs, &pol, &wh);
     cli_webhook_end(&wh);

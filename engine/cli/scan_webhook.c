@@ -14,10 +14,10 @@ bool cli_webhook_given(const cli_webhook *w)
            w->timeout_ms != d.timeout_ms || w->deadline_ms != d.deadline_ms;
 }
 
-int cli_webhook_start(cli_webhook *w, bool customers_given)
+int cli_webhook_start(cli_webhook *w)
 {
     if (w->outbox) {
-        if (customers_given || cli_webhook_given(w)) {
+        if (cli_webhook_given(w)) {
             cli_error("scan", "--outbox takes no other option");
             return CT_EXIT_USAGE;
         }
@@ -25,10 +25,6 @@ int cli_webhook_start(cli_webhook *w, bool customers_given)
     }
     if (!cli_webhook_given(w))
         return CT_EXIT_OK;
-    if (w->deliver_only && customers_given) {
-        cli_error("scan", "--deliver-only takes no --customers (it sends what the outbox holds)");
-        return CT_EXIT_USAGE;
-    }
     if (!w->url || !w->secret_path) {
         cli_error("scan", "%s", !w->url ? "the webhook options need --webhook URL"
                                         : "--webhook needs --webhook-secret FILE");

@@ -405,3 +405,235 @@ Test(webhook, deadline_bounds_the_delivery)
     tu_fresh_db_done(path);
     free(url);
 }
+
+/* ---- the command ---- */
+#define SATOSHI "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S"
+#define HAL     "1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3"
+#define HAL_ID  "5c9b4c7c330361938681405e25d975cb" /* docs/scan.md "Findings" */
+
+static char *write_in(const char *dir, const char *name, const char *text, mode_t mode)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    snprintf(p, n, "%s/%s", dir, name);
+    cr_assert_eq(tu_write_file(p, text, strlen(text)), 0);
+    cr_assert_eq(chmod(p, mode), 0);
+    return p;
+}
+
+/* The first 4,313 mainnet blocks with Satoshi's 12cbQ labelled sanctioned: Hal's address has
+ * one SEVERE finding (docs/scan.md). */
+static char *hal_db(char **cust, char **secret)
+{
+    char *dir = tu_db_first_4313();
+    ct_db *db = tu_db_open(dir, false);
+    char *csv = write_in(dir, "labels.csv",
+                         "address,label,category,source\n" SATOSHI ",Test SDN,sanctioned,ofac\n",
+                         0600);
+    ct_labels_import_options lo = CT_LABELS_IMPORT_OPTIONS_INIT;
+    ct_labels_import_stats st;
+    ct_error err;
+    ct_error_clear(&err);
+    cr_assert_eq(ct_labels_import(db, &st, csv, &lo, &err), CT_OK, "%s", err.detail);
+    ct_db_close(db);
+    free(csv);
+    *cust = write_in(dir, "c.csv", "customer_id,address\nhal," HAL "\n", 0600);
+    *secret = write_in(dir, "hook.secret", SECRET "\n", 0600);
+    return dir;
+}
+
+static void run(tu_run *r, const char *dir, const char *const *more)
+{
+    const char *args[32] = {"--db", dir, "scan"};
+    size_t n = 3;
+    for (; *more; more++)
+        args[n++] = *more;
+    args[n] = NULL;
+    tu_exec(r, args, NULL);
+}
+
+/* The scan POSTs the line it prints (without the newline), signed; the next run with the
+ * same findings sends nothing. */
+Test(cli_webhook, scan_posts_the_printed_alert_once)
+{
+    char *cust, *secret, *dir = hal_db(&cust, &secret), *url = url_of("ok-cli/");
+    tu_run r;
+    run(&r, dir,
+        (const char *[]){"--customers", cust, "--webhook", url, "--webhook-secret", secret, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.err, "chaintrail: scan: webhook: 1 queued (0 already delivered), 1 of 1 "
+                            "pending delivered in 1 requests, 0 left in the outbox\n");
+    cr_assert_eq(tu_count_lines(r.out), 1);
+    cr_assert(strncmp(r.out, "{\"alert_id\":\"" HAL_ID "\",", 45) == 0, "%s", r.out);
+    r.out[r.out_len - 1] = '\0'; /* the body is the line without its newline */
+    json_t *log = server_log("ok-cli/");
+    cr_assert_eq(json_array_size(log), 1);
+    check_request(json_array_get(log, 0), HAL_ID, r.out);
+    json_decref(log);
+    tu_run_free(&r);
+
+    run(&r, dir,
+        (const char *[]){"--customers", cust, "--webhook", url, "--webhook-secret", secret, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.err, "chaintrail: scan: webhook: 0 queued (1 already delivered), 0 of 0 "
+                            "pending delivered in 0 requests, 0 left in the outbox\n");
+    tu_run_free(&r);
+    log = server_log("ok-cli/");
+    cr_assert_eq(json_array_size(log), 1);
+    json_decref(log);
+    free(cust);
+    free(secret);
+    free(url);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+/* A receiver that fails: exit 11, the findings still printed, the alert pending in the
+ * outbox with its attempts and error; --deliver-only sends it once the receiver is back,
+ * and the next scan sends nothing. */
+Test(cli_webhook, undelivered_exit_11_then_deliver_only)
+{
+    char *cust, *secret, *dir = hal_db(&cust, &secret);
+    char *down = url_of("e500always-cli/"), *up = url_of("ok-cli2/");
+    tu_run r;
+    run(&r, dir,
+        (const char *[]){"--customers", cust, "--webhook", down, "--webhook-secret", secret,
+                         "--webhook-attempts", "2", "--webhook-backoff-ms", "0", NULL});
+    cr_assert_eq(r.status, 11, "%s", r.err);
+    cr_assert_eq(tu_count_lines(r.out), 1);
+    char want[512];
+    snprintf(want, sizeof(want),
+             "chaintrail: scan: webhook: 1 queued (0 already delivered), 0 of 1 pending "
+             "delivered in 2 requests, 1 left in the outbox\n"
+             "chaintrail: scan: webhook: %s: HTTP 500\n",
+             down);
+    cr_assert_str_eq(r.err, want);
+    size_t body_len = r.out_len - 1;
+    char *body = strndup(r.out, body_len);
+    tu_run_free(&r);
+
+    run(&r, dir, (const char *[]){"--outbox", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    json_error_t je;
+    json_t *row = json_loads(r.out, 0, &je);
+    cr_assert_not_null(row, "%s", r.out);
+    cr_assert_str_eq(json_string_value(json_object_get(row, "alert_id")), HAL_ID);
+    cr_assert_str_eq(json_string_value(json_object_get(row, "state")), "pending");
+    cr_assert_eq(json_integer_value(json_object_get(row, "attempts")), 2);
+    cr_assert_str_eq(json_string_value(json_object_get(row, "last_error")), "HTTP 500");
+    cr_assert_eq(json_object_get(row, "delivered"), json_null());
+    cr_assert_eq(json_object_get(row, "delivered_sha256"), json_null());
+    cr_assert_eq(json_integer_value(json_object_get(row, "body_bytes")), (json_int_t)body_len);
+    json_decref(row);
+    tu_run_free(&r);
+
+    run(&r, dir,
+        (const char *[]){"--deliver-only", "--webhook", up, "--webhook-secret", secret, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.err, "chaintrail: scan: webhook: 0 queued (0 already delivered), 1 of 1 "
+                            "pending delivered in 1 requests, 0 left in the outbox\n");
+    cr_assert_str_eq(r.out, "");
+    tu_run_free(&r);
+    run(&r, dir,
+        (const char *[]){"--customers", cust, "--webhook", up, "--webhook-secret", secret, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    json_t *log = server_log("ok-cli2/");
+    cr_assert_eq(json_array_size(log), 1);
+    check_request(json_array_get(log, 0), HAL_ID, body);
+    json_decref(log);
+
+    run(&r, dir, (const char *[]){"--outbox", NULL});
+    uint8_t d[32];
+    char dh[65];
+    ct_sha256(d, body, body_len);
+    ct_hex_encode(dh, d, 32);
+    dh[64] = '\0';
+    row = json_loads(r.out, 0, &je);
+    cr_assert_not_null(row, "%s", r.out);
+    cr_assert_str_eq(json_string_value(json_object_get(row, "state")), "delivered");
+    cr_assert_str_eq(json_string_value(json_object_get(row, "delivered_sha256")), dh);
+    cr_assert_eq(json_integer_value(json_object_get(row, "attempts")), 0);
+    cr_assert_eq(json_object_get(row, "last_error"), json_null());
+    json_decref(row);
+    tu_run_free(&r);
+    free(body);
+    free(cust);
+    free(secret);
+    free(down);
+    free(up);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+/* Bad combinations and secrets are refused before anything is scanned or sent. */
+Test(cli_webhook, refusals)
+{
+    char *dir = tu_tmpdir();
+    char *cust = write_in(dir, "c.csv", "customer_id,address\nhal," HAL "\n", 0600);
+    char *secret = write_in(dir, "s", SECRET, 0600);
+    char *open_secret = write_in(dir, "o", SECRET, 0644);
+    char *empty = write_in(dir, "e", "\n", 0600);
+    char *url = url_of("never/");
+    char m1[512], m2[512];
+    snprintf(m1, sizeof(m1),
+             "chaintrail: scan: option '--webhook-secret': secret-permissions: the secret file "
+             "'%s' can be read or written by others (mode 0644): chmod 600 it\n",
+             open_secret);
+    snprintf(m2, sizeof(m2),
+             "chaintrail: scan: option '--webhook-secret': secret-empty: the secret file '%s' "
+             "is empty\n",
+             empty);
+    struct {
+        const char *args[12];
+        int status;
+        const char *err;
+    } cases[] = {
+        {{"--customers", cust, "--webhook", url, NULL}, 2,
+         "chaintrail: scan: --webhook needs --webhook-secret FILE\n"},
+        {{"--customers", cust, "--webhook-secret", secret, NULL}, 2,
+         "chaintrail: scan: the webhook options need --webhook URL\n"},
+        {{"--customers", cust, "--webhook", "ftp://x/", "--webhook-secret", secret, NULL}, 2,
+         "chaintrail: scan: option '--webhook': 'ftp://x/' is not an http:// or https:// URL\n"},
+        {{"--customers", cust, "--webhook", url, "--webhook-secret", open_secret, NULL}, 2, m1},
+        {{"--customers", cust, "--webhook", url, "--webhook-secret", empty, NULL}, 2, m2},
+        {{"--deliver-only", "--customers", cust, "--webhook", url, "--webhook-secret", secret,
+          NULL},
+         2,
+         "chaintrail: scan: --deliver-only takes no --customers, --policy, --check or "
+         "--print-policy\n"},
+        {{"--outbox", "--webhook", url, NULL}, 2,
+         "chaintrail: scan: --outbox takes no other option\n"},
+        {{"--customers", cust, "--check", "--webhook", url, "--webhook-secret", secret, NULL}, 2,
+         "chaintrail: scan: --check takes no webhook option\n"},
+        {{"--print-policy", "--webhook", url, NULL}, 2,
+         "chaintrail: scan: --print-policy takes no other option\n"},
+        {{"--customers", cust, "--webhook", url, "--webhook-secret", secret,
+          "--webhook-attempts", "11", NULL},
+         2, NULL},
+        {{"--customers", cust, "--webhook", url, "--webhook-secret", secret,
+          "--webhook-timeout-ms", "5", NULL},
+         2, NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        tu_run r;
+        char db[600];
+        snprintf(db, sizeof(db), "%s/nodb", dir);
+        run(&r, db, cases[i].args);
+        cr_assert_eq(r.status, cases[i].status, "case %zu: %s", i, r.err);
+        if (cases[i].err)
+            cr_assert_str_eq(r.err, cases[i].err, "case %zu", i);
+        cr_assert_str_eq(r.out, "", "case %zu", i);
+        tu_run_free(&r);
+    }
+    json_t *log = server_log("never/");
+    cr_assert_eq(json_array_size(log), 0);
+    json_decref(log);
+    free(cust);
+    free(secret);
+    free(open_secret);
+    free(empty);
+    free(url);
+    tu_rmtree(dir);
+    free(dir);
+}
