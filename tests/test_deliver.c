@@ -47,8 +47,10 @@ Test(hmac, rfc4231_vectors)
          "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"},
         {k3, 20, d3, 50, "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe"},
         {k4, 25, d4, 50, "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b"},
-        {k6, 131, d6, strlen(d6), "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"},
-        {k6, 131, d7, strlen(d7), "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2"},
+        {k6, 131, d6, strlen(d6),
+         "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"},
+        {k6, 131, d7, strlen(d7),
+         "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2"},
     };
     for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
         uint8_t mac[32];
@@ -129,8 +131,7 @@ Test(webhook, secret_file_checks)
     cr_assert_str_eq(err.reason, "secret-permissions");
     char want[512];
     snprintf(want, sizeof(want),
-             "the secret file '%s' can be read or written by others (mode 0640): chmod 600 it",
-             p);
+             "the secret file '%s' can be read or written by others (mode 0640): chmod 600 it", p);
     cr_assert_str_eq(err.detail, want);
     cr_assert_eq(chmod(p, 0602), 0); /* world-writable counts too */
     cr_assert_eq(read_secret(p, got, sizeof(got), &err), CT_EINVAL);

@@ -57,8 +57,12 @@ typedef struct cli_webhook {
     uint8_t *secret; /* read by cli_webhook_start */
     size_t secret_len;
 } cli_webhook;
-#define CLI_WEBHOOK_INIT {NULL, NULL, 4, 500, 5000, 10000, 120000, false, false, NULL, 0}
+#define CLI_WEBHOOK_INIT                                                                           \
+    {                                                                                              \
+        NULL, NULL, 4, 500, 5000, 10000, 120000, false, false, NULL, 0                             \
+    }
 /* The option table entries of scan's webhook options. */
+/* clang-format off */
 #define CLI_WEBHOOK_OPTS(w)                                                                        \
     {"webhook", CLI_STRING, &(w)->url}, {"webhook-secret", CLI_STRING, &(w)->secret_path},         \
         CLI_NUM("webhook-attempts", &(w)->attempts, 1, 10),                                        \
@@ -67,6 +71,7 @@ typedef struct cli_webhook {
         CLI_NUM("webhook-timeout-ms", &(w)->timeout_ms, 10, 300000),                               \
         CLI_NUM("webhook-deadline-ms", &(w)->deadline_ms, 100, 3600000),                           \
         {"deliver-only", CLI_FLAG, &(w)->deliver_only}, {"outbox", CLI_FLAG, &(w)->outbox}
+/* clang-format on */
 /* True when any webhook option was given (besides the defaults). */
 bool cli_webhook_given(const cli_webhook *w);
 /* Checks the options given together and reads the secret file. Prints what is wrong and

@@ -26,8 +26,9 @@ int cli_webhook_start(cli_webhook *w)
     if (!cli_webhook_given(w))
         return CT_EXIT_OK;
     if (!w->url || !w->secret_path) {
-        cli_error("scan", "%s", !w->url ? "the webhook options need --webhook URL"
-                                        : "--webhook needs --webhook-secret FILE");
+        cli_error("scan", "%s",
+                  !w->url ? "the webhook options need --webhook URL"
+                          : "--webhook needs --webhook-secret FILE");
         return CT_EXIT_USAGE;
     }
     if ((strncmp(w->url, "http://", 7) != 0 && strncmp(w->url, "https://", 8) != 0) ||

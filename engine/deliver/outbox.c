@@ -27,8 +27,8 @@ int ct_outbox_key(uint8_t k[17], const char *alert_id, ct_error *err)
     return CT_OK;
 }
 
-int ct_outbox_decode(ct_outbox_rec *out, const uint8_t *k, size_t kl, const uint8_t *v,
-                     size_t vl, ct_error *err)
+int ct_outbox_decode(ct_outbox_rec *out, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl,
+                     ct_error *err)
 {
     memset(out, 0, sizeof(*out));
     if (kl != 17 || k[0] != CT_T_OUTBOX || vl < ROW_FIXED || v[0] != ROW_VERSION || v[1] > 1)

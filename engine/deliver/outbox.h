@@ -20,8 +20,8 @@ typedef struct ct_outbox_rec {
 } ct_outbox_rec;
 
 /* Decodes one row (key and value as stored). CT_OK or CT_EDBCORRUPT. */
-int ct_outbox_decode(ct_outbox_rec *out, const uint8_t *k, size_t kl, const uint8_t *v,
-                     size_t vl, ct_error *err);
+int ct_outbox_decode(ct_outbox_rec *out, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl,
+                     ct_error *err);
 /* Encodes a row into v (reset first); the key into k (17 bytes). CT_OK or CT_ENOMEM. */
 int ct_outbox_encode(ct_buf *v, const ct_outbox_row *row, const char *body, size_t body_len);
 /* The key of an alert id (checked: CT_EINVAL when it is not 32 lowercase hex digits). */

@@ -131,8 +131,8 @@ typedef struct hook {
 } hook;
 
 /* One POST of body. CT_OK for a 2xx answer; else the reason in why[] and CT_ENETWORK. */
-static int post_once(hook *h, const char *id, const char *body, size_t body_len,
-                     uint64_t budget_ms, char *why, size_t why_size)
+static int post_once(hook *h, const char *id, const char *body, size_t body_len, uint64_t budget_ms,
+                     char *why, size_t why_size)
 {
     uint64_t ts = h->now(h->o->now_ctx);
     char sig[65], hdr[3][128];
@@ -235,8 +235,8 @@ static int write_row(ct_db *db, const uint8_t k[17], const ct_outbox_row *row, c
 
 /* Delivers the row at key k with the retries. *stop is set when the delivery should end (the
  * alert failed every attempt, or the deadline passed). */
-static int deliver_one(ct_db *db, hook *h, const uint8_t k[17], ct_deliver_stats *st,
-                       bool *stop, ct_buf *val, ct_buf *nv, ct_error *err)
+static int deliver_one(ct_db *db, hook *h, const uint8_t k[17], ct_deliver_stats *st, bool *stop,
+                       ct_buf *val, ct_buf *nv, ct_error *err)
 {
     ct_buf_reset(val);
     int rc = ct_store_get(db->st, NULL, k, 17, val, err);

@@ -24,10 +24,10 @@
 extern "C" {
 #endif
 
-#define CT_OUTBOX_ID_LEN    32          /* an alert id: 32 lowercase hex digits */
-#define CT_OUTBOX_BODY_MAX  (1u << 20)  /* largest body queued (1 MiB) */
-#define CT_OUTBOX_ERROR_MAX 200         /* bytes of the last error kept */
-#define CT_WEBHOOK_SECRET_MAX 4096      /* bytes of a secret file */
+#define CT_OUTBOX_ID_LEN      32         /* an alert id: 32 lowercase hex digits */
+#define CT_OUTBOX_BODY_MAX    (1u << 20) /* largest body queued (1 MiB) */
+#define CT_OUTBOX_ERROR_MAX   200        /* bytes of the last error kept */
+#define CT_WEBHOOK_SECRET_MAX 4096       /* bytes of a secret file */
 
 typedef struct ct_outbox_item {
     const char *alert_id; /* CT_OUTBOX_ID_LEN lowercase hex digits */
@@ -59,10 +59,10 @@ typedef enum ct_outbox_state {
 typedef struct ct_outbox_row {
     char alert_id[CT_OUTBOX_ID_LEN + 1];
     ct_outbox_state state;
-    uint32_t attempts;     /* failed POSTs of the pending body (0 once delivered) */
-    uint64_t queued;       /* Unix seconds the pending body was queued */
-    uint64_t last_attempt; /* Unix seconds of the last POST (0: none yet) */
-    uint64_t delivered;    /* Unix seconds of the last successful POST (0: none) */
+    uint32_t attempts;            /* failed POSTs of the pending body (0 once delivered) */
+    uint64_t queued;              /* Unix seconds the pending body was queued */
+    uint64_t last_attempt;        /* Unix seconds of the last POST (0: none yet) */
+    uint64_t delivered;           /* Unix seconds of the last successful POST (0: none) */
     uint8_t delivered_digest[32]; /* SHA-256 of the last body delivered (zero: none) */
     char last_error[CT_OUTBOX_ERROR_MAX + 1]; /* of the last failed POST ("" after success) */
     size_t body_len;                          /* of the pending body (0 once delivered) */

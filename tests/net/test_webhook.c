@@ -111,8 +111,8 @@ static ct_webhook_options opts_at(const char *url, uint32_t attempts)
     return o;
 }
 
-#define ID_A "0123456789abcdef0123456789abcdef"
-#define ID_B "fedcba9876543210fedcba9876543210"
+#define ID_A   "0123456789abcdef0123456789abcdef"
+#define ID_B   "fedcba9876543210fedcba9876543210"
 #define BODY_A "{\"alert_id\":\"" ID_A "\",\"n\":1}"
 #define BODY_B "{\"alert_id\":\"" ID_B "\",\"n\":2}"
 
@@ -427,9 +427,9 @@ static char *hal_db(char **cust, char **secret)
 {
     char *dir = tu_db_first_4313();
     ct_db *db = tu_db_open(dir, false);
-    char *csv = write_in(dir, "labels.csv",
-                         "address,label,category,source\n" SATOSHI ",Test SDN,sanctioned,ofac\n",
-                         0600);
+    char *csv =
+        write_in(dir, "labels.csv",
+                 "address,label,category,source\n" SATOSHI ",Test SDN,sanctioned,ofac\n", 0600);
     ct_labels_import_options lo = CT_LABELS_IMPORT_OPTIONS_INIT;
     ct_labels_import_stats st;
     ct_error err;
@@ -589,11 +589,14 @@ Test(cli_webhook, refusals)
         int status;
         const char *err;
     } cases[] = {
-        {{"--customers", cust, "--webhook", url, NULL}, 2,
+        {{"--customers", cust, "--webhook", url, NULL},
+         2,
          "chaintrail: scan: --webhook needs --webhook-secret FILE\n"},
-        {{"--customers", cust, "--webhook-secret", secret, NULL}, 2,
+        {{"--customers", cust, "--webhook-secret", secret, NULL},
+         2,
          "chaintrail: scan: the webhook options need --webhook URL\n"},
-        {{"--customers", cust, "--webhook", "ftp://x/", "--webhook-secret", secret, NULL}, 2,
+        {{"--customers", cust, "--webhook", "ftp://x/", "--webhook-secret", secret, NULL},
+         2,
          "chaintrail: scan: option '--webhook': 'ftp://x/' is not an http:// or https:// URL\n"},
         {{"--customers", cust, "--webhook", url, "--webhook-secret", open_secret, NULL}, 2, m1},
         {{"--customers", cust, "--webhook", url, "--webhook-secret", empty, NULL}, 2, m2},
@@ -602,18 +605,23 @@ Test(cli_webhook, refusals)
          2,
          "chaintrail: scan: --deliver-only takes no --customers, --policy, --check or "
          "--print-policy\n"},
-        {{"--outbox", "--webhook", url, NULL}, 2,
+        {{"--outbox", "--webhook", url, NULL},
+         2,
          "chaintrail: scan: --outbox takes no other option\n"},
-        {{"--customers", cust, "--check", "--webhook", url, "--webhook-secret", secret, NULL}, 2,
+        {{"--customers", cust, "--check", "--webhook", url, "--webhook-secret", secret, NULL},
+         2,
          "chaintrail: scan: --check takes no webhook option\n"},
-        {{"--print-policy", "--webhook", url, NULL}, 2,
+        {{"--print-policy", "--webhook", url, NULL},
+         2,
          "chaintrail: scan: --print-policy takes no other option\n"},
-        {{"--customers", cust, "--webhook", url, "--webhook-secret", secret,
-          "--webhook-attempts", "11", NULL},
-         2, NULL},
-        {{"--customers", cust, "--webhook", url, "--webhook-secret", secret,
-          "--webhook-timeout-ms", "5", NULL},
-         2, NULL},
+        {{"--customers", cust, "--webhook", url, "--webhook-secret", secret, "--webhook-attempts",
+          "11", NULL},
+         2,
+         NULL},
+        {{"--customers", cust, "--webhook", url, "--webhook-secret", secret, "--webhook-timeout-ms",
+          "5", NULL},
+         2,
+         NULL},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         tu_run r;
