@@ -130,7 +130,9 @@ typedef struct hook {
     uint64_t (*now)(void *ctx);
 } hook;
 
-/* One POST of body. CT_OK for a 2xx answer; else the reason in why[] and CT_ENETWORK. */
+/* One POST of body. CT_OK for a 2xx answer; else the reason in why[] and CT_ENETWORK when
+ * the receiver looks down (no connection, a timeout, 5xx, 408, 429), CT_EINVAL when it
+ * answered and refused this request (another status). */
 static int post_once(hook *h, const char *id, const char *body, size_t body_len, uint64_t budget_ms,
                      char *why, size_t why_size)
 {
@@ -172,7 +174,7 @@ static int post_once(hook *h, const char *id, const char *body, size_t body_len,
     if (status >= 200 && status <= 299)
         return CT_OK;
     snprintf(why, why_size, "HTTP %ld", status);
-    return CT_ENETWORK;
+    return status >= 500 || status == 408 || status == 429 ? CT_ENETWORK : CT_EINVAL;
 }
 
 static int check_options(const ct_webhook_options *o, ct_error *err)
@@ -250,7 +252,7 @@ static int deliver_one(ct_db *db, hook *h, const uint8_t k[17], ct_deliver_stats
     uint64_t wait = o->backoff_ms;
     char why[CT_OUTBOX_ERROR_MAX + 1] = "";
     uint32_t tries = 0;
-    bool ok = false;
+    bool ok = false, down = false;
     for (;;) {
         uint64_t used = mono_ms() - h->start_ms;
         if (used >= o->deadline_ms) {
@@ -273,6 +275,7 @@ static int deliver_one(ct_db *db, hook *h, const uint8_t k[17], ct_deliver_stats
             ok = true;
             break;
         }
+        down = pr == CT_ENETWORK;
         if (tries >= o->attempts)
             break;
         used = mono_ms() - h->start_ms;
@@ -298,7 +301,8 @@ static int deliver_one(ct_db *db, hook *h, const uint8_t k[17], ct_deliver_stats
     snprintf(row.last_error, sizeof(row.last_error), "%s", why);
     snprintf(st->last_error, sizeof(st->last_error), "%s", why);
     st->failed++;
-    *stop = true;
+    if (down) /* the rest would only pay the same timeouts: they wait for the next run */
+        *stop = true;
     return write_row(db, k, &row, rec.body, nv, err);
 }
 

@@ -127,9 +127,11 @@ CT_WARN_UNUSED int ct_webhook_secret_read(uint8_t **out, size_t *len, const char
  * X-Chaintrail-Timestamp and X-Chaintrail-Signature: sha256=<ct_webhook_sign>. A POST
  * answered 2xx delivers the alert (its row keeps only the digest of the body). A connection
  * failure, a timeout or another status is retried up to opts->attempts POSTs with the
- * backoff; then the row is written back pending with its attempts and the last error, and
- * the delivery stops (the receiver is down: the rest wait for the next delivery, counted as
- * untried). The delivery also stops at opts->deadline_ms. Each row is written (sync) right
+ * backoff; then the row is written back pending with its attempts and the last error. When
+ * the last failure says the receiver is down (no connection, a timeout, 5xx, 408, 429) the
+ * delivery stops there (the rest wait for the next delivery, counted as untried); when the
+ * receiver answered and refused that alert (another status), the delivery goes on with the
+ * next one. The delivery also stops at opts->deadline_ms. Each row is written (sync) right
  * after its POST. Returns CT_OK when the outbox was walked (st says what was left pending);
  * CT_EINVAL for bad options; CT_EDBCORRUPT; CT_EIO; CT_ENOMEM. */
 CT_WARN_UNUSED int ct_outbox_deliver(ct_db *db, ct_deliver_stats *st,

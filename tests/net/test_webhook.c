@@ -296,6 +296,30 @@ Test(webhook, undelivered_alerts_stay_and_go_next_time_once)
     free(up);
 }
 
+/* A receiver that answers and refuses (400) is not down: each alert is tried its attempts
+ * and left pending, and the delivery goes on to the next one. */
+Test(webhook, a_refused_alert_does_not_hold_back_the_others)
+{
+    char *path, *url = url_of("e400always-r/");
+    ct_db *db = queued_db(&path);
+    ct_webhook_options o = opts_at(url, 2);
+    ct_deliver_stats st = deliver(db, &o);
+    cr_assert_eq(st.failed, 2);
+    cr_assert_eq(st.untried, 0);
+    cr_assert_eq(st.requests, 4);
+    cr_assert_str_eq(st.last_error, "HTTP 400");
+    json_t *log = server_log("e400always-r/");
+    cr_assert_eq(json_array_size(log), 4);
+    check_request(json_array_get(log, 2), ID_B, BODY_B);
+    json_decref(log);
+    cr_assert_eq(row_of(db, ID_A).attempts, 2);
+    cr_assert_eq(row_of(db, ID_B).attempts, 2);
+    cr_assert_str_eq(row_of(db, ID_B).last_error, "HTTP 400");
+    ct_db_close(db);
+    tu_fresh_db_done(path);
+    free(url);
+}
+
 static long elapsed_ms(const struct timespec *t0)
 {
     struct timespec t1;

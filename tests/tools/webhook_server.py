@@ -14,6 +14,7 @@ fresh path (any suffix, e.g. /e500x2-a/) for each case:
   /ok...        answer 200
   /e500xN...    the first N POSTs of this path get HTTP 500, then 200
   /e500always.. every POST gets HTTP 500
+  /e400always.. every POST gets HTTP 400
   /stallxN...   the first N POSTs wait 1.5 s before answering 200 (the client times out)
 GET /_log/PATH answers the POSTs received on /PATH as a JSON array, in order, each
 {"headers": {lower-case name: value}, "body": text, "status": the status answered (0: none,
@@ -87,6 +88,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         m = re.match(r"(e500|stall)x(\d+)", seg)
         if seg.startswith("e500always"):
             status = 500
+        elif seg.startswith("e400always"):
+            status = 400
         elif m and count <= int(m.group(2)):
             if m.group(1) == "stall":
                 time.sleep(1.5)
