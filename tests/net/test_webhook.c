@@ -239,10 +239,9 @@ Test(webhook, retries_500_until_the_receiver_recovers)
     free(url);
 }
 
-/* A receiver that always fails: the first alert is tried `attempts` times with the backoff
- * doubling (10 + 20 ms at least), stays pending with its attempts and error, and the
- * delivery stops (the second is not tried). The next delivery, once the receiver is back,
- * sends each exactly once; a third sends nothing. */
+/* A receiver that always fails: the first alert is tried `attempts` times, stays pending with its
+ * attempts and error, and the delivery stops (the second is not tried). The next delivery, once the
+ * receiver is back, sends each exactly once; a third sends nothing. */
 Test(webhook, undelivered_alerts_stay_and_go_next_time_once)
 {
     char *path, *down = url_of("e500always-next/"), *up = url_of("ok-next/");
@@ -327,8 +326,9 @@ static long elapsed_ms(const struct timespec *t0)
     return (long)(t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
-/* A receiver that stalls (1.5 s) past the 300 ms timeout: the POST is given up at the
- * timeout, not waited for, and the retry delivers. */
+/* A receiver that stalls (3 s) past the 300 ms timeout: the POST is given up at the
+ * timeout, not waited for (the bounds leave room for a loaded machine, and stay below
+ * what waiting for the stall would take), and the retry delivers. */
 Test(webhook, a_stalled_receiver_times_out)
 {
     char *path, *url = url_of("stallx1-st/");
@@ -340,7 +340,7 @@ Test(webhook, a_stalled_receiver_times_out)
     long ms = elapsed_ms(&t0);
     cr_assert_eq(st.delivered, 2);
     cr_assert_eq(st.requests, 3);
-    cr_assert(ms >= 300 && ms < 1400, "%ld ms", ms);
+    cr_assert(ms >= 300 && ms < 2500, "%ld ms", ms);
     json_t *log = server_log("stallx1-st/");
     cr_assert_eq(json_array_size(log), 3);
     cr_assert_eq(json_integer_value(json_object_get(json_array_get(log, 0), "status")), 0);
@@ -359,7 +359,7 @@ Test(webhook, a_stalled_receiver_times_out)
     ms = elapsed_ms(&t0);
     cr_assert_eq(st.failed, 1);
     cr_assert_eq(st.requests, 2);
-    cr_assert(ms >= 600 && ms < 1400, "%ld ms", ms);
+    cr_assert(ms >= 600 && ms < 2800, "%ld ms", ms);
     ct_outbox_row a = row_of(db, ID_A);
     cr_assert_eq(a.attempts, 2);
     cr_assert(strstr(a.last_error, "Operation timed out after"), "%s", a.last_error);
@@ -400,7 +400,7 @@ Test(webhook, refused_connection_is_retried_with_backoff)
     cr_assert_eq(st.requests, 4);
     cr_assert_eq(st.failed, 1);
     cr_assert_eq(st.untried, 1);
-    cr_assert(ms >= 280 && ms < 1500, "%ld ms", ms);
+    cr_assert(ms >= 280 && ms < 2500, "%ld ms", ms);
     ct_outbox_row a = row_of(db, ID_A);
     cr_assert_eq(a.attempts, 4);
     char want[64];

@@ -15,7 +15,7 @@ fresh path (any suffix, e.g. /e500x2-a/) for each case:
   /e500xN...    the first N POSTs of this path get HTTP 500, then 200
   /e500always.. every POST gets HTTP 500
   /e400always.. every POST gets HTTP 400
-  /stallxN...   the first N POSTs wait 1.5 s before answering 200 (the client times out)
+  /stallxN...   the first N POSTs wait 3 s before answering 200 (the client times out)
 GET /_log/PATH answers the POSTs received on /PATH as a JSON array, in order, each
 {"headers": {lower-case name: value}, "body": text, "status": the status answered (0: none,
 stalled), "verified": what the documented check said}.
@@ -92,7 +92,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             status = 400
         elif m and count <= int(m.group(2)):
             if m.group(1) == "stall":
-                time.sleep(1.5)
+                time.sleep(3)
                 return  # the client is gone: no answer
             status = 500
         rec["status"] = status
