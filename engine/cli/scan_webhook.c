@@ -97,6 +97,27 @@ void cli_webhook_queue_release(cli_webhook_queue *q)
     memset(q, 0, sizeof(*q));
 }
 
+/* The URL without the user and password it may carry (https://user:pass@host/: "***@"),
+ * so that a log of the scan holds no credential. */
+static void print_url(FILE *f, const char *url)
+{
+    const char *host = strstr(url, "://");
+    host = host ? host + 3 : url;
+    size_t auth_end = strcspn(host, "/?#");
+    const char *at = memchr(host, '@', auth_end);
+    if (!at) {
+        cli_print_text(f, url);
+        return;
+    }
+    char *copy = strdup(url);
+    if (!copy)
+        return;
+    size_t scheme = (size_t)(host - url);
+    snprintf(copy + scheme, strlen(url) + 1 - scheme, "***%s", at);
+    cli_print_text(f, copy);
+    free(copy);
+}
+
 int cli_webhook_run(const cli_webhook *w, ct_db *db, const cli_webhook_queue *q)
 {
     ct_error err;
@@ -137,7 +158,7 @@ int cli_webhook_run(const cli_webhook *w, ct_db *db, const cli_webhook_queue *q)
             (unsigned long long)ds.requests, (unsigned long long)left);
     if (ds.failed) {
         fputs("chaintrail: scan: webhook: ", stderr);
-        cli_print_text(stderr, w->url);
+        print_url(stderr, w->url);
         fputs(": ", stderr);
         cli_print_text(stderr, ds.last_error);
         fputs("\n", stderr);

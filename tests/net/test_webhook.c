@@ -536,6 +536,26 @@ Test(cli_webhook, undelivered_exit_11_then_deliver_only)
     char *body = strndup(r.out, body_len);
     tu_run_free(&r);
 
+    /* a user and password in the URL are not printed */
+    const char *base = base_url() + strlen("http://");
+    char cred[300], shown[300];
+    snprintf(cred, sizeof(cred), "http://hook:pa55@%s/e500always-cred/", base);
+    snprintf(shown, sizeof(shown), "http://***@%s/e500always-cred/", base);
+    run(&r, dir,
+        (const char *[]){"--deliver-only", "--webhook", cred, "--webhook-secret", secret,
+                         "--webhook-attempts", "1", NULL});
+    cr_assert_eq(r.status, 11, "%s", r.err);
+    snprintf(want, sizeof(want),
+             "chaintrail: scan: webhook: 0 queued (0 already delivered), 0 of 1 pending "
+             "delivered in 1 requests, 1 left in the outbox\n"
+             "chaintrail: scan: webhook: %s: HTTP 500\n",
+             shown);
+    cr_assert_str_eq(r.err, want);
+    json_t *credlog = server_log("e500always-cred/");
+    cr_assert_eq(json_array_size(credlog), 1);
+    json_decref(credlog);
+    tu_run_free(&r);
+
     run(&r, dir, (const char *[]){"--outbox", NULL});
     cr_assert_eq(r.status, 0, "%s", r.err);
     json_error_t je;
@@ -543,7 +563,7 @@ Test(cli_webhook, undelivered_exit_11_then_deliver_only)
     cr_assert_not_null(row, "%s", r.out);
     cr_assert_str_eq(json_string_value(json_object_get(row, "alert_id")), HAL_ID);
     cr_assert_str_eq(json_string_value(json_object_get(row, "state")), "pending");
-    cr_assert_eq(json_integer_value(json_object_get(row, "attempts")), 2);
+    cr_assert_eq(json_integer_value(json_object_get(row, "attempts")), 3); /* 2 + 1 */
     cr_assert_str_eq(json_string_value(json_object_get(row, "last_error")), "HTTP 500");
     cr_assert_eq(json_object_get(row, "delivered"), json_null());
     cr_assert_eq(json_object_get(row, "delivered_sha256"), json_null());
