@@ -93,6 +93,9 @@ void cli_webhook_queue_release(cli_webhook_queue *q);
 int cli_webhook_run(const cli_webhook *w, ct_db *db, const cli_webhook_queue *q);
 /* `scan --outbox`: one JSON line per outbox row. Returns the exit code. */
 int cli_webhook_print_outbox(ct_db *db);
+/* `scan --outbox` and `scan --deliver-only` (scan_options: --customers, --policy, --check or
+ * --print-policy was given too, refused). Returns the exit code. */
+int cli_webhook_only(const cli_global *g, cli_webhook *wh, bool scan_options);
 int cmd_show(int argc, char **argv, const cli_global *g);
 int cmd_stats(int argc, char **argv, const cli_global *g);
 int cmd_verify(int argc, char **argv, const cli_global *g);

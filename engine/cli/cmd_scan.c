@@ -164,26 +164,6 @@ static int screen(const cli_global *g, const ct_scan_customers *cs, const ct_sca
     return cs->skipped ? CT_EXIT_DATA : CT_EXIT_OK;
 }
 
-/* `scan --outbox` and `scan --deliver-only`: the outbox alone, no scan. */
-static int webhook_only(const cli_global *g, cli_webhook *wh, bool scan_options)
-{
-    if (scan_options) {
-        cli_error("scan", "%s takes no --customers, --policy, --check or --print-policy",
-                  wh->outbox ? "--outbox" : "--deliver-only");
-        return CT_EXIT_USAGE;
-    }
-    int rc = cli_webhook_start(wh);
-    if (rc)
-        return rc;
-    ct_db *db;
-    if ((rc = cli_open_db("scan", g, &db)) == CT_EXIT_OK) {
-        rc = wh->outbox ? cli_webhook_print_outbox(db) : cli_webhook_run(wh, db, NULL);
-        ct_db_close(db);
-    }
-    cli_webhook_end(wh);
-    return rc;
-}
-
 int cmd_scan(int argc, char **argv, const cli_global *g)
 {
     (void)g;
@@ -204,7 +184,7 @@ int cmd_scan(int argc, char **argv, const cli_global *g)
         return CT_EXIT_USAGE;
     }
     if (wh.outbox || wh.deliver_only)
-        return webhook_only(g, &wh, customers || policy || check || print_policy);
+        return cli_webhook_only(g, &wh, customers || policy || check || print_policy);
     if (print_policy) {
         if (customers || policy || check || cli_webhook_given(&wh)) {
             cli_error("scan", "--print-policy takes no other option");
@@ -215,6 +195,10 @@ int cmd_scan(int argc, char **argv, const cli_global *g)
     }
     if (!customers) {
         cli_error("scan", "--customers FILE is required");
+        return CT_EXIT_USAGE;
+    }
+    if (check && cli_webhook_given(&wh)) {
+        cli_error("scan", "--check takes no webhook option");
         return CT_EXIT_USAGE;
     }
     ct_error err;
@@ -236,11 +220,6 @@ int cmd_scan(int argc, char **argv, const cli_global *g)
         return cli_exit_code(lrc);
     }
     report_customers(customers, &cs);
-    if (check && cli_webhook_given(&wh)) {
-        cli_error("scan", "--check takes no webhook option");
-        ct_scan_customers_release(&cs);
-        return CT_EXIT_USAGE;
-    }
     if (check) {
         size_t btc = 0;
         for (size_t i = 0; i < cs.count; i++)

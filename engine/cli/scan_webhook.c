@@ -215,3 +215,23 @@ int cli_webhook_print_outbox(ct_db *db)
         return cli_db_fail("scan", rc, &err);
     return CT_EXIT_OK;
 }
+
+/* `scan --outbox` and `scan --deliver-only`: the outbox alone, no scan. */
+int cli_webhook_only(const cli_global *g, cli_webhook *wh, bool scan_options)
+{
+    if (scan_options) {
+        cli_error("scan", "%s takes no --customers, --policy, --check or --print-policy",
+                  wh->outbox ? "--outbox" : "--deliver-only");
+        return CT_EXIT_USAGE;
+    }
+    int rc = cli_webhook_start(wh);
+    if (rc)
+        return rc;
+    ct_db *db;
+    if ((rc = cli_open_db("scan", g, &db)) == CT_EXIT_OK) {
+        rc = wh->outbox ? cli_webhook_print_outbox(db) : cli_webhook_run(wh, db, NULL);
+        ct_db_close(db);
+    }
+    cli_webhook_end(wh);
+    return rc;
+}
