@@ -5,6 +5,8 @@
  * and checks it with the receiver's example of docs/scan.md. A closed port gives the
  * refused connection. Timeouts and backoffs are short so that the suite stays fast. */
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <criterion/criterion.h>
 #include <curl/curl.h>
 #include <jansson.h>
@@ -15,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -686,6 +689,78 @@ Test(cli_webhook, refusals)
     free(open_secret);
     free(empty);
     free(url);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+/* A scan killed (SIGKILL) while its POST hangs on a stalled receiver loses nothing: the alert
+ * is still pending with its attempts as before, and the next run delivers it once. */
+Test(cli_webhook, a_kill_during_delivery_loses_nothing)
+{
+    char *cust, *secret, *dir = hal_db(&cust, &secret);
+    char *down = url_of("e500always-kill/"), *stall = url_of("stallx9-kill/"),
+         *up = url_of("ok-kill/");
+    tu_run r;
+    run(&r, dir,
+        (const char *[]){"--customers", cust, "--webhook", down, "--webhook-secret", secret,
+                         "--webhook-attempts", "1", NULL});
+    cr_assert_eq(r.status, 11, "%s", r.err);
+    tu_run_free(&r);
+
+    pid_t pid = fork();
+    cr_assert_neq(pid, -1);
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDWR);
+        dup2(null, 0);
+        dup2(null, 1);
+        dup2(null, 2);
+        execl(CT_BIN, CT_BIN, "--db", dir, "scan", "--deliver-only", "--webhook", stall,
+              "--webhook-secret", secret, "--webhook-timeout-ms", "60000", (char *)NULL);
+        _exit(127);
+    }
+    /* wait until the POST reached the receiver (at most 10 s), then kill */
+    size_t seen = 0;
+    for (int i = 0; i < 200 && seen == 0; i++) {
+        json_t *log = server_log("stallx9-kill/");
+        seen = json_array_size(log);
+        json_decref(log);
+        if (!seen)
+            nanosleep(&(struct timespec){0, 50000000L}, NULL);
+    }
+    cr_assert_eq(seen, 1);
+    cr_assert_eq(kill(pid, SIGKILL), 0);
+    int status;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+
+    run(&r, dir, (const char *[]){"--outbox", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    json_error_t je;
+    json_t *row = json_loads(r.out, 0, &je);
+    cr_assert_not_null(row, "%s", r.out);
+    cr_assert_str_eq(json_string_value(json_object_get(row, "state")), "pending");
+    cr_assert_eq(json_integer_value(json_object_get(row, "attempts")), 1);
+    cr_assert_str_eq(json_string_value(json_object_get(row, "last_error")), "HTTP 500");
+    json_decref(row);
+    tu_run_free(&r);
+
+    run(&r, dir,
+        (const char *[]){"--deliver-only", "--webhook", up, "--webhook-secret", secret, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    run(&r, dir,
+        (const char *[]){"--deliver-only", "--webhook", up, "--webhook-secret", secret, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    json_t *log = server_log("ok-kill/");
+    cr_assert_eq(json_array_size(log), 1);
+    cr_assert_str_eq(header(json_array_get(log, 0), "x-chaintrail-alert-id"), HAL_ID);
+    json_decref(log);
+    free(cust);
+    free(secret);
+    free(down);
+    free(stall);
+    free(up);
     tu_rmtree(dir);
     free(dir);
 }
