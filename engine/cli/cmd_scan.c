@@ -1,7 +1,9 @@
 /* `chaintrail scan`: screening customer addresses against the labels (docs/scan.md). It
  * reads and checks the inputs (the customer file and the risk policy), prints the default
  * policy, screens the Bitcoin customers the plan picks (all, or those with new activity),
- * stores the alerts (docs/alerts.md) and prints the run's as JSON lines, CSV or text. */
+ * stores the alerts (docs/alerts.md) and prints the run's as JSON lines, CSV or text;
+ * with --webhook, the alerts stored as new, updated or absent are queued in the same write
+ * and delivered (scan_webhook.c). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,9 +87,11 @@ static bool fails(const ct_scan_run *run, ct_scan_severity fail_on)
 }
 
 /* Screens the customers the plan picks (all, or those with new activity), stores the
- * alerts and prints the run's. */
+ * alerts and prints the run's; with a webhook, the store queues the run's new, updated and
+ * absent alerts into the outbox in its write, and the outbox is delivered after the output.
+ * Exit codes when several apply (docs/exit-codes.md): an error, then 10, then 11, then 3. */
 static int screen(const cli_global *g, const ct_scan_customers *cs, const ct_scan_policy *pol,
-                  const scan_opts *o)
+                  const scan_opts *o, const cli_webhook *wh)
 {
     ct_error err;
     ct_error_clear(&err);
@@ -142,15 +146,16 @@ static int screen(const cli_global *g, const ct_scan_customers *cs, const ct_sca
         for (size_t i = 0; qrc == CT_OK && i < f.count; i++)
             f.items[i].customer = back[f.items[i].customer];
     }
+    ct_scan_outbox ob = cli_webhook_outbox();
     if (qrc == CT_OK)
         qrc = ct_scan_alerts_commit(&run, db, cs, pick, &f, cli_db_params(db)->coin, &now,
-                                    cli_now_seconds(), &err);
+                                    cli_now_seconds(), wh->url ? &ob : NULL, &err);
     ct_scan_findings_release(&f);
-    ct_db_close(db);
     free(pick);
     free(sub.items);
     free(back);
     if (qrc) {
+        ct_db_close(db);
         ct_out_file_abort(of);
         ct_scan_run_release(&run);
         return cli_db_fail("scan", qrc, &err);
@@ -173,10 +178,20 @@ static int screen(const cli_global *g, const ct_scan_customers *cs, const ct_sca
             (unsigned long long)run.n_unchanged, (unsigned long long)run.n_absent);
     bool fail = fails(&run, o->fail_on);
     ct_scan_run_release(&run);
+    /* The alerts and their outbox rows are stored: deliver even when -o failed. */
+    int drc = wh->url ? cli_webhook_run(wh, db, &ob) : CT_EXIT_OK;
+    ct_db_close(db);
     if (wrc != CT_OK)
         return cli_exit_code(wrc);
+    if (drc != CT_EXIT_OK && drc != CT_EXIT_UNDELIVERED)
+        return drc;
+    /* 10 wins over 11: this run is the only one that reports its new alerts, while the
+     * undelivered ones stay in the outbox and every later run or --deliver-only exits 11
+     * until they are delivered. */
     if (fail)
         return CT_EXIT_ALERTS;
+    if (drc)
+        return drc;
     return cs->skipped ? CT_EXIT_DATA : CT_EXIT_OK;
 }
 
@@ -185,6 +200,7 @@ int cmd_scan(int argc, char **argv, const cli_global *g)
     const char *customers = NULL, *policy = NULL, *format = NULL, *fail_on = NULL;
     bool print_policy = false, check = false;
     scan_opts so = {.format = 0, .fail_on = CT_SCAN_HIGH};
+    cli_webhook wh = CLI_WEBHOOK_INIT;
     int first, rc;
     const cli_opt opts[] = {{"customers", CLI_STRING, &customers},
                             {"policy", CLI_STRING, &policy},
@@ -195,6 +211,7 @@ int cmd_scan(int argc, char **argv, const cli_global *g)
                             {"force", CLI_FLAG, &so.force},
                             {"fail-on", CLI_STRING, &fail_on},
                             {"full", CLI_FLAG, &so.full},
+                            CLI_WEBHOOK_OPTS(&wh),
                             {NULL, CLI_FLAG, NULL}};
     /* -o is --output, as for export */
     static char long_output[] = "--output";
@@ -207,6 +224,10 @@ int cmd_scan(int argc, char **argv, const cli_global *g)
         cli_error("scan", "unexpected argument '%s'", argv[first]);
         return CT_EXIT_USAGE;
     }
+    if (wh.outbox || wh.deliver_only)
+        return cli_webhook_only(g, &wh,
+                                customers || policy || check || print_policy || format || so.out ||
+                                    so.force || fail_on || so.full);
     if (format && (rc = cli_name("scan", "format", "format", format, format_names, 3, &so.format)))
         return rc;
     size_t fo;
@@ -221,7 +242,7 @@ int cmd_scan(int argc, char **argv, const cli_global *g)
         return CT_EXIT_USAGE;
     }
     if (print_policy) {
-        if (customers || policy || check || run_opts) {
+        if (customers || policy || check || run_opts || cli_webhook_given(&wh)) {
             cli_error("scan", "--print-policy takes no other option");
             return CT_EXIT_USAGE;
         }
@@ -230,6 +251,10 @@ int cmd_scan(int argc, char **argv, const cli_global *g)
     }
     if (!customers) {
         cli_error("scan", "--customers FILE is required");
+        return CT_EXIT_USAGE;
+    }
+    if (check && cli_webhook_given(&wh)) {
+        cli_error("scan", "--check takes no webhook option");
         return CT_EXIT_USAGE;
     }
     ct_error err;
@@ -270,7 +295,10 @@ int cmd_scan(int argc, char **argv, const cli_global *g)
         /* As everywhere (docs/exit-codes.md): input was rejected, the rest was processed. */
         return skipped ? CT_EXIT_DATA : CT_EXIT_OK;
     }
-    int out_rc = screen(g, &cs, &pol, &so);
+    int out_rc = cli_webhook_start(&wh);
+    if (out_rc == CT_EXIT_OK)
+        out_rc = screen(g, &cs, &pol, &so, &wh);
+    cli_webhook_end(&wh);
     ct_scan_customers_release(&cs);
     return out_rc;
 }

@@ -24,6 +24,7 @@
 #include "chaintrail/cluster.h"
 #include "chaintrail/scan.h"
 #include "db/db_internal.h"
+#include "deliver/outbox.h"
 
 typedef unsigned __int128 u128;
 
@@ -739,18 +740,39 @@ static void row_key(uint8_t k[32], const char *customer_id, ct_scan_chain chain,
 }
 
 /* THE point where the new and updated alerts of a run are known (engine/scan/README.md):
- * `changed` holds them, with their baseline (new or updated) and the run's number, and `b`
- * is the run's batch, not written yet. Whatever must happen to them atomically with the
- * alerts (the webhook outbox, table 0xf8) adds its rows to `b` here. */
-static int on_new_or_updated(ct_store_batch *b, ct_scan_alert *const *changed, size_t n,
-                             uint64_t run, ct_error *err)
+ * `changed` holds them and the alerts that became absent in this run, with their baseline,
+ * and `b` is the run's batch, not written yet. Whatever must happen to them atomically
+ * with the alerts adds its rows to `b` here: the webhook outbox (table 0xf8), whose rows
+ * then cannot be lost or written twice by a kill (docs/scan.md "Webhook"). */
+static int on_new_or_updated(ct_db *db, ct_store_batch *b, ct_scan_outbox *outbox,
+                             ct_scan_alert *const *changed, size_t n, uint64_t time, ct_error *err)
 {
-    (void)b;
-    (void)changed;
-    (void)n;
-    (void)run;
-    (void)err;
-    return CT_OK;
+    if (!outbox || !outbox->body || n == 0)
+        return CT_OK;
+    ct_outbox_item *items = calloc(n, sizeof(*items));
+    char **bodies = calloc(n, sizeof(*bodies));
+    int rc = CT_OK;
+    if (!items || !bodies)
+        rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "the webhook's bodies");
+    for (size_t i = 0; rc == CT_OK && i < n; i++) {
+        size_t len = 0;
+        if ((rc = outbox->body(outbox->ctx, changed[i], &bodies[i], &len)) != CT_OK) {
+            rc = ct_fail(err, rc, rc == CT_ENOMEM ? "out-of-memory" : "bad-body",
+                         "the webhook body of alert %s", changed[i]->alert_id);
+            break;
+        }
+        items[i] = (ct_outbox_item){changed[i]->alert_id, bodies[i], len};
+    }
+    ct_outbox_queue_stats st = {0, 0};
+    if (rc == CT_OK)
+        rc = ct_outbox_stage(db, b, &st, items, n, time, err);
+    outbox->queued = st.queued;
+    outbox->unchanged = st.unchanged;
+    for (size_t i = 0; bodies && i < n; i++)
+        free(bodies[i]);
+    free(bodies);
+    free(items);
+    return rc;
 }
 
 typedef struct order_key {
@@ -798,9 +820,12 @@ static int order_run(ct_scan_run *r, const ct_hmap *rows, ct_error *err)
 
 int ct_scan_alerts_commit(ct_scan_run *out, ct_db *db, const ct_scan_customers *customers,
                           const bool *screen, const ct_scan_findings *findings, const char *asset,
-                          const ct_scan_state *now, uint64_t time, ct_error *err)
+                          const ct_scan_state *now, uint64_t time, ct_scan_outbox *outbox,
+                          ct_error *err)
 {
     memset(out, 0, sizeof(*out));
+    if (outbox)
+        outbox->queued = outbox->unchanged = 0;
     ct_scan_state prev;
     int rc = ct_scan_state_get(db, &prev, err);
     if (rc != CT_OK)
@@ -817,7 +842,9 @@ int ct_scan_alerts_commit(ct_scan_run *out, ct_db *db, const ct_scan_customers *
     bool *seen = calloc(n_stored ? n_stored : 1, sizeof(bool));
     bool *touched = calloc(n_stored ? n_stored : 1, sizeof(bool));
     ct_scan_alert *fresh = calloc(findings->count ? findings->count : 1, sizeof(*fresh));
-    ct_scan_alert **changed = calloc(findings->count ? findings->count : 1, sizeof(*changed));
+    /* the run's new and updated alerts (at most one per finding), then those it makes absent */
+    ct_scan_alert **changed =
+        calloc(findings->count + n_stored ? findings->count + n_stored : 1, sizeof(*changed));
     size_t n_fresh = 0, n_changed = 0;
     ct_hmap ids, rows;
     ct_hmap_init(&ids);
@@ -945,6 +972,7 @@ int ct_scan_alerts_commit(ct_scan_run *out, ct_db *db, const ct_scan_customers *
             a->updated_at = time;
             out->n_absent++;
             touched[i] = true;
+            changed[n_changed++] = a;
         } else {
             if (a->baseline != CT_ALERT_UNCHANGED) {
                 a->baseline = CT_ALERT_UNCHANGED;
@@ -962,7 +990,7 @@ int ct_scan_alerts_commit(ct_scan_run *out, ct_db *db, const ct_scan_customers *
         if (touched[i] && (rc = put_alert(b, &v, &stored[i], err)) != CT_OK)
             goto done;
 
-    if ((rc = on_new_or_updated(b, changed, n_changed, run, err)) != CT_OK)
+    if ((rc = on_new_or_updated(db, b, outbox, changed, n_changed, time, err)) != CT_OK)
         goto done;
     if ((rc = order_run(out, &rows, err)) != CT_OK)
         goto done;

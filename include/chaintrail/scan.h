@@ -327,17 +327,31 @@ typedef struct ct_scan_run {
 } ct_scan_run;
 void ct_scan_run_release(ct_scan_run *r);
 
+/* The webhook's part of a scan (docs/scan.md "Webhook"): the alerts whose baseline this run
+ * sets to new, updated or absent are queued into the webhook outbox (include/chaintrail/
+ * deliver.h) in the batch that stores them. `body` gives an alert's body (the JSON text to
+ * POST): *body malloc'd (the store frees it), *len its bytes; it returns CT_OK or
+ * CT_ENOMEM. `queued` and `unchanged` are set by ct_scan_alerts_commit (as
+ * ct_outbox_queue_stats: rows made pending, and bodies already delivered as they are). */
+typedef struct ct_scan_outbox {
+    int (*body)(void *ctx, const ct_scan_alert *a, char **body, size_t *len);
+    void *ctx;
+    uint64_t queued, unchanged; /* out */
+} ct_scan_outbox;
+
 /* Stores the findings of one scan: screen[i] (NULL: all) tells which customer rows were
  * screened; an alert of a row not screened keeps its content (baseline unchanged unless
  * absent), one of a screened row not found again becomes absent. The alerts, their first
- * history entries, `now` (with the next run number and `time`) and the run's record are
- * written in one synchronous batch. `asset` is the network's ticker. Returns CT_OK (*out
- * lists the run's alerts), CT_ECORRUPT, CT_EIO, CT_ENOMEM. Release *out with
- * ct_scan_run_release, also after a failure. */
+ * history entries, `now` (with the next run number and `time`), the run's record and, with
+ * `outbox` (NULL: no webhook), the outbox rows of the run's new, updated and absent alerts
+ * are written in one synchronous batch. `asset` is the network's ticker. Returns CT_OK
+ * (*out lists the run's alerts), CT_ECORRUPT, CT_EIO, CT_ENOMEM, or what outbox->body
+ * returned. Release *out with ct_scan_run_release, also after a failure. */
 CT_WARN_UNUSED int ct_scan_alerts_commit(ct_scan_run *out, ct_db *db,
                                          const ct_scan_customers *customers, const bool *screen,
                                          const ct_scan_findings *findings, const char *asset,
-                                         const ct_scan_state *now, uint64_t time, ct_error *err);
+                                         const ct_scan_state *now, uint64_t time,
+                                         ct_scan_outbox *outbox, ct_error *err);
 
 /* Every stored alert, in id order. Free with ct_scan_alerts_free. */
 CT_WARN_UNUSED int ct_scan_alerts_list(ct_db *db, ct_scan_alert **out, size_t *n, ct_error *err);
