@@ -572,3 +572,99 @@ Test(alerts, a_row_removed_from_the_customer_file_makes_its_alerts_absent)
     tu_run_free(&r);
     teardown(&f);
 }
+
+/* ct_scan_alerts_commit with an outbox (docs/scan.md "Webhook"), through the library: the
+ * body function is asked for the run's new alerts only; when it fails, nothing is written
+ * (the alerts and their outbox rows are one batch); when it succeeds, the outbox row holds
+ * its body, pending. */
+static int body_fails(void *ctx, const ct_scan_alert *a, char **body, size_t *len)
+{
+    (void)a;
+    (*(int *)ctx)++;
+    *body = NULL;
+    *len = 0;
+    return CT_ENOMEM;
+}
+
+static int body_id(void *ctx, const ct_scan_alert *a, char **body, size_t *len)
+{
+    (*(int *)ctx)++;
+    *len = (size_t)asprintf(body, "{\"id\":\"%s\",\"baseline\":\"%s\"}", a->alert_id,
+                            ct_alert_baseline_name(a->baseline));
+    return CT_OK;
+}
+
+static int outbox_row(void *ctx, const ct_outbox_row *row, const char *body)
+{
+    char *s = ctx;
+    snprintf(s, 256, "%s %d %.*s", row->alert_id, (int)row->state, (int)row->body_len,
+             body ? body : "");
+    return 0;
+}
+
+Test(alerts, commit_stages_the_new_alerts_in_its_batch)
+{
+    fx f = setup(LABELS_SDN, CUSTOMERS);
+    ct_db *db = tu_db_open(f.db, false);
+    ct_error err;
+    ct_error_clear(&err);
+    ct_scan_customers cs;
+    cr_assert_eq(ct_scan_customers_read(&cs, f.customers, &err), CT_OK);
+    ct_scan_policy p;
+    cr_assert_eq(ct_scan_policy_parse(&p, ct_scan_policy_default_json(),
+                                      strlen(ct_scan_policy_default_json()), &err),
+                 CT_OK);
+    ct_scan_state now;
+    cr_assert_eq(ct_scan_state_now(db, &now, &p, &cs, &err), CT_OK);
+    ct_scan_findings fi;
+    cr_assert_eq(ct_scan_direct(&fi, db, &cs, &p, &err), CT_OK);
+    cr_assert_eq(fi.count, 1);
+    ct_db_close(db);
+    char before[65], after[65];
+    tu_db_raw_digest(f.db, before);
+
+    db = tu_db_open(f.db, false);
+    int calls = 0;
+    ct_scan_outbox ob = {body_fails, &calls, 7, 7};
+    ct_scan_run run;
+    cr_assert_eq(ct_scan_alerts_commit(&run, db, &cs, NULL, &fi, "BTC", &now, 1700000000, &ob,
+                                       &err),
+                 CT_ENOMEM);
+    ct_scan_run_release(&run);
+    cr_assert_eq(calls, 1);
+    cr_assert_str_eq(err.reason, "out-of-memory");
+    cr_assert_str_eq(err.detail, "the webhook body of alert " ID_HAL);
+    ct_db_close(db);
+    tu_db_raw_digest(f.db, after);
+    cr_assert_str_eq(after, before);
+
+    db = tu_db_open(f.db, false);
+    calls = 0;
+    ob = (ct_scan_outbox){body_id, &calls, 0, 0};
+    ct_error_clear(&err);
+    cr_assert_eq(ct_scan_alerts_commit(&run, db, &cs, NULL, &fi, "BTC", &now, 1700000000, &ob,
+                                       &err),
+                 CT_OK, "%s", err.detail);
+    cr_assert_eq(run.n_new, 1);
+    ct_scan_run_release(&run);
+    cr_assert_eq(calls, 1);
+    cr_assert_eq(ob.queued, 1);
+    cr_assert_eq(ob.unchanged, 0);
+    char row[256] = "";
+    cr_assert_eq(ct_outbox_each(db, outbox_row, row, &err), CT_OK);
+    cr_assert_str_eq(row, ID_HAL " 0 {\"id\":\"" ID_HAL "\",\"baseline\":\"new\"}");
+
+    /* the same findings again: unchanged, the body function is not asked */
+    calls = 0;
+    cr_assert_eq(ct_scan_alerts_commit(&run, db, &cs, NULL, &fi, "BTC", &now, 1700000001, &ob,
+                                       &err),
+                 CT_OK);
+    cr_assert_eq(run.n_unchanged, 1);
+    ct_scan_run_release(&run);
+    cr_assert_eq(calls, 0);
+    cr_assert_eq(ob.queued, 0);
+    ct_scan_findings_release(&fi);
+    ct_scan_customers_release(&cs);
+    ct_db_close(db);
+    teardown(&f);
+}
