@@ -627,9 +627,9 @@ Test(alerts, commit_stages_the_new_alerts_in_its_batch)
     int calls = 0;
     ct_scan_outbox ob = {body_fails, &calls, 7, 7};
     ct_scan_run run;
-    cr_assert_eq(ct_scan_alerts_commit(&run, db, &cs, NULL, &fi, "BTC", &now, 1700000000, &ob,
-                                       &err),
-                 CT_ENOMEM);
+    cr_assert_eq(
+        ct_scan_alerts_commit(&run, db, &cs, NULL, &fi, "BTC", &now, 1700000000, &ob, &err),
+        CT_ENOMEM);
     ct_scan_run_release(&run);
     cr_assert_eq(calls, 1);
     cr_assert_str_eq(err.reason, "out-of-memory");
@@ -642,9 +642,9 @@ Test(alerts, commit_stages_the_new_alerts_in_its_batch)
     calls = 0;
     ob = (ct_scan_outbox){body_id, &calls, 0, 0};
     ct_error_clear(&err);
-    cr_assert_eq(ct_scan_alerts_commit(&run, db, &cs, NULL, &fi, "BTC", &now, 1700000000, &ob,
-                                       &err),
-                 CT_OK, "%s", err.detail);
+    cr_assert_eq(
+        ct_scan_alerts_commit(&run, db, &cs, NULL, &fi, "BTC", &now, 1700000000, &ob, &err), CT_OK,
+        "%s", err.detail);
     cr_assert_eq(run.n_new, 1);
     ct_scan_run_release(&run);
     cr_assert_eq(calls, 1);
@@ -656,9 +656,8 @@ Test(alerts, commit_stages_the_new_alerts_in_its_batch)
 
     /* the same findings again: unchanged, the body function is not asked */
     calls = 0;
-    cr_assert_eq(ct_scan_alerts_commit(&run, db, &cs, NULL, &fi, "BTC", &now, 1700000001, &ob,
-                                       &err),
-                 CT_OK);
+    cr_assert_eq(
+        ct_scan_alerts_commit(&run, db, &cs, NULL, &fi, "BTC", &now, 1700000001, &ob, &err), CT_OK);
     cr_assert_eq(run.n_unchanged, 1);
     ct_scan_run_release(&run);
     cr_assert_eq(calls, 0);
