@@ -44,27 +44,48 @@ static void print_policy_json(FILE *f, const ct_scan_policy *p)
     }
 }
 
+/* A USD value in cents as a JSON string with 2 decimals, or null when not priced. */
+static void print_usd(FILE *f, bool known, unsigned __int128 cents)
+{
+    if (!known) {
+        fputs("null", f);
+        return;
+    }
+    char d[48];
+    size_t n = 0;
+    unsigned __int128 whole = cents / 100;
+    do {
+        d[n++] = (char)('0' + (int)(whole % 10));
+        whole /= 10;
+    } while (whole);
+    fputc('"', f);
+    while (n)
+        fputc(d[--n], f);
+    fprintf(f, ".%02u\"", (unsigned)(cents % 100));
+}
+
 /* One finding as a JSON line (docs/scan.md "Findings"). */
 static void print_finding(FILE *f, const ct_scan_finding *x, const ct_scan_customer *cu,
                           const char *asset)
 {
     char id[CT_SCAN_ALERT_ID_LEN + 1];
     const char *cat = ct_label_category_name(x->category);
-    if (ct_scan_alert_id(id, cu->customer_id, cu->chain, cu->address, x->direction, CT_SCAN_DIRECT,
+    unsigned exposure = x->exposure ? x->exposure : CT_SCAN_DIRECT;
+    if (ct_scan_alert_id(id, cu->customer_id, cu->chain, cu->address, x->direction, exposure,
                          x->category, x->counterparty) != CT_OK)
         id[0] = '\0'; /* cannot happen: every field comes from the tables */
     fprintf(f, "{\"alert_id\":\"%s\",\"customer_id\":", id);
     cli_json_string(f, cu->customer_id);
     fprintf(f, ",\"chain\":\"%s\",\"address\":", ct_scan_chain_name(cu->chain));
     cli_json_string(f, cu->address);
-    fprintf(f, ",\"direction\":\"%s\",\"exposure\":\"direct\",\"category\":\"%s\",\"label\":",
-            ct_scan_direction_name(x->direction), cat);
+    fprintf(f, ",\"direction\":\"%s\",\"exposure\":\"%s\",\"category\":\"%s\",\"label\":",
+            ct_scan_direction_name(x->direction), ct_scan_exposure_name(exposure), cat);
     cli_json_string(f, x->label);
     fputs(",\"source\":", f);
     cli_json_string(f, x->source);
     fputs(",\"counterparty\":", f);
     cli_json_string(f, x->counterparty);
-    fprintf(f, ",\"hops\":1,\"asset\":\"%s\",\"amount\":{", asset);
+    fprintf(f, ",\"hops\":%u,\"asset\":\"%s\",\"amount\":{", x->hops ? x->hops : 1, asset);
     for (int m = 0; m < CT_MODEL_COUNT; m++) {
         fprintf(f, "%s\"%s\":\"", m ? "," : "", ct_model_name((ct_model)m));
         cli_print_coin128(f, x->amount[m]);
@@ -74,8 +95,12 @@ static void print_finding(FILE *f, const ct_scan_finding *x, const ct_scan_custo
     cli_print_coin128(f, x->low);
     fputs("\",\"high\":\"", f);
     cli_print_coin128(f, x->high);
+    fputs("\",\"usd_low\":", f);
+    print_usd(f, x->usd_known, x->usd_low);
+    fputs(",\"usd_high\":", f);
+    print_usd(f, x->usd_known, x->usd_high);
     fprintf(f,
-            "\",\"usd_low\":null,\"usd_high\":null,\"share\":\"%u.%06u\",\"severity\":\"%s\","
+            ",\"share\":\"%u.%06u\",\"severity\":\"%s\","
             "\"rule\":\"categories.%s\",\"first_seen\":\"",
             x->share_ppm / 1000000, x->share_ppm % 1000000, ct_scan_severity_name(x->severity),
             cat);
@@ -102,8 +127,11 @@ static int screen(const cli_global *g, const ct_scan_customers *cs, const ct_sca
     ct_error err;
     ct_error_clear(&err);
     int qrc = ct_scan_direct(&f, db, cs, pol, &err);
+    const char *asset = cli_db_params(db)->coin;
+    ct_scan_indirect_options io = {.asset = asset};
+    if (qrc == CT_OK)
+        qrc = ct_scan_indirect(&f, db, cs, pol, &io, &err);
     if (qrc == CT_OK) {
-        const char *asset = cli_db_params(db)->coin;
         for (size_t i = 0; i < f.count; i++)
             print_finding(stdout, &f.items[i], &cs->items[f.items[i].customer], asset);
         if (f.not_chain)

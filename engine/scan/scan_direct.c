@@ -53,6 +53,8 @@ static ct_scan_finding *finding(ct_scan_findings *out, size_t first, size_t cust
     memset(f, 0, sizeof(*f));
     f->customer = customer;
     f->direction = direction;
+    f->exposure = CT_SCAN_DIRECT;
+    f->hops = 1;
     copy_text(f->counterparty, sizeof(f->counterparty), cp);
     return f;
 }

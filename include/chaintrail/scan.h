@@ -177,6 +177,13 @@ typedef struct ct_scan_finding {
     uint8_t (*txids)[32]; /* the evidence, in chain order */
     size_t n_txids;
     size_t cap_txids_; /* private */
+    /* ---- indirect exposure and USD (docs/scan.md "Indirect exposure") ---- */
+    unsigned exposure; /* CT_SCAN_INDIRECT, or CT_SCAN_DIRECT (0 is read as direct) */
+    uint32_t hops;     /* the fewest hops from the labelled address (0 is read as 1) */
+    bool usd_known;    /* every amount of every model was priced at the date of its flow */
+    unsigned __int128 usd_cents[CT_MODEL_COUNT]; /* per model, when usd_known */
+    unsigned __int128 usd_low, usd_high;         /* the smallest and largest of them */
+    size_t n_sources; /* indirect: how many labelled addresses the group traced from */
 } ct_scan_finding;
 
 typedef struct ct_scan_findings {
@@ -200,6 +207,29 @@ CT_WARN_UNUSED int ct_scan_direct(ct_scan_findings *out, ct_db *db,
                                   const ct_scan_customers *customers, const ct_scan_policy *policy,
                                   ct_error *err);
 void ct_scan_findings_release(ct_scan_findings *f);
+
+/* ---- indirect exposure (Bitcoin) ---- */
+typedef struct ct_scan_indirect_options {
+    const char *asset;       /* daily price table for USD ("BTC"); NULL: no USD */
+    bool no_clusters;        /* address-level labels only, as trace --no-clusters */
+    uint64_t max_flows;      /* per trace (0: the tracer's default) */
+    uint64_t traces;         /* out: traces run (one per group and direction) */
+    uint64_t sources;        /* out: labelled addresses traced from */
+} ct_scan_indirect_options;
+
+/* Indirect exposure of every Bitcoin customer row (docs/scan.md "Indirect exposure"),
+ * appended to *out (which may hold the direct findings already). The labelled addresses of
+ * every category the policy screens with indirect exposure are grouped by their attribution
+ * (category, label, source); per group, a forward trace from all the outputs its addresses
+ * received gives the incoming exposure (what reaches a customer address at hop 2 up to
+ * max_hops), and a backward trace the outgoing one. Every labelled address and every
+ * customer address stops the walk. Findings are per (customer row, direction, group), with
+ * the group's label text as counterparty; thresholds as for direct exposure, and min_usd
+ * when USD is known. Returns CT_OK; CT_EDBCORRUPT; CT_EIO; CT_ENOMEM (also "max-flows"). */
+CT_WARN_UNUSED int ct_scan_indirect(ct_scan_findings *out, ct_db *db,
+                                    const ct_scan_customers *customers,
+                                    const ct_scan_policy *policy, ct_scan_indirect_options *opt,
+                                    ct_error *err);
 
 #ifdef __cplusplus
 }
