@@ -117,7 +117,8 @@ static void print_finding(FILE *f, const ct_scan_finding *x, const ct_scan_custo
 }
 
 /* Screens the customers against the database's labels and prints the findings. */
-static int screen(const cli_global *g, const ct_scan_customers *cs, const ct_scan_policy *pol)
+static int screen(const cli_global *g, const ct_scan_customers *cs, const ct_scan_policy *pol,
+                  bool no_clusters)
 {
     ct_db *db;
     int rc = cli_open_db("scan", g, &db);
@@ -128,7 +129,7 @@ static int screen(const cli_global *g, const ct_scan_customers *cs, const ct_sca
     ct_error_clear(&err);
     int qrc = ct_scan_direct(&f, db, cs, pol, &err);
     const char *asset = cli_db_params(db)->coin;
-    ct_scan_indirect_options io = {.asset = asset};
+    ct_scan_indirect_options io = {.asset = asset, .no_clusters = no_clusters};
     if (qrc == CT_OK)
         qrc = ct_scan_indirect(&f, db, cs, pol, &io, &err);
     if (qrc == CT_OK) {
@@ -150,12 +151,13 @@ int cmd_scan(int argc, char **argv, const cli_global *g)
 {
     (void)g;
     const char *customers = NULL, *policy = NULL;
-    bool print_policy = false, check = false;
+    bool print_policy = false, check = false, no_clusters = false;
     int first, rc;
     const cli_opt opts[] = {{"customers", CLI_STRING, &customers},
                             {"policy", CLI_STRING, &policy},
                             {"print-policy", CLI_FLAG, &print_policy},
                             {"check", CLI_FLAG, &check},
+                            {"no-clusters", CLI_FLAG, &no_clusters},
                             {NULL, CLI_FLAG, NULL}};
     if ((rc = cli_parse(cli_find("scan"), opts, argc, argv, &first)))
         return rc < 0 ? CT_EXIT_OK : rc;
@@ -208,7 +210,7 @@ int cmd_scan(int argc, char **argv, const cli_global *g)
         /* As everywhere (docs/exit-codes.md): input was rejected, the rest was processed. */
         return skipped ? CT_EXIT_DATA : CT_EXIT_OK;
     }
-    int out_rc = screen(g, &cs, &pol);
+    int out_rc = screen(g, &cs, &pol, no_clusters);
     ct_scan_customers_release(&cs);
     return out_rc;
 }

@@ -11,6 +11,7 @@
 #include "base/hash.h"
 #include "base/hmap.h"
 #include "base/util.h"
+#include "chaintrail/cluster.h"
 #include "chaintrail/scan.h"
 #include "db/db_internal.h"
 #include "store/store.h"
@@ -33,6 +34,8 @@ typedef struct group {
     char *label, *source; /* owned */
     char **addrs;         /* owned */
     size_t n, cap;
+    uint64_t *clusters; /* clusters of two or more of its labelled addresses, to expand */
+    size_t n_cl;
 } group;
 
 typedef struct scan_ix {
@@ -173,8 +176,10 @@ static char *dup_text(const char *s)
     return d;
 }
 
-/* Adds labelled address `a` to the group of its attribution. */
-static int add_source(scan_ix *x, const char *a, ct_label_category cat, const ct_label *l)
+/* Adds labelled address `a` to the group of its attribution; `cluster` (0: none) is its
+ * cluster when it has two or more members, whose unlabelled members join later. */
+static int add_source(scan_ix *x, const char *a, ct_label_category cat, const ct_label *l,
+                      uint64_t cluster)
 {
     group *g = NULL;
     for (size_t i = 0; i < x->n_g && !g; i++)
@@ -207,12 +212,83 @@ static int add_source(scan_ix *x, const char *a, ct_label_category cat, const ct
     if (!(g->addrs[g->n] = dup_text(a)))
         return CT_ENOMEM;
     g->n++;
+    if (cluster) {
+        for (size_t i = 0; i < g->n_cl; i++)
+            if (g->clusters[i] == cluster)
+                return CT_OK;
+        uint64_t *n = realloc(g->clusters, (g->n_cl + 1) * sizeof(*n));
+        if (!n)
+            return CT_ENOMEM;
+        g->clusters = n;
+        g->clusters[g->n_cl++] = cluster;
+    }
     return CT_OK;
+}
+
+/* The members of the groups' clusters that carry the group's attribution through their
+ * cluster (docs/taint-models.md "Clusters": no label of their own, and the group's address
+ * is the cluster's labelled member) become sources too. */
+static int expand_clusters(scan_ix *x, ct_db *db, const ct_trace_graph *base, ct_error *err)
+{
+    int rc = CT_OK;
+    for (size_t gi = 0; rc == CT_OK && gi < x->n_g; gi++) {
+        for (size_t c = 0; rc == CT_OK && c < x->g[gi].n_cl; c++) {
+            ct_cluster_members *mem = NULL;
+            if ((rc = ct_cluster_members_new(&mem, db, x->g[gi].clusters[c], err)) != CT_OK)
+                break;
+            const char *a;
+            uint64_t id;
+            char want[CT_LABEL_TEXT_MAX + CT_LABEL_SOURCE_MAX + 8];
+            snprintf(want, sizeof(want), "%s (%s)", x->g[gi].label, x->g[gi].source);
+            while ((rc = ct_cluster_members_next(mem, &a, &id, err)) == CT_OK) {
+                char cat[24], label[sizeof(want)];
+                char *member = NULL;
+                uint64_t cid;
+                int lrc =
+                    base->label_of(base->ctx, id, cat, sizeof(cat), label, sizeof(label), err);
+                if (lrc == CT_ENOTFOUND) {
+                    if (err)
+                        ct_error_clear(err);
+                    continue;
+                }
+                if ((rc = lrc) != CT_OK)
+                    break;
+                if ((rc = base->cluster_of(base->ctx, id, &cid, &member, err)) != CT_OK)
+                    break;
+                bool inherits = member != NULL;
+                free(member);
+                if (!inherits || strcmp(cat, ct_label_category_name(x->g[gi].category)) != 0 ||
+                    strcmp(label, want) != 0 || strlen(a) >= sizeof(((ct_trace_source *)0)->spec))
+                    continue;
+                group *g = &x->g[gi];
+                if (g->n == g->cap) {
+                    size_t cap = 2 * g->cap;
+                    char **n = realloc(g->addrs, cap * sizeof(*n));
+                    if (!n) {
+                        rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "scan sources");
+                        break;
+                    }
+                    g->addrs = n;
+                    g->cap = cap;
+                }
+                if (!(g->addrs[g->n] = dup_text(a))) {
+                    rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "scan sources");
+                    break;
+                }
+                g->n++;
+            }
+            if (rc == CT_EEOF)
+                rc = CT_OK;
+            ct_cluster_members_free(mem);
+        }
+    }
+    return rc;
 }
 
 /* Every labelled address (the label rows, in key order: one address after the other) whose
  * attribution the policy screens with indirect exposure and that the graph has seen. */
-static int add_groups(scan_ix *x, ct_db *db, const ct_scan_policy *p, ct_error *err)
+static int add_groups(scan_ix *x, ct_db *db, const ct_scan_policy *p, bool use_clusters,
+                      ct_error *err)
 {
     ct_labels_reader *lr = NULL;
     ct_label_list list;
@@ -264,8 +340,9 @@ static int add_groups(scan_ix *x, ct_db *db, const ct_scan_policy *p, ct_error *
         if ((rc = grc) != CT_OK)
             break;
         bool received = ga.outputs > 0;
+        uint64_t cluster = use_clusters && ga.cluster_size >= 2 ? ga.cluster_id : 0;
         ct_graph_address_release(&ga);
-        if (received && add_source(x, a, cat, &list.items[li]) != CT_OK)
+        if (received && add_source(x, a, cat, &list.items[li], cluster) != CT_OK)
             rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "scan labels");
     }
     if (rc == CT_OK)
@@ -457,6 +534,7 @@ static void ix_release(scan_ix *x)
         for (size_t k = 0; k < x->g[i].n; k++)
             free(x->g[i].addrs[k]);
         free(x->g[i].addrs);
+        free(x->g[i].clusters);
         free(x->g[i].label);
         free(x->g[i].source);
     }
@@ -568,15 +646,18 @@ int ct_scan_indirect(ct_scan_findings *out, ct_db *db, const ct_scan_customers *
     ct_trace_graph *base = NULL;
     ct_trace_pricing *pricing = NULL;
     int rc = add_customers(&x, db, customers, err);
-    if (rc == CT_OK)
-        rc = add_groups(&x, db, policy, err);
-    if (rc == CT_OK && x.n_ca && x.n_g)
+    if (rc == CT_OK && x.n_ca)
         rc = ct_trace_graph_db(&base, db, err);
     if (rc == CT_OK && base && opt && opt->no_clusters)
         ct_trace_graph_db_use_clusters(base, false);
-    if (rc == CT_OK && base && opt && opt->asset)
+    bool clusters = base && ct_trace_graph_db_clusters(base, NULL);
+    if (rc == CT_OK && base)
+        rc = add_groups(&x, db, policy, clusters, err);
+    if (rc == CT_OK && clusters)
+        rc = expand_clusters(&x, db, base, err);
+    if (rc == CT_OK && x.n_g && opt && opt->asset)
         rc = ct_trace_pricing_db(&pricing, db, opt->asset, err);
-    if (rc == CT_OK && base) {
+    if (rc == CT_OK && x.n_g) {
         x.base = base;
         ct_trace_graph wg = {.ctx = &x,
                              .load_tx = w_load_tx,
