@@ -28,6 +28,7 @@
       one at hop 2 or more. Prints one summary line; exit 1 with the differences.
 """
 import csv
+import hashlib
 import json
 import os
 import sys
@@ -42,6 +43,21 @@ def coins_to_sat(text):
     whole, _, frac = text.partition(".")
     assert len(frac) == 8, text
     return int(whole) * 100000000 + int(frac)
+
+
+def load(simdir):
+    """The reference's view of the chain (taint_reference.load_sim) with each P2PK output
+    owned by its key's P2PKH script: chaintrail files a P2PK output under that address
+    (docs/addresses.md), and so does the customer file."""
+    txs, labels = ref.load_sim(simdir)
+    def owner(o):
+        b = bytes.fromhex(o[7:])
+        if len(b) in (35, 67) and b[-1] == 0xac and b[0] == len(b) - 2:
+            h = hashlib.new("ripemd160", hashlib.sha256(b[1:-1]).digest()).hexdigest()
+            return "script:76a914" + h + "88ac"
+        return o
+    txs = [(n, ins, [(owner(o), v) for o, v in outs], fee) for n, ins, outs, fee in txs]
+    return txs, labels
 
 
 def deposits(simdir):
@@ -87,7 +103,7 @@ def cluster_labels(simdir, labels):
 def check(simdir, hops, findings_path, clusters):
     truth = json.load(open(os.path.join(simdir, "truth.json")))
     deps = deposits(simdir)
-    txs, labels = ref.load_sim(simdir)
+    txs, labels = load(simdir)
     stolen = {(o["txid"], o["vout"]) for o in truth["stolen_outputs"]}
     thieves = {ref.script_of(o["address"]) for o in truth["stolen_outputs"]}
     for t in thieves:
@@ -152,11 +168,86 @@ def check(simdir, hops, findings_path, clusters):
            "reference, truth" if same_sources else "reference"))
 
 
+def prepare_users(simdir, outdir, hops):
+    """users.csv: every address of a user (owners.csv) as a customer; mixer.json: a policy
+    that screens the mixer only, both ways, direct and indirect, within `hops`."""
+    with open(os.path.join(simdir, "owners.csv"), newline="") as f:
+        users = [r["address"] for r in csv.DictReader(f) if r["entity_kind"] == "user"]
+    with open(os.path.join(outdir, "users.csv"), "w") as f:
+        f.write("customer_id,address\n")
+        for i, a in enumerate(users):
+            f.write("u%05d,%s\n" % (i, a))
+    with open(os.path.join(outdir, "mixer.json"), "w") as f:
+        f.write('{"version": 1, "categories": {"mixer": {"severity": "HIGH", '
+                '"direction": "both", "exposure": "both", "max_hops": %d, "min_amount": "0", '
+                '"min_usd": "0", "min_share": "0"}}}\n' % hops)
+    print("users=%d" % len(users))
+
+
+def check_users(simdir, hops, findings_path):
+    """The indirect `mixer` findings of the users (prepare-users; a scan with --no-clusters of
+    a database holding labels.csv and hack.csv): incoming, per user and model, what the
+    reference's forward trace from every output paid to the mixer delivers to the user at
+    hop 2 or more; outgoing, what its backward trace reaches at hop 2 or more. In both walks
+    every labelled address (labels.csv, the thieves) and every user address stops."""
+    truth = json.load(open(os.path.join(simdir, "truth.json")))
+    txs, labels = load(simdir)
+    for o in truth["stolen_outputs"]:
+        labels[ref.script_of(o["address"])] = "hack"
+    mixers = {a for a, c in labels.items() if c == "mixer"}
+    with open(os.path.join(simdir, "owners.csv"), newline="") as f:
+        users = [r["address"] for r in csv.DictReader(f) if r["entity_kind"] == "user"]
+    script = {a: ref.script_of(a) for a in users}
+    for a in users:
+        labels.setdefault(script[a], "customer")
+    sources = [(name, j) for name, _, outs, _ in txs for j, (o, v) in enumerate(outs)
+               if o in mixers]
+    want = {}
+    for direction, walk in (("incoming", ref.trace), ("outgoing", ref.trace_back)):
+        ref.LABEL_STOPS = __import__("collections").defaultdict(int)
+        walk(txs, sources, labels, hops)
+        for (m, owner, hop), t in ref.LABEL_STOPS.items():
+            if hop >= 2 and t:
+                want.setdefault((direction, owner), {k: 0 for k in MODELS})[m] += t
+        ref.LABEL_STOPS = None
+    got = {}
+    errors = []
+    n = {"incoming": 0, "outgoing": 0}
+    for line in open(findings_path):
+        x = json.loads(line)
+        if x["category"] != "mixer" or x["exposure"] != "indirect":
+            continue
+        n[x["direction"]] += 1
+        k = (x["direction"], script[x["address"]])
+        if k in got:
+            errors.append("two findings for %s %s" % (x["direction"], x["address"]))
+        got[k] = {m: coins_to_sat(x["amount"][m]) for m in MODELS}
+    want = {k: w for k, w in want.items() if k[1] in set(script.values())}
+    if set(got) != set(want):
+        errors.append("flagged %d not expected, %d expected not flagged" %
+                      (len(set(got) - set(want)), len(set(want) - set(got))))
+    for k in sorted(set(got) & set(want)):
+        for m in MODELS:
+            if got[k][m] != want[k][m]:
+                errors.append("%s %s %s: scan %d, reference %d" %
+                              (k[0], k[1], m, got[k][m], want[k][m]))
+    if errors:
+        for e in errors[:20]:
+            print(e, file=sys.stderr)
+        sys.exit(1)
+    print("users=%d indirect mixer findings: incoming=%d outgoing=%d" %
+          (len(users), n["incoming"], n["outgoing"]))
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "prepare":
         prepare(sys.argv[2], sys.argv[3])
     elif len(sys.argv) in (5, 6) and sys.argv[1] == "check" and sys.argv[5:] in ([], ["--clusters"]):
         check(sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5:] == ["--clusters"])
+    elif len(sys.argv) == 5 and sys.argv[1] == "prepare-users":
+        prepare_users(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    elif len(sys.argv) == 5 and sys.argv[1] == "check-users":
+        check_users(sys.argv[2], int(sys.argv[3]), sys.argv[4])
     else:
         print(__doc__, file=sys.stderr)
         sys.exit(2)

@@ -94,6 +94,10 @@ def closure(starts, parents):
             todo += parents[x]
     return seen
 
+# When a defaultdict(int), both walks add each stop at a labelled owner to it, keyed by
+# (model, owner, hop) (tests/tools/scan_truth.py splits exposure by hop with it).
+LABEL_STOPS = None
+
 def trace_back(txs, sources, labels, hops=10):
     """Backward: from the source outputs to where their value came from, transactions in
     reverse chain order. Returns {model: (source_sat, categories, endpoints by owner, path
@@ -120,6 +124,8 @@ def trace_back(txs, sources, labels, hops=10):
                 return
             owner, value = out_of[tx][vout]
             if owner in labels and hop > 0:  # the sources never stop the trace
+                if LABEL_STOPS is not None:
+                    LABEL_STOPS[(model, owner, hop)] += taint
                 stop(owner, labels[owner], taint, via)
             elif tx in coinbase:
                 stop(owner, 'coinbase', taint, via)
@@ -181,6 +187,8 @@ def trace(txs, sources, labels, hops=10):
                 return
             owner, value = out_of[tx][vout]
             if owner in labels and hop > 0:  # the sources never stop the trace
+                if LABEL_STOPS is not None:
+                    LABEL_STOPS[(model, owner, hop)] += taint
                 cats[labels[owner]] += taint; eps[owner] += taint
             elif (tx, vout) not in spent:
                 cats['unspent'] += taint; eps[owner] += taint
