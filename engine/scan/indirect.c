@@ -8,13 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/hash.h"
 #include "base/hmap.h"
 #include "base/util.h"
 #include "chaintrail/cluster.h"
 #include "chaintrail/scan.h"
-#include "db/db_internal.h"
-#include "store/store.h"
+#include "scan/scan_internal.h"
 
 typedef unsigned __int128 u128;
 
@@ -49,23 +47,11 @@ typedef struct scan_ix {
     const ct_trace_graph *base;
 } scan_ix;
 
-/* The hmap key of an address: itself when it fits, else its SHA-256. */
-static size_t addr_key(uint8_t key[CT_HMAP_KEY_MAX], const char *a)
-{
-    size_t n = strlen(a);
-    if (n <= CT_HMAP_KEY_MAX) {
-        memcpy(key, a, n);
-        return n;
-    }
-    ct_sha256(key, a, n);
-    return 32;
-}
-
 static bool find_caddr(const scan_ix *x, const char *a, size_t *i)
 {
     uint8_t key[CT_HMAP_KEY_MAX];
     uint64_t v;
-    if (!ct_hmap_get(&x->by_addr, key, addr_key(key, a), &v))
+    if (!ct_hmap_get(&x->by_addr, key, ct_scan_addr_key(key, a), &v))
         return false;
     *i = (size_t)v;
     return true;
@@ -153,7 +139,7 @@ static int add_customers(scan_ix *x, ct_db *db, const ct_scan_customers *cs, ct_
             ct_graph_address_release(&ga);
             uint8_t key[CT_HMAP_KEY_MAX], id[8];
             ct_put_be64(id, x->ca[i].addrid);
-            if (ct_hmap_put(&x->by_addr, key, addr_key(key, cu->address), i) != CT_OK ||
+            if (ct_hmap_put(&x->by_addr, key, ct_scan_addr_key(key, cu->address), i) != CT_OK ||
                 ct_hmap_put(&x->by_id, id, 8, i) != CT_OK)
                 return ct_fail(err, CT_ENOMEM, "out-of-memory", "scan customers");
         }
@@ -260,6 +246,13 @@ static int expand_clusters(scan_ix *x, ct_db *db, const ct_trace_graph *base, ct
                 if (!inherits || strcmp(cat, ct_label_category_name(x->g[gi].category)) != 0 ||
                     strcmp(label, want) != 0 || strlen(a) >= sizeof(((ct_trace_source *)0)->spec))
                     continue;
+                ct_graph_address ga; /* a key known only in its linked form received nothing */
+                if ((rc = ct_graph_address_get(db, &ga, a, err)) != CT_OK)
+                    break;
+                bool received = ga.outputs > 0;
+                ct_graph_address_release(&ga);
+                if (!received)
+                    continue;
                 group *g = &x->g[gi];
                 if (g->n == g->cap) {
                     size_t cap = 2 * g->cap;
@@ -285,72 +278,58 @@ static int expand_clusters(scan_ix *x, ct_db *db, const ct_trace_graph *base, ct
     return rc;
 }
 
-/* Every labelled address (the label rows, in key order: one address after the other) whose
- * attribution the policy screens with indirect exposure and that the graph has seen. */
+/* One labelled address: into the group of its attribution when the policy screens that
+ * category with indirect exposure and the graph saw it receive. */
+typedef struct groups_ctx {
+    scan_ix *x;
+    ct_db *db;
+    const ct_scan_policy *p;
+    bool use_clusters;
+    ct_labels_reader *lr;
+    ct_label_list list;
+    ct_error *err;
+} groups_ctx;
+
+static int group_address(void *arg, const char *a)
+{
+    groups_ctx *c = arg;
+    int rc = ct_labels_reader_get(c->lr, &c->list, a, c->err);
+    if (rc != CT_OK || c->list.count == 0)
+        return rc;
+    size_t li;
+    ct_label_category cat = ct_labels_attribution(&c->list, 0, &li);
+    const ct_scan_rule *r = &c->p->rules[cat];
+    if (r->severity == CT_SCAN_NONE || !(r->exposure & CT_SCAN_INDIRECT) || r->max_hops < 2 ||
+        strlen(a) >= sizeof(((ct_trace_source *)0)->spec))
+        return CT_OK;
+    ct_graph_address ga;
+    rc = ct_graph_address_get(c->db, &ga, a, c->err);
+    if (rc == CT_ENOTFOUND) {
+        if (c->err)
+            ct_error_clear(c->err);
+        return CT_OK;
+    }
+    if (rc != CT_OK)
+        return rc;
+    bool received = ga.outputs > 0;
+    uint64_t cluster = c->use_clusters && ga.cluster_size >= 2 ? ga.cluster_id : 0;
+    ct_graph_address_release(&ga);
+    if (received && add_source(c->x, a, cat, &c->list.items[li], cluster) != CT_OK)
+        return ct_fail(c->err, CT_ENOMEM, "out-of-memory", "scan labels");
+    return CT_OK;
+}
+
+/* Every labelled address (in the label table's order) the policy screens indirectly. */
 static int add_groups(scan_ix *x, ct_db *db, const ct_scan_policy *p, bool use_clusters,
                       ct_error *err)
 {
-    ct_labels_reader *lr = NULL;
-    ct_label_list list;
-    ct_label_list_init(&list);
-    int rc = ct_labels_reader_new(&lr, db, err);
-    if (rc != CT_OK)
-        return rc;
-    ct_store_snapshot *snap = ct_store_snapshot_new(db->st);
-    ct_store_iter *it = snap ? ct_store_iter_new(db->st, snap) : NULL;
-    if (!it) {
-        if (snap)
-            ct_store_snapshot_free(db->st, snap);
-        ct_labels_reader_free(lr);
-        return ct_fail(err, CT_ENOMEM, "out-of-memory", "scan labels");
-    }
-    char prev[CT_LABEL_ADDRESS_MAX + 1] = "";
-    const uint8_t first = CT_T_LABEL;
-    for (ct_store_iter_seek(it, &first, 1); rc == CT_OK && ct_store_iter_valid(it);
-         ct_store_iter_next(it)) {
-        size_t kl;
-        const uint8_t *k = ct_store_iter_key(it, &kl);
-        if (kl == 0 || k[0] != CT_T_LABEL)
-            break;
-        const uint8_t *nul = memchr(k + 1, 0, kl - 1);
-        size_t al = nul ? (size_t)(nul - (k + 1)) : 0;
-        if (!nul || al == 0 || al > CT_LABEL_ADDRESS_MAX)
-            continue; /* not a row this reader understands; labels show reports it */
-        char a[CT_LABEL_ADDRESS_MAX + 1];
-        memcpy(a, k + 1, al);
-        a[al] = '\0';
-        if (strcmp(a, prev) == 0)
-            continue;
-        memcpy(prev, a, al + 1);
-        if ((rc = ct_labels_reader_get(lr, &list, a, err)) != CT_OK || list.count == 0)
-            continue;
-        size_t li;
-        ct_label_category cat = ct_labels_attribution(&list, 0, &li);
-        const ct_scan_rule *r = &p->rules[cat];
-        if (r->severity == CT_SCAN_NONE || !(r->exposure & CT_SCAN_INDIRECT) || r->max_hops < 2 ||
-            al >= sizeof(((ct_trace_source *)0)->spec))
-            continue;
-        ct_graph_address ga;
-        int grc = ct_graph_address_get(db, &ga, a, err);
-        if (grc == CT_ENOTFOUND) {
-            if (err)
-                ct_error_clear(err);
-            continue;
-        }
-        if ((rc = grc) != CT_OK)
-            break;
-        bool received = ga.outputs > 0;
-        uint64_t cluster = use_clusters && ga.cluster_size >= 2 ? ga.cluster_id : 0;
-        ct_graph_address_release(&ga);
-        if (received && add_source(x, a, cat, &list.items[li], cluster) != CT_OK)
-            rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "scan labels");
-    }
+    groups_ctx c = {.x = x, .db = db, .p = p, .use_clusters = use_clusters, .err = err};
+    ct_label_list_init(&c.list);
+    int rc = ct_labels_reader_new(&c.lr, db, err);
     if (rc == CT_OK)
-        rc = ct_store_iter_status(it, err);
-    ct_store_iter_free(it);
-    ct_store_snapshot_free(db->st, snap);
-    ct_labels_reader_free(lr);
-    ct_label_list_release(&list);
+        rc = ct_scan_each_labelled(db, group_address, &c, err);
+    ct_labels_reader_free(c.lr);
+    ct_label_list_release(&c.list);
     return rc;
 }
 
