@@ -208,6 +208,14 @@ CT_WARN_UNUSED int ct_scan_direct(ct_scan_findings *out, ct_db *db,
                                   ct_error *err);
 void ct_scan_findings_release(ct_scan_findings *f);
 
+/* The same findings as ct_scan_direct, in the same order, computed from the other side: the
+ * history of each labelled address the policy screens with direct exposure is read once and
+ * its counterparties looked up among the customers, so that the cost grows with the labelled
+ * addresses' activity and not with the number of customers (docs/scan.md "Speed"). */
+CT_WARN_UNUSED int ct_scan_direct_batch(ct_scan_findings *out, ct_db *db,
+                                        const ct_scan_customers *customers,
+                                        const ct_scan_policy *policy, ct_error *err);
+
 /* ---- indirect exposure (Bitcoin) ---- */
 typedef struct ct_scan_indirect_options {
     const char *asset;       /* daily price table for USD ("BTC"); NULL: no USD */
