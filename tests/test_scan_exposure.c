@@ -202,7 +202,7 @@ Test(scan_exposure, batch_direct_equals_per_customer)
                 cr_assert_eq(ct_scan_policy_read(&p, mix, &err), CT_OK, "%s", err.detail);
             ct_scan_findings a, b;
             cr_assert_eq(ct_scan_direct(&a, db, &cs, &p, &err), CT_OK, "%s", err.detail);
-            cr_assert_eq(ct_scan_direct_batch(&b, db, &cs, &p, &err), CT_OK, "%s", err.detail);
+            cr_assert_eq(ct_scan_direct_batch(&b, db, &cs, &p, NULL, &err), CT_OK, "%s", err.detail);
             /* the mixer pays no deposit address directly */
             cr_assert(k == 1 && pi == 1 ? a.count == 0 : a.count > 0, "%s policy %d: %zu",
                       files[k], pi, a.count);
@@ -215,6 +215,61 @@ Test(scan_exposure, batch_direct_equals_per_customer)
     }
     ct_db_close(db);
     free(dbdir), free(sim);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+/* "12345678" satoshi as the text of a USD value at 1,000,000 USD a coin: one cent a satoshi,
+ * so no rounding is involved ("123456.78"). */
+static void sat_as_usd(char *out, size_t cap, const char *coins)
+{
+    unsigned long long whole = 0, frac = 0;
+    cr_assert_eq(sscanf(coins, "%llu.%llu", &whole, &frac), 2, "%s", coins);
+    unsigned long long sat = whole * 100000000ULL + frac;
+    snprintf(out, cap, "%llu.%02llu", sat / 100, sat % 100);
+}
+
+/* USD at the date of the flows: with a price table of the chain's coin (rBTC on regtest) at
+ * 1,000,000 USD every day, each finding's usd_low/usd_high are its low/high in cents; without
+ * a price for those days they are null. */
+Test(scan_exposure, usd_at_the_date_of_the_flows)
+{
+    char *dir = sim_db("3");
+    char *db = join(dir, "db"), *prices = join(dir, "prices.csv");
+    char csv[4096] = "Date,Close\n";
+    for (int d = 1; d <= 28; d++)
+        snprintf(csv + strlen(csv), sizeof(csv) - strlen(csv), "2011-02-%02d,1000000.00\n", d);
+    cr_assert_eq(tu_write_file(prices, csv, strlen(csv)), 0);
+    char *s = scan_and_check(dir, "customers.csv", NULL, false, "check");
+    free(s);
+    char *out = join(dir, "findings.jsonl");
+    size_t len;
+    char *text = (char *)tu_read_file(out, &len);
+    cr_assert(strstr(text, "\"usd_low\":null,\"usd_high\":null"), "%s", text);
+    free(text);
+    run_ok(CT_BIN, (const char *[]){"--db", db, "prices", "import", prices, "--asset", "rBTC", NULL},
+           "prices");
+    s = scan_and_check(dir, "customers.csv", NULL, false, "check");
+    cr_assert_str_eq(s, seeds[2].address_level);
+    free(s);
+    text = (char *)tu_read_file(out, &len);
+    size_t lines = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"), lines++) {
+        char low[32], high[32], want[64];
+        const char *l = strstr(line, "\"low\":\""), *h = strstr(line, "\"high\":\"");
+        cr_assert(l && h, "%s", line);
+        cr_assert_eq(sscanf(l + 7, "%31[0-9.]", low), 1);
+        cr_assert_eq(sscanf(h + 8, "%31[0-9.]", high), 1);
+        char expect[160];
+        sat_as_usd(want, sizeof(want), low);
+        snprintf(expect, sizeof(expect), "\"usd_low\":\"%s\",", want);
+        cr_assert(strstr(line, expect), "%s in %s", expect, line);
+        sat_as_usd(want, sizeof(want), high);
+        snprintf(expect, sizeof(expect), "\"usd_high\":\"%s\",", want);
+        cr_assert(strstr(line, expect), "%s in %s", expect, line);
+    }
+    cr_assert_eq(lines, 23); /* 4 hack findings (above), 19 mixer ones */
+    free(text), free(out), free(db), free(prices);
     tu_rmtree(dir);
     free(dir);
 }

@@ -127,8 +127,8 @@ static int screen(const cli_global *g, const ct_scan_customers *cs, const ct_sca
     ct_scan_findings f;
     ct_error err;
     ct_error_clear(&err);
-    int qrc = ct_scan_direct_batch(&f, db, cs, pol, &err);
     const char *asset = cli_db_params(db)->coin;
+    int qrc = ct_scan_direct_batch(&f, db, cs, pol, asset, &err);
     ct_scan_indirect_options io = {.asset = asset, .no_clusters = no_clusters};
     if (qrc == CT_OK)
         qrc = ct_scan_indirect(&f, db, cs, pol, &io, &err);

@@ -54,6 +54,7 @@ typedef struct batch {
     uint64_t *in_val, *out_val;
     bool *in_src, *out_dst;
     size_t cap_in, cap_out;
+    ct_trace_pricing *pricing; /* NULL: no USD */
     ct_error *err;
 } batch;
 
@@ -224,6 +225,7 @@ static ct_scan_finding *finding(batch *b, size_t row, unsigned direction, size_t
     snprintf(f->source, sizeof(f->source), "%s", l->source);
     f->first_height = tx->height;
     f->first_time = tx->block_time;
+    f->usd_known = b->pricing != NULL;
     return f;
 }
 
@@ -252,14 +254,29 @@ static int record(batch *b, size_t ci, unsigned direction, size_t li, const ct_g
                                     tx->n_out, b->err);
     if (rc != CT_OK)
         return rc;
+    /* USD at the price of the transaction's day, per model (prices.md) */
+    uint64_t cents[CT_MODEL_COUNT] = {0};
+    bool priced = b->pricing != NULL;
+    for (int m = 0; priced && m < CT_MODEL_COUNT; m++) {
+        rc = b->pricing->value(b->pricing->ctx, a[m], tx->block_time, &cents[m], b->err);
+        if (rc == CT_ENOTFOUND) {
+            priced = false;
+            if (b->err)
+                ct_error_clear(b->err);
+        } else if (rc != CT_OK)
+            return rc;
+    }
     for (size_t k = 0; k < b->c[ci].n_rows; k++) {
         ct_scan_finding *f = finding(b, b->c[ci].rows[k], direction, li, tx, pos);
         if (!f || add_txid(f, tx->txid) != CT_OK)
             return ct_fail(b->err, CT_ENOMEM, "out-of-memory", "scan findings");
         f->last_height = tx->height;
         f->last_time = tx->block_time;
-        for (int m = 0; m < CT_MODEL_COUNT; m++)
+        for (int m = 0; m < CT_MODEL_COUNT; m++) {
             f->amount[m] += a[m];
+            f->usd_cents[m] += cents[m];
+        }
+        f->usd_known &= priced;
     }
     return CT_OK;
 }
@@ -381,10 +398,15 @@ static int settle(batch *b, const ct_scan_customers *cs)
     for (size_t i = 0; i < out->count; i++) {
         ct_scan_finding *f = &out->items[i];
         f->low = f->high = f->amount[0];
+        f->usd_low = f->usd_high = f->usd_cents[0];
         for (int m = 1; m < CT_MODEL_COUNT; m++) {
             f->low = f->amount[m] < f->low ? f->amount[m] : f->low;
             f->high = f->amount[m] > f->high ? f->amount[m] : f->high;
+            f->usd_low = f->usd_cents[m] < f->usd_low ? f->usd_cents[m] : f->usd_low;
+            f->usd_high = f->usd_cents[m] > f->usd_high ? f->usd_cents[m] : f->usd_high;
         }
+        if (!f->usd_known)
+            f->usd_low = f->usd_high = 0;
         size_t ci = 0;
         bool found = find_cust(b, cs->items[f->customer].address, &ci);
         f->volume = !found                             ? 0
@@ -394,7 +416,8 @@ static int settle(batch *b, const ct_scan_customers *cs)
         f->share_ppm = share > 1000000 ? 1000000 : (uint32_t)share;
         const ct_scan_rule *r = &b->p->rules[f->category];
         if (f->high == 0 || f->high < r->min_sat ||
-            f->high * 1000000 < (u128)r->min_share_ppm * f->volume) {
+            f->high * 1000000 < (u128)r->min_share_ppm * f->volume ||
+            (f->usd_known && f->usd_high < r->min_usd_cents)) {
             out->below++;
             free(f->txids);
             continue;
@@ -406,10 +429,13 @@ static int settle(batch *b, const ct_scan_customers *cs)
 }
 
 int ct_scan_direct_batch(ct_scan_findings *out, ct_db *db, const ct_scan_customers *customers,
-                         const ct_scan_policy *policy, ct_error *err)
+                         const ct_scan_policy *policy, const char *asset, ct_error *err)
 {
     memset(out, 0, sizeof(*out));
     batch b = {.db = db, .p = policy, .out = out, .err = err};
+    int prc = asset ? ct_trace_pricing_db(&b.pricing, db, asset, err) : CT_OK;
+    if (prc != CT_OK)
+        return prc;
     ct_hmap_init(&b.cix);
     ct_hmap_init(&b.fix);
     ct_label_list_init(&b.list);
@@ -424,6 +450,8 @@ int ct_scan_direct_batch(ct_scan_findings *out, ct_db *db, const ct_scan_custome
         rc = settle(&b, customers);
     if (b.lr)
         ct_labels_reader_free(b.lr);
+    if (b.pricing)
+        ct_trace_pricing_db_free(b.pricing);
     ct_label_list_release(&b.list);
     ct_hmap_release(&b.cix);
     ct_hmap_release(&b.fix);

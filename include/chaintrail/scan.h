@@ -211,10 +211,14 @@ void ct_scan_findings_release(ct_scan_findings *f);
 /* The same findings as ct_scan_direct, in the same order, computed from the other side: the
  * history of each labelled address the policy screens with direct exposure is read once and
  * its counterparties looked up among the customers, so that the cost grows with the labelled
- * addresses' activity and not with the number of customers (docs/scan.md "Speed"). */
+ * addresses' activity and not with the number of customers (docs/scan.md "Speed"). With
+ * `asset` (the daily price table, "BTC"; NULL: none) each transaction's amounts are valued
+ * in USD at its day's price (usd_known false when a day has no price), and min_usd applies
+ * to the findings whose value is known. */
 CT_WARN_UNUSED int ct_scan_direct_batch(ct_scan_findings *out, ct_db *db,
                                         const ct_scan_customers *customers,
-                                        const ct_scan_policy *policy, ct_error *err);
+                                        const ct_scan_policy *policy, const char *asset,
+                                        ct_error *err);
 
 /* ---- indirect exposure (Bitcoin) ---- */
 typedef struct ct_scan_indirect_options {
