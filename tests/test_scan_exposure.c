@@ -38,8 +38,8 @@ static char *sim_db(const char *seed)
     char *blocks = join(sim, "blocks"), *labels = join(sim, "labels.csv");
     char *hack = join(dir, "hack.csv");
     run_ok(CT_SIM_BIN,
-           (const char *[]){"--seed", seed, "--txs", "3000", "--hops", "3", "--out", sim,
-                            "--quiet", NULL},
+           (const char *[]){"--seed", seed, "--txs", "3000", "--hops", "3", "--out", sim, "--quiet",
+                            NULL},
            "chaintrail-sim");
     run_ok(CT_PYTHON3, (const char *[]){CT_TOOLS "/scan_truth.py", "prepare", sim, dir, NULL},
            "prepare");
@@ -110,8 +110,7 @@ static const seed_case seeds[] = {
      "flagged=4 of 128 deposits, findings=4 direct=4 indirect=0, checked against: reference, "
      "truth\n",
      "flagged=4 of 128 deposits, findings=4 direct=4 indirect=0, checked against: reference\n"},
-    {"4",
-     "flagged=5 of 128 deposits, findings=5 direct=1 indirect=4, checked against: reference\n",
+    {"4", "flagged=5 of 128 deposits, findings=5 direct=1 indirect=4, checked against: reference\n",
      "flagged=5 of 128 deposits, findings=5 direct=1 indirect=4, checked against: reference\n"},
 };
 
@@ -202,10 +201,11 @@ Test(scan_exposure, batch_direct_equals_per_customer)
                 cr_assert_eq(ct_scan_policy_read(&p, mix, &err), CT_OK, "%s", err.detail);
             ct_scan_findings a, b;
             cr_assert_eq(ct_scan_direct(&a, db, &cs, &p, &err), CT_OK, "%s", err.detail);
-            cr_assert_eq(ct_scan_direct_batch(&b, db, &cs, &p, NULL, &err), CT_OK, "%s", err.detail);
+            cr_assert_eq(ct_scan_direct_batch(&b, db, &cs, &p, NULL, &err), CT_OK, "%s",
+                         err.detail);
             /* the mixer pays no deposit address directly */
-            cr_assert(k == 1 && pi == 1 ? a.count == 0 : a.count > 0, "%s policy %d: %zu",
-                      files[k], pi, a.count);
+            cr_assert(k == 1 && pi == 1 ? a.count == 0 : a.count > 0, "%s policy %d: %zu", files[k],
+                      pi, a.count);
             assert_same_findings(&a, &b);
             ct_scan_findings_release(&a);
             ct_scan_findings_release(&b);
@@ -247,7 +247,8 @@ Test(scan_exposure, usd_at_the_date_of_the_flows)
     char *text = (char *)tu_read_file(out, &len);
     cr_assert(strstr(text, "\"usd_low\":null,\"usd_high\":null"), "%s", text);
     free(text);
-    run_ok(CT_BIN, (const char *[]){"--db", db, "prices", "import", prices, "--asset", "rBTC", NULL},
+    run_ok(CT_BIN,
+           (const char *[]){"--db", db, "prices", "import", prices, "--asset", "rBTC", NULL},
            "prices");
     s = scan_and_check(dir, "customers.csv", NULL, false, "check");
     cr_assert_str_eq(s, seeds[2].address_level);

@@ -222,11 +222,11 @@ CT_WARN_UNUSED int ct_scan_direct_batch(ct_scan_findings *out, ct_db *db,
 
 /* ---- indirect exposure (Bitcoin) ---- */
 typedef struct ct_scan_indirect_options {
-    const char *asset;       /* daily price table for USD ("BTC"); NULL: no USD */
-    bool no_clusters;        /* address-level labels only, as trace --no-clusters */
-    uint64_t max_flows;      /* per trace (0: the tracer's default) */
-    uint64_t traces;         /* out: traces run (one per group and direction) */
-    uint64_t sources;        /* out: labelled addresses traced from */
+    const char *asset;  /* daily price table for USD ("BTC"); NULL: no USD */
+    bool no_clusters;   /* address-level labels only, as trace --no-clusters */
+    uint64_t max_flows; /* per trace (0: the tracer's default) */
+    uint64_t traces;    /* out: traces run (one per group and direction) */
+    uint64_t sources;   /* out: labelled addresses traced from */
 } ct_scan_indirect_options;
 
 /* Indirect exposure of every Bitcoin customer row (docs/scan.md "Indirect exposure"),
