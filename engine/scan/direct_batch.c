@@ -387,13 +387,13 @@ static int settle(batch *b, const ct_scan_customers *cs)
     if (out->count == 0)
         return CT_OK;
     qsort(b->keys, out->count, sizeof(*b->keys), cmp_fkey);
-    ct_scan_finding *sorted = malloc(out->count * sizeof(*sorted));
-    if (!sorted)
+    size_t *perm = malloc(out->count * sizeof(*perm));
+    if (!perm)
         return ct_fail(b->err, CT_ENOMEM, "out-of-memory", "scan findings");
     for (size_t i = 0; i < out->count; i++)
-        sorted[i] = out->items[b->keys[i].item];
-    memcpy(out->items, sorted, out->count * sizeof(*sorted));
-    free(sorted);
+        perm[i] = b->keys[i].item;
+    ct_scan_permute(out->items, perm, out->count);
+    free(perm);
     size_t keep = 0;
     for (size_t i = 0; i < out->count; i++) {
         ct_scan_finding *f = &out->items[i];

@@ -597,10 +597,10 @@ static int order_rows(ct_scan_findings *out)
     if (out->count < 2)
         return CT_OK;
     rowkey *k = malloc(out->count * sizeof(*k));
-    ct_scan_finding *n = malloc(out->count * sizeof(*n));
-    if (!k || !n) {
+    size_t *perm = malloc(out->count * sizeof(*perm));
+    if (!k || !perm) {
         free(k);
-        free(n);
+        free(perm);
         return CT_ENOMEM;
     }
     for (size_t i = 0; i < out->count; i++)
@@ -608,10 +608,10 @@ static int order_rows(ct_scan_findings *out)
                         out->items[i].exposure ? out->items[i].exposure : CT_SCAN_DIRECT};
     qsort(k, out->count, sizeof(*k), cmp_rowkey);
     for (size_t i = 0; i < out->count; i++)
-        n[i] = out->items[k[i].seq];
-    memcpy(out->items, n, out->count * sizeof(*n));
+        perm[i] = k[i].seq;
+    ct_scan_permute(out->items, perm, out->count);
     free(k);
-    free(n);
+    free(perm);
     return CT_OK;
 }
 

@@ -4,6 +4,7 @@
 
 #include "base/hash.h"
 #include "chaintrail/labels.h"
+#include "chaintrail/scan.h"
 #include "db/db_internal.h"
 #include "scan/scan_internal.h"
 #include "store/store.h"
@@ -70,4 +71,22 @@ int ct_scan_labelled_set(ct_hmap *set, ct_db *db, ct_error *err)
     if (rc == CT_ENOMEM)
         return ct_fail(err, CT_ENOMEM, "out-of-memory", "scan labels");
     return rc;
+}
+
+void ct_scan_permute(ct_scan_finding *items, size_t *perm, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (perm[i] == i)
+            continue;
+        ct_scan_finding tmp = items[i];
+        size_t j = i;
+        while (perm[j] != i) {
+            size_t k = perm[j];
+            items[j] = items[k];
+            perm[j] = j;
+            j = k;
+        }
+        items[j] = tmp;
+        perm[j] = j;
+    }
 }

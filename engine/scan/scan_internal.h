@@ -20,4 +20,9 @@ CT_WARN_UNUSED int ct_scan_each_labelled(ct_db *db, int (*fn)(void *arg, const c
 /* Every address with label rows, by ct_scan_addr_key (value 1). *set must be initialised. */
 CT_WARN_UNUSED int ct_scan_labelled_set(ct_hmap *set, ct_db *db, ct_error *err);
 
+/* Reorders items[0..n) in place so that items[i] becomes the old items[perm[i]] (perm a
+ * permutation, left as the identity): no second copy of the findings. */
+struct ct_scan_finding;
+void ct_scan_permute(struct ct_scan_finding *items, size_t *perm, size_t n);
+
 #endif
