@@ -122,7 +122,8 @@ static void teardown(fx *f)
 #define CUSTOMERS_2 "customer_id,address\nhal," HAL "\nbbz," BBZ "\n"
 #define SUMMARY(run, why, screened, rows, nw, up, un, ab)                                          \
     "chaintrail: scan: run " run " (" why "): " screened " of " rows                               \
-    " customer rows screened; " nw " new, " up " updated, " un " unchanged, " ab " absent\n"
+    " customer rows screened (direct), " rows " (indirect); " nw " new, " up " updated, " un       \
+    " unchanged, " ab " absent\n"
 
 static void scan(tu_run *r, const fx *f, const char *extra)
 {
@@ -628,7 +629,7 @@ Test(alerts, commit_stages_the_new_alerts_in_its_batch)
     ct_scan_outbox ob = {body_fails, &calls, 7, 7};
     ct_scan_run run;
     cr_assert_eq(
-        ct_scan_alerts_commit(&run, db, &cs, NULL, &fi, "BTC", &now, 1700000000, &ob, &err),
+        ct_scan_alerts_commit(&run, db, &cs, NULL, NULL, &fi, "BTC", &now, 1700000000, &ob, &err),
         CT_ENOMEM);
     ct_scan_run_release(&run);
     cr_assert_eq(calls, 1);
@@ -643,8 +644,8 @@ Test(alerts, commit_stages_the_new_alerts_in_its_batch)
     ob = (ct_scan_outbox){body_id, &calls, 0, 0};
     ct_error_clear(&err);
     cr_assert_eq(
-        ct_scan_alerts_commit(&run, db, &cs, NULL, &fi, "BTC", &now, 1700000000, &ob, &err), CT_OK,
-        "%s", err.detail);
+        ct_scan_alerts_commit(&run, db, &cs, NULL, NULL, &fi, "BTC", &now, 1700000000, &ob, &err),
+        CT_OK, "%s", err.detail);
     cr_assert_eq(run.n_new, 1);
     ct_scan_run_release(&run);
     cr_assert_eq(calls, 1);
@@ -657,7 +658,8 @@ Test(alerts, commit_stages_the_new_alerts_in_its_batch)
     /* the same findings again: unchanged, the body function is not asked */
     calls = 0;
     cr_assert_eq(
-        ct_scan_alerts_commit(&run, db, &cs, NULL, &fi, "BTC", &now, 1700000001, &ob, &err), CT_OK);
+        ct_scan_alerts_commit(&run, db, &cs, NULL, NULL, &fi, "BTC", &now, 1700000001, &ob, &err),
+        CT_OK);
     cr_assert_eq(run.n_unchanged, 1);
     ct_scan_run_release(&run);
     cr_assert_eq(calls, 0);

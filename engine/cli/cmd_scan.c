@@ -52,6 +52,7 @@ typedef struct scan_opts {
     size_t format; /* 0 jsonl, 1 csv, 2 text */
     const char *out;
     bool force, full;
+    bool no_clusters;         /* --no-clusters */
     ct_scan_severity fail_on; /* CT_SCAN_NONE: never */
 } scan_opts;
 
@@ -116,12 +117,15 @@ static int screen(const cli_global *g, const ct_scan_customers *cs, const ct_sca
     memset(&f, 0, sizeof(f));
     ct_scan_run run;
     memset(&run, 0, sizeof(run));
+    const char *asset = cli_db_params(db)->coin;
     bool *pick = calloc(cs->count ? cs->count : 1, sizeof(bool));
+    bool *indirect = calloc(cs->count ? cs->count : 1, sizeof(bool));
     ct_scan_customers sub = *cs;
     sub.items = calloc(cs->count ? cs->count : 1, sizeof(*sub.items));
     size_t *back = calloc(cs->count ? cs->count : 1, sizeof(size_t));
-    if (!pick || !sub.items || !back) {
+    if (!pick || !indirect || !sub.items || !back) {
         free(pick);
+        free(indirect);
         free(sub.items);
         free(back);
         ct_db_close(db);
@@ -142,16 +146,26 @@ static int screen(const cli_global *g, const ct_scan_customers *cs, const ct_sca
                 back[sub.count] = i;
                 sub.items[sub.count++] = cs->items[i];
             }
-        qrc = ct_scan_direct(&f, db, &sub, pol, &err);
+        qrc = ct_scan_direct_batch(&f, db, &sub, pol, asset, &err);
         for (size_t i = 0; qrc == CT_OK && i < f.count; i++)
             f.items[i].customer = back[f.items[i].customer];
     }
+    /* Indirect exposure of every Bitcoin row on every run, all rows as stops: a customer's
+     * outgoing exposure changes when others move its past funds on, without new activity
+     * of its own, and one trace per labelled group costs the same for 1 row as for all
+     * (docs/scan.md "Nightly runs"). */
+    ct_scan_indirect_options io = {.asset = asset, .no_clusters = o->no_clusters};
+    for (size_t i = 0; i < cs->count; i++)
+        indirect[i] = cs->items[i].chain == CT_SCAN_BITCOIN;
+    if (qrc == CT_OK)
+        qrc = ct_scan_indirect(&f, db, cs, pol, &io, &err);
     ct_scan_outbox ob = cli_webhook_outbox();
     if (qrc == CT_OK)
-        qrc = ct_scan_alerts_commit(&run, db, cs, pick, &f, cli_db_params(db)->coin, &now,
+        qrc = ct_scan_alerts_commit(&run, db, cs, pick, indirect, &f, asset, &now,
                                     cli_now_seconds(), wh->url ? &ob : NULL, &err);
     ct_scan_findings_release(&f);
     free(pick);
+    free(indirect);
     free(sub.items);
     free(back);
     if (qrc) {
@@ -171,11 +185,12 @@ static int screen(const cli_global *g, const ct_scan_customers *cs, const ct_sca
         fprintf(stderr, "chaintrail: scan: %zu Ethereum rows not screened (Bitcoin only so far)\n",
                 eth);
     fprintf(stderr,
-            "chaintrail: scan: run %llu (%s): %llu of %zu customer rows screened; %llu new, %llu "
-            "updated, %llu unchanged, %llu absent\n",
+            "chaintrail: scan: run %llu (%s): %llu of %zu customer rows screened (direct), %llu "
+            "(indirect); %llu new, %llu updated, %llu unchanged, %llu absent\n",
             (unsigned long long)run.run, ct_scan_why_name(why), (unsigned long long)run.screened,
-            cs->count, (unsigned long long)run.n_new, (unsigned long long)run.n_updated,
-            (unsigned long long)run.n_unchanged, (unsigned long long)run.n_absent);
+            cs->count, (unsigned long long)run.screened_indirect, (unsigned long long)run.n_new,
+            (unsigned long long)run.n_updated, (unsigned long long)run.n_unchanged,
+            (unsigned long long)run.n_absent);
     bool fail = fails(&run, o->fail_on);
     ct_scan_run_release(&run);
     /* The alerts and their outbox rows are stored: deliver even when -o failed. */
@@ -212,6 +227,7 @@ int cmd_scan(int argc, char **argv, const cli_global *g)
                             {"fail-on", CLI_STRING, &fail_on},
                             {"full", CLI_FLAG, &so.full},
                             CLI_WEBHOOK_OPTS(&wh),
+                            {"no-clusters", CLI_FLAG, &so.no_clusters},
                             {NULL, CLI_FLAG, NULL}};
     /* -o is --output, as for export */
     static char long_output[] = "--output";

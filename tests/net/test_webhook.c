@@ -501,8 +501,9 @@ static void run_cmd_ok(const char *dir, const char *const *more)
 
 /* The summary line of the alert store (docs/scan.md). */
 #define SUMMARY(run, why, screened, nw, up, un, ab)                                                \
-    "chaintrail: scan: run " run " (" why "): " screened " of 1 customer rows screened; " nw       \
-    " new, " up " updated, " un " unchanged, " ab " absent\n"
+    "chaintrail: scan: run " run " (" why "): " screened                                           \
+    " of 1 customer rows screened (direct), 1 (indirect); " nw " new, " up " updated, " un         \
+    " unchanged, " ab " absent\n"
 #define WEBHOOK(q, u, d, p, req, left)                                                             \
     "chaintrail: scan: webhook: " q " queued (" u " already delivered), " d " of " p               \
     " pending delivered in " req " requests, " left " left in the outbox\n"
