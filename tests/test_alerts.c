@@ -681,8 +681,9 @@ Test(alerts, commit_stages_the_new_alerts_in_its_batch)
 #define SAT_CUSTOMERS "customer_id,address\nsat," SATOSHI "\n"
 #define ID_SAT        "a578cad7167c2f2a5f7e92b736b09800" /* outgoing, indirect, "Test drainer" */
 #define SAT_LINE(baseline)                                                                         \
-    "{\"alert_id\":\"" ID_SAT "\",\"customer_id\":\"sat\",\"chain\":\"bitcoin\",\"address\":\""    \
-    SATOSHI "\",\"direction\":\"outgoing\",\"exposure\":\"indirect\",\"category\":\"hack\","       \
+    "{\"alert_id\":\"" ID_SAT                                                                      \
+    "\",\"customer_id\":\"sat\",\"chain\":\"bitcoin\",\"address\":\"" SATOSHI                      \
+    "\",\"direction\":\"outgoing\",\"exposure\":\"indirect\",\"category\":\"hack\","               \
     "\"label\":\"Test drainer\",\"source\":\"team\",\"counterparty\":\"Test drainer\",\"hops\":2," \
     "\"asset\":\"BTC\",\"amount\":{\"poison\":\"57.00000000\",\"haircut\":\"11.00000000\","        \
     "\"fifo\":\"11.00000000\",\"lifo\":\"11.00000000\",\"tiho\":\"11.00000000\"},\"low\":"         \
@@ -729,18 +730,18 @@ Test(alerts, incremental_run_finds_outgoing_indirect_exposure_of_a_quiet_custome
     memset(&none, 0, sizeof(none));
     bool yes[1] = {true}, no[1] = {false};
     ct_scan_run run;
-    cr_assert_eq(ct_scan_alerts_commit(&run, db, &cs, yes, no, &none, "BTC", &now, 1700000000,
-                                       NULL, &err),
-                 CT_OK, "%s", err.detail);
+    cr_assert_eq(
+        ct_scan_alerts_commit(&run, db, &cs, yes, no, &none, "BTC", &now, 1700000000, NULL, &err),
+        CT_OK, "%s", err.detail);
     cr_assert_eq(run.count, 1);
     cr_assert_eq(run.items[0].baseline, CT_ALERT_UNCHANGED);
     cr_assert_eq(run.n_absent, 0);
     cr_assert_eq(run.screened, 1);
     cr_assert_eq(run.screened_indirect, 0);
     ct_scan_run_release(&run);
-    cr_assert_eq(ct_scan_alerts_commit(&run, db, &cs, no, yes, &none, "BTC", &now, 1700000000,
-                                       NULL, &err),
-                 CT_OK, "%s", err.detail);
+    cr_assert_eq(
+        ct_scan_alerts_commit(&run, db, &cs, no, yes, &none, "BTC", &now, 1700000000, NULL, &err),
+        CT_OK, "%s", err.detail);
     cr_assert_eq(run.count, 1);
     cr_assert_str_eq(run.items[0].alert_id, ID_SAT);
     cr_assert_eq(run.items[0].baseline, CT_ALERT_ABSENT);
