@@ -243,6 +243,9 @@ Test(scan_exposure, usd_at_the_date_of_the_flows)
     cr_assert_eq(tu_write_file(prices, csv, strlen(csv)), 0);
     char *s = scan_and_check(dir, "customers.csv", NULL, false, "check");
     free(s);
+    /* twice, so that the baselines are already unchanged before the price import */
+    s = scan_and_check(dir, "customers.csv", NULL, false, "check");
+    free(s);
     char *out = join(dir, "findings.jsonl");
     size_t len;
     char *text = (char *)tu_read_file(out, &len);
@@ -274,6 +277,16 @@ Test(scan_exposure, usd_at_the_date_of_the_flows)
         cr_assert(strstr(line, "\"baseline\":\"unchanged\""), "%s", line);
     }
     cr_assert_eq(lines, 23); /* 4 hack findings (above), 19 mixer ones */
+    /* and the store holds the new USD (the rows were rewritten, the baselines kept) */
+    tu_run r;
+    tu_exec(&r, (const char *[]){"--db", db, "alerts", "list", "--format", "json", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    size_t stored = 0;
+    for (const char *p = r.out; (p = strstr(p, "\"alert_id\"")) != NULL; p++)
+        stored++;
+    cr_assert_eq(stored, 23);
+    cr_assert_null(strstr(r.out, "\"usd_low\":null"), "%s", r.out);
+    tu_run_free(&r);
     free(text), free(out), free(db), free(prices);
     tu_rmtree(dir);
     free(dir);
