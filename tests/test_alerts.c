@@ -122,7 +122,8 @@ static void teardown(fx *f)
 #define CUSTOMERS_2 "customer_id,address\nhal," HAL "\nbbz," BBZ "\n"
 #define SUMMARY(run, why, screened, rows, nw, up, un, ab)                                          \
     "chaintrail: scan: run " run " (" why "): " screened " of " rows                               \
-    " customer rows screened; " nw " new, " up " updated, " un " unchanged, " ab " absent\n"
+    " customer rows screened (direct), " rows " (indirect); " nw " new, " up " updated, " un       \
+    " unchanged, " ab " absent\n"
 
 static void scan(tu_run *r, const fx *f, const char *extra)
 {
@@ -569,6 +570,228 @@ Test(alerts, a_row_removed_from_the_customer_file_makes_its_alerts_absent)
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_str_eq(r.out, BBZ_LINE("unchanged") HAL_LINE("SEVERE", "absent", "open"));
     cr_assert_str_eq(r.err, SUMMARY("2", "customers", "1", "1", "0", "0", "1", "1"));
+    tu_run_free(&r);
+    teardown(&f);
+}
+
+/* ct_scan_alerts_commit with an outbox (docs/scan.md "Webhook"), through the library: the
+ * body function is asked for the run's new alerts only; when it fails, nothing is written
+ * (the alerts and their outbox rows are one batch); when it succeeds, the outbox row holds
+ * its body, pending. */
+static int body_fails(void *ctx, const ct_scan_alert *a, char **body, size_t *len)
+{
+    (void)a;
+    (*(int *)ctx)++;
+    *body = NULL;
+    *len = 0;
+    return CT_ENOMEM;
+}
+
+static int body_id(void *ctx, const ct_scan_alert *a, char **body, size_t *len)
+{
+    (*(int *)ctx)++;
+    *len = (size_t)asprintf(body, "{\"id\":\"%s\",\"baseline\":\"%s\"}", a->alert_id,
+                            ct_alert_baseline_name(a->baseline));
+    return CT_OK;
+}
+
+static int outbox_row(void *ctx, const ct_outbox_row *row, const char *body)
+{
+    char *s = ctx;
+    snprintf(s, 256, "%s %d %.*s", row->alert_id, (int)row->state, (int)row->body_len,
+             body ? body : "");
+    return 0;
+}
+
+Test(alerts, commit_stages_the_new_alerts_in_its_batch)
+{
+    fx f = setup(LABELS_SDN, CUSTOMERS);
+    ct_db *db = tu_db_open(f.db, false);
+    ct_error err;
+    ct_error_clear(&err);
+    ct_scan_customers cs;
+    cr_assert_eq(ct_scan_customers_read(&cs, f.customers, &err), CT_OK);
+    ct_scan_policy p;
+    cr_assert_eq(ct_scan_policy_parse(&p, ct_scan_policy_default_json(),
+                                      strlen(ct_scan_policy_default_json()), &err),
+                 CT_OK);
+    ct_scan_state now;
+    cr_assert_eq(ct_scan_state_now(db, &now, &p, &cs, &err), CT_OK);
+    ct_scan_findings fi;
+    cr_assert_eq(ct_scan_direct(&fi, db, &cs, &p, &err), CT_OK);
+    cr_assert_eq(fi.count, 1);
+    ct_db_close(db);
+    char before[65], after[65];
+    tu_db_raw_digest(f.db, before);
+
+    db = tu_db_open(f.db, false);
+    int calls = 0;
+    ct_scan_outbox ob = {body_fails, &calls, 7, 7};
+    ct_scan_run run;
+    cr_assert_eq(
+        ct_scan_alerts_commit(&run, db, &cs, NULL, NULL, &fi, "BTC", &now, 1700000000, &ob, &err),
+        CT_ENOMEM);
+    ct_scan_run_release(&run);
+    cr_assert_eq(calls, 1);
+    cr_assert_str_eq(err.reason, "out-of-memory");
+    cr_assert_str_eq(err.detail, "the webhook body of alert " ID_HAL);
+    ct_db_close(db);
+    tu_db_raw_digest(f.db, after);
+    cr_assert_str_eq(after, before);
+
+    db = tu_db_open(f.db, false);
+    calls = 0;
+    ob = (ct_scan_outbox){body_id, &calls, 0, 0};
+    ct_error_clear(&err);
+    cr_assert_eq(
+        ct_scan_alerts_commit(&run, db, &cs, NULL, NULL, &fi, "BTC", &now, 1700000000, &ob, &err),
+        CT_OK, "%s", err.detail);
+    cr_assert_eq(run.n_new, 1);
+    ct_scan_run_release(&run);
+    cr_assert_eq(calls, 1);
+    cr_assert_eq(ob.queued, 1);
+    cr_assert_eq(ob.unchanged, 0);
+    char row[256] = "";
+    cr_assert_eq(ct_outbox_each(db, outbox_row, row, &err), CT_OK);
+    cr_assert_str_eq(row, ID_HAL " 0 {\"id\":\"" ID_HAL "\",\"baseline\":\"new\"}");
+
+    /* the same findings again: unchanged, the body function is not asked */
+    calls = 0;
+    cr_assert_eq(
+        ct_scan_alerts_commit(&run, db, &cs, NULL, NULL, &fi, "BTC", &now, 1700000001, &ob, &err),
+        CT_OK);
+    cr_assert_eq(run.n_unchanged, 1);
+    ct_scan_run_release(&run);
+    cr_assert_eq(calls, 0);
+    cr_assert_eq(ob.queued, 0);
+    ct_scan_findings_release(&fi);
+    ct_scan_customers_release(&cs);
+    ct_db_close(db);
+    teardown(&f);
+}
+
+/* Outgoing indirect exposure of a customer without new activity (docs/scan.md "Nightly
+ * runs"): 12cbQ paid 1 BTC to 13HtsY at block 183 and 10 BTC to LSV at block 248 and is
+ * last seen there; at block 496 LSV's 10 BTC and the 1 BTC (through 15NUw) go to BBZ,
+ * labelled hack. After blocks 300-599 the run is incremental and picks no row for direct
+ * exposure, yet the indirect sweep over every row raises the new outgoing alert: hops 2
+ * (through LSV), haircut 10 + 1, poison 29 + 28 (the whole inputs of the two evidence
+ * transactions). */
+#define SAT_LABELS    "address,label,category,source\n" BBZ ",Test drainer,hack,team\n"
+#define SAT_CUSTOMERS "customer_id,address\nsat," SATOSHI "\n"
+#define ID_SAT        "a578cad7167c2f2a5f7e92b736b09800" /* outgoing, indirect, "Test drainer" */
+#define SAT_LINE(baseline)                                                                         \
+    "{\"alert_id\":\"" ID_SAT                                                                      \
+    "\",\"customer_id\":\"sat\",\"chain\":\"bitcoin\",\"address\":\"" SATOSHI                      \
+    "\",\"direction\":\"outgoing\",\"exposure\":\"indirect\",\"category\":\"hack\","               \
+    "\"label\":\"Test drainer\",\"source\":\"team\",\"counterparty\":\"Test drainer\",\"hops\":2," \
+    "\"asset\":\"BTC\",\"amount\":{\"poison\":\"57.00000000\",\"haircut\":\"11.00000000\","        \
+    "\"fifo\":\"11.00000000\",\"lifo\":\"11.00000000\",\"tiho\":\"11.00000000\"},\"low\":"         \
+    "\"11.00000000\",\"high\":\"57.00000000\",\"usd_low\":null,\"usd_high\":null,\"share\":"       \
+    "\"0.322033\",\"severity\":\"HIGH\",\"rule\":\"categories.hack\",\"first_seen\":"              \
+    "\"2009-01-12T06:34:22Z\",\"last_seen\":\"2009-01-12T20:04:20Z\",\"txids\":[\"12b5633bad1f9c1" \
+    "67d523ad1aa1947b2732a865bf5414eab2f9e5ae5d5c191ba\",\"828ef3b079f9c23829c56fe86e85b4a69d9e06" \
+    "e5b54ea597eef5fb3ffef509fe\"],\"baseline\":\"" baseline "\",\"state\":\"open\"}\n"
+
+Test(alerts, incremental_run_finds_outgoing_indirect_exposure_of_a_quiet_customer)
+{
+    fx f = setup(SAT_LABELS, SAT_CUSTOMERS);
+    tu_run r;
+    scan(&r, &f, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, "");
+    cr_assert_str_eq(r.err, SUMMARY("1", "first", "1", "1", "0", "0", "0", "0"));
+    tu_run_free(&r);
+
+    tu_ingest(f.db, (const char *[]){NB1, NULL});
+    scan(&r, &f, NULL);
+    cr_assert_eq(r.status, 10, "%s", r.err);
+    cr_assert_str_eq(r.out, SAT_LINE("new"));
+    /* no row picked for direct exposure: sat's last activity is block 248 */
+    cr_assert_str_eq(r.err, SUMMARY("2", "incremental", "0", "1", "1", "0", "0", "0"));
+    tu_run_free(&r);
+
+    scan(&r, &f, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, SAT_LINE("unchanged"));
+    tu_run_free(&r);
+
+    /* The store, told per exposure what was screened: a run that screened the row for
+     * direct exposure only keeps the indirect alert (unchanged); one that screened it for
+     * indirect exposure without finding it makes it absent. */
+    ct_db *db = tu_db_open(f.db, false);
+    ct_error err;
+    ct_error_clear(&err);
+    ct_scan_customers cs;
+    cr_assert_eq(ct_scan_customers_read(&cs, f.customers, &err), CT_OK);
+    ct_scan_state now;
+    cr_assert_eq(ct_scan_state_get(db, &now, &err), CT_OK);
+    ct_scan_findings none;
+    memset(&none, 0, sizeof(none));
+    bool yes[1] = {true}, no[1] = {false};
+    ct_scan_run run;
+    cr_assert_eq(
+        ct_scan_alerts_commit(&run, db, &cs, yes, no, &none, "BTC", &now, 1700000000, NULL, &err),
+        CT_OK, "%s", err.detail);
+    cr_assert_eq(run.count, 1);
+    cr_assert_eq(run.items[0].baseline, CT_ALERT_UNCHANGED);
+    cr_assert_eq(run.n_absent, 0);
+    cr_assert_eq(run.screened, 1);
+    cr_assert_eq(run.screened_indirect, 0);
+    ct_scan_run_release(&run);
+    cr_assert_eq(
+        ct_scan_alerts_commit(&run, db, &cs, no, yes, &none, "BTC", &now, 1700000000, NULL, &err),
+        CT_OK, "%s", err.detail);
+    cr_assert_eq(run.count, 1);
+    cr_assert_str_eq(run.items[0].alert_id, ID_SAT);
+    cr_assert_eq(run.items[0].baseline, CT_ALERT_ABSENT);
+    cr_assert_eq(run.n_absent, 1);
+    cr_assert_eq(run.screened, 0);
+    cr_assert_eq(run.screened_indirect, 1);
+    ct_scan_run_release(&run);
+    ct_scan_customers_release(&cs);
+    ct_db_close(db);
+    teardown(&f);
+}
+
+/* An alert row of version 1 (before USD: no USD block after the amounts) is read with USD
+ * unknown and printed as null; the next scan that finds it again with the same content
+ * leaves its baseline unchanged. */
+Test(alerts, a_version_1_alert_row_reads_with_usd_unknown)
+{
+    fx f = setup(LABELS_SDN, CUSTOMERS);
+    tu_run r;
+    scan(&r, &f, NULL);
+    cr_assert_eq(r.status, 10, "%s", r.err);
+    tu_run_free(&r);
+    uint8_t key[17] = {0xf5};
+    for (int i = 0; i < 16; i++)
+        cr_assert_eq(sscanf(ID_HAL + 2 * i, "%2hhx", &key[1 + i]), 1);
+    uint8_t row[4096];
+    long n = tu_db_peek(f.db, key, sizeof(key), row, sizeof(row));
+    const long head1 = 8 + 16 + 32 + 4 + CT_MODEL_COUNT * 16;
+    cr_assert_gt(n, head1 + 33);
+    cr_assert_eq(row[0], 2);
+    cr_assert_eq(row[head1], 0); /* USD unknown (no price table) */
+    uint8_t v1[4096];
+    memcpy(v1, row, (size_t)head1);
+    v1[0] = 1;
+    memcpy(v1 + head1, row + head1 + 33, (size_t)(n - head1 - 33));
+    tu_db_poke(f.db, key, sizeof(key), v1, (size_t)(n - 33));
+    run_in(&r, f.db, (const char *[]){"alerts", "list", "--format", "json", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "\"alert_id\":\"" ID_HAL "\""), "%s", r.out);
+    cr_assert(strstr(r.out, "\"usd_low\":null,\"usd_high\":null,"), "%s", r.out);
+    tu_run_free(&r);
+    scan(&r, &f, "--full");
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, HAL_LINE("SEVERE", "unchanged", "open"));
+    tu_run_free(&r);
+    /* A version 2 row that says USD unknown but holds a value is corrupt. */
+    row[head1 + 16] = 1;
+    tu_db_poke(f.db, key, sizeof(key), row, (size_t)n);
+    run_in(&r, f.db, (const char *[]){"alerts", "list", NULL}, NULL);
+    cr_assert_eq(r.status, 4, "%s", r.err);
     tu_run_free(&r);
     teardown(&f);
 }

@@ -700,7 +700,8 @@ Test(cli_scan, prints_the_direct_finding)
                "\"txids\":[\"" TX170 "\"],\"baseline\":\"new\",\"state\":\"open\"}\n");
     cr_assert_str_eq(r.err, "chaintrail: scan: 1 Ethereum rows not screened (Bitcoin only so "
                             "far)\nchaintrail: scan: run 1 (first): 2 of 3 customer rows "
-                            "screened; 1 new, 0 updated, 0 unchanged, 0 absent\n");
+                            "screened (direct), 2 (indirect); 1 new, 0 updated, 0 unchanged, "
+                            "0 absent\n");
     tu_run_free(&r);
     free(cust);
     tu_rmtree(dir);

@@ -94,6 +94,47 @@ void ct_sha256(uint8_t out[32], const void *p, size_t n)
     ct_sha256_final(&c, out);
 }
 
+void ct_hmac_sha256_init(ct_hmac_sha256_ctx *c, const void *key, size_t key_len)
+{
+    uint8_t pad[64];
+    memset(c->key, 0, sizeof(c->key));
+    if (key_len > sizeof(c->key))
+        ct_sha256(c->key, key, key_len);
+    else if (key_len)
+        memcpy(c->key, key, key_len);
+    for (int i = 0; i < 64; i++)
+        pad[i] = c->key[i] ^ 0x36;
+    ct_sha256_init(&c->inner);
+    ct_sha256_update(&c->inner, pad, sizeof(pad));
+}
+
+void ct_hmac_sha256_update(ct_hmac_sha256_ctx *c, const void *p, size_t n)
+{
+    ct_sha256_update(&c->inner, p, n);
+}
+
+void ct_hmac_sha256_final(ct_hmac_sha256_ctx *c, uint8_t out[32])
+{
+    uint8_t pad[64], inner[32];
+    ct_sha256_final(&c->inner, inner);
+    for (int i = 0; i < 64; i++)
+        pad[i] = c->key[i] ^ 0x5c;
+    ct_sha256_ctx o;
+    ct_sha256_init(&o);
+    ct_sha256_update(&o, pad, sizeof(pad));
+    ct_sha256_update(&o, inner, sizeof(inner));
+    ct_sha256_final(&o, out);
+}
+
+void ct_hmac_sha256(uint8_t out[32], const void *key, size_t key_len, const void *msg,
+                    size_t msg_len)
+{
+    ct_hmac_sha256_ctx c;
+    ct_hmac_sha256_init(&c, key, key_len);
+    ct_hmac_sha256_update(&c, msg, msg_len);
+    ct_hmac_sha256_final(&c, out);
+}
+
 void ct_sha256d(uint8_t out[32], const void *p, size_t n)
 {
     ct_sha256_ctx c;

@@ -29,6 +29,18 @@ void ct_sha256(uint8_t out[32], const void *p, size_t n);
 void ct_sha256d(uint8_t out[32], const void *p, size_t n);
 /* SHA-256d of the 64-byte concatenation a||b (merkle nodes). */
 void ct_sha256d_pair(uint8_t out[32], const uint8_t a[32], const uint8_t b[32]);
+/* HMAC-SHA256 (RFC 2104 over SHA-256; RFC 4231's test vectors in tests/test_deliver.c) of
+ * msg under key; a key longer than the 64-byte block is hashed first. The incremental form
+ * signs a message given in parts. */
+typedef struct ct_hmac_sha256_ctx {
+    ct_sha256_ctx inner;
+    uint8_t key[64]; /* the block-sized key */
+} ct_hmac_sha256_ctx;
+void ct_hmac_sha256_init(ct_hmac_sha256_ctx *c, const void *key, size_t key_len);
+void ct_hmac_sha256_update(ct_hmac_sha256_ctx *c, const void *p, size_t n);
+void ct_hmac_sha256_final(ct_hmac_sha256_ctx *c, uint8_t out[32]);
+void ct_hmac_sha256(uint8_t out[32], const void *key, size_t key_len, const void *msg,
+                    size_t msg_len);
 /* RIPEMD-160(SHA-256(p)). */
 void ct_hash160(uint8_t out[20], const void *p, size_t n);
 

@@ -21,6 +21,33 @@ static void print_time64(FILE *f, uint64_t t)
     cli_print_time(f, t > UINT32_MAX ? UINT32_MAX : (uint32_t)t);
 }
 
+/* USD in cents as a decimal with 2 decimals ("13433.77"). */
+static void print_cents(FILE *f, unsigned __int128 cents)
+{
+    char d[48];
+    size_t n = 0;
+    unsigned __int128 whole = cents / 100;
+    do {
+        d[n++] = (char)('0' + (int)(whole % 10));
+        whole /= 10;
+    } while (whole);
+    while (n)
+        fputc(d[--n], f);
+    fprintf(f, ".%02u", (unsigned)(cents % 100));
+}
+
+/* A JSON string of the USD value, or null when not priced. */
+static void json_usd(FILE *f, bool known, unsigned __int128 cents)
+{
+    if (!known) {
+        fputs("null", f);
+        return;
+    }
+    fputc('"', f);
+    print_cents(f, cents);
+    fputc('"', f);
+}
+
 void cli_alert_json_open(FILE *f, const ct_scan_alert *a)
 {
     const char *cat = ct_label_category_name(a->category);
@@ -47,8 +74,12 @@ void cli_alert_json_open(FILE *f, const ct_scan_alert *a)
     cli_print_coin128(f, a->low);
     fputs("\",\"high\":\"", f);
     cli_print_coin128(f, a->high);
+    fputs("\",\"usd_low\":", f);
+    json_usd(f, a->usd_known, a->usd_low);
+    fputs(",\"usd_high\":", f);
+    json_usd(f, a->usd_known, a->usd_high);
     fprintf(f,
-            "\",\"usd_low\":null,\"usd_high\":null,\"share\":\"%u.%06u\",\"severity\":\"%s\","
+            ",\"share\":\"%u.%06u\",\"severity\":\"%s\","
             "\"rule\":\"categories.%s\",\"first_seen\":\"",
             a->share_ppm / 1000000, a->share_ppm % 1000000, ct_scan_severity_name(a->severity),
             cat);
@@ -112,7 +143,13 @@ void cli_alert_csv(FILE *f, const ct_scan_alert *a)
     cli_print_coin128(f, a->low);
     fputc(',', f);
     cli_print_coin128(f, a->high);
-    fprintf(f, ",,,%u.%06u,%s,categories.%s,", a->share_ppm / 1000000, a->share_ppm % 1000000,
+    fputc(',', f);
+    if (a->usd_known)
+        print_cents(f, a->usd_low);
+    fputc(',', f);
+    if (a->usd_known)
+        print_cents(f, a->usd_high);
+    fprintf(f, ",%u.%06u,%s,categories.%s,", a->share_ppm / 1000000, a->share_ppm % 1000000,
             ct_scan_severity_name(a->severity), ct_label_category_name(a->category));
     cli_print_time(f, a->first_time);
     fputc(',', f);
@@ -145,6 +182,14 @@ void cli_alert_text(FILE *f, const ct_scan_alert *a)
     cli_print_coin128(f, a->high);
     fputc(' ', f);
     cli_print_text(f, a->asset);
+    if (a->usd_known) {
+        fputs(" USD ", f);
+        print_cents(f, a->usd_low);
+        fputs("..", f);
+        print_cents(f, a->usd_high);
+    }
+    if (a->exposure == CT_SCAN_INDIRECT)
+        fprintf(f, " %u hops", a->hops);
     fputc('\n', f);
 }
 

@@ -22,6 +22,7 @@ enum {
     CT_EXIT_NOTFOUND = 8, /* what was asked for (address, tx, block, price, case) is not there */
     CT_EXIT_TOO_BIG = 9,  /* the answer would pass its size guard (trace --paths): not written */
     CT_EXIT_ALERTS = 10,  /* scan: a new or updated alert at or above --fail-on */
+    CT_EXIT_UNDELIVERED = 11, /* scan: alerts left in the webhook outbox (docs/scan.md#webhook) */
 };
 
 /* Options that come before the command name. */
@@ -49,6 +50,48 @@ int cmd_labels(int argc, char **argv, const cli_global *g);
 int cmd_report(int argc, char **argv, const cli_global *g);
 int cmd_rollback(int argc, char **argv, const cli_global *g);
 int cmd_scan(int argc, char **argv, const cli_global *g);
+
+/* ---- scan --webhook (scan_webhook.c, docs/scan.md "Webhook") ---- */
+typedef struct cli_webhook {
+    const char *url, *secret_path;
+    uint64_t attempts, backoff_ms, connect_timeout_ms, timeout_ms, deadline_ms;
+    bool deliver_only, outbox;
+    uint8_t *secret; /* read by cli_webhook_start */
+    size_t secret_len;
+} cli_webhook;
+#define CLI_WEBHOOK_INIT                                                                           \
+    {                                                                                              \
+        NULL, NULL, 4, 500, 5000, 10000, 120000, false, false, NULL, 0                             \
+    }
+/* The option table entries of scan's webhook options. */
+/* clang-format off */
+#define CLI_WEBHOOK_OPTS(w)                                                                        \
+    {"webhook", CLI_STRING, &(w)->url}, {"webhook-secret", CLI_STRING, &(w)->secret_path},         \
+        CLI_NUM("webhook-attempts", &(w)->attempts, 1, 10),                                        \
+        CLI_NUM("webhook-backoff-ms", &(w)->backoff_ms, 0, 60000),                                 \
+        CLI_NUM("webhook-connect-timeout-ms", &(w)->connect_timeout_ms, 10, 60000),                \
+        CLI_NUM("webhook-timeout-ms", &(w)->timeout_ms, 10, 300000),                               \
+        CLI_NUM("webhook-deadline-ms", &(w)->deadline_ms, 100, 3600000),                           \
+        {"deliver-only", CLI_FLAG, &(w)->deliver_only}, {"outbox", CLI_FLAG, &(w)->outbox}
+/* clang-format on */
+/* True when any webhook option was given (besides the defaults). */
+bool cli_webhook_given(const cli_webhook *w);
+/* Checks the options given together and reads the secret file. Prints what is wrong and
+ * returns the exit code (2 bad combination or secret refused, 5 unreadable), else 0. */
+int cli_webhook_start(cli_webhook *w);
+void cli_webhook_end(cli_webhook *w);
+/* What a scan stages into the outbox with its alerts (include/chaintrail/scan.h): the
+ * body of an alert is its JSON line as `scan` prints it, without the newline. */
+ct_scan_outbox cli_webhook_outbox(void);
+/* Delivers the outbox after a scan staged `st` (NULL: --deliver-only, nothing staged).
+ * Prints the summary on stderr and returns the exit code: 0 all delivered,
+ * CT_EXIT_UNDELIVERED alerts left, or an error's. */
+int cli_webhook_run(const cli_webhook *w, ct_db *db, const ct_scan_outbox *st);
+/* `scan --outbox`: one JSON line per outbox row. Returns the exit code. */
+int cli_webhook_print_outbox(ct_db *db);
+/* `scan --outbox` and `scan --deliver-only` (scan_options: --customers, --policy, --check or
+ * --print-policy was given too, refused). Returns the exit code. */
+int cli_webhook_only(const cli_global *g, cli_webhook *wh, bool scan_options);
 int cmd_show(int argc, char **argv, const cli_global *g);
 int cmd_stats(int argc, char **argv, const cli_global *g);
 int cmd_verify(int argc, char **argv, const cli_global *g);

@@ -1,7 +1,9 @@
 /* `chaintrail scan`: screening customer addresses against the labels (docs/scan.md). It
  * reads and checks the inputs (the customer file and the risk policy), prints the default
  * policy, screens the Bitcoin customers the plan picks (all, or those with new activity),
- * stores the alerts (docs/alerts.md) and prints the run's as JSON lines, CSV or text. */
+ * stores the alerts (docs/alerts.md) and prints the run's as JSON lines, CSV or text;
+ * with --webhook, the alerts stored as new, updated or absent are queued in the same write
+ * and delivered (scan_webhook.c). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,6 +52,7 @@ typedef struct scan_opts {
     size_t format; /* 0 jsonl, 1 csv, 2 text */
     const char *out;
     bool force, full;
+    bool no_clusters;         /* --no-clusters */
     ct_scan_severity fail_on; /* CT_SCAN_NONE: never */
 } scan_opts;
 
@@ -85,9 +88,11 @@ static bool fails(const ct_scan_run *run, ct_scan_severity fail_on)
 }
 
 /* Screens the customers the plan picks (all, or those with new activity), stores the
- * alerts and prints the run's. */
+ * alerts and prints the run's; with a webhook, the store queues the run's new, updated and
+ * absent alerts into the outbox in its write, and the outbox is delivered after the output.
+ * Exit codes when several apply (docs/exit-codes.md): an error, then 10, then 11, then 3. */
 static int screen(const cli_global *g, const ct_scan_customers *cs, const ct_scan_policy *pol,
-                  const scan_opts *o)
+                  const scan_opts *o, const cli_webhook *wh)
 {
     ct_error err;
     ct_error_clear(&err);
@@ -112,12 +117,15 @@ static int screen(const cli_global *g, const ct_scan_customers *cs, const ct_sca
     memset(&f, 0, sizeof(f));
     ct_scan_run run;
     memset(&run, 0, sizeof(run));
+    const char *asset = cli_db_params(db)->coin;
     bool *pick = calloc(cs->count ? cs->count : 1, sizeof(bool));
+    bool *indirect = calloc(cs->count ? cs->count : 1, sizeof(bool));
     ct_scan_customers sub = *cs;
     sub.items = calloc(cs->count ? cs->count : 1, sizeof(*sub.items));
     size_t *back = calloc(cs->count ? cs->count : 1, sizeof(size_t));
-    if (!pick || !sub.items || !back) {
+    if (!pick || !indirect || !sub.items || !back) {
         free(pick);
+        free(indirect);
         free(sub.items);
         free(back);
         ct_db_close(db);
@@ -138,19 +146,30 @@ static int screen(const cli_global *g, const ct_scan_customers *cs, const ct_sca
                 back[sub.count] = i;
                 sub.items[sub.count++] = cs->items[i];
             }
-        qrc = ct_scan_direct(&f, db, &sub, pol, &err);
+        qrc = ct_scan_direct_batch(&f, db, &sub, pol, asset, &err);
         for (size_t i = 0; qrc == CT_OK && i < f.count; i++)
             f.items[i].customer = back[f.items[i].customer];
     }
+    /* Indirect exposure of every Bitcoin row on every run, all rows as stops: a customer's
+     * outgoing exposure changes when others move its past funds on, without new activity
+     * of its own, and one trace per labelled group costs the same for 1 row as for all
+     * (docs/scan.md "Nightly runs"). */
+    ct_scan_indirect_options io = {.asset = asset, .no_clusters = o->no_clusters};
+    for (size_t i = 0; i < cs->count; i++)
+        indirect[i] = cs->items[i].chain == CT_SCAN_BITCOIN;
     if (qrc == CT_OK)
-        qrc = ct_scan_alerts_commit(&run, db, cs, pick, &f, cli_db_params(db)->coin, &now,
-                                    cli_now_seconds(), &err);
+        qrc = ct_scan_indirect(&f, db, cs, pol, &io, &err);
+    ct_scan_outbox ob = cli_webhook_outbox();
+    if (qrc == CT_OK)
+        qrc = ct_scan_alerts_commit(&run, db, cs, pick, indirect, &f, asset, &now,
+                                    cli_now_seconds(), wh->url ? &ob : NULL, &err);
     ct_scan_findings_release(&f);
-    ct_db_close(db);
     free(pick);
+    free(indirect);
     free(sub.items);
     free(back);
     if (qrc) {
+        ct_db_close(db);
         ct_out_file_abort(of);
         ct_scan_run_release(&run);
         return cli_db_fail("scan", qrc, &err);
@@ -166,17 +185,28 @@ static int screen(const cli_global *g, const ct_scan_customers *cs, const ct_sca
         fprintf(stderr, "chaintrail: scan: %zu Ethereum rows not screened (Bitcoin only so far)\n",
                 eth);
     fprintf(stderr,
-            "chaintrail: scan: run %llu (%s): %llu of %zu customer rows screened; %llu new, %llu "
-            "updated, %llu unchanged, %llu absent\n",
+            "chaintrail: scan: run %llu (%s): %llu of %zu customer rows screened (direct), %llu "
+            "(indirect); %llu new, %llu updated, %llu unchanged, %llu absent\n",
             (unsigned long long)run.run, ct_scan_why_name(why), (unsigned long long)run.screened,
-            cs->count, (unsigned long long)run.n_new, (unsigned long long)run.n_updated,
-            (unsigned long long)run.n_unchanged, (unsigned long long)run.n_absent);
+            cs->count, (unsigned long long)run.screened_indirect, (unsigned long long)run.n_new,
+            (unsigned long long)run.n_updated, (unsigned long long)run.n_unchanged,
+            (unsigned long long)run.n_absent);
     bool fail = fails(&run, o->fail_on);
     ct_scan_run_release(&run);
+    /* The alerts and their outbox rows are stored: deliver even when -o failed. */
+    int drc = wh->url ? cli_webhook_run(wh, db, &ob) : CT_EXIT_OK;
+    ct_db_close(db);
     if (wrc != CT_OK)
         return cli_exit_code(wrc);
+    if (drc != CT_EXIT_OK && drc != CT_EXIT_UNDELIVERED)
+        return drc;
+    /* 10 wins over 11: this run is the only one that reports its new alerts, while the
+     * undelivered ones stay in the outbox and every later run or --deliver-only exits 11
+     * until they are delivered. */
     if (fail)
         return CT_EXIT_ALERTS;
+    if (drc)
+        return drc;
     return cs->skipped ? CT_EXIT_DATA : CT_EXIT_OK;
 }
 
@@ -185,6 +215,7 @@ int cmd_scan(int argc, char **argv, const cli_global *g)
     const char *customers = NULL, *policy = NULL, *format = NULL, *fail_on = NULL;
     bool print_policy = false, check = false;
     scan_opts so = {.format = 0, .fail_on = CT_SCAN_HIGH};
+    cli_webhook wh = CLI_WEBHOOK_INIT;
     int first, rc;
     const cli_opt opts[] = {{"customers", CLI_STRING, &customers},
                             {"policy", CLI_STRING, &policy},
@@ -195,6 +226,8 @@ int cmd_scan(int argc, char **argv, const cli_global *g)
                             {"force", CLI_FLAG, &so.force},
                             {"fail-on", CLI_STRING, &fail_on},
                             {"full", CLI_FLAG, &so.full},
+                            CLI_WEBHOOK_OPTS(&wh),
+                            {"no-clusters", CLI_FLAG, &so.no_clusters},
                             {NULL, CLI_FLAG, NULL}};
     /* -o is --output, as for export */
     static char long_output[] = "--output";
@@ -207,6 +240,10 @@ int cmd_scan(int argc, char **argv, const cli_global *g)
         cli_error("scan", "unexpected argument '%s'", argv[first]);
         return CT_EXIT_USAGE;
     }
+    if (wh.outbox || wh.deliver_only)
+        return cli_webhook_only(g, &wh,
+                                customers || policy || check || print_policy || format || so.out ||
+                                    so.force || fail_on || so.full);
     if (format && (rc = cli_name("scan", "format", "format", format, format_names, 3, &so.format)))
         return rc;
     size_t fo;
@@ -221,7 +258,7 @@ int cmd_scan(int argc, char **argv, const cli_global *g)
         return CT_EXIT_USAGE;
     }
     if (print_policy) {
-        if (customers || policy || check || run_opts) {
+        if (customers || policy || check || run_opts || cli_webhook_given(&wh)) {
             cli_error("scan", "--print-policy takes no other option");
             return CT_EXIT_USAGE;
         }
@@ -230,6 +267,10 @@ int cmd_scan(int argc, char **argv, const cli_global *g)
     }
     if (!customers) {
         cli_error("scan", "--customers FILE is required");
+        return CT_EXIT_USAGE;
+    }
+    if (check && cli_webhook_given(&wh)) {
+        cli_error("scan", "--check takes no webhook option");
         return CT_EXIT_USAGE;
     }
     ct_error err;
@@ -270,7 +311,10 @@ int cmd_scan(int argc, char **argv, const cli_global *g)
         /* As everywhere (docs/exit-codes.md): input was rejected, the rest was processed. */
         return skipped ? CT_EXIT_DATA : CT_EXIT_OK;
     }
-    int out_rc = screen(g, &cs, &pol, &so);
+    int out_rc = cli_webhook_start(&wh);
+    if (out_rc == CT_EXIT_OK)
+        out_rc = screen(g, &cs, &pol, &so, &wh);
+    cli_webhook_end(&wh);
     ct_scan_customers_release(&cs);
     return out_rc;
 }

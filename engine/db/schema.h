@@ -46,7 +46,7 @@ enum {
     CT_T_ALERT = 0xf5,         /* 0xf5 + alert id (16 bytes) -> the alert */
     CT_T_ALERT_HISTORY = 0xf6, /* 0xf6 + alert id + BE32 entry number -> one history entry */
     CT_T_SCAN = 0xf7,          /* 0xf7 'S': what the last scan screened against; 'R' + BE64 run */
-    /* 0xf8: reserved for the webhook outbox of the scan (issue 16 item 5) */
+    CT_T_OUTBOX = 0xf8,        /* webhook outbox: alerts to deliver (engine/deliver/outbox.c) */
     /* address clusters (engine/cluster, docs/clustering.md) */
     CT_T_CLUSTER = 'e', /* union-find row of an address in a cluster of >= 2 */
     CT_T_CLMERGE = 'j', /* merge log: two clusters of >= 2 addresses joined */

@@ -22,14 +22,17 @@
 #include "base/hash.h"
 #include "base/hmap.h"
 #include "chaintrail/cluster.h"
+#include "chaintrail/prices.h"
 #include "chaintrail/scan.h"
 #include "db/db_internal.h"
+#include "deliver/outbox.h"
 
 typedef unsigned __int128 u128;
 
-#define ALERT_ROW_VERSION   1u
+#define ALERT_ROW_VERSION   2u /* 2 adds USD after the amounts; 1 is still read */
 #define HISTORY_ROW_VERSION 1u
-#define STATE_ROW_VERSION   1u
+#define STATE_ROW_VERSION   2u /* 2 adds the price table digest; 1 is still read */
+#define RUN_ROW_VERSION     1u
 #define ALERT_KEY_LEN       17 /* 0xf5 + 16 bytes */
 #define HISTORY_KEY_LEN     21
 #define NO_STATE            0xffu
@@ -38,8 +41,8 @@ static const char *const state_names[CT_ALERT_STATES] = {"open", "in_review", "e
                                                          "dismissed", "resolved"};
 static const char *const baseline_names[CT_ALERT_BASELINES] = {"new", "unchanged", "updated",
                                                                "absent"};
-static const char *const why_names[] = {"incremental", "first",    "full",      "labels",
-                                        "policy",      "clusters", "customers", "chain"};
+static const char *const why_names[] = {"incremental", "first",     "full",  "labels", "policy",
+                                        "clusters",    "customers", "chain", "prices"};
 
 const char *ct_alert_state_name(ct_alert_state s)
 {
@@ -125,7 +128,8 @@ void ct_scan_customers_digest(uint8_t out[32], const ct_scan_customers *cs)
 
 /* ---- scan state ---- */
 static const uint8_t state_key[2] = {CT_T_SCAN, 'S'};
-#define STATE_ROW_SIZE (1 + 8 + 8 + 1 + 4 + 32 + 4 * 32)
+#define STATE_ROW_SIZE_1 (1 + 8 + 8 + 1 + 4 + 32 + 4 * 32)
+#define STATE_ROW_SIZE   (STATE_ROW_SIZE_1 + 32)
 
 int ct_scan_state_get(ct_db *db, ct_scan_state *out, ct_error *err)
 {
@@ -139,7 +143,8 @@ int ct_scan_state_get(ct_db *db, ct_scan_state *out, ct_error *err)
             ct_error_clear(err);
         return CT_OK;
     }
-    if (rc == CT_OK && (v.len != STATE_ROW_SIZE || v.data[0] != STATE_ROW_VERSION))
+    if (rc == CT_OK && !(v.len == STATE_ROW_SIZE && v.data[0] == 2) &&
+        !(v.len == STATE_ROW_SIZE_1 && v.data[0] == 1))
         rc = ct_fail(err, CT_ECORRUPT, "bad-row", "scan state row of %zu bytes", v.len);
     if (rc == CT_OK) {
         const uint8_t *p = v.data + 1;
@@ -154,6 +159,10 @@ int ct_scan_state_get(ct_db *db, ct_scan_state *out, ct_error *err)
         memcpy(out->policy, p + 64, 32);
         memcpy(out->clusters, p + 96, 32);
         memcpy(out->customers, p + 128, 32);
+        /* version 1 (before USD): no price digest, all zero, so the first run after the
+         * upgrade re-screens every row once and the alerts gain their USD */
+        if (v.data[0] == 2)
+            memcpy(out->prices, p + 160, 32);
     }
     ct_buf_release(&v);
     return rc;
@@ -171,6 +180,7 @@ static void state_encode(uint8_t b[STATE_ROW_SIZE], const ct_scan_state *s)
     memcpy(b + 86, s->policy, 32);
     memcpy(b + 118, s->clusters, 32);
     memcpy(b + 150, s->customers, 32);
+    memcpy(b + 182, s->prices, 32);
 }
 
 int ct_scan_state_now(ct_db *db, ct_scan_state *out, const ct_scan_policy *policy,
@@ -185,6 +195,8 @@ int ct_scan_state_now(ct_db *db, ct_scan_state *out, const ct_scan_policy *polic
     out->height = cs.height;
     memcpy(out->tip, cs.tip, 32);
     if ((rc = ct_labels_digest(db, out->labels, err)) != CT_OK)
+        return rc;
+    if ((rc = ct_prices_digest(db, out->prices, err)) != CT_OK)
         return rc;
     ct_scan_policy_digest(out->policy, policy);
     ct_scan_customers_digest(out->customers, customers);
@@ -217,6 +229,8 @@ int ct_scan_plan(bool *screen, ct_scan_why *why, ct_db *db, const ct_scan_custom
         w = CT_SCAN_WHY_CLUSTERS;
     else if (memcmp(prev->customers, now->customers, 32) != 0)
         w = CT_SCAN_WHY_CUSTOMERS;
+    else if (memcmp(prev->prices, now->prices, 32) != 0)
+        w = CT_SCAN_WHY_PRICES;
     else if (prev->has_tip) {
         /* The block the last scan stopped at must still be on the main chain. */
         ct_graph_block b;
@@ -268,7 +282,7 @@ static int put_str(ct_buf *b, const char *s)
 
 static int alert_encode(ct_buf *b, const ct_scan_alert *a)
 {
-    uint8_t h[8 + 4 * 4 + 4 * 8 + 4 + CT_MODEL_COUNT * 16];
+    uint8_t h[8 + 4 * 4 + 4 * 8 + 4 + CT_MODEL_COUNT * 16 + 1 + 2 * 16];
     uint8_t *p = h;
     *p++ = ALERT_ROW_VERSION;
     *p++ = (uint8_t)a->state;
@@ -294,6 +308,12 @@ static int alert_encode(ct_buf *b, const ct_scan_alert *a)
         ct_put_be64(p, (uint64_t)(a->amount[m] >> 64));
         ct_put_be64(p + 8, (uint64_t)a->amount[m]);
     }
+    /* version 2: USD known (0/1), then usd_low and usd_high in cents (0 when unknown) */
+    *p++ = a->usd_known ? 1 : 0;
+    ct_put_be64(p, a->usd_known ? (uint64_t)(a->usd_low >> 64) : 0);
+    ct_put_be64(p + 8, a->usd_known ? (uint64_t)a->usd_low : 0);
+    ct_put_be64(p + 16, a->usd_known ? (uint64_t)(a->usd_high >> 64) : 0);
+    ct_put_be64(p + 24, a->usd_known ? (uint64_t)a->usd_high : 0);
     ct_buf_reset(b);
     int rc = ct_buf_append(b, h, sizeof(h)) ? CT_ENOMEM : CT_OK;
     const char *strs[] = {a->customer_id, a->address,      a->label,
@@ -339,11 +359,14 @@ static int alert_decode(ct_scan_alert *a, const uint8_t *k, size_t kl, const uin
                         ct_error *err)
 {
     memset(a, 0, sizeof(*a));
-    const size_t head = 8 + 16 + 32 + 4 + CT_MODEL_COUNT * 16;
+    /* version 1 ends its fixed part after the amounts; version 2 adds USD there */
+    const size_t head1 = 8 + 16 + 32 + 4 + CT_MODEL_COUNT * 16;
+    const size_t head = vl > 0 && v[0] == 2 ? head1 + 1 + 2 * 16 : head1;
     const uint8_t *p = v, *end = v + vl;
-    if (kl != ALERT_KEY_LEN || vl < head || v[0] != ALERT_ROW_VERSION || v[1] >= CT_ALERT_STATES ||
-        v[2] >= CT_ALERT_BASELINES || v[3] >= CT_SCAN_SEVERITIES || v[4] < 1 || v[4] > 2 ||
-        v[5] < 1 || v[5] > 2 || v[6] >= CT_LABEL_CATEGORIES || v[7] >= CT_SCAN_CHAINS)
+    if (kl != ALERT_KEY_LEN || vl < head || v[0] < 1 || v[0] > ALERT_ROW_VERSION ||
+        v[1] >= CT_ALERT_STATES || v[2] >= CT_ALERT_BASELINES || v[3] >= CT_SCAN_SEVERITIES ||
+        v[4] < 1 || v[4] > 2 || v[5] < 1 || v[5] > 2 || v[6] >= CT_LABEL_CATEGORIES ||
+        v[7] >= CT_SCAN_CHAINS)
         goto bad;
     ct_hex_encode(a->alert_id, k + 1, 16);
     a->state = (ct_alert_state)v[1];
@@ -369,6 +392,16 @@ static int alert_decode(ct_scan_alert *a, const uint8_t *k, size_t kl, const uin
     for (int m = 0; m < CT_MODEL_COUNT; m++, p += 16)
         a->amount[m] = (u128)ct_be64(p) << 64 | ct_be64(p + 8);
     set_range(a);
+    if (v[0] >= 2) {
+        if (*p > 1)
+            goto bad;
+        a->usd_known = *p++ == 1;
+        a->usd_low = (u128)ct_be64(p) << 64 | ct_be64(p + 8);
+        a->usd_high = (u128)ct_be64(p + 16) << 64 | ct_be64(p + 24);
+        p += 32;
+        if (!a->usd_known && (a->usd_low || a->usd_high))
+            goto bad;
+    }
     char *asset = NULL;
     if (!get_str(&a->customer_id, &p, end) || !get_str(&a->address, &p, end) ||
         !get_str(&a->label, &p, end) || !get_str(&a->source, &p, end) ||
@@ -635,8 +668,9 @@ static int from_finding(ct_scan_alert *a, const ct_scan_finding *f, const ct_sca
                         const char *asset)
 {
     memset(a, 0, sizeof(*a));
+    unsigned exposure = f->exposure ? f->exposure : CT_SCAN_DIRECT;
     if (ct_scan_alert_id(a->alert_id, cu->customer_id, cu->chain, cu->address, f->direction,
-                         CT_SCAN_DIRECT, f->category, f->counterparty) != CT_OK)
+                         exposure, f->category, f->counterparty) != CT_OK)
         return CT_EINVAL;
     bool oom = false;
     a->customer_id = dup_or_null(cu->customer_id, &oom);
@@ -647,10 +681,13 @@ static int from_finding(ct_scan_alert *a, const ct_scan_finding *f, const ct_sca
     snprintf(a->asset, sizeof(a->asset), "%s", asset);
     a->chain = cu->chain;
     a->direction = f->direction;
-    a->exposure = CT_SCAN_DIRECT;
+    a->exposure = exposure;
     a->category = f->category;
     a->severity = f->severity;
-    a->hops = 1;
+    a->hops = f->hops ? f->hops : 1;
+    a->usd_known = f->usd_known;
+    a->usd_low = f->usd_known ? f->usd_low : 0;
+    a->usd_high = f->usd_known ? f->usd_high : 0;
     memcpy(a->amount, f->amount, sizeof(a->amount));
     a->low = f->low;
     a->high = f->high;
@@ -668,7 +705,9 @@ static int from_finding(ct_scan_alert *a, const ct_scan_finding *f, const ct_sca
     return oom ? CT_ENOMEM : CT_OK;
 }
 
-/* Whether what a scan found differs from the stored alert (the baseline "updated"). */
+/* Whether what a scan found differs from the stored alert (the baseline "updated"). USD is
+ * left out on purpose: a price table imported or corrected would otherwise re-raise every
+ * alert it prices (docs/alerts.md "Baselines"); see usd_differs. */
 static bool content_differs(const ct_scan_alert *x, const ct_scan_alert *y)
 {
     return x->severity != y->severity || x->hops != y->hops || x->share_ppm != y->share_ppm ||
@@ -677,6 +716,12 @@ static bool content_differs(const ct_scan_alert *x, const ct_scan_alert *y)
            (x->n_txids && memcmp(x->txids, y->txids, x->n_txids * 32) != 0) ||
            strcmp(x->label, y->label) != 0 || strcmp(x->source, y->source) != 0 ||
            strcmp(x->asset, y->asset) != 0;
+}
+
+/* Whether the USD values differ: the row is rewritten, the baseline is not changed. */
+static bool usd_differs(const ct_scan_alert *x, const ct_scan_alert *y)
+{
+    return x->usd_known != y->usd_known || x->usd_low != y->usd_low || x->usd_high != y->usd_high;
 }
 
 /* Moves the content of `from` (a fresh finding) into `to` (the stored alert), keeping the
@@ -739,18 +784,39 @@ static void row_key(uint8_t k[32], const char *customer_id, ct_scan_chain chain,
 }
 
 /* THE point where the new and updated alerts of a run are known (engine/scan/README.md):
- * `changed` holds them, with their baseline (new or updated) and the run's number, and `b`
- * is the run's batch, not written yet. Whatever must happen to them atomically with the
- * alerts (the webhook outbox, table 0xf8) adds its rows to `b` here. */
-static int on_new_or_updated(ct_store_batch *b, ct_scan_alert *const *changed, size_t n,
-                             uint64_t run, ct_error *err)
+ * `changed` holds them and the alerts that became absent in this run, with their baseline,
+ * and `b` is the run's batch, not written yet. Whatever must happen to them atomically
+ * with the alerts adds its rows to `b` here: the webhook outbox (table 0xf8), whose rows
+ * then cannot be lost or written twice by a kill (docs/scan.md "Webhook"). */
+static int on_new_or_updated(ct_db *db, ct_store_batch *b, ct_scan_outbox *outbox,
+                             ct_scan_alert *const *changed, size_t n, uint64_t time, ct_error *err)
 {
-    (void)b;
-    (void)changed;
-    (void)n;
-    (void)run;
-    (void)err;
-    return CT_OK;
+    if (!outbox || !outbox->body || n == 0)
+        return CT_OK;
+    ct_outbox_item *items = calloc(n, sizeof(*items));
+    char **bodies = calloc(n, sizeof(*bodies));
+    int rc = CT_OK;
+    if (!items || !bodies)
+        rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "the webhook's bodies");
+    for (size_t i = 0; rc == CT_OK && i < n; i++) {
+        size_t len = 0;
+        if ((rc = outbox->body(outbox->ctx, changed[i], &bodies[i], &len)) != CT_OK) {
+            rc = ct_fail(err, rc, rc == CT_ENOMEM ? "out-of-memory" : "bad-body",
+                         "the webhook body of alert %s", changed[i]->alert_id);
+            break;
+        }
+        items[i] = (ct_outbox_item){changed[i]->alert_id, bodies[i], len};
+    }
+    ct_outbox_queue_stats st = {0, 0};
+    if (rc == CT_OK)
+        rc = ct_outbox_stage(db, b, &st, items, n, time, err);
+    outbox->queued = st.queued;
+    outbox->unchanged = st.unchanged;
+    for (size_t i = 0; bodies && i < n; i++)
+        free(bodies[i]);
+    free(bodies);
+    free(items);
+    return rc;
 }
 
 typedef struct order_key {
@@ -797,10 +863,14 @@ static int order_run(ct_scan_run *r, const ct_hmap *rows, ct_error *err)
 }
 
 int ct_scan_alerts_commit(ct_scan_run *out, ct_db *db, const ct_scan_customers *customers,
-                          const bool *screen, const ct_scan_findings *findings, const char *asset,
-                          const ct_scan_state *now, uint64_t time, ct_error *err)
+                          const bool *direct, const bool *indirect,
+                          const ct_scan_findings *findings, const char *asset,
+                          const ct_scan_state *now, uint64_t time, ct_scan_outbox *outbox,
+                          ct_error *err)
 {
     memset(out, 0, sizeof(*out));
+    if (outbox)
+        outbox->queued = outbox->unchanged = 0;
     ct_scan_state prev;
     int rc = ct_scan_state_get(db, &prev, err);
     if (rc != CT_OK)
@@ -817,7 +887,9 @@ int ct_scan_alerts_commit(ct_scan_run *out, ct_db *db, const ct_scan_customers *
     bool *seen = calloc(n_stored ? n_stored : 1, sizeof(bool));
     bool *touched = calloc(n_stored ? n_stored : 1, sizeof(bool));
     ct_scan_alert *fresh = calloc(findings->count ? findings->count : 1, sizeof(*fresh));
-    ct_scan_alert **changed = calloc(findings->count ? findings->count : 1, sizeof(*changed));
+    /* the run's new and updated alerts (at most one per finding), then those it makes absent */
+    ct_scan_alert **changed =
+        calloc(findings->count + n_stored ? findings->count + n_stored : 1, sizeof(*changed));
     size_t n_fresh = 0, n_changed = 0;
     ct_hmap ids, rows;
     ct_hmap_init(&ids);
@@ -834,20 +906,22 @@ int ct_scan_alerts_commit(ct_scan_run *out, ct_db *db, const ct_scan_customers *
             rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "storing the alerts");
             goto done;
         }
-    /* The rows of the customer file: 1 screened by this run, 2 not. A row screened twice
-     * (given twice) counts as screened. */
+    /* The rows of the customer file: the first row's index << 2 (for the order of the
+     * output), bit 0 screened for direct exposure by this run, bit 1 for indirect. A row
+     * given twice counts as screened when either was. */
     for (size_t c = 0; c < customers->count; c++) {
         const ct_scan_customer *cu = &customers->items[c];
-        bool sc = !screen || screen[c];
-        out->screened += sc;
+        uint64_t sc = (uint64_t)(!direct || direct[c]) | (uint64_t)(!indirect || indirect[c]) << 1;
+        out->screened += sc & 1;
+        out->screened_indirect += sc >> 1;
         uint64_t was;
         uint8_t rk[32];
         row_key(rk, cu->customer_id, cu->chain, cu->address);
-        if (ct_hmap_get(&rows, rk, 32, &was) && ((was & 3) == 1 || !sc))
-            continue;
-        /* the first row's index, for the order of the output */
-        uint64_t index = ct_hmap_get(&rows, rk, 32, &was) ? was >> 2 : c;
-        if (ct_hmap_put(&rows, rk, 32, index << 2 | (sc ? 1 : 2)) != CT_OK) {
+        bool had = ct_hmap_get(&rows, rk, 32, &was);
+        uint64_t index = had ? was >> 2 : c;
+        if (had)
+            sc |= was & 3;
+        if (ct_hmap_put(&rows, rk, 32, index << 2 | sc) != CT_OK) {
             rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "storing the alerts");
             goto done;
         }
@@ -873,6 +947,8 @@ int ct_scan_alerts_commit(ct_scan_run *out, ct_db *db, const ct_scan_customers *
             cur = &stored[at];
             bool was_absent = cur->baseline == CT_ALERT_ABSENT;
             bool differs = content_differs(&a, cur);
+            if (usd_differs(&a, cur))
+                touched[at] = true; /* stored with the new USD, baseline as it is */
             take_content(cur, &a);
             ct_alert_baseline bl = was_absent ? CT_ALERT_NEW
                                    : differs  ? CT_ALERT_UPDATED
@@ -929,9 +1005,9 @@ int ct_scan_alerts_commit(ct_scan_run *out, ct_db *db, const ct_scan_customers *
         }
     }
 
-    /* The stored alerts this run did not find: absent when their row was screened or is no
-     * longer in the customer file, else unchanged (an alert already absent stays so and is
-     * not listed again). */
+    /* The stored alerts this run did not find: absent when their row was screened for their
+     * exposure or is no longer in the customer file, else unchanged (an alert already absent
+     * stays so and is not listed again). */
     for (size_t i = 0; i < n_stored; i++) {
         ct_scan_alert *a = &stored[i];
         if (seen[i] || a->baseline == CT_ALERT_ABSENT)
@@ -939,12 +1015,14 @@ int ct_scan_alerts_commit(ct_scan_run *out, ct_db *db, const ct_scan_customers *
         uint8_t rk[32];
         row_key(rk, a->customer_id, a->chain, a->address);
         uint64_t what;
-        if (!ct_hmap_get(&rows, rk, 32, &what) || (what & 3) == 1) {
+        uint64_t bit = a->exposure == CT_SCAN_INDIRECT ? 2 : 1;
+        if (!ct_hmap_get(&rows, rk, 32, &what) || (what & bit)) {
             a->baseline = CT_ALERT_ABSENT;
             a->baseline_run = run;
             a->updated_at = time;
             out->n_absent++;
             touched[i] = true;
+            changed[n_changed++] = a;
         } else {
             if (a->baseline != CT_ALERT_UNCHANGED) {
                 a->baseline = CT_ALERT_UNCHANGED;
@@ -962,7 +1040,7 @@ int ct_scan_alerts_commit(ct_scan_run *out, ct_db *db, const ct_scan_customers *
         if (touched[i] && (rc = put_alert(b, &v, &stored[i], err)) != CT_OK)
             goto done;
 
-    if ((rc = on_new_or_updated(b, changed, n_changed, run, err)) != CT_OK)
+    if ((rc = on_new_or_updated(db, b, outbox, changed, n_changed, time, err)) != CT_OK)
         goto done;
     if ((rc = order_run(out, &rows, err)) != CT_OK)
         goto done;
@@ -978,7 +1056,7 @@ int ct_scan_alerts_commit(ct_scan_run *out, ct_db *db, const ct_scan_customers *
     uint8_t rk[10] = {CT_T_SCAN, 'R'};
     ct_put_be64(rk + 2, run);
     uint8_t rv[1 + 8 + 5 * 8];
-    rv[0] = STATE_ROW_VERSION;
+    rv[0] = RUN_ROW_VERSION;
     ct_put_be64(rv + 1, time);
     ct_put_be64(rv + 9, out->screened);
     ct_put_be64(rv + 17, out->n_new);

@@ -6,6 +6,7 @@
 
 #include "base/util.h"
 #include "chaintrail/scan.h"
+#include "scan/scan_internal.h"
 
 typedef unsigned __int128 u128;
 
@@ -53,6 +54,8 @@ static ct_scan_finding *finding(ct_scan_findings *out, size_t first, size_t cust
     memset(f, 0, sizeof(*f));
     f->customer = customer;
     f->direction = direction;
+    f->exposure = CT_SCAN_DIRECT;
+    f->hops = 1;
     copy_text(f->counterparty, sizeof(f->counterparty), cp);
     return f;
 }
@@ -60,6 +63,7 @@ static ct_scan_finding *finding(ct_scan_findings *out, size_t first, size_t cust
 typedef struct walk {
     ct_scan_findings *out;
     ct_labels_reader *labels;
+    ct_hmap labelled; /* the addresses with labels: no lookup for the others */
     ct_label_list list;
     const ct_scan_policy *policy;
     uint64_t *in_val, *out_val;
@@ -98,6 +102,10 @@ static int grow(walk *w, size_t n_in, size_t n_out)
 static int counterparty(walk *w, size_t first, size_t customer, unsigned direction, const char *cp,
                         const ct_graph_tx *tx, ct_error *err)
 {
+    uint8_t key[CT_HMAP_KEY_MAX];
+    uint64_t one;
+    if (!ct_hmap_get(&w->labelled, key, ct_scan_addr_key(key, cp), &one))
+        return CT_OK;
     int rc = ct_labels_reader_get(w->labels, &w->list, cp, err);
     if (rc != CT_OK)
         return rc;
@@ -216,7 +224,10 @@ int ct_scan_direct(ct_scan_findings *out, ct_db *db, const ct_scan_customers *cu
     memset(out, 0, sizeof(*out));
     walk w = {.out = out, .policy = policy};
     ct_label_list_init(&w.list);
+    ct_hmap_init(&w.labelled);
     int rc = ct_labels_reader_new(&w.labels, db, err);
+    if (rc == CT_OK)
+        rc = ct_scan_labelled_set(&w.labelled, db, err);
     for (size_t c = 0; rc == CT_OK && c < customers->count; c++) {
         const ct_scan_customer *cu = &customers->items[c];
         if (cu->chain != CT_SCAN_BITCOIN) {
@@ -260,6 +271,7 @@ int ct_scan_direct(ct_scan_findings *out, ct_db *db, const ct_scan_customers *cu
         ct_graph_address_release(&ga);
     }
     ct_labels_reader_free(w.labels);
+    ct_hmap_release(&w.labelled);
     ct_label_list_release(&w.list);
     free(w.in_val);
     free(w.out_val);

@@ -32,6 +32,7 @@
 #include "chaintrail/ethrpc.h"
 #include "chaintrail/chains.h"
 #include "chaintrail/export.h"
+#include "chaintrail/deliver.h"
 #include "chaintrail/version.h"
 
 #endif

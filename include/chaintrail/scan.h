@@ -177,6 +177,13 @@ typedef struct ct_scan_finding {
     uint8_t (*txids)[32]; /* the evidence, in chain order */
     size_t n_txids;
     size_t cap_txids_; /* private */
+    /* ---- indirect exposure and USD (docs/scan.md "Indirect exposure") ---- */
+    unsigned exposure; /* CT_SCAN_INDIRECT, or CT_SCAN_DIRECT (0 is read as direct) */
+    uint32_t hops;     /* the fewest hops from the labelled address (0 is read as 1) */
+    bool usd_known;    /* every amount of every model was priced at the date of its flow */
+    unsigned __int128 usd_cents[CT_MODEL_COUNT]; /* per model, when usd_known */
+    unsigned __int128 usd_low, usd_high;         /* the smallest and largest of them */
+    size_t n_sources; /* indirect: how many labelled addresses the group traced from */
 } ct_scan_finding;
 
 typedef struct ct_scan_findings {
@@ -246,6 +253,10 @@ typedef struct ct_scan_alert {
     uint32_t first_time, last_time;
     uint8_t (*txids)[32]; /* owned */
     size_t n_txids;
+    /* USD in cents of low and high at the dates of the flows; usd_known false when a day
+     * had no price (and for alerts stored before USD, row version 1) */
+    bool usd_known;
+    unsigned __int128 usd_low, usd_high;
     /* the store's */
     ct_alert_baseline baseline;
     ct_alert_state state;
@@ -279,6 +290,7 @@ typedef struct ct_scan_state {
     uint8_t policy[32];    /* ct_scan_policy_digest */
     uint8_t clusters[32];  /* SHA-256 of the clustering policy digest and enabled flag */
     uint8_t customers[32]; /* ct_scan_customers_digest */
+    uint8_t prices[32];    /* ct_prices_digest (all zero in a state row of version 1) */
 } ct_scan_state;
 
 /* SHA-256 of the policy's rules in a fixed layout: two files that read the same give the
@@ -288,7 +300,8 @@ void ct_scan_policy_digest(uint8_t out[32], const ct_scan_policy *p);
 void ct_scan_customers_digest(uint8_t out[32], const ct_scan_customers *c);
 /* The state recorded by the last scan (out->present false when none). */
 CT_WARN_UNUSED int ct_scan_state_get(ct_db *db, ct_scan_state *out, ct_error *err);
-/* The state now: tip, labels, policy, clusters and customers digests (run and time 0). */
+/* The state now: tip, labels, policy, clusters, customers and prices digests (run and time
+ * 0). */
 CT_WARN_UNUSED int ct_scan_state_now(ct_db *db, ct_scan_state *out, const ct_scan_policy *policy,
                                      const ct_scan_customers *customers, ct_error *err);
 
@@ -302,8 +315,10 @@ typedef enum ct_scan_why {
     CT_SCAN_WHY_CLUSTERS,        /* the clustering changed */
     CT_SCAN_WHY_CUSTOMERS,       /* the customer file changed */
     CT_SCAN_WHY_CHAIN,           /* the block of the last scan's tip left the main chain */
+    CT_SCAN_WHY_PRICES,          /* the price table changed (USD of the direct findings) */
 } ct_scan_why;
-/* "incremental", "first", "full", "labels", "policy", "clusters", "customers", "chain". */
+/* "incremental", "first", "full", "labels", "policy", "clusters", "customers", "chain",
+ * "prices". */
 const char *ct_scan_why_name(ct_scan_why w);
 
 /* Which customer rows to screen: every Bitcoin row (*why says why) or, when nothing but
@@ -322,22 +337,41 @@ typedef struct ct_scan_run {
     ct_scan_alert *items;
     size_t count;
     uint64_t n_new, n_updated, n_unchanged, n_absent;
-    uint64_t screened; /* customer rows screened */
-    size_t cap_;       /* private */
+    uint64_t screened;          /* customer rows screened for direct exposure */
+    uint64_t screened_indirect; /* customer rows screened for indirect exposure */
+    size_t cap_;                /* private */
 } ct_scan_run;
 void ct_scan_run_release(ct_scan_run *r);
 
-/* Stores the findings of one scan: screen[i] (NULL: all) tells which customer rows were
- * screened; an alert of a row not screened keeps its content (baseline unchanged unless
- * absent), one of a screened row not found again becomes absent. The alerts, their first
- * history entries, `now` (with the next run number and `time`) and the run's record are
- * written in one synchronous batch. `asset` is the network's ticker. Returns CT_OK (*out
- * lists the run's alerts), CT_ECORRUPT, CT_EIO, CT_ENOMEM. Release *out with
+/* The webhook's part of a scan (docs/scan.md "Webhook"): the alerts whose baseline this run
+ * sets to new, updated or absent are queued into the webhook outbox (include/chaintrail/
+ * deliver.h) in the batch that stores them. `body` gives an alert's body (the JSON text to
+ * POST): *body malloc'd (the store frees it), *len its bytes; it returns CT_OK or
+ * CT_ENOMEM. `queued` and `unchanged` are set by ct_scan_alerts_commit (as
+ * ct_outbox_queue_stats: rows made pending, and bodies already delivered as they are). */
+typedef struct ct_scan_outbox {
+    int (*body)(void *ctx, const ct_scan_alert *a, char **body, size_t *len);
+    void *ctx;
+    uint64_t queued, unchanged; /* out */
+} ct_scan_outbox;
+
+/* Stores the findings of one scan. direct[i] and indirect[i] (NULL: all) tell for which
+ * exposure customer row i was screened: a scan screens direct exposure for the rows the
+ * plan picks and indirect exposure for every Bitcoin row (docs/scan.md "Nightly runs"). A
+ * stored alert not found again becomes absent when its row was screened for the alert's
+ * exposure (or is no longer in the file), and else keeps its content (baseline unchanged).
+ * The alerts, their first history entries, `now` (with the next run number and `time`), the
+ * run's record and, with `outbox` (NULL: no webhook), the outbox rows of the run's new,
+ * updated and absent alerts are written in one synchronous batch. `asset` is the network's
+ * ticker. A changed USD value alone does not make an alert updated (docs/alerts.md): the
+ * row is rewritten with it, the baseline stays. Returns CT_OK (*out lists the run's alerts),
+ * CT_ECORRUPT, CT_EIO, CT_ENOMEM, or what outbox->body returned. Release *out with
  * ct_scan_run_release, also after a failure. */
 CT_WARN_UNUSED int ct_scan_alerts_commit(ct_scan_run *out, ct_db *db,
-                                         const ct_scan_customers *customers, const bool *screen,
-                                         const ct_scan_findings *findings, const char *asset,
-                                         const ct_scan_state *now, uint64_t time, ct_error *err);
+                                         const ct_scan_customers *customers, const bool *direct,
+                                         const bool *indirect, const ct_scan_findings *findings,
+                                         const char *asset, const ct_scan_state *now, uint64_t time,
+                                         ct_scan_outbox *outbox, ct_error *err);
 
 /* Every stored alert, in id order. Free with ct_scan_alerts_free. */
 CT_WARN_UNUSED int ct_scan_alerts_list(ct_db *db, ct_scan_alert **out, size_t *n, ct_error *err);
@@ -355,6 +389,40 @@ CT_WARN_UNUSED int ct_scan_alert_history(ct_db *db, ct_scan_history_entry **out,
  * CT_ENOTFOUND, CT_EIO. */
 CT_WARN_UNUSED int ct_scan_alert_set(ct_db *db, const char *id, int state, const char *note,
                                      const char *by, uint64_t time, ct_error *err);
+/* The same findings as ct_scan_direct, in the same order, computed from the other side: the
+ * history of each labelled address the policy screens with direct exposure is read once and
+ * its counterparties looked up among the customers, so that the cost grows with the labelled
+ * addresses' activity and not with the number of customers (docs/scan.md "Speed"). With
+ * `asset` (the daily price table, "BTC"; NULL: none) each transaction's amounts are valued
+ * in USD at its day's price (usd_known false when a day has no price), and min_usd applies
+ * to the findings whose value is known. */
+CT_WARN_UNUSED int ct_scan_direct_batch(ct_scan_findings *out, ct_db *db,
+                                        const ct_scan_customers *customers,
+                                        const ct_scan_policy *policy, const char *asset,
+                                        ct_error *err);
+
+/* ---- indirect exposure (Bitcoin) ---- */
+typedef struct ct_scan_indirect_options {
+    const char *asset;  /* daily price table for USD ("BTC"); NULL: no USD */
+    bool no_clusters;   /* address-level labels only, as trace --no-clusters */
+    uint64_t max_flows; /* per trace (0: the tracer's default) */
+    uint64_t traces;    /* out: traces run (one per group and direction) */
+    uint64_t sources;   /* out: labelled addresses traced from */
+} ct_scan_indirect_options;
+
+/* Indirect exposure of every Bitcoin customer row (docs/scan.md "Indirect exposure"),
+ * appended to *out (which may hold the direct findings already). The labelled addresses of
+ * every category the policy screens with indirect exposure are grouped by their attribution
+ * (category, label, source); per group, a forward trace from all the outputs its addresses
+ * received gives the incoming exposure (what reaches a customer address at hop 2 up to
+ * max_hops), and a backward trace the outgoing one. Every labelled address and every
+ * customer address stops the walk. Findings are per (customer row, direction, group), with
+ * the group's label text as counterparty; thresholds as for direct exposure, and min_usd
+ * when USD is known. Returns CT_OK; CT_EDBCORRUPT; CT_EIO; CT_ENOMEM (also "max-flows"). */
+CT_WARN_UNUSED int ct_scan_indirect(ct_scan_findings *out, ct_db *db,
+                                    const ct_scan_customers *customers,
+                                    const ct_scan_policy *policy, ct_scan_indirect_options *opt,
+                                    ct_error *err);
 
 #ifdef __cplusplus
 }

@@ -94,6 +94,10 @@ def closure(starts, parents):
             todo += parents[x]
     return seen
 
+# When a defaultdict(int), both walks add each stop at a labelled owner to it, keyed by
+# (model, owner, hop) (tests/tools/scan_truth.py splits exposure by hop with it).
+LABEL_STOPS = None
+
 def trace_back(txs, sources, labels, hops=10):
     """Backward: from the source outputs to where their value came from, transactions in
     reverse chain order. Returns {model: (source_sat, categories, endpoints by owner, path
@@ -120,6 +124,8 @@ def trace_back(txs, sources, labels, hops=10):
                 return
             owner, value = out_of[tx][vout]
             if owner in labels and hop > 0:  # the sources never stop the trace
+                if LABEL_STOPS is not None:
+                    LABEL_STOPS[(model, owner, hop)] += taint
                 stop(owner, labels[owner], taint, via)
             elif tx in coinbase:
                 stop(owner, 'coinbase', taint, via)
@@ -181,6 +187,8 @@ def trace(txs, sources, labels, hops=10):
                 return
             owner, value = out_of[tx][vout]
             if owner in labels and hop > 0:  # the sources never stop the trace
+                if LABEL_STOPS is not None:
+                    LABEL_STOPS[(model, owner, hop)] += taint
                 cats[labels[owner]] += taint; eps[owner] += taint
             elif (tx, vout) not in spent:
                 cats['unspent'] += taint; eps[owner] += taint
@@ -273,6 +281,26 @@ def load_blk(path):
             txs.append((txid, ins, outs, fee))
     return txs
 
+B58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz'
+B32 = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l'
+def script_of(a):
+    """The owner load_sim gives the outputs paying a regtest address (its script)."""
+    if a.startswith('bcrt1'):
+        vals = [B32.index(c) for c in a[5:-6]]
+        ver, bits, acc, nb, prog = vals[0], 0, 0, 0, []
+        for x in vals[1:]:
+            acc = acc << 5 | x; nb += 5
+            if nb >= 8:
+                nb -= 8; prog.append(acc >> nb & 0xff)
+        return 'script:' + bytes([0x50 + ver if ver else 0, len(prog)] + prog).hex()
+    n = 0
+    for c in a:
+        n = n * 58 + B58.index(c)
+    raw = n.to_bytes(25, 'big')
+    if raw[0] == 0x6f:
+        return 'script:76a914' + raw[1:21].hex() + '88ac'
+    return 'script:a914' + raw[1:21].hex() + '87'
+
 def load_sim(d):
     """The transactions of a chaintrail-sim chain (DIR/blocks/blk*.dat, segwit-aware), in
     chain order, every output named by its script's hex; and DIR/labels.csv as script hex ->
@@ -322,24 +350,6 @@ def load_sim(d):
                 order[txid] = len(txs)
                 height[txid] = h
                 txs.append((txid, ins, outs, fee))
-    B58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz'
-    B32 = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l'
-    def script_of(a):
-        if a.startswith('bcrt1'):
-            vals = [B32.index(c) for c in a[5:-6]]
-            ver, bits, acc, nb, prog = vals[0], 0, 0, 0, []
-            for x in vals[1:]:
-                acc = acc << 5 | x; nb += 5
-                if nb >= 8:
-                    nb -= 8; prog.append(acc >> nb & 0xff)
-            return 'script:' + bytes([0x50 + ver if ver else 0, len(prog)] + prog).hex()
-        n = 0
-        for c in a:
-            n = n * 58 + B58.index(c)
-        raw = n.to_bytes(25, 'big')
-        if raw[0] == 0x6f:
-            return 'script:76a914' + raw[1:21].hex() + '88ac'
-        return 'script:a914' + raw[1:21].hex() + '87'
     labels = {}
     for row in csv.DictReader(open(d + '/labels.csv')):
         labels[script_of(row['address'])] = row['category']

@@ -1,0 +1,473 @@
+/* Direct exposure of all the customers at once (docs/scan.md "Speed"): instead of reading
+ * every customer's history, read the history of every labelled address the policy screens,
+ * and look each counterparty up in the customers' index. The work grows with the labelled
+ * addresses' activity, not with the number of customers; the findings are those of
+ * ct_scan_direct (scan_direct.c), in the same order (tests/test_scan_exposure.c compares
+ * them). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/hash.h"
+#include "base/hmap.h"
+#include "base/util.h"
+#include "chaintrail/scan.h"
+#include "scan/scan_internal.h"
+
+typedef unsigned __int128 u128;
+
+typedef struct cust {
+    u128 received, sent;
+    size_t *rows;
+    size_t n_rows;
+} cust;
+
+typedef struct lab {
+    char *address;
+    ct_label_category category;
+    char *label, *source;
+} lab;
+
+/* Where a finding first appeared, for the order of ct_scan_direct. */
+typedef struct fkey {
+    size_t row;
+    uint32_t height, index; /* first transaction */
+    unsigned dir_rank;      /* incoming before outgoing in one transaction */
+    uint32_t pos;           /* the counterparty's first input (incoming) or output */
+    size_t item;
+} fkey;
+
+typedef struct batch {
+    ct_db *db;
+    const ct_scan_policy *p;
+    ct_scan_findings *out;
+    ct_hmap cix; /* customer address key -> index in c */
+    cust *c;
+    size_t n_c, cap_c;
+    lab *l;
+    size_t n_l, cap_l;
+    ct_hmap fix; /* (row, direction, labelled index) -> finding index */
+    fkey *keys;
+    size_t cap_keys;
+    ct_labels_reader *lr;
+    ct_label_list list;
+    uint64_t *in_val, *out_val;
+    bool *in_src, *out_dst;
+    size_t cap_in, cap_out;
+    ct_trace_pricing *pricing; /* NULL: no USD */
+    ct_error *err;
+} batch;
+
+static char *dup_text(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+static bool find_cust(const batch *b, const char *a, size_t *i)
+{
+    uint8_t key[CT_HMAP_KEY_MAX];
+    uint64_t v;
+    if (!a[0] || !ct_hmap_get(&b->cix, key, ct_scan_addr_key(key, a), &v))
+        return false;
+    *i = (size_t)v;
+    return true;
+}
+
+static int index_customers(batch *b, const ct_scan_customers *cs)
+{
+    for (size_t r = 0; r < cs->count; r++) {
+        const ct_scan_customer *cu = &cs->items[r];
+        if (cu->chain != CT_SCAN_BITCOIN) {
+            b->out->not_chain++;
+            continue;
+        }
+        b->out->screened++;
+        size_t i;
+        if (!find_cust(b, cu->address, &i)) {
+            ct_graph_address ga;
+            int rc = ct_graph_address_get(b->db, &ga, cu->address, b->err);
+            if (rc == CT_ENOTFOUND) {
+                b->out->not_seen++;
+                if (b->err)
+                    ct_error_clear(b->err);
+                continue;
+            }
+            if (rc != CT_OK)
+                return rc;
+            if (b->n_c == b->cap_c) {
+                size_t cap = b->cap_c ? 2 * b->cap_c : 64;
+                cust *n = realloc(b->c, cap * sizeof(*n));
+                if (!n) {
+                    ct_graph_address_release(&ga);
+                    return ct_fail(b->err, CT_ENOMEM, "out-of-memory", "scan customers");
+                }
+                b->c = n;
+                b->cap_c = cap;
+            }
+            i = b->n_c++;
+            b->c[i] = (cust){.received = ga.received_sat, .sent = ga.sent_sat};
+            ct_graph_address_release(&ga);
+            uint8_t key[CT_HMAP_KEY_MAX];
+            if (ct_hmap_put(&b->cix, key, ct_scan_addr_key(key, cu->address), i) != CT_OK)
+                return ct_fail(b->err, CT_ENOMEM, "out-of-memory", "scan customers");
+        }
+        cust *c = &b->c[i];
+        size_t *rows = realloc(c->rows, (c->n_rows + 1) * sizeof(*rows));
+        if (!rows)
+            return ct_fail(b->err, CT_ENOMEM, "out-of-memory", "scan customers");
+        c->rows = rows;
+        c->rows[c->n_rows++] = r;
+    }
+    return CT_OK;
+}
+
+/* One labelled address: kept when the policy screens its attribution with direct exposure. */
+static int add_labelled(void *arg, const char *a)
+{
+    batch *b = arg;
+    int rc = ct_labels_reader_get(b->lr, &b->list, a, b->err);
+    if (rc != CT_OK || b->list.count == 0)
+        return rc;
+    size_t li;
+    ct_label_category cat = ct_labels_attribution(&b->list, 0, &li);
+    const ct_scan_rule *r = &b->p->rules[cat];
+    if (r->severity == CT_SCAN_NONE || !(r->exposure & CT_SCAN_DIRECT))
+        return CT_OK;
+    if (b->n_l == b->cap_l) {
+        size_t cap = b->cap_l ? 2 * b->cap_l : 16;
+        lab *n = realloc(b->l, cap * sizeof(*n));
+        if (!n)
+            return ct_fail(b->err, CT_ENOMEM, "out-of-memory", "scan labels");
+        b->l = n;
+        b->cap_l = cap;
+    }
+    lab *l = &b->l[b->n_l++];
+    *l = (lab){dup_text(a), cat, dup_text(b->list.items[li].label),
+               dup_text(b->list.items[li].source)};
+    if (!l->address || !l->label || !l->source)
+        return ct_fail(b->err, CT_ENOMEM, "out-of-memory", "scan labels");
+    return CT_OK;
+}
+
+static int grow(batch *b, size_t n_in, size_t n_out)
+{
+    if (n_in > b->cap_in) {
+        uint64_t *v = realloc(b->in_val, n_in * sizeof(*v));
+        if (v)
+            b->in_val = v;
+        bool *s = realloc(b->in_src, n_in * sizeof(*s));
+        if (s)
+            b->in_src = s;
+        if (!v || !s)
+            return CT_ENOMEM;
+        b->cap_in = n_in;
+    }
+    if (n_out > b->cap_out) {
+        uint64_t *v = realloc(b->out_val, n_out * sizeof(*v));
+        if (v)
+            b->out_val = v;
+        bool *s = realloc(b->out_dst, n_out * sizeof(*s));
+        if (s)
+            b->out_dst = s;
+        if (!v || !s)
+            return CT_ENOMEM;
+        b->cap_out = n_out;
+    }
+    return CT_OK;
+}
+
+static ct_scan_finding *finding(batch *b, size_t row, unsigned direction, size_t li,
+                                const ct_graph_tx *tx, uint32_t pos)
+{
+    uint8_t key[24];
+    uint64_t v;
+    ct_put_be64(key, row);
+    ct_put_be64(key + 8, direction);
+    ct_put_be64(key + 16, li);
+    if (ct_hmap_get(&b->fix, key, sizeof(key), &v))
+        return &b->out->items[v];
+    ct_scan_findings *out = b->out;
+    if (out->count == out->cap_) {
+        size_t cap = out->cap_ ? out->cap_ * 2 : 8;
+        ct_scan_finding *n = realloc(out->items, cap * sizeof(*n));
+        if (!n)
+            return NULL;
+        out->items = n;
+        out->cap_ = cap;
+    }
+    if (out->count == b->cap_keys) {
+        size_t cap = b->cap_keys ? b->cap_keys * 2 : 8;
+        fkey *n = realloc(b->keys, cap * sizeof(*n));
+        if (!n)
+            return NULL;
+        b->keys = n;
+        b->cap_keys = cap;
+    }
+    size_t i = out->count++;
+    if (ct_hmap_put(&b->fix, key, sizeof(key), i) != CT_OK)
+        return NULL;
+    b->keys[i] = (fkey){row, tx->height, tx->index, direction == CT_SCAN_INCOMING ? 0 : 1, pos, i};
+    ct_scan_finding *f = &out->items[i];
+    memset(f, 0, sizeof(*f));
+    const lab *l = &b->l[li];
+    f->customer = row;
+    f->direction = direction;
+    f->exposure = CT_SCAN_DIRECT;
+    f->hops = 1;
+    f->category = l->category;
+    f->severity = b->p->rules[l->category].severity;
+    snprintf(f->counterparty, sizeof(f->counterparty), "%s", l->address);
+    snprintf(f->label, sizeof(f->label), "%s", l->label);
+    snprintf(f->source, sizeof(f->source), "%s", l->source);
+    f->first_height = tx->height;
+    f->first_time = tx->block_time;
+    f->usd_known = b->pricing != NULL;
+    return f;
+}
+
+static int add_txid(ct_scan_finding *f, const uint8_t txid[32])
+{
+    if (f->n_txids && memcmp(f->txids[f->n_txids - 1], txid, 32) == 0)
+        return CT_OK;
+    if (f->n_txids == f->cap_txids_) {
+        size_t cap = f->cap_txids_ ? f->cap_txids_ * 2 : 4;
+        uint8_t(*t)[32] = realloc(f->txids, cap * sizeof(*t));
+        if (!t)
+            return CT_ENOMEM;
+        f->txids = t;
+        f->cap_txids_ = cap;
+    }
+    memcpy(f->txids[f->n_txids++], txid, 32);
+    return CT_OK;
+}
+
+/* The amounts of one (customer address, direction, labelled) in tx, marks set. */
+static int record(batch *b, size_t ci, unsigned direction, size_t li, const ct_graph_tx *tx,
+                  uint32_t pos)
+{
+    uint64_t a[CT_MODEL_COUNT];
+    int rc = ct_scan_direct_amounts(a, b->in_val, b->in_src, tx->n_in, b->out_val, b->out_dst,
+                                    tx->n_out, b->err);
+    if (rc != CT_OK)
+        return rc;
+    /* USD at the price of the transaction's day, per model (prices.md) */
+    uint64_t cents[CT_MODEL_COUNT] = {0};
+    bool priced = b->pricing != NULL;
+    for (int m = 0; priced && m < CT_MODEL_COUNT; m++) {
+        rc = b->pricing->value(b->pricing->ctx, a[m], tx->block_time, &cents[m], b->err);
+        if (rc == CT_ENOTFOUND) {
+            priced = false;
+            if (b->err)
+                ct_error_clear(b->err);
+        } else if (rc != CT_OK)
+            return rc;
+    }
+    for (size_t k = 0; k < b->c[ci].n_rows; k++) {
+        ct_scan_finding *f = finding(b, b->c[ci].rows[k], direction, li, tx, pos);
+        if (!f || add_txid(f, tx->txid) != CT_OK)
+            return ct_fail(b->err, CT_ENOMEM, "out-of-memory", "scan findings");
+        f->last_height = tx->height;
+        f->last_time = tx->block_time;
+        for (int m = 0; m < CT_MODEL_COUNT; m++) {
+            f->amount[m] += a[m];
+            f->usd_cents[m] += cents[m];
+        }
+        f->usd_known &= priced;
+    }
+    return CT_OK;
+}
+
+/* One transaction of labelled address li: its customers on the other side. */
+static int screen_tx(batch *b, size_t li, const ct_graph_tx *tx)
+{
+    const char *L = b->l[li].address;
+    const ct_scan_rule *r = &b->p->rules[b->l[li].category];
+    if (grow(b, tx->n_in ? tx->n_in : 1, tx->n_out ? tx->n_out : 1) != CT_OK)
+        return ct_fail(b->err, CT_ENOMEM, "out-of-memory", "scan transaction");
+    uint32_t l_in = UINT32_MAX, l_out = UINT32_MAX; /* L's first input and output */
+    for (uint32_t k = 0; k < tx->n_in; k++) {
+        b->in_val[k] = tx->in[k].known ? tx->in[k].value : 0;
+        if (l_in == UINT32_MAX && strcmp(tx->in[k].address, L) == 0)
+            l_in = k;
+    }
+    for (uint32_t j = 0; j < tx->n_out; j++) {
+        b->out_val[j] = tx->out[j].value;
+        if (l_out == UINT32_MAX && strcmp(tx->out[j].address, L) == 0)
+            l_out = j;
+    }
+    int rc = CT_OK;
+    /* Incoming: L's inputs paying each customer's outputs. */
+    for (uint32_t j = 0;
+         rc == CT_OK && l_in != UINT32_MAX && (r->direction & CT_SCAN_INCOMING) && j < tx->n_out;
+         j++) {
+        const char *c = tx->out[j].address;
+        size_t ci;
+        bool seen = false;
+        for (uint32_t q = 0; q < j && !seen; q++)
+            seen = strcmp(tx->out[q].address, c) == 0;
+        if (seen || strcmp(c, L) == 0 || !find_cust(b, c, &ci))
+            continue;
+        for (uint32_t q = 0; q < tx->n_in; q++)
+            b->in_src[q] = strcmp(tx->in[q].address, L) == 0;
+        for (uint32_t q = 0; q < tx->n_out; q++)
+            b->out_dst[q] = strcmp(tx->out[q].address, c) == 0;
+        rc = record(b, ci, CT_SCAN_INCOMING, li, tx, l_in);
+    }
+    /* Outgoing: each customer's (known) inputs paying L's outputs. */
+    for (uint32_t k = 0;
+         rc == CT_OK && l_out != UINT32_MAX && (r->direction & CT_SCAN_OUTGOING) && k < tx->n_in;
+         k++) {
+        const char *c = tx->in[k].address;
+        size_t ci;
+        bool seen = false;
+        for (uint32_t q = 0; q < k && !seen; q++)
+            seen = tx->in[q].known && strcmp(tx->in[q].address, c) == 0;
+        if (!tx->in[k].known || seen || strcmp(c, L) == 0 || !find_cust(b, c, &ci))
+            continue;
+        for (uint32_t q = 0; q < tx->n_in; q++)
+            b->in_src[q] = tx->in[q].known && strcmp(tx->in[q].address, c) == 0;
+        for (uint32_t q = 0; q < tx->n_out; q++)
+            b->out_dst[q] = strcmp(tx->out[q].address, L) == 0;
+        rc = record(b, ci, CT_SCAN_OUTGOING, li, tx, l_out);
+    }
+    return rc;
+}
+
+static int walk_labelled(batch *b, size_t li)
+{
+    ct_graph_history *h = NULL;
+    int rc = ct_graph_history_new(&h, b->db, b->l[li].address, NULL, b->err);
+    if (rc == CT_ENOTFOUND) {
+        if (b->err)
+            ct_error_clear(b->err);
+        return CT_OK;
+    }
+    uint8_t last[32];
+    bool have_last = false;
+    ct_graph_entry e;
+    while (rc == CT_OK && (rc = ct_graph_history_next(h, &e, b->err)) == CT_OK) {
+        if (have_last && memcmp(last, e.txid, 32) == 0)
+            continue;
+        memcpy(last, e.txid, 32);
+        have_last = true;
+        ct_graph_tx tx;
+        if ((rc = ct_graph_tx_get(b->db, &tx, e.txid, b->err)) != CT_OK)
+            break;
+        rc = screen_tx(b, li, &tx);
+        ct_graph_tx_release(&tx);
+    }
+    if (rc == CT_EEOF)
+        rc = CT_OK;
+    ct_graph_history_free(h);
+    return rc;
+}
+
+static int cmp_fkey(const void *x, const void *y)
+{
+    const fkey *a = x, *b = y;
+    if (a->row != b->row)
+        return a->row < b->row ? -1 : 1;
+    if (a->height != b->height)
+        return a->height < b->height ? -1 : 1;
+    if (a->index != b->index)
+        return a->index < b->index ? -1 : 1;
+    if (a->dir_rank != b->dir_rank)
+        return a->dir_rank < b->dir_rank ? -1 : 1;
+    return a->pos < b->pos ? -1 : a->pos > b->pos;
+}
+
+/* Order as ct_scan_direct, then ranges, shares and thresholds. */
+static int settle(batch *b, const ct_scan_customers *cs)
+{
+    ct_scan_findings *out = b->out;
+    if (out->count == 0)
+        return CT_OK;
+    qsort(b->keys, out->count, sizeof(*b->keys), cmp_fkey);
+    size_t *perm = malloc(out->count * sizeof(*perm));
+    if (!perm)
+        return ct_fail(b->err, CT_ENOMEM, "out-of-memory", "scan findings");
+    for (size_t i = 0; i < out->count; i++)
+        perm[i] = b->keys[i].item;
+    ct_scan_permute(out->items, perm, out->count);
+    free(perm);
+    size_t keep = 0;
+    for (size_t i = 0; i < out->count; i++) {
+        ct_scan_finding *f = &out->items[i];
+        f->low = f->high = f->amount[0];
+        f->usd_low = f->usd_high = f->usd_cents[0];
+        for (int m = 1; m < CT_MODEL_COUNT; m++) {
+            f->low = f->amount[m] < f->low ? f->amount[m] : f->low;
+            f->high = f->amount[m] > f->high ? f->amount[m] : f->high;
+            f->usd_low = f->usd_cents[m] < f->usd_low ? f->usd_cents[m] : f->usd_low;
+            f->usd_high = f->usd_cents[m] > f->usd_high ? f->usd_cents[m] : f->usd_high;
+        }
+        if (!f->usd_known)
+            f->usd_low = f->usd_high = 0;
+        size_t ci = 0;
+        bool found = find_cust(b, cs->items[f->customer].address, &ci);
+        f->volume = !found                             ? 0
+                    : f->direction == CT_SCAN_INCOMING ? b->c[ci].received
+                                                       : b->c[ci].sent;
+        u128 share = f->volume ? f->high * 1000000 / f->volume : 0;
+        f->share_ppm = share > 1000000 ? 1000000 : (uint32_t)share;
+        const ct_scan_rule *r = &b->p->rules[f->category];
+        if (f->high == 0 || f->high < r->min_sat ||
+            f->high * 1000000 < (u128)r->min_share_ppm * f->volume ||
+            (f->usd_known && f->usd_high < r->min_usd_cents)) {
+            out->below++;
+            free(f->txids);
+            continue;
+        }
+        out->items[keep++] = *f;
+    }
+    out->count = keep;
+    return CT_OK;
+}
+
+int ct_scan_direct_batch(ct_scan_findings *out, ct_db *db, const ct_scan_customers *customers,
+                         const ct_scan_policy *policy, const char *asset, ct_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    batch b = {.db = db, .p = policy, .out = out, .err = err};
+    int prc = asset ? ct_trace_pricing_db(&b.pricing, db, asset, err) : CT_OK;
+    if (prc != CT_OK)
+        return prc;
+    ct_hmap_init(&b.cix);
+    ct_hmap_init(&b.fix);
+    ct_label_list_init(&b.list);
+    int rc = index_customers(&b, customers);
+    if (rc == CT_OK && b.n_c)
+        rc = ct_labels_reader_new(&b.lr, db, err);
+    if (rc == CT_OK && b.n_c)
+        rc = ct_scan_each_labelled(db, add_labelled, &b, err);
+    for (size_t li = 0; rc == CT_OK && li < b.n_l; li++)
+        rc = walk_labelled(&b, li);
+    if (rc == CT_OK)
+        rc = settle(&b, customers);
+    if (b.lr)
+        ct_labels_reader_free(b.lr);
+    if (b.pricing)
+        ct_trace_pricing_db_free(b.pricing);
+    ct_label_list_release(&b.list);
+    ct_hmap_release(&b.cix);
+    ct_hmap_release(&b.fix);
+    for (size_t i = 0; i < b.n_c; i++)
+        free(b.c[i].rows);
+    free(b.c);
+    for (size_t i = 0; i < b.n_l; i++) {
+        free(b.l[i].address);
+        free(b.l[i].label);
+        free(b.l[i].source);
+    }
+    free(b.l);
+    free(b.keys);
+    free(b.in_val);
+    free(b.out_val);
+    free(b.in_src);
+    free(b.out_dst);
+    return rc;
+}

@@ -1,0 +1,28 @@
+/* What the scan's files share and the public API does not show. */
+#ifndef CT_SCAN_INTERNAL_H
+#define CT_SCAN_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/hmap.h"
+#include "chaintrail/db.h"
+#include "chaintrail/error.h"
+
+/* The key of an address in a ct_hmap: itself when it fits, else its SHA-256. */
+size_t ct_scan_addr_key(uint8_t key[CT_HMAP_KEY_MAX], const char *address);
+
+/* Calls fn once per address that has label rows, in key order (the label table's own), from
+ * one snapshot. fn returns CT_OK to go on, anything else to stop (returned). */
+CT_WARN_UNUSED int ct_scan_each_labelled(ct_db *db, int (*fn)(void *arg, const char *address),
+                                         void *arg, ct_error *err);
+
+/* Every address with label rows, by ct_scan_addr_key (value 1). *set must be initialised. */
+CT_WARN_UNUSED int ct_scan_labelled_set(ct_hmap *set, ct_db *db, ct_error *err);
+
+/* Reorders items[0..n) in place so that items[i] becomes the old items[perm[i]] (perm a
+ * permutation, left as the identity): no second copy of the findings. */
+struct ct_scan_finding;
+void ct_scan_permute(struct ct_scan_finding *items, size_t *perm, size_t n);
+
+#endif
