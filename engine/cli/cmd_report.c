@@ -1049,14 +1049,15 @@ static int html_provenance(ct_report *rep, const rpt_report *r)
 {
     static const char *const cols[] = {"field", "value"};
     size_t t;
-    int rc = ct_report_add_table(rep, "Provenance",
+    int rc = ct_report_add_table(rep, "Tool, database and parameters",
                                  "What the figures rest on: the tool, each chain's database tip, "
                                  "the digests of the label set, price table and clustering, "
                                  "every parameter.",
                                  cols, 2, 0, false, &t);
     if (rc != CT_OK)
         return rc;
-    /* the text's lines, field by field: "  NAME   VALUE", continuation lines joined */
+    /* the text's lines, field by field: "  NAME            VALUE" (the name in 16 columns),
+     * continuation lines (18 spaces) joined to the value; it ends at the models */
     mem m;
     if (!mem_open(&m))
         return CT_ENOMEM;
@@ -1064,35 +1065,35 @@ static int html_provenance(ct_report *rep, const rpt_report *r)
     char *s = mem_close(&m);
     if (!s)
         return CT_ENOMEM;
-    char *line = s, *field = NULL, *value = NULL;
+    char *line = strchr(s, '\n'), *field = NULL, *value = NULL;
     size_t vlen = 0;
-    for (char *nl; rc == CT_OK && line && *line; line = nl ? nl + 1 : NULL) {
+    for (char *nl; rc == CT_OK && line && line[1] == ' '; line = nl) {
+        line++;
         nl = strchr(line, '\n');
         if (nl)
             *nl = '\0';
-        if (strncmp(line, "  ", 2) != 0) /* "Provenance", the models: not fields */
+        if (strlen(line) <= 18)
             continue;
-        char *v = line + 2;
-        if (*v != ' ' && v[strcspn(v, " ")] != '\0') { /* a new field */
+        char *v = line + 18;
+        if (line[2] != ' ') { /* a new field */
             if (field) {
                 const char *row[2] = {field, value};
                 rc = ct_report_add_row(rep, t, row, CT_REPORT_NONE);
             }
-            size_t k = strcspn(v, " ");
-            v[k] = '\0';
-            field = v;
-            v += k + 1;
-            while (*v == ' ')
-                v++;
+            line[18 - 1] = '\0';
+            for (size_t k = 17; k > 2 && line[k - 1] == ' '; k--)
+                line[k - 1] = '\0';
+            field = line + 2;
             value = v;
             vlen = strlen(v);
         } else if (field) { /* a continuation of the value */
-            while (*v == ' ')
-                v++;
+            size_t len = strlen(v);
             value[vlen++] = ' ';
-            memmove(value + vlen, v, strlen(v) + 1);
-            vlen += strlen(v);
+            memmove(value + vlen, v, len + 1);
+            vlen += len;
         }
+        if (!nl)
+            break;
     }
     if (rc == CT_OK && field) {
         const char *row[2] = {field, value};
