@@ -1313,11 +1313,10 @@ static int html_table(ct_report *rep, const rpt_report *r)
             rpt_range sg, g;
             rpt_range_of(&p->stolen, &sg);
             rpt_range_of(&p->laundered, &g);
-            int n = snprintf(b, sizeof(b), "%s", amt_str(b, sg.lo, p));
-            if (sg.hi != sg.lo) {
-                char b2[96];
+            char b2[96];
+            int n = snprintf(b, sizeof(b), "%s", amt_str(b2, sg.lo, p));
+            if (sg.hi != sg.lo)
                 snprintf(b + n, sizeof(b) - (size_t)n, " - %s", amt_str(b2, sg.hi, p));
-            }
             hrow_str(&w, b);
             hrow_amt(&w, g.lo, p);
             hrow_amt(&w, g.hi, p);
