@@ -1345,13 +1345,13 @@ static int html_table(ct_report *rep, const rpt_report *r)
  * yearly table. To `output` through the safe file writer, or to standard output. */
 static int print_html(const rpt_report *r, const char *output, bool force)
 {
-    char title[200];
+    char page[200], title[200];
     if (r->case_name)
-        snprintf(title, sizeof(title), "Case report: %s", r->case_name);
+        snprintf(page, sizeof(page), "Case report: %s", r->case_name);
     else if (r->year >= 0)
-        snprintf(title, sizeof(title), "Report: thefts of %lld", (long long)r->year);
+        snprintf(page, sizeof(page), "Report: thefts of %lld", (long long)r->year);
     else
-        snprintf(title, sizeof(title), "Report: all cases");
+        snprintf(page, sizeof(page), "Report: all cases");
     size_t cap = 3 + 2 * r->n_cases, n = 0, n_own = 0;
     ct_report **parts = calloc(cap, sizeof(*parts));
     ct_report **own = calloc(cap, sizeof(*own));
@@ -1389,12 +1389,6 @@ static int print_html(const rpt_report *r, const char *output, bool force)
             rc = html_table(rep, r);
     }
 #undef NEW_PART
-    if (r->case_name)
-        snprintf(title, sizeof(title), "Case report: %s", r->case_name);
-    else if (r->year >= 0)
-        snprintf(title, sizeof(title), "Report: thefts of %lld", (long long)r->year);
-    else
-        snprintf(title, sizeof(title), "Report: all cases");
     int exit_code = CT_EXIT_OK;
     ct_error err;
     ct_error_clear(&err);
@@ -1405,8 +1399,8 @@ static int print_html(const rpt_report *r, const char *output, bool force)
         cli_error("report", "out of memory");
         exit_code = CT_EXIT_FAILURE;
     } else {
-        rc = output ? ct_report_html_write_parts_path(parts, n, title, output, &st, &o, &err)
-                    : ct_report_html_write_parts(parts, n, title, stdout, &st, &o, &err);
+        rc = output ? ct_report_html_write_parts_path(parts, n, page, output, &st, &o, &err)
+                    : ct_report_html_write_parts(parts, n, page, stdout, &st, &o, &err);
         if (rc == CT_OK && !output && fflush(stdout) != 0) {
             cli_error("report", "cannot write standard output");
             exit_code = CT_EXIT_IO;
