@@ -817,8 +817,8 @@ Test(report_2009, html_case_file)
     snprintf(tpath, sizeof(tpath), "%s/trace.html", db09);
     tu_run r;
     tu_exec(&r,
-            (const char *[]){"--db", db09, "report", "--case", "satoshi", "--format", "html",
-                             "-o", path, NULL},
+            (const char *[]){"--db", db09, "report", "--case", "satoshi", "--format", "html", "-o",
+                             path, NULL},
             NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_str_eq(r.out, "");
@@ -842,21 +842,27 @@ Test(report_2009, html_case_file)
     cr_assert_not_null(page);
     static const char *const cells[] = {
         "<h1>Case report: satoshi</h1>",
-        "<td>labels digest</td><td>0b7370ba3d1a497977a8f7578ef54bcd3a93b0889ecbcc9c3f472ca283742a60</td>",
+        "<td>labels "
+        "digest</td><td>0b7370ba3d1a497977a8f7578ef54bcd3a93b0889ecbcc9c3f472ca283742a60</td>",
         "<section class=\"part\"><h2>Case satoshi</h2>",
         "Theft 2009-01-09, victim: Satoshi Nakamoto. Sources: 12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S",
         "Stolen 50.00000000 BTC (no price on 2009-01-09).",
-        "<tr><td>exchange</td><td class=\"n\">10.00000000</td><td class=\"n\">10.00000000</td><td>USD "
+        "<tr><td>exchange</td><td class=\"n\">10.00000000</td><td "
+        "class=\"n\">10.00000000</td><td>USD "
         "10.00</td><td class=\"n\">10.00000000</td></tr>",
-        "<tr><td>unspent</td><td class=\"n\">40.00000000</td><td class=\"n\">40.00000000</td><td>USD "
+        "<tr><td>unspent</td><td class=\"n\">40.00000000</td><td "
+        "class=\"n\">40.00000000</td><td>USD "
         "29.00; 11.00000000 BTC without a price</td><td class=\"n\">90.00000000</td></tr>",
-        "<tr><td>laundered</td><td class=\"n\">10.00000000</td><td class=\"n\">10.00000000</td><td>USD "
+        "<tr><td>laundered</td><td class=\"n\">10.00000000</td><td "
+        "class=\"n\">10.00000000</td><td>USD "
         "10.00</td><td class=\"n\">10.00000000</td></tr>",
         "<tr><td>total</td><td class=\"n\">50.00000000</td><td class=\"n\">50.00000000</td><td "
         "class=\"n\">50.00000000</td><td class=\"n\">50.00000000</td><td "
         "class=\"n\">100.00000000</td></tr>",
-        "Adds up to stolen: haircut yes fifo yes lifo yes tiho yes (poison does not conserve value).",
-        "<tr><td>exchange</td><td>Hal desk (test)</td><td>343</td><td class=\"n\">10.00000000</td><td "
+        "Adds up to stolen: haircut yes fifo yes lifo yes tiho yes (poison does not conserve "
+        "value).",
+        "<tr><td>exchange</td><td>Hal desk (test)</td><td>343</td><td "
+        "class=\"n\">10.00000000</td><td "
         "class=\"n\">10.00000000</td><td>USD 10.00</td><td class=\"n\">10.00000000</td><td>2009-01-"
         "12T03:30:25Z (height 170)</td><td>2009-01-12T03:30:25Z (height 170)</td><td>(1) "
         "1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3</td><td class=\"n\">1</td></tr>",
@@ -873,16 +879,16 @@ Test(report_2009, html_case_file)
 
     /* an existing file without --force, then with it */
     tu_exec(&r,
-            (const char *[]){"--db", db09, "report", "--case", "satoshi", "--format", "html",
-                             "-o", path, NULL},
+            (const char *[]){"--db", db09, "report", "--case", "satoshi", "--format", "html", "-o",
+                             path, NULL},
             NULL);
     cr_assert_eq(r.status, 5);
     snprintf(want, sizeof(want), "chaintrail: report: '%s' exists (--force replaces it)\n", path);
     cr_assert_str_eq(r.err, want);
     tu_run_free(&r);
     tu_exec(&r,
-            (const char *[]){"--db", db09, "report", "--case", "satoshi", "--format", "html",
-                             "-o", path, "--force", NULL},
+            (const char *[]){"--db", db09, "report", "--case", "satoshi", "--format", "html", "-o",
+                             path, "--force", NULL},
             NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     tu_run_free(&r);
@@ -916,7 +922,8 @@ Test(report_2009, html_case_file)
     cr_assert(strstr(r.out, "<tr><td>satoshi</td><td>2009-01-09</td><td>bitcoin</td><td>BTC</"
                             "td><td class=\"n\">50.00000000</td><td class=\"n\">10.00000000</"
                             "td><td class=\"n\">10.00000000</td><td>USD 10.00</td></tr>"));
-    cr_assert(strstr(r.out, "TOTAL of 2009 over 1 cases (1 traced; laundered: the cases&apos; lows and "
-                            "highs added)"));
+    cr_assert(strstr(r.out,
+                     "TOTAL of 2009 over 1 cases (1 traced; laundered: the cases&apos; lows and "
+                     "highs added)"));
     tu_run_free(&r);
 }

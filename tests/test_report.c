@@ -485,8 +485,9 @@ Test(report, pages_of_several_models)
     fclose(f);
     cr_assert_eq(count(buf, "<h1>"), 1);
     cr_assert(strstr(buf, "<title>Case report: x</title>"));
-    cr_assert(strstr(buf, "<section class=\"part\"><h2>Provenance &lt;a&gt;</h2>\n<p class=\"note\">a "
-                          "note</p>\n<section class=\"table\"><h3>Tool</h3>"));
+    cr_assert(strstr(buf,
+                     "<section class=\"part\"><h2>Provenance &lt;a&gt;</h2>\n<p class=\"note\">a "
+                     "note</p>\n<section class=\"table\"><h3>Tool</h3>"));
     cr_assert(strstr(buf, "<section class=\"part\"><h2>Case one</h2>"));
     cr_assert(strstr(buf, "<section class=\"part\"><h2>Case two</h2>"));
     cr_assert_eq(count(buf, "<svg"), 2);

@@ -1,7 +1,7 @@
-/* `chaintrail report [--case NAME | --year Y] [--format text|json|csv|html [-o PATH [--force]]]`: the case file an
- * investigator files. Each selected case is traced with all five models (report_build.c
- * builds the data once, report.h); this file parses the command and prints that data in
- * each format: the provenance (version, database tip, label, price and clustering digests,
+/* `chaintrail report [--case NAME | --year Y] [--format text|json|csv|html [-o PATH [--force]]]`:
+ * the case file an investigator files. Each selected case is traced with all five models
+ * (report_build.c builds the data once, report.h); this file parses the command and prints that
+ * data in each format: the provenance (version, database tip, label, price and clustering digests,
  * parameters), each model in a plain paragraph, per case the totals per category that add
  * up to the value stolen, each service reached with its addresses, dates and deposit
  * transactions, and the yearly table over the cases. docs/report.md. */
@@ -1028,7 +1028,8 @@ static void hrow_time(hrow *w, uint32_t time, uint32_t height)
 static int hrow_add(ct_report *rep, size_t t, hrow *w, int rc)
 {
     if (rc == CT_OK)
-        rc = w->oom ? CT_ENOMEM : ct_report_add_row(rep, t, (const char *const *)w->c, CT_REPORT_NONE);
+        rc = w->oom ? CT_ENOMEM
+                    : ct_report_add_row(rep, t, (const char *const *)w->c, CT_REPORT_NONE);
     for (size_t i = 0; i < w->n; i++)
         free(w->c[i]);
     memset(w, 0, sizeof(*w));
@@ -1166,7 +1167,7 @@ static int html_part(ct_report *rep, const rpt_case *c, const rpt_part *p)
         const u128 *v = i < p->n_lines    ? p->lines[i].v.sat
                         : i == p->n_lines ? total
                                           : p->stolen.sat;
-        hrow_str(&w, i < p->n_lines ? line_title(p->lines[i].name)
+        hrow_str(&w, i < p->n_lines    ? line_title(p->lines[i].name)
                      : i == p->n_lines ? "total"
                                        : "stolen");
         for (size_t k = 0; k < CT_MODEL_COUNT; k++)
@@ -1182,8 +1183,8 @@ static int html_part(ct_report *rep, const rpt_case *c, const rpt_part *p)
         rc = ct_report_table_footer(rep, t, note);
     }
     /* the services, then every deposit transaction */
-    static const char *const svc_cols[] = {"category", "service", "cluster", "low",
-                                           "high",     "USD",     "poison",  "first (UTC)",
+    static const char *const svc_cols[] = {"category",   "service",   "cluster",     "low",
+                                           "high",       "USD",       "poison",      "first (UTC)",
                                            "last (UTC)", "addresses", "transactions"};
     snprintf(title, sizeof(title), "Services reached (%zu, %s)", p->n_services, unit);
     if (rc == CT_OK)
@@ -1218,9 +1219,8 @@ static int html_part(ct_report *rep, const rpt_case *c, const rpt_part *p)
         hrow_str(&w, b);
         rc = hrow_add(rep, t, &w, rc);
     }
-    static const char *const dep_cols[] = {"service", "transaction", "date (UTC, height)",
-                                           "address", "low",         "high",
-                                           "USD",     "poison"};
+    static const char *const dep_cols[] = {
+        "service", "transaction", "date (UTC, height)", "address", "low", "high", "USD", "poison"};
     snprintf(title, sizeof(title), "Deposit transactions (%s)", unit);
     if (rc == CT_OK && p->n_services)
         rc = ct_report_add_table(rep, title,
@@ -1280,13 +1280,12 @@ static int html_case(ct_report *rep, const rpt_case *c)
 /* The yearly table: one row per case and asset, the totals per asset and in USD. */
 static int html_table(ct_report *rep, const rpt_report *r)
 {
-    rpt_totals tt;
-    totals_of(r, &tt);
-    static const char *const cols[] = {"case", "date", "chain", "asset", "stolen",
-                                       "laundered low", "laundered high", "laundered USD"};
+    static const char *const cols[] = {"case",           "date",         "chain",
+                                       "asset",          "stolen",       "laundered low",
+                                       "laundered high", "laundered USD"};
     size_t t;
-    int rc = ct_report_add_table(rep, "Cases", "One row per case and asset.", cols, 8, 0x70,
-                                 false, &t);
+    int rc =
+        ct_report_add_table(rep, "Cases", "One row per case and asset.", cols, 8, 0x70, false, &t);
     hrow w;
     memset(&w, 0, sizeof(w));
     char day[11], b[96];
@@ -1428,12 +1427,9 @@ int cmd_report(int argc, char **argv, const cli_global *g)
     uint64_t year = UINT64_MAX;
     const char *format = "text", *case_name = NULL, *output = NULL;
     bool force = false;
-    const cli_opt opts[] = {CLI_NUM("year", &year, 2009, 9999),
-                            {"case", CLI_STRING, &case_name},
-                            {"format", CLI_STRING, &format},
-                            {"output", CLI_STRING, &output},
-                            {"force", CLI_FLAG, &force},
-                            {NULL, CLI_FLAG, NULL}};
+    const cli_opt opts[] = {CLI_NUM("year", &year, 2009, 9999), {"case", CLI_STRING, &case_name},
+                            {"format", CLI_STRING, &format},    {"output", CLI_STRING, &output},
+                            {"force", CLI_FLAG, &force},        {NULL, CLI_FLAG, NULL}};
     static char long_output[] = "--output"; /* -o is --output, as for trace and export */
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--") == 0)
