@@ -460,8 +460,7 @@ Test(cli_trace, unknown_names_are_usage_errors)
          "chaintrail: trace: option '--model': unknown model 'lifx' (valid: poison, haircut, "
          "fifo, lifo, tiho, all)\n"},
         {{"trace", "--from", SRC, "--format", "xml", NULL},
-         "chaintrail: trace: option '--format': unknown format 'xml' (valid: json, text, csv, "
-         "html)\n"},
+         "chaintrail: trace: option '--format': unknown format 'xml' (valid: json, text, csv, html)\n"},
         {{"report", "--format", "xml", NULL},
          "chaintrail: report: option '--format': unknown format 'xml' (valid: json, text, csv, "
          "html)\n"},
