@@ -125,6 +125,7 @@ Test(cli_options, the_bounds_are_accepted)
     tu_run_free(&r);
     tu_exec(&r, (const char *[]){"report", "--year", "9999", "--format", "xml", NULL}, NULL);
     cr_assert_eq(r.status, 2);
-    cr_assert_str_eq(r.err, "chaintrail: report: option '--format': unknown format 'xml' (valid: json, text, csv)\n");
+    cr_assert_str_eq(r.err, "chaintrail: report: option '--format': unknown format 'xml' (valid: "
+                            "json, text, csv, html)\n");
     tu_run_free(&r);
 }

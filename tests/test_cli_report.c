@@ -805,3 +805,125 @@ Test(report_2009, yearly_table)
               "%s", r.out);
     tu_run_free(&r);
 }
+
+/* report --format html: the same figures as the text report above (compared as numbers in
+ * the page's cells, not the whole page), the case's picture drawn from the same trace's
+ * flows as `trace --case satoshi --poison-flows --format html` draws it, the safe file
+ * writer, and the option combinations that are refused. */
+Test(report_2009, html_case_file)
+{
+    char path[700], tpath[700], want[900];
+    snprintf(path, sizeof(path), "%s/case.html", db09);
+    snprintf(tpath, sizeof(tpath), "%s/trace.html", db09);
+    tu_run r;
+    tu_exec(&r,
+            (const char *[]){"--db", db09, "report", "--case", "satoshi", "--format", "html", "-o",
+                             path, NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, "");
+    char *report_err = strdup(r.err);
+    tu_run_free(&r);
+    tu_exec(&r,
+            (const char *[]){"--db", db09, "trace", "--case", "satoshi", "--poison-flows",
+                             "--format", "html", "-o", tpath, NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    /* the same counts of nodes and edges: "... (html: N nodes and M edges drawn)" */
+    const char *a = strstr(report_err, " (html: "), *b = strstr(r.err, " (html: ");
+    cr_assert(a && b);
+    cr_assert_str_eq(a, b);
+    snprintf(want, sizeof(want), "chaintrail: report: wrote %s%s", path, a);
+    cr_assert_str_eq(report_err, want);
+    tu_run_free(&r);
+    free(report_err);
+    size_t len;
+    char *page = (char *)tu_read_file(path, &len);
+    cr_assert_not_null(page);
+    static const char *const cells[] = {
+        "<h1>Case report: satoshi</h1>",
+        "<td>labels "
+        "digest</td><td>0b7370ba3d1a497977a8f7578ef54bcd3a93b0889ecbcc9c3f472ca283742a60</td>",
+        "<section class=\"part\"><h2>Case satoshi</h2>",
+        "Theft 2009-01-09, victim: Satoshi Nakamoto. Sources: 12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S",
+        "Stolen 50.00000000 BTC (no price on 2009-01-09).",
+        "<tr><td>exchange</td><td class=\"n\">10.00000000</td><td "
+        "class=\"n\">10.00000000</td><td>USD "
+        "10.00</td><td class=\"n\">10.00000000</td></tr>",
+        "<tr><td>unspent</td><td class=\"n\">40.00000000</td><td "
+        "class=\"n\">40.00000000</td><td>USD "
+        "29.00; 11.00000000 BTC without a price</td><td class=\"n\">90.00000000</td></tr>",
+        "<tr><td>laundered</td><td class=\"n\">10.00000000</td><td "
+        "class=\"n\">10.00000000</td><td>USD "
+        "10.00</td><td class=\"n\">10.00000000</td></tr>",
+        "<tr><td>total</td><td class=\"n\">50.00000000</td><td class=\"n\">50.00000000</td><td "
+        "class=\"n\">50.00000000</td><td class=\"n\">50.00000000</td><td "
+        "class=\"n\">100.00000000</td></tr>",
+        "Adds up to stolen: haircut yes fifo yes lifo yes tiho yes (poison does not conserve "
+        "value).",
+        "<tr><td>exchange</td><td>Hal desk (test)</td><td>343</td><td "
+        "class=\"n\">10.00000000</td><td "
+        "class=\"n\">10.00000000</td><td>USD 10.00</td><td class=\"n\">10.00000000</td><td>2009-01-"
+        "12T03:30:25Z (height 170)</td><td>2009-01-12T03:30:25Z (height 170)</td><td>(1) "
+        "1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3</td><td class=\"n\">1</td></tr>",
+        "<tr><td>exchange: Hal desk "
+        "(test)</td><td>f4184fc596403b9d638783cf57adfe4c75c605f6356fbc91338530e9831e9e16:0</"
+        "td><td>2009-01-12T03:30:25Z (height 170)</td><td>1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3</"
+        "td><td class=\"n\">10.00000000</td><td class=\"n\">10.00000000</td><td>USD 10.00</td><td "
+        "class=\"n\">10.00000000</td></tr>",
+        "<section class=\"part\"><h2>Case satoshi: flows and evidence</h2>",
+    };
+    for (size_t i = 0; i < sizeof(cells) / sizeof(cells[0]); i++)
+        cr_assert(strstr(page, cells[i]), "missing: %s", cells[i]);
+    free(page);
+
+    /* an existing file without --force, then with it */
+    tu_exec(&r,
+            (const char *[]){"--db", db09, "report", "--case", "satoshi", "--format", "html", "-o",
+                             path, NULL},
+            NULL);
+    cr_assert_eq(r.status, 5);
+    snprintf(want, sizeof(want), "chaintrail: report: '%s' exists (--force replaces it)\n", path);
+    cr_assert_str_eq(r.err, want);
+    tu_run_free(&r);
+    tu_exec(&r,
+            (const char *[]){"--db", db09, "report", "--case", "satoshi", "--format", "html", "-o",
+                             path, "--force", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    static const struct {
+        const char *argv[8];
+        const char *err;
+    } bad[] = {
+        {{"report", "--case", "satoshi", "-o", "x.html", NULL},
+         "chaintrail: report: -o PATH and --force write the HTML only (--format html)\n"},
+        {{"report", "--format", "json", "--force", NULL},
+         "chaintrail: report: -o PATH and --force write the HTML only (--format html)\n"},
+        {{"report", "--format", "html", "--force", NULL},
+         "chaintrail: report: --force replaces the file of -o PATH: give -o PATH\n"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        const char *argv[12] = {"--db", db09};
+        for (size_t k = 0; bad[i].argv[k]; k++)
+            argv[2 + k] = bad[i].argv[k];
+        tu_exec(&r, argv, NULL);
+        cr_assert_eq(r.status, 2, "%zu: %s", i, r.err);
+        cr_assert_str_eq(r.err, bad[i].err);
+        tu_run_free(&r);
+    }
+
+    /* the yearly table, to standard output */
+    tu_exec(&r,
+            (const char *[]){"--db", db09, "report", "--year", "2009", "--format", "html", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "<h1>Report: thefts of 2009</h1>"));
+    cr_assert(strstr(r.out, "<tr><td>satoshi</td><td>2009-01-09</td><td>bitcoin</td><td>BTC</"
+                            "td><td class=\"n\">50.00000000</td><td class=\"n\">10.00000000</"
+                            "td><td class=\"n\">10.00000000</td><td>USD 10.00</td></tr>"));
+    cr_assert(strstr(r.out,
+                     "TOTAL of 2009 over 1 cases (1 traced; laundered: the cases&apos; lows and "
+                     "highs added)"));
+    tu_run_free(&r);
+}

@@ -462,7 +462,8 @@ Test(cli_trace, unknown_names_are_usage_errors)
         {{"trace", "--from", SRC, "--format", "xml", NULL},
          "chaintrail: trace: option '--format': unknown format 'xml' (valid: json, text, csv, html)\n"},
         {{"report", "--format", "xml", NULL},
-         "chaintrail: report: option '--format': unknown format 'xml' (valid: json, text, csv)\n"},
+         "chaintrail: report: option '--format': unknown format 'xml' (valid: json, text, csv, "
+         "html)\n"},
         {{"labels", "import", "--category", "Exchange", "x.csv", NULL},
          "chaintrail: labels: option '--category': unknown category 'Exchange' " CATS},
         {{"labels", "import", "--format", "yaml", "x.csv", NULL},

@@ -445,3 +445,69 @@ Test(report, trace_html_on_the_2009_blocks)
     tu_rmtree(db);
     free(db);
 }
+
+/* A page of several models (the case report): one h1, each model a section headed by its
+ * title, a picture only for the models with nodes, and the ids of each part prefixed so that
+ * two pictures never share an id; the stats are the sums. */
+Test(report, pages_of_several_models)
+{
+    ct_report *a = ct_report_new("Provenance <a>");
+    ct_report *b = ct_report_new("Case one");
+    ct_report *c = ct_report_new("Case two");
+    cr_assert(a && b && c);
+    size_t m, t;
+    cr_assert_eq(ct_report_add_note(a, "a note"), CT_OK);
+    static const char *const cols[] = {"field", "value"};
+    cr_assert_eq(ct_report_add_table(a, "Tool", NULL, cols, 2, 0, false, &t), CT_OK);
+    const char *row[2] = {"chaintrail", "0.1.0"};
+    cr_assert_eq(ct_report_add_row(a, t, row, CT_REPORT_NONE), CT_OK);
+    ct_report *pics[2] = {b, c};
+    for (int k = 0; k < 2; k++) {
+        cr_assert_eq(ct_report_add_measure(pics[k], "haircut", &m), CT_OK);
+        cr_assert_eq(ct_report_add_asset(pics[k], "BTC", 8, true, &m), CT_OK);
+        size_t s = add_node(pics[k], CT_REPORT_SOURCE, "s", "src", NULL, 0);
+        size_t e = add_node(pics[k], CT_REPORT_ENDPOINT, "e", "ex", "exchange", 0);
+        add_edge(pics[k], s, e, 100 + (uint64_t)k, 10);
+        if (k == 1) {
+            size_t x = add_node(pics[k], CT_REPORT_ENDPOINT, "u", "left", "unspent", 0);
+            add_edge(pics[k], s, x, 5, 20);
+        }
+    }
+    ct_report *parts[3] = {a, b, c};
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    cr_assert_not_null(f);
+    ct_report_html_stats st;
+    ct_error err;
+    ct_error_clear(&err);
+    cr_assert_eq(ct_report_html_write_parts(parts, 3, "Case report: x", f, &st, NULL, &err), CT_OK);
+    fclose(f);
+    cr_assert_eq(count(buf, "<h1>"), 1);
+    cr_assert(strstr(buf, "<title>Case report: x</title>"));
+    cr_assert(strstr(buf,
+                     "<section class=\"part\"><h2>Provenance &lt;a&gt;</h2>\n<p class=\"note\">a "
+                     "note</p>\n<section class=\"table\"><h3>Tool</h3>"));
+    cr_assert(strstr(buf, "<section class=\"part\"><h2>Case one</h2>"));
+    cr_assert(strstr(buf, "<section class=\"part\"><h2>Case two</h2>"));
+    cr_assert_eq(count(buf, "<svg"), 2);
+    cr_assert_eq(count(buf, "<h3>Flows</h3>"), 2);
+    cr_assert_eq(count(buf, "id=\"p2-picture\""), 1);
+    cr_assert_eq(count(buf, "id=\"p3-picture\""), 1);
+    cr_assert_eq(count(buf, "id=\"p2-e1\" data-from=\"p2-n"), 1);
+    cr_assert_eq(count(buf, "id=\"p3-e2\" data-from=\"p3-n"), 1);
+    cr_assert_eq(count(buf, "id=\"e1\""), 0);
+    cr_assert_eq(st.nodes, 5);
+    cr_assert_eq(st.edges, 3);
+    cr_assert_eq(st.nodes_in, 5);
+    cr_assert_eq(st.edges_in, 3);
+    free(buf);
+    /* the one-model page keeps its ids as they were */
+    buf = render(b, 0, NULL);
+    cr_assert_eq(count(buf, "id=\"e1\" data-from=\"n"), 1);
+    cr_assert_eq(count(buf, "<section class=\"part\">"), 0);
+    free(buf);
+    ct_report_free(a);
+    ct_report_free(b);
+    ct_report_free(c);
+}

@@ -1,7 +1,7 @@
-/* `chaintrail report [--case NAME | --year Y] [--format text|json|csv]`: the case file an
- * investigator files. Each selected case is traced with all five models (report_build.c
- * builds the data once, report.h); this file parses the command and prints that data in
- * each format: the provenance (version, database tip, label, price and clustering digests,
+/* `chaintrail report [--case NAME | --year Y] [--format text|json|csv|html [-o PATH [--force]]]`:
+ * the case file an investigator files. Each selected case is traced with all five models
+ * (report_build.c builds the data once, report.h); this file parses the command and prints that
+ * data in each format: the provenance (version, database tip, label, price and clustering digests,
  * parameters), each model in a plain paragraph, per case the totals per category that add
  * up to the value stolen, each service reached with its addresses, dates and deposit
  * transactions, and the yearly table over the cases. docs/report.md. */
@@ -919,15 +919,524 @@ static void print_csv(FILE *f, const rpt_report *r)
     }
 }
 
+/* ---- HTML: the same data as the text, as tables of the renderer's model (docs/html.md) ---- */
+/* What `print` writes, as a string (malloc'd; NULL when out of memory). The amounts and USD
+ * are written by the text's own functions, so the page shows the text report's figures. */
+typedef struct mem {
+    FILE *f;
+    char *p;
+    size_t n;
+} mem;
+
+static FILE *mem_open(mem *m)
+{
+    m->p = NULL;
+    m->n = 0;
+    return m->f = open_memstream(&m->p, &m->n);
+}
+
+/* The text written since mem_open, with the final newline cut; NULL when out of memory. */
+static char *mem_close(mem *m)
+{
+    if (!m->f || fclose(m->f) != 0) {
+        free(m->p);
+        return NULL;
+    }
+    if (m->n && m->p[m->n - 1] == '\n')
+        m->p[m->n - 1] = '\0';
+    return m->p;
+}
+
+/* The cells of one row, freed after it is added. */
+#define HT_MAX_CELLS 12
+typedef struct hrow {
+    char *c[HT_MAX_CELLS];
+    size_t n;
+    bool oom;
+} hrow;
+
+static void hrow_str(hrow *w, const char *s)
+{
+    char *d = strdup(s ? s : "");
+    if (!d)
+        w->oom = true;
+    w->c[w->n++] = d;
+}
+
+static void hrow_amt(hrow *w, u128 v, const rpt_part *p)
+{
+    char b[96];
+    hrow_str(w, amt_str(b, v, p));
+}
+
+/* The USD of a range as the text writes it, without its parentheses. */
+static void hrow_usd(hrow *w, const rpt_vals *v, const rpt_part *p)
+{
+    rpt_range g;
+    rpt_range_of(v, &g);
+    mem m;
+    if (!mem_open(&m)) {
+        w->oom = true;
+        w->c[w->n++] = NULL;
+        return;
+    }
+    text_usd(m.f, &g, p);
+    char *s = mem_close(&m);
+    if (!s) {
+        w->oom = true;
+        w->c[w->n++] = NULL;
+        return;
+    }
+    size_t n = strlen(s), k = 0;
+    while (s[k] == ' ')
+        k++;
+    if (s[k] == '(' && n > k + 1 && s[n - 1] == ')') {
+        s[n - 1] = '\0';
+        k++;
+    }
+    hrow_str(w, s + k);
+    free(s);
+}
+
+/* low, high, USD, poison of v. */
+static void hrow_vals(hrow *w, const rpt_vals *v, const rpt_part *p)
+{
+    rpt_range g;
+    rpt_range_of(v, &g);
+    hrow_amt(w, g.lo, p);
+    hrow_amt(w, g.hi, p);
+    hrow_usd(w, v, p);
+    hrow_amt(w, v->sat[CT_MODEL_POISON], p);
+}
+
+static void hrow_time(hrow *w, uint32_t time, uint32_t height)
+{
+    mem m;
+    if (!mem_open(&m)) {
+        w->oom = true;
+        w->c[w->n++] = NULL;
+        return;
+    }
+    text_time(m.f, time, height);
+    char *s = mem_close(&m);
+    if (!s)
+        w->oom = true;
+    w->c[w->n++] = s;
+}
+
+/* Adds the row (unless an earlier step failed) and frees its cells. */
+static int hrow_add(ct_report *rep, size_t t, hrow *w, int rc)
+{
+    if (rc == CT_OK)
+        rc = w->oom ? CT_ENOMEM
+                    : ct_report_add_row(rep, t, (const char *const *)w->c, CT_REPORT_NONE);
+    for (size_t i = 0; i < w->n; i++)
+        free(w->c[i]);
+    memset(w, 0, sizeof(*w));
+    return rc;
+}
+
+/* The unit of part p as the text names it outside the asset's section. */
+static char *unit_full(const rpt_part *p)
+{
+    mem m;
+    if (!mem_open(&m))
+        return NULL;
+    unit_print_full(m.f, p);
+    return mem_close(&m);
+}
+
+static int html_provenance(ct_report *rep, const rpt_report *r)
+{
+    static const char *const cols[] = {"field", "value"};
+    size_t t;
+    int rc = ct_report_add_table(rep, "Tool, database and parameters",
+                                 "What the figures rest on: the tool, each chain's database tip, "
+                                 "the digests of the label set, price table and clustering, "
+                                 "every parameter.",
+                                 cols, 2, 0, false, &t);
+    if (rc != CT_OK)
+        return rc;
+    /* the text's lines, field by field: "  NAME            VALUE" (the name in 16 columns),
+     * continuation lines (18 spaces) joined to the value; it ends at the models */
+    mem m;
+    if (!mem_open(&m))
+        return CT_ENOMEM;
+    text_provenance(m.f, r);
+    char *s = mem_close(&m);
+    if (!s)
+        return CT_ENOMEM;
+    char *line = strchr(s, '\n'), *field = NULL, *value = NULL;
+    size_t vlen = 0;
+    for (char *nl; rc == CT_OK && line && line[1] == ' '; line = nl) {
+        line++;
+        nl = strchr(line, '\n');
+        if (nl)
+            *nl = '\0';
+        if (strlen(line) <= 18)
+            continue;
+        char *v = line + 18;
+        if (line[2] != ' ') { /* a new field */
+            if (field) {
+                const char *row[2] = {field, value};
+                rc = ct_report_add_row(rep, t, row, CT_REPORT_NONE);
+            }
+            line[18 - 1] = '\0';
+            for (size_t k = 17; k > 2 && line[k - 1] == ' '; k--)
+                line[k - 1] = '\0';
+            field = line + 2;
+            value = v;
+            vlen = strlen(v);
+        } else if (field) { /* a continuation of the value */
+            size_t len = strlen(v);
+            value[vlen++] = ' ';
+            memmove(value + vlen, v, len + 1);
+            vlen += len;
+        }
+        if (!nl)
+            break;
+    }
+    if (rc == CT_OK && field) {
+        const char *row[2] = {field, value};
+        rc = ct_report_add_row(rep, t, row, CT_REPORT_NONE);
+    }
+    free(s);
+    return rc;
+}
+
+static int html_part(ct_report *rep, const rpt_case *c, const rpt_part *p)
+{
+    char title[200], note[400], b[96], day[11];
+    int rc;
+    size_t t;
+    hrow w;
+    memset(&w, 0, sizeof(w));
+    char *unit = unit_full(p);
+    if (!unit)
+        return CT_ENOMEM;
+    ct_day_format(day, c->c->date);
+    rpt_range sg;
+    rpt_range_of(&p->stolen, &sg);
+    int n = snprintf(note, sizeof(note), "Stolen %s", amt_str(b, sg.lo, p));
+    if (sg.hi != sg.lo)
+        n += snprintf(note + n, sizeof(note) - (size_t)n, " - %s", amt_str(b, sg.hi, p));
+    n += snprintf(note + n, sizeof(note) - (size_t)n, " %s", unit);
+    if (p->stolen_priced) {
+        mem m;
+        char *usd = mem_open(&m) ? (cli_print_cents(m.f, p->stolen_usd), mem_close(&m)) : NULL;
+        if (!usd) {
+            free(unit);
+            return CT_ENOMEM;
+        }
+        n += snprintf(note + n, sizeof(note) - (size_t)n, " (USD %s at %s)", usd, day);
+        free(usd);
+    } else if (p->stolen.sat[CT_MODEL_HAIRCUT]) {
+        n += snprintf(note + n, sizeof(note) - (size_t)n, " (no price on %s)", day);
+    }
+    snprintf(note + n, sizeof(note) - (size_t)n,
+             ". Where it went: the range low - high is over haircut, FIFO, LIFO and TIHO; "
+             "poison's exposure beside it.");
+    static const char *const where_cols[] = {"line", "low", "high", "USD", "poison"};
+    snprintf(title, sizeof(title), "Where it went (%s)", unit);
+    rc = ct_report_add_table(rep, title, note, where_cols, 5, 0x16, false, &t);
+    for (size_t i = 0; rc == CT_OK && i < p->n_lines; i++) {
+        hrow_str(&w, line_title(p->lines[i].name));
+        hrow_vals(&w, &p->lines[i].v, p);
+        rc = hrow_add(rep, t, &w, rc);
+    }
+    if (rc == CT_OK) {
+        hrow_str(&w, "laundered");
+        hrow_vals(&w, &p->laundered, p);
+        rc = hrow_add(rep, t, &w, rc);
+    }
+    /* per model: each line under each model, the total and the value stolen */
+    static const int order[] = {CT_MODEL_HAIRCUT, CT_MODEL_FIFO, CT_MODEL_LIFO, CT_MODEL_TIHO,
+                                CT_MODEL_POISON};
+    static const char *const model_cols[] = {"line", "haircut", "fifo", "lifo", "tiho", "poison"};
+    snprintf(title, sizeof(title), "Per model (%s)", unit);
+    if (rc == CT_OK)
+        rc = ct_report_add_table(rep, title,
+                                 "Every line under each model: for every model but poison they "
+                                 "add up to the value stolen.",
+                                 model_cols, 6, 0x3e, false, &t);
+    u128 total[CT_MODEL_COUNT] = {0};
+    for (size_t i = 0; i < p->n_lines; i++)
+        for (int m = 0; m < CT_MODEL_COUNT; m++)
+            total[m] += p->lines[i].v.sat[m];
+    for (size_t i = 0; rc == CT_OK && i < p->n_lines + 2; i++) {
+        const u128 *v = i < p->n_lines    ? p->lines[i].v.sat
+                        : i == p->n_lines ? total
+                                          : p->stolen.sat;
+        hrow_str(&w, i < p->n_lines    ? line_title(p->lines[i].name)
+                     : i == p->n_lines ? "total"
+                                       : "stolen");
+        for (size_t k = 0; k < CT_MODEL_COUNT; k++)
+            hrow_amt(&w, v[order[k]], p);
+        rc = hrow_add(rep, t, &w, rc);
+    }
+    if (rc == CT_OK) {
+        int k = snprintf(note, sizeof(note), "Adds up to stolen:");
+        for (int m = CT_MODEL_HAIRCUT; m < CT_MODEL_COUNT; m++)
+            k += snprintf(note + k, sizeof(note) - (size_t)k, " %s %s", ct_model_name((ct_model)m),
+                          p->adds_up[m] ? "yes" : "NO");
+        snprintf(note + k, sizeof(note) - (size_t)k, " (poison does not conserve value).");
+        rc = ct_report_table_footer(rep, t, note);
+    }
+    /* the services, then every deposit transaction */
+    static const char *const svc_cols[] = {"category",   "service",   "cluster",     "low",
+                                           "high",       "USD",       "poison",      "first (UTC)",
+                                           "last (UTC)", "addresses", "transactions"};
+    snprintf(title, sizeof(title), "Services reached (%zu, %s)", p->n_services, unit);
+    if (rc == CT_OK)
+        rc = ct_report_add_table(rep, title,
+                                 "Each exchange, mixer, bridge or gambling service the taint "
+                                 "reached, with its deposit addresses.",
+                                 svc_cols, 11, 0x458, false, &t);
+    for (size_t s = 0; rc == CT_OK && s < p->n_services; s++) {
+        const rpt_service *sv = &p->services[s];
+        hrow_str(&w, sv->category);
+        hrow_str(&w, sv->label[0] ? sv->label : "(no label)");
+        if (sv->cluster_id)
+            snprintf(b, sizeof(b), "%llu", (unsigned long long)sv->cluster_id);
+        else
+            b[0] = '\0';
+        hrow_str(&w, b);
+        hrow_vals(&w, &sv->v, p);
+        hrow_time(&w, sv->first_time, sv->first_height);
+        hrow_time(&w, sv->last_time, sv->last_height);
+        mem m;
+        if (mem_open(&m)) {
+            fprintf(m.f, "(%zu)", sv->n_addresses);
+            for (size_t a = 0; a < sv->n_addresses; a++)
+                fprintf(m.f, " %s", sv->addresses[a][0] ? sv->addresses[a] : "(no address)");
+        }
+        char *addrs = mem_close(&m);
+        hrow_str(&w, addrs);
+        free(addrs);
+        if (!addrs)
+            w.oom = true;
+        snprintf(b, sizeof(b), "%zu", sv->n_deposits);
+        hrow_str(&w, b);
+        rc = hrow_add(rep, t, &w, rc);
+    }
+    static const char *const dep_cols[] = {
+        "service", "transaction", "date (UTC, height)", "address", "low", "high", "USD", "poison"};
+    snprintf(title, sizeof(title), "Deposit transactions (%s)", unit);
+    if (rc == CT_OK && p->n_services)
+        rc = ct_report_add_table(rep, title,
+                                 "Every tainted output at a service, in chain order per service.",
+                                 dep_cols, 8, 0xb0, false, &t);
+    for (size_t s = 0; rc == CT_OK && s < p->n_services; s++) {
+        const rpt_service *sv = &p->services[s];
+        for (size_t k = 0; rc == CT_OK && k < sv->n_deposits; k++) {
+            const rpt_deposit *d = &sv->deposits[k];
+            char tx[96];
+            if (d->vout != RPT_NO_VOUT)
+                snprintf(tx, sizeof(tx), "%s:%u", d->txid, d->vout);
+            else
+                snprintf(tx, sizeof(tx), "%s", d->txid);
+            snprintf(title, sizeof(title), "%s: %s", sv->category,
+                     sv->label[0] ? sv->label : "(no label)");
+            hrow_str(&w, title);
+            hrow_str(&w, tx);
+            hrow_time(&w, d->time, d->height);
+            hrow_str(&w, d->address);
+            hrow_vals(&w, &d->v, p);
+            rc = hrow_add(rep, t, &w, rc);
+        }
+    }
+    free(unit);
+    return rc;
+}
+
+/* The case's section: its notes and tables (the picture is the next part). */
+static int html_case(ct_report *rep, const rpt_case *c)
+{
+    char buf[4400], day[11];
+    ct_day_format(day, c->c->date);
+    int n = snprintf(buf, sizeof(buf), "Theft %s", day);
+    if (c->c->victim[0])
+        n += snprintf(buf + n, sizeof(buf) - (size_t)n, ", victim: %s", c->c->victim);
+    n += snprintf(buf + n, sizeof(buf) - (size_t)n, ". Sources:");
+    for (size_t i = 0; i < c->c->n_sources && n < (int)sizeof(buf); i++)
+        n += snprintf(buf + n, sizeof(buf) - (size_t)n, " %s", c->c->sources[i].text);
+    int rc = ct_report_add_note(rep, buf);
+    if (rc == CT_OK && !c->traced) {
+        snprintf(buf, sizeof(buf), "Not traced: %s", c->error);
+        return ct_report_add_note(rep, buf);
+    }
+    if (rc == CT_OK && !c->complete) {
+        snprintf(buf, sizeof(buf), "INCOMPLETE: %s (what was not followed is on the budget line)",
+                 c->incomplete_reason);
+        rc = ct_report_add_note(rep, buf);
+    }
+    if (rc == CT_OK && c->ethereum && !c->n_parts)
+        rc = ct_report_add_note(rep, "No asset carried taint.");
+    for (size_t k = 0; rc == CT_OK && k < c->n_parts; k++)
+        rc = html_part(rep, c, &c->parts[k]);
+    return rc;
+}
+
+/* The yearly table: one row per case and asset, the totals per asset and in USD. */
+static int html_table(ct_report *rep, const rpt_report *r)
+{
+    static const char *const cols[] = {"case",           "date",         "chain",
+                                       "asset",          "stolen",       "laundered low",
+                                       "laundered high", "laundered USD"};
+    size_t t;
+    int rc =
+        ct_report_add_table(rep, "Cases", "One row per case and asset.", cols, 8, 0x70, false, &t);
+    hrow w;
+    memset(&w, 0, sizeof(w));
+    char day[11], b[96];
+    for (size_t i = 0; rc == CT_OK && i < r->n_cases; i++) {
+        const rpt_case *c = &r->cases[i];
+        ct_day_format(day, c->c->date);
+        for (size_t k = 0; rc == CT_OK && k < (c->traced && c->n_parts ? c->n_parts : 1); k++) {
+            const rpt_part *p = c->traced && c->n_parts ? &c->parts[k] : NULL;
+            hrow_str(&w, c->c->name);
+            hrow_str(&w, day);
+            hrow_str(&w, c->ethereum ? "ethereum" : "bitcoin");
+            if (!p) {
+                hrow_str(&w, c->traced ? "no asset carried taint" : "not traced");
+                for (int e = 0; e < 4; e++)
+                    hrow_str(&w, "");
+                rc = hrow_add(rep, t, &w, rc);
+                continue;
+            }
+            char *unit = unit_full(p);
+            hrow_str(&w, unit);
+            if (!unit)
+                w.oom = true;
+            free(unit);
+            rpt_range sg, g;
+            rpt_range_of(&p->stolen, &sg);
+            rpt_range_of(&p->laundered, &g);
+            char b2[96];
+            int n = snprintf(b, sizeof(b), "%s", amt_str(b2, sg.lo, p));
+            if (sg.hi != sg.lo)
+                snprintf(b + n, sizeof(b) - (size_t)n, " - %s", amt_str(b2, sg.hi, p));
+            hrow_str(&w, b);
+            hrow_amt(&w, g.lo, p);
+            hrow_amt(&w, g.hi, p);
+            hrow_usd(&w, &p->laundered, p);
+            rc = hrow_add(rep, t, &w, rc);
+        }
+    }
+    /* the TOTAL lines, as the text writes them */
+    mem m;
+    if (rc == CT_OK && !mem_open(&m))
+        rc = CT_ENOMEM;
+    if (rc == CT_OK) {
+        text_table(m.f, r);
+        char *s = mem_close(&m);
+        char *tot = s ? strstr(s, "TOTAL") : NULL;
+        if (!s)
+            rc = CT_ENOMEM;
+        else if (tot)
+            rc = ct_report_table_footer(rep, t, tot);
+        free(s);
+    }
+    return rc;
+}
+
+/* The page: provenance, models, each case (its tables, then its picture and evidence), the
+ * yearly table. To `output` through the safe file writer, or to standard output. */
+static int print_html(const rpt_report *r, const char *output, bool force)
+{
+    char page[200], title[200];
+    if (r->case_name)
+        snprintf(page, sizeof(page), "Case report: %s", r->case_name);
+    else if (r->year >= 0)
+        snprintf(page, sizeof(page), "Report: thefts of %lld", (long long)r->year);
+    else
+        snprintf(page, sizeof(page), "Report: all cases");
+    size_t cap = 3 + 2 * r->n_cases, n = 0, n_own = 0;
+    ct_report **parts = calloc(cap, sizeof(*parts));
+    ct_report **own = calloc(cap, sizeof(*own));
+    int rc = parts && own ? CT_OK : CT_ENOMEM;
+    ct_report *rep = NULL;
+#define NEW_PART(t)                                                                                \
+    do {                                                                                           \
+        if (rc == CT_OK && !(rep = ct_report_new(t)))                                              \
+            rc = CT_ENOMEM;                                                                        \
+        if (rc == CT_OK)                                                                           \
+            parts[n++] = own[n_own++] = rep;                                                       \
+    } while (0)
+    NEW_PART("Provenance");
+    if (rc == CT_OK)
+        rc = html_provenance(rep, r);
+    NEW_PART("Models (a range low - high is over haircut, FIFO, LIFO and TIHO; poison beside it)");
+    for (int m = 0; rc == CT_OK && m < CT_MODEL_COUNT; m++)
+        rc = ct_report_add_note(rep, rpt_model_text((ct_model)m));
+    for (size_t i = 0; rc == CT_OK && i < r->n_cases; i++) {
+        const rpt_case *c = &r->cases[i];
+        snprintf(title, sizeof(title), "Case %s", c->c->name);
+        NEW_PART(title);
+        if (rc == CT_OK)
+            rc = html_case(rep, c);
+        if (rc == CT_OK && c->picture)
+            parts[n++] = c->picture;
+    }
+    if (rc == CT_OK && !r->case_name) {
+        if (r->year >= 0)
+            snprintf(title, sizeof(title), "Thefts of %lld", (long long)r->year);
+        else
+            snprintf(title, sizeof(title), "All cases");
+        NEW_PART(title);
+        if (rc == CT_OK)
+            rc = html_table(rep, r);
+    }
+#undef NEW_PART
+    int exit_code = CT_EXIT_OK;
+    ct_error err;
+    ct_error_clear(&err);
+    ct_report_html_stats st;
+    ct_report_html_options o = CT_REPORT_HTML_OPTIONS_INIT;
+    o.force = force;
+    if (rc != CT_OK) {
+        cli_error("report", "out of memory");
+        exit_code = CT_EXIT_FAILURE;
+    } else {
+        rc = output ? ct_report_html_write_parts_path(parts, n, page, output, &st, &o, &err)
+                    : ct_report_html_write_parts(parts, n, page, stdout, &st, &o, &err);
+        if (rc == CT_OK && !output && fflush(stdout) != 0) {
+            cli_error("report", "cannot write standard output");
+            exit_code = CT_EXIT_IO;
+        } else if (rc != CT_OK) {
+            exit_code = cli_db_fail("report", rc, &err);
+        } else if (output) {
+            fputs("chaintrail: report: wrote ", stderr);
+            cli_print_text(stderr, output);
+            fprintf(stderr, " (html: %zu nodes and %zu edges drawn", st.nodes, st.edges);
+            if (st.aggregated)
+                fprintf(stderr, ", %zu of %zu nodes aggregated", st.aggregated, st.nodes_in);
+            fputs(")\n", stderr);
+        }
+    }
+    for (size_t i = 0; own && i < n_own; i++)
+        ct_report_free(own[i]);
+    free(own);
+    free(parts);
+    return exit_code;
+}
+
 int cmd_report(int argc, char **argv, const cli_global *g)
 {
     const cli_command *self = cli_find("report");
     uint64_t year = UINT64_MAX;
-    const char *format = "text", *case_name = NULL;
-    const cli_opt opts[] = {CLI_NUM("year", &year, 2009, 9999),
-                            {"case", CLI_STRING, &case_name},
-                            {"format", CLI_STRING, &format},
-                            {NULL, CLI_FLAG, NULL}};
+    const char *format = "text", *case_name = NULL, *output = NULL;
+    bool force = false;
+    const cli_opt opts[] = {CLI_NUM("year", &year, 2009, 9999), {"case", CLI_STRING, &case_name},
+                            {"format", CLI_STRING, &format},    {"output", CLI_STRING, &output},
+                            {"force", CLI_FLAG, &force},        {NULL, CLI_FLAG, NULL}};
+    static char long_output[] = "--output"; /* -o is --output, as for trace and export */
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (strcmp(argv[i], "-o") == 0)
+            argv[i] = long_output;
+    }
     int first;
     int rc = cli_parse(self, opts, argc, argv, &first);
     if (rc < 0)
@@ -948,8 +1457,17 @@ int cmd_report(int argc, char **argv, const cli_global *g)
         return CT_EXIT_USAGE;
     }
     cli_fmt fmt;
-    if ((rc = cli_format_pick("report", format, CLI_FMT_ALL, &fmt)) != CT_EXIT_OK)
+    if ((rc = cli_format_pick("report", format, CLI_FMT_ALL | (1u << CLI_FMT_HTML), &fmt)) !=
+        CT_EXIT_OK)
         return rc;
+    if ((output || force) && fmt != CLI_FMT_HTML) {
+        cli_error("report", "-o PATH and --force write the HTML only (--format html)");
+        return CT_EXIT_USAGE;
+    }
+    if (force && !output) {
+        cli_error("report", "--force replaces the file of -o PATH: give -o PATH");
+        return CT_EXIT_USAGE;
+    }
     ct_db *db;
     if ((rc = cli_open_db("report", g, &db)) != CT_EXIT_OK)
         return rc;
@@ -988,16 +1506,20 @@ int cmd_report(int argc, char **argv, const cli_global *g)
     } else if (lrc == CT_OK) {
         rep.case_name = case_name;
         rep.year = year == UINT64_MAX ? -1 : (int64_t)year;
+        rep.pictures = fmt == CLI_FMT_HTML;
         lrc = rpt_build(&rep, db, &env, cases, n, &err);
+        int hrc = CT_EXIT_OK;
         if (lrc == CT_OK) {
-            if (fmt == CLI_FMT_JSON)
+            if (fmt == CLI_FMT_HTML)
+                hrc = print_html(&rep, output, force);
+            else if (fmt == CLI_FMT_JSON)
                 print_json(stdout, &rep);
             else if (fmt == CLI_FMT_CSV)
                 print_csv(stdout, &rep);
             else
                 print_text(stdout, &rep);
         }
-        rc = lrc == CT_OK ? CT_EXIT_OK : cli_db_fail("report", lrc, &err);
+        rc = lrc == CT_OK ? hrc : cli_db_fail("report", lrc, &err);
     } else {
         rc = cli_db_fail("report", lrc, &err);
     }

@@ -153,7 +153,8 @@ const cli_command cli_commands[] = {
      "database; 6 locked; 8 show: no label for ADDRESS; rm: no label of S.\n"
      "See docs/labels.md.\n"},
     {"report", cmd_report, "the case file: provenance, totals that add up, services, dates",
-     "usage: chaintrail [--db PATH] report [--case NAME | --year Y] [--format text|json|csv]\n"
+     "usage: chaintrail [--db PATH] report [--case NAME | --year Y]\n"
+     "                                     [--format text|json|csv|html [-o PATH [--force]]]\n"
      "\n"
      "Traces each stored case (chaintrail case add; Bitcoin and Ethereum) with all five models\n"
      "and the default stops, and prints the case file: the provenance (version, database tip,\n"
@@ -164,8 +165,10 @@ const cli_command cli_commands[] = {
      "and transactions, with USD at the date of each flow ('no price' where there is none),\n"
      "and a yearly table with the total over the cases. --case keeps one case, --year the\n"
      "cases whose theft date falls in Y. A case whose sources are not in the database is\n"
-     "listed as not traced. Exit status: 0; 2 usage; 8 no such case; 4/5/6/7 database\n"
-     "problems. See docs/report.md.\n"},
+     "listed as not traced. --format html writes the same report as one self-contained page\n"
+     "with each case's flow picture, to standard output or with -o PATH through the safe\n"
+     "file writer (an existing file only with --force). Exit status: 0; 2 usage; 8 no such\n"
+     "case; 5 the file could not be written; 4/5/6/7 database problems. See docs/report.md.\n"},
     {"rollback", cmd_rollback, "roll the main chain back to a height",
      "usage: chaintrail [--db PATH] rollback --to HEIGHT [--chain bitcoin|ethereum]\n"
      "\n"

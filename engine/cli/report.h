@@ -4,6 +4,7 @@
 #ifndef CT_CLI_REPORT_H
 #define CT_CLI_REPORT_H
 
+#include "chaintrail/report.h"
 #include "cli.h"
 
 /* One figure under each model: satoshi, the USD of its priced part (cents) and the part
@@ -91,6 +92,10 @@ typedef struct rpt_case {
     /* the strings the case's services and deposits point to */
     size_t n_owned, cap_owned;
     char **owned;
+    /* with rpt_report.pictures: the renderer's model of the case's trace, filled from the
+     * same trace's flows (its picture and evidence, include/chaintrail/report.h); NULL
+     * otherwise or when not traced */
+    ct_report *picture;
 } rpt_case;
 
 typedef struct rpt_report {
@@ -106,6 +111,7 @@ typedef struct rpt_report {
     bool clusters_used;
     ct_trace_options opts; /* every parameter of the traces */
     /* selection */
+    bool pictures;         /* keep each case's picture model (--format html) */
     const char *case_name; /* --case, or NULL */
     int64_t year;          /* --year, or -1 */
     size_t n_cases;

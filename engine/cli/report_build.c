@@ -472,6 +472,24 @@ static void set_err(ct_error *err, int code, const char *detail)
     snprintf(err->detail, sizeof(err->detail), "%s", detail);
 }
 
+/* The case's picture model (r->pictures), from the trace just run: res (Bitcoin family) or
+ * ares (an account chain). */
+static int picture_of(rpt_report *r, rpt_case *row, const ct_trace_result *res, const char *coin,
+                      const ct_acct_trace_result *ares, ct_error *err)
+{
+    if (!r->pictures)
+        return CT_OK;
+    char title[CT_CASE_NAME_MAX + 64];
+    snprintf(title, sizeof(title), "Case %s: flows and evidence", row->c->name);
+    if (!(row->picture = ct_report_new(title))) {
+        set_err(err, CT_ENOMEM, "out of memory");
+        return CT_ENOMEM;
+    }
+    int rc = res ? ct_report_from_trace(row->picture, res, coin, 0, err)
+                 : ct_report_from_acct_trace(row->picture, ares, 0, err);
+    return rc;
+}
+
 static int trace_btc(rpt_report *r, ct_db *db, cli_trace_env *env, rpt_case *row,
                      ct_trace_source *src, ct_error *err)
 {
@@ -496,6 +514,8 @@ static int trace_btc(rpt_report *r, ct_db *db, cli_trace_env *env, rpt_case *row
             rc = gen_of_btc(g, &res);
             if (rc == CT_OK)
                 rc = build_part(row, p, g, &r->opts);
+            if (rc == CT_OK)
+                rc = picture_of(r, row, &res, env->asset, NULL, err);
         }
         if (rc == CT_ENOMEM)
             set_err(err, CT_ENOMEM, "out of memory");
@@ -631,6 +651,8 @@ static int trace_eth(rpt_report *r, ct_db *db, rpt_case *row, ct_trace_source *s
                 p->stolen.unpriced[m] = p->stolen_priced ? 0 : p->stolen.sat[m];
             }
         }
+        if (rc == CT_OK)
+            rc = picture_of(r, row, NULL, NULL, &res, err);
         if (rc == CT_ENOMEM)
             set_err(err, CT_ENOMEM, "out of memory");
     }
@@ -737,6 +759,7 @@ void rpt_free(rpt_report *r)
         for (size_t k = 0; k < c->n_owned; k++)
             free(c->owned[k]);
         free(c->owned);
+        ct_report_free(c->picture);
     }
     free(r->cases);
     memset(r, 0, sizeof(*r));

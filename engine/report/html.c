@@ -60,6 +60,8 @@ typedef struct html {
     uint32_t *col_hop; /* the hop of each drawn column (UINT32_MAX: endpoints) */
     double width, height;
     size_t aggregated;
+    const char *idp; /* prefix of the ids ("" alone; "p2-" for the second part of a page) */
+    bool part;       /* one part of a page: headings one level down */
 } html;
 
 /* ---- text ---- */
@@ -676,8 +678,8 @@ static void draw_node(html *h, size_t i)
     const char *stroke = d->kind == CT_REPORT_SOURCE     ? "#b71c1c"
                          : d->kind == CT_REPORT_ENDPOINT ? category_colour(d->category)
                                                          : "#78869a";
-    fprintf(f, "<g class=\"node node-%s%s\" id=\"n%zu\"", kind_class(d->kind),
-            agg ? " node-more" : "", i + 1);
+    fprintf(f, "<g class=\"node node-%s%s\" id=\"%sn%zu\"", kind_class(d->kind),
+            agg ? " node-more" : "", h->idp, i + 1);
     if (d->kind == CT_REPORT_ENDPOINT) {
         fputs(" data-category=\"", f);
         put_text(f, d->category);
@@ -750,8 +752,9 @@ static void draw_edge(html *h, const dedge *e)
     const dnode *a = &h->d[e->from], *b = &h->d[e->to];
     double x1 = a->x + NODE_W, y1 = a->y + NODE_H / 2.0, x2 = b->x, y2 = b->y + NODE_H / 2.0;
     double bend = x2 > x1 ? (x2 - x1) / 2 : 80;
-    fprintf(f, "<g class=\"edge\" id=\"e%zu\" data-from=\"n%zu\" data-to=\"n%zu\"><title>#%zu ",
-            e->number, e->from + 1, e->to + 1, e->number);
+    fprintf(f,
+            "<g class=\"edge\" id=\"%se%zu\" data-from=\"%sn%zu\" data-to=\"%sn%zu\"><title>#%zu ",
+            h->idp, e->number, h->idp, e->from + 1, h->idp, e->to + 1, e->number);
     char t[32];
     rp_iso_time(t, e->time);
     fprintf(f, "from height %u, %s", e->height, t);
@@ -782,7 +785,8 @@ static const char css[] =
     ".col{font-size:13px;font-weight:bold;fill:#333}.grp{font-size:12px;font-weight:bold}"
     "table{border-collapse:collapse;font-size:12px;margin:4px 0 8px}"
     "th,td{border:1px solid #ccc;padding:3px 6px;text-align:left;vertical-align:top;"
-    "min-width:3em;max-width:34em;overflow-wrap:anywhere}"
+    "min-width:3em;max-width:34em;overflow-wrap:break-word;word-break:break-word}"
+    "th{word-break:normal}"
     "th{background:#f0f0f0}td.n{text-align:right;font-variant-numeric:tabular-nums;"
     "white-space:nowrap}td.m{font-family:monospace;word-break:break-all}"
     ".legend span{display:inline-block;margin:2px 10px 2px 0;font-size:12px}"
@@ -793,7 +797,8 @@ static void draw_picture(html *h, size_t max_nodes)
 {
     FILE *f = h->f;
     ct_report *r = h->r;
-    fputs("<section id=\"picture\"><h2>Flows</h2>\n<p class=\"note\">", f);
+    fprintf(f, "<section id=\"%spicture\"><h%d>Flows</h%d>\n<p class=\"note\">", h->idp,
+            h->part ? 3 : 2, h->part ? 3 : 2);
     fprintf(f,
             "Sources on the left, one column per hop, endpoints on the right grouped by "
             "category. Edges are numbered in time order (the evidence table names them); an "
@@ -899,8 +904,8 @@ static void draw_table(html *h, const rp_table *t)
             size_t e = t->edge[i];
             size_t d = e != CT_REPORT_NONE ? h->edge_map[e] : CT_REPORT_NONE;
             if (d != CT_REPORT_NONE)
-                fprintf(f, "<td class=\"n\"><a href=\"#e%zu\">#%zu</a></td>", h->de[d].number,
-                        h->de[d].number);
+                fprintf(f, "<td class=\"n\"><a href=\"#%se%zu\">#%zu</a></td>", h->idp,
+                        h->de[d].number, h->de[d].number);
             else
                 fputs("<td></td>", f);
         }
@@ -922,14 +927,32 @@ static void draw_table(html *h, const rp_table *t)
     fputs("</section>\n", f);
 }
 
-int ct_report_html_write(ct_report *r, FILE *f, ct_report_html_stats *stats,
-                         const ct_report_html_options *o, ct_error *err)
+/* The page's head, its <body> and the h1 of `title`. */
+static void page_begin(FILE *f, const char *title)
+{
+    fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+          "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+          "style-src 'unsafe-inline'\">\n<meta name=\"generator\" content=\"chaintrail\">\n"
+          "<title>",
+          f);
+    put_text(f, title);
+    fprintf(f, "</title>\n<style>%s</style></head>\n<body>\n<h1>", css);
+    put_text(f, title);
+    fputs("</h1>\n", f);
+}
+
+/* One model: its notes, its picture and its tables; in a part of a page (idp not ""), a
+ * section headed by the model's title, and the picture only when it has nodes. Adds the
+ * drawn counts to *st. */
+static int write_model(ct_report *r, FILE *f, const char *idp, ct_report_html_stats *st,
+                       size_t max_nodes, ct_error *err)
 {
     html h;
     memset(&h, 0, sizeof(h));
     h.r = r;
     h.f = f;
-    size_t max_nodes = o && o->max_nodes ? o->max_nodes : CT_REPORT_MAX_NODES;
+    h.idp = idp;
+    h.part = idp[0] != '\0';
     int rc = summarise(&h, max_nodes);
     if (rc == CT_OK)
         rc = layout(&h);
@@ -937,40 +960,77 @@ int ct_report_html_write(ct_report *r, FILE *f, ct_report_html_stats *stats,
         html_release(&h);
         return ct_fail(err, rc, "out-of-memory", "out of memory laying out the picture");
     }
-    fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-          "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-          "style-src 'unsafe-inline'\">\n<meta name=\"generator\" content=\"chaintrail\">\n"
-          "<title>",
-          f);
-    put_text(f, r->title);
-    fprintf(f, "</title>\n<style>%s</style></head>\n<body>\n<h1>", css);
-    put_text(f, r->title);
-    fputs("</h1>\n", f);
+    if (h.part) {
+        fputs("<section class=\"part\"><h2>", f);
+        put_text(f, r->title);
+        fputs("</h2>\n", f);
+    }
     for (size_t i = 0; i < r->n_notes; i++) {
         bool warn = strncmp(r->notes[i], "INCOMPLETE", 10) == 0;
         fprintf(f, "<p class=\"%s\">", warn ? "warn" : "note");
         put_text(f, r->notes[i]);
         fputs("</p>\n", f);
     }
-    draw_picture(&h, max_nodes);
+    if (!h.part || r->n_nodes)
+        draw_picture(&h, max_nodes);
     for (size_t t = 0; t < r->n_tables; t++)
         draw_table(&h, &r->tables[t]);
-    fputs("</body></html>\n", f);
-    if (stats) {
-        stats->nodes = h.n_d;
-        stats->edges = h.n_de;
-        stats->nodes_in = r->n_nodes;
-        stats->edges_in = r->n_edges;
-        stats->aggregated = h.aggregated;
-    }
+    if (h.part)
+        fputs("</section>\n", f);
+    st->nodes += h.n_d;
+    st->edges += h.n_de;
+    st->nodes_in += r->n_nodes;
+    st->edges_in += r->n_edges;
+    st->aggregated += h.aggregated;
     html_release(&h);
+    return CT_OK;
+}
+
+int ct_report_html_write(ct_report *r, FILE *f, ct_report_html_stats *stats,
+                         const ct_report_html_options *o, ct_error *err)
+{
+    size_t max_nodes = o && o->max_nodes ? o->max_nodes : CT_REPORT_MAX_NODES;
+    ct_report_html_stats st;
+    memset(&st, 0, sizeof(st));
+    page_begin(f, r->title);
+    int rc = write_model(r, f, "", &st, max_nodes, err);
+    if (rc != CT_OK)
+        return rc;
+    fputs("</body></html>\n", f);
+    if (stats)
+        *stats = st;
     if (ferror(f))
         return ct_fail(err, CT_EIO, "cannot-write", "cannot write the HTML");
     return CT_OK;
 }
 
-int ct_report_html_write_path(ct_report *r, const char *path, ct_report_html_stats *stats,
-                              const ct_report_html_options *o, ct_error *err)
+int ct_report_html_write_parts(ct_report *const *parts, size_t n, const char *title, FILE *f,
+                               ct_report_html_stats *stats, const ct_report_html_options *o,
+                               ct_error *err)
+{
+    size_t max_nodes = o && o->max_nodes ? o->max_nodes : CT_REPORT_MAX_NODES;
+    ct_report_html_stats st;
+    memset(&st, 0, sizeof(st));
+    page_begin(f, title);
+    for (size_t i = 0; i < n; i++) {
+        char idp[32];
+        snprintf(idp, sizeof(idp), "p%zu-", i + 1);
+        int rc = write_model(parts[i], f, idp, &st, max_nodes, err);
+        if (rc != CT_OK)
+            return rc;
+    }
+    fputs("</body></html>\n", f);
+    if (stats)
+        *stats = st;
+    if (ferror(f))
+        return ct_fail(err, CT_EIO, "cannot-write", "cannot write the HTML");
+    return CT_OK;
+}
+
+/* Writes through the safe file writer: `parts` NULL for the one model r. */
+static int write_path(ct_report *r, ct_report *const *parts, size_t n, const char *title,
+                      const char *path, ct_report_html_stats *stats,
+                      const ct_report_html_options *o, ct_error *err)
 {
     ex_out out;
     int rc = ex_out_begin(&out, path, false, o && o->force, err);
@@ -981,7 +1041,8 @@ int ct_report_html_write_path(ct_report *r, const char *path, ct_report_html_sta
         ex_out_abort(&out);
         return rc;
     }
-    rc = ct_report_html_write(r, f, stats, o, err);
+    rc = parts ? ct_report_html_write_parts(parts, n, title, f, stats, o, err)
+               : ct_report_html_write(r, f, stats, o, err);
     int crc = ex_out_close_file(f, "the HTML", rc == CT_OK ? err : NULL);
     if (rc == CT_OK)
         rc = crc;
@@ -992,4 +1053,17 @@ int ct_report_html_write_path(ct_report *r, const char *path, ct_report_html_sta
     else
         ex_out_release(&out);
     return rc;
+}
+
+int ct_report_html_write_parts_path(ct_report *const *parts, size_t n, const char *title,
+                                    const char *path, ct_report_html_stats *stats,
+                                    const ct_report_html_options *o, ct_error *err)
+{
+    return write_path(NULL, parts, n, title, path, stats, o, err);
+}
+
+int ct_report_html_write_path(ct_report *r, const char *path, ct_report_html_stats *stats,
+                              const ct_report_html_options *o, ct_error *err)
+{
+    return write_path(r, NULL, 0, NULL, path, stats, o, err);
 }

@@ -127,6 +127,18 @@ CT_WARN_UNUSED int ct_report_html_write_path(ct_report *r, const char *path,
                                              ct_report_html_stats *stats,
                                              const ct_report_html_options *o, ct_error *err);
 
+/* One page of several models (the case report: provenance, each case, the yearly table),
+ * titled `title` (h1): each model is a section headed by its own title (h2), with its notes,
+ * its picture when it has nodes, and its tables; the ids of each part are prefixed ("p2-e3"
+ * is edge #3 of the second part). stats: the sums over the parts. Same errors as above. */
+CT_WARN_UNUSED int ct_report_html_write_parts(ct_report *const *parts, size_t n, const char *title,
+                                              FILE *f, ct_report_html_stats *stats,
+                                              const ct_report_html_options *o, ct_error *err);
+CT_WARN_UNUSED int ct_report_html_write_parts_path(ct_report *const *parts, size_t n,
+                                                   const char *title, const char *path,
+                                                   ct_report_html_stats *stats,
+                                                   const ct_report_html_options *o, ct_error *err);
+
 /* ---- models of traces ---- */
 /* The picture and the tables of a Bitcoin-family trace run with flows (opts->flows): a node
  * per source address, per transaction the taint went through and per endpoint (address and

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""`trace --format html` opened in headless Chromium (docs/html.md, issue 14 item 6), run by
+"""`trace --format html` and `report --format html` opened in headless Chromium (docs/html.md, issue 14 item 6), run by
 ctest.
 
     chromium.py --bin CHAINTRAIL --sim CHAINTRAIL_SIM --source ROOT --work DIR
 
-On the real 2009 blocks (with hostile labels imported), on a simulated heist and on a real
-Ethereum block, the HTML of a trace is written with -o, opened by Chromium (Debian package
+On the real 2009 blocks (with hostile labels imported), on a simulated heist (and its case
+report, the heist filed as a case) and on a real Ethereum block, the HTML of a trace is written with -o, opened by Chromium (Debian package
 `chromium`, installed by .ci/deps) and:
 - its DOM (--dump-dom) has one `g.node` per node and one `g.edge` per edge of the picture
   that the trace's own flows (`trace --flows --format json`, read here independently) make:
@@ -167,13 +167,16 @@ def expected_eth(flows_json):
     return nodes, edges
 
 
-def check_case(a, chrome, name, db, args, expect, hostile=(), summarised=False):
+def check_case(a, chrome, name, db, args, expect, hostile=(), summarised=False, html_cmd=None):
+    """html_cmd: the command that writes the page (default: trace ARGS --format html); the
+    picture is compared with `trace ARGS --flows --format json`."""
+    html_cmd = html_cmd or (["trace"] + args + ["--format", "html"])
     out = os.path.join(a.work, name + ".html")
-    r = run([a.bin, "--db", db, "trace"] + args + ["--format", "html", "-o", out])
+    r = run([a.bin, "--db", db] + html_cmd + ["-o", out])
     if r.returncode != 0:
-        fail(name + ": trace --format html: " + r.stderr)
+        fail(name + ": " + " ".join(html_cmd) + ": " + r.stderr)
     again = os.path.join(a.work, name + "-again.html")
-    r2 = run([a.bin, "--db", db, "trace"] + args + ["--format", "html", "-o", again])
+    r2 = run([a.bin, "--db", db] + html_cmd + ["-o", again])
     if r2.returncode != 0 or open(out, "rb").read() != open(again, "rb").read():
         fail(name + ": two runs differ")
     ok(name + ": the same command writes the same bytes")
@@ -286,6 +289,41 @@ def main():
         truth = json.load(fh)
     check_case(a, chrome, "sim-heist", sdb, ["--from", truth["heist"]["txid"]], expected_btc,
                summarised=True)
+    # the heist filed as a case: its case report's page (report --format html) draws the
+    # picture of the case's trace, all five models with poison's flows whole
+    import datetime
+    day = datetime.datetime.fromtimestamp(truth["heist"]["time"], datetime.timezone.utc)
+    r = run([a.bin, "--db", sdb, "case", "add", "heist", "--date", day.strftime("%Y-%m-%d"),
+             "--from", truth["heist"]["txid"]])
+    if r.returncode != 0:
+        fail("case add: " + r.stderr)
+    check_case(a, chrome, "sim-heist-report", sdb, ["--case", "heist", "--poison-flows"],
+               expected_btc, summarised=True,
+               html_cmd=["report", "--case", "heist", "--format", "html"])
+    # the same picture, node for node and edge for edge, as the case's trace page draws
+    tpage = os.path.join(a.work, "sim-heist-case-trace.html")
+    r = run([a.bin, "--db", sdb, "trace", "--case", "heist", "--poison-flows", "--format",
+             "html", "-o", tpage])
+    if r.returncode != 0:
+        fail("trace --case heist --format html: " + r.stderr)
+    rdom, _ = dump_dom(chrome, os.path.join(a.work, "sim-heist-report.html"))
+    tdom, _ = dump_dom(chrome, tpage)
+    if rdom.nodes != tdom.nodes or rdom.edges != tdom.edges:
+        fail("sim-heist-report: %d nodes and %d edges, the case's trace page has %d and %d" %
+             (len(rdom.nodes), rdom.edges, len(tdom.nodes), tdom.edges))
+    ok("sim-heist-report: %d nodes and %d edges, as the case's trace page draws them" %
+       (len(rdom.nodes), rdom.edges))
+    page = open(os.path.join(a.work, "sim-heist-report.html"), encoding="utf-8").read()
+    r = run([a.bin, "--db", sdb, "report", "--case", "heist", "--format", "json"])
+    if r.returncode != 0:
+        fail("report --format json: " + r.stderr)
+    rep = json.loads(r.stdout)["cases"][0]["assets"][0]
+    for sv in rep["services"]:
+        for t in sv["transactions"]:
+            if "%s:%d</td>" % (t["txid"], t["vout"]) not in page:
+                fail("sim-heist-report: the deposit %s:%d is not in the page" % (t["txid"], t["vout"]))
+    ok("sim-heist-report: the page lists the %d services and every deposit of the JSON report" %
+       len(rep["services"]))
     check_case(a, chrome, "sim-heist-hops3", sdb,
                ["--from", truth["heist"]["txid"], "--hops", "3", "--model", "fifo"],
                expected_btc)
@@ -301,7 +339,7 @@ def main():
                expected_eth)
     check_case(a, chrome, "eth-router", edb, ["--from", "0x3fC91A3afd70395Cd496C647d5a6CC9D4B2b7FAD"],
                expected_eth)
-    print("6 passed, 0 failed", flush=True)
+    print("7 passed, 0 failed", flush=True)
 
 
 if __name__ == "__main__":
