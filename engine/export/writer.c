@@ -66,18 +66,35 @@ static void val_text(val *v, const char *s)
     v->s = s ? s : "";
 }
 
+/* x in decimal at the end of buf[0..size): returns where it starts (a million edges are
+ * millions of numbers: no printf) */
+static char *dec_u64(char *buf, size_t size, uint64_t x)
+{
+    char *p = buf + size;
+    *--p = '\0';
+    do {
+        *--p = (char)('0' + x % 10);
+        x /= 10;
+    } while (x);
+    return p;
+}
+
 static void val_u64(val *v, uint64_t x)
 {
     v->present = true;
     v->number = true;
-    snprintf(v->buf, sizeof(v->buf), "%llu", (unsigned long long)x);
-    v->s = v->buf;
+    v->s = dec_u64(v->buf, sizeof(v->buf), x);
 }
 
 static void val_u256(val *v, const ct_u256 *x)
 {
     v->present = true;
     v->number = true;
+    uint64_t small;
+    if (ct_u256_to_u64(&small, x)) {
+        v->s = dec_u64(v->buf, sizeof(v->buf), small);
+        return;
+    }
     ct_u256_to_dec(v->buf, sizeof(v->buf), x);
     v->s = v->buf;
 }
