@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "chaintrail/chaintrail.h"
@@ -100,6 +101,51 @@ Test(export_escape, each_format)
         char *c = put(ex_put_csv, csv[i].in);
         cr_assert_str_eq(c, csv[i].out, "case %zu", i);
         free(c);
+    }
+}
+
+/* Escapes at the start, the end and back to back (the writers copy the runs between them). */
+Test(export_escape, runs_and_adjacent_escapes)
+{
+    static const struct {
+        putter p;
+        const char *in, *out;
+    } cases[] = {
+        {ex_put_xml, "&&<x>''\"", "&amp;&amp;&lt;x&gt;&apos;&apos;&quot;"},
+        {ex_put_xml, "plain", "plain"},
+        {ex_put_xml, "", ""},
+        {ex_put_dot, "\"\\\"a\\", "\\\"\\\\\\\"a\\\\"},
+        {ex_put_dot, "", ""},
+        {ex_put_json, "a\"\"b", "a\\\"\\\"b"},
+        {ex_put_csv, "\"\"", "\"\"\"\"\"\""},
+        {ex_put_csv, "x\"", "\"x\"\"\""},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *got = put(cases[i].p, cases[i].in);
+        cr_assert_str_eq(got, cases[i].out, "case %zu", i);
+        free(got);
+    }
+}
+
+/* ex_iso_time writes what gmtime + strftime write, for every kind of day: leap days (2000,
+ * 2024), the non-leap century 2100, year ends, and the last uint32_t second. */
+Test(export_escape, iso_time_is_gmtime)
+{
+    static const uint32_t fixed[] = {0,          59,         86399,      86400,      951782400,
+                                     951868800,  978307199,  1231006505, 1709164800, 1709251199,
+                                     4107456000, 4107542399, 4294967295u};
+    char got[32], want[32];
+    for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]) + 200000; i++) {
+        /* then 200,000 seconds spread over the whole range */
+        uint32_t t = i < sizeof(fixed) / sizeof(fixed[0])
+                         ? fixed[i]
+                         : (uint32_t)((i - 13) * 21474u + (i * 7919u) % 86400u);
+        time_t tt = (time_t)t;
+        struct tm tm;
+        gmtime_r(&tt, &tm);
+        strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        ex_iso_time(got, t);
+        cr_assert_str_eq(got, want, "t = %u", t);
     }
 }
 

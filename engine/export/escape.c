@@ -68,6 +68,12 @@ int ex_clean(ct_buf *out, const char *s)
 void ex_put_xml(FILE *f, const char *s)
 {
     for (; *s; s++) {
+        size_t n = strcspn(s, "&<>\"'");
+        if (n) { /* the run that needs no escape, written at once */
+            fwrite(s, 1, n, f);
+            s += n - 1;
+            continue;
+        }
         switch (*s) {
         case '&':
             fputs("&amp;", f);
@@ -92,10 +98,14 @@ void ex_put_xml(FILE *f, const char *s)
 
 void ex_put_dot(FILE *f, const char *s)
 {
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            fputc('\\', f);
-        fputc(*s, f);
+    for (;;) {
+        size_t n = strcspn(s, "\"\\"); /* the run that needs no escape, written at once */
+        fwrite(s, 1, n, f);
+        if (!s[n])
+            return;
+        fputc('\\', f);
+        fputc(s[n], f);
+        s += n + 1;
     }
 }
 
@@ -109,10 +119,13 @@ void ex_put_csv(FILE *f, const char *s)
     fputc('"', f);
     if (*s == '=' || *s == '+' || *s == '-' || *s == '@')
         fputc('\'', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
+    for (;;) {
+        size_t n = strcspn(s, "\"");
+        fwrite(s, 1, n, f);
+        if (!s[n])
+            break;
+        fputs("\"\"", f);
+        s += n + 1;
     }
     fputc('"', f);
 }

@@ -83,6 +83,12 @@ typedef struct walk {
     size_t n_refs, cap_refs;
     uint64_t *txs;
     size_t cap_txs;
+    struct txcache *tc; /* the transactions loaded so far (tx_load) */
+    size_t n_tc, cap_tc;
+    ct_trace_input *tc_in;
+    ct_trace_output *tc_out;
+    size_t n_tc_in, cap_tc_in, n_tc_out, cap_tc_out;
+    ct_hmap tc_idx; /* txnum (LE64) -> index in tc */
     /* Ethereum */
     ct_acct_graph *g;
     uint64_t cur; /* the node being expanded */
@@ -382,6 +388,53 @@ static void heap_pop(uint64_t *h, size_t *n)
         h[i] = v;
 }
 
+/* A transaction of the walk as loaded: its rows are kept (in tc_in / tc_out), since an
+ * expanded node loads every transaction it paid or was paid by, and a transaction is then
+ * loaded again for each of its addresses the walk expands; a copy costs a hash probe where
+ * a load costs four database seeks. At most TC_ROWS rows are kept (about 128 MB). */
+typedef struct txcache {
+    ct_trace_tx tx; /* in and out: unset, the rows are at in_at and out_at */
+    size_t in_at, out_at;
+} txcache;
+
+enum { TC_ROWS = 4u << 20 };
+
+static int tx_load(walk *k, uint64_t txnum, ct_trace_tx *tx)
+{
+    uint8_t key[8];
+    uint64_t ix;
+    ct_put_le64(key, txnum);
+    if (ct_hmap_get(&k->tc_idx, key, 8, &ix)) {
+        const txcache *c = &k->tc[ix];
+        *tx = c->tx;
+        tx->in = k->tc_in + c->in_at;
+        tx->out = k->tc_out + c->out_at;
+        return CT_OK;
+    }
+    int rc = k->tg->load_tx(k->tg->ctx, txnum, tx, k->err);
+    if (rc != CT_OK || k->n_tc_in + k->n_tc_out + tx->n_in + tx->n_out > TC_ROWS)
+        return rc;
+    if (grow((void **)&k->tc, &k->cap_tc, k->n_tc + 1, sizeof(txcache)) ||
+        grow((void **)&k->tc_in, &k->cap_tc_in, k->n_tc_in + tx->n_in, sizeof(ct_trace_input)) ||
+        grow((void **)&k->tc_out, &k->cap_tc_out, k->n_tc_out + tx->n_out,
+             sizeof(ct_trace_output)) ||
+        ct_hmap_put(&k->tc_idx, key, 8, k->n_tc) != CT_OK)
+        return oom(k->err);
+    txcache *c = &k->tc[k->n_tc++];
+    c->tx = *tx;
+    c->tx.in = NULL;
+    c->tx.out = NULL;
+    c->in_at = k->n_tc_in;
+    c->out_at = k->n_tc_out;
+    if (tx->n_in)
+        memcpy(k->tc_in + k->n_tc_in, tx->in, tx->n_in * sizeof(*tx->in));
+    if (tx->n_out)
+        memcpy(k->tc_out + k->n_tc_out, tx->out, tx->n_out * sizeof(*tx->out));
+    k->n_tc_in += tx->n_in;
+    k->n_tc_out += tx->n_out;
+    return CT_OK;
+}
+
 /* The outputs received by one member address, appended to k->refs. */
 static int member_outputs(walk *k, const char *address)
 {
@@ -445,7 +498,7 @@ static int ent_expand(walk *k, uint64_t x)
         if (!spends && !edges)
             continue;
         ct_trace_tx tx;
-        if ((rc = k->tg->load_tx(k->tg->ctx, t, &tx, k->err)) != CT_OK)
+        if ((rc = tx_load(k, t, &tx)) != CT_OK)
             return rc;
         while (ri < k->n_refs && k->refs[ri].txnum < t)
             ri++;
@@ -902,6 +955,7 @@ static int run(ct_db *db, ct_export_stats *stats, const char *eth_address, const
     k.err = err;
     ct_hmap_init(&k.index);
     ct_hmap_init(&k.seen);
+    ct_hmap_init(&k.tc_idx);
     bool txl = o->level == CT_EXPORT_LEVEL_TX, cl = o->level == CT_EXPORT_LEVEL_CLUSTER;
     /* export cluster mixes member addresses and clusters: one ID space, "Entity" */
     ex_schema schema = {eth,
@@ -957,5 +1011,7 @@ static int run(ct_db *db, ct_export_stats *stats, const char *eth_address, const
     ct_hmap_release(&k.seen);
     ct_trace_graph_db_free(k.tg);
     free(k.groups), free(k.share), free(k.rem), free(k.refs), free(k.txs);
+    free(k.tc), free(k.tc_in), free(k.tc_out);
+    ct_hmap_release(&k.tc_idx);
     return rc;
 }

@@ -66,18 +66,35 @@ static void val_text(val *v, const char *s)
     v->s = s ? s : "";
 }
 
+/* x in decimal at the end of buf[0..size): returns where it starts (a million edges are
+ * millions of numbers: no printf) */
+static char *dec_u64(char *buf, size_t size, uint64_t x)
+{
+    char *p = buf + size;
+    *--p = '\0';
+    do {
+        *--p = (char)('0' + x % 10);
+        x /= 10;
+    } while (x);
+    return p;
+}
+
 static void val_u64(val *v, uint64_t x)
 {
     v->present = true;
     v->number = true;
-    snprintf(v->buf, sizeof(v->buf), "%llu", (unsigned long long)x);
-    v->s = v->buf;
+    v->s = dec_u64(v->buf, sizeof(v->buf), x);
 }
 
 static void val_u256(val *v, const ct_u256 *x)
 {
     v->present = true;
     v->number = true;
+    uint64_t small;
+    if (ct_u256_to_u64(&small, x)) {
+        v->s = dec_u64(v->buf, sizeof(v->buf), small);
+        return;
+    }
     ct_u256_to_dec(v->buf, sizeof(v->buf), x);
     v->s = v->buf;
 }
@@ -187,7 +204,11 @@ static int graphml_data(ex_writer *w, FILE *f, char prefix, const char *const *c
     for (size_t i = 0; i < n; i++) {
         if (!v[i].present)
             continue;
-        fprintf(f, "      <data key=\"%c_%s\">", prefix, cols[i]);
+        fputs("      <data key=\"", f);
+        fputc(prefix, f);
+        fputc('_', f);
+        fputs(cols[i], f);
+        fputs("\">", f);
         ex_put_xml(f, cleaned(w, v[i].s, &rc));
         fputs("</data>\n", f);
     }
@@ -227,7 +248,9 @@ static int gexf_attvalues(ex_writer *w, FILE *f, const char *const *cols, const 
     for (size_t i = 0; i < n; i++) {
         if (!v[i].present)
             continue;
-        fprintf(f, "          <attvalue for=\"%s\" value=\"", reserved_name(cols[i]));
+        fputs("          <attvalue for=\"", f);
+        fputs(reserved_name(cols[i]), f);
+        fputs("\" value=\"", f);
         ex_put_xml(f, cleaned(w, v[i].s, &rc));
         fputs("\"/>\n", f);
     }
@@ -242,7 +265,9 @@ static int dot_attrs(ex_writer *w, FILE *f, const char *const *cols, const val *
     for (size_t i = 0; i < n; i++) {
         if (!v[i].present)
             continue;
-        fprintf(f, ", %s=\"", reserved_name(cols[i]));
+        fputs(", ", f);
+        fputs(reserved_name(cols[i]), f);
+        fputs("=\"", f);
         ex_put_dot(f, cleaned(w, v[i].s, &rc));
         fputc('"', f);
     }
@@ -257,7 +282,9 @@ static int json_members(ex_writer *w, FILE *f, const char *const *cols, const va
     for (size_t i = 0; i < n; i++) {
         if (!v[i].present)
             continue;
-        fprintf(f, ",\"%s\":", cols[i]);
+        fputs(",\"", f);
+        fputs(cols[i], f);
+        fputs("\":", f);
         /* numbers stay numbers while a double holds them exactly (satoshi always does);
          * wei and token units are strings in every row (X6) */
         bool as_number =
@@ -341,6 +368,24 @@ int ex_writer_open(ex_writer **out, ct_export_format fmt, const char *path, bool
     return CT_OK;
 }
 
+static void put_num(FILE *f, uint64_t x)
+{
+    char buf[24];
+    fputs(dec_u64(buf, sizeof(buf), x), f);
+}
+
+/* GraphML and GEXF: `lead`e<id>" source="n<s>" target="n<t> */
+static void put_ids(FILE *f, const char *lead, uint64_t id, uint64_t s, uint64_t t)
+{
+    fputs(lead, f);
+    fputc('e', f);
+    put_num(f, id);
+    fputs("\" source=\"n", f);
+    put_num(f, s);
+    fputs("\" target=\"n", f);
+    put_num(f, t);
+}
+
 int ex_writer_edge(ex_writer *w, const ex_edge *e, ct_error *err)
 {
     FILE *f = w->spool;
@@ -351,14 +396,16 @@ int ex_writer_edge(ex_writer *w, const ex_edge *e, ct_error *err)
     int rc = CT_OK;
     switch (w->fmt) {
     case CT_EXPORT_GRAPHML:
-        fprintf(f, "    <edge id=\"e%llu\" source=\"n%llu\" target=\"n%llu\">\n",
-                (unsigned long long)id, s, t);
+        put_ids(f, "    <edge id=\"", id, s, t);
+        fputs("\">\n", f);
         rc = graphml_data(w, f, 'e', edge_cols, v, edge_ncols(w));
         fputs("    </edge>\n", f);
         break;
     case CT_EXPORT_GEXF:
-        fprintf(f, "      <edge id=\"e%llu\" source=\"n%llu\" target=\"n%llu\" timestamp=\"%s\">\n",
-                (unsigned long long)id, s, t, v[5].s);
+        put_ids(f, "      <edge id=\"", id, s, t);
+        fputs("\" timestamp=\"", f);
+        fputs(v[5].s, f);
+        fputs("\">\n", f);
         rc = gexf_attvalues(w, f, edge_cols, v, edge_ncols(w));
         fputs("      </edge>\n", f);
         break;
@@ -375,18 +422,35 @@ int ex_writer_edge(ex_writer *w, const ex_edge *e, ct_error *err)
         fputs("];\n", f);
         break;
     case CT_EXPORT_CYTOSCAPE:
-        fprintf(f, "%s\n{\"data\":{\"id\":\"e%llu\",\"source\":\"n%llu\",\"target\":\"n%llu\"",
-                id ? "," : "", (unsigned long long)id, s, t);
+        fputs(id ? ",\n{\"data\":{\"id\":\"e" : "\n{\"data\":{\"id\":\"e", f);
+        put_num(f, id);
+        fputs("\",\"source\":\"n", f);
+        put_num(f, s);
+        fputs("\",\"target\":\"n", f);
+        put_num(f, t);
+        fputc('"', f);
         rc = json_members(w, f, edge_cols, v, edge_ncols(w), w->schema.big_values);
         fputs("}}", f);
         break;
     case CT_EXPORT_NEO4J:
-        fprintf(f, "n%llu,n%llu,%s,e%llu", s, t, w->schema.rel_type, (unsigned long long)id);
+        fputc('n', f);
+        put_num(f, s);
+        fputs(",n", f);
+        put_num(f, t);
+        fputc(',', f);
+        fputs(w->schema.rel_type, f);
+        fputs(",e", f);
+        put_num(f, id);
         rc = csv_fields(w, f, v, edge_ncols(w));
         fputc('\n', f);
         break;
     case CT_EXPORT_CSV:
-        fprintf(f, "e%llu,n%llu,n%llu", (unsigned long long)id, s, t);
+        fputc('e', f);
+        put_num(f, id);
+        fputs(",n", f);
+        put_num(f, s);
+        fputs(",n", f);
+        put_num(f, t);
         rc = csv_fields(w, f, v, edge_ncols(w));
         fputc('\n', f);
         break;
