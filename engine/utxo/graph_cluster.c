@@ -168,8 +168,10 @@ static int scan_members(ct_graph_reader *r, const ct_cl_root *root, uint64_t *ou
             rc = ct_fail(r->err, CT_EDBCORRUPT, "bad-row", "cluster row of %zu bytes", vl);
             break;
         }
-        if (cnt == cap) {
-            size_t nc = cap ? cap * 2 : 4096;
+        if (cnt == cap) { /* first: the rows the counters say there are (one per clustered
+                           * address), so a whole-table scan is not copied as it grows */
+            size_t hint = r->db->cl_ctr.addresses < SIZE_MAX / 32 ? r->db->cl_ctr.addresses : 0;
+            size_t nc = cap ? cap * 2 : hint > 4096 ? hint + 1 : 4096;
             uint64_t *ni = realloc(ids, nc * sizeof(*ni));
             if (ni)
                 ids = ni;
@@ -684,6 +686,8 @@ int ct_cluster_merges(ct_db *db, uint64_t cluster_id, size_t offset, ct_cluster_
      * that only moves forward. */
     uint64_t *queue = malloc(16 * sizeof(*queue)), *txn = NULL;
     size_t qn = 0, qcap = 16, cap = 0, cnt = 0, n_runs = 0;
+    /* A log has size - 1 entries: room for them from the start, nothing copied. */
+    size_t first_cap = root.size > 64 && root.size < SIZE_MAX / 128 ? (size_t)root.size : 64;
     ct_cluster_merge *all = NULL;
     merge_run *runs = NULL;
     if (!queue)
@@ -709,7 +713,7 @@ int ct_cluster_merges(ct_db *db, uint64_t cluster_id, size_t offset, ct_cluster_
                 break;
             }
             if (cnt == cap || qn == qcap) {
-                size_t nc = cap ? cap * 2 : 64;
+                size_t nc = cap ? cap * 2 : first_cap;
                 ct_cluster_merge *na = realloc(all, nc * sizeof(*na));
                 uint64_t *nt = na ? realloc(txn, nc * sizeof(*nt)) : NULL;
                 uint64_t *nq = nt ? realloc(queue, (nc + 1) * sizeof(*nq)) : NULL;
