@@ -1100,3 +1100,46 @@ Test(cluster, a_cluster_label_stops_a_backward_trace)
     free(files);
     free(d);
 }
+
+/* The merge log is paged from a bounded heap of the entries up to the end of the page
+ * (graph_cluster.c): every page, at every offset, is that slice of the whole log, which is
+ * in chain order (by height; within a transaction by the size after the join). */
+Test(cluster, merge_log_pages_are_slices_of_the_whole_log)
+{
+    char *dir = tu_db_first_4313();
+    ct_db *db = tu_db_open(dir, false);
+    ct_cluster_merge all[100], page[10];
+    size_t n, total;
+    ct_error err;
+    ct_error_clear(&err);
+    cr_assert_eq(ct_cluster_merges(db, 4486, 0, all, 100, &n, &total, &err), CT_OK, "%s",
+                 err.detail);
+    cr_assert_eq(total, 87);
+    cr_assert_eq(n, 87);
+    for (size_t i = 1; i < n; i++) {
+        cr_assert_leq(all[i - 1].height, all[i].height, "entry %zu", i);
+        if (memcmp(all[i - 1].txid, all[i].txid, 32) != 0)
+            continue;
+        uint64_t a = all[i - 1].kept_size + all[i - 1].absorbed_size,
+                 b = all[i].kept_size + all[i].absorbed_size;
+        cr_assert_lt(a, b, "entry %zu", i);
+    }
+    for (size_t max = 1; max <= 10; max += 9)
+        for (size_t off = 0; off <= 88; off++) {
+            cr_assert_eq(ct_cluster_merges(db, 4486, off, page, max, &n, &total, &err), CT_OK, "%s",
+                         err.detail);
+            cr_assert_eq(total, 87);
+            size_t want = off >= 87 ? 0 : 87 - off < max ? 87 - off : max;
+            cr_assert_eq(n, want, "offset %zu, limit %zu", off, max);
+            for (size_t i = 0; i < n; i++) {
+                const ct_cluster_merge *x = &page[i], *y = &all[off + i];
+                cr_assert(x->height == y->height && memcmp(x->txid, y->txid, 32) == 0 &&
+                              x->kept_id == y->kept_id && x->kept_size == y->kept_size &&
+                              x->absorbed_id == y->absorbed_id &&
+                              x->absorbed_size == y->absorbed_size,
+                          "offset %zu, limit %zu, entry %zu", off, max, i);
+            }
+        }
+    ct_db_close(db);
+    free(dir);
+}

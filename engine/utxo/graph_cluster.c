@@ -168,8 +168,10 @@ static int scan_members(ct_graph_reader *r, const ct_cl_root *root, uint64_t *ou
             rc = ct_fail(r->err, CT_EDBCORRUPT, "bad-row", "cluster row of %zu bytes", vl);
             break;
         }
-        if (cnt == cap) {
-            size_t nc = cap ? cap * 2 : 4096;
+        if (cnt == cap) { /* first: the rows the counters say there are (one per clustered
+                           * address), so a whole-table scan is not copied as it grows */
+            size_t hint = r->db->cl_ctr.addresses < SIZE_MAX / 32 ? r->db->cl_ctr.addresses : 0;
+            size_t nc = cap ? cap * 2 : hint > 4096 ? hint + 1 : 4096;
             uint64_t *ni = realloc(ids, nc * sizeof(*ni));
             if (ni)
                 ids = ni;
@@ -546,20 +548,122 @@ void ct_cluster_info_release(ct_cluster_info *c)
 }
 
 /* ---- merge log ---- */
-/* A merge log entry's place in chain order: its transaction, then the size after it. A
- * transaction joins its first input's cluster with each other input's in turn, so its
- * merges grow one cluster: their sizes after are increasing in the order they were made. */
+/* A merge log entry's place in chain order: its transaction, then the size after it (a
+ * transaction joins its first input's cluster with each other input's in turn, so the
+ * merges that grow one cluster have increasing sizes after), then, for the joins of one
+ * transaction that have the same size after, the entry's index in the breadth-first order
+ * of the log (the cluster's own rows in key order, then those of the ids it took in, in
+ * the order it took them in, and so on): the order the log had before it was paged
+ * without reading it in that order. */
 typedef struct merge_pos {
     uint64_t txnum, after;
-    size_t i;
+    size_t seq, i;
 } merge_pos;
+
+static bool pos_before(const merge_pos *x, const merge_pos *y)
+{
+    if (x->txnum != y->txnum)
+        return x->txnum < y->txnum;
+    if (x->after != y->after)
+        return x->after < y->after;
+    return x->seq < y->seq;
+}
+
+/* The ids whose rows were read, in increasing order, with where their rows are in `all`. */
+typedef struct merge_run {
+    uint64_t id;
+    size_t first, n;
+} merge_run;
+
+static const merge_run *find_run(const merge_run *runs, size_t n, uint64_t id)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (runs[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && runs[lo].id == id ? &runs[lo] : NULL;
+}
 
 static int cmp_merge_pos(const void *a, const void *b)
 {
     const merge_pos *x = a, *y = b;
-    if (x->txnum != y->txnum)
-        return x->txnum < y->txnum ? -1 : 1;
-    return x->after < y->after ? -1 : x->after > y->after;
+    return pos_before(x, y) ? -1 : pos_before(y, x);
+}
+
+/* The ids whose rows are still to read, as a min-heap: an absorbed id is larger than the id
+ * that took it in, so taking the smallest first moves the iterator forward only. */
+static void id_push(uint64_t *h, size_t *n, uint64_t id)
+{
+    size_t i = (*n)++;
+    for (; i > 0 && h[(i - 1) / 2] > id; i = (i - 1) / 2)
+        h[i] = h[(i - 1) / 2];
+    h[i] = id;
+}
+
+static uint64_t id_pop(uint64_t *h, size_t *n)
+{
+    uint64_t top = h[0], last = h[--*n];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= *n)
+            break;
+        if (c + 1 < *n && h[c + 1] < h[c])
+            c++;
+        if (h[c] >= last)
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    if (*n)
+        h[i] = last;
+    return top;
+}
+
+/* Keeps the k places first in chain order among all that are offered (a max-heap of k):
+ * a page near the start of a long log needs no sort of the whole log. */
+static void keep_first(merge_pos *h, size_t *n, size_t k, merge_pos p)
+{
+    size_t i;
+    if (*n < k) {
+        for (i = (*n)++; i > 0 && pos_before(&h[(i - 1) / 2], &p); i = (i - 1) / 2)
+            h[i] = h[(i - 1) / 2];
+        h[i] = p;
+        return;
+    }
+    if (!k || !pos_before(&p, &h[0]))
+        return;
+    for (i = 0;;) {
+        size_t c = 2 * i + 1;
+        if (c >= *n)
+            break;
+        if (c + 1 < *n && pos_before(&h[c], &h[c + 1]))
+            c++;
+        if (!pos_before(&p, &h[c]))
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    h[i] = p;
+}
+
+/* Moves the iterator forward to the first row at or after key k (9 bytes): a few steps
+ * when it is close, a seek otherwise. */
+static void iter_forward(ct_store_iter *it, const uint8_t *k, bool started)
+{
+    for (int step = 0; started && step < 16 && ct_store_iter_valid(it); step++) {
+        size_t kl;
+        const uint8_t *ck = ct_store_iter_key(it, &kl);
+        int c = memcmp(ck, k, kl < 9 ? kl : 9);
+        if (c > 0 || (c == 0 && kl >= 9))
+            return;
+        ct_store_iter_next(it);
+    }
+    ct_store_iter_seek(it, k, 9);
 }
 
 int ct_cluster_merges(ct_db *db, uint64_t cluster_id, size_t offset, ct_cluster_merge *out,
@@ -577,21 +681,29 @@ int ct_cluster_merges(ct_db *db, uint64_t cluster_id, size_t offset, ct_cluster_
         ct_graph_reader_close(&r);
         return rc;
     }
-    /* Breadth first over the ids: a cluster's rows, then those of the clusters it took in. */
+    /* 1. The rows of every id of the cluster's history, smallest id first (each id's rows
+     * are contiguous in key order: j + kept id + txnum + absorbed id), by one iterator
+     * that only moves forward. */
     uint64_t *queue = malloc(16 * sizeof(*queue)), *txn = NULL;
-    size_t qn = 0, qcap = 16, cap = 0, cnt = 0;
+    size_t qn = 0, qcap = 16, cap = 0, cnt = 0, n_runs = 0;
+    /* A log has size - 1 entries: room for them from the start, nothing copied. */
+    size_t first_cap = root.size > 64 && root.size < SIZE_MAX / 128 ? (size_t)root.size : 64;
     ct_cluster_merge *all = NULL;
+    merge_run *runs = NULL;
     if (!queue)
         rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "merge log");
     else
         queue[qn++] = cluster_id;
-    ct_store_iter *it = rc ? NULL : ct_store_iter_new(r.st, r.snap);
+    ct_store_iter *it = rc ? NULL : ct_store_iter_new_cached(r.st, r.snap);
     if (!rc && !it)
         rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "opening an iterator");
-    for (size_t qi = 0; rc == CT_OK && qi < qn; qi++) {
+    while (rc == CT_OK && qn) {
         uint8_t pfx[9];
-        ct_key_u64(pfx, CT_T_CLMERGE, queue[qi]);
-        for (ct_store_iter_seek(it, pfx, 9); ct_store_iter_valid(it); ct_store_iter_next(it)) {
+        uint64_t id = id_pop(queue, &qn);
+        ct_key_u64(pfx, CT_T_CLMERGE, id);
+        iter_forward(it, pfx, n_runs > 0);
+        size_t first = cnt;
+        for (; ct_store_iter_valid(it); ct_store_iter_next(it)) {
             size_t kl, vl;
             const uint8_t *k = ct_store_iter_key(it, &kl), *v = ct_store_iter_value(it, &vl);
             if (kl < 9 || memcmp(k, pfx, 9) != 0)
@@ -601,7 +713,7 @@ int ct_cluster_merges(ct_db *db, uint64_t cluster_id, size_t offset, ct_cluster_
                 break;
             }
             if (cnt == cap || qn == qcap) {
-                size_t nc = cap ? cap * 2 : 64;
+                size_t nc = cap ? cap * 2 : first_cap;
                 ct_cluster_merge *na = realloc(all, nc * sizeof(*na));
                 uint64_t *nt = na ? realloc(txn, nc * sizeof(*nt)) : NULL;
                 uint64_t *nq = nt ? realloc(queue, (nc + 1) * sizeof(*nq)) : NULL;
@@ -625,37 +737,55 @@ int ct_cluster_merges(ct_db *db, uint64_t cluster_id, size_t offset, ct_cluster_
             e->kept_size = ct_be64(v);
             e->absorbed_size = ct_be64(v + 8);
             if (e->absorbed_size > 1) /* a single address has no history */
-                queue[qn++] = e->absorbed_id;
+                id_push(queue, &qn, e->absorbed_id);
             cnt++;
         }
         if (rc == CT_OK)
             rc = ct_store_iter_status(it, err);
+        if (rc == CT_OK && !(n_runs & (n_runs + 1))) { /* n_runs + 1 a power of two */
+            merge_run *nr = realloc(runs, 2 * (n_runs + 1) * sizeof(*nr));
+            if (!nr)
+                rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "merge log");
+            else
+                runs = nr;
+        }
+        if (rc == CT_OK)
+            runs[n_runs++] = (merge_run){id, first, cnt - first};
     }
     ct_store_iter_free(it);
-    /* Chain order. */
-    size_t *order = rc == CT_OK && cnt ? malloc(cnt * sizeof(*order)) : NULL;
-    merge_pos *pos = rc == CT_OK && cnt ? malloc(cnt * sizeof(*pos)) : NULL;
-    if (rc == CT_OK && cnt && (!order || !pos))
+    /* 2. The places up to the end of the page, visiting the ids breadth first (for the
+     * order of ties, merge_pos), kept in a bounded heap: no sort of the whole log. */
+    size_t want = offset < SIZE_MAX - max ? offset + max : SIZE_MAX, kept = 0, seq = 0;
+    merge_pos *best = NULL;
+    if (rc == CT_OK && cnt && !(best = malloc((want < cnt ? want : cnt) * sizeof(*best))))
         rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "merge log");
-    if (rc == CT_OK && cnt) {
-        for (size_t i = 0; i < cnt; i++)
-            pos[i] = (merge_pos){txn[i], all[i].kept_size + all[i].absorbed_size, i};
-        qsort(pos, cnt, sizeof(*pos), cmp_merge_pos);
-        for (size_t i = 0; i < cnt; i++)
-            order[i] = pos[i].i;
+    qn = 0;
+    if (rc == CT_OK && cnt)
+        queue[qn++] = cluster_id;
+    for (size_t qi = 0; rc == CT_OK && qi < qn; qi++) {
+        const merge_run *run = find_run(runs, n_runs, queue[qi]);
+        for (size_t j = run ? run->first : 0; run && j < run->first + run->n; j++) {
+            const ct_cluster_merge *e = &all[j];
+            if (e->absorbed_size > 1 && qn < qcap)
+                queue[qn++] = e->absorbed_id;
+            keep_first(best, &kept, want,
+                       (merge_pos){txn[j], e->kept_size + e->absorbed_size, seq++, j});
+        }
     }
-    free(pos);
+    if (rc == CT_OK && kept)
+        qsort(best, kept, sizeof(*best), cmp_merge_pos);
     *total = cnt;
-    for (size_t i = offset; rc == CT_OK && i < cnt && *n < max; i++) {
-        ct_cluster_merge *e = &all[order[i]];
+    for (size_t i = offset; rc == CT_OK && i < kept && *n < max; i++) {
+        ct_cluster_merge *e = &all[best[i].i];
         ct_graph_seen s;
-        if ((rc = ct_graph_load_seen(&r, txn[order[i]], &s)))
+        if ((rc = ct_graph_load_seen(&r, best[i].txnum, &s)))
             break;
         e->height = s.height;
         memcpy(e->txid, s.txid, 32);
         out[(*n)++] = *e;
     }
-    free(order);
+    free(best);
+    free(runs);
     free(all);
     free(txn);
     free(queue);
