@@ -51,9 +51,7 @@ typedef struct batch {
     size_t cap_keys;
     ct_labels_reader *lr;
     ct_label_list list;
-    uint64_t *in_val, *out_val;
-    bool *in_src, *out_dst;
-    size_t cap_in, cap_out;
+    ct_scan_tx_bufs io;
     ct_trace_pricing *pricing; /* NULL: no USD */
     ct_error *err;
 } batch;
@@ -153,33 +151,6 @@ static int add_labelled(void *arg, const char *a)
     return CT_OK;
 }
 
-static int grow(batch *b, size_t n_in, size_t n_out)
-{
-    if (n_in > b->cap_in) {
-        uint64_t *v = realloc(b->in_val, n_in * sizeof(*v));
-        if (v)
-            b->in_val = v;
-        bool *s = realloc(b->in_src, n_in * sizeof(*s));
-        if (s)
-            b->in_src = s;
-        if (!v || !s)
-            return CT_ENOMEM;
-        b->cap_in = n_in;
-    }
-    if (n_out > b->cap_out) {
-        uint64_t *v = realloc(b->out_val, n_out * sizeof(*v));
-        if (v)
-            b->out_val = v;
-        bool *s = realloc(b->out_dst, n_out * sizeof(*s));
-        if (s)
-            b->out_dst = s;
-        if (!v || !s)
-            return CT_ENOMEM;
-        b->cap_out = n_out;
-    }
-    return CT_OK;
-}
-
 static ct_scan_finding *finding(batch *b, size_t row, unsigned direction, size_t li,
                                 const ct_graph_tx *tx, uint32_t pos)
 {
@@ -250,8 +221,8 @@ static int record(batch *b, size_t ci, unsigned direction, size_t li, const ct_g
                   uint32_t pos)
 {
     uint64_t a[CT_MODEL_COUNT];
-    int rc = ct_scan_direct_amounts(a, b->in_val, b->in_src, tx->n_in, b->out_val, b->out_dst,
-                                    tx->n_out, b->err);
+    int rc = ct_scan_direct_amounts(a, b->io.in_val, b->io.in_src, tx->n_in, b->io.out_val,
+                                    b->io.out_dst, tx->n_out, b->err);
     if (rc != CT_OK)
         return rc;
     /* USD at the price of the transaction's day, per model (prices.md) */
@@ -286,16 +257,16 @@ static int screen_tx(batch *b, size_t li, const ct_graph_tx *tx)
 {
     const char *L = b->l[li].address;
     const ct_scan_rule *r = &b->p->rules[b->l[li].category];
-    if (grow(b, tx->n_in ? tx->n_in : 1, tx->n_out ? tx->n_out : 1) != CT_OK)
+    if (ct_scan_tx_bufs_grow(&b->io, tx->n_in ? tx->n_in : 1, tx->n_out ? tx->n_out : 1) != CT_OK)
         return ct_fail(b->err, CT_ENOMEM, "out-of-memory", "scan transaction");
     uint32_t l_in = UINT32_MAX, l_out = UINT32_MAX; /* L's first input and output */
     for (uint32_t k = 0; k < tx->n_in; k++) {
-        b->in_val[k] = tx->in[k].known ? tx->in[k].value : 0;
+        b->io.in_val[k] = tx->in[k].known ? tx->in[k].value : 0;
         if (l_in == UINT32_MAX && strcmp(tx->in[k].address, L) == 0)
             l_in = k;
     }
     for (uint32_t j = 0; j < tx->n_out; j++) {
-        b->out_val[j] = tx->out[j].value;
+        b->io.out_val[j] = tx->out[j].value;
         if (l_out == UINT32_MAX && strcmp(tx->out[j].address, L) == 0)
             l_out = j;
     }
@@ -312,9 +283,9 @@ static int screen_tx(batch *b, size_t li, const ct_graph_tx *tx)
         if (seen || strcmp(c, L) == 0 || !find_cust(b, c, &ci))
             continue;
         for (uint32_t q = 0; q < tx->n_in; q++)
-            b->in_src[q] = strcmp(tx->in[q].address, L) == 0;
+            b->io.in_src[q] = strcmp(tx->in[q].address, L) == 0;
         for (uint32_t q = 0; q < tx->n_out; q++)
-            b->out_dst[q] = strcmp(tx->out[q].address, c) == 0;
+            b->io.out_dst[q] = strcmp(tx->out[q].address, c) == 0;
         rc = record(b, ci, CT_SCAN_INCOMING, li, tx, l_in);
     }
     /* Outgoing: each customer's (known) inputs paying L's outputs. */
@@ -329,9 +300,9 @@ static int screen_tx(batch *b, size_t li, const ct_graph_tx *tx)
         if (!tx->in[k].known || seen || strcmp(c, L) == 0 || !find_cust(b, c, &ci))
             continue;
         for (uint32_t q = 0; q < tx->n_in; q++)
-            b->in_src[q] = tx->in[q].known && strcmp(tx->in[q].address, c) == 0;
+            b->io.in_src[q] = tx->in[q].known && strcmp(tx->in[q].address, c) == 0;
         for (uint32_t q = 0; q < tx->n_out; q++)
-            b->out_dst[q] = strcmp(tx->out[q].address, L) == 0;
+            b->io.out_dst[q] = strcmp(tx->out[q].address, L) == 0;
         rc = record(b, ci, CT_SCAN_OUTGOING, li, tx, l_out);
     }
     return rc;
@@ -397,16 +368,7 @@ static int settle(batch *b, const ct_scan_customers *cs)
     size_t keep = 0;
     for (size_t i = 0; i < out->count; i++) {
         ct_scan_finding *f = &out->items[i];
-        f->low = f->high = f->amount[0];
-        f->usd_low = f->usd_high = f->usd_cents[0];
-        for (int m = 1; m < CT_MODEL_COUNT; m++) {
-            f->low = f->amount[m] < f->low ? f->amount[m] : f->low;
-            f->high = f->amount[m] > f->high ? f->amount[m] : f->high;
-            f->usd_low = f->usd_cents[m] < f->usd_low ? f->usd_cents[m] : f->usd_low;
-            f->usd_high = f->usd_cents[m] > f->usd_high ? f->usd_cents[m] : f->usd_high;
-        }
-        if (!f->usd_known)
-            f->usd_low = f->usd_high = 0;
+        ct_scan_finding_range(f);
         size_t ci = 0;
         bool found = find_cust(b, cs->items[f->customer].address, &ci);
         f->volume = !found                             ? 0
@@ -465,9 +427,6 @@ int ct_scan_direct_batch(ct_scan_findings *out, ct_db *db, const ct_scan_custome
     }
     free(b.l);
     free(b.keys);
-    free(b.in_val);
-    free(b.out_val);
-    free(b.in_src);
-    free(b.out_dst);
+    ct_scan_tx_bufs_free(&b.io);
     return rc;
 }

@@ -446,16 +446,7 @@ static void settle(ct_scan_findings *out, size_t first, const scan_ix *x,
     size_t keep = first;
     for (size_t i = first; i < out->count; i++) {
         ct_scan_finding *f = &out->items[i];
-        f->low = f->high = f->amount[0];
-        f->usd_low = f->usd_high = f->usd_cents[0];
-        for (int m = 1; m < CT_MODEL_COUNT; m++) {
-            f->low = f->amount[m] < f->low ? f->amount[m] : f->low;
-            f->high = f->amount[m] > f->high ? f->amount[m] : f->high;
-            f->usd_low = f->usd_cents[m] < f->usd_low ? f->usd_cents[m] : f->usd_low;
-            f->usd_high = f->usd_cents[m] > f->usd_high ? f->usd_cents[m] : f->usd_high;
-        }
-        if (!f->usd_known)
-            f->usd_low = f->usd_high = 0;
+        ct_scan_finding_range(f);
         size_t ci;
         bool found = find_caddr(x, cs->items[f->customer].address, &ci);
         f->volume = !found                             ? 0

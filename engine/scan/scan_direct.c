@@ -66,36 +66,57 @@ typedef struct walk {
     ct_hmap labelled; /* the addresses with labels: no lookup for the others */
     ct_label_list list;
     const ct_scan_policy *policy;
-    uint64_t *in_val, *out_val;
-    bool *in_src, *out_dst;
-    size_t cap_in, cap_out;
+    ct_scan_tx_bufs io;
 } walk;
 
-static int grow(walk *w, size_t n_in, size_t n_out)
+int ct_scan_tx_bufs_grow(ct_scan_tx_bufs *t, size_t n_in, size_t n_out)
 {
-    if (n_in > w->cap_in) {
-        uint64_t *v = realloc(w->in_val, n_in * sizeof(*v));
+    if (n_in > t->cap_in) {
+        uint64_t *v = realloc(t->in_val, n_in * sizeof(*v));
         if (v)
-            w->in_val = v;
-        bool *b = realloc(w->in_src, n_in * sizeof(*b));
+            t->in_val = v;
+        bool *b = realloc(t->in_src, n_in * sizeof(*b));
         if (b)
-            w->in_src = b;
+            t->in_src = b;
         if (!v || !b)
             return CT_ENOMEM;
-        w->cap_in = n_in;
+        t->cap_in = n_in;
     }
-    if (n_out > w->cap_out) {
-        uint64_t *v = realloc(w->out_val, n_out * sizeof(*v));
+    if (n_out > t->cap_out) {
+        uint64_t *v = realloc(t->out_val, n_out * sizeof(*v));
         if (v)
-            w->out_val = v;
-        bool *b = realloc(w->out_dst, n_out * sizeof(*b));
+            t->out_val = v;
+        bool *b = realloc(t->out_dst, n_out * sizeof(*b));
         if (b)
-            w->out_dst = b;
+            t->out_dst = b;
         if (!v || !b)
             return CT_ENOMEM;
-        w->cap_out = n_out;
+        t->cap_out = n_out;
     }
     return CT_OK;
+}
+
+void ct_scan_tx_bufs_free(ct_scan_tx_bufs *t)
+{
+    free(t->in_val);
+    free(t->out_val);
+    free(t->in_src);
+    free(t->out_dst);
+    memset(t, 0, sizeof(*t));
+}
+
+void ct_scan_finding_range(ct_scan_finding *f)
+{
+    f->low = f->high = f->amount[0];
+    f->usd_low = f->usd_high = f->usd_cents[0];
+    for (int m = 1; m < CT_MODEL_COUNT; m++) {
+        f->low = f->amount[m] < f->low ? f->amount[m] : f->low;
+        f->high = f->amount[m] > f->high ? f->amount[m] : f->high;
+        f->usd_low = f->usd_cents[m] < f->usd_low ? f->usd_cents[m] : f->usd_low;
+        f->usd_high = f->usd_cents[m] > f->usd_high ? f->usd_cents[m] : f->usd_high;
+    }
+    if (!f->usd_known)
+        f->usd_low = f->usd_high = 0;
 }
 
 /* One counterparty `cp` of the customer in tx: in_src/out_dst are set by the caller. */
@@ -118,8 +139,8 @@ static int counterparty(walk *w, size_t first, size_t customer, unsigned directi
         !(r->exposure & CT_SCAN_DIRECT))
         return CT_OK;
     uint64_t a[CT_MODEL_COUNT];
-    if ((rc = ct_scan_direct_amounts(a, w->in_val, w->in_src, tx->n_in, w->out_val, w->out_dst,
-                                     tx->n_out, err)) != CT_OK)
+    if ((rc = ct_scan_direct_amounts(a, w->io.in_val, w->io.in_src, tx->n_in, w->io.out_val,
+                                     w->io.out_dst, tx->n_out, err)) != CT_OK)
         return rc;
     ct_scan_finding *f = finding(w->out, first, customer, direction, cp);
     if (!f)
@@ -145,15 +166,16 @@ static int screen_tx(walk *w, size_t first, size_t customer, const char *addr,
                      const ct_graph_tx *tx, ct_error *err)
 {
     int rc;
-    if ((rc = grow(w, tx->n_in ? tx->n_in : 1, tx->n_out ? tx->n_out : 1)) != CT_OK)
+    if ((rc = ct_scan_tx_bufs_grow(&w->io, tx->n_in ? tx->n_in : 1, tx->n_out ? tx->n_out : 1)) !=
+        CT_OK)
         return ct_fail(err, rc, "out-of-memory", "scan transaction");
     bool mine_in = false, mine_out = false;
     for (uint32_t k = 0; k < tx->n_in; k++) {
-        w->in_val[k] = tx->in[k].known ? tx->in[k].value : 0;
+        w->io.in_val[k] = tx->in[k].known ? tx->in[k].value : 0;
         mine_in |= tx->in[k].known && strcmp(tx->in[k].address, addr) == 0;
     }
     for (uint32_t j = 0; j < tx->n_out; j++) {
-        w->out_val[j] = tx->out[j].value;
+        w->io.out_val[j] = tx->out[j].value;
         mine_out |= strcmp(tx->out[j].address, addr) == 0;
     }
     /* Incoming: each other input address, paying the customer's outputs. */
@@ -165,9 +187,9 @@ static int screen_tx(walk *w, size_t first, size_t customer, const char *addr,
         if (!cp[0] || seen || strcmp(cp, addr) == 0)
             continue;
         for (uint32_t q = 0; q < tx->n_in; q++)
-            w->in_src[q] = strcmp(tx->in[q].address, cp) == 0;
+            w->io.in_src[q] = strcmp(tx->in[q].address, cp) == 0;
         for (uint32_t j = 0; j < tx->n_out; j++)
-            w->out_dst[j] = strcmp(tx->out[j].address, addr) == 0;
+            w->io.out_dst[j] = strcmp(tx->out[j].address, addr) == 0;
         if ((rc = counterparty(w, first, customer, CT_SCAN_INCOMING, cp, tx, err)) != CT_OK)
             return rc;
     }
@@ -180,9 +202,9 @@ static int screen_tx(walk *w, size_t first, size_t customer, const char *addr,
         if (!cp[0] || seen || strcmp(cp, addr) == 0)
             continue;
         for (uint32_t q = 0; q < tx->n_in; q++)
-            w->in_src[q] = tx->in[q].known && strcmp(tx->in[q].address, addr) == 0;
+            w->io.in_src[q] = tx->in[q].known && strcmp(tx->in[q].address, addr) == 0;
         for (uint32_t q = 0; q < tx->n_out; q++)
-            w->out_dst[q] = strcmp(tx->out[q].address, cp) == 0;
+            w->io.out_dst[q] = strcmp(tx->out[q].address, cp) == 0;
         if ((rc = counterparty(w, first, customer, CT_SCAN_OUTGOING, cp, tx, err)) != CT_OK)
             return rc;
     }
@@ -273,10 +295,7 @@ int ct_scan_direct(ct_scan_findings *out, ct_db *db, const ct_scan_customers *cu
     ct_labels_reader_free(w.labels);
     ct_hmap_release(&w.labelled);
     ct_label_list_release(&w.list);
-    free(w.in_val);
-    free(w.out_val);
-    free(w.in_src);
-    free(w.out_dst);
+    ct_scan_tx_bufs_free(&w.io);
     return rc;
 }
 

@@ -2,6 +2,7 @@
 #ifndef CT_SCAN_INTERNAL_H
 #define CT_SCAN_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,5 +25,21 @@ CT_WARN_UNUSED int ct_scan_labelled_set(ct_hmap *set, ct_db *db, ct_error *err);
  * permutation, left as the identity): no second copy of the findings. */
 struct ct_scan_finding;
 void ct_scan_permute(struct ct_scan_finding *items, size_t *perm, size_t n);
+
+/* The inputs' and outputs' values of one transaction, and which of them are the source
+ * and the destination of a direct counterparty: the buffers ct_scan_direct_amounts reads,
+ * grown to the largest transaction seen. */
+typedef struct ct_scan_tx_bufs {
+    uint64_t *in_val, *out_val;
+    bool *in_src, *out_dst;
+    size_t cap_in, cap_out;
+} ct_scan_tx_bufs;
+/* Room for n_in inputs and n_out outputs: CT_OK or CT_ENOMEM (the old buffers kept). */
+CT_WARN_UNUSED int ct_scan_tx_bufs_grow(ct_scan_tx_bufs *t, size_t n_in, size_t n_out);
+void ct_scan_tx_bufs_free(ct_scan_tx_bufs *t);
+
+/* A finding's range: low/high of its amounts and of its USD over the models (USD 0 when
+ * not known). */
+void ct_scan_finding_range(struct ct_scan_finding *f);
 
 #endif
