@@ -239,6 +239,8 @@ int cli_source(const char *cmd, const char *opt, const char *text, const ct_btc_
 /* Writes s as a JSON string (quotes included) with RFC 8259 escaping; bytes that are not
  * valid UTF-8 are written as \u00XX of the byte, deterministically. */
 void cli_json_string(FILE *f, const char *s);
+/* The same, or null when s is NULL or empty. */
+void cli_json_string_or_null(FILE *f, const char *s);
 /* Writes satoshi as a decimal coin amount with 8 decimals ("10.00000000"). */
 void cli_print_coin(FILE *f, uint64_t sat);
 /* Writes bytes as lowercase hex. */

@@ -37,10 +37,7 @@ static void print_case_json(FILE *f, const ct_case *c)
     fputs("{\"name\":", f);
     cli_json_string(f, c->name);
     fprintf(f, ",\"date\":\"%s\",\"victim\":", date);
-    if (c->victim[0])
-        cli_json_string(f, c->victim);
-    else
-        fputs("null", f);
+    cli_json_string_or_null(f, c->victim);
     fputs(",\"sources\":[", f);
     for (size_t i = 0; i < c->n_sources; i++) {
         const ct_case_source *s = &c->sources[i];

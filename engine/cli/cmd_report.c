@@ -689,10 +689,7 @@ static void json_part(FILE *f, const rpt_part *p)
     fputs("{\"asset\":", f);
     cli_json_string(f, p->asset);
     fputs(",\"contract\":", f);
-    if (p->contract[0])
-        cli_json_string(f, p->contract);
-    else
-        fputs("null", f);
+    cli_json_string_or_null(f, p->contract);
     fputs(",\"decimals\":", f);
     if (p->known_decimals)
         fprintf(f, "%u", p->decimals);
@@ -830,10 +827,7 @@ static void print_json(FILE *f, const rpt_report *r)
         fputs(i ? ",{\"asset\":" : "{\"asset\":", f);
         cli_json_string(f, a->p->asset);
         fputs(",\"contract\":", f);
-        if (a->p->contract[0])
-            cli_json_string(f, a->p->contract);
-        else
-            fputs("null", f);
+        cli_json_string_or_null(f, a->p->contract);
         fputs(",\"stolen\":", f);
         json_amt(f, a->stolen, st);
         fputs(",\"stolen_unpriced\":", f);

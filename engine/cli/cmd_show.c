@@ -19,14 +19,6 @@ typedef struct show_opts {
     bool addresses; /* show cluster: list the members */
 } show_opts;
 
-static void json_str_or_null(FILE *f, const char *s)
-{
-    if (s && s[0])
-        cli_json_string(f, s);
-    else
-        fputs("null", f);
-}
-
 /* ---- show address ---- */
 /* An address of `net` (NULL: any network), or the identity of an output without one
  * (script:<hex>, script-<key>), checked as every command checks it (cli_source). */
@@ -71,7 +63,7 @@ static void print_address_json(FILE *f, const ct_graph_address *a, const ct_labe
     print_seen_json(f, "first_seen", a, &a->first);
     print_seen_json(f, "last_seen", a, &a->last);
     fputs(",\"linked_address\":", f);
-    json_str_or_null(f, a->linked);
+    cli_json_string_or_null(f, a->linked);
     if (a->cluster_size)
         fprintf(f, ",\"cluster_id\":%llu,\"cluster_size\":%llu", (unsigned long long)a->cluster_id,
                 (unsigned long long)a->cluster_size);
@@ -170,7 +162,7 @@ static int print_history(FILE *f, ct_graph_history *h, const show_opts *o)
     }
     if (o->json) {
         fputs("],\"next\":", f);
-        json_str_or_null(f, more ? last : NULL);
+        cli_json_string_or_null(f, more ? last : NULL);
     } else if (more) {
         fprintf(f, "next           %s\n", last);
     }
@@ -529,7 +521,7 @@ static void print_tx_json(FILE *f, const ct_graph_tx *tx, const tx_labels *tl)
             fprintf(f, ",\"value_sat\":%llu,\"address\":", (unsigned long long)in->value);
         else
             fputs(",\"value_sat\":null,\"address\":", f);
-        json_str_or_null(f, in->address);
+        cli_json_string_or_null(f, in->address);
         cli_labels_json(f, &tl->lists[i]);
         fputc('}', f);
     }
@@ -538,7 +530,7 @@ static void print_tx_json(FILE *f, const ct_graph_tx *tx, const tx_labels *tl)
         const ct_graph_output *o = &tx->out[j];
         fprintf(f, "%s{\"n\":%u,\"value_sat\":%llu,\"type\":\"%s\",\"address\":", j ? "," : "", j,
                 (unsigned long long)o->value, ct_btc_script_type_name(o->type));
-        json_str_or_null(f, o->address);
+        cli_json_string_or_null(f, o->address);
         cli_labels_json(f, &tl->lists[tx->n_in + j]);
         if (o->type == CT_BTC_NULLDATA) {
             fputs(",\"data\":\"", f);
@@ -651,9 +643,10 @@ static int show_tx(ct_db *db, const char *arg, const show_opts *o)
         print_tx_json(stdout, &tx, &tl);
         /* the CoinJoin verdict closes the object (docs/clustering.md) */
         fputs(",\"coinjoin\":{\"detector\":", stdout);
-        json_str_or_null(stdout, v.detector >= 0 ? ct_cluster_detector_name(v.detector) : "");
+        cli_json_string_or_null(stdout,
+                                v.detector >= 0 ? ct_cluster_detector_name(v.detector) : NULL);
         fputs(",\"veto\":", stdout);
-        json_str_or_null(stdout, v.veto ? v.veto : "");
+        cli_json_string_or_null(stdout, v.veto);
         fputc('}', stdout);
         print_change_json(stdout, &cv);
         fputs("}\n", stdout);

@@ -5,10 +5,7 @@
 static void print_json(FILE *f, const ct_graph_chain_stats *s)
 {
     fputs("{\"bitcoin\":{\"network\":", f);
-    if (s->network[0])
-        cli_json_string(f, s->network);
-    else
-        fputs("null", f);
+    cli_json_string_or_null(f, s->network);
     if (s->has_tip) {
         fprintf(f, ",\"height\":%u,\"tip\":\"", s->height);
         cli_print_hash(f, s->tip);

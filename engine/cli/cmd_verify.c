@@ -55,10 +55,7 @@ static void print_json(FILE *f, const ct_graph_verify_report *rep)
     for (size_t i = 0; i < rep->n_listed; i++) {
         const ct_graph_violation *v = &rep->listed[i];
         fprintf(f, "%s{\"check\":\"%s\",\"key\":", i ? "," : "", rep->checks[v->check].name);
-        if (v->key[0])
-            cli_json_string(f, v->key);
-        else
-            fputs("null", f);
+        cli_json_string_or_null(f, v->key);
         fputs(",\"detail\":", f);
         cli_json_string(f, v->detail);
         fputc('}', f);
@@ -82,10 +79,7 @@ static void print_eth_json(FILE *f, const ct_eth_verify_report *e)
 {
     fprintf(f, ",\"ethereum\":{\"ok\":%s,\"violations\":%llu,\"first\":",
             e->violations ? "false" : "true", (unsigned long long)e->violations);
-    if (e->first[0])
-        cli_json_string(f, e->first);
-    else
-        fputs("null", f);
+    cli_json_string_or_null(f, e->first);
     fprintf(f, ",\"rows\":%llu,\"digest\":\"", (unsigned long long)e->rows);
     cli_print_hex(f, e->digest, 32);
     fputs("\"}}\n", f);

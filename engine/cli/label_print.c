@@ -13,10 +13,7 @@ void cli_label_json(FILE *f, const ct_label *l)
             ct_label_category_name(l->category), (unsigned)l->confidence);
     cli_json_string(f, l->asset);
     fputs(",\"reference\":", f);
-    if (l->reference[0])
-        cli_json_string(f, l->reference);
-    else
-        fputs("null", f);
+    cli_json_string_or_null(f, l->reference);
     fputc('}', f);
 }
 

@@ -380,6 +380,14 @@ void cli_json_string(FILE *f, const char *str)
     fputc('"', f);
 }
 
+void cli_json_string_or_null(FILE *f, const char *s)
+{
+    if (s && s[0])
+        cli_json_string(f, s);
+    else
+        fputs("null", f);
+}
+
 void cli_print_coin(FILE *f, uint64_t sat)
 {
     fprintf(f, "%llu.%08llu", (unsigned long long)(sat / 100000000u),

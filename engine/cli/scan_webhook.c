@@ -169,10 +169,7 @@ static int print_row(void *ctx, const ct_outbox_row *r, const char *body)
         fputc('"', stdout);
     }
     fputs(",\"last_error\":", stdout);
-    if (r->last_error[0])
-        cli_json_string(stdout, r->last_error);
-    else
-        fputs("null", stdout);
+    cli_json_string_or_null(stdout, r->last_error);
     printf(",\"body_bytes\":%zu}\n", r->body_len);
     return 0;
 }

@@ -174,15 +174,9 @@ static void flow_json(FILE *f, const ct_acct_flow *w, bool ap, size_t endpoint)
             fputc('"', f);
         }
         fprintf(f, ",\"kind\":\"%s\",\"from\":", kind_name(w->kind));
-        if (w->from[0])
-            cli_json_string(f, w->from);
-        else
-            fputs("null", f);
+        cli_json_string_or_null(f, w->from);
         fputs(",\"to\":", f);
-        if (w->to[0])
-            cli_json_string(f, w->to);
-        else
-            fputs("null", f);
+        cli_json_string_or_null(f, w->to);
         fputs(",\"taint\":", f);
         json_dec(f, &w->taint);
         fputs(",\"usd\":", f);
@@ -204,17 +198,11 @@ static void flow_json(FILE *f, const ct_acct_flow *w, bool ap, size_t endpoint)
 static void endpoint_json_open(FILE *f, const ct_acct_endpoint *e, bool ap)
 {
     fputs("{\"address\":", f);
-    if (e->address[0])
-        cli_json_string(f, e->address);
-    else
-        fputs("null", f); /* the budget endpoint */
+    cli_json_string_or_null(f, e->address); /* the budget endpoint */
     fputs(",\"category\":", f);
     cli_json_string(f, e->category);
     fputs(",\"label\":", f);
-    if (e->label[0])
-        cli_json_string(f, e->label);
-    else
-        fputs("null", f);
+    cli_json_string_or_null(f, e->label);
     fputs(",\"taint\":", f);
     json_dec(f, &e->taint);
     fputs(",\"usd\":", f);
@@ -324,15 +312,9 @@ static int connect_json(FILE *f, const ct_acct_trace_result *r, const cli_acct_t
 static void asset_json_open(FILE *f, const ct_acct_asset_info *ai)
 {
     fputs("{\"symbol\":", f);
-    if (ai->symbol[0])
-        cli_json_string(f, ai->symbol);
-    else
-        fputs("null", f);
+    cli_json_string_or_null(f, ai->symbol);
     fputs(",\"contract\":", f);
-    if (ai->contract[0])
-        cli_json_string(f, ai->contract);
-    else
-        fputs("null", f);
+    cli_json_string_or_null(f, ai->contract);
     if (ai->known_decimals)
         fprintf(f, ",\"decimals\":%u", ai->decimals);
     else

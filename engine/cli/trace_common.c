@@ -227,17 +227,11 @@ void cli_csv_text(FILE *f, const char *s)
 void cli_endpoint_json_open(FILE *f, const ct_trace_endpoint *e, bool pricing)
 {
     fputs("{\"address\":", f);
-    if (e->address[0])
-        cli_json_string(f, e->address);
-    else
-        fputs("null", f);
+    cli_json_string_or_null(f, e->address);
     fputs(",\"category\":", f);
     cli_json_string(f, e->category);
     fputs(",\"label\":", f);
-    if (e->label[0])
-        cli_json_string(f, e->label);
-    else
-        fputs("null", f);
+    cli_json_string_or_null(f, e->label);
     fputs(",\"taint_sat\":", f);
     cli_json_amount(f, e->taint);
     fputs(",\"usd\":", f);

@@ -191,10 +191,7 @@ static void key_json(FILE *f, const cli_group *g)
 {
     if (!g->key)
         g->cluster ? fprintf(f, "\"%llu\"", (unsigned long long)g->cluster) : fputs("null", f);
-    else if (g->key[0])
-        cli_json_string(f, g->key);
-    else
-        fputs("null", f);
+    else cli_json_string_or_null(f, g->key);
 }
 
 void cli_groups_json(FILE *f, const cli_amt *u, int by, size_t limit, const cli_group *g, size_t n)
