@@ -785,6 +785,22 @@ Test(cli_trace, group_and_limit)
                             "\"endpoints_left_out\":{\"entries\":3,\"taint_sat\":2100000000}}"),
               "%s", r.out);
     tu_run_free(&r);
+    /* in CSV, the rest is one row of the header's 15 columns, before the endpoints kept
+     * (before, it had 13: the cluster columns were missing) */
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--model", "fifo", "--limit",
+                             "2", "--format", "csv", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out,
+                     "model,address,category,label,taint_sat,usd,unpriced_sat,hops,outputs,"
+                     "first_height,first_time,last_height,last_time,cluster_id,label_member\n"
+                     "fifo,\"(left out: 3)\",,,2100000000,,,,,,,,,,\n"
+                     "fifo,\"12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S\",\"unspent\",\"\",1800000000,,"
+                     "1800000000,0,1,248,1231790660,248,1231790660,19,\n"
+                     "fifo,\"1BBz9Z15YpELQ4QP5sEKb1SwxkcmPb5TMs\",\"unspent\",\"\",1100000000,,"
+                     "1100000000,2,1,496,1231965655,496,1231965655,1009,\n");
+    tu_run_free(&r);
     tu_exec(&r,
             (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--model", "fifo", "--group",
                              "category", "--format", "csv", NULL},

@@ -431,6 +431,12 @@ Test(export_cli, option_errors)
          2,
          "chaintrail: export trace: option '--model': unknown model 'nope' (valid: poison, "
          "haircut, fifo, lifo, tiho, all)\n"},
+        /* --to (a trace question, not an export) says "export trace" too, and only that */
+        {{"trace", "--format", "csv", "-o", "OUT", "--from", SATOSHI, "--to", HAL, NULL},
+         2,
+         "chaintrail: export trace: --to is not an export option: the export writes every flow "
+         "of the trace ('chaintrail trace --to ADDR' answers whether the sources reached "
+         "ADDR)\n"},
         {{"trace", "--format", "csv", "-o", "OUT", NULL},
          2,
          "chaintrail: export trace: no source: give --from ADDR|TXID|TXID:VOUT (repeatable) or "

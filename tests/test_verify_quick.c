@@ -98,8 +98,10 @@ Test(verify_quick, passes_on_the_first_4313_blocks)
     cr_assert_eq(rep.blocks_checked, 6);
     cr_assert_eq(rep.first_height, 4307);
     cr_assert_eq(rep.last_height, 4312);
-    /* 6 blocks of one coinbase each: 6 n, 6 x and 6 o rows */
-    cr_assert_eq(rep.rows_checked, 18);
+    /* 6 blocks of one coinbase each: 6 n, 6 x and 6 o rows, and the counters row; the
+     * summary's count is the rows check's (before, it left out the counters row: 18) */
+    cr_assert_eq(rep.rows_checked, 19);
+    cr_assert_eq(rep.checks[CT_CHECK_ROWS].checked, 19);
     cr_assert_eq(rep.checks[CT_CHECK_BLOCKS].checked, 7);
     cr_assert_eq(rep.checks[CT_CHECK_TXS].checked, 7);
     cr_assert_eq(rep.checks[CT_CHECK_HISTORY].checked, 6);
@@ -111,8 +113,9 @@ Test(verify_quick, passes_on_the_first_4313_blocks)
         cr_assert_eq(quick(dir, n, &rep, &err), CT_OK, "%s", err.detail);
         cr_assert_eq(rep.first_height, 0);
         cr_assert_eq(rep.blocks_checked, 4313);
-        /* 4313 n + 4371 x + 247 i + 4397 o rows */
-        cr_assert_eq(rep.rows_checked, 4313 + 4371 + 247 + 4397);
+        /* 4313 n + 4371 x + 247 i + 4397 o rows and the counters row */
+        cr_assert_eq(rep.rows_checked, 4313 + 4371 + 247 + 4397 + 1);
+        cr_assert_eq(rep.checks[CT_CHECK_ROWS].checked, rep.rows_checked);
         cr_assert_eq(rep.checks[CT_CHECK_INPUTS].checked, 247);
         cr_assert_eq(rep.checks[CT_CHECK_SPENDS].checked, 247);
     }
@@ -272,9 +275,26 @@ Test(verify_quick, command_text_json_and_exit_codes)
         last--;
     while (last > r.out && last[-1] != '\n')
         last--;
-    cr_assert_str_eq(last, "quick: the last 6 blocks (heights 4307..4312), 18 rows; no digest\n");
+    cr_assert_str_eq(last, "quick: the last 6 blocks (heights 4307..4312), 19 rows; no digest\n");
     cr_assert_null(strstr(r.out, "digest "), "%s", r.out);
     cr_assert_null(strstr(r.out, "ethereum"), "%s", r.out);
+    /* docs/verify.md's example is this output, byte for byte (before, its summary said 18
+     * rows under a rows check of 19, and it had no clusters line) */
+    char *doc_path = tu_fixture("../docs/verify.md");
+    size_t doc_len;
+    char *doc = (char *)tu_read_file(doc_path, &doc_len);
+    cr_assert_not_null(doc);
+    const char *ex = strstr(doc, "\n$ chaintrail verify --quick\n");
+    cr_assert_not_null(ex, "no example in docs/verify.md");
+    ex = strchr(ex + 1, '\n') + 1;
+    const char *end = strstr(ex, "```");
+    cr_assert_not_null(end);
+    cr_assert_eq((size_t)(end - ex), r.out_len, "docs:\n%.*s\noutput:\n%s", (int)(end - ex), ex,
+                 r.out);
+    cr_assert_eq(memcmp(ex, r.out, r.out_len), 0, "docs:\n%.*s\noutput:\n%s", (int)(end - ex), ex,
+                 r.out);
+    free(doc);
+    free(doc_path);
     tu_run_free(&r);
 
     tu_exec(&r,
@@ -292,7 +312,7 @@ Test(verify_quick, command_text_json_and_exit_codes)
                "\"checked\":2,\"failed\":0},{\"name\":\"counters\",\"checked\":9,\"failed\":0},"
                "{\"name\":\"clusters\",\"checked\":0,\"failed\":0}],"
                "\"listed\":[],\"quick\":{\"blocks\":2,\"first_height\":4311,\"last_height\":4312,"
-               "\"rows\":6},\"digest\":null}\n");
+               "\"rows\":7},\"digest\":null}\n");
     tu_run_free(&r);
 
     /* a recent output's history row deleted: exit 4, the row named */

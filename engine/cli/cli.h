@@ -418,6 +418,8 @@ const char *cli_group_name(int by);
 int cli_groups(const cli_ep *v, size_t n, int by, cli_group **out, size_t *ng);
 /* The entries past the first `limit` (0: none) of v[0..n): their number and taint. */
 void cli_left_out(const cli_ep *v, size_t n, size_t limit, size_t *count, ct_u256 *taint);
+/* Adds e's taint to *taint (as cli_left_out sums; no allocation: the CSV rows). */
+void cli_left_out_add(ct_u256 *taint, const cli_ep *e);
 /* How a chain's amounts are written: Bitcoin (satoshi; JSON numbers up to 2^53 - 1 and
  * fields named *_sat) or Ethereum (base units, JSON decimal strings, no suffix); in text,
  * in whole units of `decimals` decimals, right-aligned in `width`, named `unit`. */

@@ -378,17 +378,18 @@ static void print_csv(FILE *f, const ct_trace_result *r, const trace_args *a, bo
         if (!x->enabled)
             continue;
         size_t shown = ep_limit(a, x->n_endpoints);
-        if (shown < x->n_endpoints) { /* --limit: the rest in one row */
-            size_t k;
-            ct_u256 rest;
+        if (shown < x->n_endpoints) { /* --limit: the rest in one row (nothing allocated:
+                                       * the row cannot go missing) */
+            ct_u256 rest = ct_u256_from_u64(0);
             char d[CT_U256_DEC_MAX];
-            cli_ep *v = cli_eps_of_trace(x);
-            if (!v)
-                return;
-            cli_left_out(v, x->n_endpoints, shown, &k, &rest);
-            free(v);
+            for (size_t i = shown; i < x->n_endpoints; i++) {
+                cli_ep e;
+                cli_ep_of_trace(&e, &x->endpoints[i]);
+                cli_left_out_add(&rest, &e);
+            }
             ct_u256_to_dec(d, sizeof(d), &rest);
-            fprintf(f, "%s,\"(left out: %zu)\",,,%s,,,,,,,,\n", ct_model_name((ct_model)m), k, d);
+            fprintf(f, "%s,\"(left out: %zu)\",,,%s,,,,,,,,,,\n", ct_model_name((ct_model)m),
+                    x->n_endpoints - shown, d); /* the 15 columns of the header */
         }
         for (size_t i = 0; i < shown; i++) {
             const ct_trace_endpoint *e = &x->endpoints[i];
@@ -521,11 +522,15 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
                            "refer to: add --group, or leave out --flows and --paths");
         return CT_EXIT_USAGE;
     }
-    if (ap->to.n && (ap->group || ap->limit || ap->flows || ap->poison_flows || ap->sink)) {
-        cli_error(ap->sink ? "export" : "trace",
-                  "--to answers with its own flows: leave out --group, --limit, --flows and "
-                  "--poison-flows%s",
-                  ap->sink ? " (export trace takes no --to)" : "");
+    if (ap->to.n && ap->sink) { /* "trace" reads "export trace" here */
+        cli_error("trace", "--to is not an export option: the export writes every flow of the "
+                           "trace ('chaintrail trace --to ADDR' answers whether the sources "
+                           "reached ADDR)");
+        return CT_EXIT_USAGE;
+    }
+    if (ap->to.n && (ap->group || ap->limit || ap->flows || ap->poison_flows)) {
+        cli_error("trace", "--to answers with its own flows: leave out --group, --limit, --flows "
+                           "and --poison-flows");
         return CT_EXIT_USAGE;
     }
     if (ap->to.n > CT_TRACE_MAX_SOURCES) {

@@ -652,15 +652,16 @@ static void print_csv(FILE *f, const ct_acct_trace_result *r, const cli_acct_tra
                 continue;
             const ct_acct_asset_result *x = &r->model[m][a];
             size_t shown = ep_limit(q, x->n_endpoints);
-            if (shown < x->n_endpoints) { /* --limit: the rest in one row */
-                size_t k;
-                ct_u256 rest;
+            if (shown < x->n_endpoints) { /* --limit: the rest in one row (nothing
+                                           * allocated: the row cannot go missing) */
+                size_t k = x->n_endpoints - shown;
+                ct_u256 rest = ct_u256_from_u64(0);
                 char d[CT_U256_DEC_MAX];
-                cli_ep *v = eps_of(x);
-                if (!v)
-                    return;
-                cli_left_out(v, x->n_endpoints, shown, &k, &rest);
-                free(v);
+                for (size_t i = shown; i < x->n_endpoints; i++) {
+                    cli_ep e;
+                    cli_ep_of_acct(&e, &x->endpoints[i]);
+                    cli_left_out_add(&rest, &e);
+                }
                 dec_of(d, &rest);
                 fprintf(f, "%s,", ct_model_name((ct_model)m));
                 cli_csv_text(f, ai->symbol);

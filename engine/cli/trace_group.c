@@ -138,6 +138,11 @@ void cli_left_out(const cli_ep *v, size_t n, size_t limit, size_t *count, ct_u25
     }
 }
 
+void cli_left_out_add(ct_u256 *taint, const cli_ep *e)
+{
+    add256(taint, &e->taint);
+}
+
 /* ---- amounts of either chain ---- */
 void cli_amt_json(FILE *f, const cli_amt *u, const ct_u256 *a)
 {

@@ -274,7 +274,7 @@ typedef struct ct_graph_verify_report {
     bool quick;
     uint32_t first_height, last_height; /* the blocks checked */
     uint32_t blocks_checked;            /* 0 when the database holds no block */
-    uint64_t rows_checked;              /* rows of the n, x, i, o tables read */
+    uint64_t rows_checked;              /* rows read: the `rows` check's count */
 } ct_graph_verify_report;
 
 /* Walks the graph tables of one snapshot in key order (memory stays bounded whatever the
