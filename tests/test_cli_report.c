@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "testutil.h"
@@ -607,6 +608,46 @@ static u128 jdec(json_t *v)
     return x;
 }
 
+/* The amounts of the WETH Transfer logs of block 19433902 from `from` to `to` (the low 8
+ * hex digits of each address, lower case), in log order, read from the fixture's receipts;
+ * asserts there are exactly n. */
+static void weth_transfers(json_t *receipts, const char *from, const char *to, u128 *out, int n)
+{
+    static const char *const topic =
+        "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef";
+    int found = 0;
+    size_t i, k;
+    json_t *rc, *l;
+    json_array_foreach(receipts, i, rc) json_array_foreach(jget(rc, "logs"), k, l)
+    {
+        json_t *t = jget(l, "topics");
+        if (strcasecmp(json_string_value(jget(l, "address")),
+                       "0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2") != 0 ||
+            json_array_size(t) != 3 || strcmp(json_string_value(json_array_get(t, 0)), topic) ||
+            strncmp(json_string_value(json_array_get(t, 1)) + 26, from, 8) ||
+            strncmp(json_string_value(json_array_get(t, 2)) + 26, to, 8))
+            continue;
+        u128 v = 0;
+        for (const char *h = json_string_value(jget(l, "data")) + 2; *h; h++)
+            v = v * 16 + (u128)(*h <= '9' ? *h - '0' : (*h | 0x20) - 'a' + 10);
+        cr_assert_lt(found, n, "more WETH transfers %s -> %s", from, to);
+        out[found++] = v;
+    }
+    cr_assert_eq(found, n, "%d WETH transfers %s -> %s", found, from, to);
+}
+
+static void u128_dec(char *out, u128 v)
+{
+    char tmp[48];
+    size_t n = 0;
+    do
+        tmp[n++] = (char)('0' + (int)(v % 10));
+    while ((v /= 10) != 0);
+    for (size_t i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    out[n] = '\0';
+}
+
 /* The Uniswap pool of the real block 19433902 as a case (tests/test_cli_trace_eth.c has
  * the block, its labels and prices): the report traces it through the account tracer and
  * states, per asset, what `trace --case` states: the value that entered, the laundered
@@ -726,6 +767,62 @@ Test(report_eth, case_through_the_account_tracer)
     json_decref(rj);
     tu_run_free(&r);
     tu_run_free(&t);
+
+    /* "Stolen" per model, to the wei, from the fixture's own logs (docs/taint-models.md,
+     * "Sources": a source transfer adds what it did not already carry as taint). The pool
+     * received WETH twice: a0 from 0x11111112 (clean: all of it is new), then r from the
+     * trader 0x6b75d8af, which had got p1 (tx 1) and p4 (tx 4) from the pool, e1 (tx 1)
+     * from the exchange, and sent x (tx 4) to the exchange. When the pool sent p1 it held
+     * only a0: u = p1 - a0 was a clean lot of unknown origin, its oldest. So:
+     * - poison: the trader is poisoned by p1, r is taint in full: stolen = a0;
+     * - haircut: p1 carries a0; x carries hx = floor(x a0 / (p1 + e1 + p4)); r carries
+     *   floor(r (a0 - hx) / (p1 + e1 + p4 - x)): stolen = a0 + r - that;
+     * - FIFO: the trader's lots are u, a0 (tainted), e1, p4; x takes u and x - u of the
+     *   taint, r the rest of it: stolen = r + x - u;
+     * - LIFO: a0 (tainted), u, e1, p4; x comes out of p4, r out of p4 - x, e1, u and then
+     *   the taint: stolen = a0 + (p4 - x) + e1 + u;
+     * - TIHO: x takes the taint first (a0 < x); r carries none: stolen = a0 + r.
+     * Poison's is the least: a transfer back to a source is taint in full under poison
+     * wherever another model counts any of it as taint. */
+    char *receipts_path = tu_fixture("eth/trin/eth_getBlockReceipts_19433902.json");
+    json_error_t je;
+    json_t *rj_all = json_load_file(receipts_path, 0, &je);
+    cr_assert_not_null(rj_all, "%s", je.text);
+    json_t *rcpts = json_is_array(rj_all) ? rj_all : jget(rj_all, "result");
+    u128 a0, r_, pq[2], e1, x;
+    weth_transfers(rcpts, "11111112", "048d3180", &a0, 1);
+    weth_transfers(rcpts, "6b75d8af", "048d3180", &r_, 1);
+    weth_transfers(rcpts, "048d3180", "6b75d8af", pq, 2); /* p1 (tx 1), p4 (tx 4) */
+    weth_transfers(rcpts, "0f2e5e48", "6b75d8af", &e1, 1);
+    weth_transfers(rcpts, "6b75d8af", "0f2e5e48", &x, 1);
+    const u128 q1 = pq[0], q4 = pq[1];
+    cr_assert(q1 > a0 && x > q1 - a0 && x - (q1 - a0) < a0 && x < q4 && a0 < x, "the case above");
+    const u128 u = q1 - a0, bal = q1 + e1 + q4, hx = x * a0 / bal;
+    u128 want[N_MODELS];
+    want[0] = a0;                                   /* poison */
+    want[1] = a0 + r_ - r_ * (a0 - hx) / (bal - x); /* haircut */
+    want[2] = r_ + x - u;                           /* fifo */
+    cr_assert(r_ > (q4 - x) + e1 + u);
+    want[3] = a0 + (q4 - x) + e1 + u; /* lifo */
+    want[4] = a0 + r_;                /* tiho */
+    tu_exec(&r,
+            (const char *[]){"--db", db, "report", "--case", "pool-2024", "--format", "json", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    rj = load_json(r.out, r.out_len);
+    json_t *weth = json_array_get(jget(json_array_get(jget(rj, "cases"), 0), "assets"), 0);
+    for (size_t m = 0; m < N_MODELS; m++) {
+        u128 got = jdec(jget(jget(jget(jget(weth, "stolen"), "models"), models[m]), "amount"));
+        char g[48], w[48];
+        u128_dec(g, got);
+        u128_dec(w, want[m]);
+        cr_assert_str_eq(g, w, "%s: stolen", models[m]);
+        cr_assert(want[0] <= want[m], "poison's stolen is the least");
+    }
+    json_decref(rj);
+    json_decref(rj_all);
+    free(receipts_path);
+    tu_run_free(&r);
 
     tu_exec(&r, (const char *[]){"--db", db, "report", "--case", "pool-2024", NULL}, NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
