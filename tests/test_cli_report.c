@@ -941,6 +941,11 @@ Test(report_2009, html_case_file)
         "<h1>Case report: satoshi</h1>",
         "<td>labels "
         "digest</td><td>0b7370ba3d1a497977a8f7578ef54bcd3a93b0889ecbcc9c3f472ca283742a60</td>",
+        /* the provenance's parameters, the text's three lines as one value */
+        "<tr><td>parameters</td><td>models poison, haircut, fifo, lifo, tiho; forward from each "
+        "case&apos;s theft date (00:00:00 UTC); hops 10; dust 0 base units; stop at exchange, "
+        "mixer, bridge, gambling, sanctioned; cashed out: exchange, mixer, bridge, gambling; max "
+        "nodes 0; timeout 0 s (0: none)</td></tr>\n</tbody></table>",
         "<section class=\"part\"><h2>Case satoshi</h2>",
         "Theft 2009-01-09, victim: Satoshi Nakamoto. Sources: 12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S",
         "Stolen 50.00000000 BTC (no price on 2009-01-09).",

@@ -200,50 +200,135 @@ static void text_wrap(FILE *f, const char *s, const char *first, const char *res
     }
 }
 
-static void text_provenance(FILE *f, const rpt_report *r)
+/* ---- the provenance, field by field ----
+ * One table of fields, each printed in parts: the text puts a field's name in 16 columns
+ * and each further part on a line of its own (18 spaces); the HTML table joins the parts
+ * with a space. Both are built from the report, never one from the other's layout. */
+typedef struct prov_field {
+    const char *name;
+    bool (*shown)(const rpt_report *r);
+    int parts;
+    void (*print)(FILE *f, const rpt_report *r, int part);
+} prov_field;
+
+static bool prov_always(const rpt_report *r)
+{
+    (void)r;
+    return true;
+}
+
+static bool prov_has_btc(const rpt_report *r)
+{
+    return r->tip.has_tip;
+}
+
+static bool prov_has_eth(const rpt_report *r)
+{
+    return r->eth_present;
+}
+
+static bool prov_no_blocks(const rpt_report *r)
+{
+    return !r->tip.has_tip && !r->eth_present;
+}
+
+static void prov_version(FILE *f, const rpt_report *r, int part)
+{
+    (void)part;
+    fputs(r->version, f);
+}
+
+static void prov_btc(FILE *f, const rpt_report *r, int part)
 {
     char hex[65];
-    const ct_trace_options *o = &r->opts;
-    fprintf(f, "Provenance\n  chaintrail      %s\n", r->version);
-    if (r->tip.has_tip) {
-        ct_hash_to_hex(hex, r->tip.tip);
-        fprintf(f, "  database        bitcoin %s (%s), tip height %u, %s, ", r->tip.network,
-                r->asset, r->tip.height, hex);
-        cli_print_time(f, r->tip.tip_time);
-        fputc('\n', f);
-    }
-    if (r->eth_present) {
-        fprintf(f, "  database        ethereum chain %llu, tip height %u, 0x",
-                (unsigned long long)r->eth_chain_id, r->eth_height);
-        cli_print_hex(f, r->eth_hash, 32);
-        fputs(", ", f);
-        cli_print_time(f, r->eth_time);
-        fputc('\n', f);
-    }
-    if (!r->tip.has_tip && !r->eth_present)
-        fputs("  database        no blocks\n", f);
-    fputs("  labels digest   ", f);
+    (void)part;
+    ct_hash_to_hex(hex, r->tip.tip);
+    fprintf(f, "bitcoin %s (%s), tip height %u, %s, ", r->tip.network, r->asset, r->tip.height,
+            hex);
+    cli_print_time(f, r->tip.tip_time);
+}
+
+static void prov_eth(FILE *f, const rpt_report *r, int part)
+{
+    (void)part;
+    fprintf(f, "ethereum chain %llu, tip height %u, 0x", (unsigned long long)r->eth_chain_id,
+            r->eth_height);
+    cli_print_hex(f, r->eth_hash, 32);
+    fputs(", ", f);
+    cli_print_time(f, r->eth_time);
+}
+
+static void prov_empty(FILE *f, const rpt_report *r, int part)
+{
+    (void)r, (void)part;
+    fputs("no blocks", f);
+}
+
+static void prov_labels(FILE *f, const rpt_report *r, int part)
+{
+    (void)part;
     cli_print_hex(f, r->labels_digest, 32);
-    fputs("\n  prices digest   ", f);
+}
+
+static void prov_prices(FILE *f, const rpt_report *r, int part)
+{
+    (void)part;
     cli_print_hex(f, r->prices_digest, 32);
-    fputc('\n', f);
-    if (r->clusters_used) {
-        fputs("  clusters        used, policy digest ", f);
-        cli_print_hex(f, r->clusters_digest, 32);
-        fputc('\n', f);
-    } else {
-        fputs("  clusters        not used\n", f);
+}
+
+static void prov_clusters(FILE *f, const rpt_report *r, int part)
+{
+    (void)part;
+    if (!r->clusters_used) {
+        fputs("not used", f);
+        return;
     }
-    fputs("  parameters      models poison, haircut, fifo, lifo, tiho; forward from each case's "
-          "theft date (00:00:00 UTC);\n",
-          f);
-    fprintf(f, "                  hops %u; dust %llu base units; stop at ", o->hops,
-            (unsigned long long)o->dust);
-    text_list24(f, o->stops, o->n_stops);
-    fputs(";\n                  cashed out: ", f);
-    text_list24(f, o->cashout, o->n_cashout);
-    fprintf(f, "; max nodes %llu; timeout %g s (0: none)\n", (unsigned long long)o->max_nodes,
-            o->timeout_s);
+    fputs("used, policy digest ", f);
+    cli_print_hex(f, r->clusters_digest, 32);
+}
+
+static void prov_parameters(FILE *f, const rpt_report *r, int part)
+{
+    const ct_trace_options *o = &r->opts;
+    if (part == 0) {
+        fputs("models poison, haircut, fifo, lifo, tiho; forward from each case's theft date "
+              "(00:00:00 UTC);",
+              f);
+    } else if (part == 1) {
+        fprintf(f, "hops %u; dust %llu base units; stop at ", o->hops, (unsigned long long)o->dust);
+        text_list24(f, o->stops, o->n_stops);
+        fputc(';', f);
+    } else {
+        fputs("cashed out: ", f);
+        text_list24(f, o->cashout, o->n_cashout);
+        fprintf(f, "; max nodes %llu; timeout %g s (0: none)", (unsigned long long)o->max_nodes,
+                o->timeout_s);
+    }
+}
+
+static const prov_field prov_fields[] = {
+    {"chaintrail", prov_always, 1, prov_version},   {"database", prov_has_btc, 1, prov_btc},
+    {"database", prov_has_eth, 1, prov_eth},        {"database", prov_no_blocks, 1, prov_empty},
+    {"labels digest", prov_always, 1, prov_labels}, {"prices digest", prov_always, 1, prov_prices},
+    {"clusters", prov_always, 1, prov_clusters},    {"parameters", prov_always, 3, prov_parameters},
+};
+
+static void text_provenance(FILE *f, const rpt_report *r)
+{
+    fputs("Provenance\n", f);
+    for (size_t i = 0; i < sizeof(prov_fields) / sizeof(prov_fields[0]); i++) {
+        const prov_field *p = &prov_fields[i];
+        if (!p->shown(r))
+            continue;
+        for (int k = 0; k < p->parts; k++) {
+            if (k == 0)
+                fprintf(f, "  %-16s", p->name);
+            else
+                fputs("                  ", f);
+            p->print(f, r, k);
+            fputc('\n', f);
+        }
+    }
     fputs("\nModels (a range low - high is over haircut, FIFO, LIFO and TIHO; poison beside it)\n",
           f);
     for (int m = 0; m < CT_MODEL_COUNT; m++)
@@ -1049,52 +1134,26 @@ static int html_provenance(ct_report *rep, const rpt_report *r)
                                  "the digests of the label set, price table and clustering, "
                                  "every parameter.",
                                  cols, 2, 0, false, &t);
-    if (rc != CT_OK)
-        return rc;
-    /* the text's lines, field by field: "  NAME            VALUE" (the name in 16 columns),
-     * continuation lines (18 spaces) joined to the value; it ends at the models */
-    mem m;
-    if (!mem_open(&m))
-        return CT_ENOMEM;
-    text_provenance(m.f, r);
-    char *s = mem_close(&m);
-    if (!s)
-        return CT_ENOMEM;
-    char *line = strchr(s, '\n'), *field = NULL, *value = NULL;
-    size_t vlen = 0;
-    for (char *nl; rc == CT_OK && line && line[1] == ' '; line = nl) {
-        line++;
-        nl = strchr(line, '\n');
-        if (nl)
-            *nl = '\0';
-        if (strlen(line) <= 18)
+    /* the fields of the text, each value's parts joined with a space */
+    for (size_t i = 0; rc == CT_OK && i < sizeof(prov_fields) / sizeof(prov_fields[0]); i++) {
+        const prov_field *p = &prov_fields[i];
+        if (!p->shown(r))
             continue;
-        char *v = line + 18;
-        if (line[2] != ' ') { /* a new field */
-            if (field) {
-                const char *row[2] = {field, value};
-                rc = ct_report_add_row(rep, t, row, CT_REPORT_NONE);
-            }
-            line[18 - 1] = '\0';
-            for (size_t k = 17; k > 2 && line[k - 1] == ' '; k--)
-                line[k - 1] = '\0';
-            field = line + 2;
-            value = v;
-            vlen = strlen(v);
-        } else if (field) { /* a continuation of the value */
-            size_t len = strlen(v);
-            value[vlen++] = ' ';
-            memmove(value + vlen, v, len + 1);
-            vlen += len;
+        mem m;
+        if (!mem_open(&m))
+            return CT_ENOMEM;
+        for (int k = 0; k < p->parts; k++) {
+            if (k)
+                fputc(' ', m.f);
+            p->print(m.f, r, k);
         }
-        if (!nl)
-            break;
-    }
-    if (rc == CT_OK && field) {
-        const char *row[2] = {field, value};
+        char *value = mem_close(&m);
+        if (!value)
+            return CT_ENOMEM;
+        const char *row[2] = {p->name, value};
         rc = ct_report_add_row(rep, t, row, CT_REPORT_NONE);
+        free(value);
     }
-    free(s);
     return rc;
 }
 
