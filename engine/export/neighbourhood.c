@@ -31,10 +31,14 @@
 typedef unsigned __int128 u128;
 
 /* What a node of the address walk stands for: an address (id: its address id) or a
- * cluster (id: the cluster id). */
+ * cluster (id: the cluster id). When entity_of looked the address's cluster up, the answer
+ * comes along (cid, other), so that the node made of it does not look it up again. */
 typedef struct ent {
     bool cluster;
     uint64_t id;
+    bool looked;  /* cid and other are known */
+    bool other;   /* an address's attribution is that of another member of its cluster */
+    uint64_t cid; /* the node's cluster id */
 } ent;
 
 typedef enum ent_mode {
@@ -142,27 +146,34 @@ static int emit(walk *k, ex_edge *e)
     return ex_writer_edge(k->w, e, k->err);
 }
 
-/* The cluster id of an address (0 when the database does not cluster). */
-static int cid_of(walk *k, uint64_t addrid, uint64_t *cid)
+/* The cluster id of an address (0 when the database does not cluster), and whether its
+ * attribution is that of another member of its cluster. */
+static int cid_of(walk *k, uint64_t addrid, uint64_t *cid, bool *other)
 {
     char *member = NULL;
     int rc = k->tg->cluster_of(k->tg->ctx, addrid, cid, &member, k->err);
+    *other = member != NULL;
     free(member);
     return rc;
 }
 
 static int entity_of(walk *k, uint64_t addrid, ent *e)
 {
-    e->cluster = false;
-    e->id = addrid;
+    *e = (ent){false, addrid, false, false, 0};
     if (k->mode == ENT_ADDRESS)
-        return CT_OK;
+        return CT_OK; /* the node looks its cluster up, once, if it is made */
     uint64_t cid;
-    int rc = cid_of(k, addrid, &cid);
+    bool other;
+    int rc = cid_of(k, addrid, &cid, &other);
     if (rc != CT_OK)
         return rc;
-    if (k->mode == ENT_MEMBERS && cid == k->target)
+    e->looked = true;
+    e->cid = cid;
+    if (k->mode == ENT_MEMBERS && cid == k->target) {
+        e->other = other;
         return CT_OK;
+    }
+    /* a cluster: shown by the member whose id is the cluster id, of the same cluster */
     e->cluster = true;
     e->id = cid;
     return CT_OK;
@@ -179,12 +190,10 @@ static bool ent_eq(const ent *a, const ent *b)
 static int ent_label(walk *k, wnode *nd)
 {
     char cat[64], label[CT_LABEL_TEXT_MAX + CT_LABEL_SOURCE_MAX + 8];
-    uint64_t cid = 0;
-    char *member = NULL;
-    int rc = k->tg->cluster_of(k->tg->ctx, nd->e.id, &cid, &member, k->err);
-    bool other = member != NULL;
-    free(member);
-    if (rc != CT_OK)
+    uint64_t cid = nd->e.cid;
+    bool other = nd->e.other;
+    int rc;
+    if (!nd->e.looked && (rc = cid_of(k, nd->e.id, &cid, &other)) != CT_OK)
         return rc;
     nd->cluster_id = cid;
     if (other && !nd->e.cluster)
@@ -538,7 +547,7 @@ static int walk_entities(walk *k, uint64_t start_addrid)
         const char *address;
         uint64_t addrid, idx;
         while ((rc = ct_cluster_members_next(m, &address, &addrid, k->err)) == CT_OK) {
-            ent e = {false, addrid};
+            ent e = {false, addrid, false, false, 0};
             if ((rc = ent_node(k, &e, 0, &idx)) != CT_OK)
                 break;
         }
