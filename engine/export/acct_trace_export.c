@@ -19,12 +19,7 @@
 #include "chaintrail/account.h"
 #include "chaintrail/acct_trace.h"
 
-typedef struct anode {
-    const char *kind, *address, *label, *category;
-    ct_u256 value;
-    bool has_time;
-    uint32_t height, time;
-} anode;
+typedef ex_tnode anode;
 
 typedef struct aedge {
     size_t asset;
@@ -241,27 +236,7 @@ int ct_export_acct_trace(ct_db *db, ct_export_stats *stats, const ct_acct_trace_
         touch(&g.nodes[ae->src], NULL, x.height, x.time);
         rc = ex_writer_edge(w, &x, err);
     }
-    if (rc == CT_OK) {
-        ex_node *nodes = calloc(g.n ? g.n : 1, sizeof(*nodes));
-        if (!nodes) {
-            rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "out of memory during the export");
-        } else {
-            for (uint64_t i = 0; i < g.n; i++) {
-                const anode *t = &g.nodes[i];
-                nodes[i] = (ex_node){t->kind,  t->address,  t->label,  t->category, "",
-                                     t->value, t->has_time, t->height, t->time,     ""};
-            }
-            rc = ex_writer_finish(w, nodes, g.n, err);
-            w = NULL;
-        }
-        free(nodes);
-    }
-    ex_writer_abort(w);
     stats->nodes = g.n;
     stats->edges = g.ne;
-    free(g.nodes);
-    free(g.edges);
-    ct_hmap_release(&g.nidx);
-    ct_hmap_release(&g.eidx);
-    return rc;
+    return ex_trace_end(w, rc, g.nodes, g.n, g.edges, &g.nidx, &g.eidx, err);
 }

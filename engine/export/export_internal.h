@@ -82,6 +82,23 @@ CT_WARN_UNUSED int ex_writer_finish(ex_writer *w, const ex_node *nodes, uint64_t
 /* Removes the temporary output and frees the writer (NULL is fine). */
 void ex_writer_abort(ex_writer *w);
 
+/* ---- export trace's graph (trace_export.c, acct_trace_export.c) ---- */
+typedef struct ex_tnode {
+    const char *kind, *address, *label, *category;
+    char cluster[21]; /* an endpoint's cluster id ("" without clusters; Ethereum: "") */
+    char txid[65];    /* a "tx" node's id (Bitcoin) */
+    ct_u256 value;
+    bool has_time;
+    uint32_t height, time;
+} ex_tnode;
+
+struct ct_hmap;
+/* The end of export trace on either chain: unless rc is an error already, writes the n
+ * nodes (in the writer's form) and finishes w, else aborts w; then frees the graph: its
+ * nodes, its edges and its two indexes. Returns rc, or the finish's error. */
+CT_WARN_UNUSED int ex_trace_end(ex_writer *w, int rc, ex_tnode *nodes, uint64_t n, void *edges,
+                                struct ct_hmap *nidx, struct ct_hmap *eidx, ct_error *err);
+
 /* ---- safe output (safefile.c; X7, X8) ---- */
 typedef struct ex_out {
     char *path;   /* the final path */

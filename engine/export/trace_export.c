@@ -22,14 +22,7 @@ typedef struct tedge {
     uint64_t taint[EX_MODELS];
 } tedge;
 
-typedef struct tnode {
-    const char *kind, *address, *label, *category;
-    char cluster[21]; /* an endpoint's cluster id ("" without clusters) */
-    char txid[65];
-    ct_u256 value;
-    bool has_time;
-    uint32_t height, time;
-} tnode;
+typedef ex_tnode tnode;
 
 typedef struct tgraph {
     tnode *nodes;
@@ -287,31 +280,9 @@ int ct_export_trace(ct_db *db, ct_export_stats *stats, const ct_trace_result *re
             touch(dn, &x.value, te->height, te->time);
         rc = ex_writer_edge(w, &x, err);
     }
-    if (rc == CT_OK) {
-        ex_node *nodes = calloc(g.n ? g.n : 1, sizeof(*nodes));
-        if (!nodes) {
-            rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "out of memory during the export");
-        } else {
-            for (uint64_t i = 0; i < g.n; i++) {
-                const tnode *t = &g.nodes[i];
-                nodes[i] = (ex_node){t->kind,     t->address,
-                                     t->label,    t->category,
-                                     t->cluster,  t->value,
-                                     t->has_time, t->height,
-                                     t->time,     strcmp(t->kind, "tx") == 0 ? t->txid : ""};
-            }
-            rc = ex_writer_finish(w, nodes, g.n, err);
-            w = NULL;
-            free(nodes);
-        }
-    }
-    ex_writer_abort(w);
     stats->nodes = g.n;
     stats->edges = g.ne;
-    free(g.nodes);
-    free(g.edges);
-    ct_hmap_release(&g.nidx);
-    ct_hmap_release(&g.eidx);
+    rc = ex_trace_end(w, rc, g.nodes, g.n, g.edges, &g.nidx, &g.eidx, err);
     for (size_t i = 0; i < g.n_owned; i++)
         free(g.owned[i]);
     free(g.owned);

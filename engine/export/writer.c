@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "export/export_internal.h"
+#include "base/hmap.h"
 
 struct ex_writer {
     ct_export_format fmt;
@@ -693,4 +694,33 @@ int ct_export_format_from_name(ct_export_format *out, const char *name)
 bool ct_export_format_is_dir(ct_export_format f)
 {
     return f == CT_EXPORT_NEO4J || f == CT_EXPORT_CSV;
+}
+
+int ex_trace_end(ex_writer *w, int rc, ex_tnode *nodes, uint64_t n, void *edges,
+                 struct ct_hmap *nidx, struct ct_hmap *eidx, ct_error *err)
+{
+    if (rc == CT_OK) {
+        ex_node *out = calloc(n ? n : 1, sizeof(*out));
+        if (!out) {
+            rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "out of memory during the export");
+        } else {
+            for (uint64_t i = 0; i < n; i++) {
+                const ex_tnode *t = &nodes[i];
+                out[i] = (ex_node){t->kind,     t->address,
+                                   t->label,    t->category,
+                                   t->cluster,  t->value,
+                                   t->has_time, t->height,
+                                   t->time,     strcmp(t->kind, "tx") == 0 ? t->txid : ""};
+            }
+            rc = ex_writer_finish(w, out, n, err);
+            w = NULL;
+            free(out);
+        }
+    }
+    ex_writer_abort(w);
+    free(nodes);
+    free(edges);
+    ct_hmap_release(nidx);
+    ct_hmap_release(eidx);
+    return rc;
 }
