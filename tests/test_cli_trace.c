@@ -117,6 +117,25 @@ Test(cli_trace, hop_limit_and_budget)
                       76) == 0,
               "%.100s", r.out);
     cr_assert(strstr(r.out, "\"budget\":{\"sat\":"));
+    /* stderr says so too, naming the bound and the option that raises it */
+    cr_assert_str_eq(r.err, "chaintrail: trace: the result is incomplete: max-nodes reached "
+                            "(waiting outputs) at --max-nodes 1; give a larger --max-nodes (0: "
+                            "no bound) to trace further\n");
+    tu_run_free(&r);
+    /* Without --max-nodes the bound is 2,000,000 (before: none, and a trace that exploded
+     * took all memory); the manifest says so, and a complete trace says nothing on stderr. */
+    tu_exec(&r, (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--model", "fifo", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, ",\"max_nodes\":2000000,\"timeout_s\":0"), "%s", r.out);
+    cr_assert_str_eq(r.err, "");
+    tu_run_free(&r);
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "trace", "--from", SRC, "--model", "fifo",
+                             "--max-nodes", "0", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, ",\"max_nodes\":0,\"timeout_s\":0"), "%s", r.out);
     tu_run_free(&r);
     /* Text says which budget ran out. */
     tu_exec(&r,

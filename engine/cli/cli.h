@@ -338,6 +338,14 @@ void cli_trace_env_close(cli_trace_env *env);
  * `"stop":[…],"cashout":[…],"max_nodes":N,"timeout_s":N}}`, which closes the parameters and
  * the manifest (`timeout` as given). */
 void cli_trace_json_status(FILE *f, bool complete, const char *reason);
+/* trace's --max-nodes when not given: 3.7 times the largest trace of bench/run-trace (the
+ * 1M-transaction chain at 20 hops processes 543,845 transactions), so that a trace that
+ * explodes (poison through a busy service) stops at a bounded size instead of taking all
+ * memory. docs/trace.md, "Budgets". */
+#define CLI_TRACE_MAX_NODES_DEFAULT 2000000
+/* When a --max-nodes budget ran out: says so on stderr, naming the bound and the option
+ * that raises it. */
+void cli_trace_budget_note(bool complete, const char *reason, uint64_t max_nodes);
 void cli_trace_json_params(FILE *f, const char *case_name, const char *const *given, size_t n,
                            const ct_trace_source *src, unsigned models);
 void cli_trace_json_limits(FILE *f, const ct_trace_options *o, uint64_t timeout);

@@ -453,6 +453,7 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
     ap->model = "all";
     ap->format = "json";
     ap->hops = 10;
+    ap->max_nodes = CLI_TRACE_MAX_NODES_DEFAULT;
     ap->max_path_steps = CT_TRACE_MAX_PATH_STEPS;
     const cli_opt opts[] = {
         {"to", CLI_STRINGS, &ap->to}, /* connect (docs/trace.md) */
@@ -710,6 +711,8 @@ static int trace_main(int argc, char **argv, const cli_global *g, trace_args *ap
     } else if (lrc == CT_OK) {
         lrc = ct_trace_run(&res, env.graph, src, n_src, &o, &err);
     }
+    if (!refused && lrc == CT_OK)
+        cli_trace_budget_note(res.complete, res.incomplete_reason, o.max_nodes);
     if (refused) {
         /* said above */
     } else if (lrc == CT_OK && ap->sink) {

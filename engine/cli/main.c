@@ -460,6 +460,7 @@ const cli_command cli_commands[] = {
      "                  exchange,mixer,bridge,gambling,sanctioned)\n"
      "  --max-nodes N   at most N transactions processed, N outputs waiting and N endpoints\n"
      "                  per model; then the rest is 'budget' and the result incomplete\n"
+     "                  (default 2000000; 0: no bound)\n"
      "  --timeout S     stop after S seconds; the result is marked incomplete\n"
      "  --backward      walk spends in reverse: where did the sources' value come from?\n"
      "                  (Bitcoin only)\n"

@@ -990,6 +990,8 @@ int cli_trace_acct(const cli_acct_trace_req *q)
         ct_acct_graph_db_free(&g);
     }
     int exit_code;
+    if (rc == CT_OK)
+        cli_trace_budget_note(res.complete, res.incomplete_reason, q->o->max_nodes);
     if (rc == CT_OK && q->sink) {
         exit_code = q->sink(q->sink_ctx, q->db, &res, q->o);
     } else if (rc == CT_OK) {

@@ -161,6 +161,17 @@ static void json_list24(FILE *f, const char (*items)[24], size_t n)
     fputc(']', f);
 }
 
+void cli_trace_budget_note(bool complete, const char *reason, uint64_t max_nodes)
+{
+    if (complete || !reason || strncmp(reason, "max-nodes", 9) != 0)
+        return;
+    cli_error("trace",
+              "the result is incomplete: %s at --max-nodes %llu%s; give a larger --max-nodes "
+              "(0: no bound) to trace further",
+              reason, (unsigned long long)max_nodes,
+              max_nodes == CLI_TRACE_MAX_NODES_DEFAULT ? " (the default)" : "");
+}
+
 void cli_trace_json_status(FILE *f, bool complete, const char *reason)
 {
     fputs("{\"complete\":", f);
