@@ -1,7 +1,8 @@
 /* CoinJoin detectors (engine/cluster/detect.c): synthetic transactions built from each
  * published threshold (docs/clustering.md, "CoinJoin detectors") are judged by the right
  * detector, with a case one step past each threshold; a Stonewall is vetoed; exchange
- * batch payouts are not CoinJoins; the first mainnet heights gate each wallet. */
+ * batch payouts are not CoinJoins; the first mainnet heights gate each wallet. Every verdict
+ * is the same whatever the inputs' script types (judge). */
 #include <criterion/criterion.h>
 #include <string.h>
 
@@ -51,10 +52,27 @@ static void b_out(btx *b, uint64_t value)
     b_out_typed(b, value, b->next_addr++, CT_BTC_P2WPKH);
 }
 
+/* Judges b, and judges it again with its inputs' script types changed (all of one type,
+ * then mixed): no detector may read an input's type, as `cluster rebuild` does not read the
+ * spent outputs' types (engine/cluster/rebuild.c) and must reach the ingest's verdicts. */
 static ct_cj_verdict judge(const btx *b, unsigned mask)
 {
     ct_cj_verdict v = {99, "unset"};
     ct_cj_detect(&b->tx, mask, &v);
+    static btx c;
+    c = *b;
+    c.tx.in = c.in;
+    c.tx.out = c.out;
+    for (unsigned t = 0; t <= CT_BTC_WITNESS_UNKNOWN + 2; t++) {
+        for (size_t i = 0; i < c.tx.n_in; i++)
+            c.in[i].type = (uint8_t)(t <= CT_BTC_WITNESS_UNKNOWN       ? t
+                                     : t == CT_BTC_WITNESS_UNKNOWN + 1 ? 0xff
+                                                                       : i % 10);
+        ct_cj_verdict w = {98, "unset too"};
+        ct_cj_detect(&c.tx, mask, &w);
+        cr_assert_eq(w.detector, v.detector, "input types %u changed the detector", t);
+        cr_assert_eq(w.veto, v.veto, "input types %u changed the veto", t);
+    }
     return v;
 }
 

@@ -10,7 +10,10 @@
 #include <stdint.h>
 
 /* One input: the value it spends (satoshi), the address id of the spent output (0 = no
- * address) and its script type (ct_btc_script_type from include/chaintrail/bitcoin.h). */
+ * address) and its script type (ct_btc_script_type from include/chaintrail/bitcoin.h).
+ * No detector reads the type: `cluster rebuild` leaves it 0 rather than read each spent
+ * output (engine/cluster/rebuild.c), and test_detect checks that every verdict is the same
+ * whatever the types. A detector that needs it must make the rebuild read it. */
 typedef struct ct_cj_in {
     uint64_t value;
     uint64_t addrid;

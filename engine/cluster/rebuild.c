@@ -6,9 +6,9 @@
  * clusters exactly.
  *
  * Fast because it reads the chain in key order and keeps the union-find in memory: the
- * transaction, input and output rows are read by three iterators that move forward in
- * txnum order (a point read only for the spent output's script type, when a transaction
- * has two or more input addresses and the detectors judge it, and for P2PK key links); the
+ * block, undo, transaction, input and output rows are read by five iterators that move
+ * forward in height and txnum order (a point read only for P2PK key links; the spent
+ * outputs' script types are not read, as no CoinJoin detector looks at them); the
  * `e` rows live in arrays over the dense address ids (4 x uint32 per address: parent, next,
  * and a root's size and cluster id; 16 bytes per address of the database, bounded and
  * freed at the end) and are written once each, at the end, in key order. The merge log,
@@ -49,10 +49,8 @@ typedef struct rb {
     uint32_t n_kv;
     ct_hmap undone;
     ct_cl_work w;
-    cursor tx, in, out;
+    cursor tx, in, out, blk, undo; /* blk: the n rows (heights) */
     ct_cj_in *ins;
-    uint64_t *prev_tx; /* the outputs the inputs spend */
-    uint32_t *prev_vout;
     ct_cj_out *outs;
     uint64_t *link_b;
     size_t cap_in, cap_out;
@@ -176,15 +174,6 @@ static int at(rb *r, cursor *c, const uint8_t *k, size_t kl, const char *what,
     return CT_OK;
 }
 
-/* Reads row k that must exist (CT_EDBCORRUPT "missing-row" otherwise) into r->v. */
-static int need(rb *r, const uint8_t *k, size_t kl, const char *what, unsigned long long id)
-{
-    int rc = ct_store_get(r->st, NULL, k, kl, &r->v, r->err);
-    if (rc == CT_ENOTFOUND)
-        return ct_fail(r->err, CT_EDBCORRUPT, "missing-row", "%s %llu", what, id);
-    return rc;
-}
-
 /* Deletes every row of table t (in batches). */
 static int wipe(rb *r, uint8_t t)
 {
@@ -225,7 +214,7 @@ static int rewrite_undo(rb *r, uint32_t height)
 {
     uint8_t k[5];
     ct_key_u32(k, CT_T_UNDO, height);
-    int rc = need(r, k, 5, "undo record of height", height);
+    int rc = at(r, &r->undo, k, 5, "undo record of height", height);
     if (rc)
         return rc;
     const uint8_t *p = r->v.data, *end = p + r->v.len;
@@ -308,15 +297,9 @@ static int grow(rb *r, uint32_t n_in, uint32_t n_out)
 {
     if (n_in > r->cap_in) {
         ct_cj_in *ni = realloc(r->ins, n_in * sizeof(*ni));
-        if (ni)
-            r->ins = ni;
-        uint64_t *np = ni ? realloc(r->prev_tx, n_in * sizeof(*np)) : NULL;
-        if (np)
-            r->prev_tx = np;
-        uint32_t *nv = np ? realloc(r->prev_vout, n_in * sizeof(*nv)) : NULL;
-        if (!nv)
+        if (!ni)
             return oom(r);
-        r->prev_vout = nv;
+        r->ins = ni;
         r->cap_in = n_in;
     }
     if (n_out > r->cap_out) {
@@ -350,11 +333,9 @@ static int rebuild_tx(rb *r, uint64_t txnum, uint32_t height)
                  at(r, &r->in, k, ct_key_u64_u32(k, CT_T_INPUT, txnum, i), "input of tx", txnum)) ||
             (rc = ct_row_input_decode(&in, r->v.data, r->v.len, r->err)))
             return rc;
+        /* The spent output's type stays 0: no detector reads an input's type (detect.h), so
+         * it is not read (it was a point read per input, half of the rebuild's time). */
         r->ins[i] = (ct_cj_in){in.value, in.addrid, 0};
-        /* The spent output's type (a point read) only matters to the detectors. */
-        r->ins[i].type = in.prev_txnum != CT_TXNUM_NONE ? 0xff : 0;
-        r->prev_tx[i] = in.prev_txnum;
-        r->prev_vout[i] = in.prev_vout;
     }
     for (uint32_t j = 0; j < tx.n_out; j++) {
         ct_row_output o;
@@ -372,19 +353,6 @@ static int rebuild_tx(rb *r, uint64_t txnum, uint32_t height)
                 return ct_fail(r->err, CT_EDBCORRUPT, "bad-row", "link row of %zu bytes", r->v.len);
             else if (rc != CT_ENOTFOUND)
                 return rc;
-        }
-    }
-    if (!coinbase && (r->w.mask & CT_CJ_ALL) && ct_cl_multi(r->ins, tx.n_in)) {
-        /* Judged by the detectors: the types of the outputs the inputs spend. */
-        for (uint32_t i = 0; i < tx.n_in; i++) {
-            if (r->ins[i].type != 0xff)
-                continue;
-            ct_row_output o;
-            if ((rc = need(r, k, ct_key_u64_u32(k, CT_T_OUTPUT, r->prev_tx[i], r->prev_vout[i]),
-                           "output of tx", r->prev_tx[i])) ||
-                (rc = ct_row_output_decode(&o, r->v.data, r->v.len, r->err)))
-                return rc;
-            r->ins[i].type = o.type;
         }
     }
     ct_cj_tx cj = {0, 0, height, coinbase ? 0 : tx.n_in, tx.n_out, r->ins, r->outs};
@@ -430,9 +398,9 @@ static void rb_release(rb *r)
     ct_store_iter_free(r->tx.it);
     ct_store_iter_free(r->in.it);
     ct_store_iter_free(r->out.it);
+    ct_store_iter_free(r->blk.it);
+    ct_store_iter_free(r->undo.it);
     free(r->ins);
-    free(r->prev_tx);
-    free(r->prev_vout);
     free(r->outs);
     free(r->link_b);
     free(r->parent);
@@ -508,14 +476,16 @@ int ct_cluster_rebuild(ct_db *db, const ct_cluster_policy *policy,
     if (rc == CT_OK && db->has_tip)
         rc = first_height(&r, &h0);
     if (rc == CT_OK && (rc = open_cursor(&r, &r.tx)) == CT_OK &&
-        (rc = open_cursor(&r, &r.in)) == CT_OK)
-        rc = open_cursor(&r, &r.out);
+        (rc = open_cursor(&r, &r.in)) == CT_OK && (rc = open_cursor(&r, &r.out)) == CT_OK &&
+        (rc = open_cursor(&r, &r.blk)) == CT_OK)
+        rc = open_cursor(&r, &r.undo);
     for (uint64_t h = h0; rc == CT_OK && db->has_tip && h <= db->tip.height; h++) {
         if (stop && *stop)
             break;
         uint8_t k[5];
         ct_row_block blk;
-        if ((rc = need(&r, k, ct_key_u32(k, CT_T_HEIGHT, (uint32_t)h), "block at height", h)) ||
+        if ((rc = at(&r, &r.blk, k, ct_key_u32(k, CT_T_HEIGHT, (uint32_t)h), "block at height",
+                     h)) ||
             (rc = ct_row_block_decode(&blk, r.v.data, r.v.len, err)))
             break;
         before = ctr;
