@@ -199,11 +199,12 @@ static int parse_detectors(const char *s, unsigned *bits)
 static int cluster_rebuild(int argc, char **argv, const cli_global *g, const cli_command *self)
 {
     const char *threshold = NULL, *detectors = NULL;
-    bool quiet = false;
+    bool quiet = false, no_settle = false;
     int first, rc;
     const cli_opt opts[] = {{"threshold", CLI_STRING, &threshold},
                             {"detectors", CLI_STRING, &detectors},
                             {"quiet", CLI_FLAG, &quiet},
+                            {"no-settle", CLI_FLAG, &no_settle},
                             {NULL, CLI_FLAG, NULL}};
     if ((rc = cli_parse(self, opts, argc, argv, &first)))
         return rc < 0 ? CT_EXIT_OK : rc;
@@ -246,13 +247,32 @@ static int cluster_rebuild(int argc, char **argv, const cli_global *g, const cli
             fputs("chaintrail: cluster: rebuild interrupted: the clusters are incomplete until "
                   "'chaintrail cluster rebuild' finishes\n",
                   stderr);
-    } else if (rc == CT_OK && (rc = ct_cluster_stats_get(db, &cur, &err)) == CT_OK && !quiet) {
-        fprintf(stderr,
-                "chaintrail: cluster: rebuilt: %llu clusters of %llu addresses, %llu merges, "
-                "%llu flagged, %llu CoinJoins\n",
-                (unsigned long long)cur.clusters, (unsigned long long)cur.clustered,
-                (unsigned long long)cur.merges, (unsigned long long)cur.flagged,
-                (unsigned long long)cur.coinjoins);
+    } else if (rc == CT_OK && (rc = ct_cluster_stats_get(db, &cur, &err)) == CT_OK) {
+        /* The rebuild rewrote every cluster row: wait for the compaction it made due, as an
+         * ingest does, so that each later short command does not start it and abort it at
+         * its close (docs/clustering.md "cluster rebuild"). */
+        char note[160] = "; not settled (--no-settle)";
+        if (!no_settle) {
+            ct_db_settle_options so = CT_DB_SETTLE_OPTIONS_INIT;
+            ct_db_settle_stats sst;
+            so.stop = &rebuild_stop;
+            so.compact = CT_SETTLE_COMPACT_NEVER;
+            if ((rc = ct_db_settle(db, &sst, &so, &err)) == CT_OK)
+                snprintf(note, sizeof(note),
+                         sst.outcome == CT_SETTLE_DONE ? "; database settled in %.1f s"
+                         : sst.outcome == CT_SETTLE_STOPPED
+                             ? "; settling interrupted after %.1f s (LevelDB compacts on "
+                               "later opens)"
+                             : "; settling gave up after %.1f s",
+                         sst.seconds);
+        }
+        if (rc == CT_OK && !quiet)
+            fprintf(stderr,
+                    "chaintrail: cluster: rebuilt: %llu clusters of %llu addresses, %llu merges, "
+                    "%llu flagged, %llu CoinJoins%s\n",
+                    (unsigned long long)cur.clusters, (unsigned long long)cur.clustered,
+                    (unsigned long long)cur.merges, (unsigned long long)cur.flagged,
+                    (unsigned long long)cur.coinjoins, note);
     }
     ct_db_close(db);
     if (rc)
