@@ -427,7 +427,7 @@ Test(alerts, list_set_show_and_their_errors)
          "HIGH, SEVERE)\n"},
         {{"alerts", "frobnicate"},
          2,
-         "chaintrail: alerts: unknown subcommand 'frobnicate' (list, show, set)\n"},
+         "chaintrail: alerts: unknown subcommand 'frobnicate' (list, show, set, runs)\n"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         run_in(&r, f.db, cases[i].args, NULL);
@@ -792,6 +792,74 @@ Test(alerts, a_version_1_alert_row_reads_with_usd_unknown)
     tu_db_poke(f.db, key, sizeof(key), row, (size_t)n);
     run_in(&r, f.db, (const char *[]){"alerts", "list", NULL}, NULL);
     cr_assert_eq(r.status, 4, "%s", r.err);
+    tu_run_free(&r);
+    teardown(&f);
+}
+
+/* `alerts runs`: each run's record (0xf7 'R') with the rows screened for direct and for
+ * indirect exposure, as the summary line said; a record of version 1 (before the indirect
+ * count) reads with "-" / null; a record of another size is corruption. */
+Test(alerts, runs_lists_each_run_with_its_direct_and_indirect_counts)
+{
+    fx f = setup(LABELS_SDN, CUSTOMERS_2);
+    tu_run r;
+    scan(&r, &f, NULL);
+    cr_assert_eq(r.status, 10, "%s", r.err);
+    cr_assert_str_eq(r.err, SUMMARY("1", "first", "2", "2", "1", "0", "0", "0"));
+    tu_run_free(&r);
+    scan(&r, &f, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.err, "chaintrail: scan: run 2 (incremental): 0 of 2 customer rows screened "
+                            "(direct), 2 (indirect); 0 new, 0 updated, 1 unchanged, 0 absent\n");
+    tu_run_free(&r);
+    run_in(&r, f.db, (const char *[]){"alerts", "runs", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, "run 1 2023-11-14T22:13:20Z: 2 of 2 customer rows screened (direct), "
+                            "2 (indirect); 1 new, 0 updated, 0 unchanged, 0 absent\n"
+                            "run 2 2023-11-14T22:13:20Z: 0 of 2 customer rows screened (direct), "
+                            "2 (indirect); 0 new, 0 updated, 1 unchanged, 0 absent\n");
+    tu_run_free(&r);
+    run_in(&r, f.db, (const char *[]){"alerts", "runs", "--format", "json", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, "{\"run\":1,\"time\":\"2023-11-14T22:13:20Z\",\"rows\":2,"
+                            "\"screened_direct\":2,\"screened_indirect\":2,\"new\":1,\"updated\":0,"
+                            "\"unchanged\":0,\"absent\":0}\n"
+                            "{\"run\":2,\"time\":\"2023-11-14T22:13:20Z\",\"rows\":2,"
+                            "\"screened_direct\":0,\"screened_indirect\":2,\"new\":0,\"updated\":0,"
+                            "\"unchanged\":1,\"absent\":0}\n");
+    tu_run_free(&r);
+    run_in(&r, f.db, (const char *[]){"alerts", "runs", "--format", "csv", NULL}, NULL);
+    cr_assert_eq(r.status, 2, "%s", r.err);
+    cr_assert_str_eq(r.err, "chaintrail: alerts: option '--format': unknown format 'csv' (valid: "
+                            "text, json)\n");
+    tu_run_free(&r);
+
+    /* run 1 rewritten as a version 1 record: the first 49 bytes, version byte 1 */
+    uint8_t key[10] = {0xf7, 'R', 0, 0, 0, 0, 0, 0, 0, 1};
+    uint8_t row[128];
+    long n = tu_db_peek(f.db, key, sizeof(key), row, sizeof(row));
+    cr_assert_eq(n, 65);
+    cr_assert_eq(row[0], 2);
+    row[0] = 1;
+    tu_db_poke(f.db, key, sizeof(key), row, 49);
+    run_in(&r, f.db, (const char *[]){"alerts", "runs", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, "run 1 2023-11-14T22:13:20Z: 2 of - customer rows screened (direct), "
+                            "- (indirect); 1 new, 0 updated, 0 unchanged, 0 absent\n"
+                            "run 2 2023-11-14T22:13:20Z: 0 of 2 customer rows screened (direct), "
+                            "2 (indirect); 0 new, 0 updated, 1 unchanged, 0 absent\n");
+    tu_run_free(&r);
+    run_in(&r, f.db, (const char *[]){"alerts", "runs", "--format", "json", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "{\"run\":1,\"time\":\"2023-11-14T22:13:20Z\",\"rows\":null,"
+                            "\"screened_direct\":2,\"screened_indirect\":null,"),
+              "%s", r.out);
+    tu_run_free(&r);
+    tu_db_poke(f.db, key, sizeof(key), row, 50);
+    run_in(&r, f.db, (const char *[]){"alerts", "runs", NULL}, NULL);
+    cr_assert_eq(r.status, 4, "%s", r.err);
+    cr_assert_str_eq(r.err, "chaintrail: alerts: the database is corrupt: bad-row: scan run "
+                            "record of 50 bytes\n");
     tu_run_free(&r);
     teardown(&f);
 }

@@ -320,6 +320,7 @@ const cli_command cli_commands[] = {
      "                                        [--format text|json|csv]\n"
      "       chaintrail [--db PATH] alerts show ID [--format text|json]\n"
      "       chaintrail [--db PATH] alerts set ID [--state S] [--note TEXT] --by NAME\n"
+     "       chaintrail [--db PATH] alerts runs [--format text|json]\n"
      "\n"
      "list    the stored alerts in id order, filtered by state (open, in_review, escalated,\n"
      "        dismissed, resolved), severity (LOW, MEDIUM, HIGH, SEVERE) or customer id\n"
@@ -327,6 +328,8 @@ const cli_command cli_commands[] = {
      "set     an analyst's decision: the new state and/or a note, by NAME; appended to the\n"
      "        history (UTC time, by, note, old and new state), never rewritten. A scan\n"
      "        never changes a state.\n"
+     "runs    the record of every scan run: rows screened for direct and indirect\n"
+     "        exposure and the counts of new, updated, unchanged and absent alerts\n"
      "\n"
      "Exit status: 0; 2 bad option, ID or note; 4 corrupt; 5 no database at PATH;\n"
      "6 locked; 8 no such alert. See docs/alerts.md.\n"},

@@ -343,6 +343,19 @@ typedef struct ct_scan_run {
 } ct_scan_run;
 void ct_scan_run_release(ct_scan_run *r);
 
+/* The record of one scan run (table 0xf7 'R'; `alerts runs`, docs/alerts.md). */
+typedef struct ct_scan_run_record {
+    uint64_t run, time;         /* run number, Unix seconds */
+    uint64_t screened;          /* customer rows screened for direct exposure */
+    bool has_indirect;          /* false for a record written before it was counted (v1) */
+    uint64_t screened_indirect; /* customer rows screened for indirect exposure */
+    uint64_t rows;              /* customer rows in the file (0 when !has_indirect) */
+    uint64_t n_new, n_updated, n_unchanged, n_absent;
+} ct_scan_run_record;
+/* Every run record, oldest first. Free *out with free(). Returns CT_OK, CT_ECORRUPT
+ * ("bad-row"), CT_EIO, CT_ENOMEM. */
+CT_WARN_UNUSED int ct_scan_runs_list(ct_db *db, ct_scan_run_record **out, size_t *n, ct_error *err);
+
 /* The webhook's part of a scan (docs/scan.md "Webhook"): the alerts whose baseline this run
  * sets to new, updated or absent are queued into the webhook outbox (include/chaintrail/
  * deliver.h) in the batch that stores them. `body` gives an alert's body (the JSON text to
