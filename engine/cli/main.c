@@ -278,7 +278,8 @@ const cli_command cli_commands[] = {
      "       chaintrail [--db PATH] scan --outbox\n"
      "\n"
      "  --customers FILE  CSV customer_id,address[,chain] with a header, or JSON lines\n"
-     "  --policy FILE     the risk policy (JSON); default: the one --print-policy prints\n"
+     "  --policy FILE     the risk policy (JSON, or YAML when it does not start with '{');\n"
+     "                    default: the one --print-policy prints\n"
      "  --print-policy    print the default risk policy and exit\n"
      "  --check           read and check both files, report bad rows, print a summary\n"
      "  --full            screen every customer for direct exposure (default: only those\n"
@@ -312,8 +313,8 @@ const cli_command cli_commands[] = {
      "\n"
      "Exit status: 0 done; 10 a new or updated alert at or above --fail-on; 11 alerts left\n"
      "undelivered in the webhook outbox (10 wins when both apply); 2 bad option or policy;\n"
-     "3 customer rows skipped, a bad customer header or a policy that is not JSON; 4 corrupt;\n"
-     "5 a file cannot be read or written, or no database at PATH; 6 locked.\n"
+     "3 customer rows skipped, a bad customer header or a policy that is not JSON or YAML;\n"
+     "4 corrupt; 5 a file cannot be read or written, or no database at PATH; 6 locked.\n"
      "See docs/scan.md.\n"},
     {"alerts", cmd_alerts, "list, show and decide the alerts stored by scan",
      "usage: chaintrail [--db PATH] alerts list [--state S] [--severity S] [--customer C]\n"
