@@ -962,3 +962,53 @@ Test(cli_scan, prints_the_direct_finding)
     tu_rmtree(dir);
     free(dir);
 }
+
+/* A customer address in another form than the labels' (upper-case bech32) is normalized as
+ * labels are, so that it is found: block 540,107 (btcd's fixture, ingested alone from that
+ * height) pays its coinbase output 0 to bc1qjl8u...; written in upper case it was looked up
+ * as written and never seen. A Base58 address stays as written (its case is its checksum);
+ * a mixed-case bech32 address is no address and the row is reported with its line. */
+#define B540107                                                                                    \
+    "btc/raw_blocks/btcd/"                                                                         \
+    "block540107-00000000000000000021868c2cefc52a480d173c849412fe81c4e5ab806f94ab.blk"
+#define MINER "bc1qjl8uwezzlech723lpnyuza0h2cdkvxvh54v3dn"
+Test(scan_direct, an_upper_case_bech32_customer_address_is_found)
+{
+    char *dir = tu_tmpdir(), *db_dir, *blk = tu_fixture(B540107);
+    cr_assert(asprintf(&db_dir, "%s/db", dir) > 0);
+    tu_run r;
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "ingest", "bitcoin", "--quiet", "--start-height",
+                             "540107", blk, NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    ct_scan_customers c =
+        parse("customer_id,address\nminer,BC1QJL8UWEZZLECH723LPNYUZA0H2CDKVXVH54V3DN\n"
+              "g," GENESIS "\nmixed,bc1qJL8uwezzlech723lpnyuza0h2cdkvxvh54v3dn\n");
+    cr_assert_eq(c.count, 2);
+    cr_assert_str_eq(c.items[0].address, MINER);
+    cr_assert_str_eq(c.items[1].address, GENESIS);
+    cr_assert_eq(c.n_bad, 1);
+    cr_assert_eq(c.bad[0].line, 4);
+    cr_assert(strncmp(c.bad[0].reason,
+                      "'bc1qJL8uwezzlech723lpnyuza0h2cdkvxvh54v3dn' is not a "
+                      "Bitcoin address",
+                      68) == 0,
+              "%s", c.bad[0].reason);
+    ct_db *db = tu_db_open(db_dir, false);
+    ct_scan_policy p;
+    ct_error err;
+    cr_assert_eq(policy(&p, &err, ct_scan_policy_default_json()), CT_OK);
+    ct_scan_findings f;
+    cr_assert_eq(ct_scan_direct(&f, db, &c, &p, &err), CT_OK, "%s", err.detail);
+    cr_assert_eq(f.screened, 2);
+    cr_assert_eq(f.not_seen, 1); /* the genesis address, not in this block */
+    ct_scan_findings_release(&f);
+    ct_db_close(db);
+    ct_scan_customers_release(&c);
+    tu_rmtree(dir);
+    free(dir);
+    free(db_dir);
+    free(blk);
+}

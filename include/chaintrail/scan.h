@@ -39,7 +39,7 @@ const char *ct_scan_chain_name(ct_scan_chain c);
 
 typedef struct ct_scan_customer {
     const char *customer_id; /* owned by the list */
-    const char *address;     /* as written (an Ethereum address lowercased) */
+    const char *address;     /* normalized as labels are (ct_labels_address_normalize) */
     ct_scan_chain chain;
     uint64_t line; /* line of the file it came from */
 } ct_scan_customer;
