@@ -863,3 +863,58 @@ Test(alerts, runs_lists_each_run_with_its_direct_and_indirect_counts)
     tu_run_free(&r);
     teardown(&f);
 }
+
+/* min_usd applies to direct and indirect findings whose USD is known, and keeps those
+ * without a price (no price is not "below"). Blocks 0-599 with 12cbQ sanctioned: hal
+ * receives 10 BTC from it directly on 2009-01-12 (block 170), bbz 11..61 BTC at hop 2 on
+ * 2009-01-14 (block 496). At 5 USD on 2009-01-12 and 20 USD on 2009-01-14, hal's finding is
+ * worth 50.00 USD and bbz's 220.00..1220.00. */
+#define MIN_USD_POLICY(usd)                                                                        \
+    "version: 1\ncategories:\n  sanctioned:\n    severity: SEVERE\n    direction: both\n"          \
+    "    exposure: both\n    max_hops: 3\n    min_amount: \"0\"\n    min_usd: \"" usd "\"\n"       \
+    "    min_share: \"0\"\n"
+#define MU_HAL(baseline)                                                                           \
+    ID_HAL " SEVERE " baseline " open      hal " HAL " incoming direct sanctioned from " SATOSHI   \
+           " (Test SDN) 10.00000000..10.00000000 BTC\n"
+#define MU_BBZ(baseline, usd)                                                                      \
+    "4dff18a21fc914c17c60b71fce403fa0 SEVERE " baseline " open      bbz " BBZ                      \
+    " incoming indirect sanctioned from Test SDN (Test SDN) 11.00000000..61.00000000 BTC " usd     \
+    "2 hops\n"
+static void scan_policy(tu_run *r, const fx *f, const char *policy)
+{
+    const char *args[] = {"scan",   "--customers", f->customers, "--policy", policy,
+                          "--full", "--format",    "text",       NULL};
+    run_in(r, f->db, args, NULL);
+}
+
+Test(alerts, min_usd_drops_priced_findings_below_it_and_keeps_unpriced_ones)
+{
+    fx f = setup(LABELS_SDN, CUSTOMERS_2);
+    tu_ingest(f.db, (const char *[]){NB1, NULL});
+    char *p100 = write_in(f.tmp, "p100.yaml", MIN_USD_POLICY("100.00"));
+    char *p1500 = write_in(f.tmp, "p1500.yaml", MIN_USD_POLICY("1500.00"));
+    char *prices = write_in(f.tmp, "prices.csv", "Date,Close\n2009-01-12,5.00\n2009-01-14,20.00\n");
+    tu_run r;
+    /* no price: both kept, whatever min_usd */
+    scan_policy(&r, &f, p1500);
+    cr_assert_eq(r.status, 10, "%s", r.err);
+    cr_assert_str_eq(r.out, MU_HAL("new      ") MU_BBZ("new      ", ""));
+    tu_run_free(&r);
+    run_ok(f.db, (const char *[]){"prices", "import", prices, "--asset", "BTC", NULL});
+    /* priced: hal's 50.00 USD is below 100.00, bbz's 1220.00 is not */
+    scan_policy(&r, &f, p100);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, MU_HAL("absent   ") MU_BBZ("unchanged", "USD 220.00..1220.00 "));
+    tu_run_free(&r);
+    run_in(&r, f.db, (const char *[]){"alerts", "list", "--format", "csv", NULL}, NULL);
+    cr_assert(strstr(r.out, ",220.00,1220.00,1.000000,SEVERE,categories.sanctioned,"), "%s", r.out);
+    tu_run_free(&r);
+    /* and at 1500.00 the indirect one goes too */
+    scan_policy(&r, &f, p1500);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, MU_BBZ("absent   ", "USD 220.00..1220.00 "));
+    cr_assert(strstr(r.err, "0 new, 0 updated, 0 unchanged, 1 absent\n"), "%s", r.err);
+    tu_run_free(&r);
+    free(p100), free(p1500), free(prices);
+    teardown(&f);
+}
