@@ -202,8 +202,9 @@ typedef struct ct_scan_findings {
  * ct_scan_direct_amounts, summed per (customer row, direction, counterparty). A finding is
  * kept when its high amount is at least min_amount and its share at least min_share. This
  * reference values nothing in USD, so min_usd (which applies only to a finding whose USD is
- * known: ct_scan_direct_batch with a price table, ct_scan_indirect) never drops one here. Returns CT_OK; CT_EDBCORRUPT; CT_EIO; CT_ENOMEM. Release
- * *out with ct_scan_findings_release, also after a failure. */
+ * known: ct_scan_direct_batch with a price table, ct_scan_indirect) never drops one here. Returns
+ * CT_OK; CT_EDBCORRUPT; CT_EIO; CT_ENOMEM. Release *out with ct_scan_findings_release, also after a
+ * failure. */
 CT_WARN_UNUSED int ct_scan_direct(ct_scan_findings *out, ct_db *db,
                                   const ct_scan_customers *customers, const ct_scan_policy *policy,
                                   ct_error *err);
