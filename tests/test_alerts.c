@@ -43,18 +43,26 @@
 
 /* Block 496: inputs 18SH9 50, 15NUw 1 and LSV 10 BTC, one output of 61 BTC to BBZ. LSV's
  * 10 BTC are the last 10 of the input line: poison 61 (the whole output), haircut
- * 10 * 61 / 61, FIFO and LIFO 10 (the output spans the whole line), TIHO 10. */
-#define BBZ_LINE(baseline)                                                                         \
-    "{\"alert_id\":\"" ID_BBZ                                                                      \
-    "\",\"customer_id\":\"bbz\",\"chain\":\"bitcoin\",\"address\":\"" BBZ                          \
+ * 10 * 61 / 61, FIFO and LIFO 10 (the output spans the whole line), TIHO 10. The three
+ * inputs cluster (multi-input), so with clusters 18SH9 and 15NUw, unlabelled, carry LSV's
+ * label: direct counterparties of bbz too, with 50 and 1 BTC (docs/scan.md "Clusters"). */
+#define BBZ_CP(id, cp, amt, baseline)                                                              \
+    "{\"alert_id\":\"" id "\",\"customer_id\":\"bbz\",\"chain\":\"bitcoin\",\"address\":\"" BBZ    \
     "\",\"direction\":\"incoming\",\"exposure\":\"direct\",\"category\":\"hack\",\"label\":"       \
-    "\"Test hacker\",\"source\":\"team\",\"counterparty\":\"" LSV "\",\"hops\":1,\"asset\":"       \
-    "\"BTC\",\"amount\":{\"poison\":\"61.00000000\",\"haircut\":\"10.00000000\",\"fifo\":"         \
-    "\"10.00000000\",\"lifo\":\"10.00000000\",\"tiho\":\"10.00000000\"},\"low\":\"10.00000000\","  \
+    "\"Test hacker\",\"source\":\"team\",\"counterparty\":\"" cp "\",\"hops\":1,\"asset\":"        \
+    "\"BTC\",\"amount\":{\"poison\":\"61.00000000\",\"haircut\":\"" amt "\",\"fifo\":\"" amt       \
+    "\",\"lifo\":\"" amt "\",\"tiho\":\"" amt "\"},\"low\":\"" amt "\","                           \
     "\"high\":\"61.00000000\",\"usd_low\":null,\"usd_high\":null,\"share\":\"1.000000\","          \
     "\"severity\":\"HIGH\",\"rule\":\"categories.hack\",\"first_seen\":\"2009-01-14T20:40:55Z\","  \
     "\"last_seen\":\"2009-01-14T20:40:55Z\",\"txids\":[\"" TX496 "\"],\"baseline\":\"" baseline    \
     "\",\"state\":\"open\"}\n"
+#define BBZ_LINE(baseline) BBZ_CP(ID_BBZ, LSV, "10.00000000", baseline)
+/* hashlib as for ID_BBZ, with counterparties 18SH9... and 15NUw... */
+#define SH9 "18SH9vwx24L5cTabfkgtGMjF8A56pD9AUJ"
+#define NUW "15NUwyBYrZcnUgTagsm1A7M2yL2GntpuaZ"
+#define BBZ_ALL(baseline)                                                                          \
+    BBZ_CP("1aa4f6e222329ee710c71f395287f0d4", SH9, "50.00000000", baseline)                       \
+    BBZ_CP("c9d3908b3c6ab4ceaa32d82556a29c70", NUW, "1.00000000", baseline) BBZ_LINE(baseline)
 
 static char *path_in(const char *dir, const char *name)
 {
@@ -239,7 +247,8 @@ Test(alerts, updated_baseline_and_fail_on)
 }
 
 /* After blocks 300-599 are ingested, the next run re-screens only bbz, whose address first
- * appears at block 496 (paid by LSV, labelled hack): a new HIGH alert; hal, without new
+ * appears at block 496 (paid by LSV, labelled hack, and the two inputs clustered with it):
+ * three new HIGH alerts; hal, without new
  * activity, is not screened and its alert is unchanged. A run with nothing new screens
  * nobody; --full screens everyone. */
 Test(alerts, incremental_rescreens_only_customers_with_new_activity)
@@ -256,20 +265,25 @@ Test(alerts, incremental_rescreens_only_customers_with_new_activity)
     scan(&r, &f, NULL);
     cr_assert_eq(r.status, 10, "%s", r.err);
     /* in customer-file order, screened or not */
-    cr_assert_str_eq(r.out, HAL_LINE("SEVERE", "unchanged", "open") BBZ_LINE("new"));
-    cr_assert_str_eq(r.err, SUMMARY("2", "incremental", "1", "2", "1", "0", "1", "0"));
+    cr_assert_str_eq(r.out, HAL_LINE("SEVERE", "unchanged", "open") BBZ_ALL("new"));
+    cr_assert_str_eq(r.err, SUMMARY("2", "incremental", "1", "2", "3", "0", "1", "0"));
     tu_run_free(&r);
 
     scan(&r, &f, NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
-    cr_assert_str_eq(r.out, HAL_LINE("SEVERE", "unchanged", "open") BBZ_LINE("unchanged"));
-    cr_assert_str_eq(r.err, SUMMARY("3", "incremental", "0", "2", "0", "0", "2", "0"));
+    /* bbz not screened: its stored alerts, in id order */
+    cr_assert_str_eq(r.out,
+                     HAL_LINE("SEVERE", "unchanged", "open")
+                         BBZ_CP("1aa4f6e222329ee710c71f395287f0d4", SH9, "50.00000000", "unchanged")
+                             BBZ_LINE("unchanged") BBZ_CP("c9d3908b3c6ab4ceaa32d82556a29c70", NUW,
+                                                          "1.00000000", "unchanged"));
+    cr_assert_str_eq(r.err, SUMMARY("3", "incremental", "0", "2", "0", "0", "4", "0"));
     tu_run_free(&r);
 
     scan(&r, &f, "--full");
     cr_assert_eq(r.status, 0, "%s", r.err);
-    cr_assert_str_eq(r.out, HAL_LINE("SEVERE", "unchanged", "open") BBZ_LINE("unchanged"));
-    cr_assert_str_eq(r.err, SUMMARY("4", "full", "2", "2", "0", "0", "2", "0"));
+    cr_assert_str_eq(r.out, HAL_LINE("SEVERE", "unchanged", "open") BBZ_ALL("unchanged"));
+    cr_assert_str_eq(r.err, SUMMARY("4", "full", "2", "2", "0", "0", "4", "0"));
     tu_run_free(&r);
 
     /* The plan itself, through the library: after a run at tip 599, nothing to screen. */
@@ -383,7 +397,9 @@ Test(alerts, list_set_show_and_their_errors)
     cr_assert_str_eq(r.out, HAL_LINE("SEVERE", "new", "open"));
     tu_run_free(&r);
     run_in(&r, f.db,
-           (const char *[]){"alerts", "list", "--customer", "bbz", "--format", "csv", NULL}, NULL);
+           (const char *[]){"alerts", "list", "--customer", "bbz", "--state", "escalated",
+                            "--format", "csv", NULL},
+           NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_str_eq(
         r.out,
@@ -561,15 +577,15 @@ Test(alerts, a_row_removed_from_the_customer_file_makes_its_alerts_absent)
     tu_run r;
     scan(&r, &f, NULL);
     cr_assert_eq(r.status, 10, "%s", r.err);
-    cr_assert_str_eq(r.out, HAL_LINE("SEVERE", "new", "open") BBZ_LINE("new"));
+    cr_assert_str_eq(r.out, HAL_LINE("SEVERE", "new", "open") BBZ_ALL("new"));
     tu_run_free(&r);
     cr_assert_eq(tu_write_file(f.customers, "customer_id,address\nbbz," BBZ "\n",
                                strlen("customer_id,address\nbbz," BBZ "\n")),
                  0);
     scan(&r, &f, NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
-    cr_assert_str_eq(r.out, BBZ_LINE("unchanged") HAL_LINE("SEVERE", "absent", "open"));
-    cr_assert_str_eq(r.err, SUMMARY("2", "customers", "1", "1", "0", "0", "1", "1"));
+    cr_assert_str_eq(r.out, BBZ_ALL("unchanged") HAL_LINE("SEVERE", "absent", "open"));
+    cr_assert_str_eq(r.err, SUMMARY("2", "customers", "1", "1", "0", "0", "3", "1"));
     tu_run_free(&r);
     teardown(&f);
 }
@@ -618,7 +634,7 @@ Test(alerts, commit_stages_the_new_alerts_in_its_batch)
     ct_scan_state now;
     cr_assert_eq(ct_scan_state_now(db, &now, &p, &cs, &err), CT_OK);
     ct_scan_findings fi;
-    cr_assert_eq(ct_scan_direct(&fi, db, &cs, &p, &err), CT_OK);
+    cr_assert_eq(ct_scan_direct(&fi, db, &cs, &p, false, &err), CT_OK);
     cr_assert_eq(fi.count, 1);
     ct_db_close(db);
     char before[65], after[65];

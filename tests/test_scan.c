@@ -843,7 +843,7 @@ Test(scan_direct, sanctioned_counterparty_pays_the_customer)
     ct_error err;
     cr_assert_eq(policy(&p, &err, ct_scan_policy_default_json()), CT_OK);
     ct_scan_findings f;
-    cr_assert_eq(ct_scan_direct(&f, db, &c, &p, &err), CT_OK, "%s", err.detail);
+    cr_assert_eq(ct_scan_direct(&f, db, &c, &p, false, &err), CT_OK, "%s", err.detail);
     cr_assert_eq(f.count, 1);
     cr_assert_eq(f.screened, 2);
     cr_assert_eq(f.not_seen, 1);
@@ -887,7 +887,7 @@ Test(scan_direct, outgoing_direction_and_thresholds)
     ct_error err;
     cr_assert_eq(policy(&p, &err, ct_scan_policy_default_json()), CT_OK);
     ct_scan_findings f;
-    cr_assert_eq(ct_scan_direct(&f, db, &c, &p, &err), CT_OK, "%s", err.detail);
+    cr_assert_eq(ct_scan_direct(&f, db, &c, &p, false, &err), CT_OK, "%s", err.detail);
     cr_assert_eq(f.count, 1);
     const ct_scan_finding *x = &f.items[0];
     cr_assert_eq(x->direction, CT_SCAN_OUTGOING);
@@ -903,20 +903,20 @@ Test(scan_direct, outgoing_direction_and_thresholds)
     cr_assert_eq(policy(&p, &err,
                         RULE("hack", FULL("HIGH", "both", "direct", "1", "10.00000001", "0", "0"))),
                  CT_OK);
-    cr_assert_eq(ct_scan_direct(&f, db, &c, &p, &err), CT_OK, "%s", err.detail);
+    cr_assert_eq(ct_scan_direct(&f, db, &c, &p, false, &err), CT_OK, "%s", err.detail);
     cr_assert_eq(f.count, 0);
     cr_assert_eq(f.below, 1);
     ct_scan_findings_release(&f);
     cr_assert_eq(
         policy(&p, &err, RULE("hack", FULL("HIGH", "both", "direct", "1", "10", "0", "0.056497"))),
         CT_OK);
-    cr_assert_eq(ct_scan_direct(&f, db, &c, &p, &err), CT_OK, "%s", err.detail);
+    cr_assert_eq(ct_scan_direct(&f, db, &c, &p, false, &err), CT_OK, "%s", err.detail);
     cr_assert_eq(f.count, 1); /* exactly at both thresholds: kept */
     ct_scan_findings_release(&f);
     cr_assert_eq(
         policy(&p, &err, RULE("hack", FULL("HIGH", "incoming", "direct", "1", "0", "0", "0"))),
         CT_OK);
-    cr_assert_eq(ct_scan_direct(&f, db, &c, &p, &err), CT_OK, "%s", err.detail);
+    cr_assert_eq(ct_scan_direct(&f, db, &c, &p, false, &err), CT_OK, "%s", err.detail);
     cr_assert_eq(f.count, 0); /* the rule screens incoming only */
     cr_assert_eq(f.below, 0);
     ct_scan_findings_release(&f);
@@ -1001,7 +1001,7 @@ Test(scan_direct, an_upper_case_bech32_customer_address_is_found)
     ct_error err;
     cr_assert_eq(policy(&p, &err, ct_scan_policy_default_json()), CT_OK);
     ct_scan_findings f;
-    cr_assert_eq(ct_scan_direct(&f, db, &c, &p, &err), CT_OK, "%s", err.detail);
+    cr_assert_eq(ct_scan_direct(&f, db, &c, &p, false, &err), CT_OK, "%s", err.detail);
     cr_assert_eq(f.screened, 2);
     cr_assert_eq(f.not_seen, 1); /* the genesis address, not in this block */
     ct_scan_findings_release(&f);

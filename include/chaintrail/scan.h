@@ -199,7 +199,10 @@ typedef struct ct_scan_findings {
 /* Direct exposure of every Bitcoin customer row: each transaction of the address's history
  * (docs/scan.md "Direct exposure of a customer") whose labelled counterparty's category
  * the policy screens in that direction with direct exposure; amounts by
- * ct_scan_direct_amounts, summed per (customer row, direction, counterparty). A finding is
+ * ct_scan_direct_amounts, summed per (customer row, direction, counterparty). A counterparty
+ * without labels of its own takes those of its cluster's labelled member when the database
+ * has clusters and no_clusters is false (docs/taint-models.md "Clusters"; the finding names
+ * the counterparty, with the member's label and source). A finding is
  * kept when its high amount is at least min_amount and its share at least min_share. This
  * reference values nothing in USD, so min_usd (which applies only to a finding whose USD is
  * known: ct_scan_direct_batch with a price table, ct_scan_indirect) never drops one here. Returns
@@ -207,7 +210,7 @@ typedef struct ct_scan_findings {
  * failure. */
 CT_WARN_UNUSED int ct_scan_direct(ct_scan_findings *out, ct_db *db,
                                   const ct_scan_customers *customers, const ct_scan_policy *policy,
-                                  ct_error *err);
+                                  bool no_clusters, ct_error *err);
 void ct_scan_findings_release(ct_scan_findings *f);
 
 /* ---- the alert store (alert_store.c; docs/alerts.md) ----
@@ -410,11 +413,12 @@ CT_WARN_UNUSED int ct_scan_alert_set(ct_db *db, const char *id, int state, const
  * addresses' activity and not with the number of customers (docs/scan.md "Speed"). With
  * `asset` (the daily price table, "BTC"; NULL: none) each transaction's amounts are valued
  * in USD at its day's price (usd_known false when a day has no price), and min_usd applies
- * to the findings whose value is known. */
+ * to the findings whose value is known. With clusters, the unlabelled members of the
+ * clusters of those labelled addresses are read too. */
 CT_WARN_UNUSED int ct_scan_direct_batch(ct_scan_findings *out, ct_db *db,
                                         const ct_scan_customers *customers,
                                         const ct_scan_policy *policy, const char *asset,
-                                        ct_error *err);
+                                        bool no_clusters, ct_error *err);
 
 /* ---- indirect exposure (Bitcoin) ---- */
 typedef struct ct_scan_indirect_options {
