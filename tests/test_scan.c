@@ -416,6 +416,8 @@ Test(policy, yaml_values_are_checked_as_json_with_the_yaml_line)
          "line 2, column 13: 'categories' must be an object"},
         {"version: 1\ncategories:\nx: 1\n", "policy-bad-value",
          "line 3, column 1: unknown field 'x' (valid: version, categories)"},
+        {"version: 1\ncategories:\n  - hack\n  - mixer\n", "policy-bad-value",
+         "line 3, column 3: 'categories' must be an object"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         ct_scan_policy p;
@@ -451,6 +453,9 @@ Test(policy, yaml_outside_the_subset_is_refused_with_its_line)
         {"a:\n b:\n  c:\n   d:\n    e:\n     f:\n      g:\n       h:\n        i: 1\n",
          "line 9: mappings and lists nested deeper than 8 levels"},
         {"version: 1\xff\n", "line 1: invalid UTF-8"},
+        {"version: 1\ncategories:\n  - hack\n  -\n", "line 4: an empty list item"},
+        {"version: 1\ncategories:\n  - hack: 1\n",
+         "line 3: mappings inside a list value are not supported"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         ct_scan_policy p;

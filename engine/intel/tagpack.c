@@ -390,26 +390,41 @@ static int check_dup(yparser *p, int32_t tag, size_t first, const char *key, siz
     return CT_OK;
 }
 
+/* The next item of a block list of scalars at column e: *more false past its end; else the
+ * item's line *n and *i its first character after "- ". A mapping as an item is refused. */
+static int list_item(yparser *p, size_t e, yline *n, size_t *i, bool *more)
+{
+    int rc;
+    *more = false;
+    if ((rc = peek(p, n)))
+        return rc;
+    if (!n->has || n->indent != e || !is_dash(p, n))
+        return CT_OK;
+    size_t k = n->start + n->indent + 1, klen, after;
+    while (k < n->end && p->t[k] == ' ')
+        k++;
+    if (read_key(p, k, n->end, &klen, &after))
+        return yfail(p, n->no, "mappings inside a list value are not supported");
+    *i = k;
+    *more = true;
+    return CT_OK;
+}
+
 /* `key:` then a list of scalars at indent e. */
 static int scalar_list(yparser *p, int32_t tag, uint32_t key, size_t e)
 {
     yline n;
+    size_t i = 0;
+    bool more;
     int rc;
-    for (;;) {
-        if ((rc = peek(p, &n)))
-            return rc;
-        if (!n.has || n.indent != e || !is_dash(p, &n))
-            break;
-        size_t i = n.start + n.indent + 1, klen, after;
-        while (i < n.end && p->t[i] == ' ')
-            i++;
-        if (read_key(p, i, n.end, &klen, &after))
-            return yfail(p, n.no, "mappings inside a list value are not supported");
+    while ((rc = list_item(p, e, &n, &i, &more)) == CT_OK && more) {
         uint32_t val, vlen;
         if ((rc = scalar(p, n, i, e, &val, &vlen)) ||
             (rc = add_entry(p, tag, key, val, vlen, n.no, true)))
             return rc;
     }
+    if (rc)
+        return rc;
     if (n.has && n.indent > e)
         return yfail(p, n.no, "unexpected indentation");
     return CT_OK;
@@ -800,26 +815,20 @@ static int yjson_list(yjson *y, size_t e)
 {
     yparser *p = y->p;
     yline n;
+    size_t i = 0;
+    bool first = true, more;
     int rc;
-    bool first = true;
     if ((rc = peek(p, &n)) || (rc = ypos(y, n.no, n.indent + 1)) || (rc = ct_buf_putc(y->out, '[')))
         return rc;
-    for (;;) {
-        if ((rc = peek(p, &n)))
-            return rc;
-        if (!n.has || n.indent != e || !is_dash(p, &n))
-            break;
-        size_t i = n.start + n.indent + 1, klen, after;
-        while (i < n.end && p->t[i] == ' ')
-            i++;
+    while ((rc = list_item(p, e, &n, &i, &more)) == CT_OK && more) {
         if (i == n.end || p->t[i] == '#')
             return yfail(p, n.no, "an empty list item");
-        if (read_key(p, i, n.end, &klen, &after))
-            return yfail(p, n.no, "mappings inside a list value are not supported");
         if ((!first && (rc = ct_buf_putc(y->out, ','))) || (rc = yjson_scalar(y, n, i, e)))
             return rc;
         first = false;
     }
+    if (rc)
+        return rc;
     if (n.has && n.indent > e)
         return yfail(p, n.no, "unexpected indentation");
     return ct_buf_putc(y->out, ']');
