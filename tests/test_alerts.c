@@ -43,18 +43,26 @@
 
 /* Block 496: inputs 18SH9 50, 15NUw 1 and LSV 10 BTC, one output of 61 BTC to BBZ. LSV's
  * 10 BTC are the last 10 of the input line: poison 61 (the whole output), haircut
- * 10 * 61 / 61, FIFO and LIFO 10 (the output spans the whole line), TIHO 10. */
-#define BBZ_LINE(baseline)                                                                         \
-    "{\"alert_id\":\"" ID_BBZ                                                                      \
-    "\",\"customer_id\":\"bbz\",\"chain\":\"bitcoin\",\"address\":\"" BBZ                          \
+ * 10 * 61 / 61, FIFO and LIFO 10 (the output spans the whole line), TIHO 10. The three
+ * inputs cluster (multi-input), so with clusters 18SH9 and 15NUw, unlabelled, carry LSV's
+ * label: direct counterparties of bbz too, with 50 and 1 BTC (docs/scan.md "Clusters"). */
+#define BBZ_CP(id, cp, amt, baseline)                                                              \
+    "{\"alert_id\":\"" id "\",\"customer_id\":\"bbz\",\"chain\":\"bitcoin\",\"address\":\"" BBZ    \
     "\",\"direction\":\"incoming\",\"exposure\":\"direct\",\"category\":\"hack\",\"label\":"       \
-    "\"Test hacker\",\"source\":\"team\",\"counterparty\":\"" LSV "\",\"hops\":1,\"asset\":"       \
-    "\"BTC\",\"amount\":{\"poison\":\"61.00000000\",\"haircut\":\"10.00000000\",\"fifo\":"         \
-    "\"10.00000000\",\"lifo\":\"10.00000000\",\"tiho\":\"10.00000000\"},\"low\":\"10.00000000\","  \
+    "\"Test hacker\",\"source\":\"team\",\"counterparty\":\"" cp "\",\"hops\":1,\"asset\":"        \
+    "\"BTC\",\"amount\":{\"poison\":\"61.00000000\",\"haircut\":\"" amt "\",\"fifo\":\"" amt       \
+    "\",\"lifo\":\"" amt "\",\"tiho\":\"" amt "\"},\"low\":\"" amt "\","                           \
     "\"high\":\"61.00000000\",\"usd_low\":null,\"usd_high\":null,\"share\":\"1.000000\","          \
     "\"severity\":\"HIGH\",\"rule\":\"categories.hack\",\"first_seen\":\"2009-01-14T20:40:55Z\","  \
     "\"last_seen\":\"2009-01-14T20:40:55Z\",\"txids\":[\"" TX496 "\"],\"baseline\":\"" baseline    \
     "\",\"state\":\"open\"}\n"
+#define BBZ_LINE(baseline) BBZ_CP(ID_BBZ, LSV, "10.00000000", baseline)
+/* hashlib as for ID_BBZ, with counterparties 18SH9... and 15NUw... */
+#define SH9 "18SH9vwx24L5cTabfkgtGMjF8A56pD9AUJ"
+#define NUW "15NUwyBYrZcnUgTagsm1A7M2yL2GntpuaZ"
+#define BBZ_ALL(baseline)                                                                          \
+    BBZ_CP("1aa4f6e222329ee710c71f395287f0d4", SH9, "50.00000000", baseline)                       \
+    BBZ_CP("c9d3908b3c6ab4ceaa32d82556a29c70", NUW, "1.00000000", baseline) BBZ_LINE(baseline)
 
 static char *path_in(const char *dir, const char *name)
 {
@@ -239,7 +247,8 @@ Test(alerts, updated_baseline_and_fail_on)
 }
 
 /* After blocks 300-599 are ingested, the next run re-screens only bbz, whose address first
- * appears at block 496 (paid by LSV, labelled hack): a new HIGH alert; hal, without new
+ * appears at block 496 (paid by LSV, labelled hack, and the two inputs clustered with it):
+ * three new HIGH alerts; hal, without new
  * activity, is not screened and its alert is unchanged. A run with nothing new screens
  * nobody; --full screens everyone. */
 Test(alerts, incremental_rescreens_only_customers_with_new_activity)
@@ -256,20 +265,25 @@ Test(alerts, incremental_rescreens_only_customers_with_new_activity)
     scan(&r, &f, NULL);
     cr_assert_eq(r.status, 10, "%s", r.err);
     /* in customer-file order, screened or not */
-    cr_assert_str_eq(r.out, HAL_LINE("SEVERE", "unchanged", "open") BBZ_LINE("new"));
-    cr_assert_str_eq(r.err, SUMMARY("2", "incremental", "1", "2", "1", "0", "1", "0"));
+    cr_assert_str_eq(r.out, HAL_LINE("SEVERE", "unchanged", "open") BBZ_ALL("new"));
+    cr_assert_str_eq(r.err, SUMMARY("2", "incremental", "1", "2", "3", "0", "1", "0"));
     tu_run_free(&r);
 
     scan(&r, &f, NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
-    cr_assert_str_eq(r.out, HAL_LINE("SEVERE", "unchanged", "open") BBZ_LINE("unchanged"));
-    cr_assert_str_eq(r.err, SUMMARY("3", "incremental", "0", "2", "0", "0", "2", "0"));
+    /* bbz not screened: its stored alerts, in id order */
+    cr_assert_str_eq(r.out,
+                     HAL_LINE("SEVERE", "unchanged", "open")
+                         BBZ_CP("1aa4f6e222329ee710c71f395287f0d4", SH9, "50.00000000", "unchanged")
+                             BBZ_LINE("unchanged") BBZ_CP("c9d3908b3c6ab4ceaa32d82556a29c70", NUW,
+                                                          "1.00000000", "unchanged"));
+    cr_assert_str_eq(r.err, SUMMARY("3", "incremental", "0", "2", "0", "0", "4", "0"));
     tu_run_free(&r);
 
     scan(&r, &f, "--full");
     cr_assert_eq(r.status, 0, "%s", r.err);
-    cr_assert_str_eq(r.out, HAL_LINE("SEVERE", "unchanged", "open") BBZ_LINE("unchanged"));
-    cr_assert_str_eq(r.err, SUMMARY("4", "full", "2", "2", "0", "0", "2", "0"));
+    cr_assert_str_eq(r.out, HAL_LINE("SEVERE", "unchanged", "open") BBZ_ALL("unchanged"));
+    cr_assert_str_eq(r.err, SUMMARY("4", "full", "2", "2", "0", "0", "4", "0"));
     tu_run_free(&r);
 
     /* The plan itself, through the library: after a run at tip 599, nothing to screen. */
@@ -383,7 +397,9 @@ Test(alerts, list_set_show_and_their_errors)
     cr_assert_str_eq(r.out, HAL_LINE("SEVERE", "new", "open"));
     tu_run_free(&r);
     run_in(&r, f.db,
-           (const char *[]){"alerts", "list", "--customer", "bbz", "--format", "csv", NULL}, NULL);
+           (const char *[]){"alerts", "list", "--customer", "bbz", "--state", "escalated",
+                            "--format", "csv", NULL},
+           NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_str_eq(
         r.out,
@@ -427,7 +443,7 @@ Test(alerts, list_set_show_and_their_errors)
          "HIGH, SEVERE)\n"},
         {{"alerts", "frobnicate"},
          2,
-         "chaintrail: alerts: unknown subcommand 'frobnicate' (list, show, set)\n"},
+         "chaintrail: alerts: unknown subcommand 'frobnicate' (list, show, set, runs)\n"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         run_in(&r, f.db, cases[i].args, NULL);
@@ -561,15 +577,15 @@ Test(alerts, a_row_removed_from_the_customer_file_makes_its_alerts_absent)
     tu_run r;
     scan(&r, &f, NULL);
     cr_assert_eq(r.status, 10, "%s", r.err);
-    cr_assert_str_eq(r.out, HAL_LINE("SEVERE", "new", "open") BBZ_LINE("new"));
+    cr_assert_str_eq(r.out, HAL_LINE("SEVERE", "new", "open") BBZ_ALL("new"));
     tu_run_free(&r);
     cr_assert_eq(tu_write_file(f.customers, "customer_id,address\nbbz," BBZ "\n",
                                strlen("customer_id,address\nbbz," BBZ "\n")),
                  0);
     scan(&r, &f, NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
-    cr_assert_str_eq(r.out, BBZ_LINE("unchanged") HAL_LINE("SEVERE", "absent", "open"));
-    cr_assert_str_eq(r.err, SUMMARY("2", "customers", "1", "1", "0", "0", "1", "1"));
+    cr_assert_str_eq(r.out, BBZ_ALL("unchanged") HAL_LINE("SEVERE", "absent", "open"));
+    cr_assert_str_eq(r.err, SUMMARY("2", "customers", "1", "1", "0", "0", "3", "1"));
     tu_run_free(&r);
     teardown(&f);
 }
@@ -618,7 +634,7 @@ Test(alerts, commit_stages_the_new_alerts_in_its_batch)
     ct_scan_state now;
     cr_assert_eq(ct_scan_state_now(db, &now, &p, &cs, &err), CT_OK);
     ct_scan_findings fi;
-    cr_assert_eq(ct_scan_direct(&fi, db, &cs, &p, &err), CT_OK);
+    cr_assert_eq(ct_scan_direct(&fi, db, &cs, &p, false, &err), CT_OK);
     cr_assert_eq(fi.count, 1);
     ct_db_close(db);
     char before[65], after[65];
@@ -793,5 +809,128 @@ Test(alerts, a_version_1_alert_row_reads_with_usd_unknown)
     run_in(&r, f.db, (const char *[]){"alerts", "list", NULL}, NULL);
     cr_assert_eq(r.status, 4, "%s", r.err);
     tu_run_free(&r);
+    teardown(&f);
+}
+
+/* `alerts runs`: each run's record (0xf7 'R') with the rows screened for direct and for
+ * indirect exposure, as the summary line said; a record of version 1 (before the indirect
+ * count) reads with "-" / null; a record of another size is corruption. */
+Test(alerts, runs_lists_each_run_with_its_direct_and_indirect_counts)
+{
+    fx f = setup(LABELS_SDN, CUSTOMERS_2);
+    tu_run r;
+    scan(&r, &f, NULL);
+    cr_assert_eq(r.status, 10, "%s", r.err);
+    cr_assert_str_eq(r.err, SUMMARY("1", "first", "2", "2", "1", "0", "0", "0"));
+    tu_run_free(&r);
+    scan(&r, &f, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.err, "chaintrail: scan: run 2 (incremental): 0 of 2 customer rows screened "
+                            "(direct), 2 (indirect); 0 new, 0 updated, 1 unchanged, 0 absent\n");
+    tu_run_free(&r);
+    run_in(&r, f.db, (const char *[]){"alerts", "runs", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, "run 1 2023-11-14T22:13:20Z: 2 of 2 customer rows screened (direct), "
+                            "2 (indirect); 1 new, 0 updated, 0 unchanged, 0 absent\n"
+                            "run 2 2023-11-14T22:13:20Z: 0 of 2 customer rows screened (direct), "
+                            "2 (indirect); 0 new, 0 updated, 1 unchanged, 0 absent\n");
+    tu_run_free(&r);
+    run_in(&r, f.db, (const char *[]){"alerts", "runs", "--format", "json", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, "{\"run\":1,\"time\":\"2023-11-14T22:13:20Z\",\"rows\":2,"
+                            "\"screened_direct\":2,\"screened_indirect\":2,\"new\":1,\"updated\":0,"
+                            "\"unchanged\":0,\"absent\":0}\n"
+                            "{\"run\":2,\"time\":\"2023-11-14T22:13:20Z\",\"rows\":2,"
+                            "\"screened_direct\":0,\"screened_indirect\":2,\"new\":0,\"updated\":0,"
+                            "\"unchanged\":1,\"absent\":0}\n");
+    tu_run_free(&r);
+    run_in(&r, f.db, (const char *[]){"alerts", "runs", "--format", "csv", NULL}, NULL);
+    cr_assert_eq(r.status, 2, "%s", r.err);
+    cr_assert_str_eq(r.err, "chaintrail: alerts: option '--format': unknown format 'csv' (valid: "
+                            "text, json)\n");
+    tu_run_free(&r);
+
+    /* run 1 rewritten as a version 1 record: the first 49 bytes, version byte 1 */
+    uint8_t key[10] = {0xf7, 'R', 0, 0, 0, 0, 0, 0, 0, 1};
+    uint8_t row[128];
+    long n = tu_db_peek(f.db, key, sizeof(key), row, sizeof(row));
+    cr_assert_eq(n, 65);
+    cr_assert_eq(row[0], 2);
+    row[0] = 1;
+    tu_db_poke(f.db, key, sizeof(key), row, 49);
+    run_in(&r, f.db, (const char *[]){"alerts", "runs", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, "run 1 2023-11-14T22:13:20Z: 2 of - customer rows screened (direct), "
+                            "- (indirect); 1 new, 0 updated, 0 unchanged, 0 absent\n"
+                            "run 2 2023-11-14T22:13:20Z: 0 of 2 customer rows screened (direct), "
+                            "2 (indirect); 0 new, 0 updated, 1 unchanged, 0 absent\n");
+    tu_run_free(&r);
+    run_in(&r, f.db, (const char *[]){"alerts", "runs", "--format", "json", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "{\"run\":1,\"time\":\"2023-11-14T22:13:20Z\",\"rows\":null,"
+                            "\"screened_direct\":2,\"screened_indirect\":null,"),
+              "%s", r.out);
+    tu_run_free(&r);
+    tu_db_poke(f.db, key, sizeof(key), row, 50);
+    run_in(&r, f.db, (const char *[]){"alerts", "runs", NULL}, NULL);
+    cr_assert_eq(r.status, 4, "%s", r.err);
+    cr_assert_str_eq(r.err, "chaintrail: alerts: the database is corrupt: bad-row: scan run "
+                            "record of 50 bytes\n");
+    tu_run_free(&r);
+    teardown(&f);
+}
+
+/* min_usd applies to direct and indirect findings whose USD is known, and keeps those
+ * without a price (no price is not "below"). Blocks 0-599 with 12cbQ sanctioned: hal
+ * receives 10 BTC from it directly on 2009-01-12 (block 170), bbz 11..61 BTC at hop 2 on
+ * 2009-01-14 (block 496). At 5 USD on 2009-01-12 and 20 USD on 2009-01-14, hal's finding is
+ * worth 50.00 USD and bbz's 220.00..1220.00. */
+#define MIN_USD_POLICY(usd)                                                                        \
+    "version: 1\ncategories:\n  sanctioned:\n    severity: SEVERE\n    direction: both\n"          \
+    "    exposure: both\n    max_hops: 3\n    min_amount: \"0\"\n    min_usd: \"" usd "\"\n"       \
+    "    min_share: \"0\"\n"
+#define MU_HAL(baseline)                                                                           \
+    ID_HAL " SEVERE " baseline " open      hal " HAL " incoming direct sanctioned from " SATOSHI   \
+           " (Test SDN) 10.00000000..10.00000000 BTC\n"
+#define MU_BBZ(baseline, usd)                                                                      \
+    "4dff18a21fc914c17c60b71fce403fa0 SEVERE " baseline " open      bbz " BBZ                      \
+    " incoming indirect sanctioned from Test SDN (Test SDN) 11.00000000..61.00000000 BTC " usd     \
+    "2 hops\n"
+static void scan_policy(tu_run *r, const fx *f, const char *policy)
+{
+    const char *args[] = {"scan",   "--customers", f->customers, "--policy", policy,
+                          "--full", "--format",    "text",       NULL};
+    run_in(r, f->db, args, NULL);
+}
+
+Test(alerts, min_usd_drops_priced_findings_below_it_and_keeps_unpriced_ones)
+{
+    fx f = setup(LABELS_SDN, CUSTOMERS_2);
+    tu_ingest(f.db, (const char *[]){NB1, NULL});
+    char *p100 = write_in(f.tmp, "p100.yaml", MIN_USD_POLICY("100.00"));
+    char *p1500 = write_in(f.tmp, "p1500.yaml", MIN_USD_POLICY("1500.00"));
+    char *prices = write_in(f.tmp, "prices.csv", "Date,Close\n2009-01-12,5.00\n2009-01-14,20.00\n");
+    tu_run r;
+    /* no price: both kept, whatever min_usd */
+    scan_policy(&r, &f, p1500);
+    cr_assert_eq(r.status, 10, "%s", r.err);
+    cr_assert_str_eq(r.out, MU_HAL("new      ") MU_BBZ("new      ", ""));
+    tu_run_free(&r);
+    run_ok(f.db, (const char *[]){"prices", "import", prices, "--asset", "BTC", NULL});
+    /* priced: hal's 50.00 USD is below 100.00, bbz's 1220.00 is not */
+    scan_policy(&r, &f, p100);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, MU_HAL("absent   ") MU_BBZ("unchanged", "USD 220.00..1220.00 "));
+    tu_run_free(&r);
+    run_in(&r, f.db, (const char *[]){"alerts", "list", "--format", "csv", NULL}, NULL);
+    cr_assert(strstr(r.out, ",220.00,1220.00,1.000000,SEVERE,categories.sanctioned,"), "%s", r.out);
+    tu_run_free(&r);
+    /* and at 1500.00 the indirect one goes too */
+    scan_policy(&r, &f, p1500);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out, MU_BBZ("absent   ", "USD 220.00..1220.00 "));
+    cr_assert(strstr(r.err, "0 new, 0 updated, 0 unchanged, 1 absent\n"), "%s", r.err);
+    tu_run_free(&r);
+    free(p100), free(p1500), free(prices);
     teardown(&f);
 }

@@ -273,6 +273,204 @@ Test(policy, bad_values)
     cr_assert_eq(policy(&p, &err, "{\"version\":1,"), CT_ECORRUPT);
 }
 
+#define DEFAULT_YAML                                                                               \
+    "version: 1\n"                                                                                 \
+    "categories:\n"                                                                                \
+    "  sanctioned:\n"                                                                              \
+    "    severity: SEVERE\n"                                                                       \
+    "    direction: both\n"                                                                        \
+    "    exposure: both\n"                                                                         \
+    "    max_hops: 5\n"                                                                            \
+    "    min_amount: \"0\"\n"                                                                      \
+    "    min_usd: \"0\"\n"                                                                         \
+    "    min_share: \"0\"\n"                                                                       \
+    "  darknet:\n"                                                                                 \
+    "    severity: HIGH\n"                                                                         \
+    "    direction: both\n"                                                                        \
+    "    exposure: both\n"                                                                         \
+    "    max_hops: 3\n"                                                                            \
+    "    min_amount: \"0\"\n"                                                                      \
+    "    min_usd: \"0\"\n"                                                                         \
+    "    min_share: \"0\"\n"                                                                       \
+    "  ransomware:\n"                                                                              \
+    "    severity: HIGH\n"                                                                         \
+    "    direction: both\n"                                                                        \
+    "    exposure: both\n"                                                                         \
+    "    max_hops: 3\n"                                                                            \
+    "    min_amount: \"0\"\n"                                                                      \
+    "    min_usd: \"0\"\n"                                                                         \
+    "    min_share: \"0\"\n"                                                                       \
+    "  hack:\n"                                                                                    \
+    "    severity: HIGH\n"                                                                         \
+    "    direction: both\n"                                                                        \
+    "    exposure: both\n"                                                                         \
+    "    max_hops: 3\n"                                                                            \
+    "    min_amount: \"0\"\n"                                                                      \
+    "    min_usd: \"0\"\n"                                                                         \
+    "    min_share: \"0\"\n"                                                                       \
+    "  mixer:\n"                                                                                   \
+    "    severity: HIGH\n"                                                                         \
+    "    direction: incoming\n"                                                                    \
+    "    exposure: both\n"                                                                         \
+    "    max_hops: 3\n"                                                                            \
+    "    min_amount: \"0\"\n"                                                                      \
+    "    min_usd: \"0\"\n"                                                                         \
+    "    min_share: \"0\"\n"                                                                       \
+    "  scam:\n"                                                                                    \
+    "    severity: HIGH\n"                                                                         \
+    "    direction: both\n"                                                                        \
+    "    exposure: direct\n"                                                                       \
+    "    max_hops: 1\n"                                                                            \
+    "    min_amount: \"0\"\n"                                                                      \
+    "    min_usd: \"0\"\n"                                                                         \
+    "    min_share: \"0\"\n"                                                                       \
+    "  blocked:\n"                                                                                 \
+    "    severity: MEDIUM\n"                                                                       \
+    "    direction: both\n"                                                                        \
+    "    exposure: direct\n"                                                                       \
+    "    max_hops: 1\n"                                                                            \
+    "    min_amount: \"0\"\n"                                                                      \
+    "    min_usd: \"0\"\n"                                                                         \
+    "    min_share: \"0\"\n"                                                                       \
+    "  gambling:\n"                                                                                \
+    "    severity: MEDIUM\n"                                                                       \
+    "    direction: both\n"                                                                        \
+    "    exposure: direct\n"                                                                       \
+    "    max_hops: 1\n"                                                                            \
+    "    min_amount: \"0\"\n"                                                                      \
+    "    min_usd: \"100.00\"\n"                                                                    \
+    "    min_share: \"0.05\"\n"
+
+/* The default policy written in YAML (docs/scan.md shows this text) reads as the JSON one:
+ * the same rules, so the same digest. */
+Test(policy, yaml_default_reads_as_the_json_default)
+{
+    ct_scan_policy pj, py;
+    ct_error err;
+    cr_assert_eq(policy(&pj, &err, ct_scan_policy_default_json()), CT_OK, "%s", err.detail);
+    cr_assert_eq(policy(&py, &err, "# comment\n" DEFAULT_YAML), CT_OK, "%s", err.detail);
+    cr_assert_eq(memcmp(&pj, &py, sizeof(pj)), 0);
+    uint8_t dj[32], dy[32];
+    ct_scan_policy_digest(dj, &pj);
+    ct_scan_policy_digest(dy, &py);
+    cr_assert_eq(memcmp(dj, dy, 32), 0);
+    /* a document marker, quoted keys' values in either quote, comments after values */
+    cr_assert_eq(policy(&py, &err,
+                        "%YAML 1.2\n---\nversion: 1 # the only version\ncategories:\n"
+                        "    scam:\n"
+                        "        severity: 'LOW'\n        direction: \"outgoing\"\n"
+                        "        exposure: indirect\n        max_hops: 7\n"
+                        "        min_amount: \"1.5\"\n        min_usd: '20.5'\n"
+                        "        min_share: \"0.000001\"\n"),
+                 CT_OK, "%s", err.detail);
+    const ct_scan_rule *r = &py.rules[CT_LABEL_SCAM];
+    cr_assert_eq(r->severity, CT_SCAN_LOW);
+    cr_assert_eq(r->direction, CT_SCAN_OUTGOING);
+    cr_assert_eq(r->exposure, CT_SCAN_INDIRECT);
+    cr_assert_eq(r->max_hops, 7);
+    cr_assert_eq(r->min_sat, 150000000);
+    cr_assert_eq(r->min_usd_cents, 2050);
+    cr_assert_eq(r->min_share_ppm, 1);
+    cr_assert_eq(py.rules[CT_LABEL_SANCTIONED].severity, CT_SCAN_NONE);
+}
+
+#define YHEAD "version: 1\ncategories:\n  hack:\n"
+#define YRULE(sev, dir, exp, hops, amt, usd, share)                                                \
+    YHEAD "    severity: " sev "\n    direction: " dir "\n    exposure: " exp                      \
+          "\n    max_hops: " hops "\n    min_amount: " amt "\n    min_usd: " usd                   \
+          "\n    min_share: " share "\n"
+
+/* The checks of the JSON form, with the YAML file's line and column. */
+Test(policy, yaml_values_are_checked_as_json_with_the_yaml_line)
+{
+    static const struct {
+        const char *text, *reason, *detail;
+    } cases[] = {
+        {YRULE("high", "both", "both", "1", "\"0\"", "\"0\"", "\"0\""), "policy-unknown-name",
+         "line 4, column 15: unknown severity 'high' (valid: none, LOW, MEDIUM, HIGH, SEVERE)"},
+        {YRULE("HIGH", "both", "both", "0", "\"0\"", "\"0\"", "\"0\""), "policy-bad-value",
+         "line 7, column 15: 'max_hops' of 'hack' must be a whole number from 1 to 100"},
+        {YRULE("HIGH", "both", "both", "\"3\"", "\"0\"", "\"0\"", "\"0\""), "policy-bad-value",
+         "line 7, column 15: 'max_hops' of 'hack' must be a whole number from 1 to 100"},
+        /* a plain 0.5 is a YAML number: amounts are decimal strings, as in JSON */
+        {YRULE("HIGH", "both", "both", "1", "0.5", "\"0\"", "\"0\""), "policy-bad-value",
+         "line 8, column 17: 'min_amount' of 'hack' must be a decimal string of coins with at "
+         "most 8 decimals (\"0.5\")"},
+        {YRULE("HIGH", "both", "direct", "2", "\"0\"", "\"0\"", "\"0\""), "policy-bad-value",
+         "line 4, column 5: category 'hack': exposure direct needs max_hops 1"},
+        {YHEAD "    severity: HIGH\n", "policy-bad-value",
+         "line 4, column 5: category 'hack' has no 'direction'"},
+        {YHEAD "    severity: HIGH\n    colour: red\n", "policy-bad-value",
+         "line 5, column 5: unknown field 'colour' in 'hack' (valid: severity, direction, "
+         "exposure, max_hops, min_amount, min_usd, min_share)"},
+        {"version: 1\ncategories:\n  hack:\n", "policy-bad-value",
+         "line 3, column 8: category 'hack' must be an object"},
+        {"version: 1\ncategories:\n\n  exchnage:\n    severity: LOW\n", "policy-unknown-name",
+         "line 4, column 3: unknown category 'exchnage' (valid: other, exchange, mixer, bridge, "
+         "gambling, sanctioned, darknet, ransomware, scam, hack, blocked, defi, miner, "
+         "service)"},
+        {"categories:\n  hack:\n    severity: LOW\n", "policy-bad-value",
+         "line 1, column 1: the policy has no 'version'"},
+        {"version: 2\ncategories:\n", "policy-bad-value", "line 1, column 10: 'version' must be 1"},
+        {"version: 1\ncategories: hack\n", "policy-bad-value",
+         "line 2, column 13: 'categories' must be an object"},
+        {"version: 1\ncategories:\nx: 1\n", "policy-bad-value",
+         "line 3, column 1: unknown field 'x' (valid: version, categories)"},
+        {"version: 1\ncategories:\n  - hack\n  - mixer\n", "policy-bad-value",
+         "line 3, column 3: 'categories' must be an object"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        ct_scan_policy p;
+        ct_error err;
+        cr_assert_eq(policy(&p, &err, cases[i].text), CT_EINVAL, "case %zu: %s", i, err.detail);
+        cr_assert_str_eq(err.reason, cases[i].reason, "case %zu", i);
+        cr_assert_str_eq(err.detail, cases[i].detail, "case %zu", i);
+    }
+}
+
+/* What the subset does not read is refused with the line, as for TagPacks. */
+Test(policy, yaml_outside_the_subset_is_refused_with_its_line)
+{
+    static const struct {
+        const char *text, *detail;
+    } cases[] = {
+        {"version: 1\ncategories:\n  hack: {severity: HIGH}\n",
+         "line 3: unsupported YAML (flow collection, block scalar, anchor, alias, tag or "
+         "reserved indicator)"},
+        {"version: 1\ncategories:\n\thack:\n", "line 3: tab in indentation"},
+        {"version: 1\nversion: 1\n", "line 2: duplicate key 'version'"},
+        {"version: 1\ncategories:\n  hack:\n    severity: LOW\n    severity: HIGH\n",
+         "line 5: duplicate key 'severity'"},
+        {"version: 1\ncategories:\n  hack:\n    severity: LOW\n   direction: both\n",
+         "line 5: unexpected indentation"},
+        {"- version: 1\n", "line 1: a list where a mapping was expected"},
+        {"# nothing\n\n", "line 3: no mapping: the file is empty"},
+        {"version: 1\n---\ncategories:\n", "line 2: only one YAML document per file"},
+        {"version: 1\ncategories:\n  hack:\n    severity: 'LOW\n", "line 4: quoted value without "
+                                                                   "its closing quote"},
+        {"version: 1\ncategories:\n  hack:\n    severity: LOW\n      HIGH\n",
+         "line 5: a value continued on the next line: quote multi-line values"},
+        {"a:\n b:\n  c:\n   d:\n    e:\n     f:\n      g:\n       h:\n        i: 1\n",
+         "line 9: mappings and lists nested deeper than 8 levels"},
+        {"version: 1\xff\n", "line 1: invalid UTF-8"},
+        {"version: 1\ncategories:\n  - hack\n  -\n", "line 4: an empty list item"},
+        {"version: 1\ncategories:\n  - hack: 1\n",
+         "line 3: mappings inside a list value are not supported"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        ct_scan_policy p;
+        ct_error err;
+        cr_assert_eq(policy(&p, &err, cases[i].text), CT_ECORRUPT, "case %zu: %s", i, err.detail);
+        cr_assert_str_eq(err.reason, "policy-yaml", "case %zu", i);
+        cr_assert_str_eq(err.detail, cases[i].detail, "case %zu", i);
+    }
+    /* a file whose first character is '{' is JSON, whatever follows */
+    ct_scan_policy p;
+    ct_error err;
+    cr_assert_eq(policy(&p, &err, "\n  {version: 1}"), CT_ECORRUPT);
+    cr_assert_str_eq(err.reason, "json-syntax");
+}
+
 /* ---- the command ---- */
 static char *write_tmp(const char *dir, const char *name, const char *text)
 {
@@ -320,6 +518,68 @@ Test(cli_scan, check_reports_bad_rows_and_goes_on)
     tu_rmtree(dir);
     free(cust);
     free(pol);
+    free(dir);
+}
+
+/* `scan --check` with the default policy in YAML prints the rules it prints for the JSON
+ * default; a bad YAML value is exit 2 with the YAML line, YAML outside the subset exit 3. */
+Test(cli_scan, check_reads_a_yaml_policy)
+{
+    char *dir = tu_tmpdir();
+    char *cust = write_tmp(dir, "c.csv", "customer_id,address\nc1," GENESIS "\n");
+    char *pj = write_tmp(dir, "p.json", ct_scan_policy_default_json());
+    char *py = write_tmp(dir, "p.yaml", DEFAULT_YAML);
+    tu_run rj, ry;
+    tu_exec(&rj, (const char *[]){"scan", "--customers", cust, "--policy", pj, "--check", NULL},
+            NULL);
+    tu_exec(&ry, (const char *[]){"scan", "--customers", cust, "--policy", py, "--check", NULL},
+            NULL);
+    cr_assert_eq(rj.status, 0, "%s", rj.err);
+    cr_assert_eq(ry.status, 0, "%s", ry.err);
+    cr_assert(strstr(ry.out, "{\"category\":\"gambling\",\"severity\":\"MEDIUM\",\"direction\":"
+                             "\"both\",\"exposure\":\"direct\",\"max_hops\":1,\"min_amount\":"
+                             "\"0.00000000\",\"min_usd\":\"100.00\",\"min_share\":\"0.050000\"}\n"),
+              "%s", ry.out);
+    cr_assert_str_eq(ry.out, rj.out);
+    cr_assert_str_eq(ry.err, "");
+    tu_run_free(&rj);
+    tu_run_free(&ry);
+
+    /* min_usd: 100.00 unquoted is a YAML number */
+    char *text = strdup(DEFAULT_YAML), *q = strstr(text, "\"100.00\"");
+    cr_assert_not_null(q);
+    memmove(q, q + 1, strlen(q + 1) + 1);
+    *strchr(q, '"') = ' ';
+    char *bad = write_tmp(dir, "bad.yml", text);
+    tu_exec(&ry, (const char *[]){"scan", "--customers", cust, "--policy", bad, "--check", NULL},
+            NULL);
+    cr_assert_eq(ry.status, 2, "%s", ry.err);
+    char want[512];
+    snprintf(want, sizeof(want),
+             "chaintrail: scan: policy: %s: policy-bad-value: line 65, column 14: 'min_usd' of "
+             "'gambling' must be a decimal string of dollars with at most 2 decimals "
+             "(\"100.00\")\n",
+             bad);
+    cr_assert_str_eq(ry.err, want);
+    cr_assert_str_eq(ry.out, "");
+    tu_run_free(&ry);
+    char *flow = write_tmp(dir, "flow.yaml", "version: 1\ncategories:\n  hack: {severity: HIGH}\n");
+    tu_exec(&ry, (const char *[]){"scan", "--customers", cust, "--policy", flow, "--check", NULL},
+            NULL);
+    cr_assert_eq(ry.status, 3, "%s", ry.err);
+    snprintf(want, sizeof(want),
+             "chaintrail: scan: policy: %s: policy-yaml: line 3: unsupported YAML (flow "
+             "collection, block scalar, anchor, alias, tag or reserved indicator)\n",
+             flow);
+    cr_assert_str_eq(ry.err, want);
+    tu_run_free(&ry);
+    tu_rmtree(dir);
+    free(text);
+    free(cust);
+    free(pj);
+    free(py);
+    free(bad);
+    free(flow);
     free(dir);
 }
 
@@ -588,7 +848,7 @@ Test(scan_direct, sanctioned_counterparty_pays_the_customer)
     ct_error err;
     cr_assert_eq(policy(&p, &err, ct_scan_policy_default_json()), CT_OK);
     ct_scan_findings f;
-    cr_assert_eq(ct_scan_direct(&f, db, &c, &p, &err), CT_OK, "%s", err.detail);
+    cr_assert_eq(ct_scan_direct(&f, db, &c, &p, false, &err), CT_OK, "%s", err.detail);
     cr_assert_eq(f.count, 1);
     cr_assert_eq(f.screened, 2);
     cr_assert_eq(f.not_seen, 1);
@@ -632,7 +892,7 @@ Test(scan_direct, outgoing_direction_and_thresholds)
     ct_error err;
     cr_assert_eq(policy(&p, &err, ct_scan_policy_default_json()), CT_OK);
     ct_scan_findings f;
-    cr_assert_eq(ct_scan_direct(&f, db, &c, &p, &err), CT_OK, "%s", err.detail);
+    cr_assert_eq(ct_scan_direct(&f, db, &c, &p, false, &err), CT_OK, "%s", err.detail);
     cr_assert_eq(f.count, 1);
     const ct_scan_finding *x = &f.items[0];
     cr_assert_eq(x->direction, CT_SCAN_OUTGOING);
@@ -648,20 +908,20 @@ Test(scan_direct, outgoing_direction_and_thresholds)
     cr_assert_eq(policy(&p, &err,
                         RULE("hack", FULL("HIGH", "both", "direct", "1", "10.00000001", "0", "0"))),
                  CT_OK);
-    cr_assert_eq(ct_scan_direct(&f, db, &c, &p, &err), CT_OK, "%s", err.detail);
+    cr_assert_eq(ct_scan_direct(&f, db, &c, &p, false, &err), CT_OK, "%s", err.detail);
     cr_assert_eq(f.count, 0);
     cr_assert_eq(f.below, 1);
     ct_scan_findings_release(&f);
     cr_assert_eq(
         policy(&p, &err, RULE("hack", FULL("HIGH", "both", "direct", "1", "10", "0", "0.056497"))),
         CT_OK);
-    cr_assert_eq(ct_scan_direct(&f, db, &c, &p, &err), CT_OK, "%s", err.detail);
+    cr_assert_eq(ct_scan_direct(&f, db, &c, &p, false, &err), CT_OK, "%s", err.detail);
     cr_assert_eq(f.count, 1); /* exactly at both thresholds: kept */
     ct_scan_findings_release(&f);
     cr_assert_eq(
         policy(&p, &err, RULE("hack", FULL("HIGH", "incoming", "direct", "1", "0", "0", "0"))),
         CT_OK);
-    cr_assert_eq(ct_scan_direct(&f, db, &c, &p, &err), CT_OK, "%s", err.detail);
+    cr_assert_eq(ct_scan_direct(&f, db, &c, &p, false, &err), CT_OK, "%s", err.detail);
     cr_assert_eq(f.count, 0); /* the rule screens incoming only */
     cr_assert_eq(f.below, 0);
     ct_scan_findings_release(&f);
@@ -706,4 +966,54 @@ Test(cli_scan, prints_the_direct_finding)
     free(cust);
     tu_rmtree(dir);
     free(dir);
+}
+
+/* A customer address in another form than the labels' (upper-case bech32) is normalized as
+ * labels are, so that it is found: block 540,107 (btcd's fixture, ingested alone from that
+ * height) pays its coinbase output 0 to bc1qjl8u...; written in upper case it was looked up
+ * as written and never seen. A Base58 address stays as written (its case is its checksum);
+ * a mixed-case bech32 address is no address and the row is reported with its line. */
+#define B540107                                                                                    \
+    "btc/raw_blocks/btcd/"                                                                         \
+    "block540107-00000000000000000021868c2cefc52a480d173c849412fe81c4e5ab806f94ab.blk"
+#define MINER "bc1qjl8uwezzlech723lpnyuza0h2cdkvxvh54v3dn"
+Test(scan_direct, an_upper_case_bech32_customer_address_is_found)
+{
+    char *dir = tu_tmpdir(), *db_dir, *blk = tu_fixture(B540107);
+    cr_assert(asprintf(&db_dir, "%s/db", dir) > 0);
+    tu_run r;
+    tu_exec(&r,
+            (const char *[]){"--db", db_dir, "ingest", "bitcoin", "--quiet", "--start-height",
+                             "540107", blk, NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    tu_run_free(&r);
+    ct_scan_customers c =
+        parse("customer_id,address\nminer,BC1QJL8UWEZZLECH723LPNYUZA0H2CDKVXVH54V3DN\n"
+              "g," GENESIS "\nmixed,bc1qJL8uwezzlech723lpnyuza0h2cdkvxvh54v3dn\n");
+    cr_assert_eq(c.count, 2);
+    cr_assert_str_eq(c.items[0].address, MINER);
+    cr_assert_str_eq(c.items[1].address, GENESIS);
+    cr_assert_eq(c.n_bad, 1);
+    cr_assert_eq(c.bad[0].line, 4);
+    cr_assert(strncmp(c.bad[0].reason,
+                      "'bc1qJL8uwezzlech723lpnyuza0h2cdkvxvh54v3dn' is not a "
+                      "Bitcoin address",
+                      68) == 0,
+              "%s", c.bad[0].reason);
+    ct_db *db = tu_db_open(db_dir, false);
+    ct_scan_policy p;
+    ct_error err;
+    cr_assert_eq(policy(&p, &err, ct_scan_policy_default_json()), CT_OK);
+    ct_scan_findings f;
+    cr_assert_eq(ct_scan_direct(&f, db, &c, &p, false, &err), CT_OK, "%s", err.detail);
+    cr_assert_eq(f.screened, 2);
+    cr_assert_eq(f.not_seen, 1); /* the genesis address, not in this block */
+    ct_scan_findings_release(&f);
+    ct_db_close(db);
+    ct_scan_customers_release(&c);
+    tu_rmtree(dir);
+    free(dir);
+    free(db_dir);
+    free(blk);
 }

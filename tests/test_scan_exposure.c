@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/util.h"
+#include "chaintrail/chaintrail.h"
 #include "chaintrail/scan.h"
 #include "testutil.h"
 
@@ -159,6 +161,7 @@ static void assert_same_findings(const ct_scan_findings *a, const ct_scan_findin
         cr_assert_eq(x->direction, y->direction, "finding %zu", i);
         cr_assert_str_eq(x->counterparty, y->counterparty, "finding %zu", i);
         cr_assert_str_eq(x->label, y->label);
+        cr_assert_str_eq(x->source, y->source);
         cr_assert_eq(x->category, y->category);
         cr_assert_eq(x->severity, y->severity);
         for (int m = 0; m < CT_MODEL_COUNT; m++)
@@ -199,22 +202,163 @@ Test(scan_exposure, batch_direct_equals_per_customer)
                              CT_OK);
             else
                 cr_assert_eq(ct_scan_policy_read(&p, mix, &err), CT_OK, "%s", err.detail);
-            ct_scan_findings a, b;
-            cr_assert_eq(ct_scan_direct(&a, db, &cs, &p, &err), CT_OK, "%s", err.detail);
-            cr_assert_eq(ct_scan_direct_batch(&b, db, &cs, &p, NULL, &err), CT_OK, "%s",
-                         err.detail);
-            /* the mixer pays no deposit address directly */
-            cr_assert(k == 1 && pi == 1 ? a.count == 0 : a.count > 0, "%s policy %d: %zu", files[k],
-                      pi, a.count);
-            assert_same_findings(&a, &b);
-            ct_scan_findings_release(&a);
-            ct_scan_findings_release(&b);
+            for (int nc = 0; nc < 2; nc++) { /* with the database's clusters, and without */
+                ct_scan_findings a, b;
+                cr_assert_eq(ct_scan_direct(&a, db, &cs, &p, nc, &err), CT_OK, "%s", err.detail);
+                cr_assert_eq(ct_scan_direct_batch(&b, db, &cs, &p, NULL, nc, &err), CT_OK, "%s",
+                             err.detail);
+                /* the mixer pays no deposit address directly */
+                cr_assert(k == 1 && pi == 1 ? a.count == 0 : a.count > 0, "%s policy %d: %zu",
+                          files[k], pi, a.count);
+                assert_same_findings(&a, &b);
+                ct_scan_findings_release(&a);
+                ct_scan_findings_release(&b);
+            }
         }
         ct_scan_customers_release(&cs);
         free(path), free(mix);
     }
     ct_db_close(db);
     free(dbdir), free(sim);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+/* Imports labels (CSV text) into the open database. */
+static void import_labels(ct_db *db, const char *dir, const char *csv)
+{
+    char *path = join(dir, "more-labels.csv");
+    cr_assert_eq(tu_write_file(path, csv, strlen(csv)), 0);
+    ct_labels_import_options lo = CT_LABELS_IMPORT_OPTIONS_INIT;
+    ct_labels_import_stats st;
+    ct_error err;
+    ct_error_clear(&err);
+    cr_assert_eq(ct_labels_import(db, &st, path, &lo, &err), CT_OK, "%s", err.detail);
+    free(path);
+}
+
+/* Direct exposure with clusters (docs/scan.md "Clusters"): on seed 2, one deposit address of
+ * SimEx A is labelled hack; the exchange's sweeps cluster it with its other deposits, which
+ * have no label. The users who paid those deposits have direct exposure to them, each
+ * finding naming the deposit paid, with the labelled deposit's label and source: exactly
+ * the findings of the same screen without clusters once every member of the cluster carries
+ * that label itself. The reference (ct_scan_direct) and the batched screen agree, with
+ * clusters and without; without clusters only the labelled deposit is a counterparty. */
+Test(scan_exposure, direct_exposure_to_unlabelled_members_of_a_labelled_cluster)
+{
+    char *dir = tu_tmpdir(), *sim = join(dir, "sim"), *dbdir = join(dir, "db");
+    char *blocks = join(sim, "blocks");
+    run_ok(CT_SIM_BIN,
+           (const char *[]){"--seed", "2", "--txs", "3000", "--hops", "3", "--out", sim, "--quiet",
+                            NULL},
+           "chaintrail-sim");
+    run_ok(CT_BIN,
+           (const char *[]){"--db", dbdir, "ingest", "bitcoin", "--network", "regtest", "--quiet",
+                            blocks, NULL},
+           "ingest");
+    ct_db *db = tu_db_open(dbdir, false);
+    /* the first SimEx A deposit (labels.csv order) in a cluster of two or more */
+    char *lpath = join(sim, "labels.csv");
+    size_t len;
+    char *labels = (char *)tu_read_file(lpath, &len);
+    char L[128] = "";
+    uint64_t cid = 0, csize = 0;
+    ct_error err;
+    ct_error_clear(&err);
+    for (char *line = strtok(labels, "\n"); line && !L[0]; line = strtok(NULL, "\n")) {
+        char *comma = strchr(line, ',');
+        if (!comma || !strstr(line, ",SimEx A deposit,exchange,"))
+            continue;
+        *comma = '\0';
+        ct_graph_address ga;
+        cr_assert_eq(ct_graph_address_get(db, &ga, line, &err), CT_OK, "%s", err.detail);
+        if (ga.cluster_size >= 2) {
+            snprintf(L, sizeof(L), "%s", line);
+            cid = ga.cluster_id;
+            csize = ga.cluster_size;
+        }
+        ct_graph_address_release(&ga);
+    }
+    free(labels);
+    cr_assert(L[0]);
+    char one[300];
+    snprintf(one, sizeof(one), "address,label,category,source\n%s,SimEx A deposit,hack,team\n", L);
+    import_labels(db, dir, one);
+
+    /* the customers: every user of the simulation */
+    char *opath = join(sim, "owners.csv"), *owners = (char *)tu_read_file(opath, &len);
+    ct_buf cb;
+    ct_buf_init(&cb, (size_t)1 << 30);
+    cr_assert_eq(ct_buf_puts(&cb, "customer_id,address\n"), CT_OK);
+    size_t users = 0;
+    for (char *line = strtok(owners, "\n"); line; line = strtok(NULL, "\n")) {
+        char *comma = strchr(line, ',');
+        if (!comma || !strstr(line, ",user"))
+            continue;
+        *comma = '\0';
+        cr_assert_eq(ct_buf_printf(&cb, "u%zu,%s\n", users++, line), CT_OK);
+    }
+    free(owners);
+    ct_scan_customers cs;
+    cr_assert_eq(ct_scan_customers_parse(&cs, (const char *)cb.data, cb.len, &err), CT_OK);
+    ct_buf_release(&cb);
+    cr_assert_eq(cs.count, users);
+    ct_scan_policy p;
+    cr_assert_eq(ct_scan_policy_parse(&p, ct_scan_policy_default_json(),
+                                      strlen(ct_scan_policy_default_json()), &err),
+                 CT_OK);
+
+    ct_scan_findings a, b, c;
+    cr_assert_eq(ct_scan_direct(&a, db, &cs, &p, false, &err), CT_OK, "%s", err.detail);
+    cr_assert_eq(ct_scan_direct_batch(&b, db, &cs, &p, NULL, false, &err), CT_OK, "%s", err.detail);
+    assert_same_findings(&a, &b);
+    ct_scan_findings_release(&b);
+    cr_assert_eq(ct_scan_direct(&c, db, &cs, &p, true, &err), CT_OK, "%s", err.detail);
+    cr_assert_eq(ct_scan_direct_batch(&b, db, &cs, &p, NULL, true, &err), CT_OK, "%s", err.detail);
+    assert_same_findings(&c, &b);
+    ct_scan_findings_release(&b);
+    size_t members_paid = 0;
+    for (size_t i = 0; i < c.count; i++)
+        cr_assert_str_eq(c.items[i].counterparty, L);
+    for (size_t i = 0; i < a.count; i++) {
+        const ct_scan_finding *f = &a.items[i];
+        cr_assert_eq(f->category, CT_LABEL_HACK);
+        cr_assert_str_eq(f->label, "SimEx A deposit");
+        cr_assert_str_eq(f->source, "team");
+        ct_graph_address ga;
+        cr_assert_eq(ct_graph_address_get(db, &ga, f->counterparty, &err), CT_OK);
+        cr_assert(ga.cluster_id == cid, "%s", f->counterparty);
+        ct_graph_address_release(&ga);
+        members_paid += strcmp(f->counterparty, L) != 0;
+    }
+    cr_assert_gt(members_paid, 0);
+    cr_assert_eq(a.count, c.count + members_paid);
+
+    /* every member labelled itself: the same findings without clusters */
+    ct_cluster_members *mem = NULL;
+    cr_assert_eq(ct_cluster_members_new(&mem, db, cid, &err), CT_OK, "%s", err.detail);
+    ct_buf_init(&cb, (size_t)1 << 30);
+    cr_assert_eq(ct_buf_puts(&cb, "address,label,category,source\n"), CT_OK);
+    const char *m;
+    uint64_t id, n_mem = 0;
+    while (ct_cluster_members_next(mem, &m, &id, &err) == CT_OK) {
+        cr_assert_eq(ct_buf_printf(&cb, "%s,SimEx A deposit,hack,team\n", m), CT_OK);
+        n_mem++;
+    }
+    ct_cluster_members_free(mem);
+    cr_assert_eq(n_mem, csize);
+    cr_assert_eq(ct_buf_putc(&cb, '\0'), CT_OK);
+    import_labels(db, dir, (const char *)cb.data);
+    ct_buf_release(&cb);
+    cr_assert_eq(ct_scan_direct_batch(&b, db, &cs, &p, NULL, true, &err), CT_OK, "%s", err.detail);
+    assert_same_findings(&a, &b);
+    ct_scan_findings_release(&b);
+
+    ct_scan_findings_release(&a);
+    ct_scan_findings_release(&c);
+    ct_scan_customers_release(&cs);
+    ct_db_close(db);
+    free(lpath), free(opath), free(blocks), free(sim), free(dbdir);
     tu_rmtree(dir);
     free(dir);
 }

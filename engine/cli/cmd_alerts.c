@@ -1,6 +1,7 @@
-/* `chaintrail alerts list|show|set`: the analysts' side of the alerts `scan` stores
+/* `chaintrail alerts list|show|set|runs`: the analysts' side of the alerts `scan` stores
  * (docs/alerts.md). A decision changes the state and appends to the history; nothing ever
  * rewrites or removes a history entry. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -167,6 +168,73 @@ static int alerts_set(int argc, char **argv, const cli_global *g, const cli_comm
     return CT_EXIT_OK;
 }
 
+/* One run record: "run N TIME: S of R customer rows screened (direct), I (indirect); ..." as
+ * scan's summary line; I and R are "-" in a record written before they were counted. */
+static void run_text(FILE *f, const ct_scan_run_record *r)
+{
+    fprintf(f, "run %llu ", (unsigned long long)r->run);
+    cli_print_time(f, r->time > UINT32_MAX ? UINT32_MAX : (uint32_t)r->time);
+    fprintf(f, ": %llu", (unsigned long long)r->screened);
+    if (r->has_indirect)
+        fprintf(f, " of %llu customer rows screened (direct), %llu (indirect)",
+                (unsigned long long)r->rows, (unsigned long long)r->screened_indirect);
+    else
+        fputs(" of - customer rows screened (direct), - (indirect)", f);
+    fprintf(f, "; %llu new, %llu updated, %llu unchanged, %llu absent\n",
+            (unsigned long long)r->n_new, (unsigned long long)r->n_updated,
+            (unsigned long long)r->n_unchanged, (unsigned long long)r->n_absent);
+}
+
+static void run_json(FILE *f, const ct_scan_run_record *r)
+{
+    fprintf(f, "{\"run\":%llu,\"time\":\"", (unsigned long long)r->run);
+    cli_print_time(f, r->time > UINT32_MAX ? UINT32_MAX : (uint32_t)r->time);
+    fprintf(f, "\",\"rows\":");
+    if (r->has_indirect)
+        fprintf(f, "%llu", (unsigned long long)r->rows);
+    else
+        fputs("null", f);
+    fprintf(f, ",\"screened_direct\":%llu,\"screened_indirect\":", (unsigned long long)r->screened);
+    if (r->has_indirect)
+        fprintf(f, "%llu", (unsigned long long)r->screened_indirect);
+    else
+        fputs("null", f);
+    fprintf(f, ",\"new\":%llu,\"updated\":%llu,\"unchanged\":%llu,\"absent\":%llu}\n",
+            (unsigned long long)r->n_new, (unsigned long long)r->n_updated,
+            (unsigned long long)r->n_unchanged, (unsigned long long)r->n_absent);
+}
+
+static int alerts_runs(int argc, char **argv, const cli_global *g, const cli_command *self)
+{
+    const char *format = NULL;
+    const cli_opt opts[] = {{"format", CLI_STRING, &format}, {NULL, CLI_FLAG, NULL}};
+    int first, rc;
+    if ((rc = cli_parse(self, opts, argc, argv, &first)))
+        return rc < 0 ? CT_EXIT_OK : rc;
+    size_t fmt = 0;
+    if (format && (rc = cli_name("alerts", "format", "format", format, list_formats, 2, &fmt)))
+        return rc;
+    if (argv[first]) {
+        cli_error("alerts", "unexpected argument '%s'", argv[first]);
+        return CT_EXIT_USAGE;
+    }
+    ct_db *db;
+    if ((rc = cli_open_db("alerts", g, &db)))
+        return rc;
+    ct_scan_run_record *list;
+    size_t n;
+    ct_error err;
+    ct_error_clear(&err);
+    int qrc = ct_scan_runs_list(db, &list, &n, &err);
+    ct_db_close(db);
+    if (qrc)
+        return cli_db_fail("alerts", qrc, &err);
+    for (size_t i = 0; i < n; i++)
+        (fmt == 1 ? run_json : run_text)(stdout, &list[i]);
+    free(list);
+    return CT_EXIT_OK;
+}
+
 int cmd_alerts(int argc, char **argv, const cli_global *g)
 {
     const cli_command *self = cli_find("alerts");
@@ -180,6 +248,8 @@ int cmd_alerts(int argc, char **argv, const cli_global *g)
         return alerts_show(argc - 1, argv + 1, g, self);
     if (strcmp(argv[1], "set") == 0)
         return alerts_set(argc - 1, argv + 1, g, self);
-    cli_error("alerts", "unknown subcommand '%s' (list, show, set)", argv[1]);
+    if (strcmp(argv[1], "runs") == 0)
+        return alerts_runs(argc - 1, argv + 1, g, self);
+    cli_error("alerts", "unknown subcommand '%s' (list, show, set, runs)", argv[1]);
     return CT_EXIT_USAGE;
 }

@@ -146,7 +146,7 @@ static int screen(const cli_global *g, const ct_scan_customers *cs, const ct_sca
                 back[sub.count] = i;
                 sub.items[sub.count++] = cs->items[i];
             }
-        qrc = ct_scan_direct_batch(&f, db, &sub, pol, asset, &err);
+        qrc = ct_scan_direct_batch(&f, db, &sub, pol, asset, o->no_clusters, &err);
         for (size_t i = 0; qrc == CT_OK && i < f.count; i++)
             f.items[i].customer = back[f.items[i].customer];
     }

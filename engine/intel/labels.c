@@ -175,6 +175,13 @@ static int norm_address(char out[CT_LABEL_ADDRESS_MAX + 1], char asset[CT_LABEL_
     return CT_OK;
 }
 
+int ct_labels_address_normalize(char out[CT_LABEL_ADDRESS_MAX + 1], const char *address,
+                                ct_error *err)
+{
+    char asset[CT_LABEL_ASSET_MAX + 1] = "";
+    return norm_address(out, asset, address, err);
+}
+
 /* For lookups: the same forms, without rejecting anything. */
 static void norm_query(char out[CT_LABEL_ADDRESS_MAX + 1], const char *addr)
 {

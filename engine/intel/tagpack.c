@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "intel/label_rows.h"
+#include "intel/yaml.h"
 
 typedef struct yentry {
     int32_t tag;      /* -1: the header; else the tag's index */
@@ -50,12 +51,13 @@ typedef struct yparser {
     ytag *tags;
     size_t n_tags, cap_tags;
     ct_error *err;
+    const char *reason; /* of the errors; NULL: "tagpack-yaml" */
 } yparser;
 
 static int yfail(yparser *p, uint64_t line, const char *what)
 {
-    return ct_fail(p->err, CT_ECORRUPT, "tagpack-yaml", "line %llu: %s", (unsigned long long)line,
-                   what);
+    return ct_fail(p->err, CT_ECORRUPT, p->reason ? p->reason : "tagpack-yaml", "line %llu: %s",
+                   (unsigned long long)line, what);
 }
 
 /* Reads the physical line at p->pos without consuming it. */
@@ -388,26 +390,41 @@ static int check_dup(yparser *p, int32_t tag, size_t first, const char *key, siz
     return CT_OK;
 }
 
+/* The next item of a block list of scalars at column e: *more false past its end; else the
+ * item's line *n and *i its first character after "- ". A mapping as an item is refused. */
+static int list_item(yparser *p, size_t e, yline *n, size_t *i, bool *more)
+{
+    int rc;
+    *more = false;
+    if ((rc = peek(p, n)))
+        return rc;
+    if (!n->has || n->indent != e || !is_dash(p, n))
+        return CT_OK;
+    size_t k = n->start + n->indent + 1, klen, after;
+    while (k < n->end && p->t[k] == ' ')
+        k++;
+    if (read_key(p, k, n->end, &klen, &after))
+        return yfail(p, n->no, "mappings inside a list value are not supported");
+    *i = k;
+    *more = true;
+    return CT_OK;
+}
+
 /* `key:` then a list of scalars at indent e. */
 static int scalar_list(yparser *p, int32_t tag, uint32_t key, size_t e)
 {
     yline n;
+    size_t i = 0;
+    bool more;
     int rc;
-    for (;;) {
-        if ((rc = peek(p, &n)))
-            return rc;
-        if (!n.has || n.indent != e || !is_dash(p, &n))
-            break;
-        size_t i = n.start + n.indent + 1, klen, after;
-        while (i < n.end && p->t[i] == ' ')
-            i++;
-        if (read_key(p, i, n.end, &klen, &after))
-            return yfail(p, n.no, "mappings inside a list value are not supported");
+    while ((rc = list_item(p, e, &n, &i, &more)) == CT_OK && more) {
         uint32_t val, vlen;
         if ((rc = scalar(p, n, i, e, &val, &vlen)) ||
             (rc = add_entry(p, tag, key, val, vlen, n.no, true)))
             return rc;
     }
+    if (rc)
+        return rc;
     if (n.has && n.indent > e)
         return yfail(p, n.no, "unexpected indentation");
     return CT_OK;
@@ -593,6 +610,23 @@ static ct_label_category concepts(const yparser *p, int32_t tag, size_t first, s
     return c;
 }
 
+/* Refuses text that is not UTF-8, naming the first bad line. */
+static int utf8_check(yparser *p)
+{
+    if (ct_labels_utf8_ok(p->t, p->len))
+        return CT_OK;
+    size_t lo = 0;
+    uint64_t line = 1;
+    for (size_t i = 0; i <= p->len; i++)
+        if (i == p->len || p->t[i] == '\n') {
+            if (!ct_labels_utf8_ok(p->t + lo, i - lo))
+                break;
+            lo = i + 1;
+            line++;
+        }
+    return yfail(p, line, "invalid UTF-8");
+}
+
 int ct_labels_read_tagpack(ct_labels_sink *s, const ct_labels_file *f, ct_error *err)
 {
     yparser p;
@@ -603,21 +637,8 @@ int ct_labels_read_tagpack(ct_labels_sink *s, const ct_labels_file *f, ct_error 
     p.lineno = 1;
     p.err = err;
     ct_buf_init(&p.arena, (size_t)1 << 31);
-    if (!ct_labels_utf8_ok(f->text, f->len)) {
-        size_t lo = 0;
-        uint64_t line = 1;
-        /* find the first bad line for the message */
-        for (size_t i = 0; i <= f->len; i++)
-            if (i == f->len || f->text[i] == '\n') {
-                if (!ct_labels_utf8_ok(f->text + lo, i - lo))
-                    break;
-                lo = i + 1;
-                line++;
-            }
-        rc = ct_fail(err, CT_ECORRUPT, "tagpack-yaml", "line %llu: invalid UTF-8",
-                     (unsigned long long)line);
+    if ((rc = utf8_check(&p)))
         goto out;
-    }
     if ((rc = parse(&p)))
         goto out;
     /* the header: entries of tag -1, before or after the tags */
@@ -678,4 +699,294 @@ out:
     free(p.ents);
     free(p.tags);
     return rc;
+}
+
+/* ---- the subset with nested mappings, as JSON (yaml.h) ---- */
+typedef struct yjson {
+    yparser *p;
+    ct_buf *out;
+    ct_yaml_pos *pos;
+    size_t n_pos, cap_pos;
+    uint32_t *keys; /* arena offsets of the keys of the mappings being read */
+    size_t n_keys, cap_keys;
+} yjson;
+
+/* The next token of the JSON text comes from line, col. */
+static int ypos(yjson *y, uint64_t line, size_t col)
+{
+    if (y->n_pos == y->cap_pos) {
+        size_t cap = y->cap_pos ? y->cap_pos * 2 : 64;
+        ct_yaml_pos *np = realloc(y->pos, cap * sizeof(*np));
+        if (!np)
+            return ct_fail(y->p->err, CT_ENOMEM, "out-of-memory", "YAML");
+        y->pos = np;
+        y->cap_pos = cap;
+    }
+    y->pos[y->n_pos++] = (ct_yaml_pos){y->out->len, line, (uint64_t)col};
+    return CT_OK;
+}
+
+static int json_string(ct_buf *b, const char *s, size_t n)
+{
+    int rc = ct_buf_putc(b, '"');
+    for (size_t i = 0; i < n && rc == CT_OK; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            if ((rc = ct_buf_putc(b, '\\')) == CT_OK)
+                rc = ct_buf_putc(b, (char)c);
+        } else if (c < 0x20 || c == 0x7f) {
+            rc = ct_buf_printf(b, "\\u%04x", c);
+        } else {
+            rc = ct_buf_putc(b, (char)c);
+        }
+    }
+    return rc ? rc : ct_buf_putc(b, '"');
+}
+
+/* -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+static bool json_number(const char *s, size_t n)
+{
+    size_t i = 0;
+    if (i < n && s[i] == '-')
+        i++;
+    if (i < n && s[i] == '0')
+        i++;
+    else if (i < n && s[i] >= '1' && s[i] <= '9')
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+    else
+        return false;
+    if (i < n && s[i] == '.') {
+        size_t d = ++i;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == d)
+            return false;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-'))
+            i++;
+        size_t d = i;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == d)
+            return false;
+    }
+    return i == n;
+}
+
+static bool one_of(const char *v, const char *const *words)
+{
+    for (; *words; words++)
+        if (strcmp(v, *words) == 0)
+            return true;
+    return false;
+}
+
+/* The scalar at t[i] on line l (a value of a key at column col) as a JSON value. */
+static int yjson_scalar(yjson *y, yline l, size_t i, size_t col)
+{
+    yparser *p = y->p;
+    static const char *const nulls[] = {"", "~", "null", "Null", "NULL", NULL};
+    static const char *const trues[] = {"true", "True", "TRUE", NULL};
+    static const char *const falses[] = {"false", "False", "FALSE", NULL};
+    bool quoted_value = p->t[i] == '\'' || p->t[i] == '"';
+    uint32_t off, len;
+    int rc;
+    if ((rc = ypos(y, l.no, i - l.start + 1)) || (rc = scalar(p, l, i, col, &off, &len)))
+        return rc;
+    const char *v = astr(p, off);
+    if (quoted_value)
+        return json_string(y->out, v, len);
+    if (one_of(v, nulls))
+        return ct_buf_puts(y->out, "null");
+    if (one_of(v, trues))
+        return ct_buf_puts(y->out, "true");
+    if (one_of(v, falses))
+        return ct_buf_puts(y->out, "false");
+    if (json_number(v, len))
+        return ct_buf_append(y->out, v, len);
+    return json_string(y->out, v, len);
+}
+
+/* `key:` then a block list of scalars at column e, as a JSON array. */
+static int yjson_list(yjson *y, size_t e)
+{
+    yparser *p = y->p;
+    yline n;
+    size_t i = 0;
+    bool first = true, more;
+    int rc;
+    if ((rc = peek(p, &n)) || (rc = ypos(y, n.no, n.indent + 1)) || (rc = ct_buf_putc(y->out, '[')))
+        return rc;
+    while ((rc = list_item(p, e, &n, &i, &more)) == CT_OK && more) {
+        if (i == n.end || p->t[i] == '#')
+            return yfail(p, n.no, "an empty list item");
+        if ((!first && (rc = ct_buf_putc(y->out, ','))) || (rc = yjson_scalar(y, n, i, e)))
+            return rc;
+        first = false;
+    }
+    if (rc)
+        return rc;
+    if (n.has && n.indent > e)
+        return yfail(p, n.no, "unexpected indentation");
+    return ct_buf_putc(y->out, ']');
+}
+
+/* A block mapping whose keys sit at column col (its first key is the next line with
+ * content), as a JSON object. depth: this mapping's, from 1. */
+static int yjson_map(yjson *y, size_t col, unsigned depth)
+{
+    yparser *p = y->p;
+    yline n;
+    int rc;
+    if (depth > CT_YAML_MAX_DEPTH) {
+        if ((rc = peek(p, &n)) == CT_OK)
+            rc = yfail(p, n.no, "mappings and lists nested deeper than 8 levels");
+        return rc;
+    }
+    size_t kstart = y->n_keys;
+    bool first = true;
+    for (;;) {
+        if ((rc = peek(p, &n)))
+            return rc;
+        if (!n.has || n.indent < col)
+            break;
+        if (n.indent > col)
+            return yfail(p, n.no, "unexpected indentation");
+        if (is_dash(p, &n))
+            return yfail(p, n.no, "a list item where 'key: value' was expected");
+        const char *s = p->t + n.start;
+        if (n.end - n.start >= 3 && (memcmp(s, "---", 3) == 0 || memcmp(s, "...", 3) == 0))
+            return yfail(p, n.no, "only one YAML document per file");
+        size_t i = n.start + n.indent, klen, after;
+        if (!read_key(p, i, n.end, &klen, &after))
+            return yfail(p, n.no, "expected 'key: value'");
+        for (size_t k = kstart; k < y->n_keys; k++) {
+            const char *key = astr(p, y->keys[k]);
+            if (strlen(key) == klen && memcmp(key, p->t + i, klen) == 0) {
+                char what[96];
+                snprintf(what, sizeof(what), "duplicate key '%.*s'", (int)(klen > 40 ? 40 : klen),
+                         p->t + i);
+                return yfail(p, n.no, what);
+            }
+        }
+        if (y->n_keys == y->cap_keys) {
+            size_t cap = y->cap_keys ? y->cap_keys * 2 : 64;
+            uint32_t *nk = realloc(y->keys, cap * sizeof(*nk));
+            if (!nk)
+                return ct_fail(p->err, CT_ENOMEM, "out-of-memory", "YAML");
+            y->keys = nk;
+            y->cap_keys = cap;
+        }
+        if ((rc = arena_put(p, p->t + i, klen, &y->keys[y->n_keys])))
+            return rc;
+        y->n_keys++;
+        if ((first && (rc = ypos(y, n.no, n.indent + 1))) ||
+            (rc = ct_buf_putc(y->out, first ? '{' : ',')) || (rc = ypos(y, n.no, n.indent + 1)) ||
+            (rc = json_string(y->out, p->t + i, klen)) || (rc = ct_buf_putc(y->out, ':')))
+            return rc;
+        first = false;
+        size_t v = after;
+        while (v < n.end && p->t[v] == ' ')
+            v++;
+        if (v < n.end && p->t[v] != '#') {
+            if ((rc = yjson_scalar(y, n, v, col)))
+                return rc;
+            continue;
+        }
+        consume(p); /* `key:` alone: a list, a nested mapping, or null */
+        yline m;
+        if ((rc = peek(p, &m)))
+            return rc;
+        if (m.has && is_dash(p, &m) && m.indent >= col) {
+            if (depth + 1 > CT_YAML_MAX_DEPTH)
+                return yfail(p, m.no, "mappings and lists nested deeper than 8 levels");
+            rc = yjson_list(y, m.indent);
+        } else if (m.has && m.indent > col) {
+            rc = yjson_map(y, m.indent, depth + 1);
+        } else {
+            rc = ypos(y, n.no, after - n.start + 1);
+            if (rc == CT_OK)
+                rc = ct_buf_puts(y->out, "null");
+        }
+        if (rc)
+            return rc;
+    }
+    y->n_keys = kstart;
+    return ct_buf_putc(y->out, '}');
+}
+
+int ct_yaml_to_json(ct_buf *json, ct_yaml_pos **pos, size_t *n_pos, const char *text, size_t len,
+                    const char *reason, ct_error *err)
+{
+    yparser p;
+    yjson y;
+    memset(&p, 0, sizeof(p));
+    memset(&y, 0, sizeof(y));
+    p.t = text;
+    p.len = len;
+    p.lineno = 1;
+    p.err = err;
+    p.reason = reason;
+    ct_buf_init(&p.arena, (size_t)1 << 31);
+    y.p = &p;
+    y.out = json;
+    *pos = NULL;
+    *n_pos = 0;
+    int rc = utf8_check(&p);
+    if (rc == CT_OK && len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+        p.pos = 3;
+    yline l = {0};
+    for (bool started = false; rc == CT_OK;) {
+        if ((rc = peek(&p, &l)) || !l.has)
+            break;
+        const char *s = text + l.start;
+        size_t n = l.end - l.start;
+        if (!started && l.indent == 0 && n >= 5 && memcmp(s, "%YAML", 5) == 0) {
+            consume(&p);
+            continue;
+        }
+        if (!started && l.indent == 0 && n >= 3 && memcmp(s, "---", 3) == 0 &&
+            (n == 3 || s[3] == ' ')) {
+            started = true;
+            consume(&p);
+            continue;
+        }
+        break;
+    }
+    if (rc == CT_OK && !l.has)
+        rc = yfail(&p, l.no, "no mapping: the file is empty");
+    else if (rc == CT_OK && l.indent != 0)
+        rc = yfail(&p, l.no, "unexpected indentation");
+    else if (rc == CT_OK && is_dash(&p, &l))
+        rc = yfail(&p, l.no, "a list where a mapping was expected");
+    if (rc == CT_OK)
+        rc = yjson_map(&y, 0, 1);
+    if (rc == CT_ENOMEM && err && err->code == CT_OK)
+        rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "YAML");
+    ct_buf_release(&p.arena);
+    free(y.keys);
+    if (rc != CT_OK) {
+        free(y.pos);
+        return rc;
+    }
+    *pos = y.pos;
+    *n_pos = y.n_pos;
+    return CT_OK;
+}
+
+void ct_yaml_pos_of(const ct_yaml_pos *pos, size_t n_pos, size_t off, uint64_t *line, uint64_t *col)
+{
+    size_t lo = 0, hi = n_pos; /* the first entry past off */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (pos[mid].json_off <= off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *line = lo ? pos[lo - 1].line : 1;
+    *col = lo ? pos[lo - 1].col : 1;
 }

@@ -12,8 +12,9 @@
  *       state u8, by (BE16 + bytes), note (BE16 + bytes)
  *   0xf7 'S' -> version u8 (1), run BE64, time BE64, has_tip u8, height BE32, tip (32),
  *       digests of labels, policy, clusters, customers (4 x 32)
- *   0xf7 'R' + run BE64 -> version u8 (1), time BE64, screened BE64, new BE64, updated BE64,
- *       unchanged BE64, absent BE64
+ *   0xf7 'R' + run BE64 -> version u8 (2), time BE64, screened BE64, new BE64, updated BE64,
+ *       unchanged BE64, absent BE64; version 2 only: screened for indirect exposure BE64,
+ *       customer rows BE64 (version 1 is still read)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +33,9 @@ typedef unsigned __int128 u128;
 #define ALERT_ROW_VERSION   2u /* 2 adds USD after the amounts; 1 is still read */
 #define HISTORY_ROW_VERSION 1u
 #define STATE_ROW_VERSION   2u /* 2 adds the price table digest; 1 is still read */
-#define RUN_ROW_VERSION     1u
+#define RUN_ROW_VERSION     2u /* 2 adds the indirect count and the rows; 1 is still read */
+#define RUN_ROW_SIZE_1      (1 + 8 + 5 * 8)
+#define RUN_ROW_SIZE        (RUN_ROW_SIZE_1 + 2 * 8)
 #define ALERT_KEY_LEN       17 /* 0xf5 + 16 bytes */
 #define HISTORY_KEY_LEN     21
 #define NO_STATE            0xffu
@@ -505,6 +508,65 @@ int ct_scan_alerts_list(ct_db *db, ct_scan_alert **out, size_t *n, ct_error *err
     ct_store_iter_free(it);
     if (rc != CT_OK) {
         ct_scan_alerts_free(list, count);
+        return rc;
+    }
+    *out = list;
+    *n = count;
+    return CT_OK;
+}
+
+int ct_scan_runs_list(ct_db *db, ct_scan_run_record **out, size_t *n, ct_error *err)
+{
+    ct_scan_run_record *list = NULL;
+    size_t count = 0, cap = 0;
+    int rc = CT_OK;
+    *out = NULL;
+    *n = 0;
+    ct_store_iter *it = ct_store_iter_new(db->st, NULL);
+    if (!it)
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "opening an iterator");
+    const uint8_t first[2] = {CT_T_SCAN, 'R'};
+    for (ct_store_iter_seek(it, first, 2); ct_store_iter_valid(it); ct_store_iter_next(it)) {
+        size_t kl, vl;
+        const uint8_t *k = ct_store_iter_key(it, &kl);
+        const uint8_t *v = ct_store_iter_value(it, &vl);
+        if (kl < 2 || k[0] != CT_T_SCAN || k[1] != 'R')
+            break;
+        if (kl != 10 ||
+            !((vl == RUN_ROW_SIZE && v[0] == 2) || (vl == RUN_ROW_SIZE_1 && v[0] == 1))) {
+            rc = ct_fail(err, CT_ECORRUPT, "bad-row", "scan run record of %zu bytes", vl);
+            break;
+        }
+        if (count == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            ct_scan_run_record *nl = realloc(list, ncap * sizeof(*nl));
+            if (!nl) {
+                rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "listing scan runs");
+                break;
+            }
+            list = nl;
+            cap = ncap;
+        }
+        ct_scan_run_record *r = &list[count++];
+        memset(r, 0, sizeof(*r));
+        r->run = ct_be64(k + 2);
+        r->time = ct_be64(v + 1);
+        r->screened = ct_be64(v + 9);
+        r->n_new = ct_be64(v + 17);
+        r->n_updated = ct_be64(v + 25);
+        r->n_unchanged = ct_be64(v + 33);
+        r->n_absent = ct_be64(v + 41);
+        r->has_indirect = v[0] == 2;
+        if (r->has_indirect) {
+            r->screened_indirect = ct_be64(v + 49);
+            r->rows = ct_be64(v + 57);
+        }
+    }
+    if (rc == CT_OK)
+        rc = ct_store_iter_status(it, err);
+    ct_store_iter_free(it);
+    if (rc != CT_OK) {
+        free(list);
         return rc;
     }
     *out = list;
@@ -1055,7 +1117,7 @@ int ct_scan_alerts_commit(ct_scan_run *out, ct_db *db, const ct_scan_customers *
     ct_store_batch_put(b, state_key, sizeof(state_key), sv, sizeof(sv));
     uint8_t rk[10] = {CT_T_SCAN, 'R'};
     ct_put_be64(rk + 2, run);
-    uint8_t rv[1 + 8 + 5 * 8];
+    uint8_t rv[RUN_ROW_SIZE];
     rv[0] = RUN_ROW_VERSION;
     ct_put_be64(rv + 1, time);
     ct_put_be64(rv + 9, out->screened);
@@ -1063,6 +1125,8 @@ int ct_scan_alerts_commit(ct_scan_run *out, ct_db *db, const ct_scan_customers *
     ct_put_be64(rv + 25, out->n_updated);
     ct_put_be64(rv + 33, out->n_unchanged);
     ct_put_be64(rv + 41, out->n_absent);
+    ct_put_be64(rv + 49, out->screened_indirect);
+    ct_put_be64(rv + 57, customers->count);
     ct_store_batch_put(b, rk, sizeof(rk), rv, sizeof(rv));
     rc = ct_store_write(db->st, b, true, err);
 

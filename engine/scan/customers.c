@@ -130,6 +130,19 @@ static int add_row(reader *r, uint64_t line, const char *id, size_t id_len, cons
         for (size_t i = 2; i < addr_len; i++)
             if (a[i] >= 'A' && a[i] <= 'F')
                 a[i] = (char)(a[i] - 'A' + 'a');
+    if (src.kind == CT_CASE_ADDRESS) {
+        /* stored and looked up in the labels' form: BC1Q... is bc1q... */
+        char norm[CT_LABEL_ADDRESS_MAX + 1];
+        ct_error ne;
+        ct_error_clear(&ne);
+        if (ct_labels_address_normalize(norm, a, &ne) != CT_OK || strlen(norm) >= sizeof(a)) {
+            shown(s, addr, addr_len);
+            bad_row(c, line, "'%s' cannot be normalized: %s", s, ne.detail);
+            return CT_OK;
+        }
+        addr_len = strlen(norm);
+        memcpy(a, norm, addr_len + 1);
+    }
 
     if (c->count == r->pend_cap) {
         size_t cap = r->pend_cap ? r->pend_cap * 2 : 256;

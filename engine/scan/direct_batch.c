@@ -11,6 +11,7 @@
 #include "base/hash.h"
 #include "base/hmap.h"
 #include "base/util.h"
+#include "chaintrail/cluster.h"
 #include "chaintrail/scan.h"
 #include "scan/scan_internal.h"
 
@@ -46,7 +47,9 @@ typedef struct batch {
     size_t n_c, cap_c;
     lab *l;
     size_t n_l, cap_l;
-    ct_hmap fix; /* (row, direction, labelled index) -> finding index */
+    ct_hmap lix;          /* labelled address key -> index in l */
+    ct_trace_graph *base; /* with clusters: their attribution (cluster_of); else NULL */
+    ct_hmap fix;          /* (row, direction, labelled index) -> finding index */
     fkey *keys;
     size_t cap_keys;
     ct_labels_reader *lr;
@@ -146,9 +149,84 @@ static int add_labelled(void *arg, const char *a)
     lab *l = &b->l[b->n_l++];
     *l = (lab){dup_text(a), cat, dup_text(b->list.items[li].label),
                dup_text(b->list.items[li].source)};
-    if (!l->address || !l->label || !l->source)
+    uint8_t key[CT_HMAP_KEY_MAX];
+    if (!l->address || !l->label || !l->source ||
+        ct_hmap_put(&b->lix, key, ct_scan_addr_key(key, a), b->n_l - 1) != CT_OK)
         return ct_fail(b->err, CT_ENOMEM, "out-of-memory", "scan labels");
     return CT_OK;
+}
+
+/* With clusters (docs/taint-models.md "Clusters"), the members of a labelled address's
+ * cluster that take their attribution from it (no label of their own, and it is the
+ * cluster's labelled member) are direct counterparties too: each under its own address,
+ * with the attribution of the labelled member. The labelled addresses of l[0..n) are
+ * looked at, each cluster once. */
+static int expand_clusters(batch *b)
+{
+    size_t n = b->n_l;
+    ct_hmap done;
+    ct_hmap_init(&done);
+    int rc = CT_OK;
+    for (size_t li = 0; rc == CT_OK && li < n; li++) {
+        ct_graph_address ga;
+        rc = ct_graph_address_get(b->db, &ga, b->l[li].address, b->err);
+        if (rc == CT_ENOTFOUND) {
+            if (b->err)
+                ct_error_clear(b->err);
+            rc = CT_OK;
+            continue;
+        }
+        if (rc != CT_OK)
+            break;
+        uint64_t cid = ga.cluster_id, size = ga.cluster_size, one;
+        ct_graph_address_release(&ga);
+        uint8_t ck[8];
+        ct_put_be64(ck, cid);
+        if (size < 2 || ct_hmap_get(&done, ck, sizeof(ck), &one))
+            continue;
+        if (ct_hmap_put(&done, ck, sizeof(ck), 1) != CT_OK) {
+            rc = ct_fail(b->err, CT_ENOMEM, "out-of-memory", "scan clusters");
+            break;
+        }
+        ct_cluster_members *mem = NULL;
+        if ((rc = ct_cluster_members_new(&mem, b->db, cid, b->err)) != CT_OK)
+            break;
+        const char *a;
+        uint64_t id;
+        while ((rc = ct_cluster_members_next(mem, &a, &id, b->err)) == CT_OK) {
+            char *member = NULL;
+            uint64_t c2, lj;
+            if ((rc = b->base->cluster_of(b->base->ctx, id, &c2, &member, b->err)) != CT_OK)
+                break;
+            uint8_t key[CT_HMAP_KEY_MAX];
+            bool found = member && ct_hmap_get(&b->lix, key, ct_scan_addr_key(key, member), &lj);
+            free(member);
+            if (!found) /* its own labels, or a labelled member the policy does not screen */
+                continue;
+            if (b->n_l == b->cap_l) {
+                size_t cap = 2 * b->cap_l;
+                lab *nl = realloc(b->l, cap * sizeof(*nl));
+                if (!nl) {
+                    rc = ct_fail(b->err, CT_ENOMEM, "out-of-memory", "scan clusters");
+                    break;
+                }
+                b->l = nl;
+                b->cap_l = cap;
+            }
+            const lab *m = &b->l[lj];
+            lab *l = &b->l[b->n_l++];
+            *l = (lab){dup_text(a), m->category, dup_text(m->label), dup_text(m->source)};
+            if (!l->address || !l->label || !l->source) {
+                rc = ct_fail(b->err, CT_ENOMEM, "out-of-memory", "scan clusters");
+                break;
+            }
+        }
+        if (rc == CT_EEOF)
+            rc = CT_OK;
+        ct_cluster_members_free(mem);
+    }
+    ct_hmap_release(&done);
+    return rc;
 }
 
 static ct_scan_finding *finding(batch *b, size_t row, unsigned direction, size_t li,
@@ -391,7 +469,8 @@ static int settle(batch *b, const ct_scan_customers *cs)
 }
 
 int ct_scan_direct_batch(ct_scan_findings *out, ct_db *db, const ct_scan_customers *customers,
-                         const ct_scan_policy *policy, const char *asset, ct_error *err)
+                         const ct_scan_policy *policy, const char *asset, bool no_clusters,
+                         ct_error *err)
 {
     memset(out, 0, sizeof(*out));
     batch b = {.db = db, .p = policy, .out = out, .err = err};
@@ -400,12 +479,18 @@ int ct_scan_direct_batch(ct_scan_findings *out, ct_db *db, const ct_scan_custome
         return prc;
     ct_hmap_init(&b.cix);
     ct_hmap_init(&b.fix);
+    ct_hmap_init(&b.lix);
     ct_label_list_init(&b.list);
     int rc = index_customers(&b, customers);
     if (rc == CT_OK && b.n_c)
         rc = ct_labels_reader_new(&b.lr, db, err);
     if (rc == CT_OK && b.n_c)
         rc = ct_scan_each_labelled(db, add_labelled, &b, err);
+    if (rc == CT_OK && b.n_l && !no_clusters) {
+        rc = ct_trace_graph_db(&b.base, db, err);
+        if (rc == CT_OK && ct_trace_graph_db_clusters(b.base, NULL) && b.base->cluster_of)
+            rc = expand_clusters(&b);
+    }
     for (size_t li = 0; rc == CT_OK && li < b.n_l; li++)
         rc = walk_labelled(&b, li);
     if (rc == CT_OK)
@@ -417,6 +502,9 @@ int ct_scan_direct_batch(ct_scan_findings *out, ct_db *db, const ct_scan_custome
     ct_label_list_release(&b.list);
     ct_hmap_release(&b.cix);
     ct_hmap_release(&b.fix);
+    ct_hmap_release(&b.lix);
+    if (b.base)
+        ct_trace_graph_db_free(b.base);
     for (size_t i = 0; i < b.n_c; i++)
         free(b.c[i].rows);
     free(b.c);

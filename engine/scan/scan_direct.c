@@ -62,6 +62,8 @@ static ct_scan_finding *finding(ct_scan_findings *out, size_t first, size_t cust
 
 typedef struct walk {
     ct_scan_findings *out;
+    ct_db *db;
+    ct_trace_graph *base; /* with clusters: a cluster's attribution (cluster_of); else NULL */
     ct_labels_reader *labels;
     ct_hmap labelled; /* the addresses with labels: no lookup for the others */
     ct_label_list list;
@@ -119,15 +121,44 @@ void ct_scan_finding_range(ct_scan_finding *f)
         f->usd_low = f->usd_high = 0;
 }
 
+/* The labels of the labelled member of cp's cluster, when cp takes its attribution from it
+ * (docs/taint-models.md "Clusters"; w->list.count 0 otherwise). */
+static int cluster_labels(walk *w, const char *cp, ct_error *err)
+{
+    w->list.count = 0;
+    ct_graph_address ga;
+    int rc = ct_graph_address_get(w->db, &ga, cp, err);
+    if (rc == CT_ENOTFOUND) {
+        if (err)
+            ct_error_clear(err);
+        return CT_OK;
+    }
+    if (rc != CT_OK)
+        return rc;
+    uint64_t id = ga.addrid, size = ga.cluster_size, cid;
+    ct_graph_address_release(&ga);
+    char *member = NULL;
+    if (size < 2 || (rc = w->base->cluster_of(w->base->ctx, id, &cid, &member, err)) != CT_OK ||
+        !member)
+        return rc;
+    rc = ct_labels_reader_get(w->labels, &w->list, member, err);
+    free(member);
+    return rc;
+}
+
 /* One counterparty `cp` of the customer in tx: in_src/out_dst are set by the caller. */
 static int counterparty(walk *w, size_t first, size_t customer, unsigned direction, const char *cp,
                         const ct_graph_tx *tx, ct_error *err)
 {
     uint8_t key[CT_HMAP_KEY_MAX];
     uint64_t one;
-    if (!ct_hmap_get(&w->labelled, key, ct_scan_addr_key(key, cp), &one))
+    int rc;
+    if (ct_hmap_get(&w->labelled, key, ct_scan_addr_key(key, cp), &one))
+        rc = ct_labels_reader_get(w->labels, &w->list, cp, err);
+    else if (w->base) /* no label of its own: its cluster's, if any */
+        rc = cluster_labels(w, cp, err);
+    else
         return CT_OK;
-    int rc = ct_labels_reader_get(w->labels, &w->list, cp, err);
     if (rc != CT_OK)
         return rc;
     if (w->list.count == 0)
@@ -241,15 +272,22 @@ static void settle(ct_scan_findings *out, size_t first, const ct_graph_address *
 }
 
 int ct_scan_direct(ct_scan_findings *out, ct_db *db, const ct_scan_customers *customers,
-                   const ct_scan_policy *policy, ct_error *err)
+                   const ct_scan_policy *policy, bool no_clusters, ct_error *err)
 {
     memset(out, 0, sizeof(*out));
-    walk w = {.out = out, .policy = policy};
+    walk w = {.out = out, .db = db, .policy = policy};
     ct_label_list_init(&w.list);
     ct_hmap_init(&w.labelled);
     int rc = ct_labels_reader_new(&w.labels, db, err);
     if (rc == CT_OK)
         rc = ct_scan_labelled_set(&w.labelled, db, err);
+    if (rc == CT_OK && !no_clusters) {
+        rc = ct_trace_graph_db(&w.base, db, err);
+        if (rc == CT_OK && !(ct_trace_graph_db_clusters(w.base, NULL) && w.base->cluster_of)) {
+            ct_trace_graph_db_free(w.base);
+            w.base = NULL;
+        }
+    }
     for (size_t c = 0; rc == CT_OK && c < customers->count; c++) {
         const ct_scan_customer *cu = &customers->items[c];
         if (cu->chain != CT_SCAN_BITCOIN) {
@@ -293,6 +331,8 @@ int ct_scan_direct(ct_scan_findings *out, ct_db *db, const ct_scan_customers *cu
         ct_graph_address_release(&ga);
     }
     ct_labels_reader_free(w.labels);
+    if (w.base)
+        ct_trace_graph_db_free(w.base);
     ct_hmap_release(&w.labelled);
     ct_label_list_release(&w.list);
     ct_scan_tx_bufs_free(&w.io);

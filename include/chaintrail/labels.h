@@ -109,6 +109,13 @@ ct_label_category ct_labels_attribution(const ct_label_list *l, unsigned min_con
  * Bitcoin address is written in its canonical form (lowercase bech32); anything else is
  * looked up as given. */
 
+/* The form an address is stored and looked up in: a valid Bitcoin address of any network
+ * in its canonical form (lowercase bech32; Base58 as it is), "0x" + 40 hex digits
+ * lowercased. Returns CT_OK; CT_EINVAL (reason "bad-address", "bad-checksum",
+ * "bad-evm-address" or "unknown-address-format") when it is neither. */
+CT_WARN_UNUSED int ct_labels_address_normalize(char out[CT_LABEL_ADDRESS_MAX + 1],
+                                               const char *address, ct_error *err);
+
 /* Reads every label of `address` into *out (replacing its content; count 0 when none).
  * Returns CT_OK, CT_ENOMEM, CT_EIO, or CT_EDBCORRUPT (a malformed label row). */
 CT_WARN_UNUSED int ct_labels_get(ct_db *db, ct_label_list *out, const char *address, ct_error *err);

@@ -39,7 +39,7 @@ const char *ct_scan_chain_name(ct_scan_chain c);
 
 typedef struct ct_scan_customer {
     const char *customer_id; /* owned by the list */
-    const char *address;     /* as written (an Ethereum address lowercased) */
+    const char *address;     /* normalized as labels are (ct_labels_address_normalize) */
     ct_scan_chain chain;
     uint64_t line; /* line of the file it came from */
 } ct_scan_customer;
@@ -199,13 +199,18 @@ typedef struct ct_scan_findings {
 /* Direct exposure of every Bitcoin customer row: each transaction of the address's history
  * (docs/scan.md "Direct exposure of a customer") whose labelled counterparty's category
  * the policy screens in that direction with direct exposure; amounts by
- * ct_scan_direct_amounts, summed per (customer row, direction, counterparty). A finding is
- * kept when its high amount is at least min_amount and its share at least min_share
- * (min_usd is not applied yet). Returns CT_OK; CT_EDBCORRUPT; CT_EIO; CT_ENOMEM. Release
- * *out with ct_scan_findings_release, also after a failure. */
+ * ct_scan_direct_amounts, summed per (customer row, direction, counterparty). A counterparty
+ * without labels of its own takes those of its cluster's labelled member when the database
+ * has clusters and no_clusters is false (docs/taint-models.md "Clusters"; the finding names
+ * the counterparty, with the member's label and source). A finding is
+ * kept when its high amount is at least min_amount and its share at least min_share. This
+ * reference values nothing in USD, so min_usd (which applies only to a finding whose USD is
+ * known: ct_scan_direct_batch with a price table, ct_scan_indirect) never drops one here. Returns
+ * CT_OK; CT_EDBCORRUPT; CT_EIO; CT_ENOMEM. Release *out with ct_scan_findings_release, also after a
+ * failure. */
 CT_WARN_UNUSED int ct_scan_direct(ct_scan_findings *out, ct_db *db,
                                   const ct_scan_customers *customers, const ct_scan_policy *policy,
-                                  ct_error *err);
+                                  bool no_clusters, ct_error *err);
 void ct_scan_findings_release(ct_scan_findings *f);
 
 /* ---- the alert store (alert_store.c; docs/alerts.md) ----
@@ -343,6 +348,19 @@ typedef struct ct_scan_run {
 } ct_scan_run;
 void ct_scan_run_release(ct_scan_run *r);
 
+/* The record of one scan run (table 0xf7 'R'; `alerts runs`, docs/alerts.md). */
+typedef struct ct_scan_run_record {
+    uint64_t run, time;         /* run number, Unix seconds */
+    uint64_t screened;          /* customer rows screened for direct exposure */
+    bool has_indirect;          /* false for a record written before it was counted (v1) */
+    uint64_t screened_indirect; /* customer rows screened for indirect exposure */
+    uint64_t rows;              /* customer rows in the file (0 when !has_indirect) */
+    uint64_t n_new, n_updated, n_unchanged, n_absent;
+} ct_scan_run_record;
+/* Every run record, oldest first. Free *out with free(). Returns CT_OK, CT_ECORRUPT
+ * ("bad-row"), CT_EIO, CT_ENOMEM. */
+CT_WARN_UNUSED int ct_scan_runs_list(ct_db *db, ct_scan_run_record **out, size_t *n, ct_error *err);
+
 /* The webhook's part of a scan (docs/scan.md "Webhook"): the alerts whose baseline this run
  * sets to new, updated or absent are queued into the webhook outbox (include/chaintrail/
  * deliver.h) in the batch that stores them. `body` gives an alert's body (the JSON text to
@@ -395,11 +413,12 @@ CT_WARN_UNUSED int ct_scan_alert_set(ct_db *db, const char *id, int state, const
  * addresses' activity and not with the number of customers (docs/scan.md "Speed"). With
  * `asset` (the daily price table, "BTC"; NULL: none) each transaction's amounts are valued
  * in USD at its day's price (usd_known false when a day has no price), and min_usd applies
- * to the findings whose value is known. */
+ * to the findings whose value is known. With clusters, the unlabelled members of the
+ * clusters of those labelled addresses are read too. */
 CT_WARN_UNUSED int ct_scan_direct_batch(ct_scan_findings *out, ct_db *db,
                                         const ct_scan_customers *customers,
                                         const ct_scan_policy *policy, const char *asset,
-                                        ct_error *err);
+                                        bool no_clusters, ct_error *err);
 
 /* ---- indirect exposure (Bitcoin) ---- */
 typedef struct ct_scan_indirect_options {
