@@ -150,6 +150,9 @@ static int screen(const cli_global *g, const ct_scan_customers *cs, const ct_sca
         for (size_t i = 0; qrc == CT_OK && i < f.count; i++)
             f.items[i].customer = back[f.items[i].customer];
     }
+    /* Ethereum rows: direct exposure per asset, valued by the daily price tables. */
+    if (qrc == CT_OK)
+        qrc = ct_scan_eth_direct(&f, db, cs, pick, pol, true, &err);
     /* Indirect exposure of every Bitcoin row on every run, all rows as stops: a customer's
      * outgoing exposure changes when others move its past funds on, without new activity
      * of its own, and one trace per labelled group costs the same for 1 row as for all
@@ -182,7 +185,9 @@ static int screen(const cli_global *g, const ct_scan_customers *cs, const ct_sca
     for (size_t i = 0; i < cs->count; i++)
         eth += cs->items[i].chain == CT_SCAN_ETHEREUM;
     if (eth)
-        fprintf(stderr, "chaintrail: scan: %zu Ethereum rows not screened (Bitcoin only so far)\n",
+        fprintf(stderr,
+                "chaintrail: scan: %zu Ethereum rows screened for direct exposure only (indirect "
+                "exposure is Bitcoin only so far)\n",
                 eth);
     fprintf(stderr,
             "chaintrail: scan: run %llu (%s): %llu of %zu customer rows screened (direct), %llu "

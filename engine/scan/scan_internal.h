@@ -42,4 +42,16 @@ void ct_scan_tx_bufs_free(ct_scan_tx_bufs *t);
  * not known). */
 void ct_scan_finding_range(struct ct_scan_finding *f);
 
+/* ---- Ethereum (eth_direct.c) ---- */
+/* The Ethereum tip: *has false when the database holds no Ethereum block. */
+CT_WARN_UNUSED int ct_scan_eth_tip(ct_db *db, bool *has, uint32_t *height, uint8_t hash[32],
+                                   ct_error *err);
+/* Whether the Ethereum block at `height` is gone or no longer `hash` (a rollback). */
+CT_WARN_UNUSED int ct_scan_eth_tip_moved(ct_db *db, uint32_t height, const uint8_t hash[32],
+                                         bool *moved, ct_error *err);
+/* Whether an Ethereum address has an event above `height` (any event when !has_tip);
+ * false for an address the database never saw. */
+CT_WARN_UNUSED int ct_scan_eth_active(ct_db *db, const char *address, bool has_tip, uint32_t height,
+                                      bool *active, ct_error *err);
+
 #endif
