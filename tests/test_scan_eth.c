@@ -73,7 +73,7 @@ static char *write_tmp(const char *dir, const char *name, const char *text)
 }
 
 /* The block, BIN14 labelled sanctioned and RECV1 hack, and a customer file. */
-static fx setup(const char *customers, bool prices)
+static fx setup_labels(const char *labels_csv, const char *customers, bool prices)
 {
     fx f;
     f.db = tu_fresh_db();
@@ -83,9 +83,7 @@ static fx setup(const char *customers, bool prices)
                           NULL});
     free(block);
     free(receipts);
-    char *labels = write_tmp(f.dir, "labels.csv",
-                             "address,label,category,source\n" BIN14
-                             ",Test SDN,sanctioned,ofac\n" RECV1 ",Test hack,hack,team\n");
+    char *labels = write_tmp(f.dir, "labels.csv", labels_csv);
     must((const char *[]){"--db", f.db, "labels", "import", "--quiet", labels, NULL});
     free(labels);
     if (prices)
@@ -93,6 +91,15 @@ static fx setup(const char *customers, bool prices)
                               CT_SHARED_FIXTURES "/prices/yahoo_ETH-USD_daily.csv", NULL});
     f.customers = write_tmp(f.dir, "c.csv", customers);
     return f;
+}
+
+#define LABELS                                                                                     \
+    "address,label,category,source\n" BIN14 ",Test SDN,sanctioned,ofac\n" RECV1                    \
+    ",Test hack,hack,team\n"
+
+static fx setup(const char *customers, bool prices)
+{
+    return setup_labels(LABELS, customers, prices);
 }
 
 static void teardown(fx *f)
@@ -134,10 +141,8 @@ Test(scan_eth, direct_findings_on_block_19433902)
                                           TOKEN, T3, "null", "1.000000", "SEVERE", TX3, "new")
             LINE("99f7007d91d3c9a253c709da9b03e5f1", "c4", BIN14, "outgoing", "hack", "Test hack",
                  "team", RECV1, "ETH", E14, "\"54363.96\"", "0.985464", "HIGH", TX1, "new"));
-    cr_assert_str_eq(r.err, "chaintrail: scan: 4 Ethereum rows screened for direct exposure only "
-                            "(indirect exposure is Bitcoin only so far)\nchaintrail: scan: run 1 "
-                            "(first): 5 of 5 customer rows screened (direct), 1 (indirect); 4 "
-                            "new, 0 updated, 0 unchanged, 0 absent\n");
+    cr_assert_str_eq(r.err, "chaintrail: scan: run 1 (first): 5 of 5 customer rows screened "
+                            "(direct), 5 (indirect); 4 new, 0 updated, 0 unchanged, 0 absent\n");
     tu_run_free(&r);
 
     /* Nothing new on the chain: no row is screened again, the alerts are unchanged. */
@@ -332,7 +337,7 @@ Test(scan_eth, nightly_runs_follow_the_ethereum_tip)
     tu_db_poke(f.db, key, sizeof(key), row, 214);
     scan(&r, &f, NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
-    cr_assert(strstr(r.err, "run 2 (incremental): 4 of 5 customer rows screened (direct), 1 "
+    cr_assert(strstr(r.err, "run 2 (incremental): 4 of 5 customer rows screened (direct), 5 "
                             "(indirect); 0 new, 0 updated, 4 unchanged, 0 absent\n"),
               "%s", r.err);
     tu_run_free(&r);
@@ -344,9 +349,86 @@ Test(scan_eth, nightly_runs_follow_the_ethereum_tip)
                           NULL});
     scan(&r, &f, NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
-    cr_assert(strstr(r.err, "run 4 (chain): 5 of 5 customer rows screened (direct), 1 "
+    cr_assert(strstr(r.err, "run 4 (chain): 5 of 5 customer rows screened (direct), 5 "
                             "(indirect); 0 new, 0 updated, 0 unchanged, 4 absent\n"),
               "%s", r.err);
     tu_run_free(&r);
+    teardown(&f);
+}
+
+/* Indirect exposure against `trace --to`: on block 19433902 the Uniswap pool POOL paid WETH
+ * to 0x6b75…9a80, which paid TESTEX (hop 2; tests/test_cli_trace_eth.c). With POOL labelled
+ * hack and TESTEX a customer, the incoming indirect finding is, per model, what `trace --from
+ * POOL --to TESTEX --hops 3` (the hack rule's max_hops) says reached TESTEX; with TESTEX
+ * labelled hack and POOL the customer, the outgoing finding is the same trace's figures
+ * (the same forward walk from what POOL received). The WETH token has no decimals in the
+ * fixture: base units, no price, named by its contract. */
+#define POOL   "0x048d3180ecf61b82f47078f6ebb3298326d70431"
+#define TESTEX "0x0f2e5e488daa815361ada55ef816b47679918897"
+#define WETH   "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2"
+#define TXE5   "0xe5cadd0ce14011bb9a5ff9bafe1a3b0911628c9459b2d19d5afc4273d6f131b7"
+#define IND_AMOUNTS                                                                                \
+    "\"amount\":{\"poison\":\"356000626460590080\",\"haircut\":\"10681821088792562\",\"fifo\":"    \
+    "\"51415778802290688\",\"lifo\":\"0\",\"tiho\":\"99125000000000000\"},\"low\":\"0\","          \
+    "\"high\":\"356000626460590080\""
+
+static void trace_agrees(const char *db)
+{
+    tu_run r;
+    tu_exec(&r,
+            (const char *[]){"--db", db, "trace", "--from", POOL, "--to", TESTEX, "--hops", "3",
+                             "--format", "text", NULL},
+            NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    const char *w = strstr(r.out, "== " WETH " (decimals unknown: base units)\nto ");
+    cr_assert(w, "%s", r.out);
+    cr_assert(strstr(w, "  poison               356000626460590080    2 19433902"), "%s", w);
+    cr_assert(strstr(w, "  haircut               10681821088792562    2 19433902"), "%s", w);
+    cr_assert(strstr(w, "  fifo                  51415778802290688    2 19433902"), "%s", w);
+    cr_assert(strstr(w, "-- " WETH " lifo: 0 of "), "%s", w);
+    cr_assert(strstr(w, "  tiho                  99125000000000000    2 19433902"), "%s", w);
+    tu_run_free(&r);
+}
+
+Test(scan_eth, indirect_incoming_agrees_with_trace_to)
+{
+    fx f = setup_labels("address,label,category,source\n" POOL ",Test pool hack,hack,team\n",
+                        "customer_id,address\nex," TESTEX "\n", false);
+    tu_run r;
+    scan(&r, &f, NULL);
+    cr_assert_eq(r.status, 10, "%s", r.err);
+    cr_assert_str_eq(r.out,
+                     "{\"alert_id\":\"14978c7c4890e67bf99702b443b67d21\",\"customer_id\":\"ex\","
+                     "\"chain\":\"ethereum\",\"address\":\"" TESTEX "\",\"direction\":"
+                     "\"incoming\",\"exposure\":\"indirect\",\"category\":\"hack\",\"label\":"
+                     "\"Test pool hack\",\"source\":\"team\",\"counterparty\":\"Test pool hack\","
+                     "\"hops\":2,\"asset\":\"" WETH "\"," IND_AMOUNTS ",\"usd_low\":null,"
+                     "\"usd_high\":null,\"share\":\"1.000000\",\"severity\":\"HIGH\",\"rule\":"
+                     "\"categories.hack\",\"first_seen\":\"" TIME "\",\"last_seen\":\"" TIME
+                     "\",\"txids\":[\"" TXE5 "\"],\"baseline\":\"new\",\"state\":\"open\"}\n");
+    cr_assert_str_eq(r.err, "chaintrail: scan: run 1 (first): 1 of 1 customer rows screened "
+                            "(direct), 1 (indirect); 1 new, 0 updated, 0 unchanged, 0 absent\n");
+    tu_run_free(&r);
+    trace_agrees(f.db);
+    teardown(&f);
+}
+
+Test(scan_eth, indirect_outgoing_agrees_with_trace_to)
+{
+    fx f = setup_labels("address,label,category,source\n" TESTEX ",Test ex hack,hack,team\n",
+                        "customer_id,address\npool," POOL "\n", false);
+    tu_run r;
+    scan(&r, &f, NULL);
+    cr_assert_eq(r.status, 10, "%s", r.err);
+    cr_assert(strstr(r.out, "\"customer_id\":\"pool\",\"chain\":\"ethereum\",\"address\":\"" POOL
+                            "\",\"direction\":\"outgoing\",\"exposure\":\"indirect\",\"category\":"
+                            "\"hack\",\"label\":\"Test ex hack\",\"source\":\"team\","
+                            "\"counterparty\":\"Test ex hack\",\"hops\":2,\"asset\":\"" WETH
+                            "\"," IND_AMOUNTS ","),
+              "%s", r.out);
+    cr_assert(strstr(r.out, "\"txids\":[\"" TXE5 "\"]"), "%s", r.out);
+    cr_assert_eq(tu_count_lines(r.out), 1);
+    tu_run_free(&r);
+    trace_agrees(f.db);
     teardown(&f);
 }

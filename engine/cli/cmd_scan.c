@@ -159,9 +159,11 @@ static int screen(const cli_global *g, const ct_scan_customers *cs, const ct_sca
      * (docs/scan.md "Nightly runs"). */
     ct_scan_indirect_options io = {.asset = asset, .no_clusters = o->no_clusters};
     for (size_t i = 0; i < cs->count; i++)
-        indirect[i] = cs->items[i].chain == CT_SCAN_BITCOIN;
+        indirect[i] = true;
     if (qrc == CT_OK)
         qrc = ct_scan_indirect(&f, db, cs, pol, &io, &err);
+    if (qrc == CT_OK)
+        qrc = ct_scan_eth_indirect(&f, db, cs, pol, true, &io, &err);
     ct_scan_outbox ob = cli_webhook_outbox();
     if (qrc == CT_OK)
         qrc = ct_scan_alerts_commit(&run, db, cs, pick, indirect, &f, asset, &now,
@@ -181,14 +183,6 @@ static int screen(const cli_global *g, const ct_scan_customers *cs, const ct_sca
     int wrc = CT_OK;
     if (of && (wrc = ct_out_file_commit(of, &err)) != CT_OK)
         cli_error_ct("scan", "-o: ", wrc, &err);
-    size_t eth = 0;
-    for (size_t i = 0; i < cs->count; i++)
-        eth += cs->items[i].chain == CT_SCAN_ETHEREUM;
-    if (eth)
-        fprintf(stderr,
-                "chaintrail: scan: %zu Ethereum rows screened for direct exposure only (indirect "
-                "exposure is Bitcoin only so far)\n",
-                eth);
     fprintf(stderr,
             "chaintrail: scan: run %llu (%s): %llu of %zu customer rows screened (direct), %llu "
             "(indirect); %llu new, %llu updated, %llu unchanged, %llu absent\n",

@@ -458,6 +458,44 @@ static int vol_of(void *arg, const ct_eth_ledger_totals *t)
     return 1;
 }
 
+int ct_scan_eth_settle(ct_db *db, ct_scan_finding *f, const char *address, uint32_t asset,
+                       unsigned decimals, bool known_decimals, const ct_scan_rule *r, bool *keep,
+                       ct_error *err)
+{
+    *keep = false;
+    ct_scan_finding_range(f);
+    f->wide_low = f->wide_high = f->wide[0];
+    for (int m = 1; m < CT_MODEL_COUNT; m++) {
+        if (ct_u256_cmp(&f->wide[m], &f->wide_low) < 0)
+            f->wide_low = f->wide[m];
+        if (ct_u256_cmp(&f->wide[m], &f->wide_high) > 0)
+            f->wide_high = f->wide[m];
+    }
+    vol_arg va = {.asset = asset};
+    int rc = ct_eth_address_ledgers(db, address, NULL, vol_of, &va, err);
+    if (rc == 1)
+        rc = CT_OK;
+    if (rc != CT_OK)
+        return rc;
+    f->wide_volume = !va.found                          ? ct_u256_from_u64(0)
+                     : f->direction == CT_SCAN_INCOMING ? va.received
+                                                        : va.sent;
+    ct_u256 share = ct_u256_from_u64(0), million = ct_u256_from_u64(1000000);
+    if (!ct_u256_is_zero(&f->wide_volume) &&
+        (rc = ct_u256_muldiv(&share, NULL, &f->wide_high, &million, &f->wide_volume, err)) !=
+            CT_OK)
+        return rc;
+    uint64_t ppm = 0;
+    if (!ct_u256_to_u64(&ppm, &share) || ppm > 1000000)
+        ppm = 1000000 + 1; /* above the whole: capped below, passes any min_share */
+    f->share_ppm = ppm > 1000000 ? 1000000 : (uint32_t)ppm;
+    ct_u256 min;
+    (void)ct_scan_eth_min_units(&min, r->min_sat, decimals, known_decimals);
+    *keep = !(ct_u256_is_zero(&f->wide_high) || ct_u256_cmp(&f->wide_high, &min) < 0 ||
+              ppm < r->min_share_ppm || (f->usd_known && f->usd_high < r->min_usd_cents));
+    return CT_OK;
+}
+
 /* Order, ranges, volumes, shares and thresholds; appends the kept findings to out. */
 static int settle(eth *e, const ct_scan_customers *cs, ct_scan_findings *out)
 {
@@ -479,47 +517,15 @@ static int settle(eth *e, const ct_scan_customers *cs, ct_scan_findings *out)
             free(f->txids);
             continue;
         }
-        ct_scan_finding_range(f);
-        f->wide_low = f->wide_high = f->wide[0];
-        for (int m = 1; m < CT_MODEL_COUNT; m++) {
-            if (ct_u256_cmp(&f->wide[m], &f->wide_low) < 0)
-                f->wide_low = f->wide[m];
-            if (ct_u256_cmp(&f->wide[m], &f->wide_high) > 0)
-                f->wide_high = f->wide[m];
-        }
         size_t ai = 0;
         for (; ai < e->n_as && strcmp(e->as[ai].id, f->asset_id) != 0; ai++)
             ;
         const easset *a = &e->as[ai];
-        vol_arg va = {.asset = a->asset};
-        rc = ct_eth_address_ledgers(e->db, cs->items[f->customer].address, NULL, vol_of, &va,
-                                    e->err);
-        if (rc == 1)
-            rc = CT_OK;
-        if (rc != CT_OK) {
-            free(f->txids);
-            continue;
-        }
-        f->wide_volume = !va.found                          ? ct_u256_from_u64(0)
-                         : f->direction == CT_SCAN_INCOMING ? va.received
-                                                            : va.sent;
-        ct_u256 share = ct_u256_from_u64(0), million = ct_u256_from_u64(1000000);
-        if (!ct_u256_is_zero(&f->wide_volume) &&
-            (rc = ct_u256_muldiv(&share, NULL, &f->wide_high, &million, &f->wide_volume, e->err)) !=
-                CT_OK) {
-            free(f->txids);
-            continue;
-        }
-        uint64_t ppm = 0;
-        if (!ct_u256_to_u64(&ppm, &share) || ppm > 1000000)
-            ppm = 1000000 + 1; /* above the whole: capped below, passes any min_share */
-        f->share_ppm = ppm > 1000000 ? 1000000 : (uint32_t)ppm;
-        const ct_scan_rule *r = &e->p->rules[f->category];
-        ct_u256 min;
-        (void)ct_scan_eth_min_units(&min, r->min_sat, a->decimals, a->known_decimals);
-        if (ct_u256_is_zero(&f->wide_high) || ct_u256_cmp(&f->wide_high, &min) < 0 ||
-            ppm < r->min_share_ppm || (f->usd_known && f->usd_high < r->min_usd_cents)) {
-            out->below++;
+        bool keep = false;
+        rc = ct_scan_eth_settle(e->db, f, cs->items[f->customer].address, a->asset, a->decimals,
+                                a->known_decimals, &e->p->rules[f->category], &keep, e->err);
+        if (rc != CT_OK || !keep) {
+            out->below += rc == CT_OK;
             free(f->txids);
             continue;
         }

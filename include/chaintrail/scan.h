@@ -472,6 +472,20 @@ CT_WARN_UNUSED int ct_scan_indirect(ct_scan_findings *out, ct_db *db,
                                     const ct_scan_policy *policy, ct_scan_indirect_options *opt,
                                     ct_error *err);
 
+/* Indirect exposure of every Ethereum customer row (docs/scan.md "Ethereum"), per asset,
+ * appended to *out, with the account tracer: incoming by one forward trace per labelled
+ * group from every transfer its addresses received (what stops at a customer address at hop
+ * 2 up to max_hops); outgoing by one forward trace per customer address (and per distinct
+ * max_hops of the groups screened outgoing) from every transfer it received (what stops at
+ * the group's addresses at hop 2 up to max_hops). Every labelled address and every customer
+ * address stops the walk; no clusters. Thresholds as ct_scan_eth_direct. `usd`: value the
+ * flows by the daily price tables. Returns CT_OK; CT_EINVAL "amount-overflow"; CT_ENOMEM
+ * (also "max-flows"); database errors. */
+CT_WARN_UNUSED int ct_scan_eth_indirect(ct_scan_findings *out, ct_db *db,
+                                        const ct_scan_customers *customers,
+                                        const ct_scan_policy *policy, bool usd,
+                                        ct_scan_indirect_options *opt, ct_error *err);
+
 #ifdef __cplusplus
 }
 #endif
