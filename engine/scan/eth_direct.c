@@ -76,7 +76,7 @@ static int oom(eth *e, const char *what)
     return ct_fail(e->err, CT_ENOMEM, "out-of-memory", "scan %s", what);
 }
 
-static char *dup_text(const char *s)
+char *ct_scan_dup_text(const char *s)
 {
     size_t n = strlen(s) + 1;
     char *d = malloc(n);
@@ -178,8 +178,8 @@ static int add_labelled(void *arg, const char *a)
         e->cap_l = cap;
     }
     elab *l = &e->l[e->n_l++];
-    *l = (elab){dup_text(a), id, cat, dup_text(e->list.items[li].label),
-                dup_text(e->list.items[li].source)};
+    *l = (elab){ct_scan_dup_text(a), id, cat, ct_scan_dup_text(e->list.items[li].label),
+                ct_scan_dup_text(e->list.items[li].source)};
     if (!l->address || !l->label || !l->source)
         return oom(e, "labels");
     return CT_OK;
@@ -230,7 +230,10 @@ static int asset_of(eth *e, uint32_t asset, size_t *out)
     bool printable = symbol[0] && strlen(symbol) <= CT_SCAN_ASSET_MAX;
     for (size_t i = 0; printable && symbol[i]; i++)
         printable = (unsigned char)symbol[i] >= 0x20 && (unsigned char)symbol[i] < 0x7f;
-    snprintf(a->name, sizeof(a->name), "%s", printable ? symbol : contract);
+    const char *name = printable ? symbol : contract;
+    size_t nl = strlen(name) < sizeof(a->name) ? strlen(name) : sizeof(a->name) - 1;
+    memcpy(a->name, name, nl);
+    a->name[nl] = '\0';
     if (ct_hmap_put(&e->aix, k, 4, e->n_as) != CT_OK)
         return oom(e, "assets");
     *out = e->n_as++;
@@ -482,8 +485,7 @@ int ct_scan_eth_settle(ct_db *db, ct_scan_finding *f, const char *address, uint3
                                                         : va.sent;
     ct_u256 share = ct_u256_from_u64(0), million = ct_u256_from_u64(1000000);
     if (!ct_u256_is_zero(&f->wide_volume) &&
-        (rc = ct_u256_muldiv(&share, NULL, &f->wide_high, &million, &f->wide_volume, err)) !=
-            CT_OK)
+        (rc = ct_u256_muldiv(&share, NULL, &f->wide_high, &million, &f->wide_volume, err)) != CT_OK)
         return rc;
     uint64_t ppm = 0;
     if (!ct_u256_to_u64(&ppm, &share) || ppm > 1000000)

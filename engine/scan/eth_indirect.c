@@ -75,15 +75,6 @@ static int oom(ind *x, const char *what)
     return ct_fail(x->err, CT_ENOMEM, "out-of-memory", "scan %s", what);
 }
 
-static char *dup_text(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
-
 static void lower(char *d, const char *s, size_t size)
 {
     size_t i = 0;
@@ -120,7 +111,7 @@ static int index_customers(ind *x, const ct_scan_customers *cs)
             if (rc != CT_OK)
                 return rc;
             v = x->n_c++;
-            x->c[v].address = dup_text(cu->address);
+            x->c[v].address = ct_scan_dup_text(cu->address);
             if (!x->c[v].address)
                 return oom(x, "customers");
             x->targets[v] = x->c[v].address;
@@ -185,7 +176,7 @@ static int add_labelled(void *arg, const char *a)
         if (!n)
             return oom(x, "groups");
         x->gr = n;
-        x->gr[gi] = (igroup){cat, dup_text(label), dup_text(source), NULL, 0};
+        x->gr[gi] = (igroup){cat, ct_scan_dup_text(label), ct_scan_dup_text(source), NULL, 0};
         x->n_gr++;
         if (!x->gr[gi].label || !x->gr[gi].source)
             return oom(x, "groups");
@@ -195,7 +186,7 @@ static int add_labelled(void *arg, const char *a)
     if (!n)
         return oom(x, "groups");
     g->addrs = n;
-    if (!(g->addrs[g->n] = dup_text(a)))
+    if (!(g->addrs[g->n] = ct_scan_dup_text(a)))
         return oom(x, "groups");
     g->n++;
     uint8_t key[CT_HMAP_KEY_MAX];

@@ -44,6 +44,8 @@ void ct_scan_tx_bufs_free(ct_scan_tx_bufs *t);
 void ct_scan_finding_range(struct ct_scan_finding *f);
 
 /* ---- Ethereum (eth_direct.c) ---- */
+/* A malloc'd copy of s; NULL when out of memory. */
+char *ct_scan_dup_text(const char *s);
 /* The Ethereum tip: *has false when the database holds no Ethereum block. */
 CT_WARN_UNUSED int ct_scan_eth_tip(ct_db *db, bool *has, uint32_t *height, uint8_t hash[32],
                                    ct_error *err);
