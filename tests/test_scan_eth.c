@@ -432,3 +432,43 @@ Test(scan_eth, indirect_outgoing_agrees_with_trace_to)
     trace_agrees(f.db);
     teardown(&f);
 }
+
+/* One database with both chains (the first 4,313 Bitcoin blocks and block 19433902), a
+ * label on each, and a customer file mixing their rows: each row is screened on its own
+ * chain. hal's Bitcoin alert is the one tests/test_alerts.c pins (same id: a Bitcoin id has
+ * no asset), c1's the Ethereum one above. */
+Test(scan_eth, mixed_bitcoin_and_ethereum_rows)
+{
+    char *dir = tu_db_first_4313();
+    char *block = tu_fixture(BLOCK), *receipts = tu_fixture(RECEIPTS);
+    must((const char *[]){"--db", dir, "ingest", "ethereum", "--quiet", "--json", block, receipts,
+                          NULL});
+    free(block);
+    free(receipts);
+    char *labels = write_tmp(dir, "l.csv",
+                             "address,label,category,source\n12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S,"
+                             "Test SDN,sanctioned,ofac\n" BIN14 ",Test SDN,sanctioned,ofac\n");
+    must((const char *[]){"--db", dir, "labels", "import", "--quiet", labels, NULL});
+    char *cust = write_tmp(dir, "c.csv",
+                           "customer_id,address,chain\nc1," RECV1 ",ethereum\n"
+                           "hal,1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3,bitcoin\n");
+    tu_run r;
+    tu_exec(&r,
+            (const char *[]){"--db", dir, "scan", "--customers", cust, "--format", "text", NULL},
+            NULL);
+    cr_assert_eq(r.status, 10, "%s", r.err);
+    cr_assert_str_eq(r.out, ID_C1 " SEVERE new       open      c1 " RECV1
+                                  " incoming direct sanctioned from " BIN14 " (Test SDN) " E14
+                                  ".." E14 " ETH\n"
+                                  "5c9b4c7c330361938681405e25d975cb SEVERE new       open      hal "
+                                  "1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3 incoming direct sanctioned "
+                                  "from 12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S (Test SDN) "
+                                  "10.00000000..10.00000000 BTC\n");
+    cr_assert_str_eq(r.err, "chaintrail: scan: run 1 (first): 2 of 2 customer rows screened "
+                            "(direct), 2 (indirect); 2 new, 0 updated, 0 unchanged, 0 absent\n");
+    tu_run_free(&r);
+    free(labels);
+    free(cust);
+    tu_rmtree(dir);
+    free(dir);
+}
