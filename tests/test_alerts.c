@@ -786,9 +786,29 @@ Test(alerts, a_version_1_alert_row_reads_with_usd_unknown)
     uint8_t row[4096];
     long n = tu_db_peek(f.db, key, sizeof(key), row, sizeof(row));
     const long head1 = 8 + 16 + 32 + 4 + CT_MODEL_COUNT * 16;
-    cr_assert_gt(n, head1 + 33);
-    cr_assert_eq(row[0], 2);
-    cr_assert_eq(row[head1], 0); /* USD unknown (no price table) */
+    const long head3 = 8 + 16 + 32 + 4 + CT_MODEL_COUNT * 32; /* 256-bit amounts */
+    cr_assert_gt(n, head3 + 33);
+    cr_assert_eq(row[0], 3);
+    cr_assert_eq(row[head3], 0); /* USD unknown (no price table) */
+    /* The same alert as a version 2 row: 16-byte amounts (the low halves of the 32). */
+    uint8_t v2[4096];
+    memcpy(v2, row, 60);
+    v2[0] = 2;
+    for (int m = 0; m < CT_MODEL_COUNT; m++) {
+        for (int k = 0; k < 16; k++)
+            cr_assert_eq(row[60 + 32 * m + k], 0); /* 10 BTC fits 128 bits */
+        memcpy(v2 + 60 + 16 * m, row + 60 + 32 * m + 16, 16);
+    }
+    memcpy(v2 + head1, row + head3, (size_t)(n - head3));
+    const long n2 = n - (head3 - head1);
+    tu_db_poke(f.db, key, sizeof(key), v2, (size_t)n2);
+    run_in(&r, f.db, (const char *[]){"alerts", "list", "--format", "json", NULL}, NULL);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, "\"alert_id\":\"" ID_HAL "\""), "%s", r.out);
+    cr_assert(strstr(r.out, "\"amount\":{\"poison\":\"10.00000000\","), "%s", r.out);
+    tu_run_free(&r);
+    memcpy(row, v2, (size_t)n2);
+    n = n2;
     uint8_t v1[4096];
     memcpy(v1, row, (size_t)head1);
     v1[0] = 1;

@@ -36,6 +36,36 @@ static void print_cents(FILE *f, unsigned __int128 cents)
     fprintf(f, ".%02u", (unsigned)(cents % 100));
 }
 
+/* An amount of an alert: Bitcoin in coins with 8 decimals ("10.00000000"); Ethereum in
+ * wei or the token's base units, a whole number (docs/scan.md "Ethereum"). */
+static void print_amount(FILE *f, const ct_scan_alert *a, const ct_u256 *v)
+{
+    char d[CT_U256_DEC_MAX];
+    size_t n = ct_u256_to_dec(d, sizeof(d), v);
+    if (a->chain == CT_SCAN_ETHEREUM) {
+        fputs(d, f);
+        return;
+    }
+    if (n <= 8) {
+        fprintf(f, "0.%08u", (unsigned)atol(d));
+        return;
+    }
+    fprintf(f, "%.*s.%s", (int)(n - 8), d, d + n - 8);
+}
+
+/* An evidence transaction: Bitcoin's txid as block explorers show it (bytes reversed),
+ * Ethereum's hash as "0x" and its 64 hex digits in order. */
+static void print_txid(FILE *f, const ct_scan_alert *a, const uint8_t h[32])
+{
+    if (a->chain != CT_SCAN_ETHEREUM) {
+        cli_print_hash(f, h);
+        return;
+    }
+    fputs("0x", f);
+    for (int i = 0; i < 32; i++)
+        fprintf(f, "%02x", h[i]);
+}
+
 /* A JSON string of the USD value, or null when not priced. */
 static void json_usd(FILE *f, bool known, unsigned __int128 cents)
 {
@@ -67,13 +97,13 @@ void cli_alert_json_open(FILE *f, const ct_scan_alert *a)
     fputs(",\"amount\":{", f);
     for (int m = 0; m < CT_MODEL_COUNT; m++) {
         fprintf(f, "%s\"%s\":\"", m ? "," : "", ct_model_name((ct_model)m));
-        cli_print_coin128(f, a->amount[m]);
+        print_amount(f, a, &a->amount[m]);
         fputc('"', f);
     }
     fputs("},\"low\":\"", f);
-    cli_print_coin128(f, a->low);
+    print_amount(f, a, &a->low);
     fputs("\",\"high\":\"", f);
-    cli_print_coin128(f, a->high);
+    print_amount(f, a, &a->high);
     fputs("\",\"usd_low\":", f);
     json_usd(f, a->usd_known, a->usd_low);
     fputs(",\"usd_high\":", f);
@@ -89,7 +119,7 @@ void cli_alert_json_open(FILE *f, const ct_scan_alert *a)
     fputs("\",\"txids\":[", f);
     for (size_t i = 0; i < a->n_txids; i++) {
         fputs(i ? ",\"" : "\"", f);
-        cli_print_hash(f, a->txids[i]);
+        print_txid(f, a, a->txids[i]);
         fputc('"', f);
     }
     fprintf(f, "],\"baseline\":\"%s\",\"state\":\"%s\"", ct_alert_baseline_name(a->baseline),
@@ -137,12 +167,12 @@ void cli_alert_csv(FILE *f, const ct_scan_alert *a)
     csv_text(f, a->asset);
     for (int m = 0; m < CT_MODEL_COUNT; m++) {
         fputc(',', f);
-        cli_print_coin128(f, a->amount[m]);
+        print_amount(f, a, &a->amount[m]);
     }
     fputc(',', f);
-    cli_print_coin128(f, a->low);
+    print_amount(f, a, &a->low);
     fputc(',', f);
-    cli_print_coin128(f, a->high);
+    print_amount(f, a, &a->high);
     fputc(',', f);
     if (a->usd_known)
         print_cents(f, a->usd_low);
@@ -158,7 +188,7 @@ void cli_alert_csv(FILE *f, const ct_scan_alert *a)
     for (size_t i = 0; i < a->n_txids; i++) {
         if (i)
             fputc(' ', f);
-        cli_print_hash(f, a->txids[i]);
+        print_txid(f, a, a->txids[i]);
     }
     fprintf(f, ",%s,%s\n", ct_alert_baseline_name(a->baseline), ct_alert_state_name(a->state));
 }
@@ -177,9 +207,9 @@ void cli_alert_text(FILE *f, const ct_scan_alert *a)
     fputs(" (", f);
     cli_print_text(f, a->label);
     fputs(") ", f);
-    cli_print_coin128(f, a->low);
+    print_amount(f, a, &a->low);
     fputs("..", f);
-    cli_print_coin128(f, a->high);
+    print_amount(f, a, &a->high);
     fputc(' ', f);
     cli_print_text(f, a->asset);
     if (a->usd_known) {

@@ -150,15 +150,20 @@ static int screen(const cli_global *g, const ct_scan_customers *cs, const ct_sca
         for (size_t i = 0; qrc == CT_OK && i < f.count; i++)
             f.items[i].customer = back[f.items[i].customer];
     }
+    /* Ethereum rows: direct exposure per asset, valued by the daily price tables. */
+    if (qrc == CT_OK)
+        qrc = ct_scan_eth_direct(&f, db, cs, pick, pol, true, &err);
     /* Indirect exposure of every Bitcoin row on every run, all rows as stops: a customer's
      * outgoing exposure changes when others move its past funds on, without new activity
      * of its own, and one trace per labelled group costs the same for 1 row as for all
      * (docs/scan.md "Nightly runs"). */
     ct_scan_indirect_options io = {.asset = asset, .no_clusters = o->no_clusters};
     for (size_t i = 0; i < cs->count; i++)
-        indirect[i] = cs->items[i].chain == CT_SCAN_BITCOIN;
+        indirect[i] = true;
     if (qrc == CT_OK)
         qrc = ct_scan_indirect(&f, db, cs, pol, &io, &err);
+    if (qrc == CT_OK)
+        qrc = ct_scan_eth_indirect(&f, db, cs, pol, true, &io, &err);
     ct_scan_outbox ob = cli_webhook_outbox();
     if (qrc == CT_OK)
         qrc = ct_scan_alerts_commit(&run, db, cs, pick, indirect, &f, asset, &now,
@@ -178,12 +183,6 @@ static int screen(const cli_global *g, const ct_scan_customers *cs, const ct_sca
     int wrc = CT_OK;
     if (of && (wrc = ct_out_file_commit(of, &err)) != CT_OK)
         cli_error_ct("scan", "-o: ", wrc, &err);
-    size_t eth = 0;
-    for (size_t i = 0; i < cs->count; i++)
-        eth += cs->items[i].chain == CT_SCAN_ETHEREUM;
-    if (eth)
-        fprintf(stderr, "chaintrail: scan: %zu Ethereum rows not screened (Bitcoin only so far)\n",
-                eth);
     fprintf(stderr,
             "chaintrail: scan: run %llu (%s): %llu of %zu customer rows screened (direct), %llu "
             "(indirect); %llu new, %llu updated, %llu unchanged, %llu absent\n",

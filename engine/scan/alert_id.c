@@ -10,6 +10,15 @@ int ct_scan_alert_id(char out[CT_SCAN_ALERT_ID_LEN + 1], const char *customer_id
                      ct_scan_chain chain, const char *address, unsigned direction,
                      unsigned exposure, ct_label_category category, const char *counterparty)
 {
+    return ct_scan_alert_id_asset(out, customer_id, chain, address, direction, exposure, category,
+                                  counterparty, NULL);
+}
+
+int ct_scan_alert_id_asset(char out[CT_SCAN_ALERT_ID_LEN + 1], const char *customer_id,
+                           ct_scan_chain chain, const char *address, unsigned direction,
+                           unsigned exposure, ct_label_category category, const char *counterparty,
+                           const char *asset)
+{
     const char *parts[7] = {"chaintrail-alert-v1",
                             customer_id,
                             ct_scan_chain_name(chain),
@@ -25,6 +34,8 @@ int ct_scan_alert_id(char out[CT_SCAN_ALERT_ID_LEN + 1], const char *customer_id
     for (int i = 0; i < 7; i++)
         ct_sha256_update(&c, parts[i], strlen(parts[i]) + 1); /* with its NUL: unambiguous */
     ct_sha256_update(&c, counterparty, strlen(counterparty) + 1);
+    if (asset) /* Ethereum: one alert per asset; a Bitcoin id has no asset text */
+        ct_sha256_update(&c, asset, strlen(asset) + 1);
     uint8_t h[32];
     ct_sha256_final(&c, h);
     static const char hex[] = "0123456789abcdef";

@@ -5,13 +5,15 @@
  *   0xf5 + id (16 bytes) -> version u8 (1), state u8, baseline u8, severity u8, direction u8,
  *       exposure u8, category u8, chain u8, hops BE32, share_ppm BE32, first_time BE32,
  *       last_time BE32, created_run BE64, baseline_run BE64, created_at BE64,
- *       updated_at BE64, n_history BE32, 5 amounts (BE64 high half, BE64 low half), then
+ *       updated_at BE64, n_history BE32, 5 amounts (32 bytes big-endian each since version
+ *       3; 16 in versions 1 and 2), then
  *       customer_id, address, label, source, counterparty, asset (each BE16 length +
  *       bytes), BE32 txid count and the txids
  *   0xf6 + id + seq BE32 -> version u8 (1), time BE64, old state u8 (0xff: none), new
  *       state u8, by (BE16 + bytes), note (BE16 + bytes)
  *   0xf7 'S' -> version u8 (1), run BE64, time BE64, has_tip u8, height BE32, tip (32),
- *       digests of labels, policy, clusters, customers (4 x 32)
+ *       digests of labels, policy, clusters, customers (4 x 32); version 2 adds the prices
+ *       digest (32), version 3 the Ethereum tip: has u8, height BE32, hash (32)
  *   0xf7 'R' + run BE64 -> version u8 (2), time BE64, screened BE64, new BE64, updated BE64,
  *       unchanged BE64, absent BE64; version 2 only: screened for indirect exposure BE64,
  *       customer rows BE64 (version 1 is still read)
@@ -27,12 +29,15 @@
 #include "chaintrail/scan.h"
 #include "db/db_internal.h"
 #include "deliver/outbox.h"
+#include "scan/scan_internal.h"
 
 typedef unsigned __int128 u128;
 
-#define ALERT_ROW_VERSION   2u /* 2 adds USD after the amounts; 1 is still read */
+/* alert rows: 2 adds USD after the amounts, 3 widens the amounts to 256 bits (Ethereum); 1
+ * and 2 are still read. State rows: 2 adds the price digest, 3 the Ethereum tip. */
+#define ALERT_ROW_VERSION   3u
 #define HISTORY_ROW_VERSION 1u
-#define STATE_ROW_VERSION   2u /* 2 adds the price table digest; 1 is still read */
+#define STATE_ROW_VERSION   3u
 #define RUN_ROW_VERSION     2u /* 2 adds the indirect count and the rows; 1 is still read */
 #define RUN_ROW_SIZE_1      (1 + 8 + 5 * 8)
 #define RUN_ROW_SIZE        (RUN_ROW_SIZE_1 + 2 * 8)
@@ -132,7 +137,8 @@ void ct_scan_customers_digest(uint8_t out[32], const ct_scan_customers *cs)
 /* ---- scan state ---- */
 static const uint8_t state_key[2] = {CT_T_SCAN, 'S'};
 #define STATE_ROW_SIZE_1 (1 + 8 + 8 + 1 + 4 + 32 + 4 * 32)
-#define STATE_ROW_SIZE   (STATE_ROW_SIZE_1 + 32)
+#define STATE_ROW_SIZE_2 (STATE_ROW_SIZE_1 + 32)
+#define STATE_ROW_SIZE   (STATE_ROW_SIZE_2 + 1 + 4 + 32)
 
 int ct_scan_state_get(ct_db *db, ct_scan_state *out, ct_error *err)
 {
@@ -146,7 +152,8 @@ int ct_scan_state_get(ct_db *db, ct_scan_state *out, ct_error *err)
             ct_error_clear(err);
         return CT_OK;
     }
-    if (rc == CT_OK && !(v.len == STATE_ROW_SIZE && v.data[0] == 2) &&
+    if (rc == CT_OK && !(v.len == STATE_ROW_SIZE && v.data[0] == 3) &&
+        !(v.len == STATE_ROW_SIZE_2 && v.data[0] == 2) &&
         !(v.len == STATE_ROW_SIZE_1 && v.data[0] == 1))
         rc = ct_fail(err, CT_ECORRUPT, "bad-row", "scan state row of %zu bytes", v.len);
     if (rc == CT_OK) {
@@ -164,8 +171,14 @@ int ct_scan_state_get(ct_db *db, ct_scan_state *out, ct_error *err)
         memcpy(out->customers, p + 128, 32);
         /* version 1 (before USD): no price digest, all zero, so the first run after the
          * upgrade re-screens every row once and the alerts gain their USD */
-        if (v.data[0] == 2)
+        if (v.data[0] >= 2)
             memcpy(out->prices, p + 160, 32);
+        /* version 3: the Ethereum tip; before it none, so every Ethereum row is screened */
+        if (v.data[0] >= 3) {
+            out->has_eth_tip = p[192] != 0;
+            out->eth_height = ct_be32(p + 193);
+            memcpy(out->eth_tip, p + 197, 32);
+        }
     }
     ct_buf_release(&v);
     return rc;
@@ -184,6 +197,9 @@ static void state_encode(uint8_t b[STATE_ROW_SIZE], const ct_scan_state *s)
     memcpy(b + 118, s->clusters, 32);
     memcpy(b + 150, s->customers, 32);
     memcpy(b + 182, s->prices, 32);
+    b[214] = s->has_eth_tip;
+    ct_put_be32(b + 215, s->eth_height);
+    memcpy(b + 219, s->eth_tip, 32);
 }
 
 int ct_scan_state_now(ct_db *db, ct_scan_state *out, const ct_scan_policy *policy,
@@ -213,7 +229,7 @@ int ct_scan_state_now(ct_db *db, ct_scan_state *out, const ct_scan_policy *polic
         ct_sha256(cl + 1, pol, n);
     }
     ct_sha256(out->clusters, cl, sizeof(cl));
-    return CT_OK;
+    return ct_scan_eth_tip(db, &out->has_eth_tip, &out->eth_height, out->eth_tip, err);
 }
 
 int ct_scan_plan(bool *screen, ct_scan_why *why, ct_db *db, const ct_scan_customers *customers,
@@ -248,14 +264,28 @@ int ct_scan_plan(bool *screen, ct_scan_why *why, ct_db *db, const ct_scan_custom
             w = CT_SCAN_WHY_CHAIN;
         }
     }
+    if (w == CT_SCAN_WHY_INCREMENTAL && prev->has_eth_tip) {
+        bool moved;
+        int rc = ct_scan_eth_tip_moved(db, prev->eth_height, prev->eth_tip, &moved, err);
+        if (rc != CT_OK)
+            return rc;
+        if (moved)
+            w = CT_SCAN_WHY_CHAIN;
+    }
     *why = w;
-    /* Only Bitcoin rows are screened by this version. */
     for (size_t i = 0; i < customers->count; i++)
-        screen[i] = w != CT_SCAN_WHY_INCREMENTAL && customers->items[i].chain == CT_SCAN_BITCOIN;
+        screen[i] = w != CT_SCAN_WHY_INCREMENTAL;
     if (w != CT_SCAN_WHY_INCREMENTAL)
         return CT_OK;
     for (size_t i = 0; i < customers->count; i++) {
         const ct_scan_customer *cu = &customers->items[i];
+        if (cu->chain == CT_SCAN_ETHEREUM) {
+            int rc = ct_scan_eth_active(db, cu->address, prev->has_eth_tip, prev->eth_height,
+                                        &screen[i], err);
+            if (rc != CT_OK)
+                return rc;
+            continue;
+        }
         if (cu->chain != CT_SCAN_BITCOIN)
             continue;
         ct_graph_address ga;
@@ -285,7 +315,7 @@ static int put_str(ct_buf *b, const char *s)
 
 static int alert_encode(ct_buf *b, const ct_scan_alert *a)
 {
-    uint8_t h[8 + 4 * 4 + 4 * 8 + 4 + CT_MODEL_COUNT * 16 + 1 + 2 * 16];
+    uint8_t h[8 + 4 * 4 + 4 * 8 + 4 + CT_MODEL_COUNT * 32 + 1 + 2 * 16];
     uint8_t *p = h;
     *p++ = ALERT_ROW_VERSION;
     *p++ = (uint8_t)a->state;
@@ -307,10 +337,8 @@ static int alert_encode(ct_buf *b, const ct_scan_alert *a)
     p += 32;
     ct_put_be32(p, a->n_history);
     p += 4;
-    for (int m = 0; m < CT_MODEL_COUNT; m++, p += 16) {
-        ct_put_be64(p, (uint64_t)(a->amount[m] >> 64));
-        ct_put_be64(p + 8, (uint64_t)a->amount[m]);
-    }
+    for (int m = 0; m < CT_MODEL_COUNT; m++, p += 32)
+        ct_u256_to_be(p, &a->amount[m]);
     /* version 2: USD known (0/1), then usd_low and usd_high in cents (0 when unknown) */
     *p++ = a->usd_known ? 1 : 0;
     ct_put_be64(p, a->usd_known ? (uint64_t)(a->usd_low >> 64) : 0);
@@ -351,9 +379,9 @@ static void set_range(ct_scan_alert *a)
 {
     a->low = a->high = a->amount[0];
     for (int m = 1; m < CT_MODEL_COUNT; m++) {
-        if (a->amount[m] < a->low)
+        if (ct_u256_cmp(&a->amount[m], &a->low) < 0)
             a->low = a->amount[m];
-        if (a->amount[m] > a->high)
+        if (ct_u256_cmp(&a->amount[m], &a->high) > 0)
             a->high = a->amount[m];
     }
 }
@@ -362,9 +390,11 @@ static int alert_decode(ct_scan_alert *a, const uint8_t *k, size_t kl, const uin
                         ct_error *err)
 {
     memset(a, 0, sizeof(*a));
-    /* version 1 ends its fixed part after the amounts; version 2 adds USD there */
-    const size_t head1 = 8 + 16 + 32 + 4 + CT_MODEL_COUNT * 16;
-    const size_t head = vl > 0 && v[0] == 2 ? head1 + 1 + 2 * 16 : head1;
+    /* version 1 ends its fixed part after the amounts; version 2 adds USD there; version 3
+     * has 32-byte amounts */
+    const size_t awidth = vl > 0 && v[0] >= 3 ? 32 : 16;
+    const size_t head1 = 8 + 16 + 32 + 4 + CT_MODEL_COUNT * awidth;
+    const size_t head = vl > 0 && v[0] >= 2 ? head1 + 1 + 2 * 16 : head1;
     const uint8_t *p = v, *end = v + vl;
     if (kl != ALERT_KEY_LEN || vl < head || v[0] < 1 || v[0] > ALERT_ROW_VERSION ||
         v[1] >= CT_ALERT_STATES || v[2] >= CT_ALERT_BASELINES || v[3] >= CT_SCAN_SEVERITIES ||
@@ -392,8 +422,9 @@ static int alert_decode(ct_scan_alert *a, const uint8_t *k, size_t kl, const uin
     p += 32;
     a->n_history = ct_be32(p);
     p += 4;
-    for (int m = 0; m < CT_MODEL_COUNT; m++, p += 16)
-        a->amount[m] = (u128)ct_be64(p) << 64 | ct_be64(p + 8);
+    for (int m = 0; m < CT_MODEL_COUNT; m++, p += awidth)
+        if (ct_u256_from_be(&a->amount[m], p, awidth, NULL) != CT_OK)
+            goto bad;
     set_range(a);
     if (v[0] >= 2) {
         if (*p > 1)
@@ -725,15 +756,24 @@ static char *dup_or_null(const char *s, bool *oom)
     return d;
 }
 
+static ct_u256 u256_of(u128 v)
+{
+    return (ct_u256){{(uint64_t)v, (uint64_t)(v >> 64), 0, 0}};
+}
+
 /* The alert of a finding (content only; the store's fields are set by the caller). */
 static int from_finding(ct_scan_alert *a, const ct_scan_finding *f, const ct_scan_customer *cu,
                         const char *asset)
 {
     memset(a, 0, sizeof(*a));
     unsigned exposure = f->exposure ? f->exposure : CT_SCAN_DIRECT;
-    if (ct_scan_alert_id(a->alert_id, cu->customer_id, cu->chain, cu->address, f->direction,
-                         exposure, f->category, f->counterparty) != CT_OK)
+    bool eth = f->chain == CT_SCAN_ETHEREUM;
+    if (ct_scan_alert_id_asset(a->alert_id, cu->customer_id, cu->chain, cu->address, f->direction,
+                               exposure, f->category, f->counterparty,
+                               eth ? f->asset_id : NULL) != CT_OK)
         return CT_EINVAL;
+    if (eth)
+        asset = f->asset;
     bool oom = false;
     a->customer_id = dup_or_null(cu->customer_id, &oom);
     a->address = dup_or_null(cu->address, &oom);
@@ -750,9 +790,16 @@ static int from_finding(ct_scan_alert *a, const ct_scan_finding *f, const ct_sca
     a->usd_known = f->usd_known;
     a->usd_low = f->usd_known ? f->usd_low : 0;
     a->usd_high = f->usd_known ? f->usd_high : 0;
-    memcpy(a->amount, f->amount, sizeof(a->amount));
-    a->low = f->low;
-    a->high = f->high;
+    if (eth) {
+        memcpy(a->amount, f->wide, sizeof(a->amount));
+        a->low = f->wide_low;
+        a->high = f->wide_high;
+    } else {
+        for (int m = 0; m < CT_MODEL_COUNT; m++)
+            a->amount[m] = u256_of(f->amount[m]);
+        a->low = u256_of(f->low);
+        a->high = u256_of(f->high);
+    }
     a->share_ppm = f->share_ppm;
     a->first_time = f->first_time;
     a->last_time = f->last_time;

@@ -9,6 +9,7 @@
 #include "base/hmap.h"
 #include "chaintrail/db.h"
 #include "chaintrail/error.h"
+#include "chaintrail/scan.h"
 
 /* The key of an address in a ct_hmap: itself when it fits, else its SHA-256. */
 size_t ct_scan_addr_key(uint8_t key[CT_HMAP_KEY_MAX], const char *address);
@@ -41,5 +42,26 @@ void ct_scan_tx_bufs_free(ct_scan_tx_bufs *t);
 /* A finding's range: low/high of its amounts and of its USD over the models (USD 0 when
  * not known). */
 void ct_scan_finding_range(struct ct_scan_finding *f);
+
+/* ---- Ethereum (eth_direct.c) ---- */
+/* A malloc'd copy of s; NULL when out of memory. */
+char *ct_scan_dup_text(const char *s);
+/* The Ethereum tip: *has false when the database holds no Ethereum block. */
+CT_WARN_UNUSED int ct_scan_eth_tip(ct_db *db, bool *has, uint32_t *height, uint8_t hash[32],
+                                   ct_error *err);
+/* Whether the Ethereum block at `height` is gone or no longer `hash` (a rollback). */
+CT_WARN_UNUSED int ct_scan_eth_tip_moved(ct_db *db, uint32_t height, const uint8_t hash[32],
+                                         bool *moved, ct_error *err);
+/* Whether an Ethereum address has an event above `height` (any event when !has_tip);
+ * false for an address the database never saw. */
+CT_WARN_UNUSED int ct_scan_eth_active(ct_db *db, const char *address, bool has_tip, uint32_t height,
+                                      bool *active, ct_error *err);
+
+/* Ranges, volume (the address's total received or sent of `asset`), share and thresholds
+ * of an Ethereum finding: *keep when it passes min_amount (ct_scan_eth_min_units), min_share
+ * and min_usd (when USD is known). CT_OK or a database error. */
+CT_WARN_UNUSED int ct_scan_eth_settle(ct_db *db, ct_scan_finding *f, const char *address,
+                                      uint32_t asset, unsigned decimals, bool known_decimals,
+                                      const ct_scan_rule *r, bool *keep, ct_error *err);
 
 #endif

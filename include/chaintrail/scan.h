@@ -19,6 +19,7 @@
 #include "chaintrail/graph.h"
 #include "chaintrail/labels.h"
 #include "chaintrail/trace.h"
+#include "chaintrail/u256.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -159,8 +160,17 @@ CT_WARN_UNUSED int ct_scan_alert_id(char out[CT_SCAN_ALERT_ID_LEN + 1], const ch
                                     ct_scan_chain chain, const char *address, unsigned direction,
                                     unsigned exposure, ct_label_category category,
                                     const char *counterparty);
+/* The same with the asset's identity (NULL: none, the id of ct_scan_alert_id) hashed after
+ * the counterparty, with its NUL: an Ethereum alert is per asset ("ETH" or the token's
+ * contract, lowercase), a Bitcoin alert's id has no asset (docs/scan.md "Alert ids"). */
+CT_WARN_UNUSED int ct_scan_alert_id_asset(char out[CT_SCAN_ALERT_ID_LEN + 1],
+                                          const char *customer_id, ct_scan_chain chain,
+                                          const char *address, unsigned direction,
+                                          unsigned exposure, ct_label_category category,
+                                          const char *counterparty, const char *asset);
 
 /* ---- direct exposure of the customers (Bitcoin) ---- */
+#define CT_SCAN_ASSET_MAX 47 /* bytes of an asset's name: a ticker, or a 0x contract */
 typedef struct ct_scan_finding {
     size_t customer;    /* index into the customer list */
     unsigned direction; /* CT_SCAN_INCOMING or CT_SCAN_OUTGOING */
@@ -184,6 +194,14 @@ typedef struct ct_scan_finding {
     unsigned __int128 usd_cents[CT_MODEL_COUNT]; /* per model, when usd_known */
     unsigned __int128 usd_low, usd_high;         /* the smallest and largest of them */
     size_t n_sources; /* indirect: how many labelled addresses the group traced from */
+    /* ---- Ethereum (docs/scan.md "Ethereum"): a finding with chain CT_SCAN_ETHEREUM holds
+     * its amounts in wei or token base units in the 256-bit fields below (amount, low,
+     * high and volume above stay 0); a Bitcoin finding leaves them 0. ---- */
+    ct_scan_chain chain;
+    char asset[CT_SCAN_ASSET_MAX + 1];    /* "ETH", a token's symbol, else its contract */
+    char asset_id[CT_SCAN_ASSET_MAX + 1]; /* "ETH" or the token's contract, lowercase: in
+                                           * the alert id */
+    ct_u256 wide[CT_MODEL_COUNT], wide_low, wide_high, wide_volume;
 } ct_scan_finding;
 
 typedef struct ct_scan_findings {
@@ -246,14 +264,15 @@ const char *ct_alert_baseline_name(ct_alert_baseline b);
 typedef struct ct_scan_alert {
     char alert_id[CT_SCAN_ALERT_ID_LEN + 1];
     char *customer_id, *address, *label, *source, *counterparty; /* owned */
-    char asset[16];
+    char asset[CT_SCAN_ASSET_MAX + 1]; /* the network's ticker; Ethereum: the finding's */
     ct_scan_chain chain;
     unsigned direction; /* CT_SCAN_INCOMING or CT_SCAN_OUTGOING */
     unsigned exposure;  /* CT_SCAN_DIRECT or CT_SCAN_INDIRECT */
     ct_label_category category;
     ct_scan_severity severity;
     uint32_t hops;
-    unsigned __int128 amount[CT_MODEL_COUNT], low, high;
+    /* satoshi (Bitcoin), wei or token base units (Ethereum); 256 bits since row version 3 */
+    ct_u256 amount[CT_MODEL_COUNT], low, high;
     uint32_t share_ppm;
     uint32_t first_time, last_time;
     uint8_t (*txids)[32]; /* owned */
@@ -296,6 +315,9 @@ typedef struct ct_scan_state {
     uint8_t clusters[32];  /* SHA-256 of the clustering policy digest and enabled flag */
     uint8_t customers[32]; /* ct_scan_customers_digest */
     uint8_t prices[32];    /* ct_prices_digest (all zero in a state row of version 1) */
+    bool has_eth_tip;      /* the Ethereum tip (state row version 3; false before) */
+    uint32_t eth_height;
+    uint8_t eth_tip[32];
 } ct_scan_state;
 
 /* SHA-256 of the policy's rules in a fixed layout: two files that read the same give the
@@ -326,10 +348,12 @@ typedef enum ct_scan_why {
  * "prices". */
 const char *ct_scan_why_name(ct_scan_why w);
 
-/* Which customer rows to screen: every Bitcoin row (*why says why) or, when nothing but
- * the chain moved since `prev`, only the Bitcoin rows whose address gained a transaction
- * above prev's tip (screen[i] for row i; the caller allocates customers->count entries).
- * Rows of other chains are not screened by this version.
+/* Which customer rows to screen: every row (*why says why) or, when nothing but the chains
+ * moved since `prev`, only the Bitcoin rows whose address gained a transaction above prev's
+ * tip and the Ethereum rows whose address has a transfer above prev's Ethereum tip (every
+ * Ethereum row when prev recorded no Ethereum tip) (screen[i] for row i; the caller
+ * allocates customers->count entries). The block of either tip no longer on its main chain
+ * is the reason `chain`.
  * Returns CT_OK, CT_ECORRUPT, CT_EIO. */
 CT_WARN_UNUSED int ct_scan_plan(bool *screen, ct_scan_why *why, ct_db *db,
                                 const ct_scan_customers *customers, const ct_scan_state *prev,
@@ -420,6 +444,30 @@ CT_WARN_UNUSED int ct_scan_direct_batch(ct_scan_findings *out, ct_db *db,
                                         const ct_scan_policy *policy, const char *asset,
                                         bool no_clusters, ct_error *err);
 
+/* ---- direct exposure of Ethereum customers (eth_direct.c; docs/scan.md "Ethereum") ----
+ * Appends to *out the direct findings of the Ethereum customer rows (pick[i] true; pick
+ * NULL: every one): per (customer row, direction, labelled counterparty, asset), where the
+ * asset is ETH or one ERC-20 token. A transfer (the transaction's value, an internal
+ * transfer or a token Transfer log) from a labelled address to the customer is incoming,
+ * one from the customer to it outgoing; each model's amount of a transfer is its whole
+ * value. Amounts are wei or token base units (ct_scan_finding.wide...); volumes are the
+ * customer address's totals of that asset. Thresholds: min_amount through
+ * ct_scan_eth_min_units, min_share, and min_usd when USD is known (`usd`: value the
+ * transfers by the daily price tables, as the account tracer does). Returns CT_OK;
+ * CT_EINVAL "amount-overflow" when a sum exceeds 2^256 - 1; CT_EDBCORRUPT; CT_EIO;
+ * CT_ENOMEM. */
+CT_WARN_UNUSED int ct_scan_eth_direct(ct_scan_findings *out, ct_db *db,
+                                      const ct_scan_customers *customers, const bool *pick,
+                                      const ct_scan_policy *policy, bool usd, ct_error *err);
+/* The policy's min_amount (min_sat, in 1e-8 of a whole unit) in base units of an asset of
+ * `decimals` decimals: min_sat x 10^(decimals - 8), or rounded up when decimals < 8; a
+ * token whose decimals are not known (`known` false) is counted in base units, decimals 0;
+ * a threshold past 2^256 - 1 is 2^256 - 1. Returns CT_OK. */
+int ct_scan_eth_min_units(ct_u256 *out, uint64_t min_sat, unsigned decimals, bool known);
+/* *sum += *x; CT_EINVAL "amount-overflow" (naming `what`) when it exceeds 2^256 - 1. */
+CT_WARN_UNUSED int ct_scan_wide_add(ct_u256 *sum, const ct_u256 *x, const char *what,
+                                    ct_error *err);
+
 /* ---- indirect exposure (Bitcoin) ---- */
 typedef struct ct_scan_indirect_options {
     const char *asset;  /* daily price table for USD ("BTC"); NULL: no USD */
@@ -442,6 +490,20 @@ CT_WARN_UNUSED int ct_scan_indirect(ct_scan_findings *out, ct_db *db,
                                     const ct_scan_customers *customers,
                                     const ct_scan_policy *policy, ct_scan_indirect_options *opt,
                                     ct_error *err);
+
+/* Indirect exposure of every Ethereum customer row (docs/scan.md "Ethereum"), per asset,
+ * appended to *out, with the account tracer: incoming by one forward trace per labelled
+ * group from every transfer its addresses received (what stops at a customer address at hop
+ * 2 up to max_hops); outgoing by one forward trace per customer address (and per distinct
+ * max_hops of the groups screened outgoing) from every transfer it received (what stops at
+ * the group's addresses at hop 2 up to max_hops). Every labelled address and every customer
+ * address stops the walk; no clusters. Thresholds as ct_scan_eth_direct. `usd`: value the
+ * flows by the daily price tables. Returns CT_OK; CT_EINVAL "amount-overflow"; CT_ENOMEM
+ * (also "max-flows"); database errors. */
+CT_WARN_UNUSED int ct_scan_eth_indirect(ct_scan_findings *out, ct_db *db,
+                                        const ct_scan_customers *customers,
+                                        const ct_scan_policy *policy, bool usd,
+                                        ct_scan_indirect_options *opt, ct_error *err);
 
 #ifdef __cplusplus
 }

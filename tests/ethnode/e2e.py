@@ -206,6 +206,7 @@ def main():
           "ingesting in two runs (batches of 10 then 7) gives the same Ethereum digest as one run")
 
     # 6. the trace of both thefts against the reference
+    refs = {}
     p = run(ct + ["labels", "import", sc["labels_csv"]])
     check("2 added" in p.stderr, "labels import: " + p.stderr.strip())
     for name in ("eth", "token"):
@@ -217,6 +218,7 @@ def main():
         ref = json.loads(subprocess.run([sys.executable, os.path.join(TOOLS, "acct_reference.py"),
                                          evfile], capture_output=True, text=True, check=True,
                                         timeout=120).stdout)
+        refs[name] = ref
         got = json.loads(run(ct + ["trace", "--from", txh, "--format", "json"]).stdout)
         check(got["complete"], "%s theft: the trace is complete" % name)
         check(got["manifest"]["chain"] == "ethereum" and got["manifest"]["tip"]["height"] == head,
@@ -269,6 +271,49 @@ def main():
         print("trace %s theft, taint at exchange_1: %s" % (name, at_ex1))
         check(len(set(at_ex1[m] for m in ("haircut", "fifo", "lifo", "tiho"))) == 4,
               "%s theft: the four conserving models give four figures at exchange_1" % name)
+    # 6b. scan (docs/scan.md "Ethereum"): the thief labelled hack, the exchanges' deposit
+    # addresses and others as customers. The thief received nothing but the two thefts, so
+    # the forward trace of the scan from the thief is the reference's trace from the two
+    # theft transactions: exactly the customers the reference says received stolen value are
+    # flagged, per asset, direct (hop 1) or indirect (hops 2..3, the hack rule's max_hops),
+    # with the reference's taint per model.
+    acc = sc["accounts"]
+    thief_csv = os.path.join(a.work, "thief.csv")
+    with open(thief_csv, "w") as f:
+        f.write("address,label,category,source\n%s,Test thief,hack,e2e\n" % acc["thief"])
+    run(ct + ["labels", "import", thief_csv])
+    roles = ["exchange_1", "exchange_2", "sink", "clean1", "clean2", "split_c"]
+    cust_csv = os.path.join(a.work, "customers.csv")
+    with open(cust_csv, "w") as f:
+        f.write("customer_id,address\n" + "".join("%s,%s\n" % (r, acc[r]) for r in roles))
+    want = {}
+    models = ("poison", "haircut", "fifo", "lifo", "tiho")
+    for name, asset, symbol in (("eth", "0", "ETH"), ("token", "1", "TKN")):
+        for m in models:
+            for e in refs[name]["models"][m][asset]["endpoints"]:
+                role = [r for r in roles if acc[r] == e[0].lower()]
+                if not role or int(e[2]) == 0:
+                    continue
+                check(e[3] <= 3, "%s %s: %s reached within the rule's 3 hops" % (name, m, role[0]))
+                key = (role[0], "direct" if e[3] == 1 else "indirect", symbol)
+                want.setdefault(key, {k: 0 for k in models})[m] += int(e[2])
+    p = run(ct + ["scan", "--customers", cust_csv, "--fail-on", "none"])
+    got = {}
+    for line in p.stdout.splitlines():
+        x = json.loads(line)
+        check(x["chain"] == "ethereum" and x["direction"] == "incoming" and
+              x["category"] == "hack" and x["severity"] == "HIGH",
+              "scan: an incoming HIGH hack alert on ethereum: %s" % line)
+        key = (x["customer_id"], x["exposure"], x["asset"])
+        check(key not in got, "scan: one alert per customer, exposure and asset: %s" % (key,))
+        got[key] = {m: int(x["amount"][m]) for m in models}
+    print("scan: %s" % sorted(got))
+    check(sorted(got) == sorted(want), "scan: the flagged (customer, exposure, asset) %s are "
+          "those the reference reaches %s" % (sorted(got), sorted(want)))
+    check(not any(k[0] in ("clean1", "clean2") for k in got), "scan: clean1, clean2 not flagged")
+    for k in want:
+        check(got.get(k) == want[k], "scan %s: %s, reference %s" % (k, got.get(k), want[k]))
+
     # 7. a reorg on the node: two blocks ingested, then replaced by three others
     snap = rpc(url, "evm_snapshot", [])
     acc = sc["accounts"]
