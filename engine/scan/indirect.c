@@ -511,17 +511,18 @@ static void ix_release(scan_ix *x)
     free(x->g);
 }
 
-/* The trace keeps only the endpoints at customer addresses (whatever their category: a
- * labelled customer address stops as its label) and the flows into them: all that collect
- * reads, so that memory holds the frontier and the findings, not every flow of the walk. */
-static bool keep_customer(const void *ctx, uint64_t addrid, const char *category)
+/* The trace keeps only the taint that stops at a customer address (whatever its category: a
+ * labelled customer address stops as its label) at hop 2 or more, and the flows that carry
+ * it: all that collect reads, so that memory holds the frontier and the findings, not every
+ * flow of the walk. */
+static bool keep_customer(const void *ctx, uint64_t addrid, const char *category, uint32_t hop)
 {
     const scan_ix *x = ctx;
     uint8_t id[8];
     uint64_t v;
     (void)category;
     ct_put_be64(id, addrid);
-    return addrid != 0 && ct_hmap_get(&x->by_id, id, 8, &v);
+    return addrid != 0 && hop >= 2 && ct_hmap_get(&x->by_id, id, 8, &v);
 }
 
 static int run_group(ct_scan_findings *out, const scan_ix *x, const ct_trace_graph *wg,

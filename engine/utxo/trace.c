@@ -430,7 +430,7 @@ static int add_endpoint(tracer *t, int m, uint64_t addrid, const char *category,
     bool priced;
     if (taint == 0)
         return CT_OK;
-    if (t->keep_some && !t->o->keep_stop(t->o->keep_ctx, addrid, category)) {
+    if (t->keep_some && !t->o->keep_stop(t->o->keep_ctx, addrid, category, hop)) {
         /* counted, not kept */
         if ((rc = add_category(t, m, category, taint, time)))
             return rc;

@@ -154,18 +154,19 @@ typedef struct ct_trace_options {
     const char *const *targets;
     size_t n_targets;
     /* ---- version 4 ---- */
-    /* Keep only some endpoints (NULL: every one). With keep_stop, an endpoint is kept only
-     * when keep_stop(keep_ctx, addrid, category) is true (addrid 0: no address), and with
-     * flows only the flows into kept endpoints are stored, with the transactions and
-     * addresses they name. The flows carried on, the fees and the other endpoints still
-     * count in the categories, the laundered totals and hop_totals, but are not kept: memory
-     * holds the frontier (the tainted outputs not yet spent), the labels seen, and the kept
-     * endpoints and flows, instead of every flow and transaction of the walk (the scan keeps
-     * the flows that reach a customer: docs/scan.md). flows_whole is then false
-     * (ct_trace_evidence refuses the model), max_flows counts the kept flows and max_nodes
-     * the kept endpoints. Not with paths (CT_EINVAL). ct_trace_run only (ct_acct_trace_run
-     * keeps every endpoint). */
-    bool (*keep_stop)(const void *keep_ctx, uint64_t addrid, const char *category);
+    /* Keep only some endpoints (NULL: every one). With keep_stop, taint that stops at an
+     * endpoint is kept only when keep_stop(keep_ctx, addrid, category, hop) is true for it
+     * (addrid 0: no address; hop: that of the output), and an endpoint holds only the taint
+     * kept (its taint, outputs and span); with flows only the flows into kept endpoints are
+     * stored, with the transactions and addresses they name. The flows carried on, the fees
+     * and the taint not kept still count in the categories, the laundered totals and
+     * hop_totals. Memory then holds the frontier (the tainted outputs not yet spent), the
+     * labels seen, and what is kept, instead of every flow and transaction of the walk (the
+     * scan keeps the flows that reach a customer at hop 2 or more: docs/scan.md).
+     * flows_whole is then false (ct_trace_evidence refuses the model), max_flows counts the
+     * kept flows and max_nodes the kept endpoints. Not with paths (CT_EINVAL). ct_trace_run
+     * only (ct_acct_trace_run keeps every endpoint). */
+    bool (*keep_stop)(const void *keep_ctx, uint64_t addrid, const char *category, uint32_t hop);
     const void *keep_ctx;
 } ct_trace_options;
 
