@@ -435,3 +435,228 @@ Test(scan_exposure, usd_at_the_date_of_the_flows)
     tu_rmtree(dir);
     free(dir);
 }
+
+/* ---- the scan's traces keep only the flows into customers (trace.h, keep_stop) ---- */
+/* The addresses whose endpoints a trace keeps: as written, and their addrids (sorted). */
+typedef struct keepset {
+    const char **addrs;
+    uint64_t *ids;
+    size_t n, n_ids;
+    uint32_t min_hop; /* and only from this hop on */
+} keepset;
+
+static int cmp_id(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static bool in_set(const void *ctx, uint64_t addrid, const char *category, uint32_t hop)
+{
+    const keepset *s = ctx;
+    (void)category;
+    return hop >= s->min_hop && bsearch(&addrid, s->ids, s->n_ids, sizeof(*s->ids), cmp_id) != NULL;
+}
+
+static bool has_name(const keepset *s, const char *a)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->addrs[i], a) == 0)
+            return true;
+    return false;
+}
+
+/* Adds address a (once); its addrid when the graph has it. */
+static void keep_add(keepset *s, ct_db *db, const char *a)
+{
+    if (has_name(s, a))
+        return;
+    s->addrs = realloc(s->addrs, (s->n + 1) * sizeof(*s->addrs));
+    s->ids = realloc(s->ids, (s->n + 1) * sizeof(*s->ids));
+    s->addrs[s->n++] = a;
+    ct_graph_address ga;
+    ct_error err;
+    if (ct_graph_address_get(db, &ga, a, &err) != CT_OK)
+        return;
+    s->ids[s->n_ids++] = ga.addrid;
+    ct_graph_address_release(&ga);
+    qsort(s->ids, s->n_ids, sizeof(*s->ids), cmp_id);
+}
+
+static const uint8_t *txid_at(const ct_trace_result *r, size_t i)
+{
+    static const uint8_t none[32];
+    return i == CT_TRACE_NONE ? none : r->txs[i].txid;
+}
+
+/* kept (a trace with keep_stop = in_set) is full (the same trace without) with only the
+ * endpoints at the addresses of s and the flows into them from hop s->min_hop on: the same
+ * flows to the satoshi, in the same order, and the same totals; the endpoints are full's
+ * (min_hop 0) or the sums of the flows kept. Returns the flows kept, over the models. */
+static size_t assert_kept(const ct_trace_result *full, const ct_trace_result *kept,
+                          const keepset *s, const char *what)
+{
+    size_t n_kept = 0, n_full = 0;
+    cr_assert(kept->complete && full->complete, "%s", what);
+    for (int m = 0; m < CT_MODEL_COUNT; m++) {
+        const ct_trace_model_result *a = &full->model[m], *b = &kept->model[m];
+        cr_assert(b->source_sat == a->source_sat && b->laundered_sat == a->laundered_sat);
+        cr_assert_eq(b->n_categories, a->n_categories, "%s", what);
+        for (size_t i = 0; i < a->n_categories; i++) {
+            cr_assert_str_eq(b->categories[i].name, a->categories[i].name);
+            cr_assert(b->categories[i].sat == a->categories[i].sat, "%s %s", what,
+                      a->categories[i].name);
+        }
+        cr_assert_eq(b->n_hop_totals, a->n_hop_totals, "%s", what);
+        for (size_t i = 0; i < a->n_hop_totals; i++)
+            cr_assert(b->hop_totals[i].flows == a->hop_totals[i].flows &&
+                          b->hop_totals[i].taint == a->hop_totals[i].taint,
+                      "%s hop total %zu", what, i);
+        size_t k = 0;
+        for (size_t i = 0; i < a->n_endpoints && s->min_hop == 0; i++) {
+            const ct_trace_endpoint *e = &a->endpoints[i];
+            if (!has_name(s, e->address))
+                continue;
+            cr_assert(k < b->n_endpoints, "%s model %d", what, m);
+            const ct_trace_endpoint *f = &b->endpoints[k++];
+            cr_assert_str_eq(f->address, e->address, "%s", what);
+            cr_assert_str_eq(f->category, e->category);
+            cr_assert(f->taint == e->taint && f->n_outputs == e->n_outputs && f->hops == e->hops);
+            cr_assert(f->first_height == e->first_height && f->last_height == e->last_height);
+        }
+        cr_assert(s->min_hop > 0 || k == b->n_endpoints, "%s model %d", what, m);
+        k = 0;
+        for (size_t i = 0; i < a->n_flows; i++) {
+            const ct_trace_flow *x = &a->flows[i];
+            n_full++;
+            if (x->endpoint == CT_TRACE_NONE || x->address == CT_TRACE_NONE ||
+                x->hop < s->min_hop || !has_name(s, full->addresses[x->address]))
+                continue;
+            cr_assert(k < b->n_flows, "%s model %d", what, m);
+            const ct_trace_flow *y = &b->flows[k++];
+            cr_assert(y->taint == x->taint && y->hop == x->hop && y->vout == x->vout &&
+                          y->height == x->height && y->time == x->time,
+                      "%s model %d flow %zu", what, m, i);
+            cr_assert_eq(memcmp(txid_at(kept, y->tx), txid_at(full, x->tx), 32), 0);
+            cr_assert_eq(memcmp(txid_at(kept, y->by), txid_at(full, x->by), 32), 0);
+            cr_assert_eq(y->next, CT_TRACE_NONE);
+            cr_assert_str_eq(kept->addresses[y->address], full->addresses[x->address]);
+            cr_assert_str_eq(b->endpoints[y->endpoint].address, a->endpoints[x->endpoint].address);
+            cr_assert_str_eq(b->endpoints[y->endpoint].category,
+                             a->endpoints[x->endpoint].category);
+        }
+        cr_assert_eq(k, b->n_flows, "%s model %d", what, m);
+        for (size_t e = 0; e < b->n_endpoints; e++) {
+            unsigned __int128 sum = 0;
+            uint64_t n = 0;
+            for (size_t i = 0; i < b->n_flows; i++)
+                if (b->flows[i].endpoint == e) {
+                    sum += b->flows[i].taint;
+                    n++;
+                }
+            cr_assert(sum == b->endpoints[e].taint && n == b->endpoints[e].n_outputs,
+                      "%s model %d endpoint %zu", what, m, e);
+        }
+        cr_assert(a->flows_whole && !b->flows_whole);
+        n_kept += k;
+    }
+    /* the transactions: only those the kept flows name */
+    size_t named = 0;
+    for (size_t t = 0; t < kept->n_txs; t++) {
+        bool used = false;
+        for (int m = 0; m < CT_MODEL_COUNT && !used; m++)
+            for (size_t i = 0; i < kept->model[m].n_flows && !used; i++)
+                used = kept->model[m].flows[i].tx == t || kept->model[m].flows[i].by == t;
+        named += used;
+    }
+    cr_assert_eq(named, kept->n_txs, "%s", what);
+    cr_assert_lt(kept->n_txs, full->n_txs, "%s", what);
+    cr_assert_lt(n_kept, n_full, "%s", what);
+    return n_kept;
+}
+
+/* The thief's addresses of seed 1 as sources (the scan's hack group), over 3 hops: forward,
+ * kept at the 128 deposits (as the scan screens them), from hop 0 and, as the scan keeps
+ * them, from hop 2; backward, where no deposit is reached, kept at every second address among
+ * the endpoints of the whole trace. */
+Test(scan_exposure, traces_keep_only_the_flows_into_customers)
+{
+    char *dir = sim_db("1");
+    char *dbdir = join(dir, "db"), *cpath = join(dir, "customers.csv"),
+         *hpath = join(dir, "hack.csv");
+    ct_db *db = tu_db_open(dbdir, false);
+    ct_error err;
+    ct_error_clear(&err);
+    ct_scan_customers cs;
+    cr_assert_eq(ct_scan_customers_read(&cs, cpath, &err), CT_OK, "%s", err.detail);
+    /* the thief's addresses: hack.csv's first column */
+    size_t len;
+    char *csv = (char *)tu_read_file(hpath, &len);
+    cr_assert(csv);
+    ct_trace_source src[CT_TRACE_MAX_SOURCES];
+    size_t n_src = 0;
+    for (char *line = strchr(csv, '\n'); line && line[1] && n_src < CT_TRACE_MAX_SOURCES;
+         line = strchr(line + 1, '\n')) {
+        size_t w = strcspn(line + 1, ",\n");
+        memset(&src[n_src], 0, sizeof(src[0]));
+        memcpy(src[n_src].spec, line + 1, w);
+        src[n_src].from_time = src[n_src].to_time = -1;
+        n_src++;
+    }
+    cr_assert_eq(n_src, 14, "%zu", n_src);
+    ct_trace_graph *g = NULL;
+    cr_assert_eq(ct_trace_graph_db(&g, db, &err), CT_OK, "%s", err.detail);
+    size_t kept_flows[3], n_keep[3];
+    for (int run = 0; run < 3; run++) {
+        int back = run == 2;
+        ct_trace_options o;
+        ct_trace_options_init(&o);
+        o.hops = 3;
+        o.flows = o.poison_flows = true;
+        o.backward = back;
+        ct_trace_result full, kept;
+        cr_assert_eq(ct_trace_run(&full, g, src, n_src, &o, &err), CT_OK, "%s", err.detail);
+        keepset s = {.min_hop = run == 1 ? 2 : 0};
+        if (!back) {
+            for (size_t i = 0; i < cs.count; i++)
+                keep_add(&s, db, cs.items[i].address);
+        } else {
+            size_t k = 0;
+            for (int m = 0; m < CT_MODEL_COUNT; m++)
+                for (size_t i = 0; i < full.model[m].n_endpoints; i++) {
+                    const char *a = full.model[m].endpoints[i].address;
+                    if (a[0] && !has_name(&s, a) && k++ % 2 == 0)
+                        keep_add(&s, db, a);
+                }
+        }
+        n_keep[run] = s.n_ids;
+        o.keep_stop = in_set;
+        o.keep_ctx = &s;
+        cr_assert_eq(ct_trace_run(&kept, g, src, n_src, &o, &err), CT_OK, "%s", err.detail);
+        kept_flows[run] = assert_kept(&full, &kept, &s, back ? "backward" : "forward");
+        /* the evidence needs every flow */
+        size_t *ev = NULL, n_ev = 0;
+        cr_assert_gt(kept.model[CT_MODEL_HAIRCUT].n_endpoints, 0);
+        cr_assert_eq(ct_trace_evidence(&kept, CT_MODEL_HAIRCUT, 0, &ev, &n_ev, &err), CT_EINVAL);
+        ct_trace_result_release(&full);
+        ct_trace_result_release(&kept);
+        /* and so do paths */
+        o.paths = true;
+        cr_assert_eq(ct_trace_run(&kept, g, src, n_src, &o, &err), CT_EINVAL);
+        cr_assert_str_eq(err.reason, "bad-options");
+        ct_trace_result_release(&kept);
+        free(s.addrs), free(s.ids);
+    }
+    /* 113 of the 128 deposits received in the graph */
+    cr_assert_eq(n_keep[0], 113, "%zu", n_keep[0]);
+    cr_assert_gt(n_keep[2], 0);
+    cr_assert_gt(kept_flows[1], 0);
+    cr_assert_lt(kept_flows[1], kept_flows[0]); /* the deposits paid at hop 1 too */
+    cr_assert_gt(kept_flows[2], 0);
+    ct_trace_graph_db_free(g);
+    ct_db_close(db);
+    ct_scan_customers_release(&cs);
+    free(csv), free(dbdir), free(cpath), free(hpath);
+    tu_rmtree(dir);
+    free(dir);
+}

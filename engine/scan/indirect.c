@@ -511,6 +511,20 @@ static void ix_release(scan_ix *x)
     free(x->g);
 }
 
+/* The trace keeps only the taint that stops at a customer address (whatever its category: a
+ * labelled customer address stops as its label) at hop 2 or more, and the flows that carry
+ * it: all that collect reads, so that memory holds the frontier and the findings, not every
+ * flow of the walk. */
+static bool keep_customer(const void *ctx, uint64_t addrid, const char *category, uint32_t hop)
+{
+    const scan_ix *x = ctx;
+    uint8_t id[8];
+    uint64_t v;
+    (void)category;
+    ct_put_be64(id, addrid);
+    return addrid != 0 && hop >= 2 && ct_hmap_get(&x->by_id, id, 8, &v);
+}
+
 static int run_group(ct_scan_findings *out, const scan_ix *x, const ct_trace_graph *wg,
                      const ct_trace_pricing *pricing, const group *g, const ct_scan_rule *r,
                      unsigned direction, ct_scan_indirect_options *opt, const ct_scan_customers *cs,
@@ -531,6 +545,8 @@ static int run_group(ct_scan_findings *out, const scan_ix *x, const ct_trace_gra
     o.backward = direction == CT_SCAN_OUTGOING;
     o.pricing = pricing;
     o.max_flows = opt && opt->max_flows ? opt->max_flows : 0;
+    o.keep_stop = keep_customer;
+    o.keep_ctx = x;
     o.n_stops = 0;
     for (unsigned c = 0; c < CT_LABEL_CATEGORIES; c++)
         snprintf(o.stops[o.n_stops++], sizeof(o.stops[0]), "%s",

@@ -142,6 +142,7 @@ typedef struct tracer {
     bool backward;
     bool flows;        /* record flows (opts->flows or paths) */
     bool poison_whole; /* poison's flows whole, not only per hop */
+    bool keep_some;    /* opts->keep_stop: only the kept endpoints and the flows into them */
     uint64_t max_flows;
     uint64_t n_flows; /* whole flows recorded, all models */
     ct_hmap txmap;    /* flows: txnum -> index in txi, every transaction loaded */
@@ -333,12 +334,10 @@ static int add_category(tracer *t, int m, const char *name, uint64_t sat, uint32
 }
 
 /* Flows: remembers a loaded transaction's txid and block, for the flows that name it. */
-static int note_tx(tracer *t, const ct_trace_tx *tx)
+static int remember_tx(tracer *t, const ct_trace_tx *tx)
 {
     uint8_t key[8];
     uint64_t idx;
-    if (!t->flows)
-        return CT_OK;
     ct_put_be64(key, tx->txnum);
     if (ct_hmap_get(&t->txmap, key, 8, &idx))
         return CT_OK;
@@ -358,6 +357,13 @@ static int note_tx(tracer *t, const ct_trace_tx *tx)
         return oom(t);
     t->n_txi++;
     return CT_OK;
+}
+
+/* Every transaction the walk loads, with flows; with keep_stop only those the kept flows
+ * name, remembered at the end (kept_txs), so that the table does not grow with the walk. */
+static int note_tx(tracer *t, const ct_trace_tx *tx)
+{
+    return t->flows && !t->keep_some ? remember_tx(t, tx) : CT_OK;
 }
 
 /* Records a flow of model m: `taint` at `at`, at address addrid, in the block (height, time),
@@ -394,7 +400,7 @@ static int record_flow(tracer *t, int m, const flow_at *at, uint64_t next, uint6
     }
     a->hop[idx].flows++;
     a->hop[idx].taint += taint;
-    if (m == CT_MODEL_POISON && !t->poison_whole)
+    if ((m == CT_MODEL_POISON && !t->poison_whole) || (t->keep_some && ep == 0))
         return CT_OK;
     if (a->n_fl == a->cap_fl) {
         size_t ncap = a->cap_fl ? a->cap_fl * 2 : 256;
@@ -424,6 +430,12 @@ static int add_endpoint(tracer *t, int m, uint64_t addrid, const char *category,
     bool priced;
     if (taint == 0)
         return CT_OK;
+    if (t->keep_some && !t->o->keep_stop(t->o->keep_ctx, addrid, category, hop)) {
+        /* counted, not kept */
+        if ((rc = add_category(t, m, category, taint, time)))
+            return rc;
+        return record_flow(t, m, at, 0, addrid, taint, hop, height, time, 0, category);
+    }
     ct_put_be64(key, addrid);
     memcpy(key + 8, category, cl);
     bool found = ct_hmap_get(&a->eps, key, 8 + cl, &idx);
@@ -1422,6 +1434,39 @@ static size_t tx_index(const tracer *t, uint64_t txnum)
     return ct_hmap_get(&t->txmap, key, 8, &idx) ? (size_t)idx : CT_TRACE_NONE;
 }
 
+/* keep_stop: the transactions the kept flows name (their outputs' and the ones that put
+ * their taint there), loaded again once each, in chain order. */
+static int kept_txs(tracer *t)
+{
+    size_t n = 0;
+    for (int m = 0; m < CT_MODEL_COUNT; m++)
+        n += 2 * t->acc[m].n_fl;
+    uint64_t *v = malloc((n ? n : 1) * sizeof(*v));
+    if (!v)
+        return oom(t);
+    n = 0;
+    for (int m = 0; m < CT_MODEL_COUNT; m++)
+        for (size_t i = 0; i < t->acc[m].n_fl; i++) {
+            const flow_rec *f = &t->acc[m].fl[i];
+            if (f->txnum)
+                v[n++] = f->txnum;
+            if (f->by)
+                v[n++] = f->by;
+        }
+    qsort(v, n, sizeof(*v), cmp_u64);
+    int rc = CT_OK;
+    for (size_t i = 0; i < n && rc == CT_OK; i++) {
+        ct_trace_tx tx;
+        if (i > 0 && v[i] == v[i - 1])
+            continue;
+        rc = t->g->load_tx(t->g->ctx, v[i], &tx, t->err);
+        if (rc == CT_OK)
+            rc = remember_tx(t, &tx);
+    }
+    free(v);
+    return rc;
+}
+
 /* The transactions and addresses the flows name: every transaction loaded, and each
  * address resolved once, in addrid order; *ids (sorted) maps an addrid to its index. */
 static int flow_tables(tracer *t, ct_trace_result *res, uint64_t **ids, size_t *n_ids)
@@ -1475,8 +1520,9 @@ static int finish_flows(tracer *t, int m, ct_trace_model_result *r, const size_t
     r->n_hop_totals = a->n_hop;
     a->hop = NULL;
     qsort(r->hop_totals, r->n_hop_totals, sizeof(*r->hop_totals), cmp_hop_total);
-    r->flows_whole = m != CT_MODEL_POISON || t->poison_whole;
-    if (!r->flows_whole || a->n_fl == 0)
+    bool stored = m != CT_MODEL_POISON || t->poison_whole;
+    r->flows_whole = stored && !t->keep_some;
+    if (!stored || a->n_fl == 0)
         return CT_OK;
     flow_sort *v = calloc(a->n_fl ? a->n_fl : 1, sizeof(*v));
     if (!v)
@@ -1575,6 +1621,8 @@ static int finish(tracer *t, ct_trace_result *res)
     int rc = name_endpoints(t, res);
     uint64_t *ids = NULL;
     size_t n_ids = 0;
+    if (rc == CT_OK && t->flows && t->keep_some)
+        rc = kept_txs(t);
     if (rc == CT_OK && t->flows)
         rc = flow_tables(t, res, &ids, &n_ids);
     for (int m = 0; m < CT_MODEL_COUNT && rc == CT_OK; m++) {
@@ -1646,9 +1694,13 @@ int ct_trace_run(ct_trace_result *res, const ct_trace_graph *g, const ct_trace_s
     bool v2 = opts->version >= 2;
     t.flows = opts->paths || (v2 && opts->flows);
     t.poison_whole = opts->paths || (v2 && opts->poison_flows);
+    t.keep_some = opts->version >= 4 && opts->keep_stop;
     t.max_flows = v2 && opts->max_flows ? opts->max_flows : CT_TRACE_MAX_FLOWS_DEFAULT;
     if (!t.models || n_sources == 0)
         return ct_fail(err, CT_EINVAL, "bad-options", "no model or no source given");
+    if (t.keep_some && opts->paths)
+        return ct_fail(err, CT_EINVAL, "bad-options",
+                       "paths need every flow: not with a filter of the endpoints (keep_stop)");
     ct_trace_budget_start(&t.budget, opts);
     for (int m = 0; m < CT_MODEL_COUNT; m++) {
         ct_hmap_init(&t.acc[m].cats);

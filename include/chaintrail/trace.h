@@ -153,9 +153,24 @@ typedef struct ct_trace_options {
      * endpoints reached this way have `target` set, and the result lists the targets. */
     const char *const *targets;
     size_t n_targets;
+    /* ---- version 4 ---- */
+    /* Keep only some endpoints (NULL: every one). With keep_stop, taint that stops at an
+     * endpoint is kept only when keep_stop(keep_ctx, addrid, category, hop) is true for it
+     * (addrid 0: no address; hop: that of the output), and an endpoint holds only the taint
+     * kept (its taint, outputs and span); with flows only the flows into kept endpoints are
+     * stored, with the transactions and addresses they name. The flows carried on, the fees
+     * and the taint not kept still count in the categories, the laundered totals and
+     * hop_totals. Memory then holds the frontier (the tainted outputs not yet spent), the
+     * labels seen, and what is kept, instead of every flow and transaction of the walk (the
+     * scan keeps the flows that reach a customer at hop 2 or more: docs/scan.md).
+     * flows_whole is then false (ct_trace_evidence refuses the model), max_flows counts the
+     * kept flows and max_nodes the kept endpoints. Not with paths (CT_EINVAL). ct_trace_run
+     * only (ct_acct_trace_run keeps every endpoint). */
+    bool (*keep_stop)(const void *keep_ctx, uint64_t addrid, const char *category, uint32_t hop);
+    const void *keep_ctx;
 } ct_trace_options;
 
-#define CT_TRACE_OPTIONS_VERSION   3
+#define CT_TRACE_OPTIONS_VERSION   4
 #define CT_TRACE_MAX_FLOWS_DEFAULT 5000000u
 /* Fills defaults: all models, forward, no paths, 10 hops, no dust, no budget, stops exchange,
  * mixer, bridge, gambling, sanctioned; cash-out exchange, mixer, bridge, gambling; at most
@@ -258,7 +273,8 @@ typedef struct ct_trace_model_result {
      * by); empty for poison unless its flows were asked whole (poison_flows, paths). */
     size_t n_flows;
     ct_trace_flow *flows;
-    bool flows_whole; /* false: only hop_totals were kept (poison) */
+    bool flows_whole; /* false: only hop_totals were kept (poison), or only the flows into
+                       * the endpoints opts->keep_stop kept */
     size_t n_hop_totals;
     ct_trace_hop_total *hop_totals; /* sorted by hop, then category */
 } ct_trace_model_result;
