@@ -657,8 +657,8 @@ static int order_rows(ct_scan_findings *out)
 
 /* This run's state (opt->state, or one of its own in *tmp) with what it must match next
  * time, and the last run's when opt->resume and it still holds: written by run
- * opt->prev_run, from a tip no higher than this one, with the same clusters (on or off, and
- * every labelled address's cluster the same size) and the same max_flows. */
+ * opt->prev_run, from a tip no higher than this one, with clusters on or off as now, no
+ * older unlabelled address joined to a labelled cluster since, and the same max_flows. */
 static int resume_setup(resume_ctx *rs, ct_scan_istate **tmp, ct_db *db, bool clusters,
                         const ct_scan_indirect_options *opt, ct_error *err)
 {
@@ -670,7 +670,7 @@ static int resume_setup(resume_ctx *rs, ct_scan_istate **tmp, ct_db *db, bool cl
     n->max_flows = opt ? opt->max_flows : 0;
     int rc = ct_istate_tip_txnum(&n->after_txnum, db, err);
     if (rc == CT_OK && clusters)
-        rc = ct_istate_cluster_digest(n->cldigest, db, err);
+        rc = ct_istate_clusters(n, db, err);
     if (rc != CT_OK || !opt || !opt->resume)
         return rc;
     ct_scan_istate *p = ct_scan_istate_new();
@@ -680,9 +680,13 @@ static int resume_setup(resume_ctx *rs, ct_scan_istate **tmp, ct_db *db, bool cl
         ct_scan_istate_free(p);
         return rc;
     }
-    if (p->run == 0 || p->run != opt->prev_run || p->after_txnum > n->after_txnum ||
-        p->clusters != n->clusters || memcmp(p->cldigest, n->cldigest, 32) != 0 ||
-        p->max_flows != n->max_flows) {
+    bool hold = p->run != 0 && p->run == opt->prev_run && p->after_txnum <= n->after_txnum &&
+                p->clusters == n->clusters && p->max_flows == n->max_flows;
+    if (hold && clusters && (rc = ct_istate_clusters_hold(p, n, db, &hold, err)) != CT_OK) {
+        ct_scan_istate_free(p);
+        return rc;
+    }
+    if (!hold) {
         ct_scan_istate_free(p);
         return CT_OK;
     }

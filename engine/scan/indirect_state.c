@@ -1,8 +1,9 @@
 /* The state of the indirect screen kept between scans (docs/scan.md "Nightly runs"), in the
  * scan's table, written in the batch of the alerts (alert_store.c):
  *
- *   0xf7 'J' -> version u8 (1), run BE64, after_txnum BE64, clusters u8, labelled clusters
- *       digest (32), max_flows BE64
+ *   0xf7 'J' -> version u8 (1), run BE64, after_txnum BE64, clusters u8, max_flows BE64,
+ *       next_addrid BE64, labelled cluster count BE32, each: id, size, labelled members,
+ *       the labelled member whose label the cluster carries, its rank (BE64 each)
  *   0xf7 'I' + direction u8 + category u8 + label + 0x00 + source -> version u8 (1),
  *       flows BE64, exposure count BE32, each: addrid BE64, 5 amounts and 5 USD values
  *       (BE64 high half, BE64 low half), usd_known u8, hops, first height, first time, last
@@ -15,7 +16,9 @@
 
 #include "base/hash.h"
 #include "base/util.h"
+#include "chaintrail/cluster.h"
 #include "chaintrail/graph.h"
+#include "chaintrail/labels.h"
 #include "db/db_internal.h"
 #include "scan/indirect_state.h"
 #include "scan/scan_internal.h"
@@ -26,6 +29,8 @@ typedef unsigned __int128 u128;
 #define GROUP_VERSION  1u
 
 static const uint8_t head_key[2] = {CT_T_SCAN, 'J'};
+#define HEAD_SIZE (1 + 8 + 8 + 1 + 8 + 8 + 4)
+#define CL_W      5 /* values per labelled cluster */
 
 ct_scan_istate *ct_scan_istate_new(void)
 {
@@ -50,6 +55,7 @@ void ct_scan_istate_free(ct_scan_istate *s)
     for (size_t i = 0; i < s->n; i++)
         group_release(&s->g[i]);
     free(s->g);
+    free(s->cl);
     free(s);
 }
 
@@ -382,14 +388,22 @@ int ct_istate_load(ct_scan_istate *s, ct_db *db, ct_error *err)
             ct_error_clear(err);
         return CT_OK;
     }
-    if (rc == CT_OK && (v.len != 1 + 8 + 8 + 1 + 32 + 8 || v.data[0] != ISTATE_VERSION))
+    size_t ncl = v.len >= HEAD_SIZE ? ct_be32(v.data + HEAD_SIZE - 4) : 0;
+    if (rc == CT_OK &&
+        (v.len < HEAD_SIZE || v.data[0] != ISTATE_VERSION ||
+         ncl != (v.len - HEAD_SIZE) / (8 * CL_W) || (v.len - HEAD_SIZE) % (8 * CL_W)))
         rc = ct_fail(err, CT_ECORRUPT, "bad-row", "scan resume row of %zu bytes", v.len);
+    if (rc == CT_OK && ncl && !(s->cl = malloc(ncl * CL_W * sizeof(*s->cl))))
+        rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "reading the scan state");
     if (rc == CT_OK) {
         s->run = ct_be64(v.data + 1);
         s->after_txnum = ct_be64(v.data + 9);
         s->clusters = v.data[17] != 0;
-        memcpy(s->cldigest, v.data + 18, 32);
-        s->max_flows = ct_be64(v.data + 50);
+        s->max_flows = ct_be64(v.data + 18);
+        s->next_addrid = ct_be64(v.data + 26);
+        s->n_cl = ncl;
+        for (size_t i = 0; i < CL_W * ncl; i++)
+            s->cl[i] = ct_be64(v.data + HEAD_SIZE + 8 * i);
     }
     ct_buf_release(&v);
     if (rc != CT_OK)
@@ -450,17 +464,24 @@ int ct_istate_write(ct_store_batch *b, ct_db *db, const ct_scan_istate *s, uint6
     ct_store_iter_free(it);
     if (rc != CT_OK)
         return rc;
-    uint8_t hv[1 + 8 + 8 + 1 + 32 + 8];
+    ct_buf k, v;
+    ct_buf_init(&k, 4096);
+    ct_buf_init(&v, (size_t)1 << 34);
+    uint8_t hv[HEAD_SIZE];
     hv[0] = ISTATE_VERSION;
     ct_put_be64(hv + 1, run);
     ct_put_be64(hv + 9, s->after_txnum);
     hv[17] = s->clusters;
-    memcpy(hv + 18, s->cldigest, 32);
-    ct_put_be64(hv + 50, s->max_flows);
-    ct_store_batch_put(b, head_key, sizeof(head_key), hv, sizeof(hv));
-    ct_buf k, v;
-    ct_buf_init(&k, 4096);
-    ct_buf_init(&v, (size_t)1 << 34);
+    ct_put_be64(hv + 18, s->max_flows);
+    ct_put_be64(hv + 26, s->next_addrid);
+    ct_put_be32(hv + 34, (uint32_t)s->n_cl);
+    int wrc = ct_buf_append(&v, hv, sizeof(hv));
+    for (size_t i = 0; wrc == CT_OK && i < CL_W * s->n_cl; i++)
+        wrc = put_64(&v, s->cl[i]);
+    if (wrc != CT_OK)
+        rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "writing the scan state");
+    else
+        ct_store_batch_put(b, head_key, sizeof(head_key), v.data, v.len);
     for (size_t i = 0; rc == CT_OK && i < s->n; i++) {
         const ct_igroup *g = &s->g[i];
         ct_buf_reset(&k);
@@ -481,7 +502,11 @@ int ct_istate_write(ct_store_batch *b, ct_db *db, const ct_scan_istate *s, uint6
 /* ---- what the state must still match ---- */
 typedef struct cl_ctx {
     ct_db *db;
-    ct_sha256_ctx h;
+    ct_labels_reader *lr;
+    ct_label_list list;
+    ct_hmap ids; /* cluster id BE64 -> index in cl / CL_W */
+    uint64_t *cl;
+    size_t n, cap;
     ct_error *err;
 } cl_ctx;
 
@@ -497,23 +522,134 @@ static int cl_address(void *arg, const char *a)
     }
     if (rc != CT_OK)
         return rc;
-    if (ga.cluster_size >= 2) {
-        uint8_t x[24];
-        ct_put_be64(x, ga.addrid);
-        ct_put_be64(x + 8, ga.cluster_id);
-        ct_put_be64(x + 16, ga.cluster_size);
-        ct_sha256_update(&c->h, x, sizeof(x));
-    }
+    uint64_t cid = ga.cluster_id, size = ga.cluster_size, id = ga.addrid;
     ct_graph_address_release(&ga);
+    if (size < 2)
+        return CT_OK;
+    if ((rc = ct_labels_reader_get(c->lr, &c->list, a, c->err)) != CT_OK || c->list.count == 0)
+        return rc;
+    size_t li;
+    uint64_t rank = ct_label_category_rank(ct_labels_attribution(&c->list, 0, &li));
+    uint8_t key[8];
+    uint64_t i;
+    ct_put_be64(key, cid);
+    if (!ct_hmap_get(&c->ids, key, 8, &i)) {
+        if (c->n == c->cap) {
+            size_t cap = c->cap ? 2 * c->cap : 64;
+            uint64_t *n = realloc(c->cl, cap * CL_W * sizeof(*n));
+            if (!n)
+                return ct_fail(c->err, CT_ENOMEM, "out-of-memory", "scan state");
+            c->cl = n;
+            c->cap = cap;
+        }
+        i = c->n++;
+        uint64_t *e = &c->cl[CL_W * i];
+        e[0] = cid;
+        e[1] = size;
+        e[2] = 0;
+        e[3] = id;
+        e[4] = rank;
+        if (ct_hmap_put(&c->ids, key, 8, i) != CT_OK)
+            return ct_fail(c->err, CT_ENOMEM, "out-of-memory", "scan state");
+    }
+    uint64_t *e = &c->cl[CL_W * i];
+    e[2]++;
+    /* the labelled member: the highest-ranked category, on a tie the smallest address id
+     * (docs/taint-models.md "Clusters") */
+    if (rank > e[4] || (rank == e[4] && id < e[3])) {
+        e[3] = id;
+        e[4] = rank;
+    }
     return CT_OK;
 }
 
-int ct_istate_cluster_digest(uint8_t out[32], ct_db *db, ct_error *err)
+static int cmp_cl(const void *a, const void *b)
+{
+    const uint64_t *x = a, *y = b;
+    return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+int ct_istate_clusters(ct_scan_istate *s, ct_db *db, ct_error *err)
 {
     cl_ctx c = {.db = db, .err = err};
-    ct_sha256_init(&c.h);
-    int rc = ct_scan_each_labelled(db, cl_address, &c, err);
-    ct_sha256_final(&c.h, out);
+    ct_hmap_init(&c.ids);
+    ct_label_list_init(&c.list);
+    s->next_addrid = db->next.addrid;
+    int rc = ct_labels_reader_new(&c.lr, db, err);
+    if (rc == CT_OK)
+        rc = ct_scan_each_labelled(db, cl_address, &c, err);
+    ct_labels_reader_free(c.lr);
+    ct_label_list_release(&c.list);
+    ct_hmap_release(&c.ids);
+    if (rc != CT_OK) {
+        free(c.cl);
+        return rc;
+    }
+    if (c.n)
+        qsort(c.cl, c.n, CL_W * sizeof(*c.cl), cmp_cl);
+    free(s->cl);
+    s->cl = c.cl;
+    s->n_cl = c.n;
+    return CT_OK;
+}
+
+/* The members of cluster cid with an id below `below` and no label of their own: how many. */
+static int old_members(ct_db *db, uint64_t cid, uint64_t below, uint64_t *n,
+                       const ct_hmap *labelled, ct_error *err)
+{
+    ct_cluster_members *m = NULL;
+    int rc = ct_cluster_members_new(&m, db, cid, err);
+    const char *a;
+    uint64_t id;
+    *n = 0;
+    while (rc == CT_OK && (rc = ct_cluster_members_next(m, &a, &id, err)) == CT_OK) {
+        if (id >= below)
+            continue;
+        uint8_t key[CT_HMAP_KEY_MAX];
+        uint64_t v;
+        if (!ct_hmap_get(labelled, key, ct_scan_addr_key(key, a), &v))
+            (*n)++;
+    }
+    if (rc == CT_EEOF) {
+        rc = CT_OK;
+        if (err)
+            ct_error_clear(err);
+    }
+    ct_cluster_members_free(m);
+    return rc;
+}
+
+int ct_istate_clusters_hold(const ct_scan_istate *prev, const ct_scan_istate *now, ct_db *db,
+                            bool *hold, ct_error *err)
+{
+    *hold = true;
+    ct_hmap labelled;
+    bool have_set = false;
+    int rc = CT_OK;
+    ct_hmap_init(&labelled);
+    for (size_t i = 0; rc == CT_OK && *hold && i < now->n_cl; i++) {
+        const uint64_t *c = &now->cl[CL_W * i];
+        const uint64_t *p =
+            prev->n_cl ? bsearch(c, prev->cl, prev->n_cl, CL_W * sizeof(*c), cmp_cl) : NULL;
+        if (p && p[1] == c[1] && p[2] == c[2])
+            continue; /* the same cluster, not grown */
+        /* Grown, or a new labelled cluster: it must carry the same member's label as then,
+         * and its older members without a label of their own must be those it had then
+         * (size less labelled members), none for a new one: no older address gained or
+         * changed an attribution through it. */
+        if (p && p[3] != c[3]) {
+            *hold = false;
+            break;
+        }
+        if (!have_set && (rc = ct_scan_labelled_set(&labelled, db, err)) != CT_OK)
+            break;
+        have_set = true;
+        uint64_t n;
+        if ((rc = old_members(db, c[0], prev->next_addrid, &n, &labelled, err)) != CT_OK)
+            break;
+        *hold = n == (p ? p[1] - p[2] : 0);
+    }
+    ct_hmap_release(&labelled);
     return rc;
 }
 

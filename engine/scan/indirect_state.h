@@ -44,8 +44,12 @@ struct ct_scan_istate {
     uint64_t run;         /* the scan run that wrote it */
     uint64_t after_txnum; /* the last transaction of its tip */
     bool clusters;        /* the traces used clusters */
-    uint8_t cldigest[32]; /* the labelled clusters then (ct_istate_cluster_digest) */
     uint64_t max_flows;
+    uint64_t next_addrid; /* the first address id not given then */
+    /* labelled clusters then, in id order: id, size, labelled members, the labelled member
+     * whose label the cluster carries, its category's rank */
+    uint64_t *cl;
+    size_t n_cl;
     ct_igroup *g;
     size_t n, cap;
 };
@@ -73,10 +77,16 @@ CT_WARN_UNUSED int ct_istate_load(ct_scan_istate *s, ct_db *db, ct_error *err);
 /* Puts s (as written by run `run`) into batch b, replacing every stored group state. */
 CT_WARN_UNUSED int ct_istate_write(ct_store_batch *b, ct_db *db, const ct_scan_istate *s,
                                    uint64_t run, ct_error *err);
-/* SHA-256 over every labelled address in a cluster of two or more: its addrid, cluster id
- * and the cluster's size. Clusters only grow, so an equal digest says no address gained or
- * lost a label through its cluster. */
-CT_WARN_UNUSED int ct_istate_cluster_digest(uint8_t out[32], ct_db *db, ct_error *err);
+/* s->cl: every cluster of two or more addresses holding a labelled address, with its size,
+ * how many labelled addresses it holds and which one's label it carries; s->next_addrid. */
+CT_WARN_UNUSED int ct_istate_clusters(ct_scan_istate *s, ct_db *db, ct_error *err);
+/* Whether no address older than prev (an id below prev->next_addrid) gained or changed an
+ * attribution through its cluster since prev (now: ct_istate_clusters of today): clusters
+ * only grow, so that holds when every labelled cluster carries the same member's label and
+ * its older members without a label of their own are those it had. A cluster that grew is
+ * read member by member. */
+CT_WARN_UNUSED int ct_istate_clusters_hold(const ct_scan_istate *prev, const ct_scan_istate *now,
+                                           ct_db *db, bool *hold, ct_error *err);
 /* The txnum of the last transaction of the main-chain tip (0: no block). */
 CT_WARN_UNUSED int ct_istate_tip_txnum(uint64_t *out, ct_db *db, ct_error *err);
 
