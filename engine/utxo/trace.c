@@ -1525,7 +1525,8 @@ static int finish_flows(tracer *t, int m, ct_trace_model_result *r, const size_t
     r->hop_totals = a->hop;
     r->n_hop_totals = a->n_hop;
     a->hop = NULL;
-    qsort(r->hop_totals, r->n_hop_totals, sizeof(*r->hop_totals), cmp_hop_total);
+    if (r->n_hop_totals) /* none in a resumed trace with nothing to follow */
+        qsort(r->hop_totals, r->n_hop_totals, sizeof(*r->hop_totals), cmp_hop_total);
     r->flows_whole = m != CT_MODEL_POISON || t->poison_whole;
     if (!r->flows_whole || a->n_fl == 0)
         return CT_OK;
@@ -1589,7 +1590,8 @@ static int finish(tracer *t, ct_trace_result *res)
         r->n_categories = a->n_cat;
         r->categories = a->cat;
         a->cat = NULL;
-        qsort(r->categories, r->n_categories, sizeof(*r->categories), cmp_cat);
+        if (r->n_categories)
+            qsort(r->categories, r->n_categories, sizeof(*r->categories), cmp_cat);
         for (size_t i = 0; i < r->n_categories; i++)
             for (size_t k = 0; k < t->o->n_cashout; k++)
                 if (strcmp(r->categories[i].name, t->o->cashout[k]) == 0) {
