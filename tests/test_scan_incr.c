@@ -212,6 +212,15 @@ static void resume_case(const incr_case *c)
     cr_assert_eq(ct_scan_indirect(&inc, h, &cs, &p, &oi, &err), CT_OK, "%s", err.detail);
     cr_assert_eq(ct_scan_indirect(&full, h, &cs, &p, &of, &err), CT_OK, "%s", err.detail);
     assert_same(&inc, &full, c->seed);
+    /* a state that is not the last run's is not used */
+    ct_scan_findings other;
+    memset(&other, 0, sizeof(other));
+    ct_scan_indirect_options oo = {
+        .asset = "BTC", .no_clusters = !c->clusters, .resume = true, .prev_run = 2};
+    cr_assert_eq(ct_scan_indirect(&other, h, &cs, &p, &oo, &err), CT_OK, "%s", err.detail);
+    cr_assert_eq(oo.resumed, 0);
+    assert_same(&other, &full, c->seed);
+    ct_scan_findings_release(&other);
     char got[200];
     snprintf(got, sizeof(got), "%zu %llu -> %zu %llu; resumed %llu of %llu", before.count,
              total(&before), full.count, total(&full), (unsigned long long)oi.resumed,
