@@ -157,7 +157,14 @@ static int screen(const cli_global *g, const ct_scan_customers *cs, const ct_sca
      * outgoing exposure changes when others move its past funds on, without new activity
      * of its own, and one trace per labelled group costs the same for 1 row as for all
      * (docs/scan.md "Nightly runs"). */
-    ct_scan_indirect_options io = {.asset = asset, .no_clusters = o->no_clusters};
+    /* An incremental run resumes the traces from the state the last run stored with its
+     * alerts (docs/scan.md "Nightly runs"); every other run traces in full. */
+    ct_scan_istate *ist = ct_scan_istate_new();
+    ct_scan_indirect_options io = {.asset = asset,
+                                   .no_clusters = o->no_clusters,
+                                   .state = ist,
+                                   .resume = ist && why == CT_SCAN_WHY_INCREMENTAL,
+                                   .prev_run = prev.run}; /* no memory for it: full traces */
     for (size_t i = 0; i < cs->count; i++)
         indirect[i] = true;
     if (qrc == CT_OK)
@@ -166,8 +173,9 @@ static int screen(const cli_global *g, const ct_scan_customers *cs, const ct_sca
         qrc = ct_scan_eth_indirect(&f, db, cs, pol, true, &io, &err);
     ct_scan_outbox ob = cli_webhook_outbox();
     if (qrc == CT_OK)
-        qrc = ct_scan_alerts_commit(&run, db, cs, pick, indirect, &f, asset, &now,
-                                    cli_now_seconds(), wh->url ? &ob : NULL, &err);
+        qrc = ct_scan_alerts_commit_state(&run, db, cs, pick, indirect, &f, asset, &now,
+                                          cli_now_seconds(), wh->url ? &ob : NULL, ist, &err);
+    ct_scan_istate_free(ist);
     ct_scan_findings_release(&f);
     free(pick);
     free(indirect);

@@ -30,6 +30,7 @@
 #include "db/db_internal.h"
 #include "deliver/outbox.h"
 #include "scan/scan_internal.h"
+#include "scan/indirect_state.h"
 
 typedef unsigned __int128 u128;
 
@@ -977,6 +978,16 @@ int ct_scan_alerts_commit(ct_scan_run *out, ct_db *db, const ct_scan_customers *
                           const ct_scan_state *now, uint64_t time, ct_scan_outbox *outbox,
                           ct_error *err)
 {
+    return ct_scan_alerts_commit_state(out, db, customers, direct, indirect, findings, asset, now,
+                                       time, outbox, NULL, err);
+}
+
+int ct_scan_alerts_commit_state(ct_scan_run *out, ct_db *db, const ct_scan_customers *customers,
+                                const bool *direct, const bool *indirect,
+                                const ct_scan_findings *findings, const char *asset,
+                                const ct_scan_state *now, uint64_t time, ct_scan_outbox *outbox,
+                                const ct_scan_istate *istate, ct_error *err)
+{
     memset(out, 0, sizeof(*out));
     if (outbox)
         outbox->queued = outbox->unchanged = 0;
@@ -1175,6 +1186,8 @@ int ct_scan_alerts_commit(ct_scan_run *out, ct_db *db, const ct_scan_customers *
     ct_put_be64(rv + 49, out->screened_indirect);
     ct_put_be64(rv + 57, customers->count);
     ct_store_batch_put(b, rk, sizeof(rk), rv, sizeof(rv));
+    if (istate && (rc = ct_istate_write(b, db, istate, run, err)) != CT_OK)
+        goto done;
     rc = ct_store_write(db->st, b, true, err);
 
 done:

@@ -12,6 +12,7 @@
 #include "base/util.h"
 #include "chaintrail/cluster.h"
 #include "chaintrail/scan.h"
+#include "scan/indirect_state.h"
 #include "scan/scan_internal.h"
 
 typedef unsigned __int128 u128;
@@ -334,19 +335,6 @@ static int add_groups(scan_ix *x, ct_db *db, const ct_scan_policy *p, bool use_c
 }
 
 /* ---- findings ---- */
-typedef struct evid {
-    uint32_t height;
-    uint8_t txid[32];
-} evid;
-
-static int cmp_evid(const void *a, const void *b)
-{
-    const evid *x = a, *y = b;
-    if (x->height != y->height)
-        return x->height < y->height ? -1 : 1;
-    return memcmp(x->txid, y->txid, 32);
-}
-
 /* The finding of (row, direction, group) among out->items[first..), created when missing. */
 static ct_scan_finding *finding(ct_scan_findings *out, size_t first, size_t row, unsigned direction,
                                 const group *g, const ct_scan_rule *r)
@@ -380,24 +368,10 @@ static ct_scan_finding *finding(ct_scan_findings *out, size_t first, size_t row,
     return f;
 }
 
-static int add_evidence(ct_scan_finding *f, const ct_trace_txref *t)
-{
-    if (f->n_txids == f->cap_txids_) {
-        size_t cap = f->cap_txids_ ? f->cap_txids_ * 2 : 4;
-        uint8_t(*n)[32] = realloc(f->txids, cap * sizeof(*n));
-        if (!n)
-            return CT_ENOMEM;
-        f->txids = n;
-        f->cap_txids_ = cap;
-    }
-    memcpy(f->txids[f->n_txids++], t->txid, 32);
-    return CT_OK;
-}
-
-/* The flows of one trace that stopped at a customer address at hop 2 or more. */
-static int collect(ct_scan_findings *out, size_t first, const scan_ix *x, const group *g,
-                   const ct_scan_rule *r, unsigned direction, const ct_trace_result *res,
-                   ct_error *err)
+/* The flows of one trace that stopped at a customer address at hop 2 or more, added to the
+ * group's exposure per customer address. */
+static int gather(ct_igroup *gs, const scan_ix *x, unsigned direction, const ct_trace_result *res,
+                  ct_error *err)
 {
     for (int m = 0; m < CT_MODEL_COUNT; m++) {
         const ct_trace_model_result *mr = &res->model[m];
@@ -413,30 +387,143 @@ static int collect(ct_scan_findings *out, size_t first, const scan_ix *x, const 
             if (t == CT_TRACE_NONE)
                 continue;
             const ct_trace_txref *tx = &res->txs[t];
-            for (size_t k = 0; k < x->ca[ci].n_rows; k++) {
-                ct_scan_finding *f = finding(out, first, x->ca[ci].rows[k], direction, g, r);
-                if (!f || add_evidence(f, tx) != CT_OK)
-                    return ct_fail(err, CT_ENOMEM, "out-of-memory", "scan findings");
-                f->amount[m] += fl->taint;
-                if (fl->priced)
-                    f->usd_cents[m] += fl->usd_cents;
-                else
-                    f->usd_known = false;
-                if (fl->hop < f->hops)
-                    f->hops = fl->hop;
-                if (tx->height < f->first_height ||
-                    (tx->height == f->first_height && tx->time < f->first_time)) {
-                    f->first_height = tx->height;
-                    f->first_time = tx->time;
-                }
-                if (tx->height >= f->last_height) {
-                    f->last_height = tx->height;
-                    f->last_time = tx->time;
-                }
-            }
+            ct_iexp *e = ct_igroup_exp(gs, x->ca[ci].addrid);
+            if (!e || ct_iexp_add(e, m, fl->taint, fl->priced, fl->usd_cents, fl->hop, tx->txid,
+                                  tx->height, tx->time) != CT_OK)
+                return ct_fail(err, CT_ENOMEM, "out-of-memory", "scan findings");
+        }
+    }
+    ct_igroup_settle(gs);
+    return CT_OK;
+}
+
+/* The findings of the group's exposure: one per (customer row, direction). */
+static int emit(ct_scan_findings *out, size_t first, const scan_ix *x, const group *g,
+                const ct_scan_rule *r, unsigned direction, const ct_igroup *gs, ct_error *err)
+{
+    for (size_t i = 0; i < gs->n_exp; i++) {
+        const ct_iexp *e = &gs->exp[i];
+        uint8_t id[8];
+        uint64_t ci;
+        ct_put_be64(id, e->addrid);
+        if (!ct_hmap_get(&x->by_id, id, 8, &ci))
+            continue;
+        for (size_t k = 0; k < x->ca[ci].n_rows; k++) {
+            ct_scan_finding *f = finding(out, first, x->ca[ci].rows[k], direction, g, r);
+            if (!f || (e->n_ev && !(f->txids = malloc(e->n_ev * sizeof(*f->txids)))))
+                return ct_fail(err, CT_ENOMEM, "out-of-memory", "scan findings");
+            for (size_t j = 0; j < e->n_ev; j++)
+                memcpy(f->txids[j], e->ev[j].txid, 32);
+            f->n_txids = f->cap_txids_ = e->n_ev;
+            memcpy(f->amount, e->amount, sizeof(f->amount));
+            memcpy(f->usd_cents, e->usd_cents, sizeof(f->usd_cents));
+            f->usd_known = e->usd_known;
+            f->hops = e->hops;
+            f->first_height = e->first_height;
+            f->first_time = e->first_time;
+            f->last_height = e->last_height;
+            f->last_time = e->last_time;
         }
     }
     return CT_OK;
+}
+
+/* ---- nightly runs: resuming from the last run's state (docs/scan.md "Nightly runs") ---- */
+typedef struct resume_ctx {
+    ct_scan_istate *prev; /* NULL: trace every group in full */
+    ct_scan_istate *next; /* this run's state */
+    uint64_t after;       /* prev's last transaction */
+} resume_ctx;
+
+static int note_after(void *arg, uint64_t txnum, uint32_t vout)
+{
+    (void)vout;
+    uint64_t *a = arg; /* [0] the bound, [1] set when an output is past it */
+    if (txnum > a[0])
+        a[1] = 1;
+    return CT_OK;
+}
+
+/* Whether an address of g received in a transaction after `after`. */
+static int receipts_after(const ct_trace_graph *wg, const group *g, uint64_t after, bool *yes,
+                          ct_error *err)
+{
+    uint64_t a[2] = {after, 0};
+    for (size_t i = 0; i < g->n && !a[1]; i++) {
+        int rc = wg->address_outputs(wg->ctx, g->addrs[i], note_after, a, err);
+        if (rc != CT_OK)
+            return rc;
+    }
+    *yes = a[1] != 0;
+    return CT_OK;
+}
+
+static uint64_t flows_of(const ct_trace_result *res)
+{
+    uint64_t n = 0;
+    for (int m = 0; m < CT_MODEL_COUNT; m++)
+        n += res->model[m].n_flows;
+    return n;
+}
+
+/* The trace of one group in one direction and the group's state for the next run (*gs, in
+ * rs->next): forward, resumed from the last run's frontier with the group's newer receipts,
+ * its exposure added to the last run's; backward, the last run's exposure as it was when the
+ * group received nothing since (a backward trace walks only into the past of its sources);
+ * otherwise in full. A resumed trace that would pass max_flows (counted with the last run's
+ * flows) is run in full instead, so it stops only where the full one does. */
+static int trace_group(ct_trace_result *res, ct_igroup **gs_out, resume_ctx *rs, const scan_ix *x,
+                       const ct_trace_graph *wg, const ct_trace_source *src, const group *g,
+                       const ct_trace_options *o, unsigned direction, ct_scan_indirect_options *opt,
+                       ct_error *err)
+{
+    memset(res, 0, sizeof(*res));
+    ct_igroup *old = ct_istate_find(rs->prev, direction, g->category, g->label, g->source);
+    ct_igroup *gs = ct_istate_add(rs->next, direction, g->category, g->label, g->source);
+    if (!gs)
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "scan state");
+    *gs_out = gs;
+    bool incoming = direction == CT_SCAN_INCOMING;
+    int rc = CT_OK;
+    uint64_t budget = o->max_flows ? o->max_flows : CT_TRACE_MAX_FLOWS_DEFAULT;
+    if (old && incoming && old->flows < budget) {
+        ct_trace_options o2 = *o;
+        o2.max_flows = budget - old->flows;
+        rc =
+            ct_trace_resume(res, wg, src, g->n, rs->after, &old->frontier, &o2, &gs->frontier, err);
+        if (rc == CT_OK && res->complete) {
+            gs->flows = old->flows + flows_of(res);
+            if (opt)
+                opt->resumed++;
+            if (ct_igroup_copy_exp(gs, old) != CT_OK)
+                return ct_fail(err, CT_ENOMEM, "out-of-memory", "scan state");
+            return gather(gs, x, direction, res, err);
+        }
+        if (rc != CT_OK)
+            return rc;
+        ct_trace_result_release(res);
+        ct_trace_frontier_release(&gs->frontier);
+        memset(res, 0, sizeof(*res));
+    } else if (old && !incoming) {
+        bool newer;
+        if ((rc = receipts_after(wg, g, rs->after, &newer, err)) != CT_OK)
+            return rc;
+        if (!newer) {
+            res->complete = true;
+            if (opt)
+                opt->resumed++;
+            if (ct_igroup_copy_exp(gs, old) != CT_OK)
+                return ct_fail(err, CT_ENOMEM, "out-of-memory", "scan state");
+            ct_igroup_settle(gs);
+            return CT_OK;
+        }
+    }
+    rc = ct_trace_resume(res, wg, src, g->n, 0, NULL, o, incoming ? &gs->frontier : NULL, err);
+    if (rc == CT_OK && res->complete) {
+        gs->flows = flows_of(res);
+        rc = gather(gs, x, direction, res, err);
+    }
+    return rc;
 }
 
 /* Ranges, evidence order, shares and thresholds of the findings out->items[first..). */
@@ -465,32 +552,6 @@ static void settle(ct_scan_findings *out, size_t first, const scan_ix *x,
         out->items[keep++] = *f;
     }
     out->count = keep;
-}
-
-/* Sorts the evidence of f in block order (ties by txid) and keeps each once; heights come
- * from the trace's transactions (txs: txid -> index). */
-static int order_evidence(ct_scan_finding *f, const ct_trace_result *res, const ct_hmap *txs,
-                          evid **ev, size_t *cap)
-{
-    if (f->n_txids > *cap) {
-        evid *n = realloc(*ev, f->n_txids * sizeof(*n));
-        if (!n)
-            return CT_ENOMEM;
-        *ev = n;
-        *cap = f->n_txids;
-    }
-    for (size_t i = 0; i < f->n_txids; i++) {
-        uint64_t t = 0;
-        (*ev)[i].height = ct_hmap_get(txs, f->txids[i], 32, &t) ? res->txs[t].height : 0;
-        memcpy((*ev)[i].txid, f->txids[i], 32);
-    }
-    qsort(*ev, f->n_txids, sizeof(**ev), cmp_evid);
-    size_t n = 0;
-    for (size_t i = 0; i < f->n_txids; i++)
-        if (n == 0 || memcmp(f->txids[n - 1], (*ev)[i].txid, 32) != 0)
-            memcpy(f->txids[n++], (*ev)[i].txid, 32);
-    f->n_txids = n;
-    return CT_OK;
 }
 
 static void ix_release(scan_ix *x)
@@ -528,7 +589,7 @@ static bool keep_customer(const void *ctx, uint64_t addrid, const char *category
 static int run_group(ct_scan_findings *out, const scan_ix *x, const ct_trace_graph *wg,
                      const ct_trace_pricing *pricing, const group *g, const ct_scan_rule *r,
                      unsigned direction, ct_scan_indirect_options *opt, const ct_scan_customers *cs,
-                     const ct_scan_policy *p, ct_error *err)
+                     const ct_scan_policy *p, resume_ctx *rs, ct_error *err)
 {
     ct_trace_source *src = calloc(g->n, sizeof(*src));
     if (!src)
@@ -553,8 +614,8 @@ static int run_group(ct_scan_findings *out, const scan_ix *x, const ct_trace_gra
                  ct_label_category_name((ct_label_category)c));
     snprintf(o.stops[o.n_stops++], sizeof(o.stops[0]), "%s", CUSTOMER_CATEGORY);
     ct_trace_result res;
-    memset(&res, 0, sizeof(res));
-    int rc = ct_trace_run(&res, wg, src, g->n, &o, err);
+    ct_igroup *gs = NULL;
+    int rc = trace_group(&res, &gs, rs, x, wg, src, g, &o, direction, opt, err);
     free(src);
     if (rc == CT_OK && !res.complete)
         rc = ct_fail(err, CT_ENOMEM, "max-flows", "the %s trace from '%s' (%s) stopped: %s",
@@ -563,22 +624,10 @@ static int run_group(ct_scan_findings *out, const scan_ix *x, const ct_trace_gra
     if (opt)
         opt->traces++;
     size_t first = out->count;
-    evid *ev = NULL;
-    size_t cap = 0;
-    ct_hmap txs;
-    ct_hmap_init(&txs);
     if (rc == CT_OK)
-        rc = collect(out, first, x, g, r, direction, &res, err);
-    for (size_t t = 0; rc == CT_OK && first < out->count && t < res.n_txs; t++)
-        if (ct_hmap_put(&txs, res.txs[t].txid, 32, t) != CT_OK)
-            rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "scan evidence");
-    for (size_t i = first; rc == CT_OK && i < out->count; i++)
-        if (order_evidence(&out->items[i], &res, &txs, &ev, &cap) != CT_OK)
-            rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "scan evidence");
+        rc = emit(out, first, x, g, r, direction, gs, err);
     if (rc == CT_OK)
         settle(out, first, x, cs, p);
-    free(ev);
-    ct_hmap_release(&txs);
     ct_trace_result_release(&res);
     return rc;
 }
@@ -622,6 +671,46 @@ static int order_rows(ct_scan_findings *out)
     return CT_OK;
 }
 
+/* This run's state (opt->state, or one of its own in *tmp) with what it must match next
+ * time, and the last run's when opt->resume and it still holds: written by run
+ * opt->prev_run, from a tip no higher than this one, with clusters on or off as now, no
+ * older unlabelled address joined to a labelled cluster since, and the same max_flows. */
+static int resume_setup(resume_ctx *rs, ct_scan_istate **tmp, ct_db *db, bool clusters,
+                        const ct_scan_indirect_options *opt, ct_error *err)
+{
+    rs->next = opt && opt->state ? opt->state : (*tmp = ct_scan_istate_new());
+    if (!rs->next)
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "scan state");
+    ct_scan_istate *n = rs->next;
+    n->clusters = clusters;
+    n->max_flows = opt ? opt->max_flows : 0;
+    int rc = ct_istate_tip_txnum(&n->after_txnum, db, err);
+    if (rc == CT_OK && clusters)
+        rc = ct_istate_clusters(n, db, err);
+    if (rc != CT_OK || !opt || !opt->resume)
+        return rc;
+    ct_scan_istate *p = ct_scan_istate_new();
+    if (!p)
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "scan state");
+    if ((rc = ct_istate_load(p, db, err)) != CT_OK) {
+        ct_scan_istate_free(p);
+        return rc;
+    }
+    bool hold = p->run != 0 && p->run == opt->prev_run && p->after_txnum <= n->after_txnum &&
+                p->clusters == n->clusters && p->max_flows == n->max_flows;
+    if (hold && clusters && (rc = ct_istate_clusters_hold(p, n, db, &hold, err)) != CT_OK) {
+        ct_scan_istate_free(p);
+        return rc;
+    }
+    if (!hold) {
+        ct_scan_istate_free(p);
+        return CT_OK;
+    }
+    rs->prev = p;
+    rs->after = p->after_txnum;
+    return CT_OK;
+}
+
 int ct_scan_indirect(ct_scan_findings *out, ct_db *db, const ct_scan_customers *customers,
                      const ct_scan_policy *policy, ct_scan_indirect_options *opt, ct_error *err)
 {
@@ -643,6 +732,10 @@ int ct_scan_indirect(ct_scan_findings *out, ct_db *db, const ct_scan_customers *
         rc = expand_clusters(&x, db, base, err);
     if (rc == CT_OK && x.n_g && opt && opt->asset)
         rc = ct_trace_pricing_db(&pricing, db, opt->asset, err);
+    resume_ctx rs = {0};
+    ct_scan_istate *tmp = NULL;
+    if (rc == CT_OK)
+        rc = resume_setup(&rs, &tmp, db, clusters, opt, err);
     if (rc == CT_OK && x.n_g) {
         x.base = base;
         ct_trace_graph wg = {.ctx = &x,
@@ -659,14 +752,16 @@ int ct_scan_indirect(ct_scan_findings *out, ct_db *db, const ct_scan_customers *
                 opt->sources += g->n;
             if (r->direction & CT_SCAN_INCOMING)
                 rc = run_group(out, &x, &wg, pricing, g, r, CT_SCAN_INCOMING, opt, customers,
-                               policy, err);
+                               policy, &rs, err);
             if (rc == CT_OK && (r->direction & CT_SCAN_OUTGOING))
                 rc = run_group(out, &x, &wg, pricing, g, r, CT_SCAN_OUTGOING, opt, customers,
-                               policy, err);
+                               policy, &rs, err);
         }
     }
     if (rc == CT_OK && order_rows(out) != CT_OK)
         rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "scan findings");
+    ct_scan_istate_free(rs.prev);
+    ct_scan_istate_free(tmp);
     if (pricing)
         ct_trace_pricing_db_free(pricing);
     if (base)

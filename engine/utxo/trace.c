@@ -157,6 +157,11 @@ typedef struct tracer {
     bool timed_out; /* past the deadline: no more reads */
     char budget_reason[64];
     ct_trace_budget budget;
+    /* resume (ct_trace_resume): sources only after after_txnum; the frontier kept */
+    uint64_t after_txnum;
+    bool resume;
+    ct_trace_frontier *frontier;
+    ct_hmap fidx; /* txnum+vout -> index in frontier */
     /* scratch for one transaction */
     uint64_t *out_taint;
     ivals *out_iv;
@@ -546,6 +551,48 @@ static bool can_wait(tracer *t, uint64_t txnum, uint32_t slot)
     return false;
 }
 
+/* Resume: remembers the state of model m at an unspent output (its intervals copied). */
+static int keep_frontier(tracer *t, int m, uint64_t txnum, uint32_t vout, const mstate *st)
+{
+    ct_trace_frontier *f = t->frontier;
+    uint8_t key[12];
+    uint64_t idx;
+    ct_put_be64(key, txnum);
+    ct_put_be32(key + 8, vout);
+    if (!ct_hmap_get(&t->fidx, key, 12, &idx)) {
+        if (f->count == f->cap) {
+            size_t ncap = f->cap ? f->cap * 2 : 64;
+            ct_trace_live *n = realloc(f->items, ncap * sizeof(*n));
+            if (!n)
+                return oom(t);
+            f->items = n;
+            f->cap = ncap;
+        }
+        idx = f->count;
+        memset(&f->items[idx], 0, sizeof(f->items[idx]));
+        f->items[idx].txnum = txnum;
+        f->items[idx].vout = vout;
+        if (ct_hmap_put(&t->fidx, key, 12, idx))
+            return oom(t);
+        f->count++;
+    }
+    ct_trace_live *l = &f->items[idx];
+    ct_trace_live_model *lm = &l->m[m];
+    lm->taint = st->taint;
+    lm->hop = st->hop;
+    lm->n_iv = 0;
+    free(lm->iv);
+    lm->iv = NULL;
+    if (st->iv.n) {
+        if (!(lm->iv = malloc((size_t)st->iv.n * 2 * sizeof(*lm->iv))))
+            return oom(t);
+        memcpy(lm->iv, st->iv.v, (size_t)st->iv.n * 2 * sizeof(*lm->iv));
+        lm->n_iv = st->iv.n;
+    }
+    l->models |= (uint8_t)(1u << m);
+    return CT_OK;
+}
+
 /* Where a newly tainted output goes, in model m: an endpoint (by the stop rules, in their
  * order: label, unspent, hop limit, dust), or the record of its spending transaction.
  * `via`: tx->txnum when tx was processed, NO_VIA for a source. */
@@ -583,6 +630,9 @@ static int place_output(tracer *t, int m, const ct_trace_tx *tx, uint32_t vout, 
     if (stop) {
         flow_at at = {tx->txnum, vout, via == NO_VIA ? 0 : via};
         rc = add_endpoint(t, m, out->addrid, stop, st->taint, tx->time, tx->height, st->hop, &at);
+        if (rc == CT_OK && t->frontier && out->spent_txnum == 0 && strcmp(stop, "unspent") == 0 &&
+            st->hop < t->o->hops)
+            rc = keep_frontier(t, m, tx->txnum, vout, st);
         iv_free(&st->iv);
         return rc;
     }
@@ -1124,7 +1174,8 @@ static int init_sources(tracer *t, srclist *l, ct_trace_result *res)
         /* Copy the outputs we need: place_output may not call load_tx, but be safe. */
         for (; i < l->n && l->v[i].txnum == txnum && rc == CT_OK; i++) {
             const srcref *r = &l->v[i];
-            if ((r->from >= 0 && tx.time < r->from) || (r->to >= 0 && tx.time > r->to))
+            if ((r->from >= 0 && tx.time < r->from) || (r->to >= 0 && tx.time > r->to) ||
+                txnum <= t->after_txnum)
                 continue;
             uint32_t a = r->vout == UINT32_MAX ? 0 : r->vout;
             uint32_t b = r->vout == UINT32_MAX ? tx.n_out : r->vout + 1;
@@ -1164,7 +1215,7 @@ static int init_sources(tracer *t, srclist *l, ct_trace_result *res)
             }
         }
     }
-    if (rc == CT_OK && res->n_sources == 0)
+    if (rc == CT_OK && res->n_sources == 0 && !t->resume)
         return ct_fail(t->err, CT_ENOTFOUND, "source-not-found",
                        "the sources hold no value in the given window");
     return rc;
@@ -1519,7 +1570,8 @@ static int finish_flows(tracer *t, int m, ct_trace_model_result *r, const size_t
     r->hop_totals = a->hop;
     r->n_hop_totals = a->n_hop;
     a->hop = NULL;
-    qsort(r->hop_totals, r->n_hop_totals, sizeof(*r->hop_totals), cmp_hop_total);
+    if (r->n_hop_totals) /* none in a resumed trace with nothing to follow */
+        qsort(r->hop_totals, r->n_hop_totals, sizeof(*r->hop_totals), cmp_hop_total);
     bool stored = m != CT_MODEL_POISON || t->poison_whole;
     r->flows_whole = stored && !t->keep_some;
     if (!stored || a->n_fl == 0)
@@ -1584,7 +1636,8 @@ static int finish(tracer *t, ct_trace_result *res)
         r->n_categories = a->n_cat;
         r->categories = a->cat;
         a->cat = NULL;
-        qsort(r->categories, r->n_categories, sizeof(*r->categories), cmp_cat);
+        if (r->n_categories)
+            qsort(r->categories, r->n_categories, sizeof(*r->categories), cmp_cat);
         for (size_t i = 0; i < r->n_categories; i++)
             for (size_t k = 0; k < t->o->n_cashout; k++)
                 if (strcmp(r->categories[i].name, t->o->cashout[k]) == 0) {
@@ -1668,6 +1721,7 @@ static void tracer_release(tracer *t)
     ct_hmap_release(&t->txmap);
     free(t->txi);
     ct_hmap_release(&t->sources);
+    ct_hmap_release(&t->fidx);
     ct_label_cache_release(&t->labels);
     ct_target_set_release(&t->targets);
     free(t->heap);
@@ -1678,8 +1732,58 @@ static void tracer_release(tracer *t)
     free(t->rem);
 }
 
+/* Resume: each live output of `from` placed again with its state, as a trace that had just
+ * tainted it would (via its own transaction; none at hop 0). */
+static int place_live(tracer *t, const ct_trace_frontier *from)
+{
+    ct_trace_tx tx;
+    int rc = CT_OK;
+    for (size_t i = 0; from && i < from->count && rc == CT_OK; i++) {
+        const ct_trace_live *l = &from->items[i];
+        if (l->txnum > t->after_txnum)
+            return ct_fail(t->err, CT_EINVAL, "bad-frontier",
+                           "a live output is in a transaction after the resume point");
+        if ((rc = t->g->load_tx(t->g->ctx, l->txnum, &tx, t->err)) || (rc = note_tx(t, &tx)))
+            return rc;
+        if (l->vout >= tx.n_out)
+            return ct_fail(t->err, CT_ECORRUPT, "bad-graph",
+                           "output %u of a live output is not there", l->vout);
+        for (int m = 0; m < CT_MODEL_COUNT && rc == CT_OK; m++) {
+            if (!(l->models & (1u << m)) || !(t->models & (1u << m)))
+                continue;
+            const ct_trace_live_model *lm = &l->m[m];
+            mstate st = {lm->taint, lm->hop, {NULL, 0, 0}};
+            for (uint32_t q = 0; q < lm->n_iv && rc == CT_OK; q++)
+                if (iv_push(&st.iv, lm->iv[2 * q], lm->iv[2 * q + 1]))
+                    rc = oom(t);
+            if (rc == CT_OK)
+                rc = place_output(t, m, &tx, l->vout, &st, lm->hop == 0 ? NO_VIA : tx.txnum);
+            iv_free(&st.iv);
+        }
+    }
+    return rc;
+}
+
+void ct_trace_frontier_release(ct_trace_frontier *f)
+{
+    if (!f)
+        return;
+    for (size_t i = 0; i < f->count; i++)
+        for (int m = 0; m < CT_MODEL_COUNT; m++)
+            free(f->items[i].m[m].iv);
+    free(f->items);
+    memset(f, 0, sizeof(*f));
+}
+
 int ct_trace_run(ct_trace_result *res, const ct_trace_graph *g, const ct_trace_source *sources,
                  size_t n_sources, const ct_trace_options *opts, ct_error *err)
+{
+    return ct_trace_resume(res, g, sources, n_sources, 0, NULL, opts, NULL, err);
+}
+
+int ct_trace_resume(ct_trace_result *res, const ct_trace_graph *g, const ct_trace_source *sources,
+                    size_t n_sources, uint64_t after_txnum, const ct_trace_frontier *from,
+                    const ct_trace_options *opts, ct_trace_frontier *frontier, ct_error *err)
 {
     tracer t;
     srclist l = {NULL, 0, 0, NULL, -1, -1};
@@ -1701,6 +1805,11 @@ int ct_trace_run(ct_trace_result *res, const ct_trace_graph *g, const ct_trace_s
     if (t.keep_some && opts->paths)
         return ct_fail(err, CT_EINVAL, "bad-options",
                        "paths need every flow: not with a filter of the endpoints (keep_stop)");
+    if ((after_txnum || from || frontier) && t.backward)
+        return ct_fail(err, CT_EINVAL, "bad-options", "a backward trace cannot be resumed");
+    t.after_txnum = after_txnum;
+    t.resume = after_txnum != 0 || from != NULL;
+    t.frontier = frontier;
     ct_trace_budget_start(&t.budget, opts);
     for (int m = 0; m < CT_MODEL_COUNT; m++) {
         ct_hmap_init(&t.acc[m].cats);
@@ -1710,6 +1819,7 @@ int ct_trace_run(ct_trace_result *res, const ct_trace_graph *g, const ct_trace_s
     ct_hmap_init(&t.pending);
     ct_hmap_init(&t.txmap);
     ct_hmap_init(&t.sources);
+    ct_hmap_init(&t.fidx);
     ct_label_cache_init(&t.labels, g->label_of, g->ctx, "during the trace");
     ct_target_set_init(&t.targets, g->cluster_of ? cluster_id_of : NULL, &t);
     l.t = &t;
@@ -1718,6 +1828,8 @@ int ct_trace_run(ct_trace_result *res, const ct_trace_graph *g, const ct_trace_s
         rc = resolve_sources(&t, sources, n_sources, &l);
     if (rc == CT_OK)
         rc = init_sources(&t, &l, res);
+    if (rc == CT_OK)
+        rc = place_live(&t, from);
     if (rc == CT_OK)
         rc = run_loop(&t);
     if (rc == CT_OK)

@@ -415,6 +415,17 @@ CT_WARN_UNUSED int ct_scan_alerts_commit(ct_scan_run *out, ct_db *db,
                                          const char *asset, const ct_scan_state *now, uint64_t time,
                                          ct_scan_outbox *outbox, ct_error *err);
 
+struct ct_scan_istate;
+/* ct_scan_alerts_commit, and with `istate` (NULL: none) the indirect screen's state for the
+ * next run (ct_scan_indirect_options.state), in the same synchronous batch. */
+CT_WARN_UNUSED int ct_scan_alerts_commit_state(ct_scan_run *out, ct_db *db,
+                                               const ct_scan_customers *customers,
+                                               const bool *direct, const bool *indirect,
+                                               const ct_scan_findings *findings, const char *asset,
+                                               const ct_scan_state *now, uint64_t time,
+                                               ct_scan_outbox *outbox,
+                                               const struct ct_scan_istate *istate, ct_error *err);
+
 /* Every stored alert, in id order. Free with ct_scan_alerts_free. */
 CT_WARN_UNUSED int ct_scan_alerts_list(ct_db *db, ct_scan_alert **out, size_t *n, ct_error *err);
 void ct_scan_alerts_free(ct_scan_alert *a, size_t n);
@@ -469,12 +480,23 @@ CT_WARN_UNUSED int ct_scan_wide_add(ct_u256 *sum, const ct_u256 *x, const char *
                                     ct_error *err);
 
 /* ---- indirect exposure (Bitcoin) ---- */
+/* What the indirect screen keeps for the next run to resume from (docs/scan.md "Nightly
+ * runs"): opaque, stored with the alerts by ct_scan_alerts_commit_state. */
+typedef struct ct_scan_istate ct_scan_istate;
+ct_scan_istate *ct_scan_istate_new(void); /* NULL: out of memory */
+void ct_scan_istate_free(ct_scan_istate *s);
+
 typedef struct ct_scan_indirect_options {
     const char *asset;  /* daily price table for USD ("BTC"); NULL: no USD */
     bool no_clusters;   /* address-level labels only, as trace --no-clusters */
     uint64_t max_flows; /* per trace (0: the tracer's default) */
     uint64_t traces;    /* out: traces run (one per group and direction) */
     uint64_t sources;   /* out: labelled addresses traced from */
+    /* ---- nightly runs (docs/scan.md "Nightly runs") ---- */
+    ct_scan_istate *state; /* receives this run's state, to store with the alerts (NULL: none) */
+    bool resume;           /* resume from the stored state when it is run prev_run's and holds */
+    uint64_t prev_run;
+    uint64_t resumed; /* out: traces resumed from the stored state, or reused whole */
 } ct_scan_indirect_options;
 
 /* Indirect exposure of every Bitcoin customer row (docs/scan.md "Indirect exposure"),

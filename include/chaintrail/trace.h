@@ -335,6 +335,46 @@ CT_WARN_UNUSED int ct_trace_pricing_db(ct_trace_pricing **out, ct_db *db, const 
                                        ct_error *err);
 void ct_trace_pricing_db_free(ct_trace_pricing *p);
 
+/* ---- resuming a forward trace (docs/scan.md "Nightly runs") ----
+ * A forward split depends only on its own transaction, so the taint of an output never
+ * changes once its transaction is in the chain: a forward trace over a longer chain is the
+ * trace over the shorter one, plus what its frontier (the tainted outputs that were unspent
+ * at the shorter chain's tip, not at a stop and below the hop limit) and the sources' newer
+ * outputs do in the newer transactions. */
+typedef struct ct_trace_live_model {
+    uint64_t taint;
+    uint32_t hop;
+    uint32_t n_iv; /* FIFO and LIFO: [a,b) pairs inside the output's value */
+    uint64_t *iv;  /* 2 * n_iv values, owned by the frontier */
+} ct_trace_live_model;
+
+typedef struct ct_trace_live {
+    uint64_t txnum;
+    uint32_t vout;
+    uint8_t models; /* bit per model in m[] */
+    ct_trace_live_model m[CT_MODEL_COUNT];
+} ct_trace_live;
+
+typedef struct ct_trace_frontier {
+    ct_trace_live *items;
+    size_t count, cap;
+} ct_trace_frontier;
+void ct_trace_frontier_release(ct_trace_frontier *f);
+
+/* A forward trace of the sources' outputs in transactions after `after_txnum` (0: all),
+ * resumed from `from` (NULL: nothing; outputs of transactions up to after_txnum, each with
+ * the state a trace left it in) as if those outputs had just been tainted. With
+ * after_txnum 0 and no `from`, the same as ct_trace_run. `frontier` (NULL: not kept)
+ * receives the trace's own frontier, for the next resume (release it with
+ * ct_trace_frontier_release, also after an error). Unlike ct_trace_run, sources with no
+ * output after after_txnum and an empty `from` give an empty result, not an error.
+ * Backward traces cannot be resumed (CT_EINVAL). */
+CT_WARN_UNUSED int ct_trace_resume(ct_trace_result *res, const ct_trace_graph *g,
+                                   const ct_trace_source *sources, size_t n_sources,
+                                   uint64_t after_txnum, const ct_trace_frontier *from,
+                                   const ct_trace_options *opts, ct_trace_frontier *frontier,
+                                   ct_error *err);
+
 #ifdef __cplusplus
 }
 #endif
