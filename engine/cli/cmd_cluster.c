@@ -248,15 +248,17 @@ static int cluster_rebuild(int argc, char **argv, const cli_global *g, const cli
                   "'chaintrail cluster rebuild' finishes\n",
                   stderr);
     } else if (rc == CT_OK && (rc = ct_cluster_stats_get(db, &cur, &err)) == CT_OK) {
-        /* The rebuild rewrote every cluster row: wait for the compaction it made due, as an
-         * ingest does, so that each later short command does not start it and abort it at
-         * its close (docs/clustering.md "cluster rebuild"). */
+        /* The rebuild rewrote every cluster row and undo record: settle as an ingest does,
+         * and compact the whole key range into one level, so that each later short command
+         * neither starts a compaction and aborts it at its close nor reads the cluster rows
+         * through overlapping tables (show cluster of the 1M chain's largest cluster: 118 ms
+         * CPU after a rebuild without, 75 ms with; docs/clustering.md "cluster rebuild"). */
         char note[160] = "; not settled (--no-settle)";
         if (!no_settle) {
             ct_db_settle_options so = CT_DB_SETTLE_OPTIONS_INIT;
             ct_db_settle_stats sst;
             so.stop = &rebuild_stop;
-            so.compact = CT_SETTLE_COMPACT_NEVER;
+            so.compact = CT_SETTLE_COMPACT_ALWAYS;
             if ((rc = ct_db_settle(db, &sst, &so, &err)) == CT_OK)
                 snprintf(note, sizeof(note),
                          sst.outcome == CT_SETTLE_DONE ? "; database settled in %.1f s"
