@@ -278,22 +278,6 @@ static ct_scan_finding *finding(batch *b, size_t row, unsigned direction, size_t
     return f;
 }
 
-static int add_txid(ct_scan_finding *f, const uint8_t txid[32])
-{
-    if (f->n_txids && memcmp(f->txids[f->n_txids - 1], txid, 32) == 0)
-        return CT_OK;
-    if (f->n_txids == f->cap_txids_) {
-        size_t cap = f->cap_txids_ ? f->cap_txids_ * 2 : 4;
-        uint8_t(*t)[32] = realloc(f->txids, cap * sizeof(*t));
-        if (!t)
-            return CT_ENOMEM;
-        f->txids = t;
-        f->cap_txids_ = cap;
-    }
-    memcpy(f->txids[f->n_txids++], txid, 32);
-    return CT_OK;
-}
-
 /* The amounts of one (customer address, direction, labelled) in tx, marks set. */
 static int record(batch *b, size_t ci, unsigned direction, size_t li, const ct_graph_tx *tx,
                   uint32_t pos)
@@ -317,7 +301,7 @@ static int record(batch *b, size_t ci, unsigned direction, size_t li, const ct_g
     }
     for (size_t k = 0; k < b->c[ci].n_rows; k++) {
         ct_scan_finding *f = finding(b, b->c[ci].rows[k], direction, li, tx, pos);
-        if (!f || add_txid(f, tx->txid) != CT_OK)
+        if (!f || ct_scan_finding_add_txid(f, tx->txid) != CT_OK)
             return ct_fail(b->err, CT_ENOMEM, "out-of-memory", "scan findings");
         f->last_height = tx->height;
         f->last_time = tx->block_time;

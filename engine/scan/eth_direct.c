@@ -289,22 +289,6 @@ static ct_scan_finding *finding(eth *e, size_t row, unsigned direction, size_t l
     return f;
 }
 
-static int add_txid(ct_scan_finding *f, const uint8_t txid[32])
-{
-    if (f->n_txids && memcmp(f->txids[f->n_txids - 1], txid, 32) == 0)
-        return CT_OK;
-    if (f->n_txids == f->cap_txids_) {
-        size_t cap = f->cap_txids_ ? f->cap_txids_ * 2 : 4;
-        uint8_t(*t)[32] = realloc(f->txids, cap * sizeof(*t));
-        if (!t)
-            return CT_ENOMEM;
-        f->txids = t;
-        f->cap_txids_ = cap;
-    }
-    memcpy(f->txids[f->n_txids++], txid, 32);
-    return CT_OK;
-}
-
 int ct_scan_wide_add(ct_u256 *sum, const ct_u256 *x, const char *what, ct_error *err)
 {
     if (ct_u256_add(sum, sum, x))
@@ -333,7 +317,7 @@ static int record(eth *e, size_t ci, unsigned direction, size_t li, size_t ai,
     }
     for (size_t k = 0; k < e->c[ci].n_rows; k++) {
         ct_scan_finding *f = finding(e, e->c[ci].rows[k], direction, li, ai, ev);
-        if (!f || add_txid(f, ev->txhash) != CT_OK)
+        if (!f || ct_scan_finding_add_txid(f, ev->txhash) != CT_OK)
             return oom(e, "findings");
         f->last_height = ev->at.height;
         f->last_time = ev->time;

@@ -19,7 +19,7 @@ static void copy_text(char *dst, size_t cap, const char *s)
     dst[n] = '\0';
 }
 
-static int add_txid(ct_scan_finding *f, const uint8_t txid[32])
+int ct_scan_finding_add_txid(ct_scan_finding *f, const uint8_t txid[32])
 {
     if (f->n_txids && memcmp(f->txids[f->n_txids - 1], txid, 32) == 0)
         return CT_OK;
@@ -188,7 +188,7 @@ static int counterparty(walk *w, size_t first, size_t customer, unsigned directi
     f->last_time = tx->block_time;
     for (int m = 0; m < CT_MODEL_COUNT; m++)
         f->amount[m] += a[m];
-    if (add_txid(f, tx->txid) != CT_OK)
+    if (ct_scan_finding_add_txid(f, tx->txid) != CT_OK)
         return ct_fail(err, CT_ENOMEM, "out-of-memory", "scan evidence");
     return CT_OK;
 }

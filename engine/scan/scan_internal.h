@@ -43,6 +43,10 @@ void ct_scan_tx_bufs_free(ct_scan_tx_bufs *t);
  * not known). */
 void ct_scan_finding_range(struct ct_scan_finding *f);
 
+/* Appends txid to a finding's evidence unless it is already the last one (the evidence is
+ * gathered in chain order): CT_OK or CT_ENOMEM (the evidence kept as it was). */
+CT_WARN_UNUSED int ct_scan_finding_add_txid(struct ct_scan_finding *f, const uint8_t txid[32]);
+
 /* ---- Ethereum (eth_direct.c) ---- */
 /* A malloc'd copy of s; NULL when out of memory. */
 char *ct_scan_dup_text(const char *s);
