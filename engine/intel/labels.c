@@ -432,7 +432,7 @@ static int sink_flush(label_import *s)
     for (size_t i = 0; i < s->n_srcs; i++) {
         uint8_t v[8];
         ct_buf_reset(&s->skey);
-        if ((rc = ct_buf_putc(&s->skey, T_LABEL_SOURCE)) ||
+        if ((rc = ct_buf_putc(&s->skey, (char)T_LABEL_SOURCE)) ||
             (rc = ct_buf_puts(&s->skey, s->srcs[i].name)))
             return ct_fail(s->err, rc, "out-of-memory", "label batch");
         ct_put_be64(v, s->srcs[i].count);
@@ -489,7 +489,7 @@ static int source_add(label_import *s, const char *name)
     pending_source *ps = &s->srcs[s->n_srcs];
     snprintf(ps->name, sizeof(ps->name), "%s", name);
     ct_buf_reset(&s->skey);
-    if ((rc = ct_buf_putc(&s->skey, T_LABEL_SOURCE)) || (rc = ct_buf_puts(&s->skey, name)))
+    if ((rc = ct_buf_putc(&s->skey, (char)T_LABEL_SOURCE)) || (rc = ct_buf_puts(&s->skey, name)))
         return ct_fail(s->err, rc, "out-of-memory", "label sources");
     rc = ct_store_get(s->db->st, NULL, s->skey.data, s->skey.len, &s->tmp, s->err);
     if (rc == CT_OK) {
@@ -648,7 +648,7 @@ static int imp_row(label_import *s, const ct_label_row *r)
     ct_buf_reset(&s->key);
     ct_buf_reset(&s->val);
     uint8_t head[2] = {(uint8_t)cat, conf};
-    if ((rc = ct_buf_putc(&s->key, T_LABEL)) || (rc = ct_buf_append(&s->key, addr, alen + 1)) ||
+    if ((rc = ct_buf_putc(&s->key, (char)T_LABEL)) || (rc = ct_buf_append(&s->key, addr, alen + 1)) ||
         (rc = ct_buf_append(&s->key, source, slen + 1)) ||
         (rc = ct_buf_append(&s->key, label, llen)) || (rc = ct_buf_putc(&s->key, '\0')) ||
         (rc = ct_buf_append(&s->key, asset, aslen)) || (rc = ct_buf_append(&s->val, head, 2)) ||
@@ -752,7 +752,7 @@ static int sweep_source(ct_db *db, label_meta *meta, const char *source, const s
     ct_store_iter *it = ct_store_iter_new(db->st, NULL);
     int rc = CT_OK;
     uint64_t count = 0, pending = 0;
-    if (!b || !it || ct_buf_putc(&skey, T_LABEL_SOURCE) || ct_buf_puts(&skey, source) ||
+    if (!b || !it || ct_buf_putc(&skey, (char)T_LABEL_SOURCE) || ct_buf_puts(&skey, source) ||
         ct_buf_putc(&addr, '\0')) {
         rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "removing labels");
         goto out;
