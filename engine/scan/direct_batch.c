@@ -129,7 +129,8 @@ static int index_customers(batch *b, const ct_scan_customers *cs)
                 b->cap_c = cap;
             }
             i = b->n_c++;
-            b->c[i] = (cust){.received = ga.received_sat, .sent = ga.sent_sat, .address = cu->address};
+            b->c[i] =
+                (cust){.received = ga.received_sat, .sent = ga.sent_sat, .address = cu->address};
             ct_graph_address_release(&ga);
             uint8_t key[CT_HMAP_KEY_MAX];
             if (ct_hmap_put(&b->cix, key, ct_scan_addr_key(key, cu->address), i) != CT_OK)
@@ -367,8 +368,9 @@ static int emit(batch *b)
                 return CT_ENOMEM;
             out->count++;
             const ct_dexp *x = &d->x;
-            b->keys[fi] = (fkey){c->rows[k], x->first_height, x->first_index,
-                                 x->direction == CT_SCAN_INCOMING ? 0 : 1, x->first_pos, fi};
+            b->keys[fi] = (fkey){c->rows[k],     x->first_height,
+                                 x->first_index, x->direction == CT_SCAN_INCOMING ? 0 : 1,
+                                 x->first_pos,   fi};
             f->customer = c->rows[k];
             f->direction = x->direction;
             f->exposure = CT_SCAN_DIRECT;
@@ -648,12 +650,7 @@ int ct_scan_direct_incr(ct_scan_findings *out, ct_db *db, const ct_scan_customer
     memset(out, 0, sizeof(*out));
     opt->resumed = false;
     bool want_state = opt->state != NULL;
-    batch b = {.db = db,
-               .p = policy,
-               .out = out,
-               .err = err,
-               .pick = opt->pick,
-               .all = want_state};
+    batch b = {.db = db, .p = policy, .out = out, .err = err, .pick = opt->pick, .all = want_state};
     int prc = opt->asset ? ct_trace_pricing_db(&b.pricing, db, opt->asset, err) : CT_OK;
     if (prc != CT_OK)
         return prc;

@@ -150,8 +150,8 @@ int ct_dstate_load_head(ct_db *db, uint64_t *run, uint64_t *after_txnum, bool *c
         return CT_OK;
     }
     size_t ncl = v.len >= HEAD_SIZE ? ct_be32(v.data + HEAD_SIZE - 4) : 0;
-    if (rc == CT_OK && (v.len < HEAD_SIZE || v.data[0] != DSTATE_VERSION ||
-                        (v.len - HEAD_SIZE) != ncl * 8 * CL_W))
+    if (rc == CT_OK &&
+        (v.len < HEAD_SIZE || v.data[0] != DSTATE_VERSION || (v.len - HEAD_SIZE) != ncl * 8 * CL_W))
         rc = ct_fail(err, CT_ECORRUPT, "bad-row", "scan direct state row of %zu bytes", v.len);
     free(prev->cl);
     prev->cl = NULL;
@@ -205,8 +205,8 @@ static u128 get_u128(rd *r)
 }
 
 /* One row's exposures, each handed to fn. */
-static int decode_row(rd *r, const char *a, int (*fn)(void *, const char *, const char *, ct_dexp *),
-                      void *arg)
+static int decode_row(rd *r, const char *a,
+                      int (*fn)(void *, const char *, const char *, ct_dexp *), void *arg)
 {
     if (get_8(r) != ROW_VERSION)
         return CT_ECORRUPT;
@@ -278,8 +278,8 @@ int ct_dstate_each(ct_db *db, int (*fn)(void *arg, const char *a, const char *L,
         if (rc == CT_ENOMEM)
             rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "reading the scan state");
         else if (rc == CT_ECORRUPT)
-            rc = ct_fail(err, CT_ECORRUPT, "bad-row", "scan direct state row of '%s' is damaged",
-                         a);
+            rc =
+                ct_fail(err, CT_ECORRUPT, "bad-row", "scan direct state row of '%s' is damaged", a);
         free(a);
     }
     if (rc == CT_OK)
