@@ -583,19 +583,20 @@ static void drop_entries(batch *b)
 
 /* Whether the stored direct state can be resumed from (run prev_run's, a tip no higher than
  * now, clusters on or off as now, and with clusters no older address gained or changed an
- * attribution through one: ct_istate_clusters_hold), and then its sums in b->e. *from: the
- * first transaction number to read (0: all). */
+ * attribution through one: ct_istate_clusters_hold), and then its sums in b->e (*resumed).
+ * *from: the first transaction number to read (0: all). */
 static int resume_load(batch *b, const ct_scan_direct_options *opt, const ct_dstate *now,
-                       const ct_scan_istate *now_cl, uint64_t *from)
+                       const ct_scan_istate *now_cl, uint64_t *from, bool *resumed)
 {
     *from = 0;
+    *resumed = false;
     ct_scan_istate *prev = ct_scan_istate_new();
     if (!prev)
         return ct_fail(b->err, CT_ENOMEM, "out-of-memory", "reading the scan state");
-    uint64_t run, after = 0;
+    uint64_t run, next = 0;
     bool clusters = false;
-    int rc = ct_dstate_load_head(b->db, &run, &after, &clusters, prev, b->err);
-    bool hold = rc == CT_OK && run != 0 && run == opt->prev_run && after <= now->after_txnum &&
+    int rc = ct_dstate_load_head(b->db, &run, &next, &clusters, prev, b->err);
+    bool hold = rc == CT_OK && run != 0 && run == opt->prev_run && next <= now->next_txnum &&
                 clusters == now->clusters;
     if (hold && clusters)
         rc = ct_istate_clusters_hold(prev, now_cl, b->db, &hold, b->err);
@@ -613,8 +614,22 @@ static int resume_load(batch *b, const ct_scan_direct_options *opt, const ct_dst
         drop_entries(b);
         return CT_OK;
     }
-    *from = after + 1;
+    *from = next;
+    *resumed = true;
     return CT_OK;
+}
+
+/* The first transaction number after the main-chain tip (0: no block). */
+static int next_txnum(uint64_t *out, ct_db *db, ct_error *err)
+{
+    *out = 0;
+    ct_graph_chain_stats cs;
+    int rc = ct_graph_stats(db, &cs, err);
+    if (rc != CT_OK || !cs.has_tip)
+        return rc;
+    if ((rc = ct_istate_tip_txnum(out, db, err)) == CT_OK)
+        (*out)++;
+    return rc;
 }
 
 static int cmp_ci(const void *x, const void *y)
@@ -680,13 +695,12 @@ int ct_scan_direct_incr(ct_scan_findings *out, ct_db *db, const ct_scan_customer
         else {
             ct_buf_init(&ds->rows, (size_t)1 << 40);
             ds->clusters = clusters;
-            rc = ct_istate_tip_txnum(&ds->after_txnum, db, err);
+            rc = next_txnum(&ds->next_txnum, db, err);
         }
         if (rc == CT_OK && clusters)
             rc = ct_istate_clusters(now_cl, db, err);
         if (rc == CT_OK && opt->resume)
-            rc = resume_load(&b, opt, ds, now_cl, &from);
-        opt->resumed = rc == CT_OK && from != 0;
+            rc = resume_load(&b, opt, ds, now_cl, &from, &opt->resumed);
     }
     for (size_t li = 0; rc == CT_OK && li < b.n_l; li++)
         rc = walk_labelled(&b, li, from);

@@ -2,7 +2,7 @@
  * exposure"), in the scan's table, written in the batch of the alerts (alert_store.c, with
  * the indirect screen's, indirect_state.c):
  *
- *   0xf7 'D' -> version u8 (1), run BE64, after_txnum BE64, clusters u8, next_addrid BE64,
+ *   0xf7 'D' -> version u8 (1), run BE64, next_txnum BE64, clusters u8, next_addrid BE64,
  *       labelled cluster count BE32, each: id, size, labelled members, the labelled member
  *       whose label the cluster carries, its rank (BE64 each)
  *   0xf7 'E' + customer address -> version u8 (1), exposure count BE32, each: direction u8,
@@ -116,7 +116,7 @@ int ct_dstate_write(ct_store_batch *b, ct_db *db, const ct_dstate *d, uint64_t r
     ct_buf_init(&h, (size_t)1 << 30);
     int wrc = ct_buf_putc(&h, (char)DSTATE_VERSION);
     wrc |= put_64(&h, run);
-    wrc |= put_64(&h, d->after_txnum);
+    wrc |= put_64(&h, d->next_txnum);
     wrc |= ct_buf_putc(&h, (char)d->clusters);
     wrc |= put_64(&h, d->next_addrid);
     wrc |= put_32(&h, (uint32_t)d->n_cl);
@@ -136,7 +136,7 @@ int ct_dstate_write(ct_store_batch *b, ct_db *db, const ct_dstate *d, uint64_t r
     return rc;
 }
 
-int ct_dstate_load_head(ct_db *db, uint64_t *run, uint64_t *after_txnum, bool *clusters,
+int ct_dstate_load_head(ct_db *db, uint64_t *run, uint64_t *next_txnum, bool *clusters,
                         ct_scan_istate *prev, ct_error *err)
 {
     ct_buf v;
@@ -160,7 +160,7 @@ int ct_dstate_load_head(ct_db *db, uint64_t *run, uint64_t *after_txnum, bool *c
         rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "reading the scan state");
     if (rc == CT_OK) {
         *run = ct_be64(v.data + 1);
-        *after_txnum = ct_be64(v.data + 9);
+        *next_txnum = ct_be64(v.data + 9);
         *clusters = v.data[17] != 0;
         prev->next_addrid = ct_be64(v.data + 18);
         prev->n_cl = ncl;

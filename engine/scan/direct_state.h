@@ -25,7 +25,7 @@ typedef struct ct_dexp {
 
 /* This run's direct state, to be written with the alerts (ct_istate_write). */
 typedef struct ct_dstate {
-    uint64_t after_txnum; /* the last transaction read */
+    uint64_t next_txnum; /* the first transaction not read (after the tip; 0: no block) */
     bool clusters;
     uint64_t next_addrid; /* with clusters: as ct_scan_istate's, and its labelled clusters */
     uint64_t *cl;
@@ -44,7 +44,7 @@ CT_WARN_UNUSED int ct_dstate_write(ct_store_batch *b, ct_db *db, const ct_dstate
                                    ct_error *err);
 /* The stored head: *run 0 when there is none; prev gets its clusters (cl, n_cl,
  * next_addrid). CT_OK, CT_ECORRUPT, CT_EIO, CT_ENOMEM. */
-CT_WARN_UNUSED int ct_dstate_load_head(ct_db *db, uint64_t *run, uint64_t *after_txnum,
+CT_WARN_UNUSED int ct_dstate_load_head(ct_db *db, uint64_t *run, uint64_t *next_txnum,
                                        bool *clusters, ct_scan_istate *prev, ct_error *err);
 /* Calls fn for every stored exposure (e's txids are the callee's to keep: it sets e->txids
  * to NULL to take them). CT_OK, what fn returned, CT_ECORRUPT, CT_EIO, CT_ENOMEM. */
