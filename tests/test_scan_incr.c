@@ -11,6 +11,7 @@
 
 #include "chaintrail/db.h"
 #include "chaintrail/scan.h"
+#include "db/db_internal.h"
 #include "testutil.h"
 
 static char *join(const char *a, const char *b)
@@ -318,6 +319,38 @@ static void direct_case(const incr_case *c)
     cr_assert(!oo.resumed);
     assert_same(&inc, &full, c->seed);
     ct_scan_findings_release(&inc);
+    if (c->clusters) {
+        /* A labelled cluster that grew and now carries another member's label (as when it
+         * merged with a higher-ranked one): the stored run-1 row is made to say so (its first
+         * labelled cluster one address smaller, labelled by another member), and the state is
+         * refused (ct_istate_clusters_hold). */
+        const uint8_t hk[2] = {0xf7, 'D'};
+        ct_buf v;
+        ct_buf_init(&v, 1 << 20);
+        cr_assert_eq(ct_store_get(h->st, NULL, hk, 2, &v, &err), CT_OK);
+        cr_assert(v.len >= 30 + 40, "seed %s: no labelled cluster in the state", c->seed);
+        uint8_t *cl = v.data + 30; /* id, size, labelled members, labelled member, rank */
+        uint64_t size = 0, member = 0;
+        for (int i = 0; i < 8; i++) {
+            size = size << 8 | cl[8 + i];
+            member = member << 8 | cl[24 + i];
+        }
+        size--, member++;
+        for (int i = 7; i >= 0; i--, size >>= 8, member >>= 8) {
+            cl[8 + i] = (uint8_t)size;
+            cl[24 + i] = (uint8_t)member;
+        }
+        ct_store_batch *wb = ct_store_batch_new();
+        ct_store_batch_put(wb, hk, 2, v.data, v.len);
+        cr_assert_eq(ct_store_write(h->st, wb, true, &err), CT_OK);
+        ct_store_batch_free(wb);
+        ct_buf_release(&v);
+        ct_scan_direct_options oc = oi;
+        cr_assert_eq(ct_scan_direct_incr(&inc, h, &cs, &p, &oc, &err), CT_OK, "%s", err.detail);
+        cr_assert(!oc.resumed, "seed %s: resumed past a changed cluster", c->seed);
+        assert_same(&inc, &full, c->seed);
+        ct_scan_findings_release(&inc);
+    }
     char got[200];
     snprintf(got, sizeof(got), "%zu %llu -> %zu %llu", before.count, total(&before), full.count,
              total(&full));
