@@ -120,14 +120,9 @@ static int screen(const cli_global *g, const ct_scan_customers *cs, const ct_sca
     const char *asset = cli_db_params(db)->coin;
     bool *pick = calloc(cs->count ? cs->count : 1, sizeof(bool));
     bool *indirect = calloc(cs->count ? cs->count : 1, sizeof(bool));
-    ct_scan_customers sub = *cs;
-    sub.items = calloc(cs->count ? cs->count : 1, sizeof(*sub.items));
-    size_t *back = calloc(cs->count ? cs->count : 1, sizeof(size_t));
-    if (!pick || !indirect || !sub.items || !back) {
+    if (!pick || !indirect) {
         free(pick);
         free(indirect);
-        free(sub.items);
-        free(back);
         ct_db_close(db);
         ct_out_file_abort(of);
         cli_error("scan", "out of memory");
@@ -138,18 +133,18 @@ static int screen(const cli_global *g, const ct_scan_customers *cs, const ct_sca
         qrc = ct_scan_state_now(db, &now, pol, cs, &err);
     if (qrc == CT_OK)
         qrc = ct_scan_plan(pick, &why, db, cs, &prev, &now, o->full, &err);
-    if (qrc == CT_OK) {
-        /* The rows picked, as a list of their own; findings point back to cs's rows. */
-        sub.count = 0;
-        for (size_t i = 0; i < cs->count; i++)
-            if (pick[i]) {
-                back[sub.count] = i;
-                sub.items[sub.count++] = cs->items[i];
-            }
-        qrc = ct_scan_direct_batch(&f, db, &sub, pol, asset, o->no_clusters, &err);
-        for (size_t i = 0; qrc == CT_OK && i < f.count; i++)
-            f.items[i].customer = back[f.items[i].customer];
-    }
+    /* An incremental run adds the labelled addresses' newer transactions to the sums the
+     * last run stored with its alerts (docs/scan.md "Incremental direct exposure"); every
+     * other run reads their whole history. */
+    ct_scan_istate *ist = ct_scan_istate_new();
+    ct_scan_direct_options dopt = {.asset = asset,
+                                   .no_clusters = o->no_clusters,
+                                   .pick = pick,
+                                   .state = ist,
+                                   .resume = ist && why == CT_SCAN_WHY_INCREMENTAL,
+                                   .prev_run = prev.run};
+    if (qrc == CT_OK)
+        qrc = ct_scan_direct_incr(&f, db, cs, pol, &dopt, &err);
     /* Ethereum rows: direct exposure per asset, valued by the daily price tables. */
     if (qrc == CT_OK)
         qrc = ct_scan_eth_direct(&f, db, cs, pick, pol, true, &err);
@@ -159,7 +154,6 @@ static int screen(const cli_global *g, const ct_scan_customers *cs, const ct_sca
      * (docs/scan.md "Nightly runs"). */
     /* An incremental run resumes the traces from the state the last run stored with its
      * alerts (docs/scan.md "Nightly runs"); every other run traces in full. */
-    ct_scan_istate *ist = ct_scan_istate_new();
     ct_scan_indirect_options io = {.asset = asset,
                                    .no_clusters = o->no_clusters,
                                    .state = ist,
@@ -179,8 +173,6 @@ static int screen(const cli_global *g, const ct_scan_customers *cs, const ct_sca
     ct_scan_findings_release(&f);
     free(pick);
     free(indirect);
-    free(sub.items);
-    free(back);
     if (qrc) {
         ct_db_close(db);
         ct_out_file_abort(of);

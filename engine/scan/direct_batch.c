@@ -13,15 +13,25 @@
 #include "base/util.h"
 #include "chaintrail/cluster.h"
 #include "chaintrail/scan.h"
+#include "scan/direct_state.h"
+#include "scan/indirect_state.h"
 #include "scan/scan_internal.h"
 
 typedef unsigned __int128 u128;
 
 typedef struct cust {
     u128 received, sent;
-    size_t *rows;
+    const char *address;
+    size_t *rows; /* the rows picked */
     size_t n_rows;
 } cust;
+
+/* The raw sums of one (customer address, direction, labelled address): what the state keeps
+ * (direct_state.h) and the findings of every row of the address are made of. */
+typedef struct dent {
+    size_t ci, li;
+    ct_dexp x;
+} dent;
 
 typedef struct lab {
     char *address;
@@ -48,10 +58,16 @@ typedef struct batch {
     lab *l;
     size_t n_l, cap_l;
     ct_hmap lix;          /* labelled address key -> index in l */
+    ct_hmap lall;         /* the same for every address of l, with clusters' members */
     ct_trace_graph *base; /* with clusters: their attribution (cluster_of); else NULL */
-    ct_hmap fix;          /* (row, direction, labelled index) -> finding index */
+    dent *e;
+    size_t n_e, cap_e;
+    ct_hmap eix; /* (customer index, direction, labelled index) -> index in e */
     fkey *keys;
     size_t cap_keys;
+    const bool *pick; /* rows screened (NULL: all) */
+    bool all;         /* index the addresses of the rows not picked too (for the state) */
+    bool stale;       /* the stored state names an address not found now */
     ct_labels_reader *lr;
     ct_label_list list;
     ct_scan_tx_bufs io;
@@ -82,17 +98,20 @@ static int index_customers(batch *b, const ct_scan_customers *cs)
 {
     for (size_t r = 0; r < cs->count; r++) {
         const ct_scan_customer *cu = &cs->items[r];
+        bool picked = !b->pick || b->pick[r];
+        if (!picked && !b->all)
+            continue;
         if (cu->chain != CT_SCAN_BITCOIN) {
-            b->out->not_chain++;
+            b->out->not_chain += picked;
             continue;
         }
-        b->out->screened++;
+        b->out->screened += picked;
         size_t i;
         if (!find_cust(b, cu->address, &i)) {
             ct_graph_address ga;
             int rc = ct_graph_address_get(b->db, &ga, cu->address, b->err);
             if (rc == CT_ENOTFOUND) {
-                b->out->not_seen++;
+                b->out->not_seen += picked;
                 if (b->err)
                     ct_error_clear(b->err);
                 continue;
@@ -110,13 +129,16 @@ static int index_customers(batch *b, const ct_scan_customers *cs)
                 b->cap_c = cap;
             }
             i = b->n_c++;
-            b->c[i] = (cust){.received = ga.received_sat, .sent = ga.sent_sat};
+            b->c[i] =
+                (cust){.received = ga.received_sat, .sent = ga.sent_sat, .address = cu->address};
             ct_graph_address_release(&ga);
             uint8_t key[CT_HMAP_KEY_MAX];
             if (ct_hmap_put(&b->cix, key, ct_scan_addr_key(key, cu->address), i) != CT_OK)
                 return ct_fail(b->err, CT_ENOMEM, "out-of-memory", "scan customers");
         }
         cust *c = &b->c[i];
+        if (!picked)
+            continue;
         size_t *rows = realloc(c->rows, (c->n_rows + 1) * sizeof(*rows));
         if (!rows)
             return ct_fail(b->err, CT_ENOMEM, "out-of-memory", "scan customers");
@@ -229,53 +251,55 @@ static int expand_clusters(batch *b)
     return rc;
 }
 
-static ct_scan_finding *finding(batch *b, size_t row, unsigned direction, size_t li,
-                                const ct_graph_tx *tx, uint32_t pos)
+/* The sums of (ci, direction, li), created at tx (pos: the counterparty's first input or
+ * output there); NULL when out of memory. */
+static ct_dexp *entry(batch *b, size_t ci, unsigned direction, size_t li, const ct_graph_tx *tx,
+                      uint32_t pos)
 {
     uint8_t key[24];
     uint64_t v;
-    ct_put_be64(key, row);
+    ct_put_be64(key, ci);
     ct_put_be64(key + 8, direction);
     ct_put_be64(key + 16, li);
-    if (ct_hmap_get(&b->fix, key, sizeof(key), &v))
-        return &b->out->items[v];
-    ct_scan_findings *out = b->out;
-    if (out->count == out->cap_) {
-        size_t cap = out->cap_ ? out->cap_ * 2 : 8;
-        ct_scan_finding *n = realloc(out->items, cap * sizeof(*n));
+    if (ct_hmap_get(&b->eix, key, sizeof(key), &v))
+        return &b->e[v].x;
+    if (b->n_e == b->cap_e) {
+        size_t cap = b->cap_e ? b->cap_e * 2 : 16;
+        dent *n = realloc(b->e, cap * sizeof(*n));
         if (!n)
             return NULL;
-        out->items = n;
-        out->cap_ = cap;
+        b->e = n;
+        b->cap_e = cap;
     }
-    if (out->count == b->cap_keys) {
-        size_t cap = b->cap_keys ? b->cap_keys * 2 : 8;
-        fkey *n = realloc(b->keys, cap * sizeof(*n));
-        if (!n)
-            return NULL;
-        b->keys = n;
-        b->cap_keys = cap;
-    }
-    size_t i = out->count++;
-    if (ct_hmap_put(&b->fix, key, sizeof(key), i) != CT_OK)
+    if (ct_hmap_put(&b->eix, key, sizeof(key), b->n_e) != CT_OK)
         return NULL;
-    b->keys[i] = (fkey){row, tx->height, tx->index, direction == CT_SCAN_INCOMING ? 0 : 1, pos, i};
-    ct_scan_finding *f = &out->items[i];
-    memset(f, 0, sizeof(*f));
-    const lab *l = &b->l[li];
-    f->customer = row;
-    f->direction = direction;
-    f->exposure = CT_SCAN_DIRECT;
-    f->hops = 1;
-    f->category = l->category;
-    f->severity = b->p->rules[l->category].severity;
-    snprintf(f->counterparty, sizeof(f->counterparty), "%s", l->address);
-    snprintf(f->label, sizeof(f->label), "%s", l->label);
-    snprintf(f->source, sizeof(f->source), "%s", l->source);
-    f->first_height = tx->height;
-    f->first_time = tx->block_time;
-    f->usd_known = b->pricing != NULL;
-    return f;
+    dent *d = &b->e[b->n_e++];
+    memset(d, 0, sizeof(*d));
+    d->ci = ci;
+    d->li = li;
+    d->x.direction = direction;
+    d->x.priced = true;
+    d->x.first_height = tx->height;
+    d->x.first_time = tx->block_time;
+    d->x.first_index = tx->index;
+    d->x.first_pos = pos;
+    return &d->x;
+}
+
+static int add_txid(ct_dexp *e, const uint8_t txid[32])
+{
+    if (e->n_txids && memcmp(e->txids[e->n_txids - 1], txid, 32) == 0)
+        return CT_OK;
+    if (e->n_txids == e->cap_txids) {
+        size_t cap = e->cap_txids ? e->cap_txids * 2 : 4;
+        uint8_t(*t)[32] = realloc(e->txids, cap * sizeof(*t));
+        if (!t)
+            return CT_ENOMEM;
+        e->txids = t;
+        e->cap_txids = cap;
+    }
+    memcpy(e->txids[e->n_txids++], txid, 32);
+    return CT_OK;
 }
 
 /* The amounts of one (customer address, direction, labelled) in tx, marks set. */
@@ -299,17 +323,74 @@ static int record(batch *b, size_t ci, unsigned direction, size_t li, const ct_g
         } else if (rc != CT_OK)
             return rc;
     }
-    for (size_t k = 0; k < b->c[ci].n_rows; k++) {
-        ct_scan_finding *f = finding(b, b->c[ci].rows[k], direction, li, tx, pos);
-        if (!f || ct_scan_finding_add_txid(f, tx->txid) != CT_OK)
-            return ct_fail(b->err, CT_ENOMEM, "out-of-memory", "scan findings");
-        f->last_height = tx->height;
-        f->last_time = tx->block_time;
-        for (int m = 0; m < CT_MODEL_COUNT; m++) {
-            f->amount[m] += a[m];
-            f->usd_cents[m] += cents[m];
+    ct_dexp *e = entry(b, ci, direction, li, tx, pos);
+    if (!e || add_txid(e, tx->txid) != CT_OK)
+        return ct_fail(b->err, CT_ENOMEM, "out-of-memory", "scan findings");
+    e->last_height = tx->height;
+    e->last_time = tx->block_time;
+    for (int m = 0; m < CT_MODEL_COUNT; m++) {
+        e->amount[m] += a[m];
+        e->usd_cents[m] += cents[m];
+    }
+    e->priced &= priced;
+    return CT_OK;
+}
+
+/* The findings of every picked row of each entry's address, with their order keys. */
+static int emit(batch *b)
+{
+    ct_scan_findings *out = b->out;
+    for (size_t i = 0; i < b->n_e; i++) {
+        const dent *d = &b->e[i];
+        const cust *c = &b->c[d->ci];
+        const lab *l = &b->l[d->li];
+        for (size_t k = 0; k < c->n_rows; k++) {
+            if (out->count == out->cap_) {
+                size_t cap = out->cap_ ? out->cap_ * 2 : 8;
+                ct_scan_finding *n = realloc(out->items, cap * sizeof(*n));
+                if (!n)
+                    return CT_ENOMEM;
+                out->items = n;
+                out->cap_ = cap;
+            }
+            if (out->count == b->cap_keys) {
+                size_t cap = b->cap_keys ? b->cap_keys * 2 : 8;
+                fkey *n = realloc(b->keys, cap * sizeof(*n));
+                if (!n)
+                    return CT_ENOMEM;
+                b->keys = n;
+                b->cap_keys = cap;
+            }
+            size_t fi = out->count;
+            ct_scan_finding *f = &out->items[fi];
+            memset(f, 0, sizeof(*f));
+            if (d->x.n_txids && !(f->txids = malloc(32 * d->x.n_txids)))
+                return CT_ENOMEM;
+            out->count++;
+            const ct_dexp *x = &d->x;
+            b->keys[fi] = (fkey){c->rows[k],     x->first_height,
+                                 x->first_index, x->direction == CT_SCAN_INCOMING ? 0 : 1,
+                                 x->first_pos,   fi};
+            f->customer = c->rows[k];
+            f->direction = x->direction;
+            f->exposure = CT_SCAN_DIRECT;
+            f->hops = 1;
+            f->category = l->category;
+            f->severity = b->p->rules[l->category].severity;
+            snprintf(f->counterparty, sizeof(f->counterparty), "%s", l->address);
+            snprintf(f->label, sizeof(f->label), "%s", l->label);
+            snprintf(f->source, sizeof(f->source), "%s", l->source);
+            f->first_height = x->first_height;
+            f->first_time = x->first_time;
+            f->last_height = x->last_height;
+            f->last_time = x->last_time;
+            memcpy(f->amount, x->amount, sizeof(f->amount));
+            memcpy(f->usd_cents, x->usd_cents, sizeof(f->usd_cents));
+            f->usd_known = x->priced;
+            if (x->n_txids)
+                memcpy(f->txids, x->txids, 32 * x->n_txids);
+            f->n_txids = f->cap_txids_ = x->n_txids;
         }
-        f->usd_known &= priced;
     }
     return CT_OK;
 }
@@ -370,10 +451,11 @@ static int screen_tx(batch *b, size_t li, const ct_graph_tx *tx)
     return rc;
 }
 
-static int walk_labelled(batch *b, size_t li)
+/* The transactions of labelled address li from transaction number `from` on. */
+static int walk_labelled(batch *b, size_t li, uint64_t from)
 {
     ct_graph_history *h = NULL;
-    int rc = ct_graph_history_new(&h, b->db, b->l[li].address, NULL, b->err);
+    int rc = ct_graph_history_from(&h, b->db, b->l[li].address, from, b->err);
     if (rc == CT_ENOTFOUND) {
         if (b->err)
             ct_error_clear(b->err);
@@ -452,41 +534,206 @@ static int settle(batch *b, const ct_scan_customers *cs)
     return CT_OK;
 }
 
-int ct_scan_direct_batch(ct_scan_findings *out, ct_db *db, const ct_scan_customers *customers,
-                         const ct_scan_policy *policy, const char *asset, bool no_clusters,
-                         ct_error *err)
+/* ---- nightly runs (docs/scan.md "Incremental direct exposure") ---- */
+/* Each stored exposure back into b->e: its customer address and labelled address must be
+ * known now, else the state is stale (b->stale). */
+static int load_one(void *arg, const char *a, const char *L, ct_dexp *x)
+{
+    batch *b = arg;
+    size_t ci;
+    uint8_t key[CT_HMAP_KEY_MAX];
+    uint64_t li;
+    if (b->stale || !find_cust(b, a, &ci) ||
+        !ct_hmap_get(&b->lall, key, ct_scan_addr_key(key, L), &li)) {
+        b->stale = true;
+        return CT_OK;
+    }
+    uint8_t ek[24];
+    uint64_t v;
+    ct_put_be64(ek, ci);
+    ct_put_be64(ek + 8, x->direction);
+    ct_put_be64(ek + 16, li);
+    if (ct_hmap_get(&b->eix, ek, sizeof(ek), &v)) {
+        b->stale = true; /* given twice */
+        return CT_OK;
+    }
+    if (b->n_e == b->cap_e) {
+        size_t cap = b->cap_e ? b->cap_e * 2 : 16;
+        dent *n = realloc(b->e, cap * sizeof(*n));
+        if (!n)
+            return ct_fail(b->err, CT_ENOMEM, "out-of-memory", "reading the scan state");
+        b->e = n;
+        b->cap_e = cap;
+    }
+    if (ct_hmap_put(&b->eix, ek, sizeof(ek), b->n_e) != CT_OK)
+        return ct_fail(b->err, CT_ENOMEM, "out-of-memory", "reading the scan state");
+    b->e[b->n_e++] = (dent){ci, (size_t)li, *x};
+    x->txids = NULL; /* taken */
+    return CT_OK;
+}
+
+static void drop_entries(batch *b)
+{
+    for (size_t i = 0; i < b->n_e; i++)
+        free(b->e[i].x.txids);
+    b->n_e = 0;
+    ct_hmap_release(&b->eix);
+    ct_hmap_init(&b->eix);
+}
+
+/* Whether the stored direct state can be resumed from (run prev_run's, a tip no higher than
+ * now, clusters on or off as now, and with clusters no older address gained or changed an
+ * attribution through one: ct_istate_clusters_hold), and then its sums in b->e (*resumed).
+ * *from: the first transaction number to read (0: all). */
+static int resume_load(batch *b, const ct_scan_direct_options *opt, const ct_dstate *now,
+                       const ct_scan_istate *now_cl, uint64_t *from, bool *resumed)
+{
+    *from = 0;
+    *resumed = false;
+    ct_scan_istate *prev = ct_scan_istate_new();
+    if (!prev)
+        return ct_fail(b->err, CT_ENOMEM, "out-of-memory", "reading the scan state");
+    uint64_t run, next = 0;
+    bool clusters = false;
+    int rc = ct_dstate_load_head(b->db, &run, &next, &clusters, prev, b->err);
+    bool hold = rc == CT_OK && run != 0 && run == opt->prev_run && next <= now->next_txnum &&
+                clusters == now->clusters;
+    if (hold && clusters)
+        rc = ct_istate_clusters_hold(prev, now_cl, b->db, &hold, b->err);
+    ct_scan_istate_free(prev);
+    if (rc != CT_OK || !hold)
+        return rc;
+    for (size_t li = 0; li < b->n_l; li++) {
+        uint8_t key[CT_HMAP_KEY_MAX];
+        if (ct_hmap_put(&b->lall, key, ct_scan_addr_key(key, b->l[li].address), li) != CT_OK)
+            return ct_fail(b->err, CT_ENOMEM, "out-of-memory", "reading the scan state");
+    }
+    if ((rc = ct_dstate_each(b->db, load_one, b, b->err)) != CT_OK)
+        return rc;
+    if (b->stale) {
+        drop_entries(b);
+        return CT_OK;
+    }
+    *from = next;
+    *resumed = true;
+    return CT_OK;
+}
+
+/* The first transaction number after the main-chain tip (0: no block). */
+static int next_txnum(uint64_t *out, ct_db *db, ct_error *err)
+{
+    *out = 0;
+    ct_graph_chain_stats cs;
+    int rc = ct_graph_stats(db, &cs, err);
+    if (rc != CT_OK || !cs.has_tip)
+        return rc;
+    if ((rc = ct_istate_tip_txnum(out, db, err)) == CT_OK)
+        (*out)++;
+    return rc;
+}
+
+static int cmp_ci(const void *x, const void *y)
+{
+    const dent *a = x, *b = y;
+    return a->ci < b->ci ? -1 : a->ci > b->ci;
+}
+
+/* This run's sums into d, one row per customer address (b->e sorted by address after). */
+static int save_state(batch *b, ct_dstate *d)
+{
+    if (b->n_e)
+        qsort(b->e, b->n_e, sizeof(*b->e), cmp_ci);
+    ct_buf v;
+    ct_buf_init(&v, (size_t)1 << 34);
+    int rc = CT_OK;
+    for (size_t i = 0; rc == CT_OK && i < b->n_e;) {
+        size_t j = i;
+        ct_buf_reset(&v);
+        for (; rc == CT_OK && j < b->n_e && b->e[j].ci == b->e[i].ci; j++)
+            rc = ct_dexp_encode(&v, b->l[b->e[j].li].address, &b->e[j].x);
+        if (rc == CT_OK)
+            rc = ct_dstate_add_row(d, b->c[b->e[i].ci].address, j - i, &v);
+        i = j;
+    }
+    ct_buf_release(&v);
+    return rc == CT_OK ? CT_OK : ct_fail(b->err, CT_ENOMEM, "out-of-memory", "scan state");
+}
+
+int ct_scan_direct_incr(ct_scan_findings *out, ct_db *db, const ct_scan_customers *customers,
+                        const ct_scan_policy *policy, ct_scan_direct_options *opt, ct_error *err)
 {
     memset(out, 0, sizeof(*out));
-    batch b = {.db = db, .p = policy, .out = out, .err = err};
-    int prc = asset ? ct_trace_pricing_db(&b.pricing, db, asset, err) : CT_OK;
+    opt->resumed = false;
+    bool want_state = opt->state != NULL;
+    batch b = {.db = db, .p = policy, .out = out, .err = err, .pick = opt->pick, .all = want_state};
+    int prc = opt->asset ? ct_trace_pricing_db(&b.pricing, db, opt->asset, err) : CT_OK;
     if (prc != CT_OK)
         return prc;
     ct_hmap_init(&b.cix);
-    ct_hmap_init(&b.fix);
+    ct_hmap_init(&b.eix);
     ct_hmap_init(&b.lix);
+    ct_hmap_init(&b.lall);
     ct_label_list_init(&b.list);
+    ct_dstate *ds = NULL;
+    ct_scan_istate *now_cl = NULL;
+    uint64_t from = 0;
     int rc = index_customers(&b, customers);
     if (rc == CT_OK && b.n_c)
         rc = ct_labels_reader_new(&b.lr, db, err);
     if (rc == CT_OK && b.n_c)
         rc = ct_scan_each_labelled(db, add_labelled, &b, err);
-    if (rc == CT_OK && b.n_l && !no_clusters) {
+    bool clusters = false;
+    if (rc == CT_OK && !opt->no_clusters && (b.n_l || want_state)) {
         rc = ct_trace_graph_db(&b.base, db, err);
-        if (rc == CT_OK && ct_trace_graph_db_clusters(b.base, NULL) && b.base->cluster_of)
+        clusters = rc == CT_OK && ct_trace_graph_db_clusters(b.base, NULL) && b.base->cluster_of;
+        if (rc == CT_OK && clusters && b.n_l)
             rc = expand_clusters(&b);
     }
+    if (rc == CT_OK && want_state) {
+        if (!(ds = calloc(1, sizeof(*ds))) || !(now_cl = ct_scan_istate_new()))
+            rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "scan state");
+        else {
+            ct_buf_init(&ds->rows, (size_t)1 << 40);
+            ds->clusters = clusters;
+            rc = next_txnum(&ds->next_txnum, db, err);
+        }
+        if (rc == CT_OK && clusters)
+            rc = ct_istate_clusters(now_cl, db, err);
+        if (rc == CT_OK && opt->resume)
+            rc = resume_load(&b, opt, ds, now_cl, &from, &opt->resumed);
+    }
     for (size_t li = 0; rc == CT_OK && li < b.n_l; li++)
-        rc = walk_labelled(&b, li);
+        rc = walk_labelled(&b, li, from);
+    if (rc == CT_OK && ds)
+        rc = save_state(&b, ds);
+    if (rc == CT_OK && emit(&b) != CT_OK)
+        rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "scan findings");
     if (rc == CT_OK)
         rc = settle(&b, customers);
+    if (rc == CT_OK && ds) {
+        /* the clusters it must still match next time */
+        ds->next_addrid = now_cl->next_addrid;
+        ds->cl = now_cl->cl;
+        ds->n_cl = now_cl->n_cl;
+        now_cl->cl = NULL;
+        now_cl->n_cl = 0;
+        ct_dstate_free(opt->state->direct);
+        opt->state->direct = ds;
+        ds = NULL;
+    }
+    ct_dstate_free(ds);
+    ct_scan_istate_free(now_cl);
     if (b.lr)
         ct_labels_reader_free(b.lr);
     if (b.pricing)
         ct_trace_pricing_db_free(b.pricing);
     ct_label_list_release(&b.list);
     ct_hmap_release(&b.cix);
-    ct_hmap_release(&b.fix);
+    drop_entries(&b);
+    ct_hmap_release(&b.eix);
     ct_hmap_release(&b.lix);
+    ct_hmap_release(&b.lall);
+    free(b.e);
     if (b.base)
         ct_trace_graph_db_free(b.base);
     for (size_t i = 0; i < b.n_c; i++)
@@ -501,4 +748,12 @@ int ct_scan_direct_batch(ct_scan_findings *out, ct_db *db, const ct_scan_custome
     free(b.keys);
     ct_scan_tx_bufs_free(&b.io);
     return rc;
+}
+
+int ct_scan_direct_batch(ct_scan_findings *out, ct_db *db, const ct_scan_customers *customers,
+                         const ct_scan_policy *policy, const char *asset, bool no_clusters,
+                         ct_error *err)
+{
+    ct_scan_direct_options o = {.asset = asset, .no_clusters = no_clusters};
+    return ct_scan_direct_incr(out, db, customers, policy, &o, err);
 }

@@ -20,6 +20,7 @@
 #include "chaintrail/graph.h"
 #include "chaintrail/labels.h"
 #include "db/db_internal.h"
+#include "scan/direct_state.h"
 #include "scan/indirect_state.h"
 #include "scan/scan_internal.h"
 
@@ -56,6 +57,7 @@ void ct_scan_istate_free(ct_scan_istate *s)
         group_release(&s->g[i]);
     free(s->g);
     free(s->cl);
+    ct_dstate_free(s->direct);
     free(s);
 }
 
@@ -462,6 +464,8 @@ int ct_istate_write(ct_store_batch *b, ct_db *db, const ct_scan_istate *s, uint6
     }
     int rc = ct_store_iter_status(it, err);
     ct_store_iter_free(it);
+    if (rc == CT_OK)
+        rc = ct_dstate_write(b, db, s->direct, run, err);
     if (rc != CT_OK)
         return rc;
     ct_buf k, v;

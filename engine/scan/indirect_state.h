@@ -52,6 +52,7 @@ struct ct_scan_istate {
     size_t n_cl;
     ct_igroup *g;
     size_t n, cap;
+    struct ct_dstate *direct; /* the direct screen's state (direct_state.h); NULL: none */
 };
 
 /* The group's state of (direction, category, label, source); NULL when none. */

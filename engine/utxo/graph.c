@@ -357,8 +357,23 @@ bad:
                    "'%s' is not a cursor (TXID, TXID:out:N or TXID:in:N)", cursor);
 }
 
+static int history_open(ct_graph_history **out, ct_db *db, const char *address, const char *after,
+                        uint64_t from_txnum, ct_error *err);
+
 int ct_graph_history_new(ct_graph_history **out, ct_db *db, const char *address, const char *after,
                          ct_error *err)
+{
+    return history_open(out, db, address, after, 0, err);
+}
+
+int ct_graph_history_from(ct_graph_history **out, ct_db *db, const char *address,
+                          uint64_t from_txnum, ct_error *err)
+{
+    return history_open(out, db, address, NULL, from_txnum, err);
+}
+
+static int history_open(ct_graph_history **out, ct_db *db, const char *address, const char *after,
+                        uint64_t from_txnum, ct_error *err)
 {
     uint64_t addrid;
     uint8_t seek[23];
@@ -374,6 +389,10 @@ int ct_graph_history_new(ct_graph_history **out, ct_db *db, const char *address,
     h->prefix[0] = CT_T_HISTORY;
     ct_put_be64(h->prefix + 1, addrid);
     memcpy(seek, h->prefix, 9);
+    if (from_txnum) {
+        ct_put_be64(seek + 9, from_txnum);
+        seek_len = 17;
+    }
     if (after) {
         uint8_t txid[32];
         uint64_t txnum;

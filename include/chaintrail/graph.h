@@ -117,6 +117,11 @@ typedef struct ct_graph_history ct_graph_history;
  * CT_EINVAL for a malformed cursor; CT_ECORRUPT; CT_EIO; CT_ENOMEM. */
 CT_WARN_UNUSED int ct_graph_history_new(ct_graph_history **out, ct_db *db, const char *address,
                                         const char *after, ct_error *err);
+/* The history of an address from its first entry in transaction number from_txnum or later
+ * (the transactions' order in the chain, as ct_trace_resume's; 0: from the start). Returns
+ * as ct_graph_history_new. */
+CT_WARN_UNUSED int ct_graph_history_from(ct_graph_history **out, ct_db *db, const char *address,
+                                         uint64_t from_txnum, ct_error *err);
 /* Fills *e with the next entry. Returns CT_OK, CT_EEOF at the end, CT_ECORRUPT, CT_EIO. */
 CT_WARN_UNUSED int ct_graph_history_next(ct_graph_history *h, ct_graph_entry *e, ct_error *err);
 void ct_graph_history_free(ct_graph_history *h);

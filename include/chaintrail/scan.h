@@ -455,6 +455,29 @@ CT_WARN_UNUSED int ct_scan_direct_batch(ct_scan_findings *out, ct_db *db,
                                         const ct_scan_policy *policy, const char *asset,
                                         bool no_clusters, ct_error *err);
 
+/* ---- nightly runs of the direct screen (docs/scan.md "Incremental direct exposure") ---- */
+struct ct_scan_istate;
+typedef struct ct_scan_direct_options {
+    const char *asset;            /* as ct_scan_direct_batch's */
+    bool no_clusters;             /* as ct_scan_direct_batch's */
+    const bool *pick;             /* the rows screened (NULL: every one); findings name cs's rows */
+    struct ct_scan_istate *state; /* receives this run's direct state, to store with the
+                                   * alerts (NULL: none); the addresses of every row are read
+                                   * for it, findings are made for the rows picked only */
+    bool resume; /* with state: resume from the stored state when it is run prev_run's
+                  * and holds (as the indirect state's) */
+    uint64_t prev_run;
+    bool resumed; /* out: the stored sums were used, only newer transactions read */
+} ct_scan_direct_options;
+
+/* ct_scan_direct_batch of the rows picked; with opt->resume, the labelled addresses'
+ * transactions after the stored state's tip are added to its sums, and the thresholds,
+ * shares and ranges settled fresh: the same findings as a full screen. */
+CT_WARN_UNUSED int ct_scan_direct_incr(ct_scan_findings *out, ct_db *db,
+                                       const ct_scan_customers *customers,
+                                       const ct_scan_policy *policy, ct_scan_direct_options *opt,
+                                       ct_error *err);
+
 /* ---- direct exposure of Ethereum customers (eth_direct.c; docs/scan.md "Ethereum") ----
  * Appends to *out the direct findings of the Ethereum customer rows (pick[i] true; pick
  * NULL: every one): per (customer row, direction, labelled counterparty, asset), where the
