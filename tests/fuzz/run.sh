@@ -34,6 +34,8 @@ max_len_of() {
     fuzz_eth_json) echo 100000 ;; # every seed but the composite is smaller
     fuzz_eth_csv) echo 20000 ;;   # the trace CSV seeds are below 4 kB
     fuzz_json) echo 65536 ;;      # the JSON seeds are below 64 kB
+    fuzz_customers) echo 16384 ;; # customer files: rows are short, a few dozen are enough
+    fuzz_policy) echo 16384 ;;    # the default policy (the largest seed) is below 4 kB
     *) return 1 ;;
     esac
 }
@@ -94,6 +96,11 @@ cp fixtures/eth/ethereum-etl/test_export_blocks_job/blocks_with_transactions_and
 # JSON parser: every JSON file of fixtures/ under 64 kB (RPC answers of both chains, the
 # OFAC lists, ethereum-etl's expected outputs, the RLP test vectors).
 find fixtures -name '*.json' -size -64k -exec cp {} "$build/seeds/fuzz_json/" \;
+
+# The scan's customer file and risk policy: the docs' examples (tests/fuzz/seeds/).
+for h in fuzz_customers fuzz_policy; do
+    cp tests/fuzz/seeds/$h/* "$build/seeds/$h/"
+done
 
 status=0
 
