@@ -36,6 +36,7 @@ max_len_of() {
     fuzz_json) echo 65536 ;;      # the JSON seeds are below 64 kB
     fuzz_customers) echo 16384 ;; # customer files: rows are short, a few dozen are enough
     fuzz_policy) echo 16384 ;;    # the default policy (the largest seed) is below 4 kB
+    fuzz_labels) echo 16384 ;;    # the label seeds are cut at 16 kB
     *) return 1 ;;
     esac
 }
@@ -100,6 +101,20 @@ find fixtures -name '*.json' -size -64k -exec cp {} "$build/seeds/fuzz_json/" \;
 # The scan's customer file and risk policy: the docs' examples (tests/fuzz/seeds/).
 for h in fuzz_customers fuzz_policy; do
     cp tests/fuzz/seeds/$h/* "$build/seeds/$h/"
+done
+# Labels: the first byte picks the reader (0 CSV, 1 JSON, 2 TagPack, 3/4 OFAC), then the first
+# 16 kB of each label file of fixtures/labels/ (real exports, TagPacks, OFAC lists).
+label_seed() { # MODE-OCTAL FILE
+    { printf "\\$1"; head -c 16000 "$2"; } >"$build/seeds/fuzz_labels/$1-$(basename "$2")"
+}
+for f in $(find fixtures/labels -type f | sort); do
+    case $f in
+    *.csv) label_seed 000 "$f" ;;
+    */sanctioned_addresses_*.json) label_seed 004 "$f" ;;
+    *.json) label_seed 001 "$f" ;;
+    *.yaml) label_seed 002 "$f" ;;
+    */sanctioned_addresses_*.txt) label_seed 003 "$f" ;;
+    esac
 done
 
 status=0
