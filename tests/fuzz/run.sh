@@ -37,6 +37,7 @@ max_len_of() {
     fuzz_customers) echo 16384 ;; # customer files: rows are short, a few dozen are enough
     fuzz_policy) echo 16384 ;;    # the default policy (the largest seed) is below 4 kB
     fuzz_labels) echo 16384 ;;    # the label seeds are cut at 16 kB
+    fuzz_prices) echo 16384 ;;    # price seeds are a few rows (the limit is 64 kB a line)
     *) return 1 ;;
     esac
 }
@@ -98,8 +99,9 @@ cp fixtures/eth/ethereum-etl/test_export_blocks_job/blocks_with_transactions_and
 # OFAC lists, ethereum-etl's expected outputs, the RLP test vectors).
 find fixtures -name '*.json' -size -64k -exec cp {} "$build/seeds/fuzz_json/" \;
 
-# The scan's customer file and risk policy: the docs' examples (tests/fuzz/seeds/).
-for h in fuzz_customers fuzz_policy; do
+# The scan's customer file and risk policy, the price files (first byte: the column option):
+# the docs' examples and layouts (tests/fuzz/seeds/).
+for h in fuzz_customers fuzz_policy fuzz_prices; do
     cp tests/fuzz/seeds/$h/* "$build/seeds/$h/"
 done
 # Labels: the first byte picks the reader (0 CSV, 1 JSON, 2 TagPack, 3/4 OFAC), then the first
