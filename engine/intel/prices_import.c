@@ -450,12 +450,25 @@ static int read_rows(imp *m, const char *asset, const char *column, ct_price_imp
         return rc;
     st->rows = m->nrows;
     if (m->nrows == 0)
-        return file_fail(m, CT_ECORRUPT, "no-rows", m->line, NULL, "no price rows after the header");
+        return file_fail(m, CT_ECORRUPT, "no-rows", m->line, NULL,
+                         "no price rows after the header");
     if ((rc = fold_duplicates(m, &st->days)))
         return rc;
     m->nrows = st->days;
     st->first_day = m->rows[0].day;
     st->last_day = m->rows[m->nrows - 1].day;
+    return CT_OK;
+}
+
+/* The asset (normalized into norm) and the column option of an import. */
+static int check_options(char norm[CT_ASSET_MAX + 1], const char *asset, const char *column,
+                         ct_error *err)
+{
+    int rc = ct_asset_normalize(norm, asset, err);
+    if (rc)
+        return rc;
+    if (column && (!column[0] || strlen(column) >= 64))
+        return ct_fail(err, CT_EINVAL, "bad-options", "a price column name of 1 to 63 bytes");
     return CT_OK;
 }
 
@@ -465,10 +478,8 @@ int ct_prices_read(FILE *f, const char *name, const char *asset, const char *col
     char norm[CT_ASSET_MAX + 1];
     int rc;
     memset(st, 0, sizeof(*st));
-    if ((rc = ct_asset_normalize(norm, asset, err)))
+    if ((rc = check_options(norm, asset, column, err)))
         return rc;
-    if (column && (!column[0] || strlen(column) >= 64))
-        return ct_fail(err, CT_EINVAL, "bad-options", "a price column name of 1 to 63 bytes");
     imp *m = calloc(1, sizeof(*m));
     if (!m)
         return ct_fail(err, CT_ENOMEM, "out-of-memory", "reading '%s'", name);
@@ -489,10 +500,8 @@ int ct_prices_import(ct_db *db, ct_price_import_stats *st, const char *path,
     memset(st, 0, sizeof(*st));
     if (!o || o->version != CT_PRICE_IMPORT_OPTIONS_VERSION || !o->asset)
         return ct_fail(err, CT_EINVAL, "bad-options", "price import options without an asset");
-    if ((rc = ct_asset_normalize(asset, o->asset, err)))
+    if ((rc = check_options(asset, o->asset, o->column, err)))
         return rc;
-    if (o->column && (!o->column[0] || strlen(o->column) >= 64))
-        return ct_fail(err, CT_EINVAL, "bad-options", "a price column name of 1 to 63 bytes");
     imp *m = calloc(1, sizeof(*m));
     if (!m)
         return ct_fail(err, CT_ENOMEM, "out-of-memory", "importing '%s'", path);
