@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "chaintrail/chaintrail.h"
+#include "intel/prices_internal.h"
 #include "testutil.h"
 
 #define TYPEDCYPHER "prices/typedcypher_daily_bitcoin_prices_12fiat.csv"
@@ -929,4 +930,39 @@ Test(prices, cli_output_does_not_depend_on_the_locale)
     free(eth);
     tu_fresh_db_done(dir);
     tu_fresh_db_done(dir2);
+}
+
+/* ct_prices_read, the in-memory form of the import that tests/fuzz/fuzz_prices.c drives:
+ * the same stats as the import for the same bytes, and the same errors, without a database. */
+Test(prices, read_from_memory_as_the_import_reads)
+{
+    char *dir = tu_fresh_db(), *path = shared(TYPEDCYPHER);
+    ct_db *db = tu_db_open(dir, true);
+    ct_price_import_stats st, rd;
+    ct_error err;
+    cr_assert_eq(import(db, &st, path, "btc", NULL, NULL, &err), CT_OK, "%s", err.detail);
+    FILE *f = fopen(path, "rb");
+    cr_assert(f);
+    ct_error_clear(&err);
+    cr_assert_eq(ct_prices_read(f, "p.csv", "btc", NULL, &rd, &err), CT_OK, "%s", err.detail);
+    fclose(f);
+    cr_assert_str_eq(rd.column, "BTC_USD");
+    cr_assert_eq(rd.rows, 5348);
+    cr_assert_eq(rd.days, 5348);
+    cr_assert_eq(rd.first_day, st.first_day);
+    cr_assert_eq(rd.last_day, st.last_day);
+    cr_assert_eq(rd.added + rd.same + rd.conflicts + rd.source, 0); /* nothing written */
+
+    static char text[] = "Date,Close\n2023-02-28,1.5\n2023-02-27,1.4\n2023-02-28,1.6\n";
+    f = fmemopen(text, sizeof(text) - 1, "rb");
+    cr_assert(f);
+    ct_error_clear(&err);
+    cr_assert_eq(ct_prices_read(f, "mem.csv", "BTC", NULL, &rd, &err), CT_ECORRUPT);
+    fclose(f);
+    cr_assert_str_eq(err.reason, "duplicate-day");
+    cr_assert_str_eq(err.detail, "mem.csv:4: column 'Date': 2023-02-28 is also on line 2 with "
+                                 "another price (1.50 there, 1.60 here)");
+    ct_db_close(db);
+    free(path);
+    tu_fresh_db_done(dir);
 }

@@ -87,6 +87,26 @@ Test(customers, same_address_two_customers_and_chain_mismatch)
     ct_scan_customers_release(&c);
 }
 
+/* An Ethereum address written 0X... is kept in the labels' form 0x..., as its hex digits are
+ * (found by fuzz_customers: the row was kept as "0Xde0b...", which no label matches). */
+Test(customers, ethereum_0X_prefix_is_normalized)
+{
+    static const char text[] = "customer_id,address\n"
+                               "c1,0XDE0B295669A9FD93D5F28D9EC85E40F4CB697BAE\n"
+                               "c2,0Xde0b295669a9fd93d5f28d9ec85e40f4cb697bae,\n";
+    ct_scan_customers c;
+    ct_error err;
+    ct_error_clear(&err);
+    cr_assert_eq(ct_scan_customers_parse(&c, text, sizeof(text) - 1, &err), CT_OK, "%s",
+                 err.detail);
+    cr_assert_eq(c.count, 1);
+    cr_assert_eq(c.skipped, 1);
+    cr_assert_str_eq(c.items[0].address, ETHLOW);
+    cr_assert_eq(c.items[0].chain, CT_SCAN_ETHEREUM);
+    cr_assert_str_eq(c.bad[0].reason, "3 fields, the header has 2");
+    ct_scan_customers_release(&c);
+}
+
 Test(customers, bad_header_refuses_the_file)
 {
     const char *texts[] = {"id,address\nc1," GENESIS "\n", "", "\n\n",
@@ -445,6 +465,9 @@ Test(policy, yaml_outside_the_subset_is_refused_with_its_line)
          "line 5: unexpected indentation"},
         {"- version: 1\n", "line 1: a list where a mapping was expected"},
         {"# nothing\n\n", "line 3: no mapping: the file is empty"},
+        /* the end of a file without a final newline is on its last line (fuzz_policy) */
+        {"%YAML 1.2", "line 1: no mapping: the file is empty"},
+        {"# a\n# b", "line 2: no mapping: the file is empty"},
         {"version: 1\n---\ncategories:\n", "line 2: only one YAML document per file"},
         {"version: 1\ncategories:\n  hack:\n    severity: 'LOW\n", "line 4: quoted value without "
                                                                    "its closing quote"},

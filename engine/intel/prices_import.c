@@ -415,21 +415,8 @@ static int merge(ct_db *db, imp *m, ct_price_import_stats *st, const char *asset
     return rc;
 }
 
-int ct_prices_import(ct_db *db, ct_price_import_stats *st, const char *path,
-                     const ct_price_import_options *o, ct_error *err)
+static void imp_init(imp *m, const char *path, ct_error *err)
 {
-    char asset[CT_ASSET_MAX + 1];
-    int rc;
-    memset(st, 0, sizeof(*st));
-    if (!o || o->version != CT_PRICE_IMPORT_OPTIONS_VERSION || !o->asset)
-        return ct_fail(err, CT_EINVAL, "bad-options", "price import options without an asset");
-    if ((rc = ct_asset_normalize(asset, o->asset, err)))
-        return rc;
-    if (o->column && (!o->column[0] || strlen(o->column) >= 64))
-        return ct_fail(err, CT_EINVAL, "bad-options", "a price column name of 1 to 63 bytes");
-    imp *m = calloc(1, sizeof(*m));
-    if (!m)
-        return ct_fail(err, CT_ENOMEM, "out-of-memory", "importing '%s'", path);
     m->path = path;
     m->err = err;
     size_t plen = strlen(path);
@@ -439,6 +426,86 @@ int ct_prices_import(ct_db *db, ct_price_import_stats *st, const char *path,
         snprintf(m->shown, sizeof(m->shown), "...%s", path + plen - (sizeof(m->shown) - 4));
     ct_buf_init(&m->text, LINE_MAX_BYTES);
     ct_sha256_init(&m->sha);
+}
+
+static int read_rows(imp *m, const char *asset, const char *column, ct_price_import_stats *st)
+{
+    int rc;
+    if ((rc = header(m, asset, column)))
+        return rc;
+    snprintf(st->column, sizeof(st->column), "%s", m->price_name);
+    /* Empty lines may end the file; before a row they are an error. */
+    uint64_t blank = 0;
+    while ((rc = next_line(m)) == CT_OK) {
+        if (m->text.len == 0) {
+            blank = blank ? blank : m->line;
+            continue;
+        }
+        if (blank)
+            return file_fail(m, CT_ECORRUPT, "bad-line", blank, NULL, "empty line");
+        if ((rc = data_row(m)))
+            return rc;
+    }
+    if (rc != CT_EEOF)
+        return rc;
+    st->rows = m->nrows;
+    if (m->nrows == 0)
+        return file_fail(m, CT_ECORRUPT, "no-rows", m->line, NULL,
+                         "no price rows after the header");
+    if ((rc = fold_duplicates(m, &st->days)))
+        return rc;
+    m->nrows = st->days;
+    st->first_day = m->rows[0].day;
+    st->last_day = m->rows[m->nrows - 1].day;
+    return CT_OK;
+}
+
+/* The asset (normalized into norm) and the column option of an import. */
+static int check_options(char norm[CT_ASSET_MAX + 1], const char *asset, const char *column,
+                         ct_error *err)
+{
+    int rc = ct_asset_normalize(norm, asset, err);
+    if (rc)
+        return rc;
+    if (column && (!column[0] || strlen(column) >= 64))
+        return ct_fail(err, CT_EINVAL, "bad-options", "a price column name of 1 to 63 bytes");
+    return CT_OK;
+}
+
+int ct_prices_read(FILE *f, const char *name, const char *asset, const char *column,
+                   ct_price_import_stats *st, ct_error *err)
+{
+    char norm[CT_ASSET_MAX + 1];
+    int rc;
+    memset(st, 0, sizeof(*st));
+    if ((rc = check_options(norm, asset, column, err)))
+        return rc;
+    imp *m = calloc(1, sizeof(*m));
+    if (!m)
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "reading '%s'", name);
+    imp_init(m, name, err);
+    m->f = f;
+    rc = read_rows(m, norm, column, st);
+    ct_buf_release(&m->text);
+    free(m->rows);
+    free(m);
+    return rc;
+}
+
+int ct_prices_import(ct_db *db, ct_price_import_stats *st, const char *path,
+                     const ct_price_import_options *o, ct_error *err)
+{
+    char asset[CT_ASSET_MAX + 1];
+    int rc;
+    memset(st, 0, sizeof(*st));
+    if (!o || o->version != CT_PRICE_IMPORT_OPTIONS_VERSION || !o->asset)
+        return ct_fail(err, CT_EINVAL, "bad-options", "price import options without an asset");
+    if ((rc = check_options(asset, o->asset, o->column, err)))
+        return rc;
+    imp *m = calloc(1, sizeof(*m));
+    if (!m)
+        return ct_fail(err, CT_ENOMEM, "out-of-memory", "importing '%s'", path);
+    imp_init(m, path, err);
     int fd;
     if ((rc = ct_open_regular(path, false, &fd, err)) != CT_OK) /* no FIFO, no device */
         goto out;
@@ -448,36 +515,8 @@ int ct_prices_import(ct_db *db, ct_price_import_stats *st, const char *path,
         rc = ct_fail(err, CT_EIO, "io-error", "cannot open '%s': %s", path, strerror(errno));
         goto out;
     }
-    if ((rc = header(m, asset, o->column)))
-        goto out;
-    snprintf(st->column, sizeof(st->column), "%s", m->price_name);
-    /* Empty lines may end the file; before a row they are an error. */
-    uint64_t blank = 0;
-    while ((rc = next_line(m)) == CT_OK) {
-        if (m->text.len == 0) {
-            blank = blank ? blank : m->line;
-            continue;
-        }
-        if (blank) {
-            rc = file_fail(m, CT_ECORRUPT, "bad-line", blank, NULL, "empty line");
-            goto out;
-        }
-        if ((rc = data_row(m)))
-            goto out;
-    }
-    if (rc != CT_EEOF)
-        goto out;
-    st->rows = m->nrows;
-    if (m->nrows == 0) {
-        rc = file_fail(m, CT_ECORRUPT, "no-rows", m->line, NULL, "no price rows after the header");
-        goto out;
-    }
-    if ((rc = fold_duplicates(m, &st->days)))
-        goto out;
-    m->nrows = st->days;
-    st->first_day = m->rows[0].day;
-    st->last_day = m->rows[m->nrows - 1].day;
-    rc = merge(db, m, st, asset, o, err);
+    if ((rc = read_rows(m, asset, o->column, st)) == CT_OK)
+        rc = merge(db, m, st, asset, o, err);
 out:
     if (m->f)
         fclose(m->f);

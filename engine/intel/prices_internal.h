@@ -11,6 +11,8 @@
 #ifndef CT_PRICES_INTERNAL_H
 #define CT_PRICES_INTERNAL_H
 
+#include <stdio.h>
+
 #include "chaintrail/prices.h"
 #include "db/db_internal.h"
 #include "base/hmap.h"
@@ -63,5 +65,13 @@ void ct_price_days_close(ct_price_days *c);
  * cached), or CT_ENOMEM. */
 int ct_price_days_get(ct_price_days *c, const char *asset, uint32_t day, uint64_t *cents,
                       ct_error *err);
+
+/* Reads and checks the price file f (named `name` in messages) as ct_prices_import does
+ * before it writes anything: *st gets the column, rows, days and first and last day (the
+ * database fields stay 0). f is read to its end and not closed. The in-memory form of the
+ * import, for the fuzzer (tests/fuzz/fuzz_prices.c: fmemopen). Returns what
+ * ct_prices_import returns for the file. */
+int ct_prices_read(FILE *f, const char *name, const char *asset, const char *column,
+                   ct_price_import_stats *st, ct_error *err);
 
 #endif

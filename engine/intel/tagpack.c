@@ -81,7 +81,8 @@ static void consume(yparser *p)
 {
     const char *nl = memchr(p->t + p->pos, '\n', p->len - p->pos);
     p->pos = nl ? (size_t)(nl - p->t) + 1 : p->len;
-    p->lineno++;
+    if (nl) /* the end of a file without a final newline is on its last line */
+        p->lineno++;
 }
 
 static bool blank_or_comment(const yparser *p, const yline *l)

@@ -126,10 +126,13 @@ static int add_row(reader *r, uint64_t line, const char *id, size_t id_len, cons
         bad_row(c, line, "'%s' is not %s address", s, chain_titles[ch]);
         return CT_OK;
     }
-    if (ch == CT_SCAN_ETHEREUM)
+    if (ch == CT_SCAN_ETHEREUM) { /* the labels' form: 0X... and checksummed hex are 0x... */
+        if (a[1] == 'X')
+            a[1] = 'x';
         for (size_t i = 2; i < addr_len; i++)
             if (a[i] >= 'A' && a[i] <= 'F')
                 a[i] = (char)(a[i] - 'A' + 'a');
+    }
     if (src.kind == CT_CASE_ADDRESS) {
         /* stored and looked up in the labels' form: BC1Q... is bc1q... */
         char norm[CT_LABEL_ADDRESS_MAX + 1];

@@ -34,6 +34,10 @@ max_len_of() {
     fuzz_eth_json) echo 100000 ;; # every seed but the composite is smaller
     fuzz_eth_csv) echo 20000 ;;   # the trace CSV seeds are below 4 kB
     fuzz_json) echo 65536 ;;      # the JSON seeds are below 64 kB
+    fuzz_customers) echo 16384 ;; # customer files: rows are short, a few dozen are enough
+    fuzz_policy) echo 16384 ;;    # the default policy (the largest seed) is below 4 kB
+    fuzz_labels) echo 16384 ;;    # the label seeds are cut at 16 kB
+    fuzz_prices) echo 16384 ;;    # price seeds are a few rows (the limit is 64 kB a line)
     *) return 1 ;;
     esac
 }
@@ -94,6 +98,26 @@ cp fixtures/eth/ethereum-etl/test_export_blocks_job/blocks_with_transactions_and
 # JSON parser: every JSON file of fixtures/ under 64 kB (RPC answers of both chains, the
 # OFAC lists, ethereum-etl's expected outputs, the RLP test vectors).
 find fixtures -name '*.json' -size -64k -exec cp {} "$build/seeds/fuzz_json/" \;
+
+# The scan's customer file and risk policy, the price files (first byte: the column option):
+# the docs' examples and layouts (tests/fuzz/seeds/).
+for h in fuzz_customers fuzz_policy fuzz_prices; do
+    cp tests/fuzz/seeds/$h/* "$build/seeds/$h/"
+done
+# Labels: the first byte picks the reader (0 CSV, 1 JSON, 2 TagPack, 3/4 OFAC), then the first
+# 16 kB of each label file of fixtures/labels/ (real exports, TagPacks, OFAC lists).
+label_seed() { # MODE-OCTAL FILE
+    { printf "\\$1"; head -c 16000 "$2"; } >"$build/seeds/fuzz_labels/$1-$(basename "$2")"
+}
+for f in $(find fixtures/labels -type f | sort); do
+    case $f in
+    *.csv) label_seed 000 "$f" ;;
+    */sanctioned_addresses_*.json) label_seed 004 "$f" ;;
+    *.json) label_seed 001 "$f" ;;
+    *.yaml) label_seed 002 "$f" ;;
+    */sanctioned_addresses_*.txt) label_seed 003 "$f" ;;
+    esac
+done
 
 status=0
 
