@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "db/db_internal.h"
+#include "scan/scan_internal.h"
 #include "scan/direct_state.h"
 #include "scan/indirect_state.h"
 
@@ -171,73 +172,40 @@ int ct_dstate_load_head(ct_db *db, uint64_t *run, uint64_t *next_txnum, bool *cl
     return rc;
 }
 
-/* A reader over one row: every read checks the room left. */
-typedef struct rd {
-    const uint8_t *p;
-    size_t left;
-    bool bad;
-} rd;
-static const uint8_t *take(rd *r, size_t n)
-{
-    if (r->bad || r->left < n) {
-        r->bad = true;
-        return NULL;
-    }
-    const uint8_t *p = r->p;
-    r->p += n;
-    r->left -= n;
-    return p;
-}
-static uint32_t get_32(rd *r)
-{
-    const uint8_t *p = take(r, 4);
-    return p ? ct_be32(p) : 0;
-}
-static uint8_t get_8(rd *r)
-{
-    const uint8_t *p = take(r, 1);
-    return p ? p[0] : 0;
-}
-static u128 get_u128(rd *r)
-{
-    const uint8_t *p = take(r, 16);
-    return p ? (u128)ct_be64(p) << 64 | ct_be64(p + 8) : 0;
-}
-
 /* One row's exposures, each handed to fn. */
-static int decode_row(rd *r, const char *a,
+static int decode_row(ct_scan_rd *r, const char *a,
                       int (*fn)(void *, const char *, const char *, ct_dexp *), void *arg)
 {
-    if (get_8(r) != ROW_VERSION)
+    if (ct_scan_rd_8(r) != ROW_VERSION)
         return CT_ECORRUPT;
-    uint32_t n = get_32(r);
+    uint32_t n = ct_scan_rd_32(r);
     int rc = CT_OK;
     for (uint32_t i = 0; rc == CT_OK && i < n && !r->bad; i++) {
         ct_dexp e;
         memset(&e, 0, sizeof(e));
         char L[256];
-        e.direction = get_8(r);
-        size_t ll = get_8(r);
-        const uint8_t *lp = take(r, ll);
+        e.direction = ct_scan_rd_8(r);
+        size_t ll = ct_scan_rd_8(r);
+        const uint8_t *lp = ct_scan_rd_take(r, ll);
         if (!lp)
             break;
         memcpy(L, lp, ll);
         L[ll] = '\0';
         for (int m = 0; m < CT_MODEL_COUNT; m++)
-            e.amount[m] = get_u128(r);
+            e.amount[m] = ct_scan_rd_u128(r);
         for (int m = 0; m < CT_MODEL_COUNT; m++)
-            e.usd_cents[m] = get_u128(r);
-        e.priced = get_8(r) != 0;
-        e.first_height = get_32(r);
-        e.first_time = get_32(r);
-        e.first_index = get_32(r);
-        e.first_pos = get_32(r);
-        e.last_height = get_32(r);
-        e.last_time = get_32(r);
-        uint32_t k = get_32(r);
+            e.usd_cents[m] = ct_scan_rd_u128(r);
+        e.priced = ct_scan_rd_8(r) != 0;
+        e.first_height = ct_scan_rd_32(r);
+        e.first_time = ct_scan_rd_32(r);
+        e.first_index = ct_scan_rd_32(r);
+        e.first_pos = ct_scan_rd_32(r);
+        e.last_height = ct_scan_rd_32(r);
+        e.last_time = ct_scan_rd_32(r);
+        uint32_t k = ct_scan_rd_32(r);
         if (r->bad || k > r->left / 32)
             return CT_ECORRUPT;
-        const uint8_t *t = take(r, 32 * (size_t)k);
+        const uint8_t *t = ct_scan_rd_take(r, 32 * (size_t)k);
         if (k) {
             if (!(e.txids = malloc(32 * (size_t)k)))
                 return CT_ENOMEM;
@@ -273,7 +241,7 @@ int ct_dstate_each(ct_db *db, int (*fn)(void *arg, const char *a, const char *L,
         }
         memcpy(a, k + 2, kl - 2);
         a[kl - 2] = '\0';
-        rd r = {val, vl, false};
+        ct_scan_rd r = {val, vl, false};
         rc = decode_row(&r, a, fn, arg);
         if (rc == CT_ENOMEM)
             rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "reading the scan state");

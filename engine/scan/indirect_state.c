@@ -280,76 +280,38 @@ static int group_encode(ct_buf *b, const ct_igroup *g)
     return rc ? CT_ENOMEM : CT_OK;
 }
 
-/* A reader over one row: every read checks the room left. */
-typedef struct rd {
-    const uint8_t *p;
-    size_t left;
-    bool bad;
-} rd;
-static const uint8_t *take(rd *r, size_t n)
+static int group_decode(ct_igroup *g, ct_scan_rd *r)
 {
-    if (r->bad || r->left < n) {
-        r->bad = true;
-        return NULL;
-    }
-    const uint8_t *p = r->p;
-    r->p += n;
-    r->left -= n;
-    return p;
-}
-static uint64_t get_64(rd *r)
-{
-    const uint8_t *p = take(r, 8);
-    return p ? ct_be64(p) : 0;
-}
-static uint32_t get_32(rd *r)
-{
-    const uint8_t *p = take(r, 4);
-    return p ? ct_be32(p) : 0;
-}
-static uint8_t get_8(rd *r)
-{
-    const uint8_t *p = take(r, 1);
-    return p ? p[0] : 0;
-}
-static u128 get_u128(rd *r)
-{
-    u128 hi = get_64(r);
-    return hi << 64 | get_64(r);
-}
-
-static int group_decode(ct_igroup *g, rd *r)
-{
-    if (get_8(r) != GROUP_VERSION)
+    if (ct_scan_rd_8(r) != GROUP_VERSION)
         return CT_ECORRUPT;
-    g->flows = get_64(r);
-    uint32_t n = get_32(r);
+    g->flows = ct_scan_rd_64(r);
+    uint32_t n = ct_scan_rd_32(r);
     for (uint32_t i = 0; i < n && !r->bad; i++) {
-        uint64_t addrid = get_64(r);
+        uint64_t addrid = ct_scan_rd_64(r);
         ct_iexp *e = ct_igroup_exp(g, addrid);
         if (!e)
             return CT_ENOMEM;
         for (int m = 0; m < CT_MODEL_COUNT; m++)
-            e->amount[m] = get_u128(r);
+            e->amount[m] = ct_scan_rd_u128(r);
         for (int m = 0; m < CT_MODEL_COUNT; m++)
-            e->usd_cents[m] = get_u128(r);
-        e->usd_known = get_8(r) != 0;
-        e->hops = get_32(r);
-        e->first_height = get_32(r);
-        e->first_time = get_32(r);
-        e->last_height = get_32(r);
-        e->last_time = get_32(r);
-        uint32_t k = get_32(r);
+            e->usd_cents[m] = ct_scan_rd_u128(r);
+        e->usd_known = ct_scan_rd_8(r) != 0;
+        e->hops = ct_scan_rd_32(r);
+        e->first_height = ct_scan_rd_32(r);
+        e->first_time = ct_scan_rd_32(r);
+        e->last_height = ct_scan_rd_32(r);
+        e->last_time = ct_scan_rd_32(r);
+        uint32_t k = ct_scan_rd_32(r);
         if (k > r->left / 36)
             return CT_ECORRUPT;
         for (uint32_t j = 0; j < k && !r->bad; j++) {
-            const uint8_t *t = take(r, 32);
-            uint32_t h = get_32(r);
+            const uint8_t *t = ct_scan_rd_take(r, 32);
+            uint32_t h = ct_scan_rd_32(r);
             if (t && push_ev(e, t, h) != CT_OK)
                 return CT_ENOMEM;
         }
     }
-    uint32_t nf = get_32(r);
+    uint32_t nf = ct_scan_rd_32(r);
     if (r->bad || nf > r->left / 13)
         return CT_ECORRUPT;
     if (nf && !(g->frontier.items = calloc(nf, sizeof(*g->frontier.items))))
@@ -357,22 +319,22 @@ static int group_decode(ct_igroup *g, rd *r)
     g->frontier.cap = nf;
     for (uint32_t i = 0; i < nf && !r->bad; i++) {
         ct_trace_live *l = &g->frontier.items[g->frontier.count++];
-        l->txnum = get_64(r);
-        l->vout = get_32(r);
-        l->models = get_8(r);
+        l->txnum = ct_scan_rd_64(r);
+        l->vout = ct_scan_rd_32(r);
+        l->models = ct_scan_rd_8(r);
         for (int m = 0; m < CT_MODEL_COUNT && !r->bad; m++) {
             if (!(l->models & (1u << m)))
                 continue;
-            l->m[m].taint = get_64(r);
-            l->m[m].hop = get_32(r);
-            uint32_t ni = get_32(r);
+            l->m[m].taint = ct_scan_rd_64(r);
+            l->m[m].hop = ct_scan_rd_32(r);
+            uint32_t ni = ct_scan_rd_32(r);
             if (ni > r->left / 16)
                 return CT_ECORRUPT;
             if (ni && !(l->m[m].iv = malloc((size_t)ni * 2 * sizeof(uint64_t))))
                 return CT_ENOMEM;
             l->m[m].n_iv = ni;
             for (uint32_t q = 0; q < 2 * ni; q++)
-                l->m[m].iv[q] = get_64(r);
+                l->m[m].iv[q] = ct_scan_rd_64(r);
         }
     }
     return r->bad || r->left ? CT_ECORRUPT : CT_OK;
@@ -433,7 +395,7 @@ int ct_istate_load(ct_scan_istate *s, ct_db *db, ct_error *err)
             rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "reading the scan state");
             break;
         }
-        rd r = {val, vl, false};
+        ct_scan_rd r = {val, vl, false};
         rc = group_decode(g, &r);
         if (rc == CT_ENOMEM)
             rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "reading the scan state");

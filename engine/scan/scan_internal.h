@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "base/hmap.h"
+#include "base/util.h"
 #include "chaintrail/db.h"
 #include "chaintrail/error.h"
 #include "chaintrail/scan.h"
@@ -67,5 +68,44 @@ CT_WARN_UNUSED int ct_scan_eth_active(ct_db *db, const char *address, bool has_t
 CT_WARN_UNUSED int ct_scan_eth_settle(ct_db *db, ct_scan_finding *f, const char *address,
                                       uint32_t asset, unsigned decimals, bool known_decimals,
                                       const ct_scan_rule *r, bool *keep, ct_error *err);
+
+/* A bounded reader over one stored row (the scan state's rows): every read checks the room
+ * left, and a short row sets bad and reads as zero. */
+typedef struct ct_scan_rd {
+    const uint8_t *p;
+    size_t left;
+    bool bad;
+} ct_scan_rd;
+static inline const uint8_t *ct_scan_rd_take(ct_scan_rd *r, size_t n)
+{
+    if (r->bad || r->left < n) {
+        r->bad = true;
+        return NULL;
+    }
+    const uint8_t *p = r->p;
+    r->p += n;
+    r->left -= n;
+    return p;
+}
+static inline uint64_t ct_scan_rd_64(ct_scan_rd *r)
+{
+    const uint8_t *p = ct_scan_rd_take(r, 8);
+    return p ? ct_be64(p) : 0;
+}
+static inline uint32_t ct_scan_rd_32(ct_scan_rd *r)
+{
+    const uint8_t *p = ct_scan_rd_take(r, 4);
+    return p ? ct_be32(p) : 0;
+}
+static inline uint8_t ct_scan_rd_8(ct_scan_rd *r)
+{
+    const uint8_t *p = ct_scan_rd_take(r, 1);
+    return p ? p[0] : 0;
+}
+static inline unsigned __int128 ct_scan_rd_u128(ct_scan_rd *r)
+{
+    unsigned __int128 hi = ct_scan_rd_64(r);
+    return hi << 64 | ct_scan_rd_64(r);
+}
 
 #endif
