@@ -37,23 +37,6 @@ void ct_dstate_free(ct_dstate *d)
     free(d);
 }
 
-static int put_32(ct_buf *b, uint32_t v)
-{
-    uint8_t x[4];
-    ct_put_be32(x, v);
-    return ct_buf_append(b, x, 4);
-}
-static int put_64(ct_buf *b, uint64_t v)
-{
-    uint8_t x[8];
-    ct_put_be64(x, v);
-    return ct_buf_append(b, x, 8);
-}
-static int put_u128(ct_buf *b, u128 v)
-{
-    return put_64(b, (uint64_t)(v >> 64)) | put_64(b, (uint64_t)v);
-}
-
 int ct_dexp_encode(ct_buf *v, const char *L, const ct_dexp *e)
 {
     size_t ll = strlen(L);
@@ -63,17 +46,17 @@ int ct_dexp_encode(ct_buf *v, const char *L, const ct_dexp *e)
     rc |= ct_buf_putc(v, (char)ll);
     rc |= ct_buf_append(v, L, ll);
     for (int m = 0; m < CT_MODEL_COUNT; m++)
-        rc |= put_u128(v, e->amount[m]);
+        rc |= ct_scan_put_u128(v, e->amount[m]);
     for (int m = 0; m < CT_MODEL_COUNT; m++)
-        rc |= put_u128(v, e->usd_cents[m]);
+        rc |= ct_scan_put_u128(v, e->usd_cents[m]);
     rc |= ct_buf_putc(v, (char)e->priced);
-    rc |= put_32(v, e->first_height);
-    rc |= put_32(v, e->first_time);
-    rc |= put_32(v, e->first_index);
-    rc |= put_32(v, e->first_pos);
-    rc |= put_32(v, e->last_height);
-    rc |= put_32(v, e->last_time);
-    rc |= put_32(v, (uint32_t)e->n_txids);
+    rc |= ct_scan_put_32(v, e->first_height);
+    rc |= ct_scan_put_32(v, e->first_time);
+    rc |= ct_scan_put_32(v, e->first_index);
+    rc |= ct_scan_put_32(v, e->first_pos);
+    rc |= ct_scan_put_32(v, e->last_height);
+    rc |= ct_scan_put_32(v, e->last_time);
+    rc |= ct_scan_put_32(v, (uint32_t)e->n_txids);
     if (rc == CT_OK && e->n_txids)
         rc = ct_buf_append(v, e->txids, 32 * e->n_txids);
     return rc ? CT_ENOMEM : CT_OK;
@@ -82,12 +65,12 @@ int ct_dexp_encode(ct_buf *v, const char *L, const ct_dexp *e)
 int ct_dstate_add_row(ct_dstate *d, const char *a, size_t n, const ct_buf *v)
 {
     size_t al = strlen(a);
-    int rc = put_32(&d->rows, (uint32_t)(2 + al));
+    int rc = ct_scan_put_32(&d->rows, (uint32_t)(2 + al));
     rc |= ct_buf_append(&d->rows, row_pre, 2);
     rc |= ct_buf_append(&d->rows, a, al);
-    rc |= put_32(&d->rows, (uint32_t)(1 + 4 + v->len));
+    rc |= ct_scan_put_32(&d->rows, (uint32_t)(1 + 4 + v->len));
     rc |= ct_buf_putc(&d->rows, (char)ROW_VERSION);
-    rc |= put_32(&d->rows, (uint32_t)n);
+    rc |= ct_scan_put_32(&d->rows, (uint32_t)n);
     rc |= ct_buf_append(&d->rows, v->data, v->len);
     return rc ? CT_ENOMEM : CT_OK;
 }
@@ -116,13 +99,13 @@ int ct_dstate_write(ct_store_batch *b, ct_db *db, const ct_dstate *d, uint64_t r
     ct_buf h;
     ct_buf_init(&h, (size_t)1 << 30);
     int wrc = ct_buf_putc(&h, (char)DSTATE_VERSION);
-    wrc |= put_64(&h, run);
-    wrc |= put_64(&h, d->next_txnum);
+    wrc |= ct_scan_put_64(&h, run);
+    wrc |= ct_scan_put_64(&h, d->next_txnum);
     wrc |= ct_buf_putc(&h, (char)d->clusters);
-    wrc |= put_64(&h, d->next_addrid);
-    wrc |= put_32(&h, (uint32_t)d->n_cl);
+    wrc |= ct_scan_put_64(&h, d->next_addrid);
+    wrc |= ct_scan_put_32(&h, (uint32_t)d->n_cl);
     for (size_t i = 0; wrc == CT_OK && i < CL_W * d->n_cl; i++)
-        wrc |= put_64(&h, d->cl[i]);
+        wrc |= ct_scan_put_64(&h, d->cl[i]);
     if (wrc != CT_OK)
         rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "writing the scan state");
     else

@@ -217,64 +217,44 @@ void ct_igroup_settle(ct_igroup *g)
 }
 
 /* ---- rows ---- */
-static int put_u128(ct_buf *b, u128 v)
-{
-    uint8_t x[16];
-    ct_put_be64(x, (uint64_t)(v >> 64));
-    ct_put_be64(x + 8, (uint64_t)v);
-    return ct_buf_append(b, x, 16);
-}
-static int put_32(ct_buf *b, uint32_t v)
-{
-    uint8_t x[4];
-    ct_put_be32(x, v);
-    return ct_buf_append(b, x, 4);
-}
-static int put_64(ct_buf *b, uint64_t v)
-{
-    uint8_t x[8];
-    ct_put_be64(x, v);
-    return ct_buf_append(b, x, 8);
-}
-
 static int group_encode(ct_buf *b, const ct_igroup *g)
 {
     int rc = ct_buf_putc(b, (char)GROUP_VERSION);
-    rc |= put_64(b, g->flows);
-    rc |= put_32(b, (uint32_t)g->n_exp);
+    rc |= ct_scan_put_64(b, g->flows);
+    rc |= ct_scan_put_32(b, (uint32_t)g->n_exp);
     for (size_t i = 0; rc == CT_OK && i < g->n_exp; i++) {
         const ct_iexp *e = &g->exp[i];
-        rc |= put_64(b, e->addrid);
+        rc |= ct_scan_put_64(b, e->addrid);
         for (int m = 0; m < CT_MODEL_COUNT; m++)
-            rc |= put_u128(b, e->amount[m]);
+            rc |= ct_scan_put_u128(b, e->amount[m]);
         for (int m = 0; m < CT_MODEL_COUNT; m++)
-            rc |= put_u128(b, e->usd_cents[m]);
+            rc |= ct_scan_put_u128(b, e->usd_cents[m]);
         rc |= ct_buf_putc(b, (char)e->usd_known);
-        rc |= put_32(b, e->hops);
-        rc |= put_32(b, e->first_height);
-        rc |= put_32(b, e->first_time);
-        rc |= put_32(b, e->last_height);
-        rc |= put_32(b, e->last_time);
-        rc |= put_32(b, (uint32_t)e->n_ev);
+        rc |= ct_scan_put_32(b, e->hops);
+        rc |= ct_scan_put_32(b, e->first_height);
+        rc |= ct_scan_put_32(b, e->first_time);
+        rc |= ct_scan_put_32(b, e->last_height);
+        rc |= ct_scan_put_32(b, e->last_time);
+        rc |= ct_scan_put_32(b, (uint32_t)e->n_ev);
         for (size_t k = 0; rc == CT_OK && k < e->n_ev; k++) {
             rc |= ct_buf_append(b, e->ev[k].txid, 32);
-            rc |= put_32(b, e->ev[k].height);
+            rc |= ct_scan_put_32(b, e->ev[k].height);
         }
     }
-    rc |= put_32(b, (uint32_t)g->frontier.count);
+    rc |= ct_scan_put_32(b, (uint32_t)g->frontier.count);
     for (size_t i = 0; rc == CT_OK && i < g->frontier.count; i++) {
         const ct_trace_live *l = &g->frontier.items[i];
-        rc |= put_64(b, l->txnum);
-        rc |= put_32(b, l->vout);
+        rc |= ct_scan_put_64(b, l->txnum);
+        rc |= ct_scan_put_32(b, l->vout);
         rc |= ct_buf_putc(b, (char)l->models);
         for (int m = 0; rc == CT_OK && m < CT_MODEL_COUNT; m++) {
             if (!(l->models & (1u << m)))
                 continue;
-            rc |= put_64(b, l->m[m].taint);
-            rc |= put_32(b, l->m[m].hop);
-            rc |= put_32(b, l->m[m].n_iv);
+            rc |= ct_scan_put_64(b, l->m[m].taint);
+            rc |= ct_scan_put_32(b, l->m[m].hop);
+            rc |= ct_scan_put_32(b, l->m[m].n_iv);
             for (uint32_t q = 0; q < 2 * l->m[m].n_iv; q++)
-                rc |= put_64(b, l->m[m].iv[q]);
+                rc |= ct_scan_put_64(b, l->m[m].iv[q]);
         }
     }
     return rc ? CT_ENOMEM : CT_OK;
@@ -443,7 +423,7 @@ int ct_istate_write(ct_store_batch *b, ct_db *db, const ct_scan_istate *s, uint6
     ct_put_be32(hv + 34, (uint32_t)s->n_cl);
     int wrc = ct_buf_append(&v, hv, sizeof(hv));
     for (size_t i = 0; wrc == CT_OK && i < CL_W * s->n_cl; i++)
-        wrc = put_64(&v, s->cl[i]);
+        wrc = ct_scan_put_64(&v, s->cl[i]);
     if (wrc != CT_OK)
         rc = ct_fail(err, CT_ENOMEM, "out-of-memory", "writing the scan state");
     else

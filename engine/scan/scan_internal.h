@@ -108,4 +108,23 @@ static inline unsigned __int128 ct_scan_rd_u128(ct_scan_rd *r)
     return hi << 64 | ct_scan_rd_64(r);
 }
 
+/* The writers of those rows: big-endian, appended to b; CT_OK, or non-zero when out of
+ * memory (they may be or-ed together and checked once). */
+static inline int ct_scan_put_32(ct_buf *b, uint32_t v)
+{
+    uint8_t x[4];
+    ct_put_be32(x, v);
+    return ct_buf_append(b, x, 4);
+}
+static inline int ct_scan_put_64(ct_buf *b, uint64_t v)
+{
+    uint8_t x[8];
+    ct_put_be64(x, v);
+    return ct_buf_append(b, x, 8);
+}
+static inline int ct_scan_put_u128(ct_buf *b, unsigned __int128 v)
+{
+    return ct_scan_put_64(b, (uint64_t)(v >> 64)) | ct_scan_put_64(b, (uint64_t)v);
+}
+
 #endif
